@@ -7,14 +7,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.proto.RaftServerpb;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Opening, closing and reopening the engines, and the errors when that cannot be done. */
 class EnginesTest {
+
+    /** A generous bound for a child JVM to start on a loaded machine; never a sleep. */
+    private static final long CHILD_DEADLINE_SECONDS = 120;
 
     @TempDir
     Path dir;
@@ -73,6 +82,46 @@ class EnginesTest {
         // The failed attempt released everything it had opened: the directory opens again.
         try (Engines again = Engines.open(dir, SMALL_CONFIG)) {
             assertThat(string(again.kv().get(Cf.DEFAULT, bytes("b")))).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void dataDirectoryHeldByAnotherProcessCannotBeOpened() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                HoldDataDirectory.class.getName(), dir.toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            BufferedReader childOutput = new BufferedReader(
+                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
+                try {
+                    for (String line; (line = childOutput.readLine()) != null; ) {
+                        if (line.equals(HoldDataDirectory.READY)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            assertThat(ready.get(CHILD_DEADLINE_SECONDS, TimeUnit.SECONDS)).as("child opened the engines").isTrue();
+
+            assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining(dir.toAbsolutePath().resolve("raft").toString())
+                    .hasMessageContaining("locked");
+
+            child.getOutputStream().close();
+            assertThat(child.waitFor(CHILD_DEADLINE_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(child.exitValue()).isZero();
+        } finally {
+            child.destroyForcibly();
+        }
+        try (Engines engines = Engines.open(dir, SMALL_CONFIG)) {
+            assertThat(engines.kv().get(Cf.DEFAULT, bytes("a"))).isNull();
         }
     }
 
