@@ -20,6 +20,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.Snapshot;
 import org.rocksdb.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,7 +190,14 @@ public final class Engine implements AutoCloseable {
     /** A consistent snapshot of this engine as of now; close it when done. */
     public SnapshotReader snapshot() {
         return guarded("snapshot", () -> {
-            SnapshotReader reader = new SnapshotReader(this, db.getSnapshot());
+            Snapshot snapshot = db.getSnapshot();
+            SnapshotReader reader;
+            try {
+                reader = new SnapshotReader(this, snapshot);
+            } catch (RuntimeException | Error e) {
+                db.releaseSnapshot(snapshot);
+                throw e;
+            }
             openReaders.add(reader);
             return reader;
         });

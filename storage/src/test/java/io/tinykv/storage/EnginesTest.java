@@ -14,7 +14,13 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +30,7 @@ class EnginesTest {
 
     /** A generous bound for a child JVM to start on a loaded machine; never a sleep. */
     private static final long CHILD_DEADLINE_SECONDS = 120;
+    private static final long DEADLINE_SECONDS = 60;
 
     @TempDir
     Path dir;
@@ -237,6 +244,64 @@ class EnginesTest {
             assertThatThrownBy(() -> engines.raft().write(batch, true))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("kv engine written to the raft engine");
+        }
+    }
+
+    /**
+     * Threads keep reading, iterating and writing while the engines close under them: each must
+     * stop with IllegalStateException; freeing native memory under them would crash the JVM.
+     */
+    @Test
+    void closingWhileOtherThreadsUseTheEnginesIsSafe() throws Exception {
+        Engines engines = Engines.open(dir, SMALL_CONFIG);
+        Engine kv = engines.kv();
+        try (EngineWriteBatch batch = kv.newWriteBatch()) {
+            kv.write(batch.put(Cf.DEFAULT, bytes("a"), bytes("1")).put(Cf.DEFAULT, bytes("b"), bytes("2")), true);
+        }
+        int workers = 3;
+        CountDownLatch started = new CountDownLatch(workers);
+        ExecutorService pool = Executors.newFixedThreadPool(workers);
+        List<Future<Throwable>> outcomes = new ArrayList<>();
+        try {
+            for (int w = 0; w < workers; w++) {
+                int worker = w;
+                outcomes.add(pool.submit(() -> {
+                    try {
+                        for (long round = 0; ; round++) {
+                            switch (worker) {
+                                case 0 -> assertThat(string(kv.get(Cf.DEFAULT, bytes("a")))).isEqualTo("1");
+                                case 1 -> {
+                                    try (SnapshotReader reader = kv.snapshot(); KvIterator it = reader.iterator(Cf.DEFAULT)) {
+                                        it.seekToFirst();
+                                        assertThat(TestData.keysForward(it)).startsWith("a", "b");
+                                    }
+                                }
+                                default -> {
+                                    try (EngineWriteBatch batch = kv.newWriteBatch()) {
+                                        kv.write(batch.put(Cf.LOCK, bytes("w"), bytes(Long.toString(round))), false);
+                                    }
+                                }
+                            }
+                            if (round == 0) {
+                                started.countDown();
+                            }
+                        }
+                    } catch (Throwable t) {
+                        started.countDown();
+                        return t;
+                    }
+                }));
+            }
+            assertThat(started.await(DEADLINE_SECONDS, TimeUnit.SECONDS)).isTrue();
+            engines.close();
+            for (Future<Throwable> outcome : outcomes) {
+                assertThat(outcome.get(DEADLINE_SECONDS, TimeUnit.SECONDS))
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("closed");
+            }
+        } finally {
+            pool.shutdownNow();
+            assertThat(pool.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS)).isTrue();
         }
     }
 
