@@ -171,7 +171,7 @@ public final class FakeCluster {
     return storeAddresses.keySet().stream().sorted().toList();
   }
 
-  synchronized NavigableMap<ByteString, ByteString> cf(String name) {
+  public synchronized NavigableMap<ByteString, ByteString> cf(String name) {
     return data.computeIfAbsent(name.isEmpty() ? "default" : name, n -> new TreeMap<>(Keys.ORDER));
   }
 
