@@ -37,5 +37,7 @@ class ClientConfigTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("backoffBudgetMs");
     assertThatThrownBy(() -> ok.withScanPageSizeKeys(0))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("scanPageSizeKeys");
+    assertThatThrownBy(() -> ok.withBatchSizeKeys(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batchSizeKeys");
   }
 }

@@ -214,6 +214,22 @@ class RawKvClientTest {
   }
 
   @Test
+  void batchesAreCutIntoRequestsOfBoundedSize() {
+    cluster = FakeCluster.threeRegions();
+    env = new FakeEnv(cluster);
+    client = RawKvClient.create(env.config(BUDGET_MS).withBatchSizeKeys(2), env.channelFactory(), clock);
+    Map<ByteString, ByteString> pairs = new LinkedHashMap<>();
+    for (String key : List.of("a", "b", "c", "d", "e", "h")) {
+      pairs.put(utf8(key), utf8("v" + key));
+    }
+
+    client.batchPut(pairs);
+
+    assertThat(receivedOf("RawBatchPut")).extracting(r -> r.keys().size()).containsExactly(2, 2, 1, 1);
+    assertThat(cluster.cf("default")).containsAllEntriesOf(pairs);
+  }
+
+  @Test
   void deleteRangeCoversEveryRegionInTheRange() {
     start(FakeCluster.threeRegions());
     putLetters();

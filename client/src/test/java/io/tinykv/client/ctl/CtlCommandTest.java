@@ -156,6 +156,22 @@ class CtlCommandTest {
     assertThat(top.out()).contains("Usage: ctl").contains("--hex").contains("delete");
   }
 
+  /** Stands in for the server module's Main, which registers the ctl command by class. */
+  @CommandLine.Command(name = "tinykv", subcommands = CtlCommand.class)
+  static final class ParentMain {}
+
+  @Test
+  void worksAsASubcommandRegisteredByClass() {
+    StringWriter out = new StringWriter();
+    CommandLine main = new CommandLine(new ParentMain());
+    main.setOut(new PrintWriter(out, true));
+
+    int exitCode = main.execute("ctl", "scan", "--help");
+
+    assertThat(exitCode).isZero();
+    assertThat(out.toString()).contains("Usage: tinykv ctl scan").contains("--reverse").contains("--pd");
+  }
+
   @Test
   void storeErrorsGoToStderrWithAFailureCode() {
     cluster.injectRegionError(1, Errorpb.Error.newBuilder().setMessage("entry too large")
