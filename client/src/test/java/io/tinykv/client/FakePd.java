@@ -8,6 +8,9 @@ import io.tinykv.proto.Pdpb;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,16 +37,32 @@ final class FakePd extends PDGrpc.PDImplBase {
 
   private static final long TSO_PHYSICAL_BASE_MS = 1_700_000_000_000L;
   private static final long LOGICALS_PER_MS = 1_000;
+  private static final long GATE_TIMEOUT_SECONDS = 60;
 
   private final FakeCluster cluster;
   private final String address;
   private final Membership membership;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final List<Integer> tsoCounts = new CopyOnWriteArrayList<>();
+  /** When set, the next TSO request waits for this latch before it is answered. */
+  private final AtomicReference<CountDownLatch> tsoGate = new AtomicReference<>();
 
   FakePd(FakeCluster cluster, String address, Membership membership) {
     this.cluster = cluster;
     this.address = address;
     this.membership = membership;
+  }
+
+  /** Holds the next TSO request until the returned latch is opened. */
+  CountDownLatch holdNextTso() {
+    CountDownLatch gate = new CountDownLatch(1);
+    tsoGate.set(gate);
+    return gate;
+  }
+
+  /** The count of every TSO request answered, in order. */
+  List<Integer> tsoCounts() {
+    return List.copyOf(tsoCounts);
   }
 
   int calls(String method) {
@@ -166,6 +185,18 @@ final class FakePd extends PDGrpc.PDImplBase {
         if (rejectUnlessLeader("Tso", responses)) {
           return;
         }
+        CountDownLatch gate = tsoGate.getAndSet(null);
+        if (gate != null) {
+          try {
+            if (!gate.await(GATE_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("TSO gate never opened");
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+        tsoCounts.add(request.getCount());
         long last = membership.tsoCounter.addAndGet(request.getCount());
         responses.onNext(Pdpb.TsoResponse.newBuilder().setHeader(header()).setCount(request.getCount())
             .setTimestamp(Pdpb.Timestamp.newBuilder()

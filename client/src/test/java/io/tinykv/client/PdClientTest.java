@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -124,6 +125,42 @@ class PdClientTest {
       assertThat(all).hasSize(threads * perThread);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void callersWaitingTogetherShareOneTsoRequest() throws Exception {
+    env = new FakeEnv(cluster);
+    pd = connect(env.pdAddresses());
+    CountDownLatch gate = env.pd().holdNextTso();
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      Future<Long> first = pool.submit(pd::getTimestamp);
+      awaitCondition(() -> env.pd().calls("Tso") == 1); // the first caller holds the stream
+      Future<Long> second = pool.submit(pd::getTimestamp);
+      Future<Long> third = pool.submit(pd::getTimestamp);
+      awaitCondition(() -> pd.timestampWaiters() == 2);
+
+      gate.countDown();
+
+      long a = first.get(1, TimeUnit.MINUTES);
+      List<Long> others = List.of(second.get(1, TimeUnit.MINUTES), third.get(1, TimeUnit.MINUTES));
+      assertThat(env.pd().tsoCounts()).containsExactly(1, 2);
+      assertThat(others).allSatisfy(ts -> assertThat(ts).isGreaterThan(a)).doesNotHaveDuplicates();
+      assertThat(Math.abs(others.get(0) - others.get(1))).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Spins (no sleeping) until the condition holds; fails after a generous deadline. */
+  private static void awaitCondition(java.util.function.BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within the deadline");
+      }
+      Thread.onSpinWait();
     }
   }
 
