@@ -75,6 +75,10 @@ public final class FakeEnv implements AutoCloseable {
     return pds.get(pdAddresses.get(0));
   }
 
+  public void rewindTso(long millis) {
+    membership.rewind(millis);
+  }
+
   public void makePdLeader(String address) {
     membership.leader.set(address);
   }

@@ -12,7 +12,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -27,7 +26,26 @@ final class FakePd extends PDGrpc.PDImplBase {
     final List<String> addresses;
     final AtomicReference<String> leader;
     /** Shared by all members, like PD's persisted TSO window: never goes backwards across leaders. */
-    final AtomicLong tsoCounter = new AtomicLong();
+    private long physicalMs = TSO_PHYSICAL_BASE_MS;
+    private long logical;
+
+    /**
+     * The largest of {@code count} consecutive timestamps. As in PD, all of them share one physical
+     * part: when the logical part would overflow, the physical part moves on instead.
+     */
+    /** Makes the oracle go back in time, as a broken PD would. */
+    synchronized void rewind(long millis) {
+      physicalMs -= millis;
+    }
+
+    synchronized Pdpb.Timestamp nextTimestamps(int count) {
+      if (logical + count >= LOGICALS_PER_MS) {
+        physicalMs++;
+        logical = 0;
+      }
+      logical += count;
+      return Pdpb.Timestamp.newBuilder().setPhysical(physicalMs).setLogical(logical).build();
+    }
 
     Membership(List<String> addresses) {
       this.addresses = List.copyOf(addresses);
@@ -36,7 +54,8 @@ final class FakePd extends PDGrpc.PDImplBase {
   }
 
   private static final long TSO_PHYSICAL_BASE_MS = 1_700_000_000_000L;
-  private static final long LOGICALS_PER_MS = 1_000;
+  /** Small, so that tests cross into the next physical millisecond often. */
+  private static final long LOGICALS_PER_MS = 100;
   private static final long GATE_TIMEOUT_SECONDS = 60;
 
   private final FakeCluster cluster;
@@ -197,11 +216,8 @@ final class FakePd extends PDGrpc.PDImplBase {
           }
         }
         tsoCounts.add(request.getCount());
-        long last = membership.tsoCounter.addAndGet(request.getCount());
         responses.onNext(Pdpb.TsoResponse.newBuilder().setHeader(header()).setCount(request.getCount())
-            .setTimestamp(Pdpb.Timestamp.newBuilder()
-                .setPhysical(TSO_PHYSICAL_BASE_MS + last / LOGICALS_PER_MS)
-                .setLogical(last % LOGICALS_PER_MS))
+            .setTimestamp(membership.nextTimestamps(request.getCount()))
             .build());
       }
 

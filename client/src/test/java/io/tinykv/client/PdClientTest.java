@@ -165,6 +165,19 @@ class PdClientTest {
   }
 
   @Test
+  void aTimestampNotAfterThePreviousOneIsRefused() {
+    env = new FakeEnv(cluster);
+    pd = connect(env.pdAddresses());
+    long before = pd.getTimestamp();
+
+    env.rewindTso(10);
+
+    assertThatThrownBy(() -> pd.getTimestamp())
+        .isInstanceOf(PdException.class)
+        .hasMessageContaining("not after the previous one " + before);
+  }
+
+  @Test
   void followsTheLeaderWhenTheOldOneDies() {
     env = new FakeEnv(cluster, 2);
     pd = connect(env.pdAddresses());
