@@ -299,7 +299,10 @@ public final class RawKvClient implements AutoCloseable {
     return out;
   }
 
-  /** Closes the connections (unless this is a {@link #withColumnFamily view}). */
+  /**
+   * Closes the connections (unless this is a {@link #withColumnFamily view}). Operations after that
+   * fail with {@link IllegalStateException}.
+   */
   @Override
   public void close() {
     if (ownsShared) {

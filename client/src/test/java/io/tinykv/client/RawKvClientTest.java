@@ -454,6 +454,17 @@ class RawKvClientTest {
   }
 
   @Test
+  void aClosedClientRefusesWork() {
+    start(FakeCluster.threeRegions());
+    client.put(utf8("a"), utf8("1"));
+
+    client.close();
+
+    assertThatThrownBy(() -> client.get(utf8("a")))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+
+  @Test
   void isSafeToShareBetweenThreads() throws Exception {
     start(FakeCluster.threeRegions());
     int threads = 4;
