@@ -454,6 +454,23 @@ class RawKvClientTest {
   }
 
   @Test
+  void keepsWorkingWhenThePdLeaderChanges() {
+    cluster = FakeCluster.threeRegions();
+    env = new FakeEnv(cluster, 2);
+    client = env.client(clock, BUDGET_MS);
+    client.put(utf8("x"), utf8("1"));
+    cluster.setEpochNotMatchCarriesRegions(false); // so that the client must ask PD again
+    cluster.split(utf8("t"));
+
+    env.makePdLeader(env.pdAddresses().get(1));
+    env.stop(env.pdAddresses().get(0));
+    client.put(utf8("x"), utf8("2"));
+
+    assertThat(cluster.cf("default")).containsEntry(utf8("x"), utf8("2"));
+    assertThat(env.pd(env.pdAddresses().get(1)).calls("GetRegion")).isEqualTo(1);
+  }
+
+  @Test
   void aClosedClientRefusesWork() {
     start(FakeCluster.threeRegions());
     client.put(utf8("a"), utf8("1"));
