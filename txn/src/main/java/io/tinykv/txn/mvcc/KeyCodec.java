@@ -99,6 +99,11 @@ public final class KeyCodec {
         }
     }
 
+    /** Lower-case hex of {@code bytes}, for messages naming keys. */
+    public static String hex(byte[] bytes) {
+        return hex(bytes, bytes.length);
+    }
+
     static String hex(byte[] bytes, int limit) {
         StringBuilder sb = new StringBuilder(limit * 2);
         for (int i = 0; i < limit; i++) {
