@@ -22,7 +22,7 @@ import java.util.TreeSet;
  * transaction, after checking that no other transaction holds it and that nothing committed at or
  * after our start ts (first committer wins). All or nothing: if any key fails, nothing is written.
  * Locks of other transactions are all reported, so the client can resolve them in one go; any
- * other error stops the command at once.
+ * other error stops the command at once. A retried prewrite of the same transaction is idempotent.
  *
  * <p>Only optimistic transactions are supported. Async commit and 1PC requests fall back to the
  * normal two-phase commit (a zero {@code min_commit_ts} in the response tells the client so, as
@@ -50,11 +50,17 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
         for (Kvrpcpb.Mutation mutation : request.getMutationsList()) {
             byte[] key = mutation.getKey().toByteArray();
             Optional<Lock> existing = snapshot.lock(key);
+            if (existing.isPresent() && existing.get().startTs() != startTs) {
+                lockErrors.add(KeyErrors.locked(existing.get().toLockInfo(key)));
+                continue;
+            }
             if (existing.isPresent()) {
-                if (existing.get().startTs() != startTs) {
-                    lockErrors.add(KeyErrors.locked(existing.get().toLockInfo(key)));
+                // Our own lock: the checks passed when it was placed, and no one can commit this
+                // key while it stands. A retried prewrite changes nothing; a different mutation
+                // replaces the lock (TinyKV's rule; TiKV clients never send one).
+                if (mutation.getOp() != Kvrpcpb.Op.CheckNotExists) {
+                    rewriteOwnLock(txn, mutation, key, primary, existing.get());
                 }
-                // Our own lock: a retried prewrite; the key is already done.
                 continue;
             }
             checkNoNewerWrite(snapshot, key, primary);
@@ -117,7 +123,29 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
         }
     }
 
+    private void rewriteOwnLock(MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key,
+                                byte[] primary, Lock existing) {
+        Lock wanted = lockFor(mutation, primary);
+        boolean longValue = wanted.kind() == LockKind.PUT && !wanted.hasShortValue();
+        if (wanted.equals(existing) && !longValue) {
+            return;
+        }
+        if (existing.kind() == LockKind.PUT && !existing.hasShortValue() && !longValue) {
+            txn.deleteValue(key);
+        }
+        writeLock(txn, mutation, key, primary);
+    }
+
     private void writeLock(MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key, byte[] primary) {
+        Lock lock = lockFor(mutation, primary);
+        if (lock.kind() == LockKind.PUT && !lock.hasShortValue()) {
+            txn.putValue(key, mutation.getValue().toByteArray());
+        }
+        txn.putLock(key, lock);
+    }
+
+    /** The lock a mutation leaves; a Put's value is inlined when short enough. */
+    private Lock lockFor(Kvrpcpb.Mutation mutation, byte[] primary) {
         LockKind kind = switch (mutation.getOp()) {
             case Put, Insert -> LockKind.PUT;
             case Del -> LockKind.DELETE;
@@ -125,16 +153,11 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
             default -> throw new IllegalStateException("op " + mutation.getOp() + " passed validation");
         };
         byte[] shortValue = null;
-        if (kind == LockKind.PUT) {
-            byte[] value = mutation.getValue().toByteArray();
-            if (value.length <= Lock.SHORT_VALUE_MAX_BYTES) {
-                shortValue = value;
-            } else {
-                txn.putValue(key, value);
-            }
+        if (kind == LockKind.PUT && mutation.getValue().size() <= Lock.SHORT_VALUE_MAX_BYTES) {
+            shortValue = mutation.getValue().toByteArray();
         }
-        txn.putLock(key, new Lock(kind, primary, request.getStartVersion(), request.getLockTtl(),
-                request.getMinCommitTs(), request.getTxnSize(), shortValue));
+        return new Lock(kind, primary, request.getStartVersion(), request.getLockTtl(),
+                request.getMinCommitTs(), request.getTxnSize(), shortValue);
     }
 
     @Override

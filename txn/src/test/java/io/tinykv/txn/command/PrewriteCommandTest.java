@@ -101,8 +101,24 @@ class PrewriteCommandTest extends CommandTestBase {
     @Test
     void rePrewriteBySameTxnIsIdempotent() {
         assertOk(prewrite(k(1), START, put(k(1), k(10)), put(k(2), k(11))));
+        Lock first = f.lockOf(k(1)).orElseThrow();
         assertOk(prewrite(k(1), START, put(k(1), k(10)), put(k(2), k(11))));
         assertThat(f.counts()).containsExactly(0, 2, 0);
+        assertThat(f.lockOf(k(1))).contains(first);
+    }
+
+    @Test
+    void prewriteOverwritesOwnLock() {
+        byte[] big = new byte[Lock.SHORT_VALUE_MAX_BYTES + 1];
+        assertOk(prewrite(k(1), START, put(k(1), big)));
+        assertThat(f.counts()).containsExactly(1, 1, 0);
+        assertOk(prewrite(k(1), START, put(k(1), k(12))));
+        assertThat(f.counts()).containsExactly(0, 1, 0);
+        assertThat(f.lockOf(k(1)).orElseThrow().shortValue()).containsExactly(12);
+        assertOk(prewrite(k(1), START, del(k(1))));
+        assertThat(f.lockOf(k(1)).orElseThrow().kind()).isEqualTo(LockKind.DELETE);
+        assertThat(commit(START, COMMIT, k(1)).hasError()).isFalse();
+        assertThat(get(k(1), COMMIT).getNotFound()).isTrue();
     }
 
     @Test
