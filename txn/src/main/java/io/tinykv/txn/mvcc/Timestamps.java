@@ -44,7 +44,13 @@ public final class Timestamps {
      * TiKV's rule: only the physical parts count, and a lock is still alive at exactly its deadline.
      */
     public static boolean lockExpired(long lockTs, long ttlMillis, long currentTs) {
-        return physicalMillis(lockTs) + ttlMillis < physicalMillis(currentTs);
+        long lockMillis = physicalMillis(lockTs);
+        long deadlineMillis = lockMillis + ttlMillis;
+        if (Long.compareUnsigned(deadlineMillis, lockMillis) < 0) {
+            // The TTL (an unsigned wire value) runs past the end of time: the lock never expires.
+            return false;
+        }
+        return Long.compareUnsigned(deadlineMillis, physicalMillis(currentTs)) < 0;
     }
 
     public static String format(long ts) {

@@ -67,5 +67,10 @@ class MvccKeyTest {
         // Alive at exactly its deadline, expired one millisecond later.
         assertThat(Timestamps.lockExpired(ts, 10, Timestamps.compose(1_010, 0))).isFalse();
         assertThat(Timestamps.lockExpired(ts, 10, Timestamps.compose(1_011, 0))).isTrue();
+        // A TTL near u64::MAX must not wrap around into "long expired".
+        assertThat(Timestamps.lockExpired(ts, -1L, Timestamps.MAX)).isFalse();
+        assertThat(Timestamps.lockExpired(ts, Long.MAX_VALUE, Timestamps.compose(2_000, 0))).isFalse();
+        // A current ts of u64::MAX (what clients send to force expiry) expires any sane TTL.
+        assertThat(Timestamps.lockExpired(ts, 3_000, Long.MAX_VALUE)).isTrue();
     }
 }
