@@ -136,6 +136,7 @@ public final class TxnCommands {
         return guarded(command::regionError, command::keyError, () -> execute(command));
     }
 
+    @SuppressWarnings("try") // the latches are held for the scope of the try, never touched
     private <R> R execute(Command<R> command) {
         Kvrpcpb.Context ctx = command.context();
         KeyRange region = regionBounds.rangeOf(ctx);

@@ -24,6 +24,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** The facade: errors become responses, reads take no latches, writes wait for theirs. */
+@SuppressWarnings("try") // latch guards are held for a scope, not used
 class TxnCommandsTest {
 
     private static final Kvrpcpb.Context CTX = MvccFixture.CTX;

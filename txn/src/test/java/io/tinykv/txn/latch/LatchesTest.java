@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("try") // latch guards are held for a scope, not used
 class LatchesTest {
 
     private static final long DEADLINE_SECONDS = Await.DEADLINE.toSeconds();
