@@ -123,17 +123,29 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
         }
     }
 
-    private void rewriteOwnLock(MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key,
-                                byte[] primary, Lock existing) {
-        Lock wanted = lockFor(mutation, primary);
-        boolean longValue = wanted.kind() == LockKind.PUT && !wanted.hasShortValue();
-        if (wanted.equals(existing) && !longValue) {
+    private void rewriteOwnLock(MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key, byte[] primary, Lock existing) {
+        Lock requested = lockFor(mutation, primary);
+        boolean longValue = requested.kind() == LockKind.PUT && !requested.hasShortValue();
+        if (!longValue && requested.kind() == existing.kind()
+                && Arrays.equals(requested.shortValue(), existing.shortValue())) {
             return;
         }
         if (existing.kind() == LockKind.PUT && !existing.hasShortValue() && !longValue) {
             txn.deleteValue(key);
         }
-        writeLock(txn, mutation, key, primary);
+        if (longValue) {
+            txn.putValue(key, mutation.getValue().toByteArray());
+        }
+        // A heartbeat may have raised the TTL and a status check the min commit ts since the lock
+        // was placed; a replayed request must not take either back.
+        txn.putLock(key, new Lock(requested.kind(), primary, requested.startTs(),
+                maxUnsigned(existing.ttlMillis(), requested.ttlMillis()),
+                maxUnsigned(existing.minCommitTs(), requested.minCommitTs()),
+                requested.txnSize(), requested.shortValue()));
+    }
+
+    private static long maxUnsigned(long a, long b) {
+        return Long.compareUnsigned(a, b) >= 0 ? a : b;
     }
 
     private void writeLock(MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key, byte[] primary) {

@@ -108,6 +108,20 @@ class PrewriteCommandTest extends CommandTestBase {
     }
 
     @Test
+    void replayedPrewriteNeverTakesBackTtlOrMinCommitTs() {
+        assertOk(prewrite(k(1), START, put(k(1), k(10))));
+        Lock raised = f.lockOf(k(1)).orElseThrow().withTtl(TTL * 10).withMinCommitTs(START + 50);
+        f.lock(k(1), raised);
+        assertOk(prewrite(k(1), START, put(k(1), k(10))));
+        assertThat(f.lockOf(k(1))).contains(raised);
+        assertOk(prewrite(k(1), START, put(k(1), k(11))));
+        Lock replaced = f.lockOf(k(1)).orElseThrow();
+        assertThat(replaced.shortValue()).containsExactly(11);
+        assertThat(replaced.ttlMillis()).isEqualTo(TTL * 10);
+        assertThat(replaced.minCommitTs()).isEqualTo(START + 50);
+    }
+
+    @Test
     void prewriteOverwritesOwnLock() {
         byte[] big = new byte[Lock.SHORT_VALUE_MAX_BYTES + 1];
         assertOk(prewrite(k(1), START, put(k(1), big)));
