@@ -52,12 +52,17 @@ public final class KeyCodec {
     }
 
     /**
-     * Decodes the encoding at the start of {@code encoded}.
+     * Decodes {@code encoded}, which must be exactly one encoded key.
      *
-     * @throws CorruptRecordException when the bytes are not a valid encoding
+     * @throws CorruptRecordException when the bytes are not a valid encoding or have bytes after it
      */
     public static byte[] decode(byte[] encoded) {
-        return decodePrefix(encoded, encoded.length).key();
+        Decoded decoded = decodePrefix(encoded, encoded.length);
+        if (decoded.encodedLength() != encoded.length) {
+            throw new CorruptRecordException("memcomparable key followed by "
+                    + (encoded.length - decoded.encodedLength()) + " stray bytes: " + hex(encoded));
+        }
+        return decoded.key();
     }
 
     /** A decoded key and how many encoded bytes it took. */

@@ -26,6 +26,7 @@ class KeyCodecTest {
         assertEncodes("01020300", "0102030000000000fb");
         assertEncodes("01020304050607", "0102030405060700fe");
         assertEncodes("0102030405060708", "0102030405060708ff0000000000000000f7");
+        assertEncodes("0000000000000000", "0000000000000000ff0000000000000000f7");
         assertEncodes("010203040506070809", "0102030405060708ff0900000000000000f8");
         // "abc" as the TiKV client encodes it for a region boundary.
         assertEncodes("616263", "6162630000000000fa");
@@ -62,6 +63,16 @@ class KeyCodecTest {
     void rejectsTruncatedEncoding() {
         assertThatThrownBy(() -> KeyCodec.decode(HEX.parseHex("0102030405060708ff01")))
                 .isInstanceOf(CorruptRecordException.class).hasMessageContaining("truncated");
+    }
+
+    @Test
+    void rejectsStrayBytesAfterTheKeyUnlessAskedForAPrefix() {
+        byte[] withSuffix = HEX.parseHex("0102030000000000fa" + "ff");
+        assertThatThrownBy(() -> KeyCodec.decode(withSuffix))
+                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("stray");
+        KeyCodec.Decoded prefix = KeyCodec.decodePrefix(withSuffix, withSuffix.length);
+        assertThat(prefix.key()).containsExactly(1, 2, 3);
+        assertThat(prefix.encodedLength()).isEqualTo(KeyCodec.ENCODED_GROUP_SIZE);
     }
 
     @Test
