@@ -4,7 +4,6 @@ import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.StandaloneStorage;
 import io.tinykv.storage.Storage;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.function.Function;
 
 /** The storage implementations every command test runs against. */
@@ -29,9 +28,5 @@ public enum StorageKind {
     private static final class Sizes {
         static final long CACHE_BYTES = 8L * 1024 * 1024;
         static final long WRITE_BUFFER_BYTES = 1024L * 1024;
-    }
-
-    public static List<StorageKind> all() {
-        return List.of(values());
     }
 }
