@@ -21,6 +21,8 @@ public final class Latches {
 
     /** Default slot count: enough that unrelated keys rarely share one. */
     public static final int DEFAULT_SLOTS = 2048;
+    /** A multiplier of MurmurHash3's finalizer: spreads every input bit over the slot bits. */
+    private static final int HASH_MIX = 0x85EBCA6B;
 
     private final Slot[] slots;
     private final int mask;
@@ -71,7 +73,7 @@ public final class Latches {
         int h = Arrays.hashCode(key);
         // Spread the high bits down: Arrays.hashCode differs mostly in low bits for short keys.
         h ^= (h >>> 16);
-        h *= 0x85EBCA6B;
+        h *= HASH_MIX;
         h ^= (h >>> 13);
         return h & mask;
     }
