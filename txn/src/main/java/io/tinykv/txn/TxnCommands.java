@@ -1,0 +1,188 @@
+package io.tinykv.txn;
+
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.storage.RegionException;
+import io.tinykv.storage.Storage;
+import io.tinykv.storage.StorageException;
+import io.tinykv.txn.command.BatchGet;
+import io.tinykv.txn.command.BatchRollback;
+import io.tinykv.txn.command.CheckTxnStatus;
+import io.tinykv.txn.command.Cleanup;
+import io.tinykv.txn.command.Command;
+import io.tinykv.txn.command.Commit;
+import io.tinykv.txn.command.Get;
+import io.tinykv.txn.command.KeyErrorException;
+import io.tinykv.txn.command.KeyErrors;
+import io.tinykv.txn.command.Outcome;
+import io.tinykv.txn.command.Prewrite;
+import io.tinykv.txn.command.ResolveLock;
+import io.tinykv.txn.command.Scan;
+import io.tinykv.txn.command.TxnHeartBeat;
+import io.tinykv.txn.latch.Latches;
+import io.tinykv.txn.mvcc.KeyRange;
+import io.tinykv.txn.mvcc.MvccReader;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transactional half of TiKV's {@code tikvpb.Tikv} service, one method per RPC, request in and
+ * response out; the gRPC layer delegates its Kv* methods here. Every call runs one command:
+ * snapshot reads directly, everything else under the latches of its keys, reading a snapshot
+ * taken after latching and writing its changes in one atomic batch before the latches are
+ * released. Errors never escape as exceptions: region errors travel in {@code region_error},
+ * transaction and storage errors in the response's key error.
+ *
+ * <p>Thread-safe: calls may come from any number of threads.
+ */
+public final class TxnCommands {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TxnCommands.class);
+
+    /** Locks resolved per write batch when ResolveLock scans a region (TiKV's RESOLVE_LOCK_BATCH_SIZE). */
+    public static final int RESOLVE_LOCK_BATCH_SIZE = 256;
+
+    private final Storage storage;
+    private final Latches latches;
+    private final RegionBounds regionBounds;
+
+    public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds) {
+        this.storage = storage;
+        this.latches = latches;
+        this.regionBounds = regionBounds;
+    }
+
+    /** Over a standalone store: default latches, no region bounds. */
+    public TxnCommands(Storage storage) {
+        this(storage, new Latches(), RegionBounds.UNBOUNDED);
+    }
+
+    public Kvrpcpb.GetResponse get(Kvrpcpb.GetRequest request) {
+        return run(new Get(request));
+    }
+
+    public Kvrpcpb.BatchGetResponse batchGet(Kvrpcpb.BatchGetRequest request) {
+        return run(new BatchGet(request));
+    }
+
+    public Kvrpcpb.ScanResponse scan(Kvrpcpb.ScanRequest request) {
+        return run(new Scan(request));
+    }
+
+    public Kvrpcpb.PrewriteResponse prewrite(Kvrpcpb.PrewriteRequest request) {
+        return run(new Prewrite(request));
+    }
+
+    public Kvrpcpb.CommitResponse commit(Kvrpcpb.CommitRequest request) {
+        return run(new Commit(request));
+    }
+
+    public Kvrpcpb.BatchRollbackResponse batchRollback(Kvrpcpb.BatchRollbackRequest request) {
+        return run(new BatchRollback(request));
+    }
+
+    public Kvrpcpb.CheckTxnStatusResponse checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest request) {
+        return run(new CheckTxnStatus(request));
+    }
+
+    public Kvrpcpb.CleanupResponse cleanup(Kvrpcpb.CleanupRequest request) {
+        return run(new Cleanup(request));
+    }
+
+    public Kvrpcpb.TxnHeartBeatResponse txnHeartBeat(Kvrpcpb.TxnHeartBeatRequest request) {
+        return run(new TxnHeartBeat(request));
+    }
+
+    public Kvrpcpb.ResolveLockResponse resolveLock(Kvrpcpb.ResolveLockRequest request) {
+        Function<Errorpb.Error, Kvrpcpb.ResolveLockResponse> onRegionError =
+                e -> Kvrpcpb.ResolveLockResponse.newBuilder().setRegionError(e).build();
+        Function<Kvrpcpb.KeyError, Kvrpcpb.ResolveLockResponse> onKeyError =
+                e -> Kvrpcpb.ResolveLockResponse.newBuilder().setError(e).build();
+        return guarded(onRegionError, onKeyError, () -> {
+            if (request.getKeysCount() > 0) {
+                return run(ResolveLock.lite(request));
+            }
+            Map<Long, Long> txnStatus = ResolveLock.txnStatusOf(request);
+            KeyRange region = regionBounds.rangeOf(request.getContext());
+            byte[] resumeFrom = region.start();
+            while (true) {
+                List<byte[]> batch;
+                KeyRange remaining = new KeyRange(resumeFrom, region.end());
+                try (MvccReader snapshot = new MvccReader(storage.reader(request.getContext()))) {
+                    batch = ResolveLock.findLocks(snapshot, remaining, txnStatus, RESOLVE_LOCK_BATCH_SIZE);
+                }
+                if (batch.isEmpty()) {
+                    return Kvrpcpb.ResolveLockResponse.getDefaultInstance();
+                }
+                Kvrpcpb.ResolveLockResponse response =
+                        run(new ResolveLock(request.getContext(), txnStatus, batch, false));
+                if (response.hasError() || response.hasRegionError() || batch.size() < RESOLVE_LOCK_BATCH_SIZE) {
+                    return response;
+                }
+                // The smallest key after the last one resolved.
+                byte[] last = batch.getLast();
+                resumeFrom = Arrays.copyOf(last, last.length + 1);
+            }
+        });
+    }
+
+    /** Runs {@code command}: latches, snapshot, execute, write; errors into the response. */
+    public <R> R run(Command<R> command) {
+        return guarded(command::regionError, command::keyError, () -> execute(command));
+    }
+
+    @SuppressWarnings("try") // the latches are held for the scope of the try, never touched
+    private <R> R execute(Command<R> command) {
+        Kvrpcpb.Context ctx = command.context();
+        KeyRange region = regionBounds.rangeOf(ctx);
+        List<byte[]> keys = command.latchKeys();
+        if (keys.isEmpty()) {
+            try (MvccReader snapshot = new MvccReader(storage.reader(ctx))) {
+                Outcome<R> outcome = command.execute(snapshot, region);
+                if (!outcome.writes().isEmpty()) {
+                    throw new IllegalStateException(command.getClass().getSimpleName()
+                            + " holds no latches but produced writes");
+                }
+                return outcome.response();
+            }
+        }
+        try (Latches.Guard latched = acquire(keys)) {
+            Outcome<R> outcome;
+            try (MvccReader snapshot = new MvccReader(storage.reader(ctx))) {
+                outcome = command.execute(snapshot, region);
+            }
+            if (!outcome.writes().isEmpty()) {
+                storage.write(ctx, outcome.writes());
+            }
+            return outcome.response();
+        }
+    }
+
+    private Latches.Guard acquire(List<byte[]> keys) {
+        try {
+            return latches.acquire(keys);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KeyErrorException(KeyErrors.abort("interrupted while waiting for latches"));
+        }
+    }
+
+    private static <R> R guarded(Function<Errorpb.Error, R> onRegionError,
+                                 Function<Kvrpcpb.KeyError, R> onKeyError, Supplier<R> body) {
+        try {
+            return body.get();
+        } catch (KeyErrorException e) {
+            return onKeyError.apply(e.keyError());
+        } catch (RegionException e) {
+            return onRegionError.apply(e.error());
+        } catch (StorageException e) {
+            LOG.warn("transactional command failed in storage", e);
+            return onKeyError.apply(KeyErrors.abort("storage error: " + e.getMessage()));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.tinykv.txn.command;
+
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.txn.mvcc.KeyCodec;
+import io.tinykv.txn.mvcc.KeyRange;
+import io.tinykv.txn.mvcc.Lock;
+import io.tinykv.txn.mvcc.MvccReader;
+import io.tinykv.txn.mvcc.MvccTxn;
+import io.tinykv.txn.mvcc.Timestamps;
+import io.tinykv.txn.mvcc.TxnRecord;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * KvCheckTxnStatus: what became of the transaction {@code lock_ts}, judged at its primary key, for
+ * a client that ran into one of its locks. Live lock: its TTL (and, if the caller's read would be
+ * blocked, the lock's min commit ts pushed above the caller so the read may pass). Expired lock:
+ * rolled back now. No lock: the commit record tells committed or rolled back; with neither, the
+ * transaction is rolled back now if {@code rollback_if_not_exist}, else TxnNotFound.
+ */
+public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
+        implements Command<Kvrpcpb.CheckTxnStatusResponse> {
+
+    @Override
+    public Kvrpcpb.Context context() {
+        return request.getContext();
+    }
+
+    @Override
+    public List<byte[]> latchKeys() {
+        return List.of(request.getPrimaryKey().toByteArray());
+    }
+
+    @Override
+    public Outcome<Kvrpcpb.CheckTxnStatusResponse> execute(MvccReader snapshot, KeyRange region) {
+        long lockTs = request.getLockTs();
+        Requests.requireTs(lockTs, "lock_ts");
+        byte[] primary = Requests.requireKey(request.getPrimaryKey(), "primary_key");
+        Requests.requireInRegion(context(), region, primary);
+        MvccTxn txn = new MvccTxn(lockTs);
+        Optional<Lock> found = snapshot.lock(primary);
+        Kvrpcpb.CheckTxnStatusResponse.Builder response = Kvrpcpb.CheckTxnStatusResponse.newBuilder();
+        if (found.isPresent() && found.get().startTs() == lockTs) {
+            checkLiveOrExpired(snapshot, txn, primary, found.get(), response);
+        } else {
+            checkWithoutLock(snapshot, txn, primary, response);
+        }
+        return new Outcome<>(response.build(), txn.modifies());
+    }
+
+    private void checkLiveOrExpired(MvccReader snapshot, MvccTxn txn, byte[] primary, Lock lock,
+                                    Kvrpcpb.CheckTxnStatusResponse.Builder response) {
+        if (!lock.isPrimary(primary)) {
+            // Judging a transaction by a secondary could roll it back while its primary commits.
+            byte[] actual = lock.primary();
+            throw new KeyErrorException(KeyErrors.abort("primary mismatch: key " + KeyCodec.hex(primary)
+                    + " is a secondary of txn " + Timestamps.format(lock.startTs()) + " whose primary is "
+                    + KeyCodec.hex(actual)));
+        }
+        if (Timestamps.lockExpired(lock.startTs(), lock.ttlMillis(), request.getCurrentTs())) {
+            TxnActions.rollbackLock(snapshot, txn, primary, lock);
+            response.setAction(Kvrpcpb.Action.TTLExpireRollback);
+            return;
+        }
+        long callerTs = request.getCallerStartTs();
+        // A lock without min commit ts belongs to a client that does not expect it to move.
+        if (lock.minCommitTs() != 0 && callerTs != Timestamps.MAX
+                && !Timestamps.before(callerTs, lock.minCommitTs())) {
+            long pushed = callerTs + 1;
+            if (Timestamps.before(pushed, request.getCurrentTs())) {
+                pushed = request.getCurrentTs();
+            }
+            lock = lock.withMinCommitTs(pushed);
+            txn.putLock(primary, lock);
+        }
+        boolean readerMayPass = (callerTs != 0 && Timestamps.after(lock.minCommitTs(), callerTs))
+                || callerTs == Timestamps.MAX;
+        response.setLockTtl(lock.ttlMillis())
+                .setAction(readerMayPass ? Kvrpcpb.Action.MinCommitTSPushed : Kvrpcpb.Action.NoAction)
+                .setLockInfo(lock.toLockInfo(primary));
+    }
+
+    private void checkWithoutLock(MvccReader snapshot, MvccTxn txn, byte[] primary,
+                                  Kvrpcpb.CheckTxnStatusResponse.Builder response) {
+        TxnRecord record = snapshot.currentWrite(primary, request.getLockTs());
+        if (record instanceof TxnRecord.Found f && !f.isRollback()) {
+            response.setCommitVersion(f.record().commitTs());
+            return;
+        }
+        if (record.isRolledBack()) {
+            response.setAction(Kvrpcpb.Action.NoAction);
+            return;
+        }
+        if (!request.getRollbackIfNotExist()) {
+            throw new KeyErrorException(KeyErrors.txnNotFound(request.getLockTs(), primary));
+        }
+        TxnActions.rollbackMissingLock(snapshot, txn, primary);
+        response.setAction(Kvrpcpb.Action.LockNotExistRollback);
+    }
+
+    @Override
+    public Kvrpcpb.CheckTxnStatusResponse regionError(Errorpb.Error error) {
+        return Kvrpcpb.CheckTxnStatusResponse.newBuilder().setRegionError(error).build();
+    }
+
+    @Override
+    public Kvrpcpb.CheckTxnStatusResponse keyError(Kvrpcpb.KeyError error) {
+        return Kvrpcpb.CheckTxnStatusResponse.newBuilder().setError(error).build();
+    }
+}

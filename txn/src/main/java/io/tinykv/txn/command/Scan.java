@@ -1,0 +1,74 @@
+package io.tinykv.txn.command;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.txn.mvcc.KeyRange;
+import io.tinykv.txn.mvcc.MvccReader;
+import io.tinykv.txn.mvcc.ScanEntry;
+import java.util.List;
+
+/**
+ * KvScan: up to {@code limit} live keys from {@code start_key}, bounded by {@code end_key} and the
+ * region. Forward scans cover {@code [start_key, end_key)}; reverse scans go down from
+ * {@code start_key} (exclusive) to {@code end_key} (inclusive), as in TiKV. A blocked key comes
+ * back as a pair carrying its lock error and counts towards the limit.
+ */
+public record Scan(Kvrpcpb.ScanRequest request) implements Command<Kvrpcpb.ScanResponse> {
+
+    @Override
+    public Kvrpcpb.Context context() {
+        return request.getContext();
+    }
+
+    @Override
+    public List<byte[]> latchKeys() {
+        return List.of();
+    }
+
+    /** The keys the request asks for, before the region bounds them. */
+    KeyRange requestedRange() {
+        byte[] start = request.getStartKey().toByteArray();
+        byte[] end = request.getEndKey().toByteArray();
+        return request.getReverse() ? new KeyRange(end, start) : new KeyRange(start, end);
+    }
+
+    @Override
+    public Outcome<Kvrpcpb.ScanResponse> execute(MvccReader snapshot, KeyRange region) {
+        KeyRange requested = requestedRange();
+        if (!request.getReverse()) {
+            // The scan starts at start_key; it must lie in the region the client routed it to.
+            Requests.requireInRegion(context(), region, request.getStartKey().toByteArray());
+        }
+        KeyRange range = requested.intersect(region);
+        Kvrpcpb.ScanResponse.Builder response = Kvrpcpb.ScanResponse.newBuilder();
+        if (range.isEmpty()) {
+            return Outcome.readOnly(response.build());
+        }
+        List<ScanEntry> entries = snapshot.scan(range, ReadViews.of(context(), request.getVersion()),
+                request.getLimit(), request.getReverse(), request.getKeyOnly());
+        for (ScanEntry entry : entries) {
+            Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(entry.key()));
+            switch (entry) {
+                case ScanEntry.Value v -> {
+                    if (v.value() != null) {
+                        pair.setValue(ByteString.copyFrom(v.value()));
+                    }
+                }
+                case ScanEntry.Locked l -> pair.setError(KeyErrors.locked(l.lock().toLockInfo(l.key())));
+            }
+            response.addPairs(pair);
+        }
+        return Outcome.readOnly(response.build());
+    }
+
+    @Override
+    public Kvrpcpb.ScanResponse regionError(Errorpb.Error error) {
+        return Kvrpcpb.ScanResponse.newBuilder().setRegionError(error).build();
+    }
+
+    @Override
+    public Kvrpcpb.ScanResponse keyError(Kvrpcpb.KeyError error) {
+        return Kvrpcpb.ScanResponse.newBuilder().setError(error).build();
+    }
+}

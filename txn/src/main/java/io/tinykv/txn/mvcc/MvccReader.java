@@ -1,0 +1,174 @@
+package io.tinykv.txn.mvcc;
+
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.StorageReader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * Reads the MVCC view of one consistent snapshot: locks, commit records and values of user keys.
+ * Single-threaded; it owns the snapshot and closes it.
+ */
+public final class MvccReader implements AutoCloseable {
+
+    private final StorageReader snapshot;
+    private KvIterator writeIterator;
+
+    public MvccReader(StorageReader snapshot) {
+        this.snapshot = snapshot;
+    }
+
+    /** The lock on {@code key}, if any. */
+    public Optional<Lock> lock(byte[] key) {
+        byte[] bytes = snapshot.get(Cf.LOCK, KeyCodec.encode(key));
+        return bytes == null ? Optional.empty() : Optional.of(Lock.parse(bytes));
+    }
+
+    /** The newest commit record of {@code key} with commit ts at or below {@code ts}, of any kind. */
+    public Optional<CommittedWrite> seekWrite(byte[] key, long ts) {
+        byte[] encodedKey = KeyCodec.encode(key);
+        KvIterator it = writes();
+        it.seek(MvccKey.appendTs(encodedKey, ts));
+        if (!it.valid() || !MvccKey.isVersionOf(it.key(), encodedKey)) {
+            return Optional.empty();
+        }
+        return Optional.of(new CommittedWrite(MvccKey.tsOf(it.key()), Write.parse(it.value())));
+    }
+
+    /** The newest commit record of {@code key}, whatever its timestamp and kind. */
+    public Optional<CommittedWrite> mostRecentWrite(byte[] key) {
+        return seekWrite(key, Timestamps.MAX);
+    }
+
+    /** The commit record stored at exactly {@code (key, commitTs)}. */
+    public Optional<CommittedWrite> writeAt(byte[] key, long commitTs) {
+        byte[] bytes = snapshot.get(Cf.WRITE, MvccKey.encode(key, commitTs));
+        return bytes == null ? Optional.empty() : Optional.of(new CommittedWrite(commitTs, Write.parse(bytes)));
+    }
+
+    /**
+     * What became of the transaction started at {@code startTs} on {@code key}: its commit record,
+     * its rollback, or nothing. Only records with commit ts at or above the start ts can belong to
+     * it, so the walk stops below.
+     */
+    public TxnRecord currentWrite(byte[] key, long startTs) {
+        long seekTs = Timestamps.MAX;
+        while (true) {
+            Optional<CommittedWrite> found = seekWrite(key, seekTs);
+            if (found.isEmpty()) {
+                return new TxnRecord.None(null);
+            }
+            CommittedWrite cw = found.get();
+            if (cw.write().startTs() == startTs) {
+                return new TxnRecord.Found(cw);
+            }
+            if (cw.commitTs() == startTs) {
+                return cw.write().overlappedRollback()
+                        ? new TxnRecord.OverlappedRollback(cw.commitTs())
+                        : new TxnRecord.None(cw);
+            }
+            if (Timestamps.before(cw.commitTs(), startTs) || cw.commitTs() == 0) {
+                return new TxnRecord.None(null);
+            }
+            seekTs = cw.commitTs() - 1;
+        }
+    }
+
+    /**
+     * The newest Put or Delete of {@code key} committed at or below {@code ts}; Lock and Rollback
+     * records change no data and are passed over.
+     */
+    public Optional<CommittedWrite> visibleWrite(byte[] key, long ts) {
+        byte[] encodedKey = KeyCodec.encode(key);
+        KvIterator it = writes();
+        for (it.seek(MvccKey.appendTs(encodedKey, ts)); it.valid(); it.next()) {
+            if (!MvccKey.isVersionOf(it.key(), encodedKey)) {
+                return Optional.empty();
+            }
+            Write write = Write.parse(it.value());
+            if (write.kind().isData()) {
+                return Optional.of(new CommittedWrite(MvccKey.tsOf(it.key()), write));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The value of {@code key} a snapshot at {@code ts} sees; empty when absent or deleted. Ignores locks. */
+    public Optional<byte[]> valueAt(byte[] key, long ts) {
+        return visibleWrite(key, ts)
+                .filter(cw -> cw.kind() == WriteKind.PUT)
+                .map(cw -> loadValue(key, cw.write()));
+    }
+
+    /**
+     * The value a Put record stands for: inlined, or in the default column family at the start ts.
+     *
+     * @throws CorruptRecordException when the default column family lacks the value
+     */
+    public byte[] loadValue(byte[] key, Write put) {
+        if (put.kind() != WriteKind.PUT) {
+            throw new IllegalArgumentException("only Put records have values, not " + put);
+        }
+        if (put.hasShortValue()) {
+            return put.shortValue();
+        }
+        byte[] value = snapshot.get(Cf.DEFAULT, MvccKey.encode(key, put.startTs()));
+        if (value == null) {
+            throw new CorruptRecordException("value of key " + KeyCodec.hex(key, key.length)
+                    + " written at " + Timestamps.format(put.startTs()) + " is missing from the default column family");
+        }
+        return value;
+    }
+
+    /** Locks in {@code range} whose lock satisfies {@code filter}, in key order, at most {@code limit}. */
+    public List<LockedKey> scanLocks(KeyRange range, Predicate<Lock> filter, int limit) {
+        List<LockedKey> result = new ArrayList<>();
+        byte[] encodedEnd = range.encodedEnd();
+        try (KvIterator it = snapshot.iterator(Cf.LOCK)) {
+            for (it.seek(range.encodedStart()); it.valid() && result.size() < limit; it.next()) {
+                if (encodedEnd != null && Arrays.compareUnsigned(it.key(), encodedEnd) >= 0) {
+                    break;
+                }
+                Lock lock = Lock.parse(it.value());
+                if (filter.test(lock)) {
+                    result.add(new LockedKey(KeyCodec.decode(it.key()), lock));
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * The keys of {@code range} visible to {@code view}, ascending (or descending when
+     * {@code reverse}), at most {@code limit}: a value per live key, skipping deleted keys and
+     * versions that are rolled back or only locked, and a {@link ScanEntry.Locked} wherever a lock
+     * blocks the read.
+     *
+     * @param keyOnly leave values out (large values are then not even loaded)
+     */
+    public List<ScanEntry> scan(KeyRange range, ReadView view, int limit, boolean reverse, boolean keyOnly) {
+        return new MvccScanner(this, snapshot, range, view, keyOnly).scan(limit, reverse);
+    }
+
+    private KvIterator writes() {
+        if (writeIterator == null) {
+            writeIterator = snapshot.iterator(Cf.WRITE);
+        }
+        return writeIterator;
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (writeIterator != null) {
+                writeIterator.close();
+            }
+        } finally {
+            snapshot.close();
+        }
+    }
+}
