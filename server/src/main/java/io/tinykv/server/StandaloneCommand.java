@@ -78,7 +78,7 @@ public final class StandaloneCommand implements Callable<Integer> {
             err.println("tinykv: " + e.getMessage());
             err.flush();
             return EXIT_DATA_DIR_LOCKED;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             LOG.error("failed to start", e);
             err.println("tinykv: failed to start: " + e.getMessage());
             err.flush();

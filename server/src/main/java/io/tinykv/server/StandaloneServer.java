@@ -143,7 +143,7 @@ public final class StandaloneServer implements AutoCloseable {
         } catch (IOException e) {
             closeAll(opened);
             throw new UncheckedIOException("cannot start the server: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             closeAll(opened);
             throw e;
         }

@@ -1,5 +1,6 @@
 package io.tinykv.server.config;
 
+import io.tinykv.storage.EngineConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +36,20 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
             long maxWriteBufferNumber,
             long maxBackgroundJobs,
             long bloomFilterBitsPerKey) {
+
+        /**
+         * The storage module's engine settings; it checks their ranges.
+         *
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
+        public EngineConfig toEngineConfig() {
+            return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, saturatedInt(maxWriteBufferNumber),
+                    saturatedInt(maxBackgroundJobs), saturatedInt(bloomFilterBitsPerKey));
+        }
+
+        private static int saturatedInt(long value) {
+            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
+        }
     }
 
     /** Limits enforced at the API edge so that bad input never harms the store. */
@@ -49,7 +64,12 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
     public static Config defaults() {
         return new Config(
                 new Server(new HostPort("127.0.0.1", 20160), "", "127.0.0.1:20180", Path.of("data"), 10_000),
-                new Storage(256 * MIB, 64 * MIB, 2, 2, 10),
+                new Storage(
+                        EngineConfig.DEFAULT_BLOCK_CACHE_SIZE_BYTES,
+                        EngineConfig.DEFAULT_WRITE_BUFFER_SIZE_BYTES,
+                        EngineConfig.DEFAULT_MAX_WRITE_BUFFER_NUMBER,
+                        EngineConfig.DEFAULT_MAX_BACKGROUND_JOBS,
+                        EngineConfig.DEFAULT_BLOOM_FILTER_BITS_PER_KEY),
                 new Limits(8 * KIB, 8 * MIB, 10_240, 16 * MIB),
                 new Pd(3_000));
     }
@@ -93,6 +113,11 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
         positive(problems, "storage.max-write-buffer-number", storage.maxWriteBufferNumber());
         positive(problems, "storage.max-background-jobs", storage.maxBackgroundJobs());
         positive(problems, "storage.bloom-filter-bits-per-key", storage.bloomFilterBitsPerKey());
+        try {
+            storage.toEngineConfig();
+        } catch (IllegalArgumentException e) {
+            problems.add("[storage]: " + e.getMessage());
+        }
         positive(problems, "limits.max-key-size", limits.maxKeySizeBytes());
         positive(problems, "limits.raft-entry-max-size", limits.raftEntryMaxSizeBytes());
         positive(problems, "limits.max-scan-limit", limits.maxScanLimit());
