@@ -46,6 +46,8 @@ public final class StandaloneServer implements AutoCloseable {
     private static final long ID_BATCH = 1_000;
     /** After the grace period, cancelled calls get this long to unwind before storage closes. */
     private static final long FORCED_STOP_MILLIS = 1_000;
+    /** How long closing waits for handlers still inside storage (e.g. of cancelled calls). */
+    private static final long STORAGE_CLOSE_WAIT_MILLIS = 30_000;
     private static final int CLUSTER_ID_RANDOM_BITS = 32;
     private static final long MILLIS_PER_SECOND = 1_000;
     private static final String PD_DIR = "pd";
@@ -54,6 +56,7 @@ public final class StandaloneServer implements AutoCloseable {
     private final DataDirLock lock;
     private final Storage storage;
     private final Server grpc;
+    private final InFlightCalls inFlight;
     private final HealthStatusManager health;
     private final HTTPServer statusServer;
     private final HostPort boundAddress;
@@ -61,11 +64,12 @@ public final class StandaloneServer implements AutoCloseable {
     private boolean closed;
 
     private StandaloneServer(Config config, DataDirLock lock, Storage storage, Server grpc,
-            HealthStatusManager health, HTTPServer statusServer, HostPort boundAddress, SingleStoreCluster cluster) {
+            InFlightCalls inFlight, HealthStatusManager health, HTTPServer statusServer, HostPort boundAddress, SingleStoreCluster cluster) {
         this.config = config;
         this.lock = lock;
         this.storage = storage;
         this.grpc = grpc;
+        this.inFlight = inFlight;
         this.health = health;
         this.statusServer = statusServer;
         this.boundAddress = boundAddress;
@@ -92,7 +96,8 @@ public final class StandaloneServer implements AutoCloseable {
             Tso tso = new Tso(new DurableLong(pdDir.resolve("tso")), clockMillis, config.pd().tsoSaveWindowMillis());
             IdAllocator ids = new IdAllocator(new DurableLong(pdDir.resolve("alloc_id")), ID_BATCH);
 
-            Storage storage = storageFactory.open(sc.dataDir(), config.storage());
+            Storage storage = new GuardedStorage(storageFactory.open(sc.dataDir(), config.storage()),
+                    STORAGE_CLOSE_WAIT_MILLIS);
             opened.add(storage);
             LOG.info("storage open");
 
@@ -114,11 +119,13 @@ public final class StandaloneServer implements AutoCloseable {
             HealthStatusManager health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             MutableHandlerRegistry services = new MutableHandlerRegistry();
+            InFlightCalls inFlight = new InFlightCalls();
             Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress())
                     .maxInboundMessageSize((int) config.limits().grpcMaxMessageSizeBytes())
                     .addService(health.getHealthService())
                     .fallbackHandlerRegistry(services)
                     .intercept(new ServerMetrics(metricsRegistry, System::nanoTime))
+                    .intercept(inFlight)
                     .build()
                     .start();
             opened.add(() -> grpc.shutdownNow().awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS));
@@ -139,7 +146,7 @@ public final class StandaloneServer implements AutoCloseable {
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("tinykv standalone listening on {} (advertised as {}), cluster id {}",
                     bound, advertised, clusterId);
-            return new StandaloneServer(config, lock, storage, grpc, health, statusServer, bound, cluster);
+            return new StandaloneServer(config, lock, storage, grpc, inFlight, health, statusServer, bound, cluster);
         } catch (IOException e) {
             closeAll(opened);
             throw new UncheckedIOException("cannot start the server: " + e.getMessage(), e);
@@ -167,8 +174,9 @@ public final class StandaloneServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting calls, lets in-flight calls finish within the grace period (then cancels
-     * them), and only then closes storage and releases the data dir. Safe to call twice.
+     * Stops accepting calls, lets unary calls in flight finish within the grace period, cancels
+     * what remains (including streams), and only then closes storage and releases the data dir.
+     * Safe to call twice.
      */
     @Override
     public synchronized void close() {
@@ -181,10 +189,13 @@ public final class StandaloneServer implements AutoCloseable {
         health.enterTerminalState();
         grpc.shutdown();
         try {
-            if (!grpc.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
-                LOG.warn("requests still in flight after {} ms; cancelling them", graceMillis);
-                grpc.shutdownNow();
-                grpc.awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS);
+            if (!inFlight.awaitIdle(graceMillis)) {
+                LOG.warn("{} requests still in flight after {} ms; cancelling them", inFlight.active(), graceMillis);
+            }
+            // Streams (TSO, health watches, heartbeats) never end by themselves: cancel them now.
+            grpc.shutdownNow();
+            if (!grpc.awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("gRPC calls still unwinding after {} ms; closing storage anyway", FORCED_STOP_MILLIS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -21,8 +21,18 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.tinykv.storage.Modify;
+import io.tinykv.storage.Storage;
+import io.tinykv.storage.StorageReader;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -125,6 +135,70 @@ class StandaloneServerTest {
         server.close();
         assertThat(storage.isClosed()).isTrue();
         DataDirLock.acquire(config.server().dataDir()).close();
+    }
+
+    /** SIGTERM's path: a request already in flight finishes before storage is closed under it. */
+    @Test
+    void closeLetsARequestInFlightFinishBeforeClosingStorage() throws Exception {
+        MemoryStorage memory = new MemoryStorage();
+        CountDownLatch writeEntered = new CountDownLatch(1);
+        CountDownLatch releaseWrite = new CountDownLatch(1);
+        Storage blocking = new Storage() {
+            @Override
+            public void write(Kvrpcpb.Context ctx, List<Modify> batch) {
+                writeEntered.countDown();
+                awaitQuietly(releaseWrite);
+                memory.write(ctx, batch);
+            }
+
+            @Override
+            public StorageReader reader(Kvrpcpb.Context ctx) {
+                return memory.reader(ctx);
+            }
+
+            @Override
+            public void close() {
+                memory.close();
+            }
+        };
+        StandaloneServer server = start(config(), (d, c) -> blocking);
+        ManagedChannel ch = channel(server);
+        ExecutorService closer = Executors.newSingleThreadExecutor();
+        try {
+            ListenableFuture<Kvrpcpb.RawPutResponse> put = TikvGrpc.newFutureStub(ch).rawPut(
+                    Kvrpcpb.RawPutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
+                            .setValue(ByteString.copyFromUtf8("v")).build());
+            assertThat(writeEntered.await(30, TimeUnit.SECONDS)).isTrue();
+            Iterator<HealthCheckResponse> health = HealthGrpc.newBlockingStub(ch)
+                    .withDeadlineAfter(30, TimeUnit.SECONDS).watch(HealthCheckRequest.getDefaultInstance());
+            assertThat(health.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+
+            Future<?> closing = closer.submit(server::close);
+            // Shutdown has begun once health turns NOT_SERVING; only then does the write go on.
+            assertThat(health.next().getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.NOT_SERVING);
+            assertThat(memory.isClosed()).isFalse();
+            releaseWrite.countDown();
+
+            assertThat(put.get(30, TimeUnit.SECONDS).getError()).isEmpty();
+            closing.get(30, TimeUnit.SECONDS);
+            assertThat(memory.isClosed()).isTrue();
+        } finally {
+            releaseWrite.countDown();
+            closer.shutdownNow();
+            ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            server.close();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("test latch never released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
