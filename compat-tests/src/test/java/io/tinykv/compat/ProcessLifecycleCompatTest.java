@@ -12,6 +12,7 @@ import org.tikv.raw.RawKVClient;
 import org.tikv.shade.com.google.protobuf.ByteString;
 
 /** Restarts and a second process on the same data dir, with the official TiKV Java client. */
+@SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class ProcessLifecycleCompatTest {
 
     private static final Duration STARTUP = Duration.ofSeconds(90);

@@ -22,6 +22,7 @@ import org.tikv.raw.RawKVClient;
 import org.tikv.shade.com.google.protobuf.ByteString;
 
 /** The official TiKV Java client, unchanged, against one real {@code tinykv standalone} process. */
+@SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class RawKvCompatTest {
 
     private static final Duration STARTUP = Duration.ofSeconds(90);

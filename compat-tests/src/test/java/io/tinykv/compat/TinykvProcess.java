@@ -134,11 +134,16 @@ final class TinykvProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the process if it still runs (SIGKILL: a test that got here may have failed). */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         if (process.isAlive()) {
             process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -21,31 +21,44 @@ import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.StorageReader;
+import io.tinykv.storage.Storage;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** TinyKV's project-1 scenarios and every bad input of the API edge, through real gRPC calls. */
-class RawApiTest {
+/**
+ * TinyKV's project-1 scenarios and every bad input of the API edge, through real gRPC calls;
+ * run once per storage implementation by the subclasses.
+ */
+abstract class RawApiContract {
 
     private static final long MAX_KEY_BYTES = 16;
     private static final long MAX_ENTRY_BYTES = 1024;
     private static final long MAX_SCAN_LIMIT = 100;
 
-    private final MemoryStorage memory = new MemoryStorage();
+    @TempDir
+    Path dir;
+
     private final SingleStoreCluster cluster =
             SingleStoreCluster.create(42, new HostPort("127.0.0.1", 20160), "");
-    private final SingleRegionStorage storage =
-            new SingleRegionStorage(memory, cluster.region(), SingleStoreCluster.STORE_ID);
+    private Storage backing;
+    private SingleRegionStorage storage;
     private Server server;
+
+    /** The storage under test, opened in an empty directory. */
+    abstract Storage openStorage(Path dataDir);
     private ManagedChannel channel;
     private TikvGrpc.TikvBlockingStub tikv;
 
     @BeforeEach
     void start() throws Exception {
+        backing = openStorage(dir);
+        storage = new SingleRegionStorage(backing, cluster.region(), SingleStoreCluster.STORE_ID);
         String name = InProcessServerBuilder.generateName();
         Config.Limits limits = new Config.Limits(MAX_KEY_BYTES, MAX_ENTRY_BYTES, MAX_SCAN_LIMIT, 1 << 20);
         server = InProcessServerBuilder.forName(name)
@@ -60,6 +73,7 @@ class RawApiTest {
     void stop() throws Exception {
         channel.shutdownNow();
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        storage.close();
     }
 
     private static ByteString b(String s) {
@@ -67,11 +81,11 @@ class RawApiTest {
     }
 
     private void storeDirectly(Cf cf, String key, String value) {
-        memory.write(Kvrpcpb.Context.getDefaultInstance(), List.of(new Modify.Put(cf, bytes(key), bytes(value))));
+        backing.write(Kvrpcpb.Context.getDefaultInstance(), List.of(new Modify.Put(cf, bytes(key), bytes(value))));
     }
 
     private String readDirectly(Cf cf, String key) {
-        try (StorageReader r = memory.reader(Kvrpcpb.Context.getDefaultInstance())) {
+        try (StorageReader r = backing.reader(Kvrpcpb.Context.getDefaultInstance())) {
             byte[] v = r.get(cf, bytes(key));
             return v == null ? null : new String(v, StandardCharsets.UTF_8);
         }
