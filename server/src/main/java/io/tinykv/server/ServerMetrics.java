@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
 /**
  * Request metrics for every gRPC method: a counter by method and result and a latency histogram
  * by method. The result is {@code ok}, {@code region_error} or {@code error} (read from the
- * response, since TiKV's protocol reports those inside a successful call), or the gRPC status.
+ * response or, for PD, its header, since these protocols report errors inside a successful call),
+ * or the gRPC status code.
  */
 public final class ServerMetrics implements ServerInterceptor {
 
@@ -77,6 +78,12 @@ public final class ServerMetrics implements ServerInterceptor {
         Descriptors.FieldDescriptor error = d.findFieldByName("error");
         if (error != null && !error.isRepeated() && response.hasField(error)) {
             return "error";
+        }
+        // PD responses carry their errors in the header.
+        Descriptors.FieldDescriptor header = d.findFieldByName("header");
+        if (header != null && header.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE
+                && response.hasField(header)) {
+            return resultOf((Message) response.getField(header));
         }
         return "ok";
     }

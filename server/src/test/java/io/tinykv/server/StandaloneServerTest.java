@@ -81,6 +81,7 @@ class StandaloneServerTest {
                         PDGrpc.newBlockingStub(ch).getMembers(Pdpb.GetMembersRequest.getDefaultInstance());
                 assertThat(members.getLeader().getClientUrls(0)).isEqualTo("http://" + server.boundAddress());
                 clusterId = members.getHeader().getClusterId();
+                PDGrpc.newBlockingStub(ch).bootstrap(Pdpb.BootstrapRequest.getDefaultInstance());
                 assertThat(server.cluster().store().getAddress()).isEqualTo(server.boundAddress().toString());
 
                 // A message over the gRPC limit is refused before it is read into memory.
@@ -96,6 +97,7 @@ class StandaloneServerTest {
                 assertThat(metrics).contains("tinykv_grpc_requests_total{method=\"RawPut\",result=\"ok\"} 1.0");
                 assertThat(metrics).contains("tinykv_grpc_requests_total{method=\"RawPut\",result=\"error\"} 1.0");
                 assertThat(metrics).contains("tinykv_grpc_request_duration_seconds_count{method=\"GetMembers\"} 1");
+                assertThat(metrics).contains("tinykv_grpc_requests_total{method=\"Bootstrap\",result=\"error\"} 1.0");
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
