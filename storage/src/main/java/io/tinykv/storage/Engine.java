@@ -20,6 +20,7 @@ import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.Snapshot;
 import org.rocksdb.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,14 @@ import org.slf4j.LoggerFactory;
 public final class Engine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engine.class);
+
+    /** RocksDB's file names, for recognizing a database directory that lost its CURRENT file. */
+    private static final String CURRENT_FILE_NAME = "CURRENT";
+    private static final String MANIFEST_FILE_PREFIX = "MANIFEST-";
+    private static final String SST_FILE_SUFFIX = ".sst";
+    private static final String WAL_FILE_SUFFIX = ".log";
+    /** How RocksDB (via strerror) reports a missing file. */
+    private static final String NO_SUCH_FILE = "No such file or directory";
 
     /** The two engines of a store. */
     public enum Kind {
@@ -181,7 +190,14 @@ public final class Engine implements AutoCloseable {
     /** A consistent snapshot of this engine as of now; close it when done. */
     public SnapshotReader snapshot() {
         return guarded("snapshot", () -> {
-            SnapshotReader reader = new SnapshotReader(this, db.getSnapshot());
+            Snapshot snapshot = db.getSnapshot();
+            SnapshotReader reader;
+            try {
+                reader = new SnapshotReader(this, snapshot);
+            } catch (RuntimeException | Error e) {
+                db.releaseSnapshot(snapshot);
+                throw e;
+            }
             openReaders.add(reader);
             return reader;
         });
@@ -317,6 +333,35 @@ public final class Engine implements AutoCloseable {
             throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
                     + ": the directory is not writable");
         }
+        refuseOrphanedFiles(kind, path);
+    }
+
+    /**
+     * RocksDB, told to create missing databases, treats a directory without {@code CURRENT} as
+     * empty and creates a new database there; the old files would then be deleted as obsolete.
+     * A lost {@code CURRENT} beside data files is damage, not a fresh start: refuse.
+     */
+    private static void refuseOrphanedFiles(Kind kind, Path path) {
+        if (Files.exists(path.resolve(CURRENT_FILE_NAME))) {
+            return;
+        }
+        List<String> databaseFiles;
+        try (var entries = Files.list(path)) {
+            databaseFiles = entries.map(p -> p.getFileName().toString())
+                    .filter(name -> name.startsWith(MANIFEST_FILE_PREFIX)
+                            || name.endsWith(SST_FILE_SUFFIX) || name.endsWith(WAL_FILE_SUFFIX))
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
+                    + ": cannot list the directory (" + e + ")", e);
+        }
+        if (!databaseFiles.isEmpty()) {
+            throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
+                    + ": the directory holds database files " + databaseFiles + " but no "
+                    + CURRENT_FILE_NAME + " file; refusing to create a new database over them"
+                    + " (restore the files, or empty the directory if its data may be discarded)");
+        }
     }
 
     private static StorageException openFailure(Kind kind, Path path, RocksDBException e) {
@@ -328,6 +373,8 @@ public final class Engine implements AutoCloseable {
             reason = "the database is corrupt; refusing to start";
         } else if (code == Status.Code.IOError && detail.toLowerCase(Locale.ROOT).contains("lock")) {
             reason = "the directory is locked: another process, or another Engines in this process, has it open";
+        } else if (code == Status.Code.IOError && detail.contains(NO_SUCH_FILE)) {
+            reason = "a file of the database is missing (the database is damaged); refusing to start";
         } else if (code == Status.Code.IOError) {
             reason = "I/O error (is the directory writable and the disk healthy?)";
         } else {

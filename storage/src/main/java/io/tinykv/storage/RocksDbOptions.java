@@ -15,6 +15,7 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.Filter;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteOptions;
@@ -64,6 +65,12 @@ final class RocksDbOptions implements AutoCloseable {
     private final ColumnFamilyOptions raftCfOptions;
     private final WriteOptions syncWrite;
     private final WriteOptions asyncWrite;
+
+    static {
+        // Native objects (the cache first of all) need the JNI library before RocksDB's own
+        // classes would load it; loading is idempotent.
+        RocksDB.loadLibrary();
+    }
 
     RocksDbOptions(EngineConfig config) {
         try {
