@@ -300,6 +300,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 return;
             }
             response = errorField.apply(message);
+        } catch (RuntimeException e) {
+            // A bug, not bad input: say so plainly instead of gRPC's bare UNKNOWN.
+            LOG.error("unexpected failure while serving a request", e);
+            out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+            return;
         }
         out.onNext(response);
         out.onCompleted();

@@ -43,18 +43,24 @@ public final class EmbeddedPdService extends PDGrpc.PDImplBase {
     @Override
     public StreamObserver<Pdpb.TsoRequest> tso(StreamObserver<Pdpb.TsoResponse> out) {
         return new StreamObserver<>() {
+            /** After an error the response stream is closed; later requests are dropped. */
+            private boolean failed;
+
             @Override
             public void onNext(Pdpb.TsoRequest request) {
+                if (failed) {
+                    return;
+                }
                 Pdpb.Error error = checkClusterId(request.getHeader());
                 if (error != null) {
-                    out.onError(Status.FAILED_PRECONDITION.withDescription(error.getMessage()).asRuntimeException());
+                    fail(Status.FAILED_PRECONDITION.withDescription(error.getMessage()));
                     return;
                 }
                 Tso.Timestamp ts;
                 try {
                     ts = tso.next(request.getCount());
                 } catch (IllegalArgumentException e) {
-                    out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                    fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
                     return;
                 }
                 out.onNext(Pdpb.TsoResponse.newBuilder()
@@ -66,6 +72,11 @@ public final class EmbeddedPdService extends PDGrpc.PDImplBase {
                         .build());
             }
 
+            private void fail(Status status) {
+                failed = true;
+                out.onError(status.asRuntimeException());
+            }
+
             @Override
             public void onError(Throwable t) {
                 // The client went away; nothing is owed to it.
@@ -73,7 +84,9 @@ public final class EmbeddedPdService extends PDGrpc.PDImplBase {
 
             @Override
             public void onCompleted() {
-                out.onCompleted();
+                if (!failed) {
+                    out.onCompleted();
+                }
             }
         };
     }
