@@ -72,8 +72,8 @@ public final class StandaloneCommand implements Callable<Integer> {
         }
         StandaloneServer server;
         try {
-            server = StandaloneServer.start(config, StorageWiring.ROCKSDB, System::currentTimeMillis,
-                    new SecureRandom());
+            server = StandaloneServer.start(config, StorageWiring.ROCKSDB, StorageWiring.TRANSACTIONS,
+                    System::currentTimeMillis, new SecureRandom());
         } catch (DataDirLock.DataDirLockedException e) {
             err.println("tinykv: " + e.getMessage());
             err.flush();

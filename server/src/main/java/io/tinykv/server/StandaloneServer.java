@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -78,12 +79,13 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * Starts everything; on failure, whatever was started is stopped again before the exception
-     * propagates.
+     * propagates. {@code txnHandlerFactory} builds the transactional half of the Tikv service
+     * over the same region-checked storage the raw API uses.
      *
      * @throws DataDirLock.DataDirLockedException when another process owns the data dir
      */
     public static StandaloneServer start(Config config, StorageFactory storageFactory,
-            LongSupplier clockMillis, RandomGenerator random) {
+            Function<Storage, TxnHandler> txnHandlerFactory, LongSupplier clockMillis, RandomGenerator random) {
         Config.Server sc = config.server();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -139,7 +141,7 @@ public final class StandaloneServer implements AutoCloseable {
             SingleStoreCluster cluster = SingleStoreCluster.create(clusterId, advertised, statusAddr);
             Storage regionStorage = new SingleRegionStorage(storage, cluster.region(), SingleStoreCluster.STORE_ID);
             services.addService(new TikvService(regionStorage, new RequestValidator(config.limits()),
-                    TxnHandler.NOT_AVAILABLE));
+                    txnHandlerFactory.apply(regionStorage)));
             services.addService(new EmbeddedPdService(cluster, tso, ids));
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);

@@ -56,7 +56,8 @@ class StandaloneServerTest {
     }
 
     private static StandaloneServer start(Config config, StorageFactory storage) {
-        return StandaloneServer.start(config, storage, System::currentTimeMillis, new Random(1));
+        return StandaloneServer.start(config, storage, s -> TxnHandler.NOT_AVAILABLE, System::currentTimeMillis,
+                new Random(1));
     }
 
     private static ManagedChannel channel(StandaloneServer server) {
