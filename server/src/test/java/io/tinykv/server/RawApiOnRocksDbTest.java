@@ -9,6 +9,6 @@ class RawApiOnRocksDbTest extends RawApiContract {
 
     @Override
     Storage openStorage(Path dataDir) {
-        return StorageWiring.ROCKSDB.open(dataDir, Config.defaults().storage());
+        return ProcessWiring.ROCKSDB.open(dataDir, Config.defaults().storage());
     }
 }

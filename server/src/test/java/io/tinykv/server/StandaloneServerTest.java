@@ -68,7 +68,7 @@ class StandaloneServerTest {
     void servesHealthRawKvPdAndMetricsAndKeepsDataAcrossRestart() throws Exception {
         Config config = config();
         long clusterId;
-        try (StandaloneServer server = start(config, StorageWiring.ROCKSDB)) {
+        try (StandaloneServer server = start(config, ProcessWiring.ROCKSDB)) {
             ManagedChannel ch = channel(server);
             try {
                 assertThat(HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance()).getStatus())
@@ -103,7 +103,7 @@ class StandaloneServerTest {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }
         }
-        try (StandaloneServer restarted = start(config, StorageWiring.ROCKSDB)) {
+        try (StandaloneServer restarted = start(config, ProcessWiring.ROCKSDB)) {
             ManagedChannel ch = channel(restarted);
             try {
                 assertThat(TikvGrpc.newBlockingStub(ch).rawGet(Kvrpcpb.RawGetRequest.newBuilder()
