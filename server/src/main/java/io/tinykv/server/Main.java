@@ -1,5 +1,6 @@
 package io.tinykv.server;
 
+import io.tinykv.client.ctl.CtlCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TinykvVersion.class,
         description = "A distributed, transactional key-value store in the shape of TinyKV/TiKV.",
-        subcommands = {StandaloneCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StandaloneCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -72,7 +72,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         }
         StandaloneServer server;
         try {
-            server = StandaloneServer.start(config, ProcessWiring.ROCKSDB, ProcessWiring.TRANSACTIONS,
+            server = StandaloneServer.start(config, ProcessWiring.ROCKSDB,
                     System::currentTimeMillis, new SecureRandom());
         } catch (DataDirLock.DataDirLockedException e) {
             err.println("tinykv: " + e.getMessage());

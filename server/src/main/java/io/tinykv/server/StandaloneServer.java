@@ -17,6 +17,7 @@ import io.tinykv.server.pd.IdAllocator;
 import io.tinykv.server.pd.SingleStoreCluster;
 import io.tinykv.server.pd.Tso;
 import io.tinykv.server.region.SingleRegionStorage;
+import io.tinykv.txn.TxnCommands;
 import io.tinykv.storage.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -79,13 +79,12 @@ public final class StandaloneServer implements AutoCloseable {
 
     /**
      * Starts everything; on failure, whatever was started is stopped again before the exception
-     * propagates. {@code txnHandlerFactory} builds the transactional half of the Tikv service
-     * over the same region-checked storage the raw API uses.
+     * propagates. Raw and transactional calls share one region-checked storage and one validator.
      *
      * @throws DataDirLock.DataDirLockedException when another process owns the data dir
      */
     public static StandaloneServer start(Config config, StorageFactory storageFactory,
-            Function<Storage, TxnHandler> txnHandlerFactory, LongSupplier clockMillis, RandomGenerator random) {
+            LongSupplier clockMillis, RandomGenerator random) {
         Config.Server sc = config.server();
         List<AutoCloseable> opened = new ArrayList<>();
         try {
@@ -140,8 +139,9 @@ public final class StandaloneServer implements AutoCloseable {
             }
             SingleStoreCluster cluster = SingleStoreCluster.create(clusterId, advertised, statusAddr);
             Storage regionStorage = new SingleRegionStorage(storage, cluster.region(), SingleStoreCluster.STORE_ID);
-            services.addService(new TikvService(regionStorage, new RequestValidator(config.limits()),
-                    txnHandlerFactory.apply(regionStorage)));
+            RequestValidator validator = new RequestValidator(config.limits());
+            services.addService(new TikvService(regionStorage, validator,
+                    new TxnHandler(new TxnCommands(regionStorage), validator)));
             services.addService(new EmbeddedPdService(cluster, tso, ids));
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);

@@ -43,10 +43,17 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
 
     // ---- RawKV ----
 
+    /**
+     * The empty key names no entry (writes refuse it), so reading it finds nothing rather than
+     * failing: TiKV answers the same, and the TiKV Java client reads it when a session warms up.
+     */
     @Override
     public void rawGet(Kvrpcpb.RawGetRequest req, StreamObserver<Kvrpcpb.RawGetResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
+            if (req.getKey().isEmpty()) {
+                return Kvrpcpb.RawGetResponse.newBuilder().setNotFound(true).build();
+            }
             validator.key(req.getKey());
             byte[] value;
             try (StorageReader reader = storage.reader(req.getContext())) {

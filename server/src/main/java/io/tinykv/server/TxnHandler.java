@@ -3,64 +3,121 @@ package io.tinykv.server;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.txn.TxnCommands;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The transactional half of {@code tikvpb.Tikv}: {@link TikvService} hands every {@code Kv*} call
- * to one of these. Until the Percolator module is wired in, {@link #NOT_AVAILABLE} answers each
- * call with gRPC status {@code UNIMPLEMENTED} and a message pointing at the work that adds them.
+ * The transactional half of {@code tikvpb.Tikv}: validates each {@code Kv*} request at the API
+ * edge, then runs it through the txn module's {@link TxnCommands}. Transaction-level outcomes
+ * (locks, write conflicts, aborts) and region errors travel inside the response as TiKV clients
+ * expect; bad input (an empty or oversized key, a prewrite over the entry size limit, a scan limit
+ * over the maximum) is refused with gRPC status {@code INVALID_ARGUMENT} naming the problem.
  */
-public interface TxnHandler {
+public final class TxnHandler {
 
-    String NOT_AVAILABLE_MESSAGE = "transactions are not implemented yet (see issue: Percolator transactions)";
+    private static final Logger LOG = LoggerFactory.getLogger(TxnHandler.class);
 
-    /** Answers every transactional call with {@code UNIMPLEMENTED}. */
-    TxnHandler NOT_AVAILABLE = new TxnHandler() { };
+    private final TxnCommands commands;
+    private final RequestValidator validator;
 
-    default void kvGet(Kvrpcpb.GetRequest request, StreamObserver<Kvrpcpb.GetResponse> out) {
-        notAvailable(out);
+    public TxnHandler(TxnCommands commands, RequestValidator validator) {
+        this.commands = commands;
+        this.validator = validator;
     }
 
-    default void kvScan(Kvrpcpb.ScanRequest request, StreamObserver<Kvrpcpb.ScanResponse> out) {
-        notAvailable(out);
+    void kvGet(Kvrpcpb.GetRequest req, StreamObserver<Kvrpcpb.GetResponse> out) {
+        run(out, () -> {
+            validator.key(req.getKey());
+            return commands.get(req);
+        });
     }
 
-    default void kvPrewrite(Kvrpcpb.PrewriteRequest request, StreamObserver<Kvrpcpb.PrewriteResponse> out) {
-        notAvailable(out);
+    void kvBatchGet(Kvrpcpb.BatchGetRequest req, StreamObserver<Kvrpcpb.BatchGetResponse> out) {
+        run(out, () -> {
+            req.getKeysList().forEach(validator::key);
+            return commands.batchGet(req);
+        });
     }
 
-    default void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest request,
-            StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
-        notAvailable(out);
+    void kvScan(Kvrpcpb.ScanRequest req, StreamObserver<Kvrpcpb.ScanResponse> out) {
+        run(out, () -> {
+            validator.boundKey(req.getStartKey(), "start_key");
+            validator.boundKey(req.getEndKey(), "end_key");
+            validator.scanLimit(req.getLimit());
+            return commands.scan(req);
+        });
     }
 
-    default void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request,
+    void kvPrewrite(Kvrpcpb.PrewriteRequest req, StreamObserver<Kvrpcpb.PrewriteResponse> out) {
+        run(out, () -> {
+            validator.key(req.getPrimaryLock());
+            for (Kvrpcpb.Mutation m : req.getMutationsList()) {
+                validator.key(m.getKey());
+            }
+            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            return commands.prewrite(req);
+        });
+    }
+
+    void kvCommit(Kvrpcpb.CommitRequest req, StreamObserver<Kvrpcpb.CommitResponse> out) {
+        run(out, () -> {
+            req.getKeysList().forEach(validator::key);
+            return commands.commit(req);
+        });
+    }
+
+    void kvBatchRollback(Kvrpcpb.BatchRollbackRequest req, StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
+        run(out, () -> {
+            req.getKeysList().forEach(validator::key);
+            return commands.batchRollback(req);
+        });
+    }
+
+    void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest req,
             StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
-        notAvailable(out);
+        run(out, () -> {
+            validator.key(req.getPrimaryKey());
+            return commands.checkTxnStatus(req);
+        });
     }
 
-    default void kvCommit(Kvrpcpb.CommitRequest request, StreamObserver<Kvrpcpb.CommitResponse> out) {
-        notAvailable(out);
+    void kvResolveLock(Kvrpcpb.ResolveLockRequest req, StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
+        run(out, () -> {
+            req.getKeysList().forEach(validator::key);
+            return commands.resolveLock(req);
+        });
     }
 
-    default void kvCleanup(Kvrpcpb.CleanupRequest request, StreamObserver<Kvrpcpb.CleanupResponse> out) {
-        notAvailable(out);
+    void kvCleanup(Kvrpcpb.CleanupRequest req, StreamObserver<Kvrpcpb.CleanupResponse> out) {
+        run(out, () -> {
+            validator.key(req.getKey());
+            return commands.cleanup(req);
+        });
     }
 
-    default void kvBatchGet(Kvrpcpb.BatchGetRequest request, StreamObserver<Kvrpcpb.BatchGetResponse> out) {
-        notAvailable(out);
+    void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest req, StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
+        run(out, () -> {
+            validator.key(req.getPrimaryLock());
+            return commands.txnHeartBeat(req);
+        });
     }
 
-    default void kvBatchRollback(Kvrpcpb.BatchRollbackRequest request,
-            StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
-        notAvailable(out);
-    }
-
-    default void kvResolveLock(Kvrpcpb.ResolveLockRequest request,
-            StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
-        notAvailable(out);
-    }
-
-    private static void notAvailable(StreamObserver<?> out) {
-        out.onError(Status.UNIMPLEMENTED.withDescription(NOT_AVAILABLE_MESSAGE).asRuntimeException());
+    private static <R> void run(StreamObserver<R> out, Supplier<R> body) {
+        R response;
+        try {
+            response = body.get();
+        } catch (InvalidRequestException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            // TxnCommands turns storage and region failures into responses; anything else is a bug.
+            LOG.error("unexpected failure while serving a transactional request", e);
+            out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+            return;
+        }
+        out.onNext(response);
+        out.onCompleted();
     }
 }

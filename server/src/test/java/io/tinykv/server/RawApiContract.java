@@ -22,6 +22,7 @@ import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.StorageReader;
 import io.tinykv.storage.Storage;
+import io.tinykv.txn.TxnCommands;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,7 +63,8 @@ abstract class RawApiContract {
         String name = InProcessServerBuilder.generateName();
         Config.Limits limits = new Config.Limits(MAX_KEY_BYTES, MAX_ENTRY_BYTES, MAX_SCAN_LIMIT, 1 << 20);
         server = InProcessServerBuilder.forName(name)
-                .addService(new TikvService(storage, new RequestValidator(limits), TxnHandler.NOT_AVAILABLE))
+                .addService(new TikvService(storage, new RequestValidator(limits),
+                        new TxnHandler(new TxnCommands(storage), new RequestValidator(limits))))
                 .build()
                 .start();
         channel = InProcessChannelBuilder.forName(name).build();
@@ -274,9 +276,11 @@ abstract class RawApiContract {
     // ---- Bad input: a clear error, and the store unharmed ----
 
     @Test
-    void emptyKeysAreRefused() {
+    void emptyKeysAreRefusedForWritesAndFindNothingOnReads() {
         assertThat(put("default", "", "v").getError()).isEqualTo("key must not be empty");
-        assertThat(get("default", "").getError()).isEqualTo("key must not be empty");
+        Kvrpcpb.RawGetResponse emptyGet = get("default", "");
+        assertThat(emptyGet.getError()).isEmpty();
+        assertThat(emptyGet.getNotFound()).as("no entry can have the empty key").isTrue();
         assertThat(delete("default", "").getError()).isEqualTo("key must not be empty");
         assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
                 .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("ok")).setValue(b("v")))

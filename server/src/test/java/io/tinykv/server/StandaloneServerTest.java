@@ -56,7 +56,7 @@ class StandaloneServerTest {
     }
 
     private static StandaloneServer start(Config config, StorageFactory storage) {
-        return StandaloneServer.start(config, storage, s -> TxnHandler.NOT_AVAILABLE, System::currentTimeMillis,
+        return StandaloneServer.start(config, storage, System::currentTimeMillis,
                 new Random(1));
     }
 
