@@ -396,11 +396,32 @@ abstract class RawApiContract {
     }
 
     @Test
-    void transactionsAnswerUnimplemented() {
-        assertThatThrownBy(() -> tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("k")).build()))
-                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.UNIMPLEMENTED))
-                .hasMessageContaining("transactions are not implemented yet (see issue: Percolator transactions)");
-        assertThatThrownBy(() -> tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.getDefaultInstance()))
-                .hasMessageContaining("UNIMPLEMENTED");
+    void transactionsCommitThroughTheSameService() {
+        Kvrpcpb.PrewriteResponse prewrite = tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("t1")).setValue(b("v1")))
+                .setPrimaryLock(b("t1")).setStartVersion(10).setLockTtl(3000).build());
+        assertThat(prewrite.getErrorsList()).isEmpty();
+        Kvrpcpb.GetResponse locked = tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(20).build());
+        assertThat(locked.getError().hasLocked()).as("a read after the lock waits for its transaction").isTrue();
+        Kvrpcpb.CommitResponse commit = tikv.kvCommit(Kvrpcpb.CommitRequest.newBuilder()
+                .addKeys(b("t1")).setStartVersion(10).setCommitVersion(15).build());
+        assertThat(commit.hasError()).isFalse();
+        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(20).build()).getValue())
+                .isEqualTo(b("v1"));
+        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(12).build()).getNotFound())
+                .as("a snapshot older than the commit does not see it").isTrue();
+    }
+
+    @Test
+    void transactionalBadInputIsRefusedBeforeItTouchesStorage() {
+        assertThatThrownBy(() -> tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("ok")).setValue(b("v")))
+                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("")).setValue(b("v")))
+                .setPrimaryLock(b("ok")).setStartVersion(10).build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
+                .hasMessageContaining("key must not be empty");
+        Kvrpcpb.GetResponse after = tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("ok")).setVersion(20).build());
+        assertThat(after.hasError()).as("the refused prewrite locked nothing").isFalse();
+        assertThat(after.getNotFound()).isTrue();
     }
 }
