@@ -1,0 +1,116 @@
+package io.tinykv.testkit.elle;
+
+import io.tinykv.testkit.check.Anomaly;
+import io.tinykv.testkit.check.AnomalyType;
+import io.tinykv.testkit.history.MicroOp;
+import io.tinykv.testkit.history.Operation;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Infers, per key, the order in which appends took effect. Every committed read of a list must be a
+ * prefix of the key's final order, so the longest read is the best known prefix of it and every
+ * other read must be a prefix of that one; reads that are not prove no order exists
+ * (incompatible-order) and the key is left out of the dependency graph.
+ *
+ * <p>A committed transaction that read a key and then appended to it also implies a version: its
+ * read followed by its own appends (under SI no other append can come between them, or the two
+ * writers would have conflicted). That lets orders extend past what anyone read.
+ */
+final class VersionOrders {
+
+  private VersionOrders() {}
+
+  /** A version of a key that some committed transaction observed or implied. */
+  private record Observation(Operation op, List<Long> values, boolean implied) {
+    String describe() {
+      return MicroOp.formatList(values) + (implied ? " (its read plus its own appends)" : "")
+          + " by " + op.describe();
+    }
+  }
+
+  /** Returns the inferred order of every key whose observations are mutually compatible. */
+  static Map<String, List<Long>> infer(List<Operation> history, List<Anomaly> anomalies) {
+    Map<String, List<Observation>> observations = collect(history);
+    Map<String, List<Long>> orders = new LinkedHashMap<>();
+    for (Map.Entry<String, List<Observation>> entry : observations.entrySet()) {
+      String key = entry.getKey();
+      Observation longest = entry.getValue().getFirst();
+      for (Observation o : entry.getValue()) {
+        if (o.values().size() > longest.values().size()) {
+          longest = o;
+        }
+      }
+      Observation conflicting = firstNonPrefix(entry.getValue(), longest.values());
+      if (conflicting != null) {
+        anomalies.add(Anomaly.of(AnomalyType.INCOMPATIBLE_ORDER,
+            List.of(conflicting.op().id(), longest.op().id()),
+            "no order of " + key + " explains both " + conflicting.describe() + " and "
+                + longest.describe()));
+      } else if (hasDuplicates(longest.values())) {
+        // Already reported as duplicate-elements; positions in such a list mean nothing.
+        continue;
+      } else {
+        orders.put(key, longest.values());
+      }
+    }
+    return orders;
+  }
+
+  private static Map<String, List<Observation>> collect(List<Operation> history) {
+    Map<String, List<Observation>> observations = new LinkedHashMap<>();
+    for (Operation op : history) {
+      if (!op.isOk()) {
+        continue;
+      }
+      // The latest version of each key this transaction knows of: its last read plus own appends.
+      Map<String, List<Long>> latest = new HashMap<>();
+      Map<String, Boolean> extended = new HashMap<>();
+      for (MicroOp micro : op.ops()) {
+        switch (micro) {
+          case MicroOp.Read read -> {
+            observations.computeIfAbsent(read.key(), k -> new ArrayList<>())
+                .add(new Observation(op, read.values(), false));
+            latest.put(read.key(), new ArrayList<>(read.values()));
+            extended.put(read.key(), false);
+          }
+          case MicroOp.Append append -> {
+            List<Long> version = latest.get(append.key());
+            if (version != null) {
+              version.add(append.value());
+              extended.put(append.key(), true);
+            }
+          }
+          default -> { }
+        }
+      }
+      for (Map.Entry<String, List<Long>> e : latest.entrySet()) {
+        if (extended.get(e.getKey())) {
+          observations.get(e.getKey()).add(new Observation(op, List.copyOf(e.getValue()), true));
+        }
+      }
+    }
+    return observations;
+  }
+
+  private static Observation firstNonPrefix(List<Observation> observations, List<Long> longest) {
+    for (Observation o : observations) {
+      if (!isPrefix(o.values(), longest)) {
+        return o;
+      }
+    }
+    return null;
+  }
+
+  static boolean isPrefix(List<Long> prefix, List<Long> list) {
+    return prefix.size() <= list.size() && list.subList(0, prefix.size()).equals(prefix);
+  }
+
+  private static boolean hasDuplicates(List<Long> values) {
+    return new HashSet<>(values).size() != values.size();
+  }
+}
