@@ -92,8 +92,7 @@ final class GraphBuilder {
       List<Long> order, List<KeyedRead> reads) {
     List<Operation> writers = new ArrayList<>(order.size());
     for (long value : order) {
-      // Orders contain only committed reads' values and committed transactions' own appends;
-      // a value without a writer is garbage, already reported, and breaks no edge here.
+      // A value without a writer is garbage, already reported; it just contributes no edge.
       writers.add(index.appender(key, value).orElse(null));
     }
     for (int i = 1; i < writers.size(); i++) {
@@ -111,9 +110,9 @@ final class GraphBuilder {
   }
 
   /**
-   * A committed append that no read (nor any implied version) contains must come after the whole
-   * known order, since every read is a prefix of the final order: it follows the last known writer
-   * (ww) and every reader of the key missed it (rw).
+   * An append of a committed transaction that no read contains must come after the whole known order, since every
+   * read is a prefix of the final order: it follows the last known writer (ww) and every reader of
+   * the key missed it (rw).
    */
   private static void addUnobservedAppendEdges(DependencyGraph graph, String key, List<Long> order,
       List<Operation> writers, List<KeyedRead> reads, AppendIndex index) {
@@ -121,7 +120,8 @@ final class GraphBuilder {
     Operation last = writers.isEmpty() ? null : writers.getLast();
     for (Map.Entry<Long, Operation> append : index.appendsTo(key).entrySet()) {
       Operation writer = append.getValue();
-      if (!writer.isOk() || inOrder.contains(append.getKey())) {
+      // Graph nodes are the transactions known to have committed (observed info ones included).
+      if (!graph.contains(writer) || inOrder.contains(append.getKey())) {
         continue;
       }
       if (last != null) {

@@ -5,7 +5,6 @@ import io.tinykv.testkit.check.AnomalyType;
 import io.tinykv.testkit.history.MicroOp;
 import io.tinykv.testkit.history.Operation;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,20 +15,15 @@ import java.util.Map;
  * prefix of the key's final order, so the longest read is the best known prefix of it and every
  * other read must be a prefix of that one; reads that are not prove no order exists
  * (incompatible-order) and the key is left out of the dependency graph.
- *
- * <p>A committed transaction that read a key and then appended to it also implies a version: its
- * read followed by its own appends (under SI no other append can come between them, or the two
- * writers would have conflicted). That lets orders extend past what anyone read.
  */
 final class VersionOrders {
 
   private VersionOrders() {}
 
-  /** A version of a key that some committed transaction observed or implied. */
-  private record Observation(Operation op, List<Long> values, boolean implied) {
+  /** A version of a key that some committed transaction read. */
+  private record Observation(Operation op, List<Long> values) {
     String describe() {
-      return MicroOp.formatList(values) + (implied ? " (its read plus its own appends)" : "")
-          + " by " + op.describe();
+      return MicroOp.formatList(values) + " read by " + op.describe();
     }
   }
 
@@ -65,32 +59,12 @@ final class VersionOrders {
     Map<String, List<Observation>> observations = new LinkedHashMap<>();
     for (Operation op : history) {
       if (!op.isOk()) {
-        continue;
+        continue; // only committed transactions' reads are trustworthy observations
       }
-      // The latest version of each key this transaction knows of: its last read plus own appends.
-      Map<String, List<Long>> latest = new HashMap<>();
-      Map<String, Boolean> extended = new HashMap<>();
       for (MicroOp micro : op.ops()) {
-        switch (micro) {
-          case MicroOp.Read read -> {
-            observations.computeIfAbsent(read.key(), k -> new ArrayList<>())
-                .add(new Observation(op, read.values(), false));
-            latest.put(read.key(), new ArrayList<>(read.values()));
-            extended.put(read.key(), false);
-          }
-          case MicroOp.Append append -> {
-            List<Long> version = latest.get(append.key());
-            if (version != null) {
-              version.add(append.value());
-              extended.put(append.key(), true);
-            }
-          }
-          default -> { }
-        }
-      }
-      for (Map.Entry<String, List<Long>> e : latest.entrySet()) {
-        if (extended.get(e.getKey())) {
-          observations.get(e.getKey()).add(new Observation(op, List.copyOf(e.getValue()), true));
+        if (micro instanceof MicroOp.Read read) {
+          observations.computeIfAbsent(read.key(), k -> new ArrayList<>())
+              .add(new Observation(op, read.values()));
         }
       }
     }
