@@ -58,15 +58,15 @@ final class ReadChecks {
         observedByWriter.merge(writer.get().id(), 1, Integer::sum);
       }
     }
-    String where = "in " + reader.describe();
     if (!duplicates.isEmpty()) {
       anomalies.add(Anomaly.of(AnomalyType.DUPLICATE_ELEMENTS, List.of(reader.id()),
-          "read of " + key + " contains " + MicroOp.formatList(duplicates) + " more than once " + where));
+          "read of " + key + " contains " + MicroOp.formatList(duplicates) + " more than once "
+              + where(reader)));
     }
     if (!garbage.isEmpty()) {
       anomalies.add(Anomaly.of(AnomalyType.GARBAGE_READ, List.of(reader.id()),
           "read of " + key + " returned " + MicroOp.formatList(garbage)
-              + ", which no transaction appended, " + where));
+              + ", which no transaction appended, " + where(reader)));
     }
     for (Operation writer : writers.values()) {
       if (writer.id() == reader.id()) {
@@ -75,12 +75,17 @@ final class ReadChecks {
       List<Long> appended = index.appendsOf(writer, key);
       if (writer.isFailed()) {
         anomalies.add(Anomaly.of(AnomalyType.G1A, List.of(writer.id(), reader.id()),
-            "read of " + key + " saw the append of failed " + writer.describe() + " " + where));
+            "read of " + key + " saw the append of failed " + writer.describe() + " " + where(reader)));
       } else if (observedByWriter.get(writer.id()) < appended.size()) {
         anomalies.add(Anomaly.of(AnomalyType.G1B, List.of(writer.id(), reader.id()),
             "read " + read.describe() + " saw only part of the appends " + MicroOp.formatList(appended)
-                + " of " + writer.describe() + " " + where));
+                + " of " + writer.describe() + " " + where(reader)));
       }
     }
+  }
+
+  // Describing an operation formats all its reads: only worth it once an anomaly is found.
+  private static String where(Operation reader) {
+    return "in " + reader.describe();
   }
 }

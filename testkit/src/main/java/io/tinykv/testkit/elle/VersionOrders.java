@@ -44,7 +44,7 @@ final class VersionOrders {
         anomalies.add(Anomaly.of(AnomalyType.INCOMPATIBLE_ORDER,
             List.of(conflicting.op().id(), longest.op().id()),
             "no order of " + key + " explains both " + conflicting.describe() + " and "
-                + longest.describe()));
+                + longest.describe() + divergence(conflicting.values(), longest.values())));
       } else if (hasDuplicates(longest.values())) {
         // Already reported as duplicate-elements; positions in such a list mean nothing.
         continue;
@@ -78,6 +78,14 @@ final class VersionOrders {
       }
     }
     return null;
+  }
+
+  private static String divergence(List<Long> shorter, List<Long> longer) {
+    int i = 0;
+    while (shorter.get(i).equals(longer.get(i))) {
+      i++; // terminates: shorter is not a prefix of longer, so they differ within its length
+    }
+    return "; they differ at position " + i + ": " + shorter.get(i) + " vs " + longer.get(i);
   }
 
   static boolean isPrefix(List<Long> prefix, List<Long> list) {

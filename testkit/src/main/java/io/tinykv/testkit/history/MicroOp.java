@@ -90,12 +90,29 @@ public sealed interface MicroOp {
     }
   }
 
-  /** Formats a list as {@code [1 2 3]}, the way reads are shown in reports. */
+  /** Lists longer than this are shown abbreviated in reports. */
+  int MAX_SHOWN_ELEMENTS = 12;
+  /** How many leading elements an abbreviated list shows (the rest of the budget shows its end). */
+  int SHOWN_HEAD_ELEMENTS = 3;
+
+  /**
+   * Formats a list as {@code [1 2 3]}, the way reads are shown in reports; a long list shows its
+   * start and end only, e.g. {@code [1 2 3 …(+480)… 7 8 9]}, since anomalies live at the tail.
+   */
   static String formatList(List<Long> values) {
-    List<String> parts = new ArrayList<>(values.size());
-    for (Long v : values) {
-      parts.add(String.valueOf(v));
+    List<String> parts = new ArrayList<>(Math.min(values.size(), MAX_SHOWN_ELEMENTS) + 1);
+    boolean abbreviate = values.size() > MAX_SHOWN_ELEMENTS;
+    int tail = MAX_SHOWN_ELEMENTS - SHOWN_HEAD_ELEMENTS;
+    for (int i = 0; i < values.size(); i++) {
+      if (abbreviate && i == SHOWN_HEAD_ELEMENTS) {
+        int skipped = values.size() - MAX_SHOWN_ELEMENTS;
+        parts.add("…(+" + skipped + ")…");
+        i += skipped - 1;
+        continue;
+      }
+      parts.add(String.valueOf(values.get(i)));
     }
+    assert !abbreviate || parts.size() == SHOWN_HEAD_ELEMENTS + 1 + tail;
     return "[" + String.join(" ", parts) + "]";
   }
 }

@@ -100,7 +100,7 @@ class ListAppendCheckerTest {
 
     assertThat(result.types()).as(result.report()).isEqualTo(EnumSet.of(AnomalyType.INCOMPATIBLE_ORDER));
     assertThat(only(result, AnomalyType.INCOMPATIBLE_ORDER).explanation())
-        .contains("[2 1]").contains("[1 2]");
+        .contains("[2 1]").contains("[1 2]").contains("differ at position 0: 2 vs 1");
   }
 
   @Test

@@ -81,6 +81,15 @@ class HistoryTest {
   }
 
   @Test
+  void longListsAreAbbreviatedInReports() {
+    List<Long> values = java.util.stream.LongStream.rangeClosed(1, 100).boxed().toList();
+
+    assertThat(MicroOp.formatList(values)).isEqualTo("[1 2 3 …(+88)… 92 93 94 95 96 97 98 99 100]");
+    assertThat(MicroOp.formatList(values.subList(0, MicroOp.MAX_SHOWN_ELEMENTS)))
+        .isEqualTo("[1 2 3 4 5 6 7 8 9 10 11 12]");
+  }
+
+  @Test
   void microOpsValidateTheirArguments() {
     assertThatThrownBy(() -> new MicroOp.Transfer("a", "a", 1)).hasMessageContaining("to itself");
     assertThatThrownBy(() -> new MicroOp.Transfer("a", "b", 0)).hasMessageContaining("positive");
