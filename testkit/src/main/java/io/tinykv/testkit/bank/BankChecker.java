@@ -31,6 +31,12 @@ public final class BankChecker {
     this.negativeBalancesAllowed = negativeBalancesAllowed;
   }
 
+  /**
+   * Checks a history, e.g. {@code History.operations()}.
+   *
+   * @throws IllegalArgumentException if a committed transaction lacks a read result or holds
+   *     list-append micro-ops
+   */
   public CheckResult check(List<Operation> history) {
     List<Anomaly> anomalies = new ArrayList<>();
     for (Operation op : history) {
@@ -48,6 +54,10 @@ public final class BankChecker {
     for (MicroOp micro : op.ops()) {
       switch (micro) {
         case MicroOp.BalanceRead b -> {
+          if (!b.known()) {
+            throw new IllegalArgumentException(
+                "committed " + op.name() + " has a read without its result: " + b.describe());
+          }
           if (b.balance() < 0 && !negativeBalancesAllowed) {
             anomalies.add(Anomaly.of(AnomalyType.NEGATIVE_BALANCE, List.of(op.id()),
                 b.key() + " read as " + b.balance() + " in " + op.describe()));
@@ -56,12 +66,19 @@ public final class BankChecker {
             sum += b.balance();
           }
         }
-        default -> readOnly = false;
+        case MicroOp.Transfer t -> readOnly = false;
+        case MicroOp.Append a -> throw notBank(op, micro);
+        case MicroOp.Read r -> throw notBank(op, micro);
       }
     }
     if (readOnly && read.equals(accounts) && sum != expectedTotal) {
       anomalies.add(Anomaly.of(AnomalyType.WRONG_TOTAL, List.of(op.id()),
           "snapshot read sums to " + sum + ", expected " + expectedTotal + ": " + op.describe()));
     }
+  }
+
+  private static IllegalArgumentException notBank(Operation op, MicroOp micro) {
+    return new IllegalArgumentException(
+        op.name() + " has '" + micro.describe() + "', which is not a bank micro-op");
   }
 }

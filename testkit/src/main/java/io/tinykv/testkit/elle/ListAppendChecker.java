@@ -2,10 +2,13 @@ package io.tinykv.testkit.elle;
 
 import io.tinykv.testkit.check.Anomaly;
 import io.tinykv.testkit.check.CheckResult;
+import io.tinykv.testkit.history.MicroOp;
 import io.tinykv.testkit.history.Operation;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +44,14 @@ public final class ListAppendChecker {
     return new ListAppendChecker(true);
   }
 
+  /**
+   * Checks a history, e.g. {@code History.operations()}.
+   *
+   * @throws IllegalArgumentException if the history is malformed (repeated ids, a committed
+   *     transaction without its read results, or bank micro-ops)
+   */
   public CheckResult check(List<Operation> history) {
+    validate(history);
     List<Anomaly> anomalies = new ArrayList<>();
     List<Anomaly> allowed = new ArrayList<>();
     AppendIndex index = AppendIndex.build(history, anomalies);
@@ -53,5 +63,32 @@ public final class ListAppendChecker {
     LOG.debug("checked {} operations: {} graph nodes, {} edges, {} anomalies, {} allowed cycles",
         history.size(), graph.size(), graph.edgeCount(), anomalies.size(), allowed.size());
     return new CheckResult(anomalies, allowed);
+  }
+
+  private static void validate(List<Operation> history) {
+    Set<Integer> ids = new HashSet<>();
+    for (Operation op : history) {
+      if (!ids.add(op.id())) {
+        throw new IllegalArgumentException("operation id " + op.id() + " appears twice in the history");
+      }
+      for (MicroOp micro : op.ops()) {
+        switch (micro) {
+          case MicroOp.Append a -> { }
+          case MicroOp.Read r -> {
+            if (op.isOk() && !r.known()) {
+              throw new IllegalArgumentException(
+                  "committed " + op.name() + " has a read without its result: " + r.describe());
+            }
+          }
+          case MicroOp.BalanceRead b -> throw notListAppend(op, micro);
+          case MicroOp.Transfer t -> throw notListAppend(op, micro);
+        }
+      }
+    }
+  }
+
+  private static IllegalArgumentException notListAppend(Operation op, MicroOp micro) {
+    return new IllegalArgumentException(
+        op.name() + " has '" + micro.describe() + "', which is not a list-append micro-op");
   }
 }

@@ -1,6 +1,7 @@
 package io.tinykv.testkit.bank;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.testkit.check.AnomalyType;
 import io.tinykv.testkit.check.CheckResult;
@@ -58,5 +59,13 @@ class BankCheckerTest {
         op(2, Outcome.OK, read("a", 1))));
 
     assertThat(result.valid()).as(result.report()).isTrue();
+  }
+
+  @Test
+  void malformedHistoriesAreRefusedWithAClearError() {
+    assertThatThrownBy(() -> CHECKER.check(List.of(op(0, Outcome.OK, MicroOp.BalanceRead.unknown("a")))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("without its result");
+    assertThatThrownBy(() -> CHECKER.check(List.of(op(0, Outcome.OK, new MicroOp.Append("a", 1)))))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a bank micro-op");
   }
 }

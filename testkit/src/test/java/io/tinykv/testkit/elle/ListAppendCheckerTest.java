@@ -3,11 +3,16 @@ package io.tinykv.testkit.elle;
 import static io.tinykv.testkit.elle.Txns.a;
 import static io.tinykv.testkit.elle.Txns.r;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.testkit.check.Anomaly;
 import io.tinykv.testkit.check.AnomalyType;
 import io.tinykv.testkit.check.CheckResult;
+import io.tinykv.testkit.history.MicroOp;
+import io.tinykv.testkit.history.Operation;
+import io.tinykv.testkit.history.Outcome;
 import java.util.EnumSet;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Hand-built histories, one per anomaly class, and the histories that must pass. */
@@ -203,5 +208,22 @@ class ListAppendCheckerTest {
     CheckResult strong = ListAppendChecker.strongSnapshotIsolation().check(txns.history());
 
     assertThat(strong.valid()).as(strong.report()).isTrue();
+  }
+
+  @Test
+  void malformedHistoriesAreRefusedWithAClearError() {
+    List<Operation> unknownRead = List.of(
+        new Operation(0, 0, 1, 2, Outcome.OK, List.of(MicroOp.Read.unknown("x"))));
+    List<Operation> repeatedId = List.of(
+        new Operation(0, 0, 1, 2, Outcome.OK, List.of(a("x", 1))),
+        new Operation(0, 1, 3, 4, Outcome.OK, List.of(a("x", 2))));
+    List<Operation> bankOp = List.of(
+        new Operation(0, 0, 1, 2, Outcome.OK, List.of(new MicroOp.BalanceRead("a", 1L))));
+    ListAppendChecker checker = ListAppendChecker.snapshotIsolation();
+
+    assertThatThrownBy(() -> checker.check(unknownRead)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("T0 has a read without its result");
+    assertThatThrownBy(() -> checker.check(repeatedId)).hasMessageContaining("appears twice");
+    assertThatThrownBy(() -> checker.check(bankOp)).hasMessageContaining("not a list-append micro-op");
   }
 }
