@@ -38,7 +38,10 @@ public final class BankWorkload implements Workload {
         throw new IllegalArgumentException(
             "snapshotReadProbability must be in [0, 1], was " + snapshotReadProbability);
       }
-      Math.multiplyExact(accountCount, initialBalance); // the total must fit in a long
+      if (initialBalance > Long.MAX_VALUE / accountCount) {
+        throw new IllegalArgumentException("the total of " + accountCount + " accounts of "
+            + initialBalance + " does not fit in a long");
+      }
     }
 
     /** Five accounts of 100, transfers up to 20, half the transactions snapshot reads. */
