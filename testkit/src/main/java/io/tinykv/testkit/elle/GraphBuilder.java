@@ -110,9 +110,9 @@ final class GraphBuilder {
   }
 
   /**
-   * An append of a committed transaction that no read contains must come after the whole known order, since every
-   * read is a prefix of the final order: it follows the last known writer (ww) and every reader of
-   * the key missed it (rw).
+   * An append of a committed transaction that no read contains must come after the whole known
+   * order, since every read is a prefix of the final order: it follows the last known writer (ww)
+   * and every reader of the key missed it (rw).
    */
   private static void addUnobservedAppendEdges(DependencyGraph graph, String key, List<Long> order,
       List<Operation> writers, List<KeyedRead> reads, AppendIndex index) {
