@@ -341,6 +341,11 @@ final class Raft {
     pendingReadIndexMessages.clear();
   }
 
+  /** Tests: sets the randomized timeout to a fixed value. */
+  void setRandomizedElectionTimeoutForTest(int ticks) {
+    randomizedElectionTimeout = ticks;
+  }
+
   void resetRandomizedElectionTimeout() {
     randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
   }
