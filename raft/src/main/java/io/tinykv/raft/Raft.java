@@ -12,6 +12,8 @@ import io.tinykv.proto.Eraftpb.Snapshot;
 import io.tinykv.proto.Eraftpb.SnapshotMetadata;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -184,9 +186,14 @@ final class Raft {
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  /** Queues {@code m} with this node as sender; stamps the current term where the protocol wants it. */
+  /**
+   * Queues {@code m}, with this node as sender unless one is set (a forwarded leader-transfer request
+   * keeps its transferee as sender); stamps the current term where the protocol wants it.
+   */
   void send(Message.Builder m) {
-    m.setFrom(id);
+    if (m.getFrom() == NONE) {
+      m.setFrom(id);
+    }
     MessageType t = m.getMsgType();
     if (t == MessageType.MsgRequestVote || t == MessageType.MsgRequestPreVote
         || t == MessageType.MsgRequestVoteResponse || t == MessageType.MsgRequestPreVoteResponse) {
@@ -824,7 +831,7 @@ final class Raft {
   }
 
   Status status() {
-    java.util.Map<Long, ProgressView> progress = new java.util.TreeMap<>();
+    Map<Long, ProgressView> progress = new TreeMap<>();
     if (state == StateRole.LEADER) {
       prs.progress().forEach((pid, pr) -> progress.put(pid, pr.view()));
     }
