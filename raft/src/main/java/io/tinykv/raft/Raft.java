@@ -511,7 +511,11 @@ final class Raft {
   }
 
   private void tickElection() {
-    electionElapsed++;
+    // Saturate: a learner or removed node ticks forever without campaigning, and a wrapped
+    // (negative) counter would look like a fresh leader lease.
+    if (electionElapsed < Integer.MAX_VALUE) {
+      electionElapsed++;
+    }
     if (promotable() && pastElectionTimeout()) {
       electionElapsed = 0;
       step(Message.newBuilder().setMsgType(MessageType.MsgHup).setFrom(id).build());
