@@ -123,9 +123,15 @@ final class Raft {
   }
 
   private void loadState(HardState hs) {
-    if (hs.getCommit() < raftLog.committed() || hs.getCommit() > raftLog.lastIndex()) {
-      throw new IllegalStateException("hard state commit " + hs.getCommit() + " is out of range ["
-          + raftLog.committed() + ", " + raftLog.lastIndex() + "]");
+    if (hs.getCommit() > raftLog.lastIndex()) {
+      // Committed entries are missing from the log: the storage lost data we acknowledged.
+      throw new IllegalStateException("hard state commit " + hs.getCommit() + " is beyond the last log index "
+          + raftLog.lastIndex() + ": committed entries are missing from storage");
+    }
+    if (hs.getCommit() < raftLog.committed()) {
+      // The snapshot proves more is committed than the hard state recorded; keep the larger value.
+      LOG.warn("{} hard state commit {} is below the snapshot index {}; using the snapshot index",
+          id, hs.getCommit(), raftLog.committed());
     }
     raftLog.commitTo(hs.getCommit());
     term = hs.getTerm();
