@@ -1,0 +1,35 @@
+package io.tinykv.client;
+
+/**
+ * Why an operation waits before retrying, and how long: the first wait is {@code firstSleepMs}, each
+ * further wait of the same kind doubles, up to {@code maxSleepMs}. The values follow what TiKV's clients
+ * use: region misses resolve within milliseconds (a new leader, a refreshed route), busy or unreachable
+ * stores need longer.
+ */
+enum BackoffKind {
+  /** The region moved, split or has no known leader: refresh the route and try again soon. */
+  REGION_MISS(2, 500),
+  /** The store asked us to slow down (server_is_busy) or dropped a command (stale_command). */
+  SERVER_BUSY(40, 5_000),
+  /** The store did not answer at the transport level (UNAVAILABLE). */
+  STORE_UNREACHABLE(100, 3_000),
+  /** PD did not answer or its leader moved. */
+  PD_UNREACHABLE(50, 1_000);
+
+  /** Doubling stops here anyway; keeps the shift from overflowing. */
+  private static final int MAX_DOUBLINGS = 20;
+
+  final long firstSleepMs;
+  final long maxSleepMs;
+
+  BackoffKind(long firstSleepMs, long maxSleepMs) {
+    this.firstSleepMs = firstSleepMs;
+    this.maxSleepMs = maxSleepMs;
+  }
+
+  /** The wait before the {@code attempt}-th retry of this kind (1-based). */
+  long sleepMs(int attempt) {
+    int doublings = Math.min(Math.max(attempt - 1, 0), MAX_DOUBLINGS);
+    return Math.min(maxSleepMs, firstSleepMs << doublings);
+  }
+}

@@ -1,0 +1,58 @@
+package io.tinykv.client;
+
+import com.google.protobuf.ByteString;
+import java.util.Comparator;
+
+/**
+ * Key order and range helpers. Keys compare as unsigned bytes, the order of the store; an empty end
+ * key means "no upper bound".
+ */
+final class Keys {
+  static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+
+  private Keys() {}
+
+  static int compare(ByteString a, ByteString b) {
+    return ORDER.compare(a, b);
+  }
+
+  /** Whether {@code key} lies below the exclusive {@code end}, where empty means unbounded. */
+  static boolean belowEnd(ByteString key, ByteString end) {
+    return end.isEmpty() || compare(key, end) < 0;
+  }
+
+  /** The smaller of two exclusive end keys (empty = unbounded). */
+  static ByteString minEnd(ByteString a, ByteString b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    if (b.isEmpty()) {
+      return a;
+    }
+    return compare(a, b) <= 0 ? a : b;
+  }
+
+  /** The larger of two inclusive start keys. */
+  static ByteString maxStart(ByteString a, ByteString b) {
+    return compare(a, b) >= 0 ? a : b;
+  }
+
+  /** The smallest key greater than {@code key}: the key with a zero byte appended. */
+  static ByteString next(ByteString key) {
+    return key.concat(ByteString.copyFrom(new byte[] {0}));
+  }
+
+  /** A key for messages: printable ASCII as is, everything else as \xNN. */
+  static String describe(ByteString key) {
+    StringBuilder out = new StringBuilder("\"");
+    for (int i = 0; i < key.size(); i++) {
+      int b = key.byteAt(i) & 0xff;
+      if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\') {
+        out.append((char) b);
+      } else {
+        out.append(String.format("\\x%02x", b));
+      }
+    }
+    return out.append('"').toString();
+  }
+}

@@ -1,0 +1,398 @@
+package io.tinykv.client;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.TikvGrpc;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A RawKV client: plain keys and values, no transactions. It finds each key's region through PD,
+ * caches the routes and talks to the region leaders directly.
+ *
+ * <p>Failures that retrying fixes (leader changes, region splits, busy or unreachable stores) are
+ * retried within the configured backoff budget; see {@link TinyKvException} for what is reported.
+ * Every operation here is idempotent, which is what makes retrying safe: a put or delete that reached
+ * the store before a failure, executed again, leaves the same result. There is deliberately no
+ * compare-and-swap or increment here.
+ *
+ * <p>Batch operations split their keys by region and send one request per region, one region after the
+ * other; they are not atomic across regions: when one fails, the regions before it were written.
+ *
+ * <p>Thread-safe; meant to be shared. Keys compare as unsigned bytes. Operations act on the store's
+ * default column family unless a {@link #withColumnFamily view} names another.
+ */
+public final class RawKvClient implements AutoCloseable {
+  /** What a view shares with the client that created it. */
+  private record Shared(ClientConfig config, Clock clock, ChannelPool channels, PdClient pd,
+      RegionCache cache, RegionRequestSender sender) {}
+
+  private final Shared shared;
+  private final String columnFamily;
+  private final boolean ownsShared;
+
+  private RawKvClient(Shared shared, String columnFamily, boolean ownsShared) {
+    this.shared = shared;
+    this.columnFamily = columnFamily;
+    this.ownsShared = ownsShared;
+  }
+
+  /** Connects with plain-text gRPC channels and the real clock. */
+  public static RawKvClient create(ClientConfig config) {
+    return create(config, ChannelFactory.plaintext(), Clock.system());
+  }
+
+  /**
+   * Connects to PD (failing at once if no configured PD answers).
+   *
+   * @param channelFactory opens the channels to PD and to the stores
+   * @param clock          drives the backoff between retries
+   * @throws PdException when no configured PD answers
+   */
+  public static RawKvClient create(ClientConfig config, ChannelFactory channelFactory, Clock clock) {
+    Objects.requireNonNull(config, "config");
+    ChannelPool channels = new ChannelPool(channelFactory);
+    try {
+      PdClient pd = new PdClient(config, channels, clock, false);
+      RegionCache cache = new RegionCache(pd);
+      RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
+      return new RawKvClient(new Shared(config, clock, channels, pd, cache, sender), "", true);
+    } catch (RuntimeException e) {
+      channels.close();
+      throw e;
+    }
+  }
+
+  /**
+   * A view of this client that works on column family {@code cf} (e.g. "default", "lock", "write");
+   * the store rejects names it does not know. The view shares this client's connections and cache:
+   * closing the view does nothing, closing this client closes both.
+   */
+  public RawKvClient withColumnFamily(String cf) {
+    return new RawKvClient(shared, Objects.requireNonNull(cf, "cf"), false);
+  }
+
+  /** The column family this client works on; empty means the store's default. */
+  public String columnFamily() {
+    return columnFamily;
+  }
+
+  /** The value of {@code key}, or empty when it has none. */
+  public Optional<ByteString> get(ByteString key) {
+    Objects.requireNonNull(key, "key");
+    Kvrpcpb.RawGetResponse response = sendForKey("get", key,
+        (stub, ctx) -> stub.rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+            .setContext(ctx).setKey(key).setCf(columnFamily).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null);
+    checkError("get " + Keys.describe(key), response.getError());
+    return response.getNotFound() ? Optional.empty() : Optional.of(response.getValue());
+  }
+
+  /** The values of those {@code keys} that have one, in the order the keys were given. */
+  public Map<ByteString, ByteString> batchGet(List<ByteString> keys) {
+    Map<ByteString, ByteString> found = new HashMap<>();
+    sendGrouped("batchGet", keys,
+        (stub, ctx, group) -> stub.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
+            .setContext(ctx).addAllKeys(group).setCf(columnFamily).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null,
+        response -> {
+          for (Kvrpcpb.KvPair pair : response.getPairsList()) {
+            if (pair.hasError()) {
+              throw new KeyValueException("batchGet " + Keys.describe(pair.getKey()) + ": "
+                  + Failures.describe(pair.getError()));
+            }
+            found.put(pair.getKey(), pair.getValue());
+          }
+        });
+    Map<ByteString, ByteString> ordered = new LinkedHashMap<>();
+    for (ByteString key : keys) {
+      ByteString value = found.get(key);
+      if (value != null) {
+        ordered.put(key, value);
+      }
+    }
+    return ordered;
+  }
+
+  /** Sets {@code key} to {@code value}. Idempotent: repeating it leaves the same state. */
+  public void put(ByteString key, ByteString value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    Kvrpcpb.RawPutResponse response = sendForKey("put", key,
+        (stub, ctx) -> stub.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+            .setContext(ctx).setKey(key).setValue(value).setCf(columnFamily).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null);
+    checkError("put " + Keys.describe(key), response.getError());
+  }
+
+  /** Sets every key of {@code pairs} to its value; one request per region, not atomic across regions. */
+  public void batchPut(Map<ByteString, ByteString> pairs) {
+    Objects.requireNonNull(pairs, "pairs");
+    sendGrouped("batchPut", new ArrayList<>(pairs.keySet()),
+        (stub, ctx, group) -> {
+          Kvrpcpb.RawBatchPutRequest.Builder request = Kvrpcpb.RawBatchPutRequest.newBuilder()
+              .setContext(ctx).setCf(columnFamily);
+          for (ByteString key : group) {
+            request.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key).setValue(pairs.get(key)));
+          }
+          return stub.rawBatchPut(request.build());
+        },
+        r -> r.hasRegionError() ? r.getRegionError() : null,
+        response -> checkError("batchPut", response.getError()));
+  }
+
+  /** Removes {@code key}; removing an absent key is not an error. Idempotent. */
+  public void delete(ByteString key) {
+    Objects.requireNonNull(key, "key");
+    Kvrpcpb.RawDeleteResponse response = sendForKey("delete", key,
+        (stub, ctx) -> stub.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder()
+            .setContext(ctx).setKey(key).setCf(columnFamily).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null);
+    checkError("delete " + Keys.describe(key), response.getError());
+  }
+
+  /** Removes every key of {@code keys}; one request per region, not atomic across regions. */
+  public void batchDelete(List<ByteString> keys) {
+    sendGrouped("batchDelete", keys,
+        (stub, ctx, group) -> stub.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
+            .setContext(ctx).addAllKeys(group).setCf(columnFamily).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null,
+        response -> checkError("batchDelete", response.getError()));
+  }
+
+  /**
+   * Removes every key in {@code [startKey, endKey)}, region by region. {@code endKey} must be given
+   * (non-empty) so that no call can wipe the key space by accident.
+   */
+  public void deleteRange(ByteString startKey, ByteString endKey) {
+    Objects.requireNonNull(startKey, "startKey");
+    Objects.requireNonNull(endKey, "endKey");
+    if (endKey.isEmpty() || Keys.compare(startKey, endKey) >= 0) {
+      throw new IllegalArgumentException("deleteRange needs startKey < endKey and a non-empty endKey, got ["
+          + Keys.describe(startKey) + ", " + Keys.describe(endKey) + ")");
+    }
+    Backoff backoff = newBackoff();
+    ByteString cursor = startKey;
+    while (true) {
+      Optional<RegionInfo> found = shared.cache().locate(cursor);
+      if (found.isEmpty()) {
+        shared.sender().regionMissing("deleteRange", "key " + Keys.describe(cursor), backoff);
+        continue;
+      }
+      RegionInfo region = found.get();
+      ByteString from = cursor;
+      ByteString to = Keys.minEnd(endKey, region.endKey());
+      Optional<Kvrpcpb.RawDeleteRangeResponse> response = shared.sender().attempt("deleteRange", region,
+          (stub, ctx) -> stub.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
+              .setContext(ctx).setStartKey(from).setEndKey(to).setCf(columnFamily).build()),
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+      if (response.isEmpty()) {
+        continue;
+      }
+      checkError("deleteRange", response.get().getError());
+      if (region.endKey().isEmpty() || !Keys.belowEnd(region.endKey(), endKey)) {
+        return;
+      }
+      cursor = region.endKey();
+    }
+  }
+
+  /**
+   * Up to {@code limit} pairs with keys in {@code [startKey, endKey)}, in ascending key order, read
+   * region by region (each region is a consistent read of its own, the whole scan is not a snapshot).
+   *
+   * @param endKey  exclusive; empty means to the end of the key space
+   * @param keyOnly leave the values empty
+   */
+  public List<KeyValue> scan(ByteString startKey, ByteString endKey, int limit, boolean keyOnly) {
+    checkScanArguments(startKey, endKey, limit);
+    List<KeyValue> out = new ArrayList<>();
+    Backoff backoff = newBackoff();
+    ByteString cursor = startKey;
+    while (out.size() < limit && Keys.belowEnd(cursor, endKey)) {
+      Optional<RegionInfo> found = shared.cache().locate(cursor);
+      if (found.isEmpty()) {
+        shared.sender().regionMissing("scan", "key " + Keys.describe(cursor), backoff);
+        continue;
+      }
+      RegionInfo region = found.get();
+      ByteString from = cursor;
+      ByteString to = Keys.minEnd(endKey, region.endKey());
+      int page = Math.min(limit - out.size(), shared.config().scanPageSizeKeys());
+      Optional<Kvrpcpb.RawScanResponse> response = shared.sender().attempt("scan", region,
+          (stub, ctx) -> stub.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setContext(ctx)
+              .setStartKey(from).setEndKey(to).setLimit(page).setKeyOnly(keyOnly)
+              .setCf(columnFamily).build()),
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+      if (response.isEmpty()) {
+        continue;
+      }
+      List<Kvrpcpb.KvPair> pairs = response.get().getKvsList();
+      ScanPages.check(pairs, page, from, to, false);
+      pairs.forEach(pair -> out.add(new KeyValue(pair.getKey(), keyOnly ? ByteString.EMPTY : pair.getValue())));
+      if (pairs.size() == page) {
+        // The page is full: the region may hold more after the last key.
+        cursor = Keys.next(pairs.get(pairs.size() - 1).getKey());
+      } else if (region.endKey().isEmpty()) {
+        break;
+      } else {
+        cursor = region.endKey();
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Up to {@code limit} pairs with keys in {@code [startKey, endKey)}, in descending key order: the
+   * same range as {@link #scan}, read from the top.
+   *
+   * @param endKey exclusive; empty means from the end of the key space
+   */
+  public List<KeyValue> reverseScan(ByteString startKey, ByteString endKey, int limit, boolean keyOnly) {
+    checkScanArguments(startKey, endKey, limit);
+    List<KeyValue> out = new ArrayList<>();
+    Backoff backoff = newBackoff();
+    ByteString upper = endKey;
+    boolean more = endKey.isEmpty() || Keys.compare(startKey, endKey) < 0;
+    while (out.size() < limit && more) {
+      Optional<RegionInfo> found = shared.cache().locateBefore(upper, startKey);
+      if (found.isEmpty()) {
+        shared.sender().regionMissing("reverseScan", "the keys below " + Keys.describe(upper), backoff);
+        continue;
+      }
+      RegionInfo region = found.get();
+      ByteString from = Keys.minEnd(upper, region.endKey());
+      ByteString to = Keys.maxStart(startKey, region.startKey());
+      int page = Math.min(limit - out.size(), shared.config().scanPageSizeKeys());
+      // As in TiKV, a reverse scan's start_key is the exclusive upper bound and end_key the inclusive
+      // lower bound.
+      Optional<Kvrpcpb.RawScanResponse> response = shared.sender().attempt("reverseScan", region,
+          (stub, ctx) -> stub.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setContext(ctx)
+              .setStartKey(from).setEndKey(to).setLimit(page).setKeyOnly(keyOnly).setReverse(true)
+              .setCf(columnFamily).build()),
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+      if (response.isEmpty()) {
+        continue;
+      }
+      List<Kvrpcpb.KvPair> pairs = response.get().getKvsList();
+      ScanPages.check(pairs, page, to, from, true);
+      pairs.forEach(pair -> out.add(new KeyValue(pair.getKey(), keyOnly ? ByteString.EMPTY : pair.getValue())));
+      if (pairs.size() == page) {
+        upper = pairs.get(pairs.size() - 1).getKey();
+        more = Keys.compare(upper, startKey) > 0;
+      } else {
+        upper = region.startKey();
+        more = !upper.isEmpty() && Keys.compare(upper, startKey) > 0;
+      }
+    }
+    return out;
+  }
+
+  /** Closes the connections (unless this is a {@link #withColumnFamily view}). */
+  @Override
+  public void close() {
+    if (ownsShared) {
+      shared.pd().close();
+      shared.channels().close();
+    }
+  }
+
+  /** For tests: how many regions the route cache holds. */
+  int cachedRegionCount() {
+    return shared.cache().size();
+  }
+
+  private Backoff newBackoff() {
+    return new Backoff(shared.clock(), shared.config().backoffBudgetMs());
+  }
+
+  private <R> R sendForKey(String op, ByteString key, RegionRequestSender.RegionCall<R> call,
+      Function<R, Errorpb.Error> regionErrorOf) {
+    Backoff backoff = newBackoff();
+    while (true) {
+      Optional<RegionInfo> region = shared.cache().locate(key);
+      if (region.isEmpty()) {
+        shared.sender().regionMissing(op, "key " + Keys.describe(key), backoff);
+        continue;
+      }
+      Optional<R> response = shared.sender().attempt(op, region.get(), call, regionErrorOf, backoff);
+      if (response.isPresent()) {
+        return response.get();
+      }
+    }
+  }
+
+  /** One request for a group of keys that all lie in one region. */
+  @FunctionalInterface
+  private interface GroupCall<R> {
+    R call(TikvGrpc.TikvBlockingStub stub, Kvrpcpb.Context context, List<ByteString> keys);
+  }
+
+  /**
+   * Sends {@code keys} region by region. A group whose region turned out stale goes back into the
+   * queue and is split again along the refreshed routes, so every key is sent until it succeeds once.
+   */
+  private <R> void sendGrouped(String op, List<ByteString> keys, GroupCall<R> call,
+      Function<R, Errorpb.Error> regionErrorOf, Consumer<R> onResponse) {
+    Objects.requireNonNull(keys, "keys");
+    keys.forEach(key -> Objects.requireNonNull(key, "key"));
+    Backoff backoff = newBackoff();
+    Deque<List<ByteString>> pending = new ArrayDeque<>();
+    if (!keys.isEmpty()) {
+      pending.add(List.copyOf(keys));
+    }
+    while (!pending.isEmpty()) {
+      for (Map.Entry<RegionInfo, List<ByteString>> group : groupByRegion(op, pending.poll(), backoff).entrySet()) {
+        List<ByteString> groupKeys = group.getValue();
+        Optional<R> response = shared.sender().attempt(op, group.getKey(),
+            (stub, ctx) -> call.call(stub, ctx, groupKeys), regionErrorOf, backoff);
+        if (response.isPresent()) {
+          onResponse.accept(response.get());
+        } else {
+          pending.add(groupKeys);
+        }
+      }
+    }
+  }
+
+  private Map<RegionInfo, List<ByteString>> groupByRegion(String op, List<ByteString> keys, Backoff backoff) {
+    Map<RegionInfo, List<ByteString>> groups = new LinkedHashMap<>();
+    for (ByteString key : keys) {
+      Optional<RegionInfo> region = shared.cache().locate(key);
+      while (region.isEmpty()) {
+        shared.sender().regionMissing(op, "key " + Keys.describe(key), backoff);
+        region = shared.cache().locate(key);
+      }
+      groups.computeIfAbsent(region.get(), r -> new ArrayList<>()).add(key);
+    }
+    return groups;
+  }
+
+  private static void checkScanArguments(ByteString startKey, ByteString endKey, int limit) {
+    Objects.requireNonNull(startKey, "startKey");
+    Objects.requireNonNull(endKey, "endKey");
+    if (limit <= 0) {
+      throw new IllegalArgumentException("limit must be > 0, got " + limit);
+    }
+    if (!endKey.isEmpty() && Keys.compare(startKey, endKey) > 0) {
+      throw new IllegalArgumentException("scan range [" + Keys.describe(startKey) + ", "
+          + Keys.describe(endKey) + ") has its start after its end");
+    }
+  }
+
+  private static void checkError(String what, String error) {
+    if (!error.isEmpty()) {
+      throw new KeyValueException(what + ": " + error);
+    }
+  }
+}
