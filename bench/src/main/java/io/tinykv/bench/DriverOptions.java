@@ -23,7 +23,7 @@ public final class DriverOptions {
     @Option(names = "--distribution", description = "uniform or zipfian (default: ${DEFAULT-VALUE})")
     String distribution = "zipfian";
 
-    @Option(names = "--zipfian-theta", description = "zipfian skew, in (0, 1) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--zipfian-theta", description = "zipfian skew, positive (default: ${DEFAULT-VALUE})")
     double zipfianTheta = ZipfianGenerator.YCSB_THETA;
 
     @Option(names = "--duration", converter = DurationConverter.class,

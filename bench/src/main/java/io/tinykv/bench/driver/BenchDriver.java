@@ -32,7 +32,7 @@ public final class BenchDriver {
     private static final int SIGNIFICANT_DIGITS = 3;
     private static final int MAX_ERROR_SAMPLES = 5;
     /** A closing interval shorter than this fraction of the report interval is too noisy to plot. */
-    private static final double MIN_PLOTTED_INTERVAL_FRACTION = 0.1;
+    private static final double MIN_PLOTTED_INTERVAL_FRACTION = 0.5;
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final Clock clock;
@@ -159,7 +159,11 @@ public final class BenchDriver {
             boolean done;
             try {
                 do {
-                    done = group.awaitUntil(Math.min(tick, endNanos));
+                    long before = clock.nanoTime();
+                    // After the end the clients only finish their last operations; keep ticking
+                    // (so a hung request still shows progress lines) until they all have.
+                    long scheduled = before >= endNanos ? before + intervalNanos : Math.min(tick, endNanos);
+                    done = group.awaitUntil(scheduled);
                     if (done) {
                         group.join(); // the last operations are recorded before the final harvest
                     }
@@ -171,7 +175,17 @@ public final class BenchDriver {
                     totalReads.add(reads);
                     totalUpdates.add(updates);
                     totalErrors += errors;
-                    if (now > measureStartNanos) {
+                    // The harvest scheduled for the end of the warm-up closes the warm-up, even if it
+                    // runs a little late; measured operations it catches still count in the totals.
+                    boolean warmupHarvest = scheduled <= measureStartNanos && measureStartNanos > start && !done;
+                    boolean afterEnd = lastHarvest >= endNanos;
+                    if (afterEnd) {
+                        // Operations that started before the end and finished after it count in the
+                        // totals; they are too few to plot as an interval of their own.
+                        lastHarvest = now;
+                        continue;
+                    }
+                    if (!warmupHarvest) {
                         long from = Math.max(lastHarvest, measureStartNanos);
                         Histogram both = reads.copy();
                         both.add(updates);
@@ -179,10 +193,10 @@ public final class BenchDriver {
                         boolean tooShort = point.lengthSeconds() * NANOS_PER_SECOND < intervalNanos * MIN_PLOTTED_INTERVAL_FRACTION;
                         if (!(done && tooShort && !series.isEmpty())) {
                             series.add(point);
+                            progress(String.format(Locale.ROOT, "[%s %s c=%d] %5.1fs  %9.0f ops/s  p99 %8.3f ms  errors %d",
+                                    target.name(), config.workload().name(), config.clients(), point.endSeconds(),
+                                    point.opsPerSecond(), point.p99Micros() / 1000, errors));
                         }
-                        progress(String.format(Locale.ROOT, "[%s %s c=%d] %5.1fs  %9.0f ops/s  p99 %8.3f ms  errors %d",
-                                target.name(), config.workload().name(), config.clients(), point.endSeconds(),
-                                point.opsPerSecond(), point.p99Micros() / 1000, errors));
                     } else {
                         double seconds = (now - lastHarvest) / NANOS_PER_SECOND;
                         progress(String.format(Locale.ROOT, "[%s %s c=%d] warm-up  %9.0f ops/s  p99 %8.3f ms",
