@@ -24,6 +24,8 @@ public final class InMemoryTarget implements BenchTarget {
     private final AtomicLong calls = new AtomicLong();
     public final AtomicBoolean opened = new AtomicBoolean();
     public final AtomicBoolean closed = new AtomicBoolean();
+    /** When set, {@link #open()} fails with this message (a server that refuses connections). */
+    public volatile String openFailure;
 
     public InMemoryTarget(String name, FakeClock clock, Duration latency, long failEvery) {
         this.name = name;
@@ -44,6 +46,9 @@ public final class InMemoryTarget implements BenchTarget {
 
     @Override
     public void open() {
+        if (openFailure != null) {
+            throw new IllegalStateException(openFailure);
+        }
         opened.set(true);
     }
 
