@@ -14,18 +14,23 @@ import java.util.List;
  *                        up with a {@link RegionUnavailableException} (or a {@link PdException} for PD)
  * @param scanPageSizeKeys how many pairs one scan request asks a store for at most; a scan that wants
  *                        more continues with further requests
+ * @param batchSizeKeys   how many keys one batch request carries at most; a batch operation sends more
+ *                        requests when a region gets more keys, keeping each request well below the
+ *                        server's message size limit
  */
 public record ClientConfig(
     List<String> pdAddresses,
     long pdTimeoutMs,
     long kvTimeoutMs,
     long backoffBudgetMs,
-    int scanPageSizeKeys) {
+    int scanPageSizeKeys,
+    int batchSizeKeys) {
 
   public static final long DEFAULT_PD_TIMEOUT_MS = 3_000;
   public static final long DEFAULT_KV_TIMEOUT_MS = 5_000;
   public static final long DEFAULT_BACKOFF_BUDGET_MS = 20_000;
   public static final int DEFAULT_SCAN_PAGE_SIZE_KEYS = 1_024;
+  public static final int DEFAULT_BATCH_SIZE_KEYS = 1_024;
 
   private static final int MAX_PORT = 65_535;
 
@@ -43,24 +48,29 @@ public record ClientConfig(
       throw new IllegalArgumentException("backoffBudgetMs must be >= 0, got " + backoffBudgetMs);
     }
     requirePositive("scanPageSizeKeys", scanPageSizeKeys);
+    requirePositive("batchSizeKeys", batchSizeKeys);
   }
 
   /** A configuration with default timeouts and budget. */
   public static ClientConfig of(List<String> pdAddresses) {
     return new ClientConfig(pdAddresses, DEFAULT_PD_TIMEOUT_MS, DEFAULT_KV_TIMEOUT_MS,
-        DEFAULT_BACKOFF_BUDGET_MS, DEFAULT_SCAN_PAGE_SIZE_KEYS);
+        DEFAULT_BACKOFF_BUDGET_MS, DEFAULT_SCAN_PAGE_SIZE_KEYS, DEFAULT_BATCH_SIZE_KEYS);
   }
 
   public ClientConfig withBackoffBudgetMs(long budgetMs) {
-    return new ClientConfig(pdAddresses, pdTimeoutMs, kvTimeoutMs, budgetMs, scanPageSizeKeys);
+    return new ClientConfig(pdAddresses, pdTimeoutMs, kvTimeoutMs, budgetMs, scanPageSizeKeys, batchSizeKeys);
   }
 
   public ClientConfig withScanPageSizeKeys(int pageSizeKeys) {
-    return new ClientConfig(pdAddresses, pdTimeoutMs, kvTimeoutMs, backoffBudgetMs, pageSizeKeys);
+    return new ClientConfig(pdAddresses, pdTimeoutMs, kvTimeoutMs, backoffBudgetMs, pageSizeKeys, batchSizeKeys);
+  }
+
+  public ClientConfig withBatchSizeKeys(int sizeKeys) {
+    return new ClientConfig(pdAddresses, pdTimeoutMs, kvTimeoutMs, backoffBudgetMs, scanPageSizeKeys, sizeKeys);
   }
 
   public ClientConfig withTimeoutsMs(long pdMs, long kvMs) {
-    return new ClientConfig(pdAddresses, pdMs, kvMs, backoffBudgetMs, scanPageSizeKeys);
+    return new ClientConfig(pdAddresses, pdMs, kvMs, backoffBudgetMs, scanPageSizeKeys, batchSizeKeys);
   }
 
   private static void requirePositive(String name, long value) {

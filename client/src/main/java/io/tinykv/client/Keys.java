@@ -10,6 +10,9 @@ import java.util.Comparator;
 final class Keys {
   static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
 
+  private static final int FIRST_PRINTABLE_ASCII = 0x20;
+  private static final int DELETE = 0x7f;
+
   private Keys() {}
 
   static int compare(ByteString a, ByteString b) {
@@ -47,7 +50,7 @@ final class Keys {
     StringBuilder out = new StringBuilder("\"");
     for (int i = 0; i < key.size(); i++) {
       int b = key.byteAt(i) & 0xff;
-      if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\') {
+      if (b >= FIRST_PRINTABLE_ASCII && b < DELETE && b != '"' && b != '\\') {
         out.append((char) b);
       } else {
         out.append(String.format("\\x%02x", b));

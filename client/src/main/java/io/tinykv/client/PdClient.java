@@ -12,7 +12,11 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -23,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * timestamps. Every call has the configured deadline; a call that fails because PD is unreachable or
  * its leader moved is retried against the (re-discovered) leader until the backoff budget is spent.
  *
- * <p>Thread-safe. Timestamps are fetched one at a time over one {@code Tso} stream.
+ * <p>Thread-safe. Timestamps come over one {@code Tso} stream, one request at a time, shared by the
+ * callers waiting at that moment.
  */
 public final class PdClient implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PdClient.class);
@@ -44,6 +49,8 @@ public final class PdClient implements AutoCloseable {
   private volatile Leader leader;
 
   private final Object tsoLock = new Object();
+  /** Callers waiting for a timestamp; whoever takes tsoLock serves them all. */
+  private final Queue<CompletableFuture<Long>> tsoWaiters = new ConcurrentLinkedQueue<>();
   private TsoStream tsoStream; // guarded by tsoLock
   private long lastTimestamp; // guarded by tsoLock
 
@@ -154,30 +161,70 @@ public final class PdClient implements AutoCloseable {
   /**
    * A fresh timestamp, {@code physical << 18 | logical}. Each one this client hands out is larger than
    * the one before (checked: a PD going backwards is reported, not passed on).
+   *
+   * <p>Callers that ask at the same time share one round trip: whoever holds the stream asks PD for as
+   * many consecutive timestamps as there are waiting callers and hands them out in arrival order.
    */
   public long getTimestamp() {
+    CompletableFuture<Long> mine = new CompletableFuture<>();
+    tsoWaiters.add(mine);
     synchronized (tsoLock) {
-      Backoff backoff = new Backoff(clock, config.backoffBudgetMs());
-      Pdpb.TsoRequest request = Pdpb.TsoRequest.newBuilder().setCount(1).build();
-      while (true) {
-        Leader current = leader;
-        try {
-          if (tsoStream == null || !tsoStream.address().equals(current.address())) {
-            closeTsoStream();
-            tsoStream = new TsoStream(current.address(), PDGrpc.newStub(channels.get(current.address())));
-          }
-          Pdpb.TsoResponse response = tsoStream.request(
-              request.toBuilder().setHeader(header(current)).build(), config.pdTimeoutMs());
-          checkHeader("Tso", current, response.getHeader());
-          return acceptTimestamp(response.getTimestamp(), current);
-        } catch (StatusRuntimeException e) {
-          closeTsoStream();
-          retryOrThrow("Tso", current, e, backoff);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          closeTsoStream();
-          throw new PdException("interrupted while waiting for a timestamp from PD at " + current.address());
+      if (!mine.isDone()) {
+        List<CompletableFuture<Long>> batch = new ArrayList<>();
+        for (CompletableFuture<Long> waiter; (waiter = tsoWaiters.poll()) != null; ) {
+          batch.add(waiter);
         }
+        try {
+          long last = fetchTimestamps(batch.size());
+          for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).complete(last - (batch.size() - 1 - i));
+          }
+        } catch (RuntimeException e) {
+          batch.forEach(waiter -> waiter.completeExceptionally(e));
+        }
+      }
+    }
+    try {
+      return mine.join();
+    } catch (CompletionException e) {
+      // Re-thrown per caller, so that each stack trace shows its own caller.
+      if (e.getCause() instanceof PdException pd) {
+        throw new PdException(pd.getMessage(), pd);
+      }
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  /** For tests: how many callers are queued for a timestamp. */
+  int timestampWaiters() {
+    return tsoWaiters.size();
+  }
+
+  /** Asks PD for {@code count} consecutive timestamps; returns the largest. Called under tsoLock. */
+  private long fetchTimestamps(int count) {
+    Backoff backoff = new Backoff(clock, config.backoffBudgetMs());
+    Pdpb.TsoRequest request = Pdpb.TsoRequest.newBuilder().setCount(count).build();
+    while (true) {
+      Leader current = leader;
+      try {
+        if (tsoStream == null || !tsoStream.address().equals(current.address())) {
+          closeTsoStream();
+          tsoStream = new TsoStream(current.address(), PDGrpc.newStub(channels.get(current.address())));
+        }
+        Pdpb.TsoResponse response = tsoStream.request(
+            request.toBuilder().setHeader(header(current)).build(), config.pdTimeoutMs());
+        checkHeader("Tso", current, response.getHeader());
+        return acceptTimestamps(response.getTimestamp(), count, current);
+      } catch (StatusRuntimeException e) {
+        closeTsoStream();
+        retryOrThrow("Tso", current, e, backoff);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        closeTsoStream();
+        throw new PdException("interrupted while waiting for a timestamp from PD at " + current.address());
       }
     }
   }
@@ -192,17 +239,23 @@ public final class PdClient implements AutoCloseable {
     }
   }
 
-  private long acceptTimestamp(Pdpb.Timestamp timestamp, Leader from) {
-    if (timestamp.getPhysical() < 0 || timestamp.getLogical() < 0 || timestamp.getLogical() >= MAX_LOGICAL) {
-      throw new PdException("PD at " + from.address() + " sent a malformed timestamp " + timestamp);
+  /**
+   * Checks the largest of {@code count} consecutive timestamps: well formed, and its whole range after
+   * everything handed out before. Called under tsoLock.
+   */
+  private long acceptTimestamps(Pdpb.Timestamp timestamp, int count, Leader from) {
+    if (timestamp.getPhysical() < 0 || timestamp.getLogical() < count - 1 || timestamp.getLogical() >= MAX_LOGICAL) {
+      throw new PdException("PD at " + from.address() + " sent a malformed timestamp for count " + count
+          + ": " + timestamp.toString().strip().replace('\n', ' '));
     }
-    long ts = timestamp.getPhysical() << LOGICAL_BITS | timestamp.getLogical();
-    if (ts <= lastTimestamp) {
-      throw new PdException("PD at " + from.address() + " sent timestamp " + ts
+    long last = timestamp.getPhysical() << LOGICAL_BITS | timestamp.getLogical();
+    long first = last - (count - 1);
+    if (first <= lastTimestamp) {
+      throw new PdException("PD at " + from.address() + " sent timestamp " + first
           + ", not after the previous one " + lastTimestamp);
     }
-    lastTimestamp = ts;
-    return ts;
+    lastTimestamp = last;
+    return last;
   }
 
   private void closeTsoStream() {

@@ -26,8 +26,9 @@ import java.util.function.Function;
  * the store before a failure, executed again, leaves the same result. There is deliberately no
  * compare-and-swap or increment here.
  *
- * <p>Batch operations split their keys by region and send one request per region, one region after the
- * other; they are not atomic across regions: when one fails, the regions before it were written.
+ * <p>Batch operations split their keys by region (and each region's keys into requests of at most
+ * {@link ClientConfig#batchSizeKeys} keys) and send the requests one after the other; they are not
+ * atomic across requests: when one fails, the ones before it were applied.
  *
  * <p>Thread-safe; meant to be shared. Keys compare as unsigned bytes. Operations act on the store's
  * default column family unless a {@link #withColumnFamily view} names another.
@@ -135,7 +136,7 @@ public final class RawKvClient implements AutoCloseable {
     checkError("put " + Keys.describe(key), response.getError());
   }
 
-  /** Sets every key of {@code pairs} to its value; one request per region, not atomic across regions. */
+  /** Sets every key of {@code pairs} to its value; requests per region, not atomic across them. */
   public void batchPut(Map<ByteString, ByteString> pairs) {
     Objects.requireNonNull(pairs, "pairs");
     sendGrouped("batchPut", new ArrayList<>(pairs.keySet()),
@@ -161,7 +162,7 @@ public final class RawKvClient implements AutoCloseable {
     checkError("delete " + Keys.describe(key), response.getError());
   }
 
-  /** Removes every key of {@code keys}; one request per region, not atomic across regions. */
+  /** Removes every key of {@code keys}; requests per region, not atomic across them. Idempotent. */
   public void batchDelete(List<ByteString> keys) {
     sendGrouped("batchDelete", keys,
         (stub, ctx, group) -> stub.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
@@ -298,7 +299,10 @@ public final class RawKvClient implements AutoCloseable {
     return out;
   }
 
-  /** Closes the connections (unless this is a {@link #withColumnFamily view}). */
+  /**
+   * Closes the connections (unless this is a {@link #withColumnFamily view}). Operations after that
+   * fail with {@link IllegalStateException}.
+   */
   @Override
   public void close() {
     if (ownsShared) {
@@ -353,13 +357,14 @@ public final class RawKvClient implements AutoCloseable {
     }
     while (!pending.isEmpty()) {
       for (Map.Entry<RegionInfo, List<ByteString>> group : groupByRegion(op, pending.poll(), backoff).entrySet()) {
-        List<ByteString> groupKeys = group.getValue();
-        Optional<R> response = shared.sender().attempt(op, group.getKey(),
-            (stub, ctx) -> call.call(stub, ctx, groupKeys), regionErrorOf, backoff);
-        if (response.isPresent()) {
-          onResponse.accept(response.get());
-        } else {
-          pending.add(groupKeys);
+        for (List<ByteString> chunk : chunks(group.getValue())) {
+          Optional<R> response = shared.sender().attempt(op, group.getKey(),
+              (stub, ctx) -> call.call(stub, ctx, chunk), regionErrorOf, backoff);
+          if (response.isPresent()) {
+            onResponse.accept(response.get());
+          } else {
+            pending.add(chunk);
+          }
         }
       }
     }
@@ -376,6 +381,16 @@ public final class RawKvClient implements AutoCloseable {
       groups.computeIfAbsent(region.get(), r -> new ArrayList<>()).add(key);
     }
     return groups;
+  }
+
+  /** Cuts one region's keys into requests of at most {@code batchSizeKeys} keys. */
+  private List<List<ByteString>> chunks(List<ByteString> keys) {
+    int size = shared.config().batchSizeKeys();
+    List<List<ByteString>> out = new ArrayList<>();
+    for (int from = 0; from < keys.size(); from += size) {
+      out.add(keys.subList(from, Math.min(keys.size(), from + size)));
+    }
+    return out;
   }
 
   private static void checkScanArguments(ByteString startKey, ByteString endKey, int limit) {

@@ -1,0 +1,136 @@
+package io.tinykv.client.ctl;
+
+import io.tinykv.client.ClientConfig;
+import io.tinykv.client.RawKvClient;
+import io.tinykv.client.TinyKvException;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code tinykv ctl}: a command-line client. The connection and format options belong here and may be
+ * given before or after the subcommand ({@code tinykv ctl --pd h:2379 get k} or {@code tinykv ctl get k
+ * --pd h:2379}).
+ *
+ * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_NOT_FOUND} key not found ({@code get}),
+ * {@value #EXIT_USAGE} bad command line, {@value #EXIT_FAILURE} the cluster could not do it (unreachable
+ * PD or store, an error from the store). Results go to stdout, errors to stderr.
+ *
+ * <p>Runs standalone ({@link #main}) or as the {@code ctl} subcommand of the {@code tinykv} process.
+ * Later subcommands (stores, regions, transactions) plug in beside the key-value ones.
+ */
+@Command(name = "ctl",
+    description = "Command-line client for a TinyKV cluster.",
+    subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class},
+    usageHelpAutoWidth = true)
+public final class CtlCommand implements Callable<Integer> {
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_NOT_FOUND = 1;
+  public static final int EXIT_USAGE = 2;
+  public static final int EXIT_FAILURE = 3;
+
+  static final String DEFAULT_PD = "127.0.0.1:2379";
+  static final long DEFAULT_TIMEOUT_MS = 5_000;
+  static final long DEFAULT_BACKOFF_BUDGET_MS = 10_000;
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--pd", scope = ScopeType.INHERIT, split = ",", paramLabel = "HOST:PORT",
+      description = "PD address(es), comma-separated (default: " + DEFAULT_PD + ").")
+  List<String> pdAddresses = List.of(DEFAULT_PD);
+
+  @Option(names = "--cf", scope = ScopeType.INHERIT, paramLabel = "NAME",
+      description = "Column family (default: the store's default).")
+  String columnFamily = "";
+
+  @Option(names = "--hex", scope = ScopeType.INHERIT,
+      description = "Keys and values are hex, on input and output.")
+  boolean hex;
+
+  @Option(names = "--base64", scope = ScopeType.INHERIT,
+      description = "Keys and values are base64, on input and output.")
+  boolean base64;
+
+  @Option(names = "--timeout-ms", scope = ScopeType.INHERIT, paramLabel = "MS",
+      description = "Deadline of each call to PD or a store (default: " + DEFAULT_TIMEOUT_MS + ").")
+  long timeoutMs = DEFAULT_TIMEOUT_MS;
+
+  @Option(names = "--backoff-budget-ms", scope = ScopeType.INHERIT, paramLabel = "MS",
+      description = "How long to keep retrying a leader change, split or busy store "
+          + "(default: " + DEFAULT_BACKOFF_BUDGET_MS + ").")
+  long backoffBudgetMs = DEFAULT_BACKOFF_BUDGET_MS;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, scope = ScopeType.INHERIT,
+      description = "Show this help and exit.")
+  boolean help;
+
+  private final ClientFactory clientFactory;
+
+  /** The command as the {@code tinykv} process and {@link #main} run it: real network, real clock. */
+  public CtlCommand() {
+    this(RawKvClient::create);
+  }
+
+  public CtlCommand(ClientFactory clientFactory) {
+    this.clientFactory = Objects.requireNonNull(clientFactory, "clientFactory");
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new CtlCommand()).execute(args));
+  }
+
+  /** Without a subcommand: say what there is. */
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return EXIT_USAGE;
+  }
+
+  /** The format chosen by --hex / --base64. */
+  KeyFormat format(CommandLine caller) {
+    if (hex && base64) {
+      throw new CommandLine.ParameterException(caller, "--hex and --base64 cannot be combined");
+    }
+    return hex ? KeyFormat.HEX : base64 ? KeyFormat.BASE64 : KeyFormat.TEXT;
+  }
+
+  /**
+   * Opens a client, runs {@code action} and turns the client's failures into a message on stderr and
+   * {@link #EXIT_FAILURE}.
+   */
+  int withClient(CommandLine caller, ClientAction action) {
+    ClientConfig config;
+    try {
+      config = ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs)
+          .withBackoffBudgetMs(backoffBudgetMs);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(caller, e.getMessage());
+    }
+    PrintWriter out = caller.getOut();
+    PrintWriter err = caller.getErr();
+    try (RawKvClient client = clientFactory.open(config)) {
+      RawKvClient view = columnFamily.isEmpty() ? client : client.withColumnFamily(columnFamily);
+      return action.run(view, out, err);
+    } catch (TinyKvException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_FAILURE;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** The work of one subcommand, given a connected client. */
+  @FunctionalInterface
+  interface ClientAction {
+    int run(RawKvClient client, PrintWriter out, PrintWriter err);
+  }
+}

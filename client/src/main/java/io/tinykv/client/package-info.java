@@ -1,0 +1,25 @@
+/**
+ * The TinyKV Java client. It speaks TiKV's kvproto: {@code pdpb.PD} to find regions, stores and
+ * timestamps, {@code tikvpb.Tikv} to read and write.
+ *
+ * <p>The public surface:
+ * <ul>
+ *   <li>{@link io.tinykv.client.RawKvClient}: get, batchGet, put, batchPut, delete, batchDelete,
+ *       deleteRange, scan and reverseScan over raw keys, with retries on leader changes, splits and busy
+ *       or unreachable stores;</li>
+ *   <li>{@link io.tinykv.client.PdClient}: PD lookups (regions, stores) and timestamps;</li>
+ *   <li>{@link io.tinykv.client.ClientConfig}: PD addresses, deadlines and the retry budget;</li>
+ *   <li>{@link io.tinykv.client.TinyKvException} and its subclasses: what can go wrong;</li>
+ *   <li>{@link io.tinykv.client.Clock} and {@link io.tinykv.client.ChannelFactory}: time and network,
+ *       replaceable in tests.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * try (RawKvClient kv = RawKvClient.create(ClientConfig.of(List.of("127.0.0.1:2379")))) {
+ *   kv.put(ByteString.copyFromUtf8("k"), ByteString.copyFromUtf8("v"));
+ *   Optional<ByteString> v = kv.get(ByteString.copyFromUtf8("k"));
+ *   List<KeyValue> page = kv.scan(ByteString.EMPTY, ByteString.EMPTY, 100, false);
+ * }
+ * }</pre>
+ */
+package io.tinykv.client;

@@ -1,0 +1,192 @@
+package io.tinykv.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.TikvGrpc;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+
+/**
+ * One fake store serving RawKV from the cluster's shared data, after the checks a real store makes
+ * (see {@link FakeCluster#check}). Scans follow TiKV: forward scans read {@code [start_key, end_key)},
+ * reverse scans read {@code [end_key, start_key)} downwards, both clipped to the region.
+ */
+final class FakeStore extends TikvGrpc.TikvImplBase {
+  private final FakeCluster cluster;
+  private final long storeId;
+
+  FakeStore(FakeCluster cluster, long storeId) {
+    this.cluster = cluster;
+    this.storeId = storeId;
+  }
+
+  @Override
+  public void rawGet(Kvrpcpb.RawGetRequest request, StreamObserver<Kvrpcpb.RawGetResponse> observer) {
+    Kvrpcpb.RawGetResponse.Builder response = Kvrpcpb.RawGetResponse.newBuilder();
+    synchronized (cluster) {
+      Errorpb.Error error = cluster.check(storeId, "RawGet", request.getContext(), List.of(request.getKey()));
+      if (error != null) {
+        response.setRegionError(error);
+      } else {
+        ByteString value = cluster.cf(request.getCf()).get(request.getKey());
+        if (value == null) {
+          response.setNotFound(true);
+        } else {
+          response.setValue(value);
+        }
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  @Override
+  public void rawBatchGet(Kvrpcpb.RawBatchGetRequest request, StreamObserver<Kvrpcpb.RawBatchGetResponse> observer) {
+    Kvrpcpb.RawBatchGetResponse.Builder response = Kvrpcpb.RawBatchGetResponse.newBuilder();
+    synchronized (cluster) {
+      Errorpb.Error error = cluster.check(storeId, "RawBatchGet", request.getContext(), request.getKeysList());
+      if (error != null) {
+        response.setRegionError(error);
+      } else {
+        for (ByteString key : request.getKeysList()) {
+          ByteString value = cluster.cf(request.getCf()).get(key);
+          if (value != null) {
+            response.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key).setValue(value));
+          }
+        }
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  @Override
+  public void rawPut(Kvrpcpb.RawPutRequest request, StreamObserver<Kvrpcpb.RawPutResponse> observer) {
+    Kvrpcpb.RawPutResponse.Builder response = Kvrpcpb.RawPutResponse.newBuilder();
+    synchronized (cluster) {
+      Errorpb.Error error = cluster.check(storeId, "RawPut", request.getContext(), List.of(request.getKey()));
+      String kvError = error == null ? cluster.takeKvError() : null;
+      if (error != null) {
+        response.setRegionError(error);
+      } else if (kvError != null) {
+        response.setError(kvError);
+      } else {
+        cluster.cf(request.getCf()).put(request.getKey(), request.getValue());
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  @Override
+  public void rawBatchPut(Kvrpcpb.RawBatchPutRequest request, StreamObserver<Kvrpcpb.RawBatchPutResponse> observer) {
+    Kvrpcpb.RawBatchPutResponse.Builder response = Kvrpcpb.RawBatchPutResponse.newBuilder();
+    synchronized (cluster) {
+      List<ByteString> keys = request.getPairsList().stream().map(Kvrpcpb.KvPair::getKey).toList();
+      Errorpb.Error error = cluster.check(storeId, "RawBatchPut", request.getContext(), keys);
+      if (error != null) {
+        response.setRegionError(error);
+      } else {
+        request.getPairsList().forEach(p -> cluster.cf(request.getCf()).put(p.getKey(), p.getValue()));
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  @Override
+  public void rawDelete(Kvrpcpb.RawDeleteRequest request, StreamObserver<Kvrpcpb.RawDeleteResponse> observer) {
+    Kvrpcpb.RawDeleteResponse.Builder response = Kvrpcpb.RawDeleteResponse.newBuilder();
+    synchronized (cluster) {
+      Errorpb.Error error = cluster.check(storeId, "RawDelete", request.getContext(), List.of(request.getKey()));
+      if (error != null) {
+        response.setRegionError(error);
+      } else {
+        cluster.cf(request.getCf()).remove(request.getKey());
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  @Override
+  public void rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest request,
+      StreamObserver<Kvrpcpb.RawBatchDeleteResponse> observer) {
+    Kvrpcpb.RawBatchDeleteResponse.Builder response = Kvrpcpb.RawBatchDeleteResponse.newBuilder();
+    synchronized (cluster) {
+      Errorpb.Error error = cluster.check(storeId, "RawBatchDelete", request.getContext(), request.getKeysList());
+      if (error != null) {
+        response.setRegionError(error);
+      } else {
+        request.getKeysList().forEach(cluster.cf(request.getCf())::remove);
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  @Override
+  public void rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest request,
+      StreamObserver<Kvrpcpb.RawDeleteRangeResponse> observer) {
+    Kvrpcpb.RawDeleteRangeResponse.Builder response = Kvrpcpb.RawDeleteRangeResponse.newBuilder();
+    synchronized (cluster) {
+      Errorpb.Error error = cluster.check(storeId, "RawDeleteRange", request.getContext(),
+          List.of(request.getStartKey()));
+      FakeCluster.Region region = cluster.regionById(request.getContext().getRegionId());
+      if (error == null && !Keys.minEnd(request.getEndKey(), region.meta().getEndKey()).equals(request.getEndKey())) {
+        error = keyNotInRegion(request.getEndKey(), region);
+      }
+      if (error != null) {
+        response.setRegionError(error);
+      } else {
+        NavigableMap<ByteString, ByteString> cf = cluster.cf(request.getCf());
+        cf.subMap(request.getStartKey(), true, request.getEndKey(), false).clear();
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  @Override
+  public void rawScan(Kvrpcpb.RawScanRequest request, StreamObserver<Kvrpcpb.RawScanResponse> observer) {
+    Kvrpcpb.RawScanResponse.Builder response = Kvrpcpb.RawScanResponse.newBuilder();
+    synchronized (cluster) {
+      // The key the store checks against the region: the lower bound of either direction.
+      ByteString anchor = request.getReverse() ? request.getEndKey() : request.getStartKey();
+      Errorpb.Error error = cluster.check(storeId, request.getReverse() ? "RawScanReverse" : "RawScan",
+          request.getContext(), List.of(anchor));
+      if (error != null) {
+        response.setRegionError(error);
+      } else {
+        FakeCluster.Region region = cluster.regionById(request.getContext().getRegionId());
+        ByteString lower = request.getReverse() ? request.getEndKey() : request.getStartKey();
+        ByteString upper = Keys.minEnd(request.getReverse() ? request.getStartKey() : request.getEndKey(),
+            region.meta().getEndKey());
+        NavigableMap<ByteString, ByteString> cf = cluster.cf(request.getCf());
+        NavigableMap<ByteString, ByteString> range = upper.isEmpty()
+            ? cf.tailMap(lower, true) : cf.subMap(lower, true, upper, false);
+        if (request.getReverse()) {
+          range = range.descendingMap();
+        }
+        List<Kvrpcpb.KvPair> pairs = new ArrayList<>();
+        for (Map.Entry<ByteString, ByteString> entry : range.entrySet()) {
+          if (pairs.size() == request.getLimit()) {
+            break;
+          }
+          pairs.add(Kvrpcpb.KvPair.newBuilder().setKey(entry.getKey())
+              .setValue(request.getKeyOnly() ? ByteString.EMPTY : entry.getValue()).build());
+        }
+        response.addAllKvs(pairs);
+      }
+    }
+    reply(observer, response.build());
+  }
+
+  private static Errorpb.Error keyNotInRegion(ByteString key, FakeCluster.Region region) {
+    return Errorpb.Error.newBuilder().setMessage("key not in region")
+        .setKeyNotInRegion(Errorpb.KeyNotInRegion.newBuilder().setKey(key)
+            .setRegionId(region.meta().getId())).build();
+  }
+
+  private static <T> void reply(StreamObserver<T> observer, T response) {
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+}
