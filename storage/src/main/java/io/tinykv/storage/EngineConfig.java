@@ -1,0 +1,109 @@
+package io.tinykv.storage;
+
+/**
+ * The tunable settings of the engines, in the units their names say. The server's TOML
+ * configuration maps onto this record; {@link RocksDbOptions} turns it into RocksDB options and
+ * explains each choice.
+ *
+ * @param blockCacheSizeBytes size of the one LRU block cache shared by every column family of both
+ *     engines (data, index and filter blocks all live in it, so it bounds read memory)
+ * @param writeBufferSizeBytes size of one memtable of one column family before it is flushed
+ * @param maxWriteBufferNumber memtables per column family (one active, the rest being flushed)
+ * @param maxBackgroundJobs flush and compaction threads per engine
+ * @param bloomFilterBitsPerKey bloom filter bits per key; 10 gives about a 1% false-positive rate
+ */
+public record EngineConfig(
+        long blockCacheSizeBytes,
+        long writeBufferSizeBytes,
+        int maxWriteBufferNumber,
+        int maxBackgroundJobs,
+        int bloomFilterBitsPerKey) {
+
+    private static final long MIB = 1024L * 1024L;
+    private static final long GIB = 1024L * MIB;
+
+    /** 256 MiB: enough to hold the hot index/filter blocks and data of a small store. */
+    public static final long DEFAULT_BLOCK_CACHE_SIZE_BYTES = 256 * MIB;
+    /** 64 MiB: RocksDB's own default; larger memtables mean fewer, bigger L0 files. */
+    public static final long DEFAULT_WRITE_BUFFER_SIZE_BYTES = 64 * MIB;
+    /** 2: one memtable takes writes while the previous one is flushed. */
+    public static final int DEFAULT_MAX_WRITE_BUFFER_NUMBER = 2;
+    /**
+     * 2: the target machine has 2 cores; one flush and one compaction thread per engine keep
+     * background work from starving the Raft and gRPC threads.
+     */
+    public static final int DEFAULT_MAX_BACKGROUND_JOBS = 2;
+    /** 10 bits per key: about a 1% false-positive rate for point lookups. */
+    public static final int DEFAULT_BLOOM_FILTER_BITS_PER_KEY = 10;
+
+    static final long MIN_BLOCK_CACHE_SIZE_BYTES = MIB;
+    static final long MIN_WRITE_BUFFER_SIZE_BYTES = MIB;
+    /** RocksDB rejects memtables above 64 GiB; far less than that is sane for one store. */
+    static final long MAX_WRITE_BUFFER_SIZE_BYTES = 4 * GIB;
+    static final int MIN_MAX_WRITE_BUFFER_NUMBER = 2;
+    static final int MAX_MAX_WRITE_BUFFER_NUMBER = 16;
+    static final int MAX_MAX_BACKGROUND_JOBS = 64;
+    static final int MAX_BLOOM_FILTER_BITS_PER_KEY = 64;
+
+    /**
+     * @throws IllegalArgumentException naming the setting that is out of range
+     */
+    public EngineConfig {
+        requireAtLeast("blockCacheSizeBytes", blockCacheSizeBytes, MIN_BLOCK_CACHE_SIZE_BYTES);
+        requireInRange("writeBufferSizeBytes", writeBufferSizeBytes,
+                MIN_WRITE_BUFFER_SIZE_BYTES, MAX_WRITE_BUFFER_SIZE_BYTES);
+        requireInRange("maxWriteBufferNumber", maxWriteBufferNumber,
+                MIN_MAX_WRITE_BUFFER_NUMBER, MAX_MAX_WRITE_BUFFER_NUMBER);
+        requireInRange("maxBackgroundJobs", maxBackgroundJobs, 1, MAX_MAX_BACKGROUND_JOBS);
+        requireInRange("bloomFilterBitsPerKey", bloomFilterBitsPerKey, 1, MAX_BLOOM_FILTER_BITS_PER_KEY);
+    }
+
+    /** The defaults, each documented on its constant. */
+    public static EngineConfig defaults() {
+        return new EngineConfig(
+                DEFAULT_BLOCK_CACHE_SIZE_BYTES,
+                DEFAULT_WRITE_BUFFER_SIZE_BYTES,
+                DEFAULT_MAX_WRITE_BUFFER_NUMBER,
+                DEFAULT_MAX_BACKGROUND_JOBS,
+                DEFAULT_BLOOM_FILTER_BITS_PER_KEY);
+    }
+
+    public EngineConfig withBlockCacheSizeBytes(long value) {
+        return new EngineConfig(value, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
+                bloomFilterBitsPerKey);
+    }
+
+    public EngineConfig withWriteBufferSizeBytes(long value) {
+        return new EngineConfig(blockCacheSizeBytes, value, maxWriteBufferNumber, maxBackgroundJobs,
+                bloomFilterBitsPerKey);
+    }
+
+    public EngineConfig withMaxWriteBufferNumber(int value) {
+        return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, value, maxBackgroundJobs,
+                bloomFilterBitsPerKey);
+    }
+
+    public EngineConfig withMaxBackgroundJobs(int value) {
+        return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, value,
+                bloomFilterBitsPerKey);
+    }
+
+    public EngineConfig withBloomFilterBitsPerKey(int value) {
+        return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber,
+                maxBackgroundJobs, value);
+    }
+
+    private static void requireAtLeast(String setting, long value, long min) {
+        if (value < min) {
+            throw new IllegalArgumentException(
+                    "storage setting " + setting + " must be at least " + min + ", got " + value);
+        }
+    }
+
+    private static void requireInRange(String setting, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException("storage setting " + setting + " must be between "
+                    + min + " and " + max + ", got " + value);
+        }
+    }
+}

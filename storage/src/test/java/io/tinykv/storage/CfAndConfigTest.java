@@ -1,0 +1,50 @@
+package io.tinykv.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class CfAndConfigTest {
+
+    @Test
+    void columnFamiliesParseByApiName() {
+        assertThat(Cf.fromApiName("default")).isEqualTo(Cf.DEFAULT);
+        assertThat(Cf.fromApiName("")).isEqualTo(Cf.DEFAULT);
+        assertThat(Cf.fromApiName(null)).isEqualTo(Cf.DEFAULT);
+        assertThat(Cf.fromApiName("lock")).isEqualTo(Cf.LOCK);
+        assertThat(Cf.fromApiName("WRITE")).isEqualTo(Cf.WRITE);
+    }
+
+    @Test
+    void unknownColumnFamilyIsRejectedNamingIt() {
+        assertThatThrownBy(() -> Cf.fromApiName("raft"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unknown column family 'raft'")
+                .hasMessageContaining("default, lock, write");
+    }
+
+    @Test
+    void defaultsAreValid() {
+        EngineConfig config = EngineConfig.defaults();
+        assertThat(config.blockCacheSizeBytes()).isEqualTo(256L * 1024 * 1024);
+        assertThat(config.maxBackgroundJobs()).isEqualTo(2);
+    }
+
+    @Test
+    void badSettingsAreRejectedNamingTheSetting() {
+        EngineConfig defaults = EngineConfig.defaults();
+        assertThatThrownBy(() -> defaults.withBlockCacheSizeBytes(1024))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("blockCacheSizeBytes")
+                .hasMessageContaining("got 1024");
+        assertThatThrownBy(() -> defaults.withWriteBufferSizeBytes(0))
+                .hasMessageContaining("writeBufferSizeBytes");
+        assertThatThrownBy(() -> defaults.withMaxWriteBufferNumber(1))
+                .hasMessageContaining("maxWriteBufferNumber");
+        assertThatThrownBy(() -> defaults.withMaxBackgroundJobs(0))
+                .hasMessageContaining("maxBackgroundJobs");
+        assertThatThrownBy(() -> defaults.withBloomFilterBitsPerKey(-3))
+                .hasMessageContaining("bloomFilterBitsPerKey");
+    }
+}
