@@ -1,0 +1,39 @@
+package io.tinykv.compat;
+
+import org.tikv.common.TiConfiguration;
+import org.tikv.common.TiSession;
+
+/** TiKV client sessions the way an application opens them: {@code createRawDefault(pd)}. */
+final class Sessions {
+
+    /** Per-RPC timeout: the client's 200 ms default is tight on a loaded two-core CI machine. */
+    private static final long RPC_TIMEOUT_MILLIS = 5_000;
+    /** Whole-operation deadlines for writes and scans, for the same reason. */
+    private static final int OPERATION_TIMEOUT_MILLIS = 20_000;
+
+    private Sessions() {
+    }
+
+    /**
+     * A session with generous timeouts for tests that expect success. The read timeout keeps the
+     * client's default: the client's warm-up probes the empty key, which we refuse, and waits out
+     * that timeout once per session.
+     */
+    static TiSession open(String pdAddress) {
+        TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
+        conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setRawKVWriteTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        conf.setRawKVBatchWriteTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        conf.setRawKVBatchReadTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        conf.setRawKVScanTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        conf.setRawKVCleanTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        return TiSession.create(conf);
+    }
+
+    /** A session with the client's default operation deadlines: requests we refuse fail within them. */
+    static TiSession openWithDefaultDeadlines(String pdAddress) {
+        TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
+        conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        return TiSession.create(conf);
+    }
+}

@@ -1,0 +1,96 @@
+package io.tinykv.server;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.server.config.Config;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.RegionException;
+
+/**
+ * Checks requests at the API edge, before they touch storage, so that bad input gets a clear
+ * error and never harms the store. The policy, per kind of problem:
+ *
+ * <ul>
+ *   <li>Bad input ({@link InvalidRequestException}): an empty key where a key is required, a key
+ *       over {@code limits.max-key-size}, an unknown column family ({@code ""} means default), a
+ *       TTL (not supported), a scan limit over {@code limits.max-scan-limit} (refused, not clamped:
+ *       a client paging by limit would take a short page for the end of the range), a delete range
+ *       whose start is after its end. It reaches the client as the response's {@code error} string,
+ *       or as gRPC status {@code INVALID_ARGUMENT} for responses without one (RawBatchGet, RawScan).</li>
+ *   <li>A write whose request is over {@code limits.raft-entry-max-size} gets the region error
+ *       {@code raft_entry_too_large}, as TiKV answers; TiKV clients fail such a request at once.</li>
+ *   <li>Scan limit 0 returns no pairs (TiKV's semantics: the limit is the maximum number of pairs).</li>
+ *   <li>A missing context is accepted: standalone mode knows where every key lives.</li>
+ * </ul>
+ */
+public final class RequestValidator {
+
+    private final Config.Limits limits;
+
+    public RequestValidator(Config.Limits limits) {
+        this.limits = limits;
+    }
+
+    public Cf columnFamily(String name) {
+        try {
+            return Cf.fromApiName(name);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+    }
+
+    /** A key that names one entry: non-empty and within the key size limit. */
+    public void key(ByteString key) {
+        if (key.isEmpty()) {
+            throw new InvalidRequestException("key must not be empty");
+        }
+        boundKey(key, "key");
+    }
+
+    /** A range bound: may be empty (unbounded), but within the key size limit. */
+    public void boundKey(ByteString key, String what) {
+        if (key.size() > limits.maxKeySizeBytes()) {
+            throw new InvalidRequestException(what + " is " + key.size()
+                    + " bytes, larger than limits.max-key-size (" + limits.maxKeySizeBytes() + " bytes)");
+        }
+    }
+
+    /** A write becomes one log entry (once replicated); refuse it before it grows the log. */
+    public void writeSize(long regionId, long requestBytes) {
+        if (requestBytes > limits.raftEntryMaxSizeBytes()) {
+            throw new RegionException(Errorpb.Error.newBuilder()
+                    .setMessage("raft entry is too large: the request is " + requestBytes
+                            + " bytes, larger than limits.raft-entry-max-size ("
+                            + limits.raftEntryMaxSizeBytes() + " bytes)")
+                    .setRaftEntryTooLarge(Errorpb.RaftEntryTooLarge.newBuilder()
+                            .setRegionId(regionId)
+                            .setEntrySize(requestBytes))
+                    .build());
+        }
+    }
+
+    public void noTtl(long ttl) {
+        if (ttl != 0) {
+            throw new InvalidRequestException("ttl is not supported (got ttl " + ttl + "); use 0");
+        }
+    }
+
+    /** The scan limit as a count of pairs; over the configured maximum is an error. */
+    public int scanLimit(int limit) {
+        long unsigned = Integer.toUnsignedLong(limit);
+        if (unsigned > limits.maxScanLimit()) {
+            throw new InvalidRequestException("scan limit " + unsigned
+                    + " is larger than limits.max-scan-limit (" + limits.maxScanLimit() + ")");
+        }
+        return (int) unsigned;
+    }
+
+    /** {@code [start, end)} with an empty end meaning "to the end"; start after end is an error. */
+    public void deleteRange(ByteString start, ByteString end) {
+        boundKey(start, "start_key");
+        boundKey(end, "end_key");
+        if (!end.isEmpty() && ByteString.unsignedLexicographicalComparator().compare(start, end) > 0) {
+            throw new InvalidRequestException("start_key must not be after end_key in a delete range");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.tinykv.server;
+
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * Request metrics for every gRPC method: a counter by method and result and a latency histogram
+ * by method. The result is {@code ok}, {@code region_error} or {@code error} (read from the
+ * response or, for PD, its header, since these protocols report errors inside a successful call),
+ * or the gRPC status code.
+ */
+public final class ServerMetrics implements ServerInterceptor {
+
+    private static final double NANOS_PER_SECOND = 1e9;
+
+    private final Counter requests;
+    private final Histogram latency;
+    private final LongSupplier nanoClock;
+
+    public ServerMetrics(PrometheusRegistry registry, LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+        this.requests = Counter.builder()
+                .name("tinykv_grpc_requests_total")
+                .help("gRPC requests served, by method and result")
+                .labelNames("method", "result")
+                .register(registry);
+        this.latency = Histogram.builder()
+                .name("tinykv_grpc_request_duration_seconds")
+                .help("gRPC request latency, by method")
+                .labelNames("method")
+                .register(registry);
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getBareMethodName();
+        long startNanos = nanoClock.getAsLong();
+        ServerCall<Q, R> observed = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            private String result = "ok";
+
+            @Override
+            public void sendMessage(R message) {
+                if (message instanceof Message m) {
+                    result = resultOf(m);
+                }
+                super.sendMessage(message);
+            }
+
+            @Override
+            public void close(Status status, Metadata trailers) {
+                String outcome = status.isOk() ? result : status.getCode().name().toLowerCase(Locale.ROOT);
+                requests.labelValues(method, outcome).inc();
+                latency.labelValues(method).observe((nanoClock.getAsLong() - startNanos) / NANOS_PER_SECOND);
+                super.close(status, trailers);
+            }
+        };
+        return next.startCall(observed, headers);
+    }
+
+    private static String resultOf(Message response) {
+        Descriptors.Descriptor d = response.getDescriptorForType();
+        Descriptors.FieldDescriptor regionError = d.findFieldByName("region_error");
+        if (regionError != null && response.hasField(regionError)) {
+            return "region_error";
+        }
+        Descriptors.FieldDescriptor error = d.findFieldByName("error");
+        if (error != null && !error.isRepeated() && response.hasField(error)) {
+            return "error";
+        }
+        // PD responses carry their errors in the header.
+        Descriptors.FieldDescriptor header = d.findFieldByName("header");
+        if (header != null && header.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE
+                && response.hasField(header)) {
+            return resultOf((Message) response.getField(header));
+        }
+        return "ok";
+    }
+}

@@ -1,0 +1,312 @@
+package io.tinykv.server;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.TikvGrpc;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.Modify;
+import io.tinykv.storage.RegionException;
+import io.tinykv.storage.Storage;
+import io.tinykv.storage.StorageException;
+import io.tinykv.storage.StorageReader;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client-facing {@code tikvpb.Tikv} service: RawKV served here over {@link Storage}, the
+ * transactional calls handed to a {@link TxnHandler}. Every raw request is validated first
+ * ({@link RequestValidator} documents the error policy); region errors come back in the
+ * response's {@code region_error}, as TiKV clients expect.
+ */
+public final class TikvService extends TikvGrpc.TikvImplBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TikvService.class);
+
+    private final Storage storage;
+    private final RequestValidator validator;
+    private final TxnHandler txn;
+
+    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn) {
+        this.storage = storage;
+        this.validator = validator;
+        this.txn = txn;
+    }
+
+    // ---- RawKV ----
+
+    @Override
+    public void rawGet(Kvrpcpb.RawGetRequest req, StreamObserver<Kvrpcpb.RawGetResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            validator.key(req.getKey());
+            byte[] value;
+            try (StorageReader reader = storage.reader(req.getContext())) {
+                value = reader.get(cf, req.getKey().toByteArray());
+            }
+            Kvrpcpb.RawGetResponse.Builder resp = Kvrpcpb.RawGetResponse.newBuilder();
+            return value == null ? resp.setNotFound(true).build() : resp.setValue(ByteString.copyFrom(value)).build();
+        }, e -> Kvrpcpb.RawGetResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawGetResponse.newBuilder().setError(s).build());
+    }
+
+    /** Answers the pairs that exist, in request order; absent keys are left out, as TiKV does. */
+    @Override
+    public void rawBatchGet(Kvrpcpb.RawBatchGetRequest req, StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            req.getKeysList().forEach(validator::key);
+            Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
+            try (StorageReader reader = storage.reader(req.getContext())) {
+                for (ByteString key : req.getKeysList()) {
+                    byte[] value = reader.get(cf, key.toByteArray());
+                    if (value != null) {
+                        resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key).setValue(ByteString.copyFrom(value)));
+                    }
+                }
+            }
+            return resp.build();
+        }, e -> Kvrpcpb.RawBatchGetResponse.newBuilder().setRegionError(e).build(), null);
+    }
+
+    @Override
+    public void rawPut(Kvrpcpb.RawPutRequest req, StreamObserver<Kvrpcpb.RawPutResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            validator.key(req.getKey());
+            validator.noTtl(req.getTtl());
+            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            storage.write(req.getContext(), List.of(
+                    new Modify.Put(cf, req.getKey().toByteArray(), req.getValue().toByteArray())));
+            return Kvrpcpb.RawPutResponse.getDefaultInstance();
+        }, e -> Kvrpcpb.RawPutResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawPutResponse.newBuilder().setError(s).build());
+    }
+
+    @Override
+    public void rawBatchPut(Kvrpcpb.RawBatchPutRequest req, StreamObserver<Kvrpcpb.RawBatchPutResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            validator.noTtl(req.getTtl());
+            req.getTtlsList().forEach(validator::noTtl);
+            List<Modify> batch = new ArrayList<>(req.getPairsCount());
+            for (Kvrpcpb.KvPair pair : req.getPairsList()) {
+                validator.key(pair.getKey());
+                batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), pair.getValue().toByteArray()));
+            }
+            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            if (!batch.isEmpty()) {
+                storage.write(req.getContext(), batch);
+            }
+            return Kvrpcpb.RawBatchPutResponse.getDefaultInstance();
+        }, e -> Kvrpcpb.RawBatchPutResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawBatchPutResponse.newBuilder().setError(s).build());
+    }
+
+    @Override
+    public void rawDelete(Kvrpcpb.RawDeleteRequest req, StreamObserver<Kvrpcpb.RawDeleteResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            validator.key(req.getKey());
+            storage.write(req.getContext(), List.of(new Modify.Delete(cf, req.getKey().toByteArray())));
+            return Kvrpcpb.RawDeleteResponse.getDefaultInstance();
+        }, e -> Kvrpcpb.RawDeleteResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawDeleteResponse.newBuilder().setError(s).build());
+    }
+
+    @Override
+    public void rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest req,
+            StreamObserver<Kvrpcpb.RawBatchDeleteResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            List<Modify> batch = new ArrayList<>(req.getKeysCount());
+            for (ByteString key : req.getKeysList()) {
+                validator.key(key);
+                batch.add(new Modify.Delete(cf, key.toByteArray()));
+            }
+            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            if (!batch.isEmpty()) {
+                storage.write(req.getContext(), batch);
+            }
+            return Kvrpcpb.RawBatchDeleteResponse.getDefaultInstance();
+        }, e -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setError(s).build());
+    }
+
+    @Override
+    public void rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest req,
+            StreamObserver<Kvrpcpb.RawDeleteRangeResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            validator.deleteRange(req.getStartKey(), req.getEndKey());
+            if (!req.getStartKey().equals(req.getEndKey())) {
+                storage.write(req.getContext(), List.of(new Modify.DeleteRange(
+                        cf, req.getStartKey().toByteArray(), req.getEndKey().toByteArray())));
+            }
+            return Kvrpcpb.RawDeleteRangeResponse.getDefaultInstance();
+        }, e -> Kvrpcpb.RawDeleteRangeResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawDeleteRangeResponse.newBuilder().setError(s).build());
+    }
+
+    /**
+     * Forward: keys in {@code [start_key, end_key)}. Reverse (TiKV's convention): keys in
+     * {@code [end_key, start_key)} from the largest down. Empty bounds are open; at most
+     * {@code limit} pairs; the storage reader confines the scan to the region.
+     */
+    @Override
+    public void rawScan(Kvrpcpb.RawScanRequest req, StreamObserver<Kvrpcpb.RawScanResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            int limit = validator.scanLimit(req.getLimit());
+            validator.boundKey(req.getStartKey(), "start_key");
+            validator.boundKey(req.getEndKey(), "end_key");
+            Kvrpcpb.RawScanResponse.Builder resp = Kvrpcpb.RawScanResponse.newBuilder();
+            if (limit == 0) {
+                return resp.build();
+            }
+            try (StorageReader reader = storage.reader(req.getContext());
+                    KvIterator it = reader.iterator(cf)) {
+                byte[] start = req.getStartKey().toByteArray();
+                byte[] end = req.getEndKey().toByteArray();
+                if (req.getReverse()) {
+                    positionBelow(it, start);
+                } else {
+                    it.seek(start);
+                }
+                while (it.valid() && resp.getKvsCount() < limit) {
+                    byte[] key = it.key();
+                    if (end.length > 0 && (req.getReverse()
+                            ? Arrays.compareUnsigned(key, end) < 0
+                            : Arrays.compareUnsigned(key, end) >= 0)) {
+                        break;
+                    }
+                    Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(key));
+                    if (!req.getKeyOnly()) {
+                        pair.setValue(ByteString.copyFrom(it.value()));
+                    }
+                    resp.addKvs(pair);
+                    if (req.getReverse()) {
+                        it.prev();
+                    } else {
+                        it.next();
+                    }
+                }
+            }
+            return resp.build();
+        }, e -> Kvrpcpb.RawScanResponse.newBuilder().setRegionError(e).build(), null);
+    }
+
+    /** Positions at the last key strictly below {@code upper} (empty = the last key). */
+    private static void positionBelow(KvIterator it, byte[] upper) {
+        if (upper.length == 0) {
+            it.seekToLast();
+            return;
+        }
+        it.seekForPrev(upper);
+        if (it.valid() && Arrays.equals(it.key(), upper)) {
+            it.prev();
+        }
+    }
+
+    // ---- Transactions: delegated ----
+
+    @Override
+    public void kvGet(Kvrpcpb.GetRequest request, StreamObserver<Kvrpcpb.GetResponse> out) {
+        txn.kvGet(request, out);
+    }
+
+    @Override
+    public void kvScan(Kvrpcpb.ScanRequest request, StreamObserver<Kvrpcpb.ScanResponse> out) {
+        txn.kvScan(request, out);
+    }
+
+    @Override
+    public void kvPrewrite(Kvrpcpb.PrewriteRequest request, StreamObserver<Kvrpcpb.PrewriteResponse> out) {
+        txn.kvPrewrite(request, out);
+    }
+
+    @Override
+    public void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest request,
+            StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
+        txn.kvTxnHeartBeat(request, out);
+    }
+
+    @Override
+    public void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request,
+            StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
+        txn.kvCheckTxnStatus(request, out);
+    }
+
+    @Override
+    public void kvCommit(Kvrpcpb.CommitRequest request, StreamObserver<Kvrpcpb.CommitResponse> out) {
+        txn.kvCommit(request, out);
+    }
+
+    @Override
+    public void kvCleanup(Kvrpcpb.CleanupRequest request, StreamObserver<Kvrpcpb.CleanupResponse> out) {
+        txn.kvCleanup(request, out);
+    }
+
+    @Override
+    public void kvBatchGet(Kvrpcpb.BatchGetRequest request, StreamObserver<Kvrpcpb.BatchGetResponse> out) {
+        txn.kvBatchGet(request, out);
+    }
+
+    @Override
+    public void kvBatchRollback(Kvrpcpb.BatchRollbackRequest request,
+            StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
+        txn.kvBatchRollback(request, out);
+    }
+
+    @Override
+    public void kvResolveLock(Kvrpcpb.ResolveLockRequest request,
+            StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
+        txn.kvResolveLock(request, out);
+    }
+
+    // ---- Error mapping ----
+
+    /**
+     * Runs {@code body} and answers with its response, or maps a failure: region errors into the
+     * response; bad requests and storage failures into the response's {@code error} string when it
+     * has one ({@code errorField} non-null), else into gRPC status INVALID_ARGUMENT / INTERNAL.
+     */
+    private static <R> void unary(StreamObserver<R> out, Supplier<R> body,
+            Function<Errorpb.Error, R> regionError, Function<String, R> errorField) {
+        R response;
+        try {
+            response = body.get();
+        } catch (RegionException e) {
+            response = regionError.apply(e.error());
+        } catch (InvalidRequestException e) {
+            if (errorField == null) {
+                out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                return;
+            }
+            response = errorField.apply(e.getMessage());
+        } catch (StorageException e) {
+            LOG.error("storage failed while serving a request", e);
+            String message = "storage error: " + e.getMessage();
+            if (errorField == null) {
+                out.onError(Status.INTERNAL.withDescription(message).asRuntimeException());
+                return;
+            }
+            response = errorField.apply(message);
+        } catch (RuntimeException e) {
+            // A bug, not bad input: say so plainly instead of gRPC's bare UNKNOWN.
+            LOG.error("unexpected failure while serving a request", e);
+            out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+            return;
+        }
+        out.onNext(response);
+        out.onCompleted();
+    }
+}

@@ -1,0 +1,148 @@
+package io.tinykv.server.config;
+
+import io.tinykv.storage.EngineConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything a tinykv process can be configured with. Built from the defaults, then a TOML file,
+ * then command-line overrides (see {@link ConfigLoader}); {@code config/tinykv.example.toml}
+ * documents every setting and its default.
+ */
+public record Config(Server server, Storage storage, Limits limits, Pd pd) {
+
+    private static final long KIB = 1024;
+    private static final long MIB = 1024 * KIB;
+
+    /** The process as a network server. */
+    public record Server(
+            HostPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis) {
+        /** {@code statusAddr} empty means: no status/metrics endpoint. */
+        public boolean hasStatusAddr() {
+            return !statusAddr.isEmpty();
+        }
+
+        /** {@code advertiseAddr} empty means: clients reach us at {@code addr}. */
+        public boolean hasAdvertiseAddr() {
+            return !advertiseAddr.isEmpty();
+        }
+    }
+
+    /** The RocksDB engines (kv and raft); handed to the storage module's engine configuration. */
+    public record Storage(
+            long blockCacheSizeBytes,
+            long writeBufferSizeBytes,
+            long maxWriteBufferNumber,
+            long maxBackgroundJobs,
+            long bloomFilterBitsPerKey) {
+
+        /**
+         * The storage module's engine settings; it checks their ranges.
+         *
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
+        public EngineConfig toEngineConfig() {
+            return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, saturatedInt(maxWriteBufferNumber),
+                    saturatedInt(maxBackgroundJobs), saturatedInt(bloomFilterBitsPerKey));
+        }
+
+        private static int saturatedInt(long value) {
+            return (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, value));
+        }
+    }
+
+    /** Limits enforced at the API edge so that bad input never harms the store. */
+    public record Limits(
+            long maxKeySizeBytes, long raftEntryMaxSizeBytes, long maxScanLimit, long grpcMaxMessageSizeBytes) {
+    }
+
+    /** The placement driver embedded in a standalone process. */
+    public record Pd(long tsoSaveWindowMillis) {
+    }
+
+    public static Config defaults() {
+        return new Config(
+                new Server(new HostPort("127.0.0.1", 20160), "", "127.0.0.1:20180", Path.of("data"), 10_000),
+                new Storage(
+                        EngineConfig.DEFAULT_BLOCK_CACHE_SIZE_BYTES,
+                        EngineConfig.DEFAULT_WRITE_BUFFER_SIZE_BYTES,
+                        EngineConfig.DEFAULT_MAX_WRITE_BUFFER_NUMBER,
+                        EngineConfig.DEFAULT_MAX_BACKGROUND_JOBS,
+                        EngineConfig.DEFAULT_BLOOM_FILTER_BITS_PER_KEY),
+                new Limits(8 * KIB, 8 * MIB, 10_240, 16 * MIB),
+                new Pd(3_000));
+    }
+
+    public Config withServer(Server newServer) {
+        return new Config(newServer, storage, limits, pd);
+    }
+
+    /**
+     * Checks every setting and reports all problems at once.
+     *
+     * @throws ConfigException naming each bad setting, e.g. {@code limits.max-key-size must be > 0 (got -1)}
+     */
+    public Config validate() {
+        List<String> problems = new ArrayList<>();
+        if (server.hasAdvertiseAddr()) {
+            try {
+                HostPort a = HostPort.parse(server.advertiseAddr());
+                if (a.port() == 0) {
+                    problems.add("server.advertise-addr must name a real port (got " + a + ")");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("server.advertise-addr: " + e.getMessage());
+            }
+        }
+        if (server.hasStatusAddr()) {
+            try {
+                HostPort.parse(server.statusAddr());
+            } catch (IllegalArgumentException e) {
+                problems.add("server.status-addr: " + e.getMessage());
+            }
+        }
+        if (server.dataDir().toString().isEmpty()) {
+            problems.add("server.data-dir must not be empty");
+        }
+        if (server.gracePeriodMillis() < 0) {
+            problems.add("server.grace-period must be >= 0 ms (got " + server.gracePeriodMillis() + " ms)");
+        }
+        positive(problems, "storage.block-cache-size", storage.blockCacheSizeBytes());
+        positive(problems, "storage.write-buffer-size", storage.writeBufferSizeBytes());
+        positive(problems, "storage.max-write-buffer-number", storage.maxWriteBufferNumber());
+        positive(problems, "storage.max-background-jobs", storage.maxBackgroundJobs());
+        positive(problems, "storage.bloom-filter-bits-per-key", storage.bloomFilterBitsPerKey());
+        try {
+            storage.toEngineConfig();
+        } catch (IllegalArgumentException e) {
+            problems.add("[storage]: " + e.getMessage());
+        }
+        positive(problems, "limits.max-key-size", limits.maxKeySizeBytes());
+        positive(problems, "limits.raft-entry-max-size", limits.raftEntryMaxSizeBytes());
+        positive(problems, "limits.max-scan-limit", limits.maxScanLimit());
+        positive(problems, "limits.grpc-max-message-size", limits.grpcMaxMessageSizeBytes());
+        if (limits.grpcMaxMessageSizeBytes() > Integer.MAX_VALUE) {
+            problems.add("limits.grpc-max-message-size must be <= " + Integer.MAX_VALUE + " bytes (got "
+                    + limits.grpcMaxMessageSizeBytes() + ")");
+        }
+        if (limits.maxKeySizeBytes() > 0 && limits.raftEntryMaxSizeBytes() > 0
+                && limits.maxKeySizeBytes() >= limits.raftEntryMaxSizeBytes()) {
+            problems.add("limits.max-key-size (" + limits.maxKeySizeBytes()
+                    + ") must be smaller than limits.raft-entry-max-size (" + limits.raftEntryMaxSizeBytes() + ")");
+        }
+        if (pd.tsoSaveWindowMillis() <= 0) {
+            problems.add("pd.tso-save-window must be > 0 ms (got " + pd.tsoSaveWindowMillis() + " ms)");
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return this;
+    }
+
+    private static void positive(List<String> problems, String name, long value) {
+        if (value <= 0) {
+            problems.add(name + " must be > 0 (got " + value + ")");
+        }
+    }
+}

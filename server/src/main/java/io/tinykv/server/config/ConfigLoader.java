@@ -1,0 +1,187 @@
+package io.tinykv.server.config;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Builds a {@link Config}: defaults, then a TOML file, then command-line overrides, then
+ * {@link Config#validate()}. Unknown sections and keys are rejected (a typo must not silently
+ * fall back to a default), and every problem names the setting it is about.
+ */
+public final class ConfigLoader {
+
+    private static final TomlMapper TOML = new TomlMapper();
+    private static final List<String> SECTIONS = List.of("server", "storage", "limits", "pd");
+
+    /** Values given on the command line; {@code null} means "not given". */
+    public record Overrides(HostPort addr, String advertiseAddr, String statusAddr, Path dataDir) {
+        public static Overrides none() {
+            return new Overrides(null, null, null, null);
+        }
+    }
+
+    private ConfigLoader() {
+    }
+
+    /** Defaults, overlaid by {@code file} when given, then by {@code overrides}; validated. */
+    public static Config load(Path file, Overrides overrides) {
+        Config fromFile = file == null ? Config.defaults() : parseFile(file);
+        return applyOverrides(fromFile, overrides).validate();
+    }
+
+    public static Config parseFile(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e);
+        }
+        return parse(text, file.toString());
+    }
+
+    /** Parses TOML text over the defaults (without validation); {@code source} names it in messages. */
+    public static Config parse(String toml, String source) {
+        JsonNode root;
+        try {
+            root = TOML.readTree(toml);
+        } catch (JacksonException e) {
+            throw new ConfigException(source + " is not valid TOML: " + e.getOriginalMessage());
+        }
+        List<String> problems = new ArrayList<>();
+        Config d = Config.defaults();
+        Table top = new Table(root == null ? TOML.createObjectNode() : (ObjectNode) root, "", source, problems);
+        Table server = top.section("server");
+        Table storage = top.section("storage");
+        Table limits = top.section("limits");
+        Table pd = top.section("pd");
+        top.rejectUnknown(SECTIONS);
+
+        Config.Server s = new Config.Server(
+                server.value("addr", d.server().addr(), Table::hostPort),
+                server.value("advertise-addr", d.server().advertiseAddr(), Table::string),
+                server.value("status-addr", d.server().statusAddr(), Table::string),
+                server.value("data-dir", d.server().dataDir(), n -> Path.of(Table.string(n))),
+                server.value("grace-period", d.server().gracePeriodMillis(), Table::millis));
+        server.rejectUnknown(List.of("addr", "advertise-addr", "status-addr", "data-dir", "grace-period"));
+
+        Config.Storage st = new Config.Storage(
+                storage.value("block-cache-size", d.storage().blockCacheSizeBytes(), Table::bytes),
+                storage.value("write-buffer-size", d.storage().writeBufferSizeBytes(), Table::bytes),
+                storage.value("max-write-buffer-number", d.storage().maxWriteBufferNumber(), Table::integer),
+                storage.value("max-background-jobs", d.storage().maxBackgroundJobs(), Table::integer),
+                storage.value("bloom-filter-bits-per-key", d.storage().bloomFilterBitsPerKey(), Table::integer));
+        storage.rejectUnknown(List.of("block-cache-size", "write-buffer-size", "max-write-buffer-number",
+                "max-background-jobs", "bloom-filter-bits-per-key"));
+
+        Config.Limits l = new Config.Limits(
+                limits.value("max-key-size", d.limits().maxKeySizeBytes(), Table::bytes),
+                limits.value("raft-entry-max-size", d.limits().raftEntryMaxSizeBytes(), Table::bytes),
+                limits.value("max-scan-limit", d.limits().maxScanLimit(), Table::integer),
+                limits.value("grpc-max-message-size", d.limits().grpcMaxMessageSizeBytes(), Table::bytes));
+        limits.rejectUnknown(List.of("max-key-size", "raft-entry-max-size", "max-scan-limit", "grpc-max-message-size"));
+
+        Config.Pd p = new Config.Pd(pd.value("tso-save-window", d.pd().tsoSaveWindowMillis(), Table::millis));
+        pd.rejectUnknown(List.of("tso-save-window"));
+
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new Config(s, st, l, p);
+    }
+
+    public static Config applyOverrides(Config config, Overrides o) {
+        Config.Server s = config.server();
+        return config.withServer(new Config.Server(
+                o.addr() != null ? o.addr() : s.addr(),
+                o.advertiseAddr() != null ? o.advertiseAddr() : s.advertiseAddr(),
+                o.statusAddr() != null ? o.statusAddr() : s.statusAddr(),
+                o.dataDir() != null ? o.dataDir() : s.dataDir(),
+                s.gracePeriodMillis()));
+    }
+
+    /** One TOML table being read; remembers which keys were used so the rest can be rejected. */
+    private static final class Table {
+        private final ObjectNode node;
+        private final String path;
+        private final String source;
+        private final List<String> problems;
+
+        Table(ObjectNode node, String path, String source, List<String> problems) {
+            this.node = node;
+            this.path = path;
+            this.source = source;
+            this.problems = problems;
+        }
+
+        Table section(String name) {
+            JsonNode child = node.get(name);
+            if (child == null) {
+                return new Table(TOML.createObjectNode(), name, source, problems);
+            }
+            if (!child.isObject()) {
+                problems.add(source + ": '" + name + "' must be a table ([" + name + "])");
+                return new Table(TOML.createObjectNode(), name, source, problems);
+            }
+            return new Table((ObjectNode) child, name, source, problems);
+        }
+
+        <T> T value(String key, T defaultValue, Function<JsonNode, T> parser) {
+            JsonNode v = node.get(key);
+            if (v == null) {
+                return defaultValue;
+            }
+            try {
+                return parser.apply(v);
+            } catch (IllegalArgumentException | ArithmeticException e) {
+                problems.add(source + ": " + path + "." + key + ": " + e.getMessage());
+                return defaultValue;
+            }
+        }
+
+        void rejectUnknown(List<String> known) {
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (!known.contains(key)) {
+                    String name = path.isEmpty() ? key : path + "." + key;
+                    problems.add(source + ": unknown setting '" + name + "' (known " + (path.isEmpty()
+                            ? "sections: " : "keys in [" + path + "]: ") + String.join(", ", known) + ")");
+                }
+            }
+        }
+
+        static String string(JsonNode n) {
+            if (!n.isTextual()) {
+                throw new IllegalArgumentException("expected a string (got " + n + ")");
+            }
+            return n.asText();
+        }
+
+        static HostPort hostPort(JsonNode n) {
+            return HostPort.parse(string(n));
+        }
+
+        static long integer(JsonNode n) {
+            if (!n.isIntegralNumber() || !n.canConvertToLong()) {
+                throw new IllegalArgumentException("expected an integer (got " + n + ")");
+            }
+            return n.asLong();
+        }
+
+        static long bytes(JsonNode n) {
+            return n.isIntegralNumber() ? integer(n) : Units.parseBytes(string(n));
+        }
+
+        static long millis(JsonNode n) {
+            return Units.parseMillis(string(n));
+        }
+    }
+}
