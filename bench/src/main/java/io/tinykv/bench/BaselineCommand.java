@@ -46,7 +46,7 @@ public final class BaselineCommand implements Callable<Integer> {
         ComparisonSettings settings = new ComparisonSettings(Baseline.WORKLOADS, ListParsing.clients(clients),
                 driverOptions.toConfig(Workload.W, 1), out, true, server.tinykvLauncher, server.tinykvPd,
                 server.tinykvLabel, server.host, 0, server.tinykvPort, server.startupTimeout, server.requestTimeout,
-                true, "bench baseline " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+                true, BenchCommand.invocation(spec));
         Comparison comparison = new Baseline(settings, parent.environment()).execute();
         PrintWriter stdout = spec.commandLine().getOut();
         comparison.notes().forEach(n -> stdout.println("NOTE: " + n));

@@ -51,6 +51,11 @@ public final class BenchCommand implements Runnable {
         return cl;
     }
 
+    /** The command line as typed, e.g. {@code bench compare-etcd --single}, for the reports. */
+    static String invocation(picocli.CommandLine.Model.CommandSpec spec) {
+        return spec.root().name() + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    }
+
     private static String message(Throwable e) {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }

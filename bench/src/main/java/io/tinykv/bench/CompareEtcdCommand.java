@@ -72,6 +72,6 @@ public final class CompareEtcdCommand implements Callable<Integer> {
                 driverOptions.toConfig(Workload.A, 1), out, single, server.tinykvLauncher, server.tinykvPd,
                 server.tinykvLabel, server.host, etcdBasePort, server.tinykvPort, server.startupTimeout,
                 server.requestTimeout, !noRocksdb,
-                "bench compare-etcd " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+                BenchCommand.invocation(spec));
     }
 }
