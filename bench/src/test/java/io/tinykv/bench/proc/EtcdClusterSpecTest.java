@@ -73,7 +73,7 @@ class EtcdClusterSpecTest {
                 Path.of("/out/data/tinykv"), Path.of("/out/logs/tinykv.log"));
         ProcessSpec p = spec.processSpec();
         assertThat(p.command()).containsExactly("/repo/bin/tinykv", "standalone", "--addr", "127.0.0.1:20960",
-                "--data-dir", "/out/data/tinykv");
+                "--data-dir", "/out/data/tinykv", "--status-addr", "");
         assertThat(p.workDir()).isEqualTo(Path.of("/repo"));
         assertThat(spec.address()).isEqualTo("127.0.0.1:20960");
     }
