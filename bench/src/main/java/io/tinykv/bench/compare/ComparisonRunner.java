@@ -21,6 +21,9 @@ import java.util.Map;
  */
 public final class ComparisonRunner {
 
+    /** More loaders than this only queue up behind the store's group commit. */
+    static final int MAX_LOAD_CLIENTS = 64;
+
     private final TargetFactory targets;
     private final BenchDriver driver;
     private final PrintStream log;
@@ -58,7 +61,11 @@ public final class ComparisonRunner {
                         BenchTarget target = open.get(s.name());
                         LoadResult load = loads.get(s.name());
                         if (load == null) {
-                            load = base.load() ? driver.load(target, config) : LoadResult.SKIPPED;
+                            // Load with the most clients any cell uses: a load at one client would
+                            // spend minutes on per-write fsyncs before the first measurement.
+                            DriverConfig loadConfig = config.withClients(Math.min(MAX_LOAD_CLIENTS,
+                                    clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1)));
+                            load = base.load() ? driver.load(target, loadConfig) : LoadResult.SKIPPED;
                             loads.put(s.name(), load);
                         }
                         log.printf("== %s: workload %s (%s), %d clients%n", s.name(), w.label(), w.workload().mix(), clients);
