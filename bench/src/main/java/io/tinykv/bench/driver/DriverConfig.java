@@ -1,0 +1,103 @@
+package io.tinykv.bench.driver;
+
+import io.tinykv.bench.workload.KeyCodec;
+import io.tinykv.bench.workload.KeyDistribution;
+import io.tinykv.bench.workload.Workload;
+import java.time.Duration;
+
+/**
+ * One benchmark run's shape.
+ *
+ * @param workload the operation mix
+ * @param distribution how operations pick records
+ * @param zipfianTheta the skew when {@code distribution} is zipfian
+ * @param recordCount how many records the load phase inserts and operations draw from
+ * @param keySizeBytes the size of every key
+ * @param valueSizeBytes the size of every value written
+ * @param clients how many closed-loop clients run at once
+ * @param duration how long to measure, after the warm-up; ignored when {@code operationCount > 0}
+ * @param operationCount how many operations to measure; 0 measures for {@code duration} instead
+ * @param warmup how long to run before measuring; its operations are left out of every statistic
+ * @param load whether to insert the records first
+ * @param seed the seed every client's random source derives from
+ * @param reportInterval the length of one time-series interval and of the progress-line period
+ * @param threads what the clients run on
+ */
+public record DriverConfig(
+        Workload workload,
+        KeyDistribution distribution,
+        double zipfianTheta,
+        long recordCount,
+        int keySizeBytes,
+        int valueSizeBytes,
+        int clients,
+        Duration duration,
+        long operationCount,
+        Duration warmup,
+        boolean load,
+        long seed,
+        Duration reportInterval,
+        ThreadKind threads) {
+
+    public static final int DEFAULT_KEY_SIZE_BYTES = 16;
+    public static final int DEFAULT_VALUE_SIZE_BYTES = 256;
+    public static final long DEFAULT_RECORD_COUNT = 10_000;
+    public static final Duration DEFAULT_REPORT_INTERVAL = Duration.ofSeconds(1);
+
+    public DriverConfig {
+        if (workload == null || distribution == null || duration == null || warmup == null
+                || reportInterval == null || threads == null) {
+            throw new IllegalArgumentException("driver configuration has a missing field");
+        }
+        if (recordCount < 1) {
+            throw new IllegalArgumentException("record count must be positive, got " + recordCount);
+        }
+        if (valueSizeBytes < 0) {
+            throw new IllegalArgumentException("value size must not be negative, got " + valueSizeBytes);
+        }
+        if (clients < 1) {
+            throw new IllegalArgumentException("client count must be positive, got " + clients);
+        }
+        if (operationCount < 0) {
+            throw new IllegalArgumentException("operation count must not be negative, got " + operationCount);
+        }
+        if (operationCount == 0 && (duration.isNegative() || duration.isZero())) {
+            throw new IllegalArgumentException("give a positive duration or an operation count");
+        }
+        if (warmup.isNegative()) {
+            throw new IllegalArgumentException("warm-up must not be negative, got " + warmup);
+        }
+        if (reportInterval.isNegative() || reportInterval.isZero()) {
+            throw new IllegalArgumentException("report interval must be positive, got " + reportInterval);
+        }
+        // Fails early, with the sizes in the message, when the keys cannot hold every record index.
+        KeyCodec.forRecords(keySizeBytes, recordCount);
+        distribution.chooser(Math.min(recordCount, 2), zipfianTheta);
+    }
+
+    /** A configuration with the defaults for everything but the workload, clients and duration. */
+    public static DriverConfig defaults(Workload workload, int clients, Duration duration) {
+        return new DriverConfig(workload, KeyDistribution.ZIPFIAN, 0.99, DEFAULT_RECORD_COUNT,
+                DEFAULT_KEY_SIZE_BYTES, DEFAULT_VALUE_SIZE_BYTES, clients, duration, 0,
+                Duration.ZERO, true, 1L, DEFAULT_REPORT_INTERVAL, ThreadKind.PLATFORM);
+    }
+
+    public DriverConfig withWorkload(Workload w) {
+        return new DriverConfig(w, distribution, zipfianTheta, recordCount, keySizeBytes, valueSizeBytes,
+                clients, duration, operationCount, warmup, load, seed, reportInterval, threads);
+    }
+
+    public DriverConfig withClients(int c) {
+        return new DriverConfig(workload, distribution, zipfianTheta, recordCount, keySizeBytes, valueSizeBytes,
+                c, duration, operationCount, warmup, load, seed, reportInterval, threads);
+    }
+
+    public DriverConfig withLoad(boolean l) {
+        return new DriverConfig(workload, distribution, zipfianTheta, recordCount, keySizeBytes, valueSizeBytes,
+                clients, duration, operationCount, warmup, l, seed, reportInterval, threads);
+    }
+
+    public boolean measuresByCount() {
+        return operationCount > 0;
+    }
+}
