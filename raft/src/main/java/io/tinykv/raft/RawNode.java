@@ -1,0 +1,233 @@
+package io.tinykv.raft;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Eraftpb.ConfChange;
+import io.tinykv.proto.Eraftpb.ConfState;
+import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.proto.Eraftpb.EntryType;
+import io.tinykv.proto.Eraftpb.HardState;
+import io.tinykv.proto.Eraftpb.Message;
+import io.tinykv.proto.Eraftpb.MessageType;
+import io.tinykv.proto.Eraftpb.Snapshot;
+import java.util.List;
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application's handle on one Raft node: feed it ticks, proposals and network messages, then
+ * collect and process {@link Ready}s. Single-threaded: the owner calls every method from one thread.
+ *
+ * <p>The loop per Ready: persist the snapshot (if any), the hard state (if changed) and the
+ * entries; send the messages; apply the committed entries (calling {@link #applyConfChange} for
+ * conf-change entries); then {@link #advance(Ready)}. Call {@link #ready()} only when
+ * {@link #hasReady()} is true, and advance each Ready before asking for the next one.
+ */
+public final class RawNode {
+  private static final Logger LOG = LoggerFactory.getLogger(RawNode.class);
+
+  private final Raft raft;
+  private SoftState prevSoftState;
+  private HardState prevHardState;
+
+  /**
+   * Creates a node from {@code storage}'s state. A new node (empty hard state) with a membership in
+   * its storage starts as a follower of term 0; a restarted node resumes its term and vote, and
+   * its first Ready returns the committed entries after {@code config.appliedIndex()}.
+   *
+   * @throws IllegalArgumentException if storage or random is null, or the applied index is beyond
+   *     the persisted commit index
+   */
+  public RawNode(RaftConfig config, Storage storage, RandomGenerator random) {
+    Objects.requireNonNull(config, "config");
+    this.raft = new Raft(config, storage, random);
+    this.prevSoftState = raft.softState();
+    this.prevHardState = raft.hardState();
+  }
+
+  /** For tests in this package: wraps an existing state machine. */
+  RawNode(Raft raft) {
+    this.raft = raft;
+    this.prevSoftState = raft.softState();
+    this.prevHardState = raft.hardState();
+  }
+
+  Raft raft() {
+    return raft;
+  }
+
+  public long id() {
+    return raft.id;
+  }
+
+  /** Advances logical time by one tick: election timeouts, heartbeats, check-quorum. */
+  public void tick() {
+    raft.tick();
+  }
+
+  /** Starts an election now (as if the election timeout fired); ignored when leader or not a voter. */
+  public void campaign() {
+    raft.step(Message.newBuilder().setMsgType(MessageType.MsgHup).setFrom(raft.id).build());
+  }
+
+  /**
+   * Proposes {@code data} to be appended to the log. Accepted does not mean committed: watch the
+   * committed entries.
+   *
+   * @throws ProposalDroppedException when it cannot be accepted now (the message says why)
+   */
+  public void propose(ByteString data) {
+    Objects.requireNonNull(data, "data");
+    raft.step(Message.newBuilder().setMsgType(MessageType.MsgPropose).setFrom(raft.id)
+        .addEntries(Entry.newBuilder().setEntryType(EntryType.EntryNormal).setData(data)).build());
+  }
+
+  /**
+   * Proposes a membership change. At most one may be pending (proposed and not yet applied).
+   *
+   * @throws ProposalDroppedException when it cannot be accepted now (the message says why)
+   */
+  public void proposeConfChange(ConfChange cc) {
+    Objects.requireNonNull(cc, "confChange");
+    raft.step(Message.newBuilder().setMsgType(MessageType.MsgPropose).setFrom(raft.id)
+        .addEntries(Entry.newBuilder().setEntryType(EntryType.EntryConfChange).setData(cc.toByteString()))
+        .build());
+  }
+
+  /**
+   * Applies a committed conf change (call it when applying its entry) and returns the new
+   * membership. A conf change with node id 0 changes nothing and only clears the pending flag.
+   */
+  public ConfState applyConfChange(ConfChange cc) {
+    Objects.requireNonNull(cc, "confChange");
+    return raft.applyConfChange(cc);
+  }
+
+  /**
+   * Feeds a message received from another node. A dropped forwarded proposal is logged, not thrown:
+   * its proposer is elsewhere and will time out.
+   *
+   * @throws IllegalArgumentException for local-only message types or a message addressed elsewhere
+   */
+  public void step(Message m) {
+    Objects.requireNonNull(m, "message");
+    if (isLocalMessage(m.getMsgType())) {
+      throw new IllegalArgumentException(
+          "message type " + m.getMsgType() + " is local; use the RawNode method instead of step()");
+    }
+    if (m.getTo() != raft.id) {
+      throw new IllegalArgumentException(
+          "message " + m.getMsgType() + " is addressed to " + m.getTo() + ", not to this node " + raft.id);
+    }
+    try {
+      raft.step(m);
+    } catch (ProposalDroppedException e) {
+      LOG.debug("{} dropped {} from {}: {}", raft.id, m.getMsgType(), m.getFrom(), e.getMessage());
+    }
+  }
+
+  static boolean isLocalMessage(MessageType t) {
+    return switch (t) {
+      case MsgHup, MsgBeat, MsgUnreachable, MsgSnapStatus, MsgCheckQuorum -> true;
+      default -> false;
+    };
+  }
+
+  /**
+   * Asks the leader to hand leadership to {@code transferee}. Ignored for a non-member, a learner
+   * or the leader itself; aborted if it does not complete within an election timeout.
+   */
+  public void transferLeader(long transferee) {
+    raft.step(Message.newBuilder().setMsgType(MessageType.MsgTransferLeader).setFrom(transferee).build());
+  }
+
+  /**
+   * Requests a read index; the answer comes as a {@link ReadState} with the same context in a later
+   * Ready. Contexts should be unique per request.
+   *
+   * @throws ProposalDroppedException when no leader is known
+   */
+  public void readIndex(ByteString requestCtx) {
+    Objects.requireNonNull(requestCtx, "requestCtx");
+    raft.step(Message.newBuilder().setMsgType(MessageType.MsgReadIndex).setFrom(raft.id)
+        .addEntries(Entry.newBuilder().setData(requestCtx)).build());
+  }
+
+  /** Tells the leader that the last message to {@code id} could not be delivered. */
+  public void reportUnreachable(long id) {
+    raft.step(Message.newBuilder().setMsgType(MessageType.MsgUnreachable).setFrom(id).build());
+  }
+
+  /** Tells the leader how sending a snapshot to {@code id} ended. */
+  public void reportSnapshot(long id, SnapshotStatus status) {
+    Objects.requireNonNull(status, "status");
+    raft.step(Message.newBuilder().setMsgType(MessageType.MsgSnapStatus).setFrom(id)
+        .setReject(status == SnapshotStatus.FAILURE).build());
+  }
+
+  /** Whether {@link #ready()} would return something to do. */
+  public boolean hasReady() {
+    if (!raft.softState().equals(prevSoftState)) {
+      return true;
+    }
+    HardState hs = raft.hardState();
+    if (!hs.equals(HardState.getDefaultInstance()) && !hs.equals(prevHardState)) {
+      return true;
+    }
+    RaftLog log = raft.raftLog;
+    return log.hasPendingSnapshot()
+        || !raft.msgs.isEmpty()
+        || log.unstable().hasEntries()
+        || log.hasNextEntries()
+        || !raft.readStates.isEmpty();
+  }
+
+  /**
+   * Returns the work to do now and takes ownership of its messages and read states (they are not
+   * returned again). Process it fully, then call {@link #advance(Ready)}.
+   */
+  public Ready ready() {
+    RaftLog log = raft.raftLog;
+    SoftState ss = raft.softState();
+    SoftState softState = ss.equals(prevSoftState) ? null : ss;
+    HardState hs = raft.hardState();
+    HardState hardState = hs.equals(prevHardState) ? null : hs;
+    Snapshot snapshot = log.unstable().snapshot();
+    Ready rd = new Ready(softState, hardState, List.copyOf(raft.readStates), log.unstableEntries(), snapshot,
+        log.nextEntries(Entries.NO_LIMIT), List.copyOf(raft.msgs));
+    if (softState != null) {
+      prevSoftState = softState;
+    }
+    raft.readStates.clear();
+    raft.msgs.clear();
+    return rd;
+  }
+
+  /**
+   * Tells the node the application finished {@code rd}: its entries and snapshot are durable and
+   * its committed entries applied.
+   */
+  public void advance(Ready rd) {
+    Objects.requireNonNull(rd, "ready");
+    if (rd.hardState() != null) {
+      prevHardState = rd.hardState();
+    }
+    RaftLog log = raft.raftLog;
+    if (!rd.entries().isEmpty()) {
+      Entry last = rd.entries().get(rd.entries().size() - 1);
+      log.stableTo(last.getIndex(), last.getTerm());
+    }
+    if (rd.snapshot() != null) {
+      log.stableSnapTo(rd.snapshot().getMetadata().getIndex());
+    }
+    if (!rd.committedEntries().isEmpty()) {
+      log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).getIndex());
+      raft.reduceUncommittedSize(rd.committedEntries());
+    }
+  }
+
+  public Status status() {
+    return raft.status();
+  }
+}
