@@ -1,0 +1,408 @@
+package io.tinykv.raftstore;
+
+import io.tinykv.proto.Eraftpb.ConfState;
+import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.proto.Eraftpb.HardState;
+import io.tinykv.proto.Eraftpb.Snapshot;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftServerpb.PeerState;
+import io.tinykv.proto.RaftServerpb.RaftApplyState;
+import io.tinykv.proto.RaftServerpb.RaftLocalState;
+import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
+import io.tinykv.proto.RaftServerpb.RegionLocalState;
+import io.tinykv.raft.CompactedException;
+import io.tinykv.raft.InitialState;
+import io.tinykv.raft.Ready;
+import io.tinykv.raft.Storage;
+import io.tinykv.raft.UnavailableException;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.EngineWriteBatch;
+import io.tinykv.storage.Engines;
+import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.Keys;
+import io.tinykv.storage.SnapshotReader;
+import io.tinykv.storage.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The Raft log of one peer, kept in the store's engines: the entries and the
+ * {@code RaftLocalState} (hard state, last index and term) in the raft engine, the
+ * {@code RaftApplyState} (applied index, truncated state) and the {@code RegionLocalState} in the
+ * kv engine (DESIGN.md §6). Raft reads through the {@link Storage} methods; the peer writes through
+ * {@link #saveReady}, into a raft-engine write batch it commits itself (so that many peers share
+ * one synced write).
+ *
+ * <p>The in-memory states are updated when a change is added to a batch, before the batch is
+ * written: a failed write stops the store (fail-stop), so memory never outlives a lost write.
+ *
+ * <p>Owned by the thread that owns the peer.
+ */
+public final class PeerStorage implements Storage {
+
+    /**
+     * Index and term of the (empty) log position a bootstrapped region starts from, as in TinyKV:
+     * a region created at bootstrap or by a split starts with its log "truncated" at (5, 5), so a
+     * peer created empty by a message (index 0) is always behind it and is caught up by snapshot.
+     */
+    public static final long RAFT_INIT_LOG_INDEX = 5;
+    public static final long RAFT_INIT_LOG_TERM = 5;
+
+    private final Engines engines;
+    private final long regionId;
+    private Metapb.Region region;
+    private RaftLocalState raftState;
+    private RaftApplyState applyState;
+
+    private PeerStorage(Engines engines, Metapb.Region region, RaftLocalState raftState,
+            RaftApplyState applyState) {
+        this.engines = engines;
+        this.regionId = region.getId();
+        this.region = region;
+        this.raftState = raftState;
+        this.applyState = applyState;
+    }
+
+    /**
+     * Writes the initial states of a region bootstrapped with its full membership on this store:
+     * region state, apply state (applied and truncated at {@link #RAFT_INIT_LOG_INDEX}) and raft
+     * state (term and commit {@link #RAFT_INIT_LOG_TERM}/{@link #RAFT_INIT_LOG_INDEX}), synced.
+     *
+     * @throws IllegalStateException when the region already has state on this store
+     * @throws IllegalArgumentException when the region has no peers
+     */
+    public static void writeBootstrapState(Engines engines, Metapb.Region region) {
+        if (region.getPeersCount() == 0) {
+            throw new IllegalArgumentException("cannot bootstrap region " + region.getId() + " without peers");
+        }
+        long id = region.getId();
+        if (engines.kv().get(Cf.DEFAULT, Keys.regionStateKey(id)) != null
+                || engines.raft().get(Cf.DEFAULT, Keys.raftStateKey(id)) != null) {
+            throw new IllegalStateException("region " + id + " already has state on this store");
+        }
+        try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
+            raftWb.put(Cf.DEFAULT, Keys.raftStateKey(id), initialRaftState());
+            engines.raft().write(raftWb, true);
+        }
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            kvWb.put(Cf.DEFAULT, Keys.applyStateKey(id), initialApplyState());
+            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(id),
+                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(region).build());
+            engines.kv().write(kvWb, true);
+        }
+    }
+
+    /**
+     * Opens the storage of {@code region} from the engines. A region with peers (initialized) whose
+     * states are missing gets the bootstrap states; a region without peers (a peer created by a
+     * message, waiting for a snapshot) starts from an empty log at index 0.
+     *
+     * @throws StorageException when the persisted states contradict each other (corruption)
+     */
+    public static PeerStorage open(Engines engines, Metapb.Region region) {
+        Objects.requireNonNull(engines, "engines");
+        Objects.requireNonNull(region, "region");
+        boolean initialized = region.getPeersCount() > 0;
+        long id = region.getId();
+        RaftLocalState raftState = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(id),
+                RaftLocalState.parser());
+        if (raftState == null) {
+            raftState = initialized ? initialRaftState() : RaftLocalState.getDefaultInstance();
+        }
+        RaftApplyState applyState = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(id),
+                RaftApplyState.parser());
+        if (applyState == null) {
+            applyState = initialized ? initialApplyState() : RaftApplyState.getDefaultInstance();
+        }
+        PeerStorage storage = new PeerStorage(engines, region, raftState, applyState);
+        storage.checkConsistent();
+        return storage;
+    }
+
+    private static RaftLocalState initialRaftState() {
+        return RaftLocalState.newBuilder()
+                .setHardState(HardState.newBuilder().setTerm(RAFT_INIT_LOG_TERM).setCommit(RAFT_INIT_LOG_INDEX))
+                .setLastIndex(RAFT_INIT_LOG_INDEX)
+                .setLastTerm(RAFT_INIT_LOG_TERM)
+                .build();
+    }
+
+    private static RaftApplyState initialApplyState() {
+        return RaftApplyState.newBuilder()
+                .setAppliedIndex(RAFT_INIT_LOG_INDEX)
+                .setTruncatedState(RaftTruncatedState.newBuilder()
+                        .setIndex(RAFT_INIT_LOG_INDEX).setTerm(RAFT_INIT_LOG_TERM))
+                .build();
+    }
+
+    /** The invariants between the three states; a violation means the engines are damaged. */
+    private void checkConsistent() {
+        long truncated = truncatedIndex();
+        long last = raftState.getLastIndex();
+        long commit = raftState.getHardState().getCommit();
+        long applied = applyState.getAppliedIndex();
+        String where = "region " + regionId + " on " + engines.dataDir() + ": ";
+        if (last < truncated) {
+            throw new StorageException(where + "last index " + last + " is below the truncated index " + truncated);
+        }
+        if (applied < truncated) {
+            throw new StorageException(where + "applied index " + applied + " is below the truncated index " + truncated);
+        }
+        if (applied > commit) {
+            // Entries are persisted (raft engine, synced) before they are applied (kv engine).
+            throw new StorageException(where + "applied index " + applied + " is beyond the commit index " + commit);
+        }
+        if (commit > last) {
+            throw new StorageException(where + "commit index " + commit + " is beyond the last index " + last);
+        }
+        if (last > truncated) {
+            Entry lastEntry = readEntry(last);
+            if (lastEntry.getTerm() != raftState.getLastTerm()) {
+                throw new StorageException(where + "the entry at the last index " + last + " has term "
+                        + lastEntry.getTerm() + " but the raft state says " + raftState.getLastTerm());
+            }
+        } else if (raftState.getLastTerm() != truncatedTerm()) {
+            throw new StorageException(where + "empty log after truncated state " + applyState.getTruncatedState()
+                    + " but last term " + raftState.getLastTerm());
+        }
+    }
+
+    // ---- raft's view ---------------------------------------------------------------------------
+
+    @Override
+    public InitialState initialState() {
+        ConfState.Builder cs = ConfState.newBuilder();
+        for (Metapb.Peer peer : region.getPeersList()) {
+            if (peer.getRole() == Metapb.PeerRole.Learner) {
+                cs.addLearners(peer.getId());
+            } else {
+                cs.addVoters(peer.getId());
+            }
+        }
+        return new InitialState(raftState.getHardState(), cs.build());
+    }
+
+    @Override
+    public List<Entry> entries(long lo, long hi, long maxSizeBytes) {
+        if (lo > hi) {
+            throw new IllegalArgumentException("entries: lo " + lo + " > hi " + hi);
+        }
+        if (lo <= truncatedIndex()) {
+            throw new CompactedException("region " + regionId + ": index " + lo
+                    + " is compacted (first index " + firstIndex() + ")");
+        }
+        if (hi > lastIndex() + 1) {
+            throw new UnavailableException("region " + regionId + ": entries up to " + (hi - 1)
+                    + " requested, last index is " + lastIndex());
+        }
+        List<Entry> result = new ArrayList<>();
+        if (lo == hi) {
+            return result;
+        }
+        long sizeBytes = 0;
+        try (SnapshotReader reader = engines.raft().snapshot();
+                KvIterator it = reader.iterator(Cf.DEFAULT, Keys.raftLogKey(regionId, lo),
+                        Keys.raftLogKey(regionId, hi))) {
+            long expected = lo;
+            for (it.seekToFirst(); it.valid() && expected < hi; it.next(), expected++) {
+                long index = Keys.raftLogIndexOf(it.key());
+                if (index != expected) {
+                    throw holeAt(expected);
+                }
+                Entry entry = parseEntry(it.key(), it.value());
+                if (entry.getIndex() != index) {
+                    throw new StorageException("region " + regionId + ": the log key of index " + index
+                            + " holds the entry of index " + entry.getIndex());
+                }
+                sizeBytes += entry.getSerializedSize();
+                if (!result.isEmpty() && sizeBytes > maxSizeBytes) {
+                    return result;
+                }
+                result.add(entry);
+            }
+            if (expected < hi) {
+                throw holeAt(expected);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public long term(long index) {
+        long truncated = truncatedIndex();
+        if (index == truncated) {
+            return truncatedTerm();
+        }
+        if (index < truncated) {
+            throw new CompactedException("region " + regionId + ": index " + index
+                    + " is compacted (truncated at " + truncated + ")");
+        }
+        if (index > lastIndex()) {
+            throw new UnavailableException("region " + regionId + ": index " + index
+                    + " is beyond the last index " + lastIndex());
+        }
+        if (index == lastIndex()) {
+            return raftState.getLastTerm();
+        }
+        return readEntry(index).getTerm();
+    }
+
+    @Override
+    public long firstIndex() {
+        return truncatedIndex() + 1;
+    }
+
+    @Override
+    public long lastIndex() {
+        return raftState.getLastIndex();
+    }
+
+    /**
+     * Snapshots are not generated by this storage yet: log compaction is not implemented, so every
+     * follower can be caught up from the log, and the leader never asks for one.
+     */
+    @Override
+    public Snapshot snapshot() {
+        throw new io.tinykv.raft.SnapshotTemporarilyUnavailableException("region " + regionId
+                + ": snapshot generation is not available (log compaction is off, the log is complete)");
+    }
+
+    // ---- the peer's view -----------------------------------------------------------------------
+
+    public long regionId() {
+        return regionId;
+    }
+
+    public Metapb.Region region() {
+        return region;
+    }
+
+    /** Replaces the in-memory region (the caller persists the RegionLocalState in the same batch). */
+    void setRegion(Metapb.Region newRegion) {
+        if (newRegion.getId() != regionId) {
+            throw new IllegalArgumentException("region " + newRegion.getId() + " given to the storage of " + regionId);
+        }
+        this.region = newRegion;
+    }
+
+    public RaftLocalState raftState() {
+        return raftState;
+    }
+
+    public RaftApplyState applyState() {
+        return applyState;
+    }
+
+    public long appliedIndex() {
+        return applyState.getAppliedIndex();
+    }
+
+    public long truncatedIndex() {
+        return applyState.getTruncatedState().getIndex();
+    }
+
+    public long truncatedTerm() {
+        return applyState.getTruncatedState().getTerm();
+    }
+
+    /** Records the apply state the caller has just added to a kv-engine batch (or written). */
+    void setApplyState(RaftApplyState newState) {
+        if (newState.getAppliedIndex() < applyState.getAppliedIndex()) {
+            throw new IllegalStateException("region " + regionId + ": applied index would go back from "
+                    + applyState.getAppliedIndex() + " to " + newState.getAppliedIndex());
+        }
+        this.applyState = newState;
+    }
+
+    /**
+     * Adds what {@code ready} asks to persist — its entries and its hard state — to {@code raftWb}.
+     * The caller writes the batch (synced) before sending the Ready's messages.
+     *
+     * @throws IllegalStateException when the Ready carries a snapshot (not supported yet) or its
+     *     entries would leave a hole in the log
+     */
+    public void saveReady(Ready ready, EngineWriteBatch raftWb) {
+        if (ready.snapshot() != null && ready.snapshot().getMetadata().getIndex() > 0) {
+            throw new IllegalStateException("region " + regionId + ": applying a raft snapshot is not supported");
+        }
+        RaftLocalState before = raftState;
+        append(ready.entries(), raftWb);
+        if (ready.hardState() != null) {
+            raftState = raftState.toBuilder().setHardState(ready.hardState()).build();
+        }
+        if (!raftState.equals(before)) {
+            raftWb.put(Cf.DEFAULT, Keys.raftStateKey(regionId), raftState);
+        }
+    }
+
+    /**
+     * Adds {@code entries} to the log in {@code raftWb}, deleting the old entries after the last new
+     * one (a conflicting suffix that the new leader overwrote). Updates last index and term.
+     */
+    void append(List<Entry> entries, EngineWriteBatch raftWb) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long first = entries.get(0).getIndex();
+        if (first <= truncatedIndex()) {
+            throw new IllegalStateException("region " + regionId + ": appending at " + first
+                    + ", at or below the truncated index " + truncatedIndex());
+        }
+        if (first > lastIndex() + 1) {
+            throw new IllegalStateException("region " + regionId + ": appending at " + first
+                    + " would leave a hole after the last index " + lastIndex());
+        }
+        long expected = first;
+        for (Entry entry : entries) {
+            if (entry.getIndex() != expected) {
+                throw new IllegalStateException("region " + regionId + ": entries to append are not contiguous at "
+                        + expected + " (got " + entry.getIndex() + ")");
+            }
+            raftWb.put(Cf.DEFAULT, Keys.raftLogKey(regionId, entry.getIndex()), entry);
+            expected++;
+        }
+        Entry last = entries.get(entries.size() - 1);
+        for (long stale = last.getIndex() + 1; stale <= lastIndex(); stale++) {
+            raftWb.delete(Cf.DEFAULT, Keys.raftLogKey(regionId, stale));
+        }
+        raftState = raftState.toBuilder().setLastIndex(last.getIndex()).setLastTerm(last.getTerm()).build();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private Entry readEntry(long index) {
+        byte[] key = Keys.raftLogKey(regionId, index);
+        byte[] value = engines.raft().get(Cf.DEFAULT, key);
+        if (value == null) {
+            throw holeAt(index);
+        }
+        Entry entry = parseEntry(key, value);
+        if (entry.getIndex() != index) {
+            throw new StorageException("region " + regionId + ": the log key of index " + index
+                    + " holds the entry of index " + entry.getIndex());
+        }
+        return entry;
+    }
+
+    private Entry parseEntry(byte[] key, byte[] value) {
+        try {
+            return Entry.parseFrom(value);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new StorageException("region " + regionId + ": corrupt raft log entry at key "
+                    + Keys.describe(key) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private StorageException holeAt(long index) {
+        return new StorageException("region " + regionId + " on " + engines.dataDir()
+                + ": raft log entry " + index + " is missing (log from " + firstIndex() + " to "
+                + lastIndex() + ")");
+    }
+
+    @Override
+    public String toString() {
+        return "PeerStorage[region " + regionId + ", first " + firstIndex() + ", last " + lastIndex()
+                + ", applied " + appliedIndex() + "]";
+    }
+}
