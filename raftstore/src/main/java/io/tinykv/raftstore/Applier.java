@@ -1,0 +1,266 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.proto.Eraftpb.EntryType;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.CmdType;
+import io.tinykv.proto.RaftCmdpb.DeleteRangeResponse;
+import io.tinykv.proto.RaftCmdpb.DeleteResponse;
+import io.tinykv.proto.RaftCmdpb.GetResponse;
+import io.tinykv.proto.RaftCmdpb.PutResponse;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
+import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
+import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftCmdpb.Response;
+import io.tinykv.proto.RaftCmdpb.SnapResponse;
+import io.tinykv.proto.RaftServerpb.RaftApplyState;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.EngineWriteBatch;
+import io.tinykv.storage.Engines;
+import io.tinykv.storage.Keys;
+import io.tinykv.storage.SnapshotReader;
+import io.tinykv.storage.StorageException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Applies a peer's committed entries to the kv engine and answers the proposals waiting for them.
+ *
+ * <p>All the entries of one Ready go into ONE kv-engine write batch together with the new
+ * {@code RaftApplyState}: the data and the applied index move together, so after a crash the
+ * peer re-applies exactly what the kv engine lacks. The batch is not synced: the entries are
+ * durable in the (synced) raft engine and are re-applied after a crash. Callbacks complete only
+ * after the batch is written, so a client that hears "done" and then reads sees its write.
+ *
+ * <p>Every command is checked again here (epoch and key range): between proposal and apply the
+ * region may have changed, and every replica must reach the same verdict from the log alone.
+ */
+final class Applier implements Peer.ReadExecutor {
+
+    private final Engines engines;
+
+    Applier(Engines engines) {
+        this.engines = engines;
+    }
+
+    /** A callback and the result it gets once the batch is written. */
+    private record Completion(Callback callback, CmdResult result) {}
+
+    /** Applies {@code committed} (contiguous, right after the applied index) for {@code peer}. */
+    void apply(Peer peer, List<Entry> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        PeerStorage storage = peer.storage();
+        List<Completion> completions = new ArrayList<>();
+        long applied = storage.appliedIndex();
+        try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
+            for (Entry entry : committed) {
+                if (entry.getIndex() != applied + 1) {
+                    throw new IllegalStateException(peer + ": committed entry " + entry.getIndex()
+                            + " does not follow the applied index " + applied);
+                }
+                RaftCmdResponse response = applyEntry(peer, entry, wb);
+                completeProposals(peer.proposals(), entry, response, completions);
+                applied = entry.getIndex();
+            }
+            RaftApplyState newState = storage.applyState().toBuilder().setAppliedIndex(applied).build();
+            wb.put(Cf.DEFAULT, Keys.applyStateKey(peer.regionId()), newState);
+            engines.kv().write(wb, false);
+            storage.setApplyState(newState);
+        }
+        for (Completion c : completions) {
+            c.callback().complete(c.result());
+        }
+    }
+
+    /** The response to the command in {@code entry}, its writes added to {@code wb}; null for no-ops. */
+    private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb) {
+        if (entry.getEntryType() == EntryType.EntryConfChange) {
+            // Membership changes are not proposed by this store yet (no conf-change support):
+            // finding one in the log means another store wrote a log we cannot follow.
+            throw new IllegalStateException(peer + ": conf change entry " + entry.getIndex()
+                    + " found, but membership changes are not supported by this raftstore");
+        }
+        if (entry.getData().isEmpty()) {
+            // The no-op a new leader appends; it answers nobody.
+            return null;
+        }
+        RaftCmdRequest request;
+        try {
+            request = RaftCmdRequest.parseFrom(entry.getData());
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException(peer + ": committed entry " + entry.getIndex()
+                    + " does not hold a RaftCmdRequest: " + e.getMessage(), e);
+        }
+        long term = entry.getTerm();
+        Metapb.Region region = peer.region();
+        Errorpb.Error error = checkAtApply(request, region);
+        if (error != null) {
+            return RegionErrors.response(error, term);
+        }
+        RaftCmdResponse.Builder response = RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term));
+        for (Request r : request.getRequestsList()) {
+            response.addResponses(applyWrite(r, region, wb));
+        }
+        return response.build();
+    }
+
+    /** Epoch (version) and key range, as at propose time, against the region as of this entry. */
+    private static Errorpb.Error checkAtApply(RaftCmdRequest request, Metapb.Region region) {
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, false)) {
+            return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region);
+        }
+        for (Request r : request.getRequestsList()) {
+            String cfError = Peer.checkCf(r);
+            if (cfError != null) {
+                return RegionErrors.badRequest(cfError);
+            }
+            switch (r.getCmdType()) {
+                case Put, Delete -> {
+                    ByteString key = Peer.keyOf(r);
+                    if (!Regions.containsKey(region, key)) {
+                        return RegionErrors.keyNotInRegion(key, region);
+                    }
+                }
+                case DeleteRange -> {
+                    // Checked against the region when applied: the range is clipped to it.
+                }
+                default -> {
+                    return RegionErrors.badRequest("command type " + r.getCmdType() + " does not belong in the log");
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Response applyWrite(Request r, Metapb.Region region, EngineWriteBatch wb) {
+        return switch (r.getCmdType()) {
+            case Put -> {
+                wb.put(cf(r.getPut().getCf()), Keys.dataKey(r.getPut().getKey().toByteArray()),
+                        r.getPut().getValue().toByteArray());
+                yield Response.newBuilder().setCmdType(CmdType.Put).setPut(PutResponse.getDefaultInstance()).build();
+            }
+            case Delete -> {
+                wb.delete(cf(r.getDelete().getCf()), Keys.dataKey(r.getDelete().getKey().toByteArray()));
+                yield Response.newBuilder().setCmdType(CmdType.Delete)
+                        .setDelete(DeleteResponse.getDefaultInstance()).build();
+            }
+            case DeleteRange -> {
+                byte[] start = max(r.getDeleteRange().getStartKey(), region.getStartKey());
+                byte[] end = minEnd(r.getDeleteRange().getEndKey(), region.getEndKey());
+                byte[] dataStart = Keys.dataKey(start);
+                byte[] dataEnd = Keys.dataEndKey(end);
+                if (Arrays.compareUnsigned(dataStart, dataEnd) < 0) {
+                    wb.deleteRange(cf(r.getDeleteRange().getCf()), dataStart, dataEnd);
+                }
+                yield Response.newBuilder().setCmdType(CmdType.DeleteRange)
+                        .setDeleteRange(DeleteRangeResponse.getDefaultInstance()).build();
+            }
+            default -> throw new IllegalStateException("not a write: " + r.getCmdType());
+        };
+    }
+
+    private static byte[] max(ByteString a, ByteString b) {
+        return (ByteString.unsignedLexicographicalComparator().compare(a, b) >= 0 ? a : b).toByteArray();
+    }
+
+    /** The smaller of two exclusive end keys, where empty means unbounded. */
+    private static byte[] minEnd(ByteString a, ByteString b) {
+        if (a.isEmpty()) {
+            return b.toByteArray();
+        }
+        if (b.isEmpty()) {
+            return a.toByteArray();
+        }
+        return (ByteString.unsignedLexicographicalComparator().compare(a, b) <= 0 ? a : b).toByteArray();
+    }
+
+    private static Cf cf(String name) {
+        return Cf.fromApiName(name);
+    }
+
+    /**
+     * Answers the proposals that {@code entry} settles: the one proposed at its index and term gets
+     * {@code response}; any proposal at a lower index, or at this index with another term, was
+     * overtaken (a new leader replaced its entry) and gets StaleCommand.
+     */
+    private static void completeProposals(Deque<Proposal> proposals, Entry entry, RaftCmdResponse response,
+            List<Completion> completions) {
+        while (!proposals.isEmpty()) {
+            Proposal p = proposals.peekFirst();
+            if (p.index() > entry.getIndex()) {
+                return;
+            }
+            proposals.pollFirst();
+            if (p.index() == entry.getIndex() && p.term() == entry.getTerm()) {
+                if (response == null) {
+                    throw new IllegalStateException("proposal at index " + p.index() + " term " + p.term()
+                            + " matched a no-op entry");
+                }
+                completions.add(new Completion(p.callback(), CmdResult.of(response)));
+                return;
+            }
+            completions.add(new Completion(p.callback(), RegionErrors.result(RegionErrors.staleCommand(
+                    "proposal at index " + p.index() + " term " + p.term() + " was overtaken by entry "
+                            + entry.getIndex() + " term " + entry.getTerm()), entry.getTerm())));
+        }
+    }
+
+    // ---- reads -----------------------------------------------------------------------------
+
+    /**
+     * Executes a read after its read index is applied: Get reads the kv engine, Snap hands out a
+     * kv-engine snapshot. The epoch and key range are checked against the region as of now.
+     */
+    @Override
+    public CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term) {
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, false)) {
+            return RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region), term);
+        }
+        RaftCmdResponse.Builder response = RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term));
+        SnapshotReader snapshot = null;
+        for (Request r : request.getRequestsList()) {
+            switch (r.getCmdType()) {
+                case Get -> {
+                    ByteString key = r.getGet().getKey();
+                    if (!Regions.containsKey(region, key)) {
+                        if (snapshot != null) {
+                            snapshot.close();
+                        }
+                        return RegionErrors.result(RegionErrors.keyNotInRegion(key, region), term);
+                    }
+                    byte[] value = engines.kv().get(cf(r.getGet().getCf()), Keys.dataKey(key.toByteArray()));
+                    GetResponse.Builder get = GetResponse.newBuilder();
+                    if (value != null) {
+                        get.setValue(ByteString.copyFrom(value));
+                    }
+                    response.addResponses(Response.newBuilder().setCmdType(CmdType.Get).setGet(get));
+                }
+                case Snap -> {
+                    if (snapshot != null) {
+                        snapshot.close();
+                    }
+                    snapshot = engines.kv().snapshot();
+                    response.addResponses(Response.newBuilder().setCmdType(CmdType.Snap)
+                            .setSnap(SnapResponse.newBuilder().setRegion(region)));
+                }
+                default -> throw new IllegalStateException("not a read: " + r.getCmdType());
+            }
+        }
+        return new CmdResult(response.build(), snapshot);
+    }
+
+    @Override
+    public String toString() {
+        return "Applier[" + engines.dataDir() + "]";
+    }
+}

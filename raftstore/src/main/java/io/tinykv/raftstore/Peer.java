@@ -1,0 +1,401 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Eraftpb;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.CmdType;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.ProgressView;
+import io.tinykv.raft.ProposalDroppedException;
+import io.tinykv.raft.RaftConfig;
+import io.tinykv.raft.RawNode;
+import io.tinykv.raft.ReadOnlyOption;
+import io.tinykv.raft.ReadState;
+import io.tinykv.raft.Ready;
+import io.tinykv.raft.SoftState;
+import io.tinykv.raft.StateRole;
+import io.tinykv.raft.Status;
+import io.tinykv.storage.Cf;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replica of a region on this store: its {@link RawNode}, its {@link PeerStorage}, the writes
+ * it proposed as leader and the reads it is answering. Owned by the Raft thread of its store; the
+ * outside world reaches it only through its mailbox ({@link Router}).
+ *
+ * <p>Writes go through the log ({@link #propose}); reads never do: they take a read index
+ * (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up to it,
+ * from the kv engine as of then ({@link #serveReadyReads}).
+ */
+final class Peer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
+
+    /** A read waiting for its read index to be confirmed and then applied. */
+    private static final class PendingRead {
+        final ByteString context;
+        final RaftCmdRequest request;
+        final Callback callback;
+        /** Unknown until Raft answers the ReadIndex request. */
+        long readIndex = UNKNOWN_READ_INDEX;
+
+        PendingRead(ByteString context, RaftCmdRequest request, Callback callback) {
+            this.context = context;
+            this.request = request;
+            this.callback = callback;
+        }
+    }
+
+    private static final long UNKNOWN_READ_INDEX = -1;
+
+    private final long storeId;
+    private final Metapb.Peer meta;
+    private final PeerStorage storage;
+    private final RawNode raftNode;
+    private final RaftstoreConfig config;
+    private final Deque<Proposal> proposals = new ArrayDeque<>();
+    private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
+    private long nextReadId = 1;
+    private long leaderId;
+    private StateRole role = StateRole.FOLLOWER;
+    private boolean destroyed;
+
+    Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random) {
+        if (meta.getStoreId() != storeId) {
+            throw new IllegalArgumentException("peer " + meta.getId() + " belongs to store " + meta.getStoreId()
+                    + ", not to store " + storeId);
+        }
+        this.storeId = storeId;
+        this.meta = meta;
+        this.storage = storage;
+        this.config = config;
+        RaftConfig raftConfig = RaftConfig.builder(meta.getId())
+                .electionTicks(config.electionTicks())
+                .heartbeatTicks(config.heartbeatTicks())
+                .appliedIndex(storage.appliedIndex())
+                .maxSizePerMsgBytes(config.maxSizePerMsgBytes())
+                .maxInflightMsgs(config.maxInflightMsgs())
+                // A leader cut off from its quorum steps down, and a rejoining node does not
+                // disrupt a healthy leader: both matter under the partitions the store must survive.
+                .checkQuorum(true)
+                .preVote(true)
+                .readOnlyOption(ReadOnlyOption.SAFE)
+                .build();
+        this.raftNode = new RawNode(raftConfig, storage, random);
+    }
+
+    long regionId() {
+        return storage.regionId();
+    }
+
+    Metapb.Region region() {
+        return storage.region();
+    }
+
+    Metapb.Peer meta() {
+        return meta;
+    }
+
+    PeerStorage storage() {
+        return storage;
+    }
+
+    RawNode raftNode() {
+        return raftNode;
+    }
+
+    boolean isLeader() {
+        return role == StateRole.LEADER;
+    }
+
+    long leaderId() {
+        return leaderId;
+    }
+
+    long term() {
+        return raftNode.status().hardState().getTerm();
+    }
+
+    Deque<Proposal> proposals() {
+        return proposals;
+    }
+
+    // ---- input ---------------------------------------------------------------------------------
+
+    void tick() {
+        raftNode.tick();
+    }
+
+    /** Steps a Raft message from another store; messages for another peer id are dropped. */
+    void step(RaftMessage message) {
+        if (message.getToPeer().getId() != meta.getId()) {
+            LOG.debug("region {} peer {}: dropping a message for peer {}", regionId(), meta.getId(),
+                    message.getToPeer().getId());
+            return;
+        }
+        raftNode.step(message.getMessage());
+    }
+
+    /**
+     * Checks a client command and hands it to Raft: a write is proposed to the log, a read asks for
+     * a read index. Any refusal completes the callback at once with the region error.
+     */
+    void handleCommand(RaftCmdRequest request, Callback callback) {
+        long term = term();
+        Errorpb.Error error = preProposeCheck(request);
+        if (error != null) {
+            callback.complete(RegionErrors.result(error, term));
+            return;
+        }
+        boolean hasRead = false;
+        boolean hasWrite = false;
+        for (Request r : request.getRequestsList()) {
+            switch (r.getCmdType()) {
+                case Get, Snap -> hasRead = true;
+                case Put, Delete, DeleteRange -> hasWrite = true;
+                default -> {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                            "unsupported command type " + r.getCmdType()), term));
+                    return;
+                }
+            }
+        }
+        if (request.hasAdminRequest() || (hasRead && hasWrite) || request.getRequestsCount() == 0) {
+            callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "a command must hold only reads or only writes, and at least one; admin commands"
+                            + " are not accepted from clients"), term));
+            return;
+        }
+        if (hasRead) {
+            proposeRead(request, callback, term);
+        } else {
+            proposeWrite(request, callback, term);
+        }
+    }
+
+    /** Store, leadership, term, epoch and key range; null when the command may go ahead. */
+    private Errorpb.Error preProposeCheck(RaftCmdRequest request) {
+        var header = request.getHeader();
+        if (header.hasPeer() && header.getPeer().getStoreId() != storeId) {
+            return RegionErrors.storeNotMatch(header.getPeer().getStoreId(), storeId);
+        }
+        if (!isLeader()) {
+            return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId));
+        }
+        long term = term();
+        // A client that saw term T may talk to the leader of T + 1 (it just learned about it), but
+        // a command older than that was routed with a view too stale to trust.
+        if (header.getTerm() != 0 && term > header.getTerm() + 1) {
+            return RegionErrors.staleCommand("the command was routed at term " + header.getTerm()
+                    + ", the region is at term " + term);
+        }
+        Metapb.Region region = region();
+        if (Regions.isStale(header.getRegionEpoch(), region.getRegionEpoch(), true, false)) {
+            return RegionErrors.epochNotMatch(header.getRegionEpoch(), region);
+        }
+        for (Request r : request.getRequestsList()) {
+            String cfError = checkCf(r);
+            if (cfError != null) {
+                return RegionErrors.badRequest(cfError);
+            }
+            ByteString key = keyOf(r);
+            if (key != null && !Regions.containsKey(region, key)) {
+                return RegionErrors.keyNotInRegion(key, region);
+            }
+        }
+        return null;
+    }
+
+    /** Null when the request names a known column family (or none), else what is wrong. */
+    static String checkCf(Request r) {
+        String name = switch (r.getCmdType()) {
+            case Get -> r.getGet().getCf();
+            case Put -> r.getPut().getCf();
+            case Delete -> r.getDelete().getCf();
+            case DeleteRange -> r.getDeleteRange().getCf();
+            default -> "";
+        };
+        try {
+            Cf.fromApiName(name);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The key a request touches, or null for requests without one (Snap, DeleteRange). */
+    static ByteString keyOf(Request r) {
+        return switch (r.getCmdType()) {
+            case Get -> r.getGet().getKey();
+            case Put -> r.getPut().getKey();
+            case Delete -> r.getDelete().getKey();
+            default -> null;
+        };
+    }
+
+    private void proposeWrite(RaftCmdRequest request, Callback callback, long term) {
+        ByteString data = request.toByteString();
+        if (data.size() > config.raftEntryMaxSizeBytes()) {
+            callback.complete(RegionErrors.result(
+                    RegionErrors.entryTooLarge(regionId(), data.size(), config.raftEntryMaxSizeBytes()), term));
+            return;
+        }
+        long lastBefore = leaderLastIndex();
+        try {
+            raftNode.propose(data);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.notLeader(regionId(),
+                    Regions.findPeer(region(), leaderId)), term));
+            return;
+        }
+        long index = leaderLastIndex();
+        if (index != lastBefore + 1) {
+            throw new IllegalStateException("region " + regionId() + ": a proposal moved the last index from "
+                    + lastBefore + " to " + index);
+        }
+        proposals.addLast(new Proposal(index, term, callback));
+    }
+
+    /** The leader's last log index: its own progress's match. */
+    private long leaderLastIndex() {
+        Status status = raftNode.status();
+        ProgressView self = status.progress().get(meta.getId());
+        if (self == null) {
+            throw new IllegalStateException("region " + regionId() + ": leader " + meta.getId()
+                    + " has no progress of its own");
+        }
+        return self.match();
+    }
+
+    private void proposeRead(RaftCmdRequest request, Callback callback, long term) {
+        ByteString context = ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(nextReadId++).flip());
+        try {
+            raftNode.readIndex(context);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.notLeader(regionId(),
+                    Regions.findPeer(region(), leaderId)), term));
+            return;
+        }
+        pendingReads.addLast(new PendingRead(context, request, callback));
+    }
+
+    // ---- after a Ready -------------------------------------------------------------------------
+
+    /**
+     * Notes a Ready's soft state and read states. A peer that stops being leader cannot confirm
+     * its outstanding read indexes any more: those reads are answered NotLeader (the ones already
+     * confirmed are still served, their index was valid when they asked).
+     */
+    void onReady(Ready ready) {
+        SoftState soft = ready.softState();
+        if (soft != null) {
+            boolean wasLeader = isLeader();
+            leaderId = soft.leaderId();
+            role = soft.role();
+            if (wasLeader && !isLeader()) {
+                failUnconfirmedReads();
+            }
+        }
+        for (ReadState readState : ready.readStates()) {
+            for (PendingRead read : pendingReads) {
+                if (read.context.equals(readState.requestCtx())) {
+                    read.readIndex = readState.index();
+                    break;
+                }
+            }
+        }
+    }
+
+    private void failUnconfirmedReads() {
+        long term = term();
+        for (Iterator<PendingRead> it = pendingReads.iterator(); it.hasNext(); ) {
+            PendingRead read = it.next();
+            if (read.readIndex == UNKNOWN_READ_INDEX) {
+                it.remove();
+                read.callback.complete(RegionErrors.result(
+                        RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId)), term));
+            }
+        }
+    }
+
+    /**
+     * Answers, in order, the reads whose read index is applied. Reads are answered in FIFO order:
+     * a later read never overtakes an earlier one whose index is not yet known.
+     */
+    void serveReadyReads(ReadExecutor executor) {
+        long applied = storage.appliedIndex();
+        while (!pendingReads.isEmpty()) {
+            PendingRead read = pendingReads.peekFirst();
+            if (read.readIndex == UNKNOWN_READ_INDEX || read.readIndex > applied) {
+                return;
+            }
+            pendingReads.pollFirst();
+            read.callback.complete(executor.execute(read.request, region(), term()));
+        }
+    }
+
+    /** Sends a Ready's messages, wrapped with this region's routing information. */
+    void sendMessages(Iterable<Eraftpb.Message> messages, Transport transport) {
+        Metapb.Region region = region();
+        for (Eraftpb.Message m : messages) {
+            Metapb.Peer to = Regions.findPeer(region, m.getTo());
+            if (to == null) {
+                LOG.warn("region {} peer {}: no store known for peer {}, dropping {}", regionId(),
+                        meta.getId(), m.getTo(), m.getMsgType());
+                continue;
+            }
+            transport.send(RaftMessage.newBuilder()
+                    .setRegionId(regionId())
+                    .setFromPeer(meta)
+                    .setToPeer(to)
+                    .setMessage(m)
+                    .setRegionEpoch(region.getRegionEpoch())
+                    .setStartKey(region.getStartKey())
+                    .setEndKey(region.getEndKey())
+                    .build());
+        }
+    }
+
+    /**
+     * The peer is gone from this store (removed, or the store is stopping): every waiting command
+     * is answered RegionNotFound, so nobody waits forever.
+     */
+    void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        long term = term();
+        while (!proposals.isEmpty()) {
+            proposals.pollFirst().callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+        }
+        while (!pendingReads.isEmpty()) {
+            pendingReads.pollFirst().callback.complete(
+                    RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+        }
+    }
+
+    boolean isDestroyed() {
+        return destroyed;
+    }
+
+    /** Runs a read against the kv engine as of now (after the read index is applied). */
+    @FunctionalInterface
+    interface ReadExecutor {
+        CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term);
+    }
+
+    @Override
+    public String toString() {
+        return "Peer[region " + regionId() + ", peer " + meta.getId() + ", store " + storeId + "]";
+    }
+}

@@ -1,0 +1,17 @@
+package io.tinykv.raftstore;
+
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+
+/** What a peer's mailbox carries. */
+public sealed interface PeerMsg {
+
+    /** A Raft message from another store. */
+    record Raft(RaftMessage message) implements PeerMsg {}
+
+    /** A client command (writes go through the log, reads through ReadIndex). */
+    record Command(RaftCmdRequest request, Callback callback) implements PeerMsg {}
+
+    /** One logical Raft tick. */
+    record Tick() implements PeerMsg {}
+}
