@@ -1,0 +1,70 @@
+package io.tinykv.raftstore.sim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * TinyKV 2B's scenarios on the simulator. Each runs a few seeds by default; set
+ * {@code -Dtinykv.sim.seeds=N} for N seeds each (a failing seed is printed and replays exactly).
+ */
+class RaftstoreSimTest {
+
+    private static final int DEFAULT_SEEDS = 1;
+    private static final long FIRST_SEED = Long.getLong("tinykv.sim.firstSeed", 1);
+    private static final long ITERATION_MS = 1_000;
+    private static final int ITERATIONS = 3;
+    private static final int STORES = 5;
+
+    private static int seeds() {
+        return Integer.getInteger("tinykv.sim.seeds", DEFAULT_SEEDS);
+    }
+
+    private static void runScenario(Scenario scenario) {
+        for (long seed = FIRST_SEED; seed < FIRST_SEED + seeds(); seed++) {
+            Scenario.Outcome outcome = scenario.run(seed);
+            String context = scenario.name() + " seed " + seed + ": " + String.join("; ", outcome.finalState());
+            assertThat(outcome.converged()).as(context + ": every store applied the leader's log").isTrue();
+            assertThat(outcome.linearizability().ok()).as(context + ": " + outcome.linearizability().message())
+                    .isTrue();
+            Map<String, String> reference = outcome.dataByStore().values().iterator().next();
+            outcome.dataByStore().forEach((store, data) ->
+                    assertThat(data).as(context + ": data of store " + store + " equals store 1's").isEqualTo(reference));
+            assertThat(outcome.putsAcknowledged()).as(context + ": some puts were acknowledged").isPositive();
+            assertThat(outcome.getsAnswered()).as(context + ": some gets were answered").isPositive();
+            System.out.printf("%s seed %d: %d puts, %d gets, %d messages dropped%n", scenario.name(), seed,
+                    outcome.putsAcknowledged(), outcome.getsAnswered(), outcome.messagesDropped());
+        }
+    }
+
+    @Test
+    void basic() {
+        runScenario(new Scenario("Basic", STORES, 1, false, false, false, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void concurrent() {
+        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void unreliable() {
+        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void manyPartitionsManyClients() {
+        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void persistConcurrent() {
+        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void persistPartitionUnreliable() {
+        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, ITERATIONS, ITERATION_MS));
+    }
+}

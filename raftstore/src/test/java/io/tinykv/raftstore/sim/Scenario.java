@@ -1,0 +1,118 @@
+package io.tinykv.raftstore.sim;
+
+import io.tinykv.raftstore.RaftstoreConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * TinyKV's generic raftstore scenario (2B): clients work on a 5-store cluster for a few
+ * iterations while the harness drops messages, partitions the stores, and crashes and restarts
+ * them; afterwards the network heals and the run is judged: the history must be linearizable and
+ * every store must hold the same data.
+ *
+ * @param crash at the end of each iteration every store crashes and restarts from its disk
+ * @param partitions every election timeout or so the stores are split randomly into two sides
+ */
+public record Scenario(String name, int stores, int clients, boolean unreliable, boolean crash,
+        boolean partitions, int iterations, long iterationMs) {
+
+    public static final double UNRELIABLE_DROP_RATE = 0.1;
+    public static final int KEYS = 3;
+    static final long CONVERGE_TIMEOUT_MS = 20_000;
+    static final long LEADER_TIMEOUT_MS = 10_000;
+    /** Partitions change every election timeout plus up to this much (TinyKV: 200 ms). */
+    static final long PARTITION_JITTER_MS = 200;
+
+    public static RaftstoreConfig raftConfig() {
+        return RaftstoreConfig.defaults();
+    }
+
+    /** What one run did and found. */
+    public record Outcome(long seed, RegisterChecker.Result linearizability, Map<Long, Map<String, String>> dataByStore,
+            long putsAcknowledged, long getsAnswered, long messagesDropped, List<String> finalState,
+            boolean converged) {}
+
+    public Outcome run(long seed) {
+        try (SimCluster cluster = new SimCluster(stores, seed, raftConfig())) {
+            cluster.start();
+            long electionMs = raftConfig().electionTicks() * SimCluster.TICK_MS;
+            cluster.awaitLeader(LEADER_TIMEOUT_MS);
+            History history = new History();
+            List<String> keys = new ArrayList<>();
+            for (int k = 0; k < KEYS; k++) {
+                keys.add("k" + k);
+            }
+            List<SimClient> clientList = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                clientList.add(new SimClient(c, cluster, history, keys, new java.util.Random(cluster.random().nextLong())));
+            }
+            int[] faultGeneration = {0};
+            for (int iteration = 0; iteration < iterations; iteration++) {
+                int generation = ++faultGeneration[0];
+                installFaults(cluster, generation, faultGeneration, electionMs);
+                clientList.forEach(SimClient::start);
+                cluster.loop().runFor(iterationMs);
+                clientList.forEach(SimClient::stop);
+                faultGeneration[0]++; // stops the partition changes
+                cluster.network().clearFilters();
+                cluster.loop().runFor(SimClient.REQUEST_TIMEOUT_MS + electionMs);
+                if (crash) {
+                    for (long storeId : cluster.storeIds()) {
+                        cluster.crash(storeId);
+                    }
+                    for (long storeId : cluster.storeIds()) {
+                        cluster.restart(storeId);
+                    }
+                }
+                cluster.awaitLeader(LEADER_TIMEOUT_MS);
+            }
+            // A last fault-free round, so that the final reads see the final state.
+            clientList.forEach(SimClient::start);
+            cluster.loop().runFor(electionMs * 3);
+            clientList.forEach(SimClient::stop);
+            cluster.loop().runFor(SimClient.REQUEST_TIMEOUT_MS);
+            boolean converged = cluster.awaitConverged(CONVERGE_TIMEOUT_MS);
+            Map<Long, Map<String, String>> data = new java.util.TreeMap<>();
+            for (long storeId : cluster.storeIds()) {
+                data.put(storeId, cluster.dataOf(storeId));
+            }
+            return new Outcome(seed, RegisterChecker.check(history.ops()), data,
+                    history.succeeded(History.Kind.PUT), history.succeeded(History.Kind.GET),
+                    cluster.network().dropped(), cluster.describeStores(), converged);
+        }
+    }
+
+    private void installFaults(SimCluster cluster, int generation, int[] current, long electionMs) {
+        cluster.network().clearFilters();
+        if (unreliable) {
+            cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
+                    UNRELIABLE_DROP_RATE));
+        }
+        if (partitions) {
+            schedulePartition(cluster, generation, current, electionMs);
+        }
+    }
+
+    private void schedulePartition(SimCluster cluster, int generation, int[] current, long electionMs) {
+        cluster.loop().schedule(electionMs + cluster.random().nextInt((int) PARTITION_JITTER_MS), () -> {
+            if (current[0] != generation) {
+                return;
+            }
+            cluster.network().clearFilters();
+            if (unreliable) {
+                cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
+                        UNRELIABLE_DROP_RATE));
+            }
+            Set<Long> sideA = new HashSet<>();
+            Set<Long> sideB = new HashSet<>();
+            for (long storeId : cluster.storeIds()) {
+                (cluster.random().nextBoolean() ? sideA : sideB).add(storeId);
+            }
+            cluster.network().addFilter(SimNetwork.partition(sideA, sideB));
+            schedulePartition(cluster, generation, current, electionMs);
+        });
+    }
+}
