@@ -91,6 +91,13 @@ final class Peer {
                 .readOnlyOption(ReadOnlyOption.SAFE)
                 .build();
         this.raftNode = new RawNode(raftConfig, storage, random);
+        if (storage.region().getPeersCount() == 1 && storage.region().getPeers(0).getId() == meta.getId()) {
+            // Alone in the region: nobody to wait for, lead at once (as TiKV does).
+            raftNode.campaign();
+        }
+        SoftState soft = raftNode.status().softState();
+        this.leaderId = soft.leaderId();
+        this.role = soft.role();
     }
 
     long regionId() {
