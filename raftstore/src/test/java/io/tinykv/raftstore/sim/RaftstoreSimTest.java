@@ -40,31 +40,49 @@ class RaftstoreSimTest {
 
     @Test
     void basic() {
-        runScenario(new Scenario("Basic", STORES, 1, false, false, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Basic", STORES, 1, false, false, false, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void concurrent() {
-        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void unreliable() {
-        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void manyPartitionsManyClients() {
-        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void persistConcurrent() {
-        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, false, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void randomCrashesUnreliable() {
+        runScenario(new Scenario("RandomCrashesUnreliable", STORES, 5, true, false, false, true, ITERATIONS, ITERATION_MS));
+    }
+
+    /** The simulator is a pure function of the seed: a failing seed replays exactly. */
+    @Test
+    void aSeedReplaysExactly() {
+        Scenario scenario = new Scenario("Replay", 3, 3, true, true, true, true, 2, ITERATION_MS / 2);
+        Scenario.Outcome first = scenario.run(FIRST_SEED);
+        Scenario.Outcome second = scenario.run(FIRST_SEED);
+        assertThat(second.putsAcknowledged()).isEqualTo(first.putsAcknowledged());
+        assertThat(second.getsAnswered()).isEqualTo(first.getsAnswered());
+        assertThat(second.messagesDropped()).isEqualTo(first.messagesDropped());
+        assertThat(second.finalState()).isEqualTo(first.finalState());
+        assertThat(second.dataByStore()).isEqualTo(first.dataByStore());
     }
 
     @Test
     void persistPartitionUnreliable() {
-        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, ITERATIONS, ITERATION_MS));
     }
 }

@@ -15,9 +15,16 @@ import java.util.Set;
  *
  * @param crash at the end of each iteration every store crashes and restarts from its disk
  * @param partitions every election timeout or so the stores are split randomly into two sides
+ * @param randomCrashes during each iteration, random stores crash and restart at random moments
  */
 public record Scenario(String name, int stores, int clients, boolean unreliable, boolean crash,
-        boolean partitions, int iterations, long iterationMs) {
+        boolean partitions, boolean randomCrashes, int iterations, long iterationMs) {
+
+    /** Random crashes: a random store crashes every so often and restarts a little later. */
+    static final long MIN_CRASH_INTERVAL_MS = 200;
+    static final long MAX_CRASH_INTERVAL_MS = 400;
+    static final long MIN_DOWN_MS = 50;
+    static final long MAX_DOWN_MS = 300;
 
     public static final double UNRELIABLE_DROP_RATE = 0.1;
     public static final int KEYS = 3;
@@ -58,7 +65,7 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
                 clientList.forEach(SimClient::stop);
                 faultGeneration[0]++; // stops the partition changes
                 cluster.network().clearFilters();
-                cluster.loop().runFor(SimClient.REQUEST_TIMEOUT_MS + electionMs);
+                cluster.loop().runFor(Math.max(SimClient.REQUEST_TIMEOUT_MS, MAX_DOWN_MS) + electionMs);
                 if (crash) {
                     for (long storeId : cluster.storeIds()) {
                         cluster.crash(storeId);
@@ -94,6 +101,27 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
         if (partitions) {
             schedulePartition(cluster, generation, current, electionMs);
         }
+        if (randomCrashes) {
+            scheduleCrash(cluster, generation, current);
+        }
+    }
+
+    private void scheduleCrash(SimCluster cluster, int generation, int[] current) {
+        long delay = MIN_CRASH_INTERVAL_MS + cluster.random().nextLong(MAX_CRASH_INTERVAL_MS - MIN_CRASH_INTERVAL_MS);
+        cluster.loop().schedule(delay, () -> {
+            if (current[0] != generation) {
+                return;
+            }
+            List<Long> ids = cluster.storeIds();
+            long victim = ids.get(cluster.random().nextInt(ids.size()));
+            if (cluster.store(victim).isUp()) {
+                cluster.crash(victim);
+                long down = MIN_DOWN_MS + cluster.random().nextLong(MAX_DOWN_MS - MIN_DOWN_MS);
+                // Restarted even if the iteration ended meanwhile: every store is up at the end.
+                cluster.loop().schedule(down, () -> cluster.restart(victim));
+            }
+            scheduleCrash(cluster, generation, current);
+        });
     }
 
     private void schedulePartition(SimCluster cluster, int generation, int[] current, long electionMs) {

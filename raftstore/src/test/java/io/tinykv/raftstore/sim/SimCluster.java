@@ -80,7 +80,10 @@ public final class SimCluster implements AutoCloseable {
             RaftStore.bootstrapRegion(engines, region);
             stores.put(storeId, store);
         }
-        loop.setAfterEvent(this::drainStores);
+        loop.setAfterEvent(() -> {
+            drainStores();
+            checkInvariants();
+        });
     }
 
     public void start() {
@@ -101,6 +104,36 @@ public final class SimCluster implements AutoCloseable {
             for (SimStore store : stores.values()) {
                 worked |= store.drain();
             }
+        }
+    }
+
+    /** Term to the store that led in it: at most one leader per term (election safety). */
+    private final Map<Long, Long> leaderOfTerm = new java.util.HashMap<>();
+    /** The highest applied index each store reported: it never goes back, crashes included. */
+    private final Map<Long, Long> maxApplied = new java.util.HashMap<>();
+
+    private void checkInvariants() {
+        for (SimStore store : stores.values()) {
+            if (!store.isUp()) {
+                continue;
+            }
+            RaftStore.RegionStatus status = store.raftStore().regionStatus(REGION_ID);
+            if (status == null) {
+                continue;
+            }
+            if (status.leader()) {
+                Long previous = leaderOfTerm.putIfAbsent(status.term(), store.storeId());
+                if (previous != null && previous != store.storeId()) {
+                    throw new AssertionError("seed " + seed + ": two leaders in term " + status.term()
+                            + ": stores " + previous + " and " + store.storeId());
+                }
+            }
+            long before = maxApplied.getOrDefault(store.storeId(), 0L);
+            if (status.appliedIndex() < before) {
+                throw new AssertionError("seed " + seed + ": store " + store.storeId() + " applied index went back from "
+                        + before + " to " + status.appliedIndex());
+            }
+            maxApplied.put(store.storeId(), status.appliedIndex());
         }
     }
 
