@@ -17,7 +17,13 @@ import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftCmdpb.Response;
 import io.tinykv.proto.RaftCmdpb.SnapResponse;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
+import io.tinykv.proto.RaftCmdpb.CompactLogResponse;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
+import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
@@ -44,9 +50,11 @@ import java.util.List;
 final class Applier implements Peer.ReadExecutor {
 
     private final Engines engines;
+    private final LogGcWorker logGcWorker;
 
-    Applier(Engines engines) {
+    Applier(Engines engines, LogGcWorker logGcWorker) {
         this.engines = engines;
+        this.logGcWorker = logGcWorker;
     }
 
     /** A callback and the result it gets once the batch is written. */
@@ -59,21 +67,26 @@ final class Applier implements Peer.ReadExecutor {
         }
         PeerStorage storage = peer.storage();
         List<Completion> completions = new ArrayList<>();
-        long applied = storage.appliedIndex();
+        RaftApplyState.Builder state = storage.applyState().toBuilder();
+        long truncatedBefore = state.getTruncatedState().getIndex();
         try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
             for (Entry entry : committed) {
-                if (entry.getIndex() != applied + 1) {
+                if (entry.getIndex() != state.getAppliedIndex() + 1) {
                     throw new IllegalStateException(peer + ": committed entry " + entry.getIndex()
-                            + " does not follow the applied index " + applied);
+                            + " does not follow the applied index " + state.getAppliedIndex());
                 }
-                RaftCmdResponse response = applyEntry(peer, entry, wb);
+                RaftCmdResponse response = applyEntry(peer, entry, wb, state);
                 completeProposals(peer.proposals(), entry, response, completions);
-                applied = entry.getIndex();
+                state.setAppliedIndex(entry.getIndex());
             }
-            RaftApplyState newState = storage.applyState().toBuilder().setAppliedIndex(applied).build();
+            RaftApplyState newState = state.build();
             wb.put(Cf.DEFAULT, Keys.applyStateKey(peer.regionId()), newState);
             engines.kv().write(wb, false);
             storage.setApplyState(newState);
+        }
+        long truncatedAfter = state.getTruncatedState().getIndex();
+        if (truncatedAfter > truncatedBefore) {
+            logGcWorker.scheduleDelete(peer.regionId(), truncatedAfter);
         }
         for (Completion c : completions) {
             c.callback().complete(c.result());
@@ -81,7 +94,7 @@ final class Applier implements Peer.ReadExecutor {
     }
 
     /** The response to the command in {@code entry}, its writes added to {@code wb}; null for no-ops. */
-    private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb) {
+    private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb, RaftApplyState.Builder state) {
         if (entry.getEntryType() == EntryType.EntryConfChange) {
             // Membership changes are not proposed by this store yet (no conf-change support):
             // finding one in the log means another store wrote a log we cannot follow.
@@ -100,6 +113,9 @@ final class Applier implements Peer.ReadExecutor {
                     + " does not hold a RaftCmdRequest: " + e.getMessage(), e);
         }
         long term = entry.getTerm();
+        if (request.hasAdminRequest()) {
+            return applyAdmin(request.getAdminRequest(), entry, state);
+        }
         Metapb.Region region = peer.region();
         Errorpb.Error error = checkAtApply(request, region);
         if (error != null) {
@@ -111,6 +127,32 @@ final class Applier implements Peer.ReadExecutor {
             response.addResponses(applyWrite(r, region, wb));
         }
         return response.build();
+    }
+
+    /**
+     * Applies an admin command. CompactLog moves the truncated state (in this same batch); the
+     * entries themselves are deleted by the log GC worker once this batch is durable.
+     */
+    private static RaftCmdResponse applyAdmin(AdminRequest admin, Entry entry, RaftApplyState.Builder state) {
+        RaftCmdResponse.Builder response = RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(entry.getTerm()));
+        switch (admin.getCmdType()) {
+            case CompactLog -> {
+                CompactLogRequest compact = admin.getCompactLog();
+                // Never past what this replica has applied: the log still holds what it must apply.
+                if (compact.getCompactIndex() > state.getTruncatedState().getIndex()
+                        && compact.getCompactIndex() <= state.getAppliedIndex()) {
+                    state.setTruncatedState(RaftTruncatedState.newBuilder()
+                            .setIndex(compact.getCompactIndex()).setTerm(compact.getCompactTerm()));
+                }
+                return response.setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.CompactLog)
+                        .setCompactLog(CompactLogResponse.getDefaultInstance())).build();
+            }
+            default -> {
+                return RegionErrors.response(RegionErrors.badRequest("unsupported admin command "
+                        + admin.getCmdType()), entry.getTerm());
+            }
+        }
     }
 
     /** Epoch (version) and key range, as at propose time, against the region as of this entry. */

@@ -4,7 +4,10 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
 import io.tinykv.proto.RaftCmdpb.CmdType;
+import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
@@ -65,6 +68,7 @@ final class Peer {
     private final Deque<Proposal> proposals = new ArrayDeque<>();
     private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
     private long nextReadId = 1;
+    private int ticksSinceLogGcCheck;
     private long leaderId;
     private StateRole role = StateRole.FOLLOWER;
     private boolean destroyed;
@@ -140,6 +144,49 @@ final class Peer {
 
     void tick() {
         raftNode.tick();
+        if (++ticksSinceLogGcCheck >= config.raftLogGcIntervalTicks()) {
+            ticksSinceLogGcCheck = 0;
+            maybeCompactLog();
+        }
+    }
+
+    /**
+     * As leader, proposes to compact the log once more than the GC limit of applied entries is
+     * held. It keeps what the slowest follower still needs, unless that follower is more than the
+     * limit behind: then it will be caught up by snapshot instead.
+     */
+    private void maybeCompactLog() {
+        if (!isLeader()) {
+            return;
+        }
+        long applied = storage.appliedIndex();
+        long first = storage.firstIndex();
+        long limit = config.raftLogGcCountLimit();
+        if (applied < first || applied - first + 1 <= limit) {
+            return;
+        }
+        long slowestMatch = applied;
+        for (var progress : raftNode.status().progress().values()) {
+            slowestMatch = Math.min(slowestMatch, progress.match());
+        }
+        long compactIndex = Math.max(slowestMatch, applied - limit);
+        if (compactIndex < first) {
+            return;
+        }
+        Metapb.Region region = region();
+        RaftCmdRequest request = RaftCmdRequest.newBuilder()
+                .setHeader(io.tinykv.proto.RaftCmdpb.RaftRequestHeader.newBuilder().setRegionId(regionId())
+                        .setPeer(meta).setRegionEpoch(region.getRegionEpoch()))
+                .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.CompactLog)
+                        .setCompactLog(CompactLogRequest.newBuilder().setCompactIndex(compactIndex)
+                                .setCompactTerm(storage.term(compactIndex))))
+                .build();
+        proposeWrite(request, new Callback(result -> {
+            if (result.isError()) {
+                LOG.debug("{}: log compaction to {} not applied: {}", this, compactIndex,
+                        result.response().getHeader().getError().getMessage());
+            }
+        }), term());
     }
 
     /** Steps a Raft message from another store; messages for another peer id are dropped. */
@@ -149,7 +196,17 @@ final class Peer {
                     message.getToPeer().getId());
             return;
         }
-        raftNode.step(message.getMessage());
+        Eraftpb.Message m = message.getMessage();
+        if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
+            // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
+            try {
+                SnapshotData.parse(m.getSnapshot().getData(), regionId());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
+                return;
+            }
+        }
+        raftNode.step(m);
     }
 
     /**

@@ -12,6 +12,9 @@ public sealed interface PeerMsg {
     /** A client command (writes go through the log, reads through ReadIndex). */
     record Command(RaftCmdRequest request, Callback callback) implements PeerMsg {}
 
+    /** How sending a snapshot to {@code toPeerId} ended (reported by the transport). */
+    record SnapshotReport(long toPeerId, io.tinykv.raft.SnapshotStatus status) implements PeerMsg {}
+
     /** One logical Raft tick. */
     record Tick() implements PeerMsg {}
 }

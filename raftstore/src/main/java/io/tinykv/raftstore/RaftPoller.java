@@ -127,6 +127,7 @@ final class RaftPoller {
             case PeerMsg.Raft raft -> stepSafely(peer, raft.message());
             case PeerMsg.Command command -> peer.handleCommand(command.request(), command.callback());
             case PeerMsg.Tick tick -> peer.tick();
+            case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
         }
     }
 

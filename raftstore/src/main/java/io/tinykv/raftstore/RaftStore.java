@@ -6,6 +6,7 @@ import io.tinykv.proto.RaftServerpb.PeerState;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.proto.RaftServerpb.StoreIdent;
+import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -43,16 +45,18 @@ public final class RaftStore implements AutoCloseable {
     /**
      * Opens the store over bootstrapped engines and creates a peer for every region it holds.
      *
+     * @param workers runs slow work off the Raft thread: snapshot generation and log deletion
      * @throws IllegalStateException when the engines are not bootstrapped, or for another store
      */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            RandomGenerator random) {
+            Executor workers, RandomGenerator random) {
         this.storeId = storeId;
         this.engines = Objects.requireNonNull(engines, "engines");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
         checkStoreIdent(engines, storeId);
-        Applier applier = new Applier(engines);
+        Objects.requireNonNull(workers, "workers");
+        Applier applier = new Applier(engines, new LogGcWorker(engines, workers));
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
         this.router = new Router(poller::schedule);
         poller.attach(router);
@@ -67,7 +71,7 @@ public final class RaftStore implements AutoCloseable {
                 LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
                 continue;
             }
-            PeerStorage storage = PeerStorage.open(engines, region);
+            PeerStorage storage = PeerStorage.open(engines, region, workers);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()));
             router.register(peer);
             // A fresh peer may have committed entries to apply from before a restart.
@@ -143,6 +147,11 @@ public final class RaftStore implements AutoCloseable {
             LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
                     message.getMessage().getMsgType());
         }
+    }
+
+    /** The transport's report on a snapshot it was asked to send to {@code toPeerId}. */
+    public void onSnapshotStatus(long regionId, long toPeerId, SnapshotStatus status) {
+        router.send(regionId, new PeerMsg.SnapshotReport(toPeerId, status));
     }
 
     /** Hands a command to its region's peer; answers RegionNotFound at once when there is none. */

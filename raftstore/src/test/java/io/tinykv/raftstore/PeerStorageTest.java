@@ -66,7 +66,7 @@ class PeerStorageTest {
     void bootstrappedRegionStartsAtTheInitialIndexAndTerm() {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
 
             assertThat(storage.firstIndex()).isEqualTo(PeerStorage.RAFT_INIT_LOG_INDEX + 1);
             assertThat(storage.lastIndex()).isEqualTo(PeerStorage.RAFT_INIT_LOG_INDEX);
@@ -88,7 +88,7 @@ class PeerStorageTest {
     @Test
     void peerWithoutMembershipStartsFromAnEmptyLog() {
         try (Engines engines = TestEngines.open(dir)) {
-            PeerStorage storage = PeerStorage.open(engines, Metapb.Region.newBuilder().setId(7).build());
+            PeerStorage storage = PeerStorage.open(engines, Metapb.Region.newBuilder().setId(7).build(), Runnable::run);
             assertThat(storage.firstIndex()).isEqualTo(1);
             assertThat(storage.lastIndex()).isZero();
             assertThat(storage.term(0)).isZero();
@@ -100,7 +100,7 @@ class PeerStorageTest {
     void appendedEntriesReadBackWithAByteLimitThatStillReturnsOneEntry() {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             persist(engines, storage, entries(6, 10, 6), hardState(6, 8));
 
             assertThat(storage.lastIndex()).isEqualTo(10);
@@ -118,7 +118,7 @@ class PeerStorageTest {
     void appendingOverAConflictingSuffixDeletesTheRestOfTheOldLog() {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             persist(engines, storage, entries(6, 10, 6), null);
             persist(engines, storage, entries(8, 9, 7), null);
 
@@ -135,7 +135,7 @@ class PeerStorageTest {
     void appendLeavingAHoleIsRefused() {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             try (EngineWriteBatch wb = engines.raft().newWriteBatch()) {
                 assertThatThrownBy(() -> storage.saveReady(readyWith(entries(8, 9, 6), null), wb))
                         .isInstanceOf(IllegalStateException.class).hasMessageContaining("hole");
@@ -150,11 +150,11 @@ class PeerStorageTest {
     void restartRecoversLogHardStateAndApplyState() {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             persist(engines, storage, entries(6, 12, 6), hardState(6, 11));
         }
         try (Engines engines = TestEngines.open(dir)) {
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             assertThat(storage.lastIndex()).isEqualTo(12);
             assertThat(storage.term(12)).isEqualTo(6);
             assertThat(storage.firstIndex()).isEqualTo(6);
@@ -168,7 +168,7 @@ class PeerStorageTest {
     void aMissingEntryIsReportedAsCorruptionNamingTheIndex() {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             persist(engines, storage, entries(6, 10, 6), null);
             try (EngineWriteBatch wb = engines.raft().newWriteBatch()) {
                 wb.delete(Cf.DEFAULT, Keys.raftLogKey(REGION_ID, 8));
@@ -183,7 +183,7 @@ class PeerStorageTest {
                 wb.delete(Cf.DEFAULT, Keys.raftLogKey(REGION_ID, 10));
                 engines.raft().write(wb, true);
             }
-            assertThatThrownBy(() -> PeerStorage.open(engines, REGION))
+            assertThatThrownBy(() -> PeerStorage.open(engines, REGION, Runnable::run))
                     .isInstanceOf(StorageException.class).hasMessageContaining("entry 10 is missing");
         }
     }
@@ -194,7 +194,7 @@ class PeerStorageTest {
         Random random = new Random(20261126);
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            PeerStorage storage = PeerStorage.open(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             MemoryStorage model = new MemoryStorage();
             model.applySnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
                     .setIndex(PeerStorage.RAFT_INIT_LOG_INDEX).setTerm(PeerStorage.RAFT_INIT_LOG_TERM)).build());
@@ -217,7 +217,7 @@ class PeerStorageTest {
                     assertThat(storage.term(i)).as("term of %d", i).isEqualTo(model.term(i));
                 }
             }
-            assertThat(PeerStorage.open(engines, REGION).entries(storage.firstIndex(), storage.lastIndex() + 1, NO_LIMIT))
+            assertThat(PeerStorage.open(engines, REGION, Runnable::run).entries(storage.firstIndex(), storage.lastIndex() + 1, NO_LIMIT))
                     .isEqualTo(model.entries(model.firstIndex(), model.lastIndex() + 1, NO_LIMIT));
         }
     }

@@ -58,13 +58,11 @@ class RaftStorageTest {
 
     private void start() {
         engines = TestEngines.open(dir);
-        RaftstoreConfig config = new RaftstoreConfig(RaftstoreConfig.DEFAULT_ELECTION_TICKS,
-                RaftstoreConfig.DEFAULT_HEARTBEAT_TICKS, RaftstoreConfig.DEFAULT_MAX_SIZE_PER_MSG_BYTES,
-                RaftstoreConfig.DEFAULT_MAX_INFLIGHT_MSGS, RAFT_ENTRY_MAX_SIZE_BYTES);
+        RaftstoreConfig config = RaftstoreConfig.defaults().withRaftEntryMaxSizeBytes(RAFT_ENTRY_MAX_SIZE_BYTES);
         Transport nowhere = message -> {
             throw new AssertionError("a one-peer region sends no messages, got " + message);
         };
-        RaftStore store = new RaftStore(STORE_ID, engines, config, nowhere, new SplittableRandom(1));
+        RaftStore store = new RaftStore(STORE_ID, engines, config, nowhere, Runnable::run, new SplittableRandom(1));
         driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, System::nanoTime,
                 Thread.ofPlatform().name("raft-store-" + STORE_ID).factory());
         storage = new RaftStorage(store, COMMAND_TIMEOUT);
@@ -203,7 +201,7 @@ class RaftStorageTest {
             RaftStore.bootstrapStore(fresh, 1, 2);
             Transport nowhere = message -> { };
             assertThatThrownBy(() -> new RaftStore(STORE_ID, fresh, RaftstoreConfig.defaults(), nowhere,
-                    new SplittableRandom(1))).isInstanceOf(IllegalStateException.class)
+                    Runnable::run, new SplittableRandom(1))).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("belong to store 2");
             assertThatThrownBy(() -> RaftStore.bootstrapStore(fresh, 1, STORE_ID))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("already belong");

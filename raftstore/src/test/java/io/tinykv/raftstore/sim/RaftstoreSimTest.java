@@ -33,45 +33,65 @@ class RaftstoreSimTest {
                     assertThat(data).as(context + ": data of store " + store + " equals store 1's").isEqualTo(reference));
             assertThat(outcome.putsAcknowledged()).as(context + ": some puts were acknowledged").isPositive();
             assertThat(outcome.getsAnswered()).as(context + ": some gets were answered").isPositive();
-            System.out.printf("%s seed %d: %d puts, %d gets, %d messages dropped%n", scenario.name(), seed,
-                    outcome.putsAcknowledged(), outcome.getsAnswered(), outcome.messagesDropped());
+            if (scenario.gcCountLimit() != Scenario.NO_GC) {
+                outcome.logLengthByStore().forEach((store, length) -> assertThat(length)
+                        .as(context + ": applied - truncated index on store " + store)
+                        .isLessThanOrEqualTo(2 * scenario.gcCountLimit()));
+            }
+            System.out.printf("%s seed %d: %d puts, %d gets, %d messages dropped, %d snapshots, log lengths %s%n",
+                    scenario.name(), seed, outcome.putsAcknowledged(), outcome.getsAnswered(),
+                    outcome.messagesDropped(), outcome.snapshotsDelivered(), outcome.logLengthByStore());
         }
     }
 
     @Test
     void basic() {
-        runScenario(new Scenario("Basic", STORES, 1, false, false, false, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Basic", STORES, 1, false, false, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void concurrent() {
-        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void unreliable() {
-        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void manyPartitionsManyClients() {
-        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void persistConcurrent() {
-        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void randomCrashesUnreliable() {
-        runScenario(new Scenario("RandomCrashesUnreliable", STORES, 5, true, false, false, true, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("RandomCrashesUnreliable", STORES, 5, true, false, false, true, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+    }
+
+    private static final long GC_LIMIT = 100;
+
+    @Test
+    void snapshotUnreliableRecover() {
+        runScenario(new Scenario("SnapshotUnreliableRecover", STORES, 5, true, true, false, false, GC_LIMIT,
+                ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void snapshotUnreliableRecoverConcurrentPartition() {
+        runScenario(new Scenario("SnapshotUnreliableRecoverConcurrentPartition", STORES, 5, true, true, true, true,
+                GC_LIMIT, ITERATIONS, ITERATION_MS));
     }
 
     /** The simulator is a pure function of the seed: a failing seed replays exactly. */
     @Test
     void aSeedReplaysExactly() {
-        Scenario scenario = new Scenario("Replay", 3, 3, true, true, true, true, 2, ITERATION_MS / 2);
+        Scenario scenario = new Scenario("Replay", 3, 3, true, true, true, true, Scenario.NO_GC, 2, ITERATION_MS / 2);
         Scenario.Outcome first = scenario.run(FIRST_SEED);
         Scenario.Outcome second = scenario.run(FIRST_SEED);
         assertThat(second.putsAcknowledged()).isEqualTo(first.putsAcknowledged());
@@ -83,6 +103,6 @@ class RaftstoreSimTest {
 
     @Test
     void persistPartitionUnreliable() {
-        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
     }
 }

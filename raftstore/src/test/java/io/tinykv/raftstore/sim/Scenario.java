@@ -16,9 +16,14 @@ import java.util.Set;
  * @param crash at the end of each iteration every store crashes and restarts from its disk
  * @param partitions every election timeout or so the stores are split randomly into two sides
  * @param randomCrashes during each iteration, random stores crash and restart at random moments
+ * @param gcCountLimit the log GC limit ({@link #NO_GC}: the default, never reached here); a small
+ *     one makes lagging or restarted stores catch up by snapshot
  */
 public record Scenario(String name, int stores, int clients, boolean unreliable, boolean crash,
-        boolean partitions, boolean randomCrashes, int iterations, long iterationMs) {
+        boolean partitions, boolean randomCrashes, long gcCountLimit, int iterations, long iterationMs) {
+
+    /** For {@code gcCountLimit}: the default limit, which these short runs never reach. */
+    public static final long NO_GC = 0;
 
     /** Random crashes: a random store crashes every so often and restarts a little later. */
     static final long MIN_CRASH_INTERVAL_MS = 200;
@@ -33,14 +38,15 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
     /** Partitions change every election timeout plus up to this much (TinyKV: 200 ms). */
     static final long PARTITION_JITTER_MS = 200;
 
-    public static RaftstoreConfig raftConfig() {
-        return RaftstoreConfig.defaults();
+    public RaftstoreConfig raftConfig() {
+        RaftstoreConfig defaults = RaftstoreConfig.defaults();
+        return gcCountLimit == NO_GC ? defaults : defaults.withRaftLogGcCountLimit(gcCountLimit);
     }
 
     /** What one run did and found. */
     public record Outcome(long seed, RegisterChecker.Result linearizability, Map<Long, Map<String, String>> dataByStore,
             long putsAcknowledged, long getsAnswered, long messagesDropped, List<String> finalState,
-            boolean converged) {}
+            boolean converged, Map<Long, Long> logLengthByStore, long snapshotsDelivered) {}
 
     public Outcome run(long seed) {
         try (SimCluster cluster = new SimCluster(stores, seed, raftConfig())) {
@@ -83,12 +89,16 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
             cluster.loop().runFor(SimClient.REQUEST_TIMEOUT_MS);
             boolean converged = cluster.awaitConverged(CONVERGE_TIMEOUT_MS);
             Map<Long, Map<String, String>> data = new java.util.TreeMap<>();
+            Map<Long, Long> logLength = new java.util.TreeMap<>();
             for (long storeId : cluster.storeIds()) {
                 data.put(storeId, cluster.dataOf(storeId));
+                var status = cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
+                logLength.put(storeId, status.appliedIndex() - status.truncatedIndex());
             }
             return new Outcome(seed, RegisterChecker.check(history.ops()), data,
                     history.succeeded(History.Kind.PUT), history.succeeded(History.Kind.GET),
-                    cluster.network().dropped(), cluster.describeStores(), converged);
+                    cluster.network().dropped(), cluster.describeStores(), converged, logLength,
+                    cluster.network().snapshotsDelivered());
         }
     }
 

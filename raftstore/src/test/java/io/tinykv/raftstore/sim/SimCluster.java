@@ -74,7 +74,7 @@ public final class SimCluster implements AutoCloseable {
         this.region = regionBuilder.build();
         for (long storeId = 1; storeId <= storeCount; storeId++) {
             SimStore store = new SimStore(storeId, root.resolve("store-" + storeId), config,
-                    network.transportOf(storeId), new Random(random.nextLong()));
+                    network.transportOf(storeId), new Random(random.nextLong()), loop);
             Engines engines = store.openEngines();
             RaftStore.bootstrapStore(engines, CLUSTER_ID, storeId);
             RaftStore.bootstrapRegion(engines, region);

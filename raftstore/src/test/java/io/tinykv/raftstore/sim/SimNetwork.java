@@ -1,6 +1,8 @@
 package io.tinykv.raftstore.sim;
 
+import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.Transport;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +41,7 @@ public final class SimNetwork {
     private final LongFunction<SimStore> stores;
     private final List<Filter> filters = new ArrayList<>();
     private long delivered;
+    private long snapshotsDelivered;
     private long dropped;
 
     SimNetwork(SimLoop loop, Random random, long minDelayMs, long maxDelayMs, LongFunction<SimStore> stores) {
@@ -67,6 +70,7 @@ public final class SimNetwork {
         for (Filter filter : filters) {
             if (!filter.allows(fromStore, toStore, message)) {
                 dropped++;
+                reportSnapshot(fromStore, message, SnapshotStatus.FAILURE);
                 return;
             }
         }
@@ -76,14 +80,34 @@ public final class SimNetwork {
             if (target != null && target.isUp()) {
                 delivered++;
                 target.raftStore().onRaftMessage(message);
+                if (message.getMessage().getMsgType() == MessageType.MsgSnapshot) {
+                    snapshotsDelivered++;
+                }
+                reportSnapshot(fromStore, message, SnapshotStatus.FINISH);
             } else {
                 dropped++;
+                reportSnapshot(fromStore, message, SnapshotStatus.FAILURE);
             }
         });
     }
 
+    /** As a real transport does: the sender learns whether its snapshot got through. */
+    private void reportSnapshot(long fromStore, RaftMessage message, SnapshotStatus status) {
+        if (message.getMessage().getMsgType() != MessageType.MsgSnapshot) {
+            return;
+        }
+        SimStore sender = stores.apply(fromStore);
+        if (sender != null && sender.isUp()) {
+            sender.raftStore().onSnapshotStatus(message.getRegionId(), message.getToPeer().getId(), status);
+        }
+    }
+
     public long delivered() {
         return delivered;
+    }
+
+    public long snapshotsDelivered() {
+        return snapshotsDelivered;
     }
 
     public long dropped() {

@@ -7,6 +7,7 @@ import io.tinykv.raftstore.Transport;
 import io.tinykv.storage.Engines;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.Executor;
 
 /**
  * One simulated store process: real engines in a directory that outlives crashes, and a
@@ -21,11 +22,13 @@ public final class SimStore {
     private final RaftstoreConfig config;
     private final Transport transport;
     private final Random random;
+    private final SimLoop loop;
     private Engines engines;
     private RaftStore raftStore;
     private int incarnation;
 
-    SimStore(long storeId, Path dir, RaftstoreConfig config, Transport transport, Random random) {
+    SimStore(long storeId, Path dir, RaftstoreConfig config, Transport transport, Random random, SimLoop loop) {
+        this.loop = loop;
         this.storeId = storeId;
         this.dir = dir;
         this.config = config;
@@ -49,8 +52,15 @@ public final class SimStore {
         if (raftStore != null) {
             throw new IllegalStateException("store " + storeId + " is already up");
         }
-        raftStore = new RaftStore(storeId, openEngines(), config, transport, new Random(random.nextLong()));
         incarnation++;
+        int myIncarnation = incarnation;
+        // Workers run as events of their own; a crash kills the work of the dead incarnation.
+        Executor workers = task -> loop.schedule(0, () -> {
+            if (isUp() && incarnation == myIncarnation) {
+                task.run();
+            }
+        });
+        raftStore = new RaftStore(storeId, openEngines(), config, transport, workers, new Random(random.nextLong()));
     }
 
     /**
