@@ -1,0 +1,80 @@
+package io.tinykv.raftstore.sim;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.CmdType;
+import io.tinykv.proto.RaftCmdpb.DeleteRequest;
+import io.tinykv.proto.RaftCmdpb.GetRequest;
+import io.tinykv.proto.RaftCmdpb.PutRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
+import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.raftstore.Callback;
+import io.tinykv.raftstore.CmdResult;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Synchronous commands for hand-written simulator tests: each runs virtual time until answered. */
+public final class SimCommands {
+
+    static final long ATTEMPT_TIMEOUT_MS = 1_000;
+
+    private final SimCluster cluster;
+
+    public SimCommands(SimCluster cluster) {
+        this.cluster = cluster;
+    }
+
+    /** A request header addressed to the region's peer on {@code storeId}. */
+    public RaftRequestHeader header(long storeId) {
+        Metapb.Region region = cluster.region();
+        Metapb.Peer peer = region.getPeersList().stream().filter(p -> p.getStoreId() == storeId)
+                .findFirst().orElseThrow();
+        return RaftRequestHeader.newBuilder().setRegionId(region.getId()).setPeer(peer)
+                .setRegionEpoch(region.getRegionEpoch()).build();
+    }
+
+    public static Request put(String key, String value) {
+        return Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder().setCf("default")
+                .setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value))).build();
+    }
+
+    public static Request delete(String key) {
+        return Request.newBuilder().setCmdType(CmdType.Delete).setDelete(DeleteRequest.newBuilder()
+                .setCf("default").setKey(ByteString.copyFromUtf8(key))).build();
+    }
+
+    public static Request get(String key) {
+        return Request.newBuilder().setCmdType(CmdType.Get).setGet(GetRequest.newBuilder().setCf("default")
+                .setKey(ByteString.copyFromUtf8(key))).build();
+    }
+
+    /**
+     * Sends {@code request} to the store and runs virtual time until it is answered.
+     *
+     * @return the result, or null when no answer came within the timeout
+     */
+    public CmdResult call(long storeId, RaftCmdRequest request, long timeoutMs) {
+        AtomicReference<CmdResult> answer = new AtomicReference<>();
+        cluster.store(storeId).raftStore().propose(request, new Callback(answer::set));
+        cluster.loop().runUntil(() -> answer.get() != null, timeoutMs);
+        return answer.get();
+    }
+
+    /** Runs {@code request} on the current leader until it succeeds; fails the test after the timeout. */
+    public CmdResult onLeader(Request request, long timeoutMs) {
+        long deadline = cluster.loop().nowMs() + timeoutMs;
+        while (cluster.loop().nowMs() < deadline) {
+            long leader = cluster.awaitLeader(deadline - cluster.loop().nowMs());
+            if (leader == 0) {
+                break;
+            }
+            CmdResult result = call(leader, RaftCmdRequest.newBuilder().setHeader(header(leader))
+                    .addRequests(request).build(), ATTEMPT_TIMEOUT_MS);
+            if (result != null && !result.isError()) {
+                return result;
+            }
+        }
+        throw new AssertionError("seed " + cluster.seed() + ": " + request.getCmdType()
+                + " did not succeed within " + timeoutMs + " ms: " + cluster.describeStores());
+    }
+}
