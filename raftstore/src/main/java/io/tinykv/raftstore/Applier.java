@@ -2,6 +2,8 @@ package io.tinykv.raftstore;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinykv.proto.Eraftpb.ConfChange;
+import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Eraftpb.Entry;
 import io.tinykv.proto.Eraftpb.EntryType;
 import io.tinykv.proto.Errorpb;
@@ -20,10 +22,14 @@ import io.tinykv.proto.RaftCmdpb.SnapResponse;
 import io.tinykv.proto.RaftCmdpb.AdminCmdType;
 import io.tinykv.proto.RaftCmdpb.AdminRequest;
 import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
+import io.tinykv.proto.RaftCmdpb.ChangePeerResponse;
 import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
 import io.tinykv.proto.RaftCmdpb.CompactLogResponse;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
+import io.tinykv.proto.RaftServerpb.PeerState;
 import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
+import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
@@ -78,6 +84,10 @@ final class Applier implements Peer.ReadExecutor {
                 RaftCmdResponse response = applyEntry(peer, entry, wb, state);
                 completeProposals(peer.proposals(), entry, response, completions);
                 state.setAppliedIndex(entry.getIndex());
+                if (peer.isRemoved()) {
+                    // This replica applied its own removal: nothing after it is its business.
+                    break;
+                }
             }
             RaftApplyState newState = state.build();
             wb.put(Cf.DEFAULT, Keys.applyStateKey(peer.regionId()), newState);
@@ -96,10 +106,7 @@ final class Applier implements Peer.ReadExecutor {
     /** The response to the command in {@code entry}, its writes added to {@code wb}; null for no-ops. */
     private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb, RaftApplyState.Builder state) {
         if (entry.getEntryType() == EntryType.EntryConfChange) {
-            // Membership changes are not proposed by this store yet (no conf-change support):
-            // finding one in the log means another store wrote a log we cannot follow.
-            throw new IllegalStateException(peer + ": conf change entry " + entry.getIndex()
-                    + " found, but membership changes are not supported by this raftstore");
+            return applyConfChange(peer, entry, wb);
         }
         if (entry.getData().isEmpty()) {
             // The no-op a new leader appends; it answers nobody.
@@ -127,6 +134,72 @@ final class Applier implements Peer.ReadExecutor {
             response.addResponses(applyWrite(r, region, wb));
         }
         return response.build();
+    }
+
+    /**
+     * Applies a membership change: the region gains or loses the peer (conf version + 1, region
+     * state in this same batch) and Raft learns the new configuration. A change whose epoch is
+     * stale, or that would put two peers of the region on one store, changes nothing (Raft is told
+     * so with an empty change, which ends the pending conf change).
+     */
+    private static RaftCmdResponse applyConfChange(Peer peer, Entry entry, EngineWriteBatch wb) {
+        ConfChange cc;
+        RaftCmdRequest request;
+        try {
+            cc = ConfChange.parseFrom(entry.getData());
+            request = RaftCmdRequest.parseFrom(cc.getContext());
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException(peer + ": conf change entry " + entry.getIndex()
+                    + " does not parse: " + e.getMessage(), e);
+        }
+        long term = entry.getTerm();
+        Metapb.Region region = peer.region();
+        ChangePeerRequest change = request.getAdminRequest().getChangePeer();
+        Metapb.Peer target = change.getPeer();
+        Errorpb.Error error = null;
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, true)) {
+            error = RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region);
+        } else if (change.getChangeType() == ConfChangeType.AddLearnerNode) {
+            error = RegionErrors.badRequest("learners are not supported");
+        } else if (change.getChangeType() == ConfChangeType.AddNode) {
+            Metapb.Peer onStore = Regions.findPeerOnStore(region, target.getStoreId());
+            if (onStore != null && onStore.getId() != target.getId()) {
+                error = RegionErrors.badRequest("store " + target.getStoreId() + " already has peer "
+                        + onStore.getId() + " of region " + region.getId());
+            }
+        }
+        if (error != null) {
+            peer.raftNode().applyConfChange(ConfChange.getDefaultInstance());
+            return RegionErrors.response(error, term);
+        }
+        Metapb.Region.Builder updated = region.toBuilder();
+        boolean changed = false;
+        if (change.getChangeType() == ConfChangeType.AddNode && Regions.findPeer(region, target.getId()) == null) {
+            updated.addPeers(target);
+            changed = true;
+        } else if (change.getChangeType() == ConfChangeType.RemoveNode
+                && Regions.findPeer(region, target.getId()) != null) {
+            updated.clearPeers();
+            region.getPeersList().stream().filter(p -> p.getId() != target.getId()).forEach(updated::addPeers);
+            changed = true;
+        }
+        if (changed) {
+            updated.setRegionEpoch(region.getRegionEpoch().toBuilder()
+                    .setConfVer(region.getRegionEpoch().getConfVer() + 1));
+            Metapb.Region newRegion = updated.build();
+            wb.put(Cf.DEFAULT, Keys.regionStateKey(region.getId()),
+                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(newRegion).build());
+            peer.storage().setRegion(newRegion);
+        }
+        // Duplicates (a scheduler re-sends operators) are harmless to Raft too.
+        peer.raftNode().applyConfChange(cc);
+        if (change.getChangeType() == ConfChangeType.RemoveNode && target.getId() == peer.meta().getId()) {
+            peer.markRemoved();
+        }
+        return RaftCmdResponse.newBuilder().setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.ChangePeer)
+                        .setChangePeer(ChangePeerResponse.newBuilder().setRegion(peer.region())))
+                .build();
     }
 
     /**

@@ -6,6 +6,10 @@ import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.AdminCmdType;
 import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
+import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
+import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftCmdpb.CmdType;
 import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
@@ -48,13 +52,16 @@ final class Peer {
         final ByteString context;
         final RaftCmdRequest request;
         final Callback callback;
+        /** The leader's term when the read asked: Raft forgets read requests when its term changes. */
+        final long term;
         /** Unknown until Raft answers the ReadIndex request. */
         long readIndex = UNKNOWN_READ_INDEX;
 
-        PendingRead(ByteString context, RaftCmdRequest request, Callback callback) {
+        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term) {
             this.context = context;
             this.request = request;
             this.callback = callback;
+            this.term = term;
         }
     }
 
@@ -69,9 +76,11 @@ final class Peer {
     private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
     private long nextReadId = 1;
     private int ticksSinceLogGcCheck;
-    private long leaderId;
-    private StateRole role = StateRole.FOLLOWER;
     private boolean destroyed;
+    /** Set when this replica applied its own removal; the store then destroys it. */
+    private boolean removed;
+    /** Peers learnt from messages: a peer created by a message knows no region members yet. */
+    private final java.util.Map<Long, Metapb.Peer> peerCache = new java.util.HashMap<>();
 
     Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random) {
         if (meta.getStoreId() != storeId) {
@@ -99,9 +108,6 @@ final class Peer {
             // Alone in the region: nobody to wait for, lead at once (as TiKV does).
             raftNode.campaign();
         }
-        SoftState soft = raftNode.status().softState();
-        this.leaderId = soft.leaderId();
-        this.role = soft.role();
     }
 
     long regionId() {
@@ -125,11 +131,11 @@ final class Peer {
     }
 
     boolean isLeader() {
-        return role == StateRole.LEADER;
+        return raftNode.status().softState().role() == StateRole.LEADER;
     }
 
     long leaderId() {
-        return leaderId;
+        return raftNode.status().softState().leaderId();
     }
 
     long term() {
@@ -197,6 +203,7 @@ final class Peer {
             return;
         }
         Eraftpb.Message m = message.getMessage();
+        peerCache.put(message.getFromPeer().getId(), message.getFromPeer());
         if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
             // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
             try {
@@ -220,6 +227,10 @@ final class Peer {
             callback.complete(RegionErrors.result(error, term));
             return;
         }
+        if (request.hasAdminRequest() && request.getRequestsCount() == 0) {
+            handleAdmin(request, callback, term);
+            return;
+        }
         boolean hasRead = false;
         boolean hasWrite = false;
         for (Request r : request.getRequestsList()) {
@@ -235,8 +246,7 @@ final class Peer {
         }
         if (request.hasAdminRequest() || (hasRead && hasWrite) || request.getRequestsCount() == 0) {
             callback.complete(RegionErrors.result(RegionErrors.badRequest(
-                    "a command must hold only reads or only writes, and at least one; admin commands"
-                            + " are not accepted from clients"), term));
+                    "a command holds either one admin request, or reads only, or writes only"), term));
             return;
         }
         if (hasRead) {
@@ -246,6 +256,72 @@ final class Peer {
         }
     }
 
+    /**
+     * Admin commands from the scheduler. ChangePeer goes through the log as a conf-change entry
+     * (its context carries the whole command, so every replica can check the epoch at apply);
+     * TransferLeader is a message between the Raft nodes and is answered at once; CompactLog goes
+     * through the log like a write.
+     */
+    private void handleAdmin(RaftCmdRequest request, Callback callback, long term) {
+        AdminRequest admin = request.getAdminRequest();
+        switch (admin.getCmdType()) {
+            case ChangePeer -> proposeConfChange(request, callback, term);
+            case TransferLeader -> {
+                Metapb.Peer target = admin.getTransferLeader().getPeer();
+                if (Regions.findPeer(region(), target.getId()) == null) {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest("peer " + target.getId()
+                            + " is not in region " + regionId()), term));
+                    return;
+                }
+                raftNode.transferLeader(target.getId());
+                callback.complete(CmdResult.of(RaftCmdResponse.newBuilder()
+                        .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                        .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                                .setTransferLeader(TransferLeaderResponse.getDefaultInstance()))
+                        .build()));
+            }
+            case CompactLog -> proposeWrite(request, callback, term);
+            default -> callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "unsupported admin command " + admin.getCmdType()), term));
+        }
+    }
+
+    private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
+        var change = request.getAdminRequest().getChangePeer();
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch(), true, true)) {
+            callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(),
+                    region()), term));
+            return;
+        }
+        if (change.getChangeType() == Eraftpb.ConfChangeType.RemoveNode && change.getPeer().getId() == meta.getId()) {
+            // The leader cannot count itself out of the quorum that commits its own removal
+            // safely in every case; the scheduler moves leadership away first (as TiKV requires).
+            callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "the leader cannot remove itself; transfer leadership first"), term));
+            return;
+        }
+        if (change.getChangeType() == Eraftpb.ConfChangeType.AddNode
+                && change.getPeer().getStoreId() == 0) {
+            callback.complete(RegionErrors.result(RegionErrors.badRequest("the peer to add has no store"), term));
+            return;
+        }
+        Eraftpb.ConfChange cc = Eraftpb.ConfChange.newBuilder().setChangeType(change.getChangeType())
+                .setNodeId(change.getPeer().getId()).setContext(request.toByteString()).build();
+        long lastBefore = leaderLastIndex();
+        try {
+            raftNode.proposeConfChange(cc);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
+            return;
+        }
+        long index = leaderLastIndex();
+        if (index != lastBefore + 1) {
+            throw new IllegalStateException("region " + regionId() + ": a conf change moved the last index from "
+                    + lastBefore + " to " + index);
+        }
+        proposals.addLast(new Proposal(index, term, callback));
+    }
+
     /** Store, leadership, term, epoch and key range; null when the command may go ahead. */
     private Errorpb.Error preProposeCheck(RaftCmdRequest request) {
         var header = request.getHeader();
@@ -253,7 +329,7 @@ final class Peer {
             return RegionErrors.storeNotMatch(header.getPeer().getStoreId(), storeId);
         }
         if (!isLeader()) {
-            return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId));
+            return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
         }
         long term = term();
         // A client that saw term T may talk to the leader of T + 1 (it just learned about it), but
@@ -317,8 +393,7 @@ final class Peer {
         try {
             raftNode.propose(data);
         } catch (ProposalDroppedException e) {
-            callback.complete(RegionErrors.result(RegionErrors.notLeader(regionId(),
-                    Regions.findPeer(region(), leaderId)), term));
+            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
             return;
         }
         long index = leaderLastIndex();
@@ -346,28 +421,23 @@ final class Peer {
             raftNode.readIndex(context);
         } catch (ProposalDroppedException e) {
             callback.complete(RegionErrors.result(RegionErrors.notLeader(regionId(),
-                    Regions.findPeer(region(), leaderId)), term));
+                    Regions.findPeer(region(), leaderId())), term));
             return;
         }
-        pendingReads.addLast(new PendingRead(context, request, callback));
+        pendingReads.addLast(new PendingRead(context, request, callback, term));
     }
 
     // ---- after a Ready -------------------------------------------------------------------------
 
     /**
-     * Notes a Ready's soft state and read states. A peer that stops being leader cannot confirm
-     * its outstanding read indexes any more: those reads are answered NotLeader (the ones already
-     * confirmed are still served, their index was valid when they asked).
+     * Notes a Ready's soft state and read states. A peer that stopped being leader, or whose term
+     * moved on, will never get an answer to the read indexes it asked for: those reads are answered
+     * NotLeader (the ones already confirmed are still served, their index was valid when they
+     * asked).
      */
     void onReady(Ready ready) {
-        SoftState soft = ready.softState();
-        if (soft != null) {
-            boolean wasLeader = isLeader();
-            leaderId = soft.leaderId();
-            role = soft.role();
-            if (wasLeader && !isLeader()) {
-                failUnconfirmedReads();
-            }
+        if (ready.softState() != null || ready.hardState() != null) {
+            failUnconfirmedReads();
         }
         for (ReadState readState : ready.readStates()) {
             for (PendingRead read : pendingReads) {
@@ -381,12 +451,13 @@ final class Peer {
 
     private void failUnconfirmedReads() {
         long term = term();
+        boolean leader = isLeader();
         for (Iterator<PendingRead> it = pendingReads.iterator(); it.hasNext(); ) {
             PendingRead read = it.next();
-            if (read.readIndex == UNKNOWN_READ_INDEX) {
+            if (read.readIndex == UNKNOWN_READ_INDEX && (!leader || read.term != term)) {
                 it.remove();
                 read.callback.complete(RegionErrors.result(
-                        RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId)), term));
+                        RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
             }
         }
     }
@@ -412,6 +483,9 @@ final class Peer {
         Metapb.Region region = region();
         for (Eraftpb.Message m : messages) {
             Metapb.Peer to = Regions.findPeer(region, m.getTo());
+            if (to == null) {
+                to = peerCache.get(m.getTo());
+            }
             if (to == null) {
                 LOG.warn("region {} peer {}: no store known for peer {}, dropping {}", regionId(),
                         meta.getId(), m.getTo(), m.getMsgType());
@@ -450,6 +524,14 @@ final class Peer {
 
     boolean isDestroyed() {
         return destroyed;
+    }
+
+    void markRemoved() {
+        removed = true;
+    }
+
+    boolean isRemoved() {
+        return removed;
     }
 
     /** Runs a read against the kv engine as of now (after the read index is applied). */

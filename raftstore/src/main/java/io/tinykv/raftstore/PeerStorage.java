@@ -441,6 +441,35 @@ public final class PeerStorage implements Storage {
     }
 
     /**
+     * Erases this replica after its removal: the region's data and apply state go and its region
+     * state becomes Tombstone (one synced kv write), then its raft state and log go (synced). A
+     * crash between the two leaves only unreachable raft-engine records, which a peer re-created
+     * for the region later clears ({@link #clearLeftovers}).
+     */
+    void destroy() {
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            for (Cf cf : Cf.values()) {
+                kvWb.deleteRange(cf, Keys.dataKey(region.getStartKey().toByteArray()),
+                        Keys.dataEndKey(region.getEndKey().toByteArray()));
+            }
+            kvWb.delete(Cf.DEFAULT, Keys.applyStateKey(regionId));
+            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(regionId),
+                    RegionLocalState.newBuilder().setState(PeerState.Tombstone).setRegion(region).build());
+            engines.kv().write(kvWb, true);
+        }
+        clearLeftovers(engines, regionId);
+    }
+
+    /** Deletes a region's raft state and log from the raft engine (synced). */
+    static void clearLeftovers(Engines engines, long regionId) {
+        try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
+            raftWb.delete(Cf.DEFAULT, Keys.raftStateKey(regionId));
+            raftWb.deleteRange(Cf.DEFAULT, Keys.raftLogStartKey(regionId), Keys.raftLogEndKey(regionId));
+            engines.raft().write(raftWb, true);
+        }
+    }
+
+    /**
      * Adds {@code entries} to the log in {@code raftWb}, deleting the old entries after the last new
      * one (a conflicting suffix that the new leader overwrote). Updates last index and term.
      */

@@ -113,6 +113,10 @@ final class RaftPoller {
             Peer peer = pr.peer();
             peer.onReady(pr.ready());
             applier.apply(peer, pr.ready().committedEntries());
+            if (peer.isRemoved()) {
+                destroy(peer);
+                continue;
+            }
             peer.serveReadyReads(applier);
             peer.raftNode().advance(pr.ready());
             if (peer.raftNode().hasReady()) {
@@ -120,6 +124,20 @@ final class RaftPoller {
             }
         }
         return true;
+    }
+
+    /** A replica that applied its own removal leaves the store: data, states and mailbox. */
+    private void destroy(Peer peer) {
+        LOG.info("{}: removed from the region, destroying", peer);
+        peer.storage().destroy();
+        Router.Mailbox mailbox = router.mailbox(peer.regionId());
+        router.unregister(peer.regionId());
+        peer.destroy();
+        for (PeerMsg msg; (msg = mailbox.queue.poll()) != null; ) {
+            if (msg instanceof PeerMsg.Command command) {
+                command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(peer.regionId()), 0));
+            }
+        }
     }
 
     private void handle(Peer peer, PeerMsg msg) {

@@ -1,5 +1,6 @@
 package io.tinykv.raftstore;
 
+import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftServerpb.PeerState;
@@ -41,6 +42,9 @@ public final class RaftStore implements AutoCloseable {
     private final Engines engines;
     private final RaftPoller poller;
     private final Router router;
+    private final RaftstoreConfig config;
+    private final Executor workers;
+    private final RandomGenerator random;
 
     /**
      * Opens the store over bootstrapped engines and creates a peer for every region it holds.
@@ -55,7 +59,9 @@ public final class RaftStore implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
         checkStoreIdent(engines, storeId);
-        Objects.requireNonNull(workers, "workers");
+        this.config = config;
+        this.workers = Objects.requireNonNull(workers, "workers");
+        this.random = random;
         Applier applier = new Applier(engines, new LogGcWorker(engines, workers));
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
         this.router = new Router(poller::schedule);
@@ -143,10 +149,51 @@ public final class RaftStore implements AutoCloseable {
             LOG.warn("store {}: dropping a raft message for store {}", storeId, message.getToPeer().getStoreId());
             return;
         }
-        if (!router.send(message.getRegionId(), new PeerMsg.Raft(message))) {
+        if (router.send(message.getRegionId(), new PeerMsg.Raft(message))) {
+            return;
+        }
+        if (maybeCreatePeer(message)) {
+            router.send(message.getRegionId(), new PeerMsg.Raft(message));
+        } else {
             LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
                     message.getMessage().getMsgType());
         }
+    }
+
+    /**
+     * A leader reaching out to a peer this store does not have yet (it was just added to the
+     * region): creates it empty, to be filled by a snapshot. Only a leader's first contact
+     * (a heartbeat carrying commit 0) or a vote request creates a peer, and never one that this
+     * store already removed (its tombstone is at the message's conf version or later).
+     */
+    private synchronized boolean maybeCreatePeer(RaftMessage message) {
+        if (router.mailbox(message.getRegionId()) != null) {
+            return true; // created meanwhile by another thread
+        }
+        var m = message.getMessage();
+        boolean initial = m.getMsgType() == MessageType.MsgRequestVote
+                || (m.getMsgType() == MessageType.MsgHeartbeat && m.getCommit() == 0);
+        if (!initial) {
+            return false;
+        }
+        long regionId = message.getRegionId();
+        RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId),
+                RegionLocalState.parser());
+        if (state != null) {
+            if (state.getState() != PeerState.Tombstone
+                    || message.getRegionEpoch().getConfVer() <= state.getRegion().getRegionEpoch().getConfVer()) {
+                return false;
+            }
+            // A newer incarnation of a peer this store once removed: the old one's leftovers go.
+            PeerStorage.clearLeftovers(engines, regionId);
+        }
+        Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
+        PeerStorage storage = PeerStorage.open(engines, empty, workers);
+        Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()));
+        router.register(peer);
+        LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,
+                message.getToPeer().getId(), regionId, message.getFromPeer().getId());
+        return true;
     }
 
     /** The transport's report on a snapshot it was asked to send to {@code toPeerId}. */

@@ -64,6 +64,12 @@ final class RegionErrors {
                         .setRegionId(regionId).setEntrySize(entrySizeBytes)).build();
     }
 
+    /** Raft refused the proposal for now (a conf change or leader transfer pending, ...): retry later. */
+    static Errorpb.Error proposalDropped(String why) {
+        return Errorpb.Error.newBuilder().setMessage("proposal dropped: " + why)
+                .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(why)).build();
+    }
+
     static Errorpb.Error badRequest(String why) {
         return Errorpb.Error.newBuilder().setMessage("bad request: " + why).build();
     }
