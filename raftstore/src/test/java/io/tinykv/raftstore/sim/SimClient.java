@@ -80,6 +80,10 @@ final class SimClient {
     private void send(History.Op op) {
         long myAttempt = ++attempt;
         sent++;
+        List<Long> members = cluster.memberStores();
+        if (!members.contains(targetStore)) {
+            targetStore = members.get(random.nextInt(members.size()));
+        }
         SimStore store = cluster.store(targetStore);
         long delay = cluster.network().clientDelayMs();
         cluster.loop().schedule(REQUEST_TIMEOUT_MS, () -> {

@@ -109,7 +109,7 @@ public final class SimCluster implements AutoCloseable {
 
     /** Term to the store that led in it: at most one leader per term (election safety). */
     private final Map<Long, Long> leaderOfTerm = new java.util.HashMap<>();
-    /** The highest applied index each store reported: it never goes back, crashes included. */
+    /** The highest applied index each peer reported: it never goes back, crashes included. */
     private final Map<Long, Long> maxApplied = new java.util.HashMap<>();
 
     private void checkInvariants() {
@@ -128,12 +128,13 @@ public final class SimCluster implements AutoCloseable {
                             + ": stores " + previous + " and " + store.storeId());
                 }
             }
-            long before = maxApplied.getOrDefault(store.storeId(), 0L);
+            long peerId = status.peer().getId();
+            long before = maxApplied.getOrDefault(peerId, 0L);
             if (status.appliedIndex() < before) {
-                throw new AssertionError("seed " + seed + ": store " + store.storeId() + " applied index went back from "
-                        + before + " to " + status.appliedIndex());
+                throw new AssertionError("seed " + seed + ": peer " + peerId + " on store " + store.storeId()
+                        + " applied index went back from " + before + " to " + status.appliedIndex());
             }
-            maxApplied.put(store.storeId(), status.appliedIndex());
+            maxApplied.put(peerId, status.appliedIndex());
         }
     }
 
@@ -153,8 +154,18 @@ public final class SimCluster implements AutoCloseable {
         return random;
     }
 
+    /** The region as its current leader knows it (the bootstrap region until one is elected). */
     public Metapb.Region region() {
+        long leader = leaderStore();
+        if (leader != 0) {
+            region = stores.get(leader).raftStore().regionStatus(REGION_ID).region();
+        }
         return region;
+    }
+
+    /** The stores with a peer in {@link #region()}. */
+    public List<Long> memberStores() {
+        return region().getPeersList().stream().map(Metapb.Peer::getStoreId).sorted().toList();
     }
 
     public List<Long> storeIds() {
@@ -207,7 +218,8 @@ public final class SimCluster implements AutoCloseable {
             return false;
         }
         long target = stores.get(leader).raftStore().regionStatus(REGION_ID).lastIndex();
-        for (SimStore store : stores.values()) {
+        for (long member : memberStores()) {
+            SimStore store = stores.get(member);
             if (!store.isUp()) {
                 continue;
             }

@@ -1,7 +1,12 @@
 package io.tinykv.raftstore.sim;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
+import io.tinykv.proto.RaftCmdpb.TransferLeaderRequest;
 import io.tinykv.proto.RaftCmdpb.CmdType;
 import io.tinykv.proto.RaftCmdpb.DeleteRequest;
 import io.tinykv.proto.RaftCmdpb.GetRequest;
@@ -58,6 +63,57 @@ public final class SimCommands {
         cluster.store(storeId).raftStore().propose(request, new Callback(answer::set));
         cluster.loop().runUntil(() -> answer.get() != null, timeoutMs);
         return answer.get();
+    }
+
+    /** Transfers leadership to the peer on {@code storeId}; runs until it leads. */
+    public void transferLeader(long storeId, long timeoutMs) {
+        long deadline = cluster.loop().nowMs() + timeoutMs;
+        while (cluster.loop().nowMs() < deadline && cluster.leaderStore() != storeId) {
+            long leader = cluster.awaitLeader(deadline - cluster.loop().nowMs());
+            if (leader == 0 || leader == storeId) {
+                continue;
+            }
+            Metapb.Peer target = cluster.region().getPeersList().stream()
+                    .filter(p -> p.getStoreId() == storeId).findFirst().orElseThrow();
+            call(leader, RaftCmdRequest.newBuilder().setHeader(header(leader))
+                    .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                            .setTransferLeader(TransferLeaderRequest.newBuilder().setPeer(target)))
+                    .build(), ATTEMPT_TIMEOUT_MS);
+            cluster.loop().runUntil(() -> cluster.leaderStore() == storeId, ATTEMPT_TIMEOUT_MS);
+        }
+        if (cluster.leaderStore() != storeId) {
+            throw new AssertionError("seed " + cluster.seed() + ": store " + storeId + " did not become leader: "
+                    + cluster.describeStores());
+        }
+    }
+
+    /**
+     * Adds or removes {@code peer}, as the scheduler does: re-sent to the leader until the leader's
+     * region shows the change (a duplicate is harmless). Moves leadership away from a peer to remove.
+     */
+    public void changePeer(ConfChangeType type, Metapb.Peer peer, long timeoutMs) {
+        long deadline = cluster.loop().nowMs() + timeoutMs;
+        while (cluster.loop().nowMs() < deadline) {
+            long leader = cluster.awaitLeader(deadline - cluster.loop().nowMs());
+            if (leader == 0) {
+                break;
+            }
+            boolean member = cluster.region().getPeersList().stream().anyMatch(p -> p.getId() == peer.getId());
+            if (member == (type == ConfChangeType.AddNode)) {
+                return;
+            }
+            if (type == ConfChangeType.RemoveNode && leader == peer.getStoreId()) {
+                long other = cluster.memberStores().stream().filter(id -> id != leader).findFirst().orElseThrow();
+                transferLeader(other, deadline - cluster.loop().nowMs());
+                continue;
+            }
+            call(leader, RaftCmdRequest.newBuilder().setHeader(header(leader))
+                    .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
+                            .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(type).setPeer(peer)))
+                    .build(), ATTEMPT_TIMEOUT_MS);
+        }
+        throw new AssertionError("seed " + cluster.seed() + ": " + type + " " + peer + " not done within "
+                + timeoutMs + " ms: " + cluster.describeStores());
     }
 
     /** Runs {@code request} on the current leader until it succeeds; fails the test after the timeout. */
