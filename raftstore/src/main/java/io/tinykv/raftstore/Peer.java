@@ -197,6 +197,14 @@ final class Peer {
 
     /** Steps a Raft message from another store; messages for another peer id are dropped. */
     void step(RaftMessage message) {
+        if (message.getToPeer().getId() > meta.getId()) {
+            // The region re-added this store with a new peer (ids only grow): this replica missed
+            // its removal and is stale. It goes; the leader's next contact creates the new one.
+            LOG.info("{}: replaced by peer {} of the region, destroying this stale replica", this,
+                    message.getToPeer().getId());
+            markRemoved();
+            return;
+        }
         if (message.getToPeer().getId() != meta.getId()) {
             LOG.debug("region {} peer {}: dropping a message for peer {}", regionId(), meta.getId(),
                     message.getToPeer().getId());

@@ -46,32 +46,32 @@ class RaftstoreSimTest {
 
     @Test
     void basic() {
-        runScenario(new Scenario("Basic", STORES, 1, false, false, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Basic", STORES, 1, false, false, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void concurrent() {
-        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void unreliable() {
-        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void manyPartitionsManyClients() {
-        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void persistConcurrent() {
-        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void randomCrashesUnreliable() {
-        runScenario(new Scenario("RandomCrashesUnreliable", STORES, 5, true, false, false, true, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("RandomCrashesUnreliable", STORES, 5, true, false, false, true, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
 
     private static final long GC_LIMIT = 100;
@@ -80,20 +80,33 @@ class RaftstoreSimTest {
 
     @Test
     void snapshotUnreliableRecover() {
-        runScenario(new Scenario("SnapshotUnreliableRecover", STORES, 5, true, true, false, false, GC_LIMIT,
+        runScenario(new Scenario("SnapshotUnreliableRecover", STORES, 5, true, true, false, false, GC_LIMIT, false,
                 ITERATIONS, ITERATION_MS));
     }
 
     @Test
     void snapshotUnreliableRecoverConcurrentPartition() {
         runScenario(new Scenario("SnapshotUnreliableRecoverConcurrentPartition", STORES, 5, true, true, true, true,
-                SMALL_GC_LIMIT, ITERATIONS, ITERATION_MS));
+                SMALL_GC_LIMIT, false, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void confChangeUnreliable() {
+        runScenario(new Scenario("ConfChangeUnreliable", STORES, 5, true, false, false, false, Scenario.NO_GC, true,
+                ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void confChangeSnapshotUnreliableRecoverPartition() {
+        runScenario(new Scenario("ConfChangeSnapshotUnreliableRecoverPartition", STORES, 5, true, true, true, true,
+                SMALL_GC_LIMIT, true, ITERATIONS, ITERATION_MS));
     }
 
     /** The simulator is a pure function of the seed: a failing seed replays exactly. */
     @Test
     void aSeedReplaysExactly() {
-        Scenario scenario = new Scenario("Replay", 3, 3, true, true, true, true, Scenario.NO_GC, 2, ITERATION_MS / 2);
+        Scenario scenario = new Scenario("Replay", 3, 3, true, true, true, true, SMALL_GC_LIMIT, true, 2,
+                ITERATION_MS / 2);
         Scenario.Outcome first = scenario.run(FIRST_SEED);
         Scenario.Outcome second = scenario.run(FIRST_SEED);
         assertThat(second.putsAcknowledged()).isEqualTo(first.putsAcknowledged());
@@ -105,6 +118,6 @@ class RaftstoreSimTest {
 
     @Test
     void persistPartitionUnreliable() {
-        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, Scenario.NO_GC, ITERATIONS, ITERATION_MS));
+        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
 }

@@ -6,6 +6,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import io.tinykv.proto.Eraftpb.ConfChangeType;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.TransferLeaderRequest;
+import io.tinykv.raftstore.Callback;
 
 /**
  * TinyKV's generic raftstore scenario (2B): clients work on a 5-store cluster for a few
@@ -18,9 +27,17 @@ import java.util.Set;
  * @param randomCrashes during each iteration, random stores crash and restart at random moments
  * @param gcCountLimit the log GC limit ({@link #NO_GC}: the default, never reached here); a small
  *     one makes lagging or restarted stores catch up by snapshot
+ * @param confChanges the harness, as the scheduler, adds and removes random peers all along
+ *     (leaving at least one), moving leadership off a peer before removing it
  */
 public record Scenario(String name, int stores, int clients, boolean unreliable, boolean crash,
-        boolean partitions, boolean randomCrashes, long gcCountLimit, int iterations, long iterationMs) {
+        boolean partitions, boolean randomCrashes, long gcCountLimit, boolean confChanges, int iterations,
+        long iterationMs) {
+
+    /** Conf changes: one every 0 to this many ms (TinyKV: 200 ms). */
+    static final long MAX_CONF_CHANGE_INTERVAL_MS = 200;
+    /** Peer ids the harness allocates for added peers start here (the bootstrap peers are 1..n). */
+    static final long FIRST_NEW_PEER_ID = 1000;
 
     /** For {@code gcCountLimit}: the default limit, which these short runs never reach. */
     public static final long NO_GC = 0;
@@ -63,9 +80,11 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
                 clientList.add(new SimClient(c, cluster, history, keys, new java.util.Random(cluster.random().nextLong())));
             }
             int[] faultGeneration = {0};
+            // Peer ids are never reused, as the scheduler's id allocator guarantees.
+            AtomicLong peerIds = new AtomicLong(FIRST_NEW_PEER_ID);
             for (int iteration = 0; iteration < iterations; iteration++) {
                 int generation = ++faultGeneration[0];
-                installFaults(cluster, generation, faultGeneration, electionMs);
+                installFaults(cluster, generation, faultGeneration, electionMs, peerIds);
                 clientList.forEach(SimClient::start);
                 cluster.loop().runFor(iterationMs);
                 clientList.forEach(SimClient::stop);
@@ -90,7 +109,7 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
             boolean converged = cluster.awaitConverged(CONVERGE_TIMEOUT_MS);
             Map<Long, Map<String, String>> data = new java.util.TreeMap<>();
             Map<Long, Long> logLength = new java.util.TreeMap<>();
-            for (long storeId : cluster.storeIds()) {
+            for (long storeId : cluster.memberStores()) {
                 data.put(storeId, cluster.dataOf(storeId));
                 var status = cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
                 logLength.put(storeId, status.appliedIndex() - status.truncatedIndex());
@@ -102,7 +121,8 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
         }
     }
 
-    private void installFaults(SimCluster cluster, int generation, int[] current, long electionMs) {
+    private void installFaults(SimCluster cluster, int generation, int[] current, long electionMs,
+            AtomicLong peerIds) {
         cluster.network().clearFilters();
         if (unreliable) {
             cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
@@ -114,6 +134,58 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
         if (randomCrashes) {
             scheduleCrash(cluster, generation, current);
         }
+        if (confChanges) {
+            scheduleConfChange(cluster, generation, current, peerIds);
+        }
+    }
+
+    private void scheduleConfChange(SimCluster cluster, int generation, int[] current, AtomicLong peerIds) {
+        cluster.loop().schedule(cluster.random().nextLong(MAX_CONF_CHANGE_INTERVAL_MS + 1), () -> {
+            if (current[0] != generation) {
+                return;
+            }
+            long leader = cluster.leaderStore();
+            if (leader != 0) {
+                proposeRandomConfChange(cluster, leader, peerIds);
+            }
+            scheduleConfChange(cluster, generation, current, peerIds);
+        });
+    }
+
+    private void proposeRandomConfChange(SimCluster cluster, long leader, AtomicLong peerIds) {
+        Metapb.Region region = cluster.region();
+        List<Long> members = cluster.memberStores();
+        List<Long> others = cluster.storeIds().stream().filter(id -> !members.contains(id)).toList();
+        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder()
+                .setHeader(new SimCommands(cluster).header(leader));
+        boolean remove = others.isEmpty() || (members.size() > 1 && cluster.random().nextBoolean());
+        if (remove) {
+            if (members.size() <= 1) {
+                return;
+            }
+            long victim = members.get(cluster.random().nextInt(members.size()));
+            Metapb.Peer victimPeer = region.getPeersList().stream().filter(p -> p.getStoreId() == victim)
+                    .findFirst().orElseThrow();
+            if (victim == leader) {
+                long other = members.stream().filter(id -> id != leader).findFirst().orElseThrow();
+                Metapb.Peer target = region.getPeersList().stream().filter(p -> p.getStoreId() == other)
+                        .findFirst().orElseThrow();
+                request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                        .setTransferLeader(TransferLeaderRequest.newBuilder().setPeer(target)));
+            } else {
+                request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
+                        .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.RemoveNode)
+                                .setPeer(victimPeer)));
+            }
+        } else {
+            long store = others.get(cluster.random().nextInt(others.size()));
+            Metapb.Peer added = Metapb.Peer.newBuilder().setId(peerIds.getAndIncrement()).setStoreId(store).build();
+            request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
+                    .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.AddNode)
+                            .setPeer(added)));
+        }
+        // The harness does not wait: like a scheduler it re-decides from the region it sees next time.
+        cluster.store(leader).raftStore().propose(request.build(), new Callback(result -> { }));
     }
 
     private void scheduleCrash(SimCluster cluster, int generation, int[] current) {
