@@ -163,15 +163,19 @@ public final class RaftStore implements AutoCloseable {
     /**
      * A leader reaching out to a peer this store does not have yet (it was just added to the
      * region): creates it empty, to be filled by a snapshot. Only a leader's first contact
-     * (a heartbeat carrying commit 0) or a vote request creates a peer, and never one that this
-     * store already removed (its tombstone is at the message's conf version or later).
+     * (a heartbeat carrying commit 0) or a (pre-)vote request creates a peer, and never one that
+     * this store already removed (its tombstone is at the message's conf version or later).
      */
     private synchronized boolean maybeCreatePeer(RaftMessage message) {
         if (router.mailbox(message.getRegionId()) != null) {
             return true; // created meanwhile by another thread
         }
         var m = message.getMessage();
+        // Vote requests too (pre-vote included, as TiKV does): a region whose only other member is
+        // an added peer that was never created (or lost, uninitialized, in a crash) can elect a
+        // leader only if that peer comes to life on the candidate's request.
         boolean initial = m.getMsgType() == MessageType.MsgRequestVote
+                || m.getMsgType() == MessageType.MsgRequestPreVote
                 || (m.getMsgType() == MessageType.MsgHeartbeat && m.getCommit() == 0);
         if (!initial) {
             return false;

@@ -102,6 +102,13 @@ class RaftstoreSimTest {
                 SMALL_GC_LIMIT, true, ITERATIONS, ITERATION_MS));
     }
 
+    /** Three stores: conf changes often leave two members, one of them not created yet. */
+    @Test
+    void confChangeThreeStoresAllFaults() {
+        runScenario(new Scenario("ConfChangeThreeStoresAllFaults", 3, 3, true, true, true, true, SMALL_GC_LIMIT, true,
+                ITERATIONS, ITERATION_MS));
+    }
+
     /** The simulator is a pure function of the seed: a failing seed replays exactly. */
     @Test
     void aSeedReplaysExactly() {
@@ -109,6 +116,7 @@ class RaftstoreSimTest {
                 ITERATION_MS / 2);
         Scenario.Outcome first = scenario.run(FIRST_SEED);
         Scenario.Outcome second = scenario.run(FIRST_SEED);
+        assertThat(first.converged()).as(String.join("; ", first.finalState())).isTrue();
         assertThat(second.putsAcknowledged()).isEqualTo(first.putsAcknowledged());
         assertThat(second.getsAnswered()).isEqualTo(first.getsAnswered());
         assertThat(second.messagesDropped()).isEqualTo(first.messagesDropped());

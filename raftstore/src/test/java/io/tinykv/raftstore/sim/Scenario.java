@@ -112,7 +112,8 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
             for (long storeId : cluster.memberStores()) {
                 data.put(storeId, cluster.dataOf(storeId));
                 var status = cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
-                logLength.put(storeId, status.appliedIndex() - status.truncatedIndex());
+                // A member without a peer yet (never contacted) has no log: converged is false then.
+                logLength.put(storeId, status == null ? 0 : status.appliedIndex() - status.truncatedIndex());
             }
             return new Outcome(seed, RegisterChecker.check(history.ops()), data,
                     history.succeeded(History.Kind.PUT), history.succeeded(History.Kind.GET),
