@@ -24,6 +24,12 @@ final class SimClient {
 
     static final long REQUEST_TIMEOUT_MS = 500;
     private static final long MAX_THINK_MS = 5;
+    /**
+     * How often a request goes to a random store instead of the believed leader, as a client with
+     * a stale region cache does: it exercises the NotLeader path and any read served where it
+     * must not be.
+     */
+    private static final double STRAY_REQUEST_RATE = 0.2;
 
     private final int id;
     private final SimCluster cluster;
@@ -81,6 +87,9 @@ final class SimClient {
         long myAttempt = ++attempt;
         sent++;
         List<Long> members = cluster.memberStores();
+        if (random.nextDouble() < STRAY_REQUEST_RATE) {
+            targetStore = cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
+        }
         if (!members.contains(targetStore)) {
             targetStore = members.get(random.nextInt(members.size()));
         }
