@@ -193,8 +193,39 @@ final class Peer {
         }), term());
     }
 
-    /** Steps a Raft message from another store; messages for another peer id are dropped. */
-    void step(RaftMessage message) {
+    /**
+     * Steps a Raft message from another store; messages for another peer id are dropped.
+     *
+     * @return a reply to send back, or null: a peer that is no longer a member of the region (its
+     *     message carries an older conf version and this region does not list it) is told so
+     */
+    RaftMessage step(RaftMessage message) {
+        Metapb.Region region = region();
+        if (message.getIsTombstone()) {
+            // Only a newer configuration may tell this peer it is gone, and only once it holds data:
+            // an uninitialized peer is a member-to-be whom a lagging replica does not know yet.
+            if (message.getToPeer().getId() == meta.getId() && region.getPeersCount() > 0
+                    && message.getRegionEpoch().getConfVer() > region.getRegionEpoch().getConfVer()) {
+                LOG.info("{}: told by peer {} that it was removed from the region, destroying", this,
+                        message.getFromPeer().getId());
+                markRemoved();
+            }
+            return null;
+        }
+        long senderConfVer = message.getRegionEpoch().getConfVer();
+        boolean senderInitialized = senderConfVer > 0;
+        if (region.getPeersCount() > 0 && senderInitialized
+                && Regions.findPeer(region, message.getFromPeer().getId()) == null
+                && senderConfVer < region.getRegionEpoch().getConfVer()) {
+            return RaftMessage.newBuilder().setRegionId(regionId()).setFromPeer(meta)
+                    .setToPeer(message.getFromPeer()).setRegionEpoch(region.getRegionEpoch())
+                    .setIsTombstone(true).build();
+        }
+        stepRaft(message);
+        return null;
+    }
+
+    private void stepRaft(RaftMessage message) {
         if (message.getToPeer().getId() > meta.getId()) {
             // The region re-added this store with a new peer (ids only grow): this replica missed
             // its removal and is stale. It goes; the leader's next contact creates the new one.

@@ -157,9 +157,12 @@ final class RaftPoller {
      * Steps a message from the network. A message Raft refuses as malformed (a local type, a wrong
      * recipient) is dropped with a warning: another store's bug must not stop this one.
      */
-    private static void stepSafely(Peer peer, RaftMessage message) {
+    private void stepSafely(Peer peer, RaftMessage message) {
         try {
-            peer.step(message);
+            RaftMessage reply = peer.step(message);
+            if (reply != null) {
+                transport.send(reply);
+            }
         } catch (IllegalArgumentException e) {
             LOG.warn("{}: dropped malformed raft message from store {}: {}", peer,
                     message.getFromPeer().getStoreId(), e.getMessage());

@@ -69,6 +69,31 @@ class ConfChangeSimTest {
     }
 
     @Test
+    void aPeerRemovedWhileCutOffIsToldSoAndDestroysItself() {
+        try (SimCluster cluster = new SimCluster(3, 14, RaftstoreConfig.defaults())) {
+            cluster.start();
+            SimCommands commands = new SimCommands(cluster);
+            commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
+            assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
+            long leader = cluster.leaderStore();
+            long victim = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            cluster.network().addFilter(SimNetwork.partition(java.util.Set.of(victim), java.util.Set.copyOf(
+                    cluster.storeIds().stream().filter(id -> id != victim).toList())));
+            commands.changePeer(ConfChangeType.RemoveNode, peer(victim, victim), TIMEOUT_MS);
+            assertThat(cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID))
+                    .as("cut off, it has not learnt of its removal").isNotNull();
+
+            cluster.network().clearFilters();
+            cluster.loop().runUntil(() -> cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID) == null,
+                    TIMEOUT_MS);
+            assertThat(cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID)).isNull();
+            assertThat(cluster.dataOf(victim)).isEmpty();
+            commands.onLeader(SimCommands.put("k2", "v2"), TIMEOUT_MS);
+            assertThat(cluster.memberStores()).doesNotContain(victim).hasSize(2);
+        }
+    }
+
+    @Test
     void leadershipMovesToEachStoreInTurn() {
         try (SimCluster cluster = new SimCluster(5, 12, RaftstoreConfig.defaults())) {
             cluster.start();
