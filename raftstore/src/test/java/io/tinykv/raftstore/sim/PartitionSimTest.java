@@ -34,11 +34,12 @@ class PartitionSimTest {
             cluster.network().addFilter(SimNetwork.partition(minority, majority));
 
             // The minority's write cannot commit: no answer, or an error, never success.
-            CmdResult minorityWrite = commands.call(oldLeader, RaftCmdRequest.newBuilder()
+            java.util.List<CmdResult> minorityAnswers = new java.util.ArrayList<>();
+            cluster.store(oldLeader).raftStore().propose(RaftCmdRequest.newBuilder()
                     .setHeader(commands.header(oldLeader)).addRequests(SimCommands.put("k", "minority")).build(),
-                    SimCommands.ATTEMPT_TIMEOUT_MS / 10);
-            assertThat(minorityWrite == null || minorityWrite.isError()).as("minority write answered %s", minorityWrite)
-                    .isTrue();
+                    new io.tinykv.raftstore.Callback(minorityAnswers::add));
+            cluster.loop().runFor(SimCommands.ATTEMPT_TIMEOUT_MS / 10);
+            assertThat(minorityAnswers).allSatisfy(answer -> assertThat(answer.isError()).isTrue());
 
             // The majority elects a leader and writes; meanwhile the old leader may still think it leads.
             cluster.loop().runUntil(() -> majority.contains(cluster.leaderStore()), TIMEOUT_MS);
@@ -62,6 +63,11 @@ class PartitionSimTest {
             cluster.network().clearFilters();
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             assertThat(cluster.dataOf(oldLeader)).isEqualTo(cluster.dataOf(newLeader));
+            // The old leader's proposal was overwritten by the new leader's log: answered exactly
+            // once (a second answer would throw), with StaleCommand.
+            assertThat(minorityAnswers).hasSize(1);
+            var error = minorityAnswers.get(0).response().getHeader().getError();
+            assertThat(error.hasStaleCommand()).as("%s", error).isTrue();
             assertThat(valueOf(commands.onLeader(SimCommands.get("k"), TIMEOUT_MS))).isEqualTo("new");
         }
     }
