@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * {@link Storage} replicated through Raft: a write is proposed to the region's leader and returns
  * once it is applied; a reader is a kv-engine snapshot taken after a ReadIndex confirmed that this
- * peer leads and has applied everything acknowledged before the call. Region errors come back as
+ * peer leads and has applied everything acknowledged before the call, limited to the region's keys
+ * ({@link RegionReader}). Region errors come back as
  * {@link RegionException}s carrying the {@code errorpb.Error} for the client.
  *
  * <p>Thread-safe: called from the API threads; the waiting happens there, never on the Raft thread.
@@ -72,7 +73,8 @@ public final class RaftStorage implements Storage {
         if (result.snapshot() == null) {
             throw new IllegalStateException("a successful Snap command returned no snapshot");
         }
-        return new UserKeyReader(result.snapshot());
+        return new RegionReader(new UserKeyReader(result.snapshot()),
+                result.response().getResponses(0).getSnap().getRegion());
     }
 
     /** The store and its engines belong to the server that created them; nothing to release here. */

@@ -120,6 +120,27 @@ class RaftStorageTest {
     }
 
     @Test
+    void aReaderSeesOnlyItsRegionsKeys() {
+        bootstrapAndStart();
+        // Another region's data in the same engine (as after a split): outside [a, m).
+        try (io.tinykv.storage.EngineWriteBatch wb = engines.kv().newWriteBatch()) {
+            wb.put(Cf.DEFAULT, io.tinykv.storage.Keys.dataKey(raw("0")), raw("before"));
+            wb.put(Cf.DEFAULT, io.tinykv.storage.Keys.dataKey(raw("n")), raw("after"));
+            engines.kv().write(wb, true);
+        }
+        storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")),
+                new Modify.Put(Cf.DEFAULT, raw("l"), raw("2"))));
+        List<String> keys = new ArrayList<>();
+        try (StorageReader reader = storage.reader(CTX);
+                io.tinykv.storage.KvIterator it = reader.iterator(Cf.DEFAULT)) {
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                keys.add(new String(it.key(), StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(keys).containsExactly("b", "l");
+    }
+
+    @Test
     void concurrentWritersAreAllApplied() throws Exception {
         bootstrapAndStart();
         int writers = 4;
@@ -179,6 +200,9 @@ class RaftStorageTest {
         Errorpb.Error tooLarge = errorOf(() -> storage.write(CTX,
                 List.of(new Modify.Put(Cf.DEFAULT, raw("b"), new byte[(int) RAFT_ENTRY_MAX_SIZE_BYTES]))));
         assertThat(tooLarge.getRaftEntryTooLarge().getEntrySize()).isGreaterThan(RAFT_ENTRY_MAX_SIZE_BYTES);
+
+        Errorpb.Error readOutside = errorOf(() -> read(Cf.DEFAULT, "z"));
+        assertThat(readOutside.getKeyNotInRegion().getKey()).isEqualTo(bytes("z"));
 
         Errorpb.Error readNotFound = errorOf(() -> storage.reader(CTX.toBuilder().setRegionId(99).build()));
         assertThat(readNotFound.hasRegionNotFound()).isTrue();
