@@ -7,12 +7,13 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.AdminCmdType;
 import io.tinykv.proto.RaftCmdpb.AdminRequest;
 import io.tinykv.proto.RaftCmdpb.AdminResponse;
-import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
-import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
-import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
+import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
+import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.ProgressView;
 import io.tinykv.raft.ProposalDroppedException;
@@ -27,7 +28,9 @@ import io.tinykv.storage.Cf;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,7 +81,7 @@ final class Peer {
     /** Set when this replica applied its own removal; the store then destroys it. */
     private boolean removed;
     /** Peers learnt from messages: a peer created by a message knows no region members yet. */
-    private final java.util.Map<Long, Metapb.Peer> peerCache = new java.util.HashMap<>();
+    private final Map<Long, Metapb.Peer> peerCache = new HashMap<>();
 
     Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random) {
         if (meta.getStoreId() != storeId) {
@@ -179,7 +182,7 @@ final class Peer {
         }
         Metapb.Region region = region();
         RaftCmdRequest request = RaftCmdRequest.newBuilder()
-                .setHeader(io.tinykv.proto.RaftCmdpb.RaftRequestHeader.newBuilder().setRegionId(regionId())
+                .setHeader(RaftRequestHeader.newBuilder().setRegionId(regionId())
                         .setPeer(meta).setRegionEpoch(region.getRegionEpoch()))
                 .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.CompactLog)
                         .setCompactLog(CompactLogRequest.newBuilder().setCompactIndex(compactIndex)

@@ -2,6 +2,7 @@ package io.tinykv.raftstore;
 
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.SnapshotStatus;
 
 /** What a peer's mailbox carries. */
 public sealed interface PeerMsg {
@@ -13,7 +14,7 @@ public sealed interface PeerMsg {
     record Command(RaftCmdRequest request, Callback callback) implements PeerMsg {}
 
     /** How sending a snapshot to {@code toPeerId} ended (reported by the transport). */
-    record SnapshotReport(long toPeerId, io.tinykv.raft.SnapshotStatus status) implements PeerMsg {}
+    record SnapshotReport(long toPeerId, SnapshotStatus status) implements PeerMsg {}
 
     /** One logical Raft tick. */
     record Tick() implements PeerMsg {}

@@ -1,5 +1,6 @@
 package io.tinykv.raftstore;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinykv.proto.Eraftpb.ConfState;
 import io.tinykv.proto.Eraftpb.Entry;
 import io.tinykv.proto.Eraftpb.HardState;
@@ -15,20 +16,22 @@ import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.raft.CompactedException;
 import io.tinykv.raft.InitialState;
 import io.tinykv.raft.Ready;
-import io.tinykv.raft.Storage;
 import io.tinykv.raft.SnapshotTemporarilyUnavailableException;
+import io.tinykv.raft.Storage;
 import io.tinykv.raft.UnavailableException;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
-import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Keys;
+import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.SnapshotReader;
 import io.tinykv.storage.StorageException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -307,7 +310,7 @@ public final class PeerStorage implements Storage {
                 if (snapshot.getMetadata().getIndex() >= truncatedIndex()) {
                     return snapshot;
                 }
-            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+            } catch (CompletionException | CancellationException e) {
                 LOG.warn("region {}: generating a snapshot failed, trying again", regionId, e);
             }
         }
@@ -521,7 +524,7 @@ public final class PeerStorage implements Storage {
     private Entry parseEntry(byte[] key, byte[] value) {
         try {
             return Entry.parseFrom(value);
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
             throw new StorageException("region " + regionId + ": corrupt raft log entry at key "
                     + Keys.describe(key) + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.tinykv.raftstore;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
@@ -11,8 +12,8 @@ import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
-import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Keys;
+import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.SnapshotReader;
 import io.tinykv.storage.StorageException;
 import java.util.ArrayList;
@@ -126,7 +127,7 @@ public final class RaftStore implements AutoCloseable {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 try {
                     states.add(RegionLocalState.parseFrom(it.value()));
-                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                } catch (InvalidProtocolBufferException e) {
                     throw new StorageException("corrupt region state at " + Keys.describe(it.key())
                             + " in " + engines.dataDir() + ": " + e.getMessage(), e);
                 }
