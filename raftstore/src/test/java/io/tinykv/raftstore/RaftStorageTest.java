@@ -141,6 +141,31 @@ class RaftStorageTest {
     }
 
     @Test
+    void twoRegionsOnOneStoreKeepTheirDataApart() {
+        Metapb.Region second = TestEngines.region(2, 2, STORE_ID).toBuilder()
+                .setStartKey(bytes("m")).build();
+        Kvrpcpb.Context secondCtx = Kvrpcpb.Context.newBuilder().setRegionId(2)
+                .setPeer(second.getPeers(0)).setRegionEpoch(second.getRegionEpoch()).build();
+        try (Engines fresh = TestEngines.open(dir)) {
+            RaftStore.bootstrapStore(fresh, 1, STORE_ID);
+            RaftStore.bootstrapRegion(fresh, REGION);
+            RaftStore.bootstrapRegion(fresh, second);
+        }
+        start();
+        storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("first"))));
+        storage.write(secondCtx, List.of(new Modify.Put(Cf.DEFAULT, raw("x"), raw("second"))));
+        Errorpb.Error misrouted = errorOf(() -> storage.write(secondCtx,
+                List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("wrong region")))));
+        assertThat(misrouted.getKeyNotInRegion().getRegionId()).isEqualTo(2);
+        // A delete of "everything" in region 2 is clipped to region 2.
+        storage.write(secondCtx, List.of(new Modify.DeleteRange(Cf.DEFAULT, raw(""), raw(""))));
+        assertThat(read(Cf.DEFAULT, "b")).isEqualTo("first");
+        try (StorageReader reader = storage.reader(secondCtx)) {
+            assertThat(reader.get(Cf.DEFAULT, raw("x"))).isNull();
+        }
+    }
+
+    @Test
     void concurrentWritersAreAllApplied() throws Exception {
         bootstrapAndStart();
         int writers = 4;
