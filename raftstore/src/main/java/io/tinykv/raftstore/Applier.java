@@ -1,0 +1,381 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinykv.proto.Eraftpb.ConfChange;
+import io.tinykv.proto.Eraftpb.ConfChangeType;
+import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.proto.Eraftpb.EntryType;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.CmdType;
+import io.tinykv.proto.RaftCmdpb.DeleteRangeResponse;
+import io.tinykv.proto.RaftCmdpb.DeleteResponse;
+import io.tinykv.proto.RaftCmdpb.GetResponse;
+import io.tinykv.proto.RaftCmdpb.PutResponse;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
+import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
+import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftCmdpb.Response;
+import io.tinykv.proto.RaftCmdpb.SnapResponse;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
+import io.tinykv.proto.RaftCmdpb.ChangePeerResponse;
+import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
+import io.tinykv.proto.RaftCmdpb.CompactLogResponse;
+import io.tinykv.proto.RaftServerpb.RaftApplyState;
+import io.tinykv.proto.RaftServerpb.PeerState;
+import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
+import io.tinykv.proto.RaftServerpb.RegionLocalState;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.EngineWriteBatch;
+import io.tinykv.storage.Engines;
+import io.tinykv.storage.Keys;
+import io.tinykv.storage.SnapshotReader;
+import io.tinykv.storage.StorageException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Applies a peer's committed entries to the kv engine and answers the proposals waiting for them.
+ *
+ * <p>All the entries of one Ready go into ONE kv-engine write batch together with the new
+ * {@code RaftApplyState}: the data and the applied index move together, so after a crash the
+ * peer re-applies exactly what the kv engine lacks. The batch is not synced: the entries are
+ * durable in the (synced) raft engine and are re-applied after a crash. Callbacks complete only
+ * after the batch is written, so a client that hears "done" and then reads sees its write.
+ *
+ * <p>Every command is checked again here (epoch and key range): between proposal and apply the
+ * region may have changed, and every replica must reach the same verdict from the log alone.
+ */
+final class Applier implements Peer.ReadExecutor {
+
+    private final Engines engines;
+    private final LogGcWorker logGcWorker;
+
+    Applier(Engines engines, LogGcWorker logGcWorker) {
+        this.engines = engines;
+        this.logGcWorker = logGcWorker;
+    }
+
+    /** A callback and the result it gets once the batch is written. */
+    private record Completion(Callback callback, CmdResult result) {}
+
+    /** Applies {@code committed} (contiguous, right after the applied index) for {@code peer}. */
+    void apply(Peer peer, List<Entry> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        PeerStorage storage = peer.storage();
+        List<Completion> completions = new ArrayList<>();
+        RaftApplyState.Builder state = storage.applyState().toBuilder();
+        long truncatedBefore = state.getTruncatedState().getIndex();
+        try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
+            for (Entry entry : committed) {
+                if (entry.getIndex() != state.getAppliedIndex() + 1) {
+                    throw new IllegalStateException(peer + ": committed entry " + entry.getIndex()
+                            + " does not follow the applied index " + state.getAppliedIndex());
+                }
+                RaftCmdResponse response = applyEntry(peer, entry, wb, state);
+                completeProposals(peer.proposals(), entry, response, completions);
+                state.setAppliedIndex(entry.getIndex());
+                if (peer.isRemoved()) {
+                    // This replica applied its own removal: nothing after it is its business.
+                    break;
+                }
+            }
+            RaftApplyState newState = state.build();
+            wb.put(Cf.DEFAULT, Keys.applyStateKey(peer.regionId()), newState);
+            engines.kv().write(wb, false);
+            storage.setApplyState(newState);
+        }
+        long truncatedAfter = state.getTruncatedState().getIndex();
+        if (truncatedAfter > truncatedBefore) {
+            logGcWorker.scheduleDelete(peer.regionId(), truncatedAfter);
+        }
+        for (Completion c : completions) {
+            c.callback().complete(c.result());
+        }
+    }
+
+    /** The response to the command in {@code entry}, its writes added to {@code wb}; null for no-ops. */
+    private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb, RaftApplyState.Builder state) {
+        if (entry.getEntryType() == EntryType.EntryConfChange) {
+            return applyConfChange(peer, entry, wb);
+        }
+        if (entry.getData().isEmpty()) {
+            // The no-op a new leader appends; it answers nobody.
+            return null;
+        }
+        RaftCmdRequest request;
+        try {
+            request = RaftCmdRequest.parseFrom(entry.getData());
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException(peer + ": committed entry " + entry.getIndex()
+                    + " does not hold a RaftCmdRequest: " + e.getMessage(), e);
+        }
+        long term = entry.getTerm();
+        if (request.hasAdminRequest()) {
+            return applyAdmin(request.getAdminRequest(), entry, state);
+        }
+        Metapb.Region region = peer.region();
+        Errorpb.Error error = checkAtApply(request, region);
+        if (error != null) {
+            return RegionErrors.response(error, term);
+        }
+        RaftCmdResponse.Builder response = RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term));
+        for (Request r : request.getRequestsList()) {
+            response.addResponses(applyWrite(r, region, wb));
+        }
+        return response.build();
+    }
+
+    /**
+     * Applies a membership change: the region gains or loses the peer (conf version + 1, region
+     * state in this same batch) and Raft learns the new configuration. A change whose epoch is
+     * stale, or that would put two peers of the region on one store, changes nothing (Raft is told
+     * so with an empty change, which ends the pending conf change).
+     */
+    private static RaftCmdResponse applyConfChange(Peer peer, Entry entry, EngineWriteBatch wb) {
+        ConfChange cc;
+        RaftCmdRequest request;
+        try {
+            cc = ConfChange.parseFrom(entry.getData());
+            request = RaftCmdRequest.parseFrom(cc.getContext());
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException(peer + ": conf change entry " + entry.getIndex()
+                    + " does not parse: " + e.getMessage(), e);
+        }
+        long term = entry.getTerm();
+        Metapb.Region region = peer.region();
+        ChangePeerRequest change = request.getAdminRequest().getChangePeer();
+        Metapb.Peer target = change.getPeer();
+        Errorpb.Error error = null;
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, true)) {
+            error = RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region);
+        } else if (change.getChangeType() == ConfChangeType.AddLearnerNode) {
+            error = RegionErrors.badRequest("learners are not supported");
+        } else if (change.getChangeType() == ConfChangeType.AddNode) {
+            Metapb.Peer onStore = Regions.findPeerOnStore(region, target.getStoreId());
+            if (onStore != null && onStore.getId() != target.getId()) {
+                error = RegionErrors.badRequest("store " + target.getStoreId() + " already has peer "
+                        + onStore.getId() + " of region " + region.getId());
+            }
+        }
+        if (error != null) {
+            peer.raftNode().applyConfChange(ConfChange.getDefaultInstance());
+            return RegionErrors.response(error, term);
+        }
+        Metapb.Region.Builder updated = region.toBuilder();
+        boolean changed = false;
+        if (change.getChangeType() == ConfChangeType.AddNode && Regions.findPeer(region, target.getId()) == null) {
+            updated.addPeers(target);
+            changed = true;
+        } else if (change.getChangeType() == ConfChangeType.RemoveNode
+                && Regions.findPeer(region, target.getId()) != null) {
+            updated.clearPeers();
+            region.getPeersList().stream().filter(p -> p.getId() != target.getId()).forEach(updated::addPeers);
+            changed = true;
+        }
+        if (changed) {
+            updated.setRegionEpoch(region.getRegionEpoch().toBuilder()
+                    .setConfVer(region.getRegionEpoch().getConfVer() + 1));
+            Metapb.Region newRegion = updated.build();
+            wb.put(Cf.DEFAULT, Keys.regionStateKey(region.getId()),
+                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(newRegion).build());
+            peer.storage().setRegion(newRegion);
+        }
+        // Duplicates (a scheduler re-sends operators) are harmless to Raft too.
+        peer.raftNode().applyConfChange(cc);
+        if (change.getChangeType() == ConfChangeType.RemoveNode && target.getId() == peer.meta().getId()) {
+            peer.markRemoved();
+        }
+        return RaftCmdResponse.newBuilder().setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.ChangePeer)
+                        .setChangePeer(ChangePeerResponse.newBuilder().setRegion(peer.region())))
+                .build();
+    }
+
+    /**
+     * Applies an admin command. CompactLog moves the truncated state (in this same batch); the
+     * entries themselves are deleted by the log GC worker once this batch is durable.
+     */
+    private static RaftCmdResponse applyAdmin(AdminRequest admin, Entry entry, RaftApplyState.Builder state) {
+        RaftCmdResponse.Builder response = RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(entry.getTerm()));
+        switch (admin.getCmdType()) {
+            case CompactLog -> {
+                CompactLogRequest compact = admin.getCompactLog();
+                // Never past what this replica has applied: the log still holds what it must apply.
+                if (compact.getCompactIndex() > state.getTruncatedState().getIndex()
+                        && compact.getCompactIndex() <= state.getAppliedIndex()) {
+                    state.setTruncatedState(RaftTruncatedState.newBuilder()
+                            .setIndex(compact.getCompactIndex()).setTerm(compact.getCompactTerm()));
+                }
+                return response.setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.CompactLog)
+                        .setCompactLog(CompactLogResponse.getDefaultInstance())).build();
+            }
+            default -> {
+                return RegionErrors.response(RegionErrors.badRequest("unsupported admin command "
+                        + admin.getCmdType()), entry.getTerm());
+            }
+        }
+    }
+
+    /** Epoch (version) and key range, as at propose time, against the region as of this entry. */
+    private static Errorpb.Error checkAtApply(RaftCmdRequest request, Metapb.Region region) {
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, false)) {
+            return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region);
+        }
+        for (Request r : request.getRequestsList()) {
+            String cfError = Peer.checkCf(r);
+            if (cfError != null) {
+                return RegionErrors.badRequest(cfError);
+            }
+            switch (r.getCmdType()) {
+                case Put, Delete -> {
+                    ByteString key = Peer.keyOf(r);
+                    if (!Regions.containsKey(region, key)) {
+                        return RegionErrors.keyNotInRegion(key, region);
+                    }
+                }
+                case DeleteRange -> {
+                    // Checked against the region when applied: the range is clipped to it.
+                }
+                default -> {
+                    return RegionErrors.badRequest("command type " + r.getCmdType() + " does not belong in the log");
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Response applyWrite(Request r, Metapb.Region region, EngineWriteBatch wb) {
+        return switch (r.getCmdType()) {
+            case Put -> {
+                wb.put(cf(r.getPut().getCf()), Keys.dataKey(r.getPut().getKey().toByteArray()),
+                        r.getPut().getValue().toByteArray());
+                yield Response.newBuilder().setCmdType(CmdType.Put).setPut(PutResponse.getDefaultInstance()).build();
+            }
+            case Delete -> {
+                wb.delete(cf(r.getDelete().getCf()), Keys.dataKey(r.getDelete().getKey().toByteArray()));
+                yield Response.newBuilder().setCmdType(CmdType.Delete)
+                        .setDelete(DeleteResponse.getDefaultInstance()).build();
+            }
+            case DeleteRange -> {
+                byte[] start = max(r.getDeleteRange().getStartKey(), region.getStartKey());
+                byte[] end = minEnd(r.getDeleteRange().getEndKey(), region.getEndKey());
+                byte[] dataStart = Keys.dataKey(start);
+                byte[] dataEnd = Keys.dataEndKey(end);
+                if (Arrays.compareUnsigned(dataStart, dataEnd) < 0) {
+                    wb.deleteRange(cf(r.getDeleteRange().getCf()), dataStart, dataEnd);
+                }
+                yield Response.newBuilder().setCmdType(CmdType.DeleteRange)
+                        .setDeleteRange(DeleteRangeResponse.getDefaultInstance()).build();
+            }
+            default -> throw new IllegalStateException("not a write: " + r.getCmdType());
+        };
+    }
+
+    private static byte[] max(ByteString a, ByteString b) {
+        return (ByteString.unsignedLexicographicalComparator().compare(a, b) >= 0 ? a : b).toByteArray();
+    }
+
+    /** The smaller of two exclusive end keys, where empty means unbounded. */
+    private static byte[] minEnd(ByteString a, ByteString b) {
+        if (a.isEmpty()) {
+            return b.toByteArray();
+        }
+        if (b.isEmpty()) {
+            return a.toByteArray();
+        }
+        return (ByteString.unsignedLexicographicalComparator().compare(a, b) <= 0 ? a : b).toByteArray();
+    }
+
+    private static Cf cf(String name) {
+        return Cf.fromApiName(name);
+    }
+
+    /**
+     * Answers the proposals that {@code entry} settles: the one proposed at its index and term gets
+     * {@code response}; any proposal at a lower index, or at this index with another term, was
+     * overtaken (a new leader replaced its entry) and gets StaleCommand.
+     */
+    private static void completeProposals(Deque<Proposal> proposals, Entry entry, RaftCmdResponse response,
+            List<Completion> completions) {
+        while (!proposals.isEmpty()) {
+            Proposal p = proposals.peekFirst();
+            if (p.index() > entry.getIndex()) {
+                return;
+            }
+            proposals.pollFirst();
+            if (p.index() == entry.getIndex() && p.term() == entry.getTerm()) {
+                if (response == null) {
+                    throw new IllegalStateException("proposal at index " + p.index() + " term " + p.term()
+                            + " matched a no-op entry");
+                }
+                completions.add(new Completion(p.callback(), CmdResult.of(response)));
+                return;
+            }
+            completions.add(new Completion(p.callback(), RegionErrors.result(RegionErrors.staleCommand(
+                    "proposal at index " + p.index() + " term " + p.term() + " was overtaken by entry "
+                            + entry.getIndex() + " term " + entry.getTerm()), entry.getTerm())));
+        }
+    }
+
+    // ---- reads -----------------------------------------------------------------------------
+
+    /**
+     * Executes a read after its read index is applied: Get reads the kv engine, Snap hands out a
+     * kv-engine snapshot. The epoch and key range are checked against the region as of now.
+     */
+    @Override
+    public CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term) {
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, false)) {
+            return RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region), term);
+        }
+        RaftCmdResponse.Builder response = RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term));
+        SnapshotReader snapshot = null;
+        for (Request r : request.getRequestsList()) {
+            switch (r.getCmdType()) {
+                case Get -> {
+                    ByteString key = r.getGet().getKey();
+                    if (!Regions.containsKey(region, key)) {
+                        if (snapshot != null) {
+                            snapshot.close();
+                        }
+                        return RegionErrors.result(RegionErrors.keyNotInRegion(key, region), term);
+                    }
+                    byte[] value = engines.kv().get(cf(r.getGet().getCf()), Keys.dataKey(key.toByteArray()));
+                    GetResponse.Builder get = GetResponse.newBuilder();
+                    if (value != null) {
+                        get.setValue(ByteString.copyFrom(value));
+                    }
+                    response.addResponses(Response.newBuilder().setCmdType(CmdType.Get).setGet(get));
+                }
+                case Snap -> {
+                    if (snapshot != null) {
+                        snapshot.close();
+                    }
+                    snapshot = engines.kv().snapshot();
+                    response.addResponses(Response.newBuilder().setCmdType(CmdType.Snap)
+                            .setSnap(SnapResponse.newBuilder().setRegion(region)));
+                }
+                default -> throw new IllegalStateException("not a read: " + r.getCmdType());
+            }
+        }
+        return new CmdResult(response.build(), snapshot);
+    }
+
+    @Override
+    public String toString() {
+        return "Applier[" + engines.dataDir() + "]";
+    }
+}

@@ -1,0 +1,587 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Eraftpb;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
+import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
+import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
+import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.ProgressView;
+import io.tinykv.raft.ProposalDroppedException;
+import io.tinykv.raft.RaftConfig;
+import io.tinykv.raft.RawNode;
+import io.tinykv.raft.ReadOnlyOption;
+import io.tinykv.raft.ReadState;
+import io.tinykv.raft.Ready;
+import io.tinykv.raft.StateRole;
+import io.tinykv.raft.Status;
+import io.tinykv.storage.Cf;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replica of a region on this store: its {@link RawNode}, its {@link PeerStorage}, the writes
+ * it proposed as leader and the reads it is answering. Owned by the Raft thread of its store; the
+ * outside world reaches it only through its mailbox ({@link Router}).
+ *
+ * <p>Writes go through the log ({@link #propose}); reads never do: they take a read index
+ * (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up to it,
+ * from the kv engine as of then ({@link #serveReadyReads}).
+ */
+final class Peer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
+
+    /** A read waiting for its read index to be confirmed and then applied. */
+    private static final class PendingRead {
+        final ByteString context;
+        final RaftCmdRequest request;
+        final Callback callback;
+        /** The leader's term when the read asked: Raft forgets read requests when its term changes. */
+        final long term;
+        /** Unknown until Raft answers the ReadIndex request. */
+        long readIndex = UNKNOWN_READ_INDEX;
+
+        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term) {
+            this.context = context;
+            this.request = request;
+            this.callback = callback;
+            this.term = term;
+        }
+    }
+
+    private static final long UNKNOWN_READ_INDEX = -1;
+
+    private final long storeId;
+    private final Metapb.Peer meta;
+    private final PeerStorage storage;
+    private final RawNode raftNode;
+    private final RaftstoreConfig config;
+    private final Deque<Proposal> proposals = new ArrayDeque<>();
+    private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
+    private long nextReadId = 1;
+    private int ticksSinceLogGcCheck;
+    private boolean destroyed;
+    /** Set when this replica applied its own removal; the store then destroys it. */
+    private boolean removed;
+    /** Peers learnt from messages: a peer created by a message knows no region members yet. */
+    private final Map<Long, Metapb.Peer> peerCache = new HashMap<>();
+
+    Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random) {
+        if (meta.getStoreId() != storeId) {
+            throw new IllegalArgumentException("peer " + meta.getId() + " belongs to store " + meta.getStoreId()
+                    + ", not to store " + storeId);
+        }
+        this.storeId = storeId;
+        this.meta = meta;
+        this.storage = storage;
+        this.config = config;
+        RaftConfig raftConfig = RaftConfig.builder(meta.getId())
+                .electionTicks(config.electionTicks())
+                .heartbeatTicks(config.heartbeatTicks())
+                .appliedIndex(storage.appliedIndex())
+                .maxSizePerMsgBytes(config.maxSizePerMsgBytes())
+                .maxInflightMsgs(config.maxInflightMsgs())
+                // A leader cut off from its quorum steps down, and a rejoining node does not
+                // disrupt a healthy leader: both matter under the partitions the store must survive.
+                .checkQuorum(true)
+                .preVote(true)
+                .readOnlyOption(ReadOnlyOption.SAFE)
+                .build();
+        this.raftNode = new RawNode(raftConfig, storage, random);
+        if (storage.region().getPeersCount() == 1 && storage.region().getPeers(0).getId() == meta.getId()) {
+            // Alone in the region: nobody to wait for, lead at once (as TiKV does).
+            raftNode.campaign();
+        }
+    }
+
+    long regionId() {
+        return storage.regionId();
+    }
+
+    Metapb.Region region() {
+        return storage.region();
+    }
+
+    Metapb.Peer meta() {
+        return meta;
+    }
+
+    PeerStorage storage() {
+        return storage;
+    }
+
+    RawNode raftNode() {
+        return raftNode;
+    }
+
+    boolean isLeader() {
+        return raftNode.status().softState().role() == StateRole.LEADER;
+    }
+
+    long leaderId() {
+        return raftNode.status().softState().leaderId();
+    }
+
+    long term() {
+        return raftNode.status().hardState().getTerm();
+    }
+
+    Deque<Proposal> proposals() {
+        return proposals;
+    }
+
+    // ---- input ---------------------------------------------------------------------------------
+
+    void tick() {
+        raftNode.tick();
+        if (++ticksSinceLogGcCheck >= config.raftLogGcIntervalTicks()) {
+            ticksSinceLogGcCheck = 0;
+            maybeCompactLog();
+        }
+    }
+
+    /**
+     * As leader, proposes to compact the log once more than the GC limit of applied entries is
+     * held. It keeps what the slowest follower still needs, unless that follower is more than the
+     * limit behind: then it will be caught up by snapshot instead.
+     */
+    private void maybeCompactLog() {
+        if (!isLeader()) {
+            return;
+        }
+        long applied = storage.appliedIndex();
+        long first = storage.firstIndex();
+        long limit = config.raftLogGcCountLimit();
+        if (applied < first || applied - first + 1 <= limit) {
+            return;
+        }
+        long slowestMatch = applied;
+        for (var progress : raftNode.status().progress().values()) {
+            slowestMatch = Math.min(slowestMatch, progress.match());
+        }
+        long compactIndex = Math.max(slowestMatch, applied - limit);
+        if (compactIndex < first) {
+            return;
+        }
+        Metapb.Region region = region();
+        RaftCmdRequest request = RaftCmdRequest.newBuilder()
+                .setHeader(RaftRequestHeader.newBuilder().setRegionId(regionId())
+                        .setPeer(meta).setRegionEpoch(region.getRegionEpoch()))
+                .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.CompactLog)
+                        .setCompactLog(CompactLogRequest.newBuilder().setCompactIndex(compactIndex)
+                                .setCompactTerm(storage.term(compactIndex))))
+                .build();
+        proposeWrite(request, new Callback(result -> {
+            if (result.isError()) {
+                LOG.debug("{}: log compaction to {} not applied: {}", this, compactIndex,
+                        result.response().getHeader().getError().getMessage());
+            }
+        }), term());
+    }
+
+    /**
+     * Steps a Raft message from another store; messages for another peer id are dropped.
+     *
+     * @return a reply to send back, or null: a peer that is no longer a member of the region (its
+     *     message carries an older conf version and this region does not list it) is told so
+     */
+    RaftMessage step(RaftMessage message) {
+        Metapb.Region region = region();
+        if (message.getIsTombstone()) {
+            // Only a newer configuration may tell this peer it is gone, and only once it holds data:
+            // an uninitialized peer is a member-to-be whom a lagging replica does not know yet.
+            if (message.getToPeer().getId() == meta.getId() && region.getPeersCount() > 0
+                    && message.getRegionEpoch().getConfVer() > region.getRegionEpoch().getConfVer()) {
+                LOG.info("{}: told by peer {} that it was removed from the region, destroying", this,
+                        message.getFromPeer().getId());
+                markRemoved();
+            }
+            return null;
+        }
+        long senderConfVer = message.getRegionEpoch().getConfVer();
+        boolean senderInitialized = senderConfVer > 0;
+        if (region.getPeersCount() > 0 && senderInitialized
+                && Regions.findPeer(region, message.getFromPeer().getId()) == null
+                && senderConfVer < region.getRegionEpoch().getConfVer()) {
+            return RaftMessage.newBuilder().setRegionId(regionId()).setFromPeer(meta)
+                    .setToPeer(message.getFromPeer()).setRegionEpoch(region.getRegionEpoch())
+                    .setIsTombstone(true).build();
+        }
+        stepRaft(message);
+        return null;
+    }
+
+    private void stepRaft(RaftMessage message) {
+        if (message.getToPeer().getId() > meta.getId()) {
+            // The region re-added this store with a new peer (ids only grow): this replica missed
+            // its removal and is stale. It goes; the leader's next contact creates the new one.
+            LOG.info("{}: replaced by peer {} of the region, destroying this stale replica", this,
+                    message.getToPeer().getId());
+            markRemoved();
+            return;
+        }
+        if (message.getToPeer().getId() != meta.getId()) {
+            LOG.debug("region {} peer {}: dropping a message for peer {}", regionId(), meta.getId(),
+                    message.getToPeer().getId());
+            return;
+        }
+        Eraftpb.Message m = message.getMessage();
+        peerCache.put(message.getFromPeer().getId(), message.getFromPeer());
+        if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
+            // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
+            try {
+                SnapshotData.parse(m.getSnapshot().getData(), regionId());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
+                return;
+            }
+        }
+        raftNode.step(m);
+    }
+
+    /**
+     * Checks a client command and hands it to Raft: a write is proposed to the log, a read asks for
+     * a read index. Any refusal completes the callback at once with the region error.
+     */
+    void handleCommand(RaftCmdRequest request, Callback callback) {
+        long term = term();
+        Errorpb.Error error = preProposeCheck(request);
+        if (error != null) {
+            callback.complete(RegionErrors.result(error, term));
+            return;
+        }
+        if (request.hasAdminRequest() && request.getRequestsCount() == 0) {
+            handleAdmin(request, callback, term);
+            return;
+        }
+        boolean hasRead = false;
+        boolean hasWrite = false;
+        for (Request r : request.getRequestsList()) {
+            switch (r.getCmdType()) {
+                case Get, Snap -> hasRead = true;
+                case Put, Delete, DeleteRange -> hasWrite = true;
+                default -> {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                            "unsupported command type " + r.getCmdType()), term));
+                    return;
+                }
+            }
+        }
+        if (request.hasAdminRequest() || (hasRead && hasWrite) || request.getRequestsCount() == 0) {
+            callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "a command holds either one admin request, or reads only, or writes only"), term));
+            return;
+        }
+        if (hasRead) {
+            proposeRead(request, callback, term);
+        } else {
+            proposeWrite(request, callback, term);
+        }
+    }
+
+    /**
+     * Admin commands from the scheduler. ChangePeer goes through the log as a conf-change entry
+     * (its context carries the whole command, so every replica can check the epoch at apply);
+     * TransferLeader is a message between the Raft nodes and is answered at once; CompactLog goes
+     * through the log like a write.
+     */
+    private void handleAdmin(RaftCmdRequest request, Callback callback, long term) {
+        AdminRequest admin = request.getAdminRequest();
+        switch (admin.getCmdType()) {
+            case ChangePeer -> proposeConfChange(request, callback, term);
+            case TransferLeader -> {
+                Metapb.Peer target = admin.getTransferLeader().getPeer();
+                if (Regions.findPeer(region(), target.getId()) == null) {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest("peer " + target.getId()
+                            + " is not in region " + regionId()), term));
+                    return;
+                }
+                raftNode.transferLeader(target.getId());
+                callback.complete(CmdResult.of(RaftCmdResponse.newBuilder()
+                        .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                        .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                                .setTransferLeader(TransferLeaderResponse.getDefaultInstance()))
+                        .build()));
+            }
+            case CompactLog -> proposeWrite(request, callback, term);
+            default -> callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "unsupported admin command " + admin.getCmdType()), term));
+        }
+    }
+
+    private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
+        var change = request.getAdminRequest().getChangePeer();
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch(), true, true)) {
+            callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(),
+                    region()), term));
+            return;
+        }
+        if (change.getChangeType() == Eraftpb.ConfChangeType.RemoveNode && change.getPeer().getId() == meta.getId()) {
+            // The leader cannot count itself out of the quorum that commits its own removal
+            // safely in every case; the scheduler moves leadership away first (as TiKV requires).
+            callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "the leader cannot remove itself; transfer leadership first"), term));
+            return;
+        }
+        if (change.getChangeType() == Eraftpb.ConfChangeType.AddNode
+                && change.getPeer().getStoreId() == 0) {
+            callback.complete(RegionErrors.result(RegionErrors.badRequest("the peer to add has no store"), term));
+            return;
+        }
+        Eraftpb.ConfChange cc = Eraftpb.ConfChange.newBuilder().setChangeType(change.getChangeType())
+                .setNodeId(change.getPeer().getId()).setContext(request.toByteString()).build();
+        long lastBefore = leaderLastIndex();
+        try {
+            raftNode.proposeConfChange(cc);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
+            return;
+        }
+        long index = leaderLastIndex();
+        if (index != lastBefore + 1) {
+            throw new IllegalStateException("region " + regionId() + ": a conf change moved the last index from "
+                    + lastBefore + " to " + index);
+        }
+        proposals.addLast(new Proposal(index, term, callback));
+    }
+
+    /** Store, leadership, term, epoch and key range; null when the command may go ahead. */
+    private Errorpb.Error preProposeCheck(RaftCmdRequest request) {
+        var header = request.getHeader();
+        if (header.hasPeer() && header.getPeer().getStoreId() != storeId) {
+            return RegionErrors.storeNotMatch(header.getPeer().getStoreId(), storeId);
+        }
+        if (!isLeader()) {
+            return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
+        }
+        long term = term();
+        // A client that saw term T may talk to the leader of T + 1 (it just learned about it), but
+        // a command older than that was routed with a view too stale to trust.
+        if (header.getTerm() != 0 && term > header.getTerm() + 1) {
+            return RegionErrors.staleCommand("the command was routed at term " + header.getTerm()
+                    + ", the region is at term " + term);
+        }
+        Metapb.Region region = region();
+        if (Regions.isStale(header.getRegionEpoch(), region.getRegionEpoch(), true, false)) {
+            return RegionErrors.epochNotMatch(header.getRegionEpoch(), region);
+        }
+        for (Request r : request.getRequestsList()) {
+            String cfError = checkCf(r);
+            if (cfError != null) {
+                return RegionErrors.badRequest(cfError);
+            }
+            ByteString key = keyOf(r);
+            if (key != null && !Regions.containsKey(region, key)) {
+                return RegionErrors.keyNotInRegion(key, region);
+            }
+        }
+        return null;
+    }
+
+    /** Null when the request names a known column family (or none), else what is wrong. */
+    static String checkCf(Request r) {
+        String name = switch (r.getCmdType()) {
+            case Get -> r.getGet().getCf();
+            case Put -> r.getPut().getCf();
+            case Delete -> r.getDelete().getCf();
+            case DeleteRange -> r.getDeleteRange().getCf();
+            default -> "";
+        };
+        try {
+            Cf.fromApiName(name);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The key a request touches, or null for requests without one (Snap, DeleteRange). */
+    static ByteString keyOf(Request r) {
+        return switch (r.getCmdType()) {
+            case Get -> r.getGet().getKey();
+            case Put -> r.getPut().getKey();
+            case Delete -> r.getDelete().getKey();
+            default -> null;
+        };
+    }
+
+    private void proposeWrite(RaftCmdRequest request, Callback callback, long term) {
+        ByteString data = request.toByteString();
+        if (data.size() > config.raftEntryMaxSizeBytes()) {
+            callback.complete(RegionErrors.result(
+                    RegionErrors.entryTooLarge(regionId(), data.size(), config.raftEntryMaxSizeBytes()), term));
+            return;
+        }
+        long lastBefore = leaderLastIndex();
+        try {
+            raftNode.propose(data);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
+            return;
+        }
+        long index = leaderLastIndex();
+        if (index != lastBefore + 1) {
+            throw new IllegalStateException("region " + regionId() + ": a proposal moved the last index from "
+                    + lastBefore + " to " + index);
+        }
+        proposals.addLast(new Proposal(index, term, callback));
+    }
+
+    /** The leader's last log index: its own progress's match. */
+    private long leaderLastIndex() {
+        Status status = raftNode.status();
+        ProgressView self = status.progress().get(meta.getId());
+        if (self == null) {
+            throw new IllegalStateException("region " + regionId() + ": leader " + meta.getId()
+                    + " has no progress of its own");
+        }
+        return self.match();
+    }
+
+    private void proposeRead(RaftCmdRequest request, Callback callback, long term) {
+        ByteString context = ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(nextReadId++).flip());
+        try {
+            raftNode.readIndex(context);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.notLeader(regionId(),
+                    Regions.findPeer(region(), leaderId())), term));
+            return;
+        }
+        pendingReads.addLast(new PendingRead(context, request, callback, term));
+    }
+
+    // ---- after a Ready -------------------------------------------------------------------------
+
+    /**
+     * Notes a Ready's soft state and read states. A peer that stopped being leader, or whose term
+     * moved on, will never get an answer to the read indexes it asked for: those reads are answered
+     * NotLeader (the ones already confirmed are still served, their index was valid when they
+     * asked).
+     */
+    void onReady(Ready ready) {
+        if (ready.softState() != null || ready.hardState() != null) {
+            failUnconfirmedReads();
+        }
+        for (ReadState readState : ready.readStates()) {
+            for (PendingRead read : pendingReads) {
+                if (read.context.equals(readState.requestCtx())) {
+                    read.readIndex = readState.index();
+                    break;
+                }
+            }
+        }
+    }
+
+    private void failUnconfirmedReads() {
+        long term = term();
+        boolean leader = isLeader();
+        for (Iterator<PendingRead> it = pendingReads.iterator(); it.hasNext(); ) {
+            PendingRead read = it.next();
+            if (read.readIndex == UNKNOWN_READ_INDEX && (!leader || read.term != term)) {
+                it.remove();
+                read.callback.complete(RegionErrors.result(
+                        RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
+            }
+        }
+    }
+
+    /**
+     * Answers, in order, the reads whose read index is applied. Reads are answered in FIFO order:
+     * a later read never overtakes an earlier one whose index is not yet known.
+     */
+    void serveReadyReads(ReadExecutor executor) {
+        long applied = storage.appliedIndex();
+        while (!pendingReads.isEmpty()) {
+            PendingRead read = pendingReads.peekFirst();
+            if (read.readIndex == UNKNOWN_READ_INDEX || read.readIndex > applied) {
+                return;
+            }
+            pendingReads.pollFirst();
+            read.callback.complete(executor.execute(read.request, region(), term()));
+        }
+    }
+
+    /** Sends a Ready's messages, wrapped with this region's routing information. */
+    void sendMessages(Iterable<Eraftpb.Message> messages, Transport transport) {
+        Metapb.Region region = region();
+        for (Eraftpb.Message m : messages) {
+            Metapb.Peer to = Regions.findPeer(region, m.getTo());
+            if (to == null) {
+                to = peerCache.get(m.getTo());
+            }
+            if (to == null) {
+                LOG.warn("region {} peer {}: no store known for peer {}, dropping {}", regionId(),
+                        meta.getId(), m.getTo(), m.getMsgType());
+                continue;
+            }
+            transport.send(RaftMessage.newBuilder()
+                    .setRegionId(regionId())
+                    .setFromPeer(meta)
+                    .setToPeer(to)
+                    .setMessage(m)
+                    .setRegionEpoch(region.getRegionEpoch())
+                    .setStartKey(region.getStartKey())
+                    .setEndKey(region.getEndKey())
+                    .build());
+        }
+    }
+
+    /**
+     * The peer is gone from this store (removed, or the store is stopping): every waiting command
+     * is answered RegionNotFound, so nobody waits forever.
+     */
+    void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        long term = term();
+        while (!proposals.isEmpty()) {
+            proposals.pollFirst().callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+        }
+        while (!pendingReads.isEmpty()) {
+            pendingReads.pollFirst().callback.complete(
+                    RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+        }
+    }
+
+    boolean isDestroyed() {
+        return destroyed;
+    }
+
+    void markRemoved() {
+        removed = true;
+    }
+
+    boolean isRemoved() {
+        return removed;
+    }
+
+    /** Runs a read against the kv engine as of now (after the read index is applied). */
+    @FunctionalInterface
+    interface ReadExecutor {
+        CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term);
+    }
+
+    @Override
+    public String toString() {
+        return "Peer[region " + regionId() + ", peer " + meta.getId() + ", store " + storeId + "]";
+    }
+}

@@ -1,0 +1,21 @@
+package io.tinykv.raftstore;
+
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.SnapshotStatus;
+
+/** What a peer's mailbox carries. */
+public sealed interface PeerMsg {
+
+    /** A Raft message from another store. */
+    record Raft(RaftMessage message) implements PeerMsg {}
+
+    /** A client command (writes go through the log, reads through ReadIndex). */
+    record Command(RaftCmdRequest request, Callback callback) implements PeerMsg {}
+
+    /** How sending a snapshot to {@code toPeerId} ended (reported by the transport). */
+    record SnapshotReport(long toPeerId, SnapshotStatus status) implements PeerMsg {}
+
+    /** One logical Raft tick. */
+    record Tick() implements PeerMsg {}
+}

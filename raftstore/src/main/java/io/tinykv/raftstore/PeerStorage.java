@@ -1,0 +1,544 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinykv.proto.Eraftpb.ConfState;
+import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.proto.Eraftpb.HardState;
+import io.tinykv.proto.Eraftpb.Snapshot;
+import io.tinykv.proto.Eraftpb.SnapshotMetadata;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftServerpb.PeerState;
+import io.tinykv.proto.RaftServerpb.RaftApplyState;
+import io.tinykv.proto.RaftServerpb.RaftLocalState;
+import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
+import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
+import io.tinykv.proto.RaftServerpb.RegionLocalState;
+import io.tinykv.raft.CompactedException;
+import io.tinykv.raft.InitialState;
+import io.tinykv.raft.Ready;
+import io.tinykv.raft.SnapshotTemporarilyUnavailableException;
+import io.tinykv.raft.Storage;
+import io.tinykv.raft.UnavailableException;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.EngineWriteBatch;
+import io.tinykv.storage.Engines;
+import io.tinykv.storage.Keys;
+import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.SnapshotReader;
+import io.tinykv.storage.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft log of one peer, kept in the store's engines: the entries and the
+ * {@code RaftLocalState} (hard state, last index and term) in the raft engine, the
+ * {@code RaftApplyState} (applied index, truncated state) and the {@code RegionLocalState} in the
+ * kv engine (DESIGN.md §6). Raft reads through the {@link Storage} methods; the peer writes through
+ * {@link #saveReady}, into a raft-engine write batch it commits itself (so that many peers share
+ * one synced write).
+ *
+ * <p>The in-memory states are updated when a change is added to a batch, before the batch is
+ * written: a failed write stops the store (fail-stop), so memory never outlives a lost write.
+ *
+ * <p>Owned by the thread that owns the peer.
+ */
+public final class PeerStorage implements Storage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PeerStorage.class);
+
+    /**
+     * Index and term of the (empty) log position a bootstrapped region starts from, as in TinyKV:
+     * a region created at bootstrap or by a split starts with its log "truncated" at (5, 5), so a
+     * peer created empty by a message (index 0) is always behind it and is caught up by snapshot.
+     */
+    public static final long RAFT_INIT_LOG_INDEX = 5;
+    public static final long RAFT_INIT_LOG_TERM = 5;
+
+    private final Engines engines;
+    private final Executor snapshotWorker;
+    private final long regionId;
+    private Metapb.Region region;
+    private RaftLocalState raftState;
+    private RaftApplyState applyState;
+    /** The snapshot being generated on the worker, or null. */
+    private CompletableFuture<Snapshot> generatingSnapshot;
+
+    private PeerStorage(Engines engines, Executor snapshotWorker, Metapb.Region region, RaftLocalState raftState,
+            RaftApplyState applyState) {
+        this.engines = engines;
+        this.snapshotWorker = snapshotWorker;
+        this.regionId = region.getId();
+        this.region = region;
+        this.raftState = raftState;
+        this.applyState = applyState;
+    }
+
+    /**
+     * Writes the initial states of a region bootstrapped with its full membership on this store:
+     * region state, apply state (applied and truncated at {@link #RAFT_INIT_LOG_INDEX}) and raft
+     * state (term and commit {@link #RAFT_INIT_LOG_TERM}/{@link #RAFT_INIT_LOG_INDEX}), synced.
+     *
+     * @throws IllegalStateException when the region already has state on this store
+     * @throws IllegalArgumentException when the region has no peers
+     */
+    public static void writeBootstrapState(Engines engines, Metapb.Region region) {
+        if (region.getPeersCount() == 0) {
+            throw new IllegalArgumentException("cannot bootstrap region " + region.getId() + " without peers");
+        }
+        long id = region.getId();
+        if (engines.kv().get(Cf.DEFAULT, Keys.regionStateKey(id)) != null
+                || engines.raft().get(Cf.DEFAULT, Keys.raftStateKey(id)) != null) {
+            throw new IllegalStateException("region " + id + " already has state on this store");
+        }
+        try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
+            raftWb.put(Cf.DEFAULT, Keys.raftStateKey(id), initialRaftState());
+            engines.raft().write(raftWb, true);
+        }
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            kvWb.put(Cf.DEFAULT, Keys.applyStateKey(id), initialApplyState());
+            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(id),
+                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(region).build());
+            engines.kv().write(kvWb, true);
+        }
+    }
+
+    /**
+     * Opens the storage of {@code region} from the engines. A region with peers (initialized) whose
+     * states are missing gets the bootstrap states; a region without peers (a peer created by a
+     * message, waiting for a snapshot) starts from an empty log at index 0.
+     *
+     * <p>A crash between the two writes of a snapshot's application (kv engine first, then raft
+     * engine) leaves the kv engine ahead: applied and truncated at the snapshot, the raft state
+     * behind. That is repaired here: the log restarts at the snapshot, and the commit index is
+     * raised to the applied index (whatever was applied was committed).
+     *
+     * @param snapshotWorker where snapshots are generated, off the Raft thread
+     * @throws StorageException when the persisted states contradict each other (corruption)
+     */
+    public static PeerStorage open(Engines engines, Metapb.Region region, Executor snapshotWorker) {
+        Objects.requireNonNull(engines, "engines");
+        Objects.requireNonNull(region, "region");
+        boolean initialized = region.getPeersCount() > 0;
+        long id = region.getId();
+        RaftLocalState raftState = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(id),
+                RaftLocalState.parser());
+        if (raftState == null) {
+            raftState = initialized ? initialRaftState() : RaftLocalState.getDefaultInstance();
+        }
+        RaftApplyState applyState = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(id),
+                RaftApplyState.parser());
+        if (applyState == null) {
+            applyState = initialized ? initialApplyState() : RaftApplyState.getDefaultInstance();
+        }
+        if (applyState.getTruncatedState().getIndex() > raftState.getLastIndex()) {
+            raftState = raftState.toBuilder().setLastIndex(applyState.getTruncatedState().getIndex())
+                    .setLastTerm(applyState.getTruncatedState().getTerm()).build();
+        }
+        if (applyState.getAppliedIndex() > raftState.getHardState().getCommit()) {
+            raftState = raftState.toBuilder().setHardState(raftState.getHardState().toBuilder()
+                    .setCommit(applyState.getAppliedIndex())).build();
+        }
+        PeerStorage storage = new PeerStorage(engines, Objects.requireNonNull(snapshotWorker, "snapshotWorker"),
+                region, raftState, applyState);
+        storage.checkConsistent();
+        return storage;
+    }
+
+    private static RaftLocalState initialRaftState() {
+        return RaftLocalState.newBuilder()
+                .setHardState(HardState.newBuilder().setTerm(RAFT_INIT_LOG_TERM).setCommit(RAFT_INIT_LOG_INDEX))
+                .setLastIndex(RAFT_INIT_LOG_INDEX)
+                .setLastTerm(RAFT_INIT_LOG_TERM)
+                .build();
+    }
+
+    private static RaftApplyState initialApplyState() {
+        return RaftApplyState.newBuilder()
+                .setAppliedIndex(RAFT_INIT_LOG_INDEX)
+                .setTruncatedState(RaftTruncatedState.newBuilder()
+                        .setIndex(RAFT_INIT_LOG_INDEX).setTerm(RAFT_INIT_LOG_TERM))
+                .build();
+    }
+
+    /** The invariants between the three states; a violation means the engines are damaged. */
+    private void checkConsistent() {
+        long truncated = truncatedIndex();
+        long last = raftState.getLastIndex();
+        long commit = raftState.getHardState().getCommit();
+        long applied = applyState.getAppliedIndex();
+        String where = "region " + regionId + " on " + engines.dataDir() + ": ";
+        if (last < truncated) {
+            throw new StorageException(where + "last index " + last + " is below the truncated index " + truncated);
+        }
+        if (applied < truncated) {
+            throw new StorageException(where + "applied index " + applied + " is below the truncated index " + truncated);
+        }
+        if (applied > commit) {
+            // Entries are persisted (raft engine, synced) before they are applied (kv engine).
+            throw new StorageException(where + "applied index " + applied + " is beyond the commit index " + commit);
+        }
+        if (commit > last) {
+            throw new StorageException(where + "commit index " + commit + " is beyond the last index " + last);
+        }
+        if (last > truncated) {
+            Entry lastEntry = readEntry(last);
+            if (lastEntry.getTerm() != raftState.getLastTerm()) {
+                throw new StorageException(where + "the entry at the last index " + last + " has term "
+                        + lastEntry.getTerm() + " but the raft state says " + raftState.getLastTerm());
+            }
+        } else if (raftState.getLastTerm() != truncatedTerm()) {
+            throw new StorageException(where + "empty log after truncated state " + applyState.getTruncatedState()
+                    + " but last term " + raftState.getLastTerm());
+        }
+    }
+
+    // ---- raft's view ---------------------------------------------------------------------------
+
+    @Override
+    public InitialState initialState() {
+        ConfState.Builder cs = ConfState.newBuilder();
+        for (Metapb.Peer peer : region.getPeersList()) {
+            if (peer.getRole() == Metapb.PeerRole.Learner) {
+                cs.addLearners(peer.getId());
+            } else {
+                cs.addVoters(peer.getId());
+            }
+        }
+        return new InitialState(raftState.getHardState(), cs.build());
+    }
+
+    @Override
+    public List<Entry> entries(long lo, long hi, long maxSizeBytes) {
+        if (lo > hi) {
+            throw new IllegalArgumentException("entries: lo " + lo + " > hi " + hi);
+        }
+        if (lo <= truncatedIndex()) {
+            throw new CompactedException("region " + regionId + ": index " + lo
+                    + " is compacted (first index " + firstIndex() + ")");
+        }
+        if (hi > lastIndex() + 1) {
+            throw new UnavailableException("region " + regionId + ": entries up to " + (hi - 1)
+                    + " requested, last index is " + lastIndex());
+        }
+        List<Entry> result = new ArrayList<>();
+        if (lo == hi) {
+            return result;
+        }
+        long sizeBytes = 0;
+        try (SnapshotReader reader = engines.raft().snapshot();
+                KvIterator it = reader.iterator(Cf.DEFAULT, Keys.raftLogKey(regionId, lo),
+                        Keys.raftLogKey(regionId, hi))) {
+            long expected = lo;
+            for (it.seekToFirst(); it.valid() && expected < hi; it.next(), expected++) {
+                long index = Keys.raftLogIndexOf(it.key());
+                if (index != expected) {
+                    throw holeAt(expected);
+                }
+                Entry entry = parseEntry(it.key(), it.value());
+                if (entry.getIndex() != index) {
+                    throw new StorageException("region " + regionId + ": the log key of index " + index
+                            + " holds the entry of index " + entry.getIndex());
+                }
+                sizeBytes += entry.getSerializedSize();
+                if (!result.isEmpty() && sizeBytes > maxSizeBytes) {
+                    return result;
+                }
+                result.add(entry);
+            }
+            if (expected < hi) {
+                throw holeAt(expected);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public long term(long index) {
+        long truncated = truncatedIndex();
+        if (index == truncated) {
+            return truncatedTerm();
+        }
+        if (index < truncated) {
+            throw new CompactedException("region " + regionId + ": index " + index
+                    + " is compacted (truncated at " + truncated + ")");
+        }
+        if (index > lastIndex()) {
+            throw new UnavailableException("region " + regionId + ": index " + index
+                    + " is beyond the last index " + lastIndex());
+        }
+        if (index == lastIndex()) {
+            return raftState.getLastTerm();
+        }
+        return readEntry(index).getTerm();
+    }
+
+    @Override
+    public long firstIndex() {
+        return truncatedIndex() + 1;
+    }
+
+    @Override
+    public long lastIndex() {
+        return raftState.getLastIndex();
+    }
+
+    /**
+     * The region's data as of its applied index. Generated on the snapshot worker: the first call
+     * starts the generation and asks Raft to try again later; a later call hands out the result,
+     * unless the log was truncated past it meanwhile (then a new one is generated).
+     *
+     * <p>The kv-engine snapshot is taken here, on the Raft thread, so that the applied index, its
+     * term and the region are exactly those of the data; the worker only reads it.
+     */
+    @Override
+    public Snapshot snapshot() {
+        if (generatingSnapshot != null) {
+            if (!generatingSnapshot.isDone()) {
+                throw new SnapshotTemporarilyUnavailableException("region " + regionId + ": snapshot is being generated");
+            }
+            CompletableFuture<Snapshot> done = generatingSnapshot;
+            generatingSnapshot = null;
+            try {
+                Snapshot snapshot = done.join();
+                if (snapshot.getMetadata().getIndex() >= truncatedIndex()) {
+                    return snapshot;
+                }
+            } catch (CompletionException | CancellationException e) {
+                LOG.warn("region {}: generating a snapshot failed, trying again", regionId, e);
+            }
+        }
+        long index = appliedIndex();
+        long term = term(index);
+        Metapb.Region snapRegion = region;
+        ConfState confState = initialState().confState();
+        SnapshotReader kv = engines.kv().snapshot();
+        CompletableFuture<Snapshot> future = new CompletableFuture<>();
+        generatingSnapshot = future;
+        try {
+            snapshotWorker.execute(() -> {
+                try (kv) {
+                    RaftSnapshotData data = SnapshotData.build(snapRegion, kv);
+                    future.complete(Snapshot.newBuilder().setData(data.toByteString())
+                            .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
+                                    .setConfState(confState))
+                            .build());
+                } catch (RuntimeException e) {
+                    future.completeExceptionally(e);
+                }
+            });
+        } catch (RuntimeException e) {
+            kv.close();
+            generatingSnapshot = null;
+            throw e;
+        }
+        throw new SnapshotTemporarilyUnavailableException("region " + regionId + ": snapshot generation started");
+    }
+
+    // ---- the peer's view -----------------------------------------------------------------------
+
+    public long regionId() {
+        return regionId;
+    }
+
+    public Metapb.Region region() {
+        return region;
+    }
+
+    /** Replaces the in-memory region (the caller persists the RegionLocalState in the same batch). */
+    void setRegion(Metapb.Region newRegion) {
+        if (newRegion.getId() != regionId) {
+            throw new IllegalArgumentException("region " + newRegion.getId() + " given to the storage of " + regionId);
+        }
+        this.region = newRegion;
+    }
+
+    public RaftLocalState raftState() {
+        return raftState;
+    }
+
+    public RaftApplyState applyState() {
+        return applyState;
+    }
+
+    public long appliedIndex() {
+        return applyState.getAppliedIndex();
+    }
+
+    public long truncatedIndex() {
+        return applyState.getTruncatedState().getIndex();
+    }
+
+    public long truncatedTerm() {
+        return applyState.getTruncatedState().getTerm();
+    }
+
+    /** Records the apply state the caller has just added to a kv-engine batch (or written). */
+    void setApplyState(RaftApplyState newState) {
+        if (newState.getAppliedIndex() < applyState.getAppliedIndex()) {
+            throw new IllegalStateException("region " + regionId + ": applied index would go back from "
+                    + applyState.getAppliedIndex() + " to " + newState.getAppliedIndex());
+        }
+        this.applyState = newState;
+    }
+
+    /**
+     * Adds what {@code ready} asks to persist — its entries and its hard state — to {@code raftWb}.
+     * The caller writes the batch (synced) before sending the Ready's messages.
+     *
+     * <p>A snapshot in the Ready is applied first: its data, apply state and region state are
+     * written to the kv engine at once (synced); the log restarts at the snapshot in
+     * {@code raftWb}.
+     *
+     * @throws IllegalStateException when the Ready's entries would leave a hole in the log
+     */
+    public void saveReady(Ready ready, EngineWriteBatch raftWb) {
+        RaftLocalState before = raftState;
+        if (ready.snapshot() != null && ready.snapshot().getMetadata().getIndex() > 0) {
+            applySnapshot(ready.snapshot(), raftWb);
+        }
+        append(ready.entries(), raftWb);
+        if (ready.hardState() != null) {
+            raftState = raftState.toBuilder().setHardState(ready.hardState()).build();
+        }
+        if (!raftState.equals(before)) {
+            raftWb.put(Cf.DEFAULT, Keys.raftStateKey(regionId), raftState);
+        }
+    }
+
+    /**
+     * Installs a snapshot Raft accepted: the region's range in the kv engine is replaced by the
+     * snapshot's data (other regions' data is untouched), applied and truncated state move to the
+     * snapshot's index, and the whole old log is deleted. The data was checked when the message
+     * arrived ({@link SnapshotData#parse}).
+     */
+    private void applySnapshot(Snapshot snapshot, EngineWriteBatch raftWb) {
+        SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(snapshot.getData(), regionId);
+        long index = snapshot.getMetadata().getIndex();
+        long term = snapshot.getMetadata().getTerm();
+        if (index <= truncatedIndex()) {
+            throw new IllegalStateException("region " + regionId + ": snapshot at " + index
+                    + " is not ahead of the truncated index " + truncatedIndex());
+        }
+        RaftApplyState newApplyState = RaftApplyState.newBuilder().setAppliedIndex(index)
+                .setTruncatedState(RaftTruncatedState.newBuilder().setIndex(index).setTerm(term)).build();
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            parsed.writeTo(kvWb, region);
+            kvWb.put(Cf.DEFAULT, Keys.applyStateKey(regionId), newApplyState);
+            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(regionId),
+                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build());
+            engines.kv().write(kvWb, true);
+        }
+        raftWb.deleteRange(Cf.DEFAULT, Keys.raftLogStartKey(regionId), Keys.raftLogEndKey(regionId));
+        raftState = raftState.toBuilder().setLastIndex(index).setLastTerm(term).build();
+        applyState = newApplyState;
+        region = parsed.region();
+        generatingSnapshot = null;
+        LOG.info("region {}: applied snapshot at index {} term {}", regionId, index, term);
+    }
+
+    /**
+     * Erases this replica after its removal: the region's data and apply state go and its region
+     * state becomes Tombstone (one synced kv write), then its raft state and log go (synced). A
+     * crash between the two leaves only unreachable raft-engine records, which a peer re-created
+     * for the region later clears ({@link #clearLeftovers}).
+     */
+    void destroy() {
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            for (Cf cf : Cf.values()) {
+                kvWb.deleteRange(cf, Keys.dataKey(region.getStartKey().toByteArray()),
+                        Keys.dataEndKey(region.getEndKey().toByteArray()));
+            }
+            kvWb.delete(Cf.DEFAULT, Keys.applyStateKey(regionId));
+            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(regionId),
+                    RegionLocalState.newBuilder().setState(PeerState.Tombstone).setRegion(region).build());
+            engines.kv().write(kvWb, true);
+        }
+        clearLeftovers(engines, regionId);
+    }
+
+    /** Deletes a region's raft state and log from the raft engine (synced). */
+    static void clearLeftovers(Engines engines, long regionId) {
+        try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
+            raftWb.delete(Cf.DEFAULT, Keys.raftStateKey(regionId));
+            raftWb.deleteRange(Cf.DEFAULT, Keys.raftLogStartKey(regionId), Keys.raftLogEndKey(regionId));
+            engines.raft().write(raftWb, true);
+        }
+    }
+
+    /**
+     * Adds {@code entries} to the log in {@code raftWb}, deleting the old entries after the last new
+     * one (a conflicting suffix that the new leader overwrote). Updates last index and term.
+     */
+    void append(List<Entry> entries, EngineWriteBatch raftWb) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        long first = entries.get(0).getIndex();
+        if (first <= truncatedIndex()) {
+            throw new IllegalStateException("region " + regionId + ": appending at " + first
+                    + ", at or below the truncated index " + truncatedIndex());
+        }
+        if (first > lastIndex() + 1) {
+            throw new IllegalStateException("region " + regionId + ": appending at " + first
+                    + " would leave a hole after the last index " + lastIndex());
+        }
+        long expected = first;
+        for (Entry entry : entries) {
+            if (entry.getIndex() != expected) {
+                throw new IllegalStateException("region " + regionId + ": entries to append are not contiguous at "
+                        + expected + " (got " + entry.getIndex() + ")");
+            }
+            raftWb.put(Cf.DEFAULT, Keys.raftLogKey(regionId, entry.getIndex()), entry);
+            expected++;
+        }
+        Entry last = entries.get(entries.size() - 1);
+        for (long stale = last.getIndex() + 1; stale <= lastIndex(); stale++) {
+            raftWb.delete(Cf.DEFAULT, Keys.raftLogKey(regionId, stale));
+        }
+        raftState = raftState.toBuilder().setLastIndex(last.getIndex()).setLastTerm(last.getTerm()).build();
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    private Entry readEntry(long index) {
+        byte[] key = Keys.raftLogKey(regionId, index);
+        byte[] value = engines.raft().get(Cf.DEFAULT, key);
+        if (value == null) {
+            throw holeAt(index);
+        }
+        Entry entry = parseEntry(key, value);
+        if (entry.getIndex() != index) {
+            throw new StorageException("region " + regionId + ": the log key of index " + index
+                    + " holds the entry of index " + entry.getIndex());
+        }
+        return entry;
+    }
+
+    private Entry parseEntry(byte[] key, byte[] value) {
+        try {
+            return Entry.parseFrom(value);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StorageException("region " + regionId + ": corrupt raft log entry at key "
+                    + Keys.describe(key) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private StorageException holeAt(long index) {
+        return new StorageException("region " + regionId + " on " + engines.dataDir()
+                + ": raft log entry " + index + " is missing (log from " + firstIndex() + " to "
+                + lastIndex() + ")");
+    }
+
+    @Override
+    public String toString() {
+        return "PeerStorage[region " + regionId + ", first " + firstIndex() + ", last " + lastIndex()
+                + ", applied " + appliedIndex() + "]";
+    }
+}

@@ -1,0 +1,171 @@
+package io.tinykv.raftstore;
+
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.Ready;
+import io.tinykv.storage.EngineWriteBatch;
+import io.tinykv.storage.Engines;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The batch system: one round handles the mail (Raft messages, commands, ticks) of every peer
+ * that has some, then persists ALL their Readys in one synced raft-engine write batch (group
+ * commit: one fsync for the whole round), then sends their messages, then applies their committed
+ * entries and answers their reads, then advances them.
+ *
+ * <p>The poller owns no thread: whoever owns the store's Raft thread calls {@link #pollRound}
+ * (production: a loop around {@link #awaitWork}; the simulator: its event loop). All peers are
+ * touched only from that thread.
+ */
+final class RaftPoller {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftPoller.class);
+
+    private final Engines engines;
+    private final Transport transport;
+    private final Applier applier;
+    private final LinkedBlockingDeque<Long> scheduled = new LinkedBlockingDeque<>();
+    private Router router;
+
+    RaftPoller(Engines engines, Transport transport, Applier applier) {
+        this.engines = engines;
+        this.transport = transport;
+        this.applier = applier;
+    }
+
+    void attach(Router router) {
+        this.router = router;
+    }
+
+    /** The router's scheduler: a mailbox got work. Any thread. */
+    void schedule(long regionId) {
+        scheduled.add(regionId);
+    }
+
+    boolean hasWork() {
+        return !scheduled.isEmpty();
+    }
+
+    /** Blocks until some peer has work or the timeout passes; returns whether there is work. */
+    boolean awaitWork(long timeout, TimeUnit unit) throws InterruptedException {
+        Long regionId = scheduled.poll(timeout, unit);
+        if (regionId == null) {
+            return false;
+        }
+        scheduled.addFirst(regionId);
+        return true;
+    }
+
+    /** A peer and the Ready it produced this round. */
+    private record PeerReady(Peer peer, Ready ready) {}
+
+    /**
+     * Runs one round over the peers scheduled so far.
+     *
+     * @return whether any peer was handled
+     */
+    boolean pollRound() {
+        Set<Long> regionIds = new LinkedHashSet<>();
+        for (Long id; (id = scheduled.poll()) != null; ) {
+            regionIds.add(id);
+        }
+        if (regionIds.isEmpty()) {
+            return false;
+        }
+        List<Peer> peers = new ArrayList<>(regionIds.size());
+        for (long regionId : regionIds) {
+            Router.Mailbox mailbox = router.mailbox(regionId);
+            if (mailbox == null || mailbox.peer.isDestroyed()) {
+                continue;
+            }
+            // Idle before draining: mail that arrives from now on schedules the peer again.
+            mailbox.scheduled.set(false);
+            for (PeerMsg msg; !mailbox.peer.isRemoved() && (msg = mailbox.queue.poll()) != null; ) {
+                handle(mailbox.peer, msg);
+            }
+            if (mailbox.peer.isRemoved()) {
+                destroy(mailbox.peer);
+                continue;
+            }
+            peers.add(mailbox.peer);
+        }
+
+        List<PeerReady> readies = new ArrayList<>();
+        try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
+            for (Peer peer : peers) {
+                if (peer.raftNode().hasReady()) {
+                    Ready ready = peer.raftNode().ready();
+                    peer.storage().saveReady(ready, raftWb);
+                    readies.add(new PeerReady(peer, ready));
+                }
+            }
+            if (!raftWb.isEmpty()) {
+                engines.raft().write(raftWb, true);
+            }
+        }
+        // Only now is what the messages promise (appended entries, votes) durable.
+        for (PeerReady pr : readies) {
+            pr.peer().sendMessages(pr.ready().messages(), transport);
+        }
+        for (PeerReady pr : readies) {
+            Peer peer = pr.peer();
+            peer.onReady(pr.ready());
+            applier.apply(peer, pr.ready().committedEntries());
+            if (peer.isRemoved()) {
+                destroy(peer);
+                continue;
+            }
+            peer.serveReadyReads(applier);
+            peer.raftNode().advance(pr.ready());
+            if (peer.raftNode().hasReady()) {
+                router.reschedule(peer.regionId());
+            }
+        }
+        return true;
+    }
+
+    /** A replica that applied its own removal leaves the store: data, states and mailbox. */
+    private void destroy(Peer peer) {
+        LOG.info("{}: removed from the region, destroying", peer);
+        peer.storage().destroy();
+        Router.Mailbox mailbox = router.mailbox(peer.regionId());
+        router.unregister(peer.regionId());
+        peer.destroy();
+        for (PeerMsg msg; (msg = mailbox.queue.poll()) != null; ) {
+            if (msg instanceof PeerMsg.Command command) {
+                command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(peer.regionId()), 0));
+            }
+        }
+    }
+
+    private void handle(Peer peer, PeerMsg msg) {
+        switch (msg) {
+            case PeerMsg.Raft raft -> stepSafely(peer, raft.message());
+            case PeerMsg.Command command -> peer.handleCommand(command.request(), command.callback());
+            case PeerMsg.Tick tick -> peer.tick();
+            case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
+        }
+    }
+
+    /**
+     * Steps a message from the network. A message Raft refuses as malformed (a local type, a wrong
+     * recipient) is dropped with a warning: another store's bug must not stop this one.
+     */
+    private void stepSafely(Peer peer, RaftMessage message) {
+        try {
+            RaftMessage reply = peer.step(message);
+            if (reply != null) {
+                transport.send(reply);
+            }
+        } catch (IllegalArgumentException e) {
+            LOG.warn("{}: dropped malformed raft message from store {}: {}", peer,
+                    message.getFromPeer().getStoreId(), e.getMessage());
+        }
+    }
+}

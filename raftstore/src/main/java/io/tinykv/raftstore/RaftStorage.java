@@ -1,0 +1,146 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.RaftCmdpb.CmdType;
+import io.tinykv.proto.RaftCmdpb.DeleteRangeRequest;
+import io.tinykv.proto.RaftCmdpb.DeleteRequest;
+import io.tinykv.proto.RaftCmdpb.PutRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
+import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftCmdpb.SnapRequest;
+import io.tinykv.storage.Modify;
+import io.tinykv.storage.RegionException;
+import io.tinykv.storage.Storage;
+import io.tinykv.storage.StorageException;
+import io.tinykv.storage.StorageReader;
+import io.tinykv.storage.UserKeyReader;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@link Storage} replicated through Raft: a write is proposed to the region's leader and returns
+ * once it is applied; a reader is a kv-engine snapshot taken after a ReadIndex confirmed that this
+ * peer leads and has applied everything acknowledged before the call, limited to the region's keys
+ * ({@link RegionReader}). Region errors come back as
+ * {@link RegionException}s carrying the {@code errorpb.Error} for the client.
+ *
+ * <p>Thread-safe: called from the API threads; the waiting happens there, never on the Raft thread.
+ */
+public final class RaftStorage implements Storage {
+
+    private final RaftStore store;
+    private final Duration commandTimeout;
+
+    /** @param commandTimeout how long a command may wait for Raft before ServerIsBusy is returned */
+    public RaftStorage(RaftStore store, Duration commandTimeout) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
+        if (commandTimeout.isNegative() || commandTimeout.isZero()) {
+            throw new IllegalArgumentException("commandTimeout must be positive, got " + commandTimeout);
+        }
+    }
+
+    @Override
+    public void write(Kvrpcpb.Context ctx, List<Modify> batch) {
+        Objects.requireNonNull(batch, "batch");
+        if (batch.isEmpty()) {
+            return;
+        }
+        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(header(ctx));
+        for (Modify modify : batch) {
+            request.addRequests(toRequest(modify));
+        }
+        CmdResult result = call(request.build());
+        if (result.snapshot() != null) {
+            result.snapshot().close();
+        }
+    }
+
+    @Override
+    public StorageReader reader(Kvrpcpb.Context ctx) {
+        RaftCmdRequest request = RaftCmdRequest.newBuilder().setHeader(header(ctx))
+                .addRequests(Request.newBuilder().setCmdType(CmdType.Snap).setSnap(SnapRequest.getDefaultInstance()))
+                .build();
+        CmdResult result = call(request);
+        if (result.snapshot() == null) {
+            throw new IllegalStateException("a successful Snap command returned no snapshot");
+        }
+        return new RegionReader(new UserKeyReader(result.snapshot()),
+                result.response().getResponses(0).getSnap().getRegion());
+    }
+
+    /** The store and its engines belong to the server that created them; nothing to release here. */
+    @Override
+    public void close() {
+    }
+
+    private static RaftRequestHeader header(Kvrpcpb.Context ctx) {
+        Objects.requireNonNull(ctx, "ctx");
+        return RaftRequestHeader.newBuilder()
+                .setRegionId(ctx.getRegionId())
+                .setPeer(ctx.getPeer())
+                .setRegionEpoch(ctx.getRegionEpoch())
+                .setTerm(ctx.getTerm())
+                .build();
+    }
+
+    private static Request toRequest(Modify modify) {
+        return switch (modify) {
+            case Modify.Put put -> Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder()
+                    .setCf(put.cf().apiName()).setKey(ByteString.copyFrom(put.key()))
+                    .setValue(ByteString.copyFrom(put.value()))).build();
+            case Modify.Delete delete -> Request.newBuilder().setCmdType(CmdType.Delete)
+                    .setDelete(DeleteRequest.newBuilder().setCf(delete.cf().apiName())
+                            .setKey(ByteString.copyFrom(delete.key()))).build();
+            case Modify.DeleteRange range -> Request.newBuilder().setCmdType(CmdType.DeleteRange)
+                    .setDeleteRange(DeleteRangeRequest.newBuilder().setCf(range.cf().apiName())
+                            .setStartKey(ByteString.copyFrom(range.startKey()))
+                            .setEndKey(ByteString.copyFrom(range.endKey()))).build();
+        };
+    }
+
+    /** Proposes and waits; a region error or a timeout is thrown as {@link RegionException}. */
+    private CmdResult call(RaftCmdRequest request) {
+        CompletableFuture<CmdResult> future = new CompletableFuture<>();
+        store.propose(request, new Callback(result -> {
+            // A waiter that gave up never sees this result: release what it would have owned.
+            if (!future.complete(result) && result.snapshot() != null) {
+                result.snapshot().close();
+            }
+        }));
+        CmdResult result;
+        try {
+            result = future.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (future.cancel(false)) {
+                throw new RegionException(Errorpb.Error.newBuilder()
+                        .setMessage("raft command on region " + request.getHeader().getRegionId()
+                                + " timed out after " + commandTimeout.toMillis() + " ms")
+                        .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("raft command timed out"))
+                        .build());
+            }
+            result = future.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            future.cancel(false);
+            throw new StorageException("interrupted while waiting for a raft command", e);
+        } catch (ExecutionException e) {
+            throw new StorageException("raft command failed: " + e.getCause(), e.getCause());
+        }
+        if (result.isError()) {
+            if (result.snapshot() != null) {
+                result.snapshot().close();
+            }
+            throw new RegionException(result.response().getHeader().getError());
+        }
+        return result;
+    }
+}

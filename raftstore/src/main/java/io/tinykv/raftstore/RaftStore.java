@@ -1,0 +1,273 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinykv.proto.Eraftpb.MessageType;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftServerpb.PeerState;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.proto.RaftServerpb.RegionLocalState;
+import io.tinykv.proto.RaftServerpb.StoreIdent;
+import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.EngineWriteBatch;
+import io.tinykv.storage.Engines;
+import io.tinykv.storage.Keys;
+import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.SnapshotReader;
+import io.tinykv.storage.StorageException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The multi-raft store of one process: its peers (one per region replica here), their mailboxes
+ * and the batch system that drives them. Time, network, threads and randomness come from outside:
+ * the owner calls {@link #tick} on its clock, {@link #pollOnce} on its Raft thread, delivers
+ * incoming messages with {@link #onRaftMessage}, and the store sends through its {@link Transport}.
+ *
+ * <p>{@link #onRaftMessage}, {@link #propose} and {@link #tick} may be called from any thread;
+ * {@link #pollOnce}, {@link #regionStatus} and {@link #close} only from the Raft thread.
+ */
+public final class RaftStore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RaftStore.class);
+
+    private final long storeId;
+    private final Engines engines;
+    private final RaftPoller poller;
+    private final Router router;
+    private final RaftstoreConfig config;
+    private final Executor workers;
+    private final RandomGenerator random;
+
+    /**
+     * Opens the store over bootstrapped engines and creates a peer for every region it holds.
+     *
+     * @param workers runs slow work off the Raft thread: snapshot generation and log deletion
+     * @throws IllegalStateException when the engines are not bootstrapped, or for another store
+     */
+    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
+            Executor workers, RandomGenerator random) {
+        this.storeId = storeId;
+        this.engines = Objects.requireNonNull(engines, "engines");
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(random, "random");
+        checkStoreIdent(engines, storeId);
+        this.config = config;
+        this.workers = Objects.requireNonNull(workers, "workers");
+        this.random = random;
+        Applier applier = new Applier(engines, new LogGcWorker(engines, workers));
+        this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
+        this.router = new Router(poller::schedule);
+        poller.attach(router);
+        for (RegionLocalState state : loadRegionStates(engines)) {
+            Metapb.Region region = state.getRegion();
+            if (state.getState() != PeerState.Normal) {
+                LOG.info("store {}: region {} is {}, no peer started", storeId, region.getId(), state.getState());
+                continue;
+            }
+            Metapb.Peer meta = Regions.findPeerOnStore(region, storeId);
+            if (meta == null) {
+                LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
+                continue;
+            }
+            PeerStorage storage = PeerStorage.open(engines, region, workers);
+            Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()));
+            router.register(peer);
+            // A fresh peer may have committed entries to apply from before a restart.
+            router.reschedule(region.getId());
+        }
+    }
+
+    /**
+     * Marks fresh engines as store {@code storeId} of cluster {@code clusterId} (synced).
+     *
+     * @throws IllegalStateException when the engines already belong to a store
+     */
+    public static void bootstrapStore(Engines engines, long clusterId, long storeId) {
+        StoreIdent existing = engines.kv().getMessage(Cf.DEFAULT, Keys.STORE_IDENT_KEY, StoreIdent.parser());
+        if (existing != null) {
+            throw new IllegalStateException("engines at " + engines.dataDir() + " already belong to store "
+                    + existing.getStoreId() + " of cluster " + existing.getClusterId());
+        }
+        try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
+            wb.put(Cf.DEFAULT, Keys.STORE_IDENT_KEY,
+                    StoreIdent.newBuilder().setClusterId(clusterId).setStoreId(storeId).build());
+            engines.kv().write(wb, true);
+        }
+    }
+
+    /** Writes the initial states of {@code region} on a bootstrapped store (see {@link PeerStorage}). */
+    public static void bootstrapRegion(Engines engines, Metapb.Region region) {
+        PeerStorage.writeBootstrapState(engines, region);
+    }
+
+    private static void checkStoreIdent(Engines engines, long storeId) {
+        StoreIdent ident = engines.kv().getMessage(Cf.DEFAULT, Keys.STORE_IDENT_KEY, StoreIdent.parser());
+        if (ident == null) {
+            throw new IllegalStateException("engines at " + engines.dataDir() + " are not bootstrapped as a store");
+        }
+        if (ident.getStoreId() != storeId) {
+            throw new IllegalStateException("engines at " + engines.dataDir() + " belong to store "
+                    + ident.getStoreId() + ", not to store " + storeId);
+        }
+    }
+
+    private static List<RegionLocalState> loadRegionStates(Engines engines) {
+        List<RegionLocalState> states = new ArrayList<>();
+        try (SnapshotReader reader = engines.kv().snapshot();
+                KvIterator it = reader.iterator(Cf.DEFAULT, Keys.REGION_META_MIN_KEY, Keys.REGION_META_MAX_KEY)) {
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                try {
+                    states.add(RegionLocalState.parseFrom(it.value()));
+                } catch (InvalidProtocolBufferException e) {
+                    throw new StorageException("corrupt region state at " + Keys.describe(it.key())
+                            + " in " + engines.dataDir() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return states;
+    }
+
+    public long storeId() {
+        return storeId;
+    }
+
+    public Engines engines() {
+        return engines;
+    }
+
+    /** Delivers a Raft message from another store; messages for another store or region are dropped. */
+    public void onRaftMessage(RaftMessage message) {
+        if (message.getToPeer().getStoreId() != storeId) {
+            LOG.warn("store {}: dropping a raft message for store {}", storeId, message.getToPeer().getStoreId());
+            return;
+        }
+        if (router.send(message.getRegionId(), new PeerMsg.Raft(message))) {
+            return;
+        }
+        if (maybeCreatePeer(message)) {
+            router.send(message.getRegionId(), new PeerMsg.Raft(message));
+        } else {
+            LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
+                    message.getMessage().getMsgType());
+        }
+    }
+
+    /**
+     * A leader reaching out to a peer this store does not have yet (it was just added to the
+     * region): creates it empty, to be filled by a snapshot. Only a leader's first contact
+     * (a heartbeat carrying commit 0) or a (pre-)vote request creates a peer, and never one that
+     * this store already removed (its tombstone is at the message's conf version or later).
+     */
+    private synchronized boolean maybeCreatePeer(RaftMessage message) {
+        if (router.mailbox(message.getRegionId()) != null) {
+            return true; // created meanwhile by another thread
+        }
+        var m = message.getMessage();
+        // Vote requests too (pre-vote included, as TiKV does): a region whose only other member is
+        // an added peer that was never created (or lost, uninitialized, in a crash) can elect a
+        // leader only if that peer comes to life on the candidate's request.
+        boolean initial = m.getMsgType() == MessageType.MsgRequestVote
+                || m.getMsgType() == MessageType.MsgRequestPreVote
+                || (m.getMsgType() == MessageType.MsgHeartbeat && m.getCommit() == 0);
+        if (!initial) {
+            return false;
+        }
+        long regionId = message.getRegionId();
+        RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId),
+                RegionLocalState.parser());
+        if (state != null) {
+            if (state.getState() != PeerState.Tombstone
+                    || message.getRegionEpoch().getConfVer() <= state.getRegion().getRegionEpoch().getConfVer()) {
+                return false;
+            }
+            // A newer incarnation of a peer this store once removed: the old one's leftovers go.
+            PeerStorage.clearLeftovers(engines, regionId);
+        }
+        Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
+        PeerStorage storage = PeerStorage.open(engines, empty, workers);
+        Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()));
+        router.register(peer);
+        LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,
+                message.getToPeer().getId(), regionId, message.getFromPeer().getId());
+        return true;
+    }
+
+    /** The transport's report on a snapshot it was asked to send to {@code toPeerId}. */
+    public void onSnapshotStatus(long regionId, long toPeerId, SnapshotStatus status) {
+        router.send(regionId, new PeerMsg.SnapshotReport(toPeerId, status));
+    }
+
+    /** Hands a command to its region's peer; answers RegionNotFound at once when there is none. */
+    public void propose(RaftCmdRequest request, Callback callback) {
+        long regionId = request.getHeader().getRegionId();
+        if (!router.send(regionId, new PeerMsg.Command(request, callback))) {
+            callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
+        }
+    }
+
+    /** One logical Raft tick for every peer. */
+    public void tick() {
+        router.broadcastTick();
+    }
+
+    /** Runs one round of the batch system; returns whether any peer had work. Raft thread only. */
+    public boolean pollOnce() {
+        return poller.pollRound();
+    }
+
+    /** Whether some peer has work waiting for {@link #pollOnce}. */
+    public boolean hasWork() {
+        return poller.hasWork();
+    }
+
+    /** Blocks until some peer has work or the timeout passes. */
+    public boolean awaitWork(long timeout, TimeUnit unit) throws InterruptedException {
+        return poller.awaitWork(timeout, unit);
+    }
+
+    /** What a region's peer here knows, or null when there is none. Raft thread only. */
+    public RegionStatus regionStatus(long regionId) {
+        Router.Mailbox mailbox = router.mailbox(regionId);
+        if (mailbox == null) {
+            return null;
+        }
+        Peer peer = mailbox.peer;
+        return new RegionStatus(peer.region(), peer.meta(), peer.isLeader(), peer.leaderId(), peer.term(),
+                peer.storage().appliedIndex(), peer.storage().lastIndex(), peer.storage().truncatedIndex());
+    }
+
+    public List<Long> regionIds() {
+        return router.regionIds();
+    }
+
+    /**
+     * Stops the store's peers: every waiting command is answered RegionNotFound. Raft thread only,
+     * after the Raft loop stopped. Does not close the engines (their owner does).
+     */
+    @Override
+    public void close() {
+        for (long regionId : router.regionIds()) {
+            Router.Mailbox mailbox = router.mailbox(regionId);
+            router.unregister(regionId);
+            mailbox.peer.destroy();
+            for (PeerMsg msg; (msg = mailbox.queue.poll()) != null; ) {
+                if (msg instanceof PeerMsg.Command command) {
+                    command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
+                }
+            }
+        }
+    }
+
+    /** A region's state as one store's peer sees it. */
+    public record RegionStatus(Metapb.Region region, Metapb.Peer peer, boolean leader, long leaderId, long term,
+            long appliedIndex, long lastIndex, long truncatedIndex) {}
+}

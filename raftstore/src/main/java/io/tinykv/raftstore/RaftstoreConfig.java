@@ -1,0 +1,76 @@
+package io.tinykv.raftstore;
+
+/**
+ * Settings of the raftstore, validated at construction.
+ *
+ * @param electionTicks Raft ticks without a leader before a follower campaigns
+ * @param heartbeatTicks Raft ticks between a leader's heartbeats
+ * @param maxSizePerMsgBytes byte limit of the entries in one append message
+ * @param maxInflightMsgs append messages in flight per follower
+ * @param raftEntryMaxSizeBytes largest command accepted into the log; larger ones are refused
+ *     with RaftEntryTooLarge
+ * @param raftLogGcCountLimit the leader compacts the log once this many applied entries are
+ *     still held (keeping at most this many behind the applied index)
+ * @param raftLogGcIntervalTicks Raft ticks between the leader's log-size checks
+ */
+public record RaftstoreConfig(
+        int electionTicks,
+        int heartbeatTicks,
+        long maxSizePerMsgBytes,
+        int maxInflightMsgs,
+        long raftEntryMaxSizeBytes,
+        long raftLogGcCountLimit,
+        int raftLogGcIntervalTicks) {
+
+    public static final int DEFAULT_ELECTION_TICKS = 10;
+    public static final int DEFAULT_HEARTBEAT_TICKS = 2;
+    public static final long DEFAULT_MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
+    public static final int DEFAULT_MAX_INFLIGHT_MSGS = 256;
+    /** 8 MiB, TiKV's default raft-entry-max-size. */
+    public static final long DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES = 8L * 1024 * 1024;
+
+    /** TiKV's default raft-log-gc-count-limit is far larger; 10000 entries bound a small store's log. */
+    public static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
+    public static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
+
+    public RaftstoreConfig {
+        if (heartbeatTicks <= 0) {
+            throw new IllegalArgumentException("heartbeatTicks must be > 0, got " + heartbeatTicks);
+        }
+        if (electionTicks <= heartbeatTicks) {
+            throw new IllegalArgumentException("electionTicks (" + electionTicks
+                    + ") must be greater than heartbeatTicks (" + heartbeatTicks + ")");
+        }
+        if (maxSizePerMsgBytes <= 0) {
+            throw new IllegalArgumentException("maxSizePerMsgBytes must be > 0, got " + maxSizePerMsgBytes);
+        }
+        if (maxInflightMsgs <= 0) {
+            throw new IllegalArgumentException("maxInflightMsgs must be > 0, got " + maxInflightMsgs);
+        }
+        if (raftEntryMaxSizeBytes <= 0) {
+            throw new IllegalArgumentException("raftEntryMaxSizeBytes must be > 0, got " + raftEntryMaxSizeBytes);
+        }
+        if (raftLogGcCountLimit <= 0) {
+            throw new IllegalArgumentException("raftLogGcCountLimit must be > 0, got " + raftLogGcCountLimit);
+        }
+        if (raftLogGcIntervalTicks <= 0) {
+            throw new IllegalArgumentException("raftLogGcIntervalTicks must be > 0, got " + raftLogGcIntervalTicks);
+        }
+    }
+
+    public static RaftstoreConfig defaults() {
+        return new RaftstoreConfig(DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
+                DEFAULT_MAX_SIZE_PER_MSG_BYTES, DEFAULT_MAX_INFLIGHT_MSGS, DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES,
+                DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS);
+    }
+
+    public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
+                raftLogGcCountLimit, raftLogGcIntervalTicks);
+    }
+
+    public RaftstoreConfig withRaftLogGcCountLimit(long value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks);
+    }
+}

@@ -1,0 +1,58 @@
+package io.tinykv.raftstore;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Metapb;
+import java.util.HexFormat;
+
+/** Facts about a region's range, epoch and peers. */
+final class Regions {
+
+    private static final HexFormat HEX = HexFormat.of();
+
+    private Regions() {}
+
+    /** Whether {@code key} is in {@code [start, end)}; an empty end key is unbounded. */
+    static boolean containsKey(Metapb.Region region, ByteString key) {
+        return ByteString.unsignedLexicographicalComparator().compare(key, region.getStartKey()) >= 0
+                && (region.getEndKey().isEmpty()
+                        || ByteString.unsignedLexicographicalComparator().compare(key, region.getEndKey()) < 0);
+    }
+
+    /**
+     * Whether a command carrying {@code requested} is stale for {@code current}: TinyKV's rule, a
+     * version (splits, merges) or conf version (membership) older than the region's.
+     */
+    static boolean isStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current,
+            boolean checkVersion, boolean checkConfVer) {
+        return (checkVersion && requested.getVersion() < current.getVersion())
+                || (checkConfVer && requested.getConfVer() < current.getConfVer());
+    }
+
+    /** The peer with {@code peerId}, or null when the region has none. */
+    static Metapb.Peer findPeer(Metapb.Region region, long peerId) {
+        for (Metapb.Peer peer : region.getPeersList()) {
+            if (peer.getId() == peerId) {
+                return peer;
+            }
+        }
+        return null;
+    }
+
+    /** The peer of the region on {@code storeId}, or null when the region has none there. */
+    static Metapb.Peer findPeerOnStore(Metapb.Region region, long storeId) {
+        for (Metapb.Peer peer : region.getPeersList()) {
+            if (peer.getStoreId() == storeId) {
+                return peer;
+            }
+        }
+        return null;
+    }
+
+    static String describe(ByteString key) {
+        return key.isEmpty() ? "(empty)" : HEX.formatHex(key.toByteArray());
+    }
+
+    static String describe(Metapb.RegionEpoch epoch) {
+        return "{conf_ver " + epoch.getConfVer() + ", version " + epoch.getVersion() + "}";
+    }
+}

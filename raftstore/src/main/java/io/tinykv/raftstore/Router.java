@@ -1,0 +1,95 @@
+package io.tinykv.raftstore;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongConsumer;
+
+/**
+ * Region id to mailbox. Any thread may {@link #send} to a peer; only the Raft thread takes the
+ * messages out. A mailbox that receives mail while idle is handed to the scheduler (the
+ * {@link RaftPoller}) once; the poller marks it idle again before draining it, so mail that
+ * arrives during a drain schedules it anew and is never stranded.
+ */
+public final class Router {
+
+    /** One peer's queue of messages and whether the poller already knows it has mail. */
+    static final class Mailbox {
+        final Peer peer;
+        final Queue<PeerMsg> queue = new ConcurrentLinkedQueue<>();
+        final AtomicBoolean scheduled = new AtomicBoolean();
+
+        Mailbox(Peer peer) {
+            this.peer = peer;
+        }
+    }
+
+    private final ConcurrentHashMap<Long, Mailbox> mailboxes = new ConcurrentHashMap<>();
+    private final LongConsumer scheduler;
+
+    /** @param scheduler told the region id of a mailbox that has work and was idle */
+    Router(LongConsumer scheduler) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+    }
+
+    void register(Peer peer) {
+        Mailbox previous = mailboxes.putIfAbsent(peer.regionId(), new Mailbox(peer));
+        if (previous != null) {
+            throw new IllegalStateException("region " + peer.regionId() + " already has a peer on this store");
+        }
+    }
+
+    void unregister(long regionId) {
+        mailboxes.remove(regionId);
+    }
+
+    /**
+     * Queues {@code msg} for the peer of {@code regionId}.
+     *
+     * @return false when this store has no peer of the region (the caller answers RegionNotFound)
+     */
+    public boolean send(long regionId, PeerMsg msg) {
+        Objects.requireNonNull(msg, "msg");
+        Mailbox mailbox = mailboxes.get(regionId);
+        if (mailbox == null) {
+            return false;
+        }
+        mailbox.queue.add(msg);
+        schedule(mailbox);
+        return true;
+    }
+
+    /** Sends a tick to every peer of the store. */
+    public void broadcastTick() {
+        for (Mailbox mailbox : mailboxes.values()) {
+            mailbox.queue.add(new PeerMsg.Tick());
+            schedule(mailbox);
+        }
+    }
+
+    /** Asks the poller to look at the peer again (it has Raft work left after a round). */
+    void reschedule(long regionId) {
+        Mailbox mailbox = mailboxes.get(regionId);
+        if (mailbox != null) {
+            schedule(mailbox);
+        }
+    }
+
+    private void schedule(Mailbox mailbox) {
+        if (mailbox.scheduled.compareAndSet(false, true)) {
+            scheduler.accept(mailbox.peer.regionId());
+        }
+    }
+
+    Mailbox mailbox(long regionId) {
+        return mailboxes.get(regionId);
+    }
+
+    /** The region ids with a peer here, in ascending order. */
+    public List<Long> regionIds() {
+        return mailboxes.keySet().stream().sorted().toList();
+    }
+}

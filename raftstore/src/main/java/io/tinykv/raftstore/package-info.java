@@ -1,0 +1,23 @@
+/**
+ * The multi-raft store (DESIGN.md §4–§6): every region replica on this store is a {@link
+ * io.tinykv.raftstore.Peer} driving a {@link io.tinykv.raft.RawNode} over a {@link
+ * io.tinykv.raftstore.PeerStorage} (the Raft log and states in the store's two engines).
+ *
+ * <p>Flow: commands and Raft messages enter a peer's mailbox ({@link io.tinykv.raftstore.Router});
+ * the batch system ({@code RaftPoller}) handles the mail of many peers in one round, persists all
+ * their Readys in one synced raft-engine batch, sends their messages, applies their committed
+ * entries ({@code Applier}: data and apply state in one kv-engine batch, callbacks completed
+ * exactly once after it) and answers reads whose ReadIndex is applied. {@link
+ * io.tinykv.raftstore.RaftStorage} puts the {@link io.tinykv.storage.Storage} API on top.
+ *
+ * <p>Threads, time, network and randomness are parameters: {@link
+ * io.tinykv.raftstore.RaftStoreDriver} runs a store on a real thread and clock; the test
+ * simulator ({@code io.tinykv.raftstore.sim}) runs several stores in one thread on virtual time
+ * with the same code.
+ *
+ * <p>Also here: log GC (CompactLog at apply, entries deleted by {@code LogGcWorker} after a kv WAL
+ * sync), snapshots (in-memory {@code RaftSnapshotData} with per-column-family checksums, generated
+ * on a worker, installed replacing only the region's range) and membership changes (ChangePeer
+ * through the log, peers created by a leader's first message, removed replicas destroyed).
+ */
+package io.tinykv.raftstore;
