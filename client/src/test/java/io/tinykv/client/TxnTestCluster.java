@@ -53,7 +53,7 @@ public final class TxnTestCluster implements AutoCloseable {
     return commands;
   }
 
-  TxnFaults faults() {
+  public TxnFaults faults() {
     return faults;
   }
 
