@@ -41,14 +41,17 @@ public final class Transaction implements AutoCloseable {
 
   private final TxnEnv env;
   private final long startTs;
+  /** When the start ts was taken, on the client's clock (the locks' TTL counts from then). */
+  private final long beganAtMs;
   /** Buffered writes by key: a Put or a Del mutation. */
   private final NavigableMap<ByteString, Kvrpcpb.Mutation> writes = new TreeMap<>(Keys.ORDER);
   private Status status = Status.ACTIVE;
   private long commitTs;
 
-  Transaction(TxnEnv env, long startTs) {
+  Transaction(TxnEnv env, long startTs, long beganAtMs) {
     this.env = env;
     this.startTs = startTs;
+    this.beganAtMs = beganAtMs;
   }
 
   /** The snapshot this transaction reads: a TSO timestamp taken at begin. */
@@ -206,16 +209,15 @@ public final class Transaction implements AutoCloseable {
       return commitTs;
     }
     try {
-      commitTs = new TwoPhaseCommitter(env, startTs, writes).commit();
+      commitTs = committer().commit();
       status = Status.COMMITTED;
       return commitTs;
-    } catch (CommitUnknownException e) {
-      status = Status.UNKNOWN;
+    } catch (TxnAbortedException e) {
+      status = Status.ROLLED_BACK;
       throw e;
     } catch (RuntimeException e) {
-      // Everything else the committer throws is a definite "not committed" (it reports a primary
-      // commit it could not confirm as unknown, above).
-      status = Status.ROLLED_BACK;
+      // CommitUnknownException, or something the committer did not expect: not known to be either.
+      status = Status.UNKNOWN;
       throw e;
     }
   }
@@ -240,7 +242,7 @@ public final class Transaction implements AutoCloseable {
 
   /** For tests: the committer of the buffered writes, to run the commit steps one by one. */
   TwoPhaseCommitter committer() {
-    return new TwoPhaseCommitter(env, startTs, writes);
+    return new TwoPhaseCommitter(env, startTs, writes, beganAtMs);
   }
 
   /**

@@ -37,11 +37,15 @@ final class TwoPhaseCommitter {
   private final long startTs;
   private final NavigableMap<ByteString, Kvrpcpb.Mutation> mutations;
   private final ByteString primary;
+  /** When the transaction began, on the client's clock. */
+  private final long beganAtMs;
 
   /**
    * @param mutations the transaction's writes by key, in key order; not empty
+   * @param beganAtMs when the transaction took its start ts, on {@code env.clock()}
    */
-  TwoPhaseCommitter(TxnEnv env, long startTs, NavigableMap<ByteString, Kvrpcpb.Mutation> mutations) {
+  TwoPhaseCommitter(TxnEnv env, long startTs, NavigableMap<ByteString, Kvrpcpb.Mutation> mutations,
+      long beganAtMs) {
     if (mutations.isEmpty()) {
       throw new IllegalArgumentException("nothing to commit");
     }
@@ -49,6 +53,7 @@ final class TwoPhaseCommitter {
     this.startTs = startTs;
     this.mutations = new TreeMap<>(mutations);
     this.primary = this.mutations.firstKey();
+    this.beganAtMs = beganAtMs;
   }
 
   ByteString primary() {
@@ -68,7 +73,7 @@ final class TwoPhaseCommitter {
     long commitTs;
     try {
       commitTs = env.pd().getTimestamp();
-    } catch (PdException e) {
+    } catch (RuntimeException e) {
       rollbackQuietly();
       throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: no commit ts from PD: "
           + e.getMessage(), e);
@@ -87,24 +92,36 @@ final class TwoPhaseCommitter {
    */
   void prewrite() {
     Backoff backoff = env.newBackoff();
+    long lockTtl = lockTtlMs();
     try {
       env.router().sendGrouped("prewrite", mutations.keySet(),
-          (stub, ctx, keys) -> stub.kvPrewrite(prewriteRequest(ctx, keys)),
+          (stub, ctx, keys) -> stub.kvPrewrite(prewriteRequest(ctx, keys, lockTtl)),
           r -> r.hasRegionError() ? r.getRegionError() : null,
           (keys, response) -> onPrewritten(keys, response, backoff), backoff);
     } catch (TxnAbortedException e) {
       rollbackQuietly();
       throw e;
-    } catch (TinyKvException e) {
+    } catch (RuntimeException e) {
+      // Whatever went wrong (a store, PD, a closed client), the commit point was not reached.
       rollbackQuietly();
       throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: prewrite failed: "
           + e.getMessage(), e);
     }
   }
 
-  private Kvrpcpb.PrewriteRequest prewriteRequest(Kvrpcpb.Context ctx, List<ByteString> keys) {
+  /**
+   * The TTL of our locks. Expiry is counted from the start ts (TiKV's rule), so a transaction that ran
+   * for a while before committing gets that time added; otherwise its locks could be expired the
+   * moment they are written.
+   */
+  long lockTtlMs() {
+    long elapsedMs = Math.max(0, env.clock().nowMillis() - beganAtMs);
+    return elapsedMs + env.lockTtlMs();
+  }
+
+  private Kvrpcpb.PrewriteRequest prewriteRequest(Kvrpcpb.Context ctx, List<ByteString> keys, long lockTtl) {
     Kvrpcpb.PrewriteRequest.Builder request = Kvrpcpb.PrewriteRequest.newBuilder().setContext(ctx)
-        .setPrimaryLock(primary).setStartVersion(startTs).setLockTtl(env.lockTtlMs())
+        .setPrimaryLock(primary).setStartVersion(startTs).setLockTtl(lockTtl)
         .setTxnSize(mutations.size());
     keys.forEach(key -> request.addMutations(mutations.get(key)));
     return request.build();
@@ -166,9 +183,9 @@ final class TwoPhaseCommitter {
           throw unknown(commitTs, backoff.givingUpMessage(), e);
         }
         continue;
-      } catch (TinyKvException e) {
-        // The budget ran out on unreachable stores or region errors, or routing failed; some attempt
-        // may have reached the store and committed.
+      } catch (RuntimeException e) {
+        // The budget ran out on unreachable stores or region errors, routing failed, the client was
+        // closed...: some attempt may have reached the store and committed.
         throw unknown(commitTs, e.getMessage(), e);
       }
       if (!response.hasError()) {
@@ -208,7 +225,7 @@ final class TwoPhaseCommitter {
             }
             return List.of();
           }, env.newBackoff());
-    } catch (TinyKvException e) {
+    } catch (RuntimeException e) {
       LOG.warn("txn {} committed at {}, but committing its secondary keys failed (readers will resolve "
           + "them): {}", ts(startTs), ts(commitTs), e.getMessage());
     }
@@ -243,8 +260,8 @@ final class TwoPhaseCommitter {
   private void rollbackQuietly() {
     try {
       rollback();
-    } catch (TinyKvException e) {
-      LOG.warn("txn {}: rollback failed, its locks expire after {} ms: {}", ts(startTs), env.lockTtlMs(),
+    } catch (RuntimeException e) {
+      LOG.warn("txn {}: rollback failed, its locks expire after {} ms: {}", ts(startTs), lockTtlMs(),
           e.getMessage());
     }
   }

@@ -93,7 +93,8 @@ public final class TxnKvClient implements AutoCloseable {
    * @throws PdException when PD gives no timestamp
    */
   public Transaction begin() {
-    return new Transaction(env, env.pd().getTimestamp());
+    long beganAtMs = env.clock().nowMillis();
+    return new Transaction(env, env.pd().getTimestamp(), beganAtMs);
   }
 
   /** Closes the connections; transactions still open fail from then on. */

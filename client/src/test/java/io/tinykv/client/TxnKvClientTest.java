@@ -233,6 +233,24 @@ class TxnKvClientTest {
   }
 
   @Test
+  void theLocksOfALongTransactionLiveForTheTtlAfterItsPrewrite() {
+    long longMs = 10 * TxnKvClient.DEFAULT_LOCK_TTL_MS;
+    Transaction slow = client.begin();
+    slow.put(utf8("a"), utf8("x"));
+    clock.sleepMillis(longMs); // the transaction works for a long time before committing
+    cluster.env().advanceTso(longMs);
+    TwoPhaseCommitter committer = slow.committer();
+    assertThat(committer.lockTtlMs()).isEqualTo(longMs + TxnKvClient.DEFAULT_LOCK_TTL_MS);
+    committer.prewrite();
+
+    // Counted from its start ts, a plain TTL would long be over; the reader must find it alive.
+    Transaction reader = client.begin();
+    assertThatThrownBy(() -> reader.get(utf8("a"))).isInstanceOf(KeyLockedException.class);
+    committer.commitPrimary(client.begin().startTs());
+    assertThat(read("a")).contains("x");
+  }
+
+  @Test
   void aReaderCommitsTheSecondaryOfACommittedPrimary() {
     commitPuts("a", "old", "h", "old", "q", "old");
     Transaction txn = client.begin();
