@@ -315,6 +315,43 @@ class TxnKvClientTest {
   }
 
   @Test
+  void aCommitWhoseStoreIsUnreachableIsUnknownAndMayTurnOutRolledBack() {
+    commitPuts("a", "old");
+    Transaction txn = client.begin();
+    txn.put(utf8("a"), utf8("new"));
+    TwoPhaseCommitter committer = txn.committer();
+    committer.prewrite();
+    cluster.env().stop(cluster.env().storeAddress(1, 0)); // the primary's store goes away
+
+    long commitTs = client.begin().startTs();
+    assertThatThrownBy(() -> committer.commitPrimary(commitTs)).isExactlyInstanceOf(CommitUnknownException.class);
+
+    // Here the commit never arrived: once the store is back and the lock expired, a reader rolls
+    // the transaction back. Reporting "committed" would have been as wrong as "failed".
+    cluster.env().startStore(1, cluster.env().storeAddress(1, 1));
+    cluster.env().advanceTso(TxnKvClient.DEFAULT_LOCK_TTL_MS + 1);
+    assertThat(read("a")).contains("old");
+  }
+
+  @Test
+  void aScanResolvesTheLocksItMeetsInEveryRegion() {
+    commitPuts("a", "1", "h", "2", "q", "3");
+    Transaction committed = client.begin();
+    committed.put(utf8("a"), utf8("1b"));
+    committed.put(utf8("h"), utf8("2b"));
+    TwoPhaseCommitter first = committed.committer();
+    first.prewrite();
+    first.commitPrimary(client.begin().startTs());
+    Transaction abandoned = client.begin();
+    abandoned.put(utf8("i"), utf8("never"));
+    abandoned.put(utf8("q"), utf8("never"));
+    abandoned.committer().prewrite();
+    cluster.env().advanceTso(TxnKvClient.DEFAULT_LOCK_TTL_MS + 1);
+
+    assertThat(scanAll()).containsExactly("a=1b", "h=2b", "q=3");
+  }
+
+  @Test
   void aCommitTimingOutEveryTimeIsUnknown() {
     cluster.faults().failAfterExecuting("KvCommit", utf8("h"), Status.DEADLINE_EXCEEDED, Integer.MAX_VALUE);
     Transaction txn = client.begin();
