@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Clears the locks a reader (or a prewrite) runs into. A lock on its own does not say whether its
  * transaction committed: the transaction's primary key does. So for each lock: ask the primary's
- * region (KvCheckTxnStatus, which also rolls the transaction back if its TTL has expired or it never
- * got its primary lock in), then finish the locked key accordingly (KvResolveLock: commit it at the
+ * region (KvCheckTxnStatus, which also rolls the transaction back if its TTL has expired, or if it
+ * never got its primary lock in and the lock we met has expired), then finish the locked key accordingly (KvResolveLock: commit it at the
  * transaction's commit ts, or roll it back). A lock whose transaction is still alive is left alone;
  * the caller waits and tries again.
  *
@@ -71,14 +71,25 @@ final class LockResolver {
     return allGone;
   }
 
+  /**
+   * Asks the primary. Whether a transaction that left no trace at its primary may be rolled back
+   * there depends on the lock we met, as in TiKV's clients: while that lock is alive, the primary's
+   * prewrite may still be on its way (prewrites of different regions race), and rolling back would
+   * abort a healthy transaction; the transaction counts as alive then. Once the lock expired, the
+   * transaction is rolled back whether or not its primary lock ever arrives.
+   */
   private TxnStatus checkTxnStatus(Kvrpcpb.LockInfo lock, long callerStartTs, Backoff backoff) {
     ByteString primary = lock.getPrimaryLock();
     long currentTs = pd.getTimestamp();
+    boolean lockExpired = expired(lock, currentTs);
     Kvrpcpb.CheckTxnStatusResponse response = router.sendForKey("checkTxnStatus", primary,
         (stub, ctx) -> stub.kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder().setContext(ctx)
             .setPrimaryKey(primary).setLockTs(lock.getLockVersion()).setCallerStartTs(callerStartTs)
-            .setCurrentTs(currentTs).setRollbackIfNotExist(true).build()),
+            .setCurrentTs(currentTs).setRollbackIfNotExist(lockExpired).build()),
         r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+    if (response.hasError() && response.getError().hasTxnNotFound() && !lockExpired) {
+      return new TxnStatus.Alive(lock.getLockTtl());
+    }
     if (response.hasError()) {
       throw new KeyValueException("checking the status of txn " + Long.toUnsignedString(lock.getLockVersion())
           + " at its primary " + Keys.describe(primary) + ": " + Failures.describe(response.getError()));
@@ -90,6 +101,19 @@ final class LockResolver {
       return new TxnStatus.Alive(response.getLockTtl());
     }
     return new TxnStatus.RolledBack();
+  }
+
+  /**
+   * TiKV's expiry rule on TSO physical milliseconds: the lock is alive up to and including its start
+   * plus its TTL. An unsigned TTL that would run past the end of time never expires.
+   */
+  static boolean expired(Kvrpcpb.LockInfo lock, long currentTs) {
+    long lockMs = lock.getLockVersion() >>> PdClient.LOGICAL_BITS;
+    long deadlineMs = lockMs + lock.getLockTtl();
+    if (Long.compareUnsigned(deadlineMs, lockMs) < 0) {
+      return false;
+    }
+    return Long.compareUnsigned(deadlineMs, currentTs >>> PdClient.LOGICAL_BITS) < 0;
   }
 
   /** Commits ({@code commitTs > 0}) or rolls back the lock's transaction on the lock's key. */

@@ -334,6 +334,42 @@ class TxnKvClientTest {
   }
 
   @Test
+  void aSecondaryLockWhosePrimaryIsNotYetPrewrittenCountsAsAliveUntilItExpires() {
+    commitPuts("q", "old");
+    Transaction txn = client.begin();
+    txn.put(utf8("a"), utf8("new")); // the primary, in region 1
+    txn.put(utf8("q"), utf8("new"));
+    // Only region 3 got its prewrite so far: a secondary lock pointing at a primary without a lock.
+    Kvrpcpb.PrewriteResponse secondaryOnly = cluster.commands().prewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+        .setContext(Kvrpcpb.Context.newBuilder().setRegionId(3)).setPrimaryLock(utf8("a"))
+        .setStartVersion(txn.startTs()).setLockTtl(TxnKvClient.DEFAULT_LOCK_TTL_MS)
+        .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(utf8("q")).setValue(utf8("new")))
+        .build());
+    assertThat(secondaryOnly.getErrorsList()).isEmpty();
+
+    Transaction reader = client.begin();
+    assertThatThrownBy(() -> reader.get(utf8("q"))).as("the transaction may still prewrite its primary")
+        .isInstanceOf(KeyLockedException.class);
+    long commitTs = txn.commit();
+    assertThat(commitTs).isGreaterThan(txn.startTs());
+    assertThat(read("q")).contains("new");
+
+    // Once such a lock expired, the reader rolls its transaction back at the primary.
+    Transaction late = client.begin();
+    Kvrpcpb.PrewriteResponse orphan = cluster.commands().prewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+        .setContext(Kvrpcpb.Context.newBuilder().setRegionId(2)).setPrimaryLock(utf8("b"))
+        .setStartVersion(late.startTs()).setLockTtl(TxnKvClient.DEFAULT_LOCK_TTL_MS)
+        .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(utf8("h")).setValue(utf8("orphan")))
+        .build());
+    assertThat(orphan.getErrorsList()).isEmpty();
+    cluster.env().advanceTso(TxnKvClient.DEFAULT_LOCK_TTL_MS + 1);
+    assertThat(read("h")).isEmpty();
+    late.put(utf8("b"), utf8("x"));
+    assertThatThrownBy(late::commit).as("its primary carries the rollback record")
+        .isInstanceOf(WriteConflictException.class);
+  }
+
+  @Test
   void aScanResolvesTheLocksItMeetsInEveryRegion() {
     commitPuts("a", "1", "h", "2", "q", "3");
     Transaction committed = client.begin();
