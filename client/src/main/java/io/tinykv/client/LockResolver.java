@@ -5,6 +5,7 @@ import io.tinykv.proto.Kvrpcpb;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,11 @@ final class LockResolver {
 
     record RolledBack() implements TxnStatus {}
 
-    record Alive(long ttlMs) implements TxnStatus {}
+    /**
+     * @param commitsAfterCaller whether the transaction's min commit ts now lies above the caller's
+     *                           start ts, so that the caller may read past its locks
+     */
+    record Alive(long ttlMs, boolean commitsAfterCaller) implements TxnStatus {}
   }
 
   private final PdClient pd;
@@ -45,11 +50,16 @@ final class LockResolver {
   /**
    * Resolves every lock of {@code locks} whose transaction is decided.
    *
-   * @param callerStartTs the start ts of the transaction that met the locks
-   * @return whether all of them are gone now; false when at least one transaction is still alive
+   * @param callerStartTs the start ts of the reading transaction that met the locks; 0 for a writer
+   *                      (a prewrite), which no lock may be bypassed for
+   * @param bypassed      where the start ts of live transactions go that the reader may read past:
+   *                      the status check pushed their min commit ts above {@code callerStartTs}, so
+   *                      they will commit after the reader's snapshot whatever happens
+   * @return whether none of the locks blocks the caller any more (resolved, or bypassed); false when
+   *     at least one live transaction is in the way
    * @throws KeyValueException when a store refuses a status check or a resolution
    */
-  boolean resolve(List<Kvrpcpb.LockInfo> locks, long callerStartTs, Backoff backoff) {
+  boolean resolve(List<Kvrpcpb.LockInfo> locks, long callerStartTs, Set<Long> bypassed, Backoff backoff) {
     Map<Long, TxnStatus> statusByStartTs = new HashMap<>();
     boolean allGone = true;
     for (Kvrpcpb.LockInfo lock : locks) {
@@ -61,6 +71,7 @@ final class LockResolver {
       switch (status) {
         case TxnStatus.Committed c -> resolveKey(lock, c.commitTs(), backoff);
         case TxnStatus.RolledBack r -> resolveKey(lock, 0, backoff);
+        case TxnStatus.Alive a when a.commitsAfterCaller() -> bypassed.add(lock.getLockVersion());
         case TxnStatus.Alive a -> {
           LOG.debug("lock of txn {} on {} is alive for {} ms more", lock.getLockVersion(),
               Keys.describe(lock.getKey()), a.ttlMs());
@@ -88,7 +99,7 @@ final class LockResolver {
             .setCurrentTs(currentTs).setRollbackIfNotExist(lockExpired).build()),
         r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
     if (response.hasError() && response.getError().hasTxnNotFound() && !lockExpired) {
-      return new TxnStatus.Alive(lock.getLockTtl());
+      return new TxnStatus.Alive(lock.getLockTtl(), false);
     }
     if (response.hasError()) {
       throw new KeyValueException("checking the status of txn " + Long.toUnsignedString(lock.getLockVersion())
@@ -98,7 +109,10 @@ final class LockResolver {
       return new TxnStatus.Committed(response.getCommitVersion());
     }
     if (response.getLockTtl() != 0) {
-      return new TxnStatus.Alive(response.getLockTtl());
+      long minCommitTs = response.getLockInfo().getMinCommitTs();
+      boolean commitsAfterCaller = callerStartTs != 0 && minCommitTs != 0
+          && Long.compareUnsigned(minCommitTs, callerStartTs) > 0;
+      return new TxnStatus.Alive(response.getLockTtl(), commitsAfterCaller);
     }
     return new TxnStatus.RolledBack();
   }

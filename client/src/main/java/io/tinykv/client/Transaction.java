@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Kvrpcpb;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -45,6 +47,11 @@ public final class Transaction implements AutoCloseable {
   private final long beganAtMs;
   /** Buffered writes by key: a Put or a Del mutation. */
   private final NavigableMap<ByteString, Kvrpcpb.Mutation> writes = new TreeMap<>(Keys.ORDER);
+  /**
+   * Live transactions this one may read past: their min commit ts was pushed above our start ts, so
+   * they commit after our snapshot (sent to the stores as the context's resolved_locks).
+   */
+  private final Set<Long> bypassedLocks = new HashSet<>();
   private Status status = Status.ACTIVE;
   private long commitTs;
 
@@ -79,7 +86,7 @@ public final class Transaction implements AutoCloseable {
     Backoff backoff = env.newBackoff();
     while (true) {
       Kvrpcpb.GetResponse response = env.router().sendForKey("get", key,
-          (stub, ctx) -> stub.kvGet(Kvrpcpb.GetRequest.newBuilder().setContext(ctx).setKey(key)
+          (stub, ctx) -> stub.kvGet(Kvrpcpb.GetRequest.newBuilder().setContext(readContext(ctx)).setKey(key)
               .setVersion(startTs).build()),
           r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
       if (response.hasError()) {
@@ -99,7 +106,7 @@ public final class Transaction implements AutoCloseable {
     List<ByteString> remote = keys.stream().filter(k -> !writes.containsKey(k)).distinct().toList();
     Backoff backoff = env.newBackoff();
     env.router().sendGrouped("batchGet", remote,
-        (stub, ctx, group) -> stub.kvBatchGet(Kvrpcpb.BatchGetRequest.newBuilder().setContext(ctx)
+        (stub, ctx, group) -> stub.kvBatchGet(Kvrpcpb.BatchGetRequest.newBuilder().setContext(readContext(ctx))
             .addAllKeys(group).setVersion(startTs).build()),
         r -> r.hasRegionError() ? r.getRegionError() : null,
         (group, response) -> {
@@ -252,7 +259,7 @@ public final class Transaction implements AutoCloseable {
    * @throws KeyLockedException when the budget ran out waiting
    */
   private void waitForLocks(String op, List<Kvrpcpb.LockInfo> locks, Backoff backoff) {
-    if (env.resolver().resolve(locks, startTs, backoff)) {
+    if (env.resolver().resolve(locks, startTs, bypassedLocks, backoff)) {
       return;
     }
     Kvrpcpb.LockInfo first = locks.get(0);
@@ -262,6 +269,10 @@ public final class Transaction implements AutoCloseable {
       throw new KeyLockedException(startTs, first.getKey(), first.getLockVersion(),
           op + " of txn " + Long.toUnsignedString(startTs) + ": " + backoff.givingUpMessage());
     }
+  }
+
+  private Kvrpcpb.Context readContext(Kvrpcpb.Context routing) {
+    return bypassedLocks.isEmpty() ? routing : routing.toBuilder().addAllResolvedLocks(bypassedLocks).build();
   }
 
   /** The lock a read error reports; any other error is reported as it is. */
@@ -339,7 +350,7 @@ public final class Transaction implements AutoCloseable {
       ByteString from = cursor;
       ByteString to = Keys.minEnd(endKey, region.endKey());
       Optional<Kvrpcpb.ScanResponse> answer = env.router().sender().attempt("scan", region,
-          (stub, ctx) -> stub.kvScan(Kvrpcpb.ScanRequest.newBuilder().setContext(ctx).setStartKey(from)
+          (stub, ctx) -> stub.kvScan(Kvrpcpb.ScanRequest.newBuilder().setContext(readContext(ctx)).setStartKey(from)
               .setEndKey(to).setLimit(pageSizeKeys).setVersion(startTs).build()),
           r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
       if (answer.isEmpty()) {

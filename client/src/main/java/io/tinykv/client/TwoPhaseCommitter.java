@@ -3,6 +3,7 @@ package io.tinykv.client;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Kvrpcpb;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -78,9 +79,9 @@ final class TwoPhaseCommitter {
       throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: no commit ts from PD: "
           + e.getMessage(), e);
     }
-    commitPrimary(commitTs);
-    commitSecondaries(commitTs);
-    return commitTs;
+    long committedAt = commitPrimary(commitTs);
+    commitSecondaries(committedAt);
+    return committedAt;
   }
 
   /**
@@ -122,6 +123,8 @@ final class TwoPhaseCommitter {
   private Kvrpcpb.PrewriteRequest prewriteRequest(Kvrpcpb.Context ctx, List<ByteString> keys, long lockTtl) {
     Kvrpcpb.PrewriteRequest.Builder request = Kvrpcpb.PrewriteRequest.newBuilder().setContext(ctx)
         .setPrimaryLock(primary).setStartVersion(startTs).setLockTtl(lockTtl)
+        // Lets readers push our commit ts above their snapshot instead of waiting for us.
+        .setMinCommitTs(startTs + 1)
         .setTxnSize(mutations.size());
     keys.forEach(key -> request.addMutations(mutations.get(key)));
     return request.build();
@@ -150,7 +153,8 @@ final class TwoPhaseCommitter {
     }
     // The store wrote nothing for this request (prewrite is all or nothing), so the whole group goes
     // again once the locks are gone; our own locks from an earlier attempt are accepted as they are.
-    if (!env.resolver().resolve(locks, startTs, backoff)) {
+    // A writer cannot read past a live lock: no caller ts (0), so nothing is pushed or bypassed.
+    if (!env.resolver().resolve(locks, 0, new HashSet<>(), backoff)) {
       Kvrpcpb.LockInfo first = locks.get(0);
       String reason = "prewrite meets the live lock of txn " + ts(first.getLockVersion()) + " on "
           + Keys.describe(first.getKey());
@@ -163,18 +167,23 @@ final class TwoPhaseCommitter {
   }
 
   /**
-   * Step 3, the commit point.
+   * Step 3, the commit point. A reader may have pushed the primary's min commit ts above {@code
+   * commitTs} meanwhile (so it could read past our locks); the store then refuses with
+   * commit_ts_expired and we commit at a fresh, larger ts instead.
    *
+   * @return the commit ts the transaction committed at
    * @throws TxnAbortedException    when the store definitely refused: the transaction is rolled back
    * @throws CommitUnknownException when no definite answer came within the backoff budget
    */
-  void commitPrimary(long commitTs) {
+  long commitPrimary(long firstCommitTs) {
     Backoff backoff = env.newBackoff();
+    long commitTs = firstCommitTs;
     while (true) {
+      long attemptTs = commitTs;
       Kvrpcpb.CommitResponse response;
       try {
         response = env.router().sendForKey("commit primary", primary,
-            (stub, ctx) -> stub.kvCommit(commitRequest(ctx, List.of(primary), commitTs)),
+            (stub, ctx) -> stub.kvCommit(commitRequest(ctx, List.of(primary), attemptTs)),
             r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
       } catch (RpcException e) {
         // A deadline or another transport failure: the request may have been executed or not.
@@ -189,9 +198,15 @@ final class TwoPhaseCommitter {
         throw unknown(commitTs, e.getMessage(), e);
       }
       if (!response.hasError()) {
-        return;
+        return commitTs;
       }
       Kvrpcpb.KeyError error = response.getError();
+      if (error.hasCommitTsExpired()) {
+        // The lock is there and uncommitted (an attempt at a smaller ts, even one still in flight,
+        // is refused the same way: min commit ts never goes down), so moving on is safe.
+        commitTs = newCommitTs(error.getCommitTsExpired().getMinCommitTs());
+        continue;
+      }
       if (!error.getRetryable().isEmpty()) {
         // "Lock not found": the lock is gone and there is no commit record, i.e. the transaction was
         // rolled back (a reader found its TTL expired). A rollback is final.
@@ -205,6 +220,23 @@ final class TwoPhaseCommitter {
       throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: commit of the primary "
           + Keys.describe(primary) + " refused: " + Failures.describe(error));
     }
+  }
+
+  /** A commit ts at or above {@code minCommitTs}; TSO hands out ones above any pushed min commit ts. */
+  private long newCommitTs(long minCommitTs) {
+    long ts;
+    try {
+      ts = env.pd().getTimestamp();
+    } catch (RuntimeException e) {
+      rollbackQuietly();
+      throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: no new commit ts from PD "
+          + "after its min commit ts was pushed: " + e.getMessage(), e);
+    }
+    if (Long.compareUnsigned(ts, minCommitTs) < 0) {
+      throw new IllegalStateException("TSO handed out " + ts(ts) + ", below the pushed min commit ts "
+          + ts(minCommitTs) + " that a reader took from TSO before");
+    }
+    return ts;
   }
 
   /** Step 4: commits the other keys; failures are logged (readers will finish the job). */

@@ -182,9 +182,9 @@ class TxnKvClientTest {
     assertThat(second.status()).isEqualTo(Transaction.Status.ROLLED_BACK);
     assertThat(scanAll()).containsExactly("k=first");
     // The loser's prewritten keys were rolled back: a writer after it meets no lock.
-    long sleptBefore = clock.sleptMs();
+    int sleepsBefore = clock.sleeps();
     commitPuts("a", "later", "q", "later");
-    assertThat(clock.sleptMs()).isEqualTo(sleptBefore);
+    assertThat(clock.sleeps()).isEqualTo(sleepsBefore);
     assertThat(cluster.faults().executed("KvCheckTxnStatus")).isZero();
   }
 
@@ -211,25 +211,58 @@ class TxnKvClientTest {
     assertThat(scanAll()).containsExactly("a=old", "q=old");
   }
 
+  /** Prewrites one key straight at the store, as a client that sets no min commit ts would. */
+  private void prewriteWithoutMinCommitTs(long regionId, String primary, long startTs, String key, String value) {
+    Kvrpcpb.PrewriteResponse response = cluster.commands().prewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+        .setContext(Kvrpcpb.Context.newBuilder().setRegionId(regionId)).setPrimaryLock(utf8(primary))
+        .setStartVersion(startTs).setLockTtl(TxnKvClient.DEFAULT_LOCK_TTL_MS)
+        .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(utf8(key)).setValue(utf8(value)))
+        .build());
+    assertThat(response.getErrorsList()).isEmpty();
+  }
+
   @Test
-  void aReaderWaitsForALiveLockAndGivesUpWhenTheBudgetRunsOut() {
+  void aReaderWaitsForALiveLockItCannotPushAndGivesUpWhenTheBudgetRunsOut() {
     commitPuts("a", "old");
-    Transaction slow = client.begin();
-    slow.put(utf8("a"), utf8("new"));
-    slow.committer().prewrite();
+    long lockTs = client.begin().startTs();
+    prewriteWithoutMinCommitTs(1, "a", lockTs, "a", "new");
 
     Transaction reader = client.begin();
     assertThatThrownBy(() -> reader.get(utf8("a"))).isInstanceOfSatisfying(KeyLockedException.class, e -> {
       assertThat(e.key()).isEqualTo(utf8("a"));
-      assertThat(e.lockTs()).isEqualTo(slow.startTs());
+      assertThat(e.lockTs()).isEqualTo(lockTs);
     });
-    assertThat(clock.sleptMs()).isGreaterThanOrEqualTo(BUDGET_MS);
+    assertThat(clock.sleeps()).as("the reader waited and tried again").isGreaterThan(1);
     assertThat(reader.status()).isEqualTo(Transaction.Status.ACTIVE);
     // A lock of a transaction that started after the reader does not block it.
     Transaction later = client.begin();
     later.put(utf8("h"), utf8("x"));
     later.committer().prewrite();
     assertThat(reader.get(utf8("h"))).isEmpty();
+  }
+
+  @Test
+  void aReaderPushesALiveTransactionPastItsSnapshotInsteadOfWaiting() {
+    commitPuts("a", "old", "q", "old");
+    Transaction writer = client.begin();
+    writer.put(utf8("a"), utf8("new"));
+    writer.put(utf8("q"), utf8("new"));
+    TwoPhaseCommitter committer = writer.committer();
+    committer.prewrite();
+    long commitTsTakenEarly = client.begin().startTs();
+
+    Transaction reader = client.begin();
+    int sleepsBefore = clock.sleeps();
+    assertThat(reader.get(utf8("q"))).contains(utf8("old"));
+    assertThat(keysAndValues(reader.scan(ByteString.EMPTY, ByteString.EMPTY, 10))).containsExactly("a=old", "q=old");
+    assertThat(clock.sleeps()).as("no waiting").isEqualTo(sleepsBefore);
+
+    // The writer's commit ts from before the push is refused; it commits above the reader instead.
+    long commitTs = committer.commitPrimary(commitTsTakenEarly);
+    committer.commitSecondaries(commitTs);
+    assertThat(commitTs).isGreaterThan(reader.startTs()).isGreaterThan(commitTsTakenEarly);
+    assertThat(reader.get(utf8("a"))).contains(utf8("old"));
+    assertThat(scanAll()).containsExactly("a=new", "q=new");
   }
 
   @Test
@@ -243,9 +276,9 @@ class TxnKvClientTest {
     assertThat(committer.lockTtlMs()).isEqualTo(longMs + TxnKvClient.DEFAULT_LOCK_TTL_MS);
     committer.prewrite();
 
-    // Counted from its start ts, a plain TTL would long be over; the reader must find it alive.
+    // Counted from its start ts, a plain TTL would long be over, and the reader would roll it back.
     Transaction reader = client.begin();
-    assertThatThrownBy(() -> reader.get(utf8("a"))).isInstanceOf(KeyLockedException.class);
+    assertThat(reader.get(utf8("a"))).isEmpty();
     committer.commitPrimary(client.begin().startTs());
     assertThat(read("a")).contains("x");
   }
@@ -429,9 +462,9 @@ class TxnKvClientTest {
         .hasMessageContaining("prewrite failed");
     assertThat(txn.status()).isEqualTo(Transaction.Status.ROLLED_BACK);
     assertThat(scanAll()).isEmpty();
-    long sleptBefore = clock.sleptMs();
+    int sleepsBefore = clock.sleeps();
     commitPuts("a", "x");
-    assertThat(clock.sleptMs()).as("the lock on a was rolled back, not left to expire").isEqualTo(sleptBefore);
+    assertThat(clock.sleeps()).as("the lock on a was rolled back, not left to expire").isEqualTo(sleepsBefore);
   }
 
   @Test
