@@ -22,7 +22,8 @@ import java.util.TreeMap;
  * common key cannot both commit: the later committer gets a {@link WriteConflictException}.
  *
  * <p>Reads that meet a lock of another transaction resolve it: committed or rolled back (or expired)
- * transactions are finished on the spot, live ones are waited for within the backoff budget.
+ * transactions are finished on the spot; live ones are pushed to commit after this transaction's
+ * snapshot and read past, or (when their locks do not allow that) waited for within the backoff budget.
  *
  * <p>Not thread-safe: one transaction belongs to one thread. After {@link #commit} or {@link
  * #rollback} (successful or not) it refuses further use with {@link IllegalStateException}. Closing

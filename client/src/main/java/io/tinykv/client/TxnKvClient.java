@@ -27,7 +27,9 @@ import java.util.Objects;
  *       {@link RawKvClient} (every transactional request is idempotent: reads, prewrites of the same
  *       transaction, commits and rollbacks).</li>
  *   <li>Locks of other transactions met by reads or prewrites: resolved through the lock's primary
- *       (committed: commit the key; rolled back or TTL expired: roll it back; alive: wait).</li>
+ *       (committed: commit the key; rolled back or TTL expired: roll it back; alive: a reader pushes
+ *       the transaction's commit ts above its snapshot and reads past the lock where the lock allows,
+ *       and waits otherwise, as a writer always does).</li>
  *   <li>Write conflicts: {@link WriteConflictException}; the client does not rerun transactions,
  *       only the caller knows whether its transaction may be run again.</li>
  *   <li>The commit's outcome is never guessed: {@link TxnAbortedException} means definitely not
