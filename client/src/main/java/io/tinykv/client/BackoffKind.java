@@ -14,7 +14,13 @@ enum BackoffKind {
   /** The store did not answer at the transport level (UNAVAILABLE). */
   STORE_UNREACHABLE(100, 3_000),
   /** PD did not answer or its leader moved. */
-  PD_UNREACHABLE(50, 1_000);
+  PD_UNREACHABLE(50, 1_000),
+  /**
+   * Another transaction's lock is still alive: wait for it to commit, roll back or expire. Shorter
+   * than TiKV's clients' first wait (100 ms): the transactions this client writes commit within a
+   * few round trips, so a reader usually finds the lock gone after a short wait.
+   */
+  TXN_LOCK_ALIVE(10, 1_000);
 
   /** Doubling stops here anyway; keeps the shift from overflowing. */
   private static final int MAX_DOUBLINGS = 20;

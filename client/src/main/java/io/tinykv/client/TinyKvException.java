@@ -10,12 +10,16 @@ package io.tinykv.client;
  *   <li>{@link RegionErrorException}: a store reported a region error that retrying cannot fix;</li>
  *   <li>{@link KeyValueException}: the store executed the request and reported an error for it;</li>
  *   <li>{@link RpcException}: a call to a store failed in a way that is not safe or not useful to retry,
- *       or the store answered something the client cannot make sense of.</li>
+ *       or the store answered something the client cannot make sense of;</li>
+ *   <li>{@link TxnException}: a transaction did not commit ({@link TxnAbortedException}, with
+ *       {@link WriteConflictException} as its retry-the-transaction case), may or may not have committed
+ *       ({@link CommitUnknownException}), or a read waited in vain for another transaction's lock
+ *       ({@link KeyLockedException}).</li>
  * </ul>
  */
 public abstract sealed class TinyKvException extends RuntimeException
     permits PdException, RegionUnavailableException, RegionErrorException, KeyValueException,
-        RpcException {
+        RpcException, TxnException {
 
   TinyKvException(String message) {
     super(message);

@@ -7,6 +7,11 @@
  *   <li>{@link io.tinykv.client.RawKvClient}: get, batchGet, put, batchPut, delete, batchDelete,
  *       deleteRange, scan and reverseScan over raw keys, with retries on leader changes, splits and busy
  *       or unreachable stores;</li>
+ *   <li>{@link io.tinykv.client.TxnKvClient} and {@link io.tinykv.client.Transaction}: snapshot-isolated
+ *       transactions (get, batchGet, scan, put, delete, commit, rollback) with Percolator's two-phase
+ *       commit, resolving the locks they meet; a commit is reported committed, definitely not
+ *       committed ({@link io.tinykv.client.TxnAbortedException}) or unknown
+ *       ({@link io.tinykv.client.CommitUnknownException}), never guessed;</li>
  *   <li>{@link io.tinykv.client.PdClient}: PD lookups (regions, stores) and timestamps;</li>
  *   <li>{@link io.tinykv.client.ClientConfig}: PD addresses, deadlines and the retry budget;</li>
  *   <li>{@link io.tinykv.client.TinyKvException} and its subclasses: what can go wrong;</li>

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongFunction;
 
 /**
  * In-process servers for a {@link FakeCluster}: some PD members and one server per store, under names
@@ -27,9 +28,19 @@ public final class FakeEnv implements AutoCloseable {
   private final FakePd.Membership membership;
   private final Map<String, FakePd> pds = new HashMap<>();
   private final Map<String, Server> servers = new HashMap<>();
+  private final LongFunction<BindableService> storeServices;
 
   public FakeEnv(FakeCluster cluster, int pdMembers) {
+    this(cluster, pdMembers, storeId -> new FakeStore(cluster, storeId));
+  }
+
+  /**
+   * @param storeServices the {@code tikvpb.Tikv} service each store serves, by store id (e.g. a
+   *                      transactional one instead of the RawKV {@link FakeStore})
+   */
+  public FakeEnv(FakeCluster cluster, int pdMembers, LongFunction<BindableService> storeServices) {
     this.cluster = cluster;
+    this.storeServices = storeServices;
     for (int i = 0; i < pdMembers; i++) {
       pdAddresses.add(prefix + "-pd" + i + ":" + PD_PORT);
     }
@@ -56,7 +67,7 @@ public final class FakeEnv implements AutoCloseable {
   /** Serves store {@code storeId} at {@code address} and tells the cluster (so PD reports it). */
   public void startStore(long storeId, String address) {
     cluster.setStoreAddress(storeId, address);
-    start(address, new FakeStore(cluster, storeId));
+    start(address, storeServices.apply(storeId));
   }
 
   public void stop(String address) {
@@ -77,6 +88,11 @@ public final class FakeEnv implements AutoCloseable {
 
   public void rewindTso(long millis) {
     membership.rewind(millis);
+  }
+
+  /** Moves the TSO's physical time forward, e.g. past the TTL of a lock. */
+  public void advanceTso(long millis) {
+    membership.rewind(-millis);
   }
 
   public void makePdLeader(String address) {

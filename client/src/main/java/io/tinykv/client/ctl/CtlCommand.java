@@ -1,9 +1,15 @@
 package io.tinykv.client.ctl;
 
 import io.tinykv.client.ClientConfig;
+import io.tinykv.client.CommitUnknownException;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.TinyKvException;
+import io.tinykv.client.TxnKvClient;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -21,20 +27,24 @@ import picocli.CommandLine.Spec;
  *
  * <p>Exit codes: {@value #EXIT_OK} success, {@value #EXIT_NOT_FOUND} key not found ({@code get}),
  * {@value #EXIT_USAGE} bad command line, {@value #EXIT_FAILURE} the cluster could not do it (unreachable
- * PD or store, an error from the store). Results go to stdout, errors to stderr.
+ * PD or store, an error from the store, a transaction that did not commit), {@value #EXIT_COMMIT_UNKNOWN}
+ * a transaction may or may not have committed. Results go to stdout, errors to stderr.
  *
  * <p>Runs standalone ({@link #main}) or as the {@code ctl} subcommand of the {@code tinykv} process.
  * Later subcommands (stores, regions, transactions) plug in beside the key-value ones.
  */
 @Command(name = "ctl",
     description = "Command-line client for a TinyKV cluster.",
-    subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class},
+    subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class,
+        TxnCommand.class},
     usageHelpAutoWidth = true)
 public final class CtlCommand implements Callable<Integer> {
   public static final int EXIT_OK = 0;
   public static final int EXIT_NOT_FOUND = 1;
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_FAILURE = 3;
+  /** A transaction's commit got no definite answer: it may or may not have committed. */
+  public static final int EXIT_COMMIT_UNKNOWN = 4;
 
   static final String DEFAULT_PD = "127.0.0.1:2379";
   static final long DEFAULT_TIMEOUT_MS = 5_000;
@@ -73,6 +83,8 @@ public final class CtlCommand implements Callable<Integer> {
   boolean help;
 
   private final ClientFactory clientFactory;
+  private final TxnClientFactory txnClientFactory;
+  private final Reader input;
 
   /** The command as the {@code tinykv} process and {@link #main} run it: real network, real clock. */
   public CtlCommand() {
@@ -80,7 +92,16 @@ public final class CtlCommand implements Callable<Integer> {
   }
 
   public CtlCommand(ClientFactory clientFactory) {
+    this(clientFactory, TxnKvClient::create, new InputStreamReader(System.in, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * @param input what {@code txn shell} reads its commands from (stdin in the real command)
+   */
+  public CtlCommand(ClientFactory clientFactory, TxnClientFactory txnClientFactory, Reader input) {
     this.clientFactory = Objects.requireNonNull(clientFactory, "clientFactory");
+    this.txnClientFactory = Objects.requireNonNull(txnClientFactory, "txnClientFactory");
+    this.input = Objects.requireNonNull(input, "input");
   }
 
   public static void main(String[] args) {
@@ -107,13 +128,7 @@ public final class CtlCommand implements Callable<Integer> {
    * {@link #EXIT_FAILURE}.
    */
   int withClient(CommandLine caller, ClientAction action) {
-    ClientConfig config;
-    try {
-      config = ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs)
-          .withBackoffBudgetMs(backoffBudgetMs);
-    } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(caller, e.getMessage());
-    }
+    ClientConfig config = config(caller);
     PrintWriter out = caller.getOut();
     PrintWriter err = caller.getErr();
     try (RawKvClient client = clientFactory.open(config)) {
@@ -126,6 +141,52 @@ public final class CtlCommand implements Callable<Integer> {
       out.flush();
       err.flush();
     }
+  }
+
+  /**
+   * Opens a transactional client, runs {@code action} and turns the client's failures into a message
+   * on stderr and {@link #EXIT_FAILURE}, or {@link #EXIT_COMMIT_UNKNOWN} for a commit without answer.
+   */
+  int withTxnClient(CommandLine caller, TxnAction action) {
+    if (!columnFamily.isEmpty()) {
+      throw new CommandLine.ParameterException(caller,
+          "--cf does not apply to transactions (they use the default, lock and write column families)");
+    }
+    ClientConfig config = config(caller);
+    PrintWriter out = caller.getOut();
+    PrintWriter err = caller.getErr();
+    try (TxnKvClient client = txnClientFactory.open(config)) {
+      return action.run(client, out, err);
+    } catch (CommitUnknownException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_COMMIT_UNKNOWN;
+    } catch (TinyKvException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_FAILURE;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** Where {@code txn shell} reads its commands. */
+  BufferedReader input() {
+    return input instanceof BufferedReader buffered ? buffered : new BufferedReader(input);
+  }
+
+  private ClientConfig config(CommandLine caller) {
+    try {
+      return ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs)
+          .withBackoffBudgetMs(backoffBudgetMs);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(caller, e.getMessage());
+    }
+  }
+
+  /** The work of one transactional subcommand, given a connected client. */
+  @FunctionalInterface
+  interface TxnAction {
+    int run(TxnKvClient client, PrintWriter out, PrintWriter err);
   }
 
   /** The work of one subcommand, given a connected client. */

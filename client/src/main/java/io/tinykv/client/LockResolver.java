@@ -1,0 +1,147 @@
+package io.tinykv.client;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Kvrpcpb;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Clears the locks a reader (or a prewrite) runs into. A lock on its own does not say whether its
+ * transaction committed: the transaction's primary key does. So for each lock: ask the primary's
+ * region (KvCheckTxnStatus, which also rolls the transaction back if its TTL has expired, or if it
+ * never got its primary lock in and the lock we met has expired), then finish the locked key accordingly (KvResolveLock: commit it at the
+ * transaction's commit ts, or roll it back). A lock whose transaction is still alive is left alone;
+ * the caller waits and tries again.
+ *
+ * <p>This is safe against the lock's own client committing at the same time: the primary key is the
+ * single place where commit and rollback are decided, under the store's latch, and once decided the
+ * outcome never changes; secondary keys only ever follow it.
+ *
+ * <p>Thread-safe: the per-call state is local, PD and the router are thread-safe.
+ */
+final class LockResolver {
+  private static final Logger LOG = LoggerFactory.getLogger(LockResolver.class);
+
+  /** What KvCheckTxnStatus said about a transaction. */
+  private sealed interface TxnStatus {
+    record Committed(long commitTs) implements TxnStatus {}
+
+    record RolledBack() implements TxnStatus {}
+
+    /**
+     * @param commitsAfterCaller whether the transaction's min commit ts now lies above the caller's
+     *                           start ts, so that the caller may read past its locks
+     */
+    record Alive(long ttlMs, boolean commitsAfterCaller) implements TxnStatus {}
+  }
+
+  private final PdClient pd;
+  private final RegionRouter router;
+
+  LockResolver(PdClient pd, RegionRouter router) {
+    this.pd = pd;
+    this.router = router;
+  }
+
+  /**
+   * Resolves every lock of {@code locks} whose transaction is decided.
+   *
+   * @param callerStartTs the start ts of the reading transaction that met the locks; 0 for a writer
+   *                      (a prewrite), which no lock may be bypassed for
+   * @param bypassed      where the start ts of live transactions go that the reader may read past:
+   *                      the status check pushed their min commit ts above {@code callerStartTs}, so
+   *                      they will commit after the reader's snapshot whatever happens
+   * @return whether none of the locks blocks the caller any more (resolved, or bypassed); false when
+   *     at least one live transaction is in the way
+   * @throws KeyValueException when a store refuses a status check or a resolution
+   */
+  boolean resolve(List<Kvrpcpb.LockInfo> locks, long callerStartTs, Set<Long> bypassed, Backoff backoff) {
+    Map<Long, TxnStatus> statusByStartTs = new HashMap<>();
+    boolean allGone = true;
+    for (Kvrpcpb.LockInfo lock : locks) {
+      TxnStatus status = statusByStartTs.get(lock.getLockVersion());
+      if (status == null) {
+        status = checkTxnStatus(lock, callerStartTs, backoff);
+        statusByStartTs.put(lock.getLockVersion(), status);
+      }
+      switch (status) {
+        case TxnStatus.Committed c -> resolveKey(lock, c.commitTs(), backoff);
+        case TxnStatus.RolledBack r -> resolveKey(lock, 0, backoff);
+        case TxnStatus.Alive a when a.commitsAfterCaller() -> bypassed.add(lock.getLockVersion());
+        case TxnStatus.Alive a -> {
+          LOG.debug("lock of txn {} on {} is alive for {} ms more", lock.getLockVersion(),
+              Keys.describe(lock.getKey()), a.ttlMs());
+          allGone = false;
+        }
+      }
+    }
+    return allGone;
+  }
+
+  /**
+   * Asks the primary. Whether a transaction that left no trace at its primary may be rolled back
+   * there depends on the lock we met, as in TiKV's clients: while that lock is alive, the primary's
+   * prewrite may still be on its way (prewrites of different regions race), and rolling back would
+   * abort a healthy transaction; the transaction counts as alive then. Once the lock expired, the
+   * transaction is rolled back whether or not its primary lock ever arrives.
+   */
+  private TxnStatus checkTxnStatus(Kvrpcpb.LockInfo lock, long callerStartTs, Backoff backoff) {
+    ByteString primary = lock.getPrimaryLock();
+    long currentTs = pd.getTimestamp();
+    boolean lockExpired = expired(lock, currentTs);
+    Kvrpcpb.CheckTxnStatusResponse response = router.sendForKey("checkTxnStatus", primary,
+        (stub, ctx) -> stub.kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder().setContext(ctx)
+            .setPrimaryKey(primary).setLockTs(lock.getLockVersion()).setCallerStartTs(callerStartTs)
+            .setCurrentTs(currentTs).setRollbackIfNotExist(lockExpired).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+    if (response.hasError() && response.getError().hasTxnNotFound() && !lockExpired) {
+      return new TxnStatus.Alive(lock.getLockTtl(), false);
+    }
+    if (response.hasError()) {
+      throw new KeyValueException("checking the status of txn " + Long.toUnsignedString(lock.getLockVersion())
+          + " at its primary " + Keys.describe(primary) + ": " + Failures.describe(response.getError()));
+    }
+    if (response.getCommitVersion() != 0) {
+      return new TxnStatus.Committed(response.getCommitVersion());
+    }
+    if (response.getLockTtl() != 0) {
+      long minCommitTs = response.getLockInfo().getMinCommitTs();
+      boolean commitsAfterCaller = callerStartTs != 0 && minCommitTs != 0
+          && Long.compareUnsigned(minCommitTs, callerStartTs) > 0;
+      return new TxnStatus.Alive(response.getLockTtl(), commitsAfterCaller);
+    }
+    return new TxnStatus.RolledBack();
+  }
+
+  /**
+   * TiKV's expiry rule on TSO physical milliseconds: the lock is alive up to and including its start
+   * plus its TTL. An unsigned TTL that would run past the end of time never expires.
+   */
+  static boolean expired(Kvrpcpb.LockInfo lock, long currentTs) {
+    long lockMs = lock.getLockVersion() >>> PdClient.LOGICAL_BITS;
+    long deadlineMs = lockMs + lock.getLockTtl();
+    if (Long.compareUnsigned(deadlineMs, lockMs) < 0) {
+      return false;
+    }
+    return Long.compareUnsigned(deadlineMs, currentTs >>> PdClient.LOGICAL_BITS) < 0;
+  }
+
+  /** Commits ({@code commitTs > 0}) or rolls back the lock's transaction on the lock's key. */
+  private void resolveKey(Kvrpcpb.LockInfo lock, long commitTs, Backoff backoff) {
+    ByteString key = lock.getKey();
+    Kvrpcpb.ResolveLockResponse response = router.sendForKey("resolveLock", key,
+        (stub, ctx) -> stub.kvResolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx)
+            .setStartVersion(lock.getLockVersion()).setCommitVersion(commitTs).addKeys(key).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+    if (response.hasError()) {
+      throw new KeyValueException("resolving the lock of txn " + Long.toUnsignedString(lock.getLockVersion())
+          + " on " + Keys.describe(key) + ": " + Failures.describe(response.getError()));
+    }
+    LOG.debug("resolved lock of txn {} on {}: {}", lock.getLockVersion(), Keys.describe(key),
+        commitTs == 0 ? "rolled back" : "committed at " + commitTs);
+  }
+}

@@ -1,0 +1,310 @@
+package io.tinykv.client;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Kvrpcpb;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Percolator's two-phase commit of one transaction's buffered mutations.
+ *
+ * <ol>
+ *   <li>Prewrite: lock every key (grouped by region), all pointing at one primary key, the smallest.
+ *       Any failure here rolls the prewritten keys back and is a definite failure: the transaction
+ *       cannot commit, because only step 3 commits it and step 3 never runs.</li>
+ *   <li>Take the commit ts from TSO.</li>
+ *   <li>Commit the primary key. <b>This is the commit point</b>: once the store has written the
+ *       primary's commit record the transaction is committed, whatever happens to the secondaries.
+ *       The outcome must therefore be known before anything is reported. A definite refusal (the
+ *       transaction was rolled back, e.g. a reader found its locks expired) is a failure; an answer
+ *       that never came (timeout, unreachable store) is retried, which is safe because committing is
+ *       idempotent (a retry finds the commit record and succeeds), until the budget runs out: then the
+ *       outcome is reported as unknown ({@link CommitUnknownException}), never as a failure.</li>
+ *   <li>Commit the secondary keys. Failures here are logged, not reported: the transaction is
+ *       committed, and a reader meeting a leftover secondary lock resolves it by asking the primary.</li>
+ * </ol>
+ *
+ * <p>Used by one thread, once.
+ */
+final class TwoPhaseCommitter {
+  private static final Logger LOG = LoggerFactory.getLogger(TwoPhaseCommitter.class);
+
+  private final TxnEnv env;
+  private final long startTs;
+  private final NavigableMap<ByteString, Kvrpcpb.Mutation> mutations;
+  private final ByteString primary;
+  /** When the transaction began, on the client's clock. */
+  private final long beganAtMs;
+
+  /**
+   * @param mutations the transaction's writes by key, in key order; not empty
+   * @param beganAtMs when the transaction took its start ts, on {@code env.clock()}
+   */
+  TwoPhaseCommitter(TxnEnv env, long startTs, NavigableMap<ByteString, Kvrpcpb.Mutation> mutations,
+      long beganAtMs) {
+    if (mutations.isEmpty()) {
+      throw new IllegalArgumentException("nothing to commit");
+    }
+    this.env = env;
+    this.startTs = startTs;
+    this.mutations = new TreeMap<>(mutations);
+    this.primary = this.mutations.firstKey();
+    this.beganAtMs = beganAtMs;
+  }
+
+  ByteString primary() {
+    return primary;
+  }
+
+  /**
+   * Runs all four steps.
+   *
+   * @return the commit ts
+   * @throws TxnAbortedException    (or its {@link WriteConflictException}) when the transaction did
+   *                                not commit
+   * @throws CommitUnknownException when it may or may not have committed
+   */
+  long commit() {
+    prewrite();
+    long commitTs;
+    try {
+      commitTs = env.pd().getTimestamp();
+    } catch (RuntimeException e) {
+      rollbackQuietly();
+      throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: no commit ts from PD: "
+          + e.getMessage(), e);
+    }
+    long committedAt = commitPrimary(commitTs);
+    commitSecondaries(committedAt);
+    return committedAt;
+  }
+
+  /**
+   * Step 1: locks every key. Waits for (and resolves) other transactions' locks in the way.
+   *
+   * @throws WriteConflictException when a key was committed by another transaction after our start
+   * @throws TxnAbortedException    when the prewrite failed otherwise; in both cases the keys were
+   *                                rolled back (as far as the stores could be reached)
+   */
+  void prewrite() {
+    Backoff backoff = env.newBackoff();
+    long lockTtl = lockTtlMs();
+    try {
+      env.router().sendGrouped("prewrite", mutations.keySet(),
+          (stub, ctx, keys) -> stub.kvPrewrite(prewriteRequest(ctx, keys, lockTtl)),
+          r -> r.hasRegionError() ? r.getRegionError() : null,
+          (keys, response) -> onPrewritten(keys, response, backoff), backoff);
+    } catch (TxnAbortedException e) {
+      rollbackQuietly();
+      throw e;
+    } catch (RuntimeException e) {
+      // Whatever went wrong (a store, PD, a closed client), the commit point was not reached.
+      rollbackQuietly();
+      throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: prewrite failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The TTL of our locks. Expiry is counted from the start ts (TiKV's rule), so a transaction that ran
+   * for a while before committing gets that time added; otherwise its locks could be expired the
+   * moment they are written.
+   */
+  long lockTtlMs() {
+    long elapsedMs = Math.max(0, env.clock().nowMillis() - beganAtMs);
+    return elapsedMs + env.lockTtlMs();
+  }
+
+  private Kvrpcpb.PrewriteRequest prewriteRequest(Kvrpcpb.Context ctx, List<ByteString> keys, long lockTtl) {
+    Kvrpcpb.PrewriteRequest.Builder request = Kvrpcpb.PrewriteRequest.newBuilder().setContext(ctx)
+        .setPrimaryLock(primary).setStartVersion(startTs).setLockTtl(lockTtl)
+        // Lets readers push our commit ts above their snapshot instead of waiting for us.
+        .setMinCommitTs(startTs + 1)
+        .setTxnSize(mutations.size());
+    keys.forEach(key -> request.addMutations(mutations.get(key)));
+    return request.build();
+  }
+
+  /** Sorts out one region's prewrite answer; returns the keys to prewrite again. */
+  private List<ByteString> onPrewritten(List<ByteString> keys, Kvrpcpb.PrewriteResponse response,
+      Backoff backoff) {
+    if (response.getErrorsCount() == 0) {
+      return List.of();
+    }
+    List<Kvrpcpb.LockInfo> locks = new ArrayList<>();
+    for (Kvrpcpb.KeyError error : response.getErrorsList()) {
+      if (error.hasConflict()) {
+        Kvrpcpb.WriteConflict conflict = error.getConflict();
+        throw new WriteConflictException(startTs, conflict.getKey(), conflict.getConflictCommitTs(),
+            "txn " + ts(startTs) + " rolled back: write conflict on " + Keys.describe(conflict.getKey())
+                + " with txn " + ts(conflict.getConflictTs()) + " committed at "
+                + ts(conflict.getConflictCommitTs()));
+      }
+      if (!error.hasLocked()) {
+        throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: prewrite refused: "
+            + Failures.describe(error));
+      }
+      locks.add(error.getLocked());
+    }
+    // The store wrote nothing for this request (prewrite is all or nothing), so the whole group goes
+    // again once the locks are gone; our own locks from an earlier attempt are accepted as they are.
+    // A writer cannot read past a live lock: no caller ts (0), so nothing is pushed or bypassed.
+    if (!env.resolver().resolve(locks, 0, new HashSet<>(), backoff)) {
+      Kvrpcpb.LockInfo first = locks.get(0);
+      String reason = "prewrite meets the live lock of txn " + ts(first.getLockVersion()) + " on "
+          + Keys.describe(first.getKey());
+      if (!backoff.sleepThenRetry(BackoffKind.TXN_LOCK_ALIVE, reason, 0)) {
+        throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: "
+            + backoff.givingUpMessage());
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * Step 3, the commit point. A reader may have pushed the primary's min commit ts above {@code
+   * commitTs} meanwhile (so it could read past our locks); the store then refuses with
+   * commit_ts_expired and we commit at a fresh, larger ts instead.
+   *
+   * @return the commit ts the transaction committed at
+   * @throws TxnAbortedException    when the store definitely refused: the transaction is rolled back
+   * @throws CommitUnknownException when no definite answer came within the backoff budget
+   */
+  long commitPrimary(long firstCommitTs) {
+    Backoff backoff = env.newBackoff();
+    long commitTs = firstCommitTs;
+    while (true) {
+      long attemptTs = commitTs;
+      Kvrpcpb.CommitResponse response;
+      try {
+        response = env.router().sendForKey("commit primary", primary,
+            (stub, ctx) -> stub.kvCommit(commitRequest(ctx, List.of(primary), attemptTs)),
+            r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+      } catch (RpcException e) {
+        // A deadline or another transport failure: the request may have been executed or not.
+        // Committing again is idempotent, so ask again.
+        if (!backoff.sleepThenRetry(BackoffKind.STORE_UNREACHABLE, e.getMessage(), 0)) {
+          throw unknown(commitTs, backoff.givingUpMessage(), e);
+        }
+        continue;
+      } catch (RuntimeException e) {
+        // The budget ran out on unreachable stores or region errors, routing failed, the client was
+        // closed...: some attempt may have reached the store and committed.
+        throw unknown(commitTs, e.getMessage(), e);
+      }
+      if (!response.hasError()) {
+        return commitTs;
+      }
+      Kvrpcpb.KeyError error = response.getError();
+      if (error.hasCommitTsExpired()) {
+        // The lock is there and uncommitted (an attempt at a smaller ts, even one still in flight,
+        // is refused the same way: min commit ts never goes down), so moving on is safe.
+        commitTs = newCommitTs(error.getCommitTsExpired().getMinCommitTs());
+        continue;
+      }
+      if (!error.getRetryable().isEmpty()) {
+        // "Lock not found": the lock is gone and there is no commit record, i.e. the transaction was
+        // rolled back (a reader found its TTL expired). A rollback is final.
+        throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " was rolled back before its commit: "
+            + Failures.describe(error));
+      }
+      // Any other refusal is stable (the same request can never succeed later, e.g. a commit ts below
+      // the lock's min commit ts or colliding with another record): the commit did not and will not
+      // happen at this ts. Roll back, so that the decision is on record.
+      rollbackQuietly();
+      throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: commit of the primary "
+          + Keys.describe(primary) + " refused: " + Failures.describe(error));
+    }
+  }
+
+  /** A commit ts at or above {@code minCommitTs}; TSO hands out ones above any pushed min commit ts. */
+  private long newCommitTs(long minCommitTs) {
+    long ts;
+    try {
+      ts = env.pd().getTimestamp();
+    } catch (RuntimeException e) {
+      rollbackQuietly();
+      throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: no new commit ts from PD "
+          + "after its min commit ts was pushed: " + e.getMessage(), e);
+    }
+    if (Long.compareUnsigned(ts, minCommitTs) < 0) {
+      throw new IllegalStateException("TSO handed out " + ts(ts) + ", below the pushed min commit ts "
+          + ts(minCommitTs) + " that a reader took from TSO before");
+    }
+    return ts;
+  }
+
+  /** Step 4: commits the other keys; failures are logged (readers will finish the job). */
+  void commitSecondaries(long commitTs) {
+    List<ByteString> secondaries = new ArrayList<>(mutations.keySet());
+    secondaries.remove(primary);
+    if (secondaries.isEmpty()) {
+      return;
+    }
+    try {
+      env.router().sendGrouped("commit secondaries", secondaries,
+          (stub, ctx, keys) -> stub.kvCommit(commitRequest(ctx, keys, commitTs)),
+          r -> r.hasRegionError() ? r.getRegionError() : null,
+          (keys, response) -> {
+            if (response.hasError()) {
+              LOG.warn("txn {} committed at {}, but committing {} secondary keys failed (readers will "
+                  + "resolve them): {}", ts(startTs), ts(commitTs), keys.size(), Failures.describe(response.getError()));
+            }
+            return List.of();
+          }, env.newBackoff());
+    } catch (RuntimeException e) {
+      LOG.warn("txn {} committed at {}, but committing its secondary keys failed (readers will resolve "
+          + "them): {}", ts(startTs), ts(commitTs), e.getMessage());
+    }
+  }
+
+  private Kvrpcpb.CommitRequest commitRequest(Kvrpcpb.Context ctx, List<ByteString> keys, long commitTs) {
+    return Kvrpcpb.CommitRequest.newBuilder().setContext(ctx).setStartVersion(startTs)
+        .addAllKeys(keys).setCommitVersion(commitTs).build();
+  }
+
+  /**
+   * Rolls back every key of the transaction (also those never prewritten: their rollback records keep
+   * a late prewrite from landing). Only ever called before the primary committed.
+   *
+   * @throws TinyKvException when a store cannot be reached or refuses
+   */
+  void rollback() {
+    env.router().sendGrouped("rollback", mutations.keySet(),
+        (stub, ctx, keys) -> stub.kvBatchRollback(Kvrpcpb.BatchRollbackRequest.newBuilder().setContext(ctx)
+            .setStartVersion(startTs).addAllKeys(keys).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null,
+        (keys, response) -> {
+          if (response.hasError()) {
+            throw new KeyValueException("rollback of txn " + ts(startTs) + ": "
+                + Failures.describe(response.getError()));
+          }
+          return List.of();
+        }, env.newBackoff());
+  }
+
+  /** Best effort: a lock left behind expires and is rolled back by the first reader that meets it. */
+  private void rollbackQuietly() {
+    try {
+      rollback();
+    } catch (RuntimeException e) {
+      LOG.warn("txn {}: rollback failed, its locks expire after {} ms: {}", ts(startTs), lockTtlMs(),
+          e.getMessage());
+    }
+  }
+
+  private CommitUnknownException unknown(long commitTs, String why, Throwable cause) {
+    return new CommitUnknownException(startTs, commitTs, "txn " + ts(startTs) + " may or may not have "
+        + "committed at " + ts(commitTs) + ": no definite answer to the commit of its primary "
+        + Keys.describe(primary) + ": " + why, cause);
+  }
+
+  private static String ts(long ts) {
+    return Long.toUnsignedString(ts);
+  }
+}

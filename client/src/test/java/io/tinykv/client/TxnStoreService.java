@@ -1,0 +1,101 @@
+package io.tinykv.client;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.TikvGrpc;
+import io.tinykv.txn.TxnCommands;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One store of a {@link FakeCluster} serving the transactional Kv* RPCs from a real {@link
+ * TxnCommands} (shared by all stores: one storage, no replication), after the region checks a real
+ * store makes ({@link FakeCluster#check}), and with the {@link TxnFaults} a test arranged.
+ */
+final class TxnStoreService extends TikvGrpc.TikvImplBase {
+  private final FakeCluster cluster;
+  private final long storeId;
+  private final TxnCommands commands;
+  private final TxnFaults faults;
+
+  TxnStoreService(FakeCluster cluster, long storeId, TxnCommands commands, TxnFaults faults) {
+    this.cluster = cluster;
+    this.storeId = storeId;
+    this.commands = commands;
+    this.faults = faults;
+  }
+
+  @Override
+  public void kvGet(Kvrpcpb.GetRequest request, StreamObserver<Kvrpcpb.GetResponse> observer) {
+    serve("KvGet", request.getContext(), List.of(request.getKey()), () -> commands.get(request),
+        e -> Kvrpcpb.GetResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
+  public void kvBatchGet(Kvrpcpb.BatchGetRequest request, StreamObserver<Kvrpcpb.BatchGetResponse> observer) {
+    serve("KvBatchGet", request.getContext(), request.getKeysList(), () -> commands.batchGet(request),
+        e -> Kvrpcpb.BatchGetResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
+  public void kvScan(Kvrpcpb.ScanRequest request, StreamObserver<Kvrpcpb.ScanResponse> observer) {
+    serve("KvScan", request.getContext(), List.of(request.getStartKey()), () -> commands.scan(request),
+        e -> Kvrpcpb.ScanResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
+  public void kvPrewrite(Kvrpcpb.PrewriteRequest request, StreamObserver<Kvrpcpb.PrewriteResponse> observer) {
+    List<ByteString> keys = request.getMutationsList().stream().map(Kvrpcpb.Mutation::getKey).toList();
+    serve("KvPrewrite", request.getContext(), keys, () -> commands.prewrite(request),
+        e -> Kvrpcpb.PrewriteResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
+  public void kvCommit(Kvrpcpb.CommitRequest request, StreamObserver<Kvrpcpb.CommitResponse> observer) {
+    serve("KvCommit", request.getContext(), request.getKeysList(), () -> commands.commit(request),
+        e -> Kvrpcpb.CommitResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
+  public void kvBatchRollback(Kvrpcpb.BatchRollbackRequest request,
+      StreamObserver<Kvrpcpb.BatchRollbackResponse> observer) {
+    serve("KvBatchRollback", request.getContext(), request.getKeysList(), () -> commands.batchRollback(request),
+        e -> Kvrpcpb.BatchRollbackResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
+  public void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request,
+      StreamObserver<Kvrpcpb.CheckTxnStatusResponse> observer) {
+    serve("KvCheckTxnStatus", request.getContext(), List.of(request.getPrimaryKey()),
+        () -> commands.checkTxnStatus(request),
+        e -> Kvrpcpb.CheckTxnStatusResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
+  public void kvResolveLock(Kvrpcpb.ResolveLockRequest request, StreamObserver<Kvrpcpb.ResolveLockResponse> observer) {
+    serve("KvResolveLock", request.getContext(), request.getKeysList(), () -> commands.resolveLock(request),
+        e -> Kvrpcpb.ResolveLockResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  private <R> void serve(String method, Kvrpcpb.Context ctx, List<ByteString> keys, Supplier<R> execute,
+      Function<Errorpb.Error, R> regionError, StreamObserver<R> observer) {
+    Errorpb.Error error = cluster.check(storeId, method, ctx, keys);
+    if (error != null) {
+      observer.onNext(regionError.apply(error));
+      observer.onCompleted();
+      return;
+    }
+    R response = execute.get();
+    Status failure = faults.afterExecuting(method, keys);
+    if (failure != null) {
+      observer.onError(failure.asRuntimeException());
+      return;
+    }
+    observer.onNext(response);
+    observer.onCompleted();
+  }
+}

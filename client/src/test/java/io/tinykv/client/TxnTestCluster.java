@@ -1,0 +1,74 @@
+package io.tinykv.client;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.storage.EngineConfig;
+import io.tinykv.storage.RegionException;
+import io.tinykv.storage.StandaloneStorage;
+import io.tinykv.txn.RegionBounds;
+import io.tinykv.txn.TxnCommands;
+import io.tinykv.txn.latch.Latches;
+import io.tinykv.txn.mvcc.KeyRange;
+import java.nio.file.Path;
+
+/**
+ * A fake cluster whose stores run the real transaction commands over one real RocksDB storage:
+ * {@link FakeCluster} regions and PD, {@link TxnStoreService} stores, {@link TxnFaults} to break RPCs.
+ */
+public final class TxnTestCluster implements AutoCloseable {
+  private static final long BLOCK_CACHE_BYTES = 8L << 20;
+
+  private final FakeCluster cluster;
+  private final StandaloneStorage storage;
+  private final TxnCommands commands;
+  private final TxnFaults faults = new TxnFaults();
+  private final FakeEnv env;
+
+  public TxnTestCluster(FakeCluster cluster, Path dataDir) {
+    this.cluster = cluster;
+    this.storage = StandaloneStorage.open(dataDir,
+        EngineConfig.defaults().withBlockCacheSizeBytes(BLOCK_CACHE_BYTES));
+    this.commands = new TxnCommands(storage, new Latches(), this::regionRange);
+    this.env = new FakeEnv(cluster, 1, storeId -> new TxnStoreService(cluster, storeId, commands, faults));
+  }
+
+  private KeyRange regionRange(io.tinykv.proto.Kvrpcpb.Context ctx) {
+    FakeCluster.Region region = cluster.regionById(ctx.getRegionId());
+    if (region == null) {
+      throw new RegionException(Errorpb.Error.newBuilder().setMessage("region not found")
+          .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(ctx.getRegionId())).build());
+    }
+    return new KeyRange(region.meta().getStartKey().toByteArray(), region.meta().getEndKey().toByteArray());
+  }
+
+  public FakeCluster cluster() {
+    return cluster;
+  }
+
+  public FakeEnv env() {
+    return env;
+  }
+
+  TxnCommands commands() {
+    return commands;
+  }
+
+  public TxnFaults faults() {
+    return faults;
+  }
+
+  public TxnKvClient client(Clock clock, long backoffBudgetMs) {
+    return TxnKvClient.create(env.config(backoffBudgetMs), env.channelFactory(), clock,
+        TxnKvClient.DEFAULT_LOCK_TTL_MS);
+  }
+
+  public static ByteString utf8(String s) {
+    return ByteString.copyFromUtf8(s);
+  }
+
+  @Override
+  public void close() {
+    env.close();
+    storage.close();
+  }
+}
