@@ -3,7 +3,10 @@ package io.tinykv.compat;
 import org.tikv.common.TiConfiguration;
 import org.tikv.common.TiSession;
 
-/** TiKV client sessions the way an application opens them: {@code createRawDefault(pd)}. */
+/**
+ * TiKV client sessions the way an application opens them: {@code createRawDefault(pd)} for RawKV,
+ * {@code createDefault(pd)} for transactions (API V1, keys memcomparable-encoded towards PD).
+ */
 final class Sessions {
 
     /** Per-RPC timeout: the client's 200 ms default is tight on a loaded two-core CI machine. */
@@ -33,6 +36,13 @@ final class Sessions {
     /** A session with the client's default operation deadlines: requests we refuse fail within them. */
     static TiSession openWithDefaultDeadlines(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
+        conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        return TiSession.create(conf);
+    }
+
+    /** A transactional session (the client's default mode) with the generous per-RPC timeout. */
+    static TiSession openTransactional(String pdAddress) {
+        TiConfiguration conf = TiConfiguration.createDefault(pdAddress);
         conf.setTimeout(RPC_TIMEOUT_MILLIS);
         return TiSession.create(conf);
     }
