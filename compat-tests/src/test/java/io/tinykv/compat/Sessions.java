@@ -13,6 +13,12 @@ final class Sessions {
     private static final long RPC_TIMEOUT_MILLIS = 5_000;
     /** Whole-operation deadlines for writes and scans, for the same reason. */
     private static final int OPERATION_TIMEOUT_MILLIS = 20_000;
+    /**
+     * The client's background store health check (gRPC {@code Health.Check}) defaults to 100 ms;
+     * on a loaded two-core machine it then marks the store unreachable now and then, and requests
+     * back off with "No TiKV store available" although the store is fine.
+     */
+    private static final int HEALTH_CHECK_TIMEOUT_MILLIS = 2_000;
 
     private Sessions() {
     }
@@ -25,6 +31,7 @@ final class Sessions {
     static TiSession open(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
         conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
         conf.setRawKVWriteTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
         conf.setRawKVBatchWriteTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
         conf.setRawKVBatchReadTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
@@ -37,6 +44,7 @@ final class Sessions {
     static TiSession openWithDefaultDeadlines(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
         conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
         return TiSession.create(conf);
     }
 
@@ -44,6 +52,7 @@ final class Sessions {
     static TiSession openTransactional(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createDefault(pdAddress);
         conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
         return TiSession.create(conf);
     }
 }
