@@ -19,11 +19,15 @@ import org.tikv.common.TiSession;
 import org.tikv.common.exception.KeyException;
 import org.tikv.common.meta.TiTimestamp;
 import org.tikv.common.region.TiRegion;
+import org.tikv.common.region.TiStore;
 import org.tikv.common.util.ConcreteBackOffer;
+import org.tikv.common.util.Pair;
 import org.tikv.kvproto.Kvrpcpb;
 import org.tikv.kvproto.Pdpb;
 import org.tikv.shade.com.google.protobuf.ByteString;
 import org.tikv.txn.KVClient;
+import org.tikv.txn.TxnKVClient;
+import org.tikv.txn.type.ClientRPCResult;
 import org.tikv.txn.exception.WriteConflictException;
 
 /**
@@ -48,6 +52,8 @@ class TxnKvCompatTest {
      */
     private static final int FAILING_STEP_BACKOFF_MILLIS = 2_000;
     private static final long STANDALONE_REGION_ID = 1;
+    /** The client's lock resolver clears a whole region for transactions at least this large. */
+    private static final long CLIENT_BIG_TXN_THRESHOLD = 16;
 
     @TempDir
     static Path dir;
@@ -256,6 +262,9 @@ class TxnKvCompatTest {
                 assertThat(probe.lockSeenAt(b(key), now())).as(key).hasValueSatisfying(lock -> {
                     assertThat(lock.getLockVersion()).isEqualTo(abandoned.startTs());
                     assertThat(lock.getPrimaryLock().toStringUtf8()).isEqualTo("abandon/p");
+                    // The client always reports this size, so its resolver sends ResolveLock
+                    // without keys: the server must find the transaction's locks in the region.
+                    assertThat(lock.getTxnSize()).isGreaterThanOrEqualTo(CLIENT_BIG_TXN_THRESHOLD);
                 });
             }
             // A reader older than the lock is not blocked by it and leaves it alone.
@@ -306,6 +315,33 @@ class TxnKvCompatTest {
     }
 
     @Test
+    void aHeartBeatKeepsATransactionAlivePastItsFirstTtl() throws Exception {
+        TxnKVClient txnClient = session.createTxnClient();
+        try (TwoPhaseWrites slow = TwoPhaseWrites.begin(session, writes("beat/k", "slow"),
+                        SHORT_LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS);
+                TwoPhaseWrites intruder = TwoPhaseWrites.begin(session, writes("beat/k", "intruder"),
+                        LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+            slow.prewritePrimary();
+            // What the client's TTLManager sends periodically, sent once by hand.
+            Pair<TiRegion, TiStore> route = session.getRegionManager().getRegionStorePairByKey(s("beat/k"));
+            ClientRPCResult beat = txnClient.txnHeartBeat(
+                    ConcreteBackOffer.newCustomBackOff(TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
+                            session.getPDClient().getClusterId()),
+                    s("beat/k"), slow.startTs(), LONG_LOCK_TTL_MILLIS, route.first, route.second);
+            assertThat(beat.isSuccess()).as("heartbeat: %s", beat.getException()).isTrue();
+            assertThat(probe.lockSeenAt(b("beat/k"), now()))
+                    .hasValueSatisfying(lock -> assertThat(lock.getLockTtl()).isEqualTo(LONG_LOCK_TTL_MILLIS));
+
+            awaitLockExpiry(slow.startTs(), SHORT_LOCK_TTL_MILLIS);
+            // Past the first TTL, a younger writer still finds the transaction alive and gives up.
+            assertThatThrownBy(intruder::prewritePrimary)
+                    .satisfies(e -> assertThat(causeMessages(e)).contains("locked"));
+            long commitTs = slow.commitPrimary();
+            assertThat(get("beat/k", commitTs)).isEqualTo("slow");
+        }
+    }
+
+    @Test
     void aWriteAfterOurStartIsAWriteConflict() throws Exception {
         commit("conflict/k", "v0");
         try (TwoPhaseWrites late = TwoPhaseWrites.begin(session, writes("conflict/k", "late"),
@@ -327,7 +363,8 @@ class TxnKvCompatTest {
                         LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
             older.prewritePrimary();
             // The younger transaction waits for the older one's lock until its budget runs out.
-            assertThatThrownBy(younger::prewritePrimary).isInstanceOf(RuntimeException.class);
+            assertThatThrownBy(younger::prewritePrimary)
+                    .satisfies(e -> assertThat(causeMessages(e)).contains("locked"));
             assertThat(probe.lockSeenAt(b("locked/k"), now()))
                     .hasValueSatisfying(lock -> assertThat(lock.getLockVersion()).isEqualTo(older.startTs()));
             long commitTs = older.commitPrimary();
