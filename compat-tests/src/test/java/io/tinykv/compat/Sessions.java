@@ -3,13 +3,22 @@ package io.tinykv.compat;
 import org.tikv.common.TiConfiguration;
 import org.tikv.common.TiSession;
 
-/** TiKV client sessions the way an application opens them: {@code createRawDefault(pd)}. */
+/**
+ * TiKV client sessions the way an application opens them: {@code createRawDefault(pd)} for RawKV,
+ * {@code createDefault(pd)} for transactions (API V1, keys memcomparable-encoded towards PD).
+ */
 final class Sessions {
 
     /** Per-RPC timeout: the client's 200 ms default is tight on a loaded two-core CI machine. */
     private static final long RPC_TIMEOUT_MILLIS = 5_000;
     /** Whole-operation deadlines for writes and scans, for the same reason. */
     private static final int OPERATION_TIMEOUT_MILLIS = 20_000;
+    /**
+     * The client's background store health check (gRPC {@code Health.Check}) defaults to 100 ms;
+     * on a loaded two-core machine it then marks the store unreachable now and then, and requests
+     * back off with "No TiKV store available" although the store is fine.
+     */
+    private static final int HEALTH_CHECK_TIMEOUT_MILLIS = 2_000;
 
     private Sessions() {
     }
@@ -22,6 +31,7 @@ final class Sessions {
     static TiSession open(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
         conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
         conf.setRawKVWriteTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
         conf.setRawKVBatchWriteTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
         conf.setRawKVBatchReadTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
@@ -34,6 +44,15 @@ final class Sessions {
     static TiSession openWithDefaultDeadlines(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
         conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
+        return TiSession.create(conf);
+    }
+
+    /** A transactional session (the client's default mode) with the generous per-RPC timeout. */
+    static TiSession openTransactional(String pdAddress) {
+        TiConfiguration conf = TiConfiguration.createDefault(pdAddress);
+        conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
         return TiSession.create(conf);
     }
 }

@@ -1,9 +1,11 @@
 package io.tinykv.server;
 
+import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.txn.TxnCommands;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,17 +29,30 @@ public final class TxnHandler {
         this.validator = validator;
     }
 
+    /**
+     * The empty key names no entry (prewrite refuses it), so reading it finds nothing rather than
+     * failing, as in TiKV and as {@code RawGet} answers. A refusal would cost a TiKV client its
+     * whole read backoff: it retries any gRPC error as if the store were down.
+     */
     void kvGet(Kvrpcpb.GetRequest req, StreamObserver<Kvrpcpb.GetResponse> out) {
         run(out, () -> {
+            if (req.getKey().isEmpty()) {
+                return Kvrpcpb.GetResponse.newBuilder().setNotFound(true).build();
+            }
             validator.key(req.getKey());
             return commands.get(req);
         });
     }
 
+    /** Empty keys find nothing (see {@link #kvGet}); a batch get leaves keys it did not find out. */
     void kvBatchGet(Kvrpcpb.BatchGetRequest req, StreamObserver<Kvrpcpb.BatchGetResponse> out) {
         run(out, () -> {
-            req.getKeysList().forEach(validator::key);
-            return commands.batchGet(req);
+            List<ByteString> keys = req.getKeysList().stream().filter(k -> !k.isEmpty()).toList();
+            keys.forEach(validator::key);
+            Kvrpcpb.BatchGetRequest withoutEmpty = keys.size() == req.getKeysCount()
+                    ? req
+                    : req.toBuilder().clearKeys().addAllKeys(keys).build();
+            return commands.batchGet(withoutEmpty);
         });
     }
 
