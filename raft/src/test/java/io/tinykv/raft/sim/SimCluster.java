@@ -6,9 +6,11 @@ import io.tinykv.proto.Eraftpb.Entry;
 import io.tinykv.proto.Eraftpb.EntryType;
 import io.tinykv.proto.Eraftpb.HardState;
 import io.tinykv.proto.Eraftpb.Message;
+import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.raft.MemoryStorage;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.Ready;
+import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raft.StateRole;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -167,9 +169,14 @@ public final class SimCluster {
       }
       for (Message message : network.takeDue(nowTicks)) {
         SimNode to = nodes.get(message.getTo());
-        if (to != null && to.isUp()) {
+        boolean delivered = to != null && to.isUp();
+        if (delivered) {
           trace.event(() -> "t" + nowTicks + " deliver " + Describe.message(message));
           to.raft().step(message);
+          progress = true;
+        }
+        if (message.getMsgType() == MessageType.MsgSnapshot) {
+          reportSnapshot(message, delivered ? SnapshotStatus.FINISH : SnapshotStatus.FAILURE);
           progress = true;
         }
       }
@@ -179,9 +186,27 @@ public final class SimCluster {
     }
   }
 
+  /**
+   * Tells the sender how a snapshot transfer ended, as a real transport does; without it a leader
+   * whose snapshot was lost would wait for that follower forever.
+   */
+  private void reportSnapshot(Message snapshot, SnapshotStatus status) {
+    SimNode sender = nodes.get(snapshot.getFrom());
+    if (sender != null && sender.isUp()) {
+      trace.event(() -> "t" + nowTicks + " report snapshot to " + snapshot.getTo() + " " + status);
+      sender.raft().reportSnapshot(snapshot.getTo(), status);
+    }
+  }
+
   private void handleReady(SimNode node) {
     long oldCommit = node.durableHardState().getCommit();
-    Ready rd = node.handleReady(message -> network.send(message, nowTicks));
+    List<Message> lostSnapshots = new ArrayList<>();
+    Ready rd = node.handleReady(message -> {
+      if (network.send(message, nowTicks) == 0 && message.getMsgType() == MessageType.MsgSnapshot) {
+        lostSnapshots.add(message);
+      }
+    });
+    lostSnapshots.forEach(m -> reportSnapshot(m, SnapshotStatus.FAILURE));
     trace.event(() -> "t" + nowTicks + " node " + node.id() + " " + Describe.readyOneLine(rd));
     afterReady(node, rd, oldCommit);
     if (rd.snapshot() != null) {

@@ -39,7 +39,8 @@ public final class SimNetwork {
     filters = List.of();
   }
 
-  public void send(Message message, long nowTicks) {
+  /** Puts a message on the wire; returns how many copies are in flight (0: the filters dropped it). */
+  public int send(Message message, long nowTicks) {
     List<Envelope> envelopes = List.of(Envelope.of(message));
     for (Filter filter : filters) {
       List<Envelope> next = new ArrayList<>(envelopes.size() + 1);
@@ -55,6 +56,7 @@ public final class SimNetwork {
       long orderKey = envelope.unordered() ? random.nextLong() : sequence;
       inFlight.add(new InFlight(envelope.message(), nowTicks + envelope.delayTicks(), orderKey));
     }
+    return envelopes.size();
   }
 
   /** Takes every message due at or before {@code nowTicks}, in delivery order. */

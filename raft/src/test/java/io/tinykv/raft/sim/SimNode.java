@@ -161,11 +161,31 @@ public final class SimNode {
       leaderId = rd.softState().leaderId();
     }
     rd.messages().forEach(send);
+    boolean confChanged = false;
     for (Entry entry : rd.committedEntries()) {
       applied.apply(entry, applyToRaft(entry));
+      confChanged |= entry.getEntryType() == EntryType.EntryConfChange;
+    }
+    if (confChanged) {
+      snapshotAtApplied();
     }
     raft.advance(rd);
     return rd;
+  }
+
+  /**
+   * Makes the disk's snapshot the state at the applied index. Done after every configuration change
+   * so that a node added by that change is in the configuration of any snapshot the leader sends it
+   * (Raft ignores a snapshot whose configuration does not contain the receiver). A real peer
+   * generates its snapshot from the applied state on demand, to the same effect.
+   */
+  private boolean snapshotAtApplied() {
+    long at = applied.appliedIndex();
+    if (at <= disk.snapshot().getMetadata().getIndex()) {
+      return false;
+    }
+    disk.createSnapshot(at, applied.confState(), applied.snapshotData());
+    return true;
   }
 
   private ConfState applyToRaft(Entry entry) {
@@ -190,16 +210,13 @@ public final class SimNode {
    */
   public boolean compact(long keepEntries) {
     requireUp();
-    long snapshotIndex = disk.snapshot().getMetadata().getIndex();
+    snapshotAtApplied();
     long at = applied.appliedIndex();
-    if (at <= snapshotIndex) {
+    long compactTo = Math.max(disk.firstIndex() - 1, at - keepEntries);
+    if (compactTo < disk.firstIndex()) {
       return false;
     }
-    disk.createSnapshot(at, applied.confState(), applied.snapshotData());
-    long compactTo = Math.max(disk.firstIndex() - 1, at - keepEntries);
-    if (compactTo >= disk.firstIndex()) {
-      disk.compact(compactTo);
-    }
+    disk.compact(compactTo);
     return true;
   }
 
