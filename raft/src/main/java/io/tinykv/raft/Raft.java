@@ -341,6 +341,11 @@ final class Raft {
     pendingReadIndexMessages.clear();
   }
 
+  /** Tests: sets the randomized timeout to a fixed value. */
+  void setRandomizedElectionTimeoutForTest(int ticks) {
+    randomizedElectionTimeout = ticks;
+  }
+
   void resetRandomizedElectionTimeout() {
     randomizedElectionTimeout = config.electionTicks() + random.nextInt(config.electionTicks());
   }
@@ -417,10 +422,12 @@ final class Raft {
   }
 
   private boolean hasUnappliedConfChanges() {
-    if (raftLog.applied() >= raftLog.committed()) {
+    // Entries below the first index are inside a snapshot, whose membership is already in effect.
+    long lo = Math.max(raftLog.applied() + 1, raftLog.firstIndex());
+    if (lo > raftLog.committed()) {
       return false;
     }
-    for (Entry e : raftLog.slice(raftLog.applied() + 1, raftLog.committed() + 1, Entries.NO_LIMIT)) {
+    for (Entry e : raftLog.slice(lo, raftLog.committed() + 1, Entries.NO_LIMIT)) {
       if (e.getEntryType() == EntryType.EntryConfChange) {
         return true;
       }

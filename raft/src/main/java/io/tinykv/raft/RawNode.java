@@ -219,7 +219,12 @@ public final class RawNode {
       log.stableTo(last.getIndex(), last.getTerm());
     }
     if (rd.snapshot() != null) {
-      log.stableSnapTo(rd.snapshot().getMetadata().getIndex());
+      long snapIndex = rd.snapshot().getMetadata().getIndex();
+      log.stableSnapTo(snapIndex);
+      // Installing the snapshot applied everything up to its index.
+      if (snapIndex > log.applied()) {
+        log.appliedTo(snapIndex);
+      }
     }
     if (!rd.committedEntries().isEmpty()) {
       log.appliedTo(rd.committedEntries().get(rd.committedEntries().size() - 1).getIndex());
