@@ -34,7 +34,7 @@ class InteractionTest {
     }
     assertThat(files).as("interaction scripts in %s", dir).isNotEmpty();
     boolean rewrite = Boolean.getBoolean("interaction.rewrite");
-    return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), f.toUri(), () -> run(f, rewrite)));
+    return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> run(f, rewrite)));
   }
 
   /** The source directory when run from the module (so rewrite edits the real files), else the classpath copy. */

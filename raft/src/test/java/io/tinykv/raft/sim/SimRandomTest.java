@@ -59,10 +59,12 @@ class SimRandomTest {
       }
     });
     IntSummaryStatistics recovery = done.stream().mapToInt(RunStats::ticksToRecover).summaryStatistics();
+    long slowestSeed = done.stream().max(Comparator.comparingInt(RunStats::ticksToRecover)).map(RunStats::seed).orElse(-1L);
     // Goes to target/surefire-reports/*-output.txt: the cost per seed and how close runs come to the bound.
-    System.out.printf("%d seeds from %d, %d failed; cpu %.2f ms/seed; ticks to recover after healing: "
-            + "mean %.1f, max %d (bound %d)%n", count, first, failures.size(), cpuNanos.sum() / 1e6 / count,
-        recovery.getAverage(), recovery.getMax(), RandomRun.LIVENESS_BOUND_TICKS);
+    System.out.printf("%d seeds from %d with %d fault ticks, %d failed; cpu %.2f ms/seed; ticks to recover after "
+            + "healing: mean %.1f, max %d at seed %d (bound %d)%n", count, first, faultTicks, failures.size(),
+        cpuNanos.sum() / 1e6 / count, recovery.getAverage(), recovery.getMax(), slowestSeed,
+        RandomRun.LIVENESS_BOUND_TICKS);
     if (!failures.isEmpty()) {
       List<Failure> sorted = new ArrayList<>(failures);
       sorted.sort(Comparator.comparingLong(Failure::seed));
