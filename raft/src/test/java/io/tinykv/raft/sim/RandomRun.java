@@ -52,6 +52,7 @@ public final class RandomRun {
   private static final double CHANGE_MEMBERSHIP = 0.04;
   private static final double TRANSFER_LEADERSHIP = 0.02;
   private static final double COMPACT_A_LOG = 0.08;
+  private static final double READ_INDEX = 0.1;
   private static final double SKIP_A_NODE_TICK = 0.1;
 
   private final SimCluster cluster;
@@ -60,6 +61,7 @@ public final class RandomRun {
   private final int initialVoters;
   private long nextNodeId;
   private long nextProposal;
+  private long nextRead;
   private int crashes;
   private int partitions;
   private int transfers;
@@ -102,7 +104,7 @@ public final class RandomRun {
     }
     int ticksToRecover = heal();
     return new RunStats(cluster.seed(), initialVoters, cluster.checker().maxCommitIndex(), crashes, partitions,
-        cluster.snapshotsInstalled(), cluster.confChangesApplied(), transfers, ticksToRecover);
+        cluster.snapshotsInstalled(), cluster.confChangesApplied(), transfers, cluster.readsAnswered(), ticksToRecover);
   }
 
   private void faultStep() {
@@ -131,6 +133,15 @@ public final class RandomRun {
     }
     if (chance(TRANSFER_LEADERSHIP)) {
       transferLeadership();
+    }
+    if (chance(READ_INDEX)) {
+      ByteString ctx = ByteString.copyFromUtf8("read-" + nextRead++);
+      cluster.checker().readIssued(ctx);
+      try {
+        pick(cluster.upNodes()).raft().readIndex(ctx);
+      } catch (ProposalDroppedException e) {
+        // No leader to ask: the read is simply not answered.
+      }
     }
     if (chance(COMPACT_A_LOG)) {
       pick(cluster.upNodes()).compact(COMPACTION_KEEP_ENTRIES);

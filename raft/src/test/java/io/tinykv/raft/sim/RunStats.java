@@ -13,4 +13,5 @@ public record RunStats(
     int snapshotsInstalled,
     int confChangesApplied,
     int leaderTransfersRequested,
+    int readsAnswered,
     int ticksToRecover) {}

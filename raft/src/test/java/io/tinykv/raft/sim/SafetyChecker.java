@@ -1,9 +1,11 @@
 package io.tinykv.raft.sim;
 
+import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb.Entry;
 import io.tinykv.proto.Eraftpb.HardState;
 import io.tinykv.proto.Eraftpb.Snapshot;
 import io.tinykv.raft.MemoryStorage;
+import io.tinykv.raft.ReadState;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,7 @@ public final class SafetyChecker {
   private final Map<IndexTerm, LoggedEntry> logged = new HashMap<>();
   private final Map<Long, Entry> committed = new HashMap<>();
   private final Map<Long, Long> digestByIndex = new HashMap<>();
+  private final Map<ByteString, Long> readLowerBounds = new HashMap<>();
   private long maxCommitIndex;
 
   public SafetyChecker(long bootstrapIndex) {
@@ -161,6 +164,23 @@ public final class SafetyChecker {
     if (previous != null && previous != digest) {
       throw new SafetyViolation("state machine safety: node " + nodeId + " " + when + " up to index " + index
           + " has a different applied history than another node");
+    }
+  }
+
+  /** Records a ReadIndex request as it is issued: everything committed so far must be visible to it. */
+  public void readIssued(ByteString requestCtx) {
+    readLowerBounds.put(requestCtx, maxCommitIndex);
+  }
+
+  /**
+   * Read safety (linearizable reads): the index a ReadIndex request is answered with covers every
+   * entry committed before the request was issued; a read that waits for it sees them all.
+   */
+  public void checkReadState(long nodeId, ReadState readState) {
+    Long lowerBound = readLowerBounds.get(readState.requestCtx());
+    if (lowerBound != null && readState.index() < lowerBound) {
+      throw new SafetyViolation("read safety: node " + nodeId + " answered read " + readState.requestCtx().toStringUtf8()
+          + " at index " + readState.index() + " but index " + lowerBound + " was committed before it was issued");
     }
   }
 

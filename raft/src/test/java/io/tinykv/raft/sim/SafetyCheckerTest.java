@@ -10,6 +10,7 @@ import io.tinykv.proto.Eraftpb.HardState;
 import io.tinykv.proto.Eraftpb.Snapshot;
 import io.tinykv.proto.Eraftpb.SnapshotMetadata;
 import io.tinykv.raft.MemoryStorage;
+import io.tinykv.raft.ReadState;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -128,6 +129,17 @@ class SafetyCheckerTest {
     AppliedState state = bootState();
     assertThatThrownBy(() -> state.apply(entry(2, BOOT + 2, "gap"), state.confState()))
         .isInstanceOf(SafetyViolation.class).hasMessageContaining("contiguously");
+  }
+
+  @Test
+  void aReadMustSeeEverythingCommittedBeforeItWasIssued() {
+    SafetyChecker checker = new SafetyChecker(BOOT);
+    checker.checkCommitted(1, diskWith(entry(2, 2, "a"), entry(2, 3, "b")), BOOT, 3);
+    ByteString ctx = ByteString.copyFromUtf8("r1");
+    checker.readIssued(ctx);
+    assertThatCode(() -> checker.checkReadState(1, new ReadState(3, ctx))).doesNotThrowAnyException();
+    assertThatThrownBy(() -> checker.checkReadState(2, new ReadState(2, ctx)))
+        .isInstanceOf(SafetyViolation.class).hasMessageContaining("read safety");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.tinykv.proto.Eraftpb.Message;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.raft.MemoryStorage;
 import io.tinykv.raft.RaftConfig;
+import io.tinykv.raft.ReadState;
 import io.tinykv.raft.Ready;
 import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raft.StateRole;
@@ -46,6 +47,7 @@ public final class SimCluster {
   private long nowTicks;
   private int snapshotsInstalled;
   private int confChangesApplied;
+  private int readsAnswered;
 
   /** Receives a line per event when tracing a replayed seed; disabled in bulk runs. */
   public interface Trace {
@@ -212,6 +214,7 @@ public final class SimCluster {
     if (rd.snapshot() != null) {
       snapshotsInstalled++;
     }
+    readsAnswered += rd.readStates().size();
     for (Entry entry : rd.committedEntries()) {
       if (entry.getEntryType() == EntryType.EntryConfChange) {
         confChangesApplied++;
@@ -230,6 +233,10 @@ public final class SimCluster {
 
   public int snapshotsInstalled() {
     return snapshotsInstalled;
+  }
+
+  public int readsAnswered() {
+    return readsAnswered;
   }
 
   public int confChangesApplied() {
@@ -253,6 +260,9 @@ public final class SimCluster {
       }
     }
     checker.checkApplied(node.id(), rd.committedEntries(), node.applied());
+    for (ReadState readState : rd.readStates()) {
+      checker.checkReadState(node.id(), readState);
+    }
   }
 
   private void afterReady(SimNode node, Ready rd, long oldCommit) {

@@ -65,6 +65,12 @@ class SimRandomTest {
             + "healing: mean %.1f, max %d at seed %d (bound %d)%n", count, first, faultTicks, failures.size(),
         cpuNanos.sum() / 1e6 / count, recovery.getAverage(), recovery.getMax(), slowestSeed,
         RandomRun.LIVENESS_BOUND_TICKS);
+    System.out.printf("exercised: %d crashes, %d partitions, %d snapshots installed, %d conf changes applied, "
+            + "%d transfers, %d reads answered%n", done.stream().mapToInt(RunStats::crashes).sum(),
+        done.stream().mapToInt(RunStats::partitions).sum(), done.stream().mapToInt(RunStats::snapshotsInstalled).sum(),
+        done.stream().mapToInt(RunStats::confChangesApplied).sum(),
+        done.stream().mapToInt(RunStats::leaderTransfersRequested).sum(),
+        done.stream().mapToInt(RunStats::readsAnswered).sum());
     if (!failures.isEmpty()) {
       List<Failure> sorted = new ArrayList<>(failures);
       sorted.sort(Comparator.comparingLong(Failure::seed));
@@ -87,6 +93,7 @@ class SimRandomTest {
       assertThat(runs.stream().mapToInt(RunStats::snapshotsInstalled).sum()).as("snapshots installed").isPositive();
       assertThat(runs.stream().mapToInt(RunStats::confChangesApplied).sum()).as("conf changes applied").isPositive();
       assertThat(runs.stream().mapToInt(RunStats::leaderTransfersRequested).sum()).as("transfers").isPositive();
+      assertThat(runs.stream().mapToInt(RunStats::readsAnswered).sum()).as("reads answered").isPositive();
       assertThat(runs.stream().filter(r -> r.initialVoters() == 5).count()).as("5-node runs").isPositive();
       assertThat(runs.stream().filter(r -> r.initialVoters() == 3).count()).as("3-node runs").isPositive();
     }
