@@ -457,6 +457,8 @@ final class Raft {
         campaign(CampaignType.ELECTION);
       } else {
         becomeLeader();
+        // Learners (and any lagging members) hear of the new leader at once.
+        bcastAppend();
       }
       return;
     }
