@@ -25,6 +25,8 @@ public final class SafetyChecker {
   private final Map<Long, Long> leaderByTerm = new HashMap<>();
   private final Map<IndexTerm, LoggedEntry> logged = new HashMap<>();
   private final Map<Long, Entry> committed = new HashMap<>();
+  /** Per committed index, the lowest term in which some node made a commit index covering it durable. */
+  private final Map<Long, Long> commitTermByIndex = new HashMap<>();
   private final Map<Long, Long> digestByIndex = new HashMap<>();
   private final Map<ByteString, Long> readLowerBounds = new HashMap<>();
   private long maxCommitIndex;
@@ -83,8 +85,10 @@ public final class SafetyChecker {
   /**
    * Records what a node's durable commit index newly covers and checks it never contradicts what was
    * committed before: a committed entry is never replaced, including across crashes and restarts.
+   * {@code nodeTerm} is the node's term when it made that commit index durable: the entry was
+   * committed in that term or earlier, which bounds which later leaders must hold it.
    */
-  public void checkCommitted(long nodeId, MemoryStorage disk, long oldCommit, long newCommit) {
+  public void checkCommitted(long nodeId, long nodeTerm, MemoryStorage disk, long oldCommit, long newCommit) {
     if (newCommit < oldCommit) {
       throw new SafetyViolation("durability: node " + nodeId + " commit index went back from " + oldCommit
           + " to " + newCommit);
@@ -97,34 +101,41 @@ public final class SafetyChecker {
     if (from <= newCommit) {
       List<Entry> entries = disk.entries(from, newCommit + 1, Long.MAX_VALUE);
       for (Entry entry : entries) {
-        recordCommitted(nodeId, entry);
+        recordCommitted(nodeId, nodeTerm, entry);
       }
     }
     maxCommitIndex = Math.max(maxCommitIndex, newCommit);
   }
 
-  private void recordCommitted(long nodeId, Entry entry) {
+  private void recordCommitted(long nodeId, long nodeTerm, Entry entry) {
     Entry previous = committed.putIfAbsent(entry.getIndex(), entry);
     if (previous != null && !previous.equals(entry)) {
       throw new SafetyViolation("committed entry lost: index " + entry.getIndex() + " was committed as "
           + describe(previous) + " but node " + nodeId + " commits " + describe(entry));
     }
+    commitTermByIndex.merge(entry.getIndex(), nodeTerm, Math::min);
   }
 
   /**
-   * Leader Completeness: a new leader's durable log holds every entry committed so far (those after
-   * its snapshot, which itself must not be older than its commit index).
+   * Leader Completeness: if an entry is committed in a term, it is in the log of every leader of a
+   * higher term. Checked on the new leader's durable log (after its snapshot, which covers a committed
+   * prefix). A leader of a lower term may legitimately lack it: a delayed vote can still elect one.
    */
-  public void checkLeaderCompleteness(long leaderId, MemoryStorage disk) {
-    if (disk.lastIndex() < maxCommitIndex) {
-      throw new SafetyViolation("leader completeness: leader " + leaderId + " has log up to " + disk.lastIndex()
-          + " but index " + maxCommitIndex + " is committed");
-    }
+  public void checkLeaderCompleteness(long leaderId, long leaderTerm, MemoryStorage disk) {
     for (long index = disk.firstIndex(); index <= maxCommitIndex; index++) {
       Entry want = committed.get(index);
-      if (want != null && disk.term(index) != want.getTerm()) {
-        throw new SafetyViolation("leader completeness: leader " + leaderId + " has term " + disk.term(index)
-            + " at committed index " + index + " which holds " + describe(want));
+      Long commitTerm = commitTermByIndex.get(index);
+      if (want == null || commitTerm == null || commitTerm >= leaderTerm) {
+        continue;
+      }
+      if (index > disk.lastIndex()) {
+        throw new SafetyViolation("leader completeness: leader " + leaderId + " of term " + leaderTerm
+            + " has log up to " + disk.lastIndex() + " but index " + index + " was committed by term " + commitTerm);
+      }
+      if (disk.term(index) != want.getTerm()) {
+        throw new SafetyViolation("leader completeness: leader " + leaderId + " of term " + leaderTerm + " has term "
+            + disk.term(index) + " at index " + index + " where " + describe(want) + " was committed by term "
+            + commitTerm);
       }
     }
   }

@@ -61,8 +61,8 @@ class SafetyCheckerTest {
   @Test
   void aCommittedEntryMayNeverBeReplaced() {
     SafetyChecker checker = new SafetyChecker(BOOT);
-    checker.checkCommitted(1, diskWith(entry(2, 2, "a")), BOOT, 2);
-    assertThatThrownBy(() -> checker.checkCommitted(2, diskWith(entry(3, 2, "b")), BOOT, 2))
+    checker.checkCommitted(1, 2, diskWith(entry(2, 2, "a")), BOOT, 2);
+    assertThatThrownBy(() -> checker.checkCommitted(2, 2, diskWith(entry(3, 2, "b")), BOOT, 2))
         .isInstanceOf(SafetyViolation.class).hasMessageContaining("committed entry lost");
   }
 
@@ -70,27 +70,38 @@ class SafetyCheckerTest {
   void commitIndexMayNotGoBackNorPassTheDurableLog() {
     SafetyChecker checker = new SafetyChecker(BOOT);
     MemoryStorage disk = diskWith(entry(2, 2, "a"));
-    assertThatThrownBy(() -> checker.checkCommitted(1, disk, 2, 1)).isInstanceOf(SafetyViolation.class);
-    assertThatThrownBy(() -> checker.checkCommitted(1, disk, 1, 3)).isInstanceOf(SafetyViolation.class);
+    assertThatThrownBy(() -> checker.checkCommitted(1, 2, disk, 2, 1)).isInstanceOf(SafetyViolation.class);
+    assertThatThrownBy(() -> checker.checkCommitted(1, 2, disk, 1, 3)).isInstanceOf(SafetyViolation.class);
   }
 
   @Test
-  void leaderCompletenessRejectsALeaderMissingACommittedEntry() {
+  void leaderCompletenessRejectsALaterLeaderMissingACommittedEntry() {
     SafetyChecker checker = new SafetyChecker(BOOT);
-    checker.checkCommitted(1, diskWith(entry(2, 2, "a"), entry(2, 3, "b")), BOOT, 3);
-    assertThatCode(() -> checker.checkLeaderCompleteness(1, diskWith(entry(2, 2, "a"), entry(2, 3, "b"))))
+    checker.checkCommitted(1, 2, diskWith(entry(2, 2, "a"), entry(2, 3, "b")), BOOT, 3);
+    assertThatCode(() -> checker.checkLeaderCompleteness(1, 3, diskWith(entry(2, 2, "a"), entry(2, 3, "b"))))
         .doesNotThrowAnyException();
-    assertThatThrownBy(() -> checker.checkLeaderCompleteness(2, diskWith(entry(2, 2, "a"))))
+    assertThatThrownBy(() -> checker.checkLeaderCompleteness(2, 3, diskWith(entry(2, 2, "a"))))
         .isInstanceOf(SafetyViolation.class).hasMessageContaining("leader completeness");
-    assertThatThrownBy(() -> checker.checkLeaderCompleteness(3, diskWith(entry(2, 2, "a"), entry(3, 3, "c"))))
-        .isInstanceOf(SafetyViolation.class).hasMessageContaining("committed index 3");
+    assertThatThrownBy(() -> checker.checkLeaderCompleteness(3, 3, diskWith(entry(2, 2, "a"), entry(3, 3, "c"))))
+        .isInstanceOf(SafetyViolation.class).hasMessageContaining("at index 3");
+  }
+
+  @Test
+  void aLeaderOfAnEarlierTermNeedNotHoldLaterCommits() {
+    // A delayed vote can elect a leader for term 2 after term 3 committed index 3: legal in Raft.
+    SafetyChecker checker = new SafetyChecker(BOOT);
+    checker.checkCommitted(1, 3, diskWith(entry(2, 2, "a"), entry(3, 3, "b")), BOOT, 3);
+    assertThatCode(() -> checker.checkLeaderCompleteness(2, 2, diskWith(entry(2, 2, "a"), entry(2, 3, "x"))))
+        .doesNotThrowAnyException();
+    assertThatThrownBy(() -> checker.checkLeaderCompleteness(2, 4, diskWith(entry(2, 2, "a"), entry(2, 3, "x"))))
+        .isInstanceOf(SafetyViolation.class);
   }
 
   @Test
   void stateMachineSafetyRejectsApplyingAnUncommittedOrDifferentEntry() {
     SafetyChecker checker = new SafetyChecker(BOOT);
     Entry a = entry(2, 2, "a");
-    checker.checkCommitted(1, diskWith(a), BOOT, 2);
+    checker.checkCommitted(1, 2, diskWith(a), BOOT, 2);
     AppliedState good = bootState();
     good.apply(a, good.confState());
     assertThatCode(() -> checker.checkApplied(1, List.of(a), good)).doesNotThrowAnyException();
@@ -113,7 +124,7 @@ class SafetyCheckerTest {
   void aSnapshotMustDescribeTheAppliedHistory() {
     SafetyChecker checker = new SafetyChecker(BOOT);
     Entry a = entry(2, 2, "a");
-    checker.checkCommitted(1, diskWith(a), BOOT, 2);
+    checker.checkCommitted(1, 2, diskWith(a), BOOT, 2);
     AppliedState state = bootState();
     state.apply(a, state.confState());
     checker.checkApplied(1, List.of(a), state);
@@ -134,7 +145,7 @@ class SafetyCheckerTest {
   @Test
   void aReadMustSeeEverythingCommittedBeforeItWasIssued() {
     SafetyChecker checker = new SafetyChecker(BOOT);
-    checker.checkCommitted(1, diskWith(entry(2, 2, "a"), entry(2, 3, "b")), BOOT, 3);
+    checker.checkCommitted(1, 2, diskWith(entry(2, 2, "a"), entry(2, 3, "b")), BOOT, 3);
     ByteString ctx = ByteString.copyFromUtf8("r1");
     checker.readIssued(ctx);
     assertThatCode(() -> checker.checkReadState(1, new ReadState(3, ctx))).doesNotThrowAnyException();

@@ -252,11 +252,11 @@ public final class SimCluster {
       checker.checkLogMatching(node.id(), node.disk(), rd.entries());
     }
     HardState hs = node.durableHardState();
-    checker.checkCommitted(node.id(), node.disk(), oldCommit, hs.getCommit());
+    checker.checkCommitted(node.id(), hs.getTerm(), node.disk(), oldCommit, hs.getCommit());
     if (node.role() == StateRole.LEADER) {
       checker.checkElectionSafety(node.id(), hs.getTerm());
       if (rd.softState() != null) {
-        checker.checkLeaderCompleteness(node.id(), node.disk());
+        checker.checkLeaderCompleteness(node.id(), hs.getTerm(), node.disk());
       }
     }
     checker.checkApplied(node.id(), rd.committedEntries(), node.applied());
