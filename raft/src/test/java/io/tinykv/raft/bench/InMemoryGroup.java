@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.stream.LongStream;
 
 /**
  * A Raft group whose transport is a queue: every message is delivered, in order, as soon as the
@@ -29,7 +30,7 @@ public final class InMemoryGroup {
   private long lastCompactionIndex;
 
   private InMemoryGroup(int size) {
-    List<Long> voters = java.util.stream.LongStream.rangeClosed(1, size).boxed().toList();
+    List<Long> voters = LongStream.rangeClosed(1, size).boxed().toList();
     for (long id : voters) {
       RaftConfig config = RaftConfig.builder(id).build();
       nodes.put(id, new SimNode(config, Bootstrap.storage(voters, List.of()),

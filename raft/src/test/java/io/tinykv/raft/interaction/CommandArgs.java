@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The arguments of one command line: positional words and {@code key=value} options, where a value
@@ -76,7 +77,7 @@ final class CommandArgs {
   void allowOnly(Set<String> known) {
     for (String key : options.keySet()) {
       if (!known.contains(key)) {
-        throw new IllegalArgumentException(name + ": unknown option '" + key + "' (known: " + known + ")");
+        throw new IllegalArgumentException(name + ": unknown option '" + key + "' (known: " + new TreeSet<>(known) + ")");
       }
     }
   }

@@ -5,6 +5,8 @@ import io.tinykv.proto.Eraftpb.ConfChange;
 import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Eraftpb.ConfState;
 import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.proto.Eraftpb.EntryType;
+import io.tinykv.proto.Eraftpb.HardState;
 import io.tinykv.proto.Eraftpb.Message;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.raft.MemoryStorage;
@@ -22,9 +24,9 @@ import io.tinykv.raft.sim.SafetyChecker;
 import io.tinykv.raft.sim.SimCluster;
 import io.tinykv.raft.sim.SimNode;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
@@ -89,16 +91,13 @@ final class InteractionEnv {
   }
 
   private void addNodes(CommandArgs args, List<String> out) {
-    args.allowOnly(java.util.Set.of("voters", "learners", "index", "prevote", "checkquorum", "election",
+    args.allowOnly(Set.of("voters", "learners", "index", "prevote", "checkquorum", "election",
         "heartbeat", "max-inflight", "max-msg-bytes", "max-uncommitted-bytes", "read-only"));
     args.requirePositional(1, 1, "N [options]");
     long count = args.id(0);
     List<Long> voters = args.idList("voters");
     List<Long> learners = args.idList("learners");
     long index = args.longOption("index", Bootstrap.DEFAULT_INDEX);
-    if (checker == null) {
-      checker = new SafetyChecker(index);
-    }
     String readOnly = args.option("read-only", "safe");
     RaftConfig template = RaftConfig.builder(1)
         .electionTicks((int) args.longOption("election", RaftConfig.DEFAULT_ELECTION_TICKS))
@@ -114,6 +113,10 @@ final class InteractionEnv {
           default -> throw new IllegalArgumentException("read-only must be safe or lease, got '" + readOnly + "'");
         })
         .build();
+    if (checker == null) {
+      // Created with the first valid nodes: they fix where every applied history starts.
+      checker = new SafetyChecker(index);
+    }
     for (int i = 0; i < count; i++) {
       long id = nodes.size() + 1;
       MemoryStorage disk = voters.isEmpty() && learners.isEmpty()
@@ -141,7 +144,7 @@ final class InteractionEnv {
   }
 
   private void proposeConfChange(CommandArgs args, List<String> out) {
-    args.allowOnly(java.util.Set.of("add", "add-learner", "remove"));
+    args.allowOnly(Set.of("add", "add-learner", "remove"));
     args.requirePositional(1, 1, "ID add=N|add-learner=N|remove=N");
     ConfChange.Builder cc = ConfChange.newBuilder();
     if (args.has("add")) {
@@ -194,7 +197,7 @@ final class InteractionEnv {
       out.add("> " + node.id() + " handling Ready");
       Describe.ready(rd).forEach(l -> out.add(INDENT + l));
       for (Entry e : rd.committedEntries()) {
-        if (e.getEntryType() == io.tinykv.proto.Eraftpb.EntryType.EntryConfChange) {
+        if (e.getEntryType() == EntryType.EntryConfChange) {
           out.add(INDENT + "applied " + Describe.entry(e) + " -> " + Describe.confState(node.applied().confState()));
         }
       }
@@ -203,7 +206,7 @@ final class InteractionEnv {
   }
 
   private void deliverMsgs(CommandArgs args, List<String> out) {
-    args.allowOnly(java.util.Set.of("drop"));
+    args.allowOnly(Set.of("drop"));
     boolean drop = args.boolOption("drop", false);
     for (long id : args.ids()) {
       deliver(id, drop, out);
@@ -358,7 +361,7 @@ final class InteractionEnv {
     if (node.isUp()) {
       crash(node);
     }
-    var before = node.durableHardState();
+    HardState before = node.durableHardState();
     node.restart();
     checker.checkRestart(node.id(), before, node.raft().status().hardState());
     out.add(node.id() + ": restarted with " + Describe.hardState(node.durableHardState()) + " Applied:"
@@ -385,9 +388,5 @@ final class InteractionEnv {
       throw new IllegalArgumentException("no node " + id + " (nodes: " + nodes.keySet() + ")");
     }
     return node;
-  }
-
-  Map<Long, SimNode> nodesView() {
-    return new LinkedHashMap<>(nodes);
   }
 }

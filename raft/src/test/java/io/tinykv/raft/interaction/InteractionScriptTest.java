@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class InteractionScriptTest {
@@ -51,7 +52,7 @@ class InteractionScriptTest {
     assertThat(args.idList("voters")).containsExactly(1L, 2L, 3L);
     assertThat(args.boolOption("prevote", false)).isTrue();
     assertThat(args.id(0)).isEqualTo(3);
-    assertThatThrownBy(() -> args.allowOnly(java.util.Set.of("voters"))).hasMessageContaining("prevote");
+    assertThatThrownBy(() -> args.allowOnly(Set.of("voters"))).hasMessageContaining("prevote");
     assertThatThrownBy(() -> CommandArgs.parse("x voters=(1,2")).hasMessageContaining("unbalanced");
   }
 

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
 import java.util.stream.LongStream;
 
@@ -74,7 +75,7 @@ public final class RandomRun {
   private int transfers;
 
   private RandomRun(long seed, int faultTicks, SimCluster.Trace trace) {
-    RandomGenerator configRandom = new java.util.SplittableRandom(~seed);
+    RandomGenerator configRandom = new SplittableRandom(~seed);
     this.initialVoters = configRandom.nextBoolean() ? 3 : 5;
     RaftConfig template = randomConfigTemplate(configRandom);
     this.requireEveryMemberCatchesUp = template.checkQuorum() || template.preVote();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.proto.Eraftpb.Message;
 import io.tinykv.proto.Eraftpb.MessageType;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -59,7 +60,7 @@ class SimNetworkTest {
     sendMany(network, 1, 2);
     List<Message> now = network.takeDue(0);
     assertThat(now.size()).isLessThan(MESSAGES);
-    List<Message> all = new java.util.ArrayList<>(now);
+    List<Message> all = new ArrayList<>(now);
     for (long t = 1; t <= 3; t++) {
       all.addAll(network.takeDue(t));
     }
