@@ -92,20 +92,22 @@ final class LeaderStep {
           "leadership transfer from " + r.id + " to " + r.leadTransferee + " is in progress");
     }
     List<Entry> ents = m.getEntriesList();
+    long newPendingConfIndex = r.pendingConfIndex;
     for (int i = 0; i < ents.size(); i++) {
       if (ents.get(i).getEntryType() != EntryType.EntryConfChange) {
         continue;
       }
-      if (r.pendingConfIndex > r.raftLog.applied()) {
+      if (newPendingConfIndex > r.raftLog.applied()) {
         throw new ProposalDroppedException("a configuration change is already pending (index "
-            + r.pendingConfIndex + " not yet applied, applied " + r.raftLog.applied() + ")");
+            + newPendingConfIndex + " not yet applied, applied " + r.raftLog.applied() + ")");
       }
-      r.pendingConfIndex = r.raftLog.lastIndex() + i + 1;
+      newPendingConfIndex = r.raftLog.lastIndex() + i + 1;
     }
     if (!r.appendEntry(ents)) {
       throw new ProposalDroppedException("uncommitted entries exceed the limit of "
           + r.config.maxUncommittedEntriesBytes() + " bytes (now " + r.uncommittedSize + ")");
     }
+    r.pendingConfIndex = newPendingConfIndex;
     r.bcastAppend();
   }
 

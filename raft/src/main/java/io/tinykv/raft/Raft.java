@@ -12,6 +12,8 @@ import io.tinykv.proto.Eraftpb.Snapshot;
 import io.tinykv.proto.Eraftpb.SnapshotMetadata;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -121,9 +123,15 @@ final class Raft {
   }
 
   private void loadState(HardState hs) {
-    if (hs.getCommit() < raftLog.committed() || hs.getCommit() > raftLog.lastIndex()) {
-      throw new IllegalStateException("hard state commit " + hs.getCommit() + " is out of range ["
-          + raftLog.committed() + ", " + raftLog.lastIndex() + "]");
+    if (hs.getCommit() > raftLog.lastIndex()) {
+      // Committed entries are missing from the log: the storage lost data we acknowledged.
+      throw new IllegalStateException("hard state commit " + hs.getCommit() + " is beyond the last log index "
+          + raftLog.lastIndex() + ": committed entries are missing from storage");
+    }
+    if (hs.getCommit() < raftLog.committed()) {
+      // The snapshot proves more is committed than the hard state recorded; keep the larger value.
+      LOG.warn("{} hard state commit {} is below the snapshot index {}; using the snapshot index",
+          id, hs.getCommit(), raftLog.committed());
     }
     raftLog.commitTo(hs.getCommit());
     term = hs.getTerm();
@@ -184,9 +192,14 @@ final class Raft {
 
   // ---- sending ---------------------------------------------------------------------------------
 
-  /** Queues {@code m} with this node as sender; stamps the current term where the protocol wants it. */
+  /**
+   * Queues {@code m}, with this node as sender unless one is set (a forwarded leader-transfer request
+   * keeps its transferee as sender); stamps the current term where the protocol wants it.
+   */
   void send(Message.Builder m) {
-    m.setFrom(id);
+    if (m.getFrom() == NONE) {
+      m.setFrom(id);
+    }
     MessageType t = m.getMsgType();
     if (t == MessageType.MsgRequestVote || t == MessageType.MsgRequestPreVote
         || t == MessageType.MsgRequestVoteResponse || t == MessageType.MsgRequestPreVoteResponse) {
@@ -504,7 +517,11 @@ final class Raft {
   }
 
   private void tickElection() {
-    electionElapsed++;
+    // Saturate: a learner or removed node ticks forever without campaigning, and a wrapped
+    // (negative) counter would look like a fresh leader lease.
+    if (electionElapsed < Integer.MAX_VALUE) {
+      electionElapsed++;
+    }
     if (promotable() && pastElectionTimeout()) {
       electionElapsed = 0;
       step(Message.newBuilder().setMsgType(MessageType.MsgHup).setFrom(id).build());
@@ -824,7 +841,7 @@ final class Raft {
   }
 
   Status status() {
-    java.util.Map<Long, ProgressView> progress = new java.util.TreeMap<>();
+    Map<Long, ProgressView> progress = new TreeMap<>();
     if (state == StateRole.LEADER) {
       prs.progress().forEach((pid, pr) -> progress.put(pid, pr.view()));
     }

@@ -54,8 +54,11 @@ public interface Storage {
   long lastIndex();
 
   /**
-   * The most recent snapshot, to send to a follower that needs compacted entries. A storage that
-   * builds snapshots asynchronously may throw to ask the leader to try again later.
+   * The most recent snapshot, to send to a follower that needs compacted entries. Its index must be
+   * at least {@code firstIndex() - 1} (never compact entries a snapshot does not cover), so a
+   * follower restored from it can continue with the entries still held. Called only when some
+   * entry a follower needs is compacted. A storage that builds snapshots asynchronously may throw
+   * to ask the leader to try again later (at the next heartbeat response or append response).
    *
    * @throws SnapshotTemporarilyUnavailableException if the snapshot is being prepared
    */

@@ -519,4 +519,31 @@ class ElectionTest {
     assertThat(r.vote()).isEqualTo(2);
     assertThat(r.electionElapsed).isZero();
   }
+
+  /**
+   * §5.4.1/§5.3: uncommitted entries of a newer term on a minority can be overwritten. Node 1 (log
+   * [term 1]) is elected in term 3 by nodes 4 and 5 (empty logs) although nodes 2 and 3 hold an
+   * uncommitted entry of term 2 at index 1; the new leader replaces it.
+   */
+  @Test
+  void electionOverwritesNewerButStaleLogs() {
+    java.util.function.Consumer<RaftConfig.Builder> cfg = b -> { };
+    Raft n1 = RaftTestUtil.entsWithConfig(1, cfg, 1);
+    Raft n2 = RaftTestUtil.entsWithConfig(2, cfg, 2);
+    Raft n3 = RaftTestUtil.entsWithConfig(3, cfg, 2);
+    Raft n4 = RaftTestUtil.votedWithConfig(4, cfg, 3, 2);
+    Raft n5 = RaftTestUtil.votedWithConfig(5, cfg, 3, 2);
+    Network n = Network.of(n1, n2, n3, n4, n5);
+    // In term 2 nodes 4 and 5 already voted (for 3) and 2, 3 have newer logs: node 1 loses.
+    n.send(hup(1));
+    assertThat(n1.state()).isEqualTo(StateRole.FOLLOWER);
+    assertThat(n1.term()).isEqualTo(2);
+    n.send(hup(1));
+    assertThat(n1.state()).isEqualTo(StateRole.LEADER);
+    assertThat(n1.term()).isEqualTo(3);
+    for (Raft r : n.peers.values()) {
+      List<Entry> ents = RaftTestUtil.allEntries(r);
+      assertThat(ents).extracting(Entry::getTerm).as("node %d", r.id).containsExactly(1L, 3L);
+    }
+  }
 }

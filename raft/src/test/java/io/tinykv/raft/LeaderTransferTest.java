@@ -63,6 +63,16 @@ class LeaderTransferTest {
     checkState(lead, StateRole.LEADER, 1);
   }
 
+  /** A follower asked to transfer leadership to a third node forwards the request, keeping the transferee. */
+  @Test
+  void transferToThirdNodeRequestedAtFollower() {
+    Network nt = electedNetwork();
+    Raft lead = nt.peer(1);
+    nt.send(transfer(3, 2));
+    checkState(lead, StateRole.FOLLOWER, 3);
+    assertThat(nt.peer(3).state()).isEqualTo(StateRole.LEADER);
+  }
+
   /** With check-quorum, the transferee's vote request overrides the followers' leader lease. */
   @Test
   void transferWithCheckQuorum() {

@@ -98,6 +98,20 @@ class MembershipTest {
     assertThat(r.pendingConfIndex).isEqualTo(r.raftLog.lastIndex());
   }
 
+  /** A conf change dropped for the uncommitted-bytes limit does not leave a phantom pending change. */
+  @Test
+  void droppedConfChangeLeavesNothingPending() {
+    Raft r = newTestRaft(1, 10, 1, storageWithPeers(1, 2), b -> b.maxUncommittedEntriesBytes(4));
+    r.becomeCandidate();
+    r.becomeLeader();
+    r.raftLog.appliedTo(r.raftLog.committed());
+    long pendingBefore = r.pendingConfIndex;
+    r.step(propose(1, "fill the budget"));
+    assertThatThrownBy(() -> r.step(proposeConfChange(1, cc(ConfChangeType.AddNode, 3))))
+        .isInstanceOf(ProposalDroppedException.class).hasMessageContaining("uncommitted");
+    assertThat(r.pendingConfIndex).isEqualTo(pendingBefore);
+  }
+
   /** A new leader treats its whole uncommitted tail as possibly holding a conf change. */
   @Test
   void newLeaderBlocksConfChangeUntilTailApplied() {

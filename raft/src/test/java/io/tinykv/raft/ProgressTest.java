@@ -156,4 +156,23 @@ class ProgressTest {
     assertThat(r.prs.get(2).state()).isEqualTo(ProgressState.PROBE);
     assertThat(r.prs.get(2).next()).isEqualTo(2);
   }
+
+  /** The leader's own progress follows its log as it appends (§5.3 nextIndex/matchIndex bookkeeping). */
+  @Test
+  void leaderOwnProgressFollowsItsLog() {
+    Raft r = newTestRaft(1, 10, 1, storageWithPeers(1, 2));
+    r.becomeCandidate();
+    r.becomeLeader();
+    r.prs.get(2).becomeReplicate();
+    for (int i = 0; i < 5; i++) {
+      Progress self = r.prs.get(1);
+      assertThat(self.state()).isEqualTo(ProgressState.REPLICATE);
+      assertThat(self.match()).isEqualTo(i + 1);
+      assertThat(self.next()).isEqualTo(i + 2);
+      r.step(propose(1, "foo"));
+    }
+    // A follower in replicate state has next past everything sent, match only what it acknowledged.
+    assertThat(r.prs.get(2).next()).isEqualTo(r.raftLog.lastIndex() + 1);
+    assertThat(r.prs.get(2).match()).isZero();
+  }
 }

@@ -220,7 +220,19 @@ class RawNodeTest {
     assertThat(rn.hasReady()).isFalse();
   }
 
-  /** A commit index outside the stored log is corrupt state: refused with a clear error. */
+  /** A hard-state commit below the snapshot index is superseded by the snapshot (it is committed too). */
+  @Test
+  void staleHardStateCommitBelowSnapshotUsesSnapshotIndex() {
+    MemoryStorage s = new MemoryStorage();
+    s.applySnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder().setIndex(5).setTerm(2)
+        .setConfState(ConfState.newBuilder().addVoters(1))).build());
+    s.setHardState(HardState.newBuilder().setTerm(2).setCommit(3).build());
+    RawNode rn = node(1, s);
+    assertThat(rn.status().hardState().getCommit()).isEqualTo(5);
+    assertThat(rn.status().appliedIndex()).isEqualTo(5);
+  }
+
+  /** A commit index beyond the stored log is corrupt state: refused with a clear error. */
   @Test
   void corruptHardStateRefused() {
     MemoryStorage s = MemoryStorage.withVoters(1);
