@@ -19,8 +19,8 @@ import java.util.random.RandomGenerator;
 import java.util.stream.LongStream;
 
 /**
- * One seeded run: a fault phase in which the network misbehaves, nodes crash and restart, membership
- * changes and leadership moves while clients propose; then a liveness phase in which every fault is
+ * One seeded run: a fault phase in which the network misbehaves, nodes crash and restart, logs are
+ * compacted, membership changes and leadership moves while clients propose and issue ReadIndex reads; then a liveness phase in which every fault is
  * healed and the cluster must elect a leader and commit a fresh proposal (and, with check-quorum or
  * pre-vote, bring every member up to it) within {@link #LIVENESS_BOUND_TICKS}. The {@link SafetyChecker} runs after every Ready throughout.
  *
