@@ -98,6 +98,11 @@ public final class RawNode {
   /**
    * Applies a committed conf change (call it when applying its entry) and returns the new
    * membership. A conf change with node id 0 changes nothing and only clears the pending flag.
+   * Adding an existing voter is harmless; adding an existing learner as voter promotes it; demoting
+   * a voter to learner is refused (IllegalArgumentException). A leader that applies its own removal
+   * sends the commit index to the others and steps down (it never campaigns again, not being a
+   * member), so the remaining voters elect a new leader after an election timeout; the
+   * application may then destroy it.
    */
   public ConfState applyConfChange(ConfChange cc) {
     Objects.requireNonNull(cc, "confChange");
