@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks tinykv, and compares it with etcd and RocksDB on this machine.",
-        subcommands = {RunCommand.class, CompareEtcdCommand.class, BaselineCommand.class})
+        subcommands = {RunCommand.class, CompareEtcdCommand.class, BaselineCommand.class, TxnBaselineCommand.class})
 public final class BenchCommand implements Runnable {
 
     private final Supplier<BenchEnvironment> environment;

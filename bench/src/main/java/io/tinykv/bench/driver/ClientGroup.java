@@ -10,7 +10,7 @@ import java.util.function.IntConsumer;
  * {@link Clock}, so virtual time works), and remembers the first client that died of something
  * other than a failed operation.
  */
-final class ClientGroup {
+public final class ClientGroup {
 
     private final Clock clock;
     private final Object monitor = new Object();
@@ -18,7 +18,7 @@ final class ClientGroup {
     private int running;
     private Throwable firstCrash;
 
-    ClientGroup(Clock clock, ThreadFactory factory, int clients, IntConsumer body) {
+    public ClientGroup(Clock clock, ThreadFactory factory, int clients, IntConsumer body) {
         this.clock = clock;
         this.running = clients;
         for (int i = 0; i < clients; i++) {
@@ -27,7 +27,7 @@ final class ClientGroup {
         }
     }
 
-    void start() {
+    public void start() {
         threads.forEach(Thread::start);
     }
 
@@ -49,7 +49,7 @@ final class ClientGroup {
     }
 
     /** Waits until every client has finished or the clock reaches {@code deadlineNanos}; true if all finished. */
-    boolean awaitUntil(long deadlineNanos) throws InterruptedException {
+    public boolean awaitUntil(long deadlineNanos) throws InterruptedException {
         synchronized (monitor) {
             while (running > 0 && clock.nanoTime() < deadlineNanos) {
                 clock.waitOn(monitor, deadlineNanos);
@@ -58,13 +58,13 @@ final class ClientGroup {
         }
     }
 
-    void join() throws InterruptedException {
+    public void join() throws InterruptedException {
         for (Thread t : threads) {
             t.join();
         }
     }
 
-    Throwable firstCrash() {
+    public Throwable firstCrash() {
         synchronized (monitor) {
             return firstCrash;
         }

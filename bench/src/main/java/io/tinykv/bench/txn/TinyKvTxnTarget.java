@@ -1,0 +1,96 @@
+package io.tinykv.bench.txn;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.client.ClientConfig;
+import io.tinykv.client.KeyLockedException;
+import io.tinykv.client.Transaction;
+import io.tinykv.client.TxnAbortedException;
+import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.WriteConflictException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * tinykv's Percolator transactions through our own client, {@link TxnKvClient}. Maps the client's
+ * "definitely not committed" exceptions to {@link TxnAbortException}; {@code CommitUnknownException}
+ * and everything else stay errors.
+ */
+public final class TinyKvTxnTarget implements TxnTarget {
+
+    private final List<String> pdAddresses;
+    private final Duration requestTimeout;
+    private TxnKvClient client;
+
+    public TinyKvTxnTarget(List<String> pdAddresses, Duration requestTimeout) {
+        if (pdAddresses == null || pdAddresses.isEmpty()) {
+            throw new IllegalArgumentException("the tinykv transactional target needs at least one PD address");
+        }
+        this.pdAddresses = List.copyOf(pdAddresses);
+        this.requestTimeout = requestTimeout;
+    }
+
+    @Override
+    public String name() {
+        return "tinykv-txn";
+    }
+
+    @Override
+    public void open() {
+        long timeoutMs = requestTimeout.toMillis();
+        client = TxnKvClient.create(ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs));
+    }
+
+    @Override
+    public TxnSession begin() throws TxnAbortException {
+        try {
+            return new Session(client.begin());
+        } catch (TxnAbortedException e) {
+            throw abort(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
+    private static TxnAbortException abort(RuntimeException e) {
+        TxnOutcome outcome = e instanceof WriteConflictException ? TxnOutcome.CONFLICT : TxnOutcome.ABORTED;
+        return new TxnAbortException(outcome, e.getMessage(), e);
+    }
+
+    private record Session(Transaction txn) implements TxnSession {
+
+        @Override
+        public byte[] get(byte[] key) throws TxnAbortException {
+            try {
+                return txn.get(ByteString.copyFrom(key)).map(ByteString::toByteArray).orElse(null);
+            } catch (TxnAbortedException | KeyLockedException e) {
+                // A read that waited in vain for a live lock ends the transaction before it wrote.
+                throw abort(e);
+            }
+        }
+
+        @Override
+        public void put(byte[] key, byte[] value) {
+            txn.put(ByteString.copyFrom(key), ByteString.copyFrom(value));
+        }
+
+        @Override
+        public void commit() throws TxnAbortException {
+            try {
+                txn.commit();
+            } catch (TxnAbortedException e) {
+                throw abort(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            txn.close();
+        }
+    }
+}
