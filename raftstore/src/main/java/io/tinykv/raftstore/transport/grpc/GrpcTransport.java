@@ -1,6 +1,7 @@
 package io.tinykv.raftstore.transport.grpc;
 
 import io.grpc.Channel;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.PeerGrpc;
@@ -93,6 +94,11 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         Objects.requireNonNull(target, "address of store " + storeId);
         ResolvedChannel resolved = channels.compute(storeId, (id, existing) -> {
             if (existing != null && existing.target().equals(target)) {
+                // Our own backoff decided it is time to try again: skip the channel's (which grows
+                // to minutes) so a store that came back is reached now.
+                if (existing.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                    existing.channel().resetConnectBackoff();
+                }
                 return existing;
             }
             if (existing != null) {
