@@ -181,6 +181,11 @@ final class GrpcStoreCluster implements AutoCloseable {
         }
     }
 
+    /** The in-process server name of a store. */
+    String addressOf(long storeId) {
+        return address(storeId);
+    }
+
     private String address(long storeId) {
         if (storeId < 1 || storeId > region.getPeersCount()) {
             throw new StoreResolver.UnknownStoreException(storeId);
