@@ -17,8 +17,11 @@ import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,8 +42,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Real stores on real threads, one region replicated on all of them, talking through
- * {@link GrpcTransport} and {@link PeerService} over in-process gRPC (same HTTP/2-less code paths
- * for the stubs and services; no ports). Each store's server can be stopped and started again.
+ * {@link GrpcTransport} and {@link PeerService}, over in-process gRPC (no sockets; a store's server
+ * can be stopped and started again under the same name) or plaintext loopback sockets.
  */
 final class GrpcStoreCluster implements AutoCloseable {
 
@@ -59,6 +62,17 @@ final class GrpcStoreCluster implements AutoCloseable {
     private final String namePrefix = "grpc-cluster-" + UUID.randomUUID() + "-store-";
     private final Metapb.Region region;
     private final Map<Long, Node> nodes = new LinkedHashMap<>();
+    private final Wiring wiring;
+    /** Loopback wiring: each store's current {@code host:port}. */
+    private final Map<Long, String> loopbackAddresses = new ConcurrentHashMap<>();
+
+    /** How the stores reach each other. */
+    enum Wiring {
+        /** In-process gRPC: no sockets; the server can stop and start again under the same name. */
+        IN_PROCESS,
+        /** Plaintext HTTP/2 over 127.0.0.1 through {@link ChannelFactory#plaintext()}, as in production. */
+        LOOPBACK
+    }
 
     /** One store process: engines, raftstore on its Raft thread, transport out and server in. */
     final class Node {
@@ -104,7 +118,9 @@ final class GrpcStoreCluster implements AutoCloseable {
                 }
             };
             this.transport = new GrpcTransport(TRANSPORT_CONFIG, id -> address(id),
-                    target -> InProcessChannelBuilder.forName(target).build(), reporter, network, System::nanoTime);
+                    wiring == Wiring.IN_PROCESS ? target -> InProcessChannelBuilder.forName(target).build()
+                            : ChannelFactory.plaintext(),
+                    reporter, network, System::nanoTime);
             this.store = new RaftStore(storeId, engines, config, transport, workers, new SplittableRandom(storeId));
             self.set(store);
             this.driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, System::nanoTime,
@@ -116,8 +132,15 @@ final class GrpcStoreCluster implements AutoCloseable {
         void startServer() {
             service = new PeerService(store);
             try {
-                server = InProcessServerBuilder.forName(address(storeId)).addService(service)
-                        .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES).build().start();
+                if (wiring == Wiring.IN_PROCESS) {
+                    server = InProcessServerBuilder.forName(address(storeId)).addService(service)
+                            .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES).build().start();
+                } else {
+                    server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                            .addService(service).maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
+                            .build().start();
+                    loopbackAddresses.put(storeId, "127.0.0.1:" + server.getPort());
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -170,6 +193,11 @@ final class GrpcStoreCluster implements AutoCloseable {
     }
 
     GrpcStoreCluster(int storeCount, Path root, RaftstoreConfig config) {
+        this(storeCount, root, config, Wiring.IN_PROCESS);
+    }
+
+    GrpcStoreCluster(int storeCount, Path root, RaftstoreConfig config, Wiring wiring) {
+        this.wiring = wiring;
         long[] peerAndStoreIds = new long[2 * storeCount];
         for (int i = 0; i < storeCount; i++) {
             peerAndStoreIds[2 * i] = i + 1; // peer id = store id, easy to read in logs
@@ -190,7 +218,14 @@ final class GrpcStoreCluster implements AutoCloseable {
         if (storeId < 1 || storeId > region.getPeersCount()) {
             throw new StoreResolver.UnknownStoreException(storeId);
         }
-        return namePrefix + storeId;
+        if (wiring == Wiring.IN_PROCESS) {
+            return namePrefix + storeId;
+        }
+        String address = loopbackAddresses.get(storeId);
+        if (address == null) {
+            throw new StoreResolver.UnknownStoreException(storeId); // its server has not started yet
+        }
+        return address;
     }
 
     Node node(long storeId) {

@@ -10,7 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Three real stores connected by GrpcTransport over in-process gRPC. */
+/** Three real stores connected by GrpcTransport (in-process gRPC unless a test says loopback). */
 class GrpcTransportTest {
 
     private static final int STORES = 3;
@@ -31,6 +31,19 @@ class GrpcTransportTest {
             cluster.put("k", "v", 1, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
                 Deadlines.await(() -> "v".equals(node.valueOf("k")), TIMEOUT, "store " + node.storeId + " has k");
+            }
+        }
+    }
+
+    @Test
+    void replicatesOverLoopbackSocketsWithTheProductionChannels() {
+        try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, dir, RaftstoreConfig.defaults(),
+                GrpcStoreCluster.Wiring.LOOPBACK)) {
+            long leader = cluster.put("k", "v", 1, TIMEOUT);
+            cluster.put("k2", "v2", leader, TIMEOUT);
+            for (GrpcStoreCluster.Node node : cluster.nodes()) {
+                Deadlines.await(() -> "v2".equals(node.valueOf("k2")), TIMEOUT, "store " + node.storeId + " has k2");
+                assertThat(node.valueOf("k")).isEqualTo("v");
             }
         }
     }
