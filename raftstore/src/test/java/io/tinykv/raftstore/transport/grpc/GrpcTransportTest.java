@@ -51,15 +51,30 @@ class GrpcTransportTest {
     @Test
     void aStoppedServerIsReportedUnreachableAndTheOthersKeepServing() {
         try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, dir, RaftstoreConfig.defaults())) {
-            long leader = cluster.put("before", "1", 1, TIMEOUT);
+            cluster.put("before", "1", 1, TIMEOUT);
+            for (GrpcStoreCluster.Node node : cluster.nodes()) {
+                Deadlines.await(() -> "1".equals(node.valueOf("before")), TIMEOUT, "store " + node.storeId
+                        + " has the first put");
+            }
+            // Stores start one after another: messages sent before a server was up were reported.
+            // Once all are up and a put reached everyone, nothing more is.
+            cluster.nodes().forEach(node -> node.unreachablePeers.clear());
+            long leader = cluster.put("steady", "1", 1, TIMEOUT);
+            for (GrpcStoreCluster.Node node : cluster.nodes()) {
+                Deadlines.await(() -> "1".equals(node.valueOf("steady")), TIMEOUT, "store " + node.storeId
+                        + " has the put made while all are up");
+            }
+            for (GrpcStoreCluster.Node node : cluster.nodes()) {
+                assertThat(node.unreachablePeers).as("store %d's reports while every store is up", node.storeId)
+                        .isEmpty();
+            }
             long stopped = someFollower(cluster, leader);
             GrpcStoreCluster.Node stoppedNode = cluster.node(stopped);
-            Deadlines.await(() -> "1".equals(stoppedNode.valueOf("before")), TIMEOUT, "the follower has the put");
-            assertThat(cluster.node(leader).unreachablePeers).doesNotContain(stoppedNode.peerId());
 
             stoppedNode.stopServer();
             // The leader heartbeats every peer: its messages to the stopped store get dropped and reported.
-            Deadlines.await(() -> cluster.node(leader).unreachablePeers.contains(stoppedNode.peerId()), TIMEOUT,
+            GrpcStoreCluster.Node leaderNode = cluster.node(leader);
+            Deadlines.await(() -> leaderNode.unreachablePeers.contains(stoppedNode.peerId()), TIMEOUT,
                     "the leader reports peer " + stoppedNode.peerId() + " unreachable");
 
             long writer = cluster.put("after", "2", leader, TIMEOUT);
