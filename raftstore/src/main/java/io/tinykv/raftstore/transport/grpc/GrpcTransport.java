@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 public final class GrpcTransport implements Transport, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcTransport.class);
+    /** How long {@link #close} lets a channel finish its calls before cutting them. */
+    private static final long CLOSE_GRACE_MS = 1_000;
 
     private final GrpcTransportConfig config;
     private final StoreResolver resolver;
@@ -162,7 +164,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         }
         for (ResolvedChannel resolved : channels.values()) {
             try {
-                if (!resolved.channel().awaitTermination(config.initialBackoffMs(), TimeUnit.MILLISECONDS)) {
+                if (!resolved.channel().awaitTermination(CLOSE_GRACE_MS, TimeUnit.MILLISECONDS)) {
                     resolved.channel().shutdownNow();
                 }
             } catch (InterruptedException e) {
