@@ -1,0 +1,176 @@
+package io.tinykv.raftstore.transport.grpc;
+
+import io.grpc.Channel;
+import io.grpc.ConnectivityState;
+import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
+import io.tinykv.proto.PeerGrpc;
+import io.tinykv.proto.RaftServerpb.Done;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.proto.RaftServerpb.SnapshotChunk;
+import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.raftstore.Transport;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store-to-store {@link Transport} over the {@code peerpb.Peer} service. Raft messages go, per
+ * destination store, through a bounded queue into one long-lived {@code BatchRaft} stream
+ * ({@link StoreConnection}); snapshot messages go alone through a {@code Snapshot} stream, cut into
+ * chunks ({@link SnapshotChunks}), and their outcome is reported as a {@link SnapshotStatus}.
+ *
+ * <p>{@link #send} never blocks: it queues, or drops and reports the peer unreachable. All network
+ * work, address resolution included, runs on the given executor.
+ */
+public final class GrpcTransport implements Transport, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GrpcTransport.class);
+    /** How long {@link #close} lets a channel finish its calls before cutting them. */
+    private static final long CLOSE_GRACE_MS = 1_000;
+
+    private final GrpcTransportConfig config;
+    private final StoreResolver resolver;
+    private final ChannelFactory channelFactory;
+    private final TransportReporter reporter;
+    private final Executor executor;
+    private final LongSupplier nanoClock;
+    private final Map<Long, StoreConnection> connections = new ConcurrentHashMap<>();
+    private final Map<Long, ResolvedChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** A store's channel and the address it was opened for. */
+    private record ResolvedChannel(String target, ManagedChannel channel) {}
+
+    /**
+     * @param executor runs flushes, connects and snapshot sends; several threads let one slow store
+     *     not hold up the others
+     * @param nanoClock monotonic time for the reconnect backoff (production: {@code System::nanoTime})
+     */
+    public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
+            TransportReporter reporter, Executor executor, LongSupplier nanoClock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
+        this.reporter = Objects.requireNonNull(reporter, "reporter");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    }
+
+    @Override
+    public void send(RaftMessage message) {
+        if (closed) {
+            reportFailure(message);
+            return;
+        }
+        if (SnapshotChunks.isSnapshot(message)) {
+            try {
+                executor.execute(() -> sendSnapshot(message));
+            } catch (RejectedExecutionException e) {
+                reportFailure(message);
+            }
+            return;
+        }
+        long storeId = message.getToPeer().getStoreId();
+        connections.computeIfAbsent(storeId, id -> new StoreConnection(id, config, this::channelTo, reporter,
+                executor, nanoClock)).send(message);
+    }
+
+    private void reportFailure(RaftMessage message) {
+        reporter.peerUnreachable(message.getRegionId(), message.getToPeer().getId());
+        if (SnapshotChunks.isSnapshot(message)) {
+            reporter.snapshotStatus(message.getRegionId(), message.getToPeer().getId(), SnapshotStatus.FAILURE);
+        }
+    }
+
+    /** The channel to a store at its current address; a moved store gets a new channel. */
+    private Channel channelTo(long storeId) {
+        String target = resolver.resolve(storeId);
+        Objects.requireNonNull(target, "address of store " + storeId);
+        ResolvedChannel resolved = channels.compute(storeId, (id, existing) -> {
+            if (existing != null && existing.target().equals(target)) {
+                // Our own backoff decided it is time to try again: skip the channel's (which grows
+                // to minutes) so a store that came back is reached now.
+                if (existing.channel().getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+                    existing.channel().resetConnectBackoff();
+                }
+                return existing;
+            }
+            if (existing != null) {
+                LOG.info("store {} moved from {} to {}", storeId, existing.target(), target);
+                existing.channel().shutdown();
+            }
+            return new ResolvedChannel(target, channelFactory.open(target));
+        });
+        return resolved.channel();
+    }
+
+    /** Streams one snapshot; the server's answer (or the stream's failure) is the reported status. */
+    private void sendSnapshot(RaftMessage message) {
+        long regionId = message.getRegionId();
+        long toPeerId = message.getToPeer().getId();
+        Channel channel;
+        try {
+            channel = channelTo(message.getToPeer().getStoreId());
+        } catch (RuntimeException e) {
+            LOG.warn("snapshot of region {} to peer {}: cannot connect: {}", regionId, toPeerId, e.getMessage());
+            reportFailure(message);
+            return;
+        }
+        List<SnapshotChunk> chunks = SnapshotChunks.split(message, config.snapshotChunkBytes());
+        StreamObserver<SnapshotChunk> requests = PeerGrpc.newStub(channel)
+                .withDeadlineAfter(config.snapshotTimeoutMs(), TimeUnit.MILLISECONDS)
+                .snapshot(new StreamObserver<Done>() {
+                    @Override
+                    public void onNext(Done value) {
+                        // The answer alone matters: completion follows.
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        LOG.warn("snapshot of region {} to peer {} failed: {}", regionId, toPeerId, t.toString());
+                        reportFailure(message);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        LOG.info("snapshot of region {} to peer {} delivered in {} chunks", regionId, toPeerId,
+                                chunks.size());
+                        reporter.snapshotStatus(regionId, toPeerId, SnapshotStatus.FINISH);
+                    }
+                });
+        // The snapshot is in memory already (SnapshotData builds one message), so gRPC's buffering
+        // costs no more than it; the deadline bounds a receiver that stops reading.
+        for (SnapshotChunk chunk : chunks) {
+            requests.onNext(chunk);
+        }
+        requests.onCompleted();
+    }
+
+    /** Ends every stream and closes the channels; later sends are dropped and reported. */
+    @Override
+    public void close() {
+        closed = true;
+        connections.values().forEach(StoreConnection::close);
+        for (ResolvedChannel resolved : channels.values()) {
+            resolved.channel().shutdown();
+        }
+        for (ResolvedChannel resolved : channels.values()) {
+            try {
+                if (!resolved.channel().awaitTermination(CLOSE_GRACE_MS, TimeUnit.MILLISECONDS)) {
+                    resolved.channel().shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                resolved.channel().shutdownNow();
+            }
+        }
+    }
+}
