@@ -16,6 +16,12 @@ public sealed interface PeerMsg {
     /** How sending a snapshot to {@code toPeerId} ended (reported by the transport). */
     record SnapshotReport(long toPeerId, SnapshotStatus status) implements PeerMsg {}
 
+    /**
+     * The transport could not deliver a message to {@code toPeerId}; Raft falls back to probing
+     * that follower instead of streaming appends into the void.
+     */
+    record Unreachable(long toPeerId) implements PeerMsg {}
+
     /** One logical Raft tick. */
     record Tick() implements PeerMsg {}
 }

@@ -150,6 +150,7 @@ final class RaftPoller {
             case PeerMsg.Command command -> peer.handleCommand(command.request(), command.callback());
             case PeerMsg.Tick tick -> peer.tick();
             case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
+            case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());
         }
     }
 

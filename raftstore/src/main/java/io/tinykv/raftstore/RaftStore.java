@@ -206,6 +206,11 @@ public final class RaftStore implements AutoCloseable {
         router.send(regionId, new PeerMsg.SnapshotReport(toPeerId, status));
     }
 
+    /** The transport's report that a message to {@code toPeerId} was dropped. */
+    public void onPeerUnreachable(long regionId, long toPeerId) {
+        router.send(regionId, new PeerMsg.Unreachable(toPeerId));
+    }
+
     /** Hands a command to its region's peer; answers RegionNotFound at once when there is none. */
     public void propose(RaftCmdRequest request, Callback callback) {
         long regionId = request.getHeader().getRegionId();

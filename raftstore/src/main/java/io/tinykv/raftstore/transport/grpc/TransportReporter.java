@@ -4,8 +4,8 @@ import io.tinykv.raft.SnapshotStatus;
 
 /**
  * What the transport tells the local store about its sends. Production wiring: snapshot statuses go
- * to {@code RaftStore.onSnapshotStatus}; unreachability has no raftstore entry point yet (see the
- * package documentation), so it is logged and counted by whoever implements this.
+ * to {@code RaftStore.onSnapshotStatus} and dropped messages to {@code RaftStore.onPeerUnreachable},
+ * which tells the region's Raft node to probe that follower again rather than stream to it.
  */
 public interface TransportReporter {
 

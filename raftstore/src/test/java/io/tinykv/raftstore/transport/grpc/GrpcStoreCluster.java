@@ -115,6 +115,10 @@ final class GrpcStoreCluster implements AutoCloseable {
                 @Override
                 public void peerUnreachable(long regionId, long toPeerId) {
                     unreachablePeers.add(toPeerId);
+                    RaftStore store = self.get();
+                    if (store != null) {
+                        store.onPeerUnreachable(regionId, toPeerId);
+                    }
                 }
             };
             this.transport = new GrpcTransport(TRANSPORT_CONFIG, id -> address(id),
