@@ -16,6 +16,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.tikv.common.TiSession;
 
 /**
@@ -26,6 +28,8 @@ import org.tikv.common.TiSession;
  */
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class TxnBankCompatTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TxnBankCompatTest.class);
 
     private static final Duration STARTUP = Duration.ofSeconds(90);
     /**
@@ -103,6 +107,8 @@ class TxnBankCompatTest {
         long committedSnapshotReads = operations.stream().filter(Operation::isOk)
                 .filter(op -> op.ops().stream().allMatch(m -> m instanceof MicroOp.BalanceRead)).count();
         String summary = summarize(operations);
+        LOG.info("bank run: {} committed transfers, {} committed snapshot reads, {}; checker: {}",
+                committedTransfers, committedSnapshotReads, summary, result.report());
         assertThat(committedTransfers).as("committed transfers; %s", summary)
                 .isGreaterThan(MIN_COMMITTED_TRANSFERS);
         assertThat(committedSnapshotReads).as("committed snapshot reads; %s", summary)
