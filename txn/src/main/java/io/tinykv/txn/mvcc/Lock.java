@@ -114,19 +114,13 @@ public record Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, 
      */
     public static Lock parse(byte[] bytes) {
         RecordFormat.Cursor c = RecordFormat.open(bytes, "lock", MIN_BODY_BYTES);
-        int version = c.u8("version");
-        if (version != FORMAT_VERSION) {
-            throw c.invalid("unsupported format version " + version);
-        }
+        c.version(FORMAT_VERSION);
         int code = c.u8("kind");
         LockKind kind = LockKind.fromCode(code);
         if (kind == null) {
             throw c.invalid("unknown kind 0x" + Integer.toHexString(code));
         }
-        int flags = c.u8("flags");
-        if ((flags & ~KNOWN_FLAGS) != 0) {
-            throw c.invalid("unknown flags 0x" + Integer.toHexString(flags));
-        }
+        int flags = c.flags(KNOWN_FLAGS);
         long startTs = c.u64("start ts");
         long ttl = c.u64("ttl");
         long minCommitTs = c.u64("min commit ts");

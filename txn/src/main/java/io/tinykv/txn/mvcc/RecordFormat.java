@@ -105,6 +105,23 @@ final class RecordFormat {
             return value;
         }
 
+        /** Reads the format version byte and refuses any version but {@code expected}. */
+        void version(int expected) {
+            int version = u8("version");
+            if (version != expected) {
+                throw invalid("unsupported format version " + version);
+            }
+        }
+
+        /** Reads the flags byte and refuses bits outside {@code knownFlags}: they mean a newer format. */
+        int flags(int knownFlags) {
+            int flags = u8("flags");
+            if ((flags & ~knownFlags) != 0) {
+                throw invalid("unknown flags 0x" + Integer.toHexString(flags));
+            }
+            return flags;
+        }
+
         /** Fails if anything is left: an unknown trailing field is as suspect as a missing one. */
         void end() {
             if (buffer.hasRemaining()) {

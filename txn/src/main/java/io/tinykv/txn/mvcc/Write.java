@@ -79,19 +79,13 @@ public record Write(WriteKind kind, long startTs, byte[] shortValue, boolean ove
      */
     public static Write parse(byte[] bytes) {
         RecordFormat.Cursor c = RecordFormat.open(bytes, "write", MIN_BODY_BYTES);
-        int version = c.u8("version");
-        if (version != FORMAT_VERSION) {
-            throw c.invalid("unsupported format version " + version);
-        }
+        c.version(FORMAT_VERSION);
         int code = c.u8("kind");
         WriteKind kind = WriteKind.fromCode(code);
         if (kind == null) {
             throw c.invalid("unknown kind 0x" + Integer.toHexString(code));
         }
-        int flags = c.u8("flags");
-        if ((flags & ~KNOWN_FLAGS) != 0) {
-            throw c.invalid("unknown flags 0x" + Integer.toHexString(flags));
-        }
+        int flags = c.flags(KNOWN_FLAGS);
         long startTs = c.u64("start ts");
         byte[] value = null;
         if ((flags & FLAG_SHORT_VALUE) != 0) {
