@@ -2,6 +2,7 @@ package io.tinykv.bench;
 
 import io.tinykv.bench.compare.Baseline;
 import io.tinykv.bench.compare.ComparisonSettings;
+import io.tinykv.bench.compare.TinyKvTopology;
 import io.tinykv.bench.report.Comparison;
 import io.tinykv.bench.workload.Workload;
 import java.io.PrintWriter;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code bench baseline}: tinykv standalone RawPut/RawGet next to RocksDB in process. */
 @Command(name = "baseline", mixinStandardHelpOptions = true,
-        description = {"Starts tinykv standalone, measures RawPut and RawGet throughput and p99 at 1, 16 and 64"
+        description = {"Starts tinykv (standalone, or the playground with --tinykv playground), measures RawPut and RawGet throughput and p99 at 1, 16 and 64"
                 + " clients next to RocksDB used in process with the same sync setting, and prints the ratio.",
                 "Writes baseline.json and baseline.html into --out."})
 public final class BaselineCommand implements Callable<Integer> {
@@ -44,7 +45,8 @@ public final class BaselineCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ComparisonSettings settings = new ComparisonSettings(Baseline.WORKLOADS, ListParsing.clients(clients),
-                driverOptions.toConfig(Workload.W, 1), out, true, server.tinykvLauncher, server.tinykvPd,
+                driverOptions.toConfig(Workload.W, 1), out, true,
+                server.topologyOr(TinyKvTopology.STANDALONE), server.tinykvLauncher, server.tinykvPd,
                 server.tinykvLabel, server.host, 0, server.tinykvPort, server.startupTimeout, server.requestTimeout,
                 true, BenchCommand.invocation(spec));
         Comparison comparison = new Baseline(settings, parent.environment()).execute();

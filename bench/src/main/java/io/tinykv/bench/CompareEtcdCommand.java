@@ -2,6 +2,7 @@ package io.tinykv.bench;
 
 import io.tinykv.bench.compare.ComparisonSettings;
 import io.tinykv.bench.compare.EtcdComparison;
+import io.tinykv.bench.compare.TinyKvTopology;
 import io.tinykv.bench.report.Comparison;
 import io.tinykv.bench.workload.Workload;
 import java.io.PrintWriter;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code bench compare-etcd}: tinykv and etcd side by side on this machine. */
 @Command(name = "compare-etcd", mixinStandardHelpOptions = true,
-        description = {"Starts etcd (3 members, or 1 with --single) and tinykv on loopback, runs the same workloads"
+        description = {"Starts etcd (3 members, or 1 with --single) and tinykv (the 3-replica playground, or"
+                + " standalone with --single) on loopback, runs the same workloads"
                 + " against both and against RocksDB in process, stops everything, and prints throughput and p99"
                 + " with the ratio tinykv/etcd. Installs Debian's etcd-server if etcd is missing.",
                 "Writes compare-etcd.json and compare-etcd.html into --out."})
@@ -69,7 +71,8 @@ public final class CompareEtcdCommand implements Callable<Integer> {
 
     ComparisonSettings settings() {
         return new ComparisonSettings(ListParsing.workloads(workloads), ListParsing.clients(clients),
-                driverOptions.toConfig(Workload.A, 1), out, single, server.tinykvLauncher, server.tinykvPd,
+                driverOptions.toConfig(Workload.A, 1), out, single,
+                server.topologyOr(single ? TinyKvTopology.STANDALONE : TinyKvTopology.PLAYGROUND), server.tinykvLauncher, server.tinykvPd,
                 server.tinykvLabel, server.host, etcdBasePort, server.tinykvPort, server.startupTimeout,
                 server.requestTimeout, !noRocksdb,
                 BenchCommand.invocation(spec));

@@ -1,5 +1,6 @@
 package io.tinykv.bench;
 
+import io.tinykv.bench.compare.TinyKvTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,6 +13,12 @@ public final class ServerOptions {
     @Option(names = "--tinykv-bin", description = "the launcher that starts tinykv standalone (default: ${DEFAULT-VALUE})")
     Path tinykvLauncher = Path.of("bin/tinykv");
 
+    @Option(names = "--tinykv", paramLabel = "standalone|playground",
+            description = "which tinykv to start: one standalone node, or the replicated playground (a scheduler and"
+                    + " three stores). Default: playground for compare-etcd (standalone with --single), standalone"
+                    + " for baseline and txn-baseline.")
+    TinyKvTopology topology;
+
     @Option(names = "--tinykv-pd", split = ",",
             description = "use an already running tinykv at these PD addresses instead of starting one")
     List<String> tinykvPd = new ArrayList<>();
@@ -22,7 +29,8 @@ public final class ServerOptions {
     @Option(names = "--host", description = "loopback address the servers bind (default: ${DEFAULT-VALUE})")
     String host = "127.0.0.1";
 
-    @Option(names = "--tinykv-port", description = "port tinykv standalone binds (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tinykv-port", description = "port tinykv standalone binds, or the playground's scheduler (its"
+            + " stores bind from this port + 10) (default: ${DEFAULT-VALUE})")
     int tinykvPort = 20960;
 
     @Option(names = "--startup-timeout", converter = DurationConverter.class,
@@ -32,4 +40,9 @@ public final class ServerOptions {
     @Option(names = "--request-timeout", converter = DurationConverter.class,
             description = "per-request deadline (default: ${DEFAULT-VALUE})")
     Duration requestTimeout = Duration.ofSeconds(10);
+
+    /** The topology asked for, or {@code fallback} when none was. */
+    TinyKvTopology topologyOr(TinyKvTopology fallback) {
+        return topology != null ? topology : fallback;
+    }
 }

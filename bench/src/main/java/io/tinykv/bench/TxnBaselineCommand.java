@@ -1,6 +1,7 @@
 package io.tinykv.bench;
 
 import io.tinykv.bench.compare.ComparisonSettings;
+import io.tinykv.bench.compare.TinyKvTopology;
 import io.tinykv.bench.compare.TxnBaseline;
 import io.tinykv.bench.compare.WorkloadCase;
 import io.tinykv.bench.txn.TxnBaselineReport;
@@ -46,7 +47,7 @@ public final class TxnBaselineCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ComparisonSettings settings = new ComparisonSettings(List.of(new WorkloadCase("RawPut", Workload.W)),
                 ListParsing.clients(clients), driverOptions.toConfig(Workload.W, 1), out, true,
-                server.tinykvLauncher, server.tinykvPd, server.tinykvLabel, server.host, 0, server.tinykvPort,
+                server.topologyOr(TinyKvTopology.STANDALONE), server.tinykvLauncher, server.tinykvPd, server.tinykvLabel, server.host, 0, server.tinykvPort,
                 server.startupTimeout, server.requestTimeout, false, BenchCommand.invocation(spec));
         TxnBaselineReport report = TxnBaseline.real(settings, parent.environment()).execute();
         PrintWriter stdout = spec.commandLine().getOut();

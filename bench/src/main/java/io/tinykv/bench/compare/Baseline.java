@@ -1,7 +1,6 @@
 package io.tinykv.bench.compare;
 
 import io.tinykv.bench.proc.ProcessGroup;
-import io.tinykv.bench.proc.TinyKvStandaloneSpec;
 import io.tinykv.bench.report.Comparison;
 import io.tinykv.bench.report.ComparisonCell;
 import io.tinykv.bench.target.TargetSpec;
@@ -36,12 +35,8 @@ public final class Baseline {
         LocalServices.wipe(settings.dataDir());
         try (ProcessGroup group = env.newProcessGroup()) {
             boolean external = !settings.tinykvPd().isEmpty();
-            List<String> pd = external
-                    ? settings.tinykvPd()
-                    : List.of(new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
-                            .startTinyKv(new TinyKvStandaloneSpec(settings.tinykvLauncher(), settings.host(),
-                                    settings.tinykvPort(), settings.dataDir().resolve("tinykv"),
-                                    settings.logDir().resolve("tinykv.log"))));
+            List<String> pd = new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
+                    .tinykv(settings);
             List<SystemUnderTest> systems = List.of(
                     new SystemUnderTest("tinykv", new TargetSpec.TinyKv(pd, settings.requestTimeout())),
                     new SystemUnderTest("rocksdb", new TargetSpec.RocksDb(settings.dataDir().resolve("rocksdb"), true)));
@@ -52,10 +47,11 @@ public final class Baseline {
             setup.put("command", settings.commandLine());
             setup.put("tinykv", external
                     ? settings.tinykvLabel() + " at " + String.join(",", pd)
-                    : "tinykv standalone at " + pd.get(0) + " through io.tinykv.client.RawKvClient (fsync per write)");
+                    : settings.topology().description() + " at " + pd.get(0) + " through io.tinykv.client.RawKvClient");
             setup.put("rocksdb", "rocksdbjni in the benchmark process, WAL on, sync=true on every write");
             EtcdComparison.putDriverSetup(setup, settings);
-            Comparison comparison = new Comparison("tinykv standalone baseline vs RocksDB in process",
+            Comparison comparison = new Comparison("tinykv " + settings.topology().name().toLowerCase(java.util.Locale.ROOT)
+                    + " baseline vs RocksDB in process",
                     List.of("RawPut is workload W (every operation a put), RawGet is workload C (every operation a get)"
                             + " over loaded records. The ratio tinykv/rocksdb is what the server, gRPC and the"
                             + " client leave of the physical store's throughput.",

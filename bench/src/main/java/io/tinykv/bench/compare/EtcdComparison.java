@@ -4,7 +4,6 @@ import io.tinykv.bench.proc.EtcdClusterSpec;
 import io.tinykv.bench.proc.EtcdInstaller;
 import io.tinykv.bench.proc.ProcessGroup;
 import io.tinykv.bench.proc.ProcessSpec;
-import io.tinykv.bench.proc.TinyKvStandaloneSpec;
 import io.tinykv.bench.report.Comparison;
 import io.tinykv.bench.report.ComparisonCell;
 import io.tinykv.bench.target.TargetSpec;
@@ -50,11 +49,7 @@ public final class EtcdComparison {
             List<String> etcdEndpoints = services.startEtcd(etcd);
 
             boolean external = !settings.tinykvPd().isEmpty();
-            List<String> pd = external
-                    ? settings.tinykvPd()
-                    : List.of(services.startTinyKv(new TinyKvStandaloneSpec(settings.tinykvLauncher(), settings.host(),
-                            settings.tinykvPort(), settings.dataDir().resolve("tinykv"),
-                            settings.logDir().resolve("tinykv.log"))));
+            List<String> pd = services.tinykv(settings);
 
             List<SystemUnderTest> systems = new ArrayList<>();
             systems.add(new SystemUnderTest("tinykv", new TargetSpec.TinyKv(pd, settings.requestTimeout())));
@@ -83,14 +78,13 @@ public final class EtcdComparison {
         if (externalTinykv) {
             notes.add("tinykv was already running at " + String.join(",", settings.tinykvPd()) + " ("
                     + settings.tinykvLabel() + "); etcd ran with " + etcdMembers + " member(s).");
-        } else if (settings.single()) {
-            notes.add("Single-node comparison: one etcd member against tinykv standalone (one node); "
-                    + "neither replicates, both fsync every write before acknowledging it.");
+        } else if (settings.topology() == TinyKvTopology.STANDALONE) {
+            notes.add("tinykv ran as one standalone node (no replication) against " + etcdMembers + " etcd member(s)"
+                    + (etcdMembers == 1 ? "; neither replicates, both fsync every write before acknowledging it."
+                            : "; this favours tinykv."));
         } else {
-            notes.add("The replicated tinykv playground is not available yet, so tinykv ran as a single "
-                    + "standalone node (no replication) against a 3-member etcd cluster that replicates every "
-                    + "write to a quorum. This is not like for like: it favours tinykv. Use --single for a "
-                    + "single-node comparison.");
+            notes.add("Replicated comparison: a tinykv playground (scheduler + 3 store processes, 3 replicas) against "
+                    + etcdMembers + " etcd member(s); both acknowledge a write once a quorum has synced it to disk.");
         }
         notes.add("All servers and the benchmark clients share one machine (" + Runtime.getRuntime().availableProcessors()
                 + " cores) and one disk; the clients compete with the servers for CPU.");
@@ -104,7 +98,7 @@ public final class EtcdComparison {
                 + ", " + etcdVersion + ", data under " + etcd.dataRoot());
         setup.put("tinykv", external
                 ? settings.tinykvLabel() + " at " + String.join(",", pd)
-                : "tinykv standalone at " + pd.get(0) + " (1 node, no replication, fsync per write), data under "
+                : settings.topology().description() + " at " + pd.get(0) + ", data under "
                         + settings.dataDir().resolve("tinykv"));
         if (settings.withRocksdb()) {
             setup.put("rocksdb", "rocksdbjni in the benchmark process, WAL on, sync=true on every write");

@@ -8,6 +8,7 @@ import io.tinykv.bench.proc.ProcessGroup;
 import io.tinykv.bench.proc.ProcessSpec;
 import io.tinykv.bench.proc.Readiness;
 import io.tinykv.bench.proc.ServiceProbe;
+import io.tinykv.bench.proc.TinyKvPlaygroundSpec;
 import io.tinykv.bench.proc.TinyKvStandaloneSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +18,9 @@ import java.util.List;
 
 /** Starts the servers a comparison measures, inside a {@link ProcessGroup} that will stop them. */
 public final class LocalServices {
+
+    /** The playground's default size: three stores, so every region can have three replicas. */
+    static final int PLAYGROUND_STORES = 3;
 
     private final ProcessGroup group;
     private final ServiceProbe probe;
@@ -49,12 +53,28 @@ public final class LocalServices {
         return spec.clientEndpoints();
     }
 
-    /** Starts {@code tinykv standalone} and waits until it accepts connections; returns its address. */
-    public String startTinyKv(TinyKvStandaloneSpec spec) throws IOException, InterruptedException {
-        if (!Files.isExecutable(spec.launcher())) {
-            throw new BenchException("cannot start tinykv: " + spec.launcher() + " is not an executable file"
-                    + " (run from the repository root, or pass --tinykv-bin, or --tinykv-pd for a running server)");
+    /**
+     * The PD addresses of the tinykv a run measures: the running one the settings name, or a
+     * standalone server or playground started here (and stopped with the group).
+     */
+    public List<String> tinykv(ComparisonSettings settings) throws IOException, InterruptedException {
+        if (!settings.tinykvPd().isEmpty()) {
+            return settings.tinykvPd();
         }
+        Path logFile = settings.logDir().resolve("tinykv.log");
+        Path dataDir = settings.dataDir().resolve("tinykv");
+        return List.of(switch (settings.topology()) {
+            case STANDALONE -> startStandalone(new TinyKvStandaloneSpec(settings.tinykvLauncher(), settings.host(),
+                    settings.tinykvPort(), dataDir, logFile));
+            case PLAYGROUND -> startPlayground(new TinyKvPlaygroundSpec(settings.tinykvLauncher(), settings.host(),
+                    settings.tinykvPort(), settings.tinykvPort() + ComparisonSettings.PLAYGROUND_STORE_PORT_OFFSET,
+                    PLAYGROUND_STORES, dataDir, logFile));
+        });
+    }
+
+    /** Starts {@code tinykv standalone} and waits until it accepts connections; returns its address. */
+    public String startStandalone(TinyKvStandaloneSpec spec) throws IOException, InterruptedException {
+        requireLauncher(spec.launcher());
         requireFree(spec.host(), spec.port(), "tinykv");
         Files.createDirectories(spec.dataDir());
         ProcessSpec processSpec = spec.processSpec();
@@ -62,6 +82,31 @@ public final class LocalServices {
         Readiness.await(clock, "tinykv standalone at " + spec.address(), () -> probe.portOpen(spec.host(), spec.port()),
                 server, processSpec.logFile(), startupTimeout);
         return spec.address();
+    }
+
+    /**
+     * Starts {@code tinykv playground} and waits until a write through its scheduler's address
+     * succeeds (every store registered and region 1 led); returns the scheduler's address.
+     */
+    public String startPlayground(TinyKvPlaygroundSpec spec) throws IOException, InterruptedException {
+        requireLauncher(spec.launcher());
+        requireFree(spec.host(), spec.pdPort(), "the tinykv playground's scheduler");
+        for (int i = 0; i < spec.stores(); i++) {
+            requireFree(spec.host(), spec.basePort() + i, "a tinykv playground store");
+        }
+        Files.createDirectories(spec.dataDir());
+        ProcessSpec processSpec = spec.processSpec();
+        ManagedProcess playground = group.start(processSpec);
+        Readiness.await(clock, "tinykv playground at " + spec.pdAddress(), () -> probe.tinykvServes(spec.pdAddress()),
+                playground, processSpec.logFile(), startupTimeout);
+        return spec.pdAddress();
+    }
+
+    private static void requireLauncher(Path launcher) {
+        if (!Files.isExecutable(launcher)) {
+            throw new BenchException("cannot start tinykv: " + launcher + " is not an executable file"
+                    + " (run from the repository root, or pass --tinykv-bin, or --tinykv-pd for a running tinykv)");
+        }
     }
 
     private void requireFree(String host, int port, String who) {

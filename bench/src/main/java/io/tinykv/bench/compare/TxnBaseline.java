@@ -6,7 +6,6 @@ import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.LoadResult;
 import io.tinykv.bench.driver.RunResult;
 import io.tinykv.bench.proc.ProcessGroup;
-import io.tinykv.bench.proc.TinyKvStandaloneSpec;
 import io.tinykv.bench.target.BenchTarget;
 import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.txn.TinyKvTxnTarget;
@@ -55,18 +54,14 @@ public final class TxnBaseline {
         LocalServices.wipe(settings.dataDir());
         try (ProcessGroup group = env.newProcessGroup()) {
             boolean external = !settings.tinykvPd().isEmpty();
-            List<String> pd = external
-                    ? settings.tinykvPd()
-                    : List.of(new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
-                            .startTinyKv(new TinyKvStandaloneSpec(settings.tinykvLauncher(), settings.host(),
-                                    settings.tinykvPort(), settings.dataDir().resolve("tinykv"),
-                                    settings.logDir().resolve("tinykv.log"))));
+            List<String> pd = new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
+                    .tinykv(settings);
             List<TxnBaselineRow> rows = measure(pd);
             Map<String, String> setup = new LinkedHashMap<>();
             setup.put("command", settings.commandLine());
             setup.put("tinykv", external
                     ? settings.tinykvLabel() + " at " + String.join(",", pd)
-                    : "tinykv standalone at " + pd.get(0) + " (fsync per write)");
+                    : settings.topology().description() + " at " + pd.get(0));
             setup.put("transaction", "begin; get 2 distinct records; put both with fresh values; commit"
                     + " (io.tinykv.client.TxnKvClient, Percolator 2PC); timed begin to commit; a write conflict"
                     + " or other abort is counted, not retried; keys start with '"

@@ -1,5 +1,8 @@
 package io.tinykv.bench.proc;
 
+import com.google.protobuf.ByteString;
+import io.tinykv.client.ClientConfig;
+import io.tinykv.client.RawKvClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -10,12 +13,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 
-/** Probes over loopback sockets and etcd's {@code /health} endpoint. */
+/** Probes over loopback sockets, etcd's {@code /health} endpoint, and a tinykv write and read. */
 public final class NetworkServiceProbe implements ServiceProbe {
 
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
     private static final int HTTP_OK = 200;
+    /** Outside the benchmark's key space (its keys start with {@code u}). */
+    private static final ByteString PROBE_KEY = ByteString.copyFromUtf8("!bench-probe");
+    private static final ByteString PROBE_VALUE = ByteString.copyFromUtf8("ready");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
 
@@ -36,6 +43,19 @@ public final class NetworkServiceProbe implements ServiceProbe {
             socket.connect(new InetSocketAddress(host, port), (int) PROBE_TIMEOUT.toMillis());
             return true;
         } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public boolean tinykvServes(String pdAddress) {
+        long timeoutMs = PROBE_TIMEOUT.toMillis();
+        try (RawKvClient client = RawKvClient.create(ClientConfig.of(List.of(pdAddress))
+                .withTimeoutsMs(timeoutMs, timeoutMs))) {
+            client.put(PROBE_KEY, PROBE_VALUE);
+            return client.get(PROBE_KEY).filter(PROBE_VALUE::equals).isPresent();
+        } catch (RuntimeException e) {
+            // Not ready yet: no scheduler, no region leader, or a store still joining.
             return false;
         }
     }

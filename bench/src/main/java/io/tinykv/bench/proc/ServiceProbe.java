@@ -9,6 +9,9 @@ public interface ServiceProbe {
     /** Whether something accepts connections on {@code host:port}. */
     boolean portOpen(String host, int port);
 
+    /** Whether a tinykv cluster behind the PD at {@code pdAddress} acknowledges a write and reads it back. */
+    boolean tinykvServes(String pdAddress);
+
     /** Whether the etcd member at {@code clientUrl} reports itself healthy (which needs a quorum). */
     boolean etcdHealthy(String clientUrl);
 }

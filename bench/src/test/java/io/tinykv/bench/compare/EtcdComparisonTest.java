@@ -59,7 +59,8 @@ class EtcdComparisonTest {
         DriverConfig base = new DriverConfig(Workload.A, KeyDistribution.ZIPFIAN, 0.99, 100, 16, 32, 1,
                 Duration.ZERO, OPS_PER_RUN, Duration.ZERO, true, 5, Duration.ofSeconds(1), ThreadKind.PLATFORM);
         return new ComparisonSettings(List.of(WorkloadCase.of(Workload.A), WorkloadCase.of(Workload.W)), List.of(1, 2),
-                base, dir.resolve("out"), single, launcherScript, externalPd, "external tinykv", "127.0.0.1", 32379,
+                base, dir.resolve("out"), single,
+                single ? TinyKvTopology.STANDALONE : TinyKvTopology.PLAYGROUND, launcherScript, externalPd, "external tinykv", "127.0.0.1", 32379,
                 20960, Duration.ofSeconds(5), Duration.ofSeconds(1), true, "bench compare-etcd (test)");
     }
 
@@ -99,7 +100,9 @@ class EtcdComparisonTest {
     void runsEveryWorkloadAndConcurrencyOnAllThreeSystemsAndStopsEverything() throws Exception {
         Comparison c = new EtcdComparison(settings(false, List.of()), env()).execute();
 
-        assertThat(startedNames()).containsExactly("etcd-1", "etcd-2", "etcd-3", "tinykv-standalone");
+        assertThat(startedNames()).containsExactly("etcd-1", "etcd-2", "etcd-3", "tinykv-playground");
+        assertThat(launcher.started.get(3).spec.command()).containsSubsequence("playground", "--stores", "3",
+                "--pd-port", "20960", "--base-port", "20970");
         assertEverythingStopped();
         assertThat(c.systems()).containsExactly("tinykv", "etcd", "rocksdb");
         assertThat(c.cells()).extracting(ComparisonCell::workload).containsExactly("A", "A", "W", "W");
@@ -120,16 +123,16 @@ class EtcdComparisonTest {
         assertThat(rocks.syncWrites()).isTrue();
         assertThat(rocks.dataDir().startsWith(dir.resolve("out"))).isTrue();
 
-        assertThat(c.notes().get(0)).contains("playground is not available").contains("3-member etcd");
+        assertThat(c.notes().get(0)).startsWith("Replicated comparison").contains("3 etcd member(s)");
         assertThat(Files.exists(dir.resolve("out/compare-etcd.json"))).isTrue();
-        assertThat(Files.readString(dir.resolve("out/compare-etcd.html"))).contains("playground is not available");
+        assertThat(Files.readString(dir.resolve("out/compare-etcd.html"))).contains("Replicated comparison");
     }
 
     @Test
     void singleModeStartsOneEtcdMemberAndSaysSo() throws Exception {
         Comparison c = new EtcdComparison(settings(true, List.of()), env()).execute();
         assertThat(startedNames()).containsExactly("etcd-1", "tinykv-standalone");
-        assertThat(c.notes().get(0)).startsWith("Single-node comparison");
+        assertThat(c.notes().get(0)).contains("standalone").contains("neither replicates");
         assertEverythingStopped();
     }
 
@@ -218,7 +221,7 @@ class EtcdComparisonTest {
     void baselineComparesTinykvWithRocksdbOnRawPutAndRawGet() throws Exception {
         ComparisonSettings s = settings(true, List.of());
         ComparisonSettings baseline = new ComparisonSettings(Baseline.WORKLOADS, List.of(1, 2), s.base(), s.outDir(),
-                true, s.tinykvLauncher(), List.of(), "", s.host(), 0, s.tinykvPort(), s.startupTimeout(),
+                true, TinyKvTopology.STANDALONE, s.tinykvLauncher(), List.of(), "", s.host(), 0, s.tinykvPort(), s.startupTimeout(),
                 s.requestTimeout(), true, "bench baseline (test)");
         Comparison c = new Baseline(baseline, env()).execute();
 

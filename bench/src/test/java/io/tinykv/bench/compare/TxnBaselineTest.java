@@ -44,7 +44,7 @@ class TxnBaselineTest {
         DriverConfig base = new DriverConfig(Workload.W, KeyDistribution.UNIFORM, 0.99, RECORDS, 16, 32, 1,
                 Duration.ZERO, OPS_PER_RUN, Duration.ZERO, true, 5, Duration.ofSeconds(1), ThreadKind.PLATFORM);
         ComparisonSettings settings = new ComparisonSettings(List.of(new WorkloadCase("RawPut", Workload.W)),
-                List.of(1, 3), base, dir.resolve("out"), true, script, List.of(), "", "127.0.0.1", 0, 20960,
+                List.of(1, 3), base, dir.resolve("out"), true, TinyKvTopology.STANDALONE, script, List.of(), "", "127.0.0.1", 0, 20960,
                 Duration.ofSeconds(5), Duration.ofSeconds(1), false, "bench txn-baseline (test)");
         FakeLauncher launcher = new FakeLauncher();
         List<InMemoryTarget> raw = new ArrayList<>();

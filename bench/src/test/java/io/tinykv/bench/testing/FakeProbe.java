@@ -20,6 +20,11 @@ public final class FakeProbe implements ServiceProbe {
     }
 
     @Override
+    public boolean tinykvServes(String pdAddress) {
+        return tinykvListening;
+    }
+
+    @Override
     public boolean etcdHealthy(String clientUrl) {
         return etcdHealthy;
     }
