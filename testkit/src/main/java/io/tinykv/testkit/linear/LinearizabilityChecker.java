@@ -1,0 +1,188 @@
+package io.tinykv.testkit.linear;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Linearizability of a history of puts and gets on key-value registers, key by key (linearizability
+ * is compositional, so each key's sub-history is checked alone), by Wing and Gong's search with
+ * Lowe's memoization: find an order of the operations that respects real time (an operation that
+ * completed before another was invoked comes first) in which every get reads the latest put.
+ *
+ * <p>Indeterminate operations: a put of unknown outcome may take effect at any point after its
+ * invocation, or never; a get of unknown outcome tells nothing and is ignored. Put values must be
+ * unique per key, so an unknown put that no get observed can always be left out (no get could have
+ * seen it) — dropping those keeps the search small.
+ *
+ * <p>A violation is reported with a minimal counterexample: the failing key's operations, shrunk
+ * one by one while the rest stays non-linearizable, so the message shows only what matters.
+ */
+public final class LinearizabilityChecker {
+
+    /** Key histories longer than this are reported whole instead of shrunk (shrinking re-runs the search). */
+    static final int MAX_OPS_TO_SHRINK = 400;
+
+    /**
+     * The verdict.
+     *
+     * @param ok whether the history is linearizable
+     * @param message what was checked, or the failing key and its counterexample
+     * @param counterexample the minimal failing operations (empty when ok)
+     */
+    public record Result(boolean ok, String message, List<RegisterOp> counterexample) {
+        public Result {
+            counterexample = List.copyOf(counterexample);
+        }
+    }
+
+    private LinearizabilityChecker() {}
+
+    public static Result check(List<RegisterOp> history) {
+        Map<String, List<RegisterOp>> byKey = new TreeMap<>();
+        Set<Integer> ids = new HashSet<>();
+        for (RegisterOp op : history) {
+            if (!ids.add(op.id())) {
+                throw new IllegalArgumentException("operation id " + op.id() + " appears twice in the history");
+            }
+            if (op.kind() == RegisterOp.Kind.GET && !op.isKnown()) {
+                continue;
+            }
+            byKey.computeIfAbsent(op.key(), k -> new ArrayList<>()).add(op);
+        }
+        for (Map.Entry<String, List<RegisterOp>> e : byKey.entrySet()) {
+            Result r = checkKey(e.getKey(), e.getValue());
+            if (!r.ok()) {
+                return r;
+            }
+        }
+        return new Result(true, "linearizable: " + history.size() + " operations on " + byKey.size() + " keys",
+                List.of());
+    }
+
+    static Result checkKey(String key, List<RegisterOp> all) {
+        String problem = violation(all);
+        if (problem == null) {
+            return new Result(true, "key " + key + " linearizable", List.of());
+        }
+        List<RegisterOp> minimal = all.size() <= MAX_OPS_TO_SHRINK ? shrink(all) : all;
+        StringBuilder message = new StringBuilder("key " + key + " is not linearizable (" + problem + "); ")
+                .append(minimal.size() < all.size()
+                        ? "a minimal counterexample, " + minimal.size() + " of its " + all.size() + " operations:"
+                        : "its " + all.size() + " operations:");
+        minimal.stream().sorted(Comparator.comparingLong(RegisterOp::invokeTime))
+                .forEach(op -> message.append("\n  ").append(op));
+        return new Result(false, message.toString(), minimal);
+    }
+
+    /**
+     * Drops operations one at a time while what is left is still not linearizable. A put whose
+     * value a remaining get read stays, so the counterexample never degenerates into "a get read a
+     * value nobody wrote" — unless that was the violation to begin with.
+     */
+    private static List<RegisterOp> shrink(List<RegisterOp> failing) {
+        List<RegisterOp> current = new ArrayList<>(failing);
+        for (int i = current.size() - 1; i >= 0; i--) {
+            RegisterOp candidate = current.get(i);
+            if (candidate.kind() == RegisterOp.Kind.PUT && current.stream().anyMatch(op ->
+                    op.kind() == RegisterOp.Kind.GET && candidate.value().equals(op.value()))) {
+                continue;
+            }
+            List<RegisterOp> without = new ArrayList<>(current);
+            without.remove(i);
+            if (violation(without) != null) {
+                current = without;
+            }
+        }
+        return current;
+    }
+
+    /** Why one key's operations are not linearizable, or null when they are. */
+    private static String violation(List<RegisterOp> all) {
+        Set<String> observed = new HashSet<>();
+        for (RegisterOp op : all) {
+            if (op.kind() == RegisterOp.Kind.GET && op.value() != null) {
+                observed.add(op.value());
+            }
+        }
+        List<RegisterOp> ops = new ArrayList<>();
+        Set<String> written = new HashSet<>();
+        for (RegisterOp op : all) {
+            if (op.kind() == RegisterOp.Kind.PUT) {
+                if (!written.add(op.value())) {
+                    throw new IllegalArgumentException("value " + op.value() + " is put twice on key " + op.key()
+                            + "; the checker needs unique put values");
+                }
+                if (!op.isKnown() && !observed.contains(op.value())) {
+                    continue;
+                }
+            }
+            ops.add(op);
+        }
+        for (String value : observed) {
+            if (!written.contains(value)) {
+                return "a get read " + value + ", which no put wrote";
+            }
+        }
+        return new Search(ops).run(new BitSet(ops.size()), null) ? null : "no order of its operations explains the reads";
+    }
+
+    /** The depth-first search over partial linearizations, with a memo of visited (set, state) pairs. */
+    private static final class Search {
+        private static final String ABSENT = "\u0000absent";
+        private final List<RegisterOp> ops;
+        private final BitSet required = new BitSet();
+        private final Set<List<Object>> visited = new HashSet<>();
+
+        Search(List<RegisterOp> ops) {
+            this.ops = ops;
+            for (int i = 0; i < ops.size(); i++) {
+                if (ops.get(i).isKnown()) {
+                    required.set(i);
+                }
+            }
+        }
+
+        boolean run(BitSet done, String state) {
+            BitSet missing = (BitSet) required.clone();
+            missing.andNot(done);
+            if (missing.isEmpty()) {
+                return true;
+            }
+            if (!visited.add(List.of(done.clone(), Objects.requireNonNullElse(state, ABSENT)))) {
+                return false;
+            }
+            long minComplete = Long.MAX_VALUE;
+            for (int i = done.nextClearBit(0); i < ops.size(); i = done.nextClearBit(i + 1)) {
+                minComplete = Math.min(minComplete, ops.get(i).completeTime());
+            }
+            for (int i = done.nextClearBit(0); i < ops.size(); i = done.nextClearBit(i + 1)) {
+                RegisterOp op = ops.get(i);
+                if (op.invokeTime() > minComplete) {
+                    continue; // another operation completed before this one began: it comes first
+                }
+                String next = state;
+                if (op.kind() == RegisterOp.Kind.GET) {
+                    if (!Objects.equals(op.value(), state)) {
+                        continue;
+                    }
+                } else {
+                    next = op.value();
+                }
+                done.set(i);
+                boolean found = run(done, next);
+                done.clear(i);
+                if (found) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}

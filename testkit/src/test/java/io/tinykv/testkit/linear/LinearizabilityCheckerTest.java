@@ -1,0 +1,181 @@
+package io.tinykv.testkit.linear;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The checker must accept what a linearizable register can do and reject what it cannot. */
+class LinearizabilityCheckerTest {
+
+    @Test
+    void sequentialPutThenGetIsLinearizable() {
+        RecordedHistory h = new RecordedHistory();
+        h.ok(h.put(0, "k", "a"));
+        h.ok(h.get(1, "k"), "a");
+        assertThat(LinearizabilityChecker.check(h.ops()).ok()).isTrue();
+    }
+
+    @Test
+    void readingTheOldValueAfterAnAcknowledgedPutIsAStaleRead() {
+        RecordedHistory h = new RecordedHistory();
+        h.ok(h.put(0, "k", "a"));
+        h.ok(h.put(0, "k", "b"));
+        h.ok(h.get(1, "k"), "a");
+        LinearizabilityChecker.Result result = LinearizabilityChecker.check(h.ops());
+        assertThat(result.ok()).isFalse();
+        assertThat(result.message()).contains("key k is not linearizable");
+    }
+
+    @Test
+    void aGetConcurrentWithAPutMaySeeEitherValue() {
+        for (String seen : new String[] {null, "a"}) {
+            RecordedHistory h = new RecordedHistory();
+            int put = h.put(0, "k", "a");
+            h.ok(h.get(1, "k"), seen);
+            h.ok(put);
+            assertThat(LinearizabilityChecker.check(h.ops()).ok()).as("get saw %s", seen).isTrue();
+        }
+    }
+
+    @Test
+    void valuesMustNotGoBackInTimeAcrossSequentialReads() {
+        RecordedHistory h = new RecordedHistory();
+        int put = h.put(0, "k", "a");
+        h.ok(h.get(1, "k"), "a");
+        h.ok(h.get(1, "k"), null);
+        h.ok(put);
+        assertThat(LinearizabilityChecker.check(h.ops()).ok()).isFalse();
+    }
+
+    @Test
+    void aPutOfUnknownOutcomeMayHaveHappenedOrNot() {
+        RecordedHistory seen = new RecordedHistory();
+        seen.put(0, "k", "a");
+        seen.ok(seen.get(1, "k"), "a");
+        assertThat(LinearizabilityChecker.check(seen.ops()).ok()).isTrue();
+
+        RecordedHistory unseen = new RecordedHistory();
+        unseen.put(0, "k", "a");
+        unseen.ok(unseen.get(1, "k"), null);
+        assertThat(LinearizabilityChecker.check(unseen.ops()).ok()).isTrue();
+    }
+
+    @Test
+    void aPutOfUnknownOutcomeCannotTakeEffectBeforeItWasInvoked() {
+        RecordedHistory h = new RecordedHistory();
+        h.ok(h.get(1, "k"), "a");
+        h.put(0, "k", "a");
+        assertThat(LinearizabilityChecker.check(h.ops()).ok()).isFalse();
+    }
+
+    @Test
+    void readingAValueNobodyWroteIsReported() {
+        RecordedHistory h = new RecordedHistory();
+        h.ok(h.get(1, "k"), "ghost");
+        LinearizabilityChecker.Result result = LinearizabilityChecker.check(h.ops());
+        assertThat(result.ok()).isFalse();
+        assertThat(result.message()).contains("no put wrote");
+    }
+
+    @Test
+    void keysAreCheckedIndependently() {
+        RecordedHistory h = new RecordedHistory();
+        h.ok(h.put(0, "a", "1"));
+        h.ok(h.get(1, "b"), null);
+        h.ok(h.get(1, "a"), "1");
+        assertThat(LinearizabilityChecker.check(h.ops()).ok()).isTrue();
+    }
+
+    @Test
+    void theCounterexampleKeepsOnlyTheOperationsThatMatter() {
+        RecordedHistory h = new RecordedHistory();
+        for (int i = 0; i < 20; i++) {
+            h.ok(h.put(0, "k", "v" + i));
+            h.ok(h.get(1, "k"), "v" + i);
+        }
+        h.ok(h.get(2, "k"), "v3"); // stale: v19 was acknowledged long before
+        LinearizabilityChecker.Result result = LinearizabilityChecker.check(h.ops());
+        assertThat(result.ok()).isFalse();
+        // The stale read, the put it read, and one later acknowledged put explain the violation.
+        assertThat(result.counterexample()).hasSize(3);
+        assertThat(result.counterexample()).extracting(RegisterOp::value).contains("v3");
+        assertThat(result.message()).contains("a minimal counterexample, 3 of its 41 operations");
+    }
+
+    @Test
+    void aPutValueUsedTwiceIsRefusedAsABadHistory() {
+        RecordedHistory h = new RecordedHistory();
+        h.ok(h.put(0, "k", "a"));
+        h.ok(h.put(1, "k", "a"));
+        assertThatThrownBy(() -> LinearizabilityChecker.check(h.ops()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("put twice");
+    }
+
+    /**
+     * Histories of a real atomic register, with clients overlapping at random and some answers
+     * lost, are linearizable by construction; moving one read back to a value that was overwritten
+     * before the read began makes them not.
+     */
+    @Test
+    void randomHistoriesOfARealRegisterPassAndAStaleReadInThemFails() {
+        for (long seed = 0; seed < 200; seed++) {
+            Random random = new Random(seed);
+            List<RegisterOp> ops = new ArrayList<>();
+            String current = null;
+            List<String> overwritten = new ArrayList<>();
+            long time = 0;
+            int staleCandidate = -1;
+            String staleValue = null;
+            for (int i = 0; i < 30; i++) {
+                long invoke = time;
+                // The operation takes effect at invoke + 1; its answer arrives some time later,
+                // overlapping the next operations' invocations.
+                long effect = invoke + 1;
+                long complete = random.nextInt(8) == 0 ? RegisterOp.UNKNOWN : effect + random.nextInt(4);
+                boolean put = random.nextBoolean();
+                if (put) {
+                    String value = "v" + i;
+                    if (current != null) {
+                        overwritten.add(current);
+                    }
+                    current = value;
+                    ops.add(RegisterOp.put(i, i % 3, "k", value, invoke, complete));
+                } else if (complete != RegisterOp.UNKNOWN) {
+                    ops.add(RegisterOp.get(i, i % 3, "k", current, invoke, complete));
+                }
+                time = effect + 1;
+            }
+            assertThat(LinearizabilityChecker.check(ops).ok()).as("seed %d", seed).isTrue();
+
+            // A read issued after everything else completed ...
+            long end = ops.stream().mapToLong(op -> op.isKnown() ? op.completeTime() : op.invokeTime()).max()
+                    .orElse(0) + 1;
+            // A put acknowledged before the last acknowledged put was even invoked is overwritten
+            // in every order that respects real time.
+            RegisterOp last = null;
+            for (RegisterOp op : ops) {
+                if (op.kind() == RegisterOp.Kind.PUT && op.isKnown()) {
+                    last = op;
+                }
+            }
+            String stale = null;
+            for (RegisterOp op : ops) {
+                if (last != null && op.kind() == RegisterOp.Kind.PUT && op.isKnown()
+                        && op.completeTime() < last.invokeTime()) {
+                    stale = op.value();
+                }
+            }
+            if (stale == null) {
+                continue;
+            }
+            List<RegisterOp> broken = new ArrayList<>(ops);
+            broken.add(RegisterOp.get(1000, 9, "k", stale, end, end + 1));
+            assertThat(LinearizabilityChecker.check(broken).ok()).as("seed %d, stale read of %s", seed, stale)
+                    .isFalse();
+        }
+    }
+}
