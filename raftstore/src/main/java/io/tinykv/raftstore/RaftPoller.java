@@ -31,12 +31,17 @@ final class RaftPoller {
     private final Transport transport;
     private final Applier applier;
     private final LinkedBlockingDeque<Long> scheduled = new LinkedBlockingDeque<>();
+    private final RaftStoreStats stats = new RaftStoreStats();
     private Router router;
 
     RaftPoller(Engines engines, Transport transport, Applier applier) {
         this.engines = engines;
         this.transport = transport;
         this.applier = applier;
+    }
+
+    RaftStoreStats stats() {
+        return stats;
     }
 
     void attach(Router router) {
@@ -96,17 +101,21 @@ final class RaftPoller {
             peers.add(mailbox.peer);
         }
 
+        stats.onRound();
         List<PeerReady> readies = new ArrayList<>();
         try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
+            int entries = 0;
             for (Peer peer : peers) {
                 if (peer.raftNode().hasReady()) {
                     Ready ready = peer.raftNode().ready();
                     peer.storage().saveReady(ready, raftWb);
                     readies.add(new PeerReady(peer, ready));
+                    entries += ready.entries().size();
                 }
             }
             if (!raftWb.isEmpty()) {
                 engines.raft().write(raftWb, true);
+                stats.onSyncedRaftWrite(readies.size(), entries);
             }
         }
         // Only now is what the messages promise (appended entries, votes) durable.
@@ -117,6 +126,7 @@ final class RaftPoller {
             Peer peer = pr.peer();
             peer.onReady(pr.ready());
             applier.apply(peer, pr.ready().committedEntries());
+            stats.onApplied(pr.ready().committedEntries().size());
             if (peer.isRemoved()) {
                 destroy(peer);
                 continue;

@@ -224,6 +224,11 @@ public final class RaftStore implements AutoCloseable {
         router.broadcastTick();
     }
 
+    /** The batch system's counters (group commit sizes, applied entries). Any thread. */
+    public RaftStoreStats stats() {
+        return poller.stats();
+    }
+
     /** Runs one round of the batch system; returns whether any peer had work. Raft thread only. */
     public boolean pollOnce() {
         return poller.pollRound();
