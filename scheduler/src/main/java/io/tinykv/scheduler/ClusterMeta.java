@@ -78,7 +78,8 @@ public final class ClusterMeta {
             cluster.stores.put(s.getId(), new StoreInfo(s, Pdpb.StoreStats.getDefaultInstance(), nowMillis));
         }
         for (Metapb.Region r : meta.loadRegions()) {
-            RegionInfo info = RegionInfo.of(r, null);
+            // Leaders are not persisted; a one-peer region's only peer is its leader.
+            RegionInfo info = RegionInfo.of(r, r.getPeersCount() == 1 ? r.getPeers(0) : null);
             List<RegionInfo> overlapped = cluster.tree.put(info);
             if (!overlapped.isEmpty()) {
                 throw new IllegalStateException("corrupt scheduler metadata in " + meta.dir() + ": region "
