@@ -195,6 +195,50 @@ class SchedulerServerTest {
     }
 
     @Test
+    void tombstoneStoresAreListedOnRequestAndCannotComeBack() throws Exception {
+        start(config());
+        bootstrap();
+        stop();
+        Metapb.Store gone = store(30).toBuilder().setState(Metapb.StoreState.Tombstone).build();
+        try (MetaStore meta = MetaStore.open(dir.resolve("meta"))) {
+            meta.putStore(gone);
+        }
+        start(config());
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header()).build())
+                .getStoresList()).extracting(Metapb.Store::getId).containsExactlyInAnyOrder(1L, 30L);
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header())
+                .setExcludeTombstoneStores(true).build()).getStoresList()).extracting(Metapb.Store::getId)
+                .containsExactly(1L);
+        assertThat(pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header()).setStoreId(30).build())
+                .getStore().getState()).isEqualTo(Metapb.StoreState.Tombstone);
+        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(30)).build())
+                .getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.STORE_TOMBSTONE);
+        assertThat(pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header())
+                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(30)).build()).getHeader().getError().getType())
+                .isEqualTo(Pdpb.ErrorType.STORE_TOMBSTONE);
+        assertThat(server.cluster().storeStatus(server.cluster().requireStore(30), clock.get()))
+                .isEqualTo(StoreStatus.TOMBSTONE);
+    }
+
+    @Test
+    void askBatchSplitHandsOutFreshRegionAndPeerIds() {
+        start(config());
+        bootstrap();
+        Metapb.Region r = region(2, "", "", epoch(3, 1), new long[] {3, 4, 5}, new long[] {1, 2, 3});
+        Pdpb.AskBatchSplitResponse resp = pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder()
+                .setHeader(header()).setRegion(r).setSplitCount(2).build());
+        assertThat(resp.getIdsList()).hasSize(2);
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (Pdpb.SplitID split : resp.getIdsList()) {
+            assertThat(split.getNewPeerIdsList()).hasSize(3);
+            assertThat(seen.add(split.getNewRegionId())).isTrue();
+            split.getNewPeerIdsList().forEach(id -> assertThat(seen.add(id)).isTrue());
+        }
+        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(r).build())
+                .getHeader().getError().getMessage()).contains("split_count must be > 0");
+    }
+
+    @Test
     void aRequestForAnotherClusterIsRefused() {
         start(config());
         Pdpb.GetAllStoresResponse resp = pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
