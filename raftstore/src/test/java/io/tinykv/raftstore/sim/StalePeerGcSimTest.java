@@ -31,6 +31,23 @@ class StalePeerGcSimTest {
     /** How long a destroyed peer is watched for signs of life, in election timeouts. */
     private static final int WATCH_ELECTION_TIMEOUTS = 50;
     private static final long QUIET_MS = 2_000;
+    /** {@code -Dtinykv.sim.seeds=N} runs each test on N seeds from its own (the default is one). */
+    private static final int SEEDS = Integer.getInteger("tinykv.sim.seeds", 1);
+    private static final long SEED_OFFSET = Long.getLong("tinykv.sim.firstSeed", 0);
+
+    private interface SeededRun {
+        void run(long seed);
+    }
+
+    private static void forSeeds(long firstSeed, SeededRun run) {
+        for (long seed = firstSeed + SEED_OFFSET; seed < firstSeed + SEED_OFFSET + SEEDS; seed++) {
+            try {
+                run.run(seed);
+            } catch (AssertionError e) {
+                throw new AssertionError("seed " + seed + " (replay it alone): " + e.getMessage(), e);
+            }
+        }
+    }
 
     private static Metapb.Peer peer(long id, long storeId) {
         return Metapb.Peer.newBuilder().setId(id).setStoreId(storeId).build();
@@ -55,7 +72,11 @@ class StalePeerGcSimTest {
 
     @Test
     void aLeaderRemovedWhileCutOffDestroysItselfAnswersItsProposalsAndNeverComesBack() {
-        try (SimCluster cluster = new SimCluster(3, 51, RaftstoreConfig.defaults())) {
+        forSeeds(51, StalePeerGcSimTest::removedLeader);
+    }
+
+    private static void removedLeader(long seed) {
+        try (SimCluster cluster = new SimCluster(3, seed, RaftstoreConfig.defaults())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
@@ -114,7 +135,11 @@ class StalePeerGcSimTest {
 
     @Test
     void aStaleReplicaReplacedByANewPeerOfItsStoreIsDestroyedAndTheNewOneCatchesUp() {
-        try (SimCluster cluster = new SimCluster(3, 52, RaftstoreConfig.defaults())) {
+        forSeeds(52, StalePeerGcSimTest::replacedReplica);
+    }
+
+    private static void replacedReplica(long seed) {
+        try (SimCluster cluster = new SimCluster(3, seed, RaftstoreConfig.defaults())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
@@ -140,7 +165,11 @@ class StalePeerGcSimTest {
 
     @Test
     void tombstonesForAnEpochNoNewerThanThePeersOrForAnotherPeerIdDestroyNothing() {
-        try (SimCluster cluster = new SimCluster(3, 53, RaftstoreConfig.defaults())) {
+        forSeeds(53, StalePeerGcSimTest::harmlessTombstones);
+    }
+
+    private static void harmlessTombstones(long seed) {
+        try (SimCluster cluster = new SimCluster(3, seed, RaftstoreConfig.defaults())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
