@@ -88,6 +88,10 @@ final class SimScheduler implements SchedulerReporter {
     private final List<String> violations = new ArrayList<>();
     private final Deque<Operator> plan = new ArrayDeque<>();
     private final List<Operator> completed = new ArrayList<>();
+    private final List<Operator> abandoned = new ArrayList<>();
+    /** An operator not done this long after it became current is given up (as PD's operators time out). */
+    private long operatorTimeoutMs = Long.MAX_VALUE;
+    private long currentSinceMs;
     private Metapb.Region region;
     private Metapb.Peer leader;
     private long leaderTerm;
@@ -111,7 +115,18 @@ final class SimScheduler implements SchedulerReporter {
     }
 
     void plan(List<? extends Operator> operators) {
+        if (plan.isEmpty()) {
+            currentSinceMs = cluster.loop().nowMs();
+        }
         plan.addAll(operators);
+    }
+
+    void operatorTimeoutMs(long timeoutMs) {
+        this.operatorTimeoutMs = timeoutMs;
+    }
+
+    List<Operator> abandoned() {
+        return List.copyOf(abandoned);
     }
 
     boolean planDone() {
@@ -133,8 +148,12 @@ final class SimScheduler implements SchedulerReporter {
         region = heartbeat.getRegion();
         leader = heartbeat.getLeader();
         leaderTerm = heartbeat.getTerm();
-        while (!plan.isEmpty() && plan.peekFirst().doneIn(region, leader)) {
-            completed.add(plan.pollFirst());
+        long now = cluster.loop().nowMs();
+        while (!plan.isEmpty() && (plan.peekFirst().doneIn(region, leader)
+                || now - currentSinceMs > operatorTimeoutMs)) {
+            Operator head = plan.pollFirst();
+            (head.doneIn(region, leader) ? completed : abandoned).add(head);
+            currentSinceMs = now;
         }
         if (!plan.isEmpty()) {
             deliver(leader.getStoreId(), plan.peekFirst().response(region.getId(), region.getRegionEpoch()), true);

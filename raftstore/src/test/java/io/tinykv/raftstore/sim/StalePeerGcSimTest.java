@@ -163,6 +163,46 @@ class StalePeerGcSimTest {
         }
     }
 
+    /**
+     * The stale replica can reach only stores whose peers were removed after it: their tombstones
+     * tell it. (Without that it would live on, talking to nobody who answers.)
+     */
+    @Test
+    void aStaleReplicaThatReachesOnlyRemovedStoresIsToldByTheirTombstones() {
+        forSeeds(54, StalePeerGcSimTest::toldByTombstones);
+    }
+
+    private static void toldByTombstones(long seed) {
+        try (SimCluster cluster = new SimCluster(5, seed, RaftstoreConfig.defaults())) {
+            cluster.start();
+            SimCommands commands = new SimCommands(cluster);
+            commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
+            assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
+            if (cluster.leaderStore() <= 3) {
+                commands.transferLeader(4, TIMEOUT_MS);
+            }
+            cluster.network().addFilter(SimNetwork.partition(Set.of(1L), others(cluster, 1)));
+            for (long storeId = 1; storeId <= 3; storeId++) {
+                commands.changePeer(ConfChangeType.RemoveNode, peer(storeId, storeId), TIMEOUT_MS);
+                long removed = storeId;
+                if (removed != 1) {
+                    assertThat(cluster.loop().runUntil(() -> statusOn(cluster, removed) == null, TIMEOUT_MS))
+                            .isTrue();
+                }
+            }
+            assertThat(cluster.memberStores()).containsExactly(4L, 5L);
+            assertThat(statusOn(cluster, 1)).as("cut off, it does not know").isNotNull();
+
+            cluster.network().clearFilters();
+            cluster.network().addFilter(SimNetwork.partition(Set.of(1L, 2L, 3L), Set.of(4L, 5L)));
+            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, 1) == null, TIMEOUT_MS)).isTrue();
+            assertThat(cluster.dataOf(1)).isEmpty();
+            assertThat(regionStateOn(cluster, 1).getState()).isEqualTo(PeerState.Tombstone);
+            cluster.network().clearFilters();
+            commands.onLeader(SimCommands.put("k2", "v2"), TIMEOUT_MS);
+        }
+    }
+
     @Test
     void tombstonesForAnEpochNoNewerThanThePeersOrForAnotherPeerIdDestroyNothing() {
         forSeeds(53, StalePeerGcSimTest::harmlessTombstones);
