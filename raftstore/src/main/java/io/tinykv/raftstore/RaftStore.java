@@ -250,6 +250,12 @@ public final class RaftStore implements AutoCloseable {
                 peer.storage().appliedIndex(), peer.storage().lastIndex(), peer.storage().truncatedIndex());
     }
 
+    /** How a region's peer here answered reads (lease or ReadIndex), or null without one. Raft thread only. */
+    public ReadStats readStats(long regionId) {
+        Router.Mailbox mailbox = router.mailbox(regionId);
+        return mailbox == null ? null : mailbox.peer.readStats();
+    }
+
     public List<Long> regionIds() {
         return router.regionIds();
     }

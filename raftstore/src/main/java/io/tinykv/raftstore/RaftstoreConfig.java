@@ -12,6 +12,9 @@ package io.tinykv.raftstore;
  * @param raftLogGcCountLimit the leader compacts the log once this many applied entries are
  *     still held (keeping at most this many behind the applied index)
  * @param raftLogGcIntervalTicks Raft ticks between the leader's log-size checks
+ * @param maxLeaseTicks how long after sending a round that a quorum acknowledged the leader answers
+ *     reads from its own state without a ReadIndex round ({@link LeaderLease}); must be below
+ *     {@code electionTicks}, the margin covering tick skew between stores
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -20,7 +23,8 @@ public record RaftstoreConfig(
         int maxInflightMsgs,
         long raftEntryMaxSizeBytes,
         long raftLogGcCountLimit,
-        int raftLogGcIntervalTicks) {
+        int raftLogGcIntervalTicks,
+        int maxLeaseTicks) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -32,6 +36,8 @@ public record RaftstoreConfig(
     /** TiKV's default raft-log-gc-count-limit is far larger; 10000 entries bound a small store's log. */
     public static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
     public static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
+    /** One tick short of the default election timeout, as TiKV's 9 s lease under a 10 s timeout. */
+    public static final int DEFAULT_MAX_LEASE_TICKS = DEFAULT_ELECTION_TICKS - 1;
 
     public RaftstoreConfig {
         if (heartbeatTicks <= 0) {
@@ -56,21 +62,39 @@ public record RaftstoreConfig(
         if (raftLogGcIntervalTicks <= 0) {
             throw new IllegalArgumentException("raftLogGcIntervalTicks must be > 0, got " + raftLogGcIntervalTicks);
         }
+        if (maxLeaseTicks <= 0 || maxLeaseTicks >= electionTicks) {
+            // A lease as long as the election timeout would let a new leader be elected while the
+            // old one still answers reads from its own, possibly stale, state.
+            throw new IllegalArgumentException("maxLeaseTicks must be > 0 and less than electionTicks ("
+                    + electionTicks + "), got " + maxLeaseTicks);
+        }
+    }
+
+    /** The settings with the longest safe lease: one tick less than the election timeout. */
+    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
+            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks) {
+        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
+                raftLogGcCountLimit, raftLogGcIntervalTicks, electionTicks - 1);
     }
 
     public static RaftstoreConfig defaults() {
         return new RaftstoreConfig(DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
                 DEFAULT_MAX_SIZE_PER_MSG_BYTES, DEFAULT_MAX_INFLIGHT_MSGS, DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES,
-                DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS);
+                DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, DEFAULT_MAX_LEASE_TICKS);
     }
 
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
-                raftLogGcCountLimit, raftLogGcIntervalTicks);
+                raftLogGcCountLimit, raftLogGcIntervalTicks, maxLeaseTicks);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks);
+                raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, maxLeaseTicks);
+    }
+
+    public RaftstoreConfig withMaxLeaseTicks(int value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value);
     }
 }
