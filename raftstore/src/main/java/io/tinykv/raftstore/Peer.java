@@ -219,6 +219,10 @@ final class Peer {
      *     message carries an older conf version and this region does not list it) is told so
      */
     RaftMessage step(RaftMessage message) {
+        if (message.getMessage().getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
+            // Whatever becomes of the message, its received files are done with after this round.
+            storage.noteReceivedSnapshot(SnapshotReceiver.keyOf(message));
+        }
         Metapb.Region region = region();
         if (message.getIsTombstone()) {
             // Only a newer configuration may tell this peer it is gone, and only once it holds data:
@@ -267,7 +271,9 @@ final class Peer {
         if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
             // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
             try {
-                SnapshotData.parse(m.getSnapshot().getData(), regionId());
+                SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(m.getSnapshot().getData(), regionId());
+                var key = SnapshotReceiver.keyOf(message);
+                SnapshotData.verifyFiles(parsed, cf -> storage.snapshotManager().receivedFile(key, cf));
             } catch (IllegalArgumentException e) {
                 LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
                 return;

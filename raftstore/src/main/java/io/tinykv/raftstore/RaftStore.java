@@ -46,6 +46,7 @@ public final class RaftStore implements AutoCloseable {
     private final RaftstoreConfig config;
     private final Executor workers;
     private final RandomGenerator random;
+    private final SnapshotManager snapshots;
 
     /**
      * Opens the store over bootstrapped engines and creates a peer for every region it holds.
@@ -63,11 +64,15 @@ public final class RaftStore implements AutoCloseable {
         this.config = config;
         this.workers = Objects.requireNonNull(workers, "workers");
         this.random = random;
+        this.snapshots = SnapshotManager.open(engines.dataDir());
         Applier applier = new Applier(engines, new LogGcWorker(engines, workers));
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
         this.router = new Router(poller::schedule);
         poller.attach(router);
         for (RegionLocalState state : loadRegionStates(engines)) {
+            if (state.getState() == PeerState.Applying) {
+                state = PeerStorage.resumeApplyingSnapshot(engines, snapshots, state);
+            }
             Metapb.Region region = state.getRegion();
             if (state.getState() != PeerState.Normal) {
                 LOG.info("store {}: region {} is {}, no peer started", storeId, region.getId(), state.getState());
@@ -78,12 +83,14 @@ public final class RaftStore implements AutoCloseable {
                 LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
                 continue;
             }
-            PeerStorage storage = PeerStorage.open(engines, region, workers);
+            PeerStorage storage = PeerStorage.open(engines, region, workers, snapshots);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()));
             router.register(peer);
             // A fresh peer may have committed entries to apply from before a restart.
             router.reschedule(region.getId());
         }
+        // Snapshots being applied are finished above: everything else in the directory is stale.
+        snapshots.removeLeftovers(List.of());
     }
 
     /**
@@ -144,6 +151,11 @@ public final class RaftStore implements AutoCloseable {
         return engines;
     }
 
+    /** The store's snapshot files (the transport reads generated ones and writes received ones). */
+    public SnapshotManager snapshotManager() {
+        return snapshots;
+    }
+
     /** Delivers a Raft message from another store; messages for another store or region are dropped. */
     public void onRaftMessage(RaftMessage message) {
         if (message.getToPeer().getStoreId() != storeId) {
@@ -158,6 +170,9 @@ public final class RaftStore implements AutoCloseable {
         } else {
             LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
                     message.getMessage().getMsgType());
+            if (message.getMessage().getMsgType() == MessageType.MsgSnapshot) {
+                snapshots.deleteReceived(SnapshotReceiver.keyOf(message));
+            }
         }
     }
 
@@ -193,7 +208,7 @@ public final class RaftStore implements AutoCloseable {
             PeerStorage.clearLeftovers(engines, regionId);
         }
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
-        PeerStorage storage = PeerStorage.open(engines, empty, workers);
+        PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
         Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()));
         router.register(peer);
         LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,

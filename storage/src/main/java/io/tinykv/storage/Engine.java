@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.IngestExternalFileOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
@@ -200,6 +201,34 @@ public final class Engine implements AutoCloseable {
             }
             openReaders.add(reader);
             return reader;
+        });
+    }
+
+    /**
+     * Adds the SST files (written by {@link SstFileBuilder}) to {@code cf}, atomically for the
+     * list: their keys become visible at once, newer than every write so far (so they win over
+     * range deletions written before). The files are copied, not moved: the caller keeps them
+     * until it no longer needs them (for instance to resume an interrupted snapshot) and deletes
+     * them. Ingestion is durable when this returns (RocksDB records it in its synced MANIFEST).
+     *
+     * @throws StorageException naming the files when RocksDB refuses them (a damaged file, keys
+     *     out of order)
+     */
+    public void ingestExternalFiles(Cf cf, List<Path> files) {
+        ColumnFamilyHandle handle = handle(cf);
+        if (files.isEmpty()) {
+            return;
+        }
+        List<String> paths = files.stream().map(Path::toString).toList();
+        guarded("ingest " + paths + " into " + cf.apiName(), () -> {
+            try (IngestExternalFileOptions options = new IngestExternalFileOptions()
+                    .setMoveFiles(false)
+                    .setSnapshotConsistency(true)
+                    .setAllowGlobalSeqNo(true)
+                    .setAllowBlockingFlush(true)) {
+                db.ingestExternalFile(handle, paths, options);
+            }
+            return null;
         });
     }
 

@@ -2,6 +2,7 @@ package io.tinykv.raftstore.sim;
 
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.Transport;
 import io.tinykv.storage.Engines;
@@ -73,6 +74,11 @@ public final class SimStore {
             engines.close();
             engines = null;
         }
+    }
+
+    /** The store's snapshot directory, which outlives crashes like the engines. */
+    SnapshotManager snapshotManager() {
+        return SnapshotManager.open(dir);
     }
 
     boolean isUp() {
