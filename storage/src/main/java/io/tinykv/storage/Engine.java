@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.IngestExternalFileOptions;
@@ -96,6 +97,7 @@ public final class Engine implements AutoCloseable {
     private final Set<SnapshotReader> openReaders = ConcurrentHashMap.newKeySet();
     /** Written only under the write lock, read under the read lock. */
     private boolean closed;
+    private volatile Runnable syncListener = () -> { };
 
     private Engine(Kind kind, Path path, RocksDB db, Map<Cf, ColumnFamilyHandle> handles,
             RocksDbOptions options) {
@@ -186,6 +188,34 @@ public final class Engine implements AutoCloseable {
             db.write(options.writeOptions(sync), batch.nativeBatch());
             return null;
         });
+        if (sync) {
+            syncListener.run();
+        }
+    }
+
+    /**
+     * Runs {@code listener} after every synced write and WAL sync, on the thread that synced: the
+     * moments when everything written so far became durable. For test harnesses that model what
+     * a crash keeps (the simulator checkpoints the engine there); null removes it.
+     */
+    public void onSynced(Runnable listener) {
+        this.syncListener = listener == null ? () -> { } : listener;
+    }
+
+    /**
+     * Writes a consistent copy of the engine as of now into {@code target} (which must not exist):
+     * SST files hard-linked, the rest copied, memtables flushed first. It opens as an engine of
+     * this kind.
+     *
+     * @throws StorageException naming the target when RocksDB cannot create it
+     */
+    public void checkpoint(Path target) {
+        guarded("checkpoint to " + target, () -> {
+            try (Checkpoint checkpoint = Checkpoint.create(db)) {
+                checkpoint.createCheckpoint(target.toString());
+            }
+            return null;
+        });
     }
 
     /** A consistent snapshot of this engine as of now; close it when done. */
@@ -238,6 +268,7 @@ public final class Engine implements AutoCloseable {
             db.flushWal(true);
             return null;
         });
+        syncListener.run();
     }
 
     /**
