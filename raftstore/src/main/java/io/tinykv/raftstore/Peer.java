@@ -55,14 +55,17 @@ final class Peer {
         final Callback callback;
         /** The leader's term when the read asked: Raft forgets read requests when its term changes. */
         final long term;
+        /** The peer's tick when it asked: the confirming heartbeats were sent then or later. */
+        final long issuedAtTick;
         /** Unknown until Raft answers the ReadIndex request. */
         long readIndex = UNKNOWN_READ_INDEX;
 
-        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term) {
+        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtTick) {
             this.context = context;
             this.request = request;
             this.callback = callback;
             this.term = term;
+            this.issuedAtTick = issuedAtTick;
         }
     }
 
@@ -84,6 +87,17 @@ final class Peer {
     private final Map<Long, Metapb.Peer> peerCache = new HashMap<>();
     /** What the scheduler learns from this peer while it leads (see {@link RegionHeartbeats}). */
     private final RegionHeartbeats heartbeats;
+    /** Logical ticks this peer has seen since it was created: the clock of its lease. */
+    private long ticks;
+    private final LeaderLease lease;
+    /** The term whose entry this leader is known to have applied (lease reads need one). */
+    private long appliedTermConfirmed = -1;
+    /** The context of the ReadIndex in flight only to renew the lease, or null. */
+    private ByteString leaseRenewalContext;
+    private long leaseRenewalIssuedAtTick;
+    private long leaseRenewalTerm;
+    private long leaseReads;
+    private long readIndexReads;
 
     Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
             RegionHeartbeats heartbeats) {
@@ -96,6 +110,7 @@ final class Peer {
         this.storage = storage;
         this.config = config;
         this.heartbeats = java.util.Objects.requireNonNull(heartbeats, "heartbeats");
+        this.lease = new LeaderLease(config.maxLeaseTicks());
         RaftConfig raftConfig = RaftConfig.builder(meta.getId())
                 .electionTicks(config.electionTicks())
                 .heartbeatTicks(config.heartbeatTicks())
@@ -162,6 +177,7 @@ final class Peer {
     // ---- input ---------------------------------------------------------------------------------
 
     void tick() {
+        ticks++;
         raftNode.tick();
         heartbeats.onTick(this);
         if (++ticksSinceLogGcCheck >= config.raftLogGcIntervalTicks()) {
@@ -216,6 +232,10 @@ final class Peer {
      *     message carries an older conf version and this region does not list it) is told so
      */
     RaftMessage step(RaftMessage message) {
+        if (message.getMessage().getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
+            // Whatever becomes of the message, its received files are done with after this round.
+            storage.noteReceivedSnapshot(SnapshotReceiver.keyOf(message));
+        }
         Metapb.Region region = region();
         if (message.getIsTombstone()) {
             // Only a newer configuration may tell this peer it is gone, and only once it holds data:
@@ -256,12 +276,18 @@ final class Peer {
             return;
         }
         Eraftpb.Message m = message.getMessage();
+        if (refusesVoteAfterStart(m)) {
+            LOG.debug("{}: started {} ticks ago, ignoring {} from peer {}", this, ticks, m.getMsgType(), m.getFrom());
+            return;
+        }
         peerCache.put(message.getFromPeer().getId(), message.getFromPeer());
         heartbeats.onHeardFrom(message.getFromPeer().getId());
         if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
             // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
             try {
-                SnapshotData.parse(m.getSnapshot().getData(), regionId());
+                SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(m.getSnapshot().getData(), regionId());
+                var key = SnapshotReceiver.keyOf(message);
+                SnapshotData.verifyFiles(parsed, cf -> storage.snapshotManager().receivedFile(key, cf));
             } catch (IllegalArgumentException e) {
                 LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
                 return;
@@ -271,10 +297,34 @@ final class Peer {
     }
 
     /**
-     * Checks a client command and hands it to Raft: a write is proposed to the log, a read asks for
-     * a read index. Any refusal completes the callback at once with the region error.
+     * A peer that (re)started less than an election timeout ago grants no vote for a higher term:
+     * before its crash it may have acknowledged a leader whose lease still runs, and it no longer
+     * remembers that (Raft's in-lease vote refusal lives in memory). A transfer's forced campaign
+     * passes: the transferring leader gave up its lease ({@link LeaderLease#giveUp}).
      */
+    private boolean refusesVoteAfterStart(Eraftpb.Message m) {
+        boolean vote = m.getMsgType() == Eraftpb.MessageType.MsgRequestVote
+                || m.getMsgType() == Eraftpb.MessageType.MsgRequestPreVote;
+        return vote && ticks < config.electionTicks() && m.getTerm() > term()
+                && !CAMPAIGN_TRANSFER.equals(m.getContext());
+    }
+
+    /** What Raft puts in the context of a vote request forced by a leadership transfer. */
+    private static final ByteString CAMPAIGN_TRANSFER = ByteString.copyFromUtf8("CampaignTransfer");
+
+    /** Like {@link #handleCommand(RaftCmdRequest, Callback, ReadExecutor)}, reads always by ReadIndex. */
     void handleCommand(RaftCmdRequest request, Callback callback) {
+        handleCommand(request, callback, null);
+    }
+
+    /**
+     * Checks a client command and hands it to Raft: a write is proposed to the log, a read is
+     * answered at once by {@code leaseReader} while the leader lease holds, else asks for a read
+     * index. Any refusal completes the callback at once with the region error.
+     *
+     * @param leaseReader runs reads answered by lease; null: every read goes by ReadIndex
+     */
+    void handleCommand(RaftCmdRequest request, Callback callback, ReadExecutor leaseReader) {
         long term = term();
         Errorpb.Error error = preProposeCheck(request);
         if (error != null) {
@@ -304,7 +354,11 @@ final class Peer {
             return;
         }
         if (hasRead) {
-            proposeRead(request, callback, term);
+            if (leaseReader != null && canReadByLease()) {
+                readByLease(request, callback, leaseReader, term);
+            } else {
+                proposeRead(request, callback, term);
+            }
         } else {
             proposeWrite(request, callback, term);
         }
@@ -374,6 +428,7 @@ final class Peer {
                     + lastBefore + " to " + index);
         }
         proposals.addLast(new Proposal(index, term, callback));
+        lease.onProposed(index, ticks, term, confVer());
     }
 
     /** Store, leadership, term, epoch and key range; null when the command may go ahead. */
@@ -456,6 +511,7 @@ final class Peer {
                     + lastBefore + " to " + index);
         }
         proposals.addLast(new Proposal(index, term, callback));
+        lease.onProposed(index, ticks, term, confVer());
     }
 
     /** The leader's last log index: its own progress's match. */
@@ -470,7 +526,7 @@ final class Peer {
     }
 
     private void proposeRead(RaftCmdRequest request, Callback callback, long term) {
-        ByteString context = ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(nextReadId++).flip());
+        ByteString context = nextReadContext();
         try {
             raftNode.readIndex(context);
         } catch (ProposalDroppedException e) {
@@ -478,7 +534,61 @@ final class Peer {
                     Regions.findPeer(region(), leaderId())), term));
             return;
         }
-        pendingReads.addLast(new PendingRead(context, request, callback, term));
+        pendingReads.addLast(new PendingRead(context, request, callback, term, ticks));
+        readIndexReads++;
+    }
+
+    private ByteString nextReadContext() {
+        return ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(nextReadId++).flip());
+    }
+
+    private long confVer() {
+        return region().getRegionEpoch().getConfVer();
+    }
+
+    /**
+     * Whether a read may be answered from this peer's applied state now: it leads, its lease holds,
+     * and it applied an entry of its own term (until then it may lack entries that an earlier
+     * leader committed and acknowledged: Raft's ReadIndex rule, §6.4).
+     */
+    private boolean canReadByLease() {
+        long term = term();
+        if (!isLeader() || !lease.isValid(ticks, term, confVer())) {
+            return false;
+        }
+        if (appliedTermConfirmed != term) {
+            if (storage.term(storage.appliedIndex()) != term) {
+                return false;
+            }
+            // Applied indexes only grow: once an entry of this term is applied, that stays so.
+            appliedTermConfirmed = term;
+        }
+        return true;
+    }
+
+    /**
+     * Answers a read from the applied state at once. When less than half the lease is left, one
+     * ReadIndex round renews it in the background, so steady read traffic keeps it alive.
+     */
+    private void readByLease(RaftCmdRequest request, Callback callback, ReadExecutor leaseReader, long term) {
+        leaseReads++;
+        callback.complete(leaseReader.execute(request, region(), term));
+        if (leaseRenewalContext == null && lease.remainingTicks(ticks) * 2 < lease.maxLeaseTicks()) {
+            ByteString context = nextReadContext();
+            try {
+                raftNode.readIndex(context);
+            } catch (ProposalDroppedException e) {
+                return; // no leader known: nothing to renew
+            }
+            leaseRenewalContext = context;
+            leaseRenewalIssuedAtTick = ticks;
+            leaseRenewalTerm = term;
+        }
+    }
+
+    /** Reads answered by lease and by ReadIndex since the peer was created. */
+    ReadStats readStats() {
+        return new ReadStats(leaseReads, readIndexReads);
     }
 
     // ---- after a Ready -------------------------------------------------------------------------
@@ -493,10 +603,29 @@ final class Peer {
         if (ready.softState() != null || ready.hardState() != null) {
             failUnconfirmedReads();
         }
+        boolean leader = isLeader();
+        long term = term();
+        if (!leader) {
+            lease.expire();
+            leaseRenewalContext = null;
+        } else if (ready.hardState() != null) {
+            lease.onCommitted(ready.hardState().getCommit(), term, confVer());
+        }
         for (ReadState readState : ready.readStates()) {
+            if (readState.requestCtx().equals(leaseRenewalContext)) {
+                leaseRenewalContext = null;
+                if (leader && leaseRenewalTerm == term) {
+                    lease.renew(leaseRenewalIssuedAtTick, term, confVer());
+                }
+                continue;
+            }
             for (PendingRead read : pendingReads) {
                 if (read.context.equals(readState.requestCtx())) {
                     read.readIndex = readState.index();
+                    if (leader && read.term == term) {
+                        // A quorum answered heartbeats sent when (or after) the read asked.
+                        lease.renew(read.issuedAtTick, term, confVer());
+                    }
                     break;
                 }
             }
@@ -506,6 +635,9 @@ final class Peer {
     private void failUnconfirmedReads() {
         long term = term();
         boolean leader = isLeader();
+        if (!leader || leaseRenewalTerm != term) {
+            leaseRenewalContext = null; // Raft forgets read requests when its term changes
+        }
         for (Iterator<PendingRead> it = pendingReads.iterator(); it.hasNext(); ) {
             PendingRead read = it.next();
             if (read.readIndex == UNKNOWN_READ_INDEX && (!leader || read.term != term)) {
@@ -536,6 +668,10 @@ final class Peer {
     void sendMessages(Iterable<Eraftpb.Message> messages, Transport transport) {
         Metapb.Region region = region();
         for (Eraftpb.Message m : messages) {
+            if (m.getMsgType() == Eraftpb.MessageType.MsgTimeoutNow) {
+                // The transferee will campaign without waiting for the followers' leases to run out.
+                lease.giveUp(term(), confVer());
+            }
             Metapb.Peer to = Regions.findPeer(region, m.getTo());
             if (to == null) {
                 to = peerCache.get(m.getTo());

@@ -12,6 +12,8 @@ import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.proto.RaftServerpb.RaftLocalState;
 import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
 import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
+import io.tinykv.proto.RaftServerpb.SnapshotCFFile;
+import io.tinykv.raftstore.SnapshotManager.SnapshotKey;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.raft.CompactedException;
 import io.tinykv.raft.InitialState;
@@ -63,6 +65,11 @@ public final class PeerStorage implements Storage {
 
     private final Engines engines;
     private final Executor snapshotWorker;
+    private final SnapshotManager snapshots;
+    /** The snapshot generated last (its files stay until the next one replaces them), or null. */
+    private SnapshotKey generatedKey;
+    /** Received snapshots stepped since the last Ready: their files go once it is handled. */
+    private final List<SnapshotKey> receivedKeys = new ArrayList<>();
     private final long regionId;
     private Metapb.Region region;
     private RaftLocalState raftState;
@@ -70,10 +77,11 @@ public final class PeerStorage implements Storage {
     /** The snapshot being generated on the worker, or null. */
     private CompletableFuture<Snapshot> generatingSnapshot;
 
-    private PeerStorage(Engines engines, Executor snapshotWorker, Metapb.Region region, RaftLocalState raftState,
-            RaftApplyState applyState) {
+    private PeerStorage(Engines engines, Executor snapshotWorker, SnapshotManager snapshots, Metapb.Region region,
+            RaftLocalState raftState, RaftApplyState applyState) {
         this.engines = engines;
         this.snapshotWorker = snapshotWorker;
+        this.snapshots = snapshots;
         this.regionId = region.getId();
         this.region = region;
         this.raftState = raftState;
@@ -123,7 +131,14 @@ public final class PeerStorage implements Storage {
      * @throws StorageException when the persisted states contradict each other (corruption)
      */
     public static PeerStorage open(Engines engines, Metapb.Region region, Executor snapshotWorker) {
+        return open(engines, region, snapshotWorker, SnapshotManager.open(engines.dataDir()));
+    }
+
+    /** Like {@link #open(Engines, Metapb.Region, Executor)}, with the store's snapshot files in {@code snapshots}. */
+    public static PeerStorage open(Engines engines, Metapb.Region region, Executor snapshotWorker,
+            SnapshotManager snapshots) {
         Objects.requireNonNull(engines, "engines");
+        Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(region, "region");
         boolean initialized = region.getPeersCount() > 0;
         long id = region.getId();
@@ -146,7 +161,7 @@ public final class PeerStorage implements Storage {
                     .setCommit(applyState.getAppliedIndex())).build();
         }
         PeerStorage storage = new PeerStorage(engines, Objects.requireNonNull(snapshotWorker, "snapshotWorker"),
-                region, raftState, applyState);
+                snapshots, region, raftState, applyState);
         storage.checkConsistent();
         return storage;
     }
@@ -318,13 +333,19 @@ public final class PeerStorage implements Storage {
         long term = term(index);
         Metapb.Region snapRegion = region;
         ConfState confState = initialState().confState();
+        SnapshotKey key = new SnapshotKey(regionId, term, index);
+        if (generatedKey != null && !generatedKey.equals(key)) {
+            // One generated snapshot per region: the one it replaces is stale.
+            snapshots.deleteGenerated(generatedKey);
+        }
+        generatedKey = key;
         SnapshotReader kv = engines.kv().snapshot();
         CompletableFuture<Snapshot> future = new CompletableFuture<>();
         generatingSnapshot = future;
         try {
             snapshotWorker.execute(() -> {
                 try (kv) {
-                    RaftSnapshotData data = SnapshotData.build(snapRegion, kv);
+                    RaftSnapshotData data = SnapshotData.build(snapRegion, kv, snapshots, key);
                     future.complete(Snapshot.newBuilder().setData(data.toByteString())
                             .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
                                     .setConfState(confState))
@@ -410,13 +431,30 @@ public final class PeerStorage implements Storage {
         if (!raftState.equals(before)) {
             raftWb.put(Cf.DEFAULT, Keys.raftStateKey(regionId), raftState);
         }
+        // Received snapshots are done: installed above, or refused or superseded by Raft.
+        receivedKeys.forEach(snapshots::deleteReceived);
+        receivedKeys.clear();
+    }
+
+    /** A snapshot received into this store's snapshot directory was handed to this peer. */
+    void noteReceivedSnapshot(SnapshotKey key) {
+        receivedKeys.add(key);
+    }
+
+    SnapshotManager snapshotManager() {
+        return snapshots;
     }
 
     /**
      * Installs a snapshot Raft accepted: the region's range in the kv engine is replaced by the
-     * snapshot's data (other regions' data is untouched), applied and truncated state move to the
-     * snapshot's index, and the whole old log is deleted. The data was checked when the message
-     * arrived ({@link SnapshotData#parse}).
+     * snapshot's SST files (other regions' data is untouched), applied and truncated state move to
+     * the snapshot's index, and the whole old log is deleted. The files were checked when the
+     * message arrived (the peer refuses a snapshot whose files are missing or damaged).
+     *
+     * <p>Crash safety: the first synced kv write clears the ranges and records the new apply state
+     * with the region state {@code Applying}; the files are ingested; a second synced write sets
+     * the state {@code Normal}. A restart that finds {@code Applying} ingests again from the kept
+     * files ({@link #resumeApplyingSnapshot}); the raft engine, written after, is repaired at open.
      */
     private void applySnapshot(Snapshot snapshot, EngineWriteBatch raftWb) {
         SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(snapshot.getData(), regionId);
@@ -426,21 +464,96 @@ public final class PeerStorage implements Storage {
             throw new IllegalStateException("region " + regionId + ": snapshot at " + index
                     + " is not ahead of the truncated index " + truncatedIndex());
         }
+        SnapshotKey key = new SnapshotKey(regionId, term, index);
         RaftApplyState newApplyState = RaftApplyState.newBuilder().setAppliedIndex(index)
                 .setTruncatedState(RaftTruncatedState.newBuilder().setIndex(index).setTerm(term)).build();
         try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
-            parsed.writeTo(kvWb, region);
+            for (Cf cf : Cf.values()) {
+                clearRange(kvWb, cf, parsed.region());
+                if (region.getPeersCount() > 0) {
+                    clearRange(kvWb, cf, region);
+                }
+            }
             kvWb.put(Cf.DEFAULT, Keys.applyStateKey(regionId), newApplyState);
             kvWb.put(Cf.DEFAULT, Keys.regionStateKey(regionId),
-                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build());
+                    RegionLocalState.newBuilder().setState(PeerState.Applying).setRegion(parsed.region()).build());
             engines.kv().write(kvWb, true);
         }
+        ingest(engines, snapshots, key, parsed);
         raftWb.deleteRange(Cf.DEFAULT, Keys.raftLogStartKey(regionId), Keys.raftLogEndKey(regionId));
         raftState = raftState.toBuilder().setLastIndex(index).setLastTerm(term).build();
         applyState = newApplyState;
         region = parsed.region();
         generatingSnapshot = null;
-        LOG.info("region {}: applied snapshot at index {} term {}", regionId, index, term);
+        LOG.info("region {}: applied snapshot at index {} term {} ({} SST files, {} bytes)", regionId, index, term,
+                parsed.files().size(), parsed.totalBytes());
+    }
+
+    private static void clearRange(EngineWriteBatch kvWb, Cf cf, Metapb.Region r) {
+        kvWb.deleteRange(cf, Keys.dataKey(r.getStartKey().toByteArray()), Keys.dataEndKey(r.getEndKey().toByteArray()));
+    }
+
+    /**
+     * Ingests the received files of a snapshot whose ranges are cleared and whose state says
+     * Applying, then marks the region Normal (synced) and deletes the files.
+     *
+     * @throws StorageException when a file is missing or damaged: the store cannot go on with the
+     *     region half applied
+     */
+    private static void ingest(Engines engines, SnapshotManager snapshots, SnapshotKey key,
+            SnapshotData.ParsedSnapshot parsed) {
+        try {
+            SnapshotData.verifyFiles(parsed, cf -> snapshots.receivedFile(key, cf));
+        } catch (IllegalArgumentException e) {
+            throw new StorageException("region " + key.regionId() + ": cannot install snapshot " + key + ": "
+                    + e.getMessage(), e);
+        }
+        for (SnapshotCFFile file : parsed.files()) {
+            Cf cf = Cf.fromApiName(file.getCf());
+            engines.kv().ingestExternalFiles(cf, List.of(snapshots.receivedFile(key, cf)));
+        }
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(key.regionId()),
+                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build());
+            engines.kv().write(kvWb, true);
+        }
+        snapshots.deleteReceived(key);
+    }
+
+    /**
+     * Finishes a snapshot installation a crash interrupted (region state {@code Applying}): clears
+     * the snapshot region's range again (a part may have been ingested) and ingests the kept files.
+     *
+     * @return the region state now (Normal)
+     * @throws StorageException when the snapshot's metadata or files are missing or damaged
+     */
+    public static RegionLocalState resumeApplyingSnapshot(Engines engines, SnapshotManager snapshots,
+            RegionLocalState state) {
+        long id = state.getRegion().getId();
+        RaftApplyState apply = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(id), RaftApplyState.parser());
+        if (apply == null) {
+            throw new StorageException("region " + id + " is applying a snapshot but has no apply state in "
+                    + engines.dataDir());
+        }
+        SnapshotKey key = new SnapshotKey(id, apply.getTruncatedState().getTerm(), apply.getTruncatedState().getIndex());
+        SnapshotData.ParsedSnapshot parsed;
+        try {
+            parsed = SnapshotData.parse(com.google.protobuf.ByteString.copyFrom(
+                    java.nio.file.Files.readAllBytes(snapshots.receivedMeta(key))), id);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new StorageException("region " + id + " was applying snapshot " + key
+                    + " when the store stopped, and its metadata " + snapshots.receivedMeta(key)
+                    + " cannot be read: " + e.getMessage(), e);
+        }
+        LOG.info("region {}: resuming the installation of snapshot {}", id, key);
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            for (Cf cf : Cf.values()) {
+                clearRange(kvWb, cf, parsed.region());
+            }
+            engines.kv().write(kvWb, true);
+        }
+        ingest(engines, snapshots, key, parsed);
+        return RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build();
     }
 
     /**
@@ -463,6 +576,8 @@ public final class PeerStorage implements Storage {
             engines.kv().write(kvWb, true);
         }
         clearLeftovers(engines, regionId);
+        snapshots.deleteRegion(regionId);
+        receivedKeys.clear();
     }
 
     /** Deletes a region's raft state and log from the raft engine (synced). */

@@ -160,7 +160,7 @@ final class RaftPoller {
     private void handle(Peer peer, PeerMsg msg) {
         switch (msg) {
             case PeerMsg.Raft raft -> stepSafely(peer, raft.message());
-            case PeerMsg.Command command -> peer.handleCommand(command.request(), command.callback());
+            case PeerMsg.Command command -> peer.handleCommand(command.request(), command.callback(), applier);
             case PeerMsg.Tick tick -> peer.tick();
             case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
             case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());

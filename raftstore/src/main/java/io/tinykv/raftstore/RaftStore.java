@@ -51,6 +51,7 @@ public final class RaftStore implements AutoCloseable {
     private final RegionSizeEstimator sizeEstimator;
     private final StoreHeartbeats storeHeartbeats;
     private final Transport transport;
+    private final SnapshotManager snapshots;
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
@@ -78,6 +79,7 @@ public final class RaftStore implements AutoCloseable {
         this.config = config;
         this.workers = Objects.requireNonNull(workers, "workers");
         this.random = random;
+        this.snapshots = SnapshotManager.open(engines.dataDir());
         Applier applier = new Applier(engines, new LogGcWorker(engines, workers));
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
         this.router = new Router(poller::schedule);
@@ -85,6 +87,9 @@ public final class RaftStore implements AutoCloseable {
         this.sizeEstimator = new RegionSizeEstimator(engines, workers, router);
         this.storeHeartbeats = new StoreHeartbeats(storeId, engines, config, reporter, workers);
         for (RegionLocalState state : loadRegionStates(engines)) {
+            if (state.getState() == PeerState.Applying) {
+                state = PeerStorage.resumeApplyingSnapshot(engines, snapshots, state);
+            }
             Metapb.Region region = state.getRegion();
             if (state.getState() != PeerState.Normal) {
                 LOG.info("store {}: region {} is {}, no peer started", storeId, region.getId(), state.getState());
@@ -95,13 +100,15 @@ public final class RaftStore implements AutoCloseable {
                 LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
                 continue;
             }
-            PeerStorage storage = PeerStorage.open(engines, region, workers);
+            PeerStorage storage = PeerStorage.open(engines, region, workers, snapshots);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                     newHeartbeats());
             router.register(peer);
             // A fresh peer may have committed entries to apply from before a restart.
             router.reschedule(region.getId());
         }
+        // Snapshots being applied are finished above: everything else in the directory is stale.
+        snapshots.removeLeftovers(List.of());
     }
 
     /**
@@ -162,6 +169,11 @@ public final class RaftStore implements AutoCloseable {
         return engines;
     }
 
+    /** The store's snapshot files (the transport reads generated ones and writes received ones). */
+    public SnapshotManager snapshotManager() {
+        return snapshots;
+    }
+
     /** Delivers a Raft message from another store; messages for another store or region are dropped. */
     public void onRaftMessage(RaftMessage message) {
         if (message.getToPeer().getStoreId() != storeId) {
@@ -176,6 +188,9 @@ public final class RaftStore implements AutoCloseable {
         } else if (!answerFromTombstone(message)) {
             LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
                     message.getMessage().getMsgType());
+            if (message.getMessage().getMsgType() == MessageType.MsgSnapshot) {
+                snapshots.deleteReceived(SnapshotReceiver.keyOf(message));
+            }
         }
     }
 
@@ -211,7 +226,7 @@ public final class RaftStore implements AutoCloseable {
             PeerStorage.clearLeftovers(engines, regionId);
         }
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
-        PeerStorage storage = PeerStorage.open(engines, empty, workers);
+        PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
         Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()),
                 newHeartbeats());
         router.register(peer);
@@ -308,6 +323,12 @@ public final class RaftStore implements AutoCloseable {
         Peer peer = mailbox.peer;
         return new RegionStatus(peer.region(), peer.meta(), peer.isLeader(), peer.leaderId(), peer.term(),
                 peer.storage().appliedIndex(), peer.storage().lastIndex(), peer.storage().truncatedIndex());
+    }
+
+    /** How a region's peer here answered reads (lease or ReadIndex), or null without one. Raft thread only. */
+    public ReadStats readStats(long regionId) {
+        Router.Mailbox mailbox = router.mailbox(regionId);
+        return mailbox == null ? null : mailbox.peer.readStats();
     }
 
     public List<Long> regionIds() {

@@ -19,6 +19,9 @@ package io.tinykv.raftstore;
  * @param tickIntervalMs how long one Raft tick lasts as the store's owner drives it (the
  *     {@link RaftStoreDriver}'s tick interval must be the same); only used to tell the scheduler
  *     durations in seconds
+ * @param maxLeaseTicks how long after sending a round that a quorum acknowledged the leader answers
+ *     reads from its own state without a ReadIndex round ({@link LeaderLease}); must be below
+ *     {@code electionTicks}, the margin covering tick skew between stores
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -31,7 +34,8 @@ public record RaftstoreConfig(
         int regionHeartbeatTicks,
         int storeHeartbeatTicks,
         int maxPeerDownTicks,
-        long tickIntervalMs) {
+        long tickIntervalMs,
+        int maxLeaseTicks) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -43,6 +47,8 @@ public record RaftstoreConfig(
     /** TiKV's default raft-log-gc-count-limit is far larger; 10000 entries bound a small store's log. */
     public static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
     public static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
+    /** One tick short of the default election timeout, as TiKV's 9 s lease under a 10 s timeout. */
+    public static final int DEFAULT_MAX_LEASE_TICKS = DEFAULT_ELECTION_TICKS - 1;
 
     /** One election timeout: the scheduler learns a new leader or membership within a second or so. */
     public static final int DEFAULT_REGION_HEARTBEAT_TICKS = 10;
@@ -52,12 +58,21 @@ public record RaftstoreConfig(
     public static final int DEFAULT_MAX_PEER_DOWN_TICKS = 300;
     public static final long DEFAULT_TICK_INTERVAL_MS = 100;
 
-    /** The settings before the scheduler's heartbeats existed; those take their defaults. */
+    /** The settings before the scheduler's heartbeats and leases existed; those take their defaults. */
     public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
             long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks) {
         this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, DEFAULT_REGION_HEARTBEAT_TICKS,
                 DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
+    }
+
+    /** The settings with the longest safe lease: one tick less than the election timeout. */
+    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
+            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
+            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs) {
+        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
+                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs, electionTicks - 1);
     }
 
     public RaftstoreConfig {
@@ -95,48 +110,60 @@ public record RaftstoreConfig(
         if (tickIntervalMs <= 0) {
             throw new IllegalArgumentException("tickIntervalMs must be > 0, got " + tickIntervalMs);
         }
+        if (maxLeaseTicks <= 0 || maxLeaseTicks >= electionTicks) {
+            // A lease as long as the election timeout would let a new leader be elected while the
+            // old one still answers reads from its own, possibly stale, state.
+            throw new IllegalArgumentException("maxLeaseTicks must be > 0 and less than electionTicks ("
+                    + electionTicks + "), got " + maxLeaseTicks);
+        }
     }
 
     public static RaftstoreConfig defaults() {
         return new RaftstoreConfig(DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
                 DEFAULT_MAX_SIZE_PER_MSG_BYTES, DEFAULT_MAX_INFLIGHT_MSGS, DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES,
                 DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, DEFAULT_REGION_HEARTBEAT_TICKS,
-                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
+                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS, DEFAULT_MAX_LEASE_TICKS);
     }
 
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
     }
 
     public RaftstoreConfig withRegionHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
     }
 
     public RaftstoreConfig withStoreHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
-                maxPeerDownTicks, tickIntervalMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
     }
 
     public RaftstoreConfig withMaxPeerDownTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, value, tickIntervalMs);
+                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseTicks);
     }
 
     public RaftstoreConfig withTickIntervalMs(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, value);
+                storeHeartbeatTicks, maxPeerDownTicks, value, maxLeaseTicks);
+    }
+
+    public RaftstoreConfig withMaxLeaseTicks(int value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, value);
     }
 }

@@ -25,5 +25,15 @@ class RaftstoreConfigTest {
         assertThatThrownBy(() -> d.withRaftEntryMaxSizeBytes(0)).hasMessageContaining("raftEntryMaxSizeBytes");
         assertThatThrownBy(() -> d.withRaftLogGcCountLimit(0)).hasMessageContaining("raftLogGcCountLimit");
         assertThatThrownBy(() -> new RaftstoreConfig(10, 2, 1, 1, 1, 1, 0)).hasMessageContaining("raftLogGcIntervalTicks");
+        assertThatThrownBy(() -> d.withMaxLeaseTicks(0)).hasMessageContaining("maxLeaseTicks");
+        assertThatThrownBy(() -> d.withMaxLeaseTicks(d.electionTicks())).as("a lease as long as the election timeout")
+                .hasMessageContaining("maxLeaseTicks").hasMessageContaining("electionTicks");
+    }
+
+    @Test
+    void theLeaseDefaultsToOneTickLessThanTheElectionTimeout() {
+        assertThat(RaftstoreConfig.defaults().maxLeaseTicks()).isLessThan(RaftstoreConfig.defaults().electionTicks());
+        assertThat(new RaftstoreConfig(6, 2, 1, 1, 1, 1, 1).maxLeaseTicks()).isEqualTo(5);
+        assertThat(RaftstoreConfig.defaults().withMaxLeaseTicks(4).maxLeaseTicks()).isEqualTo(4);
     }
 }

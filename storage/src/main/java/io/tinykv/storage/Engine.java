@@ -16,8 +16,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.IngestExternalFileOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
@@ -95,6 +97,7 @@ public final class Engine implements AutoCloseable {
     private final Set<SnapshotReader> openReaders = ConcurrentHashMap.newKeySet();
     /** Written only under the write lock, read under the read lock. */
     private boolean closed;
+    private volatile Runnable syncListener = () -> { };
 
     private Engine(Kind kind, Path path, RocksDB db, Map<Cf, ColumnFamilyHandle> handles,
             RocksDbOptions options) {
@@ -185,6 +188,34 @@ public final class Engine implements AutoCloseable {
             db.write(options.writeOptions(sync), batch.nativeBatch());
             return null;
         });
+        if (sync) {
+            syncListener.run();
+        }
+    }
+
+    /**
+     * Runs {@code listener} after every synced write and WAL sync, on the thread that synced: the
+     * moments when everything written so far became durable. For test harnesses that model what
+     * a crash keeps (the simulator checkpoints the engine there); null removes it.
+     */
+    public void onSynced(Runnable listener) {
+        this.syncListener = listener == null ? () -> { } : listener;
+    }
+
+    /**
+     * Writes a consistent copy of the engine as of now into {@code target} (which must not exist):
+     * SST files hard-linked, the rest copied, memtables flushed first. It opens as an engine of
+     * this kind.
+     *
+     * @throws StorageException naming the target when RocksDB cannot create it
+     */
+    public void checkpoint(Path target) {
+        guarded("checkpoint to " + target, () -> {
+            try (Checkpoint checkpoint = Checkpoint.create(db)) {
+                checkpoint.createCheckpoint(target.toString());
+            }
+            return null;
+        });
     }
 
     /** A consistent snapshot of this engine as of now; close it when done. */
@@ -203,12 +234,41 @@ public final class Engine implements AutoCloseable {
         });
     }
 
+    /**
+     * Adds the SST files (written by {@link SstFileBuilder}) to {@code cf}, atomically for the
+     * list: their keys become visible at once, newer than every write so far (so they win over
+     * range deletions written before). The files are copied, not moved: the caller keeps them
+     * until it no longer needs them (for instance to resume an interrupted snapshot) and deletes
+     * them. Ingestion is durable when this returns (RocksDB records it in its synced MANIFEST).
+     *
+     * @throws StorageException naming the files when RocksDB refuses them (a damaged file, keys
+     *     out of order)
+     */
+    public void ingestExternalFiles(Cf cf, List<Path> files) {
+        ColumnFamilyHandle handle = handle(cf);
+        if (files.isEmpty()) {
+            return;
+        }
+        List<String> paths = files.stream().map(Path::toString).toList();
+        guarded("ingest " + paths + " into " + cf.apiName(), () -> {
+            try (IngestExternalFileOptions options = new IngestExternalFileOptions()
+                    .setMoveFiles(false)
+                    .setSnapshotConsistency(true)
+                    .setAllowGlobalSeqNo(true)
+                    .setAllowBlockingFlush(true)) {
+                db.ingestExternalFile(handle, paths, options);
+            }
+            return null;
+        });
+    }
+
     /** Makes every write so far durable (syncs the WAL), including those written without sync. */
     public void syncWal() {
         guarded("sync WAL", () -> {
             db.flushWal(true);
             return null;
         });
+        syncListener.run();
     }
 
     /**

@@ -124,6 +124,13 @@ class RaftstoreSimTest {
         assertThat(second.dataByStore()).isEqualTo(first.dataByStore());
     }
 
+    /** Crashes lose the kv engine's unsynced applies: stores re-apply them from their logs. */
+    @Test
+    void snapshotUnreliableRecoverPartitionLosingUnsyncedWrites() {
+        runScenario(new Scenario("SnapshotUnreliableRecoverPartitionLosingUnsyncedWrites", STORES, 5, true, true, true,
+                true, SMALL_GC_LIMIT, false, ITERATIONS, ITERATION_MS, true));
+    }
+
     @Test
     void persistPartitionUnreliable() {
         runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));

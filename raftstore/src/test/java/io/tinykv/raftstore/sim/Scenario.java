@@ -29,10 +29,19 @@ import io.tinykv.raftstore.Callback;
  *     one makes lagging or restarted stores catch up by snapshot
  * @param confChanges the harness, as the scheduler, adds and removes random peers all along
  *     (leaving at least one), moving leadership off a peer before removing it
+ * @param loseUnsyncedWrites a crash also loses the kv engine's writes since its last sync
+ *     ({@link SimCluster#loseUnsyncedKvWritesOnCrash})
  */
 public record Scenario(String name, int stores, int clients, boolean unreliable, boolean crash,
         boolean partitions, boolean randomCrashes, long gcCountLimit, boolean confChanges, int iterations,
-        long iterationMs) {
+        long iterationMs, boolean loseUnsyncedWrites) {
+
+    /** A scenario whose crashes keep every write the kv engine took. */
+    public Scenario(String name, int stores, int clients, boolean unreliable, boolean crash, boolean partitions,
+            boolean randomCrashes, long gcCountLimit, boolean confChanges, int iterations, long iterationMs) {
+        this(name, stores, clients, unreliable, crash, partitions, randomCrashes, gcCountLimit, confChanges,
+                iterations, iterationMs, false);
+    }
 
     /** Conf changes: one every 0 to this many ms (TinyKV: 200 ms). */
     static final long MAX_CONF_CHANGE_INTERVAL_MS = 200;
@@ -67,6 +76,9 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
 
     public Outcome run(long seed) {
         try (SimCluster cluster = new SimCluster(stores, seed, raftConfig())) {
+            if (loseUnsyncedWrites) {
+                cluster.loseUnsyncedKvWritesOnCrash();
+            }
             cluster.start();
             long electionMs = raftConfig().electionTicks() * SimCluster.TICK_MS;
             cluster.awaitLeader(LEADER_TIMEOUT_MS);

@@ -177,7 +177,23 @@ public final class SimCluster implements AutoCloseable {
     }
 
     public void crash(long storeId) {
-        stores.get(storeId).crash();
+        SimStore store = stores.get(storeId);
+        if (loseUnsyncedKvWrites && store.isUp()) {
+            // The store may come back with an older applied index, and re-applies from its log.
+            RaftStore.RegionStatus status = store.raftStore().regionStatus(REGION_ID);
+            if (status != null) {
+                maxApplied.remove(status.peer().getId());
+            }
+        }
+        store.crash();
+    }
+
+    private boolean loseUnsyncedKvWrites;
+
+    /** From now on every crash loses the kv-engine writes not yet synced ({@link SimStore}). */
+    public void loseUnsyncedKvWritesOnCrash() {
+        loseUnsyncedKvWrites = true;
+        stores.values().forEach(SimStore::loseUnsyncedKvWritesOnCrash);
     }
 
     public void restart(long storeId) {

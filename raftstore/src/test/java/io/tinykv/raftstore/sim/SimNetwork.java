@@ -3,17 +3,24 @@ package io.tinykv.raftstore.sim;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.SnapshotStatus;
+import com.google.protobuf.ByteString;
+import io.tinykv.raftstore.SnapshotFileReader;
+import io.tinykv.raftstore.SnapshotManager;
+import io.tinykv.raftstore.SnapshotReceiver;
 import io.tinykv.raftstore.Transport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.function.LongFunction;
 
 /**
  * The in-memory network between the simulated stores: each message is delivered after a random
  * delay, unless a fault filter drops it. Filters model loss and partitions; delivery to a store
- * that is down is a loss too.
+ * that is down is a loss too. A snapshot message carries its SST files along: on delivery they are
+ * copied in chunks from the sender's snapshot directory into the receiver's, through the same
+ * {@link SnapshotReceiver} checks as the gRPC transport (a chunk filter can damage them in transit).
  */
 public final class SimNetwork {
 
@@ -42,7 +49,14 @@ public final class SimNetwork {
     private final List<Filter> filters = new ArrayList<>();
     private long delivered;
     private long snapshotsDelivered;
+    private long snapshotsRefused;
+    private long snapshotBytesDelivered;
     private long dropped;
+    private UnaryOperator<ByteString> snapshotChunkFilter = UnaryOperator.identity();
+    private String lastSnapshotRefusal;
+
+    /** Bytes of snapshot file data per chunk: small, so that files travel in several. */
+    static final int SNAPSHOT_CHUNK_BYTES = 4 * 1024;
 
     SimNetwork(SimLoop loop, Random random, long minDelayMs, long maxDelayMs, LongFunction<SimStore> stores) {
         this.loop = loop;
@@ -58,6 +72,11 @@ public final class SimNetwork {
 
     public void clearFilters() {
         filters.clear();
+    }
+
+    /** Passes every chunk of snapshot file data through {@code filter} (identity: untouched). */
+    public void setSnapshotChunkFilter(UnaryOperator<ByteString> filter) {
+        this.snapshotChunkFilter = filter;
     }
 
     /** The transport of store {@code fromStore}. */
@@ -78,17 +97,45 @@ public final class SimNetwork {
         loop.schedule(delay, () -> {
             SimStore target = stores.apply(toStore);
             if (target != null && target.isUp()) {
-                delivered++;
-                target.raftStore().onRaftMessage(message);
                 if (message.getMessage().getMsgType() == MessageType.MsgSnapshot) {
+                    try {
+                        snapshotBytesDelivered += copySnapshotFiles(fromStore, target, message);
+                    } catch (IllegalArgumentException e) {
+                        dropped++;
+                        snapshotsRefused++;
+                        lastSnapshotRefusal = e.getMessage();
+                        reportSnapshot(fromStore, message, SnapshotStatus.FAILURE);
+                        return;
+                    }
                     snapshotsDelivered++;
                 }
+                delivered++;
+                target.raftStore().onRaftMessage(message);
                 reportSnapshot(fromStore, message, SnapshotStatus.FINISH);
             } else {
                 dropped++;
                 reportSnapshot(fromStore, message, SnapshotStatus.FAILURE);
             }
         });
+    }
+
+    /**
+     * Streams a snapshot's files from the sender's directory into the receiver's, checked.
+     *
+     * @return the bytes copied
+     * @throws IllegalArgumentException when the files are gone or arrive damaged
+     */
+    private long copySnapshotFiles(long fromStore, SimStore target, RaftMessage message) {
+        SnapshotManager source = stores.apply(fromStore).snapshotManager();
+        try (SnapshotFileReader files = SnapshotFileReader.open(source, message, SNAPSHOT_CHUNK_BYTES);
+                SnapshotReceiver receiver = SnapshotReceiver.start(target.raftStore().snapshotManager(), message,
+                        Long.MAX_VALUE)) {
+            while (files.hasNext()) {
+                receiver.accept(snapshotChunkFilter.apply(files.next()));
+            }
+            receiver.finish();
+            return files.totalBytes();
+        }
     }
 
     /** As a real transport does: the sender learns whether its snapshot got through. */
@@ -108,6 +155,20 @@ public final class SimNetwork {
 
     public long snapshotsDelivered() {
         return snapshotsDelivered;
+    }
+
+    /** Snapshots the receiving side refused (damaged or truncated files). */
+    public long snapshotsRefused() {
+        return snapshotsRefused;
+    }
+
+    /** Why the last refused snapshot was refused, or null. */
+    public String lastSnapshotRefusal() {
+        return lastSnapshotRefusal;
+    }
+
+    public long snapshotBytesDelivered() {
+        return snapshotBytesDelivered;
     }
 
     public long dropped() {

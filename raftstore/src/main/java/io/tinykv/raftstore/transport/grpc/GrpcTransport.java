@@ -3,14 +3,16 @@ package io.tinykv.raftstore.transport.grpc;
 import io.grpc.Channel;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
-import io.grpc.stub.StreamObserver;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.tinykv.proto.PeerGrpc;
 import io.tinykv.proto.RaftServerpb.Done;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
 import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.raftstore.SnapshotFileReader;
+import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.Transport;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,8 +26,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The store-to-store {@link Transport} over the {@code peerpb.Peer} service. Raft messages go, per
  * destination store, through a bounded queue into one long-lived {@code BatchRaft} stream
- * ({@link StoreConnection}); snapshot messages go alone through a {@code Snapshot} stream, cut into
- * chunks ({@link SnapshotChunks}), and their outcome is reported as a {@link SnapshotStatus}.
+ * ({@link StoreConnection}); a snapshot message goes through a {@code Snapshot} stream of its own,
+ * followed by its SST files read from the store's {@link SnapshotManager} in chunks
+ * ({@link SnapshotChunks}) as fast as the receiver takes them, and its outcome is reported as a
+ * {@link SnapshotStatus}.
  *
  * <p>{@link #send} never blocks: it queues, or drops and reports the peer unreachable. All network
  * work, address resolution included, runs on the given executor.
@@ -42,6 +46,8 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private final TransportReporter reporter;
     private final Executor executor;
     private final LongSupplier nanoClock;
+    /** Where this store's generated snapshot files are; null: snapshots cannot be sent. */
+    private final SnapshotManager snapshots;
     private final Map<Long, StoreConnection> connections = new ConcurrentHashMap<>();
     private final Map<Long, ResolvedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -55,7 +61,24 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      * @param nanoClock monotonic time for the reconnect backoff (production: {@code System::nanoTime})
      */
     public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
+            TransportReporter reporter, Executor executor, LongSupplier nanoClock, SnapshotManager snapshots) {
+        this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
+        this.config = Objects.requireNonNull(config, "config");
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
+        this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
+        this.reporter = Objects.requireNonNull(reporter, "reporter");
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+    }
+
+    /**
+     * A transport that cannot send snapshots (it does not know the store's snapshot directory):
+     * each is reported FAILURE. Wire {@link SnapshotManager#open} of the store's data directory
+     * through the other constructor in a real store.
+     */
+    public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
             TransportReporter reporter, Executor executor, LongSupplier nanoClock) {
+        this.snapshots = null;
         this.config = Objects.requireNonNull(config, "config");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
@@ -116,42 +139,119 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private void sendSnapshot(RaftMessage message) {
         long regionId = message.getRegionId();
         long toPeerId = message.getToPeer().getId();
+        if (snapshots == null) {
+            LOG.error("snapshot of region {} to peer {}: this transport was built without the store's snapshot"
+                    + " directory and cannot send snapshot files", regionId, toPeerId);
+            reportFailure(message);
+            return;
+        }
+        SnapshotFileReader files;
+        try {
+            files = SnapshotFileReader.open(snapshots, message, config.snapshotChunkBytes());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("snapshot of region {} to peer {}: {}", regionId, toPeerId, e.getMessage());
+            reportFailure(message);
+            return;
+        }
         Channel channel;
         try {
             channel = channelTo(message.getToPeer().getStoreId());
         } catch (RuntimeException e) {
             LOG.warn("snapshot of region {} to peer {}: cannot connect: {}", regionId, toPeerId, e.getMessage());
+            files.close();
             reportFailure(message);
             return;
         }
-        List<SnapshotChunk> chunks = SnapshotChunks.split(message, config.snapshotChunkBytes());
-        StreamObserver<SnapshotChunk> requests = PeerGrpc.newStub(channel)
-                .withDeadlineAfter(config.snapshotTimeoutMs(), TimeUnit.MILLISECONDS)
-                .snapshot(new StreamObserver<Done>() {
-                    @Override
-                    public void onNext(Done value) {
-                        // The answer alone matters: completion follows.
-                    }
+        SnapshotStream stream = new SnapshotStream(message, files);
+        PeerGrpc.newStub(channel).withDeadlineAfter(config.snapshotTimeoutMs(), TimeUnit.MILLISECONDS)
+                .snapshot(stream);
+        stream.pump();
+    }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        LOG.warn("snapshot of region {} to peer {} failed: {}", regionId, toPeerId, t.toString());
-                        reportFailure(message);
-                    }
+    /**
+     * One snapshot's stream: the header, then the files' chunks, each sent only when gRPC is ready
+     * for more (so a slow receiver holds back the reading instead of filling memory). The deadline
+     * bounds a receiver that stops reading.
+     */
+    private final class SnapshotStream implements ClientResponseObserver<SnapshotChunk, Done> {
 
-                    @Override
-                    public void onCompleted() {
-                        LOG.info("snapshot of region {} to peer {} delivered in {} chunks", regionId, toPeerId,
-                                chunks.size());
-                        reporter.snapshotStatus(regionId, toPeerId, SnapshotStatus.FINISH);
-                    }
-                });
-        // The snapshot is in memory already (SnapshotData builds one message), so gRPC's buffering
-        // costs no more than it; the deadline bounds a receiver that stops reading.
-        for (SnapshotChunk chunk : chunks) {
-            requests.onNext(chunk);
+        private final RaftMessage message;
+        private final SnapshotFileReader files;
+        private ClientCallStreamObserver<SnapshotChunk> requests;
+        private boolean headerSent;
+        private boolean ended;
+        private boolean reported;
+        private int chunks;
+
+        SnapshotStream(RaftMessage message, SnapshotFileReader files) {
+            this.message = message;
+            this.files = files;
         }
-        requests.onCompleted();
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<SnapshotChunk> requestStream) {
+            this.requests = requestStream;
+            requestStream.setOnReadyHandler(this::pump);
+        }
+
+        synchronized void pump() {
+            if (ended || requests == null) {
+                return;
+            }
+            try {
+                while (requests.isReady()) {
+                    if (!headerSent) {
+                        requests.onNext(SnapshotChunks.header(message));
+                        headerSent = true;
+                    } else if (files.hasNext()) {
+                        requests.onNext(SnapshotChunks.data(files.next()));
+                    } else {
+                        ended = true;
+                        files.close();
+                        requests.onCompleted();
+                        return;
+                    }
+                    chunks++;
+                }
+            } catch (IllegalArgumentException e) {
+                ended = true;
+                files.close();
+                requests.cancel("snapshot files unreadable: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void onNext(Done value) {
+            // The answer alone matters: completion follows.
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            synchronized (this) {
+                ended = true;
+                files.close();
+                if (reported) {
+                    return;
+                }
+                reported = true;
+            }
+            LOG.warn("snapshot of region {} to peer {} failed: {}", message.getRegionId(), message.getToPeer().getId(),
+                    t.toString());
+            reportFailure(message);
+        }
+
+        @Override
+        public void onCompleted() {
+            synchronized (this) {
+                if (reported) {
+                    return;
+                }
+                reported = true;
+            }
+            LOG.info("snapshot of region {} to peer {} delivered: {} bytes in {} chunks", message.getRegionId(),
+                    message.getToPeer().getId(), files.totalBytes(), chunks);
+            reporter.snapshotStatus(message.getRegionId(), message.getToPeer().getId(), SnapshotStatus.FINISH);
+        }
     }
 
     /** Ends every stream and closes the channels; later sends are dropped and reported. */

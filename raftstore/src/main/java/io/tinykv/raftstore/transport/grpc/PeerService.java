@@ -25,8 +25,8 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
 
     /** A batch may hold one Raft entry of the largest allowed size (8 MiB by default) plus others. */
     public static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
-    /** Snapshots are built in memory by the sender; a larger one is refused. */
-    public static final long DEFAULT_MAX_SNAPSHOT_BYTES = 1024L * 1024 * 1024;
+    /** A snapshot whose files are larger in total is refused (before any of it is written). */
+    public static final long DEFAULT_MAX_SNAPSHOT_BYTES = 64L * 1024 * 1024 * 1024;
 
     private final RaftStore store;
     private final long maxSnapshotBytes;
@@ -81,7 +81,7 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
 
     @Override
     public StreamObserver<SnapshotChunk> snapshot(StreamObserver<Done> responseObserver) {
-        SnapshotChunks.Assembler assembler = new SnapshotChunks.Assembler(maxSnapshotBytes);
+        SnapshotChunks.Assembler assembler = new SnapshotChunks.Assembler(store.snapshotManager(), maxSnapshotBytes);
         return new StreamObserver<>() {
             private boolean failed;
 
@@ -94,6 +94,7 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
                     assembler.accept(chunk);
                 } catch (IllegalArgumentException e) {
                     failed = true;
+                    assembler.close();
                     LOG.warn("store {}: refusing a snapshot: {}", store.storeId(), e.getMessage());
                     responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
                 }
@@ -102,6 +103,7 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
             @Override
             public void onError(Throwable t) {
                 LOG.warn("store {}: snapshot stream broke: {}", store.storeId(), t.toString());
+                assembler.close();
             }
 
             @Override
@@ -113,6 +115,7 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
                 try {
                     message = assembler.finish();
                 } catch (IllegalArgumentException e) {
+                    assembler.close();
                     LOG.warn("store {}: refusing a snapshot: {}", store.storeId(), e.getMessage());
                     responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
                     return;

@@ -1,20 +1,18 @@
 package io.tinykv.raftstore.transport.grpc;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
-import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
-import java.util.ArrayList;
-import java.util.List;
+import io.tinykv.raftstore.SnapshotManager;
+import io.tinykv.raftstore.SnapshotReceiver;
 
 /**
- * How a snapshot message travels on the {@code Snapshot} stream. The first chunk carries the
- * RaftMessage with its snapshot's {@code data} emptied and no data of its own; every later chunk
- * carries the next slice of the data (at most the chunk size) and no message. Keeping the header
- * alone in the first chunk lets the receiver check what it is getting before any data arrives, and
- * keeps each chunk under the chunk size whatever the header's size.
+ * How a snapshot travels on the {@code Snapshot} stream. The first chunk carries the snapshot
+ * message alone (its {@code data} is the small {@code RaftSnapshotData} naming the column
+ * families' SST files with their sizes and CRC32C); every later chunk carries the next bytes of
+ * those files, concatenated in the metadata's order, and no message. The header first lets the
+ * receiver check what it is getting before any file data arrives, and sizes each file.
  */
 final class SnapshotChunks {
 
@@ -24,87 +22,64 @@ final class SnapshotChunks {
         return message.getMessage().getMsgType() == MessageType.MsgSnapshot;
     }
 
-    /** Cuts a snapshot message into chunks of at most {@code chunkBytes} of data. */
-    static List<SnapshotChunk> split(RaftMessage message, int chunkBytes) {
+    static SnapshotChunk header(RaftMessage message) {
         if (!isSnapshot(message)) {
             throw new IllegalArgumentException("not a snapshot message: " + message.getMessage().getMsgType());
         }
-        if (chunkBytes <= 0) {
-            throw new IllegalArgumentException("chunkBytes must be > 0, got " + chunkBytes);
-        }
-        ByteString data = message.getMessage().getSnapshot().getData();
-        RaftMessage.Builder header = message.toBuilder();
-        header.getMessageBuilder().getSnapshotBuilder().clearData();
-        List<SnapshotChunk> chunks = new ArrayList<>(1 + data.size() / chunkBytes + 1);
-        chunks.add(SnapshotChunk.newBuilder().setMessage(header).build());
-        for (int offset = 0; offset < data.size(); offset += chunkBytes) {
-            int end = Math.min(data.size(), offset + chunkBytes);
-            chunks.add(SnapshotChunk.newBuilder().setData(data.substring(offset, end)).build());
-        }
-        return chunks;
+        return SnapshotChunk.newBuilder().setMessage(message).build();
+    }
+
+    static SnapshotChunk data(ByteString bytes) {
+        return SnapshotChunk.newBuilder().setData(bytes).build();
     }
 
     /**
-     * Puts one snapshot's chunks back together on the receiving side; one per stream, used by one
-     * thread at a time (gRPC delivers a stream's messages serially). Every problem is an
-     * {@link IllegalArgumentException} naming it, for the sender to see as INVALID_ARGUMENT.
+     * Puts one snapshot's files back together on the receiving side, in the store's snapshot
+     * directory; one per stream, used by one thread at a time (gRPC delivers a stream's messages
+     * serially). Every problem is an {@link IllegalArgumentException} naming it, for the sender to
+     * see as INVALID_ARGUMENT; {@link #close} deletes what an unfinished stream left.
      */
-    static final class Assembler {
+    static final class Assembler implements AutoCloseable {
 
+        private final SnapshotManager manager;
         private final long maxSnapshotBytes;
-        private RaftMessage header;
-        private final List<ByteString> slices = new ArrayList<>();
-        private long dataBytes;
+        private SnapshotReceiver receiver;
 
-        Assembler(long maxSnapshotBytes) {
+        Assembler(SnapshotManager manager, long maxSnapshotBytes) {
+            this.manager = manager;
             this.maxSnapshotBytes = maxSnapshotBytes;
         }
 
         void accept(SnapshotChunk chunk) {
-            if (header == null) {
+            if (receiver == null) {
                 if (!chunk.hasMessage() || !isSnapshot(chunk.getMessage())) {
                     throw new IllegalArgumentException("the first snapshot chunk must carry a MsgSnapshot message");
                 }
                 if (!chunk.getData().isEmpty()) {
                     throw new IllegalArgumentException("the first snapshot chunk must carry no data");
                 }
-                header = chunk.getMessage();
+                receiver = SnapshotReceiver.start(manager, chunk.getMessage(), maxSnapshotBytes);
                 return;
             }
             if (chunk.hasMessage()) {
                 throw new IllegalArgumentException("snapshot chunk after the first carries a message");
             }
-            if (dataBytes + chunk.getData().size() > maxSnapshotBytes) {
-                throw new IllegalArgumentException("snapshot of region " + header.getRegionId() + " exceeds "
-                        + maxSnapshotBytes + " bytes");
-            }
-            slices.add(chunk.getData());
-            dataBytes += chunk.getData().size();
+            receiver.accept(chunk.getData());
         }
 
-        /**
-         * The reassembled message, once the sender ended the stream. Checks the data is a snapshot
-         * of the message's region; the store checks the column families' sizes and checksums.
-         */
+        /** The snapshot message, once the sender ended the stream and every file checked out. */
         RaftMessage finish() {
-            if (header == null) {
+            if (receiver == null) {
                 throw new IllegalArgumentException("snapshot stream ended before its first chunk");
             }
-            ByteString bytes = ByteString.copyFrom(slices);
-            RaftSnapshotData parsed;
-            try {
-                parsed = RaftSnapshotData.parseFrom(bytes);
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalArgumentException("snapshot data of region " + header.getRegionId()
-                        + " is not a RaftSnapshotData: " + e.getMessage(), e);
+            return receiver.finish();
+        }
+
+        @Override
+        public void close() {
+            if (receiver != null) {
+                receiver.close();
             }
-            if (parsed.getRegion().getId() != header.getRegionId()) {
-                throw new IllegalArgumentException("snapshot data is of region " + parsed.getRegion().getId()
-                        + " but the message is for region " + header.getRegionId());
-            }
-            RaftMessage.Builder message = header.toBuilder();
-            message.getMessageBuilder().getSnapshotBuilder().setData(bytes);
-            return message.build();
         }
     }
 }

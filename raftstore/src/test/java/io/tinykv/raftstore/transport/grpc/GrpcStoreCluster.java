@@ -9,6 +9,7 @@ import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.RaftStorage;
 import io.tinykv.raftstore.RaftStore;
+import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.TestEngines;
@@ -124,7 +125,7 @@ final class GrpcStoreCluster implements AutoCloseable {
             this.transport = new GrpcTransport(TRANSPORT_CONFIG, id -> address(id),
                     wiring == Wiring.IN_PROCESS ? target -> InProcessChannelBuilder.forName(target).build()
                             : ChannelFactory.plaintext(),
-                    reporter, network, System::nanoTime);
+                    reporter, network, System::nanoTime, SnapshotManager.open(engines.dataDir()));
             this.store = new RaftStore(storeId, engines, config, transport, workers, new SplittableRandom(storeId));
             self.set(store);
             this.driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, System::nanoTime,

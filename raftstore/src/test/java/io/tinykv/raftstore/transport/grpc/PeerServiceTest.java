@@ -77,12 +77,23 @@ class PeerServiceTest {
             assertThat(noHeader.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(noHeader.getDescription()).contains("first snapshot chunk");
 
-            Status garbage = sendChunks(target, List.of(
-                    SnapshotChunk.newBuilder().setMessage(snapshotHeader(GrpcStoreCluster.REGION_ID)).build(),
-                    SnapshotChunk.newBuilder().setData(ByteString.copyFrom(new byte[] {(byte) 0xff}))
-                            .build()));
+            Status garbage = sendChunks(target, List.of(SnapshotChunk.newBuilder().setMessage(
+                    snapshotHeader(GrpcStoreCluster.REGION_ID).toBuilder().setMessage(Eraftpb.Message.newBuilder()
+                            .setMsgType(Eraftpb.MessageType.MsgSnapshot).setSnapshot(Eraftpb.Snapshot.newBuilder()
+                                    .setData(ByteString.copyFrom(new byte[] {(byte) 0xff}))))).build()));
             assertThat(garbage.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-            assertThat(garbage.getDescription()).contains("not a RaftSnapshotData");
+            assertThat(garbage.getDescription()).contains("does not parse");
+
+            ByteString file = ByteString.copyFromUtf8("an SST file");
+            RaftMessage header = SnapshotChunksTest.snapshotMessage(GrpcStoreCluster.REGION_ID, file, file);
+            Status corrupt = sendChunks(target, List.of(SnapshotChunks.header(header),
+                    SnapshotChunks.data(ByteString.copyFromUtf8("AN SST FILE"))));
+            assertThat(corrupt.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(corrupt.getDescription()).contains("arrived corrupt");
+            Status truncated = sendChunks(target, List.of(SnapshotChunks.header(header), SnapshotChunks.data(file)));
+            assertThat(truncated.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(truncated.getDescription()).contains("truncated");
+            assertThat(node.store.snapshotManager().list()).as("refused files are deleted").isEmpty();
 
             Status empty = sendChunks(target, List.of());
             assertThat(empty.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);

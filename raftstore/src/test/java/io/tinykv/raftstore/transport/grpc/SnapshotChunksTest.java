@@ -6,99 +6,123 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.RaftServerpb.KeyValue;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
+import io.tinykv.proto.RaftServerpb.SnapshotCFFile;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
-import java.util.List;
+import io.tinykv.proto.RaftServerpb.SnapshotMeta;
+import io.tinykv.raftstore.SnapshotManager;
+import io.tinykv.raftstore.SnapshotReceiver;
+import io.tinykv.storage.Cf;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+/** The framing of the Snapshot stream: a header chunk, then the files' bytes, checked as they arrive. */
 class SnapshotChunksTest {
 
     private static final long REGION_ID = 7;
-    private static final int CHUNK_BYTES = 64;
     private static final long NO_LIMIT = Long.MAX_VALUE;
+    /** Stand-ins for two SST files: the receiver checks bytes, sizes and checksums, not SST structure. */
+    private static final ByteString DEFAULT_FILE = ByteString.copyFromUtf8("the default column family's file");
+    private static final ByteString WRITE_FILE = ByteString.copyFromUtf8("the write column family's file");
 
-    private static ByteString snapshotData(long regionId, int pairs) {
-        RaftSnapshotData.Builder data = RaftSnapshotData.newBuilder()
-                .setRegion(Metapb.Region.newBuilder().setId(regionId));
-        for (int i = 0; i < pairs; i++) {
-            data.addData(KeyValue.newBuilder().setKey(ByteString.copyFromUtf8("zkey" + i))
-                    .setValue(ByteString.copyFromUtf8("value" + i)));
-        }
-        return data.build().toByteString();
+    @TempDir
+    Path dir;
+
+    static int crc(ByteString bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes.toByteArray());
+        return (int) crc.getValue();
     }
 
-    private static RaftMessage snapshotMessage(long regionId, ByteString data) {
+    static RaftMessage snapshotMessage(long regionId, ByteString defaultFile, ByteString writeFile) {
+        RaftSnapshotData data = RaftSnapshotData.newBuilder()
+                .setRegion(Metapb.Region.newBuilder().setId(regionId)
+                        .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1)))
+                .setMeta(SnapshotMeta.newBuilder()
+                        .addCfFiles(SnapshotCFFile.newBuilder().setCf("default").setSize(defaultFile.size())
+                                .setChecksum(crc(defaultFile)))
+                        .addCfFiles(SnapshotCFFile.newBuilder().setCf("write").setSize(writeFile.size())
+                                .setChecksum(crc(writeFile))))
+                .setFileSize(defaultFile.size() + writeFile.size())
+                .build();
         return RaftMessage.newBuilder().setRegionId(regionId)
-                .setFromPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
-                .setToPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2))
+                .setFromPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2))
+                .setToPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
                 .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot)
-                        .setSnapshot(Eraftpb.Snapshot.newBuilder().setData(data)
+                        .setSnapshot(Eraftpb.Snapshot.newBuilder().setData(data.toByteString())
                                 .setMetadata(Eraftpb.SnapshotMetadata.newBuilder().setIndex(42).setTerm(3))))
                 .build();
     }
 
-    private static RaftMessage reassemble(List<SnapshotChunk> chunks, long maxBytes) {
-        SnapshotChunks.Assembler assembler = new SnapshotChunks.Assembler(maxBytes);
-        chunks.forEach(assembler::accept);
-        return assembler.finish();
+    private SnapshotChunks.Assembler assembler(long maxBytes) {
+        return new SnapshotChunks.Assembler(SnapshotManager.open(dir), maxBytes);
     }
 
     @Test
-    void splitsIntoAHeaderAndBoundedDataChunksThatReassembleToTheMessage() {
-        ByteString data = snapshotData(REGION_ID, 20);
-        RaftMessage message = snapshotMessage(REGION_ID, data);
-        List<SnapshotChunk> chunks = SnapshotChunks.split(message, CHUNK_BYTES);
-
-        assertThat(chunks.get(0).hasMessage()).isTrue();
-        assertThat(chunks.get(0).getData().isEmpty()).isTrue();
-        assertThat(chunks.get(0).getMessage().getMessage().getSnapshot().getData().isEmpty()).isTrue();
-        assertThat(chunks).hasSize(1 + (data.size() + CHUNK_BYTES - 1) / CHUNK_BYTES);
-        for (SnapshotChunk chunk : chunks.subList(1, chunks.size())) {
-            assertThat(chunk.hasMessage()).isFalse();
-            assertThat(chunk.getData().size()).isBetween(1, CHUNK_BYTES);
+    void aHeaderThenTheFilesBytesInAnyCutsReassembleIntoCheckedFiles() throws Exception {
+        RaftMessage message = snapshotMessage(REGION_ID, DEFAULT_FILE, WRITE_FILE);
+        ByteString all = DEFAULT_FILE.concat(WRITE_FILE);
+        try (SnapshotChunks.Assembler assembler = assembler(NO_LIMIT)) {
+            assembler.accept(SnapshotChunks.header(message));
+            // Cuts that straddle the boundary between the two files.
+            for (int offset = 0; offset < all.size(); offset += 7) {
+                assembler.accept(SnapshotChunks.data(all.substring(offset, Math.min(all.size(), offset + 7))));
+            }
+            assertThat(assembler.finish()).isEqualTo(message);
         }
-        assertThat(reassemble(chunks, NO_LIMIT)).isEqualTo(message);
+        SnapshotManager manager = SnapshotManager.open(dir);
+        var key = SnapshotReceiver.keyOf(message);
+        assertThat(Files.readAllBytes(manager.receivedFile(key, Cf.DEFAULT))).isEqualTo(DEFAULT_FILE.toByteArray());
+        assertThat(Files.readAllBytes(manager.receivedFile(key, Cf.WRITE))).isEqualTo(WRITE_FILE.toByteArray());
+        assertThat(manager.receivedMeta(key)).exists();
     }
 
     @Test
-    void refusesANonSnapshotMessage() {
+    void refusesANonSnapshotFirstChunkOrAMessageInALaterOne() {
         RaftMessage append = RaftMessage.newBuilder().setRegionId(REGION_ID)
                 .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend)).build();
-        assertThatThrownBy(() -> SnapshotChunks.split(append, CHUNK_BYTES)).hasMessageContaining("not a snapshot");
-        SnapshotChunks.Assembler assembler = new SnapshotChunks.Assembler(NO_LIMIT);
-        assertThatThrownBy(() -> assembler.accept(SnapshotChunk.newBuilder().setMessage(append).build()))
-                .hasMessageContaining("first snapshot chunk must carry a MsgSnapshot");
+        assertThatThrownBy(() -> SnapshotChunks.header(append)).hasMessageContaining("not a snapshot");
+        try (SnapshotChunks.Assembler assembler = assembler(NO_LIMIT)) {
+            assertThatThrownBy(() -> assembler.accept(SnapshotChunk.newBuilder().setMessage(append).build()))
+                    .hasMessageContaining("first snapshot chunk must carry a MsgSnapshot");
+        }
+        RaftMessage message = snapshotMessage(REGION_ID, DEFAULT_FILE, WRITE_FILE);
+        try (SnapshotChunks.Assembler assembler = assembler(NO_LIMIT)) {
+            assembler.accept(SnapshotChunks.header(message));
+            assertThatThrownBy(() -> assembler.accept(SnapshotChunks.header(message)))
+                    .hasMessageContaining("after the first");
+        }
+        try (SnapshotChunks.Assembler assembler = assembler(NO_LIMIT)) {
+            assertThatThrownBy(assembler::finish).hasMessageContaining("before its first chunk");
+        }
     }
 
     @Test
-    void refusesAStreamWithAMessageInALaterChunk() {
-        List<SnapshotChunk> chunks = SnapshotChunks.split(snapshotMessage(REGION_ID, snapshotData(REGION_ID, 5)),
-                CHUNK_BYTES);
-        SnapshotChunks.Assembler assembler = new SnapshotChunks.Assembler(NO_LIMIT);
-        assembler.accept(chunks.get(0));
-        assertThatThrownBy(() -> assembler.accept(chunks.get(0))).hasMessageContaining("after the first");
+    void refusesASnapshotLargerThanTheLimitBeforeAnyDataArrives() {
+        RaftMessage message = snapshotMessage(REGION_ID, DEFAULT_FILE, WRITE_FILE);
+        try (SnapshotChunks.Assembler assembler = assembler(DEFAULT_FILE.size())) {
+            assertThatThrownBy(() -> assembler.accept(SnapshotChunks.header(message))).hasMessageContaining("more than");
+        }
     }
 
     @Test
-    void refusesASnapshotLargerThanTheLimit() {
-        ByteString data = snapshotData(REGION_ID, 20);
-        List<SnapshotChunk> chunks = SnapshotChunks.split(snapshotMessage(REGION_ID, data), CHUNK_BYTES);
-        assertThatThrownBy(() -> reassemble(chunks, data.size() - 1)).hasMessageContaining("exceeds");
-    }
-
-    @Test
-    void refusesATruncatedOrForeignSnapshot() {
-        ByteString data = snapshotData(REGION_ID, 20);
-        List<SnapshotChunk> chunks = SnapshotChunks.split(snapshotMessage(REGION_ID, data), CHUNK_BYTES);
-        // Losing the last chunk cuts a key-value pair in half: no longer a RaftSnapshotData.
-        assertThatThrownBy(() -> reassemble(chunks.subList(0, chunks.size() - 1), NO_LIMIT))
-                .hasMessageContaining("not a RaftSnapshotData");
-        List<SnapshotChunk> foreign = SnapshotChunks.split(snapshotMessage(REGION_ID, snapshotData(REGION_ID + 1, 3)),
-                CHUNK_BYTES);
-        assertThatThrownBy(() -> reassemble(foreign, NO_LIMIT)).hasMessageContaining("of region " + (REGION_ID + 1));
-        assertThatThrownBy(() -> new SnapshotChunks.Assembler(NO_LIMIT).finish())
-                .hasMessageContaining("before its first chunk");
+    void refusesCorruptOrTruncatedFilesAndLeavesNoFileBehind() {
+        RaftMessage message = snapshotMessage(REGION_ID, DEFAULT_FILE, WRITE_FILE);
+        ByteString corrupt = ByteString.copyFromUtf8("THE").concat(DEFAULT_FILE.substring(3));
+        try (SnapshotChunks.Assembler assembler = assembler(NO_LIMIT)) {
+            assembler.accept(SnapshotChunks.header(message));
+            assertThatThrownBy(() -> assembler.accept(SnapshotChunks.data(corrupt)))
+                    .hasMessageContaining("default file arrived corrupt");
+        }
+        try (SnapshotChunks.Assembler assembler = assembler(NO_LIMIT)) {
+            assembler.accept(SnapshotChunks.header(message));
+            assembler.accept(SnapshotChunks.data(DEFAULT_FILE));
+            assertThatThrownBy(assembler::finish).hasMessageContaining("truncated");
+        }
+        assertThat(SnapshotManager.open(dir).list()).isEmpty();
     }
 }
