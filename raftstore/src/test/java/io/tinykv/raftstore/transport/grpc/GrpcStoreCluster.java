@@ -59,9 +59,13 @@ final class GrpcStoreCluster implements AutoCloseable {
             SNAPSHOT_CHUNK_BYTES, 20, 200, 10_000);
     private static final long RETRY_INTERVAL_NANOS = Duration.ofMillis(10).toNanos();
     private static final int NETWORK_THREADS_PER_STORE = 2;
+    private static final long PEER_IDS_PER_REGION = 100;
+    private static final int MAX_REGIONS = 100;
 
     private final String namePrefix = "grpc-cluster-" + UUID.randomUUID() + "-store-";
     private final Metapb.Region region;
+    /** Every region the stores were bootstrapped with; the first is {@link #region}. */
+    private final List<Metapb.Region> regions;
     private final Map<Long, Node> nodes = new LinkedHashMap<>();
     private final Wiring wiring;
     /** Loopback wiring: each store's current {@code host:port}. */
@@ -94,7 +98,9 @@ final class GrpcStoreCluster implements AutoCloseable {
             this.storeId = storeId;
             this.engines = TestEngines.open(dir);
             RaftStore.bootstrapStore(engines, CLUSTER_ID, storeId);
-            RaftStore.bootstrapRegion(engines, region);
+            for (Metapb.Region r : regions) {
+                RaftStore.bootstrapRegion(engines, r);
+            }
             this.workers = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon()
                     .name("store-" + storeId + "-worker").factory());
             this.network = Executors.newFixedThreadPool(NETWORK_THREADS_PER_STORE, Thread.ofPlatform().daemon()
@@ -173,8 +179,15 @@ final class GrpcStoreCluster implements AutoCloseable {
         }
 
         Kvrpcpb.Context context() {
-            return Kvrpcpb.Context.newBuilder().setRegionId(REGION_ID)
-                    .setPeer(peer()).setRegionEpoch(region.getRegionEpoch()).build();
+            return context(region);
+        }
+
+        /** The context of a request to this store's peer of {@code r}. */
+        Kvrpcpb.Context context(Metapb.Region r) {
+            Metapb.Peer peer = r.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
+                    .orElseThrow();
+            return Kvrpcpb.Context.newBuilder().setRegionId(r.getId()).setPeer(peer)
+                    .setRegionEpoch(r.getRegionEpoch()).build();
         }
 
         /** A key's value as applied on this store (the kv engine is safe to read from any thread). */
@@ -202,16 +215,50 @@ final class GrpcStoreCluster implements AutoCloseable {
     }
 
     GrpcStoreCluster(int storeCount, Path root, RaftstoreConfig config, Wiring wiring) {
+        this(storeCount, root, config, wiring, 1);
+    }
+
+    /**
+     * A cluster whose key space is cut into {@code regionCount} regions, each replicated on every
+     * store: region 1 is {@code [, "r1")}, region k is {@code ["r"(k-1), "r"k)}, the last is
+     * unbounded. Peer ids are {@code 100 * (regionId - 1) + storeId}, so region 1's peer ids are the
+     * store ids.
+     */
+    GrpcStoreCluster(int storeCount, Path root, RaftstoreConfig config, Wiring wiring, int regionCount) {
         this.wiring = wiring;
-        long[] peerAndStoreIds = new long[2 * storeCount];
-        for (int i = 0; i < storeCount; i++) {
-            peerAndStoreIds[2 * i] = i + 1; // peer id = store id, easy to read in logs
-            peerAndStoreIds[2 * i + 1] = i + 1;
+        if (regionCount < 1 || regionCount >= MAX_REGIONS) {
+            throw new IllegalArgumentException("regionCount must be in [1, " + MAX_REGIONS + "), got " + regionCount);
         }
-        this.region = TestEngines.region(REGION_ID, peerAndStoreIds);
+        List<Metapb.Region> all = new ArrayList<>();
+        for (long regionId = REGION_ID; regionId < REGION_ID + regionCount; regionId++) {
+            long[] peerAndStoreIds = new long[2 * storeCount];
+            for (int i = 0; i < storeCount; i++) {
+                peerAndStoreIds[2 * i] = PEER_IDS_PER_REGION * (regionId - REGION_ID) + i + 1;
+                peerAndStoreIds[2 * i + 1] = i + 1;
+            }
+            Metapb.Region.Builder r = TestEngines.region(regionId, peerAndStoreIds).toBuilder();
+            if (regionId > REGION_ID) {
+                r.setStartKey(regionBoundary(regionId - REGION_ID));
+            }
+            if (regionId < REGION_ID + regionCount - 1) {
+                r.setEndKey(regionBoundary(regionId - REGION_ID + 1));
+            }
+            all.add(r.build());
+        }
+        this.regions = List.copyOf(all);
+        this.region = regions.get(0);
         for (long storeId = 1; storeId <= storeCount; storeId++) {
             nodes.put(storeId, new Node(storeId, root.resolve("store-" + storeId), config));
         }
+    }
+
+    /** The boundary between the k-th and (k+1)-th region (k from 1): {@code "r" + k}, zero-padded. */
+    static com.google.protobuf.ByteString regionBoundary(long k) {
+        return com.google.protobuf.ByteString.copyFromUtf8(String.format("r%02d", k));
+    }
+
+    List<Metapb.Region> regions() {
+        return regions;
     }
 
     /** The in-process server name of a store. */
