@@ -1,5 +1,8 @@
 package io.tinykv.scheduler;
 
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,6 +80,11 @@ public final class SchedulerCommand implements Callable<Integer> {
                     + "with the least; 0 turns balancing off (default: 0).")
     Duration balanceRegionInterval = SchedulerConfig.DEFAULT_BALANCE_REGION_INTERVAL;
 
+    @Option(names = "--status-addr", paramLabel = "HOST:PORT",
+            description = "Serve Prometheus metrics on http://HOST:PORT/metrics; empty turns it off "
+                    + "(default: off).")
+    String statusAddr = "";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -101,21 +109,38 @@ public final class SchedulerCommand implements Callable<Integer> {
                 SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL, balanceRegionInterval);
     }
 
+    /** The metrics endpoint; if it cannot start, the scheduler it would report on is stopped too. */
+    private static HTTPServer startStatusServer(HostAndPort address, SchedulerServer server) throws IOException {
+        try {
+            HTTPServer status = HTTPServer.builder().hostname(address.host()).port(address.port())
+                    .registry(PrometheusRegistry.defaultRegistry).buildAndStart();
+            LOG.info("scheduler metrics on http://{}:{}/metrics", address.host(), status.getPort());
+            return status;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
         SchedulerConfig config;
+        HostAndPort statusAddress;
         try {
             config = config();
+            statusAddress = statusAddr.isBlank() ? null : HostAndPort.parse(statusAddr);
         } catch (IllegalArgumentException e) {
             err.println("tinykv scheduler: invalid configuration: " + e.getMessage());
             err.flush();
             return EXIT_BAD_CONFIG;
         }
         SchedulerServer server;
+        HTTPServer status;
         try {
             server = SchedulerServer.start(config);
-        } catch (RuntimeException e) {
+            status = statusAddress == null ? null : startStatusServer(statusAddress, server);
+        } catch (IOException | RuntimeException e) {
             LOG.error("scheduler failed to start", e);
             err.println("tinykv scheduler: failed to start: " + e.getMessage());
             err.flush();
@@ -123,6 +148,9 @@ public final class SchedulerCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("termination signal received");
+            if (status != null) {
+                status.close();
+            }
             server.close();
         }, "scheduler-shutdown"));
         server.awaitTermination();
