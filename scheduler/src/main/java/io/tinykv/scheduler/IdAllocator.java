@@ -13,12 +13,23 @@ public final class IdAllocator {
     private long reservedEnd;
 
     public IdAllocator(PersistedLong end, long batchSize) {
+        this(end, batchSize, 0);
+    }
+
+    /**
+     * An allocator that never hands out ids up to {@code reservedIds} (standalone mode fixes its
+     * one store, region and peer ids below them).
+     */
+    public IdAllocator(PersistedLong end, long batchSize, long reservedIds) {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("id batch size must be > 0 (got " + batchSize + ")");
         }
+        if (reservedIds < 0) {
+            throw new IllegalArgumentException("reserved ids must be >= 0 (got " + reservedIds + ")");
+        }
         this.end = end;
         this.batchSize = batchSize;
-        this.last = end.read().orElse(0);
+        this.last = Math.max(end.read().orElse(0), reservedIds);
         this.reservedEnd = last;
     }
 

@@ -13,9 +13,9 @@ import io.tinykv.server.config.Config;
 import io.tinykv.server.config.HostPort;
 import io.tinykv.server.pd.DurableLong;
 import io.tinykv.server.pd.EmbeddedPdService;
-import io.tinykv.server.pd.IdAllocator;
+import io.tinykv.scheduler.IdAllocator;
 import io.tinykv.server.pd.SingleStoreCluster;
-import io.tinykv.server.pd.Tso;
+import io.tinykv.scheduler.Tso;
 import io.tinykv.server.region.SingleRegionStorage;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.storage.Storage;
@@ -95,7 +95,8 @@ public final class StandaloneServer implements AutoCloseable {
             Path pdDir = sc.dataDir().resolve(PD_DIR);
             long clusterId = clusterId(new DurableLong(pdDir.resolve("cluster_id")), clockMillis, random);
             Tso tso = new Tso(new DurableLong(pdDir.resolve("tso")), clockMillis, config.pd().tsoSaveWindowMillis());
-            IdAllocator ids = new IdAllocator(new DurableLong(pdDir.resolve("alloc_id")), ID_BATCH);
+            IdAllocator ids = new IdAllocator(new DurableLong(pdDir.resolve("alloc_id")), ID_BATCH,
+                    SingleStoreCluster.RESERVED_IDS);
 
             Storage storage = new GuardedStorage(storageFactory.open(sc.dataDir(), config.storage()),
                     STORAGE_CLOSE_WAIT_MILLIS);

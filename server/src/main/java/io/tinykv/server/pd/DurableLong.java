@@ -1,5 +1,6 @@
 package io.tinykv.server.pd;
 
+import io.tinykv.scheduler.PersistedLong;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -18,7 +19,7 @@ import java.util.zip.CRC32C;
  * so after a crash the file holds either the old or the new number, never a torn mix. The file
  * carries a CRC so that a corrupt file refuses to load instead of handing out a wrong number.
  */
-public final class DurableLong {
+public final class DurableLong implements PersistedLong {
 
     private static final int VALUE_BYTES = Long.BYTES;
     private static final int FILE_BYTES = VALUE_BYTES + Integer.BYTES;
@@ -38,6 +39,7 @@ public final class DurableLong {
      *
      * @throws IllegalStateException when the file exists but is corrupt
      */
+    @Override
     public OptionalLong read() {
         byte[] bytes;
         try {
@@ -61,6 +63,7 @@ public final class DurableLong {
     }
 
     /** Durably replaces the stored number; when this returns the new value survives a crash. */
+    @Override
     public void write(long value) {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         ByteBuffer buf = ByteBuffer.allocate(FILE_BYTES).putLong(value).putInt(crc(value)).flip();

@@ -6,6 +6,8 @@ import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.scheduler.IdAllocator;
+import io.tinykv.scheduler.Tso;
 import io.tinykv.server.region.RegionRanges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -15,6 +15,8 @@ public record SingleStoreCluster(long clusterId, Metapb.Store store, Metapb.Regi
     public static final long REGION_ID = 1;
     public static final long PEER_ID = 1;
     public static final long MEMBER_ID = 1;
+    /** Ids up to this value are never allocated: the fixed ids above live below it. */
+    public static final long RESERVED_IDS = 1_000;
     /** Epoch versions start at 1 as in a freshly bootstrapped TiKV cluster. */
     public static final long INITIAL_EPOCH = 1;
 

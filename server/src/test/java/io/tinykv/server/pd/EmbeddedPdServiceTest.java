@@ -10,6 +10,8 @@ import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.scheduler.IdAllocator;
+import io.tinykv.scheduler.Tso;
 import io.tinykv.server.config.HostPort;
 import java.nio.file.Path;
 import java.util.ArrayList;
