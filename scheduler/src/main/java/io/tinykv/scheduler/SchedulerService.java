@@ -350,8 +350,11 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
         return b.build();
     }
 
+    /** PD reports a store's last heartbeat in Unix nanoseconds; so do we. */
     private Metapb.Store withLastHeartbeat(StoreInfo store) {
-        return store.store().toBuilder().setLastHeartbeat(store.lastHeartbeatMillis()).build();
+        return store.store().toBuilder()
+                .setLastHeartbeat(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(store.lastHeartbeatMillis()))
+                .build();
     }
 
     private void requireBootstrapped() {

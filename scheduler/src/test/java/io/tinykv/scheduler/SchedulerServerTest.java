@@ -182,6 +182,9 @@ class SchedulerServerTest {
                 .build());
         assertThat(hb.getHeader().hasError()).isFalse();
         assertThat(hb.getClusterVersion()).isEqualTo("6.5.0");
+        // As PD: the last heartbeat in Unix nanoseconds.
+        assertThat(pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header()).setStoreId(second).build())
+                .getStore().getLastHeartbeat()).isEqualTo(clock.get() * 1_000_000);
 
         Pdpb.GetStoreResponse unknown = pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header())
                 .setStoreId(999_999).build());
