@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * it proposed as leader and the reads it is answering. Owned by the Raft thread of its store; the
  * outside world reaches it only through its mailbox ({@link Router}).
  *
- * <p>Writes go through the log ({@link #propose}); reads never do: they take a read index
- * (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up to it,
- * from the kv engine as of then ({@link #serveReadyReads}).
+ * <p>Writes go through the log ({@link #handleCommand}); reads never do: while the leader lease holds
+ * ({@link LeaderLease}) they are answered at once from the applied state, else they take a read
+ * index (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up
+ * to it, from the kv engine as of then ({@link #serveReadyReads}).
  */
 final class Peer {
 

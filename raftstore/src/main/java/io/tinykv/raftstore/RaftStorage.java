@@ -27,8 +27,9 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * {@link Storage} replicated through Raft: a write is proposed to the region's leader and returns
- * once it is applied; a reader is a kv-engine snapshot taken after a ReadIndex confirmed that this
- * peer leads and has applied everything acknowledged before the call, limited to the region's keys
+ * once it is applied; a reader is a kv-engine snapshot taken once this peer is known to lead and to
+ * have applied everything acknowledged before the call (at once while its leader lease holds,
+ * else after a ReadIndex round), limited to the region's keys
  * ({@link RegionReader}). Region errors come back as
  * {@link RegionException}s carrying the {@code errorpb.Error} for the client.
  *

@@ -22,9 +22,11 @@
  * simulator ({@code io.tinykv.raftstore.sim}) runs several stores in one thread on virtual time
  * with the same code.
  *
- * <p>Also here: log GC (CompactLog at apply, entries deleted by {@code LogGcWorker} after a kv WAL
- * sync), snapshots (in-memory {@code RaftSnapshotData} with per-column-family checksums, generated
- * on a worker, installed replacing only the region's range) and membership changes (ChangePeer
- * through the log, peers created by a leader's first message, removed replicas destroyed).
+ * <p>Also here: reads by leader lease ({@code LeaderLease}; ReadIndex when it does not hold), log GC
+ * (CompactLog at apply, entries deleted by {@code LogGcWorker} after a kv WAL sync), snapshots (one
+ * SST file per column family with size and CRC32C, generated on a worker into the store's {@link
+ * io.tinykv.raftstore.SnapshotManager}, streamed in chunks, checked, ingested replacing only the
+ * region's range) and membership changes (ChangePeer through the log, peers created by a leader's
+ * first message, removed replicas destroyed).
  */
 package io.tinykv.raftstore;

@@ -126,7 +126,11 @@ public final class SimNetwork {
      * @throws IllegalArgumentException when the files are gone or arrive damaged
      */
     private long copySnapshotFiles(long fromStore, SimStore target, RaftMessage message) {
-        SnapshotManager source = stores.apply(fromStore).snapshotManager();
+        SimStore sender = stores.apply(fromStore);
+        if (!sender.isUp()) {
+            throw new IllegalArgumentException("store " + fromStore + " died while sending its snapshot");
+        }
+        SnapshotManager source = sender.snapshotManager();
         try (SnapshotFileReader files = SnapshotFileReader.open(source, message, SNAPSHOT_CHUNK_BYTES);
                 SnapshotReceiver receiver = SnapshotReceiver.start(target.raftStore().snapshotManager(), message,
                         Long.MAX_VALUE)) {

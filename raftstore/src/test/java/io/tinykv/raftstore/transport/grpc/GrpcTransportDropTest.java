@@ -7,6 +7,11 @@ import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
+import io.tinykv.proto.RaftServerpb.SnapshotCFFile;
+import io.tinykv.proto.RaftServerpb.SnapshotMeta;
+import io.tinykv.raftstore.SnapshotManager;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import io.tinykv.raft.SnapshotStatus;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -59,14 +64,19 @@ class GrpcTransportDropTest {
     private static RaftMessage message(long toPeerId, long toStoreId, Eraftpb.MessageType type) {
         Eraftpb.Message.Builder m = Eraftpb.Message.newBuilder().setMsgType(type);
         if (type == Eraftpb.MessageType.MsgSnapshot) {
+            // An empty region's snapshot: no column family has data, so there are no files to read.
             m.setSnapshot(Eraftpb.Snapshot.newBuilder().setData(RaftSnapshotData.newBuilder()
-                    .setRegion(Metapb.Region.newBuilder().setId(REGION_ID)).build().toByteString()));
+                    .setRegion(Metapb.Region.newBuilder().setId(REGION_ID)
+                            .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1))).build().toByteString()));
         }
         return RaftMessage.newBuilder().setRegionId(REGION_ID)
                 .setFromPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
                 .setToPeer(Metapb.Peer.newBuilder().setId(toPeerId).setStoreId(toStoreId))
                 .setMessage(m).build();
     }
+
+    @TempDir
+    static Path snapshotDir;
 
     private static GrpcTransport transport(GrpcTransportConfig config, RecordingReporter reporter, Executor executor) {
         StoreResolver nobodyKnown = storeId -> {
@@ -75,7 +85,8 @@ class GrpcTransportDropTest {
         ChannelFactory noChannels = target -> {
             throw new AssertionError("no channel may be opened without an address");
         };
-        return new GrpcTransport(config, nobodyKnown, noChannels, reporter, executor, System::nanoTime);
+        return new GrpcTransport(config, nobodyKnown, noChannels, reporter, executor, System::nanoTime,
+                SnapshotManager.open(snapshotDir));
     }
 
     @Test
@@ -114,6 +125,34 @@ class GrpcTransportDropTest {
         executor.runAll();
         assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 4, null),
                 new Report(REGION_ID, 4, SnapshotStatus.FAILURE));
+    }
+
+    @Test
+    void aSnapshotWhoseFilesAreGoneOrWithoutASnapshotDirectoryIsReportedFailed() {
+        ManualExecutor executor = new ManualExecutor();
+        RecordingReporter reporter = new RecordingReporter();
+        GrpcTransport withoutDirectory = new GrpcTransport(GrpcTransportConfig.defaults(), storeId -> "nowhere:1",
+                target -> {
+                    throw new AssertionError("nothing to connect for");
+                }, reporter, executor, System::nanoTime);
+        withoutDirectory.send(message(4, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot));
+        executor.runAll();
+        assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 4, null),
+                new Report(REGION_ID, 4, SnapshotStatus.FAILURE));
+
+        reporter.reports.clear();
+        RaftMessage withFiles = message(5, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot);
+        var data = RaftSnapshotData.newBuilder().setRegion(Metapb.Region.newBuilder().setId(REGION_ID)
+                        .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1)))
+                .setMeta(SnapshotMeta.newBuilder().addCfFiles(SnapshotCFFile.newBuilder().setCf("default")
+                        .setSize(10).setChecksum(1)))
+                .setFileSize(10).build();
+        RaftMessage.Builder stale = withFiles.toBuilder();
+        stale.getMessageBuilder().getSnapshotBuilder().setData(data.toByteString());
+        transport(GrpcTransportConfig.defaults(), reporter, executor).send(stale.build());
+        executor.runAll();
+        assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 5, null),
+                new Report(REGION_ID, 5, SnapshotStatus.FAILURE));
     }
 
     @Test
