@@ -130,10 +130,13 @@ class SchedulerChaosSimTest {
             assertThat(collected).as(context + ": replicas left on stores outside the region: " + leftovers).isTrue();
             assertThat(history.succeeded(History.Kind.PUT)).as(context).isPositive();
             assertThat(scheduler.violations()).as(context).isEmpty();
+            long uninitializedLeftovers = leftStores.stream().filter(id ->
+                    cluster.store(id).raftStore().regionStatus(SimCluster.REGION_ID) != null).count();
             System.out.printf("scheduler chaos seed %d: %d operators done, %d abandoned, %d puts, %d gets, "
-                            + "members %s, %d stale heartbeats ignored%n", seed, scheduler.completed().size(),
-                    scheduler.abandoned().size(), history.succeeded(History.Kind.PUT),
-                    history.succeeded(History.Kind.GET), members, scheduler.staleHeartbeats());
+                            + "members %s, %d stale heartbeats ignored, %d uninitialized replicas left behind%n",
+                    seed, scheduler.completed().size(), scheduler.abandoned().size(),
+                    history.succeeded(History.Kind.PUT), history.succeeded(History.Kind.GET), members,
+                    scheduler.staleHeartbeats(), uninitializedLeftovers);
         }
     }
 
