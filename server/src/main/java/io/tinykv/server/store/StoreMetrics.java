@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.proto.RaftServerpb.RaftLocalState;
 import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.raftstore.RaftStoreStats;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
@@ -63,6 +64,28 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 .name("tinykv_snapshots_received_total")
                 .help("Snapshots received whole from other stores and handed to the region to apply")
                 .callback(cb -> cb.call(received.getAsLong()))
+                .register(registry);
+    }
+
+    /**
+     * The batch system's group commit: synced raft-engine writes and what they carried. Readys per
+     * write is {@code tinykv_raft_readys_persisted_total / tinykv_raft_synced_writes_total}.
+     */
+    void registerRaftBatches(PrometheusRegistry registry, Supplier<RaftStoreStats.Snapshot> stats) {
+        counter(registry, "tinykv_raft_synced_writes_total",
+                "Synced raft-engine write batches (one fsync each, for every peer with a Ready that round)",
+                () -> stats.get().syncedRaftWrites());
+        counter(registry, "tinykv_raft_readys_persisted_total",
+                "Peers' Readys persisted by those writes (per write: readys_persisted / synced_writes)",
+                () -> stats.get().readysPersisted());
+        counter(registry, "tinykv_raft_entries_persisted_total", "Raft log entries persisted by those writes",
+                () -> stats.get().entriesPersisted());
+        counter(registry, "tinykv_raft_entries_applied_total", "Committed Raft entries applied to the kv engine",
+                () -> stats.get().entriesApplied());
+    }
+
+    private static void counter(PrometheusRegistry registry, String name, String help, LongSupplier value) {
+        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
                 .register(registry);
     }
 

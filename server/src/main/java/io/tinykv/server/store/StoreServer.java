@@ -15,6 +15,7 @@ import io.tinykv.raftstore.RaftStorage;
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.transport.grpc.ChannelFactory;
 import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
@@ -209,7 +210,7 @@ public final class StoreServer implements AutoCloseable {
             AtomicReference<RaftStore> self = new AtomicReference<>();
             GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
                     new SchedulerStoreResolver(scheduler), ChannelFactory.plaintext(),
-                    transportReporter(self, metrics), network, nanoClock);
+                    transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()));
             opened.add(transport);
 
             HeartbeatSender heartbeats = new HeartbeatSender(scheduler, response -> {
@@ -244,6 +245,7 @@ public final class StoreServer implements AutoCloseable {
             PeerService peerService = new PeerService(store);
             metrics.registerSnapshotsReceived(registry, peerService::snapshotsReceived);
             metrics.registerApplyLag(registry, engines, store::regionIds);
+            metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
 
             RequestValidator validator = new RequestValidator(config.base().limits());
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));

@@ -147,6 +147,11 @@ class StoreClusterTest {
         try (RawKvClient client = RawKvClient.create(clientConfig())) {
             write(client, acknowledged, "a");
             assertAllReadable(client, acknowledged);
+            // Every write went through some synced raft-engine batch, each carrying at least one Ready.
+            double syncedWrites = sumOverStores("tinykv_raft_synced_writes_total");
+            assertThat(syncedWrites).isPositive();
+            assertThat(sumOverStores("tinykv_raft_readys_persisted_total")).isGreaterThanOrEqualTo(syncedWrites);
+            assertThat(sumOverStores("tinykv_raft_entries_applied_total")).isGreaterThanOrEqualTo(acknowledged.size());
             List<KeyValue> scanned = client.scan(bytes("a-"), bytes("a-~"), 100, false);
             assertThat(scanned).extracting(KeyValue::key).containsExactlyElementsOf(acknowledged.keySet());
 

@@ -71,22 +71,6 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     }
 
-    /**
-     * A transport that cannot send snapshots (it does not know the store's snapshot directory):
-     * each is reported FAILURE. Wire {@link SnapshotManager#open} of the store's data directory
-     * through the other constructor in a real store.
-     */
-    public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
-            TransportReporter reporter, Executor executor, LongSupplier nanoClock) {
-        this.snapshots = null;
-        this.config = Objects.requireNonNull(config, "config");
-        this.resolver = Objects.requireNonNull(resolver, "resolver");
-        this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
-        this.reporter = Objects.requireNonNull(reporter, "reporter");
-        this.executor = Objects.requireNonNull(executor, "executor");
-        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
-    }
-
     @Override
     public void send(RaftMessage message) {
         if (closed) {
@@ -139,12 +123,6 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private void sendSnapshot(RaftMessage message) {
         long regionId = message.getRegionId();
         long toPeerId = message.getToPeer().getId();
-        if (snapshots == null) {
-            LOG.error("snapshot of region {} to peer {}: this transport was built without the store's snapshot"
-                    + " directory and cannot send snapshot files", regionId, toPeerId);
-            reportFailure(message);
-            return;
-        }
         SnapshotFileReader files;
         try {
             files = SnapshotFileReader.open(snapshots, message, config.snapshotChunkBytes());

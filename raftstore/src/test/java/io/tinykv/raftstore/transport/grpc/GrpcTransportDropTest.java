@@ -128,19 +128,9 @@ class GrpcTransportDropTest {
     }
 
     @Test
-    void aSnapshotWhoseFilesAreGoneOrWithoutASnapshotDirectoryIsReportedFailed() {
+    void aSnapshotWhoseFilesAreGoneIsReportedFailed() {
         ManualExecutor executor = new ManualExecutor();
         RecordingReporter reporter = new RecordingReporter();
-        GrpcTransport withoutDirectory = new GrpcTransport(GrpcTransportConfig.defaults(), storeId -> "nowhere:1",
-                target -> {
-                    throw new AssertionError("nothing to connect for");
-                }, reporter, executor, System::nanoTime);
-        withoutDirectory.send(message(4, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot));
-        executor.runAll();
-        assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 4, null),
-                new Report(REGION_ID, 4, SnapshotStatus.FAILURE));
-
-        reporter.reports.clear();
         RaftMessage withFiles = message(5, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot);
         var data = RaftSnapshotData.newBuilder().setRegion(Metapb.Region.newBuilder().setId(REGION_ID)
                         .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1)))
