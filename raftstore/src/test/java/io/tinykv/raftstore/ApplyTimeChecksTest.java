@@ -3,8 +3,14 @@ package io.tinykv.raftstore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.proto.Eraftpb.ConfChange;
+import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.proto.Eraftpb.EntryType;
 import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
 import io.tinykv.proto.RaftCmdpb.CmdType;
 import io.tinykv.proto.RaftCmdpb.PutRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
@@ -98,6 +104,37 @@ class ApplyTimeChecksTest {
 
             assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch()).isTrue();
             assertThat(stored(engines, "b")).isNull();
+        }
+    }
+
+    @Test
+    void aCommittedConfChangeProposedUnderAnOlderConfVersionChangesNothing() {
+        try (Engines engines = TestEngines.open(dir)) {
+            Peer peer = newPeer(engines);
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            long index = peer.storage().appliedIndex() + 1;
+            Metapb.Peer added = Metapb.Peer.newBuilder().setId(9).setStoreId(9).build();
+            Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
+                    .setConfVer(REGION.getRegionEpoch().getConfVer() - 1).build();
+            RaftCmdRequest addPeer = RaftCmdRequest.newBuilder()
+                    .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(REGION.getPeers(0))
+                            .setRegionEpoch(older))
+                    .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
+                            .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.AddNode)
+                                    .setPeer(added)))
+                    .build();
+            Entry entry = Entry.newBuilder().setIndex(index).setTerm(1).setEntryType(EntryType.EntryConfChange)
+                    .setData(ConfChange.newBuilder().setChangeType(ConfChangeType.AddNode).setNodeId(added.getId())
+                            .setContext(addPeer.toByteString()).build().toByteString())
+                    .build();
+            AtomicReference<CmdResult> answer = new AtomicReference<>();
+            peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
+
+            applier.apply(peer, List.of(entry));
+
+            assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch()).isTrue();
+            assertThat(peer.region()).as("the region is unchanged").isEqualTo(REGION);
+            assertThat(peer.raftNode().status().progress()).as("Raft did not add the peer").doesNotContainKey(9L);
         }
     }
 
