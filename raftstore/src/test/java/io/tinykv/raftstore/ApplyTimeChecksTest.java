@@ -16,6 +16,7 @@ import io.tinykv.proto.RaftCmdpb.PutRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
@@ -86,6 +87,28 @@ class ApplyTimeChecksTest {
                     .isEqualTo(ByteString.copyFromUtf8("z"));
             assertThat(stored(engines, "z")).as("a key outside the region is never written").isNull();
             assertThat(peer.storage().appliedIndex()).as("the refused entry is applied all the same").isEqualTo(index + 1);
+        }
+    }
+
+    /** The Applier's promise: a client that hears "done" and then reads sees its write. */
+    @Test
+    void aWriteIsInTheKvEngineWithItsApplyStateWhenItsCallbackRuns() {
+        try (Engines engines = TestEngines.open(dir)) {
+            Peer peer = newPeer(engines);
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            long index = peer.storage().appliedIndex() + 1;
+            AtomicReference<byte[]> seenByCallback = new AtomicReference<>();
+            AtomicReference<RaftApplyState> stateSeenByCallback = new AtomicReference<>();
+            peer.proposals().addLast(new Proposal(index, 1, new Callback(result -> {
+                seenByCallback.set(stored(engines, "b"));
+                stateSeenByCallback.set(engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(REGION.getId()),
+                        RaftApplyState.parser()));
+            })));
+
+            applier.apply(peer, List.of(entry(index, 1, put("b", REGION.getRegionEpoch()))));
+
+            assertThat(seenByCallback.get()).as("the write, read from the callback").isNotNull();
+            assertThat(stateSeenByCallback.get().getAppliedIndex()).isEqualTo(index);
         }
     }
 
