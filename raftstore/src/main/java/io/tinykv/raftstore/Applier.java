@@ -193,6 +193,9 @@ final class Applier implements Peer.ReadExecutor {
         }
         // Duplicates (a scheduler re-sends operators) are harmless to Raft too.
         peer.raftNode().applyConfChange(cc);
+        if (changed) {
+            peer.heartbeats().onConfChangeApplied(peer);
+        }
         if (change.getChangeType() == ConfChangeType.RemoveNode && target.getId() == peer.meta().getId()) {
             peer.markRemoved();
         }

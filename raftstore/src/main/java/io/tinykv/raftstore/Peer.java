@@ -82,8 +82,11 @@ final class Peer {
     private boolean removed;
     /** Peers learnt from messages: a peer created by a message knows no region members yet. */
     private final Map<Long, Metapb.Peer> peerCache = new HashMap<>();
+    /** What the scheduler learns from this peer while it leads (see {@link RegionHeartbeats}). */
+    private final RegionHeartbeats heartbeats;
 
-    Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random) {
+    Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
+            RegionHeartbeats heartbeats) {
         if (meta.getStoreId() != storeId) {
             throw new IllegalArgumentException("peer " + meta.getId() + " belongs to store " + meta.getStoreId()
                     + ", not to store " + storeId);
@@ -92,6 +95,7 @@ final class Peer {
         this.meta = meta;
         this.storage = storage;
         this.config = config;
+        this.heartbeats = java.util.Objects.requireNonNull(heartbeats, "heartbeats");
         RaftConfig raftConfig = RaftConfig.builder(meta.getId())
                 .electionTicks(config.electionTicks())
                 .heartbeatTicks(config.heartbeatTicks())
@@ -147,10 +151,19 @@ final class Peer {
         return proposals;
     }
 
+    RegionHeartbeats heartbeats() {
+        return heartbeats;
+    }
+
+    RaftstoreConfig config() {
+        return config;
+    }
+
     // ---- input ---------------------------------------------------------------------------------
 
     void tick() {
         raftNode.tick();
+        heartbeats.onTick(this);
         if (++ticksSinceLogGcCheck >= config.raftLogGcIntervalTicks()) {
             ticksSinceLogGcCheck = 0;
             maybeCompactLog();
@@ -244,6 +257,7 @@ final class Peer {
         }
         Eraftpb.Message m = message.getMessage();
         peerCache.put(message.getFromPeer().getId(), message.getFromPeer());
+        heartbeats.onHeardFrom(message.getFromPeer().getId());
         if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
             // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
             try {

@@ -1,5 +1,6 @@
 package io.tinykv.raftstore;
 
+import io.tinykv.proto.Pdpb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.SnapshotStatus;
@@ -24,4 +25,10 @@ public sealed interface PeerMsg {
 
     /** One logical Raft tick. */
     record Tick() implements PeerMsg {}
+
+    /** The scheduler's answer to a region heartbeat, maybe with an operator for the leader to carry out. */
+    record SchedulerOperator(Pdpb.RegionHeartbeatResponse response) implements PeerMsg {}
+
+    /** A size scan of the region finished (see {@link RegionSizeEstimator}). */
+    record ApproximateSize(long sizeBytes, long keys) implements PeerMsg {}
 }

@@ -451,7 +451,9 @@ public final class PeerStorage implements Storage {
      */
     void destroy() {
         try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
-            for (Cf cf : Cf.values()) {
+            // An uninitialized replica holds no data, and its range is unknown (empty keys would
+            // mean the whole key space, other regions' data included).
+            for (Cf cf : region.getPeersCount() > 0 ? Cf.values() : new Cf[0]) {
                 kvWb.deleteRange(cf, Keys.dataKey(region.getStartKey().toByteArray()),
                         Keys.dataEndKey(region.getEndKey().toByteArray()));
             }

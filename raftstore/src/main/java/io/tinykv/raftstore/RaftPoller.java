@@ -116,6 +116,9 @@ final class RaftPoller {
         for (PeerReady pr : readies) {
             Peer peer = pr.peer();
             peer.onReady(pr.ready());
+            if (pr.ready().softState() != null) {
+                peer.heartbeats().onRoleMaybeChanged(peer);
+            }
             applier.apply(peer, pr.ready().committedEntries());
             if (peer.isRemoved()) {
                 destroy(peer);
@@ -151,6 +154,8 @@ final class RaftPoller {
             case PeerMsg.Tick tick -> peer.tick();
             case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
             case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());
+            case PeerMsg.SchedulerOperator operator -> SchedulerOperators.handle(peer, operator.response());
+            case PeerMsg.ApproximateSize size -> peer.heartbeats().onApproximateSize(size.sizeBytes(), size.keys());
         }
     }
 

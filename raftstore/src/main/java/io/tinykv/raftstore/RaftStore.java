@@ -3,6 +3,7 @@ package io.tinykv.raftstore;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.Metapb;
+import io.tinykv.proto.Pdpb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftServerpb.PeerState;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
@@ -46,16 +47,28 @@ public final class RaftStore implements AutoCloseable {
     private final RaftstoreConfig config;
     private final Executor workers;
     private final RandomGenerator random;
+    private final SchedulerReporter reporter;
+    private final RegionSizeEstimator sizeEstimator;
+    private final StoreHeartbeats storeHeartbeats;
+
+    /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
+    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
+            Executor workers, RandomGenerator random) {
+        this(storeId, engines, config, transport, SchedulerReporter.NONE, workers, random);
+    }
 
     /**
      * Opens the store over bootstrapped engines and creates a peer for every region it holds.
      *
-     * @param workers runs slow work off the Raft thread: snapshot generation and log deletion
+     * @param reporter where region leaders' and the store's heartbeats go
+     * @param workers runs slow work off the Raft thread: snapshot generation, log deletion, region
+     *     size scans and store statistics
      * @throws IllegalStateException when the engines are not bootstrapped, or for another store
      */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            Executor workers, RandomGenerator random) {
+            SchedulerReporter reporter, Executor workers, RandomGenerator random) {
         this.storeId = storeId;
+        this.reporter = Objects.requireNonNull(reporter, "reporter");
         this.engines = Objects.requireNonNull(engines, "engines");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
@@ -67,6 +80,8 @@ public final class RaftStore implements AutoCloseable {
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
         this.router = new Router(poller::schedule);
         poller.attach(router);
+        this.sizeEstimator = new RegionSizeEstimator(engines, workers, router);
+        this.storeHeartbeats = new StoreHeartbeats(storeId, engines, config, reporter, workers);
         for (RegionLocalState state : loadRegionStates(engines)) {
             Metapb.Region region = state.getRegion();
             if (state.getState() != PeerState.Normal) {
@@ -79,7 +94,8 @@ public final class RaftStore implements AutoCloseable {
                 continue;
             }
             PeerStorage storage = PeerStorage.open(engines, region, workers);
-            Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()));
+            Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
+                    newHeartbeats());
             router.register(peer);
             // A fresh peer may have committed entries to apply from before a restart.
             router.reschedule(region.getId());
@@ -194,11 +210,33 @@ public final class RaftStore implements AutoCloseable {
         }
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
         PeerStorage storage = PeerStorage.open(engines, empty, workers);
-        Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()));
+        Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()),
+                newHeartbeats());
         router.register(peer);
         LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,
                 message.getToPeer().getId(), regionId, message.getFromPeer().getId());
         return true;
+    }
+
+    private RegionHeartbeats newHeartbeats() {
+        return new RegionHeartbeats(config, reporter, sizeEstimator::request);
+    }
+
+    /**
+     * The scheduler's answer to a region heartbeat: its operator (add or remove a peer, transfer
+     * leadership) goes to the region's peer, which carries it out only if it still leads and the
+     * response's region epoch is its own (see {@link SchedulerOperators}). Any thread. A response
+     * for a region without a peer here is dropped: the scheduler asks again.
+     */
+    public void onSchedulerResponse(Pdpb.RegionHeartbeatResponse response) {
+        Objects.requireNonNull(response, "response");
+        if (!response.hasChangePeer() && !response.hasTransferLeader()) {
+            return;
+        }
+        if (!router.send(response.getRegionId(), new PeerMsg.SchedulerOperator(response))) {
+            LOG.info("store {}: no peer of region {}, dropping the scheduler's operator", storeId,
+                    response.getRegionId());
+        }
     }
 
     /** The transport's report on a snapshot it was asked to send to {@code toPeerId}. */
@@ -222,6 +260,7 @@ public final class RaftStore implements AutoCloseable {
     /** One logical Raft tick for every peer. */
     public void tick() {
         router.broadcastTick();
+        storeHeartbeats.onTick(() -> router.regionIds().size());
     }
 
     /** Runs one round of the batch system; returns whether any peer had work. Raft thread only. */

@@ -12,6 +12,13 @@ package io.tinykv.raftstore;
  * @param raftLogGcCountLimit the leader compacts the log once this many applied entries are
  *     still held (keeping at most this many behind the applied index)
  * @param raftLogGcIntervalTicks Raft ticks between the leader's log-size checks
+ * @param regionHeartbeatTicks Raft ticks between a region leader's heartbeats to the scheduler
+ * @param storeHeartbeatTicks Raft ticks between the store's heartbeats to the scheduler
+ * @param maxPeerDownTicks a leader reports a peer as down once it has not heard from it for more
+ *     than this many Raft ticks
+ * @param tickIntervalMs how long one Raft tick lasts as the store's owner drives it (the
+ *     {@link RaftStoreDriver}'s tick interval must be the same); only used to tell the scheduler
+ *     durations in seconds
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -20,7 +27,11 @@ public record RaftstoreConfig(
         int maxInflightMsgs,
         long raftEntryMaxSizeBytes,
         long raftLogGcCountLimit,
-        int raftLogGcIntervalTicks) {
+        int raftLogGcIntervalTicks,
+        int regionHeartbeatTicks,
+        int storeHeartbeatTicks,
+        int maxPeerDownTicks,
+        long tickIntervalMs) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -32,6 +43,22 @@ public record RaftstoreConfig(
     /** TiKV's default raft-log-gc-count-limit is far larger; 10000 entries bound a small store's log. */
     public static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
     public static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
+
+    /** One election timeout: the scheduler learns a new leader or membership within a second or so. */
+    public static final int DEFAULT_REGION_HEARTBEAT_TICKS = 10;
+    /** TiKV's store heartbeat interval is 10 s; at the default tick that is 100 ticks. */
+    public static final int DEFAULT_STORE_HEARTBEAT_TICKS = 100;
+    /** 30 s at the default tick: long enough that a restart or a short partition is not "down". */
+    public static final int DEFAULT_MAX_PEER_DOWN_TICKS = 300;
+    public static final long DEFAULT_TICK_INTERVAL_MS = 100;
+
+    /** The settings before the scheduler's heartbeats existed; those take their defaults. */
+    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
+            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks) {
+        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
+                raftLogGcCountLimit, raftLogGcIntervalTicks, DEFAULT_REGION_HEARTBEAT_TICKS,
+                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
+    }
 
     public RaftstoreConfig {
         if (heartbeatTicks <= 0) {
@@ -56,21 +83,60 @@ public record RaftstoreConfig(
         if (raftLogGcIntervalTicks <= 0) {
             throw new IllegalArgumentException("raftLogGcIntervalTicks must be > 0, got " + raftLogGcIntervalTicks);
         }
+        if (regionHeartbeatTicks <= 0) {
+            throw new IllegalArgumentException("regionHeartbeatTicks must be > 0, got " + regionHeartbeatTicks);
+        }
+        if (storeHeartbeatTicks <= 0) {
+            throw new IllegalArgumentException("storeHeartbeatTicks must be > 0, got " + storeHeartbeatTicks);
+        }
+        if (maxPeerDownTicks <= 0) {
+            throw new IllegalArgumentException("maxPeerDownTicks must be > 0, got " + maxPeerDownTicks);
+        }
+        if (tickIntervalMs <= 0) {
+            throw new IllegalArgumentException("tickIntervalMs must be > 0, got " + tickIntervalMs);
+        }
     }
 
     public static RaftstoreConfig defaults() {
         return new RaftstoreConfig(DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
                 DEFAULT_MAX_SIZE_PER_MSG_BYTES, DEFAULT_MAX_INFLIGHT_MSGS, DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES,
-                DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS);
+                DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, DEFAULT_REGION_HEARTBEAT_TICKS,
+                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
     }
 
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
-                raftLogGcCountLimit, raftLogGcIntervalTicks);
+                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks);
+                raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs);
+    }
+
+    public RaftstoreConfig withRegionHeartbeatTicks(int value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs);
+    }
+
+    public RaftstoreConfig withStoreHeartbeatTicks(int value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
+                maxPeerDownTicks, tickIntervalMs);
+    }
+
+    public RaftstoreConfig withMaxPeerDownTicks(int value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                storeHeartbeatTicks, value, tickIntervalMs);
+    }
+
+    public RaftstoreConfig withTickIntervalMs(long value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                storeHeartbeatTicks, maxPeerDownTicks, value);
     }
 }

@@ -1,0 +1,204 @@
+package io.tinykv.raftstore;
+
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.Pdpb;
+import io.tinykv.raft.ProgressView;
+import io.tinykv.raft.StateRole;
+import io.tinykv.raft.Status;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One peer's region heartbeats to the scheduler. While the peer leads, it sends one every
+ * {@link RaftstoreConfig#regionHeartbeatTicks}, and one at once when it becomes leader or applies a
+ * membership change, so the scheduler learns a new leader or region without waiting a period.
+ *
+ * <p>It also keeps what a heartbeat reports and Raft does not: when the peer last heard from each
+ * other peer (in the peer's own ticks), for the down peers, and the region's approximate size.
+ * Owned by the peer's Raft thread.
+ *
+ * <p><b>Approximate size and keys</b> are a cheap estimate: every {@link #SIZE_SCAN_EVERY_HEARTBEATS}
+ * periodic heartbeats (and at the first one as leader) the leader asks for a scan of its region's
+ * range, run off the Raft thread, whose result arrives in the mailbox later; heartbeats carry the
+ * latest result (zero before the first one). Between scans the figures go stale by whatever was
+ * written meanwhile. See {@link RegionSizeEstimator} for what is counted.
+ */
+final class RegionHeartbeats {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RegionHeartbeats.class);
+
+    /** A region scan for the approximate size every this many periodic heartbeats. */
+    static final int SIZE_SCAN_EVERY_HEARTBEATS = 6;
+    /** A scan unanswered after this many periodic heartbeats failed (the estimator says nothing then). */
+    static final int SIZE_SCAN_TIMEOUT_HEARTBEATS = 2 * SIZE_SCAN_EVERY_HEARTBEATS;
+    private static final long MILLIS_PER_SECOND = 1000;
+
+    private final RaftstoreConfig config;
+    private final SchedulerReporter reporter;
+    private final Consumer<Metapb.Region> sizeScans;
+    /** This peer's logical clock: ticks since it was created. */
+    private long nowTicks;
+    private int ticksSinceHeartbeat;
+    private int heartbeatsSinceSizeScan;
+    private boolean sizeScanPending;
+    private boolean wasLeader;
+    private long approximateSizeBytes;
+    private long approximateKeys;
+    /** Peer id to the tick at which this peer last heard from it. */
+    private final Map<Long, Long> lastHeardTick = new HashMap<>();
+
+    /**
+     * @param sizeScans asked (on the Raft thread) to estimate a region's size off the Raft thread;
+     *     the answer comes back through {@link #onApproximateSize}
+     */
+    RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.reporter = Objects.requireNonNull(reporter, "reporter");
+        this.sizeScans = Objects.requireNonNull(sizeScans, "sizeScans");
+    }
+
+    /** For peers of stores without a scheduler: tracks activity, reports nothing, scans nothing. */
+    static RegionHeartbeats none(RaftstoreConfig config) {
+        return new RegionHeartbeats(config, SchedulerReporter.NONE, region -> { });
+    }
+
+    /** One Raft tick of the peer: a leader heartbeats when its period is up. */
+    void onTick(Peer peer) {
+        nowTicks++;
+        if (++ticksSinceHeartbeat < config.regionHeartbeatTicks()) {
+            return;
+        }
+        ticksSinceHeartbeat = 0;
+        Status status = peer.raftNode().status();
+        if (status.softState().role() != StateRole.LEADER) {
+            return;
+        }
+        if (++heartbeatsSinceSizeScan >= SIZE_SCAN_EVERY_HEARTBEATS) {
+            maybeRequestSizeScan(peer);
+        }
+        send(peer, status);
+    }
+
+    /** A message from {@code peerId} arrived: it is alive. */
+    void onHeardFrom(long peerId) {
+        lastHeardTick.put(peerId, nowTicks);
+    }
+
+    /**
+     * After a Ready that changed the peer's role: a new leader heartbeats at once. A leader has not
+     * had the chance to hear from anybody yet, so every peer's silence starts now (as in TiKV).
+     */
+    void onRoleMaybeChanged(Peer peer) {
+        Status status = peer.raftNode().status();
+        boolean leader = status.softState().role() == StateRole.LEADER;
+        if (leader && !wasLeader) {
+            for (Metapb.Peer p : peer.region().getPeersList()) {
+                lastHeardTick.put(p.getId(), nowTicks);
+            }
+            ticksSinceHeartbeat = 0;
+            maybeRequestSizeScan(peer);
+            send(peer, status);
+        }
+        wasLeader = leader;
+    }
+
+    /** The peer applied a membership change: its leader tells the scheduler the new region at once. */
+    void onConfChangeApplied(Peer peer) {
+        Status status = peer.raftNode().status();
+        if (status.softState().role() == StateRole.LEADER) {
+            send(peer, status);
+        }
+    }
+
+    /** Ticks since this peer last heard from {@code peerId}; {@link Long#MAX_VALUE} if never. */
+    long silentTicks(long peerId) {
+        Long heard = lastHeardTick.get(peerId);
+        return heard == null ? Long.MAX_VALUE : nowTicks - heard;
+    }
+
+    /** A size scan asked by {@link #maybeRequestSizeScan} finished. */
+    void onApproximateSize(long sizeBytes, long keys) {
+        sizeScanPending = false;
+        approximateSizeBytes = sizeBytes;
+        approximateKeys = keys;
+    }
+
+    long approximateSizeBytes() {
+        return approximateSizeBytes;
+    }
+
+    long approximateKeys() {
+        return approximateKeys;
+    }
+
+    private void maybeRequestSizeScan(Peer peer) {
+        Metapb.Region region = peer.region();
+        boolean stillScanning = sizeScanPending && heartbeatsSinceSizeScan < SIZE_SCAN_TIMEOUT_HEARTBEATS;
+        if (stillScanning || region.getPeersCount() == 0) {
+            return;
+        }
+        sizeScanPending = true;
+        heartbeatsSinceSizeScan = 0;
+        sizeScans.accept(region);
+    }
+
+    private void send(Peer peer, Status status) {
+        Metapb.Region region = peer.region();
+        Map<Long, Long> silentTicks = new HashMap<>();
+        for (Metapb.Peer p : region.getPeersList()) {
+            // A member this leader never heard from (added since it became leader) is silent from now.
+            long heard = lastHeardTick.computeIfAbsent(p.getId(), id -> nowTicks);
+            silentTicks.put(p.getId(), nowTicks - heard);
+        }
+        lastHeardTick.keySet().retainAll(silentTicks.keySet());
+        Pdpb.RegionHeartbeatRequest heartbeat = build(region, peer.meta(), status.hardState().getTerm(),
+                status.progress(), peer.storage().truncatedIndex(), silentTicks, config.maxPeerDownTicks(),
+                config.tickIntervalMs(), approximateSizeBytes, approximateKeys);
+        try {
+            reporter.regionHeartbeat(heartbeat);
+        } catch (RuntimeException e) {
+            // The reporter's failure must not stop the Raft thread; the next period tries again.
+            LOG.warn("{}: the scheduler reporter failed on a region heartbeat", peer, e);
+        }
+    }
+
+    /**
+     * The heartbeat of a region's leader.
+     *
+     * @param progress the leader's replication progress per peer id
+     * @param truncatedIndex the leader's truncated index: a peer whose match is below it can only
+     *     catch up by snapshot, and is reported pending (so is a peer without progress or without
+     *     any match yet, i.e. not initialized)
+     * @param silentTicks per peer id, the ticks since the leader last heard from it; more than
+     *     {@code maxPeerDownTicks} makes the peer down
+     */
+    static Pdpb.RegionHeartbeatRequest build(Metapb.Region region, Metapb.Peer leader, long term,
+            Map<Long, ProgressView> progress, long truncatedIndex, Map<Long, Long> silentTicks,
+            int maxPeerDownTicks, long tickIntervalMs, long approximateSizeBytes, long approximateKeys) {
+        Pdpb.RegionHeartbeatRequest.Builder heartbeat = Pdpb.RegionHeartbeatRequest.newBuilder()
+                .setRegion(region)
+                .setLeader(leader)
+                .setTerm(term)
+                .setApproximateSize(approximateSizeBytes)
+                .setApproximateKeys(approximateKeys);
+        for (Metapb.Peer p : region.getPeersList()) {
+            if (p.getId() == leader.getId()) {
+                continue;
+            }
+            long silent = silentTicks.getOrDefault(p.getId(), 0L);
+            if (silent > maxPeerDownTicks) {
+                heartbeat.addDownPeers(Pdpb.PeerStats.newBuilder().setPeer(p)
+                        .setDownSeconds(silent * tickIntervalMs / MILLIS_PER_SECOND));
+            }
+            ProgressView pr = progress.get(p.getId());
+            if (pr == null || pr.match() == 0 || pr.match() < truncatedIndex) {
+                heartbeat.addPendingPeers(p);
+            }
+        }
+        return heartbeat.build();
+    }
+}

@@ -1,0 +1,43 @@
+package io.tinykv.raftstore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+/** The scheduler-facing settings of {@link RaftstoreConfig}. */
+class HeartbeatConfigTest {
+
+    @Test
+    void defaultsArePositiveAndTheOldConstructorTakesThem() {
+        RaftstoreConfig d = RaftstoreConfig.defaults();
+        assertThat(d.regionHeartbeatTicks()).isEqualTo(RaftstoreConfig.DEFAULT_REGION_HEARTBEAT_TICKS).isPositive();
+        assertThat(d.storeHeartbeatTicks()).isEqualTo(RaftstoreConfig.DEFAULT_STORE_HEARTBEAT_TICKS).isPositive();
+        assertThat(d.maxPeerDownTicks()).isEqualTo(RaftstoreConfig.DEFAULT_MAX_PEER_DOWN_TICKS).isPositive();
+        assertThat(d.tickIntervalMs()).isEqualTo(RaftstoreConfig.DEFAULT_TICK_INTERVAL_MS).isPositive();
+        RaftstoreConfig old = new RaftstoreConfig(d.electionTicks(), d.heartbeatTicks(), d.maxSizePerMsgBytes(),
+                d.maxInflightMsgs(), d.raftEntryMaxSizeBytes(), d.raftLogGcCountLimit(), d.raftLogGcIntervalTicks());
+        assertThat(old).isEqualTo(d);
+    }
+
+    @Test
+    void withersChangeOneSettingEach() {
+        RaftstoreConfig d = RaftstoreConfig.defaults();
+        assertThat(d.withRegionHeartbeatTicks(3)).isEqualTo(new RaftstoreConfig(d.electionTicks(), d.heartbeatTicks(),
+                d.maxSizePerMsgBytes(), d.maxInflightMsgs(), d.raftEntryMaxSizeBytes(), d.raftLogGcCountLimit(),
+                d.raftLogGcIntervalTicks(), 3, d.storeHeartbeatTicks(), d.maxPeerDownTicks(), d.tickIntervalMs()));
+        assertThat(d.withStoreHeartbeatTicks(4).storeHeartbeatTicks()).isEqualTo(4);
+        assertThat(d.withMaxPeerDownTicks(5).maxPeerDownTicks()).isEqualTo(5);
+        assertThat(d.withTickIntervalMs(6).tickIntervalMs()).isEqualTo(6);
+        assertThat(d.withRaftLogGcCountLimit(7).regionHeartbeatTicks()).isEqualTo(d.regionHeartbeatTicks());
+    }
+
+    @Test
+    void badSettingsAreRefusedByName() {
+        RaftstoreConfig d = RaftstoreConfig.defaults();
+        assertThatThrownBy(() -> d.withRegionHeartbeatTicks(0)).hasMessageContaining("regionHeartbeatTicks");
+        assertThatThrownBy(() -> d.withStoreHeartbeatTicks(0)).hasMessageContaining("storeHeartbeatTicks");
+        assertThatThrownBy(() -> d.withMaxPeerDownTicks(0)).hasMessageContaining("maxPeerDownTicks");
+        assertThatThrownBy(() -> d.withTickIntervalMs(0)).hasMessageContaining("tickIntervalMs");
+    }
+}

@@ -1,0 +1,267 @@
+package io.tinykv.scheduler;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import io.tinykv.proto.Metapb;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.OptionalLong;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The scheduler's durable state in one RocksDB: cluster id, bootstrapped flag, stores, regions and
+ * the id and TSO high-water marks. Every write is synced. Every record read back is checked; an
+ * unreadable or foreign database refuses to open with a message naming the directory and the
+ * problem, so the scheduler never starts on metadata it cannot trust. Thread-safe.
+ *
+ * <p>Layout: {@code meta/format} (a version string), {@code meta/cluster_id},
+ * {@code meta/bootstrapped}, {@code meta/id_end}, {@code meta/tso_limit} (8-byte big-endian numbers,
+ * the flag one byte), {@code store/<id>} ({@code metapb.Store}), {@code region/<id>}
+ * ({@code metapb.Region}), ids as 8-byte big-endian.
+ */
+public final class MetaStore implements AutoCloseable {
+
+    static final String FORMAT = "tinykv-scheduler-meta-v1";
+    private static final byte[] FORMAT_KEY = key("meta/format");
+    private static final byte[] CLUSTER_ID_KEY = key("meta/cluster_id");
+    private static final byte[] BOOTSTRAPPED_KEY = key("meta/bootstrapped");
+    static final String ID_END = "meta/id_end";
+    static final String TSO_LIMIT = "meta/tso_limit";
+    private static final byte[] STORE_PREFIX = key("store/");
+    private static final byte[] REGION_PREFIX = key("region/");
+    private static final byte[] TRUE = {1};
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private final Path dir;
+    private final Options options;
+    private final WriteOptions syncWrite;
+    private final RocksDB db;
+
+    private MetaStore(Path dir, Options options, WriteOptions syncWrite, RocksDB db) {
+        this.dir = dir;
+        this.options = options;
+        this.syncWrite = syncWrite;
+        this.db = db;
+    }
+
+    /**
+     * Opens (creating when missing) the metadata database in {@code dir}.
+     *
+     * @throws IllegalStateException naming the directory when it cannot be opened, is corrupt, or
+     *     holds something other than scheduler metadata
+     */
+    public static MetaStore open(Path dir) {
+        Options options = new Options().setCreateIfMissing(true).setParanoidChecks(true);
+        WriteOptions syncWrite = new WriteOptions().setSync(true);
+        RocksDB db = null;
+        try {
+            Files.createDirectories(dir);
+            db = RocksDB.open(options, dir.toString());
+            MetaStore store = new MetaStore(dir, options, syncWrite, db);
+            store.checkFormat();
+            return store;
+        } catch (RocksDBException | java.io.IOException | RuntimeException e) {
+            if (db != null) {
+                db.close();
+            }
+            syncWrite.close();
+            options.close();
+            if (e instanceof IllegalStateException ise) {
+                throw ise;
+            }
+            throw new IllegalStateException("cannot open the scheduler metadata in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    private void checkFormat() throws RocksDBException {
+        byte[] format = db.get(FORMAT_KEY);
+        if (format == null) {
+            try (RocksIterator it = db.newIterator()) {
+                it.seekToFirst();
+                if (it.isValid()) {
+                    throw corrupt("it holds data but no format marker; is this a scheduler data directory?");
+                }
+            }
+            db.put(syncWrite, FORMAT_KEY, FORMAT.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        String found = new String(format, StandardCharsets.UTF_8);
+        if (!found.equals(FORMAT)) {
+            throw corrupt("unknown format '" + found + "' (expected '" + FORMAT + "')");
+        }
+    }
+
+    public OptionalLong clusterId() {
+        return readLong(CLUSTER_ID_KEY);
+    }
+
+    public void putClusterId(long clusterId) {
+        put(CLUSTER_ID_KEY, longBytes(clusterId));
+    }
+
+    public boolean isBootstrapped() {
+        byte[] value = get(BOOTSTRAPPED_KEY);
+        if (value == null) {
+            return false;
+        }
+        if (!Arrays.equals(value, TRUE)) {
+            throw corrupt("meta/bootstrapped holds " + HexFormat.of().formatHex(value));
+        }
+        return true;
+    }
+
+    /** Writes the first store, the first region and the bootstrapped flag in one atomic batch. */
+    public void bootstrap(Metapb.Store store, Metapb.Region region) {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.put(idKey(STORE_PREFIX, store.getId()), store.toByteArray());
+            batch.put(idKey(REGION_PREFIX, region.getId()), region.toByteArray());
+            batch.put(BOOTSTRAPPED_KEY, TRUE);
+            db.write(syncWrite, batch);
+        } catch (RocksDBException e) {
+            throw writeFailed(e);
+        }
+    }
+
+    public void putStore(Metapb.Store store) {
+        put(idKey(STORE_PREFIX, store.getId()), store.toByteArray());
+    }
+
+    /** Writes {@code region} and deletes the regions it replaced, atomically. */
+    public void putRegion(Metapb.Region region, List<Long> removedRegionIds) {
+        try (WriteBatch batch = new WriteBatch()) {
+            for (long removed : removedRegionIds) {
+                batch.delete(idKey(REGION_PREFIX, removed));
+            }
+            batch.put(idKey(REGION_PREFIX, region.getId()), region.toByteArray());
+            db.write(syncWrite, batch);
+        } catch (RocksDBException e) {
+            throw writeFailed(e);
+        }
+    }
+
+    public List<Metapb.Store> loadStores() {
+        return loadAll(STORE_PREFIX, Metapb.Store.parser(), "store");
+    }
+
+    public List<Metapb.Region> loadRegions() {
+        return loadAll(REGION_PREFIX, Metapb.Region.parser(), "region");
+    }
+
+    /** A durable number under {@code name} ({@link #ID_END}, {@link #TSO_LIMIT}). */
+    public PersistedLong cell(String name) {
+        byte[] cellKey = key(name);
+        return new PersistedLong() {
+            @Override
+            public OptionalLong read() {
+                return readLong(cellKey);
+            }
+
+            @Override
+            public void write(long value) {
+                put(cellKey, longBytes(value));
+            }
+        };
+    }
+
+    private <T extends MessageLite> List<T> loadAll(byte[] prefix, Parser<T> parser, String what) {
+        List<T> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(prefix); it.isValid() && startsWith(it.key(), prefix); it.next()) {
+                byte[] k = it.key();
+                if (k.length != prefix.length + Long.BYTES) {
+                    throw corrupt(what + " key " + HexFormat.of().formatHex(k) + " has the wrong length");
+                }
+                long id = ByteBuffer.wrap(k, prefix.length, Long.BYTES).getLong();
+                T value;
+                try {
+                    value = parser.parseFrom(it.value());
+                } catch (InvalidProtocolBufferException e) {
+                    throw corrupt(what + " " + id + " does not parse: " + e.getMessage());
+                }
+                out.add(value);
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw corrupt("reading " + what + "s failed: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private OptionalLong readLong(byte[] k) {
+        byte[] value = get(k);
+        if (value == null) {
+            return OptionalLong.empty();
+        }
+        if (value.length != Long.BYTES) {
+            throw corrupt(new String(k, StandardCharsets.UTF_8) + " has " + value.length
+                    + " bytes, expected " + Long.BYTES);
+        }
+        return OptionalLong.of(ByteBuffer.wrap(value).getLong());
+    }
+
+    private byte[] get(byte[] k) {
+        try {
+            return db.get(k);
+        } catch (RocksDBException e) {
+            throw corrupt("reading " + new String(k, StandardCharsets.UTF_8) + " failed: " + e.getMessage());
+        }
+    }
+
+    private void put(byte[] k, byte[] value) {
+        try {
+            db.put(syncWrite, k, value);
+        } catch (RocksDBException e) {
+            throw writeFailed(e);
+        }
+    }
+
+    private IllegalStateException corrupt(String problem) {
+        return new IllegalStateException("corrupt scheduler metadata in " + dir + ": " + problem);
+    }
+
+    private IllegalStateException writeFailed(RocksDBException e) {
+        return new IllegalStateException("writing the scheduler metadata in " + dir + " failed: " + e.getMessage(), e);
+    }
+
+    private static byte[] key(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] idKey(byte[] prefix, long id) {
+        return ByteBuffer.allocate(prefix.length + Long.BYTES).put(prefix).putLong(id).array();
+    }
+
+    private static byte[] longBytes(long value) {
+        return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
+    }
+
+    private static boolean startsWith(byte[] k, byte[] prefix) {
+        return k.length >= prefix.length && Arrays.equals(k, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    @Override
+    public void close() {
+        db.close();
+        syncWrite.close();
+        options.close();
+    }
+}

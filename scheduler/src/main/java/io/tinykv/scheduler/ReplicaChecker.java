@@ -1,0 +1,132 @@
+package io.tinykv.scheduler;
+
+import io.tinykv.proto.Metapb;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+
+/**
+ * Keeps every region at {@code maxReplicas} peers on distinct healthy stores, one step at a time:
+ * <ol>
+ *   <li>fewer healthy peers than wanted: add a peer on an up store that has none of the region,
+ *       the store with the fewest regions first (this is also how a peer on a down store is
+ *       replaced: add first, remove after);</li>
+ *   <li>an unhealthy peer (store down longer than the max store down time, offline, tombstone or
+ *       unknown, or reported down by the leader for that long) once enough healthy peers exist:
+ *       remove it;</li>
+ *   <li>more peers than wanted: remove a follower — a pending one first, else the one on the store
+ *       with the most regions.</li>
+ * </ol>
+ * The leader is never removed directly: when it is the peer to go, leadership moves first. A
+ * removal that would leave fewer caught-up healthy peers than a quorum of the new membership is
+ * not asked for.
+ */
+final class ReplicaChecker {
+
+    private final ClusterMeta cluster;
+    private final int maxReplicas;
+    private final long maxStoreDownMillis;
+    private final LongSupplier newPeerId;
+
+    ReplicaChecker(ClusterMeta cluster, int maxReplicas, long maxStoreDownMillis, LongSupplier newPeerId) {
+        this.cluster = cluster;
+        this.maxReplicas = maxReplicas;
+        this.maxStoreDownMillis = maxStoreDownMillis;
+        this.newPeerId = newPeerId;
+    }
+
+    /** The next step for {@code region}, if it needs one; needs a known leader to send it to. */
+    Optional<Operator> check(RegionInfo region, long nowMillis) {
+        if (region.leader() == null) {
+            return Optional.empty();
+        }
+        List<Metapb.Peer> peers = region.region().getPeersList();
+        List<Metapb.Peer> unhealthy = new ArrayList<>();
+        for (Metapb.Peer p : peers) {
+            if (!isHealthy(region, p, nowMillis)) {
+                unhealthy.add(p);
+            }
+        }
+        int healthy = peers.size() - unhealthy.size();
+        if (healthy < maxReplicas) {
+            Optional<StoreInfo> target = chooseTarget(region, nowMillis);
+            if (target.isPresent()) {
+                Metapb.Peer peer = Metapb.Peer.newBuilder().setId(newPeerId.getAsLong())
+                        .setStoreId(target.get().id()).build();
+                String reason = unhealthy.isEmpty()
+                        ? "region has " + healthy + " of " + maxReplicas + " replicas"
+                        : "replacing unhealthy peers " + ids(unhealthy);
+                return Optional.of(operator(region, new OperatorStep.AddPeer(peer), reason, nowMillis));
+            }
+            if (unhealthy.isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        if (!unhealthy.isEmpty() && healthy >= maxReplicas) {
+            return remove(region, unhealthy.get(0), "peer on unhealthy store " + unhealthy.get(0).getStoreId(),
+                    nowMillis);
+        }
+        if (peers.size() > maxReplicas && unhealthy.isEmpty()) {
+            Map<Long, Integer> counts = cluster.regionCountsByStore();
+            Optional<Metapb.Peer> extra = peers.stream()
+                    .filter(p -> p.getId() != region.leader().getId())
+                    .max(Comparator.<Metapb.Peer>comparingInt(p -> region.isPending(p.getId()) ? 1 : 0)
+                            .thenComparingInt(p -> counts.getOrDefault(p.getStoreId(), 0))
+                            .thenComparingLong(Metapb.Peer::getStoreId));
+            if (extra.isPresent()) {
+                return remove(region, extra.get(), "region has " + peers.size() + " peers, wants " + maxReplicas,
+                        nowMillis);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Operator> remove(RegionInfo region, Metapb.Peer victim, String reason, long nowMillis) {
+        if (victim.getId() == region.leader().getId()) {
+            // Never remove the leader directly: move leadership to a caught-up healthy follower first.
+            return region.region().getPeersList().stream()
+                    .filter(p -> p.getId() != victim.getId() && !region.isPending(p.getId())
+                            && isHealthy(region, p, nowMillis))
+                    .findFirst()
+                    .map(target -> operator(region, new OperatorStep.TransferLeader(target),
+                            "leader peer must go: " + reason, nowMillis));
+        }
+        int remaining = region.region().getPeersCount() - 1;
+        long caughtUpHealthy = region.region().getPeersList().stream()
+                .filter(p -> p.getId() != victim.getId() && !region.isPending(p.getId())
+                        && isHealthy(region, p, nowMillis))
+                .count();
+        if (caughtUpHealthy < remaining / 2 + 1) {
+            return Optional.empty();
+        }
+        return Optional.of(operator(region, new OperatorStep.RemovePeer(victim), reason, nowMillis));
+    }
+
+    private boolean isHealthy(RegionInfo region, Metapb.Peer peer, long nowMillis) {
+        Optional<StoreInfo> store = cluster.store(peer.getStoreId());
+        if (store.isEmpty() || !cluster.storeStatus(store.get(), nowMillis).keepsPeers()) {
+            return false;
+        }
+        return region.downSeconds(peer.getId()) * 1_000L < maxStoreDownMillis;
+    }
+
+    private Optional<StoreInfo> chooseTarget(RegionInfo region, long nowMillis) {
+        Map<Long, Integer> counts = cluster.regionCountsByStore();
+        return cluster.stores().stream()
+                .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers())
+                .filter(s -> region.peerOnStore(s.id()).isEmpty())
+                .min(Comparator.<StoreInfo>comparingInt(s -> counts.getOrDefault(s.id(), 0))
+                        .thenComparingLong(StoreInfo::id));
+    }
+
+    private static Operator operator(RegionInfo region, OperatorStep step, String reason, long nowMillis) {
+        return new Operator(region.id(), region.epoch(), step, reason, nowMillis);
+    }
+
+    private static String ids(List<Metapb.Peer> peers) {
+        return peers.stream().map(p -> p.getId() + "@store " + p.getStoreId()).toList().toString();
+    }
+}

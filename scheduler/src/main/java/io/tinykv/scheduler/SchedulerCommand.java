@@ -1,0 +1,125 @@
+package io.tinykv.scheduler;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tinykv scheduler}: runs the placement driver until SIGTERM or SIGINT. Logs one line
+ * ("scheduler ready: ...") with its address once it serves.
+ *
+ * <p>{@code --client-key-mode} sets how clients name keys, once per cluster: {@code RAW} (default)
+ * for RawKV clients and our own client, {@code TXN} for TiKV clients in transactional API V1 mode,
+ * which send memcomparable-encoded keys to PD and expect encoded region boundaries back.
+ */
+@Command(
+        name = "scheduler",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Runs the TinyKV scheduler (placement driver): cluster metadata, ids, timestamps, region routing,",
+            "heartbeats and replica placement, served as pdpb.PD on one gRPC port."
+        })
+public final class SchedulerCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerCommand.class);
+
+    static final int EXIT_START_FAILED = 1;
+    static final int EXIT_BAD_CONFIG = 2;
+
+    @Option(names = "--addr", paramLabel = "HOST:PORT",
+            description = "Address to listen on; port 0 picks a free port (default: ${DEFAULT-VALUE}).")
+    String addr = SchedulerConfig.DEFAULT_LISTEN_ADDRESS.toString();
+
+    @Option(names = "--advertise-addr", paramLabel = "HOST:PORT",
+            description = "Address clients and stores are told to use (default: the listen address).")
+    String advertiseAddr;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Metadata directory (default: ${DEFAULT-VALUE}).")
+    Path dataDir = Path.of("scheduler-data");
+
+    @Option(names = "--max-replicas", paramLabel = "N",
+            description = "Peers per region, on distinct stores (default: ${DEFAULT-VALUE}).")
+    int maxReplicas = SchedulerConfig.DEFAULT_MAX_REPLICAS;
+
+    @Option(names = "--max-store-down-time", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How long a store may miss heartbeats before its peers are replaced, "
+                    + "e.g. 30m, 90s (default: 30m).")
+    Duration maxStoreDownTime = SchedulerConfig.DEFAULT_MAX_STORE_DOWN_TIME;
+
+    @Option(names = "--store-disconnect-time", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How long without a heartbeat before a store gets no new peers (default: 20s).")
+    Duration storeDisconnectTime = SchedulerConfig.DEFAULT_STORE_DISCONNECT_TIME;
+
+    @Option(names = "--client-key-mode", paramLabel = "RAW|TXN", converter = KeyModeConverter.class,
+            description = {"How clients name keys, one mode per cluster (default: ${DEFAULT-VALUE}):",
+                "RAW: keys as they are (RawKV clients, tinykv ctl);",
+                "TXN: memcomparable-encoded, as a TiKV client in transactional (API V1) mode sends them; "
+                        + "region boundaries are sent back encoded."})
+    ClientKeyMode clientKeyMode = ClientKeyMode.RAW;
+
+    @Option(names = "--tso-save-window", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How far ahead the timestamp limit is persisted (default: 3s).")
+    Duration tsoSaveWindow = SchedulerConfig.DEFAULT_TSO_SAVE_WINDOW;
+
+    @Option(names = "--operator-timeout", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How long an operator may stay unfinished before it is dropped (default: 10m).")
+    Duration operatorTimeout = SchedulerConfig.DEFAULT_OPERATOR_TIMEOUT;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** Accepts {@code raw} and {@code txn} in any case. */
+    static final class KeyModeConverter implements CommandLine.ITypeConverter<ClientKeyMode> {
+        @Override
+        public ClientKeyMode convert(String value) {
+            try {
+                return ClientKeyMode.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("expected RAW or TXN (got '" + value + "')");
+            }
+        }
+    }
+
+    /** Builds the configuration from the options. */
+    SchedulerConfig config() {
+        return new SchedulerConfig(HostAndPort.parse(addr),
+                advertiseAddr == null ? null : HostAndPort.parse(advertiseAddr), dataDir, maxReplicas,
+                maxStoreDownTime, storeDisconnectTime, clientKeyMode, tsoSaveWindow,
+                SchedulerConfig.DEFAULT_ID_BATCH_SIZE, operatorTimeout,
+                SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL);
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        SchedulerConfig config;
+        try {
+            config = config();
+        } catch (IllegalArgumentException e) {
+            err.println("tinykv scheduler: invalid configuration: " + e.getMessage());
+            err.flush();
+            return EXIT_BAD_CONFIG;
+        }
+        SchedulerServer server;
+        try {
+            server = SchedulerServer.start(config);
+        } catch (RuntimeException e) {
+            LOG.error("scheduler failed to start", e);
+            err.println("tinykv scheduler: failed to start: " + e.getMessage());
+            err.flush();
+            return EXIT_START_FAILED;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("termination signal received");
+            server.close();
+        }, "scheduler-shutdown"));
+        server.awaitTermination();
+        return 0;
+    }
+}

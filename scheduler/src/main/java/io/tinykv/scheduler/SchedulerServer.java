@@ -1,0 +1,182 @@
+package io.tinykv.scheduler;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.proto.Pdpb;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.security.SecureRandom;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One scheduler process: the cluster metadata (RocksDB under the data dir), the TSO, the id
+ * allocator, the coordinator, and the {@code pdpb.PD} gRPC service on one port. A background
+ * thread re-evaluates store statuses every {@code storeStatusCheckInterval} so that stores going
+ * down or coming back are logged even when no heartbeat arrives.
+ */
+public final class SchedulerServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerServer.class);
+    /** The scheduler is a one-member "PD cluster"; clients only need the id to be non-zero. */
+    static final long MEMBER_ID = 1;
+    private static final long SHUTDOWN_GRACE_MILLIS = 5_000;
+
+    private final Server grpc;
+    private final MetaStore meta;
+    private final ClusterMeta cluster;
+    private final Coordinator coordinator;
+    private final ScheduledExecutorService background;
+    private final HostAndPort advertised;
+    private boolean closed;
+
+    private SchedulerServer(Server grpc, MetaStore meta, ClusterMeta cluster, Coordinator coordinator,
+            ScheduledExecutorService background, HostAndPort advertised) {
+        this.grpc = grpc;
+        this.meta = meta;
+        this.cluster = cluster;
+        this.coordinator = coordinator;
+        this.background = background;
+        this.advertised = advertised;
+    }
+
+    /** Starts with the system clock, a secure random source and the default Prometheus registry. */
+    public static SchedulerServer start(SchedulerConfig config) {
+        return start(config, System::currentTimeMillis, new SecureRandom(), PrometheusRegistry.defaultRegistry);
+    }
+
+    /**
+     * Opens the metadata, binds the port and starts serving.
+     *
+     * @throws IllegalStateException when the metadata is unreadable or corrupt (nothing is served)
+     * @throws UncheckedIOException when the port cannot be bound
+     */
+    public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
+            PrometheusRegistry registry) {
+        MetaStore meta = MetaStore.open(config.dataDir());
+        Server grpc = null;
+        ScheduledExecutorService background = null;
+        try {
+            long now = clockMillis.getAsLong();
+            ClusterMeta cluster = ClusterMeta.load(meta, now, random, config.storeDisconnectTime().toMillis(),
+                    config.maxStoreDownTime().toMillis());
+            Tso tso = new Tso(meta.cell(MetaStore.TSO_LIMIT), clockMillis, config.tsoSaveWindow().toMillis());
+            IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), config.idBatchSize());
+            SchedulerMetrics metrics = new SchedulerMetrics(registry, cluster);
+            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics);
+            AtomicReference<Pdpb.Member> member = new AtomicReference<>();
+            SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
+                    config.clientKeyMode(), clockMillis, metrics);
+            grpc = NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress())
+                    .addService(service)
+                    .build()
+                    .start();
+            HostAndPort advertised = advertisedAddress(config, grpc.getPort());
+            member.set(SchedulerService.member(MEMBER_ID, advertised));
+            background = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "scheduler-store-status");
+                t.setDaemon(true);
+                return t;
+            });
+            long intervalMillis = config.storeStatusCheckInterval().toMillis();
+            background.scheduleWithFixedDelay(() -> {
+                try {
+                    cluster.observeStoreStatuses(clockMillis.getAsLong());
+                } catch (RuntimeException e) {
+                    LOG.error("store status check failed", e);
+                }
+            }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+            LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
+                    cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
+                    config.dataDir().toAbsolutePath(), config.clientKeyMode());
+            return new SchedulerServer(grpc, meta, cluster, coordinator, background, advertised);
+        } catch (IOException e) {
+            cleanup(grpc, background, meta);
+            throw new UncheckedIOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            cleanup(grpc, background, meta);
+            throw e;
+        }
+    }
+
+    private static HostAndPort advertisedAddress(SchedulerConfig config, int boundPort) {
+        HostAndPort a = config.advertiseAddress() != null ? config.advertiseAddress() : config.listenAddress();
+        return a.port() == 0 ? a.withPort(boundPort) : a;
+    }
+
+    public int port() {
+        return grpc.getPort();
+    }
+
+    /** The advertised address, {@code host:port}, that clients and stores use. */
+    public String address() {
+        return advertised.toString();
+    }
+
+    public long clusterId() {
+        return cluster.clusterId();
+    }
+
+    public ClusterMeta cluster() {
+        return cluster;
+    }
+
+    public Coordinator coordinator() {
+        return coordinator;
+    }
+
+    /** Blocks until the server is closed. */
+    public void awaitTermination() throws InterruptedException {
+        grpc.awaitTermination();
+    }
+
+    /** Stops serving, waits for calls in flight, then closes the metadata. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        background.shutdownNow();
+        grpc.shutdown();
+        try {
+            if (!grpc.awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                grpc.shutdownNow();
+                grpc.awaitTermination();
+            }
+            background.awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            grpc.shutdownNow();
+        }
+        // Only after every call has finished: RocksDB must not be closed under a running call.
+        if (grpc.isTerminated()) {
+            meta.close();
+        } else {
+            LOG.warn("gRPC calls still running after shutdown; leaving the metadata open");
+        }
+        LOG.info("scheduler stopped");
+    }
+
+    private static void cleanup(Server grpc, ScheduledExecutorService background, MetaStore meta) {
+        if (background != null) {
+            background.shutdownNow();
+        }
+        if (grpc != null) {
+            grpc.shutdownNow();
+            try {
+                grpc.awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        meta.close();
+    }
+}

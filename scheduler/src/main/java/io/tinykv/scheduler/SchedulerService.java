@@ -1,0 +1,421 @@
+package io.tinykv.scheduler;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.PDGrpc;
+import io.tinykv.proto.Pdpb;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.LongSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code pdpb.PD} service of the scheduler, as the TiKV Java client and our stores use it.
+ * Every answer carries the cluster id; a refused request answers with a {@code pdpb.Error} in the
+ * header naming the problem (NOT_BOOTSTRAPPED, ALREADY_BOOTSTRAPPED, STORE_TOMBSTONE,
+ * REGION_NOT_FOUND, UNKNOWN), never with a crash. Keys from clients are translated by the
+ * cluster's {@link ClientKeyMode}.
+ */
+public final class SchedulerService extends PDGrpc.PDImplBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerService.class);
+    /** The TiKV version our stores speak; clients gate features on it. */
+    static final String CLUSTER_VERSION = "6.5.0";
+    static final String STORE = "store";
+    private static final String UNKNOWN_RESULT = Pdpb.ErrorType.UNKNOWN.name().toLowerCase(Locale.ROOT);
+
+    private final ClusterMeta cluster;
+    private final Coordinator coordinator;
+    private final Tso tso;
+    private final IdAllocator ids;
+    private final Supplier<Pdpb.Member> member;
+    private final ClientKeyMode keyMode;
+    private final LongSupplier clockMillis;
+    private final SchedulerMetrics metrics;
+
+    public SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
+            Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics) {
+        this.cluster = cluster;
+        this.coordinator = coordinator;
+        this.tso = tso;
+        this.ids = ids;
+        this.member = member;
+        this.keyMode = keyMode;
+        this.clockMillis = clockMillis;
+        this.metrics = metrics;
+    }
+
+    /** The one member of a single-scheduler "PD cluster", which is its leader. */
+    public static Pdpb.Member member(long memberId, HostAndPort advertised) {
+        String url = "http://" + advertised;
+        return Pdpb.Member.newBuilder()
+                .setName("tinykv-scheduler")
+                .setMemberId(memberId)
+                .addClientUrls(url)
+                .addPeerUrls(url)
+                .setBinaryVersion(CLUSTER_VERSION)
+                .build();
+    }
+
+    @Override
+    public void getMembers(Pdpb.GetMembersRequest request, StreamObserver<Pdpb.GetMembersResponse> out) {
+        // Any cluster id is accepted here: this is how a client learns ours.
+        Pdpb.Member self = member.get();
+        if (self == null) {
+            // Only between binding the port and learning it; the client retries.
+            out.onError(Status.UNAVAILABLE.withDescription("scheduler is starting").asRuntimeException());
+            return;
+        }
+        metrics.request("GetMembers", SchedulerMetrics.OK);
+        reply(out, Pdpb.GetMembersResponse.newBuilder()
+                .setHeader(header(null))
+                .addMembers(self)
+                .setLeader(self)
+                .setEtcdLeader(self)
+                .build());
+    }
+
+    @Override
+    public StreamObserver<Pdpb.TsoRequest> tso(StreamObserver<Pdpb.TsoResponse> out) {
+        return new StreamObserver<>() {
+            /** After an error the response stream is closed; later requests are dropped. */
+            private boolean failed;
+
+            @Override
+            public void onNext(Pdpb.TsoRequest request) {
+                if (failed) {
+                    return;
+                }
+                Pdpb.Error error = checkClusterId(request.getHeader());
+                if (error != null) {
+                    metrics.request("Tso", resultOf(error));
+                    fail(Status.FAILED_PRECONDITION.withDescription(error.getMessage()));
+                    return;
+                }
+                Tso.Timestamp ts;
+                try {
+                    ts = tso.next(Integer.toUnsignedLong(request.getCount()));
+                } catch (IllegalArgumentException e) {
+                    metrics.request("Tso", UNKNOWN_RESULT);
+                    fail(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
+                    return;
+                } catch (RuntimeException e) {
+                    LOG.error("tso failed", e);
+                    metrics.request("Tso", UNKNOWN_RESULT);
+                    fail(Status.INTERNAL.withDescription("tso failed: " + e.getMessage()));
+                    return;
+                }
+                metrics.request("Tso", SchedulerMetrics.OK);
+                out.onNext(Pdpb.TsoResponse.newBuilder()
+                        .setHeader(header(null))
+                        .setCount(request.getCount())
+                        .setTimestamp(Pdpb.Timestamp.newBuilder()
+                                .setPhysical(ts.physicalMillis())
+                                .setLogical(ts.logical()))
+                        .build());
+            }
+
+            private void fail(Status status) {
+                failed = true;
+                out.onError(status.asRuntimeException());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // The client went away; nothing is owed to it.
+            }
+
+            @Override
+            public void onCompleted() {
+                if (!failed) {
+                    out.onCompleted();
+                }
+            }
+        };
+    }
+
+    @Override
+    public void bootstrap(Pdpb.BootstrapRequest request, StreamObserver<Pdpb.BootstrapResponse> out) {
+        handle("Bootstrap", out, request.getHeader(), h -> {
+            cluster.bootstrap(request.getStore(), request.getRegion(), clockMillis.getAsLong());
+            return Pdpb.BootstrapResponse.newBuilder().setHeader(h).build();
+        }, h -> Pdpb.BootstrapResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void isBootstrapped(Pdpb.IsBootstrappedRequest request,
+            StreamObserver<Pdpb.IsBootstrappedResponse> out) {
+        handle("IsBootstrapped", out, request.getHeader(),
+                h -> Pdpb.IsBootstrappedResponse.newBuilder().setHeader(h).setBootstrapped(cluster.isBootstrapped())
+                        .build(),
+                h -> Pdpb.IsBootstrappedResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void allocID(Pdpb.AllocIDRequest request, StreamObserver<Pdpb.AllocIDResponse> out) {
+        handle("AllocID", out, request.getHeader(),
+                h -> Pdpb.AllocIDResponse.newBuilder().setHeader(h).setId(ids.next()).build(),
+                h -> Pdpb.AllocIDResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void putStore(Pdpb.PutStoreRequest request, StreamObserver<Pdpb.PutStoreResponse> out) {
+        handle("PutStore", out, request.getHeader(), h -> {
+            cluster.putStore(request.getStore(), clockMillis.getAsLong());
+            return Pdpb.PutStoreResponse.newBuilder().setHeader(h).build();
+        }, h -> Pdpb.PutStoreResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void getStore(Pdpb.GetStoreRequest request, StreamObserver<Pdpb.GetStoreResponse> out) {
+        handle("GetStore", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            StoreInfo store = cluster.requireStore(request.getStoreId());
+            return Pdpb.GetStoreResponse.newBuilder().setHeader(h)
+                    .setStore(withLastHeartbeat(store)).setStats(store.stats()).build();
+        }, h -> Pdpb.GetStoreResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void getAllStores(Pdpb.GetAllStoresRequest request, StreamObserver<Pdpb.GetAllStoresResponse> out) {
+        handle("GetAllStores", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            Pdpb.GetAllStoresResponse.Builder b = Pdpb.GetAllStoresResponse.newBuilder().setHeader(h);
+            for (StoreInfo s : cluster.stores()) {
+                if (!request.getExcludeTombstoneStores() || s.store().getState() != Metapb.StoreState.Tombstone) {
+                    b.addStores(withLastHeartbeat(s));
+                }
+            }
+            return b.build();
+        }, h -> Pdpb.GetAllStoresResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void storeHeartbeat(Pdpb.StoreHeartbeatRequest request, StreamObserver<Pdpb.StoreHeartbeatResponse> out) {
+        handle("StoreHeartbeat", out, request.getHeader(), h -> {
+            try {
+                cluster.storeHeartbeat(request.getStats(), clockMillis.getAsLong());
+                metrics.heartbeat(STORE, "updated");
+            } catch (SchedulerException e) {
+                metrics.heartbeat(STORE, "refused");
+                throw e;
+            }
+            return Pdpb.StoreHeartbeatResponse.newBuilder().setHeader(h).setClusterVersion(CLUSTER_VERSION).build();
+        }, h -> Pdpb.StoreHeartbeatResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public StreamObserver<Pdpb.RegionHeartbeatRequest> regionHeartbeat(
+            StreamObserver<Pdpb.RegionHeartbeatResponse> out) {
+        // gRPC delivers one stream's messages one at a time, so only this stream's handler writes
+        // to `out`: responses to a leader go back on the stream its heartbeat came on.
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(Pdpb.RegionHeartbeatRequest request) {
+                Pdpb.Error error = checkClusterId(request.getHeader());
+                Optional<Pdpb.RegionHeartbeatResponse> response = Optional.empty();
+                if (error == null) {
+                    try {
+                        response = coordinator.regionHeartbeat(request, clockMillis.getAsLong());
+                    } catch (SchedulerException e) {
+                        error = e.toError();
+                    } catch (RuntimeException e) {
+                        LOG.error("region heartbeat for region {} failed", request.getRegion().getId(), e);
+                        error = internal(e);
+                    }
+                }
+                metrics.request("RegionHeartbeat", resultOf(error));
+                if (error != null) {
+                    metrics.heartbeat(Coordinator.REGION, "refused");
+                    LOG.warn("region heartbeat for region {} refused: {}", request.getRegion().getId(),
+                            error.getMessage());
+                    response = Optional.of(Pdpb.RegionHeartbeatResponse.newBuilder().setHeader(header(error))
+                            .setRegionId(request.getRegion().getId()).build());
+                }
+                response.ifPresent(out::onNext);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // The store went away; it reconnects with a new stream.
+            }
+
+            @Override
+            public void onCompleted() {
+                out.onCompleted();
+            }
+        };
+    }
+
+    @Override
+    public void getRegion(Pdpb.GetRegionRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
+        handle("GetRegion", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            ByteString key = keyMode.fromClient(request.getRegionKey());
+            RegionInfo region = cluster.regionByKey(key).orElseThrow(() -> new SchedulerException(
+                    Pdpb.ErrorType.REGION_NOT_FOUND, "no region holds key " + Keys.hex(key)));
+            return regionResponse(h, region);
+        }, h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void getPrevRegion(Pdpb.GetRegionRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
+        handle("GetPrevRegion", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            ByteString key = keyMode.fromClient(request.getRegionKey());
+            RegionInfo region = cluster.prevRegion(key).orElseThrow(() -> new SchedulerException(
+                    Pdpb.ErrorType.REGION_NOT_FOUND, "no region before the one holding key " + Keys.hex(key)));
+            return regionResponse(h, region);
+        }, h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void getRegionByID(Pdpb.GetRegionByIDRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
+        handle("GetRegionByID", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            RegionInfo region = cluster.regionById(request.getRegionId()).orElseThrow(() -> new SchedulerException(
+                    Pdpb.ErrorType.REGION_NOT_FOUND, "region " + request.getRegionId() + " not found"));
+            return regionResponse(h, region);
+        }, h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void scanRegions(Pdpb.ScanRegionsRequest request, StreamObserver<Pdpb.ScanRegionsResponse> out) {
+        handle("ScanRegions", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            if (request.getLimit() < 0) {
+                throw SchedulerException.invalid("scan regions: limit must be >= 0 (got " + request.getLimit() + ")");
+            }
+            ByteString start = keyMode.fromClient(request.getStartKey());
+            ByteString end = keyMode.fromClient(request.getEndKey());
+            List<RegionInfo> found = cluster.scanRegions(start, end, request.getLimit());
+            Pdpb.ScanRegionsResponse.Builder b = Pdpb.ScanRegionsResponse.newBuilder().setHeader(h);
+            for (RegionInfo r : found) {
+                Pdpb.Region pdRegion = r.toPdRegion(keyMode);
+                b.addRegions(pdRegion).addRegionMetas(pdRegion.getRegion())
+                        .addLeaders(pdRegion.hasLeader() ? pdRegion.getLeader() : Metapb.Peer.getDefaultInstance());
+            }
+            return b.build();
+        }, h -> Pdpb.ScanRegionsResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void askBatchSplit(Pdpb.AskBatchSplitRequest request, StreamObserver<Pdpb.AskBatchSplitResponse> out) {
+        handle("AskBatchSplit", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            if (request.getSplitCount() == 0) {
+                throw SchedulerException.invalid("ask batch split: split_count must be > 0");
+            }
+            if (request.getRegion().getPeersCount() == 0) {
+                throw SchedulerException.invalid("ask batch split: region " + request.getRegion().getId()
+                        + " has no peers");
+            }
+            // Each new region gets a fresh id and one fresh peer id per peer of the splitting region.
+            Pdpb.AskBatchSplitResponse.Builder b = Pdpb.AskBatchSplitResponse.newBuilder().setHeader(h);
+            for (int i = 0; i < request.getSplitCount(); i++) {
+                Pdpb.SplitID.Builder split = Pdpb.SplitID.newBuilder().setNewRegionId(ids.next());
+                for (int p = 0; p < request.getRegion().getPeersCount(); p++) {
+                    split.addNewPeerIds(ids.next());
+                }
+                b.addIds(split);
+            }
+            return b.build();
+        }, h -> Pdpb.AskBatchSplitResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void reportBatchSplit(Pdpb.ReportBatchSplitRequest request,
+            StreamObserver<Pdpb.ReportBatchSplitResponse> out) {
+        // The new regions' leaders heartbeat them; the report itself changes nothing here.
+        handle("ReportBatchSplit", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            LOG.info("split reported: regions {}", request.getRegionsList().stream().map(Metapb.Region::getId).toList());
+            return Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build();
+        }, h -> Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build());
+    }
+
+    private Pdpb.GetRegionResponse regionResponse(Pdpb.ResponseHeader h, RegionInfo region) {
+        Pdpb.GetRegionResponse.Builder b = Pdpb.GetRegionResponse.newBuilder()
+                .setHeader(h)
+                .setRegion(keyMode.toClient(region.region()))
+                .addAllDownPeers(region.downPeers())
+                .addAllPendingPeers(region.pendingPeers());
+        region.leaderPeer().ifPresent(b::setLeader);
+        return b.build();
+    }
+
+    private Metapb.Store withLastHeartbeat(StoreInfo store) {
+        return store.store().toBuilder().setLastHeartbeat(store.lastHeartbeatMillis()).build();
+    }
+
+    private void requireBootstrapped() {
+        if (!cluster.isBootstrapped()) {
+            throw SchedulerException.notBootstrapped(cluster.clusterId());
+        }
+    }
+
+    /** A unary call: checks the cluster id, runs {@code body}, answers errors in the header. */
+    private <T> void handle(String rpc, StreamObserver<T> out, Pdpb.RequestHeader requestHeader,
+            Function<Pdpb.ResponseHeader, T> body,
+            Function<Pdpb.ResponseHeader, T> onError) {
+        Pdpb.Error error = checkClusterId(requestHeader);
+        T response = null;
+        if (error == null) {
+            try {
+                response = body.apply(header(null));
+            } catch (SchedulerException e) {
+                error = e.toError();
+            } catch (IllegalArgumentException e) {
+                // Bad input from the caller (e.g. a key that is not memcomparable-encoded in TXN mode).
+                error = Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN).setMessage(e.getMessage()).build();
+            } catch (RuntimeException e) {
+                LOG.error("{} failed", rpc, e);
+                error = internal(e);
+            }
+        }
+        metrics.request(rpc, resultOf(error));
+        if (error != null) {
+            LOG.debug("{} refused: {}", rpc, error.getMessage());
+            response = onError.apply(header(error));
+        }
+        reply(out, response);
+    }
+
+    private static Pdpb.Error internal(RuntimeException e) {
+        return Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN)
+                .setMessage("internal scheduler error: " + e).build();
+    }
+
+    private static String resultOf(Pdpb.Error error) {
+        return error == null ? SchedulerMetrics.OK : error.getType().name().toLowerCase(Locale.ROOT);
+    }
+
+    /** A request naming another cluster is refused (cluster id 0 means "not known yet"). */
+    private Pdpb.Error checkClusterId(Pdpb.RequestHeader header) {
+        long requested = header.getClusterId();
+        if (requested != 0 && requested != cluster.clusterId()) {
+            return Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN)
+                    .setMessage("mismatch cluster id, need " + cluster.clusterId() + " but got " + requested).build();
+        }
+        return null;
+    }
+
+    private Pdpb.ResponseHeader header(Pdpb.Error error) {
+        Pdpb.ResponseHeader.Builder b = Pdpb.ResponseHeader.newBuilder().setClusterId(cluster.clusterId());
+        if (error != null) {
+            b.setError(error);
+        }
+        return b.build();
+    }
+
+    private static <T> void reply(StreamObserver<T> out, T response) {
+        out.onNext(response);
+        out.onCompleted();
+    }
+}
