@@ -6,6 +6,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.server.playground.ChildSpec;
 import io.tinykv.server.playground.ClusterReadiness;
@@ -59,7 +60,8 @@ final class LocalCluster implements AutoCloseable {
     /** Starts the scheduler and the stores (without waiting for them to serve). */
     static LocalCluster start(Path dir, int stores) {
         int[] ports = freePorts(stores);
-        LocalCluster cluster = new LocalCluster(new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1]));
+        LocalCluster cluster = new LocalCluster(new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1],
+                ClientKeyMode.RAW));
         try {
             for (ChildSpec spec : cluster.layout.children()) {
                 cluster.supervisor.start(spec);

@@ -1,5 +1,6 @@
 package io.tinykv.server.playground;
 
+import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.TinykvVersion;
 import java.io.IOException;
@@ -73,6 +74,11 @@ public final class PlaygroundCommand implements Callable<Integer> {
     @Option(names = "--host", paramLabel = "HOST", description = "The address everything listens on (default: 127.0.0.1).")
     String host = "127.0.0.1";
 
+    @Option(names = "--client-key-mode", paramLabel = "RAW|TXN", converter = KeyModeConverter.class,
+            description = {"How clients name keys to the scheduler, one mode per cluster (default: RAW):",
+                "RAW for RawKV clients and tinykv ctl, TXN for TiKV clients in transactional mode."})
+    ClientKeyMode clientKeyMode = ClientKeyMode.RAW;
+
     @Option(names = "--start-timeout-seconds", paramLabel = "S",
             description = "How long to wait for the cluster to serve (default: 120).")
     int startTimeoutSeconds = DEFAULT_START_TIMEOUT_SECONDS;
@@ -94,7 +100,8 @@ public final class PlaygroundCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PlaygroundLayout layout;
         try {
-            layout = new PlaygroundLayout(dataDir.toAbsolutePath().normalize(), host, stores, pdPort, basePort);
+            layout = new PlaygroundLayout(dataDir.toAbsolutePath().normalize(), host, stores, pdPort, basePort,
+                    clientKeyMode);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -176,6 +183,18 @@ public final class PlaygroundCommand implements Callable<Integer> {
                 + " replicas, leader on store " + serving.firstRegion().leader().getStoreId());
         out.println("Ctrl-C stops the cluster; starting again with the same --data-dir keeps the data.");
         out.flush();
+    }
+
+    /** Accepts {@code raw} and {@code txn} in any case. */
+    static final class KeyModeConverter implements CommandLine.ITypeConverter<ClientKeyMode> {
+        @Override
+        public ClientKeyMode convert(String value) {
+            try {
+                return ClientKeyMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("expected RAW or TXN (got '" + value + "')");
+            }
+        }
     }
 
     /** The layout's ports that something already listens on. */

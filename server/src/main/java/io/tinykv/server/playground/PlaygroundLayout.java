@@ -1,5 +1,6 @@
 package io.tinykv.server.playground;
 
+import io.tinykv.scheduler.ClientKeyMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +17,11 @@ import java.util.Objects;
  * @param stores   how many store processes
  * @param pdPort   the scheduler's port
  * @param basePort the first store's port
+ * @param clientKeyMode how the cluster's clients name keys to the scheduler (RAW for RawKV clients and
+ *                 {@code tinykv ctl}, TXN for TiKV clients in transactional mode)
  */
-public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort, int basePort) {
+public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort, int basePort,
+        ClientKeyMode clientKeyMode) {
     /** Store i's status port is its gRPC port plus this (TiKV's 20160 and 20180). */
     public static final int STATUS_PORT_OFFSET = 20;
     /** Replicas per region the scheduler aims for (TiKV's default), fewer when there are fewer stores. */
@@ -30,6 +34,7 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
     public PlaygroundLayout {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(clientKeyMode, "clientKeyMode");
         if (stores < 1 || stores > MAX_STORES) {
             throw new IllegalArgumentException("--stores must be between 1 and " + MAX_STORES + ", got " + stores);
         }
@@ -79,7 +84,8 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
         return new ChildSpec(SCHEDULER, List.of("scheduler",
                 "--addr", pdAddress(),
                 "--data-dir", dataDir.resolve(SCHEDULER).toString(),
-                "--max-replicas", Integer.toString(maxReplicas())),
+                "--max-replicas", Integer.toString(maxReplicas()),
+                "--client-key-mode", clientKeyMode.name()),
                 dataDir.resolve(SCHEDULER + ".log"));
     }
 
