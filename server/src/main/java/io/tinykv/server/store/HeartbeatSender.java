@@ -3,6 +3,7 @@ package io.tinykv.server.store;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.raftstore.SchedulerReporter;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>It also logs what the heartbeats reveal and the raftstore does not log itself: a region's
  * leader changing and its membership changing.
  */
-public final class HeartbeatSender implements AutoCloseable {
+public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatSender.class);
     private static final long INITIAL_BACKOFF_MILLIS = 50;
@@ -108,6 +109,7 @@ public final class HeartbeatSender implements AutoCloseable {
     }
 
     /** Queues a leader's heartbeat; never blocks. Any thread. */
+    @Override
     public void regionHeartbeat(Pdpb.RegionHeartbeatRequest heartbeat) {
         boolean drop;
         lock.lock();
@@ -131,6 +133,7 @@ public final class HeartbeatSender implements AutoCloseable {
     }
 
     /** Replaces the store statistics waiting to be sent; never blocks. Any thread. */
+    @Override
     public void storeHeartbeat(Pdpb.StoreStats stats) {
         lock.lock();
         try {

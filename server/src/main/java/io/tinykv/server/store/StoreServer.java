@@ -9,7 +9,6 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PeerGrpc;
-import io.tinykv.proto.Pdpb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.RaftStorage;
@@ -37,8 +36,6 @@ import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.latch.Latches;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.FileStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,6 +77,8 @@ public final class StoreServer implements AutoCloseable {
     private static final long FAILURE_CHECK_MILLIS = 500;
     private static final int NETWORK_THREADS = 4;
     private static final long MILLIS_PER_SECOND = 1_000;
+    /** TiKV's max-peer-down-duration is 10 min; ours is shorter so the scheduler replaces a dead replica soon. */
+    private static final long PEER_DOWN_MILLIS = 30_000;
 
     private final StoreServerConfig config;
     private final long storeId;
@@ -213,11 +212,17 @@ public final class StoreServer implements AutoCloseable {
                     transportReporter(self, metrics), network, nanoClock);
             opened.add(transport);
 
-            RaftstoreConfig raftConfig = new RaftstoreConfig(st.electionTicks(), st.heartbeatTicks(),
-                    RaftstoreConfig.DEFAULT_MAX_SIZE_PER_MSG_BYTES, RaftstoreConfig.DEFAULT_MAX_INFLIGHT_MSGS,
-                    config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
-                    RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS);
-            RaftStore store = new RaftStore(b.storeId, engines, raftConfig, transport, workers, random);
+            HeartbeatSender heartbeats = new HeartbeatSender(scheduler, response -> {
+                RaftStore store = self.get();
+                if (store != null) {
+                    store.onSchedulerResponse(response);
+                }
+            }, st.heartbeatQueueCapacity(), st.schedulerMaxBackoffMillis(), metrics, nanoClock,
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats").factory());
+            opened.add(heartbeats);
+
+            RaftStore store = new RaftStore(b.storeId, engines, raftConfig(config), transport, heartbeats, workers,
+                    random);
             self.set(store);
             // Closed after the Raft thread stopped (which answers every waiting command), so that
             // closing never waits on a handler that waits on Raft.
@@ -259,6 +264,20 @@ public final class StoreServer implements AutoCloseable {
         }
     }
 
+    private static RaftstoreConfig raftConfig(StoreServerConfig config) {
+        StoreServerConfig.Store st = config.store();
+        return new RaftstoreConfig(st.electionTicks(), st.heartbeatTicks(),
+                RaftstoreConfig.DEFAULT_MAX_SIZE_PER_MSG_BYTES, RaftstoreConfig.DEFAULT_MAX_INFLIGHT_MSGS,
+                config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
+                RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
+                st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis());
+    }
+
+    /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */
+    private static int maxPeerDownTicks(StoreServerConfig.Store st) {
+        return (int) Math.max(1, PEER_DOWN_MILLIS / st.tickIntervalMillis());
+    }
+
     private static Metapb.Store storeRecord(long id, String address, String statusAddr, long startSeconds,
             Config.Server sc) {
         return Metapb.Store.newBuilder()
@@ -293,26 +312,6 @@ public final class StoreServer implements AutoCloseable {
                 }
             }
         };
-    }
-
-    /** Fills in what the raftstore cannot know about the disk: capacity and free space. */
-    static Pdpb.StoreStats withDiskStats(Pdpb.StoreStats stats, FileStore disk) {
-        if (disk == null || stats.getCapacity() != 0) {
-            return stats;
-        }
-        try {
-            return stats.toBuilder().setCapacity(disk.getTotalSpace()).setAvailable(disk.getUsableSpace()).build();
-        } catch (IOException e) {
-            return stats;
-        }
-    }
-
-    static FileStore fileStoreOf(java.nio.file.Path dir) {
-        try {
-            return Files.getFileStore(dir);
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     private static void stopWorkers(ExecutorService workers) throws InterruptedException {
