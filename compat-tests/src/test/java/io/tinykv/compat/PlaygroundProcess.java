@@ -27,6 +27,8 @@ final class PlaygroundProcess implements AutoCloseable {
     /** "  store1  pid 1234  ..." in the summary the playground prints once it serves. */
     private static final Pattern CHILD_LINE = Pattern.compile("^\\s+(scheduler|store\\d+)\\s+pid (\\d+)\\s.*");
     private static final String END_OF_OUTPUT = "\u0000eof";
+    private static final List<String> RESET_SIGINT = List.of("env", "--default-signal=INT");
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -48,11 +50,33 @@ final class PlaygroundProcess implements AutoCloseable {
         }
         JavaCommand java = new JavaCommand(JavaCommand.ofCurrentJvm(List.of()).javaBinary(), LocalCluster.serverClassPath(),
                 JavaCommand.ofCurrentJvm(List.of("-Xmx128m")).jvmOptions());
+        List<String> command = new ArrayList<>();
+        if (canResetSigint()) {
+            // If this JVM runs with SIGINT ignored (started in the background by a script), the
+            // playground would inherit that and never see the test's Ctrl-C.
+            command.addAll(RESET_SIGINT);
+        }
+        command.addAll(java.command("io.tinykv.server.Main", args));
         try {
-            return new PlaygroundProcess(new ProcessBuilder(java.command("io.tinykv.server.Main", args))
-                    .redirectErrorStream(true).start());
+            return new PlaygroundProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the playground", e);
+        }
+    }
+
+    /** Whether GNU env can start a command with SIGINT back at its default action (coreutils >= 8.31). */
+    private static boolean canResetSigint() {
+        try {
+            List<String> probe = new ArrayList<>(RESET_SIGINT);
+            probe.add("true");
+            Process p = new ProcessBuilder(probe).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) && p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
  * or SIGTERM, which stop every child cleanly (SIGTERM, a grace period, then SIGKILL). If the playground
  * itself is killed with SIGKILL, its children notice their closed stdin and stop by themselves
  * ({@link ParentWatch}). Starting again on the same folder finds the same data.
+ *
+ * <p>A shell without job control (a script's {@code tinykv playground &}) starts background commands
+ * with SIGINT ignored, and the JVM keeps it ignored: such a playground stops on SIGTERM only.
  */
 @Command(
         name = "playground",
