@@ -89,7 +89,9 @@ class ReplicatedClusterCompatTest {
                 }
 
                 Map<String, String> acknowledged = load.acknowledgedUnique();
-                List<ByteString> keys = acknowledged.keySet().stream().map(ReplicatedClusterCompatTest::s).toList();
+                // The client sorts the list it is given: hand it a mutable one.
+                List<ByteString> keys = new ArrayList<>(
+                        acknowledged.keySet().stream().map(ReplicatedClusterCompatTest::s).toList());
                 Map<String, String> found = new java.util.HashMap<>();
                 for (Kvrpcpb.KvPair pair : client.batchGet(keys)) {
                     found.put(pair.getKey().toStringUtf8(), pair.getValue().toStringUtf8());

@@ -101,7 +101,7 @@ public final class ChildProcess {
         return process.exitValue();
     }
 
-    /** Asks the child to stop: SIGTERM. */
+    /** Asks the child to stop: SIGTERM (the JDK also closes the child's stdin, which says the same). */
     public void terminate() {
         process.destroy();
     }

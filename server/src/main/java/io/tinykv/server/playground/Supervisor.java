@@ -2,7 +2,9 @@ package io.tinykv.server.playground;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -152,10 +154,17 @@ public final class Supervisor implements AutoCloseable {
         stopAll(DEFAULT_STOP_GRACE);
     }
 
-    /** For messages: the children that have ended, with their exit codes. */
+    /**
+     * For messages: the children that have ended, with their exit codes — only the latest start of
+     * each name, so a child that was restarted no longer counts as ended.
+     */
     public synchronized List<String> exited() {
-        List<String> exited = new ArrayList<>();
+        Map<String, ChildProcess> latest = new LinkedHashMap<>();
         for (ChildProcess child : children) {
+            latest.put(child.name(), child);
+        }
+        List<String> exited = new ArrayList<>();
+        for (ChildProcess child : latest.values()) {
             if (!child.isAlive()) {
                 exited.add(child.name() + " (exit code " + child.exitCode() + ", log " + child.spec().logFile() + ")");
             }

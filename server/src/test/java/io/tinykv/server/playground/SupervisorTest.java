@@ -88,6 +88,12 @@ class SupervisorTest {
 
         assertThat(unexpected.get(EXIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("crashy exited 7");
         assertThat(s.exited()).singleElement().asString().startsWith("crashy (exit code 7");
+
+        try (ReadySignal ready = new ReadySignal()) {
+            s.start(spec("crashy", "serve", Integer.toString(ready.port())));
+            ready.await(READY);
+            assertThat(s.exited()).as("restarted, so no longer ended").isEmpty();
+        }
     }
 
     @Test
