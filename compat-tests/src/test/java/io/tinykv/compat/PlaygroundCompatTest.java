@@ -2,6 +2,11 @@ package io.tinykv.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tinykv.client.ctl.CtlCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.tikv.common.TiSession;
 import org.tikv.raw.RawKVClient;
 import org.tikv.shade.com.google.protobuf.ByteString;
+import picocli.CommandLine;
 
 /** {@code tinykv playground} as a user runs it: start, serve the TiKV client, Ctrl-C, start again. */
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
@@ -25,6 +31,7 @@ class PlaygroundCompatTest {
     /** 128 + SIGINT: the JVM's exit code after its shutdown hooks ran on Ctrl-C. */
     private static final int EXIT_ON_SIGINT = 130;
     private static final int KEYS = 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -35,6 +42,37 @@ class PlaygroundCompatTest {
 
     private static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** {@code tinykv ctl stores} and {@code regions} against the real scheduler. */
+    private static void assertCtlSeesTheCluster(String pd) throws Exception {
+        JsonNode stores = JSON.readTree(ctl("--pd", pd, "stores", "--json"));
+        assertThat(stores.get("count").asInt()).isEqualTo(3);
+        int replicas = 0;
+        for (JsonNode store : stores.get("stores")) {
+            assertThat(store.get("state").asText()).isEqualTo("Up");
+            replicas += store.get("region_count").asInt();
+        }
+        JsonNode regions = JSON.readTree(ctl("--pd", pd, "regions", "--json"));
+        JsonNode first = regions.get("regions").get(0);
+        assertThat(first.get("start_key").asText()).isEmpty();
+        assertThat(first.get("peers")).hasSize(3);
+        assertThat(first.get("leader").isNull()).isFalse();
+        assertThat(replicas).as("replicas per store add up to the regions' peers").isEqualTo(
+                regions.get("regions").findValues("peers").stream().mapToInt(JsonNode::size).sum());
+        String table = ctl("--pd", pd, "regions");
+        assertThat(table).startsWith("ID").contains("-inf").contains("+inf");
+    }
+
+    private static String ctl(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine command = new CommandLine(new CtlCommand());
+        command.setOut(new PrintWriter(out, true));
+        command.setErr(new PrintWriter(err, true));
+        int exitCode = command.execute(args);
+        assertThat(exitCode).as("ctl %s: %s", String.join(" ", args), err).isZero();
+        return out.toString();
     }
 
     @Test
@@ -55,6 +93,7 @@ class PlaygroundCompatTest {
                 }
                 assertThat(client.get(s("pg/0"))).contains(s("v0"));
             }
+            assertCtlSeesTheCluster(pd);
 
             playground.interrupt();
 

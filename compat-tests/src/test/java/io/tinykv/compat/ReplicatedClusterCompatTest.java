@@ -23,7 +23,8 @@ import org.tikv.shade.com.google.protobuf.ByteString;
 
 /**
  * A real replicated cluster — one {@code tinykv scheduler} and three {@code tinykv server} processes —
- * driven by the official TiKV Java client: a store killed mid-load, the scheduler stopped.
+ * driven by the official TiKV Java client: stores killed mid-load one at a time (the leader's, then a
+ * follower's) and restarted, the scheduler stopped and restarted.
  */
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class ReplicatedClusterCompatTest {
@@ -58,30 +59,33 @@ class ReplicatedClusterCompatTest {
     }
 
     @Test
-    void killingTheLeadersStoreMidLoadLosesNoAcknowledgedWriteAndTheHistoryIsLinearizable() throws Exception {
+    void storesKilledMidLoadOneAtATimeLoseNoAcknowledgedWriteAndTheHistoryIsLinearizable() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(dir, STORES)) {
             cluster.awaitServing(STARTUP);
             String prefix = "kill-" + SEED;
             RegisterWorkload load;
-            String victim;
+            List<String> victims = new ArrayList<>();
             try (TiSession session = Sessions.open(cluster.pdAddress()); RawKVClient client = session.createRawClient()) {
                 load = new RegisterWorkload(client, prefix, REGISTER_KEYS);
                 try (load) {
                     load.start(CLIENT_THREADS, SEED);
-                    load.awaitSuccesses(OPS_PER_PHASE, PROGRESS, "before the kill");
+                    load.awaitSuccesses(OPS_PER_PHASE, PROGRESS, "before the first kill");
 
-                    victim = "store" + cluster.storeIndex(leaderStoreOf(cluster.pdAddress(), s(prefix)));
-                    LOG.info("killing {} (SIGKILL), the leader of the first region, after {} operations", victim,
-                            load.successes());
-                    cluster.kill(victim);
-                    long atKill = load.successes();
-                    load.awaitSuccesses(atKill + OPS_PER_PHASE, PROGRESS, "with " + victim + " down");
+                    // First the store leading the region, then one of the followers (not the one just back).
+                    for (boolean leader : new boolean[] {true, false}) {
+                        int leaderIndex = cluster.storeIndex(leaderStoreOf(cluster.pdAddress(), s(prefix)));
+                        int index = leader ? leaderIndex : otherThan(leaderIndex, victims);
+                        String victim = "store" + index;
+                        victims.add(victim);
+                        LOG.info("killing {} (SIGKILL), {} of the region, after {} operations", victim,
+                                leader ? "the leader" : "a follower", load.successes());
+                        cluster.kill(victim);
+                        load.awaitSuccesses(load.successes() + OPS_PER_PHASE, PROGRESS, "with " + victim + " down");
 
-                    cluster.restart(victim);
-                    int index = Integer.parseInt(victim.substring("store".length()));
-                    cluster.awaitHealthy(victim, cluster.layout().storeAddress(index), STARTUP);
-                    long atRestart = load.successes();
-                    load.awaitSuccesses(atRestart + OPS_PER_PHASE, PROGRESS, "after " + victim + " restarted");
+                        cluster.restart(victim);
+                        cluster.awaitHealthy(victim, cluster.layout().storeAddress(index), STARTUP);
+                        load.awaitSuccesses(load.successes() + OPS_PER_PHASE, PROGRESS, "after " + victim + " restarted");
+                    }
                     load.stop(STOP);
                     LOG.info("load done: {} operations succeeded, {} failed; {} register operations recorded",
                             load.successes(), load.failures(), load.history().size());
@@ -96,12 +100,26 @@ class ReplicatedClusterCompatTest {
                 for (Kvrpcpb.KvPair pair : client.batchGet(keys)) {
                     found.put(pair.getKey().toStringUtf8(), pair.getValue().toStringUtf8());
                 }
+                assertThat(acknowledged).as("acknowledged writes of keys of their own").isNotEmpty();
                 assertThat(found).as("every acknowledged write is there").isEqualTo(acknowledged);
             }
+            assertThat(load.history()).as("reads and writes of the shared keys were recorded")
+                    .anyMatch(RegisterOp::write).anyMatch(op -> !op.write());
             Optional<String> violation = RegisterChecker.check(load.history());
             assertThat(violation).as("linearizability of the register history").isEmpty();
-            assertThat(cluster.unexpectedExits()).as("only the killed store stopped").containsExactly(victim + " exited 137");
+            assertThat(cluster.unexpectedExits()).as("only the killed stores stopped")
+                    .containsExactlyElementsOf(victims.stream().map(v -> v + " exited 137").toList());
         }
+    }
+
+    /** A store index that is neither {@code leaderIndex} nor among the stores already killed. */
+    private static int otherThan(int leaderIndex, List<String> killed) {
+        for (int i = 1; i <= STORES; i++) {
+            if (i != leaderIndex && !killed.contains("store" + i)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no store left to kill");
     }
 
     @Test
