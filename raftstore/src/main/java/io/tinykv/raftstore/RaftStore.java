@@ -50,6 +50,7 @@ public final class RaftStore implements AutoCloseable {
     private final SchedulerReporter reporter;
     private final RegionSizeEstimator sizeEstimator;
     private final StoreHeartbeats storeHeartbeats;
+    private final Transport transport;
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
@@ -69,6 +70,7 @@ public final class RaftStore implements AutoCloseable {
             SchedulerReporter reporter, Executor workers, RandomGenerator random) {
         this.storeId = storeId;
         this.reporter = Objects.requireNonNull(reporter, "reporter");
+        this.transport = Objects.requireNonNull(transport, "transport");
         this.engines = Objects.requireNonNull(engines, "engines");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(random, "random");
@@ -171,7 +173,7 @@ public final class RaftStore implements AutoCloseable {
         }
         if (maybeCreatePeer(message)) {
             router.send(message.getRegionId(), new PeerMsg.Raft(message));
-        } else {
+        } else if (!answerFromTombstone(message)) {
             LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
                     message.getMessage().getMsgType());
         }
@@ -237,6 +239,20 @@ public final class RaftStore implements AutoCloseable {
             LOG.info("store {}: no peer of region {}, dropping the scheduler's operator", storeId,
                     response.getRegionId());
         }
+    }
+
+    /** Tells a stale sender that it was removed, when this store's peer of the region is gone too. */
+    private boolean answerFromTombstone(RaftMessage message) {
+        RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(message.getRegionId()),
+                RegionLocalState.parser());
+        RaftMessage reply = StalePeerChecker.replyFromTombstone(state, message);
+        if (reply == null) {
+            return false;
+        }
+        LOG.info("store {}: region {} is a tombstone here; telling stale peer {} it was removed", storeId,
+                message.getRegionId(), message.getFromPeer().getId());
+        transport.send(reply);
+        return true;
     }
 
     /** The transport's report on a snapshot it was asked to send to {@code toPeerId}. */

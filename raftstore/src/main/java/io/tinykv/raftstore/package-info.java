@@ -10,6 +10,13 @@
  * exactly once after it) and answers reads whose ReadIndex is applied. {@link
  * io.tinykv.raftstore.RaftStorage} puts the {@link io.tinykv.storage.Storage} API on top.
  *
+ * <p>Control plane: region leaders heartbeat to the scheduler through a {@link
+ * io.tinykv.raftstore.SchedulerReporter} ({@code RegionHeartbeats}: periodically, on becoming
+ * leader and after a conf change; down and pending peers, approximate size), the store sends its
+ * statistics ({@code StoreHeartbeats}), and {@link io.tinykv.raftstore.RaftStore#onSchedulerResponse}
+ * hands the scheduler's operators to the leader ({@code SchedulerOperators}). A replica removed
+ * while cut off is told so by a current member (a tombstone message) and destroys itself.
+ *
  * <p>Threads, time, network and randomness are parameters: {@link
  * io.tinykv.raftstore.RaftStoreDriver} runs a store on a real thread and clock; the test
  * simulator ({@code io.tinykv.raftstore.sim}) runs several stores in one thread on virtual time

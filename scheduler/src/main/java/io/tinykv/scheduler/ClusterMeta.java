@@ -78,7 +78,8 @@ public final class ClusterMeta {
             cluster.stores.put(s.getId(), new StoreInfo(s, Pdpb.StoreStats.getDefaultInstance(), nowMillis));
         }
         for (Metapb.Region r : meta.loadRegions()) {
-            RegionInfo info = RegionInfo.of(r, null);
+            // Leaders are not persisted; a one-peer region's only peer is its leader.
+            RegionInfo info = RegionInfo.of(r, r.getPeersCount() == 1 ? r.getPeers(0) : null);
             List<RegionInfo> overlapped = cluster.tree.put(info);
             if (!overlapped.isEmpty()) {
                 throw new IllegalStateException("corrupt scheduler metadata in " + meta.dir() + ": region "
@@ -255,28 +256,35 @@ public final class ClusterMeta {
                     epochText(heartbeat.epoch()), epochText(origin.epoch()));
             return HeartbeatOutcome.STALE;
         }
-        for (RegionInfo other : tree.overlapping(heartbeat.startKey(), heartbeat.endKey())) {
-            if (other.id() != heartbeat.id() && heartbeat.epoch().getVersion() < other.epoch().getVersion()) {
+        List<RegionInfo> overlapped = tree.overlapping(heartbeat.startKey(), heartbeat.endKey()).stream()
+                .filter(other -> other.id() != heartbeat.id())
+                .toList();
+        for (RegionInfo other : overlapped) {
+            if (heartbeat.epoch().getVersion() < other.epoch().getVersion()) {
                 LOG.debug("stale heartbeat for region {}: version {} older than overlapping region {} at {}",
                         heartbeat.id(), heartbeat.epoch().getVersion(), other.id(), other.epoch().getVersion());
                 return HeartbeatOutcome.STALE;
             }
         }
+        List<Long> removedIds = overlapped.stream().map(RegionInfo::id).toList();
+        // Disk first: when the write fails, memory still matches what a restart would load.
+        if (origin == null || !origin.region().equals(heartbeat.region()) || !removedIds.isEmpty()) {
+            meta.putRegion(heartbeat.region(), removedIds);
+        }
         if (origin != null) {
             tree.remove(origin);
         }
-        List<RegionInfo> overlapped = tree.put(heartbeat);
-        List<Long> removedIds = new ArrayList<>();
+        List<RegionInfo> replaced = tree.put(heartbeat);
+        if (!replaced.equals(overlapped)) {
+            throw new IllegalStateException("region tree out of step with the region map: region "
+                    + heartbeat.id() + " replaced " + replaced + ", expected " + overlapped);
+        }
         for (RegionInfo gone : overlapped) {
             regions.remove(gone.id());
-            removedIds.add(gone.id());
             LOG.info("region {} removed: overlapped by region {} {}", gone.id(), heartbeat.id(),
                     epochText(heartbeat.epoch()));
         }
         regions.put(heartbeat.id(), heartbeat);
-        if (origin == null || !origin.region().equals(heartbeat.region()) || !removedIds.isEmpty()) {
-            meta.putRegion(heartbeat.region(), removedIds);
-        }
         logChanges(origin, heartbeat);
         return HeartbeatOutcome.UPDATED;
     }

@@ -1,6 +1,7 @@
 package io.tinykv.scheduler;
 
 import io.tinykv.proto.Pdpb;
+import java.util.Locale;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,7 @@ public final class Coordinator {
             Pdpb.RegionHeartbeatRequest request, long nowMillis) {
         RegionInfo region = RegionInfo.fromHeartbeat(request);
         ClusterMeta.HeartbeatOutcome outcome = cluster.regionHeartbeat(region);
-        metrics.heartbeat(REGION, outcome.name().toLowerCase(java.util.Locale.ROOT));
+        metrics.heartbeat(REGION, outcome.name().toLowerCase(Locale.ROOT));
         if (outcome == ClusterMeta.HeartbeatOutcome.STALE || region.leader() == null) {
             return Optional.empty();
         }

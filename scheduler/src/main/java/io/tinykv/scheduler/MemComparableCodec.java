@@ -30,7 +30,7 @@ public final class MemComparableCodec {
         int in = 0;
         for (int g = 0; g < groups; g++) {
             int take = Math.min(key.size() - in, GROUP_BYTES);
-            key.copyTo(out, in, g * ENCODED_GROUP_BYTES, take);
+            key.substring(in, in + take).copyTo(out, g * ENCODED_GROUP_BYTES);
             in += take;
             // The padding bytes are already zero in a fresh array.
             out[g * ENCODED_GROUP_BYTES + GROUP_BYTES] = (byte) (MARKER_FULL - (GROUP_BYTES - take));

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import io.tinykv.proto.Metapb;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,7 +76,7 @@ public final class MetaStore implements AutoCloseable {
             MetaStore store = new MetaStore(dir, options, syncWrite, db);
             store.checkFormat();
             return store;
-        } catch (RocksDBException | java.io.IOException | RuntimeException e) {
+        } catch (RocksDBException | IOException | RuntimeException e) {
             if (db != null) {
                 db.close();
             }

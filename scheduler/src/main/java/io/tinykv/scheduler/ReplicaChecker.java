@@ -26,6 +26,8 @@ import java.util.function.LongSupplier;
  */
 final class ReplicaChecker {
 
+    private static final long MILLIS_PER_SECOND = 1_000;
+
     private final ClusterMeta cluster;
     private final int maxReplicas;
     private final long maxStoreDownMillis;
@@ -110,7 +112,7 @@ final class ReplicaChecker {
         if (store.isEmpty() || !cluster.storeStatus(store.get(), nowMillis).keepsPeers()) {
             return false;
         }
-        return region.downSeconds(peer.getId()) * 1_000L < maxStoreDownMillis;
+        return region.downSeconds(peer.getId()) * MILLIS_PER_SECOND < maxStoreDownMillis;
     }
 
     private Optional<StoreInfo> chooseTarget(RegionInfo region, long nowMillis) {

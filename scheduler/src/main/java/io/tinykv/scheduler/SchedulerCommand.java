@@ -3,6 +3,7 @@ package io.tinykv.scheduler;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,7 +80,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         @Override
         public ClientKeyMode convert(String value) {
             try {
-                return ClientKeyMode.valueOf(value.trim().toUpperCase(java.util.Locale.ROOT));
+                return ClientKeyMode.valueOf(value.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException("expected RAW or TXN (got '" + value + "')");
             }

@@ -45,13 +45,15 @@ class SchedulerServerTest {
     private SchedulerServer server;
     private ManagedChannel channel;
     private PDGrpc.PDBlockingStub pd;
+    private PrometheusRegistry registry;
 
     private SchedulerConfig config() {
         return SchedulerConfig.defaults(dir.resolve("meta")).withListenAddress(new HostAndPort("127.0.0.1", 0));
     }
 
     private void start(SchedulerConfig config) {
-        server = SchedulerServer.start(config, clock::get, new SplittableRandom(7), new PrometheusRegistry());
+        registry = new PrometheusRegistry();
+        server = SchedulerServer.start(config, clock::get, new SplittableRandom(7), registry);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
         pd = PDGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
     }
@@ -190,6 +192,50 @@ class SchedulerServerTest {
         Pdpb.PutStoreResponse sameAddress = pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header())
                 .setStore(store(second).toBuilder().setId(second + 100)).build());
         assertThat(sameAddress.getHeader().getError().getMessage()).contains("duplicated store address");
+    }
+
+    @Test
+    void tombstoneStoresAreListedOnRequestAndCannotComeBack() throws Exception {
+        start(config());
+        bootstrap();
+        stop();
+        Metapb.Store gone = store(30).toBuilder().setState(Metapb.StoreState.Tombstone).build();
+        try (MetaStore meta = MetaStore.open(dir.resolve("meta"))) {
+            meta.putStore(gone);
+        }
+        start(config());
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header()).build())
+                .getStoresList()).extracting(Metapb.Store::getId).containsExactlyInAnyOrder(1L, 30L);
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header())
+                .setExcludeTombstoneStores(true).build()).getStoresList()).extracting(Metapb.Store::getId)
+                .containsExactly(1L);
+        assertThat(pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header()).setStoreId(30).build())
+                .getStore().getState()).isEqualTo(Metapb.StoreState.Tombstone);
+        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(30)).build())
+                .getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.STORE_TOMBSTONE);
+        assertThat(pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header())
+                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(30)).build()).getHeader().getError().getType())
+                .isEqualTo(Pdpb.ErrorType.STORE_TOMBSTONE);
+        assertThat(server.cluster().storeStatus(server.cluster().requireStore(30), clock.get()))
+                .isEqualTo(StoreStatus.TOMBSTONE);
+    }
+
+    @Test
+    void askBatchSplitHandsOutFreshRegionAndPeerIds() {
+        start(config());
+        bootstrap();
+        Metapb.Region r = region(2, "", "", epoch(3, 1), new long[] {3, 4, 5}, new long[] {1, 2, 3});
+        Pdpb.AskBatchSplitResponse resp = pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder()
+                .setHeader(header()).setRegion(r).setSplitCount(2).build());
+        assertThat(resp.getIdsList()).hasSize(2);
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (Pdpb.SplitID split : resp.getIdsList()) {
+            assertThat(split.getNewPeerIdsList()).hasSize(3);
+            assertThat(seen.add(split.getNewRegionId())).isTrue();
+            split.getNewPeerIdsList().forEach(id -> assertThat(seen.add(id)).isTrue());
+        }
+        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(r).build())
+                .getHeader().getError().getMessage()).contains("split_count must be > 0");
     }
 
     @Test
@@ -394,8 +440,11 @@ class SchedulerServerTest {
                 .getBootstrapped()).isTrue();
         assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header()).build())
                 .getStoresList()).extracting(Metapb.Store::getId).containsExactlyInAnyOrder(1L, 40L);
-        assertThat(pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header()).build())
-                .getRegionMetasList()).containsExactly(left, right);
+        Pdpb.ScanRegionsResponse regions = pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
+                .build());
+        assertThat(regions.getRegionMetasList()).containsExactly(left, right);
+        // Leaders are learned again from heartbeats; a one-peer region's only peer is its leader.
+        assertThat(regions.getLeadersList()).containsExactly(left.getPeers(0), right.getPeers(0));
         assertThat(alloc()).isGreaterThan(lastId);
         assertThat(composed(tso(List.of(1), () -> { }).get(0))).isGreaterThan(lastTs);
     }
@@ -442,6 +491,33 @@ class SchedulerServerTest {
         assertThat(server.cluster().observeStoreStatuses(clock.get())).isEmpty();
         assertThat(server.cluster().storeStatus(server.cluster().requireStore(1), clock.get()))
                 .isEqualTo(StoreStatus.UP);
+    }
+
+    @Test
+    void metricsCountRequestsByRpcAndResultAndGaugeStoresAndRegions() {
+        start(config());
+        pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build());
+        pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header()).build());
+        bootstrap();
+        pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header())
+                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(1)).build());
+        String text = scrape();
+        assertThat(text).contains("tinykv_scheduler_requests_total{result=\"ok\",rpc=\"IsBootstrapped\"} 1.0")
+                .contains("tinykv_scheduler_requests_total{result=\"not_bootstrapped\",rpc=\"GetRegion\"} 1.0")
+                .contains("tinykv_scheduler_requests_total{result=\"ok\",rpc=\"AllocID\"} 3.0")
+                .contains("tinykv_scheduler_heartbeats_total{kind=\"store\",outcome=\"updated\"} 1.0")
+                .contains("tinykv_scheduler_regions 1.0")
+                .contains("tinykv_scheduler_stores 1.0");
+    }
+
+    private String scrape() {
+        var bytes = new java.io.ByteArrayOutputStream();
+        try {
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(bytes, registry.scrape());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private static long composed(Pdpb.TsoResponse r) {

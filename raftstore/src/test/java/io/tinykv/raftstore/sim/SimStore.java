@@ -2,6 +2,7 @@ package io.tinykv.raftstore.sim;
 
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.SchedulerReporter;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.Transport;
 import io.tinykv.storage.Engines;
@@ -26,6 +27,8 @@ public final class SimStore {
     private Engines engines;
     private RaftStore raftStore;
     private int incarnation;
+    /** Where the store's heartbeats go; taken at each start. */
+    private SchedulerReporter reporter = SchedulerReporter.NONE;
 
     SimStore(long storeId, Path dir, RaftstoreConfig config, Transport transport, Random random, SimLoop loop) {
         this.loop = loop;
@@ -60,7 +63,8 @@ public final class SimStore {
                 task.run();
             }
         });
-        raftStore = new RaftStore(storeId, openEngines(), config, transport, workers, new Random(random.nextLong()));
+        raftStore = new RaftStore(storeId, openEngines(), config, transport, reporter, workers,
+                new Random(random.nextLong()));
     }
 
     /**
@@ -73,6 +77,11 @@ public final class SimStore {
             engines.close();
             engines = null;
         }
+    }
+
+    /** Heartbeats of this store go to {@code reporter} from its next start on. */
+    void reportTo(SchedulerReporter reporter) {
+        this.reporter = reporter;
     }
 
     boolean isUp() {

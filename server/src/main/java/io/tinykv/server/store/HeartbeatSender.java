@@ -147,6 +147,15 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
         }
     }
 
+    private boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Region heartbeats dropped because the queue was full. */
     public long dropped() {
         lock.lock();
@@ -248,13 +257,17 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
                 @Override
                 public void onError(Throwable t) {
-                    LOG.warn("region heartbeat stream to the scheduler broke: {}", t.toString());
+                    if (!isClosed()) {
+                        LOG.warn("region heartbeat stream to the scheduler broke: {}", t.toString());
+                    }
                     brokenGeneration = streamGeneration;
                 }
 
                 @Override
                 public void onCompleted() {
-                    LOG.info("the scheduler ended the region heartbeat stream");
+                    if (!isClosed()) {
+                        LOG.info("the scheduler ended the region heartbeat stream");
+                    }
                     brokenGeneration = streamGeneration;
                 }
             });

@@ -231,8 +231,9 @@ public final class SchedulerClient implements AutoCloseable {
                 attempts++;
                 // The first failures say plainly what the store waits for; later ones stay quieter.
                 if (attempts <= 3 || Long.bitCount(attempts) == 1) {
-                    LOG.warn("waiting for the scheduler at {} ({}: {}); attempt {}, next in {} ms", endpoint, name,
-                            e.getStatus().getCode(), attempts, backoffMillis);
+                    LOG.warn("waiting for the scheduler at {} ({}: {}{}); attempt {}, next in {} ms", endpoint, name,
+                            e.getStatus().getCode(), e.getStatus().getCause() == null ? ""
+                                    : " " + e.getStatus().getCause().getMessage(), attempts, backoffMillis);
                 }
                 rotate();
                 try {

@@ -39,9 +39,13 @@ final class FakeScheduler implements AutoCloseable {
     private final Server server;
 
     FakeScheduler(long clusterId) {
+        this(clusterId, 0);
+    }
+
+    FakeScheduler(long clusterId, int port) {
         this.clusterId = clusterId;
         try {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+            server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
                     .addService(new Service()).build().start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -9,6 +9,13 @@ import io.tinykv.client.KeyValue;
 import io.tinykv.client.PdClient;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.RegionInfo;
+import io.tinykv.client.Transaction;
+import io.tinykv.client.TxnKvClient;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.TikvGrpc;
 import io.tinykv.proto.Metapb;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
@@ -157,5 +164,67 @@ class StoreClusterTest {
             assertThat(client.scan(ByteString.EMPTY, ByteString.EMPTY, 1000, true)).extracting(KeyValue::key)
                     .containsExactlyElementsOf(acknowledged.keySet());
         }
+    }
+
+    @Test
+    void regionErrorsReachTheClientAndTransactionsCommitThroughRaft() throws Exception {
+        startScheduler();
+        startStores();
+        RegionInfo region = awaitFullReplication();
+        Metapb.Region meta = region.region();
+        Metapb.Peer leader = region.leader();
+        Metapb.Peer follower = meta.getPeersList().stream().filter(p -> p.getId() != leader.getId())
+                .findFirst().orElseThrow();
+        StoreServer followerStore = storeWithId(follower.getStoreId());
+        StoreServer leaderStore = storeWithId(leader.getStoreId());
+
+        ManagedChannel toFollower = NettyChannelBuilder.forTarget(followerStore.address()).usePlaintext().build();
+        ManagedChannel toLeader = NettyChannelBuilder.forTarget(leaderStore.address()).usePlaintext().build();
+        try {
+            TikvGrpc.TikvBlockingStub followerStub = TikvGrpc.newBlockingStub(toFollower);
+            Kvrpcpb.Context atFollower = Kvrpcpb.Context.newBuilder().setRegionId(meta.getId())
+                    .setRegionEpoch(meta.getRegionEpoch()).setPeer(follower).build();
+            // A follower answers not_leader, naming the leader once it has heard from it.
+            Deadlines.await(() -> {
+                Errorpb.Error e = followerStub.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setContext(atFollower)
+                        .setKey(bytes("k")).build()).getRegionError();
+                return e.hasNotLeader() && e.getNotLeader().getLeader().getId() == leader.getId();
+            }, REPLICATION_WAIT, "the follower names the leader in not_leader");
+            Kvrpcpb.GetResponse txnAtFollower = followerStub.kvGet(Kvrpcpb.GetRequest.newBuilder()
+                    .setContext(atFollower).setKey(bytes("k")).setVersion(Long.MAX_VALUE).build());
+            assertThat(txnAtFollower.getRegionError().hasNotLeader()).isTrue();
+
+            // Data commands are checked against the region's version (splits and merges), as in TiKV:
+            // a client that cached an older version is told the current region.
+            Kvrpcpb.Context staleEpoch = Kvrpcpb.Context.newBuilder().setRegionId(meta.getId()).setPeer(leader)
+                    .setRegionEpoch(meta.getRegionEpoch().toBuilder()
+                            .setVersion(meta.getRegionEpoch().getVersion() - 1)).build();
+            Kvrpcpb.RawPutResponse stale = TikvGrpc.newBlockingStub(toLeader).rawPut(Kvrpcpb.RawPutRequest
+                    .newBuilder().setContext(staleEpoch).setKey(bytes("k")).setValue(bytes("v")).build());
+            assertThat(stale.getRegionError().hasEpochNotMatch())
+                    .as("a request for an older version of the region: %s", stale.getRegionError())
+                    .isTrue();
+            assertThat(stale.getRegionError().getEpochNotMatch().getCurrentRegionsList())
+                    .extracting(Metapb.Region::getRegionEpoch).containsExactly(meta.getRegionEpoch());
+        } finally {
+            toFollower.shutdownNow();
+            toLeader.shutdownNow();
+        }
+
+        try (TxnKvClient txn = TxnKvClient.create(clientConfig())) {
+            Transaction t1 = txn.begin();
+            t1.put(bytes("acct-a"), bytes("10"));
+            t1.put(bytes("acct-b"), bytes("20"));
+            t1.commit();
+            Transaction t2 = txn.begin();
+            assertThat(t2.get(bytes("acct-a"))).contains(bytes("10"));
+            assertThat(t2.scan(bytes("acct-"), bytes("acct-~"), 10)).extracting(KeyValue::value)
+                    .containsExactly(bytes("10"), bytes("20"));
+            t2.rollback();
+        }
+    }
+
+    private StoreServer storeWithId(long storeId) {
+        return stores.values().stream().filter(s -> s.storeId() == storeId).findFirst().orElseThrow();
     }
 }

@@ -20,7 +20,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -28,6 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** One store process against a book-keeping scheduler: identity, bootstrap, serving, restart. */
 class StoreServerTest {
+
+    /** How long the test leaves the store without a scheduler before starting one. */
+    private static final Duration SCHEDULER_ABSENT = Duration.ofMillis(500);
 
     @TempDir
     Path dir;
@@ -144,6 +152,28 @@ class StoreServerTest {
             assertThat(pd.stores).containsKeys(first.storeId(), second.storeId());
             assertThat(Optional.ofNullable(pd.stores.get(second.storeId())).map(Metapb.Store::getAddress))
                     .contains(second.address());
+        }
+    }
+
+    @Test
+    void aStoreStartedBeforeTheSchedulerWaitsForIt() throws Exception {
+        int port;
+        try (ServerSocket reserve = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = reserve.getLocalPort();
+        }
+        String pdAddress = "127.0.0.1:" + port;
+        CompletableFuture<StoreServer> starting = CompletableFuture.supplyAsync(
+                () -> StoreServer.start(TestConfigs.store(pdAddress, dir.resolve("store"))));
+        try {
+            assertThat(Deadlines.holdsWithin(starting::isDone, SCHEDULER_ABSENT)).as("start waits for the scheduler")
+                    .isFalse();
+            try (FakeScheduler pd = new FakeScheduler(9, port);
+                    StoreServer server = starting.get(30, TimeUnit.SECONDS)) {
+                assertThat(server.clusterId()).isEqualTo(9);
+                assertThat(pd.stores).containsKey(server.storeId());
+            }
+        } finally {
+            starting.thenAccept(StoreServer::close);
         }
     }
 }
