@@ -89,6 +89,13 @@ class ClusterCtlCommandTest {
   }
 
   @Test
+  void heartbeatsInMillisecondsAreReadAsSuch() {
+    assertThat(StoresCommand.heartbeat(HEARTBEAT_NS)).isEqualTo("2026-01-02T03:04:05Z");
+    assertThat(StoresCommand.heartbeat(HEARTBEAT_NS / 1_000_000)).isEqualTo("2026-01-02T03:04:05Z");
+    assertThat(StoresCommand.heartbeat(0)).isEqualTo("-");
+  }
+
+  @Test
   void storesJsonIsMachineReadable() throws IOException {
     cluster.setLastHeartbeatNs(1, HEARTBEAT_NS);
 
@@ -103,7 +110,8 @@ class ClusterCtlCommandTest {
     assertThat(first.get("state").asText()).isEqualTo("Up");
     assertThat(first.get("region_count").asInt()).isEqualTo(3);
     assertThat(first.get("leader_count").asInt()).isEqualTo(1);
-    assertThat(first.get("last_heartbeat_ns").asLong()).isEqualTo(HEARTBEAT_NS);
+    assertThat(first.get("last_heartbeat").asText()).isEqualTo("2026-01-02T03:04:05Z");
+    assertThat(root.get("stores").get(1).get("last_heartbeat").isNull()).isTrue();
     assertThat(root.get("stores")).extracting(node -> node.get("id").asLong()).containsExactly(1L, 2L, 3L);
   }
 
