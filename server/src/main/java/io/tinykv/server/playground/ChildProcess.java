@@ -23,15 +23,13 @@ public final class ChildProcess {
     private final ChildSpec spec;
     private final List<String> command;
     private final Process process;
-    private final Instant startedAt;
     /** Held, never written: the child stops when it is closed. */
     private final OutputStream lifeline;
 
-    private ChildProcess(ChildSpec spec, List<String> command, Process process, Instant startedAt) {
+    private ChildProcess(ChildSpec spec, List<String> command, Process process) {
         this.spec = spec;
         this.command = command;
         this.process = process;
-        this.startedAt = startedAt;
         this.lifeline = process.getOutputStream();
     }
 
@@ -60,7 +58,7 @@ public final class ChildProcess {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .start();
-            return new ChildProcess(spec, List.copyOf(command), process, now);
+            return new ChildProcess(spec, List.copyOf(command), process);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + spec.name() + " (" + spec.tinykvCommandLine() + ")", e);
         }
@@ -76,10 +74,6 @@ public final class ChildProcess {
 
     public long pid() {
         return process.pid();
-    }
-
-    public Instant startedAt() {
-        return startedAt;
     }
 
     /** The exact command the child was started with ({@code java ... ChildMain ...}). */

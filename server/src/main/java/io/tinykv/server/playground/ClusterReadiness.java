@@ -8,7 +8,6 @@ import io.tinykv.client.RegionInfo;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.proto.Metapb;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -120,13 +119,5 @@ public final class ClusterReadiness {
         public NotServingException(String message) {
             super(message);
         }
-    }
-
-    /** For messages: store ids in address order. */
-    static List<String> describe(Map<String, Long> storeIds) {
-        List<String> lines = new ArrayList<>();
-        storeIds.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .forEach(e -> lines.add("store " + e.getValue() + " at " + e.getKey()));
-        return lines;
     }
 }

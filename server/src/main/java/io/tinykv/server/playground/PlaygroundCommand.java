@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
@@ -58,7 +59,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
     static final int DEFAULT_BASE_PORT = 20160;
     static final int DEFAULT_START_TIMEOUT_SECONDS = 120;
     static final int DEFAULT_STOP_GRACE_SECONDS = 30;
-    private static final double MILLIS_PER_SECOND = 1_000.0;
+    private static final double NANOS_PER_SECOND = 1e9;
 
     @Option(names = "--data-dir", paramLabel = "DIR",
             description = "The playground's folder (default: ./tinykv-playground).")
@@ -150,9 +151,10 @@ public final class PlaygroundCommand implements Callable<Integer> {
                 LOG.info("started {} (pid {}): {}", child.name(), started.pid(), child.tinykvCommandLine());
             }
             serving = ClusterReadiness.overNetwork().await(layout.pdAddress(),
-                    java.util.Set.copyOf(layout.storeAddresses()), layout.maxReplicas(),
+                    Set.copyOf(layout.storeAddresses()), layout.maxReplicas(),
                     Duration.ofSeconds(startTimeoutSeconds), supervisor::exited);
-        } catch (ClusterReadiness.NotServingException | UncheckedIOException e) {
+        } catch (ClusterReadiness.NotServingException | UncheckedIOException | IllegalStateException e) {
+            // IllegalStateException: a signal arrived during the start and the supervisor is stopping.
             err.println("tinykv playground: " + e.getMessage());
             err.println("logs: " + layout.children().stream().map(c -> c.logFile().toString())
                     .collect(Collectors.joining(" ")));
@@ -160,7 +162,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
             supervisor.stopAll(grace);
             return EXIT_START_FAILED;
         }
-        double startedSeconds = (System.nanoTime() - startNanos) / 1e6 / MILLIS_PER_SECOND;
+        double startedSeconds = (System.nanoTime() - startNanos) / NANOS_PER_SECOND;
         printSummary(out, layout, supervisor.children(), serving, startedSeconds);
         // Runs until a signal: the shutdown hook stops the children, and the JVM exits once it is done.
         stopped.await();
@@ -175,8 +177,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
                 + "   (tinykv ctl --pd " + layout.pdAddress() + " ...)");
         int nameWidth = children.stream().mapToInt(c -> c.name().length()).max().orElse(0);
         for (ChildProcess child : children) {
-            String address = child.name().equals(PlaygroundLayout.SCHEDULER) ? layout.pdAddress()
-                    : layout.storeAddress(Integer.parseInt(child.name().substring(PlaygroundLayout.STORE_PREFIX.length())));
+            String address = child.spec().address();
             Long storeId = serving.storeIds().get(address);
             out.printf(Locale.ROOT, "  %-" + nameWidth + "s  pid %-7d  %-21s  %s  log %s%n", child.name(), child.pid(),
                     address, storeId == null ? "          " : String.format(Locale.ROOT, "store %-4d", storeId),

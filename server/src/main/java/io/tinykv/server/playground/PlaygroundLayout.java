@@ -81,7 +81,7 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
     }
 
     public ChildSpec scheduler() {
-        return new ChildSpec(SCHEDULER, List.of("scheduler",
+        return new ChildSpec(SCHEDULER, pdAddress(), List.of("scheduler",
                 "--addr", pdAddress(),
                 "--data-dir", dataDir.resolve(SCHEDULER).toString(),
                 "--max-replicas", Integer.toString(maxReplicas()),
@@ -95,7 +95,7 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
             throw new IllegalArgumentException("store " + store + " is not in 1.." + stores);
         }
         String name = STORE_PREFIX + store;
-        return new ChildSpec(name, List.of("server",
+        return new ChildSpec(name, storeAddress(store), List.of("server",
                 "--pd", pdAddress(),
                 "--addr", storeAddress(store),
                 "--status-addr", storeStatusAddress(store),

@@ -40,7 +40,8 @@ class JavaCommandTest {
 
     @Test
     void theHandTypedCommandLineQuotesWhatTheShellWouldSplit() {
-        ChildSpec spec = new ChildSpec("store1", List.of("server", "--data-dir", "/tmp/my data/it's"), Path.of("x.log"));
+        ChildSpec spec = new ChildSpec("store1", "127.0.0.1:20160",
+                List.of("server", "--data-dir", "/tmp/my data/it's"), Path.of("x.log"));
 
         assertThat(spec.tinykvCommandLine()).isEqualTo("tinykv server --data-dir '/tmp/my data/it'\\''s'");
         assertThat(ShellWords.join(List.of("a:1", "", "$x"))).isEqualTo("a:1 '' '$x'");

@@ -19,10 +19,10 @@ class PlaygroundLayoutTest {
 
         assertThat(layout.pdAddress()).isEqualTo("127.0.0.1:2379");
         assertThat(layout.storeAddresses()).containsExactly("127.0.0.1:20160", "127.0.0.1:20161", "127.0.0.1:20162");
-        assertThat(layout.scheduler()).isEqualTo(new ChildSpec("scheduler",
+        assertThat(layout.scheduler()).isEqualTo(new ChildSpec("scheduler", "127.0.0.1:2379",
                 List.of("scheduler", "--addr", "127.0.0.1:2379", "--data-dir", "/tmp/pg/scheduler", "--max-replicas", "3", "--client-key-mode", "RAW"),
                 DIR.resolve("scheduler.log")));
-        assertThat(layout.store(2)).isEqualTo(new ChildSpec("store2",
+        assertThat(layout.store(2)).isEqualTo(new ChildSpec("store2", "127.0.0.1:20161",
                 List.of("server", "--pd", "127.0.0.1:2379", "--addr", "127.0.0.1:20161",
                         "--status-addr", "127.0.0.1:20181", "--data-dir", "/tmp/pg/store2"),
                 DIR.resolve("store2.log")));

@@ -34,7 +34,7 @@ class SupervisorTest {
     }
 
     private ChildSpec spec(String name, String... args) {
-        return new ChildSpec(name, List.of(args), dir.resolve(name + ".log"));
+        return new ChildSpec(name, "127.0.0.1:0", List.of(args), dir.resolve(name + ".log"));
     }
 
     @AfterEach
