@@ -119,6 +119,16 @@ public final class PdClient implements AutoCloseable {
    * @param limit  at most this many regions; 0 means no limit
    */
   public List<RegionInfo> scanRegions(ByteString startKey, ByteString endKey, int limit) {
+    return scanRegionStatuses(startKey, endKey, limit).stream().map(RegionStatus::info).toList();
+  }
+
+  /**
+   * Like {@link #scanRegions} with what PD knows of each region's health (down and pending peers).
+   *
+   * @param endKey exclusive; empty means to the end of the key space
+   * @param limit  at most this many regions; 0 means no limit
+   */
+  public List<RegionStatus> scanRegionStatuses(ByteString startKey, ByteString endKey, int limit) {
     if (limit < 0) {
       throw new IllegalArgumentException("limit must be >= 0, got " + limit);
     }
@@ -126,17 +136,18 @@ public final class PdClient implements AutoCloseable {
         stub -> stub.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
             .setStartKey(startKey).setEndKey(endKey).setLimit(limit).build()),
         Pdpb.ScanRegionsResponse::getHeader, false);
-    List<RegionInfo> regions = new ArrayList<>();
+    List<RegionStatus> regions = new ArrayList<>();
     if (response.getRegionsCount() > 0) {
       for (Pdpb.Region region : response.getRegionsList()) {
-        regions.add(new RegionInfo(region.getRegion(), region.getLeader()));
+        regions.add(new RegionStatus(new RegionInfo(region.getRegion(), region.getLeader()),
+            region.getDownPeersList(), region.getPendingPeersList()));
       }
     } else {
       // Older servers fill only the parallel lists; a missing leader entry means "unknown".
       for (int i = 0; i < response.getRegionMetasCount(); i++) {
         Metapb.Peer leaderPeer = i < response.getLeadersCount()
             ? response.getLeaders(i) : Metapb.Peer.getDefaultInstance();
-        regions.add(new RegionInfo(response.getRegionMetas(i), leaderPeer));
+        regions.add(new RegionStatus(new RegionInfo(response.getRegionMetas(i), leaderPeer), List.of(), List.of()));
       }
     }
     return regions;

@@ -20,6 +20,11 @@ import java.util.TreeMap;
 public final class FakeCluster {
   /** A region as it really is, and the store of its leader. */
   public record Region(Metapb.Region meta, long leaderStoreId) {
+    /** The leader peer, or the default instance (id 0) when the region has none. */
+    Metapb.Peer leaderPeer() {
+      return leaderStoreId == 0 ? Metapb.Peer.getDefaultInstance() : peerOn(leaderStoreId);
+    }
+
     Metapb.Peer peerOn(long storeId) {
       return meta.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst().orElseThrow();
     }
@@ -39,6 +44,8 @@ public final class FakeCluster {
   private final Map<Long, Deque<Errorpb.Error>> injectedRegionErrors = new HashMap<>();
   private final Deque<String> injectedKvErrors = new ArrayDeque<>();
   private final List<Received> received = new ArrayList<>();
+  private final Map<Long, List<io.tinykv.proto.Pdpb.PeerStats>> downPeers = new HashMap<>();
+  private final Map<Long, Long> lastHeartbeatsNs = new HashMap<>();
   private boolean notLeaderHints = true;
   private boolean epochNotMatchCarriesRegions = true;
   private long nextId = 1_000;
@@ -135,6 +142,23 @@ public final class FakeCluster {
     epochNotMatchCarriesRegions = enabled;
   }
 
+  /** Makes PD report the peer of region {@code regionId} on {@code storeId} as down that long. */
+  public synchronized void reportDownPeer(long regionId, long storeId, long downSeconds) {
+    downPeers.computeIfAbsent(regionId, id -> new ArrayList<>()).add(io.tinykv.proto.Pdpb.PeerStats.newBuilder()
+        .setPeer(regionById(regionId).peerOn(storeId)).setDownSeconds(downSeconds).build());
+  }
+
+  /** Makes PD report this last heartbeat (Unix nanoseconds) for the store. */
+  public synchronized void setLastHeartbeatNs(long storeId, long unixNanos) {
+    lastHeartbeatsNs.put(storeId, unixNanos);
+  }
+
+  /** Leaves a region without a leader (PD reports none; stores answer not_leader without a hint). */
+  public synchronized void setNoLeader(long regionId) {
+    Region region = regionById(regionId);
+    regionsByStart.put(region.meta().getStartKey(), new Region(region.meta(), 0));
+  }
+
   public synchronized void setStoreAddress(long storeId, String address) {
     storeAddresses.put(storeId, address);
   }
@@ -161,6 +185,14 @@ public final class FakeCluster {
   synchronized Region pdView(Region region) {
     Long stale = stalePdLeaders.get(region.meta().getId());
     return stale == null ? region : new Region(region.meta(), stale);
+  }
+
+  synchronized List<io.tinykv.proto.Pdpb.PeerStats> downPeers(long regionId) {
+    return List.copyOf(downPeers.getOrDefault(regionId, List.of()));
+  }
+
+  synchronized long lastHeartbeatNs(long storeId) {
+    return lastHeartbeatsNs.getOrDefault(storeId, 0L);
   }
 
   synchronized String storeAddress(long storeId) {
@@ -204,7 +236,7 @@ public final class FakeCluster {
     }
     if (region.leaderStoreId() != storeId) {
       Errorpb.NotLeader.Builder notLeader = Errorpb.NotLeader.newBuilder().setRegionId(region.meta().getId());
-      if (notLeaderHints) {
+      if (notLeaderHints && region.leaderStoreId() != 0) {
         notLeader.setLeader(region.peerOn(region.leaderStoreId()));
       }
       return Errorpb.Error.newBuilder().setMessage("not leader").setNotLeader(notLeader).build();

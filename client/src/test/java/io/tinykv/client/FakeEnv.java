@@ -86,6 +86,11 @@ public final class FakeEnv implements AutoCloseable {
     return pds.get(pdAddresses.get(0));
   }
 
+  /** How many {@code method} calls the first PD member received. */
+  public int pdCalls(String method) {
+    return pd().calls(method);
+  }
+
   public void rewindTso(long millis) {
     membership.rewind(millis);
   }

@@ -155,7 +155,7 @@ final class FakePd extends PDGrpc.PDImplBase {
           && (request.getLimit() == 0 || response.getRegionsCount() < request.getLimit())) {
         FakeCluster.Region seen = cluster.pdView(region);
         response.addRegions(Pdpb.Region.newBuilder().setRegion(seen.meta())
-            .setLeader(seen.peerOn(seen.leaderStoreId())));
+            .setLeader(seen.leaderPeer()).addAllDownPeers(cluster.downPeers(seen.meta().getId())));
       }
     }
     observer.onNext(response.build());
@@ -186,7 +186,8 @@ final class FakePd extends PDGrpc.PDImplBase {
     }
     Pdpb.GetAllStoresResponse.Builder response = Pdpb.GetAllStoresResponse.newBuilder().setHeader(header());
     for (long id : cluster.storeIds()) {
-      response.addStores(store(id, cluster.storeAddress(id)));
+      response.addStores(store(id, cluster.storeAddress(id)).toBuilder()
+          .setLastHeartbeat(cluster.lastHeartbeatNs(id)));
     }
     observer.onNext(response.build());
     observer.onCompleted();

@@ -2,6 +2,7 @@ package io.tinykv.client.ctl;
 
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.CommitUnknownException;
+import io.tinykv.client.PdClient;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.TxnKvClient;
@@ -31,12 +32,13 @@ import picocli.CommandLine.Spec;
  * a transaction may or may not have committed. Results go to stdout, errors to stderr.
  *
  * <p>Runs standalone ({@link #main}) or as the {@code ctl} subcommand of the {@code tinykv} process.
- * Later subcommands (stores, regions, transactions) plug in beside the key-value ones.
+ * {@code stores} and {@code regions} ask the scheduler (PD) about the cluster; they exit
+ * {@value #EXIT_FAILURE} when it cannot be reached.
  */
 @Command(name = "ctl",
     description = "Command-line client for a TinyKV cluster.",
     subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class,
-        TxnCommand.class},
+        TxnCommand.class, StoresCommand.class, RegionsCommand.class},
     usageHelpAutoWidth = true)
 public final class CtlCommand implements Callable<Integer> {
   public static final int EXIT_OK = 0;
@@ -84,6 +86,7 @@ public final class CtlCommand implements Callable<Integer> {
 
   private final ClientFactory clientFactory;
   private final TxnClientFactory txnClientFactory;
+  private final PdClientFactory pdClientFactory;
   private final Reader input;
 
   /** The command as the {@code tinykv} process and {@link #main} run it: real network, real clock. */
@@ -99,8 +102,18 @@ public final class CtlCommand implements Callable<Integer> {
    * @param input what {@code txn shell} reads its commands from (stdin in the real command)
    */
   public CtlCommand(ClientFactory clientFactory, TxnClientFactory txnClientFactory, Reader input) {
+    this(clientFactory, txnClientFactory, PdClient::connect, input);
+  }
+
+  /**
+   * @param pdClientFactory what {@code stores} and {@code regions} ask PD through
+   * @param input           what {@code txn shell} reads its commands from (stdin in the real command)
+   */
+  public CtlCommand(ClientFactory clientFactory, TxnClientFactory txnClientFactory,
+      PdClientFactory pdClientFactory, Reader input) {
     this.clientFactory = Objects.requireNonNull(clientFactory, "clientFactory");
     this.txnClientFactory = Objects.requireNonNull(txnClientFactory, "txnClientFactory");
+    this.pdClientFactory = Objects.requireNonNull(pdClientFactory, "pdClientFactory");
     this.input = Objects.requireNonNull(input, "input");
   }
 
@@ -169,6 +182,28 @@ public final class CtlCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Connects to PD, runs {@code action} and turns PD's failures (unreachable, an error answer) into a
+   * message on stderr and {@link #EXIT_FAILURE}. Column family and key-value options do not apply.
+   */
+  int withPdClient(CommandLine caller, PdAction action) {
+    if (!columnFamily.isEmpty()) {
+      throw new CommandLine.ParameterException(caller, "--cf does not apply to " + caller.getCommandName());
+    }
+    ClientConfig config = config(caller);
+    PrintWriter out = caller.getOut();
+    PrintWriter err = caller.getErr();
+    try (PdClient pd = pdClientFactory.open(config)) {
+      return action.run(pd, out, err);
+    } catch (TinyKvException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_FAILURE;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
   /** Where {@code txn shell} reads its commands. */
   BufferedReader input() {
     return input instanceof BufferedReader buffered ? buffered : new BufferedReader(input);
@@ -187,6 +222,12 @@ public final class CtlCommand implements Callable<Integer> {
   @FunctionalInterface
   interface TxnAction {
     int run(TxnKvClient client, PrintWriter out, PrintWriter err);
+  }
+
+  /** The work of one subcommand that asks PD, given a connected PD client. */
+  @FunctionalInterface
+  interface PdAction {
+    int run(PdClient pd, PrintWriter out, PrintWriter err);
   }
 
   /** The work of one subcommand, given a connected client. */

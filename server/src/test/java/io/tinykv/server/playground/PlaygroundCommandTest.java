@@ -1,0 +1,74 @@
+package io.tinykv.server.playground;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tinykv.server.DataDirLock;
+import io.tinykv.server.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** What the playground refuses before it starts anything (the running cluster is tested in compat-tests). */
+class PlaygroundCommandTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Main.commandLine();
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        int code = cmd.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsTheOptions() {
+        Run help = run("playground", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--data-dir").contains("--stores").contains("--pd-port").contains("--base-port");
+        assertThat(run("--help").out()).contains("playground");
+    }
+
+    @Test
+    void badOptionsAreUsageErrorsNamingTheOption() {
+        Run stores = run("playground", "--stores", "0", "--data-dir", dir.resolve("pg").toString());
+        assertThat(stores.exitCode()).isEqualTo(2);
+        assertThat(stores.err()).contains("--stores must be between 1 and");
+
+        Run collide = run("playground", "--pd-port", "20160", "--data-dir", dir.resolve("pg").toString());
+        assertThat(collide.exitCode()).isEqualTo(2);
+        assertThat(collide.err()).contains("--pd-port 20160 collides with store 1");
+        assertThat(Files.exists(dir.resolve("pg"))).as("nothing created").isFalse();
+    }
+
+    @Test
+    void aFolderInUseByAnotherPlaygroundIsRefused() {
+        Path folder = dir.resolve("pg");
+        try (DataDirLock held = DataDirLock.acquire(folder)) {
+            Run second = run("playground", "--data-dir", folder.toString());
+            assertThat(second.exitCode()).isEqualTo(PlaygroundCommand.EXIT_DATA_DIR_LOCKED);
+            assertThat(second.err()).contains("is in use by another tinykv process");
+        }
+    }
+
+    @Test
+    void aPortInUseIsNamedBeforeAnythingStarts() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Run run = run("playground", "--data-dir", dir.resolve("pg").toString(), "--pd-port", Integer.toString(port));
+            assertThat(run.exitCode()).isEqualTo(PlaygroundCommand.EXIT_START_FAILED);
+            assertThat(run.err()).contains("in use already").contains("127.0.0.1:" + port);
+            assertThat(run.out()).isEmpty();
+        }
+    }
+}
