@@ -1,5 +1,6 @@
 package io.tinykv.compat;
 
+import io.tinykv.testkit.linear.RegisterOp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.tikv.raw.RawKVClient;
 import org.tikv.shade.com.google.protobuf.ByteString;
@@ -21,6 +23,8 @@ final class RegisterWorkload implements AutoCloseable {
     /** Out of 100: how many operations are reads; of the rest, every {@value #UNIQUE_EVERY}th writes a key of its own. */
     private static final int READ_PERCENT = 40;
     private static final int UNIQUE_EVERY = 3;
+    /** The client number of the reads after the load. */
+    private static final int FINAL_READER = -1;
 
     private final RawKVClient client;
     private final List<String> keys;
@@ -28,6 +32,7 @@ final class RegisterWorkload implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<RegisterOp> history = new CopyOnWriteArrayList<>();
     private final Map<String, String> acknowledgedUnique = new ConcurrentHashMap<>();
+    private final AtomicInteger nextId = new AtomicInteger();
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final Object progress = new Object();
@@ -76,8 +81,8 @@ final class RegisterWorkload implements AutoCloseable {
                 long invoke = System.nanoTime();
                 try {
                     Optional<ByteString> value = client.get(ByteString.copyFromUtf8(key));
-                    history.add(new RegisterOp(key, false, value.map(ByteString::toStringUtf8).orElse(null), invoke,
-                            System.nanoTime(), process));
+                    history.add(RegisterOp.get(nextId.getAndIncrement(), process, key,
+                            value.map(ByteString::toStringUtf8).orElse(null), invoke, System.nanoTime()));
                     succeeded();
                 } catch (RuntimeException e) {
                     failures.incrementAndGet(); // a failed read tells nothing
@@ -87,10 +92,12 @@ final class RegisterWorkload implements AutoCloseable {
                 long invoke = System.nanoTime();
                 try {
                     client.put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
-                    history.add(new RegisterOp(key, true, value, invoke, System.nanoTime(), process));
+                    history.add(RegisterOp.put(nextId.getAndIncrement(), process, key, value, invoke,
+                            System.nanoTime()));
                     succeeded();
                 } catch (RuntimeException e) {
-                    history.add(new RegisterOp(key, true, value, invoke, RegisterOp.UNKNOWN, process));
+                    history.add(RegisterOp.put(nextId.getAndIncrement(), process, key, value, invoke,
+                            RegisterOp.UNKNOWN));
                     failures.incrementAndGet();
                 }
             }
@@ -144,8 +151,8 @@ final class RegisterWorkload implements AutoCloseable {
         for (String key : keys) {
             long invoke = System.nanoTime();
             Optional<ByteString> value = client.get(ByteString.copyFromUtf8(key));
-            history.add(new RegisterOp(key, false, value.map(ByteString::toStringUtf8).orElse(null), invoke,
-                    System.nanoTime(), -1));
+            history.add(RegisterOp.get(nextId.getAndIncrement(), FINAL_READER, key,
+                    value.map(ByteString::toStringUtf8).orElse(null), invoke, System.nanoTime()));
         }
     }
 

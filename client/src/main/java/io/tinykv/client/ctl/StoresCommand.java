@@ -20,8 +20,6 @@ import picocli.CommandLine.Command;
     usageHelpAutoWidth = true)
 final class StoresCommand extends PdSubcommand {
   private static final long NANOS_PER_SECOND = 1_000_000_000L;
-  /** 1970-01-12 in nanoseconds, 33658 in milliseconds: no real heartbeat is older than either reading. */
-  static final long MIN_PLAUSIBLE_NANOS = 1_000_000_000_000_000L;
 
   @Override
   public Integer call() {
@@ -72,18 +70,12 @@ final class StoresCommand extends PdSubcommand {
     });
   }
 
-  /**
-   * PD reports the last heartbeat as Unix nanoseconds; 0 means none yet. A value below
-   * {@value #MIN_PLAUSIBLE_NANOS} cannot be nanoseconds of a real heartbeat (it would be in January
-   * 1970), but it is what a scheduler reporting Unix milliseconds sends: it is read as milliseconds.
-   */
-  static String heartbeat(long unixTime) {
-    if (unixTime <= 0) {
+  /** PD (and our scheduler) report the last heartbeat as Unix nanoseconds; 0 means none yet. */
+  static String heartbeat(long unixNanos) {
+    if (unixNanos <= 0) {
       return "-";
     }
-    Instant at = unixTime < MIN_PLAUSIBLE_NANOS
-        ? Instant.ofEpochMilli(unixTime)
-        : Instant.ofEpochSecond(unixTime / NANOS_PER_SECOND, unixTime % NANOS_PER_SECOND);
+    Instant at = Instant.ofEpochSecond(unixNanos / NANOS_PER_SECOND, unixNanos % NANOS_PER_SECOND);
     return at.truncatedTo(ChronoUnit.SECONDS).toString();
   }
 }
