@@ -135,4 +135,48 @@ class RaftstoreSimTest {
     void persistPartitionUnreliable() {
         runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
     }
+
+    // The rest of TinyKV's table (reference/tinykv-scenarios.md), by name.
+
+    @Test
+    void manyPartitionsOneClient() {
+        runScenario(new Scenario("ManyPartitionsOneClient", STORES, 1, false, false, true, false, Scenario.NO_GC, false,
+                ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void persistOneClient() {
+        runScenario(new Scenario("PersistOneClient", STORES, 1, false, true, false, false, Scenario.NO_GC, false,
+                ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void persistConcurrentUnreliable() {
+        runScenario(new Scenario("PersistConcurrentUnreliable", STORES, 5, true, true, false, false, Scenario.NO_GC,
+                false, ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void persistPartition() {
+        runScenario(new Scenario("PersistPartition", STORES, 5, false, true, true, false, Scenario.NO_GC, false,
+                ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void snapshotRecover() {
+        runScenario(new Scenario("SnapshotRecover", STORES, 1, false, true, false, false, GC_LIMIT, false,
+                ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void snapshotRecoverManyClients() {
+        runScenario(new Scenario("SnapshotRecoverManyClients", STORES, 20, false, true, false, false, GC_LIMIT, false,
+                ITERATIONS, ITERATION_MS));
+    }
+
+    @Test
+    void snapshotUnreliable() {
+        runScenario(new Scenario("SnapshotUnreliable", STORES, 5, true, false, false, false, GC_LIMIT, false,
+                ITERATIONS, ITERATION_MS));
+    }
 }
