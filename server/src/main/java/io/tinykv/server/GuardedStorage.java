@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * cancelled gRPC call's handler may still be running inside storage, so the server's own
  * in-flight accounting is not enough to make closing RocksDB safe.
  */
-final class GuardedStorage implements Storage {
+public final class GuardedStorage implements Storage {
 
     private static final Logger LOG = LoggerFactory.getLogger(GuardedStorage.class);
 
@@ -31,7 +31,7 @@ final class GuardedStorage implements Storage {
     private int users;
     private boolean closing;
 
-    GuardedStorage(Storage inner, long closeWaitMillis) {
+    public GuardedStorage(Storage inner, long closeWaitMillis) {
         this.inner = inner;
         this.closeWaitMillis = closeWaitMillis;
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * waiting for long-lived streams (TSO, health watches, heartbeats), which never end by themselves
  * and are cancelled instead.
  */
-final class InFlightCalls implements ServerInterceptor {
+public final class InFlightCalls implements ServerInterceptor {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition idle = lock.newCondition();
@@ -58,7 +58,7 @@ final class InFlightCalls implements ServerInterceptor {
     }
 
     /** Waits until no unary call is in progress; false if the timeout passed first. */
-    boolean awaitIdle(long timeoutMillis) throws InterruptedException {
+    public boolean awaitIdle(long timeoutMillis) throws InterruptedException {
         long remainingNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         lock.lock();
         try {
@@ -74,7 +74,7 @@ final class InFlightCalls implements ServerInterceptor {
         }
     }
 
-    int active() {
+    public int active() {
         lock.lock();
         try {
             return active;

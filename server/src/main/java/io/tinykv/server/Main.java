@@ -1,6 +1,8 @@
 package io.tinykv.server;
 
 import io.tinykv.client.ctl.CtlCommand;
+import io.tinykv.scheduler.SchedulerCommand;
+import io.tinykv.server.store.ServerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +16,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TinykvVersion.class,
         description = "A distributed, transactional key-value store in the shape of TinyKV/TiKV.",
-        subcommands = {StandaloneCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {StandaloneCommand.class, ServerCommand.class, SchedulerCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Also: tinykv bench run|compare-etcd|baseline ... -- the benchmark driver, run by the",
                 "launcher from its own classpath (see bench/README.md)."})
 public final class Main implements Runnable {

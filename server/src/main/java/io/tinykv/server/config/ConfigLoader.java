@@ -39,31 +39,29 @@ public final class ConfigLoader {
     }
 
     public static Config parseFile(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new ConfigException("cannot read config file " + file + ": " + e);
-        }
-        return parse(text, file.toString());
+        return parse(readFile(file), file.toString());
     }
 
     /** Parses TOML text over the defaults (without validation); {@code source} names it in messages. */
     public static Config parse(String toml, String source) {
-        JsonNode root;
-        try {
-            root = TOML.readTree(toml);
-        } catch (JacksonException e) {
-            throw new ConfigException(source + " is not valid TOML: " + e.getOriginalMessage());
-        }
+        return parse(toml, source, List.of());
+    }
+
+    /**
+     * Like {@link #parse(String, String)}, but also accepts the top-level sections named in
+     * {@code extraSections}, which a caller reads itself through {@link #root}.
+     */
+    public static Config parse(String toml, String source, List<String> extraSections) {
         List<String> problems = new ArrayList<>();
         Config d = Config.defaults();
-        Table top = new Table(root == null ? TOML.createObjectNode() : (ObjectNode) root, "", source, problems);
+        Table top = root(toml, source, problems);
         Table server = top.section("server");
         Table storage = top.section("storage");
         Table limits = top.section("limits");
         Table pd = top.section("pd");
-        top.rejectUnknown(SECTIONS);
+        List<String> known = new ArrayList<>(SECTIONS);
+        known.addAll(extraSections);
+        top.rejectUnknown(known);
 
         Config.Server s = new Config.Server(
                 server.value("addr", d.server().addr(), Table::hostPort),
@@ -98,6 +96,31 @@ public final class ConfigLoader {
         return new Config(s, st, l, p);
     }
 
+    /**
+     * The top-level table of TOML text, for reading sections of one's own; problems found while
+     * reading values are added to {@code problems}.
+     *
+     * @throws ConfigException when the text is not valid TOML
+     */
+    public static Table root(String toml, String source, List<String> problems) {
+        JsonNode root;
+        try {
+            root = TOML.readTree(toml);
+        } catch (JacksonException e) {
+            throw new ConfigException(source + " is not valid TOML: " + e.getOriginalMessage());
+        }
+        return new Table(root == null ? TOML.createObjectNode() : (ObjectNode) root, "", source, problems);
+    }
+
+    /** Reads a config file's text, with a clear message when it cannot. */
+    public static String readFile(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e);
+        }
+    }
+
     public static Config applyOverrides(Config config, Overrides o) {
         Config.Server s = config.server();
         return config.withServer(new Config.Server(
@@ -109,7 +132,7 @@ public final class ConfigLoader {
     }
 
     /** One TOML table being read; remembers which keys were used so the rest can be rejected. */
-    private static final class Table {
+    public static final class Table {
         private final ObjectNode node;
         private final String path;
         private final String source;
@@ -122,7 +145,7 @@ public final class ConfigLoader {
             this.problems = problems;
         }
 
-        Table section(String name) {
+        public Table section(String name) {
             JsonNode child = node.get(name);
             if (child == null) {
                 return new Table(TOML.createObjectNode(), name, source, problems);
@@ -134,7 +157,7 @@ public final class ConfigLoader {
             return new Table((ObjectNode) child, name, source, problems);
         }
 
-        <T> T value(String key, T defaultValue, Function<JsonNode, T> parser) {
+        public <T> T value(String key, T defaultValue, Function<JsonNode, T> parser) {
             JsonNode v = node.get(key);
             if (v == null) {
                 return defaultValue;
@@ -147,7 +170,7 @@ public final class ConfigLoader {
             }
         }
 
-        void rejectUnknown(List<String> known) {
+        public void rejectUnknown(List<String> known) {
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String key = it.next();
                 if (!known.contains(key)) {
@@ -158,29 +181,29 @@ public final class ConfigLoader {
             }
         }
 
-        static String string(JsonNode n) {
+        public static String string(JsonNode n) {
             if (!n.isTextual()) {
                 throw new IllegalArgumentException("expected a string (got " + n + ")");
             }
             return n.asText();
         }
 
-        static HostPort hostPort(JsonNode n) {
+        public static HostPort hostPort(JsonNode n) {
             return HostPort.parse(string(n));
         }
 
-        static long integer(JsonNode n) {
+        public static long integer(JsonNode n) {
             if (!n.isIntegralNumber() || !n.canConvertToLong()) {
                 throw new IllegalArgumentException("expected an integer (got " + n + ")");
             }
             return n.asLong();
         }
 
-        static long bytes(JsonNode n) {
+        public static long bytes(JsonNode n) {
             return n.isIntegralNumber() ? integer(n) : Units.parseBytes(string(n));
         }
 
-        static long millis(JsonNode n) {
+        public static long millis(JsonNode n) {
             return Units.parseMillis(string(n));
         }
     }

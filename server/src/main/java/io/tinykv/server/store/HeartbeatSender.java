@@ -1,0 +1,396 @@
+package io.tinykv.server.store;
+
+import io.grpc.stub.StreamObserver;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.Pdpb;
+import io.tinykv.raftstore.SchedulerReporter;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries a store's heartbeats to the scheduler without ever blocking the Raft thread that hands
+ * them over: region heartbeats wait in a bounded queue (when it is full the oldest is dropped and
+ * counted; the region sends a fresh one soon) and go out over one long-lived {@code RegionHeartbeat}
+ * stream, reopened with a growing pause when it breaks; every response on it (an operator for a
+ * region) is handed to {@code onResponse}. The latest store statistics go out as
+ * {@code StoreHeartbeat} calls. One sender thread does all the network work.
+ *
+ * <p>It also logs what the heartbeats reveal and the raftstore does not log itself: a region's
+ * leader changing and its membership changing.
+ */
+public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HeartbeatSender.class);
+    private static final long INITIAL_BACKOFF_MILLIS = 50;
+    /** The sender wakes up at least this often to notice a broken stream or a close. */
+    private static final long IDLE_WAKE_MILLIS = 500;
+
+    /** What the sender reports about itself (metrics). */
+    public interface Listener {
+        void regionHeartbeatDropped();
+
+        void regionHeartbeatSent();
+
+        void streamBroken();
+
+        Listener NONE = new Listener() {
+            @Override
+            public void regionHeartbeatDropped() {
+            }
+
+            @Override
+            public void regionHeartbeatSent() {
+            }
+
+            @Override
+            public void streamBroken() {
+            }
+        };
+    }
+
+    private final SchedulerClient scheduler;
+    private final Consumer<Pdpb.RegionHeartbeatResponse> onResponse;
+    private final int queueCapacity;
+    private final long maxBackoffMillis;
+    private final Listener listener;
+    private final LongSupplier nanoClock;
+    private final Thread thread;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition work = lock.newCondition();
+    private final Deque<Pdpb.RegionHeartbeatRequest> regionQueue = new ArrayDeque<>(); // guarded by lock
+    private Pdpb.StoreStats pendingStoreStats; // guarded by lock
+    private long dropped; // guarded by lock
+    private boolean closed; // guarded by lock
+
+    /** Owned by the sender thread. */
+    private StreamObserver<Pdpb.RegionHeartbeatRequest> stream;
+    /** Numbers the streams, so that the end of an old one is never taken for the current one's. */
+    private long generation;
+    private volatile long brokenGeneration = -1;
+    private long backoffMillis = INITIAL_BACKOFF_MILLIS;
+    private long reconnectAtNanos;
+    private long openedAtNanos;
+    /** The last leader and membership logged per region; sender thread only. */
+    private final Map<Long, RegionView> lastSeen = new HashMap<>();
+
+    private record RegionView(long leaderStoreId, long leaderPeerId, Metapb.RegionEpoch epoch, int peers) {}
+
+    /**
+     * @param onResponse gets every scheduler response, on a gRPC thread
+     * @param nanoClock monotonic time for the reconnect backoff (production: {@code System::nanoTime})
+     * @param threadFactory makes the one sender thread
+     */
+    public HeartbeatSender(SchedulerClient scheduler, Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
+            int queueCapacity, long maxBackoffMillis, Listener listener, LongSupplier nanoClock,
+            ThreadFactory threadFactory) {
+        this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+        this.onResponse = Objects.requireNonNull(onResponse, "onResponse");
+        if (queueCapacity <= 0) {
+            throw new IllegalArgumentException("queueCapacity must be > 0, got " + queueCapacity);
+        }
+        this.queueCapacity = queueCapacity;
+        this.maxBackoffMillis = Math.max(INITIAL_BACKOFF_MILLIS, maxBackoffMillis);
+        this.listener = Objects.requireNonNull(listener, "listener");
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.thread = threadFactory.newThread(this::run);
+        thread.start();
+    }
+
+    /** Queues a leader's heartbeat; never blocks. Any thread. */
+    @Override
+    public void regionHeartbeat(Pdpb.RegionHeartbeatRequest heartbeat) {
+        boolean drop;
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            drop = regionQueue.size() >= queueCapacity;
+            if (drop) {
+                regionQueue.pollFirst();
+                dropped++;
+            }
+            regionQueue.addLast(heartbeat);
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+        if (drop) {
+            listener.regionHeartbeatDropped();
+        }
+    }
+
+    /** Replaces the store statistics waiting to be sent; never blocks. Any thread. */
+    @Override
+    public void storeHeartbeat(Pdpb.StoreStats stats) {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            pendingStoreStats = stats;
+            work.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean isClosed() {
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Region heartbeats dropped because the queue was full. */
+    public long dropped() {
+        lock.lock();
+        try {
+            return dropped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (true) {
+            Pdpb.RegionHeartbeatRequest region;
+            Pdpb.StoreStats store;
+            lock.lock();
+            try {
+                while (!closed && regionQueue.isEmpty() && pendingStoreStats == null) {
+                    work.await(IDLE_WAKE_MILLIS, TimeUnit.MILLISECONDS);
+                }
+                if (closed) {
+                    break;
+                }
+                store = pendingStoreStats;
+                pendingStoreStats = null;
+                region = regionQueue.pollFirst();
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                lock.unlock();
+            }
+            // Network work happens outside the lock: callers never wait for it.
+            if (store != null) {
+                sendStoreHeartbeat(store);
+            }
+            if (region != null) {
+                if (ensureStream()) {
+                    sendRegionHeartbeat(region);
+                } else {
+                    requeue(region);
+                    waitForReconnect();
+                }
+            }
+        }
+        closeStream();
+    }
+
+    /** Puts back a heartbeat that could not be sent yet, unless newer ones filled the queue. */
+    private void requeue(Pdpb.RegionHeartbeatRequest heartbeat) {
+        boolean drop;
+        lock.lock();
+        try {
+            drop = regionQueue.size() >= queueCapacity;
+            if (drop) {
+                dropped++;
+            } else {
+                regionQueue.addFirst(heartbeat);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (drop) {
+            listener.regionHeartbeatDropped();
+        }
+    }
+
+    /** Whether a stream is open (opening one when the backoff allows). Sender thread only. */
+    private boolean ensureStream() {
+        if (stream != null && brokenGeneration == generation) {
+            closeStream();
+            listener.streamBroken();
+            // A stream that lived a while was healthy: start the backoff over.
+            if (nanoClock.getAsLong() - openedAtNanos > TimeUnit.MILLISECONDS.toNanos(maxBackoffMillis)) {
+                backoffMillis = INITIAL_BACKOFF_MILLIS;
+            }
+            scheduleReconnect();
+        }
+        if (stream != null) {
+            return true;
+        }
+        if (nanoClock.getAsLong() - reconnectAtNanos < 0) {
+            return false;
+        }
+        long streamGeneration = ++generation;
+        try {
+            stream = scheduler.asyncStub().regionHeartbeat(new StreamObserver<>() {
+                @Override
+                public void onNext(Pdpb.RegionHeartbeatResponse response) {
+                    if (response.hasHeader() && response.getHeader().hasError()
+                            && response.getHeader().getError().getType() != Pdpb.ErrorType.OK) {
+                        LOG.warn("the scheduler answered a region heartbeat with {}", response.getHeader().getError());
+                        return;
+                    }
+                    try {
+                        onResponse.accept(response);
+                    } catch (RuntimeException e) {
+                        LOG.warn("handling the scheduler's response for region {} failed", response.getRegionId(), e);
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    if (!isClosed()) {
+                        LOG.warn("region heartbeat stream to the scheduler broke: {}", t.toString());
+                    }
+                    brokenGeneration = streamGeneration;
+                }
+
+                @Override
+                public void onCompleted() {
+                    if (!isClosed()) {
+                        LOG.info("the scheduler ended the region heartbeat stream");
+                    }
+                    brokenGeneration = streamGeneration;
+                }
+            });
+            openedAtNanos = nanoClock.getAsLong();
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("cannot open the region heartbeat stream: {}", e.toString());
+            scheduleReconnect();
+            return false;
+        }
+    }
+
+    private void scheduleReconnect() {
+        reconnectAtNanos = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+        backoffMillis = Math.min(maxBackoffMillis, backoffMillis * 2);
+        scheduler.rotate();
+    }
+
+    /** Sleeps until the reconnect time or a close, whichever is first. Sender thread only. */
+    private void waitForReconnect() {
+        lock.lock();
+        try {
+            long waitNanos = reconnectAtNanos - nanoClock.getAsLong();
+            if (!closed && waitNanos > 0) {
+                work.awaitNanos(waitNanos);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void sendRegionHeartbeat(Pdpb.RegionHeartbeatRequest heartbeat) {
+        logChanges(heartbeat);
+        try {
+            stream.onNext(heartbeat.toBuilder().setHeader(scheduler.header()).build());
+            listener.regionHeartbeatSent();
+        } catch (RuntimeException e) {
+            LOG.warn("sending a region heartbeat failed: {}", e.toString());
+            closeStream();
+            scheduleReconnect();
+        }
+    }
+
+    private void sendStoreHeartbeat(Pdpb.StoreStats stats) {
+        try {
+            scheduler.asyncStub().storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
+                    .setHeader(scheduler.header()).setStats(stats).build(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(Pdpb.StoreHeartbeatResponse response) {
+                            if (response.getHeader().hasError()
+                                    && response.getHeader().getError().getType() != Pdpb.ErrorType.OK) {
+                                LOG.warn("the scheduler refused a store heartbeat: {}", response.getHeader().getError());
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            LOG.debug("store heartbeat failed: {}", t.toString());
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+        } catch (RuntimeException e) {
+            LOG.debug("store heartbeat failed: {}", e.toString());
+        }
+    }
+
+    /** Logs a region's new leader or membership the first time its heartbeat shows it. */
+    private void logChanges(Pdpb.RegionHeartbeatRequest heartbeat) {
+        Metapb.Region region = heartbeat.getRegion();
+        RegionView now = new RegionView(heartbeat.getLeader().getStoreId(), heartbeat.getLeader().getId(),
+                region.getRegionEpoch(), region.getPeersCount());
+        RegionView before = lastSeen.put(region.getId(), now);
+        if (before == null || before.leaderPeerId() != now.leaderPeerId()) {
+            LOG.info("region {}: leader is peer {} on store {} (term {})", region.getId(), now.leaderPeerId(),
+                    now.leaderStoreId(), heartbeat.getTerm());
+        }
+        if (before != null && before.epoch().getConfVer() != now.epoch().getConfVer()) {
+            LOG.info("region {}: membership changed (conf version {} -> {}): peers {}", region.getId(),
+                    before.epoch().getConfVer(), now.epoch().getConfVer(), describePeers(region));
+        }
+    }
+
+    private static String describePeers(Metapb.Region region) {
+        StringBuilder out = new StringBuilder("[");
+        for (Metapb.Peer peer : region.getPeersList()) {
+            if (out.length() > 1) {
+                out.append(", ");
+            }
+            out.append(peer.getId()).append('@').append(peer.getStoreId());
+        }
+        return out.append(']').toString();
+    }
+
+    private void closeStream() {
+        if (stream != null) {
+            try {
+                stream.onCompleted();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the region heartbeat stream: {}", e.toString());
+            }
+            stream = null;
+        }
+    }
+
+    /** Stops the sender thread and ends the stream; heartbeats still queued are dropped. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            work.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.tinykv.server.store;
+
+import io.tinykv.server.DataDirLock;
+import io.tinykv.server.TinykvVersion;
+import io.tinykv.server.config.ConfigException;
+import io.tinykv.server.config.ConfigLoader;
+import io.tinykv.server.config.HostPort;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tinykv server}: one store of a replicated cluster, found through the scheduler. */
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
+        versionProvider = TinykvVersion.class,
+        description = {
+            "Runs one store of a replicated TinyKV cluster: the TiKV RawKV and transactional API, a health",
+            "service and the store-to-store Raft service on one port. Finds the cluster through the",
+            "scheduler (--pd); the first store started bootstraps the cluster.",
+            "Settings come from the defaults, then --config, then the options below."
+        })
+public final class ServerCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
+
+    /** Exit code for a configuration that cannot be used (picocli uses 2 for bad usage). */
+    static final int EXIT_BAD_CONFIG = 2;
+    /** Exit code when the data dir belongs to another running process. */
+    static final int EXIT_DATA_DIR_LOCKED = 3;
+    /** Exit code when the data dir belongs to another cluster than the scheduler's. */
+    static final int EXIT_WRONG_CLUSTER = 4;
+    static final int EXIT_START_FAILED = 1;
+
+    @Option(names = "--pd", paramLabel = "HOST:PORT[,HOST:PORT...]",
+            description = "The scheduler's address(es) (store.pd-endpoints; default "
+                    + StoreServerConfig.DEFAULT_PD_ENDPOINT + ").")
+    private String pd;
+
+    @Option(names = "--addr", paramLabel = "HOST:PORT",
+            description = "Address to listen on (server.addr; default 127.0.0.1:20160).")
+    private String addr;
+
+    @Option(names = "--advertise-addr", paramLabel = "HOST:PORT",
+            description = "Address other stores and clients are told to use (server.advertise-addr; "
+                    + "default: --addr).")
+    private String advertiseAddr;
+
+    @Option(names = "--status-addr", paramLabel = "HOST:PORT",
+            description = "Address of the HTTP status and /metrics endpoint, empty to disable "
+                    + "(server.status-addr; default 127.0.0.1:20180).")
+    private String statusAddr;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (server.data-dir; default ./data).")
+    private Path dataDir;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "TOML configuration file: the sections of config/tinykv.example.toml plus [store].")
+    private Path configFile;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter err = spec.commandLine().getErr();
+        StoreServerConfig config;
+        try {
+            HostPort listen = addr == null ? null : parseAddr("--addr", addr);
+            config = StoreConfigLoader.load(configFile,
+                    new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
+                    pd == null ? null : StoreConfigLoader.splitEndpoints(pd));
+        } catch (ConfigException e) {
+            err.println("tinykv: invalid configuration:");
+            e.problems().forEach(p -> err.println("  " + p));
+            err.flush();
+            return EXIT_BAD_CONFIG;
+        }
+        StoreServer server;
+        try {
+            server = StoreServer.start(config);
+        } catch (DataDirLock.DataDirLockedException e) {
+            err.println("tinykv: " + e.getMessage());
+            err.flush();
+            return EXIT_DATA_DIR_LOCKED;
+        } catch (StoreBootstrap.ClusterMismatchException e) {
+            err.println("tinykv: " + e.getMessage());
+            err.flush();
+            return EXIT_WRONG_CLUSTER;
+        } catch (RuntimeException | LinkageError e) {
+            LOG.error("failed to start", e);
+            err.println("tinykv: failed to start: " + e.getMessage());
+            err.flush();
+            return EXIT_START_FAILED;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("termination signal received");
+            server.close();
+        }, "tinykv-shutdown"));
+        try {
+            server.awaitTermination();
+        } catch (IllegalStateException e) {
+            err.println("tinykv: " + e.getMessage());
+            err.flush();
+            return EXIT_START_FAILED;
+        }
+        return 0;
+    }
+
+    private static HostPort parseAddr(String option, String value) {
+        try {
+            return HostPort.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(option + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.tinykv.server.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tinykv.server.config.Config;
+import io.tinykv.server.config.ConfigException;
+import io.tinykv.server.config.ConfigLoader;
+import io.tinykv.server.config.ConfigLoader.Table;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Builds a {@link StoreServerConfig}: defaults, then a TOML file (the standalone's sections plus
+ * {@code [store]}), then command-line overrides, then validation. Unknown keys are rejected, as for
+ * the standalone process.
+ */
+public final class StoreConfigLoader {
+
+    static final String STORE_SECTION = "store";
+    private static final List<String> STORE_KEYS = List.of("pd-endpoints", "tick-interval", "election-ticks",
+            "heartbeat-ticks", "region-heartbeat-ticks", "store-heartbeat-ticks", "raft-log-gc-count-limit",
+            "command-timeout", "scheduler-timeout", "scheduler-max-backoff", "heartbeat-queue-capacity");
+
+    private StoreConfigLoader() {
+    }
+
+    /**
+     * @param file a TOML file or null
+     * @param overrides the shared command-line overrides
+     * @param pdEndpoints {@code --pd} (null when not given)
+     */
+    public static StoreServerConfig load(Path file, ConfigLoader.Overrides overrides, List<String> pdEndpoints) {
+        StoreServerConfig fromFile = file == null
+                ? StoreServerConfig.defaults()
+                : parse(ConfigLoader.readFile(file), file.toString());
+        StoreServerConfig config = new StoreServerConfig(
+                ConfigLoader.applyOverrides(fromFile.base(), overrides), fromFile.store());
+        if (pdEndpoints != null) {
+            config = config.withStore(config.store().withPdEndpoints(pdEndpoints));
+        }
+        return config.validate();
+    }
+
+    /** Parses TOML text over the defaults (without validation). */
+    public static StoreServerConfig parse(String toml, String source) {
+        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION));
+        List<String> problems = new ArrayList<>();
+        Table section = ConfigLoader.root(toml, source, problems).section(STORE_SECTION);
+        StoreServerConfig.Store d = StoreServerConfig.Store.defaults();
+        StoreServerConfig.Store store = new StoreServerConfig.Store(
+                section.value("pd-endpoints", d.pdEndpoints(), StoreConfigLoader::endpoints),
+                section.value("tick-interval", d.tickIntervalMillis(), Table::millis),
+                section.value("election-ticks", d.electionTicks(), StoreConfigLoader::intValue),
+                section.value("heartbeat-ticks", d.heartbeatTicks(), StoreConfigLoader::intValue),
+                section.value("region-heartbeat-ticks", d.regionHeartbeatTicks(), StoreConfigLoader::intValue),
+                section.value("store-heartbeat-ticks", d.storeHeartbeatTicks(), StoreConfigLoader::intValue),
+                section.value("raft-log-gc-count-limit", d.raftLogGcCountLimit(), Table::integer),
+                section.value("command-timeout", d.commandTimeoutMillis(), Table::millis),
+                section.value("scheduler-timeout", d.schedulerTimeoutMillis(), Table::millis),
+                section.value("scheduler-max-backoff", d.schedulerMaxBackoffMillis(), Table::millis),
+                section.value("heartbeat-queue-capacity", d.heartbeatQueueCapacity(), StoreConfigLoader::intValue));
+        section.rejectUnknown(STORE_KEYS);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new StoreServerConfig(base, store);
+    }
+
+    /** {@code --pd a:1,b:2} as a list. */
+    public static List<String> splitEndpoints(String text) {
+        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static List<String> endpoints(JsonNode n) {
+        if (n.isTextual()) {
+            return splitEndpoints(n.asText());
+        }
+        if (!n.isArray()) {
+            throw new IllegalArgumentException("expected a list of \"host:port\" strings (got " + n + ")");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : n) {
+            out.add(Table.string(e));
+        }
+        return out;
+    }
+
+    private static int intValue(JsonNode n) {
+        return Math.toIntExact(Table.integer(n));
+    }
+}

@@ -1,0 +1,428 @@
+package io.tinykv.server.store;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.util.MutableHandlerRegistry;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.PeerGrpc;
+import io.tinykv.proto.TikvGrpc;
+import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.raftstore.RaftStorage;
+import io.tinykv.raftstore.RaftStore;
+import io.tinykv.raftstore.RaftStoreDriver;
+import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.transport.grpc.ChannelFactory;
+import io.tinykv.raftstore.transport.grpc.GrpcTransport;
+import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
+import io.tinykv.raftstore.transport.grpc.PeerService;
+import io.tinykv.raftstore.transport.grpc.TransportReporter;
+import io.tinykv.server.DataDirLock;
+import io.tinykv.server.GuardedStorage;
+import io.tinykv.server.InFlightCalls;
+import io.tinykv.server.RequestValidator;
+import io.tinykv.server.ServerMetrics;
+import io.tinykv.server.TikvService;
+import io.tinykv.server.TinykvVersion;
+import io.tinykv.server.TxnHandler;
+import io.tinykv.server.config.Config;
+import io.tinykv.server.config.HostPort;
+import io.tinykv.storage.Engines;
+import io.tinykv.storage.Storage;
+import io.tinykv.txn.TxnCommands;
+import io.tinykv.txn.latch.Latches;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import java.security.SecureRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One store of the replicated cluster ({@code tinykv server}): RocksDB engines, the multi-raft
+ * store on its Raft thread, the transport to the other stores, the connection to the scheduler,
+ * and one gRPC port serving {@code tikvpb.Tikv} (RawKV and transactions over Raft),
+ * {@code grpc.health.v1.Health} and the internal {@code peerpb.Peer}; Prometheus metrics on the
+ * status address.
+ *
+ * <p>Start-up order: the data dir lock (nothing in the directory is touched without it), the
+ * engines, the gRPC port (bound early so the advertised address is known, answering NOT_SERVING),
+ * the scheduler (waited for), the store's identity and the cluster's bootstrap
+ * ({@link StoreBootstrap}), the store's registration, then Raft; health turns SERVING last.
+ * {@link #close()} undoes it in reverse: no new calls, calls in flight finish within the grace
+ * period, then Raft stops and the engines close.
+ */
+public final class StoreServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StoreServer.class);
+
+    /** After the grace period, cancelled calls get this long to unwind before Raft stops. */
+    private static final long FORCED_STOP_MILLIS = 1_000;
+    /** How long closing waits for handlers still inside storage (e.g. of cancelled calls). */
+    private static final long STORAGE_CLOSE_WAIT_MILLIS = 30_000;
+    /** How long closing waits for snapshot generation or log deletion to finish. */
+    private static final long WORKERS_STOP_MILLIS = 10_000;
+    /** How often {@link #awaitTermination} checks that the Raft thread is still alive. */
+    private static final long FAILURE_CHECK_MILLIS = 500;
+    private static final int NETWORK_THREADS = 4;
+    private static final long MILLIS_PER_SECOND = 1_000;
+    /** TiKV's max-peer-down-duration is 10 min; ours is shorter so the scheduler replaces a dead replica soon. */
+    private static final long PEER_DOWN_MILLIS = 30_000;
+
+    private final StoreServerConfig config;
+    private final long storeId;
+    private final long clusterId;
+    private final HostPort boundAddress;
+    private final HostPort advertisedAddress;
+    private final List<AutoCloseable> shutdownOrder;
+    private final Server grpc;
+    private final InFlightCalls inFlight;
+    private final HealthStatusManager health;
+    private final RaftStoreDriver driver;
+    private final HTTPServer statusServer;
+    private boolean closed;
+
+    private StoreServer(Builder b) {
+        this.config = b.config;
+        this.storeId = b.storeId;
+        this.clusterId = b.clusterId;
+        this.boundAddress = b.boundAddress;
+        this.advertisedAddress = b.advertisedAddress;
+        this.shutdownOrder = b.afterRpc;
+        this.grpc = b.grpc;
+        this.inFlight = b.inFlight;
+        this.health = b.health;
+        this.driver = b.driver;
+        this.statusServer = b.statusServer;
+    }
+
+    /** What start-up has built so far; closed in reverse if start-up fails. */
+    private static final class Builder {
+        StoreServerConfig config;
+        long storeId;
+        long clusterId;
+        HostPort boundAddress;
+        HostPort advertisedAddress;
+        Server grpc;
+        InFlightCalls inFlight;
+        HealthStatusManager health;
+        RaftStoreDriver driver;
+        HTTPServer statusServer;
+        /** Everything to close after the RPC server stopped, in start order (closed in reverse). */
+        final List<AutoCloseable> afterRpc = new ArrayList<>();
+    }
+
+    /** Starts with the system clock and a secure random source. */
+    public static StoreServer start(StoreServerConfig config) {
+        return start(config, System::nanoTime, new SecureRandom());
+    }
+
+    /**
+     * Starts everything; waits for the scheduler as long as it takes. On failure, whatever was
+     * started is stopped again before the exception propagates.
+     *
+     * @throws DataDirLock.DataDirLockedException when another process owns the data dir
+     * @throws StoreBootstrap.ClusterMismatchException when the data dir belongs to another cluster
+     */
+    public static StoreServer start(StoreServerConfig config, LongSupplier nanoClock, RandomGenerator random) {
+        config.validate();
+        Config.Server sc = config.server();
+        StoreServerConfig.Store st = config.store();
+        Builder b = new Builder();
+        b.config = config;
+        List<AutoCloseable> opened = b.afterRpc;
+        try {
+            DataDirLock lock = DataDirLock.acquire(sc.dataDir());
+            opened.add(lock);
+            LOG.info("data dir {} (locked)", sc.dataDir().toAbsolutePath());
+
+            Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig());
+            opened.add(engines);
+
+            PrometheusRegistry registry = new PrometheusRegistry();
+            String statusAddr = "";
+            if (sc.hasStatusAddr()) {
+                HostPort status = HostPort.parse(sc.statusAddr());
+                b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
+                        .registry(registry).buildAndStart();
+                opened.add(b.statusServer);
+                statusAddr = status.withPort(b.statusServer.getPort()).toString();
+                LOG.info("status and metrics on http://{}/metrics", statusAddr);
+            }
+
+            b.health = new HealthStatusManager();
+            b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
+            MutableHandlerRegistry services = new MutableHandlerRegistry();
+            b.inFlight = new InFlightCalls();
+            // One port for clients and stores: the limit must admit the peer service's batches too;
+            // client writes are held to limits.raft-entry-max-size by the request validator.
+            int maxInbound = (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
+                    PeerService.MAX_INBOUND_MESSAGE_BYTES);
+            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress())
+                    .maxInboundMessageSize(maxInbound)
+                    .addService(b.health.getHealthService())
+                    .fallbackHandlerRegistry(services)
+                    .intercept(new ServerMetrics(registry, nanoClock))
+                    .intercept(b.inFlight)
+                    .build()
+                    .start();
+            b.grpc = grpc;
+            b.boundAddress = sc.addr().withPort(grpc.getPort());
+            b.advertisedAddress = sc.hasAdvertiseAddr() ? HostPort.parse(sc.advertiseAddr()) : b.boundAddress;
+            if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
+                LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
+                        + "are told {}, which only works on this machine", b.boundAddress, b.advertisedAddress);
+            }
+
+            LOG.info("looking for the scheduler at {}", String.join(",", st.pdEndpoints()));
+            SchedulerClient scheduler = SchedulerClient.connect(st.pdEndpoints(), ChannelFactory.plaintext(),
+                    st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Thread::sleep);
+            opened.add(scheduler);
+            b.clusterId = scheduler.clusterId();
+            long startSeconds = System.currentTimeMillis() / MILLIS_PER_SECOND;
+            String advertised = b.advertisedAddress.toString();
+            String status = statusAddr;
+            b.storeId = StoreBootstrap.run(engines, scheduler,
+                    id -> storeRecord(id, advertised, status, startSeconds, sc));
+            // On every start: the address may have changed since the last one.
+            scheduler.putStore(storeRecord(b.storeId, advertised, status, startSeconds, sc));
+
+            StoreMetrics metrics = new StoreMetrics(registry);
+            ExecutorService network = Executors.newFixedThreadPool(NETWORK_THREADS,
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-net-", 0).factory());
+            opened.add(network::shutdownNow);
+            ExecutorService workers = Executors.newSingleThreadExecutor(
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-worker").factory());
+            opened.add(() -> stopWorkers(workers));
+
+            AtomicReference<RaftStore> self = new AtomicReference<>();
+            GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
+                    new SchedulerStoreResolver(scheduler), ChannelFactory.plaintext(),
+                    transportReporter(self, metrics), network, nanoClock);
+            opened.add(transport);
+
+            HeartbeatSender heartbeats = new HeartbeatSender(scheduler, response -> {
+                RaftStore store = self.get();
+                if (store != null) {
+                    store.onSchedulerResponse(response);
+                }
+            }, st.heartbeatQueueCapacity(), st.schedulerMaxBackoffMillis(), metrics, nanoClock,
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats").factory());
+            opened.add(heartbeats);
+
+            RaftStore store = new RaftStore(b.storeId, engines, raftConfig(config), transport, heartbeats, workers,
+                    random);
+            self.set(store);
+            // Closed after the Raft thread stopped (which answers every waiting command), so that
+            // closing never waits on a handler that waits on Raft.
+            AtomicReference<Storage> storageToClose = new AtomicReference<>();
+            opened.add(() -> {
+                Storage s = storageToClose.get();
+                if (s != null) {
+                    s.close();
+                }
+            });
+            b.driver = new RaftStoreDriver(store, st.tickIntervalMillis(), nanoClock,
+                    Thread.ofPlatform().name("store-" + b.storeId + "-raft").factory());
+            opened.add(b.driver);
+
+            Storage storage = new GuardedStorage(
+                    new CountingStorage(new RaftStorage(store, Duration.ofMillis(st.commandTimeoutMillis())), metrics),
+                    STORAGE_CLOSE_WAIT_MILLIS);
+            storageToClose.set(storage);
+            PeerService peerService = new PeerService(store);
+            metrics.registerSnapshotsReceived(registry, peerService::snapshotsReceived);
+            metrics.registerApplyLag(registry, engines, store::regionIds);
+
+            RequestValidator validator = new RequestValidator(config.base().limits());
+            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
+            services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator)));
+            services.addService(peerService);
+            b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+            b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);
+            b.health.setStatus(PeerGrpc.SERVICE_NAME, ServingStatus.SERVING);
+            LOG.info("tinykv server up: store {} of cluster {} on {} (advertised as {}), regions {}", b.storeId,
+                    b.clusterId, b.boundAddress, b.advertisedAddress, store.regionIds());
+            return new StoreServer(b);
+        } catch (IOException e) {
+            abort(b);
+            throw new UncheckedIOException("cannot start the store: " + e.getMessage(), e);
+        } catch (RuntimeException | Error e) {
+            abort(b);
+            throw e;
+        }
+    }
+
+    private static RaftstoreConfig raftConfig(StoreServerConfig config) {
+        StoreServerConfig.Store st = config.store();
+        return new RaftstoreConfig(st.electionTicks(), st.heartbeatTicks(),
+                RaftstoreConfig.DEFAULT_MAX_SIZE_PER_MSG_BYTES, RaftstoreConfig.DEFAULT_MAX_INFLIGHT_MSGS,
+                config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
+                RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
+                st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis());
+    }
+
+    /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */
+    private static int maxPeerDownTicks(StoreServerConfig.Store st) {
+        return (int) Math.max(1, PEER_DOWN_MILLIS / st.tickIntervalMillis());
+    }
+
+    private static Metapb.Store storeRecord(long id, String address, String statusAddr, long startSeconds,
+            Config.Server sc) {
+        return Metapb.Store.newBuilder()
+                .setId(id)
+                .setAddress(address)
+                .setState(Metapb.StoreState.Up)
+                .setVersion(TinykvVersion.TIKV_COMPATIBLE_VERSION)
+                .setGitHash(TinykvVersion.ownVersion())
+                .setStatusAddress(statusAddr)
+                .setStartTimestamp(startSeconds)
+                .setDeployPath(sc.dataDir().toAbsolutePath().toString())
+                .build();
+    }
+
+    /** Snapshot outcomes and dropped messages go to the store (and the metrics). */
+    private static TransportReporter transportReporter(AtomicReference<RaftStore> self, StoreMetrics metrics) {
+        return new TransportReporter() {
+            @Override
+            public void snapshotStatus(long regionId, long toPeerId, SnapshotStatus status) {
+                metrics.snapshotSent(status);
+                RaftStore store = self.get();
+                if (store != null) {
+                    store.onSnapshotStatus(regionId, toPeerId, status);
+                }
+            }
+
+            @Override
+            public void peerUnreachable(long regionId, long toPeerId) {
+                RaftStore store = self.get();
+                if (store != null) {
+                    store.onPeerUnreachable(regionId, toPeerId);
+                }
+            }
+        };
+    }
+
+    private static void stopWorkers(ExecutorService workers) throws InterruptedException {
+        workers.shutdown();
+        if (!workers.awaitTermination(WORKERS_STOP_MILLIS, TimeUnit.MILLISECONDS)) {
+            LOG.warn("store workers still busy after {} ms; interrupting them", WORKERS_STOP_MILLIS);
+            workers.shutdownNow();
+            workers.awaitTermination(WORKERS_STOP_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    public long storeId() {
+        return storeId;
+    }
+
+    public long clusterId() {
+        return clusterId;
+    }
+
+    public int port() {
+        return boundAddress.port();
+    }
+
+    /** The address other stores and clients are told ({@code host:port}). */
+    public String address() {
+        return advertisedAddress.toString();
+    }
+
+    public HostPort boundAddress() {
+        return boundAddress;
+    }
+
+    /** Port of the status/metrics endpoint, or -1 when it is disabled. */
+    public int statusPort() {
+        return statusServer == null ? -1 : statusServer.getPort();
+    }
+
+    /**
+     * Waits until the server is closed, or until the Raft thread fails; then it closes the server
+     * and throws (fail-stop: DESIGN.md §6), so that the process exits instead of serving errors.
+     */
+    public void awaitTermination() throws InterruptedException {
+        while (!grpc.awaitTermination(FAILURE_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+            Throwable failure = driver.failure();
+            if (failure != null) {
+                LOG.error("store {}: the Raft thread stopped; shutting down", storeId);
+                close();
+                throw new IllegalStateException("the Raft thread of store " + storeId + " failed: " + failure,
+                        failure);
+            }
+        }
+    }
+
+    /**
+     * Stops accepting calls, lets unary calls in flight finish within the grace period, cancels
+     * what remains, then stops Raft, the transport and the scheduler connection, closes the engines
+     * and releases the data dir. Safe to call twice.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long graceMillis = config.server().gracePeriodMillis();
+        LOG.info("store {} shutting down: no new requests; waiting up to {} ms for requests in flight", storeId,
+                graceMillis);
+        stopRpc(grpc, health, inFlight, graceMillis);
+        closeAll(shutdownOrder);
+        LOG.info("store {} shut down", storeId);
+    }
+
+    private static void stopRpc(Server grpc, HealthStatusManager health, InFlightCalls inFlight, long graceMillis) {
+        if (health != null) {
+            health.enterTerminalState();
+        }
+        if (grpc == null) {
+            return;
+        }
+        grpc.shutdown();
+        try {
+            if (inFlight != null && !inFlight.awaitIdle(graceMillis)) {
+                LOG.warn("{} requests still in flight after {} ms; cancelling them", inFlight.active(), graceMillis);
+            }
+            // Streams (Raft batches, snapshots, health watches) never end by themselves: cancel them now.
+            grpc.shutdownNow();
+            if (!grpc.awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("gRPC calls still unwinding after {} ms; stopping Raft anyway", FORCED_STOP_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            grpc.shutdownNow();
+        }
+    }
+
+    private static void abort(Builder b) {
+        stopRpc(b.grpc, b.health, b.inFlight, 0);
+        closeAll(b.afterRpc);
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::");
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (int i = opened.size() - 1; i >= 0; i--) {
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("while stopping: {}", e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.tinykv.server.store;
+
+import io.tinykv.server.config.Config;
+import io.tinykv.server.config.ConfigException;
+import io.tinykv.server.config.HostPort;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything one store process ({@code tinykv server}) is configured with: the settings it shares
+ * with the standalone process ({@code [server]}, {@code [storage]}, {@code [limits]}) and its own
+ * {@code [store]} section: where the scheduler is, how fast Raft ticks, how long commands wait.
+ * Built by {@link StoreConfigLoader}; {@link #validate()} reports every problem at once.
+ *
+ * @param base the shared settings; its {@code [pd]} section (the standalone's embedded PD) is unused
+ * @param store the store's own settings
+ */
+public record StoreServerConfig(Config base, Store store) {
+
+    /** Conventional scheduler (PD) client port. */
+    public static final String DEFAULT_PD_ENDPOINT = "127.0.0.1:2379";
+
+    public StoreServerConfig {
+        Objects.requireNonNull(base, "base");
+        Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * The {@code [store]} section.
+     *
+     * @param pdEndpoints scheduler addresses ({@code host:port}), tried in turn
+     * @param tickIntervalMillis wall time of one Raft tick
+     * @param electionTicks ticks without a leader before a follower campaigns
+     * @param heartbeatTicks ticks between a leader's Raft heartbeats
+     * @param regionHeartbeatTicks ticks between a leader's heartbeats to the scheduler
+     * @param storeHeartbeatTicks ticks between the store's heartbeats to the scheduler
+     * @param raftLogGcCountLimit applied entries kept in the log before the leader compacts it
+     * @param commandTimeoutMillis how long a request waits for Raft before ServerIsBusy
+     * @param schedulerTimeoutMillis deadline of one call to the scheduler
+     * @param schedulerMaxBackoffMillis longest wait between attempts to reach the scheduler
+     * @param heartbeatQueueCapacity region heartbeats waiting to be sent; beyond it the oldest is dropped
+     */
+    public record Store(
+            List<String> pdEndpoints,
+            long tickIntervalMillis,
+            int electionTicks,
+            int heartbeatTicks,
+            int regionHeartbeatTicks,
+            int storeHeartbeatTicks,
+            long raftLogGcCountLimit,
+            long commandTimeoutMillis,
+            long schedulerTimeoutMillis,
+            long schedulerMaxBackoffMillis,
+            int heartbeatQueueCapacity) {
+
+        public Store {
+            pdEndpoints = List.copyOf(pdEndpoints);
+        }
+
+        public static Store defaults() {
+            return new Store(List.of(DEFAULT_PD_ENDPOINT), 100, 10, 2, 20, 50, 10_000, 5_000, 3_000, 3_000, 1_024);
+        }
+
+        public Store withPdEndpoints(List<String> endpoints) {
+            return new Store(endpoints, tickIntervalMillis, electionTicks, heartbeatTicks, regionHeartbeatTicks,
+                    storeHeartbeatTicks, raftLogGcCountLimit, commandTimeoutMillis, schedulerTimeoutMillis,
+                    schedulerMaxBackoffMillis, heartbeatQueueCapacity);
+        }
+
+        public Store withTickIntervalMillis(long millis) {
+            return new Store(pdEndpoints, millis, electionTicks, heartbeatTicks, regionHeartbeatTicks,
+                    storeHeartbeatTicks, raftLogGcCountLimit, commandTimeoutMillis, schedulerTimeoutMillis,
+                    schedulerMaxBackoffMillis, heartbeatQueueCapacity);
+        }
+
+        public Store withHeartbeatTicks(int regionTicks, int storeTicks) {
+            return new Store(pdEndpoints, tickIntervalMillis, electionTicks, heartbeatTicks, regionTicks,
+                    storeTicks, raftLogGcCountLimit, commandTimeoutMillis, schedulerTimeoutMillis,
+                    schedulerMaxBackoffMillis, heartbeatQueueCapacity);
+        }
+    }
+
+    public static StoreServerConfig defaults() {
+        return new StoreServerConfig(Config.defaults(), Store.defaults());
+    }
+
+    public Config.Server server() {
+        return base.server();
+    }
+
+    public StoreServerConfig withServer(Config.Server server) {
+        return new StoreServerConfig(base.withServer(server), store);
+    }
+
+    public StoreServerConfig withStore(Store newStore) {
+        return new StoreServerConfig(base, newStore);
+    }
+
+    /**
+     * Checks every setting, the shared ones included, and reports all problems at once.
+     *
+     * @throws ConfigException naming each bad setting
+     */
+    public StoreServerConfig validate() {
+        List<String> problems = new ArrayList<>();
+        try {
+            base.validate();
+        } catch (ConfigException e) {
+            problems.addAll(e.problems());
+        }
+        if (store.pdEndpoints().isEmpty()) {
+            problems.add("store.pd-endpoints must name at least one scheduler address (--pd HOST:PORT)");
+        }
+        for (String endpoint : store.pdEndpoints()) {
+            try {
+                if (HostPort.parse(endpoint).port() == 0) {
+                    problems.add("store.pd-endpoints: " + endpoint + " must name a real port");
+                }
+            } catch (IllegalArgumentException e) {
+                problems.add("store.pd-endpoints: " + e.getMessage());
+            }
+        }
+        positive(problems, "store.tick-interval", store.tickIntervalMillis());
+        positive(problems, "store.heartbeat-ticks", store.heartbeatTicks());
+        if (store.electionTicks() <= store.heartbeatTicks()) {
+            problems.add("store.election-ticks (" + store.electionTicks()
+                    + ") must be greater than store.heartbeat-ticks (" + store.heartbeatTicks() + ")");
+        }
+        positive(problems, "store.region-heartbeat-ticks", store.regionHeartbeatTicks());
+        positive(problems, "store.store-heartbeat-ticks", store.storeHeartbeatTicks());
+        positive(problems, "store.raft-log-gc-count-limit", store.raftLogGcCountLimit());
+        positive(problems, "store.command-timeout", store.commandTimeoutMillis());
+        positive(problems, "store.scheduler-timeout", store.schedulerTimeoutMillis());
+        positive(problems, "store.scheduler-max-backoff", store.schedulerMaxBackoffMillis());
+        positive(problems, "store.heartbeat-queue-capacity", store.heartbeatQueueCapacity());
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return this;
+    }
+
+    private static void positive(List<String> problems, String name, long value) {
+        if (value <= 0) {
+            problems.add(name + " must be > 0 (got " + value + ")");
+        }
+    }
+}

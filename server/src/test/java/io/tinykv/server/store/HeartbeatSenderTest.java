@@ -1,0 +1,137 @@
+package io.tinykv.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.Pdpb;
+import io.tinykv.raftstore.transport.grpc.ChannelFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** Heartbeats reach the scheduler in order over one stream, never block, and survive a broken stream. */
+class HeartbeatSenderTest {
+
+    private static final long TIMEOUT_MILLIS = 3_000;
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Duration ATTEMPT_WAIT = Duration.ofMillis(500);
+    private static final int MAX_ATTEMPTS = 20;
+
+    private static Pdpb.RegionHeartbeatRequest heartbeat(long regionId, long term) {
+        Metapb.Peer leader = Metapb.Peer.newBuilder().setId(regionId + 1).setStoreId(1).build();
+        return Pdpb.RegionHeartbeatRequest.newBuilder()
+                .setRegion(Metapb.Region.newBuilder().setId(regionId).addPeers(leader)
+                        .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1)))
+                .setLeader(leader).setTerm(term).build();
+    }
+
+    private static SchedulerClient connect(FakeScheduler pd) {
+        SchedulerClient client = SchedulerClient.connect(List.of(pd.address()), ChannelFactory.plaintext(),
+                TIMEOUT_MILLIS, TIMEOUT_MILLIS, Thread::sleep);
+        client.setSenderId(1);
+        return client;
+    }
+
+    /** Counts what the sender reports. */
+    private static final class Counts implements HeartbeatSender.Listener {
+        final AtomicLong dropped = new AtomicLong();
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong breaks = new AtomicLong();
+
+        @Override
+        public void regionHeartbeatDropped() {
+            dropped.incrementAndGet();
+        }
+
+        @Override
+        public void regionHeartbeatSent() {
+            sent.incrementAndGet();
+        }
+
+        @Override
+        public void streamBroken() {
+            breaks.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aFullQueueDropsTheOldestWithoutBlockingAndSendsTheRestInOrder() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        // The sender thread holds back until released: the queue fills deterministically meanwhile.
+        ThreadFactory heldBack = r -> new Thread(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            r.run();
+        }, "held-back-heartbeats");
+        Counts counts = new Counts();
+        try (FakeScheduler pd = new FakeScheduler(3);
+                SchedulerClient client = connect(pd);
+                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 2, TIMEOUT_MILLIS, counts,
+                        System::nanoTime, heldBack)) {
+            for (long term = 1; term <= 5; term++) {
+                sender.regionHeartbeat(heartbeat(10, term));
+            }
+            assertThat(sender.dropped()).isEqualTo(3);
+            assertThat(counts.dropped.get()).isEqualTo(3);
+
+            release.countDown();
+            Deadlines.await(() -> pd.regionHeartbeats.size() == 2, WAIT, "the two newest heartbeats arrive");
+            assertThat(pd.regionHeartbeats).extracting(Pdpb.RegionHeartbeatRequest::getTerm).containsExactly(4L, 5L);
+            assertThat(pd.regionHeartbeats.get(0).getHeader().getClusterId()).isEqualTo(3);
+            assertThat(pd.regionHeartbeats.get(0).getHeader().getSenderId()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void responsesReachTheStoreAndABrokenStreamIsReopened() throws Exception {
+        List<Pdpb.RegionHeartbeatResponse> received = new CopyOnWriteArrayList<>();
+        Counts counts = new Counts();
+        try (FakeScheduler pd = new FakeScheduler(3);
+                SchedulerClient client = connect(pd);
+                HeartbeatSender sender = new HeartbeatSender(client, received::add, 16, TIMEOUT_MILLIS, counts,
+                        System::nanoTime, Thread.ofPlatform().daemon().factory())) {
+            Pdpb.RegionHeartbeatResponse operator = Pdpb.RegionHeartbeatResponse.newBuilder().setRegionId(10)
+                    .setTransferLeader(Pdpb.TransferLeader.newBuilder()
+                            .setPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2))).build();
+            pd.replyToHeartbeats = operator;
+            sender.regionHeartbeat(heartbeat(10, 1));
+            Deadlines.await(() -> !received.isEmpty(), WAIT, "the scheduler's operator reaches the store");
+            assertThat(received.get(0).getTransferLeader()).isEqualTo(operator.getTransferLeader());
+            assertThat(pd.heartbeatStreams).hasSize(1);
+
+            pd.breakHeartbeatStreams();
+            // Heartbeats keep coming, as the raftstore sends them. One sent before the sender learnt of
+            // the break is lost with the old stream; a later one opens a new stream and arrives.
+            boolean arrived = false;
+            for (long term = 2; term < 2 + MAX_ATTEMPTS && !arrived; term++) {
+                long t = term;
+                sender.regionHeartbeat(heartbeat(10, t));
+                arrived = Deadlines.holdsWithin(() -> !pd.heartbeatStreams.isEmpty()
+                        && pd.regionHeartbeats.stream().anyMatch(h -> h.getTerm() == t), ATTEMPT_WAIT);
+            }
+            assertThat(arrived).as("a heartbeat after the break arrives on a new stream").isTrue();
+            assertThat(counts.breaks.get()).isGreaterThanOrEqualTo(1);
+            assertThat(counts.dropped.get()).isZero();
+        }
+    }
+
+    @Test
+    void storeStatisticsAreSentAsStoreHeartbeats() throws Exception {
+        try (FakeScheduler pd = new FakeScheduler(3);
+                SchedulerClient client = connect(pd);
+                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 16, TIMEOUT_MILLIS,
+                        HeartbeatSender.Listener.NONE, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
+            sender.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).setRegionCount(4).build());
+            Deadlines.await(() -> !pd.storeHeartbeats.isEmpty(), WAIT, "the store heartbeat arrives");
+            assertThat(pd.storeHeartbeats.get(0).getStats().getRegionCount()).isEqualTo(4);
+            assertThat(pd.storeHeartbeats.get(0).getHeader().getClusterId()).isEqualTo(3);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.tinykv.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tinykv.server.DataDirLock;
+import io.tinykv.server.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code tinykv server} on the command line: options, configuration errors, refusals with exit codes. */
+class ServerCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Main.commandLine();
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        int code = cmd.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsTheOptionsAndMainListsServerAndScheduler() {
+        Run help = run("server", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--pd").contains("--addr").contains("--advertise-addr")
+                .contains("--data-dir").contains("--status-addr").contains("--config");
+        assertThat(run("--help").out()).contains("server").contains("scheduler");
+        assertThat(run("scheduler", "--help").exitCode()).isZero();
+    }
+
+    @Test
+    void badSettingsStopWithTheSettingNamedBeforeTouchingTheDisk() throws Exception {
+        Path data = dir.resolve("d");
+        Run badPd = run("server", "--pd", "nope", "--data-dir", data.toString());
+        assertThat(badPd.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
+        assertThat(badPd.err()).contains("store.pd-endpoints");
+
+        Path file = dir.resolve("bad.toml");
+        Files.writeString(file, "[store]\ntick-interval = \"0ms\"\nelection-ticks = 2\nheartbeat-ticks = 2\n"
+                + "colour = \"blue\"\n");
+        Run badFile = run("server", "--config", file.toString(), "--data-dir", data.toString());
+        assertThat(badFile.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
+        assertThat(badFile.err()).contains("unknown setting 'store.colour'");
+
+        Files.writeString(file, "[store]\ntick-interval = \"0ms\"\nelection-ticks = 2\nheartbeat-ticks = 2\n");
+        Run badValues = run("server", "--config", file.toString(), "--data-dir", data.toString());
+        assertThat(badValues.err()).contains("store.tick-interval must be > 0")
+                .contains("store.election-ticks (2) must be greater than store.heartbeat-ticks (2)");
+        assertThat(Files.exists(data)).as("nothing touched on disk").isFalse();
+    }
+
+    @Test
+    void aConfigFileSetsTheStoreSection() throws Exception {
+        Path file = dir.resolve("store.toml");
+        Files.writeString(file, "[server]\naddr = \"127.0.0.1:0\"\n[store]\npd-endpoints = [\"10.0.0.1:2379\", "
+                + "\"10.0.0.2:2379\"]\ntick-interval = \"50ms\"\nregion-heartbeat-ticks = 7\n");
+        StoreServerConfig config = StoreConfigLoader.load(file,
+                new io.tinykv.server.config.ConfigLoader.Overrides(null, null, null, dir.resolve("d")), null);
+        assertThat(config.store().pdEndpoints()).containsExactly("10.0.0.1:2379", "10.0.0.2:2379");
+        assertThat(config.store().tickIntervalMillis()).isEqualTo(50);
+        assertThat(config.store().regionHeartbeatTicks()).isEqualTo(7);
+        assertThat(config.server().addr().port()).isZero();
+        // --pd overrides the file.
+        StoreServerConfig overridden = StoreConfigLoader.load(file,
+                io.tinykv.server.config.ConfigLoader.Overrides.none(), StoreConfigLoader.splitEndpoints("h:1, h:2"));
+        assertThat(overridden.store().pdEndpoints()).containsExactly("h:1", "h:2");
+    }
+
+    @Test
+    void aLockedDataDirExitsWithItsOwnCode() throws Exception {
+        Path data = dir.resolve("locked");
+        try (DataDirLock held = DataDirLock.acquire(data)) {
+            Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--status-addr", "",
+                    "--data-dir", data.toString());
+            assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_DATA_DIR_LOCKED);
+            assertThat(r.err()).contains("in use by another tinykv process");
+        }
+    }
+
+    @Test
+    void aDataDirOfAnotherClusterExitsWithItsOwnCode() throws Exception {
+        Path data = dir.resolve("store");
+        try (FakeScheduler a = new FakeScheduler(1)) {
+            StoreServer.start(TestConfigs.store(a.address(), data)).close();
+        }
+        try (FakeScheduler b = new FakeScheduler(2)) {
+            Run r = run("server", "--pd", b.address(), "--addr", "127.0.0.1:0", "--status-addr", "",
+                    "--data-dir", data.toString());
+            assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_WRONG_CLUSTER);
+            assertThat(r.err()).contains("of cluster 1").contains("runs cluster 2");
+        }
+    }
+}
