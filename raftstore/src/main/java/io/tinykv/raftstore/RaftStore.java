@@ -219,7 +219,7 @@ public final class RaftStore implements AutoCloseable {
                 RegionLocalState.parser());
         if (state != null) {
             if (state.getState() != PeerState.Tombstone
-                    || message.getRegionEpoch().getConfVer() <= state.getRegion().getRegionEpoch().getConfVer()) {
+                    || !StalePeerChecker.addressesANewerPeer(state, message, storeId)) {
                 return false;
             }
             // A newer incarnation of a peer this store once removed: the old one's leftovers go.
@@ -248,6 +248,10 @@ public final class RaftStore implements AutoCloseable {
     public void onSchedulerResponse(Pdpb.RegionHeartbeatResponse response) {
         Objects.requireNonNull(response, "response");
         if (!response.hasChangePeer() && !response.hasTransferLeader()) {
+            if (response.hasSplitRegion()) {
+                LOG.info("store {}: region {}: splits are not supported, dropping the scheduler's split",
+                        storeId, response.getRegionId());
+            }
             return;
         }
         if (!router.send(response.getRegionId(), new PeerMsg.SchedulerOperator(response))) {

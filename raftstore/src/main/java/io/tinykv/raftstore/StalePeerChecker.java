@@ -20,6 +20,23 @@ final class StalePeerChecker {
 
     private StalePeerChecker() {}
 
+    /**
+     * Whether {@code message}, arriving where the region's peer is a {@code tombstone}, is for a
+     * newer peer of this store that may be created: the message's conf version is newer than the
+     * tombstone's, and its target's id is above the id of the peer the tombstone lists on this
+     * store (a replica destroyed on learning it was stale keeps its old view, itself included;
+     * members that still list it may be newer than that view, but must never bring back that
+     * peer id, whose Raft state, votes included, is gone).
+     */
+    static boolean addressesANewerPeer(RegionLocalState tombstone, RaftMessage message, long storeId) {
+        Metapb.Region region = tombstone.getRegion();
+        if (message.getRegionEpoch().getConfVer() <= region.getRegionEpoch().getConfVer()) {
+            return false;
+        }
+        Metapb.Peer old = Regions.findPeerOnStore(region, storeId);
+        return old == null || message.getToPeer().getId() > old.getId();
+    }
+
     /** The tombstone message to answer {@code message} with, or null when it must go unanswered. */
     static RaftMessage replyFromTombstone(RegionLocalState state, RaftMessage message) {
         if (state == null || state.getState() != PeerState.Tombstone || message.getIsTombstone()) {

@@ -52,6 +52,27 @@ class StalePeerCheckerTest {
     }
 
     @Test
+    void onlyANewerPeerOfThisStoreMayBeCreatedOverATombstone() {
+        // Store 2's peer 2 was removed (the region left behind does not list it) at conf version 8.
+        assertThat(StalePeerChecker.addressesANewerPeer(TOMBSTONE, from(4, 9), 2)).isTrue();
+        assertThat(StalePeerChecker.addressesANewerPeer(TOMBSTONE, from(4, 8), 2)).as("same epoch").isFalse();
+        assertThat(StalePeerChecker.addressesANewerPeer(TOMBSTONE, from(4, 7), 2)).as("a lagging member")
+                .isFalse();
+
+        // Store 2's peer 2 destroyed itself on learning it was stale: its view (conf version 5)
+        // lists itself, and members newer than that view may still list it.
+        Metapb.Region staleView = TestEngines.region(REGION_ID, 1, 1, 2, 2, 3, 3).toBuilder()
+                .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(5).setVersion(1)).build();
+        RegionLocalState stale = RegionLocalState.newBuilder().setState(PeerState.Tombstone).setRegion(staleView)
+                .build();
+        assertThat(StalePeerChecker.addressesANewerPeer(stale, from(3, 7), 2))
+                .as("the destroyed peer id itself, from a member that still lists it").isFalse();
+        RaftMessage toSuccessor = from(3, 9).toBuilder()
+                .setToPeer(Metapb.Peer.newBuilder().setId(12).setStoreId(2)).build();
+        assertThat(StalePeerChecker.addressesANewerPeer(stale, toSuccessor, 2)).as("a new peer id").isTrue();
+    }
+
+    @Test
     void onlyATombstoneOfAKnownRegionAnswers() {
         assertThat(StalePeerChecker.replyFromTombstone(null, from(1, 5))).isNull();
         assertThat(StalePeerChecker.replyFromTombstone(TOMBSTONE.toBuilder().setState(PeerState.Normal).build(),

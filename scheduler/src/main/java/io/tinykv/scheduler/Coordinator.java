@@ -21,6 +21,8 @@ public final class Coordinator {
     private final ClusterMeta cluster;
     private final OperatorController operators;
     private final ReplicaChecker replicaChecker;
+    /** Null when balancing is off. */
+    private final BalanceRegionScheduler balancer;
     private final SchedulerMetrics metrics;
 
     public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics) {
@@ -28,6 +30,9 @@ public final class Coordinator {
         this.operators = new OperatorController(config.operatorTimeout().toMillis());
         this.replicaChecker = new ReplicaChecker(cluster, config.maxReplicas(),
                 config.maxStoreDownTime().toMillis(), ids::next);
+        this.balancer = config.balancesRegions()
+                ? new BalanceRegionScheduler(cluster, replicaChecker, config.maxReplicas(), ids::next)
+                : null;
         this.metrics = metrics;
     }
 
@@ -47,7 +52,7 @@ public final class Coordinator {
         OperatorController.Outcome progress = operators.onHeartbeat(region, nowMillis);
         switch (progress.event()) {
             case SEND -> {
-                return Optional.of(progress.operator().toResponse(cluster.clusterId(), region));
+                return send(region, progress.operator().step(), nowMillis);
             }
             case WAITING -> {
                 return Optional.empty();
@@ -63,9 +68,37 @@ public final class Coordinator {
         }
         Operator op = created.get();
         operators.add(op);
-        metrics.operator(op.step().kind(), "created");
+        metrics.operator(op.kind(), "created");
         LOG.info("created {}", op);
-        return Optional.of(op.toResponse(cluster.clusterId(), region));
+        return send(region, op.step(), nowMillis);
+    }
+
+    private Optional<Pdpb.RegionHeartbeatResponse> send(RegionInfo region, OperatorStep step, long nowMillis) {
+        if (step instanceof OperatorStep.RemovePeer remove && remove.peer().getId() == region.leader().getId()) {
+            // Never remove the leader directly: ask for leadership to move first; the removal is
+            // sent to the new leader on its heartbeat.
+            return replicaChecker.transferTarget(region, remove.peer(), nowMillis)
+                    .map(target -> Operator.response(cluster.clusterId(), region,
+                            new OperatorStep.TransferLeader(target)));
+        }
+        return Optional.of(Operator.response(cluster.clusterId(), region, step));
+    }
+
+    /**
+     * One round of the balance-region scheduler (when enabled): creates at most one move, which
+     * goes to the region's leader with its next heartbeat.
+     */
+    public synchronized Optional<Operator> balanceRegions(long nowMillis) {
+        if (balancer == null) {
+            return Optional.empty();
+        }
+        Optional<Operator> move = balancer.schedule(nowMillis, id -> operators.get(id).isPresent());
+        move.ifPresent(op -> {
+            operators.add(op);
+            metrics.operator(op.kind(), "created");
+            LOG.info("created {}", op);
+        });
+        return move;
     }
 
     /** The operator in flight for {@code regionId}, if any. */
@@ -74,7 +107,7 @@ public final class Coordinator {
     }
 
     private void ended(Operator op, String event, long nowMillis) {
-        metrics.operator(op.step().kind(), event);
+        metrics.operator(op.kind(), event);
         LOG.info("{} {} after {} ms", op, event.replace('_', ' '), nowMillis - op.createdAtMillis());
     }
 }

@@ -19,6 +19,9 @@ public final class DurationText implements CommandLine.ITypeConverter<Duration> 
     public static Duration parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         try {
+            if (t.equals("0")) {
+                return Duration.ZERO;
+            }
             if (t.startsWith("pt")) {
                 return Duration.parse(t.toUpperCase(Locale.ROOT));
             }

@@ -15,7 +15,7 @@ final class OperatorController {
     enum Event {
         /** No operator for this region. */
         NONE,
-        /** The heartbeat shows the operator done; it is removed. */
+        /** The heartbeat shows the operator's last step done; it is removed. */
         FINISHED,
         /** The operator outlived the timeout; it is removed. */
         TIMED_OUT,
@@ -23,7 +23,7 @@ final class OperatorController {
         DROPPED,
         /** The change is applied but not finished (an added peer catching up): wait, do not resend. */
         WAITING,
-        /** Not carried out yet: send it (again) to the leader. */
+        /** The current step is not carried out yet: send it (again) to the leader. */
         SEND
     }
 
@@ -53,6 +53,10 @@ final class OperatorController {
         Operator op = byRegion.get(region.id());
         if (op == null) {
             return new Outcome(Event.NONE, null);
+        }
+        while (op.step().isDone(region) && !op.isLastStep()) {
+            op = op.advance(region.epoch());
+            byRegion.put(region.id(), op);
         }
         Event event;
         if (op.step().isDone(region)) {

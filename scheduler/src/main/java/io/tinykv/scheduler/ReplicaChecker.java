@@ -89,10 +89,7 @@ final class ReplicaChecker {
     private Optional<Operator> remove(RegionInfo region, Metapb.Peer victim, String reason, long nowMillis) {
         if (victim.getId() == region.leader().getId()) {
             // Never remove the leader directly: move leadership to a caught-up healthy follower first.
-            return region.region().getPeersList().stream()
-                    .filter(p -> p.getId() != victim.getId() && !region.isPending(p.getId())
-                            && isHealthy(region, p, nowMillis))
-                    .findFirst()
+            return transferTarget(region, victim, nowMillis)
                     .map(target -> operator(region, new OperatorStep.TransferLeader(target),
                             "leader peer must go: " + reason, nowMillis));
         }
@@ -107,7 +104,15 @@ final class ReplicaChecker {
         return Optional.of(operator(region, new OperatorStep.RemovePeer(victim), reason, nowMillis));
     }
 
-    private boolean isHealthy(RegionInfo region, Metapb.Peer peer, long nowMillis) {
+    /** A caught-up, healthy peer other than {@code leaving} to take over leadership, if any. */
+    Optional<Metapb.Peer> transferTarget(RegionInfo region, Metapb.Peer leaving, long nowMillis) {
+        return region.region().getPeersList().stream()
+                .filter(p -> p.getId() != leaving.getId() && !region.isPending(p.getId())
+                        && isHealthy(region, p, nowMillis))
+                .findFirst();
+    }
+
+    boolean isHealthy(RegionInfo region, Metapb.Peer peer, long nowMillis) {
         Optional<StoreInfo> store = cluster.store(peer.getStoreId());
         if (store.isEmpty() || !cluster.storeStatus(store.get(), nowMillis).keepsPeers()) {
             return false;
@@ -125,7 +130,7 @@ final class ReplicaChecker {
     }
 
     private static Operator operator(RegionInfo region, OperatorStep step, String reason, long nowMillis) {
-        return new Operator(region.id(), region.epoch(), step, reason, nowMillis);
+        return Operator.single(region, step, reason, nowMillis);
     }
 
     private static String ids(List<Metapb.Peer> peers) {

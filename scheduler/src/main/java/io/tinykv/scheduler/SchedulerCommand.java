@@ -72,6 +72,11 @@ public final class SchedulerCommand implements Callable<Integer> {
             description = "How long an operator may stay unfinished before it is dropped (default: 10m).")
     Duration operatorTimeout = SchedulerConfig.DEFAULT_OPERATOR_TIMEOUT;
 
+    @Option(names = "--balance-region-interval", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How often to move one region from the store with the most data to the one "
+                    + "with the least; 0 turns balancing off (default: 0).")
+    Duration balanceRegionInterval = SchedulerConfig.DEFAULT_BALANCE_REGION_INTERVAL;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -93,7 +98,7 @@ public final class SchedulerCommand implements Callable<Integer> {
                 advertiseAddr == null ? null : HostAndPort.parse(advertiseAddr), dataDir, maxReplicas,
                 maxStoreDownTime, storeDisconnectTime, clientKeyMode, tsoSaveWindow,
                 SchedulerConfig.DEFAULT_ID_BATCH_SIZE, operatorTimeout,
-                SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL);
+                SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL, balanceRegionInterval);
     }
 
     @Override

@@ -81,7 +81,7 @@ public final class SchedulerServer implements AutoCloseable {
             HostAndPort advertised = advertisedAddress(config, grpc.getPort());
             member.set(SchedulerService.member(MEMBER_ID, advertised));
             background = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "scheduler-store-status");
+                Thread t = new Thread(r, "scheduler-background");
                 t.setDaemon(true);
                 return t;
             });
@@ -93,6 +93,16 @@ public final class SchedulerServer implements AutoCloseable {
                     LOG.error("store status check failed", e);
                 }
             }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+            if (config.balancesRegions()) {
+                long balanceMillis = config.balanceRegionInterval().toMillis();
+                background.scheduleWithFixedDelay(() -> {
+                    try {
+                        coordinator.balanceRegions(clockMillis.getAsLong());
+                    } catch (RuntimeException e) {
+                        LOG.error("balance-region round failed", e);
+                    }
+                }, balanceMillis, balanceMillis, TimeUnit.MILLISECONDS);
+            }
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
                     cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
                     config.dataDir().toAbsolutePath(), config.clientKeyMode());

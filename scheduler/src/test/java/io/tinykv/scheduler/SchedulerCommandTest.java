@@ -29,7 +29,7 @@ class SchedulerCommandTest {
         commandLine(command).parseArgs("--addr", "0.0.0.0:0", "--advertise-addr", "pd.local:2379",
                 "--data-dir", dir.toString(), "--max-replicas", "5", "--max-store-down-time", "90s",
                 "--store-disconnect-time", "5s", "--client-key-mode", "txn", "--tso-save-window", "500ms",
-                "--operator-timeout", "PT2M");
+                "--operator-timeout", "PT2M", "--balance-region-interval", "10s");
         SchedulerConfig config = command.config();
         assertThat(config.listenAddress()).isEqualTo(new HostAndPort("0.0.0.0", 0));
         assertThat(config.advertiseAddress()).isEqualTo(new HostAndPort("pd.local", 2379));
@@ -40,6 +40,8 @@ class SchedulerCommandTest {
         assertThat(config.clientKeyMode()).isEqualTo(ClientKeyMode.TXN);
         assertThat(config.tsoSaveWindow()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.operatorTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.balanceRegionInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(config.balancesRegions()).isTrue();
     }
 
     @Test
@@ -51,6 +53,7 @@ class SchedulerCommandTest {
         assertThat(config.clientKeyMode()).isEqualTo(ClientKeyMode.RAW);
         assertThat(config.maxReplicas()).isEqualTo(3);
         assertThat(config.maxStoreDownTime()).isEqualTo(Duration.ofMinutes(30));
+        assertThat(config.balancesRegions()).isFalse();
     }
 
     @Test

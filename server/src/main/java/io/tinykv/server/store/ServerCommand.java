@@ -60,7 +60,7 @@ public final class ServerCommand implements Callable<Integer> {
     private Path dataDir;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "TOML configuration file: the sections of config/tinykv.example.toml plus [store].")
+            description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
 
     @CommandLine.Spec

@@ -103,4 +103,12 @@ class ServerCommandTest {
             assertThat(r.err()).contains("of cluster 1").contains("runs cluster 2");
         }
     }
+
+    @Test
+    void theExampleFileListsEveryDefault() {
+        // Surefire runs in the module directory; the example sits in server/config.
+        Path example = Path.of("config", "tinykv-server.example.toml");
+        assertThat(StoreConfigLoader.parse(io.tinykv.server.config.ConfigLoader.readFile(example), example.toString()))
+                .isEqualTo(StoreServerConfig.defaults());
+    }
 }

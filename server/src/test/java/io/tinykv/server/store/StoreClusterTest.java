@@ -20,6 +20,12 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -131,6 +137,11 @@ class StoreClusterTest {
 
         RegionInfo region = awaitFullReplication();
         assertThat(region.region().getStartKey().isEmpty() && region.region().getEndKey().isEmpty()).isTrue();
+        // The two added replicas each got a snapshot: the operators see it in the metrics.
+        Deadlines.await(() -> sumOverStores("tinykv_snapshots_received_total") >= STORES - 1, REPLICATION_WAIT,
+                "every added replica received a snapshot");
+        assertThat(sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}")).isGreaterThanOrEqualTo(STORES - 1);
+        assertThat(sumOverStores("tinykv_region_heartbeats_sent_total")).isPositive();
 
         Map<ByteString, ByteString> acknowledged = new LinkedHashMap<>();
         try (RawKvClient client = RawKvClient.create(clientConfig())) {
@@ -222,6 +233,30 @@ class StoreClusterTest {
                     .containsExactly(bytes("10"), bytes("20"));
             t2.rollback();
         }
+    }
+
+    /** A metric's value summed over the running stores' /metrics pages (0 where it is absent). */
+    private double sumOverStores(String series) {
+        double sum = 0;
+        for (StoreServer store : stores.values()) {
+            String page;
+            try {
+                page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + store.statusPort() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            for (String line : page.split("\n")) {
+                if (line.startsWith(series + " ")) {
+                    sum += Double.parseDouble(line.substring(series.length() + 1).trim());
+                }
+            }
+        }
+        return sum;
     }
 
     private StoreServer storeWithId(long storeId) {
