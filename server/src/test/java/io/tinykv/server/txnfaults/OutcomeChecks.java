@@ -1,7 +1,5 @@
 package io.tinykv.server.txnfaults;
 
-import io.tinykv.testkit.history.Outcome;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -162,15 +160,5 @@ final class OutcomeChecks {
                 problems.add("the final read missed key " + key);
             }
         }
-    }
-
-    static List<MarkedTxnExecutor.Attempt> withOutcome(List<MarkedTxnExecutor.Attempt> attempts, Outcome outcome) {
-        List<MarkedTxnExecutor.Attempt> out = new ArrayList<>();
-        for (MarkedTxnExecutor.Attempt a : attempts) {
-            if (a.outcome() == outcome) {
-                out.add(a);
-            }
-        }
-        return out;
     }
 }

@@ -42,6 +42,8 @@ class SnapshotIsolationUnderFaultsTest {
     private static final Duration PHASE_WAIT = Duration.ofSeconds(60);
     /** Transactions each workload must see end while the scheduler is down (they all need it). */
     private static final int FINISHED_DURING_SCHEDULER_OUTAGE = 2;
+    /** Transactions each workload must see end while two of the three stores are down. */
+    private static final int FINISHED_WITHOUT_QUORUM = 2;
 
     @TempDir
     Path dir;
@@ -113,6 +115,27 @@ class SnapshotIsolationUnderFaultsTest {
             run.awaitCommits("after leadership move " + move, PHASE_WAIT);
         }
         assertThat(leaders).as("stores that led the region").hasSizeGreaterThan(1);
+        cluster.awaitFullReplication();
+
+        finish();
+    }
+
+    @Test
+    void majorityOfStoresLostMidRunThenRestored() throws Exception {
+        run.start();
+        run.awaitCommits("before the fault", PHASE_WAIT);
+
+        // The leader's store and one more: no quorum, so transactions caught in their commit run out
+        // of budget: those caught after prewrite end unknown (the markers settle them afterwards).
+        int leader = cluster.leaderStoreIndex();
+        int other = (leader + 1) % FaultCluster.STORES;
+        cluster.stopStore(leader);
+        cluster.stopStore(other);
+        run.awaitFinished("without a quorum", PHASE_WAIT, FINISHED_WITHOUT_QUORUM);
+
+        cluster.restartStore(other);
+        cluster.restartStore(leader);
+        run.awaitCommits("after both stores restarted", PHASE_WAIT);
         cluster.awaitFullReplication();
 
         finish();
