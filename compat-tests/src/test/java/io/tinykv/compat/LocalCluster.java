@@ -57,11 +57,16 @@ final class LocalCluster implements AutoCloseable {
         this.supervisor = new Supervisor(java, (child, exitCode) -> unexpectedExits.add(child.name() + " exited " + exitCode));
     }
 
-    /** Starts the scheduler and the stores (without waiting for them to serve). */
+    /** Starts the scheduler and the stores (without waiting for them to serve), for RawKV clients. */
     static LocalCluster start(Path dir, int stores) {
+        return start(dir, stores, ClientKeyMode.RAW);
+    }
+
+    /** Starts the scheduler (answering clients in {@code keyMode}) and the stores, without waiting. */
+    static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode) {
         int[] ports = freePorts(stores);
         LocalCluster cluster = new LocalCluster(new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1],
-                ClientKeyMode.RAW));
+                keyMode));
         try {
             for (ChildSpec spec : cluster.layout.children()) {
                 cluster.supervisor.start(spec);
