@@ -40,7 +40,8 @@ public final class BenchCommand implements Runnable {
 
     /** A command line that reports benchmark failures as one clear message rather than a stack trace. */
     public static CommandLine commandLine(BenchCommand command) {
-        CommandLine cl = new CommandLine(command);
+        // Enum options read as documented in lower case too: --tinykv playground, --distribution uniform.
+        CommandLine cl = new CommandLine(command).setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((e, line, parseResult) -> {
             line.getErr().println("bench: " + message(e));
             if (!(e instanceof BenchException) && !(e instanceof IllegalArgumentException)) {

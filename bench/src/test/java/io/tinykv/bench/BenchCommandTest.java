@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.bench.compare.BenchEnvironment;
 import io.tinykv.bench.compare.ComparisonSettings;
+import io.tinykv.bench.compare.TinyKvTopology;
 import io.tinykv.bench.compare.WorkloadCase;
 import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.target.TargetSpec;
@@ -77,6 +78,17 @@ class BenchCommandTest {
         assertThat(s.clientCounts()).containsExactly(1, 16, 128);
         assertThat(s.base().duration()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.single()).isFalse();
+        assertThat(s.topology()).isEqualTo(TinyKvTopology.PLAYGROUND);
+    }
+
+    @Test
+    void theTinykvToStartIsChosenInLowerCaseAndSingleMeansStandalone() {
+        CommandLine.ParseResult single = cli().parseArgs("compare-etcd", "--single");
+        assertThat(((CompareEtcdCommand) single.subcommand().commandSpec().commandLine().getCommand()).settings()
+                .topology()).isEqualTo(TinyKvTopology.STANDALONE);
+        CommandLine.ParseResult txn = cli().parseArgs("txn-baseline", "--tinykv", "playground");
+        assertThat(((TxnBaselineCommand) txn.subcommand().commandSpec().commandLine().getCommand()).server
+                .topologyOr(TinyKvTopology.STANDALONE)).isEqualTo(TinyKvTopology.PLAYGROUND);
     }
 
     @Test
