@@ -3,7 +3,7 @@ package io.tinykv.server;
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -61,7 +61,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Config config;
         try {
-            HostPort listen = addr == null ? null : parseAddr("--addr", addr);
+            HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
             config = ConfigLoader.load(configFile,
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir));
         } catch (ConfigException e) {
@@ -92,9 +92,9 @@ public final class StandaloneCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static HostPort parseAddr(String option, String value) {
+    private static HostAndPort parseAddr(String option, String value) {
         try {
-            return HostPort.parse(value);
+            return HostAndPort.parse(value);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(option + ": " + e.getMessage());
         }

@@ -10,7 +10,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.server.config.Config;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.pd.DurableLong;
 import io.tinykv.server.pd.EmbeddedPdService;
 import io.tinykv.scheduler.IdAllocator;
@@ -60,12 +60,12 @@ public final class StandaloneServer implements AutoCloseable {
     private final InFlightCalls inFlight;
     private final HealthStatusManager health;
     private final HTTPServer statusServer;
-    private final HostPort boundAddress;
+    private final HostAndPort boundAddress;
     private final SingleStoreCluster cluster;
     private boolean closed;
 
     private StandaloneServer(Config config, DataDirLock lock, Storage storage, Server grpc,
-            InFlightCalls inFlight, HealthStatusManager health, HTTPServer statusServer, HostPort boundAddress, SingleStoreCluster cluster) {
+            InFlightCalls inFlight, HealthStatusManager health, HTTPServer statusServer, HostAndPort boundAddress, SingleStoreCluster cluster) {
         this.config = config;
         this.lock = lock;
         this.storage = storage;
@@ -107,7 +107,7 @@ public final class StandaloneServer implements AutoCloseable {
             HTTPServer statusServer = null;
             String statusAddr = "";
             if (sc.hasStatusAddr()) {
-                HostPort status = HostPort.parse(sc.statusAddr());
+                HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 statusServer = HTTPServer.builder()
                         .hostname(status.host())
                         .port(status.port())
@@ -132,8 +132,8 @@ public final class StandaloneServer implements AutoCloseable {
                     .start();
             opened.add(() -> grpc.shutdownNow().awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS));
 
-            HostPort bound = sc.addr().withPort(grpc.getPort());
-            HostPort advertised = sc.hasAdvertiseAddr() ? HostPort.parse(sc.advertiseAddr()) : bound;
+            HostAndPort bound = sc.addr().withPort(grpc.getPort());
+            HostAndPort advertised = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : bound;
             if (!sc.hasAdvertiseAddr() && isWildcard(bound.host())) {
                 LOG.warn("listening on a wildcard address ({}) without server.advertise-addr: clients are told "
                         + "to reach the store at {}, which only works on this machine", bound, advertised);
@@ -159,7 +159,7 @@ public final class StandaloneServer implements AutoCloseable {
         }
     }
 
-    public HostPort boundAddress() {
+    public HostAndPort boundAddress() {
         return boundAddress;
     }
 

@@ -14,7 +14,7 @@ import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.server.config.Config;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.pd.SingleStoreCluster;
 import io.tinykv.server.region.SingleRegionStorage;
 import io.tinykv.storage.Cf;
@@ -46,7 +46,7 @@ abstract class RawApiContract {
     Path dir;
 
     private final SingleStoreCluster cluster =
-            SingleStoreCluster.create(42, new HostPort("127.0.0.1", 20160), "");
+            SingleStoreCluster.create(42, new HostAndPort("127.0.0.1", 20160), "");
     private Storage backing;
     private SingleRegionStorage storage;
     private Server server;

@@ -16,7 +16,7 @@ import io.tinykv.proto.Pdpb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigLoader;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +52,7 @@ class StandaloneServerTest {
                 new Config.Limits(d.limits().maxKeySizeBytes(), 1024 * 1024, d.limits().maxScanLimit(),
                         GRPC_MAX_MESSAGE_BYTES), d.pd());
         return ConfigLoader.applyOverrides(withLimits, new ConfigLoader.Overrides(
-                new HostPort("127.0.0.1", 0), null, "127.0.0.1:0", dir.resolve("data"))).validate();
+                new HostAndPort("127.0.0.1", 0), null, "127.0.0.1:0", dir.resolve("data"))).validate();
     }
 
     private static StandaloneServer start(Config config, StorageFactory storage) {

@@ -1,5 +1,6 @@
 package io.tinykv.server.config;
 
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.EngineConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +18,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
 
     /** The process as a network server. */
     public record Server(
-            HostPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis) {
+            HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis) {
         /** {@code statusAddr} empty means: no status/metrics endpoint. */
         public boolean hasStatusAddr() {
             return !statusAddr.isEmpty();
@@ -63,7 +64,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
 
     public static Config defaults() {
         return new Config(
-                new Server(new HostPort("127.0.0.1", 20160), "", "127.0.0.1:20180", Path.of("data"), 10_000),
+                new Server(new HostAndPort("127.0.0.1", 20160), "", "127.0.0.1:20180", Path.of("data"), 10_000),
                 new Storage(
                         EngineConfig.DEFAULT_BLOCK_CACHE_SIZE_BYTES,
                         EngineConfig.DEFAULT_WRITE_BUFFER_SIZE_BYTES,
@@ -87,7 +88,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
         List<String> problems = new ArrayList<>();
         if (server.hasAdvertiseAddr()) {
             try {
-                HostPort a = HostPort.parse(server.advertiseAddr());
+                HostAndPort a = HostAndPort.parse(server.advertiseAddr());
                 if (a.port() == 0) {
                     problems.add("server.advertise-addr must name a real port (got " + a + ")");
                 }
@@ -97,7 +98,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
         }
         if (server.hasStatusAddr()) {
             try {
-                HostPort.parse(server.statusAddr());
+                HostAndPort.parse(server.statusAddr());
             } catch (IllegalArgumentException e) {
                 problems.add("server.status-addr: " + e.getMessage());
             }

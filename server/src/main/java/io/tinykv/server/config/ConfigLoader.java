@@ -1,5 +1,6 @@
 package io.tinykv.server.config;
 
+import io.tinykv.scheduler.HostAndPort;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -23,7 +24,7 @@ public final class ConfigLoader {
     private static final List<String> SECTIONS = List.of("server", "storage", "limits", "pd");
 
     /** Values given on the command line; {@code null} means "not given". */
-    public record Overrides(HostPort addr, String advertiseAddr, String statusAddr, Path dataDir) {
+    public record Overrides(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir) {
         public static Overrides none() {
             return new Overrides(null, null, null, null);
         }
@@ -188,8 +189,8 @@ public final class ConfigLoader {
             return n.asText();
         }
 
-        public static HostPort hostPort(JsonNode n) {
-            return HostPort.parse(string(n));
+        public static HostAndPort hostPort(JsonNode n) {
+            return HostAndPort.parse(string(n));
         }
 
         public static long integer(JsonNode n) {

@@ -3,7 +3,7 @@ package io.tinykv.server.pd;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.server.TinykvVersion;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 
 /**
  * The fixed topology of a standalone process: one store holding one region over the whole key
@@ -20,7 +20,7 @@ public record SingleStoreCluster(long clusterId, Metapb.Store store, Metapb.Regi
     /** Epoch versions start at 1 as in a freshly bootstrapped TiKV cluster. */
     public static final long INITIAL_EPOCH = 1;
 
-    public static SingleStoreCluster create(long clusterId, HostPort advertised, String statusAddr) {
+    public static SingleStoreCluster create(long clusterId, HostAndPort advertised, String statusAddr) {
         Metapb.Store store = Metapb.Store.newBuilder()
                 .setId(STORE_ID)
                 .setAddress(advertised.toString())

@@ -4,7 +4,7 @@ import io.tinykv.server.DataDirLock;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -71,7 +71,7 @@ public final class ServerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         StoreServerConfig config;
         try {
-            HostPort listen = addr == null ? null : parseAddr("--addr", addr);
+            HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
             config = StoreConfigLoader.load(configFile,
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
                     pd == null ? null : StoreConfigLoader.splitEndpoints(pd));
@@ -112,9 +112,9 @@ public final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static HostPort parseAddr(String option, String value) {
+    private static HostAndPort parseAddr(String option, String value) {
         try {
-            return HostPort.parse(value);
+            return HostAndPort.parse(value);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(option + ": " + e.getMessage());
         }

@@ -30,7 +30,7 @@ import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
 import io.tinykv.server.config.Config;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Storage;
 import io.tinykv.txn.TxnCommands;
@@ -84,8 +84,8 @@ public final class StoreServer implements AutoCloseable {
     private final StoreServerConfig config;
     private final long storeId;
     private final long clusterId;
-    private final HostPort boundAddress;
-    private final HostPort advertisedAddress;
+    private final HostAndPort boundAddress;
+    private final HostAndPort advertisedAddress;
     private final List<AutoCloseable> shutdownOrder;
     private final Server grpc;
     private final InFlightCalls inFlight;
@@ -113,8 +113,8 @@ public final class StoreServer implements AutoCloseable {
         StoreServerConfig config;
         long storeId;
         long clusterId;
-        HostPort boundAddress;
-        HostPort advertisedAddress;
+        HostAndPort boundAddress;
+        HostAndPort advertisedAddress;
         Server grpc;
         InFlightCalls inFlight;
         HealthStatusManager health;
@@ -154,7 +154,7 @@ public final class StoreServer implements AutoCloseable {
             PrometheusRegistry registry = new PrometheusRegistry();
             String statusAddr = "";
             if (sc.hasStatusAddr()) {
-                HostPort status = HostPort.parse(sc.statusAddr());
+                HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
                         .registry(registry).buildAndStart();
                 opened.add(b.statusServer);
@@ -180,7 +180,7 @@ public final class StoreServer implements AutoCloseable {
                     .start();
             b.grpc = grpc;
             b.boundAddress = sc.addr().withPort(grpc.getPort());
-            b.advertisedAddress = sc.hasAdvertiseAddr() ? HostPort.parse(sc.advertiseAddr()) : b.boundAddress;
+            b.advertisedAddress = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : b.boundAddress;
             if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
                 LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
                         + "are told {}, which only works on this machine", b.boundAddress, b.advertisedAddress);
@@ -342,7 +342,7 @@ public final class StoreServer implements AutoCloseable {
         return advertisedAddress.toString();
     }
 
-    public HostPort boundAddress() {
+    public HostAndPort boundAddress() {
         return boundAddress;
     }
 

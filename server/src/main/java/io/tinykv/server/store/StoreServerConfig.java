@@ -2,7 +2,7 @@ package io.tinykv.server.store;
 
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -114,7 +114,7 @@ public record StoreServerConfig(Config base, Store store) {
         }
         for (String endpoint : store.pdEndpoints()) {
             try {
-                if (HostPort.parse(endpoint).port() == 0) {
+                if (HostAndPort.parse(endpoint).port() == 0) {
                     problems.add("store.pd-endpoints: " + endpoint + " must name a real port");
                 }
             } catch (IllegalArgumentException e) {

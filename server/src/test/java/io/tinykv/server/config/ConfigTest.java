@@ -1,5 +1,6 @@
 package io.tinykv.server.config;
 
+import io.tinykv.scheduler.HostAndPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,7 +42,7 @@ class ConfigTest {
                 [pd]
                 tso-save-window = "1m"
                 """, "t.toml");
-        assertThat(c.server().addr()).isEqualTo(new HostPort("0.0.0.0", 3000));
+        assertThat(c.server().addr()).isEqualTo(new HostAndPort("0.0.0.0", 3000));
         assertThat(c.server().gracePeriodMillis()).isEqualTo(500);
         assertThat(c.limits().maxKeySizeBytes()).isEqualTo(1024);
         assertThat(c.limits().raftEntryMaxSizeBytes()).isEqualTo(2048);
@@ -55,7 +56,7 @@ class ConfigTest {
     void commandLineOverridesTheFile() {
         Config fromFile = ConfigLoader.parse("[server]\naddr = \"127.0.0.1:1\"\ndata-dir = \"/a\"\n", "t.toml");
         Config c = ConfigLoader.applyOverrides(fromFile,
-                new ConfigLoader.Overrides(HostPort.parse("127.0.0.1:2"), null, "", null));
+                new ConfigLoader.Overrides(HostAndPort.parse("127.0.0.1:2"), null, "", null));
         assertThat(c.server().addr().port()).isEqualTo(2);
         assertThat(c.server().dataDir()).isEqualTo(Path.of("/a"));
         assertThat(c.server().hasStatusAddr()).isFalse();
@@ -117,11 +118,11 @@ class ConfigTest {
 
     @Test
     void hostPortParsing() {
-        assertThat(HostPort.parse("[::1]:20160")).isEqualTo(new HostPort("::1", 20160));
-        assertThat(HostPort.parse("[::1]:20160").toString()).isEqualTo("[::1]:20160");
-        assertThatThrownBy(() -> HostPort.parse("h:70000")).hasMessageContaining("port must be in 0..65535");
-        assertThatThrownBy(() -> HostPort.parse(":1")).hasMessageContaining("expected HOST:PORT");
-        assertThatThrownBy(() -> HostPort.parse("h:x")).hasMessageContaining("numeric port");
+        assertThat(HostAndPort.parse("[::1]:20160")).isEqualTo(new HostAndPort("::1", 20160));
+        assertThat(HostAndPort.parse("[::1]:20160").toString()).isEqualTo("[::1]:20160");
+        assertThatThrownBy(() -> HostAndPort.parse("h:70000")).hasMessageContaining("port must be in 0..65535");
+        assertThatThrownBy(() -> HostAndPort.parse(":1")).hasMessageContaining("expected HOST:PORT");
+        assertThatThrownBy(() -> HostAndPort.parse("h:x")).hasMessageContaining("numeric port");
     }
 
     @Test

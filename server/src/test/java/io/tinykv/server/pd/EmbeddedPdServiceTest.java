@@ -12,7 +12,7 @@ import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.scheduler.IdAllocator;
 import io.tinykv.scheduler.Tso;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +33,7 @@ class EmbeddedPdServiceTest {
 
     private final AtomicLong clock = new AtomicLong(1_700_000_000_000L);
     private final SingleStoreCluster cluster =
-            SingleStoreCluster.create(CLUSTER_ID, new HostPort("127.0.0.1", 23456), "127.0.0.1:23457");
+            SingleStoreCluster.create(CLUSTER_ID, new HostAndPort("127.0.0.1", 23456), "127.0.0.1:23457");
     private Server server;
     private ManagedChannel channel;
     private PDGrpc.PDBlockingStub pd;

@@ -2,7 +2,7 @@ package io.tinykv.server.store;
 
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigLoader;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -23,7 +23,7 @@ final class TestConfigs {
                 .withTickIntervalMillis(TICK_INTERVAL_MILLIS)
                 .withHeartbeatTicks(HEARTBEAT_TICKS, HEARTBEAT_TICKS);
         Config base = ConfigLoader.applyOverrides(d.base(), new ConfigLoader.Overrides(
-                new HostPort("127.0.0.1", 0), null, "127.0.0.1:0", dataDir));
+                new HostAndPort("127.0.0.1", 0), null, "127.0.0.1:0", dataDir));
         // Several stores share one test JVM: small caches.
         base = new Config(base.server(), new Config.Storage(SMALL_CACHE_BYTES, SMALL_CACHE_BYTES,
                 base.storage().maxWriteBufferNumber(), base.storage().maxBackgroundJobs(),

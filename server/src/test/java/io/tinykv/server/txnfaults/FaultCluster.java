@@ -11,7 +11,7 @@ import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigLoader;
-import io.tinykv.server.config.HostPort;
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.store.StoreServer;
 import io.tinykv.server.store.StoreServerConfig;
 import java.nio.file.Path;
@@ -94,7 +94,7 @@ final class FaultCluster implements AutoCloseable {
                 .withTickIntervalMillis(TICK_INTERVAL_MILLIS)
                 .withHeartbeatTicks(SCHEDULER_HEARTBEAT_TICKS, SCHEDULER_HEARTBEAT_TICKS);
         Config base = ConfigLoader.applyOverrides(d.base(), new ConfigLoader.Overrides(
-                new HostPort(LOOPBACK, 0), null, LOOPBACK + ":0", dir.resolve("store" + (index + 1))));
+                new HostAndPort(LOOPBACK, 0), null, LOOPBACK + ":0", dir.resolve("store" + (index + 1))));
         Config.Server server = base.server();
         base = base.withServer(new Config.Server(server.addr(), server.advertiseAddr(), "", server.dataDir(),
                 ABRUPT_GRACE_MILLIS));
