@@ -218,7 +218,7 @@ final class Peer {
                         .setCompactLog(CompactLogRequest.newBuilder().setCompactIndex(compactIndex)
                                 .setCompactTerm(storage.term(compactIndex))))
                 .build();
-        proposeWrite(request, new Callback(result -> {
+        proposeWrite(request, new Callback(request, result -> {
             if (result.isError()) {
                 LOG.debug("{}: log compaction to {} not applied: {}", this, compactIndex,
                         result.response().getHeader().getError().getMessage());

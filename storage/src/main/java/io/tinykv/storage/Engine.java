@@ -95,8 +95,8 @@ public final class Engine implements AutoCloseable {
     private final RocksDbOptions options;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Set<SnapshotReader> openReaders = ConcurrentHashMap.newKeySet();
-    /** Written only under the write lock, read under the read lock. */
-    private boolean closed;
+    /** Written only under the write lock, read under the read lock (or, racily, by {@link #isOpen}). */
+    private volatile boolean closed;
     private volatile Runnable syncListener = () -> { };
     private final ProcessHalter halter;
     /** The test seam; null in production. */
@@ -145,6 +145,11 @@ public final class Engine implements AutoCloseable {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** Whether the engine is still open (false once {@link #close} began its work). */
+    public boolean isOpen() {
+        return !closed;
     }
 
     public Path path() {
