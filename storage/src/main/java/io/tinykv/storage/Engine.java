@@ -24,6 +24,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
 import org.rocksdb.Status;
+import org.rocksdb.WALRecoveryMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,14 @@ public final class Engine implements AutoCloseable {
     private static final String WAL_FILE_SUFFIX = ".log";
     /** How RocksDB (via strerror) reports a missing file. */
     private static final String NO_SUCH_FILE = "No such file or directory";
+
+    /**
+     * How every RocksDB database of ours replays its WAL at open (the engines here, the
+     * scheduler's metadata): a record torn by a crash at the tail is dropped (it was never
+     * acknowledged); corruption anywhere else fails the open (DESIGN.md §6). PointInTimeRecovery
+     * would silently stop at a corrupt record and lose the synced writes after it.
+     */
+    public static final WALRecoveryMode WAL_RECOVERY_MODE = WALRecoveryMode.TolerateCorruptedTailRecords;
 
     /** The two engines of a store. */
     public enum Kind {
