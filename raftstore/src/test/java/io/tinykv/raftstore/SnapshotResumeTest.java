@@ -1,6 +1,7 @@
 package io.tinykv.raftstore;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb;
@@ -22,6 +23,9 @@ import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.SnapshotReader;
+import io.tinykv.storage.StorageException;
+import io.tinykv.storage.StorageFaults;
+import io.tinykv.raft.Ready;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,8 +65,8 @@ class SnapshotResumeTest {
         }
     }
 
-    /** The follower as a crash in the middle of installing the leader's snapshot leaves it. */
-    private void crashMidInstallation(Engines follower) throws Exception {
+    /** The leader's snapshot of [b, m) at (30, 8), received into the follower's snapshot directory. */
+    private RaftMessage receiveSnapshot(Engines follower) {
         SnapshotKey key = new SnapshotKey(REGION.getId(), SNAP_TERM, SNAP_INDEX);
         RaftMessage message;
         try (Engines leader = TestEngines.open(dir.resolve("leader"))) {
@@ -88,6 +92,13 @@ class SnapshotResumeTest {
                 receiver.finish();
             }
         }
+        return message;
+    }
+
+    /** The follower as a crash in the middle of installing the leader's snapshot leaves it. */
+    private void crashMidInstallation(Engines follower) throws Exception {
+        SnapshotKey key = new SnapshotKey(REGION.getId(), SNAP_TERM, SNAP_INDEX);
+        receiveSnapshot(follower);
         RaftStore.bootstrapStore(follower, 1, FOLLOWER_STORE);
         RaftStore.bootstrapRegion(follower, REGION);
         put(follower, "a", "another region");
@@ -111,6 +122,35 @@ class SnapshotResumeTest {
         byte[] bytes = Files.readAllBytes(file);
         bytes[bytes.length / 2] ^= 0x5a;
         Files.write(file, bytes);
+    }
+
+    @Test
+    void aFailedIngestionStopsTheRoundAndTheRestartFinishesTheInstallation() {
+        try (Engines follower = TestEngines.open(dir.resolve("follower"))) {
+            RaftMessage message = receiveSnapshot(follower);
+            SnapshotManager snapshots = SnapshotManager.open(follower.dataDir());
+            PeerStorage storage = PeerStorage.open(follower, Metapb.Region.newBuilder().setId(1).build(),
+                    Runnable::run, snapshots);
+            StorageFaults faults = new StorageFaults().fail(StorageFaults.Point.INGEST);
+            follower.kv().injectFaults(faults);
+            try (EngineWriteBatch raftWb = follower.raft().newWriteBatch()) {
+                Ready ready = new Ready(null, HardState.newBuilder().setTerm(TERM).setCommit(SNAP_INDEX).build(),
+                        List.of(), List.of(), message.getMessage().getSnapshot(), List.of(), List.of());
+                // On the Raft thread this exception stops the thread and the store (fail-stop).
+                assertThatThrownBy(() -> storage.saveReady(ready, raftWb)).isInstanceOf(StorageException.class)
+                        .hasMessageContaining("injected fault");
+                assertThat(raftWb.isEmpty()).as("nothing of the round reaches the raft engine").isTrue();
+            }
+            assertThat(faults.injected()).isEqualTo(1);
+            RegionLocalState state = follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1),
+                    RegionLocalState.parser());
+            assertThat(state.getState()).as("never marked installed").isEqualTo(PeerState.Applying);
+            follower.kv().injectFaults(null);
+
+            assertThat(PeerStorage.resumeApplyingSnapshot(follower, snapshots, state))
+                    .isInstanceOf(PeerStorage.SnapshotResume.Installed.class);
+            assertThat(follower.kv().get(Cf.DEFAULT, Keys.dataKey(raw("c")))).isEqualTo(raw("from the snapshot"));
+        }
     }
 
     @Test
