@@ -24,7 +24,6 @@ import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.SnapshotReader;
-import io.tinykv.storage.StorageException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
