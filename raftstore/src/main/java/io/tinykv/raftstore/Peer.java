@@ -294,6 +294,14 @@ final class Peer {
                 return;
             }
         }
+        if (m.getMsgType() == Eraftpb.MessageType.MsgHeartbeat && storage.lastIndex() == 0 && m.getCommit() > 0) {
+            // An empty replica whose leader remembers it further along: its log was erased on
+            // purpose because its snapshot failed verification at restart (see
+            // PeerStorage.resumeApplyingSnapshot). Raft takes a commit index beyond the log for
+            // corruption; to a replica holding no entry it says nothing, so it becomes 0. The
+            // heartbeat is answered, and the leader's next append, refused, leads to a snapshot.
+            m = m.toBuilder().setCommit(0).build();
+        }
         raftNode.step(m);
     }
 
