@@ -218,7 +218,7 @@ final class Peer {
                         .setCompactLog(CompactLogRequest.newBuilder().setCompactIndex(compactIndex)
                                 .setCompactTerm(storage.term(compactIndex))))
                 .build();
-        proposeWrite(request, new Callback(result -> {
+        proposeWrite(request, new Callback(request, result -> {
             if (result.isError()) {
                 LOG.debug("{}: log compaction to {} not applied: {}", this, compactIndex,
                         result.response().getHeader().getError().getMessage());
@@ -293,6 +293,14 @@ final class Peer {
                 LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
                 return;
             }
+        }
+        if (m.getMsgType() == Eraftpb.MessageType.MsgHeartbeat && storage.lastIndex() == 0 && m.getCommit() > 0) {
+            // An empty replica whose leader remembers it further along: its log was erased on
+            // purpose because its snapshot failed verification at restart (see
+            // PeerStorage.resumeApplyingSnapshot). Raft takes a commit index beyond the log for
+            // corruption; to a replica holding no entry it says nothing, so it becomes 0. The
+            // heartbeat is answered, and the leader's next append, refused, leads to a snapshot.
+            m = m.toBuilder().setCommit(0).build();
         }
         raftNode.step(m);
     }

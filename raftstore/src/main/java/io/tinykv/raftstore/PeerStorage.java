@@ -343,7 +343,7 @@ public final class PeerStorage implements Storage {
         CompletableFuture<Snapshot> future = new CompletableFuture<>();
         generatingSnapshot = future;
         try {
-            snapshotWorker.execute(() -> {
+            snapshotWorker.execute(new WorkerTask("snapshot generation of region " + regionId + " at " + key, () -> {
                 try (kv) {
                     RaftSnapshotData data = SnapshotData.build(snapRegion, kv, snapshots, key);
                     future.complete(Snapshot.newBuilder().setData(data.toByteString())
@@ -352,8 +352,10 @@ public final class PeerStorage implements Storage {
                             .build());
                 } catch (RuntimeException e) {
                     future.completeExceptionally(e);
+                    // Fail-stop: the store's workers halt on it (unless the store is shutting down).
+                    throw e;
                 }
-            });
+            }));
         } catch (RuntimeException e) {
             kv.close();
             generatingSnapshot = null;
@@ -520,14 +522,38 @@ public final class PeerStorage implements Storage {
         snapshots.deleteReceived(key);
     }
 
+    /** What resuming an interrupted snapshot installation came to. */
+    public sealed interface SnapshotResume {
+
+        /** The kept files were whole: the snapshot is installed and the region is {@code Normal}. */
+        record Installed(RegionLocalState state) implements SnapshotResume {}
+
+        /**
+         * The kept files (or their metadata) failed verification: the region's half-installed data
+         * and apply state are erased, its log emptied with its term and vote kept, so that the peer
+         * starts uninitialized and its leader sends a fresh snapshot.
+         *
+         * @param region the region as the interrupted snapshot described it (this store's peer in it)
+         */
+        record AwaitingFreshSnapshot(Metapb.Region region, String reason) implements SnapshotResume {}
+    }
+
     /**
      * Finishes a snapshot installation a crash interrupted (region state {@code Applying}): clears
      * the snapshot region's range again (a part may have been ingested) and ingests the kept files.
      *
-     * @return the region state now (Normal)
-     * @throws StorageException when the snapshot's metadata or files are missing or damaged
+     * <p>When the kept files or their metadata fail verification (a damaged disk), refusing to
+     * start would only crash-loop: the data is gone either way. The peer is reset to wait for a
+     * fresh snapshot instead ({@link SnapshotResume.AwaitingFreshSnapshot}). That is safe because
+     * nothing of the interrupted installation was acknowledged (the raft engine's write of that
+     * round comes after the {@code Normal} mark, and the messages after it), every entry up to the
+     * snapshot's index is committed on a quorum, and the entries of the old log after it conflict
+     * with the committed snapshot, so none of them can ever commit.
+     *
+     * @return the outcome
+     * @throws StorageException when the region has no apply state, or an engine fails
      */
-    public static RegionLocalState resumeApplyingSnapshot(Engines engines, SnapshotManager snapshots,
+    public static SnapshotResume resumeApplyingSnapshot(Engines engines, SnapshotManager snapshots,
             RegionLocalState state) {
         long id = state.getRegion().getId();
         RaftApplyState apply = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(id), RaftApplyState.parser());
@@ -540,10 +566,13 @@ public final class PeerStorage implements Storage {
         try {
             parsed = SnapshotData.parse(com.google.protobuf.ByteString.copyFrom(
                     java.nio.file.Files.readAllBytes(snapshots.receivedMeta(key))), id);
+            SnapshotData.verifyFiles(parsed, cf -> snapshots.receivedFile(key, cf));
         } catch (java.io.IOException | IllegalArgumentException e) {
-            throw new StorageException("region " + id + " was applying snapshot " + key
-                    + " when the store stopped, and its metadata " + snapshots.receivedMeta(key)
-                    + " cannot be read: " + e.getMessage(), e);
+            String reason = "region " + id + " was applying snapshot " + key + " when the store stopped, and its"
+                    + " files in " + snapshots.dir() + " fail verification (" + e.getMessage() + ")";
+            resetForFreshSnapshot(engines, snapshots, key, state.getRegion());
+            LOG.error("{}: its half-installed data is erased and the peer waits for a fresh snapshot", reason);
+            return new SnapshotResume.AwaitingFreshSnapshot(state.getRegion(), reason);
         }
         LOG.info("region {}: resuming the installation of snapshot {}", id, key);
         try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
@@ -553,7 +582,38 @@ public final class PeerStorage implements Storage {
             engines.kv().write(kvWb, true);
         }
         ingest(engines, snapshots, key, parsed);
-        return RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build();
+        return new SnapshotResume.Installed(
+                RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build());
+    }
+
+    /**
+     * Makes a region whose snapshot cannot be installed an uninitialized replica: first the raft
+     * engine (log deleted, term and vote kept, commit and last index 0; synced), then the kv
+     * engine (the snapshot region's range, apply state and region state deleted; synced). A crash
+     * in between finds the region still {@code Applying} with damaged files and does it again.
+     */
+    private static void resetForFreshSnapshot(Engines engines, SnapshotManager snapshots, SnapshotKey key,
+            Metapb.Region region) {
+        long id = region.getId();
+        RaftLocalState raftState = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(id), RaftLocalState.parser());
+        try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
+            raftWb.deleteRange(Cf.DEFAULT, Keys.raftLogStartKey(id), Keys.raftLogEndKey(id));
+            if (raftState != null) {
+                HardState kept = HardState.newBuilder().setTerm(raftState.getHardState().getTerm())
+                        .setVote(raftState.getHardState().getVote()).build();
+                raftWb.put(Cf.DEFAULT, Keys.raftStateKey(id), RaftLocalState.newBuilder().setHardState(kept).build());
+            }
+            engines.raft().write(raftWb, true);
+        }
+        try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+            for (Cf cf : Cf.values()) {
+                clearRange(kvWb, cf, region);
+            }
+            kvWb.delete(Cf.DEFAULT, Keys.applyStateKey(id));
+            kvWb.delete(Cf.DEFAULT, Keys.regionStateKey(id));
+            engines.kv().write(kvWb, true);
+        }
+        snapshots.deleteReceived(key);
     }
 
     /**

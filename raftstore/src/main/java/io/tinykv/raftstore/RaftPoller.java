@@ -147,12 +147,16 @@ final class RaftPoller {
     private void destroy(Peer peer) {
         LOG.info("{}: removed from the region, destroying", peer);
         peer.storage().destroy();
-        Router.Mailbox mailbox = router.mailbox(peer.regionId());
-        router.unregister(peer.regionId());
+        List<PeerMsg> left = router.unregister(peer.regionId());
         peer.destroy();
-        for (PeerMsg msg; (msg = mailbox.queue.poll()) != null; ) {
+        answerRegionNotFound(peer.regionId(), left);
+    }
+
+    /** Answers the commands among {@code left}, taken from a closed mailbox, with RegionNotFound. */
+    static void answerRegionNotFound(long regionId, List<PeerMsg> left) {
+        for (PeerMsg msg : left) {
             if (msg instanceof PeerMsg.Command command) {
-                command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(peer.regionId()), 0));
+                command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
             }
         }
     }

@@ -111,7 +111,7 @@ public final class RaftStorage implements Storage {
     /** Proposes and waits; a region error or a timeout is thrown as {@link RegionException}. */
     private CmdResult call(RaftCmdRequest request) {
         CompletableFuture<CmdResult> future = new CompletableFuture<>();
-        store.propose(request, new Callback(result -> {
+        store.propose(request, new Callback(request, result -> {
             // A waiter that gave up never sees this result: release what it would have owned.
             if (!future.complete(result) && result.snapshot() != null) {
                 result.snapshot().close();

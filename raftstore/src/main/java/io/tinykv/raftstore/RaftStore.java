@@ -15,6 +15,7 @@ import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.SnapshotReader;
 import io.tinykv.storage.StorageException;
 import java.util.ArrayList;
@@ -59,16 +60,24 @@ public final class RaftStore implements AutoCloseable {
         this(storeId, engines, config, transport, SchedulerReporter.NONE, workers, random);
     }
 
+    /** A store whose durability failures halt the JVM ({@link ProcessHalter#RUNTIME}). */
+    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
+            SchedulerReporter reporter, Executor workers, RandomGenerator random) {
+        this(storeId, engines, config, transport, reporter, workers, random, ProcessHalter.RUNTIME);
+    }
+
     /**
      * Opens the store over bootstrapped engines and creates a peer for every region it holds.
      *
      * @param reporter where region leaders' and the store's heartbeats go
      * @param workers runs slow work off the Raft thread: snapshot generation, log deletion, region
-     *     size scans and store statistics
+     *     size scans and store statistics; a task that fails goes to {@code halter}
+     * @param halter stops the process when a worker's task or a snapshot file's sync fails
+     *     (fail-stop, DESIGN.md §6)
      * @throws IllegalStateException when the engines are not bootstrapped, or for another store
      */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            SchedulerReporter reporter, Executor workers, RandomGenerator random) {
+            SchedulerReporter reporter, Executor workers, RandomGenerator random, ProcessHalter halter) {
         this.storeId = storeId;
         this.reporter = Objects.requireNonNull(reporter, "reporter");
         this.transport = Objects.requireNonNull(transport, "transport");
@@ -77,18 +86,25 @@ public final class RaftStore implements AutoCloseable {
         Objects.requireNonNull(random, "random");
         checkStoreIdent(engines, storeId);
         this.config = config;
-        this.workers = Objects.requireNonNull(workers, "workers");
+        Objects.requireNonNull(halter, "halter");
+        this.workers = new FailStopExecutor(Objects.requireNonNull(workers, "workers"), engines, halter);
         this.random = random;
-        this.snapshots = SnapshotManager.open(engines.dataDir());
-        Applier applier = new Applier(engines, new LogGcWorker(engines, workers));
+        this.snapshots = SnapshotManager.open(engines.dataDir(), halter);
+        Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter));
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
         this.router = new Router(poller::schedule);
         poller.attach(router);
-        this.sizeEstimator = new RegionSizeEstimator(engines, workers, router);
-        this.storeHeartbeats = new StoreHeartbeats(storeId, engines, config, reporter, workers);
+        this.sizeEstimator = new RegionSizeEstimator(engines, this.workers, router);
+        this.storeHeartbeats = new StoreHeartbeats(storeId, engines, config, reporter, this.workers);
         for (RegionLocalState state : loadRegionStates(engines)) {
             if (state.getState() == PeerState.Applying) {
-                state = PeerStorage.resumeApplyingSnapshot(engines, snapshots, state);
+                switch (PeerStorage.resumeApplyingSnapshot(engines, snapshots, state)) {
+                    case PeerStorage.SnapshotResume.Installed installed -> state = installed.state();
+                    case PeerStorage.SnapshotResume.AwaitingFreshSnapshot fresh -> {
+                        startAwaitingSnapshot(fresh.region());
+                        continue;
+                    }
+                }
             }
             Metapb.Region region = state.getRegion();
             if (state.getState() != PeerState.Normal) {
@@ -100,7 +116,7 @@ public final class RaftStore implements AutoCloseable {
                 LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
                 continue;
             }
-            PeerStorage storage = PeerStorage.open(engines, region, workers, snapshots);
+            PeerStorage storage = PeerStorage.open(engines, region, this.workers, snapshots);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                     newHeartbeats());
             router.register(peer);
@@ -225,14 +241,31 @@ public final class RaftStore implements AutoCloseable {
             // A newer incarnation of a peer this store once removed: the old one's leftovers go.
             PeerStorage.clearLeftovers(engines, regionId);
         }
-        Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
-        PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
-        Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()),
-                newHeartbeats());
-        router.register(peer);
+        registerUninitializedPeer(regionId, message.getToPeer());
         LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,
                 message.getToPeer().getId(), regionId, message.getFromPeer().getId());
         return true;
+    }
+
+    /** A peer without data (a region holding only its id), which its leader fills by snapshot. */
+    private void registerUninitializedPeer(long regionId, Metapb.Peer meta) {
+        Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
+        PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
+        Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
+                newHeartbeats());
+        router.register(peer);
+    }
+
+    /** Starts the peer of a region whose interrupted snapshot could not be resumed, empty. */
+    private void startAwaitingSnapshot(Metapb.Region region) {
+        Metapb.Peer meta = Regions.findPeerOnStore(region, storeId);
+        if (meta == null) {
+            LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
+            return;
+        }
+        registerUninitializedPeer(region.getId(), meta);
+        LOG.info("store {}: started peer {} of region {} uninitialized, waiting for a fresh snapshot", storeId,
+                meta.getId(), region.getId());
     }
 
     private RegionHeartbeats newHeartbeats() {
@@ -347,13 +380,9 @@ public final class RaftStore implements AutoCloseable {
     public void close() {
         for (long regionId : router.regionIds()) {
             Router.Mailbox mailbox = router.mailbox(regionId);
-            router.unregister(regionId);
+            List<PeerMsg> left = router.unregister(regionId);
             mailbox.peer.destroy();
-            for (PeerMsg msg; (msg = mailbox.queue.poll()) != null; ) {
-                if (msg instanceof PeerMsg.Command command) {
-                    command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
-                }
-            }
+            RaftPoller.answerRegionNotFound(regionId, left);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tinykv.raftstore;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
@@ -13,6 +14,11 @@ import java.util.function.LongConsumer;
  * messages out. A mailbox that receives mail while idle is handed to the scheduler (the
  * {@link RaftPoller}) once; the poller marks it idle again before draining it, so mail that
  * arrives during a drain schedules it anew and is never stranded.
+ *
+ * <p>Nor is mail stranded in a mailbox that is going away: {@link #unregister} closes the mailbox
+ * under its lock and hands back what it held, and {@link #send} queues only into an open mailbox
+ * (under the same lock), so every message is either returned by {@code unregister} or refused by
+ * {@code send} — a command always gets its answer (guarded by {@code RouterRaceTest}).
  */
 public final class Router {
 
@@ -21,6 +27,8 @@ public final class Router {
         final Peer peer;
         final Queue<PeerMsg> queue = new ConcurrentLinkedQueue<>();
         final AtomicBoolean scheduled = new AtomicBoolean();
+        /** Set once, under the mailbox's lock, when it is unregistered. */
+        private boolean closed;
 
         Mailbox(Peer peer) {
             this.peer = peer;
@@ -42,8 +50,25 @@ public final class Router {
         }
     }
 
-    void unregister(long regionId) {
-        mailboxes.remove(regionId);
+    /**
+     * Removes the peer's mailbox: from now on {@link #send} to the region is refused.
+     *
+     * @return the messages it still held, which the caller answers (commands: RegionNotFound)
+     */
+    List<PeerMsg> unregister(long regionId) {
+        Mailbox mailbox = mailboxes.remove(regionId);
+        if (mailbox == null) {
+            return List.of();
+        }
+        synchronized (mailbox) {
+            mailbox.closed = true;
+        }
+        // No sender adds after the close above: whatever is queued now is all there will be.
+        List<PeerMsg> left = new ArrayList<>();
+        for (PeerMsg msg; (msg = mailbox.queue.poll()) != null; ) {
+            left.add(msg);
+        }
+        return left;
     }
 
     /**
@@ -54,19 +79,30 @@ public final class Router {
     public boolean send(long regionId, PeerMsg msg) {
         Objects.requireNonNull(msg, "msg");
         Mailbox mailbox = mailboxes.get(regionId);
-        if (mailbox == null) {
+        if (mailbox == null || !offer(mailbox, msg)) {
             return false;
         }
-        mailbox.queue.add(msg);
         schedule(mailbox);
         return true;
+    }
+
+    /** Queues {@code msg} unless the mailbox was closed meanwhile. */
+    private static boolean offer(Mailbox mailbox, PeerMsg msg) {
+        synchronized (mailbox) {
+            if (mailbox.closed) {
+                return false;
+            }
+            mailbox.queue.add(msg);
+            return true;
+        }
     }
 
     /** Sends a tick to every peer of the store. */
     public void broadcastTick() {
         for (Mailbox mailbox : mailboxes.values()) {
-            mailbox.queue.add(new PeerMsg.Tick());
-            schedule(mailbox);
+            if (offer(mailbox, new PeerMsg.Tick())) {
+                schedule(mailbox);
+            }
         }
     }
 

@@ -112,7 +112,7 @@ final class SchedulerOperators {
                 .build();
         LOG.info("{}: proposing {} of peer {} on store {} for the scheduler", peer, change.getChangeType(),
                 target.getId(), target.getStoreId());
-        peer.handleCommand(request, new Callback(result -> {
+        peer.handleCommand(request, new Callback(request, result -> {
             if (result.isError()) {
                 // The scheduler sees the region unchanged and asks again.
                 LOG.info("{}: the scheduler's {} of peer {} failed: {}", peer, change.getChangeType(),

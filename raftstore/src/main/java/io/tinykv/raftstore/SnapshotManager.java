@@ -1,6 +1,8 @@
 package io.tinykv.raftstore;
 
 import io.tinykv.storage.Cf;
+import io.tinykv.storage.ProcessHalter;
+import io.tinykv.storage.StorageFaults;
 import io.tinykv.storage.StorageException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * except what a snapshot being applied still needs: {@link #removeLeftovers}).
  *
  * <p>Stateless beyond its directory: thread-safe, and several instances over one directory agree.
+ *
+ * <p>A failed sync of a snapshot file halts the process ({@link ProcessHalter}, fail-stop): a
+ * snapshot is installed from these files, and a file whose sync failed may hold anything.
  */
 public final class SnapshotManager {
 
@@ -53,9 +58,13 @@ public final class SnapshotManager {
     }
 
     private final Path dir;
+    private final ProcessHalter halter;
+    /** The test seam; null in production. */
+    private volatile StorageFaults faults;
 
-    private SnapshotManager(Path dir) {
+    private SnapshotManager(Path dir, ProcessHalter halter) {
         this.dir = dir;
+        this.halter = halter;
     }
 
     /**
@@ -64,13 +73,19 @@ public final class SnapshotManager {
      * @throws StorageException when it cannot be created
      */
     public static SnapshotManager open(Path dataDir) {
+        return open(dataDir, ProcessHalter.RUNTIME);
+    }
+
+    /** Like {@link #open(Path)}; a failed file sync goes to {@code halter}. */
+    public static SnapshotManager open(Path dataDir, ProcessHalter halter) {
+        Objects.requireNonNull(halter, "halter");
         Path dir = dataDir.toAbsolutePath().normalize().resolve(DIR_NAME);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new StorageException("cannot create the snapshot directory " + dir + ": " + e.getMessage(), e);
         }
-        return new SnapshotManager(dir);
+        return new SnapshotManager(dir, halter);
     }
 
     public Path dir() {
@@ -94,22 +109,47 @@ public final class SnapshotManager {
         return target.resolveSibling(target.getFileName() + "." + TEMP_IDS.incrementAndGet() + TEMP_SUFFIX);
     }
 
-    /** Renames a complete, synced temporary file onto its final name, and syncs the directory. */
+    /**
+     * Renames a complete, synced temporary file onto its final name, and syncs the directory.
+     * When the rename fails the temporary file is deleted.
+     */
     void commit(Path temp, Path target) {
         try {
+            checkFault(StorageFaults.Point.WRITE, "rename " + temp + " to " + target);
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDir();
-        } catch (IOException e) {
+        } catch (IOException | StorageException e) {
+            delete(temp);
             throw new StorageException("cannot rename " + temp + " to " + target + ": " + e.getMessage(), e);
         }
     }
 
-    /** Syncs a file's content to disk. */
-    static void syncFile(Path file) {
+    /**
+     * Syncs a file's content to disk; when that fails, the process halts.
+     *
+     * @throws ProcessHalter.HaltedException (only with a test's recording halter) when the sync failed
+     */
+    void syncFile(Path file) {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            checkFault(StorageFaults.Point.SYNC, "sync " + file);
             channel.force(true);
-        } catch (IOException e) {
-            throw new StorageException("cannot sync " + file + ": " + e.getMessage(), e);
+        } catch (IOException | StorageException e) {
+            throw halter.halt("syncing snapshot file " + file, e);
+        }
+    }
+
+    /**
+     * TEST SEAM: from now on the operations {@code faults} arms fail: {@code SYNC} the file syncs,
+     * {@code WRITE} the renames into place. Null removes it. Never called in production.
+     */
+    public void injectFaults(StorageFaults faults) {
+        this.faults = faults;
+    }
+
+    private void checkFault(StorageFaults.Point point, String what) {
+        StorageFaults f = faults;
+        if (f != null) {
+            f.check(point, what);
         }
     }
 

@@ -123,7 +123,7 @@ public final class SnapshotReceiver implements AutoCloseable {
                     + " (CRC32C " + Long.toHexString(crc.getValue()) + ", expected "
                     + Integer.toUnsignedString(file.getChecksum(), 16) + ")");
         }
-        SnapshotManager.syncFile(temps.get(temps.size() - 1));
+        manager.syncFile(temps.get(temps.size() - 1));
         fileIndex++;
         fileBytes = 0;
         crc = new CRC32C();
@@ -156,7 +156,7 @@ public final class SnapshotReceiver implements AutoCloseable {
             SnapshotManager.delete(metaTemp);
             throw new IllegalArgumentException("snapshot " + key + ": cannot write its metadata: " + e, e);
         }
-        SnapshotManager.syncFile(metaTemp);
+        manager.syncFile(metaTemp);
         manager.commit(metaTemp, manager.receivedMeta(key));
         finished = true;
         return message;

@@ -19,6 +19,7 @@ import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
+import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.Keys;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,7 +72,7 @@ class ApplyTimeChecksTest {
     void aCommittedWriteOutsideTheRegionIsAnsweredKeyNotInRegionAndNotApplied() {
         try (Engines engines = TestEngines.open(dir)) {
             Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             long index = peer.storage().appliedIndex() + 1;
             AtomicReference<CmdResult> inside = new AtomicReference<>();
             AtomicReference<CmdResult> outside = new AtomicReference<>();
@@ -95,7 +96,7 @@ class ApplyTimeChecksTest {
     void aWriteIsInTheKvEngineWithItsApplyStateWhenItsCallbackRuns() {
         try (Engines engines = TestEngines.open(dir)) {
             Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             long index = peer.storage().appliedIndex() + 1;
             AtomicReference<byte[]> seenByCallback = new AtomicReference<>();
             AtomicReference<RaftApplyState> stateSeenByCallback = new AtomicReference<>();
@@ -116,7 +117,7 @@ class ApplyTimeChecksTest {
     void aCommittedWriteProposedUnderAnOlderEpochIsAnsweredEpochNotMatchAndNotApplied() {
         try (Engines engines = TestEngines.open(dir)) {
             Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             long index = peer.storage().appliedIndex() + 1;
             AtomicReference<CmdResult> answer = new AtomicReference<>();
             peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
@@ -134,7 +135,7 @@ class ApplyTimeChecksTest {
     void aCommittedConfChangeProposedUnderAnOlderConfVersionChangesNothing() {
         try (Engines engines = TestEngines.open(dir)) {
             Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             long index = peer.storage().appliedIndex() + 1;
             Metapb.Peer added = Metapb.Peer.newBuilder().setId(9).setStoreId(9).build();
             Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
@@ -165,7 +166,7 @@ class ApplyTimeChecksTest {
     void aProposalWhoseEntryWasReplacedByAnotherTermIsAnsweredStaleCommand() {
         try (Engines engines = TestEngines.open(dir)) {
             Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             long index = peer.storage().appliedIndex() + 1;
             AtomicReference<CmdResult> replaced = new AtomicReference<>();
             AtomicReference<CmdResult> overtaken = new AtomicReference<>();

@@ -14,6 +14,7 @@ import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.raft.Ready;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
+import io.tinykv.storage.ProcessHalter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ class ReadIndexWaitsForApplyTest {
             RaftstoreConfig config = RaftstoreConfig.defaults();
             Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
                     new SplittableRandom(1), RegionHeartbeats.none(config));
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run));
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             List<Entry> unapplied = new ArrayList<>();
             drainWithoutApplying(engines, peer, applier, unapplied);
             assertThat(peer.isLeader()).isTrue();

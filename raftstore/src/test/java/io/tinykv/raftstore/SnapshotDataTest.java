@@ -24,7 +24,6 @@ import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.SnapshotReader;
-import io.tinykv.storage.StorageException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -302,16 +301,21 @@ class SnapshotDataTest {
                 }
                 RegionLocalState state = follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1),
                         RegionLocalState.parser());
-                RegionLocalState resumed = PeerStorage.resumeApplyingSnapshot(follower, followerSnapshots, state);
+                var outcome = PeerStorage.resumeApplyingSnapshot(follower, followerSnapshots, state);
+                assertThat(outcome).isInstanceOf(PeerStorage.SnapshotResume.Installed.class);
+                RegionLocalState resumed = ((PeerStorage.SnapshotResume.Installed) outcome).state();
                 assertThat(resumed.getState()).isEqualTo(PeerState.Normal);
                 assertThat(get(follower, Cf.DEFAULT, "c")).isEqualTo("from the snapshot");
                 assertThat(get(follower, Cf.DEFAULT, "z")).isEqualTo("other region");
                 assertThat(follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.parser())
                         .getState()).isEqualTo(PeerState.Normal);
                 assertThat(followerSnapshots.list()).isEmpty();
-                // Without its files the installation cannot finish: the store refuses to go on.
-                assertThatThrownBy(() -> PeerStorage.resumeApplyingSnapshot(follower, followerSnapshots, state))
-                        .isInstanceOf(StorageException.class).hasMessageContaining("cannot be read");
+                // Without its files the installation cannot finish: the peer waits for a fresh
+                // snapshot (SnapshotResumeTest), its half-installed data erased.
+                assertThat(PeerStorage.resumeApplyingSnapshot(follower, followerSnapshots, state))
+                        .isInstanceOf(PeerStorage.SnapshotResume.AwaitingFreshSnapshot.class);
+                assertThat(get(follower, Cf.DEFAULT, "c")).isNull();
+                assertThat(get(follower, Cf.DEFAULT, "z")).isEqualTo("other region");
             }
         }
     }

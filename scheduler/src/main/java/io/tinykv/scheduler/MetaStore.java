@@ -4,6 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import io.tinykv.proto.Metapb;
+import io.tinykv.storage.Engine;
+import io.tinykv.storage.ProcessHalter;
+import io.tinykv.storage.StorageException;
+import io.tinykv.storage.StorageFaults;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalLong;
 import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
@@ -26,6 +31,11 @@ import org.rocksdb.WriteOptions;
  * the id and TSO high-water marks. Every write is synced. Every record read back is checked; an
  * unreadable or foreign database refuses to open with a message naming the directory and the
  * problem, so the scheduler never starts on metadata it cannot trust. Thread-safe.
+ *
+ * <p>A failed write halts the process ({@link ProcessHalter}, fail-stop, DESIGN.md §6): the ids
+ * and timestamps handed out rest on these writes, and after a failed sync a later write that
+ * "succeeds" cannot be trusted. When the halter returns (tests), every later write is refused.
+ * The WAL is replayed like the store engines' ({@link Engine#WAL_RECOVERY_MODE}).
  *
  * <p>Layout: {@code meta/format} (a version string), {@code meta/cluster_id},
  * {@code meta/bootstrapped}, {@code meta/id_end}, {@code meta/tso_limit} (8-byte big-endian numbers,
@@ -52,12 +62,18 @@ public final class MetaStore implements AutoCloseable {
     private final Options options;
     private final WriteOptions syncWrite;
     private final RocksDB db;
+    private final ProcessHalter halter;
+    /** The first write failure; from then on writes are refused. */
+    private volatile Throwable writeFailure;
+    /** The test seam; null in production. */
+    private volatile StorageFaults faults;
 
-    private MetaStore(Path dir, Options options, WriteOptions syncWrite, RocksDB db) {
+    private MetaStore(Path dir, Options options, WriteOptions syncWrite, RocksDB db, ProcessHalter halter) {
         this.dir = dir;
         this.options = options;
         this.syncWrite = syncWrite;
         this.db = db;
+        this.halter = halter;
     }
 
     /**
@@ -67,13 +83,20 @@ public final class MetaStore implements AutoCloseable {
      *     holds something other than scheduler metadata
      */
     public static MetaStore open(Path dir) {
-        Options options = new Options().setCreateIfMissing(true).setParanoidChecks(true);
+        return open(dir, ProcessHalter.RUNTIME);
+    }
+
+    /** Like {@link #open(Path)}; a failed write goes to {@code halter}. */
+    public static MetaStore open(Path dir, ProcessHalter halter) {
+        Objects.requireNonNull(halter, "halter");
+        Options options = new Options().setCreateIfMissing(true).setParanoidChecks(true)
+                .setWalRecoveryMode(Engine.WAL_RECOVERY_MODE);
         WriteOptions syncWrite = new WriteOptions().setSync(true);
         RocksDB db = null;
         try {
             Files.createDirectories(dir);
             db = RocksDB.open(options, dir.toString());
-            MetaStore store = new MetaStore(dir, options, syncWrite, db);
+            MetaStore store = new MetaStore(dir, options, syncWrite, db, halter);
             store.checkFormat();
             return store;
         } catch (RocksDBException | IOException | RuntimeException e) {
@@ -116,7 +139,7 @@ public final class MetaStore implements AutoCloseable {
     }
 
     public void putClusterId(long clusterId) {
-        put(CLUSTER_ID_KEY, longBytes(clusterId));
+        put(CLUSTER_ID_KEY, longBytes(clusterId), "the cluster id");
     }
 
     public boolean isBootstrapped() {
@@ -136,14 +159,14 @@ public final class MetaStore implements AutoCloseable {
             batch.put(idKey(STORE_PREFIX, store.getId()), store.toByteArray());
             batch.put(idKey(REGION_PREFIX, region.getId()), region.toByteArray());
             batch.put(BOOTSTRAPPED_KEY, TRUE);
-            db.write(syncWrite, batch);
+            write(batch, "bootstrap");
         } catch (RocksDBException e) {
-            throw writeFailed(e);
+            throw writeFailed("bootstrap", e);
         }
     }
 
     public void putStore(Metapb.Store store) {
-        put(idKey(STORE_PREFIX, store.getId()), store.toByteArray());
+        put(idKey(STORE_PREFIX, store.getId()), store.toByteArray(), "store " + store.getId());
     }
 
     /** Writes {@code region} and deletes the regions it replaced, atomically. */
@@ -153,9 +176,9 @@ public final class MetaStore implements AutoCloseable {
                 batch.delete(idKey(REGION_PREFIX, removed));
             }
             batch.put(idKey(REGION_PREFIX, region.getId()), region.toByteArray());
-            db.write(syncWrite, batch);
+            write(batch, "region " + region.getId());
         } catch (RocksDBException e) {
-            throw writeFailed(e);
+            throw writeFailed("region " + region.getId(), e);
         }
     }
 
@@ -178,7 +201,7 @@ public final class MetaStore implements AutoCloseable {
 
             @Override
             public void write(long value) {
-                put(cellKey, longBytes(value));
+                put(cellKey, longBytes(value), name);
             }
         };
     }
@@ -227,20 +250,50 @@ public final class MetaStore implements AutoCloseable {
         }
     }
 
-    private void put(byte[] k, byte[] value) {
-        try {
-            db.put(syncWrite, k, value);
+    private void put(byte[] k, byte[] value, String what) {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.put(k, value);
+            write(batch, what);
         } catch (RocksDBException e) {
-            throw writeFailed(e);
+            throw writeFailed(what, e);
         }
+    }
+
+    /** Writes {@code batch} synced, unless an earlier write failed; a failure halts. */
+    private void write(WriteBatch batch, String what) throws RocksDBException {
+        Throwable failed = writeFailure;
+        if (failed != null) {
+            throw new IllegalStateException("writing " + what + " to the scheduler metadata in " + dir
+                    + " refused after a failed write (fail-stop): " + failed.getMessage(), failed);
+        }
+        StorageFaults f = faults;
+        if (f != null) {
+            try {
+                f.check(StorageFaults.Point.WRITE, "writing " + what + " to the scheduler metadata in " + dir);
+            } catch (StorageException e) {
+                writeFailure = e;
+                throw halter.halt("writing " + what + " to the scheduler metadata in " + dir, e);
+            }
+        }
+        db.write(syncWrite, batch);
+    }
+
+    /**
+     * TEST SEAM: from now on the writes {@code faults} arms ({@code WRITE}) fail as on a failing
+     * disk; null removes it. Never called in production.
+     */
+    void injectFaults(StorageFaults faults) {
+        this.faults = faults;
     }
 
     private IllegalStateException corrupt(String problem) {
         return new IllegalStateException("corrupt scheduler metadata in " + dir + ": " + problem);
     }
 
-    private IllegalStateException writeFailed(RocksDBException e) {
-        return new IllegalStateException("writing the scheduler metadata in " + dir + " failed: " + e.getMessage(), e);
+    /** A failed write halts the process (the halter returns only in tests). */
+    private RuntimeException writeFailed(String what, RocksDBException e) {
+        writeFailure = e;
+        return halter.halt("writing " + what + " to the scheduler metadata in " + dir, e);
     }
 
     private static byte[] key(String text) {

@@ -7,6 +7,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.proto.Metapb;
+import io.tinykv.storage.HaltRecorder;
+import io.tinykv.storage.ProcessHalter;
+import io.tinykv.storage.StorageFaults;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,6 +52,32 @@ class MetaStoreTest {
             assertThat(meta.loadStores()).containsExactly(store(1), store(7));
             assertThat(meta.loadRegions()).containsExactly(left, right);
         }
+    }
+
+    @Test
+    void aFailedWriteHaltsAndEveryLaterWriteIsRefused() {
+        HaltRecorder halter = new HaltRecorder();
+        StorageFaults faults = new StorageFaults();
+        try (MetaStore meta = MetaStore.open(dir, halter)) {
+            PersistedLong idEnd = meta.cell(MetaStore.ID_END);
+            idEnd.write(1_000);
+            meta.injectFaults(faults.fail(StorageFaults.Point.WRITE));
+            assertThatThrownBy(() -> idEnd.write(2_000)).isInstanceOf(ProcessHalter.HaltedException.class);
+            assertThat(faults.injected()).isEqualTo(1);
+            assertThat(halter.halts()).singleElement().satisfies(h -> assertThat(h.path())
+                    .contains(MetaStore.ID_END).contains(dir.toString()));
+            // The disk "recovers": ids handed out on a later write would rest on a store that failed.
+            faults.heal(StorageFaults.Point.WRITE);
+            assertThatThrownBy(() -> idEnd.write(3_000)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("refused after a failed write");
+            assertThatThrownBy(() -> meta.putStore(store(7))).hasMessageContaining("refused after a failed write");
+            assertThat(faults.injected()).as("the refused writes never reached the disk").isEqualTo(1);
+        }
+        try (MetaStore meta = MetaStore.open(dir)) {
+            assertThat(meta.cell(MetaStore.ID_END).read()).hasValue(1_000);
+            assertThat(meta.loadStores()).isEmpty();
+        }
+        assertThat(halter.halts()).hasSize(1);
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.Snapshot;
 import org.rocksdb.Status;
+import org.rocksdb.WALRecoveryMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,14 @@ public final class Engine implements AutoCloseable {
     private static final String WAL_FILE_SUFFIX = ".log";
     /** How RocksDB (via strerror) reports a missing file. */
     private static final String NO_SUCH_FILE = "No such file or directory";
+
+    /**
+     * How every RocksDB database of ours replays its WAL at open (the engines here, the
+     * scheduler's metadata): a record torn by a crash at the tail is dropped (it was never
+     * acknowledged); corruption anywhere else fails the open (DESIGN.md §6). PointInTimeRecovery
+     * would silently stop at a corrupt record and lose the synced writes after it.
+     */
+    public static final WALRecoveryMode WAL_RECOVERY_MODE = WALRecoveryMode.TolerateCorruptedTailRecords;
 
     /** The two engines of a store. */
     public enum Kind {
@@ -95,25 +104,30 @@ public final class Engine implements AutoCloseable {
     private final RocksDbOptions options;
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private final Set<SnapshotReader> openReaders = ConcurrentHashMap.newKeySet();
-    /** Written only under the write lock, read under the read lock. */
-    private boolean closed;
+    /** Written only under the write lock, read under the read lock (or, racily, by {@link #isOpen}). */
+    private volatile boolean closed;
     private volatile Runnable syncListener = () -> { };
+    private final ProcessHalter halter;
+    /** The test seam; null in production. */
+    private volatile StorageFaults faults;
 
     private Engine(Kind kind, Path path, RocksDB db, Map<Cf, ColumnFamilyHandle> handles,
-            RocksDbOptions options) {
+            RocksDbOptions options, ProcessHalter halter) {
         this.kind = kind;
         this.path = path;
         this.db = db;
         this.handles = handles;
         this.options = options;
+        this.halter = halter;
     }
 
     /**
      * Opens (creating if missing) the engine in {@code path}. The options must outlive the engine.
      *
+     * @param halter stops the process when the sync at {@link #close} fails
      * @throws StorageException naming the path and the cause when it cannot be opened
      */
-    static Engine open(Kind kind, Path path, RocksDbOptions options) {
+    static Engine open(Kind kind, Path path, RocksDbOptions options, ProcessHalter halter) {
         prepareDirectory(kind, path);
         List<Cf> cfs = List.copyOf(kind.columnFamilies());
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>(cfs.size());
@@ -135,11 +149,16 @@ public final class Engine implements AutoCloseable {
             handles.put(cfs.get(i), handleList.get(i));
         }
         LOG.info("opened {} engine at {}", kind.displayName(), path);
-        return new Engine(kind, path, db, handles, options);
+        return new Engine(kind, path, db, handles, options, halter);
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    /** Whether the engine is still open (false once {@link #close} began its work). */
+    public boolean isOpen() {
+        return !closed;
     }
 
     public Path path() {
@@ -185,6 +204,7 @@ public final class Engine implements AutoCloseable {
                     + " engine must be synced (DESIGN.md §6)");
         }
         guarded("write", () -> {
+            checkFault(StorageFaults.Point.WRITE, "write");
             db.write(options.writeOptions(sync), batch.nativeBatch());
             return null;
         });
@@ -251,6 +271,7 @@ public final class Engine implements AutoCloseable {
         }
         List<String> paths = files.stream().map(Path::toString).toList();
         guarded("ingest " + paths + " into " + cf.apiName(), () -> {
+            checkFault(StorageFaults.Point.INGEST, "ingest");
             try (IngestExternalFileOptions options = new IngestExternalFileOptions()
                     .setMoveFiles(false)
                     .setSnapshotConsistency(true)
@@ -265,6 +286,7 @@ public final class Engine implements AutoCloseable {
     /** Makes every write so far durable (syncs the WAL), including those written without sync. */
     public void syncWal() {
         guarded("sync WAL", () -> {
+            checkFault(StorageFaults.Point.SYNC, "sync WAL");
             db.flushWal(true);
             return null;
         });
@@ -287,11 +309,14 @@ public final class Engine implements AutoCloseable {
                 reader.releaseNative();
             }
             openReaders.clear();
-            // Unsynced kv writes become durable now rather than at the next start's WAL replay.
+            // Unsynced kv writes become durable now rather than at the next start's WAL replay. If
+            // that fails they may be lost while the process exits as if all were well: fail-stop.
+            ProcessHalter.HaltedException syncFailed = null;
             try {
+                checkFault(StorageFaults.Point.SYNC, "sync WAL at close");
                 db.flushWal(true);
-            } catch (RocksDBException e) {
-                LOG.error("{} engine at {}: syncing the WAL at close failed", kind.displayName(), path, e);
+            } catch (RocksDBException | StorageException e) {
+                syncFailed = halter.halt("closing the " + this + ": WAL sync", e);
             }
             db.cancelAllBackgroundWork(true);
             handles.values().forEach(ColumnFamilyHandle::close);
@@ -301,9 +326,27 @@ public final class Engine implements AutoCloseable {
                 throw new StorageException("closing the " + kind.displayName() + " engine at " + path
                         + " failed: " + e.getMessage(), e);
             }
+            if (syncFailed != null) {
+                throw syncFailed;
+            }
             LOG.info("closed {} engine at {}", kind.displayName(), path);
         } finally {
             lifecycle.writeLock().unlock();
+        }
+    }
+
+    /**
+     * TEST SEAM: from now on the operations {@code faults} arms fail with a
+     * {@link StorageException}, as on a failing disk; null removes it. Never called in production.
+     */
+    public void injectFaults(StorageFaults faults) {
+        this.faults = faults;
+    }
+
+    private void checkFault(StorageFaults.Point point, String operation) {
+        StorageFaults f = faults;
+        if (f != null) {
+            f.check(point, this + ": " + operation);
         }
     }
 
@@ -375,6 +418,22 @@ public final class Engine implements AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
             throw new StorageException(this + ": corrupt record at key " + Keys.describe(key)
                     + " in column family '" + cf.apiName() + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code path} holds a RocksDB database (its {@code CURRENT} file, or any database file). */
+    static boolean holdsDatabase(Path path) {
+        if (Files.exists(path.resolve(CURRENT_FILE_NAME))) {
+            return true;
+        }
+        if (!Files.isDirectory(path)) {
+            return false;
+        }
+        try (var entries = Files.list(path)) {
+            return entries.map(p -> p.getFileName().toString()).anyMatch(name -> name.startsWith(MANIFEST_FILE_PREFIX)
+                    || name.endsWith(SST_FILE_SUFFIX) || name.endsWith(WAL_FILE_SUFFIX));
+        } catch (IOException e) {
+            throw new StorageException("cannot list " + path + ": " + e, e);
         }
     }
 

@@ -36,17 +36,26 @@ public final class Engines implements AutoCloseable {
      * Opens (creating if missing) both engines under {@code dataDir}.
      *
      * @throws StorageException naming the path and the cause when either cannot be opened (the
-     *     directory is locked by another process, not writable, or holds a corrupt database);
-     *     nothing stays open then
+     *     directory is locked by another process, not writable, or holds a corrupt database, or
+     *     the kv engine exists without its raft engine); nothing stays open then
      */
     public static Engines open(Path dataDir, EngineConfig config) {
+        return open(dataDir, config, ProcessHalter.RUNTIME);
+    }
+
+    /**
+     * Like {@link #open(Path, EngineConfig)}; {@code halter} stops the process when an engine's
+     * WAL sync at close fails (tests pass a recorder).
+     */
+    public static Engines open(Path dataDir, EngineConfig config, ProcessHalter halter) {
         Path dir = dataDir.toAbsolutePath().normalize();
+        refuseKvWithoutRaft(dir);
         RocksDbOptions options = new RocksDbOptions(config);
         Engine raft = null;
         try {
             // The raft engine first: the kv engine's state is derived from the log it holds.
-            raft = Engine.open(Engine.Kind.RAFT, dir.resolve(RAFT_DIR_NAME), options);
-            Engine kv = Engine.open(Engine.Kind.KV, dir.resolve(KV_DIR_NAME), options);
+            raft = Engine.open(Engine.Kind.RAFT, dir.resolve(RAFT_DIR_NAME), options, halter);
+            Engine kv = Engine.open(Engine.Kind.KV, dir.resolve(KV_DIR_NAME), options, halter);
             LOG.info("opened engines under {} with {}", dir, config);
             return new Engines(dir, options, kv, raft);
         } catch (RuntimeException | Error e) {
@@ -59,6 +68,23 @@ public final class Engines implements AutoCloseable {
             }
             options.close();
             throw e;
+        }
+    }
+
+    /**
+     * The raft engine is created before the kv engine, so a kv database without a raft database
+     * beside it means the raft engine was lost (deleted, a volume not mounted). Creating a new one
+     * would silently forget the store's terms and votes and its unapplied log: refuse.
+     */
+    private static void refuseKvWithoutRaft(Path dir) {
+        Path kv = dir.resolve(KV_DIR_NAME);
+        Path raft = dir.resolve(RAFT_DIR_NAME);
+        if (Engine.holdsDatabase(kv) && !Engine.holdsDatabase(raft)) {
+            throw new StorageException("cannot open the engines under " + dir + ": the kv engine " + kv
+                    + " holds a database but the raft engine " + raft + " does not (missing or empty);"
+                    + " refusing to create a new raft engine, which would lose the store's Raft terms, votes"
+                    + " and log (restore " + raft + ", or remove the whole data directory if this store's"
+                    + " data may be discarded)");
         }
     }
 
@@ -80,11 +106,11 @@ public final class Engines implements AutoCloseable {
      */
     @Override
     public void close() {
-        StorageException failure = null;
+        RuntimeException failure = null;
         for (Engine engine : new Engine[] {kv, raft}) {
             try {
                 engine.close();
-            } catch (StorageException e) {
+            } catch (RuntimeException e) {
                 if (failure == null) {
                     failure = e;
                 } else {

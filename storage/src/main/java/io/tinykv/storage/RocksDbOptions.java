@@ -17,7 +17,6 @@ import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.Snapshot;
-import org.rocksdb.WALRecoveryMode;
 import org.rocksdb.WriteOptions;
 
 /**
@@ -156,7 +155,7 @@ final class RocksDbOptions implements AutoCloseable {
                 // A write torn by a crash at the WAL's tail is dropped (it was never acknowledged);
                 // corruption anywhere else fails the open (DESIGN.md §6). PointInTimeRecovery
                 // would silently stop replay at a corrupt record and lose synced writes after it.
-                .setWalRecoveryMode(WALRecoveryMode.TolerateCorruptedTailRecords)
+                .setWalRecoveryMode(Engine.WAL_RECOVERY_MODE)
                 .setMaxBackgroundJobs(config.maxBackgroundJobs())
                 // One thread per compaction: splitting compactions only helps with spare cores.
                 .setMaxSubcompactions(1)

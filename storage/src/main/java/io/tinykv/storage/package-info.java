@@ -20,6 +20,10 @@
  *   <li>{@link io.tinykv.storage.Storage} is what the API layer uses;
  *       {@link io.tinykv.storage.StandaloneStorage} implements it on one store without
  *       replication.</li>
+ *   <li>{@link io.tinykv.storage.ProcessHalter} is fail-stop (DESIGN.md §6): a failed write or
+ *       sync on a durability path halts the process with one log line, never a retry that is then
+ *       trusted. {@link io.tinykv.storage.StorageFaults} (failing writes, syncs and ingestion on
+ *       demand) and {@link io.tinykv.storage.HaltRecorder} are test seams to prove it.</li>
  * </ul>
  *
  * <h2>Options</h2>

@@ -134,8 +134,10 @@ class EnginesTest {
 
     @Test
     void lockedKvEngineAloneIsReportedAndTheRaftEngineIsReleased() {
+        // Both exist (a kv engine without its raft engine is refused before any locking).
+        Engines.open(dir, SMALL_CONFIG).close();
         try (RocksDbOptions options = new RocksDbOptions(SMALL_CONFIG);
-                Engine kv = Engine.open(Engine.Kind.KV, dir.resolve("kv"), options)) {
+                Engine kv = Engine.open(Engine.Kind.KV, dir.resolve("kv"), options, new HaltRecorder())) {
             assertThat(kv.kind()).isEqualTo(Engine.Kind.KV);
             assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG))
                     .isInstanceOf(StorageException.class)

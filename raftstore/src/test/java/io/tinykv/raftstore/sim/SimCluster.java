@@ -188,6 +188,15 @@ public final class SimCluster implements AutoCloseable {
         store.crash();
     }
 
+    /**
+     * The peer on {@code storeId} will restart behind the applied index it reported, on purpose (a
+     * test reset its data to wait for a fresh snapshot): the never-goes-back check forgets it.
+     */
+    public void forgetAppliedIndex(long storeId) {
+        region().getPeersList().stream().filter(p -> p.getStoreId() == storeId)
+                .forEach(p -> maxApplied.remove(p.getId()));
+    }
+
     private boolean loseUnsyncedKvWrites;
 
     /** From now on every crash loses the kv-engine writes not yet synced ({@link SimStore}). */

@@ -32,6 +32,7 @@ import io.tinykv.server.TxnHandler;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.Engines;
+import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.Storage;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.latch.Latches;
@@ -43,6 +44,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -92,6 +94,7 @@ public final class StoreServer implements AutoCloseable {
     private final HealthStatusManager health;
     private final RaftStoreDriver driver;
     private final HTTPServer statusServer;
+    private final AtomicBoolean stopping;
     private boolean closed;
 
     private StoreServer(Builder b) {
@@ -106,6 +109,7 @@ public final class StoreServer implements AutoCloseable {
         this.health = b.health;
         this.driver = b.driver;
         this.statusServer = b.statusServer;
+        this.stopping = b.stopping;
     }
 
     /** What start-up has built so far; closed in reverse if start-up fails. */
@@ -120,13 +124,20 @@ public final class StoreServer implements AutoCloseable {
         HealthStatusManager health;
         RaftStoreDriver driver;
         HTTPServer statusServer;
+        /** Set when the server stops: a thread failing then is shutting down, not a durability failure. */
+        final AtomicBoolean stopping = new AtomicBoolean();
         /** Everything to close after the RPC server stopped, in start order (closed in reverse). */
         final List<AutoCloseable> afterRpc = new ArrayList<>();
     }
 
-    /** Starts with the system clock and a secure random source. */
+    /** Starts with the system clock and a secure random source; durability failures halt the JVM. */
     public static StoreServer start(StoreServerConfig config) {
         return start(config, System::nanoTime, new SecureRandom());
+    }
+
+    /** Durability failures halt the JVM ({@link ProcessHalter#RUNTIME}). */
+    public static StoreServer start(StoreServerConfig config, LongSupplier nanoClock, RandomGenerator random) {
+        return start(config, nanoClock, random, ProcessHalter.RUNTIME);
     }
 
     /**
@@ -134,9 +145,12 @@ public final class StoreServer implements AutoCloseable {
      * started is stopped again before the exception propagates.
      *
      * @throws DataDirLock.DataDirLockedException when another process owns the data dir
+     * @param halter stops the process when a durability path fails or a store thread dies of an
+     *     uncaught exception (fail-stop, DESIGN.md §6)
      * @throws StoreBootstrap.ClusterMismatchException when the data dir belongs to another cluster
      */
-    public static StoreServer start(StoreServerConfig config, LongSupplier nanoClock, RandomGenerator random) {
+    public static StoreServer start(StoreServerConfig config, LongSupplier nanoClock, RandomGenerator random,
+            ProcessHalter halter) {
         config.validate();
         Config.Server sc = config.server();
         StoreServerConfig.Store st = config.store();
@@ -148,7 +162,8 @@ public final class StoreServer implements AutoCloseable {
             opened.add(lock);
             LOG.info("data dir {} (locked)", sc.dataDir().toAbsolutePath());
 
-            Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig());
+            Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig(), halter);
+            Thread.UncaughtExceptionHandler haltOnUncaught = haltOnUncaught(b.stopping, halter);
             opened.add(engines);
 
             PrometheusRegistry registry = new PrometheusRegistry();
@@ -201,10 +216,12 @@ public final class StoreServer implements AutoCloseable {
 
             StoreMetrics metrics = new StoreMetrics(registry);
             ExecutorService network = Executors.newFixedThreadPool(NETWORK_THREADS,
-                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-net-", 0).factory());
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-net-", 0)
+                            .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(network::shutdownNow);
             ExecutorService workers = Executors.newSingleThreadExecutor(
-                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-worker").factory());
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-worker")
+                            .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(() -> stopWorkers(workers));
 
             AtomicReference<RaftStore> self = new AtomicReference<>();
@@ -219,11 +236,12 @@ public final class StoreServer implements AutoCloseable {
                     store.onSchedulerResponse(response);
                 }
             }, st.heartbeatQueueCapacity(), st.schedulerMaxBackoffMillis(), metrics, nanoClock,
-                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats").factory());
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats")
+                            .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(heartbeats);
 
             RaftStore store = new RaftStore(b.storeId, engines, raftConfig(config), transport, heartbeats, workers,
-                    random);
+                    random, halter);
             self.set(store);
             // Closed after the Raft thread stopped (which answers every waiting command), so that
             // closing never waits on a handler that waits on Raft.
@@ -235,7 +253,8 @@ public final class StoreServer implements AutoCloseable {
                 }
             });
             b.driver = new RaftStoreDriver(store, st.tickIntervalMillis(), nanoClock,
-                    Thread.ofPlatform().name("store-" + b.storeId + "-raft").factory());
+                    Thread.ofPlatform().name("store-" + b.storeId + "-raft")
+                            .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(b.driver);
 
             Storage storage = new GuardedStorage(
@@ -264,6 +283,21 @@ public final class StoreServer implements AutoCloseable {
             abort(b);
             throw e;
         }
+    }
+
+    /**
+     * A store thread that dies of an exception halts the process, unless the store is stopping
+     * (threads interrupted, engines closing): its work would otherwise silently stop, or the next
+     * task would run as if the failed one had succeeded.
+     */
+    private static Thread.UncaughtExceptionHandler haltOnUncaught(AtomicBoolean stopping, ProcessHalter halter) {
+        return (thread, e) -> {
+            if (stopping.get()) {
+                LOG.warn("thread {} failed while the store stops: {}", thread.getName(), e.toString());
+                return;
+            }
+            halter.halt("thread " + thread.getName() + " (uncaught exception)", e);
+        };
     }
 
     private static RaftstoreConfig raftConfig(StoreServerConfig config) {
@@ -378,6 +412,7 @@ public final class StoreServer implements AutoCloseable {
             return;
         }
         closed = true;
+        stopping.set(true);
         long graceMillis = config.server().gracePeriodMillis();
         LOG.info("store {} shutting down: no new requests; waiting up to {} ms for requests in flight", storeId,
                 graceMillis);
@@ -410,6 +445,7 @@ public final class StoreServer implements AutoCloseable {
     }
 
     private static void abort(Builder b) {
+        b.stopping.set(true);
         stopRpc(b.grpc, b.health, b.inFlight, 0);
         closeAll(b.afterRpc);
     }
