@@ -145,7 +145,7 @@ class DiskFullCompatTest {
         awaitServing(layout);
         Path ballast = disk.resolve("ballast");
         Path placeholder = storeData.resolve(SpacePlaceholder.FILE_NAME);
-        assertThat(Files.size(placeholder)).as("the store holds part of its reserve").isEqualTo(PLACEHOLDER_BYTES);
+        await("the store holds part of its reserve in a placeholder", () -> sizeOf(placeholder) == PLACEHOLDER_BYTES);
         LOG.info("serving: {} free of {} on the store's disk", free(), DISK_BYTES);
 
         try (TiSession session = Sessions.openWithDefaultDeadlines(layout.pdAddress());

@@ -58,10 +58,11 @@ public final class DiskSpaceGuard {
     }
 
     /**
-     * Reads the disk holding {@code dataDir} once, makes room for start-up when it is under the
-     * reserve (deletes the placeholder), writes the placeholder when there is room for it, and
-     * returns the guard with that first sample. A reserve of 0 turns the guard off (and deletes a
-     * placeholder left by an earlier start).
+     * Reads the disk holding {@code dataDir}, makes room for start-up when it is under the reserve
+     * (deletes the placeholder), and returns the guard with that reading. The placeholder is
+     * (re)written by a later {@link #sample}, on the owner's worker: writing it (up to
+     * {@value #MAX_PLACEHOLDER_BYTES} bytes) stays off the start-up path. A reserve of 0 turns the
+     * guard off (and deletes a placeholder left by an earlier start).
      *
      * @throws IllegalArgumentException when the reserve is not smaller than the disk
      * @throws IOException when the file system cannot be read or the placeholder not deleted
@@ -91,11 +92,11 @@ public final class DiskSpaceGuard {
                     + "make room for start-up", describeBytes(stats.availableBytes()), dataDir,
                     describeBytes(reserveBytes));
         }
-        DiskSpaceGuard guard = new DiskSpaceGuard(source, placeholder, reserveBytes, placeholderBytes,
-                stats.availableBytes());
-        LOG.info("disk space reserve {} ({}), placeholder {}", describeBytes(reserveBytes), reserve,
-                describeBytes(placeholderBytes));
-        guard.sample();
+        long available = source.read().availableBytes();
+        DiskSpaceGuard guard = new DiskSpaceGuard(source, placeholder, reserveBytes, placeholderBytes, available);
+        guard.usage = DiskUsage.of(available, reserveBytes);
+        LOG.info("disk space reserve {} ({}), placeholder {}; {} free", describeBytes(reserveBytes), reserve,
+                describeBytes(placeholderBytes), describeBytes(available));
         return guard;
     }
 

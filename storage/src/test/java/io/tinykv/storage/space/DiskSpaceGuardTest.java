@@ -47,8 +47,11 @@ class DiskSpaceGuardTest {
 
     private final FakeDisk disk = new FakeDisk();
 
+    /** Opens the guard and takes its first sample, which writes the placeholder when there is room. */
     private DiskSpaceGuard open() throws IOException {
-        return DiskSpaceGuard.open(dir, new ReserveSpace.Fixed(RESERVE), disk);
+        DiskSpaceGuard guard = DiskSpaceGuard.open(dir, new ReserveSpace.Fixed(RESERVE), disk);
+        guard.sample();
+        return guard;
     }
 
     private Path placeholderFile() {
@@ -141,6 +144,19 @@ class DiskSpaceGuardTest {
     }
 
     @Test
+    void openingLeavesThePlaceholderToTheFirstSampleOffTheStartUpPath() throws IOException {
+        disk.leaveFree(500 * MIB);
+
+        DiskSpaceGuard guard = DiskSpaceGuard.open(dir, new ReserveSpace.Fixed(RESERVE), disk);
+
+        assertThat(Files.exists(placeholderFile())).isFalse();
+        assertThat(guard.usage()).isEqualTo(DiskUsage.NORMAL);
+        assertThat(guard.availableBytes()).isEqualTo(500 * MIB);
+        guard.sample();
+        assertThat(Files.size(placeholderFile())).isEqualTo(RESERVE / 5);
+    }
+
+    @Test
     void startingUnderTheReserveDeletesThePlaceholderForRoom() throws IOException {
         disk.leaveFree(500 * MIB);
         open();
@@ -216,7 +232,7 @@ class DiskSpaceGuardTest {
     }
 
     @Test
-    void thePlaceholderIsCappedSoThatStartUpStaysQuick() throws IOException {
+    void thePlaceholderIsCappedSoThatWritingItStaysCheap() throws IOException {
         long hugeCapacity = 1024 * 1024 * MIB;
         FreeSpaceSource bigDisk = () -> new SpaceStats(hugeCapacity, hugeCapacity / 2);
 
