@@ -72,10 +72,7 @@ public final class RaftStorage implements Storage {
         if (batch.isEmpty()) {
             return;
         }
-        String refusal = diskSpace.refusal(deletesOnly(batch), ctx.getDiskFullOpt());
-        if (refusal != null) {
-            throw new RegionException(RegionErrors.diskFull(store.storeId(), refusal));
-        }
+        diskSpace.checkWrite(store.storeId(), ctx, batch);
         RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(header(ctx));
         for (Modify modify : batch) {
             request.addRequests(toRequest(modify));
@@ -102,11 +99,6 @@ public final class RaftStorage implements Storage {
     /** The store and its engines belong to the server that created them; nothing to release here. */
     @Override
     public void close() {
-    }
-
-    /** Deletions free space once compacted, so a nearly full disk still takes them. */
-    private static boolean deletesOnly(List<Modify> batch) {
-        return batch.stream().allMatch(m -> m instanceof Modify.Delete || m instanceof Modify.DeleteRange);
     }
 
     private static RaftRequestHeader header(Kvrpcpb.Context ctx) {

@@ -70,12 +70,6 @@ final class RegionErrors {
                 .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(why)).build();
     }
 
-    /** This store's disk is under its reserve: {@code reason} says how full and what is refused. */
-    static Errorpb.Error diskFull(long storeId, String reason) {
-        return Errorpb.Error.newBuilder().setMessage("store " + storeId + ": " + reason)
-                .setDiskFull(Errorpb.DiskFull.newBuilder().addStoreId(storeId).setReason(reason)).build();
-    }
-
     static Errorpb.Error badRequest(String why) {
         return Errorpb.Error.newBuilder().setMessage("bad request: " + why).build();
     }

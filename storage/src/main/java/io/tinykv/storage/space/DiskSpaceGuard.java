@@ -1,8 +1,13 @@
 package io.tinykv.storage.space;
 
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Kvrpcpb.DiskFullOpt;
+import io.tinykv.storage.Modify;
+import io.tinykv.storage.RegionException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -167,6 +172,23 @@ public final class DiskSpaceGuard {
 
     public long placeholderBytes() {
         return placeholderBytes;
+    }
+
+    /**
+     * The check at a store's write edge: returns when {@code batch} may be written now, else
+     * throws the region error {@code disk_full} naming this store and why (see {@link #refusal}).
+     * Writes that only delete count as deletions.
+     *
+     * @throws RegionException carrying {@code errorpb.Error.disk_full}
+     */
+    public void checkWrite(long storeId, Kvrpcpb.Context ctx, List<Modify> batch) {
+        boolean deletesOnly = batch.stream()
+                .allMatch(m -> m instanceof Modify.Delete || m instanceof Modify.DeleteRange);
+        String reason = refusal(deletesOnly, ctx.getDiskFullOpt());
+        if (reason != null) {
+            throw new RegionException(Errorpb.Error.newBuilder().setMessage("store " + storeId + ": " + reason)
+                    .setDiskFull(Errorpb.DiskFull.newBuilder().addStoreId(storeId).setReason(reason)).build());
+        }
     }
 
     /**
