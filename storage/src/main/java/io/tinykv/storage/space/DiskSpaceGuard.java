@@ -194,8 +194,8 @@ public final class DiskSpaceGuard {
     /**
      * Whether a client write may go ahead now: null when it may, else why not (for the client).
      * Under the reserve only writes that delete, or that the request allows on an almost full disk
-     * (lock cleanup: rollbacks, resolving locks), pass; under half the reserve only those the
-     * request allows on a full disk.
+     * (the server marks commits, rollbacks and lock resolution so), pass; under half the reserve
+     * only those the request allows on a full disk.
      *
      * @param deletesOnly the write only deletes (it frees space once compacted)
      * @param option what the request allows (kvrpcpb {@code Context.disk_full_opt})
@@ -218,7 +218,7 @@ public final class DiskSpaceGuard {
 
     private static String consequence(DiskUsage level) {
         return level == DiskUsage.ALMOST_FULL
-                ? "writes are refused until space is freed, deletions are accepted"
+                ? "writes are refused until space is freed; deletions and transaction cleanup are accepted"
                 : "every write is refused until space is freed";
     }
 

@@ -9,7 +9,10 @@ package io.tinykv.storage.space;
 public enum DiskUsage {
     /** More free space than the reserve: every write is accepted. */
     NORMAL,
-    /** Free space is within the reserve: only deletions and lock cleanup are accepted. */
+    /**
+     * Free space is within the reserve: only deletions, and writes the request allows on an almost
+     * full disk (the server allows commands that finish or clean up a transaction), are accepted.
+     */
     ALMOST_FULL,
     /** Less than half the reserve is free: no client write is accepted. */
     ALREADY_FULL;
