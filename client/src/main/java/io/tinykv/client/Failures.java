@@ -64,6 +64,8 @@ final class Failures {
           + ", reached store " + error.getStoreNotMatch().getActualStoreId() + ")";
     } else if (error.hasRaftEntryTooLarge()) {
       kind = "raft_entry_too_large (" + error.getRaftEntryTooLarge().getEntrySize() + " bytes)";
+    } else if (error.hasDiskFull()) {
+      kind = "disk_full (stores " + error.getDiskFull().getStoreIdList() + ")";
     } else {
       kind = "region error";
     }

@@ -17,6 +17,7 @@ import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
 import io.tinykv.storage.UserKeyReader;
+import io.tinykv.storage.space.DiskSpaceGuard;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -33,17 +34,32 @@ import java.util.concurrent.TimeoutException;
  * ({@link RegionReader}). Region errors come back as
  * {@link RegionException}s carrying the {@code errorpb.Error} for the client.
  *
+ * <p>This is the store's write edge for clients: while the disk is under its reserve, the
+ * {@link DiskSpaceGuard} refuses writes here with {@code disk_full} before anything is proposed.
+ * Nothing else is held back: reads, the scheduler's admin commands, and the Raft log appends and
+ * applies of entries already accepted go on, in the space the reserve keeps for them.
+ *
  * <p>Thread-safe: called from the API threads; the waiting happens there, never on the Raft thread.
  */
 public final class RaftStorage implements Storage {
 
     private final RaftStore store;
     private final Duration commandTimeout;
+    private final DiskSpaceGuard diskSpace;
 
-    /** @param commandTimeout how long a command may wait for Raft before ServerIsBusy is returned */
+    /** Without a disk space guard. */
     public RaftStorage(RaftStore store, Duration commandTimeout) {
+        this(store, commandTimeout, DiskSpaceGuard.unguarded());
+    }
+
+    /**
+     * @param commandTimeout how long a command may wait for Raft before ServerIsBusy is returned
+     * @param diskSpace refuses client writes while the store's disk is nearly full
+     */
+    public RaftStorage(RaftStore store, Duration commandTimeout, DiskSpaceGuard diskSpace) {
         this.store = Objects.requireNonNull(store, "store");
         this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
+        this.diskSpace = Objects.requireNonNull(diskSpace, "diskSpace");
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("commandTimeout must be positive, got " + commandTimeout);
         }
@@ -51,10 +67,12 @@ public final class RaftStorage implements Storage {
 
     @Override
     public void write(Kvrpcpb.Context ctx, List<Modify> batch) {
+        Objects.requireNonNull(ctx, "ctx");
         Objects.requireNonNull(batch, "batch");
         if (batch.isEmpty()) {
             return;
         }
+        diskSpace.checkWrite(store.storeId(), ctx, batch);
         RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(header(ctx));
         for (Modify modify : batch) {
             request.addRequests(toRequest(modify));

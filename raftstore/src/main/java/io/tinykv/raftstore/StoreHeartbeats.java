@@ -2,6 +2,7 @@ package io.tinykv.raftstore;
 
 import io.tinykv.proto.Pdpb;
 import io.tinykv.storage.Engines;
+import io.tinykv.storage.space.SpacePlaceholder;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.FileVisitResult;
@@ -21,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * statistics are gathered on a worker (they read the file system), never on the Raft thread.
  *
  * <p>What is filled: {@code store_id}, {@code region_count} (peers on this store),
- * {@code capacity} and {@code available} (of the file system holding the data directory) and
- * {@code used_size} (the bytes of every file under the data directory: both engines). Not filled,
+ * {@code capacity} and {@code available} (of the file system holding the data directory, as the
+ * file system reports it) and {@code used_size} (the bytes of every file under the data directory:
+ * both engines and snapshots, not the disk space guard's placeholder, which holds no data). Not filled,
  * because this store does not know them: {@code start_time} (the store takes no wall clock),
  * snapshot counts, {@code is_busy}, read/write flow and {@code interval}.
  */
@@ -89,7 +91,9 @@ final class StoreHeartbeats {
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                total[0] += attrs.size();
+                if (!file.getFileName().toString().equals(SpacePlaceholder.FILE_NAME)) {
+                    total[0] += attrs.size();
+                }
                 return FileVisitResult.CONTINUE;
             }
 

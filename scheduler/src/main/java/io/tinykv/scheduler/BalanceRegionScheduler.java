@@ -100,7 +100,7 @@ final class BalanceRegionScheduler {
     private Optional<Operator> moveIfWorthIt(RegionInfo region, StoreInfo source, List<StoreInfo> candidates,
             Map<Long, Long> sizeByStore, long nowMillis) {
         Optional<StoreInfo> target = candidates.stream()
-                .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers())
+                .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers() && !s.lowOnSpace())
                 .filter(s -> region.peerOnStore(s.id()).isEmpty())
                 .min(Comparator.<StoreInfo>comparingLong(s -> sizeByStore.get(s.id())).thenComparingLong(StoreInfo::id));
         if (target.isEmpty()) {

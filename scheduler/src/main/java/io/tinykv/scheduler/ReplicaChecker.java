@@ -123,7 +123,7 @@ final class ReplicaChecker {
     private Optional<StoreInfo> chooseTarget(RegionInfo region, long nowMillis) {
         Map<Long, Integer> counts = cluster.regionCountsByStore();
         return cluster.stores().stream()
-                .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers())
+                .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers() && !s.lowOnSpace())
                 .filter(s -> region.peerOnStore(s.id()).isEmpty())
                 .min(Comparator.<StoreInfo>comparingInt(s -> counts.getOrDefault(s.id(), 0))
                         .thenComparingLong(StoreInfo::id));

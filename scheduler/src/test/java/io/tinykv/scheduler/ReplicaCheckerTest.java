@@ -223,6 +223,22 @@ class ReplicaCheckerTest {
     }
 
     @Test
+    void aStoreLowOnDiskSpaceGetsNoNewPeers() {
+        addStores(2, 3);
+        long gib = 1024L * 1024 * 1024;
+        // Store 3 is the least loaded but has 1 GiB of 100 GiB free: under the stores' 5% reserve.
+        cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(3).setCapacity(100 * gib)
+                .setAvailable(gib).build(), now);
+        cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(2).setCapacity(100 * gib)
+                .setAvailable(50 * gib).build(), now);
+        cluster.regionHeartbeat(Fixtures.info(region(5, "zz", "", epoch(1, 1), new long[] {51}, new long[] {2}),
+                peer(51, 2)));
+        Metapb.Region r = region(1, "", "zz", epoch(1, 2), new long[] {11}, new long[] {1});
+
+        assertThat(added(beat(r, peer(11, 1)).orElseThrow()).getStoreId()).isEqualTo(2);
+    }
+
+    @Test
     void aLeaderThatMustGoTransfersLeadershipFirst() {
         addStores(2, 3, 4);
         // The leader's store 9 is unknown to the scheduler: its peer does not count as healthy.

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
  * (locks, write conflicts, aborts) and region errors travel inside the response as TiKV clients
  * expect; bad input (an empty or oversized key, a prewrite over the entry size limit, a scan limit
  * over the maximum) is refused with gRPC status {@code INVALID_ARGUMENT} naming the problem.
+ * Commands that finish or clean up a transaction pass a nearly full disk ({@link #finishing}).
  */
 public final class TxnHandler {
 
@@ -79,14 +80,14 @@ public final class TxnHandler {
     void kvCommit(Kvrpcpb.CommitRequest req, StreamObserver<Kvrpcpb.CommitResponse> out) {
         run(out, () -> {
             req.getKeysList().forEach(validator::key);
-            return commands.commit(req);
+            return commands.commit(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvBatchRollback(Kvrpcpb.BatchRollbackRequest req, StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
         run(out, () -> {
             req.getKeysList().forEach(validator::key);
-            return commands.batchRollback(req);
+            return commands.batchRollback(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
@@ -94,29 +95,41 @@ public final class TxnHandler {
             StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
         run(out, () -> {
             validator.key(req.getPrimaryKey());
-            return commands.checkTxnStatus(req);
+            return commands.checkTxnStatus(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvResolveLock(Kvrpcpb.ResolveLockRequest req, StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
         run(out, () -> {
             req.getKeysList().forEach(validator::key);
-            return commands.resolveLock(req);
+            return commands.resolveLock(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvCleanup(Kvrpcpb.CleanupRequest req, StreamObserver<Kvrpcpb.CleanupResponse> out) {
         run(out, () -> {
             validator.key(req.getKey());
-            return commands.cleanup(req);
+            return commands.cleanup(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest req, StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
         run(out, () -> {
             validator.key(req.getPrimaryLock());
-            return commands.txnHeartBeat(req);
+            return commands.txnHeartBeat(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
+    }
+
+    /**
+     * The context of a command that finishes or cleans up a transaction already under way (commit,
+     * rollback, resolving locks, checking a status, a heartbeat): small writes that the store
+     * takes on an almost full disk, so that locks do not stay behind while new data is refused
+     * (prewrites). A client that allows more keeps its own setting.
+     */
+    static Kvrpcpb.Context finishing(Kvrpcpb.Context ctx) {
+        return ctx.getDiskFullOpt() == Kvrpcpb.DiskFullOpt.NotAllowedOnFull
+                ? ctx.toBuilder().setDiskFullOpt(Kvrpcpb.DiskFullOpt.AllowedOnAlmostFull).build()
+                : ctx;
     }
 
     private static <R> void run(StreamObserver<R> out, Supplier<R> body) {

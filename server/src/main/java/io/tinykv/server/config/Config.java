@@ -2,6 +2,7 @@ package io.tinykv.server.config;
 
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.EngineConfig;
+import io.tinykv.storage.space.ReserveSpace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,13 +31,35 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
         }
     }
 
-    /** The RocksDB engines (kv and raft); handed to the storage module's engine configuration. */
+    /**
+     * The RocksDB engines (kv and raft), handed to the storage module's engine configuration, and
+     * the disk space the store keeps for itself.
+     *
+     * @param reserveSpace under this much free space client writes are refused (0: never)
+     * @param diskCheckIntervalMillis how often the free space is sampled
+     */
     public record Storage(
             long blockCacheSizeBytes,
             long writeBufferSizeBytes,
             long maxWriteBufferNumber,
             long maxBackgroundJobs,
-            long bloomFilterBitsPerKey) {
+            long bloomFilterBitsPerKey,
+            ReserveSpace reserveSpace,
+            long diskCheckIntervalMillis) {
+
+        public static final long DEFAULT_DISK_CHECK_INTERVAL_MILLIS = 1_000;
+
+        /** The engines' settings with the default disk space reserve. */
+        public Storage(long blockCacheSizeBytes, long writeBufferSizeBytes, long maxWriteBufferNumber,
+                long maxBackgroundJobs, long bloomFilterBitsPerKey) {
+            this(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
+                    bloomFilterBitsPerKey, ReserveSpace.DEFAULT, DEFAULT_DISK_CHECK_INTERVAL_MILLIS);
+        }
+
+        public Storage withReserveSpace(ReserveSpace reserve) {
+            return new Storage(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
+                    bloomFilterBitsPerKey, reserve, diskCheckIntervalMillis);
+        }
 
         /**
          * The storage module's engine settings; it checks their ranges.
@@ -79,6 +102,10 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
         return new Config(newServer, storage, limits, pd);
     }
 
+    public Config withStorage(Storage newStorage) {
+        return new Config(server, newStorage, limits, pd);
+    }
+
     /**
      * Checks every setting and reports all problems at once.
      *
@@ -114,6 +141,10 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
         positive(problems, "storage.max-write-buffer-number", storage.maxWriteBufferNumber());
         positive(problems, "storage.max-background-jobs", storage.maxBackgroundJobs());
         positive(problems, "storage.bloom-filter-bits-per-key", storage.bloomFilterBitsPerKey());
+        if (storage.reserveSpace() == null) {
+            problems.add("storage.reserve-space must be set");
+        }
+        positive(problems, "storage.disk-check-interval", storage.diskCheckIntervalMillis());
         try {
             storage.toEngineConfig();
         } catch (IllegalArgumentException e) {

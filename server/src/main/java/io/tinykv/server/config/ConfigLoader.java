@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.tinykv.storage.space.ReserveSpace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,9 +78,11 @@ public final class ConfigLoader {
                 storage.value("write-buffer-size", d.storage().writeBufferSizeBytes(), Table::bytes),
                 storage.value("max-write-buffer-number", d.storage().maxWriteBufferNumber(), Table::integer),
                 storage.value("max-background-jobs", d.storage().maxBackgroundJobs(), Table::integer),
-                storage.value("bloom-filter-bits-per-key", d.storage().bloomFilterBitsPerKey(), Table::integer));
+                storage.value("bloom-filter-bits-per-key", d.storage().bloomFilterBitsPerKey(), Table::integer),
+                storage.value("reserve-space", d.storage().reserveSpace(), Table::reserveSpace),
+                storage.value("disk-check-interval", d.storage().diskCheckIntervalMillis(), Table::millis));
         storage.rejectUnknown(List.of("block-cache-size", "write-buffer-size", "max-write-buffer-number",
-                "max-background-jobs", "bloom-filter-bits-per-key"));
+                "max-background-jobs", "bloom-filter-bits-per-key", "reserve-space", "disk-check-interval"));
 
         Config.Limits l = new Config.Limits(
                 limits.value("max-key-size", d.limits().maxKeySizeBytes(), Table::bytes),
@@ -202,6 +205,11 @@ public final class ConfigLoader {
 
         public static long bytes(JsonNode n) {
             return n.isIntegralNumber() ? integer(n) : Units.parseBytes(string(n));
+        }
+
+        /** A size ({@code "2GiB"}; 0 turns the reserve off); negative sizes are refused. */
+        public static ReserveSpace reserveSpace(JsonNode n) {
+            return new ReserveSpace.Fixed(bytes(n));
         }
 
         public static long millis(JsonNode n) {

@@ -4,6 +4,8 @@ import io.tinykv.server.DataDirLock;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
+import io.tinykv.server.config.Units;
+import io.tinykv.storage.space.ReserveSpace;
 import io.tinykv.scheduler.HostAndPort;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -59,6 +61,11 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (server.data-dir; default ./data).")
     private Path dataDir;
 
+    @Option(names = "--reserve-space", paramLabel = "SIZE",
+            description = "Free disk space kept for the store: under it, client writes are refused with "
+                    + "disk_full; 0 turns the check off (storage.reserve-space; default 5% of the disk, at most 2GiB).")
+    private String reserveSpace;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
@@ -75,6 +82,10 @@ public final class ServerCommand implements Callable<Integer> {
             config = StoreConfigLoader.load(configFile,
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
                     pd == null ? null : StoreConfigLoader.splitEndpoints(pd));
+            if (reserveSpace != null) {
+                config = new StoreServerConfig(config.base().withStorage(
+                        config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store()).validate();
+            }
         } catch (ConfigException e) {
             err.println("tinykv: invalid configuration:");
             e.problems().forEach(p -> err.println("  " + p));
@@ -110,6 +121,14 @@ public final class ServerCommand implements Callable<Integer> {
             return EXIT_START_FAILED;
         }
         return 0;
+    }
+
+    private static ReserveSpace parseReserve(String value) {
+        try {
+            return new ReserveSpace.Fixed(Units.parseBytes(value));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ConfigException("--reserve-space: " + e.getMessage());
+        }
     }
 
     private static HostAndPort parseAddr(String option, String value) {

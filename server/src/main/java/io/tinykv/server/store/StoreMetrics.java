@@ -3,6 +3,7 @@ package io.tinykv.server.store;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.tinykv.storage.space.DiskSpaceGuard;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.proto.RaftServerpb.RaftLocalState;
@@ -93,6 +94,25 @@ final class StoreMetrics implements HeartbeatSender.Listener {
      * Per region: entries committed but not applied yet here, read from the engines when scraped
      * (the commit index from the raft engine, the applied index from the kv engine).
      */
+    /** The free disk space at the guard's last sample, and its level (0 normal, 1 almost full, 2 full). */
+    void registerDiskSpace(PrometheusRegistry registry, DiskSpaceGuard guard) {
+        GaugeWithCallback.builder()
+                .name("tinykv_disk_available_bytes")
+                .help("Free space of the data directory's disk at the last sample")
+                .callback(cb -> cb.call(guard.availableBytes()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tinykv_disk_reserve_bytes")
+                .help("Free space under which client writes are refused (storage.reserve-space)")
+                .callback(cb -> cb.call(guard.reserveBytes()))
+                .register(registry);
+        GaugeWithCallback.builder()
+                .name("tinykv_disk_usage_level")
+                .help("0: normal; 1: under the reserve, only deletions pass; 2: under half of it, no client write")
+                .callback(cb -> cb.call(guard.usage().ordinal()))
+                .register(registry);
+    }
+
     void registerApplyLag(PrometheusRegistry registry, Engines engines, Supplier<List<Long>> regionIds) {
         GaugeWithCallback.builder()
                 .name("tinykv_raft_apply_lag_entries")

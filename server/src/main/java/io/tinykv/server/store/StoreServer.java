@@ -34,6 +34,8 @@ import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.Storage;
+import io.tinykv.storage.space.DiskSpaceGuard;
+import io.tinykv.storage.space.FreeSpaceSource;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.latch.Latches;
 import java.io.IOException;
@@ -43,6 +45,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -162,6 +165,12 @@ public final class StoreServer implements AutoCloseable {
             opened.add(lock);
             LOG.info("data dir {} (locked)", sc.dataDir().toAbsolutePath());
 
+            // Before the engines: on a disk under its reserve this frees the placeholder's room,
+            // which RocksDB needs to open (a new log and manifest).
+            DiskSpaceGuard diskSpace = DiskSpaceGuard.open(sc.dataDir(), config.base().storage().reserveSpace(),
+                    FreeSpaceSource.fileSystemOf(sc.dataDir()));
+            opened.add(startDiskMonitor(diskSpace, config.base().storage().diskCheckIntervalMillis()));
+
             Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig(), halter);
             Thread.UncaughtExceptionHandler haltOnUncaught = haltOnUncaught(b.stopping, halter);
             opened.add(engines);
@@ -258,12 +267,14 @@ public final class StoreServer implements AutoCloseable {
             opened.add(b.driver);
 
             Storage storage = new GuardedStorage(
-                    new CountingStorage(new RaftStorage(store, Duration.ofMillis(st.commandTimeoutMillis())), metrics),
+                    new CountingStorage(new RaftStorage(store, Duration.ofMillis(st.commandTimeoutMillis()), diskSpace),
+                            metrics),
                     STORAGE_CLOSE_WAIT_MILLIS);
             storageToClose.set(storage);
             PeerService peerService = new PeerService(store);
             metrics.registerSnapshotsReceived(registry, peerService::snapshotsReceived);
             metrics.registerApplyLag(registry, engines, store::regionIds);
+            metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
 
             RequestValidator validator = new RequestValidator(config.base().limits());
@@ -298,6 +309,21 @@ public final class StoreServer implements AutoCloseable {
             }
             halter.halt("thread " + thread.getName() + " (uncaught exception)", e);
         };
+    }
+
+    /** Samples the free disk space every {@code intervalMillis} on a thread of its own; returns its stopper. */
+    private static AutoCloseable startDiskMonitor(DiskSpaceGuard diskSpace, long intervalMillis) {
+        ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("disk-space-monitor").factory());
+        monitor.scheduleWithFixedDelay(() -> {
+            try {
+                diskSpace.sample();
+            } catch (RuntimeException e) {
+                // A failed sample must not end the sampling (a scheduled task that throws is never run again).
+                LOG.warn("disk space sample failed", e);
+            }
+        }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+        return monitor::shutdownNow;
     }
 
     private static RaftstoreConfig raftConfig(StoreServerConfig config) {
