@@ -47,6 +47,11 @@ public final class SimCluster implements AutoCloseable {
     private final RaftstoreConfig config;
     private Metapb.Region region;
 
+    /** The raftstore's defaults at the simulator's tick length. */
+    public static RaftstoreConfig defaultConfig() {
+        return RaftstoreConfig.defaults().withTickIntervalMs(TICK_MS);
+    }
+
     public SimCluster(int storeCount, long seed, RaftstoreConfig config) {
         this(storeCount, seed, config, Metapb.Region.newBuilder().build());
     }
@@ -89,11 +94,7 @@ public final class SimCluster implements AutoCloseable {
     public void start() {
         stores.values().forEach(SimStore::start);
         loop.every(TICK_MS, () -> {
-            for (SimStore store : stores.values()) {
-                if (store.isUp()) {
-                    store.raftStore().tick();
-                }
-            }
+            stores.values().forEach(SimStore::tick);
         });
     }
 
@@ -194,6 +195,16 @@ public final class SimCluster implements AutoCloseable {
     public void loseUnsyncedKvWritesOnCrash() {
         loseUnsyncedKvWrites = true;
         stores.values().forEach(SimStore::loseUnsyncedKvWritesOnCrash);
+    }
+
+    /** Stops the store's process while the others run on (see {@link SimStore#stall}). */
+    public void stall(long storeId) {
+        stores.get(storeId).stall();
+    }
+
+    /** Lets a stalled store run again, its held client commands first (see {@link SimStore#resume}). */
+    public void resume(long storeId) {
+        stores.get(storeId).resume();
     }
 
     public void restart(long storeId) {
