@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,11 +53,18 @@ public final class RaftStore implements AutoCloseable {
     private final StoreHeartbeats storeHeartbeats;
     private final Transport transport;
     private final SnapshotManager snapshots;
+    private final LongSupplier nanoClock;
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
             Executor workers, RandomGenerator random) {
         this(storeId, engines, config, transport, SchedulerReporter.NONE, workers, random);
+    }
+
+    /** A store whose leader leases run on the system's monotonic clock ({@link System#nanoTime}). */
+    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
+            SchedulerReporter reporter, Executor workers, RandomGenerator random) {
+        this(storeId, engines, config, transport, reporter, workers, random, System::nanoTime);
     }
 
     /**
@@ -65,11 +73,15 @@ public final class RaftStore implements AutoCloseable {
      * @param reporter where region leaders' and the store's heartbeats go
      * @param workers runs slow work off the Raft thread: snapshot generation, log deletion, region
      *     size scans and store statistics
+     * @param nanoClock monotonic time in nanoseconds, which the leader leases run on (production:
+     *     {@code System::nanoTime}, the clock the {@link RaftStoreDriver} ticks by; the simulator:
+     *     its virtual time)
      * @throws IllegalStateException when the engines are not bootstrapped, or for another store
      */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            SchedulerReporter reporter, Executor workers, RandomGenerator random) {
+            SchedulerReporter reporter, Executor workers, RandomGenerator random, LongSupplier nanoClock) {
         this.storeId = storeId;
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.reporter = Objects.requireNonNull(reporter, "reporter");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.engines = Objects.requireNonNull(engines, "engines");
@@ -102,7 +114,7 @@ public final class RaftStore implements AutoCloseable {
             }
             PeerStorage storage = PeerStorage.open(engines, region, workers, snapshots);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
-                    newHeartbeats());
+                    newHeartbeats(), nanoClock);
             router.register(peer);
             // A fresh peer may have committed entries to apply from before a restart.
             router.reschedule(region.getId());
@@ -228,7 +240,7 @@ public final class RaftStore implements AutoCloseable {
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
         PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
         Peer peer = new Peer(storeId, message.getToPeer(), storage, config, new SplittableRandom(random.nextLong()),
-                newHeartbeats());
+                newHeartbeats(), nanoClock);
         router.register(peer);
         LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,
                 message.getToPeer().getId(), regionId, message.getFromPeer().getId());

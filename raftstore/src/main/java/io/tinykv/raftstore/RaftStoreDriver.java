@@ -11,6 +11,11 @@ import org.slf4j.LoggerFactory;
  * Runs a {@link RaftStore} on a real thread: the Raft thread waits for work, ticks the peers every
  * tick interval of the given clock, and runs the batch system's rounds. The simulator does the same
  * from its event loop instead; the store's code is the same in both.
+ *
+ * <p>Two ticks are never less than a tick interval apart. A thread that fell behind (a pause, a
+ * slow round) skips the ticks it missed instead of firing them in a burst: a burst would run a
+ * follower's vote refusal out in no time after it heard the leader, and the leader lease's safety
+ * rests on that refusal lasting {@code electionTicks - 1} intervals of real time ({@link LeaderLease}).
  */
 public final class RaftStoreDriver implements AutoCloseable {
 
@@ -46,9 +51,10 @@ public final class RaftStoreDriver implements AutoCloseable {
             while (running) {
                 long wait = Math.max(0, nextTick - nanoClock.getAsLong());
                 store.awaitWork(wait, TimeUnit.NANOSECONDS);
-                if (nanoClock.getAsLong() >= nextTick) {
+                long now = nanoClock.getAsLong();
+                if (now - nextTick >= 0) {
                     store.tick();
-                    nextTick += tickIntervalNanos;
+                    nextTick = now + tickIntervalNanos;
                 }
                 store.pollOnce();
             }

@@ -58,6 +58,13 @@ public final class SimCluster implements AutoCloseable {
 
     /** @param range start and end key of the one region (its other fields are filled in) */
     public SimCluster(int storeCount, long seed, RaftstoreConfig config, Metapb.Region range) {
+        if (config.tickIntervalMs() != TICK_MS) {
+            // The lease runs on the clock and is sized to the tick interval: ticking at another
+            // pace than the config says would make it outlive the followers' vote refusal.
+            throw new IllegalArgumentException("the simulator ticks every " + TICK_MS + " ms, the config says "
+                    + config.tickIntervalMs() + " ms: use SimCluster.defaultConfig() or withTickIntervalMs("
+                    + TICK_MS + ")");
+        }
         this.seed = seed;
         this.random = new Random(seed);
         this.config = config;

@@ -163,7 +163,7 @@ public final class SimStore {
             }
         };
         raftStore = new RaftStore(storeId, openEngines(), config, transport, reporter, workers,
-                new Random(random.nextLong()));
+                new Random(random.nextLong()), loop::nowNanos);
     }
 
     /**
