@@ -12,10 +12,8 @@ import org.slf4j.LoggerFactory;
  * tick interval of the given clock, and runs the batch system's rounds. The simulator does the same
  * from its event loop instead; the store's code is the same in both.
  *
- * <p>Two ticks are never less than a tick interval apart. A thread that fell behind (a pause, a
- * slow round) skips the ticks it missed instead of firing them in a burst: a burst would run a
- * follower's vote refusal out in no time after it heard the leader, and the leader lease's safety
- * rests on that refusal lasting {@code electionTicks - 1} intervals of real time ({@link LeaderLease}).
+ * <p>Two ticks are never less than a tick interval apart ({@link TickTimer}): a thread that fell
+ * behind skips the ticks it missed, which the leader lease's safety argument needs.
  */
 public final class RaftStoreDriver implements AutoCloseable {
 
@@ -46,15 +44,12 @@ public final class RaftStoreDriver implements AutoCloseable {
     }
 
     private void run() {
-        long nextTick = nanoClock.getAsLong() + tickIntervalNanos;
+        TickTimer ticks = new TickTimer(tickIntervalNanos, nanoClock.getAsLong());
         try {
             while (running) {
-                long wait = Math.max(0, nextTick - nanoClock.getAsLong());
-                store.awaitWork(wait, TimeUnit.NANOSECONDS);
-                long now = nanoClock.getAsLong();
-                if (now - nextTick >= 0) {
+                store.awaitWork(ticks.nanosUntilDue(nanoClock.getAsLong()), TimeUnit.NANOSECONDS);
+                if (ticks.fire(nanoClock.getAsLong())) {
                     store.tick();
-                    nextTick = now + tickIntervalNanos;
                 }
                 store.pollOnce();
             }
