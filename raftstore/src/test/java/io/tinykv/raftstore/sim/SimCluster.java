@@ -100,9 +100,31 @@ public final class SimCluster implements AutoCloseable {
 
     public void start() {
         stores.values().forEach(SimStore::start);
-        loop.every(TICK_MS, () -> {
-            stores.values().forEach(SimStore::tick);
-        });
+        if (tickPhasesMs == null) {
+            loop.every(TICK_MS, () -> stores.values().forEach(SimStore::tick));
+            return;
+        }
+        for (SimStore store : stores.values()) {
+            loop.schedule(tickPhasesMs.get(store.storeId()), () -> {
+                store.tick();
+                loop.every(TICK_MS, store::tick);
+            });
+        }
+    }
+
+    /** Each store's offset within the tick interval, or null when all tick together. */
+    private Map<Long, Long> tickPhasesMs;
+
+    /**
+     * Before {@link #start}: each store ticks at its own random phase within the tick interval, as
+     * independent processes do, instead of all at once. A follower's next tick may then come right
+     * after it heard the leader, which is what the lease's margin arithmetic must allow for.
+     */
+    public void staggerTicks() {
+        tickPhasesMs = new java.util.HashMap<>();
+        for (long storeId : stores.keySet()) {
+            tickPhasesMs.put(storeId, random.nextLong(TICK_MS));
+        }
     }
 
     private void drainStores() {

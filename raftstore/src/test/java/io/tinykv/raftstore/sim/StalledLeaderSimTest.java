@@ -34,11 +34,106 @@ class StalledLeaderSimTest {
     private static final String KEY = "k";
     /** How many writes the new leader is given to get one acknowledged during the stall. */
     private static final int MAX_WRITE_ATTEMPTS = 20;
+    /** Virtual ms between two reads (or writes) of a client in the concurrent test. */
+    private static final long CLIENT_INTERVAL_MS = 2;
+    /** The longest stall of the concurrent test, in election timeouts. */
+    private static final int MAX_STALL_ELECTION_TIMEOUTS = 3;
 
     @Test
     void aLeaderStalledPastTheElectionTimeoutAnswersNoStaleReadOnResume() {
         for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
             run(seed);
+        }
+    }
+
+    /**
+     * Stalls of any length, from a fraction of the lease to several election timeouts, while one
+     * client keeps reading at the stalled leader and another keeps writing at whichever store leads;
+     * the stores tick at their own phases. Short stalls leave the lease valid on resume and reads
+     * are answered from it; long ones must not be. Either way the history is linearizable.
+     */
+    @Test
+    void stallsOfAnyLengthUnderConcurrentClientsNeverYieldAStaleRead() {
+        for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+            runConcurrent(seed);
+        }
+    }
+
+    private void runConcurrent(long seed) {
+        RaftstoreConfig config = SimCluster.defaultConfig();
+        int storeCount = seed % 2 == 0 ? 3 : 5;
+        long electionMs = config.electionTicks() * config.tickIntervalMs();
+        try (SimCluster cluster = new SimCluster(storeCount, seed, config)) {
+            Random random = new Random(cluster.random().nextLong());
+            cluster.staggerTicks();
+            cluster.start();
+            SimCommands commands = new SimCommands(cluster);
+            History history = new History();
+            History.Op first = history.invokePut(0, KEY, "v0");
+            commands.onLeader(SimCommands.put(KEY, "v0"), TIMEOUT_MS);
+            history.succeed(first, null);
+            long oldLeader = cluster.leaderStore();
+            String context = "seed " + seed;
+
+            boolean[] running = {true};
+            Runnable[] reader = new Runnable[1];
+            reader[0] = () -> {
+                if (!running[0]) {
+                    return;
+                }
+                History.Op op = history.invokeGet(0, KEY);
+                cluster.store(oldLeader).propose(request(commands, oldLeader, SimCommands.get(KEY)),
+                        new Callback(result -> {
+                            if (result.isError()) {
+                                history.fail(op);
+                            } else {
+                                history.succeed(op, valueOf(result));
+                            }
+                        }));
+                cluster.loop().schedule(CLIENT_INTERVAL_MS, reader[0]);
+            };
+            int[] nextValue = {1};
+            Runnable[] writer = new Runnable[1];
+            writer[0] = () -> {
+                if (!running[0]) {
+                    return;
+                }
+                long leader = cluster.leaderStore();
+                if (leader != 0) {
+                    History.Op op = history.invokePut(1, KEY, "v" + nextValue[0]++);
+                    cluster.store(leader).propose(request(commands, leader, SimCommands.put(KEY, op.value)),
+                            new Callback(result -> {
+                                if (result.isError()) {
+                                    history.fail(op);
+                                } else {
+                                    history.succeed(op, null);
+                                }
+                            }));
+                }
+                cluster.loop().schedule(CLIENT_INTERVAL_MS, writer[0]);
+            };
+            reader[0].run();
+            writer[0].run();
+            cluster.loop().runFor(random.nextLong(electionMs));
+
+            long stallMs = 1 + random.nextLong(MAX_STALL_ELECTION_TIMEOUTS * electionMs);
+            ReadStats beforeStall = readStats(cluster, oldLeader);
+            cluster.stall(oldLeader);
+            cluster.loop().runFor(stallMs);
+            SimStore stalled = cluster.store(oldLeader);
+            assertThat(stalled.isStalled()).isTrue();
+            assertThat(stalled.heldCommands()).as(context + ": reads waited in the stalled store's inbox")
+                    .isGreaterThanOrEqualTo((int) ((stallMs - 1) / CLIENT_INTERVAL_MS));
+            cluster.resume(oldLeader);
+            cluster.loop().runFor(2 * electionMs);
+            running[0] = false;
+            cluster.loop().runFor(electionMs);
+
+            RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
+            assertThat(verdict.ok()).as(context + " (stalled " + stallMs + " ms): " + verdict.message() + "; "
+                    + cluster.describeStores()).isTrue();
+            assertThat(readStats(cluster, oldLeader).leaseReads()).as(context + ": the leader read by lease")
+                    .isGreaterThan(0).isGreaterThanOrEqualTo(beforeStall.leaseReads());
         }
     }
 
