@@ -31,6 +31,8 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,17 +58,17 @@ final class Peer {
         final Callback callback;
         /** The leader's term when the read asked: Raft forgets read requests when its term changes. */
         final long term;
-        /** The peer's tick when it asked: the confirming heartbeats were sent then or later. */
-        final long issuedAtTick;
+        /** The clock when it asked: the confirming heartbeats were sent then or later. */
+        final long issuedAtNanos;
         /** Unknown until Raft answers the ReadIndex request. */
         long readIndex = UNKNOWN_READ_INDEX;
 
-        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtTick) {
+        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtNanos) {
             this.context = context;
             this.request = request;
             this.callback = callback;
             this.term = term;
-            this.issuedAtTick = issuedAtTick;
+            this.issuedAtNanos = issuedAtNanos;
         }
     }
 
@@ -88,20 +90,27 @@ final class Peer {
     private final Map<Long, Metapb.Peer> peerCache = new HashMap<>();
     /** What the scheduler learns from this peer while it leads (see {@link RegionHeartbeats}). */
     private final RegionHeartbeats heartbeats;
-    /** Logical ticks this peer has seen since it was created: the clock of its lease. */
+    /** Logical ticks this peer has seen since it was created: how long it refuses votes after start. */
     private long ticks;
+    /** The store's monotonic clock, in nanoseconds: the clock of the lease. */
+    private final LongSupplier nanoClock;
     private final LeaderLease lease;
-    /** The term whose entry this leader is known to have applied (lease reads need one). */
-    private long appliedTermConfirmed = -1;
     /** The context of the ReadIndex in flight only to renew the lease, or null. */
     private ByteString leaseRenewalContext;
-    private long leaseRenewalIssuedAtTick;
+    private long leaseRenewalIssuedAtNanos;
     private long leaseRenewalTerm;
     private long leaseReads;
     private long readIndexReads;
 
+    /** A peer whose lease runs on the system's monotonic clock ({@link System#nanoTime}). */
     Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
             RegionHeartbeats heartbeats) {
+        this(storeId, meta, storage, config, random, heartbeats, System::nanoTime);
+    }
+
+    /** @param nanoClock the store's monotonic clock in nanoseconds, which the leader lease runs on */
+    Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
+            RegionHeartbeats heartbeats, LongSupplier nanoClock) {
         if (meta.getStoreId() != storeId) {
             throw new IllegalArgumentException("peer " + meta.getId() + " belongs to store " + meta.getStoreId()
                     + ", not to store " + storeId);
@@ -111,7 +120,8 @@ final class Peer {
         this.storage = storage;
         this.config = config;
         this.heartbeats = java.util.Objects.requireNonNull(heartbeats, "heartbeats");
-        this.lease = new LeaderLease(config.maxLeaseTicks());
+        this.nanoClock = java.util.Objects.requireNonNull(nanoClock, "nanoClock");
+        this.lease = new LeaderLease(TimeUnit.MILLISECONDS.toNanos(config.maxLeaseMs()));
         RaftConfig raftConfig = RaftConfig.builder(meta.getId())
                 .electionTicks(config.electionTicks())
                 .heartbeatTicks(config.heartbeatTicks())
@@ -308,8 +318,10 @@ final class Peer {
     /**
      * A peer that (re)started less than an election timeout ago grants no vote for a higher term:
      * before its crash it may have acknowledged a leader whose lease still runs, and it no longer
-     * remembers that (Raft's in-lease vote refusal lives in memory). A transfer's forced campaign
-     * passes: the transferring leader gave up its lease ({@link LeaderLease#giveUp}).
+     * remembers that (Raft's in-lease vote refusal lives in memory). It counts ticks as that refusal
+     * does, so both are sure to last {@code (electionTicks - 1)} tick intervals of real time, the
+     * window the lease is kept within ({@link LeaderLease}). A transfer's forced campaign passes:
+     * the transferring leader gave up its lease ({@link LeaderLease#giveUp}).
      */
     private boolean refusesVoteAfterStart(Eraftpb.Message m) {
         boolean vote = m.getMsgType() == Eraftpb.MessageType.MsgRequestVote
@@ -363,9 +375,8 @@ final class Peer {
             return;
         }
         if (hasRead) {
-            if (leaseReader != null && canReadByLease()) {
-                readByLease(request, callback, leaseReader, term);
-            } else {
+            if (leaseReader == null || !canReadByLease(nanoClock.getAsLong()) || !readByLease(request, callback,
+                    leaseReader, term)) {
                 proposeRead(request, callback, term);
             }
         } else {
@@ -437,7 +448,7 @@ final class Peer {
                     + lastBefore + " to " + index);
         }
         proposals.addLast(new Proposal(index, term, callback));
-        lease.onProposed(index, ticks, term, confVer());
+        lease.onProposed(index, nanoClock.getAsLong(), term, confVer());
     }
 
     /** Store, leadership, term, epoch and key range; null when the command may go ahead. */
@@ -520,7 +531,7 @@ final class Peer {
                     + lastBefore + " to " + index);
         }
         proposals.addLast(new Proposal(index, term, callback));
-        lease.onProposed(index, ticks, term, confVer());
+        lease.onProposed(index, nanoClock.getAsLong(), term, confVer());
     }
 
     /** The leader's last log index: its own progress's match. */
@@ -543,7 +554,7 @@ final class Peer {
                     Regions.findPeer(region(), leaderId())), term));
             return;
         }
-        pendingReads.addLast(new PendingRead(context, request, callback, term, ticks));
+        pendingReads.addLast(new PendingRead(context, request, callback, term, nanoClock.getAsLong()));
         readIndexReads++;
     }
 
@@ -556,43 +567,52 @@ final class Peer {
     }
 
     /**
-     * Whether a read may be answered from this peer's applied state now: it leads, its lease holds,
-     * and it applied an entry of its own term (until then it may lack entries that an earlier
-     * leader committed and acknowledged: Raft's ReadIndex rule, §6.4).
+     * Whether a read may be answered from this peer's applied state when the clock reads {@code
+     * nowNanos}: it leads, its lease holds, and it applied an entry of its own term (until then it
+     * may lack entries that an earlier leader committed and acknowledged: Raft's ReadIndex rule, §6.4).
      */
-    private boolean canReadByLease() {
-        long term = term();
-        if (!isLeader() || !lease.isValid(ticks, term, confVer())) {
+    private boolean canReadByLease(long nowNanos) {
+        if (!isLeader()) {
             return false;
         }
-        if (appliedTermConfirmed != term) {
-            if (storage.term(storage.appliedIndex()) != term) {
-                return false;
-            }
-            // Applied indexes only grow: once an entry of this term is applied, that stays so.
-            appliedTermConfirmed = term;
+        long term = term();
+        if (!lease.hasAppliedEntryOf(term)) {
+            lease.onApplied(storage.term(storage.appliedIndex()), term, confVer());
         }
-        return true;
+        return lease.isValid(nowNanos, term, confVer());
     }
 
     /**
-     * Answers a read from the applied state at once. When less than half the lease is left, one
-     * ReadIndex round renews it in the background, so steady read traffic keeps it alive.
+     * Reads from the applied state and answers at once if the lease still holds now that the data
+     * is read: the clock is read after the read, so a pause before it (a GC, a stopped process)
+     * cannot make the answer stale. When less than half the lease is left, one ReadIndex round
+     * renews it in the background, so steady read traffic keeps it alive.
+     *
+     * @return false when the lease ran out meanwhile: nothing was answered
      */
-    private void readByLease(RaftCmdRequest request, Callback callback, ReadExecutor leaseReader, long term) {
+    private boolean readByLease(RaftCmdRequest request, Callback callback, ReadExecutor leaseReader, long term) {
+        CmdResult result = leaseReader.execute(request, region(), term);
+        long answeredAtNanos = nanoClock.getAsLong();
+        if (!lease.isValid(answeredAtNanos, term, confVer())) {
+            if (result.snapshot() != null) {
+                result.snapshot().close();
+            }
+            return false;
+        }
         leaseReads++;
-        callback.complete(leaseReader.execute(request, region(), term));
-        if (leaseRenewalContext == null && lease.remainingTicks(ticks) * 2 < lease.maxLeaseTicks()) {
+        callback.complete(result);
+        if (leaseRenewalContext == null && lease.remainingNanos(answeredAtNanos) * 2 < lease.maxLeaseNanos()) {
             ByteString context = nextReadContext();
             try {
                 raftNode.readIndex(context);
             } catch (ProposalDroppedException e) {
-                return; // no leader known: nothing to renew
+                return true; // no leader known: nothing to renew
             }
             leaseRenewalContext = context;
-            leaseRenewalIssuedAtTick = ticks;
+            leaseRenewalIssuedAtNanos = answeredAtNanos;
             leaseRenewalTerm = term;
         }
+        return true;
     }
 
     /** Reads answered by lease and by ReadIndex since the peer was created. */
@@ -624,7 +644,7 @@ final class Peer {
             if (readState.requestCtx().equals(leaseRenewalContext)) {
                 leaseRenewalContext = null;
                 if (leader && leaseRenewalTerm == term) {
-                    lease.renew(leaseRenewalIssuedAtTick, term, confVer());
+                    lease.renew(leaseRenewalIssuedAtNanos, term, confVer());
                 }
                 continue;
             }
@@ -633,7 +653,7 @@ final class Peer {
                     read.readIndex = readState.index();
                     if (leader && read.term == term) {
                         // A quorum answered heartbeats sent when (or after) the read asked.
-                        lease.renew(read.issuedAtTick, term, confVer());
+                        lease.renew(read.issuedAtNanos, term, confVer());
                     }
                     break;
                 }

@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +54,7 @@ public final class RaftStore implements AutoCloseable {
     private final StoreHeartbeats storeHeartbeats;
     private final Transport transport;
     private final SnapshotManager snapshots;
+    private final LongSupplier nanoClock;
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
@@ -60,10 +62,25 @@ public final class RaftStore implements AutoCloseable {
         this(storeId, engines, config, transport, SchedulerReporter.NONE, workers, random);
     }
 
-    /** A store whose durability failures halt the JVM ({@link ProcessHalter#RUNTIME}). */
+    /**
+     * A store whose durability failures halt the JVM ({@link ProcessHalter#RUNTIME}) and whose
+     * leader leases run on the system's monotonic clock ({@link System#nanoTime}).
+     */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
             SchedulerReporter reporter, Executor workers, RandomGenerator random) {
-        this(storeId, engines, config, transport, reporter, workers, random, ProcessHalter.RUNTIME);
+        this(storeId, engines, config, transport, reporter, workers, random, ProcessHalter.RUNTIME, System::nanoTime);
+    }
+
+    /** A store whose leader leases run on the system's monotonic clock ({@link System#nanoTime}). */
+    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
+            SchedulerReporter reporter, Executor workers, RandomGenerator random, ProcessHalter halter) {
+        this(storeId, engines, config, transport, reporter, workers, random, halter, System::nanoTime);
+    }
+
+    /** A store whose durability failures halt the JVM ({@link ProcessHalter#RUNTIME}). */
+    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
+            SchedulerReporter reporter, Executor workers, RandomGenerator random, LongSupplier nanoClock) {
+        this(storeId, engines, config, transport, reporter, workers, random, ProcessHalter.RUNTIME, nanoClock);
     }
 
     /**
@@ -74,11 +91,16 @@ public final class RaftStore implements AutoCloseable {
      *     size scans and store statistics; a task that fails goes to {@code halter}
      * @param halter stops the process when a worker's task or a snapshot file's sync fails
      *     (fail-stop, DESIGN.md §6)
+     * @param nanoClock monotonic time in nanoseconds, which the leader leases run on (production:
+     *     {@code System::nanoTime}, the clock the {@link RaftStoreDriver} ticks by; the simulator:
+     *     its virtual time)
      * @throws IllegalStateException when the engines are not bootstrapped, or for another store
      */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            SchedulerReporter reporter, Executor workers, RandomGenerator random, ProcessHalter halter) {
+            SchedulerReporter reporter, Executor workers, RandomGenerator random, ProcessHalter halter,
+            LongSupplier nanoClock) {
         this.storeId = storeId;
+        this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.reporter = Objects.requireNonNull(reporter, "reporter");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.engines = Objects.requireNonNull(engines, "engines");
@@ -118,7 +140,7 @@ public final class RaftStore implements AutoCloseable {
             }
             PeerStorage storage = PeerStorage.open(engines, region, this.workers, snapshots);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
-                    newHeartbeats());
+                    newHeartbeats(), nanoClock);
             router.register(peer);
             // A fresh peer may have committed entries to apply from before a restart.
             router.reschedule(region.getId());
@@ -252,7 +274,7 @@ public final class RaftStore implements AutoCloseable {
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
         PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
         Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
-                newHeartbeats());
+                newHeartbeats(), nanoClock);
         router.register(peer);
     }
 

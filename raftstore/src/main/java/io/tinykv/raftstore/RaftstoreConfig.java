@@ -17,11 +17,13 @@ package io.tinykv.raftstore;
  * @param maxPeerDownTicks a leader reports a peer as down once it has not heard from it for more
  *     than this many Raft ticks
  * @param tickIntervalMs how long one Raft tick lasts as the store's owner drives it (the
- *     {@link RaftStoreDriver}'s tick interval must be the same); only used to tell the scheduler
- *     durations in seconds
- * @param maxLeaseTicks how long after sending a round that a quorum acknowledged the leader answers
- *     reads from its own state without a ReadIndex round ({@link LeaderLease}); must be below
- *     {@code electionTicks}, the margin covering tick skew between stores
+ *     {@link RaftStoreDriver}'s tick interval must be the same); the leader lease is checked
+ *     against it, and the scheduler is told durations in seconds with it
+ * @param maxLeaseMs how long after sending a round that a quorum acknowledged the leader answers
+ *     reads from its own state without a ReadIndex round ({@link LeaderLease}), on the monotonic
+ *     clock; at most {@link #leaseWindowMs} minus {@code leaseDriftMarginMs}
+ * @param leaseDriftMarginMs how much of the lease window is kept back for the clocks of two stores
+ *     running at different rates
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -35,7 +37,8 @@ public record RaftstoreConfig(
         int storeHeartbeatTicks,
         int maxPeerDownTicks,
         long tickIntervalMs,
-        int maxLeaseTicks) {
+        long maxLeaseMs,
+        long leaseDriftMarginMs) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -47,8 +50,12 @@ public record RaftstoreConfig(
     /** TiKV's default raft-log-gc-count-limit is far larger; 10000 entries bound a small store's log. */
     public static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
     public static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
-    /** One tick short of the default election timeout, as TiKV's 9 s lease under a 10 s timeout. */
-    public static final int DEFAULT_MAX_LEASE_TICKS = DEFAULT_ELECTION_TICKS - 1;
+    /**
+     * The default drift margin, in percent of the lease window: far beyond the rate error of two
+     * quartz clocks (around 100 ppm) or NTP slewing (500 ppm), and it covers timer slack.
+     */
+    public static final long DEFAULT_LEASE_DRIFT_MARGIN_PERCENT = 10;
+    private static final long PERCENT = 100;
 
     /** One election timeout: the scheduler learns a new leader or membership within a second or so. */
     public static final int DEFAULT_REGION_HEARTBEAT_TICKS = 10;
@@ -66,13 +73,32 @@ public record RaftstoreConfig(
                 DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
     }
 
-    /** The settings with the longest safe lease: one tick less than the election timeout. */
+    /** The settings with the default lease: the window less the default drift margin. */
     public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
             long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
             int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs) {
         this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, electionTicks - 1);
+                maxPeerDownTicks, tickIntervalMs,
+                leaseWindowMs(electionTicks, tickIntervalMs) - defaultDriftMarginMs(electionTicks, tickIntervalMs),
+                defaultDriftMarginMs(electionTicks, tickIntervalMs));
+    }
+
+    /**
+     * The real time for which a follower that heard the leader is sure to refuse other candidates:
+     * {@code (electionTicks - 1) * tickIntervalMs}. Raft's refusal lasts {@code electionTicks} of the
+     * follower's own ticks, and the first may come right after it heard the leader (see {@link
+     * LeaderLease}). A lease longer than this window, from the send time of the round that
+     * renewed it, could outlive the refusal and overlap a new leader.
+     */
+    public static long leaseWindowMs(int electionTicks, long tickIntervalMs) {
+        return Math.multiplyExact(Math.max(0, electionTicks - 1L), Math.max(0, tickIntervalMs));
+    }
+
+    /** {@link #DEFAULT_LEASE_DRIFT_MARGIN_PERCENT} of the window, rounded up. */
+    private static long defaultDriftMarginMs(int electionTicks, long tickIntervalMs) {
+        long window = leaseWindowMs(electionTicks, tickIntervalMs);
+        return (window * DEFAULT_LEASE_DRIFT_MARGIN_PERCENT + PERCENT - 1) / PERCENT;
     }
 
     public RaftstoreConfig {
@@ -110,60 +136,72 @@ public record RaftstoreConfig(
         if (tickIntervalMs <= 0) {
             throw new IllegalArgumentException("tickIntervalMs must be > 0, got " + tickIntervalMs);
         }
-        if (maxLeaseTicks <= 0 || maxLeaseTicks >= electionTicks) {
-            // A lease as long as the election timeout would let a new leader be elected while the
-            // old one still answers reads from its own, possibly stale, state.
-            throw new IllegalArgumentException("maxLeaseTicks must be > 0 and less than electionTicks ("
-                    + electionTicks + "), got " + maxLeaseTicks);
+        if (leaseDriftMarginMs < 0) {
+            throw new IllegalArgumentException("leaseDriftMarginMs must be >= 0, got " + leaseDriftMarginMs);
+        }
+        long window = leaseWindowMs(electionTicks, tickIntervalMs);
+        if (maxLeaseMs <= 0 || maxLeaseMs > window - leaseDriftMarginMs) {
+            // A longer lease could outlive the followers' refusal to vote: a new leader could be
+            // elected and commit while the old one still answers reads from its stale state.
+            throw new IllegalArgumentException("maxLeaseMs must be > 0 and at most (electionTicks - 1) x "
+                    + "tickIntervalMs - leaseDriftMarginMs = (" + electionTicks + " - 1) x " + tickIntervalMs
+                    + " - " + leaseDriftMarginMs + " = " + (window - leaseDriftMarginMs) + " ms, got " + maxLeaseMs
+                    + " (a follower's vote refusal is sure to last only electionTicks - 1 ticks: it counts its"
+                    + " own ticks, the first of which may come right after it heard the leader)");
         }
     }
 
+    /** The defaults; the lease is the window less the default margin (810 ms of a 1 s election timeout). */
     public static RaftstoreConfig defaults() {
         return new RaftstoreConfig(DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
                 DEFAULT_MAX_SIZE_PER_MSG_BYTES, DEFAULT_MAX_INFLIGHT_MSGS, DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES,
                 DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, DEFAULT_REGION_HEARTBEAT_TICKS,
-                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS, DEFAULT_MAX_LEASE_TICKS);
+                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
     }
 
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
     }
 
     public RaftstoreConfig withRegionHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
     }
 
     public RaftstoreConfig withStoreHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseTicks);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
     }
 
     public RaftstoreConfig withMaxPeerDownTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseTicks);
+                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
     }
 
+    /**
+     * Another tick length. The lease scales with it: the default lease (window less the default
+     * margin) for the new timing; set a shorter one afterwards with {@link #withLease}.
+     */
     public RaftstoreConfig withTickIntervalMs(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, value, maxLeaseTicks);
+                storeHeartbeatTicks, maxPeerDownTicks, value);
     }
 
-    public RaftstoreConfig withMaxLeaseTicks(int value) {
+    public RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, value);
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
     }
 }

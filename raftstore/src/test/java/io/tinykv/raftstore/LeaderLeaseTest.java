@@ -5,92 +5,155 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 
+/** The rules of {@link LeaderLease}, on clock readings in nanoseconds. */
 class LeaderLeaseTest {
 
-    private static final long LEASE = 9;
+    private static final long LEASE_NANOS = 9_000;
     private static final long TERM = 3;
     private static final long CONF_VER = 1;
+    private static final long SENT = 10_000;
+
+    /** A lease of {@link #TERM} whose leader applied an entry of the term. */
+    private static LeaderLease applied() {
+        LeaderLease lease = new LeaderLease(LEASE_NANOS);
+        lease.onApplied(TERM, TERM, CONF_VER);
+        return lease;
+    }
 
     @Test
-    void runsFromTheSendTickForMaxLeaseTicks() {
-        LeaderLease lease = new LeaderLease(LEASE);
-        assertThat(lease.isValid(0, TERM, CONF_VER)).as("no lease before a round was acknowledged").isFalse();
-        lease.renew(10, TERM, CONF_VER);
-        assertThat(lease.isValid(10, TERM, CONF_VER)).isTrue();
-        assertThat(lease.isValid(10 + LEASE - 1, TERM, CONF_VER)).isTrue();
-        assertThat(lease.isValid(10 + LEASE, TERM, CONF_VER)).as("expired after maxLeaseTicks").isFalse();
-        assertThat(lease.remainingTicks(12)).isEqualTo(LEASE - 2);
+    void runsFromTheSendTimeAndExpiresExactlyMaxLeaseLater() {
+        LeaderLease lease = applied();
+        assertThat(lease.isValid(SENT, TERM, CONF_VER)).as("no lease before a round was acknowledged").isFalse();
+        lease.renew(SENT, TERM, CONF_VER);
+        assertThat(lease.isValid(SENT, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(SENT + LEASE_NANOS - 1, TERM, CONF_VER)).as("the last valid nanosecond").isTrue();
+        assertThat(lease.isValid(SENT + LEASE_NANOS, TERM, CONF_VER)).as("expired at the boundary").isFalse();
+        assertThat(lease.remainingNanos(SENT + 2)).isEqualTo(LEASE_NANOS - 2);
+        assertThat(lease.remainingNanos(SENT + LEASE_NANOS + 1)).isZero();
+    }
+
+    @Test
+    void comparesClockReadingsByDifferenceSoAWrappedClockStillExpires() {
+        LeaderLease lease = applied();
+        long sent = Long.MAX_VALUE - LEASE_NANOS / 2;
+        lease.renew(sent, TERM, CONF_VER);
+        long expiry = sent + LEASE_NANOS; // wrapped past Long.MAX_VALUE
+        assertThat(lease.isValid(Long.MAX_VALUE, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(expiry - 1, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(expiry, TERM, CONF_VER)).isFalse();
+    }
+
+    @Test
+    void isNotValidUntilTheLeaderAppliedAnEntryOfItsTerm() {
+        LeaderLease lease = new LeaderLease(LEASE_NANOS);
+        lease.renew(SENT, TERM, CONF_VER);
+        assertThat(lease.hasAppliedEntryOf(TERM)).isFalse();
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("nothing of the term applied").isFalse();
+        lease.onApplied(TERM - 1, TERM, CONF_VER);
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("only an entry of an earlier term applied")
+                .isFalse();
+        lease.onApplied(TERM, TERM, CONF_VER);
+        assertThat(lease.hasAppliedEntryOf(TERM)).isTrue();
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).isTrue();
+        assertThat(lease.hasAppliedEntryOf(TERM + 1)).as("it is known for one term only").isFalse();
     }
 
     @Test
     void anOlderRoundNeverShortensTheLease() {
-        LeaderLease lease = new LeaderLease(LEASE);
-        lease.renew(20, TERM, CONF_VER);
-        lease.renew(15, TERM, CONF_VER);
-        assertThat(lease.isValid(20 + LEASE - 1, TERM, CONF_VER)).isTrue();
+        LeaderLease lease = applied();
+        lease.renew(SENT + 5_000, TERM, CONF_VER);
+        lease.renew(SENT, TERM, CONF_VER);
+        assertThat(lease.isValid(SENT + 5_000 + LEASE_NANOS - 1, TERM, CONF_VER)).isTrue();
     }
 
     @Test
-    void belongsToOneTermAndOneConfiguration() {
-        LeaderLease lease = new LeaderLease(LEASE);
-        lease.renew(10, TERM, CONF_VER);
-        assertThat(lease.isValid(11, TERM + 1, CONF_VER)).as("another term").isFalse();
-        assertThat(lease.isValid(11, TERM, CONF_VER + 1)).as("another configuration").isFalse();
-        lease.renew(10, TERM, CONF_VER + 1);
-        assertThat(lease.isValid(11, TERM, CONF_VER)).as("renewing in the new configuration voids the old")
+    void aTermChangeVoidsTheLeaseAndTheAppliedEntry() {
+        LeaderLease lease = applied();
+        lease.renew(SENT, TERM, CONF_VER);
+        assertThat(lease.isValid(SENT + 1, TERM + 1, CONF_VER)).as("another term").isFalse();
+        lease.renew(SENT + 2, TERM + 1, CONF_VER);
+        assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER)).as("the new term applied nothing yet").isFalse();
+        assertThat(lease.isValid(SENT + 3, TERM, CONF_VER)).as("the old term's lease is gone").isFalse();
+        lease.onApplied(TERM + 1, TERM + 1, CONF_VER);
+        assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER)).isTrue();
+    }
+
+    @Test
+    void aConfChangeVoidsTheLease() {
+        LeaderLease lease = applied();
+        lease.renew(SENT, TERM, CONF_VER);
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER + 1)).as("another configuration").isFalse();
+        lease.renew(SENT, TERM, CONF_VER + 1);
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("renewing in the new configuration voids the old")
                 .isFalse();
-        assertThat(lease.isValid(11, TERM, CONF_VER + 1)).isTrue();
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER + 1)).as("the term's applied entry still counts")
+                .isTrue();
     }
 
     @Test
-    void aCommittedProposalRenewsFromTheTickItWasProposedAt() {
-        LeaderLease lease = new LeaderLease(LEASE);
-        lease.onProposed(6, 10, TERM, CONF_VER);
-        lease.onProposed(7, 10, TERM, CONF_VER);
-        lease.onProposed(8, 14, TERM, CONF_VER);
+    void anAppliedConfChangeVoidsWhatItsProposalsWouldHaveRenewed() {
+        LeaderLease lease = applied();
+        lease.onProposed(6, SENT, TERM, CONF_VER);
+        lease.onCommitted(6, TERM, CONF_VER + 1);
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER + 1)).isFalse();
+    }
+
+    @Test
+    void aCommittedProposalRenewsFromTheTimeItWasProposed() {
+        LeaderLease lease = applied();
+        lease.onProposed(6, SENT, TERM, CONF_VER);
+        lease.onProposed(7, SENT + 1_000, TERM, CONF_VER);
+        lease.onProposed(8, SENT + 4_000, TERM, CONF_VER);
         lease.onCommitted(5, TERM, CONF_VER);
-        assertThat(lease.isValid(14, TERM, CONF_VER)).as("nothing of ours committed yet").isFalse();
+        assertThat(lease.isValid(SENT + 4_000, TERM, CONF_VER)).as("nothing of ours committed yet").isFalse();
         lease.onCommitted(7, TERM, CONF_VER);
-        assertThat(lease.isValid(10 + LEASE - 1, TERM, CONF_VER)).isTrue();
-        assertThat(lease.isValid(10 + LEASE, TERM, CONF_VER)).isFalse();
+        assertThat(lease.isValid(SENT + 1_000 + LEASE_NANOS - 1, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(SENT + 1_000 + LEASE_NANOS, TERM, CONF_VER)).isFalse();
         lease.onCommitted(8, TERM, CONF_VER);
-        assertThat(lease.isValid(14 + LEASE - 1, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(SENT + 4_000 + LEASE_NANOS - 1, TERM, CONF_VER)).isTrue();
     }
 
     @Test
     void proposalsOfAnEarlierTermRenewNothing() {
-        LeaderLease lease = new LeaderLease(LEASE);
-        lease.onProposed(6, 10, TERM, CONF_VER);
+        LeaderLease lease = applied();
+        lease.onProposed(6, SENT, TERM, CONF_VER);
+        lease.onApplied(TERM + 1, TERM + 1, CONF_VER);
         lease.onCommitted(6, TERM + 1, CONF_VER);
-        assertThat(lease.isValid(11, TERM + 1, CONF_VER)).isFalse();
+        assertThat(lease.isValid(SENT + 1, TERM + 1, CONF_VER)).isFalse();
     }
 
     @Test
     void aLeadershipTransferEndsTheLeaseForTheRestOfTheTerm() {
-        LeaderLease lease = new LeaderLease(LEASE);
-        lease.renew(10, TERM, CONF_VER);
+        LeaderLease lease = applied();
+        lease.renew(SENT, TERM, CONF_VER);
         lease.giveUp(TERM, CONF_VER);
-        assertThat(lease.isValid(11, TERM, CONF_VER)).isFalse();
-        lease.renew(12, TERM, CONF_VER);
-        assertThat(lease.isValid(13, TERM, CONF_VER)).as("no renewal in the same term").isFalse();
-        lease.renew(12, TERM + 1, CONF_VER);
-        assertThat(lease.isValid(13, TERM + 1, CONF_VER)).as("a new term may lease again").isTrue();
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).isFalse();
+        lease.renew(SENT + 2, TERM, CONF_VER);
+        assertThat(lease.isValid(SENT + 3, TERM, CONF_VER)).as("no renewal in the same term").isFalse();
+        lease.onApplied(TERM + 1, TERM + 1, CONF_VER);
+        lease.renew(SENT + 2, TERM + 1, CONF_VER);
+        assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER)).as("a new term may lease again").isTrue();
     }
 
     @Test
     void expiresWhenTheLeaderStepsDown() {
-        LeaderLease lease = new LeaderLease(LEASE);
-        lease.renew(10, TERM, CONF_VER);
+        LeaderLease lease = applied();
+        lease.onProposed(6, SENT, TERM, CONF_VER);
+        lease.renew(SENT, TERM, CONF_VER);
         lease.expire();
-        assertThat(lease.isValid(11, TERM, CONF_VER)).isFalse();
-        assertThat(lease.remainingTicks(11)).isZero();
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).isFalse();
+        assertThat(lease.remainingNanos(SENT + 1)).isZero();
+        lease.onCommitted(6, TERM, CONF_VER);
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("a proposal made before stepping down renews nothing")
+                .isFalse();
     }
 
     @Test
     void refusesANonPositiveLengthAndOutOfOrderProposals() {
-        assertThatThrownBy(() -> new LeaderLease(0)).hasMessageContaining("maxLeaseTicks");
-        LeaderLease lease = new LeaderLease(LEASE);
-        lease.onProposed(6, 10, TERM, CONF_VER);
-        assertThatThrownBy(() -> lease.onProposed(6, 11, TERM, CONF_VER)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> new LeaderLease(0)).hasMessageContaining("maxLeaseNanos");
+        LeaderLease lease = applied();
+        lease.onProposed(6, SENT, TERM, CONF_VER);
+        assertThatThrownBy(() -> lease.onProposed(6, SENT + 1, TERM, CONF_VER))
+                .isInstanceOf(IllegalStateException.class);
     }
 }

@@ -25,15 +25,37 @@ class RaftstoreConfigTest {
         assertThatThrownBy(() -> d.withRaftEntryMaxSizeBytes(0)).hasMessageContaining("raftEntryMaxSizeBytes");
         assertThatThrownBy(() -> d.withRaftLogGcCountLimit(0)).hasMessageContaining("raftLogGcCountLimit");
         assertThatThrownBy(() -> new RaftstoreConfig(10, 2, 1, 1, 1, 1, 0)).hasMessageContaining("raftLogGcIntervalTicks");
-        assertThatThrownBy(() -> d.withMaxLeaseTicks(0)).hasMessageContaining("maxLeaseTicks");
-        assertThatThrownBy(() -> d.withMaxLeaseTicks(d.electionTicks())).as("a lease as long as the election timeout")
-                .hasMessageContaining("maxLeaseTicks").hasMessageContaining("electionTicks");
+        assertThatThrownBy(() -> d.withLease(0, 0)).hasMessageContaining("maxLeaseMs");
+        assertThatThrownBy(() -> d.withLease(1, -1)).hasMessageContaining("leaseDriftMarginMs");
     }
 
     @Test
-    void theLeaseDefaultsToOneTickLessThanTheElectionTimeout() {
-        assertThat(RaftstoreConfig.defaults().maxLeaseTicks()).isLessThan(RaftstoreConfig.defaults().electionTicks());
-        assertThat(new RaftstoreConfig(6, 2, 1, 1, 1, 1, 1).maxLeaseTicks()).isEqualTo(5);
-        assertThat(RaftstoreConfig.defaults().withMaxLeaseTicks(4).maxLeaseTicks()).isEqualTo(4);
+    void aLeaseThatCouldOutliveTheFollowersVoteRefusalIsRefusedWithTheArithmetic() {
+        RaftstoreConfig d = RaftstoreConfig.defaults();
+        long window = (d.electionTicks() - 1) * d.tickIntervalMs();
+        assertThat(RaftstoreConfig.leaseWindowMs(d.electionTicks(), d.tickIntervalMs())).isEqualTo(window);
+        assertThat(d.withLease(window, 0).maxLeaseMs()).as("the whole window without a margin").isEqualTo(window);
+        assertThat(d.withLease(window - 50, 50).maxLeaseMs()).isEqualTo(window - 50);
+        assertThatThrownBy(() -> d.withLease(window - 49, 50))
+                .hasMessageContaining("maxLeaseMs must be > 0 and at most (electionTicks - 1) x tickIntervalMs"
+                        + " - leaseDriftMarginMs = (10 - 1) x 100 - 50 = 850 ms, got 851");
+        assertThatThrownBy(() -> d.withLease(d.electionTicks() * d.tickIntervalMs(), 0))
+                .as("a lease as long as the election timeout").hasMessageContaining("maxLeaseMs");
+    }
+
+    @Test
+    void theLeaseDefaultsToTheWindowLessTheDriftMargin() {
+        RaftstoreConfig d = RaftstoreConfig.defaults();
+        assertThat(d.leaseDriftMarginMs()).isEqualTo(90);
+        assertThat(d.maxLeaseMs()).isEqualTo(810);
+        RaftstoreConfig six = new RaftstoreConfig(6, 2, 1, 1, 1, 1, 1);
+        assertThat(six.maxLeaseMs()).isEqualTo(450);
+        assertThat(six.leaseDriftMarginMs()).isEqualTo(50);
+        RaftstoreConfig fast = d.withTickIntervalMs(10);
+        assertThat(fast.maxLeaseMs()).as("another tick length re-derives the lease").isEqualTo(81);
+        assertThat(fast.leaseDriftMarginMs()).isEqualTo(9);
+        assertThat(d.withTickIntervalMs(1).withLease(4, 2).maxLeaseMs()).isEqualTo(4);
+        assertThat(new RaftstoreConfig(3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1).maxLeaseMs())
+                .as("the margin rounds up to a whole millisecond").isEqualTo(1);
     }
 }

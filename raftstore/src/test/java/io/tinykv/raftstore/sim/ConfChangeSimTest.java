@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Metapb;
-import io.tinykv.raftstore.RaftstoreConfig;
 import org.junit.jupiter.api.Test;
 
 /** TinyKV's BasicConfChange and TransferLeader, as scripted simulator runs. */
@@ -20,7 +19,7 @@ class ConfChangeSimTest {
 
     @Test
     void removeDownToOneThenAddBackWithNewPeerIds() {
-        try (SimCluster cluster = new SimCluster(5, 11, RaftstoreConfig.defaults().withRaftLogGcCountLimit(10))) {
+        try (SimCluster cluster = new SimCluster(5, 11, SimCluster.defaultConfig().withRaftLogGcCountLimit(10))) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k1", "v1"), TIMEOUT_MS);
@@ -70,7 +69,7 @@ class ConfChangeSimTest {
 
     @Test
     void aPeerRemovedWhileCutOffIsToldSoAndDestroysItself() {
-        try (SimCluster cluster = new SimCluster(3, 14, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, 14, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
@@ -95,7 +94,7 @@ class ConfChangeSimTest {
 
     @Test
     void leadershipMovesToEachStoreInTurn() {
-        try (SimCluster cluster = new SimCluster(5, 12, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(5, 12, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             for (long storeId : cluster.storeIds()) {
@@ -108,7 +107,7 @@ class ConfChangeSimTest {
 
     @Test
     void removingTheLeaderMovesLeadershipFirstEvenWithTwoPeers() {
-        try (SimCluster cluster = new SimCluster(3, 13, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, 13, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             long leader = cluster.awaitLeader(TIMEOUT_MS);

@@ -6,7 +6,6 @@ import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.RaftServerpb.RaftLocalState;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
-import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
@@ -80,7 +79,7 @@ class DurableBeforeSendSimTest {
 
     @Test
     void appendsAcknowledgementsAndVotesLeaveOnlyOnceTheirStateIsDurable() {
-        try (SimCluster cluster = new SimCluster(STORES, SEED, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(STORES, SEED, SimCluster.defaultConfig())) {
             DurabilityCheck check = new DurabilityCheck(cluster);
             cluster.network().addFilter(check);
             cluster.start();

@@ -28,7 +28,7 @@ class LeaseReadSimTest {
 
     @Test
     void readsWhileTheLeaseHoldsSkipTheReadIndexRound() {
-        RaftstoreConfig config = RaftstoreConfig.defaults();
+        RaftstoreConfig config = SimCluster.defaultConfig();
         try (SimCluster cluster = new SimCluster(3, 11, config)) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
@@ -37,7 +37,7 @@ class LeaseReadSimTest {
             ReadStats before = cluster.store(leader).raftStore().readStats(SimCluster.REGION_ID);
             // Reads spread over several lease lengths without a single write: the lease must be
             // renewed in the background for them to keep skipping the ReadIndex round.
-            long leaseMs = config.maxLeaseTicks() * SimCluster.TICK_MS;
+            long leaseMs = config.maxLeaseMs();
             long until = cluster.loop().nowMs() + 5 * leaseMs;
             int reads = 0;
             while (cluster.loop().nowMs() < until) {
@@ -59,7 +59,7 @@ class LeaseReadSimTest {
 
     @Test
     void aFollowerNeverAnswersByLease() {
-        try (SimCluster cluster = new SimCluster(3, 12, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, 12, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
@@ -85,7 +85,7 @@ class LeaseReadSimTest {
     }
 
     private void runPartitionedLeader(long seed) {
-        RaftstoreConfig config = RaftstoreConfig.defaults();
+        RaftstoreConfig config = SimCluster.defaultConfig();
         try (SimCluster cluster = new SimCluster(5, seed, config)) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);

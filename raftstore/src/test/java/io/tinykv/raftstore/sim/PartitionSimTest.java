@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.raftstore.CmdResult;
-import io.tinykv.raftstore.RaftstoreConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +21,7 @@ class PartitionSimTest {
 
     @Test
     void anIsolatedOldLeaderNeitherAcceptsWritesNorServesStaleReads() {
-        try (SimCluster cluster = new SimCluster(5, 21, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(5, 21, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "old"), TIMEOUT_MS);

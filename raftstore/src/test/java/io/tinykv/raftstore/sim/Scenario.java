@@ -65,7 +65,7 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
     static final long PARTITION_JITTER_MS = 200;
 
     public RaftstoreConfig raftConfig() {
-        RaftstoreConfig defaults = RaftstoreConfig.defaults();
+        RaftstoreConfig defaults = SimCluster.defaultConfig();
         return gcCountLimit == NO_GC ? defaults : defaults.withRaftLogGcCountLimit(gcCountLimit);
     }
 

@@ -47,12 +47,24 @@ public final class SimCluster implements AutoCloseable {
     private final RaftstoreConfig config;
     private Metapb.Region region;
 
+    /** The raftstore's defaults at the simulator's tick length. */
+    public static RaftstoreConfig defaultConfig() {
+        return RaftstoreConfig.defaults().withTickIntervalMs(TICK_MS);
+    }
+
     public SimCluster(int storeCount, long seed, RaftstoreConfig config) {
         this(storeCount, seed, config, Metapb.Region.newBuilder().build());
     }
 
     /** @param range start and end key of the one region (its other fields are filled in) */
     public SimCluster(int storeCount, long seed, RaftstoreConfig config, Metapb.Region range) {
+        if (config.tickIntervalMs() != TICK_MS) {
+            // The lease runs on the clock and is sized to the tick interval: ticking at another
+            // pace than the config says would make it outlive the followers' vote refusal.
+            throw new IllegalArgumentException("the simulator ticks every " + TICK_MS + " ms, the config says "
+                    + config.tickIntervalMs() + " ms: use SimCluster.defaultConfig() or withTickIntervalMs("
+                    + TICK_MS + ")");
+        }
         this.seed = seed;
         this.random = new Random(seed);
         this.config = config;
@@ -88,13 +100,31 @@ public final class SimCluster implements AutoCloseable {
 
     public void start() {
         stores.values().forEach(SimStore::start);
-        loop.every(TICK_MS, () -> {
-            for (SimStore store : stores.values()) {
-                if (store.isUp()) {
-                    store.raftStore().tick();
-                }
-            }
-        });
+        if (tickPhasesMs == null) {
+            loop.every(TICK_MS, () -> stores.values().forEach(SimStore::tick));
+            return;
+        }
+        for (SimStore store : stores.values()) {
+            loop.schedule(tickPhasesMs.get(store.storeId()), () -> {
+                store.tick();
+                loop.every(TICK_MS, store::tick);
+            });
+        }
+    }
+
+    /** Each store's offset within the tick interval, or null when all tick together. */
+    private Map<Long, Long> tickPhasesMs;
+
+    /**
+     * Before {@link #start}: each store ticks at its own random phase within the tick interval, as
+     * independent processes do, instead of all at once. A follower's next tick may then come right
+     * after it heard the leader, which is what the lease's margin arithmetic must allow for.
+     */
+    public void staggerTicks() {
+        tickPhasesMs = new java.util.HashMap<>();
+        for (long storeId : stores.keySet()) {
+            tickPhasesMs.put(storeId, random.nextLong(TICK_MS));
+        }
     }
 
     private void drainStores() {
@@ -203,6 +233,16 @@ public final class SimCluster implements AutoCloseable {
     public void loseUnsyncedKvWritesOnCrash() {
         loseUnsyncedKvWrites = true;
         stores.values().forEach(SimStore::loseUnsyncedKvWritesOnCrash);
+    }
+
+    /** Stops the store's process while the others run on (see {@link SimStore#stall}). */
+    public void stall(long storeId) {
+        stores.get(storeId).stall();
+    }
+
+    /** Lets a stalled store run again, its held client commands first (see {@link SimStore#resume}). */
+    public void resume(long storeId) {
+        stores.get(storeId).resume();
     }
 
     public void restart(long storeId) {

@@ -60,7 +60,7 @@ public final class SimCommands {
      */
     public CmdResult call(long storeId, RaftCmdRequest request, long timeoutMs) {
         AtomicReference<CmdResult> answer = new AtomicReference<>();
-        cluster.store(storeId).raftStore().propose(request, new Callback(answer::set));
+        cluster.store(storeId).propose(request, new Callback(answer::set));
         cluster.loop().runUntil(() -> answer.get() != null, timeoutMs);
         return answer.get();
     }

@@ -22,6 +22,11 @@ public final class SimLoop {
         return nowMs;
     }
 
+    /** Virtual time in nanoseconds: the monotonic clock of every simulated store. */
+    public long nowNanos() {
+        return java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(nowMs);
+    }
+
     void setAfterEvent(Runnable hook) {
         this.afterEvent = hook;
     }

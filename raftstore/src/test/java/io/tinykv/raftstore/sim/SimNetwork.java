@@ -110,7 +110,7 @@ public final class SimNetwork {
                     snapshotsDelivered++;
                 }
                 delivered++;
-                target.raftStore().onRaftMessage(message);
+                target.onRaftMessage(message);
                 reportSnapshot(fromStore, message, SnapshotStatus.FINISH);
             } else {
                 dropped++;
@@ -149,7 +149,7 @@ public final class SimNetwork {
         }
         SimStore sender = stores.apply(fromStore);
         if (sender != null && sender.isUp()) {
-            sender.raftStore().onSnapshotStatus(message.getRegionId(), message.getToPeer().getId(), status);
+            sender.onSnapshotStatus(message.getRegionId(), message.getToPeer().getId(), status);
         }
     }
 

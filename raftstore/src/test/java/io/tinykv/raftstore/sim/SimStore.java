@@ -1,5 +1,9 @@
 package io.tinykv.raftstore.sim;
 
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.SchedulerReporter;
@@ -12,7 +16,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 import java.util.Random;
 import java.util.concurrent.Executor;
@@ -22,6 +28,14 @@ import java.util.concurrent.Executor;
  * {@link RaftStore} that does not. A crash drops the store's memory (its peers, mailboxes and
  * pending callbacks, which are never answered, as with a dead process) and closes the engines;
  * restart reopens the engines and builds a new store from what they hold.
+ *
+ * <p>A store can also <em>stall</em> ({@link #stall}): the whole process stops, as under SIGSTOP, a
+ * long GC pause or a disk that blocks its Raft thread, while the other stores run on. It neither
+ * ticks nor runs Raft rounds nor workers, and reads no clock; what reaches it meanwhile (Raft
+ * messages, client commands, snapshot reports) piles up in its inbox. Its monotonic clock is the
+ * simulator's time, so on resume it shows the time that passed, as {@code System.nanoTime} does after
+ * a pause. {@link #resume} hands the inbox over with the client commands first: a read that reaches
+ * the store before the new term's messages is the case a leader lease must survive.
  */
 public final class SimStore {
 
@@ -38,6 +52,16 @@ public final class SimStore {
     private SchedulerReporter reporter = SchedulerReporter.NONE;
     /** Whether a crash loses the kv engine's writes made since its last sync (see {@link #crash}). */
     private boolean loseUnsyncedKvWrites;
+    /** Whether the process is stopped (see {@link #stall}). */
+    private boolean stalled;
+    /** Client commands that reached the stalled store, in arrival order. */
+    private final List<Runnable> heldCommands = new ArrayList<>();
+    /** Raft messages and transport reports that reached the stalled store, in arrival order. */
+    private final List<Runnable> heldStoreInput = new ArrayList<>();
+    /** The Raft messages among {@link #heldStoreInput}, for tests to see what waits. */
+    private final List<RaftMessage> heldRaftMessages = new ArrayList<>();
+    /** Worker tasks due while the store was stalled. */
+    private final List<Runnable> heldWorkerTasks = new ArrayList<>();
 
     /** Where the kv engine's state as of its last sync is kept, in lose-unsynced mode. */
     static final String SYNCED_KV_DIR_NAME = "kv-synced";
@@ -123,13 +147,23 @@ public final class SimStore {
         incarnation++;
         int myIncarnation = incarnation;
         // Workers run as events of their own; a crash kills the work of the dead incarnation.
-        Executor workers = task -> loop.schedule(0, () -> {
-            if (isUp() && incarnation == myIncarnation) {
-                task.run();
+        Executor workers = new Executor() {
+            @Override
+            public void execute(Runnable task) {
+                loop.schedule(0, () -> {
+                    if (!isUp() || incarnation != myIncarnation) {
+                        return;
+                    }
+                    if (stalled) {
+                        heldWorkerTasks.add(() -> execute(task));
+                    } else {
+                        task.run();
+                    }
+                });
             }
-        });
+        };
         raftStore = new RaftStore(storeId, openEngines(), config, transport, reporter, workers,
-                new Random(random.nextLong()));
+                new Random(random.nextLong()), loop::nowNanos);
     }
 
     /**
@@ -138,6 +172,11 @@ public final class SimStore {
      */
     void crash() {
         raftStore = null;
+        stalled = false;
+        heldCommands.clear();
+        heldStoreInput.clear();
+        heldRaftMessages.clear();
+        heldWorkerTasks.clear();
         if (engines != null) {
             engines.close();
             engines = null;
@@ -175,10 +214,92 @@ public final class SimStore {
         return raftStore;
     }
 
-    /** Runs Raft rounds until the store has no work left. */
+    /**
+     * Stops the process: from now on the store neither ticks nor runs rounds nor workers, and
+     * whatever reaches it waits in its inbox until {@link #resume}.
+     */
+    void stall() {
+        if (!isUp() || stalled) {
+            throw new IllegalStateException("store " + storeId + " is " + (isUp() ? "already stalled" : "down"));
+        }
+        stalled = true;
+    }
+
+    /**
+     * Lets the process run again. The client commands that arrived meanwhile are handed to the
+     * store first, then the Raft messages and transport reports, each in arrival order; the
+     * workers' tasks run as events after that.
+     */
+    void resume() {
+        if (!stalled) {
+            throw new IllegalStateException("store " + storeId + " is not stalled");
+        }
+        stalled = false;
+        heldCommands.forEach(Runnable::run);
+        heldStoreInput.forEach(Runnable::run);
+        heldCommands.clear();
+        heldStoreInput.clear();
+        heldRaftMessages.clear();
+        heldWorkerTasks.forEach(task -> loop.schedule(0, task));
+        heldWorkerTasks.clear();
+    }
+
+    boolean isStalled() {
+        return stalled;
+    }
+
+    /** The Raft messages waiting in a stalled store's inbox, in arrival order. */
+    List<RaftMessage> heldRaftMessages() {
+        return List.copyOf(heldRaftMessages);
+    }
+
+    /** Client commands waiting in a stalled store's inbox. */
+    int heldCommands() {
+        return heldCommands.size();
+    }
+
+    /** A client command reaches the store (held while it is stalled). */
+    public void propose(RaftCmdRequest request, Callback callback) {
+        RaftStore store = raftStore();
+        if (stalled) {
+            heldCommands.add(() -> store.propose(request, callback));
+        } else {
+            store.propose(request, callback);
+        }
+    }
+
+    /** A Raft message reaches the store (held while it is stalled). */
+    void onRaftMessage(RaftMessage message) {
+        RaftStore store = raftStore();
+        if (stalled) {
+            heldRaftMessages.add(message);
+            heldStoreInput.add(() -> store.onRaftMessage(message));
+        } else {
+            store.onRaftMessage(message);
+        }
+    }
+
+    /** The transport's report on a snapshot this store sent (held while it is stalled). */
+    void onSnapshotStatus(long regionId, long toPeerId, SnapshotStatus status) {
+        RaftStore store = raftStore();
+        if (stalled) {
+            heldStoreInput.add(() -> store.onSnapshotStatus(regionId, toPeerId, status));
+        } else {
+            store.onSnapshotStatus(regionId, toPeerId, status);
+        }
+    }
+
+    /** One Raft tick of the store's clock; a stalled process misses it (it does not catch up). */
+    void tick() {
+        if (isUp() && !stalled) {
+            raftStore.tick();
+        }
+    }
+
+    /** Runs Raft rounds until the store has no work left (none while it is stalled). */
     boolean drain() {
         boolean worked = false;
-        while (raftStore != null && raftStore.hasWork()) {
+        while (raftStore != null && !stalled && raftStore.hasWork()) {
             worked |= raftStore.pollOnce();
         }
         return worked;

@@ -17,7 +17,7 @@ class SnapshotSimTest {
 
     @Test
     void anIsolatedStoreCatchesUpBySnapshotAndKeepsItAcrossARestart() {
-        RaftstoreConfig config = RaftstoreConfig.defaults().withRaftLogGcCountLimit(GC_LIMIT);
+        RaftstoreConfig config = SimCluster.defaultConfig().withRaftLogGcCountLimit(GC_LIMIT);
         try (SimCluster cluster = new SimCluster(3, 7, config)) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);

@@ -55,7 +55,7 @@ class SstSnapshotSimTest {
 
     @Test
     void aSnapshotDamagedInTransitIsRefusedNeverIngestedAndTheNextOneCatchesTheStoreUp() {
-        RaftstoreConfig config = RaftstoreConfig.defaults().withRaftLogGcCountLimit(GC_LIMIT);
+        RaftstoreConfig config = SimCluster.defaultConfig().withRaftLogGcCountLimit(GC_LIMIT);
         try (SimCluster cluster = new SimCluster(3, 17, config, RANGE)) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
@@ -98,7 +98,7 @@ class SstSnapshotSimTest {
 
     @Test
     void anUninitializedPeerIsBornFromItsFirstSnapshotWithoutTouchingOtherRegionsData() {
-        RaftstoreConfig config = RaftstoreConfig.defaults().withRaftLogGcCountLimit(GC_LIMIT);
+        RaftstoreConfig config = SimCluster.defaultConfig().withRaftLogGcCountLimit(GC_LIMIT);
         try (SimCluster cluster = new SimCluster(3, 23, config, RANGE)) {
             for (long storeId : cluster.storeIds()) {
                 writeOtherRegionsData(cluster.store(storeId).openEngines());

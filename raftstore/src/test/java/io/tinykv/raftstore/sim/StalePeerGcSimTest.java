@@ -11,7 +11,6 @@ import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RaftStore;
-import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Keys;
 import java.util.List;
@@ -67,7 +66,7 @@ class StalePeerGcSimTest {
     }
 
     private static long electionMs() {
-        return RaftstoreConfig.defaults().electionTicks() * SimCluster.TICK_MS;
+        return SimCluster.defaultConfig().electionTicks() * SimCluster.TICK_MS;
     }
 
     @Test
@@ -76,7 +75,7 @@ class StalePeerGcSimTest {
     }
 
     private static void removedLeader(long seed) {
-        try (SimCluster cluster = new SimCluster(3, seed, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, seed, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
@@ -139,7 +138,7 @@ class StalePeerGcSimTest {
     }
 
     private static void replacedReplica(long seed) {
-        try (SimCluster cluster = new SimCluster(3, seed, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, seed, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
@@ -173,7 +172,7 @@ class StalePeerGcSimTest {
     }
 
     private static void toldByTombstones(long seed) {
-        try (SimCluster cluster = new SimCluster(5, seed, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(5, seed, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
@@ -209,7 +208,7 @@ class StalePeerGcSimTest {
     }
 
     private static void harmlessTombstones(long seed) {
-        try (SimCluster cluster = new SimCluster(3, seed, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, seed, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);

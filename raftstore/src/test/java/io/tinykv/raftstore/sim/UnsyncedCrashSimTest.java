@@ -21,7 +21,7 @@ class UnsyncedCrashSimTest {
 
     @Test
     void aCrashedFollowerLosesItsUnsyncedAppliesAndReappliesThemFromItsLog() {
-        try (SimCluster cluster = new SimCluster(3, 41, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, 41, SimCluster.defaultConfig())) {
             cluster.loseUnsyncedKvWritesOnCrash();
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
@@ -56,7 +56,7 @@ class UnsyncedCrashSimTest {
 
     private void runWithCrashes(long seed) {
         // A small log limit: log GC syncs the kv engine now and then, and lagging stores need snapshots.
-        RaftstoreConfig config = RaftstoreConfig.defaults().withRaftLogGcCountLimit(20);
+        RaftstoreConfig config = SimCluster.defaultConfig().withRaftLogGcCountLimit(20);
         try (SimCluster cluster = new SimCluster(3, seed, config)) {
             cluster.loseUnsyncedKvWritesOnCrash();
             cluster.start();

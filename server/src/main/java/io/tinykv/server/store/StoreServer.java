@@ -250,7 +250,7 @@ public final class StoreServer implements AutoCloseable {
             opened.add(heartbeats);
 
             RaftStore store = new RaftStore(b.storeId, engines, raftConfig(config), transport, heartbeats, workers,
-                    random, halter);
+                    random, halter, nanoClock);
             self.set(store);
             // Closed after the Raft thread stopped (which answers every waiting command), so that
             // closing never waits on a handler that waits on Raft.

@@ -17,22 +17,23 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The leader lease runs from the tick its confirming round was SENT, never from when the
+ * The leader lease runs from the time its confirming round was SENT, never from when the
  * acknowledgements came back ({@link LeaderLease}): the followers' promise not to vote for anyone
  * else starts when they hear the leader, which may be long before the leader hears them back.
  *
- * <p>Three stores driven by hand, tick by tick, with the network in the test's hands: a read at
- * tick T asks for a read index, its heartbeats are held while the leader's clock runs on, then
- * delivered. The lease that read renews must end at T + maxLeaseTicks, so a read at that tick
- * goes through a ReadIndex round instead of being answered from the lease at once.
+ * <p>Three stores driven by hand, with the clock and the network in the test's hands: a read at
+ * time T asks for a read index, its heartbeats are held while the leader's clock runs on, then
+ * delivered. The lease that read renews must end at exactly T + maxLease: a read a nanosecond
+ * earlier is answered from the lease at once, a read at T + maxLease goes through a ReadIndex round.
  */
-class LeaseRunsFromTheSendTickTest {
+class LeaseRunsFromTheSendTimeTest {
 
     private static final Metapb.Region REGION = TestEngines.region(1, 1, 1, 2, 2, 3, 3);
     private static final long CLUSTER_ID = 1;
@@ -47,6 +48,10 @@ class LeaseRunsFromTheSendTickTest {
     private final Map<Long, RaftStore> stores = new TreeMap<>();
     private final Deque<RaftMessage> inFlight = new ArrayDeque<>();
     private final RaftstoreConfig config = RaftstoreConfig.defaults();
+    private final long tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickIntervalMs());
+    private final long maxLeaseNanos = TimeUnit.MILLISECONDS.toNanos(config.maxLeaseMs());
+    /** The stores' monotonic clock. */
+    private long nowNanos = 1_000;
 
     @AfterEach
     void close() {
@@ -61,8 +66,8 @@ class LeaseRunsFromTheSendTickTest {
             RaftStore.bootstrapStore(e, CLUSTER_ID, storeId);
             RaftStore.bootstrapRegion(e, REGION);
             engines.put(storeId, e);
-            stores.put(storeId, new RaftStore(storeId, e, config, inFlight::addLast, Runnable::run,
-                    new SplittableRandom(storeId)));
+            stores.put(storeId, new RaftStore(storeId, e, config, inFlight::addLast, SchedulerReporter.NONE,
+                    Runnable::run, new SplittableRandom(storeId), () -> nowNanos));
         }
     }
 
@@ -84,6 +89,7 @@ class LeaseRunsFromTheSendTickTest {
     }
 
     private void tickAll() {
+        nowNanos += tickNanos;
         stores.values().forEach(RaftStore::tick);
         settle();
     }
@@ -91,6 +97,7 @@ class LeaseRunsFromTheSendTickTest {
     /** Ticks the store and runs its rounds; what it sends stays in flight. */
     private void tickAlone(long storeId) {
         RaftStore store = stores.get(storeId);
+        nowNanos += tickNanos;
         store.tick();
         while (store.hasWork()) {
             store.pollOnce();
@@ -132,15 +139,16 @@ class LeaseRunsFromTheSendTickTest {
     }
 
     @Test
-    void aLeaseRenewedByLateAcknowledgementsEndsMaxLeaseTicksAfterTheRoundWasSent() {
+    void aLeaseRenewedByLateAcknowledgementsEndsMaxLeaseAfterTheRoundWasSent() {
         start();
         long leader = electLeader();
         // No proposals for longer than a lease: whatever lease the election left has run out.
-        for (int t = 0; t <= config.maxLeaseTicks(); t++) {
+        for (long t = 0; t <= maxLeaseNanos / tickNanos; t++) {
             tickAll();
         }
 
-        AtomicReference<CmdResult> first = read(leader); // tick T: a ReadIndex round goes out
+        long sentAt = nowNanos;
+        AtomicReference<CmdResult> first = read(leader); // a ReadIndex round goes out
         assertThat(first.get()).as("without a lease the read waits for its ReadIndex round").isNull();
         for (int t = 0; t < HELD_TICKS; t++) {
             tickAlone(leader); // the followers' answers are late
@@ -149,19 +157,18 @@ class LeaseRunsFromTheSendTickTest {
         assertThat(first.get()).as("answered once a quorum confirmed the read index").isNotNull();
         assertThat(first.get().isError()).isFalse();
 
-        AtomicReference<CmdResult> byLease = read(leader); // tick T + HELD_TICKS
+        AtomicReference<CmdResult> byLease = read(leader);
         assertThat(byLease.get()).as("the round renewed the lease: answered at once").isNotNull();
         settle();
 
-        for (int t = HELD_TICKS; t < config.maxLeaseTicks(); t++) {
-            tickAll();
-        }
-        AtomicReference<CmdResult> afterLease = read(leader); // tick T + maxLeaseTicks
-        assertThat(afterLease.get()).as("the lease ended maxLeaseTicks after tick T, when the round was sent")
-                .isNull();
+        nowNanos = sentAt + maxLeaseNanos - 1;
+        AtomicReference<CmdResult> lastByLease = read(leader); // also sends a renewal round, held
+        assertThat(lastByLease.get()).as("a nanosecond before the lease ends").isNotNull();
+        nowNanos = sentAt + maxLeaseNanos;
+        AtomicReference<CmdResult> afterLease = read(leader);
+        assertThat(afterLease.get()).as("the lease ended maxLease after the round was sent").isNull();
         settle();
         assertThat(afterLease.get()).as("answered by ReadIndex instead").isNotNull();
-        assertThat(stores.get(leader).readStats(REGION.getId()))
-                .isEqualTo(new ReadStats(1, 2));
+        assertThat(stores.get(leader).readStats(REGION.getId())).isEqualTo(new ReadStats(2, 2));
     }
 }
