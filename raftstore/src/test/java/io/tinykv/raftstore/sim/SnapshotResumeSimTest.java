@@ -10,7 +10,6 @@ import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.proto.RaftServerpb.SnapshotCFFile;
 import io.tinykv.proto.RaftServerpb.SnapshotMeta;
 import io.tinykv.raftstore.RaftStore;
-import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.SnapshotManager.SnapshotKey;
 import io.tinykv.storage.Cf;
@@ -34,7 +33,7 @@ class SnapshotResumeSimTest {
 
     @Test
     void aStoreWhoseKeptSnapshotFilesAreDamagedStartsEmptyAndIsCaughtUpByAFreshSnapshot() throws Exception {
-        try (SimCluster cluster = new SimCluster(3, SEED, RaftstoreConfig.defaults())) {
+        try (SimCluster cluster = new SimCluster(3, SEED, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             for (int i = 0; i < PUTS; i++) {
