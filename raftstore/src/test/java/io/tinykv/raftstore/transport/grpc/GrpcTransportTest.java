@@ -116,8 +116,10 @@ class GrpcTransportTest {
                         "the lagging store catches up on " + key);
             }
             assertThat(laggingNode.service().snapshotsReceived()).as("snapshots received whole").isPositive();
-            long senders = cluster.nodes().stream().filter(n -> n.snapshotsFinished.get() > 0).count();
-            assertThat(senders).as("a store saw its snapshot delivered").isPositive();
+            // The sender learns of the delivery when the receiver's answer comes back, which may be
+            // after the lagging store has already applied the snapshot: waited for, not read at once.
+            Deadlines.await(() -> cluster.nodes().stream().anyMatch(n -> n.snapshotsFinished.get() > 0), TIMEOUT,
+                    "a store saw its snapshot delivered");
             RaftApplyState caughtUp = laggingNode.applyState();
             assertThat(caughtUp.getTruncatedState().getIndex())
                     .as("the lagging store's log starts where the snapshot ended")
