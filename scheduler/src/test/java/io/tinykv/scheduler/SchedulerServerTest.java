@@ -42,7 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SchedulerServerTest {
 
     private static final long START_MILLIS = 1_700_000_000_000L;
-    private static final long WAIT_SECONDS = 10;
+    /** Deadline of each call and wait. Generous: on a busy machine one test here ran 31 s in all. */
+    private static final long WAIT_SECONDS = 30;
     private static final long POLL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @TempDir
