@@ -140,6 +140,7 @@ final class RaftPoller {
                 router.reschedule(peer.regionId());
             }
         }
+        stats.publish();
         return true;
     }
 

@@ -1,38 +1,49 @@
 package io.tinykv.raftstore;
 
-import java.util.concurrent.atomic.LongAdder;
-
 /**
  * Counters of a store's batch system, for metrics and measurements: how much each synced
- * raft-engine write carries (the group commit at work). Written by the Raft thread, read by anyone.
+ * raft-engine write carries (the group commit at work).
+ *
+ * <p>The counters are owned by the Raft thread; at the end of every round it publishes them as one
+ * immutable {@link Snapshot}, which is what other threads read. A reader therefore always sees all
+ * counters as they stood at the same round boundary (so, e.g., {@code syncedRaftWrites <= pollRounds}
+ * holds in every snapshot and between any two), never a mix of two instants taken while a round is
+ * half done. The price is that a snapshot may lag the round in progress by that one round.
  */
 public final class RaftStoreStats {
 
-    private final LongAdder pollRounds = new LongAdder();
-    private final LongAdder syncedRaftWrites = new LongAdder();
-    private final LongAdder readysPersisted = new LongAdder();
-    private final LongAdder entriesPersisted = new LongAdder();
-    private final LongAdder entriesApplied = new LongAdder();
+    // Raft thread only.
+    private long pollRounds;
+    private long syncedRaftWrites;
+    private long readysPersisted;
+    private long entriesPersisted;
+    private long entriesApplied;
+
+    private volatile Snapshot published = new Snapshot(0, 0, 0, 0, 0);
 
     void onRound() {
-        pollRounds.increment();
+        pollRounds++;
     }
 
     /** One synced raft-engine write carrying {@code readys} peers' Readys with {@code entries} new entries. */
     void onSyncedRaftWrite(int readys, int entries) {
-        syncedRaftWrites.increment();
-        readysPersisted.add(readys);
-        entriesPersisted.add(entries);
+        syncedRaftWrites++;
+        readysPersisted += readys;
+        entriesPersisted += entries;
     }
 
     void onApplied(int entries) {
-        entriesApplied.add(entries);
+        entriesApplied += entries;
     }
 
-    /** A consistent-enough copy of the counters (each read atomically, not all together). */
+    /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */
+    void publish() {
+        published = new Snapshot(pollRounds, syncedRaftWrites, readysPersisted, entriesPersisted, entriesApplied);
+    }
+
+    /** The counters as of the end of the last finished round. Any thread. */
     public Snapshot snapshot() {
-        return new Snapshot(pollRounds.sum(), syncedRaftWrites.sum(), readysPersisted.sum(), entriesPersisted.sum(),
-                entriesApplied.sum());
+        return published;
     }
 
     /**

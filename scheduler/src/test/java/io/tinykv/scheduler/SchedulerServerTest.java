@@ -9,7 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -28,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,10 +42,24 @@ import org.junit.jupiter.api.io.TempDir;
 class SchedulerServerTest {
 
     private static final long START_MILLIS = 1_700_000_000_000L;
-    private static final long WAIT_SECONDS = 10;
+    /** Deadline of each call and wait. Generous: on a busy machine one test here ran 31 s in all. */
+    private static final long WAIT_SECONDS = 30;
+    private static final long POLL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @TempDir
     Path dir;
+
+    /**
+     * Gives every call its own deadline. (A stub's withDeadlineAfter fixes one instant for all the
+     * calls made through it, so a test that ran long on a busy machine failed its later calls.)
+     */
+    private static final ClientInterceptor CALL_DEADLINE = new ClientInterceptor() {
+        @Override
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
+                Channel next) {
+            return next.newCall(method, options.withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS));
+        }
+    };
 
     private final AtomicLong clock = new AtomicLong(START_MILLIS);
     private SchedulerServer server;
@@ -55,7 +75,7 @@ class SchedulerServerTest {
         registry = new PrometheusRegistry();
         server = SchedulerServer.start(config, clock::get, new SplittableRandom(7), registry);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
-        pd = PDGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+        pd = PDGrpc.newBlockingStub(channel).withInterceptors(CALL_DEADLINE);
     }
 
     private void stop() throws InterruptedException {
@@ -530,8 +550,11 @@ class SchedulerServerTest {
     private void awaitRegionCount(int count) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
         while (server.cluster().regionCount() != count) {
-            assertThat(System.nanoTime()).as("waiting for %d regions", count).isLessThan(deadline);
-            Thread.onSpinWait();
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + WAIT_SECONDS + " s waiting for " + count + " regions");
+            }
+            // Parked, not spinning: on a busy machine a spin takes the core the server needs.
+            LockSupport.parkNanos(POLL_INTERVAL_NANOS);
         }
     }
 

@@ -197,8 +197,11 @@ class ClusterCtlCommandTest {
     }
     String address = "127.0.0.1:" + closedPort;
 
-    Run stores = run(PdClient::connect, "--pd", address, "stores");
-    Run regions = run(PdClient::connect, "--pd", address, "regions");
+    // A refused connection comes back at once; the deadline only has to outlast a busy machine
+    // setting up its first channel, or the answer would be "no answer within ..." instead.
+    String deadline = CtlCommandTest.UNREACHABLE_DEADLINE_MS;
+    Run stores = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "stores");
+    Run regions = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "regions");
 
     for (Run r : List.of(stores, regions)) {
       assertThat(r.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);

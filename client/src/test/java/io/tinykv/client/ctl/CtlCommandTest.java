@@ -21,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 class CtlCommandTest {
+  /** Deadline of a call to an unreachable PD. Generous: only a connect that never ends nears it. */
+  static final String UNREACHABLE_DEADLINE_MS = "60000";
+
   private FakeCluster cluster;
   private FakeEnv env;
 
@@ -197,7 +200,9 @@ class CtlCommandTest {
     command.setOut(new PrintWriter(out, true));
     command.setErr(new PrintWriter(err, true));
 
-    int exitCode = command.execute("--pd", address, "get", "k");
+    // A refused connection comes back at once; the deadline only has to outlast a busy machine
+    // setting up its first channel, or the answer would be "no answer within ..." instead.
+    int exitCode = command.execute("--pd", address, "--timeout-ms", UNREACHABLE_DEADLINE_MS, "get", "k");
 
     assertThat(exitCode).isEqualTo(CtlCommand.EXIT_FAILURE);
     assertThat(out.toString()).isEmpty();

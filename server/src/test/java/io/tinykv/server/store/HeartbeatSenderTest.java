@@ -19,7 +19,8 @@ class HeartbeatSenderTest {
     private static final long TIMEOUT_MILLIS = 3_000;
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final Duration ATTEMPT_WAIT = Duration.ofMillis(500);
-    private static final int MAX_ATTEMPTS = 20;
+    /** Attempts of ATTEMPT_WAIT each: 30 s in all, a deadline only a broken sender comes near. */
+    private static final int MAX_ATTEMPTS = 60;
 
     private static Pdpb.RegionHeartbeatRequest heartbeat(long regionId, long term) {
         Metapb.Peer leader = Metapb.Peer.newBuilder().setId(regionId + 1).setStoreId(1).build();

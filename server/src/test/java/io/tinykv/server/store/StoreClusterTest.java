@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,10 +138,13 @@ class StoreClusterTest {
 
         RegionInfo region = awaitFullReplication();
         assertThat(region.region().getStartKey().isEmpty() && region.region().getEndKey().isEmpty()).isTrue();
-        // The two added replicas each got a snapshot: the operators see it in the metrics.
+        // The two added replicas each got a snapshot: the operators see it in the metrics. The
+        // receiver counts a snapshot before it answers, the sender once the answer is back, so the
+        // two counters are waited for, not compared at one instant.
         Deadlines.await(() -> sumOverStores("tinykv_snapshots_received_total") >= STORES - 1, REPLICATION_WAIT,
                 "every added replica received a snapshot");
-        assertThat(sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}")).isGreaterThanOrEqualTo(STORES - 1);
+        Deadlines.await(() -> sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}") >= STORES - 1,
+                REPLICATION_WAIT, "every snapshot's sender heard it was delivered");
         assertThat(sumOverStores("tinykv_region_heartbeats_sent_total")).isPositive();
 
         Map<ByteString, ByteString> acknowledged = new LinkedHashMap<>();
@@ -151,7 +155,10 @@ class StoreClusterTest {
             double syncedWrites = sumOverStores("tinykv_raft_synced_writes_total");
             assertThat(syncedWrites).isPositive();
             assertThat(sumOverStores("tinykv_raft_readys_persisted_total")).isGreaterThanOrEqualTo(syncedWrites);
-            assertThat(sumOverStores("tinykv_raft_entries_applied_total")).isGreaterThanOrEqualTo(acknowledged.size());
+            // A write returns while its round is still applying; the counters it lands in are
+            // published when that round ends.
+            Deadlines.await(() -> sumOverStores("tinykv_raft_entries_applied_total") >= acknowledged.size(),
+                    REPLICATION_WAIT, "every acknowledged write is counted as applied");
             List<KeyValue> scanned = client.scan(bytes("a-"), bytes("a-~"), 100, false);
             assertThat(scanned).extracting(KeyValue::key).containsExactlyElementsOf(acknowledged.keySet());
 
@@ -188,43 +195,48 @@ class StoreClusterTest {
         startStores();
         RegionInfo region = awaitFullReplication();
         Metapb.Region meta = region.region();
-        Metapb.Peer leader = region.leader();
-        Metapb.Peer follower = meta.getPeersList().stream().filter(p -> p.getId() != leader.getId())
-                .findFirst().orElseThrow();
-        StoreServer followerStore = storeWithId(follower.getStoreId());
-        StoreServer leaderStore = storeWithId(leader.getStoreId());
-
-        ManagedChannel toFollower = NettyChannelBuilder.forTarget(followerStore.address()).usePlaintext().build();
-        ManagedChannel toLeader = NettyChannelBuilder.forTarget(leaderStore.address()).usePlaintext().build();
+        // Elections run on real ticks here, so on a busy machine leadership may move at any moment:
+        // each check is repeated until one attempt sees a single leader throughout, instead of
+        // assuming that the leader the scheduler named a moment ago still leads.
+        Map<Long, ManagedChannel> channels = new LinkedHashMap<>();
+        for (Metapb.Peer peer : meta.getPeersList()) {
+            channels.put(peer.getStoreId(), NettyChannelBuilder.forTarget(storeWithId(peer.getStoreId()).address())
+                    .usePlaintext().build());
+        }
         try {
-            TikvGrpc.TikvBlockingStub followerStub = TikvGrpc.newBlockingStub(toFollower);
-            Kvrpcpb.Context atFollower = Kvrpcpb.Context.newBuilder().setRegionId(meta.getId())
-                    .setRegionEpoch(meta.getRegionEpoch()).setPeer(follower).build();
-            // A follower answers not_leader, naming the leader once it has heard from it.
-            Deadlines.await(() -> {
-                Errorpb.Error e = followerStub.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setContext(atFollower)
-                        .setKey(bytes("k")).build()).getRegionError();
-                return e.hasNotLeader() && e.getNotLeader().getLeader().getId() == leader.getId();
-            }, REPLICATION_WAIT, "the follower names the leader in not_leader");
-            Kvrpcpb.GetResponse txnAtFollower = followerStub.kvGet(Kvrpcpb.GetRequest.newBuilder()
-                    .setContext(atFollower).setKey(bytes("k")).setVersion(Long.MAX_VALUE).build());
-            assertThat(txnAtFollower.getRegionError().hasNotLeader()).isTrue();
+            // A follower answers not_leader, naming the leader once it has heard from it, for raw
+            // and transactional reads alike.
+            Deadlines.await(() -> aFollowerNamesTheLeader(meta, channels), REPLICATION_WAIT,
+                    "a follower names the leader in not_leader");
 
             // Data commands are checked against the region's version (splits and merges), as in TiKV:
             // a client that cached an older version is told the current region.
-            Kvrpcpb.Context staleEpoch = Kvrpcpb.Context.newBuilder().setRegionId(meta.getId()).setPeer(leader)
-                    .setRegionEpoch(meta.getRegionEpoch().toBuilder()
-                            .setVersion(meta.getRegionEpoch().getVersion() - 1)).build();
-            Kvrpcpb.RawPutResponse stale = TikvGrpc.newBlockingStub(toLeader).rawPut(Kvrpcpb.RawPutRequest
-                    .newBuilder().setContext(staleEpoch).setKey(bytes("k")).setValue(bytes("v")).build());
-            assertThat(stale.getRegionError().hasEpochNotMatch())
-                    .as("a request for an older version of the region: %s", stale.getRegionError())
+            Metapb.RegionEpoch olderVersion = meta.getRegionEpoch().toBuilder()
+                    .setVersion(meta.getRegionEpoch().getVersion() - 1).build();
+            AtomicReference<Errorpb.Error> stale = new AtomicReference<>();
+            AtomicReference<Metapb.Peer> leader = new AtomicReference<>(region.leader());
+            Deadlines.await(() -> {
+                Kvrpcpb.Context staleEpoch = Kvrpcpb.Context.newBuilder().setRegionId(meta.getId())
+                        .setPeer(leader.get()).setRegionEpoch(olderVersion).build();
+                Errorpb.Error e = TikvGrpc.newBlockingStub(channels.get(leader.get().getStoreId()))
+                        .rawPut(Kvrpcpb.RawPutRequest.newBuilder().setContext(staleEpoch).setKey(bytes("k"))
+                                .setValue(bytes("v")).build()).getRegionError();
+                if (e.hasNotLeader()) { // leadership moved: ask the leader it names, if any
+                    if (e.getNotLeader().hasLeader()) {
+                        leader.set(e.getNotLeader().getLeader());
+                    }
+                    return false;
+                }
+                stale.set(e);
+                return true;
+            }, REPLICATION_WAIT, "the leader answers a request for an older version of the region");
+            assertThat(stale.get().hasEpochNotMatch())
+                    .as("a request for an older version of the region: %s", stale.get())
                     .isTrue();
-            assertThat(stale.getRegionError().getEpochNotMatch().getCurrentRegionsList())
+            assertThat(stale.get().getEpochNotMatch().getCurrentRegionsList())
                     .extracting(Metapb.Region::getRegionEpoch).containsExactly(meta.getRegionEpoch());
         } finally {
-            toFollower.shutdownNow();
-            toLeader.shutdownNow();
+            channels.values().forEach(ManagedChannel::shutdownNow);
         }
 
         try (TxnKvClient txn = TxnKvClient.create(clientConfig())) {
@@ -262,6 +274,39 @@ class StoreClusterTest {
             }
         }
         return sum;
+    }
+
+    /**
+     * One attempt: some replica answers a raw read and a transactional read with not_leader naming
+     * another replica, and that replica serves the raw read (it does lead).
+     */
+    private static boolean aFollowerNamesTheLeader(Metapb.Region meta, Map<Long, ManagedChannel> channels) {
+        for (Metapb.Peer follower : meta.getPeersList()) {
+            TikvGrpc.TikvBlockingStub atStore = TikvGrpc.newBlockingStub(channels.get(follower.getStoreId()));
+            Errorpb.Error raw = atStore.rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                    .setContext(contextAt(meta, follower)).setKey(bytes("k")).build()).getRegionError();
+            if (!raw.hasNotLeader() || !raw.getNotLeader().hasLeader()) {
+                continue;
+            }
+            Metapb.Peer named = raw.getNotLeader().getLeader();
+            if (named.getId() == follower.getId() || !channels.containsKey(named.getStoreId())) {
+                continue;
+            }
+            Errorpb.Error txn = atStore.kvGet(Kvrpcpb.GetRequest.newBuilder().setContext(contextAt(meta, follower))
+                    .setKey(bytes("k")).setVersion(Long.MAX_VALUE).build()).getRegionError();
+            Errorpb.Error atNamed = TikvGrpc.newBlockingStub(channels.get(named.getStoreId())).rawGet(
+                    Kvrpcpb.RawGetRequest.newBuilder().setContext(contextAt(meta, named)).setKey(bytes("k")).build())
+                    .getRegionError();
+            if (txn.hasNotLeader() && atNamed.equals(Errorpb.Error.getDefaultInstance())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Kvrpcpb.Context contextAt(Metapb.Region meta, Metapb.Peer peer) {
+        return Kvrpcpb.Context.newBuilder().setRegionId(meta.getId()).setRegionEpoch(meta.getRegionEpoch())
+                .setPeer(peer).build();
     }
 
     private StoreServer storeWithId(long storeId) {
