@@ -32,6 +32,7 @@ import org.tikv.txn.TwoPhaseCommitter;
 final class SnapshotBank {
 
     static final String KEY_PREFIX = "snapbank/";
+    private static final long POLL_NANOS = 20_000_000;
 
     /**
      * @param accounts how many accounts
@@ -81,6 +82,27 @@ final class SnapshotBank {
         this.config = config;
         for (int i = 0; i < config.accounts(); i++) {
             keys.add(ByteString.copyFromUtf8(KEY_PREFIX + String.format("%03d", i)));
+        }
+    }
+
+    /** Transfers committed so far. */
+    long committedSoFar() {
+        return committed.get();
+    }
+
+    /**
+     * Waits until {@code target} transfers have committed.
+     *
+     * @throws AssertionError when {@code timeout} passes first
+     */
+    void awaitCommitted(long target, Duration timeout, String phase) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (committed.get() < target) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("only " + committed.get() + " of " + target + " transfers committed "
+                        + phase + " within " + timeout);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
         }
     }
 
