@@ -35,14 +35,14 @@ class SnapshotBankClusterCompatTest {
     /** Each commit step's retry budget: long enough to ride out a leader election. */
     private static final int STEP_BACKOFF_MILLIS = 20_000;
     /** Transfers committed before the kill, and again while the victim is down. */
-    private static final int TRANSFERS_PER_PHASE = 20;
+    private static final int TRANSFERS_PER_PHASE = 10;
 
     @TempDir
     Path dir;
 
     @Test
     void everySnapshotSumsToTheTotalWhileTheLeadersStoreIsKilled() throws Exception {
-        Duration duration = Soak.duration(30);
+        Duration duration = Soak.duration(20);
         SnapshotBank.Config issue = SnapshotBank.Config.issue11();
         SnapshotBank.Config config = new SnapshotBank.Config(issue.accounts(), issue.initialBalance(),
                 issue.writers(), issue.lockTtlMillis(), STEP_BACKOFF_MILLIS);

@@ -27,7 +27,7 @@ class SnapshotBankCompatTest {
 
     @Test
     void everySnapshotSumsToTheTotalUnderContentionWithShortLockTtl() throws Exception {
-        Duration duration = Soak.duration(30);
+        Duration duration = Soak.duration(20);
         SnapshotBank.Config config = SnapshotBank.Config.issue11();
         try (TinykvProcess tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log"))
                 .awaitServing(STARTUP);
