@@ -71,7 +71,13 @@ final class LockResolver {
       switch (status) {
         case TxnStatus.Committed c -> resolveKey(lock, c.commitTs(), backoff);
         case TxnStatus.RolledBack r -> resolveKey(lock, 0, backoff);
-        case TxnStatus.Alive a when a.commitsAfterCaller() -> bypassed.add(lock.getLockVersion());
+        case TxnStatus.Alive a when a.commitsAfterCaller() -> {
+          // Already bypassed yet reported again: the store could not confirm the push (the
+          // primary lies in another region), so wait as for a live lock instead of spinning.
+          if (!bypassed.add(lock.getLockVersion())) {
+            allGone = false;
+          }
+        }
         case TxnStatus.Alive a -> {
           LOG.debug("lock of txn {} on {} is alive for {} ms more", lock.getLockVersion(),
               Keys.describe(lock.getKey()), a.ttlMs());

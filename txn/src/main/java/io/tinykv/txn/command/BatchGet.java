@@ -30,7 +30,7 @@ public record BatchGet(Kvrpcpb.BatchGetRequest request) implements Command<Kvrpc
     public Outcome<Kvrpcpb.BatchGetResponse> execute(MvccReader snapshot, KeyRange region) {
         List<byte[]> keys = Requests.distinctKeys(request.getKeysList(), "keys");
         Requests.requireInRegion(context(), region, keys);
-        ReadView view = ReadViews.of(context(), request.getVersion());
+        ReadView view = ReadViews.of(context(), request.getVersion(), snapshot, region);
         Kvrpcpb.BatchGetResponse.Builder response = Kvrpcpb.BatchGetResponse.newBuilder();
         for (byte[] key : keys) {
             Optional<Lock> lock = snapshot.lock(key);

@@ -22,6 +22,9 @@ import java.util.Optional;
 public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
         implements Command<Kvrpcpb.CheckTxnStatusResponse> {
 
+    /** The smallest lock_ttl a live lock is reported with: 0 would read as a final answer. */
+    static final long MIN_LIVE_TTL_MILLIS = 1;
+
     @Override
     public Kvrpcpb.Context context() {
         return request.getContext();
@@ -76,7 +79,10 @@ public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
         }
         boolean readerMayPass = (callerTs != 0 && Timestamps.after(lock.minCommitTs(), callerTs))
                 || callerTs == Timestamps.MAX;
-        response.setLockTtl(lock.ttlMillis())
+        // Clients read lock_ttl 0 as "the transaction is decided" (and then commit_version 0 as
+        // rolled back): a live lock prewritten with TTL 0 must not be reported so, or its secondaries
+        // would be rolled back while its primary may still commit.
+        response.setLockTtl(lock.ttlMillis() == 0 ? MIN_LIVE_TTL_MILLIS : lock.ttlMillis())
                 .setAction(readerMayPass ? Kvrpcpb.Action.MinCommitTSPushed : Kvrpcpb.Action.NoAction)
                 .setLockInfo(lock.toLockInfo(primary));
     }

@@ -27,7 +27,7 @@ public record Get(Kvrpcpb.GetRequest request) implements Command<Kvrpcpb.GetResp
     public Outcome<Kvrpcpb.GetResponse> execute(MvccReader snapshot, KeyRange region) {
         byte[] key = Requests.requireKey(request.getKey(), "key");
         Requests.requireInRegion(context(), region, key);
-        ReadView view = ReadViews.of(context(), request.getVersion());
+        ReadView view = ReadViews.of(context(), request.getVersion(), snapshot, region);
         Optional<Lock> lock = snapshot.lock(key);
         if (lock.isPresent() && view.isBlockedBy(lock.get(), key)) {
             throw new KeyErrorException(KeyErrors.locked(lock.get().toLockInfo(key)));

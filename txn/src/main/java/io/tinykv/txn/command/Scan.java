@@ -45,7 +45,7 @@ public record Scan(Kvrpcpb.ScanRequest request) implements Command<Kvrpcpb.ScanR
         if (range.isEmpty()) {
             return Outcome.readOnly(response.build());
         }
-        List<ScanEntry> entries = snapshot.scan(range, ReadViews.of(context(), request.getVersion()),
+        List<ScanEntry> entries = snapshot.scan(range, ReadViews.of(context(), request.getVersion(), snapshot, region),
                 request.getLimit(), request.getReverse(), request.getKeyOnly());
         for (ScanEntry entry : entries) {
             Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(entry.key()));

@@ -79,6 +79,25 @@ public final class MvccReader implements AutoCloseable {
     }
 
     /**
+     * Whether the transaction started at {@code startTs}, whose primary is {@code primary}, can no
+     * longer commit at or below {@code ts} as its primary shows in this snapshot: its lock there
+     * carries a min commit ts above {@code ts} (a commit below a lock's min commit ts is refused,
+     * and pushes only raise it), or it committed above {@code ts}, or it was rolled back. A primary
+     * with none of these (not yet prewritten, or its lock not pushed far enough) proves nothing.
+     */
+    public boolean cannotCommitAtOrBelow(byte[] primary, long startTs, long ts) {
+        Optional<Lock> primaryLock = lock(primary);
+        if (primaryLock.isPresent() && primaryLock.get().startTs() == startTs) {
+            return Timestamps.after(primaryLock.get().minCommitTs(), ts);
+        }
+        TxnRecord record = currentWrite(primary, startTs);
+        if (record instanceof TxnRecord.Found found && !found.isRollback()) {
+            return Timestamps.after(found.record().commitTs(), ts);
+        }
+        return record.isRolledBack();
+    }
+
+    /**
      * The newest Put or Delete of {@code key} committed at or below {@code ts}; Lock and Rollback
      * records change no data and are passed over.
      */

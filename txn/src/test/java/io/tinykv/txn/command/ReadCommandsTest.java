@@ -79,18 +79,20 @@ class ReadCommandsTest extends CommandTestBase {
     }
 
     @Test
-    void getIgnoresLockKindLocksAndBypassedLocksAndReadCommitted() {
-        f.committedPut(k(99), 50, 54, k(42)).lock(k(99), putLock(k(99), 200, k(43)));
+    void getIgnoresLockKindLocksAndConfirmedBypassesAndReadCommitted() {
+        // Secondary k(98) of txn 200 whose primary k(99) was pushed above the read at 300.
+        f.committedPut(k(98), 50, 54, k(42)).lock(k(98), putLock(k(99), 200, k(43)))
+                .lock(k(99), new io.tinykv.txn.mvcc.Lock(io.tinykv.txn.mvcc.LockKind.PUT, k(99), 200, TTL, 301, 0, k(44)));
         Kvrpcpb.GetRequest bypass = Kvrpcpb.GetRequest.newBuilder()
                 .setContext(ctx().toBuilder().addResolvedLocks(200))
-                .setKey(bs(k(99))).setVersion(300).build();
+                .setKey(bs(k(98))).setVersion(300).build();
         assertThat(txn.get(bypass).getValue().toByteArray()).containsExactly(42);
         Kvrpcpb.GetRequest readCommitted = bypass.toBuilder()
                 .setContext(ctx().toBuilder().setIsolationLevel(Kvrpcpb.IsolationLevel.RC)).build();
         assertThat(txn.get(readCommitted).getValue().toByteArray()).containsExactly(42);
 
-        f.lock(k(98), new io.tinykv.txn.mvcc.Lock(io.tinykv.txn.mvcc.LockKind.LOCK, k(98), 200, TTL, 0, 1, null));
-        assertThat(get(k(98), 300).hasError()).isFalse();
+        f.lock(k(97), new io.tinykv.txn.mvcc.Lock(io.tinykv.txn.mvcc.LockKind.LOCK, k(97), 200, TTL, 0, 1, null));
+        assertThat(get(k(97), 300).hasError()).isFalse();
     }
 
     @Test

@@ -240,8 +240,14 @@ class MvccReaderTest {
             assertThat(all.get(0)).isInstanceOfSatisfying(ScanEntry.Value.class, v -> assertThat(v.value()).isEqualTo(V1));
             assertThat(all.get(2)).isInstanceOf(ScanEntry.Locked.class);
 
-            List<ScanEntry> bypassed = r.scan(KeyRange.ALL, new ReadView(200, Set.of(150L), false), 10, false, false);
+            ReadView.CommitFloor confirmed = (lock, ts) -> lock.startTs() == 150;
+            List<ScanEntry> bypassed = r.scan(KeyRange.ALL, new ReadView(200, Set.of(150L), false, confirmed),
+                    10, false, false);
             assertThat(bypassed).extracting(e -> e.key()[0]).containsExactly((byte) 1, (byte) 4);
+            // A claim the store cannot confirm lets nothing pass.
+            List<ScanEntry> unconfirmed = r.scan(KeyRange.ALL,
+                    new ReadView(200, Set.of(150L), false, ReadView.CommitFloor.UNKNOWN), 10, false, false);
+            assertThat(unconfirmed).extracting(e -> e.key()[0]).containsExactly((byte) 1, (byte) 4, (byte) 5);
 
             List<ScanEntry> reversed = r.scan(KeyRange.ALL, ReadView.at(200), 10, true, true);
             assertThat(reversed).extracting(e -> e.key()[0]).containsExactly((byte) 5, (byte) 4, (byte) 1);

@@ -1,0 +1,298 @@
+package io.tinykv.compat;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.tikv.common.ByteWrapper;
+import org.tikv.common.BytePairWrapper;
+import org.tikv.common.TiSession;
+import org.tikv.common.util.ConcreteBackOffer;
+import org.tikv.kvproto.Kvrpcpb;
+import org.tikv.shade.com.google.protobuf.ByteString;
+import org.tikv.txn.KVClient;
+import org.tikv.txn.TwoPhaseCommitter;
+
+/**
+ * The bank workload of P0 issue 11, written as a user of the official TiKV Java client would: one
+ * {@link TiSession} in TXN mode and one {@link KVClient} shared by every thread; writers read two
+ * accounts with {@code batchGet} at their start ts and move money with a {@link TwoPhaseCommitter}
+ * (short lock TTL, debited account as primary), abandoning a transaction that fails so that others
+ * must resolve its locks; one reader takes full snapshots at fresh timestamps and sums them.
+ *
+ * <p>A snapshot whose sum is not the bank's total is a torn read: it saw one side of a transfer
+ * and not the other.
+ */
+final class SnapshotBank {
+
+    static final String KEY_PREFIX = "snapbank/";
+    private static final long POLL_NANOS = 20_000_000;
+
+    /**
+     * @param accounts how many accounts
+     * @param initialBalance each account's balance at the start
+     * @param writers writer threads
+     * @param lockTtlMillis the TTL writers give their locks
+     * @param stepBackoffMillis each commit step's retry budget
+     */
+    record Config(int accounts, long initialBalance, int writers, long lockTtlMillis, int stepBackoffMillis) {
+        static Config issue11() {
+            return new Config(10, 100, 4, 1_000, 5_000);
+        }
+
+        long total() {
+            return accounts * initialBalance;
+        }
+    }
+
+    /** One snapshot whose sum is wrong. */
+    record TornSnapshot(long readTs, List<Long> balances, long sum) { }
+
+    /** What a run did. */
+    record Result(long committed, long aborted, long unknown, long snapshots, long readFailures,
+                  List<TornSnapshot> torn, long finalSum) {
+        @Override
+        public String toString() {
+            return "committed=" + committed + " aborted=" + aborted + " unknown=" + unknown
+                    + " snapshots=" + snapshots + " readFailures=" + readFailures
+                    + " torn=" + torn.size() + " finalSum=" + finalSum;
+        }
+    }
+
+    private final TiSession session;
+    private final KVClient kv;
+    private final Config config;
+    private final List<ByteString> keys = new ArrayList<>();
+    private final AtomicLong committed = new AtomicLong();
+    private final AtomicLong aborted = new AtomicLong();
+    private final AtomicLong unknown = new AtomicLong();
+    private final AtomicLong snapshots = new AtomicLong();
+    private final AtomicLong readFailures = new AtomicLong();
+    private final ConcurrentLinkedQueue<TornSnapshot> torn = new ConcurrentLinkedQueue<>();
+
+    SnapshotBank(TiSession session, KVClient kv, Config config) {
+        this.session = session;
+        this.kv = kv;
+        this.config = config;
+        for (int i = 0; i < config.accounts(); i++) {
+            keys.add(ByteString.copyFromUtf8(KEY_PREFIX + String.format("%03d", i)));
+        }
+    }
+
+    /** Transfers committed so far. */
+    long committedSoFar() {
+        return committed.get();
+    }
+
+    /**
+     * Waits until {@code target} transfers have committed.
+     *
+     * @throws AssertionError when {@code timeout} passes first
+     */
+    void awaitCommitted(long target, Duration timeout, String phase) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (committed.get() < target) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("only " + committed.get() + " of " + target + " transfers committed "
+                        + phase + " within " + timeout);
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
+        }
+    }
+
+    /** Writes every account's initial balance in one transaction. */
+    void initialize() {
+        long startTs = session.getTimestamp().getVersion();
+        try (TwoPhaseCommitter committer = new TwoPhaseCommitter(session, startTs, config.stepBackoffMillis())) {
+            byte[] primary = keys.getFirst().toByteArray();
+            committer.prewritePrimaryKey(backOffer(), primary, encode(config.initialBalance()));
+            List<BytePairWrapper> rest = new ArrayList<>();
+            for (ByteString k : keys.subList(1, keys.size())) {
+                rest.add(new BytePairWrapper(k.toByteArray(), encode(config.initialBalance())));
+            }
+            committer.prewriteSecondaryKeys(primary, rest.iterator(), config.stepBackoffMillis());
+            long commitTs = session.getTimestamp().getVersion();
+            committer.commitPrimaryKey(backOffer(), primary, commitTs);
+            committer.commitSecondaryKeys(rest.stream().map(p -> new ByteWrapper(p.getKey())).iterator(),
+                    commitTs, config.stepBackoffMillis());
+        } catch (Exception e) {
+            throw new IllegalStateException("initializing the bank failed", e);
+        }
+    }
+
+    /**
+     * Runs the writers and the reader until {@code duration} has passed (or {@code stop} says so),
+     * then takes one last snapshot.
+     *
+     * @param duringRun called on the test thread while the workload runs (a fault to inject); it
+     *     returns when it is done
+     */
+    Result run(Duration duration, long seed, Runnable duringRun) throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < config.writers(); w++) {
+            Random random = new Random(seed + w);
+            threads.add(Thread.ofPlatform().name("bank-writer-" + w).start(() -> {
+                while (!stop.get()) {
+                    transfer(random);
+                }
+            }));
+        }
+        threads.add(Thread.ofPlatform().name("bank-reader").start(() -> {
+            while (!stop.get()) {
+                readSnapshot();
+            }
+        }));
+        long deadlineNanos = System.nanoTime() + duration.toNanos();
+        try {
+            duringRun.run();
+            long left;
+            while ((left = deadlineNanos - System.nanoTime()) > 0) {
+                Thread.sleep(Math.min(left / 1_000_000 + 1, 1_000));
+            }
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join();
+            }
+        }
+        return new Result(committed.get(), aborted.get(), unknown.get(), snapshots.get(), readFailures.get(),
+                List.copyOf(torn), finalSum());
+    }
+
+    /** The sum of a snapshot at a fresh ts, retried until it succeeds (the run is over). */
+    long finalSum() {
+        RuntimeException last = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            try {
+                long ts = session.getTimestamp().getVersion();
+                return sum(readAll(ts));
+            } catch (RuntimeException e) {
+                last = e;
+            }
+        }
+        throw new IllegalStateException("no final snapshot", last);
+    }
+
+    private void readSnapshot() {
+        long ts;
+        List<Long> balances;
+        try {
+            ts = session.getTimestamp().getVersion();
+            balances = readAll(ts);
+        } catch (RuntimeException e) {
+            readFailures.incrementAndGet();
+            return;
+        }
+        snapshots.incrementAndGet();
+        long sum = sum(balances);
+        if (sum != config.total()) {
+            torn.add(new TornSnapshot(ts, balances, sum));
+        }
+    }
+
+    /** Every account's balance at {@code ts}; a missing account reads as -1_000_000 (always torn). */
+    private List<Long> readAll(long ts) {
+        Map<ByteString, Long> found = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+        for (Kvrpcpb.KvPair pair : kv.batchGet(backOffer(), new ArrayList<>(keys), ts)) {
+            found.put(pair.getKey(), decode(pair.getValue()));
+        }
+        List<Long> balances = new ArrayList<>();
+        for (ByteString k : keys) {
+            balances.add(found.getOrDefault(k, -1_000_000L));
+        }
+        return balances;
+    }
+
+    private void transfer(Random random) {
+        int from = random.nextInt(config.accounts());
+        int to = random.nextInt(config.accounts() - 1);
+        if (to >= from) {
+            to++;
+        }
+        long startTs;
+        long fromBalance;
+        long toBalance;
+        try {
+            startTs = session.getTimestamp().getVersion();
+            Map<ByteString, Long> read = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+            for (Kvrpcpb.KvPair pair : kv.batchGet(backOffer(), new ArrayList<>(List.of(keys.get(from), keys.get(to))), startTs)) {
+                read.put(pair.getKey(), decode(pair.getValue()));
+            }
+            if (read.size() != 2) {
+                aborted.incrementAndGet();
+                return;
+            }
+            fromBalance = read.get(keys.get(from));
+            toBalance = read.get(keys.get(to));
+        } catch (RuntimeException e) {
+            aborted.incrementAndGet();
+            return;
+        }
+        if (fromBalance == 0) {
+            return;
+        }
+        long amount = 1 + random.nextInt((int) Math.min(fromBalance, 20));
+        byte[] primary = keys.get(from).toByteArray();
+        byte[] secondary = keys.get(to).toByteArray();
+        long commitTs;
+        TwoPhaseCommitter committer = new TwoPhaseCommitter(session, startTs, config.lockTtlMillis());
+        try {
+            committer.prewritePrimaryKey(backOffer(), primary, encode(fromBalance - amount));
+            committer.prewriteSecondaryKeys(primary,
+                    List.of(new BytePairWrapper(secondary, encode(toBalance + amount))).iterator(),
+                    config.stepBackoffMillis());
+            commitTs = session.getTimestamp().getVersion();
+        } catch (RuntimeException e) {
+            // Abandoned: its locks are left for others to resolve.
+            aborted.incrementAndGet();
+            closeQuietly(committer);
+            return;
+        }
+        try {
+            committer.commitPrimaryKey(backOffer(), primary, commitTs);
+        } catch (RuntimeException e) {
+            unknown.incrementAndGet();
+            closeQuietly(committer);
+            return;
+        }
+        committed.incrementAndGet();
+        try {
+            committer.commitSecondaryKeys(List.of(new ByteWrapper(secondary)).iterator(), commitTs,
+                    config.stepBackoffMillis());
+        } catch (RuntimeException e) {
+            // Committed at the primary; readers finish the secondary.
+        }
+        closeQuietly(committer);
+    }
+
+    private static void closeQuietly(TwoPhaseCommitter committer) {
+        try {
+            committer.close();
+        } catch (Exception e) {
+            // Only its thread pools; nothing to do.
+        }
+    }
+
+    private ConcreteBackOffer backOffer() {
+        return ConcreteBackOffer.newCustomBackOff(config.stepBackoffMillis(), session.getPDClient().getClusterId());
+    }
+
+    static long sum(List<Long> balances) {
+        return balances.stream().mapToLong(Long::longValue).sum();
+    }
+
+    static byte[] encode(long balance) {
+        return Long.toString(balance).getBytes(StandardCharsets.UTF_8);
+    }
+
+    static long decode(ByteString value) {
+        return Long.parseLong(value.toStringUtf8());
+    }
+}

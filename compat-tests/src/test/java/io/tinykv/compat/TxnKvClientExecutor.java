@@ -1,0 +1,86 @@
+package io.tinykv.compat;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.client.CommitUnknownException;
+import io.tinykv.client.TinyKvException;
+import io.tinykv.client.Transaction;
+import io.tinykv.client.TxnAbortedException;
+import io.tinykv.client.TxnKvClient;
+import io.tinykv.testkit.history.Outcome;
+import io.tinykv.testkit.txn.TxnExecutor;
+import io.tinykv.testkit.txn.TxnFailedException;
+import io.tinykv.testkit.txn.TxnSession;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The testkit's {@link TxnExecutor} over our own {@link TxnKvClient}, against a real process. Values
+ * are encoded as {@link TikvClientTxnExecutor} encodes them. Outcomes: a commit that returns is OK,
+ * {@link TxnAbortedException} FAIL, {@link CommitUnknownException} INFO, a failed read FAIL (nothing
+ * was written yet).
+ */
+final class TxnKvClientExecutor implements TxnExecutor {
+
+    private final TxnKvClient client;
+    private final String keyPrefix;
+
+    TxnKvClientExecutor(TxnKvClient client, String keyPrefix) {
+        this.client = client;
+        this.keyPrefix = keyPrefix;
+    }
+
+    @Override
+    public TxnSession begin() throws TxnFailedException {
+        try {
+            return new Session(client.begin());
+        } catch (TinyKvException e) {
+            throw new TxnFailedException(Outcome.FAIL, "begin: " + e.getMessage(), e);
+        }
+    }
+
+    private ByteString storedKey(String key) {
+        return ByteString.copyFromUtf8(keyPrefix + key);
+    }
+
+    private final class Session implements TxnSession {
+        private final Transaction txn;
+
+        Session(Transaction txn) {
+            this.txn = txn;
+        }
+
+        @Override
+        public List<Long> read(String key) throws TxnFailedException {
+            try {
+                Optional<ByteString> value = txn.get(storedKey(key));
+                return value.map(v -> TikvClientTxnExecutor.decode(v.toByteArray())).orElse(List.of());
+            } catch (TinyKvException e) {
+                throw new TxnFailedException(Outcome.FAIL, "read " + key + ": " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public void write(String key, List<Long> value) {
+            txn.put(storedKey(key), ByteString.copyFrom(TikvClientTxnExecutor.encode(value)));
+        }
+
+        @Override
+        public Outcome commit() {
+            try {
+                txn.commit();
+                return Outcome.OK;
+            } catch (TxnAbortedException e) {
+                return Outcome.FAIL;
+            } catch (CommitUnknownException e) {
+                return Outcome.INFO;
+            } catch (TinyKvException e) {
+                return Outcome.INFO;
+            }
+        }
+
+        @Override
+        public void abort() {
+            txn.close();
+        }
+    }
+}
