@@ -27,6 +27,7 @@ final class Nemesis {
     private static final long PRESSURE_BYTES = 4L << 20;
     /** How many of a full store's warnings the evidence quotes. */
     private static final int PROBLEM_LINES = 3;
+    private static final int EVIDENCE_LINE_CHARS = 240;
 
     private final NemesisCluster cluster;
     private final Duration hold;
@@ -180,10 +181,14 @@ final class Nemesis {
         while (System.nanoTime() < until && cluster.isRunning(store)) {
             LockSupport.parkNanos(POLL_NANOS);
         }
+        List<String> errors = cluster.storeErrorsSince(store, logOffset, PROBLEM_LINES);
+        if (cluster.isRunning(store) && !errors.isEmpty() && !cluster.awaitExit(store, restart)) {
+            throw new AssertionError("store" + store + " logged errors on the full disk but did not stop within "
+                    + restart + ": " + errors);
+        }
         boolean alive = cluster.isRunning(store);
-        String behaviour = alive ? "kept running" : "stopped ('" + cluster.takeExitOf(store) + "'), its log ends:\n"
-                + cluster.storeLogTail(store, 5);
-        List<String> problems = cluster.storeProblemsSince(store, logOffset, PROBLEM_LINES);
+        String behaviour = alive ? "kept running" + (errors.isEmpty() ? ", logging no error" : "")
+                : "stopped ('" + cluster.takeExitOf(store) + "')";
         disk.drain();
         if (!alive) {
             cluster.restart(store);
@@ -192,7 +197,12 @@ final class Nemesis {
         return new Injection("disk-full", confirmed, "store" + store + "'s tmpfs filled with " + (written >> 20)
                 + " MiB until ENOSPC, " + usable + " bytes left; " + (acknowledged >> 10) + " of " + (PRESSURE_BYTES >> 10)
                 + " KiB of burst writes acknowledged; the store " + behaviour
-                + (alive ? "" : "; restarted after the ballast was deleted") + "; it logged " + problems);
+                + (alive ? "" : ", restarted after the ballast was deleted")
+                + (errors.isEmpty() ? "" : "; first error: " + abbreviate(errors.getFirst())));
+    }
+
+    private static String abbreviate(String line) {
+        return line.length() <= EVIDENCE_LINE_CHARS ? line : line.substring(0, EVIDENCE_LINE_CHARS) + "...";
     }
 
     private void holdFault() {

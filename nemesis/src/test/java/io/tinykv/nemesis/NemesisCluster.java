@@ -212,6 +212,12 @@ final class NemesisCluster implements AutoCloseable {
         return child.exitCode();
     }
 
+    /** Waits for a store that is stopping by itself; returns whether it ended within {@code timeout}. */
+    boolean awaitExit(int store, Duration timeout) throws InterruptedException {
+        ChildProcess child = current("store" + store);
+        return child == null || child.awaitExit(timeout);
+    }
+
     boolean isRunning(int store) {
         return pid(store).isPresent();
     }
@@ -331,25 +337,15 @@ final class NemesisCluster implements AutoCloseable {
         }
     }
 
-    /** The WARN and ERROR lines a store logged after {@code offset}, at most {@code lines} of them. */
-    List<String> storeProblemsSince(int store, long offset, int lines) {
+    /** The ERROR lines a store logged after {@code offset}, at most {@code lines} of them. */
+    List<String> storeErrorsSince(int store, long offset, int lines) {
         try {
             byte[] all = Files.readAllBytes(layout.store(store).logFile());
             String since = new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
                     java.nio.charset.StandardCharsets.UTF_8);
-            return since.lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).limit(lines).toList();
+            return since.lines().filter(l -> l.contains(" ERROR ")).limit(lines).toList();
         } catch (IOException e) {
             return List.of("(unreadable: " + e + ")");
-        }
-    }
-
-    /** The tail of one store's log (e.g. why it stopped). */
-    String storeLogTail(int store, int lines) {
-        try {
-            List<String> all = Files.readAllLines(layout.store(store).logFile());
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
         }
     }
 

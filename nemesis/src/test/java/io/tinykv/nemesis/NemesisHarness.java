@@ -68,7 +68,9 @@ final class NemesisHarness {
                 verdicts.add(Verdict.transactions(t, phase));
             }
         }
-        String report = NemesisReport.format(title, settings, phases, verdicts);
+        String disk = withDisk ? "on (a tmpfs under store" + cluster.diskStore() + ")"
+                : settings.diskFull() ? "OFF: this process cannot mount a tmpfs (not root?)" : "off (-Dnemesis.diskFull=false)";
+        String report = NemesisReport.format(title, settings, disk, phases, verdicts);
         LOG.info("nemesis report\n{}", report);
         NemesisReport.write(title.replaceAll("[^A-Za-z0-9]+", "-") + ".txt", report);
 

@@ -17,11 +17,12 @@ final class NemesisReport {
     private NemesisReport() {
     }
 
-    static String format(String title, NemesisSettings settings, List<PhaseResult> phases, List<Verdict> verdicts) {
+    static String format(String title, NemesisSettings settings, String disk, List<PhaseResult> phases,
+            List<Verdict> verdicts) {
         StringBuilder out = new StringBuilder();
         out.append("# ").append(title).append('\n');
-        out.append(String.format(Locale.ROOT, "settings: minutes=%s hold=%d ms seed=%d diskFull=%s%n",
-                settings.minutes(), settings.hold().toMillis(), settings.seed(), settings.diskFull()));
+        out.append(String.format(Locale.ROOT, "settings: minutes=%s hold=%d ms seed=%d; disk-full fault: %s%n",
+                settings.minutes(), settings.hold().toMillis(), settings.seed(), disk));
         out.append(String.format(Locale.ROOT, "%-15s %7s %6s  %-26s %8s %8s %6s %9s %5s %8s%n", "phase", "minutes",
                 "faults", "workload", "checked", "ok", "indef", "anomalies", "lost", "gap ms"));
         for (Verdict v : verdicts) {

@@ -18,7 +18,7 @@ import java.time.Duration;
  */
 record NemesisSettings(double minutes, Duration hold, long seed, boolean diskFull, boolean keepLogs) {
     static final int MIX_INJECTIONS_SHORT = 4;
-    static final long DEFAULT_HOLD_MILLIS = 3_000;
+    static final long DEFAULT_HOLD_MILLIS = 2_500;
     static final long DEFAULT_SEED = 20_261_206L;
     /** The raftstore's default election timeout is 10 ticks of 100 ms, randomized up to twice that. */
     static final Duration MAX_ELECTION_TIMEOUT = Duration.ofMillis(2_000);

@@ -38,9 +38,24 @@ final class TmpfsDisk implements AutoCloseable {
         return disk;
     }
 
-    /** Whether this process may mount file systems (root); the disk-full fault needs it. */
+    /**
+     * Whether this process may mount a tmpfs (root with the capability to mount, as in CI): tried for
+     * real on a scratch folder, since a container's root may lack it.
+     */
     static boolean canMount() {
-        return "root".equals(System.getProperty("user.name"));
+        try {
+            Path probe = Files.createTempDirectory("nemesis-mount-probe");
+            try {
+                mount(probe, 1 << 20).close();
+                return true;
+            } catch (RuntimeException e) {
+                return false;
+            } finally {
+                Files.deleteIfExists(probe);
+            }
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Fills the file system with the ballast until ENOSPC; returns the bytes written. */
