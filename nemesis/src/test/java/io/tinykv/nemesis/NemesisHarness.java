@@ -45,10 +45,11 @@ final class NemesisHarness {
             t.start(threadsEach, settings.seed());
         }
         boolean withDisk = cluster.disk().isPresent();
+        List<Fault> faults = settings.select(Fault.all(withDisk));
         Nemesis nemesis = new Nemesis(cluster, settings.hold(), RESTART, pressure);
         List<PhaseResult> phases;
         try {
-            phases = new NemesisRun(nemesis, all, settings, RECOVERY, prefix).run(Fault.all(withDisk));
+            phases = new NemesisRun(nemesis, all, settings, RECOVERY, prefix).run(faults);
         } finally {
             for (RegisterWorkload r : registers) {
                 r.stop(STOP);
@@ -74,7 +75,7 @@ final class NemesisHarness {
         LOG.info("nemesis report\n{}", report);
         NemesisReport.write(title.replaceAll("[^A-Za-z0-9]+", "-") + ".txt", report);
 
-        assertThat(phases).as("every fault had its phase, and the mix").hasSize(Fault.all(withDisk).size() + 1);
+        assertThat(phases).as("every fault had its phase, and the mix").hasSize(faults.size() + 1);
         assertThat(phases).allSatisfy(p -> assertThat(p.injections()).as(p.phase()).isNotEmpty()
                 .allMatch(Injection::confirmed));
         assertThat(verdicts).as(report).allMatch(Verdict::passed);

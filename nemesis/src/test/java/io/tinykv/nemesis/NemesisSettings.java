@@ -13,10 +13,13 @@ import java.time.Duration;
  *       longer than the largest randomized election timeout (2 s at the default 100 ms tick).</li>
  *   <li>{@code nemesis.seed}: the fault targets' and the clients' randomness.</li>
  *   <li>{@code nemesis.diskFull} (default true): the disk-full fault, which mounts a tmpfs and so needs root.</li>
+ *   <li>{@code nemesis.faults} (default all): a comma-separated subset, e.g. {@code pause,isolate-leader},
+ *       to aim a soak at a few faults.</li>
  *   <li>{@code nemesis.keepLogs} (default false): keep a passed run's data and logs under {@code target/nemesis/}.</li>
  * </ul>
  */
-record NemesisSettings(double minutes, Duration hold, long seed, boolean diskFull, boolean keepLogs) {
+record NemesisSettings(double minutes, Duration hold, long seed, boolean diskFull, boolean keepLogs,
+        java.util.Set<String> faults) {
     static final int MIX_INJECTIONS_SHORT = 4;
     static final long DEFAULT_HOLD_MILLIS = 2_500;
     static final long DEFAULT_SEED = 20_261_206L;
@@ -41,11 +44,24 @@ record NemesisSettings(double minutes, Duration hold, long seed, boolean diskFul
             return new NemesisSettings(Double.parseDouble(minutes.isBlank() ? "0" : minutes),
                     Duration.ofMillis(Long.parseLong(hold)), Long.parseLong(seed),
                     Boolean.parseBoolean(System.getProperty("nemesis.diskFull", "true")),
-                    Boolean.parseBoolean(System.getProperty("nemesis.keepLogs", "false")));
+                    Boolean.parseBoolean(System.getProperty("nemesis.keepLogs", "false")),
+                    java.util.Set.of(System.getProperty("nemesis.faults", "").split("\\s*,\\s*")).stream()
+                            .filter(f -> !f.isBlank()).collect(java.util.stream.Collectors.toUnmodifiableSet()));
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("nemesis.minutes, nemesis.holdMillis and nemesis.seed must be numbers: "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The faults to run, of {@code all}: every one unless {@code nemesis.faults} names some. */
+    java.util.List<Fault> select(java.util.List<Fault> all) {
+        java.util.Set<String> known = all.stream().map(Fault::name).collect(java.util.stream.Collectors.toSet());
+        for (String f : faults) {
+            if (!known.contains(f)) {
+                throw new IllegalArgumentException("nemesis.faults: unknown fault '" + f + "'; known: " + known);
+            }
+        }
+        return faults.isEmpty() ? all : all.stream().filter(f -> faults.contains(Fault.name(f))).toList();
     }
 
     /** Each phase's share of a soak; zero for the short run (one injection per phase). */
