@@ -23,8 +23,10 @@ final class Nemesis {
     private static final long FULL_BELOW_BYTES = 1 << 20;
     /** The exit code of a process ended by SIGKILL (128 + 9). */
     private static final int SIGKILLED = 137;
-    /** The burst written while the disk is full: several times the full store's 1 MiB memtable. */
-    private static final long PRESSURE_BYTES = 4L << 20;
+    /** One burst written while the disk is full; repeated until the store notices (its memtable is 1 MiB). */
+    private static final long PRESSURE_BURST_BYTES = 1L << 20;
+    /** How long a full disk waits for the store to notice, in holds. */
+    private static final int DISK_FULL_MAX_HOLDS = 4;
     /** How many of a full store's warnings the evidence quotes. */
     private static final int PROBLEM_LINES = 3;
     private static final int EVIDENCE_LINE_CHARS = 240;
@@ -176,8 +178,18 @@ final class Nemesis {
         long written = disk.fill();
         long usable = disk.usableBytes();
         boolean confirmed = usable < FULL_BELOW_BYTES;
-        long until = System.nanoTime() + hold.toNanos();
-        long acknowledged = pressure.write(PRESSURE_BYTES, until);
+        long start = System.nanoTime();
+        long until = start + hold.toNanos();
+        long giveUp = start + hold.toNanos() * DISK_FULL_MAX_HOLDS;
+        long acknowledged = 0;
+        long attempted = 0;
+        // Write until the full store notices (an error logged, or it stopped), for a few holds at most.
+        while (System.nanoTime() < giveUp && cluster.isRunning(store)
+                && cluster.storeErrorsSince(store, logOffset, 1).isEmpty()) {
+            acknowledged += pressure.write(PRESSURE_BURST_BYTES, giveUp);
+            attempted += PRESSURE_BURST_BYTES;
+        }
+        long noticedAfterMillis = (System.nanoTime() - start) / 1_000_000;
         while (System.nanoTime() < until && cluster.isRunning(store)) {
             LockSupport.parkNanos(POLL_NANOS);
         }
@@ -195,8 +207,10 @@ final class Nemesis {
             cluster.awaitHealthy(store, restart);
         }
         return new Injection("disk-full", confirmed, "store" + store + "'s tmpfs filled with " + (written >> 20)
-                + " MiB until ENOSPC, " + usable + " bytes left; " + (acknowledged >> 10) + " of " + (PRESSURE_BYTES >> 10)
-                + " KiB of burst writes acknowledged; the store " + behaviour
+                + " MiB until ENOSPC, " + usable + " bytes left; " + (acknowledged >> 10) + " of " + (attempted >> 10)
+                + " KiB of burst writes acknowledged; the store "
+                + (errors.isEmpty() && alive ? "did not notice within " : "noticed after ") + noticedAfterMillis + " ms and "
+                + behaviour
                 + (alive ? "" : ", restarted after the ballast was deleted")
                 + (errors.isEmpty() ? "" : "; first error: " + abbreviate(errors.getFirst())));
     }

@@ -28,10 +28,12 @@ final class NemesisHarness {
     /**
      * @param registers register workloads (threads not started)
      * @param txns      transactional workloads (threads not started)
+     * @param perFaultPhases one phase per fault before the mix; else only the mix, each fault in it at least once
      * @return the report
      */
     static String run(String title, NemesisCluster cluster, List<RegisterWorkload> registers, List<TxnWorkload> txns,
-            int threadsEach, NemesisSettings settings, Nemesis.WritePressure pressure) throws Exception {
+            int threadsEach, NemesisSettings settings, boolean perFaultPhases, Nemesis.WritePressure pressure)
+            throws Exception {
         List<PhasedWorkload> all = new ArrayList<>(registers);
         all.addAll(txns);
         String prefix = "nemesis-" + settings.seed();
@@ -49,7 +51,7 @@ final class NemesisHarness {
         Nemesis nemesis = new Nemesis(cluster, settings.hold(), RESTART, pressure);
         List<PhaseResult> phases;
         try {
-            phases = new NemesisRun(nemesis, all, settings, RECOVERY, prefix).run(faults);
+            phases = new NemesisRun(nemesis, all, settings, RECOVERY, prefix).run(faults, perFaultPhases);
         } finally {
             for (RegisterWorkload r : registers) {
                 r.stop(STOP);
@@ -75,7 +77,7 @@ final class NemesisHarness {
         LOG.info("nemesis report\n{}", report);
         NemesisReport.write(title.replaceAll("[^A-Za-z0-9]+", "-") + ".txt", report);
 
-        assertThat(phases).as("every fault had its phase, and the mix").hasSize(faults.size() + 1);
+        assertThat(phases).as("every fault had its phase, and the mix").hasSize(perFaultPhases ? faults.size() + 1 : 1);
         assertThat(phases).allSatisfy(p -> assertThat(p.injections()).as(p.phase()).isNotEmpty()
                 .allMatch(Injection::confirmed));
         assertThat(verdicts).as(report).allMatch(Verdict::passed);

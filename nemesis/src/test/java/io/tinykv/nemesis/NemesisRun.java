@@ -39,16 +39,29 @@ final class NemesisRun {
         this.prefix = prefix;
     }
 
-    /** Runs every phase; the workloads' threads must already run (in a first, calm phase). */
-    List<PhaseResult> run(List<Fault> faults) throws Exception {
+    /**
+     * Runs every phase; the workloads' threads must already run (in a first, calm phase).
+     *
+     * @param perFaultPhases a phase for each fault before the mix; without them (a shorter run) the mix
+     *                       injects every fault once, in a random order, before it picks at random
+     */
+    List<PhaseResult> run(List<Fault> faults, boolean perFaultPhases) throws Exception {
         List<PhaseResult> results = new ArrayList<>();
-        int phases = faults.size() + 1;
+        int phases = perFaultPhases ? faults.size() + 1 : 1;
         Duration length = settings.phaseLength(phases);
-        for (Fault fault : faults) {
-            results.add(phase(Fault.name(fault), length, 1, random -> fault));
+        if (perFaultPhases) {
+            for (Fault fault : faults) {
+                results.add(phase(Fault.name(fault), length, 1, random -> fault));
+            }
+            results.add(phase("mix", length, NemesisSettings.MIX_INJECTIONS_SHORT,
+                    random -> faults.get(random.nextInt(faults.size()))));
+        } else {
+            List<Fault> eachOnce = new ArrayList<>(faults);
+            java.util.Collections.shuffle(eachOnce, new java.util.Random(settings.seed()));
+            java.util.Iterator<Fault> first = eachOnce.iterator();
+            results.add(phase("mix", length, faults.size(),
+                    random -> first.hasNext() ? first.next() : faults.get(random.nextInt(faults.size()))));
         }
-        results.add(phase("mix", length, NemesisSettings.MIX_INJECTIONS_SHORT,
-                random -> faults.get(random.nextInt(faults.size()))));
         return results;
     }
 

@@ -55,7 +55,7 @@ class RawKvNemesisTest {
                                 new RegisterWorkload(RegisterClient.ours(raw), REGISTER_KEYS)),
                         List.of(new TxnWorkload("tinykv-client", executor, TxnWorkload.Kind.BANK),
                                 new TxnWorkload("tinykv-client", executor, TxnWorkload.Kind.LIST_APPEND)),
-                        THREADS_EACH, settings, (bytes, deadline) -> burst(raw, bytes, deadline));
+                        THREADS_EACH, settings, true, (bytes, deadline) -> burst(raw, bytes, deadline));
             }
         }
         if (!settings.keepLogs()) {

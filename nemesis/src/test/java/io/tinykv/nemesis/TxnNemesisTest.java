@@ -11,6 +11,8 @@ import org.tikv.common.TiSession;
  * A scheduler in TXN key mode and three {@code tinykv server} processes under every fault in turn and
  * then all of them mixed: bank and list-append transactions through the official TiKV Java client's
  * transactional API (its two-phase committer), checked by the testkit's bank and Elle-style checkers.
+ * The short (CI) run keeps to the mix, every fault in it once, since {@link RawKvNemesisTest} has the
+ * per-fault phases; a soak ({@code -Dnemesis.minutes}) runs a phase per fault here too.
  */
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class TxnNemesisTest {
@@ -61,7 +63,7 @@ class TxnNemesisTest {
                 NemesisHarness.run("TXN cluster (TiKV client)", cluster, List.of(),
                         List.of(new TxnWorkload("tikv-client", executor, TxnWorkload.Kind.BANK),
                                 new TxnWorkload("tikv-client", executor, TxnWorkload.Kind.LIST_APPEND)),
-                        THREADS_EACH, settings, (bytes, deadline) -> burst(executor, bytes, deadline));
+                        THREADS_EACH, settings, settings.soak(), (bytes, deadline) -> burst(executor, bytes, deadline));
             }
         }
         if (!settings.keepLogs()) {
