@@ -1,14 +1,13 @@
 package io.tinykv.nemesis;
 
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the proxies did to store-to-store connections, per link: the evidence that a partition was
  * real (connections severed when it began, reconnection attempts refused while it lasted).
- * A caller the proxies could not identify while a cut was active is counted as refused from store 0.
+ * A caller the proxies could not identify while a cut was active is counted as "unidentified".
  */
 final class LinkCounters {
     private final Map<String, AtomicLong> severed = new ConcurrentHashMap<>();
@@ -31,13 +30,6 @@ final class LinkCounters {
     long totalBlocked() {
         return severed.values().stream().mapToLong(AtomicLong::get).sum()
                 + refused.values().stream().mapToLong(AtomicLong::get).sum();
-    }
-
-    Map<String, Long> snapshot() {
-        Map<String, Long> all = new TreeMap<>();
-        severed.forEach((k, v) -> all.merge(k + " severed", v.get(), Long::sum));
-        refused.forEach((k, v) -> all.merge(k + " refused", v.get(), Long::sum));
-        return all;
     }
 
     private static long get(Map<String, AtomicLong> map, String key) {

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntFunction;
-import java.util.stream.IntStream;
 
 /**
  * The network between the stores: one {@link LinkProxy} in front of each store, and the set of links
@@ -49,10 +48,6 @@ final class ProxiedNetwork implements AutoCloseable {
 
     void heal() {
         cut = Set.of();
-    }
-
-    Set<Link> currentCut() {
-        return cut;
     }
 
     LinkCounters counters() {
@@ -97,11 +92,6 @@ final class ProxiedNetwork implements AutoCloseable {
             }
         }
         return Set.copyOf(links);
-    }
-
-    /** Every store number, 1..n. */
-    Set<Integer> allStores() {
-        return Set.copyOf(IntStream.rangeClosed(1, stores).boxed().toList());
     }
 
     @Override
