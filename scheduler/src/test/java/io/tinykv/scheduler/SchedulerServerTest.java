@@ -10,6 +10,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -94,6 +97,18 @@ class SchedulerServerTest {
         Pdpb.AllocIDResponse resp = pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build());
         assertThat(resp.getHeader().hasError()).isFalse();
         return resp.getId();
+    }
+
+    /** TiKV clients health-check every PD address to find the leader; UNIMPLEMENTED fails each try. */
+    @Test
+    void healthCheckSaysServingForTheServerAndForPd() {
+        start(config());
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(health.check(HealthCheckRequest.newBuilder().setService(PDGrpc.SERVICE_NAME).build()).getStatus())
+                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
 
     @Test
