@@ -432,6 +432,40 @@ abstract class RawApiContract {
         assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
     }
 
+    /**
+     * Every swap from n to n + 1 that succeeds writes a value no other swap wrote: with the compare
+     * and the write not atomic, two threads would both swap from the same n.
+     */
+    @Test
+    void concurrentSwapsLoseNoUpdate() throws Exception {
+        int threads = 4;
+        int swapsEach = 25;
+        put("default", "n", "0");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Integer>> attempts = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                attempts.add(pool.submit(() -> {
+                    int tries = 0;
+                    for (int done = 0; done < swapsEach; tries++) {
+                        String current = get("default", "n").getValue().toStringUtf8();
+                        String next = Integer.toString(Integer.parseInt(current) + 1);
+                        if (cas("n", current, next).getSucceed()) {
+                            done++;
+                        }
+                    }
+                    return tries;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : attempts) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(swapsEach);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(readDirectly(Cf.DEFAULT, "n")).isEqualTo(Integer.toString(threads * swapsEach));
+    }
+
     @Test
     void writesFlaggedForCasAreAppliedLikeAnyOther() {
         tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("p")).setValue(b("1")).setForCas(true).build());
