@@ -168,10 +168,11 @@ public final class StoreServer implements AutoCloseable {
 
             PrometheusRegistry registry = new PrometheusRegistry();
             String statusAddr = "";
+            StatusRoutes statusRoutes = new StatusRoutes(config);
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
-                        .registry(registry).buildAndStart();
+                        .registry(registry).defaultHandler(statusRoutes).buildAndStart();
                 opened.add(b.statusServer);
                 statusAddr = status.withPort(b.statusServer.getPort()).toString();
                 LOG.info("status and metrics on http://{}/metrics", statusAddr);
@@ -195,6 +196,7 @@ public final class StoreServer implements AutoCloseable {
                     .start();
             b.grpc = grpc;
             b.boundAddress = sc.addr().withPort(grpc.getPort());
+            statusRoutes.boundAddresses(b.boundAddress.toString(), statusAddr);
             b.advertisedAddress = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : b.boundAddress;
             if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
                 LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
