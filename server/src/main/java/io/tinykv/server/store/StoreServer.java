@@ -25,6 +25,7 @@ import io.tinykv.server.DataDirLock;
 import io.tinykv.server.GuardedStorage;
 import io.tinykv.server.InFlightCalls;
 import io.tinykv.server.RequestValidator;
+import io.tinykv.server.StatusRoutes;
 import io.tinykv.server.ServerMetrics;
 import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
@@ -168,7 +169,7 @@ public final class StoreServer implements AutoCloseable {
 
             PrometheusRegistry registry = new PrometheusRegistry();
             String statusAddr = "";
-            StatusRoutes statusRoutes = new StatusRoutes(config);
+            StatusRoutes statusRoutes = new StatusRoutes(config.base(), config.store());
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())

@@ -1,4 +1,4 @@
-package io.tinykv.server.store;
+package io.tinykv.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.server.config.Config;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ import java.nio.file.Path;
  * and {@code storage.enable-ttl} (false: a TTL is refused); {@code /status} answers 200 while the
  * process serves; any other path is 404. The exporter sends every path it does not know here.
  */
-final class StatusRoutes implements HttpHandler {
+public final class StatusRoutes implements HttpHandler {
 
     /** TiKV's API V1: raw keys stored as sent, no key-mode prefix. */
     static final int API_VERSION = 1;
@@ -29,31 +30,37 @@ final class StatusRoutes implements HttpHandler {
     private static final int NOT_FOUND = 404;
     private static final int METHOD_NOT_ALLOWED = 405;
 
-    private final StoreServerConfig config;
+    private final Config base;
+    private final Object store;
     private volatile byte[] configJson;
 
-    StatusRoutes(StoreServerConfig config) {
-        this.config = config;
-        this.configJson = configJson(config, "", "").getBytes(StandardCharsets.UTF_8);
+    /**
+     * @param base the sections every process has
+     * @param store the {@code [store]} section of a replicated store, or null (standalone)
+     */
+    public StatusRoutes(Config base, Object store) {
+        this.base = base;
+        this.store = store;
+        this.configJson = configJson(base, store, "", "").getBytes(StandardCharsets.UTF_8);
     }
 
     /** Shows the addresses actually bound (a configured port 0 means "any free port"). */
-    void boundAddresses(String addr, String statusAddr) {
-        configJson = configJson(config, addr, statusAddr).getBytes(StandardCharsets.UTF_8);
+    public void boundAddresses(String addr, String statusAddr) {
+        configJson = configJson(base, store, addr, statusAddr).getBytes(StandardCharsets.UTF_8);
     }
 
     /**
      * Section by section, names in kebab-case as in the TOML file and in TiKV's answer; a non-empty
      * {@code boundAddr}/{@code boundStatusAddr} replaces the configured one.
      */
-    static String configJson(StoreServerConfig config, String boundAddr, String boundStatusAddr) {
+    static String configJson(Config base, Object store, String boundAddr, String boundStatusAddr) {
         ObjectMapper json = new ObjectMapper()
                 .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
                 .registerModule(new SimpleModule()
                         .addSerializer(HostAndPort.class, ToStringSerializer.instance)
                         .addSerializer(Path.class, ToStringSerializer.instance));
         ObjectNode root = json.createObjectNode();
-        ObjectNode server = json.valueToTree(config.base().server());
+        ObjectNode server = json.valueToTree(base.server());
         if (!boundAddr.isEmpty()) {
             server.put("addr", boundAddr);
         }
@@ -61,12 +68,15 @@ final class StatusRoutes implements HttpHandler {
             server.put("status-addr", boundStatusAddr);
         }
         root.set("server", server);
-        ObjectNode storage = json.valueToTree(config.base().storage());
+        ObjectNode storage = json.valueToTree(base.storage());
         storage.put("api-version", API_VERSION);
         storage.put("enable-ttl", false);
         root.set("storage", storage);
-        root.set("limits", json.valueToTree(config.base().limits()));
-        root.set("store", json.valueToTree(config.store()));
+        root.set("limits", json.valueToTree(base.limits()));
+        root.set("pd", json.valueToTree(base.pd()));
+        if (store != null) {
+            root.set("store", json.valueToTree(store));
+        }
         try {
             return json.writerWithDefaultPrettyPrinter().writeValueAsString(root);
         } catch (JsonProcessingException e) {
