@@ -29,6 +29,10 @@ final class Sessions {
      * that timeout once per session.
      */
     static TiSession open(String pdAddress) {
+        return TiSession.create(generousRaw(pdAddress));
+    }
+
+    private static TiConfiguration generousRaw(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
         conf.setTimeout(RPC_TIMEOUT_MILLIS);
         conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
@@ -37,6 +41,16 @@ final class Sessions {
         conf.setRawKVBatchReadTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
         conf.setRawKVScanTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
         conf.setRawKVCleanTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        return conf;
+    }
+
+    /**
+     * A RawKV session in TiKV's "atomic for CAS" mode, which {@code compareAndSet} and
+     * {@code putIfAbsent} require: every raw write it sends is flagged {@code for_cas}.
+     */
+    static TiSession openForCas(String pdAddress) {
+        TiConfiguration conf = generousRaw(pdAddress);
+        conf.setEnableAtomicForCAS(true);
         return TiSession.create(conf);
     }
 

@@ -1,8 +1,11 @@
 package io.tinykv.scheduler;
 
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -30,6 +33,7 @@ public final class SchedulerServer implements AutoCloseable {
     private static final long SHUTDOWN_GRACE_MILLIS = 5_000;
 
     private final Server grpc;
+    private final HealthStatusManager health;
     private final MetaStore meta;
     private final ClusterMeta cluster;
     private final Coordinator coordinator;
@@ -38,7 +42,8 @@ public final class SchedulerServer implements AutoCloseable {
     private boolean closed;
 
     private SchedulerServer(Server grpc, MetaStore meta, ClusterMeta cluster, Coordinator coordinator,
-            ScheduledExecutorService background, HostAndPort advertised) {
+            ScheduledExecutorService background, HostAndPort advertised, HealthStatusManager health) {
+        this.health = health;
         this.grpc = grpc;
         this.meta = meta;
         this.cluster = cluster;
@@ -63,6 +68,7 @@ public final class SchedulerServer implements AutoCloseable {
         MetaStore meta = MetaStore.open(config.dataDir());
         Server grpc = null;
         ScheduledExecutorService background = null;
+        HealthStatusManager health = null;
         try {
             long now = clockMillis.getAsLong();
             ClusterMeta cluster = ClusterMeta.load(meta, now, random, config.storeDisconnectTime().toMillis(),
@@ -74,8 +80,12 @@ public final class SchedulerServer implements AutoCloseable {
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
                     config.clientKeyMode(), clockMillis, metrics);
+            // TiKV clients health-check PD addresses to find the leader (and log every failure).
+            health = new HealthStatusManager();
+            health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             grpc = NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress())
                     .addService(service)
+                    .addService(health.getHealthService())
                     .build()
                     .start();
             HostAndPort advertised = advertisedAddress(config, grpc.getPort());
@@ -103,10 +113,12 @@ public final class SchedulerServer implements AutoCloseable {
                     }
                 }, balanceMillis, balanceMillis, TimeUnit.MILLISECONDS);
             }
+            health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+            health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
                     cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
                     config.dataDir().toAbsolutePath(), config.clientKeyMode());
-            return new SchedulerServer(grpc, meta, cluster, coordinator, background, advertised);
+            return new SchedulerServer(grpc, meta, cluster, coordinator, background, advertised, health);
         } catch (IOException e) {
             cleanup(grpc, background, meta);
             throw new UncheckedIOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
@@ -154,6 +166,7 @@ public final class SchedulerServer implements AutoCloseable {
             return;
         }
         closed = true;
+        health.enterTerminalState();
         background.shutdownNow();
         grpc.shutdown();
         try {

@@ -15,6 +15,9 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -114,6 +117,18 @@ class SchedulerServerTest {
         Pdpb.AllocIDResponse resp = pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build());
         assertThat(resp.getHeader().hasError()).isFalse();
         return resp.getId();
+    }
+
+    /** TiKV clients health-check every PD address to find the leader; UNIMPLEMENTED fails each try. */
+    @Test
+    void healthCheckSaysServingForTheServerAndForPd() {
+        start(config());
+        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
+                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        assertThat(health.check(HealthCheckRequest.newBuilder().setService(PDGrpc.SERVICE_NAME).build()).getStatus())
+                .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
 
     @Test

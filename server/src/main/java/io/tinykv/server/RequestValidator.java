@@ -11,7 +11,7 @@ import io.tinykv.storage.RegionException;
  * error and never harms the store. The policy, per kind of problem:
  *
  * <ul>
- *   <li>Bad input ({@link InvalidRequestException}): an empty key where a key is required, a key
+ *   <li>Bad input ({@link InvalidRequestException}): an empty transactional key, a key
  *       over {@code limits.max-key-size}, an unknown column family ({@code ""} means default), a
  *       TTL (not supported), a scan limit over {@code limits.max-scan-limit} (refused, not clamped:
  *       a client paging by limit would take a short page for the end of the range), a delete range
@@ -44,6 +44,15 @@ public final class RequestValidator {
         if (key.isEmpty()) {
             throw new InvalidRequestException("key must not be empty");
         }
+        boundKey(key, "key");
+    }
+
+    /**
+     * A RawKV key: TiKV's API V1 stores the empty key like any other (it sorts first), so only its
+     * size is checked. Transactional keys go through {@link #key}: a TiKV client in TXN mode
+     * encodes every key (memcomparable), so an empty one there is a malformed request.
+     */
+    public void rawKey(ByteString key) {
         boundKey(key, "key");
     }
 

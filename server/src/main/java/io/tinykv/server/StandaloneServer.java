@@ -106,12 +106,14 @@ public final class StandaloneServer implements AutoCloseable {
             PrometheusRegistry metricsRegistry = new PrometheusRegistry();
             HTTPServer statusServer = null;
             String statusAddr = "";
+            StatusRoutes statusRoutes = new StatusRoutes(config, null);
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 statusServer = HTTPServer.builder()
                         .hostname(status.host())
                         .port(status.port())
                         .registry(metricsRegistry)
+                        .defaultHandler(statusRoutes)
                         .buildAndStart();
                 opened.add(statusServer);
                 statusAddr = status.withPort(statusServer.getPort()).toString();
@@ -133,6 +135,7 @@ public final class StandaloneServer implements AutoCloseable {
             opened.add(() -> grpc.shutdownNow().awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS));
 
             HostAndPort bound = sc.addr().withPort(grpc.getPort());
+            statusRoutes.boundAddresses(bound.toString(), statusAddr);
             HostAndPort advertised = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : bound;
             if (!sc.hasAdvertiseAddr() && isWildcard(bound.host())) {
                 LOG.warn("listening on a wildcard address ({}) without server.advertise-addr: clients are told "

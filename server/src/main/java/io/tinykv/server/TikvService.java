@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
  * transactional calls handed to a {@link TxnHandler}. Every raw request is validated first
  * ({@link RequestValidator} documents the error policy); region errors come back in the
  * response's {@code region_error}, as TiKV clients expect.
+ *
+ * <p>RawKV follows TiKV's API V1: the empty key is a key like any other (it sorts first). Writes
+ * flagged {@code for_cas} and every {@code RawCompareAndSwap} hold their keys' latches from the
+ * compare until the write is applied ({@link RawCasLatches} explains why that is atomic across
+ * leader changes).
  */
 public final class TikvService extends TikvGrpc.TikvImplBase {
 
@@ -34,27 +39,22 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     private final Storage storage;
     private final RequestValidator validator;
     private final TxnHandler txn;
+    private final RawCasLatches latches;
 
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn) {
         this.storage = storage;
         this.validator = validator;
         this.txn = txn;
+        this.latches = new RawCasLatches(RawCasLatches.DEFAULT_SLOTS);
     }
 
     // ---- RawKV ----
 
-    /**
-     * The empty key names no entry (writes refuse it), so reading it finds nothing rather than
-     * failing: TiKV answers the same, and the TiKV Java client reads it when a session warms up.
-     */
     @Override
     public void rawGet(Kvrpcpb.RawGetRequest req, StreamObserver<Kvrpcpb.RawGetResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
-            if (req.getKey().isEmpty()) {
-                return Kvrpcpb.RawGetResponse.newBuilder().setNotFound(true).build();
-            }
-            validator.key(req.getKey());
+            validator.rawKey(req.getKey());
             byte[] value;
             try (StorageReader reader = storage.reader(req.getContext())) {
                 value = reader.get(cf, req.getKey().toByteArray());
@@ -70,7 +70,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawBatchGet(Kvrpcpb.RawBatchGetRequest req, StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
-            req.getKeysList().forEach(validator::key);
+            req.getKeysList().forEach(validator::rawKey);
             Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
             try (StorageReader reader = storage.reader(req.getContext())) {
                 for (ByteString key : req.getKeysList()) {
@@ -88,10 +88,10 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawPut(Kvrpcpb.RawPutRequest req, StreamObserver<Kvrpcpb.RawPutResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
-            validator.key(req.getKey());
+            validator.rawKey(req.getKey());
             validator.noTtl(req.getTtl());
             validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
-            storage.write(req.getContext(), List.of(
+            write(req.getContext(), req.getForCas(), List.of(req.getKey()), List.of(
                     new Modify.Put(cf, req.getKey().toByteArray(), req.getValue().toByteArray())));
             return Kvrpcpb.RawPutResponse.getDefaultInstance();
         }, e -> Kvrpcpb.RawPutResponse.newBuilder().setRegionError(e).build(),
@@ -105,13 +105,15 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             validator.noTtl(req.getTtl());
             req.getTtlsList().forEach(validator::noTtl);
             List<Modify> batch = new ArrayList<>(req.getPairsCount());
+            List<ByteString> keys = new ArrayList<>(req.getPairsCount());
             for (Kvrpcpb.KvPair pair : req.getPairsList()) {
-                validator.key(pair.getKey());
+                validator.rawKey(pair.getKey());
+                keys.add(pair.getKey());
                 batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), pair.getValue().toByteArray()));
             }
             validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
             if (!batch.isEmpty()) {
-                storage.write(req.getContext(), batch);
+                write(req.getContext(), req.getForCas(), keys, batch);
             }
             return Kvrpcpb.RawBatchPutResponse.getDefaultInstance();
         }, e -> Kvrpcpb.RawBatchPutResponse.newBuilder().setRegionError(e).build(),
@@ -122,8 +124,9 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawDelete(Kvrpcpb.RawDeleteRequest req, StreamObserver<Kvrpcpb.RawDeleteResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
-            validator.key(req.getKey());
-            storage.write(req.getContext(), List.of(new Modify.Delete(cf, req.getKey().toByteArray())));
+            validator.rawKey(req.getKey());
+            write(req.getContext(), req.getForCas(), List.of(req.getKey()),
+                    List.of(new Modify.Delete(cf, req.getKey().toByteArray())));
             return Kvrpcpb.RawDeleteResponse.getDefaultInstance();
         }, e -> Kvrpcpb.RawDeleteResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawDeleteResponse.newBuilder().setError(s).build());
@@ -136,31 +139,113 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             Cf cf = validator.columnFamily(req.getCf());
             List<Modify> batch = new ArrayList<>(req.getKeysCount());
             for (ByteString key : req.getKeysList()) {
-                validator.key(key);
+                validator.rawKey(key);
                 batch.add(new Modify.Delete(cf, key.toByteArray()));
             }
             validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
             if (!batch.isEmpty()) {
-                storage.write(req.getContext(), batch);
+                write(req.getContext(), req.getForCas(), req.getKeysList(), batch);
             }
             return Kvrpcpb.RawBatchDeleteResponse.getDefaultInstance();
         }, e -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setError(s).build());
     }
 
+    /**
+     * Removes {@code [start_key, end_key)}; an empty end key means "to the end of the key space", so
+     * start = end = empty removes every key. Only a non-empty start equal to its end is empty.
+     * It excludes every latched write while it runs (see {@link RawCasLatches}).
+     */
     @Override
     public void rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest req,
             StreamObserver<Kvrpcpb.RawDeleteRangeResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.deleteRange(req.getStartKey(), req.getEndKey());
-            if (!req.getStartKey().equals(req.getEndKey())) {
-                storage.write(req.getContext(), List.of(new Modify.DeleteRange(
-                        cf, req.getStartKey().toByteArray(), req.getEndKey().toByteArray())));
+            boolean emptyRange = !req.getEndKey().isEmpty() && req.getStartKey().equals(req.getEndKey());
+            if (!emptyRange) {
+                try (RawCasLatches.Guard guard = latches.acquireAll()) {
+                    write(req.getContext(), guard, List.of(new Modify.DeleteRange(
+                            cf, req.getStartKey().toByteArray(), req.getEndKey().toByteArray())));
+                }
             }
             return Kvrpcpb.RawDeleteRangeResponse.getDefaultInstance();
         }, e -> Kvrpcpb.RawDeleteRangeResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawDeleteRangeResponse.newBuilder().setError(s).build());
+    }
+
+    /**
+     * TiKV's RawCompareAndSwap: writes {@code value} only when the key's current state is the
+     * expected one ({@code previous_not_exist}, else {@code previous_value}), and answers the state
+     * it compared against either way.
+     *
+     * <p>The compare runs on the serving leader under the key's latch, which is held until the
+     * write is applied: a read at the leader reflects every write acknowledged before it, and the
+     * latch keeps every other latched write of the key out of the window between the read and the
+     * write ({@link RawCasLatches} gives the argument across leader changes). We chose this over
+     * comparing at apply time because the apply loop batches many entries into one engine write,
+     * so an apply-time compare would have to read through that unwritten batch.
+     */
+    @Override
+    public void rawCompareAndSwap(Kvrpcpb.RawCASRequest req, StreamObserver<Kvrpcpb.RawCASResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            validator.rawKey(req.getKey());
+            validator.noTtl(req.getTtl());
+            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            byte[] key = req.getKey().toByteArray();
+            try (RawCasLatches.Guard guard = latches.acquire(List.of(req.getKey()))) {
+                if (guard.unsettled()) {
+                    // An empty range through the log: once it applies, any earlier unknown write is
+                    // applied or lost for good, and the read below sees which.
+                    write(req.getContext(), guard, List.of(new Modify.DeleteRange(cf, key, key)));
+                    guard.markSettled();
+                }
+                byte[] previous;
+                try (StorageReader reader = storage.reader(req.getContext())) {
+                    previous = reader.get(cf, key);
+                }
+                Kvrpcpb.RawCASResponse.Builder resp = Kvrpcpb.RawCASResponse.newBuilder();
+                if (previous == null) {
+                    resp.setPreviousNotExist(true);
+                } else {
+                    resp.setPreviousValue(ByteString.copyFrom(previous));
+                }
+                boolean matches = req.getPreviousNotExist()
+                        ? previous == null
+                        : previous != null && req.getPreviousValue().equals(ByteString.copyFrom(previous));
+                if (matches) {
+                    write(req.getContext(), guard, List.of(new Modify.Put(cf, key, req.getValue().toByteArray())));
+                    resp.setSucceed(true);
+                }
+                return resp.build();
+            }
+        }, e -> Kvrpcpb.RawCASResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawCASResponse.newBuilder().setError(s).build());
+    }
+
+    /** A raw write, under its keys' latches when the client asked for atomicity with CAS. */
+    private void write(Kvrpcpb.Context ctx, boolean forCas, List<ByteString> keys, List<Modify> batch) {
+        if (!forCas) {
+            storage.write(ctx, batch);
+            return;
+        }
+        try (RawCasLatches.Guard guard = latches.acquire(keys)) {
+            write(ctx, guard, batch);
+        }
+    }
+
+    /**
+     * Writes under held latches. Any failure may hide an entry still in the log (a timed-out
+     * command can yet commit), so the latches are marked unsettled; a later compare settles them.
+     */
+    private void write(Kvrpcpb.Context ctx, RawCasLatches.Guard guard, List<Modify> batch) {
+        try {
+            storage.write(ctx, batch);
+        } catch (RuntimeException e) {
+            guard.markUnsettled();
+            throw e;
+        }
     }
 
     /**

@@ -276,17 +276,208 @@ abstract class RawApiContract {
     // ---- Bad input: a clear error, and the store unharmed ----
 
     @Test
-    void emptyKeysAreRefusedForWritesAndFindNothingOnReads() {
-        assertThat(put("default", "", "v").getError()).isEqualTo("key must not be empty");
-        Kvrpcpb.RawGetResponse emptyGet = get("default", "");
-        assertThat(emptyGet.getError()).isEmpty();
-        assertThat(emptyGet.getNotFound()).as("no entry can have the empty key").isTrue();
-        assertThat(delete("default", "").getError()).isEqualTo("key must not be empty");
+    void aRefusedBatchWritesNothing() {
         assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
                 .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("ok")).setValue(b("v")))
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setValue(b("v")))
-                .build()).getError()).isEqualTo("key must not be empty");
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k".repeat((int) MAX_KEY_BYTES + 1))).setValue(b("v")))
+                .build()).getError()).contains("limits.max-key-size");
         assertThat(readDirectly(Cf.DEFAULT, "ok")).as("a refused batch writes nothing").isNull();
+    }
+
+    // ---- The empty key: a RawKV key like any other (TiKV API V1) ----
+
+    @Test
+    void emptyKeyIsStoredReadAndDeletedLikeAnyOtherKey() {
+        assertThat(get("default", "").getNotFound()).as("absent at first").isTrue();
+        assertThat(put("default", "", "empty").getError()).isEmpty();
+        assertThat(readDirectly(Cf.DEFAULT, "")).isEqualTo("empty");
+        assertThat(get("default", "").getValue()).isEqualTo(b("empty"));
+        assertThat(delete("default", "").getError()).isEmpty();
+        assertThat(get("default", "").getNotFound()).isTrue();
+    }
+
+    @Test
+    void emptyKeyComesFirstInAForwardScanAndLastInAReverseScan() {
+        put("default", "a", "1");
+        put("default", "", "0");
+        put("default", "b", "2");
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10))).containsExactly("", "a", "b");
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10).setReverse(true)))
+                .containsExactly("b", "a", "");
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10).setEndKey(b("a"))))
+                .as("[\"\", \"a\")").containsExactly("");
+    }
+
+    @Test
+    void emptyKeyInBatchOperations() {
+        assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("")).setValue(b("e")))
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("x")).setValue(b("v")))
+                .build()).getError()).isEmpty();
+        assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder().addKeys(b("x")).addKeys(b("")).build())
+                .getPairsList()).extracting(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
+                .containsExactly("x=v", "=e");
+        assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder().addKeys(b("")).build())
+                .getError()).isEmpty();
+        assertThat(readDirectly(Cf.DEFAULT, "")).isNull();
+        assertThat(readDirectly(Cf.DEFAULT, "x")).isEqualTo("v");
+    }
+
+    // ---- Delete range bounds ----
+
+    @Test
+    void deleteRangeWithBothBoundsEmptyDeletesTheWholeKeySpace() {
+        put("default", "", "0");
+        put("default", "a", "1");
+        put("default", "\u00ff\u00ff", "2");
+        assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder().build()).getError()).isEmpty();
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10))).isEmpty();
+    }
+
+    @Test
+    void deleteRangeWithEqualNonEmptyBoundsDeletesNothing() {
+        put("default", "a", "1");
+        assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
+                .setStartKey(b("a")).setEndKey(b("a")).build()).getError()).isEmpty();
+        assertThat(readDirectly(Cf.DEFAULT, "a")).isEqualTo("1");
+        assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
+                .setStartKey(b("b")).setEndKey(b("a")).build()).getError())
+                .isEqualTo("start_key must not be after end_key in a delete range");
+    }
+
+    @Test
+    void deleteRangeFromTheEmptyKeyIncludesIt() {
+        put("default", "", "0");
+        put("default", "b", "2");
+        tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder().setEndKey(b("b")).build());
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10))).containsExactly("b");
+    }
+
+    // ---- RawCompareAndSwap ----
+
+    private Kvrpcpb.RawCASResponse cas(String key, String expected, String value) {
+        Kvrpcpb.RawCASRequest.Builder req = Kvrpcpb.RawCASRequest.newBuilder().setKey(b(key)).setValue(b(value));
+        if (expected == null) {
+            req.setPreviousNotExist(true);
+        } else {
+            req.setPreviousValue(b(expected));
+        }
+        return tikv.rawCompareAndSwap(req.build());
+    }
+
+    @Test
+    void casWithPreviousNotExistWritesOnlyAnAbsentKey() {
+        Kvrpcpb.RawCASResponse first = cas("c", null, "v1");
+        assertThat(first.getError()).isEmpty();
+        assertThat(first.getSucceed()).isTrue();
+        assertThat(first.getPreviousNotExist()).isTrue();
+        assertThat(readDirectly(Cf.DEFAULT, "c")).isEqualTo("v1");
+
+        Kvrpcpb.RawCASResponse second = cas("c", null, "v2");
+        assertThat(second.getSucceed()).isFalse();
+        assertThat(second.getPreviousNotExist()).isFalse();
+        assertThat(second.getPreviousValue()).as("the value it compared against").isEqualTo(b("v1"));
+        assertThat(readDirectly(Cf.DEFAULT, "c")).isEqualTo("v1");
+    }
+
+    @Test
+    void casWithPreviousValueSwapsOnlyOnAMatch() {
+        put("default", "c", "v1");
+        Kvrpcpb.RawCASResponse mismatch = cas("c", "other", "v2");
+        assertThat(mismatch.getSucceed()).isFalse();
+        assertThat(mismatch.getPreviousValue()).isEqualTo(b("v1"));
+        assertThat(readDirectly(Cf.DEFAULT, "c")).isEqualTo("v1");
+
+        Kvrpcpb.RawCASResponse match = cas("c", "v1", "v2");
+        assertThat(match.getSucceed()).isTrue();
+        assertThat(match.getPreviousValue()).isEqualTo(b("v1"));
+        assertThat(readDirectly(Cf.DEFAULT, "c")).isEqualTo("v2");
+    }
+
+    @Test
+    void casExpectingAValueFailsOnAnAbsentKey() {
+        Kvrpcpb.RawCASResponse resp = cas("absent", "v", "w");
+        assertThat(resp.getSucceed()).isFalse();
+        assertThat(resp.getPreviousNotExist()).isTrue();
+        assertThat(readDirectly(Cf.DEFAULT, "absent")).isNull();
+    }
+
+    @Test
+    void casExpectingAnEmptyValueMatchesAnEmptyValueNotAnAbsentKey() {
+        assertThat(cas("e", "", "w").getSucceed()).as("absent is not the empty value").isFalse();
+        put("default", "e", "");
+        assertThat(cas("e", "", "w").getSucceed()).isTrue();
+        assertThat(readDirectly(Cf.DEFAULT, "e")).isEqualTo("w");
+    }
+
+    @Test
+    void casOnTheEmptyKeyAndInAColumnFamily() {
+        assertThat(cas("", null, "v").getSucceed()).isTrue();
+        assertThat(readDirectly(Cf.DEFAULT, "")).isEqualTo("v");
+        Kvrpcpb.RawCASResponse inWrite = tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
+                .setCf("write").setKey(b("k")).setValue(b("w")).setPreviousNotExist(true).build());
+        assertThat(inWrite.getSucceed()).isTrue();
+        assertThat(readDirectly(Cf.WRITE, "k")).isEqualTo("w");
+        assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
+    }
+
+    @Test
+    void casBadInputIsRefused() {
+        assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
+                .setKey(b("k")).setValue(b("v")).setPreviousNotExist(true).setTtl(5).build()).getError())
+                .contains("ttl is not supported");
+        assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
+                .setCf("nope").setKey(b("k")).setValue(b("v")).setPreviousNotExist(true).build()).getError())
+                .isNotEmpty();
+        assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
+    }
+
+    /**
+     * Every swap from n to n + 1 that succeeds writes a value no other swap wrote: with the compare
+     * and the write not atomic, two threads would both swap from the same n.
+     */
+    @Test
+    void concurrentSwapsLoseNoUpdate() throws Exception {
+        int threads = 4;
+        int swapsEach = 25;
+        put("default", "n", "0");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            List<java.util.concurrent.Future<Integer>> attempts = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                attempts.add(pool.submit(() -> {
+                    int tries = 0;
+                    for (int done = 0; done < swapsEach; tries++) {
+                        String current = get("default", "n").getValue().toStringUtf8();
+                        String next = Integer.toString(Integer.parseInt(current) + 1);
+                        if (cas("n", current, next).getSucceed()) {
+                            done++;
+                        }
+                    }
+                    return tries;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> f : attempts) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isGreaterThanOrEqualTo(swapsEach);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertThat(readDirectly(Cf.DEFAULT, "n")).isEqualTo(Integer.toString(threads * swapsEach));
+    }
+
+    @Test
+    void writesFlaggedForCasAreAppliedLikeAnyOther() {
+        tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("p")).setValue(b("1")).setForCas(true).build());
+        tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder().setForCas(true)
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("q")).setValue(b("2")))
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("q")).setValue(b("3"))).build());
+        assertThat(readDirectly(Cf.DEFAULT, "p")).isEqualTo("1");
+        assertThat(readDirectly(Cf.DEFAULT, "q")).as("the later pair of a batch wins").isEqualTo("3");
+        tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder().setKey(b("p")).setForCas(true).build());
+        tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder().addKeys(b("q")).setForCas(true).build());
+        assertThat(readDirectly(Cf.DEFAULT, "p")).isNull();
+        assertThat(readDirectly(Cf.DEFAULT, "q")).isNull();
     }
 
     @Test

@@ -76,7 +76,7 @@ class StandaloneServerTest {
                 TikvGrpc.TikvBlockingStub tikv = TikvGrpc.newBlockingStub(ch);
                 assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
                         .setValue(ByteString.copyFromUtf8("v")).build()).getError()).isEmpty();
-                assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().build()).getError()).isNotEmpty();
+                assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setCf("no-such-cf").build()).getError()).isNotEmpty();
 
                 Pdpb.GetMembersResponse members =
                         PDGrpc.newBlockingStub(ch).getMembers(Pdpb.GetMembersRequest.getDefaultInstance());
@@ -99,6 +99,24 @@ class StandaloneServerTest {
                 assertThat(metrics).contains("tinykv_grpc_requests_total{method=\"RawPut\",result=\"error\"} 1.0");
                 assertThat(metrics).contains("tinykv_grpc_request_duration_seconds_count{method=\"GetMembers\"} 1");
                 assertThat(metrics).contains("tinykv_grpc_requests_total{method=\"Bootstrap\",result=\"error\"} 1.0");
+
+                // TiKV's status routes besides /metrics.
+                HttpResponse<String> configPage = HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.statusPort() + "/config"))
+                                .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(configPage.statusCode()).isEqualTo(200);
+                com.fasterxml.jackson.databind.JsonNode json =
+                        new com.fasterxml.jackson.databind.ObjectMapper().readTree(configPage.body());
+                assertThat(json.at("/storage/api-version").asInt()).isEqualTo(1);
+                assertThat(json.at("/storage/enable-ttl").asBoolean(true)).isFalse();
+                assertThat(json.at("/server/addr").asText()).isEqualTo(server.boundAddress().toString());
+                assertThat(json.has("store")).as("no [store] section in standalone mode").isFalse();
+                assertThat(HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.statusPort() + "/status"))
+                                .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+                assertThat(HttpClient.newHttpClient().send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.statusPort() + "/nope"))
+                                .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
             } finally {
                 ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
             }

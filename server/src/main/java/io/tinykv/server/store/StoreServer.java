@@ -25,6 +25,7 @@ import io.tinykv.server.DataDirLock;
 import io.tinykv.server.GuardedStorage;
 import io.tinykv.server.InFlightCalls;
 import io.tinykv.server.RequestValidator;
+import io.tinykv.server.StatusRoutes;
 import io.tinykv.server.ServerMetrics;
 import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
@@ -177,10 +178,11 @@ public final class StoreServer implements AutoCloseable {
 
             PrometheusRegistry registry = new PrometheusRegistry();
             String statusAddr = "";
+            StatusRoutes statusRoutes = new StatusRoutes(config.base(), config.store());
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
-                        .registry(registry).buildAndStart();
+                        .registry(registry).defaultHandler(statusRoutes).buildAndStart();
                 opened.add(b.statusServer);
                 statusAddr = status.withPort(b.statusServer.getPort()).toString();
                 LOG.info("status and metrics on http://{}/metrics", statusAddr);
@@ -204,6 +206,7 @@ public final class StoreServer implements AutoCloseable {
                     .start();
             b.grpc = grpc;
             b.boundAddress = sc.addr().withPort(grpc.getPort());
+            statusRoutes.boundAddresses(b.boundAddress.toString(), statusAddr);
             b.advertisedAddress = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : b.boundAddress;
             if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
                 LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "

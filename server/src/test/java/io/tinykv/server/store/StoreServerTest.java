@@ -92,6 +92,7 @@ class StoreServerTest {
                 assertThat(metrics).contains("tinykv_raft_proposals_total{kind=\"write\",result=\"ok\"}")
                         .contains("tinykv_grpc_requests_total")
                         .contains("tinykv_raft_apply_lag_entries");
+                assertStatusRoutes(server.statusPort());
             }
 
             try (StoreServer again = StoreServer.start(TestConfigs.store(pd.address(), data));
@@ -101,6 +102,32 @@ class StoreServerTest {
                 assertThat(pd.stores.get(storeId).getAddress()).isEqualTo(again.address());
                 assertThat(client.get(bytes("k2"))).contains(bytes("v2"));
             }
+        }
+    }
+
+    /** TiKV's status routes: /config (JSON, with the API version), /status, and 404 for the rest. */
+    private static void assertStatusRoutes(int port) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> config = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/config")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(config.statusCode()).isEqualTo(200);
+        assertThat(config.headers().firstValue("Content-Type")).contains("application/json");
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(config.body());
+        assertThat(json.at("/storage/api-version").asInt()).isEqualTo(1);
+        assertThat(json.at("/storage/enable-ttl").isBoolean()).isTrue();
+        assertThat(json.at("/storage/enable-ttl").asBoolean()).isFalse();
+        assertThat(json.at("/store/pd-endpoints").isArray()).isTrue();
+        assertThat(json.at("/server/status-addr").asText()).endsWith(":" + port).as("the effective, bound address");
+
+        HttpResponse<String> status = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/status")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(status.statusCode()).isEqualTo(200);
+        for (String path : new String[] {"/", "/nope", "/config/x"}) {
+            HttpResponse<String> other = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(other.statusCode()).as(path).isEqualTo(404);
+            assertThat(other.body()).as(path).doesNotContain("tinykv_grpc_requests_total");
         }
     }
 
