@@ -39,7 +39,7 @@ import org.tikv.txn.TwoPhaseCommitter;
  * it back) is FAIL; any other failure of the primary commit is INFO; a failure committing the
  * secondaries after the primary committed is still OK, since readers finish the transaction.
  */
-final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
+public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TikvClientTxnExecutor.class);
 
@@ -63,7 +63,7 @@ final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
      * @param lockTtlMillis the TTL of the locks a prewrite takes
      * @param stepBackoffMillis each commit step's whole retry budget (waiting on other locks included)
      */
-    TikvClientTxnExecutor(TiSession session, String storeAddress, String keyPrefix, long lockTtlMillis,
+    public TikvClientTxnExecutor(TiSession session, String storeAddress, String keyPrefix, long lockTtlMillis,
             int stepBackoffMillis) {
         this.session = session;
         this.kv = session.createKVClient();

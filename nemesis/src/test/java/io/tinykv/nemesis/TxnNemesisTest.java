@@ -1,5 +1,6 @@
 package io.tinykv.nemesis;
 
+import io.tinykv.compat.TikvClientTxnExecutor;
 import io.tinykv.scheduler.ClientKeyMode;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,7 @@ class TxnNemesisTest {
     private static final int STEP_BACKOFF_MILLIS = 20_000;
 
     /** Transactions writing one large value each (a list of longs), for the disk-full fault. */
-    private static long burst(TikvTxnExecutor executor, long bytes, long deadlineNanos) {
+    private static long burst(TikvClientTxnExecutor executor, long bytes, long deadlineNanos) {
         List<Long> value = java.util.Collections.nCopies(Nemesis.WritePressure.CHUNK_BYTES / Long.BYTES, 0L);
         long acknowledged = 0;
         for (long written = 0; written < bytes && System.nanoTime() - deadlineNanos < 0;
@@ -58,7 +59,7 @@ class TxnNemesisTest {
             conf.setTimeout(RPC_TIMEOUT_MILLIS);
             conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
             try (TiSession session = TiSession.create(conf);
-                    TikvTxnExecutor executor = new TikvTxnExecutor(session, cluster.network().advertisedAddress(1), "",
+                    TikvClientTxnExecutor executor = new TikvClientTxnExecutor(session, cluster.network().advertisedAddress(1), "",
                             LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
                 NemesisHarness.run("TXN cluster (TiKV client)", cluster, List.of(),
                         List.of(new TxnWorkload("tikv-client", executor, TxnWorkload.Kind.BANK),
