@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -288,24 +289,26 @@ class DiskFullCompatTest {
 
     /** Puts until the store refuses with disk_full: it notices the disk at its next sample. */
     private RegionErrorException awaitRefusal(RawKvClient client, String reason) throws InterruptedException {
-        long deadline = System.nanoTime() + CONDITION.toNanos();
-        while (System.nanoTime() < deadline) {
+        AtomicReference<RegionErrorException> refusal = new AtomicReference<>();
+        await("disk_full (" + reason + ")", () -> {
             try {
                 client.put(key("probe"), key("x"));
+                return false;
             } catch (RegionErrorException e) {
-                if (e.error().hasDiskFull() && e.error().getDiskFull().getReason().contains(reason)) {
-                    return e;
-                }
                 if (!e.error().hasDiskFull()) {
                     throw e;
                 }
+                refusal.set(e);
+                return e.error().getDiskFull().getReason().contains(reason);
             }
-            TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
-        }
-        throw new AssertionError("no disk_full (" + reason + ") within " + CONDITION + "; " + free() + " bytes free\n"
-                + tail(dir.resolve("store1.log")));
+        });
+        return refusal.get();
     }
 
+    /**
+     * Polls {@code condition} until it holds or {@link #CONDITION} passes. The store's disk monitor
+     * samples on its own clock in another process, so there is nothing to block on but the answer.
+     */
     private void await(String what, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + CONDITION.toNanos();
         while (!condition.getAsBoolean()) {

@@ -10,6 +10,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.tikv.common.ByteWrapper;
 import org.tikv.common.BytePairWrapper;
 import org.tikv.common.TiSession;
@@ -134,30 +135,30 @@ final class SnapshotBank {
      *     returns when it is done
      */
     Result run(Duration duration, long seed, Runnable duringRun) throws InterruptedException {
+        // Every thread stops itself at the deadline: the test thread joins them, nothing sleeps.
+        long deadlineNanos = System.nanoTime() + duration.toNanos();
         AtomicBoolean stop = new AtomicBoolean();
+        BooleanSupplier running = () -> !stop.get() && System.nanoTime() - deadlineNanos < 0;
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < config.writers(); w++) {
             Random random = new Random(seed + w);
             threads.add(Thread.ofPlatform().name("bank-writer-" + w).start(() -> {
-                while (!stop.get()) {
+                while (running.getAsBoolean()) {
                     transfer(random);
                 }
             }));
         }
         threads.add(Thread.ofPlatform().name("bank-reader").start(() -> {
-            while (!stop.get()) {
+            while (running.getAsBoolean()) {
                 readSnapshot();
             }
         }));
-        long deadlineNanos = System.nanoTime() + duration.toNanos();
         try {
             duringRun.run();
-            long left;
-            while ((left = deadlineNanos - System.nanoTime()) > 0) {
-                Thread.sleep(Math.min(left / 1_000_000 + 1, 1_000));
-            }
-        } finally {
+        } catch (RuntimeException | Error e) {
             stop.set(true);
+            throw e;
+        } finally {
             for (Thread t : threads) {
                 t.join();
             }

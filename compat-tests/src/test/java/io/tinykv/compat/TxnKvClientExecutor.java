@@ -19,12 +19,12 @@ import java.util.Optional;
  * {@link TxnAbortedException} FAIL, {@link CommitUnknownException} INFO, a failed read FAIL (nothing
  * was written yet).
  */
-final class TxnKvClientExecutor implements TxnExecutor {
+public final class TxnKvClientExecutor implements TxnExecutor {
 
     private final TxnKvClient client;
     private final String keyPrefix;
 
-    TxnKvClientExecutor(TxnKvClient client, String keyPrefix) {
+    public TxnKvClientExecutor(TxnKvClient client, String keyPrefix) {
         this.client = client;
         this.keyPrefix = keyPrefix;
     }

@@ -3,6 +3,7 @@ package io.tinykv.nemesis;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.TxnKvClient;
+import io.tinykv.compat.TxnKvClientExecutor;
 import io.tinykv.scheduler.ClientKeyMode;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,7 +50,7 @@ class RawKvNemesisTest {
                     RawKVClient tikv = session.createRawClient();
                     RawKvClient raw = RawKvClient.create(ours);
                     TxnKvClient txn = TxnKvClient.create(ours)) {
-                OurTxnExecutor executor = new OurTxnExecutor(txn);
+                TxnKvClientExecutor executor = new TxnKvClientExecutor(txn, "");
                 NemesisHarness.run("RAW cluster (TiKV client + ours)", cluster,
                         List.of(new RegisterWorkload(RegisterClient.tikv(tikv), REGISTER_KEYS),
                                 new RegisterWorkload(RegisterClient.ours(raw), REGISTER_KEYS)),
