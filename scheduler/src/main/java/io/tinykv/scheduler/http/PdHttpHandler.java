@@ -2,6 +2,7 @@ package io.tinykv.scheduler.http;
 
 import io.grpc.netty.shaded.io.netty.buffer.ByteBufUtil;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
+import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
 import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * by the {@link PdHttpApi} on the HTTP executor (never on the event loop, which also carries gRPC
  * and thus TSO), one request at a time per connection — reading pauses until the answer is written,
  * which keeps pipelined answers in order and bounds what one client can queue. A malformed request
- * gets 400 and the connection is closed.
+ * gets 400, an HTTP version other than 1.0 and 1.1 gets 505, and the connection is closed.
  */
 final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -34,6 +35,8 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final PdHttpApi api;
     private final Executor executor;
+    /** Requests read and not yet answered; only touched on the connection's event loop. */
+    private int inFlight;
 
     PdHttpHandler(PdHttpApi api, Executor executor) {
         this.api = api;
@@ -49,15 +52,24 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     "malformed HTTP request: " + cause.getMessage()), false);
             return;
         }
+        HttpVersion version = request.protocolVersion();
+        if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+            write(ctx, HttpVersion.HTTP_1_1, new ApiResponse(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED.code(),
+                    Map.of("error", version + " is not supported; use HTTP/1.1 (or gRPC over HTTP/2)"), Map.of()),
+                    false);
+            return;
+        }
         String method = request.method().name();
         String uri = request.uri();
         byte[] body = ByteBufUtil.getBytes(request.content());
-        HttpVersion version = request.protocolVersion();
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         ctx.channel().config().setAutoRead(false);
+        inFlight++;
         try {
-            executor.execute(() -> write(ctx, version, answer(method, uri, body), keepAlive));
+            executor.execute(() -> write(ctx, version, answer(method, uri, body), keepAlive)
+                    .addListener(f -> inFlight--));
         } catch (RejectedExecutionException e) {
+            inFlight--;
             write(ctx, version, ApiResponse.error(ApiResponse.UNAVAILABLE, "the scheduler is stopping"), false);
         }
     }
@@ -71,7 +83,8 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static void write(ChannelHandlerContext ctx, HttpVersion version, ApiResponse answer, boolean keepAlive) {
+    private static ChannelFuture write(ChannelHandlerContext ctx, HttpVersion version, ApiResponse answer,
+            boolean keepAlive) {
         byte[] json = PdJson.write(answer.body());
         FullHttpResponse response = new DefaultFullHttpResponse(version,
                 HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(json));
@@ -85,7 +98,7 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (!version.isKeepAliveDefault()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+        return ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
             if (!keepAlive || !f.isSuccess()) {
                 f.channel().close();
             } else {
@@ -97,8 +110,11 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent) {
-            LOG.debug("closing idle HTTP connection from {}", ctx.channel().remoteAddress());
-            ctx.close();
+            // Idle means no request for a while, not a slow answer.
+            if (inFlight == 0) {
+                LOG.debug("closing idle HTTP connection from {}", ctx.channel().remoteAddress());
+                ctx.close();
+            }
             return;
         }
         super.userEventTriggered(ctx, event);
