@@ -9,10 +9,18 @@ import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
 
 /**
  * The last handler of an HTTP/1.1 connection. gRPC still counts the connection as one of its
- * transports and, when the server stops, writes its close commands into the channel; they are not
- * HTTP, so this handler turns any such write into closing the connection.
+ * transports and writes its close commands into the channel (when its handshake timeout passes,
+ * since an HTTP/1.1 connection never completes gRPC's HTTP/2 negotiation, or when the server is
+ * forced to stop); they are not HTTP, so this handler turns any such write into closing the
+ * connection once the request in flight, if any, is answered.
  */
 final class GrpcCommandGuard extends ChannelOutboundHandlerAdapter {
+
+    private final PdHttpHandler http;
+
+    GrpcCommandGuard(PdHttpHandler http) {
+        this.http = http;
+    }
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
@@ -22,6 +30,6 @@ final class GrpcCommandGuard extends ChannelOutboundHandlerAdapter {
         }
         ReferenceCountUtil.release(msg);
         promise.trySuccess();
-        ctx.close();
+        http.closeWhenIdle(ctx);
     }
 }

@@ -49,8 +49,9 @@ final class GrpcOrHttpNegotiator implements InternalProtocolNegotiator.ProtocolN
     private void installHttp(ChannelHandlerContext detector) {
         ChannelPipeline p = detector.pipeline();
         // Added in reverse, each right after the detector, so they end up in this order.
-        p.addAfter(detector.name(), "pd-http-guard", new GrpcCommandGuard());
-        p.addAfter(detector.name(), "pd-http-api", new PdHttpHandler(api, httpExecutor));
+        PdHttpHandler handler = new PdHttpHandler(api, httpExecutor);
+        p.addAfter(detector.name(), "pd-http-guard", new GrpcCommandGuard(handler));
+        p.addAfter(detector.name(), "pd-http-api", handler);
         p.addAfter(detector.name(), "pd-http-aggregator", new HttpObjectAggregator(limits.maxBodyBytes()));
         p.addAfter(detector.name(), "pd-http-codec",
                 new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), limits.maxBodyBytes()));

@@ -2,7 +2,6 @@ package io.tinykv.scheduler.http;
 
 import io.grpc.netty.shaded.io.netty.buffer.ByteBufUtil;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
-import io.grpc.netty.shaded.io.netty.channel.ChannelFuture;
 import io.grpc.netty.shaded.io.netty.channel.ChannelFutureListener;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.SimpleChannelInboundHandler;
@@ -37,6 +36,8 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Executor executor;
     /** Requests read and not yet answered; only touched on the connection's event loop. */
     private int inFlight;
+    /** Close once no request is in flight (gRPC asked to close the connection); event loop only. */
+    private boolean closeRequested;
 
     PdHttpHandler(PdHttpApi api, Executor executor) {
         this.api = api;
@@ -66,11 +67,29 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         ctx.channel().config().setAutoRead(false);
         inFlight++;
         try {
-            executor.execute(() -> write(ctx, version, answer(method, uri, body), keepAlive)
-                    .addListener(f -> inFlight--));
+            executor.execute(() -> ctx.executor().execute(() -> answered(ctx, version, answer(method, uri, body),
+                    keepAlive)));
         } catch (RejectedExecutionException e) {
-            inFlight--;
-            write(ctx, version, ApiResponse.error(ApiResponse.UNAVAILABLE, "the scheduler is stopping"), false);
+            answered(ctx, version, ApiResponse.error(ApiResponse.UNAVAILABLE, "the scheduler is stopping"), false);
+        }
+    }
+
+    /** On the event loop: writes the answer, then reads on or closes. */
+    private void answered(ChannelHandlerContext ctx, HttpVersion version, ApiResponse answer, boolean keepAlive) {
+        inFlight--;
+        boolean stayOpen = keepAlive && !(closeRequested && inFlight == 0);
+        write(ctx, version, answer, stayOpen);
+    }
+
+    /**
+     * Closes the connection now if no request is in flight, else after the last answer. gRPC asks
+     * for this when it gives up on the connection as a transport of its own (its handshake timeout,
+     * since an HTTP/1.1 connection never completes gRPC's HTTP/2 negotiation), or when it stops.
+     */
+    void closeWhenIdle(ChannelHandlerContext ctx) {
+        closeRequested = true;
+        if (inFlight == 0) {
+            ctx.close();
         }
     }
 
@@ -83,7 +102,7 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
-    private static ChannelFuture write(ChannelHandlerContext ctx, HttpVersion version, ApiResponse answer,
+    private static void write(ChannelHandlerContext ctx, HttpVersion version, ApiResponse answer,
             boolean keepAlive) {
         byte[] json = PdJson.write(answer.body());
         FullHttpResponse response = new DefaultFullHttpResponse(version,
@@ -98,7 +117,7 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (!version.isKeepAliveDefault()) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        return ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
             if (!keepAlive || !f.isSuccess()) {
                 f.channel().close();
             } else {

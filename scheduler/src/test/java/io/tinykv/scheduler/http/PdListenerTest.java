@@ -47,6 +47,11 @@ class PdListenerTest {
     private Server server;
 
     private void start(Duration detectTimeout, Duration idleTimeout) throws IOException {
+        start(detectTimeout, idleTimeout, NEVER);
+    }
+
+    private void start(Duration detectTimeout, Duration idleTimeout, Duration grpcHandshakeTimeout)
+            throws IOException {
         HttpLimits limits = new HttpLimits(detectTimeout, idleTimeout, 4096, 4096, 1024);
         meta = MetaStore.open(dir);
         SchedulerConfig config = SchedulerConfig.defaults(dir);
@@ -55,6 +60,7 @@ class PdListenerTest {
         executor = Executors.newSingleThreadExecutor();
         HealthStatusManager health = new HealthStatusManager();
         server = PdListener.serverBuilder(new InetSocketAddress("127.0.0.1", 0), api, executor, limits)
+                .handshakeTimeout(grpcHandshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
                 .addService(health.getHealthService()).build().start();
     }
 
@@ -86,6 +92,21 @@ class PdListenerTest {
     @Test
     void anIdleHttpConnectionIsClosedAfterTheIdleTimeout() throws IOException {
         start(NEVER, SHORT);
+        try (Socket s = connect()) {
+            s.getOutputStream().write("GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            String answer = readUntilClosed(s.getInputStream());
+            assertThat(answer).startsWith("HTTP/1.1 200 OK").endsWith("{\"paused\":false}");
+        }
+    }
+
+    /**
+     * gRPC gives every connection its handshake timeout to complete HTTP/2 negotiation, which an
+     * HTTP/1.1 connection never does: it is then closed, between requests, not failed.
+     */
+    @Test
+    void grpcsHandshakeTimeoutClosesAnHttpConnectionBetweenRequests() throws IOException {
+        start(NEVER, NEVER, SHORT);
         try (Socket s = connect()) {
             s.getOutputStream().write("GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
