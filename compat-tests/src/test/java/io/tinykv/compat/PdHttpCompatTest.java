@@ -33,7 +33,8 @@ class PdHttpCompatTest {
     @Test
     void theSchedulerServesTheClientsCheckerCallsAndPdsRoutesOnItsGrpcPort() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(dir, 1);
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build()) {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(WAIT).build()) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.open(cluster.pdAddress())) {
                 PDClient pd = session.getPDClient();

@@ -96,9 +96,10 @@ public final class SchedulerServer implements AutoCloseable {
             health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             http = Executors.newSingleThreadExecutor(daemon("scheduler-http"));
-            PdHttpApi httpApi = new PdHttpApi(new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION),
-                    checkerPauses, clockMillis);
-            grpc = PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http, HttpLimits.DEFAULTS)
+            PdViews views = new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION);
+            PdHttpApi httpApi = new PdHttpApi(views, checkerPauses, clockMillis);
+            grpc = PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
+                            HttpLimits.DEFAULTS)
                     .addService(service)
                     .addService(health.getHealthService())
                     .build()

@@ -37,7 +37,7 @@ public final class GoText {
         return significant(size) + BINARY_UNITS[unit];
     }
 
-    /** As Go's {@code time.Duration.String}: {@code 0s}, {@code 500ms}, {@code 20s}, {@code 30m0s}, {@code 1h2m3.5s}. */
+    /** As Go's {@code time.Duration.String}: {@code 0s}, {@code 500ms}, {@code 30m0s}, {@code 1h2m3.5s}. */
     public static String duration(Duration d) {
         if (d.isNegative()) {
             return "-" + duration(d.negated());

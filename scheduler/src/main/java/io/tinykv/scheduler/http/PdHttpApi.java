@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.tinykv.scheduler.CheckerPauses;
+import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -148,15 +149,18 @@ public final class PdHttpApi {
 
     private ApiResponse checker(Request r, String name) {
         if (!CheckerPauses.isKnown(name)) {
-            return ApiResponse.error(ApiResponse.NOT_FOUND,
-                    "checker " + name + " not found; known checkers: " + CheckerPauses.NAMES.stream().sorted().toList());
+            return ApiResponse.error(ApiResponse.NOT_FOUND, "checker " + name + " not found; known checkers: "
+                    + CheckerPauses.NAMES.stream().sorted().toList());
         }
         if (r.method().equals(GET)) {
             return ApiResponse.ok(Map.of("paused", pauses.isPaused(name, clockMillis.getAsLong())));
         }
         long delaySeconds = delaySeconds(r.body());
         pauses.pause(name, delaySeconds, clockMillis.getAsLong());
-        return ApiResponse.ok(delaySeconds == 0 ? "Resume the checker successfully." : "Pause the checker successfully.");
+        // PD's answers, word for word.
+        return ApiResponse.ok(delaySeconds == 0
+                ? "Resume the checker successfully."
+                : "Pause the checker successfully.");
     }
 
     /** The {@code delay} of a checker POST body: a non-negative whole number of seconds. */
@@ -166,7 +170,7 @@ public final class PdHttpApi {
             json = PdJson.mapper().readTree(body);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the body is not JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("the body cannot be read: " + e.getMessage());
         }
         if (json == null || !json.isObject()) {

@@ -3,7 +3,6 @@ package io.tinykv.scheduler.http;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
-import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.scheduler.ClusterMeta;
 import io.tinykv.scheduler.RegionInfo;
 import io.tinykv.scheduler.SchedulerConfig;

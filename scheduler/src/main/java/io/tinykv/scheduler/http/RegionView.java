@@ -1,9 +1,9 @@
 package io.tinykv.scheduler.http;
 
+import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.scheduler.RegionInfo;
-import io.tinykv.proto.Metapb;
 import java.util.List;
 
 /**

@@ -59,7 +59,8 @@ public record StoreView(Meta store, Status status) {
      * What the regions say about one store: counts and sizes (MiB) of its peers and leaders, and how
      * many of its peers their leaders report as pending.
      */
-    public record Load(int leaderCount, long leaderSizeMib, int regionCount, long regionSizeMib, long pendingPeerCount) {
+    public record Load(int leaderCount, long leaderSizeMib, int regionCount, long regionSizeMib,
+            long pendingPeerCount) {
         public static final Load NONE = new Load(0, 0, 0, 0, 0);
 
         /** This load plus one peer of a region of {@code sizeMib}. */
