@@ -24,9 +24,16 @@ public final class Coordinator {
     /** Null when balancing is off. */
     private final BalanceRegionScheduler balancer;
     private final SchedulerMetrics metrics;
+    private final CheckerPauses checkerPauses;
 
     public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics) {
+        this(cluster, ids, config, metrics, new CheckerPauses());
+    }
+
+    public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
+            CheckerPauses checkerPauses) {
         this.cluster = cluster;
+        this.checkerPauses = checkerPauses;
         this.operators = new OperatorController(config.operatorTimeout().toMillis());
         this.replicaChecker = new ReplicaChecker(cluster, config.maxReplicas(),
                 config.maxStoreDownTime().toMillis(), ids::next);
@@ -62,7 +69,10 @@ public final class Coordinator {
             case DROPPED -> ended(progress.operator(), "dropped", nowMillis);
             case NONE -> { }
         }
-        Optional<Operator> created = replicaChecker.check(region, nowMillis);
+        // A paused replica checker (PD's POST /pd/api/v1/checker/replica) creates nothing; operators
+        // already running go on, as in PD.
+        Optional<Operator> created = checkerPauses.isPaused(CheckerPauses.REPLICA, nowMillis)
+                ? Optional.empty() : replicaChecker.check(region, nowMillis);
         if (created.isEmpty()) {
             return Optional.empty();
         }

@@ -3,15 +3,20 @@ package io.tinykv.scheduler;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.scheduler.http.HttpLimits;
+import io.tinykv.scheduler.http.PdHttpApi;
+import io.tinykv.scheduler.http.PdListener;
+import io.tinykv.scheduler.http.PdViews;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -21,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One scheduler process: the cluster metadata (RocksDB under the data dir), the TSO, the id
- * allocator, the coordinator, and the {@code pdpb.PD} gRPC service on one port. A background
+ * allocator, the coordinator, and on one port the {@code pdpb.PD} gRPC service and PD's HTTP API
+ * ({@code /pd/api/v1/...}, see {@link io.tinykv.scheduler.http}). A background
  * thread re-evaluates store statuses every {@code storeStatusCheckInterval} so that stores going
  * down or coming back are logged even when no heartbeat arrives.
  */
@@ -38,11 +44,15 @@ public final class SchedulerServer implements AutoCloseable {
     private final ClusterMeta cluster;
     private final Coordinator coordinator;
     private final ScheduledExecutorService background;
+    /** Answers PD's HTTP API off the event loops, which also carry gRPC (TSO). */
+    private final ExecutorService http;
     private final HostAndPort advertised;
     private boolean closed;
 
     private SchedulerServer(Server grpc, MetaStore meta, ClusterMeta cluster, Coordinator coordinator,
-            ScheduledExecutorService background, HostAndPort advertised, HealthStatusManager health) {
+            ScheduledExecutorService background, ExecutorService http, HostAndPort advertised,
+            HealthStatusManager health) {
+        this.http = http;
         this.health = health;
         this.grpc = grpc;
         this.meta = meta;
@@ -68,6 +78,7 @@ public final class SchedulerServer implements AutoCloseable {
         MetaStore meta = MetaStore.open(config.dataDir());
         Server grpc = null;
         ScheduledExecutorService background = null;
+        ExecutorService http = null;
         HealthStatusManager health = null;
         try {
             long now = clockMillis.getAsLong();
@@ -76,25 +87,26 @@ public final class SchedulerServer implements AutoCloseable {
             Tso tso = new Tso(meta.cell(MetaStore.TSO_LIMIT), clockMillis, config.tsoSaveWindow().toMillis());
             IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), config.idBatchSize());
             SchedulerMetrics metrics = new SchedulerMetrics(registry, cluster);
-            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics);
+            CheckerPauses checkerPauses = new CheckerPauses();
+            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, checkerPauses);
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
                     config.clientKeyMode(), clockMillis, metrics);
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-            grpc = NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress())
+            http = Executors.newSingleThreadExecutor(daemon("scheduler-http"));
+            PdViews views = new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION);
+            PdHttpApi httpApi = new PdHttpApi(views, checkerPauses, clockMillis);
+            grpc = PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
+                            HttpLimits.DEFAULTS)
                     .addService(service)
                     .addService(health.getHealthService())
                     .build()
                     .start();
             HostAndPort advertised = advertisedAddress(config, grpc.getPort());
             member.set(SchedulerService.member(MEMBER_ID, advertised));
-            background = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "scheduler-background");
-                t.setDaemon(true);
-                return t;
-            });
+            background = Executors.newSingleThreadScheduledExecutor(daemon("scheduler-background"));
             long intervalMillis = config.storeStatusCheckInterval().toMillis();
             background.scheduleWithFixedDelay(() -> {
                 try {
@@ -118,14 +130,22 @@ public final class SchedulerServer implements AutoCloseable {
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
                     cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
                     config.dataDir().toAbsolutePath(), config.clientKeyMode());
-            return new SchedulerServer(grpc, meta, cluster, coordinator, background, advertised, health);
+            return new SchedulerServer(grpc, meta, cluster, coordinator, background, http, advertised, health);
         } catch (IOException e) {
-            cleanup(grpc, background, meta);
+            cleanup(grpc, background, http, meta);
             throw new UncheckedIOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
         } catch (RuntimeException | Error e) {
-            cleanup(grpc, background, meta);
+            cleanup(grpc, background, http, meta);
             throw e;
         }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private static HostAndPort advertisedAddress(SchedulerConfig config, int boundPort) {
@@ -175,6 +195,8 @@ public final class SchedulerServer implements AutoCloseable {
                 grpc.awaitTermination();
             }
             background.awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            http.shutdownNow();
+            http.awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             grpc.shutdownNow();
@@ -188,9 +210,13 @@ public final class SchedulerServer implements AutoCloseable {
         LOG.info("scheduler stopped");
     }
 
-    private static void cleanup(Server grpc, ScheduledExecutorService background, MetaStore meta) {
+    private static void cleanup(Server grpc, ScheduledExecutorService background, ExecutorService http,
+            MetaStore meta) {
         if (background != null) {
             background.shutdownNow();
+        }
+        if (http != null) {
+            http.shutdownNow();
         }
         if (grpc != null) {
             grpc.shutdownNow();

@@ -8,9 +8,12 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.Metapb;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.tikv.common.PDChecker;
+import org.tikv.common.PDClient;
 import org.tikv.common.TiConfiguration;
 import org.tikv.common.TiSession;
 import org.tikv.common.meta.TiTimestamp;
@@ -97,5 +100,29 @@ class TikvClientCompatTest {
         assertThat(z.getId()).isEqualTo(10);
         assertThat(z.getStartKey()).isEqualTo(utf8("m"));
         assertThat(session.getTimestamp().getVersion()).isPositive();
+    }
+
+    /**
+     * The client pauses PD's checkers over PD's HTTP API on the PD address (POST and GET
+     * /pd/api/v1/checker/{name}), e.g. around a bulk import; before the API was served it failed
+     * with "Invalid Http response".
+     */
+    @Test
+    void clientPausesAndResumesTheReplicaCheckerOverPdsHttpApi() throws Exception {
+        startCluster(ClientKeyMode.RAW);
+        session = open(TiConfiguration.createRawDefault(server.address()));
+        PDClient pd = session.getPDClient();
+        assertThat(pd.isCheckerPaused(PDChecker.Replica)).isFalse();
+        // keepPauseChecker pauses from a background thread of the client, at once and then periodically.
+        pd.keepPauseChecker(PDChecker.Replica);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(6 * RPC_TIMEOUT_MILLIS);
+        while (!Boolean.TRUE.equals(pd.isCheckerPaused(PDChecker.Replica))) {
+            assertThat(System.nanoTime()).as("the client's pause did not arrive in time").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+        assertThat(pd.isCheckerPaused(PDChecker.Merge)).isFalse();
+        pd.stopKeepPauseChecker(PDChecker.Replica);
+        pd.resumeChecker(PDChecker.Replica);
+        assertThat(pd.isCheckerPaused(PDChecker.Replica)).isFalse();
     }
 }

@@ -1,0 +1,40 @@
+package io.tinykv.scheduler.http;
+
+import java.time.Duration;
+
+/**
+ * Bounds of the HTTP/1.1 side of the scheduler's client port.
+ *
+ * @param detectTimeout how long a new connection may stay silent before its protocol is known;
+ *     then it is closed (a gRPC client sends its preface at once, an HTTP client its request line)
+ * @param idleTimeout how long an HTTP connection may idle between requests before it is closed
+ * @param maxRequestLineBytes the longest request line (a region key travels in the path)
+ * @param maxHeaderBytes the most header bytes of one request
+ * @param maxBodyBytes the largest request body (PD's bodies are small JSON objects); larger is 413
+ */
+public record HttpLimits(Duration detectTimeout, Duration idleTimeout, int maxRequestLineBytes, int maxHeaderBytes,
+        int maxBodyBytes) {
+
+    public static final HttpLimits DEFAULTS =
+            new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(60), 16 * 1024, 16 * 1024, 64 * 1024);
+
+    public HttpLimits {
+        requirePositive("detectTimeout", detectTimeout);
+        requirePositive("idleTimeout", idleTimeout);
+        requirePositive("maxRequestLineBytes", maxRequestLineBytes);
+        requirePositive("maxHeaderBytes", maxHeaderBytes);
+        requirePositive("maxBodyBytes", maxBodyBytes);
+    }
+
+    private static void requirePositive(String name, Duration value) {
+        if (value == null || value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException("HTTP " + name + " must be positive (got " + value + ")");
+        }
+    }
+
+    private static void requirePositive(String name, int value) {
+        if (value <= 0) {
+            throw new IllegalArgumentException("HTTP " + name + " must be positive (got " + value + ")");
+        }
+    }
+}
