@@ -180,6 +180,9 @@ public final class PlaygroundCommand implements Callable<Integer> {
                 startedSeconds, layout.dataDir());
         out.println("  clients connect to PD at " + layout.pdAddress()
                 + "   (tinykv ctl --pd " + layout.pdAddress() + " ...)");
+        if (layout.enableTtl()) {
+            out.println("  RawKV TTL is on (--enable-ttl): every later start of this folder needs it too");
+        }
         int nameWidth = children.stream().mapToInt(c -> c.name().length()).max().orElse(0);
         for (ChildProcess child : children) {
             String address = child.spec().address();

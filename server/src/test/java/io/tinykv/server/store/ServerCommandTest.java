@@ -36,7 +36,7 @@ class ServerCommandTest {
         Run help = run("server", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("--pd").contains("--addr").contains("--advertise-addr")
-                .contains("--data-dir").contains("--status-addr").contains("--config");
+                .contains("--data-dir").contains("--status-addr").contains("--config").contains("--[no-]enable-ttl");
         assertThat(run("--help").out()).contains("server").contains("scheduler");
         assertThat(run("scheduler", "--help").exitCode()).isZero();
     }
