@@ -129,7 +129,8 @@ class RawKvTtlCompatTest {
         client.batchPut(Map.of(s("batch/a"), s("1"), s("batch/b"), s("2")), SHORT_TTL_SECONDS);
         client.batchPut(Map.of(s("batch/c"), s("3")), LONG_TTL_SECONDS);
         await("batch/a and batch/b expire",
-                () -> keys(client.batchGet(mutable(s("batch/a"), s("batch/b"), s("batch/c")))).equals(List.of("batch/c")));
+                () -> keys(client.batchGet(mutable(s("batch/a"), s("batch/b"), s("batch/c"))))
+                        .equals(List.of("batch/c")));
         assertThat(client.getKeyTTL(s("batch/c"))).hasValueSatisfying(
                 ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS));
     }

@@ -89,7 +89,8 @@ public final class RawValues {
             }
             if (ttl != 0 && Long.compareUnsigned(ttl, -1L - seconds) > 0) {
                 throw new InvalidRequestException("ttl " + Long.toUnsignedString(ttl)
-                        + " s is too large: now (" + seconds + " s since 1970) plus the ttl overflows the 64-bit expiry");
+                        + " s is too large: now (" + seconds
+                        + " s since 1970) plus the ttl overflows the 64-bit expiry");
             }
             return new RawValue(value, ttl == 0 ? RawValue.NO_EXPIRY : seconds + ttl).encode();
         }

@@ -126,7 +126,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 Kvrpcpb.KvPair pair = req.getPairs(i);
                 validator.rawKey(pair.getKey());
                 keys.add(pair.getKey());
-                batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), now.stored(pair.getValue().toByteArray(), ttls[i])));
+                byte[] stored = now.stored(pair.getValue().toByteArray(), ttls[i]);
+                batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), stored));
             }
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue() * req.getPairsCount());
@@ -209,8 +210,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            RawValues.Now now = values.now();
-            byte[] stored = now.stored(req.getValue().toByteArray(), req.getTtl());
+            // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
+            byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue());
             byte[] key = req.getKey().toByteArray();
@@ -221,6 +222,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                     write(req.getContext(), guard, List.of(new Modify.DeleteRange(cf, key, key)));
                     guard.markSettled();
                 }
+                // The clock read after the latch wait: a value that expired meanwhile is absent.
+                RawValues.Now now = values.now();
                 byte[] previous;
                 try (StorageReader reader = storage.reader(req.getContext())) {
                     previous = now.visible(reader.get(cf, key));

@@ -141,7 +141,8 @@ class StandaloneServerTest {
     @Test
     void ttlFollowsTheClockAndTheSettingIsFixedWhenTheDataIsCreated() throws Exception {
         Config withTtl = config().withStorage(config().storage().withEnableTtl(true));
-        java.util.concurrent.atomic.AtomicLong clockMillis = new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+        java.util.concurrent.atomic.AtomicLong clockMillis =
+                new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
         ByteString key = ByteString.copyFromUtf8("k");
         try (StandaloneServer server = StandaloneServer.start(withTtl, ProcessWiring.ROCKSDB, clockMillis::get,
                 new Random(1))) {
