@@ -64,9 +64,14 @@ final class LocalCluster implements AutoCloseable {
 
     /** Starts the scheduler (answering clients in {@code keyMode}) and the stores, without waiting. */
     static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode) {
+        return start(dir, stores, keyMode, false);
+    }
+
+    /** Like {@link #start(Path, int, ClientKeyMode)}, every store with {@code --enable-ttl} when asked. */
+    static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, boolean enableTtl) {
         int[] ports = freePorts(stores);
         LocalCluster cluster = new LocalCluster(new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1],
-                keyMode));
+                keyMode, enableTtl));
         try {
             for (ChildSpec spec : cluster.layout.children()) {
                 cluster.supervisor.start(spec);
@@ -179,6 +184,14 @@ final class LocalCluster implements AutoCloseable {
     /** Starts a stopped child again, with the same arguments (so the same data and port). */
     ChildProcess restart(String name) {
         ChildSpec spec = layout.children().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+        return supervisor.start(spec);
+    }
+
+    /**
+     * Starts a child with arguments of the test's choosing (e.g. a store's with one flag changed);
+     * under the name of a layout's child it replaces that child for {@link #current} and readiness.
+     */
+    ChildProcess start(ChildSpec spec) {
         return supervisor.start(spec);
     }
 

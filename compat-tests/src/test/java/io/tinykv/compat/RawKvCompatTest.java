@@ -177,6 +177,23 @@ class RawKvCompatTest {
         assertThat(client.get(s("bad/kept"))).contains(s("still here"));
     }
 
+    /** This store was created without {@code --enable-ttl}: a ttl is refused with TiKV's text, as TiKV does. */
+    @Test
+    void aStoreCreatedWithoutTtlRefusesATtlAndWritesNothing() throws Exception {
+        try (TiSession strict = Sessions.openWithDefaultDeadlines(tinykv.address());
+                RawKVClient strictClient = strict.createRawClient()) {
+            assertThatThrownBy(() -> strictClient.put(s("ttl/refused"), s("v"), 5))
+                    .satisfies(e -> assertThat(causeMessages(e))
+                            .contains("ttl is not enabled, but get put request with ttl"));
+            assertThatThrownBy(() -> strictClient.batchPut(Map.of(s("ttl/refused"), s("v")), 5))
+                    .satisfies(e -> assertThat(causeMessages(e))
+                            .contains("ttl is not enabled, but get put request with ttl"));
+        }
+        assertThat(client.get(s("ttl/refused"))).isEmpty();
+        client.put(s("ttl/zero"), s("v"), 0);
+        assertThat(client.get(s("ttl/zero"))).contains(s("v"));
+    }
+
     private static String causeMessages(Throwable e) {
         StringBuilder all = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {

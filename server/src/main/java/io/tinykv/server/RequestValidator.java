@@ -5,6 +5,8 @@ import io.tinykv.proto.Errorpb;
 import io.tinykv.server.config.Config;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.RegionException;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Checks requests at the API edge, before they touch storage, so that bad input gets a clear
@@ -13,7 +15,9 @@ import io.tinykv.storage.RegionException;
  * <ul>
  *   <li>Bad input ({@link InvalidRequestException}): an empty transactional key, a key
  *       over {@code limits.max-key-size}, an unknown column family ({@code ""} means default), a
- *       TTL (not supported), a scan limit over {@code limits.max-scan-limit} (refused, not clamped:
+ *       ttl while {@code storage.enable-ttl} is off or one whose expiry overflows ({@link RawValues}),
+ *       a RawBatchPut whose {@code ttls} count is neither 0, 1 nor its pair count, a scan limit
+ *       over {@code limits.max-scan-limit} (refused, not clamped:
  *       a client paging by limit would take a short page for the end of the range), a delete range
  *       whose start is after its end. It reaches the client as the response's {@code error} string,
  *       or as gRPC status {@code INVALID_ARGUMENT} for responses without one (RawBatchGet, RawScan).</li>
@@ -78,10 +82,25 @@ public final class RequestValidator {
         }
     }
 
-    public void noTtl(long ttl) {
-        if (ttl != 0) {
-            throw new InvalidRequestException("ttl is not supported (got ttl " + ttl + "); use 0");
+    /**
+     * The ttl of each pair of a RawBatchPut, as TiKV reads {@code ttls}: one per pair, or a single
+     * one for every pair; none means the deprecated {@code ttl} field (0 when unset) for every pair.
+     * Any other count is malformed.
+     */
+    public long[] batchPutTtls(int pairs, List<Long> ttls, long deprecatedTtl) {
+        long[] perPair = new long[pairs];
+        if (ttls.isEmpty() || ttls.size() == 1) {
+            Arrays.fill(perPair, ttls.isEmpty() ? deprecatedTtl : ttls.get(0));
+            return perPair;
         }
+        if (ttls.size() != pairs) {
+            throw new InvalidRequestException("The length of ttls does not equal to the length of pairs ("
+                    + ttls.size() + " ttls for " + pairs + " pairs; give one per pair, or one for all)");
+        }
+        for (int i = 0; i < pairs; i++) {
+            perPair[i] = ttls.get(i);
+        }
+        return perPair;
     }
 
     /** The scan limit as a count of pairs; over the configured maximum is an error. */

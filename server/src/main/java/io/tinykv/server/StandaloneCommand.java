@@ -49,6 +49,12 @@ public final class StandaloneCommand implements Callable<Integer> {
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Data directory (server.data-dir; default ./data).")
     private Path dataDir;
 
+    @Option(names = "--enable-ttl", negatable = true,
+            description = {"RawKV values carry a TTL, as TiKV's [storage] enable-ttl (storage.enable-ttl;",
+                "default off). Fixed when the store's data is created: a store refuses to start with the",
+                "other setting."})
+    private Boolean enableTtl;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "TOML configuration file (see config/tinykv.example.toml).")
     private Path configFile;
@@ -64,6 +70,9 @@ public final class StandaloneCommand implements Callable<Integer> {
             HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
             config = ConfigLoader.load(configFile,
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir));
+            if (enableTtl != null) {
+                config = config.withStorage(config.storage().withEnableTtl(enableTtl)).validate();
+            }
         } catch (ConfigException e) {
             err.println("tinykv: invalid configuration:");
             e.problems().forEach(p -> err.println("  " + p));
@@ -78,6 +87,10 @@ public final class StandaloneCommand implements Callable<Integer> {
             err.println("tinykv: " + e.getMessage());
             err.flush();
             return EXIT_DATA_DIR_LOCKED;
+        } catch (DataFormatCheck.MismatchException e) {
+            err.println("tinykv: " + e.getMessage());
+            err.flush();
+            return EXIT_BAD_CONFIG;
         } catch (RuntimeException | LinkageError e) {
             LOG.error("failed to start", e);
             err.println("tinykv: failed to start: " + e.getMessage());

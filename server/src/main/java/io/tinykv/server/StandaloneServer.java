@@ -145,7 +145,8 @@ public final class StandaloneServer implements AutoCloseable {
             Storage regionStorage = new SingleRegionStorage(storage, cluster.region(), SingleStoreCluster.STORE_ID);
             RequestValidator validator = new RequestValidator(config.limits());
             services.addService(new TikvService(regionStorage, validator,
-                    new TxnHandler(new TxnCommands(regionStorage), validator)));
+                    new TxnHandler(new TxnCommands(regionStorage), validator),
+                    new RawValues(config.storage().enableTtl(), clockMillis)));
             services.addService(new EmbeddedPdService(cluster, tso, ids));
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);

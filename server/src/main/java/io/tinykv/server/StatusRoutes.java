@@ -19,7 +19,7 @@ import java.nio.file.Path;
  * The routes of the store's status address besides {@code /metrics} (which the Prometheus exporter
  * serves), as TiKV's status server answers them: {@code /config} is the effective configuration as
  * JSON, with TiKV's {@code storage.api-version} (1: RawKV and TxnKV keys as the client sends them)
- * and {@code storage.enable-ttl} (false: a TTL is refused); {@code /status} answers 200 while the
+ * and {@code storage.enable-ttl} (the setting; false: a ttl is refused); {@code /status} answers 200 while the
  * process serves; any other path is 404. The exporter sends every path it does not know here.
  */
 public final class StatusRoutes implements HttpHandler {
@@ -70,7 +70,6 @@ public final class StatusRoutes implements HttpHandler {
         root.set("server", server);
         ObjectNode storage = json.valueToTree(base.storage());
         storage.put("api-version", API_VERSION);
-        storage.put("enable-ttl", false);
         root.set("storage", storage);
         root.set("limits", json.valueToTree(base.limits()));
         root.set("pd", json.valueToTree(base.pd()));

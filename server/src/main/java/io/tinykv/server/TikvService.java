@@ -16,6 +16,7 @@ import io.tinykv.storage.StorageReader;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * flagged {@code for_cas} and every {@code RawCompareAndSwap} hold their keys' latches from the
  * compare until the write is applied ({@link RawCasLatches} explains why that is atomic across
  * leader changes).
+ *
+ * <p>With {@code [storage] enable-ttl} on, raw values carry an expiry ({@link RawValues}): expired
+ * keys are absent to every read (get, batch get, scan, CAS's compare, RawGetKeyTTL), and puts,
+ * batch puts and CAS take a ttl. Deletes and delete ranges are the same either way.
  */
 public final class TikvService extends TikvGrpc.TikvImplBase {
 
@@ -40,12 +45,20 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     private final RequestValidator validator;
     private final TxnHandler txn;
     private final RawCasLatches latches;
+    private final RawValues values;
 
+    /** RawKV without TTL. */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn) {
+        this(storage, validator, txn, RawValues.withoutTtl());
+    }
+
+    /** RawKV with TTL on or off, as {@code values} says. */
+    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values) {
         this.storage = storage;
         this.validator = validator;
         this.txn = txn;
         this.latches = new RawCasLatches(RawCasLatches.DEFAULT_SLOTS);
+        this.values = values;
     }
 
     // ---- RawKV ----
@@ -55,9 +68,10 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
+            RawValues.Now now = values.now();
             byte[] value;
             try (StorageReader reader = storage.reader(req.getContext())) {
-                value = reader.get(cf, req.getKey().toByteArray());
+                value = now.visible(reader.get(cf, req.getKey().toByteArray()));
             }
             Kvrpcpb.RawGetResponse.Builder resp = Kvrpcpb.RawGetResponse.newBuilder();
             return value == null ? resp.setNotFound(true).build() : resp.setValue(ByteString.copyFrom(value)).build();
@@ -65,16 +79,17 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 s -> Kvrpcpb.RawGetResponse.newBuilder().setError(s).build());
     }
 
-    /** Answers the pairs that exist, in request order; absent keys are left out, as TiKV does. */
+    /** Answers the pairs that exist, in request order; absent (and expired) keys are left out, as TiKV does. */
     @Override
     public void rawBatchGet(Kvrpcpb.RawBatchGetRequest req, StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             req.getKeysList().forEach(validator::rawKey);
             Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
+            RawValues.Now now = values.now();
             try (StorageReader reader = storage.reader(req.getContext())) {
                 for (ByteString key : req.getKeysList()) {
-                    byte[] value = reader.get(cf, key.toByteArray());
+                    byte[] value = now.visible(reader.get(cf, key.toByteArray()));
                     if (value != null) {
                         resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key).setValue(ByteString.copyFrom(value)));
                     }
@@ -89,10 +104,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            validator.noTtl(req.getTtl());
-            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
+            validator.writeSize(req.getContext().getRegionId(),
+                    req.getSerializedSize() + (long) values.overheadBytesPerValue());
             write(req.getContext(), req.getForCas(), List.of(req.getKey()), List.of(
-                    new Modify.Put(cf, req.getKey().toByteArray(), req.getValue().toByteArray())));
+                    new Modify.Put(cf, req.getKey().toByteArray(), stored)));
             return Kvrpcpb.RawPutResponse.getDefaultInstance();
         }, e -> Kvrpcpb.RawPutResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawPutResponse.newBuilder().setError(s).build());
@@ -102,16 +118,19 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawBatchPut(Kvrpcpb.RawBatchPutRequest req, StreamObserver<Kvrpcpb.RawBatchPutResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
-            validator.noTtl(req.getTtl());
-            req.getTtlsList().forEach(validator::noTtl);
+            long[] ttls = validator.batchPutTtls(req.getPairsCount(), req.getTtlsList(), req.getTtl());
+            RawValues.Now now = values.now();
             List<Modify> batch = new ArrayList<>(req.getPairsCount());
             List<ByteString> keys = new ArrayList<>(req.getPairsCount());
-            for (Kvrpcpb.KvPair pair : req.getPairsList()) {
+            for (int i = 0; i < req.getPairsCount(); i++) {
+                Kvrpcpb.KvPair pair = req.getPairs(i);
                 validator.rawKey(pair.getKey());
                 keys.add(pair.getKey());
-                batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), pair.getValue().toByteArray()));
+                byte[] stored = now.stored(pair.getValue().toByteArray(), ttls[i]);
+                batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), stored));
             }
-            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            validator.writeSize(req.getContext().getRegionId(),
+                    req.getSerializedSize() + (long) values.overheadBytesPerValue() * req.getPairsCount());
             if (!batch.isEmpty()) {
                 write(req.getContext(), req.getForCas(), keys, batch);
             }
@@ -175,9 +194,9 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     }
 
     /**
-     * TiKV's RawCompareAndSwap: writes {@code value} only when the key's current state is the
-     * expected one ({@code previous_not_exist}, else {@code previous_value}), and answers the state
-     * it compared against either way.
+     * TiKV's RawCompareAndSwap: writes {@code value} (with {@code ttl}) only when the key's current
+     * state is the expected one ({@code previous_not_exist}, else {@code previous_value}), and
+     * answers the state it compared against either way; an expired value counts as absent.
      *
      * <p>The compare runs on the serving leader under the key's latch, which is held until the
      * write is applied: a read at the leader reflects every write acknowledged before it, and the
@@ -191,8 +210,10 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            validator.noTtl(req.getTtl());
-            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
+            byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
+            validator.writeSize(req.getContext().getRegionId(),
+                    req.getSerializedSize() + (long) values.overheadBytesPerValue());
             byte[] key = req.getKey().toByteArray();
             try (RawCasLatches.Guard guard = latches.acquire(List.of(req.getKey()))) {
                 if (guard.unsettled()) {
@@ -201,9 +222,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                     write(req.getContext(), guard, List.of(new Modify.DeleteRange(cf, key, key)));
                     guard.markSettled();
                 }
+                // The clock read after the latch wait: a value that expired meanwhile is absent.
+                RawValues.Now now = values.now();
                 byte[] previous;
                 try (StorageReader reader = storage.reader(req.getContext())) {
-                    previous = reader.get(cf, key);
+                    previous = now.visible(reader.get(cf, key));
                 }
                 Kvrpcpb.RawCASResponse.Builder resp = Kvrpcpb.RawCASResponse.newBuilder();
                 if (previous == null) {
@@ -215,7 +238,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                         ? previous == null
                         : previous != null && req.getPreviousValue().equals(ByteString.copyFrom(previous));
                 if (matches) {
-                    write(req.getContext(), guard, List.of(new Modify.Put(cf, key, req.getValue().toByteArray())));
+                    write(req.getContext(), guard, List.of(new Modify.Put(cf, key, stored)));
                     resp.setSucceed(true);
                 }
                 return resp.build();
@@ -251,7 +274,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     /**
      * Forward: keys in {@code [start_key, end_key)}. Reverse (TiKV's convention): keys in
      * {@code [end_key, start_key)} from the largest down. Empty bounds are open; at most
-     * {@code limit} pairs; the storage reader confines the scan to the region.
+     * {@code limit} pairs; the storage reader confines the scan to the region. Expired keys are
+     * skipped and do not count towards the limit (a key-only scan reads values for that).
      */
     @Override
     public void rawScan(Kvrpcpb.RawScanRequest req, StreamObserver<Kvrpcpb.RawScanResponse> out) {
@@ -264,6 +288,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             if (limit == 0) {
                 return resp.build();
             }
+            RawValues.Now now = values.now();
             try (StorageReader reader = storage.reader(req.getContext());
                     KvIterator it = reader.iterator(cf)) {
                 byte[] start = req.getStartKey().toByteArray();
@@ -280,11 +305,14 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                             : Arrays.compareUnsigned(key, end) >= 0)) {
                         break;
                     }
-                    Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(key));
-                    if (!req.getKeyOnly()) {
-                        pair.setValue(ByteString.copyFrom(it.value()));
+                    byte[] value = now.visible(it.value());
+                    if (value != null) {
+                        Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(key));
+                        if (!req.getKeyOnly()) {
+                            pair.setValue(ByteString.copyFrom(value));
+                        }
+                        resp.addKvs(pair);
                     }
-                    resp.addKvs(pair);
                     if (req.getReverse()) {
                         it.prev();
                     } else {
@@ -294,6 +322,26 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             }
             return resp.build();
         }, e -> Kvrpcpb.RawScanResponse.newBuilder().setRegionError(e).build(), null);
+    }
+
+    /**
+     * TiKV's RawGetKeyTTL: the whole seconds left before the key expires, 0 for a key without
+     * expiry, {@code not_found} for a missing or expired key. Refused while TTL is off.
+     */
+    @Override
+    public void rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest req, StreamObserver<Kvrpcpb.RawGetKeyTTLResponse> out) {
+        unary(out, () -> {
+            Cf cf = validator.columnFamily(req.getCf());
+            validator.rawKey(req.getKey());
+            RawValues.Now now = values.now();
+            OptionalLong left;
+            try (StorageReader reader = storage.reader(req.getContext())) {
+                left = now.secondsLeft(reader.get(cf, req.getKey().toByteArray()));
+            }
+            Kvrpcpb.RawGetKeyTTLResponse.Builder resp = Kvrpcpb.RawGetKeyTTLResponse.newBuilder();
+            return left.isEmpty() ? resp.setNotFound(true).build() : resp.setTtl(left.getAsLong()).build();
+        }, e -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setError(s).build());
     }
 
     /** Positions at the last key strictly below {@code upper} (empty = the last key). */

@@ -425,7 +425,7 @@ abstract class RawApiContract {
     void casBadInputIsRefused() {
         assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
                 .setKey(b("k")).setValue(b("v")).setPreviousNotExist(true).setTtl(5).build()).getError())
-                .contains("ttl is not supported");
+                .isEqualTo("ttl is not enabled, but get put request with ttl");
         assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
                 .setCf("nope").setKey(b("k")).setValue(b("v")).setPreviousNotExist(true).build()).getError())
                 .isNotEmpty();
@@ -537,11 +537,26 @@ abstract class RawApiContract {
         assertThat(readDirectly(Cf.DEFAULT, "b")).isEqualTo("1");
     }
 
+    /** Without {@code storage.enable-ttl}, as TiKV: any non-zero ttl is refused with TiKV's text. */
     @Test
-    void ttlIsRefused() {
+    void ttlIsRefusedWhileTtlIsOff() {
+        String notEnabled = "ttl is not enabled, but get put request with ttl";
         assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("k")).setValue(b("v")).setTtl(5).build())
-                .getError()).isEqualTo("ttl is not supported (got ttl 5); use 0");
+                .getError()).isEqualTo(notEnabled);
+        assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k")).setValue(b("v"))).addTtls(5).build())
+                .getError()).isEqualTo(notEnabled);
+        assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k")).setValue(b("v"))).setTtl(5).build())
+                .getError()).as("the deprecated single ttl field").isEqualTo(notEnabled);
         assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
+        assertThat(tikv.rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest.newBuilder().setKey(b("k")).build()).getError())
+                .isEqualTo("ttl is not enabled");
+
+        // A zero ttl is no ttl: accepted, and the value is stored as sent.
+        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("k")).setValue(b("v")).setTtl(0).build())
+                .getError()).isEmpty();
+        assertThat(readDirectly(Cf.DEFAULT, "k")).isEqualTo("v");
     }
 
     // ---- Region checks ----

@@ -133,6 +133,78 @@ class StandaloneServerTest {
         }
     }
 
+    /**
+     * {@code storage.enable-ttl} end to end in one process: the expiry follows the process's clock,
+     * {@code /config} reports the setting, and a restart with the other setting is refused while the
+     * same setting finds the data again.
+     */
+    @Test
+    void ttlFollowsTheClockAndTheSettingIsFixedWhenTheDataIsCreated() throws Exception {
+        Config withTtl = config().withStorage(config().storage().withEnableTtl(true));
+        java.util.concurrent.atomic.AtomicLong clockMillis =
+                new java.util.concurrent.atomic.AtomicLong(1_700_000_000_000L);
+        ByteString key = ByteString.copyFromUtf8("k");
+        try (StandaloneServer server = StandaloneServer.start(withTtl, ProcessWiring.ROCKSDB, clockMillis::get,
+                new Random(1))) {
+            ManagedChannel ch = channel(server);
+            try {
+                TikvGrpc.TikvBlockingStub tikv = TikvGrpc.newBlockingStub(ch);
+                assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(key)
+                        .setValue(ByteString.copyFromUtf8("v")).setTtl(60).build()).getError()).isEmpty();
+                assertThat(tikv.rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest.newBuilder().setKey(key).build()).getTtl())
+                        .isEqualTo(60);
+                com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + server.statusPort() + "/config")).build(),
+                                HttpResponse.BodyHandlers.ofString()).body());
+                assertThat(json.at("/storage/enable-ttl").asBoolean(false)).isTrue();
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+
+        assertThatThrownBy(() -> start(config(), ProcessWiring.ROCKSDB))
+                .isInstanceOf(DataFormatCheck.MismatchException.class)
+                .hasMessageContaining("was created with storage.enable-ttl = true, but this start has "
+                        + "storage.enable-ttl = false")
+                .hasMessageContaining("start with storage.enable-ttl = true (--enable-ttl)");
+
+        clockMillis.addAndGet(59_000);
+        try (StandaloneServer restarted = StandaloneServer.start(withTtl, ProcessWiring.ROCKSDB, clockMillis::get,
+                new Random(1))) {
+            ManagedChannel ch = channel(restarted);
+            try {
+                TikvGrpc.TikvBlockingStub tikv = TikvGrpc.newBlockingStub(ch);
+                assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(key).build()).getValue())
+                        .isEqualTo(ByteString.copyFromUtf8("v"));
+                assertThat(tikv.rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest.newBuilder().setKey(key).build()).getTtl())
+                        .isEqualTo(1);
+                clockMillis.addAndGet(1_000);
+                assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(key).build()).getNotFound()).isTrue();
+            } finally {
+                ch.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A store created without TTL (and one from before the setting was recorded) refuses to turn it on. */
+    @Test
+    void aStoreCreatedWithoutTtlRefusesToStartWithIt() {
+        try (StandaloneServer server = start(config(), ProcessWiring.ROCKSDB)) {
+            assertThat(server.boundAddress()).isNotNull();
+        }
+        Config withTtl = config().withStorage(config().storage().withEnableTtl(true));
+        assertThatThrownBy(() -> start(withTtl, ProcessWiring.ROCKSDB))
+                .isInstanceOf(DataFormatCheck.MismatchException.class)
+                .hasMessageContaining("was created with storage.enable-ttl = false, but this start has "
+                        + "storage.enable-ttl = true")
+                .hasMessageContaining("(without --enable-ttl)");
+        // The refused start released everything: the data dir opens again with the right setting.
+        try (StandaloneServer server = start(config(), ProcessWiring.ROCKSDB)) {
+            assertThat(server.boundAddress()).isNotNull();
+        }
+    }
+
     @Test
     void aSecondServerOnTheSameDataDirIsRefusedBeforeOpeningStorage() {
         Config config = config();

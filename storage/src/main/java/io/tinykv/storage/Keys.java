@@ -10,6 +10,7 @@ import java.util.HexFormat;
  *
  * <pre>
  *   01 01                          store ident            kv engine   (StoreIdent)
+ *   01 01 02                       data format            kv engine   (DataFormat: how user values are laid out)
  *   01 02                          prepare-bootstrap      kv engine   (marker)
  *   01 02 &lt;region_id&gt; 01 &lt;index&gt;  raft log entry         raft engine (eraftpb.Entry)
  *   01 02 &lt;region_id&gt; 02          raft state             raft engine (RaftLocalState)
@@ -55,6 +56,11 @@ public final class Keys {
 
     /** Identifies the store; written once at bootstrap. */
     public static final byte[] STORE_IDENT_KEY = {LOCAL_PREFIX, 0x01};
+    /**
+     * How this store lays out user values ({@code DataFormat}); written when the store's data is
+     * created, never changed after. A store-level key, next to the store ident.
+     */
+    public static final byte[] DATA_FORMAT_KEY = {LOCAL_PREFIX, 0x01, 0x02};
     /** Marks a bootstrap in progress (the first region's state is written but not yet reported). */
     public static final byte[] PREPARE_BOOTSTRAP_KEY = {LOCAL_PREFIX, 0x02};
 

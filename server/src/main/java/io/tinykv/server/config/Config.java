@@ -1,6 +1,7 @@
 package io.tinykv.server.config;
 
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.storage.DataFormat;
 import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.space.ReserveSpace;
 import java.nio.file.Path;
@@ -37,6 +38,9 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
      *
      * @param reserveSpace under this much free space client writes are refused (0: never)
      * @param diskCheckIntervalMillis how often the free space is sampled
+     * @param enableTtl TiKV's {@code enable-ttl}: RawKV values carry an expiry (API V1 with TTL).
+     *     It changes how raw values are stored, so it is fixed when a store's data is created and a
+     *     store refuses to start with the other setting ({@link io.tinykv.storage.DataFormat})
      */
     public record Storage(
             long blockCacheSizeBytes,
@@ -45,20 +49,41 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
             long maxBackgroundJobs,
             long bloomFilterBitsPerKey,
             ReserveSpace reserveSpace,
-            long diskCheckIntervalMillis) {
+            long diskCheckIntervalMillis,
+            boolean enableTtl) {
 
         public static final long DEFAULT_DISK_CHECK_INTERVAL_MILLIS = 1_000;
+        /** TiKV's default: RawKV without TTL. */
+        public static final boolean DEFAULT_ENABLE_TTL = false;
 
-        /** The engines' settings with the default disk space reserve. */
+        /** The engines' settings with the default disk space reserve, without TTL. */
         public Storage(long blockCacheSizeBytes, long writeBufferSizeBytes, long maxWriteBufferNumber,
                 long maxBackgroundJobs, long bloomFilterBitsPerKey) {
             this(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
                     bloomFilterBitsPerKey, ReserveSpace.DEFAULT, DEFAULT_DISK_CHECK_INTERVAL_MILLIS);
         }
 
+        /** Everything but TTL, which is off. */
+        public Storage(long blockCacheSizeBytes, long writeBufferSizeBytes, long maxWriteBufferNumber,
+                long maxBackgroundJobs, long bloomFilterBitsPerKey, ReserveSpace reserveSpace,
+                long diskCheckIntervalMillis) {
+            this(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
+                    bloomFilterBitsPerKey, reserveSpace, diskCheckIntervalMillis, DEFAULT_ENABLE_TTL);
+        }
+
         public Storage withReserveSpace(ReserveSpace reserve) {
             return new Storage(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
-                    bloomFilterBitsPerKey, reserve, diskCheckIntervalMillis);
+                    bloomFilterBitsPerKey, reserve, diskCheckIntervalMillis, enableTtl);
+        }
+
+        public Storage withEnableTtl(boolean enable) {
+            return new Storage(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
+                    bloomFilterBitsPerKey, reserveSpace, diskCheckIntervalMillis, enable);
+        }
+
+        /** How the store's data must be laid out on disk under these settings. */
+        public DataFormat dataFormat() {
+            return DataFormat.of(enableTtl);
         }
 
         /**

@@ -80,9 +80,11 @@ public final class ConfigLoader {
                 storage.value("max-background-jobs", d.storage().maxBackgroundJobs(), Table::integer),
                 storage.value("bloom-filter-bits-per-key", d.storage().bloomFilterBitsPerKey(), Table::integer),
                 storage.value("reserve-space", d.storage().reserveSpace(), Table::reserveSpace),
-                storage.value("disk-check-interval", d.storage().diskCheckIntervalMillis(), Table::millis));
+                storage.value("disk-check-interval", d.storage().diskCheckIntervalMillis(), Table::millis),
+                storage.value("enable-ttl", d.storage().enableTtl(), Table::bool));
         storage.rejectUnknown(List.of("block-cache-size", "write-buffer-size", "max-write-buffer-number",
-                "max-background-jobs", "bloom-filter-bits-per-key", "reserve-space", "disk-check-interval"));
+                "max-background-jobs", "bloom-filter-bits-per-key", "reserve-space", "disk-check-interval",
+                "enable-ttl"));
 
         Config.Limits l = new Config.Limits(
                 limits.value("max-key-size", d.limits().maxKeySizeBytes(), Table::bytes),
@@ -194,6 +196,13 @@ public final class ConfigLoader {
 
         public static HostAndPort hostPort(JsonNode n) {
             return HostAndPort.parse(string(n));
+        }
+
+        public static boolean bool(JsonNode n) {
+            if (!n.isBoolean()) {
+                throw new IllegalArgumentException("expected true or false (got " + n + ")");
+            }
+            return n.asBoolean();
         }
 
         public static long integer(JsonNode n) {

@@ -83,6 +83,11 @@ public final class PlaygroundCommand implements Callable<Integer> {
                 "RAW for RawKV clients and tinykv ctl, TXN for TiKV clients in transactional mode."})
     ClientKeyMode clientKeyMode = ClientKeyMode.RAW;
 
+    @Option(names = "--enable-ttl",
+            description = {"Every store runs with --enable-ttl: RawKV values may carry a TTL (TiKV's",
+                "[storage] enable-ttl). Fixed when the playground's data is created."})
+    boolean enableTtl;
+
     @Option(names = "--start-timeout-seconds", paramLabel = "S",
             description = "How long to wait for the cluster to serve (default: 120).")
     int startTimeoutSeconds = DEFAULT_START_TIMEOUT_SECONDS;
@@ -105,7 +110,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
         PlaygroundLayout layout;
         try {
             layout = new PlaygroundLayout(dataDir.toAbsolutePath().normalize(), host, stores, pdPort, basePort,
-                    clientKeyMode);
+                    clientKeyMode, enableTtl);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -175,6 +180,9 @@ public final class PlaygroundCommand implements Callable<Integer> {
                 startedSeconds, layout.dataDir());
         out.println("  clients connect to PD at " + layout.pdAddress()
                 + "   (tinykv ctl --pd " + layout.pdAddress() + " ...)");
+        if (layout.enableTtl()) {
+            out.println("  RawKV TTL is on (--enable-ttl): every later start of this folder needs it too");
+        }
         int nameWidth = children.stream().mapToInt(c -> c.name().length()).max().orElse(0);
         for (ChildProcess child : children) {
             String address = child.spec().address();

@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param basePort the first store's port
  * @param clientKeyMode how the cluster's clients name keys to the scheduler (RAW for RawKV clients and
  *                 {@code tinykv ctl}, TXN for TiKV clients in transactional mode)
+ * @param enableTtl every store runs with {@code --enable-ttl} (RawKV TTL; fixed when the stores'
+ *                 data is created, so a restart must pass the same)
  */
 public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort, int basePort,
-        ClientKeyMode clientKeyMode) {
+        ClientKeyMode clientKeyMode, boolean enableTtl) {
     /** Store i's status port is its gRPC port plus this (TiKV's 20160 and 20180). */
     public static final int STATUS_PORT_OFFSET = 20;
     /** Replicas per region the scheduler aims for (TiKV's default), fewer when there are fewer stores. */
@@ -50,6 +52,12 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
                         + "'s ports (--base-port " + basePort + ")");
             }
         }
+    }
+
+    /** A layout whose stores run without TTL. */
+    public PlaygroundLayout(Path dataDir, String host, int stores, int pdPort, int basePort,
+            ClientKeyMode clientKeyMode) {
+        this(dataDir, host, stores, pdPort, basePort, clientKeyMode, false);
     }
 
     private static int storePort(int basePort, int store) {
@@ -95,12 +103,15 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
             throw new IllegalArgumentException("store " + store + " is not in 1.." + stores);
         }
         String name = STORE_PREFIX + store;
-        return new ChildSpec(name, storeAddress(store), List.of("server",
+        List<String> args = new ArrayList<>(List.of("server",
                 "--pd", pdAddress(),
                 "--addr", storeAddress(store),
                 "--status-addr", storeStatusAddress(store),
-                "--data-dir", dataDir.resolve(name).toString()),
-                dataDir.resolve(name + ".log"));
+                "--data-dir", dataDir.resolve(name).toString()));
+        if (enableTtl) {
+            args.add("--enable-ttl");
+        }
+        return new ChildSpec(name, storeAddress(store), args, dataDir.resolve(name + ".log"));
     }
 
     /** The scheduler first, then the stores in order. */

@@ -1,6 +1,7 @@
 package io.tinykv.server.store;
 
 import io.tinykv.server.DataDirLock;
+import io.tinykv.server.DataFormatCheck;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
@@ -66,6 +67,12 @@ public final class ServerCommand implements Callable<Integer> {
                     + "disk_full; 0 turns the check off (storage.reserve-space; default 5% of the disk, at most 2GiB).")
     private String reserveSpace;
 
+    @Option(names = "--enable-ttl", negatable = true,
+            description = {"RawKV values carry a TTL, as TiKV's [storage] enable-ttl (storage.enable-ttl;",
+                "default off). Fixed when the store's data is created: a store refuses to start with the",
+                "other setting."})
+    private Boolean enableTtl;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
@@ -86,6 +93,10 @@ public final class ServerCommand implements Callable<Integer> {
                 config = new StoreServerConfig(config.base().withStorage(
                         config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store()).validate();
             }
+            if (enableTtl != null) {
+                config = new StoreServerConfig(config.base().withStorage(
+                        config.base().storage().withEnableTtl(enableTtl)), config.store()).validate();
+            }
         } catch (ConfigException e) {
             err.println("tinykv: invalid configuration:");
             e.problems().forEach(p -> err.println("  " + p));
@@ -99,6 +110,10 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("tinykv: " + e.getMessage());
             err.flush();
             return EXIT_DATA_DIR_LOCKED;
+        } catch (DataFormatCheck.MismatchException e) {
+            err.println("tinykv: " + e.getMessage());
+            err.flush();
+            return EXIT_BAD_CONFIG;
         } catch (StoreBootstrap.ClusterMismatchException e) {
             err.println("tinykv: " + e.getMessage());
             err.flush();

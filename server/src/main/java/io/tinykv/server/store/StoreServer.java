@@ -22,8 +22,10 @@ import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
 import io.tinykv.server.DataDirLock;
+import io.tinykv.server.DataFormatCheck;
 import io.tinykv.server.GuardedStorage;
 import io.tinykv.server.InFlightCalls;
+import io.tinykv.server.RawValues;
 import io.tinykv.server.RequestValidator;
 import io.tinykv.server.StatusRoutes;
 import io.tinykv.server.ServerMetrics;
@@ -32,7 +34,9 @@ import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
+import io.tinykv.storage.Keys;
 import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.space.DiskSpaceGuard;
@@ -175,6 +179,10 @@ public final class StoreServer implements AutoCloseable {
             Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig(), halter);
             Thread.UncaughtExceptionHandler haltOnUncaught = haltOnUncaught(b.stopping, halter);
             opened.add(engines);
+            // Before the scheduler: a store restarted with the other enable-ttl fails at once. A store
+            // without an identity has no data yet; its format is recorded before the identity is.
+            DataFormatCheck.verifyOrRecord(engines.kv(), config.base().storage().dataFormat(),
+                    engines.kv().get(Cf.DEFAULT, Keys.STORE_IDENT_KEY) != null, sc.dataDir().toString());
 
             PrometheusRegistry registry = new PrometheusRegistry();
             String statusAddr = "";
@@ -282,7 +290,8 @@ public final class StoreServer implements AutoCloseable {
 
             RequestValidator validator = new RequestValidator(config.base().limits());
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
-            services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator)));
+            services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator),
+                    new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis)));
             services.addService(peerService);
             b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);

@@ -53,6 +53,15 @@ class ConfigTest {
     }
 
     @Test
+    void enableTtlIsABooleanOffByDefault() {
+        assertThat(Config.defaults().storage().enableTtl()).isFalse();
+        assertThat(ConfigLoader.parse("[storage]\nenable-ttl = true\n", "t.toml").storage().enableTtl()).isTrue();
+        assertThatThrownBy(() -> ConfigLoader.parse("[storage]\nenable-ttl = \"yes\"\n", "t.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("storage.enable-ttl: expected true or false");
+    }
+
+    @Test
     void commandLineOverridesTheFile() {
         Config fromFile = ConfigLoader.parse("[server]\naddr = \"127.0.0.1:1\"\ndata-dir = \"/a\"\n", "t.toml");
         Config c = ConfigLoader.applyOverrides(fromFile,

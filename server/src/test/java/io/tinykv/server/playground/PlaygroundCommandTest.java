@@ -35,7 +35,8 @@ class PlaygroundCommandTest {
     void helpListsTheOptions() {
         Run help = run("playground", "--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.out()).contains("--data-dir").contains("--stores").contains("--pd-port").contains("--base-port");
+        assertThat(help.out()).contains("--data-dir").contains("--stores").contains("--pd-port").contains("--base-port")
+                .contains("--enable-ttl");
         assertThat(run("--help").out()).contains("playground");
     }
 

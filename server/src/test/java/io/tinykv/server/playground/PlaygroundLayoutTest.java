@@ -31,6 +31,16 @@ class PlaygroundLayoutTest {
     }
 
     @Test
+    void enableTtlIsPassedToEveryStoreAndNotToTheScheduler() {
+        PlaygroundLayout layout = new PlaygroundLayout(DIR, "127.0.0.1", 2, 2379, 20160, RAW, true);
+        assertThat(layout.store(1).args()).endsWith("--enable-ttl");
+        assertThat(layout.store(2).args()).endsWith("--enable-ttl");
+        assertThat(layout.scheduler().args()).doesNotContain("--enable-ttl");
+        assertThat(new PlaygroundLayout(DIR, "127.0.0.1", 2, 2379, 20160, RAW).store(1).args())
+                .doesNotContain("--enable-ttl");
+    }
+
+    @Test
     void theSameArgumentsGiveTheSameLayoutSoARestartFindsItsData() {
         assertThat(new PlaygroundLayout(DIR, "127.0.0.1", 3, 2379, 20160, RAW).children())
                 .isEqualTo(new PlaygroundLayout(DIR, "127.0.0.1", 3, 2379, 20160, RAW).children());

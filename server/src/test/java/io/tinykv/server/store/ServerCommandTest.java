@@ -36,7 +36,7 @@ class ServerCommandTest {
         Run help = run("server", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("--pd").contains("--addr").contains("--advertise-addr")
-                .contains("--data-dir").contains("--status-addr").contains("--config");
+                .contains("--data-dir").contains("--status-addr").contains("--config").contains("--[no-]enable-ttl");
         assertThat(run("--help").out()).contains("server").contains("scheduler");
         assertThat(run("scheduler", "--help").exitCode()).isZero();
     }
@@ -102,6 +102,25 @@ class ServerCommandTest {
             assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_WRONG_CLUSTER);
             assertThat(r.err()).contains("of cluster 1").contains("runs cluster 2");
         }
+    }
+
+    /**
+     * A store created with TTL refuses a start without it, at once (before it looks for the
+     * scheduler, which is unreachable here), and says what to do.
+     */
+    @Test
+    void aStoreRestartedWithTheOtherEnableTtlExitsAsABadConfiguration() throws Exception {
+        Path data = dir.resolve("ttl-store");
+        try (FakeScheduler scheduler = new FakeScheduler(1)) {
+            StoreServer.start(new StoreServerConfig(TestConfigs.store(scheduler.address(), data).base().withStorage(
+                    TestConfigs.store(scheduler.address(), data).base().storage().withEnableTtl(true)),
+                    TestConfigs.store(scheduler.address(), data).store())).close();
+        }
+        Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--status-addr", "",
+                "--data-dir", data.toString());
+        assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
+        assertThat(r.err()).contains("was created with storage.enable-ttl = true, but this start has "
+                + "storage.enable-ttl = false").contains("(--enable-ttl)");
     }
 
     @Test
