@@ -82,6 +82,7 @@ start_playground() { # name, extra options...
   rm -rf "$dir"
   local opts=(--data-dir "$dir" --pd-port "$pd_port" --base-port "$base_port" --stores "$stores" "$@")
   echo "== starting: bin/tinykv playground ${opts[*]}"
+  : >"$log"
   "$root/bin/tinykv" playground "${opts[@]}" >"$log" 2>&1 &
   playground_pid=$!
   # The playground gives up by itself after its --start-timeout-seconds; wait for either.
