@@ -30,13 +30,15 @@ work="$(cd "$work" && pwd)"
 pd_port="${SUITE_PD_PORT:-2379}"
 base_port="${SUITE_BASE_PORT:-20160}"
 stores="${SUITE_STORES:-3}"
-# Extra JVM options for the test JVMs, e.g. the client's own settings as system properties
+# SUITE_ARGLINE (used below): extra JVM options for the test JVMs, e.g. the client's own settings as system properties
 # (SUITE_ARGLINE='-Dtikv.grpc.timeout_in_ms=1000'); empty by default: the client's defaults.
 # Tests left out on purpose: the SST importer (ingest) is out of scope.
 # Surefire's -Dtest syntax: Class, Class#method, !Class#method.
-raw_classes="${SUITE_RAW_CLASSES:-org.tikv.raw.RawKVClientTest,org.tikv.raw.CASTest,org.tikv.raw.SmartRawKVClientTest,org.tikv.raw.MetricsTest,org.tikv.raw.WarmupTest,org.tikv.common.TiSessionTest,org.tikv.common.ApiVersionTest,org.tikv.common.PDClientIntegrationTest,org.tikv.common.importer.RegionSplitTest}"
+default_raw="org.tikv.raw.RawKVClientTest,org.tikv.raw.CASTest,org.tikv.raw.SmartRawKVClientTest,org.tikv.raw.MetricsTest,org.tikv.raw.WarmupTest,org.tikv.common.TiSessionTest,org.tikv.common.ApiVersionTest,org.tikv.common.PDClientIntegrationTest,org.tikv.common.importer.RegionSplitTest"
+raw_classes="${SUITE_RAW_CLASSES:-$default_raw}"
 raw_excluded="${SUITE_RAW_EXCLUDED:-!org.tikv.raw.RawKVClientTest#ingestTest}"
-txn_classes="${SUITE_TXN_CLASSES:-org.tikv.txn.BatchGetTest,org.tikv.txn.ReplicaReadTest,org.tikv.txn.TwoPhaseCommitterTest}"
+default_txn="org.tikv.txn.BatchGetTest,org.tikv.txn.ReplicaReadTest,org.tikv.txn.TwoPhaseCommitterTest"
+txn_classes="${SUITE_TXN_CLASSES:-$default_txn}"
 # Support classes the tests extend or call.
 helpers="org.tikv.BaseRawKVTest org.tikv.BaseTxnKVTest org.tikv.util.TestUtils org.tikv.common.StoreConfig org.tikv.txn.TXNTest"
 
@@ -44,8 +46,9 @@ helpers="org.tikv.BaseRawKVTest org.tikv.BaseTxnKVTest org.tikv.util.TestUtils o
 rm -rf "$work/src"
 mkdir -p "$work/src/test/java" "$work/src/test/resources"
 cp "$here/pom.xml" "$work/pom.xml"
-for class in $helpers ${raw_classes//,/ } ${txn_classes//,/ }; do
-  class="${class%%#*}"
+# Every default class is built (some use another's members), whichever ones run.
+for class in $(printf '%s\n' $helpers ${default_raw//,/ } ${default_txn//,/ } ${raw_classes//,/ } ${txn_classes//,/ } \
+    | sed 's/#.*//' | sort -u); do
   rel="${class//.//}.java"
   [ -f "$tests/$rel" ] || { echo "run.sh: $tests/$rel not found" >&2; exit 2; }
   mkdir -p "$work/src/test/java/$(dirname "$rel")"
