@@ -65,6 +65,22 @@ class RawKvCompatTest {
         return pairs.stream().map(p -> p.getKey().toStringUtf8()).toList();
     }
 
+    /**
+     * The store speaks API V1; a client in API V2 is refused ("api version not match", as TiKV
+     * answers a client of another version) instead of having its keyspace-prefixed keys stored as
+     * V1 keys.
+     */
+    @Test
+    void aClientInApiV2IsRefusedAndStoresNothing() throws Exception {
+        try (TiSession v2 = Sessions.openInApiV2(tinykv.address()); RawKVClient v2Client = v2.createRawClient()) {
+            assertThatThrownBy(() -> v2Client.put(s("v2/k"), s("v")))
+                    .hasStackTraceContaining("api version not match: the request is API V2");
+        }
+        // Where an API V2 client's put of "v2/k" would land: 'r', keyspace 0 (3 bytes), the key.
+        ByteString v2Encoded = ByteString.copyFrom(new byte[] {'r', 0, 0, 0}).concat(s("v2/k"));
+        assertThat(client.get(v2Encoded)).isEmpty();
+    }
+
     @Test
     void putGetDelete() {
         client.put(s("pgd/k"), s("v1"));

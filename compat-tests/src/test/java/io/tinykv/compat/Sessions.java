@@ -62,6 +62,18 @@ final class Sessions {
         return TiSession.create(conf);
     }
 
+    /**
+     * A RawKV session of a client in API V2 (keyspace-prefixed keys), with the client's default
+     * operation deadlines: a store that refuses it fails its writes within them.
+     */
+    static TiSession openInApiV2(String pdAddress) {
+        TiConfiguration conf = TiConfiguration.createRawDefault(pdAddress);
+        conf.setApiVersion(TiConfiguration.ApiVersion.V2);
+        conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
+        return TiSession.create(conf);
+    }
+
     /** A transactional session (the client's default mode) with the generous per-RPC timeout. */
     static TiSession openTransactional(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createDefault(pdAddress);

@@ -98,7 +98,7 @@ public final class StandaloneServer implements AutoCloseable {
             IdAllocator ids = new IdAllocator(new DurableLong(pdDir.resolve("alloc_id")), ID_BATCH,
                     SingleStoreCluster.RESERVED_IDS);
 
-            Storage storage = new GuardedStorage(storageFactory.open(sc.dataDir(), config.storage()),
+            Storage storage = new GuardedStorage(new ApiVersionGate(storageFactory.open(sc.dataDir(), config.storage())),
                     STORAGE_CLOSE_WAIT_MILLIS);
             opened.add(storage);
             LOG.info("storage open");

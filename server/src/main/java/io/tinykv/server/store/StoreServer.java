@@ -21,6 +21,7 @@ import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
+import io.tinykv.server.ApiVersionGate;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.DataFormatCheck;
 import io.tinykv.server.GuardedStorage;
@@ -277,9 +278,9 @@ public final class StoreServer implements AutoCloseable {
                             .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(b.driver);
 
-            Storage storage = new GuardedStorage(
+            Storage storage = new GuardedStorage(new ApiVersionGate(
                     new CountingStorage(new RaftStorage(store, Duration.ofMillis(st.commandTimeoutMillis()), diskSpace),
-                            metrics),
+                            metrics)),
                     STORAGE_CLOSE_WAIT_MILLIS);
             storageToClose.set(storage);
             PeerService peerService = new PeerService(store);
