@@ -76,7 +76,7 @@ public final class SchedulerServer implements AutoCloseable {
             Tso tso = new Tso(meta.cell(MetaStore.TSO_LIMIT), clockMillis, config.tsoSaveWindow().toMillis());
             IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), config.idBatchSize());
             SchedulerMetrics metrics = new SchedulerMetrics(registry, cluster);
-            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics);
+            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, new SchedulerPauses(clockMillis));
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
                     config.clientKeyMode(), clockMillis, metrics);
@@ -103,16 +103,18 @@ public final class SchedulerServer implements AutoCloseable {
                     LOG.error("store status check failed", e);
                 }
             }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
-            if (config.balancesRegions()) {
-                long balanceMillis = config.balanceRegionInterval().toMillis();
-                background.scheduleWithFixedDelay(() -> {
-                    try {
-                        coordinator.balanceRegions(clockMillis.getAsLong());
-                    } catch (RuntimeException e) {
-                        LOG.error("balance-region round failed", e);
-                    }
-                }, balanceMillis, balanceMillis, TimeUnit.MILLISECONDS);
-            }
+            // Scheduling rounds also drop operators that timed out unnoticed, so they run even when
+            // balancing is off.
+            long roundMillis = config.schedule().balances()
+                    ? config.schedule().balanceInterval().toMillis()
+                    : intervalMillis;
+            background.scheduleWithFixedDelay(() -> {
+                try {
+                    coordinator.schedule(clockMillis.getAsLong());
+                } catch (RuntimeException e) {
+                    LOG.error("scheduling round failed", e);
+                }
+            }, roundMillis, roundMillis, TimeUnit.MILLISECONDS);
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
