@@ -50,6 +50,8 @@ final class ObedientCluster implements AutoCloseable {
     final List<String> createdKinds = new ArrayList<>();
     private int fewestPeersSeen = Integer.MAX_VALUE;
     private final Set<Long> everFull = new HashSet<>();
+    /** The most peer-moving operators seen in flight on one store after a scheduling round. */
+    int mostPeerMovesOnOneStore;
 
     ObedientCluster(Path dir, int maxReplicas, ScheduleConfig schedule, int storeCount) {
         this.maxReplicas = maxReplicas;
@@ -197,6 +199,7 @@ final class ObedientCluster implements AutoCloseable {
             advance(Duration.ofSeconds(1));
             List<Operator> created = coordinator.schedule(now);
             created.forEach(op -> createdKinds.add(op.kind()));
+            notePeerMovesInFlight();
             int answers = heartbeatAll();
             if (created.isEmpty() && answers == 0) {
                 return round;
@@ -204,6 +207,20 @@ final class ObedientCluster implements AutoCloseable {
         }
         throw new AssertionError("not settled after " + maxRounds + " rounds: leaders " + leadersByStore()
                 + ", peers " + peersByStore());
+    }
+
+    /** Records the most peer-moving operators in flight on one store (source, target or leader). */
+    void notePeerMovesInFlight() {
+        Map<Long, Integer> perStore = new HashMap<>();
+        for (long id : regions.keySet()) {
+            Optional<Operator> op = coordinator.operator(id);
+            if (op.isPresent() && op.get().movesPeers()) {
+                Set<Long> stores = new HashSet<>(op.get().stepStores());
+                stores.add(leaders.get(id).getStoreId());
+                stores.forEach(s -> perStore.merge(s, 1, Integer::sum));
+            }
+        }
+        perStore.values().forEach(n -> mostPeerMovesOnOneStore = Math.max(mostPeerMovesOnOneStore, n));
     }
 
     Map<Long, Integer> leadersByStore() {
@@ -216,6 +233,11 @@ final class ObedientCluster implements AutoCloseable {
         Map<Long, Integer> counts = zeroPerStore();
         regions.values().forEach(r -> r.getPeersList().forEach(p -> counts.merge(p.getStoreId(), 1, Integer::sum)));
         return counts;
+    }
+
+    /** Every region's current metadata, by id. */
+    Map<Long, Metapb.Region> regions() {
+        return Map.copyOf(regions);
     }
 
     Metapb.Region region(long id) {
