@@ -76,6 +76,11 @@ final class OperatorController {
         return Optional.ofNullable(lastEnded.get(regionId));
     }
 
+    /** The last operator of the region that ended, and how (even while another one runs). */
+    Optional<Report> lastEnded(long regionId) {
+        return Optional.ofNullable(lastEnded.get(regionId));
+    }
+
     /**
      * Removes the operators that outlived the timeout without a heartbeat of their region to notice
      * (a region that stopped heartbeating would otherwise hold its stores' limits forever).
