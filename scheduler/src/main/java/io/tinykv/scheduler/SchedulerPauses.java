@@ -51,7 +51,12 @@ public final class SchedulerPauses {
             return;
         }
         long now = clockMillis.getAsLong();
-        long millis = duration.toMillis();
+        long millis;
+        try {
+            millis = duration.toMillis();
+        } catch (ArithmeticException e) {
+            millis = Long.MAX_VALUE;
+        }
         pausedUntilMillis.put(name, millis > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + millis);
     }
 
