@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,7 +132,7 @@ class BalanceLeaderTest {
     }
 
     private List<Operator> inFlight(int regions) {
-        return java.util.stream.LongStream.rangeClosed(1, regions)
-                .mapToObj(id -> sim.coordinator.operator(id)).flatMap(java.util.Optional::stream).toList();
+        return LongStream.rangeClosed(1, regions)
+                .mapToObj(id -> sim.coordinator.operator(id)).flatMap(Optional::stream).toList();
     }
 }
