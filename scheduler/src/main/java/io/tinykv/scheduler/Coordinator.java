@@ -40,8 +40,11 @@ public final class Coordinator {
     private final ScheduleConfig schedule;
     private final SchedulerPauses pauses;
     private final SchedulerMetrics metrics;
-    /** Regions asked to be scattered before the scheduler heard of them, with when they were asked. */
-    private final Map<Long, Long> scatterOnFirstHeartbeat = new HashMap<>();
+    /** A scatter asked for a region the scheduler has not heard of yet. */
+    private record PendingScatter(long askedAtMillis, boolean withinLimits) {}
+
+    /** Regions asked to be scattered before the scheduler heard of them. */
+    private final Map<Long, PendingScatter> scatterOnFirstHeartbeat = new HashMap<>();
 
     public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
             SchedulerPauses pauses) {
@@ -95,9 +98,9 @@ public final class Coordinator {
                 ? Optional.empty()
                 : replicaChecker.check(region, nowMillis);
         if (created.isEmpty()) {
-            Long askedAt = scatterOnFirstHeartbeat.remove(region.id());
-            if (askedAt != null && nowMillis - askedAt < schedule.scatterMemory().toMillis()) {
-                created = scatterer.scatter(region, nowMillis);
+            PendingScatter pending = scatterOnFirstHeartbeat.remove(region.id());
+            if (pending != null && nowMillis - pending.askedAtMillis() < schedule.scatterMemory().toMillis()) {
+                created = scatterer.scatter(region, nowMillis, scatterAllowed(pending.withinLimits()));
             }
         }
         if (created.isEmpty()) {
@@ -129,7 +132,8 @@ public final class Coordinator {
         for (Operator op : operators.expire(nowMillis)) {
             ended(op, "timed_out", nowMillis);
         }
-        scatterOnFirstHeartbeat.values().removeIf(askedAt -> nowMillis - askedAt >= schedule.scatterMemory().toMillis());
+        scatterOnFirstHeartbeat.values()
+                .removeIf(p -> nowMillis - p.askedAtMillis() >= schedule.scatterMemory().toMillis());
         List<Operator> created = new ArrayList<>();
         if (schedule.balances()) {
             balanceLeaders(nowMillis).ifPresent(created::add);
@@ -161,19 +165,24 @@ public final class Coordinator {
      * places them, replacing any other operator the region has (which then reports {@code REPLACE}).
      * A region already being scattered keeps its operator (a client's retry changes nothing). A
      * region not heard of yet (fresh from a split) is scattered on its first heartbeat, if that comes
-     * within the scatter memory. Returns the operator now running for the region, if any.
+     * within the scatter memory. Returns the operator now running for the region, if any. Asked for
+     * explicitly, a scatter is not held to the per-store limits (as in PD).
      */
     public synchronized Optional<Operator> scatterRegion(long regionId, long nowMillis) {
+        return scatter(regionId, nowMillis, false);
+    }
+
+    private Optional<Operator> scatter(long regionId, long nowMillis, boolean withinLimits) {
         Optional<RegionInfo> region = cluster.regionById(regionId);
         if (region.isEmpty() || region.get().leader() == null) {
-            scatterOnFirstHeartbeat.put(regionId, nowMillis);
+            scatterOnFirstHeartbeat.put(regionId, new PendingScatter(nowMillis, withinLimits));
             return Optional.empty();
         }
         Optional<Operator> running = operators.get(regionId);
         if (running.isPresent() && running.get().kind().equals(RegionScatterer.KIND)) {
             return running;
         }
-        Optional<Operator> op = scatterer.scatter(region.get(), nowMillis);
+        Optional<Operator> op = scatterer.scatter(region.get(), nowMillis, scatterAllowed(withinLimits));
         if (op.isEmpty()) {
             return running;
         }
@@ -185,15 +194,27 @@ public final class Coordinator {
 
     /**
      * Scatters regions fresh from a split, when {@code scatter-split-regions} is on (the default);
-     * for the split handling to call once it knows the new regions' ids.
+     * for the split handling to call once it knows the new regions' ids. Held to the per-store
+     * region-schedule limit: where moving replicas would exceed it, only the leader is scattered
+     * (splits come in bursts, and each moved replica is a snapshot).
      */
     public synchronized void scatterNewRegions(Collection<Long> regionIds, long nowMillis) {
         if (!schedule.scatterSplitRegions()) {
             return;
         }
         for (long id : regionIds) {
-            scatterRegion(id, nowMillis);
+            scatter(id, nowMillis, true);
         }
+    }
+
+    /** Whether a scatter operator may run: one that moves replicas only below the region limit. */
+    private Predicate<Operator> scatterAllowed(boolean withinLimits) {
+        if (!withinLimits) {
+            return op -> true;
+        }
+        Map<Long, Integer> inFlight = inFlightByStore(Operator::movesPeers);
+        return op -> !op.movesPeers() || op.stepStores().stream()
+                .allMatch(s -> inFlight.getOrDefault(s, 0) < schedule.regionScheduleLimit());
     }
 
     /** The region's running operator ({@code RUNNING}), else its last one and how it ended. */

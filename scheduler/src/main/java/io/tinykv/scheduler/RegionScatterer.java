@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.LongSupplier;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -59,7 +60,35 @@ final class RegionScatterer {
      * nothing is remembered either: the replica checker repairs first).
      */
     Optional<Operator> scatter(RegionInfo region, long nowMillis) {
+        return scatter(region, nowMillis, op -> true);
+    }
+
+    /**
+     * As {@link #scatter(RegionInfo, long)}, but when {@code allowed} refuses the operator that moves
+     * replicas (its stores are busy), only the leader is scattered, among the current replicas.
+     */
+    Optional<Operator> scatter(RegionInfo region, long nowMillis, Predicate<Operator> allowed) {
         forgetBefore(nowMillis - memoryMillis);
+        Optional<Placement> full = place(region, nowMillis, false);
+        if (full.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Operator> op = operatorFor(region, full.get().peerStores(), full.get().leaderStore(), nowMillis);
+        Placement used = full.get();
+        if (op.isPresent() && !allowed.test(op.get())) {
+            Optional<Placement> leaderOnly = place(region, nowMillis, true);
+            if (leaderOnly.isEmpty()) {
+                return Optional.empty();
+            }
+            used = leaderOnly.get();
+            op = operatorFor(region, used.peerStores(), used.leaderStore(), nowMillis);
+        }
+        remember(used);
+        return op;
+    }
+
+    /** The placement for {@code region}; {@code keepReplicas} limits the choice to its current stores. */
+    private Optional<Placement> place(RegionInfo region, long nowMillis, boolean keepReplicas) {
         if (region.leader() == null) {
             return Optional.empty();
         }
@@ -75,7 +104,7 @@ final class RegionScatterer {
         Map<Long, Integer> regionCounts = cluster.regionCountsByStore();
         List<Long> candidates = new ArrayList<>();
         for (StoreInfo s : stores.values()) {
-            boolean accepts = statuses.get(s.id()).acceptsPeers() && !s.lowOnSpace();
+            boolean accepts = !keepReplicas && statuses.get(s.id()).acceptsPeers() && !s.lowOnSpace();
             if (accepts || holders.contains(s.id())) {
                 candidates.add(s.id());
             }
@@ -97,9 +126,7 @@ final class RegionScatterer {
                         .thenComparingInt(s -> s == currentLeaderStore ? 0 : 1)
                         .thenComparingInt(s -> leaderCounts.getOrDefault(s, 0))
                         .thenComparingLong(Long::longValue));
-        long newLeaderStore = leaderStore.orElse(currentLeaderStore);
-        remember(new Placement(nowMillis, chosen, newLeaderStore));
-        return operatorFor(region, chosen, newLeaderStore, nowMillis);
+        return Optional.of(new Placement(nowMillis, chosen, leaderStore.orElse(currentLeaderStore)));
     }
 
     private Optional<Operator> operatorFor(RegionInfo region, List<Long> chosen, long leaderStore, long nowMillis) {

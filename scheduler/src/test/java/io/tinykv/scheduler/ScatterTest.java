@@ -34,8 +34,16 @@ class ScatterTest {
         }
     }
 
+    /** The split hook: held to the region-schedule limit. */
     private void scatterAll(int regions) {
         sim.coordinator.scatterNewRegions(LongStream.rangeClosed(1, regions).boxed().toList(), sim.now);
+    }
+
+    /** ScatterRegion one by one, as TiSession.splitRegionAndScatter does: not held to limits. */
+    private void scatterEachExplicitly(int regions) {
+        for (long id = 1; id <= regions; id++) {
+            sim.coordinator.scatterRegion(id, sim.now);
+        }
     }
 
     @Test
@@ -45,7 +53,7 @@ class ScatterTest {
         sim.addRegions(12, REGION_BYTES, 1, 1, 2, 3);
         sim.heartbeatAll();
 
-        scatterAll(12);
+        scatterEachExplicitly(12);
         sim.settle(MAX_ROUNDS);
 
         // 36 replicas over 6 stores: 6 each; 12 leaders: 2 each.
@@ -61,6 +69,25 @@ class ScatterTest {
             assertThat(r.status()).isEqualTo(Pdpb.OperatorStatus.SUCCESS);
             assertThat(r.operator().desc()).isEqualTo("scatter-region");
         });
+    }
+
+    @Test
+    void splitScatterMovesReplicasOnlyWithinTheRegionLimitAndElseOnlyTheLeader() {
+        sim = new ObedientCluster(dir, 3, SCATTER_ONLY.withLimits(4, 1), 6);
+        sim.addRegions(12, REGION_BYTES, 1, 1, 2, 3);
+        sim.heartbeatAll();
+
+        scatterAll(12);
+        sim.notePeerMovesInFlight();
+
+        List<Operator> running = LongStream.rangeClosed(1, 12)
+                .mapToObj(id -> sim.coordinator.operator(id)).flatMap(Optional::stream).toList();
+        // One replica-moving scatter per store at a time; the others only spread their leaders.
+        assertThat(sim.mostPeerMovesOnOneStore).isEqualTo(1);
+        assertThat(running).anyMatch(Operator::movesPeers).anyMatch(op -> !op.movesPeers());
+        sim.settle(MAX_ROUNDS);
+        assertThat(sim.leadersByStore().get(1L)).isLessThan(12);
+        assertThat(sim.fewestPeersSeen()).isGreaterThanOrEqualTo(3);
     }
 
     @Test
