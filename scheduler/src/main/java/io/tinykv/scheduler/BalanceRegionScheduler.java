@@ -17,26 +17,45 @@ import java.util.function.LongSupplier;
  * one where it is a follower, else one it leads — only a region with the full replica count, and
  * only to the smallest up store not holding it, and only when the two stores' sizes differ by more
  * than twice the region's size (so the move cannot just swap which store is the larger one).
- * A move is an add-peer on the target followed by a remove-peer on the source.
+ * A move is an add-peer on the target followed by a remove-peer on the source, so the region never
+ * has fewer than its full count of caught-up peers (the removal waits until the new peer caught up).
+ *
+ * <p>Beyond TinyKV: the size gap must also exceed {@code toleranceRatio} of the mean store size
+ * (sizes drift with writes; a cluster inside that band stays still); a region with an operator in
+ * flight, an unhealthy peer, or a pending peer other than the one leaving is left alone; and no
+ * store takes part in more than {@code limitPerStore} peer-moving operators at once.
  */
 final class BalanceRegionScheduler {
 
+    /** The name it is paused by (PD's scheduler name). */
+    static final String NAME = "balance-region-scheduler";
     static final String KIND = "move_peer";
 
     private final ClusterMeta cluster;
     private final ReplicaChecker health;
     private final int maxReplicas;
     private final LongSupplier newPeerId;
+    private final double toleranceRatio;
+    private final int limitPerStore;
 
-    BalanceRegionScheduler(ClusterMeta cluster, ReplicaChecker health, int maxReplicas, LongSupplier newPeerId) {
+    BalanceRegionScheduler(ClusterMeta cluster, ReplicaChecker health, int maxReplicas, LongSupplier newPeerId,
+            double toleranceRatio, int limitPerStore) {
         this.cluster = cluster;
         this.health = health;
         this.maxReplicas = maxReplicas;
         this.newPeerId = newPeerId;
+        this.toleranceRatio = toleranceRatio;
+        this.limitPerStore = limitPerStore;
     }
 
-    /** One move, if the cluster is out of balance; regions for which {@code busy} holds are left alone. */
-    Optional<Operator> schedule(long nowMillis, LongPredicate busy) {
+    /**
+     * One move, if the cluster is out of balance; regions for which {@code busy} holds are left
+     * alone, and stores with {@code limitPerStore} peer-moving operators in flight
+     * ({@code inFlightByStore}) neither give nor take. Sizes include what operators in flight will
+     * change ({@code influence}).
+     */
+    Optional<Operator> schedule(long nowMillis, LongPredicate busy, Map<Long, Integer> inFlightByStore,
+            OperatorInfluence influence) {
         List<StoreInfo> candidates = cluster.stores().stream()
                 .filter(s -> cluster.storeStatus(s, nowMillis).keepsPeers())
                 .toList();
@@ -51,12 +70,23 @@ final class BalanceRegionScheduler {
                 sizeByStore.computeIfPresent(p.getStoreId(), (id, size) -> size + r.approximateSizeBytes());
             }
         }
+        influence.bytes().forEach((store, delta) -> sizeByStore.computeIfPresent(store, (k, n) -> n + delta));
+        long meanSize = sizeByStore.values().stream().mapToLong(Long::longValue).sum() / candidates.size();
+        long toleranceBytes = (long) (toleranceRatio * meanSize);
         List<StoreInfo> bySizeDesc = new ArrayList<>(candidates);
         bySizeDesc.sort(Comparator.<StoreInfo>comparingLong(s -> sizeByStore.get(s.id())).reversed()
                 .thenComparingLong(StoreInfo::id));
+        List<StoreInfo> targets = candidates.stream()
+                .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers() && !s.lowOnSpace())
+                .filter(s -> inFlightByStore.getOrDefault(s.id(), 0) < limitPerStore)
+                .toList();
         for (StoreInfo source : bySizeDesc) {
+            if (inFlightByStore.getOrDefault(source.id(), 0) >= limitPerStore) {
+                continue;
+            }
             for (RegionInfo region : movableFrom(source.id(), regions, busy, nowMillis)) {
-                Optional<Operator> move = moveIfWorthIt(region, source, candidates, sizeByStore, nowMillis);
+                Optional<Operator> move = moveIfWorthIt(region, source, targets, sizeByStore, toleranceBytes,
+                        nowMillis);
                 if (move.isPresent()) {
                     return move;
                 }
@@ -74,6 +104,10 @@ final class BalanceRegionScheduler {
             Optional<Metapb.Peer> peer = r.peerOnStore(storeId);
             if (peer.isEmpty() || r.leader() == null || busy.test(r.id()) || r.approximateSizeBytes() <= 0
                     || r.region().getPeersCount() != maxReplicas || !allHealthy(r, nowMillis)) {
+                continue;
+            }
+            if (r.pendingPeers().stream().anyMatch(p -> p.getId() != peer.get().getId())) {
+                // Another peer is still catching up: removing this one could leave too few caught up.
                 continue;
             }
             if (r.isPending(peer.get().getId())) {
@@ -97,10 +131,9 @@ final class BalanceRegionScheduler {
         return region.region().getPeersList().stream().allMatch(p -> health.isHealthy(region, p, nowMillis));
     }
 
-    private Optional<Operator> moveIfWorthIt(RegionInfo region, StoreInfo source, List<StoreInfo> candidates,
-            Map<Long, Long> sizeByStore, long nowMillis) {
-        Optional<StoreInfo> target = candidates.stream()
-                .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers() && !s.lowOnSpace())
+    private Optional<Operator> moveIfWorthIt(RegionInfo region, StoreInfo source, List<StoreInfo> targets,
+            Map<Long, Long> sizeByStore, long toleranceBytes, long nowMillis) {
+        Optional<StoreInfo> target = targets.stream()
                 .filter(s -> region.peerOnStore(s.id()).isEmpty())
                 .min(Comparator.<StoreInfo>comparingLong(s -> sizeByStore.get(s.id())).thenComparingLong(StoreInfo::id));
         if (target.isEmpty()) {
@@ -108,7 +141,8 @@ final class BalanceRegionScheduler {
         }
         long sourceSize = sizeByStore.get(source.id());
         long targetSize = sizeByStore.get(target.get().id());
-        if (sourceSize - targetSize <= 2 * region.approximateSizeBytes()) {
+        long gap = sourceSize - targetSize;
+        if (gap <= 2 * region.approximateSizeBytes() || gap <= toleranceBytes) {
             return Optional.empty();
         }
         Metapb.Peer leaving = region.peerOnStore(source.id()).orElseThrow();

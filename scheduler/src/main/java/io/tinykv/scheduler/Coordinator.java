@@ -1,17 +1,30 @@
 package io.tinykv.scheduler;
 
 import io.tinykv.proto.Pdpb;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Turns region heartbeats into cluster updates and operators: records the heartbeat in the
  * {@link ClusterMeta}, advances the region's operator, and when the region has none asks the
- * {@link ReplicaChecker} for one. The answer, if any, goes back to the leader on the stream the
- * heartbeat came on. Heartbeats are handled one at a time (they are cheap), so each region's
- * operator sees a consistent sequence.
+ * {@link ReplicaChecker} for one, then (if the region is waiting to be scattered) the
+ * {@link RegionScatterer}. The answer, if any, goes back to the leader on the stream the heartbeat
+ * came on. Heartbeats are handled one at a time (they are cheap), so each region's operator sees a
+ * consistent sequence.
+ *
+ * <p>Periodic rounds ({@link #schedule}) run the {@link BalanceLeaderScheduler} and the
+ * {@link BalanceRegionScheduler}; their operators go out with the region's next heartbeat. Each
+ * checker and scheduler can be paused by name ({@link #pauses()}).
  */
 public final class Coordinator {
 
@@ -21,26 +34,38 @@ public final class Coordinator {
     private final ClusterMeta cluster;
     private final OperatorController operators;
     private final ReplicaChecker replicaChecker;
-    /** Null when balancing is off. */
-    private final BalanceRegionScheduler balancer;
+    private final BalanceLeaderScheduler leaderBalancer;
+    private final BalanceRegionScheduler regionBalancer;
+    private final RegionScatterer scatterer;
+    private final ScheduleConfig schedule;
+    private final SchedulerPauses pauses;
     private final SchedulerMetrics metrics;
-    private final CheckerPauses checkerPauses;
+    /** A scatter asked for a region the scheduler has not heard of yet. */
+    private record PendingScatter(long askedAtMillis, boolean withinLimits) {}
 
-    public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics) {
-        this(cluster, ids, config, metrics, new CheckerPauses());
-    }
+    /** Regions asked to be scattered before the scheduler heard of them. */
+    private final Map<Long, PendingScatter> scatterOnFirstHeartbeat = new HashMap<>();
 
     public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
-            CheckerPauses checkerPauses) {
+            SchedulerPauses pauses) {
         this.cluster = cluster;
-        this.checkerPauses = checkerPauses;
+        this.schedule = config.schedule();
         this.operators = new OperatorController(config.operatorTimeout().toMillis());
         this.replicaChecker = new ReplicaChecker(cluster, config.maxReplicas(),
                 config.maxStoreDownTime().toMillis(), ids::next);
-        this.balancer = config.balancesRegions()
-                ? new BalanceRegionScheduler(cluster, replicaChecker, config.maxReplicas(), ids::next)
-                : null;
+        this.leaderBalancer = new BalanceLeaderScheduler(cluster, replicaChecker, schedule.leaderTolerance(),
+                schedule.leaderScheduleLimit());
+        this.regionBalancer = new BalanceRegionScheduler(cluster, replicaChecker, config.maxReplicas(), ids::next,
+                schedule.regionToleranceRatio(), schedule.regionScheduleLimit());
+        this.scatterer = new RegionScatterer(cluster, replicaChecker, config.maxReplicas(), ids::next,
+                schedule.scatterMemory().toMillis());
+        this.pauses = pauses;
         this.metrics = metrics;
+    }
+
+    /** The pause switches of the checkers and schedulers, by name. */
+    public SchedulerPauses pauses() {
+        return pauses;
     }
 
     /**
@@ -69,10 +94,15 @@ public final class Coordinator {
             case DROPPED -> ended(progress.operator(), "dropped", nowMillis);
             case NONE -> { }
         }
-        // A paused replica checker (PD's POST /pd/api/v1/checker/replica) creates nothing; operators
-        // already running go on, as in PD.
-        Optional<Operator> created = checkerPauses.isPaused(CheckerPauses.REPLICA, nowMillis)
-                ? Optional.empty() : replicaChecker.check(region, nowMillis);
+        Optional<Operator> created = pauses.isPaused(SchedulerPauses.REPLICA_CHECKER, nowMillis)
+                ? Optional.empty()
+                : replicaChecker.check(region, nowMillis);
+        if (created.isEmpty()) {
+            PendingScatter pending = scatterOnFirstHeartbeat.remove(region.id());
+            if (pending != null && nowMillis - pending.askedAtMillis() < schedule.scatterMemory().toMillis()) {
+                created = scatterer.scatter(region, nowMillis, scatterAllowed(pending.withinLimits()));
+            }
+        }
         if (created.isEmpty()) {
             return Optional.empty();
         }
@@ -95,20 +125,136 @@ public final class Coordinator {
     }
 
     /**
-     * One round of the balance-region scheduler (when enabled): creates at most one move, which
-     * goes to the region's leader with its next heartbeat.
+     * One scheduling round: drops operators that timed out unnoticed, then (when balancing is on)
+     * lets each unpaused balance scheduler create at most one operator. Returns what it created.
      */
-    public synchronized Optional<Operator> balanceRegions(long nowMillis) {
-        if (balancer == null) {
+    public synchronized List<Operator> schedule(long nowMillis) {
+        for (Operator op : operators.expire(nowMillis)) {
+            ended(op, "timed_out", nowMillis);
+        }
+        scatterOnFirstHeartbeat.values()
+                .removeIf(p -> nowMillis - p.askedAtMillis() >= schedule.scatterMemory().toMillis());
+        List<Operator> created = new ArrayList<>();
+        if (schedule.balances()) {
+            balanceLeaders(nowMillis).ifPresent(created::add);
+            balanceRegions(nowMillis).ifPresent(created::add);
+        }
+        return created;
+    }
+
+    /** One round of the balance-leader scheduler, unless paused: at most one leader transfer. */
+    public synchronized Optional<Operator> balanceLeaders(long nowMillis) {
+        if (pauses.isPaused(BalanceLeaderScheduler.NAME, nowMillis)) {
             return Optional.empty();
         }
-        Optional<Operator> move = balancer.schedule(nowMillis, id -> operators.get(id).isPresent());
-        move.ifPresent(op -> {
-            operators.add(op);
-            metrics.operator(op.kind(), "created");
-            LOG.info("created {}", op);
+        Map<Long, Integer> inFlight = inFlightByStore(op -> op.kind().equals(BalanceLeaderScheduler.KIND));
+        return created(leaderBalancer.schedule(nowMillis, this::hasOperator, inFlight, influence()));
+    }
+
+    /** One round of the balance-region scheduler, unless paused: at most one move. */
+    public synchronized Optional<Operator> balanceRegions(long nowMillis) {
+        if (pauses.isPaused(BalanceRegionScheduler.NAME, nowMillis)) {
+            return Optional.empty();
+        }
+        Map<Long, Integer> inFlight = inFlightByStore(Operator::movesPeers);
+        return created(regionBalancer.schedule(nowMillis, this::hasOperator, inFlight, influence()));
+    }
+
+    /**
+     * Scatters one region (PD's ScatterRegion): its replicas and leader go where {@link RegionScatterer}
+     * places them, replacing any other operator the region has (which then reports {@code REPLACE}).
+     * A region already being scattered keeps its operator (a client's retry changes nothing). A
+     * region not heard of yet (fresh from a split) is scattered on its first heartbeat, if that comes
+     * within the scatter memory. Returns the operator now running for the region, if any. Asked for
+     * explicitly, a scatter is not held to the per-store limits (as in PD).
+     */
+    public synchronized Optional<Operator> scatterRegion(long regionId, long nowMillis) {
+        return scatter(regionId, nowMillis, false);
+    }
+
+    private Optional<Operator> scatter(long regionId, long nowMillis, boolean withinLimits) {
+        Optional<RegionInfo> region = cluster.regionById(regionId);
+        if (region.isEmpty() || region.get().leader() == null) {
+            scatterOnFirstHeartbeat.put(regionId, new PendingScatter(nowMillis, withinLimits));
+            return Optional.empty();
+        }
+        Optional<Operator> running = operators.get(regionId);
+        if (running.isPresent() && running.get().kind().equals(RegionScatterer.KIND)) {
+            return running;
+        }
+        Optional<Operator> op = scatterer.scatter(region.get(), nowMillis, scatterAllowed(withinLimits));
+        if (op.isEmpty()) {
+            return running;
+        }
+        operators.replace(op.get()).ifPresent(old -> ended(old, "replaced", nowMillis));
+        metrics.operator(op.get().kind(), "created");
+        LOG.info("created {}", op.get());
+        return op;
+    }
+
+    /**
+     * Scatters regions fresh from a split, when {@code scatter-split-regions} is on (the default);
+     * for the split handling to call once it knows the new regions' ids. Held to the per-store
+     * region-schedule limit: where moving replicas would exceed it, only the leader is scattered
+     * (splits come in bursts, and each moved replica is a snapshot).
+     */
+    public synchronized void scatterNewRegions(Collection<Long> regionIds, long nowMillis) {
+        if (!schedule.scatterSplitRegions()) {
+            return;
+        }
+        for (long id : regionIds) {
+            scatter(id, nowMillis, true);
+        }
+    }
+
+    /** Whether a scatter operator may run: one that moves replicas only below the region limit. */
+    private Predicate<Operator> scatterAllowed(boolean withinLimits) {
+        if (!withinLimits) {
+            return op -> true;
+        }
+        Map<Long, Integer> inFlight = inFlightByStore(Operator::movesPeers);
+        return op -> !op.movesPeers() || op.stepStores().stream()
+                .allMatch(s -> inFlight.getOrDefault(s, 0) < schedule.regionScheduleLimit());
+    }
+
+    /** The region's running operator ({@code RUNNING}), else its last one and how it ended. */
+    synchronized Optional<OperatorController.Report> operatorReport(long regionId) {
+        return operators.report(regionId);
+    }
+
+    private OperatorInfluence influence() {
+        return OperatorInfluence.of(operators.all(), cluster::regionById);
+    }
+
+    private boolean hasOperator(long regionId) {
+        return operators.get(regionId).isPresent();
+    }
+
+    private Optional<Operator> created(Optional<Operator> op) {
+        op.ifPresent(o -> {
+            operators.add(o);
+            metrics.operator(o.kind(), "created");
+            LOG.info("created {}", o);
         });
-        return move;
+        return op;
+    }
+
+    /**
+     * How many operators in flight that {@code counted} selects touch each store: the stores their
+     * steps name, and the store of the region's current leader (the source of a leader transfer).
+     */
+    private Map<Long, Integer> inFlightByStore(Predicate<Operator> counted) {
+        Map<Long, Integer> counts = new HashMap<>();
+        for (Operator op : operators.all()) {
+            if (!counted.test(op)) {
+                continue;
+            }
+            Set<Long> stores = new HashSet<>(op.stepStores());
+            cluster.regionById(op.regionId()).flatMap(RegionInfo::leaderPeer)
+                    .ifPresent(leader -> stores.add(leader.getStoreId()));
+            stores.forEach(s -> counts.merge(s, 1, Integer::sum));
+        }
+        return counts;
     }
 
     /** The operator in flight for {@code regionId}, if any. */

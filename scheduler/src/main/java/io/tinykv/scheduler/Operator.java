@@ -2,7 +2,9 @@ package io.tinykv.scheduler;
 
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A change under way for one region: a sequence of {@link OperatorStep}s carried out one at a time
@@ -29,6 +31,25 @@ public record Operator(long regionId, String kind, List<OperatorStep> steps, int
     /** A one-step operator named after its step. */
     public static Operator single(RegionInfo region, OperatorStep step, String reason, long nowMillis) {
         return new Operator(region.id(), step.kind(), List.of(step), 0, region.epoch(), reason, nowMillis);
+    }
+
+    /** How PD's GetOperator names it: the kind with dashes, e.g. {@code scatter-region}. */
+    public String desc() {
+        return kind.replace('_', '-');
+    }
+
+    /** The stores the steps add to, remove from or hand leadership to. */
+    public Set<Long> stepStores() {
+        Set<Long> stores = new HashSet<>();
+        for (OperatorStep s : steps) {
+            stores.add(s.storeId());
+        }
+        return stores;
+    }
+
+    /** Whether any step adds or removes a peer (costly: a snapshot, data on disk). */
+    public boolean movesPeers() {
+        return steps.stream().anyMatch(s -> !(s instanceof OperatorStep.TransferLeader));
     }
 
     public OperatorStep step() {

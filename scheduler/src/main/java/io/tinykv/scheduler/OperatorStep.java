@@ -29,6 +29,15 @@ public sealed interface OperatorStep {
         };
     }
 
+    /** The store the step adds to, removes from, or hands leadership to. */
+    default long storeId() {
+        return switch (this) {
+            case AddPeer a -> a.peer().getStoreId();
+            case RemovePeer r -> r.peer().getStoreId();
+            case TransferLeader t -> t.target().getStoreId();
+        };
+    }
+
     /** Whether the region's membership or leadership already reflects this step. */
     default boolean isApplied(RegionInfo region) {
         return switch (this) {

@@ -75,10 +75,39 @@ public final class SchedulerCommand implements Callable<Integer> {
             description = "How long an operator may stay unfinished before it is dropped (default: 10m).")
     Duration operatorTimeout = SchedulerConfig.DEFAULT_OPERATOR_TIMEOUT;
 
-    @Option(names = "--balance-region-interval", paramLabel = "DURATION", converter = DurationText.class,
-            description = "How often to move one region from the store with the most data to the one "
-                    + "with the least; 0 turns balancing off (default: 0).")
-    Duration balanceRegionInterval = SchedulerConfig.DEFAULT_BALANCE_REGION_INTERVAL;
+    @Option(names = {"--balance-interval", "--balance-region-interval"}, paramLabel = "DURATION",
+            converter = DurationText.class,
+            description = "How often the balance-leader and balance-region schedulers each look for one "
+                    + "move; 0 turns balancing off (default: 1s).")
+    Duration balanceInterval = ScheduleConfig.DEFAULT_BALANCE_INTERVAL;
+
+    @Option(names = "--leader-schedule-limit", paramLabel = "N",
+            description = "Balance-leader operators in flight per store (default: ${DEFAULT-VALUE}).")
+    int leaderScheduleLimit = ScheduleConfig.DEFAULT_LEADER_SCHEDULE_LIMIT;
+
+    @Option(names = "--region-schedule-limit", paramLabel = "N",
+            description = "Peer-moving operators in flight per store before balance-region adds another "
+                    + "there (default: ${DEFAULT-VALUE}).")
+    int regionScheduleLimit = ScheduleConfig.DEFAULT_REGION_SCHEDULE_LIMIT;
+
+    @Option(names = "--leader-tolerance", paramLabel = "N",
+            description = "How many more leaders the busiest store may hold than another before one "
+                    + "moves, >= 1 (default: ${DEFAULT-VALUE}).")
+    int leaderTolerance = ScheduleConfig.DEFAULT_LEADER_TOLERANCE;
+
+    @Option(names = "--region-tolerance-ratio", paramLabel = "RATIO",
+            description = "Share of the mean store size two stores must differ by before a region moves "
+                    + "(default: ${DEFAULT-VALUE}).")
+    double regionToleranceRatio = ScheduleConfig.DEFAULT_REGION_TOLERANCE_RATIO;
+
+    @Option(names = "--scatter-split-regions", paramLabel = "true|false", arity = "1",
+            description = "Scatter regions fresh from a split over the stores (default: ${DEFAULT-VALUE}).")
+    boolean scatterSplitRegions = ScheduleConfig.DEFAULT_SCATTER_SPLIT_REGIONS;
+
+    @Option(names = "--scatter-memory", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How long a scatter's placement counts towards spreading later ones evenly "
+                    + "(default: 10m).")
+    Duration scatterMemory = ScheduleConfig.DEFAULT_SCATTER_MEMORY;
 
     @Option(names = "--status-addr", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics; empty turns it off "
@@ -106,7 +135,9 @@ public final class SchedulerCommand implements Callable<Integer> {
                 advertiseAddr == null ? null : HostAndPort.parse(advertiseAddr), dataDir, maxReplicas,
                 maxStoreDownTime, storeDisconnectTime, clientKeyMode, tsoSaveWindow,
                 SchedulerConfig.DEFAULT_ID_BATCH_SIZE, operatorTimeout,
-                SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL, balanceRegionInterval);
+                SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL,
+                new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
+                        regionToleranceRatio, scatterSplitRegions, scatterMemory));
     }
 
     /** The metrics endpoint; if it cannot start, the scheduler it would report on is stopped too. */

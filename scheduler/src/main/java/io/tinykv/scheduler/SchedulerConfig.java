@@ -24,8 +24,8 @@ import java.util.Objects;
  * @param operatorTimeout how long an operator may stay unfinished before it is dropped
  * @param storeStatusCheckInterval how often store states (up, disconnected, down) are re-evaluated
  *     and their changes logged
- * @param balanceRegionInterval how often the balance-region scheduler looks for one region to move
- *     from the store with the most data to the one with the least; zero turns it off (the default)
+ * @param schedule how leaders and regions are balanced and fresh regions scattered (PD's
+ *     {@code [schedule]}): intervals, limits per store, tolerance bands
  */
 public record SchedulerConfig(
         HostAndPort listenAddress,
@@ -39,7 +39,7 @@ public record SchedulerConfig(
         int idBatchSize,
         Duration operatorTimeout,
         Duration storeStatusCheckInterval,
-        Duration balanceRegionInterval) {
+        ScheduleConfig schedule) {
 
     public static final HostAndPort DEFAULT_LISTEN_ADDRESS = new HostAndPort("127.0.0.1", 2379);
     public static final int DEFAULT_MAX_REPLICAS = 3;
@@ -49,8 +49,6 @@ public record SchedulerConfig(
     public static final int DEFAULT_ID_BATCH_SIZE = 1_000;
     public static final Duration DEFAULT_OPERATOR_TIMEOUT = Duration.ofMinutes(10);
     public static final Duration DEFAULT_STORE_STATUS_CHECK_INTERVAL = Duration.ofSeconds(1);
-    /** Balancing is off unless asked for: replica repair is what a young cluster needs first. */
-    public static final Duration DEFAULT_BALANCE_REGION_INTERVAL = Duration.ZERO;
     /** A raft group with more voters than this is not something we mean to run. */
     static final int MAX_MAX_REPLICAS = 9;
 
@@ -74,10 +72,7 @@ public record SchedulerConfig(
         }
         requirePositive("operator-timeout", operatorTimeout);
         requirePositive("store-status-check-interval", storeStatusCheckInterval);
-        if (balanceRegionInterval == null || balanceRegionInterval.isNegative()) {
-            throw new IllegalArgumentException("balance-region-interval must be zero (off) or positive (got "
-                    + balanceRegionInterval + ")");
-        }
+        Objects.requireNonNull(schedule, "schedule");
         if (advertiseAddress == null && listenAddress.isWildcard()) {
             throw new IllegalArgumentException("listen address " + listenAddress
                     + " is a wildcard; give an advertise address clients can reach");
@@ -93,54 +88,49 @@ public record SchedulerConfig(
         return new SchedulerConfig(DEFAULT_LISTEN_ADDRESS, null, dataDir, DEFAULT_MAX_REPLICAS,
                 DEFAULT_MAX_STORE_DOWN_TIME, DEFAULT_STORE_DISCONNECT_TIME, ClientKeyMode.RAW,
                 DEFAULT_TSO_SAVE_WINDOW, DEFAULT_ID_BATCH_SIZE, DEFAULT_OPERATOR_TIMEOUT,
-                DEFAULT_STORE_STATUS_CHECK_INTERVAL, DEFAULT_BALANCE_REGION_INTERVAL);
+                DEFAULT_STORE_STATUS_CHECK_INTERVAL, ScheduleConfig.defaults());
     }
 
     public SchedulerConfig withListenAddress(HostAndPort value) {
         return new SchedulerConfig(value, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, balanceRegionInterval);
+                storeStatusCheckInterval, schedule);
     }
 
     public SchedulerConfig withAdvertiseAddress(HostAndPort value) {
         return new SchedulerConfig(listenAddress, value, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, balanceRegionInterval);
+                storeStatusCheckInterval, schedule);
     }
 
     public SchedulerConfig withMaxReplicas(int value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, value, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, balanceRegionInterval);
+                storeStatusCheckInterval, schedule);
     }
 
     public SchedulerConfig withStoreTimes(Duration disconnect, Duration down) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, down,
                 disconnect, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, balanceRegionInterval);
+                storeStatusCheckInterval, schedule);
     }
 
     public SchedulerConfig withClientKeyMode(ClientKeyMode value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, value, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, balanceRegionInterval);
+                storeStatusCheckInterval, schedule);
     }
 
     public SchedulerConfig withOperatorTimeout(Duration value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, value,
-                storeStatusCheckInterval, balanceRegionInterval);
+                storeStatusCheckInterval, schedule);
     }
 
-    public SchedulerConfig withBalanceRegionInterval(Duration value) {
+    public SchedulerConfig withSchedule(ScheduleConfig value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
                 storeStatusCheckInterval, value);
-    }
-
-    /** Whether the balance-region scheduler runs. */
-    public boolean balancesRegions() {
-        return !balanceRegionInterval.isZero();
     }
 
     private static void requirePositive(String name, Duration value) {

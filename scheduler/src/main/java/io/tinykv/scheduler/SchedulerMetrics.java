@@ -31,8 +31,8 @@ public final class SchedulerMetrics {
                 .register(registry);
         operators = Counter.builder()
                 .name("tinykv_scheduler_operators")
-                .help("Operators by kind (add_peer, remove_peer, transfer_leader) and event "
-                        + "(created, finished, timed_out, dropped)")
+                .help("Operators by kind (add_peer, remove_peer, transfer_leader, move_peer, balance_leader, "
+                        + "scatter_region) and event (created, finished, timed_out, dropped, replaced)")
                 .labelNames("kind", "event")
                 .register(registry);
         GaugeWithCallback.builder()

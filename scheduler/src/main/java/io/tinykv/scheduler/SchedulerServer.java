@@ -87,8 +87,8 @@ public final class SchedulerServer implements AutoCloseable {
             Tso tso = new Tso(meta.cell(MetaStore.TSO_LIMIT), clockMillis, config.tsoSaveWindow().toMillis());
             IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), config.idBatchSize());
             SchedulerMetrics metrics = new SchedulerMetrics(registry, cluster);
-            CheckerPauses checkerPauses = new CheckerPauses();
-            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, checkerPauses);
+            SchedulerPauses pauses = new SchedulerPauses(clockMillis);
+            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, pauses);
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
                     config.clientKeyMode(), clockMillis, metrics);
@@ -97,7 +97,7 @@ public final class SchedulerServer implements AutoCloseable {
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             http = Executors.newSingleThreadExecutor(daemon("scheduler-http"));
             PdViews views = new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION);
-            PdHttpApi httpApi = new PdHttpApi(views, checkerPauses, clockMillis);
+            PdHttpApi httpApi = new PdHttpApi(views, pauses, clockMillis);
             grpc = PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
                             HttpLimits.DEFAULTS)
                     .addService(service)
@@ -115,16 +115,18 @@ public final class SchedulerServer implements AutoCloseable {
                     LOG.error("store status check failed", e);
                 }
             }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
-            if (config.balancesRegions()) {
-                long balanceMillis = config.balanceRegionInterval().toMillis();
-                background.scheduleWithFixedDelay(() -> {
-                    try {
-                        coordinator.balanceRegions(clockMillis.getAsLong());
-                    } catch (RuntimeException e) {
-                        LOG.error("balance-region round failed", e);
-                    }
-                }, balanceMillis, balanceMillis, TimeUnit.MILLISECONDS);
-            }
+            // Scheduling rounds also drop operators that timed out unnoticed, so they run even when
+            // balancing is off.
+            long roundMillis = config.schedule().balances()
+                    ? config.schedule().balanceInterval().toMillis()
+                    : intervalMillis;
+            background.scheduleWithFixedDelay(() -> {
+                try {
+                    coordinator.schedule(clockMillis.getAsLong());
+                } catch (RuntimeException e) {
+                    LOG.error("scheduling round failed", e);
+                }
+            }, roundMillis, roundMillis, TimeUnit.MILLISECONDS);
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",

@@ -28,6 +28,8 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     /** The TiKV version our stores speak; clients gate features on it. */
     static final String CLUSTER_VERSION = "6.5.0";
     static final String STORE = "store";
+    /** ScatterRegion's finished_percentage: every region asked for was accepted. */
+    private static final int PERCENT = 100;
     private static final String UNKNOWN_RESULT = Pdpb.ErrorType.UNKNOWN.name().toLowerCase(Locale.ROOT);
 
     private final ClusterMeta cluster;
@@ -338,6 +340,42 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
             LOG.info("split reported: regions {}", request.getRegionsList().stream().map(Metapb.Region::getId).toList());
             return Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build();
         }, h -> Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void scatterRegion(Pdpb.ScatterRegionRequest request, StreamObserver<Pdpb.ScatterRegionResponse> out) {
+        handle("ScatterRegion", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            List<Long> regionIds = request.getRegionsIdCount() > 0
+                    ? request.getRegionsIdList()
+                    : List.of(request.getRegionId());
+            if (regionIds.contains(0L)) {
+                throw SchedulerException.invalid("scatter region: region id 0");
+            }
+            // A region not heard of yet (fresh from a split) is scattered on its first heartbeat.
+            long now = clockMillis.getAsLong();
+            for (long id : regionIds) {
+                coordinator.scatterRegion(id, now);
+            }
+            return Pdpb.ScatterRegionResponse.newBuilder().setHeader(h).setFinishedPercentage(PERCENT).build();
+        }, h -> Pdpb.ScatterRegionResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void getOperator(Pdpb.GetOperatorRequest request, StreamObserver<Pdpb.GetOperatorResponse> out) {
+        handle("GetOperator", out, request.getHeader(), h -> {
+            requireBootstrapped();
+            long regionId = request.getRegionId();
+            OperatorController.Report report = coordinator.operatorReport(regionId).orElseThrow(() ->
+                    new SchedulerException(cluster.regionById(regionId).isPresent()
+                            ? Pdpb.ErrorType.UNKNOWN : Pdpb.ErrorType.REGION_NOT_FOUND,
+                            "no operator for region " + regionId));
+            return Pdpb.GetOperatorResponse.newBuilder().setHeader(h).setRegionId(regionId)
+                    .setDesc(ByteString.copyFromUtf8(report.operator().desc()))
+                    .setKind(ByteString.copyFromUtf8(report.operator().kind()))
+                    .setStatus(report.status())
+                    .build();
+        }, h -> Pdpb.GetOperatorResponse.newBuilder().setHeader(h).setRegionId(request.getRegionId()).build());
     }
 
     private Pdpb.GetRegionResponse regionResponse(Pdpb.ResponseHeader h, RegionInfo region) {

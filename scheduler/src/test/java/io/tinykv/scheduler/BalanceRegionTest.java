@@ -35,8 +35,12 @@ class BalanceRegionTest {
     private Coordinator coordinator;
 
     private void start(int maxReplicas, Duration balanceInterval, long... storeIds) {
+        start(maxReplicas, ScheduleConfig.defaults().withBalanceInterval(balanceInterval), storeIds);
+    }
+
+    private void start(int maxReplicas, ScheduleConfig schedule, long... storeIds) {
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta")).withMaxReplicas(maxReplicas)
-                .withStoreTimes(DISCONNECT, DOWN).withBalanceRegionInterval(balanceInterval);
+                .withStoreTimes(DISCONNECT, DOWN).withSchedule(schedule);
         meta = MetaStore.open(config.dataDir());
         cluster = ClusterMeta.load(meta, now, new SplittableRandom(4), DISCONNECT.toMillis(), DOWN.toMillis());
         IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), 100);
@@ -44,7 +48,8 @@ class BalanceRegionTest {
         for (int i = 0; i < 1_000; i++) {
             ids.next();
         }
-        coordinator = new Coordinator(cluster, ids, config, new SchedulerMetrics(new PrometheusRegistry(), cluster));
+        coordinator = new Coordinator(cluster, ids, config, new SchedulerMetrics(new PrometheusRegistry(), cluster),
+                new SchedulerPauses(() -> now));
         cluster.bootstrap(store(storeIds[0]), region(1, "", "", epoch(1, 1), new long[] {11},
                 new long[] {storeIds[0]}), now);
         for (int i = 1; i < storeIds.length; i++) {
@@ -115,18 +120,24 @@ class BalanceRegionTest {
 
     @Test
     void movesPendingThenFollowerThenLeaderRegions() {
-        start(2, Duration.ofSeconds(1), 1, 2, 3);
+        // A limit of 4 operators per store lets all three moves be in flight at once.
+        start(2, ScheduleConfig.defaults().withLimits(4, 4), 1, 2, 3, 4);
         Metapb.Region a = region(1, "", "a", epoch(1, 1), new long[] {11, 12}, new long[] {1, 2});
         Metapb.Region b = region(2, "a", "b", epoch(1, 1), new long[] {21, 22}, new long[] {1, 2});
-        Metapb.Region c = region(3, "b", "", epoch(1, 1), new long[] {31, 32}, new long[] {1, 2});
+        Metapb.Region c = region(3, "b", "c", epoch(1, 1), new long[] {31, 32}, new long[] {1, 2});
+        // Ballast that keeps store 1 the largest while the moves are in flight (they count as done).
+        Metapb.Region e = region(5, "c", "", epoch(1, 1), new long[] {51, 54}, new long[] {1, 4});
         beat(a, peer(11, 1), 10);
         beat(b, peer(22, 2), 10);
         beat(c, peer(32, 2), 10, peer(31, 1));
+        beat(e, peer(51, 1), 60);
         assertThat(coordinator.balanceRegions(now).orElseThrow().regionId()).isEqualTo(3);
         assertThat(coordinator.balanceRegions(now).orElseThrow().regionId()).isEqualTo(2);
         Operator third = coordinator.balanceRegions(now).orElseThrow();
         assertThat(third.regionId()).isEqualTo(1);
         assertThat(third.steps().get(1)).isEqualTo(new OperatorStep.RemovePeer(peer(11, 1)));
+        // Store 1 (60 bytes once the moves are done) and store 4 (60) are not more than twice the
+        // ballast region's size above the smallest: nothing more moves.
         assertThat(coordinator.balanceRegions(now)).isEmpty();
     }
 
@@ -158,10 +169,11 @@ class BalanceRegionTest {
     }
 
     @Test
-    void balancingIsOffByDefault() {
+    void aZeroIntervalTurnsBalancingOffWhichIsOnByDefault() {
         start(1, Duration.ZERO, 1, 2);
         beat(single(1, "", "a", 11, 1), peer(11, 1), 1_000);
-        assertThat(coordinator.balanceRegions(now)).isEmpty();
-        assertThat(SchedulerConfig.defaults(dir).balancesRegions()).isFalse();
+        beat(single(2, "a", "", 21, 1), peer(21, 1), 1_000);
+        assertThat(coordinator.schedule(now)).isEmpty();
+        assertThat(SchedulerConfig.defaults(dir).schedule().balances()).isTrue();
     }
 }

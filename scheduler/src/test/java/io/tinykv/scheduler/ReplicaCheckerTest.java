@@ -47,7 +47,8 @@ class ReplicaCheckerTest {
         cluster = ClusterMeta.load(meta, now, new SplittableRandom(3), DISCONNECT.toMillis(), DOWN.toMillis());
         ids = new IdAllocator(meta.cell(MetaStore.ID_END), 100);
         registry = new PrometheusRegistry();
-        coordinator = new Coordinator(cluster, ids, config, new SchedulerMetrics(registry, cluster));
+        coordinator = new Coordinator(cluster, ids, config, new SchedulerMetrics(registry, cluster),
+                new SchedulerPauses(() -> now));
         cluster.bootstrap(store(1), region(1, "", "", epoch(1, 1), new long[] {11}, new long[] {1}), now);
     }
 

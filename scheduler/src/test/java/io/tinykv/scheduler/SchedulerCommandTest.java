@@ -29,7 +29,9 @@ class SchedulerCommandTest {
         commandLine(command).parseArgs("--addr", "0.0.0.0:0", "--advertise-addr", "pd.local:2379",
                 "--data-dir", dir.toString(), "--max-replicas", "5", "--max-store-down-time", "90s",
                 "--store-disconnect-time", "5s", "--client-key-mode", "txn", "--tso-save-window", "500ms",
-                "--operator-timeout", "PT2M", "--balance-region-interval", "10s");
+                "--operator-timeout", "PT2M", "--balance-region-interval", "10s",
+                "--leader-schedule-limit", "7", "--region-schedule-limit", "3", "--leader-tolerance", "2",
+                "--region-tolerance-ratio", "0.1", "--scatter-split-regions", "false", "--scatter-memory", "1m");
         SchedulerConfig config = command.config();
         assertThat(config.listenAddress()).isEqualTo(new HostAndPort("0.0.0.0", 0));
         assertThat(config.advertiseAddress()).isEqualTo(new HostAndPort("pd.local", 2379));
@@ -40,8 +42,8 @@ class SchedulerCommandTest {
         assertThat(config.clientKeyMode()).isEqualTo(ClientKeyMode.TXN);
         assertThat(config.tsoSaveWindow()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.operatorTimeout()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(config.balanceRegionInterval()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(config.balancesRegions()).isTrue();
+        assertThat(config.schedule()).isEqualTo(new ScheduleConfig(Duration.ofSeconds(10), 7, 3, 2, 0.1, false,
+                Duration.ofMinutes(1)));
     }
 
     @Test
@@ -53,7 +55,10 @@ class SchedulerCommandTest {
         assertThat(config.clientKeyMode()).isEqualTo(ClientKeyMode.RAW);
         assertThat(config.maxReplicas()).isEqualTo(3);
         assertThat(config.maxStoreDownTime()).isEqualTo(Duration.ofMinutes(30));
-        assertThat(config.balancesRegions()).isFalse();
+        // Balancing and scatter are on by default, with PD's limits.
+        assertThat(config.schedule()).isEqualTo(ScheduleConfig.defaults());
+        assertThat(config.schedule().balances()).isTrue();
+        assertThat(config.schedule().scatterSplitRegions()).isTrue();
     }
 
     @Test

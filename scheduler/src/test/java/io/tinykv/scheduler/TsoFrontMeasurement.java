@@ -74,7 +74,7 @@ class TsoFrontMeasurement {
             IdAllocator ids = new IdAllocator(new Fixtures.MemoryLong(), config.idBatchSize());
             Tso tso = new Tso(new Fixtures.MemoryLong(), System::currentTimeMillis, config.tsoSaveWindow().toMillis());
             Pdpb.Member member = SchedulerService.member(SchedulerServer.MEMBER_ID, new HostAndPort("127.0.0.1", 1));
-            CheckerPauses pauses = new CheckerPauses();
+            SchedulerPauses pauses = new SchedulerPauses(System::currentTimeMillis);
             SchedulerService service = new SchedulerService(cluster, new Coordinator(cluster, ids, config, metrics, pauses),
                     tso, ids, () -> member, ClientKeyMode.RAW, System::currentTimeMillis, metrics);
             PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> member, "v"), pauses,

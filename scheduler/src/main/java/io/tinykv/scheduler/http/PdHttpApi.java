@@ -3,10 +3,11 @@ package io.tinykv.scheduler.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
-import io.tinykv.scheduler.CheckerPauses;
+import io.tinykv.scheduler.SchedulerPauses;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -34,10 +35,10 @@ public final class PdHttpApi {
     private static final String POST = "POST";
 
     private final PdViews views;
-    private final CheckerPauses pauses;
+    private final SchedulerPauses pauses;
     private final LongSupplier clockMillis;
 
-    public PdHttpApi(PdViews views, CheckerPauses pauses, LongSupplier clockMillis) {
+    public PdHttpApi(PdViews views, SchedulerPauses pauses, LongSupplier clockMillis) {
         this.views = views;
         this.pauses = pauses;
         this.clockMillis = clockMillis;
@@ -148,15 +149,15 @@ public final class PdHttpApi {
     }
 
     private ApiResponse checker(Request r, String name) {
-        if (!CheckerPauses.isKnown(name)) {
+        if (!SchedulerPauses.CHECKER_NAMES.contains(name)) {
             return ApiResponse.error(ApiResponse.NOT_FOUND, "checker " + name + " not found; known checkers: "
-                    + CheckerPauses.NAMES.stream().sorted().toList());
+                    + SchedulerPauses.CHECKER_NAMES.stream().sorted().toList());
         }
         if (r.method().equals(GET)) {
             return ApiResponse.ok(Map.of("paused", pauses.isPaused(name, clockMillis.getAsLong())));
         }
         long delaySeconds = delaySeconds(r.body());
-        pauses.pause(name, delaySeconds, clockMillis.getAsLong());
+        pauses.pause(name, Duration.ofSeconds(delaySeconds));
         // PD's answers, word for word.
         return ApiResponse.ok(delaySeconds == 0
                 ? "Resume the checker successfully."

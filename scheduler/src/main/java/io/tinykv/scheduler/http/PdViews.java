@@ -120,6 +120,9 @@ public final class PdViews {
         out.put("cluster-version", version);
         Map<String, Object> schedule = new LinkedHashMap<>();
         schedule.put("max-store-down-time", GoText.duration(config.maxStoreDownTime()));
+        // PD's names where PD has the same setting.
+        schedule.put("leader-schedule-limit", config.schedule().leaderScheduleLimit());
+        schedule.put("region-schedule-limit", config.schedule().regionScheduleLimit());
         out.put("schedule", schedule);
         Map<String, Object> replication = new LinkedHashMap<>();
         replication.put("max-replicas", config.maxReplicas());
@@ -133,7 +136,11 @@ public final class PdViews {
         own.put("store-disconnect-time", GoText.duration(config.storeDisconnectTime()));
         own.put("store-status-check-interval", GoText.duration(config.storeStatusCheckInterval()));
         own.put("operator-timeout", GoText.duration(config.operatorTimeout()));
-        own.put("balance-region-interval", GoText.duration(config.balanceRegionInterval()));
+        own.put("balance-interval", GoText.duration(config.schedule().balanceInterval()));
+        own.put("leader-tolerance", config.schedule().leaderTolerance());
+        own.put("region-tolerance-ratio", config.schedule().regionToleranceRatio());
+        own.put("scatter-split-regions", config.schedule().scatterSplitRegions());
+        own.put("scatter-memory", GoText.duration(config.schedule().scatterMemory()));
         own.put("tso-save-window", GoText.duration(config.tsoSaveWindow()));
         own.put("id-batch-size", config.idBatchSize());
         out.put("tinykv", own);

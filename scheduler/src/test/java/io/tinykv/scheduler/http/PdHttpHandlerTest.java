@@ -8,7 +8,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http.FullHttpResponse;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpHeaderNames;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpMethod;
 import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
-import io.tinykv.scheduler.CheckerPauses;
+import io.tinykv.scheduler.SchedulerPauses;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +23,7 @@ class PdHttpHandlerTest {
 
     private final List<Runnable> httpExecutor = new ArrayList<>();
     /** Only the checker routes are asked here; they need no cluster. */
-    private final PdHttpApi api = new PdHttpApi(new PdViews(null, null, () -> null, "v"), new CheckerPauses(),
+    private final PdHttpApi api = new PdHttpApi(new PdViews(null, null, () -> null, "v"), new SchedulerPauses(() -> 0),
             () -> 0);
 
     private EmbeddedChannel channel() {

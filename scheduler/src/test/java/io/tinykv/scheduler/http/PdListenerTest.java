@@ -9,7 +9,7 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.tinykv.scheduler.CheckerPauses;
+import io.tinykv.scheduler.SchedulerPauses;
 import io.tinykv.scheduler.ClusterMeta;
 import io.tinykv.scheduler.MetaStore;
 import io.tinykv.scheduler.SchedulerConfig;
@@ -56,7 +56,7 @@ class PdListenerTest {
         meta = MetaStore.open(dir);
         SchedulerConfig config = SchedulerConfig.defaults(dir);
         ClusterMeta cluster = ClusterMeta.load(meta, 0, new SplittableRandom(1), 1_000, 2_000);
-        PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> null, "v0"), new CheckerPauses(), () -> 0);
+        PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> null, "v0"), new SchedulerPauses(() -> 0), () -> 0);
         executor = Executors.newSingleThreadExecutor();
         HealthStatusManager health = new HealthStatusManager();
         server = PdListener.serverBuilder(new InetSocketAddress("127.0.0.1", 0), api, executor, limits)
