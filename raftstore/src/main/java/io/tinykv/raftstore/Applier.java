@@ -104,7 +104,9 @@ final class Applier implements Peer.ReadExecutor {
             }
             RaftApplyState newState = state.build();
             wb.put(Cf.DEFAULT, Keys.applyStateKey(peer.regionId()), newState);
-            engines.kv().write(wb, false);
+            // A split is synced (as TiKV does for admin commands): the new regions' peers write to
+            // the synced raft engine from now on, and must never find their region states lost.
+            engines.kv().write(wb, !splits.isEmpty());
             storage.setApplyState(newState);
         }
         long truncatedAfter = state.getTruncatedState().getIndex();
