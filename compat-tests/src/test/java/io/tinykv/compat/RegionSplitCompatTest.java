@@ -26,7 +26,8 @@ import org.tikv.shade.com.google.protobuf.ByteString;
  * Region split over real processes: three stores started with a tiny {@code --region-max-size}, the
  * official TiKV Java client writing RawKV pairs until the scheduler knows at least
  * {@link #MIN_REGIONS} regions; then every key is read back, and a full scan across all the regions
- * returns every pair, in order, exactly once.
+ * returns every pair, in order, exactly once. A manual split (SplitRegion) at a key between two
+ * pairs answers the two regions, and the client, routed by the region from before, still reads.
  */
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class RegionSplitCompatTest {
@@ -97,6 +98,23 @@ class RegionSplitCompatTest {
                         ByteString.copyFromUtf8("split0"));
                 assertThat(scanned).extracting(Kvrpcpb.KvPair::getKey).containsExactlyElementsOf(written.keySet());
                 assertThat(scanned).extracting(Kvrpcpb.KvPair::getValue).containsExactlyElementsOf(written.values());
+
+                // A manual split (SplitRegion, as tinykv ctl split sends it) between two written keys.
+                com.google.protobuf.ByteString at = com.google.protobuf.ByteString.copyFromUtf8(
+                        key(written.size() / 2).toStringUtf8() + "+");
+                try (io.tinykv.client.RawKvClient ours = io.tinykv.client.RawKvClient.create(
+                        ClientConfig.of(List.of(cluster.pdAddress())))) {
+                    List<io.tinykv.proto.Metapb.Region> split = ours.splitRegion(at);
+                    assertThat(split).hasSize(2);
+                    assertThat(split.get(1).getStartKey()).isEqualTo(at);
+                    assertThat(split.get(0).getEndKey()).isEqualTo(at);
+                }
+                // The TiKV client, holding the region from before, is told epoch_not_match and follows.
+                for (int i : new int[] {written.size() / 2, written.size() / 2 + 1}) {
+                    assertThat(client.get(key(i))).as("key %d after the manual split", i).contains(value(i));
+                }
+                assertThat(client.scan(ByteString.copyFromUtf8("split/"), ByteString.copyFromUtf8("split0")))
+                        .extracting(Kvrpcpb.KvPair::getKey).containsExactlyElementsOf(written.keySet());
             }
         }
     }
