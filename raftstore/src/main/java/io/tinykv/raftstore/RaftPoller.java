@@ -192,7 +192,7 @@ final class RaftPoller {
     }
 
     /** The received files of a dropped snapshot go. */
-    private static void storageForget(Peer peer, RaftMessage message) {
+    private static void forgetReceivedSnapshot(Peer peer, RaftMessage message) {
         peer.storage().noteReceivedSnapshot(SnapshotReceiver.keyOf(message));
     }
 
@@ -243,7 +243,7 @@ final class RaftPoller {
     private void stepSafely(Peer peer, RaftMessage message) {
         if (message.getMessage().getMsgType() == io.tinykv.proto.Eraftpb.MessageType.MsgSnapshot
                 && overlapsAnotherRegion(peer, message)) {
-            storageForget(peer, message);
+            forgetReceivedSnapshot(peer, message);
             return;
         }
         try {

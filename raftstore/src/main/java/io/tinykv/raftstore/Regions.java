@@ -55,5 +55,4 @@ final class Regions {
     static String describe(Metapb.RegionEpoch epoch) {
         return "{conf_ver " + epoch.getConfVer() + ", version " + epoch.getVersion() + "}";
     }
-
 }
