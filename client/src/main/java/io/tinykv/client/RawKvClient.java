@@ -152,6 +152,25 @@ public final class RawKvClient implements AutoCloseable {
         response -> checkError("batchPut", response.getError()));
   }
 
+  /**
+   * Splits the region holding {@code key} so that a region starts at {@code key} (kvproto's
+   * SplitRegion, sent to the region's leader, raw mode). Retried like every region request; a key
+   * that already starts a region is refused by the store.
+   *
+   * @return the regions of the split, in key order
+   */
+  public List<io.tinykv.proto.Metapb.Region> splitRegion(ByteString key) {
+    Objects.requireNonNull(key, "key");
+    Kvrpcpb.SplitRegionResponse response = sendForKey("splitRegion", key,
+        (stub, ctx) -> stub.splitRegion(Kvrpcpb.SplitRegionRequest.newBuilder()
+            .setContext(ctx).addSplitKeys(key).setIsRawKv(true).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null);
+    if (response.getErrorsCount() > 0) {
+      checkError("split at " + Keys.describe(key), response.getErrors(0).getAbort());
+    }
+    return response.getRegionsList();
+  }
+
   /** Removes {@code key}; removing an absent key is not an error. Idempotent. */
   public void delete(ByteString key) {
     Objects.requireNonNull(key, "key");

@@ -62,6 +62,34 @@ final class FakeStore extends TikvGrpc.TikvImplBase {
     reply(observer, response.build());
   }
 
+  /** Splits at the one key (raw mode only), answering both halves; a key starting a region is refused. */
+  @Override
+  public void splitRegion(Kvrpcpb.SplitRegionRequest request,
+      StreamObserver<Kvrpcpb.SplitRegionResponse> observer) {
+    Kvrpcpb.SplitRegionResponse.Builder response = Kvrpcpb.SplitRegionResponse.newBuilder();
+    synchronized (cluster) {
+      Errorpb.Error error = cluster.check(storeId, "SplitRegion", request.getContext(), request.getSplitKeysList());
+      if (error != null) {
+        response.setRegionError(error);
+      } else if (!request.getIsRawKv() || request.getSplitKeysCount() != 1) {
+        response.addErrors(Kvrpcpb.KeyError.newBuilder().setAbort("one raw split key expected"));
+      } else {
+        ByteString key = request.getSplitKeys(0);
+        try {
+          long right = cluster.split(key);
+          for (FakeCluster.Region r : cluster.regions()) {
+            if (r.meta().getId() == request.getContext().getRegionId() || r.meta().getId() == right) {
+              response.addRegions(r.meta());
+            }
+          }
+        } catch (IllegalArgumentException e) {
+          response.addErrors(Kvrpcpb.KeyError.newBuilder().setAbort("bad split key: " + e.getMessage()));
+        }
+      }
+    }
+    reply(observer, response.build());
+  }
+
   @Override
   public void rawPut(Kvrpcpb.RawPutRequest request, StreamObserver<Kvrpcpb.RawPutResponse> observer) {
     Kvrpcpb.RawPutResponse.Builder response = Kvrpcpb.RawPutResponse.newBuilder();

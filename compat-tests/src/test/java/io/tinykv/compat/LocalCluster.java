@@ -64,16 +64,31 @@ final class LocalCluster implements AutoCloseable {
 
     /** Starts the scheduler (answering clients in {@code keyMode}) and the stores, without waiting. */
     static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode) {
-        return start(dir, stores, keyMode, false);
+        return start(dir, stores, keyMode, false, List.of());
     }
 
     /** Like {@link #start(Path, int, ClientKeyMode)}, every store with {@code --enable-ttl} when asked. */
     static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, boolean enableTtl) {
+        return start(dir, stores, keyMode, enableTtl, List.of());
+    }
+
+    /** Like {@link #start(Path, int, ClientKeyMode)}, every store started with {@code extraStoreArgs} too. */
+    static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, List<String> extraStoreArgs) {
+        return start(dir, stores, keyMode, false, extraStoreArgs);
+    }
+
+    private static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, boolean enableTtl,
+            List<String> extraStoreArgs) {
         int[] ports = freePorts(stores);
         LocalCluster cluster = new LocalCluster(new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1],
                 keyMode, enableTtl));
         try {
             for (ChildSpec spec : cluster.layout.children()) {
+                if (!spec.name().equals(cluster.layout.scheduler().name()) && !extraStoreArgs.isEmpty()) {
+                    List<String> args = new java.util.ArrayList<>(spec.args());
+                    args.addAll(extraStoreArgs);
+                    spec = new ChildSpec(spec.name(), spec.address(), args, spec.logFile());
+                }
                 cluster.supervisor.start(spec);
             }
         } catch (RuntimeException e) {

@@ -22,6 +22,7 @@ import io.tinykv.proto.RaftCmdpb.SnapResponse;
 import io.tinykv.proto.RaftCmdpb.AdminCmdType;
 import io.tinykv.proto.RaftCmdpb.AdminRequest;
 import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.BatchSplitResponse;
 import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
 import io.tinykv.proto.RaftCmdpb.ChangePeerResponse;
 import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
@@ -55,16 +56,27 @@ import java.util.List;
  */
 final class Applier implements Peer.ReadExecutor {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Applier.class);
+
     private final Engines engines;
     private final LogGcWorker logGcWorker;
+    private final SplitPeers splitPeers;
 
     Applier(Engines engines, LogGcWorker logGcWorker) {
+        this(engines, logGcWorker, SplitPeers.NONE);
+    }
+
+    Applier(Engines engines, LogGcWorker logGcWorker, SplitPeers splitPeers) {
         this.engines = engines;
         this.logGcWorker = logGcWorker;
+        this.splitPeers = java.util.Objects.requireNonNull(splitPeers, "splitPeers");
     }
 
     /** A callback and the result it gets once the batch is written. */
     private record Completion(Callback callback, CmdResult result) {}
+
+    /** A split applied in the batch: its peers are created once the batch is written. */
+    private record AppliedSplit(List<Metapb.Region> all, List<Metapb.Region> created) {}
 
     /** Applies {@code committed} (contiguous, right after the applied index) for {@code peer}. */
     void apply(Peer peer, List<Entry> committed) {
@@ -73,6 +85,7 @@ final class Applier implements Peer.ReadExecutor {
         }
         PeerStorage storage = peer.storage();
         List<Completion> completions = new ArrayList<>();
+        List<AppliedSplit> splits = new ArrayList<>();
         RaftApplyState.Builder state = storage.applyState().toBuilder();
         long truncatedBefore = state.getTruncatedState().getIndex();
         try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
@@ -81,7 +94,7 @@ final class Applier implements Peer.ReadExecutor {
                     throw new IllegalStateException(peer + ": committed entry " + entry.getIndex()
                             + " does not follow the applied index " + state.getAppliedIndex());
                 }
-                RaftCmdResponse response = applyEntry(peer, entry, wb, state);
+                RaftCmdResponse response = applyEntry(peer, entry, wb, state, splits);
                 completeProposals(peer.proposals(), entry, response, completions);
                 state.setAppliedIndex(entry.getIndex());
                 if (peer.isRemoved()) {
@@ -91,12 +104,18 @@ final class Applier implements Peer.ReadExecutor {
             }
             RaftApplyState newState = state.build();
             wb.put(Cf.DEFAULT, Keys.applyStateKey(peer.regionId()), newState);
-            engines.kv().write(wb, false);
+            // A split is synced (as TiKV does for admin commands): the new regions' peers write to
+            // the synced raft engine from now on, and must never find their region states lost.
+            engines.kv().write(wb, !splits.isEmpty());
             storage.setApplyState(newState);
         }
         long truncatedAfter = state.getTruncatedState().getIndex();
         if (truncatedAfter > truncatedBefore) {
             logGcWorker.scheduleDelete(peer.regionId(), truncatedAfter);
+        }
+        // The new regions' states are written: their peers may start (before anybody hears "done").
+        for (AppliedSplit split : splits) {
+            splitPeers.onSplitApplied(peer, split.all(), split.created());
         }
         for (Completion c : completions) {
             c.callback().complete(c.result());
@@ -104,7 +123,8 @@ final class Applier implements Peer.ReadExecutor {
     }
 
     /** The response to the command in {@code entry}, its writes added to {@code wb}; null for no-ops. */
-    private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb, RaftApplyState.Builder state) {
+    private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb, RaftApplyState.Builder state,
+            List<AppliedSplit> splits) {
         if (entry.getEntryType() == EntryType.EntryConfChange) {
             return applyConfChange(peer, entry, wb);
         }
@@ -121,10 +141,13 @@ final class Applier implements Peer.ReadExecutor {
         }
         long term = entry.getTerm();
         if (request.hasAdminRequest()) {
+            if (request.getAdminRequest().getCmdType() == AdminCmdType.BatchSplit) {
+                return applyBatchSplit(peer, request, entry, wb, splits);
+            }
             return applyAdmin(request.getAdminRequest(), entry, state);
         }
         Metapb.Region region = peer.region();
-        Errorpb.Error error = checkAtApply(request, region);
+        Errorpb.Error error = checkAtApply(request, region, peer.splitOff());
         if (error != null) {
             return RegionErrors.response(error, term);
         }
@@ -206,6 +229,58 @@ final class Applier implements Peer.ReadExecutor {
     }
 
     /**
+     * Applies a BatchSplit: checked against the region as of this entry (epoch: version and conf
+     * version; keys ascending, inside the region), then the shrunken region and every new region's
+     * {@code RegionLocalState} and initial apply state go into this same batch, so a crash keeps all
+     * of them or none (and re-applies the entry). A new region this store already holds (it got it
+     * by snapshot, or this entry is replayed) is left as it is. The new regions' data is already
+     * in the kv engine under their keys: a split moves no data. A refused split changes nothing,
+     * on every replica alike.
+     */
+    private RaftCmdResponse applyBatchSplit(Peer peer, RaftCmdRequest request, Entry entry, EngineWriteBatch wb,
+            List<AppliedSplit> splits) {
+        long term = entry.getTerm();
+        Metapb.Region region = peer.region();
+        Metapb.RegionEpoch requested = request.getHeader().getRegionEpoch();
+        if (Regions.isStale(requested, region.getRegionEpoch(), true, true)) {
+            return RegionErrors.response(RegionErrors.epochNotMatch(requested, region, peer.splitOff()), term);
+        }
+        String refusal = BatchSplits.check(region, request.getAdminRequest().getSplits());
+        if (refusal != null) {
+            return RegionErrors.response(RegionErrors.badRequest("batch split of region " + region.getId()
+                    + " refused: " + refusal), term);
+        }
+        List<Metapb.Region> all = BatchSplits.derive(region, request.getAdminRequest().getSplits());
+        Metapb.Region shrunk = all.get(0);
+        List<Metapb.Region> created = new ArrayList<>();
+        for (Metapb.Region r : all.subList(1, all.size())) {
+            RegionLocalState existing = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(r.getId()),
+                    RegionLocalState.parser());
+            if (existing != null || !splitPeers.mayCreate(r)) {
+                LOG.info("{}: region {} from the split is on this store already ({}); keeping it", peer,
+                        r.getId(), existing == null ? "a peer holds it" : "state " + existing.getState());
+                continue;
+            }
+            wb.put(Cf.DEFAULT, Keys.regionStateKey(r.getId()),
+                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(r).build());
+            wb.put(Cf.DEFAULT, Keys.applyStateKey(r.getId()), PeerStorage.initialApplyState());
+            created.add(r);
+        }
+        wb.put(Cf.DEFAULT, Keys.regionStateKey(region.getId()),
+                RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(shrunk).build());
+        peer.storage().setRegion(shrunk);
+        peer.noteSplit(all.subList(1, all.size()));
+        splits.add(new AppliedSplit(all, created));
+        LOG.info("{}: split at index {} into {}", peer, entry.getIndex(), all.stream()
+                .map(r -> r.getId() + " [" + Regions.describe(r.getStartKey()) + ", " + Regions.describe(r.getEndKey())
+                        + ")").toList());
+        return RaftCmdResponse.newBuilder().setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.BatchSplit)
+                        .setSplits(BatchSplitResponse.newBuilder().addAllRegions(all)))
+                .build();
+    }
+
+    /**
      * Applies an admin command. CompactLog moves the truncated state (in this same batch); the
      * entries themselves are deleted by the log GC worker once this batch is durable.
      */
@@ -232,9 +307,10 @@ final class Applier implements Peer.ReadExecutor {
     }
 
     /** Epoch (version) and key range, as at propose time, against the region as of this entry. */
-    private static Errorpb.Error checkAtApply(RaftCmdRequest request, Metapb.Region region) {
+    private static Errorpb.Error checkAtApply(RaftCmdRequest request, Metapb.Region region,
+            List<Metapb.Region> splitOff) {
         if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, false)) {
-            return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region);
+            return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region, splitOff);
         }
         for (Request r : request.getRequestsList()) {
             String cfError = Peer.checkCf(r);

@@ -101,6 +101,8 @@ final class Peer {
     private long leaseRenewalTerm;
     private long leaseReads;
     private long readIndexReads;
+    /** The regions the last split applied here cut off this one: told to clients with EpochNotMatch. */
+    private java.util.List<Metapb.Region> splitOff = java.util.List.of();
 
     /** A peer whose lease runs on the system's monotonic clock ({@link System#nanoTime}). */
     Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
@@ -183,6 +185,25 @@ final class Peer {
 
     RaftstoreConfig config() {
         return config;
+    }
+
+    /** The regions the last split cut off this one (empty before any). */
+    java.util.List<Metapb.Region> splitOff() {
+        return splitOff;
+    }
+
+    /** This replica applied a split that cut {@code newRegions} off its region. */
+    void noteSplit(java.util.List<Metapb.Region> newRegions) {
+        splitOff = java.util.List.copyOf(newRegions);
+    }
+
+    /**
+     * A peer born from a split on this store has no past in its region to forget: it need not
+     * refuse votes for an election timeout as a restarted peer does (see {@link
+     * #refusesVoteAfterStart}), which would hold up the new region's first election.
+     */
+    void skipStartupVoteRefusal() {
+        ticks = Math.max(ticks, config.electionTicks());
     }
 
     // ---- input ---------------------------------------------------------------------------------
@@ -409,6 +430,20 @@ final class Peer {
                         .build()));
             }
             case CompactLog -> proposeWrite(request, callback, term);
+            case BatchSplit -> {
+                if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch(), true, true)) {
+                    callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(
+                            request.getHeader().getRegionEpoch(), region(), splitOff), term));
+                    return;
+                }
+                String refusal = BatchSplits.check(region(), admin.getSplits());
+                if (refusal != null) {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest("batch split of region "
+                            + regionId() + " refused: " + refusal), term));
+                    return;
+                }
+                proposeWrite(request, callback, term);
+            }
             default -> callback.complete(RegionErrors.result(RegionErrors.badRequest(
                     "unsupported admin command " + admin.getCmdType()), term));
         }
@@ -469,7 +504,7 @@ final class Peer {
         }
         Metapb.Region region = region();
         if (Regions.isStale(header.getRegionEpoch(), region.getRegionEpoch(), true, false)) {
-            return RegionErrors.epochNotMatch(header.getRegionEpoch(), region);
+            return RegionErrors.epochNotMatch(header.getRegionEpoch(), region, splitOff);
         }
         for (Request r : request.getRequestsList()) {
             String cfError = checkCf(r);

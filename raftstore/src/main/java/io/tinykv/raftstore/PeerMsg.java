@@ -31,4 +31,18 @@ public sealed interface PeerMsg {
 
     /** A size scan of the region finished (see {@link RegionSizeEstimator}). */
     record ApproximateSize(long sizeBytes, long keys) implements PeerMsg {}
+
+    /** Time for the leader to measure its region against the split thresholds ({@link SplitChecker}). */
+    record SplitCheckTick() implements PeerMsg {}
+
+    /**
+     * Split the region at {@code splitKeys} (ascending, raw keys) if it is still at {@code epoch}:
+     * the leader asks the scheduler for ids and proposes a BatchSplit; {@code callback} gets its
+     * result (the regions after the split) or the error that stopped it.
+     */
+    record SplitRegion(io.tinykv.proto.Metapb.RegionEpoch epoch, java.util.List<com.google.protobuf.ByteString> splitKeys,
+            Callback callback) implements PeerMsg {}
+
+    /** The scheduler's ids for a {@link SplitRegion} ({@code ids} null: it could not give them). */
+    record SplitIds(SplitRegion split, Pdpb.AskBatchSplitResponse ids) implements PeerMsg {}
 }

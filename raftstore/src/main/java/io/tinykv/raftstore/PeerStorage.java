@@ -156,6 +156,12 @@ public final class PeerStorage implements Storage {
             raftState = raftState.toBuilder().setLastIndex(applyState.getTruncatedState().getIndex())
                     .setLastTerm(applyState.getTruncatedState().getTerm()).build();
         }
+        if (raftState.getHardState().getTerm() < raftState.getLastTerm()) {
+            // A region new from a split whose peer here first lived empty (created by a message,
+            // below the split's initial term): its vote was for a lower term, which it keeps no more.
+            raftState = raftState.toBuilder().setHardState(raftState.getHardState().toBuilder()
+                    .setTerm(raftState.getLastTerm()).setVote(0)).build();
+        }
         if (applyState.getAppliedIndex() > raftState.getHardState().getCommit()) {
             raftState = raftState.toBuilder().setHardState(raftState.getHardState().toBuilder()
                     .setCommit(applyState.getAppliedIndex())).build();
@@ -174,7 +180,7 @@ public final class PeerStorage implements Storage {
                 .build();
     }
 
-    private static RaftApplyState initialApplyState() {
+    static RaftApplyState initialApplyState() {
         return RaftApplyState.newBuilder()
                 .setAppliedIndex(RAFT_INIT_LOG_INDEX)
                 .setTruncatedState(RaftTruncatedState.newBuilder()

@@ -33,11 +33,23 @@ final class RaftPoller {
     private final LinkedBlockingDeque<Long> scheduled = new LinkedBlockingDeque<>();
     private final RaftStoreStats stats = new RaftStoreStats();
     private Router router;
+    private final SplitProposer splitProposer;
+    private SplitChecker splitChecker;
 
     RaftPoller(Engines engines, Transport transport, Applier applier) {
+        this(engines, transport, applier, new SplitProposer(SchedulerReporter.NONE));
+    }
+
+    RaftPoller(Engines engines, Transport transport, Applier applier, SplitProposer splitProposer) {
         this.engines = engines;
         this.transport = transport;
         this.applier = applier;
+        this.splitProposer = splitProposer;
+    }
+
+    /** Who measures regions for splits (none: split-check ticks do nothing). */
+    void attachSplitChecker(SplitChecker checker) {
+        this.splitChecker = checker;
     }
 
     RaftStoreStats stats() {
@@ -46,6 +58,7 @@ final class RaftPoller {
 
     void attach(Router router) {
         this.router = router;
+        splitProposer.attach(router);
     }
 
     /** The router's scheduler: a mailbox got work. Any thread. */
@@ -124,6 +137,10 @@ final class RaftPoller {
         }
         for (PeerReady pr : readies) {
             Peer peer = pr.peer();
+            if (peer.isDestroyed()) {
+                // An empty peer replaced this round by the split that created its region here.
+                continue;
+            }
             peer.onReady(pr.ready());
             if (pr.ready().softState() != null) {
                 peer.heartbeats().onRoleMaybeChanged(peer);
@@ -144,10 +161,48 @@ final class RaftPoller {
         return true;
     }
 
+    /**
+     * Whether a snapshot would give {@code peer} a range that another initialized region on this
+     * store still holds: the region of a split this store has not applied yet (its peer of the
+     * region being split is behind), or a stale peer not yet collected. Installing it would let two
+     * regions own one key, and the lagging one would later apply old writes over the newer data;
+     * the snapshot is dropped, and the leader sends another once the range is free (as TiKV does).
+     */
+    private boolean overlapsAnotherRegion(Peer peer, RaftMessage message) {
+        io.tinykv.proto.Metapb.Region incoming;
+        try {
+            incoming = SnapshotData.parse(message.getMessage().getSnapshot().getData(), peer.regionId()).region();
+        } catch (IllegalArgumentException e) {
+            return false; // the peer refuses a malformed snapshot itself
+        }
+        for (long otherId : router.regionIds()) {
+            Router.Mailbox other = router.mailbox(otherId);
+            if (other == null || otherId == peer.regionId() || other.peer.region().getPeersCount() == 0) {
+                continue;
+            }
+            io.tinykv.proto.Metapb.Region held = other.peer.region();
+            if (RegionRanges.overlap(held, incoming)) {
+                LOG.info("{}: dropping a snapshot for [{}, {}): region {} on this store still holds [{}, {})", peer,
+                        Regions.describe(incoming.getStartKey()), Regions.describe(incoming.getEndKey()), otherId,
+                        Regions.describe(held.getStartKey()), Regions.describe(held.getEndKey()));
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The received files of a dropped snapshot go. */
+    private static void forgetReceivedSnapshot(Peer peer, RaftMessage message) {
+        peer.storage().noteReceivedSnapshot(SnapshotReceiver.keyOf(message));
+    }
+
     /** A replica that applied its own removal leaves the store: data, states and mailbox. */
     private void destroy(Peer peer) {
         LOG.info("{}: removed from the region, destroying", peer);
         peer.storage().destroy();
+        if (splitChecker != null) {
+            splitChecker.forget(peer.regionId());
+        }
         List<PeerMsg> left = router.unregister(peer.regionId());
         peer.destroy();
         answerRegionNotFound(peer.regionId(), left);
@@ -171,6 +226,13 @@ final class RaftPoller {
             case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());
             case PeerMsg.SchedulerOperator operator -> SchedulerOperators.handle(peer, operator.response());
             case PeerMsg.ApproximateSize size -> peer.heartbeats().onApproximateSize(size.sizeBytes(), size.keys());
+            case PeerMsg.SplitCheckTick check -> {
+                if (splitChecker != null) {
+                    splitChecker.onCheckTick(peer);
+                }
+            }
+            case PeerMsg.SplitRegion split -> splitProposer.onSplitRegion(peer, split);
+            case PeerMsg.SplitIds ids -> splitProposer.onSplitIds(peer, ids);
         }
     }
 
@@ -179,6 +241,11 @@ final class RaftPoller {
      * recipient) is dropped with a warning: another store's bug must not stop this one.
      */
     private void stepSafely(Peer peer, RaftMessage message) {
+        if (message.getMessage().getMsgType() == io.tinykv.proto.Eraftpb.MessageType.MsgSnapshot
+                && overlapsAnotherRegion(peer, message)) {
+            forgetReceivedSnapshot(peer, message);
+            return;
+        }
         try {
             RaftMessage reply = peer.step(message);
             if (reply != null) {

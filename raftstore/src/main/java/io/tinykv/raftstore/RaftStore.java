@@ -112,10 +112,12 @@ public final class RaftStore implements AutoCloseable {
         this.workers = new FailStopExecutor(Objects.requireNonNull(workers, "workers"), engines, halter);
         this.random = random;
         this.snapshots = SnapshotManager.open(engines.dataDir(), halter);
-        Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter));
-        this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier);
+        Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter), new StoreSplitPeers());
+        this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
+                new SplitProposer(reporter));
         this.router = new Router(poller::schedule);
         poller.attach(router);
+        poller.attachSplitChecker(new SplitChecker(config.splitCheck(), engines, this.workers, router));
         this.sizeEstimator = new RegionSizeEstimator(engines, this.workers, router);
         this.storeHeartbeats = new StoreHeartbeats(storeId, engines, config, reporter, this.workers);
         for (RegionLocalState state : loadRegionStates(engines)) {
@@ -347,10 +349,98 @@ public final class RaftStore implements AutoCloseable {
         }
     }
 
-    /** One logical Raft tick for every peer. */
+    /** Ticks since the last split-check round; touched by the ticking thread only. */
+    private int ticksSinceSplitCheck;
+
+    /** One logical Raft tick for every peer; every {@code splitCheckTicks} the leaders check their sizes. */
     public void tick() {
         router.broadcastTick();
         storeHeartbeats.onTick(() -> router.regionIds().size());
+        if (++ticksSinceSplitCheck >= config.splitCheck().splitCheckTicks()) {
+            ticksSinceSplitCheck = 0;
+            router.broadcast(new PeerMsg.SplitCheckTick());
+        }
+    }
+
+    /**
+     * Asks the leader of {@code regionId} to split it at {@code splitKeys} (ascending raw keys inside
+     * the region) if the region is still at {@code epoch}. {@code callback} gets the regions after the
+     * split (a BatchSplit admin response) or the error that stopped it (NotLeader, EpochNotMatch,
+     * RegionNotFound, a refusal). Any thread.
+     */
+    public void split(long regionId, Metapb.RegionEpoch epoch, List<com.google.protobuf.ByteString> splitKeys,
+            Callback callback) {
+        if (!router.send(regionId, new PeerMsg.SplitRegion(epoch, List.copyOf(splitKeys), callback))) {
+            callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
+        }
+    }
+
+    /**
+     * Starts this store's peers of the regions a split created (see {@link SplitPeers}). An empty
+     * peer that a message created for one of them is replaced: its Raft state (term, vote) is kept,
+     * its mail goes to the new peer. The new peer where the old region's leader is campaigns at once,
+     * so the new region's leader is usually where the old one's was; that leader heartbeats as soon
+     * as it is elected, and the old leader reports the split to the scheduler.
+     */
+    private final class StoreSplitPeers implements SplitPeers {
+
+        @Override
+        public boolean mayCreate(Metapb.Region region) {
+            Router.Mailbox mailbox = router.mailbox(region.getId());
+            if (mailbox == null) {
+                return true;
+            }
+            Metapb.Peer mine = Regions.findPeerOnStore(region, storeId);
+            return mailbox.peer.region().getPeersCount() == 0 && mine != null
+                    && mailbox.peer.meta().getId() == mine.getId();
+        }
+
+        @Override
+        public void onSplitApplied(Peer origin, List<Metapb.Region> all, List<Metapb.Region> created) {
+            boolean leader = origin.isLeader();
+            for (Metapb.Region region : created) {
+                Metapb.Peer meta = Regions.findPeerOnStore(region, storeId);
+                if (meta == null) {
+                    LOG.warn("store {}: region {} from a split has no peer on this store", storeId, region.getId());
+                    continue;
+                }
+                List<PeerMsg> forwarded = List.of();
+                Router.Mailbox existing = router.mailbox(region.getId());
+                boolean replacing = existing != null;
+                if (replacing) {
+                    forwarded = router.unregister(region.getId());
+                    existing.peer.destroy();
+                    LOG.info("store {}: the empty peer {} of region {} is replaced by the split's", storeId,
+                            existing.peer.meta().getId(), region.getId());
+                }
+                PeerStorage storage = PeerStorage.open(engines, region, workers, snapshots);
+                Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
+                        newHeartbeats(), nanoClock);
+                if (!replacing) {
+                    peer.skipStartupVoteRefusal();
+                }
+                router.register(peer);
+                if (leader) {
+                    peer.raftNode().campaign();
+                }
+                for (PeerMsg msg : forwarded) {
+                    if (msg instanceof PeerMsg.Command command) {
+                        command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(region.getId()), 0));
+                    } else {
+                        router.send(region.getId(), msg);
+                    }
+                }
+                router.reschedule(region.getId());
+            }
+            if (leader) {
+                origin.heartbeats().onConfChangeApplied(origin);
+                try {
+                    reporter.reportBatchSplit(all);
+                } catch (RuntimeException e) {
+                    LOG.warn("store {}: reporting the split of region {} failed", storeId, origin.regionId(), e);
+                }
+            }
+        }
     }
 
     /** The batch system's counters (group commit sizes, applied entries). Any thread. */

@@ -24,6 +24,7 @@ package io.tinykv.raftstore;
  *     clock; at most {@link #leaseWindowMs} minus {@code leaseDriftMarginMs}
  * @param leaseDriftMarginMs how much of the lease window is kept back for the clocks of two stores
  *     running at different rates
+ * @param splitCheck when regions are split ({@link SplitChecker})
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -38,7 +39,8 @@ public record RaftstoreConfig(
         int maxPeerDownTicks,
         long tickIntervalMs,
         long maxLeaseMs,
-        long leaseDriftMarginMs) {
+        long leaseDriftMarginMs,
+        SplitCheckConfig splitCheck) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -101,7 +103,18 @@ public record RaftstoreConfig(
         return (window * DEFAULT_LEASE_DRIFT_MARGIN_PERCENT + PERCENT - 1) / PERCENT;
     }
 
+    /** The settings with the default split check. */
+    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
+            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
+            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
+            long maxLeaseMs, long leaseDriftMarginMs) {
+        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
+                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, SplitCheckConfig.defaults());
+    }
+
     public RaftstoreConfig {
+        java.util.Objects.requireNonNull(splitCheck, "splitCheck");
         if (heartbeatTicks <= 0) {
             throw new IllegalArgumentException("heartbeatTicks must be > 0, got " + heartbeatTicks);
         }
@@ -162,31 +175,31 @@ public record RaftstoreConfig(
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
     }
 
     public RaftstoreConfig withRegionHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
     }
 
     public RaftstoreConfig withStoreHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
     }
 
     public RaftstoreConfig withMaxPeerDownTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
+                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
     }
 
     /**
@@ -196,12 +209,18 @@ public record RaftstoreConfig(
     public RaftstoreConfig withTickIntervalMs(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, value);
+                storeHeartbeatTicks, maxPeerDownTicks, value).withSplitCheck(splitCheck);
     }
 
     public RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs);
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
+    }
+
+    public RaftstoreConfig withSplitCheck(SplitCheckConfig value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, value);
     }
 }

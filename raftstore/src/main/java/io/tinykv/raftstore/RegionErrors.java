@@ -46,10 +46,21 @@ final class RegionErrors {
     }
 
     static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current) {
+        return epochNotMatch(requested, current, java.util.List.of());
+    }
+
+    /**
+     * EpochNotMatch carrying the region and, after a split, the regions split off it (as TiKV
+     * attaches its sibling), so that a client learns the new ranges without asking the scheduler.
+     */
+    static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current,
+            java.util.List<Metapb.Region> splitOff) {
+        Errorpb.EpochNotMatch.Builder error = Errorpb.EpochNotMatch.newBuilder().addCurrentRegions(current);
+        splitOff.forEach(error::addCurrentRegions);
         return Errorpb.Error.newBuilder()
                 .setMessage("epoch of region " + current.getId() + " does not match: request has "
                         + Regions.describe(requested) + ", region has " + Regions.describe(current.getRegionEpoch()))
-                .setEpochNotMatch(Errorpb.EpochNotMatch.newBuilder().addCurrentRegions(current)).build();
+                .setEpochNotMatch(error).build();
     }
 
     static Errorpb.Error staleCommand(String why) {

@@ -99,8 +99,13 @@ public final class Router {
 
     /** Sends a tick to every peer of the store. */
     public void broadcastTick() {
+        broadcast(new PeerMsg.Tick());
+    }
+
+    /** Sends {@code msg} to every peer of the store. */
+    void broadcast(PeerMsg msg) {
         for (Mailbox mailbox : mailboxes.values()) {
-            if (offer(mailbox, new PeerMsg.Tick())) {
+            if (offer(mailbox, msg)) {
                 schedule(mailbox);
             }
         }

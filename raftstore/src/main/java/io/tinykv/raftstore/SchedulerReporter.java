@@ -13,6 +13,22 @@ public interface SchedulerReporter {
     /** The store's statistics (store_id, region_count, ...), every storeHeartbeatTicks. */
     void storeHeartbeat(io.tinykv.proto.Pdpb.StoreStats stats);
 
+    /**
+     * Asks the scheduler for the ids of {@code splitCount} new regions cut from {@code region}
+     * (pdpb {@code AskBatchSplit}): one region id and one peer id per peer of {@code region} each.
+     * {@code answer} gets the response, or null when the scheduler could not be asked or refused;
+     * on any thread, later. Called on the Raft thread: must not block. The default refuses.
+     */
+    default void askBatchSplit(io.tinykv.proto.Metapb.Region region, int splitCount,
+            java.util.function.Consumer<io.tinykv.proto.Pdpb.AskBatchSplitResponse> answer) {
+        answer.accept(null);
+    }
+
+    /** Tells the scheduler about a split just applied by the region's leader (pdpb {@code ReportBatchSplit}). */
+    default void reportBatchSplit(java.util.List<io.tinykv.proto.Metapb.Region> regions) {
+        // Optional: the new regions' heartbeats tell the scheduler too.
+    }
+
     /** Drops everything (tests, simulator without a scheduler). */
     SchedulerReporter NONE = new SchedulerReporter() {
         @Override

@@ -173,6 +173,25 @@ class RegionHeartbeatTest {
         assertThat(cluster.regionCount()).isEqualTo(2);
     }
 
+    /**
+     * A batch split into three, every region at version + 2, heartbeating in any order: the tree
+     * always holds non-overlapping ranges, ends with the three, and the parent's old view is stale.
+     */
+    @Test
+    void aBatchSplitReportedInAnyOrderEndsWithItsRegions() {
+        Metapb.Region left = region(1, "", "g", epoch(3, 3), new long[] {11, 12, 13}, new long[] {1, 2, 3});
+        Metapb.Region middle = region(2, "g", "p", epoch(3, 3), new long[] {21, 22, 23}, new long[] {1, 2, 3});
+        Metapb.Region right = region(3, "p", "", epoch(3, 3), new long[] {31, 32, 33}, new long[] {1, 2, 3});
+        assertThat(beat(middle, peer(21, 1))).isEqualTo(ClusterMeta.HeartbeatOutcome.UPDATED);
+        assertThat(cluster.regionByKey(key("a"))).as("the parent overlapped by the middle is gone").isEmpty();
+        assertThat(beat(base, peer(11, 1))).as("the parent's pre-split view").isEqualTo(
+                ClusterMeta.HeartbeatOutcome.STALE);
+        assertThat(beat(right, peer(31, 1))).isEqualTo(ClusterMeta.HeartbeatOutcome.UPDATED);
+        assertThat(beat(left, peer(11, 1))).isEqualTo(ClusterMeta.HeartbeatOutcome.UPDATED);
+        assertThat(cluster.scanRegions(key(""), key(""), 0)).extracting(RegionInfo::region)
+                .containsExactly(left, middle, right);
+    }
+
     @Test
     void splitAndMergeRemovesTheMergedRegion() {
         Metapb.Region left = region(1, "", "m", epoch(3, 2), new long[] {11, 12, 13}, new long[] {1, 2, 3});

@@ -46,19 +46,69 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     private final TxnHandler txn;
     private final RawCasLatches latches;
     private final RawValues values;
+    /** Null where regions do not split (the standalone process). */
+    private final RegionSplitter splitter;
 
     /** RawKV without TTL. */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn) {
-        this(storage, validator, txn, RawValues.withoutTtl());
+        this(storage, validator, txn, RawValues.withoutTtl(), null);
     }
 
-    /** RawKV with TTL on or off, as {@code values} says. */
+    /** RawKV with TTL on or off, as {@code values} says; SplitRegion refused. */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values) {
+        this(storage, validator, txn, values, null);
+    }
+
+    /**
+     * @param values raw values with TTL on or off
+     * @param splitter serves SplitRegion; null: SplitRegion is refused
+     */
+    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
+            RegionSplitter splitter) {
         this.storage = storage;
         this.validator = validator;
         this.txn = txn;
         this.latches = new RawCasLatches(RawCasLatches.DEFAULT_SLOTS);
         this.values = values;
+        this.splitter = splitter;
+    }
+
+    // ---- regions ----
+
+    /**
+     * kvproto's SplitRegion, as the TiKV client sends it ({@code split_keys}, or the deprecated
+     * {@code split_key}). Region boundaries in this cluster are raw keys, so raw-mode keys are used
+     * as sent. Transactional mode ({@code is_raw_kv} false) is refused: the raftstore compares a
+     * transaction's memcomparable-encoded engine keys with raw region boundaries, which is sound
+     * only while the key space is one region.
+     */
+    @Override
+    public void splitRegion(Kvrpcpb.SplitRegionRequest req, StreamObserver<Kvrpcpb.SplitRegionResponse> out) {
+        unary(out, () -> {
+            if (splitter == null) {
+                throw new InvalidRequestException("SplitRegion: this process does not split regions");
+            }
+            if (!req.getIsRawKv()) {
+                throw new InvalidRequestException("SplitRegion: only raw-mode splits (is_raw_kv) are supported;"
+                        + " regions of transactional data are not split yet");
+            }
+            List<ByteString> keys = req.getSplitKeysCount() > 0 ? req.getSplitKeysList()
+                    : req.getSplitKey().isEmpty() ? List.of() : List.of(req.getSplitKey());
+            if (keys.isEmpty()) {
+                throw new InvalidRequestException("SplitRegion: no split keys given");
+            }
+            keys.forEach(validator::rawKey);
+            List<ByteString> sorted = keys.stream().distinct()
+                    .sorted(ByteString.unsignedLexicographicalComparator()).toList();
+            List<io.tinykv.proto.Metapb.Region> regions = splitter.split(req.getContext(), sorted);
+            Kvrpcpb.SplitRegionResponse.Builder resp = Kvrpcpb.SplitRegionResponse.newBuilder().addAllRegions(regions);
+            if (regions.size() >= 2) {
+                resp.setLeft(regions.get(regions.size() - 2)).setRight(regions.get(regions.size() - 1));
+            }
+            return resp.build();
+        }, e -> Kvrpcpb.SplitRegionResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.SplitRegionResponse.newBuilder().addErrors(Kvrpcpb.KeyError.newBuilder().setAbort(s))
+                        .build());
     }
 
     // ---- RawKV ----

@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "ctl",
     description = "Command-line client for a TinyKV cluster.",
     subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class,
-        TxnCommand.class, StoresCommand.class, RegionsCommand.class},
+        TxnCommand.class, StoresCommand.class, RegionsCommand.class, SplitCommand.class},
     usageHelpAutoWidth = true)
 public final class CtlCommand implements Callable<Integer> {
   public static final int EXIT_OK = 0;

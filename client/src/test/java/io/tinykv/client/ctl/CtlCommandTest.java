@@ -96,6 +96,19 @@ class CtlCommandTest {
   }
 
   @Test
+  void splitCutsTheRegionHoldingTheKeyAtItAndPrintsBothHalves() {
+    ctl("put", "c", "vc");
+    Run split = ctl("split", "--key", "c");
+    assertThat(split.exitCode()).as(split.err()).isZero();
+    assertThat(split.out()).matches("(?s)region \\d+ \\[, c\\) version \\d+\nregion \\d+ \\[c, g\\) version \\d+\n");
+    assertThat(ctl("get", "c").out()).isEqualTo("vc\n");
+    Run again = ctl("split", "--key", "c");
+    assertThat(again.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
+    assertThat(again.err()).contains("bad split key");
+    assertThat(ctl("split", "--key", "").exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
+  }
+
+  @Test
   void hexAndBase64CarryBinaryKeysAndValues() {
     assertThat(ctl("--hex", "put", "00ff", "0a0b").exitCode()).isZero();
     assertThat(cluster.cf("default")).containsEntry(ByteString.copyFrom(new byte[] {0, (byte) 0xff}),

@@ -95,6 +95,11 @@ final class SimScheduler implements SchedulerReporter {
     private Metapb.Region region;
     private Metapb.Peer leader;
     private long leaderTerm;
+    /** Every region as its latest fresh heartbeat said, by id (the plan is for region 1 only). */
+    private final java.util.Map<Long, Pdpb.RegionHeartbeatRequest> regions = new java.util.TreeMap<>();
+    /** Ids for splits: far above the bootstrap region's and peers' ids. */
+    private long nextId = 1000;
+    private final List<List<Metapb.Region>> reportedSplits = new ArrayList<>();
     private long responsesSent;
     private long responsesDropped;
     private long staleHeartbeats;
@@ -145,6 +150,10 @@ final class SimScheduler implements SchedulerReporter {
             staleHeartbeats++;
             return;
         }
+        regions.put(heartbeat.getRegion().getId(), heartbeat);
+        if (heartbeat.getRegion().getId() != SimCluster.REGION_ID) {
+            return;
+        }
         region = heartbeat.getRegion();
         leader = heartbeat.getLeader();
         leaderTerm = heartbeat.getTerm();
@@ -167,15 +176,48 @@ final class SimScheduler implements SchedulerReporter {
 
     /** PD's rule: an older epoch, or the same epoch from an older term, says nothing new. */
     private boolean isStale(Pdpb.RegionHeartbeatRequest heartbeat) {
-        if (region == null) {
+        Pdpb.RegionHeartbeatRequest before = regions.get(heartbeat.getRegion().getId());
+        if (before == null) {
             return false;
         }
-        Metapb.RegionEpoch known = region.getRegionEpoch();
+        Metapb.RegionEpoch known = before.getRegion().getRegionEpoch();
         Metapb.RegionEpoch got = heartbeat.getRegion().getRegionEpoch();
         if (got.getConfVer() < known.getConfVer() || got.getVersion() < known.getVersion()) {
             return true;
         }
-        return got.equals(known) && heartbeat.getTerm() < leaderTerm;
+        return got.equals(known) && heartbeat.getTerm() < before.getTerm();
+    }
+
+    /** Hands out ids as PD does; the answer travels back after a network delay, and may be lost. */
+    @Override
+    public void askBatchSplit(Metapb.Region splitting, int splitCount,
+            java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
+        Pdpb.AskBatchSplitResponse.Builder b = Pdpb.AskBatchSplitResponse.newBuilder();
+        for (int i = 0; i < splitCount; i++) {
+            Pdpb.SplitID.Builder id = Pdpb.SplitID.newBuilder().setNewRegionId(nextId++);
+            for (int p = 0; p < splitting.getPeersCount(); p++) {
+                id.addNewPeerIds(nextId++);
+            }
+            b.addIds(id);
+        }
+        Pdpb.AskBatchSplitResponse response = b.build();
+        boolean lost = random.nextDouble() < responseDropRate;
+        cluster.loop().schedule(cluster.network().clientDelayMs(), () -> answer.accept(lost ? null : response));
+    }
+
+    @Override
+    public void reportBatchSplit(List<Metapb.Region> split) {
+        reportedSplits.add(List.copyOf(split));
+    }
+
+    /** The splits reported by leaders, in order. */
+    List<List<Metapb.Region>> reportedSplits() {
+        return List.copyOf(reportedSplits);
+    }
+
+    /** Every region as its latest fresh heartbeat said, by id. */
+    java.util.Map<Long, Pdpb.RegionHeartbeatRequest> knownRegions() {
+        return java.util.Collections.unmodifiableMap(regions);
     }
 
     /** Called on the reporting store's Raft thread: what it says must be what it knows. */

@@ -132,6 +132,27 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
         }
     }
 
+    /** Asks for split ids on a gRPC call of its own; never blocks. */
+    @Override
+    public void askBatchSplit(Metapb.Region region, int splitCount,
+            java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
+        try {
+            scheduler.askBatchSplitAsync(region, splitCount, answer);
+        } catch (RuntimeException e) {
+            LOG.warn("AskBatchSplit for region {} could not be sent: {}", region.getId(), e.getMessage());
+            answer.accept(null);
+        }
+    }
+
+    @Override
+    public void reportBatchSplit(java.util.List<Metapb.Region> regions) {
+        try {
+            scheduler.reportBatchSplitAsync(regions);
+        } catch (RuntimeException e) {
+            LOG.debug("ReportBatchSplit could not be sent: {}", e.getMessage());
+        }
+    }
+
     /** Replaces the store statistics waiting to be sent; never blocks. Any thread. */
     @Override
     public void storeHeartbeat(Pdpb.StoreStats stats) {

@@ -184,6 +184,70 @@ public final class SchedulerClient implements AutoCloseable {
                 .setHeader(header()).setStoreId(storeId).build()), Pdpb.GetStoreResponse::getHeader).getStore();
     }
 
+    /**
+     * Asks for the ids of a split without waiting ({@code AskBatchSplit}); {@code answer} gets the
+     * response, or null when the call failed or the scheduler refused, on a gRPC thread.
+     */
+    public void askBatchSplitAsync(Metapb.Region region, int splitCount,
+            java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
+        Pdpb.AskBatchSplitRequest request = Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header())
+                .setRegion(region).setSplitCount(splitCount).build();
+        asyncStub().withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).askBatchSplit(request,
+                new io.grpc.stub.StreamObserver<>() {
+                    private boolean answered;
+
+                    @Override
+                    public void onNext(Pdpb.AskBatchSplitResponse response) {
+                        answered = true;
+                        boolean error = response.getHeader().hasError()
+                                && response.getHeader().getError().getType() != Pdpb.ErrorType.OK;
+                        if (error) {
+                            LOG.warn("the scheduler refused AskBatchSplit for region {}: {}", region.getId(),
+                                    response.getHeader().getError().getMessage());
+                        }
+                        answer.accept(error ? null : response);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        LOG.warn("AskBatchSplit for region {} failed: {}", region.getId(), t.getMessage());
+                        if (!answered) {
+                            answered = true;
+                            answer.accept(null);
+                        }
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        if (!answered) {
+                            answered = true;
+                            answer.accept(null);
+                        }
+                    }
+                });
+    }
+
+    /** Reports a split without waiting ({@code ReportBatchSplit}); a failure is logged only. */
+    public void reportBatchSplitAsync(List<Metapb.Region> regions) {
+        Pdpb.ReportBatchSplitRequest request = Pdpb.ReportBatchSplitRequest.newBuilder().setHeader(header())
+                .addAllRegions(regions).build();
+        asyncStub().withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS).reportBatchSplit(request,
+                new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(Pdpb.ReportBatchSplitResponse response) {
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        LOG.debug("ReportBatchSplit failed: {}", t.getMessage());
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+    }
+
     /** An asynchronous stub on the current endpoint, for streams and fire-and-forget calls. */
     public PDGrpc.PDStub asyncStub() {
         return PDGrpc.newStub(channel(endpoint()));

@@ -73,6 +73,23 @@ public final class ServerCommand implements Callable<Integer> {
                 "other setting."})
     private Boolean enableTtl;
 
+    @Option(names = "--region-max-size", paramLabel = "SIZE",
+            description = "A region larger than this is split, e.g. 384KiB (coprocessor.region-max-size; default 144MiB).")
+    private String regionMaxSize;
+
+    @Option(names = "--region-split-size", paramLabel = "SIZE",
+            description = "The size of the pieces a region is split into, at most --region-max-size "
+                    + "(coprocessor.region-split-size; default 96MiB).")
+    private String regionSplitSize;
+
+    @Option(names = "--region-max-keys", paramLabel = "N",
+            description = "A region with more keys than this is split (coprocessor.region-max-keys; default 1440000).")
+    private Long regionMaxKeys;
+
+    @Option(names = "--region-split-keys", paramLabel = "N",
+            description = "The key count of the pieces (coprocessor.region-split-keys; default 960000).")
+    private Long regionSplitKeys;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
@@ -91,11 +108,19 @@ public final class ServerCommand implements Callable<Integer> {
                     pd == null ? null : StoreConfigLoader.splitEndpoints(pd));
             if (reserveSpace != null) {
                 config = new StoreServerConfig(config.base().withStorage(
-                        config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store()).validate();
+                        config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store(),
+                        config.coprocessor()).validate();
+            }
+            if (regionMaxSize != null || regionSplitSize != null || regionMaxKeys != null || regionSplitKeys != null) {
+                config = config.withCoprocessor(config.coprocessor()
+                        .withSizes(parseSize("--region-max-size", regionMaxSize),
+                                parseSize("--region-split-size", regionSplitSize))
+                        .withKeys(regionMaxKeys, regionSplitKeys)).validate();
             }
             if (enableTtl != null) {
                 config = new StoreServerConfig(config.base().withStorage(
-                        config.base().storage().withEnableTtl(enableTtl)), config.store()).validate();
+                        config.base().storage().withEnableTtl(enableTtl)), config.store(),
+                        config.coprocessor()).validate();
             }
         } catch (ConfigException e) {
             err.println("tinykv: invalid configuration:");
@@ -136,6 +161,18 @@ public final class ServerCommand implements Callable<Integer> {
             return EXIT_START_FAILED;
         }
         return 0;
+    }
+
+    /** Null when the option was not given. */
+    private static Long parseSize(String option, String value) {
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Units.parseBytes(value);
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ConfigException(option + ": " + e.getMessage());
+        }
     }
 
     private static ReserveSpace parseReserve(String value) {

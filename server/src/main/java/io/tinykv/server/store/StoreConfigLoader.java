@@ -18,6 +18,9 @@ import java.util.List;
 public final class StoreConfigLoader {
 
     static final String STORE_SECTION = "store";
+    static final String COPROCESSOR_SECTION = "coprocessor";
+    private static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
+            "region-max-keys", "region-split-keys", "split-region-check-tick-interval");
     private static final List<String> STORE_KEYS = List.of("pd-endpoints", "tick-interval", "election-ticks",
             "heartbeat-ticks", "region-heartbeat-ticks", "store-heartbeat-ticks", "raft-log-gc-count-limit",
             "command-timeout", "scheduler-timeout", "scheduler-max-backoff", "heartbeat-queue-capacity");
@@ -35,7 +38,7 @@ public final class StoreConfigLoader {
                 ? StoreServerConfig.defaults()
                 : parse(ConfigLoader.readFile(file), file.toString());
         StoreServerConfig config = new StoreServerConfig(
-                ConfigLoader.applyOverrides(fromFile.base(), overrides), fromFile.store());
+                ConfigLoader.applyOverrides(fromFile.base(), overrides), fromFile.store(), fromFile.coprocessor());
         if (pdEndpoints != null) {
             config = config.withStore(config.store().withPdEndpoints(pdEndpoints));
         }
@@ -44,9 +47,10 @@ public final class StoreConfigLoader {
 
     /** Parses TOML text over the defaults (without validation). */
     public static StoreServerConfig parse(String toml, String source) {
-        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION));
+        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION, COPROCESSOR_SECTION));
         List<String> problems = new ArrayList<>();
-        Table section = ConfigLoader.root(toml, source, problems).section(STORE_SECTION);
+        Table root = ConfigLoader.root(toml, source, problems);
+        Table section = root.section(STORE_SECTION);
         StoreServerConfig.Store d = StoreServerConfig.Store.defaults();
         StoreServerConfig.Store store = new StoreServerConfig.Store(
                 section.value("pd-endpoints", d.pdEndpoints(), StoreConfigLoader::endpoints),
@@ -61,10 +65,19 @@ public final class StoreConfigLoader {
                 section.value("scheduler-max-backoff", d.schedulerMaxBackoffMillis(), Table::millis),
                 section.value("heartbeat-queue-capacity", d.heartbeatQueueCapacity(), StoreConfigLoader::intValue));
         section.rejectUnknown(STORE_KEYS);
+        Table cop = root.section(COPROCESSOR_SECTION);
+        StoreServerConfig.Coprocessor c = StoreServerConfig.Coprocessor.defaults();
+        StoreServerConfig.Coprocessor coprocessor = new StoreServerConfig.Coprocessor(
+                cop.value("region-max-size", c.regionMaxSizeBytes(), Table::bytes),
+                cop.value("region-split-size", c.regionSplitSizeBytes(), Table::bytes),
+                cop.value("region-max-keys", c.regionMaxKeys(), Table::integer),
+                cop.value("region-split-keys", c.regionSplitKeys(), Table::integer),
+                cop.value("split-region-check-tick-interval", c.splitCheckIntervalMillis(), Table::millis));
+        cop.rejectUnknown(COPROCESSOR_KEYS);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StoreServerConfig(base, store);
+        return new StoreServerConfig(base, store, coprocessor);
     }
 
     /** {@code --pd a:1,b:2} as a list. */

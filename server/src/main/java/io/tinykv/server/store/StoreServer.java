@@ -292,7 +292,8 @@ public final class StoreServer implements AutoCloseable {
             RequestValidator validator = new RequestValidator(config.base().limits());
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
             services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator),
-                    new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis)));
+                    new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
+                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis()))));
             services.addService(peerService);
             b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -345,7 +346,8 @@ public final class StoreServer implements AutoCloseable {
                 RaftstoreConfig.DEFAULT_MAX_SIZE_PER_MSG_BYTES, RaftstoreConfig.DEFAULT_MAX_INFLIGHT_MSGS,
                 config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
                 RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
-                st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis());
+                st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis())
+                .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()));
     }
 
     /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */

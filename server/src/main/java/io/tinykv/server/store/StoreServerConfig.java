@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param base the shared settings; its {@code [pd]} section (the standalone's embedded PD) is unused
  * @param store the store's own settings
  */
-public record StoreServerConfig(Config base, Store store) {
+public record StoreServerConfig(Config base, Store store, Coprocessor coprocessor) {
 
     /** Conventional scheduler (PD) client port. */
     public static final String DEFAULT_PD_ENDPOINT = "127.0.0.1:2379";
@@ -24,6 +24,50 @@ public record StoreServerConfig(Config base, Store store) {
     public StoreServerConfig {
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(coprocessor, "coprocessor");
+    }
+
+    /** With the default {@code [coprocessor]} section. */
+    public StoreServerConfig(Config base, Store store) {
+        this(base, store, Coprocessor.defaults());
+    }
+
+    /**
+     * The {@code [coprocessor]} section: when regions split, with TiKV's names and defaults.
+     *
+     * @param regionMaxSizeBytes region-max-size: a larger region is split
+     * @param regionSplitSizeBytes region-split-size: the size of the pieces
+     * @param regionMaxKeys region-max-keys: a region with more keys is split
+     * @param regionSplitKeys region-split-keys: the key count of the pieces
+     * @param splitCheckIntervalMillis split-region-check-tick-interval (TiKV has it under
+     *     {@code [raftstore]}): how often each leader measures its region
+     */
+    public record Coprocessor(long regionMaxSizeBytes, long regionSplitSizeBytes, long regionMaxKeys,
+            long regionSplitKeys, long splitCheckIntervalMillis) {
+
+        public static Coprocessor defaults() {
+            var d = io.tinykv.raftstore.SplitCheckConfig.defaults();
+            return new Coprocessor(d.regionMaxSizeBytes(), d.regionSplitSizeBytes(), d.regionMaxKeys(),
+                    d.regionSplitKeys(), 10_000);
+        }
+
+        public Coprocessor withSizes(Long maxSizeBytes, Long splitSizeBytes) {
+            return new Coprocessor(maxSizeBytes == null ? regionMaxSizeBytes : maxSizeBytes,
+                    splitSizeBytes == null ? regionSplitSizeBytes : splitSizeBytes, regionMaxKeys, regionSplitKeys,
+                    splitCheckIntervalMillis);
+        }
+
+        public Coprocessor withKeys(Long maxKeys, Long splitKeys) {
+            return new Coprocessor(regionMaxSizeBytes, regionSplitSizeBytes, maxKeys == null ? regionMaxKeys : maxKeys,
+                    splitKeys == null ? regionSplitKeys : splitKeys, splitCheckIntervalMillis);
+        }
+
+        /** The raftstore's split settings at {@code tickIntervalMillis} per Raft tick. */
+        public io.tinykv.raftstore.SplitCheckConfig toSplitCheck(long tickIntervalMillis) {
+            int ticks = (int) Math.max(1, splitCheckIntervalMillis / Math.max(1, tickIntervalMillis));
+            return new io.tinykv.raftstore.SplitCheckConfig(regionMaxSizeBytes, regionSplitSizeBytes, regionMaxKeys,
+                    regionSplitKeys, ticks);
+        }
     }
 
     /**
@@ -85,16 +129,20 @@ public record StoreServerConfig(Config base, Store store) {
         return new StoreServerConfig(Config.defaults(), Store.defaults());
     }
 
+    public StoreServerConfig withCoprocessor(Coprocessor value) {
+        return new StoreServerConfig(base, store, value);
+    }
+
     public Config.Server server() {
         return base.server();
     }
 
     public StoreServerConfig withServer(Config.Server server) {
-        return new StoreServerConfig(base.withServer(server), store);
+        return new StoreServerConfig(base.withServer(server), store, coprocessor);
     }
 
     public StoreServerConfig withStore(Store newStore) {
-        return new StoreServerConfig(base, newStore);
+        return new StoreServerConfig(base, newStore, coprocessor);
     }
 
     /**
@@ -134,6 +182,18 @@ public record StoreServerConfig(Config base, Store store) {
         positive(problems, "store.scheduler-timeout", store.schedulerTimeoutMillis());
         positive(problems, "store.scheduler-max-backoff", store.schedulerMaxBackoffMillis());
         positive(problems, "store.heartbeat-queue-capacity", store.heartbeatQueueCapacity());
+        positive(problems, "coprocessor.region-split-size", coprocessor.regionSplitSizeBytes());
+        positive(problems, "coprocessor.region-split-keys", coprocessor.regionSplitKeys());
+        positive(problems, "coprocessor.split-region-check-tick-interval", coprocessor.splitCheckIntervalMillis());
+        if (coprocessor.regionSplitSizeBytes() > coprocessor.regionMaxSizeBytes()) {
+            problems.add("coprocessor.region-split-size (" + coprocessor.regionSplitSizeBytes()
+                    + " bytes) must be at most coprocessor.region-max-size (" + coprocessor.regionMaxSizeBytes()
+                    + " bytes)");
+        }
+        if (coprocessor.regionSplitKeys() > coprocessor.regionMaxKeys()) {
+            problems.add("coprocessor.region-split-keys (" + coprocessor.regionSplitKeys()
+                    + ") must be at most coprocessor.region-max-keys (" + coprocessor.regionMaxKeys() + ")");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
