@@ -334,10 +334,14 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     @Override
     public void reportBatchSplit(Pdpb.ReportBatchSplitRequest request,
             StreamObserver<Pdpb.ReportBatchSplitResponse> out) {
-        // The new regions' leaders heartbeat them; the report itself changes nothing here.
+        // The new regions' leaders heartbeat them, which updates the routing table; the report only
+        // asks for the fresh regions to be scattered (within the region-schedule limit), so that a
+        // hot range that split does not keep all its leaders on one store.
         handle("ReportBatchSplit", out, request.getHeader(), h -> {
             requireBootstrapped();
-            LOG.info("split reported: regions {}", request.getRegionsList().stream().map(Metapb.Region::getId).toList());
+            List<Long> ids = request.getRegionsList().stream().map(Metapb.Region::getId).toList();
+            LOG.info("split reported: regions {}", ids);
+            coordinator.scatterNewRegions(ids, clockMillis.getAsLong());
             return Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build();
         }, h -> Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build());
     }
