@@ -1,6 +1,8 @@
 package io.tinykv.scheduler;
 
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -54,17 +56,32 @@ public final class SchedulerServer implements AutoCloseable {
 
     /** Starts with the system clock, a secure random source and the default Prometheus registry. */
     public static SchedulerServer start(SchedulerConfig config) {
-        return start(config, System::currentTimeMillis, new SecureRandom(), PrometheusRegistry.defaultRegistry);
+        return start(config, InsecureServerCredentials.create());
+    }
+
+    /** Like {@link #start(SchedulerConfig)}, serving with {@code credentials} (mutual TLS or plaintext). */
+    public static SchedulerServer start(SchedulerConfig config, ServerCredentials credentials) {
+        return start(config, System::currentTimeMillis, new SecureRandom(), PrometheusRegistry.defaultRegistry,
+                credentials);
+    }
+
+    /** Plaintext. */
+    public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
+            PrometheusRegistry registry) {
+        return start(config, clockMillis, random, registry, InsecureServerCredentials.create());
     }
 
     /**
      * Opens the metadata, binds the port and starts serving.
      *
+     * @param credentials how the port is secured: {@code TlsCredentials.serverCredentials()} of the
+     *     {@code [security]} settings (mutual TLS), or plaintext
+     *
      * @throws IllegalStateException when the metadata is unreadable or corrupt (nothing is served)
      * @throws UncheckedIOException when the port cannot be bound
      */
     public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
-            PrometheusRegistry registry) {
+            PrometheusRegistry registry, ServerCredentials credentials) {
         MetaStore meta = MetaStore.open(config.dataDir());
         Server grpc = null;
         ScheduledExecutorService background = null;
@@ -83,7 +100,7 @@ public final class SchedulerServer implements AutoCloseable {
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-            grpc = NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress())
+            grpc = NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress(), credentials)
                     .addService(service)
                     .addService(health.getHealthService())
                     .build()

@@ -4,28 +4,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code [security]} settings as command-line options, the same on every {@code tinykv}
  * command ({@code @Mixin SecurityOptions security}). A flag overrides the same key of a config
- * file; {@link #asArguments()} passes them on to child processes.
+ * file; {@link #asArguments()} passes them on to child processes. The options are inherited by
+ * subcommands ({@code tinykv ctl get --ca-path ...} as well as {@code tinykv ctl --ca-path ... get}).
  */
 public final class SecurityOptions {
 
-    @Option(names = "--ca-path", paramLabel = "FILE",
+    @Option(names = "--ca-path", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "PEM CA certificate(s); with --cert-path and --key-path turns on mutual TLS "
                     + "([security] ca-path).")
     Path caPath;
 
-    @Option(names = "--cert-path", paramLabel = "FILE",
+    @Option(names = "--cert-path", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "PEM certificate this process presents, as server and as client ([security] cert-path).")
     Path certPath;
 
-    @Option(names = "--key-path", paramLabel = "FILE",
+    @Option(names = "--key-path", paramLabel = "FILE", scope = ScopeType.INHERIT,
             description = "PEM PKCS#8 private key of --cert-path, as 'openssl genpkey' writes it ([security] key-path).")
     Path keyPath;
 
-    @Option(names = "--cert-allowed-cn", paramLabel = "CN", split = ",",
+    @Option(names = "--cert-allowed-cn", paramLabel = "CN", split = ",", scope = ScopeType.INHERIT,
             description = "Common names a connecting client's certificate may carry; any when not given "
                     + "([security] cert-allowed-cn).")
     List<String> certAllowedCn = new ArrayList<>();

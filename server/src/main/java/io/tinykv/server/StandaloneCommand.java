@@ -4,6 +4,7 @@ import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.security.SecurityOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -53,6 +54,9 @@ public final class StandaloneCommand implements Callable<Integer> {
             description = "TOML configuration file (see config/tinykv.example.toml).")
     private Path configFile;
 
+    @CommandLine.Mixin
+    private SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -63,7 +67,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         try {
             HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
             config = ConfigLoader.load(configFile,
-                    new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir));
+                    new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir), security.config());
         } catch (ConfigException e) {
             err.println("tinykv: invalid configuration:");
             e.problems().forEach(p -> err.println("  " + p));

@@ -26,6 +26,13 @@ public record ChildSpec(String name, String address, List<String> args, Path log
         Objects.requireNonNull(logFile, "logFile");
     }
 
+    /** The same process with {@code more} arguments after its own (e.g. the TLS options). */
+    public ChildSpec withMoreArgs(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.addAll(more);
+        return new ChildSpec(name, address, all, logFile);
+    }
+
     /** The command a person types to start this process by hand ({@code tinykv server --pd ...}). */
     public String tinykvCommandLine() {
         StringBuilder line = new StringBuilder("tinykv");

@@ -1,6 +1,10 @@
 package io.tinykv.server.playground;
 
+import io.tinykv.client.ChannelFactory;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.security.SecurityConfigException;
+import io.tinykv.security.SecurityOptions;
+import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.TinykvVersion;
 import java.io.IOException;
@@ -95,6 +99,9 @@ public final class PlaygroundCommand implements Callable<Integer> {
             description = "An option for every child JVM, e.g. --jvm-opt=-Xmx512m (repeatable).")
     List<String> jvmOptions = new ArrayList<>();
 
+    @CommandLine.Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -112,6 +119,12 @@ public final class PlaygroundCommand implements Callable<Integer> {
         if (startTimeoutSeconds <= 0 || stopGraceSeconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--start-timeout-seconds and --stop-grace-seconds must be > 0");
+        }
+        TlsCredentials tls;
+        try {
+            tls = TlsCredentials.of(security.config());
+        } catch (SecurityConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         DataDirLock lock;
         try {
@@ -147,10 +160,12 @@ public final class PlaygroundCommand implements Callable<Integer> {
         ClusterReadiness.Serving serving;
         try {
             for (ChildSpec child : layout.children()) {
-                ChildProcess started = supervisor.start(child);
+                // Every child gets the same certificate: it serves with it and presents it to the others.
+                ChildProcess started = supervisor.start(child.withMoreArgs(security.asArguments()));
                 LOG.info("started {} (pid {}): {}", child.name(), started.pid(), child.tinykvCommandLine());
             }
-            serving = ClusterReadiness.overNetwork().await(layout.pdAddress(),
+            serving = ClusterReadiness.overNetwork(ChannelFactory.withCredentials(tls.channelCredentials()))
+                    .await(layout.pdAddress(),
                     Set.copyOf(layout.storeAddresses()), layout.maxReplicas(),
                     Duration.ofSeconds(startTimeoutSeconds), supervisor::exited);
         } catch (ClusterReadiness.NotServingException | UncheckedIOException | IllegalStateException e) {
@@ -163,18 +178,19 @@ public final class PlaygroundCommand implements Callable<Integer> {
             return EXIT_START_FAILED;
         }
         double startedSeconds = (System.nanoTime() - startNanos) / NANOS_PER_SECOND;
-        printSummary(out, layout, supervisor.children(), serving, startedSeconds);
+        printSummary(out, layout, supervisor.children(), serving, startedSeconds, security.asArguments());
         // Runs until a signal: the shutdown hook stops the children, and the JVM exits once it is done.
         stopped.await();
         return 0;
     }
 
     private static void printSummary(PrintWriter out, PlaygroundLayout layout, List<ChildProcess> children,
-            ClusterReadiness.Serving serving, double startedSeconds) {
+            ClusterReadiness.Serving serving, double startedSeconds, List<String> tlsArgs) {
         out.printf(Locale.ROOT, "%s: %d store(s), started in %.1f s; data in %s%n", READY_LINE, layout.stores(),
                 startedSeconds, layout.dataDir());
         out.println("  clients connect to PD at " + layout.pdAddress()
-                + "   (tinykv ctl --pd " + layout.pdAddress() + " ...)");
+                + "   (tinykv ctl --pd " + layout.pdAddress()
+                + (tlsArgs.isEmpty() ? "" : " " + String.join(" ", tlsArgs)) + " ...)");
         int nameWidth = children.stream().mapToInt(c -> c.name().length()).max().orElse(0);
         for (ChildProcess child : children) {
             String address = child.spec().address();

@@ -1,5 +1,6 @@
 package io.tinykv.server.store;
 
+import io.tinykv.security.SecurityOptions;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.config.ConfigException;
@@ -70,6 +71,9 @@ public final class ServerCommand implements Callable<Integer> {
             description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
 
+    @CommandLine.Mixin
+    private SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -81,7 +85,7 @@ public final class ServerCommand implements Callable<Integer> {
             HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
             config = StoreConfigLoader.load(configFile,
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
-                    pd == null ? null : StoreConfigLoader.splitEndpoints(pd));
+                    pd == null ? null : StoreConfigLoader.splitEndpoints(pd), security.config());
             if (reserveSpace != null) {
                 config = new StoreServerConfig(config.base().withStorage(
                         config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store()).validate();
