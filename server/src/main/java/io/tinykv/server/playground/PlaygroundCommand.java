@@ -2,6 +2,7 @@ package io.tinykv.server.playground;
 
 import io.tinykv.client.ChannelFactory;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.SecurityConfigException;
 import io.tinykv.security.SecurityOptions;
 import io.tinykv.security.TlsCredentials;
@@ -159,9 +160,10 @@ public final class PlaygroundCommand implements Callable<Integer> {
         long startNanos = System.nanoTime();
         ClusterReadiness.Serving serving;
         try {
-            for (ChildSpec child : layout.children()) {
+            for (ChildSpec layoutChild : layout.children()) {
                 // Every child gets the same certificate: it serves with it and presents it to the others.
-                ChildProcess started = supervisor.start(child.withMoreArgs(security.asArguments()));
+                ChildSpec child = layoutChild.withMoreArgs(security.asArguments());
+                ChildProcess started = supervisor.start(child);
                 LOG.info("started {} (pid {}): {}", child.name(), started.pid(), child.tinykvCommandLine());
             }
             serving = ClusterReadiness.overNetwork(ChannelFactory.withCredentials(tls.channelCredentials()))
@@ -178,7 +180,11 @@ public final class PlaygroundCommand implements Callable<Integer> {
             return EXIT_START_FAILED;
         }
         double startedSeconds = (System.nanoTime() - startNanos) / NANOS_PER_SECOND;
-        printSummary(out, layout, supervisor.children(), serving, startedSeconds, security.asArguments());
+        // A client needs the CA, a certificate and its key; cert-allowed-cn is a server's setting.
+        SecurityConfig tlsConfig = security.config();
+        List<String> clientTls = SecurityOptions.asArguments(
+                new SecurityConfig(tlsConfig.caPath(), tlsConfig.certPath(), tlsConfig.keyPath(), List.of()));
+        printSummary(out, layout, supervisor.children(), serving, startedSeconds, clientTls);
         // Runs until a signal: the shutdown hook stops the children, and the JVM exits once it is done.
         stopped.await();
         return 0;
