@@ -8,6 +8,7 @@ import io.tinykv.bench.report.RunReport;
 import io.tinykv.bench.target.BenchTarget;
 import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.workload.Workload;
+import io.tinykv.security.SecurityOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -64,6 +65,10 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     DriverOptions driverOptions = new DriverOptions();
 
+    /** TLS for the tinykv and tikv-client targets (a cluster started with [security]). */
+    @Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @Override
     public Integer call() throws Exception {
         BenchEnvironment env = parent.environment();
@@ -85,8 +90,8 @@ public final class RunCommand implements Callable<Integer> {
 
     TargetSpec targetSpec() {
         return switch (target) {
-            case "tinykv" -> new TargetSpec.TinyKv(pd, requestTimeout);
-            case "tikv-client" -> new TargetSpec.TikvClient(pd, requestTimeout);
+            case "tinykv" -> new TargetSpec.TinyKv(pd, requestTimeout, security.config().validate());
+            case "tikv-client" -> new TargetSpec.TikvClient(pd, requestTimeout, security.config().validate());
             case "etcd" -> new TargetSpec.Etcd(endpoints, requestTimeout);
             case "rocksdb" -> new TargetSpec.RocksDb(dataDir != null ? dataDir : out.resolve("rocksdb-data"), !noSync);
             default -> throw new IllegalArgumentException(

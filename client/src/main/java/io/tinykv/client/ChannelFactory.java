@@ -1,5 +1,6 @@
 package io.tinykv.client;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -18,9 +19,17 @@ public interface ChannelFactory {
    */
   int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
-  /** Plain-text (no TLS) channels, the way TinyKV serves. */
+  /** Plain-text (no TLS) channels, the way TinyKV serves without a {@code [security]} section. */
   static ChannelFactory plaintext() {
-    return address -> Grpc.newChannelBuilder(address, InsecureChannelCredentials.create())
+    return withCredentials(InsecureChannelCredentials.create());
+  }
+
+  /**
+   * Channels with {@code credentials}: for a cluster with mutual TLS, the
+   * {@code TlsCredentials.channelCredentials()} of the client's CA, certificate and key.
+   */
+  static ChannelFactory withCredentials(ChannelCredentials credentials) {
+    return address -> Grpc.newChannelBuilder(address, credentials)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .build();
   }

@@ -6,7 +6,11 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tinykv.client.ChannelFactory;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.security.SecurityConfig;
+import io.tinykv.security.SecurityOptions;
+import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.server.playground.ChildSpec;
 import io.tinykv.server.playground.ClusterReadiness;
@@ -45,13 +49,21 @@ final class LocalCluster implements AutoCloseable {
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
 
     private final PlaygroundLayout layout;
+    /** The TLS settings every child gets, and the readiness checks connect with (disabled: plaintext). */
+    private final SecurityConfig security;
+    private final TlsCredentials tls;
+    /** Arguments added to each child's own, by child name (TLS options, the scheduler's status address). */
+    private final Map<String, List<String>> extraArgs;
     private final Supervisor supervisor;
     private final List<String> unexpectedExits = new CopyOnWriteArrayList<>();
     /** Store ids by address, learned when the cluster first served. */
     private volatile Map<String, Long> storeIds = Map.of();
 
-    private LocalCluster(PlaygroundLayout layout) {
+    private LocalCluster(PlaygroundLayout layout, SecurityConfig security, Map<String, List<String>> extraArgs) {
         this.layout = layout;
+        this.security = security;
+        this.tls = TlsCredentials.of(security);
+        this.extraArgs = Map.copyOf(extraArgs);
         JavaCommand java = new JavaCommand(JavaCommand.ofCurrentJvm(List.of()).javaBinary(), serverClassPath(),
                 withJdkFlags(CHILD_JVM_OPTIONS));
         this.supervisor = new Supervisor(java, (child, exitCode) -> unexpectedExits.add(child.name() + " exited " + exitCode));
@@ -80,16 +92,41 @@ final class LocalCluster implements AutoCloseable {
     private static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, boolean enableTtl,
             List<String> extraStoreArgs) {
         int[] ports = freePorts(stores);
-        LocalCluster cluster = new LocalCluster(new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1],
-                keyMode, enableTtl));
+        PlaygroundLayout layout = new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1], keyMode, enableTtl);
+        // Extra arguments are kept per child, so a restarted store gets them again.
+        Map<String, List<String>> extra = new java.util.HashMap<>();
+        if (!extraStoreArgs.isEmpty()) {
+            for (ChildSpec spec : layout.children()) {
+                if (!spec.name().equals(layout.scheduler().name())) {
+                    extra.put(spec.name(), List.copyOf(extraStoreArgs));
+                }
+            }
+        }
+        return start(new LocalCluster(layout, SecurityConfig.disabled(), extra));
+    }
+
+    /**
+     * Starts a cluster with mutual TLS: every child gets {@code security} (one certificate for the
+     * scheduler and the stores), and the scheduler also serves its status endpoint on a free port
+     * ({@link #schedulerStatusAddress()}).
+     */
+    static LocalCluster startWithTls(Path dir, int stores, SecurityConfig security) {
+        int[] ports = freePorts(stores);
+        PlaygroundLayout layout = new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1], ClientKeyMode.RAW);
+        Map<String, List<String>> extra = new java.util.HashMap<>();
+        for (ChildSpec spec : layout.children()) {
+            extra.put(spec.name(), SecurityOptions.asArguments(security));
+        }
+        List<String> scheduler = new ArrayList<>(extra.get(layout.scheduler().name()));
+        scheduler.addAll(List.of("--status-addr", LOOPBACK + ":" + freePortOutside(layout)));
+        extra.put(layout.scheduler().name(), scheduler);
+        return start(new LocalCluster(layout, security, extra));
+    }
+
+    private static LocalCluster start(LocalCluster cluster) {
         try {
             for (ChildSpec spec : cluster.layout.children()) {
-                if (!spec.name().equals(cluster.layout.scheduler().name()) && !extraStoreArgs.isEmpty()) {
-                    List<String> args = new java.util.ArrayList<>(spec.args());
-                    args.addAll(extraStoreArgs);
-                    spec = new ChildSpec(spec.name(), spec.address(), args, spec.logFile());
-                }
-                cluster.supervisor.start(spec);
+                cluster.supervisor.start(cluster.withExtraArgs(spec));
             }
         } catch (RuntimeException e) {
             cluster.close();
@@ -102,6 +139,25 @@ final class LocalCluster implements AutoCloseable {
         return layout;
     }
 
+    private ChildSpec withExtraArgs(ChildSpec spec) {
+        return spec.withMoreArgs(extraArgs.getOrDefault(spec.name(), List.of()));
+    }
+
+    /** The scheduler's status endpoint ({@code host:port}) of a {@link #startWithTls} cluster. */
+    String schedulerStatusAddress() {
+        List<String> args = extraArgs.getOrDefault(layout.scheduler().name(), List.of());
+        int i = args.indexOf("--status-addr");
+        if (i < 0) {
+            throw new IllegalStateException("the scheduler of this cluster serves no status endpoint");
+        }
+        return args.get(i + 1);
+    }
+
+    /** The TLS settings the children run with (disabled: plaintext). */
+    SecurityConfig security() {
+        return security;
+    }
+
     String pdAddress() {
         return layout.pdAddress();
     }
@@ -112,7 +168,8 @@ final class LocalCluster implements AutoCloseable {
      */
     ClusterReadiness.Serving awaitServing(Duration timeout) throws InterruptedException {
         try {
-            ClusterReadiness.Serving serving = ClusterReadiness.overNetwork().await(layout.pdAddress(),
+            ClusterReadiness.Serving serving = ClusterReadiness.overNetwork(
+                    ChannelFactory.withCredentials(tls.channelCredentials())).await(layout.pdAddress(),
                     Set.copyOf(layout.storeAddresses()), layout.maxReplicas(), timeout, supervisor::exited);
             storeIds = serving.storeIds();
             return serving;
@@ -130,8 +187,9 @@ final class LocalCluster implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         int colon = address.lastIndexOf(':');
         ManagedChannel channel = NettyChannelBuilder
-                .forAddress(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))))
-                .usePlaintext().build();
+                .forAddress(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+                        tls.channelCredentials())
+                .build();
         try {
             while (System.nanoTime() < deadline) {
                 if (!child.isAlive()) {
@@ -199,7 +257,7 @@ final class LocalCluster implements AutoCloseable {
     /** Starts a stopped child again, with the same arguments (so the same data and port). */
     ChildProcess restart(String name) {
         ChildSpec spec = layout.children().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
-        return supervisor.start(spec);
+        return supervisor.start(withExtraArgs(spec));
     }
 
     /**
@@ -275,6 +333,22 @@ final class LocalCluster implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no free block of loopback ports after " + PORT_SEARCH_ATTEMPTS + " attempts");
+    }
+
+    /** A free port that is none of the layout's (which are free now, but about to be bound). */
+    private static int freePortOutside(PlaygroundLayout layout) {
+        for (int attempt = 0; attempt < PORT_SEARCH_ATTEMPTS; attempt++) {
+            String candidate = LOOPBACK + ":" + freePort();
+            boolean taken = candidate.equals(layout.pdAddress());
+            for (int i = 1; i <= layout.stores(); i++) {
+                taken |= candidate.equals(layout.storeAddress(i)) || candidate.equals(layout.storeStatusAddress(i));
+            }
+            if (!taken) {
+                return Integer.parseInt(candidate.substring(candidate.lastIndexOf(':') + 1));
+            }
+        }
+        throw new IllegalStateException("no free loopback port outside the cluster's after " + PORT_SEARCH_ATTEMPTS
+                + " attempts");
     }
 
     private static int freePort() {

@@ -2,6 +2,10 @@ package io.tinykv.scheduler;
 
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.security.SecurityConfig;
+import io.tinykv.security.SecurityOptions;
+import io.tinykv.security.SecurityToml;
+import io.tinykv.security.TlsCredentials;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -114,6 +118,14 @@ public final class SchedulerCommand implements Callable<Integer> {
                     + "(default: off).")
     String statusAddr = "";
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "TOML file with a [security] section (ca-path, cert-path, key-path, cert-allowed-cn); "
+                    + "the other settings are the options here.")
+    Path configFile;
+
+    @CommandLine.Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -141,11 +153,13 @@ public final class SchedulerCommand implements Callable<Integer> {
     }
 
     /** The metrics endpoint; if it cannot start, the scheduler it would report on is stopped too. */
-    private static HTTPServer startStatusServer(HostAndPort address, SchedulerServer server) throws IOException {
+    private static HTTPServer startStatusServer(HostAndPort address, SchedulerServer server, TlsCredentials tls)
+            throws IOException {
         try {
             HTTPServer status = HTTPServer.builder().hostname(address.host()).port(address.port())
-                    .registry(PrometheusRegistry.defaultRegistry).buildAndStart();
-            LOG.info("scheduler metrics on http://{}:{}/metrics", address.host(), status.getPort());
+                    .registry(PrometheusRegistry.defaultRegistry).httpsConfigurator(tls.httpsConfigurator())
+                    .buildAndStart();
+            LOG.info("scheduler metrics on {}://{}:{}/metrics", tls.httpScheme(), address.host(), status.getPort());
             return status;
         } catch (IOException | RuntimeException e) {
             server.close();
@@ -158,9 +172,12 @@ public final class SchedulerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         SchedulerConfig config;
         HostAndPort statusAddress;
+        TlsCredentials tls;
         try {
             config = config();
             statusAddress = statusAddr.isBlank() ? null : HostAndPort.parse(statusAddr);
+            tls = TlsCredentials.of(security.over(
+                    configFile == null ? SecurityConfig.disabled() : SecurityToml.readFile(configFile)));
         } catch (IllegalArgumentException e) {
             err.println("tinykv scheduler: invalid configuration: " + e.getMessage());
             err.flush();
@@ -169,8 +186,8 @@ public final class SchedulerCommand implements Callable<Integer> {
         SchedulerServer server;
         HTTPServer status;
         try {
-            server = SchedulerServer.start(config);
-            status = statusAddress == null ? null : startStatusServer(statusAddress, server);
+            server = SchedulerServer.start(config, tls.serverCredentials());
+            status = statusAddress == null ? null : startStatusServer(statusAddress, server, tls);
         } catch (IOException | RuntimeException e) {
             LOG.error("scheduler failed to start", e);
             err.println("tinykv scheduler: failed to start: " + e.getMessage());

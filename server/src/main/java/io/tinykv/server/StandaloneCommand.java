@@ -4,6 +4,7 @@ import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.security.SecurityOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -59,6 +60,9 @@ public final class StandaloneCommand implements Callable<Integer> {
             description = "TOML configuration file (see config/tinykv.example.toml).")
     private Path configFile;
 
+    @CommandLine.Mixin
+    private SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -69,7 +73,7 @@ public final class StandaloneCommand implements Callable<Integer> {
         try {
             HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
             config = ConfigLoader.load(configFile,
-                    new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir));
+                    new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir), security.config());
             if (enableTtl != null) {
                 config = config.withStorage(config.storage().withEnableTtl(enableTtl)).validate();
             }

@@ -9,6 +9,7 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.TikvGrpc;
+import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.pd.DurableLong;
@@ -104,6 +105,7 @@ public final class StandaloneServer implements AutoCloseable {
             LOG.info("storage open");
 
             PrometheusRegistry metricsRegistry = new PrometheusRegistry();
+            TlsCredentials tls = TlsCredentials.of(config.security());
             HTTPServer statusServer = null;
             String statusAddr = "";
             StatusRoutes statusRoutes = new StatusRoutes(config, null);
@@ -114,17 +116,18 @@ public final class StandaloneServer implements AutoCloseable {
                         .port(status.port())
                         .registry(metricsRegistry)
                         .defaultHandler(statusRoutes)
+                        .httpsConfigurator(tls.httpsConfigurator())
                         .buildAndStart();
                 opened.add(statusServer);
                 statusAddr = status.withPort(statusServer.getPort()).toString();
-                LOG.info("status and metrics on http://{}/metrics", statusAddr);
+                LOG.info("status and metrics on {}://{}/metrics", tls.httpScheme(), statusAddr);
             }
 
             HealthStatusManager health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             MutableHandlerRegistry services = new MutableHandlerRegistry();
             InFlightCalls inFlight = new InFlightCalls();
-            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress())
+            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials())
                     .maxInboundMessageSize((int) config.limits().grpcMaxMessageSizeBytes())
                     .addService(health.getHealthService())
                     .fallbackHandlerRegistry(services)

@@ -1,5 +1,6 @@
 package io.tinykv.bench.target;
 
+import io.tinykv.security.SecurityConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,10 +11,20 @@ public sealed interface TargetSpec {
     /** The name used on the command line and in reports. */
     String kind();
 
-    /** Our store through our own client, {@code io.tinykv.client.RawKvClient}. */
-    record TinyKv(List<String> pdAddresses, Duration requestTimeout) implements TargetSpec {
+    /**
+     * Our store through our own client, {@code io.tinykv.client.RawKvClient}.
+     *
+     * @param security the client's TLS settings ({@code --ca-path} etc.; disabled: plaintext)
+     */
+    record TinyKv(List<String> pdAddresses, Duration requestTimeout, SecurityConfig security) implements TargetSpec {
         public TinyKv {
             pdAddresses = requireAddresses(pdAddresses, "--pd");
+            security = security == null ? SecurityConfig.disabled() : security;
+        }
+
+        /** Plaintext. */
+        public TinyKv(List<String> pdAddresses, Duration requestTimeout) {
+            this(pdAddresses, requestTimeout, SecurityConfig.disabled());
         }
 
         @Override
@@ -22,10 +33,21 @@ public sealed interface TargetSpec {
         }
     }
 
-    /** A TiKV-compatible store through the official TiKV Java client's RawKV API. */
-    record TikvClient(List<String> pdAddresses, Duration requestTimeout) implements TargetSpec {
+    /**
+     * A TiKV-compatible store through the official TiKV Java client's RawKV API.
+     *
+     * @param security the client's TLS settings, handed to its TiConfiguration (disabled: plaintext)
+     */
+    record TikvClient(List<String> pdAddresses, Duration requestTimeout, SecurityConfig security)
+            implements TargetSpec {
         public TikvClient {
             pdAddresses = requireAddresses(pdAddresses, "--pd");
+            security = security == null ? SecurityConfig.disabled() : security;
+        }
+
+        /** Plaintext. */
+        public TikvClient(List<String> pdAddresses, Duration requestTimeout) {
+            this(pdAddresses, requestTimeout, SecurityConfig.disabled());
         }
 
         @Override

@@ -29,6 +29,12 @@ public final class TikvClientTarget implements BenchTarget {
     public void open() {
         TiConfiguration conf = TiConfiguration.createRawDefault(String.join(",", spec.pdAddresses()));
         conf.setTimeout(spec.requestTimeout().toMillis());
+        if (spec.security().enabled()) {
+            conf.setTlsEnable(true);
+            conf.setTrustCertCollectionFile(spec.security().caPath().toString());
+            conf.setKeyCertChainFile(spec.security().certPath().toString());
+            conf.setKeyFile(spec.security().keyPath().toString());
+        }
         session = TiSession.create(conf);
         client = session.createRawClient();
     }

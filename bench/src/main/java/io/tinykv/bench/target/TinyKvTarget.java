@@ -1,8 +1,11 @@
 package io.tinykv.bench.target;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
+import io.tinykv.client.Clock;
 import io.tinykv.client.RawKvClient;
+import io.tinykv.security.TlsCredentials;
 import java.util.Optional;
 
 /** tinykv through our own Java client, {@link RawKvClient}, which routes by region through PD. */
@@ -23,7 +26,9 @@ public final class TinyKvTarget implements BenchTarget {
     @Override
     public void open() {
         long timeoutMs = spec.requestTimeout().toMillis();
-        client = RawKvClient.create(ClientConfig.of(spec.pdAddresses()).withTimeoutsMs(timeoutMs, timeoutMs));
+        client = RawKvClient.create(ClientConfig.of(spec.pdAddresses()).withTimeoutsMs(timeoutMs, timeoutMs),
+                ChannelFactory.withCredentials(TlsCredentials.of(spec.security()).channelCredentials()),
+                Clock.system());
     }
 
     @Override

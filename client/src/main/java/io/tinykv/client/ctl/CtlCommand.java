@@ -1,11 +1,15 @@
 package io.tinykv.client.ctl;
 
+import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
+import io.tinykv.client.Clock;
 import io.tinykv.client.CommitUnknownException;
 import io.tinykv.client.PdClient;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.TxnKvClient;
+import io.tinykv.security.SecurityOptions;
+import io.tinykv.security.TlsCredentials;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -55,6 +59,9 @@ public final class CtlCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @CommandLine.Mixin
+  private SecurityOptions security = new SecurityOptions();
+
   @Option(names = "--pd", scope = ScopeType.INHERIT, split = ",", paramLabel = "HOST:PORT",
       description = "PD address(es), comma-separated (default: " + DEFAULT_PD + ").")
   List<String> pdAddresses = List.of(DEFAULT_PD);
@@ -89,9 +96,16 @@ public final class CtlCommand implements Callable<Integer> {
   private final PdClientFactory pdClientFactory;
   private final Reader input;
 
-  /** The command as the {@code tinykv} process and {@link #main} run it: real network, real clock. */
+  /**
+   * The command as the {@code tinykv} process and {@link #main} run it: real network (mutual TLS
+   * when {@code --ca-path}, {@code --cert-path} and {@code --key-path} are given), real clock.
+   */
   public CtlCommand() {
-    this(RawKvClient::create);
+    this.clientFactory = config -> RawKvClient.create(config, networkChannels(), Clock.system());
+    this.txnClientFactory = config -> TxnKvClient.create(config, networkChannels(), Clock.system(),
+        TxnKvClient.DEFAULT_LOCK_TTL_MS);
+    this.pdClientFactory = config -> PdClient.connect(config, networkChannels(), Clock.system());
+    this.input = new InputStreamReader(System.in, StandardCharsets.UTF_8);
   }
 
   public CtlCommand(ClientFactory clientFactory) {
@@ -209,7 +223,16 @@ public final class CtlCommand implements Callable<Integer> {
     return input instanceof BufferedReader buffered ? buffered : new BufferedReader(input);
   }
 
+  /** Channels secured by the TLS options (already checked by {@link #config(CommandLine)}). */
+  private ChannelFactory networkChannels() {
+    return ChannelFactory.withCredentials(TlsCredentials.of(security.config()).channelCredentials());
+  }
+
   private ClientConfig config(CommandLine caller) {
+    List<String> tlsProblems = security.config().problems();
+    if (!tlsProblems.isEmpty()) {
+      throw new CommandLine.ParameterException(caller, String.join("; ", tlsProblems));
+    }
     try {
       return ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs)
           .withBackoffBudgetMs(backoffBudgetMs);

@@ -1,6 +1,7 @@
 package io.tinykv.server.config;
 
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.security.SecurityConfig;
 import io.tinykv.storage.DataFormat;
 import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.space.ReserveSpace;
@@ -13,7 +14,7 @@ import java.util.List;
  * then command-line overrides (see {@link ConfigLoader}); {@code config/tinykv.example.toml}
  * documents every setting and its default.
  */
-public record Config(Server server, Storage storage, Limits limits, Pd pd) {
+public record Config(Server server, Storage storage, Limits limits, Pd pd, SecurityConfig security) {
 
     private static final long KIB = 1024;
     private static final long MIB = 1024 * KIB;
@@ -110,6 +111,11 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
     public record Pd(long tsoSaveWindowMillis) {
     }
 
+    /** Without a {@code [security]} section: plaintext. */
+    public Config(Server server, Storage storage, Limits limits, Pd pd) {
+        this(server, storage, limits, pd, SecurityConfig.disabled());
+    }
+
     public static Config defaults() {
         return new Config(
                 new Server(new HostAndPort("127.0.0.1", 20160), "", "127.0.0.1:20180", Path.of("data"), 10_000),
@@ -124,11 +130,15 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
     }
 
     public Config withServer(Server newServer) {
-        return new Config(newServer, storage, limits, pd);
+        return new Config(newServer, storage, limits, pd, security);
     }
 
     public Config withStorage(Storage newStorage) {
-        return new Config(server, newStorage, limits, pd);
+        return new Config(server, newStorage, limits, pd, security);
+    }
+
+    public Config withSecurity(SecurityConfig newSecurity) {
+        return new Config(server, storage, limits, pd, newSecurity);
     }
 
     /**
@@ -191,6 +201,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd) {
         if (pd.tsoSaveWindowMillis() <= 0) {
             problems.add("pd.tso-save-window must be > 0 ms (got " + pd.tsoSaveWindowMillis() + " ms)");
         }
+        problems.addAll(security.problems());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

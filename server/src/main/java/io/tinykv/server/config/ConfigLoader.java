@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.tinykv.security.SecurityConfig;
+import io.tinykv.security.SecurityToml;
 import io.tinykv.storage.space.ReserveSpace;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +24,7 @@ import java.util.function.Function;
 public final class ConfigLoader {
 
     private static final TomlMapper TOML = new TomlMapper();
-    private static final List<String> SECTIONS = List.of("server", "storage", "limits", "pd");
+    private static final List<String> SECTIONS = List.of("server", "storage", "limits", "pd", SecurityConfig.SECTION);
 
     /** Values given on the command line; {@code null} means "not given". */
     public record Overrides(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir) {
@@ -36,8 +38,14 @@ public final class ConfigLoader {
 
     /** Defaults, overlaid by {@code file} when given, then by {@code overrides}; validated. */
     public static Config load(Path file, Overrides overrides) {
+        return load(file, overrides, SecurityConfig.disabled());
+    }
+
+    /** Like {@link #load(Path, Overrides)}; {@code securityFlags} override {@code [security]} key by key. */
+    public static Config load(Path file, Overrides overrides, SecurityConfig securityFlags) {
         Config fromFile = file == null ? Config.defaults() : parseFile(file);
-        return applyOverrides(fromFile, overrides).validate();
+        Config config = applyOverrides(fromFile, overrides);
+        return config.withSecurity(config.security().overriddenBy(securityFlags)).validate();
     }
 
     public static Config parseFile(Path file) {
@@ -96,10 +104,12 @@ public final class ConfigLoader {
         Config.Pd p = new Config.Pd(pd.value("tso-save-window", d.pd().tsoSaveWindowMillis(), Table::millis));
         pd.rejectUnknown(List.of("tso-save-window"));
 
+        SecurityConfig sec = SecurityToml.parse(top.node.get(SecurityConfig.SECTION), source, problems);
+
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new Config(s, st, l, p);
+        return new Config(s, st, l, p, sec);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.tinykv.server.playground;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -24,6 +25,13 @@ public record ChildSpec(String name, String address, List<String> args, Path log
             throw new IllegalArgumentException(name + ": args must name a tinykv subcommand");
         }
         Objects.requireNonNull(logFile, "logFile");
+    }
+
+    /** The same process with {@code more} arguments after its own (e.g. the TLS options). */
+    public ChildSpec withMoreArgs(List<String> more) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(more);
+        return new ChildSpec(name, address, all, logFile);
     }
 
     /** The command a person types to start this process by hand ({@code tinykv server --pd ...}). */

@@ -1,6 +1,7 @@
 package io.tinykv.server.playground;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.PdClient;
@@ -47,9 +48,14 @@ public final class ClusterReadiness {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    /** Over the network with the real clock. */
+    /** Over the network (plaintext) with the real clock. */
     public static ClusterReadiness overNetwork() {
-        return new ClusterReadiness(PdClient::connect, Clock.system());
+        return overNetwork(ChannelFactory.plaintext());
+    }
+
+    /** Over the network through {@code channels} (mutual TLS in a TLS cluster) with the real clock. */
+    public static ClusterReadiness overNetwork(ChannelFactory channels) {
+        return new ClusterReadiness(config -> PdClient.connect(config, channels, Clock.system()), Clock.system());
     }
 
     /** Asks once. */

@@ -1,6 +1,11 @@
 package io.tinykv.server.playground;
 
+import io.tinykv.client.ChannelFactory;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.security.SecurityConfig;
+import io.tinykv.security.SecurityConfigException;
+import io.tinykv.security.SecurityOptions;
+import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.TinykvVersion;
 import java.io.IOException;
@@ -100,6 +105,9 @@ public final class PlaygroundCommand implements Callable<Integer> {
             description = "An option for every child JVM, e.g. --jvm-opt=-Xmx512m (repeatable).")
     List<String> jvmOptions = new ArrayList<>();
 
+    @CommandLine.Mixin
+    SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -117,6 +125,12 @@ public final class PlaygroundCommand implements Callable<Integer> {
         if (startTimeoutSeconds <= 0 || stopGraceSeconds <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--start-timeout-seconds and --stop-grace-seconds must be > 0");
+        }
+        TlsCredentials tls;
+        try {
+            tls = TlsCredentials.of(security.config());
+        } catch (SecurityConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         DataDirLock lock;
         try {
@@ -151,11 +165,14 @@ public final class PlaygroundCommand implements Callable<Integer> {
         long startNanos = System.nanoTime();
         ClusterReadiness.Serving serving;
         try {
-            for (ChildSpec child : layout.children()) {
+            for (ChildSpec layoutChild : layout.children()) {
+                // Every child gets the same certificate: it serves with it and presents it to the others.
+                ChildSpec child = layoutChild.withMoreArgs(security.asArguments());
                 ChildProcess started = supervisor.start(child);
                 LOG.info("started {} (pid {}): {}", child.name(), started.pid(), child.tinykvCommandLine());
             }
-            serving = ClusterReadiness.overNetwork().await(layout.pdAddress(),
+            serving = ClusterReadiness.overNetwork(ChannelFactory.withCredentials(tls.channelCredentials()))
+                    .await(layout.pdAddress(),
                     Set.copyOf(layout.storeAddresses()), layout.maxReplicas(),
                     Duration.ofSeconds(startTimeoutSeconds), supervisor::exited);
         } catch (ClusterReadiness.NotServingException | UncheckedIOException | IllegalStateException e) {
@@ -168,18 +185,23 @@ public final class PlaygroundCommand implements Callable<Integer> {
             return EXIT_START_FAILED;
         }
         double startedSeconds = (System.nanoTime() - startNanos) / NANOS_PER_SECOND;
-        printSummary(out, layout, supervisor.children(), serving, startedSeconds);
+        // A client needs the CA, a certificate and its key; cert-allowed-cn is a server's setting.
+        SecurityConfig tlsConfig = security.config();
+        List<String> clientTls = SecurityOptions.asArguments(
+                new SecurityConfig(tlsConfig.caPath(), tlsConfig.certPath(), tlsConfig.keyPath(), List.of()));
+        printSummary(out, layout, supervisor.children(), serving, startedSeconds, clientTls);
         // Runs until a signal: the shutdown hook stops the children, and the JVM exits once it is done.
         stopped.await();
         return 0;
     }
 
     private static void printSummary(PrintWriter out, PlaygroundLayout layout, List<ChildProcess> children,
-            ClusterReadiness.Serving serving, double startedSeconds) {
+            ClusterReadiness.Serving serving, double startedSeconds, List<String> tlsArgs) {
         out.printf(Locale.ROOT, "%s: %d store(s), started in %.1f s; data in %s%n", READY_LINE, layout.stores(),
                 startedSeconds, layout.dataDir());
         out.println("  clients connect to PD at " + layout.pdAddress()
-                + "   (tinykv ctl --pd " + layout.pdAddress() + " ...)");
+                + "   (tinykv ctl --pd " + layout.pdAddress()
+                + (tlsArgs.isEmpty() ? "" : " " + String.join(" ", tlsArgs)) + " ...)");
         if (layout.enableTtl()) {
             out.println("  RawKV TTL is on (--enable-ttl): every later start of this folder needs it too");
         }

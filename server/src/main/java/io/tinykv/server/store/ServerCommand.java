@@ -1,5 +1,6 @@
 package io.tinykv.server.store;
 
+import io.tinykv.security.SecurityOptions;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.DataFormatCheck;
 import io.tinykv.server.TinykvVersion;
@@ -94,6 +95,9 @@ public final class ServerCommand implements Callable<Integer> {
             description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
 
+    @CommandLine.Mixin
+    private SecurityOptions security = new SecurityOptions();
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -105,7 +109,7 @@ public final class ServerCommand implements Callable<Integer> {
             HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
             config = StoreConfigLoader.load(configFile,
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
-                    pd == null ? null : StoreConfigLoader.splitEndpoints(pd));
+                    pd == null ? null : StoreConfigLoader.splitEndpoints(pd), security.config());
             if (reserveSpace != null) {
                 config = new StoreServerConfig(config.base().withStorage(
                         config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store(),

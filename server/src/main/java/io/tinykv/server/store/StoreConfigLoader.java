@@ -5,6 +5,7 @@ import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.server.config.ConfigLoader.Table;
+import io.tinykv.security.SecurityConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,11 +35,19 @@ public final class StoreConfigLoader {
      * @param pdEndpoints {@code --pd} (null when not given)
      */
     public static StoreServerConfig load(Path file, ConfigLoader.Overrides overrides, List<String> pdEndpoints) {
+        return load(file, overrides, pdEndpoints, SecurityConfig.disabled());
+    }
+
+    /** Like {@link #load(Path, ConfigLoader.Overrides, List)}; {@code securityFlags} override {@code [security]}. */
+    public static StoreServerConfig load(Path file, ConfigLoader.Overrides overrides, List<String> pdEndpoints,
+            SecurityConfig securityFlags) {
         StoreServerConfig fromFile = file == null
                 ? StoreServerConfig.defaults()
                 : parse(ConfigLoader.readFile(file), file.toString());
+        Config base = ConfigLoader.applyOverrides(fromFile.base(), overrides);
         StoreServerConfig config = new StoreServerConfig(
-                ConfigLoader.applyOverrides(fromFile.base(), overrides), fromFile.store(), fromFile.coprocessor());
+                base.withSecurity(base.security().overriddenBy(securityFlags)), fromFile.store(),
+                fromFile.coprocessor());
         if (pdEndpoints != null) {
             config = config.withStore(config.store().withPdEndpoints(pdEndpoints));
         }

@@ -21,6 +21,7 @@ import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
+import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.ApiVersionGate;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.DataFormatCheck;
@@ -185,16 +186,18 @@ public final class StoreServer implements AutoCloseable {
             DataFormatCheck.verifyOrRecord(engines.kv(), config.base().storage().dataFormat(),
                     engines.kv().get(Cf.DEFAULT, Keys.STORE_IDENT_KEY) != null, sc.dataDir().toString());
 
+            TlsCredentials tls = TlsCredentials.of(config.base().security());
             PrometheusRegistry registry = new PrometheusRegistry();
             String statusAddr = "";
             StatusRoutes statusRoutes = new StatusRoutes(config.base(), config.store());
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
-                        .registry(registry).defaultHandler(statusRoutes).buildAndStart();
+                        .registry(registry).defaultHandler(statusRoutes)
+                        .httpsConfigurator(tls.httpsConfigurator()).buildAndStart();
                 opened.add(b.statusServer);
                 statusAddr = status.withPort(b.statusServer.getPort()).toString();
-                LOG.info("status and metrics on http://{}/metrics", statusAddr);
+                LOG.info("status and metrics on {}://{}/metrics", tls.httpScheme(), statusAddr);
             }
 
             b.health = new HealthStatusManager();
@@ -205,7 +208,7 @@ public final class StoreServer implements AutoCloseable {
             // client writes are held to limits.raft-entry-max-size by the request validator.
             int maxInbound = (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
                     PeerService.MAX_INBOUND_MESSAGE_BYTES);
-            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress())
+            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials())
                     .maxInboundMessageSize(maxInbound)
                     .addService(b.health.getHealthService())
                     .fallbackHandlerRegistry(services)
@@ -223,7 +226,8 @@ public final class StoreServer implements AutoCloseable {
             }
 
             LOG.info("looking for the scheduler at {}", String.join(",", st.pdEndpoints()));
-            SchedulerClient scheduler = SchedulerClient.connect(st.pdEndpoints(), ChannelFactory.plaintext(),
+            SchedulerClient scheduler = SchedulerClient.connect(st.pdEndpoints(),
+                    ChannelFactory.withCredentials(tls.channelCredentials()),
                     st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Thread::sleep);
             opened.add(scheduler);
             b.clusterId = scheduler.clusterId();
@@ -247,7 +251,7 @@ public final class StoreServer implements AutoCloseable {
 
             AtomicReference<RaftStore> self = new AtomicReference<>();
             GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
-                    new SchedulerStoreResolver(scheduler), ChannelFactory.plaintext(),
+                    new SchedulerStoreResolver(scheduler), ChannelFactory.withCredentials(tls.channelCredentials()),
                     transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()));
             opened.add(transport);
 

@@ -53,6 +53,23 @@ class PlaygroundCommandTest {
     }
 
     @Test
+    void incompleteTlsOptionsAreRefusedBeforeAnythingStarts() {
+        Run half = run("playground", "--data-dir", dir.resolve("pg").toString(),
+                "--ca-path", dir.resolve("ca.pem").toString());
+        assertThat(half.exitCode()).isEqualTo(2);
+        assertThat(half.err()).contains("ca-path, cert-path and key-path must be set together");
+        assertThat(Files.exists(dir.resolve("pg"))).as("nothing created").isFalse();
+    }
+
+    @Test
+    void helpListsTheTlsOptionsOnEveryCommand() {
+        for (String command : new String[] {"playground", "server", "scheduler", "standalone", "ctl"}) {
+            assertThat(run(command, "--help").out()).as(command).contains("--ca-path").contains("--cert-path")
+                    .contains("--key-path").contains("--cert-allowed-cn");
+        }
+    }
+
+    @Test
     void aFolderInUseByAnotherPlaygroundIsRefused() {
         Path folder = dir.resolve("pg");
         try (DataDirLock held = DataDirLock.acquire(folder)) {

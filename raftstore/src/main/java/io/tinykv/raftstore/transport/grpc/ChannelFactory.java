@@ -1,9 +1,14 @@
 package io.tinykv.raftstore.transport.grpc;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 
-/** Opens a channel to a resolved address: plaintext Netty in production, in-process in tests. */
+/**
+ * Opens a channel to a resolved address: Netty in production (plaintext, or mutual TLS with the
+ * process's {@code [security]} credentials), in-process in tests.
+ */
 @FunctionalInterface
 public interface ChannelFactory {
 
@@ -12,5 +17,10 @@ public interface ChannelFactory {
     /** Plaintext HTTP/2 to {@code host:port} (the stores talk on a private network). */
     static ChannelFactory plaintext() {
         return target -> ManagedChannelBuilder.forTarget(target).usePlaintext().build();
+    }
+
+    /** HTTP/2 to {@code host:port} with {@code credentials} (TLS, or insecure when TLS is off). */
+    static ChannelFactory withCredentials(ChannelCredentials credentials) {
+        return target -> Grpc.newChannelBuilder(target, credentials).build();
     }
 }

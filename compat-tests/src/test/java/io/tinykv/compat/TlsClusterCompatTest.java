@@ -1,0 +1,258 @@
+package io.tinykv.compat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.PDGrpc;
+import io.tinykv.proto.Pdpb;
+import io.tinykv.proto.TikvGrpc;
+import io.tinykv.security.SecurityConfig;
+import io.tinykv.security.TestCertificates;
+import io.tinykv.security.TlsCredentials;
+import io.tinykv.server.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.tikv.common.TiConfiguration;
+import org.tikv.common.TiSession;
+import org.tikv.common.util.ConcreteBackOffer;
+import org.tikv.raw.RawKVClient;
+import org.tikv.shade.com.google.protobuf.ByteString;
+import org.tikv.txn.KVClient;
+import org.tikv.txn.TwoPhaseCommitter;
+import picocli.CommandLine;
+
+/**
+ * A cluster with mutual TLS ({@code [security]} given to the scheduler and three stores as flags)
+ * against the official TiKV Java client configured with TLS, our {@code ctl}, and intruders: a
+ * plaintext client, a certificate from another CA, a certificate of the CA with a common name
+ * outside {@code cert-allowed-cn}. The status endpoints answer HTTPS with a client certificate only.
+ */
+@SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
+class TlsClusterCompatTest {
+
+    private static final int STORES = 3;
+    private static final Duration STARTUP = Duration.ofSeconds(180);
+    private static final long CALL_DEADLINE_SECONDS = 10;
+    private static final long RPC_TIMEOUT_MILLIS = 5_000;
+    private static final int HEALTH_CHECK_TIMEOUT_MILLIS = 2_000;
+    private static final int OPERATION_TIMEOUT_MILLIS = 20_000;
+    private static final long LOCK_TTL_MILLIS = 3_000;
+    private static final int BACKOFF_MILLIS = 20_000;
+    private static final String STORE_CN = "tinykv-store";
+    private static final String CLIENT_CN = "tinykv-client";
+
+    @TempDir
+    static Path dir;
+    static TestCertificates.Authority ca;
+    /** The scheduler's and the stores' certificate; they admit the store and client names only. */
+    static SecurityConfig store;
+    static SecurityConfig client;
+    static LocalCluster cluster;
+
+    @BeforeAll
+    static void startTlsCluster() throws InterruptedException {
+        ca = TestCertificates.authority("tinykv test CA");
+        Path certs = dir.resolve("certs");
+        store = TestCertificates.write(certs, "store", ca, ca.issue(STORE_CN), List.of(STORE_CN, CLIENT_CN));
+        client = TestCertificates.write(certs, "client", ca, ca.issue(CLIENT_CN), List.of());
+        cluster = LocalCluster.startWithTls(dir.resolve("cluster"), STORES, store);
+        cluster.awaitServing(STARTUP);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** The official client's TLS settings: trust collection, certificate chain, PKCS#8 key. */
+    private static TiConfiguration tikvClientConfig(SecurityConfig tls) {
+        TiConfiguration conf = TiConfiguration.createRawDefault(cluster.pdAddress());
+        conf.setTlsEnable(true);
+        conf.setTrustCertCollectionFile(tls.caPath().toString());
+        conf.setKeyCertChainFile(tls.certPath().toString());
+        conf.setKeyFile(tls.keyPath().toString());
+        conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
+        conf.setRawKVWriteTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        conf.setRawKVReadTimeoutInMS(OPERATION_TIMEOUT_MILLIS);
+        return conf;
+    }
+
+    @Test
+    void theTikvClientWithTlsWritesReadsAndCommitsATransaction() throws Exception {
+        try (TiSession session = TiSession.create(tikvClientConfig(client));
+                RawKVClient raw = session.createRawClient()) {
+            raw.put(ByteString.copyFromUtf8("tls-raw"), ByteString.copyFromUtf8("over mTLS"));
+            assertThat(raw.get(ByteString.copyFromUtf8("tls-raw"))).contains(ByteString.copyFromUtf8("over mTLS"));
+
+            // Percolator through the client's own two-phase committer: prewrite, commit, read back.
+            byte[] key = "tls-txn".getBytes(StandardCharsets.UTF_8);
+            byte[] value = "committed over mTLS".getBytes(StandardCharsets.UTF_8);
+            long startTs = session.getTimestamp().getVersion();
+            long clusterId = session.getPDClient().getClusterId();
+            try (TwoPhaseCommitter committer = new TwoPhaseCommitter(session, startTs, LOCK_TTL_MILLIS)) {
+                committer.prewritePrimaryKey(ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId), key, value);
+                long commitTs = session.getTimestamp().getVersion();
+                committer.commitPrimaryKey(ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId), key,
+                        commitTs);
+            }
+            try (KVClient kv = session.createKVClient()) {
+                assertThat(kv.get(ByteString.copyFrom(key), session.getTimestamp().getVersion()).toByteArray())
+                        .isEqualTo(value);
+            }
+        }
+    }
+
+    @Test
+    void aClientCertificateOfTheClusterCaIsServedOnEveryPort() {
+        ChannelCredentials tls = TlsCredentials.of(client).channelCredentials();
+        assertThat(schedulerCall(tls)).isEqualTo(Status.Code.OK);
+        for (int i = 1; i <= STORES; i++) {
+            assertThat(storeCall(cluster.layout().storeAddress(i), tls)).isEqualTo(Status.Code.OK);
+        }
+    }
+
+    @Test
+    void plaintextIsRefusedEverywhere() {
+        ChannelCredentials plaintext = InsecureChannelCredentials.create();
+        assertThat(schedulerCall(plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
+        for (int i = 1; i <= STORES; i++) {
+            assertThat(storeCall(cluster.layout().storeAddress(i), plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
+        }
+    }
+
+    @Test
+    void aCertificateOfAnotherCaIsRefused() {
+        TestCertificates.Authority foreign = TestCertificates.authority("foreign CA");
+        SecurityConfig stranger = TestCertificates.write(dir.resolve("foreign"), "client", foreign,
+                foreign.issue(CLIENT_CN), List.of());
+        // It trusts the cluster's CA, so only the cluster's side can be what refuses it.
+        ChannelCredentials credentials = TlsCredentials.of(new SecurityConfig(store.caPath(), stranger.certPath(),
+                stranger.keyPath(), List.of())).channelCredentials();
+        assertThat(schedulerCall(credentials)).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(storeCall(cluster.layout().storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
+    }
+
+    @Test
+    void aCommonNameOutsideCertAllowedCnIsRefused() {
+        SecurityConfig intruder = TestCertificates.write(dir.resolve("intruder"), "intruder", ca, ca.issue("intruder"),
+                List.of());
+        ChannelCredentials credentials = TlsCredentials.of(intruder).channelCredentials();
+        assertThat(schedulerCall(credentials)).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(storeCall(cluster.layout().storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
+        // The official client with that certificate cannot reach PD either.
+        assertThatThrownBy(() -> {
+            try (TiSession session = TiSession.create(tikvClientConfig(intruder));
+                    RawKVClient raw = session.createRawClient()) {
+                raw.get(ByteString.copyFromUtf8("tls-raw"));
+            }
+        }).isInstanceOf(Exception.class);
+    }
+
+    @Test
+    void ctlTakesTheTlsOptions() {
+        List<String> tls = List.of("--ca-path", client.caPath().toString(), "--cert-path",
+                client.certPath().toString(), "--key-path", client.keyPath().toString());
+        assertThat(ctl(tls, "put", "tls-ctl", "from ctl").exitCode()).isZero();
+        Ctl get = ctl(tls, "get", "tls-ctl");
+        assertThat(get.exitCode()).isZero();
+        assertThat(get.out()).contains("from ctl");
+
+        Ctl plaintext = ctl(List.of("--timeout-ms", "2000", "--backoff-budget-ms", "0"), "get", "tls-ctl");
+        assertThat(plaintext.exitCode()).isNotZero();
+        assertThat(plaintext.out()).doesNotContain("from ctl");
+    }
+
+    @Test
+    void statusEndpointsAnswerHttpsWithAClientCertificateOnly() throws Exception {
+        HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
+                .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+        for (String address : List.of(cluster.layout().storeStatusAddress(1), cluster.schedulerStatusAddress())) {
+            HttpResponse<String> metrics = withCert.send(get("https://" + address + "/metrics"),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).as(address).isEqualTo(200);
+            assertThat(metrics.body()).as(address).contains("# TYPE");
+
+            HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+            assertThatThrownBy(() -> plain.send(get("http://" + address + "/metrics"),
+                    HttpResponse.BodyHandlers.ofString())).as(address).isInstanceOf(IOException.class);
+        }
+        // HTTPS with a certificate the cluster does not trust: refused in the handshake.
+        TestCertificates.Authority foreign = TestCertificates.authority("foreign status CA");
+        SecurityConfig stranger = TestCertificates.write(dir.resolve("foreign-status"), "client", foreign,
+                foreign.issue(CLIENT_CN), List.of());
+        HttpClient strangerClient = HttpClient.newBuilder().sslContext(TlsCredentials.of(new SecurityConfig(
+                store.caPath(), stranger.certPath(), stranger.keyPath(), List.of())).sslContext()).build();
+        assertThatThrownBy(() -> strangerClient.send(get("https://" + cluster.layout().storeStatusAddress(1)
+                + "/metrics"), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    }
+
+    private static HttpRequest get(String url) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+    }
+
+    private static Status.Code schedulerCall(ChannelCredentials credentials) {
+        ManagedChannel channel = Grpc.newChannelBuilder(cluster.pdAddress(), credentials).build();
+        try {
+            PDGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .getMembers(Pdpb.GetMembersRequest.getDefaultInstance());
+            return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static Status.Code storeCall(String address, ChannelCredentials credentials) {
+        ManagedChannel channel = Grpc.newChannelBuilder(address, credentials).build();
+        try {
+            TikvGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                            .setKey(com.google.protobuf.ByteString.copyFromUtf8("tls-probe")).build());
+            return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private record Ctl(int exitCode, String out) {}
+
+    private static Ctl ctl(List<String> options, String... command) {
+        List<String> args = new ArrayList<>(List.of("ctl", "--pd", cluster.pdAddress()));
+        args.addAll(options);
+        args.addAll(List.of(command));
+        StringWriter out = new StringWriter();
+        CommandLine cli = Main.commandLine();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(out));
+        int code = cli.execute(args.toArray(String[]::new));
+        return new Ctl(code, out.toString());
+    }
+}
