@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes go through the log ({@link #handleCommand}); reads never do: while the leader lease holds
  * ({@link LeaderLease}) they are answered at once from the applied state, else they take a read
  * index (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up
- * to it, from the kv engine as of then ({@link #serveReadyReads}).
+ * to it, from the kv engine as of then ({@link #serveReadyReads}). A follower answers a read the
+ * client flagged {@code replica_read} the same way: the leader hands it a read index, and it answers
+ * once it has applied that far ({@link FollowerReads}).
  */
 final class Peer {
 
@@ -681,7 +683,7 @@ final class Peer {
         return true;
     }
 
-    /** Reads answered by lease and by ReadIndex since the peer was created. */
+    /** Reads answered by lease, by ReadIndex and as a follower since the peer was created. */
     ReadStats readStats() {
         return new ReadStats(leaseReads, readIndexReads, followerReads.served());
     }
