@@ -74,6 +74,18 @@ final class Sessions {
         return TiSession.create(conf);
     }
 
+    /**
+     * A transactional session whose reads go where {@code replicaRead} says: {@code FOLLOWER} and
+     * {@code LEADER_AND_FOLLOWER} send them to followers with {@code Context.replica_read} set.
+     */
+    static TiSession openTransactional(String pdAddress, TiConfiguration.ReplicaRead replicaRead) {
+        TiConfiguration conf = TiConfiguration.createDefault(pdAddress);
+        conf.setTimeout(RPC_TIMEOUT_MILLIS);
+        conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
+        conf.setReplicaRead(replicaRead);
+        return TiSession.create(conf);
+    }
+
     /** A transactional session (the client's default mode) with the generous per-RPC timeout. */
     static TiSession openTransactional(String pdAddress) {
         TiConfiguration conf = TiConfiguration.createDefault(pdAddress);

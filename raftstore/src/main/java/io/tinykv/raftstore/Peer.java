@@ -7,6 +7,7 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.AdminCmdType;
 import io.tinykv.proto.RaftCmdpb.AdminRequest;
 import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.CmdType;
 import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
@@ -45,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes go through the log ({@link #handleCommand}); reads never do: while the leader lease holds
  * ({@link LeaderLease}) they are answered at once from the applied state, else they take a read
  * index (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up
- * to it, from the kv engine as of then ({@link #serveReadyReads}).
+ * to it, from the kv engine as of then ({@link #serveReadyReads}). A follower answers a read the
+ * client flagged {@code replica_read} the same way: the leader hands it a read index, and it answers
+ * once it has applied that far ({@link FollowerReads}).
  */
 final class Peer {
 
@@ -81,7 +84,15 @@ final class Peer {
     private final RaftstoreConfig config;
     private final Deque<Proposal> proposals = new ArrayDeque<>();
     private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
+    /** Reads this peer answers as a follower (replica read), each waiting for its read index. */
+    private final FollowerReads followerReads;
     private long nextReadId = 1;
+    /**
+     * Part of every ReadIndex context, with the peer id: the leader keys pending requests by their
+     * context, so a follower's request must never collide with the leader's own, with another
+     * follower's, or with one this replica sent before it restarted (still pending at the leader).
+     */
+    private final long readContextIncarnation;
     private int ticksSinceLogGcCheck;
     private boolean destroyed;
     /** Set when this replica applied its own removal; the store then destroys it. */
@@ -124,6 +135,10 @@ final class Peer {
         this.heartbeats = java.util.Objects.requireNonNull(heartbeats, "heartbeats");
         this.nanoClock = java.util.Objects.requireNonNull(nanoClock, "nanoClock");
         this.lease = new LeaderLease(TimeUnit.MILLISECONDS.toNanos(config.maxLeaseMs()));
+        // A read whose leader does not answer within an election timeout most likely asked a
+        // leader that is gone: the client is told to retry rather than wait on.
+        this.followerReads = new FollowerReads(config.electionTicks());
+        this.readContextIncarnation = nanoClock.getAsLong();
         RaftConfig raftConfig = RaftConfig.builder(meta.getId())
                 .electionTicks(config.electionTicks())
                 .heartbeatTicks(config.heartbeatTicks())
@@ -211,6 +226,9 @@ final class Peer {
     void tick() {
         ticks++;
         raftNode.tick();
+        if (!followerReads.isEmpty()) {
+            followerReads.expire(ticks, notLeaderError(), term());
+        }
         heartbeats.onTick(this);
         if (++ticksSinceLogGcCheck >= config.raftLogGcIntervalTicks()) {
             ticksSinceLogGcCheck = 0;
@@ -368,7 +386,11 @@ final class Peer {
      */
     void handleCommand(RaftCmdRequest request, Callback callback, ReadExecutor leaseReader) {
         long term = term();
-        Errorpb.Error error = preProposeCheck(request);
+        if (isFollowerRead(request)) {
+            readAsFollower(request, callback, term);
+            return;
+        }
+        Errorpb.Error error = preProposeCheck(request, true);
         if (error != null) {
             callback.complete(RegionErrors.result(error, term));
             return;
@@ -486,13 +508,58 @@ final class Peer {
         lease.onProposed(index, nanoClock.getAsLong(), term, confVer());
     }
 
-    /** Store, leadership, term, epoch and key range; null when the command may go ahead. */
-    private Errorpb.Error preProposeCheck(RaftCmdRequest request) {
+    /**
+     * Whether {@code request} is a read the client lets any replica answer ({@code replica_read})
+     * and this peer is not the leader: it is answered here, after a ReadIndex round
+     * ({@link FollowerReads}). Anything else with the flag (a write) goes the leader's way.
+     */
+    private boolean isFollowerRead(RaftCmdRequest request) {
+        if (!request.getHeader().getReplicaRead() || request.hasAdminRequest() || request.getRequestsCount() == 0
+                || isLeader()) {
+            return false;
+        }
+        for (Request r : request.getRequestsList()) {
+            if (r.getCmdType() != CmdType.Get && r.getCmdType() != CmdType.Snap) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Asks the leader, through Raft, for a read index and queues the read until this replica has
+     * applied that far. No leader known: NotLeader at once, as for any command.
+     */
+    private void readAsFollower(RaftCmdRequest request, Callback callback, long term) {
+        Errorpb.Error error = preProposeCheck(request, false);
+        if (error != null) {
+            callback.complete(RegionErrors.result(error, term));
+            return;
+        }
+        ByteString context = nextReadContext();
+        try {
+            raftNode.readIndex(context);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(notLeaderError(), term));
+            return;
+        }
+        followerReads.add(context, request, callback, term, leaderId(), ticks);
+    }
+
+    private Errorpb.Error notLeaderError() {
+        return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
+    }
+
+    /**
+     * Store, leadership (when {@code requireLeader}), term, epoch and key range; null when the
+     * command may go ahead.
+     */
+    private Errorpb.Error preProposeCheck(RaftCmdRequest request, boolean requireLeader) {
         var header = request.getHeader();
         if (header.hasPeer() && header.getPeer().getStoreId() != storeId) {
             return RegionErrors.storeNotMatch(header.getPeer().getStoreId(), storeId);
         }
-        if (!isLeader()) {
+        if (requireLeader && !isLeader()) {
             return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
         }
         long term = term();
@@ -594,7 +661,8 @@ final class Peer {
     }
 
     private ByteString nextReadContext() {
-        return ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(nextReadId++).flip());
+        return ByteString.copyFrom(ByteBuffer.allocate(3 * Long.BYTES).putLong(meta.getId())
+                .putLong(readContextIncarnation).putLong(nextReadId++).flip());
     }
 
     private long confVer() {
@@ -650,9 +718,9 @@ final class Peer {
         return true;
     }
 
-    /** Reads answered by lease and by ReadIndex since the peer was created. */
+    /** Reads answered by lease, by ReadIndex and as a follower since the peer was created. */
     ReadStats readStats() {
-        return new ReadStats(leaseReads, readIndexReads);
+        return new ReadStats(leaseReads, readIndexReads, followerReads.served());
     }
 
     // ---- after a Ready -------------------------------------------------------------------------
@@ -666,6 +734,7 @@ final class Peer {
     void onReady(Ready ready) {
         if (ready.softState() != null || ready.hardState() != null) {
             failUnconfirmedReads();
+            followerReads.onLeaderChanged(term(), leaderId(), notLeaderError());
         }
         boolean leader = isLeader();
         long term = term();
@@ -676,6 +745,9 @@ final class Peer {
             lease.onCommitted(ready.hardState().getCommit(), term, confVer());
         }
         for (ReadState readState : ready.readStates()) {
+            if (followerReads.onReadIndex(readState.requestCtx(), readState.index())) {
+                continue;
+            }
             if (readState.requestCtx().equals(leaseRenewalContext)) {
                 leaseRenewalContext = null;
                 if (leader && leaseRenewalTerm == term) {
@@ -718,6 +790,9 @@ final class Peer {
      */
     void serveReadyReads(ReadExecutor executor) {
         long applied = storage.appliedIndex();
+        if (!followerReads.isEmpty()) {
+            followerReads.serveApplied(applied, executor, region(), term());
+        }
         while (!pendingReads.isEmpty()) {
             PendingRead read = pendingReads.peekFirst();
             if (read.readIndex == UNKNOWN_READ_INDEX || read.readIndex > applied) {
@@ -774,6 +849,7 @@ final class Peer {
             pendingReads.pollFirst().callback.complete(
                     RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
         }
+        followerReads.failAll(RegionErrors.regionNotFound(regionId()), term);
     }
 
     boolean isDestroyed() {

@@ -31,7 +31,9 @@ import java.util.concurrent.TimeoutException;
  * once it is applied; a reader is a kv-engine snapshot taken once this peer is known to lead and to
  * have applied everything acknowledged before the call (at once while its leader lease holds,
  * else after a ReadIndex round), limited to the region's keys
- * ({@link RegionReader}). Region errors come back as
+ * ({@link RegionReader}). A reader whose context sets {@code replica_read} may come from a
+ * follower, which takes the same kind of snapshot once it has applied the leader's read index
+ * ({@link FollowerReads}). Region errors come back as
  * {@link RegionException}s carrying the {@code errorpb.Error} for the client.
  *
  * <p>This is the store's write edge for clients: while the disk is under its reserve, the
@@ -85,7 +87,9 @@ public final class RaftStorage implements Storage {
 
     @Override
     public StorageReader reader(Kvrpcpb.Context ctx) {
-        RaftCmdRequest request = RaftCmdRequest.newBuilder().setHeader(header(ctx))
+        // replica_read: a follower may answer, once it has applied the leader's read index.
+        RaftCmdRequest request = RaftCmdRequest.newBuilder()
+                .setHeader(header(ctx).toBuilder().setReplicaRead(ctx.getReplicaRead()))
                 .addRequests(Request.newBuilder().setCmdType(CmdType.Snap).setSnap(SnapRequest.getDefaultInstance()))
                 .build();
         CmdResult result = call(request);
