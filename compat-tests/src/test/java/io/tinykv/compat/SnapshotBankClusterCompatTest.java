@@ -68,7 +68,7 @@ class SnapshotBankClusterCompatTest {
                     bank.awaitCommitted(bank.committedSoFar() + TRANSFERS_PER_PHASE, PROGRESS,
                             "with " + victim.get() + " down");
                     cluster.restart(victim.get());
-                    cluster.awaitHealthy(victim.get(), cluster.layout().storeAddress(leader), STARTUP);
+                    cluster.awaitHealthy(victim.get(), cluster.storeAddress(leader), STARTUP);
                 });
                 LOG.info("snapshot bank on the cluster, {} s, {} killed: {}; torn: {}", duration.toSeconds(),
                         victim.get(), result, result.torn());

@@ -87,7 +87,7 @@ class TxnBankClusterCompatTest {
                 cluster.kill(victim);
                 awaitFinished(history::size, history.size() + OPERATIONS_PER_PHASE, run, "with " + victim + " down");
                 cluster.restart(victim);
-                cluster.awaitHealthy(victim, cluster.layout().storeAddress(leader), STARTUP);
+                cluster.awaitHealthy(victim, cluster.storeAddress(leader), STARTUP);
                 run.get(PROGRESS.toSeconds() * TRANSACTIONS_PER_THREAD, TimeUnit.SECONDS);
 
                 List<Operation> operations = history.operations();

@@ -7,6 +7,8 @@ import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.server.config.Units;
 import io.tinykv.storage.space.ReserveSpace;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.scheduler.ReadyFile;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -66,6 +68,11 @@ public final class ServerCommand implements Callable<Integer> {
                     + "disk_full; 0 turns the check off (storage.reserve-space; default 5% of the disk, at most 2GiB).")
     private String reserveSpace;
 
+    @Option(names = "--ready-file", paramLabel = "FILE",
+            description = "Once serving, write the bound addresses (addr=HOST:PORT, status-addr=HOST:PORT) to FILE: "
+                    + "how a launcher that passed port 0 learns the ports (default: none).")
+    private Path readyFile;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
@@ -108,6 +115,17 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("tinykv: failed to start: " + e.getMessage());
             err.flush();
             return EXIT_START_FAILED;
+        }
+        if (readyFile != null) {
+            try {
+                ReadyFile.write(readyFile, ReadyFile.addresses(server.boundAddress(), config.server().statusAddr(),
+                        server.statusPort()));
+            } catch (IOException e) {
+                server.close();
+                err.println("tinykv: cannot write --ready-file " + readyFile + ": " + e.getMessage());
+                err.flush();
+                return EXIT_START_FAILED;
+            }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("termination signal received");

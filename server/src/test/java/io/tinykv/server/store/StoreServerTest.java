@@ -16,6 +16,7 @@ import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.server.DataDirLock;
+import io.tinykv.testkit.wait.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -192,7 +193,7 @@ class StoreServerTest {
         CompletableFuture<StoreServer> starting = CompletableFuture.supplyAsync(
                 () -> StoreServer.start(TestConfigs.store(pdAddress, dir.resolve("store"))));
         try {
-            assertThat(Deadlines.holdsWithin(starting::isDone, SCHEDULER_ABSENT)).as("start waits for the scheduler")
+            assertThat(Await.holdsWithin(starting::isDone, SCHEDULER_ABSENT)).as("start waits for the scheduler")
                     .isFalse();
             try (FakeScheduler pd = new FakeScheduler(9, port);
                     StoreServer server = starting.get(30, TimeUnit.SECONDS)) {

@@ -14,6 +14,7 @@ import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.store.StoreServer;
 import io.tinykv.server.store.StoreServerConfig;
+import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -157,7 +158,7 @@ final class FaultCluster implements AutoCloseable {
     }
 
     void awaitFullReplication() {
-        Deadlines.await(() -> region().filter(this::fullyReplicated).isPresent(), REPLICATION_WAIT,
+        Await.until(() -> region().filter(this::fullyReplicated).isPresent(), REPLICATION_WAIT,
                 "the region has a replica on each of the " + STORES + " stores and a leader");
     }
 
@@ -171,7 +172,7 @@ final class FaultCluster implements AutoCloseable {
     /** Waits until the scheduler names a leader on a running store other than {@code formerIndex}. */
     int awaitLeaderElsewhere(int formerIndex, Duration timeout) {
         long formerId = storeIdOf(formerIndex);
-        Deadlines.await(() -> region().filter(RegionInfo::hasLeader)
+        Await.until(() -> region().filter(RegionInfo::hasLeader)
                         .map(r -> r.leader().getStoreId())
                         .filter(id -> id != formerId && isRunning(id))
                         .isPresent(), timeout,
@@ -238,7 +239,7 @@ final class FaultCluster implements AutoCloseable {
     void restartScheduler() {
         LOG.info("FAULT: restarting the scheduler on port {}", schedulerPort);
         RuntimeException[] last = new RuntimeException[1];
-        boolean started = Deadlines.holdsWithin(() -> {
+        boolean started = Await.holdsWithin(() -> {
             try {
                 scheduler = startScheduler(dir, schedulerPort);
                 return true;
