@@ -53,7 +53,8 @@ final class FixedPorts {
 
     private static int ephemeralLow() {
         try {
-            return Integer.parseInt(Files.readString(EPHEMERAL_RANGE).trim().split("\\s+")[0]);
+            // readAllLines, not readString: /proc files report size 0, and readString trusts the size.
+            return Integer.parseInt(Files.readAllLines(EPHEMERAL_RANGE).getFirst().trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return DEFAULT_EPHEMERAL_LOW;
         }

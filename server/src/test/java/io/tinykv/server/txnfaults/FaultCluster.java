@@ -169,15 +169,17 @@ final class FaultCluster implements AutoCloseable {
         return indexOfStoreId(r.leader().getStoreId());
     }
 
-    /** Waits until the scheduler names a leader on a running store other than {@code formerIndex}. */
+    /**
+     * Waits until the scheduler names a leader on a running store other than {@code formerIndex};
+     * returns that store (the one seen, not a second look: leadership may move again on a busy machine).
+     */
     int awaitLeaderElsewhere(int formerIndex, Duration timeout) {
         long formerId = storeIdOf(formerIndex);
-        Await.until(() -> region().filter(RegionInfo::hasLeader)
+        long leaderId = Await.value(() -> region().filter(RegionInfo::hasLeader)
                         .map(r -> r.leader().getStoreId())
-                        .filter(id -> id != formerId && isRunning(id))
-                        .isPresent(), timeout,
+                        .filter(id -> id != formerId && isRunning(id)), timeout,
                 "a store other than " + formerId + " leads the region");
-        return leaderStoreIndex();
+        return indexOfStoreId(leaderId);
     }
 
     private long storeIdOf(int index) {
