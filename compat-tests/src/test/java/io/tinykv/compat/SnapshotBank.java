@@ -98,7 +98,9 @@ final class SnapshotBank {
      */
     void awaitCommitted(long target, Duration timeout, String phase) {
         Await.until(() -> committed.get() >= target, timeout,
-                () -> "only " + committed.get() + " of " + target + " transfers committed " + phase);
+                () -> "only " + committed.get() + " of " + target + " transfers committed " + phase + " ("
+                        + aborted.get() + " aborted, " + unknown.get() + " unknown, " + snapshots.get()
+                        + " snapshots read, " + readFailures.get() + " reads failed)");
     }
 
     /** Writes every account's initial balance in one transaction. */
