@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Metapb;
+import io.tinykv.testkit.wait.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class PdClientTest {
+  /** Generous: only a broken client comes near it. */
+  private static final Duration CONDITION_DEADLINE = Duration.ofSeconds(60);
   private static final long BUDGET_MS = 1_000;
 
   private final FakeClock clock = new FakeClock();
@@ -153,18 +157,9 @@ class PdClientTest {
     }
   }
 
-  /**
-   * Polls until the condition holds; fails after a generous deadline. Parked between looks, not
-   * spinning: on a busy machine a spin takes the core the threads it waits for need.
-   */
+  /** Waits (parked between looks, see testkit's Await) until the condition holds, with a generous deadline. */
   private static void awaitCondition(java.util.function.BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within the deadline");
-      }
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-    }
+    Await.until(condition, CONDITION_DEADLINE, "the condition holds");
   }
 
   @Test

@@ -14,13 +14,14 @@ import io.tinykv.client.ClientConfig;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.RegionErrorException;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.scheduler.ReadyFile;
 import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.server.playground.ChildSpec;
 import io.tinykv.server.playground.ClusterReadiness;
 import io.tinykv.server.playground.JavaCommand;
-import io.tinykv.server.playground.PlaygroundLayout;
 import io.tinykv.server.playground.Supervisor;
 import io.tinykv.storage.space.SpacePlaceholder;
+import io.tinykv.testkit.wait.Await;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -117,9 +118,23 @@ class DiskFullCompatTest {
 
     @Test
     void writesAreRefusedUnderTheReserveReadsGoOnAndWritesComeBackWithSpace() throws Exception {
-        int[] ports = LocalCluster.freePorts(1);
-        PlaygroundLayout layout = new PlaygroundLayout(dir, LocalCluster.LOOPBACK, 1, ports[0], ports[1],
-                ClientKeyMode.RAW);
+        supervisor = new Supervisor(childJava(), (child, exitCode) -> {
+            if (!killedPids.contains(child.pid())) {
+                unexpectedExits.add(child.name() + " exited " + exitCode);
+            }
+        });
+        // Port 0 everywhere: the children report the ports they bound (see ReadyFiles).
+        Path schedulerReady = dir.resolve("scheduler.ready");
+        ChildProcess scheduler = supervisor.start(new ChildSpec("scheduler", ReadyFiles.ANY_LOOPBACK_PORT, List.of(
+                "scheduler",
+                "--addr", ReadyFiles.ANY_LOOPBACK_PORT,
+                "--data-dir", dir.resolve("scheduler").toString(),
+                "--max-replicas", "1",
+                "--client-key-mode", ClientKeyMode.RAW.name(),
+                "--ready-file", schedulerReady.toString()),
+                dir.resolve("scheduler.log")));
+        String pd = ReadyFiles.await(scheduler, schedulerReady, STARTUP, () -> tail(dir.resolve("scheduler.log")))
+                .get(ReadyFile.ADDR);
         Path storeData = disk.resolve("store1");
         Path config = Files.writeString(dir.resolve("store1.toml"), """
                 [storage]
@@ -128,30 +143,22 @@ class DiskFullCompatTest {
                 write-buffer-size = "2MiB"
                 disk-check-interval = "%s"
                 """.formatted(DISK_CHECK_INTERVAL));
-        ChildSpec store = new ChildSpec("store1", layout.storeAddress(1), List.of("server",
-                "--pd", layout.pdAddress(),
-                "--addr", layout.storeAddress(1),
-                "--status-addr", "",
-                "--data-dir", storeData.toString(),
-                "--config", config.toString(),
-                "--reserve-space", RESERVE_BYTES / MIB + "MiB"),
-                dir.resolve("store1.log"));
-        supervisor = new Supervisor(childJava(), (child, exitCode) -> {
-            if (!killedPids.contains(child.pid())) {
-                unexpectedExits.add(child.name() + " exited " + exitCode);
-            }
-        });
-        supervisor.start(layout.scheduler());
-        supervisor.start(store);
-        awaitServing(layout);
+        Path storeReady = dir.resolve("store1.ready");
+        ChildProcess firstStore = supervisor.start(storeSpec(pd, ReadyFiles.ANY_LOOPBACK_PORT, storeData, config,
+                List.of("--ready-file", storeReady.toString())));
+        String storeAddress = ReadyFiles.await(firstStore, storeReady, STARTUP, () -> tail(dir.resolve("store1.log")))
+                .get(ReadyFile.ADDR);
+        // A restart reuses the port: the scheduler and the clients know the store by it.
+        ChildSpec store = storeSpec(pd, storeAddress, storeData, config, List.of());
+        awaitServing(pd, storeAddress);
         Path ballast = disk.resolve("ballast");
         Path placeholder = storeData.resolve(SpacePlaceholder.FILE_NAME);
         await("the store holds part of its reserve in a placeholder", () -> sizeOf(placeholder) == PLACEHOLDER_BYTES);
         LOG.info("serving: {} free of {} on the store's disk", free(), DISK_BYTES);
 
-        try (TiSession session = Sessions.openWithDefaultDeadlines(layout.pdAddress());
+        try (TiSession session = Sessions.openWithDefaultDeadlines(pd);
                 RawKVClient tikv = session.createRawClient();
-                RawKvClient ours = RawKvClient.create(ClientConfig.of(List.of(layout.pdAddress())))) {
+                RawKvClient ours = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
             for (int i = 0; i < KEYS; i++) {
                 tikv.put(bs("k" + i), bs("v" + i));
             }
@@ -213,13 +220,13 @@ class DiskFullCompatTest {
         assertThat(beforeRestart).as("nearly full before the restart").isLessThanOrEqualTo(64 * 1024);
         ChildProcess restarted = supervisor.start(store);
         // The scheduler still believes in the killed store for a while: ask the new process itself.
-        awaitHealthy(restarted, layout.storeAddress(1));
-        awaitServing(layout);
+        awaitHealthy(restarted, storeAddress);
+        awaitServing(pd, storeAddress);
         LOG.info("restarted with {} bytes free; {} free once serving", beforeRestart, free());
         assertThat(Files.exists(placeholder)).as("deleted at start-up for room").isFalse();
-        try (TiSession session = Sessions.openWithDefaultDeadlines(layout.pdAddress());
+        try (TiSession session = Sessions.openWithDefaultDeadlines(pd);
                 RawKVClient tikv = session.createRawClient();
-                RawKvClient ours = RawKvClient.create(ClientConfig.of(List.of(layout.pdAddress())))) {
+                RawKvClient ours = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
             assertThat(tikv.get(bs("k0")).map(v -> v.toStringUtf8())).contains("v0");
             assertThat(tikv.get(bs("new")).map(v -> v.toStringUtf8())).contains("accepted");
             RegionErrorException refused = catchThrowableOfType(RegionErrorException.class,
@@ -242,9 +249,21 @@ class DiskFullCompatTest {
                 options);
     }
 
-    private void awaitServing(PlaygroundLayout layout) throws InterruptedException {
+    private ChildSpec storeSpec(String pd, String addr, Path data, Path config, List<String> extra) {
+        List<String> args = new ArrayList<>(List.of("server",
+                "--pd", pd,
+                "--addr", addr,
+                "--status-addr", "",
+                "--data-dir", data.toString(),
+                "--config", config.toString(),
+                "--reserve-space", RESERVE_BYTES / MIB + "MiB"));
+        args.addAll(extra);
+        return new ChildSpec("store1", addr, args, dir.resolve("store1.log"));
+    }
+
+    private void awaitServing(String pd, String storeAddress) throws InterruptedException {
         try {
-            ClusterReadiness.overNetwork().await(layout.pdAddress(), Set.of(layout.storeAddress(1)), 1, STARTUP,
+            ClusterReadiness.overNetwork().await(pd, Set.of(storeAddress), 1, STARTUP,
                     () -> List.copyOf(unexpectedExits));
         } catch (ClusterReadiness.NotServingException e) {
             throw new AssertionError(e.getMessage() + "\n" + tail(dir.resolve("store1.log")), e);
@@ -309,15 +328,8 @@ class DiskFullCompatTest {
      * Polls {@code condition} until it holds or {@link #CONDITION} passes. The store's disk monitor
      * samples on its own clock in another process, so there is nothing to block on but the answer.
      */
-    private void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + CONDITION.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() >= deadline) {
-                throw new AssertionError(what + ": not within " + CONDITION + "; " + free() + " bytes free\n"
-                        + tail(dir.resolve("store1.log")));
-            }
-            TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
-        }
+    private void await(String what, BooleanSupplier condition) {
+        Await.until(condition, CONDITION, () -> what + "; " + free() + " bytes free\n" + tail(dir.resolve("store1.log")));
     }
 
     // ---- the disk ----

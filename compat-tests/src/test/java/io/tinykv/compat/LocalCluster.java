@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tinykv.client.ChannelFactory;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.scheduler.ReadyFile;
 import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.SecurityOptions;
 import io.tinykv.security.TlsCredentials;
@@ -19,9 +20,7 @@ import io.tinykv.server.playground.PlaygroundLayout;
 import io.tinykv.server.playground.Supervisor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,127 +29,182 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * A real replicated cluster for tests: one {@code tinykv scheduler} and N {@code tinykv server} child
- * processes on free loopback ports, laid out like the playground's (it uses the playground's layout,
- * supervisor and readiness check). {@link #close()} kills every child (SIGKILL), so a failing test
- * leaves nothing behind; and the children stop by themselves if this JVM dies ({@code ChildMain}).
+ * processes, laid out like the playground's (a folder with {@code scheduler/}, {@code store1/}, ... and
+ * their logs beside them; the playground's supervisor and readiness check). Every child listens on
+ * loopback port 0 and reports the ports it got in a ready file ({@link ReadyFiles}), so no other
+ * process can take a port between the test choosing it and the child binding it. A restarted child
+ * gets the ports it had: the scheduler's address is in every store's arguments and a store's in the
+ * scheduler's and the clients' caches, as after a restart in production. {@link #close()} kills every
+ * child (SIGKILL), so a failing test leaves nothing behind; and the children stop by themselves if this
+ * JVM dies ({@code ChildMain}).
  */
 final class LocalCluster implements AutoCloseable {
     static final String LOOPBACK = "127.0.0.1";
     /** Small heaps and a cheap JIT and GC: five JVMs share two cores in CI. */
     static final List<String> CHILD_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
-    private static final int PORT_SEARCH_ATTEMPTS = 100;
+    /** How long a child JVM may take to bind its ports and serve: generous, five JVMs start on two cores. */
+    static final Duration CHILD_START = Duration.ofMinutes(2);
+    static final String SCHEDULER = "scheduler";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
 
-    private final PlaygroundLayout layout;
+    private final Path dir;
+    private final int stores;
+    private final ClientKeyMode keyMode;
     /** The TLS settings every child gets, and the readiness checks connect with (disabled: plaintext). */
     private final SecurityConfig security;
     private final TlsCredentials tls;
-    /** Arguments added to each child's own, by child name (TLS options, the scheduler's status address). */
-    private final Map<String, List<String>> extraArgs;
+    /** Arguments every store gets besides its own (e.g. --enable-ttl, split sizes), at restarts too. */
+    private final List<String> storeArgs;
+    /** Whether the scheduler serves a status endpoint (on a port it picks and reports). */
+    private final boolean schedulerStatus;
+    private volatile String schedulerStatusAddress;
+    /** Store i's status address at index i - 1, once every store reported it. */
+    private volatile List<String> storeStatusAddresses = List.of();
     private final Supervisor supervisor;
     private final List<String> unexpectedExits = new CopyOnWriteArrayList<>();
+    /** Each child's arguments for a restart, with the ports it first bound; set once it reported them. */
+    private final Map<String, ChildSpec> restartSpecs = new ConcurrentHashMap<>();
+    private volatile String pdAddress;
+    /** Store i's address at index i - 1, once every store reported it. */
+    private volatile List<String> storeAddresses = List.of();
     /** Store ids by address, learned when the cluster first served. */
     private volatile Map<String, Long> storeIds = Map.of();
 
-    private LocalCluster(PlaygroundLayout layout, SecurityConfig security, Map<String, List<String>> extraArgs) {
-        this.layout = layout;
+    private LocalCluster(Path dir, int stores, ClientKeyMode keyMode, SecurityConfig security, List<String> storeArgs,
+            boolean schedulerStatus) {
+        this.dir = dir;
+        this.stores = stores;
+        this.keyMode = keyMode;
         this.security = security;
         this.tls = TlsCredentials.of(security);
-        this.extraArgs = Map.copyOf(extraArgs);
+        this.storeArgs = List.copyOf(storeArgs);
+        this.schedulerStatus = schedulerStatus;
         JavaCommand java = new JavaCommand(JavaCommand.ofCurrentJvm(List.of()).javaBinary(), serverClassPath(),
                 withJdkFlags(CHILD_JVM_OPTIONS));
         this.supervisor = new Supervisor(java, (child, exitCode) -> unexpectedExits.add(child.name() + " exited " + exitCode));
     }
 
-    /** Starts the scheduler and the stores (without waiting for them to serve), for RawKV clients. */
+    /** Starts the scheduler and the stores (without waiting for the stores to serve), for RawKV clients. */
     static LocalCluster start(Path dir, int stores) {
         return start(dir, stores, ClientKeyMode.RAW);
     }
 
-    /** Starts the scheduler (answering clients in {@code keyMode}) and the stores, without waiting. */
+    /**
+     * Starts the scheduler (answering clients in {@code keyMode}) and waits until it reports its port;
+     * then starts the stores, without waiting for them.
+     */
     static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode) {
-        return start(dir, stores, keyMode, false, List.of());
+        return start(dir, stores, keyMode, List.of());
     }
 
     /** Like {@link #start(Path, int, ClientKeyMode)}, every store with {@code --enable-ttl} when asked. */
     static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, boolean enableTtl) {
-        return start(dir, stores, keyMode, enableTtl, List.of());
+        return start(dir, stores, keyMode, enableTtl ? List.of("--enable-ttl") : List.of());
     }
 
     /** Like {@link #start(Path, int, ClientKeyMode)}, every store started with {@code extraStoreArgs} too. */
     static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, List<String> extraStoreArgs) {
-        return start(dir, stores, keyMode, false, extraStoreArgs);
-    }
-
-    private static LocalCluster start(Path dir, int stores, ClientKeyMode keyMode, boolean enableTtl,
-            List<String> extraStoreArgs) {
-        int[] ports = freePorts(stores);
-        PlaygroundLayout layout = new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1], keyMode, enableTtl);
-        // Extra arguments are kept per child, so a restarted store gets them again.
-        Map<String, List<String>> extra = new java.util.HashMap<>();
-        if (!extraStoreArgs.isEmpty()) {
-            for (ChildSpec spec : layout.children()) {
-                if (!spec.name().equals(layout.scheduler().name())) {
-                    extra.put(spec.name(), List.copyOf(extraStoreArgs));
-                }
-            }
-        }
-        return start(new LocalCluster(layout, SecurityConfig.disabled(), extra));
+        return start(new LocalCluster(dir, stores, keyMode, SecurityConfig.disabled(), extraStoreArgs, false));
     }
 
     /**
      * Starts a cluster with mutual TLS: every child gets {@code security} (one certificate for the
-     * scheduler and the stores), and the scheduler also serves its status endpoint on a free port
+     * scheduler and the stores), and the scheduler also serves its status endpoint
      * ({@link #schedulerStatusAddress()}).
      */
     static LocalCluster startWithTls(Path dir, int stores, SecurityConfig security) {
-        int[] ports = freePorts(stores);
-        PlaygroundLayout layout = new PlaygroundLayout(dir, LOOPBACK, stores, ports[0], ports[1], ClientKeyMode.RAW);
-        Map<String, List<String>> extra = new java.util.HashMap<>();
-        for (ChildSpec spec : layout.children()) {
-            extra.put(spec.name(), SecurityOptions.asArguments(security));
-        }
-        List<String> scheduler = new ArrayList<>(extra.get(layout.scheduler().name()));
-        scheduler.addAll(List.of("--status-addr", LOOPBACK + ":" + freePortOutside(layout)));
-        extra.put(layout.scheduler().name(), scheduler);
-        return start(new LocalCluster(layout, security, extra));
+        return start(new LocalCluster(dir, stores, ClientKeyMode.RAW, security, List.of(), true));
     }
 
     private static LocalCluster start(LocalCluster cluster) {
+        if (cluster.stores < 1) {
+            cluster.close();
+            throw new IllegalArgumentException("a cluster needs a store, got " + cluster.stores);
+        }
+        int stores = cluster.stores;
         try {
-            for (ChildSpec spec : cluster.layout.children()) {
-                cluster.supervisor.start(cluster.withExtraArgs(spec));
+            cluster.startScheduler();
+            for (int i = 1; i <= stores; i++) {
+                cluster.supervisor.start(cluster.storeSpec(i, ReadyFiles.ANY_LOOPBACK_PORT, ReadyFiles.ANY_LOOPBACK_PORT,
+                        List.of("--ready-file", cluster.readyFile(storeName(i)).toString())));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             cluster.close();
             throw e;
         }
         return cluster;
     }
 
-    PlaygroundLayout layout() {
-        return layout;
+    private void startScheduler() {
+        List<String> first = new ArrayList<>(List.of("--ready-file", readyFile(SCHEDULER).toString()));
+        if (schedulerStatus) {
+            first.addAll(List.of("--status-addr", ReadyFiles.ANY_LOOPBACK_PORT));
+        }
+        ChildProcess scheduler = supervisor.start(schedulerSpec(ReadyFiles.ANY_LOOPBACK_PORT, first));
+        Map<String, String> bound = ReadyFiles.await(scheduler, readyFile(SCHEDULER), CHILD_START, this::logs);
+        pdAddress = bound.get(ReadyFile.ADDR);
+        List<String> again = new ArrayList<>();
+        if (schedulerStatus) {
+            schedulerStatusAddress = bound.get(ReadyFile.STATUS_ADDR);
+            again.addAll(List.of("--status-addr", schedulerStatusAddress));
+        }
+        restartSpecs.put(SCHEDULER, schedulerSpec(pdAddress, again));
     }
 
-    private ChildSpec withExtraArgs(ChildSpec spec) {
-        return spec.withMoreArgs(extraArgs.getOrDefault(spec.name(), List.of()));
+    private ChildSpec schedulerSpec(String addr, List<String> extra) {
+        List<String> args = new ArrayList<>(List.of("scheduler",
+                "--addr", addr,
+                "--data-dir", dir.resolve(SCHEDULER).toString(),
+                "--max-replicas", Integer.toString(maxReplicas()),
+                "--client-key-mode", keyMode.name()));
+        args.addAll(SecurityOptions.asArguments(security));
+        args.addAll(extra);
+        return new ChildSpec(SCHEDULER, addr, args, dir.resolve(SCHEDULER + ".log"));
+    }
+
+    private ChildSpec storeSpec(int store, String addr, String statusAddr, List<String> extra) {
+        String name = storeName(store);
+        List<String> args = new ArrayList<>(List.of("server",
+                "--pd", pdAddress,
+                "--addr", addr,
+                "--status-addr", statusAddr,
+                "--data-dir", dir.resolve(name).toString()));
+        args.addAll(SecurityOptions.asArguments(security));
+        args.addAll(storeArgs);
+        args.addAll(extra);
+        return new ChildSpec(name, addr, args, dir.resolve(name + ".log"));
+    }
+
+    static String storeName(int store) {
+        return "store" + store;
+    }
+
+    private Path readyFile(String child) {
+        return dir.resolve(child + ".ready");
+    }
+
+    int maxReplicas() {
+        return Math.min(stores, PlaygroundLayout.DEFAULT_MAX_REPLICAS);
+    }
+
+    String pdAddress() {
+        return pdAddress;
     }
 
     /** The scheduler's status endpoint ({@code host:port}) of a {@link #startWithTls} cluster. */
     String schedulerStatusAddress() {
-        List<String> args = extraArgs.getOrDefault(layout.scheduler().name(), List.of());
-        int i = args.indexOf("--status-addr");
-        if (i < 0) {
+        if (schedulerStatusAddress == null) {
             throw new IllegalStateException("the scheduler of this cluster serves no status endpoint");
         }
-        return args.get(i + 1);
+        return schedulerStatusAddress;
     }
 
     /** The TLS settings the children run with (disabled: plaintext). */
@@ -158,8 +212,50 @@ final class LocalCluster implements AutoCloseable {
         return security;
     }
 
-    String pdAddress() {
-        return layout.pdAddress();
+    /** Store {@code store}'s (1-based) status address; known once {@link #awaitServing} returned. */
+    String storeStatusAddress(int store) {
+        storeAddress(store);
+        return storeStatusAddresses.get(store - 1);
+    }
+
+    /**
+     * The arguments a restart of {@code name} uses (its ports as first bound), for a test that
+     * starts it with some changed ({@link #start(ChildSpec)}).
+     */
+    ChildSpec restartSpec(String name) {
+        ChildSpec spec = restartSpecs.get(name);
+        if (spec == null) {
+            throw new IllegalStateException(name + " has not reported its ports yet");
+        }
+        return spec;
+    }
+
+    /** Store {@code store}'s (1-based) address; known once {@link #awaitServing} returned. */
+    String storeAddress(int store) {
+        List<String> known = storeAddresses;
+        if (known.isEmpty()) {
+            throw new IllegalStateException("the stores' addresses are known once the cluster served (awaitServing)");
+        }
+        return known.get(store - 1);
+    }
+
+    /** Waits until every store has reported the ports it bound; remembers them for restarts. */
+    private List<String> awaitStoreAddresses(Duration timeout) {
+        if (!storeAddresses.isEmpty()) {
+            return storeAddresses;
+        }
+        List<String> addresses = new ArrayList<>();
+        List<String> statusAddresses = new ArrayList<>();
+        for (int i = 1; i <= stores; i++) {
+            String name = storeName(i);
+            Map<String, String> bound = ReadyFiles.await(current(name), readyFile(name), timeout, this::logs);
+            addresses.add(bound.get(ReadyFile.ADDR));
+            statusAddresses.add(bound.get(ReadyFile.STATUS_ADDR));
+            restartSpecs.put(name, storeSpec(i, bound.get(ReadyFile.ADDR), bound.get(ReadyFile.STATUS_ADDR), List.of()));
+        }
+        storeStatusAddresses = List.copyOf(statusAddresses);
+        storeAddresses = List.copyOf(addresses);
+        return storeAddresses;
     }
 
     /**
@@ -168,9 +264,10 @@ final class LocalCluster implements AutoCloseable {
      */
     ClusterReadiness.Serving awaitServing(Duration timeout) throws InterruptedException {
         try {
+            List<String> addresses = awaitStoreAddresses(timeout);
             ClusterReadiness.Serving serving = ClusterReadiness.overNetwork(
-                    ChannelFactory.withCredentials(tls.channelCredentials())).await(layout.pdAddress(),
-                    Set.copyOf(layout.storeAddresses()), layout.maxReplicas(), timeout, supervisor::exited);
+                    ChannelFactory.withCredentials(tls.channelCredentials())).await(pdAddress,
+                    Set.copyOf(addresses), maxReplicas(), timeout, supervisor::exited);
             storeIds = serving.storeIds();
             return serving;
         } catch (ClusterReadiness.NotServingException e) {
@@ -217,8 +314,8 @@ final class LocalCluster implements AutoCloseable {
 
     /** The 1-based index of the store with this id (as learned by {@link #awaitServing}). */
     int storeIndex(long storeId) {
-        for (int i = 1; i <= layout.stores(); i++) {
-            if (Long.valueOf(storeId).equals(storeIds.get(layout.storeAddress(i)))) {
+        for (int i = 1; i <= stores; i++) {
+            if (Long.valueOf(storeId).equals(storeIds.get(storeAddress(i)))) {
                 return i;
             }
         }
@@ -254,15 +351,21 @@ final class LocalCluster implements AutoCloseable {
         return child.exitCode();
     }
 
-    /** Starts a stopped child again, with the same arguments (so the same data and port). */
+    /**
+     * Starts a stopped child again on its data and the ports it had (so only a child that reported
+     * them, see {@link #awaitServing}, can be restarted).
+     */
     ChildProcess restart(String name) {
-        ChildSpec spec = layout.children().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
-        return supervisor.start(withExtraArgs(spec));
+        ChildSpec spec = restartSpecs.get(name);
+        if (spec == null) {
+            throw new IllegalStateException(name + " has not reported its ports yet: nothing to restart it on");
+        }
+        return supervisor.start(spec);
     }
 
     /**
      * Starts a child with arguments of the test's choosing (e.g. a store's with one flag changed);
-     * under the name of a layout's child it replaces that child for {@link #current} and readiness.
+     * under the name of a cluster's child it replaces that child for {@link #current}.
      */
     ChildProcess start(ChildSpec spec) {
         return supervisor.start(spec);
@@ -276,10 +379,15 @@ final class LocalCluster implements AutoCloseable {
     /** The last lines of every child's log, for failure messages. */
     String logs() {
         StringBuilder out = new StringBuilder();
-        for (ChildSpec spec : layout.children()) {
-            out.append("---- ").append(spec.logFile()).append(" (last ").append(LOG_TAIL_LINES).append(" lines)\n");
+        List<String> names = new ArrayList<>(List.of(SCHEDULER));
+        for (int i = 1; i <= stores; i++) {
+            names.add(storeName(i));
+        }
+        for (String name : names) {
+            Path logFile = dir.resolve(name + ".log");
+            out.append("---- ").append(logFile).append(" (last ").append(LOG_TAIL_LINES).append(" lines)\n");
             try {
-                List<String> lines = Files.exists(spec.logFile()) ? Files.readAllLines(spec.logFile()) : List.of();
+                List<String> lines = Files.exists(logFile) ? Files.readAllLines(logFile) : List.of();
                 lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())
                         .forEach(line -> out.append(line).append('\n'));
             } catch (IOException e) {
@@ -311,63 +419,6 @@ final class LocalCluster implements AutoCloseable {
             return Files.readString(Path.of(file)).trim();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the server class path from " + file, e);
-        }
-    }
-
-    /**
-     * A free PD port and a free store base port for {@code stores} stores: the base port and the
-     * stores' ports after it, and their status ports {@value PlaygroundLayout#STATUS_PORT_OFFSET} above,
-     * all free now.
-     */
-    static int[] freePorts(int stores) {
-        int pd = freePort();
-        for (int attempt = 0; attempt < PORT_SEARCH_ATTEMPTS; attempt++) {
-            int base = freePort();
-            List<Integer> wanted = new ArrayList<>();
-            for (int i = 0; i < stores; i++) {
-                wanted.add(base + i);
-                wanted.add(base + i + PlaygroundLayout.STATUS_PORT_OFFSET);
-            }
-            if (!wanted.contains(pd) && wanted.stream().allMatch(LocalCluster::isFree)) {
-                return new int[] {pd, base};
-            }
-        }
-        throw new IllegalStateException("no free block of loopback ports after " + PORT_SEARCH_ATTEMPTS + " attempts");
-    }
-
-    /** A free port that is none of the layout's (which are free now, but about to be bound). */
-    private static int freePortOutside(PlaygroundLayout layout) {
-        for (int attempt = 0; attempt < PORT_SEARCH_ATTEMPTS; attempt++) {
-            String candidate = LOOPBACK + ":" + freePort();
-            boolean taken = candidate.equals(layout.pdAddress());
-            for (int i = 1; i <= layout.stores(); i++) {
-                taken |= candidate.equals(layout.storeAddress(i)) || candidate.equals(layout.storeStatusAddress(i));
-            }
-            if (!taken) {
-                return Integer.parseInt(candidate.substring(candidate.lastIndexOf(':') + 1));
-            }
-        }
-        throw new IllegalStateException("no free loopback port outside the cluster's after " + PORT_SEARCH_ATTEMPTS
-                + " attempts");
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LOOPBACK))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port", e);
-        }
-    }
-
-    private static boolean isFree(int port) {
-        if (port > 65_535) {
-            return false;
-        }
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress(InetAddress.getByName(LOOPBACK), port));
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -78,7 +79,7 @@ class PlaygroundCompatTest {
     @Test
     void servesTheTikvClientStopsOnCtrlCWithoutOrphansAndKeepsItsDataAcrossRestarts() throws Exception {
         Path folder = dir.resolve("pg");
-        int[] ports = LocalCluster.freePorts(3);
+        int[] ports = FixedPorts.pdAndStoreBase(3, new SecureRandom());
         String pd = LocalCluster.LOOPBACK + ":" + ports[0];
         List<Long> firstChildren;
         try (PlaygroundProcess playground = PlaygroundProcess.start(folder, ports[0], ports[1])) {

@@ -174,7 +174,7 @@ class RawKvTtlCompatTest {
         long before = client.getKeyTTL(s("restart/k")).orElseThrow();
         cluster.terminate(STORE, STOP);
 
-        ChildSpec withTtl = cluster.layout().store(1);
+        ChildSpec withTtl = cluster.restartSpec(STORE);
         assertThat(withTtl.args()).contains("--enable-ttl");
         List<String> args = new ArrayList<>(withTtl.args());
         args.remove("--enable-ttl");

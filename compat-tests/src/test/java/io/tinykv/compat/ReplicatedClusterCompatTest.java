@@ -84,7 +84,7 @@ class ReplicatedClusterCompatTest {
                         load.awaitSuccesses(load.successes() + OPS_PER_PHASE, PROGRESS, "with " + victim + " down");
 
                         cluster.restart(victim);
-                        cluster.awaitHealthy(victim, cluster.layout().storeAddress(index), STARTUP);
+                        cluster.awaitHealthy(victim, cluster.storeAddress(index), STARTUP);
                         load.awaitSuccesses(load.successes() + OPS_PER_PHASE, PROGRESS, "after " + victim + " restarted");
                     }
                     load.stop(STOP);

@@ -1,5 +1,6 @@
 package io.tinykv.compat;
 
+import io.tinykv.testkit.wait.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +34,6 @@ import org.tikv.txn.TwoPhaseCommitter;
 final class SnapshotBank {
 
     static final String KEY_PREFIX = "snapbank/";
-    private static final long POLL_NANOS = 20_000_000;
 
     /**
      * @param accounts how many accounts
@@ -97,14 +97,10 @@ final class SnapshotBank {
      * @throws AssertionError when {@code timeout} passes first
      */
     void awaitCommitted(long target, Duration timeout, String phase) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (committed.get() < target) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("only " + committed.get() + " of " + target + " transfers committed "
-                        + phase + " within " + timeout);
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(POLL_NANOS);
-        }
+        Await.until(() -> committed.get() >= target, timeout,
+                () -> "only " + committed.get() + " of " + target + " transfers committed " + phase + " ("
+                        + aborted.get() + " aborted, " + unknown.get() + " unknown, " + snapshots.get()
+                        + " snapshots read, " + readFailures.get() + " reads failed)");
     }
 
     /** Writes every account's initial balance in one transaction. */

@@ -6,10 +6,10 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.tinykv.scheduler.ReadyFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,19 +31,27 @@ final class TinykvProcess implements AutoCloseable {
     private static final int JDK_WITH_NATIVE_ACCESS_WARNINGS = 22;
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
 
-    private final Process process;
-    private final int port;
-    private final Path logFile;
+    /** How long the JVM may take to bind its port: generous, on a busy machine. */
+    private static final Duration BIND_WAIT = Duration.ofMinutes(2);
 
-    private TinykvProcess(Process process, int port, Path logFile) {
+    private final Process process;
+    private final Path readyFile;
+    private final Path logFile;
+    /** The port it bound, once it reported it. */
+    private volatile int port;
+
+    private TinykvProcess(Process process, Path readyFile, Path logFile) {
         this.process = process;
-        this.port = port;
+        this.readyFile = readyFile;
         this.logFile = logFile;
     }
 
-    /** Starts {@code tinykv standalone} on a free loopback port; does not wait for it to serve. */
+    /**
+     * Starts {@code tinykv standalone} on loopback port 0 (it reports the port it got in a ready file
+     * next to the log, see {@link ReadyFiles}); does not wait for it to serve.
+     */
     static TinykvProcess start(Path dataDir, Path logFile) {
-        int port = freePort();
+        Path readyFile = logFile.resolveSibling(logFile.getFileName() + ".ready");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         int jdk = Runtime.version().feature();
@@ -54,22 +62,33 @@ final class TinykvProcess implements AutoCloseable {
             command.add("--enable-native-access=ALL-UNNAMED");
         }
         command.addAll(List.of("-Xmx256m", "-cp", serverClassPath(), "io.tinykv.server.Main", "standalone",
-                "--addr", LOOPBACK + ":" + port,
+                "--addr", ReadyFiles.ANY_LOOPBACK_PORT,
                 "--status-addr", "",
-                "--data-dir", dataDir.toString()));
+                "--data-dir", dataDir.toString(),
+                "--ready-file", readyFile.toString()));
         try {
             Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(logFile.toFile())
                     .start();
-            return new TinykvProcess(p, port, logFile);
+            return new TinykvProcess(p, readyFile, logFile);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start tinykv: " + command, e);
         }
     }
 
+    /** Its address; waits until it has bound its port (fails, with the log, if it ends first). */
     String address() {
-        return LOOPBACK + ":" + port;
+        return LOOPBACK + ":" + port();
+    }
+
+    private int port() {
+        if (port == 0) {
+            String addr = ReadyFiles.await("tinykv", process::isAlive, readyFile, BIND_WAIT,
+                    () -> "exit code " + process.exitValue() + "; its log:\n" + log()).get(ReadyFile.ADDR);
+            port = Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
+        }
+        return port;
     }
 
     boolean isAlive() {
@@ -79,7 +98,7 @@ final class TinykvProcess implements AutoCloseable {
     /** Waits until the health service says SERVING; fails early, with the log, if the process dies. */
     TinykvProcess awaitServing(Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
-        ManagedChannel channel = NettyChannelBuilder.forAddress(new InetSocketAddress(LOOPBACK, port))
+        ManagedChannel channel = NettyChannelBuilder.forAddress(new InetSocketAddress(LOOPBACK, port()))
                 .usePlaintext().build();
         try {
             while (Instant.now().isBefore(deadline)) {
@@ -157,14 +176,6 @@ final class TinykvProcess implements AutoCloseable {
             return Files.readString(Path.of(file)).trim();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the server class path from " + file, e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getByName(LOOPBACK))) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free loopback port", e);
         }
     }
 }

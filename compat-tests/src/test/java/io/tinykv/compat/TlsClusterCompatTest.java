@@ -132,7 +132,7 @@ class TlsClusterCompatTest {
         ChannelCredentials tls = TlsCredentials.of(client).channelCredentials();
         assertThat(schedulerCall(tls)).isEqualTo(Status.Code.OK);
         for (int i = 1; i <= STORES; i++) {
-            assertThat(storeCall(cluster.layout().storeAddress(i), tls)).isEqualTo(Status.Code.OK);
+            assertThat(storeCall(cluster.storeAddress(i), tls)).isEqualTo(Status.Code.OK);
         }
     }
 
@@ -141,7 +141,7 @@ class TlsClusterCompatTest {
         ChannelCredentials plaintext = InsecureChannelCredentials.create();
         assertThat(schedulerCall(plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
         for (int i = 1; i <= STORES; i++) {
-            assertThat(storeCall(cluster.layout().storeAddress(i), plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(storeCall(cluster.storeAddress(i), plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
         }
     }
 
@@ -154,7 +154,7 @@ class TlsClusterCompatTest {
         ChannelCredentials credentials = TlsCredentials.of(new SecurityConfig(store.caPath(), stranger.certPath(),
                 stranger.keyPath(), List.of())).channelCredentials();
         assertThat(schedulerCall(credentials)).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(storeCall(cluster.layout().storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(storeCall(cluster.storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
     }
 
     @Test
@@ -163,7 +163,7 @@ class TlsClusterCompatTest {
                 List.of());
         ChannelCredentials credentials = TlsCredentials.of(intruder).channelCredentials();
         assertThat(schedulerCall(credentials)).isEqualTo(Status.Code.UNAVAILABLE);
-        assertThat(storeCall(cluster.layout().storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(storeCall(cluster.storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
         // The official client with that certificate cannot reach PD either.
         assertThatThrownBy(() -> {
             try (TiSession session = TiSession.create(tikvClientConfig(intruder));
@@ -191,7 +191,7 @@ class TlsClusterCompatTest {
     void statusEndpointsAnswerHttpsWithAClientCertificateOnly() throws Exception {
         HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
                 .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
-        for (String address : List.of(cluster.layout().storeStatusAddress(1), cluster.schedulerStatusAddress())) {
+        for (String address : List.of(cluster.storeStatusAddress(1), cluster.schedulerStatusAddress())) {
             HttpResponse<String> metrics = withCert.send(get("https://" + address + "/metrics"),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode()).as(address).isEqualTo(200);
@@ -207,7 +207,7 @@ class TlsClusterCompatTest {
                 foreign.issue(CLIENT_CN), List.of());
         HttpClient strangerClient = HttpClient.newBuilder().sslContext(TlsCredentials.of(new SecurityConfig(
                 store.caPath(), stranger.certPath(), stranger.keyPath(), List.of())).sslContext()).build();
-        assertThatThrownBy(() -> strangerClient.send(get("https://" + cluster.layout().storeStatusAddress(1)
+        assertThatThrownBy(() -> strangerClient.send(get("https://" + cluster.storeStatusAddress(1)
                 + "/metrics"), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
     }
 

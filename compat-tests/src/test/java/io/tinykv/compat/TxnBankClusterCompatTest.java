@@ -13,6 +13,7 @@ import io.tinykv.testkit.history.History;
 import io.tinykv.testkit.history.MicroOp;
 import io.tinykv.testkit.history.Operation;
 import io.tinykv.testkit.txn.ConcurrentRunner;
+import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -53,7 +53,6 @@ class TxnBankClusterCompatTest {
     private static final long SEED = 20_261_126L;
     /** Finished transactions before the kill, and again before the restart. */
     private static final int OPERATIONS_PER_PHASE = 25;
-    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
     @TempDir
     Path dir;
@@ -87,7 +86,7 @@ class TxnBankClusterCompatTest {
                 cluster.kill(victim);
                 awaitFinished(history::size, history.size() + OPERATIONS_PER_PHASE, run, "with " + victim + " down");
                 cluster.restart(victim);
-                cluster.awaitHealthy(victim, cluster.layout().storeAddress(leader), STARTUP);
+                cluster.awaitHealthy(victim, cluster.storeAddress(leader), STARTUP);
                 run.get(PROGRESS.toSeconds() * TRANSACTIONS_PER_THREAD, TimeUnit.SECONDS);
 
                 List<Operation> operations = history.operations();
@@ -108,17 +107,10 @@ class TxnBankClusterCompatTest {
 
     /** Waits until {@code finished} reaches {@code target}, failing early if the run itself failed. */
     private static void awaitFinished(IntSupplier finished, int target, CompletableFuture<Void> run, String phase) {
-        long deadline = System.nanoTime() + PROGRESS.toNanos();
-        while (finished.getAsInt() < target) {
-            if (run.isDone()) {
-                run.join(); // rethrows the runner's failure, if any
-                return;     // every transaction finished before the target: nothing more to wait for
-            }
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("only " + finished.getAsInt() + " of " + target
-                        + " transactions finished " + phase + " within " + PROGRESS);
-            }
-            LockSupport.parkNanos(POLL_NANOS);
+        Await.until(() -> finished.getAsInt() >= target || run.isDone(), PROGRESS,
+                () -> "only " + finished.getAsInt() + " of " + target + " transactions finished " + phase);
+        if (finished.getAsInt() < target) {
+            run.join(); // rethrows the runner's failure, if any; else every transaction finished before the target
         }
     }
 

@@ -30,7 +30,8 @@ final class LinkProxy implements AutoCloseable {
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private final int store;
-    private final InetSocketAddress target;
+    /** The store's real address; null until the store reported the port it bound. */
+    private volatile InetSocketAddress target;
     private final ServerSocket server;
     private final ToIntFunction<Socket> identify;
     private final IntPredicate cutFrom;
@@ -48,15 +49,12 @@ final class LinkProxy implements AutoCloseable {
     }
 
     /**
-     * @param store    the store behind this proxy (1-based)
-     * @param target   the store's real address
+     * @param store    the store behind this proxy (1-based); its real address comes later ({@link #target})
      * @param identify who opened an accepted connection (a store number, CLIENT or UNKNOWN)
      * @param cutFrom  whether traffic from that caller to this store is cut now (UNKNOWN included)
      */
-    LinkProxy(int store, InetSocketAddress target, ToIntFunction<Socket> identify, IntPredicate cutFrom,
-            LinkCounters counters) {
+    LinkProxy(int store, ToIntFunction<Socket> identify, IntPredicate cutFrom, LinkCounters counters) {
         this.store = store;
-        this.target = target;
         this.identify = identify;
         this.cutFrom = cutFrom;
         this.counters = counters;
@@ -66,6 +64,11 @@ final class LinkProxy implements AutoCloseable {
             throw new UncheckedIOException("no loopback port for the proxy of store " + store, e);
         }
         this.acceptor = Thread.ofVirtual().name("proxy-store" + store).start(this::acceptLoop);
+    }
+
+    /** Where accepted connections go from now on: the store's real address. */
+    void target(InetSocketAddress address) {
+        this.target = address;
     }
 
     String address() {
@@ -112,11 +115,16 @@ final class LinkProxy implements AutoCloseable {
             closeQuietly(in);
             return;
         }
+        InetSocketAddress to = target;
+        if (to == null) {
+            closeQuietly(in); // the store has not bound its port yet: as if it were not up
+            return;
+        }
         Socket out = new Socket();
         try {
             in.setTcpNoDelay(true);
             out.setTcpNoDelay(true);
-            out.connect(target);
+            out.connect(to);
         } catch (IOException storeDown) {
             closeQuietly(in); // the store is down (killed): the caller sees what it would without us
             closeQuietly(out);

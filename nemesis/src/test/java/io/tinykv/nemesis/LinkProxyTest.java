@@ -47,8 +47,8 @@ class LinkProxyTest {
                 }
             }
         });
-        proxy = new LinkProxy(STORE, new InetSocketAddress(InetAddress.getLoopbackAddress(), echo.getLocalPort()),
-                socket -> caller.get(), from -> from != LinkProxy.CLIENT && cut.get(), counters);
+        proxy = new LinkProxy(STORE, socket -> caller.get(), from -> from != LinkProxy.CLIENT && cut.get(), counters);
+        proxy.target(new InetSocketAddress(InetAddress.getLoopbackAddress(), echo.getLocalPort()));
     }
 
     @AfterEach

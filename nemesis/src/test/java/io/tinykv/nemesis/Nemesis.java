@@ -1,6 +1,7 @@
 package io.tinykv.nemesis;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.testkit.wait.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,15 +90,12 @@ final class Nemesis {
 
     /** The store the scheduler names as leader of the first region; waits for one within the restart time. */
     private int leader() {
-        long deadline = System.nanoTime() + restart.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<Integer> leader = cluster.leaderOf(ByteString.EMPTY);
-            if (leader.isPresent() && cluster.isRunning(leader.get())) {
-                return leader.get();
-            }
-            LockSupport.parkNanos(POLL_NANOS);
+        try {
+            return Await.value(() -> cluster.leaderOf(ByteString.EMPTY).filter(cluster::isRunning), restart,
+                    "the scheduler names a running leader");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + cluster.logs(), e);
         }
-        throw new AssertionError("the scheduler named no running leader within " + restart + "\n" + cluster.logs());
     }
 
     private Set<Integer> others(int store) {

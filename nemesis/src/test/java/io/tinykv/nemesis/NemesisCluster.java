@@ -11,13 +11,16 @@ import io.tinykv.client.ClientConfig;
 import io.tinykv.client.PdClient;
 import io.tinykv.client.RegionInfo;
 import io.tinykv.client.TinyKvException;
+import io.tinykv.compat.ReadyFiles;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.scheduler.ReadyFile;
 import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.server.playground.ChildSpec;
 import io.tinykv.server.playground.ClusterReadiness;
 import io.tinykv.server.playground.JavaCommand;
 import io.tinykv.server.playground.PlaygroundLayout;
 import io.tinykv.server.playground.Supervisor;
+import io.tinykv.testkit.wait.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -31,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -48,9 +52,14 @@ final class NemesisCluster implements AutoCloseable {
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
     private static final Duration PD_CALL_TIMEOUT = Duration.ofSeconds(3);
+    /** How long a child JVM may take to bind its ports and serve: generous, five JVMs start on two cores. */
+    private static final Duration CHILD_START = Duration.ofMinutes(2);
+    private static final String SCHEDULER = "scheduler";
     private static final String DISK_STORE_CONFIG = "[storage]\nwrite-buffer-size = \"1MiB\"\n";
 
-    private final PlaygroundLayout layout;
+    private final Path dir;
+    private final int stores;
+    private final ClientKeyMode keyMode;
     private final Supervisor supervisor;
     private final ProxiedNetwork network;
     private final Optional<TmpfsDisk> disk;
@@ -58,58 +67,92 @@ final class NemesisCluster implements AutoCloseable {
     private final List<String> unexpectedExits = new CopyOnWriteArrayList<>();
     private final Set<Integer> paused = new HashSet<>();
     private volatile Map<String, Long> storeIds = Map.of();
+    private volatile String pdAddress;
+    /** Each store's real (bound) address and status address, once it reported them; a restart reuses them. */
+    private final Map<Integer, Map<String, String>> bound = new ConcurrentHashMap<>();
 
-    private NemesisCluster(PlaygroundLayout layout, int diskStore, long diskBytes) {
-        this.layout = layout;
+    private NemesisCluster(Path dir, int stores, ClientKeyMode keyMode, int diskStore, long diskBytes) {
+        this.dir = dir;
+        this.stores = stores;
+        this.keyMode = keyMode;
         List<String> jvm = new ArrayList<>(JavaCommand.ofCurrentJvm(List.of()).jvmOptions());
         jvm.addAll(CHILD_JVM_OPTIONS);
         JavaCommand java = new JavaCommand(JavaCommand.ofCurrentJvm(List.of()).javaBinary(), serverClassPath(), jvm);
         this.supervisor = new Supervisor(java, (child, code) -> unexpectedExits.add(child.name() + " exited " + code));
-        List<InetSocketAddress> real = new ArrayList<>();
-        for (int i = 1; i <= layout.stores(); i++) {
-            real.add(socketAddress(layout.storeAddress(i)));
-        }
-        this.network = new ProxiedNetwork(real, this::pid);
+        this.network = new ProxiedNetwork(stores, this::pid);
         this.diskStore = diskStore;
         this.disk = diskStore > 0
-                ? Optional.of(TmpfsDisk.mount(layout.dataDir().resolve("store" + diskStore), diskBytes))
+                ? Optional.of(TmpfsDisk.mount(dir.resolve("store" + diskStore), diskBytes))
                 : Optional.empty();
     }
 
     /**
-     * Starts the scheduler and the stores without waiting for them.
+     * Starts the scheduler, waits until it reports its port, and starts the stores without waiting for
+     * them. Every child listens on loopback port 0 and reports the ports it got in a ready file
+     * ({@link ReadyFiles}): no other process can take a port between choosing and binding it.
      *
      * @param diskStore the store whose data directory is a tmpfs of {@code diskBytes}, or 0 for none
      */
     static NemesisCluster start(Path dir, int stores, ClientKeyMode keyMode, int diskStore, long diskBytes) {
-        int[] ports = Ports.pdAndStoreBase(stores);
-        NemesisCluster cluster = new NemesisCluster(
-                new PlaygroundLayout(dir, Ports.LOOPBACK, stores, ports[0], ports[1], keyMode), diskStore, diskBytes);
+        NemesisCluster cluster = new NemesisCluster(dir, stores, keyMode, diskStore, diskBytes);
         try {
-            cluster.supervisor.start(cluster.layout.scheduler());
+            Path schedulerReady = dir.resolve(SCHEDULER + ".ready");
+            ChildProcess scheduler = cluster.supervisor.start(new ChildSpec(SCHEDULER, ReadyFiles.ANY_LOOPBACK_PORT,
+                    List.of("scheduler",
+                            "--addr", ReadyFiles.ANY_LOOPBACK_PORT,
+                            "--data-dir", dir.resolve(SCHEDULER).toString(),
+                            "--max-replicas", Integer.toString(cluster.maxReplicas()),
+                            "--client-key-mode", keyMode.name(),
+                            "--ready-file", schedulerReady.toString()),
+                    cluster.logFile(SCHEDULER)));
+            cluster.pdAddress = ReadyFiles.await(scheduler, schedulerReady, CHILD_START, cluster::logs)
+                    .get(ReadyFile.ADDR);
             for (int i = 1; i <= stores; i++) {
                 cluster.supervisor.start(cluster.storeSpec(i));
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             cluster.close();
             throw e;
         }
         return cluster;
     }
 
+    private int maxReplicas() {
+        return Math.min(stores, PlaygroundLayout.DEFAULT_MAX_REPLICAS);
+    }
+
+    private Path logFile(String child) {
+        return dir.resolve(child + ".log");
+    }
+
+    private Path readyFile(int store) {
+        return dir.resolve("store" + store + ".ready");
+    }
+
     /**
-     * The layout's store, told to advertise its proxy's address. The store on the tmpfs gets small
+     * Store {@code store}, told to advertise its proxy's address: on port 0 with a ready file the first
+     * time, on the ports it reported after that. The store on the tmpfs gets small
      * memtables ({@value #DISK_STORE_CONFIG}): RocksDB preallocates each write-ahead log to about a
      * memtable's size, and with the default 64 MiB a full disk would not be noticed until that much more
      * was written; with 1 MiB a burst of writes makes it flush a new file and meet ENOSPC.
      */
     private ChildSpec storeSpec(int store) {
-        ChildSpec plain = layout.store(store);
-        List<String> args = new ArrayList<>(plain.args());
-        args.add("--advertise-addr");
-        args.add(network.advertisedAddress(store));
+        String name = "store" + store;
+        Map<String, String> ports = bound.get(store);
+        String addr = ports == null ? ReadyFiles.ANY_LOOPBACK_PORT : ports.get(ReadyFile.ADDR);
+        String statusAddr = ports == null ? ReadyFiles.ANY_LOOPBACK_PORT : ports.get(ReadyFile.STATUS_ADDR);
+        List<String> args = new ArrayList<>(List.of("server",
+                "--pd", pdAddress,
+                "--addr", addr,
+                "--status-addr", statusAddr,
+                "--data-dir", dir.resolve(name).toString(),
+                "--advertise-addr", network.advertisedAddress(store)));
+        if (ports == null) {
+            args.add("--ready-file");
+            args.add(readyFile(store).toString());
+        }
         if (store == diskStore) {
-            Path config = layout.dataDir().resolve("store" + store + ".toml");
+            Path config = dir.resolve(name + ".toml");
             try {
                 Files.writeString(config, DISK_STORE_CONFIG);
             } catch (IOException e) {
@@ -118,15 +161,35 @@ final class NemesisCluster implements AutoCloseable {
             args.add("--config");
             args.add(config.toString());
         }
-        return new ChildSpec(plain.name(), plain.address(), args, plain.logFile());
+        return new ChildSpec(name, addr, args, logFile(name));
+    }
+
+    /** Waits until every store reported its ports, and points its proxy at it. */
+    private void awaitStoreAddresses(Duration timeout) {
+        for (int i = 1; i <= stores; i++) {
+            if (!bound.containsKey(i)) {
+                Map<String, String> ports = ReadyFiles.await(current("store" + i), readyFile(i), timeout, this::logs);
+                bound.put(i, ports);
+                network.target(i, socketAddress(ports.get(ReadyFile.ADDR)));
+            }
+        }
+    }
+
+    /** Store {@code store}'s own (not its proxy's) address; known once {@link #awaitServing} returned. */
+    private String realAddress(int store) {
+        Map<String, String> ports = bound.get(store);
+        if (ports == null) {
+            throw new IllegalStateException("store" + store + " has not reported its ports yet (awaitServing)");
+        }
+        return ports.get(ReadyFile.ADDR);
     }
 
     int stores() {
-        return layout.stores();
+        return stores;
     }
 
     String pdAddress() {
-        return layout.pdAddress();
+        return pdAddress;
     }
 
     ProxiedNetwork network() {
@@ -144,12 +207,13 @@ final class NemesisCluster implements AutoCloseable {
 
     /** Waits until every store is up and the first region has all replicas and a leader. */
     void awaitServing(Duration timeout) throws InterruptedException {
+        awaitStoreAddresses(timeout);
         Set<String> advertised = new HashSet<>();
-        for (int i = 1; i <= layout.stores(); i++) {
+        for (int i = 1; i <= stores; i++) {
             advertised.add(network.advertisedAddress(i));
         }
         try {
-            storeIds = ClusterReadiness.overNetwork().await(layout.pdAddress(), advertised, layout.maxReplicas(),
+            storeIds = ClusterReadiness.overNetwork().await(pdAddress, advertised, maxReplicas(),
                     timeout, supervisor::exited).storeIds();
         } catch (ClusterReadiness.NotServingException e) {
             throw new AssertionError(e.getMessage() + "\n" + logs(), e);
@@ -158,7 +222,7 @@ final class NemesisCluster implements AutoCloseable {
 
     /** The store (1-based) the scheduler names as leader of the region holding {@code key}, if any. */
     Optional<Integer> leaderOf(ByteString key) {
-        ClientConfig config = ClientConfig.of(List.of(layout.pdAddress()))
+        ClientConfig config = ClientConfig.of(List.of(pdAddress))
                 .withTimeoutsMs(PD_CALL_TIMEOUT.toMillis(), PD_CALL_TIMEOUT.toMillis()).withBackoffBudgetMs(0);
         try (PdClient pd = PdClient.connect(config)) {
             Optional<RegionInfo> region = pd.getRegion(key);
@@ -172,7 +236,7 @@ final class NemesisCluster implements AutoCloseable {
     }
 
     private int storeIndex(long storeId) {
-        for (int i = 1; i <= layout.stores(); i++) {
+        for (int i = 1; i <= stores; i++) {
             if (Long.valueOf(storeId).equals(storeIds.get(network.advertisedAddress(i)))) {
                 return i;
             }
@@ -222,8 +286,11 @@ final class NemesisCluster implements AutoCloseable {
         return pid(store).isPresent();
     }
 
-    /** Starts a store that is not running, with the same arguments (data, ports, advertised address). */
+    /** Starts a store that is not running, on its data, its ports and its advertised address. */
     void restart(int store) {
+        if (!bound.containsKey(store)) {
+            throw new IllegalStateException("store" + store + " has not reported its ports yet: nothing to restart it on");
+        }
         supervisor.start(storeSpec(store));
     }
 
@@ -262,7 +329,7 @@ final class NemesisCluster implements AutoCloseable {
     /** Waits until the store's gRPC health service says SERVING; fails early, with the logs, if it dies. */
     void awaitHealthy(int store, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        ManagedChannel channel = NettyChannelBuilder.forAddress(socketAddress(layout.storeAddress(store)))
+        ManagedChannel channel = NettyChannelBuilder.forAddress(socketAddress(realAddress(store)))
                 .usePlaintext().build();
         try {
             while (System.nanoTime() < deadline) {
@@ -299,26 +366,24 @@ final class NemesisCluster implements AutoCloseable {
      */
     String takeExitOf(int store) {
         String prefix = "store" + store + " exited ";
-        long deadline = System.nanoTime() + KILL_WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            for (String exit : unexpectedExits) {
-                if (exit.startsWith(prefix)) {
-                    unexpectedExits.remove(exit);
-                    return exit;
-                }
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
-        throw new AssertionError("the supervisor never reported the exit of store" + store);
+        String exit = Await.value(() -> unexpectedExits.stream().filter(e -> e.startsWith(prefix)).findFirst(),
+                KILL_WAIT, "the supervisor reports the exit of store" + store);
+        unexpectedExits.remove(exit);
+        return exit;
     }
 
     /** The last lines of every child's log, for failure messages. */
     String logs() {
         StringBuilder out = new StringBuilder();
-        for (ChildSpec spec : layout.children()) {
-            out.append("---- ").append(spec.logFile()).append('\n');
+        List<String> names = new ArrayList<>(List.of(SCHEDULER));
+        for (int i = 1; i <= stores; i++) {
+            names.add("store" + i);
+        }
+        for (String name : names) {
+            Path logFile = logFile(name);
+            out.append("---- ").append(logFile).append('\n');
             try {
-                List<String> lines = Files.exists(spec.logFile()) ? Files.readAllLines(spec.logFile()) : List.of();
+                List<String> lines = Files.exists(logFile) ? Files.readAllLines(logFile) : List.of();
                 lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())
                         .forEach(line -> out.append(line).append('\n'));
             } catch (IOException e) {
@@ -331,7 +396,7 @@ final class NemesisCluster implements AutoCloseable {
     /** How long one store's log is now, to read what it logs from here on ({@link #storeLogSince}). */
     long storeLogLength(int store) {
         try {
-            return Files.size(layout.store(store).logFile());
+            return Files.size(logFile("store" + store));
         } catch (IOException e) {
             return 0;
         }
@@ -340,7 +405,7 @@ final class NemesisCluster implements AutoCloseable {
     /** The ERROR lines a store logged after {@code offset}, at most {@code lines} of them. */
     List<String> storeErrorsSince(int store, long offset, int lines) {
         try {
-            byte[] all = Files.readAllBytes(layout.store(store).logFile());
+            byte[] all = Files.readAllBytes(logFile("store" + store));
             String since = new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
                     java.nio.charset.StandardCharsets.UTF_8);
             return since.lines().filter(l -> l.contains(" ERROR ")).limit(lines).toList();

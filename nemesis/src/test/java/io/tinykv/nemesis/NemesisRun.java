@@ -1,12 +1,12 @@
 package io.tinykv.nemesis;
 
+import io.tinykv.testkit.wait.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +18,6 @@ import org.slf4j.LoggerFactory;
  */
 final class NemesisRun {
     private static final Logger LOG = LoggerFactory.getLogger(NemesisRun.class);
-    private static final long POLL_NANOS = Duration.ofMillis(20).toNanos();
 
     private final Nemesis nemesis;
     private final List<PhasedWorkload> workloads;
@@ -96,12 +95,10 @@ final class NemesisRun {
         long[] before = workloads.stream().mapToLong(PhasedWorkload::phaseSuccesses).toArray();
         long deadline = System.nanoTime() + recovery.toNanos();
         for (int i = 0; i < workloads.size(); i++) {
-            while (workloads.get(i).phaseSuccesses() <= before[i]) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new AssertionError(workloads.get(i).name() + " made no progress within " + recovery + " " + when);
-                }
-                LockSupport.parkNanos(POLL_NANOS);
-            }
+            PhasedWorkload w = workloads.get(i);
+            long last = before[i];
+            Await.until(() -> w.phaseSuccesses() > last, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+                    w.name() + " makes progress " + when + " (all within " + recovery + ")");
         }
     }
 }

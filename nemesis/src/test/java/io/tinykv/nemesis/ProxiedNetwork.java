@@ -22,17 +22,21 @@ final class ProxiedNetwork implements AutoCloseable {
     private volatile Set<Link> cut = Set.of();
 
     /**
-     * @param storeAddresses each store's real address, store 1 first
-     * @param storePid       the pid of store i's current process, if it runs
+     * @param stores   how many stores (each gets its proxy now, its real address once it has one: {@link #target})
+     * @param storePid the pid of store i's current process, if it runs
      */
-    ProxiedNetwork(List<InetSocketAddress> storeAddresses, IntFunction<Optional<Long>> storePid) {
+    ProxiedNetwork(int stores, IntFunction<Optional<Long>> storePid) {
         this.storePid = storePid;
-        this.stores = storeAddresses.size();
+        this.stores = stores;
         for (int i = 1; i <= stores; i++) {
             int to = i;
-            proxies.add(new LinkProxy(to, storeAddresses.get(i - 1), this::identify,
-                    caller -> isCut(caller, to), counters));
+            proxies.add(new LinkProxy(to, this::identify, caller -> isCut(caller, to), counters));
         }
+    }
+
+    /** Store {@code store}'s (1-based) real address, learned once it bound its port. */
+    void target(int store, InetSocketAddress address) {
+        proxies.get(store - 1).target(address);
     }
 
     /** The address store {@code store} (1-based) advertises: its proxy's. */

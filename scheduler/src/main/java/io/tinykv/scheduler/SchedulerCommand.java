@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,6 +127,11 @@ public final class SchedulerCommand implements Callable<Integer> {
     @CommandLine.Mixin
     SecurityOptions security = new SecurityOptions();
 
+    @Option(names = "--ready-file", paramLabel = "FILE",
+            description = "Once serving, write the bound addresses (addr=HOST:PORT, status-addr=HOST:PORT) to FILE: "
+                    + "how a launcher that passed port 0 learns the ports (default: none).")
+    Path readyFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -167,6 +173,23 @@ public final class SchedulerCommand implements Callable<Integer> {
         }
     }
 
+    /** The bound addresses; if the file cannot be written, the scheduler is stopped (its launcher waits for it). */
+    private static void writeReadyFile(Path file, SchedulerServer server, HostAndPort listen, HostAndPort statusAddress,
+            HTTPServer status)
+            throws IOException {
+        Map<String, String> addresses = ReadyFile.addresses(listen.withPort(server.port()),
+                status == null ? "" : statusAddress.toString(), status == null ? -1 : status.getPort());
+        try {
+            ReadyFile.write(file, addresses);
+        } catch (IOException e) {
+            if (status != null) {
+                status.close();
+            }
+            server.close();
+            throw e;
+        }
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
@@ -188,6 +211,9 @@ public final class SchedulerCommand implements Callable<Integer> {
         try {
             server = SchedulerServer.start(config, tls.serverCredentials());
             status = statusAddress == null ? null : startStatusServer(statusAddress, server, tls);
+            if (readyFile != null) {
+                writeReadyFile(readyFile, server, config.listenAddress(), statusAddress, status);
+            }
         } catch (IOException | RuntimeException e) {
             LOG.error("scheduler failed to start", e);
             err.println("tinykv scheduler: failed to start: " + e.getMessage());

@@ -5,6 +5,8 @@ import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.security.SecurityOptions;
+import io.tinykv.scheduler.ReadyFile;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -56,6 +58,11 @@ public final class StandaloneCommand implements Callable<Integer> {
                 "other setting."})
     private Boolean enableTtl;
 
+    @Option(names = "--ready-file", paramLabel = "FILE",
+            description = "Once serving, write the bound addresses (addr=HOST:PORT, status-addr=HOST:PORT) to FILE: "
+                    + "how a launcher that passed port 0 learns the ports (default: none).")
+    private Path readyFile;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "TOML configuration file (see config/tinykv.example.toml).")
     private Path configFile;
@@ -100,6 +107,17 @@ public final class StandaloneCommand implements Callable<Integer> {
             err.println("tinykv: failed to start: " + e.getMessage());
             err.flush();
             return EXIT_START_FAILED;
+        }
+        if (readyFile != null) {
+            try {
+                ReadyFile.write(readyFile, ReadyFile.addresses(server.boundAddress(), config.server().statusAddr(),
+                        server.statusPort()));
+            } catch (IOException e) {
+                server.close();
+                err.println("tinykv: cannot write --ready-file " + readyFile + ": " + e.getMessage());
+                err.flush();
+                return EXIT_START_FAILED;
+            }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("termination signal received");

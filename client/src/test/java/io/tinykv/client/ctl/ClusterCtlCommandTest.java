@@ -9,11 +9,11 @@ import io.tinykv.client.FakeClock;
 import io.tinykv.client.FakeCluster;
 import io.tinykv.client.FakeEnv;
 import io.tinykv.client.PdClient;
+import io.tinykv.testkit.net.RefusedPort;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -191,22 +191,21 @@ class ClusterCtlCommandTest {
 
   @Test
   void unreachablePdIsAFailureWithAClearMessage() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
-    }
-    String address = "127.0.0.1:" + closedPort;
+    // Held bound, never listening: refused, and no other process can start listening there meanwhile.
+    try (RefusedPort closedPort = new RefusedPort()) {
+      String address = closedPort.address();
 
-    // A refused connection comes back at once; the deadline only has to outlast a busy machine
-    // setting up its first channel, or the answer would be "no answer within ..." instead.
-    String deadline = CtlCommandTest.UNREACHABLE_DEADLINE_MS;
-    Run stores = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "stores");
-    Run regions = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "regions");
+      // A refused connection comes back at once; the deadline only has to outlast a busy machine
+      // setting up its first channel, or the answer would be "no answer within ..." instead.
+      String deadline = CtlCommandTest.UNREACHABLE_DEADLINE_MS;
+      Run stores = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "stores");
+      Run regions = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "regions");
 
-    for (Run r : List.of(stores, regions)) {
-      assertThat(r.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
-      assertThat(r.out()).isEmpty();
-      assertThat(r.err()).isEqualTo("error: cannot reach PD at " + address + ": connection refused\n");
+      for (Run r : List.of(stores, regions)) {
+        assertThat(r.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("error: cannot reach PD at " + address + ": connection refused\n");
+      }
     }
   }
 

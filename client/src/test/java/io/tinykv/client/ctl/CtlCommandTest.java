@@ -9,10 +9,10 @@ import io.tinykv.client.FakeCluster;
 import io.tinykv.client.FakeEnv;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.proto.Errorpb;
+import io.tinykv.testkit.net.RefusedPort;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -202,23 +202,22 @@ class CtlCommandTest {
 
   @Test
   void nothingListeningIsAClearError() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
+    // Held bound, never listening: refused, and no other process can start listening there meanwhile.
+    try (RefusedPort closedPort = new RefusedPort()) {
+      String address = closedPort.address();
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CommandLine command = new CommandLine(new CtlCommand()); // the real network client
+      command.setOut(new PrintWriter(out, true));
+      command.setErr(new PrintWriter(err, true));
+
+      // A refused connection comes back at once; the deadline only has to outlast a busy machine
+      // setting up its first channel, or the answer would be "no answer within ..." instead.
+      int exitCode = command.execute("--pd", address, "--timeout-ms", UNREACHABLE_DEADLINE_MS, "get", "k");
+
+      assertThat(exitCode).isEqualTo(CtlCommand.EXIT_FAILURE);
+      assertThat(out.toString()).isEmpty();
+      assertThat(err.toString()).isEqualTo("error: cannot reach PD at " + address + ": connection refused\n");
     }
-    String address = "127.0.0.1:" + closedPort;
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine command = new CommandLine(new CtlCommand()); // the real network client
-    command.setOut(new PrintWriter(out, true));
-    command.setErr(new PrintWriter(err, true));
-
-    // A refused connection comes back at once; the deadline only has to outlast a busy machine
-    // setting up its first channel, or the answer would be "no answer within ..." instead.
-    int exitCode = command.execute("--pd", address, "--timeout-ms", UNREACHABLE_DEADLINE_MS, "get", "k");
-
-    assertThat(exitCode).isEqualTo(CtlCommand.EXIT_FAILURE);
-    assertThat(out.toString()).isEmpty();
-    assertThat(err.toString()).isEqualTo("error: cannot reach PD at " + address + ": connection refused\n");
   }
 }

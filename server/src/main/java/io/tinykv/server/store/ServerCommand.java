@@ -9,6 +9,8 @@ import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.server.config.Units;
 import io.tinykv.storage.space.ReserveSpace;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.scheduler.ReadyFile;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -91,6 +93,11 @@ public final class ServerCommand implements Callable<Integer> {
             description = "The key count of the pieces (coprocessor.region-split-keys; default 960000).")
     private Long regionSplitKeys;
 
+    @Option(names = "--ready-file", paramLabel = "FILE",
+            description = "Once serving, write the bound addresses (addr=HOST:PORT, status-addr=HOST:PORT) to FILE: "
+                    + "how a launcher that passed port 0 learns the ports (default: none).")
+    private Path readyFile;
+
     @Option(names = "--config", paramLabel = "FILE",
             description = "TOML configuration file (see server/config/tinykv-server.example.toml).")
     private Path configFile;
@@ -152,6 +159,17 @@ public final class ServerCommand implements Callable<Integer> {
             err.println("tinykv: failed to start: " + e.getMessage());
             err.flush();
             return EXIT_START_FAILED;
+        }
+        if (readyFile != null) {
+            try {
+                ReadyFile.write(readyFile, ReadyFile.addresses(server.boundAddress(), config.server().statusAddr(),
+                        server.statusPort()));
+            } catch (IOException e) {
+                server.close();
+                err.println("tinykv: cannot write --ready-file " + readyFile + ": " + e.getMessage());
+                err.flush();
+                return EXIT_START_FAILED;
+            }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("termination signal received");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.raftstore.transport.grpc.ChannelFactory;
+import io.tinykv.testkit.wait.Await;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -83,7 +84,7 @@ class HeartbeatSenderTest {
             assertThat(counts.dropped.get()).isEqualTo(3);
 
             release.countDown();
-            Deadlines.await(() -> pd.regionHeartbeats.size() == 2, WAIT, "the two newest heartbeats arrive");
+            Await.until(() -> pd.regionHeartbeats.size() == 2, WAIT, "the two newest heartbeats arrive");
             assertThat(pd.regionHeartbeats).extracting(Pdpb.RegionHeartbeatRequest::getTerm).containsExactly(4L, 5L);
             assertThat(pd.regionHeartbeats.get(0).getHeader().getClusterId()).isEqualTo(3);
             assertThat(pd.regionHeartbeats.get(0).getHeader().getSenderId()).isEqualTo(1);
@@ -103,7 +104,7 @@ class HeartbeatSenderTest {
                             .setPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2))).build();
             pd.replyToHeartbeats = operator;
             sender.regionHeartbeat(heartbeat(10, 1));
-            Deadlines.await(() -> !received.isEmpty(), WAIT, "the scheduler's operator reaches the store");
+            Await.until(() -> !received.isEmpty(), WAIT, "the scheduler's operator reaches the store");
             assertThat(received.get(0).getTransferLeader()).isEqualTo(operator.getTransferLeader());
             assertThat(pd.heartbeatStreams).hasSize(1);
 
@@ -114,7 +115,7 @@ class HeartbeatSenderTest {
             for (long term = 2; term < 2 + MAX_ATTEMPTS && !arrived; term++) {
                 long t = term;
                 sender.regionHeartbeat(heartbeat(10, t));
-                arrived = Deadlines.holdsWithin(() -> !pd.heartbeatStreams.isEmpty()
+                arrived = Await.holdsWithin(() -> !pd.heartbeatStreams.isEmpty()
                         && pd.regionHeartbeats.stream().anyMatch(h -> h.getTerm() == t), ATTEMPT_WAIT);
             }
             assertThat(arrived).as("a heartbeat after the break arrives on a new stream").isTrue();
@@ -130,7 +131,7 @@ class HeartbeatSenderTest {
                 HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 16, TIMEOUT_MILLIS,
                         HeartbeatSender.Listener.NONE, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
             sender.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).setRegionCount(4).build());
-            Deadlines.await(() -> !pd.storeHeartbeats.isEmpty(), WAIT, "the store heartbeat arrives");
+            Await.until(() -> !pd.storeHeartbeats.isEmpty(), WAIT, "the store heartbeat arrives");
             assertThat(pd.storeHeartbeats.get(0).getStats().getRegionCount()).isEqualTo(4);
             assertThat(pd.storeHeartbeats.get(0).getHeader().getClusterId()).isEqualTo(3);
         }

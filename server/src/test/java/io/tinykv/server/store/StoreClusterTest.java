@@ -20,6 +20,7 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
+import io.tinykv.testkit.wait.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -104,11 +105,11 @@ class StoreClusterTest {
     /** Waits until the one region has a replica on every store and a leader the scheduler knows. */
     private RegionInfo awaitFullReplication() {
         try (PdClient pd = PdClient.connect(clientConfig())) {
-            Deadlines.await(() -> firstRegion(pd)
+            // The region as seen when it qualified: a second look may find it between two leaders.
+            return Await.value(() -> firstRegion(pd)
                     .filter(r -> r.region().getPeersList().stream().map(Metapb.Peer::getStoreId).distinct()
-                            .count() == STORES && r.hasLeader())
-                    .isPresent(), REPLICATION_WAIT, "the region has " + STORES + " replicas through the replica checker");
-            return firstRegion(pd).orElseThrow();
+                            .count() == STORES && r.hasLeader()),
+                    REPLICATION_WAIT, "the region has " + STORES + " replicas through the replica checker");
         }
     }
 
@@ -141,9 +142,9 @@ class StoreClusterTest {
         // The two added replicas each got a snapshot: the operators see it in the metrics. The
         // receiver counts a snapshot before it answers, the sender once the answer is back, so the
         // two counters are waited for, not compared at one instant.
-        Deadlines.await(() -> sumOverStores("tinykv_snapshots_received_total") >= STORES - 1, REPLICATION_WAIT,
+        Await.until(() -> sumOverStores("tinykv_snapshots_received_total") >= STORES - 1, REPLICATION_WAIT,
                 "every added replica received a snapshot");
-        Deadlines.await(() -> sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}") >= STORES - 1,
+        Await.until(() -> sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}") >= STORES - 1,
                 REPLICATION_WAIT, "every snapshot's sender heard it was delivered");
         assertThat(sumOverStores("tinykv_region_heartbeats_sent_total")).isPositive();
 
@@ -157,7 +158,7 @@ class StoreClusterTest {
             assertThat(sumOverStores("tinykv_raft_readys_persisted_total")).isGreaterThanOrEqualTo(syncedWrites);
             // A write returns while its round is still applying; the counters it lands in are
             // published when that round ends.
-            Deadlines.await(() -> sumOverStores("tinykv_raft_entries_applied_total") >= acknowledged.size(),
+            Await.until(() -> sumOverStores("tinykv_raft_entries_applied_total") >= acknowledged.size(),
                     REPLICATION_WAIT, "every acknowledged write is counted as applied");
             List<KeyValue> scanned = client.scan(bytes("a-"), bytes("a-~"), 100, false);
             assertThat(scanned).extracting(KeyValue::key).containsExactlyElementsOf(acknowledged.keySet());
@@ -206,7 +207,7 @@ class StoreClusterTest {
         try {
             // A follower answers not_leader, naming the leader once it has heard from it, for raw
             // and transactional reads alike.
-            Deadlines.await(() -> aFollowerNamesTheLeader(meta, channels), REPLICATION_WAIT,
+            Await.until(() -> aFollowerNamesTheLeader(meta, channels), REPLICATION_WAIT,
                     "a follower names the leader in not_leader");
 
             // Data commands are checked against the region's version (splits and merges), as in TiKV:
@@ -215,7 +216,7 @@ class StoreClusterTest {
                     .setVersion(meta.getRegionEpoch().getVersion() - 1).build();
             AtomicReference<Errorpb.Error> stale = new AtomicReference<>();
             AtomicReference<Metapb.Peer> leader = new AtomicReference<>(region.leader());
-            Deadlines.await(() -> {
+            Await.until(() -> {
                 Kvrpcpb.Context staleEpoch = Kvrpcpb.Context.newBuilder().setRegionId(meta.getId())
                         .setPeer(leader.get()).setRegionEpoch(olderVersion).build();
                 Errorpb.Error e = TikvGrpc.newBlockingStub(channels.get(leader.get().getStoreId()))

@@ -16,12 +16,12 @@ import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.server.DataDirLock;
+import io.tinykv.testkit.net.RefusedPort;
+import io.tinykv.testkit.wait.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -184,16 +184,16 @@ class StoreServerTest {
 
     @Test
     void aStoreStartedBeforeTheSchedulerWaitsForIt() throws Exception {
-        int port;
-        try (ServerSocket reserve = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = reserve.getLocalPort();
-        }
-        String pdAddress = "127.0.0.1:" + port;
+        // The scheduler's port is held (refusing connections) until the scheduler binds it, so no other
+        // process can take it meanwhile; only the instant between release and bind remains.
+        RefusedPort absent = new RefusedPort();
+        int port = absent.port();
         CompletableFuture<StoreServer> starting = CompletableFuture.supplyAsync(
-                () -> StoreServer.start(TestConfigs.store(pdAddress, dir.resolve("store"))));
+                () -> StoreServer.start(TestConfigs.store(absent.address(), dir.resolve("store"))));
         try {
-            assertThat(Deadlines.holdsWithin(starting::isDone, SCHEDULER_ABSENT)).as("start waits for the scheduler")
+            assertThat(Await.holdsWithin(starting::isDone, SCHEDULER_ABSENT)).as("start waits for the scheduler")
                     .isFalse();
+            absent.close();
             try (FakeScheduler pd = new FakeScheduler(9, port);
                     StoreServer server = starting.get(30, TimeUnit.SECONDS)) {
                 assertThat(server.clusterId()).isEqualTo(9);

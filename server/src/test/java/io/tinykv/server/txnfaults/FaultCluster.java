@@ -14,6 +14,7 @@ import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.store.StoreServer;
 import io.tinykv.server.store.StoreServerConfig;
+import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -157,7 +158,7 @@ final class FaultCluster implements AutoCloseable {
     }
 
     void awaitFullReplication() {
-        Deadlines.await(() -> region().filter(this::fullyReplicated).isPresent(), REPLICATION_WAIT,
+        Await.until(() -> region().filter(this::fullyReplicated).isPresent(), REPLICATION_WAIT,
                 "the region has a replica on each of the " + STORES + " stores and a leader");
     }
 
@@ -168,15 +169,17 @@ final class FaultCluster implements AutoCloseable {
         return indexOfStoreId(r.leader().getStoreId());
     }
 
-    /** Waits until the scheduler names a leader on a running store other than {@code formerIndex}. */
+    /**
+     * Waits until the scheduler names a leader on a running store other than {@code formerIndex};
+     * returns that store (the one seen, not a second look: leadership may move again on a busy machine).
+     */
     int awaitLeaderElsewhere(int formerIndex, Duration timeout) {
         long formerId = storeIdOf(formerIndex);
-        Deadlines.await(() -> region().filter(RegionInfo::hasLeader)
+        long leaderId = Await.value(() -> region().filter(RegionInfo::hasLeader)
                         .map(r -> r.leader().getStoreId())
-                        .filter(id -> id != formerId && isRunning(id))
-                        .isPresent(), timeout,
+                        .filter(id -> id != formerId && isRunning(id)), timeout,
                 "a store other than " + formerId + " leads the region");
-        return leaderStoreIndex();
+        return indexOfStoreId(leaderId);
     }
 
     private long storeIdOf(int index) {
@@ -238,7 +241,7 @@ final class FaultCluster implements AutoCloseable {
     void restartScheduler() {
         LOG.info("FAULT: restarting the scheduler on port {}", schedulerPort);
         RuntimeException[] last = new RuntimeException[1];
-        boolean started = Deadlines.holdsWithin(() -> {
+        boolean started = Await.holdsWithin(() -> {
             try {
                 scheduler = startScheduler(dir, schedulerPort);
                 return true;

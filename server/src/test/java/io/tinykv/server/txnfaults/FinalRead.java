@@ -5,6 +5,7 @@ import io.tinykv.client.KeyValue;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnKvClient;
+import io.tinykv.testkit.wait.Await;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -32,7 +33,7 @@ record FinalRead(Map<String, List<Long>> values, Set<Long> markers, long startNa
             Duration timeout) {
         FinalRead[] result = new FinalRead[1];
         RuntimeException[] last = new RuntimeException[1];
-        boolean read = Deadlines.holdsWithin(() -> {
+        boolean read = Await.holdsWithin(() -> {
             try {
                 result[0] = once(client, executor, keys);
                 return true;

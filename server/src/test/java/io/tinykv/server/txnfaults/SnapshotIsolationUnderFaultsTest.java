@@ -8,6 +8,7 @@ import io.tinykv.client.Clock;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnKvClient;
+import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -151,7 +152,7 @@ class SnapshotIsolationUnderFaultsTest {
         cluster.stopScheduler();
         // Every transaction needs timestamps: some must end (fail or unknown) for want of them.
         run.awaitFinished("with the scheduler down", PHASE_WAIT, FINISHED_DURING_SCHEDULER_OUTAGE);
-        Deadlines.await(() -> run.beginFailures() > beginFailuresBefore, PHASE_WAIT,
+        Await.until(() -> run.beginFailures() > beginFailuresBefore, PHASE_WAIT,
                 "a transaction fails to begin without the scheduler");
 
         cluster.restartScheduler();
@@ -173,7 +174,7 @@ class SnapshotIsolationUnderFaultsTest {
     /** The first timestamp the client gets, retried while it reconnects to the scheduler. */
     private long awaitTimestamp() {
         long[] ts = new long[1];
-        Deadlines.await(() -> {
+        Await.until(() -> {
             try {
                 ts[0] = timestamp();
                 return true;

@@ -9,6 +9,7 @@ import io.tinykv.testkit.history.History;
 import io.tinykv.testkit.history.MicroOp;
 import io.tinykv.testkit.history.Operation;
 import io.tinykv.testkit.history.Outcome;
+import io.tinykv.testkit.wait.Await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -95,7 +96,7 @@ final class TwoWorkloads {
             String what) {
         long bankFrom = of.applyAsLong(bankDriver.counts());
         long listFrom = of.applyAsLong(listDriver.counts());
-        Deadlines.await(() -> {
+        Await.until(() -> {
             failFast();
             return of.applyAsLong(bankDriver.counts()) >= bankFrom + count
                     && of.applyAsLong(listDriver.counts()) >= listFrom + count;

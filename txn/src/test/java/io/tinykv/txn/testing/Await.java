@@ -3,7 +3,7 @@ package io.tinykv.txn.testing;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
-/** Waits for a condition with a deadline, without sleeping for a guessed time. */
+/** The txn tests' one deadline, and waits bounded by it (testkit's {@link io.tinykv.testkit.wait.Await}). */
 public final class Await {
 
     /** Generous: only a broken implementation comes near it. */
@@ -12,12 +12,6 @@ public final class Await {
     private Await() {}
 
     public static void until(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + DEADLINE.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for: " + what);
-            }
-            Thread.yield();
-        }
+        io.tinykv.testkit.wait.Await.until(condition, DEADLINE, what);
     }
 }

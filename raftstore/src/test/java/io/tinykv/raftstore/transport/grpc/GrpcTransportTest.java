@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.raftstore.PeerStorage;
 import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class GrpcTransportTest {
         try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, dir, RaftstoreConfig.defaults())) {
             cluster.put("k", "v", 1, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
-                Deadlines.await(() -> "v".equals(node.valueOf("k")), TIMEOUT, "store " + node.storeId + " has k");
+                Await.until(() -> "v".equals(node.valueOf("k")), TIMEOUT, "store " + node.storeId + " has k");
             }
         }
     }
@@ -42,7 +43,7 @@ class GrpcTransportTest {
             long leader = cluster.put("k", "v", 1, TIMEOUT);
             cluster.put("k2", "v2", leader, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
-                Deadlines.await(() -> "v2".equals(node.valueOf("k2")), TIMEOUT, "store " + node.storeId + " has k2");
+                Await.until(() -> "v2".equals(node.valueOf("k2")), TIMEOUT, "store " + node.storeId + " has k2");
                 assertThat(node.valueOf("k")).isEqualTo("v");
             }
         }
@@ -53,7 +54,7 @@ class GrpcTransportTest {
         try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, dir, RaftstoreConfig.defaults())) {
             cluster.put("before", "1", 1, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
-                Deadlines.await(() -> "1".equals(node.valueOf("before")), TIMEOUT, "store " + node.storeId
+                Await.until(() -> "1".equals(node.valueOf("before")), TIMEOUT, "store " + node.storeId
                         + " has the first put");
             }
             // Stores start one after another: messages sent before a server was up were reported.
@@ -61,7 +62,7 @@ class GrpcTransportTest {
             cluster.nodes().forEach(node -> node.unreachablePeers.clear());
             long leader = cluster.put("steady", "1", 1, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
-                Deadlines.await(() -> "1".equals(node.valueOf("steady")), TIMEOUT, "store " + node.storeId
+                Await.until(() -> "1".equals(node.valueOf("steady")), TIMEOUT, "store " + node.storeId
                         + " has the put made while all are up");
             }
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
@@ -75,7 +76,7 @@ class GrpcTransportTest {
             // The leader heartbeats every peer: its messages to the stopped store get dropped and
             // reported. Which store leads by then is not fixed (on a busy machine an election may
             // have moved leadership since the put), so any running store's report counts.
-            Deadlines.await(() -> cluster.nodes().stream().filter(node -> node.storeId != stopped)
+            Await.until(() -> cluster.nodes().stream().filter(node -> node.storeId != stopped)
                     .anyMatch(node -> node.unreachablePeers.contains(stoppedNode.peerId())), TIMEOUT,
                     "the leader reports peer " + stoppedNode.peerId() + " unreachable");
 
@@ -83,7 +84,7 @@ class GrpcTransportTest {
             assertThat(writer).isNotEqualTo(stopped);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
                 if (node.storeId != stopped) {
-                    Deadlines.await(() -> "2".equals(node.valueOf("after")), TIMEOUT,
+                    Await.until(() -> "2".equals(node.valueOf("after")), TIMEOUT,
                             "store " + node.storeId + " has the put made while a store was down");
                 }
             }
@@ -98,7 +99,7 @@ class GrpcTransportTest {
             long leader = cluster.put("first", "0", 1, TIMEOUT);
             long lagging = someFollower(cluster, leader);
             GrpcStoreCluster.Node laggingNode = cluster.node(lagging);
-            Deadlines.await(() -> "0".equals(laggingNode.valueOf("first")), TIMEOUT, "the follower has the put");
+            Await.until(() -> "0".equals(laggingNode.valueOf("first")), TIMEOUT, "the follower has the put");
             laggingNode.stopServer();
 
             for (int i = 0; i < PUTS_WHILE_LAGGING; i++) {
@@ -106,7 +107,7 @@ class GrpcTransportTest {
             }
             long laggingApplied = laggingNode.applyState().getAppliedIndex();
             long leaderNow = leader;
-            Deadlines.await(() -> cluster.node(leaderNow).applyState().getTruncatedState().getIndex() > laggingApplied,
+            Await.until(() -> cluster.node(leaderNow).applyState().getTruncatedState().getIndex() > laggingApplied,
                     TIMEOUT, "the leader compacts its log past what the lagging store applied");
             assertThat(laggingNode.service().snapshotsReceived()).isZero();
 
@@ -114,13 +115,13 @@ class GrpcTransportTest {
             for (int i = 0; i < PUTS_WHILE_LAGGING; i++) {
                 String key = "k" + i;
                 String value = "v" + i;
-                Deadlines.await(() -> value.equals(laggingNode.valueOf(key)), TIMEOUT,
+                Await.until(() -> value.equals(laggingNode.valueOf(key)), TIMEOUT,
                         "the lagging store catches up on " + key);
             }
             assertThat(laggingNode.service().snapshotsReceived()).as("snapshots received whole").isPositive();
             // The sender learns of the delivery when the receiver's answer comes back, which may be
             // after the lagging store has already applied the snapshot: waited for, not read at once.
-            Deadlines.await(() -> cluster.nodes().stream().anyMatch(n -> n.snapshotsFinished.get() > 0), TIMEOUT,
+            Await.until(() -> cluster.nodes().stream().anyMatch(n -> n.snapshotsFinished.get() > 0), TIMEOUT,
                     "a store saw its snapshot delivered");
             RaftApplyState caughtUp = laggingNode.applyState();
             assertThat(caughtUp.getTruncatedState().getIndex())
