@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.server.playground.ChildSpec;
+import io.tinykv.testkit.wait.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -43,7 +43,6 @@ class RawKvTtlCompatTest {
     private static final Duration STOP = Duration.ofSeconds(60);
     /** How long a 1-second ttl may take to show, on a loaded machine. */
     private static final Duration EXPIRY = Duration.ofSeconds(30);
-    private static final long POLL_MILLIS = 50;
     private static final long SHORT_TTL_SECONDS = 1;
     private static final long LONG_TTL_SECONDS = 600;
     private static final int SCAN_LIMIT = 100;
@@ -209,12 +208,6 @@ class RawKvTtlCompatTest {
     }
 
     private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() >= deadline) {
-                throw new AssertionError(what + ": not within " + timeout + "\n" + cluster.logs());
-            }
-            TimeUnit.MILLISECONDS.sleep(POLL_MILLIS);
-        }
+        Await.until(condition, timeout, () -> what + "\n" + cluster.logs());
     }
 }
