@@ -34,15 +34,6 @@ class SnapshotBankClusterCompatTest {
     private static final Duration PROGRESS = Duration.ofSeconds(120);
     /** Each commit step's retry budget: long enough to ride out a leader election. */
     private static final int STEP_BACKOFF_MILLIS = 20_000;
-    /**
-     * The writers' lock TTL. Longer than the single store's issue-11 second: here a transfer's prewrite
-     * and commit cross three JVMs and Raft, and on a loaded machine that can outlast one second, and
-     * then a reader rolls the live writer back and the writer spends its whole commit budget
-     * ({@link #STEP_BACKOFF_MILLIS}: the TiKV client retries a commit whose lock is gone) on a
-     * transfer that cannot commit (seen: 5 of 10 transfers in two minutes). Locks the kill orphans
-     * are still resolved by readers, after this long.
-     */
-    private static final long LOCK_TTL_MILLIS = 5_000;
     /** Transfers committed before the kill, and again while the victim is down. */
     private static final int TRANSFERS_PER_PHASE = 10;
 
@@ -54,7 +45,7 @@ class SnapshotBankClusterCompatTest {
         Duration duration = Soak.duration(20);
         SnapshotBank.Config issue = SnapshotBank.Config.issue11();
         SnapshotBank.Config config = new SnapshotBank.Config(issue.accounts(), issue.initialBalance(),
-                issue.writers(), LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
+                issue.writers(), issue.lockTtlMillis(), STEP_BACKOFF_MILLIS);
         try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
