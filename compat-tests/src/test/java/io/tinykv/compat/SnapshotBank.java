@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -15,6 +16,7 @@ import java.util.function.BooleanSupplier;
 import org.tikv.common.ByteWrapper;
 import org.tikv.common.BytePairWrapper;
 import org.tikv.common.TiSession;
+import org.tikv.common.exception.KeyException;
 import org.tikv.common.util.ConcreteBackOffer;
 import org.tikv.kvproto.Kvrpcpb;
 import org.tikv.shade.com.google.protobuf.ByteString;
@@ -56,11 +58,12 @@ final class SnapshotBank {
     record TornSnapshot(long readTs, List<Long> balances, long sum) { }
 
     /** What a run did. */
-    record Result(long committed, long aborted, long unknown, long snapshots, long readFailures,
+    record Result(long committed, long rolledBack, long aborted, long unknown, long snapshots, long readFailures,
                   List<TornSnapshot> torn, long finalSum) {
         @Override
         public String toString() {
-            return "committed=" + committed + " aborted=" + aborted + " unknown=" + unknown
+            return "committed=" + committed + " rolledBack=" + rolledBack + " aborted=" + aborted
+                    + " unknown=" + unknown
                     + " snapshots=" + snapshots + " readFailures=" + readFailures
                     + " torn=" + torn.size() + " finalSum=" + finalSum;
         }
@@ -71,6 +74,8 @@ final class SnapshotBank {
     private final Config config;
     private final List<ByteString> keys = new ArrayList<>();
     private final AtomicLong committed = new AtomicLong();
+    /** Transfers whose primary commit the store refused because a reader had rolled the lock back. */
+    private final AtomicLong rolledBack = new AtomicLong();
     private final AtomicLong aborted = new AtomicLong();
     private final AtomicLong unknown = new AtomicLong();
     private final AtomicLong snapshots = new AtomicLong();
@@ -91,14 +96,27 @@ final class SnapshotBank {
         return committed.get();
     }
 
+    /** Transfers decided by the cluster so far: committed, or rolled back by a reader and refused. */
+    long decidedSoFar() {
+        return committed.get() + rolledBack.get();
+    }
+
     /**
-     * Waits until {@code target} transfers have committed.
+     * Waits until the cluster has decided {@code target} transfers, committed or rolled back.
+     *
+     * <p>Both need a working quorum: a commit is a replicated write, and a rollback is one too (a
+     * reader resolving an expired lock) that the store then reports to the writer. Counting commits
+     * alone made the wait depend on the machine's speed: with the 1 s lock TTL, a writer slower than
+     * a second between start ts and commit is rolled back by the reader every time, so a loaded
+     * machine (load average 40 on 2 cores) committed 1 transfer in two minutes while the cluster
+     * was deciding every transfer it was sent.
      *
      * @throws AssertionError when {@code timeout} passes first
      */
-    void awaitCommitted(long target, Duration timeout, String phase) {
-        Await.until(() -> committed.get() >= target, timeout,
-                () -> "only " + committed.get() + " of " + target + " transfers committed " + phase + " ("
+    void awaitDecided(long target, Duration timeout, String phase) {
+        Await.until(() -> decidedSoFar() >= target, timeout,
+                () -> "only " + decidedSoFar() + " of " + target + " transfers decided " + phase + " ("
+                        + committed.get() + " committed, " + rolledBack.get() + " rolled back, "
                         + aborted.get() + " aborted, " + unknown.get() + " unknown, " + snapshots.get()
                         + " snapshots read, " + readFailures.get() + " reads failed)");
     }
@@ -166,7 +184,7 @@ final class SnapshotBank {
                 t.join();
             }
         }
-        return new Result(committed.get(), aborted.get(), unknown.get(), snapshots.get(), readFailures.get(),
+        return new Result(committed.get(), rolledBack.get(), aborted.get(), unknown.get(), snapshots.get(), readFailures.get(),
                 List.copyOf(torn), finalSum());
     }
 
@@ -262,7 +280,11 @@ final class SnapshotBank {
         try {
             committer.commitPrimaryKey(backOffer(), primary, commitTs);
         } catch (RuntimeException e) {
-            unknown.incrementAndGet();
+            if (lockWasRolledBack(e)) {
+                rolledBack.incrementAndGet();
+            } else {
+                unknown.incrementAndGet();
+            }
             closeQuietly(committer);
             return;
         }
@@ -274,6 +296,21 @@ final class SnapshotBank {
             // Committed at the primary; readers finish the secondary.
         }
         closeQuietly(committer);
+    }
+
+    /**
+     * Whether a commit failed because the store found the transaction's lock gone and no commit
+     * record: TiKV's TxnLockNotFound, sent as a retryable key error. Only a rollback removes a lock
+     * without a commit record, so the transfer definitely did not commit.
+     */
+    static boolean lockWasRolledBack(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof KeyException key && key.getKeyErr() != null
+                    && key.getKeyErr().getRetryable().toLowerCase(Locale.ROOT).contains("lock not found")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void closeQuietly(TwoPhaseCommitter committer) {
