@@ -119,7 +119,7 @@ public final class SchedulerServer implements AutoCloseable {
             // PD's HTTP API shares the client port only in plaintext: under TLS the port is gRPC's
             // alone (the protocol detector would have to run after the TLS handshake, with ALPN
             // choosing the protocol; not done yet), so no plaintext path is left open.
-            grpc = (credentials instanceof InsecureServerCredentials
+            grpc = ClientPings.permit(credentials instanceof InsecureServerCredentials
                     ? PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
                             HttpLimits.DEFAULTS)
                     : NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress(), credentials))

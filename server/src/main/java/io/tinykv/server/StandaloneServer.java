@@ -7,6 +7,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.util.MutableHandlerRegistry;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.scheduler.ClientPings;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.security.TlsCredentials;
@@ -127,7 +128,8 @@ public final class StandaloneServer implements AutoCloseable {
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             MutableHandlerRegistry services = new MutableHandlerRegistry();
             InFlightCalls inFlight = new InFlightCalls();
-            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials())
+            Server grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
+                            tls.serverCredentials()))
                     .maxInboundMessageSize((int) config.limits().grpcMaxMessageSizeBytes())
                     .addService(health.getHealthService())
                     .fallbackHandlerRegistry(services)

@@ -185,6 +185,18 @@ public final class SchedulerClient implements AutoCloseable {
     }
 
     /**
+     * One attempt to list the cluster's stores, tombstones included (to tell a store's address from
+     * any other; never waits beyond the deadline).
+     *
+     * @throws StatusRuntimeException when the scheduler does not answer
+     * @throws SchedulerException when it answers with an error
+     */
+    public List<Metapb.Store> allStoresOnce() {
+        return callOnce("GetAllStores", stub -> stub.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
+                .setHeader(header()).build()), Pdpb.GetAllStoresResponse::getHeader).getStoresList();
+    }
+
+    /**
      * Asks for the ids of a split without waiting ({@code AskBatchSplit}); {@code answer} gets the
      * response, or null when the call failed or the scheduler refused, on a gRPC thread.
      */

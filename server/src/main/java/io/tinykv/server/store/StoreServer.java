@@ -25,6 +25,7 @@ import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.ApiVersionGate;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.DataFormatCheck;
+import io.tinykv.server.ForwardedCalls;
 import io.tinykv.server.GuardedStorage;
 import io.tinykv.server.InFlightCalls;
 import io.tinykv.server.RawValues;
@@ -35,6 +36,7 @@ import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
 import io.tinykv.server.config.Config;
+import io.tinykv.scheduler.ClientPings;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
@@ -89,6 +91,8 @@ public final class StoreServer implements AutoCloseable {
     /** How often {@link #awaitTermination} checks that the Raft thread is still alive. */
     private static final long FAILURE_CHECK_MILLIS = 500;
     private static final int NETWORK_THREADS = 4;
+    /** How often a forwarded call naming an unknown address may make the store list be fetched again. */
+    private static final long FORWARD_TARGETS_MIN_REFRESH_MILLIS = 1_000;
     private static final long MILLIS_PER_SECOND = 1_000;
     /** TiKV's max-peer-down-duration is 10 min; ours is shorter so the scheduler replaces a dead replica soon. */
     private static final long PEER_DOWN_MILLIS = 30_000;
@@ -208,18 +212,32 @@ public final class StoreServer implements AutoCloseable {
             // client writes are held to limits.raft-entry-max-size by the request validator.
             int maxInbound = (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
                     PeerService.MAX_INBOUND_MESSAGE_BYTES);
-            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials())
+            // Calls the TiKV client relays through this store to another (its leader looked
+            // unreachable): known once the scheduler is, and this store's address once it is bound.
+            AtomicReference<String> ownAddress = new AtomicReference<>("");
+            AtomicReference<SchedulerClient> schedulerForRelay = new AtomicReference<>();
+            ForwardedCalls forwarded = new ForwardedCalls(ownAddress::get, new StoreAddresses(() -> {
+                SchedulerClient s = schedulerForRelay.get();
+                return s == null ? List.of() : s.allStoresOnce();
+            }, nanoClock, TimeUnit.MILLISECONDS.toNanos(FORWARD_TARGETS_MIN_REFRESH_MILLIS)),
+                    ChannelFactory.withCredentials(tls.channelCredentials())::open);
+            opened.add(forwarded);
+            Server grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
+                            tls.serverCredentials()))
                     .maxInboundMessageSize(maxInbound)
                     .addService(b.health.getHealthService())
                     .fallbackHandlerRegistry(services)
                     .intercept(new ServerMetrics(registry, nanoClock))
                     .intercept(b.inFlight)
+                    // Added last, runs first: a relayed call is the target store's to count and check.
+                    .intercept(forwarded)
                     .build()
                     .start();
             b.grpc = grpc;
             b.boundAddress = sc.addr().withPort(grpc.getPort());
             statusRoutes.boundAddresses(b.boundAddress.toString(), statusAddr);
             b.advertisedAddress = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : b.boundAddress;
+            ownAddress.set(b.advertisedAddress.toString());
             if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
                 LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
                         + "are told {}, which only works on this machine", b.boundAddress, b.advertisedAddress);
@@ -230,6 +248,7 @@ public final class StoreServer implements AutoCloseable {
                     ChannelFactory.withCredentials(tls.channelCredentials()),
                     st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Thread::sleep);
             opened.add(scheduler);
+            schedulerForRelay.set(scheduler);
             b.clusterId = scheduler.clusterId();
             long startSeconds = System.currentTimeMillis() / MILLIS_PER_SECOND;
             String advertised = b.advertisedAddress.toString();
