@@ -140,7 +140,7 @@ public final class RaftStore implements AutoCloseable {
                 LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
                 continue;
             }
-            PeerStorage storage = PeerStorage.open(engines, region, this.workers, snapshots);
+            PeerStorage storage = openStorage(region);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                     newHeartbeats(), nanoClock);
             router.register(peer);
@@ -274,7 +274,7 @@ public final class RaftStore implements AutoCloseable {
     /** A peer without data (a region holding only its id), which its leader fills by snapshot. */
     private void registerUninitializedPeer(long regionId, Metapb.Peer meta) {
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
-        PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
+        PeerStorage storage = openStorage(empty);
         Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                 newHeartbeats(), nanoClock);
         router.register(peer);
@@ -290,6 +290,10 @@ public final class RaftStore implements AutoCloseable {
         registerUninitializedPeer(region.getId(), meta);
         LOG.info("store {}: started peer {} of region {} uninitialized, waiting for a fresh snapshot", storeId,
                 meta.getId(), region.getId());
+    }
+
+    private PeerStorage openStorage(Metapb.Region region) {
+        return PeerStorage.open(engines, region, workers, snapshots, config.entryCacheMaxBytes(), poller.stats());
     }
 
     private RegionHeartbeats newHeartbeats() {
@@ -413,7 +417,7 @@ public final class RaftStore implements AutoCloseable {
                     LOG.info("store {}: the empty peer {} of region {} is replaced by the split's", storeId,
                             existing.peer.meta().getId(), region.getId());
                 }
-                PeerStorage storage = PeerStorage.open(engines, region, workers, snapshots);
+                PeerStorage storage = openStorage(region);
                 Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                         newHeartbeats(), nanoClock);
                 if (!replacing) {
