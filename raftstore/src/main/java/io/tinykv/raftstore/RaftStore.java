@@ -55,6 +55,8 @@ public final class RaftStore implements AutoCloseable {
     private final Transport transport;
     private final SnapshotManager snapshots;
     private final LongSupplier nanoClock;
+    /** Answers reads by lease on the caller's thread. */
+    private final LocalReader localReader;
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
@@ -116,6 +118,7 @@ public final class RaftStore implements AutoCloseable {
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
                 new SplitProposer(reporter));
         this.router = new Router(poller::schedule);
+        this.localReader = new LocalReader(storeId, router, applier, nanoClock);
         poller.attach(router);
         poller.attachSplitChecker(new SplitChecker(config.splitCheck(), engines, this.workers, router));
         this.sizeEstimator = new RegionSizeEstimator(engines, this.workers, router);
@@ -345,8 +348,14 @@ public final class RaftStore implements AutoCloseable {
         router.send(regionId, new PeerMsg.Unreachable(toPeerId));
     }
 
-    /** Hands a command to its region's peer; answers RegionNotFound at once when there is none. */
+    /**
+     * Hands a command to its region's peer; answers RegionNotFound at once when there is none. A read
+     * the leader's lease covers is answered at once on the calling thread ({@link LocalReader}).
+     */
     public void propose(RaftCmdRequest request, Callback callback) {
+        if (localReader.tryRead(request, callback)) {
+            return;
+        }
         long regionId = request.getHeader().getRegionId();
         if (!router.send(regionId, new PeerMsg.Command(request, callback))) {
             callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
