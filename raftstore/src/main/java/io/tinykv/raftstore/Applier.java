@@ -195,6 +195,8 @@ final class Applier implements Peer.ReadExecutor {
             peer.raftNode().applyConfChange(ConfChange.getDefaultInstance());
             return RegionErrors.response(error, term);
         }
+        // A new configuration has new quorums: no read off the Raft thread from here on.
+        peer.revokePublishedLease();
         Metapb.Region.Builder updated = region.toBuilder();
         boolean changed = false;
         if (change.getChangeType() == ConfChangeType.AddNode && Regions.findPeer(region, target.getId()) == null) {
@@ -250,6 +252,8 @@ final class Applier implements Peer.ReadExecutor {
             return RegionErrors.response(RegionErrors.badRequest("batch split of region " + region.getId()
                     + " refused: " + refusal), term);
         }
+        // The region shrinks: no read off the Raft thread under the old range from here on.
+        peer.revokePublishedLease();
         List<Metapb.Region> all = BatchSplits.derive(region, request.getAdminRequest().getSplits());
         Metapb.Region shrunk = all.get(0);
         List<Metapb.Region> created = new ArrayList<>();

@@ -156,6 +156,26 @@ final class LeaderLease {
                 && nowNanos - expiresAtNanos < 0;
     }
 
+    /** The term the lease belongs to (the latest it was told of). */
+    long term() {
+        return term;
+    }
+
+    /** Whether some acknowledged round of {@link #term()} renewed it, and it was not given up. */
+    boolean isRenewed() {
+        return renewed && !givenUp;
+    }
+
+    /** Whether the lease holds by every rule but the clock (see {@link #isValid}). */
+    boolean holdsApartFromClock(long currentTerm, long currentConfVer) {
+        return currentTerm == term && currentConfVer == confVer && !givenUp && appliedInTerm && renewed;
+    }
+
+    /** When the lease ends, on the monotonic clock; meaningful only while {@link #isRenewed()}. */
+    long expiresAtNanos() {
+        return expiresAtNanos;
+    }
+
     /** Nanoseconds left at {@code nowNanos} (0 when expired or never renewed). */
     long remainingNanos(long nowNanos) {
         return renewed ? Math.max(0, expiresAtNanos - nowNanos) : 0;

@@ -106,6 +106,8 @@ final class Peer {
     /** The store's monotonic clock, in nanoseconds: the clock of the lease. */
     private final LongSupplier nanoClock;
     private final LeaderLease lease;
+    /** The lease as other threads see it, for reads answered off the Raft thread ({@link LocalReader}). */
+    private final PublishedLease publishedLease = new PublishedLease();
     /** The context of the ReadIndex in flight only to renew the lease, or null. */
     private ByteString leaseRenewalContext;
     private long leaseRenewalIssuedAtNanos;
@@ -718,9 +720,49 @@ final class Peer {
         return true;
     }
 
-    /** Reads answered by lease, by ReadIndex and as a follower since the peer was created. */
+    /**
+     * Reads answered by lease (here or off the Raft thread), by ReadIndex and as a follower since
+     * the peer was created.
+     */
     ReadStats readStats() {
-        return new ReadStats(leaseReads, readIndexReads, followerReads.served());
+        return new ReadStats(leaseReads + publishedLease.reads(), readIndexReads, followerReads.served());
+    }
+
+    /** The lease as published to other threads. Any thread. */
+    PublishedLease publishedLease() {
+        return publishedLease;
+    }
+
+    /**
+     * Publishes the lease as it stands for reads off the Raft thread; called at the end of the peer's
+     * round. A lease that does not hold (whatever the clock) publishes nothing. Half-way through the
+     * lease the grant asks readers to come to the Raft thread, which renews it ({@link #readByLease}).
+     */
+    void publishLease() {
+        if (!lease.isRenewed()) {
+            publishedLease.publish(null);
+            return;
+        }
+        long term = lease.term();
+        long confVer = confVer();
+        if (!lease.hasAppliedEntryOf(term)) {
+            lease.onApplied(storage.term(storage.appliedIndex()), term, confVer);
+        }
+        if (!lease.holdsApartFromClock(term, confVer)) {
+            publishedLease.publish(null);
+            return;
+        }
+        long expiresAt = lease.expiresAtNanos();
+        publishedLease.publish(new PublishedLease.Grant(term, region(), expiresAt,
+                expiresAt - lease.maxLeaseNanos() / 2));
+    }
+
+    /**
+     * No more reads off the Raft thread until the next publication: called before a change that
+     * voids the lease takes effect (a leadership transfer, an applied membership change or split).
+     */
+    void revokePublishedLease() {
+        publishedLease.revoke();
     }
 
     // ---- after a Ready -------------------------------------------------------------------------
@@ -740,6 +782,7 @@ final class Peer {
         long term = term();
         if (!leader) {
             lease.expire();
+            publishedLease.revoke();
             leaseRenewalContext = null;
         } else if (ready.hardState() != null) {
             lease.onCommitted(ready.hardState().getCommit(), term, confVer());
@@ -810,6 +853,7 @@ final class Peer {
             if (m.getMsgType() == Eraftpb.MessageType.MsgTimeoutNow) {
                 // The transferee will campaign without waiting for the followers' leases to run out.
                 lease.giveUp(term(), confVer());
+                publishedLease.revoke();
             }
             Metapb.Peer to = Regions.findPeer(region, m.getTo());
             if (to == null) {
@@ -841,6 +885,7 @@ final class Peer {
             return;
         }
         destroyed = true;
+        publishedLease.revoke();
         long term = term();
         while (!proposals.isEmpty()) {
             proposals.pollFirst().callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));

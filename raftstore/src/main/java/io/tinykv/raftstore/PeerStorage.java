@@ -76,9 +76,15 @@ public final class PeerStorage implements Storage {
     private RaftApplyState applyState;
     /** The snapshot being generated on the worker, or null. */
     private CompletableFuture<Snapshot> generatingSnapshot;
+    /** The log's unapplied tail in memory, so apply does not read it back from the engine. */
+    private final EntryCache entryCache;
+    /** Where entries read from the raft engine (cache misses) are counted. */
+    private final RaftStoreStats stats;
 
     private PeerStorage(Engines engines, Executor snapshotWorker, SnapshotManager snapshots, Metapb.Region region,
-            RaftLocalState raftState, RaftApplyState applyState) {
+            RaftLocalState raftState, RaftApplyState applyState, EntryCache entryCache, RaftStoreStats stats) {
+        this.entryCache = entryCache;
+        this.stats = stats;
         this.engines = engines;
         this.snapshotWorker = snapshotWorker;
         this.snapshots = snapshots;
@@ -137,7 +143,17 @@ public final class PeerStorage implements Storage {
     /** Like {@link #open(Engines, Metapb.Region, Executor)}, with the store's snapshot files in {@code snapshots}. */
     public static PeerStorage open(Engines engines, Metapb.Region region, Executor snapshotWorker,
             SnapshotManager snapshots) {
+        return open(engines, region, snapshotWorker, snapshots, EntryCache.DEFAULT_MAX_BYTES, new RaftStoreStats());
+    }
+
+    /**
+     * Like {@link #open(Engines, Metapb.Region, Executor, SnapshotManager)}, with an entry cache of
+     * at most {@code entryCacheMaxBytes} (0: none) and the store's counters in {@code stats}.
+     */
+    static PeerStorage open(Engines engines, Metapb.Region region, Executor snapshotWorker,
+            SnapshotManager snapshots, long entryCacheMaxBytes, RaftStoreStats stats) {
         Objects.requireNonNull(engines, "engines");
+        Objects.requireNonNull(stats, "stats");
         Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(region, "region");
         boolean initialized = region.getPeersCount() > 0;
@@ -167,7 +183,7 @@ public final class PeerStorage implements Storage {
                     .setCommit(applyState.getAppliedIndex())).build();
         }
         PeerStorage storage = new PeerStorage(engines, Objects.requireNonNull(snapshotWorker, "snapshotWorker"),
-                snapshots, region, raftState, applyState);
+                snapshots, region, raftState, applyState, new EntryCache(entryCacheMaxBytes), stats);
         storage.checkConsistent();
         return storage;
     }
@@ -248,10 +264,14 @@ public final class PeerStorage implements Storage {
             throw new UnavailableException("region " + regionId + ": entries up to " + (hi - 1)
                     + " requested, last index is " + lastIndex());
         }
-        List<Entry> result = new ArrayList<>();
         if (lo == hi) {
-            return result;
+            return new ArrayList<>();
         }
+        List<Entry> cached = entryCache.slice(lo, hi, maxSizeBytes);
+        if (cached != null) {
+            return cached;
+        }
+        List<Entry> result = new ArrayList<>();
         long sizeBytes = 0;
         try (SnapshotReader reader = engines.raft().snapshot();
                 KvIterator it = reader.iterator(Cf.DEFAULT, Keys.raftLogKey(regionId, lo),
@@ -277,6 +297,7 @@ public final class PeerStorage implements Storage {
                 throw holeAt(expected);
             }
         }
+        stats.onEntriesReadFromEngine(result.size());
         return result;
     }
 
@@ -297,6 +318,11 @@ public final class PeerStorage implements Storage {
         if (index == lastIndex()) {
             return raftState.getLastTerm();
         }
+        Entry cached = entryCache.get(index);
+        if (cached != null) {
+            return cached.getTerm();
+        }
+        stats.onEntriesReadFromEngine(1);
         return readEntry(index).getTerm();
     }
 
@@ -415,6 +441,10 @@ public final class PeerStorage implements Storage {
                     + applyState.getAppliedIndex() + " to " + newState.getAppliedIndex());
         }
         this.applyState = newState;
+        // Applied entries are not read again in the ordinary course (a lagging follower's come
+        // from the engine), and compaction never passes the applied index. The last applied one
+        // stays: its term is what the next append's consistency check names.
+        entryCache.evictThrough(newState.getAppliedIndex() - 1);
     }
 
     /**
@@ -491,6 +521,7 @@ public final class PeerStorage implements Storage {
         raftWb.deleteRange(Cf.DEFAULT, Keys.raftLogStartKey(regionId), Keys.raftLogEndKey(regionId));
         raftState = raftState.toBuilder().setLastIndex(index).setLastTerm(term).build();
         applyState = newApplyState;
+        entryCache.clear();
         region = parsed.region();
         generatingSnapshot = null;
         LOG.info("region {}: applied snapshot at index {} term {} ({} SST files, {} bytes)", regionId, index, term,
@@ -642,6 +673,7 @@ public final class PeerStorage implements Storage {
             engines.kv().write(kvWb, true);
         }
         clearLeftovers(engines, regionId);
+        entryCache.clear();
         snapshots.deleteRegion(regionId);
         receivedKeys.clear();
     }
@@ -681,6 +713,7 @@ public final class PeerStorage implements Storage {
             raftWb.put(Cf.DEFAULT, Keys.raftLogKey(regionId, entry.getIndex()), entry);
             expected++;
         }
+        entryCache.append(entries);
         Entry last = entries.get(entries.size() - 1);
         for (long stale = last.getIndex() + 1; stale <= lastIndex(); stale++) {
             raftWb.delete(Cf.DEFAULT, Keys.raftLogKey(regionId, stale));

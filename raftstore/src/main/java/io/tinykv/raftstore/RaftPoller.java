@@ -152,6 +152,7 @@ final class RaftPoller {
                 continue;
             }
             peer.serveReadyReads(applier);
+            peer.publishLease();
             peer.raftNode().advance(pr.ready());
             if (peer.raftNode().hasReady()) {
                 router.reschedule(peer.regionId());

@@ -55,6 +55,8 @@ public final class RaftStore implements AutoCloseable {
     private final Transport transport;
     private final SnapshotManager snapshots;
     private final LongSupplier nanoClock;
+    /** Answers reads by lease on the caller's thread. */
+    private final LocalReader localReader;
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
@@ -116,6 +118,7 @@ public final class RaftStore implements AutoCloseable {
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
                 new SplitProposer(reporter));
         this.router = new Router(poller::schedule);
+        this.localReader = new LocalReader(storeId, router, applier, nanoClock);
         poller.attach(router);
         poller.attachSplitChecker(new SplitChecker(config.splitCheck(), engines, this.workers, router));
         this.sizeEstimator = new RegionSizeEstimator(engines, this.workers, router);
@@ -140,7 +143,7 @@ public final class RaftStore implements AutoCloseable {
                 LOG.warn("store {}: region {} has no peer on this store, no peer started", storeId, region.getId());
                 continue;
             }
-            PeerStorage storage = PeerStorage.open(engines, region, this.workers, snapshots);
+            PeerStorage storage = openStorage(region);
             Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                     newHeartbeats(), nanoClock);
             router.register(peer);
@@ -274,7 +277,7 @@ public final class RaftStore implements AutoCloseable {
     /** A peer without data (a region holding only its id), which its leader fills by snapshot. */
     private void registerUninitializedPeer(long regionId, Metapb.Peer meta) {
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
-        PeerStorage storage = PeerStorage.open(engines, empty, workers, snapshots);
+        PeerStorage storage = openStorage(empty);
         Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                 newHeartbeats(), nanoClock);
         router.register(peer);
@@ -290,6 +293,10 @@ public final class RaftStore implements AutoCloseable {
         registerUninitializedPeer(region.getId(), meta);
         LOG.info("store {}: started peer {} of region {} uninitialized, waiting for a fresh snapshot", storeId,
                 meta.getId(), region.getId());
+    }
+
+    private PeerStorage openStorage(Metapb.Region region) {
+        return PeerStorage.open(engines, region, workers, snapshots, config.entryCacheMaxBytes(), poller.stats());
     }
 
     private RegionHeartbeats newHeartbeats() {
@@ -341,8 +348,14 @@ public final class RaftStore implements AutoCloseable {
         router.send(regionId, new PeerMsg.Unreachable(toPeerId));
     }
 
-    /** Hands a command to its region's peer; answers RegionNotFound at once when there is none. */
+    /**
+     * Hands a command to its region's peer; answers RegionNotFound at once when there is none. A read
+     * the leader's lease covers is answered at once on the calling thread ({@link LocalReader}).
+     */
     public void propose(RaftCmdRequest request, Callback callback) {
+        if (localReader.tryRead(request, callback)) {
+            return;
+        }
         long regionId = request.getHeader().getRegionId();
         if (!router.send(regionId, new PeerMsg.Command(request, callback))) {
             callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
@@ -413,7 +426,7 @@ public final class RaftStore implements AutoCloseable {
                     LOG.info("store {}: the empty peer {} of region {} is replaced by the split's", storeId,
                             existing.peer.meta().getId(), region.getId());
                 }
-                PeerStorage storage = PeerStorage.open(engines, region, workers, snapshots);
+                PeerStorage storage = openStorage(region);
                 Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
                         newHeartbeats(), nanoClock);
                 if (!replacing) {

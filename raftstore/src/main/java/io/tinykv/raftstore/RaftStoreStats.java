@@ -18,8 +18,9 @@ public final class RaftStoreStats {
     private long readysPersisted;
     private long entriesPersisted;
     private long entriesApplied;
+    private long entriesReadFromEngine;
 
-    private volatile Snapshot published = new Snapshot(0, 0, 0, 0, 0);
+    private volatile Snapshot published = Snapshot.ZERO;
 
     void onRound() {
         pollRounds++;
@@ -36,9 +37,15 @@ public final class RaftStoreStats {
         entriesApplied += entries;
     }
 
+    /** A peer read {@code entries} log entries back from the raft engine (its entry cache missed). */
+    void onEntriesReadFromEngine(int entries) {
+        entriesReadFromEngine += entries;
+    }
+
     /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */
     void publish() {
-        published = new Snapshot(pollRounds, syncedRaftWrites, readysPersisted, entriesPersisted, entriesApplied);
+        published = new Snapshot(pollRounds, syncedRaftWrites, readysPersisted, entriesPersisted, entriesApplied,
+                entriesReadFromEngine);
     }
 
     /** The counters as of the end of the last finished round. Any thread. */
@@ -54,15 +61,32 @@ public final class RaftStoreStats {
      * @param readysPersisted peers' Readys those writes carried
      * @param entriesPersisted new log entries those writes carried
      * @param entriesApplied committed entries applied to the kv engine
+     * @param entriesReadFromEngine log entries (or their terms) read back from the raft engine, for
+     *     apply, for followers, or for Raft's term checks: what the entry cache did not hold
      */
     public record Snapshot(long pollRounds, long syncedRaftWrites, long readysPersisted, long entriesPersisted,
-            long entriesApplied) {
+            long entriesApplied, long entriesReadFromEngine) {
+
+        /** Nothing counted yet. */
+        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0);
 
         /** What happened between {@code earlier} and this snapshot. */
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(pollRounds - earlier.pollRounds, syncedRaftWrites - earlier.syncedRaftWrites,
                     readysPersisted - earlier.readysPersisted, entriesPersisted - earlier.entriesPersisted,
-                    entriesApplied - earlier.entriesApplied);
+                    entriesApplied - earlier.entriesApplied, entriesReadFromEngine - earlier.entriesReadFromEngine);
+        }
+
+        /** The counts of two stores (or two periods) together. */
+        public Snapshot plus(Snapshot other) {
+            return new Snapshot(pollRounds + other.pollRounds, syncedRaftWrites + other.syncedRaftWrites,
+                    readysPersisted + other.readysPersisted, entriesPersisted + other.entriesPersisted,
+                    entriesApplied + other.entriesApplied, entriesReadFromEngine + other.entriesReadFromEngine);
+        }
+
+        /** Entries read back from the raft engine per entry applied (0 when the cache held them all). */
+        public double engineReadsPerAppliedEntry() {
+            return entriesApplied == 0 ? 0 : (double) entriesReadFromEngine / entriesApplied;
         }
 
         public double readysPerSyncedWrite() {

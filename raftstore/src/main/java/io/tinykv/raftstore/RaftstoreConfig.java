@@ -25,6 +25,9 @@ package io.tinykv.raftstore;
  * @param leaseDriftMarginMs how much of the lease window is kept back for the clocks of two stores
  *     running at different rates
  * @param splitCheck when regions are split ({@link SplitChecker})
+ * @param entryCacheMaxBytes bytes of log entries each peer keeps in memory from append until apply
+ *     ({@link EntryCache}); 0 turns the cache off (every committed entry is read back from the raft
+ *     engine)
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -40,7 +43,8 @@ public record RaftstoreConfig(
         long tickIntervalMs,
         long maxLeaseMs,
         long leaseDriftMarginMs,
-        SplitCheckConfig splitCheck) {
+        SplitCheckConfig splitCheck,
+        long entryCacheMaxBytes) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -66,6 +70,7 @@ public record RaftstoreConfig(
     /** 30 s at the default tick: long enough that a restart or a short partition is not "down". */
     public static final int DEFAULT_MAX_PEER_DOWN_TICKS = 300;
     public static final long DEFAULT_TICK_INTERVAL_MS = 100;
+    public static final long DEFAULT_ENTRY_CACHE_MAX_BYTES = EntryCache.DEFAULT_MAX_BYTES;
 
     /** The settings before the scheduler's heartbeats and leases existed; those take their defaults. */
     public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
@@ -113,6 +118,17 @@ public record RaftstoreConfig(
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, SplitCheckConfig.defaults());
     }
 
+    /** The settings with the default entry cache. */
+    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
+            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
+            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
+            long maxLeaseMs, long leaseDriftMarginMs, SplitCheckConfig splitCheck) {
+        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
+                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                DEFAULT_ENTRY_CACHE_MAX_BYTES);
+    }
+
     public RaftstoreConfig {
         java.util.Objects.requireNonNull(splitCheck, "splitCheck");
         if (heartbeatTicks <= 0) {
@@ -146,6 +162,10 @@ public record RaftstoreConfig(
         if (maxPeerDownTicks <= 0) {
             throw new IllegalArgumentException("maxPeerDownTicks must be > 0, got " + maxPeerDownTicks);
         }
+        if (entryCacheMaxBytes < 0) {
+            throw new IllegalArgumentException("entryCacheMaxBytes must be >= 0 (0 = no cache), got "
+                    + entryCacheMaxBytes);
+        }
         if (tickIntervalMs <= 0) {
             throw new IllegalArgumentException("tickIntervalMs must be > 0, got " + tickIntervalMs);
         }
@@ -175,31 +195,36 @@ public record RaftstoreConfig(
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes);
     }
 
     public RaftstoreConfig withRegionHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes);
     }
 
     public RaftstoreConfig withStoreHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes);
     }
 
     public RaftstoreConfig withMaxPeerDownTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
+                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes);
     }
 
     /**
@@ -209,18 +234,28 @@ public record RaftstoreConfig(
     public RaftstoreConfig withTickIntervalMs(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, value).withSplitCheck(splitCheck);
+                storeHeartbeatTicks, maxPeerDownTicks, value).withSplitCheck(splitCheck)
+                .withEntryCacheMaxBytes(entryCacheMaxBytes);
     }
 
     public RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck);
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes);
     }
 
     public RaftstoreConfig withSplitCheck(SplitCheckConfig value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, value);
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, value,
+                entryCacheMaxBytes);
+    }
+
+    public RaftstoreConfig withEntryCacheMaxBytes(long value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                value);
     }
 }

@@ -129,12 +129,9 @@ class ReplicatedWriteMeasurement {
             }
             List<RaftStoreStats.Snapshot> after = cluster.nodes().stream().map(n -> n.store.stats().snapshot())
                     .toList();
-            RaftStoreStats.Snapshot total = new RaftStoreStats.Snapshot(0, 0, 0, 0, 0);
+            RaftStoreStats.Snapshot total = RaftStoreStats.Snapshot.ZERO;
             for (int i = 0; i < after.size(); i++) {
-                RaftStoreStats.Snapshot d = after.get(i).minus(before.get(i));
-                total = new RaftStoreStats.Snapshot(total.pollRounds() + d.pollRounds(),
-                        total.syncedRaftWrites() + d.syncedRaftWrites(), total.readysPersisted() + d.readysPersisted(),
-                        total.entriesPersisted() + d.entriesPersisted(), total.entriesApplied() + d.entriesApplied());
+                total = total.plus(after.get(i).minus(before.get(i)));
             }
             double opsPerSecond = acknowledged.get() / (run.toNanos() / 1e9);
             assertEveryReplicaHas(cluster, written);
