@@ -64,7 +64,7 @@ class TxnSplitClusterCompatTest {
     private static final String SPLIT_SIZE = JUDGED ? "256KiB" : "32KiB";
     /** Regions before the workloads start, and at least this many more by the time they stop. */
     private static final int REGIONS_BEFORE = JUDGED ? 12 : 6;
-    private static final int REGIONS_GROWN_BY = JUDGED ? 24 : 6;
+    private static final int REGIONS_GROWN_BY = JUDGED ? 24 : 3;
     private static final int STRIPES = 8;
 
     private static final int STORES = 3;
@@ -74,7 +74,7 @@ class TxnSplitClusterCompatTest {
     private static final int STEP_BACKOFF_MILLIS = 20_000;
     private static final String BANK_PREFIX = "bank/";
     private static final int BANK_THREADS = 3;
-    private static final int BANK_TRANSACTIONS_PER_THREAD = JUDGED ? 200 : 25;
+    private static final int BANK_TRANSACTIONS_PER_THREAD = JUDGED ? 200 : 15;
     private static final List<String> REGISTERS = List.of("reg/0", "reg/1", "reg/2");
     private static final int REGISTER_THREADS = 3;
     /** Operations of each workload before the kill, and again with the store down. */
@@ -136,7 +136,7 @@ class TxnSplitClusterCompatTest {
                 CompletableFuture<Void> loading = CompletableFuture.runAsync(() -> load.runUntil(
                         () -> regionCount(pd) >= regionsTarget || System.nanoTime() > loadDeadline + PHASE.toNanos()));
 
-                awaitProgress(history, registers, OPERATIONS_PER_PHASE, bankRun, "before the kill");
+                awaitProgress(history, registers, OPERATIONS_PER_PHASE, OPERATIONS_PER_PHASE, bankRun, "before the kill");
                 String victim = LocalCluster.storeName(cluster.storeIndex(leaderStoreOf(pd,
                         utf8(BANK_PREFIX + bank.accounts().getFirst()))));
                 LOG.info("killing {} (SIGKILL), leader of the first account's region, at {} regions", victim,
@@ -144,7 +144,7 @@ class TxnSplitClusterCompatTest {
                 cluster.kill(victim);
                 int bankDone = history.size();
                 long registerDone = registers.successes();
-                awaitProgress(history, registers, OPERATIONS_PER_PHASE + Math.max(bankDone, (int) registerDone),
+                awaitProgress(history, registers, bankDone + OPERATIONS_PER_PHASE, registerDone + OPERATIONS_PER_PHASE,
                         bankRun, "with " + victim + " down");
                 cluster.restart(victim);
                 cluster.awaitHealthy(victim, cluster.storeAddress(Integer.parseInt(victim.substring(5))), STARTUP);
@@ -176,12 +176,15 @@ class TxnSplitClusterCompatTest {
         }
     }
 
-    /** Waits until both workloads have finished {@code target} operations, failing early if the bank run failed. */
-    private static void awaitProgress(History bank, TxnRegisterWorkload registers, int target,
-            CompletableFuture<Void> bankRun, String phase) {
-        Await.until(() -> bankRun.isDone() || (bank.size() >= target && registers.successes() >= target), PHASE,
-                () -> "only " + bank.size() + " bank and " + registers.successes() + " register operations of "
-                        + target + " finished " + phase);
+    /**
+     * Waits until the bank has finished {@code bankTarget} transactions (or all of them) and the registers
+     * {@code registerTarget} operations, failing early if the bank run failed.
+     */
+    private static void awaitProgress(History bank, TxnRegisterWorkload registers, int bankTarget,
+            long registerTarget, CompletableFuture<Void> bankRun, String phase) {
+        Await.until(() -> (bankRun.isDone() || bank.size() >= bankTarget) && registers.successes() >= registerTarget,
+                PHASE, () -> "only " + bank.size() + " of " + bankTarget + " bank and " + registers.successes() + " of "
+                        + registerTarget + " register operations finished " + phase);
         if (bankRun.isCompletedExceptionally()) {
             bankRun.join();
         }
