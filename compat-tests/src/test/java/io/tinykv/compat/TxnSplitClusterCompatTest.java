@@ -110,14 +110,15 @@ class TxnSplitClusterCompatTest {
                 bank.accounts().stream().skip(1).forEach(a -> manualSplits.add(utf8(BANK_PREFIX + a)));
                 REGISTERS.stream().skip(1).forEach(r -> manualSplits.add(utf8(r)));
                 session.splitRegionAndScatter(manualSplits, STEP_BACKOFF_MILLIS, STEP_BACKOFF_MILLIS, 0);
+                // The new regions reach PD with their first heartbeats, once their leaders are elected.
+                for (byte[] key : manualSplits) {
+                    Await.until(() -> regionStartingAt(pd, key), PHASE, () -> "PD lists no region starting at "
+                            + new String(key, StandardCharsets.UTF_8) + " (SplitRegion in TXN mode)");
+                }
                 int regionsBefore = regionCount(pd);
                 LOG.info("{} load rounds, {} regions before the workloads", load.rounds(), regionsBefore);
                 assertThat(regionsBefore).as("regions after loading and the manual splits")
                         .isGreaterThanOrEqualTo(REGIONS_BEFORE + manualSplits.size());
-                for (byte[] key : manualSplits) {
-                    assertThat(regionStartingAt(pd, key)).as("a region starts at %s (SplitRegion in TXN mode)",
-                            new String(key, StandardCharsets.UTF_8)).isTrue();
-                }
 
                 // The workloads, with the load going on so that regions keep splitting under them.
                 History history = new History();
