@@ -43,6 +43,8 @@ public final class PdClient implements AutoCloseable {
   private final ClientConfig config;
   private final ChannelPool channels;
   private final boolean ownsChannels;
+  /** How keys asked about and boundaries answered relate to this client's keys. */
+  private final RegionKeyCodec keyCodec;
   private final Clock clock;
   /** The configured addresses first, then every client URL the members reported. Guarded by itself. */
   private final Set<String> knownAddresses;
@@ -63,7 +65,7 @@ public final class PdClient implements AutoCloseable {
   public static PdClient connect(ClientConfig config, ChannelFactory channelFactory, Clock clock) {
     ChannelPool pool = new ChannelPool(channelFactory);
     try {
-      return new PdClient(config, pool, clock, true);
+      return new PdClient(config, pool, clock, true, RegionKeyCodec.RAW);
     } catch (RuntimeException e) {
       pool.close();
       throw e;
@@ -75,8 +77,9 @@ public final class PdClient implements AutoCloseable {
     return connect(config, ChannelFactory.plaintext(), Clock.system());
   }
 
-  PdClient(ClientConfig config, ChannelPool channels, Clock clock, boolean ownsChannels) {
+  PdClient(ClientConfig config, ChannelPool channels, Clock clock, boolean ownsChannels, RegionKeyCodec keyCodec) {
     this.config = config;
+    this.keyCodec = keyCodec;
     this.channels = channels;
     this.clock = clock;
     this.ownsChannels = ownsChannels;
@@ -94,11 +97,16 @@ public final class PdClient implements AutoCloseable {
     return leader.clusterId();
   }
 
+  /** A region a store reported (in an {@code epoch_not_match}), with boundaries as this client routes. */
+  Metapb.Region fromStore(Metapb.Region region) {
+    return keyCodec.fromCluster(region);
+  }
+
   /** The region containing {@code key}, or empty when PD knows none (e.g. not bootstrapped yet). */
   public Optional<RegionInfo> getRegion(ByteString key) {
     Pdpb.GetRegionResponse response = call("GetRegion",
         stub -> stub.getRegion(Pdpb.GetRegionRequest.newBuilder()
-            .setHeader(header()).setRegionKey(key).build()),
+            .setHeader(header()).setRegionKey(keyCodec.toPd(key)).build()),
         Pdpb.GetRegionResponse::getHeader, true);
     return regionOf(response);
   }
@@ -134,12 +142,12 @@ public final class PdClient implements AutoCloseable {
     }
     Pdpb.ScanRegionsResponse response = call("ScanRegions",
         stub -> stub.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
-            .setStartKey(startKey).setEndKey(endKey).setLimit(limit).build()),
+            .setStartKey(keyCodec.toPd(startKey)).setEndKey(keyCodec.toPd(endKey)).setLimit(limit).build()),
         Pdpb.ScanRegionsResponse::getHeader, false);
     List<RegionStatus> regions = new ArrayList<>();
     if (response.getRegionsCount() > 0) {
       for (Pdpb.Region region : response.getRegionsList()) {
-        regions.add(new RegionStatus(new RegionInfo(region.getRegion(), region.getLeader()),
+        regions.add(new RegionStatus(new RegionInfo(keyCodec.fromCluster(region.getRegion()), region.getLeader()),
             region.getDownPeersList(), region.getPendingPeersList()));
       }
     } else {
@@ -147,7 +155,8 @@ public final class PdClient implements AutoCloseable {
       for (int i = 0; i < response.getRegionMetasCount(); i++) {
         Metapb.Peer leaderPeer = i < response.getLeadersCount()
             ? response.getLeaders(i) : Metapb.Peer.getDefaultInstance();
-        regions.add(new RegionStatus(new RegionInfo(response.getRegionMetas(i), leaderPeer), List.of(), List.of()));
+        regions.add(new RegionStatus(new RegionInfo(keyCodec.fromCluster(response.getRegionMetas(i)), leaderPeer),
+            List.of(), List.of()));
       }
     }
     return regions;
@@ -280,7 +289,7 @@ public final class PdClient implements AutoCloseable {
     if (!response.hasRegion() || response.getRegion().getId() == 0) {
       return Optional.empty();
     }
-    return Optional.of(new RegionInfo(response.getRegion(), response.getLeader()));
+    return Optional.of(new RegionInfo(keyCodec.fromCluster(response.getRegion()), response.getLeader()));
   }
 
   /**

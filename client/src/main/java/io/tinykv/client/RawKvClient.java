@@ -64,7 +64,7 @@ public final class RawKvClient implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     ChannelPool channels = new ChannelPool(channelFactory);
     try {
-      PdClient pd = new PdClient(config, channels, clock, false);
+      PdClient pd = new PdClient(config, channels, clock, false, RegionKeyCodec.RAW);
       RegionCache cache = new RegionCache(pd);
       RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
       return new RawKvClient(new Shared(config, clock, channels, pd, cache, sender), "", true);

@@ -58,6 +58,11 @@ final class RegionCache {
     return holdsKeysBelow(last, upper) ? Optional.of(last) : Optional.empty();
   }
 
+  /** Caches a region a store reported (raw from the cluster), evicting every cached region it overlaps. */
+  void putFromStore(Metapb.Region region, Metapb.Peer leader) {
+    put(new RegionInfo(pd.fromStore(region), leader));
+  }
+
   /** Caches a region, evicting every cached region it overlaps. */
   synchronized void put(RegionInfo region) {
     Map.Entry<ByteString, RegionInfo> before = byStartKey.lowerEntry(region.startKey());

@@ -136,7 +136,7 @@ final class RegionRequestSender {
         Metapb.Peer leader = fresh.getPeersList().stream()
             .filter(p -> p.getStoreId() == peer.getStoreId()).findFirst()
             .orElse(Metapb.Peer.getDefaultInstance());
-        cache.put(new RegionInfo(fresh, leader));
+        cache.putFromStore(fresh, leader);
       }
       if (current.isEmpty()) {
         backOff(op, backoff, BackoffKind.REGION_MISS, reason, 0);

@@ -18,8 +18,8 @@ import java.util.function.Function;
 /**
  * Routes requests by key: finds the region of a key (or splits a set of keys by region, then into
  * requests of at most {@code batchSizeKeys} keys) and sends through the {@link RegionRequestSender},
- * sending again whatever came back with a retryable region error. Keys are routed as they are: our PD
- * keeps region boundaries as raw user keys, for transactional requests too (DESIGN.md section 2).
+ * sending again whatever came back with a retryable region error. Keys are routed as the client names
+ * them; the region cache holds boundaries in the same form ({@link RegionKeyCodec}).
  *
  * <p>Thread-safe; all per-operation state is in the caller's {@link Backoff}.
  */

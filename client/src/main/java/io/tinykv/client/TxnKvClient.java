@@ -36,9 +36,11 @@ import java.util.Objects;
  *       committed, {@link CommitUnknownException} means it may have committed.</li>
  * </ul>
  *
- * <p>Keys are routed as they are (raw keys). TiKV's PD keeps region boundaries memcomparable-encoded
- * for transactional clients; ours keeps raw-key boundaries for every client (DESIGN.md section 2), so
- * this client routes transactional requests exactly like RawKV ones.
+ * <p>Keys are routed like TiKV's client in transactional (API V1) mode does: transactional data is
+ * stored under memcomparable-encoded user keys and regions are split only at encoded user keys, so
+ * this client asks PD with encoded keys and decodes the boundaries it learns ({@link RegionKeyCodec});
+ * the requests themselves carry user keys. Use it on a cluster in TXN key mode (or one that was never
+ * split at raw keys).
  *
  * <p>Thread-safe; meant to be shared. Each transaction belongs to one thread.
  */
@@ -77,7 +79,7 @@ public final class TxnKvClient implements AutoCloseable {
     }
     ChannelPool channels = new ChannelPool(channelFactory);
     try {
-      PdClient pd = new PdClient(config, channels, clock, false);
+      PdClient pd = new PdClient(config, channels, clock, false, RegionKeyCodec.TXN);
       RegionCache cache = new RegionCache(pd);
       RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
       RegionRouter router = new RegionRouter(cache, sender, config.batchSizeKeys());

@@ -49,6 +49,11 @@ public final class FakeCluster {
   private boolean notLeaderHints = true;
   private boolean epochNotMatchCarriesRegions = true;
   private long nextId = 1_000;
+  /**
+   * Whether the data is transactional: region boundaries are then memcomparable-encoded user keys
+   * (as a real cluster splits transactional data), and user keys in requests are checked encoded.
+   */
+  private boolean encodedBoundaries;
 
   /** Stores 1..n at "store-i:20160" and one region covering everything, led by store 1. */
   public static FakeCluster singleRegion(int stores) {
@@ -75,6 +80,27 @@ public final class FakeCluster {
     return cluster;
   }
 
+  /**
+   * {@link #threeRegions()} holding transactional data: the boundaries are the encoded user keys "g"
+   * and "p", as a real cluster splits transactional data; {@link #split} takes user keys.
+   */
+  public static FakeCluster threeTxnRegions() {
+    FakeCluster cluster = new FakeCluster();
+    cluster.encodedBoundaries = true;
+    for (long id = 1; id <= 3; id++) {
+      cluster.storeAddresses.put(id, "store-" + id + ":20160");
+    }
+    cluster.addRegion(1, ByteString.EMPTY, RegionKeyCodec.encode(utf8("g")), 1);
+    cluster.addRegion(2, RegionKeyCodec.encode(utf8("g")), RegionKeyCodec.encode(utf8("p")), 2);
+    cluster.addRegion(3, RegionKeyCodec.encode(utf8("p")), ByteString.EMPTY, 3);
+    return cluster;
+  }
+
+  /** A user key as region boundaries name it. */
+  private ByteString boundaryOf(ByteString key) {
+    return encodedBoundaries ? RegionKeyCodec.encode(key) : key;
+  }
+
   public static ByteString utf8(String s) {
     return ByteString.copyFromUtf8(s);
   }
@@ -91,7 +117,8 @@ public final class FakeCluster {
   // ---- arranging faults and changes ----
 
   /** Splits the region containing {@code key} at {@code key}; the new right half gets a fresh id. */
-  public synchronized long split(ByteString key) {
+  public synchronized long split(ByteString userKey) {
+    ByteString key = boundaryOf(userKey);
     Region old = regionContaining(key);
     if (old.meta().getStartKey().equals(key)) {
       throw new IllegalArgumentException("already a boundary");
@@ -242,7 +269,7 @@ public final class FakeCluster {
       return Errorpb.Error.newBuilder().setMessage("not leader").setNotLeader(notLeader).build();
     }
     for (ByteString key : keys) {
-      if (!region.contains(key)) {
+      if (!region.contains(boundaryOf(key))) {
         return Errorpb.Error.newBuilder().setMessage("key not in region")
             .setKeyNotInRegion(Errorpb.KeyNotInRegion.newBuilder().setKey(key).setRegionId(region.meta().getId())
                 .setStartKey(region.meta().getStartKey()).setEndKey(region.meta().getEndKey()))

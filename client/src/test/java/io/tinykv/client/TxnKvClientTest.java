@@ -34,7 +34,7 @@ class TxnKvClientTest {
 
   @BeforeEach
   void setUp() {
-    cluster = new TxnTestCluster(FakeCluster.threeRegions(), dataDir);
+    cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir);
     clock = new FakeClock();
     client = cluster.client(clock, BUDGET_MS);
   }

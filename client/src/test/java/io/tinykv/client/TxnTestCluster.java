@@ -38,7 +38,12 @@ public final class TxnTestCluster implements AutoCloseable {
       throw new RegionException(Errorpb.Error.newBuilder().setMessage("region not found")
           .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(ctx.getRegionId())).build());
     }
-    return new KeyRange(region.meta().getStartKey().toByteArray(), region.meta().getEndKey().toByteArray());
+    return new KeyRange(userKey(region.meta().getStartKey()), userKey(region.meta().getEndKey()));
+  }
+
+  /** A boundary of transactional data is an encoded user key; the empty one stays empty. */
+  private static byte[] userKey(ByteString boundary) {
+    return boundary.isEmpty() ? new byte[0] : RegionKeyCodec.decodeOrNull(boundary).toByteArray();
   }
 
   public FakeCluster cluster() {

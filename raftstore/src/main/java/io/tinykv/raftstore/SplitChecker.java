@@ -24,13 +24,12 @@ import org.slf4j.LoggerFactory;
  * never on the Raft thread; its split keys go to the region's peer as a {@link PeerMsg.SplitRegion}
  * at the epoch the scan saw, so a region that changed meanwhile is not split by stale keys.
  *
- * <p>What is counted: key and value bytes and entries of the {@code default} column family, the
- * home of raw data. Split keys are keys found there, cut every {@code regionSplitSizeBytes} or
- * {@code regionSplitKeys}, whichever comes first; a region is split only once it exceeds the max
- * size or max keys. A region holding transactional data (anything in the {@code lock} or
- * {@code write} column family) is not split: its engine keys are memcomparable-encoded with
- * versions while region boundaries are raw user keys (DESIGN.md §2), and the store does not
- * translate between the two.
+ * <p>What is counted: key and value bytes of every column family in the region's range, and entries
+ * of the {@code default} and {@code write} column families (one per raw pair; one per version of a
+ * transactional key, and one more for a large value). The column families are walked together in key
+ * order, and a piece ends every {@code regionSplitSizeBytes} or {@code regionSplitKeys}, whichever
+ * comes first, at a whole user key ({@link SplitKeys}): the versions and the lock of one transactional
+ * key always stay in one region. A region is split only once it exceeds the max size or max keys.
  *
  * <p>{@link #onCheckTick} runs on the Raft thread; the rest on the workers.
  */
@@ -39,7 +38,7 @@ final class SplitChecker {
     private static final Logger LOG = LoggerFactory.getLogger(SplitChecker.class);
 
     /** A scan's result: size, keys and where to cut. */
-    record Measure(long sizeBytes, long keys, List<ByteString> splitKeys, boolean transactional) {}
+    record Measure(long sizeBytes, long keys, List<ByteString> splitKeys) {}
 
     private final SplitCheckConfig config;
     private final Engines engines;
@@ -47,7 +46,6 @@ final class SplitChecker {
     private final Router router;
     /** Region id to the applied index and epoch version of its last check. Raft thread only. */
     private final Map<Long, long[]> lastChecked = new HashMap<>();
-    private final Map<Long, Boolean> warnedTransactional = new java.util.concurrent.ConcurrentHashMap<>();
 
     SplitChecker(SplitCheckConfig config, Engines engines, Executor workers, Router router) {
         this.config = Objects.requireNonNull(config, "config");
@@ -84,13 +82,6 @@ final class SplitChecker {
             LOG.debug("region {}: split check abandoned: {}", region.getId(), e.getMessage());
             return;
         }
-        if (measure.transactional()) {
-            if (warnedTransactional.putIfAbsent(region.getId(), Boolean.TRUE) == null) {
-                LOG.info("region {}: holds transactional data; not split by size (raw-key boundaries only)",
-                        region.getId());
-            }
-            return;
-        }
         if (measure.splitKeys().isEmpty()) {
             return;
         }
@@ -107,7 +98,8 @@ final class SplitChecker {
 
     /**
      * Scans {@code region} as of one engine snapshot. Split keys are returned only when the region
-     * exceeds a max threshold; the last piece is never empty.
+     * exceeds a max threshold; no piece is empty, so each is above the region's start and the split key
+     * before it.
      */
     static Measure measure(Engines engines, Metapb.Region region, SplitCheckConfig config) {
         byte[] start = Keys.dataKey(region.getStartKey().toByteArray());
@@ -117,33 +109,95 @@ final class SplitChecker {
         long pieceBytes = 0;
         long pieceKeys = 0;
         List<ByteString> splitKeys = new ArrayList<>();
-        try (SnapshotReader reader = engines.kv().snapshot()) {
-            for (Cf cf : new Cf[] {Cf.LOCK, Cf.WRITE}) {
-                try (KvIterator it = reader.iterator(cf, start, end)) {
-                    it.seekToFirst();
-                    if (it.valid()) {
-                        return new Measure(0, 0, List.of(), true);
-                    }
-                }
-            }
-            try (KvIterator it = reader.iterator(Cf.DEFAULT, start, end)) {
-                for (it.seekToFirst(); it.valid(); it.next()) {
-                    byte[] key = it.key();
-                    if (pieceBytes >= config.regionSplitSizeBytes() || pieceKeys >= config.regionSplitKeys()) {
-                        // This key starts the next piece.
-                        splitKeys.add(ByteString.copyFrom(Arrays.copyOfRange(key, Keys.DATA_MIN_KEY.length, key.length)));
+        // The first key of the piece being measured: a cut must be above it, so no piece is empty.
+        ByteString pieceFirst = null;
+        try (SnapshotReader reader = engines.kv().snapshot();
+                CfWalk walk = new CfWalk(reader, start, end)) {
+            for (; walk.valid(); walk.next()) {
+                byte[] key = Arrays.copyOfRange(walk.key(), Keys.DATA_MIN_KEY.length, walk.key().length);
+                if (pieceBytes >= config.regionSplitSizeBytes() || pieceKeys >= config.regionSplitKeys()) {
+                    // This key starts the next piece, at the start of its user key; when that is not
+                    // above the piece's first key (versions of one key), the piece grows until one is.
+                    ByteString at = ByteString.copyFrom(SplitKeys.boundaryBefore(key));
+                    if (ByteString.unsignedLexicographicalComparator().compare(at, pieceFirst) > 0) {
+                        splitKeys.add(at);
+                        pieceFirst = null;
                         pieceBytes = 0;
                         pieceKeys = 0;
                     }
-                    long size = key.length - Keys.DATA_MIN_KEY.length + it.value().length;
-                    bytes += size;
+                }
+                if (pieceFirst == null) {
+                    pieceFirst = ByteString.copyFrom(key);
+                }
+                long size = key.length + walk.value().length;
+                bytes += size;
+                pieceBytes += size;
+                if (walk.cf() != Cf.LOCK) {
                     keys++;
-                    pieceBytes += size;
                     pieceKeys++;
                 }
             }
         }
         boolean tooBig = bytes > config.regionMaxSizeBytes() || keys > config.regionMaxKeys();
-        return new Measure(bytes, keys, tooBig ? List.copyOf(splitKeys) : List.of(), false);
+        return new Measure(bytes, keys, tooBig ? List.copyOf(splitKeys) : List.of());
+    }
+
+    /** The column families of a range walked together, in key order (on equal keys, in {@link Cf} order). */
+    private static final class CfWalk implements AutoCloseable {
+        private final Cf[] cfs = Cf.values();
+        private final KvIterator[] its = new KvIterator[cfs.length];
+        private int current = -1;
+
+        CfWalk(SnapshotReader reader, byte[] start, byte[] end) {
+            try {
+                for (int i = 0; i < cfs.length; i++) {
+                    its[i] = reader.iterator(cfs[i], start, end);
+                    its[i].seekToFirst();
+                }
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+            pick();
+        }
+
+        boolean valid() {
+            return current >= 0;
+        }
+
+        void next() {
+            its[current].next();
+            pick();
+        }
+
+        byte[] key() {
+            return its[current].key();
+        }
+
+        byte[] value() {
+            return its[current].value();
+        }
+
+        Cf cf() {
+            return cfs[current];
+        }
+
+        private void pick() {
+            current = -1;
+            for (int i = 0; i < its.length; i++) {
+                if (its[i].valid() && (current < 0 || Arrays.compareUnsigned(its[i].key(), its[current].key()) < 0)) {
+                    current = i;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            for (KvIterator it : its) {
+                if (it != null) {
+                    it.close();
+                }
+            }
+        }
     }
 }

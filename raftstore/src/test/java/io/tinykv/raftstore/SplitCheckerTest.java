@@ -71,19 +71,80 @@ class SplitCheckerTest {
         }
     }
 
-    /** Transactional engine keys are encoded with versions, region boundaries are raw: not split. */
+    /** TiKV's memcomparable encoding of a user key (groups of 8 bytes, each followed by 0xFF minus its padding). */
+    private static byte[] encode(String userKey) {
+        byte[] raw = userKey.getBytes(StandardCharsets.UTF_8);
+        int groups = raw.length / 8 + 1;
+        byte[] out = new byte[groups * 9];
+        for (int g = 0; g < groups; g++) {
+            int take = Math.min(8, raw.length - g * 8);
+            System.arraycopy(raw, g * 8, out, g * 9, take);
+            out[g * 9 + 8] = (byte) (0xFF - (8 - take));
+        }
+        return out;
+    }
+
+    private static byte[] withTs(byte[] encoded, long ts) {
+        return java.nio.ByteBuffer.allocate(encoded.length + 8).put(encoded).putLong(~ts).array();
+    }
+
+    /**
+     * Transactional data: ten user keys of three versions each (write records), a large value in
+     * default for every version, and a lock on some: every cut is an encoded user key without a
+     * timestamp, so all versions and the lock of a key stay in one region.
+     */
     @Test
-    void aRegionHoldingTransactionalDataIsNotCut() {
+    void transactionalDataIsCutAtEncodedUserKeysNeverBetweenVersions() {
         try (Engines engines = TestEngines.open(dir)) {
             Metapb.Region region = TestEngines.region(1, 1);
-            writeTenPairs(engines, region);
             try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
-                wb.put(Cf.WRITE, Keys.dataKey("k0-version".getBytes(StandardCharsets.UTF_8)), new byte[8]);
+                for (int i = 0; i < 10; i++) {
+                    byte[] user = encode("txn-key-" + i);
+                    for (long ts = 10; ts <= 30; ts += 10) {
+                        wb.put(Cf.WRITE, Keys.dataKey(withTs(user, ts + 1)), new byte[10]);
+                        wb.put(Cf.DEFAULT, Keys.dataKey(withTs(user, ts)), new byte[300]);
+                    }
+                    if (i % 3 == 0) {
+                        wb.put(Cf.LOCK, Keys.dataKey(user), new byte[20]);
+                    }
+                }
                 engines.kv().write(wb, false);
             }
-            SplitChecker.Measure m = SplitChecker.measure(engines, region, SplitCheckConfig.defaults().withKeys(2, 1));
-            assertThat(m.transactional()).isTrue();
-            assertThat(m.splitKeys()).isEmpty();
+            // Cut every two entries: most cuts would land between versions without the rule.
+            SplitChecker.Measure m = SplitChecker.measure(engines, region, SplitCheckConfig.defaults().withKeys(4, 2));
+            assertThat(m.keys()).as("write and default entries").isEqualTo(60);
+            assertThat(m.splitKeys()).as("one cut per user key after the first")
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(1, 10)
+                            .mapToObj(i -> ByteString.copyFrom(encode("txn-key-" + i))).toList());
         }
+    }
+
+    /** A cut inside a region that starts at an encoded user key never lands on the region's own start. */
+    @Test
+    void aCutIsAlwaysAboveTheRegionsStart() {
+        try (Engines engines = TestEngines.open(dir)) {
+            byte[] user = encode("only");
+            try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
+                for (long ts = 1; ts <= 20; ts++) {
+                    wb.put(Cf.WRITE, Keys.dataKey(withTs(user, ts)), new byte[10]);
+                }
+                engines.kv().write(wb, false);
+            }
+            Metapb.Region region = TestEngines.region(1, 1).toBuilder().setStartKey(ByteString.copyFrom(user)).build();
+            SplitChecker.Measure m = SplitChecker.measure(engines, region, SplitCheckConfig.defaults().withKeys(4, 2));
+            assertThat(m.keys()).isEqualTo(20);
+            assertThat(m.splitKeys()).as("twenty versions of one key cannot be cut").isEmpty();
+        }
+    }
+
+    @Test
+    void aRawKeyIsCutOnlyWhenItIsAnEncodedKeyAndATimestamp() {
+        byte[] encoded = encode("abc");
+        assertThat(SplitKeys.boundaryBefore(withTs(encoded, 7))).isEqualTo(encoded);
+        assertThat(SplitKeys.boundaryBefore(encoded)).as("a lock key is a user key already").isEqualTo(encoded);
+        byte[] raw = "plain raw key!".getBytes(StandardCharsets.UTF_8);
+        assertThat(SplitKeys.boundaryBefore(raw)).isEqualTo(raw);
+        byte[] sevenBytesAfter = java.util.Arrays.copyOf(withTs(encoded, 7), encoded.length + 7);
+        assertThat(SplitKeys.boundaryBefore(sevenBytesAfter)).isEqualTo(sevenBytesAfter);
     }
 }

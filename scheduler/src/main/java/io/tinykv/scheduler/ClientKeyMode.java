@@ -4,45 +4,43 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Metapb;
 
 /**
- * How clients name keys to the scheduler. Region boundaries inside the cluster are raw user keys
- * (DESIGN.md §2); a TiKV client in transactional mode (API V1) asks PD with memcomparable-encoded
- * keys and expects encoded region boundaries back. One mode per cluster: every client of a cluster
- * must use the same mode.
+ * How a cluster's clients name keys, one mode per cluster. The scheduler keeps region boundaries as
+ * the stores report them and answers with them unchanged; the mode only says what a key from a client
+ * must look like.
+ *
+ * <p>In a cluster of transactional data the boundaries are memcomparable-encoded user keys, as TiKV's
+ * API V1 has them: the store cuts regions only at whole encoded user keys, never between two versions
+ * of one (raftstore's {@code SplitKeys}), and encodes the keys of a transactional {@code SplitRegion}.
+ * A TiKV client in transactional mode asks PD with encoded keys and decodes the boundaries it gets
+ * back, so nothing needs translating; a key that is not an encoding comes from a client in the wrong
+ * mode and is refused with a clear error.
  */
 public enum ClientKeyMode {
-    /** Keys travel as they are (RawKV clients, our own client). */
+    /** Keys travel as they are (RawKV clients, tinykv ctl); boundaries are raw keys. */
     RAW,
-    /** Keys from clients are memcomparable-encoded; boundaries sent back are encoded. */
+    /** Keys from clients are memcomparable-encoded user keys, like the region boundaries. */
     TXN;
 
     /**
-     * The raw key a client means. The empty key (minus or plus infinity) stays empty.
+     * The key a client means, as region boundaries name it: the key itself. The empty key (minus or
+     * plus infinity) is always accepted.
      *
      * @throws IllegalArgumentException in {@link #TXN} mode when the key is not a valid encoding
      */
     public ByteString fromClient(ByteString key) {
-        if (this == RAW || key.isEmpty()) {
-            return key;
+        if (this == TXN && !key.isEmpty()) {
+            MemComparableCodec.decode(key);
         }
-        return MemComparableCodec.decode(key);
+        return key;
     }
 
-    /** A raw key as the client expects it; the empty key stays empty. */
+    /** A boundary as the client expects it: as it is, in either mode. */
     public ByteString toClient(ByteString key) {
-        if (this == RAW || key.isEmpty()) {
-            return key;
-        }
-        return MemComparableCodec.encode(key);
+        return key;
     }
 
-    /** The region with its boundaries as the client expects them. */
+    /** The region with its boundaries as the client expects them: as it is, in either mode. */
     public Metapb.Region toClient(Metapb.Region region) {
-        if (this == RAW) {
-            return region;
-        }
-        return region.toBuilder()
-                .setStartKey(toClient(region.getStartKey()))
-                .setEndKey(toClient(region.getEndKey()))
-                .build();
+        return region;
     }
 }

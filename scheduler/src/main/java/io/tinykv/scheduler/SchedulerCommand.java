@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
  * ("scheduler ready: ...") with its address once it serves.
  *
  * <p>{@code --client-key-mode} sets how clients name keys, once per cluster: {@code RAW} (default)
- * for RawKV clients and our own client, {@code TXN} for TiKV clients in transactional API V1 mode,
- * which send memcomparable-encoded keys to PD and expect encoded region boundaries back.
+ * for RawKV clients, {@code TXN} for transactional clients (TiKV's in API V1 mode and ours), which send
+ * memcomparable-encoded keys to PD; region boundaries of transactional data are encoded user keys.
  */
 @Command(
         name = "scheduler",
@@ -69,7 +69,7 @@ public final class SchedulerCommand implements Callable<Integer> {
             description = {"How clients name keys, one mode per cluster (default: ${DEFAULT-VALUE}):",
                 "RAW: keys as they are (RawKV clients, tinykv ctl);",
                 "TXN: memcomparable-encoded, as a TiKV client in transactional (API V1) mode sends them; "
-                        + "region boundaries are sent back encoded."})
+                        + "region boundaries are encoded user keys too (the stores split transactional data there)."})
     ClientKeyMode clientKeyMode = ClientKeyMode.RAW;
 
     @Option(names = "--tso-save-window", paramLabel = "DURATION", converter = DurationText.class,

@@ -59,12 +59,15 @@ class MemComparableCodecTest {
                 .isEqualTo(Integer.signum(Keys.compare(ka, kb)));
     }
 
+    /** Boundaries are kept as clients name them; TXN mode only refuses keys that are not encodings. */
     @Test
-    void keyModesTranslateOnlyInTxnModeAndKeepEmptyKeysEmpty() {
+    void keyModesPassKeysThroughAndTxnModeRefusesUnencodedOnes() {
         assertThat(ClientKeyMode.RAW.fromClient(utf8("a"))).isEqualTo(utf8("a"));
         assertThat(ClientKeyMode.RAW.toClient(utf8("a"))).isEqualTo(utf8("a"));
-        assertThat(ClientKeyMode.TXN.toClient(utf8("a"))).isEqualTo(hex("6100000000000000f8"));
-        assertThat(ClientKeyMode.TXN.fromClient(hex("6100000000000000f8"))).isEqualTo(utf8("a"));
+        assertThat(ClientKeyMode.TXN.toClient(hex("6100000000000000f8"))).isEqualTo(hex("6100000000000000f8"));
+        assertThat(ClientKeyMode.TXN.fromClient(hex("6100000000000000f8"))).isEqualTo(hex("6100000000000000f8"));
+        assertThatThrownBy(() -> ClientKeyMode.TXN.fromClient(utf8("a")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a memcomparable-encoded key");
         assertThat(ClientKeyMode.TXN.toClient(ByteString.EMPTY)).isEmpty();
         assertThat(ClientKeyMode.TXN.fromClient(ByteString.EMPTY)).isEmpty();
     }

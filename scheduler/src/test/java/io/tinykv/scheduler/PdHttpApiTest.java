@@ -77,7 +77,10 @@ class PdHttpApiTest {
         http.close();
     }
 
+    private ClientKeyMode mode = ClientKeyMode.RAW;
+
     private void start(ClientKeyMode mode) {
+        this.mode = mode;
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"))
                 .withListenAddress(new HostAndPort("127.0.0.1", 0)).withClientKeyMode(mode);
         server = SchedulerServer.start(config, clock::get, new SplittableRandom(3), new PrometheusRegistry());
@@ -96,8 +99,14 @@ class PdHttpApiTest {
         cluster.putStore(Fixtures.store(3), now);
         cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).setCapacity(100 * GIB)
                 .setAvailable(40 * GIB).setUsedSize(60 * GIB).setStartTime((int) (now / 1000 - 60)).build(), now);
-        Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1});
-        Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1});
+        // Transactional data is split at encoded user keys (raftstore's SplitKeys); raw data as it is.
+        com.google.protobuf.ByteString m = mode == ClientKeyMode.TXN
+                ? MemComparableCodec.encode(com.google.protobuf.ByteString.copyFromUtf8("m"))
+                : com.google.protobuf.ByteString.copyFromUtf8("m");
+        Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1}).toBuilder()
+                .setEndKey(m).build();
+        Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1}).toBuilder()
+                .setStartKey(m).build();
         cluster.regionHeartbeat(RegionInfo.fromHeartbeat(Fixtures.heartbeat(left, left.getPeers(0)).toBuilder()
                 .setApproximateSize(96 * MIB).setApproximateKeys(1000).build()));
         cluster.regionHeartbeat(Fixtures.info(right, right.getPeers(0)));

@@ -390,18 +390,21 @@ class SchedulerServerTest {
         stream.close();
     }
 
+    /** Boundaries of transactional data are encoded user keys: clients' encoded keys route as they are. */
     @Test
-    void txnKeyModeDecodesKeysFromClientsAndEncodesBoundaries() throws Exception {
+    void txnKeyModeRoutesEncodedKeysAndRefusesOthers() throws Exception {
         start(config().withClientKeyMode(ClientKeyMode.TXN));
         bootstrap();
-        Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1});
-        Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1});
+        ByteString encodedM = MemComparableCodec.encode(key("m"));
+        Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1}).toBuilder()
+                .setEndKey(encodedM).build();
+        Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1}).toBuilder()
+                .setStartKey(encodedM).build();
         HeartbeatStream stream = new HeartbeatStream();
         stream.send(Fixtures.heartbeat(left, left.getPeers(0)));
         stream.send(Fixtures.heartbeat(right, right.getPeers(0)));
         awaitRegionCount(2);
 
-        ByteString encodedM = MemComparableCodec.encode(key("m"));
         Pdpb.GetRegionResponse z = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
                 .setRegionKey(MemComparableCodec.encode(key("z"))).build());
         assertThat(z.getRegion().getId()).isEqualTo(10);
@@ -411,6 +414,9 @@ class SchedulerServerTest {
                 .setRegionKey(MemComparableCodec.encode(key("a"))).build());
         assertThat(a.getRegion().getStartKey()).isEmpty();
         assertThat(a.getRegion().getEndKey()).isEqualTo(encodedM);
+        Pdpb.GetRegionResponse m = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
+                .setRegionKey(encodedM).build());
+        assertThat(m.getRegion().getId()).as("the boundary's own key starts the right region").isEqualTo(10);
         Pdpb.ScanRegionsResponse scan = pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
                 .setStartKey(MemComparableCodec.encode(key("n"))).build());
         assertThat(scan.getRegionsList()).extracting(r -> r.getRegion().getStartKey()).containsExactly(encodedM);

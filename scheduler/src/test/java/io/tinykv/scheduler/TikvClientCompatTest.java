@@ -54,8 +54,14 @@ class TikvClientCompatTest {
         ClusterMeta cluster = server.cluster();
         long now = System.currentTimeMillis();
         cluster.bootstrap(Fixtures.store(1), region(2, "", "", epoch(1, 1), new long[] {3}, new long[] {1}), now);
-        Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1});
-        Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1});
+        // Transactional data is split at encoded user keys (raftstore's SplitKeys); raw data as it is.
+        com.google.protobuf.ByteString m = mode == ClientKeyMode.TXN
+                ? MemComparableCodec.encode(com.google.protobuf.ByteString.copyFromUtf8("m"))
+                : com.google.protobuf.ByteString.copyFromUtf8("m");
+        Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1}).toBuilder()
+                .setEndKey(m).build();
+        Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1}).toBuilder()
+                .setStartKey(m).build();
         cluster.regionHeartbeat(Fixtures.info(left, left.getPeers(0)));
         cluster.regionHeartbeat(Fixtures.info(right, right.getPeers(0)));
     }

@@ -13,6 +13,7 @@ import io.tinykv.storage.RegionException;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
+import io.tinykv.txn.mvcc.KeyCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -77,10 +78,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
 
     /**
      * kvproto's SplitRegion, as the TiKV client sends it ({@code split_keys}, or the deprecated
-     * {@code split_key}). Region boundaries in this cluster are raw keys, so raw-mode keys are used
-     * as sent. Transactional mode ({@code is_raw_kv} false) is refused: the raftstore compares a
-     * transaction's memcomparable-encoded engine keys with raw region boundaries, which is sound
-     * only while the key space is one region.
+     * {@code split_key}). Raw-mode keys ({@code is_raw_kv}) are region boundaries as sent.
+     * Transactional-mode keys are user keys: as TiKV does for API V1, each is memcomparable-encoded,
+     * the form the engine stores transactional keys in and region boundaries of transactional data
+     * take, so the regions answered have encoded boundaries (a TiKV client in transactional mode
+     * decodes them).
      */
     @Override
     public void splitRegion(Kvrpcpb.SplitRegionRequest req, StreamObserver<Kvrpcpb.SplitRegionResponse> out) {
@@ -88,16 +90,19 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             if (splitter == null) {
                 throw new InvalidRequestException("SplitRegion: this process does not split regions");
             }
-            if (!req.getIsRawKv()) {
-                throw new InvalidRequestException("SplitRegion: only raw-mode splits (is_raw_kv) are supported;"
-                        + " regions of transactional data are not split yet");
-            }
-            List<ByteString> keys = req.getSplitKeysCount() > 0 ? req.getSplitKeysList()
+            List<ByteString> sent = req.getSplitKeysCount() > 0 ? req.getSplitKeysList()
                     : req.getSplitKey().isEmpty() ? List.of() : List.of(req.getSplitKey());
-            if (keys.isEmpty()) {
+            if (sent.isEmpty()) {
                 throw new InvalidRequestException("SplitRegion: no split keys given");
             }
-            keys.forEach(validator::rawKey);
+            List<ByteString> keys;
+            if (req.getIsRawKv()) {
+                sent.forEach(validator::rawKey);
+                keys = sent;
+            } else {
+                sent.forEach(validator::key);
+                keys = sent.stream().map(k -> ByteString.copyFrom(KeyCodec.encode(k.toByteArray()))).toList();
+            }
             List<ByteString> sorted = keys.stream().distinct()
                     .sorted(ByteString.unsignedLexicographicalComparator()).toList();
             List<io.tinykv.proto.Metapb.Region> regions = splitter.split(req.getContext(), sorted);

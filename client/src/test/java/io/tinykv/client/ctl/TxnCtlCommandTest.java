@@ -35,7 +35,7 @@ class TxnCtlCommandTest {
 
   @BeforeEach
   void setUp() {
-    cluster = new TxnTestCluster(FakeCluster.threeRegions(), dataDir);
+    cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir);
   }
 
   @AfterEach

@@ -43,7 +43,7 @@ class SnapshotIsolationWorkloadTest {
 
   @BeforeEach
   void setUp() {
-    cluster = new TxnTestCluster(FakeCluster.threeRegions(), dataDir);
+    cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir);
     client = cluster.client(Clock.system(), BUDGET_MS);
   }
 

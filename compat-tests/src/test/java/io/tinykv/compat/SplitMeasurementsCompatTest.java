@@ -1,0 +1,169 @@
+package io.tinykv.compat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.client.ClientConfig;
+import io.tinykv.client.PdClient;
+import io.tinykv.client.RawKvClient;
+import io.tinykv.client.RegionInfo;
+import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.testkit.wait.Await;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measurements for issue 13's note, over real processes; not part of the default suite (run with
+ * {@code -Dtinykv.measure.splits=true}). They print numbers and assert only that the measured thing
+ * happened (the splits were seen, the regions exist).
+ *
+ * <ul>
+ *   <li>Split latency: a RawKV writer stops the moment its last region's data (key and value bytes,
+ *       as the split checker counts them) exceeds {@code region-max-size}; the time until PD lists
+ *       one region more.</li>
+ *   <li>Idle CPU of stores holding 1,000 regions: CPU time (utime + stime from {@code /proc}) of each
+ *       store process over an idle window with one region, then again after 999 splits.</li>
+ * </ul>
+ */
+@EnabledIfSystemProperty(named = "tinykv.measure.splits", matches = "true")
+class SplitMeasurementsCompatTest {
+    private static final Logger LOG = LoggerFactory.getLogger(SplitMeasurementsCompatTest.class);
+
+    private static final int STORES = 3;
+    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final long MAX_SIZE_BYTES = 64 * 1024;
+    private static final int VALUE_BYTES = 1024;
+    private static final int SPLITS_TO_TIME = Integer.getInteger("tinykv.measure.latencySplits", 8);
+    private static final String CHECK_TICK = System.getProperty("tinykv.measure.checkTick", "500ms");
+    private static final int REGIONS = Integer.getInteger("tinykv.measure.regions", 1_000);
+    private static final Duration IDLE_WINDOW = Duration.ofSeconds(Long.getLong("tinykv.measure.idleSeconds", 30));
+    /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
+    private static final int USER_HZ = 100;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void splitLatencyFromThresholdToTheClientSeeingTwoRegions() throws Exception {
+        Path config = Files.writeString(dir.resolve("split.toml"), "[coprocessor]\nsplit-region-check-tick-interval = \""
+                + CHECK_TICK + "\"\n");
+        try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.RAW, List.of(
+                "--region-max-size", (MAX_SIZE_BYTES / 1024) + "KiB", "--region-split-size",
+                (MAX_SIZE_BYTES / 2 / 1024) + "KiB", "--config", config.toString()))) {
+            cluster.awaitServing(STARTUP);
+            String pd = cluster.pdAddress();
+            NavigableMap<ByteString, Integer> sizes = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+            List<Long> latenciesMillis = new ArrayList<>();
+            try (RawKvClient client = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
+                int next = 0;
+                for (int split = 0; split < SPLITS_TO_TIME; split++) {
+                    List<RegionInfo> regions = regions(pd);
+                    ByteString lastStart = regions.getLast().startKey();
+                    long bytes = sizes.tailMap(lastStart, true).entrySet().stream()
+                            .mapToLong(e -> e.getKey().size() + e.getValue()).sum();
+                    while (bytes <= MAX_SIZE_BYTES) {
+                        ByteString key = ByteString.copyFromUtf8(String.format("lat/%08d", next++));
+                        client.put(key, ByteString.copyFrom(new byte[VALUE_BYTES]));
+                        sizes.put(key, VALUE_BYTES);
+                        bytes += key.size() + VALUE_BYTES;
+                    }
+                    long crossedNanos = System.nanoTime();
+                    int before = regions.size();
+                    Await.until(() -> regions(pd).size() > before, Duration.ofSeconds(120),
+                            () -> "no split of the last region after it exceeded " + MAX_SIZE_BYTES + " bytes");
+                    long millis = (System.nanoTime() - crossedNanos) / 1_000_000;
+                    latenciesMillis.add(millis);
+                    LOG.info("split {}: {} ms from the threshold to PD listing {} regions", split, millis, before + 1);
+                }
+            }
+            List<Long> sorted = latenciesMillis.stream().sorted().toList();
+            LOG.info("MEASURED split latency (check tick {}): n={} min={} ms median={} ms max={} ms all={}", CHECK_TICK,
+                    sorted.size(), sorted.getFirst(), sorted.get(sorted.size() / 2), sorted.getLast(), latenciesMillis);
+            assertThat(latenciesMillis).hasSize(SPLITS_TO_TIME);
+        }
+    }
+
+    @Test
+    void idleCpuOfStoresHoldingAThousandRegions() throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.RAW, List.of())) {
+            cluster.awaitServing(STARTUP);
+            String pd = cluster.pdAddress();
+            Map<String, Double> oneRegion = idleCpuPercent(cluster);
+            LOG.info("MEASURED idle CPU with 1 region over {}: {}", IDLE_WINDOW, oneRegion);
+
+            try (RawKvClient client = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
+                long started = System.nanoTime();
+                for (int i = 1; i < REGIONS; i++) {
+                    client.splitRegion(ByteString.copyFromUtf8(String.format("r%06d", i)));
+                    if (i % 100 == 0) {
+                        LOG.info("{} splits in {} s", i, (System.nanoTime() - started) / 1_000_000_000);
+                    }
+                }
+            }
+            Await.until(() -> regions(pd).size() >= REGIONS, Duration.ofSeconds(120),
+                    () -> "PD lists " + regions(pd).size() + " regions");
+            Await.until(() -> regions(pd).stream().allMatch(RegionInfo::hasLeader), Duration.ofSeconds(120),
+                    "every region has a leader");
+            Map<Long, Long> leaders = regions(pd).stream().collect(Collectors.groupingBy(
+                    r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
+            // Two windows in a row: the first may still see the scheduler balancing after the splits.
+            Map<String, Double> settling = idleCpuPercent(cluster);
+            LOG.info("MEASURED CPU in the first window after the splits: {}", settling);
+            Map<String, Double> many = idleCpuPercent(cluster);
+            Map<Long, Long> leadersAfter = regions(pd).stream().collect(Collectors.groupingBy(
+                    r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
+            LOG.info("MEASURED idle CPU with {} regions over {}: {} (leaders by store {} -> {})", regions(pd).size(),
+                    IDLE_WINDOW, many, leaders, leadersAfter);
+            assertThat(regions(pd)).hasSizeGreaterThanOrEqualTo(REGIONS);
+            assertThat(cluster.unexpectedExits()).isEmpty();
+        }
+    }
+
+    /** CPU use of every child (percent of one core) over {@link #IDLE_WINDOW}. */
+    private static Map<String, Double> idleCpuPercent(LocalCluster cluster) throws Exception {
+        List<String> names = new ArrayList<>(List.of(LocalCluster.SCHEDULER));
+        for (int i = 1; i <= STORES; i++) {
+            names.add(LocalCluster.storeName(i));
+        }
+        Map<String, Long> before = new TreeMap<>();
+        for (String name : names) {
+            before.put(name, cpuTicks(cluster.current(name).pid()));
+        }
+        long start = System.nanoTime();
+        Thread.sleep(IDLE_WINDOW.toMillis()); // the idle window being measured
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Double> percent = new TreeMap<>();
+        for (String name : names) {
+            long ticks = cpuTicks(cluster.current(name).pid()) - before.get(name);
+            percent.put(name, Math.round(ticks * 1000.0 / USER_HZ / seconds) / 10.0);
+        }
+        return percent;
+    }
+
+    /** utime + stime of a process, in clock ticks. */
+    private static long cpuTicks(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // After "pid (comm) ", field 3 (state) is index 0: utime is field 14, stime field 15.
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    private static List<RegionInfo> regions(String pd) {
+        try (PdClient client = PdClient.connect(ClientConfig.of(List.of(pd)))) {
+            return client.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 0);
+        }
+    }
+}
