@@ -142,7 +142,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             validator.rawKey(req.getKey());
             return cf;
         }, (cf, reader) -> {
-            byte[] value = values.now().visible(reader.get(cf, req.getKey().toByteArray()));
+            byte[] value = values.now().visible(reader.get(cf, ByteStrings.array(req.getKey())));
             Kvrpcpb.RawGetResponse.Builder resp = Kvrpcpb.RawGetResponse.newBuilder();
             return value == null ? resp.setNotFound(true).build()
                     : resp.setValue(UnsafeByteOperations.unsafeWrap(value)).build();
@@ -161,7 +161,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
             RawValues.Now now = values.now();
             for (ByteString key : req.getKeysList()) {
-                byte[] value = now.visible(reader.get(cf, key.toByteArray()));
+                byte[] value = now.visible(reader.get(cf, ByteStrings.array(key)));
                 if (value != null) {
                     resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key)
                             .setValue(UnsafeByteOperations.unsafeWrap(value)));
@@ -176,11 +176,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
         unaryAsync(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
+            byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue());
             return writeAsync(req.getContext(), req.getForCas(), List.of(req.getKey()), List.of(
-                    new Modify.Put(cf, req.getKey().toByteArray(), stored)),
+                    new Modify.Put(cf, ByteStrings.array(req.getKey()), stored)),
                     Kvrpcpb.RawPutResponse.getDefaultInstance());
         }, e -> Kvrpcpb.RawPutResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawPutResponse.newBuilder().setError(s).build());
@@ -198,8 +198,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 Kvrpcpb.KvPair pair = req.getPairs(i);
                 validator.rawKey(pair.getKey());
                 keys.add(pair.getKey());
-                byte[] stored = now.stored(pair.getValue().toByteArray(), ttls[i]);
-                batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), stored));
+                byte[] stored = now.stored(ByteStrings.array(pair.getValue()), ttls[i]);
+                batch.add(new Modify.Put(cf, ByteStrings.array(pair.getKey()), stored));
             }
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue() * req.getPairsCount());
@@ -215,7 +215,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
             return writeAsync(req.getContext(), req.getForCas(), List.of(req.getKey()),
-                    List.of(new Modify.Delete(cf, req.getKey().toByteArray())),
+                    List.of(new Modify.Delete(cf, ByteStrings.array(req.getKey()))),
                     Kvrpcpb.RawDeleteResponse.getDefaultInstance());
         }, e -> Kvrpcpb.RawDeleteResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawDeleteResponse.newBuilder().setError(s).build());
@@ -229,7 +229,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             List<Modify> batch = new ArrayList<>(req.getKeysCount());
             for (ByteString key : req.getKeysList()) {
                 validator.rawKey(key);
-                batch.add(new Modify.Delete(cf, key.toByteArray()));
+                batch.add(new Modify.Delete(cf, ByteStrings.array(key)));
             }
             validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
             return writeAsync(req.getContext(), req.getForCas(), req.getKeysList(), batch,
@@ -253,7 +253,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             if (!emptyRange) {
                 try (RawCasLatches.Guard guard = latches.acquireAll()) {
                     write(req.getContext(), guard, List.of(new Modify.DeleteRange(
-                            cf, req.getStartKey().toByteArray(), req.getEndKey().toByteArray())));
+                            cf, ByteStrings.array(req.getStartKey()), ByteStrings.array(req.getEndKey()))));
                 }
             }
             return Kvrpcpb.RawDeleteRangeResponse.getDefaultInstance();
@@ -279,10 +279,10 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
             // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
-            byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
+            byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue());
-            byte[] key = req.getKey().toByteArray();
+            byte[] key = ByteStrings.array(req.getKey());
             try (RawCasLatches.Guard guard = latches.acquire(List.of(req.getKey()))) {
                 if (guard.unsettled()) {
                     // An empty range through the log: once it applies, any earlier unknown write is
@@ -379,8 +379,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             }
             RawValues.Now now = values.now();
             try (KvIterator it = reader.iterator(cf)) {
-                byte[] start = req.getStartKey().toByteArray();
-                byte[] end = req.getEndKey().toByteArray();
+                byte[] start = ByteStrings.array(req.getStartKey());
+                byte[] end = ByteStrings.array(req.getEndKey());
                 if (req.getReverse()) {
                     positionBelow(it, start);
                 } else {
@@ -425,7 +425,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             validator.rawKey(req.getKey());
             return cf;
         }, (cf, reader) -> {
-            OptionalLong left = values.now().secondsLeft(reader.get(cf, req.getKey().toByteArray()));
+            OptionalLong left = values.now().secondsLeft(reader.get(cf, ByteStrings.array(req.getKey())));
             Kvrpcpb.RawGetKeyTTLResponse.Builder resp = Kvrpcpb.RawGetKeyTTLResponse.newBuilder();
             return left.isEmpty() ? resp.setNotFound(true).build() : resp.setTtl(left.getAsLong()).build();
         }, e -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setRegionError(e).build(),
