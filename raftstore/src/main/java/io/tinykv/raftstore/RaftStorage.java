@@ -1,6 +1,6 @@
 package io.tinykv.raftstore;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.RaftCmdpb.CmdType;
@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,7 +42,9 @@ import java.util.concurrent.TimeoutException;
  * Nothing else is held back: reads, the scheduler's admin commands, and the Raft log appends and
  * applies of entries already accepted go on, in the space the reserve keeps for them.
  *
- * <p>Thread-safe: called from the API threads; the waiting happens there, never on the Raft thread.
+ * <p>Thread-safe: called from the API threads. {@link #writeAsync} and {@link #readerAsync} hold no
+ * thread while Raft works: their futures complete from the Raft command's callback; {@link #write}
+ * and {@link #reader} wait for them on the caller's thread, never on the Raft thread.
  */
 public final class RaftStorage implements Storage {
 
@@ -69,35 +72,57 @@ public final class RaftStorage implements Storage {
 
     @Override
     public void write(Kvrpcpb.Context ctx, List<Modify> batch) {
-        Objects.requireNonNull(ctx, "ctx");
-        Objects.requireNonNull(batch, "batch");
-        if (batch.isEmpty()) {
-            return;
-        }
-        diskSpace.checkWrite(store.storeId(), ctx, batch);
-        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(header(ctx));
-        for (Modify modify : batch) {
-            request.addRequests(toRequest(modify));
-        }
-        CmdResult result = call(request.build());
-        if (result.snapshot() != null) {
-            result.snapshot().close();
-        }
+        await(writeAsync(ctx, batch));
     }
 
     @Override
     public StorageReader reader(Kvrpcpb.Context ctx) {
+        return await(readerAsync(ctx));
+    }
+
+    /** Proposes the batch; completes once it is applied, from the thread that applied it. */
+    @Override
+    public CompletableFuture<Void> writeAsync(Kvrpcpb.Context ctx, List<Modify> batch) {
+        Objects.requireNonNull(ctx, "ctx");
+        Objects.requireNonNull(batch, "batch");
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            diskSpace.checkWrite(store.storeId(), ctx, batch);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(header(ctx));
+        for (Modify modify : batch) {
+            request.addRequests(toRequest(modify));
+        }
+        return callAsync(request.build()).thenApply(result -> {
+            if (result.snapshot() != null) {
+                result.snapshot().close();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * A reader once this peer may serve one; a reader that arrives after its waiter gave up
+     * (timeout) is closed here, never leaked.
+     */
+    @Override
+    public CompletableFuture<StorageReader> readerAsync(Kvrpcpb.Context ctx) {
         // replica_read: a follower may answer, once it has applied the leader's read index.
         RaftCmdRequest request = RaftCmdRequest.newBuilder()
                 .setHeader(header(ctx).toBuilder().setReplicaRead(ctx.getReplicaRead()))
                 .addRequests(Request.newBuilder().setCmdType(CmdType.Snap).setSnap(SnapRequest.getDefaultInstance()))
                 .build();
-        CmdResult result = call(request);
-        if (result.snapshot() == null) {
-            throw new IllegalStateException("a successful Snap command returned no snapshot");
-        }
-        return new RegionReader(new UserKeyReader(result.snapshot()),
-                result.response().getResponses(0).getSnap().getRegion());
+        return callAsync(request).thenApply(result -> {
+            if (result.snapshot() == null) {
+                throw new IllegalStateException("a successful Snap command returned no snapshot");
+            }
+            return new RegionReader(new UserKeyReader(result.snapshot()),
+                    result.response().getResponses(0).getSnap().getRegion());
+        });
     }
 
     /** The store and its engines belong to the server that created them; nothing to release here. */
@@ -115,23 +140,33 @@ public final class RaftStorage implements Storage {
                 .build();
     }
 
+    /**
+     * The command for one modification. The arrays are wrapped, not copied: the storage contract
+     * hands them over, and the command is serialized into the log entry before anything could
+     * change them.
+     */
     private static Request toRequest(Modify modify) {
         return switch (modify) {
             case Modify.Put put -> Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder()
-                    .setCf(put.cf().apiName()).setKey(ByteString.copyFrom(put.key()))
-                    .setValue(ByteString.copyFrom(put.value()))).build();
+                    .setCf(put.cf().apiName()).setKey(UnsafeByteOperations.unsafeWrap(put.key()))
+                    .setValue(UnsafeByteOperations.unsafeWrap(put.value()))).build();
             case Modify.Delete delete -> Request.newBuilder().setCmdType(CmdType.Delete)
                     .setDelete(DeleteRequest.newBuilder().setCf(delete.cf().apiName())
-                            .setKey(ByteString.copyFrom(delete.key()))).build();
+                            .setKey(UnsafeByteOperations.unsafeWrap(delete.key()))).build();
             case Modify.DeleteRange range -> Request.newBuilder().setCmdType(CmdType.DeleteRange)
                     .setDeleteRange(DeleteRangeRequest.newBuilder().setCf(range.cf().apiName())
-                            .setStartKey(ByteString.copyFrom(range.startKey()))
-                            .setEndKey(ByteString.copyFrom(range.endKey()))).build();
+                            .setStartKey(UnsafeByteOperations.unsafeWrap(range.startKey()))
+                            .setEndKey(UnsafeByteOperations.unsafeWrap(range.endKey()))).build();
         };
     }
 
-    /** Proposes and waits; a region error or a timeout is thrown as {@link RegionException}. */
-    private CmdResult call(RaftCmdRequest request) {
+    /**
+     * Proposes {@code request}; the future completes from the callback (on the Raft or apply
+     * thread) with the result, or fails with a {@link RegionException} for a region error or for a
+     * command that took longer than the command timeout ({@code server_is_busy}). A result that
+     * arrives after the timeout releases its snapshot.
+     */
+    private CompletableFuture<CmdResult> callAsync(RaftCmdRequest request) {
         CompletableFuture<CmdResult> future = new CompletableFuture<>();
         store.propose(request, new Callback(request, result -> {
             // A waiter that gave up never sees this result: release what it would have owned.
@@ -139,31 +174,51 @@ public final class RaftStorage implements Storage {
                 result.snapshot().close();
             }
         }));
-        CmdResult result;
-        try {
-            result = future.get(commandTimeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            if (future.cancel(false)) {
-                throw new RegionException(Errorpb.Error.newBuilder()
-                        .setMessage("raft command on region " + request.getHeader().getRegionId()
-                                + " timed out after " + commandTimeout.toMillis() + " ms")
-                        .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("raft command timed out"))
-                        .build());
+        return future.orTimeout(commandTimeout.toNanos(), TimeUnit.NANOSECONDS).handle((result, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                if (cause instanceof TimeoutException) {
+                    throw new RegionException(Errorpb.Error.newBuilder()
+                            .setMessage("raft command on region " + request.getHeader().getRegionId()
+                                    + " timed out after " + commandTimeout.toMillis() + " ms")
+                            .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("raft command timed out"))
+                            .build());
+                }
+                throw cause instanceof RuntimeException r ? r
+                        : new StorageException("raft command failed: " + cause, cause);
             }
-            result = future.join();
+            if (result.isError()) {
+                if (result.snapshot() != null) {
+                    result.snapshot().close();
+                }
+                throw new RegionException(result.response().getHeader().getError());
+            }
+            return result;
+        });
+    }
+
+    /** Waits for an asynchronous call on the calling thread, rethrowing its failure as it was. */
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            future.cancel(false);
+            // The command may still complete; whatever it returns is released by its stage.
+            future.thenAccept(RaftStorage::closeIfReader);
             throw new StorageException("interrupted while waiting for a raft command", e);
         } catch (ExecutionException e) {
-            throw new StorageException("raft command failed: " + e.getCause(), e.getCause());
-        }
-        if (result.isError()) {
-            if (result.snapshot() != null) {
-                result.snapshot().close();
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException r) {
+                throw r;
             }
-            throw new RegionException(result.response().getHeader().getError());
+            throw new StorageException("raft command failed: " + cause, cause);
         }
-        return result;
+    }
+
+    private static void closeIfReader(Object value) {
+        if (value instanceof StorageReader reader) {
+            reader.close();
+        }
     }
 }

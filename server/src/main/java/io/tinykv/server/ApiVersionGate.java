@@ -5,6 +5,7 @@ import io.tinykv.storage.Modify;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageReader;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Refuses requests whose client speaks another API version than the store, as TiKV does
@@ -31,6 +32,26 @@ public final class ApiVersionGate implements Storage {
     public StorageReader reader(Kvrpcpb.Context ctx) {
         check(ctx);
         return inner.reader(ctx);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeAsync(Kvrpcpb.Context ctx, List<Modify> batch) {
+        try {
+            check(ctx);
+        } catch (InvalidRequestException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return inner.writeAsync(ctx, batch);
+    }
+
+    @Override
+    public CompletableFuture<StorageReader> readerAsync(Kvrpcpb.Context ctx) {
+        try {
+            check(ctx);
+        } catch (InvalidRequestException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return inner.readerAsync(ctx);
     }
 
     @Override

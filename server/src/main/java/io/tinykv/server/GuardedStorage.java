@@ -8,6 +8,8 @@ import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -56,6 +58,52 @@ public final class GuardedStorage implements Storage {
             exit();
             throw e;
         }
+        return guarded(reader);
+    }
+
+    /** The write counts as a use until its future completes, however it completes. */
+    @Override
+    public CompletableFuture<Void> writeAsync(Kvrpcpb.Context ctx, List<Modify> batch) {
+        try {
+            enter();
+        } catch (StorageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Void> write;
+        try {
+            write = inner.writeAsync(ctx, batch);
+        } catch (RuntimeException | Error e) {
+            exit();
+            throw e;
+        }
+        return write.whenComplete((ok, failure) -> exit());
+    }
+
+    /** A use from the call until the reader is closed, or until the call fails. */
+    @Override
+    public CompletableFuture<StorageReader> readerAsync(Kvrpcpb.Context ctx) {
+        try {
+            enter();
+        } catch (StorageException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<StorageReader> read;
+        try {
+            read = inner.readerAsync(ctx);
+        } catch (RuntimeException | Error e) {
+            exit();
+            throw e;
+        }
+        return read.handle((reader, failure) -> {
+            if (failure != null) {
+                exit();
+                throw failure instanceof CompletionException c ? c : new CompletionException(failure);
+            }
+            return guarded(reader);
+        });
+    }
+
+    private StorageReader guarded(StorageReader reader) {
         return new StorageReader() {
             private boolean closed;
 

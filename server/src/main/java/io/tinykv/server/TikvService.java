@@ -1,7 +1,10 @@
 package io.tinykv.server;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
@@ -18,6 +21,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,6 +57,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     private final RawValues values;
     /** Null where regions do not split (the standalone process). */
     private final RegionSplitter splitter;
+    /** Where reads continue once their snapshot is ready: never the Raft thread that completes it. */
+    private final Executor readExecutor;
 
     /** RawKV without TTL. */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn) {
@@ -66,6 +76,18 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
             RegionSplitter splitter) {
+        this(storage, validator, txn, values, splitter, Runnable::run);
+    }
+
+    /**
+     * @param readExecutor runs the engine reads of RawGet, RawBatchGet, RawScan and RawGetKeyTTL
+     *     once the storage hands over a snapshot; it may refuse work when full (the client gets
+     *     {@code server_is_busy}). The calling thread ({@code Runnable::run}) suits a storage whose
+     *     readers are ready at once (standalone).
+     */
+    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
+            RegionSplitter splitter, Executor readExecutor) {
+        this.readExecutor = readExecutor;
         this.storage = storage;
         this.validator = validator;
         this.txn = txn;
@@ -120,16 +142,15 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
 
     @Override
     public void rawGet(Kvrpcpb.RawGetRequest req, StreamObserver<Kvrpcpb.RawGetResponse> out) {
-        unary(out, () -> {
+        read(out, req.getContext(), () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            RawValues.Now now = values.now();
-            byte[] value;
-            try (StorageReader reader = storage.reader(req.getContext())) {
-                value = now.visible(reader.get(cf, req.getKey().toByteArray()));
-            }
+            return cf;
+        }, (cf, reader) -> {
+            byte[] value = values.now().visible(reader.get(cf, ByteStrings.array(req.getKey())));
             Kvrpcpb.RawGetResponse.Builder resp = Kvrpcpb.RawGetResponse.newBuilder();
-            return value == null ? resp.setNotFound(true).build() : resp.setValue(ByteString.copyFrom(value)).build();
+            return value == null ? resp.setNotFound(true).build()
+                    : resp.setValue(UnsafeByteOperations.unsafeWrap(value)).build();
         }, e -> Kvrpcpb.RawGetResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawGetResponse.newBuilder().setError(s).build());
     }
@@ -137,17 +158,18 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     /** Answers the pairs that exist, in request order; absent (and expired) keys are left out, as TiKV does. */
     @Override
     public void rawBatchGet(Kvrpcpb.RawBatchGetRequest req, StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
-        unary(out, () -> {
+        read(out, req.getContext(), () -> {
             Cf cf = validator.columnFamily(req.getCf());
             req.getKeysList().forEach(validator::rawKey);
+            return cf;
+        }, (cf, reader) -> {
             Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
             RawValues.Now now = values.now();
-            try (StorageReader reader = storage.reader(req.getContext())) {
-                for (ByteString key : req.getKeysList()) {
-                    byte[] value = now.visible(reader.get(cf, key.toByteArray()));
-                    if (value != null) {
-                        resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key).setValue(ByteString.copyFrom(value)));
-                    }
+            for (ByteString key : req.getKeysList()) {
+                byte[] value = now.visible(reader.get(cf, ByteStrings.array(key)));
+                if (value != null) {
+                    resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key)
+                            .setValue(UnsafeByteOperations.unsafeWrap(value)));
                 }
             }
             return resp.build();
@@ -156,22 +178,22 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
 
     @Override
     public void rawPut(Kvrpcpb.RawPutRequest req, StreamObserver<Kvrpcpb.RawPutResponse> out) {
-        unary(out, () -> {
+        unaryAsync(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
+            byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue());
-            write(req.getContext(), req.getForCas(), List.of(req.getKey()), List.of(
-                    new Modify.Put(cf, req.getKey().toByteArray(), stored)));
-            return Kvrpcpb.RawPutResponse.getDefaultInstance();
+            return writeAsync(req.getContext(), req.getForCas(), List.of(req.getKey()), List.of(
+                    new Modify.Put(cf, ByteStrings.array(req.getKey()), stored)),
+                    Kvrpcpb.RawPutResponse.getDefaultInstance());
         }, e -> Kvrpcpb.RawPutResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawPutResponse.newBuilder().setError(s).build());
     }
 
     @Override
     public void rawBatchPut(Kvrpcpb.RawBatchPutRequest req, StreamObserver<Kvrpcpb.RawBatchPutResponse> out) {
-        unary(out, () -> {
+        unaryAsync(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             long[] ttls = validator.batchPutTtls(req.getPairsCount(), req.getTtlsList(), req.getTtl());
             RawValues.Now now = values.now();
@@ -181,27 +203,25 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 Kvrpcpb.KvPair pair = req.getPairs(i);
                 validator.rawKey(pair.getKey());
                 keys.add(pair.getKey());
-                byte[] stored = now.stored(pair.getValue().toByteArray(), ttls[i]);
-                batch.add(new Modify.Put(cf, pair.getKey().toByteArray(), stored));
+                byte[] stored = now.stored(ByteStrings.array(pair.getValue()), ttls[i]);
+                batch.add(new Modify.Put(cf, ByteStrings.array(pair.getKey()), stored));
             }
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue() * req.getPairsCount());
-            if (!batch.isEmpty()) {
-                write(req.getContext(), req.getForCas(), keys, batch);
-            }
-            return Kvrpcpb.RawBatchPutResponse.getDefaultInstance();
+            return writeAsync(req.getContext(), req.getForCas(), keys, batch,
+                    Kvrpcpb.RawBatchPutResponse.getDefaultInstance());
         }, e -> Kvrpcpb.RawBatchPutResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawBatchPutResponse.newBuilder().setError(s).build());
     }
 
     @Override
     public void rawDelete(Kvrpcpb.RawDeleteRequest req, StreamObserver<Kvrpcpb.RawDeleteResponse> out) {
-        unary(out, () -> {
+        unaryAsync(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            write(req.getContext(), req.getForCas(), List.of(req.getKey()),
-                    List.of(new Modify.Delete(cf, req.getKey().toByteArray())));
-            return Kvrpcpb.RawDeleteResponse.getDefaultInstance();
+            return writeAsync(req.getContext(), req.getForCas(), List.of(req.getKey()),
+                    List.of(new Modify.Delete(cf, ByteStrings.array(req.getKey()))),
+                    Kvrpcpb.RawDeleteResponse.getDefaultInstance());
         }, e -> Kvrpcpb.RawDeleteResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawDeleteResponse.newBuilder().setError(s).build());
     }
@@ -209,18 +229,16 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest req,
             StreamObserver<Kvrpcpb.RawBatchDeleteResponse> out) {
-        unary(out, () -> {
+        unaryAsync(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
             List<Modify> batch = new ArrayList<>(req.getKeysCount());
             for (ByteString key : req.getKeysList()) {
                 validator.rawKey(key);
-                batch.add(new Modify.Delete(cf, key.toByteArray()));
+                batch.add(new Modify.Delete(cf, ByteStrings.array(key)));
             }
             validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
-            if (!batch.isEmpty()) {
-                write(req.getContext(), req.getForCas(), req.getKeysList(), batch);
-            }
-            return Kvrpcpb.RawBatchDeleteResponse.getDefaultInstance();
+            return writeAsync(req.getContext(), req.getForCas(), req.getKeysList(), batch,
+                    Kvrpcpb.RawBatchDeleteResponse.getDefaultInstance());
         }, e -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setError(s).build());
     }
@@ -240,7 +258,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             if (!emptyRange) {
                 try (RawCasLatches.Guard guard = latches.acquireAll()) {
                     write(req.getContext(), guard, List.of(new Modify.DeleteRange(
-                            cf, req.getStartKey().toByteArray(), req.getEndKey().toByteArray())));
+                            cf, ByteStrings.array(req.getStartKey()), ByteStrings.array(req.getEndKey()))));
                 }
             }
             return Kvrpcpb.RawDeleteRangeResponse.getDefaultInstance();
@@ -266,10 +284,10 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
             // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
-            byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
+            byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
             validator.writeSize(req.getContext().getRegionId(),
                     req.getSerializedSize() + (long) values.overheadBytesPerValue());
-            byte[] key = req.getKey().toByteArray();
+            byte[] key = ByteStrings.array(req.getKey());
             try (RawCasLatches.Guard guard = latches.acquire(List.of(req.getKey()))) {
                 if (guard.unsettled()) {
                     // An empty range through the log: once it applies, any earlier unknown write is
@@ -300,6 +318,23 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             }
         }, e -> Kvrpcpb.RawCASResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawCASResponse.newBuilder().setError(s).build());
+    }
+
+    /**
+     * A raw write answered with {@code response} once applied. Without {@code for_cas} nothing
+     * holds the handler thread while Raft replicates it; a write for CAS takes its keys' latches
+     * and waits on this thread, since the latches are held until the write is applied.
+     */
+    private <R> CompletableFuture<R> writeAsync(Kvrpcpb.Context ctx, boolean forCas, List<ByteString> keys,
+            List<Modify> batch, R response) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(response);
+        }
+        if (forCas) {
+            write(ctx, true, keys, batch);
+            return CompletableFuture.completedFuture(response);
+        }
+        return storage.writeAsync(ctx, batch).thenApply(ignored -> response);
     }
 
     /** A raw write, under its keys' latches when the client asked for atomicity with CAS. */
@@ -334,20 +369,23 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     @Override
     public void rawScan(Kvrpcpb.RawScanRequest req, StreamObserver<Kvrpcpb.RawScanResponse> out) {
-        unary(out, () -> {
+        read(out, req.getContext(), () -> {
             Cf cf = validator.columnFamily(req.getCf());
             int limit = validator.scanLimit(req.getLimit());
             validator.boundKey(req.getStartKey(), "start_key");
             validator.boundKey(req.getEndKey(), "end_key");
+            return new ScanArgs(cf, limit);
+        }, (args, reader) -> {
+            Cf cf = args.cf();
+            int limit = args.limit();
             Kvrpcpb.RawScanResponse.Builder resp = Kvrpcpb.RawScanResponse.newBuilder();
             if (limit == 0) {
                 return resp.build();
             }
             RawValues.Now now = values.now();
-            try (StorageReader reader = storage.reader(req.getContext());
-                    KvIterator it = reader.iterator(cf)) {
-                byte[] start = req.getStartKey().toByteArray();
-                byte[] end = req.getEndKey().toByteArray();
+            try (KvIterator it = reader.iterator(cf)) {
+                byte[] start = ByteStrings.array(req.getStartKey());
+                byte[] end = ByteStrings.array(req.getEndKey());
                 if (req.getReverse()) {
                     positionBelow(it, start);
                 } else {
@@ -362,9 +400,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                     }
                     byte[] value = now.visible(it.value());
                     if (value != null) {
-                        Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(key));
+                        // The iterator hands out fresh arrays: wrapped, not copied again.
+                        Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder()
+                                .setKey(UnsafeByteOperations.unsafeWrap(key));
                         if (!req.getKeyOnly()) {
-                            pair.setValue(ByteString.copyFrom(value));
+                            pair.setValue(UnsafeByteOperations.unsafeWrap(value));
                         }
                         resp.addKvs(pair);
                     }
@@ -385,18 +425,20 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     @Override
     public void rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest req, StreamObserver<Kvrpcpb.RawGetKeyTTLResponse> out) {
-        unary(out, () -> {
+        read(out, req.getContext(), () -> {
             Cf cf = validator.columnFamily(req.getCf());
             validator.rawKey(req.getKey());
-            RawValues.Now now = values.now();
-            OptionalLong left;
-            try (StorageReader reader = storage.reader(req.getContext())) {
-                left = now.secondsLeft(reader.get(cf, req.getKey().toByteArray()));
-            }
+            return cf;
+        }, (cf, reader) -> {
+            OptionalLong left = values.now().secondsLeft(reader.get(cf, ByteStrings.array(req.getKey())));
             Kvrpcpb.RawGetKeyTTLResponse.Builder resp = Kvrpcpb.RawGetKeyTTLResponse.newBuilder();
             return left.isEmpty() ? resp.setNotFound(true).build() : resp.setTtl(left.getAsLong()).build();
         }, e -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setError(s).build());
+    }
+
+    /** A scan's validated column family and limit. */
+    private record ScanArgs(Cf cf, int limit) {
     }
 
     /** Positions at the last key strictly below {@code upper} (empty = the last key). */
@@ -467,7 +509,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
         txn.kvResolveLock(request, out);
     }
 
-    // ---- Error mapping ----
+    // ---- Answering: synchronous, asynchronous, and error mapping ----
 
     /**
      * Runs {@code body} and answers with its response, or maps a failure: region errors into the
@@ -479,29 +521,123 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
         R response;
         try {
             response = body.get();
-        } catch (RegionException e) {
-            response = regionError.apply(e.error());
-        } catch (InvalidRequestException e) {
-            if (errorField == null) {
-                out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-                return;
-            }
-            response = errorField.apply(e.getMessage());
-        } catch (StorageException e) {
-            LOG.error("storage failed while serving a request", e);
-            String message = "storage error: " + e.getMessage();
-            if (errorField == null) {
-                out.onError(Status.INTERNAL.withDescription(message).asRuntimeException());
-                return;
-            }
-            response = errorField.apply(message);
         } catch (RuntimeException e) {
-            // A bug, not bad input: say so plainly instead of gRPC's bare UNKNOWN.
-            LOG.error("unexpected failure while serving a request", e);
-            out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+            answer(out, null, e, regionError, errorField);
             return;
         }
-        out.onNext(response);
-        out.onCompleted();
+        answer(out, response, null, regionError, errorField);
+    }
+
+    /**
+     * Like {@link #unary}, but {@code body} validates and starts the work on the handler thread and
+     * the answer goes out when its future completes — from the thread that completes it (the Raft
+     * command's callback), so no handler thread waits for Raft. Errors map as in {@link #unary},
+     * whether thrown at once or completed later.
+     */
+    private static <R> void unaryAsync(StreamObserver<R> out, Supplier<CompletableFuture<R>> body,
+            Function<Errorpb.Error, R> regionError, Function<String, R> errorField) {
+        CompletableFuture<R> pending;
+        try {
+            pending = body.get();
+        } catch (RuntimeException e) {
+            answer(out, null, e, regionError, errorField);
+            return;
+        }
+        pending.whenComplete((response, failure) -> answer(out, response, failure, regionError, errorField));
+    }
+
+    /**
+     * A read: {@code validate} runs on the handler thread, the snapshot is asked for without
+     * waiting, and {@code body} reads it on the read executor once it is ready, never on the Raft
+     * thread that hands it over. The reader is closed in every case, also when the call was
+     * cancelled meanwhile (then nothing is read) or the executor is full ({@code server_is_busy}).
+     */
+    private <V, R> void read(StreamObserver<R> out, Kvrpcpb.Context ctx, Supplier<V> validate,
+            BiFunction<V, StorageReader, R> body, Function<Errorpb.Error, R> regionError,
+            Function<String, R> errorField) {
+        unaryAsync(out, () -> {
+            V args = validate.get();
+            CompletableFuture<R> answered = new CompletableFuture<>();
+            storage.readerAsync(ctx).whenComplete((reader, failure) -> {
+                if (failure != null) {
+                    answered.completeExceptionally(failure);
+                    return;
+                }
+                Runnable readTask = () -> {
+                    try (reader) {
+                        if (out instanceof ServerCallStreamObserver<R> call && call.isCancelled()) {
+                            answered.completeExceptionally(Status.CANCELLED
+                                    .withDescription("the client cancelled the call").asRuntimeException());
+                            return;
+                        }
+                        answered.complete(body.apply(args, reader));
+                    } catch (RuntimeException | Error e) {
+                        answered.completeExceptionally(e);
+                    }
+                };
+                try {
+                    readExecutor.execute(readTask);
+                } catch (RejectedExecutionException e) {
+                    reader.close();
+                    answered.completeExceptionally(new RegionException(Errorpb.Error.newBuilder()
+                            .setMessage("read pool is full")
+                            .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("read pool is full"))
+                            .build()));
+                }
+            });
+            return answered;
+        }, regionError, errorField);
+    }
+
+    /**
+     * Sends the response, or maps the failure (see {@link #unary}). Never throws: it may run on the
+     * Raft thread, which must not fail because a client went away.
+     */
+    private static <R> void answer(StreamObserver<R> out, R response, Throwable failure,
+            Function<Errorpb.Error, R> regionError, Function<String, R> errorField) {
+        try {
+            if (failure == null) {
+                out.onNext(response);
+                out.onCompleted();
+                return;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            R mapped;
+            switch (cause) {
+                case RegionException e -> mapped = regionError.apply(e.error());
+                case InvalidRequestException e -> {
+                    if (errorField == null) {
+                        out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                        return;
+                    }
+                    mapped = errorField.apply(e.getMessage());
+                }
+                case StorageException e -> {
+                    LOG.error("storage failed while serving a request", e);
+                    String message = "storage error: " + e.getMessage();
+                    if (errorField == null) {
+                        out.onError(Status.INTERNAL.withDescription(message).asRuntimeException());
+                        return;
+                    }
+                    mapped = errorField.apply(message);
+                }
+                case StatusRuntimeException e -> {
+                    out.onError(e);
+                    return;
+                }
+                default -> {
+                    // A bug, not bad input: say so plainly instead of gRPC's bare UNKNOWN.
+                    LOG.error("unexpected failure while serving a request", cause);
+                    out.onError(Status.INTERNAL.withDescription("internal error: " + cause).asRuntimeException());
+                    return;
+                }
+            }
+            out.onNext(mapped);
+            out.onCompleted();
+        } catch (RuntimeException e) {
+            // The call is gone (cancelled, or its deadline passed): nobody is left to answer.
+            LOG.debug("could not answer a request", e);
+        }
     }
 }

@@ -6,6 +6,8 @@ import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.txn.TxnCommands;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,35 +69,35 @@ public final class TxnHandler {
     }
 
     void kvPrewrite(Kvrpcpb.PrewriteRequest req, StreamObserver<Kvrpcpb.PrewriteResponse> out) {
-        run(out, () -> {
+        runAsync(out, () -> {
             validator.key(req.getPrimaryLock());
             for (Kvrpcpb.Mutation m : req.getMutationsList()) {
                 validator.key(m.getKey());
             }
             validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
-            return commands.prewrite(req);
+            return commands.prewriteAsync(req);
         });
     }
 
     void kvCommit(Kvrpcpb.CommitRequest req, StreamObserver<Kvrpcpb.CommitResponse> out) {
-        run(out, () -> {
+        runAsync(out, () -> {
             req.getKeysList().forEach(validator::key);
-            return commands.commit(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.commitAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvBatchRollback(Kvrpcpb.BatchRollbackRequest req, StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
-        run(out, () -> {
+        runAsync(out, () -> {
             req.getKeysList().forEach(validator::key);
-            return commands.batchRollback(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.batchRollbackAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest req,
             StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
-        run(out, () -> {
+        runAsync(out, () -> {
             validator.key(req.getPrimaryKey());
-            return commands.checkTxnStatus(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.checkTxnStatusAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
@@ -107,16 +109,16 @@ public final class TxnHandler {
     }
 
     void kvCleanup(Kvrpcpb.CleanupRequest req, StreamObserver<Kvrpcpb.CleanupResponse> out) {
-        run(out, () -> {
+        runAsync(out, () -> {
             validator.key(req.getKey());
-            return commands.cleanup(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.cleanupAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest req, StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
-        run(out, () -> {
+        runAsync(out, () -> {
             validator.key(req.getPrimaryLock());
-            return commands.txnHeartBeat(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.txnHeartBeatAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
@@ -133,19 +135,44 @@ public final class TxnHandler {
     }
 
     private static <R> void run(StreamObserver<R> out, Supplier<R> body) {
-        R response;
+        runAsync(out, () -> CompletableFuture.completedFuture(body.get()));
+    }
+
+    /**
+     * Validates and starts the command on the handler thread; answers when its future completes,
+     * from the thread that completes it (for a write, the one that applied it), so no handler
+     * thread waits while Raft replicates. Never throws from there.
+     */
+    private static <R> void runAsync(StreamObserver<R> out, Supplier<CompletableFuture<R>> body) {
+        CompletableFuture<R> pending;
         try {
-            response = body.get();
-        } catch (InvalidRequestException e) {
-            out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-            return;
+            pending = body.get();
         } catch (RuntimeException e) {
-            // TxnCommands turns storage and region failures into responses; anything else is a bug.
-            LOG.error("unexpected failure while serving a transactional request", e);
-            out.onError(Status.INTERNAL.withDescription("internal error: " + e).asRuntimeException());
+            answer(out, null, e);
             return;
         }
-        out.onNext(response);
-        out.onCompleted();
+        pending.whenComplete((response, failure) -> answer(out, response, failure));
+    }
+
+    private static <R> void answer(StreamObserver<R> out, R response, Throwable failure) {
+        try {
+            if (failure == null) {
+                out.onNext(response);
+                out.onCompleted();
+                return;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            if (cause instanceof InvalidRequestException) {
+                out.onError(Status.INVALID_ARGUMENT.withDescription(cause.getMessage()).asRuntimeException());
+                return;
+            }
+            // TxnCommands turns storage and region failures into responses; anything else is a bug.
+            LOG.error("unexpected failure while serving a transactional request", cause);
+            out.onError(Status.INTERNAL.withDescription("internal error: " + cause).asRuntimeException());
+        } catch (RuntimeException e) {
+            // The call is gone (cancelled, or its deadline passed): nobody is left to answer.
+            LOG.debug("could not answer a transactional request", e);
+        }
     }
 }

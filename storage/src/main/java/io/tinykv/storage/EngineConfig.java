@@ -29,10 +29,14 @@ public record EngineConfig(
     /** 2: one memtable takes writes while the previous one is flushed. */
     public static final int DEFAULT_MAX_WRITE_BUFFER_NUMBER = 2;
     /**
-     * 2: the target machine has 2 cores; one flush and one compaction thread per engine keep
-     * background work from starving the Raft and gRPC threads.
+     * A quarter of the cores, from 2 to 8 ({@link #backgroundJobsFor}): on a 2-core laptop one
+     * flush and one compaction thread per engine keep background work from starving the Raft and
+     * gRPC threads; a 32-core server gets 8, so compaction keeps up with its write rate.
      */
-    public static final int DEFAULT_MAX_BACKGROUND_JOBS = 2;
+    public static final int DEFAULT_MAX_BACKGROUND_JOBS = backgroundJobsFor(Runtime.getRuntime().availableProcessors());
+    static final int MIN_DEFAULT_BACKGROUND_JOBS = 2;
+    static final int MAX_DEFAULT_BACKGROUND_JOBS = 8;
+    static final int CORES_PER_BACKGROUND_JOB = 4;
     /** 10 bits per key: about a 1% false-positive rate for point lookups. */
     public static final int DEFAULT_BLOOM_FILTER_BITS_PER_KEY = 10;
 
@@ -56,6 +60,11 @@ public record EngineConfig(
                 MIN_MAX_WRITE_BUFFER_NUMBER, MAX_MAX_WRITE_BUFFER_NUMBER);
         requireInRange("maxBackgroundJobs", maxBackgroundJobs, 1, MAX_MAX_BACKGROUND_JOBS);
         requireInRange("bloomFilterBitsPerKey", bloomFilterBitsPerKey, 1, MAX_BLOOM_FILTER_BITS_PER_KEY);
+    }
+
+    /** The default flush and compaction threads per engine on a machine with {@code cores} cores. */
+    static int backgroundJobsFor(int cores) {
+        return Math.clamp(cores / CORES_PER_BACKGROUND_JOB, MIN_DEFAULT_BACKGROUND_JOBS, MAX_DEFAULT_BACKGROUND_JOBS);
     }
 
     /** The defaults, each documented on its constant. */

@@ -28,7 +28,17 @@ class CfAndConfigTest {
     void defaultsAreValid() {
         EngineConfig config = EngineConfig.defaults();
         assertThat(config.blockCacheSizeBytes()).isEqualTo(256L * 1024 * 1024);
-        assertThat(config.maxBackgroundJobs()).isEqualTo(2);
+        assertThat(config.maxBackgroundJobs())
+                .isEqualTo(EngineConfig.backgroundJobsFor(Runtime.getRuntime().availableProcessors()));
+    }
+
+    @Test
+    void backgroundJobsScaleWithCoresWithinBounds() {
+        assertThat(EngineConfig.backgroundJobsFor(1)).isEqualTo(2);
+        assertThat(EngineConfig.backgroundJobsFor(2)).isEqualTo(2);
+        assertThat(EngineConfig.backgroundJobsFor(16)).isEqualTo(4);
+        assertThat(EngineConfig.backgroundJobsFor(32)).isEqualTo(8);
+        assertThat(EngineConfig.backgroundJobsFor(128)).isEqualTo(8);
     }
 
     @Test

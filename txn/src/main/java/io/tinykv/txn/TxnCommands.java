@@ -25,6 +25,8 @@ import io.tinykv.txn.mvcc.MvccReader;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -76,6 +78,38 @@ public final class TxnCommands {
 
     public Kvrpcpb.PrewriteResponse prewrite(Kvrpcpb.PrewriteRequest request) {
         return run(new Prewrite(request));
+    }
+
+    /** {@link #prewrite} answered when its write is applied, with no thread waiting for that. */
+    public CompletableFuture<Kvrpcpb.PrewriteResponse> prewriteAsync(Kvrpcpb.PrewriteRequest request) {
+        return runAsync(new Prewrite(request));
+    }
+
+    /** {@link #commit}, asynchronously as {@link #prewriteAsync}. */
+    public CompletableFuture<Kvrpcpb.CommitResponse> commitAsync(Kvrpcpb.CommitRequest request) {
+        return runAsync(new Commit(request));
+    }
+
+    /** {@link #batchRollback}, asynchronously as {@link #prewriteAsync}. */
+    public CompletableFuture<Kvrpcpb.BatchRollbackResponse> batchRollbackAsync(
+            Kvrpcpb.BatchRollbackRequest request) {
+        return runAsync(new BatchRollback(request));
+    }
+
+    /** {@link #checkTxnStatus}, asynchronously as {@link #prewriteAsync}. */
+    public CompletableFuture<Kvrpcpb.CheckTxnStatusResponse> checkTxnStatusAsync(
+            Kvrpcpb.CheckTxnStatusRequest request) {
+        return runAsync(new CheckTxnStatus(request));
+    }
+
+    /** {@link #cleanup}, asynchronously as {@link #prewriteAsync}. */
+    public CompletableFuture<Kvrpcpb.CleanupResponse> cleanupAsync(Kvrpcpb.CleanupRequest request) {
+        return runAsync(new Cleanup(request));
+    }
+
+    /** {@link #txnHeartBeat}, asynchronously as {@link #prewriteAsync}. */
+    public CompletableFuture<Kvrpcpb.TxnHeartBeatResponse> txnHeartBeatAsync(Kvrpcpb.TxnHeartBeatRequest request) {
+        return runAsync(new TxnHeartBeat(request));
     }
 
     public Kvrpcpb.CommitResponse commit(Kvrpcpb.CommitRequest request) {
@@ -133,11 +167,41 @@ public final class TxnCommands {
 
     /** Runs {@code command}: latches, snapshot, execute, write; errors into the response. */
     public <R> R run(Command<R> command) {
-        return guarded(command::regionError, command::keyError, () -> execute(command));
+        try {
+            return runAsync(command).join();
+        } catch (CompletionException e) {
+            // Only what guarded() does not map (a bug) gets here; rethrow it as it was thrown.
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
     }
 
-    @SuppressWarnings("try") // the latches are held for the scope of the try, never touched
-    private <R> R execute(Command<R> command) {
+    /**
+     * Runs {@code command} as {@link #run} does, except that no thread waits while its writes are
+     * replicated: the latches are taken and the snapshot read on the calling thread, the write is
+     * handed to storage, and the latches are released and the future completed when it is
+     * applied (on the thread that applied it). Errors come back in the response, as from
+     * {@link #run}.
+     */
+    public <R> CompletableFuture<R> runAsync(Command<R> command) {
+        CompletableFuture<R> started;
+        try {
+            started = executeAsync(command);
+        } catch (RuntimeException e) {
+            started = CompletableFuture.failedFuture(e);
+        }
+        return started.handle((response, failure) -> {
+            if (failure == null) {
+                return response;
+            }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            return guarded(command::regionError, command::keyError, () -> {
+                throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
+            });
+        });
+    }
+
+    private <R> CompletableFuture<R> executeAsync(Command<R> command) {
         Kvrpcpb.Context ctx = command.context();
         KeyRange region = regionBounds.rangeOf(ctx);
         List<byte[]> keys = command.latchKeys();
@@ -148,19 +212,25 @@ public final class TxnCommands {
                     throw new IllegalStateException(command.getClass().getSimpleName()
                             + " holds no latches but produced writes");
                 }
-                return outcome.response();
+                return CompletableFuture.completedFuture(outcome.response());
             }
         }
-        try (Latches.Guard latched = acquire(keys)) {
-            Outcome<R> outcome;
+        Latches.Guard latched = acquire(keys);
+        CompletableFuture<Void> written;
+        Outcome<R> outcome;
+        try {
             try (MvccReader snapshot = new MvccReader(storage.reader(ctx))) {
                 outcome = command.execute(snapshot, region);
             }
-            if (!outcome.writes().isEmpty()) {
-                storage.write(ctx, outcome.writes());
-            }
-            return outcome.response();
+            written = outcome.writes().isEmpty()
+                    ? CompletableFuture.completedFuture(null)
+                    : storage.writeAsync(ctx, outcome.writes());
+        } catch (RuntimeException | Error e) {
+            latched.close();
+            throw e;
         }
+        // The latches are held until the write is applied, however it ends.
+        return written.whenComplete((ok, failure) -> latched.close()).thenApply(ok -> outcome.response());
     }
 
     private Latches.Guard acquire(List<byte[]> keys) {

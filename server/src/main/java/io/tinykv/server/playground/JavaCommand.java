@@ -1,5 +1,6 @@
 package io.tinykv.server.playground;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,13 +27,39 @@ public record JavaCommand(Path javaBinary, String classPath, List<String> jvmOpt
         jvmOptions = List.copyOf(jvmOptions);
     }
 
-    /** The running JVM's binary and class path, with {@code extraJvmOptions} after the JDK flags. */
+    /**
+     * The running JVM's binary and class path; then the JDK flags, this JVM's memory and GC settings
+     * (those {@code bin/tinykv} chose, see {@link #memoryAndGcFlags}), and {@code extraJvmOptions}
+     * last, so that a child option overrides an inherited one.
+     */
     public static JavaCommand ofCurrentJvm(List<String> extraJvmOptions) {
         Path java = ProcessHandle.current().info().command().map(Path::of)
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java"));
         List<String> options = new ArrayList<>(jdkFlags(Runtime.version().feature()));
+        options.addAll(memoryAndGcFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         options.addAll(extraJvmOptions);
         return new JavaCommand(java, System.getProperty("java.class.path"), options);
+    }
+
+    /**
+     * The options of {@code parentArguments} that size memory or pick the collector: heap
+     * ({@code -Xms}, {@code -Xmx}, {@code -Xss}) and {@code -XX:} flags. A child is a store or the
+     * scheduler like its parent would be, so it runs with the same settings. Left out are the
+     * {@code -XX:} flags that name a file or a port of this process (flight recordings, heap dumps,
+     * error and GC logs), which children sharing them would overwrite.
+     */
+    static List<String> memoryAndGcFlags(List<String> parentArguments) {
+        List<String> flags = new ArrayList<>();
+        for (String arg : parentArguments) {
+            boolean sizing = arg.startsWith("-Xms") || arg.startsWith("-Xmx") || arg.startsWith("-Xss");
+            boolean perProcessFile = arg.startsWith("-XX:StartFlightRecording") || arg.startsWith("-XX:FlightRecorder")
+                    || arg.startsWith("-XX:HeapDumpPath") || arg.startsWith("-XX:ErrorFile")
+                    || arg.startsWith("-XX:LogFile") || arg.startsWith("-Xlog");
+            if (sizing || (arg.startsWith("-XX:") && !perProcessFile)) {
+                flags.add(arg);
+            }
+        }
+        return flags;
     }
 
     /**

@@ -6,6 +6,8 @@ import io.tinykv.storage.RegionException;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageReader;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /** Counts the commands a storage hands to Raft, by kind and result (see {@link StoreMetrics}). */
 final class CountingStorage implements Storage {
@@ -49,6 +51,28 @@ final class CountingStorage implements Storage {
         } finally {
             metrics.proposal("read", result);
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> writeAsync(Kvrpcpb.Context ctx, List<Modify> batch) {
+        if (batch.isEmpty()) {
+            return inner.writeAsync(ctx, batch);
+        }
+        return inner.writeAsync(ctx, batch).whenComplete((ok, failure) -> metrics.proposal("write", result(failure)));
+    }
+
+    @Override
+    public CompletableFuture<StorageReader> readerAsync(Kvrpcpb.Context ctx) {
+        return inner.readerAsync(ctx).whenComplete((reader, failure) -> metrics.proposal("read", result(failure)));
+    }
+
+    private static String result(Throwable failure) {
+        if (failure == null) {
+            return "ok";
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause instanceof RegionException ? "region_error" : "error";
     }
 
     @Override

@@ -312,11 +312,17 @@ public final class StoreServer implements AutoCloseable {
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
 
+            ExecutorService reads = ReadPool.create(Runtime.getRuntime().availableProcessors(),
+                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-read-", 0)
+                            .uncaughtExceptionHandler(haltOnUncaught).factory());
+            // Closed before storage (reverse order): queued reads finish and release their snapshots.
+            opened.add(() -> ReadPool.stop(reads, WORKERS_STOP_MILLIS));
+
             RequestValidator validator = new RequestValidator(config.base().limits());
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
             services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
-                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis()))));
+                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())), reads));
             services.addService(peerService);
             b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);

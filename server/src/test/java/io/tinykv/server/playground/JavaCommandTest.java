@@ -3,6 +3,7 @@ package io.tinykv.server.playground;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -20,8 +21,22 @@ class JavaCommandTest {
         List<String> expected = new java.util.ArrayList<>();
         expected.add(java.javaBinary().toString());
         expected.addAll(JavaCommand.jdkFlags(Runtime.version().feature()));
+        expected.addAll(JavaCommand.memoryAndGcFlags(
+                ManagementFactory.getRuntimeMXBean().getInputArguments()));
         expected.addAll(List.of("-Xmx64m", "-cp", java.classPath(), "a.B", "server", "--pd", "h:1"));
         assertThat(java.command("a.B", List.of("server", "--pd", "h:1"))).isEqualTo(expected);
+    }
+
+    @Test
+    void childrenInheritMemoryAndGcSettingsButNoPerProcessFiles() {
+        List<String> parent = List.of("-Xmx1536m", "-Xms384m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50",
+                "-XX:MaxDirectMemorySize=1536m", "-Dlogback.configurationFile=x.xml",
+                "-XX:StartFlightRecording=filename=parent.jfr", "-XX:HeapDumpPath=/tmp/p.hprof",
+                "-Xlog:gc:file=gc.log", "-agentlib:jdwp=transport=dt_socket,address=5005",
+                "--enable-native-access=ALL-UNNAMED");
+
+        assertThat(JavaCommand.memoryAndGcFlags(parent)).containsExactly("-Xmx1536m", "-Xms384m",
+                "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-XX:MaxDirectMemorySize=1536m");
     }
 
     @Test
