@@ -68,6 +68,7 @@ final class LocalCluster implements AutoCloseable {
     private volatile String schedulerStatusAddress;
     /** Store i's status address at index i - 1, once every store reported it. */
     private volatile List<String> storeStatusAddresses = List.of();
+    private volatile List<String> storePeerAddresses = List.of();
     private final Supervisor supervisor;
     private final List<String> unexpectedExits = new CopyOnWriteArrayList<>();
     /** Each child's arguments for a restart, with the ports it first bound; set once it reported them. */
@@ -134,7 +135,7 @@ final class LocalCluster implements AutoCloseable {
             cluster.startScheduler();
             for (int i = 1; i <= stores; i++) {
                 cluster.supervisor.start(cluster.storeSpec(i, ReadyFiles.ANY_LOOPBACK_PORT, ReadyFiles.ANY_LOOPBACK_PORT,
-                        List.of("--ready-file", cluster.readyFile(storeName(i)).toString())));
+                        ReadyFiles.ANY_LOOPBACK_PORT, List.of("--ready-file", cluster.readyFile(storeName(i)).toString())));
             }
         } catch (RuntimeException | Error e) {
             cluster.close();
@@ -170,12 +171,14 @@ final class LocalCluster implements AutoCloseable {
         return new ChildSpec(SCHEDULER, addr, args, dir.resolve(SCHEDULER + ".log"));
     }
 
-    private ChildSpec storeSpec(int store, String addr, String statusAddr, List<String> extra) {
+    /** @param peerAddr the store-to-store service's own address ({@code --peer-addr}) */
+    private ChildSpec storeSpec(int store, String addr, String statusAddr, String peerAddr, List<String> extra) {
         String name = storeName(store);
         List<String> args = new ArrayList<>(List.of("server",
                 "--pd", pdAddress,
                 "--addr", addr,
                 "--status-addr", statusAddr,
+                "--peer-addr", peerAddr,
                 "--data-dir", dir.resolve(name).toString()));
         args.addAll(SecurityOptions.asArguments(security));
         args.addAll(storeArgs);
@@ -212,6 +215,12 @@ final class LocalCluster implements AutoCloseable {
         return security;
     }
 
+    /** Store {@code store}'s (1-based) store-to-store address; known once {@link #awaitServing} returned. */
+    String storePeerAddress(int store) {
+        storeAddress(store);
+        return storePeerAddresses.get(store - 1);
+    }
+
     /** Store {@code store}'s (1-based) status address; known once {@link #awaitServing} returned. */
     String storeStatusAddress(int store) {
         storeAddress(store);
@@ -246,14 +255,18 @@ final class LocalCluster implements AutoCloseable {
         }
         List<String> addresses = new ArrayList<>();
         List<String> statusAddresses = new ArrayList<>();
+        List<String> peerAddresses = new ArrayList<>();
         for (int i = 1; i <= stores; i++) {
             String name = storeName(i);
             Map<String, String> bound = ReadyFiles.await(current(name), readyFile(name), timeout, this::logs);
             addresses.add(bound.get(ReadyFile.ADDR));
             statusAddresses.add(bound.get(ReadyFile.STATUS_ADDR));
-            restartSpecs.put(name, storeSpec(i, bound.get(ReadyFile.ADDR), bound.get(ReadyFile.STATUS_ADDR), List.of()));
+            peerAddresses.add(bound.get(ReadyFile.PEER_ADDR));
+            restartSpecs.put(name, storeSpec(i, bound.get(ReadyFile.ADDR), bound.get(ReadyFile.STATUS_ADDR),
+                    bound.get(ReadyFile.PEER_ADDR), List.of()));
         }
         storeStatusAddresses = List.copyOf(statusAddresses);
+        storePeerAddresses = List.copyOf(peerAddresses);
         storeAddresses = List.copyOf(addresses);
         return storeAddresses;
     }

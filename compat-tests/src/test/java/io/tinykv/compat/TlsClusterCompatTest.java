@@ -10,6 +10,10 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.PeerGrpc;
+import io.tinykv.proto.RaftServerpb;
+import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.proto.TikvGrpc;
@@ -142,7 +146,59 @@ class TlsClusterCompatTest {
         assertThat(schedulerCall(plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
         for (int i = 1; i <= STORES; i++) {
             assertThat(storeCall(cluster.storeAddress(i), plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(peerCall(cluster.storePeerAddress(i), plaintext)).isEqualTo(Status.Code.UNAVAILABLE);
         }
+    }
+
+    /**
+     * A client certificate (of the cluster's CA, a CN in cert-allowed-cn) reaches the client API but not
+     * the store-to-store service, nor the scheduler's store calls: those take store certificates only.
+     */
+    @Test
+    void aClientCertificateIsRefusedOnThePeerServiceAndOnTheSchedulersStoreCalls() {
+        ChannelCredentials asClient = TlsCredentials.of(client).channelCredentials();
+        assertThat(schedulerCall(asClient)).isEqualTo(Status.Code.OK);
+        for (int i = 1; i <= STORES; i++) {
+            assertThat(peerCall(cluster.storePeerAddress(i), asClient)).as("store %d's peer port", i)
+                    .isEqualTo(Status.Code.PERMISSION_DENIED);
+        }
+        withPd(asClient, pd -> {
+            Pdpb.RequestHeader header = clusterHeader(pd);
+            for (Runnable storeCall : List.<Runnable>of(
+                    () -> pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header).build()),
+                    () -> pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header)
+                            .setStore(firstStore(pd).toBuilder().setAddress("127.0.0.1:1")).build()),
+                    () -> pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header)
+                            .setStats(Pdpb.StoreStats.newBuilder().setStoreId(firstStore(pd).getId())).build()),
+                    () -> pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header).setSplitCount(1)
+                            .build()))) {
+                assertThatThrownBy(storeCall::run).isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+            }
+            // The store's address is untouched.
+            assertThat(firstStore(pd).getAddress()).isNotEqualTo("127.0.0.1:1");
+        });
+        // A store's certificate passes the same gate.
+        withPd(TlsCredentials.of(store).channelCredentials(), pd -> assertThat(pd.allocID(Pdpb.AllocIDRequest
+                .newBuilder().setHeader(clusterHeader(pd)).build()).getId()).isPositive());
+    }
+
+    /** A store certificate of another identity (same CN, another subject) cannot speak for a registered store. */
+    @Test
+    void aStoreIdIsBoundToTheCertificateThatRegisteredIt() {
+        SecurityConfig other = TestCertificates.write(dir.resolve("other-store"), "other-store", ca,
+                ca.issue(STORE_CN + ", O=another store"), List.of());
+        withPd(TlsCredentials.of(other).channelCredentials(), pd -> {
+            Pdpb.RequestHeader header = clusterHeader(pd);
+            Metapb.Store victim = firstStore(pd);
+            Pdpb.PutStoreResponse moved = pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header)
+                    .setStore(victim.toBuilder().setAddress("127.0.0.1:1")).build());
+            assertThat(moved.getHeader().getError().getMessage()).contains("bound to another certificate");
+            Pdpb.StoreHeartbeatResponse beat = pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
+                    .setHeader(header).setStats(Pdpb.StoreStats.newBuilder().setStoreId(victim.getId())).build());
+            assertThat(beat.getHeader().getError().getMessage()).contains("bound to another certificate");
+            assertThat(firstStore(pd).getAddress()).isEqualTo(victim.getAddress());
+        });
     }
 
     @Test
@@ -223,6 +279,64 @@ class TlsClusterCompatTest {
             return Status.Code.OK;
         } catch (StatusRuntimeException e) {
             return e.getStatus().getCode();
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static void withPd(ChannelCredentials credentials, java.util.function.Consumer<PDGrpc.PDBlockingStub> body) {
+        ManagedChannel channel = Grpc.newChannelBuilder(cluster.pdAddress(), credentials).build();
+        try {
+            body.accept(PDGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS));
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    private static Pdpb.RequestHeader clusterHeader(PDGrpc.PDBlockingStub pd) {
+        return Pdpb.RequestHeader.newBuilder().setClusterId(pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance())
+                .getHeader().getClusterId()).build();
+    }
+
+    private static Metapb.Store firstStore(PDGrpc.PDBlockingStub pd) {
+        return pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(clusterHeader(pd)).build())
+                .getStoresList().stream().min(java.util.Comparator.comparingLong(Metapb.Store::getId)).orElseThrow();
+    }
+
+    /** The cluster's id, as the scheduler tells a client. */
+    private static long clusterId() {
+        long[] id = new long[1];
+        withPd(TlsCredentials.of(client).channelCredentials(), pd -> id[0] = clusterHeader(pd).getClusterId());
+        return id[0];
+    }
+
+    /** A BatchRaft stream to a store's peer port carrying the cluster's id: how it ended. */
+    private static Status.Code peerCall(String address, ChannelCredentials credentials) {
+        ManagedChannel channel = Grpc.newChannelBuilder(address, credentials)
+                .intercept(ClusterIdHeader.attach(clusterId())).build();
+        try {
+            java.util.concurrent.CompletableFuture<Status> outcome = new java.util.concurrent.CompletableFuture<>();
+            io.grpc.stub.StreamObserver<RaftServerpb.BatchRaftMessage> requests = PeerGrpc.newStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
+                    .batchRaft(new io.grpc.stub.StreamObserver<RaftServerpb.Done>() {
+                        @Override
+                        public void onNext(RaftServerpb.Done value) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            outcome.complete(Status.fromThrowable(t));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            outcome.complete(Status.OK);
+                        }
+                    });
+            requests.onCompleted();
+            return outcome.get(CALL_DEADLINE_SECONDS * 2, TimeUnit.SECONDS).getCode();
+        } catch (Exception e) {
+            throw new AssertionError(e);
         } finally {
             channel.shutdownNow();
         }

@@ -290,13 +290,15 @@ final class Peer {
         }
         Metapb.Region region = region();
         if (message.getIsTombstone()) {
-            // Only a newer configuration may tell this peer it is gone, and only once it holds data:
-            // an uninitialized peer is a member-to-be whom a lagging replica does not know yet.
-            if (message.getToPeer().getId() == meta.getId() && region.getPeersCount() > 0
-                    && message.getRegionEpoch().getConfVer() > region.getRegionEpoch().getConfVer()) {
+            // Only a newer configuration may tell this peer it is gone, and only once it holds data.
+            String refusal = DestroyMessageCheck.tombstoneRefusal(region, meta, message);
+            if (refusal == null) {
                 LOG.info("{}: told by peer {} that it was removed from the region, destroying", this,
                         message.getFromPeer().getId());
                 markRemoved();
+            } else if (region.getPeersCount() > 0) {
+                LOG.warn("{}: refusing a tombstone from peer {} on store {}: {}", this, message.getFromPeer().getId(),
+                        message.getFromPeer().getStoreId(), refusal);
             }
             return null;
         }
@@ -317,6 +319,13 @@ final class Peer {
         if (message.getToPeer().getId() > meta.getId()) {
             // The region re-added this store with a new peer (ids only grow): this replica missed
             // its removal and is stale. It goes; the leader's next contact creates the new one.
+            String refusal = DestroyMessageCheck.newerPeerRefusal(region(), meta, message);
+            if (refusal != null) {
+                LOG.warn("{}: refusing a message for peer {} from peer {} on store {}: {}", this,
+                        message.getToPeer().getId(), message.getFromPeer().getId(),
+                        message.getFromPeer().getStoreId(), refusal);
+                return;
+            }
             LOG.info("{}: replaced by peer {} of the region, destroying this stale replica", this,
                     message.getToPeer().getId());
             markRemoved();
@@ -340,6 +349,7 @@ final class Peer {
                 SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(m.getSnapshot().getData(), regionId());
                 var key = SnapshotReceiver.keyOf(message);
                 SnapshotData.verifyFiles(parsed, cf -> storage.snapshotManager().receivedFile(key, cf));
+                SnapshotValidator.check(parsed, meta, cf -> storage.snapshotManager().receivedFile(key, cf));
             } catch (IllegalArgumentException e) {
                 LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
                 return;

@@ -57,6 +57,9 @@ public final class RaftStore implements AutoCloseable {
     private final LongSupplier nanoClock;
     /** Answers reads by lease on the caller's thread. */
     private final LocalReader localReader;
+    /** Guarded by {@code this} (the creation lock of {@link #maybeCreatePeer}). */
+    private final UninitializedPeerLimit uninitializedPeers =
+            new UninitializedPeerLimit(UninitializedPeerLimit.DEFAULT_MAX_PEERS);
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
@@ -265,13 +268,28 @@ public final class RaftStore implements AutoCloseable {
                     || !StalePeerChecker.addressesANewerPeer(state, message, storeId)) {
                 return false;
             }
+        }
+        if (!uninitializedPeers.admit(this::isUninitialized)) {
+            LOG.warn("store {}: not creating a peer of region {} for peer {} on store {}: {} empty peers created by "
+                    + "messages wait for their snapshots already", storeId, regionId, message.getFromPeer().getId(),
+                    message.getFromPeer().getStoreId(), uninitializedPeers.count());
+            return false;
+        }
+        if (state != null) {
             // A newer incarnation of a peer this store once removed: the old one's leftovers go.
             PeerStorage.clearLeftovers(engines, regionId);
         }
         registerUninitializedPeer(regionId, message.getToPeer());
+        uninitializedPeers.created(regionId);
         LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,
                 message.getToPeer().getId(), regionId, message.getFromPeer().getId());
         return true;
+    }
+
+    /** Whether region {@code regionId} has a peer here that holds no data yet. */
+    private boolean isUninitialized(long regionId) {
+        Router.Mailbox mailbox = router.mailbox(regionId);
+        return mailbox != null && mailbox.peer.region().getPeersCount() == 0;
     }
 
     /** A peer without data (a region holding only its id), which its leader fills by snapshot. */

@@ -25,9 +25,19 @@ class PeerReplacedByNewerIdTest {
     Path dir;
 
     private static RaftMessage heartbeatTo(long peerId) {
+        return heartbeatTo(peerId, REGION.getRegionEpoch());
+    }
+
+    /** The epoch of a region that removed this store's replica and added a new one: two conf changes on. */
+    private static Metapb.RegionEpoch replacedEpoch() {
+        return REGION.getRegionEpoch().toBuilder()
+                .setConfVer(REGION.getRegionEpoch().getConfVer() + DestroyMessageCheck.CONF_CHANGES_TO_REPLACE).build();
+    }
+
+    private static RaftMessage heartbeatTo(long peerId, Metapb.RegionEpoch epoch) {
         return RaftMessage.newBuilder().setRegionId(REGION.getId()).setFromPeer(REGION.getPeers(0))
                 .setToPeer(Metapb.Peer.newBuilder().setId(peerId).setStoreId(2))
-                .setRegionEpoch(REGION.getRegionEpoch())
+                .setRegionEpoch(epoch)
                 .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgHeartbeat)
                         .setFrom(1).setTo(peerId).setTerm(PeerStorage.RAFT_INIT_LOG_TERM))
                 .build();
@@ -46,8 +56,30 @@ class PeerReplacedByNewerIdTest {
     void aMessageForANewerPeerOfThisStoreRemovesTheStaleReplica() {
         try (Engines engines = TestEngines.open(dir)) {
             Peer stale = replica(engines, 2);
-            stale.step(heartbeatTo(1002));
+            stale.step(heartbeatTo(1002, replacedEpoch()));
             assertThat(stale.isRemoved()).isTrue();
+        }
+    }
+
+    /**
+     * A forged (or confused) message naming a newer peer id at an epoch that does not account for
+     * the removal and re-addition it implies — here this replica's own epoch, or one conf change on —
+     * is refused: the replica and its data stay.
+     */
+    @Test
+    void aNewerPeerIdAtAnEpochThatCannotHaveReplacedThisReplicaIsRefused() {
+        try (Engines engines = TestEngines.open(dir)) {
+            Peer current = replica(engines, 2);
+            current.step(heartbeatTo(1002));
+            current.step(heartbeatTo(1002, REGION.getRegionEpoch().toBuilder()
+                    .setConfVer(REGION.getRegionEpoch().getConfVer() + 1).build()));
+            current.step(heartbeatTo(1002, replacedEpoch().toBuilder()
+                    .setVersion(REGION.getRegionEpoch().getVersion() - 1).build()));
+            current.step(heartbeatTo(1002, replacedEpoch()).toBuilder()
+                    .setFromPeer(Metapb.Peer.newBuilder().setId(7).setStoreId(2)).build());
+            assertThat(current.isRemoved()).isFalse();
+            assertThat(current.region()).isEqualTo(REGION.toBuilder()
+                    .setPeers(1, Metapb.Peer.newBuilder().setId(2).setStoreId(2)).build());
         }
     }
 

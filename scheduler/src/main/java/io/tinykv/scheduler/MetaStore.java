@@ -52,6 +52,7 @@ public final class MetaStore implements AutoCloseable {
     static final String TSO_LIMIT = "meta/tso_limit";
     private static final byte[] STORE_PREFIX = key("store/");
     private static final byte[] REGION_PREFIX = key("region/");
+    private static final byte[] STORE_BINDING_PREFIX = key("store-binding/");
     private static final byte[] TRUE = {1};
 
     static {
@@ -167,6 +168,17 @@ public final class MetaStore implements AutoCloseable {
 
     public void putStore(Metapb.Store store) {
         put(idKey(STORE_PREFIX, store.getId()), store.toByteArray(), "store " + store.getId());
+    }
+
+    /** The certificate identity store {@code storeId} is bound to ({@link StoreBindings}), or null. */
+    public String storeBinding(long storeId) {
+        byte[] value = get(idKey(STORE_BINDING_PREFIX, storeId));
+        return value == null ? null : new String(value, StandardCharsets.UTF_8);
+    }
+
+    public void putStoreBinding(long storeId, String identity) {
+        put(idKey(STORE_BINDING_PREFIX, storeId), identity.getBytes(StandardCharsets.UTF_8),
+                "the certificate binding of store " + storeId);
     }
 
     /** Writes {@code region} and deletes the regions it replaced, atomically. */

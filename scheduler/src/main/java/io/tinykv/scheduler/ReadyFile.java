@@ -22,6 +22,8 @@ public final class ReadyFile {
     public static final String ADDR = "addr";
     /** The HTTP status address ({@code host:port}), absent when the status endpoint is off. */
     public static final String STATUS_ADDR = "status-addr";
+    /** A store's store-to-store address ({@code host:port}), absent when it shares {@link #ADDR}. */
+    public static final String PEER_ADDR = "peer-addr";
 
     private ReadyFile() {}
 
@@ -34,6 +36,16 @@ public final class ReadyFile {
         addresses.put(ADDR, addr.toString());
         if (statusAddr != null && !statusAddr.isBlank() && statusPort >= 0) {
             addresses.put(STATUS_ADDR, HostAndPort.parse(statusAddr).withPort(statusPort).toString());
+        }
+        return addresses;
+    }
+
+    /** Like {@link #addresses(HostAndPort, String, int)}, with the peer address when there is one. */
+    public static Map<String, String> addresses(HostAndPort addr, HostAndPort peerAddr, String statusAddr,
+            int statusPort) {
+        Map<String, String> addresses = addresses(addr, statusAddr, statusPort);
+        if (peerAddr != null) {
+            addresses.put(PEER_ADDR, peerAddr.toString());
         }
         return addresses;
     }

@@ -209,7 +209,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         SchedulerServer server;
         HTTPServer status;
         try {
-            server = SchedulerServer.start(config, tls.serverCredentials());
+            server = SchedulerServer.start(config, tls);
             status = statusAddress == null ? null : startStatusServer(statusAddress, server, tls);
             if (readyFile != null) {
                 writeReadyFile(readyFile, server, config.listenAddress(), statusAddress, status);

@@ -2,6 +2,7 @@ package io.tinykv.scheduler;
 
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -13,6 +14,8 @@ import io.tinykv.scheduler.http.HttpLimits;
 import io.tinykv.scheduler.http.PdHttpApi;
 import io.tinykv.scheduler.http.PdListener;
 import io.tinykv.scheduler.http.PdViews;
+import io.tinykv.security.StoreCallGuard;
+import io.tinykv.security.TlsCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
@@ -67,32 +70,34 @@ public final class SchedulerServer implements AutoCloseable {
 
     /** Starts with the system clock, a secure random source and the default Prometheus registry. */
     public static SchedulerServer start(SchedulerConfig config) {
-        return start(config, InsecureServerCredentials.create());
+        return start(config, TlsCredentials.plaintext());
     }
 
-    /** Like {@link #start(SchedulerConfig)}, serving with {@code credentials} (mutual TLS or plaintext). */
-    public static SchedulerServer start(SchedulerConfig config, ServerCredentials credentials) {
-        return start(config, System::currentTimeMillis, new SecureRandom(), PrometheusRegistry.defaultRegistry,
-                credentials);
+    /** Like {@link #start(SchedulerConfig)}, serving with {@code tls} (mutual TLS or plaintext). */
+    public static SchedulerServer start(SchedulerConfig config, TlsCredentials tls) {
+        return start(config, System::currentTimeMillis, new SecureRandom(), PrometheusRegistry.defaultRegistry, tls);
     }
 
     /** Plaintext. */
     public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
             PrometheusRegistry registry) {
-        return start(config, clockMillis, random, registry, InsecureServerCredentials.create());
+        return start(config, clockMillis, random, registry, TlsCredentials.plaintext());
     }
 
     /**
      * Opens the metadata, binds the port and starts serving.
      *
-     * @param credentials how the port is secured: {@code TlsCredentials.serverCredentials()} of the
-     *     {@code [security]} settings (mutual TLS), or plaintext
+     * @param tls how the port is secured: the {@code [security]} settings' mutual TLS, or plaintext.
+     *     Under TLS the store-side calls ({@link SchedulerService#STORE_METHODS}) take store
+     *     certificates only ({@link StoreCallGuard}), and a store id is bound to the certificate that
+     *     registered it ({@link StoreBindings})
      *
      * @throws IllegalStateException when the metadata is unreadable or corrupt (nothing is served)
      * @throws UncheckedIOException when the port cannot be bound
      */
     public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
-            PrometheusRegistry registry, ServerCredentials credentials) {
+            PrometheusRegistry registry, TlsCredentials tls) {
+        ServerCredentials credentials = tls.serverCredentials();
         MetaStore meta = MetaStore.open(config.dataDir());
         Server grpc = null;
         ScheduledExecutorService background = null;
@@ -109,7 +114,8 @@ public final class SchedulerServer implements AutoCloseable {
             Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, pauses);
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
-                    config.clientKeyMode(), clockMillis, metrics);
+                    config.clientKeyMode(), clockMillis, metrics, new StoreBindings(meta), SplitLimits.DEFAULTS);
+            StoreCallGuard storeCalls = StoreCallGuard.methods(tls.storePolicy(), SchedulerService.STORE_METHODS);
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
@@ -123,7 +129,7 @@ public final class SchedulerServer implements AutoCloseable {
                     ? PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
                             HttpLimits.DEFAULTS)
                     : NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress(), credentials))
-                    .addService(service)
+                    .addService(ServerInterceptors.intercept(service, storeCalls))
                     .addService(health.getHealthService())
                     .build()
                     .start();

@@ -6,9 +6,12 @@ import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.security.CallerIdentity;
+import io.tinykv.security.StoreCallGuard;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -31,6 +34,20 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     /** ScatterRegion's finished_percentage: every region asked for was accepted. */
     private static final int PERCENT = 100;
     private static final String UNKNOWN_RESULT = Pdpb.ErrorType.UNKNOWN.name().toLowerCase(Locale.ROOT);
+    private static final String MISMATCH_RESULT = "cluster_id_mismatch";
+
+    /**
+     * The calls only stores make (their certificates only, under TLS: {@link StoreCallGuard}): they
+     * register and address stores, report regions and splits, and hand out ids.
+     */
+    public static final Set<String> STORE_METHODS = Set.of(
+            PDGrpc.getPutStoreMethod().getFullMethodName(),
+            PDGrpc.getStoreHeartbeatMethod().getFullMethodName(),
+            PDGrpc.getRegionHeartbeatMethod().getFullMethodName(),
+            PDGrpc.getBootstrapMethod().getFullMethodName(),
+            PDGrpc.getAskBatchSplitMethod().getFullMethodName(),
+            PDGrpc.getReportBatchSplitMethod().getFullMethodName(),
+            PDGrpc.getAllocIDMethod().getFullMethodName());
 
     private final ClusterMeta cluster;
     private final Coordinator coordinator;
@@ -40,9 +57,20 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     private final ClientKeyMode keyMode;
     private final LongSupplier clockMillis;
     private final SchedulerMetrics metrics;
+    /** Null: store ids are not bound to certificates (no metadata to keep the bindings in). */
+    private final StoreBindings bindings;
+    private final SplitLimits splitLimits;
 
     public SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
             Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics) {
+        this(cluster, coordinator, tso, ids, member, keyMode, clockMillis, metrics, null, SplitLimits.DEFAULTS);
+    }
+
+    SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
+            Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics,
+            StoreBindings bindings, SplitLimits splitLimits) {
+        this.bindings = bindings;
+        this.splitLimits = splitLimits;
         this.cluster = cluster;
         this.coordinator = coordinator;
         this.tso = tso;
@@ -94,10 +122,10 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
                 if (failed) {
                     return;
                 }
-                Pdpb.Error error = checkClusterId(request.getHeader());
-                if (error != null) {
-                    metrics.request("Tso", resultOf(error));
-                    fail(Status.FAILED_PRECONDITION.withDescription(error.getMessage()));
+                Status mismatch = checkClusterId(request.getHeader(), true);
+                if (mismatch != null) {
+                    metrics.request("Tso", MISMATCH_RESULT);
+                    fail(mismatch);
                     return;
                 }
                 Tso.Timestamp ts;
@@ -144,7 +172,8 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
     @Override
     public void bootstrap(Pdpb.BootstrapRequest request, StreamObserver<Pdpb.BootstrapResponse> out) {
-        handle("Bootstrap", out, request.getHeader(), h -> {
+        handleWrite("Bootstrap", out, request.getHeader(), h -> {
+            bindOrCheck(request.getStore().getId());
             cluster.bootstrap(request.getStore(), request.getRegion(), clockMillis.getAsLong());
             return Pdpb.BootstrapResponse.newBuilder().setHeader(h).build();
         }, h -> Pdpb.BootstrapResponse.newBuilder().setHeader(h).build());
@@ -161,14 +190,15 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
     @Override
     public void allocID(Pdpb.AllocIDRequest request, StreamObserver<Pdpb.AllocIDResponse> out) {
-        handle("AllocID", out, request.getHeader(),
+        handleWrite("AllocID", out, request.getHeader(),
                 h -> Pdpb.AllocIDResponse.newBuilder().setHeader(h).setId(ids.next()).build(),
                 h -> Pdpb.AllocIDResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void putStore(Pdpb.PutStoreRequest request, StreamObserver<Pdpb.PutStoreResponse> out) {
-        handle("PutStore", out, request.getHeader(), h -> {
+        handleWrite("PutStore", out, request.getHeader(), h -> {
+            bindOrCheck(request.getStore().getId());
             cluster.putStore(request.getStore(), clockMillis.getAsLong());
             return Pdpb.PutStoreResponse.newBuilder().setHeader(h).build();
         }, h -> Pdpb.PutStoreResponse.newBuilder().setHeader(h).build());
@@ -200,8 +230,9 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
     @Override
     public void storeHeartbeat(Pdpb.StoreHeartbeatRequest request, StreamObserver<Pdpb.StoreHeartbeatResponse> out) {
-        handle("StoreHeartbeat", out, request.getHeader(), h -> {
+        handleWrite("StoreHeartbeat", out, request.getHeader(), h -> {
             try {
+                checkBinding(request.getStats().getStoreId());
                 cluster.storeHeartbeat(request.getStats(), clockMillis.getAsLong());
                 metrics.heartbeat(STORE, "updated");
             } catch (SchedulerException e) {
@@ -218,19 +249,32 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
         // gRPC delivers one stream's messages one at a time, so only this stream's handler writes
         // to `out`: responses to a leader go back on the stream its heartbeat came on.
         return new StreamObserver<>() {
+            /** After a cluster id mismatch the stream is closed; later requests are dropped. */
+            private boolean failed;
+
             @Override
             public void onNext(Pdpb.RegionHeartbeatRequest request) {
-                Pdpb.Error error = checkClusterId(request.getHeader());
+                if (failed) {
+                    return;
+                }
+                Status mismatch = checkClusterId(request.getHeader(), true);
+                if (mismatch != null) {
+                    failed = true;
+                    metrics.request("RegionHeartbeat", MISMATCH_RESULT);
+                    LOG.warn("region heartbeat stream closed: {}", mismatch.getDescription());
+                    out.onError(mismatch.asRuntimeException());
+                    return;
+                }
+                Pdpb.Error error = null;
                 Optional<Pdpb.RegionHeartbeatResponse> response = Optional.empty();
-                if (error == null) {
-                    try {
-                        response = coordinator.regionHeartbeat(request, clockMillis.getAsLong());
-                    } catch (SchedulerException e) {
-                        error = e.toError();
-                    } catch (RuntimeException e) {
-                        LOG.error("region heartbeat for region {} failed", request.getRegion().getId(), e);
-                        error = internal(e);
-                    }
+                try {
+                    checkBinding(request.getLeader().getStoreId());
+                    response = coordinator.regionHeartbeat(request, clockMillis.getAsLong());
+                } catch (SchedulerException e) {
+                    error = e.toError();
+                } catch (RuntimeException e) {
+                    LOG.error("region heartbeat for region {} failed", request.getRegion().getId(), e);
+                    error = internal(e);
                 }
                 metrics.request("RegionHeartbeat", resultOf(error));
                 if (error != null) {
@@ -250,7 +294,9 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
             @Override
             public void onCompleted() {
-                out.onCompleted();
+                if (!failed) {
+                    out.onCompleted();
+                }
             }
         };
     }
@@ -309,15 +355,9 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
     @Override
     public void askBatchSplit(Pdpb.AskBatchSplitRequest request, StreamObserver<Pdpb.AskBatchSplitResponse> out) {
-        handle("AskBatchSplit", out, request.getHeader(), h -> {
+        handleWrite("AskBatchSplit", out, request.getHeader(), h -> {
             requireBootstrapped();
-            if (request.getSplitCount() == 0) {
-                throw SchedulerException.invalid("ask batch split: split_count must be > 0");
-            }
-            if (request.getRegion().getPeersCount() == 0) {
-                throw SchedulerException.invalid("ask batch split: region " + request.getRegion().getId()
-                        + " has no peers");
-            }
+            splitLimits.check(Integer.toUnsignedLong(request.getSplitCount()), request.getRegion().getPeersCount());
             // Each new region gets a fresh id and one fresh peer id per peer of the splitting region.
             Pdpb.AskBatchSplitResponse.Builder b = Pdpb.AskBatchSplitResponse.newBuilder().setHeader(h);
             for (int i = 0; i < request.getSplitCount(); i++) {
@@ -337,7 +377,7 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
         // The new regions' leaders heartbeat them, which updates the routing table; the report only
         // asks for the fresh regions to be scattered (within the region-schedule limit), so that a
         // hot range that split does not keep all its leaders on one store.
-        handle("ReportBatchSplit", out, request.getHeader(), h -> {
+        handleWrite("ReportBatchSplit", out, request.getHeader(), h -> {
             requireBootstrapped();
             List<Long> ids = request.getRegionsList().stream().map(Metapb.Region::getId).toList();
             LOG.info("split reported: regions {}", ids);
@@ -348,7 +388,7 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
     @Override
     public void scatterRegion(Pdpb.ScatterRegionRequest request, StreamObserver<Pdpb.ScatterRegionResponse> out) {
-        handle("ScatterRegion", out, request.getHeader(), h -> {
+        handleWrite("ScatterRegion", out, request.getHeader(), h -> {
             requireBootstrapped();
             List<Long> regionIds = request.getRegionsIdCount() > 0
                     ? request.getRegionsIdList()
@@ -405,24 +445,46 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
         }
     }
 
-    /** A unary call: checks the cluster id, runs {@code body}, answers errors in the header. */
+    /** A unary call that reads: a header naming another cluster is refused, one naming none (0) is not. */
     private <T> void handle(String rpc, StreamObserver<T> out, Pdpb.RequestHeader requestHeader,
             Function<Pdpb.ResponseHeader, T> body,
             Function<Pdpb.ResponseHeader, T> onError) {
-        Pdpb.Error error = checkClusterId(requestHeader);
+        handle(rpc, false, out, requestHeader, body, onError);
+    }
+
+    /** A unary call that changes the cluster (or hands out ids): its header must name this cluster. */
+    private <T> void handleWrite(String rpc, StreamObserver<T> out, Pdpb.RequestHeader requestHeader,
+            Function<Pdpb.ResponseHeader, T> body,
+            Function<Pdpb.ResponseHeader, T> onError) {
+        handle(rpc, true, out, requestHeader, body, onError);
+    }
+
+    /**
+     * A unary call: checks the cluster id (a mismatch fails the call with FAILED_PRECONDITION, as PD
+     * does), runs {@code body}, answers errors in the header.
+     */
+    private <T> void handle(String rpc, boolean write, StreamObserver<T> out, Pdpb.RequestHeader requestHeader,
+            Function<Pdpb.ResponseHeader, T> body,
+            Function<Pdpb.ResponseHeader, T> onError) {
+        Status mismatch = checkClusterId(requestHeader, write);
+        if (mismatch != null) {
+            metrics.request(rpc, MISMATCH_RESULT);
+            LOG.warn("{} refused: {}", rpc, mismatch.getDescription());
+            out.onError(mismatch.asRuntimeException());
+            return;
+        }
+        Pdpb.Error error = null;
         T response = null;
-        if (error == null) {
-            try {
-                response = body.apply(header(null));
-            } catch (SchedulerException e) {
-                error = e.toError();
-            } catch (IllegalArgumentException e) {
-                // Bad input from the caller (e.g. a key that is not memcomparable-encoded in TXN mode).
-                error = Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN).setMessage(e.getMessage()).build();
-            } catch (RuntimeException e) {
-                LOG.error("{} failed", rpc, e);
-                error = internal(e);
-            }
+        try {
+            response = body.apply(header(null));
+        } catch (SchedulerException e) {
+            error = e.toError();
+        } catch (IllegalArgumentException e) {
+            // Bad input from the caller (e.g. a key that is not memcomparable-encoded in TXN mode).
+            error = Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN).setMessage(e.getMessage()).build();
+        } catch (RuntimeException e) {
+            LOG.error("{} failed", rpc, e);
+            error = internal(e);
         }
         metrics.request(rpc, resultOf(error));
         if (error != null) {
@@ -441,14 +503,32 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
         return error == null ? SchedulerMetrics.OK : error.getType().name().toLowerCase(Locale.ROOT);
     }
 
-    /** A request naming another cluster is refused (cluster id 0 means "not known yet"). */
-    private Pdpb.Error checkClusterId(Pdpb.RequestHeader header) {
+    /**
+     * A request naming another cluster is refused as PD refuses it: gRPC status FAILED_PRECONDITION,
+     * "mismatch cluster id, need X but got Y". Cluster id 0 ("not known yet") may read, but not write:
+     * whatever changes the cluster must say which cluster it means.
+     */
+    private Status checkClusterId(Pdpb.RequestHeader header, boolean write) {
         long requested = header.getClusterId();
-        if (requested != 0 && requested != cluster.clusterId()) {
-            return Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN)
-                    .setMessage("mismatch cluster id, need " + cluster.clusterId() + " but got " + requested).build();
+        if (requested == cluster.clusterId() || (requested == 0 && !write)) {
+            return null;
         }
-        return null;
+        return Status.FAILED_PRECONDITION.withDescription("mismatch cluster id, need " + cluster.clusterId()
+                + " but got " + requested);
+    }
+
+    /** A registering call for {@code storeId} under TLS binds it to the caller's certificate, or must match. */
+    private void bindOrCheck(long storeId) {
+        if (bindings != null) {
+            bindings.bindOrCheck(storeId, CallerIdentity.current());
+        }
+    }
+
+    /** A call speaking for {@code storeId} under TLS must come from the certificate it is bound to. */
+    private void checkBinding(long storeId) {
+        if (bindings != null) {
+            bindings.check(storeId, CallerIdentity.current());
+        }
     }
 
     private Pdpb.ResponseHeader header(Pdpb.Error error) {

@@ -15,6 +15,8 @@ import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
@@ -274,15 +276,57 @@ class SchedulerServerTest {
         }
         assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(r).build())
                 .getHeader().getError().getMessage()).contains("split_count must be > 0");
+        // A split_count of 2^32 - 1 (uint32) or a region with absurdly many peers would have the scheduler
+        // allocate ids for as long as it likes: refused, and no id was handed out for them.
+        long idBefore = pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build()).getId();
+        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(r)
+                .setSplitCount(-1).build()).getHeader().getError().getMessage())
+                .contains("split_count 4294967295 is over the limit of " + SplitLimits.DEFAULTS.maxSplitCount());
+        Metapb.Region crowded = r.toBuilder().clearPeers().addAllPeers(java.util.stream.LongStream
+                .rangeClosed(1, SplitLimits.DEFAULTS.maxPeersPerRegion() + 1)
+                .mapToObj(id -> Metapb.Peer.newBuilder().setId(1000 + id).setStoreId(1).build()).toList()).build();
+        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(crowded)
+                .setSplitCount(1).build()).getHeader().getError().getMessage()).contains("peers is over the limit");
+        assertThat(pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build()).getId())
+                .isEqualTo(idBefore + 1);
     }
 
+    /** As PD: a header naming another cluster fails the call with FAILED_PRECONDITION, reads and writes alike. */
     @Test
     void aRequestForAnotherClusterIsRefused() {
         start(config());
-        Pdpb.GetAllStoresResponse resp = pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
-                .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(server.clusterId() + 1)).build());
-        assertThat(resp.getHeader().getError().getMessage()).contains("mismatch cluster id");
-        assertThat(resp.getHeader().getClusterId()).isEqualTo(server.clusterId());
+        Pdpb.RequestHeader other = Pdpb.RequestHeader.newBuilder().setClusterId(server.clusterId() + 1).build();
+        assertThatThrownBy(() -> pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(other).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("mismatch cluster id, need "
+                            + server.clusterId() + " but got " + (server.clusterId() + 1));
+                });
+        assertThatThrownBy(() -> pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(other)
+                .setStore(store(1)).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
+    }
+
+    /** Cluster id 0 ("not known yet") may read, not write: whatever changes the cluster says which one. */
+    @Test
+    void aWriteWithoutAClusterIdIsRefusedAndAReadIsServed() {
+        start(config());
+        Pdpb.RequestHeader none = Pdpb.RequestHeader.getDefaultInstance();
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(none).build())
+                .getHeader().hasError()).isFalse();
+        for (Runnable write : List.<Runnable>of(
+                () -> pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(none).build()),
+                () -> pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(none).setStore(store(1)).build()),
+                () -> pd.bootstrap(Pdpb.BootstrapRequest.newBuilder().setHeader(none).setStore(store(1)).build()),
+                () -> pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(none).build()))) {
+            assertThatThrownBy(write::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                assertThat(e.getStatus().getDescription()).contains("but got 0");
+            });
+        }
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build())
+                .getBootstrapped()).as("nothing was written").isFalse();
     }
 
     @Test

@@ -17,8 +17,13 @@ import java.util.List;
  *     as {@code openssl genpkey} writes it)
  * @param certAllowedCn when not empty, a connecting peer's certificate must carry one of these
  *     common names (checked by servers only, as TiKV does)
+ * @param storeCertAllowedCn which certificates are stores' ({@link StoreCertificatePolicy}): the
+ *     store-to-store service and the scheduler's store-side calls accept only a certificate whose
+ *     common name is one of these (an entry ending in {@code *} matches by prefix); when empty, only
+ *     a certificate with this process's own common name
  */
-public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<String> certAllowedCn) {
+public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<String> certAllowedCn,
+        List<String> storeCertAllowedCn) {
 
     /** TOML keys of the {@code [security]} section. */
     public static final String SECTION = "security";
@@ -26,15 +31,28 @@ public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<Stri
     public static final String CERT_PATH = "cert-path";
     public static final String KEY_PATH = "key-path";
     public static final String CERT_ALLOWED_CN = "cert-allowed-cn";
-    public static final List<String> KEYS = List.of(CA_PATH, CERT_PATH, KEY_PATH, CERT_ALLOWED_CN);
+    public static final String STORE_CERT_ALLOWED_CN = "store-cert-allowed-cn";
+    public static final List<String> KEYS = List.of(CA_PATH, CERT_PATH, KEY_PATH, CERT_ALLOWED_CN,
+            STORE_CERT_ALLOWED_CN);
 
     public SecurityConfig {
         certAllowedCn = certAllowedCn == null ? List.of() : List.copyOf(certAllowedCn);
+        storeCertAllowedCn = storeCertAllowedCn == null ? List.of() : List.copyOf(storeCertAllowedCn);
+    }
+
+    /** Without {@code store-cert-allowed-cn}: a store certificate carries this process's own common name. */
+    public SecurityConfig(Path caPath, Path certPath, Path keyPath, List<String> certAllowedCn) {
+        this(caPath, certPath, keyPath, certAllowedCn, List.of());
     }
 
     /** Plaintext everywhere: today's behaviour and the default. */
     public static SecurityConfig disabled() {
-        return new SecurityConfig(null, null, null, List.of());
+        return new SecurityConfig(null, null, null, List.of(), List.of());
+    }
+
+    /** This config with {@code store-cert-allowed-cn} set to {@code names}. */
+    public SecurityConfig withStoreCertAllowedCn(List<String> names) {
+        return new SecurityConfig(caPath, certPath, keyPath, certAllowedCn, names);
     }
 
     public boolean enabled() {
@@ -47,7 +65,8 @@ public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<Stri
                 other.caPath != null ? other.caPath : caPath,
                 other.certPath != null ? other.certPath : certPath,
                 other.keyPath != null ? other.keyPath : keyPath,
-                other.certAllowedCn.isEmpty() ? certAllowedCn : other.certAllowedCn);
+                other.certAllowedCn.isEmpty() ? certAllowedCn : other.certAllowedCn,
+                other.storeCertAllowedCn.isEmpty() ? storeCertAllowedCn : other.storeCertAllowedCn);
     }
 
     /**
@@ -62,6 +81,9 @@ public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<Stri
             if (!certAllowedCn.isEmpty()) {
                 problems.add("security.cert-allowed-cn needs TLS: set security.ca-path, cert-path and key-path");
             }
+            if (!storeCertAllowedCn.isEmpty()) {
+                problems.add("security.store-cert-allowed-cn needs TLS: set security.ca-path, cert-path and key-path");
+            }
             return problems;
         }
         if (set < 3) {
@@ -72,6 +94,14 @@ public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<Stri
         for (String cn : certAllowedCn) {
             if (cn.isBlank()) {
                 problems.add("security.cert-allowed-cn must not contain an empty name");
+            }
+        }
+        for (String cn : storeCertAllowedCn) {
+            if (cn.isBlank() || cn.equals("*")) {
+                problems.add("security.store-cert-allowed-cn must name stores' common names (got '" + cn
+                        + "'; a bare '*' would admit every certificate of the CA)");
+            } else if (cn.indexOf('*') >= 0 && cn.indexOf('*') != cn.length() - 1) {
+                problems.add("security.store-cert-allowed-cn: '" + cn + "': '*' may only end a name (a prefix)");
             }
         }
         boolean readable = readable(problems, CA_PATH, caPath) & readable(problems, CERT_PATH, certPath)

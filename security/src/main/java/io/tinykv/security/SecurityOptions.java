@@ -32,9 +32,15 @@ public final class SecurityOptions {
                     + "([security] cert-allowed-cn).")
     List<String> certAllowedCn = new ArrayList<>();
 
+    @Option(names = "--store-cert-allowed-cn", paramLabel = "CN", split = ",", scope = ScopeType.INHERIT,
+            description = "Common names of store certificates (a trailing * matches a prefix): only these may use "
+                    + "the store-to-store service and the scheduler's store calls; by default this process's own "
+                    + "certificate's common name ([security] store-cert-allowed-cn).")
+    List<String> storeCertAllowedCn = new ArrayList<>();
+
     /** The settings given on the command line (what is not given stays null / empty). */
     public SecurityConfig config() {
-        return new SecurityConfig(caPath, certPath, keyPath, certAllowedCn);
+        return new SecurityConfig(caPath, certPath, keyPath, certAllowedCn, storeCertAllowedCn);
     }
 
     /** The file's settings with the flags given here on top. */
@@ -61,6 +67,9 @@ public final class SecurityOptions {
         }
         if (!config.certAllowedCn().isEmpty()) {
             args.addAll(List.of("--cert-allowed-cn", String.join(",", config.certAllowedCn())));
+        }
+        if (!config.storeCertAllowedCn().isEmpty()) {
+            args.addAll(List.of("--store-cert-allowed-cn", String.join(",", config.storeCertAllowedCn())));
         }
         return args;
     }

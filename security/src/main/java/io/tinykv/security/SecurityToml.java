@@ -43,7 +43,9 @@ public final class SecurityToml {
         return new SecurityConfig(path(section, SecurityConfig.CA_PATH, source, problems),
                 path(section, SecurityConfig.CERT_PATH, source, problems),
                 path(section, SecurityConfig.KEY_PATH, source, problems),
-                names(section.get(SecurityConfig.CERT_ALLOWED_CN), source, problems));
+                names(section.get(SecurityConfig.CERT_ALLOWED_CN), SecurityConfig.CERT_ALLOWED_CN, source, problems),
+                names(section.get(SecurityConfig.STORE_CERT_ALLOWED_CN), SecurityConfig.STORE_CERT_ALLOWED_CN, source,
+                        problems));
     }
 
     /**
@@ -91,7 +93,7 @@ public final class SecurityToml {
         return v.asText().isEmpty() ? null : Path.of(v.asText());
     }
 
-    private static List<String> names(JsonNode v, String source, List<String> problems) {
+    private static List<String> names(JsonNode v, String key, String source, List<String> problems) {
         if (v == null) {
             return List.of();
         }
@@ -101,11 +103,11 @@ public final class SecurityToml {
                 if (e.isTextual()) {
                     out.add(e.asText());
                 } else {
-                    problems.add(source + ": security.cert-allowed-cn: expected strings (got " + e + ")");
+                    problems.add(source + ": security." + key + ": expected strings (got " + e + ")");
                 }
             }
         } else {
-            problems.add(source + ": security.cert-allowed-cn: expected a list of strings (got " + v + ")");
+            problems.add(source + ": security." + key + ": expected a list of strings (got " + v + ")");
         }
         return out;
     }

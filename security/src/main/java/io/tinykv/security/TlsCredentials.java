@@ -27,16 +27,19 @@ public final class TlsCredentials {
 
     /** How often, at most, a handshake looks at the certificate files for a change. */
     public static final long DEFAULT_RELOAD_CHECK_INTERVAL_MILLIS = 1_000;
-    private static final TlsCredentials PLAINTEXT = new TlsCredentials(null, null, null);
+    private static final TlsCredentials PLAINTEXT = new TlsCredentials(null, null, null, null);
 
     private final KeyManager keyManager;
     private final TrustManager trustManager;
     private final SSLContext sslContext;
+    private final StoreCertificatePolicy storePolicy;
 
-    private TlsCredentials(KeyManager keyManager, TrustManager trustManager, SSLContext sslContext) {
+    private TlsCredentials(KeyManager keyManager, TrustManager trustManager, SSLContext sslContext,
+            StoreCertificatePolicy storePolicy) {
         this.keyManager = keyManager;
         this.trustManager = trustManager;
         this.sslContext = sslContext;
+        this.storePolicy = storePolicy;
     }
 
     /** No TLS. */
@@ -69,7 +72,14 @@ public final class TlsCredentials {
         try {
             SSLContext context = SSLContext.getInstance("TLS");
             context.init(new KeyManager[] {keys}, new TrustManager[] {trust}, null);
-            return new TlsCredentials(keys, trust, context);
+            StoreCertificatePolicy stores = new StoreCertificatePolicy(config.storeCertAllowedCn(), () -> {
+                try {
+                    return AllowedCnTrustManager.commonName(reloader.current().material().chain()[0]);
+                } catch (java.security.cert.CertificateException e) {
+                    return null;
+                }
+            });
+            return new TlsCredentials(keys, trust, context, stores);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK cannot set up TLS: " + e.getMessage(), e);
         }
@@ -77,6 +87,11 @@ public final class TlsCredentials {
 
     public boolean enabled() {
         return keyManager != null;
+    }
+
+    /** Which certificates are stores'; null when TLS is off (no certificates to go by). */
+    public StoreCertificatePolicy storePolicy() {
+        return storePolicy;
     }
 
     /** For gRPC servers: mutual TLS (a client certificate is required), or plaintext when off. */

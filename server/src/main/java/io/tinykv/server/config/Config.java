@@ -19,9 +19,32 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
     private static final long KIB = 1024;
     private static final long MIB = 1024 * KIB;
 
-    /** The process as a network server. */
+    /**
+     * The process as a network server.
+     *
+     * @param peerAddr where a store serves the store-to-store service ({@code peerpb.Peer}) on a port
+     *     of its own, so that a firewall can admit other stores there and clients to {@code addr}
+     *     only (advertised to the scheduler as the store's {@code peer_address}); empty: on
+     *     {@code addr}, beside the client API
+     */
     public record Server(
-            HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis) {
+            HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis,
+            String peerAddr) {
+
+        /** Without a port of its own for the store-to-store service. */
+        public Server(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir,
+                long gracePeriodMillis) {
+            this(addr, advertiseAddr, statusAddr, dataDir, gracePeriodMillis, "");
+        }
+
+        /** {@code peerAddr} empty means: the store-to-store service shares {@code addr}. */
+        public boolean hasPeerAddr() {
+            return !peerAddr.isEmpty();
+        }
+
+        public Server withPeerAddr(String value) {
+            return new Server(addr, advertiseAddr, statusAddr, dataDir, gracePeriodMillis, value);
+        }
         /** {@code statusAddr} empty means: no status/metrics endpoint. */
         public boolean hasStatusAddr() {
             return !statusAddr.isEmpty();
@@ -156,6 +179,13 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
                 }
             } catch (IllegalArgumentException e) {
                 problems.add("server.advertise-addr: " + e.getMessage());
+            }
+        }
+        if (server.hasPeerAddr()) {
+            try {
+                HostAndPort.parse(server.peerAddr());
+            } catch (IllegalArgumentException e) {
+                problems.add("server.peer-addr: " + e.getMessage());
             }
         }
         if (server.hasStatusAddr()) {

@@ -78,8 +78,10 @@ public final class ConfigLoader {
                 server.value("advertise-addr", d.server().advertiseAddr(), Table::string),
                 server.value("status-addr", d.server().statusAddr(), Table::string),
                 server.value("data-dir", d.server().dataDir(), n -> Path.of(Table.string(n))),
-                server.value("grace-period", d.server().gracePeriodMillis(), Table::millis));
-        server.rejectUnknown(List.of("addr", "advertise-addr", "status-addr", "data-dir", "grace-period"));
+                server.value("grace-period", d.server().gracePeriodMillis(), Table::millis),
+                server.value("peer-addr", d.server().peerAddr(), Table::string));
+        server.rejectUnknown(List.of("addr", "advertise-addr", "status-addr", "data-dir", "grace-period",
+                "peer-addr"));
 
         Config.Storage st = new Config.Storage(
                 storage.value("block-cache-size", d.storage().blockCacheSizeBytes(), Table::bytes),
@@ -144,7 +146,7 @@ public final class ConfigLoader {
                 o.advertiseAddr() != null ? o.advertiseAddr() : s.advertiseAddr(),
                 o.statusAddr() != null ? o.statusAddr() : s.statusAddr(),
                 o.dataDir() != null ? o.dataDir() : s.dataDir(),
-                s.gracePeriodMillis()));
+                s.gracePeriodMillis(), s.peerAddr()));
     }
 
     /** One TOML table being read; remembers which keys were used so the rest can be rejected. */

@@ -238,6 +238,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
         for (int i = 1; i <= layout.stores(); i++) {
             addresses.add(layout.storeAddress(i));
             addresses.add(layout.storeStatusAddress(i));
+            addresses.add(layout.storePeerAddress(i));
         }
         List<String> busy = new ArrayList<>();
         for (String address : addresses) {

@@ -9,7 +9,8 @@ import java.util.Objects;
 /**
  * Where everything of a playground lives: one folder with {@code scheduler/}, {@code store1/}, ...
  * and their log files beside them, the scheduler on {@code host:pdPort}, store {@code i} (from 1) on
- * {@code host:basePort + i - 1} with its status (metrics) port {@value #STATUS_PORT_OFFSET} above.
+ * {@code host:basePort + i - 1} with its status (metrics) port {@value #STATUS_PORT_OFFSET} above and
+ * its store-to-store port ({@code --peer-addr}) {@value #PEER_PORT_OFFSET} above.
  * The same arguments always give the same layout, which is what lets a restart find its data.
  *
  * @param dataDir  the playground's folder
@@ -26,6 +27,8 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
         ClientKeyMode clientKeyMode, boolean enableTtl) {
     /** Store i's status port is its gRPC port plus this (TiKV's 20160 and 20180). */
     public static final int STATUS_PORT_OFFSET = 20;
+    /** Store i's store-to-store port is its gRPC port plus this (past every status port). */
+    public static final int PEER_PORT_OFFSET = 2 * STATUS_PORT_OFFSET;
     /** Replicas per region the scheduler aims for (TiKV's default), fewer when there are fewer stores. */
     public static final int DEFAULT_MAX_REPLICAS = 3;
     static final String SCHEDULER = "scheduler";
@@ -42,12 +45,13 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
         }
         checkPort("--pd-port", pdPort);
         checkPort("--base-port", basePort);
-        if (basePort + STATUS_PORT_OFFSET + stores - 1 > MAX_PORT) {
+        if (basePort + PEER_PORT_OFFSET + stores - 1 > MAX_PORT) {
             throw new IllegalArgumentException("--base-port " + basePort + " leaves no room for " + stores
                     + " stores and their status ports below " + MAX_PORT);
         }
         for (int i = 1; i <= stores; i++) {
-            if (storePort(basePort, i) == pdPort || storePort(basePort, i) + STATUS_PORT_OFFSET == pdPort) {
+            if (storePort(basePort, i) == pdPort || storePort(basePort, i) + STATUS_PORT_OFFSET == pdPort
+                    || storePort(basePort, i) + PEER_PORT_OFFSET == pdPort) {
                 throw new IllegalArgumentException("--pd-port " + pdPort + " collides with store " + i
                         + "'s ports (--base-port " + basePort + ")");
             }
@@ -84,6 +88,11 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
         return host + ":" + (storePort(basePort, store) + STATUS_PORT_OFFSET);
     }
 
+    /** @param store 1-based */
+    public String storePeerAddress(int store) {
+        return host + ":" + (storePort(basePort, store) + PEER_PORT_OFFSET);
+    }
+
     public int maxReplicas() {
         return Math.min(stores, DEFAULT_MAX_REPLICAS);
     }
@@ -107,6 +116,7 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
                 "--pd", pdAddress(),
                 "--addr", storeAddress(store),
                 "--status-addr", storeStatusAddress(store),
+                "--peer-addr", storePeerAddress(store),
                 "--data-dir", dataDir.resolve(name).toString()));
         if (enableTtl) {
             args.add("--enable-ttl");

@@ -57,6 +57,13 @@ public final class ServerCommand implements Callable<Integer> {
                     + "default: --addr).")
     private String advertiseAddr;
 
+    @Option(names = "--peer-addr", paramLabel = "HOST:PORT",
+            description = "Serve the store-to-store service (Raft messages, snapshots) on this address of its own, "
+                    + "advertised to the scheduler as the store's peer_address, so a firewall can admit stores "
+                    + "there and clients to --addr only; port 0 picks a free one (server.peer-addr; default: "
+                    + "shares --addr).")
+    private String peerAddr;
+
     @Option(names = "--status-addr", paramLabel = "HOST:PORT",
             description = "Address of the HTTP status and /metrics endpoint, empty to disable "
                     + "(server.status-addr; default 127.0.0.1:20180).")
@@ -94,7 +101,7 @@ public final class ServerCommand implements Callable<Integer> {
     private Long regionSplitKeys;
 
     @Option(names = "--ready-file", paramLabel = "FILE",
-            description = "Once serving, write the bound addresses (addr=HOST:PORT, status-addr=HOST:PORT) to FILE: "
+            description = "Once serving, write the bound addresses (addr=HOST:PORT, status-addr=HOST:PORT, peer-addr=HOST:PORT) to FILE: "
                     + "how a launcher that passed port 0 learns the ports (default: none).")
     private Path readyFile;
 
@@ -117,6 +124,10 @@ public final class ServerCommand implements Callable<Integer> {
             config = StoreConfigLoader.load(configFile,
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
                     pd == null ? null : StoreConfigLoader.splitEndpoints(pd), security.config());
+            if (peerAddr != null) {
+                config = new StoreServerConfig(config.base().withServer(config.base().server().withPeerAddr(peerAddr)),
+                        config.store(), config.coprocessor()).validate();
+            }
             if (reserveSpace != null) {
                 config = new StoreServerConfig(config.base().withStorage(
                         config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store(),
@@ -162,8 +173,8 @@ public final class ServerCommand implements Callable<Integer> {
         }
         if (readyFile != null) {
             try {
-                ReadyFile.write(readyFile, ReadyFile.addresses(server.boundAddress(), config.server().statusAddr(),
-                        server.statusPort()));
+                ReadyFile.write(readyFile, ReadyFile.addresses(server.boundAddress(), server.peerAddress(),
+                        config.server().statusAddr(), server.statusPort()));
             } catch (IOException e) {
                 server.close();
                 err.println("tinykv: cannot write --ready-file " + readyFile + ": " + e.getMessage());

@@ -1,6 +1,7 @@
 package io.tinykv.server.store;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -17,10 +18,12 @@ import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.transport.grpc.ChannelFactory;
+import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
+import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.ApiVersionGate;
 import io.tinykv.server.DataDirLock;
@@ -68,8 +71,10 @@ import org.slf4j.LoggerFactory;
  * One store of the replicated cluster ({@code tinykv server}): RocksDB engines, the multi-raft
  * store on its Raft thread, the transport to the other stores, the connection to the scheduler,
  * and one gRPC port serving {@code tikvpb.Tikv} (RawKV and transactions over Raft),
- * {@code grpc.health.v1.Health} and the internal {@code peerpb.Peer}; Prometheus metrics on the
- * status address.
+ * {@code grpc.health.v1.Health} and the internal {@code peerpb.Peer} — the latter on a port of its
+ * own when {@code server.peer-addr} is set; Prometheus metrics on the status address. The peer
+ * service takes streams of this cluster only ({@link ClusterIdHeader}) and, under TLS, store
+ * certificates only ({@link StoreCallGuard}).
  *
  * <p>Start-up order: the data dir lock (nothing in the directory is touched without it), the
  * engines, the gRPC port (bound early so the advertised address is known, answering NOT_SERVING),
@@ -104,6 +109,9 @@ public final class StoreServer implements AutoCloseable {
     private final HostAndPort advertisedAddress;
     private final List<AutoCloseable> shutdownOrder;
     private final Server grpc;
+    /** The store-to-store service's own port ({@code server.peer-addr}), or null when it shares {@link #grpc}. */
+    private final Server peerGrpc;
+    private final HostAndPort peerAddress;
     private final InFlightCalls inFlight;
     private final HealthStatusManager health;
     private final RaftStoreDriver driver;
@@ -119,6 +127,8 @@ public final class StoreServer implements AutoCloseable {
         this.advertisedAddress = b.advertisedAddress;
         this.shutdownOrder = b.afterRpc;
         this.grpc = b.grpc;
+        this.peerGrpc = b.peerGrpc;
+        this.peerAddress = b.peerAddress;
         this.inFlight = b.inFlight;
         this.health = b.health;
         this.driver = b.driver;
@@ -134,6 +144,8 @@ public final class StoreServer implements AutoCloseable {
         HostAndPort boundAddress;
         HostAndPort advertisedAddress;
         Server grpc;
+        Server peerGrpc;
+        HostAndPort peerAddress;
         InFlightCalls inFlight;
         HealthStatusManager health;
         RaftStoreDriver driver;
@@ -209,9 +221,12 @@ public final class StoreServer implements AutoCloseable {
             MutableHandlerRegistry services = new MutableHandlerRegistry();
             b.inFlight = new InFlightCalls();
             // One port for clients and stores: the limit must admit the peer service's batches too;
-            // client writes are held to limits.raft-entry-max-size by the request validator.
-            int maxInbound = (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
-                    PeerService.MAX_INBOUND_MESSAGE_BYTES);
+            // client writes are held to limits.raft-entry-max-size by the request validator. With a
+            // peer port of its own, the client port takes the client limit alone.
+            int maxInbound = sc.hasPeerAddr() ? (int) config.base().limits().grpcMaxMessageSizeBytes()
+                    : (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
+                            PeerService.MAX_INBOUND_MESSAGE_BYTES);
+            MutableHandlerRegistry peerServices = sc.hasPeerAddr() ? new MutableHandlerRegistry() : services;
             // Calls the TiKV client relays through this store to another (its leader looked
             // unreachable): known once the scheduler is, and this store's address once it is bound.
             AtomicReference<String> ownAddress = new AtomicReference<>("");
@@ -238,6 +253,25 @@ public final class StoreServer implements AutoCloseable {
             statusRoutes.boundAddresses(b.boundAddress.toString(), statusAddr);
             b.advertisedAddress = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : b.boundAddress;
             ownAddress.set(b.advertisedAddress.toString());
+            String advertisedPeer = "";
+            if (sc.hasPeerAddr()) {
+                HostAndPort peerListen = HostAndPort.parse(sc.peerAddr());
+                b.peerGrpc = ClientPings.permit(NettyServerBuilder.forAddress(peerListen.toSocketAddress(),
+                                tls.serverCredentials()))
+                        .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
+                        .fallbackHandlerRegistry(peerServices)
+                        .build()
+                        .start();
+                b.peerAddress = peerListen.withPort(b.peerGrpc.getPort());
+                // A wildcard peer address is advertised with the host other stores reach this one at.
+                advertisedPeer = (isWildcard(peerListen.host())
+                        ? b.advertisedAddress.withPort(b.peerGrpc.getPort()) : b.peerAddress).toString();
+                LOG.info("store-to-store service on {} (advertised as {})", b.peerAddress, advertisedPeer);
+            } else if (!tls.enabled()) {
+                LOG.warn("the store-to-store service shares the client port {} and TLS is off: anyone who can reach "
+                        + "that port can send this store Raft messages; set server.peer-addr (--peer-addr) and "
+                        + "admit only the other stores to it", b.boundAddress);
+            }
             if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
                 LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
                         + "are told {}, which only works on this machine", b.boundAddress, b.advertisedAddress);
@@ -253,10 +287,11 @@ public final class StoreServer implements AutoCloseable {
             long startSeconds = System.currentTimeMillis() / MILLIS_PER_SECOND;
             String advertised = b.advertisedAddress.toString();
             String status = statusAddr;
+            String peer = advertisedPeer;
             b.storeId = StoreBootstrap.run(engines, scheduler,
-                    id -> storeRecord(id, advertised, status, startSeconds, sc));
+                    id -> storeRecord(id, advertised, peer, status, startSeconds, sc));
             // On every start: the address may have changed since the last one.
-            scheduler.putStore(storeRecord(b.storeId, advertised, status, startSeconds, sc));
+            scheduler.putStore(storeRecord(b.storeId, advertised, peer, status, startSeconds, sc));
 
             StoreMetrics metrics = new StoreMetrics(registry);
             ExecutorService network = Executors.newFixedThreadPool(NETWORK_THREADS,
@@ -270,7 +305,7 @@ public final class StoreServer implements AutoCloseable {
 
             AtomicReference<RaftStore> self = new AtomicReference<>();
             GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
-                    new SchedulerStoreResolver(scheduler), ChannelFactory.withCredentials(tls.channelCredentials()),
+                    new SchedulerStoreResolver(scheduler), ChannelFactory.toStores(tls.channelCredentials(), b.clusterId),
                     transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()));
             opened.add(transport);
 
@@ -323,7 +358,9 @@ public final class StoreServer implements AutoCloseable {
             services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
                     new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())), reads));
-            services.addService(peerService);
+            // Stores only: the cluster's id on every stream, and under TLS a store certificate.
+            peerServices.addService(ServerInterceptors.intercept(peerService, ClusterIdHeader.require(b.clusterId),
+                    StoreCallGuard.service(tls.storePolicy(), PeerGrpc.SERVICE_NAME)));
             b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);
             b.health.setStatus(PeerGrpc.SERVICE_NAME, ServingStatus.SERVING);
@@ -384,11 +421,12 @@ public final class StoreServer implements AutoCloseable {
         return (int) Math.max(1, PEER_DOWN_MILLIS / st.tickIntervalMillis());
     }
 
-    private static Metapb.Store storeRecord(long id, String address, String statusAddr, long startSeconds,
-            Config.Server sc) {
+    private static Metapb.Store storeRecord(long id, String address, String peerAddress, String statusAddr,
+            long startSeconds, Config.Server sc) {
         return Metapb.Store.newBuilder()
                 .setId(id)
                 .setAddress(address)
+                .setPeerAddress(peerAddress)
                 .setState(Metapb.StoreState.Up)
                 .setVersion(TinykvVersion.TIKV_COMPATIBLE_VERSION)
                 .setGitHash(TinykvVersion.ownVersion())
@@ -450,6 +488,11 @@ public final class StoreServer implements AutoCloseable {
         return boundAddress;
     }
 
+    /** Where the store-to-store service listens on a port of its own, or null when it shares {@link #port()}. */
+    public HostAndPort peerAddress() {
+        return peerAddress;
+    }
+
     /** Port of the status/metrics endpoint, or -1 when it is disabled. */
     public int statusPort() {
         return statusServer == null ? -1 : statusServer.getPort();
@@ -486,6 +529,7 @@ public final class StoreServer implements AutoCloseable {
         long graceMillis = config.server().gracePeriodMillis();
         LOG.info("store {} shutting down: no new requests; waiting up to {} ms for requests in flight", storeId,
                 graceMillis);
+        stopPeerRpc(peerGrpc);
         stopRpc(grpc, health, inFlight, graceMillis);
         closeAll(shutdownOrder);
         LOG.info("store {} shut down", storeId);
@@ -514,8 +558,24 @@ public final class StoreServer implements AutoCloseable {
         }
     }
 
+    /** The peer port's calls are streams that never end by themselves: cut them, before Raft stops. */
+    private static void stopPeerRpc(Server peerGrpc) {
+        if (peerGrpc == null) {
+            return;
+        }
+        peerGrpc.shutdownNow();
+        try {
+            if (!peerGrpc.awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("store-to-store calls still unwinding after {} ms; stopping Raft anyway", FORCED_STOP_MILLIS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     private static void abort(Builder b) {
         b.stopping.set(true);
+        stopPeerRpc(b.peerGrpc);
         stopRpc(b.grpc, b.health, b.inFlight, 0);
         closeAll(b.afterRpc);
     }

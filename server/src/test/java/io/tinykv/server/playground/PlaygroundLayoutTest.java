@@ -24,7 +24,8 @@ class PlaygroundLayoutTest {
                 DIR.resolve("scheduler.log")));
         assertThat(layout.store(2)).isEqualTo(new ChildSpec("store2", "127.0.0.1:20161",
                 List.of("server", "--pd", "127.0.0.1:2379", "--addr", "127.0.0.1:20161",
-                        "--status-addr", "127.0.0.1:20181", "--data-dir", "/tmp/pg/store2"),
+                        "--status-addr", "127.0.0.1:20181", "--peer-addr", "127.0.0.1:20201",
+                        "--data-dir", "/tmp/pg/store2"),
                 DIR.resolve("store2.log")));
         assertThat(layout.children()).extracting(ChildSpec::name)
                 .containsExactly("scheduler", "store1", "store2", "store3");
@@ -73,6 +74,8 @@ class PlaygroundLayoutTest {
                 .hasMessageContaining("--pd-port 20161 collides with store 2");
         assertThatThrownBy(() -> new PlaygroundLayout(DIR, "127.0.0.1", 3, 20180, 20160, RAW))
                 .hasMessageContaining("collides with store 1");
+        assertThatThrownBy(() -> new PlaygroundLayout(DIR, "127.0.0.1", 3, 20200, 20160, RAW))
+                .as("store 1's peer port").hasMessageContaining("collides with store 1");
         assertThatThrownBy(() -> new PlaygroundLayout(DIR, "127.0.0.1", 3, 2379, 20160, RAW).store(4))
                 .hasMessageContaining("store 4 is not in 1..3");
     }

@@ -80,7 +80,11 @@ class StoreClusterTest {
             List<Future<StoreServer>> started = new ArrayList<>();
             for (int i = 1; i <= STORES; i++) {
                 Path data = dir.resolve("store" + i);
-                started.add(starters.submit(() -> StoreServer.start(TestConfigs.store(scheduler.address(), data))));
+                // The store-to-store service on a port of its own (port 0: a fresh one at every start).
+                StoreServerConfig config = TestConfigs.store(scheduler.address(), data);
+                StoreServerConfig withPeerPort = new StoreServerConfig(config.base().withServer(
+                        config.base().server().withPeerAddr("127.0.0.1:0")), config.store(), config.coprocessor());
+                started.add(starters.submit(() -> StoreServer.start(withPeerPort)));
             }
             for (int i = 1; i <= STORES; i++) {
                 stores.put(i, started.get(i - 1).get());
@@ -136,6 +140,11 @@ class StoreClusterTest {
         Map<Integer, Long> storeIds = new LinkedHashMap<>();
         stores.forEach((i, s) -> storeIds.put(i, s.storeId()));
         assertThat(storeIds.values()).doesNotHaveDuplicates();
+        // Each store told the scheduler its peer port apart from its client port (TiKV's peer_address).
+        for (StoreServer s : stores.values()) {
+            Metapb.Store record = scheduler.cluster().requireStore(s.storeId()).store();
+            assertThat(record.getPeerAddress()).isEqualTo(s.peerAddress().toString()).isNotEqualTo(record.getAddress());
+        }
 
         RegionInfo region = awaitFullReplication();
         assertThat(region.region().getStartKey().isEmpty() && region.region().getEndKey().isEmpty()).isTrue();

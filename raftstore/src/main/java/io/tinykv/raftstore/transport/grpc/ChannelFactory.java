@@ -23,4 +23,13 @@ public interface ChannelFactory {
     static ChannelFactory withCredentials(ChannelCredentials credentials) {
         return target -> Grpc.newChannelBuilder(target, credentials).build();
     }
+
+    /**
+     * Like {@link #withCredentials(ChannelCredentials)}, every call carrying the cluster id
+     * ({@link ClusterIdHeader}): the channels to other stores.
+     */
+    static ChannelFactory toStores(ChannelCredentials credentials, long clusterId) {
+        return target -> Grpc.newChannelBuilder(target, credentials).intercept(ClusterIdHeader.attach(clusterId))
+                .build();
+    }
 }

@@ -2,6 +2,9 @@ package io.tinykv.raftstore.transport.grpc;
 
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
@@ -75,7 +78,7 @@ final class GrpcStoreCluster implements AutoCloseable {
     enum Wiring {
         /** In-process gRPC: no sockets; the server can stop and start again under the same name. */
         IN_PROCESS,
-        /** Plaintext HTTP/2 over 127.0.0.1 through {@link ChannelFactory#plaintext()}, as in production. */
+        /** Plaintext HTTP/2 over 127.0.0.1 through {@link ChannelFactory#toStores}, as in production. */
         LOOPBACK
     }
 
@@ -129,8 +132,10 @@ final class GrpcStoreCluster implements AutoCloseable {
                 }
             };
             this.transport = new GrpcTransport(TRANSPORT_CONFIG, id -> address(id),
-                    wiring == Wiring.IN_PROCESS ? target -> InProcessChannelBuilder.forName(target).build()
-                            : ChannelFactory.plaintext(),
+                    wiring == Wiring.IN_PROCESS
+                            ? target -> InProcessChannelBuilder.forName(target)
+                                    .intercept(ClusterIdHeader.attach(CLUSTER_ID)).build()
+                            : ChannelFactory.toStores(InsecureChannelCredentials.create(), CLUSTER_ID),
                     reporter, network, System::nanoTime, SnapshotManager.open(engines.dataDir()));
             this.store = new RaftStore(storeId, engines, config, transport, workers, new SplittableRandom(storeId));
             self.set(store);
@@ -142,13 +147,14 @@ final class GrpcStoreCluster implements AutoCloseable {
 
         void startServer() {
             service = new PeerService(store);
+            ServerServiceDefinition guarded = ServerInterceptors.intercept(service, ClusterIdHeader.require(CLUSTER_ID));
             try {
                 if (wiring == Wiring.IN_PROCESS) {
-                    server = InProcessServerBuilder.forName(address(storeId)).addService(service)
+                    server = InProcessServerBuilder.forName(address(storeId)).addService(guarded)
                             .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES).build().start();
                 } else {
                     server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                            .addService(service).maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
+                            .addService(guarded).maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
                             .build().start();
                     loopbackAddresses.put(storeId, "127.0.0.1:" + server.getPort());
                 }

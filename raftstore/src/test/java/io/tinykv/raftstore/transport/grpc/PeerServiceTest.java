@@ -32,7 +32,8 @@ class PeerServiceTest {
 
     /** Sends the chunks on one Snapshot call; completes with the call's status. */
     private static Status sendChunks(String target, List<SnapshotChunk> chunks) throws Exception {
-        ManagedChannel channel = InProcessChannelBuilder.forName(target).build();
+        ManagedChannel channel = InProcessChannelBuilder.forName(target)
+                .intercept(ClusterIdHeader.attach(GrpcStoreCluster.CLUSTER_ID)).build();
         try {
             CompletableFuture<Status> outcome = new CompletableFuture<>();
             StreamObserver<SnapshotChunk> requests = PeerGrpc.newStub(channel).snapshot(new StreamObserver<Done>() {
