@@ -83,6 +83,7 @@ class RawNodeTest {
           if (rn.hasReady()) {
             progress = true;
             Ready rd = handle(rn, storages.get(e.getKey()), applied.get(e.getKey()));
+            wire.addAll(rd.messagesBeforePersist());
             wire.addAll(rd.messages());
           }
         }
@@ -142,23 +143,33 @@ class RawNodeTest {
     assertThat(lead.raft().prs.learnerIds()).containsExactly(4L);
   }
 
-  /** A single node commits a proposal in the same Ready round it appends it (TinyKV 2AC). */
+  /**
+   * A single node commits a proposal once the Ready that persists it is advanced: the entry is
+   * committed (and applied) in the next Ready, never before the node's own copy is durable.
+   */
   @Test
-  void singleNodeCommitsInSameReady() {
+  void singleNodeCommitsOnceItsOwnEntryIsPersisted() {
     MemoryStorage s = MemoryStorage.withVoters(1);
     RawNode rn = node(1, s);
     rn.campaign();
     List<Entry> applied = new ArrayList<>();
     Ready rd = handle(rn, s, applied);
     assertThat(rd.softState()).isEqualTo(new SoftState(1, StateRole.LEADER));
-    assertThat(rd.hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setVote(1).setCommit(1).build());
+    assertThat(rd.hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setVote(1).build());
     assertThat(rd.entries()).containsExactly(ent(1, 1));
+    assertThat(rd.committedEntries()).isEmpty();
+    assertThat(rd.mustSync()).isTrue();
+    rd = handle(rn, s, applied);
+    assertThat(rd.hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setVote(1).setCommit(1).build());
     assertThat(rd.committedEntries()).containsExactly(ent(1, 1));
+    assertThat(rd.mustSync()).as("only the commit index changed").isFalse();
     rn.propose(ByteString.copyFromUtf8("foo"));
     rd = handle(rn, s, applied);
     assertThat(rd.entries()).containsExactly(ent(2, 1, "foo"));
-    assertThat(rd.committedEntries()).containsExactly(ent(2, 1, "foo"));
+    assertThat(rd.committedEntries()).isEmpty();
     assertThat(rd.softState()).isNull();
+    rd = handle(rn, s, applied);
+    assertThat(rd.committedEntries()).containsExactly(ent(2, 1, "foo"));
     assertThat(rd.hardState().getCommit()).isEqualTo(2);
     assertThat(rn.hasReady()).isFalse();
   }
