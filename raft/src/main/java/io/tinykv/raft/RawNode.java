@@ -269,7 +269,35 @@ public final class RawNode {
     }
   }
 
+  /**
+   * A full picture of the node (hard and soft state, every follower's progress when leader), built
+   * anew at each call: for heartbeats, operators and tests. The accessors below are for the hot
+   * path; they allocate nothing.
+   */
   public Status status() {
     return raft.status();
+  }
+
+  /** Whether this node is the leader of its current term. */
+  public boolean isLeader() {
+    return raft.state() == StateRole.LEADER;
+  }
+
+  /** The leader this node knows of in its current term, or 0. */
+  public long leaderId() {
+    return raft.lead();
+  }
+
+  public long term() {
+    return raft.term();
+  }
+
+  /** The index of the last entry of this node's log (persisted or not). */
+  public long lastIndex() {
+    return raft.raftLog.lastIndex();
+  }
+
+  public long commitIndex() {
+    return raft.raftLog.committed();
   }
 }
