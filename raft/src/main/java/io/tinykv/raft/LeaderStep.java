@@ -108,7 +108,7 @@ final class LeaderStep {
           + r.config.maxUncommittedEntriesBytes() + " bytes (now " + r.uncommittedSize + ")");
     }
     r.pendingConfIndex = newPendingConfIndex;
-    r.bcastAppend();
+    r.bcastAppendAtRoundEnd();
   }
 
   private void readIndex(Message m) {
@@ -177,7 +177,6 @@ final class LeaderStep {
       }
       return;
     }
-    boolean oldPaused = pr.isPaused();
     if (!pr.maybeUpdate(m.getIndex())) {
       return; // stale or duplicate acknowledgement
     }
@@ -194,15 +193,10 @@ final class LeaderStep {
     }
     if (r.maybeCommit()) {
       releasePendingReadIndexMessages();
-      r.bcastAppend();
-    } else if (oldPaused) {
-      // We were paused and could not send; now we can.
-      r.sendAppend(m.getFrom());
     }
-    // Send as much as the window allows, without empty messages.
-    while (r.maybeSendAppend(m.getFrom(), false)) {
-      // keep filling the inflight window
-    }
+    // Whatever this ack allows — a new commit index for everyone, a freed window or a finished
+    // probe for its sender — goes out with the round's appends: one per follower, not one per ack.
+    r.bcastAppendAtRoundEnd();
     if (m.getFrom() == r.leadTransferee && pr.match() == r.raftLog.lastIndex()) {
       LOG.info("{} sent MsgTimeoutNow to {} after it caught up its log", r.id, m.getFrom());
       r.sendTimeoutNow(m.getFrom());

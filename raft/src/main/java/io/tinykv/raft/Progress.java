@@ -20,6 +20,8 @@ final class Progress {
   private boolean probeSent;
   private final Inflights inflights;
   private boolean learner;
+  /** The highest commit index this follower was told (as far as its log reached in that message). */
+  private long sentCommit;
 
   Progress(long match, long next, int maxInflight, boolean learner) {
     this.match = match;
@@ -60,6 +62,14 @@ final class Progress {
     probeSent = value;
   }
 
+  long sentCommit() {
+    return sentCommit;
+  }
+
+  void noteCommitSent(long commit) {
+    sentCommit = Math.max(sentCommit, commit);
+  }
+
   Inflights inflights() {
     return inflights;
   }
@@ -90,6 +100,8 @@ final class Progress {
   }
 
   void becomeProbe() {
+    // Messages may have been lost: tell the commit index again with the next append.
+    sentCommit = Math.min(sentCommit, match);
     // Leaving SNAPSHOT: the follower will have at least the snapshot once it is applied.
     if (state == ProgressState.SNAPSHOT) {
       long pending = pendingSnapshot;

@@ -66,6 +66,11 @@ final class Raft {
   long pendingConfIndex;
   /** Payload bytes appended by this leader and not yet committed-and-applied. */
   long uncommittedSize;
+  /**
+   * A leader has new entries or a new commit index to tell its followers: the appends go out once
+   * per round ({@link #flushPendingAppends}), not once per proposal or acknowledgement.
+   */
+  private boolean appendsPending;
 
   /** Ticks since the last election timeout reset (leader: since the last check-quorum round). */
   int electionElapsed;
@@ -252,6 +257,8 @@ final class Raft {
         .setLogTerm(prevTerm)
         .addAllEntries(ents)
         .setCommit(raftLog.committed());
+    // The follower commits up to the leader's commit index, as far as this append takes its log.
+    pr.noteCommitSent(Math.min(raftLog.committed(), prevIndex + ents.size()));
     if (!ents.isEmpty()) {
       switch (pr.state()) {
         case REPLICATE -> {
@@ -296,6 +303,7 @@ final class Raft {
     Progress pr = prs.get(to);
     // A follower may not have all committed entries yet: never tell it to commit beyond its match.
     long commit = Math.min(pr.match(), raftLog.committed());
+    pr.noteCommitSent(commit);
     Message.Builder m = Message.newBuilder().setMsgType(MessageType.MsgHeartbeat).setTo(to).setCommit(commit);
     if (!ctx.isEmpty()) {
       m.setContext(ctx);
@@ -309,6 +317,58 @@ final class Raft {
         sendAppend(to);
       }
     }
+  }
+
+  /** Asks for an append to every follower at the end of this round (see {@link #flushPendingAppends}). */
+  void bcastAppendAtRoundEnd() {
+    appendsPending = true;
+  }
+
+  /**
+   * Sends the round's appends: to each follower one message with every entry it has not been sent
+   * (as far as its inflight window allows), or, with no new entry, an empty one only when it
+   * carries a commit index the follower can use, or probes a follower whose match is unknown.
+   * Called when the application collects the round's messages.
+   */
+  void flushPendingAppends() {
+    if (!appendsPending) {
+      return;
+    }
+    appendsPending = false;
+    if (state != StateRole.LEADER) {
+      return;
+    }
+    long committed = raftLog.committed();
+    for (var e : prs.progress().entrySet()) {
+      long to = e.getKey();
+      if (to == id) {
+        continue;
+      }
+      Progress pr = e.getValue();
+      boolean commitNews = Math.min(committed, pr.match()) > pr.sentCommit();
+      maybeSendAppend(to, commitNews || pr.state() == ProgressState.PROBE);
+    }
+  }
+
+  /**
+   * The application persisted this node's log up to {@code (index, term)}. A leader counts its own
+   * copy toward the commit quorum from now on (never before: a quorum that counted an entry only
+   * in the leader's memory would lose it in a crash).
+   */
+  void onOwnEntriesPersisted(long index, long term) {
+    if (state != StateRole.LEADER || !raftLog.matchTerm(index, term)) {
+      return;
+    }
+    Progress self = prs.get(id);
+    if (self != null && self.maybeUpdate(index) && maybeCommit()) {
+      leaderStep.releasePendingReadIndexMessages();
+      bcastAppendAtRoundEnd();
+    }
+  }
+
+  /** The highest index of this node's log known to be in stable storage. */
+  long persistedIndex() {
+    return Math.min(raftLog.lastIndex(), raftLog.unstable().offset() - 1);
   }
 
   void bcastHeartbeat() {
@@ -344,7 +404,8 @@ final class Raft {
     for (var e : prs.progress().entrySet()) {
       Progress pr = new Progress(0, last + 1, prs.maxInflight(), e.getValue().isLearner());
       if (e.getKey() == id) {
-        pr.setMatchAndNext(last, last + 1);
+        // Only what is durable counts as this node's match.
+        pr.setMatchAndNext(persistedIndex(), last + 1);
       }
       e.setValue(pr);
     }
@@ -654,12 +715,9 @@ final class Raft {
     if (!increaseUncommittedSize(stamped)) {
       return false;
     }
-    li = raftLog.append(stamped);
-    Progress self = prs.get(id);
-    if (self != null) {
-      self.maybeUpdate(li);
-    }
-    maybeCommit();
+    raftLog.append(stamped);
+    // The leader's own match advances when the application reports these entries persisted
+    // (onOwnEntriesPersisted), so followers may have them before the leader's fsync ends.
     return true;
   }
 
@@ -807,7 +865,7 @@ final class Raft {
     // Count a new node as active so check-quorum does not depose the leader before it answers.
     prs.get(nodeId).setRecentActive(true);
     if (nodeId == id) {
-      prs.get(nodeId).setMatchAndNext(last, last + 1);
+      prs.get(nodeId).setMatchAndNext(persistedIndex(), last + 1);
     }
   }
 

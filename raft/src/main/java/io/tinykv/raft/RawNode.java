@@ -9,6 +9,7 @@ import io.tinykv.proto.Eraftpb.HardState;
 import io.tinykv.proto.Eraftpb.Message;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.Eraftpb.Snapshot;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.random.RandomGenerator;
@@ -19,10 +20,15 @@ import org.slf4j.LoggerFactory;
  * The application's handle on one Raft node: feed it ticks, proposals and network messages, then
  * collect and process {@link Ready}s. Single-threaded: the owner calls every method from one thread.
  *
- * <p>The loop per Ready: persist the snapshot (if any), the hard state (if changed) and the
- * entries; send the messages; apply the committed entries (calling {@link #applyConfChange} for
- * conf-change entries); then {@link #advance(Ready)}. Call {@link #ready()} only when
- * {@link #hasReady()} is true, and advance each Ready before asking for the next one.
+ * <p>The loop per Ready: send the messages that may go before the persist; persist the snapshot
+ * (if any), the hard state (if changed) and the entries (synced when the Ready says so); send the
+ * other messages; apply the committed entries (calling {@link #applyConfChange} for conf-change
+ * entries); then {@link #advance(Ready)}. Call {@link #ready()} only when {@link #hasReady()} is
+ * true, and advance each Ready before asking for the next one.
+ *
+ * <p>Appends are coalesced per round: proposals and acknowledgements stepped between two Readys
+ * produce at most one append per follower carrying all new entries and the latest commit index,
+ * built when the round's messages are collected ({@link #hasReady()}, {@link #ready()}).
  */
 public final class RawNode {
   private static final Logger LOG = LoggerFactory.getLogger(RawNode.class);
@@ -173,6 +179,7 @@ public final class RawNode {
 
   /** Whether {@link #ready()} would return something to do. */
   public boolean hasReady() {
+    raft.flushPendingAppends();
     if (!raft.softState().equals(prevSoftState)) {
       return true;
     }
@@ -193,20 +200,43 @@ public final class RawNode {
    * returned again). Process it fully, then call {@link #advance(Ready)}.
    */
   public Ready ready() {
+    raft.flushPendingAppends();
     RaftLog log = raft.raftLog;
     SoftState ss = raft.softState();
     SoftState softState = ss.equals(prevSoftState) ? null : ss;
     HardState hs = raft.hardState();
     HardState hardState = hs.equals(prevHardState) ? null : hs;
     Snapshot snapshot = log.unstable().snapshot();
-    Ready rd = new Ready(softState, hardState, List.copyOf(raft.readStates), log.unstableEntries(), snapshot,
-        log.nextEntries(Entries.NO_LIMIT), List.copyOf(raft.msgs));
+    List<Entry> entries = log.unstableEntries();
+    boolean mustSync = snapshot != null || Ready.mustSync(hs, prevHardState, entries.size());
+    // A leader's appends and heartbeats may leave before its own persist, unless this round makes
+    // it adopt a term or vote: those must be durable before anybody hears of the term.
+    boolean termOrVoteChanged = hs.getTerm() != prevHardState.getTerm() || hs.getVote() != prevHardState.getVote();
+    List<Message> before = new ArrayList<>();
+    List<Message> after = new ArrayList<>();
+    for (Message m : raft.msgs) {
+      if (!termOrVoteChanged && mayLeaveBeforePersist(m.getMsgType())) {
+        before.add(m);
+      } else {
+        after.add(m);
+      }
+    }
+    Ready rd = new Ready(softState, hardState, List.copyOf(raft.readStates), entries, snapshot,
+        log.nextEntries(Entries.NO_LIMIT), after, before, mustSync);
     if (softState != null) {
       prevSoftState = softState;
     }
     raft.readStates.clear();
     raft.msgs.clear();
     return rd;
+  }
+
+  /**
+   * Messages that state nothing about the sender's own disk: a leader's appends (its entries count
+   * toward a commit only once it persisted them itself) and heartbeats.
+   */
+  static boolean mayLeaveBeforePersist(MessageType t) {
+    return t == MessageType.MsgAppend || t == MessageType.MsgHeartbeat;
   }
 
   /**
@@ -222,6 +252,8 @@ public final class RawNode {
     if (!rd.entries().isEmpty()) {
       Entry last = rd.entries().get(rd.entries().size() - 1);
       log.stableTo(last.getIndex(), last.getTerm());
+      // A leader counts its own copy toward the commit quorum only now that it is durable.
+      raft.onOwnEntriesPersisted(last.getIndex(), last.getTerm());
     }
     if (rd.snapshot() != null) {
       long snapIndex = rd.snapshot().getMetadata().getIndex();
@@ -237,7 +269,35 @@ public final class RawNode {
     }
   }
 
+  /**
+   * A full picture of the node (hard and soft state, every follower's progress when leader), built
+   * anew at each call: for heartbeats, operators and tests. The accessors below are for the hot
+   * path; they allocate nothing.
+   */
   public Status status() {
     return raft.status();
+  }
+
+  /** Whether this node is the leader of its current term. */
+  public boolean isLeader() {
+    return raft.state() == StateRole.LEADER;
+  }
+
+  /** The leader this node knows of in its current term, or 0. */
+  public long leaderId() {
+    return raft.lead();
+  }
+
+  public long term() {
+    return raft.term();
+  }
+
+  /** The index of the last entry of this node's log (persisted or not). */
+  public long lastIndex() {
+    return raft.raftLog.lastIndex();
+  }
+
+  public long commitIndex() {
+    return raft.raftLog.committed();
   }
 }

@@ -46,6 +46,7 @@ class DeterminismTest {
             storages.get(k).setHardState(rd.hardState());
           }
           storages.get(k).append(rd.entries());
+          wire.addAll(rd.messagesBeforePersist());
           wire.addAll(rd.messages());
           rn.advance(rd);
         }

@@ -57,6 +57,7 @@ class LearnerTest {
     Raft r = newTestRaft(1, 10, 1, storageWithLearners(new long[] {1, 2}, new long[] {3, 4}));
     r.becomeCandidate();
     r.becomeLeader();
+    RaftTestUtil.persistOwnLog(r);
     long li = r.raftLog.lastIndex();
     r.step(msg(MessageType.MsgAppendResponse, 3, 1).setTerm(1).setIndex(li).build());
     r.step(msg(MessageType.MsgAppendResponse, 4, 1).setTerm(1).setIndex(li).build());

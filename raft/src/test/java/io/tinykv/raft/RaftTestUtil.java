@@ -104,11 +104,22 @@ final class RaftTestUtil {
     return Message.newBuilder().setMsgType(MessageType.MsgBeat).setFrom(id).setTo(id).build();
   }
 
-  /** Takes the messages the node produced so far. */
+  /**
+   * Takes the messages the node produced so far, as a round of the application would: the node's
+   * own log counts as persisted (a leader counts itself toward commits from then on), and the
+   * round's coalesced appends are built.
+   */
   static List<Message> readMessages(Raft r) {
+    r.onOwnEntriesPersisted(r.raftLog.lastIndex(), r.raftLog.lastTerm());
+    r.flushPendingAppends();
     List<Message> out = new ArrayList<>(r.msgs);
     r.msgs.clear();
     return out;
+  }
+
+  /** The node's whole log is now persisted: a leader counts its own copy toward commits from here on. */
+  static void persistOwnLog(Raft r) {
+    r.onOwnEntriesPersisted(r.raftLog.lastIndex(), r.raftLog.lastTerm());
   }
 
   static void tickN(Raft r, int n) {

@@ -83,6 +83,7 @@ class RawNodeTest {
           if (rn.hasReady()) {
             progress = true;
             Ready rd = handle(rn, storages.get(e.getKey()), applied.get(e.getKey()));
+            wire.addAll(rd.messagesBeforePersist());
             wire.addAll(rd.messages());
           }
         }
@@ -101,6 +102,84 @@ class RawNodeTest {
       return applied.get(id).stream().filter(e -> e.getEntryType() == EntryType.EntryNormal)
           .map(Entry::getData).filter(d -> !d.isEmpty()).toList();
     }
+  }
+
+  /**
+   * Thesis §10.2.1: the leader's appends leave before it persists its own entries; it then counts
+   * itself only once persisted. One follower's durable copy is not a quorum of three, so a leader
+   * that crashes after sending but before persisting has committed nothing, and restarts without
+   * the entry.
+   */
+  @Test
+  void leaderCrashAfterSendingButBeforePersistingCommitsNothing() {
+    Cluster c = new Cluster(1, 2, 3);
+    c.nodes.get(1L).campaign();
+    c.stabilize();
+    RawNode leader = c.nodes.get(1L);
+    long committedBefore = leader.commitIndex();
+    leader.propose(ByteString.copyFromUtf8("x"));
+    Ready rd = leader.ready();
+    long xIndex = rd.entries().get(0).getIndex();
+    assertThat(rd.mustSync()).isTrue();
+    assertThat(rd.messagesBeforePersist()).extracting(Message::getMsgType)
+        .containsExactly(MessageType.MsgAppend, MessageType.MsgAppend);
+    assertThat(rd.messages()).isEmpty();
+    // Follower 2 receives, persists and acknowledges before the leader's own fsync is done.
+    RawNode two = c.nodes.get(2L);
+    rd.messagesBeforePersist().stream().filter(m -> m.getTo() == 2).forEach(two::step);
+    Ready followerRd = handle(two, c.storages.get(2L), c.applied.get(2L));
+    List<Message> acks = followerRd.messages();
+    assertThat(acks).extracting(Message::getMsgType).containsExactly(MessageType.MsgAppendResponse);
+    acks.forEach(leader::step);
+    assertThat(leader.commitIndex()).as("one durable copy of three commits nothing").isEqualTo(committedBefore);
+    // The leader crashes now: its Ready was never persisted. It restarts from its storage.
+    RawNode restarted = new RawNode(RaftConfig.builder(1).build(), c.storages.get(1L), new Random(11));
+    assertThat(restarted.lastIndex()).isLessThan(xIndex);
+    assertThat(restarted.commitIndex()).isLessThan(xIndex);
+  }
+
+  /** Once the leader persisted its entry, its own copy and one follower's make the quorum. */
+  @Test
+  void leaderCountsItsOwnEntryOncePersisted() {
+    Cluster c = new Cluster(1, 2, 3);
+    c.nodes.get(1L).campaign();
+    c.stabilize();
+    RawNode leader = c.nodes.get(1L);
+    leader.propose(ByteString.copyFromUtf8("x"));
+    Ready rd = handle(leader, c.storages.get(1L), c.applied.get(1L));
+    long xIndex = rd.entries().get(0).getIndex();
+    RawNode two = c.nodes.get(2L);
+    rd.messagesBeforePersist().stream().filter(m -> m.getTo() == 2).forEach(two::step);
+    handle(two, c.storages.get(2L), c.applied.get(2L)).messages().forEach(leader::step);
+    assertThat(leader.commitIndex()).isEqualTo(xIndex);
+  }
+
+  /**
+   * DESIGN.md §6: a follower's acknowledgement and a granted vote state what the sender holds, so
+   * they wait for its persist (Ready.messages), never leave before it.
+   */
+  @Test
+  void aFollowersAckAndVoteLeaveOnlyAfterItsPersist() {
+    Cluster c = new Cluster(1, 2, 3);
+    c.nodes.get(1L).campaign();
+    Ready candidate = c.nodes.get(1L).ready();
+    assertThat(candidate.messagesBeforePersist()).as("vote requests wait for the candidate's own vote").isEmpty();
+    candidate.messages().stream().filter(m -> m.getTo() == 2).forEach(c.nodes.get(2L)::step);
+    Ready voter = c.nodes.get(2L).ready();
+    assertThat(voter.mustSync()).isTrue();
+    assertThat(voter.messagesBeforePersist()).isEmpty();
+    assertThat(voter.messages()).extracting(Message::getMsgType).containsExactly(MessageType.MsgRequestVoteResponse);
+    c.nodes.get(1L).advance(candidate);
+    c.nodes.get(2L).advance(voter);
+    voter.messages().forEach(c.nodes.get(1L)::step);
+    c.stabilize();
+    c.nodes.get(1L).propose(ByteString.copyFromUtf8("y"));
+    Ready leaderRd = c.nodes.get(1L).ready();
+    leaderRd.messagesBeforePersist().stream().filter(m -> m.getTo() == 3).forEach(c.nodes.get(3L)::step);
+    Ready follower = c.nodes.get(3L).ready();
+    assertThat(follower.mustSync()).isTrue();
+    assertThat(follower.messagesBeforePersist()).isEmpty();
+    assertThat(follower.messages()).extracting(Message::getMsgType).containsExactly(MessageType.MsgAppendResponse);
   }
 
   /** The whole loop: elect, propose at the leader and at a follower, every node applies the same entries. */
@@ -142,23 +221,33 @@ class RawNodeTest {
     assertThat(lead.raft().prs.learnerIds()).containsExactly(4L);
   }
 
-  /** A single node commits a proposal in the same Ready round it appends it (TinyKV 2AC). */
+  /**
+   * A single node commits a proposal once the Ready that persists it is advanced: the entry is
+   * committed (and applied) in the next Ready, never before the node's own copy is durable.
+   */
   @Test
-  void singleNodeCommitsInSameReady() {
+  void singleNodeCommitsOnceItsOwnEntryIsPersisted() {
     MemoryStorage s = MemoryStorage.withVoters(1);
     RawNode rn = node(1, s);
     rn.campaign();
     List<Entry> applied = new ArrayList<>();
     Ready rd = handle(rn, s, applied);
     assertThat(rd.softState()).isEqualTo(new SoftState(1, StateRole.LEADER));
-    assertThat(rd.hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setVote(1).setCommit(1).build());
+    assertThat(rd.hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setVote(1).build());
     assertThat(rd.entries()).containsExactly(ent(1, 1));
+    assertThat(rd.committedEntries()).isEmpty();
+    assertThat(rd.mustSync()).isTrue();
+    rd = handle(rn, s, applied);
+    assertThat(rd.hardState()).isEqualTo(HardState.newBuilder().setTerm(1).setVote(1).setCommit(1).build());
     assertThat(rd.committedEntries()).containsExactly(ent(1, 1));
+    assertThat(rd.mustSync()).as("only the commit index changed").isFalse();
     rn.propose(ByteString.copyFromUtf8("foo"));
     rd = handle(rn, s, applied);
     assertThat(rd.entries()).containsExactly(ent(2, 1, "foo"));
-    assertThat(rd.committedEntries()).containsExactly(ent(2, 1, "foo"));
+    assertThat(rd.committedEntries()).isEmpty();
     assertThat(rd.softState()).isNull();
+    rd = handle(rn, s, applied);
+    assertThat(rd.committedEntries()).containsExactly(ent(2, 1, "foo"));
     assertThat(rd.hardState().getCommit()).isEqualTo(2);
     assertThat(rn.hasReady()).isFalse();
   }

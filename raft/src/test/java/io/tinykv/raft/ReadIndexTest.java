@@ -167,6 +167,7 @@ class ReadIndexTest {
   void singleVoterAnswersImmediately() {
     Raft r = newTestRaft(1, 10, 1, storageWithPeers(1));
     r.step(hup(1));
+    RaftTestUtil.persistOwnLog(r);
     r.step(readIndex(1, "solo"));
     assertThat(r.readStates).containsExactly(new ReadState(1, ByteString.copyFromUtf8("solo")));
   }

@@ -310,6 +310,7 @@ class ReplicationTest {
   @Test
   void heartbeatCarriesCommitBoundedByMatch() {
     Raft r = leaderOf3();
+    RaftTestUtil.persistOwnLog(r);
     r.step(msg(MessageType.MsgAppendResponse, 2, 1).setTerm(1).setIndex(1).build());
     assertThat(r.raftLog.committed()).isEqualTo(1);
     readMessages(r);
@@ -482,6 +483,7 @@ class ReplicationTest {
         .isInstanceOf(ProposalDroppedException.class).hasMessageContaining("uncommitted");
     assertThat(r.uncommittedSize).isEqualTo(maxSize);
     // Replicate, commit and apply everything: the budget is released.
+    RaftTestUtil.persistOwnLog(r);
     r.step(msg(MessageType.MsgAppendResponse, 2, 1).setTerm(r.term()).setIndex(r.raftLog.lastIndex()).build());
     Ready rd = rn.ready();
     s.append(rd.entries());

@@ -151,6 +151,7 @@ class SafetyUnderFaultsTest {
         n.storage.setHardState(rd.hardState());
       }
       n.storage.append(rd.entries());
+      inFlight.addAll(rd.messagesBeforePersist());
       inFlight.addAll(rd.messages());
       for (Entry e : rd.committedEntries()) {
         assertThat(e.getIndex()).as("applied in order at %d", n.id).isEqualTo(n.appliedIndex + 1);

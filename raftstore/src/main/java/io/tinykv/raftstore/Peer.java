@@ -16,15 +16,12 @@ import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
-import io.tinykv.raft.ProgressView;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.RawNode;
 import io.tinykv.raft.ReadOnlyOption;
 import io.tinykv.raft.ReadState;
 import io.tinykv.raft.Ready;
-import io.tinykv.raft.StateRole;
-import io.tinykv.raft.Status;
 import io.tinykv.storage.Cf;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
@@ -181,15 +178,15 @@ final class Peer {
     }
 
     boolean isLeader() {
-        return raftNode.status().softState().role() == StateRole.LEADER;
+        return raftNode.isLeader();
     }
 
     long leaderId() {
-        return raftNode.status().softState().leaderId();
+        return raftNode.leaderId();
     }
 
     long term() {
-        return raftNode.status().hardState().getTerm();
+        return raftNode.term();
     }
 
     Deque<Proposal> proposals() {
@@ -648,15 +645,12 @@ final class Peer {
         lease.onProposed(index, nanoClock.getAsLong(), term, confVer());
     }
 
-    /** The leader's last log index: its own progress's match. */
+    /**
+     * The leader's last log index (not its own progress's match: that advances only once the
+     * leader's entries are persisted).
+     */
     private long leaderLastIndex() {
-        Status status = raftNode.status();
-        ProgressView self = status.progress().get(meta.getId());
-        if (self == null) {
-            throw new IllegalStateException("region " + regionId() + ": leader " + meta.getId()
-                    + " has no progress of its own");
-        }
-        return self.match();
+        return raftNode.lastIndex();
     }
 
     private void proposeRead(RaftCmdRequest request, Callback callback, long term) {

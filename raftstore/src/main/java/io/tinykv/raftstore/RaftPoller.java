@@ -15,9 +15,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The batch system: one round handles the mail (Raft messages, commands, ticks) of every peer
- * that has some, then persists ALL their Readys in one synced raft-engine write batch (group
- * commit: one fsync for the whole round), then sends their messages, then applies their committed
- * entries and answers their reads, then advances them.
+ * that has some; sends the leaders' appends and heartbeats (they may leave before the leader's own
+ * fsync: Raft thesis §10.2.1, the leader counts itself only once persisted); persists ALL their
+ * Readys in one raft-engine write batch (group commit: at most one fsync for the whole round, none
+ * when the only change is a commit index, etcd's MustSync rule); then sends the messages that
+ * depend on it (acknowledgements, votes); then applies their committed entries and answers their
+ * reads, then advances them.
  *
  * <p>The poller owns no thread: whoever owns the store's Raft thread calls {@link #pollRound}
  * (production: a loop around {@link #awaitWork}; the simulator: its event loop). All peers are
@@ -118,22 +121,26 @@ final class RaftPoller {
         List<PeerReady> readies = new ArrayList<>();
         try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
             int entries = 0;
+            boolean mustSync = false;
             for (Peer peer : peers) {
                 if (peer.raftNode().hasReady()) {
                     Ready ready = peer.raftNode().ready();
+                    // The followers write while the leader does: its appends go first.
+                    sendMessages(peer, ready.messagesBeforePersist());
                     peer.storage().saveReady(ready, raftWb);
                     readies.add(new PeerReady(peer, ready));
                     entries += ready.entries().size();
+                    mustSync |= ready.mustSync();
                 }
             }
             if (!raftWb.isEmpty()) {
-                engines.raft().write(raftWb, true);
-                stats.onSyncedRaftWrite(readies.size(), entries);
+                engines.raft().write(raftWb, mustSync);
+                stats.onRaftWrite(mustSync, readies.size(), entries);
             }
         }
         // Only now is what the messages promise (appended entries, votes) durable.
         for (PeerReady pr : readies) {
-            pr.peer().sendMessages(pr.ready().messages(), transport);
+            sendMessages(pr.peer(), pr.ready().messages());
         }
         for (PeerReady pr : readies) {
             Peer peer = pr.peer();
@@ -160,6 +167,13 @@ final class RaftPoller {
         }
         stats.publish();
         return true;
+    }
+
+    private void sendMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages) {
+        if (!messages.isEmpty()) {
+            peer.sendMessages(messages, transport);
+            stats.onMessagesSent(messages.size());
+        }
     }
 
     /**
@@ -251,6 +265,7 @@ final class RaftPoller {
             RaftMessage reply = peer.step(message);
             if (reply != null) {
                 transport.send(reply);
+                stats.onMessagesSent(1);
             }
         } catch (IllegalArgumentException e) {
             LOG.warn("{}: dropped malformed raft message from store {}: {}", peer,

@@ -1,8 +1,10 @@
 package io.tinykv.raftstore;
 
 /**
- * Counters of a store's batch system, for metrics and measurements: how much each synced
- * raft-engine write carries (the group commit at work).
+ * Counters of a store's batch system, for metrics and measurements: how much each raft-engine
+ * write carries (the group commit at work), how many of those writes were synced (fsyncs), and how
+ * many Raft messages the store sent. Fsyncs and messages per write, summed over the stores, are
+ * the load-independent cost of the write path (bench/README.md).
  *
  * <p>The counters are owned by the Raft thread; at the end of every round it publishes them as one
  * immutable {@link Snapshot}, which is what other threads read. A reader therefore always sees all
@@ -15,10 +17,12 @@ public final class RaftStoreStats {
     // Raft thread only.
     private long pollRounds;
     private long syncedRaftWrites;
+    private long unsyncedRaftWrites;
     private long readysPersisted;
     private long entriesPersisted;
     private long entriesApplied;
     private long entriesReadFromEngine;
+    private long messagesSent;
 
     private volatile Snapshot published = Snapshot.ZERO;
 
@@ -26,9 +30,16 @@ public final class RaftStoreStats {
         pollRounds++;
     }
 
-    /** One synced raft-engine write carrying {@code readys} peers' Readys with {@code entries} new entries. */
-    void onSyncedRaftWrite(int readys, int entries) {
-        syncedRaftWrites++;
+    /**
+     * One raft-engine write carrying {@code readys} peers' Readys with {@code entries} new entries;
+     * {@code synced} when it was fsynced (unsynced: only commit indexes changed).
+     */
+    void onRaftWrite(boolean synced, int readys, int entries) {
+        if (synced) {
+            syncedRaftWrites++;
+        } else {
+            unsyncedRaftWrites++;
+        }
         readysPersisted += readys;
         entriesPersisted += entries;
     }
@@ -42,10 +53,14 @@ public final class RaftStoreStats {
         entriesReadFromEngine += entries;
     }
 
+    void onMessagesSent(int messages) {
+        messagesSent += messages;
+    }
+
     /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */
     void publish() {
-        published = new Snapshot(pollRounds, syncedRaftWrites, readysPersisted, entriesPersisted, entriesApplied,
-                entriesReadFromEngine);
+        published = new Snapshot(pollRounds, syncedRaftWrites, unsyncedRaftWrites, readysPersisted, entriesPersisted,
+                entriesApplied, entriesReadFromEngine, messagesSent);
     }
 
     /** The counters as of the end of the last finished round. Any thread. */
@@ -58,30 +73,26 @@ public final class RaftStoreStats {
      *
      * @param pollRounds batch-system rounds that had work
      * @param syncedRaftWrites synced raft-engine write batches (one fsync each)
-     * @param readysPersisted peers' Readys those writes carried
+     * @param unsyncedRaftWrites raft-engine write batches left unsynced (only commit indexes changed)
+     * @param readysPersisted peers' Readys those writes (synced or not) carried
      * @param entriesPersisted new log entries those writes carried
      * @param entriesApplied committed entries applied to the kv engine
      * @param entriesReadFromEngine log entries (or their terms) read back from the raft engine, for
      *     apply, for followers, or for Raft's term checks: what the entry cache did not hold
+     * @param messagesSent Raft messages sent to other stores
      */
-    public record Snapshot(long pollRounds, long syncedRaftWrites, long readysPersisted, long entriesPersisted,
-            long entriesApplied, long entriesReadFromEngine) {
+    public record Snapshot(long pollRounds, long syncedRaftWrites, long unsyncedRaftWrites, long readysPersisted,
+            long entriesPersisted, long entriesApplied, long entriesReadFromEngine, long messagesSent) {
 
         /** Nothing counted yet. */
-        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0);
+        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0);
 
         /** What happened between {@code earlier} and this snapshot. */
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(pollRounds - earlier.pollRounds, syncedRaftWrites - earlier.syncedRaftWrites,
-                    readysPersisted - earlier.readysPersisted, entriesPersisted - earlier.entriesPersisted,
-                    entriesApplied - earlier.entriesApplied, entriesReadFromEngine - earlier.entriesReadFromEngine);
-        }
-
-        /** The counts of two stores (or two periods) together. */
-        public Snapshot plus(Snapshot other) {
-            return new Snapshot(pollRounds + other.pollRounds, syncedRaftWrites + other.syncedRaftWrites,
-                    readysPersisted + other.readysPersisted, entriesPersisted + other.entriesPersisted,
-                    entriesApplied + other.entriesApplied, entriesReadFromEngine + other.entriesReadFromEngine);
+                    unsyncedRaftWrites - earlier.unsyncedRaftWrites, readysPersisted - earlier.readysPersisted,
+                    entriesPersisted - earlier.entriesPersisted, entriesApplied - earlier.entriesApplied,
+                    entriesReadFromEngine - earlier.entriesReadFromEngine, messagesSent - earlier.messagesSent);
         }
 
         /** Entries read back from the raft engine per entry applied (0 when the cache held them all). */
@@ -89,10 +100,21 @@ public final class RaftStoreStats {
             return entriesApplied == 0 ? 0 : (double) entriesReadFromEngine / entriesApplied;
         }
 
-        public double readysPerSyncedWrite() {
-            return syncedRaftWrites == 0 ? 0 : (double) readysPersisted / syncedRaftWrites;
+        /** The sum of two stores' counters. */
+        public Snapshot plus(Snapshot other) {
+            return new Snapshot(pollRounds + other.pollRounds, syncedRaftWrites + other.syncedRaftWrites,
+                    unsyncedRaftWrites + other.unsyncedRaftWrites, readysPersisted + other.readysPersisted,
+                    entriesPersisted + other.entriesPersisted, entriesApplied + other.entriesApplied,
+                    entriesReadFromEngine + other.entriesReadFromEngine, messagesSent + other.messagesSent);
         }
 
+        /** Readys per raft-engine write, synced or not. */
+        public double readysPerRaftWrite() {
+            long writes = syncedRaftWrites + unsyncedRaftWrites;
+            return writes == 0 ? 0 : (double) readysPersisted / writes;
+        }
+
+        /** New log entries per fsync (every write that carries entries is synced). */
         public double entriesPerSyncedWrite() {
             return syncedRaftWrites == 0 ? 0 : (double) entriesPersisted / syncedRaftWrites;
         }

@@ -9,6 +9,7 @@ import io.tinykv.proto.Eraftpb.HardState;
 import io.tinykv.proto.Eraftpb.Snapshot;
 import io.tinykv.proto.Eraftpb.SnapshotMetadata;
 import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.raft.CompactedException;
 import io.tinykv.raft.MemoryStorage;
 import io.tinykv.raft.Ready;
@@ -161,6 +162,31 @@ class PeerStorageTest {
             assertThat(storage.initialState().hardState()).isEqualTo(hardState(6, 11));
             assertThat(storage.entries(6, 13, NO_LIMIT)).isEqualTo(entries(6, 12, 6));
             assertThat(storage.appliedIndex()).isEqualTo(PeerStorage.RAFT_INIT_LOG_INDEX);
+        }
+    }
+
+    /**
+     * etcd's MustSync rule: a hard state whose only change is the commit index is written unsynced,
+     * so a crash may take it back while the kv engine kept the applies it allowed. The restarted
+     * peer's commit index is then its applied index (whatever was applied was committed).
+     */
+    @Test
+    void restartRecoversTheCommitIndexFromTheAppliedIndex() {
+        try (Engines engines = TestEngines.open(dir)) {
+            PeerStorage.writeBootstrapState(engines, REGION);
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
+            // Entries and a commit index of 7 synced; the commit index 11 that followed was lost.
+            persist(engines, storage, entries(6, 12, 6), hardState(6, 7));
+            RaftApplyState applied = storage.applyState().toBuilder().setAppliedIndex(10).build();
+            try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
+                engines.kv().write(kvWb.put(Cf.DEFAULT, Keys.applyStateKey(REGION_ID), applied), true);
+            }
+        }
+        try (Engines engines = TestEngines.open(dir)) {
+            PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
+            assertThat(storage.appliedIndex()).isEqualTo(10);
+            assertThat(storage.initialState().hardState()).as("commit recovered as max(persisted commit, applied)")
+                    .isEqualTo(hardState(6, 10));
         }
     }
 

@@ -57,7 +57,7 @@ class RaftStoreStatsTest {
             // A round makes at most one synced write.
             assertThat(delta.syncedRaftWrites()).isPositive().isLessThanOrEqualTo(delta.pollRounds());
             assertThat(delta.readysPersisted()).isGreaterThanOrEqualTo(delta.syncedRaftWrites());
-            assertThat(delta.readysPerSyncedWrite()).isBetween(1.0, 2.0);
+            assertThat(delta.readysPerRaftWrite()).isBetween(1.0, 2.0);
             assertThat(delta.entriesPerSyncedWrite()).isGreaterThan(0.0);
         }
     }

@@ -126,7 +126,8 @@ public final class Describe {
     section(lines, "Entries:", rd.entries().stream().map(Describe::entry).toList());
     section(lines, "CommittedEntries:", rd.committedEntries().stream().map(Describe::entry).toList());
     section(lines, "ReadStates:", rd.readStates().stream().map(Describe::readState).toList());
-    section(lines, "Messages:", rd.messages().stream().map(Describe::message).toList());
+    section(lines, "Messages:", java.util.stream.Stream.concat(rd.messagesBeforePersist().stream(),
+        rd.messages().stream()).map(Describe::message).toList());
     return lines;
   }
 

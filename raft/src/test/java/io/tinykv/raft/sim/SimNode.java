@@ -136,8 +136,8 @@ public final class SimNode {
   }
 
   /**
-   * Handles one Ready the way a real peer must: persist snapshot, hard state and entries; then send
-   * messages; then apply committed entries (conf changes through {@link RawNode#applyConfChange});
+   * Handles one Ready the way a real peer must: send the messages that may leave early; persist
+   * snapshot, hard state and entries; then send the other messages; then apply committed entries (conf changes through {@link RawNode#applyConfChange});
    * then advance. Returns the Ready, or null when there was none.
    */
   public Ready handleReady(Consumer<Message> send) {
@@ -145,6 +145,8 @@ public final class SimNode {
       return null;
     }
     Ready rd = raft.ready();
+    // A leader's appends leave before its own log is written (they promise nothing about it).
+    rd.messagesBeforePersist().forEach(send);
     if (rd.snapshot() != null) {
       disk.applySnapshot(rd.snapshot());
       applied = AppliedState.fromSnapshot(rd.snapshot());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Eraftpb.MessageType;
+import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.proto.RaftServerpb.RaftLocalState;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.storage.Cf;
@@ -16,10 +17,12 @@ import org.junit.jupiter.api.Test;
 /**
  * DESIGN.md §6: what a message promises is durable in the sender's raft engine before the message
  * leaves. Checked at the moment of sending (the network's filters see every message then): an
- * append carries entries its leader already holds, an acknowledgement of index i comes from a
- * store whose persisted log reaches i, a granted vote from a store whose persisted hard state
- * records it. A crash in the simulator keeps every raft-engine write, so only this check sees a
- * store that sends first and writes afterwards.
+ * acknowledgement of index i comes from a store whose persisted log reaches i, a granted vote from
+ * a store whose persisted hard state records it. A leader's append promises nothing about its own
+ * disk — it leaves before the leader's fsync (Raft thesis §10.2.1) — but the commit index it
+ * carries must be durable on a quorum: the leader counts itself only once persisted. A crash in
+ * the simulator keeps every synced raft-engine write, so only this check sees a store that sends
+ * first and writes afterwards.
  */
 class DurableBeforeSendSimTest {
 
@@ -33,6 +36,8 @@ class DurableBeforeSendSimTest {
         private final SimCluster cluster;
         final List<String> violations = new ArrayList<>();
         long appendsChecked;
+        /** Appends that left before their last entry was in the leader's raft engine. */
+        long appendsBeforeLeaderPersisted;
         long acksChecked;
         long votesChecked;
 
@@ -46,13 +51,20 @@ class DurableBeforeSendSimTest {
             Engines engines = cluster.store(fromStore).raftStore().engines();
             long regionId = message.getRegionId();
             if (m.getMsgType() == MessageType.MsgAppend && m.getEntriesCount() > 0) {
-                appendsChecked++;
                 Eraftpb.Entry last = m.getEntries(m.getEntriesCount() - 1);
                 Eraftpb.Entry persisted = engines.raft().getMessage(Cf.DEFAULT,
                         Keys.raftLogKey(regionId, last.getIndex()), Eraftpb.Entry.parser());
                 if (persisted == null || persisted.getTerm() != last.getTerm()) {
-                    violations.add("store " + fromStore + " sent entry " + last.getIndex() + " term " + last.getTerm()
-                            + " while its raft engine holds " + persisted);
+                    appendsBeforeLeaderPersisted++;
+                }
+            }
+            if ((m.getMsgType() == MessageType.MsgAppend || m.getMsgType() == MessageType.MsgHeartbeat)
+                    && m.getCommit() > 0) {
+                appendsChecked++;
+                long holders = durableHolders(regionId, m.getCommit(), fromStore);
+                if (holders < STORES / 2 + 1) {
+                    violations.add("store " + fromStore + " sent commit index " + m.getCommit() + " in " + m.getMsgType()
+                            + " while only " + holders + " stores hold that entry durably");
                 }
             }
             RaftLocalState state = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId),
@@ -75,10 +87,42 @@ class DurableBeforeSendSimTest {
             }
             return true;
         }
+
+        /** Stores whose raft engine holds entry {@code index} with the term the leader has there. */
+        private long durableHolders(long regionId, long index, long leaderStore) {
+            Eraftpb.Entry leaders = entryAt(leaderStore, regionId, index);
+            long holders = 0;
+            for (long storeId : cluster.storeIds()) {
+                Eraftpb.Entry held = entryAt(storeId, regionId, index);
+                boolean same = held != null && (leaders == null || held.getTerm() == leaders.getTerm());
+                if (!cluster.store(storeId).isUp()) {
+                    continue;
+                }
+                Engines engines = cluster.store(storeId).raftStore().engines();
+                RaftLocalState state = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId),
+                        RaftLocalState.parser());
+                RaftApplyState apply = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(regionId),
+                        RaftApplyState.parser());
+                // At or below the truncated index the entry left the log: its effect is in the kv engine.
+                boolean truncated = apply != null && index <= apply.getTruncatedState().getIndex();
+                if (truncated || (same && state != null && state.getLastIndex() >= index)) {
+                    holders++;
+                }
+            }
+            return holders;
+        }
+
+        private Eraftpb.Entry entryAt(long storeId, long regionId, long index) {
+            if (!cluster.store(storeId).isUp()) {
+                return null;
+            }
+            return cluster.store(storeId).raftStore().engines().raft().getMessage(Cf.DEFAULT,
+                    Keys.raftLogKey(regionId, index), Eraftpb.Entry.parser());
+        }
     }
 
     @Test
-    void appendsAcknowledgementsAndVotesLeaveOnlyOnceTheirStateIsDurable() {
+    void acknowledgementsVotesAndCommitIndexesLeaveOnlyOnceDurableWhileAppendsLeaveBeforeTheLeadersFsync() {
         try (SimCluster cluster = new SimCluster(STORES, SEED, SimCluster.defaultConfig())) {
             DurabilityCheck check = new DurabilityCheck(cluster);
             cluster.network().addFilter(check);
@@ -96,7 +140,8 @@ class DurableBeforeSendSimTest {
             }
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
             assertThat(check.violations).as("messages sent before their state was durable").isEmpty();
-            assertThat(check.appendsChecked).as("appends checked").isPositive();
+            assertThat(check.appendsChecked).as("commit indexes checked").isPositive();
+            assertThat(check.appendsBeforeLeaderPersisted).as("appends sent before the leader's own fsync").isPositive();
             assertThat(check.acksChecked).as("acknowledgements checked").isPositive();
             assertThat(check.votesChecked).as("granted votes checked").isPositive();
         }

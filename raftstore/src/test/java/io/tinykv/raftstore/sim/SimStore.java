@@ -10,7 +10,14 @@ import io.tinykv.raftstore.SchedulerReporter;
 import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.Transport;
+import io.tinykv.storage.Cf;
+import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
+import io.tinykv.storage.Keys;
+import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.SnapshotReader;
+import java.util.HashMap;
+import java.util.Map;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -63,6 +70,14 @@ public final class SimStore {
     /** Worker tasks due while the store was stalled. */
     private final List<Runnable> heldWorkerTasks = new ArrayList<>();
 
+    /**
+     * In lose-unsynced mode: each region's raft state (hard state, last index) as the raft engine
+     * last synced it; null values for regions that had none then.
+     */
+    private Map<Long, byte[]> syncedRaftStates = new HashMap<>();
+    /** Crashes that took back a raft state written unsynced since the last sync. */
+    private long raftStatesLost;
+
     /** Where the kv engine's state as of its last sync is kept, in lose-unsynced mode. */
     static final String SYNCED_KV_DIR_NAME = "kv-synced";
 
@@ -85,6 +100,8 @@ public final class SimStore {
             engines = TestEngines.open(dir);
             if (loseUnsyncedKvWrites) {
                 engines.kv().onSynced(this::checkpointSyncedKv);
+                engines.raft().onSynced(this::rememberSyncedRaftStates);
+                rememberSyncedRaftStates();
             }
         }
         return engines;
@@ -94,14 +111,57 @@ public final class SimStore {
      * From now on a crash loses what the kv engine took since its last synced write or WAL sync,
      * as a power cut would: at every sync the engine is checkpointed (a consistent copy, which is
      * then exactly the durable state), and a crash puts that copy back in place of the engine.
-     * The raft engine's writes are all synced and survive. (A real crash may keep more, e.g. what
-     * a memtable flush made durable; losing it all is one of the outcomes a store must survive.)
+     * The raft engine syncs every write that carries entries, a term or a vote; what it writes
+     * unsynced is a commit index alone (etcd's MustSync rule), so a crash puts back each region's
+     * raft state as of the raft engine's last sync. (A real crash may keep more, e.g. what a
+     * memtable flush made durable; losing it all is one of the outcomes a store must survive.)
      */
     void loseUnsyncedKvWritesOnCrash() {
         loseUnsyncedKvWrites = true;
         openEngines().kv().onSynced(this::checkpointSyncedKv);
+        engines.raft().onSynced(this::rememberSyncedRaftStates);
         // Everything written so far (bootstrap) was synced.
         checkpointSyncedKv();
+        rememberSyncedRaftStates();
+    }
+
+    /** How many region raft states crashes took back to their last synced value. */
+    public long raftStatesLost() {
+        return raftStatesLost;
+    }
+
+    private void rememberSyncedRaftStates() {
+        Map<Long, byte[]> states = new HashMap<>();
+        try (SnapshotReader reader = engines.kv().snapshot();
+                KvIterator it = reader.iterator(Cf.DEFAULT, Keys.REGION_META_MIN_KEY, Keys.REGION_META_MAX_KEY)) {
+            for (it.seekToFirst(); it.valid(); it.next()) {
+                long regionId = Keys.regionIdOf(it.key());
+                states.put(regionId, engines.raft().get(Cf.DEFAULT, Keys.raftStateKey(regionId)));
+            }
+        }
+        syncedRaftStates = states;
+    }
+
+    /** Puts back the raft states written since the raft engine's last sync, as a power cut would. */
+    private void loseUnsyncedRaftStates() {
+        try (EngineWriteBatch wb = engines.raft().newWriteBatch()) {
+            for (Map.Entry<Long, byte[]> e : syncedRaftStates.entrySet()) {
+                byte[] key = Keys.raftStateKey(e.getKey());
+                byte[] now = engines.raft().get(Cf.DEFAULT, key);
+                if (java.util.Arrays.equals(now, e.getValue())) {
+                    continue;
+                }
+                raftStatesLost++;
+                if (e.getValue() == null) {
+                    wb.delete(Cf.DEFAULT, key);
+                } else {
+                    wb.put(Cf.DEFAULT, key, e.getValue());
+                }
+            }
+            if (!wb.isEmpty()) {
+                engines.raft().write(wb, true);
+            }
+        }
     }
 
     private void checkpointSyncedKv() {
@@ -178,6 +238,10 @@ public final class SimStore {
         heldRaftMessages.clear();
         heldWorkerTasks.clear();
         if (engines != null) {
+            if (loseUnsyncedKvWrites) {
+                engines.raft().onSynced(null);
+                loseUnsyncedRaftStates();
+            }
             engines.close();
             engines = null;
             if (loseUnsyncedKvWrites) {

@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Crashes that lose the kv engine's unsynced writes (its apply writes are not synced: the synced
- * Raft log is their durable copy). A store must come back with whatever its kv engine last synced
- * and re-apply the rest from its log.
+ * Raft log is their durable copy) and the raft engine's unsynced commit indexes (a hard state whose
+ * only change is the commit index is not synced). A store must come back with whatever its engines
+ * last synced, recover its commit index as at least its applied index, and re-apply the rest from
+ * its log.
  */
 class UnsyncedCrashSimTest {
 
@@ -35,6 +37,8 @@ class UnsyncedCrashSimTest {
             assertThat(cluster.dataOf(follower)).hasSize(PUTS);
 
             cluster.crash(follower);
+            // Its last commit index came unsynced (etcd's MustSync rule) and was lost with the applies.
+            assertThat(cluster.store(follower).raftStatesLost()).as("unsynced raft states lost").isPositive();
             cluster.restart(follower);
             RaftStore.RegionStatus after = cluster.store(follower).raftStore().regionStatus(SimCluster.REGION_ID);
             assertThat(after.appliedIndex()).as("the applies since the last sync were lost")

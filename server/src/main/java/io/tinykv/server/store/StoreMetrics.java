@@ -83,6 +83,11 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 () -> stats.get().entriesPersisted());
         counter(registry, "tinykv_raft_entries_applied_total", "Committed Raft entries applied to the kv engine",
                 () -> stats.get().entriesApplied());
+        counter(registry, "tinykv_raft_unsynced_writes_total",
+                "Raft-engine write batches left unsynced: only commit indexes changed (etcd's MustSync rule)",
+                () -> stats.get().unsyncedRaftWrites());
+        counter(registry, "tinykv_raft_messages_sent_total", "Raft messages this store sent to other stores",
+                () -> stats.get().messagesSent());
     }
 
     private static void counter(PrometheusRegistry registry, String name, String help, LongSupplier value) {

@@ -66,7 +66,7 @@ class ReplicatedWriteMeasurement {
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
                 "%nwrites through 3 replicas in one JVM (in-process gRPC), %d s per row, %d-byte values%n"
                         + "%-7s %-7s %12s %14s %16s %16s %12s%n", run.toSeconds(), VALUE_SIZE_BYTES,
-                "regions", "clients", "raft ops/s", "rocksdb ops/s", "readys/fsync", "entries/fsync", "raft/rocksdb"));
+                "regions", "clients", "raft ops/s", "rocksdb ops/s", "readys/write", "entries/fsync", "raft/rocksdb"));
         int runNumber = 0;
         for (int regions : regionCounts) {
             for (int clients : clientCounts) {
@@ -74,7 +74,7 @@ class ReplicatedWriteMeasurement {
                 double rocks = rocksDb(dir.resolve("rocks-" + runNumber), clients, run);
                 runNumber++;
                 table.append(String.format(Locale.ROOT, "%-7d %-7d %12.0f %14.0f %16.2f %16.2f %12.2f%n", regions,
-                        clients, raft.opsPerSecond, rocks, raft.stats.readysPerSyncedWrite(),
+                        clients, raft.opsPerSecond, rocks, raft.stats.readysPerRaftWrite(),
                         raft.stats.entriesPerSyncedWrite(), raft.opsPerSecond / rocks));
             }
         }
