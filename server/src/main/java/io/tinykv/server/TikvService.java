@@ -10,6 +10,7 @@ import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;
+import io.tinykv.storage.ResponseBudget;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
@@ -97,6 +98,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             if (keys.isEmpty()) {
                 throw new InvalidRequestException("SplitRegion: no split keys given");
             }
+            validator.batchSize(keys.size(), "split keys");
             keys.forEach(validator::rawKey);
             List<ByteString> sorted = keys.stream().distinct()
                     .sorted(ByteString.unsignedLexicographicalComparator()).toList();
@@ -134,13 +136,15 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawBatchGet(Kvrpcpb.RawBatchGetRequest req, StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
         unary(out, () -> {
             Cf cf = validator.columnFamily(req.getCf());
-            req.getKeysList().forEach(validator::rawKey);
+            List<ByteString> keys = validator.distinctRawKeys(req.getKeysList());
+            ResponseBudget budget = validator.responseBudget();
             Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
             RawValues.Now now = values.now();
             try (StorageReader reader = storage.reader(req.getContext())) {
-                for (ByteString key : req.getKeysList()) {
+                for (ByteString key : keys) {
                     byte[] value = now.visible(reader.get(cf, key.toByteArray()));
                     if (value != null) {
+                        budget.charge((long) key.size() + value.length);
                         resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key).setValue(ByteString.copyFrom(value)));
                     }
                 }
@@ -152,7 +156,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawPut(Kvrpcpb.RawPutRequest req, StreamObserver<Kvrpcpb.RawPutResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.rawKey(req.getKey());
             byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
             validator.writeSize(req.getContext().getRegionId(),
@@ -167,7 +171,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawBatchPut(Kvrpcpb.RawBatchPutRequest req, StreamObserver<Kvrpcpb.RawBatchPutResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
+            validator.batchSize(req.getPairsCount(), "pairs");
             long[] ttls = validator.batchPutTtls(req.getPairsCount(), req.getTtlsList(), req.getTtl());
             RawValues.Now now = values.now();
             List<Modify> batch = new ArrayList<>(req.getPairsCount());
@@ -192,7 +197,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawDelete(Kvrpcpb.RawDeleteRequest req, StreamObserver<Kvrpcpb.RawDeleteResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.rawKey(req.getKey());
             write(req.getContext(), req.getForCas(), List.of(req.getKey()),
                     List.of(new Modify.Delete(cf, req.getKey().toByteArray())));
@@ -205,7 +210,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest req,
             StreamObserver<Kvrpcpb.RawBatchDeleteResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
+            validator.batchSize(req.getKeysCount(), "keys");
             List<Modify> batch = new ArrayList<>(req.getKeysCount());
             for (ByteString key : req.getKeysList()) {
                 validator.rawKey(key);
@@ -229,7 +235,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest req,
             StreamObserver<Kvrpcpb.RawDeleteRangeResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.deleteRange(req.getStartKey(), req.getEndKey());
             boolean emptyRange = !req.getEndKey().isEmpty() && req.getStartKey().equals(req.getEndKey());
             if (!emptyRange) {
@@ -258,7 +264,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawCompareAndSwap(Kvrpcpb.RawCASRequest req, StreamObserver<Kvrpcpb.RawCASResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.rawKey(req.getKey());
             // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
             byte[] stored = values.now().stored(req.getValue().toByteArray(), req.getTtl());
@@ -339,6 +345,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 return resp.build();
             }
             RawValues.Now now = values.now();
+            ResponseBudget budget = validator.responseBudget();
             try (StorageReader reader = storage.reader(req.getContext());
                     KvIterator it = reader.iterator(cf)) {
                 byte[] start = req.getStartKey().toByteArray();
@@ -357,6 +364,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                     }
                     byte[] value = now.visible(it.value());
                     if (value != null) {
+                        budget.chargePair(key, req.getKeyOnly() ? null : value);
                         Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(key));
                         if (!req.getKeyOnly()) {
                             pair.setValue(ByteString.copyFrom(value));
@@ -476,6 +484,9 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             response = body.get();
         } catch (RegionException e) {
             response = regionError.apply(e.error());
+        } catch (ResponseBudget.ResponseTooLargeException e) {
+            out.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+            return;
         } catch (InvalidRequestException e) {
             if (errorField == null) {
                 out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.storage.RegionException;
+import io.tinykv.storage.ResponseBudget;
 import io.tinykv.txn.TxnCommands;
 import java.util.List;
 import java.util.function.Supplier;
@@ -14,8 +16,10 @@ import org.slf4j.LoggerFactory;
  * The transactional half of {@code tikvpb.Tikv}: validates each {@code Kv*} request at the API
  * edge, then runs it through the txn module's {@link TxnCommands}. Transaction-level outcomes
  * (locks, write conflicts, aborts) and region errors travel inside the response as TiKV clients
- * expect; bad input (an empty or oversized key, a prewrite over the entry size limit, a scan limit
- * over the maximum) is refused with gRPC status {@code INVALID_ARGUMENT} naming the problem.
+ * expect; bad input (an empty or oversized key, a batch over {@code limits.max-batch-keys}, a scan
+ * limit over the maximum) is refused with gRPC status {@code INVALID_ARGUMENT} naming the problem;
+ * a prewrite over the entry size limit gets the region error {@code raft_entry_too_large}, and a
+ * read whose answer would outgrow {@code limits.max-response-size} gets {@code RESOURCE_EXHAUSTED}.
  * Commands that finish or clean up a transaction pass a nearly full disk ({@link #finishing}).
  */
 public final class TxnHandler {
@@ -48,12 +52,13 @@ public final class TxnHandler {
     /** Empty keys find nothing (see {@link #kvGet}); a batch get leaves keys it did not find out. */
     void kvBatchGet(Kvrpcpb.BatchGetRequest req, StreamObserver<Kvrpcpb.BatchGetResponse> out) {
         run(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             List<ByteString> keys = req.getKeysList().stream().filter(k -> !k.isEmpty()).toList();
             keys.forEach(validator::key);
             Kvrpcpb.BatchGetRequest withoutEmpty = keys.size() == req.getKeysCount()
                     ? req
                     : req.toBuilder().clearKeys().addAllKeys(keys).build();
-            return commands.batchGet(withoutEmpty);
+            return commands.batchGet(withoutEmpty, validator.maxResponseSizeBytes());
         });
     }
 
@@ -62,23 +67,30 @@ public final class TxnHandler {
             validator.boundKey(req.getStartKey(), "start_key");
             validator.boundKey(req.getEndKey(), "end_key");
             validator.scanLimit(req.getLimit());
-            return commands.scan(req);
+            return commands.scan(req, validator.maxResponseSizeBytes());
         });
     }
 
     void kvPrewrite(Kvrpcpb.PrewriteRequest req, StreamObserver<Kvrpcpb.PrewriteResponse> out) {
         run(out, () -> {
             validator.key(req.getPrimaryLock());
+            validator.batchSize(req.getMutationsCount(), "mutations");
             for (Kvrpcpb.Mutation m : req.getMutationsList()) {
                 validator.key(m.getKey());
             }
-            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            try {
+                validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            } catch (RegionException e) {
+                // raft_entry_too_large travels in the response, as TiKV answers it.
+                return Kvrpcpb.PrewriteResponse.newBuilder().setRegionError(e.error()).build();
+            }
             return commands.prewrite(req);
         });
     }
 
     void kvCommit(Kvrpcpb.CommitRequest req, StreamObserver<Kvrpcpb.CommitResponse> out) {
         run(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
             return commands.commit(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
@@ -86,6 +98,7 @@ public final class TxnHandler {
 
     void kvBatchRollback(Kvrpcpb.BatchRollbackRequest req, StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
         run(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
             return commands.batchRollback(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
@@ -101,6 +114,7 @@ public final class TxnHandler {
 
     void kvResolveLock(Kvrpcpb.ResolveLockRequest req, StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
         run(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
             return commands.resolveLock(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
@@ -136,6 +150,9 @@ public final class TxnHandler {
         R response;
         try {
             response = body.get();
+        } catch (ResponseBudget.ResponseTooLargeException e) {
+            out.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+            return;
         } catch (InvalidRequestException e) {
             out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
             return;

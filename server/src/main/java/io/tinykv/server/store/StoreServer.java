@@ -1,6 +1,7 @@
 package io.tinykv.server.store;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -34,6 +35,8 @@ import io.tinykv.server.ServerMetrics;
 import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
+import io.tinykv.server.bounds.CallLimiter;
+import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.Cf;
@@ -208,7 +211,12 @@ public final class StoreServer implements AutoCloseable {
             // client writes are held to limits.raft-entry-max-size by the request validator.
             int maxInbound = (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
                     PeerService.MAX_INBOUND_MESSAGE_BYTES);
+            int maxCalls = (int) config.base().limits().maxConcurrentRequests();
+            CallLimiter callLimiter = new CallLimiter(maxCalls);
+            ExecutorService handlers = ServerExecutor.bounded(maxCalls, "store-grpc-");
+            opened.add(handlers::shutdownNow);
             Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials())
+                    .executor(handlers)
                     .maxInboundMessageSize(maxInbound)
                     .addService(b.health.getHealthService())
                     .fallbackHandlerRegistry(services)
@@ -295,9 +303,10 @@ public final class StoreServer implements AutoCloseable {
 
             RequestValidator validator = new RequestValidator(config.base().limits());
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
-            services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator),
+            services.addService(ServerInterceptors.intercept(new TikvService(storage, validator,
+                    new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
-                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis()))));
+                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis()))), callLimiter));
             services.addService(peerService);
             b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);
