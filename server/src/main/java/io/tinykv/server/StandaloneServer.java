@@ -12,6 +12,7 @@ import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.bounds.CallLimiter;
+import io.tinykv.server.bounds.RepeatedFieldGuard;
 import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.HostAndPort;
@@ -159,9 +160,10 @@ public final class StandaloneServer implements AutoCloseable {
             SingleStoreCluster cluster = SingleStoreCluster.create(clusterId, advertised, statusAddr);
             Storage regionStorage = new SingleRegionStorage(storage, cluster.region(), SingleStoreCluster.STORE_ID);
             RequestValidator validator = new RequestValidator(config.limits());
-            services.addService(ServerInterceptors.intercept(new TikvService(regionStorage, validator,
-                    new TxnHandler(new TxnCommands(regionStorage), validator),
-                    new RawValues(config.storage().enableTtl(), clockMillis)), callLimiter));
+            services.addService(RepeatedFieldGuard.around(ServerInterceptors.intercept(new TikvService(regionStorage,
+                    validator, new TxnHandler(new TxnCommands(regionStorage), validator),
+                    new RawValues(config.storage().enableTtl(), clockMillis)), callLimiter),
+                    config.limits().maxBatchKeys()));
             services.addService(new EmbeddedPdService(cluster, tso, ids));
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);

@@ -36,6 +36,7 @@ import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
 import io.tinykv.server.bounds.CallLimiter;
+import io.tinykv.server.bounds.RepeatedFieldGuard;
 import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.HostAndPort;
@@ -303,10 +304,11 @@ public final class StoreServer implements AutoCloseable {
 
             RequestValidator validator = new RequestValidator(config.base().limits());
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
-            services.addService(ServerInterceptors.intercept(new TikvService(storage, validator,
-                    new TxnHandler(txn, validator),
+            services.addService(RepeatedFieldGuard.around(ServerInterceptors.intercept(new TikvService(storage,
+                    validator, new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
-                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis()))), callLimiter));
+                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis()))), callLimiter),
+                    config.base().limits().maxBatchKeys()));
             services.addService(peerService);
             b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);

@@ -180,7 +180,7 @@ class ServiceFuzzTest {
         }
     }
 
-    @Property(tries = 12)
+    @Property(tries = 8)
     void everyRpcOfEveryServiceSurvivesRandomAndMutatedRequests(@ForAll long seed) throws Exception {
         Random random = new Random(seed);
         RandomMessages messages = new RandomMessages(random, plausible, avoided, UNBOUNDED_FIELDS);
