@@ -5,7 +5,9 @@ import io.tinykv.proto.Errorpb;
 import io.tinykv.server.config.Config;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.RegionException;
+import io.tinykv.storage.ResponseBudget;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 
 /**
@@ -24,6 +26,13 @@ import java.util.List;
  *   <li>A write whose request is over {@code limits.raft-entry-max-size} gets the region error
  *       {@code raft_entry_too_large}, as TiKV answers; TiKV clients fail such a request at once.</li>
  *   <li>Scan limit 0 returns no pairs (TiKV's semantics: the limit is the maximum number of pairs).</li>
+ *   <li>A batch of more than {@code limits.max-batch-keys} keys is bad input; a batch read's duplicate
+ *       keys are read and answered once. Raw writes to the {@code lock} and {@code write} column
+ *       families are bad input: they would corrupt the transactions' state.</li>
+ *   <li>A read whose answer would carry more than {@code limits.max-response-size} bytes of keys
+ *       and values is refused with gRPC status {@code RESOURCE_EXHAUSTED} (what TiKV's own
+ *       message limit answers), never cut short: a TiKV client takes a short page for the end of
+ *       the region.</li>
  *   <li>A missing context is accepted: standalone mode knows where every key lives.</li>
  * </ul>
  */
@@ -41,6 +50,51 @@ public final class RequestValidator {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }
+    }
+
+    /**
+     * The column family of a raw write: {@code lock} and {@code write} hold the transactions'
+     * locks and commit records, which a raw write would corrupt, so only {@code default} is writable.
+     */
+    public Cf writableColumnFamily(String name) {
+        Cf cf = columnFamily(name);
+        if (cf != Cf.DEFAULT) {
+            throw new InvalidRequestException("raw writes to column family " + cf.apiName()
+                    + " are refused: it holds transaction state (locks and commit records)");
+        }
+        return cf;
+    }
+
+    /**
+     * A batch's size: at most {@code limits.max-batch-keys} keys (or pairs, or mutations).
+     *
+     * @param what what the batch holds, for the message ("keys", "pairs", "mutations")
+     */
+    public void batchSize(int count, String what) {
+        if (count > limits.maxBatchKeys()) {
+            throw new InvalidRequestException("the request carries " + count + " " + what
+                    + ", more than limits.max-batch-keys (" + limits.maxBatchKeys() + ")");
+        }
+    }
+
+    /**
+     * The keys of a batch read, each within the key size limit, duplicates dropped (first
+     * occurrence kept, so the answer keeps the request's order): a key asked for twice is read
+     * and answered once, so repeating a key cannot multiply the work or the answer.
+     */
+    public List<ByteString> distinctRawKeys(List<ByteString> keys) {
+        batchSize(keys.size(), "keys");
+        keys.forEach(this::rawKey);
+        return List.copyOf(new LinkedHashSet<>(keys));
+    }
+
+    /** The byte budget of one RawBatchGet, RawScan, KvBatchGet or KvScan answer. */
+    public ResponseBudget responseBudget() {
+        return new ResponseBudget(limits.maxResponseSizeBytes(), "limits.max-response-size");
+    }
+
+    public long maxResponseSizeBytes() {
+        return limits.maxResponseSizeBytes();
     }
 
     /** A key that names one entry: non-empty and within the key size limit. */

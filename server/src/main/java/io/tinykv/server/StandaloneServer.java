@@ -1,6 +1,7 @@
 package io.tinykv.server;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -11,6 +12,9 @@ import io.tinykv.scheduler.ClientPings;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.security.TlsCredentials;
+import io.tinykv.server.bounds.CallLimiter;
+import io.tinykv.server.bounds.RepeatedFieldGuard;
+import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.pd.DurableLong;
@@ -26,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
@@ -64,10 +69,13 @@ public final class StandaloneServer implements AutoCloseable {
     private final HTTPServer statusServer;
     private final HostAndPort boundAddress;
     private final SingleStoreCluster cluster;
+    private final ExecutorService handlers;
     private boolean closed;
 
     private StandaloneServer(Config config, DataDirLock lock, Storage storage, Server grpc,
-            InFlightCalls inFlight, HealthStatusManager health, HTTPServer statusServer, HostAndPort boundAddress, SingleStoreCluster cluster) {
+            InFlightCalls inFlight, HealthStatusManager health, HTTPServer statusServer, HostAndPort boundAddress,
+            SingleStoreCluster cluster, ExecutorService handlers) {
+        this.handlers = handlers;
         this.config = config;
         this.lock = lock;
         this.storage = storage;
@@ -128,8 +136,13 @@ public final class StandaloneServer implements AutoCloseable {
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             MutableHandlerRegistry services = new MutableHandlerRegistry();
             InFlightCalls inFlight = new InFlightCalls();
+            int maxCalls = (int) config.limits().maxConcurrentRequests();
+            CallLimiter callLimiter = new CallLimiter(maxCalls);
+            ExecutorService handlers = ServerExecutor.bounded(maxCalls, "standalone-grpc-");
+            opened.add(handlers::shutdownNow);
             Server grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
                             tls.serverCredentials()))
+                    .executor(handlers)
                     .maxInboundMessageSize((int) config.limits().grpcMaxMessageSizeBytes())
                     .addService(health.getHealthService())
                     .fallbackHandlerRegistry(services)
@@ -149,16 +162,18 @@ public final class StandaloneServer implements AutoCloseable {
             SingleStoreCluster cluster = SingleStoreCluster.create(clusterId, advertised, statusAddr);
             Storage regionStorage = new SingleRegionStorage(storage, cluster.region(), SingleStoreCluster.STORE_ID);
             RequestValidator validator = new RequestValidator(config.limits());
-            services.addService(new TikvService(regionStorage, validator,
-                    new TxnHandler(new TxnCommands(regionStorage), validator),
-                    new RawValues(config.storage().enableTtl(), clockMillis)));
+            services.addService(RepeatedFieldGuard.around(ServerInterceptors.intercept(new TikvService(regionStorage,
+                    validator, new TxnHandler(new TxnCommands(regionStorage), validator),
+                    new RawValues(config.storage().enableTtl(), clockMillis)), callLimiter),
+                    config.limits().maxBatchKeys()));
             services.addService(new EmbeddedPdService(cluster, tso, ids));
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("tinykv standalone listening on {} (advertised as {}), cluster id {}",
                     bound, advertised, clusterId);
-            return new StandaloneServer(config, lock, storage, grpc, inFlight, health, statusServer, bound, cluster);
+            return new StandaloneServer(config, lock, storage, grpc, inFlight, health, statusServer, bound, cluster,
+                    handlers);
         } catch (IOException e) {
             closeAll(opened);
             throw new UncheckedIOException("cannot start the server: " + e.getMessage(), e);
@@ -213,6 +228,7 @@ public final class StandaloneServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             grpc.shutdownNow();
         }
+        handlers.shutdownNow();
         if (statusServer != null) {
             statusServer.close();
         }

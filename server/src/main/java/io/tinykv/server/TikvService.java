@@ -13,6 +13,7 @@ import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;
+import io.tinykv.storage.ResponseBudget;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
@@ -20,6 +21,7 @@ import io.tinykv.txn.mvcc.KeyCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -117,6 +119,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             if (sent.isEmpty()) {
                 throw new InvalidRequestException("SplitRegion: no split keys given");
             }
+            validator.batchSize(sent.size(), "split keys");
             List<ByteString> keys;
             if (req.getIsRawKv()) {
                 sent.forEach(validator::rawKey);
@@ -160,14 +163,17 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawBatchGet(Kvrpcpb.RawBatchGetRequest req, StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
         read(out, req.getContext(), () -> {
             Cf cf = validator.columnFamily(req.getCf());
-            req.getKeysList().forEach(validator::rawKey);
-            return cf;
-        }, (cf, reader) -> {
+            List<ByteString> keys = validator.distinctRawKeys(req.getKeysList());
+            return Map.entry(cf, keys);
+        }, (args, reader) -> {
+            Cf cf = args.getKey();
+            ResponseBudget budget = validator.responseBudget();
             Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
             RawValues.Now now = values.now();
-            for (ByteString key : req.getKeysList()) {
+            for (ByteString key : args.getValue()) {
                 byte[] value = now.visible(reader.get(cf, ByteStrings.array(key)));
                 if (value != null) {
+                    budget.charge((long) key.size() + value.length);
                     resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key)
                             .setValue(UnsafeByteOperations.unsafeWrap(value)));
                 }
@@ -179,7 +185,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawPut(Kvrpcpb.RawPutRequest req, StreamObserver<Kvrpcpb.RawPutResponse> out) {
         unaryAsync(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.rawKey(req.getKey());
             byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
             validator.writeSize(req.getContext().getRegionId(),
@@ -194,7 +200,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawBatchPut(Kvrpcpb.RawBatchPutRequest req, StreamObserver<Kvrpcpb.RawBatchPutResponse> out) {
         unaryAsync(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
+            validator.batchSize(req.getPairsCount(), "pairs");
             long[] ttls = validator.batchPutTtls(req.getPairsCount(), req.getTtlsList(), req.getTtl());
             RawValues.Now now = values.now();
             List<Modify> batch = new ArrayList<>(req.getPairsCount());
@@ -217,7 +224,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawDelete(Kvrpcpb.RawDeleteRequest req, StreamObserver<Kvrpcpb.RawDeleteResponse> out) {
         unaryAsync(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.rawKey(req.getKey());
             return writeAsync(req.getContext(), req.getForCas(), List.of(req.getKey()),
                     List.of(new Modify.Delete(cf, ByteStrings.array(req.getKey()))),
@@ -230,7 +237,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest req,
             StreamObserver<Kvrpcpb.RawBatchDeleteResponse> out) {
         unaryAsync(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
+            validator.batchSize(req.getKeysCount(), "keys");
             List<Modify> batch = new ArrayList<>(req.getKeysCount());
             for (ByteString key : req.getKeysList()) {
                 validator.rawKey(key);
@@ -252,7 +260,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     public void rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest req,
             StreamObserver<Kvrpcpb.RawDeleteRangeResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.deleteRange(req.getStartKey(), req.getEndKey());
             boolean emptyRange = !req.getEndKey().isEmpty() && req.getStartKey().equals(req.getEndKey());
             if (!emptyRange) {
@@ -281,7 +289,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     @Override
     public void rawCompareAndSwap(Kvrpcpb.RawCASRequest req, StreamObserver<Kvrpcpb.RawCASResponse> out) {
         unary(out, () -> {
-            Cf cf = validator.columnFamily(req.getCf());
+            Cf cf = validator.writableColumnFamily(req.getCf());
             validator.rawKey(req.getKey());
             // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
             byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
@@ -383,6 +391,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 return resp.build();
             }
             RawValues.Now now = values.now();
+            ResponseBudget budget = validator.responseBudget();
             try (KvIterator it = reader.iterator(cf)) {
                 byte[] start = ByteStrings.array(req.getStartKey());
                 byte[] end = ByteStrings.array(req.getEndKey());
@@ -400,6 +409,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                     }
                     byte[] value = now.visible(it.value());
                     if (value != null) {
+                        budget.chargePair(key, req.getKeyOnly() ? null : value);
                         // The iterator hands out fresh arrays: wrapped, not copied again.
                         Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder()
                                 .setKey(UnsafeByteOperations.unsafeWrap(key));
@@ -606,6 +616,10 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             R mapped;
             switch (cause) {
                 case RegionException e -> mapped = regionError.apply(e.error());
+                case ResponseBudget.ResponseTooLargeException e -> {
+                    out.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+                    return;
+                }
                 case InvalidRequestException e -> {
                     if (errorField == null) {
                         out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.storage.RegionException;
+import io.tinykv.storage.ResponseBudget;
 import io.tinykv.txn.TxnCommands;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,8 +18,10 @@ import org.slf4j.LoggerFactory;
  * The transactional half of {@code tikvpb.Tikv}: validates each {@code Kv*} request at the API
  * edge, then runs it through the txn module's {@link TxnCommands}. Transaction-level outcomes
  * (locks, write conflicts, aborts) and region errors travel inside the response as TiKV clients
- * expect; bad input (an empty or oversized key, a prewrite over the entry size limit, a scan limit
- * over the maximum) is refused with gRPC status {@code INVALID_ARGUMENT} naming the problem.
+ * expect; bad input (an empty or oversized key, a batch over {@code limits.max-batch-keys}, a scan
+ * limit over the maximum) is refused with gRPC status {@code INVALID_ARGUMENT} naming the problem;
+ * a prewrite over the entry size limit gets the region error {@code raft_entry_too_large}, and a
+ * read whose answer would outgrow {@code limits.max-response-size} gets {@code RESOURCE_EXHAUSTED}.
  * Commands that finish or clean up a transaction pass a nearly full disk ({@link #finishing}).
  */
 public final class TxnHandler {
@@ -50,12 +54,13 @@ public final class TxnHandler {
     /** Empty keys find nothing (see {@link #kvGet}); a batch get leaves keys it did not find out. */
     void kvBatchGet(Kvrpcpb.BatchGetRequest req, StreamObserver<Kvrpcpb.BatchGetResponse> out) {
         run(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             List<ByteString> keys = req.getKeysList().stream().filter(k -> !k.isEmpty()).toList();
             keys.forEach(validator::key);
             Kvrpcpb.BatchGetRequest withoutEmpty = keys.size() == req.getKeysCount()
                     ? req
                     : req.toBuilder().clearKeys().addAllKeys(keys).build();
-            return commands.batchGet(withoutEmpty);
+            return commands.batchGet(withoutEmpty, validator.maxResponseSizeBytes());
         });
     }
 
@@ -64,23 +69,31 @@ public final class TxnHandler {
             validator.boundKey(req.getStartKey(), "start_key");
             validator.boundKey(req.getEndKey(), "end_key");
             validator.scanLimit(req.getLimit());
-            return commands.scan(req);
+            return commands.scan(req, validator.maxResponseSizeBytes());
         });
     }
 
     void kvPrewrite(Kvrpcpb.PrewriteRequest req, StreamObserver<Kvrpcpb.PrewriteResponse> out) {
         runAsync(out, () -> {
             validator.key(req.getPrimaryLock());
+            validator.batchSize(req.getMutationsCount(), "mutations");
             for (Kvrpcpb.Mutation m : req.getMutationsList()) {
                 validator.key(m.getKey());
             }
-            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            try {
+                validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+            } catch (RegionException e) {
+                // raft_entry_too_large travels in the response, as TiKV answers it.
+                return CompletableFuture.completedFuture(
+                        Kvrpcpb.PrewriteResponse.newBuilder().setRegionError(e.error()).build());
+            }
             return commands.prewriteAsync(req);
         });
     }
 
     void kvCommit(Kvrpcpb.CommitRequest req, StreamObserver<Kvrpcpb.CommitResponse> out) {
         runAsync(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
             return commands.commitAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
@@ -88,6 +101,7 @@ public final class TxnHandler {
 
     void kvBatchRollback(Kvrpcpb.BatchRollbackRequest req, StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
         runAsync(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
             return commands.batchRollbackAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
@@ -103,6 +117,7 @@ public final class TxnHandler {
 
     void kvResolveLock(Kvrpcpb.ResolveLockRequest req, StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
         run(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
             return commands.resolveLock(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
@@ -165,6 +180,10 @@ public final class TxnHandler {
                     ? failure.getCause() : failure;
             if (cause instanceof InvalidRequestException) {
                 out.onError(Status.INVALID_ARGUMENT.withDescription(cause.getMessage()).asRuntimeException());
+                return;
+            }
+            if (cause instanceof ResponseBudget.ResponseTooLargeException) {
+                out.onError(Status.RESOURCE_EXHAUSTED.withDescription(cause.getMessage()).asRuntimeException());
                 return;
             }
             // TxnCommands turns storage and region failures into responses; anything else is a bug.

@@ -141,7 +141,7 @@ abstract class RawApiContract {
     @Test
     void rawGetAfterRawPutKeepsColumnFamiliesApart() {
         put("default", "99", "42");
-        put("write", "99", "43");
+        storeDirectly(Cf.WRITE, "99", "43");
         assertThat(get("default", "99").getValue().toStringUtf8()).isEqualTo("42");
         assertThat(get("", "99").getValue().toStringUtf8()).as("empty cf means default").isEqualTo("42");
         assertThat(get("write", "99").getValue().toStringUtf8()).isEqualTo("43");
@@ -179,7 +179,7 @@ abstract class RawApiContract {
         storeDirectly(Cf.DEFAULT, "2", "b");
         put("default", "3", "c");
         put("default", "4", "d");
-        put("lock", "25", "other cf");
+        storeDirectly(Cf.LOCK, "25", "other cf");
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setStartKey(b("1")).setLimit(10)))
                 .containsExactly("1", "2", "3", "4");
     }
@@ -411,14 +411,32 @@ abstract class RawApiContract {
     }
 
     @Test
-    void casOnTheEmptyKeyAndInAColumnFamily() {
+    void casOnTheEmptyKeyAndRefusedInTheTransactionalColumnFamilies() {
         assertThat(cas("", null, "v").getSucceed()).isTrue();
         assertThat(readDirectly(Cf.DEFAULT, "")).isEqualTo("v");
         Kvrpcpb.RawCASResponse inWrite = tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
                 .setCf("write").setKey(b("k")).setValue(b("w")).setPreviousNotExist(true).build());
-        assertThat(inWrite.getSucceed()).isTrue();
-        assertThat(readDirectly(Cf.WRITE, "k")).isEqualTo("w");
-        assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
+        assertThat(inWrite.getSucceed()).isFalse();
+        assertThat(inWrite.getError()).contains("column family write");
+        assertThat(readDirectly(Cf.WRITE, "k")).isNull();
+    }
+
+    /** Raw writes into lock or write would corrupt the transactions' state: every kind is refused. */
+    @Test
+    void rawWritesToTheTransactionalColumnFamiliesAreRefused() {
+        for (String cf : List.of("lock", "write", "LOCK")) {
+            assertThat(put(cf, "k", "v").getError()).as(cf).contains("are refused");
+            assertThat(delete(cf, "k").getError()).as(cf).contains("are refused");
+            assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder().setCf(cf)
+                    .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k")).setValue(b("v"))).build()).getError())
+                    .as(cf).contains("are refused");
+            assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder().setCf(cf).addKeys(b("k"))
+                    .build()).getError()).as(cf).contains("are refused");
+            assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder().setCf(cf).build())
+                    .getError()).as(cf).contains("are refused");
+        }
+        assertThat(readDirectly(Cf.LOCK, "k")).isNull();
+        assertThat(readDirectly(Cf.WRITE, "k")).isNull();
     }
 
     @Test

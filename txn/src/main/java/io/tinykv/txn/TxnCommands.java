@@ -72,8 +72,24 @@ public final class TxnCommands {
         return run(new BatchGet(request));
     }
 
+    /**
+     * @throws io.tinykv.storage.ResponseBudget.ResponseTooLargeException when the pairs would carry
+     *     more than {@code maxResponseBytes} of keys and values
+     */
+    public Kvrpcpb.BatchGetResponse batchGet(Kvrpcpb.BatchGetRequest request, long maxResponseBytes) {
+        return run(new BatchGet(request, maxResponseBytes));
+    }
+
     public Kvrpcpb.ScanResponse scan(Kvrpcpb.ScanRequest request) {
         return run(new Scan(request));
+    }
+
+    /**
+     * @throws io.tinykv.storage.ResponseBudget.ResponseTooLargeException when the pairs would carry
+     *     more than {@code maxResponseBytes} of keys and values
+     */
+    public Kvrpcpb.ScanResponse scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) {
+        return run(new Scan(request, maxResponseBytes));
     }
 
     public Kvrpcpb.PrewriteResponse prewrite(Kvrpcpb.PrewriteRequest request) {

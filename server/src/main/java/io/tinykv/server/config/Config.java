@@ -1,5 +1,6 @@
 package io.tinykv.server.config;
 
+import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.security.SecurityConfig;
 import io.tinykv.storage.DataFormat;
@@ -18,6 +19,8 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
 
     private static final long KIB = 1024;
     private static final long MIB = 1024 * KIB;
+    /** The largest message the store-to-store service reads. */
+    private static final long PEER_MESSAGE_BYTES = PeerService.MAX_INBOUND_MESSAGE_BYTES;
 
     /**
      * The process as a network server.
@@ -125,9 +128,46 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
         }
     }
 
-    /** Limits enforced at the API edge so that bad input never harms the store. */
+    /**
+     * Limits enforced at the API edge so that bad input never harms the store.
+     *
+     * @param maxBatchKeys keys (or pairs, or mutations) one batch request may carry
+     * @param maxResponseSizeBytes bytes of keys and values one RawBatchGet, RawScan, KvBatchGet or
+     *     KvScan response may carry; a request that would need more is refused, never cut short
+     *     (a TiKV client takes a short page for the end of the region)
+     * @param maxConcurrentRequests client calls served at once; beyond it a call is answered
+     *     {@code server_is_busy} at once (the client backs off) and never read into memory
+     */
     public record Limits(
-            long maxKeySizeBytes, long raftEntryMaxSizeBytes, long maxScanLimit, long grpcMaxMessageSizeBytes) {
+            long maxKeySizeBytes, long raftEntryMaxSizeBytes, long maxScanLimit, long grpcMaxMessageSizeBytes,
+            long maxBatchKeys, long maxResponseSizeBytes, long maxConcurrentRequests) {
+
+        /**
+         * Far above what a TiKV Java client sends in one request (at most 1,024 keys per batch;
+         * commits in batches of 768 KiB of keys) and still a bounded amount of work.
+         */
+        public static final long DEFAULT_MAX_BATCH_KEYS = 256 * KIB;
+        /** Room for two values of the largest size a write admits (raft-entry-max-size). */
+        public static final long DEFAULT_MAX_RESPONSE_SIZE_BYTES = 16 * MIB;
+        /** Far above a benchmark's 128 clients. */
+        public static final long DEFAULT_MAX_CONCURRENT_REQUESTS = 1_024;
+
+        /** The four original limits; the rest take their defaults. */
+        public Limits(long maxKeySizeBytes, long raftEntryMaxSizeBytes, long maxScanLimit,
+                long grpcMaxMessageSizeBytes) {
+            this(maxKeySizeBytes, raftEntryMaxSizeBytes, maxScanLimit, grpcMaxMessageSizeBytes,
+                    DEFAULT_MAX_BATCH_KEYS, DEFAULT_MAX_RESPONSE_SIZE_BYTES, DEFAULT_MAX_CONCURRENT_REQUESTS);
+        }
+
+        public Limits withMaxConcurrentRequests(long value) {
+            return new Limits(maxKeySizeBytes, raftEntryMaxSizeBytes, maxScanLimit, grpcMaxMessageSizeBytes,
+                    maxBatchKeys, maxResponseSizeBytes, value);
+        }
+
+        public Limits withMaxResponseSizeBytes(long value) {
+            return new Limits(maxKeySizeBytes, raftEntryMaxSizeBytes, maxScanLimit, grpcMaxMessageSizeBytes,
+                    maxBatchKeys, value, maxConcurrentRequests);
+        }
     }
 
     /** The placement driver embedded in a standalone process. */
@@ -158,6 +198,10 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
 
     public Config withStorage(Storage newStorage) {
         return new Config(server, newStorage, limits, pd, security);
+    }
+
+    public Config withLimits(Limits newLimits) {
+        return new Config(server, storage, newLimits, pd, security);
     }
 
     public Config withSecurity(SecurityConfig newSecurity) {
@@ -222,6 +266,28 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
         if (limits.grpcMaxMessageSizeBytes() > Integer.MAX_VALUE) {
             problems.add("limits.grpc-max-message-size must be <= " + Integer.MAX_VALUE + " bytes (got "
                     + limits.grpcMaxMessageSizeBytes() + ")");
+        }
+        positive(problems, "limits.max-batch-keys", limits.maxBatchKeys());
+        positive(problems, "limits.max-response-size", limits.maxResponseSizeBytes());
+        positive(problems, "limits.max-concurrent-requests", limits.maxConcurrentRequests());
+        if (limits.maxConcurrentRequests() > Integer.MAX_VALUE) {
+            problems.add("limits.max-concurrent-requests must be <= " + Integer.MAX_VALUE + " (got "
+                    + limits.maxConcurrentRequests() + ")");
+        }
+        if (limits.raftEntryMaxSizeBytes() > 0 && limits.maxResponseSizeBytes() > 0
+                && limits.maxResponseSizeBytes() < limits.raftEntryMaxSizeBytes()) {
+            // Else a value that a write admitted could never be read back by a batch get or a scan.
+            problems.add("limits.max-response-size (" + limits.maxResponseSizeBytes()
+                    + " bytes) must be at least limits.raft-entry-max-size (" + limits.raftEntryMaxSizeBytes()
+                    + " bytes)");
+        }
+        if (limits.raftEntryMaxSizeBytes() > PEER_MESSAGE_BYTES / 2) {
+            // An entry travels to the followers in one store-to-store message, with its envelope
+            // and the batch's other messages: larger than that, it could never be replicated and
+            // its region would stall.
+            problems.add("limits.raft-entry-max-size (" + limits.raftEntryMaxSizeBytes()
+                    + " bytes) must be at most half the store-to-store message limit (" + PEER_MESSAGE_BYTES
+                    + " bytes)");
         }
         if (limits.maxKeySizeBytes() > 0 && limits.raftEntryMaxSizeBytes() > 0
                 && limits.maxKeySizeBytes() >= limits.raftEntryMaxSizeBytes()) {

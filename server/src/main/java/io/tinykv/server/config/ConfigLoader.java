@@ -100,8 +100,12 @@ public final class ConfigLoader {
                 limits.value("max-key-size", d.limits().maxKeySizeBytes(), Table::bytes),
                 limits.value("raft-entry-max-size", d.limits().raftEntryMaxSizeBytes(), Table::bytes),
                 limits.value("max-scan-limit", d.limits().maxScanLimit(), Table::integer),
-                limits.value("grpc-max-message-size", d.limits().grpcMaxMessageSizeBytes(), Table::bytes));
-        limits.rejectUnknown(List.of("max-key-size", "raft-entry-max-size", "max-scan-limit", "grpc-max-message-size"));
+                limits.value("grpc-max-message-size", d.limits().grpcMaxMessageSizeBytes(), Table::bytes),
+                limits.value("max-batch-keys", d.limits().maxBatchKeys(), Table::integer),
+                limits.value("max-response-size", d.limits().maxResponseSizeBytes(), Table::bytes),
+                limits.value("max-concurrent-requests", d.limits().maxConcurrentRequests(), Table::integer));
+        limits.rejectUnknown(List.of("max-key-size", "raft-entry-max-size", "max-scan-limit", "grpc-max-message-size",
+                "max-batch-keys", "max-response-size", "max-concurrent-requests"));
 
         Config.Pd p = new Config.Pd(pd.value("tso-save-window", d.pd().tsoSaveWindowMillis(), Table::millis));
         pd.rejectUnknown(List.of("tso-save-window"));

@@ -7,8 +7,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How to start another JVM like this one: the same {@code java} binary and class path, the JVM flags
- * that gRPC's Netty and RocksDB's JNI need on newer JDKs, and any extra options the user gave.
+ * How to start another JVM like this one: the same {@code java} binary and class path,
+ * {@link #EXIT_ON_OUT_OF_MEMORY}, the JVM flags that gRPC's Netty and RocksDB's JNI need on newer
+ * JDKs, and any extra options the user gave.
  *
  * @param javaBinary the {@code java} executable
  * @param classPath  the class path, as this JVM has it ({@code java.class.path}, wildcards expanded)
@@ -17,6 +18,11 @@ import java.util.Objects;
 public record JavaCommand(Path javaBinary, String classPath, List<String> jvmOptions) {
     private static final int JDK_WITH_UNSAFE_WARNINGS = 23;
     private static final int JDK_WITH_NATIVE_ACCESS_WARNINGS = 22;
+    /**
+     * A store or scheduler out of memory exits (and is restarted or replaced) rather than limping on
+     * with threads that died half-way through their work; {@code bin/tinykv} passes it too.
+     */
+    public static final String EXIT_ON_OUT_OF_MEMORY = "-XX:+ExitOnOutOfMemoryError";
 
     public JavaCommand {
         Objects.requireNonNull(javaBinary, "javaBinary");
@@ -35,7 +41,9 @@ public record JavaCommand(Path javaBinary, String classPath, List<String> jvmOpt
     public static JavaCommand ofCurrentJvm(List<String> extraJvmOptions) {
         Path java = ProcessHandle.current().info().command().map(Path::of)
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java"));
-        List<String> options = new ArrayList<>(jdkFlags(Runtime.version().feature()));
+        List<String> options = new ArrayList<>();
+        options.add(EXIT_ON_OUT_OF_MEMORY);
+        options.addAll(jdkFlags(Runtime.version().feature()));
         options.addAll(memoryAndGcFlags(ManagementFactory.getRuntimeMXBean().getInputArguments()));
         options.addAll(extraJvmOptions);
         return new JavaCommand(java, System.getProperty("java.class.path"), options);

@@ -38,6 +38,9 @@ import io.tinykv.server.ServerMetrics;
 import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
+import io.tinykv.server.bounds.CallLimiter;
+import io.tinykv.server.bounds.RepeatedFieldGuard;
+import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.ClientPings;
 import io.tinykv.scheduler.HostAndPort;
@@ -237,8 +240,13 @@ public final class StoreServer implements AutoCloseable {
             }, nanoClock, TimeUnit.MILLISECONDS.toNanos(FORWARD_TARGETS_MIN_REFRESH_MILLIS)),
                     ChannelFactory.withCredentials(tls.channelCredentials())::open);
             opened.add(forwarded);
+            int maxCalls = (int) config.base().limits().maxConcurrentRequests();
+            CallLimiter callLimiter = new CallLimiter(maxCalls);
+            ExecutorService handlers = ServerExecutor.bounded(maxCalls, "store-grpc-");
+            opened.add(handlers::shutdownNow);
             Server grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
                             tls.serverCredentials()))
+                    .executor(handlers)
                     .maxInboundMessageSize(maxInbound)
                     .addService(b.health.getHealthService())
                     .fallbackHandlerRegistry(services)
@@ -355,9 +363,11 @@ public final class StoreServer implements AutoCloseable {
 
             RequestValidator validator = new RequestValidator(config.base().limits());
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
-            services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator),
+            services.addService(RepeatedFieldGuard.around(ServerInterceptors.intercept(new TikvService(storage,
+                    validator, new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
-                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())), reads));
+                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())), reads), callLimiter),
+                    config.base().limits().maxBatchKeys()));
             // Stores only: the cluster's id on every stream, and under TLS a store certificate.
             peerServices.addService(ServerInterceptors.intercept(peerService, ClusterIdHeader.require(b.clusterId),
                     StoreCallGuard.service(tls.storePolicy(), PeerGrpc.SERVICE_NAME)));

@@ -16,10 +16,11 @@ class JavaCommandTest {
 
         assertThat(java.classPath()).isEqualTo(System.getProperty("java.class.path"));
         assertThat(java.javaBinary()).exists();
-        assertThat(java.jvmOptions()).endsWith("-Xmx64m")
+        assertThat(java.jvmOptions()).startsWith(JavaCommand.EXIT_ON_OUT_OF_MEMORY).endsWith("-Xmx64m")
                 .containsAll(JavaCommand.jdkFlags(Runtime.version().feature()));
         List<String> expected = new java.util.ArrayList<>();
         expected.add(java.javaBinary().toString());
+        expected.add(JavaCommand.EXIT_ON_OUT_OF_MEMORY);
         expected.addAll(JavaCommand.jdkFlags(Runtime.version().feature()));
         expected.addAll(JavaCommand.memoryAndGcFlags(
                 ManagementFactory.getRuntimeMXBean().getInputArguments()));

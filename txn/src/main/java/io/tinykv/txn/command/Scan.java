@@ -3,6 +3,7 @@ package io.tinykv.txn.command;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.storage.ResponseBudget;
 import io.tinykv.txn.mvcc.KeyRange;
 import io.tinykv.txn.mvcc.MvccReader;
 import io.tinykv.txn.mvcc.ScanEntry;
@@ -12,9 +13,16 @@ import java.util.List;
  * KvScan: up to {@code limit} live keys from {@code start_key}, bounded by {@code end_key} and the
  * region. Forward scans cover {@code [start_key, end_key)}; reverse scans go down from
  * {@code start_key} (exclusive) to {@code end_key} (inclusive), as in TiKV. A blocked key comes
- * back as a pair carrying its lock error and counts towards the limit.
+ * back as a pair carrying its lock error and counts towards the limit. A scan whose pairs would
+ * carry more than {@code maxResponseBytes} of keys and values is refused
+ * ({@link ResponseBudget.ResponseTooLargeException}) as soon as it gets there.
  */
-public record Scan(Kvrpcpb.ScanRequest request) implements Command<Kvrpcpb.ScanResponse> {
+public record Scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) implements Command<Kvrpcpb.ScanResponse> {
+
+    /** Without a bound on the response's bytes (the scan limit still bounds its pairs). */
+    public Scan(Kvrpcpb.ScanRequest request) {
+        this(request, Long.MAX_VALUE);
+    }
 
     @Override
     public Kvrpcpb.Context context() {
@@ -46,7 +54,8 @@ public record Scan(Kvrpcpb.ScanRequest request) implements Command<Kvrpcpb.ScanR
             return Outcome.readOnly(response.build());
         }
         List<ScanEntry> entries = snapshot.scan(range, ReadViews.of(context(), request.getVersion(), snapshot, region),
-                request.getLimit(), request.getReverse(), request.getKeyOnly());
+                request.getLimit(), request.getReverse(), request.getKeyOnly(),
+                new ResponseBudget(maxResponseBytes, "limits.max-response-size"));
         for (ScanEntry entry : entries) {
             Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(entry.key()));
             switch (entry) {

@@ -2,6 +2,7 @@ package io.tinykv.txn.mvcc;
 
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.ResponseBudget;
 import io.tinykv.storage.StorageReader;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -170,7 +171,18 @@ public final class MvccReader implements AutoCloseable {
      * @param keyOnly leave values out (large values are then not even loaded)
      */
     public List<ScanEntry> scan(KeyRange range, ReadView view, int limit, boolean reverse, boolean keyOnly) {
-        return new MvccScanner(this, snapshot, range, view, keyOnly).scan(limit, reverse);
+        return scan(range, view, limit, reverse, keyOnly, ResponseBudget.unlimited());
+    }
+
+    /**
+     * Like {@link #scan(KeyRange, ReadView, int, boolean, boolean)}, charging every entry to
+     * {@code budget} before it is kept.
+     *
+     * @throws ResponseBudget.ResponseTooLargeException once the entries outgrow the budget
+     */
+    public List<ScanEntry> scan(KeyRange range, ReadView view, int limit, boolean reverse, boolean keyOnly,
+            ResponseBudget budget) {
+        return new MvccScanner(this, snapshot, range, view, keyOnly).scan(limit, reverse, budget);
     }
 
     private KvIterator writes() {

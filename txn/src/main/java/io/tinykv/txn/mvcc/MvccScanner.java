@@ -2,6 +2,7 @@ package io.tinykv.txn.mvcc;
 
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
+import io.tinykv.storage.ResponseBudget;
 import io.tinykv.storage.StorageReader;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -33,7 +34,8 @@ final class MvccScanner {
         this.encodedUpper = range.encodedEnd();
     }
 
-    List<ScanEntry> scan(int limit, boolean reverse) {
+    /** Up to {@code limit} entries; each is charged to {@code budget} before it is kept. */
+    List<ScanEntry> scan(int limit, boolean reverse, ResponseBudget budget) {
         List<ScanEntry> out = new ArrayList<>();
         if (limit <= 0) {
             return out;
@@ -53,7 +55,7 @@ final class MvccScanner {
                     break;
                 }
                 byte[] current = pick(lockKey, writeKey, reverse);
-                emit(current, Arrays.equals(current, lockKey) ? locks.value() : null, out);
+                emit(current, Arrays.equals(current, lockKey) ? locks.value() : null, out, budget);
                 if (Arrays.equals(current, lockKey)) {
                     if (reverse) {
                         locks.prev();
@@ -69,18 +71,21 @@ final class MvccScanner {
         return out;
     }
 
-    private void emit(byte[] encodedKey, byte[] lockBytes, List<ScanEntry> out) {
+    private void emit(byte[] encodedKey, byte[] lockBytes, List<ScanEntry> out, ResponseBudget budget) {
         byte[] key = KeyCodec.decode(encodedKey);
         if (lockBytes != null) {
             Lock lock = Lock.parse(lockBytes);
             if (view.isBlockedBy(lock, key)) {
+                budget.chargePair(key, lock.primary());
                 out.add(new ScanEntry.Locked(key, lock));
                 return;
             }
         }
         Optional<CommittedWrite> visible = reader.visibleWrite(key, view.readTs());
         if (visible.isPresent() && visible.get().kind() == WriteKind.PUT) {
-            out.add(new ScanEntry.Value(key, keyOnly ? null : reader.loadValue(key, visible.get().write())));
+            byte[] value = keyOnly ? null : reader.loadValue(key, visible.get().write());
+            budget.chargePair(key, value);
+            out.add(new ScanEntry.Value(key, value));
         }
     }
 
