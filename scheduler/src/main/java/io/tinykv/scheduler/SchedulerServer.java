@@ -108,8 +108,9 @@ public final class SchedulerServer implements AutoCloseable {
             SchedulerPauses pauses = new SchedulerPauses(clockMillis);
             Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, pauses);
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
+            GcSafePoints gcSafePoints = new GcSafePoints(meta);
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
-                    config.clientKeyMode(), clockMillis, metrics);
+                    config.clientKeyMode(), clockMillis, metrics, gcSafePoints);
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
@@ -150,6 +151,15 @@ public final class SchedulerServer implements AutoCloseable {
                     LOG.error("scheduling round failed", e);
                 }
             }, roundMillis, roundMillis, TimeUnit.MILLISECONDS);
+            long gcIntervalMillis = config.gc().advanceInterval().toMillis();
+            long gcLifeTimeMillis = config.gc().lifeTime().toMillis();
+            background.scheduleWithFixedDelay(() -> {
+                try {
+                    gcSafePoints.advance(clockMillis.getAsLong(), gcLifeTimeMillis);
+                } catch (RuntimeException e) {
+                    LOG.error("moving the GC safe point failed", e);
+                }
+            }, 0, gcIntervalMillis, TimeUnit.MILLISECONDS);
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
