@@ -43,7 +43,11 @@ import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.space.DiskSpaceGuard;
 import io.tinykv.storage.space.FreeSpaceSource;
+import io.tinykv.server.gc.GcSchedulerApi;
+import io.tinykv.server.gc.StoreGcRunner;
+import io.tinykv.server.gc.StoreGcWorker;
 import io.tinykv.txn.TxnCommands;
+import io.tinykv.txn.gc.SafePointGuard;
 import io.tinykv.txn.latch.Latches;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -294,7 +298,20 @@ public final class StoreServer implements AutoCloseable {
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
 
             RequestValidator validator = new RequestValidator(config.base().limits());
-            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
+            SafePointGuard gcSafePoint = new SafePointGuard();
+            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines), gcSafePoint);
+            opened.add(StoreGcRunner.start(new StoreGcWorker(b.storeId, engines, store::regionIds, txn, gcSafePoint,
+                    new GcSchedulerApi() {
+                        @Override
+                        public long gcSafePoint() {
+                            return scheduler.gcSafePointOnce();
+                        }
+
+                        @Override
+                        public boolean holdSafePoint(String serviceId, long ttlSeconds, long safePoint) {
+                            return scheduler.holdGcSafePointOnce(serviceId, ttlSeconds, safePoint);
+                        }
+                    }, config.gc(), nanoClock), config.gc().runIntervalMillis(), "store-" + b.storeId + "-gc"));
             services.addService(new TikvService(storage, validator, new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
                     new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis()))));

@@ -173,6 +173,20 @@ public final class MvccReader implements AutoCloseable {
         return new MvccScanner(this, snapshot, range, view, keyOnly).scan(limit, reverse);
     }
 
+    /** The smallest start ts among the locks of {@code range}, if there is any lock. */
+    public java.util.OptionalLong oldestLockStartTs(KeyRange range) {
+        long[] min = {0};
+        boolean[] found = {false};
+        scanLocks(range, lock -> {
+            if (!found[0] || Timestamps.before(lock.startTs(), min[0])) {
+                min[0] = lock.startTs();
+                found[0] = true;
+            }
+            return false;
+        }, 1);
+        return found[0] ? java.util.OptionalLong.of(min[0]) : java.util.OptionalLong.empty();
+    }
+
     /** Up to {@code limit} commit records of {@code key} with commit ts at or below {@code ts}, newest first. */
     public List<CommittedWrite> versionsAtOrBelow(byte[] key, long ts, int limit) {
         byte[] encodedKey = KeyCodec.encode(key);
