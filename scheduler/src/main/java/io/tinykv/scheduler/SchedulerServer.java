@@ -46,6 +46,7 @@ public final class SchedulerServer implements AutoCloseable {
     private final MetaStore meta;
     private final ClusterMeta cluster;
     private final Coordinator coordinator;
+    private final GcSafePoints gcSafePoints;
     private final ScheduledExecutorService background;
     /** Answers PD's HTTP API off the event loops, which also carry gRPC (TSO). */
     private final ExecutorService http;
@@ -53,8 +54,9 @@ public final class SchedulerServer implements AutoCloseable {
     private boolean closed;
 
     private SchedulerServer(Server grpc, MetaStore meta, ClusterMeta cluster, Coordinator coordinator,
-            ScheduledExecutorService background, ExecutorService http, HostAndPort advertised,
-            HealthStatusManager health) {
+            GcSafePoints gcSafePoints, ScheduledExecutorService background, ExecutorService http,
+            HostAndPort advertised, HealthStatusManager health) {
+        this.gcSafePoints = gcSafePoints;
         this.http = http;
         this.health = health;
         this.grpc = grpc;
@@ -165,7 +167,8 @@ public final class SchedulerServer implements AutoCloseable {
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
                     cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
                     config.dataDir().toAbsolutePath(), config.clientKeyMode());
-            return new SchedulerServer(grpc, meta, cluster, coordinator, background, http, advertised, health);
+            return new SchedulerServer(grpc, meta, cluster, coordinator, gcSafePoints, background, http, advertised,
+                    health);
         } catch (IOException e) {
             cleanup(grpc, background, http, meta);
             throw new UncheckedIOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
@@ -207,6 +210,11 @@ public final class SchedulerServer implements AutoCloseable {
 
     public Coordinator coordinator() {
         return coordinator;
+    }
+
+    /** The MVCC GC safe point and the service safe points holding it back. */
+    public GcSafePoints gcSafePoints() {
+        return gcSafePoints;
     }
 
     /** Blocks until the server is closed. */

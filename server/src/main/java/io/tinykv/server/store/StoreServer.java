@@ -109,6 +109,7 @@ public final class StoreServer implements AutoCloseable {
     private final RaftStoreDriver driver;
     private final HTTPServer statusServer;
     private final AtomicBoolean stopping;
+    private final Engines engines;
     private boolean closed;
 
     private StoreServer(Builder b) {
@@ -124,6 +125,7 @@ public final class StoreServer implements AutoCloseable {
         this.driver = b.driver;
         this.statusServer = b.statusServer;
         this.stopping = b.stopping;
+        this.engines = b.engines;
     }
 
     /** What start-up has built so far; closed in reverse if start-up fails. */
@@ -138,6 +140,7 @@ public final class StoreServer implements AutoCloseable {
         HealthStatusManager health;
         RaftStoreDriver driver;
         HTTPServer statusServer;
+        Engines engines;
         /** Set when the server stops: a thread failing then is shutting down, not a durability failure. */
         final AtomicBoolean stopping = new AtomicBoolean();
         /** Everything to close after the RPC server stopped, in start order (closed in reverse). */
@@ -185,6 +188,7 @@ public final class StoreServer implements AutoCloseable {
             Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig(), halter);
             Thread.UncaughtExceptionHandler haltOnUncaught = haltOnUncaught(b.stopping, halter);
             opened.add(engines);
+            b.engines = engines;
             // Before the scheduler: a store restarted with the other enable-ttl fails at once. A store
             // without an identity has no data yet; its format is recorded before the identity is.
             DataFormatCheck.verifyOrRecord(engines.kv(), config.base().storage().dataFormat(),
@@ -423,6 +427,11 @@ public final class StoreServer implements AutoCloseable {
 
     public long storeId() {
         return storeId;
+    }
+
+    /** The store's engines, for tests that look at what is stored (read-only use). */
+    Engines engines() {
+        return engines;
     }
 
     public long clusterId() {
