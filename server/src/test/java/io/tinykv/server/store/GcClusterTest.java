@@ -68,7 +68,7 @@ class GcClusterTest {
     private static final GcConfig SCHEDULER_GC = new GcConfig(Duration.ofSeconds(5), Duration.ofMillis(100));
     private static final StoreGcConfig STORE_GC = StoreGcConfig.defaults().withRunIntervalMillis(200);
     private static final int THREADS = 4;
-    private static final int TXNS_PER_THREAD = 30;
+    private static final int TXNS_PER_THREAD = 20;
     /**
      * Account keys ("b/acct-0") are 8 bytes, one memcomparable group, so that a split at a raw key
      * between them also falls between their encoded forms: region boundaries are raw keys while

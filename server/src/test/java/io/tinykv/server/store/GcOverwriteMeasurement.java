@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The note's measurement, not part of the default suite: a one-store cluster overwritten on a
- * small key set for {@code -Dgc.measure.minutes=N} minutes, once with GC (gc-life-time 30 s) and
+ * small key set for {@code -Dgc.measure.minutes=N} minutes, once with GC (gc-life-time 10 s) and
  * once without (a life time of a year), then versions per key and the store's data directory size
  * side by side. Run with
  * {@code mvn -pl server -am verify -Dtest=GcOverwriteMeasurement -Dgc.measure.minutes=2 -Dsurefire.failIfNoSpecifiedTests=false}.
@@ -57,7 +57,7 @@ class GcOverwriteMeasurement {
     void versionsAndDiskWithAndWithoutGc() throws Exception {
         double minutes = Double.parseDouble(System.getProperty("gc.measure.minutes"));
         Duration run = Duration.ofMillis((long) (minutes * 60_000));
-        String on = measure("gc-on", new GcConfig(Duration.ofSeconds(30), Duration.ofSeconds(1)), run);
+        String on = measure("gc-on", new GcConfig(Duration.ofSeconds(10), Duration.ofSeconds(1)), run);
         String off = measure("gc-off", new GcConfig(Duration.ofDays(365), Duration.ofSeconds(1)), run);
         System.out.println("GC MEASUREMENT (" + minutes + " min of overwrites, " + KEYS + " keys, " + THREADS
                 + " threads, " + VALUE_BYTES + " B values)\n  " + on + "\n  " + off);
