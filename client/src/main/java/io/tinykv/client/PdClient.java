@@ -170,6 +170,28 @@ public final class PdClient implements AutoCloseable {
         Pdpb.GetStoreResponse::getHeader, false).getStore();
   }
 
+  /**
+   * Holds PD's GC safe point at or below {@code safePoint} for {@code ttlSeconds} under
+   * {@code serviceId} ({@code ttlSeconds <= 0} removes the hold).
+   *
+   * @return the smallest live service safe point afterwards; above {@code safePoint} when the hold
+   *     was refused because the GC safe point is past it already
+   */
+  public long updateServiceGcSafePoint(String serviceId, long ttlSeconds, long safePoint) {
+    return call("UpdateServiceGCSafePoint",
+        stub -> stub.updateServiceGCSafePoint(Pdpb.UpdateServiceGCSafePointRequest.newBuilder()
+            .setHeader(header()).setServiceId(ByteString.copyFromUtf8(serviceId)).setTTL(ttlSeconds)
+            .setSafePoint(safePoint).build()),
+        Pdpb.UpdateServiceGCSafePointResponse::getHeader, false).getMinSafePoint();
+  }
+
+  /** PD's GC safe point: reads below it are refused. */
+  public long getGcSafePoint() {
+    return call("GetGCSafePoint",
+        stub -> stub.getGCSafePoint(Pdpb.GetGCSafePointRequest.newBuilder().setHeader(header()).build()),
+        Pdpb.GetGCSafePointResponse::getHeader, false).getSafePoint();
+  }
+
   /** Every store PD knows, optionally without the removed (tombstone) ones. */
   public List<Metapb.Store> getAllStores(boolean excludeTombstones) {
     return call("GetAllStores",

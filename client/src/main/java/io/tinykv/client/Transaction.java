@@ -213,6 +213,7 @@ public final class Transaction implements AutoCloseable {
     requireActive();
     if (writes.isEmpty()) {
       status = Status.COMMITTED;
+      env.openTransactions().closed(startTs);
       commitTs = startTs;
       return commitTs;
     }
@@ -227,6 +228,8 @@ public final class Transaction implements AutoCloseable {
       // CommitUnknownException, or something the committer did not expect: not known to be either.
       status = Status.UNKNOWN;
       throw e;
+    } finally {
+      env.openTransactions().closed(startTs);
     }
   }
 
@@ -238,6 +241,7 @@ public final class Transaction implements AutoCloseable {
     requireActive();
     writes.clear();
     status = Status.ROLLED_BACK;
+    env.openTransactions().closed(startTs);
   }
 
   /** Rolls back a transaction that is still active; does nothing otherwise. */

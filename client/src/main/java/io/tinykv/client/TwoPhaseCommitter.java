@@ -70,18 +70,30 @@ final class TwoPhaseCommitter {
    * @throws CommitUnknownException when it may or may not have committed
    */
   long commit() {
-    prewrite();
-    long commitTs;
-    try {
-      commitTs = env.pd().getTimestamp();
-    } catch (RuntimeException e) {
-      rollbackQuietly();
-      throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: no commit ts from PD: "
-          + e.getMessage(), e);
+    long committedAt;
+    // From the first prewrite until the commit point the locks must not expire under us.
+    try (LockHeartbeat heartbeat = startHeartbeat()) {
+      prewrite();
+      long commitTs;
+      try {
+        commitTs = env.pd().getTimestamp();
+      } catch (RuntimeException e) {
+        rollbackQuietly();
+        throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: no commit ts from PD: "
+            + e.getMessage(), e);
+      }
+      committedAt = commitPrimary(commitTs);
     }
-    long committedAt = commitPrimary(commitTs);
     commitSecondaries(committedAt);
     return committedAt;
+  }
+
+  /**
+   * Starts keeping the primary lock alive ({@link LockHeartbeat}); beats that come before the
+   * primary is prewritten find no lock and are only logged.
+   */
+  LockHeartbeat startHeartbeat() {
+    return LockHeartbeat.start(env, startTs, primary, beganAtMs);
   }
 
   /**

@@ -6,9 +6,12 @@ package io.tinykv.client;
  *
  * @param lockTtlMs how long the locks of a transaction stay alive before other transactions may roll
  *                  them back, counted in TSO physical milliseconds from the transaction's start ts
+ * @param heartbeats the thread that keeps committing transactions' locks alive ({@link LockHeartbeat})
+ *                  and the client's open transactions registered with PD ({@link OpenTransactions})
+ * @param openTransactions the start ts of this client's open transactions
  */
 record TxnEnv(ClientConfig config, Clock clock, PdClient pd, RegionRouter router, LockResolver resolver,
-    long lockTtlMs) {
+    long lockTtlMs, java.util.concurrent.ScheduledExecutorService heartbeats, OpenTransactions openTransactions) {
 
   Backoff newBackoff() {
     return new Backoff(clock, config.backoffBudgetMs());

@@ -51,6 +51,10 @@ public final class TxnKvClient implements AutoCloseable {
    * over a slow network, short enough that a crashed client blocks others only briefly.
    */
   public static final long DEFAULT_LOCK_TTL_MS = 3_000;
+  /** How often the oldest open transaction is registered with PD: well below PD's gc-life-time (10 min). */
+  static final long GC_REGISTER_INTERVAL_MS = 10_000;
+  /** How long a registration outlives a client that stopped refreshing it. */
+  static final long GC_REGISTER_TTL_SECONDS = 60;
 
   private final TxnEnv env;
   private final ChannelPool channels;
@@ -78,14 +82,21 @@ public final class TxnKvClient implements AutoCloseable {
       throw new IllegalArgumentException("lockTtlMs must be > 0, got " + lockTtlMs);
     }
     ChannelPool channels = new ChannelPool(channelFactory);
+    java.util.concurrent.ScheduledExecutorService heartbeats = java.util.concurrent.Executors
+        .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tinykv-txn-heartbeat").factory());
     try {
       PdClient pd = new PdClient(config, channels, clock, false, RegionKeyCodec.TXN);
       RegionCache cache = new RegionCache(pd);
       RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
       RegionRouter router = new RegionRouter(cache, sender, config.batchSizeKeys());
       LockResolver resolver = new LockResolver(pd, router);
-      return new TxnKvClient(new TxnEnv(config, clock, pd, router, resolver, lockTtlMs), channels);
+      OpenTransactions open = new OpenTransactions("tinykv-client-" + java.util.UUID.randomUUID());
+      TxnEnv env = new TxnEnv(config, clock, pd, router, resolver, lockTtlMs, heartbeats, open);
+      heartbeats.scheduleWithFixedDelay(() -> open.register(pd, GC_REGISTER_TTL_SECONDS),
+          GC_REGISTER_INTERVAL_MS, GC_REGISTER_INTERVAL_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      return new TxnKvClient(env, channels);
     } catch (RuntimeException e) {
+      heartbeats.shutdownNow();
       channels.close();
       throw e;
     }
@@ -98,12 +109,23 @@ public final class TxnKvClient implements AutoCloseable {
    */
   public Transaction begin() {
     long beganAtMs = env.clock().nowMillis();
-    return new Transaction(env, env.pd().getTimestamp(), beganAtMs);
+    long startTs = env.pd().getTimestamp();
+    env.openTransactions().opened(startTs);
+    return new Transaction(env, startTs, beganAtMs);
   }
 
   /** Closes the connections; transactions still open fail from then on. */
   @Override
   public void close() {
+    env.heartbeats().shutdownNow();
+    // Withdraw this client's claim on the GC safe point before the connection goes.
+    if (env.openTransactions().oldest().isPresent()) {
+      try {
+        env.pd().updateServiceGcSafePoint(env.openTransactions().serviceId(), 0, 0);
+      } catch (RuntimeException e) {
+        // It expires by itself.
+      }
+    }
     env.pd().close();
     channels.close();
   }

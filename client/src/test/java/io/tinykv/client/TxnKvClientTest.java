@@ -285,6 +285,43 @@ class TxnKvClientTest {
     assertThat(read("a")).contains("x");
   }
 
+  /**
+   * A commit that takes many times its lock TTL (here a pause between prewrite and the primary's
+   * commit) survives because its heartbeats keep pushing the primary lock's TTL: a reader finds the
+   * transaction alive and reads past it instead of rolling it back, and the commit goes through.
+   * Without the heartbeats the same reader rolls it back ({@code
+   * aReaderRollsBackTheExpiredLocksOfAnAbandonedTransaction}).
+   */
+  @Test
+  void heartbeatsKeepATransactionLongerThanItsLockTtlAlive() {
+    long shortTtlMs = 200;
+    // Both keys in one region, so that the reader's push is confirmed at the primary.
+    commitPuts("a", "old", "b", "old");
+    try (TxnKvClient shortTtl = TxnKvClient.create(cluster.env().config(BUDGET_MS),
+        cluster.env().channelFactory(), clock, shortTtlMs)) {
+      Transaction slow = shortTtl.begin();
+      slow.put(utf8("a"), utf8("new"));
+      slow.put(utf8("b"), utf8("new"));
+      TwoPhaseCommitter committer = slow.committer();
+      try (LockHeartbeat heartbeat = committer.startHeartbeat()) {
+        committer.prewrite();
+        for (int i = 0; i < 10; i++) { // ten TTLs pass, a heartbeat in each
+          clock.sleepMillis(shortTtlMs);
+          cluster.env().advanceTso(shortTtlMs);
+          heartbeat.beat();
+        }
+        assertThat(heartbeat.lastTtlMs()).isGreaterThanOrEqualTo(11 * shortTtlMs);
+        int rollbacksBefore = cluster.faults().executed("KvBatchRollback");
+        assertThat(read("b")).as("the reader reads past the live transaction").contains("old");
+        assertThat(cluster.faults().executed("KvBatchRollback")).isEqualTo(rollbacksBefore);
+        long commitTs = committer.commitPrimary(client.begin().startTs());
+        committer.commitSecondaries(commitTs);
+      }
+    }
+    assertThat(read("a")).contains("new");
+    assertThat(read("b")).contains("new");
+  }
+
   @Test
   void aReaderCommitsTheSecondaryOfACommittedPrimary() {
     commitPuts("a", "old", "h", "old", "q", "old");

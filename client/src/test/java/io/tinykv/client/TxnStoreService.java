@@ -81,6 +81,14 @@ final class TxnStoreService extends TikvGrpc.TikvImplBase {
         e -> Kvrpcpb.ResolveLockResponse.newBuilder().setRegionError(e).build(), observer);
   }
 
+  @Override
+  public void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest request,
+      StreamObserver<Kvrpcpb.TxnHeartBeatResponse> observer) {
+    serve("KvTxnHeartBeat", request.getContext(), List.of(request.getPrimaryLock()),
+        () -> commands.txnHeartBeat(request),
+        e -> Kvrpcpb.TxnHeartBeatResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
   private <R> void serve(String method, Kvrpcpb.Context ctx, List<ByteString> keys, Supplier<R> execute,
       Function<Errorpb.Error, R> regionError, StreamObserver<R> observer) {
     Errorpb.Error error = cluster.check(storeId, method, ctx, keys);

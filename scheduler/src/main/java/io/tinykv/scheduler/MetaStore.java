@@ -50,9 +50,11 @@ public final class MetaStore implements AutoCloseable {
     private static final byte[] BOOTSTRAPPED_KEY = key("meta/bootstrapped");
     static final String ID_END = "meta/id_end";
     static final String TSO_LIMIT = "meta/tso_limit";
+    static final String GC_SAFE_POINT = "gc/safe_point";
     private static final byte[] STORE_PREFIX = key("store/");
     private static final byte[] REGION_PREFIX = key("region/");
     private static final byte[] STORE_BINDING_PREFIX = key("store-binding/");
+    private static final byte[] SERVICE_SAFE_POINT_PREFIX = key("gc/service/");
     private static final byte[] TRUE = {1};
 
     static {
@@ -200,6 +202,51 @@ public final class MetaStore implements AutoCloseable {
 
     public List<Metapb.Region> loadRegions() {
         return loadAll(REGION_PREFIX, Metapb.Region.parser(), "region");
+    }
+
+    /** Records (or replaces) a service's GC safe point. */
+    public void putServiceSafePoint(ServiceSafePoint point) {
+        byte[] value = ByteBuffer.allocate(2 * Long.BYTES).putLong(point.safePoint())
+                .putLong(point.expiresAtMillis()).array();
+        put(serviceKey(point.serviceId()), value, "service safe point " + point.serviceId());
+    }
+
+    public void deleteServiceSafePoint(String serviceId) {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.delete(serviceKey(serviceId));
+            write(batch, "service safe point " + serviceId);
+        } catch (RocksDBException e) {
+            throw writeFailed("service safe point " + serviceId, e);
+        }
+    }
+
+    public List<ServiceSafePoint> loadServiceSafePoints() {
+        List<ServiceSafePoint> out = new ArrayList<>();
+        try (RocksIterator it = db.newIterator()) {
+            for (it.seek(SERVICE_SAFE_POINT_PREFIX); it.isValid() && startsWith(it.key(), SERVICE_SAFE_POINT_PREFIX);
+                    it.next()) {
+                byte[] k = it.key();
+                String id = new String(k, SERVICE_SAFE_POINT_PREFIX.length, k.length - SERVICE_SAFE_POINT_PREFIX.length,
+                        StandardCharsets.UTF_8);
+                byte[] v = it.value();
+                if (v.length != 2 * Long.BYTES) {
+                    throw corrupt("service safe point " + id + " has " + v.length + " bytes, expected "
+                            + 2 * Long.BYTES);
+                }
+                ByteBuffer b = ByteBuffer.wrap(v);
+                out.add(new ServiceSafePoint(id, b.getLong(), b.getLong()));
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw corrupt("reading service safe points failed: " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static byte[] serviceKey(String serviceId) {
+        byte[] id = serviceId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(SERVICE_SAFE_POINT_PREFIX.length + id.length).put(SERVICE_SAFE_POINT_PREFIX)
+                .put(id).array();
     }
 
     /** A durable number under {@code name} ({@link #ID_END}, {@link #TSO_LIMIT}). */

@@ -114,6 +114,15 @@ public final class SchedulerCommand implements Callable<Integer> {
                     + "(default: 10m).")
     Duration scatterMemory = ScheduleConfig.DEFAULT_SCATTER_MEMORY;
 
+    @Option(names = "--gc-life-time", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How long an overwritten version stays readable before MVCC GC may remove it "
+                    + "(default: 10m).")
+    Duration gcLifeTime = GcConfig.DEFAULT_LIFE_TIME;
+
+    @Option(names = "--gc-advance-interval", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How often the GC safe point is moved forward (default: 10s).")
+    Duration gcAdvanceInterval = GcConfig.DEFAULT_ADVANCE_INTERVAL;
+
     @Option(names = "--status-addr", paramLabel = "HOST:PORT",
             description = "Serve Prometheus metrics on http://HOST:PORT/metrics; empty turns it off "
                     + "(default: off).")
@@ -155,7 +164,8 @@ public final class SchedulerCommand implements Callable<Integer> {
                 SchedulerConfig.DEFAULT_ID_BATCH_SIZE, operatorTimeout,
                 SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL,
                 new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                        regionToleranceRatio, scatterSplitRegions, scatterMemory));
+                        regionToleranceRatio, scatterSplitRegions, scatterMemory),
+                new GcConfig(gcLifeTime, gcAdvanceInterval));
     }
 
     /** The metrics endpoint; if it cannot start, the scheduler it would report on is stopped too. */

@@ -26,6 +26,7 @@ import java.util.Objects;
  *     and their changes logged
  * @param schedule how leaders and regions are balanced and fresh regions scattered (PD's
  *     {@code [schedule]}): intervals, limits per store, tolerance bands
+ * @param gc how the MVCC GC safe point moves (gc-life-time)
  */
 public record SchedulerConfig(
         HostAndPort listenAddress,
@@ -39,7 +40,8 @@ public record SchedulerConfig(
         int idBatchSize,
         Duration operatorTimeout,
         Duration storeStatusCheckInterval,
-        ScheduleConfig schedule) {
+        ScheduleConfig schedule,
+        GcConfig gc) {
 
     public static final HostAndPort DEFAULT_LISTEN_ADDRESS = new HostAndPort("127.0.0.1", 2379);
     public static final int DEFAULT_MAX_REPLICAS = 3;
@@ -73,6 +75,7 @@ public record SchedulerConfig(
         requirePositive("operator-timeout", operatorTimeout);
         requirePositive("store-status-check-interval", storeStatusCheckInterval);
         Objects.requireNonNull(schedule, "schedule");
+        Objects.requireNonNull(gc, "gc");
         if (advertiseAddress == null && listenAddress.isWildcard()) {
             throw new IllegalArgumentException("listen address " + listenAddress
                     + " is a wildcard; give an advertise address clients can reach");
@@ -88,49 +91,55 @@ public record SchedulerConfig(
         return new SchedulerConfig(DEFAULT_LISTEN_ADDRESS, null, dataDir, DEFAULT_MAX_REPLICAS,
                 DEFAULT_MAX_STORE_DOWN_TIME, DEFAULT_STORE_DISCONNECT_TIME, ClientKeyMode.RAW,
                 DEFAULT_TSO_SAVE_WINDOW, DEFAULT_ID_BATCH_SIZE, DEFAULT_OPERATOR_TIMEOUT,
-                DEFAULT_STORE_STATUS_CHECK_INTERVAL, ScheduleConfig.defaults());
+                DEFAULT_STORE_STATUS_CHECK_INTERVAL, ScheduleConfig.defaults(), GcConfig.defaults());
     }
 
     public SchedulerConfig withListenAddress(HostAndPort value) {
         return new SchedulerConfig(value, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule);
+                storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withAdvertiseAddress(HostAndPort value) {
         return new SchedulerConfig(listenAddress, value, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule);
+                storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withMaxReplicas(int value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, value, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule);
+                storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withStoreTimes(Duration disconnect, Duration down) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, down,
                 disconnect, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule);
+                storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withClientKeyMode(ClientKeyMode value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, value, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule);
+                storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withOperatorTimeout(Duration value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, value,
-                storeStatusCheckInterval, schedule);
+                storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withSchedule(ScheduleConfig value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, value);
+                storeStatusCheckInterval, value, gc);
+    }
+
+    public SchedulerConfig withGc(GcConfig value) {
+        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
+                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
+                storeStatusCheckInterval, schedule, value);
     }
 
     private static void requirePositive(String name, Duration value) {

@@ -49,6 +49,7 @@ public final class SchedulerServer implements AutoCloseable {
     private final MetaStore meta;
     private final ClusterMeta cluster;
     private final Coordinator coordinator;
+    private final GcSafePoints gcSafePoints;
     private final ScheduledExecutorService background;
     /** Answers PD's HTTP API off the event loops, which also carry gRPC (TSO). */
     private final ExecutorService http;
@@ -56,8 +57,9 @@ public final class SchedulerServer implements AutoCloseable {
     private boolean closed;
 
     private SchedulerServer(Server grpc, MetaStore meta, ClusterMeta cluster, Coordinator coordinator,
-            ScheduledExecutorService background, ExecutorService http, HostAndPort advertised,
-            HealthStatusManager health) {
+            GcSafePoints gcSafePoints, ScheduledExecutorService background, ExecutorService http,
+            HostAndPort advertised, HealthStatusManager health) {
+        this.gcSafePoints = gcSafePoints;
         this.http = http;
         this.health = health;
         this.grpc = grpc;
@@ -113,8 +115,10 @@ public final class SchedulerServer implements AutoCloseable {
             SchedulerPauses pauses = new SchedulerPauses(clockMillis);
             Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, pauses);
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
+            GcSafePoints gcSafePoints = new GcSafePoints(meta);
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
-                    config.clientKeyMode(), clockMillis, metrics, new StoreBindings(meta), SplitLimits.DEFAULTS);
+                    config.clientKeyMode(), clockMillis, metrics, gcSafePoints, new StoreBindings(meta),
+                    SplitLimits.DEFAULTS);
             StoreCallGuard storeCalls = StoreCallGuard.methods(tls.storePolicy(), SchedulerService.STORE_METHODS);
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();
@@ -156,12 +160,22 @@ public final class SchedulerServer implements AutoCloseable {
                     LOG.error("scheduling round failed", e);
                 }
             }, roundMillis, roundMillis, TimeUnit.MILLISECONDS);
+            long gcIntervalMillis = config.gc().advanceInterval().toMillis();
+            long gcLifeTimeMillis = config.gc().lifeTime().toMillis();
+            background.scheduleWithFixedDelay(() -> {
+                try {
+                    gcSafePoints.advance(clockMillis.getAsLong(), gcLifeTimeMillis);
+                } catch (RuntimeException e) {
+                    LOG.error("moving the GC safe point failed", e);
+                }
+            }, 0, gcIntervalMillis, TimeUnit.MILLISECONDS);
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
                     cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
                     config.dataDir().toAbsolutePath(), config.clientKeyMode());
-            return new SchedulerServer(grpc, meta, cluster, coordinator, background, http, advertised, health);
+            return new SchedulerServer(grpc, meta, cluster, coordinator, gcSafePoints, background, http, advertised,
+                    health);
         } catch (IOException e) {
             cleanup(grpc, background, http, meta);
             throw new UncheckedIOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
@@ -203,6 +217,11 @@ public final class SchedulerServer implements AutoCloseable {
 
     public Coordinator coordinator() {
         return coordinator;
+    }
+
+    /** The MVCC GC safe point and the service safe points holding it back. */
+    public GcSafePoints gcSafePoints() {
+        return gcSafePoints;
     }
 
     /** Blocks until the server is closed. */

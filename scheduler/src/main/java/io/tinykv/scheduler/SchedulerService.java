@@ -57,18 +57,22 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     private final ClientKeyMode keyMode;
     private final LongSupplier clockMillis;
     private final SchedulerMetrics metrics;
+    private final GcSafePoints gcSafePoints;
     /** Null: store ids are not bound to certificates (no metadata to keep the bindings in). */
     private final StoreBindings bindings;
     private final SplitLimits splitLimits;
 
     public SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
-            Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics) {
-        this(cluster, coordinator, tso, ids, member, keyMode, clockMillis, metrics, null, SplitLimits.DEFAULTS);
+            Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics,
+            GcSafePoints gcSafePoints) {
+        this(cluster, coordinator, tso, ids, member, keyMode, clockMillis, metrics, gcSafePoints, null,
+                SplitLimits.DEFAULTS);
     }
 
     SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
             Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics,
-            StoreBindings bindings, SplitLimits splitLimits) {
+            GcSafePoints gcSafePoints, StoreBindings bindings, SplitLimits splitLimits) {
+        this.gcSafePoints = gcSafePoints;
         this.bindings = bindings;
         this.splitLimits = splitLimits;
         this.cluster = cluster;
@@ -420,6 +424,38 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
                     .setStatus(report.status())
                     .build();
         }, h -> Pdpb.GetOperatorResponse.newBuilder().setHeader(h).setRegionId(request.getRegionId()).build());
+    }
+
+    @Override
+    public void getGCSafePoint(Pdpb.GetGCSafePointRequest request, StreamObserver<Pdpb.GetGCSafePointResponse> out) {
+        handle("GetGCSafePoint", out, request.getHeader(),
+                h -> Pdpb.GetGCSafePointResponse.newBuilder().setHeader(h).setSafePoint(gcSafePoints.safePoint())
+                        .build(),
+                h -> Pdpb.GetGCSafePointResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void updateGCSafePoint(Pdpb.UpdateGCSafePointRequest request,
+            StreamObserver<Pdpb.UpdateGCSafePointResponse> out) {
+        handle("UpdateGCSafePoint", out, request.getHeader(), h -> {
+            long now = gcSafePoints.update(request.getSafePoint(), clockMillis.getAsLong());
+            return Pdpb.UpdateGCSafePointResponse.newBuilder().setHeader(h).setNewSafePoint(now).build();
+        }, h -> Pdpb.UpdateGCSafePointResponse.newBuilder().setHeader(h).build());
+    }
+
+    @Override
+    public void updateServiceGCSafePoint(Pdpb.UpdateServiceGCSafePointRequest request,
+            StreamObserver<Pdpb.UpdateServiceGCSafePointResponse> out) {
+        handle("UpdateServiceGCSafePoint", out, request.getHeader(), h -> {
+            if (request.getServiceId().isEmpty()) {
+                throw SchedulerException.invalid("update service GC safe point: empty service_id");
+            }
+            GcSafePoints.ServiceAnswer answer = gcSafePoints.updateService(request.getServiceId().toStringUtf8(),
+                    request.getTTL(), request.getSafePoint(), clockMillis.getAsLong());
+            return Pdpb.UpdateServiceGCSafePointResponse.newBuilder().setHeader(h)
+                    .setServiceId(ByteString.copyFromUtf8(answer.serviceId())).setTTL(answer.ttlSeconds())
+                    .setMinSafePoint(answer.minSafePoint()).build();
+        }, h -> Pdpb.UpdateServiceGCSafePointResponse.newBuilder().setHeader(h).build());
     }
 
     private Pdpb.GetRegionResponse regionResponse(Pdpb.ResponseHeader h, RegionInfo region) {

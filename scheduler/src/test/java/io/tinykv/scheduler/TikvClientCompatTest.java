@@ -131,4 +131,30 @@ class TikvClientCompatTest {
         pd.resumeChecker(PDChecker.Replica);
         assertThat(pd.isCheckerPaused(PDChecker.Replica)).isFalse();
     }
+
+    /**
+     * A service (here a backup through the TiKV client) holds the GC safe point back: the
+     * scheduler answers the smallest live claim, and GetGCSafePoint stays at or below it.
+     */
+    @Test
+    void clientsServiceSafePointHoldsTheGcSafePointBack() {
+        startCluster(ClientKeyMode.RAW);
+        session = open(TiConfiguration.createRawDefault(server.address()));
+        PDClient pd = session.getPDClient();
+        long claim = session.getTimestamp().getVersion();
+        Long min = pd.updateServiceGCSafePoint("backup", 60, claim,
+                org.tikv.common.util.ConcreteBackOffer.newCustomBackOff((int) RPC_TIMEOUT_MILLIS));
+        assertThat(min).isEqualTo(claim);
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.address())
+                .usePlaintext().build();
+        io.tinykv.proto.Pdpb.GetGCSafePointResponse answer;
+        try {
+            answer = io.tinykv.proto.PDGrpc.newBlockingStub(channel)
+                    .getGCSafePoint(io.tinykv.proto.Pdpb.GetGCSafePointRequest.getDefaultInstance());
+        } finally {
+            channel.shutdownNow();
+        }
+        assertThat(answer.hasHeader() && !answer.getHeader().hasError()).isTrue();
+        assertThat(Long.compareUnsigned(answer.getSafePoint(), claim)).isLessThanOrEqualTo(0);
+    }
 }

@@ -76,7 +76,7 @@ class TsoFrontMeasurement {
             Pdpb.Member member = SchedulerService.member(SchedulerServer.MEMBER_ID, new HostAndPort("127.0.0.1", 1));
             SchedulerPauses pauses = new SchedulerPauses(System::currentTimeMillis);
             SchedulerService service = new SchedulerService(cluster, new Coordinator(cluster, ids, config, metrics, pauses),
-                    tso, ids, () -> member, ClientKeyMode.RAW, System::currentTimeMillis, metrics);
+                    tso, ids, () -> member, ClientKeyMode.RAW, System::currentTimeMillis, metrics, new GcSafePoints(meta));
             PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> member, "v"), pauses,
                     System::currentTimeMillis);
             InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);

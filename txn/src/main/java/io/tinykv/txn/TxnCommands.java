@@ -19,6 +19,7 @@ import io.tinykv.txn.command.Prewrite;
 import io.tinykv.txn.command.ResolveLock;
 import io.tinykv.txn.command.Scan;
 import io.tinykv.txn.command.TxnHeartBeat;
+import io.tinykv.txn.gc.SafePointGuard;
 import io.tinykv.txn.latch.Latches;
 import io.tinykv.txn.mvcc.KeyRange;
 import io.tinykv.txn.mvcc.MvccReader;
@@ -52,11 +53,18 @@ public final class TxnCommands {
     private final Storage storage;
     private final Latches latches;
     private final RegionBounds regionBounds;
+    private final SafePointGuard safePoint;
 
     public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds) {
+        this(storage, latches, regionBounds, new SafePointGuard());
+    }
+
+    /** @param safePoint the GC safe point this store knows; reads and prewrites below it are refused */
+    public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds, SafePointGuard safePoint) {
         this.storage = storage;
         this.latches = latches;
         this.regionBounds = regionBounds;
+        this.safePoint = safePoint;
     }
 
     /** Over a standalone store: default latches, no region bounds. */
@@ -217,7 +225,32 @@ public final class TxnCommands {
         });
     }
 
+    /** The storage and region bounds commands run on (for GC's scans, which hold no latches). */
+    public Storage storage() {
+        return storage;
+    }
+
+    public RegionBounds regionBounds() {
+        return regionBounds;
+    }
+
+    /**
+     * Refuses a snapshot read or a prewrite below the GC safe point: the versions it needs may be
+     * gone. Commands that finish a transaction (commit, rollback, status checks) are not refused:
+     * they work on locks and records GC leaves alone.
+     */
+    private void checkSafePoint(Command<?> command) {
+        switch (command) {
+            case Get g -> safePoint.check(g.request().getVersion(), "read");
+            case BatchGet b -> safePoint.check(b.request().getVersion(), "read");
+            case Scan s -> safePoint.check(s.request().getVersion(), "scan");
+            case Prewrite p -> safePoint.check(p.request().getStartVersion(), "prewrite");
+            default -> { }
+        }
+    }
+
     private <R> CompletableFuture<R> executeAsync(Command<R> command) {
+        checkSafePoint(command);
         Kvrpcpb.Context ctx = command.context();
         KeyRange region = regionBounds.rangeOf(ctx);
         List<byte[]> keys = command.latchKeys();

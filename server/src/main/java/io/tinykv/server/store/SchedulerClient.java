@@ -184,6 +184,26 @@ public final class SchedulerClient implements AutoCloseable {
                 .setHeader(header()).setStoreId(storeId).build()), Pdpb.GetStoreResponse::getHeader).getStore();
     }
 
+    /** One attempt: the cluster's MVCC GC safe point (GetGCSafePoint). */
+    public long gcSafePointOnce() {
+        return callOnce("GetGCSafePoint", stub -> stub.getGCSafePoint(Pdpb.GetGCSafePointRequest.newBuilder()
+                .setHeader(header()).build()), Pdpb.GetGCSafePointResponse::getHeader).getSafePoint();
+    }
+
+    /**
+     * One attempt at UpdateServiceGCSafePoint ({@code ttlSeconds <= 0} removes the hold).
+     *
+     * @return whether the hold is in place (false: {@code safePoint} lies below the GC safe point)
+     */
+    public boolean holdGcSafePointOnce(String serviceId, long ttlSeconds, long safePoint) {
+        Pdpb.UpdateServiceGCSafePointResponse response = callOnce("UpdateServiceGCSafePoint",
+                stub -> stub.updateServiceGCSafePoint(Pdpb.UpdateServiceGCSafePointRequest.newBuilder()
+                        .setHeader(header()).setServiceId(com.google.protobuf.ByteString.copyFromUtf8(serviceId))
+                        .setTTL(ttlSeconds).setSafePoint(safePoint).build()),
+                Pdpb.UpdateServiceGCSafePointResponse::getHeader);
+        return ttlSeconds <= 0 || Long.compareUnsigned(response.getMinSafePoint(), safePoint) <= 0;
+    }
+
     /**
      * One attempt to list the cluster's stores, tombstones included (to tell a store's address from
      * any other; never waits beyond the deadline).

@@ -5,6 +5,7 @@ import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.server.config.ConfigLoader.Table;
+import io.tinykv.server.gc.StoreGcConfig;
 import io.tinykv.security.SecurityConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,6 +21,9 @@ public final class StoreConfigLoader {
 
     static final String STORE_SECTION = "store";
     static final String COPROCESSOR_SECTION = "coprocessor";
+    static final String GC_SECTION = "gc";
+    private static final List<String> GC_KEYS = List.of("run-interval", "batch-keys", "max-records-per-key",
+            "max-write-records-per-sec");
     private static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
             "region-max-keys", "region-split-keys", "split-region-check-tick-interval");
     private static final List<String> STORE_KEYS = List.of("pd-endpoints", "tick-interval", "election-ticks",
@@ -47,7 +51,7 @@ public final class StoreConfigLoader {
         Config base = ConfigLoader.applyOverrides(fromFile.base(), overrides);
         StoreServerConfig config = new StoreServerConfig(
                 base.withSecurity(base.security().overriddenBy(securityFlags)), fromFile.store(),
-                fromFile.coprocessor());
+                fromFile.coprocessor(), fromFile.gc());
         if (pdEndpoints != null) {
             config = config.withStore(config.store().withPdEndpoints(pdEndpoints));
         }
@@ -56,7 +60,7 @@ public final class StoreConfigLoader {
 
     /** Parses TOML text over the defaults (without validation). */
     public static StoreServerConfig parse(String toml, String source) {
-        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION, COPROCESSOR_SECTION));
+        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION, COPROCESSOR_SECTION, GC_SECTION));
         List<String> problems = new ArrayList<>();
         Table root = ConfigLoader.root(toml, source, problems);
         Table section = root.section(STORE_SECTION);
@@ -83,10 +87,22 @@ public final class StoreConfigLoader {
                 cop.value("region-split-keys", c.regionSplitKeys(), Table::integer),
                 cop.value("split-region-check-tick-interval", c.splitCheckIntervalMillis(), Table::millis));
         cop.rejectUnknown(COPROCESSOR_KEYS);
+        Table gcSection = root.section(GC_SECTION);
+        StoreGcConfig g = StoreGcConfig.defaults();
+        StoreGcConfig gc = g;
+        try {
+            gc = new StoreGcConfig(gcSection.value("run-interval", g.runIntervalMillis(), Table::millis),
+                    gcSection.value("batch-keys", g.batchKeys(), StoreConfigLoader::intValue),
+                    gcSection.value("max-records-per-key", g.maxRecordsPerKey(), StoreConfigLoader::intValue),
+                    gcSection.value("max-write-records-per-sec", g.maxRecordsPerSecond(), Table::integer));
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        gcSection.rejectUnknown(GC_KEYS);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StoreServerConfig(base, store, coprocessor);
+        return new StoreServerConfig(base, store, coprocessor, gc);
     }
 
     /** {@code --pd a:1,b:2} as a list. */

@@ -51,7 +51,11 @@ import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.space.DiskSpaceGuard;
 import io.tinykv.storage.space.FreeSpaceSource;
+import io.tinykv.server.gc.GcSchedulerApi;
+import io.tinykv.server.gc.StoreGcRunner;
+import io.tinykv.server.gc.StoreGcWorker;
 import io.tinykv.txn.TxnCommands;
+import io.tinykv.txn.gc.SafePointGuard;
 import io.tinykv.txn.latch.Latches;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -120,6 +124,7 @@ public final class StoreServer implements AutoCloseable {
     private final RaftStoreDriver driver;
     private final HTTPServer statusServer;
     private final AtomicBoolean stopping;
+    private final Engines engines;
     private boolean closed;
 
     private StoreServer(Builder b) {
@@ -137,6 +142,7 @@ public final class StoreServer implements AutoCloseable {
         this.driver = b.driver;
         this.statusServer = b.statusServer;
         this.stopping = b.stopping;
+        this.engines = b.engines;
     }
 
     /** What start-up has built so far; closed in reverse if start-up fails. */
@@ -153,6 +159,7 @@ public final class StoreServer implements AutoCloseable {
         HealthStatusManager health;
         RaftStoreDriver driver;
         HTTPServer statusServer;
+        Engines engines;
         /** Set when the server stops: a thread failing then is shutting down, not a durability failure. */
         final AtomicBoolean stopping = new AtomicBoolean();
         /** Everything to close after the RPC server stopped, in start order (closed in reverse). */
@@ -200,6 +207,7 @@ public final class StoreServer implements AutoCloseable {
             Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig(), halter);
             Thread.UncaughtExceptionHandler haltOnUncaught = haltOnUncaught(b.stopping, halter);
             opened.add(engines);
+            b.engines = engines;
             // Before the scheduler: a store restarted with the other enable-ttl fails at once. A store
             // without an identity has no data yet; its format is recorded before the identity is.
             DataFormatCheck.verifyOrRecord(engines.kv(), config.base().storage().dataFormat(),
@@ -362,7 +370,20 @@ public final class StoreServer implements AutoCloseable {
             opened.add(() -> ReadPool.stop(reads, WORKERS_STOP_MILLIS));
 
             RequestValidator validator = new RequestValidator(config.base().limits());
-            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines));
+            SafePointGuard gcSafePoint = new SafePointGuard();
+            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines), gcSafePoint);
+            opened.add(StoreGcRunner.start(new StoreGcWorker(b.storeId, engines, store::regionIds, txn, gcSafePoint,
+                    new GcSchedulerApi() {
+                        @Override
+                        public long gcSafePoint() {
+                            return scheduler.gcSafePointOnce();
+                        }
+
+                        @Override
+                        public boolean holdSafePoint(String serviceId, long ttlSeconds, long safePoint) {
+                            return scheduler.holdGcSafePointOnce(serviceId, ttlSeconds, safePoint);
+                        }
+                    }, config.gc(), nanoClock), config.gc().runIntervalMillis(), "store-" + b.storeId + "-gc"));
             services.addService(RepeatedFieldGuard.around(ServerInterceptors.intercept(new TikvService(storage,
                     validator, new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
@@ -479,6 +500,11 @@ public final class StoreServer implements AutoCloseable {
 
     public long storeId() {
         return storeId;
+    }
+
+    /** The store's engines, for tests that look at what is stored (read-only use). */
+    Engines engines() {
+        return engines;
     }
 
     public long clusterId() {

@@ -1,6 +1,7 @@
 package io.tinykv.server.store;
 
 import io.tinykv.server.config.Config;
+import io.tinykv.server.gc.StoreGcConfig;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.scheduler.HostAndPort;
 import java.util.ArrayList;
@@ -15,8 +16,9 @@ import java.util.Objects;
  *
  * @param base the shared settings; its {@code [pd]} section (the standalone's embedded PD) is unused
  * @param store the store's own settings
+ * @param gc the {@code [gc]} section: the store's MVCC GC worker
  */
-public record StoreServerConfig(Config base, Store store, Coprocessor coprocessor) {
+public record StoreServerConfig(Config base, Store store, Coprocessor coprocessor, StoreGcConfig gc) {
 
     /** Conventional scheduler (PD) client port. */
     public static final String DEFAULT_PD_ENDPOINT = "127.0.0.1:2379";
@@ -25,6 +27,12 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
         Objects.requireNonNull(base, "base");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(coprocessor, "coprocessor");
+        Objects.requireNonNull(gc, "gc");
+    }
+
+    /** With the default {@code [gc]} section. */
+    public StoreServerConfig(Config base, Store store, Coprocessor coprocessor) {
+        this(base, store, coprocessor, StoreGcConfig.defaults());
     }
 
     /** With the default {@code [coprocessor]} section. */
@@ -130,7 +138,11 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
     }
 
     public StoreServerConfig withCoprocessor(Coprocessor value) {
-        return new StoreServerConfig(base, store, value);
+        return new StoreServerConfig(base, store, value, gc);
+    }
+
+    public StoreServerConfig withGc(StoreGcConfig value) {
+        return new StoreServerConfig(base, store, coprocessor, value);
     }
 
     public Config.Server server() {
@@ -138,11 +150,11 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
     }
 
     public StoreServerConfig withServer(Config.Server server) {
-        return new StoreServerConfig(base.withServer(server), store, coprocessor);
+        return new StoreServerConfig(base.withServer(server), store, coprocessor, gc);
     }
 
     public StoreServerConfig withStore(Store newStore) {
-        return new StoreServerConfig(base, newStore, coprocessor);
+        return new StoreServerConfig(base, newStore, coprocessor, gc);
     }
 
     /**

@@ -185,6 +185,60 @@ public final class MvccReader implements AutoCloseable {
         return new MvccScanner(this, snapshot, range, view, keyOnly).scan(limit, reverse, budget);
     }
 
+    /** The smallest start ts among the locks of {@code range}, if there is any lock. */
+    public java.util.OptionalLong oldestLockStartTs(KeyRange range) {
+        long[] min = {0};
+        boolean[] found = {false};
+        scanLocks(range, lock -> {
+            if (!found[0] || Timestamps.before(lock.startTs(), min[0])) {
+                min[0] = lock.startTs();
+                found[0] = true;
+            }
+            return false;
+        }, 1);
+        return found[0] ? java.util.OptionalLong.of(min[0]) : java.util.OptionalLong.empty();
+    }
+
+    /** Up to {@code limit} commit records of {@code key} with commit ts at or below {@code ts}, newest first. */
+    public List<CommittedWrite> versionsAtOrBelow(byte[] key, long ts, int limit) {
+        byte[] encodedKey = KeyCodec.encode(key);
+        List<CommittedWrite> out = new ArrayList<>();
+        KvIterator it = writes();
+        for (it.seek(MvccKey.appendTs(encodedKey, ts)); it.valid() && out.size() < limit; it.next()) {
+            if (!MvccKey.isVersionOf(it.key(), encodedKey)) {
+                break;
+            }
+            out.add(new CommittedWrite(MvccKey.tsOf(it.key()), Write.parse(it.value())));
+        }
+        return out;
+    }
+
+    /** Receives commit records from {@link #scanWrites}. */
+    @FunctionalInterface
+    public interface WriteVisitor {
+        /** @return whether to go on */
+        boolean visit(byte[] userKey, CommittedWrite record);
+    }
+
+    /**
+     * Visits the commit records of {@code range} in engine order (keys ascending, each key's
+     * records newest first) until {@code visitor} says stop.
+     */
+    public void scanWrites(KeyRange range, WriteVisitor visitor) {
+        byte[] encodedEnd = range.encodedEnd();
+        try (KvIterator it = snapshot.iterator(Cf.WRITE)) {
+            for (it.seek(range.encodedStart()); it.valid(); it.next()) {
+                if (encodedEnd != null && Arrays.compareUnsigned(it.key(), encodedEnd) >= 0) {
+                    return;
+                }
+                MvccKey version = MvccKey.decode(it.key());
+                if (!visitor.visit(version.userKey(), new CommittedWrite(version.ts(), Write.parse(it.value())))) {
+                    return;
+                }
+            }
+        }
+    }
+
     private KvIterator writes() {
         if (writeIterator == null) {
             writeIterator = snapshot.iterator(Cf.WRITE);
