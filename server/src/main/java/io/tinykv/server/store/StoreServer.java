@@ -35,6 +35,7 @@ import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
 import io.tinykv.server.config.Config;
+import io.tinykv.scheduler.BindErrors;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
@@ -192,9 +193,13 @@ public final class StoreServer implements AutoCloseable {
             StatusRoutes statusRoutes = new StatusRoutes(config.base(), config.store());
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
-                b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
-                        .registry(registry).defaultHandler(statusRoutes)
-                        .httpsConfigurator(tls.httpsConfigurator()).buildAndStart();
+                try {
+                    b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
+                            .registry(registry).defaultHandler(statusRoutes)
+                            .httpsConfigurator(tls.httpsConfigurator()).buildAndStart();
+                } catch (IOException e) {
+                    throw BindErrors.wrap("--status-addr", status, e, "give each store its own --status-addr");
+                }
                 opened.add(b.statusServer);
                 statusAddr = status.withPort(b.statusServer.getPort()).toString();
                 LOG.info("status and metrics on {}://{}/metrics", tls.httpScheme(), statusAddr);
@@ -208,14 +213,19 @@ public final class StoreServer implements AutoCloseable {
             // client writes are held to limits.raft-entry-max-size by the request validator.
             int maxInbound = (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
                     PeerService.MAX_INBOUND_MESSAGE_BYTES);
-            Server grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials())
-                    .maxInboundMessageSize(maxInbound)
-                    .addService(b.health.getHealthService())
-                    .fallbackHandlerRegistry(services)
-                    .intercept(new ServerMetrics(registry, nanoClock))
-                    .intercept(b.inFlight)
-                    .build()
-                    .start();
+            Server grpc;
+            try {
+                grpc = NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials())
+                        .maxInboundMessageSize(maxInbound)
+                        .addService(b.health.getHealthService())
+                        .fallbackHandlerRegistry(services)
+                        .intercept(new ServerMetrics(registry, nanoClock))
+                        .intercept(b.inFlight)
+                        .build()
+                        .start();
+            } catch (IOException e) {
+                throw BindErrors.wrap("--addr", sc.addr(), e, "give each store its own --addr");
+            }
             b.grpc = grpc;
             b.boundAddress = sc.addr().withPort(grpc.getPort());
             statusRoutes.boundAddresses(b.boundAddress.toString(), statusAddr);
@@ -307,7 +317,7 @@ public final class StoreServer implements AutoCloseable {
             return new StoreServer(b);
         } catch (IOException e) {
             abort(b);
-            throw new UncheckedIOException("cannot start the store: " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             abort(b);
             throw e;
