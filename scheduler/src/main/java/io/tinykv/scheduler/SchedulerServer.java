@@ -141,7 +141,7 @@ public final class SchedulerServer implements AutoCloseable {
             ClusterHistory history = new ClusterHistory(cluster, clockMillis, dashboardConfig.samplesKept(),
                     dashboardConfig.sampleInterval().toMillis(), plaintext, dashboardConfig.scrapeTimeout());
             DashboardApi dashboard = new DashboardApi(new DashboardViews(cluster, coordinator, tso, ids, config),
-                    new ClusterOps(cluster, coordinator, ids, pauses, config.maxReplicas(), clockMillis), pauses,
+                    new ClusterOps(cluster, coordinator, ids::next, pauses, config.maxReplicas(), clockMillis), pauses,
                     history, clockMillis);
             PdHttpApi httpApi = new PdHttpApi(views, pauses, clockMillis, dashboard);
             // PD's HTTP API shares the client port only in plaintext: under TLS the port is gRPC's

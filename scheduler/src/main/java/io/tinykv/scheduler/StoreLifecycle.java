@@ -25,7 +25,7 @@ public final class StoreLifecycle {
     private final ClusterMeta cluster;
     private final Coordinator coordinator;
     private final long repeatMillis;
-    private Map<Long, String> lastWarned = Map.of();
+    private Map<Long, Integer> lastWarned = Map.of();
     private long lastWarnedAtMillis;
 
     public StoreLifecycle(ClusterMeta cluster, Coordinator coordinator, long repeatMillis) {
@@ -57,9 +57,11 @@ public final class StoreLifecycle {
 
     private void warnUnderReplicated(long nowMillis) {
         List<ReplicationHealth.UnderReplicated> under = coordinator.underReplicated(nowMillis);
-        Map<Long, String> now = new HashMap<>();
+        // A change is a region joining or leaving the list or its healthy count moving; a reason
+        // alone changing (a repair starting) waits for the next repeat.
+        Map<Long, Integer> now = new HashMap<>();
         for (ReplicationHealth.UnderReplicated u : under) {
-            now.put(u.regionId(), u.healthy() + "/" + u.reason());
+            now.put(u.regionId(), u.healthy());
         }
         boolean changed = !now.equals(lastWarned);
         boolean due = !now.isEmpty() && nowMillis - lastWarnedAtMillis >= repeatMillis;

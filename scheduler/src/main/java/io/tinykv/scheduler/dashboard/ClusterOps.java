@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Metapb;
 import io.tinykv.scheduler.ClusterMeta;
 import io.tinykv.scheduler.Coordinator;
-import io.tinykv.scheduler.IdAllocator;
 import io.tinykv.scheduler.Operator;
 import io.tinykv.scheduler.OperatorStep;
 import io.tinykv.scheduler.RegionInfo;
@@ -34,16 +33,17 @@ public final class ClusterOps {
 
     private final ClusterMeta cluster;
     private final Coordinator coordinator;
-    private final IdAllocator ids;
+    private final LongSupplier newPeerId;
     private final SchedulerPauses pauses;
     private final int maxReplicas;
     private final LongSupplier clockMillis;
 
-    public ClusterOps(ClusterMeta cluster, Coordinator coordinator, IdAllocator ids, SchedulerPauses pauses,
+    /** @param newPeerId the scheduler's id allocator: a fresh id for each added peer */
+    public ClusterOps(ClusterMeta cluster, Coordinator coordinator, LongSupplier newPeerId, SchedulerPauses pauses,
             int maxReplicas, LongSupplier clockMillis) {
         this.cluster = cluster;
         this.coordinator = coordinator;
-        this.ids = ids;
+        this.newPeerId = newPeerId;
         this.pauses = pauses;
         this.maxReplicas = maxReplicas;
         this.clockMillis = clockMillis;
@@ -77,7 +77,7 @@ public final class ClusterOps {
         if (store.lowOnSpace()) {
             throw Refusal.conflict("store " + storeId + " is low on disk space; a new peer would fill it further");
         }
-        Metapb.Peer peer = Metapb.Peer.newBuilder().setId(ids.next()).setStoreId(storeId).build();
+        Metapb.Peer peer = Metapb.Peer.newBuilder().setId(newPeerId.getAsLong()).setStoreId(storeId).build();
         Done done = submit(region, new OperatorStep.AddPeer(peer), "asked for: add peer", now);
         if (region.region().getPeersCount() + 1 > maxReplicas) {
             return new Done(done.message() + "; the region will have " + (region.region().getPeersCount() + 1)

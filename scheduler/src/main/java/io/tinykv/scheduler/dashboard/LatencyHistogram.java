@@ -18,11 +18,18 @@ record LatencyHistogram(TreeMap<Double, Double> cumulativeByUpperBound, double c
 
     static final LatencyHistogram EMPTY = new LatencyHistogram(new TreeMap<>(), 0);
 
-    /** Reads the histogram out of Prometheus text exposition; other lines are skipped. */
+    /**
+     * Reads the histogram out of Prometheus text exposition, counting the client-facing key-value
+     * calls only ({@code Raw*}, {@code Kv*}): the stores' long-lived streams (Raft messages,
+     * snapshots) also end up in the histogram, with their whole lifetime as latency.
+     */
     static LatencyHistogram parse(String text) {
         TreeMap<Double, Double> buckets = new TreeMap<>();
         double count = 0;
         for (String line : text.split("\n")) {
+            if (!(line.startsWith(BUCKET) || line.startsWith(COUNT)) || !isKvCall(line)) {
+                continue;
+            }
             if (line.startsWith(BUCKET)) {
                 int le = line.indexOf("le=\"");
                 int end = le < 0 ? -1 : line.indexOf('"', le + 4);
@@ -37,6 +44,11 @@ record LatencyHistogram(TreeMap<Double, Double> cumulativeByUpperBound, double c
             }
         }
         return new LatencyHistogram(buckets, count);
+    }
+
+    private static boolean isKvCall(String line) {
+        int m = line.indexOf("method=\"");
+        return m >= 0 && (line.startsWith("Raw", m + 8) || line.startsWith("Kv", m + 8));
     }
 
     private static double value(String line) {
