@@ -48,14 +48,11 @@ class DashboardCompatTest {
     private static final int KEYS = 50;
     private static final String SPLIT_KEY = "key025";
 
-    @TempDir
-    Path dir;
-
     private LocalCluster cluster;
     private DashboardApi api;
 
     @BeforeAll
-    void startCluster() throws Exception {
+    void startCluster(@TempDir Path dir) throws Exception {
         cluster = LocalCluster.startWithStatusPage(dir, 3);
         cluster.awaitServing(STARTUP);
         api = new DashboardApi(cluster.schedulerStatusAddress());
