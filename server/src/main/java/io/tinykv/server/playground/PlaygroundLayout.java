@@ -52,9 +52,9 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
             int storeStatus = store + STATUS_PORT_OFFSET;
             int schedulerStatus = pdPort + STATUS_PORT_OFFSET;
             if (store == pdPort || storeStatus == pdPort || store == schedulerStatus || storeStatus == schedulerStatus) {
-                throw new IllegalArgumentException("--pd-port " + pdPort + " (status page on " + schedulerStatus
-                        + ") collides with store " + i + "'s ports " + store + " and " + storeStatus
-                        + " (--base-port " + basePort + ")");
+                throw new IllegalArgumentException("--pd-port " + pdPort + " collides with store " + i + "'s ports "
+                        + store + " and " + storeStatus + " (--base-port " + basePort
+                        + "; the scheduler's status page is on " + schedulerStatus + ")");
             }
         }
     }
