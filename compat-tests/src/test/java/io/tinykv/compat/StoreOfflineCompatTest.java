@@ -40,6 +40,9 @@ class StoreOfflineCompatTest {
                 }
             }
             for (String k : SPLIT_KEYS) {
+                // A region fresh from a split is scattered (scatter-split-regions): one operator a region.
+                Await.until(() -> api.get("operators").path("running").isEmpty(), DRAIN,
+                        () -> "no operator running: " + api.get("operators"));
                 api.post("operators", "{\"type\": \"split\", \"key\": \"" + k + "\"}");
                 Await.until(() -> api.get("regions?q=key:" + k).at("/regions/0/start_key").asText().equals(k),
                         DRAIN, "the split at " + k);
