@@ -125,6 +125,11 @@ final class LocalCluster implements AutoCloseable {
         return start(new LocalCluster(dir, stores, ClientKeyMode.RAW, security, List.of(), true));
     }
 
+    /** Plaintext, the scheduler serving its status page ({@link #schedulerStatusAddress()}). */
+    static LocalCluster startWithStatusPage(Path dir, int stores) {
+        return start(new LocalCluster(dir, stores, ClientKeyMode.RAW, SecurityConfig.disabled(), List.of(), true));
+    }
+
     private static LocalCluster start(LocalCluster cluster) {
         if (cluster.stores < 1) {
             cluster.close();
@@ -202,7 +207,7 @@ final class LocalCluster implements AutoCloseable {
         return pdAddress;
     }
 
-    /** The scheduler's status endpoint ({@code host:port}) of a {@link #startWithTls} cluster. */
+    /** The scheduler's status endpoint ({@code host:port}) of a {@link #startWithTls} or {@link #startWithStatusPage} cluster. */
     String schedulerStatusAddress() {
         if (schedulerStatusAddress == null) {
             throw new IllegalStateException("the scheduler of this cluster serves no status endpoint");

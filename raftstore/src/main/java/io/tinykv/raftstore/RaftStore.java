@@ -331,8 +331,7 @@ public final class RaftStore implements AutoCloseable {
         Objects.requireNonNull(response, "response");
         if (!response.hasChangePeer() && !response.hasTransferLeader()) {
             if (response.hasSplitRegion()) {
-                LOG.info("store {}: region {}: splits are not supported, dropping the scheduler's split",
-                        storeId, response.getRegionId());
+                splitForScheduler(response);
             }
             return;
         }
@@ -340,6 +339,26 @@ public final class RaftStore implements AutoCloseable {
             LOG.info("store {}: no peer of region {}, dropping the scheduler's operator", storeId,
                     response.getRegionId());
         }
+    }
+
+    /**
+     * A split the scheduler asks for at given keys (an operator's {@code split} from {@code tinykv ctl}
+     * or the status page): proposed like a split at a client's request, at the response's epoch. A
+     * split by approximate size (no keys) is the split checker's job here, so it is dropped.
+     */
+    private void splitForScheduler(Pdpb.RegionHeartbeatResponse response) {
+        Pdpb.SplitRegion split = response.getSplitRegion();
+        if (split.getPolicy() != Pdpb.CheckPolicy.USEKEY || split.getKeysCount() == 0) {
+            LOG.info("store {}: region {}: only splits at given keys are done on the scheduler's request; "
+                    + "dropping a {} split", storeId, response.getRegionId(), split.getPolicy());
+            return;
+        }
+        split(response.getRegionId(), response.getRegionEpoch(), split.getKeysList(), new Callback(result -> {
+            if (result.isError()) {
+                LOG.info("store {}: region {}: the scheduler's split did not happen: {}", storeId,
+                        response.getRegionId(), result.response().getHeader().getError().getMessage());
+            }
+        }));
     }
 
     /** Tells a stale sender that it was removed, when this store's peer of the region is gone too. */

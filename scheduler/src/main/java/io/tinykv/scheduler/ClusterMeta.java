@@ -188,6 +188,40 @@ public final class ClusterMeta {
         observe(existing.id(), nowMillis);
     }
 
+    /**
+     * Sets a store's administrative state (Up, Offline or Tombstone), persisted; the caller checked
+     * that the change is allowed. The store's last heartbeat and stats are kept.
+     *
+     * @throws SchedulerException UNKNOWN naming the store when it is not known
+     */
+    public synchronized void setStoreState(long storeId, Metapb.StoreState state, long nowMillis) {
+        StoreInfo existing = requireStore(storeId);
+        Metapb.Store stored = existing.store().toBuilder().setState(state).build();
+        meta.putStore(stored);
+        stores.put(storeId, new StoreInfo(stored, existing.stats(), existing.lastHeartbeatMillis()));
+        LOG.info("store {} at {} is now {} (was {})", storeId, stored.getAddress(), state,
+                existing.store().getState());
+        observe(storeId, nowMillis);
+    }
+
+    /**
+     * Forgets a tombstone store for good (PD's remove-tombstone), so that its address may be used by
+     * a new store.
+     *
+     * @throws SchedulerException UNKNOWN when the store is not known or not a tombstone
+     */
+    public synchronized void removeTombstone(long storeId) {
+        StoreInfo existing = requireStore(storeId);
+        if (existing.store().getState() != Metapb.StoreState.Tombstone) {
+            throw SchedulerException.invalid("store " + storeId + " is " + existing.store().getState()
+                    + ", not a tombstone");
+        }
+        meta.deleteStore(storeId);
+        stores.remove(storeId);
+        observedStatus.remove(storeId);
+        LOG.info("tombstone store {} at {} removed", storeId, existing.store().getAddress());
+    }
+
     public synchronized Optional<StoreInfo> store(long storeId) {
         return Optional.ofNullable(stores.get(storeId));
     }

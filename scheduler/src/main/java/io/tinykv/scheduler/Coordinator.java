@@ -30,6 +30,8 @@ public final class Coordinator {
 
     private static final Logger LOG = LoggerFactory.getLogger(Coordinator.class);
     static final String REGION = "region";
+    /** How many ended operators the status page can show. */
+    static final int RECENT_OPERATORS = 100;
 
     private final ClusterMeta cluster;
     private final OperatorController operators;
@@ -45,6 +47,8 @@ public final class Coordinator {
 
     /** Regions asked to be scattered before the scheduler heard of them. */
     private final Map<Long, PendingScatter> scatterOnFirstHeartbeat = new HashMap<>();
+    private final RecentOperators recent = new RecentOperators(RECENT_OPERATORS);
+    private final int maxReplicas;
 
     public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
             SchedulerPauses pauses) {
@@ -61,6 +65,45 @@ public final class Coordinator {
                 schedule.scatterMemory().toMillis());
         this.pauses = pauses;
         this.metrics = metrics;
+        this.maxReplicas = config.maxReplicas();
+    }
+
+    /**
+     * Adds an operator asked for by an operator of the cluster ({@code tinykv ctl}, the status
+     * page's API), unless its region already has one. It goes out with the region's next heartbeat.
+     * The caller has checked its preconditions.
+     *
+     * @return the operator the region had instead, if it had one (then {@code op} was not added)
+     */
+    public synchronized Optional<Operator> submit(Operator op) {
+        Optional<Operator> running = operators.get(op.regionId());
+        if (running.isPresent()) {
+            return running;
+        }
+        operators.add(op);
+        metrics.operator(op.kind(), "created");
+        LOG.info("created {}", op);
+        return Optional.empty();
+    }
+
+    /** The operators in flight, by region id. */
+    public synchronized List<Operator> runningOperators() {
+        return operators.all().stream().sorted(java.util.Comparator.comparingLong(Operator::regionId)).toList();
+    }
+
+    /** The last operators that ended, newest first. */
+    public synchronized List<RecentOperators.Ended> recentOperators() {
+        return recent.newestFirst();
+    }
+
+    /**
+     * The regions with fewer healthy replicas than {@code max-replicas}, and why the replica checker
+     * cannot repair each (see {@link ReplicationHealth}).
+     */
+    public synchronized List<ReplicationHealth.UnderReplicated> underReplicated(long nowMillis) {
+        return new ReplicationHealth(cluster, replicaChecker, maxReplicas)
+                .underReplicated(nowMillis, pauses.isPaused(SchedulerPauses.REPLICA_CHECKER, nowMillis),
+                        operators::get);
     }
 
     /** The pause switches of the checkers and schedulers, by name. */
@@ -263,6 +306,7 @@ public final class Coordinator {
     }
 
     private void ended(Operator op, String event, long nowMillis) {
+        recent.add(op, event, nowMillis);
         metrics.operator(op.kind(), event);
         LOG.info("{} {} after {} ms", op, event.replace('_', ' '), nowMillis - op.createdAtMillis());
     }

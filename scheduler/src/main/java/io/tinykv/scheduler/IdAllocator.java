@@ -33,6 +33,16 @@ public final class IdAllocator {
         this.reservedEnd = last;
     }
 
+    /** The last id handed out, for the status page. */
+    public synchronized long last() {
+        return last;
+    }
+
+    /** The end of the persisted batch: a restart continues after it. */
+    public synchronized long reservedEnd() {
+        return reservedEnd;
+    }
+
     public synchronized long next() {
         if (last == reservedEnd) {
             long newEnd = Math.addExact(reservedEnd, batchSize);

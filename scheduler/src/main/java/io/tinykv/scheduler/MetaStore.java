@@ -183,6 +183,16 @@ public final class MetaStore implements AutoCloseable {
                 "the certificate binding of store " + storeId);
     }
 
+    /** Deletes a store's record (a tombstone the operator removed). */
+    public void deleteStore(long storeId) {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.delete(idKey(STORE_PREFIX, storeId));
+            write(batch, "store " + storeId);
+        } catch (RocksDBException e) {
+            throw writeFailed("store " + storeId, e);
+        }
+    }
+
     /** Writes {@code region} and deletes the regions it replaced, atomically. */
     public void putRegion(Metapb.Region region, List<Long> removedRegionIds) {
         try (WriteBatch batch = new WriteBatch()) {

@@ -42,14 +42,16 @@ public record Operator(long regionId, String kind, List<OperatorStep> steps, int
     public Set<Long> stepStores() {
         Set<Long> stores = new HashSet<>();
         for (OperatorStep s : steps) {
-            stores.add(s.storeId());
+            if (s.storeId() != 0) {
+                stores.add(s.storeId());
+            }
         }
         return stores;
     }
 
     /** Whether any step adds or removes a peer (costly: a snapshot, data on disk). */
     public boolean movesPeers() {
-        return steps.stream().anyMatch(s -> !(s instanceof OperatorStep.TransferLeader));
+        return steps.stream().anyMatch(s -> s instanceof OperatorStep.AddPeer || s instanceof OperatorStep.RemovePeer);
     }
 
     public OperatorStep step() {

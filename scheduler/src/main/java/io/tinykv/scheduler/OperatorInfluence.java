@@ -44,6 +44,7 @@ record OperatorInfluence(Map<Long, Integer> leaders, Map<Long, Long> bytes) {
                             leaderStore = t.target().getStoreId();
                         }
                     }
+                    case OperatorStep.SplitRegion s -> { }
                 }
             }
         }

@@ -1,5 +1,6 @@
 package io.tinykv.scheduler;
 
+import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
@@ -20,21 +21,29 @@ public sealed interface OperatorStep {
     /** Moves leadership to the follower {@code target}. */
     record TransferLeader(Metapb.Peer target) implements OperatorStep {}
 
+    /**
+     * Splits the region so that a region starts at {@code key} (a raw key strictly inside it); asked
+     * by an operator ({@code tinykv ctl} or the status page's API), carried out by the leader.
+     */
+    record SplitRegion(ByteString key) implements OperatorStep {}
+
     /** The metrics label and log name of this kind of step. */
     default String kind() {
         return switch (this) {
             case AddPeer a -> "add_peer";
             case RemovePeer r -> "remove_peer";
             case TransferLeader t -> "transfer_leader";
+            case SplitRegion s -> "split_region";
         };
     }
 
-    /** The store the step adds to, removes from, or hands leadership to. */
+    /** The store the step adds to, removes from, or hands leadership to; 0 for a split (no store). */
     default long storeId() {
         return switch (this) {
             case AddPeer a -> a.peer().getStoreId();
             case RemovePeer r -> r.peer().getStoreId();
             case TransferLeader t -> t.target().getStoreId();
+            case SplitRegion s -> 0;
         };
     }
 
@@ -44,6 +53,8 @@ public sealed interface OperatorStep {
             case AddPeer a -> region.hasPeer(a.peer().getId());
             case RemovePeer r -> !region.hasPeer(r.peer().getId());
             case TransferLeader t -> region.leader() != null && region.leader().getId() == t.target().getId();
+            // The region keeps its id on one side of the split: either side now begins or ends at the key.
+            case SplitRegion s -> region.startKey().equals(s.key()) || region.endKey().equals(s.key());
         };
     }
 
@@ -53,6 +64,7 @@ public sealed interface OperatorStep {
             case AddPeer a -> isApplied(region) && !region.isPending(a.peer().getId());
             case RemovePeer r -> isApplied(region);
             case TransferLeader t -> isApplied(region);
+            case SplitRegion s -> isApplied(region);
         };
     }
 
@@ -64,6 +76,8 @@ public sealed interface OperatorStep {
             case RemovePeer r -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
                     .setPeer(r.peer()).setChangeType(Eraftpb.ConfChangeType.RemoveNode));
             case TransferLeader t -> response.setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(t.target()));
+            case SplitRegion s -> response.setSplitRegion(Pdpb.SplitRegion.newBuilder()
+                    .setPolicy(Pdpb.CheckPolicy.USEKEY).addKeys(s.key()));
         }
     }
 
@@ -73,6 +87,7 @@ public sealed interface OperatorStep {
             case RemovePeer r -> "remove peer " + r.peer().getId() + " on store " + r.peer().getStoreId();
             case TransferLeader t -> "transfer leader to peer " + t.target().getId() + " on store "
                     + t.target().getStoreId();
+            case SplitRegion s -> "split at " + Keys.hex(s.key());
         };
     }
 }

@@ -2,6 +2,7 @@ package io.tinykv.scheduler;
 
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.scheduler.dashboard.DashboardHandler;
 import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.SecurityOptions;
 import io.tinykv.security.SecurityToml;
@@ -124,8 +125,8 @@ public final class SchedulerCommand implements Callable<Integer> {
     Duration gcAdvanceInterval = GcConfig.DEFAULT_ADVANCE_INTERVAL;
 
     @Option(names = "--status-addr", paramLabel = "HOST:PORT",
-            description = "Serve Prometheus metrics on http://HOST:PORT/metrics; empty turns it off "
-                    + "(default: off).")
+            description = "Serve the status page on http://HOST:PORT/ (its JSON API under /api/v1/) and "
+                    + "Prometheus metrics on /metrics; empty turns it off (default: off).")
     String statusAddr = "";
 
     @Option(names = "--config", paramLabel = "FILE",
@@ -174,10 +175,16 @@ public final class SchedulerCommand implements Callable<Integer> {
         try {
             HTTPServer status = HTTPServer.builder().hostname(address.host()).port(address.port())
                     .registry(PrometheusRegistry.defaultRegistry).httpsConfigurator(tls.httpsConfigurator())
+                    .defaultHandler(new DashboardHandler(server.dashboard()))
                     .buildAndStart();
-            LOG.info("scheduler metrics on {}://{}:{}/metrics", tls.httpScheme(), address.host(), status.getPort());
+            LOG.info("scheduler status page on {}://{}:{}/ (metrics on /metrics)", tls.httpScheme(), address.host(),
+                    status.getPort());
             return status;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            server.close();
+            throw BindErrors.wrap("--status-addr", address, e,
+                    "give the scheduler a free --status-addr (each process on a host needs its own)");
+        } catch (RuntimeException e) {
             server.close();
             throw e;
         }

@@ -10,6 +10,11 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.scheduler.dashboard.ClusterHistory;
+import io.tinykv.scheduler.dashboard.ClusterOps;
+import io.tinykv.scheduler.dashboard.DashboardApi;
+import io.tinykv.scheduler.dashboard.DashboardConfig;
+import io.tinykv.scheduler.dashboard.DashboardViews;
 import io.tinykv.scheduler.http.HttpLimits;
 import io.tinykv.scheduler.http.PdHttpApi;
 import io.tinykv.scheduler.http.PdListener;
@@ -51,15 +56,20 @@ public final class SchedulerServer implements AutoCloseable {
     private final Coordinator coordinator;
     private final GcSafePoints gcSafePoints;
     private final ScheduledExecutorService background;
+    /** Takes the status page's chart samples; set once at start. */
+    private ScheduledExecutorService sampler;
     /** Answers PD's HTTP API off the event loops, which also carry gRPC (TSO). */
     private final ExecutorService http;
     private final HostAndPort advertised;
+    /** The status page's API, for the status server ({@code --status-addr}) to serve. */
+    private final DashboardApi dashboard;
     private boolean closed;
 
     private SchedulerServer(Server grpc, MetaStore meta, ClusterMeta cluster, Coordinator coordinator,
             GcSafePoints gcSafePoints, ScheduledExecutorService background, ExecutorService http,
-            HostAndPort advertised, HealthStatusManager health) {
+            HostAndPort advertised, HealthStatusManager health, DashboardApi dashboard) {
         this.gcSafePoints = gcSafePoints;
+        this.dashboard = dashboard;
         this.http = http;
         this.health = health;
         this.grpc = grpc;
@@ -99,12 +109,22 @@ public final class SchedulerServer implements AutoCloseable {
      */
     public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
             PrometheusRegistry registry, TlsCredentials tls) {
+        return start(config, clockMillis, random, registry, tls, DashboardConfig.DEFAULTS);
+    }
+
+    /**
+     * Like {@link #start(SchedulerConfig, LongSupplier, RandomGenerator, PrometheusRegistry, TlsCredentials)},
+     * with the status page's settings.
+     */
+    public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
+            PrometheusRegistry registry, TlsCredentials tls, DashboardConfig dashboardConfig) {
         ServerCredentials credentials = tls.serverCredentials();
         MetaStore meta = MetaStore.open(config.dataDir());
         Server grpc = null;
         ScheduledExecutorService background = null;
         ExecutorService http = null;
         HealthStatusManager health = null;
+        ScheduledExecutorService sampler = null;
         try {
             long now = clockMillis.getAsLong();
             ClusterMeta cluster = ClusterMeta.load(meta, now, random, config.storeDisconnectTime().toMillis(),
@@ -125,7 +145,15 @@ public final class SchedulerServer implements AutoCloseable {
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             http = Executors.newSingleThreadExecutor(daemon("scheduler-http"));
             PdViews views = new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION);
-            PdHttpApi httpApi = new PdHttpApi(views, pauses, clockMillis);
+            // Under TLS the stores' status endpoints want a client certificate the scheduler does not
+            // hold for them: the charts then show the scheduler's own counts only.
+            boolean plaintext = credentials instanceof InsecureServerCredentials;
+            ClusterHistory history = new ClusterHistory(cluster, clockMillis, dashboardConfig.samplesKept(),
+                    dashboardConfig.sampleInterval().toMillis(), plaintext, dashboardConfig.scrapeTimeout());
+            DashboardApi dashboard = new DashboardApi(new DashboardViews(cluster, coordinator, tso, ids, config),
+                    new ClusterOps(cluster, coordinator, ids::next, pauses, config.maxReplicas(), clockMillis), pauses,
+                    history, clockMillis);
+            PdHttpApi httpApi = new PdHttpApi(views, pauses, clockMillis, dashboard);
             // PD's HTTP API shares the client port only in plaintext: under TLS the port is gRPC's
             // alone (the protocol detector would have to run after the TLS handshake, with ALPN
             // choosing the protocol; not done yet), so no plaintext path is left open.
@@ -169,18 +197,41 @@ public final class SchedulerServer implements AutoCloseable {
                     LOG.error("moving the GC safe point failed", e);
                 }
             }, 0, gcIntervalMillis, TimeUnit.MILLISECONDS);
+            StoreLifecycle lifecycle = new StoreLifecycle(cluster, coordinator, dashboardConfig.warningRepeat().toMillis());
+            background.scheduleWithFixedDelay(() -> {
+                try {
+                    lifecycle.check(clockMillis.getAsLong());
+                } catch (RuntimeException e) {
+                    LOG.error("store lifecycle check failed", e);
+                }
+            }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+            // Scraping stores may wait on their timeouts: not on the thread that schedules.
+            long sampleMillis = dashboardConfig.sampleInterval().toMillis();
+            sampler = Executors.newSingleThreadScheduledExecutor(daemon("scheduler-status-sampler"));
+            sampler.scheduleWithFixedDelay(() -> {
+                try {
+                    history.sample();
+                } catch (RuntimeException e) {
+                    LOG.error("status page sample failed", e);
+                }
+            }, 0, sampleMillis, TimeUnit.MILLISECONDS);
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
             LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
                     cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
                     config.dataDir().toAbsolutePath(), config.clientKeyMode());
-            return new SchedulerServer(grpc, meta, cluster, coordinator, gcSafePoints, background, http, advertised,
-                    health);
+            SchedulerServer server = new SchedulerServer(grpc, meta, cluster, coordinator, gcSafePoints, background,
+                    http, advertised, health, dashboard);
+            server.sampler = sampler;
+            return server;
         } catch (IOException e) {
             cleanup(grpc, background, http, meta);
-            throw new UncheckedIOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(), e);
+            shutdown(sampler);
+            throw new UncheckedIOException(BindErrors.message("--addr", config.listenAddress(), e,
+                    "give the scheduler a free --addr (and the stores its address in --pd)"), e);
         } catch (RuntimeException | Error e) {
             cleanup(grpc, background, http, meta);
+            shutdown(sampler);
             throw e;
         }
     }
@@ -224,6 +275,17 @@ public final class SchedulerServer implements AutoCloseable {
         return gcSafePoints;
     }
 
+    /** The status page's JSON API, which the status server serves beside the page. */
+    public DashboardApi dashboard() {
+        return dashboard;
+    }
+
+    private static void shutdown(ScheduledExecutorService executor) {
+        if (executor != null) {
+            executor.shutdownNow();
+        }
+    }
+
     /** Blocks until the server is closed. */
     public void awaitTermination() throws InterruptedException {
         grpc.awaitTermination();
@@ -238,6 +300,7 @@ public final class SchedulerServer implements AutoCloseable {
         closed = true;
         health.enterTerminalState();
         background.shutdownNow();
+        shutdown(sampler);
         grpc.shutdown();
         try {
             if (!grpc.awaitTermination(SHUTDOWN_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {

@@ -70,6 +70,16 @@ public final class Tso {
         return new Timestamp(physicalMillis, logical);
     }
 
+    /** The last timestamp handed out (logical 0 before the first), for the status page. */
+    public synchronized Timestamp last() {
+        return new Timestamp(physicalMillis, logical);
+    }
+
+    /** Every timestamp handed out has a physical part below this; a restart begins there. */
+    public synchronized long persistedLimitMillis() {
+        return persistedLimitMillis;
+    }
+
     private void persistLimit(long newLimit) {
         limit.write(newLimit);
         persistedLimitMillis = newLimit;

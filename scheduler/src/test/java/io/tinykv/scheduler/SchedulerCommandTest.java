@@ -93,13 +93,30 @@ class SchedulerCommandTest {
             assertThat(commandLine(new SchedulerCommand()).execute("--addr", "127.0.0.1:0", "--data-dir",
                     dir.toString(), "--status-addr", busy)).isEqualTo(SchedulerCommand.EXIT_START_FAILED);
         }
-        assertThat(err.toString()).contains("failed to start");
+        assertThat(err.toString()).contains("failed to start")
+                .contains("--status-addr 127.0.0.1:").contains(" is in use; give the scheduler a free --status-addr");
         // The scheduler it would have reported on was closed: its metadata opens again at once.
         SchedulerCommand plain = new SchedulerCommand();
         commandLine(plain).parseArgs("--addr", "127.0.0.1:0", "--data-dir", dir.toString());
         try (SchedulerServer again = SchedulerServer.start(plain.config(), System::currentTimeMillis,
                 new java.util.Random(1), new io.prometheus.metrics.model.registry.PrometheusRegistry())) {
             assertThat(again.port()).isPositive();
+        }
+    }
+
+    @Test
+    void aClientPortInUseNamesTheSettingAndTheAddress() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getLoopbackAddress())) {
+            String busy = "127.0.0.1:" + taken.getLocalPort();
+            SchedulerCommand command = new SchedulerCommand();
+            commandLine(command).parseArgs("--addr", busy, "--data-dir", dir.toString());
+            // Its own registry: the default one keeps what an earlier start in this JVM registered.
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> SchedulerServer.start(command.config(),
+                    System::currentTimeMillis, new java.util.Random(1),
+                    new io.prometheus.metrics.model.registry.PrometheusRegistry()))
+                    .hasMessage("--addr " + busy + " is in use; give the scheduler a free --addr (and the stores its "
+                            + "address in --pd)");
         }
     }
 

@@ -16,6 +16,7 @@ import io.tinykv.server.bounds.CallLimiter;
 import io.tinykv.server.bounds.RepeatedFieldGuard;
 import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
+import io.tinykv.scheduler.BindErrors;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.pd.DurableLong;
 import io.tinykv.server.pd.EmbeddedPdService;
@@ -120,13 +121,18 @@ public final class StandaloneServer implements AutoCloseable {
             StatusRoutes statusRoutes = new StatusRoutes(config, null);
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
-                statusServer = HTTPServer.builder()
-                        .hostname(status.host())
-                        .port(status.port())
-                        .registry(metricsRegistry)
-                        .defaultHandler(statusRoutes)
-                        .httpsConfigurator(tls.httpsConfigurator())
-                        .buildAndStart();
+                try {
+                    statusServer = HTTPServer.builder()
+                            .hostname(status.host())
+                            .port(status.port())
+                            .registry(metricsRegistry)
+                            .defaultHandler(statusRoutes)
+                            .httpsConfigurator(tls.httpsConfigurator())
+                            .buildAndStart();
+                } catch (IOException e) {
+                    throw BindErrors.wrap("--status-addr", status, e,
+                            "give this process a free --status-addr (each process on a host needs its own)");
+                }
                 opened.add(statusServer);
                 statusAddr = status.withPort(statusServer.getPort()).toString();
                 LOG.info("status and metrics on {}://{}/metrics", tls.httpScheme(), statusAddr);
@@ -140,16 +146,21 @@ public final class StandaloneServer implements AutoCloseable {
             CallLimiter callLimiter = new CallLimiter(maxCalls);
             ExecutorService handlers = ServerExecutor.bounded(maxCalls, "standalone-grpc-");
             opened.add(handlers::shutdownNow);
-            Server grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
-                            tls.serverCredentials()))
-                    .executor(handlers)
-                    .maxInboundMessageSize((int) config.limits().grpcMaxMessageSizeBytes())
-                    .addService(health.getHealthService())
-                    .fallbackHandlerRegistry(services)
-                    .intercept(new ServerMetrics(metricsRegistry, System::nanoTime))
-                    .intercept(inFlight)
-                    .build()
-                    .start();
+            Server grpc;
+            try {
+                grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
+                                tls.serverCredentials()))
+                        .executor(handlers)
+                        .maxInboundMessageSize((int) config.limits().grpcMaxMessageSizeBytes())
+                        .addService(health.getHealthService())
+                        .fallbackHandlerRegistry(services)
+                        .intercept(new ServerMetrics(metricsRegistry, System::nanoTime))
+                        .intercept(inFlight)
+                        .build()
+                        .start();
+            } catch (IOException e) {
+                throw BindErrors.wrap("--addr", sc.addr(), e, "give this process a free --addr");
+            }
             opened.add(() -> grpc.shutdownNow().awaitTermination(FORCED_STOP_MILLIS, TimeUnit.MILLISECONDS));
 
             HostAndPort bound = sc.addr().withPort(grpc.getPort());
@@ -176,7 +187,7 @@ public final class StandaloneServer implements AutoCloseable {
                     handlers);
         } catch (IOException e) {
             closeAll(opened);
-            throw new UncheckedIOException("cannot start the server: " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             closeAll(opened);
             throw e;

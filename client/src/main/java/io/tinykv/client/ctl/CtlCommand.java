@@ -42,7 +42,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "ctl",
     description = "Command-line client for a TinyKV cluster.",
     subcommands = {GetCommand.class, PutCommand.class, DeleteCommand.class, ScanCommand.class,
-        TxnCommand.class, StoresCommand.class, RegionsCommand.class, SplitCommand.class},
+        TxnCommand.class, StoresCommand.class, RegionsCommand.class, SplitCommand.class, RegionCommand.class,
+        OperatorCommand.class, StoreCommand.class, SchedulerCtlCommand.class},
     usageHelpAutoWidth = true)
 public final class CtlCommand implements Callable<Integer> {
   public static final int EXIT_OK = 0;
@@ -210,6 +211,29 @@ public final class CtlCommand implements Callable<Integer> {
     try (PdClient pd = pdClientFactory.open(config)) {
       return action.run(pd, out, err);
     } catch (TinyKvException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_FAILURE;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /**
+   * Calls the scheduler's JSON API on the {@code --pd} address(es), runs {@code action} and turns a
+   * refusal or an unreachable scheduler into its reason on stderr and {@link #EXIT_FAILURE}.
+   */
+  int withSchedulerApi(CommandLine caller, ApiSubcommand.ApiAction action) {
+    if (security.config().enabled()) {
+      throw new CommandLine.ParameterException(caller, caller.getCommandName() + " goes over the scheduler's HTTP "
+          + "API, which its client port serves in plaintext only; with TLS, use the status page's API on the "
+          + "scheduler's --status-addr (https) instead");
+    }
+    PrintWriter out = caller.getOut();
+    PrintWriter err = caller.getErr();
+    try (SchedulerApi api = new SchedulerApi(pdAddresses, java.time.Duration.ofMillis(timeoutMs))) {
+      return action.run(api, out, err);
+    } catch (SchedulerApi.Failure e) {
       err.println("error: " + e.getMessage());
       return EXIT_FAILURE;
     } finally {

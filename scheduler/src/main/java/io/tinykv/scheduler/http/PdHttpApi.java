@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.tinykv.scheduler.SchedulerPauses;
+import io.tinykv.scheduler.dashboard.DashboardApi;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -37,11 +38,21 @@ public final class PdHttpApi {
     private final PdViews views;
     private final SchedulerPauses pauses;
     private final LongSupplier clockMillis;
+    private final DashboardApi dashboard;
 
     public PdHttpApi(PdViews views, SchedulerPauses pauses, LongSupplier clockMillis) {
+        this(views, pauses, clockMillis, null);
+    }
+
+    /**
+     * @param dashboard answers {@value DashboardApi#PREFIX} too (the status page's API, which
+     *     {@code tinykv ctl} uses for cluster operations), or null
+     */
+    public PdHttpApi(PdViews views, SchedulerPauses pauses, LongSupplier clockMillis, DashboardApi dashboard) {
         this.views = views;
         this.pauses = pauses;
         this.clockMillis = clockMillis;
+        this.dashboard = dashboard;
     }
 
     /** A request as the routes see it: the path split into decoded-later raw segments, the query decoded. */
@@ -67,6 +78,9 @@ public final class PdHttpApi {
         int q = uri.indexOf('?');
         String path = q < 0 ? uri : uri.substring(0, q);
         Map<String, String> query = q < 0 ? Map.of() : query(uri.substring(q + 1));
+        if (dashboard != null && DashboardApi.owns(path)) {
+            return dashboard.handle(method, uri, body);
+        }
         if (!path.startsWith(PREFIX)) {
             return notFound(method, path);
         }

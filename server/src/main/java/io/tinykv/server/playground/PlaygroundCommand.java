@@ -202,6 +202,8 @@ public final class PlaygroundCommand implements Callable<Integer> {
         out.println("  clients connect to PD at " + layout.pdAddress()
                 + "   (tinykv ctl --pd " + layout.pdAddress()
                 + (tlsArgs.isEmpty() ? "" : " " + String.join(" ", tlsArgs)) + " ...)");
+        out.println("  status page: " + (tlsArgs.isEmpty() ? "http" : "https") + "://" + layout.schedulerStatusAddress()
+                + "/   (stores, regions, operators, charts; JSON under /api/v1/)");
         if (layout.enableTtl()) {
             out.println("  RawKV TTL is on (--enable-ttl): every later start of this folder needs it too");
         }

@@ -49,11 +49,17 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
             throw new IllegalArgumentException("--base-port " + basePort + " leaves no room for " + stores
                     + " stores and their status ports below " + MAX_PORT);
         }
+        checkPort("--pd-port (its status page port is " + STATUS_PORT_OFFSET + " above)", pdPort + STATUS_PORT_OFFSET);
         for (int i = 1; i <= stores; i++) {
-            if (storePort(basePort, i) == pdPort || storePort(basePort, i) + STATUS_PORT_OFFSET == pdPort
-                    || storePort(basePort, i) + PEER_PORT_OFFSET == pdPort) {
-                throw new IllegalArgumentException("--pd-port " + pdPort + " collides with store " + i
-                        + "'s ports (--base-port " + basePort + ")");
+            int store = storePort(basePort, i);
+            int storeStatus = store + STATUS_PORT_OFFSET;
+            int storePeer = store + PEER_PORT_OFFSET;
+            int schedulerStatus = pdPort + STATUS_PORT_OFFSET;
+            if (store == pdPort || storeStatus == pdPort || storePeer == pdPort || store == schedulerStatus
+                    || storeStatus == schedulerStatus || storePeer == schedulerStatus) {
+                throw new IllegalArgumentException("--pd-port " + pdPort + " collides with store " + i + "'s ports "
+                        + store + ", " + storeStatus + " and " + storePeer + " (--base-port " + basePort
+                        + "; the scheduler's status page is on " + schedulerStatus + ")");
             }
         }
     }
@@ -83,6 +89,11 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
         return host + ":" + storePort(basePort, store);
     }
 
+    /** The scheduler's status page and metrics: {@value #STATUS_PORT_OFFSET} above its port, as for the stores. */
+    public String schedulerStatusAddress() {
+        return host + ":" + (pdPort + STATUS_PORT_OFFSET);
+    }
+
     /** @param store 1-based */
     public String storeStatusAddress(int store) {
         return host + ":" + (storePort(basePort, store) + STATUS_PORT_OFFSET);
@@ -100,6 +111,7 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
     public ChildSpec scheduler() {
         return new ChildSpec(SCHEDULER, pdAddress(), List.of("scheduler",
                 "--addr", pdAddress(),
+                "--status-addr", schedulerStatusAddress(),
                 "--data-dir", dataDir.resolve(SCHEDULER).toString(),
                 "--max-replicas", Integer.toString(maxReplicas()),
                 "--client-key-mode", clientKeyMode.name()),

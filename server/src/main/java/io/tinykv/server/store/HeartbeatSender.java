@@ -65,6 +65,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     private final long maxBackoffMillis;
     private final Listener listener;
     private final LongSupplier nanoClock;
+    private final SchedulerReachLog reach;
     private final Thread thread;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -104,6 +105,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
         this.maxBackoffMillis = Math.max(INITIAL_BACKOFF_MILLIS, maxBackoffMillis);
         this.listener = Objects.requireNonNull(listener, "listener");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
+        this.reach = new SchedulerReachLog(nanoClock, SchedulerReachLog.DEFAULT_REPEAT_NANOS);
         this.thread = threadFactory.newThread(this::run);
         thread.start();
     }
@@ -340,6 +342,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
                     .setHeader(scheduler.header()).setStats(stats).build(), new StreamObserver<>() {
                         @Override
                         public void onNext(Pdpb.StoreHeartbeatResponse response) {
+                            reach.reached(scheduler.endpoint());
                             if (response.getHeader().hasError()
                                     && response.getHeader().getError().getType() != Pdpb.ErrorType.OK) {
                                 LOG.warn("the scheduler refused a store heartbeat: {}", response.getHeader().getError());
@@ -348,7 +351,9 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
                         @Override
                         public void onError(Throwable t) {
-                            LOG.debug("store heartbeat failed: {}", t.toString());
+                            if (!reach.failed(scheduler.endpoint(), "store heartbeats", t)) {
+                                LOG.debug("store heartbeat failed: {}", t.toString());
+                            }
                         }
 
                         @Override
@@ -356,7 +361,9 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
                         }
                     });
         } catch (RuntimeException e) {
-            LOG.debug("store heartbeat failed: {}", e.toString());
+            if (!reach.failed(scheduler.endpoint(), "store heartbeats", e)) {
+                LOG.debug("store heartbeat failed: {}", e.toString());
+            }
         }
     }
 

@@ -29,6 +29,8 @@ public final class SchedulerClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerClient.class);
     private static final long INITIAL_BACKOFF_MILLIS = 50;
+    /** While waiting for the scheduler, the warning repeats this often (every few seconds). */
+    private static final long WAIT_WARNING_REPEAT_NANOS = 5_000_000_000L;
 
     /** How a failed attempt is waited out; production: {@code Thread::sleep}. */
     @FunctionalInterface
@@ -306,6 +308,7 @@ public final class SchedulerClient implements AutoCloseable {
             Function<R, Pdpb.ResponseHeader> header, boolean checkClusterId) {
         long backoffMillis = INITIAL_BACKOFF_MILLIS;
         int attempts = 0;
+        long lastWaitWarningNanos = 0;
         while (true) {
             if (closed) {
                 throw new ClosedException(name);
@@ -325,8 +328,10 @@ public final class SchedulerClient implements AutoCloseable {
                     throw e;
                 }
                 attempts++;
-                // The first failures say plainly what the store waits for; later ones stay quieter.
-                if (attempts <= 3 || Long.bitCount(attempts) == 1) {
+                // Says plainly what the store waits for, and again every few seconds while it waits.
+                long nowNanos = System.nanoTime();
+                if (attempts == 1 || nowNanos - lastWaitWarningNanos >= WAIT_WARNING_REPEAT_NANOS) {
+                    lastWaitWarningNanos = nowNanos;
                     LOG.warn("waiting for the scheduler at {} ({}: {}{}); attempt {}, next in {} ms", endpoint, name,
                             e.getStatus().getCode(), e.getStatus().getCause() == null ? ""
                                     : " " + e.getStatus().getCause().getMessage(), attempts, backoffMillis);

@@ -43,6 +43,7 @@ import io.tinykv.server.bounds.RepeatedFieldGuard;
 import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.ClientPings;
+import io.tinykv.scheduler.BindErrors;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
@@ -219,9 +220,13 @@ public final class StoreServer implements AutoCloseable {
             StatusRoutes statusRoutes = new StatusRoutes(config.base(), config.store());
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
-                b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
-                        .registry(registry).defaultHandler(statusRoutes)
-                        .httpsConfigurator(tls.httpsConfigurator()).buildAndStart();
+                try {
+                    b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
+                            .registry(registry).defaultHandler(statusRoutes)
+                            .httpsConfigurator(tls.httpsConfigurator()).buildAndStart();
+                } catch (IOException e) {
+                    throw BindErrors.wrap("--status-addr", status, e, "give each store its own --status-addr");
+                }
                 opened.add(b.statusServer);
                 statusAddr = status.withPort(b.statusServer.getPort()).toString();
                 LOG.info("status and metrics on {}://{}/metrics", tls.httpScheme(), statusAddr);
@@ -252,18 +257,23 @@ public final class StoreServer implements AutoCloseable {
             CallLimiter callLimiter = new CallLimiter(maxCalls);
             ExecutorService handlers = ServerExecutor.bounded(maxCalls, "store-grpc-");
             opened.add(handlers::shutdownNow);
-            Server grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
-                            tls.serverCredentials()))
-                    .executor(handlers)
-                    .maxInboundMessageSize(maxInbound)
-                    .addService(b.health.getHealthService())
-                    .fallbackHandlerRegistry(services)
-                    .intercept(new ServerMetrics(registry, nanoClock))
-                    .intercept(b.inFlight)
-                    // Added last, runs first: a relayed call is the target store's to count and check.
-                    .intercept(forwarded)
-                    .build()
-                    .start();
+            Server grpc;
+            try {
+                grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
+                                tls.serverCredentials()))
+                        .executor(handlers)
+                        .maxInboundMessageSize(maxInbound)
+                        .addService(b.health.getHealthService())
+                        .fallbackHandlerRegistry(services)
+                        .intercept(new ServerMetrics(registry, nanoClock))
+                        .intercept(b.inFlight)
+                        // Added last, runs first: a relayed call is the target store's to count and check.
+                        .intercept(forwarded)
+                        .build()
+                        .start();
+            } catch (IOException e) {
+                throw BindErrors.wrap("--addr", sc.addr(), e, "give each store its own --addr");
+            }
             b.grpc = grpc;
             b.boundAddress = sc.addr().withPort(grpc.getPort());
             statusRoutes.boundAddresses(b.boundAddress.toString(), statusAddr);
@@ -272,12 +282,16 @@ public final class StoreServer implements AutoCloseable {
             String advertisedPeer = "";
             if (sc.hasPeerAddr()) {
                 HostAndPort peerListen = HostAndPort.parse(sc.peerAddr());
-                b.peerGrpc = ClientPings.permit(NettyServerBuilder.forAddress(peerListen.toSocketAddress(),
-                                tls.serverCredentials()))
-                        .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
-                        .fallbackHandlerRegistry(peerServices)
-                        .build()
-                        .start();
+                try {
+                    b.peerGrpc = ClientPings.permit(NettyServerBuilder.forAddress(peerListen.toSocketAddress(),
+                                    tls.serverCredentials()))
+                            .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
+                            .fallbackHandlerRegistry(peerServices)
+                            .build()
+                            .start();
+                } catch (IOException e) {
+                    throw BindErrors.wrap("--peer-addr", peerListen, e, "give each store its own --peer-addr");
+                }
                 b.peerAddress = peerListen.withPort(b.peerGrpc.getPort());
                 // A wildcard peer address is advertised with the host other stores reach this one at.
                 advertisedPeer = (isWildcard(peerListen.host())
@@ -400,7 +414,7 @@ public final class StoreServer implements AutoCloseable {
             return new StoreServer(b);
         } catch (IOException e) {
             abort(b);
-            throw new UncheckedIOException("cannot start the store: " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         } catch (RuntimeException | Error e) {
             abort(b);
             throw e;

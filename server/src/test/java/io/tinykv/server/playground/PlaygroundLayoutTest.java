@@ -20,7 +20,7 @@ class PlaygroundLayoutTest {
         assertThat(layout.pdAddress()).isEqualTo("127.0.0.1:2379");
         assertThat(layout.storeAddresses()).containsExactly("127.0.0.1:20160", "127.0.0.1:20161", "127.0.0.1:20162");
         assertThat(layout.scheduler()).isEqualTo(new ChildSpec("scheduler", "127.0.0.1:2379",
-                List.of("scheduler", "--addr", "127.0.0.1:2379", "--data-dir", "/tmp/pg/scheduler", "--max-replicas", "3", "--client-key-mode", "RAW"),
+                List.of("scheduler", "--addr", "127.0.0.1:2379", "--status-addr", "127.0.0.1:2399", "--data-dir", "/tmp/pg/scheduler", "--max-replicas", "3", "--client-key-mode", "RAW"),
                 DIR.resolve("scheduler.log")));
         assertThat(layout.store(2)).isEqualTo(new ChildSpec("store2", "127.0.0.1:20161",
                 List.of("server", "--pd", "127.0.0.1:2379", "--addr", "127.0.0.1:20161",
@@ -29,6 +29,7 @@ class PlaygroundLayoutTest {
                 DIR.resolve("store2.log")));
         assertThat(layout.children()).extracting(ChildSpec::name)
                 .containsExactly("scheduler", "store1", "store2", "store3");
+        assertThat(layout.schedulerStatusAddress()).isEqualTo("127.0.0.1:2399");
     }
 
     @Test

@@ -90,6 +90,18 @@ class ServerCommandTest {
         }
     }
 
+    /** The first mistake: stores on one host sharing the default status port. */
+    @Test
+    void aStatusPortInUseNamesTheSettingTheAddressAndWhatToDo() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String busy = "127.0.0.1:" + taken.getLocalPort();
+            Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--status-addr", busy,
+                    "--data-dir", dir.resolve("busy-status").toString());
+            assertThat(r.exitCode()).isNotZero();
+            assertThat(r.err()).contains("--status-addr " + busy + " is in use; give each store its own --status-addr");
+        }
+    }
+
     @Test
     void aDataDirOfAnotherClusterExitsWithItsOwnCode() throws Exception {
         Path data = dir.resolve("store");
