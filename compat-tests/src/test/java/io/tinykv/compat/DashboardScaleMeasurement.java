@@ -3,7 +3,7 @@ package io.tinykv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.grpc.InsecureServerCredentials;
+import io.tinykv.security.TlsCredentials;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.Metapb;
@@ -52,7 +52,7 @@ class DashboardScaleMeasurement {
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("scheduler"))
                 .withListenAddress(HostAndPort.parse("127.0.0.1:0"));
         try (SchedulerServer scheduler = SchedulerServer.start(config, System::currentTimeMillis, new SecureRandom(),
-                new PrometheusRegistry(), InsecureServerCredentials.create());
+                new PrometheusRegistry(), TlsCredentials.plaintext());
                 HTTPServer status = HTTPServer.builder().hostname("127.0.0.1").port(0)
                         .registry(new PrometheusRegistry()).defaultHandler(new DashboardHandler(scheduler.dashboard()))
                         .buildAndStart();
