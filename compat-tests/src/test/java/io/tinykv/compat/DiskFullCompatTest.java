@@ -66,7 +66,7 @@ class DiskFullCompatTest {
     /** Fifth of the reserve (DiskSpaceGuard's rule), rounded down by integer division. */
     private static final long PLACEHOLDER_BYTES = RESERVE_BYTES / 5;
     private static final String DISK_CHECK_INTERVAL = "100ms";
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Generous for a loaded two-core machine; conditions end the waits long before. */
     private static final Duration CONDITION = Duration.ofSeconds(30);
     private static final Duration STOP = Duration.ofSeconds(30);
@@ -276,7 +276,8 @@ class DiskFullCompatTest {
         ManagedChannel channel = NettyChannelBuilder.forAddress(address.substring(0, colon),
                 Integer.parseInt(address.substring(colon + 1))).usePlaintext().build();
         try {
-            await(child.name() + " serves", () -> {
+            // A restart is a JVM start: on a loaded machine that takes as long as any start-up.
+            await(child.name() + " serves", STARTUP, () -> {
                 if (!child.isAlive()) {
                     throw new AssertionError(child.name() + " exited with " + child.exitCode() + " before serving\n"
                             + tail(child.spec().logFile()));
@@ -329,7 +330,11 @@ class DiskFullCompatTest {
      * samples on its own clock in another process, so there is nothing to block on but the answer.
      */
     private void await(String what, BooleanSupplier condition) {
-        Await.until(condition, CONDITION, () -> what + "; " + free() + " bytes free\n" + tail(dir.resolve("store1.log")));
+        await(what, CONDITION, condition);
+    }
+
+    private void await(String what, Duration timeout, BooleanSupplier condition) {
+        Await.until(condition, timeout, () -> what + "; " + free() + " bytes free\n" + tail(dir.resolve("store1.log")));
     }
 
     // ---- the disk ----

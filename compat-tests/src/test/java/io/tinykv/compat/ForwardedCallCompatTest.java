@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ForwardedCallCompatTest {
 
     private static final int STORES = 3;
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final long CALL_DEADLINE_SECONDS = 30;
 
     @TempDir

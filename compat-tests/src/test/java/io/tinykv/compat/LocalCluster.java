@@ -50,7 +50,7 @@ final class LocalCluster implements AutoCloseable {
     /** Small heaps and a cheap JIT and GC: five JVMs share two cores in CI. */
     static final List<String> CHILD_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     /** How long a child JVM may take to bind its ports and serve: generous, five JVMs start on two cores. */
-    static final Duration CHILD_START = Duration.ofMinutes(2);
+    static final Duration CHILD_START = Duration.ofMinutes(5);
     static final String SCHEDULER = "scheduler";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);

@@ -23,7 +23,7 @@ import org.tikv.common.TiSession;
  */
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class PdHttpCompatTest {
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -15,7 +15,7 @@ import org.tikv.shade.com.google.protobuf.ByteString;
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class ProcessLifecycleCompatTest {
 
-    private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final Duration SHUTDOWN = Duration.ofSeconds(60);
     /** 128 + SIGTERM (15): the JVM's exit code after running its shutdown hooks on SIGTERM. */
     private static final int EXIT_ON_SIGTERM = 143;

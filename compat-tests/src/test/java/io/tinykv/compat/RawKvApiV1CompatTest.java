@@ -37,7 +37,7 @@ import org.tikv.shade.com.google.protobuf.ByteString;
 class RawKvApiV1CompatTest {
     private static final Logger LOG = LoggerFactory.getLogger(RawKvApiV1CompatTest.class);
     private static final int STORES = 3;
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Generous: a leader lost means an election, a scheduler heartbeat and client backoff first. */
     private static final Duration PROGRESS = Duration.ofSeconds(90);
     private static final Duration STOP = Duration.ofSeconds(60);

@@ -25,7 +25,7 @@ import org.tikv.shade.com.google.protobuf.ByteString;
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class RawKvCompatTest {
 
-    private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
 
     @TempDir
     static Path dir;

@@ -39,7 +39,7 @@ import org.tikv.shade.com.google.protobuf.ByteString;
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RawKvTtlCompatTest {
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final Duration STOP = Duration.ofSeconds(60);
     /** How long a 1-second ttl may take to show, on a loaded machine. */
     private static final Duration EXPIRY = Duration.ofSeconds(30);

@@ -34,7 +34,7 @@ class RegionSplitCompatTest {
     private static final Logger LOG = LoggerFactory.getLogger(RegionSplitCompatTest.class);
     private static final int STORES = 3;
     private static final int MIN_REGIONS = 12;
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Writing goes on until the regions are there, or this deadline passes. */
     private static final Duration SPLITS = Duration.ofSeconds(120);
     private static final int VALUE_BYTES = 1024;

@@ -27,7 +27,7 @@ import org.tikv.common.TiSession;
 class ReplicaReadCompatTest {
 
     private static final int STORES = 3;
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final long LOCK_TTL_MILLIS = 3_000;
     private static final int KEYS = 8;
     /** Each key is written this many times, each write followed at once by follower reads. */

@@ -29,7 +29,7 @@ class SnapshotBankClusterCompatTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotBankClusterCompatTest.class);
     private static final int STORES = 3;
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     /**
      * A lost leader costs an election, a scheduler heartbeat and the client's backoff first; and on
      * a machine at load average 40–60 (two test suites and several builds on 2 cores) every process

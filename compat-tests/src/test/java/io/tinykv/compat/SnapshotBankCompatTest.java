@@ -20,7 +20,7 @@ import org.tikv.txn.KVClient;
 class SnapshotBankCompatTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotBankCompatTest.class);
-    private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
 
     @TempDir
     Path dir;

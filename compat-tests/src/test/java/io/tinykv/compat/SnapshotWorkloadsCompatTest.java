@@ -36,7 +36,7 @@ import org.tikv.common.TiSession;
 class SnapshotWorkloadsCompatTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotWorkloadsCompatTest.class);
-    private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final int THREADS = 4;
     /** Per thread, at the default soak factor: 10-25 s per workload on a loaded two-core machine. */
     private static final int TRANSACTIONS_PER_THREAD = 25;

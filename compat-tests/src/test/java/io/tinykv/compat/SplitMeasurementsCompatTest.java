@@ -43,7 +43,7 @@ class SplitMeasurementsCompatTest {
     private static final Logger LOG = LoggerFactory.getLogger(SplitMeasurementsCompatTest.class);
 
     private static final int STORES = 3;
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final long MAX_SIZE_BYTES = 64 * 1024;
     private static final int VALUE_BYTES = 1024;
     private static final int SPLITS_TO_TIME = Integer.getInteger("tinykv.measure.latencySplits", 8);

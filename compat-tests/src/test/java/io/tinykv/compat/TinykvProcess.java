@@ -32,7 +32,7 @@ final class TinykvProcess implements AutoCloseable {
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
 
     /** How long the JVM may take to bind its port: generous, on a busy machine. */
-    private static final Duration BIND_WAIT = Duration.ofMinutes(2);
+    private static final Duration BIND_WAIT = Duration.ofMinutes(5);
 
     private final Process process;
     private final Path readyFile;

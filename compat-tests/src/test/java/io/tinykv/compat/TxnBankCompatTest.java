@@ -31,7 +31,7 @@ class TxnBankCompatTest {
 
     private static final Logger LOG = LoggerFactory.getLogger(TxnBankCompatTest.class);
 
-    private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     /**
      * Long enough for a healthy transaction to finish, short enough that a lock left by one that
      * could not roll back does not stall the others for long.

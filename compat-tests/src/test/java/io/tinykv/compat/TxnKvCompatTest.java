@@ -38,7 +38,7 @@ import org.tikv.txn.exception.WriteConflictException;
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class TxnKvCompatTest {
 
-    private static final Duration STARTUP = Duration.ofSeconds(90);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Lock TTL of transactions that are meant to finish: far longer than any test. */
     private static final long LONG_LOCK_TTL_MILLIS = 3_600_000;
     /** Lock TTL of transactions a test abandons: short, so a reader may roll them back soon. */

@@ -68,7 +68,7 @@ class TxnSplitClusterCompatTest {
     private static final int STRIPES = 8;
 
     private static final int STORES = 3;
-    private static final Duration STARTUP = Duration.ofSeconds(120);
+    private static final Duration STARTUP = Duration.ofMinutes(5);
     private static final Duration PHASE = Duration.ofSeconds(JUDGED ? 600 : 120);
     private static final long LOCK_TTL_MILLIS = 3_000;
     private static final int STEP_BACKOFF_MILLIS = 20_000;

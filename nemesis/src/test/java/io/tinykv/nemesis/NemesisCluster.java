@@ -53,7 +53,7 @@ final class NemesisCluster implements AutoCloseable {
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
     private static final Duration PD_CALL_TIMEOUT = Duration.ofSeconds(3);
     /** How long a child JVM may take to bind its ports and serve: generous, five JVMs start on two cores. */
-    private static final Duration CHILD_START = Duration.ofMinutes(2);
+    private static final Duration CHILD_START = Duration.ofMinutes(5);
     private static final String SCHEDULER = "scheduler";
     private static final String DISK_STORE_CONFIG = "[storage]\nwrite-buffer-size = \"1MiB\"\n";
 

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  */
 final class NemesisHarness {
     private static final Logger LOG = LoggerFactory.getLogger(NemesisHarness.class);
-    static final Duration STARTUP = Duration.ofSeconds(120);
+    static final Duration STARTUP = Duration.ofMinutes(5);
     /** A restarted JVM on a loaded two-core machine: start-up, RocksDB open, registration. */
     static final Duration RESTART = Duration.ofSeconds(90);
     /** After a fault is healed: an election, the scheduler's heartbeat, the clients' backoff. */

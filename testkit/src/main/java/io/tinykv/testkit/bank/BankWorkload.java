@@ -17,6 +17,8 @@ import java.util.random.RandomGenerator;
  * must sum to {@link #total()}; transfers abort rather than overdraw. Thread-safe (stateless).
  */
 public final class BankWorkload implements Workload {
+  /** Commits of the opening balances tried before giving up. */
+  private static final int INITIALIZE_ATTEMPTS = 5;
 
   /**
    * @param accountCount number of accounts (at least two, to transfer between)
@@ -76,15 +78,23 @@ public final class BankWorkload implements Workload {
     return new BankChecker(accounts, total(), false);
   }
 
-  /** Writes every account's initial balance in one transaction, which must commit. */
+  /**
+   * Writes every account's initial balance in one transaction, which must commit. An attempt that
+   * failed (or whose outcome is unknown) is tried again: no transfer runs yet, so a second write of
+   * the same balances is harmless, and on a loaded machine a first commit can time out.
+   */
   public void initialize(TxnExecutor executor) throws TxnFailedException {
-    TxnSession session = executor.begin();
-    for (String account : accounts) {
-      session.write(account, List.of(config.initialBalance()));
+    Outcome outcome = null;
+    for (int attempt = 0; attempt < INITIALIZE_ATTEMPTS && outcome != Outcome.OK; attempt++) {
+      TxnSession session = executor.begin();
+      for (String account : accounts) {
+        session.write(account, List.of(config.initialBalance()));
+      }
+      outcome = session.commit();
     }
-    Outcome outcome = session.commit();
     if (outcome != Outcome.OK) {
-      throw new IllegalStateException("initializing the bank's accounts ended " + outcome);
+      throw new IllegalStateException("initializing the bank's accounts ended " + outcome + " "
+          + INITIALIZE_ATTEMPTS + " times");
     }
   }
 
