@@ -36,8 +36,10 @@ import io.tinykv.testkit.txn.TxnExecutor;
 import io.tinykv.testkit.txn.TxnFailedException;
 import io.tinykv.testkit.txn.TxnSession;
 import io.tinykv.testkit.wait.Await;
+import io.tinykv.txn.mvcc.KeyCodec;
 import io.tinykv.txn.mvcc.MvccKey;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -69,13 +71,7 @@ class GcClusterTest {
     private static final StoreGcConfig STORE_GC = StoreGcConfig.defaults().withRunIntervalMillis(200);
     private static final int THREADS = 4;
     private static final int TXNS_PER_THREAD = 20;
-    /**
-     * Account keys ("b/acct-0") are 8 bytes, one memcomparable group, so that a split at a raw key
-     * between them also falls between their encoded forms: region boundaries are raw keys while
-     * transactional data is stored encoded, and a split key inside a group would cut the region's
-     * reads and its GC off from keys it holds (found here; the split checker avoids it by not
-     * splitting transactional regions by size).
-     */
+    /** Account keys ("b/acct-0"). */
     private static final String PREFIX = "b/";
 
     @TempDir
@@ -137,7 +133,8 @@ class GcClusterTest {
                     Thread.ofPlatform().name("bank-", 0).factory(), System::nanoTime);
             runner.run(THREADS, TXNS_PER_THREAD / 2, 7);
             // Split between the accounts while the GC workers run, then go on.
-            raw.splitRegion(ByteString.copyFromUtf8(PREFIX + "acct-2"));
+            // Transactional regions are bounded by encoded user keys (as in TiKV's API V1).
+            raw.splitRegion(ByteString.copyFrom(KeyCodec.encode((PREFIX + "acct-2").getBytes(StandardCharsets.UTF_8))));
             Await.until(() -> pd.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 100).size() > regionsBefore, WAIT,
                     "the split shows in the scheduler");
             runner.run(THREADS, TXNS_PER_THREAD / 2, 8);
