@@ -144,7 +144,10 @@ class SplitMeasurements {
             before.put(name, cpuTicks(cluster.current(name).pid()));
         }
         long start = System.nanoTime();
-        Thread.sleep(IDLE_WINDOW.toMillis()); // the idle window being measured
+        long windowEnd = start + IDLE_WINDOW.toNanos();
+        // The measured window is the condition: the stores are left alone until it has passed.
+        Await.until(() -> System.nanoTime() >= windowEnd, IDLE_WINDOW.multipliedBy(2),
+                "the idle window of " + IDLE_WINDOW + " passes");
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Double> percent = new TreeMap<>();
         for (String name : names) {
