@@ -28,15 +28,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * TinyKV's split scenarios (3B): clients write many keys into a cluster whose regions are tiny, so
  * the split checker cuts them again and again while the harness drops messages, partitions and
  * crashes stores, and (with {@code confChanges}) adds and removes peers of random regions. The
- * run is judged on the history (linearizable per key), on the regions (they split: at least
- * {@code minRegions} at the end, cover the key space without gaps or overlaps), and on the data
- * (every member of a region holds the same data in its range).
+ * run is judged on the history (linearizable per key), on the regions (they split, and by the end
+ * the split checker has caught up: no region holds more than region-max-keys keys; they cover the
+ * key space without gaps or overlaps), and on the data (every member of a region holds the same
+ * data in its range). How many regions that makes depends on how many keys the faults let the
+ * clients write, so the regions are judged against the keys stored, not against a fixed count.
  *
  * @param gcCountLimit small: lagging peers catch up by snapshot (0: the default limit)
  */
 public record SplitScenario(String name, int stores, int clients, boolean unreliable, boolean crash,
-        boolean partitions, boolean confChanges, long gcCountLimit, int iterations, long iterationMs,
-        int minRegions) {
+        boolean partitions, boolean confChanges, long gcCountLimit, int iterations, long iterationMs) {
 
     static final int KEYS = 120;
     static final int VALUE_BYTES = 40;
@@ -59,7 +60,8 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
     /** What one run did and found. */
     public record Outcome(long seed, RegisterChecker.Result linearizability, List<String> inconsistencies,
             int regions, int splitsReported, long putsAcknowledged, long epochNotMatch, long messagesDropped,
-            boolean converged, long snapshotsDelivered, List<String> finalRegions) {}
+            boolean converged, long snapshotsDelivered, List<String> finalRegions, int keysStored,
+            int mostKeysInARegion) {}
 
     public Outcome run(long seed) {
         try (SimCluster cluster = new SimCluster(stores, seed, raftConfig())) {
@@ -105,22 +107,38 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
             List<SplitRouting.Route> regions = SplitRouting.currentRegions(cluster);
             List<String> finalRegions = regions.stream().map(r -> r.region().getId() + "["
                     + r.region().getStartKey().toStringUtf8() + "," + r.region().getEndKey().toStringUtf8() + ") v"
-                    + r.region().getRegionEpoch().getVersion() + " leader " + r.leaderStore()).toList();
+                    + r.region().getRegionEpoch().getVersion() + " leader " + r.leaderStore() + " keys "
+                    + keysIn(cluster, r)).toList();
+            int keysStored = regions.stream().mapToInt(r -> keysIn(cluster, r)).sum();
+            int mostKeys = regions.stream().mapToInt(r -> keysIn(cluster, r)).max().orElse(0);
             return new Outcome(seed, RegisterChecker.check(history.ops()), inconsistencies(cluster, regions),
                     regions.size(), scheduler.reportedSplits().size(), history.succeeded(History.Kind.PUT),
                     clientList.stream().mapToLong(SplitSimClient::epochNotMatch).sum(), cluster.network().dropped(),
-                    converged, cluster.network().snapshotsDelivered(), finalRegions);
+                    converged, cluster.network().snapshotsDelivered(), finalRegions, keysStored, mostKeys);
         }
     }
 
-    /** Every region has a leader and each member applied up to the leader's last index. */
+    /** The keys a region's leader holds in its range (0 for a region without a leader). */
+    private static int keysIn(SimCluster cluster, SplitRouting.Route route) {
+        return route.leaderStore() == 0 ? 0 : dataIn(cluster, route.leaderStore(), route.region()).size();
+    }
+
+    /** The fewest regions that can hold {@code keys} keys with none over region-max-keys. */
+    public static int fewestRegionsFor(int keys) {
+        return (int) Math.max(1, (keys + SPLIT_CHECK.regionMaxKeys() - 1) / SPLIT_CHECK.regionMaxKeys());
+    }
+
+    /**
+     * Every region has a leader, holds no more than region-max-keys keys (the split checker caught
+     * up), and each member applied up to the leader's last index.
+     */
     private static boolean converged(SimCluster cluster) {
         List<SplitRouting.Route> regions = SplitRouting.currentRegions(cluster);
         if (!coversKeySpace(regions)) {
             return false;
         }
         for (SplitRouting.Route r : regions) {
-            if (r.leaderStore() == 0) {
+            if (r.leaderStore() == 0 || keysIn(cluster, r) > SPLIT_CHECK.regionMaxKeys()) {
                 return false;
             }
             long target = cluster.store(r.leaderStore()).raftStore().regionStatus(r.region().getId()).lastIndex();
