@@ -54,7 +54,8 @@ public final class Coordinator {
             SchedulerPauses pauses) {
         this.cluster = cluster;
         this.schedule = config.schedule();
-        this.operators = new OperatorController(config.operatorTimeout().toMillis());
+        this.operators = new OperatorController(config.operatorTimeout().toMillis(),
+                config.leaderOperatorTimeout().toMillis());
         this.replicaChecker = new ReplicaChecker(cluster, config.maxReplicas(),
                 config.maxStoreDownTime().toMillis(), ids::next);
         this.leaderBalancer = new BalanceLeaderScheduler(cluster, replicaChecker, schedule.leaderTolerance(),
@@ -191,7 +192,8 @@ public final class Coordinator {
             return Optional.empty();
         }
         Map<Long, Integer> inFlight = inFlightByStore(op -> op.kind().equals(BalanceLeaderScheduler.KIND));
-        return created(leaderBalancer.schedule(nowMillis, this::hasOperator, inFlight, influence()));
+        return created(leaderBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight,
+                influence()));
     }
 
     /** One round of the balance-region scheduler, unless paused: at most one move. */
@@ -200,7 +202,8 @@ public final class Coordinator {
             return Optional.empty();
         }
         Map<Long, Integer> inFlight = inFlightByStore(Operator::movesPeers);
-        return created(regionBalancer.schedule(nowMillis, this::hasOperator, inFlight, influence()));
+        return created(regionBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight,
+                influence()));
     }
 
     /**
@@ -271,6 +274,11 @@ public final class Coordinator {
 
     private boolean hasOperator(long regionId) {
         return operators.get(regionId).isPresent();
+    }
+
+    /** A region the balancers leave alone: it has an operator, or its last one just timed out. */
+    private boolean unavailableToBalance(long regionId, long nowMillis) {
+        return hasOperator(regionId) || operators.resting(regionId, nowMillis);
     }
 
     private Optional<Operator> created(Optional<Operator> op) {

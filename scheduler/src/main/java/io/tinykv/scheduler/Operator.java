@@ -54,6 +54,11 @@ public record Operator(long regionId, String kind, List<OperatorStep> steps, int
         return steps.stream().anyMatch(s -> s instanceof OperatorStep.AddPeer || s instanceof OperatorStep.RemovePeer);
     }
 
+    /** Whether every step only hands leadership over (PD's leader operator: quick, or not at all). */
+    public boolean onlyMovesLeaders() {
+        return steps.stream().allMatch(s -> s instanceof OperatorStep.TransferLeader);
+    }
+
     public OperatorStep step() {
         return steps.get(stepIndex);
     }

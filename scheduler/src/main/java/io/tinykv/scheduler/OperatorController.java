@@ -37,12 +37,55 @@ final class OperatorController {
     record Report(Operator operator, Pdpb.OperatorStatus status) {}
 
     private final long timeoutMillis;
+    private final long leaderTimeoutMillis;
     private final Map<Long, Operator> byRegion = new HashMap<>();
     /** One entry per region that ever had an operator: bounded by the regions, never by time. */
     private final Map<Long, Report> lastEnded = new HashMap<>();
+    /** When each region's last timed-out operator ended: at most one entry per region. */
+    private final Map<Long, TimedOut> timedOut = new HashMap<>();
 
-    OperatorController(long timeoutMillis) {
+    private record TimedOut(long atMillis, long restMillis) {}
+
+    /**
+     * @param timeoutMillis how long an operator that adds or removes peers may run
+     * @param leaderTimeoutMillis how long an operator that only transfers leadership may run: a
+     *     transfer happens within an election timeout or not at all, and until the operator ends its
+     *     region takes no other operator and its stores count it against their leader limits
+     */
+    OperatorController(long timeoutMillis, long leaderTimeoutMillis) {
         this.timeoutMillis = timeoutMillis;
+        this.leaderTimeoutMillis = leaderTimeoutMillis;
+    }
+
+    private long timeoutOf(Operator op) {
+        return op.onlyMovesLeaders() ? leaderTimeoutMillis : timeoutMillis;
+    }
+
+    private boolean timedOut(Operator op, long nowMillis) {
+        return nowMillis - op.createdAtMillis() >= timeoutOf(op);
+    }
+
+    private void noteTimedOut(Operator op, long nowMillis) {
+        lastEnded.put(op.regionId(), new Report(op, Pdpb.OperatorStatus.TIMEOUT));
+        timedOut.put(op.regionId(), new TimedOut(nowMillis, timeoutOf(op)));
+    }
+
+    /**
+     * Whether the region's last operator timed out less than that operator's own timeout ago. The
+     * balance schedulers leave such a region alone for that long: they choose deterministically, so
+     * without a rest a region whose transfer cannot happen (its leader cannot reach the target) would
+     * be chosen again at once, time out again, and hold its store's limit for good.
+     */
+    boolean resting(long regionId, long nowMillis) {
+        TimedOut t = timedOut.get(regionId);
+        if (t == null) {
+            return false;
+        }
+        if (nowMillis - t.atMillis() >= t.restMillis()) {
+            timedOut.remove(regionId);
+            return false;
+        }
+        return true;
     }
 
     Optional<Operator> get(long regionId) {
@@ -89,9 +132,9 @@ final class OperatorController {
         List<Operator> expired = new ArrayList<>();
         for (Iterator<Operator> it = byRegion.values().iterator(); it.hasNext();) {
             Operator op = it.next();
-            if (nowMillis - op.createdAtMillis() >= timeoutMillis) {
+            if (timedOut(op, nowMillis)) {
                 it.remove();
-                lastEnded.put(op.regionId(), new Report(op, Pdpb.OperatorStatus.TIMEOUT));
+                noteTimedOut(op, nowMillis);
                 expired.add(op);
             }
         }
@@ -110,7 +153,7 @@ final class OperatorController {
         Event event;
         if (op.step().isDone(region)) {
             event = Event.FINISHED;
-        } else if (nowMillis - op.createdAtMillis() >= timeoutMillis) {
+        } else if (timedOut(op, nowMillis)) {
             event = Event.TIMED_OUT;
         } else if (op.step().isApplied(region)) {
             return new Outcome(Event.WAITING, op);
@@ -120,11 +163,12 @@ final class OperatorController {
             return new Outcome(Event.SEND, op);
         }
         byRegion.remove(region.id());
-        lastEnded.put(region.id(), new Report(op, switch (event) {
-            case FINISHED -> Pdpb.OperatorStatus.SUCCESS;
-            case TIMED_OUT -> Pdpb.OperatorStatus.TIMEOUT;
-            default -> Pdpb.OperatorStatus.CANCEL;
-        }));
+        if (event == Event.TIMED_OUT) {
+            noteTimedOut(op, nowMillis);
+        } else {
+            lastEnded.put(region.id(), new Report(op, event == Event.FINISHED ? Pdpb.OperatorStatus.SUCCESS
+                    : Pdpb.OperatorStatus.CANCEL));
+        }
         return new Outcome(event, op);
     }
 }

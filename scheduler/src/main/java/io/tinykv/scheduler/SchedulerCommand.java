@@ -78,8 +78,14 @@ public final class SchedulerCommand implements Callable<Integer> {
     Duration tsoSaveWindow = SchedulerConfig.DEFAULT_TSO_SAVE_WINDOW;
 
     @Option(names = "--operator-timeout", paramLabel = "DURATION", converter = DurationText.class,
-            description = "How long an operator may stay unfinished before it is dropped (default: 10m).")
+            description = "How long an operator that adds or removes peers may stay unfinished before it is "
+                    + "dropped (default: 10m).")
     Duration operatorTimeout = SchedulerConfig.DEFAULT_OPERATOR_TIMEOUT;
+
+    @Option(names = "--leader-operator-timeout", paramLabel = "DURATION", converter = DurationText.class,
+            description = "How long an operator that only transfers leadership may stay unfinished before it is "
+                    + "dropped (default: 10s).")
+    Duration leaderOperatorTimeout = SchedulerConfig.DEFAULT_LEADER_OPERATOR_TIMEOUT;
 
     @Option(names = {"--balance-interval", "--balance-region-interval"}, paramLabel = "DURATION",
             converter = DurationText.class,
@@ -162,7 +168,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         return new SchedulerConfig(HostAndPort.parse(addr),
                 advertiseAddr == null ? null : HostAndPort.parse(advertiseAddr), dataDir, maxReplicas,
                 maxStoreDownTime, storeDisconnectTime, clientKeyMode, tsoSaveWindow,
-                SchedulerConfig.DEFAULT_ID_BATCH_SIZE, operatorTimeout,
+                SchedulerConfig.DEFAULT_ID_BATCH_SIZE, operatorTimeout, leaderOperatorTimeout,
                 SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL,
                 new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
                         regionToleranceRatio, scatterSplitRegions, scatterMemory),

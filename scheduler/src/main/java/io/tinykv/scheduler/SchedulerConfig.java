@@ -21,7 +21,11 @@ import java.util.Objects;
  *     mode sends them); one mode per cluster
  * @param tsoSaveWindow how far ahead of the handed-out timestamps the TSO limit is persisted
  * @param idBatchSize how many ids are reserved per durable write
- * @param operatorTimeout how long an operator may stay unfinished before it is dropped
+ * @param operatorTimeout how long an operator that adds or removes peers may stay unfinished before it
+ *     is dropped (a snapshot of a large region takes minutes)
+ * @param leaderOperatorTimeout how long an operator that only moves leadership may stay unfinished
+ *     (PD's 10 s): a transfer that has not happened by then will not, and the operator would hold its
+ *     region and its stores' leader limits for nothing
  * @param storeStatusCheckInterval how often store states (up, disconnected, down) are re-evaluated
  *     and their changes logged
  * @param schedule how leaders and regions are balanced and fresh regions scattered (PD's
@@ -39,6 +43,7 @@ public record SchedulerConfig(
         Duration tsoSaveWindow,
         int idBatchSize,
         Duration operatorTimeout,
+        Duration leaderOperatorTimeout,
         Duration storeStatusCheckInterval,
         ScheduleConfig schedule,
         GcConfig gc) {
@@ -50,6 +55,7 @@ public record SchedulerConfig(
     public static final Duration DEFAULT_TSO_SAVE_WINDOW = Duration.ofSeconds(3);
     public static final int DEFAULT_ID_BATCH_SIZE = 1_000;
     public static final Duration DEFAULT_OPERATOR_TIMEOUT = Duration.ofMinutes(10);
+    public static final Duration DEFAULT_LEADER_OPERATOR_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_STORE_STATUS_CHECK_INTERVAL = Duration.ofSeconds(1);
     /** A raft group with more voters than this is not something we mean to run. */
     static final int MAX_MAX_REPLICAS = 9;
@@ -73,6 +79,7 @@ public record SchedulerConfig(
             throw new IllegalArgumentException("id-batch-size must be >= 1 (got " + idBatchSize + ")");
         }
         requirePositive("operator-timeout", operatorTimeout);
+        requirePositive("leader-operator-timeout", leaderOperatorTimeout);
         requirePositive("store-status-check-interval", storeStatusCheckInterval);
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(gc, "gc");
@@ -91,55 +98,61 @@ public record SchedulerConfig(
         return new SchedulerConfig(DEFAULT_LISTEN_ADDRESS, null, dataDir, DEFAULT_MAX_REPLICAS,
                 DEFAULT_MAX_STORE_DOWN_TIME, DEFAULT_STORE_DISCONNECT_TIME, ClientKeyMode.RAW,
                 DEFAULT_TSO_SAVE_WINDOW, DEFAULT_ID_BATCH_SIZE, DEFAULT_OPERATOR_TIMEOUT,
-                DEFAULT_STORE_STATUS_CHECK_INTERVAL, ScheduleConfig.defaults(), GcConfig.defaults());
+                DEFAULT_LEADER_OPERATOR_TIMEOUT, DEFAULT_STORE_STATUS_CHECK_INTERVAL, ScheduleConfig.defaults(), GcConfig.defaults());
     }
 
     public SchedulerConfig withListenAddress(HostAndPort value) {
         return new SchedulerConfig(value, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule, gc);
+                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withAdvertiseAddress(HostAndPort value) {
         return new SchedulerConfig(listenAddress, value, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule, gc);
+                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withMaxReplicas(int value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, value, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule, gc);
+                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withStoreTimes(Duration disconnect, Duration down) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, down,
                 disconnect, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule, gc);
+                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withClientKeyMode(ClientKeyMode value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, value, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule, gc);
+                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withOperatorTimeout(Duration value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, value,
-                storeStatusCheckInterval, schedule, gc);
+                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
+    }
+
+    public SchedulerConfig withLeaderOperatorTimeout(Duration value) {
+        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
+                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
+                value, storeStatusCheckInterval, schedule, gc);
     }
 
     public SchedulerConfig withSchedule(ScheduleConfig value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, value, gc);
+                leaderOperatorTimeout, storeStatusCheckInterval, value, gc);
     }
 
     public SchedulerConfig withGc(GcConfig value) {
         return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
                 storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                storeStatusCheckInterval, schedule, value);
+                leaderOperatorTimeout, storeStatusCheckInterval, schedule, value);
     }
 
     private static void requirePositive(String name, Duration value) {

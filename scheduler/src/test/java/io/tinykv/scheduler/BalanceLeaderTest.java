@@ -2,6 +2,7 @@ package io.tinykv.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tinykv.proto.Pdpb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -114,6 +115,39 @@ class BalanceLeaderTest {
         assertThat(sim.leader(1).getStoreId()).isEqualTo(1);
         // 6 leaders between stores 1 and 2, region 1 pinned to store 1: 3 and 3.
         assertThat(sim.leadersByStore()).containsEntry(1L, 3).containsEntry(2L, 3);
+    }
+
+    @Test
+    void aTransferThatNeverHappensTimesOutInSecondsAndItsRegionRestsWhileOthersMove() {
+        // One balance-leader operator per store at a time: a stuck one blocks its store entirely.
+        start(ScheduleConfig.defaults().withLimits(1, 2), 3);
+        sim.addRegions(6, 1_000, 1, 1, 2, 3);
+        sim.heartbeatAll();
+        sim.ignoringTransfers.add(1L);
+        List<Operator> first = sim.coordinator.schedule(sim.now);
+        assertThat(first).singleElement().satisfies(op -> assertThat(op.regionId()).isEqualTo(1));
+        long createdAt = sim.now;
+        // Region 1's transfer does not happen; until the leader-operator timeout nothing else moves.
+        Duration leaderTimeout = SchedulerConfig.DEFAULT_LEADER_OPERATOR_TIMEOUT;
+        while (sim.now - createdAt < leaderTimeout.toMillis() - 1_000) {
+            sim.advance(Duration.ofSeconds(1));
+            assertThat(sim.coordinator.schedule(sim.now)).isEmpty();
+            sim.heartbeatAll();
+        }
+        assertThat(sim.leadersByStore()).containsEntry(1L, 6);
+        sim.advance(Duration.ofSeconds(1));
+        sim.heartbeatAll();
+        assertThat(sim.coordinator.operatorReport(1).orElseThrow().status()).isEqualTo(Pdpb.OperatorStatus.TIMEOUT);
+        // Within a minute, far sooner than the peer-moving timeout (minutes), the other regions balance
+        // around region 1 (which is tried again after each rest, and times out again).
+        for (int round = 0; round < 60; round++) {
+            sim.advance(Duration.ofSeconds(1));
+            sim.coordinator.schedule(sim.now);
+            sim.heartbeatAll();
+        }
+        assertThat(sim.now - createdAt).isLessThan(SchedulerConfig.DEFAULT_OPERATOR_TIMEOUT.toMillis());
+        assertThat(sim.leader(1).getStoreId()).isEqualTo(1);
+        assertThat(sim.leadersByStore()).isEqualTo(Map.of(1L, 2, 2L, 2, 3L, 2));
     }
 
     @Test

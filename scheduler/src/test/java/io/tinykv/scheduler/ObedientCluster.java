@@ -46,6 +46,8 @@ final class ObedientCluster implements AutoCloseable {
     private final Set<Long> silentStores = new HashSet<>();
     /** Peer ids whose leader reports them pending (not caught up). */
     final Set<Long> lagging = new HashSet<>();
+    /** Region ids whose leaders never carry out a leader transfer (the target is unreachable to them). */
+    final Set<Long> ignoringTransfers = new HashSet<>();
     /** Every operator kind the scheduler created, in order. */
     final List<String> createdKinds = new ArrayList<>();
     private int fewestPeersSeen = Integer.MAX_VALUE;
@@ -179,7 +181,7 @@ final class ObedientCluster implements AutoCloseable {
             }
             noteIfFull(region);
         }
-        if (response.hasTransferLeader()) {
+        if (response.hasTransferLeader() && !ignoringTransfers.contains(regionId)) {
             Metapb.Peer target = response.getTransferLeader().getPeer();
             if (region.getPeersList().stream().noneMatch(p -> p.getId() == target.getId())) {
                 throw new AssertionError("leadership asked to move to a non-member " + target);

@@ -175,7 +175,7 @@ class ScatterTest {
 
     @Test
     void aScatterReplacesAnotherOperatorWhichEndsAsReplaced() {
-        OperatorController controller = new OperatorController(Duration.ofMinutes(1).toMillis());
+        OperatorController controller = new OperatorController(Duration.ofMinutes(1).toMillis(), Duration.ofSeconds(10).toMillis());
         Metapb.Region r = Fixtures.region(1, "", "", Fixtures.epoch(1, 1), new long[] {11, 12}, new long[] {1, 2});
         RegionInfo region = Fixtures.info(r, r.getPeers(0));
         Operator balance = new Operator(1, BalanceLeaderScheduler.KIND,

@@ -136,6 +136,7 @@ public final class PdViews {
         own.put("store-disconnect-time", GoText.duration(config.storeDisconnectTime()));
         own.put("store-status-check-interval", GoText.duration(config.storeStatusCheckInterval()));
         own.put("operator-timeout", GoText.duration(config.operatorTimeout()));
+        own.put("leader-operator-timeout", GoText.duration(config.leaderOperatorTimeout()));
         own.put("balance-interval", GoText.duration(config.schedule().balanceInterval()));
         own.put("leader-tolerance", config.schedule().leaderTolerance());
         own.put("region-tolerance-ratio", config.schedule().regionToleranceRatio());
