@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +82,8 @@ class TxnSplitClusterCompatTest {
     private static final int OPERATIONS_PER_PHASE = 10;
     private static final long SEED = 20_261_206L;
 
-    @TempDir
+    /** Kept when the test fails: the processes' logs are the evidence. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     @Test
@@ -170,7 +172,7 @@ class TxnSplitClusterCompatTest {
 
                 assertEveryCommittedRoundReadable(session, pd, load);
                 assertScansCompleteOrderedAndAtomic(session, pd, load);
-                assertLeadersSpread(pd);
+                assertLeadersSpread(pd, cluster);
                 assertThat(cluster.unexpectedExits()).as("only the killed store stopped")
                         .containsExactly(victim + " exited 137");
             }
@@ -254,10 +256,13 @@ class TxnSplitClusterCompatTest {
         }
     }
 
-    /** Leaders on every store, as {@code tinykv ctl regions} shows them (the scheduler balances them). */
-    private static void assertLeadersSpread(String pd) {
+    /**
+     * Leaders on every store, as {@code tinykv ctl regions} shows them (the scheduler balances them);
+     * on failure the message carries the processes' last log lines (the scheduler's operators).
+     */
+    private static void assertLeadersSpread(String pd, LocalCluster cluster) {
         Await.until(() -> leadersByStore(pd).size() == STORES, PHASE,
-                () -> "leaders by store: " + leadersByStore(pd));
+                () -> "leaders by store: " + leadersByStore(pd) + "\n" + cluster.logs());
         Map<Long, Long> leaders = leadersByStore(pd);
         LOG.info("leaders by store: {} over {} regions", leaders, regionCount(pd));
     }
