@@ -41,7 +41,8 @@ class RawKvApiV1CompatTest {
     /** Generous: a leader lost means an election, a scheduler heartbeat and client backoff first. */
     private static final Duration PROGRESS = Duration.ofSeconds(90);
     private static final Duration STOP = Duration.ofSeconds(60);
-    private static final Duration HEALTHY = Duration.ofSeconds(10);
+    /** Generous: the cluster is up by then, but a loaded machine can take seconds to connect. */
+    private static final Duration HEALTHY = Duration.ofSeconds(60);
     private static final int CAS_THREADS = 4;
     /** Successful swaps before the leader is killed, and again after. */
     private static final int SWAPS_PER_PHASE = 25;

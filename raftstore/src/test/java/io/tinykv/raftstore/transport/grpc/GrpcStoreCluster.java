@@ -54,7 +54,8 @@ final class GrpcStoreCluster implements AutoCloseable {
     static final long CLUSTER_ID = 1;
     static final long REGION_ID = 1;
     static final long TICK_INTERVAL_MS = 20;
-    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    /** As the other raftstore tests: a write on a loaded machine may wait out an election or two. */
+    static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     /** Small chunks: even a test snapshot travels in several. */
     static final int SNAPSHOT_CHUNK_BYTES = 256;
     static final GrpcTransportConfig TRANSPORT_CONFIG = new GrpcTransportConfig(
