@@ -1,54 +1,130 @@
 package io.tinykv.compat;
 
 import io.tinykv.testkit.linear.RegisterOp;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.tikv.common.TiSession;
 import org.tikv.raw.RawKVClient;
 import org.tikv.shade.com.google.protobuf.ByteString;
+import org.tikv.txn.KVClient;
 
 /**
- * Client threads doing RawKV puts and gets through the TiKV client on a few shared keys (the register
- * history, every operation with its invoke and complete times) and puts of keys of their own (each
- * acknowledged one remembered, to be found again later).
+ * Client threads putting and getting a few shared keys through the TiKV client (the register
+ * history, every operation with its invoke and complete times, for the linearizability checker) and,
+ * optionally, putting keys of their own (each acknowledged one remembered, to be found again later).
+ * A put whose outcome the client could not learn is recorded with an unknown completion; a failed
+ * read tells nothing and is dropped.
+ *
+ * <p>Two ways in: {@link #raw} (RawKV puts and gets) and {@link #transactional} (a one-key
+ * transaction per put, a snapshot read at a fresh timestamp per get: a read at a TSO timestamp taken
+ * after it was invoked and a commit at one taken after its prewrite keep the history linearizable).
  */
 final class RegisterWorkload implements AutoCloseable {
-    /** Out of 100: how many operations are reads; of the rest, every {@value #UNIQUE_EVERY}th writes a key of its own. */
-    private static final int READ_PERCENT = 40;
-    private static final int UNIQUE_EVERY = 3;
     /** The client number of the reads after the load. */
     private static final int FINAL_READER = -1;
+    /** Out of 100: the RawKV workload's share of reads among shared-key operations. */
+    private static final int RAW_READ_PERCENT = 40;
+    /** The RawKV workload writes a key of its own every this many operations. */
+    private static final int RAW_OWN_KEY_EVERY = 3;
+    private static final int TXN_READ_PERCENT = 50;
 
-    private final RawKVClient client;
+    /** One client API's register reads and writes. */
+    interface Registers extends AutoCloseable {
+        /** The register's value, null when it has none. */
+        String get(String key);
+
+        /** Writes the register; throws when the write failed or its outcome is unknown. */
+        void put(String key, String value) throws Exception;
+
+        @Override
+        default void close() {}
+    }
+
+    private final Registers registers;
     private final List<String> keys;
-    private final String prefix;
+    private final int readPercent;
+    /** Null: no keys of their own; else every {@code ownKeyEvery}th operation writes one under it. */
+    private final String ownKeyPrefix;
+    private final int ownKeyEvery;
     private final List<Thread> threads = new ArrayList<>();
     private final List<RegisterOp> history = new CopyOnWriteArrayList<>();
-    private final Map<String, String> acknowledgedUnique = new ConcurrentHashMap<>();
+    private final Map<String, String> acknowledgedOwn = new ConcurrentHashMap<>();
     private final AtomicInteger nextId = new AtomicInteger();
     private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final Object progress = new Object();
     private volatile boolean stopped;
 
+    private RegisterWorkload(Registers registers, List<String> keys, int readPercent, String ownKeyPrefix,
+            int ownKeyEvery) {
+        this.registers = registers;
+        this.keys = List.copyOf(keys);
+        this.readPercent = readPercent;
+        this.ownKeyPrefix = ownKeyPrefix;
+        this.ownKeyEvery = ownKeyEvery;
+    }
+
     /**
+     * RawKV registers {@code prefix/reg/0..n-1}; 40% of the shared-key operations read, and every
+     * third operation writes a key of its own under {@code prefix/own/}.
+     *
      * @param prefix makes this run's keys its own
      */
-    RegisterWorkload(RawKVClient client, String prefix, int registerKeys) {
-        this.client = client;
-        this.prefix = prefix;
-        List<String> k = new ArrayList<>();
+    static RegisterWorkload raw(RawKVClient client, String prefix, int registerKeys) {
+        List<String> keys = new ArrayList<>();
         for (int i = 0; i < registerKeys; i++) {
-            k.add(prefix + "/reg/" + i);
+            keys.add(prefix + "/reg/" + i);
         }
-        this.keys = List.copyOf(k);
+        Registers raw = new Registers() {
+            @Override
+            public String get(String key) {
+                return client.get(ByteString.copyFromUtf8(key)).map(ByteString::toStringUtf8).orElse(null);
+            }
+
+            @Override
+            public void put(String key, String value) {
+                client.put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
+            }
+        };
+        return new RegisterWorkload(raw, keys, RAW_READ_PERCENT, prefix + "/own/", RAW_OWN_KEY_EVERY);
+    }
+
+    /** Transactional registers {@code keys} (half the operations read), through {@link TwoPhaseWrites}. */
+    static RegisterWorkload transactional(TiSession session, List<String> keys, long lockTtlMillis,
+            int backoffMillis) {
+        KVClient kv = session.createKVClient();
+        Registers txn = new Registers() {
+            @Override
+            public String get(String key) {
+                long readTs = session.getTimestamp().getVersion();
+                ByteString value = kv.get(ByteString.copyFromUtf8(key), readTs);
+                return value.isEmpty() ? null : value.toStringUtf8();
+            }
+
+            @Override
+            public void put(String key, String value) throws Exception {
+                LinkedHashMap<byte[], byte[]> write = new LinkedHashMap<>();
+                write.put(key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8));
+                try (TwoPhaseWrites txn = TwoPhaseWrites.begin(session, write, lockTtlMillis, backoffMillis)) {
+                    txn.commit();
+                }
+            }
+
+            @Override
+            public void close() {
+                kv.close();
+            }
+        };
+        return new RegisterWorkload(txn, keys, TXN_READ_PERCENT, null, 0);
     }
 
     void start(int threadCount, long seed) {
@@ -67,22 +143,22 @@ final class RegisterWorkload implements AutoCloseable {
         while (!stopped) {
             seq++;
             String key = keys.get(random.nextInt(keys.size()));
-            if (seq % UNIQUE_EVERY == 0) {
-                String unique = prefix + "/own/" + process + "/" + seq;
+            if (ownKeyPrefix != null && seq % ownKeyEvery == 0) {
+                String own = ownKeyPrefix + process + "/" + seq;
                 String value = "v" + process + "-" + seq;
                 try {
-                    client.put(ByteString.copyFromUtf8(unique), ByteString.copyFromUtf8(value));
-                    acknowledgedUnique.put(unique, value);
+                    registers.put(own, value);
+                    acknowledgedOwn.put(own, value);
                     succeeded();
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
                     failures.incrementAndGet();
                 }
-            } else if (random.nextInt(100) < READ_PERCENT) {
+            } else if (random.nextInt(100) < readPercent) {
                 long invoke = System.nanoTime();
                 try {
-                    Optional<ByteString> value = client.get(ByteString.copyFromUtf8(key));
-                    history.add(RegisterOp.get(nextId.getAndIncrement(), process, key,
-                            value.map(ByteString::toStringUtf8).orElse(null), invoke, System.nanoTime()));
+                    String read = registers.get(key);
+                    history.add(RegisterOp.get(nextId.getAndIncrement(), process, key, read, invoke,
+                            System.nanoTime()));
                     succeeded();
                 } catch (RuntimeException e) {
                     failures.incrementAndGet(); // a failed read tells nothing
@@ -91,11 +167,12 @@ final class RegisterWorkload implements AutoCloseable {
                 String value = "p" + process + "-" + seq;
                 long invoke = System.nanoTime();
                 try {
-                    client.put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
+                    registers.put(key, value);
                     history.add(RegisterOp.put(nextId.getAndIncrement(), process, key, value, invoke,
                             System.nanoTime()));
                     succeeded();
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
+                    // Maybe written (a commit or put may have landed before the error), maybe not.
                     history.add(RegisterOp.put(nextId.getAndIncrement(), process, key, value, invoke,
                             RegisterOp.UNKNOWN));
                     failures.incrementAndGet();
@@ -146,13 +223,12 @@ final class RegisterWorkload implements AutoCloseable {
         }
     }
 
-    /** Reads every register key once more (after the load), into the history. */
+    /** Reads every register once more (after the load), into the history. */
     void finalReads() {
         for (String key : keys) {
             long invoke = System.nanoTime();
-            Optional<ByteString> value = client.get(ByteString.copyFromUtf8(key));
-            history.add(RegisterOp.get(nextId.getAndIncrement(), FINAL_READER, key,
-                    value.map(ByteString::toStringUtf8).orElse(null), invoke, System.nanoTime()));
+            String read = registers.get(key);
+            history.add(RegisterOp.get(nextId.getAndIncrement(), FINAL_READER, key, read, invoke, System.nanoTime()));
         }
     }
 
@@ -160,12 +236,14 @@ final class RegisterWorkload implements AutoCloseable {
         return List.copyOf(history);
     }
 
-    Map<String, String> acknowledgedUnique() {
-        return Map.copyOf(acknowledgedUnique);
+    /** The keys of their own the clients wrote and were acknowledged, with their values. */
+    Map<String, String> acknowledgedOwn() {
+        return Map.copyOf(acknowledgedOwn);
     }
 
     @Override
     public void close() {
         stopped = true;
+        registers.close();
     }
 }

@@ -67,7 +67,7 @@ class ReplicatedClusterCompatTest {
             RegisterWorkload load;
             List<String> victims = new ArrayList<>();
             try (TiSession session = Sessions.open(cluster.pdAddress()); RawKVClient client = session.createRawClient()) {
-                load = new RegisterWorkload(client, prefix, REGISTER_KEYS);
+                load = RegisterWorkload.raw(client, prefix, REGISTER_KEYS);
                 try (load) {
                     load.start(CLIENT_THREADS, SEED);
                     load.awaitSuccesses(OPS_PER_PHASE, PROGRESS, "before the first kill");
@@ -93,7 +93,7 @@ class ReplicatedClusterCompatTest {
                     load.finalReads();
                 }
 
-                Map<String, String> acknowledged = load.acknowledgedUnique();
+                Map<String, String> acknowledged = load.acknowledgedOwn();
                 // The client sorts the list it is given: hand it a mutable one.
                 List<ByteString> keys = new ArrayList<>(
                         acknowledged.keySet().stream().map(ReplicatedClusterCompatTest::s).toList());

@@ -100,7 +100,7 @@ class TxnSplitClusterCompatTest {
             try (TiSession session = Sessions.openTransactional(pd);
                     TikvClientTxnExecutor bankExecutor = new TikvClientTxnExecutor(session, cluster.storeAddress(1),
                             BANK_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
-                    TxnRegisterWorkload registers = new TxnRegisterWorkload(session, REGISTERS, LOCK_TTL_MILLIS,
+                    RegisterWorkload registers = RegisterWorkload.transactional(session, REGISTERS, LOCK_TTL_MILLIS,
                             STEP_BACKOFF_MILLIS)) {
                 // Load until the size checker has split the data, then split the accounts and registers apart.
                 SplitLoad load = new SplitLoad(session, STRIPES, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
@@ -183,7 +183,7 @@ class TxnSplitClusterCompatTest {
      * Waits until the bank has finished {@code bankTarget} transactions (or all of them) and the registers
      * {@code registerTarget} operations, failing early if the bank run failed.
      */
-    private static void awaitProgress(History bank, TxnRegisterWorkload registers, int bankTarget,
+    private static void awaitProgress(History bank, RegisterWorkload registers, int bankTarget,
             long registerTarget, CompletableFuture<Void> bankRun, String phase) {
         Await.until(() -> (bankRun.isDone() || bank.size() >= bankTarget) && registers.successes() >= registerTarget,
                 PHASE, () -> "only " + bank.size() + " of " + bankTarget + " bank and " + registers.successes() + " of "
