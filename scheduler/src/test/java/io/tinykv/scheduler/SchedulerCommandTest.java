@@ -29,7 +29,7 @@ class SchedulerCommandTest {
         commandLine(command).parseArgs("--addr", "0.0.0.0:0", "--advertise-addr", "pd.local:2379",
                 "--data-dir", dir.toString(), "--max-replicas", "5", "--max-store-down-time", "90s",
                 "--store-disconnect-time", "5s", "--client-key-mode", "txn", "--tso-save-window", "500ms",
-                "--operator-timeout", "PT2M", "--balance-region-interval", "10s",
+                "--operator-timeout", "PT2M", "--leader-operator-timeout", "5s", "--balance-region-interval", "10s",
                 "--leader-schedule-limit", "7", "--region-schedule-limit", "3", "--leader-tolerance", "2",
                 "--region-tolerance-ratio", "0.1", "--scatter-split-regions", "false", "--scatter-memory", "1m");
         SchedulerConfig config = command.config();
@@ -42,6 +42,7 @@ class SchedulerCommandTest {
         assertThat(config.clientKeyMode()).isEqualTo(ClientKeyMode.TXN);
         assertThat(config.tsoSaveWindow()).isEqualTo(Duration.ofMillis(500));
         assertThat(config.operatorTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(config.leaderOperatorTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.schedule()).isEqualTo(new ScheduleConfig(Duration.ofSeconds(10), 7, 3, 2, 0.1, false,
                 Duration.ofMinutes(1)));
     }
@@ -55,6 +56,9 @@ class SchedulerCommandTest {
         assertThat(config.clientKeyMode()).isEqualTo(ClientKeyMode.RAW);
         assertThat(config.maxReplicas()).isEqualTo(3);
         assertThat(config.maxStoreDownTime()).isEqualTo(Duration.ofMinutes(30));
+        // PD's operator waits: 10 min for peer moves, 10 s for leader transfers.
+        assertThat(config.operatorTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.leaderOperatorTimeout()).isEqualTo(Duration.ofSeconds(10));
         // Balancing and scatter are on by default, with PD's limits.
         assertThat(config.schedule()).isEqualTo(ScheduleConfig.defaults());
         assertThat(config.schedule().balances()).isTrue();
