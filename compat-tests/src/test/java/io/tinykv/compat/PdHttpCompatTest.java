@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tinykv.testkit.wait.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,12 +42,9 @@ class PdHttpCompatTest {
                 assertThat(pd.isCheckerPaused(PDChecker.Replica)).isFalse();
                 // The client pauses from a background thread, at once and then every minute.
                 pd.keepPauseChecker(PDChecker.Replica);
-                long deadline = System.nanoTime() + WAIT.toNanos();
-                while (!Boolean.TRUE.equals(pd.isCheckerPaused(PDChecker.Replica))) {
-                    assertThat(System.nanoTime()).as("the client's pause did not arrive within " + WAIT)
-                            .isLessThan(deadline);
-                    Thread.onSpinWait();
-                }
+                // Polled with pauses (Await), not in a spin that would starve the client's thread.
+                Await.until(() -> Boolean.TRUE.equals(pd.isCheckerPaused(PDChecker.Replica)), WAIT,
+                        "the client's pause of the replica checker");
                 pd.stopKeepPauseChecker(PDChecker.Replica);
                 pd.resumeChecker(PDChecker.Replica);
                 assertThat(pd.isCheckerPaused(PDChecker.Replica)).isFalse();
