@@ -120,7 +120,7 @@ public final class RaftStore implements AutoCloseable {
         Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter), new StoreSplitPeers());
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
                 new SplitProposer(reporter));
-        this.router = new Router(poller::schedule);
+        this.router = new Router(poller::schedule, config.notifyCapacity());
         this.localReader = new LocalReader(storeId, router, applier, nanoClock);
         poller.attach(router);
         poller.attachSplitChecker(new SplitChecker(config.splitCheck(), engines, this.workers, router));
@@ -226,8 +226,18 @@ public final class RaftStore implements AutoCloseable {
             LOG.warn("store {}: dropping a raft message for store {}", storeId, message.getToPeer().getStoreId());
             return;
         }
-        if (router.send(message.getRegionId(), new PeerMsg.Raft(message))) {
-            return;
+        switch (router.deliver(message.getRegionId(), new PeerMsg.Raft(message))) {
+            case QUEUED -> {
+                return;
+            }
+            case FULL -> {
+                // Lost as the network may lose it; Raft sends again what matters (see MailboxBound).
+                LOG.debug("store {}: mailbox of region {} is full ({} Raft messages), dropping {} from store {}",
+                        storeId, message.getRegionId(), router.capacity(), message.getMessage().getMsgType(),
+                        message.getFromPeer().getStoreId());
+                return;
+            }
+            case NO_PEER -> { }
         }
         if (maybeCreatePeer(message)) {
             router.send(message.getRegionId(), new PeerMsg.Raft(message));
@@ -394,9 +404,23 @@ public final class RaftStore implements AutoCloseable {
             return;
         }
         long regionId = request.getHeader().getRegionId();
-        if (!router.send(regionId, new PeerMsg.Command(request, callback))) {
-            callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
+        switch (router.deliver(regionId, new PeerMsg.Command(request, callback))) {
+            case QUEUED -> { }
+            case NO_PEER -> callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
+            // Refused before anything happened to it: the client may retry it as it is.
+            case FULL -> callback.complete(RegionErrors.result(
+                    RegionErrors.mailboxFull(regionId, router.capacity()), 0));
         }
+    }
+
+    /** Client commands refused with server_is_busy because their region's mailbox was full. Any thread. */
+    public long commandsRefusedBusy() {
+        return router.commandsRefusedFull();
+    }
+
+    /** Raft messages from other stores dropped because their region's mailbox was full. Any thread. */
+    public long raftMessagesDroppedBusy() {
+        return router.raftMessagesDroppedFull();
     }
 
     /** Ticks since the last split-check round; touched by the ticking thread only. */
