@@ -90,6 +90,16 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 () -> stats.get().messagesSent());
     }
 
+    /** What the regions' bounded mailboxes turned away (raftstore.notify-capacity). */
+    void registerMailboxBounds(PrometheusRegistry registry, LongSupplier commandsRefused, LongSupplier raftDropped) {
+        counter(registry, "tinykv_raft_commands_refused_busy_total",
+                "Client commands answered server_is_busy because their region's mailbox was full "
+                        + "(raftstore.notify-capacity)", commandsRefused);
+        counter(registry, "tinykv_raft_messages_dropped_busy_total",
+                "Raft messages from other stores dropped because their region's mailbox was full; Raft sends "
+                        + "again what matters", raftDropped);
+    }
+
     private static void counter(PrometheusRegistry registry, String name, String help, LongSupplier value) {
         CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
                 .register(registry);

@@ -376,6 +376,7 @@ public final class StoreServer implements AutoCloseable {
             metrics.registerApplyLag(registry, engines, store::regionIds);
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
+            metrics.registerMailboxBounds(registry, store::commandsRefusedBusy, store::raftMessagesDroppedBusy);
 
             ExecutorService reads = ReadPool.create(Runtime.getRuntime().availableProcessors(),
                     Thread.ofPlatform().daemon().name("store-" + b.storeId + "-read-", 0)
@@ -458,7 +459,8 @@ public final class StoreServer implements AutoCloseable {
                 config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
                 RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
                 st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis())
-                .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()));
+                .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
+                .withNotifyCapacity(config.raftstore().notifyCapacity());
     }
 
     /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */
