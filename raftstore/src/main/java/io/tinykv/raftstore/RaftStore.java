@@ -251,6 +251,37 @@ public final class RaftStore implements AutoCloseable {
     }
 
     /**
+     * Why the snapshot that {@code message} announces, for {@code region}, would be dropped on
+     * arrival, or null when this store would hand it to a peer: checked from the stream's header,
+     * before any file of it is written. The snapshot must be for this store, its region must list
+     * the receiving peer here ({@link SnapshotValidator}), and this store must have that very peer
+     * (a snapshot never creates one: the leader's first heartbeat does, and the snapshot comes
+     * again after it). Any thread. That the files' keys lie in the region's range, and that it
+     * overlaps no other region here, is checked once the files are here, before Raft sees it.
+     */
+    public String snapshotRefusal(RaftMessage message, Metapb.Region region) {
+        Metapb.Peer to = message.getToPeer();
+        long regionId = message.getRegionId();
+        if (to.getStoreId() != storeId) {
+            return "snapshot of region " + regionId + " is for store " + to.getStoreId() + ", this is store " + storeId;
+        }
+        String notListed = SnapshotValidator.receiverRefusal(region, to);
+        if (notListed != null) {
+            return notListed;
+        }
+        Router.Mailbox mailbox = router.mailbox(regionId);
+        if (mailbox == null) {
+            return "store " + storeId + " has no peer of region " + regionId + " yet (the leader's heartbeat "
+                    + "creates it; send the snapshot again after)";
+        }
+        long local = mailbox.peer.meta().getId();
+        if (local != to.getId()) {
+            return "the peer of region " + regionId + " on store " + storeId + " is " + local + ", not " + to.getId();
+        }
+        return null;
+    }
+
+    /**
      * A leader reaching out to a peer this store does not have yet (it was just added to the
      * region): creates it empty, to be filled by a snapshot. Only a leader's first contact
      * (a heartbeat carrying commit 0) or a (pre-)vote request creates a peer, and never one that

@@ -69,6 +69,23 @@ final class StoreMetrics implements HeartbeatSender.Listener {
     }
 
     /**
+     * Snapshot streams refused from their header: {@code busy} when as many snapshots, or bytes of
+     * them, were being received already (the sender tries again later), {@code target} when not for
+     * a peer this store has.
+     */
+    void registerSnapshotsRefused(PrometheusRegistry registry, LongSupplier busy, LongSupplier target) {
+        CounterWithCallback.builder()
+                .name("tinykv_snapshots_refused_total")
+                .help("Snapshot streams from other stores refused before any file was written, by reason")
+                .labelNames("reason")
+                .callback(cb -> {
+                    cb.call(busy.getAsLong(), "busy");
+                    cb.call(target.getAsLong(), "target");
+                })
+                .register(registry);
+    }
+
+    /**
      * The batch system's group commit: synced raft-engine writes and what they carried. Readys per
      * write is {@code tinykv_raft_readys_persisted_total / tinykv_raft_synced_writes_total}.
      */

@@ -22,6 +22,7 @@ import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
+import io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
@@ -371,8 +372,12 @@ public final class StoreServer implements AutoCloseable {
                             metrics)),
                     STORAGE_CLOSE_WAIT_MILLIS);
             storageToClose.set(storage);
-            PeerService peerService = new PeerService(store);
+            PeerService peerService = new PeerService(store, PeerService.DEFAULT_MAX_SNAPSHOT_BYTES,
+                    new SnapshotRecvLimit(config.raftstore().concurrentRecvSnapLimit(),
+                            config.raftstore().snapMaxTotalSizeBytes()));
             metrics.registerSnapshotsReceived(registry, peerService::snapshotsReceived);
+            metrics.registerSnapshotsRefused(registry, peerService::snapshotsRefusedBusy,
+                    peerService::snapshotsRefusedTarget);
             metrics.registerApplyLag(registry, engines, store::regionIds);
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());

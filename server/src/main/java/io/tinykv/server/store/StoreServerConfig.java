@@ -104,14 +104,10 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
      */
     public record Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes) {
 
-        /** TiKV's default concurrent-recv-snap-limit. */
-        public static final int DEFAULT_CONCURRENT_RECV_SNAP_LIMIT = 32;
-        /** Room for about 28 snapshots of regions at the default region-max-size (144 MiB). */
-        public static final long DEFAULT_SNAP_MAX_TOTAL_SIZE_BYTES = 4L * 1024 * 1024 * 1024;
-
         public static Raftstore defaults() {
             return new Raftstore(io.tinykv.raftstore.RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY,
-                    DEFAULT_CONCURRENT_RECV_SNAP_LIMIT, DEFAULT_SNAP_MAX_TOTAL_SIZE_BYTES);
+                    io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_STREAMS,
+                    io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
         }
 
         public Raftstore withNotifyCapacity(int value) {
