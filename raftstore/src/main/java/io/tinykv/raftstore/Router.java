@@ -27,9 +27,10 @@ import java.util.function.LongConsumer;
  * sender, a Raft message is dropped. The two kinds are counted apart so that a flood of client
  * commands never costs the region the messages of its own peers (nor a chatty peer the clients'
  * commands). The store's own control mail (ticks, snapshot and unreachable reports, scheduler
- * operators, split steps, size estimates) is not counted: it is bounded by what produces it (one
- * tick per interval, one report per message sent, ...) and must not be lost, or a region could
- * miss its election timeout or keep a snapshot marked in flight forever.
+ * operators, split steps, size estimates) is not counted: it is bounded by what produces it (ticks
+ * are queued by the Raft thread itself, one per interval, so a held Raft thread queues none; one
+ * report per message sent; one operator per heartbeat answered) and must not be lost, or a region
+ * could miss its election timeout or keep a snapshot marked in flight forever.
  */
 public final class Router {
 
