@@ -107,7 +107,7 @@ final class RaftPoller {
             }
             // Idle before draining: mail that arrives from now on schedules the peer again.
             mailbox.scheduled.set(false);
-            for (PeerMsg msg; !mailbox.peer.isRemoved() && (msg = mailbox.queue.poll()) != null; ) {
+            for (PeerMsg msg; !mailbox.peer.isRemoved() && (msg = mailbox.poll()) != null; ) {
                 handle(mailbox.peer, msg);
             }
             if (mailbox.peer.isRemoved()) {

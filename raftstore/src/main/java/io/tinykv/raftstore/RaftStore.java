@@ -120,7 +120,7 @@ public final class RaftStore implements AutoCloseable {
         Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter), new StoreSplitPeers());
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
                 new SplitProposer(reporter));
-        this.router = new Router(poller::schedule);
+        this.router = new Router(poller::schedule, config.notifyCapacity());
         this.localReader = new LocalReader(storeId, router, applier, nanoClock);
         poller.attach(router);
         poller.attachSplitChecker(new SplitChecker(config.splitCheck(), engines, this.workers, router));
@@ -226,8 +226,18 @@ public final class RaftStore implements AutoCloseable {
             LOG.warn("store {}: dropping a raft message for store {}", storeId, message.getToPeer().getStoreId());
             return;
         }
-        if (router.send(message.getRegionId(), new PeerMsg.Raft(message))) {
-            return;
+        switch (router.deliver(message.getRegionId(), new PeerMsg.Raft(message))) {
+            case QUEUED -> {
+                return;
+            }
+            case FULL -> {
+                // Lost as the network may lose it; Raft sends again what matters (see MailboxBound).
+                LOG.debug("store {}: mailbox of region {} is full ({} Raft messages), dropping {} from store {}",
+                        storeId, message.getRegionId(), router.capacity(), message.getMessage().getMsgType(),
+                        message.getFromPeer().getStoreId());
+                return;
+            }
+            case NO_PEER -> { }
         }
         if (maybeCreatePeer(message)) {
             router.send(message.getRegionId(), new PeerMsg.Raft(message));
@@ -238,6 +248,37 @@ public final class RaftStore implements AutoCloseable {
                 snapshots.deleteReceived(SnapshotReceiver.keyOf(message));
             }
         }
+    }
+
+    /**
+     * Why the snapshot that {@code message} announces, for {@code region}, would be dropped on
+     * arrival, or null when this store would hand it to a peer: checked from the stream's header,
+     * before any file of it is written. The snapshot must be for this store, its region must list
+     * the receiving peer here ({@link SnapshotValidator}), and this store must have that very peer
+     * (a snapshot never creates one: the leader's first heartbeat does, and the snapshot comes
+     * again after it). Any thread. That the files' keys lie in the region's range, and that it
+     * overlaps no other region here, is checked once the files are here, before Raft sees it.
+     */
+    public String snapshotRefusal(RaftMessage message, Metapb.Region region) {
+        Metapb.Peer to = message.getToPeer();
+        long regionId = message.getRegionId();
+        if (to.getStoreId() != storeId) {
+            return "snapshot of region " + regionId + " is for store " + to.getStoreId() + ", this is store " + storeId;
+        }
+        String notListed = SnapshotValidator.receiverRefusal(region, to);
+        if (notListed != null) {
+            return notListed;
+        }
+        Router.Mailbox mailbox = router.mailbox(regionId);
+        if (mailbox == null) {
+            return "store " + storeId + " has no peer of region " + regionId + " yet (the leader's heartbeat "
+                    + "creates it; send the snapshot again after)";
+        }
+        long local = mailbox.peer.meta().getId();
+        if (local != to.getId()) {
+            return "the peer of region " + regionId + " on store " + storeId + " is " + local + ", not " + to.getId();
+        }
+        return null;
     }
 
     /**
@@ -394,9 +435,23 @@ public final class RaftStore implements AutoCloseable {
             return;
         }
         long regionId = request.getHeader().getRegionId();
-        if (!router.send(regionId, new PeerMsg.Command(request, callback))) {
-            callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
+        switch (router.deliver(regionId, new PeerMsg.Command(request, callback))) {
+            case QUEUED -> { }
+            case NO_PEER -> callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
+            // Refused before anything happened to it: the client may retry it as it is.
+            case FULL -> callback.complete(RegionErrors.result(
+                    RegionErrors.mailboxFull(regionId, router.capacity()), 0));
         }
+    }
+
+    /** Client commands refused with server_is_busy because their region's mailbox was full. Any thread. */
+    public long commandsRefusedBusy() {
+        return router.commandsRefusedFull();
+    }
+
+    /** Raft messages from other stores dropped because their region's mailbox was full. Any thread. */
+    public long raftMessagesDroppedBusy() {
+        return router.raftMessagesDroppedFull();
     }
 
     /** Ticks since the last split-check round; touched by the ticking thread only. */

@@ -28,6 +28,10 @@ package io.tinykv.raftstore;
  * @param entryCacheMaxBytes bytes of log entries each peer keeps in memory from append until apply
  *     ({@link EntryCache}); 0 turns the cache off (every committed entry is read back from the raft
  *     engine)
+ * @param notifyCapacity how many client commands, and separately how many Raft messages from other
+ *     stores, one region's mailbox holds waiting for the Raft thread (TiKV's {@code notify-capacity});
+ *     a command beyond it is answered {@code server_is_busy} at once, a Raft message beyond it is
+ *     dropped as the network may drop it ({@link Router})
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -44,7 +48,8 @@ public record RaftstoreConfig(
         long maxLeaseMs,
         long leaseDriftMarginMs,
         SplitCheckConfig splitCheck,
-        long entryCacheMaxBytes) {
+        long entryCacheMaxBytes,
+        int notifyCapacity) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -71,6 +76,12 @@ public record RaftstoreConfig(
     public static final int DEFAULT_MAX_PEER_DOWN_TICKS = 300;
     public static final long DEFAULT_TICK_INTERVAL_MS = 100;
     public static final long DEFAULT_ENTRY_CACHE_MAX_BYTES = EntryCache.DEFAULT_MAX_BYTES;
+    /**
+     * TiKV sizes a peer's mailbox by {@code notify-capacity} too. 4096 commands is seconds of one
+     * region's peak write rate: enough to ride out an fsync stall, small enough that the memory a
+     * flood can pin is bounded (commands are at most {@code raft-entry-max-size} each).
+     */
+    public static final int DEFAULT_NOTIFY_CAPACITY = 4096;
 
     /** The settings before the scheduler's heartbeats and leases existed; those take their defaults. */
     public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
@@ -129,8 +140,23 @@ public record RaftstoreConfig(
                 DEFAULT_ENTRY_CACHE_MAX_BYTES);
     }
 
+    /** The settings with the default mailbox capacity. */
+    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
+            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
+            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
+            long maxLeaseMs, long leaseDriftMarginMs, SplitCheckConfig splitCheck, long entryCacheMaxBytes) {
+        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
+                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck, entryCacheMaxBytes,
+                DEFAULT_NOTIFY_CAPACITY);
+    }
+
     public RaftstoreConfig {
         java.util.Objects.requireNonNull(splitCheck, "splitCheck");
+        if (notifyCapacity <= 0) {
+            throw new IllegalArgumentException("notifyCapacity (commands, and Raft messages, one region's mailbox "
+                    + "holds) must be > 0, got " + notifyCapacity);
+        }
         if (heartbeatTicks <= 0) {
             throw new IllegalArgumentException("heartbeatTicks must be > 0, got " + heartbeatTicks);
         }
@@ -196,35 +222,35 @@ public record RaftstoreConfig(
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes);
+                entryCacheMaxBytes, notifyCapacity);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes);
+                entryCacheMaxBytes, notifyCapacity);
     }
 
     public RaftstoreConfig withRegionHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes);
+                entryCacheMaxBytes, notifyCapacity);
     }
 
     public RaftstoreConfig withStoreHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes);
+                entryCacheMaxBytes, notifyCapacity);
     }
 
     public RaftstoreConfig withMaxPeerDownTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes);
+                entryCacheMaxBytes, notifyCapacity);
     }
 
     /**
@@ -235,27 +261,34 @@ public record RaftstoreConfig(
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, value).withSplitCheck(splitCheck)
-                .withEntryCacheMaxBytes(entryCacheMaxBytes);
+                .withEntryCacheMaxBytes(entryCacheMaxBytes).withNotifyCapacity(notifyCapacity);
     }
 
     public RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes);
+                entryCacheMaxBytes, notifyCapacity);
     }
 
     public RaftstoreConfig withSplitCheck(SplitCheckConfig value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, value,
-                entryCacheMaxBytes);
+                entryCacheMaxBytes, notifyCapacity);
     }
 
     public RaftstoreConfig withEntryCacheMaxBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                value);
+                value, notifyCapacity);
+    }
+
+    public RaftstoreConfig withNotifyCapacity(int value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes, value);
     }
 }

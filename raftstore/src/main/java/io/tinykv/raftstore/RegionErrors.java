@@ -81,6 +81,17 @@ final class RegionErrors {
                 .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(why)).build();
     }
 
+    /**
+     * The region's mailbox holds {@code capacity} commands waiting for the Raft thread already:
+     * this one was not queued (TiKV answers the same when a peer's mailbox is full).
+     */
+    static Errorpb.Error mailboxFull(long regionId, int capacity) {
+        String reason = "region " + regionId + " has " + capacity + " commands waiting for Raft already "
+                + "(raftstore.notify-capacity)";
+        return Errorpb.Error.newBuilder().setMessage("server is busy: " + reason)
+                .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(reason)).build();
+    }
+
     static Errorpb.Error badRequest(String why) {
         return Errorpb.Error.newBuilder().setMessage("bad request: " + why).build();
     }

@@ -75,6 +75,21 @@ public final class SnapshotReceiver implements AutoCloseable {
         return key;
     }
 
+    /** The snapshot message that announced the snapshot. */
+    public RaftMessage message() {
+        return message;
+    }
+
+    /** The region the snapshot describes (from its header, checked against the message's region id). */
+    public io.tinykv.proto.Metapb.Region region() {
+        return snapshot.region();
+    }
+
+    /** The bytes of its files, as its header announces them. */
+    public long totalBytes() {
+        return snapshot.totalBytes();
+    }
+
     /**
      * Writes the next bytes.
      *

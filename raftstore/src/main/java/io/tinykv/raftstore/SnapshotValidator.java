@@ -29,10 +29,9 @@ final class SnapshotValidator {
      */
     static void check(SnapshotData.ParsedSnapshot snapshot, Metapb.Peer receiver, Function<Cf, Path> pathOf) {
         Metapb.Region region = snapshot.region();
-        Metapb.Peer listed = Regions.findPeer(region, receiver.getId());
-        if (listed == null || listed.getStoreId() != receiver.getStoreId()) {
-            throw new IllegalArgumentException("snapshot of region " + region.getId() + " does not list peer "
-                    + receiver.getId() + " on store " + receiver.getStoreId());
+        String notListed = receiverRefusal(region, receiver);
+        if (notListed != null) {
+            throw new IllegalArgumentException(notListed);
         }
         byte[] lower = Keys.dataKey(region.getStartKey().toByteArray());
         byte[] upper = Keys.dataEndKey(region.getEndKey().toByteArray());
@@ -47,5 +46,19 @@ final class SnapshotValidator {
                         + Keys.describe(lower) + ", " + Keys.describe(upper) + ")");
             }
         }
+    }
+
+    /**
+     * Why a snapshot describing {@code region} is not for {@code receiver}, or null when the region
+     * lists that peer on its store. Needs only the snapshot's header: it is checked before any of
+     * the snapshot's files is received, and again before it is applied.
+     */
+    static String receiverRefusal(Metapb.Region region, Metapb.Peer receiver) {
+        Metapb.Peer listed = Regions.findPeer(region, receiver.getId());
+        if (listed == null || listed.getStoreId() != receiver.getStoreId()) {
+            return "snapshot of region " + region.getId() + " does not list peer " + receiver.getId()
+                    + " on store " + receiver.getStoreId();
+        }
+        return null;
     }
 }

@@ -125,13 +125,12 @@ public final class ServerCommand implements Callable<Integer> {
                     new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
                     pd == null ? null : StoreConfigLoader.splitEndpoints(pd), security.config());
             if (peerAddr != null) {
-                config = new StoreServerConfig(config.base().withServer(config.base().server().withPeerAddr(peerAddr)),
-                        config.store(), config.coprocessor()).validate();
+                config = config.withBase(config.base().withServer(config.base().server().withPeerAddr(peerAddr)))
+                        .validate();
             }
             if (reserveSpace != null) {
-                config = new StoreServerConfig(config.base().withStorage(
-                        config.base().storage().withReserveSpace(parseReserve(reserveSpace))), config.store(),
-                        config.coprocessor()).validate();
+                config = config.withBase(config.base().withStorage(
+                        config.base().storage().withReserveSpace(parseReserve(reserveSpace)))).validate();
             }
             if (regionMaxSize != null || regionSplitSize != null || regionMaxKeys != null || regionSplitKeys != null) {
                 config = config.withCoprocessor(config.coprocessor()
@@ -140,9 +139,8 @@ public final class ServerCommand implements Callable<Integer> {
                         .withKeys(regionMaxKeys, regionSplitKeys)).validate();
             }
             if (enableTtl != null) {
-                config = new StoreServerConfig(config.base().withStorage(
-                        config.base().storage().withEnableTtl(enableTtl)), config.store(),
-                        config.coprocessor()).validate();
+                config = config.withBase(config.base().withStorage(
+                        config.base().storage().withEnableTtl(enableTtl))).validate();
             }
         } catch (ConfigException e) {
             err.println("tinykv: invalid configuration:");

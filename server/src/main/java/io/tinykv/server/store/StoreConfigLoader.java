@@ -22,6 +22,9 @@ public final class StoreConfigLoader {
     static final String STORE_SECTION = "store";
     static final String COPROCESSOR_SECTION = "coprocessor";
     static final String GC_SECTION = "gc";
+    static final String RAFTSTORE_SECTION = "raftstore";
+    private static final List<String> RAFTSTORE_KEYS = List.of("notify-capacity", "concurrent-recv-snap-limit",
+            "snap-max-total-size");
     private static final List<String> GC_KEYS = List.of("run-interval", "batch-keys", "max-records-per-key",
             "max-write-records-per-sec");
     private static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
@@ -49,9 +52,7 @@ public final class StoreConfigLoader {
                 ? StoreServerConfig.defaults()
                 : parse(ConfigLoader.readFile(file), file.toString());
         Config base = ConfigLoader.applyOverrides(fromFile.base(), overrides);
-        StoreServerConfig config = new StoreServerConfig(
-                base.withSecurity(base.security().overriddenBy(securityFlags)), fromFile.store(),
-                fromFile.coprocessor(), fromFile.gc());
+        StoreServerConfig config = fromFile.withBase(base.withSecurity(base.security().overriddenBy(securityFlags)));
         if (pdEndpoints != null) {
             config = config.withStore(config.store().withPdEndpoints(pdEndpoints));
         }
@@ -60,7 +61,8 @@ public final class StoreConfigLoader {
 
     /** Parses TOML text over the defaults (without validation). */
     public static StoreServerConfig parse(String toml, String source) {
-        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION, COPROCESSOR_SECTION, GC_SECTION));
+        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION, COPROCESSOR_SECTION, GC_SECTION,
+                RAFTSTORE_SECTION));
         List<String> problems = new ArrayList<>();
         Table root = ConfigLoader.root(toml, source, problems);
         Table section = root.section(STORE_SECTION);
@@ -99,10 +101,17 @@ public final class StoreConfigLoader {
             problems.add(e.getMessage());
         }
         gcSection.rejectUnknown(GC_KEYS);
+        Table rs = root.section(RAFTSTORE_SECTION);
+        StoreServerConfig.Raftstore r = StoreServerConfig.Raftstore.defaults();
+        StoreServerConfig.Raftstore raftstore = new StoreServerConfig.Raftstore(
+                rs.value("notify-capacity", r.notifyCapacity(), StoreConfigLoader::intValue),
+                rs.value("concurrent-recv-snap-limit", r.concurrentRecvSnapLimit(), StoreConfigLoader::intValue),
+                rs.value("snap-max-total-size", r.snapMaxTotalSizeBytes(), Table::bytes));
+        rs.rejectUnknown(RAFTSTORE_KEYS);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new StoreServerConfig(base, store, coprocessor, gc);
+        return new StoreServerConfig(base, store, coprocessor, gc, raftstore);
     }
 
     /** {@code --pd a:1,b:2} as a list. */

@@ -69,6 +69,23 @@ final class StoreMetrics implements HeartbeatSender.Listener {
     }
 
     /**
+     * Snapshot streams refused from their header: {@code busy} when as many snapshots, or bytes of
+     * them, were being received already (the sender tries again later), {@code target} when not for
+     * a peer this store has.
+     */
+    void registerSnapshotsRefused(PrometheusRegistry registry, LongSupplier busy, LongSupplier target) {
+        CounterWithCallback.builder()
+                .name("tinykv_snapshots_refused_total")
+                .help("Snapshot streams from other stores refused before any file was written, by reason")
+                .labelNames("reason")
+                .callback(cb -> {
+                    cb.call(busy.getAsLong(), "busy");
+                    cb.call(target.getAsLong(), "target");
+                })
+                .register(registry);
+    }
+
+    /**
      * The batch system's group commit: synced raft-engine writes and what they carried. Readys per
      * write is {@code tinykv_raft_readys_persisted_total / tinykv_raft_synced_writes_total}.
      */
@@ -88,6 +105,16 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 () -> stats.get().unsyncedRaftWrites());
         counter(registry, "tinykv_raft_messages_sent_total", "Raft messages this store sent to other stores",
                 () -> stats.get().messagesSent());
+    }
+
+    /** What the regions' bounded mailboxes turned away (raftstore.notify-capacity). */
+    void registerMailboxBounds(PrometheusRegistry registry, LongSupplier commandsRefused, LongSupplier raftDropped) {
+        counter(registry, "tinykv_raft_commands_refused_busy_total",
+                "Client commands answered server_is_busy because their region's mailbox was full "
+                        + "(raftstore.notify-capacity)", commandsRefused);
+        counter(registry, "tinykv_raft_messages_dropped_busy_total",
+                "Raft messages from other stores dropped because their region's mailbox was full; Raft sends "
+                        + "again what matters", raftDropped);
     }
 
     private static void counter(PrometheusRegistry registry, String name, String help, LongSupplier value) {

@@ -22,6 +22,7 @@ import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
+import io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
@@ -371,11 +372,16 @@ public final class StoreServer implements AutoCloseable {
                             metrics)),
                     STORAGE_CLOSE_WAIT_MILLIS);
             storageToClose.set(storage);
-            PeerService peerService = new PeerService(store);
+            PeerService peerService = new PeerService(store, PeerService.DEFAULT_MAX_SNAPSHOT_BYTES,
+                    new SnapshotRecvLimit(config.raftstore().concurrentRecvSnapLimit(),
+                            config.raftstore().snapMaxTotalSizeBytes()));
             metrics.registerSnapshotsReceived(registry, peerService::snapshotsReceived);
+            metrics.registerSnapshotsRefused(registry, peerService::snapshotsRefusedBusy,
+                    peerService::snapshotsRefusedTarget);
             metrics.registerApplyLag(registry, engines, store::regionIds);
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
+            metrics.registerMailboxBounds(registry, store::commandsRefusedBusy, store::raftMessagesDroppedBusy);
 
             ExecutorService reads = ReadPool.create(Runtime.getRuntime().availableProcessors(),
                     Thread.ofPlatform().daemon().name("store-" + b.storeId + "-read-", 0)
@@ -458,7 +464,8 @@ public final class StoreServer implements AutoCloseable {
                 config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
                 RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
                 st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis())
-                .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()));
+                .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
+                .withNotifyCapacity(config.raftstore().notifyCapacity());
     }
 
     /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */

@@ -17,8 +17,11 @@ import java.util.Objects;
  * @param base the shared settings; its {@code [pd]} section (the standalone's embedded PD) is unused
  * @param store the store's own settings
  * @param gc the {@code [gc]} section: the store's MVCC GC worker
+ * @param raftstore the {@code [raftstore]} section: the bounds on what waits for the Raft thread
+ *     and on incoming snapshots
  */
-public record StoreServerConfig(Config base, Store store, Coprocessor coprocessor, StoreGcConfig gc) {
+public record StoreServerConfig(Config base, Store store, Coprocessor coprocessor, StoreGcConfig gc,
+        Raftstore raftstore) {
 
     /** Conventional scheduler (PD) client port. */
     public static final String DEFAULT_PD_ENDPOINT = "127.0.0.1:2379";
@@ -28,6 +31,12 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(coprocessor, "coprocessor");
         Objects.requireNonNull(gc, "gc");
+        Objects.requireNonNull(raftstore, "raftstore");
+    }
+
+    /** With the default {@code [raftstore]} section. */
+    public StoreServerConfig(Config base, Store store, Coprocessor coprocessor, StoreGcConfig gc) {
+        this(base, store, coprocessor, gc, Raftstore.defaults());
     }
 
     /** With the default {@code [gc]} section. */
@@ -75,6 +84,38 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
             int ticks = (int) Math.max(1, splitCheckIntervalMillis / Math.max(1, tickIntervalMillis));
             return new io.tinykv.raftstore.SplitCheckConfig(regionMaxSizeBytes, regionSplitSizeBytes, regionMaxKeys,
                     regionSplitKeys, ticks);
+        }
+    }
+
+    /**
+     * The {@code [raftstore]} section: bounds on what waits for the store's Raft thread and on the
+     * snapshots other stores stream in. TiKV has {@code notify-capacity} here too; its
+     * {@code concurrent-recv-snap-limit} and {@code snap-max-total-size} are under {@code [server]},
+     * which here is shared with the standalone process (which has no peers).
+     *
+     * @param notifyCapacity client commands, and separately Raft messages from other stores, that
+     *     one region's mailbox holds; a command beyond it is answered {@code server_is_busy}
+     * @param concurrentRecvSnapLimit snapshot streams received at once; another is refused
+     *     (RESOURCE_EXHAUSTED) before anything of it is written, and its sender tries again later
+     * @param snapMaxTotalSizeBytes bytes of the snapshots being received at once (as each
+     *     announces them); a snapshot that would go beyond is refused like an extra stream, unless
+     *     no other is being received (so that a snapshot larger than this still gets through, one
+     *     at a time)
+     */
+    public record Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes) {
+
+        public static Raftstore defaults() {
+            return new Raftstore(io.tinykv.raftstore.RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY,
+                    io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_STREAMS,
+                    io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
+        }
+
+        public Raftstore withNotifyCapacity(int value) {
+            return new Raftstore(value, concurrentRecvSnapLimit, snapMaxTotalSizeBytes);
+        }
+
+        public Raftstore withSnapshotLimits(int streams, long totalBytes) {
+            return new Raftstore(notifyCapacity, streams, totalBytes);
         }
     }
 
@@ -138,11 +179,20 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
     }
 
     public StoreServerConfig withCoprocessor(Coprocessor value) {
-        return new StoreServerConfig(base, store, value, gc);
+        return new StoreServerConfig(base, store, value, gc, raftstore);
     }
 
     public StoreServerConfig withGc(StoreGcConfig value) {
-        return new StoreServerConfig(base, store, coprocessor, value);
+        return new StoreServerConfig(base, store, coprocessor, value, raftstore);
+    }
+
+    public StoreServerConfig withRaftstore(Raftstore value) {
+        return new StoreServerConfig(base, store, coprocessor, gc, value);
+    }
+
+    /** Other shared settings; every store section is kept. */
+    public StoreServerConfig withBase(Config value) {
+        return new StoreServerConfig(value, store, coprocessor, gc, raftstore);
     }
 
     public Config.Server server() {
@@ -150,11 +200,11 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
     }
 
     public StoreServerConfig withServer(Config.Server server) {
-        return new StoreServerConfig(base.withServer(server), store, coprocessor, gc);
+        return new StoreServerConfig(base.withServer(server), store, coprocessor, gc, raftstore);
     }
 
     public StoreServerConfig withStore(Store newStore) {
-        return new StoreServerConfig(base, newStore, coprocessor, gc);
+        return new StoreServerConfig(base, newStore, coprocessor, gc, raftstore);
     }
 
     /**
@@ -206,6 +256,9 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
             problems.add("coprocessor.region-split-keys (" + coprocessor.regionSplitKeys()
                     + ") must be at most coprocessor.region-max-keys (" + coprocessor.regionMaxKeys() + ")");
         }
+        positive(problems, "raftstore.notify-capacity", raftstore.notifyCapacity());
+        positive(problems, "raftstore.concurrent-recv-snap-limit", raftstore.concurrentRecvSnapLimit());
+        positive(problems, "raftstore.snap-max-total-size", raftstore.snapMaxTotalSizeBytes());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

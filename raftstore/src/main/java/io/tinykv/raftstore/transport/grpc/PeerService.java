@@ -8,6 +8,7 @@ import io.tinykv.proto.RaftServerpb.Done;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
 import io.tinykv.raftstore.RaftStore;
+import io.tinykv.raftstore.SnapshotReceiver;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -30,23 +31,44 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
 
     private final RaftStore store;
     private final long maxSnapshotBytes;
+    private final SnapshotRecvLimit recvLimit;
     private final AtomicLong snapshotsReceived = new AtomicLong();
+    private final AtomicLong snapshotsRefusedTarget = new AtomicLong();
 
     public PeerService(RaftStore store) {
         this(store, DEFAULT_MAX_SNAPSHOT_BYTES);
     }
 
     public PeerService(RaftStore store, long maxSnapshotBytes) {
+        this(store, maxSnapshotBytes, SnapshotRecvLimit.defaults());
+    }
+
+    /**
+     * @param maxSnapshotBytes one snapshot larger than this is refused
+     * @param recvLimit how many snapshots, and bytes of them, are received at once
+     */
+    public PeerService(RaftStore store, long maxSnapshotBytes, SnapshotRecvLimit recvLimit) {
         this.store = Objects.requireNonNull(store, "store");
         if (maxSnapshotBytes <= 0) {
             throw new IllegalArgumentException("maxSnapshotBytes must be > 0, got " + maxSnapshotBytes);
         }
         this.maxSnapshotBytes = maxSnapshotBytes;
+        this.recvLimit = Objects.requireNonNull(recvLimit, "recvLimit");
     }
 
     /** Snapshots received whole and handed to the store. */
     public long snapshotsReceived() {
         return snapshotsReceived.get();
+    }
+
+    /** Snapshot streams refused because as many, or as many bytes, were being received already. */
+    public long snapshotsRefusedBusy() {
+        return recvLimit.refused();
+    }
+
+    /** Snapshot streams refused from their header: not for a peer this store has. */
+    public long snapshotsRefusedTarget() {
+        return snapshotsRefusedTarget.get();
     }
 
     @Override
@@ -79,11 +101,21 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
         store.onRaftMessage(message);
     }
 
+    /**
+     * One snapshot: its header is checked — well-formed, for a peer this store has
+     * ({@link RaftStore#snapshotRefusal}), and within {@link SnapshotRecvLimit} — before any of its
+     * files is written. A refusal ends the stream with a status the sender reports as a failed
+     * snapshot, and Raft sends it again later: INVALID_ARGUMENT for a malformed one,
+     * FAILED_PRECONDITION for one this store cannot take now, RESOURCE_EXHAUSTED when the limit is
+     * reached.
+     */
     @Override
     public StreamObserver<SnapshotChunk> snapshot(StreamObserver<Done> responseObserver) {
         SnapshotChunks.Assembler assembler = new SnapshotChunks.Assembler(store.snapshotManager(), maxSnapshotBytes);
         return new StreamObserver<>() {
             private boolean failed;
+            /** Held from the header's admission to the stream's end. */
+            private SnapshotRecvLimit.Permit permit;
 
             @Override
             public void onNext(SnapshotChunk chunk) {
@@ -91,19 +123,48 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
                     return;
                 }
                 try {
+                    boolean header = assembler.receiver() == null;
                     assembler.accept(chunk);
+                    if (header) {
+                        admit(assembler.receiver());
+                    }
                 } catch (IllegalArgumentException e) {
-                    failed = true;
-                    assembler.close();
-                    LOG.warn("store {}: refusing a snapshot: {}", store.storeId(), e.getMessage());
-                    responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
+                    fail(Status.INVALID_ARGUMENT, e.getMessage());
+                } catch (TargetRefused e) {
+                    snapshotsRefusedTarget.incrementAndGet();
+                    fail(Status.FAILED_PRECONDITION, e.getMessage());
+                } catch (SnapshotRecvLimit.Refused e) {
+                    fail(Status.RESOURCE_EXHAUSTED, e.getMessage());
+                }
+            }
+
+            private void admit(SnapshotReceiver receiver) throws TargetRefused, SnapshotRecvLimit.Refused {
+                String refusal = store.snapshotRefusal(receiver.message(), receiver.region());
+                if (refusal != null) {
+                    throw new TargetRefused(refusal);
+                }
+                permit = recvLimit.acquire(receiver.totalBytes());
+            }
+
+            private void fail(Status status, String why) {
+                failed = true;
+                end();
+                LOG.warn("store {}: refusing a snapshot: {}", store.storeId(), why);
+                responseObserver.onError(status.withDescription(why).asException());
+            }
+
+            /** What the stream holds goes: partial files, its place in the limit. */
+            private void end() {
+                assembler.close();
+                if (permit != null) {
+                    permit.close();
                 }
             }
 
             @Override
             public void onError(Throwable t) {
                 LOG.warn("store {}: snapshot stream broke: {}", store.storeId(), t.toString());
-                assembler.close();
+                end();
             }
 
             @Override
@@ -115,17 +176,24 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
                 try {
                     message = assembler.finish();
                 } catch (IllegalArgumentException e) {
-                    assembler.close();
-                    LOG.warn("store {}: refusing a snapshot: {}", store.storeId(), e.getMessage());
-                    responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asException());
+                    fail(Status.INVALID_ARGUMENT, e.getMessage());
                     return;
                 }
+                // The files are in place: the stream's budget is free again.
+                end();
                 snapshotsReceived.incrementAndGet();
                 store.onRaftMessage(message);
                 responseObserver.onNext(Done.getDefaultInstance());
                 responseObserver.onCompleted();
             }
         };
+    }
+
+    /** A snapshot's header names a target this store would drop it at. */
+    private static final class TargetRefused extends Exception {
+        TargetRefused(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /** A message stream from another store: answered Done when the sender ends it. */

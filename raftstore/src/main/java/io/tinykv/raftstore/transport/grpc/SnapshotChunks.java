@@ -67,6 +67,11 @@ final class SnapshotChunks {
             receiver.accept(chunk.getData());
         }
 
+        /** The receiver of the snapshot the stream's header announced, or null before the header. */
+        SnapshotReceiver receiver() {
+            return receiver;
+        }
+
         /** The snapshot message, once the sender ended the stream and every file checked out. */
         RaftMessage finish() {
             if (receiver == null) {

@@ -147,7 +147,12 @@ final class GrpcStoreCluster implements AutoCloseable {
         }
 
         void startServer() {
-            service = new PeerService(store);
+            startServer(SnapshotRecvLimit.defaults());
+        }
+
+        /** Serves with {@code snapshotLimit} on the snapshots it receives at once. */
+        void startServer(SnapshotRecvLimit snapshotLimit) {
+            service = new PeerService(store, PeerService.DEFAULT_MAX_SNAPSHOT_BYTES, snapshotLimit);
             ServerServiceDefinition guarded = ServerInterceptors.intercept(service, ClusterIdHeader.require(CLUSTER_ID));
             try {
                 if (wiring == Wiring.IN_PROCESS) {

@@ -129,4 +129,46 @@ class GrpcTransportTest {
                     .isGreaterThan(PeerStorage.RAFT_INIT_LOG_INDEX);
         }
     }
+
+    /**
+     * A store that receives as many snapshots as it takes at once refuses another
+     * (RESOURCE_EXHAUSTED, before writing any of it); the leader reports the snapshot failed and
+     * sends it again later, and once there is room the lagging store catches up.
+     */
+    @Test
+    void aSnapshotRefusedForWantOfRoomIsSentAgainOnceThereIsRoom() throws Exception {
+        RaftstoreConfig config = RaftstoreConfig.defaults().withRaftLogGcCountLimit(GC_LIMIT);
+        try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, dir, config)) {
+            long leader = cluster.put("first", "0", 1, TIMEOUT);
+            long lagging = someFollower(cluster, leader);
+            GrpcStoreCluster.Node laggingNode = cluster.node(lagging);
+            Await.until(() -> "0".equals(laggingNode.valueOf("first")), TIMEOUT, "the follower has the put");
+            laggingNode.stopServer();
+            for (int i = 0; i < PUTS_WHILE_LAGGING; i++) {
+                leader = cluster.put("k" + i, "v" + i, leader, TIMEOUT);
+            }
+            long laggingApplied = laggingNode.applyState().getAppliedIndex();
+            long leaderNow = leader;
+            Await.until(() -> cluster.node(leaderNow).applyState().getTruncatedState().getIndex() > laggingApplied,
+                    TIMEOUT, "the leader compacts its log past what the lagging store applied");
+
+            SnapshotRecvLimit oneAtATime = new SnapshotRecvLimit(1, SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
+            SnapshotRecvLimit.Permit anotherSnapshot = oneAtATime.acquire(0);
+            laggingNode.startServer(oneAtATime);
+            Await.until(() -> oneAtATime.refused() >= 2, TIMEOUT, "the snapshot refused, and refused again");
+            assertThat(laggingNode.service().snapshotsReceived()).isZero();
+            assertThat(laggingNode.store.snapshotManager().list()).as("nothing of it written").isEmpty();
+            assertThat(laggingNode.valueOf("k0")).isNull();
+
+            anotherSnapshot.close();
+            for (int i = 0; i < PUTS_WHILE_LAGGING; i++) {
+                String key = "k" + i;
+                String value = "v" + i;
+                Await.until(() -> value.equals(laggingNode.valueOf(key)), TIMEOUT,
+                        "the lagging store catches up on " + key);
+            }
+            assertThat(laggingNode.service().snapshotsReceived()).as("received once there was room").isPositive();
+            assertThat(oneAtATime.streams()).isZero();
+        }
+    }
 }

@@ -1,0 +1,67 @@
+package io.tinykv.server.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit;
+import io.tinykv.server.Main;
+import io.tinykv.server.config.ConfigException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code [raftstore]}: the mailbox bound and the incoming snapshot limits, read, defaulted and checked. */
+class RaftstoreSectionTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theDefaultsAreTheRaftstores() {
+        StoreServerConfig.Raftstore r = StoreServerConfig.defaults().raftstore();
+        assertThat(r.notifyCapacity()).isEqualTo(RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY).isEqualTo(4096);
+        assertThat(r.concurrentRecvSnapLimit()).isEqualTo(SnapshotRecvLimit.DEFAULT_MAX_STREAMS);
+        assertThat(r.snapMaxTotalSizeBytes()).isEqualTo(SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
+    }
+
+    @Test
+    void theFileSetsEachBound() {
+        StoreServerConfig config = StoreConfigLoader.parse("[raftstore]\nnotify-capacity = 16\n"
+                + "concurrent-recv-snap-limit = 2\nsnap-max-total-size = \"512MiB\"\n", "t.toml").validate();
+        assertThat(config.raftstore()).isEqualTo(new StoreServerConfig.Raftstore(16, 2, 512L * 1024 * 1024));
+        assertThat(config.store()).isEqualTo(StoreServerConfig.Store.defaults());
+    }
+
+    @Test
+    void aBoundOfZeroOrAnUnknownKeyIsRefusedNamingIt() {
+        assertThatThrownBy(() -> StoreConfigLoader.parse("[raftstore]\nnotify-capacity = 0\n"
+                + "concurrent-recv-snap-limit = -1\nsnap-max-total-size = \"0B\"\n", "t.toml").validate())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("raftstore.notify-capacity must be > 0 (got 0)")
+                .hasMessageContaining("raftstore.concurrent-recv-snap-limit must be > 0 (got -1)")
+                .hasMessageContaining("raftstore.snap-max-total-size must be > 0 (got 0)");
+        assertThatThrownBy(() -> StoreConfigLoader.parse("[raftstore]\nnotify-capasity = 5\n", "t.toml"))
+                .hasMessageContaining("notify-capasity");
+    }
+
+    @Test
+    void aBadBoundStopsTheServerBeforeAnythingStarts() throws Exception {
+        Path file = dir.resolve("store.toml");
+        Files.writeString(file, "[raftstore]\nnotify-capacity = 0\n");
+        Path data = dir.resolve("d");
+        StringWriter err = new StringWriter();
+        CommandLine cmd = Main.commandLine();
+        cmd.setOut(new PrintWriter(new StringWriter()));
+        cmd.setErr(new PrintWriter(err));
+        int exit = cmd.execute("server", "--config", file.toString(), "--pd", "127.0.0.1:1",
+                "--data-dir", data.toString());
+        assertThat(exit).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
+        assertThat(err.toString()).contains("raftstore.notify-capacity must be > 0");
+        assertThat(Files.exists(data)).isFalse();
+    }
+}
