@@ -3,8 +3,14 @@ package io.tinykv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -132,17 +138,36 @@ class AsyncHandlersTest {
     private final ManualExecutor reads = new ManualExecutor();
     private final ExecutorService oneHandlerThread = Executors.newSingleThreadExecutor();
     private Server server;
+    /** Cancellations the server has seen (a client's cancel reaches the server asynchronously). */
+    private final java.util.concurrent.atomic.AtomicInteger serverCancellations =
+            new java.util.concurrent.atomic.AtomicInteger();
     private ManagedChannel channel;
 
     private TikvGrpc.TikvStub start() throws Exception {
         String name = InProcessServerBuilder.generateName();
         RequestValidator validator = new RequestValidator(LIMITS);
         server = InProcessServerBuilder.forName(name).executor(oneHandlerThread)
-                .addService(new TikvService(storage, validator, new TxnHandler(new TxnCommands(storage), validator),
-                        RawValues.withoutTtl(), null, reads))
+                .addService(ServerInterceptors.intercept(new TikvService(storage, validator,
+                        new TxnHandler(new TxnCommands(storage), validator), RawValues.withoutTtl(), null, reads),
+                        new CancellationCounter()))
                 .build().start();
         channel = InProcessChannelBuilder.forName(name).build();
         return TikvGrpc.newStub(channel);
+    }
+
+    /** Counts the calls the server saw cancelled; by then the call's observer reports it cancelled. */
+    private final class CancellationCounter implements ServerInterceptor {
+        @Override
+        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
+                ServerCallHandler<Q, A> next) {
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                @Override
+                public void onCancel() {
+                    super.onCancel();
+                    serverCancellations.incrementAndGet();
+                }
+            };
+        }
     }
 
     @AfterEach
@@ -274,6 +299,8 @@ class AsyncHandlersTest {
         Await.until(() -> storage.reads.size() == 1, WAIT, "the read asked for a snapshot");
         context.cancel(null);
         Await.until(answer::isDone, WAIT, "the client saw its cancellation");
+        // The server learns of it on its own thread, later: only then is "cancelled" the case tested.
+        Await.until(() -> serverCancellations.get() == 1, WAIT, "the server saw the cancellation");
         OneValueReader reader = new OneValueReader(new byte[] {1});
 
         storage.reads.poll().complete(reader);

@@ -20,6 +20,7 @@ import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
 import io.tinykv.server.playground.JavaCommand;
 import io.tinykv.testkit.wait.Await;
+import io.tinykv.txn.mvcc.Timestamps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -114,11 +115,14 @@ class SmallHeapStoreTest {
     @Test
     void theWorstRequestsOfItemFiveAreAnsweredAndTheStoreSurvives() throws Exception {
         Kvrpcpb.Context ctx = leaderContext();
+        // Fresh timestamps, not small constants: the scheduler moves the GC safe point to now minus
+        // gc-life-time, and once the store has learned it a prewrite at ts 10 is refused (seen loaded).
+        long firstStart = Timestamps.compose(System.currentTimeMillis(), 0);
         for (int i = 0; i < BIG_VALUES; i++) {
             Kvrpcpb.RawPutResponse put = tikv().rawPut(Kvrpcpb.RawPutRequest.newBuilder().setContext(ctx)
                     .setKey(key("big-", i)).setValue(value(i)).build());
             assertThat(put.hasRegionError() || !put.getError().isEmpty()).as(put.toString()).isFalse();
-            long start = 10 + 2L * i;
+            long start = firstStart + 2L * i;
             Kvrpcpb.PrewriteResponse prewrite = tikv().kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder().setContext(ctx)
                     .setPrimaryLock(key("t-", i)).setStartVersion(start).setLockTtl(60_000)
                     .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(key("t-", i))
@@ -129,6 +133,8 @@ class SmallHeapStoreTest {
             assertThat(commit.hasRegionError() || commit.hasError()).as(commit.toString()).isFalse();
         }
 
+        // Above every commit, and like them fresh (above the GC safe point).
+        long readTs = firstStart + 2L * BIG_VALUES;
         int answered = 0;
         int busy = 0;
         for (int round = 0; round < ROUNDS; round++) {
@@ -154,7 +160,7 @@ class SmallHeapStoreTest {
 
             Kvrpcpb.RawBatchGetRequest.Builder allBig = Kvrpcpb.RawBatchGetRequest.newBuilder().setContext(ctx);
             Kvrpcpb.BatchGetRequest.Builder allTxn = Kvrpcpb.BatchGetRequest.newBuilder().setContext(ctx)
-                    .setVersion(1_000);
+                    .setVersion(readTs);
             for (int i = 0; i < BIG_VALUES; i++) {
                 allBig.addKeys(key("big-", i));
                 allTxn.addKeys(key("t-", i));
@@ -164,7 +170,7 @@ class SmallHeapStoreTest {
                     .build()));
             assertTooLarge(() -> tikv().kvBatchGet(allTxn.build()));
             assertTooLarge(() -> tikv().kvScan(Kvrpcpb.ScanRequest.newBuilder().setContext(ctx).setLimit(10_240)
-                    .setVersion(1_000).build()));
+                    .setVersion(readTs).build()));
 
             // Millions of one-byte keys, just under the message limit.
             Kvrpcpb.RawBatchGetRequest.Builder many = Kvrpcpb.RawBatchGetRequest.newBuilder().setContext(ctx);
