@@ -55,6 +55,8 @@ final class RegisterWorkload implements AutoCloseable {
     /** Null: no keys of their own; else every {@code ownKeyEvery}th operation writes one under it. */
     private final String ownKeyPrefix;
     private final int ownKeyEvery;
+    /** Whether the client library may send a put twice (see {@link RegisterOp#mayRepeat}). */
+    private final boolean putsMayRepeat;
     private final List<Thread> threads = new ArrayList<>();
     private final List<RegisterOp> history = new CopyOnWriteArrayList<>();
     private final Map<String, String> acknowledgedOwn = new ConcurrentHashMap<>();
@@ -65,17 +67,20 @@ final class RegisterWorkload implements AutoCloseable {
     private volatile boolean stopped;
 
     private RegisterWorkload(Registers registers, List<String> keys, int readPercent, String ownKeyPrefix,
-            int ownKeyEvery) {
+            int ownKeyEvery, boolean putsMayRepeat) {
         this.registers = registers;
         this.keys = List.copyOf(keys);
         this.readPercent = readPercent;
         this.ownKeyPrefix = ownKeyPrefix;
         this.ownKeyEvery = ownKeyEvery;
+        this.putsMayRepeat = putsMayRepeat;
     }
 
     /**
      * RawKV registers {@code prefix/reg/0..n-1}; 40% of the shared-key operations read, and every
-     * third operation writes a key of its own under {@code prefix/own/}.
+     * third operation writes a key of its own under {@code prefix/own/}. The TiKV client retries a
+     * RawKV put after a timeout or a lost leader, and both attempts may apply (a RawKV put carries no
+     * id to tell them apart, in TiKV as here): the history records its puts as ones that may repeat.
      *
      * @param prefix makes this run's keys its own
      */
@@ -95,10 +100,13 @@ final class RegisterWorkload implements AutoCloseable {
                 client.put(ByteString.copyFromUtf8(key), ByteString.copyFromUtf8(value));
             }
         };
-        return new RegisterWorkload(raw, keys, RAW_READ_PERCENT, prefix + "/own/", RAW_OWN_KEY_EVERY);
+        return new RegisterWorkload(raw, keys, RAW_READ_PERCENT, prefix + "/own/", RAW_OWN_KEY_EVERY, true);
     }
 
-    /** Transactional registers {@code keys} (half the operations read), through {@link TwoPhaseWrites}. */
+    /**
+     * Transactional registers {@code keys} (half the operations read), through {@link TwoPhaseWrites}:
+     * a retried prewrite or commit carries the same start ts, so a put takes effect at most once.
+     */
     static RegisterWorkload transactional(TiSession session, List<String> keys, long lockTtlMillis,
             int backoffMillis) {
         KVClient kv = session.createKVClient();
@@ -124,7 +132,7 @@ final class RegisterWorkload implements AutoCloseable {
                 kv.close();
             }
         };
-        return new RegisterWorkload(txn, keys, TXN_READ_PERCENT, null, 0);
+        return new RegisterWorkload(txn, keys, TXN_READ_PERCENT, null, 0, false);
     }
 
     void start(int threadCount, long seed) {
@@ -168,17 +176,21 @@ final class RegisterWorkload implements AutoCloseable {
                 long invoke = System.nanoTime();
                 try {
                     registers.put(key, value);
-                    history.add(RegisterOp.put(nextId.getAndIncrement(), process, key, value, invoke,
-                            System.nanoTime()));
+                    history.add(put(process, key, value, invoke, System.nanoTime()));
                     succeeded();
                 } catch (Exception e) {
                     // Maybe written (a commit or put may have landed before the error), maybe not.
-                    history.add(RegisterOp.put(nextId.getAndIncrement(), process, key, value, invoke,
-                            RegisterOp.UNKNOWN));
+                    history.add(put(process, key, value, invoke, RegisterOp.UNKNOWN));
                     failures.incrementAndGet();
                 }
             }
         }
+    }
+
+    private RegisterOp put(int process, String key, String value, long invoke, long complete) {
+        int id = nextId.getAndIncrement();
+        return putsMayRepeat ? RegisterOp.retriedPut(id, process, key, value, invoke, complete)
+                : RegisterOp.put(id, process, key, value, invoke, complete);
     }
 
     private void succeeded() {

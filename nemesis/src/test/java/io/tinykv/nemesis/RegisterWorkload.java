@@ -101,11 +101,15 @@ final class RegisterWorkload implements PhasedWorkload, AutoCloseable {
                 long invoke = System.nanoTime();
                 try {
                     client.put(key, value);
-                    phase.record(RegisterOp.put(phase.nextId(), process, key, value, invoke, System.nanoTime()));
+                    // Both clients retry a RawKV put after a timeout or a lost leader, and both
+                    // attempts may apply (a RawKV put carries no id to tell them apart): it may repeat.
+                    phase.record(RegisterOp.retriedPut(phase.nextId(), process, key, value, invoke,
+                            System.nanoTime()));
                     succeeded(phase);
                 } catch (RuntimeException e) {
                     // It may have taken effect: the checker treats it as open-ended.
-                    phase.record(RegisterOp.put(phase.nextId(), process, key, value, invoke, RegisterOp.UNKNOWN));
+                    phase.record(RegisterOp.retriedPut(phase.nextId(), process, key, value, invoke,
+                            RegisterOp.UNKNOWN));
                     phase.failed.incrementAndGet();
                 }
             }

@@ -130,20 +130,32 @@ public final class LinearizabilityChecker {
                 return "a get read " + value + ", which no put wrote";
             }
         }
-        return new Search(ops).run(new BitSet(ops.size()), null) ? null : "no order of its operations explains the reads";
+        // A put that may repeat gets an echo: the same write once more, optional, within its interval.
+        BitSet echoes = new BitSet();
+        for (RegisterOp op : List.copyOf(ops)) {
+            if (op.mayRepeat()) {
+                echoes.set(ops.size());
+                ops.add(op);
+            }
+        }
+        return new Search(ops, echoes).run(new BitSet(ops.size()), null) ? null
+                : "no order of its operations explains the reads";
     }
 
     /** The depth-first search over partial linearizations, with a memo of visited (set, state) pairs. */
     private static final class Search {
         private static final String ABSENT = "\u0000absent";
         private final List<RegisterOp> ops;
+        /** Echoes of puts that may repeat: optional, and if placed then before their put's completion. */
+        private final BitSet echoes;
         private final BitSet required = new BitSet();
         private final Set<List<Object>> visited = new HashSet<>();
 
-        Search(List<RegisterOp> ops) {
+        Search(List<RegisterOp> ops, BitSet echoes) {
             this.ops = ops;
+            this.echoes = echoes;
             for (int i = 0; i < ops.size(); i++) {
-                if (ops.get(i).isKnown()) {
+                if (ops.get(i).isKnown() && !echoes.get(i)) {
                     required.set(i);
                 }
             }
@@ -158,14 +170,24 @@ public final class LinearizabilityChecker {
             if (!visited.add(List.of(done.clone(), Objects.requireNonNullElse(state, ABSENT)))) {
                 return false;
             }
+            // Only operations that must take effect order the others (the optional ones may never).
             long minComplete = Long.MAX_VALUE;
             for (int i = done.nextClearBit(0); i < ops.size(); i = done.nextClearBit(i + 1)) {
-                minComplete = Math.min(minComplete, ops.get(i).completeTime());
+                if (required.get(i)) {
+                    minComplete = Math.min(minComplete, ops.get(i).completeTime());
+                }
+            }
+            long lastInvokeDone = Long.MIN_VALUE;
+            for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
+                lastInvokeDone = Math.max(lastInvokeDone, ops.get(i).invokeTime());
             }
             for (int i = done.nextClearBit(0); i < ops.size(); i = done.nextClearBit(i + 1)) {
                 RegisterOp op = ops.get(i);
                 if (op.invokeTime() > minComplete) {
                     continue; // another operation completed before this one began: it comes first
+                }
+                if (echoes.get(i) && lastInvokeDone > op.completeTime()) {
+                    continue; // an echo comes before everything invoked after its put completed
                 }
                 String next = state;
                 if (op.kind() == RegisterOp.Kind.GET) {

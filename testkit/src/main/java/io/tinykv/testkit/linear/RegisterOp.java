@@ -14,9 +14,13 @@ import java.util.Objects;
  * @param value for a put, the value written (unique per put); for a get, what it read (null: not found)
  * @param invokeTime when the client sent it
  * @param completeTime when the client got a definite answer, or {@link #UNKNOWN}
+ * @param mayRepeat for a put: the client may have sent it more than once (a client library that
+ *     retries a write after a timeout or a lost leader, as the TiKV client does for RawKV), so
+ *     besides the effect its answer stands for it may take effect once more within its interval
+ *     (an earlier attempt and the retry both applied, another client's write between them)
  */
 public record RegisterOp(int id, int client, Kind kind, String key, String value, long invokeTime,
-        long completeTime) {
+        long completeTime, boolean mayRepeat) {
 
     /** The operation's outcome is unknown: a put may or may not have taken effect. */
     public static final long UNKNOWN = Long.MAX_VALUE;
@@ -29,14 +33,28 @@ public record RegisterOp(int id, int client, Kind kind, String key, String value
         if (kind == Kind.PUT) {
             Objects.requireNonNull(value, "a put writes a value");
         }
+        if (mayRepeat && kind != Kind.PUT) {
+            throw new IllegalArgumentException("operation #" + id + ": only a put may repeat");
+        }
         if (completeTime != UNKNOWN && completeTime < invokeTime) {
             throw new IllegalArgumentException("operation #" + id + " completes (" + completeTime
                     + ") before it is invoked (" + invokeTime + ")");
         }
     }
 
+    /** An operation that takes effect at most once. */
+    public RegisterOp(int id, int client, Kind kind, String key, String value, long invokeTime, long completeTime) {
+        this(id, client, kind, key, value, invokeTime, completeTime, false);
+    }
+
     public static RegisterOp put(int id, int client, String key, String value, long invokeTime, long completeTime) {
         return new RegisterOp(id, client, Kind.PUT, key, value, invokeTime, completeTime);
+    }
+
+    /** A put the client library may have sent more than once (see {@code mayRepeat}). */
+    public static RegisterOp retriedPut(int id, int client, String key, String value, long invokeTime,
+            long completeTime) {
+        return new RegisterOp(id, client, Kind.PUT, key, value, invokeTime, completeTime, true);
     }
 
     public static RegisterOp get(int id, int client, String key, String read, long invokeTime, long completeTime) {
@@ -49,7 +67,8 @@ public record RegisterOp(int id, int client, Kind kind, String key, String value
 
     @Override
     public String toString() {
-        return "#" + id + " c" + client + " " + kind + "(" + key + (kind == Kind.PUT ? ", " + value : "") + ")"
+        return "#" + id + " c" + client + " " + kind + (mayRepeat ? "*" : "") + "(" + key
+                + (kind == Kind.PUT ? ", " + value : "") + ")"
                 + (kind == Kind.GET && isKnown() ? " -> " + value : "")
                 + " [" + invokeTime + ", " + (isKnown() ? completeTime : "?") + "]";
     }

@@ -178,4 +178,37 @@ class LinearizabilityCheckerTest {
                     .isFalse();
         }
     }
+    /**
+     * The loaded flake hunt's history (times shortened): a RawKV put retried by the TiKV client
+     * took effect, another client overwrote it, and the retry took effect again. Not linearizable
+     * for a put that acts once; linearizable for one the client may have sent twice.
+     */
+    @Test
+    void aRetriedPutMayTakeEffectAgainWithinItsInterval() {
+        for (boolean mayRepeat : new boolean[] {false, true}) {
+            List<RegisterOp> ops = List.of(
+                    mayRepeat ? RegisterOp.retriedPut(128, 0, "k", "p0-41", 0, 100)
+                            : RegisterOp.put(128, 0, "k", "p0-41", 0, 100),
+                    RegisterOp.get(110, 2, "k", "p0-41", 60, 61),
+                    RegisterOp.put(116, 2, "k", "p2-50", 70, 80),
+                    RegisterOp.get(142, 1, "k", "p0-41", 110, 111));
+            assertThat(LinearizabilityChecker.check(ops).ok()).as("may repeat: %s", mayRepeat).isEqualTo(mayRepeat);
+        }
+    }
+
+    @Test
+    void aRetriedPutTakesNoEffectAfterItsAnswer() {
+        // The repeat would have to land after the put was answered and another put overwrote it.
+        List<RegisterOp> ops = List.of(
+                RegisterOp.retriedPut(1, 0, "k", "a", 0, 10),
+                RegisterOp.put(2, 1, "k", "b", 20, 30),
+                RegisterOp.get(3, 2, "k", "a", 40, 50));
+        assertThat(LinearizabilityChecker.check(ops).ok()).isFalse();
+    }
+
+    @Test
+    void onlyAPutMayRepeat() {
+        assertThatThrownBy(() -> new RegisterOp(1, 0, RegisterOp.Kind.GET, "k", "a", 0, 1, true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a put may repeat");
+    }
 }
