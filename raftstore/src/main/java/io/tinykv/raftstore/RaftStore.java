@@ -119,7 +119,7 @@ public final class RaftStore implements AutoCloseable {
         this.snapshots = SnapshotManager.open(engines.dataDir(), halter);
         Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter), new StoreSplitPeers());
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
-                new SplitProposer(reporter));
+                new SplitProposer(reporter), nanoClock);
         this.router = new Router(poller::schedule);
         this.localReader = new LocalReader(storeId, router, applier, nanoClock);
         poller.attach(router);
@@ -404,6 +404,7 @@ public final class RaftStore implements AutoCloseable {
 
     /** One logical Raft tick for every peer; every {@code splitCheckTicks} the leaders check their sizes. */
     public void tick() {
+        poller.onTick();
         router.broadcastTick();
         storeHeartbeats.onTick(() -> router.regionIds().size());
         if (++ticksSinceSplitCheck >= config.splitCheck().splitCheckTicks()) {
