@@ -10,6 +10,10 @@ import io.tinykv.client.RegionInfo;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.wait.Await;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,6 +25,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +41,9 @@ import org.slf4j.LoggerFactory;
  *       as the split checker counts them) exceeds {@code region-max-size}; the time until PD lists
  *       one region more.</li>
  *   <li>Idle CPU of stores holding 1,000 regions: CPU time (utime + stime from {@code /proc}) of each
- *       store process over an idle window with one region, then again after 999 splits.</li>
+ *       store process over an idle window with one region, then again after 999 splits; and the
+ *       Raft thread's time in rounds per tick (the store's {@code tinykv_raft_round_seconds_total}
+ *       over {@code tinykv_raft_ticks_total}).</li>
  * </ul>
  */
 @EnabledIfSystemProperty(named = "tinykv.measure.splits", matches = "true")
@@ -54,7 +61,8 @@ class SplitMeasurements {
     /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
     private static final int USER_HZ = 100;
 
-    @TempDir
+    /** Kept when a measurement fails, so that the children's logs can be read afterwards. */
+    @TempDir(cleanup = CleanupMode.ON_SUCCESS)
     Path dir;
 
     @Test
@@ -102,13 +110,18 @@ class SplitMeasurements {
         try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.RAW, List.of())) {
             cluster.awaitServing(STARTUP);
             String pd = cluster.pdAddress();
-            Map<String, Double> oneRegion = idleCpuPercent(cluster);
-            LOG.info("MEASURED idle CPU with 1 region over {}: {}", IDLE_WINDOW, oneRegion);
+            Map<String, Idle> oneRegion = idle(cluster);
+            LOG.info("MEASURED idle with 1 region over {}: {}", IDLE_WINDOW, oneRegion);
 
             try (RawKvClient client = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
                 long started = System.nanoTime();
                 for (int i = 1; i < REGIONS; i++) {
-                    client.splitRegion(ByteString.copyFromUtf8(String.format("r%06d", i)));
+                    try {
+                        client.splitRegion(ByteString.copyFromUtf8(String.format("r%06d", i)));
+                    } catch (RuntimeException e) {
+                        throw new AssertionError("split " + i + " failed; processes that exited: "
+                                + cluster.unexpectedExits() + "\n" + cluster.logs(), e);
+                    }
                     if (i % 100 == 0) {
                         LOG.info("{} splits in {} s", i, (System.nanoTime() - started) / 1_000_000_000);
                     }
@@ -118,23 +131,43 @@ class SplitMeasurements {
                     () -> "PD lists " + regions(pd).size() + " regions");
             Await.until(() -> regions(pd).stream().allMatch(RegionInfo::hasLeader), Duration.ofSeconds(120),
                     "every region has a leader");
-            Map<Long, Long> leaders = regions(pd).stream().collect(Collectors.groupingBy(
-                    r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
+            Map<Long, Long> leaders = leadersByStore(pd);
             // Two windows in a row: the first may still see the scheduler balancing after the splits.
-            Map<String, Double> settling = idleCpuPercent(cluster);
-            LOG.info("MEASURED CPU in the first window after the splits: {}", settling);
-            Map<String, Double> many = idleCpuPercent(cluster);
-            Map<Long, Long> leadersAfter = regions(pd).stream().collect(Collectors.groupingBy(
-                    r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
-            LOG.info("MEASURED idle CPU with {} regions over {}: {} (leaders by store {} -> {})", regions(pd).size(),
-                    IDLE_WINDOW, many, leaders, leadersAfter);
+            Map<String, Idle> settling = idle(cluster);
+            LOG.info("MEASURED idle in the first window after the splits: {}", settling);
+            Map<String, Idle> many = idle(cluster);
+            LOG.info("MEASURED idle with {} regions over {}: {} (leaders by store {} -> {})", regions(pd).size(),
+                    IDLE_WINDOW, many, leaders, leadersByStore(pd));
+            for (String name : many.keySet()) {
+                LOG.info("MEASURED {}: CPU {}% of a core with 1 region, {}% with {} ({}x); Raft thread {} ms per tick"
+                        + " with 1 region, {} ms with {}", name, oneRegion.get(name).cpuPercent(),
+                        many.get(name).cpuPercent(), REGIONS,
+                        Math.round(many.get(name).cpuPercent() / Math.max(0.1, oneRegion.get(name).cpuPercent())),
+                        oneRegion.get(name).roundMillisPerTick(), many.get(name).roundMillisPerTick(), REGIONS);
+            }
             assertThat(regions(pd)).hasSizeGreaterThanOrEqualTo(REGIONS);
             assertThat(cluster.unexpectedExits()).isEmpty();
         }
     }
 
-    /** CPU use of every child (percent of one core) over {@link #IDLE_WINDOW}. */
-    private static Map<String, Double> idleCpuPercent(LocalCluster cluster) throws Exception {
+    private static Map<Long, Long> leadersByStore(String pd) {
+        return regions(pd).stream().collect(Collectors.groupingBy(r -> r.leader().getStoreId(), TreeMap::new,
+                Collectors.counting()));
+    }
+
+    /**
+     * One process over an idle window: CPU (percent of one core), and for a store the Raft thread's
+     * time in rounds per tick (milliseconds; -1 for the scheduler).
+     */
+    record Idle(double cpuPercent, double roundMillisPerTick) {
+        @Override
+        public String toString() {
+            return cpuPercent + "% CPU" + (roundMillisPerTick < 0 ? "" : ", " + roundMillisPerTick + " ms/tick");
+        }
+    }
+
+    /** What every child did over {@link #IDLE_WINDOW}. */
+    private static Map<String, Idle> idle(LocalCluster cluster) throws Exception {
         List<String> names = new ArrayList<>(List.of(LocalCluster.SCHEDULER));
         for (int i = 1; i <= STORES; i++) {
             names.add(LocalCluster.storeName(i));
@@ -143,18 +176,47 @@ class SplitMeasurements {
         for (String name : names) {
             before.put(name, cpuTicks(cluster.current(name).pid()));
         }
+        Map<Integer, double[]> raftBefore = new TreeMap<>();
+        for (int i = 1; i <= STORES; i++) {
+            raftBefore.put(i, raftTicksAndRoundSeconds(cluster.storeStatusAddress(i)));
+        }
         long start = System.nanoTime();
         long windowEnd = start + IDLE_WINDOW.toNanos();
         // The measured window is the condition: the stores are left alone until it has passed.
         Await.until(() -> System.nanoTime() >= windowEnd, IDLE_WINDOW.multipliedBy(2),
                 "the idle window of " + IDLE_WINDOW + " passes");
         double seconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Double> percent = new TreeMap<>();
+        Map<String, Idle> out = new TreeMap<>();
         for (String name : names) {
             long ticks = cpuTicks(cluster.current(name).pid()) - before.get(name);
-            percent.put(name, Math.round(ticks * 1000.0 / USER_HZ / seconds) / 10.0);
+            out.put(name, new Idle(Math.round(ticks * 1000.0 / USER_HZ / seconds) / 10.0, -1));
         }
-        return percent;
+        for (int i = 1; i <= STORES; i++) {
+            double[] after = raftTicksAndRoundSeconds(cluster.storeStatusAddress(i));
+            double ticks = after[0] - raftBefore.get(i)[0];
+            double millis = (after[1] - raftBefore.get(i)[1]) * 1000;
+            String name = LocalCluster.storeName(i);
+            out.put(name, new Idle(out.get(name).cpuPercent(), ticks == 0 ? 0 : Math.round(millis / ticks * 1000) / 1000.0));
+        }
+        return out;
+    }
+
+    /** A store's {@code tinykv_raft_ticks_total} and {@code tinykv_raft_round_seconds_total}. */
+    private static double[] raftTicksAndRoundSeconds(String statusAddress) throws Exception {
+        HttpResponse<String> response;
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            response = http.send(HttpRequest.newBuilder(URI.create("http://" + statusAddress + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        }
+        double[] out = new double[2];
+        for (String line : response.body().split("\n")) {
+            if (line.startsWith("tinykv_raft_ticks_total ")) {
+                out[0] = Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+            } else if (line.startsWith("tinykv_raft_round_seconds_total ")) {
+                out[1] = Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+            }
+        }
+        return out;
     }
 
     /** utime + stime of a process, in clock ticks. */

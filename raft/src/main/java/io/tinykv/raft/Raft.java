@@ -185,6 +185,14 @@ final class Raft {
     return HardState.newBuilder().setTerm(term).setVote(vote).setCommit(raftLog.committed()).build();
   }
 
+  /**
+   * Whether {@link #hardState()} would differ from {@code other}, without building it: hasReady
+   * asks this of every peer of a store every round, a thousand times a tick with a thousand regions.
+   */
+  boolean hardStateDiffers(HardState other) {
+    return term != other.getTerm() || vote != other.getVote() || raftLog.committed() != other.getCommit();
+  }
+
   /** A voter in the current configuration: only those may campaign. */
   boolean promotable() {
     return prs.isVoter(id);

@@ -183,8 +183,7 @@ public final class RawNode {
     if (!raft.softState().equals(prevSoftState)) {
       return true;
     }
-    HardState hs = raft.hardState();
-    if (!hs.equals(HardState.getDefaultInstance()) && !hs.equals(prevHardState)) {
+    if (raft.hardStateDiffers(HardState.getDefaultInstance()) && raft.hardStateDiffers(prevHardState)) {
       return true;
     }
     RaftLog log = raft.raftLog;

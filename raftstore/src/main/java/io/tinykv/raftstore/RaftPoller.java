@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,7 @@ final class RaftPoller {
     private static final Logger LOG = LoggerFactory.getLogger(RaftPoller.class);
 
     private final Engines engines;
+    private final LongSupplier nanoClock;
     private final Transport transport;
     private final Applier applier;
     private final LinkedBlockingDeque<Long> scheduled = new LinkedBlockingDeque<>();
@@ -44,6 +46,13 @@ final class RaftPoller {
     }
 
     RaftPoller(Engines engines, Transport transport, Applier applier, SplitProposer splitProposer) {
+        this(engines, transport, applier, splitProposer, () -> 0L);
+    }
+
+    /** @param nanoClock times the rounds for {@link RaftStoreStats} (the store's monotonic clock) */
+    RaftPoller(Engines engines, Transport transport, Applier applier, SplitProposer splitProposer,
+            LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
         this.engines = engines;
         this.transport = transport;
         this.applier = applier;
@@ -99,6 +108,7 @@ final class RaftPoller {
         if (regionIds.isEmpty()) {
             return false;
         }
+        long startNanos = nanoClock.getAsLong();
         List<Peer> peers = new ArrayList<>(regionIds.size());
         for (long regionId : regionIds) {
             Router.Mailbox mailbox = router.mailbox(regionId);
@@ -165,8 +175,14 @@ final class RaftPoller {
                 router.reschedule(peer.regionId());
             }
         }
+        stats.onRoundTime(nanoClock.getAsLong() - startNanos);
         stats.publish();
         return true;
+    }
+
+    /** The store ticked its peers (their Tick mail is handled by the next round). Raft thread. */
+    void onTick() {
+        stats.onTick();
     }
 
     private void sendMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages) {

@@ -119,7 +119,7 @@ public final class RaftStore implements AutoCloseable {
         this.snapshots = SnapshotManager.open(engines.dataDir(), halter);
         Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter), new StoreSplitPeers());
         this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
-                new SplitProposer(reporter));
+                new SplitProposer(reporter), nanoClock);
         this.router = new Router(poller::schedule, config.notifyCapacity());
         this.localReader = new LocalReader(storeId, router, applier, nanoClock);
         poller.attach(router);
@@ -459,6 +459,7 @@ public final class RaftStore implements AutoCloseable {
 
     /** One logical Raft tick for every peer; every {@code splitCheckTicks} the leaders check their sizes. */
     public void tick() {
+        poller.onTick();
         router.broadcastTick();
         storeHeartbeats.onTick(() -> router.regionIds().size());
         if (++ticksSinceSplitCheck >= config.splitCheck().splitCheckTicks()) {
@@ -509,22 +510,9 @@ public final class RaftStore implements AutoCloseable {
                     LOG.warn("store {}: region {} from a split has no peer on this store", storeId, region.getId());
                     continue;
                 }
-                List<PeerMsg> forwarded = List.of();
-                Router.Mailbox existing = router.mailbox(region.getId());
-                boolean replacing = existing != null;
-                if (replacing) {
-                    forwarded = router.unregister(region.getId());
-                    existing.peer.destroy();
-                    LOG.info("store {}: the empty peer {} of region {} is replaced by the split's", storeId,
-                            existing.peer.meta().getId(), region.getId());
-                }
-                PeerStorage storage = openStorage(region);
-                Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
-                        newHeartbeats(), nanoClock);
-                if (!replacing) {
-                    peer.skipStartupVoteRefusal();
-                }
-                router.register(peer);
+                StartedSplitPeer started = startSplitPeer(region, meta);
+                Peer peer = started.peer();
+                List<PeerMsg> forwarded = started.forwarded();
                 if (leader) {
                     peer.raftNode().campaign();
                 }
@@ -546,6 +534,37 @@ public final class RaftStore implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The peer a split started here, and the mail of the empty peer it replaced (if any). */
+    private record StartedSplitPeer(Peer peer, List<PeerMsg> forwarded) {}
+
+    /**
+     * Starts this store's peer of {@code region}, new from a split, replacing the empty peer a
+     * message created for it (if any). Under the creation lock of {@link #maybeCreatePeer}: a vote
+     * request from the new region's campaigning leader arrives on a network thread at any moment,
+     * and without the lock it could register an empty peer between this method's look-up and its
+     * register, which then fails on the Raft thread and stops the store. With the lock, such a
+     * message either comes first (its empty peer is replaced here) or finds the split's peer.
+     */
+    private synchronized StartedSplitPeer startSplitPeer(Metapb.Region region, Metapb.Peer meta) {
+        List<PeerMsg> forwarded = List.of();
+        Router.Mailbox existing = router.mailbox(region.getId());
+        boolean replacing = existing != null;
+        if (replacing) {
+            forwarded = router.unregister(region.getId());
+            existing.peer.destroy();
+            LOG.info("store {}: the empty peer {} of region {} is replaced by the split's", storeId,
+                    existing.peer.meta().getId(), region.getId());
+        }
+        PeerStorage storage = openStorage(region);
+        Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
+                newHeartbeats(), nanoClock);
+        if (!replacing) {
+            peer.skipStartupVoteRefusal();
+        }
+        router.register(peer);
+        return new StartedSplitPeer(peer, forwarded);
     }
 
     /** The batch system's counters (group commit sizes, applied entries). Any thread. */

@@ -23,6 +23,8 @@ public final class RaftStoreStats {
     private long entriesApplied;
     private long entriesReadFromEngine;
     private long messagesSent;
+    private long ticks;
+    private long roundNanos;
 
     private volatile Snapshot published = Snapshot.ZERO;
 
@@ -57,10 +59,20 @@ public final class RaftStoreStats {
         messagesSent += messages;
     }
 
+    /** The store's peers were ticked once. */
+    void onTick() {
+        ticks++;
+    }
+
+    /** A round took {@code nanos} of the Raft thread, on the store's clock. */
+    void onRoundTime(long nanos) {
+        roundNanos += nanos;
+    }
+
     /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */
     void publish() {
         published = new Snapshot(pollRounds, syncedRaftWrites, unsyncedRaftWrites, readysPersisted, entriesPersisted,
-                entriesApplied, entriesReadFromEngine, messagesSent);
+                entriesApplied, entriesReadFromEngine, messagesSent, ticks, roundNanos);
     }
 
     /** The counters as of the end of the last finished round. Any thread. */
@@ -80,19 +92,25 @@ public final class RaftStoreStats {
      * @param entriesReadFromEngine log entries (or their terms) read back from the raft engine, for
      *     apply, for followers, or for Raft's term checks: what the entry cache did not hold
      * @param messagesSent Raft messages sent to other stores
+     * @param ticks times the store ticked all its peers
+     * @param roundNanos time the Raft thread spent in rounds, on the store's clock (the simulator's
+     *     virtual clock does not advance within a round: zero there); per tick, with idle regions,
+     *     it is what every peer's tick costs
      */
     public record Snapshot(long pollRounds, long syncedRaftWrites, long unsyncedRaftWrites, long readysPersisted,
-            long entriesPersisted, long entriesApplied, long entriesReadFromEngine, long messagesSent) {
+            long entriesPersisted, long entriesApplied, long entriesReadFromEngine, long messagesSent, long ticks,
+            long roundNanos) {
 
         /** Nothing counted yet. */
-        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         /** What happened between {@code earlier} and this snapshot. */
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(pollRounds - earlier.pollRounds, syncedRaftWrites - earlier.syncedRaftWrites,
                     unsyncedRaftWrites - earlier.unsyncedRaftWrites, readysPersisted - earlier.readysPersisted,
                     entriesPersisted - earlier.entriesPersisted, entriesApplied - earlier.entriesApplied,
-                    entriesReadFromEngine - earlier.entriesReadFromEngine, messagesSent - earlier.messagesSent);
+                    entriesReadFromEngine - earlier.entriesReadFromEngine, messagesSent - earlier.messagesSent,
+                    ticks - earlier.ticks, roundNanos - earlier.roundNanos);
         }
 
         /** Entries read back from the raft engine per entry applied (0 when the cache held them all). */
@@ -105,7 +123,8 @@ public final class RaftStoreStats {
             return new Snapshot(pollRounds + other.pollRounds, syncedRaftWrites + other.syncedRaftWrites,
                     unsyncedRaftWrites + other.unsyncedRaftWrites, readysPersisted + other.readysPersisted,
                     entriesPersisted + other.entriesPersisted, entriesApplied + other.entriesApplied,
-                    entriesReadFromEngine + other.entriesReadFromEngine, messagesSent + other.messagesSent);
+                    entriesReadFromEngine + other.entriesReadFromEngine, messagesSent + other.messagesSent,
+                    ticks + other.ticks, roundNanos + other.roundNanos);
         }
 
         /** Readys per raft-engine write, synced or not. */

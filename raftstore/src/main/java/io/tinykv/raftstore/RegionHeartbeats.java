@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  * periodic heartbeats (and at the first one as leader) the leader asks for a scan of its region's
  * range, run off the Raft thread, whose result arrives in the mailbox later; heartbeats carry the
  * latest result (zero before the first one). Between scans the figures go stale by whatever was
- * written meanwhile. See {@link RegionSizeEstimator} for what is counted.
+ * written meanwhile. See {@link RegionSizeEstimator} for what is counted. A region that applied
+ * nothing since its last finished scan (same applied index, same epoch version) is not scanned
+ * again: its figures still stand, and a store of many idle regions spends nothing on them (as the
+ * {@link SplitChecker} does).
  */
 final class RegionHeartbeats {
 
@@ -48,6 +51,12 @@ final class RegionHeartbeats {
     private boolean wasLeader;
     private long approximateSizeBytes;
     private long approximateKeys;
+    /** The applied index and epoch version the last finished scan measured at; -1 before one. */
+    private long scannedAppliedIndex = -1;
+    private long scannedVersion = -1;
+    /** The same for the scan asked last, taken over when its answer arrives. */
+    private long pendingAppliedIndex = -1;
+    private long pendingVersion = -1;
     /** Peer id to the tick at which this peer last heard from it. */
     private final Map<Long, Long> lastHeardTick = new HashMap<>();
 
@@ -123,6 +132,8 @@ final class RegionHeartbeats {
     /** A size scan asked by {@link #maybeRequestSizeScan} finished. */
     void onApproximateSize(long sizeBytes, long keys) {
         sizeScanPending = false;
+        scannedAppliedIndex = pendingAppliedIndex;
+        scannedVersion = pendingVersion;
         approximateSizeBytes = sizeBytes;
         approximateKeys = keys;
     }
@@ -141,8 +152,15 @@ final class RegionHeartbeats {
         if (stillScanning || region.getPeersCount() == 0) {
             return;
         }
-        sizeScanPending = true;
+        long applied = peer.storage().appliedIndex();
+        long version = region.getRegionEpoch().getVersion();
         heartbeatsSinceSizeScan = 0;
+        if (!sizeScanPending && applied == scannedAppliedIndex && version == scannedVersion) {
+            return; // nothing applied since the last scan: its figures stand
+        }
+        sizeScanPending = true;
+        pendingAppliedIndex = applied;
+        pendingVersion = version;
         sizeScans.accept(region);
     }
 

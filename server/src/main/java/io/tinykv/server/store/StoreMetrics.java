@@ -105,6 +105,12 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 () -> stats.get().unsyncedRaftWrites());
         counter(registry, "tinykv_raft_messages_sent_total", "Raft messages this store sent to other stores",
                 () -> stats.get().messagesSent());
+        counter(registry, "tinykv_raft_ticks_total", "Times the store ticked all its peers",
+                () -> stats.get().ticks());
+        CounterWithCallback.builder().name("tinykv_raft_round_seconds_total")
+                .help("Time the Raft thread spent in batch-system rounds (per tick with idle regions: what"
+                        + " ticking every peer costs)")
+                .callback(cb -> cb.call(stats.get().roundNanos() / 1e9)).register(registry);
     }
 
     /** What the regions' bounded mailboxes turned away (raftstore.notify-capacity). */

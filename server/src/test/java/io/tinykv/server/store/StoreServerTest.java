@@ -91,7 +91,8 @@ class StoreServerTest {
                                 .build(), HttpResponse.BodyHandlers.ofString()).body();
                 assertThat(metrics).contains("tinykv_raft_proposals_total{kind=\"write\",result=\"ok\"}")
                         .contains("tinykv_grpc_requests_total")
-                        .contains("tinykv_raft_apply_lag_entries");
+                        .contains("tinykv_raft_apply_lag_entries")
+                        .contains("tinykv_raft_ticks_total").contains("tinykv_raft_round_seconds_total");
                 assertStatusRoutes(server.statusPort());
             }
 
