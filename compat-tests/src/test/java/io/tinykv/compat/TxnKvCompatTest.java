@@ -68,7 +68,7 @@ class TxnKvCompatTest {
         tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log")).awaitServing(STARTUP);
         session = Sessions.openTransactional(tinykv.address());
         kv = session.createKVClient();
-        probe = new LockProbe(tinykv.address());
+        probe = new LockProbe(session, tinykv.storeAddress());
     }
 
     @AfterAll
