@@ -215,7 +215,12 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
 
         /** Rolls back every key we may have prewritten; safe as long as the primary's commit was not sent. */
         private void rollBack() {
+            if (writes.isEmpty()) {
+                return;
+            }
+            // Addressed to the first key's region: every key's, on one store with one region.
             Kvrpcpb.BatchRollbackRequest.Builder request = Kvrpcpb.BatchRollbackRequest.newBuilder()
+                    .setContext(LockProbe.leaderContext(session, storeKey(writes.keySet().iterator().next())))
                     .setStartVersion(startTs);
             for (String key : writes.keySet()) {
                 request.addKeys(com.google.protobuf.ByteString.copyFrom(storeKey(key)));

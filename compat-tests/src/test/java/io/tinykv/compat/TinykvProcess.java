@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +31,8 @@ final class TinykvProcess implements AutoCloseable {
     private static final int JDK_WITH_UNSAFE_WARNINGS = 23;
     private static final int JDK_WITH_NATIVE_ACCESS_WARNINGS = 22;
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
+    /** The ready file's key for the store's address ({@code StandaloneCommand.READY_STORE_ADDR}). */
+    private static final String READY_STORE_ADDR = "store-addr";
 
     /** How long the JVM may take to bind its port: generous, on a busy machine. */
     private static final Duration BIND_WAIT = Duration.ofMinutes(5);
@@ -39,6 +42,8 @@ final class TinykvProcess implements AutoCloseable {
     private final Path logFile;
     /** The port it bound, once it reported it. */
     private volatile int port;
+    /** Where its store listens, once it reported it. */
+    private volatile String storeAddress;
 
     private TinykvProcess(Process process, Path readyFile, Path logFile) {
         this.process = process;
@@ -77,15 +82,26 @@ final class TinykvProcess implements AutoCloseable {
         }
     }
 
-    /** Its address; waits until it has bound its port (fails, with the log, if it ends first). */
+    /**
+     * Its address, the PD address clients use (its scheduler's); waits until it serves (fails, with
+     * the log, if it ends first).
+     */
     String address() {
         return LOOPBACK + ":" + port();
     }
 
+    /** Its store's address, for calls a test makes to the store itself (e.g. a lock probe). */
+    String storeAddress() {
+        port();
+        return storeAddress;
+    }
+
     private int port() {
         if (port == 0) {
-            String addr = ReadyFiles.await("tinykv", process::isAlive, readyFile, BIND_WAIT,
-                    () -> "exit code " + process.exitValue() + "; its log:\n" + log()).get(ReadyFile.ADDR);
+            Map<String, String> ready = ReadyFiles.await("tinykv", process::isAlive, readyFile, BIND_WAIT,
+                    () -> "exit code " + process.exitValue() + "; its log:\n" + log());
+            String addr = ready.get(ReadyFile.ADDR);
+            storeAddress = ready.get(READY_STORE_ADDR);
             port = Integer.parseInt(addr.substring(addr.lastIndexOf(':') + 1));
         }
         return port;

@@ -59,7 +59,7 @@ class TxnBankCompatTest {
     static void startTinykv() {
         tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log")).awaitServing(STARTUP);
         session = Sessions.openTransactional(tinykv.address());
-        executor = new TikvClientTxnExecutor(session, tinykv.address(), KEY_PREFIX, LOCK_TTL_MILLIS,
+        executor = new TikvClientTxnExecutor(session, tinykv.storeAddress(), KEY_PREFIX, LOCK_TTL_MILLIS,
                 STEP_BACKOFF_MILLIS);
     }
 

@@ -77,10 +77,11 @@ class TxnDurabilityCompatTest {
             }
             assertThat(first.terminate(SHUTDOWN)).isEqualTo(EXIT_ON_SIGTERM);
         }
-        try (TinykvProcess second = TinykvProcess.start(data, dir.resolve("second.log"));
-                LockProbe probe = new LockProbe(second.awaitServing(STARTUP).address())) {
+        try (TinykvProcess second = TinykvProcess.start(data, dir.resolve("second.log"))) {
+            second.awaitServing(STARTUP);
             try (TiSession session = Sessions.openTransactional(second.address());
-                    KVClient kv = session.createKVClient()) {
+                    KVClient kv = session.createKVClient();
+                    LockProbe probe = new LockProbe(session, second.storeAddress())) {
                 TiTimestamp afterRestart = session.getTimestamp();
                 assertThat(afterRestart.getVersion()).isGreaterThan(lastBeforeRestart.getVersion());
                 long now = afterRestart.getVersion();

@@ -50,7 +50,6 @@ class TxnKvCompatTest {
      * retryable (key errors among them) until this budget is spent, so it bounds the test time.
      */
     private static final int FAILING_STEP_BACKOFF_MILLIS = 2_000;
-    private static final long STANDALONE_REGION_ID = 1;
     /** Over the server's default {@code limits.max-key-size} (8 KiB). */
     private static final int OVERSIZED_KEY_BYTES = 9 * 1024;
     /** The client's lock resolver clears a whole region for transactions at least this large. */
@@ -69,7 +68,7 @@ class TxnKvCompatTest {
         tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log")).awaitServing(STARTUP);
         session = Sessions.openTransactional(tinykv.address());
         kv = session.createKVClient();
-        probe = new LockProbe(tinykv.address());
+        probe = new LockProbe(session, tinykv.storeAddress());
     }
 
     @AfterAll
@@ -194,17 +193,18 @@ class TxnKvCompatTest {
     void everyKeyIsRoutedToTheOneRegionWithEncodedPdKeys() {
         // In transactional mode the client sends memcomparable-encoded keys to PD and decodes the
         // boundaries it gets back; the one region over all keys must survive that round trip.
+        long regionId = session.getRegionManager().getRegionByKey(ByteString.EMPTY).getId();
         for (ByteString key : List.of(ByteString.EMPTY, s("a"), s("txn/route"),
                 ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, 0, 1}))) {
             TiRegion region = session.getRegionManager().getRegionByKey(key);
-            assertThat(region.getId()).isEqualTo(STANDALONE_REGION_ID);
+            assertThat(region.getId()).isEqualTo(regionId);
             assertThat(region.getStartKey()).isEqualTo(ByteString.EMPTY);
             assertThat(region.getEndKey()).isEqualTo(ByteString.EMPTY);
         }
         List<Pdpb.Region> scanned = session.getRegionManager().scanRegions(
                 ConcreteBackOffer.newCustomBackOff(TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
                         session.getPDClient().getClusterId()), s("m"), s("n"), 10);
-        assertThat(scanned).extracting(r -> r.getRegion().getId()).containsExactly(STANDALONE_REGION_ID);
+        assertThat(scanned).extracting(r -> r.getRegion().getId()).containsExactly(regionId);
     }
 
     @Test

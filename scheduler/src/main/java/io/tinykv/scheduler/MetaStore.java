@@ -49,7 +49,8 @@ public final class MetaStore implements AutoCloseable {
     private static final byte[] CLUSTER_ID_KEY = key("meta/cluster_id");
     private static final byte[] BOOTSTRAPPED_KEY = key("meta/bootstrapped");
     static final String ID_END = "meta/id_end";
-    static final String TSO_LIMIT = "meta/tso_limit";
+    /** The TSO's persisted limit; public so that an old standalone's limit can be carried over. */
+    public static final String TSO_LIMIT = "meta/tso_limit";
     static final String GC_SAFE_POINT = "gc/safe_point";
     private static final byte[] STORE_PREFIX = key("store/");
     private static final byte[] REGION_PREFIX = key("region/");

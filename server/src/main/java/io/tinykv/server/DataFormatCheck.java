@@ -35,7 +35,7 @@ public final class DataFormatCheck {
      * the recorded one (none recorded: the store predates the record and has no TTL) otherwise.
      *
      * @param created whether the store's data exists already (a replicated store: its identity
-     *     is written; a standalone store: a format is recorded or user data exists)
+     *     is written; an older standalone's data dir: a format is recorded or user data exists)
      * @throws MismatchException saying which setting the data has and what to do
      */
     public static void verifyOrRecord(Engine kv, DataFormat configured, boolean created, String dataDir) {

@@ -2,6 +2,7 @@ package io.tinykv.server;
 
 import io.tinykv.client.ctl.CtlCommand;
 import io.tinykv.scheduler.SchedulerCommand;
+import io.tinykv.server.standalone.StandaloneCommand;
 import io.tinykv.server.store.ServerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

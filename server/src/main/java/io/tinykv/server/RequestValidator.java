@@ -33,7 +33,8 @@ import java.util.List;
  *       and values is refused with gRPC status {@code RESOURCE_EXHAUSTED} (what TiKV's own
  *       message limit answers), never cut short: a TiKV client takes a short page for the end of
  *       the region.</li>
- *   <li>A missing context is accepted: standalone mode knows where every key lives.</li>
+ *   <li>A missing context is not refused here: the storage answers for the region it names (a store
+ *       without that region: {@code region_not_found}).</li>
  * </ul>
  */
 public final class RequestValidator {

@@ -36,7 +36,7 @@ public final class StatusRoutes implements HttpHandler {
 
     /**
      * @param base the sections every process has
-     * @param store the {@code [store]} section of a replicated store, or null (standalone)
+     * @param store the {@code [store]} section of the store, or null where there is none
      */
     public StatusRoutes(Config base, Object store) {
         this.base = base;

@@ -57,7 +57,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     private final TxnHandler txn;
     private final RawCasLatches latches;
     private final RawValues values;
-    /** Null where regions do not split (the standalone process). */
+    /** Null over a storage without regions (tests of the API edge). */
     private final RegionSplitter splitter;
     /** Where reads continue once their snapshot is ready: never the Raft thread that completes it. */
     private final Executor readExecutor;
@@ -85,7 +85,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * @param readExecutor runs the engine reads of RawGet, RawBatchGet, RawScan and RawGetKeyTTL
      *     once the storage hands over a snapshot; it may refuse work when full (the client gets
      *     {@code server_is_busy}). The calling thread ({@code Runnable::run}) suits a storage whose
-     *     readers are ready at once (standalone).
+     *     readers are ready at once (tests over a plain engine).
      */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
             RegionSplitter splitter, Executor readExecutor) {

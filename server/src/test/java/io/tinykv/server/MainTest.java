@@ -2,6 +2,7 @@ package io.tinykv.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tinykv.server.standalone.StandaloneCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -11,12 +11,8 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.tinykv.proto.Kvrpcpb;
-import io.tinykv.proto.Metapb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.server.config.Config;
-import io.tinykv.scheduler.HostAndPort;
-import io.tinykv.server.pd.SingleStoreCluster;
-import io.tinykv.server.region.SingleRegionStorage;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
@@ -45,10 +41,7 @@ abstract class RawApiContract {
     @TempDir
     Path dir;
 
-    private final SingleStoreCluster cluster =
-            SingleStoreCluster.create(42, new HostAndPort("127.0.0.1", 20160), "");
-    private Storage backing;
-    private SingleRegionStorage storage;
+    private Storage storage;
     private Server server;
 
     /** The storage under test, opened in an empty directory. */
@@ -58,8 +51,7 @@ abstract class RawApiContract {
 
     @BeforeEach
     void start() throws Exception {
-        backing = openStorage(dir);
-        storage = new SingleRegionStorage(backing, cluster.region(), SingleStoreCluster.STORE_ID);
+        storage = openStorage(dir);
         String name = InProcessServerBuilder.generateName();
         Config.Limits limits = new Config.Limits(MAX_KEY_BYTES, MAX_ENTRY_BYTES, MAX_SCAN_LIMIT, 1 << 20);
         server = InProcessServerBuilder.forName(name)
@@ -83,11 +75,11 @@ abstract class RawApiContract {
     }
 
     private void storeDirectly(Cf cf, String key, String value) {
-        backing.write(Kvrpcpb.Context.getDefaultInstance(), List.of(new Modify.Put(cf, bytes(key), bytes(value))));
+        storage.write(Kvrpcpb.Context.getDefaultInstance(), List.of(new Modify.Put(cf, bytes(key), bytes(value))));
     }
 
     private String readDirectly(Cf cf, String key) {
-        try (StorageReader r = backing.reader(Kvrpcpb.Context.getDefaultInstance())) {
+        try (StorageReader r = storage.reader(Kvrpcpb.Context.getDefaultInstance())) {
             byte[] v = r.get(cf, bytes(key));
             return v == null ? null : new String(v, StandardCharsets.UTF_8);
         }
@@ -575,48 +567,6 @@ abstract class RawApiContract {
         assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("k")).setValue(b("v")).setTtl(0).build())
                 .getError()).isEmpty();
         assertThat(readDirectly(Cf.DEFAULT, "k")).isEqualTo("v");
-    }
-
-    // ---- Region checks ----
-
-    private Kvrpcpb.Context.Builder goodContext() {
-        return Kvrpcpb.Context.newBuilder()
-                .setRegionId(SingleStoreCluster.REGION_ID)
-                .setRegionEpoch(cluster.region().getRegionEpoch())
-                .setPeer(cluster.leader());
-    }
-
-    @Test
-    void aMatchingContextIsServed() {
-        Kvrpcpb.RawPutResponse resp = tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
-                .setContext(goodContext()).setKey(b("k")).setValue(b("v")).build());
-        assertThat(resp.hasRegionError()).isFalse();
-        assertThat(resp.getError()).isEmpty();
-        assertThat(readDirectly(Cf.DEFAULT, "k")).isEqualTo("v");
-    }
-
-    @Test
-    void anotherRegionIsNotFound() {
-        Kvrpcpb.RawGetResponse resp = tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder()
-                .setContext(goodContext().setRegionId(7)).setKey(b("k")).build());
-        assertThat(resp.getRegionError().getRegionNotFound().getRegionId()).isEqualTo(7);
-    }
-
-    @Test
-    void aStaleEpochGetsTheCurrentRegion() {
-        Kvrpcpb.RawPutResponse resp = tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
-                .setContext(goodContext().setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(0)))
-                .setKey(b("k")).setValue(b("v")).build());
-        assertThat(resp.getRegionError().getEpochNotMatch().getCurrentRegionsList()).containsExactly(cluster.region());
-        assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
-    }
-
-    @Test
-    void anotherStoreIsNotMatched() {
-        Kvrpcpb.RawScanResponse resp = tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder()
-                .setContext(goodContext().setPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(9))).setLimit(1).build());
-        assertThat(resp.getRegionError().getStoreNotMatch().getRequestStoreId()).isEqualTo(9);
-        assertThat(resp.getRegionError().getStoreNotMatch().getActualStoreId()).isEqualTo(SingleStoreCluster.STORE_ID);
     }
 
     @Test

@@ -72,14 +72,19 @@ public final class LocalServices {
         });
     }
 
-    /** Starts {@code tinykv standalone} and waits until it accepts connections; returns its address. */
+    /**
+     * Starts {@code tinykv standalone} and waits until a write through its address (its scheduler,
+     * which opens before its store serves) succeeds; requires the store's port (the next one) free
+     * too; returns the address.
+     */
     public String startStandalone(TinyKvStandaloneSpec spec) throws IOException, InterruptedException {
         requireLauncher(spec.launcher());
-        requireFree(spec.host(), spec.port(), "tinykv");
+        requireFree(spec.host(), spec.port(), "tinykv standalone's scheduler");
+        requireFree(spec.host(), spec.port() + 1, "tinykv standalone's store");
         Files.createDirectories(spec.dataDir());
         ProcessSpec processSpec = spec.processSpec();
         ManagedProcess server = group.start(processSpec);
-        Readiness.await(clock, "tinykv standalone at " + spec.address(), () -> probe.portOpen(spec.host(), spec.port()),
+        Readiness.await(clock, "tinykv standalone at " + spec.address(), () -> probe.tinykvServes(spec.address()),
                 server, processSpec.logFile(), startupTimeout);
         return spec.address();
     }

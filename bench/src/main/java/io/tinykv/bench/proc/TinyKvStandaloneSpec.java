@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A single-node {@code tinykv standalone} server: one store and the PD service on one port, no
- * replication, every write synced.
+ * A single-node {@code tinykv standalone} server: a scheduler (the PD address) on {@code port} and
+ * one store on the next port, every region with one replica, every write synced in its Raft log.
  *
  * @param launcher the {@code bin/tinykv} script
  * @param host the loopback address it binds
- * @param port its one port (clients use it as the PD address too)
+ * @param port its scheduler's port, the PD address clients use (its store takes the next one)
  * @param dataDir its data directory (on the disk being measured)
  * @param logFile where its output goes
  */

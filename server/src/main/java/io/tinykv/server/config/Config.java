@@ -170,7 +170,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
         }
     }
 
-    /** The placement driver embedded in a standalone process. */
+    /** The scheduler of a standalone process (its TSO), from the {@code [pd]} section. */
     public record Pd(long tsoSaveWindowMillis) {
     }
 

@@ -14,7 +14,7 @@ import java.util.Objects;
  * {@code [store]} section: where the scheduler is, how fast Raft ticks, how long commands wait.
  * Built by {@link StoreConfigLoader}; {@link #validate()} reports every problem at once.
  *
- * @param base the shared settings; its {@code [pd]} section (the standalone's embedded PD) is unused
+ * @param base the shared settings; its {@code [pd]} section is the standalone's scheduler's, unused by a store
  * @param store the store's own settings
  * @param gc the {@code [gc]} section: the store's MVCC GC worker
  * @param raftstore the {@code [raftstore]} section: the bounds on what waits for the Raft thread
