@@ -44,9 +44,14 @@ public final class TxnBaseline {
         this.txnTargets = txnTargets;
     }
 
-    /** Against the real tinykv client. */
+    /** Against the real tinykv client, with its default commit (1PC where the keys allow). */
     public static TxnBaseline real(ComparisonSettings settings, BenchEnvironment env) {
         return new TxnBaseline(settings, env, pd -> new TinyKvTxnTarget(pd, settings.requestTimeout()));
+    }
+
+    /** Against the real tinykv client, asking for 1PC or always committing in two phases. */
+    public static TxnBaseline real(ComparisonSettings settings, BenchEnvironment env, boolean tryOnePc) {
+        return new TxnBaseline(settings, env, pd -> new TinyKvTxnTarget(pd, settings.requestTimeout(), tryOnePc));
     }
 
     public TxnBaselineReport execute() throws Exception {
@@ -57,13 +62,17 @@ public final class TxnBaseline {
             List<String> pd = new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
                     .tinykv(settings);
             List<TxnBaselineRow> rows = measure(pd);
+            String txnName;
+            try (TxnTarget named = txnTargets.apply(pd)) {
+                txnName = named.name();
+            }
             Map<String, String> setup = new LinkedHashMap<>();
             setup.put("command", settings.commandLine());
             setup.put("tinykv", external
                     ? settings.tinykvLabel() + " at " + String.join(",", pd)
                     : settings.topology().description() + " at " + pd.get(0));
             setup.put("transaction", "begin; get 2 distinct records; put both with fresh values; commit"
-                    + " (io.tinykv.client.TxnKvClient, Percolator 2PC); timed begin to commit; a write conflict"
+                    + " (io.tinykv.client.TxnKvClient as " + txnName + "); timed begin to commit; a write conflict"
                     + " or other abort is counted, not retried; keys start with '"
                     + (char) TwoKeyReadWrite.KEY_PREFIX + "'");
             setup.put("rawPut", "workload W through io.tinykv.client.RawKvClient, same concurrency, right after");
