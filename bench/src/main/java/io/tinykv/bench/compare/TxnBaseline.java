@@ -36,6 +36,8 @@ public final class TxnBaseline {
     private final ComparisonSettings settings;
     private final BenchEnvironment env;
     private final Function<List<String>, TxnTarget> txnTargets;
+    /** The transactional target's name (which commit it uses), once {@link #measure} made it. */
+    private String txnName = "";
 
     /** @param txnTargets makes the transactional target for the PD addresses (tests pass a fake) */
     public TxnBaseline(ComparisonSettings settings, BenchEnvironment env, Function<List<String>, TxnTarget> txnTargets) {
@@ -62,10 +64,6 @@ public final class TxnBaseline {
             List<String> pd = new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
                     .tinykv(settings);
             List<TxnBaselineRow> rows = measure(pd);
-            String txnName;
-            try (TxnTarget named = txnTargets.apply(pd)) {
-                txnName = named.name();
-            }
             Map<String, String> setup = new LinkedHashMap<>();
             setup.put("command", settings.commandLine());
             setup.put("tinykv", external
@@ -91,6 +89,7 @@ public final class TxnBaseline {
         BenchDriver rawDriver = env.driver();
         try (TxnTarget txn = txnTargets.apply(pd);
                 BenchTarget raw = env.targets().create(new TargetSpec.TinyKv(pd, settings.requestTimeout()))) {
+            txnName = txn.name();
             try {
                 txn.open();
                 raw.open();
