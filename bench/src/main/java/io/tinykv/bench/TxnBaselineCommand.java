@@ -37,6 +37,12 @@ public final class TxnBaselineCommand implements Callable<Integer> {
     @Option(names = "--out", description = "results, logs and data directories (default: ${DEFAULT-VALUE})")
     Path out = Path.of("bench-results/txn-baseline");
 
+    @Option(names = "--one-pc", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "transactions whose keys lie in one region commit in one phase (1PC) where the store"
+                    + " allows it (the playground's stores do, standalone never); --no-one-pc: always two phases"
+                    + " (default: ${DEFAULT-VALUE})")
+    boolean onePc = true;
+
     @Mixin
     ServerOptions server = new ServerOptions();
 
@@ -49,7 +55,7 @@ public final class TxnBaselineCommand implements Callable<Integer> {
                 ListParsing.clients(clients), driverOptions.toConfig(Workload.W, 1), out, true,
                 server.topologyOr(TinyKvTopology.STANDALONE), server.tinykvLauncher, server.tinykvPd, server.tinykvLabel, server.host, 0, server.tinykvPort,
                 server.startupTimeout, server.requestTimeout, false, BenchCommand.invocation(spec));
-        TxnBaselineReport report = TxnBaseline.real(settings, parent.environment()).execute();
+        TxnBaselineReport report = TxnBaseline.real(settings, parent.environment(), onePc).execute();
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(report.table());
         stdout.println("results: " + out.resolve(TxnBaselineReport.REPORT_NAME + ".json"));

@@ -55,6 +55,7 @@ public final class Transaction implements AutoCloseable {
   private final Set<Long> bypassedLocks = new HashSet<>();
   private Status status = Status.ACTIVE;
   private long commitTs;
+  private boolean committedInOnePhase;
 
   Transaction(TxnEnv env, long startTs, long beganAtMs) {
     this.env = env;
@@ -74,6 +75,14 @@ public final class Transaction implements AutoCloseable {
 
   public Status status() {
     return status;
+  }
+
+  /**
+   * Whether the commit took one round trip (1PC: the store committed with the prewrite and chose the
+   * commit ts) rather than two phases.
+   */
+  public boolean committedInOnePhase() {
+    return committedInOnePhase;
   }
 
   /** The value of {@code key} as this transaction sees it (its own writes included). */
@@ -218,7 +227,9 @@ public final class Transaction implements AutoCloseable {
       return commitTs;
     }
     try {
-      commitTs = committer().commit();
+      TwoPhaseCommitter committer = committer();
+      commitTs = committer.commit();
+      committedInOnePhase = committer.committedInOnePhase();
       status = Status.COMMITTED;
       return commitTs;
     } catch (TxnAbortedException e) {

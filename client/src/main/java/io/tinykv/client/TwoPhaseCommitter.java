@@ -29,6 +29,15 @@ import org.slf4j.LoggerFactory;
  *       committed, and a reader meeting a leftover secondary lock resolves it by asking the primary.</li>
  * </ol>
  *
+ * <p><b>1PC.</b> When the client allows it ({@link TxnEnv#tryOnePc}) and one prewrite request carries all
+ * the mutations (they lie in one region and fit one batch), that request asks the store to commit at
+ * once ({@code try_one_pc}). The store then picks the commit ts itself, above every read it served, and
+ * answers it as {@code one_pc_commit_ts}: steps 2 to 4 are skipped. A store that cannot (a leadership
+ * that has not synced its max ts yet, for one) prewrites as usual and answers 0; steps 2 to 4 follow.
+ * Since a 1PC prewrite may have committed although its answer was lost, failures after one was sent
+ * are reported as aborted only once a rollback of every key succeeded (which also keeps a late copy of
+ * the request from committing); otherwise the outcome is unknown.
+ *
  * <p>Used by one thread, once.
  */
 final class TwoPhaseCommitter {
@@ -40,6 +49,10 @@ final class TwoPhaseCommitter {
   private final ByteString primary;
   /** When the transaction began, on the client's clock. */
   private final long beganAtMs;
+  /** Whether a prewrite request asking for 1PC was sent: then a failure may hide a commit. */
+  private boolean onePcSent;
+  /** The commit ts a store answered for a 1PC prewrite; 0 while none did. */
+  private long onePcCommitTs;
 
   /**
    * @param mutations the transaction's writes by key, in key order; not empty
@@ -61,6 +74,11 @@ final class TwoPhaseCommitter {
     return primary;
   }
 
+  /** Whether the store committed the transaction with its prewrite (1PC). */
+  boolean committedInOnePhase() {
+    return onePcCommitTs != 0;
+  }
+
   /**
    * Runs all four steps.
    *
@@ -74,6 +92,9 @@ final class TwoPhaseCommitter {
     // From the first prewrite until the commit point the locks must not expire under us.
     try (LockHeartbeat heartbeat = startHeartbeat()) {
       prewrite();
+      if (onePcCommitTs != 0) {
+        return onePcCommitTs;
+      }
       long commitTs;
       try {
         commitTs = env.pd().getTimestamp();
@@ -112,13 +133,37 @@ final class TwoPhaseCommitter {
           r -> r.hasRegionError() ? r.getRegionError() : null,
           (keys, response) -> onPrewritten(keys, response, backoff), backoff);
     } catch (TxnAbortedException e) {
+      if (onePcSent) {
+        throw rollbackAfterOnePc(e);
+      }
       rollbackQuietly();
       throw e;
     } catch (RuntimeException e) {
+      TxnAbortedException aborted = new TxnAbortedException(startTs, "txn " + ts(startTs)
+          + " rolled back: prewrite failed: " + e.getMessage(), e);
+      if (onePcSent) {
+        throw rollbackAfterOnePc(aborted);
+      }
       // Whatever went wrong (a store, PD, a closed client), the commit point was not reached.
       rollbackQuietly();
-      throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: prewrite failed: "
-          + e.getMessage(), e);
+      throw aborted;
+    }
+  }
+
+  /**
+   * A prewrite that asked for 1PC failed, but an earlier attempt of it may have committed (an answer
+   * lost on the way, a proposal that outlived its leader). Rolling every key back settles it: where
+   * that succeeds the transaction did not commit and never will; where it fails the outcome is
+   * unknown.
+   */
+  private TxnException rollbackAfterOnePc(TxnAbortedException failure) {
+    try {
+      rollback();
+      return failure;
+    } catch (RuntimeException e) {
+      return new CommitUnknownException(startTs, 0, "txn " + ts(startTs) + " may or may not have committed "
+          + "in one phase: its 1PC prewrite failed (" + failure.getMessage() + ") and the rollback did not "
+          + "settle it: " + e.getMessage(), e);
     }
   }
 
@@ -139,6 +184,12 @@ final class TwoPhaseCommitter {
         .setMinCommitTs(startTs + 1)
         .setTxnSize(mutations.size());
     keys.forEach(key -> request.addMutations(mutations.get(key)));
+    // 1PC only in a request that carries every mutation: the store commits what it is sent, so a
+    // request with part of them (the keys span regions, or a split regrouped them) must not.
+    if (env.tryOnePc() && keys.size() == mutations.size()) {
+      request.setTryOnePc(true);
+      onePcSent = true;
+    }
     return request.build();
   }
 
@@ -146,6 +197,13 @@ final class TwoPhaseCommitter {
   private List<ByteString> onPrewritten(List<ByteString> keys, Kvrpcpb.PrewriteResponse response,
       Backoff backoff) {
     if (response.getErrorsCount() == 0) {
+      if (response.getOnePcCommitTs() != 0) {
+        if (keys.size() != mutations.size()) {
+          throw new IllegalStateException("a store committed in one phase a prewrite of " + keys.size()
+              + " of the " + mutations.size() + " keys of txn " + ts(startTs));
+        }
+        onePcCommitTs = response.getOnePcCommitTs();
+      }
       return List.of();
     }
     List<Kvrpcpb.LockInfo> locks = new ArrayList<>();

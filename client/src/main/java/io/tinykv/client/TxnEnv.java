@@ -9,9 +9,12 @@ package io.tinykv.client;
  * @param heartbeats the thread that keeps committing transactions' locks alive ({@link LockHeartbeat})
  *                  and the client's open transactions registered with PD ({@link OpenTransactions})
  * @param openTransactions the start ts of this client's open transactions
+ * @param tryOnePc whether a transaction whose keys all lie in one region asks that region to commit it
+ *                  in one phase ({@link TwoPhaseCommitter})
  */
 record TxnEnv(ClientConfig config, Clock clock, PdClient pd, RegionRouter router, LockResolver resolver,
-    long lockTtlMs, java.util.concurrent.ScheduledExecutorService heartbeats, OpenTransactions openTransactions) {
+    long lockTtlMs, java.util.concurrent.ScheduledExecutorService heartbeats, OpenTransactions openTransactions,
+    boolean tryOnePc) {
 
   Backoff newBackoff() {
     return new Backoff(clock, config.backoffBudgetMs());

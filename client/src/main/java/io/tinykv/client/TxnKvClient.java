@@ -64,19 +64,34 @@ public final class TxnKvClient implements AutoCloseable {
     this.channels = channels;
   }
 
+  /**
+   * Whether transactions whose keys all lie in one region commit in one phase unless told otherwise:
+   * yes, as TiDB's {@code tidb_enable_1pc} defaults to on.
+   */
+  public static final boolean DEFAULT_TRY_ONE_PC = true;
+
   /** Connects with plain-text gRPC channels, the real clock and the default lock TTL. */
   public static TxnKvClient create(ClientConfig config) {
     return create(config, ChannelFactory.plaintext(), Clock.system(), DEFAULT_LOCK_TTL_MS);
+  }
+
+  /** As {@link #create(ClientConfig, ChannelFactory, Clock, long, boolean)} with 1PC as by default. */
+  public static TxnKvClient create(ClientConfig config, ChannelFactory channelFactory, Clock clock,
+      long lockTtlMs) {
+    return create(config, channelFactory, clock, lockTtlMs, DEFAULT_TRY_ONE_PC);
   }
 
   /**
    * Connects to PD (failing at once if no configured PD answers).
    *
    * @param lockTtlMs how long this client's locks outlive a silent client, in TSO milliseconds
+   * @param tryOnePc  whether a transaction whose keys all lie in one region asks the store to commit it
+   *                  in one phase (1PC: one round trip, no commit ts from PD); the store falls back to
+   *                  two phases when it cannot, and the transaction goes on as two-phase
    * @throws PdException when no configured PD answers
    */
   public static TxnKvClient create(ClientConfig config, ChannelFactory channelFactory, Clock clock,
-      long lockTtlMs) {
+      long lockTtlMs, boolean tryOnePc) {
     Objects.requireNonNull(config, "config");
     if (lockTtlMs <= 0) {
       throw new IllegalArgumentException("lockTtlMs must be > 0, got " + lockTtlMs);
@@ -91,7 +106,7 @@ public final class TxnKvClient implements AutoCloseable {
       RegionRouter router = new RegionRouter(cache, sender, config.batchSizeKeys());
       LockResolver resolver = new LockResolver(pd, router);
       OpenTransactions open = new OpenTransactions("tinykv-client-" + java.util.UUID.randomUUID());
-      TxnEnv env = new TxnEnv(config, clock, pd, router, resolver, lockTtlMs, heartbeats, open);
+      TxnEnv env = new TxnEnv(config, clock, pd, router, resolver, lockTtlMs, heartbeats, open, tryOnePc);
       heartbeats.scheduleWithFixedDelay(() -> open.register(pd, GC_REGISTER_TTL_SECONDS),
           GC_REGISTER_INTERVAL_MS, GC_REGISTER_INTERVAL_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
       return new TxnKvClient(env, channels);

@@ -7,9 +7,13 @@ import io.tinykv.storage.RegionException;
 import io.tinykv.storage.StandaloneStorage;
 import io.tinykv.txn.RegionBounds;
 import io.tinykv.txn.TxnCommands;
+import io.tinykv.txn.concurrency.ConcurrencyManager;
+import io.tinykv.txn.concurrency.MaxTsSync;
+import io.tinykv.txn.gc.SafePointGuard;
 import io.tinykv.txn.latch.Latches;
 import io.tinykv.txn.mvcc.KeyRange;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A fake cluster whose stores run the real transaction commands over one real RocksDB storage:
@@ -24,11 +28,24 @@ public final class TxnTestCluster implements AutoCloseable {
   private final TxnFaults faults = new TxnFaults();
   private final FakeEnv env;
 
+  /** Stores that never commit in one phase (their snapshots come from no elected leader). */
   public TxnTestCluster(FakeCluster cluster, Path dataDir) {
+    this(cluster, dataDir, false);
+  }
+
+  /**
+   * @param onePc whether the stores commit 1PC prewrites: their snapshots then carry a leader term, and
+   *              their max ts needs no sync from TSO (every store here shares one storage and one
+   *              concurrency manager, which has seen every read)
+   */
+  public TxnTestCluster(FakeCluster cluster, Path dataDir, boolean onePc) {
     this.cluster = cluster;
     this.storage = StandaloneStorage.open(dataDir,
         EngineConfig.defaults().withBlockCacheSizeBytes(BLOCK_CACHE_BYTES));
-    this.commands = new TxnCommands(storage, new Latches(), this::regionRange);
+    this.commands = onePc
+        ? new TxnCommands(new LeaderTermStorage(storage), new Latches(), this::regionRange, new SafePointGuard(),
+            new MaxTsSync(new ConcurrencyManager(), () -> CompletableFuture.completedFuture(0L)))
+        : new TxnCommands(storage, new Latches(), this::regionRange);
     this.env = new FakeEnv(cluster, 1, storeId -> new TxnStoreService(cluster, storeId, commands, faults));
   }
 
@@ -65,6 +82,12 @@ public final class TxnTestCluster implements AutoCloseable {
   public TxnKvClient client(Clock clock, long backoffBudgetMs) {
     return TxnKvClient.create(env.config(backoffBudgetMs), env.channelFactory(), clock,
         TxnKvClient.DEFAULT_LOCK_TTL_MS);
+  }
+
+  /** A client that asks for 1PC ({@code tryOnePc}) or never does. */
+  public TxnKvClient client(Clock clock, long backoffBudgetMs, boolean tryOnePc) {
+    return TxnKvClient.create(env.config(backoffBudgetMs), env.channelFactory(), clock,
+        TxnKvClient.DEFAULT_LOCK_TTL_MS, tryOnePc);
   }
 
   public static ByteString utf8(String s) {

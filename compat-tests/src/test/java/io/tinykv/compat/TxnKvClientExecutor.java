@@ -23,6 +23,7 @@ public final class TxnKvClientExecutor implements TxnExecutor {
 
     private final TxnKvClient client;
     private final String keyPrefix;
+    private final java.util.concurrent.atomic.AtomicLong onePcCommits = new java.util.concurrent.atomic.AtomicLong();
 
     public TxnKvClientExecutor(TxnKvClient client, String keyPrefix) {
         this.client = client;
@@ -36,6 +37,11 @@ public final class TxnKvClientExecutor implements TxnExecutor {
         } catch (TinyKvException e) {
             throw new TxnFailedException(Outcome.FAIL, "begin: " + e.getMessage(), e);
         }
+    }
+
+    /** How many commits took one phase (the store committed with the prewrite). */
+    public long onePcCommits() {
+        return onePcCommits.get();
     }
 
     private ByteString storedKey(String key) {
@@ -68,6 +74,9 @@ public final class TxnKvClientExecutor implements TxnExecutor {
         public Outcome commit() {
             try {
                 txn.commit();
+                if (txn.committedInOnePhase()) {
+                    onePcCommits.incrementAndGet();
+                }
                 return Outcome.OK;
             } catch (TxnAbortedException e) {
                 return Outcome.FAIL;

@@ -120,8 +120,10 @@ public final class RaftStorage implements Storage {
             if (result.snapshot() == null) {
                 throw new IllegalStateException("a successful Snap command returned no snapshot");
             }
+            // A leader's snapshot carries the term it led in; a follower's (replica read) none.
+            long leaderTerm = ctx.getReplicaRead() ? 0 : result.response().getHeader().getCurrentTerm();
             return new RegionReader(new UserKeyReader(result.snapshot()),
-                    result.response().getResponses(0).getSnap().getRegion());
+                    result.response().getResponses(0).getSnap().getRegion(), leaderTerm);
         });
     }
 

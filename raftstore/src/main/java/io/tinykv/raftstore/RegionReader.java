@@ -17,11 +17,28 @@ public final class RegionReader implements StorageReader {
 
     private final UserKeyReader reader;
     private final Metapb.Region region;
+    private final long leaderTerm;
 
-    /** Takes ownership of {@code reader}. */
+    /** Takes ownership of {@code reader}; a snapshot not known to come from a leader (term 0). */
     public RegionReader(UserKeyReader reader, Metapb.Region region) {
+        this(reader, region, 0);
+    }
+
+    /**
+     * Takes ownership of {@code reader}.
+     *
+     * @param leaderTerm the term in which this peer, as the region's leader, took the snapshot; 0
+     *     for a follower's snapshot
+     */
+    public RegionReader(UserKeyReader reader, Metapb.Region region, long leaderTerm) {
         this.reader = reader;
         this.region = region;
+        this.leaderTerm = leaderTerm;
+    }
+
+    @Override
+    public long leaderTerm() {
+        return leaderTerm;
     }
 
     public Metapb.Region region() {

@@ -118,6 +118,11 @@ public final class GuardedStorage implements Storage {
             }
 
             @Override
+            public long leaderTerm() {
+                return reader.leaderTerm();
+            }
+
+            @Override
             public void close() {
                 if (!closed) {
                     closed = true;

@@ -11,6 +11,15 @@ public interface StorageReader extends AutoCloseable {
 
     KvIterator iterator(Cf cf);
 
+    /**
+     * The Raft term in which the region's leader handed out this snapshot, or 0 where there is no
+     * elected leader (a single store's storage, a follower's read). Lets a caller tell whether two
+     * snapshots came from one leadership or whether leadership changed hands in between.
+     */
+    default long leaderTerm() {
+        return 0;
+    }
+
     @Override
     void close();
 }

@@ -1,5 +1,6 @@
 package io.tinykv.txn;
 
+import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.storage.RegionException;
@@ -19,13 +20,18 @@ import io.tinykv.txn.command.Prewrite;
 import io.tinykv.txn.command.ResolveLock;
 import io.tinykv.txn.command.Scan;
 import io.tinykv.txn.command.TxnHeartBeat;
+import io.tinykv.txn.concurrency.ConcurrencyManager;
+import io.tinykv.txn.concurrency.MaxTsSync;
 import io.tinykv.txn.gc.SafePointGuard;
 import io.tinykv.txn.latch.Latches;
 import io.tinykv.txn.mvcc.KeyRange;
+import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.MvccReader;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -54,17 +60,29 @@ public final class TxnCommands {
     private final Latches latches;
     private final RegionBounds regionBounds;
     private final SafePointGuard safePoint;
+    private final MaxTsSync maxTsSync;
 
     public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds) {
         this(storage, latches, regionBounds, new SafePointGuard());
     }
 
-    /** @param safePoint the GC safe point this store knows; reads and prewrites below it are refused */
+    /** Without a TSO to sync {@code max_ts} from: one-phase prewrites fall back to two phases. */
     public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds, SafePointGuard safePoint) {
+        this(storage, latches, regionBounds, safePoint, MaxTsSync.never(new ConcurrencyManager()));
+    }
+
+    /**
+     * @param safePoint the GC safe point this store knows; reads and prewrites below it are refused
+     * @param maxTsSync the store's {@code max_ts}, memory locks and leadership sync: reads raise
+     *     {@code max_ts}, one-phase prewrites commit above it
+     */
+    public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds, SafePointGuard safePoint,
+                       MaxTsSync maxTsSync) {
         this.storage = storage;
         this.latches = latches;
         this.regionBounds = regionBounds;
         this.safePoint = safePoint;
+        this.maxTsSync = maxTsSync;
     }
 
     /** Over a standalone store: default latches, no region bounds. */
@@ -101,12 +119,12 @@ public final class TxnCommands {
     }
 
     public Kvrpcpb.PrewriteResponse prewrite(Kvrpcpb.PrewriteRequest request) {
-        return run(new Prewrite(request));
+        return run(new Prewrite(request, maxTsSync));
     }
 
     /** {@link #prewrite} answered when its write is applied, with no thread waiting for that. */
     public CompletableFuture<Kvrpcpb.PrewriteResponse> prewriteAsync(Kvrpcpb.PrewriteRequest request) {
-        return runAsync(new Prewrite(request));
+        return runAsync(new Prewrite(request, maxTsSync));
     }
 
     /** {@link #commit}, asynchronously as {@link #prewriteAsync}. */
@@ -234,6 +252,11 @@ public final class TxnCommands {
         return regionBounds;
     }
 
+    /** The store's {@code max_ts}, memory locks and leadership sync. */
+    public MaxTsSync maxTsSync() {
+        return maxTsSync;
+    }
+
     /**
      * Refuses a snapshot read or a prewrite below the GC safe point: the versions it needs may be
      * gone. Commands that finish a transaction (commit, rollback, status checks) are not refused:
@@ -255,7 +278,9 @@ public final class TxnCommands {
         KeyRange region = regionBounds.rangeOf(ctx);
         List<byte[]> keys = command.latchKeys();
         if (keys.isEmpty()) {
-            try (MvccReader snapshot = new MvccReader(storage.reader(ctx))) {
+            // Raise max_ts and take the memory locks before the snapshot (ConcurrencyManager says why).
+            NavigableMap<byte[], Lock> memoryLocks = observeRead(command, region);
+            try (MvccReader snapshot = new MvccReader(storage.reader(ctx), memoryLocks)) {
                 Outcome<R> outcome = command.execute(snapshot, region);
                 if (!outcome.writes().isEmpty()) {
                     throw new IllegalStateException(command.getClass().getSimpleName()
@@ -271,15 +296,47 @@ public final class TxnCommands {
             try (MvccReader snapshot = new MvccReader(storage.reader(ctx))) {
                 outcome = command.execute(snapshot, region);
             }
-            written = outcome.writes().isEmpty()
-                    ? CompletableFuture.completedFuture(null)
-                    : storage.writeAsync(ctx, outcome.writes());
+            try {
+                written = outcome.writes().isEmpty()
+                        ? CompletableFuture.completedFuture(null)
+                        : storage.writeAsync(ctx, outcome.writes());
+            } catch (RuntimeException | Error e) {
+                outcome.afterWrite().run();
+                throw e;
+            }
         } catch (RuntimeException | Error e) {
             latched.close();
             throw e;
         }
-        // The latches are held until the write is applied, however it ends.
-        return written.whenComplete((ok, failure) -> latched.close()).thenApply(ok -> outcome.response());
+        // Memory locks and latches are held until the write is applied, however it ends.
+        return written.whenComplete((ok, failure) -> {
+            try {
+                outcome.afterWrite().run();
+            } finally {
+                latched.close();
+            }
+        }).thenApply(ok -> outcome.response());
+    }
+
+    /**
+     * What a snapshot read tells the concurrency manager before its snapshot is taken: its read ts
+     * raises {@code max_ts}; the memory locks on its keys come back, to be treated as locks. A
+     * read-committed read (which ignores locks) and a read of the latest data ({@code MAX}) raise
+     * nothing.
+     */
+    private NavigableMap<byte[], Lock> observeRead(Command<?> command, KeyRange region) {
+        ConcurrencyManager manager = maxTsSync.manager();
+        NavigableMap<byte[], Lock> none = Collections.emptyNavigableMap();
+        if (command.context().getIsolationLevel() == Kvrpcpb.IsolationLevel.RC) {
+            return none;
+        }
+        return switch (command) {
+            case Get g -> manager.readKeys(g.request().getVersion(), List.of(g.request().getKey().toByteArray()));
+            case BatchGet b -> manager.readKeys(b.request().getVersion(),
+                    b.request().getKeysList().stream().map(ByteString::toByteArray).toList());
+            case Scan s -> manager.readRange(s.request().getVersion(), s.requestedRange().intersect(region));
+            default -> none;
+        };
     }
 
     private Latches.Guard acquire(List<byte[]> keys) {

@@ -36,6 +36,8 @@ public final class TxnBaseline {
     private final ComparisonSettings settings;
     private final BenchEnvironment env;
     private final Function<List<String>, TxnTarget> txnTargets;
+    /** The transactional target's name (which commit it uses), once {@link #measure} made it. */
+    private String txnName = "";
 
     /** @param txnTargets makes the transactional target for the PD addresses (tests pass a fake) */
     public TxnBaseline(ComparisonSettings settings, BenchEnvironment env, Function<List<String>, TxnTarget> txnTargets) {
@@ -44,9 +46,14 @@ public final class TxnBaseline {
         this.txnTargets = txnTargets;
     }
 
-    /** Against the real tinykv client. */
+    /** Against the real tinykv client, with its default commit (1PC where the keys allow). */
     public static TxnBaseline real(ComparisonSettings settings, BenchEnvironment env) {
         return new TxnBaseline(settings, env, pd -> new TinyKvTxnTarget(pd, settings.requestTimeout()));
+    }
+
+    /** Against the real tinykv client, asking for 1PC or always committing in two phases. */
+    public static TxnBaseline real(ComparisonSettings settings, BenchEnvironment env, boolean tryOnePc) {
+        return new TxnBaseline(settings, env, pd -> new TinyKvTxnTarget(pd, settings.requestTimeout(), tryOnePc));
     }
 
     public TxnBaselineReport execute() throws Exception {
@@ -63,7 +70,7 @@ public final class TxnBaseline {
                     ? settings.tinykvLabel() + " at " + String.join(",", pd)
                     : settings.topology().description() + " at " + pd.get(0));
             setup.put("transaction", "begin; get 2 distinct records; put both with fresh values; commit"
-                    + " (io.tinykv.client.TxnKvClient, Percolator 2PC); timed begin to commit; a write conflict"
+                    + " (io.tinykv.client.TxnKvClient as " + txnName + "); timed begin to commit; a write conflict"
                     + " or other abort is counted, not retried; keys start with '"
                     + (char) TwoKeyReadWrite.KEY_PREFIX + "'");
             setup.put("rawPut", "workload W through io.tinykv.client.RawKvClient, same concurrency, right after");
@@ -82,6 +89,7 @@ public final class TxnBaseline {
         BenchDriver rawDriver = env.driver();
         try (TxnTarget txn = txnTargets.apply(pd);
                 BenchTarget raw = env.targets().create(new TargetSpec.TinyKv(pd, settings.requestTimeout()))) {
+            txnName = txn.name();
             try {
                 txn.open();
                 raw.open();

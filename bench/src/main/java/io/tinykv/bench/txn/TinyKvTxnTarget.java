@@ -1,7 +1,9 @@
 package io.tinykv.bench.txn;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
+import io.tinykv.client.Clock;
 import io.tinykv.client.KeyLockedException;
 import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnAbortedException;
@@ -19,25 +21,34 @@ public final class TinyKvTxnTarget implements TxnTarget {
 
     private final List<String> pdAddresses;
     private final Duration requestTimeout;
+    private final boolean tryOnePc;
     private TxnKvClient client;
 
+    /** With the client's default commit (1PC where the keys allow). */
     public TinyKvTxnTarget(List<String> pdAddresses, Duration requestTimeout) {
+        this(pdAddresses, requestTimeout, TxnKvClient.DEFAULT_TRY_ONE_PC);
+    }
+
+    /** @param tryOnePc whether transactions within one region ask for 1PC (else always two phases) */
+    public TinyKvTxnTarget(List<String> pdAddresses, Duration requestTimeout, boolean tryOnePc) {
         if (pdAddresses == null || pdAddresses.isEmpty()) {
             throw new IllegalArgumentException("the tinykv transactional target needs at least one PD address");
         }
         this.pdAddresses = List.copyOf(pdAddresses);
         this.requestTimeout = requestTimeout;
+        this.tryOnePc = tryOnePc;
     }
 
     @Override
     public String name() {
-        return "tinykv-txn";
+        return tryOnePc ? "tinykv-txn-1pc" : "tinykv-txn-2pc";
     }
 
     @Override
     public void open() {
         long timeoutMs = requestTimeout.toMillis();
-        client = TxnKvClient.create(ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs));
+        client = TxnKvClient.create(ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs),
+                ChannelFactory.plaintext(), Clock.system(), TxnKvClient.DEFAULT_LOCK_TTL_MS, tryOnePc);
     }
 
     @Override

@@ -261,6 +261,42 @@ public final class SchedulerClient implements AutoCloseable {
                 });
     }
 
+    /**
+     * One timestamp from the scheduler's TSO, without waiting: a stream opened for one request and
+     * closed after its answer. Fails on an error, a refusal or the scheduler timeout.
+     */
+    public java.util.concurrent.CompletableFuture<Long> timestampAsync() {
+        java.util.concurrent.CompletableFuture<Long> result = new java.util.concurrent.CompletableFuture<>();
+        io.grpc.stub.StreamObserver<Pdpb.TsoRequest> requests = asyncStub()
+                .withDeadlineAfter(timeoutMillis, TimeUnit.MILLISECONDS)
+                .tso(new io.grpc.stub.StreamObserver<>() {
+                    @Override
+                    public void onNext(Pdpb.TsoResponse response) {
+                        Pdpb.ResponseHeader header = response.getHeader();
+                        if (header.hasError() && header.getError().getType() != Pdpb.ErrorType.OK) {
+                            result.completeExceptionally(new SchedulerException("Tso", header.getError()));
+                            return;
+                        }
+                        Pdpb.Timestamp ts = response.getTimestamp();
+                        result.complete(io.tinykv.txn.mvcc.Timestamps.compose(ts.getPhysical(), ts.getLogical()));
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        result.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        result.completeExceptionally(new IllegalStateException("TSO stream ended without a timestamp"));
+                    }
+                });
+        requests.onNext(Pdpb.TsoRequest.newBuilder().setHeader(header()).setCount(1).build());
+        // Half-close at once: the scheduler answers the one request, then ends the stream.
+        requests.onCompleted();
+        return result;
+    }
+
     /** Reports a split without waiting ({@code ReportBatchSplit}); a failure is logged only. */
     public void reportBatchSplitAsync(List<Metapb.Region> regions) {
         Pdpb.ReportBatchSplitRequest request = Pdpb.ReportBatchSplitRequest.newBuilder().setHeader(header())

@@ -57,6 +57,8 @@ import io.tinykv.server.gc.GcSchedulerApi;
 import io.tinykv.server.gc.StoreGcRunner;
 import io.tinykv.server.gc.StoreGcWorker;
 import io.tinykv.txn.TxnCommands;
+import io.tinykv.txn.concurrency.ConcurrencyManager;
+import io.tinykv.txn.concurrency.MaxTsSync;
 import io.tinykv.txn.gc.SafePointGuard;
 import io.tinykv.txn.latch.Latches;
 import java.io.IOException;
@@ -391,7 +393,11 @@ public final class StoreServer implements AutoCloseable {
 
             RequestValidator validator = new RequestValidator(config.base().limits());
             SafePointGuard gcSafePoint = new SafePointGuard();
-            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines), gcSafePoint);
+            // Commit timestamps this store computes (1PC) lie above every read it served; a new
+            // leadership first catches up with the reads served elsewhere through a TSO timestamp.
+            MaxTsSync maxTsSync = new MaxTsSync(new ConcurrencyManager(), scheduler::timestampAsync);
+            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines), gcSafePoint,
+                    maxTsSync);
             opened.add(StoreGcRunner.start(new StoreGcWorker(b.storeId, engines, store::regionIds, txn, gcSafePoint,
                     new GcSchedulerApi() {
                         @Override

@@ -2,6 +2,8 @@ package io.tinykv.txn.command;
 
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.txn.concurrency.ConcurrencyManager;
+import io.tinykv.txn.concurrency.MaxTsSync;
 import io.tinykv.txn.mvcc.CommittedWrite;
 import io.tinykv.txn.mvcc.KeyCodec;
 import io.tinykv.txn.mvcc.KeyRange;
@@ -10,11 +12,14 @@ import io.tinykv.txn.mvcc.LockKind;
 import io.tinykv.txn.mvcc.MvccReader;
 import io.tinykv.txn.mvcc.MvccTxn;
 import io.tinykv.txn.mvcc.Timestamps;
+import io.tinykv.txn.mvcc.TxnRecord;
+import io.tinykv.txn.mvcc.Write;
 import io.tinykv.txn.mvcc.WriteKind;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.TreeSet;
 
 /**
@@ -24,11 +29,27 @@ import java.util.TreeSet;
  * Locks of other transactions are all reported, so the client can resolve them in one go; any
  * other error stops the command at once. A retried prewrite of the same transaction is idempotent.
  *
- * <p>Only optimistic transactions are supported. Async commit and 1PC requests fall back to the
- * normal two-phase commit (a zero {@code min_commit_ts} in the response tells the client so, as
- * TiKV does when it cannot honour them).
+ * <p><b>1PC</b> ({@code try_one_pc}, the client's word that these are all of the transaction's
+ * keys): after the same checks the keys are not locked but committed at once, at a commit ts the
+ * store picks above its {@code max_ts} (see {@link ConcurrencyManager}) and above the start ts and
+ * the request's {@code min_commit_ts}; the response carries it as {@code one_pc_commit_ts}. The
+ * store falls back to an ordinary prewrite (locks, {@code one_pc_commit_ts} 0, as TiKV does) when it
+ * cannot honour the request: no synced {@code max_ts} for this leadership ({@link MaxTsSync}), a
+ * commit ts above {@code max_commit_ts}, or locks of this transaction already on the keys.
+ *
+ * <p>Only optimistic transactions are supported. Async commit requests fall back to the normal
+ * two-phase commit (a zero {@code min_commit_ts} in the response tells the client so).
+ *
+ * @param maxTsSync the store's {@code max_ts} and its leadership sync; null where 1PC is not
+ *     offered (it always falls back)
  */
-public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpcpb.PrewriteResponse> {
+public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
+        implements Command<Kvrpcpb.PrewriteResponse> {
+
+    /** A prewrite that never commits in one phase. */
+    public Prewrite(Kvrpcpb.PrewriteRequest request) {
+        this(request, null);
+    }
 
     @Override
     public Kvrpcpb.Context context() {
@@ -47,6 +68,8 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
         byte[] primary = request.getPrimaryLock().toByteArray();
         MvccTxn txn = new MvccTxn(startTs);
         List<Kvrpcpb.KeyError> lockErrors = new ArrayList<>();
+        boolean ownLocks = false;
+        List<Long> committedByUs = new ArrayList<>();
         for (Kvrpcpb.Mutation mutation : request.getMutationsList()) {
             byte[] key = mutation.getKey().toByteArray();
             Optional<Lock> existing = snapshot.lock(key);
@@ -55,6 +78,7 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
                 continue;
             }
             if (existing.isPresent()) {
+                ownLocks = true;
                 // Our own lock: the checks passed when it was placed, and no one can commit this
                 // key while it stands. A retried prewrite changes nothing; a different mutation
                 // replaces the lock (TinyKV's rule; TiKV clients never send one).
@@ -63,7 +87,11 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
                 }
                 continue;
             }
-            checkNoNewerWrite(snapshot, key, primary);
+            OptionalLong ours = checkNoNewerWrite(snapshot, key, primary);
+            if (ours.isPresent()) {
+                committedByUs.add(ours.getAsLong());
+                continue;
+            }
             if (mutation.getOp() == Kvrpcpb.Op.Insert || mutation.getOp() == Kvrpcpb.Op.CheckNotExists) {
                 checkNotExists(snapshot, key);
             }
@@ -74,7 +102,89 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
         if (!lockErrors.isEmpty()) {
             return Outcome.readOnly(Kvrpcpb.PrewriteResponse.newBuilder().addAllErrors(lockErrors).build());
         }
+        if (!committedByUs.isEmpty()) {
+            return Outcome.readOnly(alreadyCommitted(committedByUs));
+        }
+        // A retry after an earlier attempt fell back finds its own locks: it stays two-phase.
+        if (request.getTryOnePc() && !ownLocks && maxTsSync != null
+                && maxTsSync.isSynced(request.getContext().getRegionId(), snapshot.leaderTerm())) {
+            Optional<Outcome<Kvrpcpb.PrewriteResponse>> committed = commitInOnePhase(snapshot, primary);
+            if (committed.isPresent()) {
+                return committed.get();
+            }
+        }
         return new Outcome<>(Kvrpcpb.PrewriteResponse.getDefaultInstance(), txn.modifies());
+    }
+
+    /**
+     * Commits every mutation at once: memory locks on the keys first, then each key's lock computed
+     * from {@code max_ts} under its memory lock (see {@link ConcurrencyManager} for why that order),
+     * the commit ts the largest of their min commit timestamps. The memory locks stay until the
+     * commit records are applied. Empty when the commit ts would exceed {@code max_commit_ts}.
+     */
+    private Optional<Outcome<Kvrpcpb.PrewriteResponse>> commitInOnePhase(MvccReader snapshot, byte[] primary) {
+        long startTs = request.getStartVersion();
+        long floor = startTs + 1;
+        if (Timestamps.after(request.getMinCommitTs(), floor)) {
+            floor = request.getMinCommitTs();
+        }
+        long lowest = floor;
+        // CheckNotExists only reads its key: it writes nothing a reader could miss.
+        List<Kvrpcpb.Mutation> writing = request.getMutationsList().stream()
+                .filter(m -> m.getOp() != Kvrpcpb.Op.CheckNotExists).toList();
+        List<byte[]> keys = writing.stream().map(m -> m.getKey().toByteArray()).toList();
+        ConcurrencyManager.KeyGuard guard = maxTsSync.manager().lockKeys(keys);
+        try {
+            long commitTs = lowest;
+            List<Lock> locks = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                Kvrpcpb.Mutation mutation = writing.get(i);
+                Lock lock = guard.publish(keys.get(i), maxTs -> {
+                    long minCommitTs = Timestamps.after(maxTs + 1, lowest) ? maxTs + 1 : lowest;
+                    return lockFor(mutation, primary).withMinCommitTs(minCommitTs);
+                });
+                locks.add(lock);
+                if (Timestamps.after(lock.minCommitTs(), commitTs)) {
+                    commitTs = lock.minCommitTs();
+                }
+            }
+            long maxCommitTs = request.getMaxCommitTs();
+            if (maxCommitTs != 0 && Timestamps.after(commitTs, maxCommitTs)) {
+                guard.close();
+                return Optional.empty();
+            }
+            MvccTxn txn = new MvccTxn(startTs);
+            for (int i = 0; i < keys.size(); i++) {
+                writeCommitRecord(snapshot, txn, writing.get(i), keys.get(i), locks.get(i), commitTs);
+            }
+            return Optional.of(new Outcome<>(
+                    Kvrpcpb.PrewriteResponse.newBuilder().setOnePcCommitTs(commitTs).build(),
+                    txn.modifies(), guard::close));
+        } catch (RuntimeException | Error e) {
+            guard.close();
+            throw e;
+        }
+    }
+
+    /** What committing {@code lock} at {@code commitTs} writes, without the lock ever being stored. */
+    private static void writeCommitRecord(MvccReader snapshot, MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key,
+                                          Lock lock, long commitTs) {
+        if (lock.kind() == LockKind.PUT && !lock.hasShortValue()) {
+            txn.putValue(key, mutation.getValue().toByteArray());
+        }
+        Write record = lock.toCommitRecord();
+        Optional<CommittedWrite> sameTs = snapshot.writeAt(key, commitTs);
+        if (sameTs.isPresent()) {
+            // Only the rollback of a transaction that started at our commit ts can sit there (any
+            // commit there would be newer than our start ts, which the checks refused): keep it as
+            // a flag on our record, as a two-phase commit does.
+            if (sameTs.get().kind() != WriteKind.ROLLBACK) {
+                throw new KeyErrorException(KeyErrors.abort("1PC commit ts " + Timestamps.format(commitTs)
+                        + " collides with " + sameTs.get().write() + " on key " + KeyCodec.hex(key)));
+            }
+            record = record.withOverlappedRollback();
+        }
+        txn.putWrite(key, commitTs, record);
     }
 
     private void validate(KeyRange region) {
@@ -100,20 +210,47 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request) implements Command<Kvrpc
     /**
      * First committer wins: any record at or after our start ts means a transaction we cannot see
      * committed (or we were rolled back: then the record is our rollback, at exactly our start ts).
+     * Except our own commit record: a retried 1PC prewrite whose first attempt committed.
+     *
+     * @return the commit ts of our own commit record of {@code key}, if there is one
      */
-    private void checkNoNewerWrite(MvccReader snapshot, byte[] key, byte[] primary) {
+    private OptionalLong checkNoNewerWrite(MvccReader snapshot, byte[] key, byte[] primary) {
         long startTs = request.getStartVersion();
         Optional<CommittedWrite> latest = snapshot.mostRecentWrite(key);
         if (latest.isEmpty()) {
-            return;
+            return OptionalLong.empty();
         }
         CommittedWrite w = latest.get();
         boolean newer = Timestamps.after(w.commitTs(), startTs);
         boolean rolledBack = w.commitTs() == startTs
                 && (w.kind() == WriteKind.ROLLBACK || w.write().overlappedRollback());
+        if (newer && !rolledBack) {
+            TxnRecord own = snapshot.currentWrite(key, startTs);
+            if (own instanceof TxnRecord.Found f && !f.isRollback()) {
+                return OptionalLong.of(f.record().commitTs());
+            }
+        }
         if (newer || rolledBack) {
             throw new KeyErrorException(KeyErrors.conflict(startTs, w.write().startTs(), w.commitTs(), key, primary));
         }
+        return OptionalLong.empty();
+    }
+
+    /**
+     * The answer to a prewrite that finds the transaction already committed on its keys: a retried
+     * 1PC prewrite (its first answer lost) gets the commit ts again, since all its keys committed
+     * together. Anything else (a two-phase prewrite, or a request of which only some keys committed)
+     * cannot be a retry of a successful request and is refused.
+     */
+    private Kvrpcpb.PrewriteResponse alreadyCommitted(List<Long> commitTimestamps) {
+        long writing = request.getMutationsList().stream().filter(m -> m.getOp() != Kvrpcpb.Op.CheckNotExists).count();
+        boolean oneCommitTs = commitTimestamps.stream().distinct().count() == 1;
+        if (request.getTryOnePc() && oneCommitTs && commitTimestamps.size() == writing) {
+            return Kvrpcpb.PrewriteResponse.newBuilder().setOnePcCommitTs(commitTimestamps.getFirst()).build();
+        }
+        throw new KeyErrorException(KeyErrors.abort("txn " + Timestamps.format(request.getStartVersion())
+                + " already committed " + commitTimestamps.size() + " of the keys of this prewrite (at "
+                + Timestamps.format(commitTimestamps.getFirst()) + ")"));
     }
 
     private static void checkNotExists(MvccReader snapshot, byte[] key) {

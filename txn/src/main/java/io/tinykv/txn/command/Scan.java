@@ -5,9 +5,14 @@ import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.storage.ResponseBudget;
 import io.tinykv.txn.mvcc.KeyRange;
+import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.MvccReader;
+import io.tinykv.txn.mvcc.ReadView;
 import io.tinykv.txn.mvcc.ScanEntry;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
 
 /**
  * KvScan: up to {@code limit} live keys from {@code start_key}, bounded by {@code end_key} and the
@@ -35,7 +40,7 @@ public record Scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) implement
     }
 
     /** The keys the request asks for, before the region bounds them. */
-    KeyRange requestedRange() {
+    public KeyRange requestedRange() {
         byte[] start = request.getStartKey().toByteArray();
         byte[] end = request.getEndKey().toByteArray();
         return request.getReverse() ? new KeyRange(end, start) : new KeyRange(start, end);
@@ -53,7 +58,16 @@ public record Scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) implement
         if (range.isEmpty()) {
             return Outcome.readOnly(response.build());
         }
-        List<ScanEntry> entries = snapshot.scan(range, ReadViews.of(context(), request.getVersion(), snapshot, region),
+        ReadView view = ReadViews.of(context(), request.getVersion(), snapshot, region);
+        Optional<Map.Entry<byte[], Lock>> pending = firstBlockingMemoryLock(snapshot, range, view);
+        if (pending.isPresent()) {
+            // As TiKV answers a memory lock: in the error and as the first pair, so that clients that
+            // look at only one of them see it.
+            Kvrpcpb.KeyError locked = KeyErrors.locked(pending.get().getValue().toLockInfo(pending.get().getKey()));
+            return Outcome.readOnly(response.setError(locked).addPairs(Kvrpcpb.KvPair.newBuilder()
+                    .setKey(ByteString.copyFrom(pending.get().getKey())).setError(locked)).build());
+        }
+        List<ScanEntry> entries = snapshot.scan(range, view,
                 request.getLimit(), request.getReverse(), request.getKeyOnly(),
                 new ResponseBudget(maxResponseBytes, "limits.max-response-size"));
         for (ScanEntry entry : entries) {
@@ -69,6 +83,19 @@ public record Scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) implement
             response.addPairs(pair);
         }
         return Outcome.readOnly(response.build());
+    }
+
+    /** The memory lock in {@code range} the scan meets first, if one blocks it. */
+    private Optional<Map.Entry<byte[], Lock>> firstBlockingMemoryLock(MvccReader snapshot, KeyRange range,
+                                                                     ReadView view) {
+        NavigableMap<byte[], Lock> locks = snapshot.memoryLocks();
+        if (locks.isEmpty()) {
+            return Optional.empty();
+        }
+        NavigableMap<byte[], Lock> ordered = request.getReverse() ? locks.descendingMap() : locks;
+        return ordered.entrySet().stream()
+                .filter(e -> range.contains(e.getKey()) && view.isBlockedBy(e.getValue(), e.getKey()))
+                .findFirst();
     }
 
     @Override

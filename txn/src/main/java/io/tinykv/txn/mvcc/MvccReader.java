@@ -6,7 +6,9 @@ import io.tinykv.storage.ResponseBudget;
 import io.tinykv.storage.StorageReader;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.NavigableMap;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -17,16 +19,41 @@ import java.util.function.Predicate;
 public final class MvccReader implements AutoCloseable {
 
     private final StorageReader snapshot;
+    private final NavigableMap<byte[], Lock> memoryLocks;
     private KvIterator writeIterator;
 
     public MvccReader(StorageReader snapshot) {
-        this.snapshot = snapshot;
+        this(snapshot, Collections.emptyNavigableMap());
     }
 
-    /** The lock on {@code key}, if any. */
+    /**
+     * @param memoryLocks locks of one-phase prewrites under way when the read began (taken before
+     *     the snapshot, see {@code ConcurrencyManager}); they hide whatever the snapshot holds for
+     *     their keys
+     */
+    public MvccReader(StorageReader snapshot, NavigableMap<byte[], Lock> memoryLocks) {
+        this.snapshot = snapshot;
+        this.memoryLocks = memoryLocks;
+    }
+
+    /** The lock on {@code key}, if any: a memory lock first, else the snapshot's. */
     public Optional<Lock> lock(byte[] key) {
+        Lock memory = memoryLocks.isEmpty() ? null : memoryLocks.get(key);
+        if (memory != null) {
+            return Optional.of(memory);
+        }
         byte[] bytes = snapshot.get(Cf.LOCK, KeyCodec.encode(key));
         return bytes == null ? Optional.empty() : Optional.of(Lock.parse(bytes));
+    }
+
+    /** The memory locks this read was given (see the constructor). */
+    public NavigableMap<byte[], Lock> memoryLocks() {
+        return memoryLocks;
+    }
+
+    /** The leader term the snapshot was taken in; 0 when not known to come from a leader. */
+    public long leaderTerm() {
+        return snapshot.leaderTerm();
     }
 
     /** The newest commit record of {@code key} with commit ts at or below {@code ts}, of any kind. */
