@@ -239,9 +239,7 @@ public final class RaftStore implements AutoCloseable {
             }
             case NO_PEER -> { }
         }
-        if (maybeCreatePeer(message)) {
-            router.send(message.getRegionId(), new PeerMsg.Raft(message));
-        } else if (!answerFromTombstone(message)) {
+        if (!createPeerAndDeliver(message) && !answerFromTombstone(message)) {
             LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
                     message.getMessage().getMsgType());
             if (message.getMessage().getMsgType() == MessageType.MsgSnapshot) {
@@ -287,6 +285,22 @@ public final class RaftStore implements AutoCloseable {
      * (a heartbeat carrying commit 0) or a (pre-)vote request creates a peer, and never one that
      * this store already removed (its tombstone is at the message's conf version or later).
      */
+    /**
+     * Creates the peer {@code message} asks for, if it may, and queues the message for it, both under
+     * the creation lock: a split starting its own peer of the region ({@link #startSplitPeer}) then
+     * either replaces the created peer with the message already queued (and forwards it) or comes
+     * first, and the message is never sent in between, into no mailbox.
+     *
+     * @return whether this store has a peer for the message (created now or meanwhile)
+     */
+    private synchronized boolean createPeerAndDeliver(RaftMessage message) {
+        if (!maybeCreatePeer(message)) {
+            return false;
+        }
+        router.send(message.getRegionId(), new PeerMsg.Raft(message));
+        return true;
+    }
+
     private synchronized boolean maybeCreatePeer(RaftMessage message) {
         if (router.mailbox(message.getRegionId()) != null) {
             return true; // created meanwhile by another thread
