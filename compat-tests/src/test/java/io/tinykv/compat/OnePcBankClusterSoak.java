@@ -41,14 +41,14 @@ import org.tikv.common.TiSession;
  * the testkit's {@code BankChecker} judges every snapshot read.
  *
  * <p>About two minutes on a loaded machine (three processes, a kill, a restart), so outside the default
- * suite: {@code mvn -B -ntp -o -q -pl compat-tests -am verify -Dtest=OnePcBankClusterCompatTest
+ * suite: {@code mvn -B -ntp -o -q -pl compat-tests -am verify -Dtest=OnePcBankClusterSoak
  * -Dsurefire.failIfNoSpecifiedTests=false -Dtinykv.txn.onePcCluster=true}.
  */
 @EnabledIfSystemProperty(named = "tinykv.txn.onePcCluster", matches = "true")
 @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
-class OnePcBankClusterCompatTest {
+class OnePcBankClusterSoak {
 
-    private static final Logger LOG = LoggerFactory.getLogger(OnePcBankClusterCompatTest.class);
+    private static final Logger LOG = LoggerFactory.getLogger(OnePcBankClusterSoak.class);
 
     private static final int STORES = 3;
     private static final Duration STARTUP = Duration.ofMinutes(5);
