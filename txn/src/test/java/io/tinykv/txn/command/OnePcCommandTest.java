@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.storage.AnswerDeadline;
+import io.tinykv.testkit.storage.LeaderStorage;
+import io.tinykv.txn.RegionBounds;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.concurrency.ConcurrencyManager;
 import io.tinykv.txn.concurrency.MaxTsSync;
@@ -13,8 +15,6 @@ import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.LockKind;
 import io.tinykv.txn.mvcc.Write;
 import io.tinykv.txn.mvcc.WriteKind;
-import io.tinykv.txn.RegionBounds;
-import io.tinykv.txn.testing.LeaderStorage;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
