@@ -22,6 +22,8 @@ class SplitSimTest {
 
     private static final int SEEDS = Integer.getInteger("tinykv.sim.seeds", 1);
     private static final long FIRST_SEED = Long.getLong("tinykv.sim.firstSeed", 1);
+    /** Runs only the scenario of this name (with the regressions left out), to replay one failure. */
+    private static final String ONLY_SCENARIO = System.getProperty("tinykv.sim.scenario", "");
 
     static final SplitScenario ONE_SPLIT =
             new SplitScenario("OneSplit", 3, 1, false, false, false, false, 0, 1, 2_000);
@@ -52,8 +54,9 @@ class SplitSimTest {
         Stream<Arguments> seeded = Stream.of(ONE_SPLIT, SPLIT_RECOVER, SPLIT_RECOVER_MANY_CLIENTS, SPLIT_UNRELIABLE,
                         SPLIT_UNRELIABLE_RECOVER, SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER,
                         SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER_CONCURRENT_PARTITION)
+                .filter(s -> ONLY_SCENARIO.isEmpty() || s.name().equals(ONLY_SCENARIO))
                 .flatMap(s -> LongStream.range(FIRST_SEED, FIRST_SEED + SEEDS).mapToObj(seed -> Arguments.of(s, seed)));
-        return Stream.concat(regressions(), seeded);
+        return ONLY_SCENARIO.isEmpty() ? Stream.concat(regressions(), seeded) : seeded;
     }
 
     @ParameterizedTest(name = "{0} seed {1}")
