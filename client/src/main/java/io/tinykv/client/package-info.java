@@ -15,7 +15,7 @@
  *   <li>{@link io.tinykv.client.PdClient}: PD lookups (regions, stores) and timestamps;</li>
  *   <li>{@link io.tinykv.client.ClientConfig}: PD addresses, deadlines and the retry budget;</li>
  *   <li>{@link io.tinykv.client.TinyKvException} and its subclasses: what can go wrong;</li>
- *   <li>{@link io.tinykv.client.Clock} and {@link io.tinykv.client.ChannelFactory}: time and network,
+ *   <li>{@link io.tinykv.client.Clock} and {@link io.tinykv.security.ChannelFactory}: time and network,
  *       replaceable in tests.</li>
  * </ul>
  *

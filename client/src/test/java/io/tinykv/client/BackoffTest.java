@@ -19,7 +19,7 @@ class BackoffTest {
     }
     long before = clock.nowMillis();
     backoff.sleepThenRetry(BackoffKind.SERVER_BUSY, "busy", 0);
-    assertThat(clock.nowMillis() - before).isEqualTo(BackoffKind.SERVER_BUSY.firstSleepMs);
+    assertThat(clock.nowMillis() - before).isEqualTo(BackoffKind.SERVER_BUSY.schedule.firstSleepMs());
   }
 
   @Test

@@ -1,7 +1,7 @@
 package io.tinykv.bench.target;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.ChannelFactory;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.RawKvClient;
