@@ -75,6 +75,7 @@ public final class FakeEnv implements AutoCloseable {
     servers.remove(address).shutdownNow();
   }
 
+
   public List<String> pdAddresses() {
     return List.copyOf(pdAddresses);
   }
@@ -101,6 +102,7 @@ public final class FakeEnv implements AutoCloseable {
     membership.rewind(-millis);
   }
 
+  /** Makes {@code address} the PD leader; null: no member leads (an election is under way). */
   public void makePdLeader(String address) {
     membership.leader.set(address);
   }
