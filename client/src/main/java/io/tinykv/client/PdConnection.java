@@ -3,16 +3,14 @@ package io.tinykv.client;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.security.ChannelFactory;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +63,7 @@ public final class PdConnection implements AutoCloseable {
   private final ChannelPool channels;
   private final boolean ownsChannels;
   private final Clock clock;
-  /** The configured addresses first, then every client URL the members reported. Guarded by itself. */
-  private final Set<String> knownAddresses;
+  private final PdMembers members;
   /** Learnt from the first member that answers; every later answer must carry the same. */
   private volatile long clusterId;
   private volatile String leaderAddress;
@@ -78,7 +75,7 @@ public final class PdConnection implements AutoCloseable {
     this.channels = channels;
     this.ownsChannels = ownsChannels;
     this.clock = clock;
-    this.knownAddresses = new LinkedHashSet<>(settings.addresses());
+    this.members = new PdMembers(settings.addresses(), channels, settings.timeoutMs());
   }
 
   /**
@@ -110,15 +107,18 @@ public final class PdConnection implements AutoCloseable {
     Retries retries = new Retries(budgetMs);
     while (true) {
       try {
-        Leader found = discoverLeader();
+        PdMembers.Leader found = members.findLeader(0);
         clusterId = found.clusterId();
         leaderAddress = found.address();
         retries.answered("GetMembers", found.address());
         return;
-      } catch (PdException e) {
+      } catch (PdMembers.NoLeader e) {
+        if (!e.worthRetrying) {
+          throw new PdException(e.getMessage());
+        }
         if (!retries.waitAfter("GetMembers", e.getMessage())) {
-          throw retries.backoff.retries() == 0 ? e
-              : new PdException(e.getMessage() + " (" + retries.backoff.givingUpMessage() + ")", e);
+          throw new PdException(retries.backoff.retries() == 0 ? e.getMessage()
+              : e.getMessage() + " (" + retries.backoff.givingUpMessage() + ")");
         }
       }
     }
@@ -181,6 +181,50 @@ public final class PdConnection implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a unary call against the leader within the deadline without waiting for it: exactly one of
+   * {@code onAnswer} and {@code onFailure} gets the outcome, on a gRPC thread. Not retried: the
+   * callers (split requests and reports from the Raft thread) ask again on their own schedule.
+   */
+  public <T> void callAsync(String method, BiConsumer<PDGrpc.PDStub, StreamObserver<T>> rpc,
+      Function<T, Pdpb.ResponseHeader> headerOf, Consumer<T> onAnswer, Consumer<PdException> onFailure) {
+    String address = currentLeader(method);
+    rpc.accept(PDGrpc.newStub(channel(address)).withDeadlineAfter(settings.timeoutMs(), TimeUnit.MILLISECONDS),
+        new StreamObserver<>() {
+          /** gRPC calls an observer's methods one at a time. */
+          private boolean done;
+
+          @Override
+          public void onNext(T response) {
+            done = true;
+            try {
+              checkHeader(method, address, headerOf.apply(response));
+            } catch (PdException e) {
+              onFailure.accept(e);
+              return;
+            }
+            onAnswer.accept(response);
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            if (!done) {
+              done = true;
+              onFailure.accept(new PdException(method + " failed at PD " + address + ": "
+                  + Failures.describe(Status.fromThrowable(t).asRuntimeException(), settings.timeoutMs()), t));
+            }
+          }
+
+          @Override
+          public void onCompleted() {
+            if (!done) {
+              done = true;
+              onFailure.accept(new PdException(method + " at PD " + address + " ended without an answer"));
+            }
+          }
+        });
+  }
+
   /** An asynchronous stub on the leader, without a deadline: for streams and fire-and-forget calls. */
   public PDGrpc.PDStub asyncStub() {
     return PDGrpc.newStub(channel(currentLeader("a PD stream")));
@@ -196,12 +240,12 @@ public final class PdConnection implements AutoCloseable {
       return;
     }
     try {
-      Leader found = discoverLeader();
+      PdMembers.Leader found = members.findLeader(clusterId);
       if (!found.address().equals(address)) {
         LOG.info("PD leader is now {} (was {})", found.address(), address);
       }
       leaderAddress = found.address();
-    } catch (PdException e) {
+    } catch (PdMembers.NoLeader e) {
       LOG.debug("PD leader refresh failed: {}", e.getMessage());
     }
   }
@@ -259,7 +303,7 @@ public final class PdConnection implements AutoCloseable {
    * server. A follower PD answers UNAVAILABLE ("not leader"); a PD starting up or shutting down may
    * answer UNIMPLEMENTED, CANCELLED or RESOURCE_EXHAUSTED for a moment.
    */
-  private static boolean isRetryable(Status.Code code) {
+  static boolean isRetryable(Status.Code code) {
     return switch (code) {
       case UNAVAILABLE, DEADLINE_EXCEEDED, UNIMPLEMENTED, CANCELLED, RESOURCE_EXHAUSTED -> true;
       default -> false;
@@ -296,66 +340,5 @@ public final class PdConnection implements AutoCloseable {
     if (ownsChannels) {
       channels.close();
     }
-  }
-
-  /** What one round of {@code GetMembers} found. */
-  private record Leader(String address, long clusterId) {}
-
-  /** Asks every known address for the members until one names a leader of this cluster. */
-  private Leader discoverLeader() {
-    List<String> candidates;
-    synchronized (knownAddresses) {
-      candidates = List.copyOf(knownAddresses);
-    }
-    Map<String, String> failures = new LinkedHashMap<>();
-    for (String address : candidates) {
-      Pdpb.GetMembersResponse members;
-      try {
-        members = PDGrpc.newBlockingStub(channel(address))
-            .withDeadlineAfter(settings.timeoutMs(), TimeUnit.MILLISECONDS)
-            .getMembers(Pdpb.GetMembersRequest.getDefaultInstance());
-      } catch (StatusRuntimeException e) {
-        failures.put(address, Failures.describe(e, settings.timeoutMs()));
-        continue;
-      }
-      Pdpb.ResponseHeader header = members.getHeader();
-      if (header.hasError() && header.getError().getType() != Pdpb.ErrorType.OK) {
-        failures.put(address, Failures.describe(header.getError()));
-        continue;
-      }
-      if (clusterId != 0 && header.getClusterId() != clusterId) {
-        failures.put(address, "it runs cluster " + header.getClusterId() + ", not " + clusterId);
-        continue;
-      }
-      learnMembers(members);
-      if (!members.hasLeader() || members.getLeader().getClientUrlsCount() == 0) {
-        failures.put(address, "PD has no leader");
-        continue;
-      }
-      return new Leader(Addresses.stripScheme(members.getLeader().getClientUrls(0)), header.getClusterId());
-    }
-    throw new PdException(unreachableMessage(failures));
-  }
-
-  private void learnMembers(Pdpb.GetMembersResponse members) {
-    synchronized (knownAddresses) {
-      for (Pdpb.Member member : members.getMembersList()) {
-        for (String url : member.getClientUrlsList()) {
-          knownAddresses.add(Addresses.stripScheme(url));
-        }
-      }
-    }
-  }
-
-  /** "cannot reach PD at a:1: connection refused", or one reason per address when they differ. */
-  private static String unreachableMessage(Map<String, String> failures) {
-    String addresses = String.join(", ", failures.keySet());
-    Set<String> reasons = new LinkedHashSet<>(failures.values());
-    if (reasons.size() == 1) {
-      return "cannot reach PD at " + addresses + ": " + reasons.iterator().next();
-    }
-    List<String> each = new ArrayList<>();
-    failures.forEach((address, reason) -> each.add(address + ": " + reason));
-    return "cannot reach PD at " + addresses + " (" + String.join("; ", each) + ")";
   }
 }

@@ -172,42 +172,13 @@ public final class SchedulerClient implements AutoCloseable {
      * Asks for the ids of a split without waiting ({@code AskBatchSplit}); {@code answer} gets the
      * response, or null when the call failed or the scheduler refused, on a gRPC thread.
      */
-    public void askBatchSplitAsync(Metapb.Region region, int splitCount,
-            Consumer<Pdpb.AskBatchSplitResponse> answer) {
+    public void askBatchSplitAsync(Metapb.Region region, int splitCount, Consumer<Pdpb.AskBatchSplitResponse> answer) {
         Pdpb.AskBatchSplitRequest request = Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header())
                 .setRegion(region).setSplitCount(splitCount).build();
-        asyncStub().withDeadlineAfter(connection.timeoutMs(), TimeUnit.MILLISECONDS).askBatchSplit(request,
-                new StreamObserver<>() {
-                    private boolean answered;
-
-                    @Override
-                    public void onNext(Pdpb.AskBatchSplitResponse response) {
-                        answered = true;
-                        boolean error = response.getHeader().hasError()
-                                && response.getHeader().getError().getType() != Pdpb.ErrorType.OK;
-                        if (error) {
-                            LOG.warn("the scheduler refused AskBatchSplit for region {}: {}", region.getId(),
-                                    response.getHeader().getError().getMessage());
-                        }
-                        answer.accept(error ? null : response);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        LOG.warn("AskBatchSplit for region {} failed: {}", region.getId(), t.getMessage());
-                        if (!answered) {
-                            answered = true;
-                            answer.accept(null);
-                        }
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        if (!answered) {
-                            answered = true;
-                            answer.accept(null);
-                        }
-                    }
+        connection.callAsync("AskBatchSplit", (stub, out) -> stub.askBatchSplit(request, out),
+                Pdpb.AskBatchSplitResponse::getHeader, answer, failure -> {
+                    LOG.warn("AskBatchSplit for region {}: {}", region.getId(), failure.getMessage());
+                    answer.accept(null);
                 });
     }
 
@@ -224,8 +195,8 @@ public final class SchedulerClient implements AutoCloseable {
                     public void onNext(Pdpb.TsoResponse response) {
                         Pdpb.ResponseHeader header = response.getHeader();
                         if (header.hasError() && header.getError().getType() != Pdpb.ErrorType.OK) {
-                            result.completeExceptionally(new PdException("the scheduler refused Tso: " + header.getError().getType()
-                                    + " " + header.getError().getMessage()));
+                            result.completeExceptionally(new PdException("the scheduler refused Tso: "
+                                    + header.getError().getType() + " " + header.getError().getMessage()));
                             return;
                         }
                         Pdpb.Timestamp ts = response.getTimestamp();
@@ -252,21 +223,9 @@ public final class SchedulerClient implements AutoCloseable {
     public void reportBatchSplitAsync(List<Metapb.Region> regions) {
         Pdpb.ReportBatchSplitRequest request = Pdpb.ReportBatchSplitRequest.newBuilder().setHeader(header())
                 .addAllRegions(regions).build();
-        asyncStub().withDeadlineAfter(connection.timeoutMs(), TimeUnit.MILLISECONDS).reportBatchSplit(request,
-                new StreamObserver<>() {
-                    @Override
-                    public void onNext(Pdpb.ReportBatchSplitResponse response) {
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        LOG.debug("ReportBatchSplit failed: {}", t.getMessage());
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                    }
-                });
+        connection.callAsync("ReportBatchSplit", (stub, out) -> stub.reportBatchSplit(request, out),
+                Pdpb.ReportBatchSplitResponse::getHeader, response -> { },
+                failure -> LOG.debug("{}", failure.getMessage()));
     }
 
     /** An asynchronous stub on the scheduler leader, for streams and fire-and-forget calls. */
