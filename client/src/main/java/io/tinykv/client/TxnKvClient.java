@@ -1,5 +1,6 @@
 package io.tinykv.client;
 
+import io.tinykv.security.ChannelFactory;
 import java.util.Objects;
 
 /**
@@ -100,7 +101,7 @@ public final class TxnKvClient implements AutoCloseable {
     java.util.concurrent.ScheduledExecutorService heartbeats = java.util.concurrent.Executors
         .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tinykv-txn-heartbeat").factory());
     try {
-      PdClient pd = new PdClient(config, channels, clock, false, RegionKeyCodec.TXN);
+      PdClient pd = PdClient.connect(config, channels, clock, RegionKeyCodec.TXN);
       RegionCache cache = new RegionCache(pd);
       RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
       RegionRouter router = new RegionRouter(cache, sender, config.batchSizeKeys());

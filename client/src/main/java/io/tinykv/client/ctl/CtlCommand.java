@@ -1,6 +1,5 @@
 package io.tinykv.client.ctl;
 
-import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.CommitUnknownException;
@@ -8,6 +7,7 @@ import io.tinykv.client.PdClient;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.TxnKvClient;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.SecurityOptions;
 import io.tinykv.security.TlsCredentials;
 import java.io.BufferedReader;

@@ -2,6 +2,7 @@ package io.tinykv.server.store;
 
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
+import io.tinykv.client.PdException;
 import io.tinykv.proto.Metapb;
 import java.util.HashSet;
 import java.util.Set;
@@ -57,7 +58,7 @@ final class StoreAddresses implements Predicate<String> {
                 fresh.add(store.getAddress());
             }
             known = Set.copyOf(fresh);
-        } catch (StatusRuntimeException | SchedulerClient.SchedulerException e) {
+        } catch (PdException e) {
             LOG.warn("cannot list the cluster's stores (to check a forwarded call's target): {}", e.toString());
         }
     }

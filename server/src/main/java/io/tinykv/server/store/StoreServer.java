@@ -8,6 +8,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.util.MutableHandlerRegistry;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.client.Clock;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PeerGrpc;
 import io.tinykv.proto.TikvGrpc;
@@ -17,13 +18,13 @@ import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.SnapshotManager;
-import io.tinykv.raftstore.transport.grpc.ChannelFactory;
 import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.ApiVersionGate;
@@ -314,7 +315,7 @@ public final class StoreServer implements AutoCloseable {
             LOG.info("looking for the scheduler at {}", String.join(",", st.pdEndpoints()));
             SchedulerClient scheduler = SchedulerClient.connect(st.pdEndpoints(),
                     ChannelFactory.withCredentials(tls.channelCredentials()),
-                    st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Thread::sleep);
+                    st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Clock.system());
             opened.add(scheduler);
             schedulerForRelay.set(scheduler);
             b.clusterId = scheduler.clusterId();
@@ -339,7 +340,8 @@ public final class StoreServer implements AutoCloseable {
 
             AtomicReference<RaftStore> self = new AtomicReference<>();
             GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
-                    new SchedulerStoreResolver(scheduler), ChannelFactory.toStores(tls.channelCredentials(), b.clusterId),
+                    new SchedulerStoreResolver(scheduler), ChannelFactory.withCredentials(tls.channelCredentials(),
+                            ClusterIdHeader.attach(b.clusterId)),
                     transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()));
             opened.add(transport);
 
@@ -348,7 +350,7 @@ public final class StoreServer implements AutoCloseable {
                 if (store != null) {
                     store.onSchedulerResponse(response);
                 }
-            }, st.heartbeatQueueCapacity(), st.schedulerMaxBackoffMillis(), metrics, nanoClock,
+            }, st.heartbeatQueueCapacity(), metrics, nanoClock,
                     Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats")
                             .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(heartbeats);

@@ -13,6 +13,7 @@ import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.SnapshotFileReader;
 import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.Transport;
+import io.tinykv.security.ChannelFactory;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
