@@ -23,6 +23,7 @@ import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit;
+import io.tinykv.raftstore.transport.grpc.SnapshotSendLimit;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
@@ -341,8 +342,10 @@ public final class StoreServer implements AutoCloseable {
             AtomicReference<RaftStore> self = new AtomicReference<>();
             GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
                     new SchedulerStoreResolver(scheduler), ChannelFactory.toStores(tls.channelCredentials(), b.clusterId),
-                    transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()));
+                    transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()),
+                    new SnapshotSendLimit(config.raftstore().concurrentSendSnapLimit()));
             opened.add(transport);
+            metrics.registerSnapshotSends(registry, transport::snapshotsSending, transport::snapshotsRefusedSendLimit);
 
             HeartbeatSender heartbeats = new HeartbeatSender(scheduler, response -> {
                 RaftStore store = self.get();
