@@ -1,7 +1,6 @@
 package io.tinykv.server.store;
 
 import io.grpc.Context;
-import io.grpc.StatusRuntimeException;
 import io.tinykv.client.PdException;
 import io.tinykv.proto.Metapb;
 import java.util.HashSet;

@@ -14,6 +14,7 @@ import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -82,6 +83,24 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                     cb.call(busy.getAsLong(), "busy");
                     cb.call(target.getAsLong(), "target");
                 })
+                .register(registry);
+    }
+
+    /**
+     * Snapshots this store streams to others: how many are being sent now (at most
+     * {@code raftstore.concurrent-send-snap-limit}) and how many were refused for want of a place.
+     */
+    void registerSnapshotSends(PrometheusRegistry registry, IntSupplier inFlight, LongSupplier refused) {
+        GaugeWithCallback.builder()
+                .name("tinykv_snapshot_sends_in_flight")
+                .help("Snapshots being sent to other stores now (bounded by raftstore.concurrent-send-snap-limit)")
+                .callback(cb -> cb.call(inFlight.getAsInt()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("tinykv_snapshot_sends_refused_total")
+                .help("Snapshots not sent because raftstore.concurrent-send-snap-limit were being sent already "
+                        + "(reported failed; Raft sends them again later)")
+                .callback(cb -> cb.call(refused.getAsLong()))
                 .register(registry);
     }
 
