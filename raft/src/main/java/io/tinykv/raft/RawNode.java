@@ -231,6 +231,27 @@ public final class RawNode {
   }
 
   /**
+   * Whether the Ready {@link #ready()} would return now must be synced ({@link Ready#mustSync()}):
+   * it carries new entries, a snapshot, or a new term or vote. Call it only when {@link #hasReady()}
+   * is true.
+   *
+   * <p>When it need not be, nothing in that Ready waits for a sync: its hard state differs at most
+   * in the commit index, which covers only entries already durable here (the log has no unstable
+   * entries). That is the Ready {@link #advance(Ready)} leaves behind when the persist it reports
+   * completes a quorum — always so for a single voter, whose own durable copy is its whole quorum —
+   * and the application may handle it in the same round as the write it follows, instead of
+   * waiting for another one (etcd's single-node commit, with the commit still taken only once the
+   * entries are durable).
+   */
+  public boolean readyMustSync() {
+    RaftLog log = raft.raftLog;
+    return log.hasPendingSnapshot()
+        || log.unstable().hasEntries()
+        || raft.term() != prevHardState.getTerm()
+        || raft.vote() != prevHardState.getVote();
+  }
+
+  /**
    * Messages that state nothing about the sender's own disk: a leader's appends (its entries count
    * toward a commit only once it persisted them itself) and heartbeats.
    */
