@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * (if any), the hard state (if changed) and the entries (synced when the Ready says so); send the
  * other messages; apply the committed entries (calling {@link #applyConfChange} for conf-change
  * entries); then {@link #advance(Ready)}. Call {@link #ready()} only when {@link #hasReady()} is
- * true, and advance each Ready before asking for the next one.
+ * true, and advance each Ready before asking for the next one. A Ready that needs no sync
+ * ({@link #readyMustSync()}: e.g. the entries a single voter's advance just committed) may be handled
+ * right after that advance, in the same round as the write it follows.
  *
  * <p>Appends are coalesced per round: proposals and acknowledgements stepped between two Readys
  * produce at most one append per follower carrying all new entries and the latest commit index,

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * Readys in one raft-engine write batch (group commit: at most one fsync for the whole round, none
  * when the only change is a commit index, etcd's MustSync rule); then sends the messages that
  * depend on it (acknowledgements, votes); then applies their committed entries and answers their
- * reads, then advances them.
+ * reads, then advances them. An advance that reports a persist may complete a quorum — a single
+ * voter's always does — and the Ready handing out what it committed needs no sync: a second pass
+ * of the same round handles those (an unsynced write of the commit indexes, the apply), so a lone
+ * write to a single-voter region costs one round and one fsync.
  *
  * <p>The poller owns no thread: whoever owns the store's Raft thread calls {@link #pollRound}
  * (production: a loop around {@link #awaitWork}; the simulator: its event loop). All peers are
