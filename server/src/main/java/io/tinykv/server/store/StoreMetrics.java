@@ -126,6 +126,13 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 () -> stats.get().messagesSent());
         counter(registry, "tinykv_raft_ticks_total", "Times the store ticked all its peers",
                 () -> stats.get().ticks());
+        counter(registry, "tinykv_raft_poll_rounds_total",
+                "Batch-system rounds that had work (per write with one client: the rounds a write waits for)",
+                () -> stats.get().pollRounds());
+        counter(registry, "tinykv_raft_same_round_readys_total",
+                "Readys handled in the round of the persist that made their entries committed (a single voter's"
+                        + " commit), instead of in a round of their own",
+                () -> stats.get().sameRoundReadys());
         CounterWithCallback.builder().name("tinykv_raft_round_seconds_total")
                 .help("Time the Raft thread spent in batch-system rounds (per tick with idle regions: what"
                         + " ticking every peer costs)")
