@@ -103,7 +103,8 @@ final class BalanceRegionScheduler {
         for (RegionInfo r : regions) {
             Optional<Metapb.Peer> peer = r.peerOnStore(storeId);
             if (peer.isEmpty() || r.leader() == null || busy.test(r.id()) || r.approximateSizeBytes() <= 0
-                    || r.region().getPeersCount() != maxReplicas || !allHealthy(r, nowMillis)) {
+                    || r.region().getPeersCount() != maxReplicas || !r.learners().isEmpty()
+                    || !allHealthy(r, nowMillis)) {
                 continue;
             }
             if (r.pendingPeers().stream().anyMatch(p -> p.getId() != peer.get().getId())) {
@@ -151,7 +152,8 @@ final class BalanceRegionScheduler {
         String reason = "balance region: store " + source.id() + " holds " + sourceSize + " bytes, store "
                 + target.get().id() + " " + targetSize + ", region " + region.approximateSizeBytes();
         return Optional.of(new Operator(region.id(), KIND,
-                List.of(new OperatorStep.AddPeer(arriving), new OperatorStep.RemovePeer(leaving)), 0,
+                List.of(new OperatorStep.AddLearner(arriving), new OperatorStep.PromoteLearner(arriving),
+                        new OperatorStep.RemovePeer(leaving)), 0,
                 region.epoch(), reason, nowMillis));
     }
 }

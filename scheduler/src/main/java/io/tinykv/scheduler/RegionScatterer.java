@@ -89,7 +89,8 @@ final class RegionScatterer {
 
     /** The placement for {@code region}; {@code keepReplicas} limits the choice to its current stores. */
     private Optional<Placement> place(RegionInfo region, long nowMillis, boolean keepReplicas) {
-        if (region.leader() == null) {
+        if (region.leader() == null || !region.learners().isEmpty()) {
+            // A learner is the replica checker's to promote or remove before the region is placed.
             return Optional.empty();
         }
         Map<Long, StoreStatus> statuses = new HashMap<>();
@@ -145,7 +146,7 @@ final class RegionScatterer {
         List<OperatorStep> steps = new ArrayList<>();
         for (int i = 0; i < Math.max(adds.size(), removes.size()); i++) {
             if (i < adds.size()) {
-                steps.add(new OperatorStep.AddPeer(adds.get(i)));
+                steps.addAll(OperatorStep.addVoter(adds.get(i)));
             }
             if (i < removes.size()) {
                 steps.add(new OperatorStep.RemovePeer(removes.get(i)));
