@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
  * one where it is a follower, else one it leads — only a region with the full replica count, and
  * only to the smallest up store not holding it, and only when the two stores' sizes differ by more
  * than twice the region's size (so the move cannot just swap which store is the larger one).
- * A move is an add-peer on the target followed by a remove-peer on the source, so the region never
- * has fewer than its full count of caught-up peers (the removal waits until the new peer caught up).
+ * A move adds a learner on the target, promotes it to voter once it has caught up, then removes
+ * the peer on the source, so the region never has fewer than its full count of caught-up voters,
+ * and the new peer joins the quorum only with its data (a region with a learner is not moved).
  *
  * <p>Beyond TinyKV: the size gap must also exceed {@code toleranceRatio} of the mean store size
  * (sizes drift with writes; a cluster inside that band stays still); a region with an operator in

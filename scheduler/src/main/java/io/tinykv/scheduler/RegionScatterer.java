@@ -26,8 +26,9 @@ import java.util.stream.Collectors;
  * the fewest remembered leaders, ties to the current leader's store. So k regions scattered on
  * N stores put ⌈k·R/N⌉ or ⌊k·R/N⌋ replicas on every store, and likewise leaders.
  *
- * <p>The operator reaching that placement adds a peer before each removal (the region never has
- * fewer than its full count of peers), then hands leadership over. Not thread-safe: the
+ * <p>The operator reaching that placement adds a peer (a learner, promoted once caught up) before
+ * each removal (the region never has fewer than its full count of voters), then hands leadership
+ * over. A region with a learner is left to the replica checker. Not thread-safe: the
  * {@link Coordinator} calls it under its lock.
  */
 final class RegionScatterer {
