@@ -160,10 +160,12 @@ final class Applier implements Peer.ReadExecutor {
     }
 
     /**
-     * Applies a membership change: the region gains or loses the peer (conf version + 1, region
-     * state in this same batch) and Raft learns the new configuration. A change whose epoch is
-     * stale, or that would put two peers of the region on one store, changes nothing (Raft is told
-     * so with an empty change, which ends the pending conf change).
+     * Applies a membership change: the region gains a learner (AddLearnerNode), gains a voter or
+     * promotes its learner to voter (AddNode), or loses the peer (RemoveNode); conf version + 1 and
+     * the region state in this same batch, and Raft learns the new configuration (which, built from
+     * the peers' roles, is also what a restart or a snapshot restores). A change whose epoch is
+     * stale, that would put two peers of the region on one store, or that would demote a voter,
+     * changes nothing (Raft is told so with an empty change, which ends the pending conf change).
      */
     private static RaftCmdResponse applyConfChange(Peer peer, Entry entry, EngineWriteBatch wb) {
         ConfChange cc;
@@ -179,16 +181,20 @@ final class Applier implements Peer.ReadExecutor {
         Metapb.Region region = peer.region();
         ChangePeerRequest change = request.getAdminRequest().getChangePeer();
         Metapb.Peer target = change.getPeer();
+        Metapb.Peer existing = Regions.findPeer(region, target.getId());
         Errorpb.Error error = null;
         if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch(), true, true)) {
             error = RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region);
-        } else if (change.getChangeType() == ConfChangeType.AddLearnerNode) {
-            error = RegionErrors.badRequest("learners are not supported");
-        } else if (change.getChangeType() == ConfChangeType.AddNode) {
+        } else if (change.getChangeType() == ConfChangeType.AddNode
+                || change.getChangeType() == ConfChangeType.AddLearnerNode) {
             Metapb.Peer onStore = Regions.findPeerOnStore(region, target.getStoreId());
             if (onStore != null && onStore.getId() != target.getId()) {
                 error = RegionErrors.badRequest("store " + target.getStoreId() + " already has peer "
                         + onStore.getId() + " of region " + region.getId());
+            } else if (change.getChangeType() == ConfChangeType.AddLearnerNode && existing != null
+                    && !Regions.isLearner(existing)) {
+                error = RegionErrors.badRequest("peer " + target.getId() + " of region " + region.getId()
+                        + " is a voter; a voter is never made a learner");
             }
         }
         if (error != null) {
@@ -199,14 +205,34 @@ final class Applier implements Peer.ReadExecutor {
         peer.revokePublishedLease();
         Metapb.Region.Builder updated = region.toBuilder();
         boolean changed = false;
-        if (change.getChangeType() == ConfChangeType.AddNode && Regions.findPeer(region, target.getId()) == null) {
-            updated.addPeers(target);
-            changed = true;
-        } else if (change.getChangeType() == ConfChangeType.RemoveNode
-                && Regions.findPeer(region, target.getId()) != null) {
-            updated.clearPeers();
-            region.getPeersList().stream().filter(p -> p.getId() != target.getId()).forEach(updated::addPeers);
-            changed = true;
+        switch (change.getChangeType()) {
+            case AddLearnerNode -> {
+                if (existing == null) {
+                    updated.addPeers(target.toBuilder().setRole(Metapb.PeerRole.Learner));
+                    changed = true;
+                }
+            }
+            case AddNode -> {
+                if (existing == null) {
+                    updated.addPeers(target.toBuilder().setRole(Metapb.PeerRole.Voter));
+                    changed = true;
+                } else if (Regions.isLearner(existing)) {
+                    // Promotion: the learner has caught up and now votes.
+                    updated.clearPeers();
+                    region.getPeersList().stream().map(p -> p.getId() == target.getId()
+                            ? p.toBuilder().setRole(Metapb.PeerRole.Voter).build() : p).forEach(updated::addPeers);
+                    changed = true;
+                }
+            }
+            case RemoveNode -> {
+                if (existing != null) {
+                    updated.clearPeers();
+                    region.getPeersList().stream().filter(p -> p.getId() != target.getId())
+                            .forEach(updated::addPeers);
+                    changed = true;
+                }
+            }
+            default -> { }
         }
         if (changed) {
             updated.setRegionEpoch(region.getRegionEpoch().toBuilder()

@@ -28,6 +28,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -153,8 +154,9 @@ final class Peer {
                 .readOnlyOption(ReadOnlyOption.SAFE)
                 .build();
         this.raftNode = new RawNode(raftConfig, storage, random);
-        if (storage.region().getPeersCount() == 1 && storage.region().getPeers(0).getId() == meta.getId()) {
-            // Alone in the region: nobody to wait for, lead at once (as TiKV does).
+        List<Metapb.Peer> voters = storage.region().getPeersList().stream().filter(p -> !Regions.isLearner(p)).toList();
+        if (voters.size() == 1 && voters.get(0).getId() == meta.getId()) {
+            // The only voter (learners do not vote): nobody to wait for, lead at once (as TiKV does).
             raftNode.campaign();
         }
     }
@@ -167,8 +169,10 @@ final class Peer {
         return storage.region();
     }
 
+    /** This peer as the region lists it now: its role changes when a learner is promoted. */
     Metapb.Peer meta() {
-        return meta;
+        Metapb.Peer current = Regions.findPeer(region(), meta.getId());
+        return current != null ? current : meta;
     }
 
     PeerStorage storage() {
@@ -454,9 +458,11 @@ final class Peer {
             case ChangePeer -> proposeConfChange(request, callback, term);
             case TransferLeader -> {
                 Metapb.Peer target = admin.getTransferLeader().getPeer();
-                if (Regions.findPeer(region(), target.getId()) == null) {
+                Metapb.Peer member = Regions.findPeer(region(), target.getId());
+                if (member == null || Regions.isLearner(member)) {
                     callback.complete(RegionErrors.result(RegionErrors.badRequest("peer " + target.getId()
-                            + " is not in region " + regionId()), term));
+                            + (member == null ? " is not in region " : " is a learner of region ") + regionId()
+                            + "; only a voter can lead"), term));
                     return;
                 }
                 raftNode.transferLeader(target.getId());
@@ -500,7 +506,8 @@ final class Peer {
                     "the leader cannot remove itself; transfer leadership first"), term));
             return;
         }
-        if (change.getChangeType() == Eraftpb.ConfChangeType.AddNode
+        if ((change.getChangeType() == Eraftpb.ConfChangeType.AddNode
+                || change.getChangeType() == Eraftpb.ConfChangeType.AddLearnerNode)
                 && change.getPeer().getStoreId() == 0) {
             callback.complete(RegionErrors.result(RegionErrors.badRequest("the peer to add has no store"), term));
             return;

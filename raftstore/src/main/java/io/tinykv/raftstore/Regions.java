@@ -38,6 +38,11 @@ final class Regions {
         return null;
     }
 
+    /** Whether {@code peer} is a learner: it receives the log but neither votes nor leads. */
+    static boolean isLearner(Metapb.Peer peer) {
+        return peer.getRole() == Metapb.PeerRole.Learner;
+    }
+
     /** The peer of the region on {@code storeId}, or null when the region has none there. */
     static Metapb.Peer findPeerOnStore(Metapb.Region region, long storeId) {
         for (Metapb.Peer peer : region.getPeersList()) {

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * side is idempotent and drops whatever it should not do now: a peer that is not the leader, or a
  * response whose region epoch differs from the leader's (older: planned on a region that has
  * changed since; newer: this leader has not applied what the scheduler already saw, it is likely
- * deposed) does nothing. An operator already carried out (adding a member, removing a non-member,
+ * deposed) does nothing. An operator already carried out (adding a member — a learner asked to be
+ * added again, or a voter asked to be added or made a learner —, removing a non-member,
  * moving leadership to the leader itself) is answered by doing nothing, without touching the log.
  *
  * <p>Asked to remove itself, the leader <b>transfers its leadership</b> to its most up-to-date
@@ -42,7 +43,7 @@ final class SchedulerOperators {
         EPOCH_MISMATCH,
         /** Nothing to do: the response carries no operator, or it is already done. */
         ALREADY_DONE,
-        /** The operator cannot be done (a peer without store, a second peer on a store, a non-member target). */
+        /** The operator cannot be done (a peer without store, a second peer on a store, a non-voter target). */
         REFUSED,
         /** A conf change was proposed (it is done once applied). */
         PROPOSED,
@@ -73,10 +74,17 @@ final class SchedulerOperators {
 
     private static Outcome changePeer(Peer peer, Status status, Metapb.Region region, Pdpb.ChangePeer change) {
         Metapb.Peer target = change.getPeer();
-        boolean member = Regions.findPeer(region, target.getId()) != null;
+        Metapb.Peer existing = Regions.findPeer(region, target.getId());
+        boolean member = existing != null;
         switch (change.getChangeType()) {
-            case AddNode -> {
+            case AddNode, AddLearnerNode -> {
+                if (member && change.getChangeType() == ConfChangeType.AddNode && Regions.isLearner(existing)) {
+                    // Promotion of a learner that has caught up.
+                    break;
+                }
                 if (member) {
+                    // A learner asked again, a voter asked again, or asked to be a learner: a voter is
+                    // never demoted, so each is done as far as this side goes.
                     return Outcome.ALREADY_DONE;
                 }
                 if (target.getId() == 0 || target.getStoreId() == 0) {
@@ -126,8 +134,10 @@ final class SchedulerOperators {
         if (target.getId() == peer.meta().getId()) {
             return Outcome.ALREADY_DONE;
         }
-        if (Regions.findPeer(region, target.getId()) == null) {
-            LOG.warn("{}: refusing to transfer leadership to peer {}, not a member", peer, target.getId());
+        Metapb.Peer member = Regions.findPeer(region, target.getId());
+        if (member == null || Regions.isLearner(member)) {
+            LOG.warn("{}: refusing to transfer leadership to peer {}, {}", peer, target.getId(),
+                    member == null ? "not a member" : "a learner");
             return Outcome.REFUSED;
         }
         LOG.info("{}: transferring leadership to peer {} for the scheduler", peer, target.getId());
@@ -136,7 +146,7 @@ final class SchedulerOperators {
     }
 
     /**
-     * Hands leadership to the follower with the highest match index among those heard from within
+     * Hands leadership to the voter with the highest match index among those heard from within
      * an election timeout (ties: the lowest id), so that the transfer can finish.
      */
     private static Outcome transferAwayBeforeRemoval(Peer peer, Status status, Metapb.Region region) {
@@ -145,7 +155,7 @@ final class SchedulerOperators {
         long bestMatch = -1;
         for (Metapb.Peer p : region.getPeersList()) {
             ProgressView pr = status.progress().get(p.getId());
-            if (p.getId() == self || pr == null
+            if (p.getId() == self || pr == null || Regions.isLearner(p)
                     || peer.heartbeats().silentTicks(p.getId()) > peer.config().electionTicks()) {
                 continue;
             }

@@ -26,7 +26,7 @@
  * (CompactLog at apply, entries deleted by {@code LogGcWorker} after a kv WAL sync), snapshots (one
  * SST file per column family with size and CRC32C, generated on a worker into the store's {@link
  * io.tinykv.raftstore.SnapshotManager}, streamed in chunks, checked, ingested replacing only the
- * region's range) and membership changes (ChangePeer through the log, peers created by a leader's
- * first message, removed replicas destroyed).
+ * region's range) and membership changes (ChangePeer through the log: learners added, promoted to
+ * voters, peers removed; peers created by a leader's first message, removed replicas destroyed).
  */
 package io.tinykv.raftstore;

@@ -100,14 +100,37 @@ class SchedulerOperatorsTest {
                 .as("a second peer on one store").isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddNode, peer(3, 0))))
                 .as("a peer without store").isEqualTo(SchedulerOperators.Outcome.REFUSED);
-        assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddLearnerNode, peer(3, 3))))
-                .as("learners").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+        assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddLearnerNode, peer(3, STORE_ID))))
+                .as("a learner on a store that has a peer").isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(SchedulerOperators.handle(peer, transfer(epoch, peer(5, 5))))
                 .as("leadership to a non-member").isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.RemoveNode, peer(1, 1))))
                 .as("removing the only peer: nobody to take over").isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(peer.proposals()).isEmpty();
         assertThat(lastIndex(peer)).isEqualTo(before);
+    }
+
+    private static Metapb.Peer learner(long id, long storeId) {
+        return peer(id, storeId).toBuilder().setRole(Metapb.PeerRole.Learner).build();
+    }
+
+    @Test
+    void aLearnerIsAddedOncePromotedOnceAndNeverLeads() {
+        Metapb.Region region = TestEngines.region(REGION_ID, 1, 1).toBuilder().addPeers(learner(2, 2)).build();
+        Peer peer = peerOf(region);
+        assertThat(peer.isLeader()).as("the only voter leads at once, learners do not vote").isTrue();
+        Metapb.RegionEpoch epoch = peer.region().getRegionEpoch();
+        long before = lastIndex(peer);
+        assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddLearnerNode, learner(2, 2))))
+                .as("the learner again").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+        assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddLearnerNode, learner(1, 1))))
+                .as("the voter as a learner: never a demotion").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+        assertThat(SchedulerOperators.handle(peer, transfer(epoch, learner(2, 2))))
+                .as("leadership to a learner").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+        assertThat(lastIndex(peer)).isEqualTo(before);
+        assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddNode, peer(2, 2))))
+                .as("promotion").isEqualTo(SchedulerOperators.Outcome.PROPOSED);
+        assertThat(lastIndex(peer)).isEqualTo(before + 1);
     }
 
     @Test

@@ -83,7 +83,7 @@ final class BalanceLeaderScheduler {
             Optional<Candidate> best = ledBy.getOrDefault(source, List.of()).stream()
                     .filter(r -> !busy.test(r.id()) && r.pendingPeers().isEmpty() && allHealthy(r, nowMillis))
                     .flatMap(r -> r.region().getPeersList().stream()
-                            .filter(p -> p.getId() != r.leader().getId())
+                            .filter(p -> p.getId() != r.leader().getId() && !RegionInfo.isLearner(p))
                             .filter(p -> statuses.get(p.getStoreId()) == StoreStatus.UP)
                             .filter(p -> inFlightByStore.getOrDefault(p.getStoreId(), 0) < limitPerStore)
                             .map(p -> new Candidate(r, p, leaders.get(p.getStoreId()))))

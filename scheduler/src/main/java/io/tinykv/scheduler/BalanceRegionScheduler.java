@@ -17,8 +17,9 @@ import java.util.function.LongSupplier;
  * one where it is a follower, else one it leads — only a region with the full replica count, and
  * only to the smallest up store not holding it, and only when the two stores' sizes differ by more
  * than twice the region's size (so the move cannot just swap which store is the larger one).
- * A move is an add-peer on the target followed by a remove-peer on the source, so the region never
- * has fewer than its full count of caught-up peers (the removal waits until the new peer caught up).
+ * A move adds a learner on the target, promotes it to voter once it has caught up, then removes
+ * the peer on the source, so the region never has fewer than its full count of caught-up voters,
+ * and the new peer joins the quorum only with its data (a region with a learner is not moved).
  *
  * <p>Beyond TinyKV: the size gap must also exceed {@code toleranceRatio} of the mean store size
  * (sizes drift with writes; a cluster inside that band stays still); a region with an operator in
@@ -103,7 +104,8 @@ final class BalanceRegionScheduler {
         for (RegionInfo r : regions) {
             Optional<Metapb.Peer> peer = r.peerOnStore(storeId);
             if (peer.isEmpty() || r.leader() == null || busy.test(r.id()) || r.approximateSizeBytes() <= 0
-                    || r.region().getPeersCount() != maxReplicas || !allHealthy(r, nowMillis)) {
+                    || r.region().getPeersCount() != maxReplicas || !r.learners().isEmpty()
+                    || !allHealthy(r, nowMillis)) {
                 continue;
             }
             if (r.pendingPeers().stream().anyMatch(p -> p.getId() != peer.get().getId())) {
@@ -151,7 +153,8 @@ final class BalanceRegionScheduler {
         String reason = "balance region: store " + source.id() + " holds " + sourceSize + " bytes, store "
                 + target.get().id() + " " + targetSize + ", region " + region.approximateSizeBytes();
         return Optional.of(new Operator(region.id(), KIND,
-                List.of(new OperatorStep.AddPeer(arriving), new OperatorStep.RemovePeer(leaving)), 0,
+                List.of(new OperatorStep.AddLearner(arriving), new OperatorStep.PromoteLearner(arriving),
+                        new OperatorStep.RemovePeer(leaving)), 0,
                 region.epoch(), reason, nowMillis));
     }
 }

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * A change under way for one region: a sequence of {@link OperatorStep}s carried out one at a time
- * (moving a peer is add-then-remove). The current step is sent to the region's leader with every
+ * (moving a peer is add learner, promote it, remove the old one). The current step is sent to the region's leader with every
  * heartbeat until the heartbeat shows it done; then the next step starts. The operator is dropped
  * when it times out, or when the region's epoch moves on without the current step.
  *
@@ -51,7 +51,7 @@ public record Operator(long regionId, String kind, List<OperatorStep> steps, int
 
     /** Whether any step adds or removes a peer (costly: a snapshot, data on disk). */
     public boolean movesPeers() {
-        return steps.stream().anyMatch(s -> s instanceof OperatorStep.AddPeer || s instanceof OperatorStep.RemovePeer);
+        return steps.stream().anyMatch(s -> s instanceof OperatorStep.AddLearner || s instanceof OperatorStep.RemovePeer);
     }
 
     /** Whether every step only hands leadership over (PD's leader operator: quick, or not at all). */

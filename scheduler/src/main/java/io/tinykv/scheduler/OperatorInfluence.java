@@ -33,8 +33,9 @@ record OperatorInfluence(Map<Long, Integer> leaders, Map<Long, Long> bytes) {
                     continue;
                 }
                 switch (step) {
-                    case OperatorStep.AddPeer a -> bytes.merge(a.peer().getStoreId(), region.approximateSizeBytes(),
-                            Long::sum);
+                    case OperatorStep.AddLearner a -> bytes.merge(a.peer().getStoreId(),
+                            region.approximateSizeBytes(), Long::sum);
+                    case OperatorStep.PromoteLearner p -> { }
                     case OperatorStep.RemovePeer r -> bytes.merge(r.peer().getStoreId(),
                             -region.approximateSizeBytes(), Long::sum);
                     case OperatorStep.TransferLeader t -> {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
+import java.util.List;
 
 /**
  * One change the scheduler asks of a region's leader. Each knows when the region's heartbeat shows
@@ -12,8 +13,23 @@ import io.tinykv.proto.Pdpb;
  */
 public sealed interface OperatorStep {
 
-    /** Adds a voter {@code peer} (a fresh peer id) on a store that has no peer of the region. */
-    record AddPeer(Metapb.Peer peer) implements OperatorStep {}
+    /**
+     * Adds {@code peer} (a fresh peer id) as a learner on a store that has no peer of the region. A
+     * learner receives the log but does not vote, so the region's quorum is unchanged while it
+     * waits for its snapshot; {@link PromoteLearner} makes it a voter once it has caught up.
+     */
+    record AddLearner(Metapb.Peer peer) implements OperatorStep {
+        public AddLearner {
+            peer = peer.toBuilder().setRole(Metapb.PeerRole.Learner).build();
+        }
+    }
+
+    /** Makes the learner {@code peer} a voter. */
+    record PromoteLearner(Metapb.Peer peer) implements OperatorStep {
+        public PromoteLearner {
+            peer = peer.toBuilder().setRole(Metapb.PeerRole.Voter).build();
+        }
+    }
 
     /** Removes {@code peer}, which is never the leader when asked. */
     record RemovePeer(Metapb.Peer peer) implements OperatorStep {}
@@ -27,10 +43,19 @@ public sealed interface OperatorStep {
      */
     record SplitRegion(ByteString key) implements OperatorStep {}
 
+    /**
+     * The steps that add a voter {@code peer}: as a learner first, promoted once it has caught up
+     * (PD's order), so the new peer never counts in a quorum while it has no data.
+     */
+    static List<OperatorStep> addVoter(Metapb.Peer peer) {
+        return List.of(new AddLearner(peer), new PromoteLearner(peer));
+    }
+
     /** The metrics label and log name of this kind of step. */
     default String kind() {
         return switch (this) {
-            case AddPeer a -> "add_peer";
+            case AddLearner a -> "add_learner";
+            case PromoteLearner p -> "promote_learner";
             case RemovePeer r -> "remove_peer";
             case TransferLeader t -> "transfer_leader";
             case SplitRegion s -> "split_region";
@@ -40,7 +65,8 @@ public sealed interface OperatorStep {
     /** The store the step adds to, removes from, or hands leadership to; 0 for a split (no store). */
     default long storeId() {
         return switch (this) {
-            case AddPeer a -> a.peer().getStoreId();
+            case AddLearner a -> a.peer().getStoreId();
+            case PromoteLearner p -> p.peer().getStoreId();
             case RemovePeer r -> r.peer().getStoreId();
             case TransferLeader t -> t.target().getStoreId();
             case SplitRegion s -> 0;
@@ -50,7 +76,8 @@ public sealed interface OperatorStep {
     /** Whether the region's membership or leadership already reflects this step. */
     default boolean isApplied(RegionInfo region) {
         return switch (this) {
-            case AddPeer a -> region.hasPeer(a.peer().getId());
+            case AddLearner a -> region.hasPeer(a.peer().getId());
+            case PromoteLearner p -> region.hasVoter(p.peer().getId());
             case RemovePeer r -> !region.hasPeer(r.peer().getId());
             case TransferLeader t -> region.leader() != null && region.leader().getId() == t.target().getId();
             // The region keeps its id on one side of the split: either side now begins or ends at the key.
@@ -58,10 +85,11 @@ public sealed interface OperatorStep {
         };
     }
 
-    /** Whether the step is complete: applied, and an added peer has caught up (is no longer pending). */
+    /** Whether the step is complete: applied, and an added learner has caught up (is no longer pending). */
     default boolean isDone(RegionInfo region) {
         return switch (this) {
-            case AddPeer a -> isApplied(region) && !region.isPending(a.peer().getId());
+            case AddLearner a -> isApplied(region) && !region.isPending(a.peer().getId());
+            case PromoteLearner p -> isApplied(region);
             case RemovePeer r -> isApplied(region);
             case TransferLeader t -> isApplied(region);
             case SplitRegion s -> isApplied(region);
@@ -71,8 +99,11 @@ public sealed interface OperatorStep {
     /** Fills the step's part of a heartbeat response. */
     default void writeTo(Pdpb.RegionHeartbeatResponse.Builder response) {
         switch (this) {
-            case AddPeer a -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
-                    .setPeer(a.peer()).setChangeType(Eraftpb.ConfChangeType.AddNode));
+            case AddLearner a -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
+                    .setPeer(a.peer()).setChangeType(Eraftpb.ConfChangeType.AddLearnerNode));
+            // Adding a peer the region has as a learner promotes it (TiKV's promotion).
+            case PromoteLearner p -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
+                    .setPeer(p.peer()).setChangeType(Eraftpb.ConfChangeType.AddNode));
             case RemovePeer r -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
                     .setPeer(r.peer()).setChangeType(Eraftpb.ConfChangeType.RemoveNode));
             case TransferLeader t -> response.setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(t.target()));
@@ -83,7 +114,8 @@ public sealed interface OperatorStep {
 
     default String describe() {
         return switch (this) {
-            case AddPeer a -> "add peer " + a.peer().getId() + " on store " + a.peer().getStoreId();
+            case AddLearner a -> "add learner " + a.peer().getId() + " on store " + a.peer().getStoreId();
+            case PromoteLearner p -> "promote learner " + p.peer().getId() + " on store " + p.peer().getStoreId();
             case RemovePeer r -> "remove peer " + r.peer().getId() + " on store " + r.peer().getStoreId();
             case TransferLeader t -> "transfer leader to peer " + t.target().getId() + " on store "
                     + t.target().getStoreId();

@@ -67,6 +67,25 @@ public record RegionInfo(
         return region.getPeersList().stream().anyMatch(p -> p.getId() == peerId);
     }
 
+    /** Whether {@code peerId} is a voting member (not a learner). */
+    public boolean hasVoter(long peerId) {
+        return region.getPeersList().stream().anyMatch(p -> p.getId() == peerId && !isLearner(p));
+    }
+
+    /** The voting members: every peer but the learners. */
+    public List<Metapb.Peer> voters() {
+        return region.getPeersList().stream().filter(p -> !isLearner(p)).toList();
+    }
+
+    /** The learners: members that receive the log but neither vote nor lead. */
+    public List<Metapb.Peer> learners() {
+        return region.getPeersList().stream().filter(RegionInfo::isLearner).toList();
+    }
+
+    public static boolean isLearner(Metapb.Peer peer) {
+        return peer.getRole() == Metapb.PeerRole.Learner;
+    }
+
     public boolean isPending(long peerId) {
         return pendingPeers.stream().anyMatch(p -> p.getId() == peerId);
     }

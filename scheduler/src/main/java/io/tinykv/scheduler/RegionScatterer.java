@@ -26,8 +26,9 @@ import java.util.stream.Collectors;
  * the fewest remembered leaders, ties to the current leader's store. So k regions scattered on
  * N stores put ⌈k·R/N⌉ or ⌊k·R/N⌋ replicas on every store, and likewise leaders.
  *
- * <p>The operator reaching that placement adds a peer before each removal (the region never has
- * fewer than its full count of peers), then hands leadership over. Not thread-safe: the
+ * <p>The operator reaching that placement adds a peer (a learner, promoted once caught up) before
+ * each removal (the region never has fewer than its full count of voters), then hands leadership
+ * over. A region with a learner is left to the replica checker. Not thread-safe: the
  * {@link Coordinator} calls it under its lock.
  */
 final class RegionScatterer {
@@ -89,7 +90,8 @@ final class RegionScatterer {
 
     /** The placement for {@code region}; {@code keepReplicas} limits the choice to its current stores. */
     private Optional<Placement> place(RegionInfo region, long nowMillis, boolean keepReplicas) {
-        if (region.leader() == null) {
+        if (region.leader() == null || !region.learners().isEmpty()) {
+            // A learner is the replica checker's to promote or remove before the region is placed.
             return Optional.empty();
         }
         Map<Long, StoreStatus> statuses = new HashMap<>();
@@ -145,7 +147,7 @@ final class RegionScatterer {
         List<OperatorStep> steps = new ArrayList<>();
         for (int i = 0; i < Math.max(adds.size(), removes.size()); i++) {
             if (i < adds.size()) {
-                steps.add(new OperatorStep.AddPeer(adds.get(i)));
+                steps.addAll(OperatorStep.addVoter(adds.get(i)));
             }
             if (i < removes.size()) {
                 steps.add(new OperatorStep.RemovePeer(removes.get(i)));

@@ -38,7 +38,8 @@ public final class ReplicationHealth {
         List<StoreInfo> stores = cluster.stores();
         List<UnderReplicated> out = new ArrayList<>();
         for (RegionInfo region : cluster.regions()) {
-            List<Metapb.Peer> peers = region.region().getPeersList();
+            // A learner is no replica yet: it does not vote and may still wait for its data.
+            List<Metapb.Peer> peers = region.voters();
             int healthy = (int) peers.stream().filter(p -> checker.isHealthy(region, p, nowMillis)).count();
             if (healthy >= maxReplicas) {
                 continue;

@@ -86,16 +86,27 @@ class BalanceRegionTest {
         Operator move = coordinator.balanceRegions(now).orElseThrow();
         assertThat(move.kind()).isEqualTo("move_peer");
         assertThat(move.regionId()).isEqualTo(1);
-        Metapb.Peer arriving = ((OperatorStep.AddPeer) move.steps().get(0)).peer();
+        Metapb.Peer arriving = ((OperatorStep.AddLearner) move.steps().get(0)).peer();
         assertThat(arriving.getStoreId()).isEqualTo(3);
-        assertThat(move.steps().get(1)).isEqualTo(new OperatorStep.RemovePeer(peer(11, 1)));
+        assertThat(arriving.getRole()).isEqualTo(Metapb.PeerRole.Learner);
+        assertThat(move.steps()).containsExactly(new OperatorStep.AddLearner(arriving),
+                new OperatorStep.PromoteLearner(arriving), new OperatorStep.RemovePeer(peer(11, 1)));
 
-        // Step 1: the leader is asked to add the peer on store 3.
+        // Step 1: the leader is asked to add a learner on store 3.
         Pdpb.RegionHeartbeatResponse add = beat(r1, peer(11, 1), 60).orElseThrow();
-        assertThat(add.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddNode);
+        assertThat(add.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddLearnerNode);
         assertThat(add.getChangePeer().getPeer()).isEqualTo(arriving);
+        // While the learner catches up (pending), it is not promoted: the step is not done yet.
+        Metapb.Region withLearner = r1.toBuilder().addPeers(arriving).setRegionEpoch(epoch(2, 1)).build();
+        assertThat(beat(withLearner, peer(11, 1), 60, arriving)).isEmpty();
+        // Step 2: caught up, it is promoted to voter.
+        Pdpb.RegionHeartbeatResponse promote = beat(withLearner, peer(11, 1), 60).orElseThrow();
+        assertThat(promote.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddNode);
+        Metapb.Peer promoted = arriving.toBuilder().setRole(Metapb.PeerRole.Voter).build();
+        assertThat(promote.getChangePeer().getPeer()).isEqualTo(promoted);
+        arriving = promoted;
         // Step 2: the peer to remove is the leader, so leadership moves first.
-        Metapb.Region two = r1.toBuilder().addPeers(arriving).setRegionEpoch(epoch(2, 1)).build();
+        Metapb.Region two = r1.toBuilder().addPeers(arriving).setRegionEpoch(epoch(3, 1)).build();
         Pdpb.RegionHeartbeatResponse transfer = beat(two, peer(11, 1), 60).orElseThrow();
         assertThat(transfer.getTransferLeader().getPeer()).isEqualTo(arriving);
         Pdpb.RegionHeartbeatResponse remove = beat(two, arriving, 60).orElseThrow();
@@ -103,7 +114,7 @@ class BalanceRegionTest {
         assertThat(remove.getChangePeer().getPeer()).isEqualTo(peer(11, 1));
         assertThat(remove.getTargetPeer()).isEqualTo(arriving);
         // Done once the old peer is gone.
-        Metapb.Region moved = region(1, "", "a", epoch(3, 1), new long[] {arriving.getId()},
+        Metapb.Region moved = region(1, "", "a", epoch(4, 1), new long[] {arriving.getId()},
                 new long[] {3});
         assertThat(beat(moved, arriving, 60)).isEmpty();
         assertThat(coordinator.operator(1)).isEmpty();
@@ -135,7 +146,7 @@ class BalanceRegionTest {
         assertThat(coordinator.balanceRegions(now).orElseThrow().regionId()).isEqualTo(2);
         Operator third = coordinator.balanceRegions(now).orElseThrow();
         assertThat(third.regionId()).isEqualTo(1);
-        assertThat(third.steps().get(1)).isEqualTo(new OperatorStep.RemovePeer(peer(11, 1)));
+        assertThat(third.steps().get(2)).isEqualTo(new OperatorStep.RemovePeer(peer(11, 1)));
         // Store 1 (60 bytes once the moves are done) and store 4 (60) are not more than twice the
         // ballast region's size above the smallest: nothing more moves.
         assertThat(coordinator.balanceRegions(now)).isEmpty();
@@ -165,7 +176,7 @@ class BalanceRegionTest {
         // Store 3 comes back: the region moves to an empty store.
         cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(3).build(), now);
         Operator move = coordinator.balanceRegions(now).orElseThrow();
-        assertThat(((OperatorStep.AddPeer) move.steps().get(0)).peer().getStoreId()).isIn(4L, 5L);
+        assertThat(((OperatorStep.AddLearner) move.steps().get(0)).peer().getStoreId()).isIn(4L, 5L);
     }
 
     @Test

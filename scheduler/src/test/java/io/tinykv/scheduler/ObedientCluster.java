@@ -23,8 +23,8 @@ import java.util.TreeMap;
  * once what the scheduler asks: every {@link #heartbeatAll} sends each region's heartbeat, and the
  * region's leader carries out the answer (a conf change bumps conf_ver; a new peer is caught up at
  * once unless {@link #lagging} says otherwise). Time is virtual ({@link #now}); nothing sleeps.
- * It also watches safety: {@link #fewestPeersSeen} is the smallest membership any region had once
- * it was full.
+ * It also watches safety: {@link #fewestPeersSeen} is the fewest voters any region had once
+ * it was full; and the scheduler must add replicas as learners and promote them (never a voter directly).
  */
 final class ObedientCluster implements AutoCloseable {
 
@@ -165,8 +165,21 @@ final class ObedientCluster implements AutoCloseable {
             Metapb.Peer peer = response.getChangePeer().getPeer();
             Metapb.Region.Builder b = region.toBuilder().setRegionEpoch(region.getRegionEpoch().toBuilder()
                     .setConfVer(region.getRegionEpoch().getConfVer() + 1));
-            if (response.getChangePeer().getChangeType() == Eraftpb.ConfChangeType.AddNode) {
+            Eraftpb.ConfChangeType type = response.getChangePeer().getChangeType();
+            boolean member = region.getPeersList().stream().anyMatch(p -> p.getId() == peer.getId());
+            if (type == Eraftpb.ConfChangeType.AddLearnerNode) {
+                if (member || peer.getRole() != Metapb.PeerRole.Learner) {
+                    throw new AssertionError("a learner is added once, as a learner: " + response);
+                }
                 b.addPeers(peer);
+            } else if (type == Eraftpb.ConfChangeType.AddNode) {
+                // The scheduler adds replicas as learners: a voter is only ever a promoted learner.
+                if (!member) {
+                    throw new AssertionError("scheduler added voter " + peer + " directly: " + response);
+                }
+                b.clearPeers().addAllPeers(region.getPeersList().stream()
+                        .map(p -> p.getId() == peer.getId() ? p.toBuilder().setRole(Metapb.PeerRole.Voter).build() : p)
+                        .toList());
             } else {
                 if (peer.getId() == leaders.get(regionId).getId()) {
                     throw new AssertionError("scheduler asked leader " + peer + " to remove itself: " + response);
@@ -177,14 +190,15 @@ final class ObedientCluster implements AutoCloseable {
             region = b.build();
             regions.put(regionId, region);
             if (everFull.contains(regionId)) {
-                fewestPeersSeen = Math.min(fewestPeersSeen, region.getPeersCount());
+                fewestPeersSeen = Math.min(fewestPeersSeen, voters(region));
             }
             noteIfFull(region);
         }
         if (response.hasTransferLeader() && !ignoringTransfers.contains(regionId)) {
             Metapb.Peer target = response.getTransferLeader().getPeer();
-            if (region.getPeersList().stream().noneMatch(p -> p.getId() == target.getId())) {
-                throw new AssertionError("leadership asked to move to a non-member " + target);
+            if (region.getPeersList().stream().noneMatch(p -> p.getId() == target.getId()
+                    && p.getRole() != Metapb.PeerRole.Learner)) {
+                throw new AssertionError("leadership asked to move to a non-voter " + target);
             }
             leaders.put(regionId, target);
         }
@@ -255,8 +269,12 @@ final class ObedientCluster implements AutoCloseable {
         return fewestPeersSeen;
     }
 
+    private static int voters(Metapb.Region region) {
+        return (int) region.getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner).count();
+    }
+
     private void noteIfFull(Metapb.Region region) {
-        if (region.getPeersCount() >= maxReplicas) {
+        if (voters(region) >= maxReplicas) {
             everFull.add(region.getId());
         }
     }

@@ -282,7 +282,7 @@ class PdHttpApiTest {
         assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean()).isFalse();
         Optional<Pdpb.RegionHeartbeatResponse> op = heartbeatOfUnderReplicatedRegion();
         assertThat(op).isPresent();
-        assertThat(op.get().getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddNode);
+        assertThat(op.get().getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddLearnerNode);
 
         // A pause runs out by itself: PD's delay is "until now + delay".
         post("/pd/api/v1/checker/replica", "{\"delay\": 10}");

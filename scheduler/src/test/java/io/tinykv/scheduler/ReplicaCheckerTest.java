@@ -94,9 +94,32 @@ class ReplicaCheckerTest {
         return 0;
     }
 
+    /** The peer the response adds: always as a learner, never a voter directly. */
     private static Metapb.Peer added(Pdpb.RegionHeartbeatResponse r) {
-        assertThat(r.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddNode);
+        assertThat(r.getChangePeer().getChangeType()).as(r.toString()).isEqualTo(Eraftpb.ConfChangeType.AddLearnerNode);
+        assertThat(r.getChangePeer().getPeer().getRole()).isEqualTo(Metapb.PeerRole.Learner);
         return r.getChangePeer().getPeer();
+    }
+
+    /** The learner the response promotes to voter (AddNode of a peer the region has as a learner). */
+    private static Metapb.Peer promoted(Pdpb.RegionHeartbeatResponse r) {
+        assertThat(r.getChangePeer().getChangeType()).as(r.toString()).isEqualTo(Eraftpb.ConfChangeType.AddNode);
+        assertThat(r.getChangePeer().getPeer().getRole()).isEqualTo(Metapb.PeerRole.Voter);
+        return r.getChangePeer().getPeer();
+    }
+
+    private static Metapb.Peer learner(long id, long storeId) {
+        return peer(id, storeId).toBuilder().setRole(Metapb.PeerRole.Learner).build();
+    }
+
+    /** {@code region} after its learner {@code peerId} became a voter (conf_ver + 1). */
+    private static Metapb.Region withPromoted(Metapb.Region region, long peerId) {
+        Metapb.RegionEpoch e = region.getRegionEpoch();
+        Metapb.Region.Builder b = region.toBuilder().clearPeers()
+                .setRegionEpoch(epoch(e.getConfVer() + 1, e.getVersion()));
+        region.getPeersList().forEach(p -> b.addPeers(p.getId() == peerId
+                ? p.toBuilder().setRole(Metapb.PeerRole.Voter).build() : p));
+        return b.build();
     }
 
     private static Metapb.Peer removed(Pdpb.RegionHeartbeatResponse r) {
@@ -138,16 +161,23 @@ class ReplicaCheckerTest {
 
         // Repeated until the heartbeat shows it.
         assertThat(beat(r, peer(11, 1))).contains(first);
-        // Applied but the new peer is still catching up: wait, do not resend.
-        Metapb.Region two = withPeer(r, p3);
-        assertThat(beatPending(two, peer(11, 1), p3)).isEmpty();
-        // Caught up: finished, and the next peer is asked for, on store 2.
+        // Applied but the new learner is still catching up: wait, do not resend, do not promote.
+        Metapb.Region withLearner = withPeer(r, p3);
+        assertThat(beatPending(withLearner, peer(11, 1), p3)).isEmpty();
+        // Caught up: promoted to voter.
+        Pdpb.RegionHeartbeatResponse promote = beat(withLearner, peer(11, 1)).orElseThrow();
+        assertThat(promoted(promote).getId()).isEqualTo(p3.getId());
+        assertThat(promote.getRegionEpoch()).isEqualTo(withLearner.getRegionEpoch());
+        assertThat(beat(withLearner, peer(11, 1))).contains(promote);
+        // Promoted: finished, and the next replica is asked for, on store 2.
+        Metapb.Region two = withPromoted(withLearner, p3.getId());
         Pdpb.RegionHeartbeatResponse second = beat(two, peer(11, 1)).orElseThrow();
         assertThat(operators("add_peer", "finished")).isEqualTo(1);
         Metapb.Peer p2 = added(second);
         assertThat(p2.getStoreId()).isEqualTo(2);
         assertThat(second.getRegionEpoch()).isEqualTo(two.getRegionEpoch());
-        Metapb.Region three = withPeer(two, p2);
+        Metapb.Region three = withPromoted(withPeer(two, p2), p2.getId());
+        assertThat(promoted(beat(withPeer(two, p2), peer(11, 1)).orElseThrow()).getId()).isEqualTo(p2.getId());
         assertThat(beat(three, peer(11, 1))).isEmpty();
         assertThat(coordinator.operator(1)).isEmpty();
         assertThat(beat(three, peer(11, 1))).isEmpty();
@@ -188,7 +218,10 @@ class ReplicaCheckerTest {
         advance(DOWN, 1, 2, 4);
         Metapb.Peer p4 = added(beat(three, peer(11, 1)).orElseThrow());
         assertThat(p4.getStoreId()).isEqualTo(4);
-        Metapb.Region withReplacement = withPeer(three, p4);
+        // Learner first: the down peer stays until the replacement votes.
+        Metapb.Region withLearner = withPeer(three, p4);
+        assertThat(promoted(beat(withLearner, peer(11, 1)).orElseThrow()).getId()).isEqualTo(p4.getId());
+        Metapb.Region withReplacement = withPromoted(withLearner, p4.getId());
         // Then the peer on the down store is removed.
         assertThat(removed(beat(withReplacement, peer(11, 1)).orElseThrow())).isEqualTo(peer(13, 3));
     }
@@ -288,6 +321,47 @@ class ReplicaCheckerTest {
         assertThat(operators("add_peer", "dropped")).isEqualTo(1);
         assertThat(again.getRegionEpoch()).isEqualTo(split.getRegionEpoch());
         assertThat(added(again).getId()).isNotEqualTo(first.getId());
+    }
+
+    @Test
+    void aLearnerWithoutOperatorIsPromotedOnceCaughtUpAndNoSecondLearnerIsAdded() {
+        addStores(2, 3, 4);
+        // Two voters and a learner (its operator timed out, say): the region still lacks a voter.
+        Metapb.Region r = region(1, "", "", epoch(3, 1), new long[] {11, 12}, new long[] {1, 2}).toBuilder()
+                .addPeers(learner(13, 3)).build();
+        // Still catching up: wait — a second learner on store 4 would be a fourth replica for nothing.
+        assertThat(beatPending(r, peer(11, 1), learner(13, 3))).isEmpty();
+        assertThat(coordinator.operator(1)).isEmpty();
+        // Caught up: promoted.
+        assertThat(promoted(beat(r, peer(11, 1)).orElseThrow()).getId()).isEqualTo(13);
+        assertThat(operators("promote_learner", "created")).isEqualTo(1);
+        assertThat(beat(withPromoted(r, 13), peer(11, 1))).isEmpty();
+        assertThat(coordinator.operator(1)).isEmpty();
+    }
+
+    @Test
+    void aLearnerTheRegionDoesNotNeedOrOnAnUnhealthyStoreIsRemoved() {
+        addStores(2, 3, 4);
+        Metapb.Region full = region(1, "", "", epoch(4, 1), new long[] {11, 12, 13}, new long[] {1, 2, 3})
+                .toBuilder().addPeers(learner(14, 4)).build();
+        assertThat(removed(beat(full, peer(11, 1)).orElseThrow())).isEqualTo(learner(14, 4));
+
+        Metapb.Region r = region(2, "", "", epoch(3, 1), new long[] {21, 22}, new long[] {1, 2}).toBuilder()
+                .addPeers(learner(24, 4)).build();
+        advance(DOWN.plusSeconds(1), 1, 2, 3);
+        assertThat(removed(beat(r, peer(21, 1)).orElseThrow())).isEqualTo(learner(24, 4));
+    }
+
+    @Test
+    void aLearnerNeverTakesOverLeadershipFromALeaderThatMustGo() {
+        addStores(2, 3, 4);
+        ReplicaChecker checker = new ReplicaChecker(cluster, 3, DOWN.toMillis(), () -> 999);
+        RegionInfo region = Fixtures.info(region(1, "", "", epoch(5, 1), new long[] {19, 12}, new long[] {9, 2})
+                .toBuilder().addPeers(learner(13, 3)).build(), peer(19, 9));
+        assertThat(checker.transferTarget(region, peer(19, 9), now)).contains(peer(12, 2));
+        RegionInfo onlyLearner = Fixtures.info(region(1, "", "", epoch(5, 1), new long[] {19}, new long[] {9})
+                .toBuilder().addPeers(learner(13, 3)).build(), peer(19, 9));
+        assertThat(checker.transferTarget(onlyLearner, peer(19, 9), now)).isEmpty();
     }
 
     @Test

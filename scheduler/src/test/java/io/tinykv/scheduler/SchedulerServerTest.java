@@ -484,7 +484,8 @@ class SchedulerServerTest {
         assertThat(op.getRegionId()).isEqualTo(2);
         assertThat(op.getRegionEpoch()).isEqualTo(first.getRegionEpoch());
         assertThat(op.getTargetPeer()).isEqualTo(first.getPeers(0));
-        assertThat(op.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddNode);
+        assertThat(op.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddLearnerNode);
+        assertThat(op.getChangePeer().getPeer().getRole()).isEqualTo(Metapb.PeerRole.Learner);
         assertThat(op.getChangePeer().getPeer().getStoreId()).isIn(2L, 3L);
         // Not done yet: the same operator comes again.
         stream.send(Fixtures.heartbeat(first, first.getPeers(0)));

@@ -116,10 +116,24 @@ class StoreOfflineTest {
         assertThat(sim.coordinator.operator(1)).isEmpty();
 
         assertThat(ops.addPeer(1, 4).message()).contains("replica checker removes one");
-        sim.heartbeatAll();
-        assertThat(sim.region(1).getPeersList()).extracting(Metapb.Peer::getStoreId).contains(4L);
+        Operator add = sim.coordinator.operator(1).orElseThrow();
+        assertThat(add.steps()).extracting(OperatorStep::kind).containsExactly("add_learner", "promote_learner");
+        long learnerId = ((OperatorStep.AddLearner) add.steps().get(0)).peer().getId();
+        sim.lagging.add(learnerId);
+        sim.heartbeatAll(); // the learner is added
+        sim.heartbeatAll(); // the scheduler sees it, still catching up: not promoted
+        assertThat(roleOnStore(1, 4)).isEqualTo(Metapb.PeerRole.Learner);
+        assertThatThrownBy(() -> ops.transferLeader(1, 4)).hasMessageContaining("is a learner");
+        sim.lagging.remove(learnerId);
+        sim.heartbeatAll(); // caught up: promoted
+        assertThat(roleOnStore(1, 4)).isEqualTo(Metapb.PeerRole.Voter);
         // Then back to max-replicas: one of the four goes, never below three.
         sim.settle(MAX_ROUNDS);
         assertThat(sim.region(1).getPeersCount()).isEqualTo(3);
+    }
+
+    private Metapb.PeerRole roleOnStore(long regionId, long storeId) {
+        return sim.region(regionId).getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
+                .orElseThrow().getRole();
     }
 }

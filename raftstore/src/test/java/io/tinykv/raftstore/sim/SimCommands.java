@@ -88,7 +88,8 @@ public final class SimCommands {
     }
 
     /**
-     * Adds or removes {@code peer}, as the scheduler does: re-sent to the leader until the leader's
+     * Adds {@code peer} (as a voter, or as a learner), promotes its learner (AddNode of a learner) or
+     * removes it, as the scheduler does: re-sent to the leader until the leader's
      * region shows the change (a duplicate is harmless). Moves leadership away from a peer to remove.
      */
     public void changePeer(ConfChangeType type, Metapb.Peer peer, long timeoutMs) {
@@ -98,8 +99,16 @@ public final class SimCommands {
             if (leader == 0) {
                 break;
             }
-            boolean member = cluster.region().getPeersList().stream().anyMatch(p -> p.getId() == peer.getId());
-            if (member == (type == ConfChangeType.AddNode)) {
+            Metapb.Peer current = cluster.region().getPeersList().stream().filter(p -> p.getId() == peer.getId())
+                    .findFirst().orElse(null);
+            boolean done = switch (type) {
+                case AddLearnerNode -> current != null;
+                // Adding a voter, or promoting the learner: done once it votes.
+                case AddNode -> current != null && current.getRole() != Metapb.PeerRole.Learner;
+                case RemoveNode -> current == null;
+                default -> throw new IllegalArgumentException("conf change " + type);
+            };
+            if (done) {
                 return;
             }
             if (type == ConfChangeType.RemoveNode && leader == peer.getStoreId()) {

@@ -58,6 +58,10 @@ public final class ClusterOps {
         if (region.leader().getId() == target.getId()) {
             throw Refusal.conflict("store " + toStoreId + " already leads region " + regionId);
         }
+        if (RegionInfo.isLearner(target)) {
+            throw Refusal.conflict("peer " + target.getId() + " of region " + regionId + " on store " + toStoreId
+                    + " is a learner, which cannot lead; it is promoted once it has caught up");
+        }
         requireUp(toStoreId, now, "lead region " + regionId);
         if (region.isPending(target.getId()) || region.downSeconds(target.getId()) > 0) {
             throw Refusal.conflict("peer " + target.getId() + " of region " + regionId + " on store " + toStoreId
@@ -78,7 +82,9 @@ public final class ClusterOps {
             throw Refusal.conflict("store " + storeId + " is low on disk space; a new peer would fill it further");
         }
         Metapb.Peer peer = Metapb.Peer.newBuilder().setId(newPeerId.getAsLong()).setStoreId(storeId).build();
-        Done done = submit(region, new OperatorStep.AddPeer(peer), "asked for: add peer", now);
+        // As a learner first, promoted once caught up: the region's quorum never waits for its snapshot.
+        Done done = submit(new Operator(region.id(), "add_peer", OperatorStep.addVoter(peer), 0, region.epoch(),
+                "asked for: add peer", now));
         if (region.region().getPeersCount() + 1 > maxReplicas) {
             return new Done(done.message() + "; the region will have " + (region.region().getPeersCount() + 1)
                     + " peers, more than max-replicas " + maxReplicas + ": the replica checker removes one "
@@ -92,10 +98,11 @@ public final class ClusterOps {
         RegionInfo region = ledRegion(regionId);
         Metapb.Peer peer = region.peerOnStore(storeId).orElseThrow(() -> Refusal.conflict("region " + regionId
                 + " has no peer on store " + storeId + "; its peers are on stores " + storesOf(region)));
-        int left = region.region().getPeersCount() - 1;
+        // A learner is no replica yet: removing it leaves the voters as they are.
+        int left = region.voters().size() - (RegionInfo.isLearner(peer) ? 0 : 1);
         if (left < maxReplicas) {
-            throw Refusal.conflict("region " + regionId + " has " + region.region().getPeersCount()
-                    + " peers and max-replicas is " + maxReplicas + ": removing one would leave it under-replicated;"
+            throw Refusal.conflict("region " + regionId + " has " + region.voters().size()
+                    + " voters and max-replicas is " + maxReplicas + ": removing one would leave it under-replicated;"
                     + " add a peer elsewhere first (operator add-peer), or take store " + storeId
                     + " offline to move all its replicas away");
         }
@@ -189,10 +196,13 @@ public final class ClusterOps {
     }
 
     private Done submit(RegionInfo region, OperatorStep step, String reason, long now) {
-        Operator op = Operator.single(region, step, reason, now);
+        return submit(Operator.single(region, step, reason, now));
+    }
+
+    private Done submit(Operator op) {
         Optional<Operator> running = coordinator.submit(op);
         if (running.isPresent()) {
-            throw Refusal.conflict("region " + region.id() + " already has an operator: " + running.get()
+            throw Refusal.conflict("region " + op.regionId() + " already has an operator: " + running.get()
                     + "; try again once it has finished");
         }
         return new Done("created " + op + "; it runs on the region's next heartbeat", op.toString());

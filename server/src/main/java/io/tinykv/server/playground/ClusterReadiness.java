@@ -76,9 +76,11 @@ public final class ClusterReadiness {
             if (first == null) {
                 return new NotYet("no region yet (the cluster is not bootstrapped)");
             }
-            int peers = first.region().getPeersCount();
-            if (peers < replicas) {
-                return new NotYet("region " + first.id() + " has " + peers + " of " + replicas + " replicas");
+            // A learner (a replica being added, still catching up) does not count: it votes once promoted.
+            int voters = (int) first.region().getPeersList().stream()
+                    .filter(p -> p.getRole() != Metapb.PeerRole.Learner).count();
+            if (voters < replicas) {
+                return new NotYet("region " + first.id() + " has " + voters + " of " + replicas + " replicas");
             }
             if (!first.hasLeader()) {
                 return new NotYet("region " + first.id() + " has no leader yet");

@@ -397,6 +397,9 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
                 out.append(", ");
             }
             out.append(peer.getId()).append('@').append(peer.getStoreId());
+            if (peer.getRole() == Metapb.PeerRole.Learner) {
+                out.append(" (learner)");
+            }
         }
         return out.append(']').toString();
     }
