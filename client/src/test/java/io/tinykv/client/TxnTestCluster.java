@@ -5,6 +5,7 @@ import io.tinykv.proto.Errorpb;
 import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.RegionException;
 import io.tinykv.storage.StandaloneStorage;
+import io.tinykv.testkit.storage.LeaderStorage;
 import io.tinykv.txn.RegionBounds;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.concurrency.ConcurrencyManager;
@@ -43,7 +44,7 @@ public final class TxnTestCluster implements AutoCloseable {
     this.storage = StandaloneStorage.open(dataDir,
         EngineConfig.defaults().withBlockCacheSizeBytes(BLOCK_CACHE_BYTES));
     this.commands = onePc
-        ? new TxnCommands(new LeaderTermStorage(storage), new Latches(), this::regionRange, new SafePointGuard(),
+        ? new TxnCommands(new LeaderStorage(storage, 1), new Latches(), this::regionRange, new SafePointGuard(),
             new MaxTsSync(new ConcurrencyManager(), () -> CompletableFuture.completedFuture(0L)))
         : new TxnCommands(storage, new Latches(), this::regionRange);
     this.env = new FakeEnv(cluster, 1, storeId -> new TxnStoreService(cluster, storeId, commands, faults));

@@ -98,6 +98,8 @@ final class Peer {
     private final Map<Long, Metapb.Peer> peerCache = new HashMap<>();
     /** What the scheduler learns from this peer while it leads (see {@link RegionHeartbeats}). */
     private final RegionHeartbeats heartbeats;
+    /** When the leader measures its region for a split ({@link SplitChecker}). */
+    private final SplitCheckState splitCheckState = new SplitCheckState();
     /** Logical ticks this peer has seen since it was created: how long it refuses votes after start. */
     private long ticks;
     /** The store's monotonic clock, in nanoseconds: the clock of the lease. */
@@ -195,6 +197,10 @@ final class Peer {
 
     RegionHeartbeats heartbeats() {
         return heartbeats;
+    }
+
+    SplitCheckState splitCheckState() {
+        return splitCheckState;
     }
 
     RaftstoreConfig config() {

@@ -36,6 +36,15 @@ public sealed interface PeerMsg {
     record SplitCheckTick() implements PeerMsg {}
 
     /**
+     * A split check of the region, asked at {@code appliedIndex} and {@code epoch}, finished
+     * ({@link SplitChecker}): {@code splitKeys} (ascending, raw keys) are where to cut a region beyond
+     * the thresholds, empty for one within them (or one that cannot be cut); {@code measured} is false
+     * when the scan was abandoned (a read failed) and says nothing about the region.
+     */
+    record SplitChecked(io.tinykv.proto.Metapb.RegionEpoch epoch, long appliedIndex,
+            java.util.List<com.google.protobuf.ByteString> splitKeys, boolean measured) implements PeerMsg {}
+
+    /**
      * Split the region at {@code splitKeys} (ascending, raw keys) if it is still at {@code epoch}:
      * the leader asks the scheduler for ids and proposes a BatchSplit; {@code callback} gets its
      * result (the regions after the split) or the error that stopped it.

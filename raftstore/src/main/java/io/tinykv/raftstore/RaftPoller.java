@@ -231,9 +231,6 @@ final class RaftPoller {
     private void destroy(Peer peer) {
         LOG.info("{}: removed from the region, destroying", peer);
         peer.storage().destroy();
-        if (splitChecker != null) {
-            splitChecker.forget(peer.regionId());
-        }
         List<PeerMsg> left = router.unregister(peer.regionId());
         peer.destroy();
         answerRegionNotFound(peer.regionId(), left);
@@ -260,6 +257,12 @@ final class RaftPoller {
             case PeerMsg.SplitCheckTick check -> {
                 if (splitChecker != null) {
                     splitChecker.onCheckTick(peer);
+                }
+            }
+            case PeerMsg.SplitChecked checked -> {
+                PeerMsg.SplitRegion split = splitChecker == null ? null : splitChecker.onChecked(peer, checked);
+                if (split != null) {
+                    splitProposer.onSplitRegion(peer, split);
                 }
             }
             case PeerMsg.SplitRegion split -> splitProposer.onSplitRegion(peer, split);

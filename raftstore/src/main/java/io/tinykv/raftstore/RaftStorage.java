@@ -11,6 +11,7 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftCmdpb.SnapRequest;
+import io.tinykv.storage.AnswerDeadline;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;
 import io.tinykv.storage.Storage;
@@ -51,6 +52,7 @@ public final class RaftStorage implements Storage {
     private final RaftStore store;
     private final Duration commandTimeout;
     private final DiskSpaceGuard diskSpace;
+    private final AnswerDeadline answerDeadline;
 
     /** Without a disk space guard. */
     public RaftStorage(RaftStore store, Duration commandTimeout) {
@@ -68,11 +70,16 @@ public final class RaftStorage implements Storage {
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("commandTimeout must be positive, got " + commandTimeout);
         }
+        this.answerDeadline = new AnswerDeadline(commandTimeout);
     }
 
+    /**
+     * Waits at most the command timeout, then fails with {@code server_is_busy}; the write may
+     * still apply after that (a caller that must know holds its latches on {@link #writeAsync}).
+     */
     @Override
     public void write(Kvrpcpb.Context ctx, List<Modify> batch) {
-        await(writeAsync(ctx, batch));
+        await(answerDeadline.bound(writeAsync(ctx, batch), ctx, "raft write"));
     }
 
     @Override
@@ -80,7 +87,13 @@ public final class RaftStorage implements Storage {
         return await(readerAsync(ctx));
     }
 
-    /** Proposes the batch; completes once it is applied, from the thread that applied it. */
+    /**
+     * Proposes the batch; completes once it is applied, from the thread that applied it, or fails
+     * once it cannot apply: refused before the log, overtaken by another leader's entry, or its
+     * peer destroyed (the raftstore answers every command on each of those paths). No timeout: an
+     * entry that is in the log may commit however long that takes, and latches held on this
+     * future must outlast it.
+     */
     @Override
     public CompletableFuture<Void> writeAsync(Kvrpcpb.Context ctx, List<Modify> batch) {
         Objects.requireNonNull(ctx, "ctx");
@@ -97,7 +110,7 @@ public final class RaftStorage implements Storage {
         for (Modify modify : batch) {
             request.addRequests(toRequest(modify));
         }
-        return callAsync(request.build()).thenApply(result -> {
+        return untimedCallAsync(request.build()).thenApply(result -> {
             if (result.snapshot() != null) {
                 result.snapshot().close();
             }
@@ -164,9 +177,29 @@ public final class RaftStorage implements Storage {
 
     /**
      * Proposes {@code request}; the future completes from the callback (on the Raft or apply
+     * thread) with the result, or fails with a {@link RegionException} for a region error. Only
+     * for commands whose waiters may wait as long as the raftstore takes to answer (writes).
+     */
+    private CompletableFuture<CmdResult> untimedCallAsync(RaftCmdRequest request) {
+        CompletableFuture<CmdResult> future = new CompletableFuture<>();
+        store.propose(request, new Callback(request, future::complete));
+        return future.thenApply(result -> {
+            if (result.isError()) {
+                if (result.snapshot() != null) {
+                    result.snapshot().close();
+                }
+                throw new RegionException(result.response().getHeader().getError());
+            }
+            return result;
+        });
+    }
+
+    /**
+     * Proposes {@code request}; the future completes from the callback (on the Raft or apply
      * thread) with the result, or fails with a {@link RegionException} for a region error or for a
      * command that took longer than the command timeout ({@code server_is_busy}). A result that
-     * arrives after the timeout releases its snapshot.
+     * arrives after the timeout releases its snapshot. For reads only: nothing waits on a read
+     * after its answer.
      */
     private CompletableFuture<CmdResult> callAsync(RaftCmdRequest request) {
         CompletableFuture<CmdResult> future = new CompletableFuture<>();

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * written meanwhile. See {@link RegionSizeEstimator} for what is counted. A region that applied
  * nothing since its last finished scan (same applied index, same epoch version) is not scanned
  * again: its figures still stand, and a store of many idle regions spends nothing on them (as the
- * {@link SplitChecker} does).
+ * {@link SplitChecker} does for regions within the split thresholds).
  */
 final class RegionHeartbeats {
 

@@ -9,8 +9,9 @@ package io.tinykv.raftstore;
  * @param regionSplitSizeBytes the size of the pieces it is split into (region-split-size)
  * @param regionMaxKeys a region with more keys than this is split (region-max-keys)
  * @param regionSplitKeys the key count of the pieces (region-split-keys)
- * @param splitCheckTicks Raft ticks between a leader's checks of its region (a region that took no
- *     write since its last check is not measured again)
+ * @param splitCheckTicks Raft ticks between a leader's checks of its region (a region within the
+ *     thresholds that took no write since its last check is not measured again; one found beyond
+ *     them is measured every time until it is split: {@code SplitCheckState})
  */
 public record SplitCheckConfig(long regionMaxSizeBytes, long regionSplitSizeBytes, long regionMaxKeys,
         long regionSplitKeys, int splitCheckTicks) {

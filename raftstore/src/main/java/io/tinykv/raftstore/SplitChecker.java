@@ -10,9 +10,7 @@ import io.tinykv.storage.SnapshotReader;
 import io.tinykv.storage.StorageException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -31,7 +29,11 @@ import org.slf4j.LoggerFactory;
  * comes first, at a whole user key ({@link SplitKeys}): the versions and the lock of one transactional
  * key always stay in one region. A region is split only once it exceeds the max size or max keys.
  *
- * <p>{@link #onCheckTick} runs on the Raft thread; the rest on the workers.
+ * <p>Which regions are measured on a tick is each peer's {@link SplitCheckState}: those that may
+ * have grown since their last check, and those whose last check found them too big until they are
+ * split (a split that was asked for and lost is asked for again).
+ *
+ * <p>{@link #onCheckTick} and {@link #onChecked} run on the Raft thread; the scans on the workers.
  */
 final class SplitChecker {
 
@@ -44,8 +46,6 @@ final class SplitChecker {
     private final Engines engines;
     private final Executor workers;
     private final Router router;
-    /** Region id to the applied index and epoch version of its last check. Raft thread only. */
-    private final Map<Long, long[]> lastChecked = new HashMap<>();
 
     SplitChecker(SplitCheckConfig config, Engines engines, Executor workers, Router router) {
         this.config = Objects.requireNonNull(config, "config");
@@ -54,46 +54,66 @@ final class SplitChecker {
         this.router = Objects.requireNonNull(router, "router");
     }
 
-    /** A leader whose region took writes since its last check is measured on a worker. */
+    /**
+     * A leader whose region may have outgrown the thresholds since its last check ({@link
+     * SplitCheckState}) is measured on a worker; the result comes back as a {@link PeerMsg.SplitChecked}.
+     */
     void onCheckTick(Peer peer) {
         if (!peer.isLeader() || peer.region().getPeersCount() == 0) {
             return;
         }
         Metapb.Region region = peer.region();
+        long term = peer.term();
         long applied = peer.storage().appliedIndex();
-        long[] before = lastChecked.get(region.getId());
-        if (before != null && before[0] == applied && before[1] == region.getRegionEpoch().getVersion()) {
+        long version = region.getRegionEpoch().getVersion();
+        if (!peer.splitCheckState().shouldCheck(term, applied, version)) {
             return;
         }
-        lastChecked.put(region.getId(), new long[] {applied, region.getRegionEpoch().getVersion()});
-        workers.execute(() -> check(region));
+        peer.splitCheckState().onAsked(term, applied, version);
+        workers.execute(() -> check(region, applied));
     }
 
-    /** Forgets a region that left the store. */
-    void forget(long regionId) {
-        lastChecked.remove(regionId);
+    /**
+     * A check finished: it is recorded, and a region beyond the thresholds is to be split at the
+     * returned request (null: nothing to split). The request is at the epoch the check saw, so a
+     * region that changed meanwhile is refused by the proposer.
+     */
+    PeerMsg.SplitRegion onChecked(Peer peer, PeerMsg.SplitChecked checked) {
+        if (!checked.measured()) {
+            peer.splitCheckState().onAbandoned();
+            return null;
+        }
+        Metapb.RegionEpoch epoch = checked.epoch();
+        peer.splitCheckState().onChecked(checked.appliedIndex(), epoch.getVersion(), !checked.splitKeys().isEmpty());
+        if (checked.splitKeys().isEmpty()) {
+            return null;
+        }
+        long regionId = peer.regionId();
+        return new PeerMsg.SplitRegion(epoch, checked.splitKeys(), new Callback(result -> {
+            if (result.isError()) {
+                // Not lost: the region stays wanted, and the next check asks again.
+                LOG.info("region {}: split not done: {}", regionId,
+                        result.response().getHeader().getError().getMessage());
+            }
+        }));
     }
 
-    private void check(Metapb.Region region) {
+    private void check(Metapb.Region region, long appliedIndex) {
         Measure measure;
         try {
             measure = measure(engines, region, config);
         } catch (StorageException | IllegalStateException e) {
             LOG.debug("region {}: split check abandoned: {}", region.getId(), e.getMessage());
+            router.send(region.getId(), new PeerMsg.SplitChecked(region.getRegionEpoch(), appliedIndex, List.of(),
+                    false));
             return;
         }
-        if (measure.splitKeys().isEmpty()) {
-            return;
+        if (!measure.splitKeys().isEmpty()) {
+            LOG.info("region {}: {} bytes, {} keys, beyond the split thresholds; splitting at {} keys",
+                    region.getId(), measure.sizeBytes(), measure.keys(), measure.splitKeys().size());
         }
-        LOG.info("region {}: {} bytes, {} keys, beyond the split thresholds; splitting at {} keys", region.getId(),
-                measure.sizeBytes(), measure.keys(), measure.splitKeys().size());
-        router.send(region.getId(), new PeerMsg.SplitRegion(region.getRegionEpoch(), measure.splitKeys(),
-                new Callback(result -> {
-                    if (result.isError()) {
-                        LOG.info("region {}: split not done: {}", region.getId(),
-                                result.response().getHeader().getError().getMessage());
-                    }
-                })));
+        router.send(region.getId(), new PeerMsg.SplitChecked(region.getRegionEpoch(), appliedIndex,
+                measure.splitKeys(), true));
     }
 
     /**

@@ -13,15 +13,18 @@ import io.tinykv.storage.Engines;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;
 import io.tinykv.storage.StorageReader;
+import io.tinykv.testkit.clock.RaftThreadGate;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,8 +48,12 @@ class RaftStorageTest {
     Path dir;
 
     private Engines engines;
+    private RaftStore store;
     private RaftStoreDriver driver;
     private RaftStorage storage;
+    /** The driver's clock; a test may hold the Raft thread at it. */
+    private final RaftThreadGate gate = new RaftThreadGate();
+    private Duration commandTimeout = COMMAND_TIMEOUT;
 
     private static ByteString bytes(String s) {
         return ByteString.copyFromUtf8(s);
@@ -62,10 +69,10 @@ class RaftStorageTest {
         Transport nowhere = message -> {
             throw new AssertionError("a one-peer region sends no messages, got " + message);
         };
-        RaftStore store = new RaftStore(STORE_ID, engines, config, nowhere, Runnable::run, new SplittableRandom(1));
-        driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, System::nanoTime,
-                Thread.ofPlatform().name("raft-store-" + STORE_ID).factory());
-        storage = new RaftStorage(store, COMMAND_TIMEOUT);
+        store = new RaftStore(STORE_ID, engines, config, nowhere, Runnable::run, new SplittableRandom(1));
+        driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, gate,
+                Thread.ofPlatform().name("store-" + STORE_ID + RaftThreadGate.RAFT_THREAD_SUFFIX).factory());
+        storage = new RaftStorage(store, commandTimeout);
     }
 
     private void bootstrapAndStart() {
@@ -84,6 +91,7 @@ class RaftStorageTest {
 
     @AfterEach
     void tearDown() {
+        gate.release();
         if (engines != null) {
             driver.close();
             engines.close();
@@ -233,6 +241,34 @@ class RaftStorageTest {
         assertThat(readNotFound.hasRegionNotFound()).isTrue();
 
         assertThat(read(Cf.DEFAULT, "b")).as("no refused write was applied").isNull();
+    }
+
+    /**
+     * A write whose answer timed out is still in the log and may apply: the answer is
+     * server_is_busy, but writeAsync, on which callers hang their latches, waits for the write's
+     * fate and completes only once it is applied.
+     */
+    @Test
+    void aWriteOutlivesItsAnswerAndSettlesOnlyWhenApplied() throws Exception {
+        commandTimeout = Duration.ofMillis(100);
+        bootstrapAndStart();
+        RaftStorage patient = new RaftStorage(store, COMMAND_TIMEOUT);
+        patient.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1"))));
+        gate.holdRaftThread(COMMAND_TIMEOUT);
+
+        CompletableFuture<Void> settled = storage.writeAsync(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("c"), raw("2"))));
+        Errorpb.Error busy = errorOf(() -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("d"), raw("3")))));
+        assertThat(busy.hasServerIsBusy()).as("the synchronous answer gave up: %s", busy).isTrue();
+        assertThat(busy.getMessage()).contains("may still apply");
+        assertThat(settled).as("the write is not settled while Raft is held").isNotDone();
+
+        gate.release();
+        settled.get(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        try (StorageReader reader = patient.reader(CTX)) {
+            assertThat(reader.get(Cf.DEFAULT, raw("c"))).containsExactly(raw("2"));
+            assertThat(reader.get(Cf.DEFAULT, raw("d"))).as("the write whose answer timed out applied")
+                    .containsExactly(raw("3"));
+        }
     }
 
     @Test

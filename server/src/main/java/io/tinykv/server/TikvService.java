@@ -9,6 +9,7 @@ import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.TikvGrpc;
+import io.tinykv.storage.AnswerDeadline;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,6 +63,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     private final RegionSplitter splitter;
     /** Where reads continue once their snapshot is ready: never the Raft thread that completes it. */
     private final Executor readExecutor;
+    private final AnswerDeadline answerDeadline;
 
     /** RawKV without TTL. */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn) {
@@ -89,6 +92,16 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
             RegionSplitter splitter, Executor readExecutor) {
+        this(storage, validator, txn, values, splitter, readExecutor, AnswerDeadline.NONE);
+    }
+
+    /**
+     * @param answerDeadline how long a raw write's client waits before {@code server_is_busy} (the
+     *     write itself may still apply)
+     */
+    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
+            RegionSplitter splitter, Executor readExecutor, AnswerDeadline answerDeadline) {
+        this.answerDeadline = Objects.requireNonNull(answerDeadline, "answerDeadline");
         this.readExecutor = readExecutor;
         this.storage = storage;
         this.validator = validator;
@@ -342,7 +355,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             write(ctx, true, keys, batch);
             return CompletableFuture.completedFuture(response);
         }
-        return storage.writeAsync(ctx, batch).thenApply(ignored -> response);
+        return answerDeadline.bound(storage.writeAsync(ctx, batch), ctx, "raw write").thenApply(ignored -> response);
     }
 
     /** A raw write, under its keys' latches when the client asked for atomicity with CAS. */

@@ -29,8 +29,12 @@ public interface Storage extends AutoCloseable {
     StorageReader reader(Kvrpcpb.Context ctx);
 
     /**
-     * {@link #write} without holding the caller's thread while the write is replicated: the future
-     * completes when {@code write} would have returned, or fails with what it would have thrown.
+     * {@link #write} without holding the caller's thread while the write is replicated. The future
+     * settles the write's fate: it completes once the write is applied, or fails once the write can
+     * no longer apply (refused, overtaken in the log, its replica gone). It never fails merely
+     * because the write takes long: a caller holding latches or memory locks for the write releases
+     * them on this future, and bounds only its answer to a client ({@link AnswerDeadline}). A
+     * synchronous {@link #write} may give up waiting instead.
      * Dependent stages may run on the thread that completes it (in {@code RaftStorage}, the Raft
      * thread): keep them short and never blocking. The {@code Modify} arrays are handed over, as for
      * {@link #write}.

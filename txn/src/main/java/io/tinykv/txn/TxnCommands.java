@@ -3,6 +3,7 @@ package io.tinykv.txn;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.storage.AnswerDeadline;
 import io.tinykv.storage.RegionException;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
@@ -33,6 +34,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
@@ -62,6 +64,7 @@ public final class TxnCommands {
     private final RegionBounds regionBounds;
     private final SafePointGuard safePoint;
     private final MaxTsSync maxTsSync;
+    private final AnswerDeadline answerDeadline;
 
     public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds) {
         this(storage, latches, regionBounds, new SafePointGuard());
@@ -79,6 +82,17 @@ public final class TxnCommands {
      */
     public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds, SafePointGuard safePoint,
                        MaxTsSync maxTsSync) {
+        this(storage, latches, regionBounds, safePoint, maxTsSync, AnswerDeadline.NONE);
+    }
+
+    /**
+     * @param answerDeadline how long a command waits for latches, and its client for its write to
+     *     apply, before the answer is {@code server_is_busy}; latches and memory locks are held until
+     *     the write is settled however long that takes ({@link Storage#writeAsync})
+     */
+    public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds, SafePointGuard safePoint,
+                       MaxTsSync maxTsSync, AnswerDeadline answerDeadline) {
+        this.answerDeadline = Objects.requireNonNull(answerDeadline, "answerDeadline");
         this.storage = storage;
         this.latches = latches;
         this.regionBounds = regionBounds;
@@ -300,7 +314,7 @@ public final class TxnCommands {
                 return CompletableFuture.completedFuture(outcome.response());
             }
         }
-        Latches.Guard latched = acquire(keys);
+        Latches.Guard latched = acquire(keys, ctx);
         CompletableFuture<Void> written;
         Outcome<R> outcome;
         try {
@@ -319,14 +333,18 @@ public final class TxnCommands {
             latched.close();
             throw e;
         }
-        // Memory locks and latches are held until the write is applied, however it ends.
-        return written.whenComplete((ok, failure) -> {
+        // Memory locks and latches are held until the write is settled: applied, or unable to apply
+        // any more. Releasing them earlier (say, when the client's answer times out) would let a
+        // reader pass a 1PC write's memory lock and read before the write lands below its read ts,
+        // and let another command read-check-write the same keys before this one's entry applies.
+        CompletableFuture<R> settled = written.whenComplete((ok, failure) -> {
             try {
                 outcome.afterWrite().run();
             } finally {
                 latched.close();
             }
         }).thenApply(ok -> outcome.response());
+        return answerDeadline.bound(settled, ctx, command.getClass().getSimpleName());
     }
 
     /**
@@ -350,9 +368,18 @@ public final class TxnCommands {
         };
     }
 
-    private Latches.Guard acquire(List<byte[]> keys) {
+    /**
+     * The latches of {@code keys}, waited for at most the answer deadline: a command ahead may hold
+     * them until its write settles, which takes as long as Raft does (a deposed leader's entry,
+     * say), and a handler thread must not wait that long.
+     */
+    private Latches.Guard acquire(List<byte[]> keys, Kvrpcpb.Context ctx) {
         try {
-            return latches.acquire(keys);
+            Latches.Guard guard = latches.tryAcquire(keys, answerDeadline.timeout());
+            if (guard == null) {
+                throw answerDeadline.busy(ctx, "waiting for the latches of " + keys.size() + " key(s)");
+            }
+            return guard;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KeyErrorException(KeyErrors.abort("interrupted while waiting for latches"));

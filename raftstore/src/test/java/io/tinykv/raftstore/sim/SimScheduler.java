@@ -100,6 +100,7 @@ final class SimScheduler implements SchedulerReporter {
     /** Ids for splits: far above the bootstrap region's and peers' ids. */
     private long nextId = 1000;
     private final List<List<Metapb.Region>> reportedSplits = new ArrayList<>();
+    private long splitsAsked;
     private long responsesSent;
     private long responsesDropped;
     private long staleHeartbeats;
@@ -192,6 +193,7 @@ final class SimScheduler implements SchedulerReporter {
     @Override
     public void askBatchSplit(Metapb.Region splitting, int splitCount,
             java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
+        splitsAsked++;
         Pdpb.AskBatchSplitResponse.Builder b = Pdpb.AskBatchSplitResponse.newBuilder();
         for (int i = 0; i < splitCount; i++) {
             Pdpb.SplitID.Builder id = Pdpb.SplitID.newBuilder().setNewRegionId(nextId++);
@@ -208,6 +210,11 @@ final class SimScheduler implements SchedulerReporter {
     @Override
     public void reportBatchSplit(List<Metapb.Region> split) {
         reportedSplits.add(List.copyOf(split));
+    }
+
+    /** How many times leaders asked for split ids (AskBatchSplit), answered or not. */
+    long splitsAsked() {
+        return splitsAsked;
     }
 
     /** The splits reported by leaders, in order. */

@@ -59,8 +59,8 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
 
     /** What one run did and found. */
     public record Outcome(long seed, RegisterChecker.Result linearizability, List<String> inconsistencies,
-            int regions, int splitsReported, long putsAcknowledged, long epochNotMatch, long messagesDropped,
-            boolean converged, long snapshotsDelivered, List<String> finalRegions, int keysStored,
+            int regions, int splitsReported, long splitsAsked, long putsAcknowledged, long epochNotMatch,
+            long messagesDropped, boolean converged, long snapshotsDelivered, List<String> finalRegions, int keysStored,
             int mostKeysInARegion) {}
 
     public Outcome run(long seed) {
@@ -112,7 +112,8 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
             int keysStored = regions.stream().mapToInt(r -> keysIn(cluster, r)).sum();
             int mostKeys = regions.stream().mapToInt(r -> keysIn(cluster, r)).max().orElse(0);
             return new Outcome(seed, RegisterChecker.check(history.ops()), inconsistencies(cluster, regions),
-                    regions.size(), scheduler.reportedSplits().size(), history.succeeded(History.Kind.PUT),
+                    regions.size(), scheduler.reportedSplits().size(), scheduler.splitsAsked(),
+                    history.succeeded(History.Kind.PUT),
                     clientList.stream().mapToLong(SplitSimClient::epochNotMatch).sum(), cluster.network().dropped(),
                     converged, cluster.network().snapshotsDelivered(), finalRegions, keysStored, mostKeys);
         }

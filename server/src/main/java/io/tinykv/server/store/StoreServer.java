@@ -46,6 +46,7 @@ import io.tinykv.server.config.Config;
 import io.tinykv.scheduler.ClientPings;
 import io.tinykv.scheduler.BindErrors;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.storage.AnswerDeadline;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
@@ -369,8 +370,10 @@ public final class StoreServer implements AutoCloseable {
                             .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(b.driver);
 
+            // Clients hear server_is_busy after this long; their writes' latches are held until settled.
+            AnswerDeadline answerDeadline = new AnswerDeadline(Duration.ofMillis(st.commandTimeoutMillis()));
             Storage storage = new GuardedStorage(new ApiVersionGate(
-                    new CountingStorage(new RaftStorage(store, Duration.ofMillis(st.commandTimeoutMillis()), diskSpace),
+                    new CountingStorage(new RaftStorage(store, answerDeadline.timeout(), diskSpace),
                             metrics)),
                     STORAGE_CLOSE_WAIT_MILLIS);
             storageToClose.set(storage);
@@ -397,7 +400,7 @@ public final class StoreServer implements AutoCloseable {
             // leadership first catches up with the reads served elsewhere through a TSO timestamp.
             MaxTsSync maxTsSync = new MaxTsSync(new ConcurrencyManager(), scheduler::timestampAsync);
             TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines), gcSafePoint,
-                    maxTsSync);
+                    maxTsSync, answerDeadline);
             opened.add(StoreGcRunner.start(new StoreGcWorker(b.storeId, engines, store::regionIds, txn, gcSafePoint,
                     new GcSchedulerApi() {
                         @Override
@@ -413,7 +416,8 @@ public final class StoreServer implements AutoCloseable {
             services.addService(RepeatedFieldGuard.around(ServerInterceptors.intercept(new TikvService(storage,
                     validator, new TxnHandler(txn, validator),
                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
-                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())), reads), callLimiter),
+                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())), reads, answerDeadline),
+                    callLimiter),
                     config.base().limits().maxBatchKeys()));
             // Stores only: the cluster's id on every stream, and under TLS a store certificate.
             peerServices.addService(ServerInterceptors.intercept(peerService, ClusterIdHeader.require(b.clusterId),

@@ -14,6 +14,7 @@ import io.tinykv.client.RawKvClient;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.TikvGrpc;
+import io.tinykv.testkit.clock.RaftThreadGate;
 import io.tinykv.testkit.wait.Await;
 import java.net.URI;
 import java.net.http.HttpClient;

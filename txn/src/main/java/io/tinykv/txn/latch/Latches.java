@@ -1,5 +1,6 @@
 package io.tinykv.txn.latch;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collection;
@@ -51,21 +52,46 @@ public final class Latches {
      * @throws InterruptedException if interrupted while waiting; nothing is held then
      */
     public Guard acquire(Collection<byte[]> keys) throws InterruptedException {
+        return acquireBefore(keys, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #acquire}, giving up after {@code timeout}: then nothing is held and the answer is null.
+     *
+     * @throws InterruptedException if interrupted while waiting; nothing is held then
+     */
+    public Guard tryAcquire(Collection<byte[]> keys, Duration timeout) throws InterruptedException {
+        long timeoutNanos = timeout.toNanos();
+        long now = System.nanoTime();
+        // Saturate: a deadline past the end of the nano clock means none.
+        long deadline = Long.MAX_VALUE - now < timeoutNanos ? Long.MAX_VALUE : now + timeoutNanos;
+        return acquireBefore(keys, deadline);
+    }
+
+    /** Null once {@code System.nanoTime()} passes {@code deadlineNanos} (MAX_VALUE: never). */
+    private Guard acquireBefore(Collection<byte[]> keys, long deadlineNanos) throws InterruptedException {
         int[] wanted = keys.stream().mapToInt(this::slotOf).sorted().distinct().toArray();
         long id = nextCommandId.incrementAndGet();
         int held = 0;
         try {
             for (int slot : wanted) {
-                slots[slot].enqueueAndAwaitTurn(id);
+                if (!slots[slot].enqueueAndAwaitTurn(id, deadlineNanos)) {
+                    releaseFirst(wanted, held, id);
+                    return null;
+                }
                 held++;
             }
         } catch (InterruptedException e) {
-            for (int i = 0; i < held; i++) {
-                slots[wanted[i]].release(id);
-            }
+            releaseFirst(wanted, held, id);
             throw e;
         }
         return new Guard(id, wanted);
+    }
+
+    private void releaseFirst(int[] wanted, int count, long id) {
+        for (int i = 0; i < count; i++) {
+            slots[wanted[i]].release(id);
+        }
     }
 
     /** The slot {@code key} hashes to. */
@@ -111,14 +137,26 @@ public final class Latches {
         private final Condition headChanged = lock.newCondition();
         private final ArrayDeque<Long> queue = new ArrayDeque<>();
 
-        void enqueueAndAwaitTurn(long id) throws InterruptedException {
+        /** Whether {@code id} got to the head before the deadline; if not, it left the queue. */
+        boolean enqueueAndAwaitTurn(long id, long deadlineNanos) throws InterruptedException {
             lock.lock();
             try {
                 queue.addLast(id);
                 try {
                     while (queue.peekFirst() != id) {
-                        headChanged.await();
+                        if (deadlineNanos == Long.MAX_VALUE) {
+                            headChanged.await();
+                            continue;
+                        }
+                        long left = deadlineNanos - System.nanoTime();
+                        if (left <= 0) {
+                            queue.remove(id);
+                            headChanged.signalAll();
+                            return false;
+                        }
+                        headChanged.awaitNanos(left);
                     }
+                    return true;
                 } catch (InterruptedException e) {
                     queue.remove(id);
                     headChanged.signalAll();

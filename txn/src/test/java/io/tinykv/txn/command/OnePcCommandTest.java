@@ -3,6 +3,9 @@ package io.tinykv.txn.command;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.storage.AnswerDeadline;
+import io.tinykv.testkit.storage.LeaderStorage;
+import io.tinykv.txn.RegionBounds;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.concurrency.ConcurrencyManager;
 import io.tinykv.txn.concurrency.MaxTsSync;
@@ -12,8 +15,7 @@ import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.LockKind;
 import io.tinykv.txn.mvcc.Write;
 import io.tinykv.txn.mvcc.WriteKind;
-import io.tinykv.txn.RegionBounds;
-import io.tinykv.txn.testing.LeaderStorage;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -240,5 +242,29 @@ class OnePcCommandTest extends CommandTestBase {
         assertThat(pending.join().getOnePcCommitTs()).isEqualTo(START + 31);
         assertThat(Arrays.asList(get(k(1), START + 30).getNotFound(), get(k(1), START + 31).getNotFound()))
                 .containsExactly(true, false);
+    }
+
+    @Test
+    void anAnswerThatTimesOutLeavesTheMemoryLocksAndLatchesUntilTheWriteSettles() {
+        // The client hears server_is_busy after the deadline, but the write is still in the log and
+        // may apply: what guards it must stay until it does.
+        AnswerDeadline deadline = new AnswerDeadline(Duration.ofMillis(50));
+        txn = new TxnCommands(leader, new Latches(), RegionBounds.UNBOUNDED, new SafePointGuard(), sync, deadline);
+        leader.holdWrites();
+        Kvrpcpb.PrewriteResponse answer = txn.prewriteAsync(onePc(k(1), START, put(k(1), k(10)))).join();
+        assertThat(answer.getRegionError().hasServerIsBusy()).as("the answer timed out").isTrue();
+        assertThat(leader.heldWrites()).as("the write is still in flight").isEqualTo(1);
+        Kvrpcpb.GetResponse during = get(k(1), START + 5);
+        assertThat(during.getError().getLocked().getLockVersion()).as("the reader meets the memory lock").isEqualTo(START);
+        assertThat(manager.memoryLockCount()).isEqualTo(1);
+        // Another command on the key waits for its latch at most the deadline, then is told busy.
+        Kvrpcpb.PrewriteResponse second = txn.prewrite(prewriteRequest(k(1), START + 2, put(k(1), k(11))));
+        assertThat(second.getRegionError().getServerIsBusy().getReason()).contains("latches");
+        leader.releaseWrites();
+        assertThat(get(k(1), START + 5).getValue().toByteArray()).containsExactly(10);
+        assertThat(manager.memoryLockCount()).as("released once the write applied").isZero();
+        // The latch is free again.
+        Kvrpcpb.PrewriteResponse third = txn.prewrite(prewriteRequest(k(1), START - 1, put(k(1), k(11))));
+        assertThat(third.getErrors(0).getConflict().getConflictCommitTs()).isEqualTo(START + 1);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.txn.testing.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -199,6 +200,24 @@ class LatchesTest {
         try (Latches.Guard again = latches.acquire(List.of(key, key))) {
             assertThat(latches.queueLength(key)).isEqualTo(1);
         }
+    }
+
+    @Test
+    void aWaiterThatGivesUpReleasesWhatItTookAndLeavesTheQueue() throws Exception {
+        Latches latches = new Latches(64);
+        byte[] free = k("free");
+        byte[] busy = k("busy");
+        // Take the free key's slot first whichever order the slots sort in: hold only "busy".
+        Latches.Guard holder = latches.acquire(List.of(busy));
+        assertThat(latches.tryAcquire(List.of(free, busy), Duration.ofMillis(20))).as("gave up").isNull();
+        assertThat(latches.queueLength(busy)).as("only the holder queued").isEqualTo(1);
+        assertThat(latches.queueLength(free)).as("nothing left held").isZero();
+        holder.close();
+        try (Latches.Guard both = latches.tryAcquire(List.of(free, busy), Duration.ofMillis(20))) {
+            assertThat(both).isNotNull();
+            assertThat(latches.queueLength(busy)).isEqualTo(1);
+        }
+        assertThat(latches.queueLength(busy)).isZero();
     }
 
     @Test

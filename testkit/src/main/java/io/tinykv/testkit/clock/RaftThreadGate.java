@@ -1,4 +1,4 @@
-package io.tinykv.server.store;
+package io.tinykv.testkit.clock;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -10,10 +10,10 @@ import java.util.function.LongSupplier;
  * turn of its loop, at least once per tick), as if its disk had stalled. Every other thread reads
  * the clock as usual, so the gRPC threads keep taking requests and queueing them for Raft.
  */
-final class RaftThreadGate implements LongSupplier {
+public final class RaftThreadGate implements LongSupplier {
 
-    /** How the store names its Raft thread: {@code store-<id>-raft}. */
-    private static final String RAFT_THREAD_SUFFIX = "-raft";
+    /** How a store names its Raft thread: {@code store-<id>-raft}; a test's driver thread must end so too. */
+    public static final String RAFT_THREAD_SUFFIX = "-raft";
 
     private boolean shut;
     private boolean raftThreadWaiting;
@@ -42,7 +42,7 @@ final class RaftThreadGate implements LongSupplier {
     }
 
     /** Shuts the gate and waits until the Raft thread is held at it. */
-    synchronized void holdRaftThread(Duration timeout) throws InterruptedException {
+    public synchronized void holdRaftThread(Duration timeout) throws InterruptedException {
         shut = true;
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!raftThreadWaiting) {
@@ -55,7 +55,7 @@ final class RaftThreadGate implements LongSupplier {
     }
 
     /** Lets the Raft thread run again. */
-    synchronized void release() {
+    public synchronized void release() {
         shut = false;
         notifyAll();
     }
