@@ -14,7 +14,7 @@ import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.LockKind;
 import io.tinykv.txn.mvcc.Timestamps;
 import io.tinykv.txn.mvcc.WriteKind;
-import io.tinykv.txn.testing.LeaderStorage;
+import io.tinykv.testkit.storage.LeaderStorage;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
