@@ -7,11 +7,11 @@ import io.tinykv.bench.compare.BenchEnvironment;
 import io.tinykv.bench.compare.ComparisonSettings;
 import io.tinykv.bench.compare.TinyKvTopology;
 import io.tinykv.bench.compare.WorkloadCase;
-import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.testing.FakeLauncher;
 import io.tinykv.bench.testing.FakeProbe;
 import io.tinykv.bench.testing.InMemoryTarget;
+import io.tinykv.client.Clock;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -34,7 +34,7 @@ class BenchCommandTest {
 
     private CommandLine cli() {
         BenchEnvironment env = new BenchEnvironment(new FakeLauncher(), new FakeProbe(),
-                spec -> InMemoryTarget.instant(spec.kind()), Clock.SYSTEM,
+                spec -> InMemoryTarget.instant(spec.kind()), Clock.system(),
                 new PrintStream(OutputStream.nullOutputStream()), name -> Optional.of(Path.of("/usr/bin/etcd")), false);
         CommandLine cl = BenchCommand.commandLine(new BenchCommand(() -> env));
         cl.setOut(new PrintWriter(out, true));

@@ -1,13 +1,13 @@
 package io.tinykv.client;
 
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
  * The retry budget of one client operation. Every retry either goes at once (a few times, when the
- * error told us exactly where to go next, e.g. a leader hint) or sleeps first, with exponential waits
- * per {@link BackoffKind}. Once the time spent since the operation started reaches the budget, no more
- * retries are granted and the caller gives up with the last reason.
+ * error told us exactly where to go next, e.g. a leader hint) or sleeps first, with the growing waits
+ * of a {@link BackoffSchedule} (counted per schedule). Once the time spent since the operation started
+ * reaches the budget, no more retries are granted and the caller gives up with the last reason.
  *
  * <p>Owned by the one thread running the operation; not thread-safe.
  */
@@ -21,7 +21,7 @@ final class Backoff {
   private final Clock clock;
   private final long budgetMs;
   private final long startMs;
-  private final Map<BackoffKind, Integer> attempts = new EnumMap<>(BackoffKind.class);
+  private final Map<BackoffSchedule, Integer> attempts = new HashMap<>();
   private int immediateRetries;
   private int retries;
   private String lastReason = "";
@@ -59,13 +59,18 @@ final class Backoff {
    * @return whether the caller may retry; false once the budget is spent or the thread was interrupted
    */
   boolean sleepThenRetry(BackoffKind kind, String reason, long minSleepMs) {
+    return sleepThenRetry(kind.schedule, reason, minSleepMs);
+  }
+
+  /** {@link #sleepThenRetry(BackoffKind, String, long)} with the waits of {@code schedule}. */
+  boolean sleepThenRetry(BackoffSchedule schedule, String reason, long minSleepMs) {
     lastReason = reason;
     long remainingMs = budgetMs - spentMs();
     if (remainingMs <= 0) {
       return false;
     }
-    int attempt = attempts.merge(kind, 1, Integer::sum);
-    long sleepMs = Math.min(Math.max(kind.sleepMs(attempt), minSleepMs), remainingMs);
+    int attempt = attempts.merge(schedule, 1, Integer::sum);
+    long sleepMs = Math.min(Math.max(schedule.sleepMs(attempt), minSleepMs), remainingMs);
     try {
       clock.sleepMillis(sleepMs);
     } catch (InterruptedException e) {
@@ -75,6 +80,11 @@ final class Backoff {
     }
     retries++;
     return true;
+  }
+
+  /** How long this operation may spend backing off. */
+  long budgetMs() {
+    return budgetMs;
   }
 
   /** How many retries this operation was granted so far. */

@@ -1,8 +1,7 @@
 package io.tinykv.client;
 
 /**
- * Why an operation waits before retrying, and how long: the first wait is {@code firstSleepMs}, each
- * further wait of the same kind doubles, up to {@code maxSleepMs}. The values follow what TiKV's clients
+ * Why an operation waits before retrying, and how long (a {@link BackoffSchedule} each). The values follow what TiKV's clients
  * use: region misses resolve within milliseconds (a new leader, a refreshed route), busy or unreachable
  * stores need longer.
  */
@@ -22,20 +21,9 @@ enum BackoffKind {
    */
   TXN_LOCK_ALIVE(10, 1_000);
 
-  /** Doubling stops here anyway; keeps the shift from overflowing. */
-  private static final int MAX_DOUBLINGS = 20;
-
-  final long firstSleepMs;
-  final long maxSleepMs;
+  final BackoffSchedule schedule;
 
   BackoffKind(long firstSleepMs, long maxSleepMs) {
-    this.firstSleepMs = firstSleepMs;
-    this.maxSleepMs = maxSleepMs;
-  }
-
-  /** The wait before the {@code attempt}-th retry of this kind (1-based). */
-  long sleepMs(int attempt) {
-    int doublings = Math.min(Math.max(attempt - 1, 0), MAX_DOUBLINGS);
-    return Math.min(maxSleepMs, firstSleepMs << doublings);
+    this.schedule = new BackoffSchedule(firstSleepMs, maxSleepMs);
   }
 }

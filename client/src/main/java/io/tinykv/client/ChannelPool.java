@@ -1,6 +1,7 @@
 package io.tinykv.client;
 
 import io.grpc.ManagedChannel;
+import io.tinykv.security.ChannelFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,54 +1,41 @@
 package io.tinykv.client;
 
 import com.google.protobuf.ByteString;
-import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.security.ChannelFactory;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.function.Supplier;
 
 /**
- * Talks to PD (the scheduler): finds the PD leader, looks up regions and stores, and hands out
- * timestamps. Every call has the configured deadline; a call that fails because PD is unreachable or
- * its leader moved is retried against the (re-discovered) leader until the backoff budget is spent.
+ * The client library's calls to PD (the scheduler): regions, stores, GC safe points and timestamps,
+ * over a {@link PdConnection} that finds and follows the PD leader. Every call has the configured
+ * deadline; a call that fails because PD is unreachable or its leader moved is retried against the
+ * (re-discovered) leader until the backoff budget is spent.
  *
  * <p>Thread-safe. Timestamps come over one {@code Tso} stream, one request at a time, shared by the
  * callers waiting at that moment.
  */
 public final class PdClient implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(PdClient.class);
-
   /** A timestamp is {@code physical << 18 | logical}, the layout PD and TiKV use. */
   static final int LOGICAL_BITS = 18;
   private static final long MAX_LOGICAL = 1L << LOGICAL_BITS;
 
-  /** The PD we send requests to, and the cluster id it reported (sent back in every header). */
-  private record Leader(String address, long clusterId) {}
-
-  private final ClientConfig config;
-  private final ChannelPool channels;
-  private final boolean ownsChannels;
+  private final PdConnection connection;
+  private final boolean ownsConnection;
+  /** How long one call may spend backing off between retries. */
+  private final long backoffBudgetMs;
   /** How keys asked about and boundaries answered relate to this client's keys. */
   private final RegionKeyCodec keyCodec;
-  private final Clock clock;
-  /** The configured addresses first, then every client URL the members reported. Guarded by itself. */
-  private final Set<String> knownAddresses;
-  private volatile Leader leader;
 
   private final Object tsoLock = new Object();
   /** Callers waiting for a timestamp; whoever takes tsoLock serves them all. */
@@ -63,13 +50,8 @@ public final class PdClient implements AutoCloseable {
    * @throws PdException "cannot reach PD at ADDRESS: REASON" when no configured PD answers
    */
   public static PdClient connect(ClientConfig config, ChannelFactory channelFactory, Clock clock) {
-    ChannelPool pool = new ChannelPool(channelFactory);
-    try {
-      return new PdClient(config, pool, clock, true, RegionKeyCodec.RAW);
-    } catch (RuntimeException e) {
-      pool.close();
-      throw e;
-    }
+    PdConnection connection = PdConnection.connect(settings(config), channelFactory, clock, 0);
+    return new PdClient(connection, true, config.backoffBudgetMs(), RegionKeyCodec.RAW);
   }
 
   /** {@link #connect(ClientConfig, ChannelFactory, Clock)} with plain-text channels and the real clock. */
@@ -77,24 +59,44 @@ public final class PdClient implements AutoCloseable {
     return connect(config, ChannelFactory.plaintext(), Clock.system());
   }
 
-  PdClient(ClientConfig config, ChannelPool channels, Clock clock, boolean ownsChannels, RegionKeyCodec keyCodec) {
-    this.config = config;
+  /**
+   * These calls over a connection someone else owns (and closes), each retried for at most
+   * {@code backoffBudgetMs}: 0 tries once, {@link PdConnection#UNBOUNDED_BUDGET_MS} waits for PD.
+   */
+  public static PdClient over(PdConnection connection, long backoffBudgetMs) {
+    return new PdClient(connection, false, backoffBudgetMs, RegionKeyCodec.RAW);
+  }
+
+  /** Connects over channels the caller shares with its calls to the stores (and closes). */
+  static PdClient connect(ClientConfig config, ChannelPool channels, Clock clock, RegionKeyCodec keyCodec) {
+    PdConnection connection = PdConnection.connect(settings(config), channels, false, clock, 0);
+    return new PdClient(connection, true, config.backoffBudgetMs(), keyCodec);
+  }
+
+  private static PdConnection.Settings settings(ClientConfig config) {
+    return new PdConnection.Settings(config.pdAddresses(), config.pdTimeoutMs(),
+        BackoffKind.PD_UNREACHABLE.schedule);
+  }
+
+  private PdClient(PdConnection connection, boolean ownsConnection, long backoffBudgetMs,
+      RegionKeyCodec keyCodec) {
+    if (backoffBudgetMs < 0) {
+      throw new IllegalArgumentException("backoffBudgetMs must be >= 0, got " + backoffBudgetMs);
+    }
+    this.connection = connection;
+    this.ownsConnection = ownsConnection;
+    this.backoffBudgetMs = backoffBudgetMs;
     this.keyCodec = keyCodec;
-    this.channels = channels;
-    this.clock = clock;
-    this.ownsChannels = ownsChannels;
-    this.knownAddresses = new LinkedHashSet<>(config.pdAddresses());
-    this.leader = discoverLeader();
   }
 
   /** The address ({@code host:port}) of the PD this client currently sends requests to. */
   public String leaderAddress() {
-    return leader.address();
+    return connection.leaderAddress();
   }
 
   /** The cluster id PD reported. */
   public long clusterId() {
-    return leader.clusterId();
+    return connection.clusterId();
   }
 
   /** A region a store reported (in an {@code epoch_not_match}), with boundaries as this client routes. */
@@ -104,20 +106,18 @@ public final class PdClient implements AutoCloseable {
 
   /** The region containing {@code key}, or empty when PD knows none (e.g. not bootstrapped yet). */
   public Optional<RegionInfo> getRegion(ByteString key) {
-    Pdpb.GetRegionResponse response = call("GetRegion",
+    return regionOf(() -> call("GetRegion",
         stub -> stub.getRegion(Pdpb.GetRegionRequest.newBuilder()
             .setHeader(header()).setRegionKey(keyCodec.toPd(key)).build()),
-        Pdpb.GetRegionResponse::getHeader, true);
-    return regionOf(response);
+        Pdpb.GetRegionResponse::getHeader));
   }
 
   /** The region with this id, or empty when PD knows none. */
   public Optional<RegionInfo> getRegionById(long regionId) {
-    Pdpb.GetRegionResponse response = call("GetRegionByID",
+    return regionOf(() -> call("GetRegionByID",
         stub -> stub.getRegionByID(Pdpb.GetRegionByIDRequest.newBuilder()
             .setHeader(header()).setRegionId(regionId).build()),
-        Pdpb.GetRegionResponse::getHeader, true);
-    return regionOf(response);
+        Pdpb.GetRegionResponse::getHeader));
   }
 
   /**
@@ -143,7 +143,7 @@ public final class PdClient implements AutoCloseable {
     Pdpb.ScanRegionsResponse response = call("ScanRegions",
         stub -> stub.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
             .setStartKey(keyCodec.toPd(startKey)).setEndKey(keyCodec.toPd(endKey)).setLimit(limit).build()),
-        Pdpb.ScanRegionsResponse::getHeader, false);
+        Pdpb.ScanRegionsResponse::getHeader);
     List<RegionStatus> regions = new ArrayList<>();
     if (response.getRegionsCount() > 0) {
       for (Pdpb.Region region : response.getRegionsList()) {
@@ -167,7 +167,7 @@ public final class PdClient implements AutoCloseable {
     return call("GetStore",
         stub -> stub.getStore(Pdpb.GetStoreRequest.newBuilder()
             .setHeader(header()).setStoreId(storeId).build()),
-        Pdpb.GetStoreResponse::getHeader, false).getStore();
+        Pdpb.GetStoreResponse::getHeader).getStore();
   }
 
   /**
@@ -182,14 +182,14 @@ public final class PdClient implements AutoCloseable {
         stub -> stub.updateServiceGCSafePoint(Pdpb.UpdateServiceGCSafePointRequest.newBuilder()
             .setHeader(header()).setServiceId(ByteString.copyFromUtf8(serviceId)).setTTL(ttlSeconds)
             .setSafePoint(safePoint).build()),
-        Pdpb.UpdateServiceGCSafePointResponse::getHeader, false).getMinSafePoint();
+        Pdpb.UpdateServiceGCSafePointResponse::getHeader).getMinSafePoint();
   }
 
   /** PD's GC safe point: reads below it are refused. */
   public long getGcSafePoint() {
     return call("GetGCSafePoint",
         stub -> stub.getGCSafePoint(Pdpb.GetGCSafePointRequest.newBuilder().setHeader(header()).build()),
-        Pdpb.GetGCSafePointResponse::getHeader, false).getSafePoint();
+        Pdpb.GetGCSafePointResponse::getHeader).getSafePoint();
   }
 
   /** Every store PD knows, optionally without the removed (tombstone) ones. */
@@ -197,7 +197,7 @@ public final class PdClient implements AutoCloseable {
     return call("GetAllStores",
         stub -> stub.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
             .setHeader(header()).setExcludeTombstoneStores(excludeTombstones).build()),
-        Pdpb.GetAllStoresResponse::getHeader, false).getStoresList();
+        Pdpb.GetAllStoresResponse::getHeader).getStoresList();
   }
 
   /**
@@ -247,26 +247,26 @@ public final class PdClient implements AutoCloseable {
 
   /** Asks PD for {@code count} consecutive timestamps; returns the largest. Called under tsoLock. */
   private long fetchTimestamps(int count) {
-    Backoff backoff = new Backoff(clock, config.backoffBudgetMs());
+    PdConnection.Retries retries = connection.retries(backoffBudgetMs);
     Pdpb.TsoRequest request = Pdpb.TsoRequest.newBuilder().setCount(count).build();
     while (true) {
-      Leader current = leader;
+      String address = connection.leaderAddress();
       try {
-        if (tsoStream == null || !tsoStream.address().equals(current.address())) {
+        if (tsoStream == null || !tsoStream.address().equals(address)) {
           closeTsoStream();
-          tsoStream = new TsoStream(current.address(), PDGrpc.newStub(channels.get(current.address())));
+          tsoStream = new TsoStream(address, PDGrpc.newStub(connection.channel(address)));
         }
         Pdpb.TsoResponse response = tsoStream.request(
-            request.toBuilder().setHeader(header(current)).build(), config.pdTimeoutMs());
-        checkHeader("Tso", current, response.getHeader());
-        return acceptTimestamps(response.getTimestamp(), count, current);
+            request.toBuilder().setHeader(connection.header()).build(), connection.timeoutMs());
+        connection.checkHeader("Tso", address, response.getHeader());
+        return acceptTimestamps(response.getTimestamp(), count, address);
       } catch (StatusRuntimeException e) {
         closeTsoStream();
-        retryOrThrow("Tso", current, e, backoff);
+        connection.retryOrThrow("Tso", address, e, retries);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         closeTsoStream();
-        throw new PdException("interrupted while waiting for a timestamp from PD at " + current.address());
+        throw new PdException("interrupted while waiting for a timestamp from PD at " + address);
       }
     }
   }
@@ -276,8 +276,8 @@ public final class PdClient implements AutoCloseable {
     synchronized (tsoLock) {
       closeTsoStream();
     }
-    if (ownsChannels) {
-      channels.close();
+    if (ownsConnection) {
+      connection.close();
     }
   }
 
@@ -285,15 +285,15 @@ public final class PdClient implements AutoCloseable {
    * Checks the largest of {@code count} consecutive timestamps: well formed, and its whole range after
    * everything handed out before. Called under tsoLock.
    */
-  private long acceptTimestamps(Pdpb.Timestamp timestamp, int count, Leader from) {
+  private long acceptTimestamps(Pdpb.Timestamp timestamp, int count, String from) {
     if (timestamp.getPhysical() < 0 || timestamp.getLogical() < count - 1 || timestamp.getLogical() >= MAX_LOGICAL) {
-      throw new PdException("PD at " + from.address() + " sent a malformed timestamp for count " + count
+      throw new PdException("PD at " + from + " sent a malformed timestamp for count " + count
           + ": " + timestamp.toString().strip().replace('\n', ' '));
     }
     long last = timestamp.getPhysical() << LOGICAL_BITS | timestamp.getLogical();
     long first = last - (count - 1);
     if (first <= lastTimestamp) {
-      throw new PdException("PD at " + from.address() + " sent timestamp " + first
+      throw new PdException("PD at " + from + " sent timestamp " + first
           + ", not after the previous one " + lastTimestamp);
     }
     lastTimestamp = last;
@@ -307,144 +307,29 @@ public final class PdClient implements AutoCloseable {
     }
   }
 
-  private Optional<RegionInfo> regionOf(Pdpb.GetRegionResponse response) {
+  /** The region of an answer; empty when PD knows none (REGION_NOT_FOUND is an answer here). */
+  private Optional<RegionInfo> regionOf(Supplier<Pdpb.GetRegionResponse> call) {
+    Pdpb.GetRegionResponse response;
+    try {
+      response = call.get();
+    } catch (PdException e) {
+      if (e.errorType() == Pdpb.ErrorType.REGION_NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
     if (!response.hasRegion() || response.getRegion().getId() == 0) {
       return Optional.empty();
     }
     return Optional.of(new RegionInfo(keyCodec.fromCluster(response.getRegion()), response.getLeader()));
   }
 
-  /**
-   * Runs a unary call against the leader, retrying on transport trouble.
-   *
-   * @param regionNotFoundIsEmpty whether a REGION_NOT_FOUND header error is an answer ("no such
-   *                              region"), which the caller reads from the response, or a failure
-   */
   private <T> T call(String method, Function<PDGrpc.PDBlockingStub, T> rpc,
-      Function<T, Pdpb.ResponseHeader> headerOf, boolean regionNotFoundIsEmpty) {
-    Backoff backoff = new Backoff(clock, config.backoffBudgetMs());
-    while (true) {
-      Leader current = leader;
-      PDGrpc.PDBlockingStub stub = PDGrpc.newBlockingStub(channels.get(current.address()))
-          .withDeadlineAfter(config.pdTimeoutMs(), TimeUnit.MILLISECONDS);
-      T response;
-      try {
-        response = rpc.apply(stub);
-      } catch (StatusRuntimeException e) {
-        retryOrThrow(method, current, e, backoff);
-        continue;
-      }
-      Pdpb.ResponseHeader header = headerOf.apply(response);
-      if (!(regionNotFoundIsEmpty && header.getError().getType() == Pdpb.ErrorType.REGION_NOT_FOUND)) {
-        checkHeader(method, current, header);
-      }
-      return response;
-    }
-  }
-
-  /** Backs off and re-discovers the leader if the failure is worth retrying; throws otherwise. */
-  private void retryOrThrow(String method, Leader current, StatusRuntimeException e, Backoff backoff) {
-    String reason = Failures.describe(e, config.pdTimeoutMs());
-    if (!isRetryable(e.getStatus().getCode())) {
-      throw new PdException(method + " failed at PD " + current.address() + ": " + reason, e);
-    }
-    LOG.debug("{} at PD {} failed ({}); refreshing the PD leader", method, current.address(), reason);
-    if (!backoff.sleepThenRetry(BackoffKind.PD_UNREACHABLE, method + " at " + current.address() + ": " + reason, 0)) {
-      throw new PdException("cannot reach PD at " + current.address() + ": " + backoff.givingUpMessage(), e);
-    }
-    refreshLeader(current);
-  }
-
-  /**
-   * PD reads and TSO requests change nothing a retry could repeat, so a deadline is as safe to retry as
-   * an unreachable server. A follower PD answers UNAVAILABLE ("not leader").
-   */
-  private static boolean isRetryable(Status.Code code) {
-    return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED;
-  }
-
-  private void checkHeader(String method, Leader current, Pdpb.ResponseHeader header) {
-    if (header.hasError() && header.getError().getType() != Pdpb.ErrorType.OK) {
-      throw new PdException(method + " failed at PD " + current.address() + ": "
-          + Failures.describe(header.getError()));
-    }
+      Function<T, Pdpb.ResponseHeader> headerOf) {
+    return connection.call(method, rpc, headerOf, backoffBudgetMs);
   }
 
   private Pdpb.RequestHeader header() {
-    return header(leader);
-  }
-
-  private static Pdpb.RequestHeader header(Leader current) {
-    return Pdpb.RequestHeader.newBuilder().setClusterId(current.clusterId()).build();
-  }
-
-  /** Re-discovers the leader unless another thread already replaced {@code stale}; keeps it on failure. */
-  private synchronized void refreshLeader(Leader stale) {
-    if (leader != stale) {
-      return;
-    }
-    try {
-      Leader found = discoverLeader();
-      if (!found.equals(stale)) {
-        LOG.info("PD leader is now {} (was {})", found.address(), stale.address());
-      }
-      leader = found;
-    } catch (PdException e) {
-      LOG.debug("PD leader refresh failed: {}", e.getMessage());
-    }
-  }
-
-  /** Asks every known PD address for the members until one names a leader. */
-  private Leader discoverLeader() {
-    List<String> candidates;
-    synchronized (knownAddresses) {
-      candidates = List.copyOf(knownAddresses);
-    }
-    Map<String, String> failures = new LinkedHashMap<>();
-    for (String address : candidates) {
-      Pdpb.GetMembersResponse members;
-      try {
-        members = PDGrpc.newBlockingStub(channels.get(address))
-            .withDeadlineAfter(config.pdTimeoutMs(), TimeUnit.MILLISECONDS)
-            .getMembers(Pdpb.GetMembersRequest.getDefaultInstance());
-      } catch (StatusRuntimeException e) {
-        failures.put(address, Failures.describe(e, config.pdTimeoutMs()));
-        continue;
-      }
-      if (members.getHeader().hasError() && members.getHeader().getError().getType() != Pdpb.ErrorType.OK) {
-        failures.put(address, Failures.describe(members.getHeader().getError()));
-        continue;
-      }
-      learnMembers(members);
-      if (!members.hasLeader() || members.getLeader().getClientUrlsCount() == 0) {
-        failures.put(address, "PD has no leader");
-        continue;
-      }
-      String leaderAddress = Addresses.stripScheme(members.getLeader().getClientUrls(0));
-      return new Leader(leaderAddress, members.getHeader().getClusterId());
-    }
-    throw new PdException(unreachableMessage(failures));
-  }
-
-  private void learnMembers(Pdpb.GetMembersResponse members) {
-    synchronized (knownAddresses) {
-      for (Pdpb.Member member : members.getMembersList()) {
-        for (String url : member.getClientUrlsList()) {
-          knownAddresses.add(Addresses.stripScheme(url));
-        }
-      }
-    }
-  }
-
-  /** "cannot reach PD at a:1: connection refused", or one reason per address when they differ. */
-  private static String unreachableMessage(Map<String, String> failures) {
-    String addresses = String.join(", ", failures.keySet());
-    Set<String> reasons = new LinkedHashSet<>(failures.values());
-    if (reasons.size() == 1) {
-      return "cannot reach PD at " + addresses + ": " + reasons.iterator().next();
-    }
-    List<String> each = new ArrayList<>();
-    failures.forEach((address, reason) -> each.add(address + ": " + reason));
-    return "cannot reach PD at " + addresses + " (" + String.join("; ", each) + ")";
+    return connection.header();
   }
 }

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.TikvGrpc;
+import io.tinykv.security.ChannelFactory;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -64,7 +65,7 @@ public final class RawKvClient implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     ChannelPool channels = new ChannelPool(channelFactory);
     try {
-      PdClient pd = new PdClient(config, channels, clock, false, RegionKeyCodec.RAW);
+      PdClient pd = PdClient.connect(config, channels, clock, RegionKeyCodec.RAW);
       RegionCache cache = new RegionCache(pd);
       RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
       return new RawKvClient(new Shared(config, clock, channels, pd, cache, sender), "", true);

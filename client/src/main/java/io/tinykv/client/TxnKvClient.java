@@ -1,5 +1,6 @@
 package io.tinykv.client;
 
+import io.tinykv.security.ChannelFactory;
 import java.util.Objects;
 
 /**
@@ -123,7 +124,7 @@ public final class TxnKvClient implements AutoCloseable {
     java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newThreadPerTaskExecutor(
         Thread.ofVirtual().name("tinykv-txn-async-commit-", 0).factory());
     try {
-      PdClient pd = new PdClient(config, channels, clock, false, RegionKeyCodec.TXN);
+      PdClient pd = PdClient.connect(config, channels, clock, RegionKeyCodec.TXN);
       RegionCache cache = new RegionCache(pd);
       RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
       RegionRouter router = new RegionRouter(cache, sender, config.batchSizeKeys());

@@ -12,10 +12,13 @@
  *       commit, resolving the locks they meet; a commit is reported committed, definitely not
  *       committed ({@link io.tinykv.client.TxnAbortedException}) or unknown
  *       ({@link io.tinykv.client.CommitUnknownException}), never guessed;</li>
- *   <li>{@link io.tinykv.client.PdClient}: PD lookups (regions, stores) and timestamps;</li>
+ *   <li>{@link io.tinykv.client.PdClient}: PD lookups (regions, stores) and timestamps, over a
+ *       {@link io.tinykv.client.PdConnection}, which follows the PD leader and retries with a
+ *       {@link io.tinykv.client.BackoffSchedule} — the store process's calls to the scheduler use the
+ *       same connection;</li>
  *   <li>{@link io.tinykv.client.ClientConfig}: PD addresses, deadlines and the retry budget;</li>
  *   <li>{@link io.tinykv.client.TinyKvException} and its subclasses: what can go wrong;</li>
- *   <li>{@link io.tinykv.client.Clock} and {@link io.tinykv.client.ChannelFactory}: time and network,
+ *   <li>{@link io.tinykv.client.Clock} and {@link io.tinykv.security.ChannelFactory}: time and network,
  *       replaceable in tests.</li>
  * </ul>
  *

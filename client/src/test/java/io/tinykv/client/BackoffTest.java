@@ -2,6 +2,7 @@ package io.tinykv.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
@@ -19,7 +20,7 @@ class BackoffTest {
     }
     long before = clock.nowMillis();
     backoff.sleepThenRetry(BackoffKind.SERVER_BUSY, "busy", 0);
-    assertThat(clock.nowMillis() - before).isEqualTo(BackoffKind.SERVER_BUSY.firstSleepMs);
+    assertThat(clock.nowMillis() - before).isEqualTo(BackoffKind.SERVER_BUSY.schedule.firstSleepMs());
   }
 
   @Test
@@ -63,12 +64,17 @@ class BackoffTest {
   void anInterruptedSleepEndsTheRetries() {
     Clock interrupting = new Clock() {
       @Override
-      public long nowMillis() {
+      public long nanoTime() {
         return 0;
       }
 
       @Override
-      public void sleepMillis(long millis) throws InterruptedException {
+      public void sleep(Duration duration) throws InterruptedException {
+        throw new InterruptedException();
+      }
+
+      @Override
+      public void waitOn(Object monitor, long deadlineNanos) throws InterruptedException {
         throw new InterruptedException();
       }
     };

@@ -1,27 +1,47 @@
 package io.tinykv.client;
 
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Virtual time: sleeping only moves the clock forward, so backoff never blocks a test. */
 public final class FakeClock implements Clock {
-  private final AtomicLong nowMs = new AtomicLong();
+  private final AtomicLong nowNanos = new AtomicLong();
   private final AtomicLong sleptMs = new AtomicLong();
   private final AtomicInteger sleeps = new AtomicInteger();
+  private volatile Runnable afterSleep = () -> { };
 
   @Override
-  public long nowMillis() {
-    return nowMs.get();
+  public long nanoTime() {
+    return nowNanos.get();
   }
 
   @Override
-  public void sleepMillis(long millis) {
-    if (millis < 0) {
-      throw new IllegalArgumentException("negative sleep " + millis);
+  public void sleep(Duration duration) {
+    if (duration.isNegative()) {
+      throw new IllegalArgumentException("negative sleep " + duration);
     }
     sleeps.incrementAndGet();
-    sleptMs.addAndGet(millis);
-    nowMs.addAndGet(millis);
+    sleptMs.addAndGet(duration.toMillis());
+    nowNanos.addAndGet(duration.toNanos());
+    afterSleep.run();
+  }
+
+  /** Never interrupted: tests call it directly to let time pass. */
+  @Override
+  public void sleepMillis(long millis) {
+    sleep(Duration.ofMillis(millis));
+  }
+
+  /** Runs {@code action} after every sleep, e.g. to let the world take its next step. */
+  public void afterEverySleep(Runnable action) {
+    afterSleep = action;
+  }
+
+  /** Nobody else moves this clock: a wait lasts until its deadline, reached at once. */
+  @Override
+  public void waitOn(Object monitor, long deadlineNanos) {
+    nowNanos.accumulateAndGet(deadlineNanos, Math::max);
   }
 
   public long sleptMs() {

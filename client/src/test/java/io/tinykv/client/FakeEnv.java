@@ -4,6 +4,7 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.tinykv.security.ChannelFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -74,6 +75,7 @@ public final class FakeEnv implements AutoCloseable {
     servers.remove(address).shutdownNow();
   }
 
+
   public List<String> pdAddresses() {
     return List.copyOf(pdAddresses);
   }
@@ -100,6 +102,7 @@ public final class FakeEnv implements AutoCloseable {
     membership.rewind(-millis);
   }
 
+  /** Makes {@code address} the PD leader; null: no member leads (an election is under way). */
   public void makePdLeader(String address) {
     membership.leader.set(address);
   }

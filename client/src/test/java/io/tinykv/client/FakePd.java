@@ -91,7 +91,7 @@ final class FakePd extends PDGrpc.PDImplBase {
 
   private boolean rejectUnlessLeader(String method, StreamObserver<?> observer) {
     calls.computeIfAbsent(method, m -> new AtomicInteger()).incrementAndGet();
-    if (!address.equals(membership.leader.get())) {
+    if (!address.equals(membership.leader.get())) { // also when there is no leader
       observer.onError(Status.UNAVAILABLE.withDescription("not leader").asRuntimeException());
       return true;
     }
@@ -109,8 +109,11 @@ final class FakePd extends PDGrpc.PDImplBase {
   @Override
   public void getMembers(Pdpb.GetMembersRequest request, StreamObserver<Pdpb.GetMembersResponse> observer) {
     calls.computeIfAbsent("GetMembers", m -> new AtomicInteger()).incrementAndGet();
-    Pdpb.GetMembersResponse.Builder response = Pdpb.GetMembersResponse.newBuilder().setHeader(header())
-        .setLeader(member(membership.leader.get()));
+    Pdpb.GetMembersResponse.Builder response = Pdpb.GetMembersResponse.newBuilder().setHeader(header());
+    String leader = membership.leader.get();
+    if (leader != null) { // null: the members are still electing one
+      response.setLeader(member(leader));
+    }
     membership.addresses.forEach(a -> response.addMembers(member(a)));
     observer.onNext(response.build());
     observer.onCompleted();

@@ -2,10 +2,6 @@ package io.tinykv.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RegionInfo;
 import io.tinykv.testkit.bank.BankWorkload;
 import io.tinykv.testkit.check.CheckResult;
 import io.tinykv.testkit.history.History;
@@ -80,7 +76,7 @@ final class BankUnderLeaderKill {
 
         awaitFinished(history::size, OPERATIONS_PER_PHASE, run, "before the kill");
         atKill.run();
-        int leader = cluster.storeIndex(leaderStoreOfFirstRegion(cluster.pdAddress()));
+        int leader = cluster.storeIndex(cluster.leaderStoreOf(new byte[0]));
         String victim = "store" + leader;
         LOG.info("killing {} (SIGKILL), the region's leader, after {} transactions", victim, history.size());
         cluster.kill(victim);
@@ -118,13 +114,4 @@ final class BankUnderLeaderKill {
         }
     }
 
-    /** The store leading the region that holds the empty key (the cluster's only region). */
-    private static long leaderStoreOfFirstRegion(String pdAddress) {
-        try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
-            RegionInfo region = pd.getRegion(ByteString.EMPTY)
-                    .orElseThrow(() -> new AssertionError("the scheduler knows no region"));
-            assertThat(region.hasLeader()).as("region %s has a leader", region).isTrue();
-            return region.leader().getStoreId();
-        }
-    }
 }

@@ -144,12 +144,13 @@ class DiskFullCompatTest {
                 disk-check-interval = "%s"
                 """.formatted(DISK_CHECK_INTERVAL));
         Path storeReady = dir.resolve("store1.ready");
-        ChildProcess firstStore = supervisor.start(storeSpec(pd, ReadyFiles.ANY_LOOPBACK_PORT, storeData, config,
-                List.of("--ready-file", storeReady.toString())));
-        String storeAddress = ReadyFiles.await(firstStore, storeReady, STARTUP, () -> tail(dir.resolve("store1.log")))
-                .get(ReadyFile.ADDR);
-        // A restart reuses the port: the scheduler and the clients know the store by it.
-        ChildSpec store = storeSpec(pd, storeAddress, storeData, config, List.of());
+        ChildProcess firstStore = supervisor.start(storeSpec(pd, ReadyFiles.ANY_LOOPBACK_PORT,
+                ReadyFiles.ANY_LOOPBACK_PORT, storeData, config, List.of("--ready-file", storeReady.toString())));
+        java.util.Map<String, String> bound = ReadyFiles.await(firstStore, storeReady, STARTUP,
+                () -> tail(dir.resolve("store1.log")));
+        String storeAddress = bound.get(ReadyFile.ADDR);
+        // A restart reuses the ports: the scheduler and the clients know the store by them.
+        ChildSpec store = storeSpec(pd, storeAddress, bound.get(ReadyFile.PEER_ADDR), storeData, config, List.of());
         awaitServing(pd, storeAddress);
         Path ballast = disk.resolve("ballast");
         Path placeholder = storeData.resolve(SpacePlaceholder.FILE_NAME);
@@ -249,10 +250,12 @@ class DiskFullCompatTest {
                 options);
     }
 
-    private ChildSpec storeSpec(String pd, String addr, Path data, Path config, List<String> extra) {
+    /** @param peerAddr the store-to-store port ({@code --peer-addr}), allocated as the client port is */
+    private ChildSpec storeSpec(String pd, String addr, String peerAddr, Path data, Path config, List<String> extra) {
         List<String> args = new ArrayList<>(List.of("server",
                 "--pd", pd,
                 "--addr", addr,
+                "--peer-addr", peerAddr,
                 "--status-addr", "",
                 "--data-dir", data.toString(),
                 "--config", config.toString(),

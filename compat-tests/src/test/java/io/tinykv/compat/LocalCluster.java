@@ -6,9 +6,12 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.tinykv.client.ChannelFactory;
+import io.tinykv.client.ClientConfig;
+import io.tinykv.client.PdClient;
+import io.tinykv.client.RegionInfo;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.scheduler.ReadyFile;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.SecurityOptions;
 import io.tinykv.security.TlsCredentials;
@@ -25,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -201,6 +205,22 @@ final class LocalCluster implements AutoCloseable {
 
     int maxReplicas() {
         return Math.min(stores, PlaygroundLayout.DEFAULT_MAX_REPLICAS);
+    }
+
+    /**
+     * The store (its id) that leads the region holding {@code key} (as stored: raw, or
+     * memcomparable-encoded in TXN mode), as the scheduler reports it now.
+     */
+    long leaderStoreOf(byte[] key) {
+        try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
+            RegionInfo region = pd.getRegion(com.google.protobuf.ByteString.copyFrom(key))
+                    .orElseThrow(() -> new AssertionError("the scheduler knows no region for key "
+                            + HexFormat.of().formatHex(key)));
+            if (!region.hasLeader()) {
+                throw new AssertionError("region " + region + " has no leader");
+            }
+            return region.leader().getStoreId();
+        }
     }
 
     String pdAddress() {

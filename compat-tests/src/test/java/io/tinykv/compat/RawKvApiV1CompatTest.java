@@ -3,9 +3,6 @@ package io.tinykv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RegionInfo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -160,7 +157,7 @@ class RawKvApiV1CompatTest {
         try (CasIncrements load = new CasIncrements(client, counter)) {
             load.start(CAS_THREADS);
             load.awaitSuccesses(SWAPS_PER_PHASE, PROGRESS, "before the kill");
-            victim = "store" + cluster.storeIndex(leaderStoreOf(cluster.pdAddress(), counter));
+            victim = "store" + cluster.storeIndex(cluster.leaderStoreOf(counter.toByteArray()));
             int before = load.successes().size();
             LOG.info("killing {} (SIGKILL), the leader of the counter's region, after {} swaps", victim, before);
             cluster.kill(victim);
@@ -183,13 +180,4 @@ class RawKvApiV1CompatTest {
                 .containsExactly(victim + " exited 137");
     }
 
-    /** The store that leads the region holding {@code key}, as the scheduler reports it. */
-    private static long leaderStoreOf(String pdAddress, ByteString key) {
-        try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
-            RegionInfo region = pd.getRegion(com.google.protobuf.ByteString.copyFrom(key.toByteArray()))
-                    .orElseThrow(() -> new AssertionError("the scheduler knows no region for " + key.toStringUtf8()));
-            assertThat(region.hasLeader()).as("region %s has a leader", region).isTrue();
-            return region.leader().getStoreId();
-        }
-    }
 }

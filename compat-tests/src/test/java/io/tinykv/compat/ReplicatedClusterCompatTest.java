@@ -2,9 +2,6 @@ package io.tinykv.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RegionInfo;
 import io.tinykv.server.playground.ClusterReadiness;
 import io.tinykv.testkit.linear.LinearizabilityChecker;
 import io.tinykv.testkit.linear.RegisterOp;
@@ -49,16 +46,6 @@ class ReplicatedClusterCompatTest {
         return ByteString.copyFromUtf8(text);
     }
 
-    /** The store that leads the region holding {@code key}, as the scheduler reports it. */
-    private static long leaderStoreOf(String pdAddress, ByteString key) {
-        try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
-            RegionInfo region = pd.getRegion(com.google.protobuf.ByteString.copyFrom(key.toByteArray()))
-                    .orElseThrow(() -> new AssertionError("the scheduler knows no region for " + key.toStringUtf8()));
-            assertThat(region.hasLeader()).as("region %s has a leader", region).isTrue();
-            return region.leader().getStoreId();
-        }
-    }
-
     @Test
     void storesKilledMidLoadOneAtATimeLoseNoAcknowledgedWriteAndTheHistoryIsLinearizable() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(dir, STORES)) {
@@ -74,7 +61,7 @@ class ReplicatedClusterCompatTest {
 
                     // First the store leading the region, then one of the followers (not the one just back).
                     for (boolean leader : new boolean[] {true, false}) {
-                        int leaderIndex = cluster.storeIndex(leaderStoreOf(cluster.pdAddress(), s(prefix)));
+                        int leaderIndex = cluster.storeIndex(cluster.leaderStoreOf(s(prefix).toByteArray()));
                         int index = leader ? leaderIndex : otherThan(leaderIndex, victims);
                         String victim = "store" + index;
                         victims.add(victim);

@@ -2,10 +2,6 @@ package io.tinykv.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
-import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RegionInfo;
 import io.tinykv.scheduler.ClientKeyMode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,7 +56,7 @@ class SnapshotBankClusterCompatTest {
                 AtomicReference<String> victim = new AtomicReference<>();
                 SnapshotBank.Result result = bank.run(duration, Soak.seed(), () -> {
                     bank.awaitDecided(TRANSFERS_PER_PHASE, PROGRESS, "before the kill");
-                    int leader = cluster.storeIndex(leaderStoreOfFirstRegion(cluster.pdAddress()));
+                    int leader = cluster.storeIndex(cluster.leaderStoreOf(new byte[0]));
                     victim.set("store" + leader);
                     LOG.info("killing {} (SIGKILL), the region's leader, after {} transfers committed, {} decided",
                             victim.get(), bank.committedSoFar(), bank.decidedSoFar());
@@ -94,13 +90,4 @@ class SnapshotBankClusterCompatTest {
         }
     }
 
-    /** The store leading the region that holds the empty key (the cluster's only region). */
-    private static long leaderStoreOfFirstRegion(String pdAddress) {
-        try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
-            RegionInfo region = pd.getRegion(ByteString.EMPTY)
-                    .orElseThrow(() -> new AssertionError("the scheduler knows no region"));
-            assertThat(region.hasLeader()).as("region %s has a leader", region).isTrue();
-            return region.leader().getStoreId();
-        }
-    }
 }

@@ -243,6 +243,49 @@ class TlsClusterCompatTest {
         assertThat(plaintext.out()).doesNotContain("from ctl");
     }
 
+    /**
+     * PD's HTTP API on the PD address answers HTTPS to a client certificate of the CA (the JDK's
+     * client offers h2 and http/1.1; the port picks http/1.1), and {@code ctl}'s cluster commands go
+     * over it with the TLS options; plain HTTP gets no answer.
+     */
+    @Test
+    void pdsHttpApiAnswersHttpsOnThePdAddressWithAClientCertificateOnly() throws Exception {
+        try (HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
+                .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+                HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+                        .build()) {
+            HttpResponse<String> stores = withCert.send(get("https://" + cluster.pdAddress() + "/pd/api/v1/stores"),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(stores.statusCode()).as(stores.body()).isEqualTo(200);
+            assertThat(stores.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
+            assertThat(stores.body()).contains("\"count\":" + STORES);
+            assertThatThrownBy(() -> plain.send(get("http://" + cluster.pdAddress() + "/pd/api/v1/stores"),
+                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        }
+        List<String> tls = List.of("--ca-path", client.caPath().toString(), "--cert-path",
+                client.certPath().toString(), "--key-path", client.keyPath().toString());
+        Ctl show = ctl(tls, "scheduler", "show");
+        assertThat(show.exitCode()).as(show.out()).isZero();
+        assertThat(show.out()).contains("running");
+    }
+
+    /**
+     * The official client reaches PD's HTTP API only for its checker helpers, in plain HTTP and without
+     * a client certificate (as against PD with TLS): under mutual TLS they are refused, the client
+     * reports "no answer" (null) and everything else it does keeps working.
+     */
+    @Test
+    void theTikvClientsPlaintextCheckerCallsAreRefusedAndTheClientKeepsWorking() throws Exception {
+        try (TiSession session = TiSession.create(tikvClientConfig(client));
+                RawKVClient raw = session.createRawClient()) {
+            assertThat(session.getPDClient().isCheckerPaused(org.tikv.common.PDChecker.Replica))
+                    .as("the client's plain HTTP call to the TLS port").isNull();
+            raw.put(ByteString.copyFromUtf8("tls-after-checker"), ByteString.copyFromUtf8("still served"));
+            assertThat(raw.get(ByteString.copyFromUtf8("tls-after-checker")))
+                    .contains(ByteString.copyFromUtf8("still served"));
+        }
+    }
+
     @Test
     void statusEndpointsAnswerHttpsWithAClientCertificateOnly() throws Exception {
         HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())

@@ -12,6 +12,8 @@ import io.tinykv.testkit.txn.TxnFailedException;
 import io.tinykv.testkit.txn.TxnSession;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The testkit's {@link TxnExecutor} over our own {@link TxnKvClient}, against a real process. Values
@@ -20,6 +22,8 @@ import java.util.Optional;
  * was written yet).
  */
 public final class TxnKvClientExecutor implements TxnExecutor {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TxnKvClientExecutor.class);
 
     private final TxnKvClient client;
     private final String keyPrefix;
@@ -90,8 +94,11 @@ public final class TxnKvClientExecutor implements TxnExecutor {
             } catch (TxnAbortedException e) {
                 return Outcome.FAIL;
             } catch (CommitUnknownException e) {
+                LOG.info("commit outcome unknown: {}", e.getMessage());
                 return Outcome.INFO;
             } catch (TinyKvException e) {
+                // Why a commit ended indeterminate is what a failing run's reader needs first.
+                LOG.info("commit failed, outcome unknown: {}", e.toString());
                 return Outcome.INFO;
             }
         }

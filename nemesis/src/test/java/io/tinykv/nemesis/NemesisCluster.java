@@ -14,6 +14,7 @@ import io.tinykv.client.TinyKvException;
 import io.tinykv.compat.ReadyFiles;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.scheduler.ReadyFile;
+import io.tinykv.server.config.Config;
 import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.server.playground.ChildSpec;
 import io.tinykv.server.playground.ClusterReadiness;
@@ -146,7 +147,10 @@ final class NemesisCluster implements AutoCloseable {
                 "--addr", addr,
                 "--status-addr", statusAddr,
                 "--data-dir", dir.resolve(name).toString(),
-                "--advertise-addr", network.advertisedAddress(store)));
+                "--advertise-addr", network.advertisedAddress(store),
+                // Store-to-store traffic must cross the store's proxy too (the faults act on it): it
+                // goes to the advertised address, so the peer service shares the client port here.
+                "--peer-addr", Config.Server.PEER_ADDR_SHARED));
         if (ports == null) {
             args.add("--ready-file");
             args.add(readyFile(store).toString());

@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * (if any), the hard state (if changed) and the entries (synced when the Ready says so); send the
  * other messages; apply the committed entries (calling {@link #applyConfChange} for conf-change
  * entries); then {@link #advance(Ready)}. Call {@link #ready()} only when {@link #hasReady()} is
- * true, and advance each Ready before asking for the next one.
+ * true, and advance each Ready before asking for the next one. A Ready that needs no sync
+ * ({@link #readyMustSync()}: e.g. the entries a single voter's advance just committed) may be handled
+ * right after that advance, in the same round as the write it follows.
  *
  * <p>Appends are coalesced per round: proposals and acknowledgements stepped between two Readys
  * produce at most one append per follower carrying all new entries and the latest commit index,
@@ -228,6 +230,27 @@ public final class RawNode {
     raft.readStates.clear();
     raft.msgs.clear();
     return rd;
+  }
+
+  /**
+   * Whether the Ready {@link #ready()} would return now must be synced ({@link Ready#mustSync()}):
+   * it carries new entries, a snapshot, or a new term or vote. Call it only when {@link #hasReady()}
+   * is true.
+   *
+   * <p>When it need not be, nothing in that Ready waits for a sync: its hard state differs at most
+   * in the commit index, which covers only entries already durable here (the log has no unstable
+   * entries). That is the Ready {@link #advance(Ready)} leaves behind when the persist it reports
+   * completes a quorum — always so for a single voter, whose own durable copy is its whole quorum —
+   * and the application may handle it in the same round as the write it follows, instead of
+   * waiting for another one (etcd's single-node commit, with the commit still taken only once the
+   * entries are durable).
+   */
+  public boolean readyMustSync() {
+    RaftLog log = raft.raftLog;
+    return log.hasPendingSnapshot()
+        || log.unstable().hasEntries()
+        || raft.term() != prevHardState.getTerm()
+        || raft.vote() != prevHardState.getVote();
   }
 
   /**

@@ -21,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * Readys in one raft-engine write batch (group commit: at most one fsync for the whole round, none
  * when the only change is a commit index, etcd's MustSync rule); then sends the messages that
  * depend on it (acknowledgements, votes); then applies their committed entries and answers their
- * reads, then advances them.
+ * reads, then advances them. An advance that reports a persist may complete a quorum — a single
+ * voter's always does — and the Ready handing out what it committed needs no sync: a second pass
+ * of the same round handles those (an unsynced write of the commit indexes, the apply), so a lone
+ * write to a single-voter region costs one round and one fsync.
  *
  * <p>The poller owns no thread: whoever owns the store's Raft thread calls {@link #pollRound}
  * (production: a loop around {@link #awaitWork}; the simulator: its event loop). All peers are
@@ -128,12 +131,46 @@ final class RaftPoller {
         }
 
         stats.onRound();
+        List<Peer> advanced = handleReadies(peers);
+        // A persist this round's advance reported may have completed a quorum: always so for a
+        // single voter, whose own durable copy is its whole quorum. Its entries are committed now,
+        // and the Ready that hands them out needs no sync (RawNode#readyMustSync): handled in this
+        // round, a lone write costs one round and one synced write instead of two rounds.
+        List<Peer> committedNow = new ArrayList<>();
+        for (Peer peer : advanced) {
+            // (A peer may have been replaced since it advanced, by a split another peer applied.)
+            if (!peer.isDestroyed() && peer.raftNode().hasReady() && !peer.raftNode().readyMustSync()) {
+                committedNow.add(peer);
+            }
+        }
+        if (!committedNow.isEmpty()) {
+            stats.onSameRoundReadys(committedNow.size());
+            handleReadies(committedNow);
+        }
+        for (Peer peer : advanced) {
+            if (!peer.isDestroyed() && peer.raftNode().hasReady()) {
+                router.reschedule(peer.regionId());
+            }
+        }
+        stats.onRoundTime(nanoClock.getAsLong() - startNanos);
+        stats.publish();
+        return true;
+    }
+
+    /**
+     * Handles the Readys of those of {@code peers} that have one: sends the appends that may leave
+     * early, persists every Ready in one raft-engine write (synced if any of them must be), sends
+     * the messages that waited for it, applies the committed entries and advances.
+     *
+     * @return the peers that advanced (not those destroyed on the way)
+     */
+    private List<Peer> handleReadies(List<Peer> peers) {
         List<PeerReady> readies = new ArrayList<>();
         try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
             int entries = 0;
             boolean mustSync = false;
             for (Peer peer : peers) {
-                if (peer.raftNode().hasReady()) {
+                if (!peer.isDestroyed() && peer.raftNode().hasReady()) {
                     Ready ready = peer.raftNode().ready();
                     // The followers write while the leader does: its appends go first.
                     sendMessages(peer, ready.messagesBeforePersist());
@@ -152,6 +189,7 @@ final class RaftPoller {
         for (PeerReady pr : readies) {
             sendMessages(pr.peer(), pr.ready().messages());
         }
+        List<Peer> advanced = new ArrayList<>(readies.size());
         for (PeerReady pr : readies) {
             Peer peer = pr.peer();
             if (peer.isDestroyed()) {
@@ -171,13 +209,9 @@ final class RaftPoller {
             peer.serveReadyReads(applier);
             peer.publishLease();
             peer.raftNode().advance(pr.ready());
-            if (peer.raftNode().hasReady()) {
-                router.reschedule(peer.regionId());
-            }
+            advanced.add(peer);
         }
-        stats.onRoundTime(nanoClock.getAsLong() - startNanos);
-        stats.publish();
-        return true;
+        return advanced;
     }
 
     /** The store ticked its peers (their Tick mail is handled by the next round). Raft thread. */

@@ -19,6 +19,7 @@ public final class RaftStoreStats {
     private long syncedRaftWrites;
     private long unsyncedRaftWrites;
     private long readysPersisted;
+    private long sameRoundReadys;
     private long entriesPersisted;
     private long entriesApplied;
     private long entriesReadFromEngine;
@@ -46,6 +47,14 @@ public final class RaftStoreStats {
         entriesPersisted += entries;
     }
 
+    /**
+     * {@code readys} Readys were handled in the round of the persist whose advance produced them
+     * (entries a quorum holds only since that persist, e.g. a single voter's): they needed no sync.
+     */
+    void onSameRoundReadys(int readys) {
+        sameRoundReadys += readys;
+    }
+
     void onApplied(int entries) {
         entriesApplied += entries;
     }
@@ -71,8 +80,8 @@ public final class RaftStoreStats {
 
     /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */
     void publish() {
-        published = new Snapshot(pollRounds, syncedRaftWrites, unsyncedRaftWrites, readysPersisted, entriesPersisted,
-                entriesApplied, entriesReadFromEngine, messagesSent, ticks, roundNanos);
+        published = new Snapshot(pollRounds, syncedRaftWrites, unsyncedRaftWrites, readysPersisted, sameRoundReadys,
+                entriesPersisted, entriesApplied, entriesReadFromEngine, messagesSent, ticks, roundNanos);
     }
 
     /** The counters as of the end of the last finished round. Any thread. */
@@ -87,6 +96,9 @@ public final class RaftStoreStats {
      * @param syncedRaftWrites synced raft-engine write batches (one fsync each)
      * @param unsyncedRaftWrites raft-engine write batches left unsynced (only commit indexes changed)
      * @param readysPersisted peers' Readys those writes (synced or not) carried
+     * @param sameRoundReadys Readys handled in the same round as the persist whose advance produced
+     *     them, instead of in a round of their own: what a single voter commits once its entries are
+     *     durable (without it, a lone write would take two rounds)
      * @param entriesPersisted new log entries those writes carried
      * @param entriesApplied committed entries applied to the kv engine
      * @param entriesReadFromEngine log entries (or their terms) read back from the raft engine, for
@@ -98,16 +110,17 @@ public final class RaftStoreStats {
      *     it is what every peer's tick costs
      */
     public record Snapshot(long pollRounds, long syncedRaftWrites, long unsyncedRaftWrites, long readysPersisted,
-            long entriesPersisted, long entriesApplied, long entriesReadFromEngine, long messagesSent, long ticks,
-            long roundNanos) {
+            long sameRoundReadys, long entriesPersisted, long entriesApplied, long entriesReadFromEngine,
+            long messagesSent, long ticks, long roundNanos) {
 
         /** Nothing counted yet. */
-        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         /** What happened between {@code earlier} and this snapshot. */
         public Snapshot minus(Snapshot earlier) {
             return new Snapshot(pollRounds - earlier.pollRounds, syncedRaftWrites - earlier.syncedRaftWrites,
                     unsyncedRaftWrites - earlier.unsyncedRaftWrites, readysPersisted - earlier.readysPersisted,
+                    sameRoundReadys - earlier.sameRoundReadys,
                     entriesPersisted - earlier.entriesPersisted, entriesApplied - earlier.entriesApplied,
                     entriesReadFromEngine - earlier.entriesReadFromEngine, messagesSent - earlier.messagesSent,
                     ticks - earlier.ticks, roundNanos - earlier.roundNanos);
@@ -122,6 +135,7 @@ public final class RaftStoreStats {
         public Snapshot plus(Snapshot other) {
             return new Snapshot(pollRounds + other.pollRounds, syncedRaftWrites + other.syncedRaftWrites,
                     unsyncedRaftWrites + other.unsyncedRaftWrites, readysPersisted + other.readysPersisted,
+                    sameRoundReadys + other.sameRoundReadys,
                     entriesPersisted + other.entriesPersisted, entriesApplied + other.entriesApplied,
                     entriesReadFromEngine + other.entriesReadFromEngine, messagesSent + other.messagesSent,
                     ticks + other.ticks, roundNanos + other.roundNanos);

@@ -5,7 +5,6 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerCredentials;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.PDGrpc;
@@ -154,13 +153,10 @@ public final class SchedulerServer implements AutoCloseable {
                     new ClusterOps(cluster, coordinator, ids::next, pauses, config.maxReplicas(), clockMillis), pauses,
                     history, clockMillis);
             PdHttpApi httpApi = new PdHttpApi(views, pauses, clockMillis, dashboard);
-            // PD's HTTP API shares the client port only in plaintext: under TLS the port is gRPC's
-            // alone (the protocol detector would have to run after the TLS handshake, with ALPN
-            // choosing the protocol; not done yet), so no plaintext path is left open.
-            grpc = ClientPings.permit(credentials instanceof InsecureServerCredentials
-                    ? PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
-                            HttpLimits.DEFAULTS)
-                    : NettyServerBuilder.forAddress(config.listenAddress().toSocketAddress(), credentials))
+            // PD's HTTP API shares the client port, under TLS as HTTPS behind the same handshake and
+            // client-certificate checks as gRPC.
+            grpc = ClientPings.permit(PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
+                            HttpLimits.DEFAULTS, credentials))
                     .addService(ServerInterceptors.intercept(service, storeCalls))
                     .addService(health.getHealthService())
                     .build()

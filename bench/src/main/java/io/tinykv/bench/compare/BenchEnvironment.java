@@ -1,7 +1,6 @@
 package io.tinykv.bench.compare;
 
 import io.tinykv.bench.driver.BenchDriver;
-import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.proc.EtcdInstaller;
 import io.tinykv.bench.proc.NetworkServiceProbe;
 import io.tinykv.bench.proc.OsProcessLauncher;
@@ -9,6 +8,7 @@ import io.tinykv.bench.proc.ProcessGroup;
 import io.tinykv.bench.proc.ProcessLauncher;
 import io.tinykv.bench.proc.ServiceProbe;
 import io.tinykv.bench.target.TargetFactory;
+import io.tinykv.client.Clock;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -27,7 +27,7 @@ public record BenchEnvironment(ProcessLauncher launcher, ServiceProbe probe, Tar
     /** The real machine: processes, sockets, the system clock, stderr for progress. */
     public static BenchEnvironment system() {
         return new BenchEnvironment(new OsProcessLauncher(), new NetworkServiceProbe(), TargetFactory.DEFAULT,
-                Clock.SYSTEM, System.err, EtcdInstaller::onPath, true);
+                Clock.system(), System.err, EtcdInstaller::onPath, true);
     }
 
     ProcessGroup newProcessGroup() {

@@ -1,7 +1,6 @@
 package io.tinykv.bench.compare;
 
 import io.tinykv.bench.driver.BenchException;
-import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.proc.EtcdClusterSpec;
 import io.tinykv.bench.proc.ManagedProcess;
 import io.tinykv.bench.proc.ProcessGroup;
@@ -10,6 +9,7 @@ import io.tinykv.bench.proc.Readiness;
 import io.tinykv.bench.proc.ServiceProbe;
 import io.tinykv.bench.proc.TinyKvPlaygroundSpec;
 import io.tinykv.bench.proc.TinyKvStandaloneSpec;
+import io.tinykv.client.Clock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import io.tinykv.bench.target.BenchTarget;
 import io.tinykv.bench.workload.KeyChooser;
 import io.tinykv.bench.workload.KeyCodec;
 import io.tinykv.bench.workload.Operation;
+import io.tinykv.client.Clock;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

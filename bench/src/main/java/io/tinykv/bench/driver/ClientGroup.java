@@ -1,5 +1,6 @@
 package io.tinykv.bench.driver;
 
+import io.tinykv.client.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadFactory;

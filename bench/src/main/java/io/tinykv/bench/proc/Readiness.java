@@ -1,7 +1,7 @@
 package io.tinykv.bench.proc;
 
 import io.tinykv.bench.driver.BenchException;
-import io.tinykv.bench.driver.Clock;
+import io.tinykv.client.Clock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,6 @@
 package io.tinykv.bench.txn;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.KeyLockedException;
@@ -9,6 +8,7 @@ import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnAbortedException;
 import io.tinykv.client.TxnKvClient;
 import io.tinykv.client.WriteConflictException;
+import io.tinykv.security.ChannelFactory;
 import java.time.Duration;
 import java.util.List;
 

@@ -2,11 +2,11 @@ package io.tinykv.bench.txn;
 
 import io.tinykv.bench.driver.BenchException;
 import io.tinykv.bench.driver.ClientGroup;
-import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.LatencySummary;
 import io.tinykv.bench.driver.LoadResult;
 import io.tinykv.bench.workload.KeyCodec;
+import io.tinykv.client.Clock;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.bench.driver.BenchException;
-import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.ThreadKind;
 import io.tinykv.bench.report.Comparison;
@@ -18,6 +17,7 @@ import io.tinykv.bench.target.TargetFactory;
 import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.workload.KeyDistribution;
 import io.tinykv.bench.workload.Workload;
+import io.tinykv.client.Clock;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -81,7 +81,7 @@ class EtcdComparisonTest {
     }
 
     private BenchEnvironment env() {
-        return env(recordingTargets(spec -> InMemoryTarget.instant(spec.kind())), Clock.SYSTEM);
+        return env(recordingTargets(spec -> InMemoryTarget.instant(spec.kind())), Clock.system());
     }
 
     private List<String> startedNames() {
@@ -154,7 +154,7 @@ class EtcdComparisonTest {
             return t;
         });
 
-        assertThatThrownBy(() -> new EtcdComparison(settings(false, List.of()), env(targets, Clock.SYSTEM)).execute())
+        assertThatThrownBy(() -> new EtcdComparison(settings(false, List.of()), env(targets, Clock.system())).execute())
                 .isInstanceOf(BenchException.class)
                 .hasMessageContaining("cannot connect to etcd");
         assertEverythingStopped();
@@ -165,7 +165,7 @@ class EtcdComparisonTest {
         TargetFactory targets = recordingTargets(spec -> spec instanceof TargetSpec.TinyKv
                 ? new InMemoryTarget("tinykv", null, Duration.ZERO, 1)
                 : InMemoryTarget.instant(spec.kind()));
-        assertThatThrownBy(() -> new EtcdComparison(settings(false, List.of()), env(targets, Clock.SYSTEM)).execute())
+        assertThatThrownBy(() -> new EtcdComparison(settings(false, List.of()), env(targets, Clock.system())).execute())
                 .hasMessageContaining("loading tinykv failed");
         assertEverythingStopped();
     }

@@ -2,7 +2,6 @@ package io.tinykv.bench.compare;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.ThreadKind;
 import io.tinykv.bench.target.TargetSpec;
@@ -14,6 +13,7 @@ import io.tinykv.bench.txn.TxnBaselineReport;
 import io.tinykv.bench.txn.TxnBaselineRow;
 import io.tinykv.bench.workload.KeyDistribution;
 import io.tinykv.bench.workload.Workload;
+import io.tinykv.client.Clock;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -54,7 +54,7 @@ class TxnBaselineTest {
             raw.add(t);
             rawSpecs.add(spec);
             return t;
-        }, Clock.SYSTEM, new PrintStream(OutputStream.nullOutputStream()), name -> Optional.empty(), false);
+        }, Clock.system(), new PrintStream(OutputStream.nullOutputStream()), name -> Optional.empty(), false);
         InMemoryTxnTarget txn = InMemoryTxnTarget.instant();
         List<List<String>> pdSeen = new ArrayList<>();
 

@@ -3,12 +3,12 @@ package io.tinykv.bench.target;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.bench.driver.BenchDriver;
-import io.tinykv.bench.driver.Clock;
 import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.RunResult;
 import io.tinykv.bench.driver.ThreadKind;
 import io.tinykv.bench.workload.KeyDistribution;
 import io.tinykv.bench.workload.Workload;
+import io.tinykv.client.Clock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +28,7 @@ class RocksDbTargetTest {
         RunResult r;
         try (RocksDbTarget target = new RocksDbTarget(new TargetSpec.RocksDb(dir.resolve("db"), true))) {
             target.open();
-            r = new BenchDriver(Clock.SYSTEM, null).loadAndRun(target, cfg);
+            r = new BenchDriver(Clock.system(), null).loadAndRun(target, cfg);
         }
         assertThat(r.load().records()).isEqualTo(200);
         assertThat(r.operations()).isEqualTo(400);

@@ -1,6 +1,6 @@
 package io.tinykv.bench.testing;
 
-import io.tinykv.bench.driver.Clock;
+import io.tinykv.client.Clock;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

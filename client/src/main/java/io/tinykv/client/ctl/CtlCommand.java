@@ -1,6 +1,5 @@
 package io.tinykv.client.ctl;
 
-import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.CommitUnknownException;
@@ -8,6 +7,7 @@ import io.tinykv.client.PdClient;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.TxnKvClient;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.SecurityOptions;
 import io.tinykv.security.TlsCredentials;
 import java.io.BufferedReader;
@@ -224,14 +224,15 @@ public final class CtlCommand implements Callable<Integer> {
    * refusal or an unreachable scheduler into its reason on stderr and {@link #EXIT_FAILURE}.
    */
   int withSchedulerApi(CommandLine caller, ApiSubcommand.ApiAction action) {
-    if (security.config().enabled()) {
-      throw new CommandLine.ParameterException(caller, caller.getCommandName() + " goes over the scheduler's HTTP "
-          + "API, which its client port serves in plaintext only; with TLS, use the status page's API on the "
-          + "scheduler's --status-addr (https) instead");
+    List<String> tlsProblems = security.config().problems();
+    if (!tlsProblems.isEmpty()) {
+      throw new CommandLine.ParameterException(caller, String.join("; ", tlsProblems));
     }
     PrintWriter out = caller.getOut();
     PrintWriter err = caller.getErr();
-    try (SchedulerApi api = new SchedulerApi(pdAddresses, java.time.Duration.ofMillis(timeoutMs))) {
+    // Under TLS the scheduler's client port answers HTTPS to our client certificate.
+    javax.net.ssl.SSLContext tls = TlsCredentials.of(security.config()).sslContext();
+    try (SchedulerApi api = new SchedulerApi(pdAddresses, java.time.Duration.ofMillis(timeoutMs), tls)) {
       return action.run(api, out, err);
     } catch (SchedulerApi.Failure e) {
       err.println("error: " + e.getMessage());

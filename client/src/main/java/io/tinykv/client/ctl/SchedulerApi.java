@@ -10,11 +10,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import javax.net.ssl.SSLContext;
 
 /**
  * The scheduler's JSON API ({@code /api/v1/...}, the status page's) as {@code tinykv ctl}'s cluster
  * operations call it: over HTTP/1.1 on the scheduler's client port (the {@code --pd} address), which
- * answers HTTP next to gRPC. Tries the addresses in turn until one answers; an error answer becomes
+ * answers HTTP next to gRPC — HTTPS with our client certificate when TLS is on. Tries the addresses in turn until one answers; an error answer becomes
  * a {@link Failure} carrying the scheduler's reason.
  */
 final class SchedulerApi implements AutoCloseable {
@@ -31,11 +32,18 @@ final class SchedulerApi implements AutoCloseable {
   private final List<String> addresses;
   private final Duration timeout;
   private final HttpClient http;
+  private final String scheme;
 
-  SchedulerApi(List<String> addresses, Duration timeout) {
+  /** @param tls the TLS context of the {@code [security]} settings, or null for plaintext */
+  SchedulerApi(List<String> addresses, Duration timeout, SSLContext tls) {
     this.addresses = List.copyOf(addresses);
     this.timeout = timeout;
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+    HttpClient.Builder builder = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout);
+    if (tls != null) {
+      builder.sslContext(tls);
+    }
+    this.http = builder.build();
+    this.scheme = tls == null ? "http://" : "https://";
   }
 
   JsonNode get(String path) {
@@ -53,7 +61,7 @@ final class SchedulerApi implements AutoCloseable {
   private JsonNode call(String method, String path, Map<String, Object> body) {
     String lastProblem = "";
     for (String address : addresses) {
-      URI uri = URI.create("http://" + address + PREFIX + path);
+      URI uri = URI.create(scheme + address + PREFIX + path);
       HttpRequest.BodyPublisher publisher;
       try {
         publisher = body == null ? HttpRequest.BodyPublishers.noBody()

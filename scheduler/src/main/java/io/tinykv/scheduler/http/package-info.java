@@ -1,8 +1,9 @@
 /**
  * PD's HTTP API on the scheduler's client port, next to gRPC, as PD serves it on its client URL.
  *
- * <p>Map: {@link io.tinykv.scheduler.http.PdListener} builds the listener; its negotiator sends each
- * connection, by its first bytes, to gRPC or to {@code PdHttpHandler}, which answers with
+ * <p>Map: {@link io.tinykv.scheduler.http.PdListener} builds the listener; its negotiator (under TLS
+ * after {@code TlsHandshakeStage}'s handshake) sends each connection, by its first bytes, to gRPC or
+ * to {@code PdHttpHandler}, which answers with
  * {@link io.tinykv.scheduler.http.PdHttpApi} (the routes) on an executor of its own. The JSON views
  * ({@link io.tinykv.scheduler.http.StoreView}, {@link io.tinykv.scheduler.http.RegionView},
  * {@link io.tinykv.scheduler.http.MemberView}) are built by {@link io.tinykv.scheduler.http.PdViews}

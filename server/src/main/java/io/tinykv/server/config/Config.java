@@ -27,27 +27,89 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
      *
      * @param peerAddr where a store serves the store-to-store service ({@code peerpb.Peer}) on a port
      *     of its own, so that a firewall can admit other stores there and clients to {@code addr}
-     *     only (advertised to the scheduler as the store's {@code peer_address}); empty: on
-     *     {@code addr}, beside the client API
+     *     only (advertised to the scheduler as the store's {@code peer_address}); empty (the
+     *     default): {@code addr}'s host, {@value #DEFAULT_PEER_PORT_OFFSET} ports above {@code addr}'s
+     *     port (port 0 stays 0: a free one); {@value #PEER_ADDR_SHARED}: on {@code addr}, beside the
+     *     client API (safe under TLS only, where certificates tell stores from clients)
      */
     public record Server(
             HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis,
             String peerAddr) {
 
-        /** Without a port of its own for the store-to-store service. */
+        /** The value of {@code peer-addr} that puts the store-to-store service on {@code addr}. */
+        public static final String PEER_ADDR_SHARED = "shared";
+        /**
+         * Without {@code peer-addr}, the store-to-store service listens this many ports above
+         * {@code addr}'s port: above the status port's usual +20 (20160 → 20180), and far enough that
+         * stores on consecutive client ports (20160, 20161, ...) do not take each other's peer ports.
+         */
+        public static final int DEFAULT_PEER_PORT_OFFSET = 40;
+        private static final int MAX_PORT = 65_535;
+
+        /** With the default peer address ({@code addr}'s port + {@value #DEFAULT_PEER_PORT_OFFSET}). */
         public Server(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir,
                 long gracePeriodMillis) {
             this(addr, advertiseAddr, statusAddr, dataDir, gracePeriodMillis, "");
         }
 
-        /** {@code peerAddr} empty means: the store-to-store service shares {@code addr}. */
-        public boolean hasPeerAddr() {
-            return !peerAddr.isEmpty();
+        /** Whether the store-to-store service listens on a port of its own (not {@value #PEER_ADDR_SHARED}). */
+        public boolean peerHasOwnPort() {
+            return !PEER_ADDR_SHARED.equals(peerAddr);
+        }
+
+        /**
+         * Where the store-to-store service listens: {@code peer-addr}, or by default {@code addr}'s host
+         * and port + {@value #DEFAULT_PEER_PORT_OFFSET}; null when it shares {@code addr}.
+         *
+         * @throws IllegalArgumentException when {@code peer-addr} is not HOST:PORT
+         */
+        public HostAndPort peerListenAddress() {
+            if (!peerHasOwnPort()) {
+                return null;
+            }
+            if (peerAddr.isEmpty()) {
+                return addr.withPort(addr.port() == 0 ? 0 : addr.port() + DEFAULT_PEER_PORT_OFFSET);
+            }
+            return HostAndPort.parse(peerAddr);
+        }
+
+        /** How the peer address was chosen, for messages: the option, and whether it is the default. */
+        public String peerAddrSetting() {
+            return peerAddr.isEmpty()
+                    ? "--peer-addr (default: --addr's port + " + DEFAULT_PEER_PORT_OFFSET + ")"
+                    : "--peer-addr";
         }
 
         public Server withPeerAddr(String value) {
             return new Server(addr, advertiseAddr, statusAddr, dataDir, gracePeriodMillis, value);
         }
+
+        List<String> peerAddrProblems() {
+            if (!peerHasOwnPort()) {
+                return List.of();
+            }
+            if (peerAddr.isEmpty() && addr.port() != 0 && addr.port() + DEFAULT_PEER_PORT_OFFSET > MAX_PORT) {
+                return List.of("server.peer-addr: its default, server.addr's port + " + DEFAULT_PEER_PORT_OFFSET
+                        + ", is beyond " + MAX_PORT + " for addr " + addr + "; set server.peer-addr (--peer-addr)");
+            }
+            HostAndPort peer;
+            try {
+                peer = peerListenAddress();
+            } catch (IllegalArgumentException e) {
+                return List.of("server.peer-addr: " + e.getMessage() + " (or \"" + PEER_ADDR_SHARED
+                        + "\" to serve it on server.addr)");
+            }
+            if (peer.port() != 0 && peer.equals(addr)) {
+                return List.of("server.peer-addr " + peer + " is server.addr: give the store-to-store service a port "
+                        + "of its own, or \"" + PEER_ADDR_SHARED + "\" to share addr");
+            }
+            if (peer.port() != 0 && !statusAddr.isEmpty() && peer.toString().equals(statusAddr)) {
+                return List.of(peerAddrSetting().replace("--peer-addr", "server.peer-addr") + " " + peer
+                        + " is also server.status-addr: give one of them another port");
+            }
+            return List.of();
+        }
+
         /** {@code statusAddr} empty means: no status/metrics endpoint. */
         public boolean hasStatusAddr() {
             return !statusAddr.isEmpty();
@@ -225,13 +287,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
                 problems.add("server.advertise-addr: " + e.getMessage());
             }
         }
-        if (server.hasPeerAddr()) {
-            try {
-                HostAndPort.parse(server.peerAddr());
-            } catch (IllegalArgumentException e) {
-                problems.add("server.peer-addr: " + e.getMessage());
-            }
-        }
+        problems.addAll(server.peerAddrProblems());
         if (server.hasStatusAddr()) {
             try {
                 HostAndPort.parse(server.statusAddr());

@@ -1,13 +1,13 @@
 package io.tinykv.server.playground;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.PdClient;
 import io.tinykv.client.RegionInfo;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.proto.Metapb;
+import io.tinykv.security.ChannelFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

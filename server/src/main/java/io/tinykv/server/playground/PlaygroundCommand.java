@@ -1,7 +1,7 @@
 package io.tinykv.server.playground;
 
-import io.tinykv.client.ChannelFactory;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.SecurityConfigException;
 import io.tinykv.security.SecurityOptions;

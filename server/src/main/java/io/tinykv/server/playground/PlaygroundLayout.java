@@ -27,8 +27,8 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
         ClientKeyMode clientKeyMode, boolean enableTtl) {
     /** Store i's status port is its gRPC port plus this (TiKV's 20160 and 20180). */
     public static final int STATUS_PORT_OFFSET = 20;
-    /** Store i's store-to-store port is its gRPC port plus this (past every status port). */
-    public static final int PEER_PORT_OFFSET = 2 * STATUS_PORT_OFFSET;
+    /** Store i's store-to-store port is its gRPC port plus this (past every status port): a store's default. */
+    public static final int PEER_PORT_OFFSET = io.tinykv.server.config.Config.Server.DEFAULT_PEER_PORT_OFFSET;
     /** Replicas per region the scheduler aims for (TiKV's default), fewer when there are fewer stores. */
     public static final int DEFAULT_MAX_REPLICAS = 3;
     static final String SCHEDULER = "scheduler";

@@ -1,6 +1,7 @@
 package io.tinykv.server.store;
 
 import io.grpc.stub.StreamObserver;
+import io.tinykv.client.BackoffSchedule;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.raftstore.SchedulerReporter;
@@ -32,7 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(HeartbeatSender.class);
-    private static final long INITIAL_BACKOFF_MILLIS = 50;
     /** The sender wakes up at least this often to notice a broken stream or a close. */
     private static final long IDLE_WAKE_MILLIS = 500;
 
@@ -62,7 +62,8 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     private final SchedulerClient scheduler;
     private final Consumer<Pdpb.RegionHeartbeatResponse> onResponse;
     private final int queueCapacity;
-    private final long maxBackoffMillis;
+    /** The waits before reopening a broken stream: the scheduler client's. */
+    private final BackoffSchedule reconnectSchedule;
     private final Listener listener;
     private final LongSupplier nanoClock;
     private final SchedulerReachLog reach;
@@ -80,7 +81,10 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     /** Numbers the streams, so that the end of an old one is never taken for the current one's. */
     private long generation;
     private volatile long brokenGeneration = -1;
-    private long backoffMillis = INITIAL_BACKOFF_MILLIS;
+    /** The scheduler the current stream was opened to. */
+    private String streamEndpoint = "";
+    /** Reconnects since the last stream that lived long enough to count as healthy. */
+    private int reconnects;
     private long reconnectAtNanos;
     private long openedAtNanos;
     /** The last leader and membership logged per region; sender thread only. */
@@ -94,7 +98,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
      * @param threadFactory makes the one sender thread
      */
     public HeartbeatSender(SchedulerClient scheduler, Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
-            int queueCapacity, long maxBackoffMillis, Listener listener, LongSupplier nanoClock,
+            int queueCapacity, Listener listener, LongSupplier nanoClock,
             ThreadFactory threadFactory) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.onResponse = Objects.requireNonNull(onResponse, "onResponse");
@@ -102,7 +106,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
             throw new IllegalArgumentException("queueCapacity must be > 0, got " + queueCapacity);
         }
         this.queueCapacity = queueCapacity;
-        this.maxBackoffMillis = Math.max(INITIAL_BACKOFF_MILLIS, maxBackoffMillis);
+        this.reconnectSchedule = scheduler.retrySchedule();
         this.listener = Objects.requireNonNull(listener, "listener");
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
         this.reach = new SchedulerReachLog(nanoClock, SchedulerReachLog.DEFAULT_REPEAT_NANOS);
@@ -250,8 +254,9 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
             closeStream();
             listener.streamBroken();
             // A stream that lived a while was healthy: start the backoff over.
-            if (nanoClock.getAsLong() - openedAtNanos > TimeUnit.MILLISECONDS.toNanos(maxBackoffMillis)) {
-                backoffMillis = INITIAL_BACKOFF_MILLIS;
+            if (nanoClock.getAsLong() - openedAtNanos
+                    > TimeUnit.MILLISECONDS.toNanos(reconnectSchedule.maxSleepMs())) {
+                reconnects = 0;
             }
             scheduleReconnect();
         }
@@ -263,6 +268,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
         }
         long streamGeneration = ++generation;
         try {
+            streamEndpoint = scheduler.endpoint();
             stream = scheduler.asyncStub().regionHeartbeat(new StreamObserver<>() {
                 @Override
                 public void onNext(Pdpb.RegionHeartbeatResponse response) {
@@ -304,9 +310,10 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     }
 
     private void scheduleReconnect() {
-        reconnectAtNanos = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
-        backoffMillis = Math.min(maxBackoffMillis, backoffMillis * 2);
-        scheduler.rotate();
+        reconnects++;
+        reconnectAtNanos = nanoClock.getAsLong()
+                + TimeUnit.MILLISECONDS.toNanos(reconnectSchedule.sleepMs(reconnects));
+        scheduler.endpointFailed(streamEndpoint.isEmpty() ? scheduler.endpoint() : streamEndpoint);
     }
 
     /** Sleeps until the reconnect time or a close, whichever is first. Sender thread only. */

@@ -60,8 +60,9 @@ public final class ServerCommand implements Callable<Integer> {
     @Option(names = "--peer-addr", paramLabel = "HOST:PORT",
             description = "Serve the store-to-store service (Raft messages, snapshots) on this address of its own, "
                     + "advertised to the scheduler as the store's peer_address, so a firewall can admit stores "
-                    + "there and clients to --addr only; port 0 picks a free one (server.peer-addr; default: "
-                    + "shares --addr).")
+                    + "there and clients to --addr only; port 0 picks a free one; 'shared' serves it on --addr "
+                    + "(safe under TLS only) (server.peer-addr; default: --addr's host and port + 40, port 0 if "
+                    + "--addr's is 0).")
     private String peerAddr;
 
     @Option(names = "--status-addr", paramLabel = "HOST:PORT",

@@ -1,6 +1,7 @@
 package io.tinykv.server.store;
 
-import io.grpc.StatusRuntimeException;
+import io.grpc.Context;
+import io.tinykv.client.PdException;
 import io.tinykv.proto.Metapb;
 import java.util.HashSet;
 import java.util.Set;
@@ -52,12 +53,27 @@ final class StoreAddresses implements Predicate<String> {
         lastRefreshNanos = now;
         try {
             Set<String> fresh = new HashSet<>();
-            for (Metapb.Store store : stores.get()) {
+            for (Metapb.Store store : outsideTheCallersContext(stores)) {
                 fresh.add(store.getAddress());
             }
             known = Set.copyOf(fresh);
-        } catch (StatusRuntimeException | SchedulerClient.SchedulerException e) {
+        } catch (PdException e) {
             LOG.warn("cannot list the cluster's stores (to check a forwarded call's target): {}", e.toString());
+        }
+    }
+
+    /**
+     * {@code stores}, fetched outside the relayed call's gRPC context: its deadline (often a few ms
+     * away under load) or its cancellation would end the scheduler call too, and leave the list
+     * empty until the next refresh is due, refusing every relay meanwhile.
+     */
+    private static Iterable<Metapb.Store> outsideTheCallersContext(Supplier<Iterable<Metapb.Store>> stores) {
+        Context forked = Context.current().fork();
+        Context previous = forked.attach();
+        try {
+            return stores.get();
+        } finally {
+            forked.detach(previous);
         }
     }
 

@@ -14,6 +14,7 @@ import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -86,6 +87,24 @@ final class StoreMetrics implements HeartbeatSender.Listener {
     }
 
     /**
+     * Snapshots this store streams to others: how many are being sent now (at most
+     * {@code raftstore.concurrent-send-snap-limit}) and how many were refused for want of a place.
+     */
+    void registerSnapshotSends(PrometheusRegistry registry, IntSupplier inFlight, LongSupplier refused) {
+        GaugeWithCallback.builder()
+                .name("tinykv_snapshot_sends_in_flight")
+                .help("Snapshots being sent to other stores now (bounded by raftstore.concurrent-send-snap-limit)")
+                .callback(cb -> cb.call(inFlight.getAsInt()))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("tinykv_snapshot_sends_refused_total")
+                .help("Snapshots not sent because raftstore.concurrent-send-snap-limit were being sent already "
+                        + "(reported failed; Raft sends them again later)")
+                .callback(cb -> cb.call(refused.getAsLong()))
+                .register(registry);
+    }
+
+    /**
      * The batch system's group commit: synced raft-engine writes and what they carried. Readys per
      * write is {@code tinykv_raft_readys_persisted_total / tinykv_raft_synced_writes_total}.
      */
@@ -107,6 +126,13 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 () -> stats.get().messagesSent());
         counter(registry, "tinykv_raft_ticks_total", "Times the store ticked all its peers",
                 () -> stats.get().ticks());
+        counter(registry, "tinykv_raft_poll_rounds_total",
+                "Batch-system rounds that had work (per write with one client: the rounds a write waits for)",
+                () -> stats.get().pollRounds());
+        counter(registry, "tinykv_raft_same_round_readys_total",
+                "Readys handled in the round of the persist that made their entries committed (a single voter's"
+                        + " commit), instead of in a round of their own",
+                () -> stats.get().sameRoundReadys());
         CounterWithCallback.builder().name("tinykv_raft_round_seconds_total")
                 .help("Time the Raft thread spent in batch-system rounds (per tick with idle regions: what"
                         + " ticking every peer costs)")

@@ -8,6 +8,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.util.MutableHandlerRegistry;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.client.Clock;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PeerGrpc;
 import io.tinykv.proto.TikvGrpc;
@@ -17,13 +18,14 @@ import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.SnapshotManager;
-import io.tinykv.raftstore.transport.grpc.ChannelFactory;
 import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
 import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit;
+import io.tinykv.raftstore.transport.grpc.SnapshotSendLimit;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.ApiVersionGate;
@@ -84,7 +86,8 @@ import org.slf4j.LoggerFactory;
  * store on its Raft thread, the transport to the other stores, the connection to the scheduler,
  * and one gRPC port serving {@code tikvpb.Tikv} (RawKV and transactions over Raft),
  * {@code grpc.health.v1.Health} and the internal {@code peerpb.Peer} — the latter on a port of its
- * own when {@code server.peer-addr} is set; Prometheus metrics on the status address. The peer
+ * own ({@code server.peer-addr}, by default the client port + 40) unless it is {@code shared};
+ * Prometheus metrics on the status address. The peer
  * service takes streams of this cluster only ({@link ClusterIdHeader}) and, under TLS, store
  * certificates only ({@link StoreCallGuard}).
  *
@@ -121,7 +124,7 @@ public final class StoreServer implements AutoCloseable {
     private final HostAndPort advertisedAddress;
     private final List<AutoCloseable> shutdownOrder;
     private final Server grpc;
-    /** The store-to-store service's own port ({@code server.peer-addr}), or null when it shares {@link #grpc}. */
+    /** The store-to-store service's own port ({@code server.peer-addr}), or null when it is {@code shared}. */
     private final Server peerGrpc;
     private final HostAndPort peerAddress;
     private final InFlightCalls inFlight;
@@ -243,10 +246,10 @@ public final class StoreServer implements AutoCloseable {
             // One port for clients and stores: the limit must admit the peer service's batches too;
             // client writes are held to limits.raft-entry-max-size by the request validator. With a
             // peer port of its own, the client port takes the client limit alone.
-            int maxInbound = sc.hasPeerAddr() ? (int) config.base().limits().grpcMaxMessageSizeBytes()
+            int maxInbound = sc.peerHasOwnPort() ? (int) config.base().limits().grpcMaxMessageSizeBytes()
                     : (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
                             PeerService.MAX_INBOUND_MESSAGE_BYTES);
-            MutableHandlerRegistry peerServices = sc.hasPeerAddr() ? new MutableHandlerRegistry() : services;
+            MutableHandlerRegistry peerServices = sc.peerHasOwnPort() ? new MutableHandlerRegistry() : services;
             // Calls the TiKV client relays through this store to another (its leader looked
             // unreachable): known once the scheduler is, and this store's address once it is bound.
             AtomicReference<String> ownAddress = new AtomicReference<>("");
@@ -284,8 +287,8 @@ public final class StoreServer implements AutoCloseable {
             b.advertisedAddress = sc.hasAdvertiseAddr() ? HostAndPort.parse(sc.advertiseAddr()) : b.boundAddress;
             ownAddress.set(b.advertisedAddress.toString());
             String advertisedPeer = "";
-            if (sc.hasPeerAddr()) {
-                HostAndPort peerListen = HostAndPort.parse(sc.peerAddr());
+            if (sc.peerHasOwnPort()) {
+                HostAndPort peerListen = sc.peerListenAddress();
                 try {
                     b.peerGrpc = ClientPings.permit(NettyServerBuilder.forAddress(peerListen.toSocketAddress(),
                                     tls.serverCredentials()))
@@ -294,7 +297,8 @@ public final class StoreServer implements AutoCloseable {
                             .build()
                             .start();
                 } catch (IOException e) {
-                    throw BindErrors.wrap("--peer-addr", peerListen, e, "give each store its own --peer-addr");
+                    throw BindErrors.wrap(sc.peerAddrSetting(), peerListen, e,
+                            "give each store its own --peer-addr (stores on one host need peer ports apart)");
                 }
                 b.peerAddress = peerListen.withPort(b.peerGrpc.getPort());
                 // A wildcard peer address is advertised with the host other stores reach this one at.
@@ -303,8 +307,8 @@ public final class StoreServer implements AutoCloseable {
                 LOG.info("store-to-store service on {} (advertised as {})", b.peerAddress, advertisedPeer);
             } else if (!tls.enabled()) {
                 LOG.warn("the store-to-store service shares the client port {} and TLS is off: anyone who can reach "
-                        + "that port can send this store Raft messages; set server.peer-addr (--peer-addr) and "
-                        + "admit only the other stores to it", b.boundAddress);
+                        + "that port can send this store Raft messages; leave server.peer-addr (--peer-addr) unset "
+                        + "or give it a port of its own, and admit only the other stores to it", b.boundAddress);
             }
             if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
                 LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
@@ -314,7 +318,7 @@ public final class StoreServer implements AutoCloseable {
             LOG.info("looking for the scheduler at {}", String.join(",", st.pdEndpoints()));
             SchedulerClient scheduler = SchedulerClient.connect(st.pdEndpoints(),
                     ChannelFactory.withCredentials(tls.channelCredentials()),
-                    st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Thread::sleep);
+                    st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Clock.system());
             opened.add(scheduler);
             schedulerForRelay.set(scheduler);
             b.clusterId = scheduler.clusterId();
@@ -339,16 +343,19 @@ public final class StoreServer implements AutoCloseable {
 
             AtomicReference<RaftStore> self = new AtomicReference<>();
             GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
-                    new SchedulerStoreResolver(scheduler), ChannelFactory.toStores(tls.channelCredentials(), b.clusterId),
-                    transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()));
+                    new SchedulerStoreResolver(scheduler), ChannelFactory.withCredentials(tls.channelCredentials(),
+                            ClusterIdHeader.attach(b.clusterId)),
+                    transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()),
+                    new SnapshotSendLimit(config.raftstore().concurrentSendSnapLimit()));
             opened.add(transport);
+            metrics.registerSnapshotSends(registry, transport::snapshotsSending, transport::snapshotsRefusedSendLimit);
 
             HeartbeatSender heartbeats = new HeartbeatSender(scheduler, response -> {
                 RaftStore store = self.get();
                 if (store != null) {
                     store.onSchedulerResponse(response);
                 }
-            }, st.heartbeatQueueCapacity(), st.schedulerMaxBackoffMillis(), metrics, nanoClock,
+            }, st.heartbeatQueueCapacity(), metrics, nanoClock,
                     Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats")
                             .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(heartbeats);

@@ -88,8 +88,8 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
     }
 
     /**
-     * The {@code [raftstore]} section: bounds on what waits for the store's Raft thread and on the
-     * snapshots other stores stream in. TiKV has {@code notify-capacity} here too; its
+     * The {@code [raftstore]} section: bounds on what waits for the store's Raft thread, on the
+     * snapshots other stores stream in and on those this store streams out. TiKV has {@code notify-capacity} here too; its
      * {@code concurrent-recv-snap-limit} and {@code snap-max-total-size} are under {@code [server]},
      * which here is shared with the standalone process (which has no peers).
      *
@@ -101,21 +101,36 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
      *     announces them); a snapshot that would go beyond is refused like an extra stream, unless
      *     no other is being received (so that a snapshot larger than this still gets through, one
      *     at a time)
+     * @param concurrentSendSnapLimit snapshots this store sends at once (TiKV's
+     *     {@code concurrent-send-snap-limit}); another is refused and reported failed at once, and
+     *     Raft sends it again later
      */
-    public record Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes) {
+    public record Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes,
+            int concurrentSendSnapLimit) {
+
+        /** With the default {@code concurrent-send-snap-limit}. */
+        public Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes) {
+            this(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes,
+                    io.tinykv.raftstore.transport.grpc.SnapshotSendLimit.DEFAULT_MAX_STREAMS);
+        }
 
         public static Raftstore defaults() {
             return new Raftstore(io.tinykv.raftstore.RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY,
                     io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_STREAMS,
-                    io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
+                    io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES,
+                    io.tinykv.raftstore.transport.grpc.SnapshotSendLimit.DEFAULT_MAX_STREAMS);
         }
 
         public Raftstore withNotifyCapacity(int value) {
-            return new Raftstore(value, concurrentRecvSnapLimit, snapMaxTotalSizeBytes);
+            return new Raftstore(value, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit);
         }
 
         public Raftstore withSnapshotLimits(int streams, long totalBytes) {
-            return new Raftstore(notifyCapacity, streams, totalBytes);
+            return new Raftstore(notifyCapacity, streams, totalBytes, concurrentSendSnapLimit);
+        }
+
+        public Raftstore withConcurrentSendSnapLimit(int value) {
+            return new Raftstore(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, value);
         }
     }
 
@@ -259,6 +274,7 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
         positive(problems, "raftstore.notify-capacity", raftstore.notifyCapacity());
         positive(problems, "raftstore.concurrent-recv-snap-limit", raftstore.concurrentRecvSnapLimit());
         positive(problems, "raftstore.snap-max-total-size", raftstore.snapMaxTotalSizeBytes());
+        positive(problems, "raftstore.concurrent-send-snap-limit", raftstore.concurrentSendSnapLimit());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

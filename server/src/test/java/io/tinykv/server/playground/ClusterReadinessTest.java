@@ -29,17 +29,22 @@ class ClusterReadinessTest {
 
     /** Virtual time: sleeping moves the clock and lets the fake cluster take its next step. */
     private final class StepClock implements Clock {
-        final AtomicLong nowMs = new AtomicLong();
+        final AtomicLong nowNanos = new AtomicLong();
 
         @Override
-        public long nowMillis() {
-            return nowMs.get();
+        public long nanoTime() {
+            return nowNanos.get();
         }
 
         @Override
-        public void sleepMillis(long millis) {
-            nowMs.addAndGet(millis);
+        public void sleep(Duration duration) {
+            nowNanos.addAndGet(duration.toNanos());
             pd.step();
+        }
+
+        @Override
+        public void waitOn(Object monitor, long deadlineNanos) {
+            throw new UnsupportedOperationException("the readiness wait sleeps; it never waits on a monitor");
         }
     }
 

@@ -2,9 +2,10 @@ package io.tinykv.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tinykv.client.Clock;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
-import io.tinykv.raftstore.transport.grpc.ChannelFactory;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.testkit.wait.Await;
 import java.time.Duration;
 import java.util.List;
@@ -33,7 +34,7 @@ class HeartbeatSenderTest {
 
     private static SchedulerClient connect(FakeScheduler pd) {
         SchedulerClient client = SchedulerClient.connect(List.of(pd.address()), ChannelFactory.plaintext(),
-                TIMEOUT_MILLIS, TIMEOUT_MILLIS, Thread::sleep);
+                TIMEOUT_MILLIS, TIMEOUT_MILLIS, Clock.system());
         client.setSenderId(1);
         return client;
     }
@@ -75,7 +76,7 @@ class HeartbeatSenderTest {
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 2, TIMEOUT_MILLIS, counts,
+                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 2, counts,
                         System::nanoTime, heldBack)) {
             for (long term = 1; term <= 5; term++) {
                 sender.regionHeartbeat(heartbeat(10, term));
@@ -97,7 +98,7 @@ class HeartbeatSenderTest {
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, received::add, 16, TIMEOUT_MILLIS, counts,
+                HeartbeatSender sender = new HeartbeatSender(client, received::add, 16, counts,
                         System::nanoTime, Thread.ofPlatform().daemon().factory())) {
             Pdpb.RegionHeartbeatResponse operator = Pdpb.RegionHeartbeatResponse.newBuilder().setRegionId(10)
                     .setTransferLeader(Pdpb.TransferLeader.newBuilder()
@@ -128,7 +129,7 @@ class HeartbeatSenderTest {
     void storeStatisticsAreSentAsStoreHeartbeats() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 16, TIMEOUT_MILLIS,
+                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 16,
                         HeartbeatSender.Listener.NONE, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
             sender.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).setRegionCount(4).build());
             Await.until(() -> !pd.storeHeartbeats.isEmpty(), WAIT, "the store heartbeat arrives");

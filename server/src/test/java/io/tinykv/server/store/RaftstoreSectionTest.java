@@ -27,24 +27,29 @@ class RaftstoreSectionTest {
         assertThat(r.notifyCapacity()).isEqualTo(RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY).isEqualTo(4096);
         assertThat(r.concurrentRecvSnapLimit()).isEqualTo(SnapshotRecvLimit.DEFAULT_MAX_STREAMS);
         assertThat(r.snapMaxTotalSizeBytes()).isEqualTo(SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
+        assertThat(r.concurrentSendSnapLimit())
+                .isEqualTo(io.tinykv.raftstore.transport.grpc.SnapshotSendLimit.DEFAULT_MAX_STREAMS).isEqualTo(32);
     }
 
     @Test
     void theFileSetsEachBound() {
         StoreServerConfig config = StoreConfigLoader.parse("[raftstore]\nnotify-capacity = 16\n"
-                + "concurrent-recv-snap-limit = 2\nsnap-max-total-size = \"512MiB\"\n", "t.toml").validate();
-        assertThat(config.raftstore()).isEqualTo(new StoreServerConfig.Raftstore(16, 2, 512L * 1024 * 1024));
+                + "concurrent-recv-snap-limit = 2\nsnap-max-total-size = \"512MiB\"\n"
+                + "concurrent-send-snap-limit = 3\n", "t.toml").validate();
+        assertThat(config.raftstore()).isEqualTo(new StoreServerConfig.Raftstore(16, 2, 512L * 1024 * 1024, 3));
         assertThat(config.store()).isEqualTo(StoreServerConfig.Store.defaults());
     }
 
     @Test
     void aBoundOfZeroOrAnUnknownKeyIsRefusedNamingIt() {
         assertThatThrownBy(() -> StoreConfigLoader.parse("[raftstore]\nnotify-capacity = 0\n"
-                + "concurrent-recv-snap-limit = -1\nsnap-max-total-size = \"0B\"\n", "t.toml").validate())
+                + "concurrent-recv-snap-limit = -1\nsnap-max-total-size = \"0B\"\n"
+                + "concurrent-send-snap-limit = 0\n", "t.toml").validate())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("raftstore.notify-capacity must be > 0 (got 0)")
                 .hasMessageContaining("raftstore.concurrent-recv-snap-limit must be > 0 (got -1)")
-                .hasMessageContaining("raftstore.snap-max-total-size must be > 0 (got 0)");
+                .hasMessageContaining("raftstore.snap-max-total-size must be > 0 (got 0)")
+                .hasMessageContaining("raftstore.concurrent-send-snap-limit must be > 0 (got 0)");
         assertThatThrownBy(() -> StoreConfigLoader.parse("[raftstore]\nnotify-capasity = 5\n", "t.toml"))
                 .hasMessageContaining("notify-capasity");
     }

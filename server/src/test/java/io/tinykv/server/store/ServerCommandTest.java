@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.Main;
+import io.tinykv.server.config.Config;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -14,6 +16,8 @@ import picocli.CommandLine;
 
 /** {@code tinykv server} on the command line: options, configuration errors, refusals with exit codes. */
 class ServerCommandTest {
+
+    private static final int FREE_PORT_ATTEMPTS = 20;
 
     @TempDir
     Path dir;
@@ -100,6 +104,41 @@ class ServerCommandTest {
             assertThat(r.exitCode()).isNotZero();
             assertThat(r.err()).contains("--status-addr " + busy + " is in use; give each store its own --status-addr");
         }
+    }
+
+    /**
+     * A store started without --peer-addr next to another one whose port its default peer port (its
+     * --addr + 40) falls on: the start fails, naming the setting, that it was the default, and the
+     * address — not a store that silently shares or steals a port.
+     */
+    @Test
+    void aDefaultPeerPortInUseNamesTheSettingTheDefaultAndTheAddress() throws Exception {
+        try (java.net.ServerSocket taken = takenWithFreePortBelow(Config.Server.DEFAULT_PEER_PORT_OFFSET)) {
+            int clientPort = taken.getLocalPort() - Config.Server.DEFAULT_PEER_PORT_OFFSET;
+            Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:" + clientPort, "--status-addr", "",
+                    "--data-dir", dir.resolve("busy-peer").toString());
+            assertThat(r.exitCode()).isNotZero();
+            assertThat(r.err()).contains("--peer-addr (default: --addr's port + 40) 127.0.0.1:"
+                    + taken.getLocalPort() + " is in use; give each store its own --peer-addr");
+        }
+    }
+
+    /** A port held open, with the port {@code below} it free (as far as a bind and close can tell). */
+    private static java.net.ServerSocket takenWithFreePortBelow(int below) throws IOException {
+        for (int attempt = 0; attempt < FREE_PORT_ATTEMPTS; attempt++) {
+            java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+            int candidate = taken.getLocalPort() - below;
+            if (candidate > 0) {
+                try (java.net.ServerSocket probe = new java.net.ServerSocket(candidate, 1,
+                        java.net.InetAddress.getLoopbackAddress())) {
+                    return taken;
+                } catch (IOException inUse) {
+                    // try another pair
+                }
+            }
+            taken.close();
+        }
+        throw new IllegalStateException("no free pair of loopback ports " + below + " apart");
     }
 
     @Test

@@ -86,6 +86,8 @@ class ServiceFuzzTest {
     private static StoreServer store;
     private static final HaltRecorder HALTS = new HaltRecorder();
     private static ManagedChannel storeChannel;
+    /** The store-to-store service's own port (a store's default). */
+    private static ManagedChannel peerChannel;
     private static ManagedChannel schedulerChannel;
     private static Kvrpcpb.Context fuzzContext;
     private static Kvrpcpb.Context seededContext;
@@ -107,6 +109,8 @@ class ServiceFuzzTest {
         store = StoreServer.start(TestConfigs.store(scheduler.address(), dir.resolve("store")), System::nanoTime,
                 new SecureRandom(), HALTS);
         storeChannel = NettyChannelBuilder.forTarget(store.address()).usePlaintext()
+                .maxInboundMessageSize(64 << 20).build();
+        peerChannel = NettyChannelBuilder.forTarget(store.peerAddress().toString()).usePlaintext()
                 .maxInboundMessageSize(64 << 20).build();
         fuzzedScheduler = SchedulerServer.start(SchedulerConfig.defaults(dir.resolve("fuzzed-scheduler"))
                         .withListenAddress(new HostAndPort("127.0.0.1", 0)),
@@ -157,6 +161,9 @@ class ServiceFuzzTest {
             Files.createDirectories(Path.of("target"));
             Files.writeString(Path.of("target", "fuzz-counts.txt"), counts);
         } finally {
+            if (peerChannel != null) {
+                peerChannel.shutdownNow();
+            }
             if (storeChannel != null) {
                 storeChannel.shutdownNow();
             }
@@ -186,7 +193,7 @@ class ServiceFuzzTest {
         RandomMessages messages = new RandomMessages(random, plausible, avoided, UNBOUNDED_FIELDS);
         for (int round = 0; round < ROUNDS; round++) {
             fuzz(TikvGrpc.getServiceDescriptor(), storeChannel, messages, random);
-            fuzz(PeerGrpc.getServiceDescriptor(), storeChannel, messages, random);
+            fuzz(PeerGrpc.getServiceDescriptor(), peerChannel, messages, random);
             fuzz(PDGrpc.getServiceDescriptor(), schedulerChannel, messages, random);
         }
 

@@ -2,9 +2,13 @@ package io.tinykv.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Context;
 import io.tinykv.proto.Metapb;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -45,6 +49,27 @@ class StoreAddressesTest {
         now.addAndGet(REFRESH_NANOS);
         assertThat(addresses.test("attacker:x")).isFalse();
         assertThat(fetches).hasValue(2);
+    }
+
+    @Test
+    void theListIsFetchedOutsideTheRelayedCallsContext() throws Exception {
+        // A relayed call whose client gave up (cancelled) or whose deadline is near: the scheduler
+        // call that the check makes must not inherit either, or it fails and relays are refused.
+        List<Boolean> fetchedInCancelledContext = new ArrayList<>();
+        StoreAddresses checked = new StoreAddresses(() -> {
+            fetchedInCancelledContext.add(Context.current().isCancelled() || Context.current().getDeadline() != null);
+            return List.of(store("s1:1"));
+        }, now::get, REFRESH_NANOS);
+        ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor();
+        try {
+            Context.CancellableContext relayed = Context.current().withDeadlineAfter(1, TimeUnit.HOURS, deadlines);
+            relayed.cancel(null);
+            boolean known = relayed.call(() -> checked.test("s1:1"));
+            assertThat(known).isTrue();
+        } finally {
+            deadlines.shutdownNow();
+        }
+        assertThat(fetchedInCancelledContext).containsExactly(false);
     }
 
     private static Metapb.Store store(String address) {

@@ -3,11 +3,12 @@ package io.tinykv.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tinykv.client.Clock;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.proto.RaftServerpb.StoreIdent;
 import io.tinykv.raftstore.RaftStore;
-import io.tinykv.raftstore.transport.grpc.ChannelFactory;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.EngineWriteBatch;
@@ -28,7 +29,7 @@ class StoreBootstrapTest {
 
     private static SchedulerClient connect(FakeScheduler pd) {
         return SchedulerClient.connect(List.of(pd.address()), ChannelFactory.plaintext(), TIMEOUT_MILLIS,
-                TIMEOUT_MILLIS, Thread::sleep);
+                TIMEOUT_MILLIS, Clock.system());
     }
 
     private static Metapb.Store record(long id) {

@@ -155,6 +155,10 @@ class StoreClusterTest {
                 "every added replica received a snapshot");
         Await.until(() -> sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}") >= STORES - 1,
                 REPLICATION_WAIT, "every snapshot's sender heard it was delivered");
+        // Each delivered snapshot gave back its place of raftstore.concurrent-send-snap-limit; none was refused.
+        Await.until(() -> sumOverStores("tinykv_snapshot_sends_in_flight") == 0, REPLICATION_WAIT,
+                "no snapshot being sent any more");
+        assertThat(sumOverStores("tinykv_snapshot_sends_refused_total")).isZero();
         assertThat(sumOverStores("tinykv_region_heartbeats_sent_total")).isPositive();
 
         Map<ByteString, ByteString> acknowledged = new LinkedHashMap<>();

@@ -92,7 +92,8 @@ class StoreServerTest {
                 assertThat(metrics).contains("tinykv_raft_proposals_total{kind=\"write\",result=\"ok\"}")
                         .contains("tinykv_grpc_requests_total")
                         .contains("tinykv_raft_apply_lag_entries")
-                        .contains("tinykv_raft_ticks_total").contains("tinykv_raft_round_seconds_total");
+                        .contains("tinykv_raft_ticks_total").contains("tinykv_raft_round_seconds_total")
+                        .contains("tinykv_raft_poll_rounds_total").contains("tinykv_raft_same_round_readys_total");
                 assertStatusRoutes(server.statusPort());
             }
 

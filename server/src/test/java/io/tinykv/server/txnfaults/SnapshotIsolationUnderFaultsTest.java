@@ -2,12 +2,12 @@ package io.tinykv.server.txnfaults;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnKvClient;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.time.Duration;

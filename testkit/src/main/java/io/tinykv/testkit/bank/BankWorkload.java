@@ -7,6 +7,8 @@ import io.tinykv.testkit.txn.TxnFailedException;
 import io.tinykv.testkit.txn.TxnPlan;
 import io.tinykv.testkit.txn.TxnSession;
 import io.tinykv.testkit.txn.Workload;
+import io.tinykv.testkit.wait.Await;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.random.RandomGenerator;
@@ -18,7 +20,8 @@ import java.util.random.RandomGenerator;
  */
 public final class BankWorkload implements Workload {
   /** Commits of the opening balances tried before giving up. */
-  private static final int INITIALIZE_ATTEMPTS = 5;
+  /** How long {@link #initialize} keeps trying to commit the initial balances. */
+  public static final Duration INITIALIZE_TIMEOUT = Duration.ofMinutes(2);
 
   /**
    * @param accountCount number of accounts (at least two, to transfer between)
@@ -80,21 +83,33 @@ public final class BankWorkload implements Workload {
 
   /**
    * Writes every account's initial balance in one transaction, which must commit. An attempt that
-   * failed (or whose outcome is unknown) is tried again: no transfer runs yet, so a second write of
-   * the same balances is harmless, and on a loaded machine a first commit can time out.
+   * failed (or whose outcome is unknown) is tried again until one commits or {@link
+   * #INITIALIZE_TIMEOUT} passes: no transfer runs yet, so a second write of the same balances is
+   * harmless. A fixed number of quick attempts is not enough: on a loaded machine a region can be
+   * without a leader for seconds (an election, a replica still catching up), and every attempt in
+   * that window fails.
    */
   public void initialize(TxnExecutor executor) throws TxnFailedException {
-    Outcome outcome = null;
-    for (int attempt = 0; attempt < INITIALIZE_ATTEMPTS && outcome != Outcome.OK; attempt++) {
-      TxnSession session = executor.begin();
-      for (String account : accounts) {
-        session.write(account, List.of(config.initialBalance()));
+    int[] attempts = {0};
+    String[] last = {"none"};
+    boolean committed = Await.holdsWithin(() -> {
+      attempts[0]++;
+      try {
+        TxnSession session = executor.begin();
+        for (String account : accounts) {
+          session.write(account, List.of(config.initialBalance()));
+        }
+        Outcome outcome = session.commit();
+        last[0] = outcome.name();
+        return outcome == Outcome.OK;
+      } catch (TxnFailedException e) {
+        last[0] = e.outcome() + " (" + e.getMessage() + ")";
+        return false;
       }
-      outcome = session.commit();
-    }
-    if (outcome != Outcome.OK) {
-      throw new IllegalStateException("initializing the bank's accounts ended " + outcome + " "
-          + INITIALIZE_ATTEMPTS + " times");
+    }, INITIALIZE_TIMEOUT);
+    if (!committed) {
+      throw new IllegalStateException("initializing the bank's accounts did not commit in " + attempts[0]
+          + " attempts over " + INITIALIZE_TIMEOUT + "; the last ended " + last[0]);
     }
   }
 

@@ -13,6 +13,7 @@ import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.SnapshotFileReader;
 import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.Transport;
+import io.tinykv.security.ChannelFactory;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * ({@link StoreConnection}); a snapshot message goes through a {@code Snapshot} stream of its own,
  * followed by its SST files read from the store's {@link SnapshotManager} in chunks
  * ({@link SnapshotChunks}) as fast as the receiver takes them, and its outcome is reported as a
- * {@link SnapshotStatus}.
+ * {@link SnapshotStatus}. At most {@link SnapshotSendLimit} snapshots are sent at once; another is
+ * refused and reported failed at once (Raft sends it again later).
  *
  * <p>{@link #send} never blocks: it queues, or drops and reports the peer unreachable. All network
  * work, address resolution included, runs on the given executor.
@@ -48,6 +50,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private final LongSupplier nanoClock;
     /** Where this store's generated snapshot files are; null: snapshots cannot be sent. */
     private final SnapshotManager snapshots;
+    private final SnapshotSendLimit sendLimit;
     private final Map<Long, StoreConnection> connections = new ConcurrentHashMap<>();
     private final Map<Long, ResolvedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -62,7 +65,15 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      */
     public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
             TransportReporter reporter, Executor executor, LongSupplier nanoClock, SnapshotManager snapshots) {
+        this(config, resolver, channelFactory, reporter, executor, nanoClock, snapshots, SnapshotSendLimit.defaults());
+    }
+
+    /** @param sendLimit how many snapshots are sent at once */
+    public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
+            TransportReporter reporter, Executor executor, LongSupplier nanoClock, SnapshotManager snapshots,
+            SnapshotSendLimit sendLimit) {
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
+        this.sendLimit = Objects.requireNonNull(sendLimit, "sendLimit");
         this.config = Objects.requireNonNull(config, "config");
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.channelFactory = Objects.requireNonNull(channelFactory, "channelFactory");
@@ -78,9 +89,27 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             return;
         }
         if (SnapshotChunks.isSnapshot(message)) {
+            SnapshotSendLimit.Permit permit = sendLimit.tryAcquire();
+            if (permit == null) {
+                LOG.warn("snapshot of region {} to peer {} refused: {} snapshots are being sent already "
+                        + "(raftstore.concurrent-send-snap-limit); Raft sends it again later", message.getRegionId(),
+                        message.getToPeer().getId(), sendLimit.maxStreams());
+                reportFailure(message);
+                return;
+            }
             try {
-                executor.execute(() -> sendSnapshot(message));
+                executor.execute(() -> {
+                    try {
+                        sendSnapshot(message, permit);
+                    } catch (RuntimeException | Error e) {
+                        // Never leak a place: an unexpected failure ends this send like any other.
+                        permit.close();
+                        reportFailure(message);
+                        throw e;
+                    }
+                });
             } catch (RejectedExecutionException e) {
+                permit.close();
                 reportFailure(message);
             }
             return;
@@ -119,8 +148,21 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         return resolved.channel();
     }
 
-    /** Streams one snapshot; the server's answer (or the stream's failure) is the reported status. */
-    private void sendSnapshot(RaftMessage message) {
+    /** Snapshots being sent now (each holds a place of {@link SnapshotSendLimit}). */
+    public int snapshotsSending() {
+        return sendLimit.sending();
+    }
+
+    /** Snapshots refused so far because {@link SnapshotSendLimit}'s places were all taken. */
+    public long snapshotsRefusedSendLimit() {
+        return sendLimit.refused();
+    }
+
+    /**
+     * Streams one snapshot; the server's answer (or the stream's failure) is the reported status.
+     * {@code permit} is given back when the stream ends, or at once when it cannot start.
+     */
+    private void sendSnapshot(RaftMessage message, SnapshotSendLimit.Permit permit) {
         long regionId = message.getRegionId();
         long toPeerId = message.getToPeer().getId();
         SnapshotFileReader files;
@@ -128,6 +170,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             files = SnapshotFileReader.open(snapshots, message, config.snapshotChunkBytes());
         } catch (IllegalArgumentException e) {
             LOG.warn("snapshot of region {} to peer {}: {}", regionId, toPeerId, e.getMessage());
+            permit.close();
             reportFailure(message);
             return;
         }
@@ -137,10 +180,11 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("snapshot of region {} to peer {}: cannot connect: {}", regionId, toPeerId, e.getMessage());
             files.close();
+            permit.close();
             reportFailure(message);
             return;
         }
-        SnapshotStream stream = new SnapshotStream(message, files);
+        SnapshotStream stream = new SnapshotStream(message, files, permit);
         PeerGrpc.newStub(channel).withDeadlineAfter(config.snapshotTimeoutMs(), TimeUnit.MILLISECONDS)
                 .snapshot(stream);
         stream.pump();
@@ -155,15 +199,17 @@ public final class GrpcTransport implements Transport, AutoCloseable {
 
         private final RaftMessage message;
         private final SnapshotFileReader files;
+        private final SnapshotSendLimit.Permit permit;
         private ClientCallStreamObserver<SnapshotChunk> requests;
         private boolean headerSent;
         private boolean ended;
         private boolean reported;
         private int chunks;
 
-        SnapshotStream(RaftMessage message, SnapshotFileReader files) {
+        SnapshotStream(RaftMessage message, SnapshotFileReader files, SnapshotSendLimit.Permit permit) {
             this.message = message;
             this.files = files;
+            this.permit = permit;
         }
 
         @Override
@@ -208,6 +254,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             synchronized (this) {
                 ended = true;
                 files.close();
+                permit.close();
                 if (reported) {
                     return;
                 }
@@ -221,6 +268,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         @Override
         public void onCompleted() {
             synchronized (this) {
+                permit.close();
                 if (reported) {
                     return;
                 }

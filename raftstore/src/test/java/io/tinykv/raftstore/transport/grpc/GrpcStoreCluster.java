@@ -16,6 +16,7 @@ import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.TestEngines;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
@@ -79,7 +80,7 @@ final class GrpcStoreCluster implements AutoCloseable {
     enum Wiring {
         /** In-process gRPC: no sockets; the server can stop and start again under the same name. */
         IN_PROCESS,
-        /** Plaintext HTTP/2 over 127.0.0.1 through {@link ChannelFactory#toStores}, as in production. */
+        /** Plaintext HTTP/2 over 127.0.0.1 through {@link ChannelFactory#withCredentials} with the cluster id, as in production. */
         LOOPBACK
     }
 
@@ -136,7 +137,8 @@ final class GrpcStoreCluster implements AutoCloseable {
                     wiring == Wiring.IN_PROCESS
                             ? target -> InProcessChannelBuilder.forName(target)
                                     .intercept(ClusterIdHeader.attach(CLUSTER_ID)).build()
-                            : ChannelFactory.toStores(InsecureChannelCredentials.create(), CLUSTER_ID),
+                            : ChannelFactory.withCredentials(InsecureChannelCredentials.create(),
+                                    ClusterIdHeader.attach(CLUSTER_ID)),
                     reporter, network, System::nanoTime, SnapshotManager.open(engines.dataDir()));
             this.store = new RaftStore(storeId, engines, config, transport, workers, new SplittableRandom(storeId));
             self.set(store);

@@ -10,6 +10,7 @@ import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
 import io.tinykv.proto.RaftServerpb.SnapshotCFFile;
 import io.tinykv.proto.RaftServerpb.SnapshotMeta;
 import io.tinykv.raftstore.SnapshotManager;
+import io.tinykv.security.ChannelFactory;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import io.tinykv.raft.SnapshotStatus;
