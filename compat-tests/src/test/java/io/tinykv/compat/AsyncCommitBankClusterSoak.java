@@ -7,11 +7,11 @@ import static io.tinykv.compat.BankUnderLeaderKill.STEP_BACKOFF_MILLIS;
 import static io.tinykv.compat.BankUnderLeaderKill.STORES;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.client.ChannelFactory;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.TxnKvClient;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.testkit.bank.BankWorkload;
 import java.nio.file.Path;
 import java.util.List;
