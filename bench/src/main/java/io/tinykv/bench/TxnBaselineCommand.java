@@ -4,6 +4,7 @@ import io.tinykv.bench.compare.ComparisonSettings;
 import io.tinykv.bench.compare.TinyKvTopology;
 import io.tinykv.bench.compare.TxnBaseline;
 import io.tinykv.bench.compare.WorkloadCase;
+import io.tinykv.bench.txn.CommitMode;
 import io.tinykv.bench.txn.TxnBaselineReport;
 import io.tinykv.bench.workload.Workload;
 import java.io.PrintWriter;
@@ -43,6 +44,12 @@ public final class TxnBaselineCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE})")
     boolean onePc = true;
 
+    @Option(names = "--commit", split = ",",
+            description = "commit modes to compare in one run, each against the same server: 2pc, async (async"
+                    + " commit), 1pc; the table gives each mode's txn/s over the first's (overrides --one-pc;"
+                    + " the stores must sync max ts for async and 1pc, so use --tinykv=playground)")
+    List<String> commitModes = new ArrayList<>();
+
     @Mixin
     ServerOptions server = new ServerOptions();
 
@@ -55,7 +62,10 @@ public final class TxnBaselineCommand implements Callable<Integer> {
                 ListParsing.clients(clients), driverOptions.toConfig(Workload.W, 1), out, true,
                 server.topologyOr(TinyKvTopology.STANDALONE), server.tinykvLauncher, server.tinykvPd, server.tinykvLabel, server.host, 0, server.tinykvPort,
                 server.startupTimeout, server.requestTimeout, false, BenchCommand.invocation(spec));
-        TxnBaselineReport report = TxnBaseline.real(settings, parent.environment(), onePc).execute();
+        TxnBaselineReport report = (commitModes.isEmpty()
+                ? TxnBaseline.real(settings, parent.environment(), onePc)
+                : TxnBaseline.real(settings, parent.environment(), commitModes.stream().map(CommitMode::parse).toList()))
+                .execute();
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(report.table());
         stdout.println("results: " + out.resolve(TxnBaselineReport.REPORT_NAME + ".json"));

@@ -21,6 +21,15 @@ import org.slf4j.LoggerFactory;
  * single place where commit and rollback are decided, under the store's latch, and once decided the
  * outcome never changes; secondary keys only ever follow it.
  *
+ * <p><b>Async commit.</b> A transaction whose primary lock is an async-commit lock is committed as soon
+ * as all its locks are in, at the largest of their min commit timestamps, so its primary cannot decide
+ * it alone (the store reports such a lock instead of rolling it back). Once that lock's TTL has expired,
+ * the resolver asks every secondary (KvCheckSecondaryLocks, which also rolls back a key that was never
+ * locked, so the answer stays true): a committed key gives the commit ts; all locked, commit at the
+ * largest min commit ts; otherwise roll back. Then it finishes every key of the transaction. A secondary
+ * holding an ordinary lock means the transaction fell back to two phases: the primary is then asked
+ * again with {@code force_sync_commit}, and decides as for any transaction.
+ *
  * <p>Thread-safe: the per-call state is local, PD and the router are thread-safe.
  */
 final class LockResolver {
@@ -96,13 +105,19 @@ final class LockResolver {
    * transaction is rolled back whether or not its primary lock ever arrives.
    */
   private TxnStatus checkTxnStatus(Kvrpcpb.LockInfo lock, long callerStartTs, Backoff backoff) {
-    ByteString primary = lock.getPrimaryLock();
     long currentTs = pd.getTimestamp();
+    return checkTxnStatus(lock, callerStartTs, currentTs, false, backoff);
+  }
+
+  private TxnStatus checkTxnStatus(Kvrpcpb.LockInfo lock, long callerStartTs, long currentTs,
+      boolean forceSyncCommit, Backoff backoff) {
+    ByteString primary = lock.getPrimaryLock();
     boolean lockExpired = expired(lock, currentTs);
     Kvrpcpb.CheckTxnStatusResponse response = router.sendForKey("checkTxnStatus", primary,
         (stub, ctx) -> stub.kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder().setContext(ctx)
             .setPrimaryKey(primary).setLockTs(lock.getLockVersion()).setCallerStartTs(callerStartTs)
-            .setCurrentTs(currentTs).setRollbackIfNotExist(lockExpired).build()),
+            .setCurrentTs(currentTs).setRollbackIfNotExist(lockExpired).setForceSyncCommit(forceSyncCommit)
+            .build()),
         r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
     if (response.hasError() && response.getError().hasTxnNotFound() && !lockExpired) {
       return new TxnStatus.Alive(lock.getLockTtl(), false);
@@ -114,6 +129,10 @@ final class LockResolver {
     if (response.getCommitVersion() != 0) {
       return new TxnStatus.Committed(response.getCommitVersion());
     }
+    if (response.getLockTtl() != 0 && response.getLockInfo().getUseAsyncCommit() && !forceSyncCommit
+        && expired(response.getLockInfo(), currentTs)) {
+      return resolveAsyncCommit(response.getLockInfo(), callerStartTs, currentTs, backoff);
+    }
     if (response.getLockTtl() != 0) {
       long minCommitTs = response.getLockInfo().getMinCommitTs();
       boolean commitsAfterCaller = callerStartTs != 0 && minCommitTs != 0
@@ -121,6 +140,68 @@ final class LockResolver {
       return new TxnStatus.Alive(response.getLockTtl(), commitsAfterCaller);
     }
     return new TxnStatus.RolledBack();
+  }
+
+  /**
+   * Decides an async-commit transaction whose primary lock {@code primaryLock} has expired, from all its
+   * locks, and finishes every key of it accordingly.
+   */
+  private TxnStatus resolveAsyncCommit(Kvrpcpb.LockInfo primaryLock, long callerStartTs, long currentTs,
+      Backoff backoff) {
+    long startTs = primaryLock.getLockVersion();
+    List<ByteString> secondaries = primaryLock.getSecondariesList();
+    // What the regions answered: a commit ts (some key committed), a key without lock (rolled back),
+    // an ordinary lock (the transaction fell back to two phases), the largest min commit ts seen.
+    long[] commitTs = {0};
+    long[] maxMinCommitTs = {primaryLock.getMinCommitTs()};
+    boolean[] rolledBack = {false};
+    boolean[] fellBack = {false};
+    router.sendGrouped("checkSecondaryLocks", secondaries,
+        (stub, ctx, keys) -> stub.kvCheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest.newBuilder()
+            .setContext(ctx).setStartVersion(startTs).addAllKeys(keys).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null,
+        (keys, response) -> {
+          if (response.hasError()) {
+            throw new KeyValueException("checking the secondary locks of txn " + Long.toUnsignedString(startTs)
+                + ": " + Failures.describe(response.getError()));
+          }
+          if (response.getCommitTs() != 0) {
+            commitTs[0] = response.getCommitTs();
+          } else if (response.getLocksCount() < keys.size()) {
+            rolledBack[0] = true;
+          }
+          for (Kvrpcpb.LockInfo lock : response.getLocksList()) {
+            if (!lock.getUseAsyncCommit()) {
+              fellBack[0] = true;
+            }
+            if (Long.compareUnsigned(lock.getMinCommitTs(), maxMinCommitTs[0]) > 0) {
+              maxMinCommitTs[0] = lock.getMinCommitTs();
+            }
+          }
+          return List.of();
+        }, backoff);
+    if (commitTs[0] == 0 && !rolledBack[0] && fellBack[0]) {
+      // Some region prewrote it as two-phase: the primary decides after all, as for any transaction.
+      return checkTxnStatus(primaryLock, callerStartTs, currentTs, true, backoff);
+    }
+    long decided = commitTs[0] != 0 ? commitTs[0] : rolledBack[0] ? 0 : maxMinCommitTs[0];
+    List<ByteString> keys = new java.util.ArrayList<>(secondaries.size() + 1);
+    keys.add(primaryLock.getKey());
+    keys.addAll(secondaries);
+    router.sendGrouped("resolveLock", keys,
+        (stub, ctx, group) -> stub.kvResolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx)
+            .setStartVersion(startTs).setCommitVersion(decided).addAllKeys(group).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null,
+        (group, response) -> {
+          if (response.hasError()) {
+            throw new KeyValueException("resolving the async-commit txn " + Long.toUnsignedString(startTs)
+                + ": " + Failures.describe(response.getError()));
+          }
+          return List.of();
+        }, backoff);
+    LOG.debug("resolved async-commit txn {} ({} keys): {}", Long.toUnsignedString(startTs), keys.size(),
+        decided == 0 ? "rolled back" : "committed at " + Long.toUnsignedString(decided));
+    return decided == 0 ? new TxnStatus.RolledBack() : new TxnStatus.Committed(decided);
   }
 
   /**

@@ -56,6 +56,7 @@ public final class Transaction implements AutoCloseable {
   private Status status = Status.ACTIVE;
   private long commitTs;
   private boolean committedInOnePhase;
+  private boolean committedAsynchronously;
 
   Transaction(TxnEnv env, long startTs, long beganAtMs) {
     this.env = env;
@@ -83,6 +84,14 @@ public final class Transaction implements AutoCloseable {
    */
   public boolean committedInOnePhase() {
     return committedInOnePhase;
+  }
+
+  /**
+   * Whether the commit was decided by the prewrites (async commit: the stores chose the commit ts, and
+   * the keys were committed in the background after the commit was reported).
+   */
+  public boolean committedAsynchronously() {
+    return committedAsynchronously;
   }
 
   /** The value of {@code key} as this transaction sees it (its own writes included). */
@@ -230,6 +239,7 @@ public final class Transaction implements AutoCloseable {
       TwoPhaseCommitter committer = committer();
       commitTs = committer.commit();
       committedInOnePhase = committer.committedInOnePhase();
+      committedAsynchronously = committer.committedAsynchronously();
       status = Status.COMMITTED;
       return commitTs;
     } catch (TxnAbortedException e) {

@@ -38,10 +38,26 @@ import org.slf4j.LoggerFactory;
  * are reported as aborted only once a rollback of every key succeeded (which also keeps a late copy of
  * the request from committing); otherwise the outcome is unknown.
  *
+ * <p><b>Async commit.</b> When the client allows it ({@link TxnEnv#asyncCommit}) and the transaction is
+ * small ({@link #ASYNC_COMMIT_MAX_KEYS}, {@link #ASYNC_COMMIT_MAX_KEY_BYTES}: the primary's lock lists
+ * every other key), each prewrite asks for it ({@code use_async_commit}, the primary's request listing
+ * the {@code secondaries}). Each store locks the keys with a min commit ts above every read it served
+ * and answers the largest. Once every prewrite succeeded with a nonzero answer, <b>the transaction is
+ * committed</b>, at the largest answer: nothing can roll it back any more (a resolver finding its locks
+ * finds them all and commits them at that ts, see {@link LockResolver}). It is reported committed then;
+ * step 2 is skipped and steps 3 and 4 run in the background ({@link TxnEnv#background}). A store that
+ * declines answers 0 and locks its keys as usual: the transaction goes on as two-phase from step 2.
+ * As with 1PC, a prewrite failure after async commit was asked for is reported as aborted only once the
+ * rollback of every key succeeded.
+ *
  * <p>Used by one thread, once.
  */
 final class TwoPhaseCommitter {
   private static final Logger LOG = LoggerFactory.getLogger(TwoPhaseCommitter.class);
+  /** The most keys an async-commit transaction may have: the primary lock lists them (TiKV's clients' default). */
+  static final int ASYNC_COMMIT_MAX_KEYS = 256;
+  /** The most bytes of keys an async-commit transaction may have (TiKV's clients' default). */
+  static final long ASYNC_COMMIT_MAX_KEY_BYTES = 4096;
 
   private final TxnEnv env;
   private final long startTs;
@@ -53,6 +69,12 @@ final class TwoPhaseCommitter {
   private boolean onePcSent;
   /** The commit ts a store answered for a 1PC prewrite; 0 while none did. */
   private long onePcCommitTs;
+  /** Whether the prewrites ask for async commit. */
+  private final boolean asyncCommit;
+  /** The largest min commit ts the prewrites answered (async commit). */
+  private long asyncCommitTs;
+  /** Whether a store declined async commit (answered min commit ts 0): then it is two-phase. */
+  private boolean asyncDeclined;
 
   /**
    * @param mutations the transaction's writes by key, in key order; not empty
@@ -68,6 +90,18 @@ final class TwoPhaseCommitter {
     this.mutations = new TreeMap<>(mutations);
     this.primary = this.mutations.firstKey();
     this.beganAtMs = beganAtMs;
+    this.asyncCommit = env.asyncCommit() && fitsAsyncCommit(this.mutations);
+  }
+
+  private static boolean fitsAsyncCommit(NavigableMap<ByteString, Kvrpcpb.Mutation> mutations) {
+    if (mutations.size() > ASYNC_COMMIT_MAX_KEYS) {
+      return false;
+    }
+    long keyBytes = 0;
+    for (ByteString key : mutations.keySet()) {
+      keyBytes += key.size();
+    }
+    return keyBytes <= ASYNC_COMMIT_MAX_KEY_BYTES;
   }
 
   ByteString primary() {
@@ -77,6 +111,11 @@ final class TwoPhaseCommitter {
   /** Whether the store committed the transaction with its prewrite (1PC). */
   boolean committedInOnePhase() {
     return onePcCommitTs != 0;
+  }
+
+  /** Whether the transaction committed with async commit (its prewrites decided it). */
+  boolean committedAsynchronously() {
+    return onePcCommitTs == 0 && asyncCommit && !asyncDeclined && asyncCommitTs != 0;
   }
 
   /**
@@ -94,6 +133,17 @@ final class TwoPhaseCommitter {
       prewrite();
       if (onePcCommitTs != 0) {
         return onePcCommitTs;
+      }
+      if (committedAsynchronously()) {
+        long commitTs = asyncCommitTs;
+        try {
+          env.background().execute(() -> commitInBackground(commitTs));
+        } catch (RuntimeException e) {
+          // The client is closing: readers resolve the locks (the transaction is committed anyway).
+          LOG.info("txn {} committed at {} with async commit; its keys are left to readers: {}", ts(startTs),
+              ts(commitTs), e.toString());
+        }
+        return commitTs;
       }
       long commitTs;
       try {
@@ -133,7 +183,7 @@ final class TwoPhaseCommitter {
           r -> r.hasRegionError() ? r.getRegionError() : null,
           (keys, response) -> onPrewritten(keys, response, backoff), backoff);
     } catch (TxnAbortedException e) {
-      if (onePcSent) {
+      if (onePcSent || asyncCommit) {
         throw rollbackAfterOnePc(e);
       }
       rollbackQuietly();
@@ -141,7 +191,7 @@ final class TwoPhaseCommitter {
     } catch (RuntimeException e) {
       TxnAbortedException aborted = new TxnAbortedException(startTs, "txn " + ts(startTs)
           + " rolled back: prewrite failed: " + e.getMessage(), e);
-      if (onePcSent) {
+      if (onePcSent || asyncCommit) {
         throw rollbackAfterOnePc(aborted);
       }
       // Whatever went wrong (a store, PD, a closed client), the commit point was not reached.
@@ -151,8 +201,9 @@ final class TwoPhaseCommitter {
   }
 
   /**
-   * A prewrite that asked for 1PC failed, but an earlier attempt of it may have committed (an answer
-   * lost on the way, a proposal that outlived its leader). Rolling every key back settles it: where
+   * A prewrite that asked for 1PC (or async commit) failed, but an earlier attempt of it may have
+   * committed (an answer lost on the way, a proposal that outlived its leader; with async commit, all
+   * locks in). Rolling every key back settles it: where
    * that succeeds the transaction did not commit and never will; where it fails the outcome is
    * unknown.
    */
@@ -190,6 +241,12 @@ final class TwoPhaseCommitter {
       request.setTryOnePc(true);
       onePcSent = true;
     }
+    if (asyncCommit) {
+      request.setUseAsyncCommit(true);
+      if (keys.contains(primary)) {
+        mutations.keySet().stream().filter(k -> !k.equals(primary)).forEach(request::addSecondaries);
+      }
+    }
     return request.build();
   }
 
@@ -203,6 +260,13 @@ final class TwoPhaseCommitter {
               + " of the " + mutations.size() + " keys of txn " + ts(startTs));
         }
         onePcCommitTs = response.getOnePcCommitTs();
+      } else if (asyncCommit) {
+        long minCommitTs = response.getMinCommitTs();
+        if (minCommitTs == 0) {
+          asyncDeclined = true;
+        } else if (Long.compareUnsigned(minCommitTs, asyncCommitTs) > 0) {
+          asyncCommitTs = minCommitTs;
+        }
       }
       return List.of();
     }
@@ -307,6 +371,26 @@ final class TwoPhaseCommitter {
           + ts(minCommitTs) + " that a reader took from TSO before");
     }
     return ts;
+  }
+
+  /**
+   * Steps 3 and 4 of an async-commit transaction, which is committed already: failures are logged
+   * (readers will finish the job, at the same commit ts).
+   */
+  private void commitInBackground(long commitTs) {
+    try {
+      Kvrpcpb.CommitResponse response = env.router().sendForKey("commit primary", primary,
+          (stub, ctx) -> stub.kvCommit(commitRequest(ctx, List.of(primary), commitTs)),
+          r -> r.hasRegionError() ? r.getRegionError() : null, env.newBackoff());
+      if (response.hasError()) {
+        LOG.warn("txn {} committed at {} with async commit, but committing its primary failed (readers will "
+            + "resolve it): {}", ts(startTs), ts(commitTs), Failures.describe(response.getError()));
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("txn {} committed at {} with async commit, but committing its primary failed (readers will "
+          + "resolve it): {}", ts(startTs), ts(commitTs), e.getMessage());
+    }
+    commitSecondaries(commitTs);
   }
 
   /** Step 4: commits the other keys; failures are logged (readers will finish the job). */

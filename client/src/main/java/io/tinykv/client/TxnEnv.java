@@ -11,10 +11,13 @@ package io.tinykv.client;
  * @param openTransactions the start ts of this client's open transactions
  * @param tryOnePc whether a transaction whose keys all lie in one region asks that region to commit it
  *                  in one phase ({@link TwoPhaseCommitter})
+ * @param asyncCommit whether a transaction within {@link TwoPhaseCommitter#ASYNC_COMMIT_MAX_KEYS} keys
+ *                  commits with async commit when it cannot in one phase ({@link TwoPhaseCommitter})
+ * @param background where async-commit transactions commit their keys after their caller was answered
  */
 record TxnEnv(ClientConfig config, Clock clock, PdClient pd, RegionRouter router, LockResolver resolver,
     long lockTtlMs, java.util.concurrent.ScheduledExecutorService heartbeats, OpenTransactions openTransactions,
-    boolean tryOnePc) {
+    boolean tryOnePc, boolean asyncCommit, java.util.concurrent.Executor background) {
 
   Backoff newBackoff() {
     return new Backoff(clock, config.backoffBudgetMs());

@@ -71,6 +71,12 @@ public final class TxnKvClient implements AutoCloseable {
    */
   public static final boolean DEFAULT_TRY_ONE_PC = true;
 
+  /**
+   * Whether transactions commit with async commit (when they cannot in one phase and are small
+   * enough) unless told otherwise: not yet; TiDB's {@code tidb_enable_async_commit} defaults to on.
+   */
+  public static final boolean DEFAULT_ASYNC_COMMIT = false;
+
   /** Connects with plain-text gRPC channels, the real clock and the default lock TTL. */
   public static TxnKvClient create(ClientConfig config) {
     return create(config, ChannelFactory.plaintext(), Clock.system(), DEFAULT_LOCK_TTL_MS);
@@ -93,6 +99,20 @@ public final class TxnKvClient implements AutoCloseable {
    */
   public static TxnKvClient create(ClientConfig config, ChannelFactory channelFactory, Clock clock,
       long lockTtlMs, boolean tryOnePc) {
+    return create(config, channelFactory, clock, lockTtlMs, tryOnePc, DEFAULT_ASYNC_COMMIT);
+  }
+
+  /**
+   * As {@link #create(ClientConfig, ChannelFactory, Clock, long, boolean)}, choosing async commit too.
+   *
+   * @param asyncCommit whether a transaction that does not commit in one phase and has at most
+   *                    {@link TwoPhaseCommitter#ASYNC_COMMIT_MAX_KEYS} keys uses async commit: the
+   *                    stores pick its commit ts during the prewrite, the commit is reported once all
+   *                    prewrites succeeded and the keys are committed in the background; the stores may
+   *                    decline, and the transaction goes on as two-phase
+   */
+  public static TxnKvClient create(ClientConfig config, ChannelFactory channelFactory, Clock clock,
+      long lockTtlMs, boolean tryOnePc, boolean asyncCommit) {
     Objects.requireNonNull(config, "config");
     if (lockTtlMs <= 0) {
       throw new IllegalArgumentException("lockTtlMs must be > 0, got " + lockTtlMs);
@@ -100,6 +120,9 @@ public final class TxnKvClient implements AutoCloseable {
     ChannelPool channels = new ChannelPool(channelFactory);
     java.util.concurrent.ScheduledExecutorService heartbeats = java.util.concurrent.Executors
         .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("tinykv-txn-heartbeat").factory());
+    // The second phase of async-commit transactions: mostly waiting on stores, so virtual threads.
+    java.util.concurrent.ExecutorService background = java.util.concurrent.Executors.newThreadPerTaskExecutor(
+        Thread.ofVirtual().name("tinykv-txn-async-commit-", 0).factory());
     try {
       PdClient pd = PdClient.connect(config, channels, clock, RegionKeyCodec.TXN);
       RegionCache cache = new RegionCache(pd);
@@ -107,12 +130,14 @@ public final class TxnKvClient implements AutoCloseable {
       RegionRouter router = new RegionRouter(cache, sender, config.batchSizeKeys());
       LockResolver resolver = new LockResolver(pd, router);
       OpenTransactions open = new OpenTransactions("tinykv-client-" + java.util.UUID.randomUUID());
-      TxnEnv env = new TxnEnv(config, clock, pd, router, resolver, lockTtlMs, heartbeats, open, tryOnePc);
+      TxnEnv env = new TxnEnv(config, clock, pd, router, resolver, lockTtlMs, heartbeats, open, tryOnePc,
+          asyncCommit, background);
       heartbeats.scheduleWithFixedDelay(() -> open.register(pd, GC_REGISTER_TTL_SECONDS),
           GC_REGISTER_INTERVAL_MS, GC_REGISTER_INTERVAL_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
       return new TxnKvClient(env, channels);
     } catch (RuntimeException e) {
       heartbeats.shutdownNow();
+      background.shutdownNow();
       channels.close();
       throw e;
     }
@@ -134,6 +159,17 @@ public final class TxnKvClient implements AutoCloseable {
   @Override
   public void close() {
     env.heartbeats().shutdownNow();
+    // Second phases still running get the time of one backoff budget; their transactions are
+    // committed already, and readers finish whatever is left (LockResolver).
+    if (env.background() instanceof java.util.concurrent.ExecutorService pool) {
+      pool.shutdown();
+      try {
+        pool.awaitTermination(env.config().backoffBudgetMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      pool.shutdownNow();
+    }
     // Withdraw this client's claim on the GC safe point before the connection goes.
     if (env.openTransactions().oldest().isPresent()) {
       try {

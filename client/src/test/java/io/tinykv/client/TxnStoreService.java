@@ -76,6 +76,14 @@ final class TxnStoreService extends TikvGrpc.TikvImplBase {
   }
 
   @Override
+  public void kvCheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest request,
+      StreamObserver<Kvrpcpb.CheckSecondaryLocksResponse> observer) {
+    serve("KvCheckSecondaryLocks", request.getContext(), request.getKeysList(),
+        () -> commands.checkSecondaryLocks(request),
+        e -> Kvrpcpb.CheckSecondaryLocksResponse.newBuilder().setRegionError(e).build(), observer);
+  }
+
+  @Override
   public void kvResolveLock(Kvrpcpb.ResolveLockRequest request, StreamObserver<Kvrpcpb.ResolveLockResponse> observer) {
     serve("KvResolveLock", request.getContext(), request.getKeysList(), () -> commands.resolveLock(request),
         e -> Kvrpcpb.ResolveLockResponse.newBuilder().setRegionError(e).build(), observer);

@@ -91,6 +91,12 @@ public final class TxnTestCluster implements AutoCloseable {
         TxnKvClient.DEFAULT_LOCK_TTL_MS, tryOnePc);
   }
 
+  /** A client that asks for 1PC and for async commit as told. */
+  public TxnKvClient client(Clock clock, long backoffBudgetMs, boolean tryOnePc, boolean asyncCommit) {
+    return TxnKvClient.create(env.config(backoffBudgetMs), env.channelFactory(), clock,
+        TxnKvClient.DEFAULT_LOCK_TTL_MS, tryOnePc, asyncCommit);
+  }
+
   public static ByteString utf8(String s) {
     return ByteString.copyFromUtf8(s);
   }

@@ -11,9 +11,6 @@ import io.tinykv.client.ClientConfig;
 import io.tinykv.client.TxnKvClient;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.bank.BankWorkload;
-import io.tinykv.testkit.txn.TxnExecutor;
-import io.tinykv.testkit.txn.TxnFailedException;
-import io.tinykv.testkit.txn.TxnSession;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,18 +61,6 @@ class OnePcBankClusterSoak {
                 assertThat(ours.onePcCommits()).as("1PC used after the new leader synced%s", detail)
                         .isGreaterThan(onePcBeforeKill.get());
             }
-        }
-    }
-
-    /** Hands out transactions of the two clients in turn, so both run on the same accounts at once. */
-    private record TakingTurns(TxnExecutor first, TxnExecutor second, AtomicLong turns) implements TxnExecutor {
-        TakingTurns(TxnExecutor first, TxnExecutor second) {
-            this(first, second, new AtomicLong());
-        }
-
-        @Override
-        public TxnSession begin() throws TxnFailedException {
-            return (turns.getAndIncrement() % 2 == 0 ? first : second).begin();
         }
     }
 }

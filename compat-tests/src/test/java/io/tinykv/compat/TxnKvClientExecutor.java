@@ -28,6 +28,7 @@ public final class TxnKvClientExecutor implements TxnExecutor {
     private final TxnKvClient client;
     private final String keyPrefix;
     private final java.util.concurrent.atomic.AtomicLong onePcCommits = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong asyncCommits = new java.util.concurrent.atomic.AtomicLong();
 
     public TxnKvClientExecutor(TxnKvClient client, String keyPrefix) {
         this.client = client;
@@ -46,6 +47,11 @@ public final class TxnKvClientExecutor implements TxnExecutor {
     /** How many commits took one phase (the store committed with the prewrite). */
     public long onePcCommits() {
         return onePcCommits.get();
+    }
+
+    /** How many commits were decided by their prewrites (async commit). */
+    public long asyncCommits() {
+        return asyncCommits.get();
     }
 
     private ByteString storedKey(String key) {
@@ -80,6 +86,9 @@ public final class TxnKvClientExecutor implements TxnExecutor {
                 txn.commit();
                 if (txn.committedInOnePhase()) {
                     onePcCommits.incrementAndGet();
+                }
+                if (txn.committedAsynchronously()) {
+                    asyncCommits.incrementAndGet();
                 }
                 return Outcome.OK;
             } catch (TxnAbortedException e) {

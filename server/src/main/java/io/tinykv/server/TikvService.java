@@ -506,6 +506,12 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     }
 
     @Override
+    public void kvCheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest request,
+            StreamObserver<Kvrpcpb.CheckSecondaryLocksResponse> out) {
+        txn.kvCheckSecondaryLocks(request, out);
+    }
+
+    @Override
     public void kvCommit(Kvrpcpb.CommitRequest request, StreamObserver<Kvrpcpb.CommitResponse> out) {
         txn.kvCommit(request, out);
     }

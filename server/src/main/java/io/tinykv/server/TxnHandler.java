@@ -80,6 +80,9 @@ public final class TxnHandler {
             for (Kvrpcpb.Mutation m : req.getMutationsList()) {
                 validator.key(m.getKey());
             }
+            // The primary's lock stores them: bounded like the keys of any batch.
+            validator.batchSize(req.getSecondariesCount(), "secondaries");
+            req.getSecondariesList().forEach(validator::key);
             try {
                 validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
             } catch (RegionException e) {
@@ -112,6 +115,15 @@ public final class TxnHandler {
         runAsync(out, () -> {
             validator.key(req.getPrimaryKey());
             return commands.checkTxnStatusAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
+        });
+    }
+
+    void kvCheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest req,
+            StreamObserver<Kvrpcpb.CheckSecondaryLocksResponse> out) {
+        runAsync(out, () -> {
+            validator.batchSize(req.getKeysCount(), "keys");
+            req.getKeysList().forEach(validator::key);
+            return commands.checkSecondaryLocksAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 

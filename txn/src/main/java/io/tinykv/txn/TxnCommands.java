@@ -9,6 +9,7 @@ import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.txn.command.BatchGet;
 import io.tinykv.txn.command.BatchRollback;
+import io.tinykv.txn.command.CheckSecondaryLocks;
 import io.tinykv.txn.command.CheckTxnStatus;
 import io.tinykv.txn.command.Cleanup;
 import io.tinykv.txn.command.Command;
@@ -158,6 +159,12 @@ public final class TxnCommands {
         return runAsync(new CheckTxnStatus(request));
     }
 
+    /** {@link #checkSecondaryLocks}, asynchronously as {@link #prewriteAsync}. */
+    public CompletableFuture<Kvrpcpb.CheckSecondaryLocksResponse> checkSecondaryLocksAsync(
+            Kvrpcpb.CheckSecondaryLocksRequest request) {
+        return runAsync(new CheckSecondaryLocks(request));
+    }
+
     /** {@link #cleanup}, asynchronously as {@link #prewriteAsync}. */
     public CompletableFuture<Kvrpcpb.CleanupResponse> cleanupAsync(Kvrpcpb.CleanupRequest request) {
         return runAsync(new Cleanup(request));
@@ -178,6 +185,10 @@ public final class TxnCommands {
 
     public Kvrpcpb.CheckTxnStatusResponse checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest request) {
         return run(new CheckTxnStatus(request));
+    }
+
+    public Kvrpcpb.CheckSecondaryLocksResponse checkSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest request) {
+        return run(new CheckSecondaryLocks(request));
     }
 
     public Kvrpcpb.CleanupResponse cleanup(Kvrpcpb.CleanupRequest request) {

@@ -8,6 +8,7 @@ import io.tinykv.bench.driver.RunResult;
 import io.tinykv.bench.proc.ProcessGroup;
 import io.tinykv.bench.target.BenchTarget;
 import io.tinykv.bench.target.TargetSpec;
+import io.tinykv.bench.txn.CommitMode;
 import io.tinykv.bench.txn.TinyKvTxnTarget;
 import io.tinykv.bench.txn.TxnBaselineReport;
 import io.tinykv.bench.txn.TxnBaselineRow;
@@ -35,15 +36,34 @@ public final class TxnBaseline {
 
     private final ComparisonSettings settings;
     private final BenchEnvironment env;
-    private final Function<List<String>, TxnTarget> txnTargets;
+    private final List<Function<List<String>, TxnTarget>> txnTargets;
     /** The transactional target's name (which commit it uses), once {@link #measure} made it. */
     private String txnName = "";
 
     /** @param txnTargets makes the transactional target for the PD addresses (tests pass a fake) */
     public TxnBaseline(ComparisonSettings settings, BenchEnvironment env, Function<List<String>, TxnTarget> txnTargets) {
+        this(settings, env, List.of(txnTargets));
+    }
+
+    /**
+     * @param txnTargets one transactional target per way of committing to compare; at each concurrency
+     *     each runs in turn against the same server, then RawPut once
+     */
+    public TxnBaseline(ComparisonSettings settings, BenchEnvironment env,
+                       List<Function<List<String>, TxnTarget>> txnTargets) {
+        if (txnTargets.isEmpty()) {
+            throw new IllegalArgumentException("txn-baseline needs at least one transactional target");
+        }
         this.settings = settings;
         this.env = env;
-        this.txnTargets = txnTargets;
+        this.txnTargets = List.copyOf(txnTargets);
+    }
+
+    /** Against the real tinykv client, once per commit mode (the table's ratios are against the first). */
+    public static TxnBaseline real(ComparisonSettings settings, BenchEnvironment env, List<CommitMode> modes) {
+        return new TxnBaseline(settings, env, modes.stream()
+                .<Function<List<String>, TxnTarget>>map(mode -> pd -> new TinyKvTxnTarget(pd, settings.requestTimeout(), mode))
+                .toList());
     }
 
     /** Against the real tinykv client, with its default commit (1PC where the keys allow). */
@@ -87,35 +107,50 @@ public final class TxnBaseline {
                 settings.clientCounts().stream().mapToInt(Integer::intValue).max().orElse(1));
         TxnDriver txnDriver = new TxnDriver(env.clock(), env.log());
         BenchDriver rawDriver = env.driver();
-        try (TxnTarget txn = txnTargets.apply(pd);
-                BenchTarget raw = env.targets().create(new TargetSpec.TinyKv(pd, settings.requestTimeout()))) {
-            txnName = txn.name();
+        List<TxnTarget> txns = new ArrayList<>();
+        try (BenchTarget raw = env.targets().create(new TargetSpec.TinyKv(pd, settings.requestTimeout()))) {
+            txnTargets.forEach(make -> txns.add(make.apply(pd)));
+            txnName = String.join(", ", txns.stream().map(TxnTarget::name).toList());
             try {
-                txn.open();
+                for (TxnTarget txn : txns) {
+                    txn.open();
+                }
                 raw.open();
             } catch (Exception e) {
                 throw new BenchException("cannot connect to tinykv at " + pd + ": " + e.getMessage(), e);
             }
             LoadResult rawLoad = LoadResult.SKIPPED;
             if (base.load()) {
-                txnDriver.load(txn, base.withClients(loadClients));
+                txnDriver.load(txns.getFirst(), base.withClients(loadClients));
                 rawLoad = rawDriver.load(raw, base.withWorkload(Workload.W).withClients(loadClients));
             }
             List<TxnBaselineRow> rows = new ArrayList<>();
             for (int clients : settings.clientCounts()) {
-                env.log().printf("== %s: 2-key read-write transactions, %d clients%n", txn.name(), clients);
-                TxnRunResult t = txnDriver.run(txn, base.withClients(clients));
-                if (t.errors() > 0) {
-                    env.log().printf("   %d errors, e.g. %s%n", t.errors(), t.errorSamples());
+                List<TxnRunResult> runs = new ArrayList<>();
+                for (TxnTarget txn : txns) {
+                    env.log().printf("== %s: 2-key read-write transactions, %d clients%n", txn.name(), clients);
+                    TxnRunResult t = txnDriver.run(txn, base.withClients(clients));
+                    if (t.errors() > 0) {
+                        env.log().printf("   %d errors, e.g. %s%n", t.errors(), t.errorSamples());
+                    }
+                    runs.add(t);
                 }
                 env.log().printf("== %s: RawPut, %d clients%n", raw.name(), clients);
                 RunResult r = rawDriver.run(raw, base.withWorkload(Workload.W).withClients(clients), rawLoad);
                 if (r.errors() > 0) {
                     env.log().printf("   %d errors, e.g. %s%n", r.errors(), r.errorSamples());
                 }
-                rows.add(new TxnBaselineRow(clients, t, r));
+                runs.forEach(t -> rows.add(new TxnBaselineRow(clients, t, r)));
             }
             return rows;
+        } finally {
+            for (TxnTarget txn : txns) {
+                try {
+                    txn.close();
+                } catch (Exception e) {
+                    env.log().printf("closing %s: %s%n", txn.name(), e);
+                }
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ public final class TinyKvTxnTarget implements TxnTarget {
 
     private final List<String> pdAddresses;
     private final Duration requestTimeout;
-    private final boolean tryOnePc;
+    private final CommitMode mode;
     private TxnKvClient client;
 
     /** With the client's default commit (1PC where the keys allow). */
@@ -31,24 +31,30 @@ public final class TinyKvTxnTarget implements TxnTarget {
 
     /** @param tryOnePc whether transactions within one region ask for 1PC (else always two phases) */
     public TinyKvTxnTarget(List<String> pdAddresses, Duration requestTimeout, boolean tryOnePc) {
+        this(pdAddresses, requestTimeout, tryOnePc ? CommitMode.ONE_PC : CommitMode.TWO_PC);
+    }
+
+    /** @param mode how the client commits */
+    public TinyKvTxnTarget(List<String> pdAddresses, Duration requestTimeout, CommitMode mode) {
         if (pdAddresses == null || pdAddresses.isEmpty()) {
             throw new IllegalArgumentException("the tinykv transactional target needs at least one PD address");
         }
         this.pdAddresses = List.copyOf(pdAddresses);
         this.requestTimeout = requestTimeout;
-        this.tryOnePc = tryOnePc;
+        this.mode = mode;
     }
 
     @Override
     public String name() {
-        return tryOnePc ? "tinykv-txn-1pc" : "tinykv-txn-2pc";
+        return "tinykv-txn-" + mode.label();
     }
 
     @Override
     public void open() {
         long timeoutMs = requestTimeout.toMillis();
         client = TxnKvClient.create(ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs),
-                ChannelFactory.plaintext(), Clock.system(), TxnKvClient.DEFAULT_LOCK_TTL_MS, tryOnePc);
+                ChannelFactory.plaintext(), Clock.system(), TxnKvClient.DEFAULT_LOCK_TTL_MS, mode.tryOnePc(),
+                mode.asyncCommit());
     }
 
     @Override

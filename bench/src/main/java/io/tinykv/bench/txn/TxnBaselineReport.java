@@ -21,18 +21,23 @@ public record TxnBaselineReport(Map<String, String> setup, List<TxnBaselineRow> 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final double MICROS_PER_MILLI = 1_000.0;
     private static final String[] HEADER = {"clients", "txn/s", "txn p50 ms", "txn p99 ms", "abort %",
-        "RawPut ops/s", "RawPut p99 ms", "txn/RawPut"};
+        "RawPut ops/s", "RawPut p99 ms", "txn/RawPut", "commit", "txn/s vs first"};
 
     public TxnBaselineReport {
         setup = new LinkedHashMap<>(setup);
         rows = List.copyOf(rows);
     }
 
-    /** One line per concurrency, columns right-aligned under their headers. */
+    /**
+     * One line per concurrency and commit mode, columns right-aligned under their headers; the last
+     * column compares each mode's txn/s with the first mode's at the same concurrency (same run).
+     */
     public String table() {
         StringBuilder out = new StringBuilder();
         out.append(line(HEADER));
+        Map<Integer, Double> firstTxnPerSecond = new LinkedHashMap<>();
         for (TxnBaselineRow r : rows) {
+            double first = firstTxnPerSecond.computeIfAbsent(r.clients(), c -> r.txn().txnPerSecond());
             out.append(line(new String[] {
                 String.valueOf(r.clients()),
                 fmt("%.0f", r.txn().txnPerSecond()),
@@ -41,7 +46,9 @@ public record TxnBaselineReport(Map<String, String> setup, List<TxnBaselineRow> 
                 fmt("%.2f", r.txn().abortPercent()),
                 fmt("%.0f", r.rawPut().opsPerSecond()),
                 fmt("%.3f", r.rawPut().all().p99Micros() / MICROS_PER_MILLI),
-                Double.isNaN(r.txnPerRawPut()) ? "-" : fmt("%.2f", r.txnPerRawPut())}));
+                Double.isNaN(r.txnPerRawPut()) ? "-" : fmt("%.2f", r.txnPerRawPut()),
+                r.txn().target(),
+                first > 0 ? fmt("%.2f", r.txn().txnPerSecond() / first) : "-"}));
         }
         return out.toString();
     }

@@ -42,12 +42,12 @@ class TxnBaselineReportTest {
         List<String> lines = report.table().lines().toList();
         assertThat(lines).hasSize(3);
         assertThat(lines.get(0).trim().split("\\s{2,}")).containsExactly("clients", "txn/s", "txn p50 ms",
-                "txn p99 ms", "abort %", "RawPut ops/s", "RawPut p99 ms", "txn/RawPut");
+                "txn p99 ms", "abort %", "RawPut ops/s", "RawPut p99 ms", "txn/RawPut", "commit", "txn/s vs first");
         assertThat(lines.get(1).trim().split("\\s+")).containsExactly("1", "100", "4.000", "12.500", "0.00", "400",
-                "3.250", "0.25");
+                "3.250", "0.25", "fake-txn", "1.00");
         // 1000 of 4000 finished transactions aborted: 25 %; 300 txn/s against 1200 RawPut/s.
         assertThat(lines.get(2).trim().split("\\s+")).containsExactly("16", "300", "4.000", "12.500", "25.00",
-                "1200", "3.250", "0.25");
+                "1200", "3.250", "0.25", "fake-txn", "1.00");
     }
 
     @Test
@@ -69,7 +69,19 @@ class TxnBaselineReportTest {
         assertThat(row.path("rawPut").isObject()).isTrue();
         // No RawPut throughput: no ratio, and JSON says so with null rather than NaN.
         assertThat(row.path("txnPerRawPut").isNull()).isTrue();
-        assertThat(report.table().lines().toList().get(1).trim()).endsWith("-");
+        assertThat(report.table().lines().toList().get(1).trim()).contains("-  fake-txn");
+    }
+
+    @Test
+    void eachCommitModeIsComparedWithTheFirstAtTheSameConcurrency() {
+        TxnBaselineRow twoPc = row(16, 1_000, 0, 0, 4_000);
+        TxnRunResult faster = new TxnRunResult("fake-async", 16, 10.0, 2_500, 0, 0, 0, latency(2_000, 6_000),
+                List.of());
+        TxnBaselineReport report = new TxnBaselineReport(Map.of("command", "bench txn-baseline"),
+                List.of(twoPc, new TxnBaselineRow(16, faster, twoPc.rawPut())));
+        List<String> lines = report.table().lines().toList();
+        assertThat(lines.get(1).trim().split("\\s+")).endsWith("fake-txn", "1.00");
+        assertThat(lines.get(2).trim().split("\\s+")).endsWith("fake-async", "2.50");
     }
 
     @Test

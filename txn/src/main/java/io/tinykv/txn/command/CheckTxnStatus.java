@@ -18,6 +18,10 @@ import java.util.Optional;
  * blocked, the lock's min commit ts pushed above the caller so the read may pass). Expired lock:
  * rolled back now. No lock: the commit record tells committed or rolled back; with neither, the
  * transaction is rolled back now if {@code rollback_if_not_exist}, else TxnNotFound.
+ *
+ * <p>An async-commit primary lock is reported as it is (with its secondaries), never rolled back or
+ * pushed, unless {@code force_sync_commit} (a resolver that found the transaction fell back to two
+ * phases) asks to treat it as an ordinary lock.
  */
 public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
         implements Command<Kvrpcpb.CheckTxnStatusResponse> {
@@ -60,6 +64,15 @@ public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
             throw new KeyErrorException(KeyErrors.abort("primary mismatch: key " + KeyCodec.hex(primary)
                     + " is a secondary of txn " + Timestamps.format(lock.startTs()) + " whose primary is "
                     + KeyCodec.hex(actual)));
+        }
+        if (lock.useAsyncCommit() && !request.getForceSyncCommit()) {
+            // Its commit ts is fixed by its locks' min commit timestamps, and it may already count
+            // as committed (all locks in): neither rolled back here nor pushed, whatever its TTL.
+            // The resolver decides from all its locks (CheckSecondaryLocks), as in TiKV.
+            response.setLockTtl(lock.ttlMillis() == 0 ? MIN_LIVE_TTL_MILLIS : lock.ttlMillis())
+                    .setAction(Kvrpcpb.Action.NoAction)
+                    .setLockInfo(lock.toLockInfo(primary));
+            return;
         }
         if (Timestamps.lockExpired(lock.startTs(), lock.ttlMillis(), request.getCurrentTs())) {
             TxnActions.rollbackLock(snapshot, txn, primary, lock);

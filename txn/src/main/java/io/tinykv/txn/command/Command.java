@@ -13,7 +13,7 @@ import java.util.List;
  * @param <R> the kvrpcpb response type
  */
 public sealed interface Command<R> permits Get, BatchGet, Scan, Prewrite, Commit, BatchRollback,
-        CheckTxnStatus, ResolveLock, Cleanup, TxnHeartBeat, GcKeys {
+        CheckTxnStatus, CheckSecondaryLocks, ResolveLock, Cleanup, TxnHeartBeat, GcKeys {
 
     Kvrpcpb.Context context();
 

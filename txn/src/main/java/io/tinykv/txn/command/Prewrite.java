@@ -1,5 +1,6 @@
 package io.tinykv.txn.command;
 
+import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.txn.concurrency.ConcurrencyManager;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * KvPrewrite, the first phase of Percolator's two-phase commit: lock every mutated key for the
@@ -37,8 +39,16 @@ import java.util.TreeSet;
  * cannot honour the request: no synced {@code max_ts} for this leadership ({@link MaxTsSync}), a
  * commit ts above {@code max_commit_ts}, or locks of this transaction already on the keys.
  *
- * <p>Only optimistic transactions are supported. Async commit requests fall back to the normal
- * two-phase commit (a zero {@code min_commit_ts} in the response tells the client so).
+ * <p><b>Async commit</b> ({@code use_async_commit}): the keys are locked as usual, but each lock's min
+ * commit ts is computed by the store the same way (above {@code max_ts}), the locks are marked
+ * async-commit and the primary's lock lists the {@code secondaries}; the answer's {@code
+ * min_commit_ts} is the largest. Once all prewrites succeeded the transaction is committed, at the
+ * largest answer of all regions; a resolver finds that from the locks (see {@link
+ * CheckSecondaryLocks}). The same conditions as for 1PC make the store fall back to ordinary locks
+ * and answer {@code min_commit_ts} 0, which tells the client to commit in two phases. 1PC wins when
+ * both are asked for and 1PC is possible.
+ *
+ * <p>Only optimistic transactions are supported.
  *
  * @param maxTsSync the store's {@code max_ts} and its leadership sync; null where 1PC is not
  *     offered (it always falls back)
@@ -68,7 +78,8 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
         byte[] primary = request.getPrimaryLock().toByteArray();
         MvccTxn txn = new MvccTxn(startTs);
         List<Kvrpcpb.KeyError> lockErrors = new ArrayList<>();
-        boolean ownLocks = false;
+        OwnLocks own = new OwnLocks();
+        List<Kvrpcpb.Mutation> toLock = new ArrayList<>();
         List<Long> committedByUs = new ArrayList<>();
         for (Kvrpcpb.Mutation mutation : request.getMutationsList()) {
             byte[] key = mutation.getKey().toByteArray();
@@ -78,7 +89,7 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
                 continue;
             }
             if (existing.isPresent()) {
-                ownLocks = true;
+                own.add(existing.get());
                 // Our own lock: the checks passed when it was placed, and no one can commit this
                 // key while it stands. A retried prewrite changes nothing; a different mutation
                 // replaces the lock (TinyKV's rule; TiKV clients never send one).
@@ -96,7 +107,7 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
                 checkNotExists(snapshot, key);
             }
             if (mutation.getOp() != Kvrpcpb.Op.CheckNotExists) {
-                writeLock(txn, mutation, key, primary);
+                toLock.add(mutation);
             }
         }
         if (!lockErrors.isEmpty()) {
@@ -105,15 +116,142 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
         if (!committedByUs.isEmpty()) {
             return Outcome.readOnly(alreadyCommitted(committedByUs));
         }
+        boolean synced = maxTsSync != null
+                && maxTsSync.isSynced(request.getContext().getRegionId(), snapshot.leaderTerm());
         // A retry after an earlier attempt fell back finds its own locks: it stays two-phase.
-        if (request.getTryOnePc() && !ownLocks && maxTsSync != null
-                && maxTsSync.isSynced(request.getContext().getRegionId(), snapshot.leaderTerm())) {
+        if (request.getTryOnePc() && !own.any() && synced) {
             Optional<Outcome<Kvrpcpb.PrewriteResponse>> committed = commitInOnePhase(snapshot, primary);
             if (committed.isPresent()) {
                 return committed.get();
             }
         }
+        if (request.getUseAsyncCommit() && own.allAsync()) {
+            if (toLock.isEmpty()) {
+                // A retry whose first attempt placed every lock: its min commit ts stands, since
+                // the commit ts is already fixed by those locks (a resolver may be using it).
+                return new Outcome<>(Kvrpcpb.PrewriteResponse.newBuilder()
+                        .setMinCommitTs(own.maxMinCommitTs()).build(), txn.modifies());
+            }
+            if (synced) {
+                Optional<Outcome<Kvrpcpb.PrewriteResponse>> locked =
+                        lockForAsyncCommit(txn, toLock, primary, own.maxMinCommitTs());
+                if (locked.isPresent()) {
+                    return locked.get();
+                }
+            }
+        }
+        // Two-phase: ordinary locks (a resolver meeting one among async-commit locks knows that the
+        // transaction fell back), min_commit_ts 0 in the answer.
+        for (Kvrpcpb.Mutation mutation : toLock) {
+            writeLock(txn, mutation, mutation.getKey().toByteArray(), primary);
+        }
         return new Outcome<>(Kvrpcpb.PrewriteResponse.getDefaultInstance(), txn.modifies());
+    }
+
+    /** What a prewrite found of its own transaction's locks (a retry). */
+    private static final class OwnLocks {
+        private int count;
+        private boolean allAsync = true;
+        private long maxMinCommitTs;
+
+        void add(Lock lock) {
+            count++;
+            allAsync &= lock.useAsyncCommit();
+            if (Timestamps.after(lock.minCommitTs(), maxMinCommitTs)) {
+                maxMinCommitTs = lock.minCommitTs();
+            }
+        }
+
+        boolean any() {
+            return count > 0;
+        }
+
+        /** True also when there are none. */
+        boolean allAsync() {
+            return allAsync;
+        }
+
+        long maxMinCommitTs() {
+            return maxMinCommitTs;
+        }
+    }
+
+    /**
+     * Async commit: locks every mutation with a min commit ts the store computes above its {@code
+     * max_ts} (as for 1PC, under memory locks held until the locks are applied), marks the locks
+     * async-commit, and lists the secondaries on the primary's lock. The answer's {@code
+     * min_commit_ts} is the largest of them (and of {@code ownMinCommitTs}, the locks an earlier
+     * attempt placed): once every region answered, the transaction is committed at the largest
+     * answer. Empty when that would exceed {@code max_commit_ts}.
+     */
+    private Optional<Outcome<Kvrpcpb.PrewriteResponse>> lockForAsyncCommit(
+            MvccTxn txn, List<Kvrpcpb.Mutation> toLock, byte[] primary, long ownMinCommitTs) {
+        List<byte[]> secondaries = request.getSecondariesList().stream().map(ByteString::toByteArray).toList();
+        List<byte[]> keys = toLock.stream().map(m -> m.getKey().toByteArray()).toList();
+        ConcurrencyManager.KeyGuard guard = maxTsSync.manager().lockKeys(keys);
+        try {
+            // Readers meeting the memory locks see async-commit locks; the primary's gets its
+            // secondaries when it is written.
+            List<Lock> locks = publishLocks(guard, toLock, keys, lock -> lock.asAsyncCommit(List.of()), primary);
+            long minCommitTs = ownMinCommitTs;
+            for (Lock lock : locks) {
+                if (Timestamps.after(lock.minCommitTs(), minCommitTs)) {
+                    minCommitTs = lock.minCommitTs();
+                }
+            }
+            if (exceedsMaxCommitTs(minCommitTs)) {
+                guard.close();
+                return Optional.empty();
+            }
+            for (int i = 0; i < keys.size(); i++) {
+                Lock lock = locks.get(i);
+                if (lock.isPrimary(keys.get(i))) {
+                    lock = lock.asAsyncCommit(secondaries);
+                }
+                if (lock.kind() == LockKind.PUT && !lock.hasShortValue()) {
+                    txn.putValue(keys.get(i), toLock.get(i).getValue().toByteArray());
+                }
+                txn.putLock(keys.get(i), lock);
+            }
+            return Optional.of(new Outcome<>(
+                    Kvrpcpb.PrewriteResponse.newBuilder().setMinCommitTs(minCommitTs).build(),
+                    txn.modifies(), guard::close));
+        } catch (RuntimeException | Error e) {
+            guard.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Publishes the lock of each of {@code mutations} (keys {@code keys}, all guarded) to readers with
+     * a min commit ts above the current {@code max_ts} and at or above the request's floor (start ts
+     * + 1, and its {@code min_commit_ts}); see {@link ConcurrencyManager} for why each lock is
+     * computed under its memory lock.
+     *
+     * @param shape turns the plain lock of a mutation into the one to publish
+     */
+    private List<Lock> publishLocks(ConcurrencyManager.KeyGuard guard, List<Kvrpcpb.Mutation> mutations,
+                                    List<byte[]> keys, UnaryOperator<Lock> shape, byte[] primary) {
+        long startTs = request.getStartVersion();
+        long floor = startTs + 1;
+        if (Timestamps.after(request.getMinCommitTs(), floor)) {
+            floor = request.getMinCommitTs();
+        }
+        long lowest = floor;
+        List<Lock> locks = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            Kvrpcpb.Mutation mutation = mutations.get(i);
+            locks.add(guard.publish(keys.get(i), maxTs -> {
+                long minCommitTs = Timestamps.after(maxTs + 1, lowest) ? maxTs + 1 : lowest;
+                return shape.apply(lockFor(mutation, primary).withMinCommitTs(minCommitTs));
+            }));
+        }
+        return locks;
+    }
+
+    private boolean exceedsMaxCommitTs(long commitTs) {
+        long maxCommitTs = request.getMaxCommitTs();
+        return maxCommitTs != 0 && Timestamps.after(commitTs, maxCommitTs);
     }
 
     /**
@@ -124,32 +262,20 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
      */
     private Optional<Outcome<Kvrpcpb.PrewriteResponse>> commitInOnePhase(MvccReader snapshot, byte[] primary) {
         long startTs = request.getStartVersion();
-        long floor = startTs + 1;
-        if (Timestamps.after(request.getMinCommitTs(), floor)) {
-            floor = request.getMinCommitTs();
-        }
-        long lowest = floor;
         // CheckNotExists only reads its key: it writes nothing a reader could miss.
         List<Kvrpcpb.Mutation> writing = request.getMutationsList().stream()
                 .filter(m -> m.getOp() != Kvrpcpb.Op.CheckNotExists).toList();
         List<byte[]> keys = writing.stream().map(m -> m.getKey().toByteArray()).toList();
         ConcurrencyManager.KeyGuard guard = maxTsSync.manager().lockKeys(keys);
         try {
-            long commitTs = lowest;
-            List<Lock> locks = new ArrayList<>(keys.size());
-            for (int i = 0; i < keys.size(); i++) {
-                Kvrpcpb.Mutation mutation = writing.get(i);
-                Lock lock = guard.publish(keys.get(i), maxTs -> {
-                    long minCommitTs = Timestamps.after(maxTs + 1, lowest) ? maxTs + 1 : lowest;
-                    return lockFor(mutation, primary).withMinCommitTs(minCommitTs);
-                });
-                locks.add(lock);
+            List<Lock> locks = publishLocks(guard, writing, keys, UnaryOperator.identity(), primary);
+            long commitTs = startTs + 1;
+            for (Lock lock : locks) {
                 if (Timestamps.after(lock.minCommitTs(), commitTs)) {
                     commitTs = lock.minCommitTs();
                 }
             }
-            long maxCommitTs = request.getMaxCommitTs();
-            if (maxCommitTs != 0 && Timestamps.after(commitTs, maxCommitTs)) {
+            if (exceedsMaxCommitTs(commitTs)) {
                 guard.close();
                 return Optional.empty();
             }
@@ -275,10 +401,12 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
         }
         // A heartbeat may have raised the TTL and a status check the min commit ts since the lock
         // was placed; a replayed request must not take either back.
+        // An async-commit lock keeps its flag and secondaries: its min commit ts may already decide
+        // the transaction's commit ts.
         txn.putLock(key, new Lock(requested.kind(), primary, requested.startTs(),
                 maxUnsigned(existing.ttlMillis(), requested.ttlMillis()),
                 maxUnsigned(existing.minCommitTs(), requested.minCommitTs()),
-                requested.txnSize(), requested.shortValue()));
+                requested.txnSize(), requested.shortValue(), existing.useAsyncCommit(), existing.secondaries()));
     }
 
     private static long maxUnsigned(long a, long b) {
