@@ -157,7 +157,7 @@ class DiskFullCompatTest {
         await("the store holds part of its reserve in a placeholder", () -> sizeOf(placeholder) == PLACEHOLDER_BYTES);
         LOG.info("serving: {} free of {} on the store's disk", free(), DISK_BYTES);
 
-        try (TiSession session = Sessions.openWithDefaultDeadlines(pd);
+        try (TiSession session = Sessions.open(pd);
                 RawKVClient tikv = session.createRawClient();
                 RawKvClient ours = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
             for (int i = 0; i < KEYS; i++) {
@@ -225,7 +225,7 @@ class DiskFullCompatTest {
         awaitServing(pd, storeAddress);
         LOG.info("restarted with {} bytes free; {} free once serving", beforeRestart, free());
         assertThat(Files.exists(placeholder)).as("deleted at start-up for room").isFalse();
-        try (TiSession session = Sessions.openWithDefaultDeadlines(pd);
+        try (TiSession session = Sessions.open(pd);
                 RawKVClient tikv = session.createRawClient();
                 RawKvClient ours = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
             assertThat(tikv.get(bs("k0")).map(v -> v.toStringUtf8())).contains("v0");

@@ -183,7 +183,7 @@ class RawKvCompatTest {
     @Test
     void badInputGivesTheClientAnErrorAndTheStoreKeepsServing() throws Exception {
         client.put(s("bad/kept"), s("still here"));
-        try (TiSession strict = Sessions.openWithDefaultDeadlines(tinykv.address());
+        try (TiSession strict = Sessions.open(tinykv.address());
                 RawKVClient strictClient = strict.createRawClient()) {
             ByteString hugeKey = ByteString.copyFrom(new byte[9 * 1024]);
             assertThatThrownBy(() -> strictClient.put(hugeKey, s("v")))
@@ -196,7 +196,7 @@ class RawKvCompatTest {
     /** This store was created without {@code --enable-ttl}: a ttl is refused with TiKV's text, as TiKV does. */
     @Test
     void aStoreCreatedWithoutTtlRefusesATtlAndWritesNothing() throws Exception {
-        try (TiSession strict = Sessions.openWithDefaultDeadlines(tinykv.address());
+        try (TiSession strict = Sessions.open(tinykv.address());
                 RawKVClient strictClient = strict.createRawClient()) {
             assertThatThrownBy(() -> strictClient.put(s("ttl/refused"), s("v"), 5))
                     .satisfies(e -> assertThat(causeMessages(e))
