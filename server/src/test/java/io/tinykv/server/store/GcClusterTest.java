@@ -108,7 +108,8 @@ class GcClusterTest {
         }
         try (PdClient pd = PdClient.connect(clientConfig())) {
             Await.value(() -> pd.getRegion(ByteString.EMPTY).filter(r -> r.hasLeader()
-                            && r.region().getPeersList().stream().map(Metapb.Peer::getStoreId).distinct().count()
+                            && r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                            .map(Metapb.Peer::getStoreId).distinct().count()
                             == STORES), WAIT, "the region has a replica on every store");
         }
     }

@@ -111,7 +111,8 @@ class StoreClusterTest {
         try (PdClient pd = PdClient.connect(clientConfig())) {
             // The region as seen when it qualified: a second look may find it between two leaders.
             return Await.value(() -> firstRegion(pd)
-                    .filter(r -> r.region().getPeersList().stream().map(Metapb.Peer::getStoreId).distinct()
+                    .filter(r -> r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                            .map(Metapb.Peer::getStoreId).distinct()
                             .count() == STORES && r.hasLeader()),
                     REPLICATION_WAIT, "the region has " + STORES + " replicas through the replica checker");
         }

@@ -152,9 +152,10 @@ final class FaultCluster implements AutoCloseable {
         }
     }
 
+    /** A voter on every store and a leader: a learner still catching up is not yet a replica a fault may rely on. */
     private boolean fullyReplicated(RegionInfo r) {
-        return r.hasLeader() && r.region().getPeersList().stream().map(Metapb.Peer::getStoreId).distinct()
-                .count() == STORES;
+        return r.hasLeader() && r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                .map(Metapb.Peer::getStoreId).distinct().count() == STORES;
     }
 
     void awaitFullReplication() {
