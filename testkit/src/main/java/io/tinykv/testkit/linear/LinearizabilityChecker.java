@@ -1,14 +1,17 @@
 package io.tinykv.testkit.linear;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Linearizability of a history of puts and gets on key-value registers, key by key (linearizability
@@ -131,80 +134,141 @@ public final class LinearizabilityChecker {
             }
         }
         // A put that may repeat gets an echo: the same write once more, optional, within its interval.
-        BitSet echoes = new BitSet();
-        for (RegisterOp op : List.copyOf(ops)) {
+        List<Candidate> candidates = new ArrayList<>();
+        for (RegisterOp op : ops) {
+            candidates.add(new Candidate(op, false));
             if (op.mayRepeat()) {
-                echoes.set(ops.size());
-                ops.add(op);
+                candidates.add(new Candidate(op, true));
             }
         }
-        return new Search(ops, echoes).run(new BitSet(ops.size()), null) ? null
-                : "no order of its operations explains the reads";
+        return new Search(candidates).run() ? null : "no order of its operations explains the reads";
     }
 
-    /** The depth-first search over partial linearizations, with a memo of visited (set, state) pairs. */
+    /** An operation to place in the order; an echo is the optional second effect of a put that may repeat. */
+    private record Candidate(RegisterOp op, boolean echo) {}
+
+    /**
+     * The depth-first search over partial linearizations, with a memo of visited (set, state) pairs.
+     * Iterative, with a stack of its own: a history of thousands of operations on one key (minutes of
+     * a register workload) is a search thousands of levels deep, too deep for a thread's stack.
+     */
     private static final class Search {
         private static final String ABSENT = "\u0000absent";
+        /** The operations in order of invocation, so a scan for candidates stops at the first too late. */
         private final List<RegisterOp> ops;
         /** Echoes of puts that may repeat: optional, and if placed then before their put's completion. */
-        private final BitSet echoes;
+        private final BitSet echoes = new BitSet();
         private final BitSet required = new BitSet();
+        /** The required operations not yet placed, earliest completion first: the head bounds what may come next. */
+        private final TreeSet<Integer> unplacedRequired;
+        private final BitSet done = new BitSet();
         private final Set<List<Object>> visited = new HashSet<>();
 
-        Search(List<RegisterOp> ops, BitSet echoes) {
-            this.ops = ops;
-            this.echoes = echoes;
-            for (int i = 0; i < ops.size(); i++) {
-                if (ops.get(i).isKnown() && !echoes.get(i)) {
+        Search(List<Candidate> candidates) {
+            List<Candidate> sorted = candidates.stream()
+                    .sorted(Comparator.comparingLong((Candidate c) -> c.op().invokeTime())).toList();
+            this.ops = sorted.stream().map(Candidate::op).toList();
+            this.unplacedRequired = new TreeSet<>(Comparator.comparingLong((Integer i) -> ops.get(i).completeTime())
+                    .thenComparingInt(i -> i));
+            for (int i = 0; i < sorted.size(); i++) {
+                if (sorted.get(i).echo()) {
+                    echoes.set(i);
+                } else if (ops.get(i).isKnown()) {
                     required.set(i);
+                    unplacedRequired.add(i);
                 }
             }
         }
 
-        boolean run(BitSet done, String state) {
-            BitSet missing = (BitSet) required.clone();
-            missing.andNot(done);
-            if (missing.isEmpty()) {
+        /** One level of the search: the order so far ends in {@code state}; {@code cursor} is the next operation to try. */
+        private static final class Frame {
+            final String state;
+            /** The latest invocation among the placed operations. */
+            final long lastInvokeDone;
+            /** The operation this level placed to descend, or -1. */
+            int placed = -1;
+            int cursor = 0;
+
+            Frame(String state, long lastInvokeDone) {
+                this.state = state;
+                this.lastInvokeDone = lastInvokeDone;
+            }
+        }
+
+        boolean run() {
+            Deque<Frame> stack = new ArrayDeque<>();
+            if (enter(stack, null, Long.MIN_VALUE)) {
                 return true;
             }
-            if (!visited.add(List.of(done.clone(), Objects.requireNonNullElse(state, ABSENT)))) {
-                return false;
-            }
-            // Only operations that must take effect order the others (the optional ones may never).
-            long minComplete = Long.MAX_VALUE;
-            for (int i = done.nextClearBit(0); i < ops.size(); i = done.nextClearBit(i + 1)) {
-                if (required.get(i)) {
-                    minComplete = Math.min(minComplete, ops.get(i).completeTime());
-                }
-            }
-            long lastInvokeDone = Long.MIN_VALUE;
-            for (int i = done.nextSetBit(0); i >= 0; i = done.nextSetBit(i + 1)) {
-                lastInvokeDone = Math.max(lastInvokeDone, ops.get(i).invokeTime());
-            }
-            for (int i = done.nextClearBit(0); i < ops.size(); i = done.nextClearBit(i + 1)) {
-                RegisterOp op = ops.get(i);
-                if (op.invokeTime() > minComplete) {
-                    continue; // another operation completed before this one began: it comes first
-                }
-                if (echoes.get(i) && lastInvokeDone > op.completeTime()) {
-                    continue; // an echo comes before everything invoked after its put completed
-                }
-                String next = state;
-                if (op.kind() == RegisterOp.Kind.GET) {
-                    if (!Objects.equals(op.value(), state)) {
-                        continue;
+            while (!stack.isEmpty()) {
+                Frame frame = stack.peek();
+                int next = nextCandidate(frame);
+                if (next < 0) {
+                    stack.pop();
+                    Frame parent = stack.peek();
+                    if (parent != null) {
+                        unplace(parent.placed);
                     }
-                } else {
-                    next = op.value();
+                    continue;
                 }
-                done.set(i);
-                boolean found = run(done, next);
-                done.clear(i);
-                if (found) {
+                frame.cursor = next + 1;
+                frame.placed = next;
+                RegisterOp op = ops.get(next);
+                place(next);
+                String state = op.kind() == RegisterOp.Kind.PUT ? op.value() : frame.state;
+                if (enter(stack, state, Math.max(frame.lastInvokeDone, op.invokeTime()))) {
                     return true;
+                }
+                if (stack.peek() == frame) {
+                    unplace(next); // the child was visited before: not pushed
                 }
             }
             return false;
+        }
+
+        /** Pushes a level for the current placement, unless it is complete (true) or was explored before. */
+        private boolean enter(Deque<Frame> stack, String state, long lastInvokeDone) {
+            if (unplacedRequired.isEmpty()) {
+                return true;
+            }
+            if (visited.add(List.of(done.clone(), Objects.requireNonNullElse(state, ABSENT)))) {
+                stack.push(new Frame(state, lastInvokeDone));
+            }
+            return false;
+        }
+
+        /** The next operation at or after the frame's cursor that may come next in the order, or -1. */
+        private int nextCandidate(Frame frame) {
+            // Only operations that must take effect order the others (the optional ones may never).
+            long minComplete = ops.get(unplacedRequired.first()).completeTime();
+            for (int i = done.nextClearBit(frame.cursor); i < ops.size(); i = done.nextClearBit(i + 1)) {
+                RegisterOp op = ops.get(i);
+                if (op.invokeTime() > minComplete) {
+                    return -1; // another operation completed before this one (and all later ones) began
+                }
+                if (echoes.get(i) && frame.lastInvokeDone > op.completeTime()) {
+                    continue; // an echo comes before everything invoked after its put completed
+                }
+                if (op.kind() == RegisterOp.Kind.GET && !Objects.equals(op.value(), frame.state)) {
+                    continue;
+                }
+                return i;
+            }
+            return -1;
+        }
+
+        private void place(int i) {
+            done.set(i);
+            if (required.get(i)) {
+                unplacedRequired.remove(i);
+            }
+        }
+
+        private void unplace(int i) {
+            done.clear(i);
+            if (required.get(i)) {
+                unplacedRequired.add(i);
+            }
         }
     }
 }

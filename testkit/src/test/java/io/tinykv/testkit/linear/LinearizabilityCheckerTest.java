@@ -211,4 +211,38 @@ class LinearizabilityCheckerTest {
         assertThatThrownBy(() -> new RegisterOp(1, 0, RegisterOp.Kind.GET, "k", "a", 0, 1, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a put may repeat");
     }
+
+    /**
+     * Minutes of a register workload on a few keys: tens of thousands of operations on one key, three
+     * clients overlapping, some puts of unknown outcome. The search goes as deep as the history is
+     * long; it used to recurse once per level and overflowed the stack (CI, TxnSplitClusterCompatTest).
+     */
+    @Test
+    void aHistoryOfTensOfThousandsOfOperationsOnOneKeyIsChecked() {
+        List<RegisterOp> ops = new ArrayList<>();
+        Random random = new Random(7);
+        String current = null;
+        long time = 0;
+        for (int i = 0; i < 30_000; i++) {
+            long effect = time + 1;
+            boolean unknown = random.nextInt(50) == 0;
+            long complete = unknown ? RegisterOp.UNKNOWN : effect + random.nextInt(3);
+            if (random.nextBoolean()) {
+                current = "v" + i;
+                ops.add(RegisterOp.put(i, i % 3, "k", current, time, complete));
+            } else if (!unknown) {
+                ops.add(RegisterOp.get(i, i % 3, "k", current, time, complete));
+            }
+            time = effect + 1;
+        }
+        assertThat(LinearizabilityChecker.check(ops).ok()).isTrue();
+
+        RegisterOp firstPut = ops.stream().filter(op -> op.kind() == RegisterOp.Kind.PUT && op.isKnown())
+                .findFirst().orElseThrow();
+        List<RegisterOp> stale = new ArrayList<>(ops);
+        stale.add(RegisterOp.get(1_000_000, 9, "k", firstPut.value(), time + 10, time + 11));
+        LinearizabilityChecker.Result result = LinearizabilityChecker.check(stale);
+        assertThat(result.ok()).isFalse();
+        assertThat(result.message()).contains("not linearizable");
+    }
 }
