@@ -162,7 +162,7 @@ public final class LinearizabilityChecker {
         /** The required operations not yet placed, earliest completion first: the head bounds what may come next. */
         private final TreeSet<Integer> unplacedRequired;
         private final BitSet done = new BitSet();
-        private final Set<List<Object>> visited = new HashSet<>();
+        private final Set<Placement> visited = new HashSet<>();
 
         Search(List<Candidate> candidates) {
             List<Candidate> sorted = candidates.stream()
@@ -179,6 +179,13 @@ public final class LinearizabilityChecker {
                 }
             }
         }
+
+        /**
+         * A memo entry: the placed operations and the register's value. The placed set is kept as the
+         * length of its all-placed prefix and the bits after it, since in a long history almost every
+         * placed operation is in that prefix (a full copy per level would be quadratic in memory).
+         */
+        private record Placement(int prefix, BitSet rest, String state) {}
 
         /** One level of the search: the order so far ends in {@code state}; {@code cursor} is the next operation to try. */
         private static final class Frame {
@@ -231,7 +238,9 @@ public final class LinearizabilityChecker {
             if (unplacedRequired.isEmpty()) {
                 return true;
             }
-            if (visited.add(List.of(done.clone(), Objects.requireNonNullElse(state, ABSENT)))) {
+            int prefix = done.nextClearBit(0);
+            if (visited.add(new Placement(prefix, done.get(prefix, Math.max(prefix, done.length())),
+                    Objects.requireNonNullElse(state, ABSENT)))) {
                 stack.push(new Frame(state, lastInvokeDone));
             }
             return false;
