@@ -107,6 +107,21 @@ class DashboardCompatTest {
 
     record CtlRun(int exit, String out, String err) {}
 
+    /**
+     * {@code ctl operator transfer-leader}, asked again while the scheduler says the target is still
+     * catching up, as its refusal advises: the other test's transfer gave the region a new leader,
+     * whose followers count as catching up until it has heard from them and said so.
+     */
+    private CtlRun transferLeaderByCtl(long regionId, long toStoreId) {
+        AtomicReference<CtlRun> last = new AtomicReference<>();
+        Await.until(() -> {
+            last.set(ctl("operator", "transfer-leader", Long.toString(regionId), Long.toString(toStoreId)));
+            return !last.get().err().contains("still catching up");
+        }, WAIT, () -> "store " + toStoreId + "'s peer of region " + regionId + " stayed 'catching up': "
+                + last.get().err());
+        return last.get();
+    }
+
     private CtlRun ctl(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -174,7 +189,7 @@ class DashboardCompatTest {
         assertThat(status.path("region_count").asInt()).isEqualTo(2);
 
         // A leader transfer from ctl shows in the API; a refusal from ctl says why and exits 3.
-        CtlRun moved = ctl("operator", "transfer-leader", Long.toString(rf[0]), Long.toString(rf[1]));
+        CtlRun moved = transferLeaderByCtl(rf[0], rf[1]);
         assertThat(moved.exit()).as(moved.err()).isZero();
         assertThat(moved.out()).contains("created transfer_leader operator for region " + rf[0]);
         Await.until(() -> api.leaderStore(rf[0]) == rf[1], WAIT, "region " + rf[0] + " led from store " + rf[1]);
@@ -215,7 +230,7 @@ class DashboardCompatTest {
             assertThat(chrome.findElement(By.id("stores")).getText()).contains("Up");
 
             long[] rf = regionAndFollower();
-            CtlRun moved = ctl("operator", "transfer-leader", Long.toString(rf[0]), Long.toString(rf[1]));
+            CtlRun moved = transferLeaderByCtl(rf[0], rf[1]);
             assertThat(moved.exit()).as(moved.err()).isZero();
             Await.until(() -> regionRow(chrome, rf[0]).contains("store " + rf[1]), WAIT,
                     () -> "region " + rf[0] + " shown led from store " + rf[1] + ": " + regionRow(chrome, rf[0]));

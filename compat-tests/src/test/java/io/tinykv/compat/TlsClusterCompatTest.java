@@ -3,6 +3,8 @@ package io.tinykv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -21,6 +23,7 @@ import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.TestCertificates;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.Main;
+import io.tinykv.testkit.wait.Await;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -308,6 +311,48 @@ class TlsClusterCompatTest {
                 store.caPath(), stranger.certPath(), stranger.keyPath(), List.of())).sslContext()).build();
         assertThatThrownBy(() -> strangerClient.send(get("https://" + cluster.storeStatusAddress(1)
                 + "/metrics"), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+    }
+
+    /**
+     * The status page's request charts under TLS: the scheduler reads the stores' {@code /metrics}
+     * over HTTPS with its own certificate, so a sample shows requests per second for a store while
+     * the TiKV client writes.
+     */
+    @Test
+    void theStatusPagesChartsScrapeTheStoresOverHttps() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        try (HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
+                .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+                TiSession session = TiSession.create(tikvClientConfig(client));
+                RawKVClient raw = session.createRawClient()) {
+            int[] written = {0};
+            Await.until(() -> {
+                raw.put(ByteString.copyFromUtf8("chart-" + written[0]), ByteString.copyFromUtf8("v"));
+                written[0]++;
+                return aChartSampleHasRequests(withCert, json);
+            }, STARTUP, () -> "no chart sample with requests after " + written[0] + " writes");
+        }
+    }
+
+    private static boolean aChartSampleHasRequests(HttpClient https, ObjectMapper json) {
+        try {
+            HttpResponse<String> history = https.send(get("https://" + cluster.schedulerStatusAddress()
+                    + "/api/v1/history"), HttpResponse.BodyHandlers.ofString());
+            assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
+            for (JsonNode sample : json.readTree(history.body()).path("samples")) {
+                for (JsonNode store : sample.path("stores")) {
+                    if (store.path("ops_per_second").asDouble() > 0) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static HttpRequest get(String url) {

@@ -8,14 +8,20 @@ import io.tinykv.raft.Status;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One peer's region heartbeats to the scheduler. While the peer leads, it sends one every
  * {@link RaftstoreConfig#regionHeartbeatTicks}, and one at once when it becomes leader or applies a
- * membership change, so the scheduler learns a new leader or region without waiting a period.
+ * membership change, so the scheduler learns a new leader or region without waiting a period. It
+ * also sends one at once when a peer it last reported pending has caught up: a new leader reports
+ * every follower pending (it has not heard from them yet), and the scheduler refuses to move a
+ * leader to a pending peer or to promote a pending learner, so a stale "pending" would hold both
+ * up for a whole period (TiKV heartbeats when a new peer catches up for the same reason).
  *
  * <p>It also keeps what a heartbeat reports and Raft does not: when the peer last heard from each
  * other peer (in the peer's own ticks), for the down peers, and the region's approximate size.
@@ -59,6 +65,8 @@ final class RegionHeartbeats {
     private long pendingVersion = -1;
     /** Peer id to the tick at which this peer last heard from it. */
     private final Map<Long, Long> lastHeardTick = new HashMap<>();
+    /** The peers the last heartbeat reported pending (empty when not leading). */
+    private Set<Long> reportedPending = Set.of();
 
     /**
      * @param sizeScans asked (on the Raft thread) to estimate a region's size off the Raft thread;
@@ -79,6 +87,9 @@ final class RegionHeartbeats {
     void onTick(Peer peer) {
         nowTicks++;
         if (++ticksSinceHeartbeat < config.regionHeartbeatTicks()) {
+            if (!reportedPending.isEmpty()) {
+                sendIfAPendingPeerCaughtUp(peer);
+            }
             return;
         }
         ticksSinceHeartbeat = 0;
@@ -112,7 +123,27 @@ final class RegionHeartbeats {
             maybeRequestSizeScan(peer);
             send(peer, status);
         }
+        if (!leader) {
+            reportedPending = Set.of();
+        }
         wasLeader = leader;
+    }
+
+    private void sendIfAPendingPeerCaughtUp(Peer peer) {
+        Status status = peer.raftNode().status();
+        if (status.softState().role() != StateRole.LEADER) {
+            reportedPending = Set.of();
+            return;
+        }
+        long truncatedIndex = peer.storage().truncatedIndex();
+        for (long id : reportedPending) {
+            ProgressView pr = status.progress().get(id);
+            if (pr != null && !isPending(pr, truncatedIndex)) {
+                ticksSinceHeartbeat = 0;
+                send(peer, status);
+                return;
+            }
+        }
     }
 
     /** The peer applied a membership change: its leader tells the scheduler the new region at once. */
@@ -176,6 +207,8 @@ final class RegionHeartbeats {
         Pdpb.RegionHeartbeatRequest heartbeat = build(region, peer.meta(), status.hardState().getTerm(),
                 status.progress(), peer.storage().truncatedIndex(), silentTicks, config.maxPeerDownTicks(),
                 config.tickIntervalMs(), approximateSizeBytes, approximateKeys);
+        reportedPending = heartbeat.getPendingPeersList().stream().map(Metapb.Peer::getId)
+                .collect(Collectors.toUnmodifiableSet());
         try {
             reporter.regionHeartbeat(heartbeat);
         } catch (RuntimeException e) {
@@ -213,10 +246,15 @@ final class RegionHeartbeats {
                         .setDownSeconds(silent * tickIntervalMs / MILLIS_PER_SECOND));
             }
             ProgressView pr = progress.get(p.getId());
-            if (pr == null || pr.match() == 0 || pr.match() < truncatedIndex) {
+            if (pr == null || isPending(pr, truncatedIndex)) {
                 heartbeat.addPendingPeers(p);
             }
         }
         return heartbeat.build();
+    }
+
+    /** Not heard from yet (match 0, e.g. under a new leader) or only to be caught up by a snapshot. */
+    private static boolean isPending(ProgressView progress, long truncatedIndex) {
+        return progress.match() == 0 || progress.match() < truncatedIndex;
     }
 }

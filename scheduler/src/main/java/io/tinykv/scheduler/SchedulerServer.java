@@ -1,6 +1,5 @@
 package io.tinykv.scheduler;
 
-import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerCredentials;
@@ -144,11 +143,8 @@ public final class SchedulerServer implements AutoCloseable {
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             http = Executors.newSingleThreadExecutor(daemon("scheduler-http"));
             PdViews views = new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION);
-            // Under TLS the stores' status endpoints want a client certificate the scheduler does not
-            // hold for them: the charts then show the scheduler's own counts only.
-            boolean plaintext = credentials instanceof InsecureServerCredentials;
             ClusterHistory history = new ClusterHistory(cluster, clockMillis, dashboardConfig.samplesKept(),
-                    dashboardConfig.sampleInterval().toMillis(), plaintext, dashboardConfig.scrapeTimeout());
+                    dashboardConfig.sampleInterval().toMillis(), dashboardConfig.scrapeTimeout(), tls);
             DashboardApi dashboard = new DashboardApi(new DashboardViews(cluster, coordinator, tso, ids, config),
                     new ClusterOps(cluster, coordinator, ids::next, pauses, config.maxReplicas(), clockMillis), pauses,
                     history, clockMillis);

@@ -57,6 +57,39 @@ class HeartbeatSimTest {
         }
     }
 
+    /**
+     * A new leader has heard from nobody, so its first heartbeat reports every follower pending; once
+     * they answer it reports them caught up at once, not a period later (a stale "pending" makes the
+     * scheduler refuse a leader transfer to them and hold back a learner's promotion; seen in
+     * DashboardCompatTest on a loaded machine).
+     */
+    @Test
+    void aPeerReportedPendingIsReportedCaughtUpAtOnce() {
+        RaftstoreConfig config = config().withRegionHeartbeatTicks(NEVER_TICKS).withStoreHeartbeatTicks(NEVER_TICKS);
+        try (SimCluster cluster = new SimCluster(3, 35, config)) {
+            SimScheduler scheduler = SimScheduler.attach(cluster, 0);
+            cluster.start();
+            long leader = cluster.awaitLeader(TIMEOUT_MS);
+            assertThat(cluster.loop().runUntil(() -> scheduler.leader() != null, TIMEOUT_MS)).isTrue();
+            Pdpb.RegionHeartbeatRequest first = scheduler.regionBeats().getFirst().heartbeat();
+            assertThat(first.getPendingPeersList()).as("the new leader's first heartbeat").hasSize(2);
+            assertThat(cluster.loop().runUntil(() -> scheduler.lastRegionBeat().getPendingPeersCount() == 0,
+                    TIMEOUT_MS)).as("caught up, reported without a periodic heartbeat").isTrue();
+            assertThat(scheduler.lastRegionBeat().getLeader()).isEqualTo(peerOn(cluster, leader));
+
+            long next = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            int before = scheduler.regionBeats().size();
+            new SimCommands(cluster).transferLeader(next, TIMEOUT_MS);
+            assertThat(cluster.loop().runUntil(() -> peerOn(cluster, next).equals(scheduler.leader())
+                    && scheduler.lastRegionBeat().getPendingPeersCount() == 0, TIMEOUT_MS))
+                    .as("the new leader's followers reported caught up").isTrue();
+            assertThat(scheduler.regionBeats().subList(before, scheduler.regionBeats().size()))
+                    .as("the transfer's heartbeats: first with both followers pending, then with none")
+                    .anyMatch(beat -> beat.heartbeat().getPendingPeersCount() == 2);
+            assertThat(scheduler.violations()).isEmpty();
+        }
+    }
+
     @Test
     void leadersKeepHeartbeatingAndStoresReportTheirStatistics() {
         try (SimCluster cluster = new SimCluster(3, 32, config())) {

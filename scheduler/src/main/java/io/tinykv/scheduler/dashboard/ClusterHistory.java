@@ -4,6 +4,7 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.scheduler.ClusterMeta;
 import io.tinykv.scheduler.RegionInfo;
 import io.tinykv.scheduler.StoreInfo;
+import io.tinykv.security.TlsCredentials;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,16 +43,22 @@ public final class ClusterHistory {
     private final LongSupplier clockMillis;
     private final int capacity;
     private final long intervalMillis;
-    /** Null: stores' metrics are not scraped (under TLS the scheduler holds no client certificate for them). */
     private final HttpClient http;
+    /** {@code http}, or {@code https} under TLS: the stores' status endpoints speak what the cluster does. */
+    private final String scheme;
     private final Duration scrapeTimeout;
     private final Deque<Sample> samples = new ArrayDeque<>();
     private final Map<Long, LatencyHistogram> lastScrape = new HashMap<>();
     private final Map<Long, Long> lastScrapeMillis = new HashMap<>();
     private final Map<Long, String> lastScrapeFailure = new HashMap<>();
 
+    /**
+     * @param tls the scheduler's own credentials: under TLS the stores' status endpoints are HTTPS and
+     *     want a client certificate of the cluster's CA, and the scheduler presents its own (so a
+     *     store's {@code cert-allowed-cn} must admit the scheduler's name, as it must for its gRPC)
+     */
     public ClusterHistory(ClusterMeta cluster, LongSupplier clockMillis, int capacity, long intervalMillis,
-            boolean scrapeStores, Duration scrapeTimeout) {
+            Duration scrapeTimeout, TlsCredentials tls) {
         if (capacity < 1 || intervalMillis < 1) {
             throw new IllegalArgumentException("history capacity and interval must be >= 1 (got " + capacity + ", "
                     + intervalMillis + ")");
@@ -61,7 +68,12 @@ public final class ClusterHistory {
         this.capacity = capacity;
         this.intervalMillis = intervalMillis;
         this.scrapeTimeout = scrapeTimeout;
-        this.http = scrapeStores ? HttpClient.newBuilder().connectTimeout(scrapeTimeout).build() : null;
+        this.scheme = tls.httpScheme();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(scrapeTimeout);
+        if (tls.enabled()) {
+            builder.sslContext(tls.sslContext());
+        }
+        this.http = builder.build();
     }
 
     public long intervalMillis() {
@@ -111,11 +123,11 @@ public final class ClusterHistory {
 
     private LatencyHistogram scrape(StoreInfo s) {
         String address = s.store().getStatusAddress();
-        if (http == null || address.isBlank()) {
+        if (address.isBlank()) {
             return null;
         }
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + "/metrics"))
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(scheme + "://" + address + "/metrics"))
                     .timeout(scrapeTimeout).GET().build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new java.io.IOException("HTTP " + r.statusCode());
@@ -125,8 +137,8 @@ public final class ClusterHistory {
         } catch (java.io.IOException | RuntimeException e) {
             String why = e.toString();
             if (!why.equals(lastScrapeFailure.put(s.id(), why))) {
-                LOG.info("cannot read store {}'s metrics at http://{}/metrics for the status page's charts: {}",
-                        s.id(), address, why);
+                LOG.info("cannot read store {}'s metrics at {}://{}/metrics for the status page's charts: {}",
+                        s.id(), scheme, address, why);
             }
             lastScrape.remove(s.id());
             return null;
