@@ -7,6 +7,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
+import io.tinykv.client.TinyKvException;
 import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.tikv.common.TiSession;
@@ -59,8 +61,12 @@ class AsyncCommitLockCompatTest {
                 ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.storeAddress(1)).usePlaintext().build();
                 try {
                     TikvGrpc.TikvBlockingStub stub = TikvGrpc.newBlockingStub(channel);
-                    // The first async prewrite of a leadership makes the store sync its max ts from TSO.
-                    Await.until(() -> committedAsync(ours), DEADLINE, "a transaction committed with async commit");
+                    // The first async prewrite of a leadership makes the store sync its max ts from TSO. A
+                    // warm-up transaction that fails (its prewrite unanswered within the client's RPC
+                    // deadline on a loaded machine: rolled back, seen in a flake hunt) is tried again.
+                    AtomicReference<String> lastFailure = new AtomicReference<>("none");
+                    Await.until(() -> committedAsync(ours, lastFailure), DEADLINE,
+                            () -> "a transaction committed with async commit; last failure: " + lastFailure.get());
 
                     long startTs = session.getTimestamp().getVersion();
                     long commitTs = prewriteAsync(session, stub, startTs);
@@ -95,11 +101,14 @@ class AsyncCommitLockCompatTest {
         }
     }
 
-    private static boolean committedAsync(TxnKvClient client) {
+    private static boolean committedAsync(TxnKvClient client, AtomicReference<String> lastFailure) {
         try (Transaction txn = client.begin()) {
             txn.put(ByteString.copyFromUtf8("ac/warmup"), ByteString.copyFromUtf8("w"));
             txn.commit();
             return txn.committedAsynchronously();
+        } catch (TinyKvException e) {
+            lastFailure.set(e.toString());
+            return false;
         }
     }
 
