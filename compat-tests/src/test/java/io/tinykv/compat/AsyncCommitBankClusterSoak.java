@@ -1,25 +1,15 @@
 package io.tinykv.compat;
 
-import static io.tinykv.compat.BankUnderLeaderKill.KEY_PREFIX;
 import static io.tinykv.compat.BankUnderLeaderKill.LOCK_TTL_MILLIS;
-import static io.tinykv.compat.BankUnderLeaderKill.STARTUP;
-import static io.tinykv.compat.BankUnderLeaderKill.STEP_BACKOFF_MILLIS;
-import static io.tinykv.compat.BankUnderLeaderKill.STORES;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
 import io.tinykv.client.TxnKvClient;
-import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.security.ChannelFactory;
-import io.tinykv.testkit.bank.BankWorkload;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
-import org.tikv.common.TiSession;
 
 /**
  * The bank workload with our client committing with async commit (1PC off, so that the one region's
@@ -36,7 +26,6 @@ import org.tikv.common.TiSession;
  * -Dtinykv.txn.asyncCommitCluster=true}.
  */
 @EnabledIfSystemProperty(named = "tinykv.txn.asyncCommitCluster", matches = "true")
-@SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
 class AsyncCommitBankClusterSoak {
 
     private static final long SEED = 20_261_207L;
@@ -46,27 +35,11 @@ class AsyncCommitBankClusterSoak {
 
     @Test
     void asyncCommitNextToTikvTwoPcSurvivesTheLeadersStoreKilled() throws Exception {
-        try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
-            cluster.awaitServing(STARTUP);
-            ClientConfig config = ClientConfig.of(List.of(cluster.pdAddress()));
-            try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
-                    TikvClientTxnExecutor theirs = new TikvClientTxnExecutor(session, cluster.pdAddress(),
-                            KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
-                    TxnKvClient client = TxnKvClient.create(config, ChannelFactory.plaintext(), Clock.system(),
-                            LOCK_TTL_MILLIS, false, true)) {
-                TxnKvClientExecutor ours = new TxnKvClientExecutor(client, KEY_PREFIX);
-                BankWorkload bank = new BankWorkload(BankWorkload.Config.defaults());
-                bank.initialize(theirs);
-                AtomicLong asyncBeforeKill = new AtomicLong();
-                BankUnderLeaderKill.Outcome outcome = BankUnderLeaderKill.run(cluster, new TakingTurns(ours, theirs),
-                        bank, SEED, () -> asyncBeforeKill.set(ours.asyncCommits()));
-                String detail = ", " + ours.asyncCommits() + " committed with async commit (" + asyncBeforeKill.get()
-                        + " before the kill)";
-                BankUnderLeaderKill.assertSound(cluster, outcome, detail);
-                assertThat(asyncBeforeKill.get()).as("async commit used before the kill%s", detail).isPositive();
-                assertThat(ours.asyncCommits()).as("async commit used after the new leader synced%s", detail)
-                        .isGreaterThan(asyncBeforeKill.get());
-            }
-        }
+        BankUnderLeaderKill.PathCommits commits = BankUnderLeaderKill.runOursNextToTikvTwoPc(dir, SEED,
+                config -> TxnKvClient.create(config, ChannelFactory.plaintext(), Clock.system(), LOCK_TTL_MILLIS,
+                        false, true), TxnKvClientExecutor::asyncCommits, "with async commit");
+        assertThat(commits.beforeKill()).as("async commit used before the kill%s", commits.detail()).isPositive();
+        assertThat(commits.total()).as("async commit used after the new leader synced%s", commits.detail())
+                .isGreaterThan(commits.beforeKill());
     }
 }

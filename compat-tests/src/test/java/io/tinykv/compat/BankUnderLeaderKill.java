@@ -2,6 +2,9 @@ package io.tinykv.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tinykv.client.ClientConfig;
+import io.tinykv.client.TxnKvClient;
+import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.bank.BankWorkload;
 import io.tinykv.testkit.check.CheckResult;
 import io.tinykv.testkit.history.History;
@@ -10,14 +13,18 @@ import io.tinykv.testkit.history.Operation;
 import io.tinykv.testkit.txn.ConcurrentRunner;
 import io.tinykv.testkit.txn.TxnExecutor;
 import io.tinykv.testkit.wait.Await;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tikv.common.TiSession;
 
 /**
  * The bank workload on a three-store cluster while the store leading its region is SIGKILLed
@@ -88,6 +95,41 @@ final class BankUnderLeaderKill {
         List<Operation> operations = history.operations();
         assertThat(operations).hasSize(THREADS * TRANSACTIONS_PER_THREAD);
         return new Outcome(operations, bank.checker().check(operations), victim);
+    }
+
+    /** How many of our client's transactions committed on the path under test: before the kill, and in all. */
+    record PathCommits(long beforeKill, long total, String detail) {
+    }
+
+    /**
+     * The run every "our client beside the TiKV client" soak makes: on a fresh cluster under {@code
+     * dir}, {@code ourClient} and the official TiKV Java client's plain two-phase commit take turns
+     * ({@link TakingTurns}) on the same accounts through {@link #run}, checked by {@link #assertSound}.
+     *
+     * @param committedOnPath how many of our transactions took the path under test (1PC, async commit)
+     * @param path that path in words, for the messages ("in one phase")
+     */
+    @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
+    static PathCommits runOursNextToTikvTwoPc(Path dir, long seed, Function<ClientConfig, TxnKvClient> ourClient,
+            ToLongFunction<TxnKvClientExecutor> committedOnPath, String path) throws Exception {
+        try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
+            cluster.awaitServing(STARTUP);
+            try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
+                    TikvClientTxnExecutor theirs = new TikvClientTxnExecutor(session, cluster.pdAddress(),
+                            KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
+                    TxnKvClient client = ourClient.apply(ClientConfig.of(List.of(cluster.pdAddress())))) {
+                TxnKvClientExecutor ours = new TxnKvClientExecutor(client, KEY_PREFIX);
+                BankWorkload bank = new BankWorkload(BankWorkload.Config.defaults());
+                bank.initialize(theirs);
+                AtomicLong beforeKill = new AtomicLong();
+                Outcome outcome = run(cluster, new TakingTurns(ours, theirs), bank, seed,
+                        () -> beforeKill.set(committedOnPath.applyAsLong(ours)));
+                long total = committedOnPath.applyAsLong(ours);
+                String detail = ", " + total + " committed " + path + " (" + beforeKill.get() + " before the kill)";
+                assertSound(cluster, outcome, detail);
+                return new PathCommits(beforeKill.get(), total, detail);
+            }
+        }
     }
 
     /**

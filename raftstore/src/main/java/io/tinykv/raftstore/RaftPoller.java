@@ -131,7 +131,13 @@ final class RaftPoller {
         }
 
         stats.onRound();
-        List<Peer> advanced = handleReadies(peers);
+        List<Peer> withReady = new ArrayList<>(peers.size());
+        for (Peer peer : peers) {
+            if (hasReady(peer)) {
+                withReady.add(peer);
+            }
+        }
+        List<Peer> advanced = handleReadies(withReady);
         // A persist this round's advance reported may have completed a quorum: always so for a
         // single voter, whose own durable copy is its whole quorum. Its entries are committed now,
         // and the Ready that hands them out needs no sync (RawNode#readyMustSync): handled in this
@@ -139,7 +145,7 @@ final class RaftPoller {
         List<Peer> committedNow = new ArrayList<>();
         for (Peer peer : advanced) {
             // (A peer may have been replaced since it advanced, by a split another peer applied.)
-            if (!peer.isDestroyed() && peer.raftNode().hasReady() && !peer.raftNode().readyMustSync()) {
+            if (hasReady(peer) && !peer.raftNode().readyMustSync()) {
                 committedNow.add(peer);
             }
         }
@@ -148,7 +154,7 @@ final class RaftPoller {
             handleReadies(committedNow);
         }
         for (Peer peer : advanced) {
-            if (!peer.isDestroyed() && peer.raftNode().hasReady()) {
+            if (hasReady(peer)) {
                 router.reschedule(peer.regionId());
             }
         }
@@ -157,10 +163,15 @@ final class RaftPoller {
         return true;
     }
 
+    /** Whether {@code peer} is live and has a Ready ({@code RawNode#hasReady} does work: ask once). */
+    private static boolean hasReady(Peer peer) {
+        return !peer.isDestroyed() && peer.raftNode().hasReady();
+    }
+
     /**
-     * Handles the Readys of those of {@code peers} that have one: sends the appends that may leave
-     * early, persists every Ready in one raft-engine write (synced if any of them must be), sends
-     * the messages that waited for it, applies the committed entries and advances.
+     * Handles the Readys of {@code peers}, each of which {@link #hasReady has one}: sends the appends
+     * that may leave early, persists every Ready in one raft-engine write (synced if any of them must
+     * be), sends the messages that waited for it, applies the committed entries and advances.
      *
      * @return the peers that advanced (not those destroyed on the way)
      */
@@ -170,15 +181,13 @@ final class RaftPoller {
             int entries = 0;
             boolean mustSync = false;
             for (Peer peer : peers) {
-                if (!peer.isDestroyed() && peer.raftNode().hasReady()) {
-                    Ready ready = peer.raftNode().ready();
-                    // The followers write while the leader does: its appends go first.
-                    sendMessages(peer, ready.messagesBeforePersist());
-                    peer.storage().saveReady(ready, raftWb);
-                    readies.add(new PeerReady(peer, ready));
-                    entries += ready.entries().size();
-                    mustSync |= ready.mustSync();
-                }
+                Ready ready = peer.raftNode().ready();
+                // The followers write while the leader does: its appends go first.
+                sendMessages(peer, ready.messagesBeforePersist());
+                peer.storage().saveReady(ready, raftWb);
+                readies.add(new PeerReady(peer, ready));
+                entries += ready.entries().size();
+                mustSync |= ready.mustSync();
             }
             if (!raftWb.isEmpty()) {
                 engines.raft().write(raftWb, mustSync);

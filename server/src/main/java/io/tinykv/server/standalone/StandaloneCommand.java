@@ -3,14 +3,13 @@ package io.tinykv.server.standalone;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.ReadyFile;
 import io.tinykv.security.SecurityOptions;
-import io.tinykv.server.DataDirLock;
-import io.tinykv.server.DataFormatCheck;
+import io.tinykv.server.ServeUntilSignal;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
+import io.tinykv.server.store.EnableTtlOption;
 import io.tinykv.server.store.StoreConfigLoader;
 import io.tinykv.server.store.StoreServerConfig;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
@@ -35,11 +34,9 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneCommand.class);
 
-    /** Exit code for a configuration that cannot be used (picocli uses 2 for bad usage). */
-    public static final int EXIT_BAD_CONFIG = 2;
-    /** Exit code when the data dir belongs to another running process. */
-    public static final int EXIT_DATA_DIR_LOCKED = 3;
-    public static final int EXIT_START_FAILED = 1;
+    public static final int EXIT_BAD_CONFIG = ServeUntilSignal.EXIT_BAD_CONFIG;
+    public static final int EXIT_DATA_DIR_LOCKED = ServeUntilSignal.EXIT_DATA_DIR_LOCKED;
+    public static final int EXIT_START_FAILED = ServeUntilSignal.EXIT_START_FAILED;
     /** The ready file's key for the store's bound address (beside addr, the scheduler's). */
     public static final String READY_STORE_ADDR = "store-addr";
 
@@ -65,11 +62,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             description = "Data directory, with scheduler/ and store/ inside (server.data-dir; default ./data).")
     private Path dataDir;
 
-    @Option(names = "--enable-ttl", negatable = true,
-            description = {"RawKV values carry a TTL, as TiKV's [storage] enable-ttl (storage.enable-ttl;",
-                "default off). Fixed when the store's data is created: a store refuses to start with the",
-                "other setting."})
-    private Boolean enableTtl;
+    @CommandLine.Mixin
+    private EnableTtlOption enableTtl = new EnableTtlOption();
 
     @Option(names = "--ready-file", paramLabel = "FILE",
             description = "Once serving, write the bound addresses (addr=HOST:PORT of the scheduler, store-addr=HOST:PORT, "
@@ -94,74 +88,28 @@ public final class StandaloneCommand implements Callable<Integer> {
         try {
             config = config();
         } catch (ConfigException e) {
-            err.println("tinykv: invalid configuration:");
-            e.problems().forEach(p -> err.println("  " + p));
-            err.flush();
-            return EXIT_BAD_CONFIG;
+            return ServeUntilSignal.invalidConfig(err, e);
         }
         Standalone standalone;
         try {
             standalone = Standalone.start(config);
-        } catch (DataDirLock.DataDirLockedException e) {
-            err.println("tinykv: " + e.getMessage());
-            err.flush();
-            return EXIT_DATA_DIR_LOCKED;
-        } catch (DataFormatCheck.MismatchException e) {
-            err.println("tinykv: " + e.getMessage());
-            err.flush();
-            return EXIT_BAD_CONFIG;
         } catch (RuntimeException | LinkageError e) {
-            LOG.error("failed to start", e);
-            err.println("tinykv: failed to start: " + e.getMessage());
-            err.flush();
-            return EXIT_START_FAILED;
+            return ServeUntilSignal.startFailed(err, LOG, e);
         }
-        if (readyFile != null) {
-            try {
-                Map<String, String> addresses = ReadyFile.addresses(standalone.schedulerAddress(),
-                        config.settings().server().statusAddr(), standalone.statusPort());
-                addresses.put(READY_STORE_ADDR, standalone.storeAddress().toString());
-                ReadyFile.write(readyFile, addresses);
-            } catch (IOException e) {
-                standalone.close();
-                err.println("tinykv: cannot write --ready-file " + readyFile + ": " + e.getMessage());
-                err.flush();
-                return EXIT_START_FAILED;
-            }
-        }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("termination signal received");
-            standalone.close();
-        }, "tinykv-shutdown"));
-        try {
-            standalone.awaitTermination();
-        } catch (IllegalStateException e) {
-            err.println("tinykv: " + e.getMessage());
-            err.flush();
-            return EXIT_START_FAILED;
-        }
-        return 0;
+        return ServeUntilSignal.serve(err, LOG, standalone::awaitTermination, standalone::close, readyFile, () -> {
+            Map<String, String> addresses = ReadyFile.addresses(standalone.schedulerAddress(),
+                    config.settings().server().statusAddr(), standalone.statusPort());
+            addresses.put(READY_STORE_ADDR, standalone.storeAddress().toString());
+            return addresses;
+        });
     }
 
     private StandaloneConfig config() {
-        HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
-        StoreServerConfig settings = StoreConfigLoader.load(configFile,
-                new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir), null, security.config());
-        if (enableTtl != null) {
-            settings = new StoreServerConfig(settings.base().withStorage(
-                    settings.base().storage().withEnableTtl(enableTtl)), settings.store(), settings.coprocessor(),
-                    settings.gc()).validate();
-        }
+        HostAndPort listen = addr == null ? null : ServeUntilSignal.parseAddr("--addr", addr);
+        StoreServerConfig settings = enableTtl.over(StoreConfigLoader.load(configFile,
+                new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir), null, security.config()));
         HostAndPort store = storeAddr == null ? StandaloneConfig.defaultStoreAddr(settings.server().addr())
-                : parseAddr("--store-addr", storeAddr);
+                : ServeUntilSignal.parseAddr("--store-addr", storeAddr);
         return new StandaloneConfig(settings, store).validate();
-    }
-
-    private static HostAndPort parseAddr(String option, String value) {
-        try {
-            return HostAndPort.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(option + ": " + e.getMessage());
-        }
     }
 }

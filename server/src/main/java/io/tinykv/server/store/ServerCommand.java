@@ -1,8 +1,7 @@
 package io.tinykv.server.store;
 
 import io.tinykv.security.SecurityOptions;
-import io.tinykv.server.DataDirLock;
-import io.tinykv.server.DataFormatCheck;
+import io.tinykv.server.ServeUntilSignal;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
@@ -10,7 +9,6 @@ import io.tinykv.server.config.Units;
 import io.tinykv.storage.space.ReserveSpace;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.ReadyFile;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -35,13 +33,11 @@ public final class ServerCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ServerCommand.class);
 
-    /** Exit code for a configuration that cannot be used (picocli uses 2 for bad usage). */
-    static final int EXIT_BAD_CONFIG = 2;
-    /** Exit code when the data dir belongs to another running process. */
-    static final int EXIT_DATA_DIR_LOCKED = 3;
+    static final int EXIT_BAD_CONFIG = ServeUntilSignal.EXIT_BAD_CONFIG;
+    static final int EXIT_DATA_DIR_LOCKED = ServeUntilSignal.EXIT_DATA_DIR_LOCKED;
     /** Exit code when the data dir belongs to another cluster than the scheduler's. */
     static final int EXIT_WRONG_CLUSTER = 4;
-    static final int EXIT_START_FAILED = 1;
+    static final int EXIT_START_FAILED = ServeUntilSignal.EXIT_START_FAILED;
 
     @Option(names = "--pd", paramLabel = "HOST:PORT[,HOST:PORT...]",
             description = "The scheduler's address(es) (store.pd-endpoints; default "
@@ -78,11 +74,8 @@ public final class ServerCommand implements Callable<Integer> {
                     + "disk_full; 0 turns the check off (storage.reserve-space; default 5% of the disk, at most 2GiB).")
     private String reserveSpace;
 
-    @Option(names = "--enable-ttl", negatable = true,
-            description = {"RawKV values carry a TTL, as TiKV's [storage] enable-ttl (storage.enable-ttl;",
-                "default off). Fixed when the store's data is created: a store refuses to start with the",
-                "other setting."})
-    private Boolean enableTtl;
+    @CommandLine.Mixin
+    private EnableTtlOption enableTtl = new EnableTtlOption();
 
     @Option(names = "--region-max-size", paramLabel = "SIZE",
             description = "A region larger than this is split, e.g. 384KiB (coprocessor.region-max-size; default 144MiB).")
@@ -121,78 +114,45 @@ public final class ServerCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         StoreServerConfig config;
         try {
-            HostAndPort listen = addr == null ? null : parseAddr("--addr", addr);
-            config = StoreConfigLoader.load(configFile,
-                    new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
-                    pd == null ? null : StoreConfigLoader.splitEndpoints(pd), security.config());
-            if (peerAddr != null) {
-                config = config.withBase(config.base().withServer(config.base().server().withPeerAddr(peerAddr)))
-                        .validate();
-            }
-            if (reserveSpace != null) {
-                config = config.withBase(config.base().withStorage(
-                        config.base().storage().withReserveSpace(parseReserve(reserveSpace)))).validate();
-            }
-            if (regionMaxSize != null || regionSplitSize != null || regionMaxKeys != null || regionSplitKeys != null) {
-                config = config.withCoprocessor(config.coprocessor()
-                        .withSizes(parseSize("--region-max-size", regionMaxSize),
-                                parseSize("--region-split-size", regionSplitSize))
-                        .withKeys(regionMaxKeys, regionSplitKeys)).validate();
-            }
-            if (enableTtl != null) {
-                config = config.withBase(config.base().withStorage(
-                        config.base().storage().withEnableTtl(enableTtl))).validate();
-            }
+            config = config();
         } catch (ConfigException e) {
-            err.println("tinykv: invalid configuration:");
-            e.problems().forEach(p -> err.println("  " + p));
-            err.flush();
-            return EXIT_BAD_CONFIG;
+            return ServeUntilSignal.invalidConfig(err, e);
         }
         StoreServer server;
         try {
             server = StoreServer.start(config);
-        } catch (DataDirLock.DataDirLockedException e) {
-            err.println("tinykv: " + e.getMessage());
-            err.flush();
-            return EXIT_DATA_DIR_LOCKED;
-        } catch (DataFormatCheck.MismatchException e) {
-            err.println("tinykv: " + e.getMessage());
-            err.flush();
-            return EXIT_BAD_CONFIG;
         } catch (StoreBootstrap.ClusterMismatchException e) {
             err.println("tinykv: " + e.getMessage());
             err.flush();
             return EXIT_WRONG_CLUSTER;
         } catch (RuntimeException | LinkageError e) {
-            LOG.error("failed to start", e);
-            err.println("tinykv: failed to start: " + e.getMessage());
-            err.flush();
-            return EXIT_START_FAILED;
+            return ServeUntilSignal.startFailed(err, LOG, e);
         }
-        if (readyFile != null) {
-            try {
-                ReadyFile.write(readyFile, ReadyFile.addresses(server.boundAddress(), server.peerAddress(),
-                        config.server().statusAddr(), server.statusPort()));
-            } catch (IOException e) {
-                server.close();
-                err.println("tinykv: cannot write --ready-file " + readyFile + ": " + e.getMessage());
-                err.flush();
-                return EXIT_START_FAILED;
-            }
+        return ServeUntilSignal.serve(err, LOG, server::awaitTermination, server::close, readyFile,
+                () -> ReadyFile.addresses(server.boundAddress(), server.peerAddress(),
+                config.server().statusAddr(), server.statusPort()));
+    }
+
+    private StoreServerConfig config() {
+        HostAndPort listen = addr == null ? null : ServeUntilSignal.parseAddr("--addr", addr);
+        StoreServerConfig config = StoreConfigLoader.load(configFile,
+                new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
+                pd == null ? null : StoreConfigLoader.splitEndpoints(pd), security.config());
+        if (peerAddr != null) {
+            config = config.withBase(config.base().withServer(config.base().server().withPeerAddr(peerAddr)))
+                    .validate();
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("termination signal received");
-            server.close();
-        }, "tinykv-shutdown"));
-        try {
-            server.awaitTermination();
-        } catch (IllegalStateException e) {
-            err.println("tinykv: " + e.getMessage());
-            err.flush();
-            return EXIT_START_FAILED;
+        if (reserveSpace != null) {
+            config = config.withBase(config.base().withStorage(
+                    config.base().storage().withReserveSpace(parseReserve(reserveSpace)))).validate();
         }
-        return 0;
+        if (regionMaxSize != null || regionSplitSize != null || regionMaxKeys != null || regionSplitKeys != null) {
+            config = config.withCoprocessor(config.coprocessor()
+                    .withSizes(parseSize("--region-max-size", regionMaxSize),
+                            parseSize("--region-split-size", regionSplitSize))
+                    .withKeys(regionMaxKeys, regionSplitKeys)).validate();
+        }
+        return enableTtl.over(config);
     }
 
     /** Null when the option was not given. */
@@ -212,14 +172,6 @@ public final class ServerCommand implements Callable<Integer> {
             return new ReserveSpace.Fixed(Units.parseBytes(value));
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ConfigException("--reserve-space: " + e.getMessage());
-        }
-    }
-
-    private static HostAndPort parseAddr(String option, String value) {
-        try {
-            return HostAndPort.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(option + ": " + e.getMessage());
         }
     }
 }

@@ -6,7 +6,6 @@ import io.tinykv.txn.mvcc.KeyRange;
 import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.MvccReader;
 import io.tinykv.txn.mvcc.MvccTxn;
-import io.tinykv.txn.mvcc.TxnRecord;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -53,18 +52,16 @@ public record CheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest request)
         MvccTxn txn = new MvccTxn(startTs);
         Kvrpcpb.CheckSecondaryLocksResponse.Builder response = Kvrpcpb.CheckSecondaryLocksResponse.newBuilder();
         for (byte[] key : keys) {
-            Optional<Lock> lock = snapshot.lock(key);
-            if (lock.isPresent() && lock.get().startTs() == startTs) {
+            Optional<Lock> lock = TxnActions.ownLock(snapshot, txn, key);
+            if (lock.isPresent()) {
                 response.addLocks(lock.get().toLockInfo(key));
                 continue;
             }
-            TxnRecord record = snapshot.currentWrite(key, startTs);
-            if (record instanceof TxnRecord.Found f && !f.isRollback()) {
-                return Outcome.readOnly(Kvrpcpb.CheckSecondaryLocksResponse.newBuilder()
-                        .setCommitTs(f.record().commitTs()).build());
-            }
-            if (!record.isRolledBack()) {
+            try {
                 TxnActions.rollbackMissingLock(snapshot, txn, key);
+            } catch (CommittedException e) {
+                return Outcome.readOnly(Kvrpcpb.CheckSecondaryLocksResponse.newBuilder()
+                        .setCommitTs(e.commitTs()).build());
             }
             return new Outcome<>(Kvrpcpb.CheckSecondaryLocksResponse.getDefaultInstance(), txn.modifies());
         }

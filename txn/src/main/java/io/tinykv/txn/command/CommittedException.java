@@ -5,7 +5,7 @@ import io.tinykv.txn.mvcc.Timestamps;
 
 /**
  * A rollback met a transaction that already committed (TiKV's {@code Committed}). Rollback
- * reports it as an abort; Cleanup reports the commit ts instead.
+ * reports it as an abort; Cleanup and CheckSecondaryLocks report the commit ts instead.
  */
 final class CommittedException extends KeyErrorException {
 

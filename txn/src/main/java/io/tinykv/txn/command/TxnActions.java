@@ -13,13 +13,21 @@ import io.tinykv.txn.mvcc.WriteKind;
 import java.util.Optional;
 
 /**
- * The per-key steps several commands share (TiKV's {@code txn::actions}): commit a key, roll a
- * key back, clean up a key. Each reads the snapshot and buffers its writes in the transaction of
+ * The per-key steps several commands share (TiKV's {@code txn::actions}): find the transaction's
+ * own lock on a key, commit a key, roll a key back, clean up a key. Each reads the snapshot and buffers its writes in the transaction of
  * the start ts it acts for.
  */
 final class TxnActions {
 
     private TxnActions() {}
+
+    /**
+     * The lock on {@code key} when it is {@code txn}'s own; empty when the key is unlocked or
+     * locked by another transaction.
+     */
+    static Optional<Lock> ownLock(MvccReader snapshot, MvccTxn txn, byte[] key) {
+        return snapshot.lock(key).filter(lock -> lock.startTs() == txn.startTs());
+    }
 
     /**
      * Commits {@code key} for {@code txn} at {@code commitTs}. Idempotent: a key whose lock is gone
@@ -31,9 +39,9 @@ final class TxnActions {
      */
     static void commit(MvccReader snapshot, MvccTxn txn, byte[] key, long commitTs) {
         long startTs = txn.startTs();
-        Optional<Lock> found = snapshot.lock(key);
-        if (found.isPresent() && found.get().startTs() == startTs) {
-            Lock lock = found.get();
+        Optional<Lock> own = ownLock(snapshot, txn, key);
+        if (own.isPresent()) {
+            Lock lock = own.get();
             if (Timestamps.before(commitTs, lock.minCommitTs())) {
                 throw new KeyErrorException(KeyErrors.commitTsExpired(startTs, commitTs, key, lock.minCommitTs()));
             }
@@ -57,10 +65,11 @@ final class TxnActions {
         if (record.isCommitted()) {
             return;
         }
+        Optional<Lock> other = snapshot.lock(key);
         throw new KeyErrorException(KeyErrors.retryable("txn lock not found: txn " + Timestamps.format(startTs)
                 + " has no lock on key " + KeyCodec.hex(key)
                 + (record.isRolledBack() ? " (it was rolled back)" : "")
-                + (found.isPresent() ? "; the key is locked by txn " + Timestamps.format(found.get().startTs()) : "")));
+                + (other.isPresent() ? "; the key is locked by txn " + Timestamps.format(other.get().startTs()) : "")));
     }
 
     /**
@@ -72,9 +81,9 @@ final class TxnActions {
      * @throws CommittedException when the transaction committed this key
      */
     static void cleanup(MvccReader snapshot, MvccTxn txn, byte[] key, long currentTs) {
-        Optional<Lock> found = snapshot.lock(key);
-        if (found.isPresent() && found.get().startTs() == txn.startTs()) {
-            Lock lock = found.get();
+        Optional<Lock> own = ownLock(snapshot, txn, key);
+        if (own.isPresent()) {
+            Lock lock = own.get();
             if (currentTs != 0 && !Timestamps.lockExpired(lock.startTs(), lock.ttlMillis(), currentTs)) {
                 throw new KeyErrorException(KeyErrors.locked(lock.toLockInfo(key)));
             }
