@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -19,10 +20,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.IngestExternalFileOptions;
+import org.rocksdb.LevelMetaData;
+import org.rocksdb.Range;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
+import org.rocksdb.SizeApproximationFlag;
+import org.rocksdb.Slice;
 import org.rocksdb.Snapshot;
+import org.rocksdb.SstFileMetaData;
 import org.rocksdb.Status;
 import org.rocksdb.WALRecoveryMode;
 import org.slf4j.Logger;
@@ -281,6 +289,78 @@ public final class Engine implements AutoCloseable {
                     .setAllowGlobalSeqNo(true)
                     .setAllowBlockingFlush(true)) {
                 db.ingestExternalFile(handle, paths, options);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Compacts {@code cf}'s keys in {@code [start, end)} through every level down to the
+     * bottommost, rewriting the bottommost files too: deleted records and their tombstones are
+     * dropped there unless a snapshot still needs them. Deletes alone only add tombstones, so this
+     * is how space freed by MVCC GC comes back. The memtable is flushed first when it overlaps the
+     * range. Blocks the caller until done (seconds on a large range): call it from a worker.
+     *
+     * @throws StorageException when RocksDB fails the compaction
+     */
+    public void compactRange(Cf cf, byte[] start, byte[] end) {
+        ColumnFamilyHandle handle = handle(cf);
+        guarded("compact " + cf.apiName() + " [" + Keys.describe(start) + ", " + Keys.describe(end) + ")", () -> {
+            try (CompactRangeOptions options = new CompactRangeOptions()
+                    .setExclusiveManualCompaction(false)
+                    .setBottommostLevelCompaction(CompactRangeOptions.BottommostLevelCompaction.kForceOptimized)) {
+                db.compactRange(handle, start, end, options);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Point-deletion tombstones in the SST files of {@code cf} that overlap {@code [start, end)}
+     * (whole files: a file reaching past the range counts all of its tombstones; the memtable's
+     * are not counted until it is flushed). What a compaction of the range could drop.
+     */
+    public long sstDeletions(Cf cf, byte[] start, byte[] end) {
+        ColumnFamilyHandle handle = handle(cf);
+        return guarded("file metadata of " + cf.apiName(), () -> {
+            // Not getPropertiesOfTablesInRange: RocksJava's binding of it fails (it hands back an
+            // array where it promises a map). Live file metadata carries the same counts.
+            long deletions = 0;
+            for (LevelMetaData level : db.getColumnFamilyMetaData(handle).levels()) {
+                for (SstFileMetaData file : level.files()) {
+                    if (Arrays.compareUnsigned(file.largestKey(), start) >= 0
+                            && Arrays.compareUnsigned(file.smallestKey(), end) < 0) {
+                        deletions += file.numDeletions();
+                    }
+                }
+            }
+            return deletions;
+        });
+    }
+
+    /**
+     * The approximate bytes {@code cf}'s keys in {@code [start, end)} take in SST files on disk
+     * (RocksDB's estimate from the files' index blocks; the memtable is not counted).
+     */
+    public long sstBytes(Cf cf, byte[] start, byte[] end) {
+        ColumnFamilyHandle handle = handle(cf);
+        return guarded("approximate size of " + cf.apiName(), () -> {
+            try (Slice from = new Slice(start); Slice to = new Slice(end)) {
+                return db.getApproximateSizes(handle, List.of(new Range(from, to)),
+                        SizeApproximationFlag.INCLUDE_FILES)[0];
+            }
+        });
+    }
+
+    /**
+     * Writes {@code cf}'s memtable out to an SST file, so that what was written so far shows in
+     * {@link #sstBytes} and {@link #sstDeletions}. Durable like any flush.
+     */
+    public void flush(Cf cf) {
+        ColumnFamilyHandle handle = handle(cf);
+        guarded("flush " + cf.apiName(), () -> {
+            try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+                db.flush(options, handle);
             }
             return null;
         });

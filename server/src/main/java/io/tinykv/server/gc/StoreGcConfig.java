@@ -11,13 +11,20 @@ package io.tinykv.server.gc;
  * @param maxRecordsPerKey max-records-per-key: commit records of one key looked at per write
  * @param maxRecordsPerSecond max-write-records-per-sec: the worker's rate limit on removed records
  *     (0: unlimited)
+ * @param compactMinTombstones region-compact-min-tombstones: once this many records of a region
+ *     were removed on this store since its range was last compacted (by this store's GC as leader,
+ *     or seen as tombstones in the range's SST files, as a follower sees them), the worker compacts
+ *     the range's write and default column families so the disk shrinks; deletes alone only add
+ *     tombstones (TiKV's setting of this name, default 10 000)
  */
-public record StoreGcConfig(long runIntervalMillis, int batchKeys, int maxRecordsPerKey, long maxRecordsPerSecond) {
+public record StoreGcConfig(long runIntervalMillis, int batchKeys, int maxRecordsPerKey, long maxRecordsPerSecond,
+        long compactMinTombstones) {
 
     public static final long DEFAULT_RUN_INTERVAL_MILLIS = 10_000;
     public static final int DEFAULT_BATCH_KEYS = 512;
     public static final int DEFAULT_MAX_RECORDS_PER_KEY = 1_024;
     public static final long DEFAULT_MAX_RECORDS_PER_SECOND = 50_000;
+    public static final long DEFAULT_COMPACT_MIN_TOMBSTONES = 10_000;
 
     public StoreGcConfig {
         if (runIntervalMillis <= 0) {
@@ -32,14 +39,22 @@ public record StoreGcConfig(long runIntervalMillis, int batchKeys, int maxRecord
         if (maxRecordsPerSecond < 0) {
             throw new IllegalArgumentException("gc.max-write-records-per-sec must be >= 0, got " + maxRecordsPerSecond);
         }
+        if (compactMinTombstones < 1) {
+            throw new IllegalArgumentException("gc.region-compact-min-tombstones must be >= 1, got "
+                    + compactMinTombstones);
+        }
     }
 
     public static StoreGcConfig defaults() {
         return new StoreGcConfig(DEFAULT_RUN_INTERVAL_MILLIS, DEFAULT_BATCH_KEYS, DEFAULT_MAX_RECORDS_PER_KEY,
-                DEFAULT_MAX_RECORDS_PER_SECOND);
+                DEFAULT_MAX_RECORDS_PER_SECOND, DEFAULT_COMPACT_MIN_TOMBSTONES);
     }
 
     public StoreGcConfig withRunIntervalMillis(long value) {
-        return new StoreGcConfig(value, batchKeys, maxRecordsPerKey, maxRecordsPerSecond);
+        return new StoreGcConfig(value, batchKeys, maxRecordsPerKey, maxRecordsPerSecond, compactMinTombstones);
+    }
+
+    public StoreGcConfig withCompactMinTombstones(long value) {
+        return new StoreGcConfig(runIntervalMillis, batchKeys, maxRecordsPerKey, maxRecordsPerSecond, value);
     }
 }

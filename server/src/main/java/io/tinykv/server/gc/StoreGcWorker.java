@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
  *       like any write, at most {@code max-write-records-per-sec}. A region whose leader is
  *       elsewhere, or whose epoch changed (split, conf change) answers with a region error and
  *       is left to its leader or to the next round.
+ *   <li><b>Compact</b> each region's range, leader or follower, once enough of it was removed
+ *       since its last compaction ({@link GcCompactor}): deletes alone do not shrink the disk.
  * </ol>
  *
  * <p>A round that cannot reach the scheduler collects nothing (it would not know how far it may
@@ -58,7 +60,8 @@ public final class StoreGcWorker {
     private static final long MIN_REPORT_TTL_SECONDS = 10;
 
     /** What one round did. */
-    public record Round(long safePoint, OptionalLong oldestLock, int regionsCollected, long removedRecords) {}
+    public record Round(long safePoint, OptionalLong oldestLock, int regionsCollected, long removedRecords,
+            int regionsCompacted) {}
 
     private final long storeId;
     private final Engines engines;
@@ -70,6 +73,7 @@ public final class StoreGcWorker {
     private final LongSupplier nanoClock;
     private final RecordRateLimiter.Sleeper sleeper;
     private final RegionGc regionGc;
+    private final GcCompactor compactor;
 
     public StoreGcWorker(long storeId, Engines engines, Supplier<List<Long>> regionIds, TxnCommands commands,
             SafePointGuard guard, GcSchedulerApi scheduler, StoreGcConfig config, LongSupplier nanoClock) {
@@ -89,6 +93,7 @@ public final class StoreGcWorker {
         this.nanoClock = nanoClock;
         this.sleeper = sleeper;
         this.regionGc = new RegionGc(commands, new RegionGc.Settings(config.batchKeys(), config.maxRecordsPerKey()));
+        this.compactor = new GcCompactor(engines.kv(), config.compactMinTombstones());
     }
 
     /** The service id this store holds the safe point under. */
@@ -116,30 +121,40 @@ public final class StoreGcWorker {
         long safePoint = scheduler.gcSafePoint();
         guard.advanceTo(safePoint);
         if (safePoint == 0) {
-            return new Round(safePoint, oldestLock, 0, 0);
+            return new Round(safePoint, oldestLock, 0, 0, 0);
         }
         RecordRateLimiter limiter = new RecordRateLimiter(config.maxRecordsPerSecond(), nanoClock, sleeper);
+        List<Long> here = regionIds.get();
+        compactor.retainOnly(here);
         int regions = 0;
+        int compacted = 0;
         long removed = 0;
-        for (long regionId : regionIds.get()) {
-            Optional<Kvrpcpb.Context> ctx = contextOf(regionId);
-            if (ctx.isEmpty()) {
+        for (long regionId : here) {
+            Optional<Metapb.Region> region = liveRegion(regionId);
+            if (region.isEmpty()) {
                 continue;
             }
             try {
-                removed += regionGc.run(ctx.get(), safePoint, limiter).removedRecords();
+                long removedHere = regionGc.run(contextOf(region.get()), safePoint, limiter).removedRecords();
+                compactor.removed(regionId, removedHere);
+                removed += removedHere;
                 regions++;
             } catch (RegionException e) {
+                // A follower here (or an epoch that moved): its leader collects, and the deletes
+                // reach this replica through Raft; the compaction check below still applies.
                 LOG.debug("store {}: GC of region {} skipped: {}", storeId, regionId, e.error().getMessage());
             } catch (KeyErrorException e) {
                 LOG.warn("store {}: GC of region {} refused: {}", storeId, regionId, KeyErrors.describe(e.keyError()));
+            }
+            if (compactor.maybeCompact(region.get())) {
+                compacted++;
             }
         }
         if (removed > 0) {
             LOG.info("store {}: GC below {} removed {} records in {} regions", storeId, Timestamps.format(safePoint),
                     removed, regions);
         }
-        return new Round(safePoint, oldestLock, regions, removed);
+        return new Round(safePoint, oldestLock, regions, removed, compacted);
     }
 
     /** The oldest lock among every region this store holds data of. */
@@ -149,16 +164,28 @@ public final class StoreGcWorker {
         }
     }
 
-    /** The context addressing this store's peer of the region as it last applied it, if it is live here. */
-    private Optional<Kvrpcpb.Context> contextOf(long regionId) {
+    /** The region as this store last applied it, if its peer here is live. */
+    private Optional<Metapb.Region> liveRegion(long regionId) {
         RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId),
                 RegionLocalState.parser());
         if (state == null || state.getState() != PeerState.Normal) {
             return Optional.empty();
         }
         Metapb.Region region = state.getRegion();
-        return region.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
-                .map(peer -> Kvrpcpb.Context.newBuilder().setRegionId(regionId)
-                        .setRegionEpoch(region.getRegionEpoch()).setPeer(peer).build());
+        return region.getPeersList().stream().anyMatch(p -> p.getStoreId() == storeId)
+                ? Optional.of(region) : Optional.empty();
+    }
+
+    /** The context addressing this store's peer of {@code region}. */
+    private Kvrpcpb.Context contextOf(Metapb.Region region) {
+        Metapb.Peer peer = region.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
+                .orElseThrow();
+        return Kvrpcpb.Context.newBuilder().setRegionId(region.getId()).setRegionEpoch(region.getRegionEpoch())
+                .setPeer(peer).build();
+    }
+
+    /** Range compactions after GC so far. */
+    public long compactions() {
+        return compactor.compactions();
     }
 }

@@ -26,7 +26,7 @@ public final class StoreConfigLoader {
     private static final List<String> RAFTSTORE_KEYS = List.of("notify-capacity", "concurrent-recv-snap-limit",
             "snap-max-total-size", "concurrent-send-snap-limit");
     private static final List<String> GC_KEYS = List.of("run-interval", "batch-keys", "max-records-per-key",
-            "max-write-records-per-sec");
+            "max-write-records-per-sec", "region-compact-min-tombstones");
     private static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
             "region-max-keys", "region-split-keys", "split-region-check-tick-interval");
     private static final List<String> STORE_KEYS = List.of("pd-endpoints", "tick-interval", "election-ticks",
@@ -96,7 +96,8 @@ public final class StoreConfigLoader {
             gc = new StoreGcConfig(gcSection.value("run-interval", g.runIntervalMillis(), Table::millis),
                     gcSection.value("batch-keys", g.batchKeys(), StoreConfigLoader::intValue),
                     gcSection.value("max-records-per-key", g.maxRecordsPerKey(), StoreConfigLoader::intValue),
-                    gcSection.value("max-write-records-per-sec", g.maxRecordsPerSecond(), Table::integer));
+                    gcSection.value("max-write-records-per-sec", g.maxRecordsPerSecond(), Table::integer),
+                    gcSection.value("region-compact-min-tombstones", g.compactMinTombstones(), Table::integer));
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
