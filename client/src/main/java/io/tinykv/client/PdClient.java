@@ -67,6 +67,15 @@ public final class PdClient implements AutoCloseable {
     return new PdClient(connection, false, backoffBudgetMs, RegionKeyCodec.RAW);
   }
 
+  /**
+   * A view of this client for a cluster of transactional data (TXN key mode): keys asked about are
+   * user keys, sent to PD memcomparable-encoded, and region boundaries come back decoded into user
+   * keys, as {@link TxnKvClient} routes. Shares this client's connection: closing the view does nothing.
+   */
+  public PdClient withTxnKeys() {
+    return new PdClient(connection, false, backoffBudgetMs, RegionKeyCodec.TXN);
+  }
+
   /** Connects over channels the caller shares with its calls to the stores (and closes). */
   static PdClient connect(ClientConfig config, ChannelPool channels, Clock clock, RegionKeyCodec keyCodec) {
     PdConnection connection = PdConnection.connect(settings(config), channels, false, clock, 0);

@@ -1,6 +1,10 @@
 package io.tinykv.client;
 
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.Metapb;
 import io.tinykv.security.ChannelFactory;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -153,6 +157,26 @@ public final class TxnKvClient implements AutoCloseable {
     long startTs = env.pd().getTimestamp();
     env.openTransactions().opened(startTs);
     return new Transaction(env, startTs, beganAtMs);
+  }
+
+  /**
+   * Splits the region holding the user key {@code key} so that a region starts at it, as TiKV's client
+   * does in transactional mode: the store is sent the user key with {@code is_raw_kv} false and splits
+   * at its memcomparable encoding, the boundary of transactional data. Answers the regions of the split
+   * with their boundaries decoded into user keys.
+   *
+   * @throws KeyValueException when the store refuses the key (e.g. a region already starts at it)
+   */
+  public List<Metapb.Region> splitRegion(ByteString key) {
+    Objects.requireNonNull(key, "key");
+    Kvrpcpb.SplitRegionResponse response = env.router().sendForKey("splitRegion", key,
+        (stub, ctx) -> stub.splitRegion(Kvrpcpb.SplitRegionRequest.newBuilder()
+            .setContext(ctx).addSplitKeys(key).setIsRawKv(false).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null, env.newBackoff());
+    if (response.getErrorsCount() > 0) {
+      throw new KeyValueException("split at " + Keys.describe(key) + ": " + response.getErrors(0).getAbort());
+    }
+    return response.getRegionsList().stream().map(env.pd()::fromStore).toList();
   }
 
   /** Closes the connections; transactions still open fail from then on. */

@@ -182,7 +182,7 @@ public final class RawNode {
   /** Whether {@link #ready()} would return something to do. */
   public boolean hasReady() {
     raft.flushPendingAppends();
-    if (!raft.softState().equals(prevSoftState)) {
+    if (raft.softStateDiffers(prevSoftState)) {
       return true;
     }
     if (raft.hardStateDiffers(HardState.getDefaultInstance()) && raft.hardStateDiffers(prevHardState)) {

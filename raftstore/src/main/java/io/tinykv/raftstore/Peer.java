@@ -311,9 +311,11 @@ final class Peer {
         }
         long senderConfVer = message.getRegionEpoch().getConfVer();
         boolean senderInitialized = senderConfVer > 0;
+        // The conf versions first: a scan of the peers for every message is what an idle store
+        // of many regions would pay for nothing.
         if (region.getPeersCount() > 0 && senderInitialized
-                && Regions.findPeer(region, message.getFromPeer().getId()) == null
-                && senderConfVer < region.getRegionEpoch().getConfVer()) {
+                && senderConfVer < region.getRegionEpoch().getConfVer()
+                && Regions.findPeer(region, message.getFromPeer().getId()) == null) {
             return RaftMessage.newBuilder().setRegionId(regionId()).setFromPeer(meta)
                     .setToPeer(message.getFromPeer()).setRegionEpoch(region.getRegionEpoch())
                     .setIsTombstone(true).build();

@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 /**
  * Lists regions in key order: id, key range, epoch, peers (peer id and store id) and leader, plus the
  * peers PD reports down or pending. Keys print in the chosen format (--hex, --base64, or escaped
- * text); the unbounded ends print as {@code -inf} and {@code +inf} (in JSON: empty strings).
+ * text); the unbounded ends print as {@code -inf} and {@code +inf} (in JSON: empty strings). With
+ * {@code --txn} the boundaries of transactional data print decoded into the user keys they encode.
  */
 @Command(name = "regions", description = "List the regions of the cluster in key order, as the scheduler (PD) knows them.",
     usageHelpAutoWidth = true)
@@ -35,6 +36,10 @@ final class RegionsCommand extends PdSubcommand {
   @Option(names = "--limit", paramLabel = "N", description = "At most N regions (default: 0, all).")
   int limit;
 
+  @Option(names = "--txn", description = "The cluster holds transactional data (TXN key mode): boundaries print"
+      + " as the user keys they encode, and --start/--end are user keys. Default: keys as they are.")
+  boolean txn;
+
   @Override
   public Integer call() {
     if (limit < 0) {
@@ -47,7 +52,7 @@ final class RegionsCommand extends PdSubcommand {
       throw new CommandLine.ParameterException(spec.commandLine(), "--start must not be after --end");
     }
     return parent.withPdClient(spec.commandLine(), (pd, out, err) -> {
-      List<RegionStatus> regions = RegionScan.regions(pd, startKey, endKey, limit);
+      List<RegionStatus> regions = RegionScan.regions(txn ? pd.withTxnKeys() : pd, startKey, endKey, limit);
       if (json) {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (RegionStatus region : regions) {

@@ -90,6 +90,15 @@ final class StoreMetrics implements HeartbeatSender.Listener {
      * Snapshots this store streams to others: how many are being sent now (at most
      * {@code raftstore.concurrent-send-snap-limit}) and how many were refused for want of a place.
      */
+    /**
+     * BatchRaftMessages sent to other stores: with {@code tinykv_raft_messages_sent_total}, the
+     * messages each gRPC message carried (TiKV's BatchRaftMessage batching at work).
+     */
+    void registerRaftBatchesSent(PrometheusRegistry registry, LongSupplier batches) {
+        counter(registry, "tinykv_raft_message_batches_sent_total",
+                "BatchRaftMessages sent to other stores (messages per batch: raft_messages_sent / this)", batches);
+    }
+
     void registerSnapshotSends(PrometheusRegistry registry, IntSupplier inFlight, LongSupplier refused) {
         GaugeWithCallback.builder()
                 .name("tinykv_snapshot_sends_in_flight")

@@ -349,6 +349,7 @@ public final class StoreServer implements AutoCloseable {
                     new SnapshotSendLimit(config.raftstore().concurrentSendSnapLimit()));
             opened.add(transport);
             metrics.registerSnapshotSends(registry, transport::snapshotsSending, transport::snapshotsRefusedSendLimit);
+            metrics.registerRaftBatchesSent(registry, transport::raftBatchesSent);
 
             HeartbeatSender heartbeats = new HeartbeatSender(scheduler, response -> {
                 RaftStore store = self.get();

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private final SnapshotManager snapshots;
     private final SnapshotSendLimit sendLimit;
     private final Map<Long, StoreConnection> connections = new ConcurrentHashMap<>();
+    private final LongAdder batchesSent = new LongAdder();
     private final Map<Long, ResolvedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -116,7 +118,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         }
         long storeId = message.getToPeer().getStoreId();
         connections.computeIfAbsent(storeId, id -> new StoreConnection(id, config, this::channelTo, reporter,
-                executor, nanoClock)).send(message);
+                executor, nanoClock, batchesSent)).send(message);
     }
 
     private void reportFailure(RaftMessage message) {
@@ -151,6 +153,11 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     /** Snapshots being sent now (each holds a place of {@link SnapshotSendLimit}). */
     public int snapshotsSending() {
         return sendLimit.sending();
+    }
+
+    /** BatchRaftMessages sent so far over the stores' Raft streams (each carries one or more messages). */
+    public long raftBatchesSent() {
+        return batchesSent.sum();
     }
 
     /** Snapshots refused so far because {@link SnapshotSendLimit}'s places were all taken. */

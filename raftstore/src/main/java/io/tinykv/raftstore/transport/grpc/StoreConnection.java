@@ -13,6 +13,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -37,6 +38,8 @@ final class StoreConnection {
     private final LongSupplier nanoClock;
     private final ArrayBlockingQueue<RaftMessage> queue;
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    /** BatchRaftMessages handed to the stream: with the messages sent, how well sends are batched. */
+    private final LongAdder batchesSent;
 
     // Guarded by this: the stream is not thread-safe, and flushes, stream callbacks and close race.
     private ClientCallStreamObserver<BatchRaftMessage> stream;
@@ -46,8 +49,9 @@ final class StoreConnection {
 
     /** @param channels the channel to a store, resolving its address; throws when it cannot */
     StoreConnection(long storeId, GrpcTransportConfig config, LongFunction<Channel> channels,
-            TransportReporter reporter, Executor executor, LongSupplier nanoClock) {
+            TransportReporter reporter, Executor executor, LongSupplier nanoClock, LongAdder batchesSent) {
         this.storeId = storeId;
+        this.batchesSent = batchesSent;
         this.config = config;
         this.channels = channels;
         this.reporter = reporter;
@@ -101,6 +105,7 @@ final class StoreConnection {
             long size = message.getSerializedSize();
             if (batch.getMsgsCount() > 0 && batchBytes + size > config.maxBatchBytes()) {
                 current.onNext(batch.build());
+                batchesSent.increment();
                 batch = BatchRaftMessage.newBuilder();
                 batchBytes = 0;
             }
@@ -108,6 +113,7 @@ final class StoreConnection {
             batchBytes += size;
         }
         current.onNext(batch.build());
+        batchesSent.increment();
         // The stream took data: the store is reachable again, the next failure starts a fresh backoff.
         backoffNanos = config.initialBackoffMs() * NANOS_PER_MILLI;
     }
