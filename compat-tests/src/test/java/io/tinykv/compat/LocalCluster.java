@@ -8,6 +8,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.PdClient;
+import io.tinykv.client.PdException;
 import io.tinykv.client.RegionInfo;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.scheduler.ReadyFile;
@@ -21,6 +22,7 @@ import io.tinykv.server.playground.ClusterReadiness;
 import io.tinykv.server.playground.JavaCommand;
 import io.tinykv.server.playground.PlaygroundLayout;
 import io.tinykv.server.playground.Supervisor;
+import io.tinykv.testkit.wait.Await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -36,6 +38,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
@@ -58,6 +62,8 @@ final class LocalCluster implements AutoCloseable {
     static final String SCHEDULER = "scheduler";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
+    /** How long {@link #leaderStoreOf} waits for the scheduler to name a leader (an election, at load 20). */
+    private static final Duration LEADER_KNOWN = Duration.ofSeconds(60);
 
     private final Path dir;
     private final int stores;
@@ -212,15 +218,28 @@ final class LocalCluster implements AutoCloseable {
      * memcomparable-encoded in TXN mode), as the scheduler reports it now.
      */
     long leaderStoreOf(byte[] key) {
-        try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
-            RegionInfo region = pd.getRegion(com.google.protobuf.ByteString.copyFrom(key))
-                    .orElseThrow(() -> new AssertionError("the scheduler knows no region for key "
-                            + HexFormat.of().formatHex(key)));
-            if (!region.hasLeader()) {
-                throw new AssertionError("region " + region + " has no leader");
+        // Asked again while the region has no leader (an election: a loaded machine's leader misses its
+        // lease) or PD does not answer within its deadline; callers pick a victim, not check leadership.
+        AtomicReference<String> last = new AtomicReference<>("nothing asked yet");
+        AtomicLong leader = new AtomicLong();
+        Await.until(() -> {
+            try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
+                RegionInfo region = pd.getRegion(com.google.protobuf.ByteString.copyFrom(key))
+                        .orElseThrow(() -> new AssertionError("the scheduler knows no region for key "
+                                + HexFormat.of().formatHex(key)));
+                if (!region.hasLeader()) {
+                    last.set("region " + region + " has no leader");
+                    return false;
+                }
+                leader.set(region.leader().getStoreId());
+                return true;
+            } catch (PdException e) {
+                last.set(e.toString());
+                return false;
             }
-            return region.leader().getStoreId();
-        }
+        }, LEADER_KNOWN, () -> "a leader of the region holding key " + HexFormat.of().formatHex(key) + ": "
+                + last.get());
+        return leader.get();
     }
 
     String pdAddress() {

@@ -37,6 +37,7 @@ class RegionSplitCompatTest {
     private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Writing goes on until the regions are there, or this deadline passes. */
     private static final Duration SPLITS = Duration.ofSeconds(120);
+    private static final long LOADED_SPLIT_DEADLINE_MS = 30_000;
     private static final int VALUE_BYTES = 1024;
     private static final int BATCH = 50;
     /** 2,000 pairs of about 1 KiB: some 60 pieces of 32 KiB, far more than needed. */
@@ -102,8 +103,12 @@ class RegionSplitCompatTest {
                 // A manual split (SplitRegion, as tinykv ctl split sends it) between two written keys.
                 com.google.protobuf.ByteString at = com.google.protobuf.ByteString.copyFromUtf8(
                         key(written.size() / 2).toStringUtf8() + "+");
+                // A split is a Raft proposal applied on three stores: at load 20 it can outlast the client's
+                // default 5 s per-call deadline, and a split past its deadline is not asked again (it may
+                // have happened), so this call gets a deadline a loaded machine meets.
                 try (io.tinykv.client.RawKvClient ours = io.tinykv.client.RawKvClient.create(
-                        ClientConfig.of(List.of(cluster.pdAddress())))) {
+                        ClientConfig.of(List.of(cluster.pdAddress())).withTimeoutsMs(
+                                ClientConfig.DEFAULT_PD_TIMEOUT_MS, LOADED_SPLIT_DEADLINE_MS))) {
                     List<io.tinykv.proto.Metapb.Region> split = ours.splitRegion(at);
                     assertThat(split).hasSize(2);
                     assertThat(split.get(1).getStartKey()).isEqualTo(at);
