@@ -29,6 +29,51 @@ class MainTest {
         return new Run(code, out.toString(), err.toString());
     }
 
+    /**
+     * picocli formats every option's description with {@code String.format}: a lone {@code %} (say,
+     * "5% of the disk") makes {@code --help} print "[picocli WARN] Could not format" lines before the
+     * usage. Every description written in the source, on every command and mixin, must format.
+     */
+    @Test
+    void everyOptionDescriptionOfEveryCommandFormats() {
+        java.util.List<String> broken = new java.util.ArrayList<>();
+        java.util.ArrayDeque<CommandLine.Model.CommandSpec> specs = new java.util.ArrayDeque<>();
+        specs.add(Main.commandLine().getCommandSpec());
+        java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+        int descriptions = 0;
+        while (!specs.isEmpty()) {
+            CommandLine.Model.CommandSpec spec = specs.poll();
+            spec.subcommands().values().forEach(c -> specs.add(c.getCommandSpec()));
+            specs.addAll(spec.mixins().values());
+            Object user = spec.userObject();
+            if (user == null || !seen.add(user.getClass())) {
+                continue;
+            }
+            for (Class<?> c = user.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+                java.util.List<java.lang.reflect.AccessibleObject> members = new java.util.ArrayList<>(
+                        java.util.List.of(c.getDeclaredFields()));
+                members.addAll(java.util.List.of(c.getDeclaredMethods()));
+                for (java.lang.reflect.AccessibleObject member : members) {
+                    CommandLine.Option option = member.getAnnotation(CommandLine.Option.class);
+                    CommandLine.Parameters parameters = member.getAnnotation(CommandLine.Parameters.class);
+                    String[] lines = option != null ? option.description()
+                            : parameters != null ? parameters.description() : new String[0];
+                    for (String line : lines) {
+                        descriptions++;
+                        try {
+                            String.format(line);
+                        } catch (java.util.IllegalFormatException e) {
+                            broken.add(c.getSimpleName() + ": " + line);
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(descriptions).as("descriptions looked at").isGreaterThan(100);
+        assertThat(broken).as("descriptions with an unescaped %% (write %%%%)").isEmpty();
+        assertThat(run("server", "--help").out()).contains("default 5% of the disk");
+    }
+
     @Test
     void versionAndHelp() {
         Run version = run("--version");

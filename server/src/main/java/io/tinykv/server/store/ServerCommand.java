@@ -71,7 +71,7 @@ public final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--reserve-space", paramLabel = "SIZE",
             description = "Free disk space kept for the store: under it, client writes are refused with "
-                    + "disk_full; 0 turns the check off (storage.reserve-space; default 5% of the disk, at most 2GiB).")
+                    + "disk_full; 0 turns the check off (storage.reserve-space; default 5%% of the disk, at most 2GiB).")
     private String reserveSpace;
 
     @CommandLine.Mixin
