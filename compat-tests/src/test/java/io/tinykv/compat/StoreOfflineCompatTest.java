@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.RawKvClient;
+import io.tinykv.server.ServeUntilSignal;
+import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.testkit.wait.Await;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -84,6 +87,13 @@ class StoreOfflineCompatTest {
                     assertThat(read).as("key %d", i).isEqualTo(Optional.of(value(i)));
                 }
             }
+
+            // The tombstone's process learns it from its next store heartbeat and stops, saying why.
+            ChildProcess tombstone = cluster.current(LocalCluster.storeName(cluster.storeIndex(drained)));
+            assertThat(tombstone.awaitExit(DRAIN)).as("store %s stops once a tombstone", drained).isTrue();
+            assertThat(tombstone.exitCode()).isEqualTo(ServeUntilSignal.EXIT_TOMBSTONE);
+            assertThat(Files.readString(tombstone.spec().logFile())).contains("is a tombstone")
+                    .contains("start a store with an empty --data-dir");
 
             DashboardApi.Answer back = api.call("POST", "stores/" + drained + "/state", "{\"state\": \"up\"}");
             assertThat(back.status()).isEqualTo(409);

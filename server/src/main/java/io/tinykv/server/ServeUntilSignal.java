@@ -22,6 +22,18 @@ public final class ServeUntilSignal {
     public static final int EXIT_BAD_CONFIG = 2;
     /** Exit code when the data dir belongs to another running process. */
     public static final int EXIT_DATA_DIR_LOCKED = 3;
+    /**
+     * Exit code of a store that stopped because the scheduler made it a tombstone (taken offline,
+     * its replicas moved away): an end an operator asked for, not a failure.
+     */
+    public static final int EXIT_TOMBSTONE = 4;
+
+    /** What a serving command's {@link Termination} throws when its store has become a tombstone. */
+    public static final class TombstoneException extends IllegalStateException {
+        public TombstoneException(String message) {
+            super(message);
+        }
+    }
 
     private ServeUntilSignal() {
     }
@@ -73,6 +85,8 @@ public final class ServeUntilSignal {
         }, "tinykv-shutdown"));
         try {
             termination.await();
+        } catch (TombstoneException e) {
+            return fail(err, e.getMessage(), EXIT_TOMBSTONE);
         } catch (IllegalStateException e) {
             return fail(err, e.getMessage(), EXIT_START_FAILED);
         }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import io.tinykv.server.ServeUntilSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +27,19 @@ public final class Supervisor implements AutoCloseable {
     public interface ExitListener {
         void unexpectedExit(ChildProcess child, int exitCode);
 
-        /** Logs the exit code, the log file and the command that restarts the child by hand. */
-        ExitListener LOG_IT = (child, exitCode) -> LOG.error(
-                "{} (pid {}) exited unexpectedly with code {}; its log is {}; restart it by hand with: {}",
-                child.name(), child.pid(), exitCode, child.spec().logFile(), child.spec().tinykvCommandLine());
+        /**
+         * Logs the exit code, the log file and the command that restarts the child by hand; a
+         * store that stopped because it became a tombstone is an operator's doing, logged as such.
+         */
+        ExitListener LOG_IT = (child, exitCode) -> {
+            if (exitCode == ServeUntilSignal.EXIT_TOMBSTONE) {
+                LOG.info("{} (pid {}) stopped: its store is a tombstone (taken offline, its replicas moved away); "
+                        + "its log is {}", child.name(), child.pid(), child.spec().logFile());
+            } else {
+                LOG.error("{} (pid {}) exited unexpectedly with code {}; its log is {}; restart it by hand with: {}",
+                        child.name(), child.pid(), exitCode, child.spec().logFile(), child.spec().tinykvCommandLine());
+            }
+        };
     }
 
     /** Starts one child process (the real one runs {@code tinykv} through {@link ChildMain}). */

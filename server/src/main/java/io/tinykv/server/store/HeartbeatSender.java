@@ -10,6 +10,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -87,6 +88,11 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     private int reconnects;
     private long reconnectAtNanos;
     private long openedAtNanos;
+    /**
+     * The scheduler's message once it answered a store heartbeat with STORE_TOMBSTONE: the store
+     * was taken offline and all its replicas moved away. Written by a gRPC thread.
+     */
+    private volatile String tombstone;
     /** The last leader and membership logged per region; sender thread only. */
     private final Map<Long, RegionView> lastSeen = new HashMap<>();
 
@@ -112,6 +118,15 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
         this.reach = new SchedulerReachLog(nanoClock, SchedulerReachLog.DEFAULT_REPEAT_NANOS);
         this.thread = threadFactory.newThread(this::run);
         thread.start();
+    }
+
+    /**
+     * What the scheduler said when it answered that this store is a tombstone (it was taken
+     * offline and holds no replica any more), or empty. A tombstone never comes back up: the
+     * store should stop. Any thread.
+     */
+    public Optional<String> tombstone() {
+        return Optional.ofNullable(tombstone);
     }
 
     /** Queues a leader's heartbeat; never blocks. Any thread. */
@@ -350,9 +365,11 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
                         @Override
                         public void onNext(Pdpb.StoreHeartbeatResponse response) {
                             reach.reached(scheduler.endpoint());
-                            if (response.getHeader().hasError()
-                                    && response.getHeader().getError().getType() != Pdpb.ErrorType.OK) {
-                                LOG.warn("the scheduler refused a store heartbeat: {}", response.getHeader().getError());
+                            Pdpb.Error error = response.getHeader().getError();
+                            if (error.getType() == Pdpb.ErrorType.STORE_TOMBSTONE) {
+                                tombstone = error.getMessage();
+                            } else if (response.getHeader().hasError() && error.getType() != Pdpb.ErrorType.OK) {
+                                LOG.warn("the scheduler refused a store heartbeat: {}", error);
                             }
                         }
 

@@ -36,6 +36,7 @@ import io.tinykv.server.GuardedStorage;
 import io.tinykv.server.InFlightCalls;
 import io.tinykv.server.RawValues;
 import io.tinykv.server.RequestValidator;
+import io.tinykv.server.ServeUntilSignal;
 import io.tinykv.server.StatusRoutes;
 import io.tinykv.server.ServerMetrics;
 import io.tinykv.server.TikvService;
@@ -69,6 +70,7 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -130,6 +132,7 @@ public final class StoreServer implements AutoCloseable {
     private final InFlightCalls inFlight;
     private final HealthStatusManager health;
     private final RaftStoreDriver driver;
+    private final HeartbeatSender heartbeats;
     private final HTTPServer statusServer;
     private final AtomicBoolean stopping;
     private final Engines engines;
@@ -148,6 +151,7 @@ public final class StoreServer implements AutoCloseable {
         this.inFlight = b.inFlight;
         this.health = b.health;
         this.driver = b.driver;
+        this.heartbeats = b.heartbeats;
         this.statusServer = b.statusServer;
         this.stopping = b.stopping;
         this.engines = b.engines;
@@ -166,6 +170,7 @@ public final class StoreServer implements AutoCloseable {
         InFlightCalls inFlight;
         HealthStatusManager health;
         RaftStoreDriver driver;
+        HeartbeatSender heartbeats;
         HTTPServer statusServer;
         Engines engines;
         /** Set when the server stops: a thread failing then is shutting down, not a durability failure. */
@@ -360,6 +365,7 @@ public final class StoreServer implements AutoCloseable {
                     Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats")
                             .uncaughtExceptionHandler(haltOnUncaught).factory());
             opened.add(heartbeats);
+            b.heartbeats = heartbeats;
 
             RaftStore store = new RaftStore(b.storeId, engines, raftConfig(config), transport, heartbeats, workers,
                     random, halter, nanoClock);
@@ -576,6 +582,8 @@ public final class StoreServer implements AutoCloseable {
     /**
      * Waits until the server is closed, or until the Raft thread fails; then it closes the server
      * and throws (fail-stop: DESIGN.md §6), so that the process exits instead of serving errors.
+     * It also stops, and throws, once the scheduler says this store is a tombstone: its replicas
+     * have all moved away and it may never rejoin, so serving on would only repeat refusals.
      */
     public void awaitTermination() throws InterruptedException {
         while (!grpc.awaitTermination(FAILURE_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
@@ -585,6 +593,16 @@ public final class StoreServer implements AutoCloseable {
                 close();
                 throw new IllegalStateException("the Raft thread of store " + storeId + " failed: " + failure,
                         failure);
+            }
+            Optional<String> tombstone = heartbeats.tombstone();
+            if (tombstone.isPresent()) {
+                String why = "store " + storeId + " is a tombstone (the scheduler says: " + tombstone.get()
+                        + "): it was taken offline and its replicas moved to other stores, so it stops. Its data dir "
+                        + engines.dataDir() + " holds nothing the cluster needs; to use this machine again, "
+                        + "start a store with an empty --data-dir (it joins as a new store)";
+                LOG.error(why);
+                close();
+                throw new ServeUntilSignal.TombstoneException(why);
             }
         }
     }

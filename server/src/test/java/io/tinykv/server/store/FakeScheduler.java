@@ -29,6 +29,8 @@ final class FakeScheduler implements AutoCloseable {
     final List<Pdpb.RegionHeartbeatRequest> regionHeartbeats = new CopyOnWriteArrayList<>();
     final List<Pdpb.StoreHeartbeatRequest> storeHeartbeats = new CopyOnWriteArrayList<>();
     final List<Pdpb.BootstrapRequest> bootstraps = new CopyOnWriteArrayList<>();
+    /** The error every store heartbeat is answered with when set (e.g. STORE_TOMBSTONE). */
+    volatile Pdpb.Error storeHeartbeatError;
     /** Sent back on every region heartbeat when set (an operator). */
     volatile Pdpb.RegionHeartbeatResponse replyToHeartbeats;
     final List<StreamObserver<Pdpb.RegionHeartbeatResponse>> heartbeatStreams = new CopyOnWriteArrayList<>();
@@ -157,7 +159,9 @@ final class FakeScheduler implements AutoCloseable {
         public void storeHeartbeat(Pdpb.StoreHeartbeatRequest request,
                 StreamObserver<Pdpb.StoreHeartbeatResponse> out) {
             storeHeartbeats.add(request);
-            reply(out, Pdpb.StoreHeartbeatResponse.newBuilder().setHeader(ok()).build());
+            Pdpb.Error error = storeHeartbeatError;
+            reply(out, Pdpb.StoreHeartbeatResponse.newBuilder()
+                    .setHeader(error == null ? ok() : ok().toBuilder().setError(error).build()).build());
         }
 
         @Override

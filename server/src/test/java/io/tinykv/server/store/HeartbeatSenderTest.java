@@ -135,6 +135,22 @@ class HeartbeatSenderTest {
             Await.until(() -> !pd.storeHeartbeats.isEmpty(), WAIT, "the store heartbeat arrives");
             assertThat(pd.storeHeartbeats.get(0).getStats().getRegionCount()).isEqualTo(4);
             assertThat(pd.storeHeartbeats.get(0).getHeader().getClusterId()).isEqualTo(3);
+            assertThat(sender.tombstone()).as("an accepted heartbeat says nothing of a tombstone").isEmpty();
+        }
+    }
+
+    /** A tombstone store learns it from its next store heartbeat, with the scheduler's words. */
+    @Test
+    void aStoreHeartbeatRefusedAsTombstoneIsReported() throws Exception {
+        try (FakeScheduler pd = new FakeScheduler(3);
+                SchedulerClient client = connect(pd);
+                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 16,
+                        HeartbeatSender.Listener.NONE, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
+            pd.storeHeartbeatError = Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.STORE_TOMBSTONE)
+                    .setMessage("store 1 is a tombstone").build();
+            sender.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).build());
+            Await.until(() -> sender.tombstone().isPresent(), WAIT, "the tombstone answer is seen");
+            assertThat(sender.tombstone()).contains("store 1 is a tombstone");
         }
     }
 }
