@@ -15,7 +15,7 @@
  * the store's read pool. The storage under {@code TikvService} is wrapped in this order: {@link
  * io.tinykv.server.GuardedStorage} (never closes the engine under a request), {@link
  * io.tinykv.server.ApiVersionGate}, the store's counters, the raftstore's {@code RaftStorage}. The
- * data dir lock is taken before anything else in the directory is touched. Nothing outside {@code
- * server} depends on it (§3).
+ * data dir lock is taken before anything else in the directory is touched. No main code of another
+ * module depends on {@code server} (§3); only the process tests do.
  */
 package io.tinykv.server;

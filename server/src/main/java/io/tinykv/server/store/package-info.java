@@ -12,9 +12,9 @@
  * <p>Rules: start-up goes data dir lock, engines, gRPC port (bound early, answering NOT_SERVING),
  * scheduler, store identity and cluster bootstrap, registration, Raft, then SERVING; {@code close}
  * undoes it in reverse, letting calls in flight finish within the grace period before the engines
- * close. The Raft thread never waits on the network: heartbeats go through a bounded queue to the
- * sender's own thread (oldest dropped when full), and split ids and timestamps are asked for
- * asynchronously. Client reads run on the bounded read pool ({@code ReadPool}), beyond which they get
+ * close. Nothing here makes the Raft thread wait on the network: heartbeats go through a bounded
+ * queue to the sender's own thread (oldest dropped when full), and split ids and timestamps are
+ * asked for asynchronously. Client reads run on the bounded read pool ({@code ReadPool}), beyond which they get
  * {@code server_is_busy}. The store-to-store service accepts streams of this cluster only and, under
  * TLS, store certificates only.
  */
