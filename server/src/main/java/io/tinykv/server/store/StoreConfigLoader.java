@@ -13,9 +13,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Builds a {@link StoreServerConfig}: defaults, then a TOML file (the standalone's sections plus
- * {@code [store]}), then command-line overrides, then validation. Unknown keys are rejected, as for
- * the standalone process.
+ * Builds a {@link StoreServerConfig}: defaults, then a TOML file (the sections every process reads,
+ * {@code [server] [storage] [limits] [pd] [security]}, through {@code ConfigLoader}, plus the
+ * store's own {@code [store] [coprocessor] [gc] [raftstore]}), then command-line overrides, then
+ * validation. Unknown sections and keys are rejected. {@code server/config/tinykv-server.example.toml}
+ * lists every key with its default.
  */
 public final class StoreConfigLoader {
 
