@@ -180,24 +180,28 @@ final class RaftPoller {
         try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
             int entries = 0;
             boolean mustSync = false;
+            List<RaftMessage> early = new ArrayList<>();
             for (Peer peer : peers) {
                 Ready ready = peer.raftNode().ready();
-                // The followers write while the leader does: its appends go first.
-                sendMessages(peer, ready.messagesBeforePersist());
+                addMessages(peer, ready.messagesBeforePersist(), early);
                 peer.storage().saveReady(ready, raftWb);
                 readies.add(new PeerReady(peer, ready));
                 entries += ready.entries().size();
                 mustSync |= ready.mustSync();
             }
+            // The followers write while the leader does: its appends leave before its own write.
+            sendAll(early);
             if (!raftWb.isEmpty()) {
                 engines.raft().write(raftWb, mustSync);
                 stats.onRaftWrite(mustSync, readies.size(), entries);
             }
         }
         // Only now is what the messages promise (appended entries, votes) durable.
+        List<RaftMessage> afterPersist = new ArrayList<>();
         for (PeerReady pr : readies) {
-            sendMessages(pr.peer(), pr.ready().messages());
+            addMessages(pr.peer(), pr.ready().messages(), afterPersist);
         }
+        sendAll(afterPersist);
         List<Peer> advanced = new ArrayList<>(readies.size());
         for (PeerReady pr : readies) {
             Peer peer = pr.peer();
@@ -228,9 +232,18 @@ final class RaftPoller {
         stats.onTick();
     }
 
-    private void sendMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages) {
+    /** Wraps {@code messages} of {@code peer} for the network into {@code out}. */
+    private static void addMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages,
+            List<RaftMessage> out) {
         if (!messages.isEmpty()) {
-            peer.sendMessages(messages, transport);
+            peer.sendMessages(messages, out::add);
+        }
+    }
+
+    /** Sends one step's messages of all peers together: the transport may flush them on this thread. */
+    private void sendAll(List<RaftMessage> messages) {
+        if (!messages.isEmpty()) {
+            transport.sendAll(messages);
             stats.onMessagesSent(messages.size());
         }
     }
