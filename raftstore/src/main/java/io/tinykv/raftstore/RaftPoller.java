@@ -213,8 +213,7 @@ final class RaftPoller {
             if (pr.ready().softState() != null) {
                 peer.heartbeats().onRoleMaybeChanged(peer);
             }
-            applier.apply(peer, pr.ready().committedEntries());
-            stats.onApplied(pr.ready().committedEntries().size());
+            applyTimed(peer, pr.ready().committedEntries());
             if (peer.isRemoved()) {
                 destroy(peer);
                 continue;
@@ -225,6 +224,33 @@ final class RaftPoller {
             advanced.add(peer);
         }
         return advanced;
+    }
+
+    /**
+     * Applies {@code committed} and times the stages of the proposals it settles (a leader's own
+     * writes): from the proposal to this apply (the leader's fsync and the followers' round trip in
+     * parallel, plus the wait for this round), and the apply with the answers.
+     */
+    private void applyTimed(Peer peer, List<io.tinykv.proto.Eraftpb.Entry> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        long lastIndex = committed.get(committed.size() - 1).getIndex();
+        long startNanos = nanoClock.getAsLong();
+        int settled = 0;
+        long waitedNanos = 0;
+        for (Proposal proposal : peer.proposals()) {
+            if (proposal.index() > lastIndex) {
+                break;
+            }
+            settled++;
+            waitedNanos += startNanos - proposal.proposedAtNanos();
+        }
+        applier.apply(peer, committed);
+        stats.onApplied(committed.size());
+        if (settled > 0) {
+            stats.onProposalsSettled(settled, waitedNanos, settled * (nanoClock.getAsLong() - startNanos));
+        }
     }
 
     /** The store ticked its peers (their Tick mail is handled by the next round). Raft thread. */
