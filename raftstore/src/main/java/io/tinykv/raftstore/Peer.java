@@ -528,8 +528,9 @@ final class Peer {
             throw new IllegalStateException("region " + regionId() + ": a conf change moved the last index from "
                     + lastBefore + " to " + index);
         }
-        proposals.addLast(new Proposal(index, term, callback));
-        lease.onProposed(index, nanoClock.getAsLong(), term, confVer());
+        long nowNanos = nanoClock.getAsLong();
+        proposals.addLast(new Proposal(index, term, callback, nowNanos));
+        lease.onProposed(index, nowNanos, term, confVer());
     }
 
     /**
@@ -656,8 +657,9 @@ final class Peer {
             throw new IllegalStateException("region " + regionId() + ": a proposal moved the last index from "
                     + lastBefore + " to " + index);
         }
-        proposals.addLast(new Proposal(index, term, callback));
-        lease.onProposed(index, nanoClock.getAsLong(), term, confVer());
+        long nowNanos = nanoClock.getAsLong();
+        proposals.addLast(new Proposal(index, term, callback, nowNanos));
+        lease.onProposed(index, nowNanos, term, confVer());
     }
 
     /**

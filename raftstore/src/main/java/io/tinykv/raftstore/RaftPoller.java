@@ -180,24 +180,28 @@ final class RaftPoller {
         try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
             int entries = 0;
             boolean mustSync = false;
+            List<RaftMessage> early = new ArrayList<>();
             for (Peer peer : peers) {
                 Ready ready = peer.raftNode().ready();
-                // The followers write while the leader does: its appends go first.
-                sendMessages(peer, ready.messagesBeforePersist());
+                addMessages(peer, ready.messagesBeforePersist(), early);
                 peer.storage().saveReady(ready, raftWb);
                 readies.add(new PeerReady(peer, ready));
                 entries += ready.entries().size();
                 mustSync |= ready.mustSync();
             }
+            // The followers write while the leader does: its appends leave before its own write.
+            sendAll(early);
             if (!raftWb.isEmpty()) {
                 engines.raft().write(raftWb, mustSync);
                 stats.onRaftWrite(mustSync, readies.size(), entries);
             }
         }
         // Only now is what the messages promise (appended entries, votes) durable.
+        List<RaftMessage> afterPersist = new ArrayList<>();
         for (PeerReady pr : readies) {
-            sendMessages(pr.peer(), pr.ready().messages());
+            addMessages(pr.peer(), pr.ready().messages(), afterPersist);
         }
+        sendAll(afterPersist);
         List<Peer> advanced = new ArrayList<>(readies.size());
         for (PeerReady pr : readies) {
             Peer peer = pr.peer();
@@ -209,8 +213,7 @@ final class RaftPoller {
             if (pr.ready().softState() != null) {
                 peer.heartbeats().onRoleMaybeChanged(peer);
             }
-            applier.apply(peer, pr.ready().committedEntries());
-            stats.onApplied(pr.ready().committedEntries().size());
+            applyTimed(peer, pr.ready().committedEntries());
             if (peer.isRemoved()) {
                 destroy(peer);
                 continue;
@@ -223,14 +226,50 @@ final class RaftPoller {
         return advanced;
     }
 
+    /**
+     * Applies {@code committed} and times the stages of the proposals it settles (a leader's own
+     * writes): from the proposal to this apply (the leader's fsync and the followers' round trip in
+     * parallel, plus the wait for this round), and the apply with the answers.
+     */
+    private void applyTimed(Peer peer, List<io.tinykv.proto.Eraftpb.Entry> committed) {
+        if (committed.isEmpty()) {
+            return;
+        }
+        long lastIndex = committed.get(committed.size() - 1).getIndex();
+        long startNanos = nanoClock.getAsLong();
+        int settled = 0;
+        long waitedNanos = 0;
+        for (Proposal proposal : peer.proposals()) {
+            if (proposal.index() > lastIndex) {
+                break;
+            }
+            settled++;
+            waitedNanos += startNanos - proposal.proposedAtNanos();
+        }
+        applier.apply(peer, committed);
+        stats.onApplied(committed.size());
+        if (settled > 0) {
+            stats.onProposalsSettled(settled, waitedNanos, settled * (nanoClock.getAsLong() - startNanos));
+        }
+    }
+
     /** The store ticked its peers (their Tick mail is handled by the next round). Raft thread. */
     void onTick() {
         stats.onTick();
     }
 
-    private void sendMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages) {
+    /** Wraps {@code messages} of {@code peer} for the network into {@code out}. */
+    private static void addMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages,
+            List<RaftMessage> out) {
         if (!messages.isEmpty()) {
-            peer.sendMessages(messages, transport);
+            peer.sendMessages(messages, out::add);
+        }
+    }
+
+    /** Sends one step's messages of all peers together: the transport may flush them on this thread. */
+    private void sendAll(List<RaftMessage> messages) {
+        if (!messages.isEmpty()) {
+            transport.sendAll(messages);
             stats.onMessagesSent(messages.size());
         }
     }

@@ -26,6 +26,9 @@ public final class RaftStoreStats {
     private long messagesSent;
     private long ticks;
     private long roundNanos;
+    private long proposalsSettled;
+    private long proposalCommitWaitNanos;
+    private long proposalApplyNanos;
 
     private volatile Snapshot published = Snapshot.ZERO;
 
@@ -78,10 +81,22 @@ public final class RaftStoreStats {
         roundNanos += nanos;
     }
 
+    /**
+     * {@code proposals} of this store's leaders were settled by an apply: together they had waited
+     * {@code commitWaitNanos} from their proposal to the start of that apply, and {@code applyNanos}
+     * for the apply and their answers.
+     */
+    void onProposalsSettled(int proposals, long commitWaitNanos, long applyNanos) {
+        proposalsSettled += proposals;
+        proposalCommitWaitNanos += commitWaitNanos;
+        proposalApplyNanos += applyNanos;
+    }
+
     /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */
     void publish() {
         published = new Snapshot(pollRounds, syncedRaftWrites, unsyncedRaftWrites, readysPersisted, sameRoundReadys,
-                entriesPersisted, entriesApplied, entriesReadFromEngine, messagesSent, ticks, roundNanos);
+                entriesPersisted, entriesApplied, entriesReadFromEngine, messagesSent, ticks, roundNanos, proposalsSettled,
+                proposalCommitWaitNanos, proposalApplyNanos);
     }
 
     /** The counters as of the end of the last finished round. Any thread. */
@@ -108,13 +123,20 @@ public final class RaftStoreStats {
      * @param roundNanos time the Raft thread spent in rounds, on the store's clock (the simulator's
      *     virtual clock does not advance within a round: zero there); per tick, with idle regions,
      *     it is what every peer's tick costs
+     * @param proposalsSettled proposals (writes, admin commands) of this store's leaders answered by
+     *     an apply, the count for the two times that follow
+     * @param proposalCommitWaitNanos their summed wait from the proposal to the start of the apply
+     *     that settled them: the leader's fsync and the followers' round trip, in parallel, and the
+     *     wait for the round that saw the commit
+     * @param proposalApplyNanos their summed time in that apply, answers included
      */
     public record Snapshot(long pollRounds, long syncedRaftWrites, long unsyncedRaftWrites, long readysPersisted,
             long sameRoundReadys, long entriesPersisted, long entriesApplied, long entriesReadFromEngine,
-            long messagesSent, long ticks, long roundNanos) {
+            long messagesSent, long ticks, long roundNanos, long proposalsSettled, long proposalCommitWaitNanos,
+            long proposalApplyNanos) {
 
         /** Nothing counted yet. */
-        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        public static final Snapshot ZERO = new Snapshot(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
         /** What happened between {@code earlier} and this snapshot. */
         public Snapshot minus(Snapshot earlier) {
@@ -123,7 +145,10 @@ public final class RaftStoreStats {
                     sameRoundReadys - earlier.sameRoundReadys,
                     entriesPersisted - earlier.entriesPersisted, entriesApplied - earlier.entriesApplied,
                     entriesReadFromEngine - earlier.entriesReadFromEngine, messagesSent - earlier.messagesSent,
-                    ticks - earlier.ticks, roundNanos - earlier.roundNanos);
+                    ticks - earlier.ticks, roundNanos - earlier.roundNanos,
+                    proposalsSettled - earlier.proposalsSettled,
+                    proposalCommitWaitNanos - earlier.proposalCommitWaitNanos,
+                    proposalApplyNanos - earlier.proposalApplyNanos);
         }
 
         /** Entries read back from the raft engine per entry applied (0 when the cache held them all). */
@@ -138,7 +163,10 @@ public final class RaftStoreStats {
                     sameRoundReadys + other.sameRoundReadys,
                     entriesPersisted + other.entriesPersisted, entriesApplied + other.entriesApplied,
                     entriesReadFromEngine + other.entriesReadFromEngine, messagesSent + other.messagesSent,
-                    ticks + other.ticks, roundNanos + other.roundNanos);
+                    ticks + other.ticks, roundNanos + other.roundNanos,
+                    proposalsSettled + other.proposalsSettled,
+                    proposalCommitWaitNanos + other.proposalCommitWaitNanos,
+                    proposalApplyNanos + other.proposalApplyNanos);
         }
 
         /** Readys per raft-engine write, synced or not. */

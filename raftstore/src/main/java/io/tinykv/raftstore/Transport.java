@@ -1,6 +1,7 @@
 package io.tinykv.raftstore;
 
 import io.tinykv.proto.RaftServerpb.RaftMessage;
+import java.util.List;
 
 /**
  * Delivers Raft messages to other stores (by {@code message.getToPeer().getStoreId()}). Sending
@@ -10,4 +11,13 @@ import io.tinykv.proto.RaftServerpb.RaftMessage;
 public interface Transport {
 
     void send(RaftMessage message);
+
+    /**
+     * Sends several messages (those of one step of a Raft round, in order). An implementation may
+     * hand them to the network on the caller's thread instead of waking one of its own; like
+     * {@link #send}, it never blocks on the network.
+     */
+    default void sendAll(List<RaftMessage> messages) {
+        messages.forEach(this::send);
+    }
 }

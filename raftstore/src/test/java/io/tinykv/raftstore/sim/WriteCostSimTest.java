@@ -12,6 +12,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +99,8 @@ class WriteCostSimTest {
         MessageCounter counter = new MessageCounter();
         try (SimCluster cluster = startedCluster(counter)) {
             SimCommands commands = new SimCommands(cluster);
+            long leader = cluster.awaitLeader(TIMEOUT_MS);
+            RaftStoreStats.Snapshot leaderBefore = cluster.store(leader).raftStore().stats().snapshot();
             Cost cost = measure(cluster, counter, WRITES, () -> {
                 for (int i = 0; i < WRITES; i++) {
                     commands.onLeader(SimCommands.put("k" + i, "v" + i), TIMEOUT_MS);
@@ -105,6 +108,16 @@ class WriteCostSimTest {
             });
             System.out.println("one client: " + cost);
             assertThat(cost.fsyncsPerWrite()).as(cost.toString()).isLessThanOrEqualTo(STORES);
+
+            // Where a write's time goes, on the leader (virtual time): each waited from its proposal
+            // to its apply for at least one round trip to a follower, and the apply itself takes no
+            // virtual time.
+            assertThat(cluster.awaitLeader(TIMEOUT_MS)).as("the same leader throughout").isEqualTo(leader);
+            RaftStoreStats.Snapshot stages = cluster.store(leader).raftStore().stats().snapshot().minus(leaderBefore);
+            assertThat(stages.proposalsSettled()).isEqualTo(WRITES);
+            assertThat(stages.proposalCommitWaitNanos() / WRITES)
+                    .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(2 * SimCluster.MIN_NETWORK_DELAY_MS));
+            assertThat(stages.proposalApplyNanos()).isZero();
         }
     }
 

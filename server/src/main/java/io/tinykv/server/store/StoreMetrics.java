@@ -146,6 +146,16 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 .help("Time the Raft thread spent in batch-system rounds (per tick with idle regions: what"
                         + " ticking every peer costs)")
                 .callback(cb -> cb.call(stats.get().roundNanos() / 1e9)).register(registry);
+        counter(registry, "tinykv_raft_proposals_settled_total",
+                "Proposals of this store's leaders answered by an apply (the count for the two times below)",
+                () -> stats.get().proposalsSettled());
+        CounterWithCallback.builder().name("tinykv_raft_proposal_commit_wait_seconds_total")
+                .help("Summed time from a proposal to the start of the apply that settled it: the leader's fsync"
+                        + " and the followers' round trip in parallel, and the wait for that round")
+                .callback(cb -> cb.call(stats.get().proposalCommitWaitNanos() / 1e9)).register(registry);
+        CounterWithCallback.builder().name("tinykv_raft_proposal_apply_seconds_total")
+                .help("Summed time of the applies that settled proposals, answers included, per proposal")
+                .callback(cb -> cb.call(stats.get().proposalApplyNanos() / 1e9)).register(registry);
     }
 
     /** What the regions' bounded mailboxes turned away (raftstore.notify-capacity). */

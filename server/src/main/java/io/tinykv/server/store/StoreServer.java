@@ -274,6 +274,7 @@ public final class StoreServer implements AutoCloseable {
                 grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
                                 tls.serverCredentials()))
                         .executor(handlers)
+                        .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD)
                         .maxInboundMessageSize(maxInbound)
                         .addService(b.health.getHealthService())
                         .fallbackHandlerRegistry(services)
@@ -298,6 +299,7 @@ public final class StoreServer implements AutoCloseable {
                     b.peerGrpc = ClientPings.permit(NettyServerBuilder.forAddress(peerListen.toSocketAddress(),
                                     tls.serverCredentials()))
                             .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
+                            .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD)
                             .fallbackHandlerRegistry(peerServices)
                             .build()
                             .start();

@@ -14,6 +14,8 @@ import io.tinykv.raftstore.SnapshotFileReader;
 import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.Transport;
 import io.tinykv.security.ChannelFactory;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -116,9 +118,41 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             }
             return;
         }
-        long storeId = message.getToPeer().getStoreId();
-        connections.computeIfAbsent(storeId, id -> new StoreConnection(id, config, this::channelTo, reporter,
-                executor, nanoClock, batchesSent)).send(message);
+        connectionTo(message).send(message);
+    }
+
+    /**
+     * Queues every message, then hands each destination's queue to its open stream on the
+     * caller's thread ({@link StoreConnection#flushHereOrSchedule}): the Raft thread's sends of a
+     * round reach the network without waking a flush task, one of the thread wake-ups a lone write
+     * waited for at each hop between stores. Snapshots and destinations without an open stream
+     * go as {@link #send} sends them.
+     */
+    @Override
+    public void sendAll(List<RaftMessage> messages) {
+        if (closed) {
+            messages.forEach(this::reportFailure);
+            return;
+        }
+        List<StoreConnection> touched = new ArrayList<>(2);
+        for (RaftMessage message : messages) {
+            if (SnapshotChunks.isSnapshot(message)) {
+                send(message);
+                continue;
+            }
+            StoreConnection connection = connectionTo(message);
+            if (connection.enqueue(message) && !touched.contains(connection)) {
+                touched.add(connection);
+            }
+        }
+        for (StoreConnection connection : touched) {
+            connection.flushHereOrSchedule();
+        }
+    }
+
+    private StoreConnection connectionTo(RaftMessage message) {
+        return connections.computeIfAbsent(message.getToPeer().getStoreId(), id -> new StoreConnection(id, config,
+                this::channelTo, reporter, executor, nanoClock, batchesSent));
     }
 
     private void reportFailure(RaftMessage message) {

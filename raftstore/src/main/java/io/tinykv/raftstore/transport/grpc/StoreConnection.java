@@ -64,12 +64,47 @@ final class StoreConnection {
 
     /** Queues a message; never blocks. A full queue drops it and reports its peer unreachable. */
     void send(RaftMessage message) {
+        if (enqueue(message)) {
+            scheduleFlush();
+        }
+    }
+
+    /**
+     * Queues a message without flushing it (the caller follows with {@link #flushHereOrSchedule});
+     * never blocks. A full queue drops it and reports its peer unreachable.
+     *
+     * @return whether it was queued
+     */
+    boolean enqueue(RaftMessage message) {
         if (!queue.offer(message)) {
             LOG.debug("store {}: send queue full, dropping a message for region {}", storeId, message.getRegionId());
             reportDropped(message);
-            return;
+            return false;
         }
-        scheduleFlush();
+        return true;
+    }
+
+    /**
+     * Hands what is queued to the open stream on the caller's thread — at low load the flush task
+     * would cost a thread wake-up on the critical path of every message — or, when there is no
+     * open stream ready to take it (connecting resolves an address and may block: never on the
+     * caller's thread), schedules the flush task as {@link #send} does. Never blocks on the network:
+     * the stream only queues what it is given.
+     */
+    void flushHereOrSchedule() {
+        if (!flushIfOpen()) {
+            scheduleFlush();
+        }
+    }
+
+    private synchronized boolean flushIfOpen() {
+        if (closed || stream == null || !stream.isReady()) {
+            return false;
+        }
+        if (!queue.isEmpty()) {
+            writeQueued(stream);
+        }
+        return true;
     }
 
     private void scheduleFlush() {
@@ -97,6 +132,11 @@ final class StoreConnection {
         if (!current.isReady()) {
             return; // the stream's ready handler flushes again; the bounded queue holds the backlog
         }
+        writeQueued(current);
+    }
+
+    /** Drains the queue into {@code current} in batches of at most maxBatchBytes. Holds this. */
+    private void writeQueued(ClientCallStreamObserver<BatchRaftMessage> current) {
         List<RaftMessage> drained = new ArrayList<>(queue.size());
         queue.drainTo(drained);
         BatchRaftMessage.Builder batch = BatchRaftMessage.newBuilder();
