@@ -135,6 +135,23 @@ class TxnDeadlineRetryTest {
   }
 
   @Test
+  void aPrewriteWhoseLockResolutionTimesOutResolvesAgainAndCommits() {
+    Transaction abandoned = client.begin();
+    abandoned.put(utf8("k"), utf8("abandoned"));
+    abandoned.committer().prewrite(); // ... and its client dies
+    cluster.env().advanceTso(TxnKvClient.DEFAULT_LOCK_TTL_MS + 1);
+    cluster.faults().holdBeforeExecuting("KvCheckTxnStatus", utf8("k"), 1);
+
+    try (Transaction txn = client.begin()) {
+      txn.put(utf8("k"), utf8("mine"));
+      txn.commit();
+    }
+
+    assertThat(cluster.faults().held("KvCheckTxnStatus")).isEqualTo(1);
+    assertThat(read("k")).contains("mine");
+  }
+
+  @Test
   void aCommitAnsweredAfterTheDeadlineIsRetriedAndReportedCommitted() {
     cluster.faults().holdBeforeExecuting("KvCommit", utf8("a"), 1);
 
