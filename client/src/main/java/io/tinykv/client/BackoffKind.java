@@ -10,7 +10,10 @@ enum BackoffKind {
   REGION_MISS(2, 500),
   /** The store asked us to slow down (server_is_busy) or dropped a command (stale_command). */
   SERVER_BUSY(40, 5_000),
-  /** The store did not answer at the transport level (UNAVAILABLE). */
+  /**
+   * The store did not answer at the transport level (UNAVAILABLE), or not within the deadline
+   * (DEADLINE_EXCEEDED, retried for idempotent transaction requests only).
+   */
   STORE_UNREACHABLE(100, 3_000),
   /** PD did not answer or its leader moved. */
   PD_UNREACHABLE(50, 1_000),

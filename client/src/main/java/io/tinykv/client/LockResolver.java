@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * holding an ordinary lock means the transaction fell back to two phases: the primary is then asked
  * again with {@code force_sync_commit}, and decides as for any transaction.
  *
+ * <p>Every request here is idempotent (a status check repeats its push or rollback, a resolve its commit
+ * or rollback), so one that passes its deadline is sent again within the caller's backoff budget
+ * ({@link OnDeadline#RETRY}): a slow store must not fail the prewrite or read that met the lock.
+ *
  * <p>Thread-safe: the per-call state is local, PD and the router are thread-safe.
  */
 final class LockResolver {
@@ -118,7 +122,7 @@ final class LockResolver {
             .setPrimaryKey(primary).setLockTs(lock.getLockVersion()).setCallerStartTs(callerStartTs)
             .setCurrentTs(currentTs).setRollbackIfNotExist(lockExpired).setForceSyncCommit(forceSyncCommit)
             .build()),
-        r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+        r -> r.hasRegionError() ? r.getRegionError() : null, backoff, OnDeadline.RETRY);
     if (response.hasError() && response.getError().hasTxnNotFound() && !lockExpired) {
       return new TxnStatus.Alive(lock.getLockTtl(), false);
     }
@@ -179,7 +183,7 @@ final class LockResolver {
             }
           }
           return List.of();
-        }, backoff);
+        }, backoff, OnDeadline.RETRY);
     if (commitTs[0] == 0 && !rolledBack[0] && fellBack[0]) {
       // Some region prewrote it as two-phase: the primary decides after all, as for any transaction.
       return checkTxnStatus(primaryLock, callerStartTs, currentTs, true, backoff);
@@ -198,7 +202,7 @@ final class LockResolver {
                 + ": " + Failures.describe(response.getError()));
           }
           return List.of();
-        }, backoff);
+        }, backoff, OnDeadline.RETRY);
     LOG.debug("resolved async-commit txn {} ({} keys): {}", Long.toUnsignedString(startTs), keys.size(),
         decided == 0 ? "rolled back" : "committed at " + Long.toUnsignedString(decided));
     return decided == 0 ? new TxnStatus.RolledBack() : new TxnStatus.Committed(decided);
@@ -223,7 +227,7 @@ final class LockResolver {
     Kvrpcpb.ResolveLockResponse response = router.sendForKey("resolveLock", key,
         (stub, ctx) -> stub.kvResolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx)
             .setStartVersion(lock.getLockVersion()).setCommitVersion(commitTs).addKeys(key).build()),
-        r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+        r -> r.hasRegionError() ? r.getRegionError() : null, backoff, OnDeadline.RETRY);
     if (response.hasError()) {
       throw new KeyValueException("resolving the lock of txn " + Long.toUnsignedString(lock.getLockVersion())
           + " on " + Keys.describe(key) + ": " + Failures.describe(response.getError()));

@@ -21,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * Retried are {@code not_leader} (go to the hinted leader at once, or refresh and wait), {@code
  * epoch_not_match}, {@code region_not_found}, {@code key_not_in_region} and {@code store_not_match}
  * (refresh the route), {@code server_is_busy} and {@code stale_command} (wait), and a store that cannot
- * be reached (UNAVAILABLE: refresh store and route, wait). Everything else is reported.
+ * be reached (UNAVAILABLE: refresh store and route, wait). A store that does not answer within the
+ * deadline (DEADLINE_EXCEEDED) is retried only when the caller says its request is idempotent ({@link
+ * OnDeadline#RETRY}: refresh the route, wait). Everything else is reported.
  *
  * <p>Thread-safe: all state lives in the cache and in the caller's {@link Backoff}.
  */
@@ -56,6 +58,16 @@ final class RegionRequestSender {
    */
   <R> Optional<R> attempt(String op, RegionInfo region, RegionCall<R> call,
       Function<R, Errorpb.Error> regionErrorOf, Backoff backoff) {
+    return attempt(op, region, call, regionErrorOf, backoff, OnDeadline.REPORT);
+  }
+
+  /**
+   * As {@link #attempt(String, RegionInfo, RegionCall, Function, Backoff)}; with {@code onDeadline}
+   * {@link OnDeadline#RETRY} a request that got no answer within the deadline is also retried (the
+   * region located again, after a {@link BackoffKind#STORE_UNREACHABLE} wait).
+   */
+  <R> Optional<R> attempt(String op, RegionInfo region, RegionCall<R> call,
+      Function<R, Errorpb.Error> regionErrorOf, Backoff backoff, OnDeadline onDeadline) {
     Optional<Metapb.Peer> target = targetPeer(region);
     if (target.isEmpty()) {
       cache.invalidate(region);
@@ -85,7 +97,15 @@ final class RegionRequestSender {
     } catch (StatusRuntimeException e) {
       String reason = "store " + store.getId() + " at " + store.getAddress() + ": "
           + Failures.describe(e, kvTimeoutMs);
-      if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+      Status.Code code = e.getStatus().getCode();
+      if (code == Status.Code.DEADLINE_EXCEEDED && onDeadline == OnDeadline.RETRY) {
+        // The store is alive but slow, or no longer leads and its request is stuck: ask PD for the
+        // region's current leader before sending again.
+        cache.invalidate(region);
+        backOff(op, backoff, BackoffKind.STORE_UNREACHABLE, reason, 0);
+        return Optional.empty();
+      }
+      if (code != Status.Code.UNAVAILABLE) {
         throw new RpcException(op + " failed at " + reason, e);
       }
       cache.invalidateStore(store.getId());

@@ -57,13 +57,19 @@ final class RegionRouter {
   /** Sends {@code call} to the region of {@code key} until it gets an answer without a region error. */
   <R> R sendForKey(String op, ByteString key, RegionRequestSender.RegionCall<R> call,
       Function<R, Errorpb.Error> regionErrorOf, Backoff backoff) {
+    return sendForKey(op, key, call, regionErrorOf, backoff, OnDeadline.REPORT);
+  }
+
+  /** As {@link #sendForKey(String, ByteString, RegionRequestSender.RegionCall, Function, Backoff)}, retrying timeouts as told. */
+  <R> R sendForKey(String op, ByteString key, RegionRequestSender.RegionCall<R> call,
+      Function<R, Errorpb.Error> regionErrorOf, Backoff backoff, OnDeadline onDeadline) {
     while (true) {
       Optional<RegionInfo> region = cache.locate(key);
       if (region.isEmpty()) {
         sender.regionMissing(op, "key " + Keys.describe(key), backoff);
         continue;
       }
-      Optional<R> response = sender.attempt(op, region.get(), call, regionErrorOf, backoff);
+      Optional<R> response = sender.attempt(op, region.get(), call, regionErrorOf, backoff, onDeadline);
       if (response.isPresent()) {
         return response.get();
       }
@@ -77,6 +83,16 @@ final class RegionRouter {
    */
   <R> void sendGrouped(String op, Collection<ByteString> keys, GroupCall<R> call,
       Function<R, Errorpb.Error> regionErrorOf, GroupHandler<R> handler, Backoff backoff) {
+    sendGrouped(op, keys, call, regionErrorOf, handler, backoff, OnDeadline.REPORT);
+  }
+
+  /**
+   * As {@link #sendGrouped(String, Collection, GroupCall, Function, GroupHandler, Backoff)}; with
+   * {@link OnDeadline#RETRY} a group whose request timed out is sent again like one that met a stale
+   * route.
+   */
+  <R> void sendGrouped(String op, Collection<ByteString> keys, GroupCall<R> call,
+      Function<R, Errorpb.Error> regionErrorOf, GroupHandler<R> handler, Backoff backoff, OnDeadline onDeadline) {
     Objects.requireNonNull(keys, "keys");
     Deque<List<ByteString>> pending = new ArrayDeque<>();
     if (!keys.isEmpty()) {
@@ -86,7 +102,7 @@ final class RegionRouter {
       for (Map.Entry<RegionInfo, List<ByteString>> group : groupByRegion(op, pending.poll(), backoff).entrySet()) {
         for (List<ByteString> chunk : chunks(group.getValue())) {
           Optional<R> response = sender.attempt(op, group.getKey(),
-              (stub, ctx) -> call.call(stub, ctx, chunk), regionErrorOf, backoff);
+              (stub, ctx) -> call.call(stub, ctx, chunk), regionErrorOf, backoff, onDeadline);
           if (response.isEmpty()) {
             pending.add(chunk);
             continue;

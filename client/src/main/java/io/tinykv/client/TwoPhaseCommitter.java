@@ -14,9 +14,14 @@ import org.slf4j.LoggerFactory;
  * Percolator's two-phase commit of one transaction's buffered mutations.
  *
  * <ol>
- *   <li>Prewrite: lock every key (grouped by region), all pointing at one primary key, the smallest.
- *       Any failure here rolls the prewritten keys back and is a definite failure: the transaction
- *       cannot commit, because only step 3 commits it and step 3 never runs.</li>
+ *   <li>Prewrite: lock every key (grouped by region: one request per region, up to the batch size),
+ *       all pointing at one primary key, the smallest. A request that gets no answer in time
+ *       (DEADLINE_EXCEEDED, an unreachable store, a region error) is sent again to the region's current
+ *       leader after a backoff, within the backoff budget, as TiKV's clients do: a prewrite is
+ *       idempotent (a repeat finds its own locks and changes nothing), so a slow store costs a retry,
+ *       not the transaction. A failure that remains rolls the prewritten keys back and is a definite
+ *       failure: the transaction cannot commit, because only step 3 commits it and step 3 never
+ *       runs (the rollback records keep a late copy of a prewrite from landing).</li>
  *   <li>Take the commit ts from TSO.</li>
  *   <li>Commit the primary key. <b>This is the commit point</b>: once the store has written the
  *       primary's commit record the transaction is committed, whatever happens to the secondaries.
@@ -181,7 +186,7 @@ final class TwoPhaseCommitter {
       env.router().sendGrouped("prewrite", mutations.keySet(),
           (stub, ctx, keys) -> stub.kvPrewrite(prewriteRequest(ctx, keys, lockTtl)),
           r -> r.hasRegionError() ? r.getRegionError() : null,
-          (keys, response) -> onPrewritten(keys, response, backoff), backoff);
+          (keys, response) -> onPrewritten(keys, response, backoff), backoff, OnDeadline.RETRY);
     } catch (TxnAbortedException e) {
       if (onePcSent || asyncCommit) {
         throw rollbackAfterOnePc(e);
@@ -318,10 +323,11 @@ final class TwoPhaseCommitter {
       try {
         response = env.router().sendForKey("commit primary", primary,
             (stub, ctx) -> stub.kvCommit(commitRequest(ctx, List.of(primary), attemptTs)),
-            r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+            r -> r.hasRegionError() ? r.getRegionError() : null, backoff, OnDeadline.RETRY);
       } catch (RpcException e) {
-        // A deadline or another transport failure: the request may have been executed or not.
-        // Committing again is idempotent, so ask again.
+        // A transport failure other than a deadline or an unreachable store (which the router retries
+        // itself): the request may have been executed or not. Committing again is idempotent, so ask
+        // again.
         if (!backoff.sleepThenRetry(BackoffKind.STORE_UNREACHABLE, e.getMessage(), 0)) {
           throw unknown(commitTs, backoff.givingUpMessage(), e);
         }
@@ -381,7 +387,7 @@ final class TwoPhaseCommitter {
     try {
       Kvrpcpb.CommitResponse response = env.router().sendForKey("commit primary", primary,
           (stub, ctx) -> stub.kvCommit(commitRequest(ctx, List.of(primary), commitTs)),
-          r -> r.hasRegionError() ? r.getRegionError() : null, env.newBackoff());
+          r -> r.hasRegionError() ? r.getRegionError() : null, env.newBackoff(), OnDeadline.RETRY);
       if (response.hasError()) {
         LOG.warn("txn {} committed at {} with async commit, but committing its primary failed (readers will "
             + "resolve it): {}", ts(startTs), ts(commitTs), Failures.describe(response.getError()));
@@ -410,7 +416,7 @@ final class TwoPhaseCommitter {
                   + "resolve them): {}", ts(startTs), ts(commitTs), keys.size(), Failures.describe(response.getError()));
             }
             return List.of();
-          }, env.newBackoff());
+          }, env.newBackoff(), OnDeadline.RETRY);
     } catch (RuntimeException e) {
       LOG.warn("txn {} committed at {}, but committing its secondary keys failed (readers will resolve "
           + "them): {}", ts(startTs), ts(commitTs), e.getMessage());
@@ -439,7 +445,7 @@ final class TwoPhaseCommitter {
                 + Failures.describe(response.getError()));
           }
           return List.of();
-        }, env.newBackoff());
+        }, env.newBackoff(), OnDeadline.RETRY);
   }
 
   /** Best effort: a lock left behind expires and is rolled back by the first reader that meets it. */

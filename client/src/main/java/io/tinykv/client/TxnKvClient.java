@@ -31,6 +31,11 @@ import java.util.Objects;
  *   <li>Region errors and unreachable stores: retried within the backoff budget as by
  *       {@link RawKvClient} (every transactional request is idempotent: reads, prewrites of the same
  *       transaction, commits and rollbacks).</li>
+ *   <li>A prewrite, commit or rollback that gets no answer within {@link ClientConfig#kvTimeoutMs}
+ *       (DEADLINE_EXCEEDED): sent again to the region's current leader (asked of PD) after a backoff,
+ *       within {@link ClientConfig#backoffBudgetMs} of that phase, time spent waiting for answers
+ *       included, as TiKV's clients do. A slow store then costs a retry, not the transaction. A read
+ *       that times out is reported.</li>
  *   <li>Locks of other transactions met by reads or prewrites: resolved through the lock's primary
  *       (committed: commit the key; rolled back or TTL expired: roll it back; alive: a reader pushes
  *       the transaction's commit ts above its snapshot and reads past the lock where the lock allows,
@@ -38,7 +43,8 @@ import java.util.Objects;
  *   <li>Write conflicts: {@link WriteConflictException}; the client does not rerun transactions,
  *       only the caller knows whether its transaction may be run again.</li>
  *   <li>The commit's outcome is never guessed: {@link TxnAbortedException} means definitely not
- *       committed, {@link CommitUnknownException} means it may have committed.</li>
+ *       committed, {@link CommitUnknownException} means it may have committed (the commit of its
+ *       primary was tried until the budget ran out without a definite answer).</li>
  * </ul>
  *
  * <p>Keys are routed like TiKV's client in transactional (API V1) mode does: transactional data is

@@ -101,6 +101,31 @@ class TxnKvClientTest {
   }
 
   @Test
+  void prewriteAndCommitSendOneRequestPerRegion() {
+    cluster.cluster().clearReceived();
+    Transaction txn = client.begin();
+    for (String key : List.of("a", "b", "c", "h", "i", "j", "q", "r")) {
+      txn.put(utf8(key), utf8("v" + key));
+    }
+    txn.commit();
+
+    // Prewrite: one request per region with all its keys. Commit: the primary alone (the commit
+    // point), then one request per region with its secondaries.
+    List<List<String>> prewrites = requestKeys("KvPrewrite");
+    assertThat(prewrites).containsExactlyInAnyOrder(List.of("a", "b", "c"), List.of("h", "i", "j"), List.of("q", "r"));
+    List<List<String>> commits = requestKeys("KvCommit");
+    assertThat(commits.getFirst()).containsExactly("a");
+    assertThat(commits.subList(1, commits.size()))
+        .containsExactlyInAnyOrder(List.of("b", "c"), List.of("h", "i", "j"), List.of("q", "r"));
+  }
+
+  /** The keys of each {@code method} request the stores received, in arrival order. */
+  private List<List<String>> requestKeys(String method) {
+    return cluster.cluster().received().stream().filter(r -> r.method().equals(method))
+        .map(r -> r.keys().stream().map(ByteString::toStringUtf8).toList()).toList();
+  }
+
+  @Test
   void deleteRemovesACommittedKey() {
     commitPuts("a", "1", "q", "2");
     try (Transaction txn = client.begin()) {

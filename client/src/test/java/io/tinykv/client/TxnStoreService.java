@@ -99,19 +99,49 @@ final class TxnStoreService extends TikvGrpc.TikvImplBase {
 
   private <R> void serve(String method, Kvrpcpb.Context ctx, List<ByteString> keys, Supplier<R> execute,
       Function<Errorpb.Error, R> regionError, StreamObserver<R> observer) {
+    if (faults.holdsBack(storeId, method, keys, () -> serveLate(method, ctx, keys, execute, regionError))) {
+      return;
+    }
+    serveNow(method, ctx, keys, execute, regionError, observer);
+  }
+
+  /**
+   * Serves a held request after its caller gave up; returns what it answered (a response, or the
+   * Status it failed with).
+   */
+  private <R> Object serveLate(String method, Kvrpcpb.Context ctx, List<ByteString> keys, Supplier<R> execute,
+      Function<Errorpb.Error, R> regionError) {
+    return serveNow(method, ctx, keys, execute, regionError, new StreamObserver<R>() {
+      @Override
+      public void onNext(R value) {
+        // The call was cancelled at its deadline: gRPC would refuse the answer, and nobody waits.
+      }
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    });
+  }
+
+  private <R> Object serveNow(String method, Kvrpcpb.Context ctx, List<ByteString> keys, Supplier<R> execute,
+      Function<Errorpb.Error, R> regionError, StreamObserver<R> observer) {
     Errorpb.Error error = cluster.check(storeId, method, ctx, keys);
     if (error != null) {
-      observer.onNext(regionError.apply(error));
+      R response = regionError.apply(error);
+      observer.onNext(response);
       observer.onCompleted();
-      return;
+      return response;
     }
     R response = execute.get();
     Status failure = faults.afterExecuting(method, keys);
     if (failure != null) {
       observer.onError(failure.asRuntimeException());
-      return;
+      return failure;
     }
     observer.onNext(response);
     observer.onCompleted();
+    return response;
   }
 }

@@ -103,6 +103,7 @@ public final class TxnTestCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    faults.close();
     env.close();
     storage.close();
   }

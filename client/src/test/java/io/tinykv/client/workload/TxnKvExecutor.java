@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The testkit's {@link TxnExecutor} over our {@link TxnKvClient}. A value (a list of longs) is stored
@@ -28,9 +29,17 @@ final class TxnKvExecutor implements TxnExecutor {
   private static final int ALPHABET = 26;
 
   private final TxnKvClient client;
+  /** Told why each commit that did not return failed (aborted or unknown). */
+  private final Consumer<TinyKvException> commitFailures;
 
   TxnKvExecutor(TxnKvClient client) {
+    this(client, failure -> { });
+  }
+
+  /** @param commitFailures told why each commit that did not return failed; called from the sessions' threads */
+  TxnKvExecutor(TxnKvClient client, Consumer<TinyKvException> commitFailures) {
     this.client = client;
+    this.commitFailures = commitFailures;
   }
 
   static ByteString storedKey(String key) {
@@ -59,7 +68,7 @@ final class TxnKvExecutor implements TxnExecutor {
   @Override
   public TxnSession begin() throws TxnFailedException {
     try {
-      return new Session(client.begin());
+      return new Session(client.begin(), commitFailures);
     } catch (TinyKvException e) {
       throw new TxnFailedException(Outcome.FAIL, "begin: " + e.getMessage(), e);
     }
@@ -67,9 +76,11 @@ final class TxnKvExecutor implements TxnExecutor {
 
   private static final class Session implements TxnSession {
     private final Transaction txn;
+    private final Consumer<TinyKvException> commitFailures;
 
-    Session(Transaction txn) {
+    Session(Transaction txn, Consumer<TinyKvException> commitFailures) {
       this.txn = txn;
+      this.commitFailures = commitFailures;
     }
 
     @Override
@@ -93,8 +104,10 @@ final class TxnKvExecutor implements TxnExecutor {
         txn.commit();
         return Outcome.OK;
       } catch (TxnAbortedException e) {
+        commitFailures.accept(e);
         return Outcome.FAIL;
       } catch (CommitUnknownException e) {
+        commitFailures.accept(e);
         return Outcome.INFO;
       }
     }

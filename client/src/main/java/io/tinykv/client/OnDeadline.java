@@ -1,0 +1,17 @@
+package io.tinykv.client;
+
+/**
+ * What a request does when a store gives no answer within the client's deadline
+ * ({@code DEADLINE_EXCEEDED}). The store may have executed the request or not, so only a request whose
+ * repetition has the same effect as one execution may be sent again.
+ */
+enum OnDeadline {
+  /** Report the timeout to the caller ({@link RpcException}): the request must not simply be repeated. */
+  REPORT,
+  /**
+   * Re-locate the region (its leader may have moved), back off and send again, within the operation's
+   * backoff budget. For idempotent requests only: the transaction commands prewrite (a repeat finds its
+   * own locks, or its own commit records after 1PC, and changes nothing), commit and rollback.
+   */
+  RETRY
+}

@@ -1,0 +1,199 @@
+package io.tinykv.client;
+
+import static io.tinykv.client.TxnTestCluster.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Kvrpcpb;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Prewrites and commits whose store answers after the client's gRPC deadline (a store held back,
+ * {@link TxnFaults#holdBeforeExecuting}): the client sends them again to the region's current leader
+ * instead of giving the transaction up, and a commit it cannot get an answer for is reported as
+ * undetermined, never as aborted. Three regions ["", "g"), ["g", "p"), ["p", "") led by stores 1, 2, 3;
+ * backoff runs on virtual time, the deadline on real time.
+ */
+class TxnDeadlineRetryTest {
+  /** Virtual milliseconds of backoff one operation may spend. */
+  private static final long BUDGET_MS = 2_000;
+  /**
+   * The real deadline of each store call: short, since every held request waits it out, yet long
+   * enough that on a loaded machine no other call misses it (a spurious miss only adds a retry, which
+   * the assertions below allow).
+   */
+  private static final long KV_TIMEOUT_MS = 1_000;
+  private static final long PD_TIMEOUT_MS = 3_000;
+  /** Backoff (virtual) before a commit is given up as undetermined: three attempts, 100 and 200 ms apart. */
+  private static final long UNKNOWN_BUDGET_MS = 300;
+
+  @TempDir
+  Path dataDir;
+
+  private TxnTestCluster cluster;
+  private FakeClock clock;
+  private TxnKvClient client;
+  /** Reads the outcome, with the default (long) deadlines. */
+  private TxnKvClient reader;
+
+  @BeforeEach
+  void setUp() {
+    cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir);
+    clock = new FakeClock();
+    client = clientWithBudget(BUDGET_MS);
+    reader = cluster.client(clock, BUDGET_MS);
+  }
+
+  private TxnKvClient clientWithBudget(long budgetMs) {
+    ClientConfig config = cluster.env().config(budgetMs).withTimeoutsMs(PD_TIMEOUT_MS, KV_TIMEOUT_MS);
+    return TxnKvClient.create(config, cluster.env().channelFactory(), clock, TxnKvClient.DEFAULT_LOCK_TTL_MS,
+        false);
+  }
+
+  @AfterEach
+  void tearDown() {
+    reader.close();
+    client.close();
+    cluster.close();
+  }
+
+  private Optional<String> read(String key) {
+    try (Transaction txn = reader.begin()) {
+      return txn.get(utf8(key)).map(ByteString::toStringUtf8);
+    }
+  }
+
+  /** The primary's status as the store records it: the commit ts, or 0 when it is not committed. */
+  private long committedAt(String primary, long startTs) {
+    Kvrpcpb.CheckTxnStatusResponse status = cluster.commands().checkTxnStatus(
+        Kvrpcpb.CheckTxnStatusRequest.newBuilder()
+            .setContext(Kvrpcpb.Context.newBuilder().setRegionId(1))
+            .setPrimaryKey(utf8(primary)).setLockTs(startTs).setCallerStartTs(0).setCurrentTs(0).build());
+    assertThat(status.hasError()).as(status.toString()).isFalse();
+    return status.getCommitVersion();
+  }
+
+  /** Keys "a" (region 1, the primary) and "h" (region 2). */
+  private Transaction twoRegionTxn() {
+    Transaction txn = client.begin();
+    txn.put(utf8("a"), utf8("1"));
+    txn.put(utf8("h"), utf8("2"));
+    return txn;
+  }
+
+  @Test
+  void aPrewriteAnsweredAfterTheDeadlineIsSentAgainAndTheTransactionCommitsOnce() {
+    cluster.faults().holdBeforeExecuting("KvPrewrite", utf8("a"), 1);
+
+    long startTs;
+    long commitTs;
+    try (Transaction txn = twoRegionTxn()) {
+      startTs = txn.startTs();
+      commitTs = txn.commit();
+    }
+
+    // The fault happened: the first prewrite of region 1 got no answer in time; its retry and region
+    // 2's prewrite executed, the held one has not yet.
+    assertThat(cluster.faults().held("KvPrewrite")).isEqualTo(1);
+    assertThat(cluster.faults().executed("KvPrewrite")).isGreaterThanOrEqualTo(2);
+    assertThat(committedAt("a", startTs)).isEqualTo(commitTs);
+
+    // The held copy lands late, after the commit: it finds the transaction committed and writes nothing.
+    List<Object> late = cluster.faults().releaseHeld();
+    assertThat(late).singleElement().isInstanceOfSatisfying(Kvrpcpb.PrewriteResponse.class, response ->
+        assertThat(response.getErrorsList()).singleElement()
+            .satisfies(error -> assertThat(error.getAbort()).contains("already committed")));
+    assertThat(committedAt("a", startTs)).isEqualTo(commitTs);
+    assertThat(read("a")).contains("1");
+    assertThat(read("h")).contains("2");
+  }
+
+  @Test
+  void aTimedOutPrewriteGoesToTheRegionsNewLeader() {
+    cluster.faults().holdBeforeExecuting("KvPrewrite", utf8("a"), 1);
+    // While the client backs off after the deadline, region 1's leadership moves to store 2.
+    clock.afterEverySleep(() -> cluster.cluster().transferLeader(1, 2));
+
+    try (Transaction txn = twoRegionTxn()) {
+      txn.commit();
+    }
+
+    assertThat(cluster.faults().heldOnStores("KvPrewrite")).containsExactly(1L);
+    // The retry asked PD for the route again and went straight to the new leader: no not_leader detour.
+    List<Long> prewritesOfA = cluster.cluster().received().stream()
+        .filter(r -> r.method().equals("KvPrewrite") && r.keys().contains(utf8("a")))
+        .map(FakeCluster.Received::storeId).toList();
+    assertThat(prewritesOfA).isNotEmpty().containsOnly(2L);
+    assertThat(read("a")).contains("1");
+  }
+
+  @Test
+  void aPrewriteWhoseLockResolutionTimesOutResolvesAgainAndCommits() {
+    Transaction abandoned = client.begin();
+    abandoned.put(utf8("k"), utf8("abandoned"));
+    abandoned.committer().prewrite(); // ... and its client dies
+    cluster.env().advanceTso(TxnKvClient.DEFAULT_LOCK_TTL_MS + 1);
+    cluster.faults().holdBeforeExecuting("KvCheckTxnStatus", utf8("k"), 1);
+
+    try (Transaction txn = client.begin()) {
+      txn.put(utf8("k"), utf8("mine"));
+      txn.commit();
+    }
+
+    assertThat(cluster.faults().held("KvCheckTxnStatus")).isEqualTo(1);
+    assertThat(read("k")).contains("mine");
+  }
+
+  @Test
+  void aCommitAnsweredAfterTheDeadlineIsRetriedAndReportedCommitted() {
+    cluster.faults().holdBeforeExecuting("KvCommit", utf8("a"), 1);
+
+    long startTs;
+    long commitTs;
+    try (Transaction txn = twoRegionTxn()) {
+      startTs = txn.startTs();
+      commitTs = txn.commit();
+      assertThat(txn.status()).isEqualTo(Transaction.Status.COMMITTED);
+    }
+
+    assertThat(cluster.faults().held("KvCommit")).isEqualTo(1);
+    // Committing again is idempotent: the late copy succeeds and changes nothing.
+    assertThat(cluster.faults().releaseHeld()).singleElement()
+        .isInstanceOfSatisfying(Kvrpcpb.CommitResponse.class, response -> assertThat(response.hasError()).isFalse());
+    assertThat(committedAt("a", startTs)).isEqualTo(commitTs);
+    assertThat(read("a")).contains("1");
+  }
+
+  @Test
+  void aCommitNeverAnsweredInTimeIsUndeterminedAndMayHaveCommitted() {
+    client.close();
+    client = clientWithBudget(UNKNOWN_BUDGET_MS);
+    cluster.faults().holdBeforeExecuting("KvCommit", utf8("a"), Integer.MAX_VALUE);
+
+    Transaction txn = twoRegionTxn();
+    long startTs = txn.startTs();
+    CommitUnknownException unknown = catchThrowableOfType(CommitUnknownException.class, txn::commit);
+    assertThat(unknown).isNotNull().isNotInstanceOf(TxnAbortedException.class)
+        .hasMessageContaining("may or may not have committed")
+        .hasMessageContaining("no answer within " + KV_TIMEOUT_MS + " ms");
+    assertThat(txn.status()).isEqualTo(Transaction.Status.UNKNOWN);
+    int held = cluster.faults().held("KvCommit");
+    assertThat(held).as("every attempt timed out").isGreaterThan(1);
+    assertThat(committedAt("a", startTs)).as("nothing committed while every commit was held").isZero();
+
+    // The store was only slow: the held commits run now, and the transaction is committed after all.
+    // Reporting it as aborted would have been a lie.
+    cluster.faults().clear();
+    assertThat(cluster.faults().releaseHeld()).hasSize(held);
+    assertThat(committedAt("a", startTs)).isEqualTo(unknown.commitTs());
+    assertThat(read("a")).contains("1");
+    assertThat(read("h")).contains("2");
+  }
+}
