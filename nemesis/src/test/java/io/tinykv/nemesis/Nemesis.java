@@ -32,12 +32,17 @@ final class Nemesis {
     private static final int DISK_FULL_MAX_HOLDS = 4;
     /** How many of a full store's warnings the evidence quotes. */
     private static final int PROBLEM_LINES = 3;
+    /** What the JDK and RocksDB say when a write finds the disk full. */
+    private static final String ENOSPC = "No space left on device";
     private static final int EVIDENCE_LINE_CHARS = 240;
 
     private final NemesisCluster cluster;
     private final Duration hold;
     private final Duration restart;
     private final WritePressure pressure;
+    /** The full-disk store's log length at its last disk-full injection, or -1 (see {@link #reviveStoreStoppedByFullDisk}). */
+    private long diskFullLogOffset = -1;
+    private int lateStopsOnFullDisk;
 
     /**
      * Writes a burst of large values through a client while the disk is full, so that the full store
@@ -66,7 +71,46 @@ final class Nemesis {
         this.pressure = pressure;
     }
 
+    /**
+     * The full-disk store can stop on ENOSPC after its disk-full injection was judged: a write in
+     * flight (an apply, a flush) fails once the ballast is gone from the nemesis's view but not
+     * yet from the store's, or RocksDB stays read-only after a background error and the next
+     * write fails. That is the fault's outcome, stopping being the store's right answer to a full
+     * disk (DESIGN.md §6: fail-stop): it is taken as such and the store restarted, while a stop for
+     * any other reason stays an unexpected exit. Called before every injection and at the end of
+     * each phase.
+     */
+    void reviveStoreStoppedByFullDisk() {
+        if (diskFullLogOffset < 0) {
+            return;
+        }
+        int store = cluster.diskStore();
+        if (cluster.isRunning(store)) {
+            return;
+        }
+        // The process's last word (ServeUntilSignal's "tinykv: ..." line) must be the full disk.
+        Optional<String> lastWord = cluster.storeLogSince(store, diskFullLogOffset).lines()
+                .filter(l -> l.startsWith("tinykv: ")).reduce((first, second) -> second);
+        if (lastWord.isEmpty() || !lastWord.get().contains(ENOSPC)) {
+            return;
+        }
+        String exit = cluster.takeExitOf(store);
+        String line = lastWord.get();
+        LOG.info("store{} stopped after its disk had been full ('{}': {}); restarting it", store, exit,
+                abbreviate(line));
+        diskFullLogOffset = -1;
+        cluster.restart(store);
+        cluster.awaitHealthy(store, restart);
+        lateStopsOnFullDisk++;
+    }
+
+    /** How many times the full-disk store stopped on ENOSPC after its injection had been judged. */
+    int lateStopsOnFullDisk() {
+        return lateStopsOnFullDisk;
+    }
+
     Injection inject(Fault fault) throws InterruptedException {
+        reviveStoreStoppedByFullDisk();
         Injection injection = switch (fault) {
             case Fault.Kill k -> kill();
             case Fault.Pause p -> pause();
@@ -183,6 +227,7 @@ final class Nemesis {
         TmpfsDisk disk = cluster.disk().orElseThrow(() -> new AssertionError("no tmpfs store: disk-full needs one"));
         int store = cluster.diskStore();
         long logOffset = cluster.storeLogLength(store);
+        diskFullLogOffset = logOffset;
         long written = disk.fill();
         long usable = disk.usableBytes();
         // The store may free space (RocksDB deleting an obsolete log or table) while the ballast
@@ -217,6 +262,7 @@ final class Nemesis {
                 : "stopped ('" + cluster.takeExitOf(store) + "')";
         disk.drain();
         if (!alive) {
+            diskFullLogOffset = -1;
             cluster.restart(store);
             cluster.awaitHealthy(store, restart);
         }

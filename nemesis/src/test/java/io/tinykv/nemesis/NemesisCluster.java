@@ -408,13 +408,17 @@ final class NemesisCluster implements AutoCloseable {
 
     /** The ERROR lines a store logged after {@code offset}, at most {@code lines} of them. */
     List<String> storeErrorsSince(int store, long offset, int lines) {
+        return storeLogSince(store, offset).lines().filter(l -> l.contains(" ERROR ")).limit(lines).toList();
+    }
+
+    /** Everything a store's log (its stdout and stderr) got after {@code offset}. */
+    String storeLogSince(int store, long offset) {
         try {
             byte[] all = Files.readAllBytes(logFile("store" + store));
-            String since = new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
-                    java.nio.charset.StandardCharsets.UTF_8);
-            return since.lines().filter(l -> l.contains(" ERROR ")).limit(lines).toList();
+            int from = (int) Math.min(Math.max(0, offset), all.length);
+            return new String(all, from, all.length - from, java.nio.charset.StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return List.of("(unreadable: " + e + ")");
+            return "(unreadable: " + e + ")";
         }
     }
 

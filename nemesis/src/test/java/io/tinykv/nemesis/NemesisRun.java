@@ -81,6 +81,7 @@ final class NemesisRun {
             }
             awaitEveryWorkloadSucceeds("after " + injection.fault() + " was healed");
         }
+        nemesis.reviveStoreStoppedByFullDisk();
         long millis = (System.nanoTime() - start) / 1_000_000;
         Map<String, Long> gaps = new LinkedHashMap<>();
         for (PhasedWorkload w : workloads) {

@@ -84,9 +84,15 @@ class ScatterRegionCompatTest {
 
     @Test
     void theClientScattersARegionAndWaitsForItsOperator() {
-        // Balancing off: only the scatter moves anything.
+        // Balancing off: only the scatter moves anything. The stores here never send a store
+        // heartbeat, and on a loaded machine the client's start alone took longer than the default
+        // 20 s after which a silent store counts as disconnected (then a scatter has nowhere to go
+        // and makes no operator); liveness and operator timeouts are not what this test is about.
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"))
                 .withListenAddress(new HostAndPort("127.0.0.1", 0))
+                .withStoreTimes(Duration.ofHours(1), Duration.ofHours(2))
+                .withOperatorTimeout(Duration.ofHours(1))
+                .withLeaderOperatorTimeout(Duration.ofHours(1))
                 .withSchedule(ScheduleConfig.defaults().withBalanceInterval(Duration.ZERO));
         server = SchedulerServer.start(config, System::currentTimeMillis, new SplittableRandom(5),
                 new PrometheusRegistry());
