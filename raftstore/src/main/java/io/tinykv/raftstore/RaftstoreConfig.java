@@ -334,7 +334,8 @@ public record RaftstoreConfig(
      * Integer#MAX_VALUE} when longer.
      */
     public int regionHeartbeatIntervalTicks() {
-        long ticks = Math.max(1, (regionHeartbeatIntervalMs + tickIntervalMs - 1) / tickIntervalMs);
+        long ticks = Math.max(1, regionHeartbeatIntervalMs / tickIntervalMs
+                + (regionHeartbeatIntervalMs % tickIntervalMs == 0 ? 0 : 1));
         return (int) Math.min(Integer.MAX_VALUE, ticks);
     }
 }
