@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * change or a split, so the scheduler learns a new leader or region without waiting. Every {@link
  * RaftstoreConfig#regionHeartbeatTicks} it checks, cheaply, whether the region differs from what it
  * last reported — epoch, the pending peers, the down peers, the approximate size or keys by more
- * than {@code 1/}{@link #SIZE_CHANGE_DIVISOR} — and heartbeats if so. It also sends one at once when
+ * than {@code 1/}{@link #SIZE_CHANGE_DIVISOR} — and heartbeats if so; it also heartbeats at the
+ * first check after the store reconnected to the scheduler (which may have restarted knowing no
+ * leader). It also sends one at once when
  * a peer it last reported pending has caught up: a new leader reports every follower pending (it
  * has not heard from them yet), and the scheduler refuses to move a leader to a pending peer or to
  * promote a pending learner, so a stale "pending" would hold both up (TiKV heartbeats when a new
@@ -64,6 +66,9 @@ final class RegionHeartbeats {
     private final RaftstoreConfig config;
     private final SchedulerReporter reporter;
     private final Consumer<Metapb.Region> sizeScans;
+    /** How many times the store reconnected to the scheduler; a change means: heartbeat at the next check. */
+    private final java.util.function.LongSupplier schedulerReconnects;
+    private long seenReconnects;
     /** This peer's logical clock: ticks since it was created. */
     private long nowTicks;
     private int ticksSinceCheck;
@@ -96,6 +101,14 @@ final class RegionHeartbeats {
      *     the answer comes back through {@link #onApproximateSize}
      */
     RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans) {
+        this(config, reporter, sizeScans, () -> 0);
+    }
+
+    /** @param schedulerReconnects the store's count of reconnections to the scheduler (any thread bumps it) */
+    RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans,
+            java.util.function.LongSupplier schedulerReconnects) {
+        this.schedulerReconnects = Objects.requireNonNull(schedulerReconnects, "schedulerReconnects");
+        this.seenReconnects = schedulerReconnects.getAsLong();
         this.config = Objects.requireNonNull(config, "config");
         this.reporter = Objects.requireNonNull(reporter, "reporter");
         this.sizeScans = Objects.requireNonNull(sizeScans, "sizeScans");
@@ -128,7 +141,10 @@ final class RegionHeartbeats {
         if (++heartbeatsSinceSizeScan >= SIZE_SCAN_EVERY_HEARTBEATS) {
             maybeRequestSizeScan(peer);
         }
-        if (ticksSinceHeartbeat >= intervalTicks || changedSinceReported(peer, status)) {
+        long reconnects = schedulerReconnects.getAsLong();
+        boolean reconnected = reconnects != seenReconnects;
+        seenReconnects = reconnects;
+        if (reconnected || ticksSinceHeartbeat >= intervalTicks || changedSinceReported(peer, status)) {
             send(peer, status);
         }
     }

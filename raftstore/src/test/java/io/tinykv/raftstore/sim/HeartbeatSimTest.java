@@ -228,6 +228,15 @@ class HeartbeatSimTest {
             assertThat(refresh.heartbeat().getRegion()).isEqualTo(settled.getRegion());
             assertThat(refresh.heartbeat().getLeader()).isEqualTo(settled.getLeader());
 
+            // The store reconnected to the scheduler (which may have restarted): heartbeated at the next check.
+            int beforeReconnect = scheduler.regionBeats().size();
+            long reconnectedAt = cluster.loop().nowMs();
+            cluster.store(leaderStore).raftStore().onSchedulerReconnected();
+            assertThat(cluster.loop().runUntil(() -> scheduler.regionBeats().size() > beforeReconnect, TIMEOUT_MS))
+                    .isTrue();
+            assertThat(scheduler.regionBeats().get(beforeReconnect).atMs())
+                    .as("after a reconnection, at the next check").isLessThanOrEqualTo(reconnectedAt + checkMs);
+
             // A follower goes down: reported at the first check after it counts as down.
             long victim = cluster.storeIds().stream().filter(id -> id != leaderStore).findFirst().orElseThrow();
             Metapb.Peer victimPeer = peerOn(cluster, victim);

@@ -356,6 +356,11 @@ public final class StoreServer implements AutoCloseable {
                 if (store != null) {
                     store.onSchedulerResponse(response);
                 }
+            }, () -> {
+                RaftStore store = self.get();
+                if (store != null) {
+                    store.onSchedulerReconnected();
+                }
             }, st.heartbeatQueueCapacity(), metrics, nanoClock,
                     Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats")
                             .uncaughtExceptionHandler(haltOnUncaught).factory());
