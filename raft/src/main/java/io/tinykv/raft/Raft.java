@@ -916,6 +916,15 @@ final class Raft {
     leadTransferee = NONE;
   }
 
+  /** See {@link RawNode#matchIndexOf}. */
+  long matchIndexOf(long peerId) {
+    if (state != StateRole.LEADER) {
+      return -1;
+    }
+    Progress pr = prs.get(peerId);
+    return pr == null ? -1 : pr.match();
+  }
+
   Status status() {
     Map<Long, ProgressView> progress = new TreeMap<>();
     if (state == StateRole.LEADER) {

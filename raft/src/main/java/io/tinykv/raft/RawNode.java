@@ -308,6 +308,15 @@ public final class RawNode {
     return raft.status();
   }
 
+  /**
+   * What the leader knows {@code peerId} holds: the follower's match index, or -1 when this node is
+   * not the leader or does not track that peer. For checks run every tick (a pending peer caught
+   * up?), where {@link #status()} would build a map of every follower's progress each time.
+   */
+  public long matchIndexOf(long peerId) {
+    return raft.matchIndexOf(peerId);
+  }
+
   /** Whether this node is the leader of its current term. */
   public boolean isLeader() {
     return raft.state() == StateRole.LEADER;

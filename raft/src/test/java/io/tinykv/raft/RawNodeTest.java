@@ -138,6 +138,24 @@ class RawNodeTest {
     assertThat(restarted.commitIndex()).isLessThan(xIndex);
   }
 
+  /** The per-tick accessor agrees with the full status, and answers -1 off the leader. */
+  @Test
+  void matchIndexOfAgreesWithStatusOnTheLeaderOnly() {
+    Cluster c = new Cluster(1, 2, 3);
+    c.nodes.get(1L).campaign();
+    c.stabilize();
+    RawNode leader = c.nodes.get(1L);
+    leader.propose(ByteString.copyFromUtf8("x"));
+    c.stabilize();
+    for (long id : List.of(1L, 2L, 3L)) {
+      assertThat(leader.matchIndexOf(id)).as("peer %d", id)
+          .isEqualTo(leader.status().progress().get(id).match())
+          .isPositive();
+    }
+    assertThat(leader.matchIndexOf(4)).as("an unknown peer").isEqualTo(-1);
+    assertThat(c.nodes.get(2L).matchIndexOf(1)).as("a follower tracks nobody").isEqualTo(-1);
+  }
+
   /** Once the leader persisted its entry, its own copy and one follower's make the quorum. */
   @Test
   void leaderCountsItsOwnEntryOncePersisted() {

@@ -15,6 +15,7 @@ import io.tinykv.scheduler.dashboard.DashboardConfig;
 import io.tinykv.scheduler.dashboard.DashboardViews;
 import io.tinykv.scheduler.http.HttpLimits;
 import io.tinykv.scheduler.http.PdHttpApi;
+import io.tinykv.scheduler.http.PdHttpExecutor;
 import io.tinykv.scheduler.http.PdListener;
 import io.tinykv.scheduler.http.PdViews;
 import io.tinykv.security.StoreCallGuard;
@@ -142,7 +143,7 @@ public final class SchedulerServer implements AutoCloseable {
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
-            http = Executors.newSingleThreadExecutor(daemon("scheduler-http"));
+            http = PdHttpExecutor.bounded(HttpLimits.DEFAULTS, "scheduler-http-");
             PdViews views = new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION);
             ClusterHistory history = new ClusterHistory(cluster, clockMillis, dashboardConfig.samplesKept(),
                     dashboardConfig.sampleInterval().toMillis(), dashboardConfig.scrapeTimeout(), tls);

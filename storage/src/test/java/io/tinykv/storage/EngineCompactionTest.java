@@ -76,14 +76,6 @@ class EngineCompactionTest {
 
     /** Incompressible enough that sizes reflect the record count. */
     private static byte[] value(int version) {
-        byte[] value = new byte[VALUE_BYTES];
-        long x = version * 0x9E3779B97F4A7C15L + 1;
-        for (int i = 0; i < value.length; i++) {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            value[i] = (byte) x;
-        }
-        return value;
+        return IncompressibleBytes.of(version, VALUE_BYTES);
     }
 }

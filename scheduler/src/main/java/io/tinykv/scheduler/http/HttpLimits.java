@@ -11,12 +11,19 @@ import java.time.Duration;
  * @param maxRequestLineBytes the longest request line (a region key travels in the path)
  * @param maxHeaderBytes the most header bytes of one request
  * @param maxBodyBytes the largest request body (PD's bodies are small JSON objects); larger is 413
+ * @param threads requests answered at once: one slow answer (a page of thousands of regions, an
+ *     operation that checks the cluster) does not hold up the others
+ * @param queuedRequests requests read and waiting for a thread; one more is answered 503 at once
+ *     (busy, retry) instead of growing a queue without bound
  */
 public record HttpLimits(Duration detectTimeout, Duration idleTimeout, int maxRequestLineBytes, int maxHeaderBytes,
-        int maxBodyBytes) {
+        int maxBodyBytes, int threads, int queuedRequests) {
 
-    public static final HttpLimits DEFAULTS =
-            new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(60), 16 * 1024, 16 * 1024, 64 * 1024);
+    public static final int DEFAULT_THREADS = 4;
+    public static final int DEFAULT_QUEUED_REQUESTS = 64;
+
+    public static final HttpLimits DEFAULTS = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(60),
+            16 * 1024, 16 * 1024, 64 * 1024, DEFAULT_THREADS, DEFAULT_QUEUED_REQUESTS);
 
     public HttpLimits {
         requirePositive("detectTimeout", detectTimeout);
@@ -24,6 +31,8 @@ public record HttpLimits(Duration detectTimeout, Duration idleTimeout, int maxRe
         requirePositive("maxRequestLineBytes", maxRequestLineBytes);
         requirePositive("maxHeaderBytes", maxHeaderBytes);
         requirePositive("maxBodyBytes", maxBodyBytes);
+        requirePositive("threads", threads);
+        requirePositive("queuedRequests", queuedRequests);
     }
 
     private static void requirePositive(String name, Duration value) {

@@ -16,6 +16,7 @@ import io.grpc.netty.shaded.io.netty.handler.codec.http.HttpVersion;
 import io.grpc.netty.shaded.io.netty.handler.timeout.IdleStateEvent;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,8 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static final Logger LOG = LoggerFactory.getLogger(PdHttpHandler.class);
     private static final String JSON = "application/json; charset=utf-8";
+    /** What a refused client is told to wait before it asks again (HTTP's Retry-After, seconds). */
+    private static final String BUSY_RETRY_AFTER_SECONDS = "1";
 
     private final PdHttpApi api;
     private final Executor executor;
@@ -70,7 +73,16 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             executor.execute(() -> ctx.executor().execute(() -> answered(ctx, version, answer(method, uri, body),
                     keepAlive)));
         } catch (RejectedExecutionException e) {
-            answered(ctx, version, ApiResponse.error(ApiResponse.UNAVAILABLE, "the scheduler is stopping"), false);
+            if (executor instanceof ExecutorService service && service.isShutdown()) {
+                answered(ctx, version, ApiResponse.error(ApiResponse.UNAVAILABLE, "the scheduler is stopping"), false);
+            } else {
+                LOG.warn("HTTP API busy: refused {} {} from {}; every answering thread is taken and the queue is full",
+                        method, uri, ctx.channel().remoteAddress());
+                answered(ctx, version, new ApiResponse(ApiResponse.UNAVAILABLE,
+                        Map.of("error", "the scheduler's HTTP API is busy (every thread answering, the queue full);"
+                                + " retry in a moment"),
+                        Map.of(HttpHeaderNames.RETRY_AFTER.toString(), BUSY_RETRY_AFTER_SECONDS)), keepAlive);
+            }
         }
     }
 

@@ -21,8 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,12 +54,15 @@ class PdListenerTest {
 
     private void start(Duration detectTimeout, Duration idleTimeout, Duration grpcHandshakeTimeout)
             throws IOException {
-        HttpLimits limits = new HttpLimits(detectTimeout, idleTimeout, 4096, 4096, 1024);
+        start(new HttpLimits(detectTimeout, idleTimeout, 4096, 4096, 1024, 1, 16), grpcHandshakeTimeout);
+    }
+
+    private void start(HttpLimits limits, Duration grpcHandshakeTimeout) throws IOException {
         meta = MetaStore.open(dir);
         SchedulerConfig config = SchedulerConfig.defaults(dir);
         ClusterMeta cluster = ClusterMeta.load(meta, 0, new SplittableRandom(1), 1_000, 2_000);
         PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> null, "v0"), new SchedulerPauses(() -> 0), () -> 0);
-        executor = Executors.newSingleThreadExecutor();
+        executor = PdHttpExecutor.bounded(limits, "test-http-");
         HealthStatusManager health = new HealthStatusManager();
         server = PdListener.serverBuilder(new InetSocketAddress("127.0.0.1", 0), api, executor, limits)
                 .handshakeTimeout(grpcHandshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -148,6 +153,59 @@ class PdListenerTest {
         } finally {
             channel.shutdownNow().awaitTermination(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * With every answering thread taken and the queue full, a request is answered 503 with
+     * Retry-After at once, and the connection stays open: the same request succeeds once the
+     * threads are free again.
+     */
+    @Test
+    void aRequestBeyondTheQueueIsAnsweredBusyAndTheConnectionStaysUsable() throws Exception {
+        int threads = 2;
+        int queued = 3;
+        start(new HttpLimits(NEVER, NEVER, 4096, 4096, 1024, threads, queued), NEVER);
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(threads);
+        for (int i = 0; i < threads + queued; i++) {
+            executor.execute(() -> {
+                running.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+        }
+        assertThat(running.await(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as("every thread taken").isTrue();
+        try (Socket s = connect()) {
+            byte[] request = "GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII);
+            s.getOutputStream().write(request);
+            String busy = readOneResponse(s.getInputStream());
+            assertThat(busy).startsWith("HTTP/1.1 503 ").containsIgnoringCase("retry-after: 1")
+                    .contains("busy").doesNotContainIgnoringCase("connection: close");
+            release.countDown();
+            s.getOutputStream().write(request);
+            assertThat(readOneResponse(s.getInputStream())).startsWith("HTTP/1.1 200 OK")
+                    .endsWith("{\"paused\":false}");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /** Reads one response of a kept-alive connection: the head, then Content-Length bytes of body. */
+    private static String readOneResponse(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            assertThat(b).as("the connection ended inside a response head: %s", head).isNotNegative();
+            head.append((char) b);
+        }
+        Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);
+        assertThat(length.find()).as("Content-Length in %s", head).isTrue();
+        byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
+        return head + new String(body, StandardCharsets.UTF_8);
     }
 
     private static String readUntilClosed(InputStream in) throws IOException {

@@ -23,13 +23,13 @@ public final class StoreConfigLoader {
     static final String COPROCESSOR_SECTION = "coprocessor";
     static final String GC_SECTION = "gc";
     static final String RAFTSTORE_SECTION = "raftstore";
-    private static final List<String> RAFTSTORE_KEYS = List.of("notify-capacity", "concurrent-recv-snap-limit",
+    static final List<String> RAFTSTORE_KEYS = List.of("notify-capacity", "concurrent-recv-snap-limit",
             "snap-max-total-size", "concurrent-send-snap-limit", "pd-heartbeat-tick-interval");
-    private static final List<String> GC_KEYS = List.of("run-interval", "batch-keys", "max-records-per-key",
+    static final List<String> GC_KEYS = List.of("run-interval", "batch-keys", "max-records-per-key",
             "max-write-records-per-sec", "region-compact-min-tombstones");
-    private static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
+    static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
             "region-max-keys", "region-split-keys", "split-region-check-tick-interval");
-    private static final List<String> STORE_KEYS = List.of("pd-endpoints", "tick-interval", "election-ticks",
+    static final List<String> STORE_KEYS = List.of("pd-endpoints", "tick-interval", "election-ticks",
             "heartbeat-ticks", "region-heartbeat-ticks", "store-heartbeat-ticks", "raft-log-gc-count-limit",
             "command-timeout", "scheduler-timeout", "scheduler-max-backoff", "heartbeat-queue-capacity");
 

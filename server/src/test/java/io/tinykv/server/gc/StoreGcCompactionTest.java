@@ -8,6 +8,7 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.PeerState;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.storage.Cf;
+import io.tinykv.storage.IncompressibleBytes;
 import io.tinykv.storage.Engine;
 import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.EngineWriteBatch;
@@ -244,14 +245,6 @@ class StoreGcCompactionTest {
 
     /** Pseudo-random bytes, so that compression does not hide how many versions are on disk. */
     private static byte[] value(long seed) {
-        byte[] value = new byte[VALUE_BYTES];
-        long x = seed * 0x9E3779B97F4A7C15L + 1;
-        for (int i = 0; i < value.length; i++) {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            value[i] = (byte) x;
-        }
-        return value;
+        return IncompressibleBytes.of(seed, VALUE_BYTES);
     }
 }

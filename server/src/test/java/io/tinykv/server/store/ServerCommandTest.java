@@ -181,4 +181,26 @@ class ServerCommandTest {
         assertThat(StoreConfigLoader.parse(io.tinykv.server.config.ConfigLoader.readFile(example), example.toString()))
                 .isEqualTo(StoreServerConfig.defaults());
     }
+
+    /** Every key the loader reads is in the example, under its section (set or commented out). */
+    @Test
+    void theExampleFileListsEveryKeyOfEveryStoreSection() throws Exception {
+        Path example = Path.of("config", "tinykv-server.example.toml");
+        String text = java.nio.file.Files.readString(example);
+        java.util.Map<String, java.util.List<String>> sections = java.util.Map.of(
+                StoreConfigLoader.STORE_SECTION, StoreConfigLoader.STORE_KEYS,
+                StoreConfigLoader.COPROCESSOR_SECTION, StoreConfigLoader.COPROCESSOR_KEYS,
+                StoreConfigLoader.GC_SECTION, StoreConfigLoader.GC_KEYS,
+                StoreConfigLoader.RAFTSTORE_SECTION, StoreConfigLoader.RAFTSTORE_KEYS);
+        for (var section : sections.entrySet()) {
+            int start = text.indexOf("\n[" + section.getKey() + "]\n");
+            assertThat(start).as("[%s] in %s", section.getKey(), example).isNotNegative();
+            int end = text.indexOf("\n[", start + 1);
+            String body = end < 0 ? text.substring(start) : text.substring(start, end);
+            for (String key : section.getValue()) {
+                assertThat(body).as("[%s] of %s", section.getKey(), example)
+                        .containsPattern("(?m)^(# )?" + java.util.regex.Pattern.quote(key) + " = ");
+            }
+        }
+    }
 }
