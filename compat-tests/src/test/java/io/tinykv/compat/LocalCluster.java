@@ -75,6 +75,8 @@ final class LocalCluster implements AutoCloseable {
     private final List<String> storeArgs;
     /** Whether the scheduler serves a status endpoint (on a port it picks and reports). */
     private final boolean schedulerStatus;
+    /** Extra arguments of the scheduler (e.g. its scheduling options). */
+    private List<String> schedulerArgs = List.of();
     private volatile String schedulerStatusAddress;
     /** Store i's status address at index i - 1, once every store reported it. */
     private volatile List<String> storeStatusAddresses = List.of();
@@ -135,6 +137,14 @@ final class LocalCluster implements AutoCloseable {
         return start(new LocalCluster(dir, stores, ClientKeyMode.RAW, security, List.of(), true));
     }
 
+    /** Like {@link #start(Path, int, ClientKeyMode)}, the scheduler started with {@code schedulerArgs} too. */
+    static LocalCluster startWithSchedulerArgs(Path dir, int stores, List<String> schedulerArgs) {
+        LocalCluster cluster = new LocalCluster(dir, stores, ClientKeyMode.RAW, SecurityConfig.disabled(), List.of(),
+                false);
+        cluster.schedulerArgs = List.copyOf(schedulerArgs);
+        return start(cluster);
+    }
+
     /** Plaintext, the scheduler serving its status page ({@link #schedulerStatusAddress()}). */
     static LocalCluster startWithStatusPage(Path dir, int stores) {
         return start(new LocalCluster(dir, stores, ClientKeyMode.RAW, SecurityConfig.disabled(), List.of(), true));
@@ -182,6 +192,7 @@ final class LocalCluster implements AutoCloseable {
                 "--max-replicas", Integer.toString(maxReplicas()),
                 "--client-key-mode", keyMode.name()));
         args.addAll(SecurityOptions.asArguments(security));
+        args.addAll(schedulerArgs);
         args.addAll(extra);
         return new ChildSpec(SCHEDULER, addr, args, dir.resolve(SCHEDULER + ".log"));
     }

@@ -49,6 +49,10 @@ import org.slf4j.LoggerFactory;
  *       {@code -Dtinykv.measure.afterStoreArgs=a,b} the stores are restarted on their data with those
  *       arguments in place of {@code -Dtinykv.measure.storeArgs} and measured again: a before/after
  *       in one run ({@code bench/scripts/idle-regions}).</li>
+ *   <li>Leader balance: a cluster whose scheduler does not scatter split regions, one SplitRegion
+ *       into {@code tinykv.measure.balanceRegions} (12) regions, all led by the splitting store;
+ *       the time from the split's answer until every store leads within one of an equal share, per
+ *       run of {@code tinykv.measure.balanceRuns} fresh clusters.</li>
  * </ul>
  */
 @EnabledIfSystemProperty(named = "tinykv.measure.splits", matches = "true")
@@ -165,13 +169,52 @@ class SplitMeasurements {
         }
     }
 
+    @Test
+    void leaderBalanceOfTwelveRegionsOnThreeStores() throws Exception {
+        int regionCount = Integer.getInteger("tinykv.measure.balanceRegions", 12);
+        int runs = Integer.getInteger("tinykv.measure.balanceRuns", 3);
+        List<Long> millis = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            Path runDir = Files.createDirectories(dir.resolve("balance" + run));
+            try (LocalCluster cluster = LocalCluster.startWithSchedulerArgs(runDir, STORES,
+                    List.of("--scatter-split-regions", "false"))) {
+                cluster.awaitServing(STARTUP);
+                String pd = cluster.pdAddress();
+                splitIntoRegions(cluster, pd, regionCount);
+                long splitNanos = System.nanoTime();
+                Map<Long, Long> afterSplit = knownLeadersByStore(pd);
+                long share = regionCount / STORES;
+                Await.until(() -> {
+                    List<RegionInfo> regions = regions(pd);
+                    Map<Long, Long> leaders = knownLeadersByStore(pd);
+                    return regions.size() >= regionCount && regions.stream().allMatch(RegionInfo::hasLeader)
+                            && leaders.size() == STORES
+                            && leaders.values().stream().allMatch(n -> Math.abs(n - share) <= 1);
+                }, Duration.ofMinutes(5), () -> "leaders not balanced: " + knownLeadersByStore(pd));
+                long took = (System.nanoTime() - splitNanos) / 1_000_000;
+                millis.add(took);
+                LOG.info("MEASURED balance run {}: leaders {} after the split, {} after {} ms", run, afterSplit,
+                        knownLeadersByStore(pd), took);
+                assertThat(cluster.unexpectedExits()).isEmpty();
+            }
+        }
+        List<Long> sorted = millis.stream().sorted().toList();
+        LOG.info("MEASURED leader balance of {} regions on {} stores: n={} min={} ms median={} ms max={} ms all={}",
+                regionCount, STORES, sorted.size(), sorted.getFirst(), sorted.get(sorted.size() / 2), sorted.getLast(),
+                millis);
+    }
+
     /**
      * Cuts the first region into {@link #REGIONS} with one SplitRegion call carrying every split key
      * (one BatchSplit), retried on region errors (a leader moving meanwhile).
      */
     private static void splitIntoRegions(LocalCluster cluster, String pd) {
+        splitIntoRegions(cluster, pd, REGIONS);
+    }
+
+    private static void splitIntoRegions(LocalCluster cluster, String pd, int count) {
         List<ByteString> keys = new ArrayList<>();
-        for (int i = 1; i < REGIONS; i++) {
+        for (int i = 1; i < count; i++) {
             keys.add(ByteString.copyFromUtf8(String.format("r%06d", i)));
         }
         String[] lastProblem = {"none"};
@@ -202,9 +245,9 @@ class SplitMeasurements {
                     channel.shutdownNow();
                 }
             }
-        }, Duration.ofMinutes(5), () -> "one SplitRegion into " + REGIONS + " regions; last problem: " + lastProblem[0]
+        }, Duration.ofMinutes(5), () -> "one SplitRegion into " + count + " regions; last problem: " + lastProblem[0]
                 + "; exited: " + cluster.unexpectedExits());
-        Await.until(() -> regions(pd).size() >= REGIONS, Duration.ofSeconds(120),
+        Await.until(() -> regions(pd).size() >= count, Duration.ofSeconds(120),
                 () -> "PD lists " + regions(pd).size() + " regions");
     }
 
@@ -248,6 +291,12 @@ class SplitMeasurements {
                 }
             }, STARTUP, "store " + i + " serves its metrics again at " + status);
         }
+    }
+
+    /** Leaders by store of the regions that have one (right after a split some may not yet). */
+    private static Map<Long, Long> knownLeadersByStore(String pd) {
+        return regions(pd).stream().filter(RegionInfo::hasLeader).collect(Collectors.groupingBy(
+                r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
     }
 
     private static Map<Long, Long> leadersByStore(String pd) {

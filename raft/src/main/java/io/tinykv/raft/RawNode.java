@@ -156,6 +156,14 @@ public final class RawNode {
   }
 
   /**
+   * Whether this leader has a configuration change in its log that is not applied yet: until it is,
+   * Raft refuses another one (a proposal of one is dropped).
+   */
+  public boolean hasPendingConfChange() {
+    return raft.pendingConfIndex > raft.raftLog.applied();
+  }
+
+  /**
    * Requests a read index; the answer comes as a {@link ReadState} with the same context in a later
    * Ready. Contexts should be unique per request.
    *

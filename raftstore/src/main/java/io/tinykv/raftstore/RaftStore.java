@@ -55,6 +55,12 @@ public final class RaftStore implements AutoCloseable {
     private final Transport transport;
     private final SnapshotManager snapshots;
     private final LongSupplier nanoClock;
+    /**
+     * Bumped when the store's link to the scheduler is re-established: every leader then heartbeats
+     * at its next check ({@link RegionHeartbeats}), for a restarted scheduler knows no leader.
+     */
+    private final java.util.concurrent.atomic.AtomicLong schedulerReconnects =
+            new java.util.concurrent.atomic.AtomicLong();
     /** Answers reads by lease on the caller's thread. */
     private final LocalReader localReader;
     /** Guarded by {@code this} (the creation lock of {@link #maybeCreatePeer}). */
@@ -373,7 +379,17 @@ public final class RaftStore implements AutoCloseable {
     }
 
     private RegionHeartbeats newHeartbeats() {
-        return new RegionHeartbeats(config, reporter, sizeEstimator::request);
+        return new RegionHeartbeats(config, reporter, sizeEstimator::request, schedulerReconnects::get);
+    }
+
+    /**
+     * The link to the scheduler was re-established (a new heartbeat stream in place of a broken
+     * one): every region this store leads heartbeats at its leader's next check, whether it changed
+     * or not, so that a restarted scheduler learns every leader within a check rather than a long
+     * interval. Any thread.
+     */
+    public void onSchedulerReconnected() {
+        schedulerReconnects.incrementAndGet();
     }
 
     /**

@@ -12,7 +12,9 @@ package io.tinykv.raftstore;
  * @param raftLogGcCountLimit the leader compacts the log once this many applied entries are
  *     still held (keeping at most this many behind the applied index)
  * @param raftLogGcIntervalTicks Raft ticks between the leader's log-size checks
- * @param regionHeartbeatTicks Raft ticks between a region leader's heartbeats to the scheduler
+ * @param regionHeartbeatTicks Raft ticks between a region leader's checks whether the region changed in
+ *     a way the scheduler must learn (epoch, pending or down peers, approximate size); a changed
+ *     region is heartbeated at that check ({@link RegionHeartbeats})
  * @param storeHeartbeatTicks Raft ticks between the store's heartbeats to the scheduler
  * @param maxPeerDownTicks a leader reports a peer as down once it has not heard from it for more
  *     than this many Raft ticks
@@ -32,6 +34,11 @@ package io.tinykv.raftstore;
  *     stores, one region's mailbox holds waiting for the Raft thread (TiKV's {@code notify-capacity});
  *     a command beyond it is answered {@code server_is_busy} at once, a Raft message beyond it is
  *     dropped as the network may drop it ({@link Router})
+ * @param regionHeartbeatIntervalMs the longest a region leader goes without heartbeating a region
+ *     that did not change (TiKV's {@code pd-heartbeat-tick-interval}); rounded up to whole
+ *     {@code regionHeartbeatTicks} checks. Changes, a new leader and applied conf changes and splits
+ *     are heartbeated at once, and the scheduler pushes its operators without waiting for a
+ *     heartbeat, so this is only the scheduler's refresh of what it already knows
  */
 public record RaftstoreConfig(
         int electionTicks,
@@ -49,7 +56,8 @@ public record RaftstoreConfig(
         long leaseDriftMarginMs,
         SplitCheckConfig splitCheck,
         long entryCacheMaxBytes,
-        int notifyCapacity) {
+        int notifyCapacity,
+        long regionHeartbeatIntervalMs) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -82,6 +90,11 @@ public record RaftstoreConfig(
      * flood can pin is bounded (commands are at most {@code raft-entry-max-size} each).
      */
     public static final int DEFAULT_NOTIFY_CAPACITY = 4096;
+    /**
+     * TiKV's {@code pd-heartbeat-tick-interval}: a minute. The scheduler learns every change at the
+     * next check anyway; this refresh is what an idle store of many regions pays for per region.
+     */
+    public static final long DEFAULT_REGION_HEARTBEAT_INTERVAL_MS = 60_000;
 
     /** The settings before the scheduler's heartbeats and leases existed; those take their defaults. */
     public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
@@ -151,8 +164,24 @@ public record RaftstoreConfig(
                 DEFAULT_NOTIFY_CAPACITY);
     }
 
+    /** The settings with the default long region-heartbeat interval. */
+    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
+            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
+            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
+            long maxLeaseMs, long leaseDriftMarginMs, SplitCheckConfig splitCheck, long entryCacheMaxBytes,
+            int notifyCapacity) {
+        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
+                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
+                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck, entryCacheMaxBytes,
+                notifyCapacity, DEFAULT_REGION_HEARTBEAT_INTERVAL_MS);
+    }
+
     public RaftstoreConfig {
         java.util.Objects.requireNonNull(splitCheck, "splitCheck");
+        if (regionHeartbeatIntervalMs <= 0) {
+            throw new IllegalArgumentException("regionHeartbeatIntervalMs (the longest an unchanged region goes "
+                    + "without a heartbeat) must be > 0, got " + regionHeartbeatIntervalMs);
+        }
         if (notifyCapacity <= 0) {
             throw new IllegalArgumentException("notifyCapacity (commands, and Raft messages, one region's mailbox "
                     + "holds) must be > 0, got " + notifyCapacity);
@@ -222,35 +251,35 @@ public record RaftstoreConfig(
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
                 raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity);
+                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity);
+                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withRegionHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity);
+                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withStoreHeartbeatTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
                 maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity);
+                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withMaxPeerDownTicks(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity);
+                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     /**
@@ -261,34 +290,52 @@ public record RaftstoreConfig(
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, value).withSplitCheck(splitCheck)
-                .withEntryCacheMaxBytes(entryCacheMaxBytes).withNotifyCapacity(notifyCapacity);
+                .withEntryCacheMaxBytes(entryCacheMaxBytes).withNotifyCapacity(notifyCapacity)
+                .withRegionHeartbeatIntervalMs(regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity);
+                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withSplitCheck(SplitCheckConfig value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, value,
-                entryCacheMaxBytes, notifyCapacity);
+                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withEntryCacheMaxBytes(long value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                value, notifyCapacity);
+                value, notifyCapacity, regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withNotifyCapacity(int value) {
         return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
                 raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
                 storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, value);
+                entryCacheMaxBytes, value, regionHeartbeatIntervalMs);
+    }
+
+    public RaftstoreConfig withRegionHeartbeatIntervalMs(long value) {
+        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
+                entryCacheMaxBytes, notifyCapacity, value);
+    }
+
+    /**
+     * {@link #regionHeartbeatIntervalMs} in Raft ticks, rounded up (at least one); {@link
+     * Integer#MAX_VALUE} when longer.
+     */
+    public int regionHeartbeatIntervalTicks() {
+        long ticks = Math.max(1, regionHeartbeatIntervalMs / tickIntervalMs
+                + (regionHeartbeatIntervalMs % tickIntervalMs == 0 ? 0 : 1));
+        return (int) Math.min(Integer.MAX_VALUE, ticks);
     }
 }

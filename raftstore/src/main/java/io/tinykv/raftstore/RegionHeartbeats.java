@@ -15,21 +15,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One peer's region heartbeats to the scheduler. While the peer leads, it sends one every
- * {@link RaftstoreConfig#regionHeartbeatTicks}, and one at once when it becomes leader or applies a
- * membership change, so the scheduler learns a new leader or region without waiting a period. It
- * also sends one at once when a peer it last reported pending has caught up: a new leader reports
- * every follower pending (it has not heard from them yet), and the scheduler refuses to move a
- * leader to a pending peer or to promote a pending learner, so a stale "pending" would hold both
- * up for a whole period (TiKV heartbeats when a new peer catches up for the same reason).
+ * One peer's region heartbeats to the scheduler. While the peer leads, it heartbeats when something
+ * the scheduler needs has changed, and otherwise only every {@link
+ * RaftstoreConfig#regionHeartbeatIntervalMs} (a minute by default, TiKV's {@code
+ * pd-heartbeat-tick-interval}): a store of a thousand idle regions must not keep the scheduler and
+ * itself busy with news of nothing, and the scheduler pushes its operators to the leader without
+ * waiting for a heartbeat. It sends one at once when it becomes leader or applies a membership
+ * change or a split, so the scheduler learns a new leader or region without waiting. Every {@link
+ * RaftstoreConfig#regionHeartbeatTicks} it checks, cheaply, whether the region differs from what it
+ * last reported — epoch, the pending peers, the down peers, the approximate size or keys by more
+ * than {@code 1/}{@link #SIZE_CHANGE_DIVISOR} — and heartbeats if so; it also heartbeats at the
+ * first check after the store reconnected to the scheduler (which may have restarted knowing no
+ * leader). It also sends one at once when
+ * a peer it last reported pending has caught up: a new leader reports every follower pending (it
+ * has not heard from them yet), and the scheduler refuses to move a leader to a pending peer or to
+ * promote a pending learner, so a stale "pending" would hold both up (TiKV heartbeats when a new
+ * peer catches up for the same reason).
  *
  * <p>It also keeps what a heartbeat reports and Raft does not: when the peer last heard from each
  * other peer (in the peer's own ticks), for the down peers, and the region's approximate size.
  * Owned by the peer's Raft thread.
  *
  * <p><b>Approximate size and keys</b> are a cheap estimate: every {@link #SIZE_SCAN_EVERY_HEARTBEATS}
- * periodic heartbeats (and at the first one as leader) the leader asks for a scan of its region's
- * range, run off the Raft thread, whose result arrives in the mailbox later; heartbeats carry the
+ * checks (and at the first heartbeat as leader) the leader asks for a scan of its region's
+ * range, run off the Raft thread, whose result arrives in the mailbox later (and is heartbeated at
+ * the next check if it moved noticeably); heartbeats carry the
  * latest result (zero before the first one). Between scans the figures go stale by whatever was
  * written meanwhile. See {@link RegionSizeEstimator} for what is counted. A region that applied
  * nothing since its last finished scan (same applied index, same epoch version) is not scanned
@@ -40,18 +50,31 @@ final class RegionHeartbeats {
 
     private static final Logger LOG = LoggerFactory.getLogger(RegionHeartbeats.class);
 
-    /** A region scan for the approximate size every this many periodic heartbeats. */
+    /** A region scan for the approximate size every this many checks. */
     static final int SIZE_SCAN_EVERY_HEARTBEATS = 6;
-    /** A scan unanswered after this many periodic heartbeats failed (the estimator says nothing then). */
+    /** A scan unanswered after this many checks failed (the estimator says nothing then). */
     static final int SIZE_SCAN_TIMEOUT_HEARTBEATS = 2 * SIZE_SCAN_EVERY_HEARTBEATS;
     private static final long MILLIS_PER_SECOND = 1000;
+    /**
+     * A size or key count that moved by more than 1/8 of what was last reported is news: the
+     * balance-region scheduler weighs stores by their regions' sizes with a tolerance of a few
+     * percent of a store, so a region's drift below an eighth of itself does not change a decision,
+     * while a region filling up (toward a split) is reported as it grows.
+     */
+    static final int SIZE_CHANGE_DIVISOR = 8;
 
     private final RaftstoreConfig config;
     private final SchedulerReporter reporter;
     private final Consumer<Metapb.Region> sizeScans;
+    /** How many times the store reconnected to the scheduler; a change means: heartbeat at the next check. */
+    private final java.util.function.LongSupplier schedulerReconnects;
+    private long seenReconnects;
     /** This peer's logical clock: ticks since it was created. */
     private long nowTicks;
-    private int ticksSinceHeartbeat;
+    private int ticksSinceCheck;
+    private long ticksSinceHeartbeat;
+    /** {@link RaftstoreConfig#regionHeartbeatIntervalTicks}. */
+    private final int intervalTicks;
     private int heartbeatsSinceSizeScan;
     private boolean sizeScanPending;
     private boolean wasLeader;
@@ -67,15 +90,29 @@ final class RegionHeartbeats {
     private final Map<Long, Long> lastHeardTick = new HashMap<>();
     /** The peers the last heartbeat reported pending (empty when not leading). */
     private Set<Long> reportedPending = Set.of();
+    /** What else the last heartbeat reported, to tell a changed region from an unchanged one. */
+    private Metapb.RegionEpoch reportedEpoch;
+    private Set<Long> reportedDown = Set.of();
+    private long reportedSizeBytes;
+    private long reportedKeys;
 
     /**
      * @param sizeScans asked (on the Raft thread) to estimate a region's size off the Raft thread;
      *     the answer comes back through {@link #onApproximateSize}
      */
     RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans) {
+        this(config, reporter, sizeScans, () -> 0);
+    }
+
+    /** @param schedulerReconnects the store's count of reconnections to the scheduler (any thread bumps it) */
+    RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans,
+            java.util.function.LongSupplier schedulerReconnects) {
+        this.schedulerReconnects = Objects.requireNonNull(schedulerReconnects, "schedulerReconnects");
+        this.seenReconnects = schedulerReconnects.getAsLong();
         this.config = Objects.requireNonNull(config, "config");
         this.reporter = Objects.requireNonNull(reporter, "reporter");
         this.sizeScans = Objects.requireNonNull(sizeScans, "sizeScans");
+        this.intervalTicks = config.regionHeartbeatIntervalTicks();
     }
 
     /** For peers of stores without a scheduler: tracks activity, reports nothing, scans nothing. */
@@ -83,16 +120,20 @@ final class RegionHeartbeats {
         return new RegionHeartbeats(config, SchedulerReporter.NONE, region -> { });
     }
 
-    /** One Raft tick of the peer: a leader heartbeats when its period is up. */
+    /**
+     * One Raft tick of the peer: every {@code regionHeartbeatTicks} a leader checks its region and
+     * heartbeats when it changed or the long interval is up.
+     */
     void onTick(Peer peer) {
         nowTicks++;
-        if (++ticksSinceHeartbeat < config.regionHeartbeatTicks()) {
+        ticksSinceHeartbeat++;
+        if (++ticksSinceCheck < config.regionHeartbeatTicks()) {
             if (!reportedPending.isEmpty()) {
                 sendIfAPendingPeerCaughtUp(peer);
             }
             return;
         }
-        ticksSinceHeartbeat = 0;
+        ticksSinceCheck = 0;
         Status status = peer.raftNode().status();
         if (status.softState().role() != StateRole.LEADER) {
             return;
@@ -100,7 +141,52 @@ final class RegionHeartbeats {
         if (++heartbeatsSinceSizeScan >= SIZE_SCAN_EVERY_HEARTBEATS) {
             maybeRequestSizeScan(peer);
         }
-        send(peer, status);
+        long reconnects = schedulerReconnects.getAsLong();
+        boolean reconnected = reconnects != seenReconnects;
+        seenReconnects = reconnects;
+        if (reconnected || ticksSinceHeartbeat >= intervalTicks || changedSinceReported(peer, status)) {
+            send(peer, status);
+        }
+    }
+
+    /** Whether the scheduler would learn something from a heartbeat now (see the class comment). */
+    private boolean changedSinceReported(Peer peer, Status status) {
+        Metapb.Region region = peer.region();
+        if (!region.getRegionEpoch().equals(reportedEpoch)
+                || movedNoticeably(reportedSizeBytes, approximateSizeBytes)
+                || movedNoticeably(reportedKeys, approximateKeys)) {
+            return true;
+        }
+        long truncatedIndex = peer.storage().truncatedIndex();
+        long leaderId = peer.meta().getId();
+        int pending = 0;
+        int down = 0;
+        for (Metapb.Peer p : region.getPeersList()) {
+            long id = p.getId();
+            if (id == leaderId) {
+                continue;
+            }
+            ProgressView pr = status.progress().get(id);
+            if (pr == null || isPending(pr, truncatedIndex)) {
+                if (!reportedPending.contains(id)) {
+                    return true;
+                }
+                pending++;
+            }
+            Long heard = lastHeardTick.get(id);
+            if (heard != null && nowTicks - heard > config.maxPeerDownTicks()) {
+                if (!reportedDown.contains(id)) {
+                    return true;
+                }
+                down++;
+            }
+        }
+        // Same members reported and found in both directions only if the counts agree too.
+        return pending != reportedPending.size() || down != reportedDown.size();
+    }
+
+    private static boolean movedNoticeably(long reported, long now) {
+        return Math.abs(now - reported) > reported / SIZE_CHANGE_DIVISOR;
     }
 
     /** A message from {@code peerId} arrived: it is alive. */
@@ -119,7 +205,6 @@ final class RegionHeartbeats {
             for (Metapb.Peer p : peer.region().getPeersList()) {
                 lastHeardTick.put(p.getId(), nowTicks);
             }
-            ticksSinceHeartbeat = 0;
             maybeRequestSizeScan(peer);
             send(peer, status);
         }
@@ -139,7 +224,6 @@ final class RegionHeartbeats {
         for (long id : reportedPending) {
             ProgressView pr = status.progress().get(id);
             if (pr != null && !isPending(pr, truncatedIndex)) {
-                ticksSinceHeartbeat = 0;
                 send(peer, status);
                 return;
             }
@@ -209,6 +293,12 @@ final class RegionHeartbeats {
                 config.tickIntervalMs(), approximateSizeBytes, approximateKeys);
         reportedPending = heartbeat.getPendingPeersList().stream().map(Metapb.Peer::getId)
                 .collect(Collectors.toUnmodifiableSet());
+        reportedDown = heartbeat.getDownPeersList().stream().map(d -> d.getPeer().getId())
+                .collect(Collectors.toUnmodifiableSet());
+        reportedEpoch = region.getRegionEpoch();
+        reportedSizeBytes = approximateSizeBytes;
+        reportedKeys = approximateKeys;
+        ticksSinceHeartbeat = 0;
         try {
             reporter.regionHeartbeat(heartbeat);
         } catch (RuntimeException e) {

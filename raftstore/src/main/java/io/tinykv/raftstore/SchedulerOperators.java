@@ -24,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * deposed) does nothing. An operator already carried out (adding a member — a learner asked to be
  * added again, or a voter asked to be added or made a learner —, removing a non-member,
  * moving leadership to the leader itself) is answered by doing nothing, without touching the log.
+ * So is one still in progress: a conf change while one is proposed and not yet applied (Raft would
+ * drop a second one anyway), a leadership transfer to the peer already being transferred to (Raft
+ * ignores it). The scheduler pushes a step when it creates the operator and again while it is not
+ * done, and also answers heartbeats with it, so each step typically arrives more than once.
  *
  * <p>Asked to remove itself, the leader <b>transfers its leadership</b> to its most up-to-date
  * follower instead: a leader cannot safely count itself out of the quorum that commits its own
@@ -45,6 +49,8 @@ final class SchedulerOperators {
         ALREADY_DONE,
         /** The operator cannot be done (a peer without store, a second peer on a store, a non-voter target). */
         REFUSED,
+        /** A conf change is proposed and not yet applied: nothing more is proposed until it is. */
+        IN_PROGRESS,
         /** A conf change was proposed (it is done once applied). */
         PROPOSED,
         /** Leadership transfer started (to the operator's target, or away from a leader to be removed). */
@@ -59,7 +65,8 @@ final class SchedulerOperators {
         }
         Metapb.Region region = peer.region();
         if (!response.getRegionEpoch().equals(region.getRegionEpoch())) {
-            LOG.info("{}: ignoring an operator for region epoch {}, the region is at {}", peer,
+            // Routine: a step pushed again after the leader carried it out, or planned before a change.
+            LOG.debug("{}: ignoring an operator for region epoch {}, the region is at {}", peer,
                     Regions.describe(response.getRegionEpoch()), Regions.describe(region.getRegionEpoch()));
             return Outcome.EPOCH_MISMATCH;
         }
@@ -110,6 +117,11 @@ final class SchedulerOperators {
                 LOG.warn("{}: refusing conf change {} from the scheduler", peer, change.getChangeType());
                 return Outcome.REFUSED;
             }
+        }
+        if (peer.raftNode().hasPendingConfChange()) {
+            LOG.debug("{}: a conf change is in progress, not proposing {} of peer {} again", peer,
+                    change.getChangeType(), target.getId());
+            return Outcome.IN_PROGRESS;
         }
         RaftCmdRequest request = RaftCmdRequest.newBuilder()
                 .setHeader(RaftRequestHeader.newBuilder().setRegionId(region.getId()).setPeer(peer.meta())

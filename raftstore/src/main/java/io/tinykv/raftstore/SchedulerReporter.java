@@ -5,8 +5,9 @@ public interface SchedulerReporter {
 
     /**
      * A region leader's heartbeat: region, leader peer, down and pending peers, term, approximate
-     * size/keys. Sent every regionHeartbeatTicks and at once after a leader change or an applied
-     * conf change. Called on the Raft thread.
+     * size/keys. Sent at once after a leader change, an applied conf change or split, when a check
+     * (every regionHeartbeatTicks) finds the region changed, and otherwise every
+     * regionHeartbeatIntervalMs ({@link RegionHeartbeats}). Called on the Raft thread.
      */
     void regionHeartbeat(io.tinykv.proto.Pdpb.RegionHeartbeatRequest heartbeat);
 

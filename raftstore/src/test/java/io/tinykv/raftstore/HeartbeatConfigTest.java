@@ -30,6 +30,21 @@ class HeartbeatConfigTest {
         assertThat(d.withMaxPeerDownTicks(5).maxPeerDownTicks()).isEqualTo(5);
         assertThat(d.withTickIntervalMs(6).tickIntervalMs()).isEqualTo(6);
         assertThat(d.withRaftLogGcCountLimit(7).regionHeartbeatTicks()).isEqualTo(d.regionHeartbeatTicks());
+        RaftstoreConfig longer = d.withRegionHeartbeatIntervalMs(90_000);
+        assertThat(longer.regionHeartbeatIntervalMs()).isEqualTo(90_000);
+        assertThat(longer.withTickIntervalMs(50).withNotifyCapacity(9).withLease(100, 10).regionHeartbeatIntervalMs())
+                .as("other withers keep it").isEqualTo(90_000);
+    }
+
+    @Test
+    void theLongIntervalIsTikvsMinuteAndCountsWholeTicksRoundedUp() {
+        RaftstoreConfig d = RaftstoreConfig.defaults();
+        assertThat(d.regionHeartbeatIntervalMs()).isEqualTo(60_000);
+        assertThat(d.regionHeartbeatIntervalTicks()).isEqualTo(600);
+        assertThat(d.withRegionHeartbeatIntervalMs(1_050).regionHeartbeatIntervalTicks()).isEqualTo(11);
+        assertThat(d.withRegionHeartbeatIntervalMs(1).regionHeartbeatIntervalTicks()).isEqualTo(1);
+        assertThat(d.withRegionHeartbeatIntervalMs(Long.MAX_VALUE).regionHeartbeatIntervalTicks())
+                .isEqualTo(Integer.MAX_VALUE);
     }
 
     @Test
@@ -39,5 +54,6 @@ class HeartbeatConfigTest {
         assertThatThrownBy(() -> d.withStoreHeartbeatTicks(0)).hasMessageContaining("storeHeartbeatTicks");
         assertThatThrownBy(() -> d.withMaxPeerDownTicks(0)).hasMessageContaining("maxPeerDownTicks");
         assertThatThrownBy(() -> d.withTickIntervalMs(0)).hasMessageContaining("tickIntervalMs");
+        assertThatThrownBy(() -> d.withRegionHeartbeatIntervalMs(0)).hasMessageContaining("regionHeartbeatIntervalMs");
     }
 }

@@ -72,6 +72,28 @@ class SchedulerOperatorsTest {
         assertThat(lastIndex(peer)).isEqualTo(before + 1);
     }
 
+    /**
+     * The scheduler pushes a step when it creates the operator, pushes it again while it is not done
+     * and answers heartbeats with it: a conf change arriving while the first is proposed and not yet
+     * applied is not proposed a second time (Raft would drop it and the callback would report a failure).
+     */
+    @Test
+    void aConfChangeAskedAgainWhileTheFirstIsPendingIsNotProposedAgain() {
+        Peer peer = peerOf(TestEngines.region(REGION_ID, 1, 1));
+        Metapb.RegionEpoch epoch = peer.region().getRegionEpoch();
+        var add = change(epoch, ConfChangeType.AddLearnerNode, peer(2, 2).toBuilder()
+                .setRole(Metapb.PeerRole.Learner).build());
+        assertThat(SchedulerOperators.handle(peer, add)).isEqualTo(SchedulerOperators.Outcome.PROPOSED);
+        long afterFirst = lastIndex(peer);
+        assertThat(peer.raftNode().hasPendingConfChange()).isTrue();
+
+        assertThat(SchedulerOperators.handle(peer, add)).isEqualTo(SchedulerOperators.Outcome.IN_PROGRESS);
+        assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.RemoveNode, peer(1, 1))))
+                .as("nor is another one").isNotEqualTo(SchedulerOperators.Outcome.PROPOSED);
+        assertThat(lastIndex(peer)).isEqualTo(afterFirst);
+        assertThat(peer.proposals()).hasSize(1);
+    }
+
     @Test
     void operatorsAlreadyDoneLeaveTheLogAlone() {
         Peer peer = peerOf(TestEngines.region(REGION_ID, 1, 1));

@@ -23,8 +23,14 @@ import org.slf4j.LoggerFactory;
  * consistent sequence.
  *
  * <p>Periodic rounds ({@link #schedule}) run the {@link BalanceLeaderScheduler} and the
- * {@link BalanceRegionScheduler}; their operators go out with the region's next heartbeat. Each
- * checker and scheduler can be paused by name ({@link #pauses()}).
+ * {@link BalanceRegionScheduler}. Every operator created outside a heartbeat (by a round, a scatter,
+ * an operator of the cluster) is pushed to the region's leader at once through the
+ * {@link OperatorDispatch}, as PD dispatches an operator on creation: stores heartbeat an unchanged
+ * region only on a long interval, so waiting for the next heartbeat would hold the operator up for
+ * that long. Each round also pushes again the step of every operator whose step went out more than
+ * a round ago and whose region shows it neither applied nor overtaken: a lost push or a proposal the
+ * leader dropped is retried within a round, not a heartbeat interval. The store side ignores a step
+ * it has already done or is doing. Each checker and scheduler can be paused by name ({@link #pauses()}).
  */
 public final class Coordinator {
 
@@ -49,9 +55,23 @@ public final class Coordinator {
     private final Map<Long, PendingScatter> scatterOnFirstHeartbeat = new HashMap<>();
     private final RecentOperators recent = new RecentOperators(RECENT_OPERATORS);
     private final int maxReplicas;
+    private final OperatorDispatch dispatch;
+    /** When each running operator's current step last went out (pushed or in a heartbeat response), by region. */
+    private final Map<Long, Long> stepSentAtMillis = new HashMap<>();
+    /** How long a step may go without being sent before a round pushes it again. */
+    private final long resendMillis;
 
+    /** A coordinator whose operators go out only in heartbeat responses (tests without streams). */
     public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
             SchedulerPauses pauses) {
+        this(cluster, ids, config, metrics, pauses, OperatorDispatch.NONE);
+    }
+
+    /** @param dispatch where operator steps are pushed to region leaders without waiting for a heartbeat */
+    public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
+            SchedulerPauses pauses, OperatorDispatch dispatch) {
+        this.dispatch = java.util.Objects.requireNonNull(dispatch, "dispatch");
+        this.resendMillis = config.schedule().balanceInterval().toMillis();
         this.cluster = cluster;
         this.schedule = config.schedule();
         this.operators = new OperatorController(config.operatorTimeout().toMillis(),
@@ -84,6 +104,7 @@ public final class Coordinator {
         operators.add(op);
         metrics.operator(op.kind(), "created");
         LOG.info("created {}", op);
+        push(op, op.createdAtMillis());
         return Optional.empty();
     }
 
@@ -128,6 +149,7 @@ public final class Coordinator {
         OperatorController.Outcome progress = operators.onHeartbeat(region, nowMillis);
         switch (progress.event()) {
             case SEND -> {
+                stepSentAtMillis.put(region.id(), nowMillis);
                 return send(region, progress.operator().step(), nowMillis);
             }
             case WAITING -> {
@@ -154,7 +176,30 @@ public final class Coordinator {
         operators.add(op);
         metrics.operator(op.kind(), "created");
         LOG.info("created {}", op);
+        stepSentAtMillis.put(region.id(), nowMillis);
         return send(region, op.step(), nowMillis);
+    }
+
+    /**
+     * Pushes {@code op}'s current step to its region's leader, unless the region as last heard shows
+     * the step applied (the leader's next heartbeat advances the operator) or an epoch the operator
+     * was not planned on (that heartbeat drops it), or the region has no known leader.
+     */
+    private void push(Operator op, long nowMillis) {
+        Optional<RegionInfo> known = cluster.regionById(op.regionId());
+        if (known.isEmpty() || known.get().leader() == null) {
+            return;
+        }
+        RegionInfo region = known.get();
+        if (op.step().isApplied(region) || !region.epoch().equals(op.epoch())) {
+            return;
+        }
+        stepSentAtMillis.put(op.regionId(), nowMillis);
+        send(region, op.step(), nowMillis).ifPresent(response -> {
+            if (dispatch.push(region.leader().getStoreId(), response)) {
+                metrics.operator(op.kind(), "pushed");
+            }
+        });
     }
 
     private Optional<Pdpb.RegionHeartbeatResponse> send(RegionInfo region, OperatorStep step, long nowMillis) {
@@ -176,6 +221,11 @@ public final class Coordinator {
         for (Operator op : operators.expire(nowMillis)) {
             ended(op, "timed_out", nowMillis);
         }
+        for (Operator op : operators.all()) {
+            if (nowMillis - stepSentAtMillis.getOrDefault(op.regionId(), Long.MIN_VALUE / 2) >= resendMillis) {
+                push(op, nowMillis);
+            }
+        }
         scatterOnFirstHeartbeat.values()
                 .removeIf(p -> nowMillis - p.askedAtMillis() >= schedule.scatterMemory().toMillis());
         List<Operator> created = new ArrayList<>();
@@ -193,7 +243,7 @@ public final class Coordinator {
         }
         Map<Long, Integer> inFlight = inFlightByStore(op -> op.kind().equals(BalanceLeaderScheduler.KIND));
         return created(leaderBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight,
-                influence()));
+                influence()), nowMillis);
     }
 
     /** One round of the balance-region scheduler, unless paused: at most one move. */
@@ -203,7 +253,7 @@ public final class Coordinator {
         }
         Map<Long, Integer> inFlight = inFlightByStore(Operator::movesPeers);
         return created(regionBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight,
-                influence()));
+                influence()), nowMillis);
     }
 
     /**
@@ -235,6 +285,7 @@ public final class Coordinator {
         operators.replace(op.get()).ifPresent(old -> ended(old, "replaced", nowMillis));
         metrics.operator(op.get().kind(), "created");
         LOG.info("created {}", op.get());
+        push(op.get(), nowMillis);
         return op;
     }
 
@@ -281,11 +332,12 @@ public final class Coordinator {
         return hasOperator(regionId) || operators.resting(regionId, nowMillis);
     }
 
-    private Optional<Operator> created(Optional<Operator> op) {
+    private Optional<Operator> created(Optional<Operator> op, long nowMillis) {
         op.ifPresent(o -> {
             operators.add(o);
             metrics.operator(o.kind(), "created");
             LOG.info("created {}", o);
+            push(o, nowMillis);
         });
         return op;
     }
@@ -314,6 +366,9 @@ public final class Coordinator {
     }
 
     private void ended(Operator op, String event, long nowMillis) {
+        if (operators.get(op.regionId()).isEmpty()) {
+            stepSentAtMillis.remove(op.regionId());
+        }
         recent.add(op, event, nowMillis);
         metrics.operator(op.kind(), event);
         LOG.info("{} {} after {} ms", op, event.replace('_', ' '), nowMillis - op.createdAtMillis());

@@ -132,12 +132,13 @@ public final class SchedulerServer implements AutoCloseable {
             IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), config.idBatchSize());
             SchedulerMetrics metrics = new SchedulerMetrics(registry, cluster);
             SchedulerPauses pauses = new SchedulerPauses(clockMillis);
-            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, pauses);
+            HeartbeatStreams streams = new HeartbeatStreams();
+            Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, pauses, streams);
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
             GcSafePoints gcSafePoints = new GcSafePoints(meta);
             SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
                     config.clientKeyMode(), clockMillis, metrics, gcSafePoints, new StoreBindings(meta),
-                    SplitLimits.DEFAULTS);
+                    SplitLimits.DEFAULTS, streams);
             StoreCallGuard storeCalls = StoreCallGuard.methods(tls.storePolicy(), SchedulerService.STORE_METHODS);
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();

@@ -61,17 +61,25 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     /** Null: store ids are not bound to certificates (no metadata to keep the bindings in). */
     private final StoreBindings bindings;
     private final SplitLimits splitLimits;
+    /** The open region-heartbeat streams, by store: where the coordinator pushes operator steps. */
+    private final HeartbeatStreams streams;
 
     public SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
             Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics,
             GcSafePoints gcSafePoints) {
         this(cluster, coordinator, tso, ids, member, keyMode, clockMillis, metrics, gcSafePoints, null,
-                SplitLimits.DEFAULTS);
+                SplitLimits.DEFAULTS, new HeartbeatStreams());
     }
 
+    /**
+     * @param streams where this service records each store's region-heartbeat stream; the same
+     *     object is the {@code coordinator}'s {@link OperatorDispatch}, so that operator steps are
+     *     pushed to leaders at once
+     */
     SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
             Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics,
-            GcSafePoints gcSafePoints, StoreBindings bindings, SplitLimits splitLimits) {
+            GcSafePoints gcSafePoints, StoreBindings bindings, SplitLimits splitLimits, HeartbeatStreams streams) {
+        this.streams = streams;
         this.gcSafePoints = gcSafePoints;
         this.bindings = bindings;
         this.splitLimits = splitLimits;
@@ -250,8 +258,9 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     @Override
     public StreamObserver<Pdpb.RegionHeartbeatRequest> regionHeartbeat(
             StreamObserver<Pdpb.RegionHeartbeatResponse> out) {
-        // gRPC delivers one stream's messages one at a time, so only this stream's handler writes
-        // to `out`: responses to a leader go back on the stream its heartbeat came on.
+        // gRPC delivers one stream's messages one at a time; the coordinator also pushes operator
+        // steps on it from other threads, so every write goes through the stream's lock.
+        HeartbeatStreams.Stream stream = new HeartbeatStreams.Stream(out);
         return new StreamObserver<>() {
             /** After a cluster id mismatch the stream is closed; later requests are dropped. */
             private boolean failed;
@@ -264,15 +273,18 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
                 Status mismatch = checkClusterId(request.getHeader(), true);
                 if (mismatch != null) {
                     failed = true;
+                    streams.forget(stream);
                     metrics.request("RegionHeartbeat", MISMATCH_RESULT);
                     LOG.warn("region heartbeat stream closed: {}", mismatch.getDescription());
-                    out.onError(mismatch.asRuntimeException());
+                    stream.error(mismatch.asRuntimeException());
                     return;
                 }
                 Pdpb.Error error = null;
                 Optional<Pdpb.RegionHeartbeatResponse> response = Optional.empty();
                 try {
                     checkBinding(request.getLeader().getStoreId());
+                    // Before the heartbeat is handled: an operator it creates elsewhere may be pushed here.
+                    streams.heardFrom(request.getLeader().getStoreId(), stream);
                     response = coordinator.regionHeartbeat(request, clockMillis.getAsLong());
                 } catch (SchedulerException e) {
                     error = e.toError();
@@ -288,18 +300,21 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
                     response = Optional.of(Pdpb.RegionHeartbeatResponse.newBuilder().setHeader(header(error))
                             .setRegionId(request.getRegion().getId()).build());
                 }
-                response.ifPresent(out::onNext);
+                response.ifPresent(stream::send);
             }
 
             @Override
             public void onError(Throwable t) {
                 // The store went away; it reconnects with a new stream.
+                streams.forget(stream);
+                stream.ended();
             }
 
             @Override
             public void onCompleted() {
+                streams.forget(stream);
                 if (!failed) {
-                    out.onCompleted();
+                    stream.complete();
                 }
             }
         };

@@ -19,6 +19,10 @@ class HeartbeatSimTest {
     private static final int STORE_HEARTBEAT_TICKS = 20;
     private static final int MAX_PEER_DOWN_TICKS = 150;
     private static final long GC_LIMIT = 10;
+    /** A long interval short enough for tests that wait for unchanged regions' heartbeats. */
+    private static final long SHORT_INTERVAL_MS = 1_000;
+    /** Virtual time for a quiet cluster to report its settled state (sizes scanned, peers caught up). */
+    private static final long SETTLE_MS = 3_000;
 
     private static RaftstoreConfig config() {
         return RaftstoreConfig.defaults().withTickIntervalMs(SimCluster.TICK_MS)
@@ -92,7 +96,7 @@ class HeartbeatSimTest {
 
     @Test
     void leadersKeepHeartbeatingAndStoresReportTheirStatistics() {
-        try (SimCluster cluster = new SimCluster(3, 32, config())) {
+        try (SimCluster cluster = new SimCluster(3, 32, config().withRegionHeartbeatIntervalMs(SHORT_INTERVAL_MS))) {
             SimScheduler scheduler = SimScheduler.attach(cluster, 0);
             cluster.start();
             cluster.awaitLeader(TIMEOUT_MS);
@@ -181,6 +185,80 @@ class HeartbeatSimTest {
             commands.onLeader(SimCommands.delete("alpha"), TIMEOUT_MS);
             assertThat(cluster.loop().runUntil(() -> scheduler.lastRegionBeat().getApproximateKeys() == keys.size() - 1,
                     TIMEOUT_MS)).as("a later scan sees the delete").isTrue();
+            assertThat(scheduler.violations()).isEmpty();
+        }
+    }
+
+    /**
+     * An unchanged region is heartbeated only once per long interval, however often its leader
+     * checks it; a change the scheduler needs (here: a follower gone down, then data written) is
+     * heartbeated at the next check, long before the interval is up. All in virtual time.
+     */
+    @Test
+    void anUnchangedRegionWaitsForTheLongIntervalAChangedOneIsHeartbeatedAtOnce() {
+        RaftstoreConfig config = config().withStoreHeartbeatTicks(NEVER_TICKS);
+        long intervalMs = config.regionHeartbeatIntervalMs();
+        long checkMs = REGION_HEARTBEAT_TICKS * SimCluster.TICK_MS;
+        long downMs = MAX_PEER_DOWN_TICKS * SimCluster.TICK_MS;
+        assertThat(intervalMs).as("the default long interval dwarfs the checks and the down time")
+                .isEqualTo(RaftstoreConfig.DEFAULT_REGION_HEARTBEAT_INTERVAL_MS)
+                .isGreaterThan(10 * (checkMs + downMs + SETTLE_MS));
+        try (SimCluster cluster = new SimCluster(3, 36, config)) {
+            SimScheduler scheduler = SimScheduler.attach(cluster, 0);
+            cluster.start();
+            SimCommands commands = new SimCommands(cluster);
+            commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
+            assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
+            cluster.loop().runFor(SETTLE_MS);
+            long leaderStore = cluster.leaderStore();
+            Pdpb.RegionHeartbeatRequest settled = scheduler.lastRegionBeat();
+            assertThat(settled.getPendingPeersCount()).isZero();
+            assertThat(settled.getApproximateKeys()).isEqualTo(1);
+
+            // Quiet: from the last heartbeat, nothing until the long interval is up.
+            long lastAt = scheduler.regionBeats().getLast().atMs();
+            int beats = scheduler.regionBeats().size();
+            cluster.loop().runUntil(lastAt + intervalMs - SimCluster.TICK_MS);
+            assertThat(scheduler.regionBeats()).as("no heartbeat of the unchanged region within the interval")
+                    .hasSize(beats);
+            assertThat(cluster.loop().runUntil(() -> scheduler.regionBeats().size() > beats, TIMEOUT_MS)).isTrue();
+            SimScheduler.RegionBeat refresh = scheduler.regionBeats().get(beats);
+            assertThat(refresh.atMs()).as("the refresh comes at the first check after the interval")
+                    .isBetween(lastAt + intervalMs, lastAt + intervalMs + checkMs);
+            assertThat(refresh.heartbeat().getRegion()).isEqualTo(settled.getRegion());
+            assertThat(refresh.heartbeat().getLeader()).isEqualTo(settled.getLeader());
+
+            // The store reconnected to the scheduler (which may have restarted): heartbeated at the next check.
+            int beforeReconnect = scheduler.regionBeats().size();
+            long reconnectedAt = cluster.loop().nowMs();
+            cluster.store(leaderStore).raftStore().onSchedulerReconnected();
+            assertThat(cluster.loop().runUntil(() -> scheduler.regionBeats().size() > beforeReconnect, TIMEOUT_MS))
+                    .isTrue();
+            assertThat(scheduler.regionBeats().get(beforeReconnect).atMs())
+                    .as("after a reconnection, at the next check").isLessThanOrEqualTo(reconnectedAt + checkMs);
+
+            // A follower goes down: reported at the first check after it counts as down.
+            long victim = cluster.storeIds().stream().filter(id -> id != leaderStore).findFirst().orElseThrow();
+            Metapb.Peer victimPeer = peerOn(cluster, victim);
+            long crashedAt = cluster.loop().nowMs();
+            cluster.crash(victim);
+            assertThat(cluster.loop().runUntil(() -> scheduler.lastRegionBeat().getDownPeersList().stream()
+                    .anyMatch(d -> d.getPeer().equals(victimPeer)), TIMEOUT_MS)).as("reported down").isTrue();
+            assertThat(scheduler.regionBeats().getLast().atMs())
+                    .as("down is news: heartbeated at a check, not at the next refresh")
+                    .isLessThanOrEqualTo(crashedAt + downMs + 2 * checkMs)
+                    .isLessThan(refresh.atMs() + intervalMs);
+
+            // Data written: the next size scan's figures are heartbeated as soon as they arrive.
+            long wroteAt = cluster.loop().nowMs();
+            for (int i = 0; i < 4; i++) {
+                commands.onLeader(SimCommands.put("more" + i, "value"), TIMEOUT_MS);
+            }
+            assertThat(cluster.loop().runUntil(() -> scheduler.lastRegionBeat().getApproximateKeys() == 5,
+                    TIMEOUT_MS)).as("the new size reported").isTrue();
+            assertThat(scheduler.regionBeats().getLast().atMs() - wroteAt)
+                    .as("within the size scans' cadence, not the long interval")
+                    .isLessThan(intervalMs / 10);
             assertThat(scheduler.violations()).isEmpty();
         }
     }

@@ -47,9 +47,15 @@ class SchedulerChaosSimTest {
     private static final long TIMEOUT_MS = 20_000;
     private static final long FIRST_NEW_PEER_ID = 1000;
 
+    /**
+     * Leaders heartbeat at every check, changed or not: the {@link SimScheduler} plays TinyKV's test
+     * scheduler, which sends an operator only in heartbeat responses (the real one also pushes it),
+     * so a lost response is sent again only with the next heartbeat.
+     */
     private static RaftstoreConfig config() {
         return RaftstoreConfig.defaults().withTickIntervalMs(SimCluster.TICK_MS)
-                .withRegionHeartbeatTicks(REGION_HEARTBEAT_TICKS).withRaftLogGcCountLimit(GC_LIMIT);
+                .withRegionHeartbeatTicks(REGION_HEARTBEAT_TICKS).withRaftLogGcCountLimit(GC_LIMIT)
+                .withRegionHeartbeatIntervalMs(REGION_HEARTBEAT_TICKS * SimCluster.TICK_MS);
     }
 
     @Test

@@ -24,8 +24,13 @@ import org.slf4j.LoggerFactory;
  * Carries a store's heartbeats to the scheduler without ever blocking the Raft thread that hands
  * them over: region heartbeats wait in a bounded queue (when it is full the oldest is dropped and
  * counted; the region sends a fresh one soon) and go out over one long-lived {@code RegionHeartbeat}
- * stream, reopened with a growing pause when it breaks; every response on it (an operator for a
- * region) is handed to {@code onResponse}. The latest store statistics go out as
+ * stream, reopened with a growing pause when it breaks — at once, not only when the next heartbeat
+ * is due, since leaders heartbeat an unchanged region only once a minute and the scheduler pushes
+ * operators on this stream; every response on it (an operator for a region) is handed to
+ * {@code onResponse}. When a stream is opened in place of a broken one, {@code onReconnect} runs:
+ * the scheduler on the other end may be a restarted one that knows no region's leader (leaders are
+ * not persisted), so the raftstore heartbeats every region it leads (as TiKV does on reconnecting
+ * to PD). The latest store statistics go out as
  * {@code StoreHeartbeat} calls. One sender thread does all the network work.
  *
  * <p>It also logs what the heartbeats reveal and the raftstore does not log itself: a region's
@@ -62,6 +67,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
     private final SchedulerClient scheduler;
     private final Consumer<Pdpb.RegionHeartbeatResponse> onResponse;
+    private final Runnable onReconnect;
     private final int queueCapacity;
     /** The waits before reopening a broken stream: the scheduler client's. */
     private final BackoffSchedule reconnectSchedule;
@@ -106,6 +112,17 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     public HeartbeatSender(SchedulerClient scheduler, Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
             int queueCapacity, Listener listener, LongSupplier nanoClock,
             ThreadFactory threadFactory) {
+        this(scheduler, onResponse, () -> { }, queueCapacity, listener, nanoClock, threadFactory);
+    }
+
+    /**
+     * @param onReconnect runs on the sender thread each time a stream is opened in place of a
+     *     broken one (not for the first); must not block
+     */
+    public HeartbeatSender(SchedulerClient scheduler, Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
+            Runnable onReconnect, int queueCapacity, Listener listener, LongSupplier nanoClock,
+            ThreadFactory threadFactory) {
+        this.onReconnect = Objects.requireNonNull(onReconnect, "onReconnect");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         this.onResponse = Objects.requireNonNull(onResponse, "onResponse");
         if (queueCapacity <= 0) {
@@ -214,7 +231,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
             Pdpb.StoreStats store;
             lock.lock();
             try {
-                while (!closed && regionQueue.isEmpty() && pendingStoreStats == null) {
+                while (!closed && regionQueue.isEmpty() && pendingStoreStats == null && !streamToReopen()) {
                     work.await(IDLE_WAKE_MILLIS, TimeUnit.MILLISECONDS);
                 }
                 if (closed) {
@@ -239,9 +256,19 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
                     requeue(region);
                     waitForReconnect();
                 }
+            } else if (store == null && !ensureStream()) {
+                waitForReconnect();
             }
         }
         closeStream();
+    }
+
+    /**
+     * Whether a stream was open once and is now broken or not yet reopened: it is reopened without
+     * waiting for a heartbeat to send. Sender thread only.
+     */
+    private boolean streamToReopen() {
+        return generation > 0 && (stream == null || brokenGeneration == generation);
     }
 
     /** Puts back a heartbeat that could not be sent yet, unless newer ones filled the queue. */
@@ -316,6 +343,9 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
                 }
             });
             openedAtNanos = nanoClock.getAsLong();
+            if (streamGeneration > 1) {
+                onReconnect.run();
+            }
             return true;
         } catch (RuntimeException e) {
             LOG.warn("cannot open the region heartbeat stream: {}", e.toString());

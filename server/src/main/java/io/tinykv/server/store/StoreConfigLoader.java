@@ -26,7 +26,7 @@ public final class StoreConfigLoader {
     static final String GC_SECTION = "gc";
     static final String RAFTSTORE_SECTION = "raftstore";
     static final List<String> RAFTSTORE_KEYS = List.of("notify-capacity", "concurrent-recv-snap-limit",
-            "snap-max-total-size", "concurrent-send-snap-limit");
+            "snap-max-total-size", "concurrent-send-snap-limit", "pd-heartbeat-tick-interval");
     static final List<String> GC_KEYS = List.of("run-interval", "batch-keys", "max-records-per-key",
             "max-write-records-per-sec", "region-compact-min-tombstones");
     static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
@@ -110,7 +110,8 @@ public final class StoreConfigLoader {
                 rs.value("notify-capacity", r.notifyCapacity(), StoreConfigLoader::intValue),
                 rs.value("concurrent-recv-snap-limit", r.concurrentRecvSnapLimit(), StoreConfigLoader::intValue),
                 rs.value("snap-max-total-size", r.snapMaxTotalSizeBytes(), Table::bytes),
-                rs.value("concurrent-send-snap-limit", r.concurrentSendSnapLimit(), StoreConfigLoader::intValue));
+                rs.value("concurrent-send-snap-limit", r.concurrentSendSnapLimit(), StoreConfigLoader::intValue),
+                rs.value("pd-heartbeat-tick-interval", r.pdHeartbeatTickIntervalMillis(), Table::millis));
         rs.rejectUnknown(RAFTSTORE_KEYS);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

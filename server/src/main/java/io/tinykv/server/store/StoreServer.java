@@ -363,6 +363,11 @@ public final class StoreServer implements AutoCloseable {
                 if (store != null) {
                     store.onSchedulerResponse(response);
                 }
+            }, () -> {
+                RaftStore store = self.get();
+                if (store != null) {
+                    store.onSchedulerReconnected();
+                }
             }, st.heartbeatQueueCapacity(), metrics, nanoClock,
                     Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats")
                             .uncaughtExceptionHandler(haltOnUncaught).factory());
@@ -491,7 +496,8 @@ public final class StoreServer implements AutoCloseable {
                 RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
                 st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis())
                 .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
-                .withNotifyCapacity(config.raftstore().notifyCapacity());
+                .withNotifyCapacity(config.raftstore().notifyCapacity())
+                .withRegionHeartbeatIntervalMs(config.raftstore().pdHeartbeatTickIntervalMillis());
     }
 
     /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */

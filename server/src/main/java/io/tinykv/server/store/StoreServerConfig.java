@@ -104,9 +104,20 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
      * @param concurrentSendSnapLimit snapshots this store sends at once (TiKV's
      *     {@code concurrent-send-snap-limit}); another is refused and reported failed at once, and
      *     Raft sends it again later
+     * @param pdHeartbeatTickIntervalMillis TiKV's {@code pd-heartbeat-tick-interval}: the longest a
+     *     region leader goes without heartbeating a region that did not change (a changed one is
+     *     heartbeated within {@code store.region-heartbeat-ticks}); see
+     *     {@link io.tinykv.raftstore.RaftstoreConfig#regionHeartbeatIntervalMs}
      */
     public record Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes,
-            int concurrentSendSnapLimit) {
+            int concurrentSendSnapLimit, long pdHeartbeatTickIntervalMillis) {
+
+        /** With the default {@code pd-heartbeat-tick-interval}. */
+        public Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes,
+                int concurrentSendSnapLimit) {
+            this(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit,
+                    io.tinykv.raftstore.RaftstoreConfig.DEFAULT_REGION_HEARTBEAT_INTERVAL_MS);
+        }
 
         /** With the default {@code concurrent-send-snap-limit}. */
         public Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes) {
@@ -122,15 +133,23 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
         }
 
         public Raftstore withNotifyCapacity(int value) {
-            return new Raftstore(value, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit);
+            return new Raftstore(value, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit,
+                    pdHeartbeatTickIntervalMillis);
         }
 
         public Raftstore withSnapshotLimits(int streams, long totalBytes) {
-            return new Raftstore(notifyCapacity, streams, totalBytes, concurrentSendSnapLimit);
+            return new Raftstore(notifyCapacity, streams, totalBytes, concurrentSendSnapLimit,
+                    pdHeartbeatTickIntervalMillis);
         }
 
         public Raftstore withConcurrentSendSnapLimit(int value) {
-            return new Raftstore(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, value);
+            return new Raftstore(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, value,
+                    pdHeartbeatTickIntervalMillis);
+        }
+
+        public Raftstore withPdHeartbeatTickIntervalMillis(long value) {
+            return new Raftstore(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes,
+                    concurrentSendSnapLimit, value);
         }
     }
 
@@ -275,6 +294,13 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
         positive(problems, "raftstore.concurrent-recv-snap-limit", raftstore.concurrentRecvSnapLimit());
         positive(problems, "raftstore.snap-max-total-size", raftstore.snapMaxTotalSizeBytes());
         positive(problems, "raftstore.concurrent-send-snap-limit", raftstore.concurrentSendSnapLimit());
+        long checkMillis = (long) store.regionHeartbeatTicks() * store.tickIntervalMillis();
+        if (raftstore.pdHeartbeatTickIntervalMillis() < checkMillis) {
+            problems.add("raftstore.pd-heartbeat-tick-interval (" + raftstore.pdHeartbeatTickIntervalMillis()
+                    + " ms) must be at least store.region-heartbeat-ticks x store.tick-interval ("
+                    + store.regionHeartbeatTicks() + " x " + store.tickIntervalMillis() + " ms = " + checkMillis
+                    + " ms): a leader heartbeats an unchanged region only when it checks its region");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

@@ -125,6 +125,32 @@ class HeartbeatSenderTest {
         }
     }
 
+    /**
+     * Leaders heartbeat an unchanged region only once a minute, and the scheduler pushes operators on
+     * the stream: a broken stream is reopened without waiting for a heartbeat to send, and the store
+     * is told (it then heartbeats every region it leads, for a restarted scheduler knows no leader).
+     */
+    @Test
+    void aBrokenStreamIsReopenedWithoutAHeartbeatToSendAndTheStoreIsTold() throws Exception {
+        AtomicLong reconnects = new AtomicLong();
+        Counts counts = new Counts();
+        try (FakeScheduler pd = new FakeScheduler(3);
+                SchedulerClient client = connect(pd);
+                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, reconnects::incrementAndGet, 16,
+                        counts, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
+            sender.regionHeartbeat(heartbeat(10, 1));
+            Await.until(() -> pd.regionHeartbeats.size() == 1, WAIT, "the first heartbeat opens a stream");
+            assertThat(reconnects.get()).as("the first stream is no reconnection").isZero();
+
+            pd.breakHeartbeatStreams();
+
+            Await.until(() -> pd.heartbeatStreams.size() == 1 && reconnects.get() >= 1, WAIT,
+                    "a new stream opened, with no heartbeat queued");
+            assertThat(counts.breaks.get()).isGreaterThanOrEqualTo(1);
+            assertThat(pd.regionHeartbeats).as("nothing sent meanwhile").hasSize(1);
+        }
+    }
+
     @Test
     void storeStatisticsAreSentAsStoreHeartbeats() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(3);

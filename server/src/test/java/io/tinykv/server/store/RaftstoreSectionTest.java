@@ -41,6 +41,29 @@ class RaftstoreSectionTest {
     }
 
     @Test
+    void theLongRegionHeartbeatIntervalIsTikvsPdHeartbeatTickIntervalAndReachesTheRaftstore() {
+        assertThat(StoreServerConfig.defaults().raftstore().pdHeartbeatTickIntervalMillis())
+                .isEqualTo(RaftstoreConfig.DEFAULT_REGION_HEARTBEAT_INTERVAL_MS).isEqualTo(60_000);
+        StoreServerConfig config = StoreConfigLoader.parse("[raftstore]\npd-heartbeat-tick-interval = \"2m\"\n",
+                "t.toml").validate();
+        assertThat(config.raftstore().pdHeartbeatTickIntervalMillis()).isEqualTo(120_000);
+        assertThat(RaftstoreConfig.defaults().withRegionHeartbeatIntervalMs(120_000).regionHeartbeatIntervalTicks())
+                .isEqualTo(1_200);
+    }
+
+    @Test
+    void aLongIntervalShorterThanOneCheckIsRefusedNamingBothSettings() {
+        assertThatThrownBy(() -> StoreConfigLoader.parse("[store]\ntick-interval = \"100ms\"\n"
+                + "region-heartbeat-ticks = 20\n[raftstore]\npd-heartbeat-tick-interval = \"1s\"\n", "t.toml")
+                .validate())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("raftstore.pd-heartbeat-tick-interval (1000 ms) must be at least "
+                        + "store.region-heartbeat-ticks x store.tick-interval (20 x 100 ms = 2000 ms)");
+        assertThatThrownBy(() -> StoreConfigLoader.parse("[raftstore]\npd-heartbeat-tick-interval = \"0s\"\n",
+                "t.toml").validate()).hasMessageContaining("raftstore.pd-heartbeat-tick-interval");
+    }
+
+    @Test
     void aBoundOfZeroOrAnUnknownKeyIsRefusedNamingIt() {
         assertThatThrownBy(() -> StoreConfigLoader.parse("[raftstore]\nnotify-capacity = 0\n"
                 + "concurrent-recv-snap-limit = -1\nsnap-max-total-size = \"0B\"\n"
