@@ -214,17 +214,20 @@ final class RegionHeartbeats {
         wasLeader = leader;
     }
 
+    /**
+     * Runs every tick while a reported peer is pending, and a dead store's peers stay pending: so
+     * it reads match indexes one by one and builds the full status only to send.
+     */
     private void sendIfAPendingPeerCaughtUp(Peer peer) {
-        Status status = peer.raftNode().status();
-        if (status.softState().role() != StateRole.LEADER) {
+        if (!peer.raftNode().isLeader()) {
             reportedPending = Set.of();
             return;
         }
         long truncatedIndex = peer.storage().truncatedIndex();
         for (long id : reportedPending) {
-            ProgressView pr = status.progress().get(id);
-            if (pr != null && !isPending(pr, truncatedIndex)) {
-                send(peer, status);
+            long match = peer.raftNode().matchIndexOf(id);
+            if (match >= 0 && !isPending(match, truncatedIndex)) {
+                send(peer, peer.raftNode().status());
                 return;
             }
         }
@@ -345,6 +348,10 @@ final class RegionHeartbeats {
 
     /** Not heard from yet (match 0, e.g. under a new leader) or only to be caught up by a snapshot. */
     private static boolean isPending(ProgressView progress, long truncatedIndex) {
-        return progress.match() == 0 || progress.match() < truncatedIndex;
+        return isPending(progress.match(), truncatedIndex);
+    }
+
+    private static boolean isPending(long match, long truncatedIndex) {
+        return match == 0 || match < truncatedIndex;
     }
 }
