@@ -11,8 +11,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code tinykv ctl operator ...}: asks the scheduler to change one region (move its leader, add or
  * remove a peer, scatter it) or shows the operators running and recently ended. The scheduler checks
- * each request against the cluster and says why it refuses; an accepted one runs on the region's
- * next heartbeat.
+ * each request against the cluster and says why it refuses; an accepted one is sent to the
+ * region's leader at once.
  */
 @Command(name = "operator", description = "Change a region through the scheduler, or show its operators.",
     subcommands = {OperatorCommand.Show.class, OperatorCommand.TransferLeader.class, OperatorCommand.AddPeer.class,

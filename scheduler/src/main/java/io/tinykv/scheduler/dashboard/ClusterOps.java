@@ -20,7 +20,7 @@ import java.util.function.LongSupplier;
  * region's leader, add or remove a peer, split at a key, scatter, take a store offline (and back),
  * remove a tombstone, pause or resume a checker or scheduler. Each checks its preconditions against
  * the scheduler's current view and throws a {@link Refusal} saying why it will not; an accepted
- * region operation becomes an {@link Operator} that goes out with the region's next heartbeat.
+ * region operation becomes an {@link Operator} that is sent to the region's leader at once (and again each round until done).
  *
  * <p>Never under-replicated: a peer is removed only while the region keeps {@code max-replicas}
  * peers, and a store goes offline only when enough other stores are up to take its replicas (which
@@ -205,7 +205,7 @@ public final class ClusterOps {
             throw Refusal.conflict("region " + op.regionId() + " already has an operator: " + running.get()
                     + "; try again once it has finished");
         }
-        return new Done("created " + op + "; it runs on the region's next heartbeat", op.toString());
+        return new Done("created " + op + "; it is sent to the region's leader now", op.toString());
     }
 
     private RegionInfo ledRegion(long regionId) {
