@@ -14,10 +14,9 @@ import io.tinykv.security.ChannelFactory;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import io.tinykv.raft.SnapshotStatus;
-import java.util.ArrayDeque;
+import io.tinykv.testkit.exec.ManualExecutor;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
@@ -29,22 +28,6 @@ class GrpcTransportDropTest {
 
     private static final long REGION_ID = 1;
     private static final long UNKNOWN_STORE = 9;
-
-    /** Runs queued tasks only when told to. */
-    private static final class ManualExecutor implements Executor {
-        final Queue<Runnable> tasks = new ArrayDeque<>();
-
-        @Override
-        public void execute(Runnable task) {
-            tasks.add(task);
-        }
-
-        void runAll() {
-            for (Runnable task; (task = tasks.poll()) != null; ) {
-                task.run();
-            }
-        }
-    }
 
     private record Report(long regionId, long toPeerId, SnapshotStatus status) {}
 
@@ -102,7 +85,7 @@ class GrpcTransportDropTest {
         // Nothing has run yet: two messages wait, three were dropped at once on the caller's thread.
         assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 3, null), new Report(REGION_ID, 3, null),
                 new Report(REGION_ID, 3, null));
-        assertThat(executor.tasks).hasSize(1);
+        assertThat(executor.queued()).isEqualTo(1);
     }
 
     @Test
@@ -155,7 +138,7 @@ class GrpcTransportDropTest {
         transport.send(message(3, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot));
         assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 3, null),
                 new Report(REGION_ID, 3, SnapshotStatus.FAILURE));
-        assertThat(executor.tasks).isEmpty();
+        assertThat(executor.queued()).isZero();
     }
 
     @Test

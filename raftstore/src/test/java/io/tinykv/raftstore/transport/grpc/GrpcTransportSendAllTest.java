@@ -16,14 +16,13 @@ import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.testkit.wait.Await;
+import io.tinykv.testkit.exec.ManualExecutor;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,22 +40,6 @@ class GrpcTransportSendAllTest {
     private static final long REGION_ID = 1;
     private static final long STORE_ID = 2;
     private static final long OTHER_STORE_ID = 3;
-
-    /** Runs queued tasks only when told to. */
-    private static final class ManualExecutor implements Executor {
-        final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public void execute(Runnable task) {
-            tasks.add(task);
-        }
-
-        void runAll() {
-            for (Runnable task; (task = tasks.poll()) != null; ) {
-                task.run();
-            }
-        }
-    }
 
     /** The receiving store: records every message and how many batches carried them. */
     private static final class RecordingPeer extends PeerGrpc.PeerImplBase {
@@ -143,7 +126,7 @@ class GrpcTransportSendAllTest {
         // No stream yet: connecting is the flush task's job, not the caller's.
         transport.sendAll(List.of(append(STORE_ID, 1)));
         assertThat(channelsOpened).hasValue(0);
-        assertThat(executor.tasks).isNotEmpty();
+        assertThat(executor.queued()).isPositive();
         Await.until(() -> {
             executor.runAll();
             return peer.received.size() == 1;
@@ -176,7 +159,7 @@ class GrpcTransportSendAllTest {
         transport.sendAll(List.of(append(OTHER_STORE_ID, 1), append(STORE_ID, 2)));
         Await.until(() -> peer.received.size() == 2, TIMEOUT, "the connected store's message");
         assertThat(channelsOpened).as("no connecting on the caller's thread").hasValue(1);
-        assertThat(executor.tasks).isNotEmpty();
+        assertThat(executor.queued()).isPositive();
         Await.until(() -> {
             executor.runAll();
             return peer.received.size() == 3;

@@ -14,10 +14,8 @@ import io.tinykv.proto.RaftServerpb.Done;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
 import io.tinykv.testkit.wait.Await;
+import io.tinykv.testkit.exec.ManualExecutor;
 import java.time.Duration;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -30,22 +28,6 @@ import org.junit.jupiter.api.Test;
 class RaftStreamsOnNetworkThreadTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(15);
-
-    /** Holds tasks until told to run them. */
-    private static final class ManualExecutor implements Executor {
-        final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-
-        @Override
-        public void execute(Runnable task) {
-            tasks.add(task);
-        }
-
-        void runAll() {
-            for (Runnable task; (task = tasks.poll()) != null; ) {
-                task.run();
-            }
-        }
-    }
 
     /** Counts what reaches the service on each kind of stream. */
     private static final class CountingPeer extends PeerGrpc.PeerImplBase {
@@ -131,7 +113,7 @@ class RaftStreamsOnNetworkThreadTest {
             single.onNext(message);
             Await.until(() -> peer.raftMessages.get() == 4, TIMEOUT,
                     "both Raft streams' next messages, with the server's executor not run");
-            Await.until(() -> !handlers.tasks.isEmpty(), TIMEOUT, "the snapshot chunk's task queued");
+            Await.until(() -> handlers.queued() > 0, TIMEOUT, "the snapshot chunk's task queued");
             assertThat(peer.snapshotChunks).as("the snapshot stream waits for the server's executor").hasValue(1);
             Await.until(() -> {
                 handlers.runAll();
