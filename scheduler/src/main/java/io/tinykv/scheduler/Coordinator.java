@@ -214,8 +214,10 @@ public final class Coordinator {
     }
 
     /**
-     * One scheduling round: drops operators that timed out unnoticed, then (when balancing is on)
-     * lets each unpaused balance scheduler create at most one operator. Returns what it created.
+     * One scheduling round: drops operators that timed out unnoticed, pushes again steps not yet
+     * done, runs the replica checker over every region ({@link #patrolReplicas}), then (when
+     * balancing is on) lets each unpaused balance scheduler create at most one operator. Returns
+     * what it created.
      */
     public synchronized List<Operator> schedule(long nowMillis) {
         for (Operator op : operators.expire(nowMillis)) {
@@ -228,12 +230,32 @@ public final class Coordinator {
         }
         scatterOnFirstHeartbeat.values()
                 .removeIf(p -> nowMillis - p.askedAtMillis() >= schedule.scatterMemory().toMillis());
-        List<Operator> created = new ArrayList<>();
+        List<Operator> created = new ArrayList<>(patrolReplicas(nowMillis));
         if (schedule.balances()) {
             balanceLeaders(nowMillis).ifPresent(created::add);
             balanceRegions(nowMillis).ifPresent(created::add);
         }
         return created;
+    }
+
+    /**
+     * The replica checker over every region with a leader and no operator (PD's region patrol),
+     * unless paused. A leader heartbeats an unchanged region only on a long interval, so a region
+     * last heard from before its replicas' stores joined, or before a store went down, would
+     * otherwise wait that long for its repair; the operator is pushed at once.
+     */
+    private List<Operator> patrolReplicas(long nowMillis) {
+        if (pauses.isPaused(SchedulerPauses.REPLICA_CHECKER, nowMillis)) {
+            return List.of();
+        }
+        List<Operator> made = new ArrayList<>();
+        for (RegionInfo region : cluster.regions()) {
+            if (region.leader() == null || operators.get(region.id()).isPresent()) {
+                continue;
+            }
+            created(replicaChecker.check(region, nowMillis), nowMillis).ifPresent(made::add);
+        }
+        return made;
     }
 
     /** One round of the balance-leader scheduler, unless paused: at most one leader transfer. */

@@ -78,7 +78,7 @@ public final class ReplicationHealth {
             }
         }
         if (candidates > 0) {
-            return "a peer will be added on the region's next heartbeat";
+            return "a peer will be added within a scheduling round";
         }
         long up = stores.stream().filter(s -> cluster.storeStatus(s, nowMillis) == StoreStatus.UP).count();
         return "no store can take another replica: " + up + " store(s) up for " + maxReplicas + " replicas"

@@ -171,6 +171,37 @@ class OperatorPushTest {
                 .satisfies(r -> assertThat(r.getRegionId()).isEqualTo(op.regionId()));
     }
 
+    /**
+     * A region heard from while no other store could take a replica (here: they were silent) is
+     * repaired by the next round once they are back, with no heartbeat of the region in between:
+     * its leader may not heartbeat it again for the long interval.
+     */
+    @Test
+    void aRoundAddsTheMissingReplicaOfARegionLastHeardBeforeItsStoresCameBack() {
+        now += SchedulerConfig.DEFAULT_STORE_DISCONNECT_TIME.toMillis() + 1;
+        cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).build(), now);
+        StoreSide store1 = new StoreSide();
+        Metapb.Region alone = Fixtures.region(1, "", "", epoch(1, 2), new long[] {11}, new long[] {1});
+        service.regionHeartbeat(store1).onNext(heartbeat(alone, 1));
+        assertThat(store1.operators()).as("stores 2 and 3 are silent: nowhere to add a replica").isEmpty();
+
+        for (long s = 2; s <= 3; s++) {
+            cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(s).build(), now);
+        }
+        now += ROUND_MILLIS;
+        List<Operator> created = coordinator.schedule(now);
+
+        assertThat(created).singleElement().satisfies(op -> assertThat(op.regionId()).isEqualTo(1));
+        assertThat(store1.operators()).as("the add-peer step went out with no region heartbeat in between")
+                .singleElement().satisfies(r -> {
+                    assertThat(r.getRegionId()).isEqualTo(1);
+                    assertThat(r.hasChangePeer()).isTrue();
+                    assertThat(r.getChangePeer().getPeer().getStoreId()).isIn(2L, 3L);
+                });
+        now += ROUND_MILLIS / 2;
+        assertThat(coordinator.schedule(now)).as("a region with an operator is not checked again").isEmpty();
+    }
+
     @Test
     void anOperatorOfTheClusterIsPushedAtOnce() {
         StoreSide store1 = twoRegionsLedByStoreOne().side();
