@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * came on. Heartbeats are handled one at a time (they are cheap), so each region's operator sees a
  * consistent sequence.
  *
- * <p>Periodic rounds ({@link #schedule}) run the {@link BalanceLeaderScheduler} and the
- * {@link BalanceRegionScheduler}. Every operator created outside a heartbeat (by a round, a scatter,
+ * <p>Periodic rounds ({@link #schedule}) run the replica checker over the next batch of the
+ * {@link RegionPatrol} (every region within a few rounds, not all in each), the
+ * {@link BalanceLeaderScheduler} and the {@link BalanceRegionScheduler}. Every operator created outside a heartbeat (by a round, a scatter,
  * an operator of the cluster) is pushed to the region's leader at once through the
  * {@link OperatorDispatch}, as PD dispatches an operator on creation: stores heartbeat an unchanged
  * region only on a long interval, so waiting for the next heartbeat would hold the operator up for
@@ -45,6 +46,7 @@ public final class Coordinator {
     private final BalanceLeaderScheduler leaderBalancer;
     private final BalanceRegionScheduler regionBalancer;
     private final RegionScatterer scatterer;
+    private final RegionPatrol patrol;
     private final ScheduleConfig schedule;
     private final SchedulerPauses pauses;
     private final SchedulerMetrics metrics;
@@ -84,6 +86,7 @@ public final class Coordinator {
                 schedule.regionToleranceRatio(), schedule.regionScheduleLimit());
         this.scatterer = new RegionScatterer(cluster, replicaChecker, config.maxReplicas(), ids::next,
                 schedule.scatterMemory().toMillis());
+        this.patrol = new RegionPatrol(cluster, schedule.patrolRegionBatch());
         this.pauses = pauses;
         this.metrics = metrics;
         this.maxReplicas = config.maxReplicas();
@@ -215,9 +218,9 @@ public final class Coordinator {
 
     /**
      * One scheduling round: drops operators that timed out unnoticed, pushes again steps not yet
-     * done, runs the replica checker over every region ({@link #patrolReplicas}), then (when
-     * balancing is on) lets each unpaused balance scheduler create at most one operator. Returns
-     * what it created.
+     * done, runs the replica checker over the patrol's next batch of regions
+     * ({@link #patrolReplicas}), then (when balancing is on) lets each unpaused balance scheduler
+     * create at most one operator. Returns what it created.
      */
     public synchronized List<Operator> schedule(long nowMillis) {
         for (Operator op : operators.expire(nowMillis)) {
@@ -239,17 +242,19 @@ public final class Coordinator {
     }
 
     /**
-     * The replica checker over every region with a leader and no operator (PD's region patrol),
-     * unless paused. A leader heartbeats an unchanged region only on a long interval, so a region
-     * last heard from before its replicas' stores joined, or before a store went down, would
-     * otherwise wait that long for its repair; the operator is pushed at once.
+     * The replica checker over the next {@code patrol-region-batch} regions of the {@link RegionPatrol}
+     * (PD's region patrol), those with a leader and no operator, unless paused. A leader heartbeats an
+     * unchanged region only on a long interval, so a region last heard from before its replicas'
+     * stores joined, or before a store went down, would otherwise wait that long for its repair; the
+     * operator is pushed at once. A batch, not every region: the round's cost stays bounded with many
+     * regions, and a region whose heartbeat arrives is checked then anyway.
      */
     private List<Operator> patrolReplicas(long nowMillis) {
         if (pauses.isPaused(SchedulerPauses.REPLICA_CHECKER, nowMillis)) {
             return List.of();
         }
         List<Operator> made = new ArrayList<>();
-        for (RegionInfo region : cluster.regions()) {
+        for (RegionInfo region : patrol.next()) {
             if (region.leader() == null || operators.get(region.id()).isPresent()) {
                 continue;
             }

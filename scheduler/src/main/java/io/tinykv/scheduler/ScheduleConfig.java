@@ -20,6 +20,9 @@ import java.time.Duration;
  * @param scatterSplitRegions whether regions fresh from a split are scattered (replicas and leader
  *     spread over the stores) as soon as the scheduler hears of them
  * @param scatterMemory how long a scatter's placement counts towards the evenness of later scatters
+ * @param patrolRegionBatch how many regions the replica checker's patrol looks at per scheduling round
+ *     ({@link RegionPatrol}); N regions are all looked at within ceil(N / batch) rounds, and a round's
+ *     work stays bounded however many regions there are
  */
 public record ScheduleConfig(
         Duration balanceInterval,
@@ -28,7 +31,8 @@ public record ScheduleConfig(
         int leaderTolerance,
         double regionToleranceRatio,
         boolean scatterSplitRegions,
-        Duration scatterMemory) {
+        Duration scatterMemory,
+        int patrolRegionBatch) {
 
     public static final Duration DEFAULT_BALANCE_INTERVAL = Duration.ofSeconds(1);
     public static final int DEFAULT_LEADER_SCHEDULE_LIMIT = 4;
@@ -37,6 +41,12 @@ public record ScheduleConfig(
     public static final double DEFAULT_REGION_TOLERANCE_RATIO = 0.05;
     public static final boolean DEFAULT_SCATTER_SPLIT_REGIONS = true;
     public static final Duration DEFAULT_SCATTER_MEMORY = Duration.ofMinutes(10);
+    /**
+     * PD's patrol batch ({@code patrolScanRegionLimit}, 128 regions per patrol step). One round a
+     * second then covers 7,680 regions a minute, the interval at which a leader heartbeats an
+     * unchanged region anyway; a larger cluster wants a larger batch.
+     */
+    public static final int DEFAULT_PATROL_REGION_BATCH = 128;
 
     public ScheduleConfig {
         if (balanceInterval == null || balanceInterval.isNegative()) {
@@ -60,12 +70,17 @@ public record ScheduleConfig(
         if (scatterMemory == null || scatterMemory.isNegative() || scatterMemory.isZero()) {
             throw new IllegalArgumentException("scatter-memory must be a positive duration (got " + scatterMemory + ")");
         }
+        if (patrolRegionBatch < 1) {
+            throw new IllegalArgumentException("patrol-region-batch must be >= 1 region per scheduling round, or "
+                    + "regions heard from only long ago would never get their missing replicas (got "
+                    + patrolRegionBatch + ")");
+        }
     }
 
     public static ScheduleConfig defaults() {
         return new ScheduleConfig(DEFAULT_BALANCE_INTERVAL, DEFAULT_LEADER_SCHEDULE_LIMIT,
                 DEFAULT_REGION_SCHEDULE_LIMIT, DEFAULT_LEADER_TOLERANCE, DEFAULT_REGION_TOLERANCE_RATIO,
-                DEFAULT_SCATTER_SPLIT_REGIONS, DEFAULT_SCATTER_MEMORY);
+                DEFAULT_SCATTER_SPLIT_REGIONS, DEFAULT_SCATTER_MEMORY, DEFAULT_PATROL_REGION_BATCH);
     }
 
     /** Whether the balance schedulers run. */
@@ -75,26 +90,31 @@ public record ScheduleConfig(
 
     public ScheduleConfig withBalanceInterval(Duration value) {
         return new ScheduleConfig(value, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                regionToleranceRatio, scatterSplitRegions, scatterMemory);
+                regionToleranceRatio, scatterSplitRegions, scatterMemory, patrolRegionBatch);
     }
 
     public ScheduleConfig withLimits(int leaders, int regions) {
         return new ScheduleConfig(balanceInterval, leaders, regions, leaderTolerance, regionToleranceRatio,
-                scatterSplitRegions, scatterMemory);
+                scatterSplitRegions, scatterMemory, patrolRegionBatch);
     }
 
     public ScheduleConfig withLeaderTolerance(int value) {
         return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, value,
-                regionToleranceRatio, scatterSplitRegions, scatterMemory);
+                regionToleranceRatio, scatterSplitRegions, scatterMemory, patrolRegionBatch);
     }
 
     public ScheduleConfig withRegionToleranceRatio(double value) {
         return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                value, scatterSplitRegions, scatterMemory);
+                value, scatterSplitRegions, scatterMemory, patrolRegionBatch);
     }
 
     public ScheduleConfig withScatterSplitRegions(boolean value) {
         return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                regionToleranceRatio, value, scatterMemory);
+                regionToleranceRatio, value, scatterMemory, patrolRegionBatch);
+    }
+
+    public ScheduleConfig withPatrolRegionBatch(int value) {
+        return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
+                regionToleranceRatio, scatterSplitRegions, scatterMemory, value);
     }
 }

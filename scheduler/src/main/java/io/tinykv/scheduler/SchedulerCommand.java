@@ -121,6 +121,12 @@ public final class SchedulerCommand implements Callable<Integer> {
                     + "(default: 10m).")
     Duration scatterMemory = ScheduleConfig.DEFAULT_SCATTER_MEMORY;
 
+    @Option(names = "--patrol-region-batch", paramLabel = "N",
+            description = "Regions the replica checker's patrol looks at per scheduling round, resuming where the "
+                    + "last round stopped; N regions are all looked at within N / this many rounds "
+                    + "(default: ${DEFAULT-VALUE}, as PD).")
+    int patrolRegionBatch = ScheduleConfig.DEFAULT_PATROL_REGION_BATCH;
+
     @Option(names = "--gc-life-time", paramLabel = "DURATION", converter = DurationText.class,
             description = "How long an overwritten version stays readable before MVCC GC may remove it "
                     + "(default: 10m).")
@@ -171,7 +177,7 @@ public final class SchedulerCommand implements Callable<Integer> {
                 SchedulerConfig.DEFAULT_ID_BATCH_SIZE, operatorTimeout, leaderOperatorTimeout,
                 SchedulerConfig.DEFAULT_STORE_STATUS_CHECK_INTERVAL,
                 new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                        regionToleranceRatio, scatterSplitRegions, scatterMemory),
+                        regionToleranceRatio, scatterSplitRegions, scatterMemory, patrolRegionBatch),
                 new GcConfig(gcLifeTime, gcAdvanceInterval));
     }
 

@@ -31,7 +31,8 @@ class SchedulerCommandTest {
                 "--store-disconnect-time", "5s", "--client-key-mode", "txn", "--tso-save-window", "500ms",
                 "--operator-timeout", "PT2M", "--leader-operator-timeout", "5s", "--balance-region-interval", "10s",
                 "--leader-schedule-limit", "7", "--region-schedule-limit", "3", "--leader-tolerance", "2",
-                "--region-tolerance-ratio", "0.1", "--scatter-split-regions", "false", "--scatter-memory", "1m");
+                "--region-tolerance-ratio", "0.1", "--scatter-split-regions", "false", "--scatter-memory", "1m",
+                "--patrol-region-batch", "16");
         SchedulerConfig config = command.config();
         assertThat(config.listenAddress()).isEqualTo(new HostAndPort("0.0.0.0", 0));
         assertThat(config.advertiseAddress()).isEqualTo(new HostAndPort("pd.local", 2379));
@@ -44,7 +45,7 @@ class SchedulerCommandTest {
         assertThat(config.operatorTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(config.leaderOperatorTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.schedule()).isEqualTo(new ScheduleConfig(Duration.ofSeconds(10), 7, 3, 2, 0.1, false,
-                Duration.ofMinutes(1)));
+                Duration.ofMinutes(1), 16));
     }
 
     @Test
@@ -63,6 +64,8 @@ class SchedulerCommandTest {
         assertThat(config.schedule()).isEqualTo(ScheduleConfig.defaults());
         assertThat(config.schedule().balances()).isTrue();
         assertThat(config.schedule().scatterSplitRegions()).isTrue();
+        // PD's patrol batch (patrolScanRegionLimit).
+        assertThat(config.schedule().patrolRegionBatch()).isEqualTo(128);
     }
 
     @Test
@@ -81,6 +84,10 @@ class SchedulerCommandTest {
         assertThat(commandLine(new SchedulerCommand()).execute("--max-replicas", "0", "--data-dir", dir.toString()))
                 .isEqualTo(SchedulerCommand.EXIT_BAD_CONFIG);
         assertThat(err.toString()).contains("max-replicas must be in 1..9 (got 0)");
+        assertThat(commandLine(new SchedulerCommand()).execute("--patrol-region-batch", "0", "--data-dir",
+                dir.toString())).isEqualTo(SchedulerCommand.EXIT_BAD_CONFIG);
+        assertThat(err.toString()).contains("patrol-region-batch must be >= 1 region per scheduling round")
+                .contains("(got 0)");
         assertThat(commandLine(new SchedulerCommand()).execute("--addr", "0.0.0.0:2379", "--data-dir", dir.toString()))
                 .isEqualTo(SchedulerCommand.EXIT_BAD_CONFIG);
         assertThat(err.toString()).contains("give an advertise address");

@@ -142,6 +142,7 @@ public final class PdViews {
         own.put("region-tolerance-ratio", config.schedule().regionToleranceRatio());
         own.put("scatter-split-regions", config.schedule().scatterSplitRegions());
         own.put("scatter-memory", GoText.duration(config.schedule().scatterMemory()));
+        own.put("patrol-region-batch", config.schedule().patrolRegionBatch());
         own.put("tso-save-window", GoText.duration(config.tsoSaveWindow()));
         own.put("id-batch-size", config.idBatchSize());
         out.put("tinykv", own);
