@@ -12,7 +12,7 @@ import io.grpc.netty.shaded.io.netty.util.ReferenceCountUtil;
  * transports and writes its close commands into the channel (when its handshake timeout passes,
  * since an HTTP/1.1 connection never completes gRPC's HTTP/2 negotiation, or when the server is
  * forced to stop); they are not HTTP, so this handler turns any such write into closing the
- * connection once the request in flight, if any, is answered.
+ * connection once every request read from it is answered.
  */
 final class GrpcCommandGuard extends ChannelOutboundHandlerAdapter {
 

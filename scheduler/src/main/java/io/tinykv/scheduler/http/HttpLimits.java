@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param maxRequestLineBytes the longest request line (a region key travels in the path)
  * @param maxHeaderBytes the most header bytes of one request
  * @param maxBodyBytes the largest request body (PD's bodies are small JSON objects); larger is 413
- * @param threads requests answered at once (see {@link #DEFAULT_THREADS} for why one)
+ * @param threads requests answered at once, of different connections: a connection's requests are
+ *     answered one after the other, in order ({@link PdHttpHandler}); see {@link #DEFAULT_THREADS}
  * @param queuedRequests requests read and waiting for a thread; one more is answered 503 at once
  *     (busy, retry) instead of growing a queue without bound
  */
@@ -19,12 +20,14 @@ public record HttpLimits(Duration detectTimeout, Duration idleTimeout, int maxRe
         int maxBodyBytes, int threads, int queuedRequests) {
 
     /**
-     * One: a connection's pipelined requests are handed to the executor as they are read, and
-     * their answers must go out in request order; with more threads a later answer (one that
-     * closes the connection) could be written first and the earlier one lost, as a loaded flake
-     * hunt showed. More threads need answers ordered per connection first.
+     * Two, for a scheduler on two cores: one slow answer (a page of thousands of regions, an
+     * operation that checks the cluster) does not hold up every other client (a health check,
+     * {@code tinykv ctl}). More buys little: answers read in-memory state, mostly under the cluster's
+     * lock, so they are CPU work that serialises anyway, and every HTTP thread busy is a core taken
+     * from the gRPC event loops that serve TSO and heartbeats. Any number keeps a connection's answers
+     * in order.
      */
-    public static final int DEFAULT_THREADS = 1;
+    public static final int DEFAULT_THREADS = 2;
     public static final int DEFAULT_QUEUED_REQUESTS = 64;
 
     public static final HttpLimits DEFAULTS = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(60),
