@@ -167,6 +167,7 @@ class PdListenerTest {
         start(new HttpLimits(NEVER, NEVER, 4096, 4096, 1024, threads, queued), NEVER);
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch running = new CountDownLatch(threads);
+        CountDownLatch drained = new CountDownLatch(threads + queued);
         for (int i = 0; i < threads + queued; i++) {
             executor.execute(() -> {
                 running.countDown();
@@ -174,6 +175,8 @@ class PdListenerTest {
                     release.await();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } finally {
+                    drained.countDown();
                 }
             });
         }
@@ -186,6 +189,9 @@ class PdListenerTest {
             assertThat(busy).startsWith("HTTP/1.1 503 ").containsIgnoringCase("retry-after: 1")
                     .contains("busy").doesNotContainIgnoringCase("connection: close");
             release.countDown();
+            // Once the blocking tasks are done the queue is empty (before that, a request read at
+            // once could still find it full).
+            assertThat(drained.await(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as("the threads are free").isTrue();
             s.getOutputStream().write(request);
             assertThat(readOneResponse(s.getInputStream())).startsWith("HTTP/1.1 200 OK")
                     .endsWith("{\"paused\":false}");
