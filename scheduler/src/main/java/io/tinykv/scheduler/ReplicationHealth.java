@@ -78,7 +78,8 @@ public final class ReplicationHealth {
             }
         }
         if (candidates > 0) {
-            return "a peer will be added within a scheduling round";
+            return "a peer will be added when the replica patrol reaches the region (every region within "
+                    + "regions / patrol-region-batch scheduling rounds) or on its next heartbeat";
         }
         long up = stores.stream().filter(s -> cluster.storeStatus(s, nowMillis) == StoreStatus.UP).count();
         return "no store can take another replica: " + up + " store(s) up for " + maxReplicas + " replicas"

@@ -39,6 +39,19 @@ final class Fixtures {
                 .setRegionEpoch(epoch).addAllPeers(peers).build();
     }
 
+    /**
+     * Stores 2..{@code count} join a cluster bootstrapped on store 1, and every store 1..count
+     * heartbeats at {@code nowMillis}: all of them up.
+     */
+    static void storesUp(ClusterMeta cluster, int count, long nowMillis) {
+        for (long s = 2; s <= count; s++) {
+            cluster.putStore(store(s), nowMillis);
+        }
+        for (long s = 1; s <= count; s++) {
+            cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(s).build(), nowMillis);
+        }
+    }
+
     static Pdpb.RegionHeartbeatRequest heartbeat(Metapb.Region region, Metapb.Peer leader) {
         return Pdpb.RegionHeartbeatRequest.newBuilder().setRegion(region).setLeader(leader).build();
     }

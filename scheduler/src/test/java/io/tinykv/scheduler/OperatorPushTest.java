@@ -78,12 +78,7 @@ class OperatorPushTest {
         // Bootstrapped with a placeholder region that the tests' two regions replace (a newer version).
         cluster.bootstrap(Fixtures.store(1), Fixtures.region(99, "", "", epoch(1, 1), new long[] {991},
                 new long[] {1}), now);
-        for (long s = 2; s <= 3; s++) {
-            cluster.putStore(Fixtures.store(s), now);
-        }
-        for (long s = 1; s <= 3; s++) {
-            cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(s).build(), now);
-        }
+        Fixtures.storesUp(cluster, 3, now);
     }
 
     @AfterEach

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.Pdpb;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,23 +45,14 @@ class RegionPatrolTest {
         meta = MetaStore.open(config.dataDir());
         cluster = ClusterMeta.load(meta, now, new SplittableRandom(5), config.storeDisconnectTime().toMillis(),
                 config.maxStoreDownTime().toMillis());
-        cluster.bootstrap(Fixtures.store(1), region(1, "", ""), now);
-        for (long s = 2; s <= 3; s++) {
-            cluster.putStore(Fixtures.store(s), now);
-        }
-        for (long s = 1; s <= 3; s++) {
-            cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(s).build(), now);
-        }
+        cluster.bootstrap(Fixtures.store(1), Fixtures.region(1, "", "", epoch(1, 2), new long[] {11}, new long[] {1}),
+                now);
+        Fixtures.storesUp(cluster, 3, now);
     }
 
     @AfterEach
     void tearDown() {
         meta.close();
-    }
-
-    /** Region {@code id} over {@code [start, end)} with one peer, on store 1 (so short of two replicas). */
-    private static Metapb.Region region(long id, String start, String end) {
-        return Fixtures.region(id, start, end, epoch(1, 2), new long[] {id * 10 + 1}, new long[] {1});
     }
 
     /**
@@ -119,7 +109,7 @@ class RegionPatrolTest {
     }
 
     @Test
-    void aRegionSplitBehindTheCursorWaitsForTheNextPassOneAheadIsLookedAtInThisOne() {
+    void regionsSplitAheadOfTheCursorAreLookedAtInThisPass() {
         splitInto(REGIONS);
         RegionPatrol patrol = new RegionPatrol(cluster, BATCH);
         assertThat(ids(patrol.next())).containsExactly(1L, 2L, 3L);
