@@ -134,10 +134,11 @@ final class RegionHeartbeats {
             return;
         }
         ticksSinceCheck = 0;
-        Status status = peer.raftNode().status();
-        if (status.softState().role() != StateRole.LEADER) {
+        // Most peers are followers: they must not pay for a status (a copy of every progress).
+        if (!peer.raftNode().isLeader()) {
             return;
         }
+        Status status = peer.raftNode().status();
         if (++heartbeatsSinceSizeScan >= SIZE_SCAN_EVERY_HEARTBEATS) {
             maybeRequestSizeScan(peer);
         }
@@ -235,9 +236,8 @@ final class RegionHeartbeats {
 
     /** The peer applied a membership change: its leader tells the scheduler the new region at once. */
     void onConfChangeApplied(Peer peer) {
-        Status status = peer.raftNode().status();
-        if (status.softState().role() == StateRole.LEADER) {
-            send(peer, status);
+        if (peer.raftNode().isLeader()) {
+            send(peer, peer.raftNode().status());
         }
     }
 
