@@ -53,6 +53,10 @@ import java.util.List;
  *
  * <p>Every command is checked again here (epoch and key range): between proposal and apply the
  * region may have changed, and every replica must reach the same verdict from the log alone.
+ *
+ * <p>The applier changes no peer state itself: what an admin entry changes in the peer (its region,
+ * its Raft configuration, its removal) it hands back as an {@link ApplyResult}, which the peer
+ * applies to itself before the next entry; the new apply state likewise once the batch is written.
  */
 final class Applier implements Peer.ReadExecutor {
 
@@ -107,7 +111,7 @@ final class Applier implements Peer.ReadExecutor {
             // A split is synced (as TiKV does for admin commands): the new regions' peers write to
             // the synced raft engine from now on, and must never find their region states lost.
             engines.kv().write(wb, !splits.isEmpty());
-            storage.setApplyState(newState);
+            peer.onApplyStateWritten(newState);
         }
         long truncatedAfter = state.getTruncatedState().getIndex();
         if (truncatedAfter > truncatedBefore) {
@@ -198,11 +202,9 @@ final class Applier implements Peer.ReadExecutor {
             }
         }
         if (error != null) {
-            peer.raftNode().applyConfChange(ConfChange.getDefaultInstance());
+            peer.onApplyResult(new ApplyResult.ConfChangeRefused());
             return RegionErrors.response(error, term);
         }
-        // A new configuration has new quorums: no read off the Raft thread from here on.
-        peer.revokePublishedLease();
         Metapb.Region.Builder updated = region.toBuilder();
         boolean changed = false;
         switch (change.getChangeType()) {
@@ -234,22 +236,17 @@ final class Applier implements Peer.ReadExecutor {
             }
             default -> { }
         }
+        Metapb.Region newRegion = null;
         if (changed) {
             updated.setRegionEpoch(region.getRegionEpoch().toBuilder()
                     .setConfVer(region.getRegionEpoch().getConfVer() + 1));
-            Metapb.Region newRegion = updated.build();
+            newRegion = updated.build();
             wb.put(Cf.DEFAULT, Keys.regionStateKey(region.getId()),
                     RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(newRegion).build());
-            peer.storage().setRegion(newRegion);
         }
         // Duplicates (a scheduler re-sends operators) are harmless to Raft too.
-        peer.raftNode().applyConfChange(cc);
-        if (changed) {
-            peer.heartbeats().onConfChangeApplied(peer);
-        }
-        if (change.getChangeType() == ConfChangeType.RemoveNode && target.getId() == peer.meta().getId()) {
-            peer.markRemoved();
-        }
+        peer.onApplyResult(new ApplyResult.ConfChangeApplied(cc, newRegion,
+                change.getChangeType() == ConfChangeType.RemoveNode ? target : null));
         return RaftCmdResponse.newBuilder().setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
                 .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.ChangePeer)
                         .setChangePeer(ChangePeerResponse.newBuilder().setRegion(peer.region())))
@@ -278,8 +275,6 @@ final class Applier implements Peer.ReadExecutor {
             return RegionErrors.response(RegionErrors.badRequest("batch split of region " + region.getId()
                     + " refused: " + refusal), term);
         }
-        // The region shrinks: no read off the Raft thread under the old range from here on.
-        peer.revokePublishedLease();
         List<Metapb.Region> all = BatchSplits.derive(region, request.getAdminRequest().getSplits());
         Metapb.Region shrunk = all.get(0);
         List<Metapb.Region> created = new ArrayList<>();
@@ -298,8 +293,7 @@ final class Applier implements Peer.ReadExecutor {
         }
         wb.put(Cf.DEFAULT, Keys.regionStateKey(region.getId()),
                 RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(shrunk).build());
-        peer.storage().setRegion(shrunk);
-        peer.noteSplit(all.subList(1, all.size()));
+        peer.onApplyResult(new ApplyResult.SplitApplied(shrunk, all.subList(1, all.size())));
         splits.add(new AppliedSplit(all, created));
         LOG.info("{}: split at index {} into {}", peer, entry.getIndex(), all.stream()
                 .map(r -> r.getId() + " [" + Regions.describe(r.getStartKey()) + ", " + Regions.describe(r.getEndKey())

@@ -217,7 +217,7 @@ final class Peer {
     }
 
     /** This replica applied a split that cut {@code newRegions} off its region. */
-    void noteSplit(java.util.List<Metapb.Region> newRegions) {
+    private void noteSplit(java.util.List<Metapb.Region> newRegions) {
         splitOff = java.util.List.copyOf(newRegions);
     }
 
@@ -782,7 +782,7 @@ final class Peer {
      * No more reads off the Raft thread until the next publication: called before a change that
      * voids the lease takes effect (a leadership transfer, an applied membership change or split).
      */
-    void revokePublishedLease() {
+    private void revokePublishedLease() {
         publishedLease.revoke();
     }
 
@@ -922,7 +922,45 @@ final class Peer {
         return destroyed;
     }
 
-    void markRemoved() {
+    // ---- after an apply ------------------------------------------------------------------------
+
+    /**
+     * Takes what an admin entry the {@link Applier} just applied changes in this peer (its writes
+     * are in the apply batch, not yet written). Raft thread, before the next entry is applied.
+     */
+    void onApplyResult(ApplyResult result) {
+        switch (result) {
+            case ApplyResult.ConfChangeRefused refused ->
+                    raftNode.applyConfChange(Eraftpb.ConfChange.getDefaultInstance());
+            case ApplyResult.ConfChangeApplied applied -> {
+                // A new configuration has new quorums: no read off the Raft thread from here on.
+                revokePublishedLease();
+                if (applied.region() != null) {
+                    storage.setRegion(applied.region());
+                }
+                raftNode.applyConfChange(applied.raftChange());
+                if (applied.region() != null) {
+                    heartbeats.onConfChangeApplied(this);
+                }
+                if (applied.removed() != null && applied.removed().getId() == meta.getId()) {
+                    markRemoved();
+                }
+            }
+            case ApplyResult.SplitApplied split -> {
+                // The region shrinks: no read off the Raft thread under the old range from here on.
+                revokePublishedLease();
+                storage.setRegion(split.shrunk());
+                noteSplit(split.newRegions());
+            }
+        }
+    }
+
+    /** The apply batch holding {@code state} (and the entries it counts as applied) is written. */
+    void onApplyStateWritten(io.tinykv.proto.RaftServerpb.RaftApplyState state) {
+        storage.setApplyState(state);
+    }
+
+    private void markRemoved() {
         removed = true;
     }
 
