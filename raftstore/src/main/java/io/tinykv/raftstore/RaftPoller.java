@@ -2,6 +2,15 @@ package io.tinykv.raftstore;
 
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.Ready;
+import io.tinykv.raftstore.apply.Applier;
+import io.tinykv.raftstore.pd.SchedulerOperators;
+import io.tinykv.raftstore.pd.SchedulerReporter;
+import io.tinykv.raftstore.peer.Peer;
+import io.tinykv.raftstore.peer.Proposal;
+import io.tinykv.raftstore.snapshot.SnapshotData;
+import io.tinykv.raftstore.snapshot.SnapshotReceiver;
+import io.tinykv.raftstore.split.SplitChecker;
+import io.tinykv.raftstore.split.SplitProposer;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import java.util.ArrayList;
@@ -30,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * (production: a loop around {@link #awaitWork}; the simulator: its event loop). All peers are
  * touched only from that thread.
  */
-final class RaftPoller {
+public final class RaftPoller {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftPoller.class);
 

@@ -1,5 +1,11 @@
 package io.tinykv.raftstore;
 
+import io.tinykv.raftstore.pd.RegionHeartbeats;
+import io.tinykv.raftstore.peer.EntryCache;
+import io.tinykv.raftstore.read.LeaderLease;
+import io.tinykv.raftstore.split.SplitCheckConfig;
+import io.tinykv.raftstore.split.SplitChecker;
+
 /**
  * Settings of the raftstore, validated at construction.
  *
