@@ -19,13 +19,20 @@ public final class Regions {
     }
 
     /**
-     * Whether a command carrying {@code requested} is stale for {@code current}: TinyKV's rule, a
-     * version (splits, merges) or conf version (membership) older than the region's.
+     * Whether an admin command carrying {@code requested} is stale for {@code current}: TinyKV's rule,
+     * a version (splits, merges) or conf version (membership) older than the region's.
      */
-    public static boolean isStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current,
-            boolean checkVersion, boolean checkConfVer) {
-        return (checkVersion && requested.getVersion() < current.getVersion())
-                || (checkConfVer && requested.getConfVer() < current.getConfVer());
+    public static boolean isStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
+        return isVersionStale(requested, current) || requested.getConfVer() < current.getConfVer();
+    }
+
+    /**
+     * Whether a read or write carrying {@code requested} is stale for {@code current}: a version
+     * older than the region's (its range changed). A membership change leaves the range, and so the
+     * command's keys, as they were.
+     */
+    public static boolean isVersionStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
+        return requested.getVersion() < current.getVersion();
     }
 
     /** The peer with {@code peerId}, or null when the region has none. */

@@ -497,7 +497,7 @@ public final class Peer {
             }
             case CompactLog -> proposeWrite(request, callback, term);
             case BatchSplit -> {
-                if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch(), true, true)) {
+                if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
                     callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(
                             request.getHeader().getRegionEpoch(), region(), splitOff), term));
                     return;
@@ -517,7 +517,7 @@ public final class Peer {
 
     private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
         var change = request.getAdminRequest().getChangePeer();
-        if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch(), true, true)) {
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
             callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(),
                     region()), term));
             return;
@@ -616,7 +616,7 @@ public final class Peer {
                     + ", the region is at term " + term);
         }
         Metapb.Region region = region();
-        if (Regions.isStale(header.getRegionEpoch(), region.getRegionEpoch(), true, false)) {
+        if (Regions.isVersionStale(header.getRegionEpoch(), region.getRegionEpoch())) {
             return RegionErrors.epochNotMatch(header.getRegionEpoch(), region, splitOff);
         }
         for (Request r : request.getRequestsList()) {

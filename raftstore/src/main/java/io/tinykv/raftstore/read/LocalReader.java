@@ -100,7 +100,7 @@ public final class LocalReader {
         if (header.getTerm() != 0 && grant.term() > header.getTerm() + 1) {
             return false;
         }
-        if (Regions.isStale(header.getRegionEpoch(), grant.region().getRegionEpoch(), true, false)) {
+        if (Regions.isVersionStale(header.getRegionEpoch(), grant.region().getRegionEpoch())) {
             return false;
         }
         for (Request r : request.getRequestsList()) {

@@ -490,14 +490,19 @@ public final class StoreServer implements AutoCloseable {
 
     private static RaftstoreConfig raftConfig(StoreServerConfig config) {
         StoreServerConfig.Store st = config.store();
-        return new RaftstoreConfig(st.electionTicks(), st.heartbeatTicks(),
-                RaftstoreConfig.DEFAULT_MAX_SIZE_PER_MSG_BYTES, RaftstoreConfig.DEFAULT_MAX_INFLIGHT_MSGS,
-                config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
-                RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
-                st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis())
-                .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
-                .withNotifyCapacity(config.raftstore().notifyCapacity())
-                .withRegionHeartbeatIntervalMs(config.raftstore().pdHeartbeatTickIntervalMillis());
+        return RaftstoreConfig.builder()
+                .electionTicks(st.electionTicks())
+                .heartbeatTicks(st.heartbeatTicks())
+                .raftEntryMaxSizeBytes(config.base().limits().raftEntryMaxSizeBytes())
+                .raftLogGcCountLimit(st.raftLogGcCountLimit())
+                .regionHeartbeatTicks(st.regionHeartbeatTicks())
+                .storeHeartbeatTicks(st.storeHeartbeatTicks())
+                .maxPeerDownTicks(maxPeerDownTicks(st))
+                .tickIntervalMs(st.tickIntervalMillis())
+                .splitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
+                .notifyCapacity(config.raftstore().notifyCapacity())
+                .regionHeartbeatIntervalMs(config.raftstore().pdHeartbeatTickIntervalMillis())
+                .build();
     }
 
     /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */
