@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * that had lost writes, let it delete entries whose effects were gone (guarded by
  * {@code LogGcFailStopTest}).
  */
-final class LogGcWorker {
+public final class LogGcWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogGcWorker.class);
 
@@ -29,14 +29,14 @@ final class LogGcWorker {
     private final Executor executor;
     private final ProcessHalter halter;
 
-    LogGcWorker(Engines engines, Executor executor, ProcessHalter halter) {
+    public LogGcWorker(Engines engines, Executor executor, ProcessHalter halter) {
         this.engines = engines;
         this.executor = executor;
         this.halter = halter;
     }
 
     /** Deletes every log entry of {@code regionId} at or below {@code compactIndex}, later. */
-    void scheduleDelete(long regionId, long compactIndex) {
+    public void scheduleDelete(long regionId, long compactIndex) {
         String what = "log GC of region " + regionId + " up to index " + compactIndex;
         executor.execute(new WorkerTask(what, () -> {
             try {

@@ -4,6 +4,8 @@ import io.tinykv.proto.Pdpb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.raftstore.split.RegionSizeEstimator;
+import io.tinykv.raftstore.split.SplitChecker;
 
 /** What a peer's mailbox carries. */
 public sealed interface PeerMsg {

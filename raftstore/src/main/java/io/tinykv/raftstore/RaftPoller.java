@@ -2,6 +2,15 @@ package io.tinykv.raftstore;
 
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.Ready;
+import io.tinykv.raftstore.apply.Applier;
+import io.tinykv.raftstore.pd.SchedulerOperators;
+import io.tinykv.raftstore.pd.SchedulerReporter;
+import io.tinykv.raftstore.peer.Peer;
+import io.tinykv.raftstore.peer.Proposal;
+import io.tinykv.raftstore.snapshot.SnapshotData;
+import io.tinykv.raftstore.snapshot.SnapshotReceiver;
+import io.tinykv.raftstore.split.SplitChecker;
+import io.tinykv.raftstore.split.SplitProposer;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import java.util.ArrayList;
@@ -30,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * (production: a loop around {@link #awaitWork}; the simulator: its event loop). All peers are
  * touched only from that thread.
  */
-final class RaftPoller {
+public final class RaftPoller {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftPoller.class);
 
@@ -99,19 +108,44 @@ final class RaftPoller {
     private record PeerReady(Peer peer, Ready ready) {}
 
     /**
-     * Runs one round over the peers scheduled so far.
+     * Runs one round over the peers scheduled so far, in its phases: drain their mailboxes, handle
+     * the Readys of those that have one ({@link #handleReadies}), handle in the same round the
+     * Readys a persist just committed, and schedule again the peers left with work.
      *
      * @return whether any peer was handled
      */
     boolean pollRound() {
-        Set<Long> regionIds = new LinkedHashSet<>();
-        for (Long id; (id = scheduled.poll()) != null; ) {
-            regionIds.add(id);
-        }
+        Set<Long> regionIds = takeScheduled();
         if (regionIds.isEmpty()) {
             return false;
         }
         long startNanos = nanoClock.getAsLong();
+        List<Peer> peers = drainMailboxes(regionIds);
+        stats.onRound();
+        List<Peer> advanced = handleReadies(withReady(peers));
+        handleCommittedByThePersist(advanced);
+        rescheduleThoseWithReady(advanced);
+        stats.onRoundTime(nanoClock.getAsLong() - startNanos);
+        stats.publish();
+        return true;
+    }
+
+    /** The regions scheduled so far, each once, in the order they were first scheduled. */
+    private Set<Long> takeScheduled() {
+        Set<Long> regionIds = new LinkedHashSet<>();
+        for (Long id; (id = scheduled.poll()) != null; ) {
+            regionIds.add(id);
+        }
+        return regionIds;
+    }
+
+    /**
+     * Phase 1: handles all the mail of the peers of {@code regionIds}; a peer that applied its own
+     * removal on the way is destroyed.
+     *
+     * @return the live peers, for the Ready phases
+     */
+    private List<Peer> drainMailboxes(Set<Long> regionIds) {
         List<Peer> peers = new ArrayList<>(regionIds.size());
         for (long regionId : regionIds) {
             Router.Mailbox mailbox = router.mailbox(regionId);
@@ -129,19 +163,27 @@ final class RaftPoller {
             }
             peers.add(mailbox.peer);
         }
+        return peers;
+    }
 
-        stats.onRound();
+    /** Those of {@code peers} that have a Ready. */
+    private static List<Peer> withReady(List<Peer> peers) {
         List<Peer> withReady = new ArrayList<>(peers.size());
         for (Peer peer : peers) {
             if (hasReady(peer)) {
                 withReady.add(peer);
             }
         }
-        List<Peer> advanced = handleReadies(withReady);
-        // A persist this round's advance reported may have completed a quorum: always so for a
-        // single voter, whose own durable copy is its whole quorum. Its entries are committed now,
-        // and the Ready that hands them out needs no sync (RawNode#readyMustSync): handled in this
-        // round, a lone write costs one round and one synced write instead of two rounds.
+        return withReady;
+    }
+
+    /**
+     * Phase 3: a persist this round's advance reported may have completed a quorum: always so for a
+     * single voter, whose own durable copy is its whole quorum. Its entries are committed now, and
+     * the Ready that hands them out needs no sync (RawNode#readyMustSync): handled in this round, a
+     * lone write costs one round and one synced write instead of two rounds.
+     */
+    private void handleCommittedByThePersist(List<Peer> advanced) {
         List<Peer> committedNow = new ArrayList<>();
         for (Peer peer : advanced) {
             // (A peer may have been replaced since it advanced, by a split another peer applied.)
@@ -153,14 +195,15 @@ final class RaftPoller {
             stats.onSameRoundReadys(committedNow.size());
             handleReadies(committedNow);
         }
+    }
+
+    /** Phase 4: a peer that still has a Ready is handled by a later round. */
+    private void rescheduleThoseWithReady(List<Peer> advanced) {
         for (Peer peer : advanced) {
             if (hasReady(peer)) {
                 router.reschedule(peer.regionId());
             }
         }
-        stats.onRoundTime(nanoClock.getAsLong() - startNanos);
-        stats.publish();
-        return true;
     }
 
     /** Whether {@code peer} is live and has a Ready ({@code RawNode#hasReady} does work: ask once). */
@@ -169,14 +212,26 @@ final class RaftPoller {
     }
 
     /**
-     * Handles the Readys of {@code peers}, each of which {@link #hasReady has one}: sends the appends
-     * that may leave early, persists every Ready in one raft-engine write (synced if any of them must
-     * be), sends the messages that waited for it, applies the committed entries and advances.
+     * Phase 2: handles the Readys of {@code peers}, each of which {@link #hasReady has one}: sends
+     * the appends that may leave early and persists every Ready in one raft-engine write (synced if
+     * any of them must be), sends the messages that waited for it, applies the committed entries,
+     * serves the reads and advances.
      *
      * @return the peers that advanced (not those destroyed on the way)
      */
     private List<Peer> handleReadies(List<Peer> peers) {
-        List<PeerReady> readies = new ArrayList<>();
+        List<PeerReady> readies = persistReadies(peers);
+        // Only now is what the messages promise (appended entries, votes) durable.
+        sendAfterPersist(readies);
+        return applyAndAdvance(readies);
+    }
+
+    /**
+     * Takes each peer's Ready and writes them all in one raft-engine batch; the appends that need not
+     * wait for the leader's own write leave before it.
+     */
+    private List<PeerReady> persistReadies(List<Peer> peers) {
+        List<PeerReady> readies = new ArrayList<>(peers.size());
         try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
             int entries = 0;
             boolean mustSync = false;
@@ -196,12 +251,25 @@ final class RaftPoller {
                 stats.onRaftWrite(mustSync, readies.size(), entries);
             }
         }
-        // Only now is what the messages promise (appended entries, votes) durable.
+        return readies;
+    }
+
+    /** Sends the messages of {@code readies} that depend on the persist (acknowledgements, votes). */
+    private void sendAfterPersist(List<PeerReady> readies) {
         List<RaftMessage> afterPersist = new ArrayList<>();
         for (PeerReady pr : readies) {
             addMessages(pr.peer(), pr.ready().messages(), afterPersist);
         }
         sendAll(afterPersist);
+    }
+
+    /**
+     * For each Ready in turn: the peer takes it in, applies its committed entries (and is destroyed
+     * if it applied its own removal), answers the reads it allows, publishes its lease and advances.
+     *
+     * @return the peers that advanced
+     */
+    private List<Peer> applyAndAdvance(List<PeerReady> readies) {
         List<Peer> advanced = new ArrayList<>(readies.size());
         for (PeerReady pr : readies) {
             Peer peer = pr.peer();
@@ -236,6 +304,13 @@ final class RaftPoller {
             return;
         }
         long lastIndex = committed.get(committed.size() - 1).getIndex();
+        Proposal oldest = peer.proposals().peekFirst();
+        if (oldest == null || oldest.index() > lastIndex) {
+            // A follower's apply, or of entries this leader did not propose: nothing to time.
+            applier.apply(peer, committed);
+            stats.onApplied(committed.size());
+            return;
+        }
         long startNanos = nanoClock.getAsLong();
         int settled = 0;
         long waitedNanos = 0;
@@ -248,9 +323,7 @@ final class RaftPoller {
         }
         applier.apply(peer, committed);
         stats.onApplied(committed.size());
-        if (settled > 0) {
-            stats.onProposalsSettled(settled, waitedNanos, settled * (nanoClock.getAsLong() - startNanos));
-        }
+        stats.onProposalsSettled(settled, waitedNanos, settled * (nanoClock.getAsLong() - startNanos));
     }
 
     /** The store ticked its peers (their Tick mail is handled by the next round). Raft thread. */

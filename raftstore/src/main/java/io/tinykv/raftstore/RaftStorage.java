@@ -11,6 +11,8 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftCmdpb.SnapRequest;
+import io.tinykv.raftstore.read.FollowerReads;
+import io.tinykv.raftstore.read.RegionReader;
 import io.tinykv.storage.AnswerDeadline;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;

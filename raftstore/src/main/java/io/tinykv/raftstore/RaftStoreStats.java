@@ -63,7 +63,7 @@ public final class RaftStoreStats {
     }
 
     /** A peer read {@code entries} log entries back from the raft engine (its entry cache missed). */
-    void onEntriesReadFromEngine(int entries) {
+    public void onEntriesReadFromEngine(int entries) {
         entriesReadFromEngine += entries;
     }
 

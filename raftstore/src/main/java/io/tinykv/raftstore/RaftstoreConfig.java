@@ -1,7 +1,13 @@
 package io.tinykv.raftstore;
 
+import io.tinykv.raftstore.pd.RegionHeartbeats;
+import io.tinykv.raftstore.peer.EntryCache;
+import io.tinykv.raftstore.read.LeaderLease;
+import io.tinykv.raftstore.split.SplitCheckConfig;
+import io.tinykv.raftstore.split.SplitChecker;
+
 /**
- * Settings of the raftstore, validated at construction.
+ * Settings of the raftstore, validated at construction; built by name with {@link #builder}.
  *
  * @param electionTicks Raft ticks without a leader before a follower campaigns
  * @param heartbeatTicks Raft ticks between a leader's heartbeats
@@ -96,25 +102,6 @@ public record RaftstoreConfig(
      */
     public static final long DEFAULT_REGION_HEARTBEAT_INTERVAL_MS = 60_000;
 
-    /** The settings before the scheduler's heartbeats and leases existed; those take their defaults. */
-    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
-            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks) {
-        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
-                raftLogGcCountLimit, raftLogGcIntervalTicks, DEFAULT_REGION_HEARTBEAT_TICKS,
-                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
-    }
-
-    /** The settings with the default lease: the window less the default drift margin. */
-    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
-            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
-            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs) {
-        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
-                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs,
-                leaseWindowMs(electionTicks, tickIntervalMs) - defaultDriftMarginMs(electionTicks, tickIntervalMs),
-                defaultDriftMarginMs(electionTicks, tickIntervalMs));
-    }
-
     /**
      * The real time for which a follower that heard the leader is sure to refuse other candidates:
      * {@code (electionTicks - 1) * tickIntervalMs}. Raft's refusal lasts {@code electionTicks} of the
@@ -130,50 +117,6 @@ public record RaftstoreConfig(
     private static long defaultDriftMarginMs(int electionTicks, long tickIntervalMs) {
         long window = leaseWindowMs(electionTicks, tickIntervalMs);
         return (window * DEFAULT_LEASE_DRIFT_MARGIN_PERCENT + PERCENT - 1) / PERCENT;
-    }
-
-    /** The settings with the default split check. */
-    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
-            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
-            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
-            long maxLeaseMs, long leaseDriftMarginMs) {
-        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
-                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, SplitCheckConfig.defaults());
-    }
-
-    /** The settings with the default entry cache. */
-    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
-            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
-            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
-            long maxLeaseMs, long leaseDriftMarginMs, SplitCheckConfig splitCheck) {
-        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
-                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                DEFAULT_ENTRY_CACHE_MAX_BYTES);
-    }
-
-    /** The settings with the default mailbox capacity. */
-    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
-            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
-            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
-            long maxLeaseMs, long leaseDriftMarginMs, SplitCheckConfig splitCheck, long entryCacheMaxBytes) {
-        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
-                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck, entryCacheMaxBytes,
-                DEFAULT_NOTIFY_CAPACITY);
-    }
-
-    /** The settings with the default long region-heartbeat interval. */
-    public RaftstoreConfig(int electionTicks, int heartbeatTicks, long maxSizePerMsgBytes, int maxInflightMsgs,
-            long raftEntryMaxSizeBytes, long raftLogGcCountLimit, int raftLogGcIntervalTicks,
-            int regionHeartbeatTicks, int storeHeartbeatTicks, int maxPeerDownTicks, long tickIntervalMs,
-            long maxLeaseMs, long leaseDriftMarginMs, SplitCheckConfig splitCheck, long entryCacheMaxBytes,
-            int notifyCapacity) {
-        this(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, raftEntryMaxSizeBytes,
-                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck, entryCacheMaxBytes,
-                notifyCapacity, DEFAULT_REGION_HEARTBEAT_INTERVAL_MS);
     }
 
     public RaftstoreConfig {
@@ -241,45 +184,44 @@ public record RaftstoreConfig(
 
     /** The defaults; the lease is the window less the default margin (810 ms of a 1 s election timeout). */
     public static RaftstoreConfig defaults() {
-        return new RaftstoreConfig(DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
-                DEFAULT_MAX_SIZE_PER_MSG_BYTES, DEFAULT_MAX_INFLIGHT_MSGS, DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES,
-                DEFAULT_RAFT_LOG_GC_COUNT_LIMIT, DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, DEFAULT_REGION_HEARTBEAT_TICKS,
-                DEFAULT_STORE_HEARTBEAT_TICKS, DEFAULT_MAX_PEER_DOWN_TICKS, DEFAULT_TICK_INTERVAL_MS);
+        return builder().build();
+    }
+
+    /** Settings by name, starting from the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these settings, the lease included. */
+    public Builder toBuilder() {
+        return new Builder().electionTicks(electionTicks).heartbeatTicks(heartbeatTicks)
+                .maxSizePerMsgBytes(maxSizePerMsgBytes).maxInflightMsgs(maxInflightMsgs)
+                .raftEntryMaxSizeBytes(raftEntryMaxSizeBytes).raftLogGcCountLimit(raftLogGcCountLimit)
+                .raftLogGcIntervalTicks(raftLogGcIntervalTicks).regionHeartbeatTicks(regionHeartbeatTicks)
+                .storeHeartbeatTicks(storeHeartbeatTicks).maxPeerDownTicks(maxPeerDownTicks)
+                .tickIntervalMs(tickIntervalMs).lease(maxLeaseMs, leaseDriftMarginMs).splitCheck(splitCheck)
+                .entryCacheMaxBytes(entryCacheMaxBytes).notifyCapacity(notifyCapacity)
+                .regionHeartbeatIntervalMs(regionHeartbeatIntervalMs);
     }
 
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs, value,
-                raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().raftEntryMaxSizeBytes(value).build();
     }
 
     public RaftstoreConfig withRaftLogGcCountLimit(long value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, value, raftLogGcIntervalTicks, regionHeartbeatTicks, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().raftLogGcCountLimit(value).build();
     }
 
     public RaftstoreConfig withRegionHeartbeatTicks(int value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, value, storeHeartbeatTicks,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().regionHeartbeatTicks(value).build();
     }
 
     public RaftstoreConfig withStoreHeartbeatTicks(int value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks, value,
-                maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().storeHeartbeatTicks(value).build();
     }
 
     public RaftstoreConfig withMaxPeerDownTicks(int value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, value, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().maxPeerDownTicks(value).build();
     }
 
     /**
@@ -287,46 +229,155 @@ public record RaftstoreConfig(
      * margin) for the new timing; set a shorter one afterwards with {@link #withLease}.
      */
     public RaftstoreConfig withTickIntervalMs(long value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, value).withSplitCheck(splitCheck)
-                .withEntryCacheMaxBytes(entryCacheMaxBytes).withNotifyCapacity(notifyCapacity)
-                .withRegionHeartbeatIntervalMs(regionHeartbeatIntervalMs);
+        return toBuilder().tickIntervalMs(value).defaultLease().build();
     }
 
     public RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().lease(maxLeaseMs, leaseDriftMarginMs).build();
     }
 
     public RaftstoreConfig withSplitCheck(SplitCheckConfig value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, value,
-                entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().splitCheck(value).build();
     }
 
     public RaftstoreConfig withEntryCacheMaxBytes(long value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                value, notifyCapacity, regionHeartbeatIntervalMs);
+        return toBuilder().entryCacheMaxBytes(value).build();
     }
 
     public RaftstoreConfig withNotifyCapacity(int value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, value, regionHeartbeatIntervalMs);
+        return toBuilder().notifyCapacity(value).build();
     }
 
     public RaftstoreConfig withRegionHeartbeatIntervalMs(long value) {
-        return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLeaseMs, leaseDriftMarginMs, splitCheck,
-                entryCacheMaxBytes, notifyCapacity, value);
+        return toBuilder().regionHeartbeatIntervalMs(value).build();
+    }
+
+    /**
+     * The settings by name (seventeen positional numbers are easy to get wrong), each starting at its
+     * default. The lease, unless {@link #lease set}, is the default for the timing the builder ends
+     * with: the window ({@code (electionTicks - 1) x tickIntervalMs}) less the default drift margin.
+     * {@link #build} validates as the record does.
+     */
+    public static final class Builder {
+
+        private int electionTicks = DEFAULT_ELECTION_TICKS;
+        private int heartbeatTicks = DEFAULT_HEARTBEAT_TICKS;
+        private long maxSizePerMsgBytes = DEFAULT_MAX_SIZE_PER_MSG_BYTES;
+        private int maxInflightMsgs = DEFAULT_MAX_INFLIGHT_MSGS;
+        private long raftEntryMaxSizeBytes = DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES;
+        private long raftLogGcCountLimit = DEFAULT_RAFT_LOG_GC_COUNT_LIMIT;
+        private int raftLogGcIntervalTicks = DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS;
+        private int regionHeartbeatTicks = DEFAULT_REGION_HEARTBEAT_TICKS;
+        private int storeHeartbeatTicks = DEFAULT_STORE_HEARTBEAT_TICKS;
+        private int maxPeerDownTicks = DEFAULT_MAX_PEER_DOWN_TICKS;
+        private long tickIntervalMs = DEFAULT_TICK_INTERVAL_MS;
+        /** The lease as set; null: the default for the final timing. */
+        private Long maxLeaseMs;
+        private Long leaseDriftMarginMs;
+        private SplitCheckConfig splitCheck = SplitCheckConfig.defaults();
+        private long entryCacheMaxBytes = DEFAULT_ENTRY_CACHE_MAX_BYTES;
+        private int notifyCapacity = DEFAULT_NOTIFY_CAPACITY;
+        private long regionHeartbeatIntervalMs = DEFAULT_REGION_HEARTBEAT_INTERVAL_MS;
+
+        private Builder() {
+        }
+
+        public Builder electionTicks(int value) {
+            electionTicks = value;
+            return this;
+        }
+
+        public Builder heartbeatTicks(int value) {
+            heartbeatTicks = value;
+            return this;
+        }
+
+        public Builder maxSizePerMsgBytes(long value) {
+            maxSizePerMsgBytes = value;
+            return this;
+        }
+
+        public Builder maxInflightMsgs(int value) {
+            maxInflightMsgs = value;
+            return this;
+        }
+
+        public Builder raftEntryMaxSizeBytes(long value) {
+            raftEntryMaxSizeBytes = value;
+            return this;
+        }
+
+        public Builder raftLogGcCountLimit(long value) {
+            raftLogGcCountLimit = value;
+            return this;
+        }
+
+        public Builder raftLogGcIntervalTicks(int value) {
+            raftLogGcIntervalTicks = value;
+            return this;
+        }
+
+        public Builder regionHeartbeatTicks(int value) {
+            regionHeartbeatTicks = value;
+            return this;
+        }
+
+        public Builder storeHeartbeatTicks(int value) {
+            storeHeartbeatTicks = value;
+            return this;
+        }
+
+        public Builder maxPeerDownTicks(int value) {
+            maxPeerDownTicks = value;
+            return this;
+        }
+
+        public Builder tickIntervalMs(long value) {
+            tickIntervalMs = value;
+            return this;
+        }
+
+        public Builder lease(long maxLeaseMs, long leaseDriftMarginMs) {
+            this.maxLeaseMs = maxLeaseMs;
+            this.leaseDriftMarginMs = leaseDriftMarginMs;
+            return this;
+        }
+
+        /** Forgets a lease set before: the default for the final timing. */
+        public Builder defaultLease() {
+            maxLeaseMs = null;
+            leaseDriftMarginMs = null;
+            return this;
+        }
+
+        public Builder splitCheck(SplitCheckConfig value) {
+            splitCheck = value;
+            return this;
+        }
+
+        public Builder entryCacheMaxBytes(long value) {
+            entryCacheMaxBytes = value;
+            return this;
+        }
+
+        public Builder notifyCapacity(int value) {
+            notifyCapacity = value;
+            return this;
+        }
+
+        public Builder regionHeartbeatIntervalMs(long value) {
+            regionHeartbeatIntervalMs = value;
+            return this;
+        }
+
+        public RaftstoreConfig build() {
+            long margin = maxLeaseMs != null ? leaseDriftMarginMs : defaultDriftMarginMs(electionTicks, tickIntervalMs);
+            long maxLease = maxLeaseMs != null ? maxLeaseMs : leaseWindowMs(electionTicks, tickIntervalMs) - margin;
+            return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
+                    raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
+                    storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLease, margin, splitCheck,
+                    entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+        }
     }
 
     /**

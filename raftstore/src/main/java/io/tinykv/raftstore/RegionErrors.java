@@ -1,17 +1,17 @@
 package io.tinykv.raftstore;
 
+import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
 import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
-import com.google.protobuf.ByteString;
 
 /** Builders for the region errors of DESIGN.md §7 and the responses that carry them. */
-final class RegionErrors {
+public final class RegionErrors {
 
     private RegionErrors() {}
 
-    static Errorpb.Error notLeader(long regionId, Metapb.Peer leader) {
+    public static Errorpb.Error notLeader(long regionId, Metapb.Peer leader) {
         Errorpb.NotLeader.Builder notLeader = Errorpb.NotLeader.newBuilder().setRegionId(regionId);
         if (leader != null) {
             notLeader.setLeader(leader);
@@ -23,19 +23,19 @@ final class RegionErrors {
                 .setNotLeader(notLeader).build();
     }
 
-    static Errorpb.Error regionNotFound(long regionId) {
+    public static Errorpb.Error regionNotFound(long regionId) {
         return Errorpb.Error.newBuilder().setMessage("region " + regionId + " is not found on this store")
                 .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(regionId)).build();
     }
 
-    static Errorpb.Error storeNotMatch(long requestStoreId, long actualStoreId) {
+    public static Errorpb.Error storeNotMatch(long requestStoreId, long actualStoreId) {
         return Errorpb.Error.newBuilder()
                 .setMessage("request is for store " + requestStoreId + " but this is store " + actualStoreId)
                 .setStoreNotMatch(Errorpb.StoreNotMatch.newBuilder()
                         .setRequestStoreId(requestStoreId).setActualStoreId(actualStoreId)).build();
     }
 
-    static Errorpb.Error keyNotInRegion(ByteString key, Metapb.Region region) {
+    public static Errorpb.Error keyNotInRegion(ByteString key, Metapb.Region region) {
         return Errorpb.Error.newBuilder()
                 .setMessage("key " + Regions.describe(key) + " is not in region " + region.getId()
                         + " [" + Regions.describe(region.getStartKey()) + ", "
@@ -45,7 +45,7 @@ final class RegionErrors {
                         .setEndKey(region.getEndKey())).build();
     }
 
-    static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current) {
+    public static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current) {
         return epochNotMatch(requested, current, java.util.List.of());
     }
 
@@ -53,7 +53,7 @@ final class RegionErrors {
      * EpochNotMatch carrying the region and, after a split, the regions split off it (as TiKV
      * attaches its sibling), so that a client learns the new ranges without asking the scheduler.
      */
-    static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current,
+    public static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current,
             java.util.List<Metapb.Region> splitOff) {
         Errorpb.EpochNotMatch.Builder error = Errorpb.EpochNotMatch.newBuilder().addCurrentRegions(current);
         splitOff.forEach(error::addCurrentRegions);
@@ -63,12 +63,12 @@ final class RegionErrors {
                 .setEpochNotMatch(error).build();
     }
 
-    static Errorpb.Error staleCommand(String why) {
+    public static Errorpb.Error staleCommand(String why) {
         return Errorpb.Error.newBuilder().setMessage("stale command: " + why)
                 .setStaleCommand(Errorpb.StaleCommand.getDefaultInstance()).build();
     }
 
-    static Errorpb.Error entryTooLarge(long regionId, long entrySizeBytes, long limitBytes) {
+    public static Errorpb.Error entryTooLarge(long regionId, long entrySizeBytes, long limitBytes) {
         return Errorpb.Error.newBuilder()
                 .setMessage("raft entry of " + entrySizeBytes + " bytes exceeds the limit of " + limitBytes + " bytes")
                 .setRaftEntryTooLarge(Errorpb.RaftEntryTooLarge.newBuilder()
@@ -76,7 +76,7 @@ final class RegionErrors {
     }
 
     /** Raft refused the proposal for now (a conf change or leader transfer pending, ...): retry later. */
-    static Errorpb.Error proposalDropped(String why) {
+    public static Errorpb.Error proposalDropped(String why) {
         return Errorpb.Error.newBuilder().setMessage("proposal dropped: " + why)
                 .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(why)).build();
     }
@@ -92,17 +92,17 @@ final class RegionErrors {
                 .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(reason)).build();
     }
 
-    static Errorpb.Error badRequest(String why) {
+    public static Errorpb.Error badRequest(String why) {
         return Errorpb.Error.newBuilder().setMessage("bad request: " + why).build();
     }
 
-    static RaftCmdResponse response(Errorpb.Error error, long currentTerm) {
+    public static RaftCmdResponse response(Errorpb.Error error, long currentTerm) {
         return RaftCmdResponse.newBuilder()
                 .setHeader(RaftResponseHeader.newBuilder().setError(error).setCurrentTerm(currentTerm))
                 .build();
     }
 
-    static CmdResult result(Errorpb.Error error, long currentTerm) {
+    public static CmdResult result(Errorpb.Error error, long currentTerm) {
         return CmdResult.of(response(error, currentTerm));
     }
 }

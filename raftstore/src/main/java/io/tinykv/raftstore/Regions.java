@@ -5,31 +5,38 @@ import io.tinykv.proto.Metapb;
 import java.util.HexFormat;
 
 /** Facts about a region's range, epoch and peers. */
-final class Regions {
+public final class Regions {
 
     private static final HexFormat HEX = HexFormat.of();
 
     private Regions() {}
 
     /** Whether {@code key} is in {@code [start, end)}; an empty end key is unbounded. */
-    static boolean containsKey(Metapb.Region region, ByteString key) {
+    public static boolean containsKey(Metapb.Region region, ByteString key) {
         return ByteString.unsignedLexicographicalComparator().compare(key, region.getStartKey()) >= 0
                 && (region.getEndKey().isEmpty()
                         || ByteString.unsignedLexicographicalComparator().compare(key, region.getEndKey()) < 0);
     }
 
     /**
-     * Whether a command carrying {@code requested} is stale for {@code current}: TinyKV's rule, a
-     * version (splits, merges) or conf version (membership) older than the region's.
+     * Whether an admin command carrying {@code requested} is stale for {@code current}: TinyKV's rule,
+     * a version (splits, merges) or conf version (membership) older than the region's.
      */
-    static boolean isStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current,
-            boolean checkVersion, boolean checkConfVer) {
-        return (checkVersion && requested.getVersion() < current.getVersion())
-                || (checkConfVer && requested.getConfVer() < current.getConfVer());
+    public static boolean isStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
+        return isVersionStale(requested, current) || requested.getConfVer() < current.getConfVer();
+    }
+
+    /**
+     * Whether a read or write carrying {@code requested} is stale for {@code current}: a version
+     * older than the region's (its range changed). A membership change leaves the range, and so the
+     * command's keys, as they were.
+     */
+    public static boolean isVersionStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
+        return requested.getVersion() < current.getVersion();
     }
 
     /** The peer with {@code peerId}, or null when the region has none. */
-    static Metapb.Peer findPeer(Metapb.Region region, long peerId) {
+    public static Metapb.Peer findPeer(Metapb.Region region, long peerId) {
         for (Metapb.Peer peer : region.getPeersList()) {
             if (peer.getId() == peerId) {
                 return peer;
@@ -39,12 +46,12 @@ final class Regions {
     }
 
     /** Whether {@code peer} is a learner: it receives the log but neither votes nor leads. */
-    static boolean isLearner(Metapb.Peer peer) {
+    public static boolean isLearner(Metapb.Peer peer) {
         return peer.getRole() == Metapb.PeerRole.Learner;
     }
 
     /** The peer of the region on {@code storeId}, or null when the region has none there. */
-    static Metapb.Peer findPeerOnStore(Metapb.Region region, long storeId) {
+    public static Metapb.Peer findPeerOnStore(Metapb.Region region, long storeId) {
         for (Metapb.Peer peer : region.getPeersList()) {
             if (peer.getStoreId() == storeId) {
                 return peer;
@@ -53,11 +60,11 @@ final class Regions {
         return null;
     }
 
-    static String describe(ByteString key) {
+    public static String describe(ByteString key) {
         return key.isEmpty() ? "(empty)" : HEX.formatHex(key.toByteArray());
     }
 
-    static String describe(Metapb.RegionEpoch epoch) {
+    public static String describe(Metapb.RegionEpoch epoch) {
         return "{conf_ver " + epoch.getConfVer() + ", version " + epoch.getVersion() + "}";
     }
 }

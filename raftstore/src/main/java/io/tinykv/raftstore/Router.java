@@ -1,5 +1,6 @@
 package io.tinykv.raftstore;
 
+import io.tinykv.raftstore.peer.Peer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -45,8 +46,8 @@ public final class Router {
     }
 
     /** One peer's queue of messages and whether the poller already knows it has mail. */
-    static final class Mailbox {
-        final Peer peer;
+    public static final class Mailbox {
+        public final Peer peer;
         private final Queue<PeerMsg> queue = new ConcurrentLinkedQueue<>();
         final AtomicBoolean scheduled = new AtomicBoolean();
         private final MailboxBound bound;
@@ -59,7 +60,7 @@ public final class Router {
         }
 
         /** The next message for the Raft thread, or null; frees its place in the bound. Raft thread. */
-        PeerMsg poll() {
+        public PeerMsg poll() {
             PeerMsg msg = queue.poll();
             if (msg != null) {
                 bound.release(msg);
@@ -84,7 +85,7 @@ public final class Router {
     private final LongAdder raftMessagesDroppedFull = new LongAdder();
 
     /** With the default capacity ({@link RaftstoreConfig#DEFAULT_NOTIFY_CAPACITY}). */
-    Router(LongConsumer scheduler) {
+    public Router(LongConsumer scheduler) {
         this(scheduler, RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY);
     }
 
@@ -92,7 +93,7 @@ public final class Router {
      * @param scheduler told the region id of a mailbox that has work and was idle
      * @param capacity commands, and separately Raft messages, one mailbox holds ({@code notify-capacity})
      */
-    Router(LongConsumer scheduler, int capacity) {
+    public Router(LongConsumer scheduler, int capacity) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be > 0, got " + capacity);
@@ -115,7 +116,7 @@ public final class Router {
         return raftMessagesDroppedFull.sum();
     }
 
-    void register(Peer peer) {
+    public void register(Peer peer) {
         Mailbox previous = mailboxes.putIfAbsent(peer.regionId(), new Mailbox(peer, capacity));
         if (previous != null) {
             throw new IllegalStateException("region " + peer.regionId() + " already has a peer on this store");
@@ -219,7 +220,7 @@ public final class Router {
         }
     }
 
-    Mailbox mailbox(long regionId) {
+    public Mailbox mailbox(long regionId) {
         return mailboxes.get(regionId);
     }
 

@@ -4,6 +4,7 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.PeerState;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
+import io.tinykv.raftstore.peer.Peer;
 
 /**
  * Tells a stale peer that it was removed, when the message it sent reaches a store whose own peer

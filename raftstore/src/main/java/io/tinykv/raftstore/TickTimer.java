@@ -1,5 +1,7 @@
 package io.tinykv.raftstore;
 
+import io.tinykv.raftstore.read.LeaderLease;
+
 /**
  * When the next Raft tick is due on a monotonic clock. Two ticks are never less than an interval
  * apart: a tick that fires late pushes the next one back, and ticks missed while the thread was

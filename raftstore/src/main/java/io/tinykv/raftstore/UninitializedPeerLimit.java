@@ -15,7 +15,7 @@ import java.util.function.LongPredicate;
  * <p>Used under the store's creation lock. Whether a counted replica is still empty is asked of
  * the caller ({@code stillEmpty}); a stale answer only keeps a slot taken a little longer.
  */
-final class UninitializedPeerLimit {
+public final class UninitializedPeerLimit {
 
     /** Far more than a store receives at once in normal operation (a scatter of fresh regions). */
     static final int DEFAULT_MAX_PEERS = 1_000;
@@ -23,7 +23,7 @@ final class UninitializedPeerLimit {
     private final int maxPeers;
     private final Set<Long> created = new HashSet<>();
 
-    UninitializedPeerLimit(int maxPeers) {
+    public UninitializedPeerLimit(int maxPeers) {
         if (maxPeers < 1) {
             throw new IllegalArgumentException("maxPeers must be >= 1, got " + maxPeers);
         }
@@ -34,7 +34,7 @@ final class UninitializedPeerLimit {
      * Whether one more empty replica may be created; {@code stillEmpty} tells which of the earlier
      * ones still count (registered and uninitialized).
      */
-    boolean admit(LongPredicate stillEmpty) {
+    public boolean admit(LongPredicate stillEmpty) {
         if (created.size() >= maxPeers) {
             created.removeIf(id -> !stillEmpty.test(id));
         }
@@ -42,7 +42,7 @@ final class UninitializedPeerLimit {
     }
 
     /** Records a created empty replica of {@code regionId}. */
-    void created(long regionId) {
+    public void created(long regionId) {
         created.add(regionId);
     }
 

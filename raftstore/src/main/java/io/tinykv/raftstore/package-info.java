@@ -1,7 +1,7 @@
 /**
  * The multi-raft store (DESIGN.md §4–§6): every region replica on this store is a {@link
- * io.tinykv.raftstore.Peer} driving a {@link io.tinykv.raft.RawNode} over a {@link
- * io.tinykv.raftstore.PeerStorage} (the Raft log and states in the store's two engines).
+ * io.tinykv.raftstore.peer.Peer} driving a {@link io.tinykv.raft.RawNode} over a {@link
+ * io.tinykv.raftstore.peer.PeerStorage} (the Raft log and states in the store's two engines).
  *
  * <p>Flow: commands and Raft messages enter a peer's mailbox ({@link io.tinykv.raftstore.Router});
  * the batch system ({@code RaftPoller}) handles the mail of many peers in one round, persists all
@@ -11,7 +11,7 @@
  * io.tinykv.raftstore.RaftStorage} puts the {@link io.tinykv.storage.Storage} API on top.
  *
  * <p>Control plane: region leaders heartbeat to the scheduler through a {@link
- * io.tinykv.raftstore.SchedulerReporter} ({@code RegionHeartbeats}: periodically, on becoming
+ * io.tinykv.raftstore.pd.SchedulerReporter} ({@code RegionHeartbeats}: periodically, on becoming
  * leader and after a conf change; down and pending peers, approximate size), the store sends its
  * statistics ({@code StoreHeartbeats}), and {@link io.tinykv.raftstore.RaftStore#onSchedulerResponse}
  * hands the scheduler's operators to the leader ({@code SchedulerOperators}). A replica removed
@@ -22,10 +22,21 @@
  * simulator ({@code io.tinykv.raftstore.sim}) runs several stores in one thread on virtual time
  * with the same code.
  *
+ * <p>Rooms: {@code peer} (the replica and its storage), {@code apply} (committed entries into the
+ * kv engine, and the results the peer applies to itself), {@code read} (the leader lease, lease
+ * reads off the Raft thread, follower reads), {@code snapshot}, {@code split}, {@code pd} (heartbeats
+ * and operators) and {@code transport.grpc}. This package keeps the store itself: {@link
+ * io.tinykv.raftstore.RaftStore}, {@link io.tinykv.raftstore.RaftstoreConfig}, the driver, the
+ * {@link io.tinykv.raftstore.Router} with its mailboxes ({@link io.tinykv.raftstore.PeerMsg}), the
+ * batch system ({@code RaftPoller}: its round is drain mailboxes → persist the Readys → send → apply,
+ * serve reads, advance), {@link io.tinykv.raftstore.RaftStorage}, the store's workers (log GC, stale
+ * peer checks, ticks) and the region helpers every room uses ({@code Regions}, {@code RegionErrors}).
+ * A changer keeps: peers touched by the Raft thread only; slow work on workers; the order of a round.
+ *
  * <p>Also here: reads by leader lease ({@code LeaderLease}; ReadIndex when it does not hold), log GC
  * (CompactLog at apply, entries deleted by {@code LogGcWorker} after a kv WAL sync), snapshots (one
  * SST file per column family with size and CRC32C, generated on a worker into the store's {@link
- * io.tinykv.raftstore.SnapshotManager}, streamed in chunks, checked, ingested replacing only the
+ * io.tinykv.raftstore.snapshot.SnapshotManager}, streamed in chunks, checked, ingested replacing only the
  * region's range) and membership changes (ChangePeer through the log: learners added, promoted to
  * voters, peers removed; peers created by a leader's first message, removed replicas destroyed).
  */

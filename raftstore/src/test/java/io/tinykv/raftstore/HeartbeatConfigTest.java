@@ -9,23 +9,20 @@ import org.junit.jupiter.api.Test;
 class HeartbeatConfigTest {
 
     @Test
-    void defaultsArePositiveAndTheOldConstructorTakesThem() {
+    void defaultsArePositiveAndTheBuilderStartsFromThem() {
         RaftstoreConfig d = RaftstoreConfig.defaults();
         assertThat(d.regionHeartbeatTicks()).isEqualTo(RaftstoreConfig.DEFAULT_REGION_HEARTBEAT_TICKS).isPositive();
         assertThat(d.storeHeartbeatTicks()).isEqualTo(RaftstoreConfig.DEFAULT_STORE_HEARTBEAT_TICKS).isPositive();
         assertThat(d.maxPeerDownTicks()).isEqualTo(RaftstoreConfig.DEFAULT_MAX_PEER_DOWN_TICKS).isPositive();
         assertThat(d.tickIntervalMs()).isEqualTo(RaftstoreConfig.DEFAULT_TICK_INTERVAL_MS).isPositive();
-        RaftstoreConfig old = new RaftstoreConfig(d.electionTicks(), d.heartbeatTicks(), d.maxSizePerMsgBytes(),
-                d.maxInflightMsgs(), d.raftEntryMaxSizeBytes(), d.raftLogGcCountLimit(), d.raftLogGcIntervalTicks());
-        assertThat(old).isEqualTo(d);
+        assertThat(RaftstoreConfig.builder().build()).isEqualTo(d);
+        assertThat(d.toBuilder().build()).isEqualTo(d);
     }
 
     @Test
     void withersChangeOneSettingEach() {
         RaftstoreConfig d = RaftstoreConfig.defaults();
-        assertThat(d.withRegionHeartbeatTicks(3)).isEqualTo(new RaftstoreConfig(d.electionTicks(), d.heartbeatTicks(),
-                d.maxSizePerMsgBytes(), d.maxInflightMsgs(), d.raftEntryMaxSizeBytes(), d.raftLogGcCountLimit(),
-                d.raftLogGcIntervalTicks(), 3, d.storeHeartbeatTicks(), d.maxPeerDownTicks(), d.tickIntervalMs()));
+        assertThat(d.withRegionHeartbeatTicks(3)).isEqualTo(RaftstoreConfig.builder().regionHeartbeatTicks(3).build());
         assertThat(d.withStoreHeartbeatTicks(4).storeHeartbeatTicks()).isEqualTo(4);
         assertThat(d.withMaxPeerDownTicks(5).maxPeerDownTicks()).isEqualTo(5);
         assertThat(d.withTickIntervalMs(6).tickIntervalMs()).isEqualTo(6);

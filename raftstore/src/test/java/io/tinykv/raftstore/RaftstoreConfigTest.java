@@ -18,13 +18,18 @@ class RaftstoreConfigTest {
     @Test
     void badSettingsAreRefusedByName() {
         RaftstoreConfig d = RaftstoreConfig.defaults();
-        assertThatThrownBy(() -> new RaftstoreConfig(2, 2, 1, 1, 1, 1, 1)).hasMessageContaining("electionTicks");
-        assertThatThrownBy(() -> new RaftstoreConfig(10, 0, 1, 1, 1, 1, 1)).hasMessageContaining("heartbeatTicks");
-        assertThatThrownBy(() -> new RaftstoreConfig(10, 2, 0, 1, 1, 1, 1)).hasMessageContaining("maxSizePerMsgBytes");
-        assertThatThrownBy(() -> new RaftstoreConfig(10, 2, 1, 0, 1, 1, 1)).hasMessageContaining("maxInflightMsgs");
+        assertThatThrownBy(() -> RaftstoreConfig.builder().electionTicks(2).heartbeatTicks(2).build())
+                .hasMessageContaining("electionTicks");
+        assertThatThrownBy(() -> RaftstoreConfig.builder().heartbeatTicks(0).build())
+                .hasMessageContaining("heartbeatTicks");
+        assertThatThrownBy(() -> RaftstoreConfig.builder().maxSizePerMsgBytes(0).build())
+                .hasMessageContaining("maxSizePerMsgBytes");
+        assertThatThrownBy(() -> RaftstoreConfig.builder().maxInflightMsgs(0).build())
+                .hasMessageContaining("maxInflightMsgs");
         assertThatThrownBy(() -> d.withRaftEntryMaxSizeBytes(0)).hasMessageContaining("raftEntryMaxSizeBytes");
         assertThatThrownBy(() -> d.withRaftLogGcCountLimit(0)).hasMessageContaining("raftLogGcCountLimit");
-        assertThatThrownBy(() -> new RaftstoreConfig(10, 2, 1, 1, 1, 1, 0)).hasMessageContaining("raftLogGcIntervalTicks");
+        assertThatThrownBy(() -> RaftstoreConfig.builder().raftLogGcIntervalTicks(0).build())
+                .hasMessageContaining("raftLogGcIntervalTicks");
         assertThatThrownBy(() -> d.withLease(0, 0)).hasMessageContaining("maxLeaseMs");
         assertThatThrownBy(() -> d.withLease(1, -1)).hasMessageContaining("leaseDriftMarginMs");
     }
@@ -48,14 +53,14 @@ class RaftstoreConfigTest {
         RaftstoreConfig d = RaftstoreConfig.defaults();
         assertThat(d.leaseDriftMarginMs()).isEqualTo(90);
         assertThat(d.maxLeaseMs()).isEqualTo(810);
-        RaftstoreConfig six = new RaftstoreConfig(6, 2, 1, 1, 1, 1, 1);
+        RaftstoreConfig six = RaftstoreConfig.builder().electionTicks(6).build();
         assertThat(six.maxLeaseMs()).isEqualTo(450);
         assertThat(six.leaseDriftMarginMs()).isEqualTo(50);
         RaftstoreConfig fast = d.withTickIntervalMs(10);
         assertThat(fast.maxLeaseMs()).as("another tick length re-derives the lease").isEqualTo(81);
         assertThat(fast.leaseDriftMarginMs()).isEqualTo(9);
         assertThat(d.withTickIntervalMs(1).withLease(4, 2).maxLeaseMs()).isEqualTo(4);
-        assertThat(new RaftstoreConfig(3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1).maxLeaseMs())
+        assertThat(RaftstoreConfig.builder().electionTicks(3).heartbeatTicks(1).tickIntervalMs(1).build().maxLeaseMs())
                 .as("the margin rounds up to a whole millisecond").isEqualTo(1);
     }
 }

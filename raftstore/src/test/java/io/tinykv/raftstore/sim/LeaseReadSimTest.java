@@ -7,7 +7,7 @@ import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RaftstoreConfig;
-import io.tinykv.raftstore.ReadStats;
+import io.tinykv.raftstore.read.ReadStats;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;

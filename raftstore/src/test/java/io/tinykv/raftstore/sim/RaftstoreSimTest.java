@@ -1,5 +1,11 @@
 package io.tinykv.raftstore.sim;
 
+import static io.tinykv.raftstore.sim.Scenario.Fault.CONF_CHANGES;
+import static io.tinykv.raftstore.sim.Scenario.Fault.CRASH;
+import static io.tinykv.raftstore.sim.Scenario.Fault.LOSE_UNSYNCED_WRITES;
+import static io.tinykv.raftstore.sim.Scenario.Fault.PARTITIONS;
+import static io.tinykv.raftstore.sim.Scenario.Fault.RANDOM_CRASHES;
+import static io.tinykv.raftstore.sim.Scenario.Fault.UNRELIABLE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;
@@ -13,9 +19,6 @@ class RaftstoreSimTest {
 
     private static final int DEFAULT_SEEDS = 1;
     private static final long FIRST_SEED = Long.getLong("tinykv.sim.firstSeed", 1);
-    private static final long ITERATION_MS = 1_000;
-    private static final int ITERATIONS = 3;
-    private static final int STORES = 5;
 
     private static int seeds() {
         return Integer.getInteger("tinykv.sim.seeds", DEFAULT_SEEDS);
@@ -46,32 +49,32 @@ class RaftstoreSimTest {
 
     @Test
     void basic() {
-        runScenario(new Scenario("Basic", STORES, 1, false, false, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("Basic").build());
     }
 
     @Test
     void concurrent() {
-        runScenario(new Scenario("Concurrent", STORES, 5, false, false, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("Concurrent").clients(5).build());
     }
 
     @Test
     void unreliable() {
-        runScenario(new Scenario("Unreliable", STORES, 5, true, false, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("Unreliable").clients(5).faults(UNRELIABLE).build());
     }
 
     @Test
     void manyPartitionsManyClients() {
-        runScenario(new Scenario("ManyPartitionsManyClients", STORES, 5, false, false, true, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("ManyPartitionsManyClients").clients(5).faults(PARTITIONS).build());
     }
 
     @Test
     void persistConcurrent() {
-        runScenario(new Scenario("PersistConcurrent", STORES, 5, false, true, false, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("PersistConcurrent").clients(5).faults(CRASH).build());
     }
 
     @Test
     void randomCrashesUnreliable() {
-        runScenario(new Scenario("RandomCrashesUnreliable", STORES, 5, true, false, false, true, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("RandomCrashesUnreliable").clients(5).faults(UNRELIABLE, RANDOM_CRASHES).build());
     }
 
     private static final long GC_LIMIT = 100;
@@ -80,40 +83,42 @@ class RaftstoreSimTest {
 
     @Test
     void snapshotUnreliableRecover() {
-        runScenario(new Scenario("SnapshotUnreliableRecover", STORES, 5, true, true, false, false, GC_LIMIT, false,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("SnapshotUnreliableRecover").clients(5)
+                .faults(UNRELIABLE, CRASH).gcCountLimit(GC_LIMIT).build());
     }
 
     @Test
     void snapshotUnreliableRecoverConcurrentPartition() {
-        runScenario(new Scenario("SnapshotUnreliableRecoverConcurrentPartition", STORES, 5, true, true, true, true,
-                SMALL_GC_LIMIT, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("SnapshotUnreliableRecoverConcurrentPartition").clients(5)
+                .faults(UNRELIABLE, CRASH, PARTITIONS, RANDOM_CRASHES).gcCountLimit(SMALL_GC_LIMIT).build());
     }
 
     @Test
     void confChangeUnreliable() {
-        runScenario(new Scenario("ConfChangeUnreliable", STORES, 5, true, false, false, false, Scenario.NO_GC, true,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("ConfChangeUnreliable").clients(5).faults(UNRELIABLE, CONF_CHANGES).build());
     }
 
     @Test
     void confChangeSnapshotUnreliableRecoverPartition() {
-        runScenario(new Scenario("ConfChangeSnapshotUnreliableRecoverPartition", STORES, 5, true, true, true, true,
-                SMALL_GC_LIMIT, true, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("ConfChangeSnapshotUnreliableRecoverPartition").clients(5)
+                .faults(UNRELIABLE, CRASH, PARTITIONS, RANDOM_CRASHES, CONF_CHANGES)
+                .gcCountLimit(SMALL_GC_LIMIT).build());
     }
 
     /** Three stores: conf changes often leave two members, one of them not created yet. */
     @Test
     void confChangeThreeStoresAllFaults() {
-        runScenario(new Scenario("ConfChangeThreeStoresAllFaults", 3, 3, true, true, true, true, SMALL_GC_LIMIT, true,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("ConfChangeThreeStoresAllFaults").stores(3).clients(3)
+                .faults(UNRELIABLE, CRASH, PARTITIONS, RANDOM_CRASHES, CONF_CHANGES)
+                .gcCountLimit(SMALL_GC_LIMIT).build());
     }
 
     /** The simulator is a pure function of the seed: a failing seed replays exactly. */
     @Test
     void aSeedReplaysExactly() {
-        Scenario scenario = new Scenario("Replay", 3, 3, true, true, true, true, SMALL_GC_LIMIT, true, 2,
-                ITERATION_MS / 2);
+        Scenario scenario = Scenario.named("Replay").stores(3).clients(3)
+                .faults(UNRELIABLE, CRASH, PARTITIONS, RANDOM_CRASHES, CONF_CHANGES)
+                .gcCountLimit(SMALL_GC_LIMIT).iterations(2, 500).build();
         Scenario.Outcome first = scenario.run(FIRST_SEED);
         Scenario.Outcome second = scenario.run(FIRST_SEED);
         assertThat(first.converged()).as(String.join("; ", first.finalState())).isTrue();
@@ -127,56 +132,52 @@ class RaftstoreSimTest {
     /** Crashes lose the kv engine's unsynced applies: stores re-apply them from their logs. */
     @Test
     void snapshotUnreliableRecoverPartitionLosingUnsyncedWrites() {
-        runScenario(new Scenario("SnapshotUnreliableRecoverPartitionLosingUnsyncedWrites", STORES, 5, true, true, true,
-                true, SMALL_GC_LIMIT, false, ITERATIONS, ITERATION_MS, true));
+        runScenario(Scenario.named("SnapshotUnreliableRecoverPartitionLosingUnsyncedWrites").clients(5)
+                .faults(UNRELIABLE, CRASH, PARTITIONS, RANDOM_CRASHES, LOSE_UNSYNCED_WRITES)
+                .gcCountLimit(SMALL_GC_LIMIT).build());
     }
 
     @Test
     void persistPartitionUnreliable() {
-        runScenario(new Scenario("PersistPartitionUnreliable", STORES, 5, true, true, true, false, Scenario.NO_GC, false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("PersistPartitionUnreliable").clients(5)
+                .faults(UNRELIABLE, CRASH, PARTITIONS).build());
     }
 
     // The rest of TinyKV's table (reference/tinykv-scenarios.md), by name.
 
     @Test
     void manyPartitionsOneClient() {
-        runScenario(new Scenario("ManyPartitionsOneClient", STORES, 1, false, false, true, false, Scenario.NO_GC, false,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("ManyPartitionsOneClient").faults(PARTITIONS).build());
     }
 
     @Test
     void persistOneClient() {
-        runScenario(new Scenario("PersistOneClient", STORES, 1, false, true, false, false, Scenario.NO_GC, false,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("PersistOneClient").faults(CRASH).build());
     }
 
     @Test
     void persistConcurrentUnreliable() {
-        runScenario(new Scenario("PersistConcurrentUnreliable", STORES, 5, true, true, false, false, Scenario.NO_GC,
-                false, ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("PersistConcurrentUnreliable").clients(5).faults(UNRELIABLE, CRASH).build());
     }
 
     @Test
     void persistPartition() {
-        runScenario(new Scenario("PersistPartition", STORES, 5, false, true, true, false, Scenario.NO_GC, false,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("PersistPartition").clients(5).faults(CRASH, PARTITIONS).build());
     }
 
     @Test
     void snapshotRecover() {
-        runScenario(new Scenario("SnapshotRecover", STORES, 1, false, true, false, false, GC_LIMIT, false,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("SnapshotRecover").faults(CRASH).gcCountLimit(GC_LIMIT).build());
     }
 
     @Test
     void snapshotRecoverManyClients() {
-        runScenario(new Scenario("SnapshotRecoverManyClients", STORES, 20, false, true, false, false, GC_LIMIT, false,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("SnapshotRecoverManyClients").clients(20)
+                .faults(CRASH).gcCountLimit(GC_LIMIT).build());
     }
 
     @Test
     void snapshotUnreliable() {
-        runScenario(new Scenario("SnapshotUnreliable", STORES, 5, true, false, false, false, GC_LIMIT, false,
-                ITERATIONS, ITERATION_MS));
+        runScenario(Scenario.named("SnapshotUnreliable").clients(5).faults(UNRELIABLE).gcCountLimit(GC_LIMIT).build());
     }
 }

@@ -22,25 +22,96 @@ import io.tinykv.raftstore.Callback;
  * them; afterwards the network heals and the run is judged: the history must be linearizable and
  * every store must hold the same data.
  *
- * @param crash at the end of each iteration every store crashes and restarts from its disk
- * @param partitions every election timeout or so the stores are split randomly into two sides
- * @param randomCrashes during each iteration, random stores crash and restart at random moments
+ * <p>Built by name ({@link #named}); what is not set is TinyKV's: five stores, one client, three
+ * iterations of a second, no faults, the default log GC limit.
+ *
+ * @param faults what the harness does to the cluster during the iterations
  * @param gcCountLimit the log GC limit ({@link #NO_GC}: the default, never reached here); a small
  *     one makes lagging or restarted stores catch up by snapshot
- * @param confChanges the harness, as the scheduler, adds and removes random peers all along
- *     (leaving at least one), moving leadership off a peer before removing it
- * @param loseUnsyncedWrites a crash also loses the kv engine's writes since its last sync
- *     ({@link SimCluster#loseUnsyncedKvWritesOnCrash})
  */
-public record Scenario(String name, int stores, int clients, boolean unreliable, boolean crash,
-        boolean partitions, boolean randomCrashes, long gcCountLimit, boolean confChanges, int iterations,
-        long iterationMs, boolean loseUnsyncedWrites) {
+public record Scenario(String name, int stores, int clients, Set<Fault> faults, long gcCountLimit, int iterations,
+        long iterationMs) {
 
-    /** A scenario whose crashes keep every write the kv engine took. */
-    public Scenario(String name, int stores, int clients, boolean unreliable, boolean crash, boolean partitions,
-            boolean randomCrashes, long gcCountLimit, boolean confChanges, int iterations, long iterationMs) {
-        this(name, stores, clients, unreliable, crash, partitions, randomCrashes, gcCountLimit, confChanges,
-                iterations, iterationMs, false);
+    /** A fault the harness injects. */
+    public enum Fault {
+        /** Messages are dropped at {@link #UNRELIABLE_DROP_RATE}. */
+        UNRELIABLE,
+        /** At the end of each iteration every store crashes and restarts from its disk. */
+        CRASH,
+        /** Every election timeout or so the stores are split randomly into two sides. */
+        PARTITIONS,
+        /** During each iteration, random stores crash and restart at random moments. */
+        RANDOM_CRASHES,
+        /**
+         * The harness, as the scheduler, adds and removes random peers all along (leaving at least
+         * one), moving leadership off a peer before removing it.
+         */
+        CONF_CHANGES,
+        /**
+         * A crash also loses the kv engine's writes since its last sync ({@link
+         * SimCluster#loseUnsyncedKvWritesOnCrash}).
+         */
+        LOSE_UNSYNCED_WRITES
+    }
+
+    public Scenario {
+        faults = Set.copyOf(faults);
+    }
+
+    /** A scenario called {@code name}, with TinyKV's settings until told otherwise. */
+    public static Builder named(String name) {
+        return new Builder(name);
+    }
+
+    /** Whether the harness injects {@code fault}. */
+    public boolean has(Fault fault) {
+        return faults.contains(fault);
+    }
+
+    /** The settings of a {@link Scenario} by name. */
+    public static final class Builder {
+
+        private final String name;
+        private int stores = 5;
+        private int clients = 1;
+        private Set<Fault> faults = Set.of();
+        private long gcCountLimit = NO_GC;
+        private int iterations = 3;
+        private long iterationMs = 1_000;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder stores(int value) {
+            stores = value;
+            return this;
+        }
+
+        public Builder clients(int value) {
+            clients = value;
+            return this;
+        }
+
+        public Builder faults(Fault... value) {
+            faults = Set.of(value);
+            return this;
+        }
+
+        public Builder gcCountLimit(long value) {
+            gcCountLimit = value;
+            return this;
+        }
+
+        public Builder iterations(int count, long eachMs) {
+            iterations = count;
+            iterationMs = eachMs;
+            return this;
+        }
+
+        public Scenario build() {
+            return new Scenario(name, stores, clients, faults, gcCountLimit, iterations, iterationMs);
+        }
     }
 
     /** Conf changes: one every 0 to this many ms (TinyKV: 200 ms). */
@@ -76,7 +147,7 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
 
     public Outcome run(long seed) {
         try (SimCluster cluster = new SimCluster(stores, seed, raftConfig())) {
-            if (loseUnsyncedWrites) {
+            if (has(Fault.LOSE_UNSYNCED_WRITES)) {
                 cluster.loseUnsyncedKvWritesOnCrash();
             }
             cluster.start();
@@ -103,7 +174,7 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
                 faultGeneration[0]++; // stops the partition changes
                 cluster.network().clearFilters();
                 cluster.loop().runFor(Math.max(SimClient.REQUEST_TIMEOUT_MS, MAX_DOWN_MS) + electionMs);
-                if (crash) {
+                if (has(Fault.CRASH)) {
                     for (long storeId : cluster.storeIds()) {
                         cluster.crash(storeId);
                     }
@@ -137,17 +208,17 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
     private void installFaults(SimCluster cluster, int generation, int[] current, long electionMs,
             AtomicLong peerIds) {
         cluster.network().clearFilters();
-        if (unreliable) {
+        if (has(Fault.UNRELIABLE)) {
             cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
                     UNRELIABLE_DROP_RATE));
         }
-        if (partitions) {
+        if (has(Fault.PARTITIONS)) {
             schedulePartition(cluster, generation, current, electionMs);
         }
-        if (randomCrashes) {
+        if (has(Fault.RANDOM_CRASHES)) {
             scheduleCrash(cluster, generation, current);
         }
-        if (confChanges) {
+        if (has(Fault.CONF_CHANGES)) {
             scheduleConfChange(cluster, generation, current, peerIds);
         }
     }
@@ -225,7 +296,7 @@ public record Scenario(String name, int stores, int clients, boolean unreliable,
                 return;
             }
             cluster.network().clearFilters();
-            if (unreliable) {
+            if (has(Fault.UNRELIABLE)) {
                 cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
                         UNRELIABLE_DROP_RATE));
             }

@@ -1,19 +1,19 @@
 package io.tinykv.raftstore.sim;
 
+import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.SnapshotStatus;
-import com.google.protobuf.ByteString;
-import io.tinykv.raftstore.SnapshotFileReader;
-import io.tinykv.raftstore.SnapshotManager;
-import io.tinykv.raftstore.SnapshotReceiver;
 import io.tinykv.raftstore.Transport;
+import io.tinykv.raftstore.snapshot.SnapshotFileReader;
+import io.tinykv.raftstore.snapshot.SnapshotManager;
+import io.tinykv.raftstore.snapshot.SnapshotReceiver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.UnaryOperator;
 import java.util.function.LongFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * The in-memory network between the simulated stores: each message is delivered after a random

@@ -4,7 +4,7 @@ import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.raftstore.RaftStore;
-import io.tinykv.raftstore.SchedulerReporter;
+import io.tinykv.raftstore.pd.SchedulerReporter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

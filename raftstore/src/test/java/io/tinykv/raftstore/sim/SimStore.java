@@ -6,18 +6,16 @@ import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftstoreConfig;
-import io.tinykv.raftstore.SchedulerReporter;
-import io.tinykv.raftstore.SnapshotManager;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.Transport;
+import io.tinykv.raftstore.pd.SchedulerReporter;
+import io.tinykv.raftstore.snapshot.SnapshotManager;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.SnapshotReader;
-import java.util.HashMap;
-import java.util.Map;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -25,10 +23,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Executor;
+import java.util.stream.Stream;
 
 /**
  * One simulated store process: real engines in a directory that outlives crashes, and a

@@ -2,9 +2,9 @@ package io.tinykv.raftstore.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.raftstore.PeerStorage;
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.peer.PeerStorage;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 

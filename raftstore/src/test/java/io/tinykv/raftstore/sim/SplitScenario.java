@@ -10,7 +10,7 @@ import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.TransferLeaderRequest;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.RaftstoreConfig;
-import io.tinykv.raftstore.SplitCheckConfig;
+import io.tinykv.raftstore.split.SplitCheckConfig;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.KvIterator;

@@ -4,7 +4,7 @@ import io.grpc.stub.StreamObserver;
 import io.tinykv.client.BackoffSchedule;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
-import io.tinykv.raftstore.SchedulerReporter;
+import io.tinykv.raftstore.pd.SchedulerReporter;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;

@@ -17,7 +17,7 @@ import io.tinykv.raftstore.RaftStorage;
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
-import io.tinykv.raftstore.SnapshotManager;
+import io.tinykv.raftstore.snapshot.SnapshotManager;
 import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.raftstore.transport.grpc.GrpcTransport;
 import io.tinykv.raftstore.transport.grpc.GrpcTransportConfig;
@@ -25,6 +25,9 @@ import io.tinykv.raftstore.transport.grpc.PeerService;
 import io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit;
 import io.tinykv.raftstore.transport.grpc.SnapshotSendLimit;
 import io.tinykv.raftstore.transport.grpc.TransportReporter;
+import io.tinykv.scheduler.BindErrors;
+import io.tinykv.scheduler.ClientPings;
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
@@ -37,8 +40,8 @@ import io.tinykv.server.InFlightCalls;
 import io.tinykv.server.RawValues;
 import io.tinykv.server.RequestValidator;
 import io.tinykv.server.ServeUntilSignal;
-import io.tinykv.server.StatusRoutes;
 import io.tinykv.server.ServerMetrics;
+import io.tinykv.server.StatusRoutes;
 import io.tinykv.server.TikvService;
 import io.tinykv.server.TinykvVersion;
 import io.tinykv.server.TxnHandler;
@@ -46,9 +49,9 @@ import io.tinykv.server.bounds.CallLimiter;
 import io.tinykv.server.bounds.RepeatedFieldGuard;
 import io.tinykv.server.bounds.ServerExecutor;
 import io.tinykv.server.config.Config;
-import io.tinykv.scheduler.ClientPings;
-import io.tinykv.scheduler.BindErrors;
-import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.server.gc.GcSchedulerApi;
+import io.tinykv.server.gc.StoreGcRunner;
+import io.tinykv.server.gc.StoreGcWorker;
 import io.tinykv.storage.AnswerDeadline;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
@@ -57,9 +60,6 @@ import io.tinykv.storage.ProcessHalter;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.space.DiskSpaceGuard;
 import io.tinykv.storage.space.FreeSpaceSource;
-import io.tinykv.server.gc.GcSchedulerApi;
-import io.tinykv.server.gc.StoreGcRunner;
-import io.tinykv.server.gc.StoreGcWorker;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.concurrency.ConcurrencyManager;
 import io.tinykv.txn.concurrency.MaxTsSync;
@@ -67,6 +67,7 @@ import io.tinykv.txn.gc.SafePointGuard;
 import io.tinykv.txn.latch.Latches;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,7 +80,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
-import java.security.SecureRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -490,14 +490,19 @@ public final class StoreServer implements AutoCloseable {
 
     private static RaftstoreConfig raftConfig(StoreServerConfig config) {
         StoreServerConfig.Store st = config.store();
-        return new RaftstoreConfig(st.electionTicks(), st.heartbeatTicks(),
-                RaftstoreConfig.DEFAULT_MAX_SIZE_PER_MSG_BYTES, RaftstoreConfig.DEFAULT_MAX_INFLIGHT_MSGS,
-                config.base().limits().raftEntryMaxSizeBytes(), st.raftLogGcCountLimit(),
-                RaftstoreConfig.DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS, st.regionHeartbeatTicks(),
-                st.storeHeartbeatTicks(), maxPeerDownTicks(st), st.tickIntervalMillis())
-                .withSplitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
-                .withNotifyCapacity(config.raftstore().notifyCapacity())
-                .withRegionHeartbeatIntervalMs(config.raftstore().pdHeartbeatTickIntervalMillis());
+        return RaftstoreConfig.builder()
+                .electionTicks(st.electionTicks())
+                .heartbeatTicks(st.heartbeatTicks())
+                .raftEntryMaxSizeBytes(config.base().limits().raftEntryMaxSizeBytes())
+                .raftLogGcCountLimit(st.raftLogGcCountLimit())
+                .regionHeartbeatTicks(st.regionHeartbeatTicks())
+                .storeHeartbeatTicks(st.storeHeartbeatTicks())
+                .maxPeerDownTicks(maxPeerDownTicks(st))
+                .tickIntervalMs(st.tickIntervalMillis())
+                .splitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
+                .notifyCapacity(config.raftstore().notifyCapacity())
+                .regionHeartbeatIntervalMs(config.raftstore().pdHeartbeatTickIntervalMillis())
+                .build();
     }
 
     /** A peer silent this long is reported down: 30 s of wall time whatever the tick. */

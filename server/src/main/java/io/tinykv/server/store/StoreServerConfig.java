@@ -1,9 +1,9 @@
 package io.tinykv.server.store;
 
-import io.tinykv.server.config.Config;
-import io.tinykv.server.gc.StoreGcConfig;
-import io.tinykv.server.config.ConfigException;
 import io.tinykv.scheduler.HostAndPort;
+import io.tinykv.server.config.Config;
+import io.tinykv.server.config.ConfigException;
+import io.tinykv.server.gc.StoreGcConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -63,7 +63,7 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
             long regionSplitKeys, long splitCheckIntervalMillis) {
 
         public static Coprocessor defaults() {
-            var d = io.tinykv.raftstore.SplitCheckConfig.defaults();
+            var d = io.tinykv.raftstore.split.SplitCheckConfig.defaults();
             return new Coprocessor(d.regionMaxSizeBytes(), d.regionSplitSizeBytes(), d.regionMaxKeys(),
                     d.regionSplitKeys(), 10_000);
         }
@@ -80,9 +80,9 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
         }
 
         /** The raftstore's split settings at {@code tickIntervalMillis} per Raft tick. */
-        public io.tinykv.raftstore.SplitCheckConfig toSplitCheck(long tickIntervalMillis) {
+        public io.tinykv.raftstore.split.SplitCheckConfig toSplitCheck(long tickIntervalMillis) {
             int ticks = (int) Math.max(1, splitCheckIntervalMillis / Math.max(1, tickIntervalMillis));
-            return new io.tinykv.raftstore.SplitCheckConfig(regionMaxSizeBytes, regionSplitSizeBytes, regionMaxKeys,
+            return new io.tinykv.raftstore.split.SplitCheckConfig(regionMaxSizeBytes, regionSplitSizeBytes, regionMaxKeys,
                     regionSplitKeys, ticks);
         }
     }

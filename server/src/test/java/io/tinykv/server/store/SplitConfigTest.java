@@ -3,7 +3,7 @@ package io.tinykv.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tinykv.raftstore.SplitCheckConfig;
+import io.tinykv.raftstore.split.SplitCheckConfig;
 import io.tinykv.server.Main;
 import io.tinykv.server.config.ConfigException;
 import java.io.PrintWriter;

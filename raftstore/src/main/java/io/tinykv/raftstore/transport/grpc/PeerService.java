@@ -12,7 +12,7 @@ import io.tinykv.proto.RaftServerpb.Done;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
 import io.tinykv.raftstore.RaftStore;
-import io.tinykv.raftstore.SnapshotReceiver;
+import io.tinykv.raftstore.snapshot.SnapshotReceiver;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;

@@ -4,8 +4,8 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb.MessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
-import io.tinykv.raftstore.SnapshotManager;
-import io.tinykv.raftstore.SnapshotReceiver;
+import io.tinykv.raftstore.snapshot.SnapshotManager;
+import io.tinykv.raftstore.snapshot.SnapshotReceiver;
 
 /**
  * How a snapshot travels on the {@code Snapshot} stream. The first chunk carries the snapshot

@@ -9,16 +9,16 @@ import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
 import io.tinykv.proto.RaftServerpb.SnapshotCFFile;
 import io.tinykv.proto.RaftServerpb.SnapshotMeta;
-import io.tinykv.raftstore.SnapshotManager;
-import io.tinykv.security.ChannelFactory;
-import java.nio.file.Path;
-import org.junit.jupiter.api.io.TempDir;
 import io.tinykv.raft.SnapshotStatus;
+import io.tinykv.raftstore.snapshot.SnapshotManager;
+import io.tinykv.security.ChannelFactory;
 import io.tinykv.testkit.exec.ManualExecutor;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What the transport does when it cannot deliver, driven by a hand-run executor (no threads, no

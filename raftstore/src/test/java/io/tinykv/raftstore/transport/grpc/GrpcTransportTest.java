@@ -3,8 +3,8 @@ package io.tinykv.raftstore.transport.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
-import io.tinykv.raftstore.PeerStorage;
 import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.peer.PeerStorage;
 import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -14,7 +14,7 @@ import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.RaftSnapshotData;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
 import io.tinykv.raft.SnapshotStatus;
-import io.tinykv.raftstore.SnapshotManager;
+import io.tinykv.raftstore.snapshot.SnapshotManager;
 import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.time.Duration;

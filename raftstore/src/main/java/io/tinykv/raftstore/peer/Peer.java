@@ -1,0 +1,1002 @@
+package io.tinykv.raftstore.peer;
+
+import com.google.protobuf.ByteString;
+import io.tinykv.proto.Eraftpb;
+import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.Metapb;
+import io.tinykv.proto.RaftCmdpb.AdminCmdType;
+import io.tinykv.proto.RaftCmdpb.AdminRequest;
+import io.tinykv.proto.RaftCmdpb.AdminResponse;
+import io.tinykv.proto.RaftCmdpb.CmdType;
+import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
+import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
+import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
+import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
+import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
+import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.ProposalDroppedException;
+import io.tinykv.raft.RaftConfig;
+import io.tinykv.raft.RawNode;
+import io.tinykv.raft.ReadOnlyOption;
+import io.tinykv.raft.ReadState;
+import io.tinykv.raft.Ready;
+import io.tinykv.raftstore.Callback;
+import io.tinykv.raftstore.CmdResult;
+import io.tinykv.raftstore.RaftstoreConfig;
+import io.tinykv.raftstore.RegionErrors;
+import io.tinykv.raftstore.Regions;
+import io.tinykv.raftstore.Router;
+import io.tinykv.raftstore.Transport;
+import io.tinykv.raftstore.apply.Applier;
+import io.tinykv.raftstore.apply.ApplyResult;
+import io.tinykv.raftstore.pd.RegionHeartbeats;
+import io.tinykv.raftstore.read.FollowerReads;
+import io.tinykv.raftstore.read.LeaderLease;
+import io.tinykv.raftstore.read.LocalReader;
+import io.tinykv.raftstore.read.PublishedLease;
+import io.tinykv.raftstore.read.ReadStats;
+import io.tinykv.raftstore.snapshot.SnapshotData;
+import io.tinykv.raftstore.snapshot.SnapshotReceiver;
+import io.tinykv.raftstore.snapshot.SnapshotValidator;
+import io.tinykv.raftstore.split.BatchSplits;
+import io.tinykv.raftstore.split.SplitCheckState;
+import io.tinykv.raftstore.split.SplitChecker;
+import io.tinykv.storage.Cf;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One replica of a region on this store: its {@link RawNode}, its {@link PeerStorage}, the writes
+ * it proposed as leader and the reads it is answering. Owned by the Raft thread of its store; the
+ * outside world reaches it only through its mailbox ({@link Router}).
+ *
+ * <p>Writes go through the log ({@link #handleCommand}); reads never do: while the leader lease holds
+ * ({@link LeaderLease}) they are answered at once from the applied state, else they take a read
+ * index (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up
+ * to it, from the kv engine as of then ({@link #serveReadyReads}). A follower answers a read the
+ * client flagged {@code replica_read} the same way: the leader hands it a read index, and it answers
+ * once it has applied that far ({@link FollowerReads}).
+ */
+public final class Peer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
+
+    /** A read waiting for its read index to be confirmed and then applied. */
+    private static final class PendingRead {
+        final ByteString context;
+        final RaftCmdRequest request;
+        final Callback callback;
+        /** The leader's term when the read asked: Raft forgets read requests when its term changes. */
+        final long term;
+        /** The clock when it asked: the confirming heartbeats were sent then or later. */
+        final long issuedAtNanos;
+        /** Unknown until Raft answers the ReadIndex request. */
+        long readIndex = UNKNOWN_READ_INDEX;
+
+        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtNanos) {
+            this.context = context;
+            this.request = request;
+            this.callback = callback;
+            this.term = term;
+            this.issuedAtNanos = issuedAtNanos;
+        }
+    }
+
+    private static final long UNKNOWN_READ_INDEX = -1;
+
+    private final long storeId;
+    private final Metapb.Peer meta;
+    private final PeerStorage storage;
+    private final RawNode raftNode;
+    private final RaftstoreConfig config;
+    private final Deque<Proposal> proposals = new ArrayDeque<>();
+    private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
+    /** Reads this peer answers as a follower (replica read), each waiting for its read index. */
+    private final FollowerReads followerReads;
+    private long nextReadId = 1;
+    /**
+     * Part of every ReadIndex context, with the peer id: the leader keys pending requests by their
+     * context, so a follower's request must never collide with the leader's own, with another
+     * follower's, or with one this replica sent before it restarted (still pending at the leader).
+     */
+    private final long readContextIncarnation;
+    private int ticksSinceLogGcCheck;
+    private boolean destroyed;
+    /** Set when this replica applied its own removal; the store then destroys it. */
+    private boolean removed;
+    /** Peers learnt from messages: a peer created by a message knows no region members yet. */
+    private final Map<Long, Metapb.Peer> peerCache = new HashMap<>();
+    /** What the scheduler learns from this peer while it leads (see {@link RegionHeartbeats}). */
+    private final RegionHeartbeats heartbeats;
+    /** When the leader measures its region for a split ({@link SplitChecker}). */
+    private final SplitCheckState splitCheckState = new SplitCheckState();
+    /** Logical ticks this peer has seen since it was created: how long it refuses votes after start. */
+    private long ticks;
+    /** The store's monotonic clock, in nanoseconds: the clock of the lease. */
+    private final LongSupplier nanoClock;
+    private final LeaderLease lease;
+    /** The lease as other threads see it, for reads answered off the Raft thread ({@link LocalReader}). */
+    private final PublishedLease publishedLease = new PublishedLease();
+    /** The context of the ReadIndex in flight only to renew the lease, or null. */
+    private ByteString leaseRenewalContext;
+    private long leaseRenewalIssuedAtNanos;
+    private long leaseRenewalTerm;
+    private long leaseReads;
+    private long readIndexReads;
+    /** The regions the last split applied here cut off this one: told to clients with EpochNotMatch. */
+    private java.util.List<Metapb.Region> splitOff = java.util.List.of();
+
+    /** A peer whose lease runs on the system's monotonic clock ({@link System#nanoTime}). */
+    public Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
+            RegionHeartbeats heartbeats) {
+        this(storeId, meta, storage, config, random, heartbeats, System::nanoTime);
+    }
+
+    /** @param nanoClock the store's monotonic clock in nanoseconds, which the leader lease runs on */
+    public Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
+            RegionHeartbeats heartbeats, LongSupplier nanoClock) {
+        if (meta.getStoreId() != storeId) {
+            throw new IllegalArgumentException("peer " + meta.getId() + " belongs to store " + meta.getStoreId()
+                    + ", not to store " + storeId);
+        }
+        this.storeId = storeId;
+        this.meta = meta;
+        this.storage = storage;
+        this.config = config;
+        this.heartbeats = java.util.Objects.requireNonNull(heartbeats, "heartbeats");
+        this.nanoClock = java.util.Objects.requireNonNull(nanoClock, "nanoClock");
+        this.lease = new LeaderLease(TimeUnit.MILLISECONDS.toNanos(config.maxLeaseMs()));
+        // A read whose leader does not answer within an election timeout most likely asked a
+        // leader that is gone: the client is told to retry rather than wait on.
+        this.followerReads = new FollowerReads(config.electionTicks());
+        this.readContextIncarnation = nanoClock.getAsLong();
+        RaftConfig raftConfig = RaftConfig.builder(meta.getId())
+                .electionTicks(config.electionTicks())
+                .heartbeatTicks(config.heartbeatTicks())
+                .appliedIndex(storage.appliedIndex())
+                .maxSizePerMsgBytes(config.maxSizePerMsgBytes())
+                .maxInflightMsgs(config.maxInflightMsgs())
+                // A leader cut off from its quorum steps down, and a rejoining node does not
+                // disrupt a healthy leader: both matter under the partitions the store must survive.
+                .checkQuorum(true)
+                .preVote(true)
+                .readOnlyOption(ReadOnlyOption.SAFE)
+                .build();
+        this.raftNode = new RawNode(raftConfig, storage, random);
+        List<Metapb.Peer> voters = storage.region().getPeersList().stream().filter(p -> !Regions.isLearner(p)).toList();
+        if (voters.size() == 1 && voters.get(0).getId() == meta.getId()) {
+            // The only voter (learners do not vote): nobody to wait for, lead at once (as TiKV does).
+            raftNode.campaign();
+        }
+    }
+
+    public long regionId() {
+        return storage.regionId();
+    }
+
+    public Metapb.Region region() {
+        return storage.region();
+    }
+
+    /** This peer as the region lists it now: its role changes when a learner is promoted. */
+    public Metapb.Peer meta() {
+        Metapb.Peer current = Regions.findPeer(region(), meta.getId());
+        return current != null ? current : meta;
+    }
+
+    public PeerStorage storage() {
+        return storage;
+    }
+
+    public RawNode raftNode() {
+        return raftNode;
+    }
+
+    public boolean isLeader() {
+        return raftNode.isLeader();
+    }
+
+    public long leaderId() {
+        return raftNode.leaderId();
+    }
+
+    public long term() {
+        return raftNode.term();
+    }
+
+    public Deque<Proposal> proposals() {
+        return proposals;
+    }
+
+    public RegionHeartbeats heartbeats() {
+        return heartbeats;
+    }
+
+    public SplitCheckState splitCheckState() {
+        return splitCheckState;
+    }
+
+    public RaftstoreConfig config() {
+        return config;
+    }
+
+    /** The regions the last split cut off this one (empty before any). */
+    public java.util.List<Metapb.Region> splitOff() {
+        return splitOff;
+    }
+
+    /** This replica applied a split that cut {@code newRegions} off its region. */
+    private void noteSplit(java.util.List<Metapb.Region> newRegions) {
+        splitOff = java.util.List.copyOf(newRegions);
+    }
+
+    /**
+     * A peer born from a split on this store has no past in its region to forget: it need not
+     * refuse votes for an election timeout as a restarted peer does (see {@link
+     * #refusesVoteAfterStart}), which would hold up the new region's first election.
+     */
+    public void skipStartupVoteRefusal() {
+        ticks = Math.max(ticks, config.electionTicks());
+    }
+
+    // ---- input ---------------------------------------------------------------------------------
+
+    public void tick() {
+        ticks++;
+        raftNode.tick();
+        if (!followerReads.isEmpty()) {
+            followerReads.expire(ticks, notLeaderError(), term());
+        }
+        heartbeats.onTick(this);
+        if (++ticksSinceLogGcCheck >= config.raftLogGcIntervalTicks()) {
+            ticksSinceLogGcCheck = 0;
+            maybeCompactLog();
+        }
+    }
+
+    /**
+     * As leader, proposes to compact the log once more than the GC limit of applied entries is
+     * held. It keeps what the slowest follower still needs, unless that follower is more than the
+     * limit behind: then it will be caught up by snapshot instead.
+     */
+    private void maybeCompactLog() {
+        if (!isLeader()) {
+            return;
+        }
+        long applied = storage.appliedIndex();
+        long first = storage.firstIndex();
+        long limit = config.raftLogGcCountLimit();
+        if (applied < first || applied - first + 1 <= limit) {
+            return;
+        }
+        long slowestMatch = applied;
+        for (var progress : raftNode.status().progress().values()) {
+            slowestMatch = Math.min(slowestMatch, progress.match());
+        }
+        long compactIndex = Math.max(slowestMatch, applied - limit);
+        if (compactIndex < first) {
+            return;
+        }
+        Metapb.Region region = region();
+        RaftCmdRequest request = RaftCmdRequest.newBuilder()
+                .setHeader(RaftRequestHeader.newBuilder().setRegionId(regionId())
+                        .setPeer(meta).setRegionEpoch(region.getRegionEpoch()))
+                .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.CompactLog)
+                        .setCompactLog(CompactLogRequest.newBuilder().setCompactIndex(compactIndex)
+                                .setCompactTerm(storage.term(compactIndex))))
+                .build();
+        proposeWrite(request, new Callback(request, result -> {
+            if (result.isError()) {
+                LOG.debug("{}: log compaction to {} not applied: {}", this, compactIndex,
+                        result.response().getHeader().getError().getMessage());
+            }
+        }), term());
+    }
+
+    /**
+     * Steps a Raft message from another store; messages for another peer id are dropped.
+     *
+     * @return a reply to send back, or null: a peer that is no longer a member of the region (its
+     *     message carries an older conf version and this region does not list it) is told so
+     */
+    public RaftMessage step(RaftMessage message) {
+        if (message.getMessage().getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
+            // Whatever becomes of the message, its received files are done with after this round.
+            storage.noteReceivedSnapshot(SnapshotReceiver.keyOf(message));
+        }
+        Metapb.Region region = region();
+        if (message.getIsTombstone()) {
+            // Only a newer configuration may tell this peer it is gone, and only once it holds data.
+            String refusal = DestroyMessageCheck.tombstoneRefusal(region, meta, message);
+            if (refusal == null) {
+                LOG.info("{}: told by peer {} that it was removed from the region, destroying", this,
+                        message.getFromPeer().getId());
+                markRemoved();
+            } else if (region.getPeersCount() > 0) {
+                LOG.warn("{}: refusing a tombstone from peer {} on store {}: {}", this, message.getFromPeer().getId(),
+                        message.getFromPeer().getStoreId(), refusal);
+            }
+            return null;
+        }
+        long senderConfVer = message.getRegionEpoch().getConfVer();
+        boolean senderInitialized = senderConfVer > 0;
+        // The conf versions first: a scan of the peers for every message is what an idle store
+        // of many regions would pay for nothing.
+        if (region.getPeersCount() > 0 && senderInitialized
+                && senderConfVer < region.getRegionEpoch().getConfVer()
+                && Regions.findPeer(region, message.getFromPeer().getId()) == null) {
+            return RaftMessage.newBuilder().setRegionId(regionId()).setFromPeer(meta)
+                    .setToPeer(message.getFromPeer()).setRegionEpoch(region.getRegionEpoch())
+                    .setIsTombstone(true).build();
+        }
+        stepRaft(message);
+        return null;
+    }
+
+    private void stepRaft(RaftMessage message) {
+        if (message.getToPeer().getId() > meta.getId()) {
+            // The region re-added this store with a new peer (ids only grow): this replica missed
+            // its removal and is stale. It goes; the leader's next contact creates the new one.
+            String refusal = DestroyMessageCheck.newerPeerRefusal(region(), meta, message);
+            if (refusal != null) {
+                LOG.warn("{}: refusing a message for peer {} from peer {} on store {}: {}", this,
+                        message.getToPeer().getId(), message.getFromPeer().getId(),
+                        message.getFromPeer().getStoreId(), refusal);
+                return;
+            }
+            LOG.info("{}: replaced by peer {} of the region, destroying this stale replica", this,
+                    message.getToPeer().getId());
+            markRemoved();
+            return;
+        }
+        if (message.getToPeer().getId() != meta.getId()) {
+            LOG.debug("region {} peer {}: dropping a message for peer {}", regionId(), meta.getId(),
+                    message.getToPeer().getId());
+            return;
+        }
+        Eraftpb.Message m = message.getMessage();
+        if (refusesVoteAfterStart(m)) {
+            LOG.debug("{}: started {} ticks ago, ignoring {} from peer {}", this, ticks, m.getMsgType(), m.getFrom());
+            return;
+        }
+        peerCache.put(message.getFromPeer().getId(), message.getFromPeer());
+        heartbeats.onHeardFrom(message.getFromPeer().getId());
+        if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
+            // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
+            try {
+                SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(m.getSnapshot().getData(), regionId());
+                var key = SnapshotReceiver.keyOf(message);
+                SnapshotData.verifyFiles(parsed, cf -> storage.snapshotManager().receivedFile(key, cf));
+                SnapshotValidator.check(parsed, meta, cf -> storage.snapshotManager().receivedFile(key, cf));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
+                return;
+            }
+        }
+        if (m.getMsgType() == Eraftpb.MessageType.MsgHeartbeat && storage.lastIndex() == 0 && m.getCommit() > 0) {
+            // An empty replica whose leader remembers it further along: its log was erased on
+            // purpose because its snapshot failed verification at restart (see
+            // PeerStorage.resumeApplyingSnapshot). Raft takes a commit index beyond the log for
+            // corruption; to a replica holding no entry it says nothing, so it becomes 0. The
+            // heartbeat is answered, and the leader's next append, refused, leads to a snapshot.
+            m = m.toBuilder().setCommit(0).build();
+        }
+        raftNode.step(m);
+    }
+
+    /**
+     * A peer that (re)started less than an election timeout ago grants no vote for a higher term:
+     * before its crash it may have acknowledged a leader whose lease still runs, and it no longer
+     * remembers that (Raft's in-lease vote refusal lives in memory). It counts ticks as that refusal
+     * does, so both are sure to last {@code (electionTicks - 1)} tick intervals of real time, the
+     * window the lease is kept within ({@link LeaderLease}). A transfer's forced campaign passes:
+     * the transferring leader gave up its lease ({@link LeaderLease#giveUp}).
+     */
+    private boolean refusesVoteAfterStart(Eraftpb.Message m) {
+        boolean vote = m.getMsgType() == Eraftpb.MessageType.MsgRequestVote
+                || m.getMsgType() == Eraftpb.MessageType.MsgRequestPreVote;
+        return vote && ticks < config.electionTicks() && m.getTerm() > term()
+                && !CAMPAIGN_TRANSFER.equals(m.getContext());
+    }
+
+    /** What Raft puts in the context of a vote request forced by a leadership transfer. */
+    private static final ByteString CAMPAIGN_TRANSFER = ByteString.copyFromUtf8("CampaignTransfer");
+
+    /** Like {@link #handleCommand(RaftCmdRequest, Callback, ReadExecutor)}, reads always by ReadIndex. */
+    public void handleCommand(RaftCmdRequest request, Callback callback) {
+        handleCommand(request, callback, null);
+    }
+
+    /**
+     * Checks a client command and hands it to Raft: a write is proposed to the log, a read is
+     * answered at once by {@code leaseReader} while the leader lease holds, else asks for a read
+     * index. Any refusal completes the callback at once with the region error.
+     *
+     * @param leaseReader runs reads answered by lease; null: every read goes by ReadIndex
+     */
+    public void handleCommand(RaftCmdRequest request, Callback callback, ReadExecutor leaseReader) {
+        long term = term();
+        if (isFollowerRead(request)) {
+            readAsFollower(request, callback, term);
+            return;
+        }
+        Errorpb.Error error = preProposeCheck(request, true);
+        if (error != null) {
+            callback.complete(RegionErrors.result(error, term));
+            return;
+        }
+        if (request.hasAdminRequest() && request.getRequestsCount() == 0) {
+            handleAdmin(request, callback, term);
+            return;
+        }
+        boolean hasRead = false;
+        boolean hasWrite = false;
+        for (Request r : request.getRequestsList()) {
+            switch (r.getCmdType()) {
+                case Get, Snap -> hasRead = true;
+                case Put, Delete, DeleteRange -> hasWrite = true;
+                default -> {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                            "unsupported command type " + r.getCmdType()), term));
+                    return;
+                }
+            }
+        }
+        if (request.hasAdminRequest() || (hasRead && hasWrite) || request.getRequestsCount() == 0) {
+            callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "a command holds either one admin request, or reads only, or writes only"), term));
+            return;
+        }
+        if (hasRead) {
+            if (leaseReader == null || !canReadByLease(nanoClock.getAsLong()) || !readByLease(request, callback,
+                    leaseReader, term)) {
+                proposeRead(request, callback, term);
+            }
+        } else {
+            proposeWrite(request, callback, term);
+        }
+    }
+
+    /**
+     * Admin commands from the scheduler. ChangePeer goes through the log as a conf-change entry
+     * (its context carries the whole command, so every replica can check the epoch at apply);
+     * TransferLeader is a message between the Raft nodes and is answered at once; CompactLog goes
+     * through the log like a write.
+     */
+    private void handleAdmin(RaftCmdRequest request, Callback callback, long term) {
+        AdminRequest admin = request.getAdminRequest();
+        switch (admin.getCmdType()) {
+            case ChangePeer -> proposeConfChange(request, callback, term);
+            case TransferLeader -> {
+                Metapb.Peer target = admin.getTransferLeader().getPeer();
+                Metapb.Peer member = Regions.findPeer(region(), target.getId());
+                if (member == null || Regions.isLearner(member)) {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest("peer " + target.getId()
+                            + (member == null ? " is not in region " : " is a learner of region ") + regionId()
+                            + "; only a voter can lead"), term));
+                    return;
+                }
+                raftNode.transferLeader(target.getId());
+                callback.complete(CmdResult.of(RaftCmdResponse.newBuilder()
+                        .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                        .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                                .setTransferLeader(TransferLeaderResponse.getDefaultInstance()))
+                        .build()));
+            }
+            case CompactLog -> proposeWrite(request, callback, term);
+            case BatchSplit -> {
+                if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
+                    callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(
+                            request.getHeader().getRegionEpoch(), region(), splitOff), term));
+                    return;
+                }
+                String refusal = BatchSplits.check(region(), admin.getSplits());
+                if (refusal != null) {
+                    callback.complete(RegionErrors.result(RegionErrors.badRequest("batch split of region "
+                            + regionId() + " refused: " + refusal), term));
+                    return;
+                }
+                proposeWrite(request, callback, term);
+            }
+            default -> callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "unsupported admin command " + admin.getCmdType()), term));
+        }
+    }
+
+    private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
+        var change = request.getAdminRequest().getChangePeer();
+        if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
+            callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(),
+                    region()), term));
+            return;
+        }
+        if (change.getChangeType() == Eraftpb.ConfChangeType.RemoveNode && change.getPeer().getId() == meta.getId()) {
+            // The leader cannot count itself out of the quorum that commits its own removal
+            // safely in every case; the scheduler moves leadership away first (as TiKV requires).
+            callback.complete(RegionErrors.result(RegionErrors.badRequest(
+                    "the leader cannot remove itself; transfer leadership first"), term));
+            return;
+        }
+        if ((change.getChangeType() == Eraftpb.ConfChangeType.AddNode
+                || change.getChangeType() == Eraftpb.ConfChangeType.AddLearnerNode)
+                && change.getPeer().getStoreId() == 0) {
+            callback.complete(RegionErrors.result(RegionErrors.badRequest("the peer to add has no store"), term));
+            return;
+        }
+        Eraftpb.ConfChange cc = Eraftpb.ConfChange.newBuilder().setChangeType(change.getChangeType())
+                .setNodeId(change.getPeer().getId()).setContext(request.toByteString()).build();
+        long lastBefore = leaderLastIndex();
+        try {
+            raftNode.proposeConfChange(cc);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
+            return;
+        }
+        long index = leaderLastIndex();
+        if (index != lastBefore + 1) {
+            throw new IllegalStateException("region " + regionId() + ": a conf change moved the last index from "
+                    + lastBefore + " to " + index);
+        }
+        long nowNanos = nanoClock.getAsLong();
+        proposals.addLast(new Proposal(index, term, callback, nowNanos));
+        lease.onProposed(index, nowNanos, term, confVer());
+    }
+
+    /**
+     * Whether {@code request} is a read the client lets any replica answer ({@code replica_read})
+     * and this peer is not the leader: it is answered here, after a ReadIndex round
+     * ({@link FollowerReads}). Anything else with the flag (a write) goes the leader's way.
+     */
+    private boolean isFollowerRead(RaftCmdRequest request) {
+        if (!request.getHeader().getReplicaRead() || request.hasAdminRequest() || request.getRequestsCount() == 0
+                || isLeader()) {
+            return false;
+        }
+        for (Request r : request.getRequestsList()) {
+            if (r.getCmdType() != CmdType.Get && r.getCmdType() != CmdType.Snap) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Asks the leader, through Raft, for a read index and queues the read until this replica has
+     * applied that far. No leader known: NotLeader at once, as for any command.
+     */
+    private void readAsFollower(RaftCmdRequest request, Callback callback, long term) {
+        Errorpb.Error error = preProposeCheck(request, false);
+        if (error != null) {
+            callback.complete(RegionErrors.result(error, term));
+            return;
+        }
+        ByteString context = nextReadContext();
+        try {
+            raftNode.readIndex(context);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(notLeaderError(), term));
+            return;
+        }
+        followerReads.add(context, request, callback, term, leaderId(), ticks);
+    }
+
+    private Errorpb.Error notLeaderError() {
+        return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
+    }
+
+    /**
+     * Store, leadership (when {@code requireLeader}), term, epoch and key range; null when the
+     * command may go ahead.
+     */
+    private Errorpb.Error preProposeCheck(RaftCmdRequest request, boolean requireLeader) {
+        var header = request.getHeader();
+        if (header.hasPeer() && header.getPeer().getStoreId() != storeId) {
+            return RegionErrors.storeNotMatch(header.getPeer().getStoreId(), storeId);
+        }
+        if (requireLeader && !isLeader()) {
+            return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
+        }
+        long term = term();
+        // A client that saw term T may talk to the leader of T + 1 (it just learned about it), but
+        // a command older than that was routed with a view too stale to trust.
+        if (header.getTerm() != 0 && term > header.getTerm() + 1) {
+            return RegionErrors.staleCommand("the command was routed at term " + header.getTerm()
+                    + ", the region is at term " + term);
+        }
+        Metapb.Region region = region();
+        if (Regions.isVersionStale(header.getRegionEpoch(), region.getRegionEpoch())) {
+            return RegionErrors.epochNotMatch(header.getRegionEpoch(), region, splitOff);
+        }
+        for (Request r : request.getRequestsList()) {
+            String cfError = checkCf(r);
+            if (cfError != null) {
+                return RegionErrors.badRequest(cfError);
+            }
+            ByteString key = keyOf(r);
+            if (key != null && !Regions.containsKey(region, key)) {
+                return RegionErrors.keyNotInRegion(key, region);
+            }
+        }
+        return null;
+    }
+
+    /** Null when the request names a known column family (or none), else what is wrong. */
+    public static String checkCf(Request r) {
+        String name = switch (r.getCmdType()) {
+            case Get -> r.getGet().getCf();
+            case Put -> r.getPut().getCf();
+            case Delete -> r.getDelete().getCf();
+            case DeleteRange -> r.getDeleteRange().getCf();
+            default -> "";
+        };
+        try {
+            Cf.fromApiName(name);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    /** The key a request touches, or null for requests without one (Snap, DeleteRange). */
+    public static ByteString keyOf(Request r) {
+        return switch (r.getCmdType()) {
+            case Get -> r.getGet().getKey();
+            case Put -> r.getPut().getKey();
+            case Delete -> r.getDelete().getKey();
+            default -> null;
+        };
+    }
+
+    private void proposeWrite(RaftCmdRequest request, Callback callback, long term) {
+        ByteString data = request.toByteString();
+        if (data.size() > config.raftEntryMaxSizeBytes()) {
+            callback.complete(RegionErrors.result(
+                    RegionErrors.entryTooLarge(regionId(), data.size(), config.raftEntryMaxSizeBytes()), term));
+            return;
+        }
+        long lastBefore = leaderLastIndex();
+        try {
+            raftNode.propose(data);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
+            return;
+        }
+        long index = leaderLastIndex();
+        if (index != lastBefore + 1) {
+            throw new IllegalStateException("region " + regionId() + ": a proposal moved the last index from "
+                    + lastBefore + " to " + index);
+        }
+        long nowNanos = nanoClock.getAsLong();
+        proposals.addLast(new Proposal(index, term, callback, nowNanos));
+        lease.onProposed(index, nowNanos, term, confVer());
+    }
+
+    /**
+     * The leader's last log index (not its own progress's match: that advances only once the
+     * leader's entries are persisted).
+     */
+    private long leaderLastIndex() {
+        return raftNode.lastIndex();
+    }
+
+    private void proposeRead(RaftCmdRequest request, Callback callback, long term) {
+        ByteString context = nextReadContext();
+        try {
+            raftNode.readIndex(context);
+        } catch (ProposalDroppedException e) {
+            callback.complete(RegionErrors.result(RegionErrors.notLeader(regionId(),
+                    Regions.findPeer(region(), leaderId())), term));
+            return;
+        }
+        pendingReads.addLast(new PendingRead(context, request, callback, term, nanoClock.getAsLong()));
+        readIndexReads++;
+    }
+
+    private ByteString nextReadContext() {
+        return ByteString.copyFrom(ByteBuffer.allocate(3 * Long.BYTES).putLong(meta.getId())
+                .putLong(readContextIncarnation).putLong(nextReadId++).flip());
+    }
+
+    private long confVer() {
+        return region().getRegionEpoch().getConfVer();
+    }
+
+    /**
+     * Whether a read may be answered from this peer's applied state when the clock reads {@code
+     * nowNanos}: it leads, its lease holds, and it applied an entry of its own term (until then it
+     * may lack entries that an earlier leader committed and acknowledged: Raft's ReadIndex rule, §6.4).
+     */
+    private boolean canReadByLease(long nowNanos) {
+        if (!isLeader()) {
+            return false;
+        }
+        long term = term();
+        if (!lease.hasAppliedEntryOf(term)) {
+            lease.onApplied(storage.term(storage.appliedIndex()), term, confVer());
+        }
+        return lease.isValid(nowNanos, term, confVer());
+    }
+
+    /**
+     * Reads from the applied state and answers at once if the lease still holds now that the data
+     * is read: the clock is read after the read, so a pause before it (a GC, a stopped process)
+     * cannot make the answer stale. When less than half the lease is left, one ReadIndex round
+     * renews it in the background, so steady read traffic keeps it alive.
+     *
+     * @return false when the lease ran out meanwhile: nothing was answered
+     */
+    private boolean readByLease(RaftCmdRequest request, Callback callback, ReadExecutor leaseReader, long term) {
+        CmdResult result = leaseReader.execute(request, region(), term);
+        long answeredAtNanos = nanoClock.getAsLong();
+        if (!lease.isValid(answeredAtNanos, term, confVer())) {
+            if (result.snapshot() != null) {
+                result.snapshot().close();
+            }
+            return false;
+        }
+        leaseReads++;
+        callback.complete(result);
+        if (leaseRenewalContext == null && lease.remainingNanos(answeredAtNanos) * 2 < lease.maxLeaseNanos()) {
+            ByteString context = nextReadContext();
+            try {
+                raftNode.readIndex(context);
+            } catch (ProposalDroppedException e) {
+                return true; // no leader known: nothing to renew
+            }
+            leaseRenewalContext = context;
+            leaseRenewalIssuedAtNanos = answeredAtNanos;
+            leaseRenewalTerm = term;
+        }
+        return true;
+    }
+
+    /**
+     * Reads answered by lease (here or off the Raft thread), by ReadIndex and as a follower since
+     * the peer was created.
+     */
+    public ReadStats readStats() {
+        return new ReadStats(leaseReads + publishedLease.reads(), readIndexReads, followerReads.served());
+    }
+
+    /** The lease as published to other threads. Any thread. */
+    public PublishedLease publishedLease() {
+        return publishedLease;
+    }
+
+    /**
+     * Publishes the lease as it stands for reads off the Raft thread; called at the end of the peer's
+     * round. A lease that does not hold (whatever the clock) publishes nothing. Half-way through the
+     * lease the grant asks readers to come to the Raft thread, which renews it ({@link #readByLease}).
+     */
+    public void publishLease() {
+        if (!lease.isRenewed()) {
+            publishedLease.publish(null);
+            return;
+        }
+        long term = lease.term();
+        long confVer = confVer();
+        if (!lease.hasAppliedEntryOf(term)) {
+            lease.onApplied(storage.term(storage.appliedIndex()), term, confVer);
+        }
+        if (!lease.holdsApartFromClock(term, confVer)) {
+            publishedLease.publish(null);
+            return;
+        }
+        long expiresAt = lease.expiresAtNanos();
+        publishedLease.publish(new PublishedLease.Grant(term, region(), expiresAt,
+                expiresAt - lease.maxLeaseNanos() / 2));
+    }
+
+    /**
+     * No more reads off the Raft thread until the next publication: called before a change that
+     * voids the lease takes effect (a leadership transfer, an applied membership change or split).
+     */
+    private void revokePublishedLease() {
+        publishedLease.revoke();
+    }
+
+    // ---- after a Ready -------------------------------------------------------------------------
+
+    /**
+     * Notes a Ready's soft state and read states. A peer that stopped being leader, or whose term
+     * moved on, will never get an answer to the read indexes it asked for: those reads are answered
+     * NotLeader (the ones already confirmed are still served, their index was valid when they
+     * asked).
+     */
+    public void onReady(Ready ready) {
+        if (ready.softState() != null || ready.hardState() != null) {
+            failUnconfirmedReads();
+            followerReads.onLeaderChanged(term(), leaderId(), notLeaderError());
+        }
+        boolean leader = isLeader();
+        long term = term();
+        if (!leader) {
+            lease.expire();
+            publishedLease.revoke();
+            leaseRenewalContext = null;
+        } else if (ready.hardState() != null) {
+            lease.onCommitted(ready.hardState().getCommit(), term, confVer());
+        }
+        for (ReadState readState : ready.readStates()) {
+            if (followerReads.onReadIndex(readState.requestCtx(), readState.index())) {
+                continue;
+            }
+            if (readState.requestCtx().equals(leaseRenewalContext)) {
+                leaseRenewalContext = null;
+                if (leader && leaseRenewalTerm == term) {
+                    lease.renew(leaseRenewalIssuedAtNanos, term, confVer());
+                }
+                continue;
+            }
+            for (PendingRead read : pendingReads) {
+                if (read.context.equals(readState.requestCtx())) {
+                    read.readIndex = readState.index();
+                    if (leader && read.term == term) {
+                        // A quorum answered heartbeats sent when (or after) the read asked.
+                        lease.renew(read.issuedAtNanos, term, confVer());
+                    }
+                    break;
+                }
+            }
+        }
+    }
+
+    private void failUnconfirmedReads() {
+        long term = term();
+        boolean leader = isLeader();
+        if (!leader || leaseRenewalTerm != term) {
+            leaseRenewalContext = null; // Raft forgets read requests when its term changes
+        }
+        for (Iterator<PendingRead> it = pendingReads.iterator(); it.hasNext(); ) {
+            PendingRead read = it.next();
+            if (read.readIndex == UNKNOWN_READ_INDEX && (!leader || read.term != term)) {
+                it.remove();
+                read.callback.complete(RegionErrors.result(
+                        RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
+            }
+        }
+    }
+
+    /**
+     * Answers, in order, the reads whose read index is applied. Reads are answered in FIFO order:
+     * a later read never overtakes an earlier one whose index is not yet known.
+     */
+    public void serveReadyReads(ReadExecutor executor) {
+        long applied = storage.appliedIndex();
+        if (!followerReads.isEmpty()) {
+            followerReads.serveApplied(applied, executor, region(), term());
+        }
+        while (!pendingReads.isEmpty()) {
+            PendingRead read = pendingReads.peekFirst();
+            if (read.readIndex == UNKNOWN_READ_INDEX || read.readIndex > applied) {
+                return;
+            }
+            pendingReads.pollFirst();
+            read.callback.complete(executor.execute(read.request, region(), term()));
+        }
+    }
+
+    /** Sends a Ready's messages, wrapped with this region's routing information. */
+    public void sendMessages(Iterable<Eraftpb.Message> messages, Transport transport) {
+        Metapb.Region region = region();
+        for (Eraftpb.Message m : messages) {
+            if (m.getMsgType() == Eraftpb.MessageType.MsgTimeoutNow) {
+                // The transferee will campaign without waiting for the followers' leases to run out.
+                lease.giveUp(term(), confVer());
+                publishedLease.revoke();
+            }
+            Metapb.Peer to = Regions.findPeer(region, m.getTo());
+            if (to == null) {
+                to = peerCache.get(m.getTo());
+            }
+            if (to == null) {
+                LOG.warn("region {} peer {}: no store known for peer {}, dropping {}", regionId(),
+                        meta.getId(), m.getTo(), m.getMsgType());
+                continue;
+            }
+            transport.send(RaftMessage.newBuilder()
+                    .setRegionId(regionId())
+                    .setFromPeer(meta)
+                    .setToPeer(to)
+                    .setMessage(m)
+                    .setRegionEpoch(region.getRegionEpoch())
+                    .setStartKey(region.getStartKey())
+                    .setEndKey(region.getEndKey())
+                    .build());
+        }
+    }
+
+    /**
+     * The peer is gone from this store (removed, or the store is stopping): every waiting command
+     * is answered RegionNotFound, so nobody waits forever.
+     */
+    public void destroy() {
+        if (destroyed) {
+            return;
+        }
+        destroyed = true;
+        publishedLease.revoke();
+        long term = term();
+        while (!proposals.isEmpty()) {
+            proposals.pollFirst().callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+        }
+        while (!pendingReads.isEmpty()) {
+            pendingReads.pollFirst().callback.complete(
+                    RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+        }
+        followerReads.failAll(RegionErrors.regionNotFound(regionId()), term);
+    }
+
+    public boolean isDestroyed() {
+        return destroyed;
+    }
+
+    // ---- after an apply ------------------------------------------------------------------------
+
+    /**
+     * Takes what an admin entry the {@link Applier} just applied changes in this peer (its writes
+     * are in the apply batch, not yet written). Raft thread, before the next entry is applied.
+     */
+    public void onApplyResult(ApplyResult result) {
+        switch (result) {
+            case ApplyResult.ConfChangeRefused refused ->
+                    raftNode.applyConfChange(Eraftpb.ConfChange.getDefaultInstance());
+            case ApplyResult.ConfChangeApplied applied -> {
+                // A new configuration has new quorums: no read off the Raft thread from here on.
+                revokePublishedLease();
+                if (applied.region() != null) {
+                    storage.setRegion(applied.region());
+                }
+                raftNode.applyConfChange(applied.raftChange());
+                if (applied.region() != null) {
+                    heartbeats.onConfChangeApplied(this);
+                }
+                if (applied.removed() != null && applied.removed().getId() == meta.getId()) {
+                    markRemoved();
+                }
+            }
+            case ApplyResult.SplitApplied split -> {
+                // The region shrinks: no read off the Raft thread under the old range from here on.
+                revokePublishedLease();
+                storage.setRegion(split.shrunk());
+                noteSplit(split.newRegions());
+            }
+        }
+    }
+
+    /** The apply batch holding {@code state} (and the entries it counts as applied) is written. */
+    public void onApplyStateWritten(io.tinykv.proto.RaftServerpb.RaftApplyState state) {
+        storage.setApplyState(state);
+    }
+
+    private void markRemoved() {
+        removed = true;
+    }
+
+    public boolean isRemoved() {
+        return removed;
+    }
+
+    /** Runs a read against the kv engine as of now (after the read index is applied). */
+    @FunctionalInterface
+    public interface ReadExecutor {
+        CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term);
+    }
+
+    @Override
+    public String toString() {
+        return "Peer[region " + regionId() + ", peer " + meta.getId() + ", store " + storeId + "]";
+    }
+}

@@ -1,0 +1,15 @@
+/**
+ * The peer room: one replica of a region on this store (DESIGN.md §4 steps 3 and 6, §6). Entry
+ * types: {@link io.tinykv.raftstore.peer.Peer} (its {@code RawNode}, the proposals it made as
+ * leader, the reads it is answering) and {@link io.tinykv.raftstore.peer.PeerStorage} (the Raft log
+ * and states in the store's two engines, with its {@code EntryCache}); {@code Proposal} is a write
+ * waiting for its entry to apply; {@code DestroyMessageCheck} decides whether a message that would
+ * destroy the replica is genuine.
+ *
+ * <p>Rules a changer must keep: a peer is touched only by its store's Raft thread (the outside
+ * world reaches it through its mailbox, {@link io.tinykv.raftstore.Router}); only the peer changes
+ * its own state — what an apply changes comes back as an {@link
+ * io.tinykv.raftstore.apply.ApplyResult} the peer applies to itself; a proposal completes exactly
+ * once; what a Ready's messages promise is durable before they are sent (the poller's order).
+ */
+package io.tinykv.raftstore.peer;
