@@ -281,8 +281,7 @@ final class TwoPhaseCommitter {
         Kvrpcpb.WriteConflict conflict = error.getConflict();
         throw new WriteConflictException(startTs, conflict.getKey(), conflict.getConflictCommitTs(),
             "txn " + ts(startTs) + " rolled back: write conflict on " + Keys.describe(conflict.getKey())
-                + " with txn " + ts(conflict.getConflictTs()) + " committed at "
-                + ts(conflict.getConflictCommitTs()));
+                + " with " + conflictingRecord(conflict));
       }
       if (!error.hasLocked()) {
         throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: prewrite refused: "
@@ -303,6 +302,23 @@ final class TwoPhaseCommitter {
       }
     }
     return keys;
+  }
+
+  /**
+   * What the record a prewrite conflicted with is. A commit record lies at a commit ts above its
+   * transaction's start ts; a rollback record lies at the start ts of the transaction it rolled back
+   * (so both timestamps are equal); a record at our own start ts can only mark us rolled back, since
+   * TSO hands out every timestamp once.
+   */
+  private String conflictingRecord(Kvrpcpb.WriteConflict conflict) {
+    if (conflict.getConflictCommitTs() == startTs) {
+      return "its own rollback: txn " + ts(startTs) + " was rolled back before this prewrite (e.g. a reader "
+          + "found its locks expired)";
+    }
+    if (conflict.getConflictTs() == conflict.getConflictCommitTs()) {
+      return "the rollback record of txn " + ts(conflict.getConflictTs());
+    }
+    return "txn " + ts(conflict.getConflictTs()) + " committed at " + ts(conflict.getConflictCommitTs());
   }
 
   /**
