@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Prewrites, commits and reads whose store answers after the client's gRPC deadline (a store held
  * back, {@link TxnFaults#holdBeforeExecuting}): the client sends them again to the region's current
  * leader instead of giving the transaction up, and a commit it cannot get an answer for is reported as
- * undetermined, never as aborted. Three regions ["", "g"), ["g", "p"), ["p", "") led by stores 1, 2, 3;
+ * undetermined, never as aborted; a 1PC prewrite that committed late is reported committed. Three regions ["", "g"), ["g", "p"), ["p", "") led by stores 1, 2, 3;
  * backoff runs on virtual time, the deadline on real time.
  */
 class TxnDeadlineRetryTest {
@@ -72,6 +72,10 @@ class TxnDeadlineRetryTest {
 
   /** The primary's status as the store records it: the commit ts, or 0 when it is not committed. */
   private long committedAt(String primary, long startTs) {
+    return committedAt(cluster, primary, startTs);
+  }
+
+  private static long committedAt(TxnTestCluster cluster, String primary, long startTs) {
     Kvrpcpb.CheckTxnStatusResponse status = cluster.commands().checkTxnStatus(
         Kvrpcpb.CheckTxnStatusRequest.newBuilder()
             .setContext(Kvrpcpb.Context.newBuilder().setRegionId(1))
@@ -162,6 +166,40 @@ class TxnDeadlineRetryTest {
 
     assertThat(cluster.faults().held("KvScan")).isEqualTo(1);
     assertThat(keys).isEqualTo("abcdefghijklmnopqrstuvwxyz".chars().mapToObj(c -> String.valueOf((char) c)).toList());
+  }
+
+  @Test
+  void aOnePcPrewriteThatTimedOutButLandedBeforeItsRollbackIsReportedCommitted(@TempDir Path onePcDir) {
+    try (TxnTestCluster onePc = new TxnTestCluster(FakeCluster.threeTxnRegions(), onePcDir, true);
+        TxnKvClient impatient = TxnKvClient.create(onePc.env().config(UNKNOWN_BUDGET_MS)
+            .withTimeoutsMs(PD_TIMEOUT_MS, KV_TIMEOUT_MS), onePc.env().channelFactory(), clock,
+            TxnKvClient.DEFAULT_LOCK_TTL_MS, true)) {
+      // Every 1PC prewrite waits past the deadline, so the client gives the prewrite up and rolls back.
+      // The first rollback waits too; meanwhile the slow store catches up: the held prewrites run (the
+      // first one commits) and then the held rollback, which finds the transaction committed.
+      onePc.faults().holdBeforeExecuting("KvPrewrite", utf8("a"), Integer.MAX_VALUE);
+      onePc.faults().holdBeforeExecuting("KvBatchRollback", utf8("a"), 1);
+      java.util.concurrent.atomic.AtomicBoolean caughtUp = new java.util.concurrent.atomic.AtomicBoolean();
+      clock.afterEverySleep(() -> {
+        if (onePc.faults().held("KvBatchRollback") > 0 && caughtUp.compareAndSet(false, true)) {
+          onePc.faults().releaseHeld();
+        }
+      });
+
+      Transaction txn = impatient.begin();
+      txn.put(utf8("a"), utf8("1"));
+      txn.put(utf8("b"), utf8("2"));
+      long commitTs = txn.commit();
+
+      assertThat(onePc.faults().held("KvPrewrite")).as("every prewrite timed out").isGreaterThan(1);
+      assertThat(caughtUp).isTrue();
+      assertThat(onePc.faults().lateAnswers()).last()
+          .isInstanceOfSatisfying(Kvrpcpb.BatchRollbackResponse.class, r -> assertThat(r.getError().getAbort())
+              .contains("already committed"));
+      assertThat(txn.status()).isEqualTo(Transaction.Status.COMMITTED);
+      assertThat(txn.committedInOnePhase()).isTrue();
+      assertThat(commitTs).isEqualTo(committedAt(onePc, "a", txn.startTs()));
+    }
   }
 
   @Test
