@@ -51,6 +51,8 @@ public final class RawKvClient implements AutoCloseable {
    * effect twice. That breaks linearizability, which the register workloads check (RawKvNemesisTest).
    * Reported, the put took effect at most once, at some point after it was called; whether to send it
    * again is the caller's choice (a blind overwrite may, a write others build on should read first).
+   * An unreachable store (UNAVAILABLE) is still retried: there the request almost always never left the
+   * client or never reached the store.
    */
   static final OnDeadline WRITES_ON_DEADLINE = OnDeadline.REPORT;
 

@@ -129,7 +129,7 @@ class OnePcClientTest {
     assertThat(requests("KvCheckTxnStatus")).isPositive();
     assertThat(txn.status()).isEqualTo(Transaction.Status.COMMITTED);
     assertThat(txn.committedInOnePhase()).isTrue();
-    assertThat(txn.commitTs()).isEqualTo(commitTs).isEqualTo(committedAt("a", txn.startTs()));
+    assertThat(txn.commitTs()).isEqualTo(commitTs).isEqualTo(cluster.committedAt("a", txn.startTs()));
     assertThat(read(client, "a")).contains("1");
   }
 
@@ -151,12 +151,5 @@ class OnePcClientTest {
     assertThat(txn.status()).isEqualTo(Transaction.Status.ROLLED_BACK);
     assertThat(read(client, "a")).contains("winner");
     assertThat(read(client, "b")).isEmpty();
-  }
-
-  /** The primary's commit ts as the store records it, or 0 when it is not committed. */
-  private long committedAt(String primary, long startTs) {
-    return cluster.commands().checkTxnStatus(io.tinykv.proto.Kvrpcpb.CheckTxnStatusRequest.newBuilder()
-        .setContext(io.tinykv.proto.Kvrpcpb.Context.newBuilder().setRegionId(1))
-        .setPrimaryKey(utf8(primary)).setLockTs(startTs).build()).getCommitVersion();
   }
 }

@@ -8,7 +8,6 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,12 +52,7 @@ class RawKvDeadlineTest {
 
   /** Runs {@code action} once, after the first backoff that follows a held {@code method} request. */
   private void onceHeld(String method, Runnable action) {
-    AtomicBoolean done = new AtomicBoolean();
-    clock.afterEverySleep(() -> {
-      if (faults.held(method) > 0 && done.compareAndSet(false, true)) {
-        action.run();
-      }
-    });
+    clock.onceAfterSleepWhen(() -> faults.held(method) > 0, action);
   }
 
   private List<FakeCluster.Received> receivedOf(String method) {

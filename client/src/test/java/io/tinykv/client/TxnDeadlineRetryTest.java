@@ -70,18 +70,8 @@ class TxnDeadlineRetryTest {
     }
   }
 
-  /** The primary's status as the store records it: the commit ts, or 0 when it is not committed. */
   private long committedAt(String primary, long startTs) {
-    return committedAt(cluster, primary, startTs);
-  }
-
-  private static long committedAt(TxnTestCluster cluster, String primary, long startTs) {
-    Kvrpcpb.CheckTxnStatusResponse status = cluster.commands().checkTxnStatus(
-        Kvrpcpb.CheckTxnStatusRequest.newBuilder()
-            .setContext(Kvrpcpb.Context.newBuilder().setRegionId(1))
-            .setPrimaryKey(utf8(primary)).setLockTs(startTs).setCallerStartTs(0).setCurrentTs(0).build());
-    assertThat(status.hasError()).as(status.toString()).isFalse();
-    return status.getCommitVersion();
+    return cluster.committedAt(primary, startTs);
   }
 
   /** Keys "a" (region 1, the primary) and "h" (region 2). */
@@ -104,12 +94,7 @@ class TxnDeadlineRetryTest {
 
   /** Runs {@code action} once, after the first backoff that follows a held {@code method} request. */
   private void onceHeld(String method, Runnable action) {
-    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-    clock.afterEverySleep(() -> {
-      if (cluster.faults().held(method) > 0 && done.compareAndSet(false, true)) {
-        action.run();
-      }
-    });
+    clock.onceAfterSleepWhen(() -> cluster.faults().held(method) > 0, action);
   }
 
   @Test
@@ -179,12 +164,7 @@ class TxnDeadlineRetryTest {
       // first one commits) and then the held rollback, which finds the transaction committed.
       onePc.faults().holdBeforeExecuting("KvPrewrite", utf8("a"), Integer.MAX_VALUE);
       onePc.faults().holdBeforeExecuting("KvBatchRollback", utf8("a"), 1);
-      java.util.concurrent.atomic.AtomicBoolean caughtUp = new java.util.concurrent.atomic.AtomicBoolean();
-      clock.afterEverySleep(() -> {
-        if (onePc.faults().held("KvBatchRollback") > 0 && caughtUp.compareAndSet(false, true)) {
-          onePc.faults().releaseHeld();
-        }
-      });
+      clock.onceAfterSleepWhen(() -> onePc.faults().held("KvBatchRollback") > 0, onePc.faults()::releaseHeld);
 
       Transaction txn = impatient.begin();
       txn.put(utf8("a"), utf8("1"));
@@ -192,13 +172,12 @@ class TxnDeadlineRetryTest {
       long commitTs = txn.commit();
 
       assertThat(onePc.faults().held("KvPrewrite")).as("every prewrite timed out").isGreaterThan(1);
-      assertThat(caughtUp).isTrue();
-      assertThat(onePc.faults().lateAnswers()).last()
+      assertThat(onePc.faults().lateAnswers()).as("the held requests ran").last()
           .isInstanceOfSatisfying(Kvrpcpb.BatchRollbackResponse.class, r -> assertThat(r.getError().getAbort())
               .contains("already committed"));
       assertThat(txn.status()).isEqualTo(Transaction.Status.COMMITTED);
       assertThat(txn.committedInOnePhase()).isTrue();
-      assertThat(commitTs).isEqualTo(committedAt(onePc, "a", txn.startTs()));
+      assertThat(commitTs).isEqualTo(onePc.committedAt("a", txn.startTs()));
     }
   }
 
