@@ -12,7 +12,7 @@ enum BackoffKind {
   SERVER_BUSY(40, 5_000),
   /**
    * The store did not answer at the transport level (UNAVAILABLE), or not within the deadline
-   * (DEADLINE_EXCEEDED, retried for idempotent transaction requests only).
+   * (DEADLINE_EXCEEDED, retried for reads and idempotent transaction requests only, see {@link OnDeadline}).
    */
   STORE_UNREACHABLE(100, 3_000),
   /** PD did not answer or its leader moved. */

@@ -40,7 +40,7 @@ final class LockResolver {
   private static final Logger LOG = LoggerFactory.getLogger(LockResolver.class);
 
   /** What KvCheckTxnStatus said about a transaction. */
-  private sealed interface TxnStatus {
+  sealed interface TxnStatus {
     record Committed(long commitTs) implements TxnStatus {}
 
     record RolledBack() implements TxnStatus {}
@@ -206,6 +206,34 @@ final class LockResolver {
     LOG.debug("resolved async-commit txn {} ({} keys): {}", Long.toUnsignedString(startTs), keys.size(),
         decided == 0 ? "rolled back" : "committed at " + Long.toUnsignedString(decided));
     return decided == 0 ? new TxnStatus.RolledBack() : new TxnStatus.Committed(decided);
+  }
+
+  /**
+   * What became of the caller's own transaction {@code startTs}, asked of its primary when the caller
+   * cannot tell (its 1PC or async-commit prewrite failed and rolling it back failed too). Settles it
+   * where the primary holds no trace of it: rolls it back there ({@code rollback_if_not_exist}), so that
+   * no copy of its prewrite still on the way can commit it. Pushes nothing and expires nothing
+   * (caller and current ts 0): a lock found is reported alive, its transaction undecided.
+   *
+   * @throws KeyValueException when the store refuses the status check
+   */
+  TxnStatus settleOwn(ByteString primary, long startTs, Backoff backoff) {
+    Kvrpcpb.CheckTxnStatusResponse response = router.sendForKey("checkTxnStatus", primary,
+        (stub, ctx) -> stub.kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder().setContext(ctx)
+            .setPrimaryKey(primary).setLockTs(startTs).setCallerStartTs(0).setCurrentTs(0)
+            .setRollbackIfNotExist(true).build()),
+        r -> r.hasRegionError() ? r.getRegionError() : null, backoff, OnDeadline.RETRY);
+    if (response.hasError()) {
+      throw new KeyValueException("checking the status of txn " + Long.toUnsignedString(startTs)
+          + " at its primary " + Keys.describe(primary) + ": " + Failures.describe(response.getError()));
+    }
+    if (response.getCommitVersion() != 0) {
+      return new TxnStatus.Committed(response.getCommitVersion());
+    }
+    if (response.getLockTtl() != 0) {
+      return new TxnStatus.Alive(response.getLockTtl(), false);
+    }
+    return new TxnStatus.RolledBack();
   }
 
   /**

@@ -10,8 +10,10 @@ enum OnDeadline {
   REPORT,
   /**
    * Re-locate the region (its leader may have moved), back off and send again, within the operation's
-   * backoff budget. For idempotent requests only: the transaction commands prewrite (a repeat finds its
-   * own locks, or its own commit records after 1PC, and changes nothing), commit and rollback.
+   * backoff budget. For requests whose repetition changes nothing only: reads (transactional and
+   * RawKV: they have no effect), and the transaction commands prewrite (a repeat finds its own locks, or
+   * its own commit records after 1PC, and changes nothing), commit, rollback and lock resolution. Not
+   * RawKV writes: see {@link RawKvClient#WRITES_ON_DEADLINE}.
    */
   RETRY
 }

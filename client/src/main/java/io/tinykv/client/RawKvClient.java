@@ -3,11 +3,8 @@ package io.tinykv.client;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
-import io.tinykv.proto.TikvGrpc;
 import io.tinykv.security.ChannelFactory;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +24,11 @@ import java.util.function.Function;
  * the store before a failure, executed again, leaves the same result. There is deliberately no
  * compare-and-swap or increment here.
  *
+ * <p>A store that gives no answer within {@link ClientConfig#kvTimeoutMs} is treated by what the
+ * operation does. Reads (get, batchGet, scan, reverseScan) are sent again to the region's current
+ * leader, as TiKV's clients do: they have no effect. Writes are not, unlike TiKV's clients: see
+ * {@link #WRITES_ON_DEADLINE}.
+ *
  * <p>Batch operations split their keys by region (and each region's keys into requests of at most
  * {@link ClientConfig#batchSizeKeys} keys) and send the requests one after the other; they are not
  * atomic across requests: when one fails, the ones before it were applied.
@@ -35,9 +37,28 @@ import java.util.function.Function;
  * default column family unless a {@link #withColumnFamily view} names another.
  */
 public final class RawKvClient implements AutoCloseable {
+  /**
+   * Reads whose answer did not come within the deadline are sent again: a read changes nothing, so a
+   * second copy is harmless whether or not the first one ran.
+   */
+  private static final OnDeadline READS_ON_DEADLINE = OnDeadline.RETRY;
+  /**
+   * Writes (put, delete, their batches, deleteRange) whose answer did not come within the deadline are
+   * reported ({@link RpcException}), not sent again, although TiKV's clients do send them again. The first
+   * copy may still be applied after the deadline (a slow store, a proposal committed late); with a second
+   * copy in flight both may apply, and a write of another client that lands between them is undone by
+   * the second: readers see our value, theirs, then ours again, a history in which our one put took
+   * effect twice. That breaks linearizability, which the register workloads check (RawKvNemesisTest).
+   * Reported, the put took effect at most once, at some point after it was called; whether to send it
+   * again is the caller's choice (a blind overwrite may, a write others build on should read first).
+   * An unreachable store (UNAVAILABLE) is still retried: there the request almost always never left the
+   * client or never reached the store.
+   */
+  static final OnDeadline WRITES_ON_DEADLINE = OnDeadline.REPORT;
+
   /** What a view shares with the client that created it. */
   private record Shared(ClientConfig config, Clock clock, ChannelPool channels, PdClient pd,
-      RegionCache cache, RegionRequestSender sender) {}
+      RegionRouter router) {}
 
   private final Shared shared;
   private final String columnFamily;
@@ -68,7 +89,8 @@ public final class RawKvClient implements AutoCloseable {
       PdClient pd = PdClient.connect(config, channels, clock, RegionKeyCodec.RAW);
       RegionCache cache = new RegionCache(pd);
       RegionRequestSender sender = new RegionRequestSender(cache, channels, config.kvTimeoutMs());
-      return new RawKvClient(new Shared(config, clock, channels, pd, cache, sender), "", true);
+      RegionRouter router = new RegionRouter(cache, sender, config.batchSizeKeys());
+      return new RawKvClient(new Shared(config, clock, channels, pd, router), "", true);
     } catch (RuntimeException e) {
       channels.close();
       throw e;
@@ -95,13 +117,15 @@ public final class RawKvClient implements AutoCloseable {
     Kvrpcpb.RawGetResponse response = sendForKey("get", key,
         (stub, ctx) -> stub.rawGet(Kvrpcpb.RawGetRequest.newBuilder()
             .setContext(ctx).setKey(key).setCf(columnFamily).build()),
-        r -> r.hasRegionError() ? r.getRegionError() : null);
+        r -> r.hasRegionError() ? r.getRegionError() : null, READS_ON_DEADLINE);
     checkError("get " + Keys.describe(key), response.getError());
     return response.getNotFound() ? Optional.empty() : Optional.of(response.getValue());
   }
 
   /** The values of those {@code keys} that have one, in the order the keys were given. */
   public Map<ByteString, ByteString> batchGet(List<ByteString> keys) {
+    // By key: a group sent again (its region changed, or its answer did not come in time) cannot add a
+    // key twice.
     Map<ByteString, ByteString> found = new HashMap<>();
     sendGrouped("batchGet", keys,
         (stub, ctx, group) -> stub.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
@@ -115,7 +139,7 @@ public final class RawKvClient implements AutoCloseable {
             }
             found.put(pair.getKey(), pair.getValue());
           }
-        });
+        }, READS_ON_DEADLINE);
     Map<ByteString, ByteString> ordered = new LinkedHashMap<>();
     for (ByteString key : keys) {
       ByteString value = found.get(key);
@@ -133,7 +157,7 @@ public final class RawKvClient implements AutoCloseable {
     Kvrpcpb.RawPutResponse response = sendForKey("put", key,
         (stub, ctx) -> stub.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
             .setContext(ctx).setKey(key).setValue(value).setCf(columnFamily).build()),
-        r -> r.hasRegionError() ? r.getRegionError() : null);
+        r -> r.hasRegionError() ? r.getRegionError() : null, WRITES_ON_DEADLINE);
     checkError("put " + Keys.describe(key), response.getError());
   }
 
@@ -150,7 +174,7 @@ public final class RawKvClient implements AutoCloseable {
           return stub.rawBatchPut(request.build());
         },
         r -> r.hasRegionError() ? r.getRegionError() : null,
-        response -> checkError("batchPut", response.getError()));
+        response -> checkError("batchPut", response.getError()), WRITES_ON_DEADLINE);
   }
 
   /**
@@ -165,7 +189,7 @@ public final class RawKvClient implements AutoCloseable {
     Kvrpcpb.SplitRegionResponse response = sendForKey("splitRegion", key,
         (stub, ctx) -> stub.splitRegion(Kvrpcpb.SplitRegionRequest.newBuilder()
             .setContext(ctx).addSplitKeys(key).setIsRawKv(true).build()),
-        r -> r.hasRegionError() ? r.getRegionError() : null);
+        r -> r.hasRegionError() ? r.getRegionError() : null, OnDeadline.REPORT);
     if (response.getErrorsCount() > 0) {
       checkError("split at " + Keys.describe(key), response.getErrors(0).getAbort());
     }
@@ -178,7 +202,7 @@ public final class RawKvClient implements AutoCloseable {
     Kvrpcpb.RawDeleteResponse response = sendForKey("delete", key,
         (stub, ctx) -> stub.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder()
             .setContext(ctx).setKey(key).setCf(columnFamily).build()),
-        r -> r.hasRegionError() ? r.getRegionError() : null);
+        r -> r.hasRegionError() ? r.getRegionError() : null, WRITES_ON_DEADLINE);
     checkError("delete " + Keys.describe(key), response.getError());
   }
 
@@ -188,7 +212,7 @@ public final class RawKvClient implements AutoCloseable {
         (stub, ctx, group) -> stub.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
             .setContext(ctx).addAllKeys(group).setCf(columnFamily).build()),
         r -> r.hasRegionError() ? r.getRegionError() : null,
-        response -> checkError("batchDelete", response.getError()));
+        response -> checkError("batchDelete", response.getError()), WRITES_ON_DEADLINE);
   }
 
   /**
@@ -205,18 +229,18 @@ public final class RawKvClient implements AutoCloseable {
     Backoff backoff = newBackoff();
     ByteString cursor = startKey;
     while (true) {
-      Optional<RegionInfo> found = shared.cache().locate(cursor);
+      Optional<RegionInfo> found = cache().locate(cursor);
       if (found.isEmpty()) {
-        shared.sender().regionMissing("deleteRange", "key " + Keys.describe(cursor), backoff);
+        sender().regionMissing("deleteRange", "key " + Keys.describe(cursor), backoff);
         continue;
       }
       RegionInfo region = found.get();
       ByteString from = cursor;
       ByteString to = Keys.minEnd(endKey, region.endKey());
-      Optional<Kvrpcpb.RawDeleteRangeResponse> response = shared.sender().attempt("deleteRange", region,
+      Optional<Kvrpcpb.RawDeleteRangeResponse> response = sender().attempt("deleteRange", region,
           (stub, ctx) -> stub.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
               .setContext(ctx).setStartKey(from).setEndKey(to).setCf(columnFamily).build()),
-          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff, WRITES_ON_DEADLINE);
       if (response.isEmpty()) {
         continue;
       }
@@ -241,20 +265,20 @@ public final class RawKvClient implements AutoCloseable {
     Backoff backoff = newBackoff();
     ByteString cursor = startKey;
     while (out.size() < limit && Keys.belowEnd(cursor, endKey)) {
-      Optional<RegionInfo> found = shared.cache().locate(cursor);
+      Optional<RegionInfo> found = cache().locate(cursor);
       if (found.isEmpty()) {
-        shared.sender().regionMissing("scan", "key " + Keys.describe(cursor), backoff);
+        sender().regionMissing("scan", "key " + Keys.describe(cursor), backoff);
         continue;
       }
       RegionInfo region = found.get();
       ByteString from = cursor;
       ByteString to = Keys.minEnd(endKey, region.endKey());
       int page = Math.min(limit - out.size(), shared.config().scanPageSizeKeys());
-      Optional<Kvrpcpb.RawScanResponse> response = shared.sender().attempt("scan", region,
+      Optional<Kvrpcpb.RawScanResponse> response = sender().attempt("scan", region,
           (stub, ctx) -> stub.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setContext(ctx)
               .setStartKey(from).setEndKey(to).setLimit(page).setKeyOnly(keyOnly)
               .setCf(columnFamily).build()),
-          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff, READS_ON_DEADLINE);
       if (response.isEmpty()) {
         continue;
       }
@@ -286,9 +310,9 @@ public final class RawKvClient implements AutoCloseable {
     ByteString upper = endKey;
     boolean more = endKey.isEmpty() || Keys.compare(startKey, endKey) < 0;
     while (out.size() < limit && more) {
-      Optional<RegionInfo> found = shared.cache().locateBefore(upper, startKey);
+      Optional<RegionInfo> found = cache().locateBefore(upper, startKey);
       if (found.isEmpty()) {
-        shared.sender().regionMissing("reverseScan", "the keys below " + Keys.describe(upper), backoff);
+        sender().regionMissing("reverseScan", "the keys below " + Keys.describe(upper), backoff);
         continue;
       }
       RegionInfo region = found.get();
@@ -297,11 +321,11 @@ public final class RawKvClient implements AutoCloseable {
       int page = Math.min(limit - out.size(), shared.config().scanPageSizeKeys());
       // As in TiKV, a reverse scan's start_key is the exclusive upper bound and end_key the inclusive
       // lower bound.
-      Optional<Kvrpcpb.RawScanResponse> response = shared.sender().attempt("reverseScan", region,
+      Optional<Kvrpcpb.RawScanResponse> response = sender().attempt("reverseScan", region,
           (stub, ctx) -> stub.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setContext(ctx)
               .setStartKey(from).setEndKey(to).setLimit(page).setKeyOnly(keyOnly).setReverse(true)
               .setCf(columnFamily).build()),
-          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff, READS_ON_DEADLINE);
       if (response.isEmpty()) {
         continue;
       }
@@ -333,7 +357,15 @@ public final class RawKvClient implements AutoCloseable {
 
   /** For tests: how many regions the route cache holds. */
   int cachedRegionCount() {
-    return shared.cache().size();
+    return cache().size();
+  }
+
+  private RegionCache cache() {
+    return shared.router().cache();
+  }
+
+  private RegionRequestSender sender() {
+    return shared.router().sender();
   }
 
   private Backoff newBackoff() {
@@ -341,76 +373,23 @@ public final class RawKvClient implements AutoCloseable {
   }
 
   private <R> R sendForKey(String op, ByteString key, RegionRequestSender.RegionCall<R> call,
-      Function<R, Errorpb.Error> regionErrorOf) {
-    Backoff backoff = newBackoff();
-    while (true) {
-      Optional<RegionInfo> region = shared.cache().locate(key);
-      if (region.isEmpty()) {
-        shared.sender().regionMissing(op, "key " + Keys.describe(key), backoff);
-        continue;
-      }
-      Optional<R> response = shared.sender().attempt(op, region.get(), call, regionErrorOf, backoff);
-      if (response.isPresent()) {
-        return response.get();
-      }
-    }
-  }
-
-  /** One request for a group of keys that all lie in one region. */
-  @FunctionalInterface
-  private interface GroupCall<R> {
-    R call(TikvGrpc.TikvBlockingStub stub, Kvrpcpb.Context context, List<ByteString> keys);
+      Function<R, Errorpb.Error> regionErrorOf, OnDeadline onDeadline) {
+    return shared.router().sendForKey(op, key, call, regionErrorOf, newBackoff(), onDeadline);
   }
 
   /**
-   * Sends {@code keys} region by region. A group whose region turned out stale goes back into the
-   * queue and is split again along the refreshed routes, so every key is sent until it succeeds once.
+   * Sends {@code keys} region by region ({@link RegionRouter#sendGrouped}): a group whose region turned
+   * out stale, or whose answer did not come in time when {@code onDeadline} allows a retry, is split
+   * again along the refreshed routes and sent again, so every key is sent until it succeeds once.
    */
-  private <R> void sendGrouped(String op, List<ByteString> keys, GroupCall<R> call,
-      Function<R, Errorpb.Error> regionErrorOf, Consumer<R> onResponse) {
+  private <R> void sendGrouped(String op, List<ByteString> keys, RegionRouter.GroupCall<R> call,
+      Function<R, Errorpb.Error> regionErrorOf, Consumer<R> onResponse, OnDeadline onDeadline) {
     Objects.requireNonNull(keys, "keys");
     keys.forEach(key -> Objects.requireNonNull(key, "key"));
-    Backoff backoff = newBackoff();
-    Deque<List<ByteString>> pending = new ArrayDeque<>();
-    if (!keys.isEmpty()) {
-      pending.add(List.copyOf(keys));
-    }
-    while (!pending.isEmpty()) {
-      for (Map.Entry<RegionInfo, List<ByteString>> group : groupByRegion(op, pending.poll(), backoff).entrySet()) {
-        for (List<ByteString> chunk : chunks(group.getValue())) {
-          Optional<R> response = shared.sender().attempt(op, group.getKey(),
-              (stub, ctx) -> call.call(stub, ctx, chunk), regionErrorOf, backoff);
-          if (response.isPresent()) {
-            onResponse.accept(response.get());
-          } else {
-            pending.add(chunk);
-          }
-        }
-      }
-    }
-  }
-
-  private Map<RegionInfo, List<ByteString>> groupByRegion(String op, List<ByteString> keys, Backoff backoff) {
-    Map<RegionInfo, List<ByteString>> groups = new LinkedHashMap<>();
-    for (ByteString key : keys) {
-      Optional<RegionInfo> region = shared.cache().locate(key);
-      while (region.isEmpty()) {
-        shared.sender().regionMissing(op, "key " + Keys.describe(key), backoff);
-        region = shared.cache().locate(key);
-      }
-      groups.computeIfAbsent(region.get(), r -> new ArrayList<>()).add(key);
-    }
-    return groups;
-  }
-
-  /** Cuts one region's keys into requests of at most {@code batchSizeKeys} keys. */
-  private List<List<ByteString>> chunks(List<ByteString> keys) {
-    int size = shared.config().batchSizeKeys();
-    List<List<ByteString>> out = new ArrayList<>();
-    for (int from = 0; from < keys.size(); from += size) {
-      out.add(keys.subList(from, Math.min(keys.size(), from + size)));
-    }
-    return out;
+    shared.router().sendGrouped(op, keys, call, regionErrorOf, (group, response) -> {
+      onResponse.accept(response);
+      return List.of();
+    }, newBackoff(), onDeadline);
   }
 
   private static void checkScanArguments(ByteString startKey, ByteString endKey, int limit) {

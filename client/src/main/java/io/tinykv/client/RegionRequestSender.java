@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
  * Sends one request to the leader of one region and sorts out what came back: an answer, a reason to
  * retry (after updating the cache and backing off), or a failure to report.
  *
- * <p>What is retried, and why it is safe: every RawKV request is idempotent (reads, and writes that set
- * or delete to a fixed outcome), so repeating one the store may already have executed does no harm.
+ * <p>What is retried, and why it is safe: every request sent here is idempotent (reads, RawKV writes that
+ * set or delete to a fixed outcome, the transaction commands), so repeating one the store may already
+ * have executed leaves the same state.
  * Retried are {@code not_leader} (go to the hinted leader at once, or refresh and wait), {@code
  * epoch_not_match}, {@code region_not_found}, {@code key_not_in_region} and {@code store_not_match}
  * (refresh the route), {@code server_is_busy} and {@code stale_command} (wait), and a store that cannot

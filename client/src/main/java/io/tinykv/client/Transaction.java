@@ -21,6 +21,12 @@ import java.util.TreeMap;
  * with Percolator's two-phase commit (see {@link TwoPhaseCommitter}). Two transactions that write a
  * common key cannot both commit: the later committer gets a {@link WriteConflictException}.
  *
+ * <p>Reads are retried within the backoff budget on region errors, unreachable stores and answers that
+ * do not come within the deadline (a read at a fixed snapshot has no effect, so sending it again is
+ * always safe; the retry asks PD for the region's leader first). A batch read that is retried sends the
+ * keys that got no answer again, regrouped along the current regions: no key is dropped or reported
+ * twice.
+ *
  * <p>Reads that meet a lock of another transaction resolve it: committed or rolled back (or expired)
  * transactions are finished on the spot; live ones are pushed to commit after this transaction's
  * snapshot and read past, or (when their locks do not allow that) waited for within the backoff budget.
@@ -107,7 +113,7 @@ public final class Transaction implements AutoCloseable {
       Kvrpcpb.GetResponse response = env.router().sendForKey("get", key,
           (stub, ctx) -> stub.kvGet(Kvrpcpb.GetRequest.newBuilder().setContext(readContext(ctx)).setKey(key)
               .setVersion(startTs).build()),
-          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff, OnDeadline.RETRY);
       if (response.hasError()) {
         waitForLocks("get", List.of(lockOf("get", key, response.getError())), backoff);
         continue;
@@ -146,7 +152,7 @@ public final class Transaction implements AutoCloseable {
           waitForLocks("batchGet", locks, backoff);
           // The values read are final at our start ts; only the locked keys need reading again.
           return response.hasError() ? group : locks.stream().map(Kvrpcpb.LockInfo::getKey).toList();
-        }, backoff);
+        }, backoff, OnDeadline.RETRY);
     Map<ByteString, ByteString> ordered = new LinkedHashMap<>();
     for (ByteString key : keys) {
       Kvrpcpb.Mutation own = writes.get(key);
@@ -378,7 +384,7 @@ public final class Transaction implements AutoCloseable {
       Optional<Kvrpcpb.ScanResponse> answer = env.router().sender().attempt("scan", region,
           (stub, ctx) -> stub.kvScan(Kvrpcpb.ScanRequest.newBuilder().setContext(readContext(ctx)).setStartKey(from)
               .setEndKey(to).setLimit(pageSizeKeys).setVersion(startTs).build()),
-          r -> r.hasRegionError() ? r.getRegionError() : null, backoff);
+          r -> r.hasRegionError() ? r.getRegionError() : null, backoff, OnDeadline.RETRY);
       if (answer.isEmpty()) {
         return;
       }

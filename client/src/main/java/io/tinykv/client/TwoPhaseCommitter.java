@@ -41,7 +41,11 @@ import org.slf4j.LoggerFactory;
  * that has not synced its max ts yet, for one) prewrites as usual and answers 0; steps 2 to 4 follow.
  * Since a 1PC prewrite may have committed although its answer was lost, failures after one was sent
  * are reported as aborted only once a rollback of every key succeeded (which also keeps a late copy of
- * the request from committing); otherwise the outcome is unknown.
+ * the request from committing). When the rollback fails (a store refused it, having committed the
+ * transaction meanwhile, or its answer was lost), the primary's status decides: committed at its commit
+ * ts, or rolled back (the status check rolls back a primary without trace, so no late copy can commit);
+ * only when that cannot be learned either (no answer, or our own lock still there) is the outcome
+ * unknown.
  *
  * <p><b>Async commit.</b> When the client allows it ({@link TxnEnv#asyncCommit}) and the transaction is
  * small ({@link #ASYNC_COMMIT_MAX_KEYS}, {@link #ASYNC_COMMIT_MAX_KEY_BYTES}: the primary's lock lists
@@ -53,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * step 2 is skipped and steps 3 and 4 run in the background ({@link TxnEnv#background}). A store that
  * declines answers 0 and locks its keys as usual: the transaction goes on as two-phase from step 2.
  * As with 1PC, a prewrite failure after async commit was asked for is reported as aborted only once the
- * rollback of every key succeeded.
+ * rollback of every key succeeded, or else as the primary's status proves it.
  *
  * <p>Used by one thread, once.
  */
@@ -80,6 +84,11 @@ final class TwoPhaseCommitter {
   private long asyncCommitTs;
   /** Whether a store declined async commit (answered min commit ts 0): then it is two-phase. */
   private boolean asyncDeclined;
+  /**
+   * The commit ts the primary's status proved after a failed 1PC or async-commit prewrite: an attempt
+   * committed although no answer said so. 0 while none did.
+   */
+  private long provenCommitTs;
 
   /**
    * @param mutations the transaction's writes by key, in key order; not empty
@@ -113,14 +122,23 @@ final class TwoPhaseCommitter {
     return primary;
   }
 
-  /** Whether the store committed the transaction with its prewrite (1PC). */
+  /**
+   * Whether the store committed the transaction with its prewrite (1PC). Also when that was learned from
+   * the primary after the prewrite failed: without async commit nothing but a 1PC prewrite commits a
+   * transaction before its primary is committed by this client.
+   */
   boolean committedInOnePhase() {
-    return onePcCommitTs != 0;
+    return onePcCommitTs != 0 || (provenCommitTs != 0 && !asyncCommit);
   }
 
-  /** Whether the transaction committed with async commit (its prewrites decided it). */
+  /**
+   * Whether the transaction committed with async commit (its prewrites decided it). Also when that was
+   * learned from the primary after the prewrite failed, if no 1PC was asked for (when both were, the
+   * primary's commit record does not tell which, and neither is claimed).
+   */
   boolean committedAsynchronously() {
-    return onePcCommitTs == 0 && asyncCommit && !asyncDeclined && asyncCommitTs != 0;
+    return (onePcCommitTs == 0 && asyncCommit && !asyncDeclined && asyncCommitTs != 0)
+        || (provenCommitTs != 0 && asyncCommit && !onePcSent);
   }
 
   /**
@@ -138,6 +156,10 @@ final class TwoPhaseCommitter {
       prewrite();
       if (onePcCommitTs != 0) {
         return onePcCommitTs;
+      }
+      if (provenCommitTs != 0) {
+        // A failed prewrite, yet the primary says committed: a resolver or the stores finish the keys.
+        return provenCommitTs;
       }
       if (committedAsynchronously()) {
         long commitTs = asyncCommitTs;
@@ -173,11 +195,15 @@ final class TwoPhaseCommitter {
   }
 
   /**
-   * Step 1: locks every key. Waits for (and resolves) other transactions' locks in the way.
+   * Step 1: locks every key. Waits for (and resolves) other transactions' locks in the way. Returns
+   * normally also when the prewrite failed after asking for 1PC or async commit, yet the primary proved
+   * the transaction committed (see {@link #committedInOnePhase}).
    *
    * @throws WriteConflictException when a key was committed by another transaction after our start
    * @throws TxnAbortedException    when the prewrite failed otherwise; in both cases the keys were
    *                                rolled back (as far as the stores could be reached)
+   * @throws CommitUnknownException when a prewrite that asked for 1PC or async commit failed and
+   *                                neither a rollback nor the primary settled whether it committed
    */
   void prewrite() {
     Backoff backoff = env.newBackoff();
@@ -189,7 +215,8 @@ final class TwoPhaseCommitter {
           (keys, response) -> onPrewritten(keys, response, backoff), backoff, OnDeadline.RETRY);
     } catch (TxnAbortedException e) {
       if (onePcSent || asyncCommit) {
-        throw rollbackAfterOnePc(e);
+        settleAfterOnePc(e);
+        return;
       }
       rollbackQuietly();
       throw e;
@@ -197,7 +224,8 @@ final class TwoPhaseCommitter {
       TxnAbortedException aborted = new TxnAbortedException(startTs, "txn " + ts(startTs)
           + " rolled back: prewrite failed: " + e.getMessage(), e);
       if (onePcSent || asyncCommit) {
-        throw rollbackAfterOnePc(aborted);
+        settleAfterOnePc(aborted);
+        return;
       }
       // Whatever went wrong (a store, PD, a closed client), the commit point was not reached.
       rollbackQuietly();
@@ -208,19 +236,48 @@ final class TwoPhaseCommitter {
   /**
    * A prewrite that asked for 1PC (or async commit) failed, but an earlier attempt of it may have
    * committed (an answer lost on the way, a proposal that outlived its leader; with async commit, all
-   * locks in). Rolling every key back settles it: where
-   * that succeeds the transaction did not commit and never will; where it fails the outcome is
+   * locks in). Rolling every key back settles it: where that succeeds the transaction did not commit
+   * and never will. Where it fails, because a store refused (it had committed the transaction: a held
+   * copy of the prewrite landed first) or its answer never came, the primary is asked
+   * ({@link LockResolver#settleOwn}): committed there means committed (the whole 1PC request committed
+   * together; an async-commit transaction is decided where its primary is), rolled back there means
+   * no copy of the prewrite can commit any more. Only when that cannot be learned either is the outcome
    * unknown.
+   *
+   * @throws TxnAbortedException    {@code failure}, when the transaction is proven not committed
+   * @throws CommitUnknownException when it may or may not have committed
    */
-  private TxnException rollbackAfterOnePc(TxnAbortedException failure) {
+  private void settleAfterOnePc(TxnAbortedException failure) {
     try {
       rollback();
-      return failure;
-    } catch (RuntimeException e) {
-      return new CommitUnknownException(startTs, 0, "txn " + ts(startTs) + " may or may not have committed "
-          + "in one phase: its 1PC prewrite failed (" + failure.getMessage() + ") and the rollback did not "
-          + "settle it: " + e.getMessage(), e);
+    } catch (RuntimeException rollbackFailure) {
+      LockResolver.TxnStatus status;
+      try {
+        status = env.resolver().settleOwn(primary, startTs, env.newBackoff());
+      } catch (RuntimeException statusFailure) {
+        statusFailure.addSuppressed(rollbackFailure);
+        throw unknownAfterOnePc(failure, "the rollback did not settle it (" + rollbackFailure.getMessage()
+            + "), nor did the status of its primary: " + statusFailure.getMessage(), statusFailure);
+      }
+      switch (status) {
+        case LockResolver.TxnStatus.Committed c -> {
+          LOG.info("txn {}: its prewrite failed ({}), but its primary is committed at {}", ts(startTs),
+              failure.getMessage(), ts(c.commitTs()));
+          provenCommitTs = c.commitTs();
+          return;
+        }
+        case LockResolver.TxnStatus.RolledBack r -> throw failure;
+        case LockResolver.TxnStatus.Alive a -> throw unknownAfterOnePc(failure, "the rollback did not settle "
+            + "it (" + rollbackFailure.getMessage() + ") and its primary is still locked", rollbackFailure);
+      }
     }
+    throw failure;
+  }
+
+  private CommitUnknownException unknownAfterOnePc(TxnAbortedException failure, String why, Throwable cause) {
+    return new CommitUnknownException(startTs, 0, "txn " + ts(startTs) + " may or may not have committed: its "
+        + (onePcSent ? "1PC" : "async-commit") + " prewrite failed (" + failure.getMessage() + ") and " + why,
+        cause);
   }
 
   /**
@@ -281,8 +338,7 @@ final class TwoPhaseCommitter {
         Kvrpcpb.WriteConflict conflict = error.getConflict();
         throw new WriteConflictException(startTs, conflict.getKey(), conflict.getConflictCommitTs(),
             "txn " + ts(startTs) + " rolled back: write conflict on " + Keys.describe(conflict.getKey())
-                + " with txn " + ts(conflict.getConflictTs()) + " committed at "
-                + ts(conflict.getConflictCommitTs()));
+                + " with " + conflictingRecord(conflict));
       }
       if (!error.hasLocked()) {
         throw new TxnAbortedException(startTs, "txn " + ts(startTs) + " rolled back: prewrite refused: "
@@ -303,6 +359,23 @@ final class TwoPhaseCommitter {
       }
     }
     return keys;
+  }
+
+  /**
+   * What the record a prewrite conflicted with is. A commit record lies at a commit ts above its
+   * transaction's start ts; a rollback record lies at the start ts of the transaction it rolled back
+   * (so both timestamps are equal); a record at our own start ts can only mark us rolled back, since
+   * TSO hands out every timestamp once.
+   */
+  private String conflictingRecord(Kvrpcpb.WriteConflict conflict) {
+    if (conflict.getConflictCommitTs() == startTs) {
+      return "its own rollback: txn " + ts(startTs) + " was rolled back before this prewrite (e.g. a reader "
+          + "found its locks expired)";
+    }
+    if (conflict.getConflictTs() == conflict.getConflictCommitTs()) {
+      return "the rollback record of txn " + ts(conflict.getConflictTs());
+    }
+    return "txn " + ts(conflict.getConflictTs()) + " committed at " + ts(conflict.getConflictCommitTs());
   }
 
   /**

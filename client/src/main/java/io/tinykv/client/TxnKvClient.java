@@ -34,8 +34,8 @@ import java.util.Objects;
  *   <li>A prewrite, commit or rollback that gets no answer within {@link ClientConfig#kvTimeoutMs}
  *       (DEADLINE_EXCEEDED): sent again to the region's current leader (asked of PD) after a backoff,
  *       within {@link ClientConfig#backoffBudgetMs} of that phase, time spent waiting for answers
- *       included, as TiKV's clients do. A slow store then costs a retry, not the transaction. A read
- *       that times out is reported.</li>
+ *       included, as TiKV's clients do. A slow store then costs a retry, not the transaction. Reads
+ *       (get, batchGet, scan) that time out are sent again the same way: they have no effect.</li>
  *   <li>Locks of other transactions met by reads or prewrites: resolved through the lock's primary
  *       (committed: commit the key; rolled back or TTL expired: roll it back; alive: a reader pushes
  *       the transaction's commit ts above its snapshot and reads past the lock where the lock allows,

@@ -4,8 +4,10 @@ import com.google.protobuf.ByteString;
 
 /**
  * Prewrite found that another transaction committed one of our keys after we started (first
- * committer wins). The transaction was rolled back; running it again from {@code begin()} reads the
- * newer data and may succeed.
+ * committer wins), or a newer record of another kind that rules the prewrite out as TiKV's does: the
+ * rollback record of a younger transaction, or our own rollback (a reader found our locks expired). The
+ * transaction was rolled back; running it again from {@code begin()} reads the newer data and may
+ * succeed. The message says which record it was.
  */
 public final class WriteConflictException extends TxnAbortedException {
   private final ByteString key;
@@ -22,7 +24,10 @@ public final class WriteConflictException extends TxnAbortedException {
     return key;
   }
 
-  /** When the other transaction committed it. */
+  /**
+   * The ts of the record met: when the other transaction committed the key, or, for a rollback record,
+   * the start ts of the transaction rolled back (ours, when we were rolled back before our prewrite).
+   */
   public long conflictCommitTs() {
     return conflictCommitTs;
   }

@@ -6,7 +6,7 @@
  * <ul>
  *   <li>{@link io.tinykv.client.RawKvClient}: get, batchGet, put, batchPut, delete, batchDelete,
  *       deleteRange, scan and reverseScan over raw keys, with retries on leader changes, splits and busy
- *       or unreachable stores;</li>
+ *       or unreachable stores, and of reads a store did not answer in time;</li>
  *   <li>{@link io.tinykv.client.TxnKvClient} and {@link io.tinykv.client.Transaction}: snapshot-isolated
  *       transactions (get, batchGet, scan, put, delete, commit, rollback) with Percolator's two-phase
  *       commit, resolving the locks they meet; a commit is reported committed, definitely not

@@ -173,4 +173,27 @@ class AsyncCommitClientTest {
       assertThat(read(client, "a")).isEmpty();
     }
   }
+
+  @Test
+  void aFailedPrewriteWhoseRollbackAnswerWasLostIsReportedAbortedWhenThePrimaryProvesIt() {
+    cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir, true);
+    try (TxnKvClient client = cluster.client(new FakeClock(), BUDGET_MS, true, true)) {
+      Transaction txn = client.begin();
+      try (Transaction winner = client.begin()) {
+        winner.put(utf8("h"), utf8("winner"));
+        winner.commit();
+      }
+      cluster.faults().failAfterExecuting("KvBatchRollback", utf8("a"), io.grpc.Status.INTERNAL, 1);
+      txn.put(utf8("a"), utf8("1"));
+      txn.put(utf8("h"), utf8("2"));
+
+      // The prewrite of h conflicts; the rollback of the primary's async-commit lock took effect though
+      // its answer was lost, and the primary's status says so.
+      org.assertj.core.api.Assertions.assertThatThrownBy(txn::commit).isInstanceOf(WriteConflictException.class);
+      assertThat(requests("KvCheckTxnStatus")).isPositive();
+      assertThat(txn.status()).isEqualTo(Transaction.Status.ROLLED_BACK);
+      assertThat(read(client, "a")).isEmpty();
+      assertThat(read(client, "h")).contains("winner");
+    }
+  }
 }

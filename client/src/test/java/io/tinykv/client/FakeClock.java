@@ -38,6 +38,20 @@ public final class FakeClock implements Clock {
     afterSleep = action;
   }
 
+  /**
+   * Runs {@code action} once, after the first sleep at whose end {@code condition} holds (e.g. once a
+   * store held a request back, the world changes while the client backs off). Replaces any
+   * {@link #afterEverySleep} action.
+   */
+  public void onceAfterSleepWhen(java.util.function.BooleanSupplier condition, Runnable action) {
+    AtomicInteger runs = new AtomicInteger();
+    afterSleep = () -> {
+      if (runs.get() == 0 && condition.getAsBoolean() && runs.getAndIncrement() == 0) {
+        action.run();
+      }
+    };
+  }
+
   /** Nobody else moves this clock: a wait lasts until its deadline, reached at once. */
   @Override
   public void waitOn(Object monitor, long deadlineNanos) {

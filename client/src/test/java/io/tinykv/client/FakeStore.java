@@ -13,19 +13,30 @@ import java.util.NavigableMap;
 /**
  * One fake store serving RawKV from the cluster's shared data, after the checks a real store makes
  * (see {@link FakeCluster#check}). Scans follow TiKV: forward scans read {@code [start_key, end_key)},
- * reverse scans read {@code [end_key, start_key)} downwards, both clipped to the region.
+ * reverse scans read {@code [end_key, start_key)} downwards, both clipped to the region. Gets, scans
+ * and puts can be held past the client's deadline ({@link TxnFaults#holdBeforeExecuting}).
  */
 final class FakeStore extends TikvGrpc.TikvImplBase {
   private final FakeCluster cluster;
   private final long storeId;
+  private final TxnFaults faults;
 
   FakeStore(FakeCluster cluster, long storeId) {
+    this(cluster, storeId, new TxnFaults());
+  }
+
+  FakeStore(FakeCluster cluster, long storeId, TxnFaults faults) {
     this.cluster = cluster;
     this.storeId = storeId;
+    this.faults = faults;
   }
 
   @Override
   public void rawGet(Kvrpcpb.RawGetRequest request, StreamObserver<Kvrpcpb.RawGetResponse> observer) {
+    serve("RawGet", List.of(request.getKey()), () -> get(request), observer);
+  }
+
+  private Kvrpcpb.RawGetResponse get(Kvrpcpb.RawGetRequest request) {
     Kvrpcpb.RawGetResponse.Builder response = Kvrpcpb.RawGetResponse.newBuilder();
     synchronized (cluster) {
       Errorpb.Error error = cluster.check(storeId, "RawGet", request.getContext(), List.of(request.getKey()));
@@ -40,11 +51,15 @@ final class FakeStore extends TikvGrpc.TikvImplBase {
         }
       }
     }
-    reply(observer, response.build());
+    return response.build();
   }
 
   @Override
   public void rawBatchGet(Kvrpcpb.RawBatchGetRequest request, StreamObserver<Kvrpcpb.RawBatchGetResponse> observer) {
+    serve("RawBatchGet", request.getKeysList(), () -> batchGet(request), observer);
+  }
+
+  private Kvrpcpb.RawBatchGetResponse batchGet(Kvrpcpb.RawBatchGetRequest request) {
     Kvrpcpb.RawBatchGetResponse.Builder response = Kvrpcpb.RawBatchGetResponse.newBuilder();
     synchronized (cluster) {
       Errorpb.Error error = cluster.check(storeId, "RawBatchGet", request.getContext(), request.getKeysList());
@@ -59,7 +74,7 @@ final class FakeStore extends TikvGrpc.TikvImplBase {
         }
       }
     }
-    reply(observer, response.build());
+    return response.build();
   }
 
   /** Splits at the one key (raw mode only), answering both halves; a key starting a region is refused. */
@@ -92,6 +107,10 @@ final class FakeStore extends TikvGrpc.TikvImplBase {
 
   @Override
   public void rawPut(Kvrpcpb.RawPutRequest request, StreamObserver<Kvrpcpb.RawPutResponse> observer) {
+    serve("RawPut", List.of(request.getKey()), () -> put(request), observer);
+  }
+
+  private Kvrpcpb.RawPutResponse put(Kvrpcpb.RawPutRequest request) {
     Kvrpcpb.RawPutResponse.Builder response = Kvrpcpb.RawPutResponse.newBuilder();
     synchronized (cluster) {
       Errorpb.Error error = cluster.check(storeId, "RawPut", request.getContext(), List.of(request.getKey()));
@@ -104,7 +123,7 @@ final class FakeStore extends TikvGrpc.TikvImplBase {
         cluster.cf(request.getCf()).put(request.getKey(), request.getValue());
       }
     }
-    reply(observer, response.build());
+    return response.build();
   }
 
   @Override
@@ -174,6 +193,11 @@ final class FakeStore extends TikvGrpc.TikvImplBase {
 
   @Override
   public void rawScan(Kvrpcpb.RawScanRequest request, StreamObserver<Kvrpcpb.RawScanResponse> observer) {
+    serve(request.getReverse() ? "RawScanReverse" : "RawScan", List.of(request.getStartKey()), () -> scan(request),
+        observer);
+  }
+
+  private Kvrpcpb.RawScanResponse scan(Kvrpcpb.RawScanRequest request) {
     Kvrpcpb.RawScanResponse.Builder response = Kvrpcpb.RawScanResponse.newBuilder();
     synchronized (cluster) {
       // The key the store checks against the region: the lower bound of either direction.
@@ -204,7 +228,16 @@ final class FakeStore extends TikvGrpc.TikvImplBase {
         response.addAllKvs(pairs);
       }
     }
-    reply(observer, response.build());
+    return response.build();
+  }
+
+  /** Answers {@code execute}'s response now, or holds the request back to execute it late. */
+  private <T> void serve(String method, List<ByteString> keys, java.util.function.Supplier<T> execute,
+      StreamObserver<T> observer) {
+    if (faults.holdsBack(storeId, method, keys, execute::get)) {
+      return; // the client's deadline passes; the test runs it later, and nobody reads the answer
+    }
+    reply(observer, execute.get());
   }
 
   private static Errorpb.Error keyNotInRegion(ByteString key, FakeCluster.Region region) {

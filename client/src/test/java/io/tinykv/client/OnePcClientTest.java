@@ -118,13 +118,38 @@ class OnePcClientTest {
   }
 
   @Test
-  void aOnePcPrewriteThatNeverAnswersIsRolledBackBeforeReportingAnAbort() {
+  void aOnePcPrewriteWhoseAnswersWereAllLostIsReportedAsTheCommitTheRollbackFound() {
     cluster.faults().failAfterExecuting("KvPrewrite", utf8("a"), Status.UNAVAILABLE, Integer.MAX_VALUE);
     Transaction txn = client.begin();
     txn.put(utf8("a"), utf8("1"));
-    org.assertj.core.api.Assertions.assertThatThrownBy(txn::commit).isInstanceOf(CommitUnknownException.class);
-    // It did commit (every attempt took effect), so the rollback could not settle it the other way.
-    assertThat(read(client, "a")).contains("1");
+    long commitTs = txn.commit();
+    // Every attempt took effect and its answer was lost; the rollback was refused (the transaction had
+    // committed), and the primary's status said at which ts.
     assertThat(requests("KvBatchRollback")).isPositive();
+    assertThat(requests("KvCheckTxnStatus")).isPositive();
+    assertThat(txn.status()).isEqualTo(Transaction.Status.COMMITTED);
+    assertThat(txn.committedInOnePhase()).isTrue();
+    assertThat(txn.commitTs()).isEqualTo(commitTs).isEqualTo(cluster.committedAt("a", txn.startTs()));
+    assertThat(read(client, "a")).contains("1");
+  }
+
+  @Test
+  void aOnePcPrewriteThatFailedIsReportedAbortedWhenThePrimaryProvesTheRollbackWhoseAnswerWasLost() {
+    Transaction txn = client.begin();
+    try (Transaction winner = client.begin()) {
+      winner.put(utf8("a"), utf8("winner"));
+      winner.commit();
+    }
+    cluster.faults().failAfterExecuting("KvBatchRollback", utf8("a"), Status.INTERNAL, 1);
+    txn.put(utf8("a"), utf8("1"));
+    txn.put(utf8("b"), utf8("2"));
+
+    // The write conflict proves nothing committed, and so does the primary's rollback record that the
+    // rollback left although its answer was lost.
+    org.assertj.core.api.Assertions.assertThatThrownBy(txn::commit).isInstanceOf(WriteConflictException.class);
+    assertThat(requests("KvCheckTxnStatus")).isPositive();
+    assertThat(txn.status()).isEqualTo(Transaction.Status.ROLLED_BACK);
+    assertThat(read(client, "a")).contains("winner");
+    assertThat(read(client, "b")).isEmpty();
   }
 }

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Prewrites and commits whose store answers after the client's gRPC deadline (a store held back,
- * {@link TxnFaults#holdBeforeExecuting}): the client sends them again to the region's current leader
- * instead of giving the transaction up, and a commit it cannot get an answer for is reported as
- * undetermined, never as aborted. Three regions ["", "g"), ["g", "p"), ["p", "") led by stores 1, 2, 3;
+ * Prewrites, commits and reads whose store answers after the client's gRPC deadline (a store held
+ * back, {@link TxnFaults#holdBeforeExecuting}): the client sends them again to the region's current
+ * leader instead of giving the transaction up, and a commit it cannot get an answer for is reported as
+ * undetermined, never as aborted; a 1PC prewrite that committed late is reported committed. Three regions ["", "g"), ["g", "p"), ["p", "") led by stores 1, 2, 3;
  * backoff runs on virtual time, the deadline on real time.
  */
 class TxnDeadlineRetryTest {
@@ -70,14 +70,8 @@ class TxnDeadlineRetryTest {
     }
   }
 
-  /** The primary's status as the store records it: the commit ts, or 0 when it is not committed. */
   private long committedAt(String primary, long startTs) {
-    Kvrpcpb.CheckTxnStatusResponse status = cluster.commands().checkTxnStatus(
-        Kvrpcpb.CheckTxnStatusRequest.newBuilder()
-            .setContext(Kvrpcpb.Context.newBuilder().setRegionId(1))
-            .setPrimaryKey(utf8(primary)).setLockTs(startTs).setCallerStartTs(0).setCurrentTs(0).build());
-    assertThat(status.hasError()).as(status.toString()).isFalse();
-    return status.getCommitVersion();
+    return cluster.committedAt(primary, startTs);
   }
 
   /** Keys "a" (region 1, the primary) and "h" (region 2). */
@@ -86,6 +80,105 @@ class TxnDeadlineRetryTest {
     txn.put(utf8("a"), utf8("1"));
     txn.put(utf8("h"), utf8("2"));
     return txn;
+  }
+
+  /** Commits "a".."z", each with the value "v-" + its letter (in regions 1, 2 and 3). */
+  private void commitLetters() {
+    try (Transaction txn = reader.begin()) {
+      for (char c = 'a'; c <= 'z'; c++) {
+        txn.put(utf8(String.valueOf(c)), utf8("v-" + c));
+      }
+      txn.commit();
+    }
+  }
+
+  /** Runs {@code action} once, after the first backoff that follows a held {@code method} request. */
+  private void onceHeld(String method, Runnable action) {
+    clock.onceAfterSleepWhen(() -> cluster.faults().held(method) > 0, action);
+  }
+
+  @Test
+  void aGetAnsweredAfterTheDeadlineIsSentAgainToTheRegionsNewLeader() {
+    commitLetters();
+    cluster.cluster().clearReceived();
+    cluster.faults().holdBeforeExecuting("KvGet", utf8("a"), 1);
+    onceHeld("KvGet", () -> cluster.cluster().transferLeader(1, 2));
+
+    try (Transaction txn = client.begin()) {
+      assertThat(txn.get(utf8("a")).map(ByteString::toStringUtf8)).contains("v-a");
+    }
+
+    assertThat(cluster.faults().heldOnStores("KvGet")).containsExactly(1L);
+    assertThat(cluster.cluster().received().stream().filter(r -> r.method().equals("KvGet"))
+        .map(FakeCluster.Received::storeId)).containsExactly(2L);
+  }
+
+  @Test
+  void aBatchGetRetriedAfterTheDeadlineAndASplitReadsEveryKeyOnce() {
+    commitLetters();
+    cluster.cluster().clearReceived();
+    cluster.faults().holdBeforeExecuting("KvBatchGet", utf8("h"), 1);
+    // While the client backs off, the region of h splits at i: h and i go out again in two groups.
+    onceHeld("KvBatchGet", () -> cluster.cluster().split(utf8("i")));
+
+    java.util.Map<ByteString, ByteString> found;
+    try (Transaction txn = client.begin()) {
+      found = txn.batchGet(List.of(utf8("a"), utf8("b"), utf8("h"), utf8("i"), utf8("q")));
+    }
+
+    assertThat(found.entrySet()).extracting(e -> e.getKey().toStringUtf8() + "=" + e.getValue().toStringUtf8())
+        .containsExactly("a=v-a", "b=v-b", "h=v-h", "i=v-i", "q=v-q");
+    assertThat(cluster.faults().held("KvBatchGet")).isEqualTo(1);
+    // The held request never executed; every key reached a store once more, h and i separately.
+    List<FakeCluster.Received> served = cluster.cluster().received().stream()
+        .filter(r -> r.method().equals("KvBatchGet")).toList();
+    assertThat(served.stream().flatMap(r -> r.keys().stream()).map(ByteString::toStringUtf8))
+        .containsExactlyInAnyOrder("a", "b", "h", "i", "q");
+    assertThat(served).filteredOn(r -> r.keys().contains(utf8("h"))).singleElement()
+        .satisfies(r -> assertThat(r.keys()).containsExactly(utf8("h")));
+  }
+
+  @Test
+  void aScanPageAnsweredAfterTheDeadlineIsReadAgainWithoutLosingOrRepeatingAKey() {
+    commitLetters();
+    // The scan's page of region ["g", "p") starts at g.
+    cluster.faults().holdBeforeExecuting("KvScan", utf8("g"), 1);
+
+    List<String> keys;
+    try (Transaction txn = client.begin()) {
+      keys = txn.scan(ByteString.EMPTY, ByteString.EMPTY, 100).stream().map(kv -> kv.key().toStringUtf8()).toList();
+    }
+
+    assertThat(cluster.faults().held("KvScan")).isEqualTo(1);
+    assertThat(keys).isEqualTo("abcdefghijklmnopqrstuvwxyz".chars().mapToObj(c -> String.valueOf((char) c)).toList());
+  }
+
+  @Test
+  void aOnePcPrewriteThatTimedOutButLandedBeforeItsRollbackIsReportedCommitted(@TempDir Path onePcDir) {
+    try (TxnTestCluster onePc = new TxnTestCluster(FakeCluster.threeTxnRegions(), onePcDir, true);
+        TxnKvClient impatient = TxnKvClient.create(onePc.env().config(UNKNOWN_BUDGET_MS)
+            .withTimeoutsMs(PD_TIMEOUT_MS, KV_TIMEOUT_MS), onePc.env().channelFactory(), clock,
+            TxnKvClient.DEFAULT_LOCK_TTL_MS, true)) {
+      // Every 1PC prewrite waits past the deadline, so the client gives the prewrite up and rolls back.
+      // The first rollback waits too; meanwhile the slow store catches up: the held prewrites run (the
+      // first one commits) and then the held rollback, which finds the transaction committed.
+      onePc.faults().holdBeforeExecuting("KvPrewrite", utf8("a"), Integer.MAX_VALUE);
+      onePc.faults().holdBeforeExecuting("KvBatchRollback", utf8("a"), 1);
+      clock.onceAfterSleepWhen(() -> onePc.faults().held("KvBatchRollback") > 0, onePc.faults()::releaseHeld);
+
+      Transaction txn = impatient.begin();
+      txn.put(utf8("a"), utf8("1"));
+      txn.put(utf8("b"), utf8("2"));
+      long commitTs = txn.commit();
+
+      assertThat(onePc.faults().held("KvPrewrite")).as("every prewrite timed out").isGreaterThan(1);
+      assertThat(onePc.faults().lateAnswers()).as("the held requests ran").last()
+          .isInstanceOfSatisfying(Kvrpcpb.BatchRollbackResponse.class, r -> assertThat(r.getError().getAbort())
+              .contains("already committed"));
+      assertThat(txn.status()).isEqualTo(Transaction.Status.COMMITTED);
+      assertThat(txn.committedInOnePhase()).isTrue();
+      assertThat(commitTs).isEqualTo(onePc.committedAt("a", txn.startTs()));
+    }
   }
 
   @Test

@@ -548,6 +548,22 @@ class TxnKvClientTest {
   }
 
   @Test
+  void aConflictWithAYoungerTransactionsRollbackRecordIsReportedAsSuch() {
+    Transaction older = client.begin();
+    Transaction younger = client.begin();
+    younger.put(utf8("k"), utf8("never"));
+    younger.committer().rollback(); // leaves a rollback record of younger on "k", at younger's start ts
+    older.put(utf8("k"), utf8("older"));
+
+    assertThatThrownBy(older::commit).isInstanceOfSatisfying(WriteConflictException.class, e -> {
+      assertThat(e.conflictCommitTs()).isEqualTo(younger.startTs());
+      assertThat(e).hasMessageContaining("the rollback record of txn " + Long.toUnsignedString(younger.startTs()))
+          .hasMessageNotContaining("committed at");
+    });
+    assertThat(read("k")).isEmpty();
+  }
+
+  @Test
   void badArgumentsAreRefusedClearly() {
     Transaction txn = client.begin();
     assertThatThrownBy(() -> txn.put(ByteString.EMPTY, utf8("v"))).isInstanceOf(IllegalArgumentException.class)
@@ -568,7 +584,8 @@ class TxnKvClientTest {
     assertThat(read("a")).isEmpty();
 
     // The same prewrite again (a retry arriving late) meets the rollback record.
-    assertThatThrownBy(committer::prewrite).isInstanceOf(WriteConflictException.class);
+    assertThatThrownBy(committer::prewrite).isInstanceOf(WriteConflictException.class)
+        .hasMessageContaining("its own rollback").hasMessageNotContaining("committed at");
     assertThat(read("a")).isEmpty();
     Kvrpcpb.GetResponse direct = cluster.commands().get(Kvrpcpb.GetRequest.newBuilder()
         .setContext(Kvrpcpb.Context.newBuilder().setRegionId(1)).setKey(utf8("a")).setVersion(Long.MAX_VALUE).build());

@@ -97,6 +97,21 @@ public final class TxnTestCluster implements AutoCloseable {
         TxnKvClient.DEFAULT_LOCK_TTL_MS, tryOnePc, asyncCommit);
   }
 
+  /**
+   * The status of the transaction {@code startTs} at its primary (a key of region 1) as the store records
+   * it: the commit ts, or 0 when it is not committed. Changes nothing.
+   */
+  public long committedAt(String primary, long startTs) {
+    io.tinykv.proto.Kvrpcpb.CheckTxnStatusResponse status = commands.checkTxnStatus(
+        io.tinykv.proto.Kvrpcpb.CheckTxnStatusRequest.newBuilder()
+            .setContext(io.tinykv.proto.Kvrpcpb.Context.newBuilder().setRegionId(1))
+            .setPrimaryKey(utf8(primary)).setLockTs(startTs).setCallerStartTs(0).setCurrentTs(0).build());
+    if (status.hasError()) {
+      throw new AssertionError("status of txn " + startTs + ": " + status.getError());
+    }
+    return status.getCommitVersion();
+  }
+
   public static ByteString utf8(String s) {
     return ByteString.copyFromUtf8(s);
   }

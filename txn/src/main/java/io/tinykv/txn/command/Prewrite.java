@@ -357,7 +357,8 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
             }
         }
         if (newer || rolledBack) {
-            throw new KeyErrorException(KeyErrors.conflict(startTs, w.write().startTs(), w.commitTs(), key, primary));
+            throw new KeyErrorException(KeyErrors.conflict(startTs, w.write().startTs(), w.commitTs(),
+                    rolledBack || w.kind() == WriteKind.ROLLBACK, key, primary));
         }
         return OptionalLong.empty();
     }

@@ -140,13 +140,26 @@ class PrewriteCommandTest extends CommandTestBase {
         assertThat(rollback(START, k(1)).hasError()).isFalse();
         Kvrpcpb.PrewriteResponse r = prewrite(k(1), START, put(k(1), k(10)));
         assertThat(r.getErrors(0).hasConflict()).isTrue();
+        assertThat(r.getErrors(0).getRetryable()).contains("was rolled back").doesNotContain("committed at");
         assertThat(f.lockOf(k(1))).isEmpty();
     }
 
     @Test
     void prewriteAfterOverlappedRollbackFails() {
         f.write(k(1), START, new Write(WriteKind.PUT, 90, k(3)).withOverlappedRollback());
-        assertThat(prewrite(k(1), START, put(k(1), k(10))).getErrors(0).hasConflict()).isTrue();
+        Kvrpcpb.KeyError e = prewrite(k(1), START, put(k(1), k(10))).getErrors(0);
+        assertThat(e.hasConflict()).isTrue();
+        assertThat(e.getRetryable()).contains("was rolled back").doesNotContain("committed at");
+    }
+
+    @Test
+    void aConflictWithANewerRollbackRecordNamesItARollback() {
+        assertThat(rollback(START + 5, k(1)).hasError()).isFalse();
+        Kvrpcpb.KeyError e = prewrite(k(1), START, put(k(1), k(10))).getErrors(0);
+        assertThat(e.getConflict().getConflictTs()).isEqualTo(START + 5);
+        assertThat(e.getConflict().getConflictCommitTs()).isEqualTo(START + 5);
+        assertThat(e.getRetryable()).contains("rollback record of txn " + (START + 5))
+                .doesNotContain("committed at");
     }
 
     @Test
