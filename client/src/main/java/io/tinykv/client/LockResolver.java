@@ -31,8 +31,9 @@ import org.slf4j.LoggerFactory;
  * and it too goes to the primary first. So the primary, under its store's latch, is still the single
  * place where the two meet: a commit of the primary is followed by a check of its status, and only a
  * primary recorded committed lets the secondaries be committed (at its commit ts); a primary rolled back
- * meanwhile has the secondaries rolled back. Committing all keys at once would tear the transaction: a
- * secondary committed, the primary rolled back by a rollback that reached it first. A secondary
+ * meanwhile has the secondaries rolled back. Committing all keys in one go would tear the transaction
+ * (the router re-sends a request that got no answer in time after the other regions', so the primary's
+ * comes last then): a secondary committed, the primary rolled back by a rollback that reached it first. A secondary
  * holding an ordinary lock means the transaction fell back to two phases: the primary is then asked
  * again with {@code force_sync_commit}, and decides as for any transaction.
  *

@@ -244,9 +244,10 @@ final class TwoPhaseCommitter {
    * locks in). Settled at the primary, which is the single decision point: its rollback goes first and
    * alone. Where that succeeds the transaction did not commit and never will (a resolver that decided
    * to commit from all the locks commits the primary first and finds our rollback there, see {@link
-   * LockResolver}), and only then are the secondaries rolled back. Rolling back all keys at once would
-   * tear an async-commit transaction: a resolver may have committed a secondary already and be on its
-   * way to the primary, which our rollback would reach first. Where the primary's rollback fails,
+   * LockResolver}), and only then are the secondaries rolled back. Rolling back all keys in one go would
+   * tear an async-commit transaction, even though the regions are sent to in key order (the primary's
+   * first): a request that gets no answer in time is sent again after the other regions', so a secondary
+   * could be rolled back while a resolver commits the primary. Where the primary's rollback fails,
    * because the store refused (the transaction committed there: a held copy of the prewrite landed
    * first, or a resolver committed it) or its answer never came, the primary is asked ({@link
    * LockResolver#settleOwn}): committed there means committed (the whole 1PC request committed

@@ -21,8 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
  * what happened. C writes the primary a (region 1) and the secondary h (region 2); h's prewrite takes
  * effect but every answer to it is lost, so C's prewrite fails. During C's first backoff the primary's
  * TTL runs out (TSO moves on) and R reads h, with one of its ResolveLock requests held back by the
- * store (its answer never comes in time); then C settles. Backoff runs on virtual time; held requests
- * wait out R's (real) deadline.
+ * store (its answer never comes in time); then C settles. Requests go region by region, the primary's
+ * first, but one that gets no answer in time is sent again after the other regions' went through: that
+ * is how a secondary could be finished before the primary. Backoff runs on virtual time; held requests
+ * wait out the (real) deadline.
  */
 class AsyncCommitRaceTest {
   /** Virtual backoff one operation of C may spend: C's prewrite gives up after a few tries. */
@@ -30,8 +32,11 @@ class AsyncCommitRaceTest {
   /** R retries a held ResolveLock twice (100 and 200 ms of backoff), then gives the read up. */
   private static final long R_BUDGET_MS = 300;
   private static final long PD_TIMEOUT_MS = 3_000;
-  /** R's real deadline per store call, waited out by every held request. */
-  private static final long R_KV_TIMEOUT_MS = 500;
+  /**
+   * The real deadline of each store call of C and R, waited out by every held request: short, yet long
+   * enough that on a loaded machine no other call misses it (a spurious miss only adds a retry).
+   */
+  private static final long KV_TIMEOUT_MS = 1_000;
   /** How far TSO moves on so that every lock of C is expired, its heartbeats notwithstanding. */
   private static final long EXPIRY_MS = 60_000;
 
@@ -53,9 +58,9 @@ class AsyncCommitRaceTest {
     cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir, true);
     clientClock = new FakeClock();
     resolverClock = new FakeClock();
-    client = TxnKvClient.create(cluster.env().config(C_BUDGET_MS), cluster.env().channelFactory(), clientClock,
-        TxnKvClient.DEFAULT_LOCK_TTL_MS, false, true);
-    resolver = TxnKvClient.create(cluster.env().config(R_BUDGET_MS).withTimeoutsMs(PD_TIMEOUT_MS, R_KV_TIMEOUT_MS),
+    client = TxnKvClient.create(cluster.env().config(C_BUDGET_MS).withTimeoutsMs(PD_TIMEOUT_MS, KV_TIMEOUT_MS),
+        cluster.env().channelFactory(), clientClock, TxnKvClient.DEFAULT_LOCK_TTL_MS, false, true);
+    resolver = TxnKvClient.create(cluster.env().config(R_BUDGET_MS).withTimeoutsMs(PD_TIMEOUT_MS, KV_TIMEOUT_MS),
         cluster.env().channelFactory(), resolverClock, TxnKvClient.DEFAULT_LOCK_TTL_MS, false, true);
   }
 
@@ -148,16 +153,19 @@ class AsyncCommitRaceTest {
   }
 
   /**
-   * R commits the primary, but its commit of the secondary never gets through; C then settles. C must
-   * not roll back the secondary of a transaction whose primary is committed.
+   * R commits the primary, but its commit of the secondary never gets through; C then settles, and its
+   * first rollback of the primary gets no answer in time. C must not roll back the secondary meanwhile:
+   * its primary turns out committed.
    */
   @Test
   void aClientRollsBackItsPrimaryFirstAndFindsItCommittedByAResolver() {
     Transaction txn = raceWithResolver(() ->
         cluster.faults().holdBeforeExecuting("KvResolveLock", utf8("h"), Integer.MAX_VALUE));
+    cluster.faults().holdBeforeExecuting("KvBatchRollback", utf8("a"), 1);
 
     Object outcome = commit(txn);
 
+    assertThat(cluster.faults().held("KvBatchRollback")).isEqualTo(1);
     assertThat(cluster.committedAt("a", txn.startTs())).as("R committed the primary").isNotZero();
     assertThat(outcome).as("C reports what its primary holds").isInstanceOf(Long.class);
     assertAllOrNothing(txn, outcome);
@@ -182,7 +190,7 @@ class AsyncCommitRaceTest {
 
     Object outcome = commit(txn);
 
-    assertThat(resolverOutcome).as("R read h as rolled back").isEqualTo(Optional.empty());
     assertAllOrNothing(txn, outcome);
+    assertThat(resolverOutcome).as("R read h as rolled back").isEqualTo(Optional.empty());
   }
 }
