@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * primary recorded committed lets the secondaries be committed (at its commit ts); a primary rolled back
  * meanwhile has the secondaries rolled back. Committing all keys in one go would tear the transaction
  * (the router re-sends a request that got no answer in time after the other regions', so the primary's
- * comes last then): a secondary committed, the primary rolled back by a rollback that reached it first. A secondary
- * holding an ordinary lock means the transaction fell back to two phases: the primary is then asked
+ * comes last then): a secondary committed, the primary rolled back by a rollback that reached it first.
+ * A secondary holding an ordinary lock means the transaction fell back to two phases: the primary is then asked
  * again with {@code force_sync_commit}, and decides as for any transaction.
  *
  * <p>Every request here is idempotent (a status check repeats its push or rollback, a resolve its commit
@@ -213,9 +213,9 @@ final class LockResolver {
 
   /**
    * Commits the primary of the async-commit transaction {@code startTs} at {@code commitTs}, then asks it
-   * what it holds: our commit may have found the lock gone (its own client rolled it back first: the
-   * store refuses, or it already did it itself at that ts). Only the primary's recorded status may
-   * let the secondaries be committed.
+   * what it holds: our commit may have found the lock gone, because the transaction's own client rolled
+   * it back first (the store refuses our commit) or committed it itself. Only the primary's recorded
+   * status may let the secondaries be committed.
    *
    * @return the commit ts the primary is committed at, or 0 when it is rolled back
    * @throws KeyValueException when the primary is still locked after the commit, or a store refuses the
