@@ -26,8 +26,15 @@ import org.slf4j.LoggerFactory;
  * it alone (the store reports such a lock instead of rolling it back). Once that lock's TTL has expired,
  * the resolver asks every secondary (KvCheckSecondaryLocks, which also rolls back a key that was never
  * locked, so the answer stays true): a committed key gives the commit ts; all locked, commit at the
- * largest min commit ts; otherwise roll back. Then it finishes every key of the transaction. A secondary
- * holding an ordinary lock means the transaction fell back to two phases: the primary is then asked
+ * largest min commit ts; otherwise roll back. Then it finishes the transaction, the primary first and
+ * alone: the transaction's own client, whose prewrite failed, may be rolling it back at the same time,
+ * and it too goes to the primary first. So the primary, under its store's latch, is still the single
+ * place where the two meet: a commit of the primary is followed by a check of its status, and only a
+ * primary recorded committed lets the secondaries be committed (at its commit ts); a primary rolled back
+ * meanwhile has the secondaries rolled back. Committing all keys in one go would tear the transaction
+ * (the router re-sends a request that got no answer in time after the other regions', so the primary's
+ * comes last then): a secondary committed, the primary rolled back by a rollback that reached it first.
+ * A secondary holding an ordinary lock means the transaction fell back to two phases: the primary is then asked
  * again with {@code force_sync_commit}, and decides as for any transaction.
  *
  * <p>Every request here is idempotent (a status check repeats its push or rollback, a resolve its commit
@@ -148,7 +155,8 @@ final class LockResolver {
 
   /**
    * Decides an async-commit transaction whose primary lock {@code primaryLock} has expired, from all its
-   * locks, and finishes every key of it accordingly.
+   * locks, and finishes every key of it accordingly: the primary first, the secondaries after it as the
+   * primary ended up (see the class comment for why).
    */
   private TxnStatus resolveAsyncCommit(Kvrpcpb.LockInfo primaryLock, long callerStartTs, long currentTs,
       Backoff backoff) {
@@ -189,12 +197,54 @@ final class LockResolver {
       return checkTxnStatus(primaryLock, callerStartTs, currentTs, true, backoff);
     }
     long decided = commitTs[0] != 0 ? commitTs[0] : rolledBack[0] ? 0 : maxMinCommitTs[0];
-    List<ByteString> keys = new java.util.ArrayList<>(secondaries.size() + 1);
-    keys.add(primaryLock.getKey());
-    keys.addAll(secondaries);
+    ByteString primary = primaryLock.getKey();
+    // The primary first and alone: it is where our decision meets its own client's rollback (which also
+    // goes to the primary first), so the secondaries follow whatever the primary ends up with.
+    if (decided != 0) {
+      decided = commitPrimary(primary, startTs, decided, backoff);
+    } else {
+      resolveKeys(startTs, List.of(primary), 0, backoff);
+    }
+    resolveKeys(startTs, secondaries, decided, backoff);
+    LOG.debug("resolved async-commit txn {} ({} keys): {}", Long.toUnsignedString(startTs), secondaries.size() + 1,
+        decided == 0 ? "rolled back" : "committed at " + Long.toUnsignedString(decided));
+    return decided == 0 ? new TxnStatus.RolledBack() : new TxnStatus.Committed(decided);
+  }
+
+  /**
+   * Commits the primary of the async-commit transaction {@code startTs} at {@code commitTs}, then asks it
+   * what it holds: our commit may have found the lock gone, because the transaction's own client rolled
+   * it back first (the store refuses our commit) or committed it itself. Only the primary's recorded
+   * status may let the secondaries be committed.
+   *
+   * @return the commit ts the primary is committed at, or 0 when it is rolled back
+   * @throws KeyValueException when the primary is still locked after the commit, or a store refuses the
+   *                           status check
+   */
+  private long commitPrimary(ByteString primary, long startTs, long commitTs, Backoff backoff) {
+    try {
+      resolveKeys(startTs, List.of(primary), commitTs, backoff);
+    } catch (KeyValueException e) {
+      LOG.debug("committing the primary of async-commit txn {} failed, asking it: {}",
+          Long.toUnsignedString(startTs), e.getMessage());
+    }
+    return switch (settleOwn(primary, startTs, backoff)) {
+      case TxnStatus.Committed c -> c.commitTs();
+      case TxnStatus.RolledBack r -> 0;
+      case TxnStatus.Alive a -> throw new KeyValueException("async-commit txn " + Long.toUnsignedString(startTs)
+          + " still holds its primary " + Keys.describe(primary) + " after committing it at "
+          + Long.toUnsignedString(commitTs));
+    };
+  }
+
+  /** Commits ({@code commitTs > 0}) or rolls back {@code keys} of the transaction {@code startTs}. */
+  private void resolveKeys(long startTs, List<ByteString> keys, long commitTs, Backoff backoff) {
+    if (keys.isEmpty()) {
+      return;
+    }
     router.sendGrouped("resolveLock", keys,
         (stub, ctx, group) -> stub.kvResolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx)
-            .setStartVersion(startTs).setCommitVersion(decided).addAllKeys(group).build()),
+            .setStartVersion(startTs).setCommitVersion(commitTs).addAllKeys(group).build()),
         r -> r.hasRegionError() ? r.getRegionError() : null,
         (group, response) -> {
           if (response.hasError()) {
@@ -203,14 +253,12 @@ final class LockResolver {
           }
           return List.of();
         }, backoff, OnDeadline.RETRY);
-    LOG.debug("resolved async-commit txn {} ({} keys): {}", Long.toUnsignedString(startTs), keys.size(),
-        decided == 0 ? "rolled back" : "committed at " + Long.toUnsignedString(decided));
-    return decided == 0 ? new TxnStatus.RolledBack() : new TxnStatus.Committed(decided);
   }
 
   /**
    * What became of the caller's own transaction {@code startTs}, asked of its primary when the caller
-   * cannot tell (its 1PC or async-commit prewrite failed and rolling it back failed too). Settles it
+   * cannot tell (its 1PC or async-commit prewrite failed and rolling it back failed too); also what an
+   * async-commit primary holds after a resolver committed it ({@link #resolveAsyncCommit}). Settles it
    * where the primary holds no trace of it: rolls it back there ({@code rollback_if_not_exist}), so that
    * no copy of its prewrite still on the way can commit it. Pushes nothing and expires nothing
    * (caller and current ts 0): a lock found is reported alive, its transaction undecided.

@@ -3,6 +3,7 @@ package io.tinykv.client;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Kvrpcpb;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.NavigableMap;
@@ -40,12 +41,12 @@ import org.slf4j.LoggerFactory;
  * answers it as {@code one_pc_commit_ts}: steps 2 to 4 are skipped. A store that cannot (a leadership
  * that has not synced its max ts yet, for one) prewrites as usual and answers 0; steps 2 to 4 follow.
  * Since a 1PC prewrite may have committed although its answer was lost, failures after one was sent
- * are reported as aborted only once a rollback of every key succeeded (which also keeps a late copy of
- * the request from committing). When the rollback fails (a store refused it, having committed the
- * transaction meanwhile, or its answer was lost), the primary's status decides: committed at its commit
- * ts, or rolled back (the status check rolls back a primary without trace, so no late copy can commit);
- * only when that cannot be learned either (no answer, or our own lock still there) is the outcome
- * unknown.
+ * are reported as aborted only once the rollback of the primary succeeded (which also keeps a late copy
+ * of the request from committing: it carries the primary); the other keys are rolled back after it.
+ * When the primary's rollback fails (a store refused it, having committed the transaction meanwhile, or
+ * its answer was lost), the primary's status decides: committed at its commit ts, or rolled back (the
+ * status check rolls back a primary without trace, so no late copy can commit); only when that cannot be
+ * learned either (no answer, or our own lock still there) is the outcome unknown.
  *
  * <p><b>Async commit.</b> When the client allows it ({@link TxnEnv#asyncCommit}) and the transaction is
  * small ({@link #ASYNC_COMMIT_MAX_KEYS}, {@link #ASYNC_COMMIT_MAX_KEY_BYTES}: the primary's lock lists
@@ -57,7 +58,11 @@ import org.slf4j.LoggerFactory;
  * step 2 is skipped and steps 3 and 4 run in the background ({@link TxnEnv#background}). A store that
  * declines answers 0 and locks its keys as usual: the transaction goes on as two-phase from step 2.
  * As with 1PC, a prewrite failure after async commit was asked for is reported as aborted only once the
- * rollback of every key succeeded, or else as the primary's status proves it.
+ * rollback of the primary succeeded, or else as the primary's status proves it. The order matters here:
+ * a resolver that found all the locks in may be committing the transaction at the same time, and it
+ * commits the primary first and only then the secondaries ({@link LockResolver}); so the primary, under
+ * its store's latch, is where our rollback and its commit meet, and exactly one of them wins. Rolling back
+ * a secondary before the primary's rollback succeeded could undo a key of a committed transaction.
  *
  * <p>Used by one thread, once.
  */
@@ -236,28 +241,35 @@ final class TwoPhaseCommitter {
   /**
    * A prewrite that asked for 1PC (or async commit) failed, but an earlier attempt of it may have
    * committed (an answer lost on the way, a proposal that outlived its leader; with async commit, all
-   * locks in). Rolling every key back settles it: where that succeeds the transaction did not commit
-   * and never will. Where it fails, because a store refused (it had committed the transaction: a held
-   * copy of the prewrite landed first) or its answer never came, the primary is asked
-   * ({@link LockResolver#settleOwn}): committed there means committed (the whole 1PC request committed
-   * together; an async-commit transaction is decided where its primary is), rolled back there means
-   * no copy of the prewrite can commit any more. Only when that cannot be learned either is the outcome
-   * unknown.
+   * locks in). Settled at the primary, which is the single decision point: its rollback goes first and
+   * alone. Where that succeeds the transaction did not commit and never will (a resolver that decided
+   * to commit from all the locks commits the primary first and finds our rollback there, see {@link
+   * LockResolver}), and only then are the secondaries rolled back. Rolling back all keys in one go would
+   * tear an async-commit transaction, even though the regions are sent to in key order (the primary's
+   * first): a request that gets no answer in time is sent again after the other regions', so a secondary
+   * could be rolled back while a resolver commits the primary. Where the primary's rollback fails,
+   * because the store refused (the transaction committed there: a held copy of the prewrite landed
+   * first, or a resolver committed it) or its answer never came, the primary is asked ({@link
+   * LockResolver#settleOwn}): committed there means committed (the whole 1PC request committed
+   * together; an async-commit transaction is decided where its primary is; the secondaries are left
+   * locked, for the resolver or the next reader to commit), rolled back there means no copy of the
+   * prewrite can commit any more. Only when that cannot be learned either is the outcome unknown.
    *
    * @throws TxnAbortedException    {@code failure}, when the transaction is proven not committed
    * @throws CommitUnknownException when it may or may not have committed
    */
   private void settleAfterOnePc(TxnAbortedException failure) {
     try {
-      rollback();
+      rollbackKeys(List.of(primary));
     } catch (RuntimeException rollbackFailure) {
       LockResolver.TxnStatus status;
       try {
         status = env.resolver().settleOwn(primary, startTs, env.newBackoff());
       } catch (RuntimeException statusFailure) {
         statusFailure.addSuppressed(rollbackFailure);
-        throw unknownAfterOnePc(failure, "the rollback did not settle it (" + rollbackFailure.getMessage()
-            + "), nor did the status of its primary: " + statusFailure.getMessage(), statusFailure);
+        throw unknownAfterOnePc(failure, "the rollback of its primary did not settle it ("
+            + rollbackFailure.getMessage() + "), nor did the status of its primary: " + statusFailure.getMessage(),
+            statusFailure);
       }
       switch (status) {
         case LockResolver.TxnStatus.Committed c -> {
@@ -266,11 +278,13 @@ final class TwoPhaseCommitter {
           provenCommitTs = c.commitTs();
           return;
         }
-        case LockResolver.TxnStatus.RolledBack r -> throw failure;
-        case LockResolver.TxnStatus.Alive a -> throw unknownAfterOnePc(failure, "the rollback did not settle "
-            + "it (" + rollbackFailure.getMessage() + ") and its primary is still locked", rollbackFailure);
+        case LockResolver.TxnStatus.RolledBack r -> { }
+        case LockResolver.TxnStatus.Alive a -> throw unknownAfterOnePc(failure, "the rollback of its primary did "
+            + "not settle it (" + rollbackFailure.getMessage() + ") and its primary is still locked", rollbackFailure);
       }
     }
+    // Rolled back at the primary: the secondaries follow (best effort; a reader asks the primary).
+    rollbackSecondariesQuietly();
     throw failure;
   }
 
@@ -503,12 +517,18 @@ final class TwoPhaseCommitter {
 
   /**
    * Rolls back every key of the transaction (also those never prewritten: their rollback records keep
-   * a late prewrite from landing). Only ever called before the primary committed.
+   * a late prewrite from landing), all at once. Only ever called before the primary committed, and
+   * never once a prewrite asked for async commit: then the primary goes first ({@link
+   * #settleAfterOnePc}).
    *
    * @throws TinyKvException when a store cannot be reached or refuses
    */
   void rollback() {
-    env.router().sendGrouped("rollback", mutations.keySet(),
+    rollbackKeys(mutations.keySet());
+  }
+
+  private void rollbackKeys(Collection<ByteString> keysToRollBack) {
+    env.router().sendGrouped("rollback", keysToRollBack,
         (stub, ctx, keys) -> stub.kvBatchRollback(Kvrpcpb.BatchRollbackRequest.newBuilder().setContext(ctx)
             .setStartVersion(startTs).addAllKeys(keys).build()),
         r -> r.hasRegionError() ? r.getRegionError() : null,
@@ -519,6 +539,21 @@ final class TwoPhaseCommitter {
           }
           return List.of();
         }, env.newBackoff(), OnDeadline.RETRY);
+  }
+
+  /** The secondaries of a transaction rolled back at its primary; a lock left behind is resolved by readers. */
+  private void rollbackSecondariesQuietly() {
+    List<ByteString> secondaries = new ArrayList<>(mutations.keySet());
+    secondaries.remove(primary);
+    if (secondaries.isEmpty()) {
+      return;
+    }
+    try {
+      rollbackKeys(secondaries);
+    } catch (RuntimeException e) {
+      LOG.warn("txn {}: rolled back at its primary, but rolling back its secondaries failed (readers will "
+          + "resolve them): {}", ts(startTs), e.getMessage());
+    }
   }
 
   /** Best effort: a lock left behind expires and is rolled back by the first reader that meets it. */
