@@ -10,6 +10,7 @@ import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnKvClient;
 import io.tinykv.client.ctl.CtlCommand;
 import io.tinykv.scheduler.ClientKeyMode;
+import io.tinykv.testkit.wait.Await;
 import io.tinykv.txn.mvcc.KeyCodec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -72,6 +73,12 @@ class CtlSplitTxnCompatTest {
 
                 ByteString encoded = ByteString.copyFrom(KeyCodec.encode(SPLIT_AT.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 try (PdClient raw = PdClient.connect(config)) {
+                    // The split is applied when ctl returns, but the scheduler learns the new region
+                    // only from its leader's first heartbeat, once it has been elected: until then PD
+                    // knows the shrunk left region and nothing right of it (TiKV's PD has the same gap).
+                    Await.until(() -> raw.getRegion(encoded).isPresent()
+                                    && raw.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 0).size() == 2,
+                            STARTUP, "the scheduler knows both regions of the split");
                     RegionInfo right = raw.getRegion(encoded).orElseThrow();
                     assertThat(right.startKey()).as("the region's boundary as the store keeps it").isEqualTo(encoded);
                     assertThat(raw.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 0)).hasSize(2);
