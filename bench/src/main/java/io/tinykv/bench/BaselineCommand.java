@@ -18,10 +18,14 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code bench baseline}: tinykv standalone RawPut/RawGet next to RocksDB in process. */
-@Command(name = "baseline", mixinStandardHelpOptions = true,
-        description = {"Starts tinykv (standalone, or the playground with --tinykv playground), measures RawPut and RawGet throughput and p99 at 1, 16 and 64"
-                + " clients next to RocksDB used in process with the same sync setting, and prints the ratio.",
-                "Writes baseline.json and baseline.html into --out."})
+@Command(
+        name = "baseline",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Starts tinykv (standalone, or the playground with --tinykv playground), measures RawPut and RawGet throughput and p99 at 1, 16 and 64"
+                    + " clients next to RocksDB used in process with the same sync setting, and prints the ratio.",
+            "Writes baseline.json and baseline.html into --out."
+        })
 public final class BaselineCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -44,11 +48,23 @@ public final class BaselineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ComparisonSettings settings = new ComparisonSettings(Baseline.WORKLOADS, ListParsing.clients(clients),
-                driverOptions.toConfig(Workload.W, 1), out, true,
-                server.topologyOr(TinyKvTopology.STANDALONE), server.tinykvLauncher, server.tinykvPd,
-                server.tinykvLabel, server.host, 0, server.tinykvPort, server.startupTimeout, server.requestTimeout,
-                true, BenchCommand.invocation(spec));
+        ComparisonSettings settings = new ComparisonSettings(
+                Baseline.WORKLOADS,
+                ListParsing.clients(clients),
+                driverOptions.toConfig(Workload.W, 1),
+                out,
+                true,
+                server.topologyOr(TinyKvTopology.STANDALONE),
+                server.tinykvLauncher,
+                server.tinykvPd,
+                server.tinykvLabel,
+                server.host,
+                0,
+                server.tinykvPort,
+                server.startupTimeout,
+                server.requestTimeout,
+                true,
+                BenchCommand.invocation(spec));
         Comparison comparison = new Baseline(settings, parent.environment()).execute();
         PrintWriter stdout = spec.commandLine().getOut();
         comparison.notes().forEach(n -> stdout.println("NOTE: " + n));

@@ -11,7 +11,9 @@ import picocli.CommandLine.Command;
  * {@link #main}, or registered as a subcommand of the {@code tinykv} launcher with
  * {@code commandLine.addSubcommand(new BenchCommand())} (picocli takes the name from the annotation).
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
         description = "Benchmarks tinykv, and compares it with etcd and RocksDB on this machine.",
         subcommands = {RunCommand.class, CompareEtcdCommand.class, BaselineCommand.class, TxnBaselineCommand.class})
 public final class BenchCommand implements Runnable {
@@ -34,8 +36,8 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this),
-                "name a subcommand: run, compare-etcd or baseline");
+        throw new CommandLine.ParameterException(
+                new CommandLine(this), "name a subcommand: run, compare-etcd or baseline");
     }
 
     /** A command line that reports benchmark failures as one clear message rather than a stack trace. */
@@ -54,7 +56,8 @@ public final class BenchCommand implements Runnable {
 
     /** The command line as typed, e.g. {@code bench compare-etcd --single}, for the reports. */
     static String invocation(picocli.CommandLine.Model.CommandSpec spec) {
-        return spec.root().name() + " " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        return spec.root().name() + " "
+                + String.join(" ", spec.commandLine().getParseResult().originalArgs());
     }
 
     private static String message(Throwable e) {

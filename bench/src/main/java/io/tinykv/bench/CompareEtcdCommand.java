@@ -18,12 +18,16 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code bench compare-etcd}: tinykv and etcd side by side on this machine. */
-@Command(name = "compare-etcd", mixinStandardHelpOptions = true,
-        description = {"Starts etcd (3 members, or 1 with --single) and tinykv (the 3-replica playground, or"
-                + " standalone with --single) on loopback, runs the same workloads"
-                + " against both and against RocksDB in process, stops everything, and prints throughput and p99"
-                + " with the ratio tinykv/etcd. Installs Debian's etcd-server if etcd is missing.",
-                "Writes compare-etcd.json and compare-etcd.html into --out."})
+@Command(
+        name = "compare-etcd",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Starts etcd (3 members, or 1 with --single) and tinykv (the 3-replica playground, or"
+                    + " standalone with --single) on loopback, runs the same workloads"
+                    + " against both and against RocksDB in process, stops everything, and prints throughput and p99"
+                    + " with the ratio tinykv/etcd. Installs Debian's etcd-server if etcd is missing.",
+            "Writes compare-etcd.json and compare-etcd.html into --out."
+        })
 public final class CompareEtcdCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -44,7 +48,9 @@ public final class CompareEtcdCommand implements Callable<Integer> {
     @Option(names = "--single", negatable = false, description = "one etcd member instead of three")
     boolean single;
 
-    @Option(names = "--etcd-base-port", description = "first etcd port; two per member follow (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--etcd-base-port",
+            description = "first etcd port; two per member follow (default: ${DEFAULT-VALUE})")
     int etcdBasePort = 32379;
 
     @Option(names = "--no-rocksdb", negatable = false, description = "leave out the in-process RocksDB reference")
@@ -70,11 +76,22 @@ public final class CompareEtcdCommand implements Callable<Integer> {
     }
 
     ComparisonSettings settings() {
-        return new ComparisonSettings(ListParsing.workloads(workloads), ListParsing.clients(clients),
-                driverOptions.toConfig(Workload.A, 1), out, single,
-                server.topologyOr(single ? TinyKvTopology.STANDALONE : TinyKvTopology.PLAYGROUND), server.tinykvLauncher, server.tinykvPd,
-                server.tinykvLabel, server.host, etcdBasePort, server.tinykvPort, server.startupTimeout,
-                server.requestTimeout, !noRocksdb,
+        return new ComparisonSettings(
+                ListParsing.workloads(workloads),
+                ListParsing.clients(clients),
+                driverOptions.toConfig(Workload.A, 1),
+                out,
+                single,
+                server.topologyOr(single ? TinyKvTopology.STANDALONE : TinyKvTopology.PLAYGROUND),
+                server.tinykvLauncher,
+                server.tinykvPd,
+                server.tinykvLabel,
+                server.host,
+                etcdBasePort,
+                server.tinykvPort,
+                server.startupTimeout,
+                server.requestTimeout,
+                !noRocksdb,
                 BenchCommand.invocation(spec));
     }
 }

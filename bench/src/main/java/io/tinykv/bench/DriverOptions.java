@@ -11,7 +11,9 @@ import picocli.CommandLine.Option;
 /** The options every benchmark subcommand shares: data set shape, run length, randomness. */
 public final class DriverOptions {
 
-    @Option(names = "--records", description = "records the load phase inserts and operations draw from (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--records",
+            description = "records the load phase inserts and operations draw from (default: ${DEFAULT-VALUE})")
     long recordCount = DriverConfig.DEFAULT_RECORD_COUNT;
 
     @Option(names = "--key-size", description = "key size in bytes (default: ${DEFAULT-VALUE})")
@@ -26,14 +28,18 @@ public final class DriverOptions {
     @Option(names = "--zipfian-theta", description = "zipfian skew, positive (default: ${DEFAULT-VALUE})")
     double zipfianTheta = ZipfianGenerator.YCSB_THETA;
 
-    @Option(names = "--duration", converter = DurationConverter.class,
+    @Option(
+            names = "--duration",
+            converter = DurationConverter.class,
             description = "measured time per run, e.g. 30s (default: ${DEFAULT-VALUE})")
     Duration duration = Duration.ofSeconds(30);
 
     @Option(names = "--operations", description = "measure this many operations instead of a duration")
     long operationCount;
 
-    @Option(names = "--warmup", converter = DurationConverter.class,
+    @Option(
+            names = "--warmup",
+            converter = DurationConverter.class,
             description = "run this long before measuring, e.g. 5s (default: ${DEFAULT-VALUE})")
     Duration warmup = Duration.ofSeconds(5);
 
@@ -46,14 +52,28 @@ public final class DriverOptions {
     @Option(names = "--threads", description = "platform or virtual client threads (default: ${DEFAULT-VALUE})")
     String threads = "platform";
 
-    @Option(names = "--report-interval", converter = DurationConverter.class,
+    @Option(
+            names = "--report-interval",
+            converter = DurationConverter.class,
             description = "time-series interval and progress period (default: ${DEFAULT-VALUE})")
     Duration reportInterval = DriverConfig.DEFAULT_REPORT_INTERVAL;
 
     /** The driver configuration for one workload at one concurrency. */
     public DriverConfig toConfig(Workload workload, int clients) {
-        return new DriverConfig(workload, KeyDistribution.named(distribution), zipfianTheta, recordCount, keySizeBytes,
-                valueSizeBytes, clients, duration, operationCount, warmup, !noLoad, seed, reportInterval,
+        return new DriverConfig(
+                workload,
+                KeyDistribution.named(distribution),
+                zipfianTheta,
+                recordCount,
+                keySizeBytes,
+                valueSizeBytes,
+                clients,
+                duration,
+                operationCount,
+                warmup,
+                !noLoad,
+                seed,
+                reportInterval,
                 ThreadKind.named(threads));
     }
 }

@@ -7,8 +7,7 @@ import java.util.List;
 /** Parsing of the comma-separated lists the comparison subcommands take. */
 final class ListParsing {
 
-    private ListParsing() {
-    }
+    private ListParsing() {}
 
     static List<WorkloadCase> workloads(List<String> names) {
         if (names.isEmpty()) {

@@ -24,7 +24,9 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code bench run}: one workload against one running system. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+        name = "run",
+        mixinStandardHelpOptions = true,
         description = "Runs one workload against one system and writes JSON and HTML results.")
 public final class RunCommand implements Callable<Integer> {
 
@@ -49,7 +51,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-sync", negatable = false, description = "rocksdb target: do not fsync each write")
     boolean noSync;
 
-    @Option(names = "--workload", description = "A (50/50), B (95/5), C (read only) or W (write only) (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--workload",
+            description = "A (50/50), B (95/5), C (read only) or W (write only) (default: ${DEFAULT-VALUE})")
     String workload = "A";
 
     @Option(names = "--clients", description = "concurrent closed-loop clients (default: ${DEFAULT-VALUE})")
@@ -58,7 +62,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", description = "directory for the JSON and HTML results (default: ${DEFAULT-VALUE})")
     Path out = Path.of("bench-results");
 
-    @Option(names = "--request-timeout", converter = DurationConverter.class,
+    @Option(
+            names = "--request-timeout",
+            converter = DurationConverter.class,
             description = "per-request deadline (default: ${DEFAULT-VALUE})")
     Duration requestTimeout = Duration.ofSeconds(10);
 
@@ -79,7 +85,12 @@ public final class RunCommand implements Callable<Integer> {
             t.open();
             result = new BenchDriver(env.clock(), env.log()).loadAndRun(t, config);
         }
-        String base = String.format(Locale.ROOT, "run-%s-%s-c%d", targetSpec.kind(), config.workload().name(), clients);
+        String base = String.format(
+                Locale.ROOT,
+                "run-%s-%s-c%d",
+                targetSpec.kind(),
+                config.workload().name(),
+                clients);
         RunReport.write(out, base, "bench run: " + targetSpec.kind(), List.of(result));
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.println(summary(result));
@@ -90,21 +101,34 @@ public final class RunCommand implements Callable<Integer> {
 
     TargetSpec targetSpec() {
         return switch (target) {
-            case "tinykv" -> new TargetSpec.TinyKv(pd, requestTimeout, security.config().validate());
-            case "tikv-client" -> new TargetSpec.TikvClient(pd, requestTimeout, security.config().validate());
+            case "tinykv" ->
+                new TargetSpec.TinyKv(pd, requestTimeout, security.config().validate());
+            case "tikv-client" ->
+                new TargetSpec.TikvClient(pd, requestTimeout, security.config().validate());
             case "etcd" -> new TargetSpec.Etcd(endpoints, requestTimeout);
             case "rocksdb" -> new TargetSpec.RocksDb(dataDir != null ? dataDir : out.resolve("rocksdb-data"), !noSync);
-            default -> throw new IllegalArgumentException(
-                    "unknown target '" + target + "'; expected one of " + String.join(", ", TargetSpec.KINDS));
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown target '" + target + "'; expected one of " + String.join(", ", TargetSpec.KINDS));
         };
     }
 
     static String summary(RunResult r) {
-        return String.format(Locale.ROOT,
+        return String.format(
+                Locale.ROOT,
                 "%s workload %s, %d clients: %.0f ops/s over %.1fs (%d ops, %d errors%s); latency ms p50 %.3f p95 %.3f p99 %.3f p99.9 %.3f max %.3f",
-                r.target(), r.config().workload().name(), r.config().clients(), r.opsPerSecond(), r.measuredSeconds(),
-                r.operations(), r.errors(), r.readsNotFound() > 0 ? ", " + r.readsNotFound() + " reads found nothing" : "",
-                r.all().p50Micros() / 1000, r.all().p95Micros() / 1000, r.all().p99Micros() / 1000,
-                r.all().p999Micros() / 1000, r.all().maxMicros() / 1000);
+                r.target(),
+                r.config().workload().name(),
+                r.config().clients(),
+                r.opsPerSecond(),
+                r.measuredSeconds(),
+                r.operations(),
+                r.errors(),
+                r.readsNotFound() > 0 ? ", " + r.readsNotFound() + " reads found nothing" : "",
+                r.all().p50Micros() / 1000,
+                r.all().p95Micros() / 1000,
+                r.all().p99Micros() / 1000,
+                r.all().p999Micros() / 1000,
+                r.all().maxMicros() / 1000);
     }
 }

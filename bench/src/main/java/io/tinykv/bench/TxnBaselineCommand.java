@@ -20,10 +20,14 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code bench txn-baseline}: 2-key read-write transactions next to RawPut on tinykv standalone. */
-@Command(name = "txn-baseline", mixinStandardHelpOptions = true,
-        description = {"Starts tinykv standalone once, loads the records, and at 1, 16 and 64 clients measures"
-                + " 2-key read-write transactions (txn/s, p50/p99, abort rate) and then RawPut, and prints the ratio.",
-                "Writes txn-baseline.json into --out."})
+@Command(
+        name = "txn-baseline",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Starts tinykv standalone once, loads the records, and at 1, 16 and 64 clients measures"
+                    + " 2-key read-write transactions (txn/s, p50/p99, abort rate) and then RawPut, and prints the ratio.",
+            "Writes txn-baseline.json into --out."
+        })
 public final class TxnBaselineCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -38,13 +42,19 @@ public final class TxnBaselineCommand implements Callable<Integer> {
     @Option(names = "--out", description = "results, logs and data directories (default: ${DEFAULT-VALUE})")
     Path out = Path.of("bench-results/txn-baseline");
 
-    @Option(names = "--one-pc", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--one-pc",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "transactions whose keys lie in one region commit in one phase (1PC) where the store"
                     + " allows it (the playground's stores do, standalone never); --no-one-pc: always two phases"
                     + " (default: ${DEFAULT-VALUE})")
     boolean onePc = true;
 
-    @Option(names = "--commit", split = ",",
+    @Option(
+            names = "--commit",
+            split = ",",
             description = "commit modes to compare in one run, each against the same server: 2pc, async (async"
                     + " commit), 1pc; the table gives each mode's txn/s over the first's (overrides --one-pc;"
                     + " the stores must sync max ts for async and 1pc, so use --tinykv=playground)")
@@ -58,13 +68,29 @@ public final class TxnBaselineCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ComparisonSettings settings = new ComparisonSettings(List.of(new WorkloadCase("RawPut", Workload.W)),
-                ListParsing.clients(clients), driverOptions.toConfig(Workload.W, 1), out, true,
-                server.topologyOr(TinyKvTopology.STANDALONE), server.tinykvLauncher, server.tinykvPd, server.tinykvLabel, server.host, 0, server.tinykvPort,
-                server.startupTimeout, server.requestTimeout, false, BenchCommand.invocation(spec));
+        ComparisonSettings settings = new ComparisonSettings(
+                List.of(new WorkloadCase("RawPut", Workload.W)),
+                ListParsing.clients(clients),
+                driverOptions.toConfig(Workload.W, 1),
+                out,
+                true,
+                server.topologyOr(TinyKvTopology.STANDALONE),
+                server.tinykvLauncher,
+                server.tinykvPd,
+                server.tinykvLabel,
+                server.host,
+                0,
+                server.tinykvPort,
+                server.startupTimeout,
+                server.requestTimeout,
+                false,
+                BenchCommand.invocation(spec));
         TxnBaselineReport report = (commitModes.isEmpty()
-                ? TxnBaseline.real(settings, parent.environment(), onePc)
-                : TxnBaseline.real(settings, parent.environment(), commitModes.stream().map(CommitMode::parse).toList()))
+                        ? TxnBaseline.real(settings, parent.environment(), onePc)
+                        : TxnBaseline.real(
+                                settings,
+                                parent.environment(),
+                                commitModes.stream().map(CommitMode::parse).toList()))
                 .execute();
         PrintWriter stdout = spec.commandLine().getOut();
         stdout.print(report.table());

@@ -33,9 +33,14 @@ class BenchCommandTest {
     private final StringWriter err = new StringWriter();
 
     private CommandLine cli() {
-        BenchEnvironment env = new BenchEnvironment(new FakeLauncher(), new FakeProbe(),
-                spec -> InMemoryTarget.instant(spec.kind()), Clock.system(),
-                new PrintStream(OutputStream.nullOutputStream()), name -> Optional.of(Path.of("/usr/bin/etcd")), false);
+        BenchEnvironment env = new BenchEnvironment(
+                new FakeLauncher(),
+                new FakeProbe(),
+                spec -> InMemoryTarget.instant(spec.kind()),
+                Clock.system(),
+                new PrintStream(OutputStream.nullOutputStream()),
+                name -> Optional.of(Path.of("/usr/bin/etcd")),
+                false);
         CommandLine cl = BenchCommand.commandLine(new BenchCommand(() -> env));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
@@ -54,8 +59,19 @@ class BenchCommandTest {
     @Test
     void compareEtcdOptionsBecomeSettings() {
         CommandLine cl = cli();
-        CommandLine.ParseResult parsed = cl.parseArgs("compare-etcd", "--workloads", "A,W", "--clients", "1,16",
-                "--duration", "10s", "--single", "--out", dir.toString(), "--etcd-base-port", "40000");
+        CommandLine.ParseResult parsed = cl.parseArgs(
+                "compare-etcd",
+                "--workloads",
+                "A,W",
+                "--clients",
+                "1,16",
+                "--duration",
+                "10s",
+                "--single",
+                "--out",
+                dir.toString(),
+                "--etcd-base-port",
+                "40000");
         CompareEtcdCommand cmd = parsed.subcommand().commandSpec().commandLine().getCommand();
         ComparisonSettings s = cmd.settings();
         assertThat(s.workloads()).extracting(WorkloadCase::label).containsExactly("A", "W");
@@ -84,17 +100,22 @@ class BenchCommandTest {
     @Test
     void theTinykvToStartIsChosenInLowerCaseAndSingleMeansStandalone() {
         CommandLine.ParseResult single = cli().parseArgs("compare-etcd", "--single");
-        assertThat(((CompareEtcdCommand) single.subcommand().commandSpec().commandLine().getCommand()).settings()
-                .topology()).isEqualTo(TinyKvTopology.STANDALONE);
+        assertThat(((CompareEtcdCommand)
+                                single.subcommand().commandSpec().commandLine().getCommand())
+                        .settings()
+                        .topology())
+                .isEqualTo(TinyKvTopology.STANDALONE);
         CommandLine.ParseResult txn = cli().parseArgs("txn-baseline", "--tinykv", "playground");
-        assertThat(((TxnBaselineCommand) txn.subcommand().commandSpec().commandLine().getCommand()).server
-                .topologyOr(TinyKvTopology.STANDALONE)).isEqualTo(TinyKvTopology.PLAYGROUND);
+        assertThat(((TxnBaselineCommand)
+                                txn.subcommand().commandSpec().commandLine().getCommand())
+                        .server.topologyOr(TinyKvTopology.STANDALONE))
+                .isEqualTo(TinyKvTopology.PLAYGROUND);
     }
 
     @Test
     void runBuildsTheRequestedTarget() {
-        CommandLine.ParseResult parsed = cli().parseArgs("run", "--target", "tikv-client", "--pd",
-                "127.0.0.1:2379,127.0.0.1:2380");
+        CommandLine.ParseResult parsed =
+                cli().parseArgs("run", "--target", "tikv-client", "--pd", "127.0.0.1:2379,127.0.0.1:2380");
         RunCommand cmd = parsed.subcommand().commandSpec().commandLine().getCommand();
         TargetSpec spec = cmd.targetSpec();
         assertThat(spec).isInstanceOf(TargetSpec.TikvClient.class);
@@ -103,8 +124,24 @@ class BenchCommandTest {
 
     @Test
     void runAgainstAFakeTargetWritesJsonAndHtml() {
-        int code = cli().execute("run", "--target", "etcd", "--endpoints", "127.0.0.1:1", "--workload", "B",
-                "--clients", "2", "--operations", "100", "--warmup", "0s", "--records", "50", "--out", dir.toString());
+        int code = cli().execute(
+                        "run",
+                        "--target",
+                        "etcd",
+                        "--endpoints",
+                        "127.0.0.1:1",
+                        "--workload",
+                        "B",
+                        "--clients",
+                        "2",
+                        "--operations",
+                        "100",
+                        "--warmup",
+                        "0s",
+                        "--records",
+                        "50",
+                        "--out",
+                        dir.toString());
         assertThat(code).as(err.toString()).isZero();
         assertThat(out.toString()).contains("etcd workload B, 2 clients").contains("100 ops, 0 errors");
         assertThat(Files.exists(dir.resolve("run-etcd-B-c2.json"))).isTrue();
@@ -119,7 +156,8 @@ class BenchCommandTest {
         assertThat(err.toString()).contains("--pd");
         assertThat(cli().execute("compare-etcd", "--workloads", "Q")).isEqualTo(1);
         assertThat(err.toString()).contains("unknown workload 'Q'");
-        assertThat(cli().execute("run", "--target", "etcd", "--duration", "soon")).isEqualTo(2);
+        assertThat(cli().execute("run", "--target", "etcd", "--duration", "soon"))
+                .isEqualTo(2);
         assertThat(err.toString()).contains("not a duration");
     }
 }

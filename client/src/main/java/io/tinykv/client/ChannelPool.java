@@ -13,38 +13,38 @@ import java.util.concurrent.TimeUnit;
  * by itself, so a failed call never needs a new channel.
  */
 final class ChannelPool implements AutoCloseable {
-  private static final long SHUTDOWN_WAIT_MS = 1_000;
+    private static final long SHUTDOWN_WAIT_MS = 1_000;
 
-  private final ChannelFactory factory;
-  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-  private volatile boolean closed;
+    private final ChannelFactory factory;
+    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
-  ChannelPool(ChannelFactory factory) {
-    this.factory = factory;
-  }
-
-  ManagedChannel get(String address) {
-    if (closed) {
-      throw new IllegalStateException("client is closed");
+    ChannelPool(ChannelFactory factory) {
+        this.factory = factory;
     }
-    return channels.computeIfAbsent(address, factory::open);
-  }
 
-  @Override
-  public void close() {
-    closed = true;
-    List<ManagedChannel> open = new ArrayList<>(channels.values());
-    channels.clear();
-    for (ManagedChannel channel : open) {
-      channel.shutdownNow();
+    ManagedChannel get(String address) {
+        if (closed) {
+            throw new IllegalStateException("client is closed");
+        }
+        return channels.computeIfAbsent(address, factory::open);
     }
-    for (ManagedChannel channel : open) {
-      try {
-        channel.awaitTermination(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+
+    @Override
+    public void close() {
+        closed = true;
+        List<ManagedChannel> open = new ArrayList<>(channels.values());
+        channels.clear();
+        for (ManagedChannel channel : open) {
+            channel.shutdownNow();
+        }
+        for (ManagedChannel channel : open) {
+            try {
+                channel.awaitTermination(SHUTDOWN_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
-  }
 }

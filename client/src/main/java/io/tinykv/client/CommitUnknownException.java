@@ -11,15 +11,15 @@ package io.tinykv.client;
  * with it). The client reports this only when it has exhausted what it could do to learn the answer.
  */
 public final class CommitUnknownException extends TxnException {
-  private final long commitTs;
+    private final long commitTs;
 
-  CommitUnknownException(long startTs, long commitTs, String message, Throwable cause) {
-    super(startTs, message, cause);
-    this.commitTs = commitTs;
-  }
+    CommitUnknownException(long startTs, long commitTs, String message, Throwable cause) {
+        super(startTs, message, cause);
+        this.commitTs = commitTs;
+    }
 
-  /** The commit timestamp the transaction tried to commit at (and has, if it committed). */
-  public long commitTs() {
-    return commitTs;
-  }
+    /** The commit timestamp the transaction tried to commit at (and has, if it committed). */
+    public long commitTs() {
+        return commitTs;
+    }
 }

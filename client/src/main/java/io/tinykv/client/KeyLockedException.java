@@ -9,22 +9,22 @@ import com.google.protobuf.ByteString;
  * with {@link TxnAbortedException} instead.)
  */
 public final class KeyLockedException extends TxnException {
-  private final ByteString key;
-  private final long lockTs;
+    private final ByteString key;
+    private final long lockTs;
 
-  KeyLockedException(long startTs, ByteString key, long lockTs, String message) {
-    super(startTs, message, null);
-    this.key = key;
-    this.lockTs = lockTs;
-  }
+    KeyLockedException(long startTs, ByteString key, long lockTs, String message) {
+        super(startTs, message, null);
+        this.key = key;
+        this.lockTs = lockTs;
+    }
 
-  /** The locked key. */
-  public ByteString key() {
-    return key;
-  }
+    /** The locked key. */
+    public ByteString key() {
+        return key;
+    }
 
-  /** The start timestamp of the transaction holding the lock. */
-  public long lockTs() {
-    return lockTs;
-  }
+    /** The start timestamp of the transaction holding the lock. */
+    public long lockTs() {
+        return lockTs;
+    }
 }

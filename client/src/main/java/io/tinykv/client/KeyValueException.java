@@ -5,7 +5,7 @@ package io.tinykv.client;
  * per-key error), e.g. a key or value over the size limit or an unknown column family. Not retried.
  */
 public final class KeyValueException extends TinyKvException {
-  public KeyValueException(String message) {
-    super(message);
-  }
+    public KeyValueException(String message) {
+        super(message);
+    }
 }

@@ -8,54 +8,54 @@ import java.util.Comparator;
  * key means "no upper bound".
  */
 final class Keys {
-  static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+    static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
 
-  private static final int FIRST_PRINTABLE_ASCII = 0x20;
-  private static final int DELETE = 0x7f;
+    private static final int FIRST_PRINTABLE_ASCII = 0x20;
+    private static final int DELETE = 0x7f;
 
-  private Keys() {}
+    private Keys() {}
 
-  static int compare(ByteString a, ByteString b) {
-    return ORDER.compare(a, b);
-  }
-
-  /** Whether {@code key} lies below the exclusive {@code end}, where empty means unbounded. */
-  static boolean belowEnd(ByteString key, ByteString end) {
-    return end.isEmpty() || compare(key, end) < 0;
-  }
-
-  /** The smaller of two exclusive end keys (empty = unbounded). */
-  static ByteString minEnd(ByteString a, ByteString b) {
-    if (a.isEmpty()) {
-      return b;
+    static int compare(ByteString a, ByteString b) {
+        return ORDER.compare(a, b);
     }
-    if (b.isEmpty()) {
-      return a;
+
+    /** Whether {@code key} lies below the exclusive {@code end}, where empty means unbounded. */
+    static boolean belowEnd(ByteString key, ByteString end) {
+        return end.isEmpty() || compare(key, end) < 0;
     }
-    return compare(a, b) <= 0 ? a : b;
-  }
 
-  /** The larger of two inclusive start keys. */
-  static ByteString maxStart(ByteString a, ByteString b) {
-    return compare(a, b) >= 0 ? a : b;
-  }
-
-  /** The smallest key greater than {@code key}: the key with a zero byte appended. */
-  static ByteString next(ByteString key) {
-    return key.concat(ByteString.copyFrom(new byte[] {0}));
-  }
-
-  /** A key for messages: printable ASCII as is, everything else as \xNN. */
-  static String describe(ByteString key) {
-    StringBuilder out = new StringBuilder("\"");
-    for (int i = 0; i < key.size(); i++) {
-      int b = key.byteAt(i) & 0xff;
-      if (b >= FIRST_PRINTABLE_ASCII && b < DELETE && b != '"' && b != '\\') {
-        out.append((char) b);
-      } else {
-        out.append(String.format("\\x%02x", b));
-      }
+    /** The smaller of two exclusive end keys (empty = unbounded). */
+    static ByteString minEnd(ByteString a, ByteString b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        return compare(a, b) <= 0 ? a : b;
     }
-    return out.append('"').toString();
-  }
+
+    /** The larger of two inclusive start keys. */
+    static ByteString maxStart(ByteString a, ByteString b) {
+        return compare(a, b) >= 0 ? a : b;
+    }
+
+    /** The smallest key greater than {@code key}: the key with a zero byte appended. */
+    static ByteString next(ByteString key) {
+        return key.concat(ByteString.copyFrom(new byte[] {0}));
+    }
+
+    /** A key for messages: printable ASCII as is, everything else as \xNN. */
+    static String describe(ByteString key) {
+        StringBuilder out = new StringBuilder("\"");
+        for (int i = 0; i < key.size(); i++) {
+            int b = key.byteAt(i) & 0xff;
+            if (b >= FIRST_PRINTABLE_ASCII && b < DELETE && b != '"' && b != '\\') {
+                out.append((char) b);
+            } else {
+                out.append(String.format("\\x%02x", b));
+            }
+        }
+        return out.append('"').toString();
+    }
 }

@@ -19,54 +19,65 @@ import org.slf4j.LoggerFactory;
  * (committed, or rolled back by someone) learns that from its commit, not from here.
  */
 final class LockHeartbeat implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(LockHeartbeat.class);
-  /** Heartbeats per lock TTL: two may be lost before the lock could expire. */
-  static final int BEATS_PER_TTL = 3;
+    private static final Logger LOG = LoggerFactory.getLogger(LockHeartbeat.class);
+    /** Heartbeats per lock TTL: two may be lost before the lock could expire. */
+    static final int BEATS_PER_TTL = 3;
 
-  private final TxnEnv env;
-  private final long startTs;
-  private final ByteString primary;
-  private final long beganAtMs;
-  private final ScheduledFuture<?> task;
-  private volatile long lastTtlMs;
+    private final TxnEnv env;
+    private final long startTs;
+    private final ByteString primary;
+    private final long beganAtMs;
+    private final ScheduledFuture<?> task;
+    private volatile long lastTtlMs;
 
-  private LockHeartbeat(TxnEnv env, long startTs, ByteString primary, long beganAtMs) {
-    this.env = env;
-    this.startTs = startTs;
-    this.primary = primary;
-    this.beganAtMs = beganAtMs;
-    long intervalMs = Math.max(1, env.lockTtlMs() / BEATS_PER_TTL);
-    this.task = env.heartbeats().scheduleWithFixedDelay(this::beat, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
-  }
-
-  static LockHeartbeat start(TxnEnv env, long startTs, ByteString primary, long beganAtMs) {
-    return new LockHeartbeat(env, startTs, primary, beganAtMs);
-  }
-
-  /** The TTL the store last confirmed for the primary lock (0 before the first answer). */
-  long lastTtlMs() {
-    return lastTtlMs;
-  }
-
-  void beat() {
-    long adviseTtlMs = Math.max(0, env.clock().nowMillis() - beganAtMs) + env.lockTtlMs();
-    try {
-      Kvrpcpb.TxnHeartBeatResponse response = env.router().sendForKey("txnHeartBeat", primary,
-          (stub, ctx) -> stub.kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest.newBuilder().setContext(ctx)
-              .setPrimaryLock(primary).setStartVersion(startTs).setAdviseLockTtl(adviseTtlMs).build()),
-          r -> r.hasRegionError() ? r.getRegionError() : null, env.newBackoff());
-      if (response.hasError()) {
-        LOG.debug("heartbeat of txn {}: {}", Long.toUnsignedString(startTs), Failures.describe(response.getError()));
-        return;
-      }
-      lastTtlMs = response.getLockTtl();
-    } catch (RuntimeException e) {
-      LOG.debug("heartbeat of txn {} failed: {}", Long.toUnsignedString(startTs), e.getMessage());
+    private LockHeartbeat(TxnEnv env, long startTs, ByteString primary, long beganAtMs) {
+        this.env = env;
+        this.startTs = startTs;
+        this.primary = primary;
+        this.beganAtMs = beganAtMs;
+        long intervalMs = Math.max(1, env.lockTtlMs() / BEATS_PER_TTL);
+        this.task = env.heartbeats().scheduleWithFixedDelay(this::beat, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
     }
-  }
 
-  @Override
-  public void close() {
-    task.cancel(false);
-  }
+    static LockHeartbeat start(TxnEnv env, long startTs, ByteString primary, long beganAtMs) {
+        return new LockHeartbeat(env, startTs, primary, beganAtMs);
+    }
+
+    /** The TTL the store last confirmed for the primary lock (0 before the first answer). */
+    long lastTtlMs() {
+        return lastTtlMs;
+    }
+
+    void beat() {
+        long adviseTtlMs = Math.max(0, env.clock().nowMillis() - beganAtMs) + env.lockTtlMs();
+        try {
+            Kvrpcpb.TxnHeartBeatResponse response = env.router()
+                    .sendForKey(
+                            "txnHeartBeat",
+                            primary,
+                            (stub, ctx) -> stub.kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest.newBuilder()
+                                    .setContext(ctx)
+                                    .setPrimaryLock(primary)
+                                    .setStartVersion(startTs)
+                                    .setAdviseLockTtl(adviseTtlMs)
+                                    .build()),
+                            r -> r.hasRegionError() ? r.getRegionError() : null,
+                            env.newBackoff());
+            if (response.hasError()) {
+                LOG.debug(
+                        "heartbeat of txn {}: {}",
+                        Long.toUnsignedString(startTs),
+                        Failures.describe(response.getError()));
+                return;
+            }
+            lastTtlMs = response.getLockTtl();
+        } catch (RuntimeException e) {
+            LOG.debug("heartbeat of txn {} failed: {}", Long.toUnsignedString(startTs), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        task.cancel(false);
+    }
 }

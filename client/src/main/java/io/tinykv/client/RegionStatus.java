@@ -14,9 +14,9 @@ import java.util.Objects;
  * @param pendingPeers peers whose log is behind (e.g. waiting for a snapshot)
  */
 public record RegionStatus(RegionInfo info, List<Pdpb.PeerStats> downPeers, List<Metapb.Peer> pendingPeers) {
-  public RegionStatus {
-    Objects.requireNonNull(info, "info");
-    downPeers = List.copyOf(downPeers);
-    pendingPeers = List.copyOf(pendingPeers);
-  }
+    public RegionStatus {
+        Objects.requireNonNull(info, "info");
+        downPeers = List.copyOf(downPeers);
+        pendingPeers = List.copyOf(pendingPeers);
+    }
 }

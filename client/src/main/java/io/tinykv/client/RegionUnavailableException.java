@@ -5,11 +5,11 @@ package io.tinykv.client;
  * until its backoff budget ran out. The message names the last trouble; trying again later may work.
  */
 public final class RegionUnavailableException extends TinyKvException {
-  public RegionUnavailableException(String message) {
-    super(message);
-  }
+    public RegionUnavailableException(String message) {
+        super(message);
+    }
 
-  public RegionUnavailableException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public RegionUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -5,11 +5,11 @@ package io.tinykv.client;
  * unimplemented, internal), or the store's answer broke the protocol (e.g. a key outside the range).
  */
 public final class RpcException extends TinyKvException {
-  public RpcException(String message) {
-    super(message);
-  }
+    public RpcException(String message) {
+        super(message);
+    }
 
-  public RpcException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public RpcException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -18,14 +18,18 @@ package io.tinykv.client;
  * </ul>
  */
 public abstract sealed class TinyKvException extends RuntimeException
-    permits PdException, RegionUnavailableException, RegionErrorException, KeyValueException,
-        RpcException, TxnException {
+        permits PdException,
+                RegionUnavailableException,
+                RegionErrorException,
+                KeyValueException,
+                RpcException,
+                TxnException {
 
-  TinyKvException(String message) {
-    super(message);
-  }
+    TinyKvException(String message) {
+        super(message);
+    }
 
-  TinyKvException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    TinyKvException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -18,60 +18,63 @@ import java.util.concurrent.TimeUnit;
  * <p>Used under {@link PdClient}'s TSO lock only.
  */
 final class TsoStream implements AutoCloseable {
-  private final String address;
-  private final StreamObserver<Pdpb.TsoRequest> requests;
-  /** Holds {@link Pdpb.TsoResponse}s and, at the end, the {@link Throwable} that closed the stream. */
-  private final BlockingQueue<Object> replies = new LinkedBlockingQueue<>();
+    private final String address;
+    private final StreamObserver<Pdpb.TsoRequest> requests;
+    /** Holds {@link Pdpb.TsoResponse}s and, at the end, the {@link Throwable} that closed the stream. */
+    private final BlockingQueue<Object> replies = new LinkedBlockingQueue<>();
 
-  TsoStream(String address, PDGrpc.PDStub stub) {
-    this.address = address;
-    this.requests = stub.tso(new StreamObserver<>() {
-      @Override
-      public void onNext(Pdpb.TsoResponse response) {
-        replies.add(response);
-      }
+    TsoStream(String address, PDGrpc.PDStub stub) {
+        this.address = address;
+        this.requests = stub.tso(new StreamObserver<>() {
+            @Override
+            public void onNext(Pdpb.TsoResponse response) {
+                replies.add(response);
+            }
 
-      @Override
-      public void onError(Throwable t) {
-        replies.add(t);
-      }
+            @Override
+            public void onError(Throwable t) {
+                replies.add(t);
+            }
 
-      @Override
-      public void onCompleted() {
-        replies.add(Status.UNAVAILABLE.withDescription("PD closed the TSO stream").asRuntimeException());
-      }
-    });
-  }
-
-  String address() {
-    return address;
-  }
-
-  /**
-   * Sends one request and waits for its answer.
-   *
-   * @throws StatusRuntimeException when the stream failed or no answer came within the timeout
-   * @throws InterruptedException   when the waiting thread is interrupted
-   */
-  Pdpb.TsoResponse request(Pdpb.TsoRequest request, long timeoutMs) throws InterruptedException {
-    requests.onNext(request);
-    Object reply = replies.poll(timeoutMs, TimeUnit.MILLISECONDS);
-    if (reply == null) {
-      throw Status.DEADLINE_EXCEEDED.withDescription("no TSO answer within " + timeoutMs + " ms")
-          .asRuntimeException();
+            @Override
+            public void onCompleted() {
+                replies.add(Status.UNAVAILABLE
+                        .withDescription("PD closed the TSO stream")
+                        .asRuntimeException());
+            }
+        });
     }
-    if (reply instanceof Pdpb.TsoResponse response) {
-      return response;
-    }
-    throw Status.fromThrowable((Throwable) reply).asRuntimeException();
-  }
 
-  @Override
-  public void close() {
-    if (requests instanceof ClientCallStreamObserver<Pdpb.TsoRequest> call) {
-      call.cancel("client closed the TSO stream", null);
-    } else {
-      requests.onCompleted();
+    String address() {
+        return address;
     }
-  }
+
+    /**
+     * Sends one request and waits for its answer.
+     *
+     * @throws StatusRuntimeException when the stream failed or no answer came within the timeout
+     * @throws InterruptedException   when the waiting thread is interrupted
+     */
+    Pdpb.TsoResponse request(Pdpb.TsoRequest request, long timeoutMs) throws InterruptedException {
+        requests.onNext(request);
+        Object reply = replies.poll(timeoutMs, TimeUnit.MILLISECONDS);
+        if (reply == null) {
+            throw Status.DEADLINE_EXCEEDED
+                    .withDescription("no TSO answer within " + timeoutMs + " ms")
+                    .asRuntimeException();
+        }
+        if (reply instanceof Pdpb.TsoResponse response) {
+            return response;
+        }
+        throw Status.fromThrowable((Throwable) reply).asRuntimeException();
+    }
+
+    @Override
+    public void close() {
+        if (requests instanceof ClientCallStreamObserver<Pdpb.TsoRequest> call) {
+            call.cancel("client closed the TSO stream", null);
+        } else {
+            requests.onCompleted();
+        }
+    }
 }

@@ -15,11 +15,20 @@ package io.tinykv.client;
  *                  commits with async commit when it cannot in one phase ({@link TwoPhaseCommitter})
  * @param background where async-commit transactions commit their keys after their caller was answered
  */
-record TxnEnv(ClientConfig config, Clock clock, PdClient pd, RegionRouter router, LockResolver resolver,
-    long lockTtlMs, java.util.concurrent.ScheduledExecutorService heartbeats, OpenTransactions openTransactions,
-    boolean tryOnePc, boolean asyncCommit, java.util.concurrent.Executor background) {
+record TxnEnv(
+        ClientConfig config,
+        Clock clock,
+        PdClient pd,
+        RegionRouter router,
+        LockResolver resolver,
+        long lockTtlMs,
+        java.util.concurrent.ScheduledExecutorService heartbeats,
+        OpenTransactions openTransactions,
+        boolean tryOnePc,
+        boolean asyncCommit,
+        java.util.concurrent.Executor background) {
 
-  Backoff newBackoff() {
-    return new Backoff(clock, config.backoffBudgetMs());
-  }
+    Backoff newBackoff() {
+        return new Backoff(clock, config.backoffBudgetMs());
+    }
 }

@@ -12,16 +12,16 @@ package io.tinykv.client;
  * </ul>
  */
 public abstract sealed class TxnException extends TinyKvException
-    permits TxnAbortedException, CommitUnknownException, KeyLockedException {
-  private final long startTs;
+        permits TxnAbortedException, CommitUnknownException, KeyLockedException {
+    private final long startTs;
 
-  TxnException(long startTs, String message, Throwable cause) {
-    super(message, cause);
-    this.startTs = startTs;
-  }
+    TxnException(long startTs, String message, Throwable cause) {
+        super(message, cause);
+        this.startTs = startTs;
+    }
 
-  /** The start timestamp of the transaction concerned. */
-  public long startTs() {
-    return startTs;
-  }
+    /** The start timestamp of the transaction concerned. */
+    public long startTs() {
+        return startTs;
+    }
 }

@@ -10,25 +10,25 @@ import com.google.protobuf.ByteString;
  * succeed. The message says which record it was.
  */
 public final class WriteConflictException extends TxnAbortedException {
-  private final ByteString key;
-  private final long conflictCommitTs;
+    private final ByteString key;
+    private final long conflictCommitTs;
 
-  WriteConflictException(long startTs, ByteString key, long conflictCommitTs, String message) {
-    super(startTs, message);
-    this.key = key;
-    this.conflictCommitTs = conflictCommitTs;
-  }
+    WriteConflictException(long startTs, ByteString key, long conflictCommitTs, String message) {
+        super(startTs, message);
+        this.key = key;
+        this.conflictCommitTs = conflictCommitTs;
+    }
 
-  /** The key written by the other transaction. */
-  public ByteString key() {
-    return key;
-  }
+    /** The key written by the other transaction. */
+    public ByteString key() {
+        return key;
+    }
 
-  /**
-   * The ts of the record met: when the other transaction committed the key, or, for a rollback record,
-   * the start ts of the transaction rolled back (ours, when we were rolled back before our prewrite).
-   */
-  public long conflictCommitTs() {
-    return conflictCommitTs;
-  }
+    /**
+     * The ts of the record met: when the other transaction committed the key, or, for a rollback record,
+     * the start ts of the transaction rolled back (ours, when we were rolled back before our prewrite).
+     */
+    public long conflictCommitTs() {
+        return conflictCommitTs;
+    }
 }

@@ -35,11 +35,18 @@ class AsyncCommitBankClusterSoak {
 
     @Test
     void asyncCommitNextToTikvTwoPcSurvivesTheLeadersStoreKilled() throws Exception {
-        BankUnderLeaderKill.PathCommits commits = BankUnderLeaderKill.runOursNextToTikvTwoPc(dir, SEED,
-                config -> TxnKvClient.create(config, ChannelFactory.plaintext(), Clock.system(), LOCK_TTL_MILLIS,
-                        false, true), TxnKvClientExecutor::asyncCommits, "with async commit");
-        assertThat(commits.beforeKill()).as("async commit used before the kill%s", commits.detail()).isPositive();
-        assertThat(commits.total()).as("async commit used after the new leader synced%s", commits.detail())
+        BankUnderLeaderKill.PathCommits commits = BankUnderLeaderKill.runOursNextToTikvTwoPc(
+                dir,
+                SEED,
+                config -> TxnKvClient.create(
+                        config, ChannelFactory.plaintext(), Clock.system(), LOCK_TTL_MILLIS, false, true),
+                TxnKvClientExecutor::asyncCommits,
+                "with async commit");
+        assertThat(commits.beforeKill())
+                .as("async commit used before the kill%s", commits.detail())
+                .isPositive();
+        assertThat(commits.total())
+                .as("async commit used after the new leader synced%s", commits.detail())
                 .isGreaterThan(commits.beforeKill());
     }
 }

@@ -44,6 +44,7 @@ class AsyncCommitLockCompatTest {
     private static final long LOCK_TTL_MILLIS = 50;
     /** How long the TiKV client's read may wait on the lock before giving up. */
     private static final int TIKV_READ_BACKOFF_MILLIS = 2_000;
+
     private static final ByteString PRIMARY = ByteString.copyFromUtf8("ac/primary");
     private static final ByteString SECONDARY = ByteString.copyFromUtf8("ac/secondary");
 
@@ -56,31 +57,45 @@ class AsyncCommitLockCompatTest {
             cluster.awaitServing(STARTUP);
             ClientConfig config = ClientConfig.of(List.of(cluster.pdAddress()));
             try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
-                    TxnKvClient ours = TxnKvClient.create(config, ChannelFactory.plaintext(), Clock.system(),
-                            TxnKvClient.DEFAULT_LOCK_TTL_MS, false, true)) {
-                ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.storeAddress(1)).usePlaintext().build();
+                    TxnKvClient ours = TxnKvClient.create(
+                            config,
+                            ChannelFactory.plaintext(),
+                            Clock.system(),
+                            TxnKvClient.DEFAULT_LOCK_TTL_MS,
+                            false,
+                            true)) {
+                ManagedChannel channel = NettyChannelBuilder.forTarget(cluster.storeAddress(1))
+                        .usePlaintext()
+                        .build();
                 try {
                     TikvGrpc.TikvBlockingStub stub = TikvGrpc.newBlockingStub(channel);
                     // The first async prewrite of a leadership makes the store sync its max ts from TSO. A
                     // warm-up transaction that fails (its prewrite unanswered within the client's RPC
                     // deadline on a loaded machine: rolled back, seen in a flake hunt) is tried again.
                     AtomicReference<String> lastFailure = new AtomicReference<>("none");
-                    Await.until(() -> committedAsync(ours, lastFailure), DEADLINE,
+                    Await.until(
+                            () -> committedAsync(ours, lastFailure),
+                            DEADLINE,
                             () -> "a transaction committed with async commit; last failure: " + lastFailure.get());
 
                     long startTs = session.getTimestamp().getVersion();
                     long commitTs = prewriteAsync(session, stub, startTs);
-                    Await.until(() -> session.getTimestamp().getPhysical() > (startTs >>> 18) + LOCK_TTL_MILLIS,
-                            DEADLINE, "the locks' TTL expired");
+                    Await.until(
+                            () -> session.getTimestamp().getPhysical() > (startTs >>> 18) + LOCK_TTL_MILLIS,
+                            DEADLINE,
+                            "the locks' TTL expired");
 
                     // The TiKV client reads at a snapshot above the commit: it must not see the old (absent)
                     // value, and it cannot resolve the lock, so its read gives up.
                     long readTs = session.getTimestamp().getVersion();
                     assertThat(readTs).isGreaterThan(commitTs);
                     Optional<Throwable> failure = tikvRead(session, SECONDARY, readTs);
-                    assertThat(failure).as("the TiKV client's read of the locked key").isPresent();
+                    assertThat(failure)
+                            .as("the TiKV client's read of the locked key")
+                            .isPresent();
                     // Its retries ran out on the lock (not some other failure).
-                    assertThat(failure.get()).isInstanceOf(org.tikv.common.exception.TiKVException.class)
+                    assertThat(failure.get())
+                            .isInstanceOf(org.tikv.common.exception.TiKVException.class)
                             .hasStackTraceContaining("retry is exhausted");
                     // It did not roll the transaction back: both locks are still there.
                     assertThat(lockOf(session, stub, PRIMARY, readTs)).isPresent();
@@ -89,8 +104,8 @@ class AsyncCommitLockCompatTest {
                     // Our resolver decides it from both locks: committed, at the largest min commit ts.
                     // A read (with its resolution) past the client's deadline on a loaded machine is asked
                     // again in a new transaction; the value it returns is what is checked.
-                    Optional<ByteString> resolved = UntilDone.value("our client's read of the locked key", DEADLINE,
-                            () -> {
+                    Optional<ByteString> resolved =
+                            UntilDone.value("our client's read of the locked key", DEADLINE, () -> {
                                 try (Transaction txn = ours.begin()) {
                                     return txn.get(SECONDARY);
                                 }
@@ -98,7 +113,8 @@ class AsyncCommitLockCompatTest {
                     assertThat(resolved).contains(ByteString.copyFromUtf8("s"));
                     assertThat(tikvValue(session, PRIMARY, commitTs)).isEqualTo("p");
                     assertThat(tikvValue(session, SECONDARY, commitTs)).isEqualTo("s");
-                    assertThat(tikvValue(session, SECONDARY, commitTs - 1)).as("committed at exactly %s", commitTs)
+                    assertThat(tikvValue(session, SECONDARY, commitTs - 1))
+                            .as("committed at exactly %s", commitTs)
                             .isEmpty();
                 } finally {
                     channel.shutdownNow().awaitTermination(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
@@ -123,10 +139,15 @@ class AsyncCommitLockCompatTest {
         long commitTs = 0;
         for (ByteString key : List.of(PRIMARY, SECONDARY)) {
             Kvrpcpb.PrewriteRequest.Builder request = Kvrpcpb.PrewriteRequest.newBuilder()
-                    .setContext(LockProbe.leaderContext(session, key.toByteArray())).setPrimaryLock(PRIMARY)
-                    .setStartVersion(startTs).setLockTtl(LOCK_TTL_MILLIS).setMinCommitTs(startTs + 1)
+                    .setContext(LockProbe.leaderContext(session, key.toByteArray()))
+                    .setPrimaryLock(PRIMARY)
+                    .setStartVersion(startTs)
+                    .setLockTtl(LOCK_TTL_MILLIS)
+                    .setMinCommitTs(startTs + 1)
                     .setUseAsyncCommit(true)
-                    .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(key)
+                    .addMutations(Kvrpcpb.Mutation.newBuilder()
+                            .setOp(Kvrpcpb.Op.Put)
+                            .setKey(key)
                             .setValue(ByteString.copyFromUtf8(key.equals(PRIMARY) ? "p" : "s")));
             if (key.equals(PRIMARY)) {
                 request.addSecondaries(SECONDARY);
@@ -135,17 +156,22 @@ class AsyncCommitLockCompatTest {
                     .kvPrewrite(request.build());
             assertThat(response.hasRegionError()).as("%s", response).isFalse();
             assertThat(response.getErrorsList()).isEmpty();
-            assertThat(response.getMinCommitTs()).as("the store took the prewrite as async commit").isPositive();
+            assertThat(response.getMinCommitTs())
+                    .as("the store took the prewrite as async commit")
+                    .isPositive();
             commitTs = Math.max(commitTs, response.getMinCommitTs());
         }
         return commitTs;
     }
 
-    private static Optional<Kvrpcpb.LockInfo> lockOf(TiSession session, TikvGrpc.TikvBlockingStub stub,
-            ByteString key, long readTs) {
+    private static Optional<Kvrpcpb.LockInfo> lockOf(
+            TiSession session, TikvGrpc.TikvBlockingStub stub, ByteString key, long readTs) {
         Kvrpcpb.GetResponse response = stub.withDeadlineAfter(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
-                .kvGet(Kvrpcpb.GetRequest.newBuilder().setContext(LockProbe.leaderContext(session, key.toByteArray()))
-                        .setKey(key).setVersion(readTs).build());
+                .kvGet(Kvrpcpb.GetRequest.newBuilder()
+                        .setContext(LockProbe.leaderContext(session, key.toByteArray()))
+                        .setKey(key)
+                        .setVersion(readTs)
+                        .build());
         return response.getError().hasLocked() ? Optional.of(response.getError().getLocked()) : Optional.empty();
     }
 
@@ -164,11 +190,14 @@ class AsyncCommitLockCompatTest {
     }
 
     private static String tikvGet(TiSession session, ByteString key, long readTs, int backoffMillis) {
-        var pairs = session.createKVClient().batchGet(
-                ConcreteBackOffer.newCustomBackOff(backoffMillis, session.getPDClient().getClusterId()),
-                // A mutable list: the client sorts it in place.
-                new java.util.ArrayList<>(List.of(
-                        org.tikv.shade.com.google.protobuf.ByteString.copyFrom(key.toByteArray()))), readTs);
+        var pairs = session.createKVClient()
+                .batchGet(
+                        ConcreteBackOffer.newCustomBackOff(
+                                backoffMillis, session.getPDClient().getClusterId()),
+                        // A mutable list: the client sorts it in place.
+                        new java.util.ArrayList<>(
+                                List.of(org.tikv.shade.com.google.protobuf.ByteString.copyFrom(key.toByteArray()))),
+                        readTs);
         return pairs.isEmpty() ? "" : pairs.getFirst().getValue().toStringUtf8();
     }
 }

@@ -40,9 +40,11 @@ final class BankUnderLeaderKill {
     static final Duration STARTUP = Duration.ofMinutes(5);
     /** A deadline, not a wait: generous for a machine at load average 60 (each process a few percent of a core). */
     static final Duration PROGRESS = Duration.ofSeconds(240);
+
     static final long LOCK_TTL_MILLIS = 3_000;
     /** Each commit step's retry budget: long enough to ride out a leader election. */
     static final int STEP_BACKOFF_MILLIS = 20_000;
+
     static final String KEY_PREFIX = "bank/";
     private static final int THREADS = 4;
     private static final int TRANSACTIONS_PER_THREAD = 30;
@@ -59,8 +61,7 @@ final class BankUnderLeaderKill {
         }
     }
 
-    private BankUnderLeaderKill() {
-    }
+    private BankUnderLeaderKill() {}
 
     /**
      * Runs {@code bank} (initialized) through {@code executor} on {@code cluster}: kills the region
@@ -73,8 +74,9 @@ final class BankUnderLeaderKill {
         AtomicLong clock = new AtomicLong();
         CompletableFuture<Void> run = CompletableFuture.runAsync(() -> {
             try {
-                new ConcurrentRunner(executor, bank, history, Thread.ofPlatform().factory(),
-                        clock::incrementAndGet).run(THREADS, TRANSACTIONS_PER_THREAD, seed);
+                new ConcurrentRunner(
+                                executor, bank, history, Thread.ofPlatform().factory(), clock::incrementAndGet)
+                        .run(THREADS, TRANSACTIONS_PER_THREAD, seed);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
@@ -98,8 +100,7 @@ final class BankUnderLeaderKill {
     }
 
     /** How many of our client's transactions committed on the path under test: before the kill, and in all. */
-    record PathCommits(long beforeKill, long total, String detail) {
-    }
+    record PathCommits(long beforeKill, long total, String detail) {}
 
     /**
      * The run every "our client beside the TiKV client" soak makes: on a fresh cluster under {@code
@@ -110,19 +111,28 @@ final class BankUnderLeaderKill {
      * @param path that path in words, for the messages ("in one phase")
      */
     @SuppressWarnings("try") // TiSession.close() declares Exception (the client's signature, not ours)
-    static PathCommits runOursNextToTikvTwoPc(Path dir, long seed, Function<ClientConfig, TxnKvClient> ourClient,
-            ToLongFunction<TxnKvClientExecutor> committedOnPath, String path) throws Exception {
+    static PathCommits runOursNextToTikvTwoPc(
+            Path dir,
+            long seed,
+            Function<ClientConfig, TxnKvClient> ourClient,
+            ToLongFunction<TxnKvClientExecutor> committedOnPath,
+            String path)
+            throws Exception {
         try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
-                    TikvClientTxnExecutor theirs = new TikvClientTxnExecutor(session, cluster.pdAddress(),
-                            KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
+                    TikvClientTxnExecutor theirs = new TikvClientTxnExecutor(
+                            session, cluster.pdAddress(), KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
                     TxnKvClient client = ourClient.apply(ClientConfig.of(List.of(cluster.pdAddress())))) {
                 TxnKvClientExecutor ours = new TxnKvClientExecutor(client, KEY_PREFIX);
                 BankWorkload bank = new BankWorkload(BankWorkload.Config.defaults());
                 bank.initialize(theirs);
                 AtomicLong beforeKill = new AtomicLong();
-                Outcome outcome = run(cluster, new TakingTurns(ours, theirs), bank, seed,
+                Outcome outcome = run(
+                        cluster,
+                        new TakingTurns(ours, theirs),
+                        bank,
+                        seed,
                         () -> beforeKill.set(committedOnPath.applyAsLong(ours)));
                 long total = committedOnPath.applyAsLong(ours);
                 String detail = ", " + total + " committed " + path + " (" + beforeKill.get() + " before the kill)";
@@ -138,22 +148,28 @@ final class BankUnderLeaderKill {
      */
     static void assertSound(LocalCluster cluster, Outcome outcome, String detail) {
         String summary = outcome.summary() + detail;
-        LOG.info("bank on the cluster: {}; checker: {}", summary, outcome.check().report());
+        LOG.info(
+                "bank on the cluster: {}; checker: {}", summary, outcome.check().report());
         assertThat(outcome.check().valid()).as(outcome.check().report()).isTrue();
-        assertThat(outcome.operations().stream().filter(Operation::isOk)
-                .filter(op -> op.ops().stream().anyMatch(m -> m instanceof MicroOp.Transfer)).count())
-                .as("committed transfers; %s", summary).isPositive();
-        assertThat(cluster.unexpectedExits()).as("only the killed store stopped")
+        assertThat(outcome.operations().stream()
+                        .filter(Operation::isOk)
+                        .filter(op -> op.ops().stream().anyMatch(m -> m instanceof MicroOp.Transfer))
+                        .count())
+                .as("committed transfers; %s", summary)
+                .isPositive();
+        assertThat(cluster.unexpectedExits())
+                .as("only the killed store stopped")
                 .containsExactly(outcome.victim() + " exited 137");
     }
 
     /** Waits until {@code finished} reaches {@code target}, failing early if the run itself failed. */
     private static void awaitFinished(IntSupplier finished, int target, CompletableFuture<Void> run, String phase) {
-        Await.until(() -> finished.getAsInt() >= target || run.isDone(), PROGRESS,
+        Await.until(
+                () -> finished.getAsInt() >= target || run.isDone(),
+                PROGRESS,
                 () -> "only " + finished.getAsInt() + " of " + target + " transactions finished " + phase);
         if (finished.getAsInt() < target) {
             run.join(); // rethrows the runner's failure, if any; else every transaction finished before the target
         }
     }
-
 }

@@ -69,19 +69,28 @@ class CtlSplitTxnCompatTest {
 
                 Run split = ctl("--pd", pd, "split", "--txn", "--key", SPLIT_AT);
                 assertThat(split.exitCode()).as(split.err()).isZero();
-                assertThat(split.out()).matches("region \\d+ \\[, acct/5\\) version \\d+\nregion \\d+ \\[acct/5, \\) version \\d+\n");
+                assertThat(split.out())
+                        .matches("region \\d+ \\[, acct/5\\) version \\d+\nregion \\d+ \\[acct/5, \\) version \\d+\n");
 
-                ByteString encoded = ByteString.copyFrom(KeyCodec.encode(SPLIT_AT.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                ByteString encoded = ByteString.copyFrom(
+                        KeyCodec.encode(SPLIT_AT.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 try (PdClient raw = PdClient.connect(config)) {
                     // The split is applied when ctl returns, but the scheduler learns the new region
                     // only from its leader's first heartbeat, once it has been elected: until then PD
                     // knows the shrunk left region and nothing right of it (TiKV's PD has the same gap).
-                    Await.until(() -> raw.getRegion(encoded).isPresent()
-                                    && raw.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 0).size() == 2,
-                            STARTUP, "the scheduler knows both regions of the split");
+                    Await.until(
+                            () -> raw.getRegion(encoded).isPresent()
+                                    && raw.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 0)
+                                                    .size()
+                                            == 2,
+                            STARTUP,
+                            "the scheduler knows both regions of the split");
                     RegionInfo right = raw.getRegion(encoded).orElseThrow();
-                    assertThat(right.startKey()).as("the region's boundary as the store keeps it").isEqualTo(encoded);
-                    assertThat(raw.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 0)).hasSize(2);
+                    assertThat(right.startKey())
+                            .as("the region's boundary as the store keeps it")
+                            .isEqualTo(encoded);
+                    assertThat(raw.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 0))
+                            .hasSize(2);
                 }
 
                 Run decoded = ctl("--pd", pd, "regions", "--txn");

@@ -19,8 +19,10 @@ final class DashboardApi implements AutoCloseable {
     record Answer(int status, JsonNode body) {}
 
     private final String address;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(TIMEOUT).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(TIMEOUT)
+            .build();
 
     DashboardApi(String address) {
         this.address = address;
@@ -28,9 +30,16 @@ final class DashboardApi implements AutoCloseable {
 
     Answer call(String method, String path, String body) {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + address + "/api/v1/" + path))
-                    .timeout(TIMEOUT).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create("http://" + address + "/api/v1/" + path))
+                            .timeout(TIMEOUT)
+                            .method(
+                                    method,
+                                    body == null
+                                            ? HttpRequest.BodyPublishers.noBody()
+                                            : HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new Answer(r.statusCode(), JSON.readTree(r.body()));
         } catch (IOException e) {
             throw new AssertionError(method + " " + path + " on " + address + " failed: " + e, e);

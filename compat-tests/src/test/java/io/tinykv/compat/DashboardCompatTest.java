@@ -75,26 +75,34 @@ class DashboardCompatTest {
         // answers 409 until it has. Asked again until it takes the split.
         String split = "{\"type\": \"split\", \"key\": \"" + SPLIT_KEY + "\"}";
         AtomicReference<DashboardApi.Answer> last = new AtomicReference<>();
-        Await.until(() -> {
-            last.set(api.call("POST", "operators", split));
-            return last.get().status() == 200;
-        }, WAIT, () -> "the split was refused: " + last.get());
-        Await.until(() -> {
-            JsonNode regions = api.get("regions").path("regions");
-            if (regions.size() != 2) {
-                return false;
-            }
-            for (JsonNode r : regions) {
-                // Caught up too: the scheduler refuses a transfer to a pending peer (seen loaded: "peer 6
-                // of region 4 on store 2 is still catching up"), and the tests transfer leaders.
-                if (r.path("peers").size() != 3 || r.path("leader").isMissingNode()
-                        || !r.path("pending_peers").isArray() || !r.path("pending_peers").isEmpty()) {
-                    return false;
-                }
-            }
-            return true;
-        }, WAIT, () -> "the split at " + SPLIT_KEY + " with 3 caught-up replicas each: " + api.get("regions") + "\n"
-                + cluster.logs());
+        Await.until(
+                () -> {
+                    last.set(api.call("POST", "operators", split));
+                    return last.get().status() == 200;
+                },
+                WAIT,
+                () -> "the split was refused: " + last.get());
+        Await.until(
+                () -> {
+                    JsonNode regions = api.get("regions").path("regions");
+                    if (regions.size() != 2) {
+                        return false;
+                    }
+                    for (JsonNode r : regions) {
+                        // Caught up too: the scheduler refuses a transfer to a pending peer (seen loaded: "peer 6
+                        // of region 4 on store 2 is still catching up"), and the tests transfer leaders.
+                        if (r.path("peers").size() != 3
+                                || r.path("leader").isMissingNode()
+                                || !r.path("pending_peers").isArray()
+                                || !r.path("pending_peers").isEmpty()) {
+                            return false;
+                        }
+                    }
+                    return true;
+                },
+                WAIT,
+                () -> "the split at " + SPLIT_KEY + " with 3 caught-up replicas each: " + api.get("regions") + "\n"
+                        + cluster.logs());
     }
 
     @AfterAll
@@ -130,11 +138,16 @@ class DashboardCompatTest {
      */
     private CtlRun ctlUntilAnswered(String... args) {
         AtomicReference<CtlRun> last = new AtomicReference<>();
-        Await.until(() -> {
-            last.set(ctl(args));
-            String err = last.get().err();
-            return last.get().exit() == 0 || !(err.contains("try again once") || err.contains("cannot be reached"));
-        }, WAIT, () -> "ctl " + String.join(" ", args) + " kept failing for a passing reason: " + last.get().err());
+        Await.until(
+                () -> {
+                    last.set(ctl(args));
+                    String err = last.get().err();
+                    return last.get().exit() == 0
+                            || !(err.contains("try again once") || err.contains("cannot be reached"));
+                },
+                WAIT,
+                () -> "ctl " + String.join(" ", args) + " kept failing for a passing reason: "
+                        + last.get().err());
         return last.get();
     }
 
@@ -143,7 +156,9 @@ class DashboardCompatTest {
         StringWriter err = new StringWriter();
         List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--pd", cluster.pdAddress()));
-        int exit = new CommandLine(new CtlCommand()).setOut(new PrintWriter(out)).setErr(new PrintWriter(err))
+        int exit = new CommandLine(new CtlCommand())
+                .setOut(new PrintWriter(out))
+                .setErr(new PrintWriter(err))
                 .execute(all.toArray(String[]::new));
         return new CtlRun(exit, out.toString(), err.toString());
     }
@@ -154,7 +169,9 @@ class DashboardCompatTest {
         long leader = region.path("leader").path("store_id").asLong();
         for (JsonNode p : region.path("peers")) {
             if (p.path("store_id").asLong() != leader) {
-                return new long[] {region.path("id").asLong(), p.path("store_id").asLong()};
+                return new long[] {
+                    region.path("id").asLong(), p.path("store_id").asLong()
+                };
             }
         }
         throw new AssertionError("region without a follower: " + region);
@@ -180,23 +197,37 @@ class DashboardCompatTest {
         assertThat(second.at("/regions/0/start_key").asText()).isEqualTo(SPLIT_KEY);
         assertThat(api.get("regions?limit=1&offset=1").path("regions").size()).isEqualTo(1);
         long someStore = stores.at("/stores/0/id").asLong();
-        assertThat(api.get("regions?q=store:" + someStore).path("matched").asInt()).isEqualTo(2);
+        assertThat(api.get("regions?q=store:" + someStore).path("matched").asInt())
+                .isEqualTo(2);
         assertThat(api.call("GET", "regions?limit=0", null).body().path("error").asText())
                 .contains("limit must be between 1 and");
         // The client port answers the same API (what tinykv ctl uses).
-        assertThat(new DashboardApi(cluster.pdAddress()).get("stores").path("count").asInt()).isEqualTo(3);
+        assertThat(new DashboardApi(cluster.pdAddress())
+                        .get("stores")
+                        .path("count")
+                        .asInt())
+                .isEqualTo(3);
 
         long[] rf = regionAndFollower();
-        DashboardApi.Answer refused = api.call("POST", "operators",
+        DashboardApi.Answer refused = api.call(
+                "POST",
+                "operators",
                 "{\"type\": \"remove-peer\", \"region_id\": " + rf[0] + ", \"store_id\": " + rf[1] + "}");
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.body().path("error").asText()).contains("under-replicated");
         refused = api.call("POST", "stores/" + someStore + "/state", "{\"state\": \"offline\"}");
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.body().path("error").asText()).contains("would leave 2 store(s) up");
-        assertThat(api.call("POST", "operators", "{\"type\": \"transfer-leader\", \"region_id\": 999999, \"store_id\": 1}")
-                .status()).isEqualTo(404);
-        assertThat(api.call("POST", "operators", "{\"type\": \"teleport\"}").body().path("error").asText())
+        assertThat(api.call(
+                                "POST",
+                                "operators",
+                                "{\"type\": \"transfer-leader\", \"region_id\": 999999, \"store_id\": 1}")
+                        .status())
+                .isEqualTo(404);
+        assertThat(api.call("POST", "operators", "{\"type\": \"teleport\"}")
+                        .body()
+                        .path("error")
+                        .asText())
                 .contains("unknown operator type");
 
         JsonNode status = api.get("status");
@@ -209,15 +240,19 @@ class DashboardCompatTest {
         assertThat(moved.exit()).as(moved.err()).isZero();
         assertThat(moved.out()).contains("created transfer_leader operator for region " + rf[0]);
         Await.until(() -> api.leaderStore(rf[0]) == rf[1], WAIT, "region " + rf[0] + " led from store " + rf[1]);
-        Await.until(() -> {
-            for (JsonNode op : api.get("operators").path("recent")) {
-                if (op.path("region_id").asLong() == rf[0] && op.path("kind").asText().equals("transfer_leader")
-                        && op.path("status").asText().equals("finished")) {
-                    return true;
-                }
-            }
-            return false;
-        }, WAIT, "the transfer listed as finished");
+        Await.until(
+                () -> {
+                    for (JsonNode op : api.get("operators").path("recent")) {
+                        if (op.path("region_id").asLong() == rf[0]
+                                && op.path("kind").asText().equals("transfer_leader")
+                                && op.path("status").asText().equals("finished")) {
+                            return true;
+                        }
+                    }
+                    return false;
+                },
+                WAIT,
+                "the transfer listed as finished");
         CtlRun shown = ctl("region", "--key", "key001");
         assertThat(shown.exit()).as(shown.err()).isZero();
         assertThat(shown.out()).contains("leader: peer").contains("on store " + rf[1]);
@@ -249,40 +284,51 @@ class DashboardCompatTest {
         ChromeDriver chrome = HeadlessChromium.start();
         try {
             chrome.get("http://" + cluster.schedulerStatusAddress() + "/?refresh=500");
-            Await.until(() -> rows(chrome, "stores") == 3 && rows(chrome, "regions") == 2, WAIT,
-                    () -> "3 stores and 2 regions on the page: " + chrome.findElement(By.tagName("body")).getText());
+            Await.until(
+                    () -> rows(chrome, "stores") == 3 && rows(chrome, "regions") == 2,
+                    WAIT,
+                    () -> "3 stores and 2 regions on the page: "
+                            + chrome.findElement(By.tagName("body")).getText());
             assertThat(chrome.findElement(By.id("stores")).getText()).contains("Up");
 
             long[] rf = regionAndFollower();
             CtlRun moved = transferLeaderByCtl(rf[0], rf[1]);
             assertThat(moved.exit()).as(moved.err()).isZero();
-            Await.until(() -> regionRow(chrome, rf[0]).contains("store " + rf[1]), WAIT,
+            Await.until(
+                    () -> regionRow(chrome, rf[0]).contains("store " + rf[1]),
+                    WAIT,
                     () -> "region " + rf[0] + " shown led from store " + rf[1] + ": " + regionRow(chrome, rf[0]));
 
             chrome.findElement(By.id("region-query")).sendKeys("key:key030");
-            chrome.findElement(By.cssSelector("#region-search button[type=submit]")).click();
+            chrome.findElement(By.cssSelector("#region-search button[type=submit]"))
+                    .click();
             Await.until(() -> rows(chrome, "regions") == 1, WAIT, "the search narrowed to one region");
 
             // The charts need a few samples of requests (one every 5 s) before the screenshot.
-            Await.until(() -> {
-                int withOps = 0;
-                for (JsonNode s : api.get("history").path("samples")) {
-                    for (JsonNode st : s.path("stores")) {
-                        if (st.path("ops_per_second").asDouble() > 0) {
-                            withOps++;
-                            break;
+            Await.until(
+                    () -> {
+                        int withOps = 0;
+                        for (JsonNode s : api.get("history").path("samples")) {
+                            for (JsonNode st : s.path("stores")) {
+                                if (st.path("ops_per_second").asDouble() > 0) {
+                                    withOps++;
+                                    break;
+                                }
+                            }
                         }
-                    }
-                }
-                return withOps >= 3;
-            }, WAIT, "three chart samples with requests");
+                        return withOps >= 3;
+                    },
+                    WAIT,
+                    "three chart samples with requests");
             Await.until(() -> chrome.findElements(By.cssSelector(".uplot")).size() == 4, WAIT, "four charts drawn");
             assertThat(writes.get()).isPositive();
             Path shot = Path.of("target", "dashboard-3-stores-under-load.png");
             Files.createDirectories(shot.getParent());
             Files.write(shot, chrome.getScreenshotAs(OutputType.BYTES));
 
-            assertThat(HeadlessChromium.consoleErrors(chrome)).as("console errors").isEmpty();
+            assertThat(HeadlessChromium.consoleErrors(chrome))
+                    .as("console errors")
+                    .isEmpty();
         } finally {
             writing.set(false);
             chrome.quit();
@@ -303,20 +349,24 @@ class DashboardCompatTest {
         }
         try (HttpClient http = HttpClient.newHttpClient()) {
             for (String endpoint : endpoints) {
-                String text = http.send(HttpRequest.newBuilder(URI.create("http://" + endpoint + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
+                String text = http.send(
+                                HttpRequest.newBuilder(URI.create("http://" + endpoint + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
                 exported.addAll(MetricNames.exported(text));
             }
         }
         Path grafana = Path.of("..", "grafana");
         String dashboard = Files.readString(grafana.resolve("tinykv-dashboard.json"));
-        Set<String> used = MetricNames.usedInExpressions(new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard));
+        Set<String> used =
+                MetricNames.usedInExpressions(new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard));
         assertThat(used).as("metrics the dashboard uses").hasSizeGreaterThan(10);
         assertThat(exported).as("exported by the scheduler and stores").containsAll(used);
 
         String prometheus = Files.readString(grafana.resolve("prometheus.yml"));
-        PlaygroundLayout playground = new PlaygroundLayout(Path.of("unused"), "127.0.0.1", 3, 2379, 20160,
-                io.tinykv.scheduler.ClientKeyMode.RAW);
+        PlaygroundLayout playground = new PlaygroundLayout(
+                Path.of("unused"), "127.0.0.1", 3, 2379, 20160, io.tinykv.scheduler.ClientKeyMode.RAW);
         assertThat(prometheus).contains("'" + playground.schedulerStatusAddress() + "'");
         for (int i = 1; i <= 3; i++) {
             assertThat(prometheus).contains("'" + playground.storeStatusAddress(i) + "'");

@@ -3,7 +3,6 @@ package io.tinykv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.security.TlsCredentials;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.Metapb;
@@ -13,6 +12,7 @@ import io.tinykv.scheduler.RegionInfo;
 import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
 import io.tinykv.scheduler.dashboard.DashboardHandler;
+import io.tinykv.security.TlsCredentials;
 import io.tinykv.testkit.wait.Await;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,12 +49,19 @@ class DashboardScaleMeasurement {
 
     @Test
     void regionListWithTenThousandRegions() throws Exception {
-        SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("scheduler"))
-                .withListenAddress(HostAndPort.parse("127.0.0.1:0"));
-        try (SchedulerServer scheduler = SchedulerServer.start(config, System::currentTimeMillis, new SecureRandom(),
-                new PrometheusRegistry(), TlsCredentials.plaintext());
-                HTTPServer status = HTTPServer.builder().hostname("127.0.0.1").port(0)
-                        .registry(new PrometheusRegistry()).defaultHandler(new DashboardHandler(scheduler.dashboard()))
+        SchedulerConfig config =
+                SchedulerConfig.defaults(dir.resolve("scheduler")).withListenAddress(HostAndPort.parse("127.0.0.1:0"));
+        try (SchedulerServer scheduler = SchedulerServer.start(
+                        config,
+                        System::currentTimeMillis,
+                        new SecureRandom(),
+                        new PrometheusRegistry(),
+                        TlsCredentials.plaintext());
+                HTTPServer status = HTTPServer.builder()
+                        .hostname("127.0.0.1")
+                        .port(0)
+                        .registry(new PrometheusRegistry())
+                        .defaultHandler(new DashboardHandler(scheduler.dashboard()))
                         .buildAndStart();
                 HttpClient http = HttpClient.newHttpClient()) {
             fill(scheduler.cluster());
@@ -86,7 +93,11 @@ class DashboardScaleMeasurement {
                 for (int round = 0; round < ROUNDS; round++) {
                     long t0 = System.nanoTime();
                     chrome.get(base + "/?refresh=600000");
-                    Await.until(() -> chrome.findElements(By.cssSelector("#regions tbody tr")).size() == 100, WAIT,
+                    Await.until(
+                            () -> chrome.findElements(By.cssSelector("#regions tbody tr"))
+                                            .size()
+                                    == 100,
+                            WAIT,
                             "the first page of regions");
                     load.add(millisSince(t0));
                     render.add(((Number) chrome.executeScript("return window.tinykvRegionRenderMillis")).doubleValue());
@@ -96,10 +107,19 @@ class DashboardScaleMeasurement {
             } finally {
                 chrome.quit();
             }
-            System.out.printf(Locale.ROOT, "dashboard with %d regions, median of %d (ms): API first page %.1f, "
-                    + "all %d pages of %d %.1f, search %.1f; page load to first page shown %.1f, render of a page %.1f%n",
-                    REGIONS, ROUNDS, median(firstPage), REGIONS / PAGE, PAGE, median(allPages), median(search),
-                    median(load), median(render));
+            System.out.printf(
+                    Locale.ROOT,
+                    "dashboard with %d regions, median of %d (ms): API first page %.1f, "
+                            + "all %d pages of %d %.1f, search %.1f; page load to first page shown %.1f, render of a page %.1f%n",
+                    REGIONS,
+                    ROUNDS,
+                    median(firstPage),
+                    REGIONS / PAGE,
+                    PAGE,
+                    median(allPages),
+                    median(search),
+                    median(load),
+                    median(render));
         }
     }
 
@@ -108,21 +128,30 @@ class DashboardScaleMeasurement {
         long now = System.currentTimeMillis();
         long id = 100;
         List<Long> stores = List.of(1L, 2L, 3L);
-        cluster.bootstrap(store(1), Metapb.Region.newBuilder().setId(++id)
-                .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setVersion(1).setConfVer(1))
-                .addPeers(Metapb.Peer.newBuilder().setId(++id).setStoreId(1)).build(), now);
+        cluster.bootstrap(
+                store(1),
+                Metapb.Region.newBuilder()
+                        .setId(++id)
+                        .setRegionEpoch(
+                                Metapb.RegionEpoch.newBuilder().setVersion(1).setConfVer(1))
+                        .addPeers(Metapb.Peer.newBuilder().setId(++id).setStoreId(1))
+                        .build(),
+                now);
         cluster.putStore(store(2), now);
         cluster.putStore(store(3), now);
         for (int i = 0; i < REGIONS; i++) {
-            Metapb.Region.Builder r = Metapb.Region.newBuilder().setId(++id)
+            Metapb.Region.Builder r = Metapb.Region.newBuilder()
+                    .setId(++id)
                     .setStartKey(i == 0 ? ByteString.EMPTY : boundary(i))
                     .setEndKey(i == REGIONS - 1 ? ByteString.EMPTY : boundary(i + 1))
-                    .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setVersion(2).setConfVer(3));
+                    .setRegionEpoch(
+                            Metapb.RegionEpoch.newBuilder().setVersion(2).setConfVer(3));
             for (long s : stores) {
                 r.addPeers(Metapb.Peer.newBuilder().setId(++id).setStoreId(s));
             }
             Metapb.Region region = r.build();
-            cluster.regionHeartbeat(new RegionInfo(region, region.getPeers(i % 3), List.of(), List.of(), 1 << 20, 1000, 5));
+            cluster.regionHeartbeat(
+                    new RegionInfo(region, region.getPeers(i % 3), List.of(), List.of(), 1 << 20, 1000, 5));
         }
         assertThat(cluster.regionCount()).isEqualTo(REGIONS);
     }
@@ -132,12 +161,15 @@ class DashboardScaleMeasurement {
     }
 
     private static Metapb.Store store(long id) {
-        return Metapb.Store.newBuilder().setId(id).setAddress("127.0.0.1:" + (30000 + id)).build();
+        return Metapb.Store.newBuilder()
+                .setId(id)
+                .setAddress("127.0.0.1:" + (30000 + id))
+                .build();
     }
 
     private static String get(HttpClient http, String url) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return r.body();
     }

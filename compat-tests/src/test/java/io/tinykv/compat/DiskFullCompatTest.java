@@ -66,10 +66,12 @@ class DiskFullCompatTest {
     private static final long RESERVE_BYTES = 16 * MIB;
     /** Fifth of the reserve (DiskSpaceGuard's rule), rounded down by integer division. */
     private static final long PLACEHOLDER_BYTES = RESERVE_BYTES / 5;
+
     private static final String DISK_CHECK_INTERVAL = "100ms";
     private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Generous for a loaded two-core machine; conditions end the waits long before. */
     private static final Duration CONDITION = Duration.ofSeconds(30);
+
     private static final Duration STOP = Duration.ofSeconds(30);
     private static final long POLL_MILLIS = 20;
     private static final int KEYS = 10;
@@ -88,15 +90,20 @@ class DiskFullCompatTest {
     @BeforeEach
     void mountSmallDisk() throws Exception {
         disk = Files.createDirectories(dir.resolve("disk"));
-        Assumptions.assumeTrue(System.getProperty("os.name").startsWith("Linux"),
+        Assumptions.assumeTrue(
+                System.getProperty("os.name").startsWith("Linux"),
                 "tmpfs mounts need Linux; this is " + System.getProperty("os.name"));
         Result mount = run("mount", "-t", "tmpfs", "-o", "size=" + DISK_BYTES, "tmpfs", disk.toString());
         if (mount.exitCode() != 0) {
             String why = mount.output().toLowerCase();
-            boolean notPermitted = why.contains("permission denied") || why.contains("not permitted")
-                    || why.contains("must be superuser") || why.contains("only root");
-            Assumptions.assumeFalse(notPermitted, "mounting a tmpfs is not permitted here (the test needs root "
-                    + "and CAP_SYS_ADMIN): " + mount.output().trim());
+            boolean notPermitted = why.contains("permission denied")
+                    || why.contains("not permitted")
+                    || why.contains("must be superuser")
+                    || why.contains("only root");
+            Assumptions.assumeFalse(
+                    notPermitted,
+                    "mounting a tmpfs is not permitted here (the test needs root " + "and CAP_SYS_ADMIN): "
+                            + mount.output().trim());
             throw new AssertionError("mount -t tmpfs failed: " + mount.output());
         }
         mounted = true;
@@ -112,7 +119,9 @@ class DiskFullCompatTest {
             Result umount = run("umount", disk.toString());
             if (umount.exitCode() != 0) {
                 Result lazy = run("umount", "-l", disk.toString());
-                assertThat(lazy.exitCode()).as("umount -l %s: %s", disk, lazy.output()).isZero();
+                assertThat(lazy.exitCode())
+                        .as("umount -l %s: %s", disk, lazy.output())
+                        .isZero();
             }
         }
     }
@@ -126,13 +135,21 @@ class DiskFullCompatTest {
         });
         // Port 0 everywhere: the children report the ports they bound (see ReadyFiles).
         Path schedulerReady = dir.resolve("scheduler.ready");
-        ChildProcess scheduler = supervisor.start(new ChildSpec("scheduler", ReadyFiles.ANY_LOOPBACK_PORT, List.of(
+        ChildProcess scheduler = supervisor.start(new ChildSpec(
                 "scheduler",
-                "--addr", ReadyFiles.ANY_LOOPBACK_PORT,
-                "--data-dir", dir.resolve("scheduler").toString(),
-                "--max-replicas", "1",
-                "--client-key-mode", ClientKeyMode.RAW.name(),
-                "--ready-file", schedulerReady.toString()),
+                ReadyFiles.ANY_LOOPBACK_PORT,
+                List.of(
+                        "scheduler",
+                        "--addr",
+                        ReadyFiles.ANY_LOOPBACK_PORT,
+                        "--data-dir",
+                        dir.resolve("scheduler").toString(),
+                        "--max-replicas",
+                        "1",
+                        "--client-key-mode",
+                        ClientKeyMode.RAW.name(),
+                        "--ready-file",
+                        schedulerReady.toString()),
                 dir.resolve("scheduler.log")));
         String pd = ReadyFiles.await(scheduler, schedulerReady, STARTUP, () -> tail(dir.resolve("scheduler.log")))
                 .get(ReadyFile.ADDR);
@@ -145,10 +162,15 @@ class DiskFullCompatTest {
                 disk-check-interval = "%s"
                 """.formatted(DISK_CHECK_INTERVAL));
         Path storeReady = dir.resolve("store1.ready");
-        ChildProcess firstStore = supervisor.start(storeSpec(pd, ReadyFiles.ANY_LOOPBACK_PORT,
-                ReadyFiles.ANY_LOOPBACK_PORT, storeData, config, List.of("--ready-file", storeReady.toString())));
-        java.util.Map<String, String> bound = ReadyFiles.await(firstStore, storeReady, STARTUP,
-                () -> tail(dir.resolve("store1.log")));
+        ChildProcess firstStore = supervisor.start(storeSpec(
+                pd,
+                ReadyFiles.ANY_LOOPBACK_PORT,
+                ReadyFiles.ANY_LOOPBACK_PORT,
+                storeData,
+                config,
+                List.of("--ready-file", storeReady.toString())));
+        java.util.Map<String, String> bound =
+                ReadyFiles.await(firstStore, storeReady, STARTUP, () -> tail(dir.resolve("store1.log")));
         String storeAddress = bound.get(ReadyFile.ADDR);
         // A restart reuses the ports: the scheduler and the clients know the store by them.
         ChildSpec store = storeSpec(pd, storeAddress, bound.get(ReadyFile.PEER_ADDR), storeData, config, List.of());
@@ -168,7 +190,9 @@ class DiskFullCompatTest {
             // Under the reserve, above half of it: almost full.
             fillUntilFree(ballast, RESERVE_BYTES - 4 * MIB);
             long almostFull = free();
-            assertThat(almostFull).as("the disk is under the reserve").isLessThan(RESERVE_BYTES)
+            assertThat(almostFull)
+                    .as("the disk is under the reserve")
+                    .isLessThan(RESERVE_BYTES)
                     .isGreaterThan(RESERVE_BYTES / 2);
             RegionErrorException refused = awaitRefusal(ours, "almost full");
             LOG.info("almost full: {} bytes free; our client: {}", almostFull, refused.getMessage());
@@ -180,11 +204,17 @@ class DiskFullCompatTest {
             LOG.info("almost full: the TiKV client gave up with {}", regionError.getMessage());
             assertThat(regionError.getRegionErr().hasDiskFull()).isTrue();
             assertThat(regionError.getRegionErr().getDiskFull().getReason()).contains("disk almost full");
-            assertThat(tikv.get(bs("k1")).map(v -> v.toStringUtf8())).as("reads go on").contains("v1");
+            assertThat(tikv.get(bs("k1")).map(v -> v.toStringUtf8()))
+                    .as("reads go on")
+                    .contains("v1");
             assertThat(tikv.scan(bs("k"), bs("l"), KEYS)).as("scans go on").hasSize(KEYS);
             tikv.delete(bs("k9"));
-            assertThat(tikv.get(bs("k9"))).as("deletions pass on an almost full disk").isEmpty();
-            assertThat(ours.get(key("new"))).as("nothing of a refused write was applied").isEmpty();
+            assertThat(tikv.get(bs("k9")))
+                    .as("deletions pass on an almost full disk")
+                    .isEmpty();
+            assertThat(ours.get(key("new")))
+                    .as("nothing of a refused write was applied")
+                    .isEmpty();
 
             // Under half the reserve: the store gives up its placeholder; every write is refused.
             fillUntilFree(ballast, RESERVE_BYTES / 2 - PLACEHOLDER_BYTES - 2 * MIB);
@@ -194,12 +224,17 @@ class DiskFullCompatTest {
             // The placeholder's room is back, but the disk stays under half the reserve.
             assertThat(free()).isLessThan(RESERVE_BYTES / 2);
             RegionErrorException fullRefusal = awaitRefusal(ours, "disk full");
-            RegionErrorException deleteRefused = catchThrowableOfType(RegionErrorException.class,
-                    () -> ours.delete(key("k8")));
-            LOG.info("full: {} bytes free before the placeholder went, {} after; deletions: {}", full, free(),
+            RegionErrorException deleteRefused =
+                    catchThrowableOfType(RegionErrorException.class, () -> ours.delete(key("k8")));
+            LOG.info(
+                    "full: {} bytes free before the placeholder went, {} after; deletions: {}",
+                    full,
+                    free(),
                     deleteRefused.getMessage());
             assertThat(fullRefusal.getMessage()).contains("under half the reserve");
-            assertThat(deleteRefused.error().hasDiskFull()).as("even deletions wait").isTrue();
+            assertThat(deleteRefused.error().hasDiskFull())
+                    .as("even deletions wait")
+                    .isTrue();
             assertThat(ours.get(key("k8")).map(v -> v.toStringUtf8())).contains("v8");
 
             // Space comes back: writes resume without a restart, and the placeholder is rewritten.
@@ -212,7 +247,9 @@ class DiskFullCompatTest {
         }
 
         // A restart on a nearly full disk: the store starts, makes room from its placeholder, and serves reads.
-        ChildProcess first = supervisor.children().stream().filter(c -> c.name().equals("store1")).findFirst()
+        ChildProcess first = supervisor.children().stream()
+                .filter(c -> c.name().equals("store1"))
+                .findFirst()
                 .orElseThrow();
         killedPids.add(first.pid());
         first.kill();
@@ -231,12 +268,13 @@ class DiskFullCompatTest {
                 RawKvClient ours = RawKvClient.create(ClientConfig.of(List.of(pd)))) {
             assertThat(tikv.get(bs("k0")).map(v -> v.toStringUtf8())).contains("v0");
             assertThat(tikv.get(bs("new")).map(v -> v.toStringUtf8())).contains("accepted");
-            RegionErrorException refused = catchThrowableOfType(RegionErrorException.class,
-                    () -> ours.put(key("after-restart"), key("refused")));
+            RegionErrorException refused = catchThrowableOfType(
+                    RegionErrorException.class, () -> ours.put(key("after-restart"), key("refused")));
             assertThat(refused.error().hasDiskFull()).isTrue();
 
             Files.delete(ballast);
-            await("writes are accepted after the restart once space is back",
+            await(
+                    "writes are accepted after the restart once space is back",
                     () -> tryPut(ours, "after-restart", "accepted"));
         }
         assertThat(unexpectedExits).isEmpty();
@@ -245,30 +283,39 @@ class DiskFullCompatTest {
     // ---- the store ----
 
     private static JavaCommand childJava() {
-        List<String> options = new ArrayList<>(JavaCommand.ofCurrentJvm(List.of()).jvmOptions());
+        List<String> options =
+                new ArrayList<>(JavaCommand.ofCurrentJvm(List.of()).jvmOptions());
         options.addAll(LocalCluster.CHILD_JVM_OPTIONS);
-        return new JavaCommand(JavaCommand.ofCurrentJvm(List.of()).javaBinary(), LocalCluster.serverClassPath(),
-                options);
+        return new JavaCommand(
+                JavaCommand.ofCurrentJvm(List.of()).javaBinary(), LocalCluster.serverClassPath(), options);
     }
 
     /** @param peerAddr the store-to-store port ({@code --peer-addr}), allocated as the client port is */
     private ChildSpec storeSpec(String pd, String addr, String peerAddr, Path data, Path config, List<String> extra) {
-        List<String> args = new ArrayList<>(List.of("server",
-                "--pd", pd,
-                "--addr", addr,
-                "--peer-addr", peerAddr,
-                "--status-addr", "",
-                "--data-dir", data.toString(),
-                "--config", config.toString(),
-                "--reserve-space", RESERVE_BYTES / MIB + "MiB"));
+        List<String> args = new ArrayList<>(List.of(
+                "server",
+                "--pd",
+                pd,
+                "--addr",
+                addr,
+                "--peer-addr",
+                peerAddr,
+                "--status-addr",
+                "",
+                "--data-dir",
+                data.toString(),
+                "--config",
+                config.toString(),
+                "--reserve-space",
+                RESERVE_BYTES / MIB + "MiB"));
         args.addAll(extra);
         return new ChildSpec("store1", addr, args, dir.resolve("store1.log"));
     }
 
     private void awaitServing(String pd, String storeAddress) throws InterruptedException {
         try {
-            ClusterReadiness.overNetwork().await(pd, Set.of(storeAddress), 1, STARTUP,
-                    () -> List.copyOf(unexpectedExits));
+            ClusterReadiness.overNetwork()
+                    .await(pd, Set.of(storeAddress), 1, STARTUP, () -> List.copyOf(unexpectedExits));
         } catch (ClusterReadiness.NotServingException e) {
             throw new AssertionError(e.getMessage() + "\n" + tail(dir.resolve("store1.log")), e);
         }
@@ -277,8 +324,10 @@ class DiskFullCompatTest {
     /** Waits until the process's gRPC health service says SERVING; fails early if it exits. */
     private void awaitHealthy(ChildProcess child, String address) throws InterruptedException {
         int colon = address.lastIndexOf(':');
-        ManagedChannel channel = NettyChannelBuilder.forAddress(address.substring(0, colon),
-                Integer.parseInt(address.substring(colon + 1))).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forAddress(
+                        address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))
+                .usePlaintext()
+                .build();
         try {
             // A restart is a JVM start: on a loaded machine that takes as long as any start-up.
             await(child.name() + " serves", STARTUP, () -> {
@@ -287,8 +336,10 @@ class DiskFullCompatTest {
                             + tail(child.spec().logFile()));
                 }
                 try {
-                    return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(POLL_MILLIS * 10, TimeUnit.MILLISECONDS)
-                            .check(HealthCheckRequest.getDefaultInstance()).getStatus()
+                    return HealthGrpc.newBlockingStub(channel)
+                                    .withDeadlineAfter(POLL_MILLIS * 10, TimeUnit.MILLISECONDS)
+                                    .check(HealthCheckRequest.getDefaultInstance())
+                                    .getStatus()
                             == HealthCheckResponse.ServingStatus.SERVING;
                 } catch (StatusRuntimeException notYet) {
                     return false;
@@ -378,8 +429,8 @@ class DiskFullCompatTest {
         while (ones.hasRemaining()) {
             ones.put((byte) 1);
         }
-        try (FileChannel out = FileChannel.open(ballast, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
+        try (FileChannel out = FileChannel.open(
+                ballast, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             for (long excess = free() - freeBytes; excess > 0; excess = free() - freeBytes) {
                 ones.clear().limit((int) Math.min(CHUNK_BYTES, excess));
                 while (ones.hasRemaining()) {

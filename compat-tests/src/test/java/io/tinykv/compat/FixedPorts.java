@@ -25,6 +25,7 @@ final class FixedPorts {
     private static final int DEFAULT_EPHEMERAL_LOW = 32_768;
     /** Above the well-known and most registered service ports. */
     private static final int LOWEST = 10_000;
+
     private static final int SEARCH_ATTEMPTS = 200;
 
     private FixedPorts() {}
@@ -33,7 +34,8 @@ final class FixedPorts {
     static int[] pdAndStoreBase(int stores, RandomGenerator random) {
         int highest = ephemeralLow() - PlaygroundLayout.STATUS_PORT_OFFSET - stores - 1;
         if (highest <= LOWEST) {
-            throw new IllegalStateException("no room below the ephemeral port range (starts at " + ephemeralLow() + ")");
+            throw new IllegalStateException(
+                    "no room below the ephemeral port range (starts at " + ephemeralLow() + ")");
         }
         for (int attempt = 0; attempt < SEARCH_ATTEMPTS; attempt++) {
             int pd = random.nextInt(LOWEST, highest);
@@ -43,18 +45,20 @@ final class FixedPorts {
                 wanted.add(base + i);
                 wanted.add(base + i + PlaygroundLayout.STATUS_PORT_OFFSET);
             }
-            if (wanted.stream().distinct().count() == wanted.size() && wanted.stream().allMatch(FixedPorts::isFree)) {
+            if (wanted.stream().distinct().count() == wanted.size()
+                    && wanted.stream().allMatch(FixedPorts::isFree)) {
                 return new int[] {pd, base};
             }
         }
-        throw new IllegalStateException("no free loopback ports below " + ephemeralLow() + " after "
-                + SEARCH_ATTEMPTS + " attempts");
+        throw new IllegalStateException(
+                "no free loopback ports below " + ephemeralLow() + " after " + SEARCH_ATTEMPTS + " attempts");
     }
 
     private static int ephemeralLow() {
         try {
             // readAllLines, not readString: /proc files report size 0, and readString trusts the size.
-            return Integer.parseInt(Files.readAllLines(EPHEMERAL_RANGE).getFirst().trim().split("\\s+")[0]);
+            return Integer.parseInt(
+                    Files.readAllLines(EPHEMERAL_RANGE).getFirst().trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return DEFAULT_EPHEMERAL_LOW;
         }

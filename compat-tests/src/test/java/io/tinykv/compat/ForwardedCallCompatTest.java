@@ -49,31 +49,53 @@ class ForwardedCallCompatTest {
             RegionInfo region = serving.firstRegion();
             String leaderAddress = addressOf(serving.storeIds(), region.leader().getStoreId());
             List<String> followers = serving.storeIds().keySet().stream()
-                    .filter(address -> !address.equals(leaderAddress)).sorted().toList();
+                    .filter(address -> !address.equals(leaderAddress))
+                    .sorted()
+                    .toList();
             assertThat(followers).hasSize(STORES - 1);
-            Kvrpcpb.Context leaderContext = Kvrpcpb.Context.newBuilder().setRegionId(region.region().getId())
-                    .setRegionEpoch(region.region().getRegionEpoch()).setPeer(region.leader()).build();
+            Kvrpcpb.Context leaderContext = Kvrpcpb.Context.newBuilder()
+                    .setRegionId(region.region().getId())
+                    .setRegionEpoch(region.region().getRegionEpoch())
+                    .setPeer(region.leader())
+                    .build();
 
-            Kvrpcpb.RawPutResponse put = stub(followers.get(0), leaderAddress).rawPut(Kvrpcpb.RawPutRequest
-                    .newBuilder().setContext(leaderContext).setKey(bytes("forwarded")).setValue(bytes("v1")).build());
+            Kvrpcpb.RawPutResponse put = stub(followers.get(0), leaderAddress)
+                    .rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                            .setContext(leaderContext)
+                            .setKey(bytes("forwarded"))
+                            .setValue(bytes("v1"))
+                            .build());
             assertThat(put.hasRegionError()).as("relayed put: %s", put).isFalse();
             assertThat(put.getError()).isEmpty();
 
-            Kvrpcpb.RawGetResponse get = stub(followers.get(1), leaderAddress).rawGet(Kvrpcpb.RawGetRequest
-                    .newBuilder().setContext(leaderContext).setKey(bytes("forwarded")).build());
+            Kvrpcpb.RawGetResponse get = stub(followers.get(1), leaderAddress)
+                    .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                            .setContext(leaderContext)
+                            .setKey(bytes("forwarded"))
+                            .build());
             assertThat(get.hasRegionError()).as("relayed get: %s", get).isFalse();
-            assertThat(get.getValue().toStringUtf8()).as("the relayed read sees the relayed write").isEqualTo("v1");
+            assertThat(get.getValue().toStringUtf8())
+                    .as("the relayed read sees the relayed write")
+                    .isEqualTo("v1");
 
-            Kvrpcpb.RawGetResponse direct = stub(followers.get(1), null).rawGet(Kvrpcpb.RawGetRequest.newBuilder()
-                    .setContext(leaderContext).setKey(bytes("forwarded")).build());
-            assertThat(direct.hasRegionError()).as("without the header the follower's store answers itself: %s",
-                    direct).isTrue();
+            Kvrpcpb.RawGetResponse direct = stub(followers.get(1), null)
+                    .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                            .setContext(leaderContext)
+                            .setKey(bytes("forwarded"))
+                            .build());
+            assertThat(direct.hasRegionError())
+                    .as("without the header the follower's store answers itself: %s", direct)
+                    .isTrue();
 
-            assertThatThrownBy(() -> stub(followers.get(0), "127.0.0.1:9").rawGet(Kvrpcpb.RawGetRequest.newBuilder()
-                    .setContext(leaderContext).setKey(bytes("forwarded")).build()))
+            assertThatThrownBy(() -> stub(followers.get(0), "127.0.0.1:9")
+                            .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                                    .setContext(leaderContext)
+                                    .setKey(bytes("forwarded"))
+                                    .build()))
                     .as("a store relays only to stores of its cluster")
-                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
-                            .isEqualTo(Status.Code.FAILED_PRECONDITION));
+                    .isInstanceOfSatisfying(
+                            StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
         } finally {
             for (ManagedChannel channel : channels) {
                 channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -82,10 +104,11 @@ class ForwardedCallCompatTest {
     }
 
     private TikvGrpc.TikvBlockingStub stub(String address, String forwardTo) {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+        ManagedChannel channel =
+                ManagedChannelBuilder.forTarget(address).usePlaintext().build();
         channels.add(channel);
-        TikvGrpc.TikvBlockingStub stub = TikvGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
+        TikvGrpc.TikvBlockingStub stub =
+                TikvGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
         if (forwardTo == null) {
             return stub;
         }
@@ -95,8 +118,11 @@ class ForwardedCallCompatTest {
     }
 
     private static String addressOf(Map<String, Long> storeIds, long storeId) {
-        return storeIds.entrySet().stream().filter(e -> e.getValue() == storeId).map(Map.Entry::getKey)
-                .findFirst().orElseThrow(() -> new AssertionError("no address for store " + storeId + " in " + storeIds));
+        return storeIds.entrySet().stream()
+                .filter(e -> e.getValue() == storeId)
+                .map(Map.Entry::getKey)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no address for store " + storeId + " in " + storeIds));
     }
 
     private static ByteString bytes(String text) {

@@ -20,9 +20,10 @@ import org.openqa.selenium.logging.LoggingPreferences;
  */
 final class HeadlessChromium {
     static final String SKIP_PROPERTY = "tinykv.browser-tests";
-    private static final List<Path> BROWSERS = List.of(Path.of("/usr/bin/chromium"), Path.of("/usr/bin/chromium-browser"));
-    private static final List<Path> DRIVERS = List.of(Path.of("/usr/bin/chromedriver"),
-            Path.of("/usr/lib/chromium/chromedriver"));
+    private static final List<Path> BROWSERS =
+            List.of(Path.of("/usr/bin/chromium"), Path.of("/usr/bin/chromium-browser"));
+    private static final List<Path> DRIVERS =
+            List.of(Path.of("/usr/bin/chromedriver"), Path.of("/usr/lib/chromium/chromedriver"));
 
     private HeadlessChromium() {}
 
@@ -32,7 +33,8 @@ final class HeadlessChromium {
         Path driver = DRIVERS.stream().filter(Files::isExecutable).findFirst().orElse(null);
         if (browser == null || driver == null) {
             String missing = "headless Chromium is needed for the status page tests but "
-                    + (browser == null ? "no chromium is installed (looked at " + BROWSERS + ")"
+                    + (browser == null
+                            ? "no chromium is installed (looked at " + BROWSERS + ")"
                             : "no chromedriver is installed (looked at " + DRIVERS + ")")
                     + ": apt-get install chromium chromium-driver (.ci/run does), or run with -D" + SKIP_PROPERTY
                     + "=skip to skip these tests";
@@ -41,13 +43,19 @@ final class HeadlessChromium {
         }
         ChromeOptions options = new ChromeOptions();
         options.setBinary(browser.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-gpu",
                 "--window-size=1400,2000");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability(ChromeOptions.LOGGING_PREFS, logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile())
-                .usingAnyFreePort().build();
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(driver.toFile())
+                .usingAnyFreePort()
+                .build();
         return new ChromeDriver(service, options);
     }
 
@@ -55,6 +63,7 @@ final class HeadlessChromium {
     static List<String> consoleErrors(ChromeDriver chrome) {
         return chrome.manage().logs().get(LogType.BROWSER).getAll().stream()
                 .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
-                .map(LogEntry::toString).toList();
+                .map(LogEntry::toString)
+                .toList();
     }
 }

@@ -59,6 +59,7 @@ final class LocalCluster implements AutoCloseable {
     static final List<String> CHILD_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
     /** How long a child JVM may take to bind its ports and serve: generous, five JVMs start on two cores. */
     static final Duration CHILD_START = Duration.ofMinutes(5);
+
     static final String SCHEDULER = "scheduler";
     private static final int LOG_TAIL_LINES = 40;
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
@@ -70,6 +71,7 @@ final class LocalCluster implements AutoCloseable {
     private final ClientKeyMode keyMode;
     /** The TLS settings every child gets, and the readiness checks connect with (disabled: plaintext). */
     private final SecurityConfig security;
+
     private final TlsCredentials tls;
     /** Arguments every store gets besides its own (e.g. --enable-ttl, split sizes), at restarts too. */
     private final List<String> storeArgs;
@@ -77,21 +79,29 @@ final class LocalCluster implements AutoCloseable {
     private final boolean schedulerStatus;
     /** Extra arguments of the scheduler (e.g. its scheduling options). */
     private List<String> schedulerArgs = List.of();
+
     private volatile String schedulerStatusAddress;
     /** Store i's status address at index i - 1, once every store reported it. */
     private volatile List<String> storeStatusAddresses = List.of();
+
     private volatile List<String> storePeerAddresses = List.of();
     private final Supervisor supervisor;
     private final List<String> unexpectedExits = new CopyOnWriteArrayList<>();
     /** Each child's arguments for a restart, with the ports it first bound; set once it reported them. */
     private final Map<String, ChildSpec> restartSpecs = new ConcurrentHashMap<>();
+
     private volatile String pdAddress;
     /** Store i's address at index i - 1, once every store reported it. */
     private volatile List<String> storeAddresses = List.of();
     /** Store ids by address, learned when the cluster first served. */
     private volatile Map<String, Long> storeIds = Map.of();
 
-    private LocalCluster(Path dir, int stores, ClientKeyMode keyMode, SecurityConfig security, List<String> storeArgs,
+    private LocalCluster(
+            Path dir,
+            int stores,
+            ClientKeyMode keyMode,
+            SecurityConfig security,
+            List<String> storeArgs,
             boolean schedulerStatus) {
         this.dir = dir;
         this.stores = stores;
@@ -100,9 +110,10 @@ final class LocalCluster implements AutoCloseable {
         this.tls = TlsCredentials.of(security);
         this.storeArgs = List.copyOf(storeArgs);
         this.schedulerStatus = schedulerStatus;
-        JavaCommand java = new JavaCommand(JavaCommand.ofCurrentJvm(List.of()).javaBinary(), serverClassPath(),
-                withJdkFlags(CHILD_JVM_OPTIONS));
-        this.supervisor = new Supervisor(java, (child, exitCode) -> unexpectedExits.add(child.name() + " exited " + exitCode));
+        JavaCommand java = new JavaCommand(
+                JavaCommand.ofCurrentJvm(List.of()).javaBinary(), serverClassPath(), withJdkFlags(CHILD_JVM_OPTIONS));
+        this.supervisor =
+                new Supervisor(java, (child, exitCode) -> unexpectedExits.add(child.name() + " exited " + exitCode));
     }
 
     /** Starts the scheduler and the stores (without waiting for the stores to serve), for RawKV clients. */
@@ -139,8 +150,8 @@ final class LocalCluster implements AutoCloseable {
 
     /** Like {@link #start(Path, int, ClientKeyMode)}, the scheduler started with {@code schedulerArgs} too. */
     static LocalCluster startWithSchedulerArgs(Path dir, int stores, List<String> schedulerArgs) {
-        LocalCluster cluster = new LocalCluster(dir, stores, ClientKeyMode.RAW, SecurityConfig.disabled(), List.of(),
-                false);
+        LocalCluster cluster =
+                new LocalCluster(dir, stores, ClientKeyMode.RAW, SecurityConfig.disabled(), List.of(), false);
         cluster.schedulerArgs = List.copyOf(schedulerArgs);
         return start(cluster);
     }
@@ -159,8 +170,12 @@ final class LocalCluster implements AutoCloseable {
         try {
             cluster.startScheduler();
             for (int i = 1; i <= stores; i++) {
-                cluster.supervisor.start(cluster.storeSpec(i, ReadyFiles.ANY_LOOPBACK_PORT, ReadyFiles.ANY_LOOPBACK_PORT,
-                        ReadyFiles.ANY_LOOPBACK_PORT, List.of("--ready-file", cluster.readyFile(storeName(i)).toString())));
+                cluster.supervisor.start(cluster.storeSpec(
+                        i,
+                        ReadyFiles.ANY_LOOPBACK_PORT,
+                        ReadyFiles.ANY_LOOPBACK_PORT,
+                        ReadyFiles.ANY_LOOPBACK_PORT,
+                        List.of("--ready-file", cluster.readyFile(storeName(i)).toString())));
             }
         } catch (RuntimeException | Error e) {
             cluster.close();
@@ -170,7 +185,8 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private void startScheduler() {
-        List<String> first = new ArrayList<>(List.of("--ready-file", readyFile(SCHEDULER).toString()));
+        List<String> first =
+                new ArrayList<>(List.of("--ready-file", readyFile(SCHEDULER).toString()));
         if (schedulerStatus) {
             first.addAll(List.of("--status-addr", ReadyFiles.ANY_LOOPBACK_PORT));
         }
@@ -186,11 +202,16 @@ final class LocalCluster implements AutoCloseable {
     }
 
     private ChildSpec schedulerSpec(String addr, List<String> extra) {
-        List<String> args = new ArrayList<>(List.of("scheduler",
-                "--addr", addr,
-                "--data-dir", dir.resolve(SCHEDULER).toString(),
-                "--max-replicas", Integer.toString(maxReplicas()),
-                "--client-key-mode", keyMode.name()));
+        List<String> args = new ArrayList<>(List.of(
+                "scheduler",
+                "--addr",
+                addr,
+                "--data-dir",
+                dir.resolve(SCHEDULER).toString(),
+                "--max-replicas",
+                Integer.toString(maxReplicas()),
+                "--client-key-mode",
+                keyMode.name()));
         args.addAll(SecurityOptions.asArguments(security));
         args.addAll(schedulerArgs);
         args.addAll(extra);
@@ -200,12 +221,18 @@ final class LocalCluster implements AutoCloseable {
     /** @param peerAddr the store-to-store service's own address ({@code --peer-addr}) */
     private ChildSpec storeSpec(int store, String addr, String statusAddr, String peerAddr, List<String> extra) {
         String name = storeName(store);
-        List<String> args = new ArrayList<>(List.of("server",
-                "--pd", pdAddress,
-                "--addr", addr,
-                "--status-addr", statusAddr,
-                "--peer-addr", peerAddr,
-                "--data-dir", dir.resolve(name).toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "server",
+                "--pd",
+                pdAddress,
+                "--addr",
+                addr,
+                "--status-addr",
+                statusAddr,
+                "--peer-addr",
+                peerAddr,
+                "--data-dir",
+                dir.resolve(name).toString()));
         args.addAll(SecurityOptions.asArguments(security));
         args.addAll(storeArgs);
         args.addAll(extra);
@@ -233,23 +260,25 @@ final class LocalCluster implements AutoCloseable {
         // lease) or PD does not answer within its deadline; callers pick a victim, not check leadership.
         AtomicReference<String> last = new AtomicReference<>("nothing asked yet");
         AtomicLong leader = new AtomicLong();
-        Await.until(() -> {
-            try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
-                RegionInfo region = pd.getRegion(com.google.protobuf.ByteString.copyFrom(key))
-                        .orElseThrow(() -> new AssertionError("the scheduler knows no region for key "
-                                + HexFormat.of().formatHex(key)));
-                if (!region.hasLeader()) {
-                    last.set("region " + region + " has no leader");
-                    return false;
-                }
-                leader.set(region.leader().getStoreId());
-                return true;
-            } catch (PdException e) {
-                last.set(e.toString());
-                return false;
-            }
-        }, LEADER_KNOWN, () -> "a leader of the region holding key " + HexFormat.of().formatHex(key) + ": "
-                + last.get());
+        Await.until(
+                () -> {
+                    try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
+                        RegionInfo region = pd.getRegion(com.google.protobuf.ByteString.copyFrom(key))
+                                .orElseThrow(() -> new AssertionError("the scheduler knows no region for key "
+                                        + HexFormat.of().formatHex(key)));
+                        if (!region.hasLeader()) {
+                            last.set("region " + region + " has no leader");
+                            return false;
+                        }
+                        leader.set(region.leader().getStoreId());
+                        return true;
+                    } catch (PdException e) {
+                        last.set(e.toString());
+                        return false;
+                    }
+                },
+                LEADER_KNOWN,
+                () -> "a leader of the region holding key " + HexFormat.of().formatHex(key) + ": " + last.get());
         return leader.get();
     }
 
@@ -317,8 +346,14 @@ final class LocalCluster implements AutoCloseable {
             addresses.add(bound.get(ReadyFile.ADDR));
             statusAddresses.add(bound.get(ReadyFile.STATUS_ADDR));
             peerAddresses.add(bound.get(ReadyFile.PEER_ADDR));
-            restartSpecs.put(name, storeSpec(i, bound.get(ReadyFile.ADDR), bound.get(ReadyFile.STATUS_ADDR),
-                    bound.get(ReadyFile.PEER_ADDR), List.of()));
+            restartSpecs.put(
+                    name,
+                    storeSpec(
+                            i,
+                            bound.get(ReadyFile.ADDR),
+                            bound.get(ReadyFile.STATUS_ADDR),
+                            bound.get(ReadyFile.PEER_ADDR),
+                            List.of()));
         }
         storeStatusAddresses = List.copyOf(statusAddresses);
         storePeerAddresses = List.copyOf(peerAddresses);
@@ -334,8 +369,8 @@ final class LocalCluster implements AutoCloseable {
         try {
             List<String> addresses = awaitStoreAddresses(timeout);
             ClusterReadiness.Serving serving = ClusterReadiness.overNetwork(
-                    ChannelFactory.withCredentials(tls.channelCredentials())).await(pdAddress,
-                    Set.copyOf(addresses), maxReplicas(), timeout, supervisor::exited);
+                            ChannelFactory.withCredentials(tls.channelCredentials()))
+                    .await(pdAddress, Set.copyOf(addresses), maxReplicas(), timeout, supervisor::exited);
             storeIds = serving.storeIds();
             return serving;
         } catch (ClusterReadiness.NotServingException e) {
@@ -351,18 +386,21 @@ final class LocalCluster implements AutoCloseable {
         ChildProcess child = current(name);
         long deadline = System.nanoTime() + timeout.toNanos();
         int colon = address.lastIndexOf(':');
-        ManagedChannel channel = NettyChannelBuilder
-                .forAddress(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+        ManagedChannel channel = NettyChannelBuilder.forAddress(
+                        new InetSocketAddress(
+                                address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
                         tls.channelCredentials())
                 .build();
         try {
             while (System.nanoTime() < deadline) {
                 if (!child.isAlive()) {
-                    throw new AssertionError(name + " exited with code " + child.exitCode() + " before serving\n" + logs());
+                    throw new AssertionError(
+                            name + " exited with code " + child.exitCode() + " before serving\n" + logs());
                 }
                 // Watch waits for the connection and then streams status changes: no polling interval.
                 try {
-                    Iterator<HealthCheckResponse> statuses = HealthGrpc.newBlockingStub(channel).withWaitForReady()
+                    Iterator<HealthCheckResponse> statuses = HealthGrpc.newBlockingStub(channel)
+                            .withWaitForReady()
                             .withDeadlineAfter(HEALTH_ATTEMPT.toMillis(), TimeUnit.MILLISECONDS)
                             .watch(HealthCheckRequest.getDefaultInstance());
                     while (statuses.hasNext()) {
@@ -453,7 +491,11 @@ final class LocalCluster implements AutoCloseable {
         }
         for (String name : names) {
             Path logFile = dir.resolve(name + ".log");
-            out.append("---- ").append(logFile).append(" (last ").append(LOG_TAIL_LINES).append(" lines)\n");
+            out.append("---- ")
+                    .append(logFile)
+                    .append(" (last ")
+                    .append(LOG_TAIL_LINES)
+                    .append(" lines)\n");
             try {
                 List<String> lines = Files.exists(logFile) ? Files.readAllLines(logFile) : List.of();
                 lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())

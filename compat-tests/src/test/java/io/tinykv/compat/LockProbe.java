@@ -38,8 +38,11 @@ final class LockProbe implements AutoCloseable {
     /** The lock a reader at {@code readTs} meets on {@code key}, if any. */
     Optional<Kvrpcpb.LockInfo> lockSeenAt(byte[] key, long readTs) {
         Kvrpcpb.GetResponse resp = stub.withDeadlineAfter(RPC_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
-                .kvGet(Kvrpcpb.GetRequest.newBuilder().setContext(leaderContext(session, key))
-                        .setKey(ByteString.copyFrom(key)).setVersion(readTs).build());
+                .kvGet(Kvrpcpb.GetRequest.newBuilder()
+                        .setContext(leaderContext(session, key))
+                        .setKey(ByteString.copyFrom(key))
+                        .setVersion(readTs)
+                        .build());
         if (resp.hasRegionError()) {
             throw new AssertionError("unexpected region error from KvGet: " + resp.getRegionError());
         }
@@ -55,7 +58,8 @@ final class LockProbe implements AutoCloseable {
     /** The context of a request to the leader of {@code key}'s region, as the client's region cache has it. */
     static Kvrpcpb.Context leaderContext(TiSession session, byte[] key) {
         org.tikv.kvproto.Kvrpcpb.Context context = session.getRegionManager()
-                .getRegionByKey(org.tikv.shade.com.google.protobuf.ByteString.copyFrom(key)).getLeaderContext();
+                .getRegionByKey(org.tikv.shade.com.google.protobuf.ByteString.copyFrom(key))
+                .getLeaderContext();
         try {
             // The client's kvproto and ours are the same messages on the wire.
             return Kvrpcpb.Context.parseFrom(context.toByteArray());

@@ -30,9 +30,10 @@ class OnePcBankClusterSoak {
 
     @Test
     void onePcNextToTikvTwoPcSurvivesTheLeadersStoreKilled() throws Exception {
-        BankUnderLeaderKill.PathCommits commits = BankUnderLeaderKill.runOursNextToTikvTwoPc(dir, SEED,
-                TxnKvClient::create, TxnKvClientExecutor::onePcCommits, "in one phase");
-        assertThat(commits.total()).as("1PC used after the new leader synced%s", commits.detail())
+        BankUnderLeaderKill.PathCommits commits = BankUnderLeaderKill.runOursNextToTikvTwoPc(
+                dir, SEED, TxnKvClient::create, TxnKvClientExecutor::onePcCommits, "in one phase");
+        assertThat(commits.total())
+                .as("1PC used after the new leader synced%s", commits.detail())
                 .isGreaterThan(commits.beforeKill());
     }
 }

@@ -34,8 +34,10 @@ class PdHttpCompatTest {
     @Test
     void theSchedulerServesTheClientsCheckerCallsAndPdsRoutesOnItsGrpcPort() throws Exception {
         try (LocalCluster cluster = LocalCluster.start(dir, 1);
-                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(WAIT).build()) {
+                HttpClient http = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(WAIT)
+                        .build()) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.open(cluster.pdAddress())) {
                 PDClient pd = session.getPDClient();
@@ -43,7 +45,9 @@ class PdHttpCompatTest {
                 // The client pauses from a background thread, at once and then every minute.
                 pd.keepPauseChecker(PDChecker.Replica);
                 // Polled with pauses (Await), not in a spin that would starve the client's thread.
-                Await.until(() -> Boolean.TRUE.equals(pd.isCheckerPaused(PDChecker.Replica)), WAIT,
+                Await.until(
+                        () -> Boolean.TRUE.equals(pd.isCheckerPaused(PDChecker.Replica)),
+                        WAIT,
                         "the client's pause of the replica checker");
                 pd.stopKeepPauseChecker(PDChecker.Replica);
                 pd.resumeChecker(PDChecker.Replica);
@@ -57,14 +61,22 @@ class PdHttpCompatTest {
             assertThat(store.at("/status/region_count").asInt()).isPositive();
             JsonNode regions = get(http, cluster.pdAddress(), "/pd/api/v1/regions");
             assertThat(regions.get("count").asInt()).isPositive();
-            assertThat(regions.at("/regions/0/leader/store_id").asLong()).isEqualTo(store.at("/store/id").asLong());
-            assertThat(get(http, cluster.pdAddress(), "/pd/api/v1/health").at("/0/health").asBoolean()).isTrue();
+            assertThat(regions.at("/regions/0/leader/store_id").asLong())
+                    .isEqualTo(store.at("/store/id").asLong());
+            assertThat(get(http, cluster.pdAddress(), "/pd/api/v1/health")
+                            .at("/0/health")
+                            .asBoolean())
+                    .isTrue();
         }
     }
 
     private static JsonNode get(HttpClient http, String pdAddress, String path) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + pdAddress + path))
-                .timeout(WAIT).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://" + pdAddress + path))
+                        .timeout(WAIT)
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         return JSON.readTree(r.body());
     }

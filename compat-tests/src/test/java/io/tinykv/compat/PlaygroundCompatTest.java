@@ -33,6 +33,7 @@ class PlaygroundCompatTest {
     private static final long LOADED_CTL_DEADLINE_MS = 30_000;
     /** 128 + SIGINT: the JVM's exit code after its shutdown hooks ran on Ctrl-C. */
     private static final int EXIT_ON_SIGINT = 130;
+
     private static final int KEYS = 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,8 +62,11 @@ class PlaygroundCompatTest {
         assertThat(first.get("start_key").asText()).isEmpty();
         assertThat(first.get("peers")).hasSize(3);
         assertThat(first.get("leader").isNull()).isFalse();
-        assertThat(replicas).as("replicas per store add up to the regions' peers").isEqualTo(
-                regions.get("regions").findValues("peers").stream().mapToInt(JsonNode::size).sum());
+        assertThat(replicas)
+                .as("replicas per store add up to the regions' peers")
+                .isEqualTo(regions.get("regions").findValues("peers").stream()
+                        .mapToInt(JsonNode::size)
+                        .sum());
         String table = ctl("--pd", pd, "regions");
         assertThat(table).startsWith("ID").contains("-inf").contains("+inf");
     }
@@ -96,7 +100,8 @@ class PlaygroundCompatTest {
             firstChildren = playground.childPids();
             assertThat(firstChildren).hasSize(4).allMatch(PlaygroundCompatTest::alive);
             assertThat(playground.output()).contains("clients connect to PD at " + pd);
-            try (TiSession session = Sessions.open(pd); RawKVClient client = session.createRawClient()) {
+            try (TiSession session = Sessions.open(pd);
+                    RawKVClient client = session.createRawClient()) {
                 for (int i = 0; i < KEYS; i++) {
                     client.put(s("pg/" + i), s("v" + i));
                 }
@@ -116,9 +121,12 @@ class PlaygroundCompatTest {
 
         try (PlaygroundProcess again = PlaygroundProcess.start(folder, ports[0], ports[1])) {
             LOG.info("second start: {}", again.awaitReady(STARTUP));
-            try (TiSession session = Sessions.open(pd); RawKVClient client = session.createRawClient()) {
+            try (TiSession session = Sessions.open(pd);
+                    RawKVClient client = session.createRawClient()) {
                 for (int i = 0; i < KEYS; i++) {
-                    assertThat(client.get(s("pg/" + i))).as("pg/%d after the restart", i).isEqualTo(Optional.of(s("v" + i)));
+                    assertThat(client.get(s("pg/" + i)))
+                            .as("pg/%d after the restart", i)
+                            .isEqualTo(Optional.of(s("v" + i)));
                 }
             }
 
@@ -130,7 +138,9 @@ class PlaygroundCompatTest {
                 if (child.isPresent()) {
                     child.get().onExit().get(STOP.toSeconds(), TimeUnit.SECONDS);
                 }
-                assertThat(alive(pid)).as("child %d after the playground was killed", pid).isFalse();
+                assertThat(alive(pid))
+                        .as("child %d after the playground was killed", pid)
+                        .isFalse();
             }
         }
     }

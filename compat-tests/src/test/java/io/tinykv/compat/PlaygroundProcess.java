@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 final class PlaygroundProcess implements AutoCloseable {
     /** "  store1  pid 1234  ..." in the summary the playground prints once it serves. */
     private static final Pattern CHILD_LINE = Pattern.compile("^\\s+(scheduler|store\\d+)\\s+pid (\\d+)\\s.*");
+
     private static final String END_OF_OUTPUT = "\u0000eof";
     private static final List<String> RESET_SIGINT = List.of("env", "--default-signal=INT");
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
@@ -43,12 +44,20 @@ final class PlaygroundProcess implements AutoCloseable {
     }
 
     static PlaygroundProcess start(Path dataDir, int pdPort, int basePort) {
-        List<String> args = new ArrayList<>(List.of("playground", "--data-dir", dataDir.toString(),
-                "--pd-port", Integer.toString(pdPort), "--base-port", Integer.toString(basePort)));
+        List<String> args = new ArrayList<>(List.of(
+                "playground",
+                "--data-dir",
+                dataDir.toString(),
+                "--pd-port",
+                Integer.toString(pdPort),
+                "--base-port",
+                Integer.toString(basePort)));
         for (String option : LocalCluster.CHILD_JVM_OPTIONS) {
             args.add("--jvm-opt=" + option);
         }
-        JavaCommand java = new JavaCommand(JavaCommand.ofCurrentJvm(List.of()).javaBinary(), LocalCluster.serverClassPath(),
+        JavaCommand java = new JavaCommand(
+                JavaCommand.ofCurrentJvm(List.of()).javaBinary(),
+                LocalCluster.serverClassPath(),
                 JavaCommand.ofCurrentJvm(List.of("-Xmx128m")).jvmOptions());
         List<String> command = new ArrayList<>();
         if (canResetSigint()) {
@@ -58,7 +67,8 @@ final class PlaygroundProcess implements AutoCloseable {
         }
         command.addAll(java.command("io.tinykv.server.Main", args));
         try {
-            return new PlaygroundProcess(new ProcessBuilder(command).redirectErrorStream(true).start());
+            return new PlaygroundProcess(
+                    new ProcessBuilder(command).redirectErrorStream(true).start());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the playground", e);
         }
@@ -69,8 +79,10 @@ final class PlaygroundProcess implements AutoCloseable {
         try {
             List<String> probe = new ArrayList<>(RESET_SIGINT);
             probe.add("true");
-            Process p = new ProcessBuilder(probe).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Process p = new ProcessBuilder(probe)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
             return p.waitFor(PROBE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             return false;
@@ -81,8 +93,8 @@ final class PlaygroundProcess implements AutoCloseable {
     }
 
     private void readOutput() {
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
                 output.add(line);
                 Matcher child = CHILD_LINE.matcher(line);
@@ -104,7 +116,8 @@ final class PlaygroundProcess implements AutoCloseable {
         while (true) {
             String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             if (line == null) {
-                throw new AssertionError("the playground did not serve within " + timeout + "; its output:\n" + output());
+                throw new AssertionError(
+                        "the playground did not serve within " + timeout + "; its output:\n" + output());
             }
             if (line.equals(END_OF_OUTPUT)) {
                 throw new AssertionError("the playground ended before serving; its output:\n" + output());
@@ -140,7 +153,9 @@ final class PlaygroundProcess implements AutoCloseable {
 
     /** Sends SIGINT, as Ctrl-C in a terminal does. */
     void interrupt() throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid()))
+                .inheritIO()
+                .start();
         if (kill.waitFor() != 0) {
             throw new AssertionError("kill -INT " + process.pid() + " failed");
         }

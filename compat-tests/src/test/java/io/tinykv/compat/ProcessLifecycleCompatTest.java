@@ -36,21 +36,27 @@ class ProcessLifecycleCompatTest {
         Arrays.fill(big, (byte) 0xab);
         try (TinykvProcess first = TinykvProcess.start(data, dir.resolve("first.log"))) {
             first.awaitServing(STARTUP);
-            try (TiSession session = Sessions.open(first.address()); RawKVClient client = session.createRawClient()) {
+            try (TiSession session = Sessions.open(first.address());
+                    RawKVClient client = session.createRawClient()) {
                 client.put(s("durable/a"), s("1"));
                 client.put(s("durable/big"), ByteString.copyFrom(big));
                 client.put(s("durable/gone"), s("x"));
                 client.delete(s("durable/gone"));
             }
             assertThat(first.terminate(SHUTDOWN)).isEqualTo(EXIT_ON_SIGTERM);
-            assertThat(first.log()).contains("standalone shutting down").containsPattern("store \\d+ shut down")
-                    .contains("scheduler stopped").contains("shutdown complete");
+            assertThat(first.log())
+                    .contains("standalone shutting down")
+                    .containsPattern("store \\d+ shut down")
+                    .contains("scheduler stopped")
+                    .contains("shutdown complete");
         }
         try (TinykvProcess second = TinykvProcess.start(data, dir.resolve("second.log"))) {
             second.awaitServing(STARTUP);
-            try (TiSession session = Sessions.open(second.address()); RawKVClient client = session.createRawClient()) {
+            try (TiSession session = Sessions.open(second.address());
+                    RawKVClient client = session.createRawClient()) {
                 assertThat(client.get(s("durable/a"))).contains(s("1"));
-                assertThat(client.get(s("durable/big")).orElseThrow().toByteArray()).isEqualTo(big);
+                assertThat(client.get(s("durable/big")).orElseThrow().toByteArray())
+                        .isEqualTo(big);
                 assertThat(client.get(s("durable/gone"))).isEmpty();
             }
         }
@@ -63,11 +69,14 @@ class ProcessLifecycleCompatTest {
             owner.awaitServing(STARTUP);
             try (TinykvProcess intruder = TinykvProcess.start(data, dir.resolve("intruder.log"))) {
                 assertThat(intruder.awaitExit(STARTUP)).isEqualTo(EXIT_DATA_DIR_LOCKED);
-                assertThat(intruder.log()).contains("is in use by another tinykv process").contains("LOCK");
+                assertThat(intruder.log())
+                        .contains("is in use by another tinykv process")
+                        .contains("LOCK");
                 assertThat(intruder.log()).doesNotContain("opened kv engine");
             }
             assertThat(owner.isAlive()).isTrue();
-            try (TiSession session = Sessions.open(owner.address()); RawKVClient client = session.createRawClient()) {
+            try (TiSession session = Sessions.open(owner.address());
+                    RawKVClient client = session.createRawClient()) {
                 client.put(s("owner/k"), s("v"));
                 assertThat(client.get(s("owner/k"))).contains(s("v"));
             }

@@ -37,9 +37,11 @@ class RawKvApiV1CompatTest {
     private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Generous: a leader lost means an election, a scheduler heartbeat and client backoff first. */
     private static final Duration PROGRESS = Duration.ofSeconds(90);
+
     private static final Duration STOP = Duration.ofSeconds(60);
     /** Generous: the cluster is up by then, but a loaded machine can take seconds to connect. */
     private static final Duration HEALTHY = Duration.ofSeconds(60);
+
     private static final int CAS_THREADS = 4;
     /** Successful swaps before the leader is killed, and again after. */
     private static final int SWAPS_PER_PHASE = 25;
@@ -97,10 +99,12 @@ class RawKvApiV1CompatTest {
         assertThat(client.get(s("cas/k"))).contains(s("v1"));
 
         assertThatThrownBy(() -> client.compareAndSet(s("cas/k"), Optional.empty(), s("v2")))
-                .isInstanceOfSatisfying(RawCASConflictException.class,
+                .isInstanceOfSatisfying(
+                        RawCASConflictException.class,
                         e -> assertThat(e.getPrevValue()).contains(s("v1")));
         assertThatThrownBy(() -> client.compareAndSet(s("cas/k"), Optional.of(s("other")), s("v2")))
-                .isInstanceOfSatisfying(RawCASConflictException.class,
+                .isInstanceOfSatisfying(
+                        RawCASConflictException.class,
                         e -> assertThat(e.getPrevValue()).contains(s("v1")));
         assertThat(client.get(s("cas/k"))).contains(s("v1"));
 
@@ -109,7 +113,8 @@ class RawKvApiV1CompatTest {
 
         client.delete(s("cas/k"));
         assertThatThrownBy(() -> client.compareAndSet(s("cas/k"), Optional.of(s("v2")), s("v3")))
-                .isInstanceOfSatisfying(RawCASConflictException.class,
+                .isInstanceOfSatisfying(
+                        RawCASConflictException.class,
                         e -> assertThat(e.getPrevValue()).isEmpty());
     }
 
@@ -168,16 +173,22 @@ class RawKvApiV1CompatTest {
             unknown = load.unknown();
         }
         long last = Long.parseLong(client.get(counter).orElseThrow().toStringUtf8());
-        LOG.info("{} swaps succeeded, {} conflicted, {} unknown; the counter is {}",
-                successes.size(), conflicts, unknown, last);
+        LOG.info(
+                "{} swaps succeeded, {} conflicted, {} unknown; the counter is {}",
+                successes.size(),
+                conflicts,
+                unknown,
+                last);
 
-        assertThat(new HashSet<>(successes)).as("no two swaps succeeded from the same value (a lost update)")
+        assertThat(new HashSet<>(successes))
+                .as("no two swaps succeeded from the same value (a lost update)")
                 .hasSameSizeAs(successes);
         assertThat(successes).allSatisfy(v -> assertThat(v).isBetween(1L, last));
-        assertThat(last).as("each value was written by one swap: a success, or an attempt with an unknown end")
+        assertThat(last)
+                .as("each value was written by one swap: a success, or an attempt with an unknown end")
                 .isLessThanOrEqualTo(successes.size() + conflicts + unknown);
-        assertThat(cluster.unexpectedExits()).as("the fault happened: only the killed store stopped")
+        assertThat(cluster.unexpectedExits())
+                .as("the fault happened: only the killed store stopped")
                 .containsExactly(victim + " exited 137");
     }
-
 }

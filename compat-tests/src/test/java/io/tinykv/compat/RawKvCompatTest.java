@@ -36,7 +36,8 @@ class RawKvCompatTest {
 
     @BeforeAll
     static void startTinykv() {
-        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log")).awaitServing(STARTUP);
+        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log"))
+                .awaitServing(STARTUP);
         session = Sessions.open(tinykv.address());
         client = session.createRawClient();
     }
@@ -72,7 +73,8 @@ class RawKvCompatTest {
      */
     @Test
     void aClientInApiV2IsRefusedAndStoresNothing() throws Exception {
-        try (TiSession v2 = Sessions.openInApiV2(tinykv.address()); RawKVClient v2Client = v2.createRawClient()) {
+        try (TiSession v2 = Sessions.openInApiV2(tinykv.address());
+                RawKVClient v2Client = v2.createRawClient()) {
             assertThatThrownBy(() -> v2Client.put(s("v2/k"), s("v")))
                     .hasStackTraceContaining("api version not match: the request is API V2");
         }
@@ -100,9 +102,10 @@ class RawKvCompatTest {
         }
         client.batchPut(pairs);
         // The client sorts the key list in place, so it must be mutable.
-        List<Kvrpcpb.KvPair> got = client.batchGet(
-                new ArrayList<>(List.of(s("batch/007"), s("batch/missing"), s("batch/042"))));
-        assertThat(got).extracting(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
+        List<Kvrpcpb.KvPair> got =
+                client.batchGet(new ArrayList<>(List.of(s("batch/007"), s("batch/missing"), s("batch/042"))));
+        assertThat(got)
+                .extracting(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
                 .containsExactlyInAnyOrder("batch/007=value-7", "batch/042=value-42");
         client.batchDelete(new ArrayList<>(List.of(s("batch/007"), s("batch/042"))));
         assertThat(client.get(s("batch/007"))).isEmpty();
@@ -120,7 +123,9 @@ class RawKvCompatTest {
         assertThat(keys(client.scan(s("scan/b"), s("scan/d")))).containsExactly("scan/b", "scan/c");
         assertThat(keys(client.scan(s("scan/"), 2))).containsExactly("scan/a", "scan/b");
         List<Kvrpcpb.KvPair> keyOnly = client.scan(s("scan/"), s("scan/~"), true);
-        assertThat(keyOnly).hasSize(5).allSatisfy(p -> assertThat(p.getValue().isEmpty()).isTrue());
+        assertThat(keyOnly)
+                .hasSize(5)
+                .allSatisfy(p -> assertThat(p.getValue().isEmpty()).isTrue());
         assertThat(client.scan(s("scan/c"), s("scan/d")).get(0).getValue()).isEqualTo(s("v:scan/c"));
     }
 
@@ -199,11 +204,11 @@ class RawKvCompatTest {
         try (TiSession strict = Sessions.open(tinykv.address());
                 RawKVClient strictClient = strict.createRawClient()) {
             assertThatThrownBy(() -> strictClient.put(s("ttl/refused"), s("v"), 5))
-                    .satisfies(e -> assertThat(causeMessages(e))
-                            .contains("ttl is not enabled, but get put request with ttl"));
+                    .satisfies(e ->
+                            assertThat(causeMessages(e)).contains("ttl is not enabled, but get put request with ttl"));
             assertThatThrownBy(() -> strictClient.batchPut(Map.of(s("ttl/refused"), s("v")), 5))
-                    .satisfies(e -> assertThat(causeMessages(e))
-                            .contains("ttl is not enabled, but get put request with ttl"));
+                    .satisfies(e ->
+                            assertThat(causeMessages(e)).contains("ttl is not enabled, but get put request with ttl"));
         }
         assertThat(client.get(s("ttl/refused"))).isEmpty();
         client.put(s("ttl/zero"), s("v"), 0);

@@ -43,11 +43,13 @@ class RawKvTtlCompatTest {
     private static final Duration STOP = Duration.ofSeconds(60);
     /** How long a 1-second ttl may take to show, on a loaded machine. */
     private static final Duration EXPIRY = Duration.ofSeconds(30);
+
     private static final long SHORT_TTL_SECONDS = 1;
     private static final long LONG_TTL_SECONDS = 600;
     private static final int SCAN_LIMIT = 100;
     /** {@code tinykv server}'s exit code for a configuration that cannot be used. */
     private static final int EXIT_BAD_CONFIG = 2;
+
     private static final String STORE = "store1";
 
     @TempDir
@@ -101,8 +103,8 @@ class RawKvTtlCompatTest {
         client.put(s("put/long"), s("v"), LONG_TTL_SECONDS);
         client.put(s("put/forever"), s("f"));
         assertThat(client.get(s("put/long"))).contains(s("v"));
-        assertThat(client.getKeyTTL(s("put/long"))).hasValueSatisfying(
-                ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS));
+        assertThat(client.getKeyTTL(s("put/long")))
+                .hasValueSatisfying(ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS));
         assertThat(client.getKeyTTL(s("put/forever"))).as("no ttl: 0, as TiKV").contains(0L);
         assertThat(client.getKeyTTL(s("put/never-written"))).isEmpty();
 
@@ -119,7 +121,9 @@ class RawKvTtlCompatTest {
         client.put(s("countdown"), s("v"), LONG_TTL_SECONDS);
         long first = client.getKeyTTL(s("countdown")).orElseThrow();
         assertThat(first).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS);
-        await("getKeyTTL drops below " + first, () -> client.getKeyTTL(s("countdown")).orElseThrow() < first);
+        await(
+                "getKeyTTL drops below " + first,
+                () -> client.getKeyTTL(s("countdown")).orElseThrow() < first);
     }
 
     @Test
@@ -127,11 +131,12 @@ class RawKvTtlCompatTest {
     void batchPutAppliesItsTtlToEveryPair() throws InterruptedException {
         client.batchPut(Map.of(s("batch/a"), s("1"), s("batch/b"), s("2")), SHORT_TTL_SECONDS);
         client.batchPut(Map.of(s("batch/c"), s("3")), LONG_TTL_SECONDS);
-        await("batch/a and batch/b expire",
+        await(
+                "batch/a and batch/b expire",
                 () -> keys(client.batchGet(mutable(s("batch/a"), s("batch/b"), s("batch/c"))))
                         .equals(List.of("batch/c")));
-        assertThat(client.getKeyTTL(s("batch/c"))).hasValueSatisfying(
-                ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS));
+        assertThat(client.getKeyTTL(s("batch/c")))
+                .hasValueSatisfying(ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS));
     }
 
     @Test
@@ -141,12 +146,15 @@ class RawKvTtlCompatTest {
         client.put(s("scan/b"), s("2"), SHORT_TTL_SECONDS);
         client.put(s("scan/c"), s("3"), LONG_TTL_SECONDS);
         client.put(s("scan/d"), s("4"), SHORT_TTL_SECONDS);
-        await("scan/b and scan/d expire",
+        await(
+                "scan/b and scan/d expire",
                 () -> keys(client.scan(s("scan/"), s("scan0"), SCAN_LIMIT)).equals(List.of("scan/a", "scan/c")));
         assertThat(keys(client.scan(s("scan/"), s("scan0"), SCAN_LIMIT, true))).containsExactly("scan/a", "scan/c");
-        assertThat(client.scan(s("scan/"), s("scan0"), SCAN_LIMIT)).extracting(Kvrpcpb.KvPair::getValue)
+        assertThat(client.scan(s("scan/"), s("scan0"), SCAN_LIMIT))
+                .extracting(Kvrpcpb.KvPair::getValue)
                 .containsExactly(s("1"), s("3"));
-        assertThat(keys(client.scan(s("scan/"), s("scan0"), 1))).as("the limit counts live keys")
+        assertThat(keys(client.scan(s("scan/"), s("scan0"), 1)))
+                .as("the limit counts live keys")
                 .containsExactly("scan/a");
     }
 
@@ -156,10 +164,11 @@ class RawKvTtlCompatTest {
         client.compareAndSet(s("cas/k"), Optional.empty(), s("v1"), SHORT_TTL_SECONDS);
         await("cas/k expires", () -> client.get(s("cas/k")).isEmpty());
         assertThat(client.putIfAbsent(s("cas/k"), s("v2"), LONG_TTL_SECONDS))
-                .as("putIfAbsent over the expired v1 finds nothing there").isEmpty();
+                .as("putIfAbsent over the expired v1 finds nothing there")
+                .isEmpty();
         assertThat(client.get(s("cas/k"))).contains(s("v2"));
-        assertThat(client.getKeyTTL(s("cas/k"))).hasValueSatisfying(
-                ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS));
+        assertThat(client.getKeyTTL(s("cas/k")))
+                .hasValueSatisfying(ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(LONG_TTL_SECONDS));
     }
 
     /**
@@ -178,7 +187,9 @@ class RawKvTtlCompatTest {
         List<String> args = new ArrayList<>(withTtl.args());
         args.remove("--enable-ttl");
         ChildProcess refused = cluster.start(new ChildSpec(STORE, withTtl.address(), args, withTtl.logFile()));
-        assertThat(refused.awaitExit(STOP)).as("the store without --enable-ttl stops by itself").isTrue();
+        assertThat(refused.awaitExit(STOP))
+                .as("the store without --enable-ttl stops by itself")
+                .isTrue();
         assertThat(refused.exitCode()).isEqualTo(EXIT_BAD_CONFIG);
         assertThat(Files.readString(withTtl.logFile()))
                 .contains("was created with storage.enable-ttl = true, but this start has storage.enable-ttl = false")
@@ -194,9 +205,12 @@ class RawKvTtlCompatTest {
                 return false;
             }
         });
-        assertThat(client.getKeyTTL(s("restart/k"))).as("the expiry was stored, not restarted")
+        assertThat(client.getKeyTTL(s("restart/k")))
+                .as("the expiry was stored, not restarted")
                 .hasValueSatisfying(ttl -> assertThat(ttl).isPositive().isLessThanOrEqualTo(before));
-        assertThat(client.get(s("put/short"))).as("expired before the restart, expired after it").isEmpty();
+        assertThat(client.get(s("put/short")))
+                .as("expired before the restart, expired after it")
+                .isEmpty();
     }
 
     /**

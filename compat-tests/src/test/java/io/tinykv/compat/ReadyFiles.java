@@ -28,20 +28,27 @@ public final class ReadyFiles {
      * fails early, with {@code logs}, when the child exits first.
      */
     public static Map<String, String> await(ChildProcess child, Path file, Duration timeout, Supplier<String> logs) {
-        return await(child.name(), child::isAlive, file, timeout,
+        return await(
+                child.name(),
+                child::isAlive,
+                file,
+                timeout,
                 () -> "exited with code " + child.exitCode() + "\n" + logs.get());
     }
 
     /** As above, for a process that {@code alive} says is running and {@code death} describes once it is not. */
-    static Map<String, String> await(String name, BooleanSupplier alive, Path file, Duration timeout,
-            Supplier<String> death) {
-        return Await.value(() -> {
-            Optional<Map<String, String>> addresses = read(file);
-            if (addresses.isEmpty() && !alive.getAsBoolean()) {
-                throw new AssertionError(name + " ended before it served: " + death.get());
-            }
-            return addresses;
-        }, timeout, name + " writes its ready file " + file);
+    static Map<String, String> await(
+            String name, BooleanSupplier alive, Path file, Duration timeout, Supplier<String> death) {
+        return Await.value(
+                () -> {
+                    Optional<Map<String, String>> addresses = read(file);
+                    if (addresses.isEmpty() && !alive.getAsBoolean()) {
+                        throw new AssertionError(name + " ended before it served: " + death.get());
+                    }
+                    return addresses;
+                },
+                timeout,
+                name + " writes its ready file " + file);
     }
 
     private static Optional<Map<String, String>> read(Path file) {

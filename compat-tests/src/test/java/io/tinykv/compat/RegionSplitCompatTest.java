@@ -37,6 +37,7 @@ class RegionSplitCompatTest {
     private static final Duration STARTUP = Duration.ofMinutes(5);
     /** Writing goes on until the regions are there, or this deadline passes. */
     private static final Duration SPLITS = Duration.ofSeconds(120);
+
     private static final long LOADED_SPLIT_DEADLINE_MS = 30_000;
     private static final int VALUE_BYTES = 1024;
     private static final int BATCH = 50;
@@ -57,8 +58,8 @@ class RegionSplitCompatTest {
 
     private static int regionCount(String pdAddress) {
         try (PdClient pd = PdClient.connect(ClientConfig.of(List.of(pdAddress)))) {
-            List<RegionInfo> regions = pd.scanRegions(com.google.protobuf.ByteString.EMPTY,
-                    com.google.protobuf.ByteString.EMPTY, 0);
+            List<RegionInfo> regions =
+                    pd.scanRegions(com.google.protobuf.ByteString.EMPTY, com.google.protobuf.ByteString.EMPTY, 0);
             return regions.size();
         }
     }
@@ -70,8 +71,11 @@ class RegionSplitCompatTest {
                 # Leaders measure their regions twice a second instead of every 10 s.
                 split-region-check-tick-interval = "500ms"
                 """);
-        try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.RAW, List.of(
-                "--region-max-size", "48KiB", "--region-split-size", "32KiB", "--config", config.toString()))) {
+        try (LocalCluster cluster = LocalCluster.start(
+                dir,
+                STORES,
+                ClientKeyMode.RAW,
+                List.of("--region-max-size", "48KiB", "--region-split-size", "32KiB", "--config", config.toString()))) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.open(cluster.pdAddress());
                     RawKVClient client = session.createRawClient()) {
@@ -95,8 +99,8 @@ class RegionSplitCompatTest {
                     Optional<ByteString> got = client.get(e.getKey());
                     assertThat(got).as("key %s", e.getKey().toStringUtf8()).contains(e.getValue());
                 }
-                List<Kvrpcpb.KvPair> scanned = client.scan(ByteString.copyFromUtf8("split/"),
-                        ByteString.copyFromUtf8("split0"));
+                List<Kvrpcpb.KvPair> scanned =
+                        client.scan(ByteString.copyFromUtf8("split/"), ByteString.copyFromUtf8("split0"));
                 assertThat(scanned).extracting(Kvrpcpb.KvPair::getKey).containsExactlyElementsOf(written.keySet());
                 assertThat(scanned).extracting(Kvrpcpb.KvPair::getValue).containsExactlyElementsOf(written.values());
 
@@ -106,9 +110,9 @@ class RegionSplitCompatTest {
                 // A split is a Raft proposal applied on three stores: at load 20 it can outlast the client's
                 // default 5 s per-call deadline, and a split past its deadline is not asked again (it may
                 // have happened), so this call gets a deadline a loaded machine meets.
-                try (io.tinykv.client.RawKvClient ours = io.tinykv.client.RawKvClient.create(
-                        ClientConfig.of(List.of(cluster.pdAddress())).withTimeoutsMs(
-                                ClientConfig.DEFAULT_PD_TIMEOUT_MS, LOADED_SPLIT_DEADLINE_MS))) {
+                try (io.tinykv.client.RawKvClient ours =
+                        io.tinykv.client.RawKvClient.create(ClientConfig.of(List.of(cluster.pdAddress()))
+                                .withTimeoutsMs(ClientConfig.DEFAULT_PD_TIMEOUT_MS, LOADED_SPLIT_DEADLINE_MS))) {
                     List<io.tinykv.proto.Metapb.Region> split = ours.splitRegion(at);
                     assertThat(split).hasSize(2);
                     assertThat(split.get(1).getStartKey()).isEqualTo(at);
@@ -116,10 +120,13 @@ class RegionSplitCompatTest {
                 }
                 // The TiKV client, holding the region from before, is told epoch_not_match and follows.
                 for (int i : new int[] {written.size() / 2, written.size() / 2 + 1}) {
-                    assertThat(client.get(key(i))).as("key %d after the manual split", i).contains(value(i));
+                    assertThat(client.get(key(i)))
+                            .as("key %d after the manual split", i)
+                            .contains(value(i));
                 }
                 assertThat(client.scan(ByteString.copyFromUtf8("split/"), ByteString.copyFromUtf8("split0")))
-                        .extracting(Kvrpcpb.KvPair::getKey).containsExactlyElementsOf(written.keySet());
+                        .extracting(Kvrpcpb.KvPair::getKey)
+                        .containsExactlyElementsOf(written.keySet());
             }
         }
     }

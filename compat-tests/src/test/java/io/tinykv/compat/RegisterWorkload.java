@@ -35,6 +35,7 @@ final class RegisterWorkload implements AutoCloseable {
     private static final int RAW_READ_PERCENT = 40;
     /** The RawKV workload writes a key of its own every this many operations. */
     private static final int RAW_OWN_KEY_EVERY = 3;
+
     private static final int TXN_READ_PERCENT = 50;
 
     /** One client API's register reads and writes. */
@@ -54,9 +55,11 @@ final class RegisterWorkload implements AutoCloseable {
     private final int readPercent;
     /** Null: no keys of their own; else every {@code ownKeyEvery}th operation writes one under it. */
     private final String ownKeyPrefix;
+
     private final int ownKeyEvery;
     /** Whether the client library may send a put twice (see {@link RegisterOp#mayRepeat}). */
     private final boolean putsMayRepeat;
+
     private final List<Thread> threads = new ArrayList<>();
     private final List<RegisterOp> history = new CopyOnWriteArrayList<>();
     private final Map<String, String> acknowledgedOwn = new ConcurrentHashMap<>();
@@ -66,8 +69,13 @@ final class RegisterWorkload implements AutoCloseable {
     private final Object progress = new Object();
     private volatile boolean stopped;
 
-    private RegisterWorkload(Registers registers, List<String> keys, int readPercent, String ownKeyPrefix,
-            int ownKeyEvery, boolean putsMayRepeat) {
+    private RegisterWorkload(
+            Registers registers,
+            List<String> keys,
+            int readPercent,
+            String ownKeyPrefix,
+            int ownKeyEvery,
+            boolean putsMayRepeat) {
         this.registers = registers;
         this.keys = List.copyOf(keys);
         this.readPercent = readPercent;
@@ -92,7 +100,9 @@ final class RegisterWorkload implements AutoCloseable {
         Registers raw = new Registers() {
             @Override
             public String get(String key) {
-                return client.get(ByteString.copyFromUtf8(key)).map(ByteString::toStringUtf8).orElse(null);
+                return client.get(ByteString.copyFromUtf8(key))
+                        .map(ByteString::toStringUtf8)
+                        .orElse(null);
             }
 
             @Override
@@ -107,8 +117,7 @@ final class RegisterWorkload implements AutoCloseable {
      * Transactional registers {@code keys} (half the operations read), through {@link TwoPhaseWrites}:
      * a retried prewrite or commit carries the same start ts, so a put takes effect at most once.
      */
-    static RegisterWorkload transactional(TiSession session, List<String> keys, long lockTtlMillis,
-            int backoffMillis) {
+    static RegisterWorkload transactional(TiSession session, List<String> keys, long lockTtlMillis, int backoffMillis) {
         KVClient kv = session.createKVClient();
         Registers txn = new Registers() {
             @Override
@@ -165,8 +174,8 @@ final class RegisterWorkload implements AutoCloseable {
                 long invoke = System.nanoTime();
                 try {
                     String read = registers.get(key);
-                    history.add(RegisterOp.get(nextId.getAndIncrement(), process, key, read, invoke,
-                            System.nanoTime()));
+                    history.add(
+                            RegisterOp.get(nextId.getAndIncrement(), process, key, read, invoke, System.nanoTime()));
                     succeeded();
                 } catch (RuntimeException e) {
                     failures.incrementAndGet(); // a failed read tells nothing
@@ -189,7 +198,8 @@ final class RegisterWorkload implements AutoCloseable {
 
     private RegisterOp put(int process, String key, String value, long invoke, long complete) {
         int id = nextId.getAndIncrement();
-        return putsMayRepeat ? RegisterOp.retriedPut(id, process, key, value, invoke, complete)
+        return putsMayRepeat
+                ? RegisterOp.retriedPut(id, process, key, value, invoke, complete)
                 : RegisterOp.put(id, process, key, value, invoke, complete);
     }
 

@@ -43,8 +43,8 @@ class ReplicaReadCompatTest {
     private static long commit(TiSession session, String key, String value) throws Exception {
         SequencedMap<byte[], byte[]> writes = new LinkedHashMap<>();
         writes.put(b(key), b(value));
-        try (TwoPhaseWrites txn = TwoPhaseWrites.begin(session, writes, LOCK_TTL_MILLIS,
-                TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites txn =
+                TwoPhaseWrites.begin(session, writes, LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
             return txn.commit();
         }
     }
@@ -58,13 +58,14 @@ class ReplicaReadCompatTest {
         try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
             ClusterReadiness.Serving serving = cluster.awaitServing(STARTUP);
             assertThat(serving.firstRegion().region().getPeersCount())
-                    .as("the region has followers to read from").isEqualTo(STORES);
+                    .as("the region has followers to read from")
+                    .isEqualTo(STORES);
             // The reading sessions open after the region has all its replicas: the FOLLOWER selector
             // of a client that cached the region with one peer would have nobody to ask.
             try (TiSession writer = Sessions.openTransactional(cluster.pdAddress());
                     TiSession followers = Sessions.openTransactional(cluster.pdAddress(), ReplicaRead.FOLLOWER);
-                    TiSession mixed = Sessions.openTransactional(cluster.pdAddress(),
-                            ReplicaRead.LEADER_AND_FOLLOWER)) {
+                    TiSession mixed =
+                            Sessions.openTransactional(cluster.pdAddress(), ReplicaRead.LEADER_AND_FOLLOWER)) {
                 Map<String, String> committed = new TreeMap<>();
                 for (int round = 0; round < ROUNDS; round++) {
                     for (int k = 0; k < KEYS; k++) {
@@ -72,9 +73,11 @@ class ReplicaReadCompatTest {
                         String value = "v" + round + "-" + k;
                         commit(writer, key, value);
                         committed.put(key, value);
-                        assertThat(snapshotGet(followers, key)).as("FOLLOWER read of %s after its commit", key)
+                        assertThat(snapshotGet(followers, key))
+                                .as("FOLLOWER read of %s after its commit", key)
                                 .isEqualTo(value);
-                        assertThat(snapshotGet(mixed, key)).as("LEADER_AND_FOLLOWER read of %s", key)
+                        assertThat(snapshotGet(mixed, key))
+                                .as("LEADER_AND_FOLLOWER read of %s", key)
                                 .isEqualTo(value);
                     }
                 }
@@ -87,7 +90,9 @@ class ReplicaReadCompatTest {
                 for (String key : committed.keySet()) {
                     batch.put(key, new String(snapshot.get(b(key)), StandardCharsets.UTF_8));
                 }
-                assertThat(batch).as("every key read from followers at one timestamp").isEqualTo(committed);
+                assertThat(batch)
+                        .as("every key read from followers at one timestamp")
+                        .isEqualTo(committed);
             }
         }
     }

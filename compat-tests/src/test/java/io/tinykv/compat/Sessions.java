@@ -20,8 +20,7 @@ final class Sessions {
      */
     private static final int HEALTH_CHECK_TIMEOUT_MILLIS = 2_000;
 
-    private Sessions() {
-    }
+    private Sessions() {}
 
     /**
      * A session with generous timeouts, for tests that expect success and for tests that expect the

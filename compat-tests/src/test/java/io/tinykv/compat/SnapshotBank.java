@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
-import org.tikv.common.ByteWrapper;
 import org.tikv.common.BytePairWrapper;
+import org.tikv.common.ByteWrapper;
 import org.tikv.common.TiSession;
 import org.tikv.common.exception.KeyException;
 import org.tikv.common.util.ConcreteBackOffer;
@@ -55,11 +55,18 @@ final class SnapshotBank {
     }
 
     /** One snapshot whose sum is wrong. */
-    record TornSnapshot(long readTs, List<Long> balances, long sum) { }
+    record TornSnapshot(long readTs, List<Long> balances, long sum) {}
 
     /** What a run did. */
-    record Result(long committed, long rolledBack, long aborted, long unknown, long snapshots, long readFailures,
-                  List<TornSnapshot> torn, long finalSum) {
+    record Result(
+            long committed,
+            long rolledBack,
+            long aborted,
+            long unknown,
+            long snapshots,
+            long readFailures,
+            List<TornSnapshot> torn,
+            long finalSum) {
         @Override
         public String toString() {
             return "committed=" + committed + " rolledBack=" + rolledBack + " aborted=" + aborted
@@ -76,6 +83,7 @@ final class SnapshotBank {
     private final AtomicLong committed = new AtomicLong();
     /** Transfers whose primary commit the store refused because a reader had rolled the lock back. */
     private final AtomicLong rolledBack = new AtomicLong();
+
     private final AtomicLong aborted = new AtomicLong();
     private final AtomicLong unknown = new AtomicLong();
     private final AtomicLong snapshots = new AtomicLong();
@@ -114,7 +122,9 @@ final class SnapshotBank {
      * @throws AssertionError when {@code timeout} passes first
      */
     void awaitDecided(long target, Duration timeout, String phase) {
-        Await.until(() -> decidedSoFar() >= target, timeout,
+        Await.until(
+                () -> decidedSoFar() >= target,
+                timeout,
                 () -> "only " + decidedSoFar() + " of " + target + " transfers decided " + phase + " ("
                         + committed.get() + " committed, " + rolledBack.get() + " rolled back, "
                         + aborted.get() + " aborted, " + unknown.get() + " unknown, " + snapshots.get()
@@ -134,8 +144,10 @@ final class SnapshotBank {
             committer.prewriteSecondaryKeys(primary, rest.iterator(), config.stepBackoffMillis());
             long commitTs = session.getTimestamp().getVersion();
             committer.commitPrimaryKey(backOffer(), primary, commitTs);
-            committer.commitSecondaryKeys(rest.stream().map(p -> new ByteWrapper(p.getKey())).iterator(),
-                    commitTs, config.stepBackoffMillis());
+            committer.commitSecondaryKeys(
+                    rest.stream().map(p -> new ByteWrapper(p.getKey())).iterator(),
+                    commitTs,
+                    config.stepBackoffMillis());
         } catch (Exception e) {
             throw new IllegalStateException("initializing the bank failed", e);
         }
@@ -157,8 +169,7 @@ final class SnapshotBank {
         long deadlineNanos = System.nanoTime() + duration.toNanos();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicBoolean faultDone = new AtomicBoolean();
-        BooleanSupplier running = () -> !stop.get()
-                && (!faultDone.get() || System.nanoTime() - deadlineNanos < 0);
+        BooleanSupplier running = () -> !stop.get() && (!faultDone.get() || System.nanoTime() - deadlineNanos < 0);
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < config.writers(); w++) {
             Random random = new Random(seed + w);
@@ -184,8 +195,15 @@ final class SnapshotBank {
                 t.join();
             }
         }
-        return new Result(committed.get(), rolledBack.get(), aborted.get(), unknown.get(), snapshots.get(), readFailures.get(),
-                List.copyOf(torn), finalSum());
+        return new Result(
+                committed.get(),
+                rolledBack.get(),
+                aborted.get(),
+                unknown.get(),
+                snapshots.get(),
+                readFailures.get(),
+                List.copyOf(torn),
+                finalSum());
     }
 
     /** The sum of a snapshot at a fresh ts, retried until it succeeds (the run is over). */
@@ -244,7 +262,8 @@ final class SnapshotBank {
         try {
             startTs = session.getTimestamp().getVersion();
             Map<ByteString, Long> read = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
-            for (Kvrpcpb.KvPair pair : kv.batchGet(backOffer(), new ArrayList<>(List.of(keys.get(from), keys.get(to))), startTs)) {
+            for (Kvrpcpb.KvPair pair :
+                    kv.batchGet(backOffer(), new ArrayList<>(List.of(keys.get(from), keys.get(to))), startTs)) {
                 read.put(pair.getKey(), decode(pair.getValue()));
             }
             if (read.size() != 2) {
@@ -267,8 +286,10 @@ final class SnapshotBank {
         TwoPhaseCommitter committer = new TwoPhaseCommitter(session, startTs, config.lockTtlMillis());
         try {
             committer.prewritePrimaryKey(backOffer(), primary, encode(fromBalance - amount));
-            committer.prewriteSecondaryKeys(primary,
-                    List.of(new BytePairWrapper(secondary, encode(toBalance + amount))).iterator(),
+            committer.prewriteSecondaryKeys(
+                    primary,
+                    List.of(new BytePairWrapper(secondary, encode(toBalance + amount)))
+                            .iterator(),
                     config.stepBackoffMillis());
             commitTs = session.getTimestamp().getVersion();
         } catch (RuntimeException e) {
@@ -290,8 +311,8 @@ final class SnapshotBank {
         }
         committed.incrementAndGet();
         try {
-            committer.commitSecondaryKeys(List.of(new ByteWrapper(secondary)).iterator(), commitTs,
-                    config.stepBackoffMillis());
+            committer.commitSecondaryKeys(
+                    List.of(new ByteWrapper(secondary)).iterator(), commitTs, config.stepBackoffMillis());
         } catch (RuntimeException e) {
             // Committed at the primary; readers finish the secondary.
         }
@@ -305,7 +326,8 @@ final class SnapshotBank {
      */
     static boolean lockWasRolledBack(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof KeyException key && key.getKeyErr() != null
+            if (t instanceof KeyException key
+                    && key.getKeyErr() != null
                     && key.getKeyErr().getRetryable().toLowerCase(Locale.ROOT).contains("lock not found")) {
                 return true;
             }
@@ -322,7 +344,8 @@ final class SnapshotBank {
     }
 
     private ConcreteBackOffer backOffer() {
-        return ConcreteBackOffer.newCustomBackOff(config.stepBackoffMillis(), session.getPDClient().getClusterId());
+        return ConcreteBackOffer.newCustomBackOff(
+                config.stepBackoffMillis(), session.getPDClient().getClusterId());
     }
 
     static long sum(List<Long> balances) {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tinykv.scheduler.ClientKeyMode;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,12 +44,12 @@ class SnapshotBankClusterCompatTest {
     void everySnapshotSumsToTheTotalWhileTheLeadersStoreIsKilled() throws Exception {
         Duration duration = Soak.duration(20);
         SnapshotBank.Config issue = SnapshotBank.Config.issue11();
-        SnapshotBank.Config config = new SnapshotBank.Config(issue.accounts(), issue.initialBalance(),
-                issue.writers(), issue.lockTtlMillis(), STEP_BACKOFF_MILLIS);
+        SnapshotBank.Config config = new SnapshotBank.Config(
+                issue.accounts(), issue.initialBalance(), issue.writers(), issue.lockTtlMillis(), STEP_BACKOFF_MILLIS);
         try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
-                 KVClient kv = session.createKVClient()) {
+                    KVClient kv = session.createKVClient()) {
                 SnapshotBank bank = new SnapshotBank(session, kv, config);
                 bank.initialize();
                 AtomicReference<String> victim = new AtomicReference<>();
@@ -58,8 +57,11 @@ class SnapshotBankClusterCompatTest {
                     bank.awaitDecided(TRANSFERS_PER_PHASE, PROGRESS, "before the kill");
                     int leader = cluster.storeIndex(cluster.leaderStoreOf(new byte[0]));
                     victim.set("store" + leader);
-                    LOG.info("killing {} (SIGKILL), the region's leader, after {} transfers committed, {} decided",
-                            victim.get(), bank.committedSoFar(), bank.decidedSoFar());
+                    LOG.info(
+                            "killing {} (SIGKILL), the region's leader, after {} transfers committed, {} decided",
+                            victim.get(),
+                            bank.committedSoFar(),
+                            bank.decidedSoFar());
                     try {
                         cluster.kill(victim.get());
                     } catch (InterruptedException e) {
@@ -67,27 +69,33 @@ class SnapshotBankClusterCompatTest {
                         throw new IllegalStateException(e);
                     }
                     try {
-                        bank.awaitDecided(bank.decidedSoFar() + TRANSFERS_PER_PHASE, PROGRESS,
-                                "with " + victim.get() + " down");
+                        bank.awaitDecided(
+                                bank.decidedSoFar() + TRANSFERS_PER_PHASE, PROGRESS, "with " + victim.get() + " down");
                     } catch (AssertionError stalled) {
                         // Seen twice on a loaded machine (the client silent for ~90 s): keep what it
                         // and the stores were doing, the cluster's folder is gone after the test.
-                        throw new AssertionError(stalled.getMessage() + "\n" + ThreadDump.ofThisJvm()
-                                + cluster.logs(), stalled);
+                        throw new AssertionError(
+                                stalled.getMessage() + "\n" + ThreadDump.ofThisJvm() + cluster.logs(), stalled);
                     }
                     cluster.restart(victim.get());
                     cluster.awaitHealthy(victim.get(), cluster.storeAddress(leader), STARTUP);
                 });
-                LOG.info("snapshot bank on the cluster, {} s, {} killed: {}; torn: {}", duration.toSeconds(),
-                        victim.get(), result, result.torn());
+                LOG.info(
+                        "snapshot bank on the cluster, {} s, {} killed: {}; torn: {}",
+                        duration.toSeconds(),
+                        victim.get(),
+                        result,
+                        result.torn());
                 assertThat(result.torn()).as("torn snapshots; %s", result).isEmpty();
                 assertThat(result.finalSum()).isEqualTo(config.total());
-                assertThat(result.committed()).as("committed transfers; %s", result).isPositive();
+                assertThat(result.committed())
+                        .as("committed transfers; %s", result)
+                        .isPositive();
                 assertThat(result.snapshots()).as("snapshots; %s", result).isPositive();
-                assertThat(cluster.unexpectedExits()).as("only the killed store stopped")
+                assertThat(cluster.unexpectedExits())
+                        .as("only the killed store stopped")
                         .containsExactly(victim.get() + " exited 137");
             }
         }
     }
-
 }

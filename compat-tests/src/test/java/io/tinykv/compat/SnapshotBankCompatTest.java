@@ -30,14 +30,13 @@ class SnapshotBankCompatTest {
         Duration duration = Soak.duration(20);
         SnapshotBank.Config config = SnapshotBank.Config.issue11();
         try (TinykvProcess tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log"))
-                .awaitServing(STARTUP);
-             TiSession session = Sessions.openTransactional(tinykv.address());
-             KVClient kv = session.createKVClient()) {
+                        .awaitServing(STARTUP);
+                TiSession session = Sessions.openTransactional(tinykv.address());
+                KVClient kv = session.createKVClient()) {
             SnapshotBank bank = new SnapshotBank(session, kv, config);
             bank.initialize();
-            SnapshotBank.Result result = bank.run(duration, Soak.seed(), () -> { });
-            LOG.info("snapshot bank on standalone, {} s: {}; torn: {}", duration.toSeconds(), result,
-                    result.torn());
+            SnapshotBank.Result result = bank.run(duration, Soak.seed(), () -> {});
+            LOG.info("snapshot bank on standalone, {} s: {}; torn: {}", duration.toSeconds(), result, result.torn());
             assertThat(result.torn()).as("torn snapshots; %s", result).isEmpty();
             assertThat(result.finalSum()).isEqualTo(config.total());
             assertThat(result.committed()).as("committed transfers; %s", result).isPositive();

@@ -40,6 +40,7 @@ class SnapshotWorkloadsCompatTest {
     private static final int THREADS = 4;
     /** Per thread, at the default soak factor: 10-25 s per workload on a loaded two-core machine. */
     private static final int TRANSACTIONS_PER_THREAD = 25;
+
     private static final long LOCK_TTL_MILLIS = 1_000;
     private static final int STEP_BACKOFF_MILLIS = 5_000;
 
@@ -50,7 +51,8 @@ class SnapshotWorkloadsCompatTest {
 
     @BeforeAll
     static void start() {
-        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log")).awaitServing(STARTUP);
+        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log"))
+                .awaitServing(STARTUP);
     }
 
     @AfterAll
@@ -88,21 +90,27 @@ class SnapshotWorkloadsCompatTest {
             CheckResult result = bank.checker().check(operations);
             LOG.info("bank through TxnKvClient on standalone: {}; checker: {}", outcomes(operations), result.report());
             assertThat(result.valid()).as(result.report()).isTrue();
-            assertThat(operations.stream().filter(Operation::isOk).count()).as(outcomes(operations)).isPositive();
+            assertThat(operations.stream().filter(Operation::isOk).count())
+                    .as(outcomes(operations))
+                    .isPositive();
         }
     }
 
     @Test
     void listAppendThroughTheTikvClientHasNoSnapshotIsolationAnomaly() throws Exception {
         try (TiSession session = Sessions.openTransactional(tinykv.address());
-             TikvClientTxnExecutor executor = new TikvClientTxnExecutor(session, tinykv.storeAddress(), "append/",
-                     LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
+                TikvClientTxnExecutor executor = new TikvClientTxnExecutor(
+                        session, tinykv.storeAddress(), "append/", LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
             List<Operation> operations = run(executor, new ListAppendWorkload(ListAppendWorkload.Config.defaults()));
             CheckResult result = ListAppendChecker.strongSnapshotIsolation().check(operations);
-            LOG.info("list-append through the TiKV client on standalone: {}; checker: {}", outcomes(operations),
+            LOG.info(
+                    "list-append through the TiKV client on standalone: {}; checker: {}",
+                    outcomes(operations),
                     result.report());
             assertThat(result.valid()).as(result.report()).isTrue();
-            assertThat(operations.stream().filter(Operation::isOk).count()).as(outcomes(operations)).isPositive();
+            assertThat(operations.stream().filter(Operation::isOk).count())
+                    .as(outcomes(operations))
+                    .isPositive();
         }
     }
 }

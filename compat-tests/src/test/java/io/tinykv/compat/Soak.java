@@ -12,8 +12,7 @@ final class Soak {
     static final String FACTOR_PROPERTY = "tinykv.soak.factor";
     static final String SEED_PROPERTY = "tinykv.soak.seed";
 
-    private Soak() {
-    }
+    private Soak() {}
 
     /** The run's length: the property if set, else {@code defaultSeconds} times the soak factor. */
     static Duration duration(long defaultSeconds) {

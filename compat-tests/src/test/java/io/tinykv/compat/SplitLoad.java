@@ -52,7 +52,9 @@ final class SplitLoad {
             long round = nextRound.getAndIncrement();
             LinkedHashMap<byte[], byte[]> writes = new LinkedHashMap<>();
             for (int s = 0; s < stripes; s++) {
-                writes.put(key(s, round).getBytes(StandardCharsets.UTF_8), value(s, round).getBytes(StandardCharsets.UTF_8));
+                writes.put(
+                        key(s, round).getBytes(StandardCharsets.UTF_8),
+                        value(s, round).getBytes(StandardCharsets.UTF_8));
             }
             try (TwoPhaseWrites txn = TwoPhaseWrites.begin(session, writes, lockTtlMillis, backoffMillis)) {
                 txn.commit();

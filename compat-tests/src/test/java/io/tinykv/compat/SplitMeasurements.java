@@ -74,7 +74,8 @@ class SplitMeasurements {
      * and measures again: a before/after in one run on the same regions.
      */
     private static final List<String> AFTER_STORE_ARGS = System.getProperty("tinykv.measure.afterStoreArgs") == null
-            ? null : args(System.getProperty("tinykv.measure.afterStoreArgs"));
+            ? null
+            : args(System.getProperty("tinykv.measure.afterStoreArgs"));
     /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
     private static final int USER_HZ = 100;
 
@@ -84,11 +85,20 @@ class SplitMeasurements {
 
     @Test
     void splitLatencyFromThresholdToTheClientSeeingTwoRegions() throws Exception {
-        Path config = Files.writeString(dir.resolve("split.toml"), "[coprocessor]\nsplit-region-check-tick-interval = \""
-                + CHECK_TICK + "\"\n");
-        try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.RAW, List.of(
-                "--region-max-size", (MAX_SIZE_BYTES / 1024) + "KiB", "--region-split-size",
-                (MAX_SIZE_BYTES / 2 / 1024) + "KiB", "--config", config.toString()))) {
+        Path config = Files.writeString(
+                dir.resolve("split.toml"),
+                "[coprocessor]\nsplit-region-check-tick-interval = \"" + CHECK_TICK + "\"\n");
+        try (LocalCluster cluster = LocalCluster.start(
+                dir,
+                STORES,
+                ClientKeyMode.RAW,
+                List.of(
+                        "--region-max-size",
+                        (MAX_SIZE_BYTES / 1024) + "KiB",
+                        "--region-split-size",
+                        (MAX_SIZE_BYTES / 2 / 1024) + "KiB",
+                        "--config",
+                        config.toString()))) {
             cluster.awaitServing(STARTUP);
             String pd = cluster.pdAddress();
             NavigableMap<ByteString, Integer> sizes = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
@@ -99,7 +109,8 @@ class SplitMeasurements {
                     List<RegionInfo> regions = regions(pd);
                     ByteString lastStart = regions.getLast().startKey();
                     long bytes = sizes.tailMap(lastStart, true).entrySet().stream()
-                            .mapToLong(e -> e.getKey().size() + e.getValue()).sum();
+                            .mapToLong(e -> e.getKey().size() + e.getValue())
+                            .sum();
                     while (bytes <= MAX_SIZE_BYTES) {
                         ByteString key = ByteString.copyFromUtf8(String.format("lat/%08d", next++));
                         client.put(key, ByteString.copyFrom(new byte[VALUE_BYTES]));
@@ -108,7 +119,9 @@ class SplitMeasurements {
                     }
                     long crossedNanos = System.nanoTime();
                     int before = regions.size();
-                    Await.until(() -> regions(pd).size() > before, Duration.ofSeconds(120),
+                    Await.until(
+                            () -> regions(pd).size() > before,
+                            Duration.ofSeconds(120),
                             () -> "no split of the last region after it exceeded " + MAX_SIZE_BYTES + " bytes");
                     long millis = (System.nanoTime() - crossedNanos) / 1_000_000;
                     latenciesMillis.add(millis);
@@ -116,8 +129,14 @@ class SplitMeasurements {
                 }
             }
             List<Long> sorted = latenciesMillis.stream().sorted().toList();
-            LOG.info("MEASURED split latency (check tick {}): n={} min={} ms median={} ms max={} ms all={}", CHECK_TICK,
-                    sorted.size(), sorted.getFirst(), sorted.get(sorted.size() / 2), sorted.getLast(), latenciesMillis);
+            LOG.info(
+                    "MEASURED split latency (check tick {}): n={} min={} ms median={} ms max={} ms all={}",
+                    CHECK_TICK,
+                    sorted.size(),
+                    sorted.getFirst(),
+                    sorted.get(sorted.size() / 2),
+                    sorted.getLast(),
+                    latenciesMillis);
             assertThat(latenciesMillis).hasSize(SPLITS_TO_TIME);
         }
     }
@@ -139,33 +158,60 @@ class SplitMeasurements {
             Map<String, Idle> settling = idle(cluster);
             LOG.info("MEASURED idle in the first window after the splits: {}", settling);
             Map<String, Idle> many = idle(cluster);
-            LOG.info("MEASURED idle with {} regions over {}: {} (leaders by store {} -> {})", regions(pd).size(),
-                    IDLE_WINDOW, many, leaders, leadersByStore(pd));
+            LOG.info(
+                    "MEASURED idle with {} regions over {}: {} (leaders by store {} -> {})",
+                    regions(pd).size(),
+                    IDLE_WINDOW,
+                    many,
+                    leaders,
+                    leadersByStore(pd));
             for (String name : many.keySet()) {
-                LOG.info("MEASURED {}: CPU {}% of a core with 1 region, {}% with {} ({}x); Raft thread {} ms per tick"
-                        + " with 1 region, {} ms with {}", name, oneRegion.get(name).cpuPercent(),
-                        many.get(name).cpuPercent(), REGIONS,
-                        Math.round(many.get(name).cpuPercent() / Math.max(0.1, oneRegion.get(name).cpuPercent())),
-                        oneRegion.get(name).roundMillisPerTick(), many.get(name).roundMillisPerTick(), REGIONS);
+                LOG.info(
+                        "MEASURED {}: CPU {}% of a core with 1 region, {}% with {} ({}x); Raft thread {} ms per tick"
+                                + " with 1 region, {} ms with {}",
+                        name,
+                        oneRegion.get(name).cpuPercent(),
+                        many.get(name).cpuPercent(),
+                        REGIONS,
+                        Math.round(many.get(name).cpuPercent()
+                                / Math.max(0.1, oneRegion.get(name).cpuPercent())),
+                        oneRegion.get(name).roundMillisPerTick(),
+                        many.get(name).roundMillisPerTick(),
+                        REGIONS);
             }
             assertThat(regions(pd)).hasSizeGreaterThanOrEqualTo(REGIONS);
             if (AFTER_STORE_ARGS != null) {
                 restartStoresWith(cluster, AFTER_STORE_ARGS);
                 awaitLeadersEverywhere(pd);
-                LOG.info("MEASURED idle in the first window after the restart with {}: {}", AFTER_STORE_ARGS, idle(cluster));
+                LOG.info(
+                        "MEASURED idle in the first window after the restart with {}: {}",
+                        AFTER_STORE_ARGS,
+                        idle(cluster));
                 Map<String, Idle> after = idle(cluster);
-                LOG.info("MEASURED idle with {} regions, stores restarted with {}: {} (leaders by store {})",
-                        regions(pd).size(), AFTER_STORE_ARGS, after, leadersByStore(pd));
+                LOG.info(
+                        "MEASURED idle with {} regions, stores restarted with {}: {} (leaders by store {})",
+                        regions(pd).size(),
+                        AFTER_STORE_ARGS,
+                        after,
+                        leadersByStore(pd));
                 for (String name : after.keySet()) {
-                    LOG.info("MEASURED {}: CPU {}% of a core with {} before, {}% after ({} of before); raft msgs/s {} -> {}",
-                            name, many.get(name).cpuPercent(), BASELINE_STORE_ARGS, after.get(name).cpuPercent(),
-                            Math.round(after.get(name).cpuPercent() / Math.max(0.1, many.get(name).cpuPercent()) * 100)
-                                    / 100.0, many.get(name).messagesPerSecond(), after.get(name).messagesPerSecond());
+                    LOG.info(
+                            "MEASURED {}: CPU {}% of a core with {} before, {}% after ({} of before); raft msgs/s {} -> {}",
+                            name,
+                            many.get(name).cpuPercent(),
+                            BASELINE_STORE_ARGS,
+                            after.get(name).cpuPercent(),
+                            Math.round(after.get(name).cpuPercent()
+                                            / Math.max(0.1, many.get(name).cpuPercent())
+                                            * 100)
+                                    / 100.0,
+                            many.get(name).messagesPerSecond(),
+                            after.get(name).messagesPerSecond());
                 }
             }
             // The restart's SIGTERMs (exit 143) were ours; nothing else may have ended.
-            assertThat(cluster.unexpectedExits()).allMatch(exit -> AFTER_STORE_ARGS != null
-                    && exit.matches("store\\d+ exited 143"));
+            assertThat(cluster.unexpectedExits())
+                    .allMatch(exit -> AFTER_STORE_ARGS != null && exit.matches("store\\d+ exited 143"));
         }
     }
 
@@ -176,31 +222,45 @@ class SplitMeasurements {
         List<Long> millis = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
             Path runDir = Files.createDirectories(dir.resolve("balance" + run));
-            try (LocalCluster cluster = LocalCluster.startWithSchedulerArgs(runDir, STORES,
-                    List.of("--scatter-split-regions", "false"))) {
+            try (LocalCluster cluster =
+                    LocalCluster.startWithSchedulerArgs(runDir, STORES, List.of("--scatter-split-regions", "false"))) {
                 cluster.awaitServing(STARTUP);
                 String pd = cluster.pdAddress();
                 splitIntoRegions(cluster, pd, regionCount);
                 long splitNanos = System.nanoTime();
                 Map<Long, Long> afterSplit = knownLeadersByStore(pd);
                 long share = regionCount / STORES;
-                Await.until(() -> {
-                    List<RegionInfo> regions = regions(pd);
-                    Map<Long, Long> leaders = knownLeadersByStore(pd);
-                    return regions.size() >= regionCount && regions.stream().allMatch(RegionInfo::hasLeader)
-                            && leaders.size() == STORES
-                            && leaders.values().stream().allMatch(n -> Math.abs(n - share) <= 1);
-                }, Duration.ofMinutes(5), () -> "leaders not balanced: " + knownLeadersByStore(pd));
+                Await.until(
+                        () -> {
+                            List<RegionInfo> regions = regions(pd);
+                            Map<Long, Long> leaders = knownLeadersByStore(pd);
+                            return regions.size() >= regionCount
+                                    && regions.stream().allMatch(RegionInfo::hasLeader)
+                                    && leaders.size() == STORES
+                                    && leaders.values().stream().allMatch(n -> Math.abs(n - share) <= 1);
+                        },
+                        Duration.ofMinutes(5),
+                        () -> "leaders not balanced: " + knownLeadersByStore(pd));
                 long took = (System.nanoTime() - splitNanos) / 1_000_000;
                 millis.add(took);
-                LOG.info("MEASURED balance run {}: leaders {} after the split, {} after {} ms", run, afterSplit,
-                        knownLeadersByStore(pd), took);
+                LOG.info(
+                        "MEASURED balance run {}: leaders {} after the split, {} after {} ms",
+                        run,
+                        afterSplit,
+                        knownLeadersByStore(pd),
+                        took);
                 assertThat(cluster.unexpectedExits()).isEmpty();
             }
         }
         List<Long> sorted = millis.stream().sorted().toList();
-        LOG.info("MEASURED leader balance of {} regions on {} stores: n={} min={} ms median={} ms max={} ms all={}",
-                regionCount, STORES, sorted.size(), sorted.getFirst(), sorted.get(sorted.size() / 2), sorted.getLast(),
+        LOG.info(
+                "MEASURED leader balance of {} regions on {} stores: n={} min={} ms median={} ms max={} ms all={}",
+                regionCount,
+                STORES,
+                sorted.size(),
+                sorted.getFirst(),
+                sorted.get(sorted.size() / 2),
+                sorted.getLast(),
                 millis);
     }
 
@@ -218,36 +278,51 @@ class SplitMeasurements {
             keys.add(ByteString.copyFromUtf8(String.format("r%06d", i)));
         }
         String[] lastProblem = {"none"};
-        Await.until(() -> {
-            try (PdClient client = PdClient.connect(ClientConfig.of(List.of(pd)))) {
-                RegionInfo region = client.getRegion(keys.getFirst()).orElseThrow();
-                if (!region.hasLeader()) {
-                    lastProblem[0] = "region " + region.id() + " has no leader";
-                    return false;
-                }
-                String address = client.getStore(region.leader().getStoreId()).getAddress();
-                io.grpc.ManagedChannel channel = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
-                        .forTarget(address).usePlaintext().build();
-                try {
-                    io.tinykv.proto.Kvrpcpb.SplitRegionResponse response = io.tinykv.proto.TikvGrpc
-                            .newBlockingStub(channel).withDeadlineAfter(5, java.util.concurrent.TimeUnit.MINUTES)
-                            .splitRegion(io.tinykv.proto.Kvrpcpb.SplitRegionRequest.newBuilder()
-                                    .setContext(io.tinykv.proto.Kvrpcpb.Context.newBuilder().setRegionId(region.id())
-                                            .setRegionEpoch(region.region().getRegionEpoch()).setPeer(region.leader()))
-                                    .addAllSplitKeys(keys).setIsRawKv(true).build());
-                    if (response.hasRegionError() || response.getErrorsCount() > 0) {
-                        lastProblem[0] = response.hasRegionError() ? response.getRegionError().toString()
-                                : response.getErrors(0).toString();
-                        return false;
+        Await.until(
+                () -> {
+                    try (PdClient client = PdClient.connect(ClientConfig.of(List.of(pd)))) {
+                        RegionInfo region = client.getRegion(keys.getFirst()).orElseThrow();
+                        if (!region.hasLeader()) {
+                            lastProblem[0] = "region " + region.id() + " has no leader";
+                            return false;
+                        }
+                        String address =
+                                client.getStore(region.leader().getStoreId()).getAddress();
+                        io.grpc.ManagedChannel channel =
+                                io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forTarget(address)
+                                        .usePlaintext()
+                                        .build();
+                        try {
+                            io.tinykv.proto.Kvrpcpb.SplitRegionResponse response =
+                                    io.tinykv.proto.TikvGrpc.newBlockingStub(channel)
+                                            .withDeadlineAfter(5, java.util.concurrent.TimeUnit.MINUTES)
+                                            .splitRegion(io.tinykv.proto.Kvrpcpb.SplitRegionRequest.newBuilder()
+                                                    .setContext(io.tinykv.proto.Kvrpcpb.Context.newBuilder()
+                                                            .setRegionId(region.id())
+                                                            .setRegionEpoch(region.region()
+                                                                    .getRegionEpoch())
+                                                            .setPeer(region.leader()))
+                                                    .addAllSplitKeys(keys)
+                                                    .setIsRawKv(true)
+                                                    .build());
+                            if (response.hasRegionError() || response.getErrorsCount() > 0) {
+                                lastProblem[0] = response.hasRegionError()
+                                        ? response.getRegionError().toString()
+                                        : response.getErrors(0).toString();
+                                return false;
+                            }
+                            return true;
+                        } finally {
+                            channel.shutdownNow();
+                        }
                     }
-                    return true;
-                } finally {
-                    channel.shutdownNow();
-                }
-            }
-        }, Duration.ofMinutes(5), () -> "one SplitRegion into " + count + " regions; last problem: " + lastProblem[0]
-                + "; exited: " + cluster.unexpectedExits());
-        Await.until(() -> regions(pd).size() >= count, Duration.ofSeconds(120),
+                },
+                Duration.ofMinutes(5),
+                () -> "one SplitRegion into " + count + " regions; last problem: " + lastProblem[0] + "; exited: "
+                        + cluster.unexpectedExits());
+        Await.until(
+                () -> regions(pd).size() >= count,
+                Duration.ofSeconds(120),
                 () -> "PD lists " + regions(pd).size() + " regions");
     }
 
@@ -256,12 +331,17 @@ class SplitMeasurements {
      * least a quarter of the regions, or the deadline passes and the measurement goes on (logged).
      */
     private static void awaitLeadersEverywhere(String pd) {
-        Await.until(() -> regions(pd).stream().allMatch(RegionInfo::hasLeader), Duration.ofSeconds(180),
+        Await.until(
+                () -> regions(pd).stream().allMatch(RegionInfo::hasLeader),
+                Duration.ofSeconds(180),
                 "every region has a leader");
-        boolean spread = Await.holdsWithin(() -> {
-            Map<Long, Long> leaders = leadersByStore(pd);
-            return leaders.size() == STORES && leaders.values().stream().allMatch(n -> n >= REGIONS / (STORES + 1));
-        }, Duration.ofMinutes(5));
+        boolean spread = Await.holdsWithin(
+                () -> {
+                    Map<Long, Long> leaders = leadersByStore(pd);
+                    return leaders.size() == STORES
+                            && leaders.values().stream().allMatch(n -> n >= REGIONS / (STORES + 1));
+                },
+                Duration.ofMinutes(5));
         LOG.info("leaders by store {}{}", leadersByStore(pd), spread ? "" : " (not spread within the deadline)");
     }
 
@@ -282,26 +362,30 @@ class SplitMeasurements {
         // Serving again once the status endpoint of every restarted store answers.
         for (int i = 1; i <= STORES; i++) {
             String status = cluster.storeStatusAddress(i);
-            Await.until(() -> {
-                try {
-                    storeCounters(status);
-                    return true;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, STARTUP, "store " + i + " serves its metrics again at " + status);
+            Await.until(
+                    () -> {
+                        try {
+                            storeCounters(status);
+                            return true;
+                        } catch (Exception e) {
+                            return false;
+                        }
+                    },
+                    STARTUP,
+                    "store " + i + " serves its metrics again at " + status);
         }
     }
 
     /** Leaders by store of the regions that have one (right after a split some may not yet). */
     private static Map<Long, Long> knownLeadersByStore(String pd) {
-        return regions(pd).stream().filter(RegionInfo::hasLeader).collect(Collectors.groupingBy(
-                r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
+        return regions(pd).stream()
+                .filter(RegionInfo::hasLeader)
+                .collect(Collectors.groupingBy(r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
     }
 
     private static Map<Long, Long> leadersByStore(String pd) {
-        return regions(pd).stream().collect(Collectors.groupingBy(r -> r.leader().getStoreId(), TreeMap::new,
-                Collectors.counting()));
+        return regions(pd).stream()
+                .collect(Collectors.groupingBy(r -> r.leader().getStoreId(), TreeMap::new, Collectors.counting()));
     }
 
     /**
@@ -309,24 +393,37 @@ class SplitMeasurements {
      * scheduler) the Raft thread's time in rounds per tick (milliseconds), the Raft messages it sent
      * and the region heartbeats it sent to the scheduler, per second.
      */
-    record Idle(double cpuPercent, double roundMillisPerTick, double messagesPerSecond, double regionHeartbeatsPerSecond,
-            double batchesPerSecond, double roundsPerSecond) {
+    record Idle(
+            double cpuPercent,
+            double roundMillisPerTick,
+            double messagesPerSecond,
+            double regionHeartbeatsPerSecond,
+            double batchesPerSecond,
+            double roundsPerSecond) {
         static Idle cpuOnly(double cpuPercent) {
             return new Idle(cpuPercent, -1, -1, -1, -1, -1);
         }
 
         @Override
         public String toString() {
-            return cpuPercent + "% CPU" + (roundMillisPerTick < 0 ? "" : ", " + roundMillisPerTick + " ms/tick, "
-                    + messagesPerSecond + " raft msgs/s in " + batchesPerSecond + " batches/s, "
-                    + regionHeartbeatsPerSecond + " region heartbeats/s, " + roundsPerSecond + " rounds/s");
+            return cpuPercent + "% CPU"
+                    + (roundMillisPerTick < 0
+                            ? ""
+                            : ", " + roundMillisPerTick + " ms/tick, "
+                                    + messagesPerSecond + " raft msgs/s in " + batchesPerSecond + " batches/s, "
+                                    + regionHeartbeatsPerSecond + " region heartbeats/s, " + roundsPerSecond
+                                    + " rounds/s");
         }
     }
 
     /** The store counters an idle window reads, by metric name. */
-    private static final List<String> STORE_COUNTERS = List.of("tinykv_raft_ticks_total",
-            "tinykv_raft_round_seconds_total", "tinykv_raft_messages_sent_total", "tinykv_region_heartbeats_sent_total",
-            "tinykv_raft_message_batches_sent_total", "tinykv_raft_poll_rounds_total");
+    private static final List<String> STORE_COUNTERS = List.of(
+            "tinykv_raft_ticks_total",
+            "tinykv_raft_round_seconds_total",
+            "tinykv_raft_messages_sent_total",
+            "tinykv_region_heartbeats_sent_total",
+            "tinykv_raft_message_batches_sent_total",
+            "tinykv_raft_poll_rounds_total");
 
     /** What every child did over {@link #IDLE_WINDOW}. */
     private static Map<String, Idle> idle(LocalCluster cluster) throws Exception {
@@ -345,7 +442,9 @@ class SplitMeasurements {
         long start = System.nanoTime();
         long windowEnd = start + IDLE_WINDOW.toNanos();
         // The measured window is the condition: the stores are left alone until it has passed.
-        Await.until(() -> System.nanoTime() >= windowEnd, IDLE_WINDOW.multipliedBy(2),
+        Await.until(
+                () -> System.nanoTime() >= windowEnd,
+                IDLE_WINDOW.multipliedBy(2),
                 "the idle window of " + IDLE_WINDOW + " passes");
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Idle> out = new TreeMap<>();
@@ -362,11 +461,15 @@ class SplitMeasurements {
             double ticks = delta.applyAsDouble("tinykv_raft_ticks_total");
             double millis = delta.applyAsDouble("tinykv_raft_round_seconds_total") * 1000;
             String name = LocalCluster.storeName(i);
-            out.put(name, new Idle(out.get(name).cpuPercent(), ticks == 0 ? 0 : Math.round(millis / ticks * 1000) / 1000.0,
-                    perSecond.applyAsDouble("tinykv_raft_messages_sent_total"),
-                    perSecond.applyAsDouble("tinykv_region_heartbeats_sent_total"),
-                    perSecond.applyAsDouble("tinykv_raft_message_batches_sent_total"),
-                    perSecond.applyAsDouble("tinykv_raft_poll_rounds_total")));
+            out.put(
+                    name,
+                    new Idle(
+                            out.get(name).cpuPercent(),
+                            ticks == 0 ? 0 : Math.round(millis / ticks * 1000) / 1000.0,
+                            perSecond.applyAsDouble("tinykv_raft_messages_sent_total"),
+                            perSecond.applyAsDouble("tinykv_region_heartbeats_sent_total"),
+                            perSecond.applyAsDouble("tinykv_raft_message_batches_sent_total"),
+                            perSecond.applyAsDouble("tinykv_raft_poll_rounds_total")));
         }
         return out;
     }
@@ -375,7 +478,9 @@ class SplitMeasurements {
     private static Map<String, Double> storeCounters(String statusAddress) throws Exception {
         HttpResponse<String> response;
         try (HttpClient http = HttpClient.newHttpClient()) {
-            response = http.send(HttpRequest.newBuilder(URI.create("http://" + statusAddress + "/metrics")).build(),
+            response = http.send(
+                    HttpRequest.newBuilder(URI.create("http://" + statusAddress + "/metrics"))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
         }
         Map<String, Double> out = new TreeMap<>();
@@ -383,7 +488,9 @@ class SplitMeasurements {
         for (String line : response.body().split("\n")) {
             int space = line.indexOf(' ');
             if (space > 0 && STORE_COUNTERS.contains(line.substring(0, space))) {
-                out.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1).trim()));
+                out.put(
+                        line.substring(0, space),
+                        Double.parseDouble(line.substring(space + 1).trim()));
             }
         }
         return out;

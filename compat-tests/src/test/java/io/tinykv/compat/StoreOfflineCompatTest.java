@@ -47,36 +47,52 @@ class StoreOfflineCompatTest {
             }
             for (String k : SPLIT_KEYS) {
                 // A region fresh from a split is scattered (scatter-split-regions): one operator a region.
-                Await.until(() -> api.get("operators").path("running").isEmpty(), DRAIN,
+                Await.until(
+                        () -> api.get("operators").path("running").isEmpty(),
+                        DRAIN,
                         () -> "no operator running: " + api.get("operators"));
                 api.post("operators", "{\"type\": \"split\", \"key\": \"" + k + "\"}");
-                Await.until(() -> api.get("regions?q=key:" + k).at("/regions/0/start_key").asText().equals(k),
-                        DRAIN, "the split at " + k);
+                Await.until(
+                        () -> api.get("regions?q=key:" + k)
+                                .at("/regions/0/start_key")
+                                .asText()
+                                .equals(k),
+                        DRAIN,
+                        "the split at " + k);
             }
-            Await.until(() -> allFull(api.get("regions?limit=1000")), DRAIN, () -> "every region with 3 replicas: "
-                    + api.get("regions?limit=1000"));
+            Await.until(
+                    () -> allFull(api.get("regions?limit=1000")),
+                    DRAIN,
+                    () -> "every region with 3 replicas: " + api.get("regions?limit=1000"));
 
             long drained = busiestStore(api.get("stores"));
             JsonNode asked = api.post("stores/" + drained + "/state", "{\"state\": \"offline\"}");
             assertThat(asked.path("message").asText()).contains("is offline");
 
             AtomicInteger looks = new AtomicInteger();
-            Await.until(() -> {
-                JsonNode regions = api.get("regions?limit=1000");
-                for (JsonNode r : regions.path("regions")) {
-                    assertThat(r.path("peers").size()).as("region %s while store %s drains: %s", r.path("id"), drained, r)
-                            .isGreaterThanOrEqualTo(3);
-                }
-                looks.incrementAndGet();
-                return state(api, drained).equals("Tombstone");
-            }, DRAIN, () -> "store " + drained + " a tombstone: " + api.get("stores") + "\n" + api.get("operators")
-                    + "\n" + cluster.logs());
+            Await.until(
+                    () -> {
+                        JsonNode regions = api.get("regions?limit=1000");
+                        for (JsonNode r : regions.path("regions")) {
+                            assertThat(r.path("peers").size())
+                                    .as("region %s while store %s drains: %s", r.path("id"), drained, r)
+                                    .isGreaterThanOrEqualTo(3);
+                        }
+                        looks.incrementAndGet();
+                        return state(api, drained).equals("Tombstone");
+                    },
+                    DRAIN,
+                    () -> "store " + drained + " a tombstone: " + api.get("stores") + "\n" + api.get("operators") + "\n"
+                            + cluster.logs());
             assertThat(looks.get()).as("the drain was watched while it ran").isGreaterThan(1);
-            assertThat(api.get("regions?q=store:" + drained).path("matched").asInt()).isZero();
+            assertThat(api.get("regions?q=store:" + drained).path("matched").asInt())
+                    .isZero();
             assertThat(allFull(api.get("regions?limit=1000"))).isTrue();
             assertThat(api.get("status").path("under_replicated").size()).isZero();
             // The replica moves show among the recent operators.
-            assertThat(api.get("operators").path("recent").toString()).contains("remove peer").contains("on store " + drained);
+            assertThat(api.get("operators").path("recent").toString())
+                    .contains("remove peer")
+                    .contains("on store " + drained);
 
             try (RawKvClient client = RawKvClient.create(ClientConfig.of(List.of(cluster.pdAddress())))) {
                 for (int i = 0; i < KEYS; i++) {
@@ -90,9 +106,12 @@ class StoreOfflineCompatTest {
 
             // The tombstone's process learns it from its next store heartbeat and stops, saying why.
             ChildProcess tombstone = cluster.current(LocalCluster.storeName(cluster.storeIndex(drained)));
-            assertThat(tombstone.awaitExit(DRAIN)).as("store %s stops once a tombstone", drained).isTrue();
+            assertThat(tombstone.awaitExit(DRAIN))
+                    .as("store %s stops once a tombstone", drained)
+                    .isTrue();
             assertThat(tombstone.exitCode()).isEqualTo(ServeUntilSignal.EXIT_TOMBSTONE);
-            assertThat(Files.readString(tombstone.spec().logFile())).contains("is a tombstone")
+            assertThat(Files.readString(tombstone.spec().logFile()))
+                    .contains("is a tombstone")
                     .contains("start a store with an empty --data-dir");
 
             DashboardApi.Answer back = api.call("POST", "stores/" + drained + "/state", "{\"state\": \"up\"}");
@@ -116,7 +135,9 @@ class StoreOfflineCompatTest {
             return false;
         }
         for (JsonNode r : regions.path("regions")) {
-            if (r.path("peers").size() != 3 || r.path("leader").isMissingNode() || r.path("pending_peers").size() > 0) {
+            if (r.path("peers").size() != 3
+                    || r.path("leader").isMissingNode()
+                    || r.path("pending_peers").size() > 0) {
                 return false;
             }
         }

@@ -24,7 +24,11 @@ final class ThreadDump {
 
     private static void append(StringBuilder out, Map.Entry<Thread, StackTraceElement[]> entry) {
         Thread thread = entry.getKey();
-        out.append('"').append(thread.getName()).append("\" ").append(thread.getState()).append('\n');
+        out.append('"')
+                .append(thread.getName())
+                .append("\" ")
+                .append(thread.getState())
+                .append('\n');
         StackTraceElement[] frames = entry.getValue();
         for (int i = 0; i < Math.min(frames.length, FRAMES_PER_THREAD); i++) {
             out.append("    at ").append(frames[i]).append('\n');

@@ -17,8 +17,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.tikv.common.ByteWrapper;
 import org.tikv.common.BytePairWrapper;
+import org.tikv.common.ByteWrapper;
 import org.tikv.common.TiSession;
 import org.tikv.common.exception.KeyException;
 import org.tikv.common.util.ConcreteBackOffer;
@@ -45,6 +45,7 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
 
     /** Encoding of a value list: one big-endian long per element. */
     private static final int BYTES_PER_ELEMENT = Long.BYTES;
+
     private static final long ROLLBACK_DEADLINE_MILLIS = 10_000;
     /** What the store answers a commit whose lock is gone (rolled back by someone else). */
     private static final List<String> LOCK_GONE_MARKERS = List.of("lock not found", "TxnLockNotFound");
@@ -63,14 +64,15 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
      * @param lockTtlMillis the TTL of the locks a prewrite takes
      * @param stepBackoffMillis each commit step's whole retry budget (waiting on other locks included)
      */
-    public TikvClientTxnExecutor(TiSession session, String storeAddress, String keyPrefix, long lockTtlMillis,
-            int stepBackoffMillis) {
+    public TikvClientTxnExecutor(
+            TiSession session, String storeAddress, String keyPrefix, long lockTtlMillis, int stepBackoffMillis) {
         this.session = session;
         this.kv = session.createKVClient();
         this.keyPrefix = keyPrefix;
         this.lockTtlMillis = lockTtlMillis;
         this.stepBackoffMillis = stepBackoffMillis;
-        this.rollbackChannel = NettyChannelBuilder.forTarget(storeAddress).usePlaintext().build();
+        this.rollbackChannel =
+                NettyChannelBuilder.forTarget(storeAddress).usePlaintext().build();
         this.rollbackStub = TikvGrpc.newBlockingStub(rollbackChannel);
     }
 
@@ -128,6 +130,7 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
         private final long startTs;
         /** Buffered writes, sorted: the smallest key is the primary, so prewrites take locks in key order. */
         private final TreeMap<String, List<Long>> writes = new TreeMap<>();
+
         private boolean finished;
 
         Session(long startTs) {
@@ -142,7 +145,8 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
                 return own;
             }
             try {
-                return decode(kv.get(ByteString.copyFrom(storeKey(key)), startTs).toByteArray());
+                return decode(
+                        kv.get(ByteString.copyFrom(storeKey(key)), startTs).toByteArray());
             } catch (RuntimeException e) {
                 throw new TxnFailedException(Outcome.FAIL, "read of " + key + " at " + startTs + " failed: " + e, e);
             }
@@ -175,7 +179,8 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
             byte[] primary = storeKey(entries.getFirst().getKey());
             long commitTs;
             try {
-                committer.prewritePrimaryKey(backOffer(), primary, encode(entries.getFirst().getValue()));
+                committer.prewritePrimaryKey(
+                        backOffer(), primary, encode(entries.getFirst().getValue()));
                 List<BytePairWrapper> secondaries = new ArrayList<>();
                 for (Map.Entry<String, List<Long>> w : entries.subList(1, entries.size())) {
                     secondaries.add(new BytePairWrapper(storeKey(w.getKey()), encode(w.getValue())));
@@ -201,7 +206,8 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
                 return Outcome.INFO;
             }
             List<ByteWrapper> secondaryKeys = entries.subList(1, entries.size()).stream()
-                    .map(w -> new ByteWrapper(storeKey(w.getKey()))).toList();
+                    .map(w -> new ByteWrapper(storeKey(w.getKey())))
+                    .toList();
             if (!secondaryKeys.isEmpty()) {
                 try {
                     committer.commitSecondaryKeys(secondaryKeys.iterator(), commitTs, stepBackoffMillis);
@@ -220,7 +226,8 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
             }
             // Addressed to the first key's region: every key's, on one store with one region.
             Kvrpcpb.BatchRollbackRequest.Builder request = Kvrpcpb.BatchRollbackRequest.newBuilder()
-                    .setContext(LockProbe.leaderContext(session, storeKey(writes.keySet().iterator().next())))
+                    .setContext(LockProbe.leaderContext(
+                            session, storeKey(writes.keySet().iterator().next())))
                     .setStartVersion(startTs);
             for (String key : writes.keySet()) {
                 request.addKeys(com.google.protobuf.ByteString.copyFrom(storeKey(key)));
@@ -231,7 +238,10 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
                         .kvBatchRollback(request.build());
                 if (response.hasRegionError() || response.hasError()) {
                     // The locks' TTL still bounds how long they can block others.
-                    LOG.warn("rollback of transaction {} refused: {} {}", startTs, response.getRegionError(),
+                    LOG.warn(
+                            "rollback of transaction {} refused: {} {}",
+                            startTs,
+                            response.getRegionError(),
                             response.getError());
                 }
             } catch (RuntimeException e) {
@@ -253,7 +263,8 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
         }
 
         private ConcreteBackOffer backOffer() {
-            return ConcreteBackOffer.newCustomBackOff(stepBackoffMillis, session.getPDClient().getClusterId());
+            return ConcreteBackOffer.newCustomBackOff(
+                    stepBackoffMillis, session.getPDClient().getClusterId());
         }
     }
 }

@@ -66,11 +66,20 @@ final class TinykvProcess implements AutoCloseable {
         if (jdk >= JDK_WITH_NATIVE_ACCESS_WARNINGS) {
             command.add("--enable-native-access=ALL-UNNAMED");
         }
-        command.addAll(List.of("-Xmx256m", "-cp", serverClassPath(), "io.tinykv.server.Main", "standalone",
-                "--addr", ReadyFiles.ANY_LOOPBACK_PORT,
-                "--status-addr", "",
-                "--data-dir", dataDir.toString(),
-                "--ready-file", readyFile.toString()));
+        command.addAll(List.of(
+                "-Xmx256m",
+                "-cp",
+                serverClassPath(),
+                "io.tinykv.server.Main",
+                "standalone",
+                "--addr",
+                ReadyFiles.ANY_LOOPBACK_PORT,
+                "--status-addr",
+                "",
+                "--data-dir",
+                dataDir.toString(),
+                "--ready-file",
+                readyFile.toString()));
         try {
             Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true)
@@ -98,7 +107,11 @@ final class TinykvProcess implements AutoCloseable {
 
     private int port() {
         if (port == 0) {
-            Map<String, String> ready = ReadyFiles.await("tinykv", process::isAlive, readyFile, BIND_WAIT,
+            Map<String, String> ready = ReadyFiles.await(
+                    "tinykv",
+                    process::isAlive,
+                    readyFile,
+                    BIND_WAIT,
                     () -> "exit code " + process.exitValue() + "; its log:\n" + log());
             String addr = ready.get(ReadyFile.ADDR);
             storeAddress = ready.get(READY_STORE_ADDR);
@@ -115,12 +128,13 @@ final class TinykvProcess implements AutoCloseable {
     TinykvProcess awaitServing(Duration timeout) {
         Instant deadline = Instant.now().plus(timeout);
         ManagedChannel channel = NettyChannelBuilder.forAddress(new InetSocketAddress(LOOPBACK, port()))
-                .usePlaintext().build();
+                .usePlaintext()
+                .build();
         try {
             while (Instant.now().isBefore(deadline)) {
                 if (!process.isAlive()) {
-                    throw new AssertionError("tinykv exited with code " + process.exitValue()
-                            + " before serving; its log:\n" + log());
+                    throw new AssertionError(
+                            "tinykv exited with code " + process.exitValue() + " before serving; its log:\n" + log());
                 }
                 // Watch waits for the connection (wait-for-ready) and then streams status changes,
                 // so there is no polling interval to tune.

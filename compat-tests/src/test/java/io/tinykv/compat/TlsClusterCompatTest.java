@@ -13,12 +13,12 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.PeerGrpc;
-import io.tinykv.proto.RaftServerpb;
-import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.proto.PeerGrpc;
+import io.tinykv.proto.RaftServerpb;
 import io.tinykv.proto.TikvGrpc;
+import io.tinykv.raftstore.transport.grpc.ClusterIdHeader;
 import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.TestCertificates;
 import io.tinykv.security.TlsCredentials;
@@ -73,9 +73,11 @@ class TlsClusterCompatTest {
 
     @TempDir
     static Path dir;
+
     static TestCertificates.Authority ca;
     /** The scheduler's and the stores' certificate; they admit the store and client names only. */
     static SecurityConfig store;
+
     static SecurityConfig client;
     static LocalCluster cluster;
 
@@ -125,11 +127,14 @@ class TlsClusterCompatTest {
             try (TwoPhaseCommitter committer = new TwoPhaseCommitter(session, startTs, LOCK_TTL_MILLIS)) {
                 committer.prewritePrimaryKey(ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId), key, value);
                 long commitTs = session.getTimestamp().getVersion();
-                committer.commitPrimaryKey(ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId), key,
-                        commitTs);
+                committer.commitPrimaryKey(
+                        ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId), key, commitTs);
             }
             try (KVClient kv = session.createKVClient()) {
-                assertThat(kv.get(ByteString.copyFrom(key), session.getTimestamp().getVersion()).toByteArray())
+                assertThat(kv.get(
+                                        ByteString.copyFrom(key),
+                                        session.getTimestamp().getVersion())
+                                .toByteArray())
                         .isEqualTo(value);
             }
         }
@@ -163,43 +168,63 @@ class TlsClusterCompatTest {
         ChannelCredentials asClient = TlsCredentials.of(client).channelCredentials();
         assertThat(schedulerCall(asClient)).isEqualTo(Status.Code.OK);
         for (int i = 1; i <= STORES; i++) {
-            assertThat(peerCall(cluster.storePeerAddress(i), asClient)).as("store %d's peer port", i)
+            assertThat(peerCall(cluster.storePeerAddress(i), asClient))
+                    .as("store %d's peer port", i)
                     .isEqualTo(Status.Code.PERMISSION_DENIED);
         }
         withPd(asClient, pd -> {
             Pdpb.RequestHeader header = clusterHeader(pd);
             for (Runnable storeCall : List.<Runnable>of(
-                    () -> pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header).build()),
-                    () -> pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header)
-                            .setStore(firstStore(pd).toBuilder().setAddress("127.0.0.1:1")).build()),
-                    () -> pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header)
-                            .setStats(Pdpb.StoreStats.newBuilder().setStoreId(firstStore(pd).getId())).build()),
-                    () -> pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header).setSplitCount(1)
+                    () -> pd.allocID(
+                            Pdpb.AllocIDRequest.newBuilder().setHeader(header).build()),
+                    () -> pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                            .setHeader(header)
+                            .setStore(firstStore(pd).toBuilder().setAddress("127.0.0.1:1"))
+                            .build()),
+                    () -> pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
+                            .setHeader(header)
+                            .setStats(Pdpb.StoreStats.newBuilder()
+                                    .setStoreId(firstStore(pd).getId()))
+                            .build()),
+                    () -> pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder()
+                            .setHeader(header)
+                            .setSplitCount(1)
                             .build()))) {
-                assertThatThrownBy(storeCall::run).isInstanceOfSatisfying(StatusRuntimeException.class,
-                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
+                assertThatThrownBy(storeCall::run)
+                        .isInstanceOfSatisfying(
+                                StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.PERMISSION_DENIED));
             }
             // The store's address is untouched.
             assertThat(firstStore(pd).getAddress()).isNotEqualTo("127.0.0.1:1");
         });
         // A store's certificate passes the same gate.
-        withPd(TlsCredentials.of(store).channelCredentials(), pd -> assertThat(pd.allocID(Pdpb.AllocIDRequest
-                .newBuilder().setHeader(clusterHeader(pd)).build()).getId()).isPositive());
+        withPd(
+                TlsCredentials.of(store).channelCredentials(),
+                pd -> assertThat(pd.allocID(Pdpb.AllocIDRequest.newBuilder()
+                                        .setHeader(clusterHeader(pd))
+                                        .build())
+                                .getId())
+                        .isPositive());
     }
 
     /** A store certificate of another identity (same CN, another subject) cannot speak for a registered store. */
     @Test
     void aStoreIdIsBoundToTheCertificateThatRegisteredIt() {
-        SecurityConfig other = TestCertificates.write(dir.resolve("other-store"), "other-store", ca,
-                ca.issue(STORE_CN + ", O=another store"), List.of());
+        SecurityConfig other = TestCertificates.write(
+                dir.resolve("other-store"), "other-store", ca, ca.issue(STORE_CN + ", O=another store"), List.of());
         withPd(TlsCredentials.of(other).channelCredentials(), pd -> {
             Pdpb.RequestHeader header = clusterHeader(pd);
             Metapb.Store victim = firstStore(pd);
-            Pdpb.PutStoreResponse moved = pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header)
-                    .setStore(victim.toBuilder().setAddress("127.0.0.1:1")).build());
+            Pdpb.PutStoreResponse moved = pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                    .setHeader(header)
+                    .setStore(victim.toBuilder().setAddress("127.0.0.1:1"))
+                    .build());
             assertThat(moved.getHeader().getError().getMessage()).contains("bound to another certificate");
             Pdpb.StoreHeartbeatResponse beat = pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
-                    .setHeader(header).setStats(Pdpb.StoreStats.newBuilder().setStoreId(victim.getId())).build());
+                    .setHeader(header)
+                    .setStats(Pdpb.StoreStats.newBuilder().setStoreId(victim.getId()))
+                    .build());
             assertThat(beat.getHeader().getError().getMessage()).contains("bound to another certificate");
             assertThat(firstStore(pd).getAddress()).isEqualTo(victim.getAddress());
         });
@@ -208,29 +233,31 @@ class TlsClusterCompatTest {
     @Test
     void aCertificateOfAnotherCaIsRefused() {
         TestCertificates.Authority foreign = TestCertificates.authority("foreign CA");
-        SecurityConfig stranger = TestCertificates.write(dir.resolve("foreign"), "client", foreign,
-                foreign.issue(CLIENT_CN), List.of());
+        SecurityConfig stranger =
+                TestCertificates.write(dir.resolve("foreign"), "client", foreign, foreign.issue(CLIENT_CN), List.of());
         // It trusts the cluster's CA, so only the cluster's side can be what refuses it.
-        ChannelCredentials credentials = TlsCredentials.of(new SecurityConfig(store.caPath(), stranger.certPath(),
-                stranger.keyPath(), List.of())).channelCredentials();
+        ChannelCredentials credentials = TlsCredentials.of(
+                        new SecurityConfig(store.caPath(), stranger.certPath(), stranger.keyPath(), List.of()))
+                .channelCredentials();
         assertThat(schedulerCall(credentials)).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(storeCall(cluster.storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
     }
 
     @Test
     void aCommonNameOutsideCertAllowedCnIsRefused() {
-        SecurityConfig intruder = TestCertificates.write(dir.resolve("intruder"), "intruder", ca, ca.issue("intruder"),
-                List.of());
+        SecurityConfig intruder =
+                TestCertificates.write(dir.resolve("intruder"), "intruder", ca, ca.issue("intruder"), List.of());
         ChannelCredentials credentials = TlsCredentials.of(intruder).channelCredentials();
         assertThat(schedulerCall(credentials)).isEqualTo(Status.Code.UNAVAILABLE);
         assertThat(storeCall(cluster.storeAddress(1), credentials)).isEqualTo(Status.Code.UNAVAILABLE);
         // The official client with that certificate cannot reach PD either.
         assertThatThrownBy(() -> {
-            try (TiSession session = TiSession.create(tikvClientConfig(intruder));
-                    RawKVClient raw = session.createRawClient()) {
-                raw.get(ByteString.copyFromUtf8("tls-raw"));
-            }
-        }).isInstanceOf(Exception.class);
+                    try (TiSession session = TiSession.create(tikvClientConfig(intruder));
+                            RawKVClient raw = session.createRawClient()) {
+                        raw.get(ByteString.copyFromUtf8("tls-raw"));
+                    }
+                })
+                .isInstanceOf(Exception.class);
     }
 
     @Test
@@ -254,17 +281,22 @@ class TlsClusterCompatTest {
      */
     @Test
     void pdsHttpApiAnswersHttpsOnThePdAddressWithAClientCertificateOnly() throws Exception {
-        try (HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
-                .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
-                HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+        try (HttpClient withCert = HttpClient.newBuilder()
+                        .sslContext(TlsCredentials.of(client).sslContext())
+                        .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+                        .build();
+                HttpClient plain = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
                         .build()) {
-            HttpResponse<String> stores = withCert.send(get("https://" + cluster.pdAddress() + "/pd/api/v1/stores"),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> stores = withCert.send(
+                    get("https://" + cluster.pdAddress() + "/pd/api/v1/stores"), HttpResponse.BodyHandlers.ofString());
             assertThat(stores.statusCode()).as(stores.body()).isEqualTo(200);
             assertThat(stores.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
             assertThat(stores.body()).contains("\"count\":" + STORES);
-            assertThatThrownBy(() -> plain.send(get("http://" + cluster.pdAddress() + "/pd/api/v1/stores"),
-                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> plain.send(
+                            get("http://" + cluster.pdAddress() + "/pd/api/v1/stores"),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
         }
         Ctl show = ctl(tlsWithLoadedDeadline(), "scheduler", "show");
         assertThat(show.exitCode()).as(show.out()).isZero();
@@ -281,7 +313,8 @@ class TlsClusterCompatTest {
         try (TiSession session = TiSession.create(tikvClientConfig(client));
                 RawKVClient raw = session.createRawClient()) {
             assertThat(session.getPDClient().isCheckerPaused(org.tikv.common.PDChecker.Replica))
-                    .as("the client's plain HTTP call to the TLS port").isNull();
+                    .as("the client's plain HTTP call to the TLS port")
+                    .isNull();
             raw.put(ByteString.copyFromUtf8("tls-after-checker"), ByteString.copyFromUtf8("still served"));
             assertThat(raw.get(ByteString.copyFromUtf8("tls-after-checker")))
                     .contains(ByteString.copyFromUtf8("still served"));
@@ -290,26 +323,37 @@ class TlsClusterCompatTest {
 
     @Test
     void statusEndpointsAnswerHttpsWithAClientCertificateOnly() throws Exception {
-        HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
-                .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+        HttpClient withCert = HttpClient.newBuilder()
+                .sslContext(TlsCredentials.of(client).sslContext())
+                .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+                .build();
         for (String address : List.of(cluster.storeStatusAddress(1), cluster.schedulerStatusAddress())) {
-            HttpResponse<String> metrics = withCert.send(get("https://" + address + "/metrics"),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> metrics =
+                    withCert.send(get("https://" + address + "/metrics"), HttpResponse.BodyHandlers.ofString());
             assertThat(metrics.statusCode()).as(address).isEqualTo(200);
             assertThat(metrics.body()).as(address).contains("# TYPE");
 
-            HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
-            assertThatThrownBy(() -> plain.send(get("http://" + address + "/metrics"),
-                    HttpResponse.BodyHandlers.ofString())).as(address).isInstanceOf(IOException.class);
+            HttpClient plain = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+                    .build();
+            assertThatThrownBy(() ->
+                            plain.send(get("http://" + address + "/metrics"), HttpResponse.BodyHandlers.ofString()))
+                    .as(address)
+                    .isInstanceOf(IOException.class);
         }
         // HTTPS with a certificate the cluster does not trust: refused in the handshake.
         TestCertificates.Authority foreign = TestCertificates.authority("foreign status CA");
-        SecurityConfig stranger = TestCertificates.write(dir.resolve("foreign-status"), "client", foreign,
-                foreign.issue(CLIENT_CN), List.of());
-        HttpClient strangerClient = HttpClient.newBuilder().sslContext(TlsCredentials.of(new SecurityConfig(
-                store.caPath(), stranger.certPath(), stranger.keyPath(), List.of())).sslContext()).build();
-        assertThatThrownBy(() -> strangerClient.send(get("https://" + cluster.storeStatusAddress(1)
-                + "/metrics"), HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        SecurityConfig stranger = TestCertificates.write(
+                dir.resolve("foreign-status"), "client", foreign, foreign.issue(CLIENT_CN), List.of());
+        HttpClient strangerClient = HttpClient.newBuilder()
+                .sslContext(TlsCredentials.of(
+                                new SecurityConfig(store.caPath(), stranger.certPath(), stranger.keyPath(), List.of()))
+                        .sslContext())
+                .build();
+        assertThatThrownBy(() -> strangerClient.send(
+                        get("https://" + cluster.storeStatusAddress(1) + "/metrics"),
+                        HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(IOException.class);
     }
 
     /**
@@ -320,23 +364,29 @@ class TlsClusterCompatTest {
     @Test
     void theStatusPagesChartsScrapeTheStoresOverHttps() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        try (HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
-                .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+        try (HttpClient withCert = HttpClient.newBuilder()
+                        .sslContext(TlsCredentials.of(client).sslContext())
+                        .connectTimeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+                        .build();
                 TiSession session = TiSession.create(tikvClientConfig(client));
                 RawKVClient raw = session.createRawClient()) {
             int[] written = {0};
-            Await.until(() -> {
-                raw.put(ByteString.copyFromUtf8("chart-" + written[0]), ByteString.copyFromUtf8("v"));
-                written[0]++;
-                return aChartSampleHasRequests(withCert, json);
-            }, STARTUP, () -> "no chart sample with requests after " + written[0] + " writes");
+            Await.until(
+                    () -> {
+                        raw.put(ByteString.copyFromUtf8("chart-" + written[0]), ByteString.copyFromUtf8("v"));
+                        written[0]++;
+                        return aChartSampleHasRequests(withCert, json);
+                    },
+                    STARTUP,
+                    () -> "no chart sample with requests after " + written[0] + " writes");
         }
     }
 
     private static boolean aChartSampleHasRequests(HttpClient https, ObjectMapper json) {
         try {
-            HttpResponse<String> history = https.send(get("https://" + cluster.schedulerStatusAddress()
-                    + "/api/v1/history"), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> history = https.send(
+                    get("https://" + cluster.schedulerStatusAddress() + "/api/v1/history"),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(history.statusCode()).as(history.body()).isEqualTo(200);
             for (JsonNode sample : json.readTree(history.body()).path("samples")) {
                 for (JsonNode store : sample.path("stores")) {
@@ -355,13 +405,17 @@ class TlsClusterCompatTest {
     }
 
     private static HttpRequest get(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS)).build();
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(CALL_DEADLINE_SECONDS))
+                .build();
     }
 
     private static Status.Code schedulerCall(ChannelCredentials credentials) {
-        ManagedChannel channel = Grpc.newChannelBuilder(cluster.pdAddress(), credentials).build();
+        ManagedChannel channel =
+                Grpc.newChannelBuilder(cluster.pdAddress(), credentials).build();
         try {
-            PDGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
+            PDGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
                     .getMembers(Pdpb.GetMembersRequest.getDefaultInstance());
             return Status.Code.OK;
         } catch (StatusRuntimeException e) {
@@ -371,8 +425,10 @@ class TlsClusterCompatTest {
         }
     }
 
-    private static void withPd(ChannelCredentials credentials, java.util.function.Consumer<PDGrpc.PDBlockingStub> body) {
-        ManagedChannel channel = Grpc.newChannelBuilder(cluster.pdAddress(), credentials).build();
+    private static void withPd(
+            ChannelCredentials credentials, java.util.function.Consumer<PDGrpc.PDBlockingStub> body) {
+        ManagedChannel channel =
+                Grpc.newChannelBuilder(cluster.pdAddress(), credentials).build();
         try {
             body.accept(PDGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS));
         } finally {
@@ -381,34 +437,45 @@ class TlsClusterCompatTest {
     }
 
     private static Pdpb.RequestHeader clusterHeader(PDGrpc.PDBlockingStub pd) {
-        return Pdpb.RequestHeader.newBuilder().setClusterId(pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance())
-                .getHeader().getClusterId()).build();
+        return Pdpb.RequestHeader.newBuilder()
+                .setClusterId(pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance())
+                        .getHeader()
+                        .getClusterId())
+                .build();
     }
 
     private static Metapb.Store firstStore(PDGrpc.PDBlockingStub pd) {
-        return pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(clusterHeader(pd)).build())
-                .getStoresList().stream().min(java.util.Comparator.comparingLong(Metapb.Store::getId)).orElseThrow();
+        return pd
+                .getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
+                        .setHeader(clusterHeader(pd))
+                        .build())
+                .getStoresList()
+                .stream()
+                .min(java.util.Comparator.comparingLong(Metapb.Store::getId))
+                .orElseThrow();
     }
 
     /** The cluster's id, as the scheduler tells a client. */
     private static long clusterId() {
         long[] id = new long[1];
-        withPd(TlsCredentials.of(client).channelCredentials(), pd -> id[0] = clusterHeader(pd).getClusterId());
+        withPd(
+                TlsCredentials.of(client).channelCredentials(),
+                pd -> id[0] = clusterHeader(pd).getClusterId());
         return id[0];
     }
 
     /** A BatchRaft stream to a store's peer port carrying the cluster's id: how it ended. */
     private static Status.Code peerCall(String address, ChannelCredentials credentials) {
         ManagedChannel channel = Grpc.newChannelBuilder(address, credentials)
-                .intercept(ClusterIdHeader.attach(clusterId())).build();
+                .intercept(ClusterIdHeader.attach(clusterId()))
+                .build();
         try {
             java.util.concurrent.CompletableFuture<Status> outcome = new java.util.concurrent.CompletableFuture<>();
             io.grpc.stub.StreamObserver<RaftServerpb.BatchRaftMessage> requests = PeerGrpc.newStub(channel)
                     .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
                     .batchRaft(new io.grpc.stub.StreamObserver<RaftServerpb.Done>() {
                         @Override
-                        public void onNext(RaftServerpb.Done value) {
-                        }
+                        public void onNext(RaftServerpb.Done value) {}
 
                         @Override
                         public void onError(Throwable t) {
@@ -432,9 +499,11 @@ class TlsClusterCompatTest {
     private static Status.Code storeCall(String address, ChannelCredentials credentials) {
         ManagedChannel channel = Grpc.newChannelBuilder(address, credentials).build();
         try {
-            TikvGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
+            TikvGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)
                     .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
-                            .setKey(com.google.protobuf.ByteString.copyFromUtf8("tls-probe")).build());
+                            .setKey(com.google.protobuf.ByteString.copyFromUtf8("tls-probe"))
+                            .build());
             return Status.Code.OK;
         } catch (StatusRuntimeException e) {
             return e.getStatus().getCode();
@@ -451,8 +520,15 @@ class TlsClusterCompatTest {
      * longer, and a call past its deadline is not retried (it may have been applied).
      */
     private static List<String> tlsWithLoadedDeadline() {
-        return List.of("--ca-path", client.caPath().toString(), "--cert-path", client.certPath().toString(),
-                "--key-path", client.keyPath().toString(), "--timeout-ms", Long.toString(LOADED_CTL_DEADLINE_MS));
+        return List.of(
+                "--ca-path",
+                client.caPath().toString(),
+                "--cert-path",
+                client.certPath().toString(),
+                "--key-path",
+                client.keyPath().toString(),
+                "--timeout-ms",
+                Long.toString(LOADED_CTL_DEADLINE_MS));
     }
 
     private static Ctl ctl(List<String> options, String... command) {

@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SequencedMap;
-import org.tikv.common.ByteWrapper;
 import org.tikv.common.BytePairWrapper;
+import org.tikv.common.ByteWrapper;
 import org.tikv.common.TiSession;
 import org.tikv.common.util.ConcreteBackOffer;
 import org.tikv.txn.TwoPhaseCommitter;
@@ -27,8 +27,12 @@ final class TwoPhaseWrites implements AutoCloseable {
     private final TwoPhaseCommitter committer;
     private final int backoffMillis;
 
-    private TwoPhaseWrites(TiSession session, long startTs, List<Map.Entry<byte[], byte[]>> writes,
-            long lockTtlMillis, int backoffMillis) {
+    private TwoPhaseWrites(
+            TiSession session,
+            long startTs,
+            List<Map.Entry<byte[], byte[]>> writes,
+            long lockTtlMillis,
+            int backoffMillis) {
         if (writes.isEmpty()) {
             throw new IllegalArgumentException("a transaction needs at least one write (its primary)");
         }
@@ -43,10 +47,14 @@ final class TwoPhaseWrites implements AutoCloseable {
      * Begins a transaction at a fresh start timestamp. An empty value writes a delete (the
      * committer's convention).
      */
-    static TwoPhaseWrites begin(TiSession session, SequencedMap<byte[], byte[]> writes, long lockTtlMillis,
-            int backoffMillis) {
-        return new TwoPhaseWrites(session, session.getTimestamp().getVersion(), List.copyOf(writes.entrySet()),
-                lockTtlMillis, backoffMillis);
+    static TwoPhaseWrites begin(
+            TiSession session, SequencedMap<byte[], byte[]> writes, long lockTtlMillis, int backoffMillis) {
+        return new TwoPhaseWrites(
+                session,
+                session.getTimestamp().getVersion(),
+                List.copyOf(writes.entrySet()),
+                lockTtlMillis,
+                backoffMillis);
     }
 
     long startTs() {
@@ -95,7 +103,8 @@ final class TwoPhaseWrites implements AutoCloseable {
     }
 
     private ConcreteBackOffer backOffer() {
-        return ConcreteBackOffer.newCustomBackOff(backoffMillis, session.getPDClient().getClusterId());
+        return ConcreteBackOffer.newCustomBackOff(
+                backoffMillis, session.getPDClient().getClusterId());
     }
 
     /** Stops the committer's thread pool. */

@@ -39,6 +39,7 @@ class TxnBankCompatTest {
     private static final long LOCK_TTL_MILLIS = 3_000;
     /** Each commit step's retry budget, waiting on other transactions' locks included. */
     private static final int STEP_BACKOFF_MILLIS = 5_000;
+
     private static final String KEY_PREFIX = "bank/";
     private static final int THREADS = 4;
     private static final int TRANSACTIONS_PER_THREAD = 40;
@@ -57,10 +58,11 @@ class TxnBankCompatTest {
 
     @BeforeAll
     static void startTinykv() {
-        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log")).awaitServing(STARTUP);
+        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log"))
+                .awaitServing(STARTUP);
         session = Sessions.openTransactional(tinykv.address());
-        executor = new TikvClientTxnExecutor(session, tinykv.storeAddress(), KEY_PREFIX, LOCK_TTL_MILLIS,
-                STEP_BACKOFF_MILLIS);
+        executor = new TikvClientTxnExecutor(
+                session, tinykv.storeAddress(), KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
     }
 
     @AfterAll
@@ -68,8 +70,12 @@ class TxnBankCompatTest {
         try {
             if (tinykv != null) {
                 // Conflicts and rollbacks are expected answers, never server errors.
-                assertThat(tinykv.log().lines().filter(line -> line.contains(" ERROR ")).toList())
-                        .as("errors in the tinykv log").isEmpty();
+                assertThat(tinykv.log()
+                                .lines()
+                                .filter(line -> line.contains(" ERROR "))
+                                .toList())
+                        .as("errors in the tinykv log")
+                        .isEmpty();
             }
         } finally {
             try {
@@ -102,16 +108,24 @@ class TxnBankCompatTest {
         CheckResult result = bank.checker().check(operations);
         assertThat(result.valid()).as(result.report()).isTrue();
 
-        long committedTransfers = operations.stream().filter(Operation::isOk)
-                .filter(op -> op.ops().stream().anyMatch(m -> m instanceof MicroOp.Transfer)).count();
-        long committedSnapshotReads = operations.stream().filter(Operation::isOk)
-                .filter(op -> op.ops().stream().allMatch(m -> m instanceof MicroOp.BalanceRead)).count();
+        long committedTransfers = operations.stream()
+                .filter(Operation::isOk)
+                .filter(op -> op.ops().stream().anyMatch(m -> m instanceof MicroOp.Transfer))
+                .count();
+        long committedSnapshotReads = operations.stream()
+                .filter(Operation::isOk)
+                .filter(op -> op.ops().stream().allMatch(m -> m instanceof MicroOp.BalanceRead))
+                .count();
         String summary = summarize(operations);
-        LOG.info("bank run: {} committed transfers, {} committed snapshot reads, {}; checker: {}",
-                committedTransfers, committedSnapshotReads, summary, result.report());
-        assertThat(committedTransfers).as("committed transfers; %s", summary)
-                .isGreaterThan(MIN_COMMITTED_TRANSFERS);
-        assertThat(committedSnapshotReads).as("committed snapshot reads; %s", summary)
+        LOG.info(
+                "bank run: {} committed transfers, {} committed snapshot reads, {}; checker: {}",
+                committedTransfers,
+                committedSnapshotReads,
+                summary,
+                result.report());
+        assertThat(committedTransfers).as("committed transfers; %s", summary).isGreaterThan(MIN_COMMITTED_TRANSFERS);
+        assertThat(committedSnapshotReads)
+                .as("committed snapshot reads; %s", summary)
                 .isGreaterThan(MIN_COMMITTED_SNAPSHOT_READS);
         assertFinalBalancesSumToTotal(bank);
     }

@@ -25,6 +25,7 @@ class TxnDurabilityCompatTest {
     private static final Duration SHUTDOWN = Duration.ofSeconds(60);
     /** 128 + SIGTERM (15): the JVM's exit code after running its shutdown hooks on SIGTERM. */
     private static final int EXIT_ON_SIGTERM = 143;
+
     private static final long LOCK_TTL_MILLIS = 3_600_000;
 
     @TempDir
@@ -58,21 +59,26 @@ class TxnDurabilityCompatTest {
             try (TiSession session = Sessions.openTransactional(first.address());
                     KVClient kv = session.createKVClient()) {
                 beforeCommit = session.getTimestamp();
-                try (TwoPhaseWrites txn = TwoPhaseWrites.begin(session,
+                try (TwoPhaseWrites txn = TwoPhaseWrites.begin(
+                        session,
                         writes("durable/p", "p1", "durable/s1", "s1", "durable/s2", "s2"),
-                        LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
+                        LOCK_TTL_MILLIS,
+                        TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
                     commitTs = txn.commit();
                 }
                 // A second transaction stops after committing its primary: its secondary's lock
                 // must survive the restart for a later reader to resolve.
-                try (TwoPhaseWrites half = TwoPhaseWrites.begin(session,
+                try (TwoPhaseWrites half = TwoPhaseWrites.begin(
+                        session,
                         writes("durable/half-p", "hp", "durable/half-s", "hs"),
-                        LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
+                        LOCK_TTL_MILLIS,
+                        TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
                     half.prewritePrimary();
                     half.prewriteSecondaries();
                     halfCommitTs = half.commitPrimary();
                 }
-                assertThat(get(kv, "durable/s1", session.getTimestamp().getVersion())).isEqualTo("s1");
+                assertThat(get(kv, "durable/s1", session.getTimestamp().getVersion()))
+                        .isEqualTo("s1");
                 lastBeforeRestart = session.getTimestamp();
             }
             assertThat(first.terminate(SHUTDOWN)).isEqualTo(EXIT_ON_SIGTERM);
@@ -95,7 +101,9 @@ class TxnDurabilityCompatTest {
                 assertThat(probe.lockSeenAt(b("durable/half-s"), now)).isPresent();
                 assertThat(get(kv, "durable/half-s", now)).isEqualTo("hs");
                 assertThat(get(kv, "durable/half-s", halfCommitTs)).isEqualTo("hs");
-                assertThat(probe.lockSeenAt(b("durable/half-s"), session.getTimestamp().getVersion())).isEmpty();
+                assertThat(probe.lockSeenAt(
+                                b("durable/half-s"), session.getTimestamp().getVersion()))
+                        .isEmpty();
             }
         }
     }

@@ -69,7 +69,8 @@ public final class TxnKvClientExecutor implements TxnExecutor {
         public List<Long> read(String key) throws TxnFailedException {
             try {
                 Optional<ByteString> value = txn.get(storedKey(key));
-                return value.map(v -> TikvClientTxnExecutor.decode(v.toByteArray())).orElse(List.of());
+                return value.map(v -> TikvClientTxnExecutor.decode(v.toByteArray()))
+                        .orElse(List.of());
             } catch (TinyKvException e) {
                 throw new TxnFailedException(Outcome.FAIL, "read " + key + ": " + e.getMessage(), e);
             }

@@ -26,8 +26,8 @@ import org.tikv.kvproto.Pdpb;
 import org.tikv.shade.com.google.protobuf.ByteString;
 import org.tikv.txn.KVClient;
 import org.tikv.txn.TxnKVClient;
-import org.tikv.txn.type.ClientRPCResult;
 import org.tikv.txn.exception.WriteConflictException;
+import org.tikv.txn.type.ClientRPCResult;
 
 /**
  * Percolator transactions through the official TiKV Java client, unchanged, against one real
@@ -65,7 +65,8 @@ class TxnKvCompatTest {
 
     @BeforeAll
     static void startTinykv() {
-        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log")).awaitServing(STARTUP);
+        tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log"))
+                .awaitServing(STARTUP);
         session = Sessions.openTransactional(tinykv.address());
         kv = session.createKVClient();
         probe = new LockProbe(session, tinykv.storeAddress());
@@ -77,8 +78,12 @@ class TxnKvCompatTest {
             if (tinykv != null) {
                 // TxnHandler logs ERROR for a failure it did not expect (a bug, answered INTERNAL);
                 // none of the above, bad input included, may cause one.
-                assertThat(tinykv.log().lines().filter(line -> line.contains(" ERROR ")).toList())
-                        .as("errors in the tinykv log").isEmpty();
+                assertThat(tinykv.log()
+                                .lines()
+                                .filter(line -> line.contains(" ERROR "))
+                                .toList())
+                        .as("errors in the tinykv log")
+                        .isEmpty();
             }
         } finally {
             closeAll();
@@ -123,8 +128,8 @@ class TxnKvCompatTest {
     }
 
     private static long commit(String... keysAndValues) throws Exception {
-        try (TwoPhaseWrites txn = TwoPhaseWrites.begin(session, writes(keysAndValues), LONG_LOCK_TTL_MILLIS,
-                TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites txn = TwoPhaseWrites.begin(
+                session, writes(keysAndValues), LONG_LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
             return txn.commit();
         }
     }
@@ -150,8 +155,14 @@ class TxnKvCompatTest {
         for (String k : keys) {
             list.add(s(k));
         }
-        return kv.batchGet(ConcreteBackOffer.newCustomBackOff(TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
-                        session.getPDClient().getClusterId()), list, version).stream()
+        return kv
+                .batchGet(
+                        ConcreteBackOffer.newCustomBackOff(
+                                TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
+                                session.getPDClient().getClusterId()),
+                        list,
+                        version)
+                .stream()
                 .map(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
                 .toList();
     }
@@ -193,17 +204,24 @@ class TxnKvCompatTest {
     void everyKeyIsRoutedToTheOneRegionWithEncodedPdKeys() {
         // In transactional mode the client sends memcomparable-encoded keys to PD and decodes the
         // boundaries it gets back; the one region over all keys must survive that round trip.
-        long regionId = session.getRegionManager().getRegionByKey(ByteString.EMPTY).getId();
-        for (ByteString key : List.of(ByteString.EMPTY, s("a"), s("txn/route"),
-                ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, 0, 1}))) {
+        long regionId =
+                session.getRegionManager().getRegionByKey(ByteString.EMPTY).getId();
+        for (ByteString key : List.of(
+                ByteString.EMPTY, s("a"), s("txn/route"), ByteString.copyFrom(new byte[] {(byte) 0xff, (byte) 0xff, 0, 1
+                }))) {
             TiRegion region = session.getRegionManager().getRegionByKey(key);
             assertThat(region.getId()).isEqualTo(regionId);
             assertThat(region.getStartKey()).isEqualTo(ByteString.EMPTY);
             assertThat(region.getEndKey()).isEqualTo(ByteString.EMPTY);
         }
-        List<Pdpb.Region> scanned = session.getRegionManager().scanRegions(
-                ConcreteBackOffer.newCustomBackOff(TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
-                        session.getPDClient().getClusterId()), s("m"), s("n"), 10);
+        List<Pdpb.Region> scanned = session.getRegionManager()
+                .scanRegions(
+                        ConcreteBackOffer.newCustomBackOff(
+                                TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
+                                session.getPDClient().getClusterId()),
+                        s("m"),
+                        s("n"),
+                        10);
         assertThat(scanned).extracting(r -> r.getRegion().getId()).containsExactly(regionId);
     }
 
@@ -265,9 +283,11 @@ class TxnKvCompatTest {
     @Test
     void anAbandonedTransactionIsRolledBackByALaterReader() throws Exception {
         commit("abandon/p", "old-p", "abandon/s1", "old-s1", "abandon/s2", "old-s2");
-        try (TwoPhaseWrites abandoned = TwoPhaseWrites.begin(session,
+        try (TwoPhaseWrites abandoned = TwoPhaseWrites.begin(
+                session,
                 writes("abandon/p", "new-p", "abandon/s1", "new-s1", "abandon/s2", "new-s2"),
-                SHORT_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+                SHORT_LOCK_TTL_MILLIS,
+                FAILING_STEP_BACKOFF_MILLIS)) {
             long olderReadTs = abandoned.startTs() - 1;
             abandoned.prewritePrimary();
             abandoned.prewriteSecondaries();
@@ -304,9 +324,11 @@ class TxnKvCompatTest {
     void aCommittedPrimaryMakesALaterReaderCommitTheSecondaries() throws Exception {
         commit("half/p", "old-p", "half/s1", "old-s1", "half/s2", "old-s2");
         long commitTs;
-        try (TwoPhaseWrites txn = TwoPhaseWrites.begin(session,
+        try (TwoPhaseWrites txn = TwoPhaseWrites.begin(
+                session,
                 writes("half/p", "new-p", "half/s1", "new-s1", "half/s2", "new-s2"),
-                LONG_LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
+                LONG_LOCK_TTL_MILLIS,
+                TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
             txn.prewritePrimary();
             txn.prewriteSecondaries();
             commitTs = txn.commitPrimary();
@@ -330,18 +352,28 @@ class TxnKvCompatTest {
     @Test
     void aHeartBeatKeepsATransactionAlivePastItsFirstTtl() throws Exception {
         TxnKVClient txnClient = session.createTxnClient();
-        try (TwoPhaseWrites slow = TwoPhaseWrites.begin(session, writes("beat/k", "slow"),
-                        SHORT_LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS);
-                TwoPhaseWrites intruder = TwoPhaseWrites.begin(session, writes("beat/k", "intruder"),
-                        LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites slow = TwoPhaseWrites.begin(
+                        session,
+                        writes("beat/k", "slow"),
+                        SHORT_LOCK_TTL_MILLIS,
+                        TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS);
+                TwoPhaseWrites intruder = TwoPhaseWrites.begin(
+                        session, writes("beat/k", "intruder"), LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
             slow.prewritePrimary();
             // What the client's TTLManager sends periodically, sent once by hand.
             Pair<TiRegion, TiStore> route = session.getRegionManager().getRegionStorePairByKey(s("beat/k"));
             ClientRPCResult beat = txnClient.txnHeartBeat(
-                    ConcreteBackOffer.newCustomBackOff(TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
+                    ConcreteBackOffer.newCustomBackOff(
+                            TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS,
                             session.getPDClient().getClusterId()),
-                    s("beat/k"), slow.startTs(), LONG_LOCK_TTL_MILLIS, route.first, route.second);
-            assertThat(beat.isSuccess()).as("heartbeat: %s", beat.getException()).isTrue();
+                    s("beat/k"),
+                    slow.startTs(),
+                    LONG_LOCK_TTL_MILLIS,
+                    route.first,
+                    route.second);
+            assertThat(beat.isSuccess())
+                    .as("heartbeat: %s", beat.getException())
+                    .isTrue();
             assertThat(probe.lockSeenAt(b("beat/k"), now()))
                     .hasValueSatisfying(lock -> assertThat(lock.getLockTtl()).isEqualTo(LONG_LOCK_TTL_MILLIS));
 
@@ -357,8 +389,8 @@ class TxnKvCompatTest {
     @Test
     void aWriteAfterOurStartIsAWriteConflict() throws Exception {
         commit("conflict/k", "v0");
-        try (TwoPhaseWrites late = TwoPhaseWrites.begin(session, writes("conflict/k", "late"),
-                LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites late = TwoPhaseWrites.begin(
+                session, writes("conflict/k", "late"), LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
             long winnerCommitTs = commit("conflict/k", "winner");
             assertThat(winnerCommitTs).isGreaterThan(late.startTs());
             assertThatThrownBy(late::prewritePrimary)
@@ -370,25 +402,35 @@ class TxnKvCompatTest {
 
     @Test
     void aLockOfALiveTransactionStopsASecondPrewrite() throws Exception {
-        try (TwoPhaseWrites older = TwoPhaseWrites.begin(session, writes("locked/k", "older"),
-                        LONG_LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS);
-                TwoPhaseWrites younger = TwoPhaseWrites.begin(session, writes("locked/k", "younger"),
-                        LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites older = TwoPhaseWrites.begin(
+                        session,
+                        writes("locked/k", "older"),
+                        LONG_LOCK_TTL_MILLIS,
+                        TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS);
+                TwoPhaseWrites younger = TwoPhaseWrites.begin(
+                        session, writes("locked/k", "younger"), LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
             older.prewritePrimary();
             // The younger transaction waits for the older one's lock until its budget runs out.
             assertThatThrownBy(younger::prewritePrimary)
                     .satisfies(e -> assertThat(causeMessages(e)).contains("locked"));
             assertThat(probe.lockSeenAt(b("locked/k"), now()))
-                    .hasValueSatisfying(lock -> assertThat(lock.getLockVersion()).isEqualTo(older.startTs()));
+                    .hasValueSatisfying(
+                            lock -> assertThat(lock.getLockVersion()).isEqualTo(older.startTs()));
             long commitTs = older.commitPrimary();
             assertThat(get("locked/k", now())).isEqualTo("older");
             assertThat(get("locked/k", commitTs - 1)).isEmpty();
         }
         // The other way round: an older transaction meeting a younger one's lock gives up at once.
-        try (TwoPhaseWrites older = TwoPhaseWrites.begin(session, writes("locked/k2", "older"),
-                        LONG_LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS);
-                TwoPhaseWrites younger = TwoPhaseWrites.begin(session, writes("locked/k2", "younger"),
-                        LONG_LOCK_TTL_MILLIS, TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites older = TwoPhaseWrites.begin(
+                        session,
+                        writes("locked/k2", "older"),
+                        LONG_LOCK_TTL_MILLIS,
+                        TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS);
+                TwoPhaseWrites younger = TwoPhaseWrites.begin(
+                        session,
+                        writes("locked/k2", "younger"),
+                        LONG_LOCK_TTL_MILLIS,
+                        TwoPhaseWrites.DEFAULT_BACKOFF_MILLIS)) {
             younger.prewritePrimary();
             assertThatThrownBy(older::prewritePrimary)
                     .satisfies(e -> assertThat(e).hasRootCauseInstanceOf(WriteConflictException.class));
@@ -399,26 +441,28 @@ class TxnKvCompatTest {
 
     @Test
     void badInputOnTheTransactionalPathGivesAnErrorAndTheStoreKeepsServing() throws Exception {
-        try (TwoPhaseWrites emptyPrimary = TwoPhaseWrites.begin(session, writes("", "v"),
-                LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites emptyPrimary =
+                TwoPhaseWrites.begin(session, writes("", "v"), LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
             assertThatThrownBy(emptyPrimary::prewritePrimary)
                     .satisfies(e -> assertThat(causeMessages(e)).contains("key must not be empty"));
         }
-        try (TwoPhaseWrites emptySecondary = TwoPhaseWrites.begin(session, writes("bad/p", "v", "", "w"),
-                LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites emptySecondary = TwoPhaseWrites.begin(
+                session, writes("bad/p", "v", "", "w"), LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
             emptySecondary.prewritePrimary();
             assertThatThrownBy(emptySecondary::prewriteSecondaries)
                     .satisfies(e -> assertThat(causeMessages(e)).contains("key must not be empty"));
         }
         String hugeKey = "bad/" + "k".repeat(OVERSIZED_KEY_BYTES);
-        try (TwoPhaseWrites oversized = TwoPhaseWrites.begin(session, writes(hugeKey, "v"),
-                LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
+        try (TwoPhaseWrites oversized = TwoPhaseWrites.begin(
+                session, writes(hugeKey, "v"), LONG_LOCK_TTL_MILLIS, FAILING_STEP_BACKOFF_MILLIS)) {
             assertThatThrownBy(oversized::prewritePrimary)
                     .satisfies(e -> assertThat(causeMessages(e)).contains("limits.max-key-size"));
         }
         assertThat(tinykv.isAlive()).isTrue();
-        assertThat(probe.lockSeenAt(b("bad/p"), now())).as("the primary of the refused transaction")
-                .hasValueSatisfying(lock -> assertThat(lock.getPrimaryLock().toStringUtf8()).isEqualTo("bad/p"));
+        assertThat(probe.lockSeenAt(b("bad/p"), now()))
+                .as("the primary of the refused transaction")
+                .hasValueSatisfying(
+                        lock -> assertThat(lock.getPrimaryLock().toStringUtf8()).isEqualTo("bad/p"));
         commit("bad/after", "fine");
         assertThat(get("bad/after", now())).isEqualTo("fine");
         // Reading the empty key is not bad input: no write can create it, so there is nothing under it.

@@ -25,8 +25,11 @@ import java.util.function.Supplier;
  */
 final class UntilDone {
     /** gRPC codes of a call that did not get an answer in time (or at all), not of a wrong request. */
-    private static final Set<Status.Code> TRANSIENT_CODES = Set.of(Status.Code.DEADLINE_EXCEEDED,
-            Status.Code.UNAVAILABLE, Status.Code.RESOURCE_EXHAUSTED, Status.Code.CANCELLED);
+    private static final Set<Status.Code> TRANSIENT_CODES = Set.of(
+            Status.Code.DEADLINE_EXCEEDED,
+            Status.Code.UNAVAILABLE,
+            Status.Code.RESOURCE_EXHAUSTED,
+            Status.Code.CANCELLED);
 
     private UntilDone() {}
 
@@ -34,18 +37,21 @@ final class UntilDone {
     static <T> T value(String what, Duration deadline, Supplier<T> step) {
         AtomicReference<String> lastFailure = new AtomicReference<>("none");
         AtomicReference<T> result = new AtomicReference<>();
-        Await.until(() -> {
-            try {
-                result.set(step.get());
-                return true;
-            } catch (TinyKvException e) {
-                if (!isTransient(e)) {
-                    throw e;
-                }
-                lastFailure.set(e.toString());
-                return false;
-            }
-        }, deadline, () -> what + "; last failure: " + lastFailure.get());
+        Await.until(
+                () -> {
+                    try {
+                        result.set(step.get());
+                        return true;
+                    } catch (TinyKvException e) {
+                        if (!isTransient(e)) {
+                            throw e;
+                        }
+                        lastFailure.set(e.toString());
+                        return false;
+                    }
+                },
+                deadline,
+                () -> what + "; last failure: " + lastFailure.get());
         return result.get();
     }
 
@@ -65,8 +71,9 @@ final class UntilDone {
             case TxnAbortedException aborted -> true;
             case CommitUnknownException unknown -> true;
             case KeyLockedException locked -> true;
-            case RpcException rpc -> rpc.getCause() instanceof StatusRuntimeException grpc
-                    && TRANSIENT_CODES.contains(grpc.getStatus().getCode());
+            case RpcException rpc ->
+                rpc.getCause() instanceof StatusRuntimeException grpc
+                        && TRANSIENT_CODES.contains(grpc.getStatus().getCode());
             default -> false;
         };
     }

@@ -7,5 +7,4 @@ package io.tinykv.nemesis;
  *
  * @param evidence what was observed, for the report
  */
-record Injection(String fault, boolean confirmed, String evidence) {
-}
+record Injection(String fault, boolean confirmed, String evidence) {}

@@ -26,12 +26,14 @@ final class LinkProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LinkProxy.class);
     /** Who opened a connection: a store number (1-based), {@link #CLIENT}, or {@link #UNKNOWN}. */
     static final int CLIENT = 0;
+
     static final int UNKNOWN = -1;
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private final int store;
     /** The store's real address; null until the store reported the port it bound. */
     private volatile InetSocketAddress target;
+
     private final ServerSocket server;
     private final ToIntFunction<Socket> identify;
     private final IntPredicate cutFrom;

@@ -34,6 +34,7 @@ final class Nemesis {
     private static final int PROBLEM_LINES = 3;
     /** What the JDK and RocksDB say when a write finds the disk full. */
     private static final String ENOSPC = "No space left on device";
+
     private static final int EVIDENCE_LINE_CHARS = 240;
 
     private final NemesisCluster cluster;
@@ -42,6 +43,7 @@ final class Nemesis {
     private final WritePressure pressure;
     /** The full-disk store's log length at its last disk-full injection, or -1 (see {@link #reviveStoreStoppedByFullDisk}). */
     private long diskFullLogOffset = -1;
+
     private int lateStopsOnFullDisk;
 
     /**
@@ -89,14 +91,19 @@ final class Nemesis {
             return;
         }
         // The process's last word (ServeUntilSignal's "tinykv: ..." line) must be the full disk.
-        Optional<String> lastWord = cluster.storeLogSince(store, diskFullLogOffset).lines()
-                .filter(l -> l.startsWith("tinykv: ")).reduce((first, second) -> second);
+        Optional<String> lastWord = cluster.storeLogSince(store, diskFullLogOffset)
+                .lines()
+                .filter(l -> l.startsWith("tinykv: "))
+                .reduce((first, second) -> second);
         if (lastWord.isEmpty() || !lastWord.get().contains(ENOSPC)) {
             return;
         }
         String exit = cluster.takeExitOf(store);
         String line = lastWord.get();
-        LOG.info("store{} stopped after its disk had been full ('{}': {}); restarting it", store, exit,
+        LOG.info(
+                "store{} stopped after its disk had been full ('{}': {}); restarting it",
+                store,
+                exit,
                 abbreviate(line));
         diskFullLogOffset = -1;
         cluster.restart(store);
@@ -130,14 +137,20 @@ final class Nemesis {
             }
             case Fault.DiskFull d -> diskFull();
         };
-        LOG.info("{}: {} ({})", injection.fault(), injection.confirmed() ? "injected" : "NOT CONFIRMED", injection.evidence());
+        LOG.info(
+                "{}: {} ({})",
+                injection.fault(),
+                injection.confirmed() ? "injected" : "NOT CONFIRMED",
+                injection.evidence());
         return injection;
     }
 
     /** The store the scheduler names as leader of the first region; waits for one within the restart time. */
     private int leader() {
         try {
-            return Await.value(() -> cluster.leaderOf(ByteString.EMPTY).filter(cluster::isRunning), restart,
+            return Await.value(
+                    () -> cluster.leaderOf(ByteString.EMPTY).filter(cluster::isRunning),
+                    restart,
                     "the scheduler names a running leader");
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + cluster.logs(), e);
@@ -162,8 +175,11 @@ final class Nemesis {
         holdFault();
         cluster.restart(victim);
         cluster.awaitHealthy(victim, restart);
-        return new Injection("kill", confirmed, "store" + victim + " (leader) SIGKILLed, exit code " + exitCode
-                + ", supervisor saw '" + exit + "'; restarted and serving");
+        return new Injection(
+                "kill",
+                confirmed,
+                "store" + victim + " (leader) SIGKILLed, exit code " + exitCode + ", supervisor saw '" + exit
+                        + "'; restarted and serving");
     }
 
     private Injection pause() throws InterruptedException {
@@ -181,10 +197,14 @@ final class Nemesis {
         char stateWhilePaused = ProcState.of(cluster.pid(victim).orElseThrow());
         char resumed = cluster.resume(victim);
         boolean confirmed = stopped == 'T' && stateWhilePaused == 'T' && resumed != 'T';
-        return new Injection("pause", confirmed, "store" + victim + " (leader) SIGSTOPped for " + hold.toMillis()
-                + " ms: /proc state '" + stopped + "' after the signal, '" + stateWhilePaused + "' at the end, '"
-                + resumed + "' after SIGCONT; the scheduler named "
-                + newLeader.map(s -> "store" + s).orElse("no other store") + " leader meanwhile");
+        return new Injection(
+                "pause",
+                confirmed,
+                "store" + victim + " (leader) SIGSTOPped for " + hold.toMillis()
+                        + " ms: /proc state '" + stopped + "' after the signal, '" + stateWhilePaused
+                        + "' at the end, '"
+                        + resumed + "' after SIGCONT; the scheduler named "
+                        + newLeader.map(s -> "store" + s).orElse("no other store") + " leader meanwhile");
     }
 
     /**
@@ -203,7 +223,9 @@ final class Nemesis {
                 pairs.add(new int[] {a, b});
             }
         }
-        long[] before = pairs.stream().mapToLong(p -> counters.blocked(p[0], p[1]) + counters.blocked(p[1], p[0])).toArray();
+        long[] before = pairs.stream()
+                .mapToLong(p -> counters.blocked(p[0], p[1]) + counters.blocked(p[1], p[0]))
+                .toArray();
         int severed = network.cut(links);
         LockSupport.parkNanos(hold.toNanos());
         boolean everyLeaderPairBlocked = true;
@@ -212,14 +234,20 @@ final class Nemesis {
         for (int i = 0; i < pairs.size(); i++) {
             int[] p = pairs.get(i);
             long blocked = counters.blocked(p[0], p[1]) + counters.blocked(p[1], p[0]) - before[i];
-            evidence.append(" store").append(p[0]).append("<->store").append(p[1]).append('=').append(blocked);
+            evidence.append(" store")
+                    .append(p[0])
+                    .append("<->store")
+                    .append(p[1])
+                    .append('=')
+                    .append(blocked);
             if (p[0] == leader || p[1] == leader) {
                 everyLeaderPairBlocked &= blocked > 0;
             }
         }
         Optional<Integer> leaderAtEnd = cluster.leaderOf(ByteString.EMPTY);
         network.heal();
-        evidence.append("; leader at the end: ").append(leaderAtEnd.map(s -> "store" + s).orElse("none"));
+        evidence.append("; leader at the end: ")
+                .append(leaderAtEnd.map(s -> "store" + s).orElse("none"));
         return new Injection(name, everyLeaderPairBlocked, evidence.toString());
     }
 
@@ -243,7 +271,8 @@ final class Nemesis {
         long acknowledged = 0;
         long attempted = 0;
         // Write until the full store notices (an error logged, or it stopped), for a few holds at most.
-        while (System.nanoTime() < giveUp && cluster.isRunning(store)
+        while (System.nanoTime() < giveUp
+                && cluster.isRunning(store)
                 && cluster.storeErrorsSince(store, logOffset, 1).isEmpty()) {
             acknowledged += pressure.write(PRESSURE_BURST_BYTES, giveUp);
             attempted += PRESSURE_BURST_BYTES;
@@ -258,7 +287,8 @@ final class Nemesis {
                     + restart + ": " + errors);
         }
         boolean alive = cluster.isRunning(store);
-        String behaviour = alive ? "kept running" + (errors.isEmpty() ? ", logging no error" : "")
+        String behaviour = alive
+                ? "kept running" + (errors.isEmpty() ? ", logging no error" : "")
                 : "stopped ('" + cluster.takeExitOf(store) + "')";
         disk.drain();
         if (!alive) {
@@ -266,13 +296,18 @@ final class Nemesis {
             cluster.restart(store);
             cluster.awaitHealthy(store, restart);
         }
-        return new Injection("disk-full", confirmed, "store" + store + "'s tmpfs filled with " + (written >> 20)
-                + " MiB until ENOSPC, " + usable + " bytes left; " + (acknowledged >> 10) + " of " + (attempted >> 10)
-                + " KiB of burst writes acknowledged; the store "
-                + (errors.isEmpty() && alive ? "did not notice within " : "noticed after ") + noticedAfterMillis + " ms and "
-                + behaviour
-                + (alive ? "" : ", restarted after the ballast was deleted")
-                + (errors.isEmpty() ? "" : "; first error: " + abbreviate(errors.getFirst())));
+        return new Injection(
+                "disk-full",
+                confirmed,
+                "store" + store + "'s tmpfs filled with " + (written >> 20)
+                        + " MiB until ENOSPC, " + usable + " bytes left; " + (acknowledged >> 10) + " of "
+                        + (attempted >> 10)
+                        + " KiB of burst writes acknowledged; the store "
+                        + (errors.isEmpty() && alive ? "did not notice within " : "noticed after ") + noticedAfterMillis
+                        + " ms and "
+                        + behaviour
+                        + (alive ? "" : ", restarted after the ballast was deleted")
+                        + (errors.isEmpty() ? "" : "; first error: " + abbreviate(errors.getFirst())));
     }
 
     private static String abbreviate(String line) {

@@ -47,14 +47,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class NemesisCluster implements AutoCloseable {
     /** Small heaps and a cheap JIT and GC: five JVMs share two cores in CI. */
-    private static final List<String> CHILD_JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC",
-            "-XX:TieredStopAtLevel=1");
+    private static final List<String> CHILD_JVM_OPTIONS =
+            List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     private static final int LOG_TAIL_LINES = 30;
     private static final Duration HEALTH_ATTEMPT = Duration.ofSeconds(2);
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
     private static final Duration PD_CALL_TIMEOUT = Duration.ofSeconds(3);
     /** How long a child JVM may take to bind its ports and serve: generous, five JVMs start on two cores. */
     private static final Duration CHILD_START = Duration.ofMinutes(5);
+
     private static final String SCHEDULER = "scheduler";
     private static final String DISK_STORE_CONFIG = "[storage]\nwrite-buffer-size = \"1MiB\"\n";
 
@@ -98,13 +100,21 @@ final class NemesisCluster implements AutoCloseable {
         NemesisCluster cluster = new NemesisCluster(dir, stores, keyMode, diskStore, diskBytes);
         try {
             Path schedulerReady = dir.resolve(SCHEDULER + ".ready");
-            ChildProcess scheduler = cluster.supervisor.start(new ChildSpec(SCHEDULER, ReadyFiles.ANY_LOOPBACK_PORT,
-                    List.of("scheduler",
-                            "--addr", ReadyFiles.ANY_LOOPBACK_PORT,
-                            "--data-dir", dir.resolve(SCHEDULER).toString(),
-                            "--max-replicas", Integer.toString(cluster.maxReplicas()),
-                            "--client-key-mode", keyMode.name(),
-                            "--ready-file", schedulerReady.toString()),
+            ChildProcess scheduler = cluster.supervisor.start(new ChildSpec(
+                    SCHEDULER,
+                    ReadyFiles.ANY_LOOPBACK_PORT,
+                    List.of(
+                            "scheduler",
+                            "--addr",
+                            ReadyFiles.ANY_LOOPBACK_PORT,
+                            "--data-dir",
+                            dir.resolve(SCHEDULER).toString(),
+                            "--max-replicas",
+                            Integer.toString(cluster.maxReplicas()),
+                            "--client-key-mode",
+                            keyMode.name(),
+                            "--ready-file",
+                            schedulerReady.toString()),
                     cluster.logFile(SCHEDULER)));
             cluster.pdAddress = ReadyFiles.await(scheduler, schedulerReady, CHILD_START, cluster::logs)
                     .get(ReadyFile.ADDR);
@@ -142,15 +152,22 @@ final class NemesisCluster implements AutoCloseable {
         Map<String, String> ports = bound.get(store);
         String addr = ports == null ? ReadyFiles.ANY_LOOPBACK_PORT : ports.get(ReadyFile.ADDR);
         String statusAddr = ports == null ? ReadyFiles.ANY_LOOPBACK_PORT : ports.get(ReadyFile.STATUS_ADDR);
-        List<String> args = new ArrayList<>(List.of("server",
-                "--pd", pdAddress,
-                "--addr", addr,
-                "--status-addr", statusAddr,
-                "--data-dir", dir.resolve(name).toString(),
-                "--advertise-addr", network.advertisedAddress(store),
+        List<String> args = new ArrayList<>(List.of(
+                "server",
+                "--pd",
+                pdAddress,
+                "--addr",
+                addr,
+                "--status-addr",
+                statusAddr,
+                "--data-dir",
+                dir.resolve(name).toString(),
+                "--advertise-addr",
+                network.advertisedAddress(store),
                 // Store-to-store traffic must cross the store's proxy too (the faults act on it): it
                 // goes to the advertised address, so the peer service shares the client port here.
-                "--peer-addr", Config.Server.PEER_ADDR_SHARED));
+                "--peer-addr",
+                Config.Server.PEER_ADDR_SHARED));
         if (ports == null) {
             args.add("--ready-file");
             args.add(readyFile(store).toString());
@@ -217,8 +234,9 @@ final class NemesisCluster implements AutoCloseable {
             advertised.add(network.advertisedAddress(i));
         }
         try {
-            storeIds = ClusterReadiness.overNetwork().await(pdAddress, advertised, maxReplicas(),
-                    timeout, supervisor::exited).storeIds();
+            storeIds = ClusterReadiness.overNetwork()
+                    .await(pdAddress, advertised, maxReplicas(), timeout, supervisor::exited)
+                    .storeIds();
         } catch (ClusterReadiness.NotServingException e) {
             throw new AssertionError(e.getMessage() + "\n" + logs(), e);
         }
@@ -227,7 +245,8 @@ final class NemesisCluster implements AutoCloseable {
     /** The store (1-based) the scheduler names as leader of the region holding {@code key}, if any. */
     Optional<Integer> leaderOf(ByteString key) {
         ClientConfig config = ClientConfig.of(List.of(pdAddress))
-                .withTimeoutsMs(PD_CALL_TIMEOUT.toMillis(), PD_CALL_TIMEOUT.toMillis()).withBackoffBudgetMs(0);
+                .withTimeoutsMs(PD_CALL_TIMEOUT.toMillis(), PD_CALL_TIMEOUT.toMillis())
+                .withBackoffBudgetMs(0);
         try (PdClient pd = PdClient.connect(config)) {
             Optional<RegionInfo> region = pd.getRegion(key);
             if (region.isEmpty() || !region.get().hasLeader()) {
@@ -293,14 +312,16 @@ final class NemesisCluster implements AutoCloseable {
     /** Starts a store that is not running, on its data, its ports and its advertised address. */
     void restart(int store) {
         if (!bound.containsKey(store)) {
-            throw new IllegalStateException("store" + store + " has not reported its ports yet: nothing to restart it on");
+            throw new IllegalStateException(
+                    "store" + store + " has not reported its ports yet: nothing to restart it on");
         }
         supervisor.start(storeSpec(store));
     }
 
     /** SIGSTOP; returns the process state {@code /proc} then reports ('T' when stopped). */
     char pause(int store) throws InterruptedException {
-        long pid = pid(store).orElseThrow(() -> new AssertionError("store" + store + " is not running: cannot pause it"));
+        long pid =
+                pid(store).orElseThrow(() -> new AssertionError("store" + store + " is not running: cannot pause it"));
         signal("-STOP", pid);
         synchronized (paused) {
             paused.add(store);
@@ -310,7 +331,8 @@ final class NemesisCluster implements AutoCloseable {
 
     /** SIGCONT; returns the process state afterwards (not 'T'). */
     char resume(int store) throws InterruptedException {
-        long pid = pid(store).orElseThrow(() -> new AssertionError("store" + store + " is not running: cannot resume it"));
+        long pid =
+                pid(store).orElseThrow(() -> new AssertionError("store" + store + " is not running: cannot resume it"));
         signal("-CONT", pid);
         synchronized (paused) {
             paused.remove(store);
@@ -320,7 +342,9 @@ final class NemesisCluster implements AutoCloseable {
 
     private static void signal(String signal, long pid) throws InterruptedException {
         try {
-            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid)).redirectErrorStream(true).start();
+            Process kill = new ProcessBuilder("kill", signal, Long.toString(pid))
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(kill.getInputStream().readAllBytes());
             if (!kill.waitFor(KILL_WAIT.toSeconds(), TimeUnit.SECONDS) || kill.exitValue() != 0) {
                 throw new AssertionError("kill " + signal + " " + pid + " failed: " + output);
@@ -334,14 +358,16 @@ final class NemesisCluster implements AutoCloseable {
     void awaitHealthy(int store, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         ManagedChannel channel = NettyChannelBuilder.forAddress(socketAddress(realAddress(store)))
-                .usePlaintext().build();
+                .usePlaintext()
+                .build();
         try {
             while (System.nanoTime() < deadline) {
                 if (!isRunning(store)) {
                     throw new AssertionError("store" + store + " exited before serving\n" + logs());
                 }
                 try {
-                    Iterator<HealthCheckResponse> statuses = HealthGrpc.newBlockingStub(channel).withWaitForReady()
+                    Iterator<HealthCheckResponse> statuses = HealthGrpc.newBlockingStub(channel)
+                            .withWaitForReady()
                             .withDeadlineAfter(HEALTH_ATTEMPT.toMillis(), TimeUnit.MILLISECONDS)
                             .watch(HealthCheckRequest.getDefaultInstance());
                     while (statuses.hasNext()) {
@@ -370,8 +396,10 @@ final class NemesisCluster implements AutoCloseable {
      */
     String takeExitOf(int store) {
         String prefix = "store" + store + " exited ";
-        String exit = Await.value(() -> unexpectedExits.stream().filter(e -> e.startsWith(prefix)).findFirst(),
-                KILL_WAIT, "the supervisor reports the exit of store" + store);
+        String exit = Await.value(
+                () -> unexpectedExits.stream().filter(e -> e.startsWith(prefix)).findFirst(),
+                KILL_WAIT,
+                "the supervisor reports the exit of store" + store);
         unexpectedExits.remove(exit);
         return exit;
     }
@@ -408,7 +436,11 @@ final class NemesisCluster implements AutoCloseable {
 
     /** The ERROR lines a store logged after {@code offset}, at most {@code lines} of them. */
     List<String> storeErrorsSince(int store, long offset, int lines) {
-        return storeLogSince(store, offset).lines().filter(l -> l.contains(" ERROR ")).limit(lines).toList();
+        return storeLogSince(store, offset)
+                .lines()
+                .filter(l -> l.contains(" ERROR "))
+                .limit(lines)
+                .toList();
     }
 
     /** Everything a store's log (its stdout and stderr) got after {@code offset}. */

@@ -20,11 +20,11 @@ final class NemesisHarness {
     static final Duration RESTART = Duration.ofSeconds(90);
     /** After a fault is healed: an election, the scheduler's heartbeat, the clients' backoff. */
     static final Duration RECOVERY = Duration.ofSeconds(90);
+
     private static final Duration STOP = Duration.ofSeconds(90);
     private static final String CALM = "calm";
 
-    private NemesisHarness() {
-    }
+    private NemesisHarness() {}
 
     /**
      * @param registers register workloads (threads not started)
@@ -32,8 +32,15 @@ final class NemesisHarness {
      * @param perFaultPhases one phase per fault before the mix; else only the mix, each fault in it at least once
      * @return the report
      */
-    static String run(String title, NemesisCluster cluster, List<RegisterWorkload> registers, List<TxnWorkload> txns,
-            int threadsEach, NemesisSettings settings, boolean perFaultPhases, Nemesis.WritePressure pressure)
+    static String run(
+            String title,
+            NemesisCluster cluster,
+            List<RegisterWorkload> registers,
+            List<TxnWorkload> txns,
+            int threadsEach,
+            NemesisSettings settings,
+            boolean perFaultPhases,
+            Nemesis.WritePressure pressure)
             throws Exception {
         List<PhasedWorkload> all = new ArrayList<>(registers);
         all.addAll(txns);
@@ -51,9 +58,13 @@ final class NemesisHarness {
         // machine a client's first operations (connections, region cache) can outlast a fixed calm
         // phase, and "every workload committed something in every phase" then failed for no
         // fault's sake (seen once: our client's registers, 0 of 8 in the calm phase, load 20-30).
-        Await.until(() -> all.stream().allMatch(w -> w.phaseSuccesses() > 0), STARTUP,
-                () -> "every workload committed something in the opening calm phase: " + all.stream()
-                        .map(w -> w.name() + "=" + w.phaseSuccesses()).toList());
+        Await.until(
+                () -> all.stream().allMatch(w -> w.phaseSuccesses() > 0),
+                STARTUP,
+                () -> "every workload committed something in the opening calm phase: "
+                        + all.stream()
+                                .map(w -> w.name() + "=" + w.phaseSuccesses())
+                                .toList());
         boolean withDisk = cluster.disk().isPresent();
         List<Fault> faults = settings.select(Fault.all(withDisk));
         Nemesis nemesis = new Nemesis(cluster, settings.hold(), RESTART, pressure);
@@ -79,19 +90,26 @@ final class NemesisHarness {
                 verdicts.add(Verdict.transactions(t, phase));
             }
         }
-        String disk = withDisk ? "on (a tmpfs under store" + cluster.diskStore() + ")"
-                : settings.diskFull() ? "OFF: this process cannot mount a tmpfs (not root?)" : "off (-Dnemesis.diskFull=false)";
+        String disk = withDisk
+                ? "on (a tmpfs under store" + cluster.diskStore() + ")"
+                : settings.diskFull()
+                        ? "OFF: this process cannot mount a tmpfs (not root?)"
+                        : "off (-Dnemesis.diskFull=false)";
         String report = NemesisReport.format(title, settings, disk, phases, verdicts);
         LOG.info("nemesis report\n{}", report);
         NemesisReport.write(title.replaceAll("[^A-Za-z0-9]+", "-") + ".txt", report);
 
         assertThat(phases).as("every fault had its phase, and the mix").hasSize(perFaultPhases ? faults.size() + 1 : 1);
-        assertThat(phases).allSatisfy(p -> assertThat(p.injections()).as(p.phase()).isNotEmpty()
-                .allMatch(Injection::confirmed));
+        assertThat(phases)
+                .allSatisfy(p ->
+                        assertThat(p.injections()).as(p.phase()).isNotEmpty().allMatch(Injection::confirmed));
         assertThat(verdicts).as(report).allMatch(Verdict::passed);
-        assertThat(verdicts).as("every workload committed something in every phase\n%s", report)
+        assertThat(verdicts)
+                .as("every workload committed something in every phase\n%s", report)
                 .allMatch(v -> v.ok() > 0);
-        assertThat(cluster.unexpectedExits()).as("no store stopped except the ones the nemesis stopped").isEmpty();
+        assertThat(cluster.unexpectedExits())
+                .as("no store stopped except the ones the nemesis stopped")
+                .isEmpty();
         return report;
     }
 }

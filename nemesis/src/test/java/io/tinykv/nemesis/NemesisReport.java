@@ -14,36 +14,75 @@ import java.util.Locale;
  * to {@code nemesis.report.dir} (Maven: {@code nemesis/target/nemesis/}).
  */
 final class NemesisReport {
-    private NemesisReport() {
-    }
+    private NemesisReport() {}
 
-    static String format(String title, NemesisSettings settings, String disk, List<PhaseResult> phases,
-            List<Verdict> verdicts) {
+    static String format(
+            String title, NemesisSettings settings, String disk, List<PhaseResult> phases, List<Verdict> verdicts) {
         StringBuilder out = new StringBuilder();
         out.append("# ").append(title).append('\n');
-        out.append(String.format(Locale.ROOT, "settings: minutes=%s hold=%d ms seed=%d; disk-full fault: %s%n",
-                settings.minutes(), settings.hold().toMillis(), settings.seed(), disk));
-        out.append(String.format(Locale.ROOT, "%-15s %7s %6s  %-26s %8s %8s %6s %9s %5s %8s%n", "phase", "minutes",
-                "faults", "workload", "checked", "ok", "indef", "anomalies", "lost", "gap ms"));
+        out.append(String.format(
+                Locale.ROOT,
+                "settings: minutes=%s hold=%d ms seed=%d; disk-full fault: %s%n",
+                settings.minutes(),
+                settings.hold().toMillis(),
+                settings.seed(),
+                disk));
+        out.append(String.format(
+                Locale.ROOT,
+                "%-15s %7s %6s  %-26s %8s %8s %6s %9s %5s %8s%n",
+                "phase",
+                "minutes",
+                "faults",
+                "workload",
+                "checked",
+                "ok",
+                "indef",
+                "anomalies",
+                "lost",
+                "gap ms"));
         for (Verdict v : verdicts) {
-            PhaseResult p = phases.stream().filter(r -> r.phase().equals(v.phase())).findFirst().orElse(null);
+            PhaseResult p = phases.stream()
+                    .filter(r -> r.phase().equals(v.phase()))
+                    .findFirst()
+                    .orElse(null);
             String minutes = p == null ? "-" : String.format(Locale.ROOT, "%.2f", p.millis() / 60_000.0);
             String faults = p == null ? "0" : Integer.toString(p.injections().size());
             String gap = p == null ? "-" : String.valueOf(p.gapMillis().getOrDefault(v.workload(), -1L));
-            out.append(String.format(Locale.ROOT, "%-15s %7s %6s  %-26s %8d %8d %6d %9d %5d %8s%n", v.phase(), minutes,
-                    faults, v.workload(), v.checked(), v.ok(), v.indefinite(), v.anomalies(), v.lostWrites(), gap));
+            out.append(String.format(
+                    Locale.ROOT,
+                    "%-15s %7s %6s  %-26s %8d %8d %6d %9d %5d %8s%n",
+                    v.phase(),
+                    minutes,
+                    faults,
+                    v.workload(),
+                    v.checked(),
+                    v.ok(),
+                    v.indefinite(),
+                    v.anomalies(),
+                    v.lostWrites(),
+                    gap));
         }
         out.append("evidence:\n");
         for (PhaseResult p : phases) {
             for (Injection i : p.injections()) {
-                out.append("  [").append(p.phase()).append("] ").append(i.fault()).append(": ").append(i.evidence())
+                out.append("  [")
+                        .append(p.phase())
+                        .append("] ")
+                        .append(i.fault())
+                        .append(": ")
+                        .append(i.evidence())
                         .append('\n');
             }
         }
         for (Verdict v : verdicts) {
             if (!v.passed()) {
-                out.append("FAILED [").append(v.phase()).append("] ").append(v.workload()).append(": ")
-                        .append(v.details()).append('\n');
+                out.append("FAILED [")
+                        .append(v.phase())
+                        .append("] ")
+                        .append(v.workload())
+                        .append(": ")
+                        .append(v.details())
+                        .append('\n');
             }
         }
         return out.toString();

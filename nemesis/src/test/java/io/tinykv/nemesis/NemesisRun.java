@@ -29,7 +29,11 @@ final class NemesisRun {
      * @param recovery how long the workloads may take to succeed again after a fault is healed
      * @param prefix   makes this run's keys its own
      */
-    NemesisRun(Nemesis nemesis, List<PhasedWorkload> workloads, NemesisSettings settings, Duration recovery,
+    NemesisRun(
+            Nemesis nemesis,
+            List<PhasedWorkload> workloads,
+            NemesisSettings settings,
+            Duration recovery,
             String prefix) {
         this.nemesis = nemesis;
         this.workloads = List.copyOf(workloads);
@@ -52,20 +56,27 @@ final class NemesisRun {
             for (Fault fault : faults) {
                 results.add(phase(Fault.name(fault), length, 1, random -> fault));
             }
-            results.add(phase("mix", length, NemesisSettings.MIX_INJECTIONS_SHORT,
+            results.add(phase(
+                    "mix",
+                    length,
+                    NemesisSettings.MIX_INJECTIONS_SHORT,
                     random -> faults.get(random.nextInt(faults.size()))));
         } else {
             List<Fault> eachOnce = new ArrayList<>(faults);
             java.util.Collections.shuffle(eachOnce, new java.util.Random(settings.seed()));
             java.util.Iterator<Fault> first = eachOnce.iterator();
-            results.add(phase("mix", length, faults.size(),
+            results.add(phase(
+                    "mix",
+                    length,
+                    faults.size(),
                     random -> first.hasNext() ? first.next() : faults.get(random.nextInt(faults.size()))));
         }
         return results;
     }
 
-    private PhaseResult phase(String name, Duration length, int minInjections,
-            java.util.function.Function<SplittableRandom, Fault> next) throws Exception {
+    private PhaseResult phase(
+            String name, Duration length, int minInjections, java.util.function.Function<SplittableRandom, Fault> next)
+            throws Exception {
         SplittableRandom random = new SplittableRandom(settings.seed() ^ name.hashCode());
         for (PhasedWorkload w : workloads) {
             w.beginPhase(name, prefix + "/" + name);
@@ -93,12 +104,15 @@ final class NemesisRun {
 
     /** Waits until every workload has one more success than now. */
     private void awaitEveryWorkloadSucceeds(String when) {
-        long[] before = workloads.stream().mapToLong(PhasedWorkload::phaseSuccesses).toArray();
+        long[] before =
+                workloads.stream().mapToLong(PhasedWorkload::phaseSuccesses).toArray();
         long deadline = System.nanoTime() + recovery.toNanos();
         for (int i = 0; i < workloads.size(); i++) {
             PhasedWorkload w = workloads.get(i);
             long last = before[i];
-            Await.until(() -> w.phaseSuccesses() > last, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
+            Await.until(
+                    () -> w.phaseSuccesses() > last,
+                    Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
                     w.name() + " makes progress " + when + " (all within " + recovery + ")");
         }
     }

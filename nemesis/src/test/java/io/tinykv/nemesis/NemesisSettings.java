@@ -18,8 +18,8 @@ import java.time.Duration;
  *   <li>{@code nemesis.keepLogs} (default false): keep a passed run's data and logs under {@code target/nemesis/}.</li>
  * </ul>
  */
-record NemesisSettings(double minutes, Duration hold, long seed, boolean diskFull, boolean keepLogs,
-        java.util.Set<String> faults) {
+record NemesisSettings(
+        double minutes, Duration hold, long seed, boolean diskFull, boolean keepLogs, java.util.Set<String> faults) {
     static final int MIX_INJECTIONS_SHORT = 4;
     static final long DEFAULT_HOLD_MILLIS = 2_500;
     static final long DEFAULT_SEED = 20_261_206L;
@@ -41,15 +41,18 @@ record NemesisSettings(double minutes, Duration hold, long seed, boolean diskFul
         String hold = System.getProperty("nemesis.holdMillis", Long.toString(DEFAULT_HOLD_MILLIS));
         String seed = System.getProperty("nemesis.seed", Long.toString(DEFAULT_SEED));
         try {
-            return new NemesisSettings(Double.parseDouble(minutes.isBlank() ? "0" : minutes),
-                    Duration.ofMillis(Long.parseLong(hold)), Long.parseLong(seed),
+            return new NemesisSettings(
+                    Double.parseDouble(minutes.isBlank() ? "0" : minutes),
+                    Duration.ofMillis(Long.parseLong(hold)),
+                    Long.parseLong(seed),
                     Boolean.parseBoolean(System.getProperty("nemesis.diskFull", "true")),
                     Boolean.parseBoolean(System.getProperty("nemesis.keepLogs", "false")),
                     java.util.Set.of(System.getProperty("nemesis.faults", "").split("\\s*,\\s*")).stream()
-                            .filter(f -> !f.isBlank()).collect(java.util.stream.Collectors.toUnmodifiableSet()));
+                            .filter(f -> !f.isBlank())
+                            .collect(java.util.stream.Collectors.toUnmodifiableSet()));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("nemesis.minutes, nemesis.holdMillis and nemesis.seed must be numbers: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "nemesis.minutes, nemesis.holdMillis and nemesis.seed must be numbers: " + e.getMessage(), e);
         }
     }
 
@@ -61,7 +64,9 @@ record NemesisSettings(double minutes, Duration hold, long seed, boolean diskFul
                 throw new IllegalArgumentException("nemesis.faults: unknown fault '" + f + "'; known: " + known);
             }
         }
-        return faults.isEmpty() ? all : all.stream().filter(f -> faults.contains(Fault.name(f))).toList();
+        return faults.isEmpty()
+                ? all
+                : all.stream().filter(f -> faults.contains(Fault.name(f))).toList();
     }
 
     /** Each phase's share of a soak; zero for the short run (one injection per phase). */

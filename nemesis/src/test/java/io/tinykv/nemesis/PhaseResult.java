@@ -8,5 +8,4 @@ import java.util.Map;
  *
  * @param gapMillis per workload, the longest time without a successful operation
  */
-record PhaseResult(String phase, long millis, List<Injection> injections, Map<String, Long> gapMillis) {
-}
+record PhaseResult(String phase, long millis, List<Injection> injections, Map<String, Long> gapMillis) {}

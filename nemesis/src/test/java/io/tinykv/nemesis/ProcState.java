@@ -13,8 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 final class ProcState {
     private static final long POLL_NANOS = Duration.ofMillis(5).toNanos();
 
-    private ProcState() {
-    }
+    private ProcState() {}
 
     /** The state letter, or '?' when the process is gone. */
     static char of(long pid) {

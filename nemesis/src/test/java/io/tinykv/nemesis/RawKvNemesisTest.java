@@ -22,6 +22,7 @@ class RawKvNemesisTest {
     private static final int STORES = 3;
     /** The store whose data directory is a tmpfs for the disk-full fault. */
     private static final int DISK_STORE = 3;
+
     private static final long DISK_BYTES = 256L << 20;
     private static final int REGISTER_KEYS = 6;
     private static final int THREADS_EACH = 2;
@@ -31,6 +32,7 @@ class RawKvNemesisTest {
      * old one, when it comes back, meets clients that still route to it), long enough for a loaded machine.
      */
     private static final long TIKV_RPC_TIMEOUT_MILLIS = 1_000;
+
     private static final long OUR_PD_TIMEOUT_MILLIS = 2_000;
     private static final long OUR_KV_TIMEOUT_MILLIS = 1_000;
     private static final int TIKV_OPERATION_TIMEOUT_MILLIS = 20_000;
@@ -41,8 +43,8 @@ class RawKvNemesisTest {
         NemesisSettings settings = NemesisSettings.fromSystemProperties();
         boolean disk = settings.diskFull() && TmpfsDisk.canMount();
         Path dir = RunDirectory.create("raw");
-        try (NemesisCluster cluster = NemesisCluster.start(dir, STORES, ClientKeyMode.RAW, disk ? DISK_STORE : 0,
-                DISK_BYTES)) {
+        try (NemesisCluster cluster =
+                NemesisCluster.start(dir, STORES, ClientKeyMode.RAW, disk ? DISK_STORE : 0, DISK_BYTES)) {
             cluster.awaitServing(NemesisHarness.STARTUP);
             ClientConfig ours = ClientConfig.of(List.of(cluster.pdAddress()))
                     .withTimeoutsMs(OUR_PD_TIMEOUT_MILLIS, OUR_KV_TIMEOUT_MILLIS);
@@ -51,12 +53,19 @@ class RawKvNemesisTest {
                     RawKvClient raw = RawKvClient.create(ours);
                     TxnKvClient txn = TxnKvClient.create(ours)) {
                 TxnKvClientExecutor executor = new TxnKvClientExecutor(txn, "");
-                NemesisHarness.run("RAW cluster (TiKV client + ours)", cluster,
-                        List.of(new RegisterWorkload(RegisterClient.tikv(tikv), REGISTER_KEYS),
+                NemesisHarness.run(
+                        "RAW cluster (TiKV client + ours)",
+                        cluster,
+                        List.of(
+                                new RegisterWorkload(RegisterClient.tikv(tikv), REGISTER_KEYS),
                                 new RegisterWorkload(RegisterClient.ours(raw), REGISTER_KEYS)),
-                        List.of(new TxnWorkload("tinykv-client", executor, TxnWorkload.Kind.BANK),
+                        List.of(
+                                new TxnWorkload("tinykv-client", executor, TxnWorkload.Kind.BANK),
                                 new TxnWorkload("tinykv-client", executor, TxnWorkload.Kind.LIST_APPEND)),
-                        THREADS_EACH, settings, true, (bytes, deadline) -> burst(raw, bytes, deadline));
+                        THREADS_EACH,
+                        settings,
+                        true,
+                        (bytes, deadline) -> burst(raw, bytes, deadline));
             }
         }
         if (!settings.keepLogs()) {
@@ -70,7 +79,8 @@ class RawKvNemesisTest {
         long acknowledged = 0;
         for (long written = 0; written < bytes && System.nanoTime() - deadlineNanos < 0; written += value.length) {
             try {
-                client.put(com.google.protobuf.ByteString.copyFromUtf8("nemesis-pressure/" + System.nanoTime()),
+                client.put(
+                        com.google.protobuf.ByteString.copyFromUtf8("nemesis-pressure/" + System.nanoTime()),
                         com.google.protobuf.ByteString.copyFrom(value));
                 acknowledged += value.length;
             } catch (RuntimeException refused) {

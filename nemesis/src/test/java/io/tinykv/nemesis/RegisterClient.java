@@ -31,7 +31,8 @@ interface RegisterClient {
 
             @Override
             public void put(String key, String value) {
-                client.put(org.tikv.shade.com.google.protobuf.ByteString.copyFromUtf8(key),
+                client.put(
+                        org.tikv.shade.com.google.protobuf.ByteString.copyFromUtf8(key),
                         org.tikv.shade.com.google.protobuf.ByteString.copyFromUtf8(value));
             }
         };
@@ -53,7 +54,9 @@ interface RegisterClient {
 
             @Override
             public void put(String key, String value) {
-                client.put(com.google.protobuf.ByteString.copyFromUtf8(key), com.google.protobuf.ByteString.copyFromUtf8(value));
+                client.put(
+                        com.google.protobuf.ByteString.copyFromUtf8(key),
+                        com.google.protobuf.ByteString.copyFromUtf8(value));
             }
         };
     }

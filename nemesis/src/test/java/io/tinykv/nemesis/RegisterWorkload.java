@@ -16,6 +16,7 @@ import java.util.SplittableRandom;
 final class RegisterWorkload implements PhasedWorkload, AutoCloseable {
     /** Out of 100: how many operations are reads; of the rest, every {@value #UNIQUE_EVERY}th writes a key of its own. */
     private static final int READ_PERCENT = 40;
+
     private static final int UNIQUE_EVERY = 3;
     private static final int FINAL_READER = -1;
 
@@ -91,7 +92,8 @@ final class RegisterWorkload implements PhasedWorkload, AutoCloseable {
                 long invoke = System.nanoTime();
                 try {
                     Optional<String> value = client.get(key);
-                    phase.record(RegisterOp.get(phase.nextId(), process, key, value.orElse(null), invoke, System.nanoTime()));
+                    phase.record(RegisterOp.get(
+                            phase.nextId(), process, key, value.orElse(null), invoke, System.nanoTime()));
                     succeeded(phase);
                 } catch (RuntimeException e) {
                     phase.failed.incrementAndGet(); // a failed read tells nothing
@@ -103,13 +105,12 @@ final class RegisterWorkload implements PhasedWorkload, AutoCloseable {
                     client.put(key, value);
                     // Both clients retry a RawKV put after a timeout or a lost leader, and both
                     // attempts may apply (a RawKV put carries no id to tell them apart): it may repeat.
-                    phase.record(RegisterOp.retriedPut(phase.nextId(), process, key, value, invoke,
-                            System.nanoTime()));
+                    phase.record(RegisterOp.retriedPut(phase.nextId(), process, key, value, invoke, System.nanoTime()));
                     succeeded(phase);
                 } catch (RuntimeException e) {
                     // It may have taken effect: the checker treats it as open-ended.
-                    phase.record(RegisterOp.retriedPut(phase.nextId(), process, key, value, invoke,
-                            RegisterOp.UNKNOWN));
+                    phase.record(
+                            RegisterOp.retriedPut(phase.nextId(), process, key, value, invoke, RegisterOp.UNKNOWN));
                     phase.failed.incrementAndGet();
                 }
             }
@@ -142,7 +143,8 @@ final class RegisterWorkload implements PhasedWorkload, AutoCloseable {
         for (String key : phase.keys()) {
             long invoke = System.nanoTime();
             Optional<String> value = client.get(key);
-            phase.record(RegisterOp.get(phase.nextId(), FINAL_READER, key, value.orElse(null), invoke, System.nanoTime()));
+            phase.record(
+                    RegisterOp.get(phase.nextId(), FINAL_READER, key, value.orElse(null), invoke, System.nanoTime()));
         }
     }
 

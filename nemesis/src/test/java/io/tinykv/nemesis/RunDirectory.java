@@ -13,8 +13,7 @@ import java.util.stream.Stream;
  * is deleted. Outside Maven, a temporary folder.
  */
 final class RunDirectory {
-    private RunDirectory() {
-    }
+    private RunDirectory() {}
 
     static Path create(String name) {
         String base = System.getProperty("nemesis.report.dir");

@@ -19,12 +19,12 @@ final class SocketOwner {
     private static final List<Path> TABLES = List.of(Path.of("/proc/net/tcp"), Path.of("/proc/net/tcp6"));
     /** Columns of a /proc/net/tcp row: sl, local_address, rem_address, st, ..., inode is the tenth. */
     private static final int LOCAL = 1;
+
     private static final int REMOTE = 2;
     private static final int INODE = 9;
     private static final int HEX = 16;
 
-    private SocketOwner() {
-    }
+    private SocketOwner() {}
 
     /**
      * The inode of the socket whose local port is {@code localPort} and whose peer's port is

@@ -20,7 +20,8 @@ class SocketOwnerTest {
             assertThat(SocketOwner.ownerOf(accepted.getPort(), server.getLocalPort(), List.of(NO_SUCH_PID, self)))
                     .contains(self);
             assertThat(SocketOwner.ownerOf(accepted.getPort(), server.getLocalPort(), List.of(NO_SUCH_PID)))
-                    .as("no candidate holds it").isEmpty();
+                    .as("no candidate holds it")
+                    .isEmpty();
             assertThat(caller.getLocalPort()).isEqualTo(accepted.getPort());
         }
     }

@@ -23,6 +23,7 @@ class TxnNemesisTest {
     private static final int THREADS_EACH = 3;
     /** Short enough to give up on a paused or cut-off leader while the fault lasts. */
     private static final long RPC_TIMEOUT_MILLIS = 1_000;
+
     private static final int HEALTH_CHECK_TIMEOUT_MILLIS = 2_000;
     private static final long LOCK_TTL_MILLIS = 3_000;
     /** Each commit step's retry budget: long enough to ride out an election. */
@@ -32,7 +33,8 @@ class TxnNemesisTest {
     private static long burst(TikvClientTxnExecutor executor, long bytes, long deadlineNanos) {
         List<Long> value = java.util.Collections.nCopies(Nemesis.WritePressure.CHUNK_BYTES / Long.BYTES, 0L);
         long acknowledged = 0;
-        for (long written = 0; written < bytes && System.nanoTime() - deadlineNanos < 0;
+        for (long written = 0;
+                written < bytes && System.nanoTime() - deadlineNanos < 0;
                 written += Nemesis.WritePressure.CHUNK_BYTES) {
             try {
                 var txn = executor.begin();
@@ -52,19 +54,30 @@ class TxnNemesisTest {
         NemesisSettings settings = NemesisSettings.fromSystemProperties();
         boolean disk = settings.diskFull() && TmpfsDisk.canMount();
         Path dir = RunDirectory.create("txn");
-        try (NemesisCluster cluster = NemesisCluster.start(dir, STORES, ClientKeyMode.TXN, disk ? DISK_STORE : 0,
-                DISK_BYTES)) {
+        try (NemesisCluster cluster =
+                NemesisCluster.start(dir, STORES, ClientKeyMode.TXN, disk ? DISK_STORE : 0, DISK_BYTES)) {
             cluster.awaitServing(NemesisHarness.STARTUP);
             TiConfiguration conf = TiConfiguration.createDefault(cluster.pdAddress());
             conf.setTimeout(RPC_TIMEOUT_MILLIS);
             conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
             try (TiSession session = TiSession.create(conf);
-                    TikvClientTxnExecutor executor = new TikvClientTxnExecutor(session, cluster.network().advertisedAddress(1), "",
-                            LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
-                NemesisHarness.run("TXN cluster (TiKV client)", cluster, List.of(),
-                        List.of(new TxnWorkload("tikv-client", executor, TxnWorkload.Kind.BANK),
+                    TikvClientTxnExecutor executor = new TikvClientTxnExecutor(
+                            session,
+                            cluster.network().advertisedAddress(1),
+                            "",
+                            LOCK_TTL_MILLIS,
+                            STEP_BACKOFF_MILLIS)) {
+                NemesisHarness.run(
+                        "TXN cluster (TiKV client)",
+                        cluster,
+                        List.of(),
+                        List.of(
+                                new TxnWorkload("tikv-client", executor, TxnWorkload.Kind.BANK),
                                 new TxnWorkload("tikv-client", executor, TxnWorkload.Kind.LIST_APPEND)),
-                        THREADS_EACH, settings, settings.soak(), (bytes, deadline) -> burst(executor, bytes, deadline));
+                        THREADS_EACH,
+                        settings,
+                        settings.soak(),
+                        (bytes, deadline) -> burst(executor, bytes, deadline));
             }
         }
         if (!settings.keepLogs()) {

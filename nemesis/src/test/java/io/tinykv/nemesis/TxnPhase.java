@@ -8,5 +8,4 @@ import io.tinykv.testkit.txn.Workload;
  * One phase of a transactional workload: its keys (behind {@code executor}'s prefix), the workload
  * drawing the transactions and the history the checker judges.
  */
-record TxnPhase(String name, TxnExecutor executor, Workload workload, History history) {
-}
+record TxnPhase(String name, TxnExecutor executor, Workload workload, History history) {}

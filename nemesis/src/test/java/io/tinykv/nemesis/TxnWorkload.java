@@ -23,7 +23,10 @@ import java.util.SplittableRandom;
  * balance) or {@code ListAppendChecker} (strong snapshot isolation).
  */
 final class TxnWorkload implements PhasedWorkload, AutoCloseable {
-    enum Kind { BANK, LIST_APPEND }
+    enum Kind {
+        BANK,
+        LIST_APPEND
+    }
 
     private final String clientName;
     private final TxnExecutor executor;
@@ -56,8 +59,9 @@ final class TxnWorkload implements PhasedWorkload, AutoCloseable {
                 bank.initialize(prefixed);
                 yield new TxnPhase(name, prefixed, bank, new History());
             }
-            case LIST_APPEND -> new TxnPhase(name, prefixed, new ListAppendWorkload(ListAppendWorkload.Config.defaults()),
-                    new History());
+            case LIST_APPEND ->
+                new TxnPhase(
+                        name, prefixed, new ListAppendWorkload(ListAppendWorkload.Config.defaults()), new History());
         };
         phases.add(phase);
         availability.startPhase();
@@ -125,7 +129,8 @@ final class TxnWorkload implements PhasedWorkload, AutoCloseable {
         List<Operation> operations = phase.history().operations();
         return switch (phase.workload()) {
             case BankWorkload bank -> bank.checker().check(operations);
-            case ListAppendWorkload lists -> ListAppendChecker.strongSnapshotIsolation().check(operations);
+            case ListAppendWorkload lists ->
+                ListAppendChecker.strongSnapshotIsolation().check(operations);
             default -> throw new IllegalStateException("no checker for " + phase.workload());
         };
     }

@@ -16,7 +16,14 @@ import java.util.List;
  * @param lostWrites acknowledged writes that were not found after the run
  * @param details    the checker's report or the lost writes, for the failure message
  */
-record Verdict(String phase, String workload, long checked, long ok, long indefinite, int anomalies, int lostWrites,
+record Verdict(
+        String phase,
+        String workload,
+        long checked,
+        long ok,
+        long indefinite,
+        int anomalies,
+        int lostWrites,
         String details) {
 
     boolean passed() {
@@ -30,8 +37,14 @@ record Verdict(String phase, String workload, long checked, long ok, long indefi
         LinearizabilityChecker.Result result = LinearizabilityChecker.check(history);
         long indefinite = history.stream().filter(op -> !op.isKnown()).count();
         long puts = phase.acknowledged().size();
-        return new Verdict(phase.name(), workload.name(), history.size() + puts,
-                phase.ok.get(), indefinite, result.ok() ? 0 : 1, lost.size(),
+        return new Verdict(
+                phase.name(),
+                workload.name(),
+                history.size() + puts,
+                phase.ok.get(),
+                indefinite,
+                result.ok() ? 0 : 1,
+                lost.size(),
                 (result.ok() ? "" : result.message() + " counterexample " + result.counterexample())
                         + (lost.isEmpty() ? "" : " lost: " + lost));
     }
@@ -40,9 +53,14 @@ record Verdict(String phase, String workload, long checked, long ok, long indefi
         List<Operation> operations = phase.history().operations();
         CheckResult result = workload.check(phase);
         String lost = workload.lostAfterRun(phase);
-        return new Verdict(phase.name(), workload.name(), operations.size(),
+        return new Verdict(
+                phase.name(),
+                workload.name(),
+                operations.size(),
                 operations.stream().filter(Operation::isOk).count(),
-                operations.stream().filter(Operation::isInfo).count(), result.anomalies().size(),
-                lost.isEmpty() ? 0 : 1, (result.valid() ? "" : result.report()) + lost);
+                operations.stream().filter(Operation::isInfo).count(),
+                result.anomalies().size(),
+                lost.isEmpty() ? 0 : 1,
+                (result.valid() ? "" : result.report()) + lost);
     }
 }

@@ -6,8 +6,8 @@ import java.util.Objects;
 
 /** What a node restarts from: the persisted hard state and the membership. */
 public record InitialState(HardState hardState, ConfState confState) {
-  public InitialState {
-    Objects.requireNonNull(hardState, "hardState");
-    Objects.requireNonNull(confState, "confState");
-  }
+    public InitialState {
+        Objects.requireNonNull(hardState, "hardState");
+        Objects.requireNonNull(confState, "confState");
+    }
 }

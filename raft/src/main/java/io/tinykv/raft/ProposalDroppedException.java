@@ -6,7 +6,7 @@ package io.tinykv.raft;
  * or this node is no longer a member. The caller may retry later, possibly at another node.
  */
 public final class ProposalDroppedException extends RaftException {
-  public ProposalDroppedException(String message) {
-    super(message);
-  }
+    public ProposalDroppedException(String message) {
+        super(message);
+    }
 }

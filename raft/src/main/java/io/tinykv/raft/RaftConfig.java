@@ -25,131 +25,148 @@ import java.util.Objects;
  * @param readOnlyOption how ReadIndex confirms leadership; LEASE_BASED requires checkQuorum
  */
 public record RaftConfig(
-    long id,
-    int electionTicks,
-    int heartbeatTicks,
-    long appliedIndex,
-    long maxSizePerMsgBytes,
-    int maxInflightMsgs,
-    long maxUncommittedEntriesBytes,
-    boolean checkQuorum,
-    boolean preVote,
-    ReadOnlyOption readOnlyOption) {
+        long id,
+        int electionTicks,
+        int heartbeatTicks,
+        long appliedIndex,
+        long maxSizePerMsgBytes,
+        int maxInflightMsgs,
+        long maxUncommittedEntriesBytes,
+        boolean checkQuorum,
+        boolean preVote,
+        ReadOnlyOption readOnlyOption) {
 
-  public static final int DEFAULT_ELECTION_TICKS = 10;
-  public static final int DEFAULT_HEARTBEAT_TICKS = 1;
-  public static final long DEFAULT_MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
-  public static final int DEFAULT_MAX_INFLIGHT_MSGS = 256;
-  /** Sentinel for {@link #maxUncommittedEntriesBytes}: no limit. */
-  public static final long UNLIMITED_UNCOMMITTED_BYTES = 0;
+    public static final int DEFAULT_ELECTION_TICKS = 10;
+    public static final int DEFAULT_HEARTBEAT_TICKS = 1;
+    public static final long DEFAULT_MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
+    public static final int DEFAULT_MAX_INFLIGHT_MSGS = 256;
+    /** Sentinel for {@link #maxUncommittedEntriesBytes}: no limit. */
+    public static final long UNLIMITED_UNCOMMITTED_BYTES = 0;
 
-  public RaftConfig {
-    if (id == 0) {
-      throw new IllegalArgumentException("id must not be 0 (0 is reserved for \"no node\")");
-    }
-    if (heartbeatTicks <= 0) {
-      throw new IllegalArgumentException("heartbeatTicks must be > 0, got " + heartbeatTicks);
-    }
-    if (electionTicks <= heartbeatTicks) {
-      throw new IllegalArgumentException(
-          "electionTicks must be > heartbeatTicks, got electionTicks=" + electionTicks
-              + " heartbeatTicks=" + heartbeatTicks);
-    }
-    if (appliedIndex < 0) {
-      throw new IllegalArgumentException("appliedIndex must be >= 0, got " + appliedIndex);
-    }
-    if (maxSizePerMsgBytes <= 0) {
-      throw new IllegalArgumentException("maxSizePerMsgBytes must be > 0, got " + maxSizePerMsgBytes);
-    }
-    if (maxInflightMsgs <= 0) {
-      throw new IllegalArgumentException("maxInflightMsgs must be > 0, got " + maxInflightMsgs);
-    }
-    if (maxUncommittedEntriesBytes < 0) {
-      throw new IllegalArgumentException(
-          "maxUncommittedEntriesBytes must be >= 0 (0 = unlimited), got " + maxUncommittedEntriesBytes);
-    }
-    Objects.requireNonNull(readOnlyOption, "readOnlyOption");
-    if (readOnlyOption == ReadOnlyOption.LEASE_BASED && !checkQuorum) {
-      throw new IllegalArgumentException(
-          "readOnlyOption LEASE_BASED requires checkQuorum: without it a deposed leader could serve stale reads");
-    }
-  }
-
-  public static Builder builder(long id) {
-    return new Builder(id);
-  }
-
-  /** A copy of this config with another applied index (used when restarting a node). */
-  public RaftConfig withAppliedIndex(long newAppliedIndex) {
-    return new RaftConfig(id, electionTicks, heartbeatTicks, newAppliedIndex, maxSizePerMsgBytes,
-        maxInflightMsgs, maxUncommittedEntriesBytes, checkQuorum, preVote, readOnlyOption);
-  }
-
-  /** Builder with defaults suitable for tests and a starting point for production. */
-  public static final class Builder {
-    private final long id;
-    private int electionTicks = DEFAULT_ELECTION_TICKS;
-    private int heartbeatTicks = DEFAULT_HEARTBEAT_TICKS;
-    private long appliedIndex = 0;
-    private long maxSizePerMsgBytes = DEFAULT_MAX_SIZE_PER_MSG_BYTES;
-    private int maxInflightMsgs = DEFAULT_MAX_INFLIGHT_MSGS;
-    private long maxUncommittedEntriesBytes = UNLIMITED_UNCOMMITTED_BYTES;
-    private boolean checkQuorum = false;
-    private boolean preVote = false;
-    private ReadOnlyOption readOnlyOption = ReadOnlyOption.SAFE;
-
-    private Builder(long id) {
-      this.id = id;
+    public RaftConfig {
+        if (id == 0) {
+            throw new IllegalArgumentException("id must not be 0 (0 is reserved for \"no node\")");
+        }
+        if (heartbeatTicks <= 0) {
+            throw new IllegalArgumentException("heartbeatTicks must be > 0, got " + heartbeatTicks);
+        }
+        if (electionTicks <= heartbeatTicks) {
+            throw new IllegalArgumentException("electionTicks must be > heartbeatTicks, got electionTicks="
+                    + electionTicks + " heartbeatTicks=" + heartbeatTicks);
+        }
+        if (appliedIndex < 0) {
+            throw new IllegalArgumentException("appliedIndex must be >= 0, got " + appliedIndex);
+        }
+        if (maxSizePerMsgBytes <= 0) {
+            throw new IllegalArgumentException("maxSizePerMsgBytes must be > 0, got " + maxSizePerMsgBytes);
+        }
+        if (maxInflightMsgs <= 0) {
+            throw new IllegalArgumentException("maxInflightMsgs must be > 0, got " + maxInflightMsgs);
+        }
+        if (maxUncommittedEntriesBytes < 0) {
+            throw new IllegalArgumentException(
+                    "maxUncommittedEntriesBytes must be >= 0 (0 = unlimited), got " + maxUncommittedEntriesBytes);
+        }
+        Objects.requireNonNull(readOnlyOption, "readOnlyOption");
+        if (readOnlyOption == ReadOnlyOption.LEASE_BASED && !checkQuorum) {
+            throw new IllegalArgumentException(
+                    "readOnlyOption LEASE_BASED requires checkQuorum: without it a deposed leader could serve stale reads");
+        }
     }
 
-    public Builder electionTicks(int value) {
-      this.electionTicks = value;
-      return this;
+    public static Builder builder(long id) {
+        return new Builder(id);
     }
 
-    public Builder heartbeatTicks(int value) {
-      this.heartbeatTicks = value;
-      return this;
+    /** A copy of this config with another applied index (used when restarting a node). */
+    public RaftConfig withAppliedIndex(long newAppliedIndex) {
+        return new RaftConfig(
+                id,
+                electionTicks,
+                heartbeatTicks,
+                newAppliedIndex,
+                maxSizePerMsgBytes,
+                maxInflightMsgs,
+                maxUncommittedEntriesBytes,
+                checkQuorum,
+                preVote,
+                readOnlyOption);
     }
 
-    public Builder appliedIndex(long value) {
-      this.appliedIndex = value;
-      return this;
-    }
+    /** Builder with defaults suitable for tests and a starting point for production. */
+    public static final class Builder {
+        private final long id;
+        private int electionTicks = DEFAULT_ELECTION_TICKS;
+        private int heartbeatTicks = DEFAULT_HEARTBEAT_TICKS;
+        private long appliedIndex = 0;
+        private long maxSizePerMsgBytes = DEFAULT_MAX_SIZE_PER_MSG_BYTES;
+        private int maxInflightMsgs = DEFAULT_MAX_INFLIGHT_MSGS;
+        private long maxUncommittedEntriesBytes = UNLIMITED_UNCOMMITTED_BYTES;
+        private boolean checkQuorum = false;
+        private boolean preVote = false;
+        private ReadOnlyOption readOnlyOption = ReadOnlyOption.SAFE;
 
-    public Builder maxSizePerMsgBytes(long value) {
-      this.maxSizePerMsgBytes = value;
-      return this;
-    }
+        private Builder(long id) {
+            this.id = id;
+        }
 
-    public Builder maxInflightMsgs(int value) {
-      this.maxInflightMsgs = value;
-      return this;
-    }
+        public Builder electionTicks(int value) {
+            this.electionTicks = value;
+            return this;
+        }
 
-    public Builder maxUncommittedEntriesBytes(long value) {
-      this.maxUncommittedEntriesBytes = value;
-      return this;
-    }
+        public Builder heartbeatTicks(int value) {
+            this.heartbeatTicks = value;
+            return this;
+        }
 
-    public Builder checkQuorum(boolean value) {
-      this.checkQuorum = value;
-      return this;
-    }
+        public Builder appliedIndex(long value) {
+            this.appliedIndex = value;
+            return this;
+        }
 
-    public Builder preVote(boolean value) {
-      this.preVote = value;
-      return this;
-    }
+        public Builder maxSizePerMsgBytes(long value) {
+            this.maxSizePerMsgBytes = value;
+            return this;
+        }
 
-    public Builder readOnlyOption(ReadOnlyOption value) {
-      this.readOnlyOption = value;
-      return this;
-    }
+        public Builder maxInflightMsgs(int value) {
+            this.maxInflightMsgs = value;
+            return this;
+        }
 
-    public RaftConfig build() {
-      return new RaftConfig(id, electionTicks, heartbeatTicks, appliedIndex, maxSizePerMsgBytes,
-          maxInflightMsgs, maxUncommittedEntriesBytes, checkQuorum, preVote, readOnlyOption);
+        public Builder maxUncommittedEntriesBytes(long value) {
+            this.maxUncommittedEntriesBytes = value;
+            return this;
+        }
+
+        public Builder checkQuorum(boolean value) {
+            this.checkQuorum = value;
+            return this;
+        }
+
+        public Builder preVote(boolean value) {
+            this.preVote = value;
+            return this;
+        }
+
+        public Builder readOnlyOption(ReadOnlyOption value) {
+            this.readOnlyOption = value;
+            return this;
+        }
+
+        public RaftConfig build() {
+            return new RaftConfig(
+                    id,
+                    electionTicks,
+                    heartbeatTicks,
+                    appliedIndex,
+                    maxSizePerMsgBytes,
+                    maxInflightMsgs,
+                    maxUncommittedEntriesBytes,
+                    checkQuorum,
+                    preVote,
+                    readOnlyOption);
+        }
     }
-  }
 }

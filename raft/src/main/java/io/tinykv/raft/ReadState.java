@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
  * identified by {@code requestCtx} may be served linearizably.
  */
 public record ReadState(long index, ByteString requestCtx) {
-  public ReadState {
-    java.util.Objects.requireNonNull(requestCtx, "requestCtx");
-  }
+    public ReadState {
+        java.util.Objects.requireNonNull(requestCtx, "requestCtx");
+    }
 }

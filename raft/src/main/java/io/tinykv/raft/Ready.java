@@ -27,50 +27,64 @@ import java.util.List;
  * {@code snapshot} is null when there is none. The lists are never null and are immutable.
  */
 public record Ready(
-    SoftState softState,
-    HardState hardState,
-    List<ReadState> readStates,
-    List<Entry> entries,
-    Snapshot snapshot,
-    List<Entry> committedEntries,
-    List<Message> messages,
-    List<Message> messagesBeforePersist,
-    boolean mustSync) {
-  public Ready {
-    readStates = List.copyOf(readStates);
-    entries = List.copyOf(entries);
-    committedEntries = List.copyOf(committedEntries);
-    messages = List.copyOf(messages);
-    messagesBeforePersist = List.copyOf(messagesBeforePersist);
-  }
+        SoftState softState,
+        HardState hardState,
+        List<ReadState> readStates,
+        List<Entry> entries,
+        Snapshot snapshot,
+        List<Entry> committedEntries,
+        List<Message> messages,
+        List<Message> messagesBeforePersist,
+        boolean mustSync) {
+    public Ready {
+        readStates = List.copyOf(readStates);
+        entries = List.copyOf(entries);
+        committedEntries = List.copyOf(committedEntries);
+        messages = List.copyOf(messages);
+        messagesBeforePersist = List.copyOf(messagesBeforePersist);
+    }
 
-  /**
-   * A Ready whose messages all wait for the persist, synced whenever there is anything to persist:
-   * the conservative form, for tests and tools that build one by hand.
-   */
-  public Ready(SoftState softState, HardState hardState, List<ReadState> readStates, List<Entry> entries,
-      Snapshot snapshot, List<Entry> committedEntries, List<Message> messages) {
-    this(softState, hardState, readStates, entries, snapshot, committedEntries, messages, List.of(),
-        hardState != null || !entries.isEmpty() || snapshot != null);
-  }
+    /**
+     * A Ready whose messages all wait for the persist, synced whenever there is anything to persist:
+     * the conservative form, for tests and tools that build one by hand.
+     */
+    public Ready(
+            SoftState softState,
+            HardState hardState,
+            List<ReadState> readStates,
+            List<Entry> entries,
+            Snapshot snapshot,
+            List<Entry> committedEntries,
+            List<Message> messages) {
+        this(
+                softState,
+                hardState,
+                readStates,
+                entries,
+                snapshot,
+                committedEntries,
+                messages,
+                List.of(),
+                hardState != null || !entries.isEmpty() || snapshot != null);
+    }
 
-  /** True when the Ready asks nothing of the application. */
-  public boolean isEmpty() {
-    return softState == null
-        && hardState == null
-        && snapshot == null
-        && readStates.isEmpty()
-        && entries.isEmpty()
-        && committedEntries.isEmpty()
-        && messages.isEmpty()
-        && messagesBeforePersist.isEmpty();
-  }
+    /** True when the Ready asks nothing of the application. */
+    public boolean isEmpty() {
+        return softState == null
+                && hardState == null
+                && snapshot == null
+                && readStates.isEmpty()
+                && entries.isEmpty()
+                && committedEntries.isEmpty()
+                && messages.isEmpty()
+                && messagesBeforePersist.isEmpty();
+    }
 
-  /**
-   * etcd's MustSync rule: a hard state must be synced when its term or vote changed, or when new
-   * entries come with it; a change of the commit index alone need not be.
-   */
-  static boolean mustSync(HardState current, HardState previous, int newEntries) {
-    return newEntries > 0 || current.getTerm() != previous.getTerm() || current.getVote() != previous.getVote();
-  }
+    /**
+     * etcd's MustSync rule: a hard state must be synced when its term or vote changed, or when new
+     * entries come with it; a change of the commit index alone need not be.
+     */
+    static boolean mustSync(HardState current, HardState previous, int newEntries) {
+        return newEntries > 0 || current.getTerm() != previous.getTerm() || current.getVote() != previous.getVote();
+    }
 }

@@ -2,6 +2,6 @@ package io.tinykv.raft;
 
 /** Outcome of sending a snapshot, as reported back by the application. */
 public enum SnapshotStatus {
-  FINISH,
-  FAILURE
+    FINISH,
+    FAILURE
 }

@@ -5,7 +5,7 @@ package io.tinykv.raft;
  * the leader will ask again later.
  */
 public final class SnapshotTemporarilyUnavailableException extends RaftException {
-  public SnapshotTemporarilyUnavailableException(String message) {
-    super(message);
-  }
+    public SnapshotTemporarilyUnavailableException(String message) {
+        super(message);
+    }
 }

@@ -26,6 +26,7 @@ public final class Callback {
     private final Consumer<CmdResult> consumer;
     /** The command answered, for the error line of a double completion; null when not known. */
     private final RaftCmdRequest command;
+
     private final AtomicBoolean done = new AtomicBoolean();
     private volatile CmdResult first;
 
@@ -48,8 +49,11 @@ public final class Callback {
     public boolean complete(CmdResult result) {
         Objects.requireNonNull(result, "result");
         if (!done.compareAndSet(false, true)) {
-            LOG.error("BUG: callback completed twice; command {}; first result {}; second result {} (dropped)",
-                    describe(command), first == null ? "(being delivered)" : first.response(), result.response(),
+            LOG.error(
+                    "BUG: callback completed twice; command {}; first result {}; second result {} (dropped)",
+                    describe(command),
+                    first == null ? "(being delivered)" : first.response(),
+                    result.response(),
                     new IllegalStateException("second completion"));
             if (result.snapshot() != null) {
                 result.snapshot().close();
@@ -70,10 +74,13 @@ public final class Callback {
         if (command == null) {
             return "(not recorded)";
         }
-        StringBuilder text = new StringBuilder("[region ").append(command.getHeader().getRegionId());
+        StringBuilder text =
+                new StringBuilder("[region ").append(command.getHeader().getRegionId());
         if (command.getRequestsCount() > 0) {
-            text.append(", requests ").append(command.getRequestsList().stream().map(r -> r.getCmdType().name())
-                    .toList());
+            text.append(", requests ")
+                    .append(command.getRequestsList().stream()
+                            .map(r -> r.getCmdType().name())
+                            .toList());
         }
         if (command.hasAdminRequest()) {
             text.append(", admin ").append(command.getAdminRequest().getCmdType());

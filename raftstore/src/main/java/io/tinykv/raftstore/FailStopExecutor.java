@@ -60,7 +60,9 @@ final class FailStopExecutor implements Executor {
     }
 
     private boolean shuttingDown(Throwable t) {
-        if (!engines.kv().isOpen() || !engines.raft().isOpen() || Thread.currentThread().isInterrupted()) {
+        if (!engines.kv().isOpen()
+                || !engines.raft().isOpen()
+                || Thread.currentThread().isInterrupted()) {
             return true;
         }
         for (Throwable c = t; c != null; c = c.getCause()) {

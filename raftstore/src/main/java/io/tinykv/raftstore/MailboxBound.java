@@ -72,8 +72,8 @@ final class MailboxBound {
     private AtomicInteger counterOf(PeerMsg msg) {
         return switch (msg) {
             case PeerMsg.Command command -> commands;
-            case PeerMsg.Raft raft -> raft.message().getMessage().getMsgType() == MessageType.MsgSnapshot
-                    ? null : raftMessages;
+            case PeerMsg.Raft raft ->
+                raft.message().getMessage().getMsgType() == MessageType.MsgSnapshot ? null : raftMessages;
             default -> null;
         };
     }

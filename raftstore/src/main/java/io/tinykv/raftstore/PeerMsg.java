@@ -43,16 +43,23 @@ public sealed interface PeerMsg {
      * the thresholds, empty for one within them (or one that cannot be cut); {@code measured} is false
      * when the scan was abandoned (a read failed) and says nothing about the region.
      */
-    record SplitChecked(io.tinykv.proto.Metapb.RegionEpoch epoch, long appliedIndex,
-            java.util.List<com.google.protobuf.ByteString> splitKeys, boolean measured) implements PeerMsg {}
+    record SplitChecked(
+            io.tinykv.proto.Metapb.RegionEpoch epoch,
+            long appliedIndex,
+            java.util.List<com.google.protobuf.ByteString> splitKeys,
+            boolean measured)
+            implements PeerMsg {}
 
     /**
      * Split the region at {@code splitKeys} (ascending, raw keys) if it is still at {@code epoch}:
      * the leader asks the scheduler for ids and proposes a BatchSplit; {@code callback} gets its
      * result (the regions after the split) or the error that stopped it.
      */
-    record SplitRegion(io.tinykv.proto.Metapb.RegionEpoch epoch, java.util.List<com.google.protobuf.ByteString> splitKeys,
-            Callback callback) implements PeerMsg {}
+    record SplitRegion(
+            io.tinykv.proto.Metapb.RegionEpoch epoch,
+            java.util.List<com.google.protobuf.ByteString> splitKeys,
+            Callback callback)
+            implements PeerMsg {}
 
     /** The scheduler's ids for a {@link SplitRegion} ({@code ids} null: it could not give them). */
     record SplitIds(SplitRegion split, Pdpb.AskBatchSplitResponse ids) implements PeerMsg {}

@@ -62,7 +62,11 @@ public final class RaftPoller {
     }
 
     /** @param nanoClock times the rounds for {@link RaftStoreStats} (the store's monotonic clock) */
-    RaftPoller(Engines engines, Transport transport, Applier applier, SplitProposer splitProposer,
+    RaftPoller(
+            Engines engines,
+            Transport transport,
+            Applier applier,
+            SplitProposer splitProposer,
             LongSupplier nanoClock) {
         this.nanoClock = nanoClock;
         this.engines = engines;
@@ -332,8 +336,7 @@ public final class RaftPoller {
     }
 
     /** Wraps {@code messages} of {@code peer} for the network into {@code out}. */
-    private static void addMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages,
-            List<RaftMessage> out) {
+    private static void addMessages(Peer peer, List<io.tinykv.proto.Eraftpb.Message> messages, List<RaftMessage> out) {
         if (!messages.isEmpty()) {
             peer.sendMessages(messages, out::add);
         }
@@ -357,20 +360,28 @@ public final class RaftPoller {
     private boolean overlapsAnotherRegion(Peer peer, RaftMessage message) {
         io.tinykv.proto.Metapb.Region incoming;
         try {
-            incoming = SnapshotData.parse(message.getMessage().getSnapshot().getData(), peer.regionId()).region();
+            incoming = SnapshotData.parse(message.getMessage().getSnapshot().getData(), peer.regionId())
+                    .region();
         } catch (IllegalArgumentException e) {
             return false; // the peer refuses a malformed snapshot itself
         }
         for (long otherId : router.regionIds()) {
             Router.Mailbox other = router.mailbox(otherId);
-            if (other == null || otherId == peer.regionId() || other.peer.region().getPeersCount() == 0) {
+            if (other == null
+                    || otherId == peer.regionId()
+                    || other.peer.region().getPeersCount() == 0) {
                 continue;
             }
             io.tinykv.proto.Metapb.Region held = other.peer.region();
             if (RegionRanges.overlap(held, incoming)) {
-                LOG.info("{}: dropping a snapshot for [{}, {}): region {} on this store still holds [{}, {})", peer,
-                        Regions.describe(incoming.getStartKey()), Regions.describe(incoming.getEndKey()), otherId,
-                        Regions.describe(held.getStartKey()), Regions.describe(held.getEndKey()));
+                LOG.info(
+                        "{}: dropping a snapshot for [{}, {}): region {} on this store still holds [{}, {})",
+                        peer,
+                        Regions.describe(incoming.getStartKey()),
+                        Regions.describe(incoming.getEndKey()),
+                        otherId,
+                        Regions.describe(held.getStartKey()),
+                        Regions.describe(held.getEndKey()));
                 return true;
             }
         }
@@ -442,8 +453,11 @@ public final class RaftPoller {
                 stats.onMessagesSent(1);
             }
         } catch (IllegalArgumentException e) {
-            LOG.warn("{}: dropped malformed raft message from store {}: {}", peer,
-                    message.getFromPeer().getStoreId(), e.getMessage());
+            LOG.warn(
+                    "{}: dropped malformed raft message from store {}: {}",
+                    peer,
+                    message.getFromPeer().getStoreId(),
+                    e.getMessage());
         }
     }
 }

@@ -136,16 +136,18 @@ public final class RaftStorage implements Storage {
                 throw new IllegalStateException("a successful Snap command returned no snapshot");
             }
             // A leader's snapshot carries the term it led in; a follower's (replica read) none.
-            long leaderTerm = ctx.getReplicaRead() ? 0 : result.response().getHeader().getCurrentTerm();
-            return new RegionReader(new UserKeyReader(result.snapshot()),
-                    result.response().getResponses(0).getSnap().getRegion(), leaderTerm);
+            long leaderTerm =
+                    ctx.getReplicaRead() ? 0 : result.response().getHeader().getCurrentTerm();
+            return new RegionReader(
+                    new UserKeyReader(result.snapshot()),
+                    result.response().getResponses(0).getSnap().getRegion(),
+                    leaderTerm);
         });
     }
 
     /** The store and its engines belong to the server that created them; nothing to release here. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     private static RaftRequestHeader header(Kvrpcpb.Context ctx) {
         Objects.requireNonNull(ctx, "ctx");
@@ -164,16 +166,29 @@ public final class RaftStorage implements Storage {
      */
     private static Request toRequest(Modify modify) {
         return switch (modify) {
-            case Modify.Put put -> Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder()
-                    .setCf(put.cf().apiName()).setKey(UnsafeByteOperations.unsafeWrap(put.key()))
-                    .setValue(UnsafeByteOperations.unsafeWrap(put.value()))).build();
-            case Modify.Delete delete -> Request.newBuilder().setCmdType(CmdType.Delete)
-                    .setDelete(DeleteRequest.newBuilder().setCf(delete.cf().apiName())
-                            .setKey(UnsafeByteOperations.unsafeWrap(delete.key()))).build();
-            case Modify.DeleteRange range -> Request.newBuilder().setCmdType(CmdType.DeleteRange)
-                    .setDeleteRange(DeleteRangeRequest.newBuilder().setCf(range.cf().apiName())
-                            .setStartKey(UnsafeByteOperations.unsafeWrap(range.startKey()))
-                            .setEndKey(UnsafeByteOperations.unsafeWrap(range.endKey()))).build();
+            case Modify.Put put ->
+                Request.newBuilder()
+                        .setCmdType(CmdType.Put)
+                        .setPut(PutRequest.newBuilder()
+                                .setCf(put.cf().apiName())
+                                .setKey(UnsafeByteOperations.unsafeWrap(put.key()))
+                                .setValue(UnsafeByteOperations.unsafeWrap(put.value())))
+                        .build();
+            case Modify.Delete delete ->
+                Request.newBuilder()
+                        .setCmdType(CmdType.Delete)
+                        .setDelete(DeleteRequest.newBuilder()
+                                .setCf(delete.cf().apiName())
+                                .setKey(UnsafeByteOperations.unsafeWrap(delete.key())))
+                        .build();
+            case Modify.DeleteRange range ->
+                Request.newBuilder()
+                        .setCmdType(CmdType.DeleteRange)
+                        .setDeleteRange(DeleteRangeRequest.newBuilder()
+                                .setCf(range.cf().apiName())
+                                .setStartKey(UnsafeByteOperations.unsafeWrap(range.startKey()))
+                                .setEndKey(UnsafeByteOperations.unsafeWrap(range.endKey())))
+                        .build();
         };
     }
 
@@ -214,15 +229,18 @@ public final class RaftStorage implements Storage {
         return future.orTimeout(commandTimeout.toNanos(), TimeUnit.NANOSECONDS).handle((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
+                        ? failure.getCause()
+                        : failure;
                 if (cause instanceof TimeoutException) {
                     throw new RegionException(Errorpb.Error.newBuilder()
-                            .setMessage("raft command on region " + request.getHeader().getRegionId()
-                                    + " timed out after " + commandTimeout.toMillis() + " ms")
+                            .setMessage("raft command on region "
+                                    + request.getHeader().getRegionId() + " timed out after "
+                                    + commandTimeout.toMillis() + " ms")
                             .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("raft command timed out"))
                             .build());
                 }
-                throw cause instanceof RuntimeException r ? r
+                throw cause instanceof RuntimeException r
+                        ? r
                         : new StorageException("raft command failed: " + cause, cause);
             }
             if (result.isError()) {

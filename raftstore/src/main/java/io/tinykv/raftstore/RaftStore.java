@@ -84,8 +84,13 @@ public final class RaftStore implements AutoCloseable {
             new UninitializedPeerLimit(UninitializedPeerLimit.DEFAULT_MAX_PEERS);
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
-    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            Executor workers, RandomGenerator random) {
+    public RaftStore(
+            long storeId,
+            Engines engines,
+            RaftstoreConfig config,
+            Transport transport,
+            Executor workers,
+            RandomGenerator random) {
         this(storeId, engines, config, transport, SchedulerReporter.NONE, workers, random);
     }
 
@@ -93,20 +98,40 @@ public final class RaftStore implements AutoCloseable {
      * A store whose durability failures halt the JVM ({@link ProcessHalter#RUNTIME}) and whose
      * leader leases run on the system's monotonic clock ({@link System#nanoTime}).
      */
-    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            SchedulerReporter reporter, Executor workers, RandomGenerator random) {
+    public RaftStore(
+            long storeId,
+            Engines engines,
+            RaftstoreConfig config,
+            Transport transport,
+            SchedulerReporter reporter,
+            Executor workers,
+            RandomGenerator random) {
         this(storeId, engines, config, transport, reporter, workers, random, ProcessHalter.RUNTIME, System::nanoTime);
     }
 
     /** A store whose leader leases run on the system's monotonic clock ({@link System#nanoTime}). */
-    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            SchedulerReporter reporter, Executor workers, RandomGenerator random, ProcessHalter halter) {
+    public RaftStore(
+            long storeId,
+            Engines engines,
+            RaftstoreConfig config,
+            Transport transport,
+            SchedulerReporter reporter,
+            Executor workers,
+            RandomGenerator random,
+            ProcessHalter halter) {
         this(storeId, engines, config, transport, reporter, workers, random, halter, System::nanoTime);
     }
 
     /** A store whose durability failures halt the JVM ({@link ProcessHalter#RUNTIME}). */
-    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            SchedulerReporter reporter, Executor workers, RandomGenerator random, LongSupplier nanoClock) {
+    public RaftStore(
+            long storeId,
+            Engines engines,
+            RaftstoreConfig config,
+            Transport transport,
+            SchedulerReporter reporter,
+            Executor workers,
+            RandomGenerator random,
+            LongSupplier nanoClock) {
         this(storeId, engines, config, transport, reporter, workers, random, ProcessHalter.RUNTIME, nanoClock);
     }
 
@@ -123,8 +148,15 @@ public final class RaftStore implements AutoCloseable {
      *     its virtual time)
      * @throws IllegalStateException when the engines are not bootstrapped, or for another store
      */
-    public RaftStore(long storeId, Engines engines, RaftstoreConfig config, Transport transport,
-            SchedulerReporter reporter, Executor workers, RandomGenerator random, ProcessHalter halter,
+    public RaftStore(
+            long storeId,
+            Engines engines,
+            RaftstoreConfig config,
+            Transport transport,
+            SchedulerReporter reporter,
+            Executor workers,
+            RandomGenerator random,
+            ProcessHalter halter,
             LongSupplier nanoClock) {
         this.storeId = storeId;
         this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
@@ -140,8 +172,12 @@ public final class RaftStore implements AutoCloseable {
         this.random = random;
         this.snapshots = SnapshotManager.open(engines.dataDir(), halter);
         Applier applier = new Applier(engines, new LogGcWorker(engines, this.workers, halter), new StoreSplitPeers());
-        this.poller = new RaftPoller(engines, Objects.requireNonNull(transport, "transport"), applier,
-                new SplitProposer(reporter), nanoClock);
+        this.poller = new RaftPoller(
+                engines,
+                Objects.requireNonNull(transport, "transport"),
+                applier,
+                new SplitProposer(reporter),
+                nanoClock);
         this.router = new Router(poller::schedule, config.notifyCapacity());
         this.localReader = new LocalReader(storeId, router, applier, nanoClock);
         poller.attach(router);
@@ -169,8 +205,14 @@ public final class RaftStore implements AutoCloseable {
                 continue;
             }
             PeerStorage storage = openStorage(region);
-            Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
-                    newHeartbeats(), nanoClock);
+            Peer peer = new Peer(
+                    storeId,
+                    meta,
+                    storage,
+                    config,
+                    new SplittableRandom(random.nextLong()),
+                    newHeartbeats(),
+                    nanoClock);
             router.register(peer);
             // A fresh peer may have committed entries to apply from before a restart.
             router.reschedule(region.getId());
@@ -191,8 +233,13 @@ public final class RaftStore implements AutoCloseable {
                     + existing.getStoreId() + " of cluster " + existing.getClusterId());
         }
         try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
-            wb.put(Cf.DEFAULT, Keys.STORE_IDENT_KEY,
-                    StoreIdent.newBuilder().setClusterId(clusterId).setStoreId(storeId).build());
+            wb.put(
+                    Cf.DEFAULT,
+                    Keys.STORE_IDENT_KEY,
+                    StoreIdent.newBuilder()
+                            .setClusterId(clusterId)
+                            .setStoreId(storeId)
+                            .build());
             engines.kv().write(wb, true);
         }
     }
@@ -208,8 +255,8 @@ public final class RaftStore implements AutoCloseable {
             throw new IllegalStateException("engines at " + engines.dataDir() + " are not bootstrapped as a store");
         }
         if (ident.getStoreId() != storeId) {
-            throw new IllegalStateException("engines at " + engines.dataDir() + " belong to store "
-                    + ident.getStoreId() + ", not to store " + storeId);
+            throw new IllegalStateException("engines at " + engines.dataDir() + " belong to store " + ident.getStoreId()
+                    + ", not to store " + storeId);
         }
     }
 
@@ -221,8 +268,10 @@ public final class RaftStore implements AutoCloseable {
                 try {
                     states.add(RegionLocalState.parseFrom(it.value()));
                 } catch (InvalidProtocolBufferException e) {
-                    throw new StorageException("corrupt region state at " + Keys.describe(it.key())
-                            + " in " + engines.dataDir() + ": " + e.getMessage(), e);
+                    throw new StorageException(
+                            "corrupt region state at " + Keys.describe(it.key()) + " in " + engines.dataDir() + ": "
+                                    + e.getMessage(),
+                            e);
                 }
             }
         }
@@ -245,7 +294,10 @@ public final class RaftStore implements AutoCloseable {
     /** Delivers a Raft message from another store; messages for another store or region are dropped. */
     public void onRaftMessage(RaftMessage message) {
         if (message.getToPeer().getStoreId() != storeId) {
-            LOG.warn("store {}: dropping a raft message for store {}", storeId, message.getToPeer().getStoreId());
+            LOG.warn(
+                    "store {}: dropping a raft message for store {}",
+                    storeId,
+                    message.getToPeer().getStoreId());
             return;
         }
         switch (router.deliver(message.getRegionId(), new PeerMsg.Raft(message))) {
@@ -254,15 +306,22 @@ public final class RaftStore implements AutoCloseable {
             }
             case FULL -> {
                 // Lost as the network may lose it; Raft sends again what matters (see MailboxBound).
-                LOG.debug("store {}: mailbox of region {} is full ({} Raft messages), dropping {} from store {}",
-                        storeId, message.getRegionId(), router.capacity(), message.getMessage().getMsgType(),
+                LOG.debug(
+                        "store {}: mailbox of region {} is full ({} Raft messages), dropping {} from store {}",
+                        storeId,
+                        message.getRegionId(),
+                        router.capacity(),
+                        message.getMessage().getMsgType(),
                         message.getFromPeer().getStoreId());
                 return;
             }
-            case NO_PEER -> { }
+            case NO_PEER -> {}
         }
         if (!createPeerAndDeliver(message) && !answerFromTombstone(message)) {
-            LOG.debug("store {}: no peer of region {}, dropping {}", storeId, message.getRegionId(),
+            LOG.debug(
+                    "store {}: no peer of region {}, dropping {}",
+                    storeId,
+                    message.getRegionId(),
                     message.getMessage().getMsgType());
             if (message.getMessage().getMsgType() == MessageType.MsgSnapshot) {
                 snapshots.deleteReceived(SnapshotReceiver.keyOf(message));
@@ -338,8 +397,8 @@ public final class RaftStore implements AutoCloseable {
             return false;
         }
         long regionId = message.getRegionId();
-        RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId),
-                RegionLocalState.parser());
+        RegionLocalState state =
+                engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId), RegionLocalState.parser());
         if (state != null) {
             if (state.getState() != PeerState.Tombstone
                     || !StalePeerChecker.addressesANewerPeer(state, message, storeId)) {
@@ -347,9 +406,14 @@ public final class RaftStore implements AutoCloseable {
             }
         }
         if (!uninitializedPeers.admit(this::isUninitialized)) {
-            LOG.warn("store {}: not creating a peer of region {} for peer {} on store {}: {} empty peers created by "
-                    + "messages wait for their snapshots already", storeId, regionId, message.getFromPeer().getId(),
-                    message.getFromPeer().getStoreId(), uninitializedPeers.count());
+            LOG.warn(
+                    "store {}: not creating a peer of region {} for peer {} on store {}: {} empty peers created by "
+                            + "messages wait for their snapshots already",
+                    storeId,
+                    regionId,
+                    message.getFromPeer().getId(),
+                    message.getFromPeer().getStoreId(),
+                    uninitializedPeers.count());
             return false;
         }
         if (state != null) {
@@ -358,8 +422,12 @@ public final class RaftStore implements AutoCloseable {
         }
         registerUninitializedPeer(regionId, message.getToPeer());
         uninitializedPeers.created(regionId);
-        LOG.info("store {}: created peer {} of region {} on a message from peer {}", storeId,
-                message.getToPeer().getId(), regionId, message.getFromPeer().getId());
+        LOG.info(
+                "store {}: created peer {} of region {} on a message from peer {}",
+                storeId,
+                message.getToPeer().getId(),
+                regionId,
+                message.getFromPeer().getId());
         return true;
     }
 
@@ -373,8 +441,8 @@ public final class RaftStore implements AutoCloseable {
     private void registerUninitializedPeer(long regionId, Metapb.Peer meta) {
         Metapb.Region empty = Metapb.Region.newBuilder().setId(regionId).build();
         PeerStorage storage = openStorage(empty);
-        Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
-                newHeartbeats(), nanoClock);
+        Peer peer = new Peer(
+                storeId, meta, storage, config, new SplittableRandom(random.nextLong()), newHeartbeats(), nanoClock);
         router.register(peer);
     }
 
@@ -386,8 +454,11 @@ public final class RaftStore implements AutoCloseable {
             return;
         }
         registerUninitializedPeer(region.getId(), meta);
-        LOG.info("store {}: started peer {} of region {} uninitialized, waiting for a fresh snapshot", storeId,
-                meta.getId(), region.getId());
+        LOG.info(
+                "store {}: started peer {} of region {} uninitialized, waiting for a fresh snapshot",
+                storeId,
+                meta.getId(),
+                region.getId());
     }
 
     private PeerStorage openStorage(Metapb.Region region) {
@@ -423,7 +494,9 @@ public final class RaftStore implements AutoCloseable {
             return;
         }
         if (!router.send(response.getRegionId(), new PeerMsg.SchedulerOperator(response))) {
-            LOG.info("store {}: no peer of region {}, dropping the scheduler's operator", storeId,
+            LOG.info(
+                    "store {}: no peer of region {}, dropping the scheduler's operator",
+                    storeId,
                     response.getRegionId());
         }
     }
@@ -436,28 +509,38 @@ public final class RaftStore implements AutoCloseable {
     private void splitForScheduler(Pdpb.RegionHeartbeatResponse response) {
         Pdpb.SplitRegion split = response.getSplitRegion();
         if (split.getPolicy() != Pdpb.CheckPolicy.USEKEY || split.getKeysCount() == 0) {
-            LOG.info("store {}: region {}: only splits at given keys are done on the scheduler's request; "
-                    + "dropping a {} split", storeId, response.getRegionId(), split.getPolicy());
+            LOG.info(
+                    "store {}: region {}: only splits at given keys are done on the scheduler's request; "
+                            + "dropping a {} split",
+                    storeId,
+                    response.getRegionId(),
+                    split.getPolicy());
             return;
         }
         split(response.getRegionId(), response.getRegionEpoch(), split.getKeysList(), new Callback(result -> {
             if (result.isError()) {
-                LOG.info("store {}: region {}: the scheduler's split did not happen: {}", storeId,
-                        response.getRegionId(), result.response().getHeader().getError().getMessage());
+                LOG.info(
+                        "store {}: region {}: the scheduler's split did not happen: {}",
+                        storeId,
+                        response.getRegionId(),
+                        result.response().getHeader().getError().getMessage());
             }
         }));
     }
 
     /** Tells a stale sender that it was removed, when this store's peer of the region is gone too. */
     private boolean answerFromTombstone(RaftMessage message) {
-        RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(message.getRegionId()),
-                RegionLocalState.parser());
+        RegionLocalState state = engines.kv()
+                .getMessage(Cf.DEFAULT, Keys.regionStateKey(message.getRegionId()), RegionLocalState.parser());
         RaftMessage reply = StalePeerChecker.replyFromTombstone(state, message);
         if (reply == null) {
             return false;
         }
-        LOG.info("store {}: region {} is a tombstone here; telling stale peer {} it was removed", storeId,
-                message.getRegionId(), message.getFromPeer().getId());
+        LOG.info(
+                "store {}: region {} is a tombstone here; telling stale peer {} it was removed",
+                storeId,
+                message.getRegionId(),
+                message.getFromPeer().getId());
         transport.send(reply);
         return true;
     }
@@ -482,11 +565,11 @@ public final class RaftStore implements AutoCloseable {
         }
         long regionId = request.getHeader().getRegionId();
         switch (router.deliver(regionId, new PeerMsg.Command(request, callback))) {
-            case QUEUED -> { }
+            case QUEUED -> {}
             case NO_PEER -> callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
             // Refused before anything happened to it: the client may retry it as it is.
-            case FULL -> callback.complete(RegionErrors.result(
-                    RegionErrors.mailboxFull(regionId, router.capacity()), 0));
+            case FULL ->
+                callback.complete(RegionErrors.result(RegionErrors.mailboxFull(regionId, router.capacity()), 0));
         }
     }
 
@@ -520,7 +603,10 @@ public final class RaftStore implements AutoCloseable {
      * split (a BatchSplit admin response) or the error that stopped it (NotLeader, EpochNotMatch,
      * RegionNotFound, a refusal). Any thread.
      */
-    public void split(long regionId, Metapb.RegionEpoch epoch, List<com.google.protobuf.ByteString> splitKeys,
+    public void split(
+            long regionId,
+            Metapb.RegionEpoch epoch,
+            List<com.google.protobuf.ByteString> splitKeys,
             Callback callback) {
         if (!router.send(regionId, new PeerMsg.SplitRegion(epoch, List.copyOf(splitKeys), callback))) {
             callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
@@ -543,7 +629,8 @@ public final class RaftStore implements AutoCloseable {
                 return true;
             }
             Metapb.Peer mine = Regions.findPeerOnStore(region, storeId);
-            return mailbox.peer.region().getPeersCount() == 0 && mine != null
+            return mailbox.peer.region().getPeersCount() == 0
+                    && mine != null
                     && mailbox.peer.meta().getId() == mine.getId();
         }
 
@@ -564,7 +651,8 @@ public final class RaftStore implements AutoCloseable {
                 }
                 for (PeerMsg msg : forwarded) {
                     if (msg instanceof PeerMsg.Command command) {
-                        command.callback().complete(RegionErrors.result(RegionErrors.regionNotFound(region.getId()), 0));
+                        command.callback()
+                                .complete(RegionErrors.result(RegionErrors.regionNotFound(region.getId()), 0));
                     } else {
                         router.send(region.getId(), msg);
                     }
@@ -600,12 +688,15 @@ public final class RaftStore implements AutoCloseable {
         if (replacing) {
             forwarded = router.unregister(region.getId());
             existing.peer.destroy();
-            LOG.info("store {}: the empty peer {} of region {} is replaced by the split's", storeId,
-                    existing.peer.meta().getId(), region.getId());
+            LOG.info(
+                    "store {}: the empty peer {} of region {} is replaced by the split's",
+                    storeId,
+                    existing.peer.meta().getId(),
+                    region.getId());
         }
         PeerStorage storage = openStorage(region);
-        Peer peer = new Peer(storeId, meta, storage, config, new SplittableRandom(random.nextLong()),
-                newHeartbeats(), nanoClock);
+        Peer peer = new Peer(
+                storeId, meta, storage, config, new SplittableRandom(random.nextLong()), newHeartbeats(), nanoClock);
         if (!replacing) {
             peer.skipStartupVoteRefusal();
         }
@@ -640,8 +731,15 @@ public final class RaftStore implements AutoCloseable {
             return null;
         }
         Peer peer = mailbox.peer;
-        return new RegionStatus(peer.region(), peer.meta(), peer.isLeader(), peer.leaderId(), peer.term(),
-                peer.storage().appliedIndex(), peer.storage().lastIndex(), peer.storage().truncatedIndex());
+        return new RegionStatus(
+                peer.region(),
+                peer.meta(),
+                peer.isLeader(),
+                peer.leaderId(),
+                peer.term(),
+                peer.storage().appliedIndex(),
+                peer.storage().lastIndex(),
+                peer.storage().truncatedIndex());
     }
 
     /** How a region's peer here answered reads (lease or ReadIndex), or null without one. Raft thread only. */
@@ -669,6 +767,13 @@ public final class RaftStore implements AutoCloseable {
     }
 
     /** A region's state as one store's peer sees it. */
-    public record RegionStatus(Metapb.Region region, Metapb.Peer peer, boolean leader, long leaderId, long term,
-            long appliedIndex, long lastIndex, long truncatedIndex) {}
+    public record RegionStatus(
+            Metapb.Region region,
+            Metapb.Peer peer,
+            boolean leader,
+            long leaderId,
+            long term,
+            long appliedIndex,
+            long lastIndex,
+            long truncatedIndex) {}
 }

@@ -94,9 +94,21 @@ public final class RaftStoreStats {
 
     /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */
     void publish() {
-        published = new Snapshot(pollRounds, syncedRaftWrites, unsyncedRaftWrites, readysPersisted, sameRoundReadys,
-                entriesPersisted, entriesApplied, entriesReadFromEngine, messagesSent, ticks, roundNanos, proposalsSettled,
-                proposalCommitWaitNanos, proposalApplyNanos);
+        published = new Snapshot(
+                pollRounds,
+                syncedRaftWrites,
+                unsyncedRaftWrites,
+                readysPersisted,
+                sameRoundReadys,
+                entriesPersisted,
+                entriesApplied,
+                entriesReadFromEngine,
+                messagesSent,
+                ticks,
+                roundNanos,
+                proposalsSettled,
+                proposalCommitWaitNanos,
+                proposalApplyNanos);
     }
 
     /** The counters as of the end of the last finished round. Any thread. */
@@ -130,9 +142,20 @@ public final class RaftStoreStats {
      *     wait for the round that saw the commit
      * @param proposalApplyNanos their summed time in that apply, answers included
      */
-    public record Snapshot(long pollRounds, long syncedRaftWrites, long unsyncedRaftWrites, long readysPersisted,
-            long sameRoundReadys, long entriesPersisted, long entriesApplied, long entriesReadFromEngine,
-            long messagesSent, long ticks, long roundNanos, long proposalsSettled, long proposalCommitWaitNanos,
+    public record Snapshot(
+            long pollRounds,
+            long syncedRaftWrites,
+            long unsyncedRaftWrites,
+            long readysPersisted,
+            long sameRoundReadys,
+            long entriesPersisted,
+            long entriesApplied,
+            long entriesReadFromEngine,
+            long messagesSent,
+            long ticks,
+            long roundNanos,
+            long proposalsSettled,
+            long proposalCommitWaitNanos,
             long proposalApplyNanos) {
 
         /** Nothing counted yet. */
@@ -140,12 +163,18 @@ public final class RaftStoreStats {
 
         /** What happened between {@code earlier} and this snapshot. */
         public Snapshot minus(Snapshot earlier) {
-            return new Snapshot(pollRounds - earlier.pollRounds, syncedRaftWrites - earlier.syncedRaftWrites,
-                    unsyncedRaftWrites - earlier.unsyncedRaftWrites, readysPersisted - earlier.readysPersisted,
+            return new Snapshot(
+                    pollRounds - earlier.pollRounds,
+                    syncedRaftWrites - earlier.syncedRaftWrites,
+                    unsyncedRaftWrites - earlier.unsyncedRaftWrites,
+                    readysPersisted - earlier.readysPersisted,
                     sameRoundReadys - earlier.sameRoundReadys,
-                    entriesPersisted - earlier.entriesPersisted, entriesApplied - earlier.entriesApplied,
-                    entriesReadFromEngine - earlier.entriesReadFromEngine, messagesSent - earlier.messagesSent,
-                    ticks - earlier.ticks, roundNanos - earlier.roundNanos,
+                    entriesPersisted - earlier.entriesPersisted,
+                    entriesApplied - earlier.entriesApplied,
+                    entriesReadFromEngine - earlier.entriesReadFromEngine,
+                    messagesSent - earlier.messagesSent,
+                    ticks - earlier.ticks,
+                    roundNanos - earlier.roundNanos,
                     proposalsSettled - earlier.proposalsSettled,
                     proposalCommitWaitNanos - earlier.proposalCommitWaitNanos,
                     proposalApplyNanos - earlier.proposalApplyNanos);
@@ -158,12 +187,18 @@ public final class RaftStoreStats {
 
         /** The sum of two stores' counters. */
         public Snapshot plus(Snapshot other) {
-            return new Snapshot(pollRounds + other.pollRounds, syncedRaftWrites + other.syncedRaftWrites,
-                    unsyncedRaftWrites + other.unsyncedRaftWrites, readysPersisted + other.readysPersisted,
+            return new Snapshot(
+                    pollRounds + other.pollRounds,
+                    syncedRaftWrites + other.syncedRaftWrites,
+                    unsyncedRaftWrites + other.unsyncedRaftWrites,
+                    readysPersisted + other.readysPersisted,
                     sameRoundReadys + other.sameRoundReadys,
-                    entriesPersisted + other.entriesPersisted, entriesApplied + other.entriesApplied,
-                    entriesReadFromEngine + other.entriesReadFromEngine, messagesSent + other.messagesSent,
-                    ticks + other.ticks, roundNanos + other.roundNanos,
+                    entriesPersisted + other.entriesPersisted,
+                    entriesApplied + other.entriesApplied,
+                    entriesReadFromEngine + other.entriesReadFromEngine,
+                    messagesSent + other.messagesSent,
+                    ticks + other.ticks,
+                    roundNanos + other.roundNanos,
                     proposalsSettled + other.proposalsSettled,
                     proposalCommitWaitNanos + other.proposalCommitWaitNanos,
                     proposalApplyNanos + other.proposalApplyNanos);

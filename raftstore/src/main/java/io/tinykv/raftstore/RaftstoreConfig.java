@@ -74,12 +74,14 @@ public record RaftstoreConfig(
 
     /** TiKV's default raft-log-gc-count-limit is far larger; 10000 entries bound a small store's log. */
     public static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
+
     public static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
     /**
      * The default drift margin, in percent of the lease window: far beyond the rate error of two
      * quartz clocks (around 100 ppm) or NTP slewing (500 ppm), and it covers timer slack.
      */
     public static final long DEFAULT_LEASE_DRIFT_MARGIN_PERCENT = 10;
+
     private static final long PERCENT = 100;
 
     /** One election timeout: the scheduler learns a new leader or membership within a second or so. */
@@ -88,6 +90,7 @@ public record RaftstoreConfig(
     public static final int DEFAULT_STORE_HEARTBEAT_TICKS = 100;
     /** 30 s at the default tick: long enough that a restart or a short partition is not "down". */
     public static final int DEFAULT_MAX_PEER_DOWN_TICKS = 300;
+
     public static final long DEFAULT_TICK_INTERVAL_MS = 100;
     public static final long DEFAULT_ENTRY_CACHE_MAX_BYTES = EntryCache.DEFAULT_MAX_BYTES;
     /**
@@ -161,8 +164,8 @@ public record RaftstoreConfig(
             throw new IllegalArgumentException("maxPeerDownTicks must be > 0, got " + maxPeerDownTicks);
         }
         if (entryCacheMaxBytes < 0) {
-            throw new IllegalArgumentException("entryCacheMaxBytes must be >= 0 (0 = no cache), got "
-                    + entryCacheMaxBytes);
+            throw new IllegalArgumentException(
+                    "entryCacheMaxBytes must be >= 0 (0 = no cache), got " + entryCacheMaxBytes);
         }
         if (tickIntervalMs <= 0) {
             throw new IllegalArgumentException("tickIntervalMs must be > 0, got " + tickIntervalMs);
@@ -194,13 +197,22 @@ public record RaftstoreConfig(
 
     /** A builder holding these settings, the lease included. */
     public Builder toBuilder() {
-        return new Builder().electionTicks(electionTicks).heartbeatTicks(heartbeatTicks)
-                .maxSizePerMsgBytes(maxSizePerMsgBytes).maxInflightMsgs(maxInflightMsgs)
-                .raftEntryMaxSizeBytes(raftEntryMaxSizeBytes).raftLogGcCountLimit(raftLogGcCountLimit)
-                .raftLogGcIntervalTicks(raftLogGcIntervalTicks).regionHeartbeatTicks(regionHeartbeatTicks)
-                .storeHeartbeatTicks(storeHeartbeatTicks).maxPeerDownTicks(maxPeerDownTicks)
-                .tickIntervalMs(tickIntervalMs).lease(maxLeaseMs, leaseDriftMarginMs).splitCheck(splitCheck)
-                .entryCacheMaxBytes(entryCacheMaxBytes).notifyCapacity(notifyCapacity)
+        return new Builder()
+                .electionTicks(electionTicks)
+                .heartbeatTicks(heartbeatTicks)
+                .maxSizePerMsgBytes(maxSizePerMsgBytes)
+                .maxInflightMsgs(maxInflightMsgs)
+                .raftEntryMaxSizeBytes(raftEntryMaxSizeBytes)
+                .raftLogGcCountLimit(raftLogGcCountLimit)
+                .raftLogGcIntervalTicks(raftLogGcIntervalTicks)
+                .regionHeartbeatTicks(regionHeartbeatTicks)
+                .storeHeartbeatTicks(storeHeartbeatTicks)
+                .maxPeerDownTicks(maxPeerDownTicks)
+                .tickIntervalMs(tickIntervalMs)
+                .lease(maxLeaseMs, leaseDriftMarginMs)
+                .splitCheck(splitCheck)
+                .entryCacheMaxBytes(entryCacheMaxBytes)
+                .notifyCapacity(notifyCapacity)
                 .regionHeartbeatIntervalMs(regionHeartbeatIntervalMs);
     }
 
@@ -273,14 +285,14 @@ public record RaftstoreConfig(
         private long tickIntervalMs = DEFAULT_TICK_INTERVAL_MS;
         /** The lease as set; null: the default for the final timing. */
         private Long maxLeaseMs;
+
         private Long leaseDriftMarginMs;
         private SplitCheckConfig splitCheck = SplitCheckConfig.defaults();
         private long entryCacheMaxBytes = DEFAULT_ENTRY_CACHE_MAX_BYTES;
         private int notifyCapacity = DEFAULT_NOTIFY_CAPACITY;
         private long regionHeartbeatIntervalMs = DEFAULT_REGION_HEARTBEAT_INTERVAL_MS;
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder electionTicks(int value) {
             electionTicks = value;
@@ -373,10 +385,24 @@ public record RaftstoreConfig(
         public RaftstoreConfig build() {
             long margin = maxLeaseMs != null ? leaseDriftMarginMs : defaultDriftMarginMs(electionTicks, tickIntervalMs);
             long maxLease = maxLeaseMs != null ? maxLeaseMs : leaseWindowMs(electionTicks, tickIntervalMs) - margin;
-            return new RaftstoreConfig(electionTicks, heartbeatTicks, maxSizePerMsgBytes, maxInflightMsgs,
-                    raftEntryMaxSizeBytes, raftLogGcCountLimit, raftLogGcIntervalTicks, regionHeartbeatTicks,
-                    storeHeartbeatTicks, maxPeerDownTicks, tickIntervalMs, maxLease, margin, splitCheck,
-                    entryCacheMaxBytes, notifyCapacity, regionHeartbeatIntervalMs);
+            return new RaftstoreConfig(
+                    electionTicks,
+                    heartbeatTicks,
+                    maxSizePerMsgBytes,
+                    maxInflightMsgs,
+                    raftEntryMaxSizeBytes,
+                    raftLogGcCountLimit,
+                    raftLogGcIntervalTicks,
+                    regionHeartbeatTicks,
+                    storeHeartbeatTicks,
+                    maxPeerDownTicks,
+                    tickIntervalMs,
+                    maxLease,
+                    margin,
+                    splitCheck,
+                    entryCacheMaxBytes,
+                    notifyCapacity,
+                    regionHeartbeatIntervalMs);
         }
     }
 
@@ -385,8 +411,9 @@ public record RaftstoreConfig(
      * Integer#MAX_VALUE} when longer.
      */
     public int regionHeartbeatIntervalTicks() {
-        long ticks = Math.max(1, regionHeartbeatIntervalMs / tickIntervalMs
-                + (regionHeartbeatIntervalMs % tickIntervalMs == 0 ? 0 : 1));
+        long ticks = Math.max(
+                1,
+                regionHeartbeatIntervalMs / tickIntervalMs + (regionHeartbeatIntervalMs % tickIntervalMs == 0 ? 0 : 1));
         return (int) Math.min(Integer.MAX_VALUE, ticks);
     }
 }

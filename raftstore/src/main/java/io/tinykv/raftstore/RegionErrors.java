@@ -18,21 +18,27 @@ public final class RegionErrors {
         }
         return Errorpb.Error.newBuilder()
                 .setMessage("peer of region " + regionId + " is not leader"
-                        + (leader == null ? " (leader unknown)" : " (leader is peer " + leader.getId()
-                                + " on store " + leader.getStoreId() + ")"))
-                .setNotLeader(notLeader).build();
+                        + (leader == null
+                                ? " (leader unknown)"
+                                : " (leader is peer " + leader.getId() + " on store " + leader.getStoreId() + ")"))
+                .setNotLeader(notLeader)
+                .build();
     }
 
     public static Errorpb.Error regionNotFound(long regionId) {
-        return Errorpb.Error.newBuilder().setMessage("region " + regionId + " is not found on this store")
-                .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(regionId)).build();
+        return Errorpb.Error.newBuilder()
+                .setMessage("region " + regionId + " is not found on this store")
+                .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(regionId))
+                .build();
     }
 
     public static Errorpb.Error storeNotMatch(long requestStoreId, long actualStoreId) {
         return Errorpb.Error.newBuilder()
                 .setMessage("request is for store " + requestStoreId + " but this is store " + actualStoreId)
                 .setStoreNotMatch(Errorpb.StoreNotMatch.newBuilder()
-                        .setRequestStoreId(requestStoreId).setActualStoreId(actualStoreId)).build();
+                        .setRequestStoreId(requestStoreId)
+                        .setActualStoreId(actualStoreId))
+                .build();
     }
 
     public static Errorpb.Error keyNotInRegion(ByteString key, Metapb.Region region) {
@@ -40,9 +46,12 @@ public final class RegionErrors {
                 .setMessage("key " + Regions.describe(key) + " is not in region " + region.getId()
                         + " [" + Regions.describe(region.getStartKey()) + ", "
                         + Regions.describe(region.getEndKey()) + ")")
-                .setKeyNotInRegion(Errorpb.KeyNotInRegion.newBuilder().setKey(key)
-                        .setRegionId(region.getId()).setStartKey(region.getStartKey())
-                        .setEndKey(region.getEndKey())).build();
+                .setKeyNotInRegion(Errorpb.KeyNotInRegion.newBuilder()
+                        .setKey(key)
+                        .setRegionId(region.getId())
+                        .setStartKey(region.getStartKey())
+                        .setEndKey(region.getEndKey()))
+                .build();
     }
 
     public static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current) {
@@ -53,32 +62,39 @@ public final class RegionErrors {
      * EpochNotMatch carrying the region and, after a split, the regions split off it (as TiKV
      * attaches its sibling), so that a client learns the new ranges without asking the scheduler.
      */
-    public static Errorpb.Error epochNotMatch(Metapb.RegionEpoch requested, Metapb.Region current,
-            java.util.List<Metapb.Region> splitOff) {
+    public static Errorpb.Error epochNotMatch(
+            Metapb.RegionEpoch requested, Metapb.Region current, java.util.List<Metapb.Region> splitOff) {
         Errorpb.EpochNotMatch.Builder error = Errorpb.EpochNotMatch.newBuilder().addCurrentRegions(current);
         splitOff.forEach(error::addCurrentRegions);
         return Errorpb.Error.newBuilder()
                 .setMessage("epoch of region " + current.getId() + " does not match: request has "
                         + Regions.describe(requested) + ", region has " + Regions.describe(current.getRegionEpoch()))
-                .setEpochNotMatch(error).build();
+                .setEpochNotMatch(error)
+                .build();
     }
 
     public static Errorpb.Error staleCommand(String why) {
-        return Errorpb.Error.newBuilder().setMessage("stale command: " + why)
-                .setStaleCommand(Errorpb.StaleCommand.getDefaultInstance()).build();
+        return Errorpb.Error.newBuilder()
+                .setMessage("stale command: " + why)
+                .setStaleCommand(Errorpb.StaleCommand.getDefaultInstance())
+                .build();
     }
 
     public static Errorpb.Error entryTooLarge(long regionId, long entrySizeBytes, long limitBytes) {
         return Errorpb.Error.newBuilder()
                 .setMessage("raft entry of " + entrySizeBytes + " bytes exceeds the limit of " + limitBytes + " bytes")
                 .setRaftEntryTooLarge(Errorpb.RaftEntryTooLarge.newBuilder()
-                        .setRegionId(regionId).setEntrySize(entrySizeBytes)).build();
+                        .setRegionId(regionId)
+                        .setEntrySize(entrySizeBytes))
+                .build();
     }
 
     /** Raft refused the proposal for now (a conf change or leader transfer pending, ...): retry later. */
     public static Errorpb.Error proposalDropped(String why) {
-        return Errorpb.Error.newBuilder().setMessage("proposal dropped: " + why)
-                .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(why)).build();
+        return Errorpb.Error.newBuilder()
+                .setMessage("proposal dropped: " + why)
+                .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(why))
+                .build();
     }
 
     /**
@@ -88,8 +104,10 @@ public final class RegionErrors {
     static Errorpb.Error mailboxFull(long regionId, int capacity) {
         String reason = "region " + regionId + " has " + capacity + " commands waiting for Raft already "
                 + "(raftstore.notify-capacity)";
-        return Errorpb.Error.newBuilder().setMessage("server is busy: " + reason)
-                .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(reason)).build();
+        return Errorpb.Error.newBuilder()
+                .setMessage("server is busy: " + reason)
+                .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason(reason))
+                .build();
     }
 
     public static Errorpb.Error badRequest(String why) {

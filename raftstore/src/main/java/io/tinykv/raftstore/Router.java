@@ -172,7 +172,7 @@ public final class Router {
                     raftMessagesDroppedFull.increment();
                 }
             }
-            case NO_PEER -> { }
+            case NO_PEER -> {}
         }
         return delivery;
     }

@@ -46,13 +46,18 @@ final class StalePeerChecker {
         Metapb.Region region = state.getRegion();
         long senderConfVer = message.getRegionEpoch().getConfVer();
         boolean senderInitialized = senderConfVer > 0;
-        if (region.getPeersCount() == 0 || !senderInitialized
+        if (region.getPeersCount() == 0
+                || !senderInitialized
                 || senderConfVer >= region.getRegionEpoch().getConfVer()
                 || Regions.findPeer(region, message.getFromPeer().getId()) != null) {
             return null;
         }
-        return RaftMessage.newBuilder().setRegionId(message.getRegionId()).setFromPeer(message.getToPeer())
-                .setToPeer(message.getFromPeer()).setRegionEpoch(region.getRegionEpoch()).setIsTombstone(true)
+        return RaftMessage.newBuilder()
+                .setRegionId(message.getRegionId())
+                .setFromPeer(message.getToPeer())
+                .setToPeer(message.getFromPeer())
+                .setRegionEpoch(region.getRegionEpoch())
+                .setIsTombstone(true)
                 .build();
     }
 }

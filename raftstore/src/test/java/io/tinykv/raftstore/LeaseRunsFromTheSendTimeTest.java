@@ -70,8 +70,17 @@ class LeaseRunsFromTheSendTimeTest {
             RaftStore.bootstrapStore(e, CLUSTER_ID, storeId);
             RaftStore.bootstrapRegion(e, REGION);
             engines.put(storeId, e);
-            stores.put(storeId, new RaftStore(storeId, e, config, inFlight::addLast, SchedulerReporter.NONE,
-                    Runnable::run, new SplittableRandom(storeId), () -> nowNanos));
+            stores.put(
+                    storeId,
+                    new RaftStore(
+                            storeId,
+                            e,
+                            config,
+                            inFlight::addLast,
+                            SchedulerReporter.NONE,
+                            Runnable::run,
+                            new SplittableRandom(storeId),
+                            () -> nowNanos));
         }
     }
 
@@ -114,7 +123,8 @@ class LeaseRunsFromTheSendTimeTest {
             tickAll();
             for (var entry : stores.entrySet()) {
                 RaftStore.RegionStatus status = entry.getValue().regionStatus(REGION.getId());
-                if (status.leader() && status.appliedIndex() == status.lastIndex()
+                if (status.leader()
+                        && status.appliedIndex() == status.lastIndex()
                         && status.appliedIndex() > PeerStorage.RAFT_INIT_LOG_INDEX) {
                     return entry.getKey();
                 }
@@ -125,12 +135,17 @@ class LeaseRunsFromTheSendTimeTest {
 
     /** Hands a Get to the store and runs its rounds alone; returns the answer if it came at once. */
     private AtomicReference<CmdResult> read(long storeId) {
-        Metapb.Peer peer = REGION.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
+        Metapb.Peer peer = REGION.getPeersList().stream()
+                .filter(p -> p.getStoreId() == storeId)
+                .findFirst()
                 .orElseThrow();
         RaftCmdRequest get = RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(peer)
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION.getId())
+                        .setPeer(peer)
                         .setRegionEpoch(REGION.getRegionEpoch()))
-                .addRequests(Request.newBuilder().setCmdType(CmdType.Get)
+                .addRequests(Request.newBuilder()
+                        .setCmdType(CmdType.Get)
                         .setGet(GetRequest.newBuilder().setCf("default").setKey(ByteString.copyFromUtf8("k"))))
                 .build();
         AtomicReference<CmdResult> answer = new AtomicReference<>();
@@ -153,16 +168,22 @@ class LeaseRunsFromTheSendTimeTest {
 
         long sentAt = nowNanos;
         AtomicReference<CmdResult> first = read(leader); // a ReadIndex round goes out
-        assertThat(first.get()).as("without a lease the read waits for its ReadIndex round").isNull();
+        assertThat(first.get())
+                .as("without a lease the read waits for its ReadIndex round")
+                .isNull();
         for (int t = 0; t < HELD_TICKS; t++) {
             tickAlone(leader); // the followers' answers are late
         }
         settle();
-        assertThat(first.get()).as("answered once a quorum confirmed the read index").isNotNull();
+        assertThat(first.get())
+                .as("answered once a quorum confirmed the read index")
+                .isNotNull();
         assertThat(first.get().isError()).isFalse();
 
         AtomicReference<CmdResult> byLease = read(leader);
-        assertThat(byLease.get()).as("the round renewed the lease: answered at once").isNotNull();
+        assertThat(byLease.get())
+                .as("the round renewed the lease: answered at once")
+                .isNotNull();
         settle();
 
         nowNanos = sentAt + maxLeaseNanos - 1;
@@ -170,7 +191,9 @@ class LeaseRunsFromTheSendTimeTest {
         assertThat(lastByLease.get()).as("a nanosecond before the lease ends").isNotNull();
         nowNanos = sentAt + maxLeaseNanos;
         AtomicReference<CmdResult> afterLease = read(leader);
-        assertThat(afterLease.get()).as("the lease ended maxLease after the round was sent").isNull();
+        assertThat(afterLease.get())
+                .as("the lease ended maxLease after the round was sent")
+                .isNull();
         settle();
         assertThat(afterLease.get()).as("answered by ReadIndex instead").isNotNull();
         assertThat(stores.get(leader).readStats(REGION.getId())).isEqualTo(new ReadStats(2, 2));

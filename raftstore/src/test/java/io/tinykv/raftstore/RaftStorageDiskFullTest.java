@@ -41,14 +41,18 @@ class RaftStorageDiskFullTest {
     private static final long CAPACITY_BYTES = 1000 * MIB;
     private static final long RESERVE_BYTES = 100 * MIB;
     private static final Metapb.Region REGION = TestEngines.region(1, 1, STORE_ID);
-    private static final Kvrpcpb.Context CTX = Kvrpcpb.Context.newBuilder().setRegionId(1)
-            .setPeer(REGION.getPeers(0)).setRegionEpoch(REGION.getRegionEpoch()).build();
+    private static final Kvrpcpb.Context CTX = Kvrpcpb.Context.newBuilder()
+            .setRegionId(1)
+            .setPeer(REGION.getPeers(0))
+            .setRegionEpoch(REGION.getRegionEpoch())
+            .build();
 
     @TempDir
     Path dir;
 
     /** Free bytes of the fake disk, set by the test (the guard's placeholder lives in its own dir). */
     private volatile long freeBytes = CAPACITY_BYTES / 2;
+
     private Engines engines;
     private RaftStoreDriver driver;
     private RaftStorage storage;
@@ -69,12 +73,17 @@ class RaftStorageDiskFullTest {
         Transport nowhere = message -> {
             throw new AssertionError("a one-peer region sends no messages, got " + message);
         };
-        RaftStore store = new RaftStore(STORE_ID, engines, RaftstoreConfig.defaults(), nowhere, Runnable::run,
-                new SplittableRandom(1));
-        driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, System::nanoTime,
+        RaftStore store = new RaftStore(
+                STORE_ID, engines, RaftstoreConfig.defaults(), nowhere, Runnable::run, new SplittableRandom(1));
+        driver = new RaftStoreDriver(
+                store,
+                TICK_INTERVAL_MS,
+                System::nanoTime,
                 Thread.ofPlatform().name("raft-store-" + STORE_ID).factory());
-        guard = DiskSpaceGuard.open(Files.createDirectories(dir.resolve("placeholder")),
-                new ReserveSpace.Fixed(RESERVE_BYTES), () -> new SpaceStats(CAPACITY_BYTES, freeBytes));
+        guard = DiskSpaceGuard.open(
+                Files.createDirectories(dir.resolve("placeholder")),
+                new ReserveSpace.Fixed(RESERVE_BYTES),
+                () -> new SpaceStats(CAPACITY_BYTES, freeBytes));
         storage = new RaftStorage(store, COMMAND_TIMEOUT, guard);
     }
 
@@ -120,9 +129,14 @@ class RaftStorageDiskFullTest {
 
         storage.write(CTX, List.of(new Modify.Delete(Cf.DEFAULT, raw("a"))));
         assertThat(read("a")).as("deletions free space, so they pass").isNull();
-        storage.write(CTX.toBuilder().setDiskFullOpt(Kvrpcpb.DiskFullOpt.AllowedOnAlmostFull).build(),
+        storage.write(
+                CTX.toBuilder()
+                        .setDiskFullOpt(Kvrpcpb.DiskFullOpt.AllowedOnAlmostFull)
+                        .build(),
                 List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("cleanup"))));
-        assertThat(read("b")).as("a request allowed on an almost full disk passes").isEqualTo("cleanup");
+        assertThat(read("b"))
+                .as("a request allowed on an almost full disk passes")
+                .isEqualTo("cleanup");
     }
 
     @Test
@@ -130,8 +144,8 @@ class RaftStorageDiskFullTest {
         put("a", "1");
         fillTo(RESERVE_BYTES / 4, DiskUsage.ALREADY_FULL);
 
-        RegionException refused = catchThrowableOfType(RegionException.class,
-                () -> storage.write(CTX, List.of(new Modify.Delete(Cf.DEFAULT, raw("a")))));
+        RegionException refused = catchThrowableOfType(
+                RegionException.class, () -> storage.write(CTX, List.of(new Modify.Delete(Cf.DEFAULT, raw("a")))));
 
         assertThat(refused.error().getDiskFull().getReason()).contains("disk full", "under half the reserve");
         assertThat(read("a")).isEqualTo("1");

@@ -40,9 +40,14 @@ class RaftStorageTest {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     private static final long RAFT_ENTRY_MAX_SIZE_BYTES = 4096;
     private static final Metapb.Region REGION = TestEngines.region(1, 1, STORE_ID).toBuilder()
-            .setStartKey(bytes("a")).setEndKey(bytes("m")).build();
-    private static final Kvrpcpb.Context CTX = Kvrpcpb.Context.newBuilder().setRegionId(1)
-            .setPeer(REGION.getPeers(0)).setRegionEpoch(REGION.getRegionEpoch()).build();
+            .setStartKey(bytes("a"))
+            .setEndKey(bytes("m"))
+            .build();
+    private static final Kvrpcpb.Context CTX = Kvrpcpb.Context.newBuilder()
+            .setRegionId(1)
+            .setPeer(REGION.getPeers(0))
+            .setRegionEpoch(REGION.getRegionEpoch())
+            .build();
 
     @TempDir
     Path dir;
@@ -53,6 +58,7 @@ class RaftStorageTest {
     private RaftStorage storage;
     /** The driver's clock; a test may hold the Raft thread at it. */
     private final RaftThreadGate gate = new RaftThreadGate();
+
     private Duration commandTimeout = COMMAND_TIMEOUT;
 
     private static ByteString bytes(String s) {
@@ -70,8 +76,13 @@ class RaftStorageTest {
             throw new AssertionError("a one-peer region sends no messages, got " + message);
         };
         store = new RaftStore(STORE_ID, engines, config, nowhere, Runnable::run, new SplittableRandom(1));
-        driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, gate,
-                Thread.ofPlatform().name("store-" + STORE_ID + RaftThreadGate.RAFT_THREAD_SUFFIX).factory());
+        driver = new RaftStoreDriver(
+                store,
+                TICK_INTERVAL_MS,
+                gate,
+                Thread.ofPlatform()
+                        .name("store-" + STORE_ID + RaftThreadGate.RAFT_THREAD_SUFFIX)
+                        .factory());
         storage = new RaftStorage(store, commandTimeout);
     }
 
@@ -108,14 +119,15 @@ class RaftStorageTest {
     @Test
     void writesAreReadBackThroughReadIndexAndSurviveARestart() {
         bootstrapAndStart();
-        storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")),
-                new Modify.Put(Cf.LOCK, raw("c"), raw("2"))));
+        storage.write(
+                CTX,
+                List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")), new Modify.Put(Cf.LOCK, raw("c"), raw("2"))));
         assertThat(read(Cf.DEFAULT, "b")).isEqualTo("1");
         assertThat(read(Cf.LOCK, "c")).isEqualTo("2");
         assertThat(read(Cf.DEFAULT, "c")).isNull();
 
-        storage.write(CTX, List.of(new Modify.Delete(Cf.DEFAULT, raw("b")),
-                new Modify.Put(Cf.DEFAULT, raw("d"), raw("3"))));
+        storage.write(
+                CTX, List.of(new Modify.Delete(Cf.DEFAULT, raw("b")), new Modify.Put(Cf.DEFAULT, raw("d"), raw("3"))));
         assertThat(read(Cf.DEFAULT, "b")).isNull();
 
         stop();
@@ -124,7 +136,9 @@ class RaftStorageTest {
         assertThat(read(Cf.LOCK, "c")).isEqualTo("2");
         storage.write(CTX, List.of(new Modify.DeleteRange(Cf.DEFAULT, raw(""), raw(""))));
         assertThat(read(Cf.DEFAULT, "d")).isNull();
-        assertThat(read(Cf.LOCK, "c")).as("delete range touches one column family").isEqualTo("2");
+        assertThat(read(Cf.LOCK, "c"))
+                .as("delete range touches one column family")
+                .isEqualTo("2");
     }
 
     @Test
@@ -136,8 +150,11 @@ class RaftStorageTest {
             wb.put(Cf.DEFAULT, io.tinykv.storage.Keys.dataKey(raw("n")), raw("after"));
             engines.kv().write(wb, true);
         }
-        storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")),
-                new Modify.Put(Cf.DEFAULT, raw("l"), raw("2"))));
+        storage.write(
+                CTX,
+                List.of(
+                        new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")),
+                        new Modify.Put(Cf.DEFAULT, raw("l"), raw("2"))));
         List<String> keys = new ArrayList<>();
         try (StorageReader reader = storage.reader(CTX);
                 io.tinykv.storage.KvIterator it = reader.iterator(Cf.DEFAULT)) {
@@ -151,9 +168,13 @@ class RaftStorageTest {
     @Test
     void twoRegionsOnOneStoreKeepTheirDataApart() {
         Metapb.Region second = TestEngines.region(2, 2, STORE_ID).toBuilder()
-                .setStartKey(bytes("m")).build();
-        Kvrpcpb.Context secondCtx = Kvrpcpb.Context.newBuilder().setRegionId(2)
-                .setPeer(second.getPeers(0)).setRegionEpoch(second.getRegionEpoch()).build();
+                .setStartKey(bytes("m"))
+                .build();
+        Kvrpcpb.Context secondCtx = Kvrpcpb.Context.newBuilder()
+                .setRegionId(2)
+                .setPeer(second.getPeers(0))
+                .setRegionEpoch(second.getRegionEpoch())
+                .build();
         try (Engines fresh = TestEngines.open(dir)) {
             RaftStore.bootstrapStore(fresh, 1, STORE_ID);
             RaftStore.bootstrapRegion(fresh, REGION);
@@ -162,8 +183,8 @@ class RaftStorageTest {
         start();
         storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("first"))));
         storage.write(secondCtx, List.of(new Modify.Put(Cf.DEFAULT, raw("x"), raw("second"))));
-        Errorpb.Error misrouted = errorOf(() -> storage.write(secondCtx,
-                List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("wrong region")))));
+        Errorpb.Error misrouted = errorOf(
+                () -> storage.write(secondCtx, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("wrong region")))));
         assertThat(misrouted.getKeyNotInRegion().getRegionId()).isEqualTo(2);
         // A delete of "everything" in region 2 is clipped to region 2.
         storage.write(secondCtx, List.of(new Modify.DeleteRange(Cf.DEFAULT, raw(""), raw(""))));
@@ -185,7 +206,8 @@ class RaftStorageTest {
                 int writer = w;
                 done.add(pool.submit(() -> {
                     for (int i = 0; i < writesEach; i++) {
-                        storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b" + writer + "-" + i), raw("v" + i))));
+                        storage.write(
+                                CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b" + writer + "-" + i), raw("v" + i))));
                     }
                 }));
             }
@@ -213,31 +235,40 @@ class RaftStorageTest {
         bootstrapAndStart();
         List<Modify> put = List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")));
 
-        Errorpb.Error notFound = errorOf(() -> storage.write(CTX.toBuilder().setRegionId(99).build(), put));
+        Errorpb.Error notFound =
+                errorOf(() -> storage.write(CTX.toBuilder().setRegionId(99).build(), put));
         assertThat(notFound.getRegionNotFound().getRegionId()).isEqualTo(99);
 
-        Errorpb.Error wrongStore = errorOf(() -> storage.write(CTX.toBuilder()
-                .setPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(7)).build(), put));
+        Errorpb.Error wrongStore = errorOf(() -> storage.write(
+                CTX.toBuilder()
+                        .setPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(7))
+                        .build(),
+                put));
         assertThat(wrongStore.getStoreNotMatch().getRequestStoreId()).isEqualTo(7);
         assertThat(wrongStore.getStoreNotMatch().getActualStoreId()).isEqualTo(STORE_ID);
 
-        Errorpb.Error staleEpoch = errorOf(() -> storage.write(CTX.toBuilder()
-                .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(0)).build(), put));
+        Errorpb.Error staleEpoch = errorOf(() -> storage.write(
+                CTX.toBuilder()
+                        .setRegionEpoch(
+                                Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(0))
+                        .build(),
+                put));
         assertThat(staleEpoch.getEpochNotMatch().getCurrentRegionsList()).containsExactly(REGION);
 
-        Errorpb.Error outside = errorOf(() -> storage.write(CTX,
-                List.of(new Modify.Put(Cf.DEFAULT, raw("z"), raw("1")))));
+        Errorpb.Error outside =
+                errorOf(() -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("z"), raw("1")))));
         assertThat(outside.getKeyNotInRegion().getKey()).isEqualTo(bytes("z"));
         assertThat(outside.getKeyNotInRegion().getEndKey()).isEqualTo(bytes("m"));
 
-        Errorpb.Error tooLarge = errorOf(() -> storage.write(CTX,
-                List.of(new Modify.Put(Cf.DEFAULT, raw("b"), new byte[(int) RAFT_ENTRY_MAX_SIZE_BYTES]))));
+        Errorpb.Error tooLarge = errorOf(() -> storage.write(
+                CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), new byte[(int) RAFT_ENTRY_MAX_SIZE_BYTES]))));
         assertThat(tooLarge.getRaftEntryTooLarge().getEntrySize()).isGreaterThan(RAFT_ENTRY_MAX_SIZE_BYTES);
 
         Errorpb.Error readOutside = errorOf(() -> read(Cf.DEFAULT, "z"));
         assertThat(readOutside.getKeyNotInRegion().getKey()).isEqualTo(bytes("z"));
 
-        Errorpb.Error readNotFound = errorOf(() -> storage.reader(CTX.toBuilder().setRegionId(99).build()));
+        Errorpb.Error readNotFound =
+                errorOf(() -> storage.reader(CTX.toBuilder().setRegionId(99).build()));
         assertThat(readNotFound.hasRegionNotFound()).isTrue();
 
         assertThat(read(Cf.DEFAULT, "b")).as("no refused write was applied").isNull();
@@ -256,9 +287,12 @@ class RaftStorageTest {
         patient.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1"))));
         gate.holdRaftThread(COMMAND_TIMEOUT);
 
-        CompletableFuture<Void> settled = storage.writeAsync(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("c"), raw("2"))));
+        CompletableFuture<Void> settled =
+                storage.writeAsync(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("c"), raw("2"))));
         Errorpb.Error busy = errorOf(() -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("d"), raw("3")))));
-        assertThat(busy.hasServerIsBusy()).as("the synchronous answer gave up: %s", busy).isTrue();
+        assertThat(busy.hasServerIsBusy())
+                .as("the synchronous answer gave up: %s", busy)
+                .isTrue();
         assertThat(busy.getMessage()).contains("may still apply");
         assertThat(settled).as("the write is not settled while Raft is held").isNotDone();
 
@@ -266,7 +300,8 @@ class RaftStorageTest {
         settled.get(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         try (StorageReader reader = patient.reader(CTX)) {
             assertThat(reader.get(Cf.DEFAULT, raw("c"))).containsExactly(raw("2"));
-            assertThat(reader.get(Cf.DEFAULT, raw("d"))).as("the write whose answer timed out applied")
+            assertThat(reader.get(Cf.DEFAULT, raw("d")))
+                    .as("the write whose answer timed out applied")
                     .containsExactly(raw("3"));
         }
     }
@@ -275,7 +310,8 @@ class RaftStorageTest {
     void aStoppedStoreAnswersInsteadOfLeavingCallersWaiting() {
         bootstrapAndStart();
         stop();
-        Errorpb.Error error = errorOf(() -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")))));
+        Errorpb.Error error =
+                errorOf(() -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, raw("b"), raw("1")))));
         assertThat(error.hasRegionNotFound()).isTrue();
         engines = null;
     }
@@ -284,12 +320,19 @@ class RaftStorageTest {
     void enginesOfAnotherStoreAreRefused() {
         try (Engines fresh = TestEngines.open(dir)) {
             RaftStore.bootstrapStore(fresh, 1, 2);
-            Transport nowhere = message -> { };
-            assertThatThrownBy(() -> new RaftStore(STORE_ID, fresh, RaftstoreConfig.defaults(), nowhere,
-                    Runnable::run, new SplittableRandom(1))).isInstanceOf(IllegalStateException.class)
+            Transport nowhere = message -> {};
+            assertThatThrownBy(() -> new RaftStore(
+                            STORE_ID,
+                            fresh,
+                            RaftstoreConfig.defaults(),
+                            nowhere,
+                            Runnable::run,
+                            new SplittableRandom(1)))
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("belong to store 2");
             assertThatThrownBy(() -> RaftStore.bootstrapStore(fresh, 1, STORE_ID))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("already belong");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already belong");
         }
     }
 }

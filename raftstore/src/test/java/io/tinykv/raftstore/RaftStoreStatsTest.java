@@ -28,9 +28,11 @@ class RaftStoreStatsTest {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
 
     private static final Metapb.Region LEFT = TestEngines.region(1, 1, STORE_ID).toBuilder()
-            .setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
     private static final Metapb.Region RIGHT = TestEngines.region(2, 2, STORE_ID).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("m"))
+            .build();
 
     @TempDir
     Path dir;
@@ -119,12 +121,15 @@ class RaftStoreStatsTest {
         Transport nowhere = message -> {
             throw new AssertionError("one-peer regions send no messages, got " + message);
         };
-        return new RaftStore(STORE_ID, engines, RaftstoreConfig.defaults(), nowhere, Runnable::run,
-                new SplittableRandom(1));
+        return new RaftStore(
+                STORE_ID, engines, RaftstoreConfig.defaults(), nowhere, Runnable::run, new SplittableRandom(1));
     }
 
     private static RaftStoreDriver startDriver(RaftStore store) {
-        return new RaftStoreDriver(store, TICK_INTERVAL_MS, System::nanoTime,
+        return new RaftStoreDriver(
+                store,
+                TICK_INTERVAL_MS,
+                System::nanoTime,
                 Thread.ofPlatform().name("raft-store-stats").factory());
     }
 
@@ -137,8 +142,11 @@ class RaftStoreStatsTest {
     }
 
     private static Kvrpcpb.Context context(Metapb.Region region) {
-        return Kvrpcpb.Context.newBuilder().setRegionId(region.getId()).setPeer(region.getPeers(0))
-                .setRegionEpoch(region.getRegionEpoch()).build();
+        return Kvrpcpb.Context.newBuilder()
+                .setRegionId(region.getId())
+                .setPeer(region.getPeers(0))
+                .setRegionEpoch(region.getRegionEpoch())
+                .build();
     }
 
     private static Modify put(String key) {

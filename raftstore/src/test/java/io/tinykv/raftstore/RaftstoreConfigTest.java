@@ -18,7 +18,10 @@ class RaftstoreConfigTest {
     @Test
     void badSettingsAreRefusedByName() {
         RaftstoreConfig d = RaftstoreConfig.defaults();
-        assertThatThrownBy(() -> RaftstoreConfig.builder().electionTicks(2).heartbeatTicks(2).build())
+        assertThatThrownBy(() -> RaftstoreConfig.builder()
+                        .electionTicks(2)
+                        .heartbeatTicks(2)
+                        .build())
                 .hasMessageContaining("electionTicks");
         assertThatThrownBy(() -> RaftstoreConfig.builder().heartbeatTicks(0).build())
                 .hasMessageContaining("heartbeatTicks");
@@ -28,7 +31,8 @@ class RaftstoreConfigTest {
                 .hasMessageContaining("maxInflightMsgs");
         assertThatThrownBy(() -> d.withRaftEntryMaxSizeBytes(0)).hasMessageContaining("raftEntryMaxSizeBytes");
         assertThatThrownBy(() -> d.withRaftLogGcCountLimit(0)).hasMessageContaining("raftLogGcCountLimit");
-        assertThatThrownBy(() -> RaftstoreConfig.builder().raftLogGcIntervalTicks(0).build())
+        assertThatThrownBy(() ->
+                        RaftstoreConfig.builder().raftLogGcIntervalTicks(0).build())
                 .hasMessageContaining("raftLogGcIntervalTicks");
         assertThatThrownBy(() -> d.withLease(0, 0)).hasMessageContaining("maxLeaseMs");
         assertThatThrownBy(() -> d.withLease(1, -1)).hasMessageContaining("leaseDriftMarginMs");
@@ -38,14 +42,18 @@ class RaftstoreConfigTest {
     void aLeaseThatCouldOutliveTheFollowersVoteRefusalIsRefusedWithTheArithmetic() {
         RaftstoreConfig d = RaftstoreConfig.defaults();
         long window = (d.electionTicks() - 1) * d.tickIntervalMs();
-        assertThat(RaftstoreConfig.leaseWindowMs(d.electionTicks(), d.tickIntervalMs())).isEqualTo(window);
-        assertThat(d.withLease(window, 0).maxLeaseMs()).as("the whole window without a margin").isEqualTo(window);
+        assertThat(RaftstoreConfig.leaseWindowMs(d.electionTicks(), d.tickIntervalMs()))
+                .isEqualTo(window);
+        assertThat(d.withLease(window, 0).maxLeaseMs())
+                .as("the whole window without a margin")
+                .isEqualTo(window);
         assertThat(d.withLease(window - 50, 50).maxLeaseMs()).isEqualTo(window - 50);
         assertThatThrownBy(() -> d.withLease(window - 49, 50))
                 .hasMessageContaining("maxLeaseMs must be > 0 and at most (electionTicks - 1) x tickIntervalMs"
                         + " - leaseDriftMarginMs = (10 - 1) x 100 - 50 = 850 ms, got 851");
         assertThatThrownBy(() -> d.withLease(d.electionTicks() * d.tickIntervalMs(), 0))
-                .as("a lease as long as the election timeout").hasMessageContaining("maxLeaseMs");
+                .as("a lease as long as the election timeout")
+                .hasMessageContaining("maxLeaseMs");
     }
 
     @Test
@@ -57,10 +65,18 @@ class RaftstoreConfigTest {
         assertThat(six.maxLeaseMs()).isEqualTo(450);
         assertThat(six.leaseDriftMarginMs()).isEqualTo(50);
         RaftstoreConfig fast = d.withTickIntervalMs(10);
-        assertThat(fast.maxLeaseMs()).as("another tick length re-derives the lease").isEqualTo(81);
+        assertThat(fast.maxLeaseMs())
+                .as("another tick length re-derives the lease")
+                .isEqualTo(81);
         assertThat(fast.leaseDriftMarginMs()).isEqualTo(9);
         assertThat(d.withTickIntervalMs(1).withLease(4, 2).maxLeaseMs()).isEqualTo(4);
-        assertThat(RaftstoreConfig.builder().electionTicks(3).heartbeatTicks(1).tickIntervalMs(1).build().maxLeaseMs())
-                .as("the margin rounds up to a whole millisecond").isEqualTo(1);
+        assertThat(RaftstoreConfig.builder()
+                        .electionTicks(3)
+                        .heartbeatTicks(1)
+                        .tickIntervalMs(1)
+                        .build()
+                        .maxLeaseMs())
+                .as("the margin rounds up to a whole millisecond")
+                .isEqualTo(1);
     }
 }

@@ -40,17 +40,23 @@ class RouterRaceTest {
     void everyCommandRacingTheDestroyOfItsPeerIsAnsweredExactlyOnce() throws Exception {
         Metapb.Region region = TestEngines.region(REGION_ID, 1, STORE_ID);
         RaftCmdRequest command = RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION_ID)).build();
-        Transport nowhere = message -> { };
-        ExecutorService senders = Executors.newFixedThreadPool(SENDERS,
-                Thread.ofPlatform().daemon().name("sender-", 0).factory());
+                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION_ID))
+                .build();
+        Transport nowhere = message -> {};
+        ExecutorService senders = Executors.newFixedThreadPool(
+                SENDERS, Thread.ofPlatform().daemon().name("sender-", 0).factory());
         int answeredByDrain = 0;
         int refused = 0;
         try (Engines engines = TestEngines.open(dir)) {
             RaftStore.bootstrapStore(engines, 1, STORE_ID);
             RaftStore.bootstrapRegion(engines, region);
             for (int round = 0; round < ROUNDS; round++) {
-                RaftStore store = new RaftStore(STORE_ID, engines, RaftstoreConfig.defaults(), nowhere, Runnable::run,
+                RaftStore store = new RaftStore(
+                        STORE_ID,
+                        engines,
+                        RaftstoreConfig.defaults(),
+                        nowhere,
+                        Runnable::run,
                         new SplittableRandom(round));
                 List<AtomicInteger> answers = new ArrayList<>();
                 List<List<AtomicInteger>> perSender = new ArrayList<>();
@@ -87,7 +93,9 @@ class RouterRaceTest {
                     f.get(DEADLINE_SECONDS, TimeUnit.SECONDS);
                 }
                 for (int i = 0; i < answers.size(); i++) {
-                    assertThat(answers.get(i).get()).as("round %d, command %d: answers", round, i).isEqualTo(1);
+                    assertThat(answers.get(i).get())
+                            .as("round %d, command %d: answers", round, i)
+                            .isEqualTo(1);
                 }
                 refused += immediate.get();
                 answeredByDrain += answers.size() - immediate.get();
@@ -103,14 +111,17 @@ class RouterRaceTest {
     @Test
     void aSecondCompletionIsLoggedAndDroppedNotThrown() {
         RaftCmdRequest command = RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION_ID)).build();
+                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION_ID))
+                .build();
         List<CmdResult> delivered = new ArrayList<>();
         Callback callback = new Callback(command, delivered::add);
         CmdResult first = RegionErrors.result(RegionErrors.regionNotFound(REGION_ID), 1);
         CmdResult second = RegionErrors.result(RegionErrors.regionNotFound(REGION_ID), 2);
 
         assertThat(callback.complete(first)).isTrue();
-        assertThat(callback.complete(second)).as("dropped, without an exception into the Raft thread").isFalse();
+        assertThat(callback.complete(second))
+                .as("dropped, without an exception into the Raft thread")
+                .isFalse();
         assertThat(delivered).containsExactly(first);
         assertThat(Callback.describe(command)).isEqualTo("[region 1]");
     }

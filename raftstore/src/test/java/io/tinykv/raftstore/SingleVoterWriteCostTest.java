@@ -48,7 +48,9 @@ class SingleVoterWriteCostTest {
         try (Engines engines = TestEngines.open(dir)) {
             RaftStore store = newStore(engines);
             runUntilIdle(store);
-            assertThat(store.regionStatus(REGION.getId()).leader()).as("a single voter elects itself").isTrue();
+            assertThat(store.regionStatus(REGION.getId()).leader())
+                    .as("a single voter elects itself")
+                    .isTrue();
 
             RaftStoreStats.Snapshot before = store.stats().snapshot();
             for (int i = 0; i < WRITES; i++) {
@@ -58,21 +60,29 @@ class SingleVoterWriteCostTest {
                     store.pollOnce();
                 }
                 assertThat(answer.get()).as("write %d answered", i).isNotNull();
-                assertThat(answer.get().isError()).as("write %d: %s", i, answer.get()).isFalse();
-                assertThat(store.hasWork()).as("write %d left nothing for a later round", i).isFalse();
+                assertThat(answer.get().isError())
+                        .as("write %d: %s", i, answer.get())
+                        .isFalse();
+                assertThat(store.hasWork())
+                        .as("write %d left nothing for a later round", i)
+                        .isFalse();
             }
             RaftStoreStats.Snapshot cost = store.stats().snapshot().minus(before);
 
             assertThat(cost.entriesPersisted()).isEqualTo(WRITES);
             assertThat(cost.entriesApplied()).isEqualTo(WRITES);
-            assertThat(cost.syncedRaftWrites()).as("one fsync per write: %s", cost).isEqualTo(WRITES);
-            assertThat(cost.pollRounds()).as("each write is applied in the round that persisted it: %s", cost)
+            assertThat(cost.syncedRaftWrites())
+                    .as("one fsync per write: %s", cost)
+                    .isEqualTo(WRITES);
+            assertThat(cost.pollRounds())
+                    .as("each write is applied in the round that persisted it: %s", cost)
                     .isEqualTo(WRITES);
             assertThat(cost.sameRoundReadys()).as(cost.toString()).isEqualTo(WRITES);
             // The commit index alone is written unsynced (a crash recovers it from the applied index).
             assertThat(cost.unsyncedRaftWrites()).as(cost.toString()).isEqualTo(WRITES);
             for (int i = 0; i < WRITES; i++) {
-                assertThat(engines.kv().get(Cf.DEFAULT, Keys.dataKey(bytes("k" + i)))).isEqualTo(bytes("k" + i));
+                assertThat(engines.kv().get(Cf.DEFAULT, Keys.dataKey(bytes("k" + i))))
+                        .isEqualTo(bytes("k" + i));
             }
             store.close();
         }
@@ -89,17 +99,23 @@ class SingleVoterWriteCostTest {
         Transport nowhere = message -> {
             throw new AssertionError("a one-peer region sends no messages, got " + message);
         };
-        return new RaftStore(STORE_ID, engines, RaftstoreConfig.defaults(), nowhere, Runnable::run,
-                new SplittableRandom(1));
+        return new RaftStore(
+                STORE_ID, engines, RaftstoreConfig.defaults(), nowhere, Runnable::run, new SplittableRandom(1));
     }
 
     private static RaftCmdRequest put(String key) {
         ByteString k = ByteString.copyFromUtf8(key);
         return RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(REGION.getPeers(0))
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION.getId())
+                        .setPeer(REGION.getPeers(0))
                         .setRegionEpoch(REGION.getRegionEpoch()))
-                .addRequests(Request.newBuilder().setCmdType(CmdType.Put)
-                        .setPut(PutRequest.newBuilder().setCf("default").setKey(k).setValue(k)))
+                .addRequests(Request.newBuilder()
+                        .setCmdType(CmdType.Put)
+                        .setPut(PutRequest.newBuilder()
+                                .setCf("default")
+                                .setKey(k)
+                                .setValue(k)))
                 .build();
     }
 

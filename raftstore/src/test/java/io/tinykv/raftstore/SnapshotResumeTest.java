@@ -51,7 +51,10 @@ class SnapshotResumeTest {
     private static final long FOLLOWER_STORE = 2;
     /** Region 1 holds [b, m) with peer 1 on store 1 and peer 2 on store 2. */
     private static final Metapb.Region REGION = TestEngines.region(1, 1, LEADER_STORE, 2, FOLLOWER_STORE).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("b")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("b"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
+
     private static final long SNAP_INDEX = 30;
     private static final long SNAP_TERM = 8;
     private static final long TERM = 9;
@@ -81,12 +84,20 @@ class SnapshotResumeTest {
             try (SnapshotReader reader = leader.kv().snapshot()) {
                 data = SnapshotData.build(REGION, reader, leaderSnapshots, key);
             }
-            message = RaftMessage.newBuilder().setRegionId(REGION.getId())
-                    .setFromPeer(REGION.getPeers(0)).setToPeer(REGION.getPeers(1))
-                    .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot)
-                            .setSnapshot(Snapshot.newBuilder().setData(data.toByteString())
-                                    .setMetadata(SnapshotMetadata.newBuilder().setIndex(SNAP_INDEX).setTerm(SNAP_TERM)
-                                            .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2)))))
+            message = RaftMessage.newBuilder()
+                    .setRegionId(REGION.getId())
+                    .setFromPeer(REGION.getPeers(0))
+                    .setToPeer(REGION.getPeers(1))
+                    .setMessage(Eraftpb.Message.newBuilder()
+                            .setMsgType(Eraftpb.MessageType.MsgSnapshot)
+                            .setSnapshot(Snapshot.newBuilder()
+                                    .setData(data.toByteString())
+                                    .setMetadata(SnapshotMetadata.newBuilder()
+                                            .setIndex(SNAP_INDEX)
+                                            .setTerm(SNAP_TERM)
+                                            .setConfState(ConfState.newBuilder()
+                                                    .addVoters(1)
+                                                    .addVoters(2)))))
                     .build();
             SnapshotManager followerSnapshots = SnapshotManager.open(follower.dataDir());
             try (SnapshotFileReader files = SnapshotFileReader.open(leaderSnapshots, message, CHUNK_BYTES);
@@ -110,16 +121,37 @@ class SnapshotResumeTest {
         put(follower, "c", "half ingested");
         try (EngineWriteBatch raftWb = follower.raft().newWriteBatch()) {
             // The vote this replica gave in term 9 must survive whatever happens to the snapshot.
-            RaftLocalState raftState = follower.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(1),
-                    RaftLocalState.parser());
-            follower.raft().write(raftWb.put(Cf.DEFAULT, Keys.raftStateKey(1), raftState.toBuilder()
-                    .setHardState(raftState.getHardState().toBuilder().setTerm(TERM).setVote(1)).build()), true);
+            RaftLocalState raftState =
+                    follower.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(1), RaftLocalState.parser());
+            follower.raft()
+                    .write(
+                            raftWb.put(
+                                    Cf.DEFAULT,
+                                    Keys.raftStateKey(1),
+                                    raftState.toBuilder()
+                                            .setHardState(raftState.getHardState().toBuilder()
+                                                    .setTerm(TERM)
+                                                    .setVote(1))
+                                            .build()),
+                            true);
         }
         try (EngineWriteBatch kvWb = follower.kv().newWriteBatch()) {
-            kvWb.put(Cf.DEFAULT, Keys.applyStateKey(1), RaftApplyState.newBuilder().setAppliedIndex(SNAP_INDEX)
-                    .setTruncatedState(RaftTruncatedState.newBuilder().setIndex(SNAP_INDEX).setTerm(SNAP_TERM)).build());
-            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.newBuilder().setState(PeerState.Applying)
-                    .setRegion(REGION).build());
+            kvWb.put(
+                    Cf.DEFAULT,
+                    Keys.applyStateKey(1),
+                    RaftApplyState.newBuilder()
+                            .setAppliedIndex(SNAP_INDEX)
+                            .setTruncatedState(RaftTruncatedState.newBuilder()
+                                    .setIndex(SNAP_INDEX)
+                                    .setTerm(SNAP_TERM))
+                            .build());
+            kvWb.put(
+                    Cf.DEFAULT,
+                    Keys.regionStateKey(1),
+                    RegionLocalState.newBuilder()
+                            .setState(PeerState.Applying)
+                            .setRegion(REGION)
+                            .build());
             follower.kv().write(kvWb, true);
         }
         // The disk damaged the kept file.
@@ -134,21 +166,33 @@ class SnapshotResumeTest {
         try (Engines follower = TestEngines.open(dir.resolve("follower"))) {
             RaftMessage message = receiveSnapshot(follower);
             SnapshotManager snapshots = SnapshotManager.open(follower.dataDir());
-            PeerStorage storage = PeerStorage.open(follower, Metapb.Region.newBuilder().setId(1).build(),
-                    Runnable::run, snapshots);
+            PeerStorage storage = PeerStorage.open(
+                    follower, Metapb.Region.newBuilder().setId(1).build(), Runnable::run, snapshots);
             StorageFaults faults = new StorageFaults().fail(StorageFaults.Point.INGEST);
             follower.kv().injectFaults(faults);
             try (EngineWriteBatch raftWb = follower.raft().newWriteBatch()) {
-                Ready ready = new Ready(null, HardState.newBuilder().setTerm(TERM).setCommit(SNAP_INDEX).build(),
-                        List.of(), List.of(), message.getMessage().getSnapshot(), List.of(), List.of());
+                Ready ready = new Ready(
+                        null,
+                        HardState.newBuilder()
+                                .setTerm(TERM)
+                                .setCommit(SNAP_INDEX)
+                                .build(),
+                        List.of(),
+                        List.of(),
+                        message.getMessage().getSnapshot(),
+                        List.of(),
+                        List.of());
                 // On the Raft thread this exception stops the thread and the store (fail-stop).
-                assertThatThrownBy(() -> storage.saveReady(ready, raftWb)).isInstanceOf(StorageException.class)
+                assertThatThrownBy(() -> storage.saveReady(ready, raftWb))
+                        .isInstanceOf(StorageException.class)
                         .hasMessageContaining("injected fault");
-                assertThat(raftWb.isEmpty()).as("nothing of the round reaches the raft engine").isTrue();
+                assertThat(raftWb.isEmpty())
+                        .as("nothing of the round reaches the raft engine")
+                        .isTrue();
             }
             assertThat(faults.injected()).isEqualTo(1);
-            RegionLocalState state = follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1),
-                    RegionLocalState.parser());
+            RegionLocalState state =
+                    follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.parser());
             assertThat(state.getState()).as("never marked installed").isEqualTo(PeerState.Applying);
             follower.kv().injectFaults(null);
 
@@ -163,8 +207,13 @@ class SnapshotResumeTest {
         try (Engines follower = TestEngines.open(dir.resolve("follower"))) {
             crashMidInstallation(follower);
             List<RaftMessage> sent = new ArrayList<>();
-            RaftStore store = new RaftStore(FOLLOWER_STORE, follower, RaftstoreConfig.defaults(), sent::add,
-                    Runnable::run, new SplittableRandom(1));
+            RaftStore store = new RaftStore(
+                    FOLLOWER_STORE,
+                    follower,
+                    RaftstoreConfig.defaults(),
+                    sent::add,
+                    Runnable::run,
+                    new SplittableRandom(1));
             try {
                 RaftStore.RegionStatus status = store.regionStatus(1);
                 assertThat(status).as("the peer was started").isNotNull();
@@ -172,24 +221,36 @@ class SnapshotResumeTest {
                 assertThat(status.region().getPeersCount()).as("uninitialized").isZero();
                 assertThat(status.lastIndex()).isZero();
                 assertThat(status.term()).as("term kept").isEqualTo(TERM);
-                HardState hardState = follower.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(1),
-                        RaftLocalState.parser()).getHardState();
+                HardState hardState = follower.raft()
+                        .getMessage(Cf.DEFAULT, Keys.raftStateKey(1), RaftLocalState.parser())
+                        .getHardState();
                 assertThat(hardState.getTerm()).isEqualTo(TERM);
                 assertThat(hardState.getVote()).as("vote kept").isEqualTo(1);
-                assertThat(follower.kv().get(Cf.DEFAULT, Keys.regionStateKey(1))).isNull();
-                assertThat(follower.kv().get(Cf.DEFAULT, Keys.applyStateKey(1))).isNull();
-                assertThat(follower.kv().get(Cf.DEFAULT, Keys.dataKey(raw("c")))).as("half-installed data erased")
+                assertThat(follower.kv().get(Cf.DEFAULT, Keys.regionStateKey(1)))
                         .isNull();
-                assertThat(follower.kv().get(Cf.DEFAULT, Keys.dataKey(raw("a")))).as("another region's data")
+                assertThat(follower.kv().get(Cf.DEFAULT, Keys.applyStateKey(1))).isNull();
+                assertThat(follower.kv().get(Cf.DEFAULT, Keys.dataKey(raw("c"))))
+                        .as("half-installed data erased")
+                        .isNull();
+                assertThat(follower.kv().get(Cf.DEFAULT, Keys.dataKey(raw("a"))))
+                        .as("another region's data")
                         .isEqualTo(raw("another region"));
                 assertThat(store.snapshotManager().list()).isEmpty();
 
                 // The leader appends after the snapshot; the empty peer refuses, which makes the
                 // leader probe down to its first index and send a snapshot.
-                store.onRaftMessage(RaftMessage.newBuilder().setRegionId(1).setFromPeer(REGION.getPeers(0))
-                        .setToPeer(REGION.getPeers(1)).setRegionEpoch(REGION.getRegionEpoch())
-                        .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend)
-                                .setFrom(1).setTo(2).setTerm(TERM).setIndex(SNAP_INDEX + 5).setLogTerm(TERM)
+                store.onRaftMessage(RaftMessage.newBuilder()
+                        .setRegionId(1)
+                        .setFromPeer(REGION.getPeers(0))
+                        .setToPeer(REGION.getPeers(1))
+                        .setRegionEpoch(REGION.getRegionEpoch())
+                        .setMessage(Eraftpb.Message.newBuilder()
+                                .setMsgType(Eraftpb.MessageType.MsgAppend)
+                                .setFrom(1)
+                                .setTo(2)
+                                .setTerm(TERM)
+                                .setIndex(SNAP_INDEX + 5)
+                                .setLogTerm(TERM)
                                 .setCommit(SNAP_INDEX + 5))
                         .build());
                 while (store.hasWork()) {

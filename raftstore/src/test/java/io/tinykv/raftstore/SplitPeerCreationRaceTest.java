@@ -49,7 +49,9 @@ class SplitPeerCreationRaceTest {
     private static final long NEW_REGION_ID = 10;
     private static final long NEW_PEER_ID = 11;
     /** A peer of the new region on another store, reaching out to this store's. */
-    private static final Metapb.Peer LEADER = Metapb.Peer.newBuilder().setId(12).setStoreId(2).build();
+    private static final Metapb.Peer LEADER =
+            Metapb.Peer.newBuilder().setId(12).setStoreId(2).build();
+
     private static final long CONTACT_TERM = 100;
     private static final int MAX_ROUNDS = 1_000;
     private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -76,13 +78,23 @@ class SplitPeerCreationRaceTest {
             LongSupplier clock = () -> {
                 String thread = Thread.currentThread().getName();
                 if (thread.equals("network") && networkPaused.compareAndSet(false, true)) {
-                    Await.until(() -> raftInWindow.get() || blockedOnTheStore(raftThread.get()), DEADLINE,
+                    Await.until(
+                            () -> raftInWindow.get() || blockedOnTheStore(raftThread.get()),
+                            DEADLINE,
                             "the Raft thread builds the split's peer or waits for the store's lock");
-                } else if (thread.equals("raft") && networkPaused.get() && !raftInWindow.get()
-                        && engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(NEW_REGION_ID),
-                                RegionLocalState.parser()) != null) {
+                } else if (thread.equals("raft")
+                        && networkPaused.get()
+                        && !raftInWindow.get()
+                        && engines.kv()
+                                        .getMessage(
+                                                Cf.DEFAULT,
+                                                Keys.regionStateKey(NEW_REGION_ID),
+                                                RegionLocalState.parser())
+                                != null) {
                     raftInWindow.set(true);
-                    Await.until(() -> network.get().getState() == Thread.State.TERMINATED, DEADLINE,
+                    Await.until(
+                            () -> network.get().getState() == Thread.State.TERMINATED,
+                            DEADLINE,
                             "the network thread delivered its message");
                 }
                 return nanos.addAndGet(1_000);
@@ -90,8 +102,15 @@ class SplitPeerCreationRaceTest {
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread raft = Thread.ofPlatform().name("raft").unstarted(() -> {
                 try {
-                    RaftStore store = new RaftStore(STORE_ID, engines, RaftstoreConfig.defaults(), message -> { },
-                            SchedulerReporter.NONE, Runnable::run, new SplittableRandom(7), clock);
+                    RaftStore store = new RaftStore(
+                            STORE_ID,
+                            engines,
+                            RaftstoreConfig.defaults(),
+                            message -> {},
+                            SchedulerReporter.NONE,
+                            Runnable::run,
+                            new SplittableRandom(7),
+                            clock);
                     runRounds(store, () -> store.regionStatus(REGION_ID).leader(), "peer 2 leads region 1");
                     AtomicReference<CmdResult> split = new AtomicReference<>();
                     store.propose(batchSplit(store.regionStatus(REGION_ID).region()), new Callback(split::set));
@@ -106,8 +125,11 @@ class SplitPeerCreationRaceTest {
                     sender.start();
                     Await.until(networkPaused::get, DEADLINE, "the network thread builds an empty peer");
                     runRounds(store, () -> split.get() != null, "the split is applied");
-                    assertThat(split.get().isError()).as("%s", split.get().response()).isFalse();
-                    assertThat(raftInWindow).as("the split was applied while the network thread created a peer")
+                    assertThat(split.get().isError())
+                            .as("%s", split.get().response())
+                            .isFalse();
+                    assertThat(raftInWindow)
+                            .as("the split was applied while the network thread created a peer")
                             .isTrue();
                     sender.join(DEADLINE.toMillis());
                     while (store.pollOnce()) {
@@ -139,7 +161,9 @@ class SplitPeerCreationRaceTest {
             return false;
         }
         ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(thread.threadId());
-        return info != null && info.getThreadState() == Thread.State.BLOCKED && info.getLockName() != null
+        return info != null
+                && info.getThreadState() == Thread.State.BLOCKED
+                && info.getLockName() != null
                 && info.getLockName().startsWith(RaftStore.class.getName() + "@");
     }
 
@@ -149,22 +173,33 @@ class SplitPeerCreationRaceTest {
      * ignore a vote request in its lease, while a heartbeat's term shows that it arrived.
      */
     private static RaftMessage firstContact() {
-        return RaftMessage.newBuilder().setRegionId(NEW_REGION_ID).setFromPeer(LEADER)
+        return RaftMessage.newBuilder()
+                .setRegionId(NEW_REGION_ID)
+                .setFromPeer(LEADER)
                 .setToPeer(Metapb.Peer.newBuilder().setId(NEW_PEER_ID).setStoreId(STORE_ID))
                 .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(2))
-                .setMessage(io.tinykv.proto.Eraftpb.Message.newBuilder().setMsgType(MessageType.MsgHeartbeat)
-                        .setFrom(LEADER.getId()).setTo(NEW_PEER_ID).setTerm(CONTACT_TERM).setCommit(0))
+                .setMessage(io.tinykv.proto.Eraftpb.Message.newBuilder()
+                        .setMsgType(MessageType.MsgHeartbeat)
+                        .setFrom(LEADER.getId())
+                        .setTo(NEW_PEER_ID)
+                        .setTerm(CONTACT_TERM)
+                        .setCommit(0))
                 .build();
     }
 
     private static RaftCmdRequest batchSplit(Metapb.Region region) {
         return RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION_ID).setPeer(region.getPeers(0))
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION_ID)
+                        .setPeer(region.getPeers(0))
                         .setRegionEpoch(region.getRegionEpoch()))
-                .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.BatchSplit)
-                        .setSplits(BatchSplitRequest.newBuilder().addRequests(SplitRequest.newBuilder()
-                                .setSplitKey(ByteString.copyFromUtf8("m")).setNewRegionId(NEW_REGION_ID)
-                                .addNewPeerIds(NEW_PEER_ID))))
+                .setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.BatchSplit)
+                        .setSplits(BatchSplitRequest.newBuilder()
+                                .addRequests(SplitRequest.newBuilder()
+                                        .setSplitKey(ByteString.copyFromUtf8("m"))
+                                        .setNewRegionId(NEW_REGION_ID)
+                                        .addNewPeerIds(NEW_PEER_ID))))
                 .build();
     }
 

@@ -28,7 +28,9 @@ class TickTimerTest {
         assertThat(timer.fire(resumed)).isTrue();
         assertThat(timer.fire(resumed)).as("no catching up").isFalse();
         assertThat(timer.fire(resumed + INTERVAL - 1)).isFalse();
-        assertThat(timer.fire(resumed + INTERVAL)).as("a whole interval after the late tick").isTrue();
+        assertThat(timer.fire(resumed + INTERVAL))
+                .as("a whole interval after the late tick")
+                .isTrue();
     }
 
     @Test

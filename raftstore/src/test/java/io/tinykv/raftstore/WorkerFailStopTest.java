@@ -47,7 +47,9 @@ class WorkerFailStopTest {
     private static final int CHUNK_BYTES = 100;
     private static final long REGION_ID = 1;
     private static final Metapb.Region REGION = TestEngines.region(REGION_ID, 1, 1, 2, 2).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("b")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("b"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
 
     @TempDir
     Path dir;
@@ -69,7 +71,9 @@ class WorkerFailStopTest {
     private static void writeLog(Engines engines, long from, long to) {
         try (EngineWriteBatch wb = engines.raft().newWriteBatch()) {
             for (long i = from; i <= to; i++) {
-                wb.put(Cf.DEFAULT, Keys.raftLogKey(REGION_ID, i),
+                wb.put(
+                        Cf.DEFAULT,
+                        Keys.raftLogKey(REGION_ID, i),
                         Eraftpb.Entry.newBuilder().setIndex(i).setTerm(1).build());
             }
             engines.raft().write(wb, true);
@@ -118,7 +122,8 @@ class WorkerFailStopTest {
     void logGcWithoutFaultsDeletesUpToTheCompactIndex() throws Exception {
         try (Engines engines = TestEngines.open(dir)) {
             writeLog(engines, 1, 10);
-            new LogGcWorker(engines, new FailStopExecutor(thread, engines, halter), halter).scheduleDelete(REGION_ID, 5);
+            new LogGcWorker(engines, new FailStopExecutor(thread, engines, halter), halter)
+                    .scheduleDelete(REGION_ID, 5);
             drainThread();
             assertThat(hasEntry(engines, 5)).isFalse();
             assertThat(hasEntry(engines, 6)).isTrue();
@@ -164,8 +169,8 @@ class WorkerFailStopTest {
             SnapshotManager snapshots = SnapshotManager.open(engines.dataDir(), halter);
             StorageFaults faults = new StorageFaults().fail(StorageFaults.Point.WRITE);
             snapshots.injectFaults(faults);
-            PeerStorage storage = PeerStorage.open(engines, REGION, new FailStopExecutor(thread, engines, halter),
-                    snapshots);
+            PeerStorage storage =
+                    PeerStorage.open(engines, REGION, new FailStopExecutor(thread, engines, halter), snapshots);
 
             assertThatThrownBy(storage::snapshot).isInstanceOf(SnapshotTemporarilyUnavailableException.class);
             HaltRecorder.Halt halt = halter.awaitHalt(DEADLINE_SECONDS, TimeUnit.SECONDS);
@@ -175,7 +180,9 @@ class WorkerFailStopTest {
             faults.heal(StorageFaults.Point.WRITE);
             assertThatThrownBy(storage::snapshot).isInstanceOf(SnapshotTemporarilyUnavailableException.class);
             drainThread();
-            assertThat(snapshots.list()).as("no snapshot file was generated after the failure").isEmpty();
+            assertThat(snapshots.list())
+                    .as("no snapshot file was generated after the failure")
+                    .isEmpty();
             assertThat(halter.halts()).hasSize(1);
         }
     }
@@ -192,12 +199,20 @@ class WorkerFailStopTest {
             try (SnapshotReader reader = leader.kv().snapshot()) {
                 data = SnapshotData.build(REGION, reader, leaderSnapshots, key);
             }
-            RaftMessage message = RaftMessage.newBuilder().setRegionId(REGION_ID)
-                    .setFromPeer(REGION.getPeers(0)).setToPeer(REGION.getPeers(1))
-                    .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot)
-                            .setSnapshot(Snapshot.newBuilder().setData(data.toByteString())
-                                    .setMetadata(SnapshotMetadata.newBuilder().setIndex(5).setTerm(5)
-                                            .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2)))))
+            RaftMessage message = RaftMessage.newBuilder()
+                    .setRegionId(REGION_ID)
+                    .setFromPeer(REGION.getPeers(0))
+                    .setToPeer(REGION.getPeers(1))
+                    .setMessage(Eraftpb.Message.newBuilder()
+                            .setMsgType(Eraftpb.MessageType.MsgSnapshot)
+                            .setSnapshot(Snapshot.newBuilder()
+                                    .setData(data.toByteString())
+                                    .setMetadata(SnapshotMetadata.newBuilder()
+                                            .setIndex(5)
+                                            .setTerm(5)
+                                            .setConfState(ConfState.newBuilder()
+                                                    .addVoters(1)
+                                                    .addVoters(2)))))
                     .build();
 
             SnapshotManager follower = SnapshotManager.open(dir.resolve("follower"), halter);
@@ -206,16 +221,20 @@ class WorkerFailStopTest {
             try (SnapshotFileReader files = SnapshotFileReader.open(leaderSnapshots, message, CHUNK_BYTES);
                     SnapshotReceiver receiver = SnapshotReceiver.start(follower, message, Long.MAX_VALUE)) {
                 assertThatThrownBy(() -> {
-                    while (files.hasNext()) {
-                        receiver.accept(files.next());
-                    }
-                    receiver.finish();
-                }).isInstanceOf(ProcessHalter.HaltedException.class);
+                            while (files.hasNext()) {
+                                receiver.accept(files.next());
+                            }
+                            receiver.finish();
+                        })
+                        .isInstanceOf(ProcessHalter.HaltedException.class);
             }
             assertThat(faults.injected()).isEqualTo(1);
-            assertThat(halter.halts()).singleElement().satisfies(h -> assertThat(h.path())
-                    .contains("syncing snapshot file"));
-            assertThat(follower.list()).as("the unsynced file never took its final name").isEmpty();
+            assertThat(halter.halts())
+                    .singleElement()
+                    .satisfies(h -> assertThat(h.path()).contains("syncing snapshot file"));
+            assertThat(follower.list())
+                    .as("the unsynced file never took its final name")
+                    .isEmpty();
         }
     }
 }

@@ -25,6 +25,7 @@ final class BalanceLeaderScheduler {
 
     /** The name it is paused by (PD's scheduler name). */
     static final String NAME = "balance-leader-scheduler";
+
     static final String KIND = "balance_leader";
 
     private final ClusterMeta cluster;
@@ -51,8 +52,8 @@ final class BalanceLeaderScheduler {
      * ({@code inFlightByStore}) neither give nor take. Counts include what operators in flight will
      * change ({@code influence}).
      */
-    Optional<Operator> schedule(long nowMillis, LongPredicate busy, Map<Long, Integer> inFlightByStore,
-            OperatorInfluence influence) {
+    Optional<Operator> schedule(
+            long nowMillis, LongPredicate busy, Map<Long, Integer> inFlightByStore, OperatorInfluence influence) {
         Map<Long, StoreStatus> statuses = new HashMap<>();
         for (StoreInfo s : cluster.stores()) {
             StoreStatus status = cluster.storeStatus(s, nowMillis);
@@ -69,7 +70,8 @@ final class BalanceLeaderScheduler {
         for (RegionInfo r : cluster.regions()) {
             if (r.leader() != null && leaders.containsKey(r.leader().getStoreId())) {
                 leaders.merge(r.leader().getStoreId(), 1, Integer::sum);
-                ledBy.computeIfAbsent(r.leader().getStoreId(), k -> new ArrayList<>()).add(r);
+                ledBy.computeIfAbsent(r.leader().getStoreId(), k -> new ArrayList<>())
+                        .add(r);
             }
         }
         influence.leaders().forEach((store, delta) -> leaders.computeIfPresent(store, (k, n) -> n + delta));
@@ -94,8 +96,13 @@ final class BalanceLeaderScheduler {
                 Candidate c = best.get();
                 String reason = "balance leader: store " + source + " leads " + sourceCount + " regions, store "
                         + c.peer().getStoreId() + " " + c.count();
-                return Optional.of(new Operator(c.region().id(), KIND,
-                        List.of(new OperatorStep.TransferLeader(c.peer())), 0, c.region().epoch(), reason,
+                return Optional.of(new Operator(
+                        c.region().id(),
+                        KIND,
+                        List.of(new OperatorStep.TransferLeader(c.peer())),
+                        0,
+                        c.region().epoch(),
+                        reason,
                         nowMillis));
             }
         }

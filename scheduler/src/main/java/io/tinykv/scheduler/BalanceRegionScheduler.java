@@ -30,6 +30,7 @@ final class BalanceRegionScheduler {
 
     /** The name it is paused by (PD's scheduler name). */
     static final String NAME = "balance-region-scheduler";
+
     static final String KIND = "move_peer";
 
     private final ClusterMeta cluster;
@@ -39,8 +40,13 @@ final class BalanceRegionScheduler {
     private final double toleranceRatio;
     private final int limitPerStore;
 
-    BalanceRegionScheduler(ClusterMeta cluster, ReplicaChecker health, int maxReplicas, LongSupplier newPeerId,
-            double toleranceRatio, int limitPerStore) {
+    BalanceRegionScheduler(
+            ClusterMeta cluster,
+            ReplicaChecker health,
+            int maxReplicas,
+            LongSupplier newPeerId,
+            double toleranceRatio,
+            int limitPerStore) {
         this.cluster = cluster;
         this.health = health;
         this.maxReplicas = maxReplicas;
@@ -55,8 +61,8 @@ final class BalanceRegionScheduler {
      * ({@code inFlightByStore}) neither give nor take. Sizes include what operators in flight will
      * change ({@code influence}).
      */
-    Optional<Operator> schedule(long nowMillis, LongPredicate busy, Map<Long, Integer> inFlightByStore,
-            OperatorInfluence influence) {
+    Optional<Operator> schedule(
+            long nowMillis, LongPredicate busy, Map<Long, Integer> inFlightByStore, OperatorInfluence influence) {
         List<StoreInfo> candidates = cluster.stores().stream()
                 .filter(s -> cluster.storeStatus(s, nowMillis).keepsPeers())
                 .toList();
@@ -75,7 +81,8 @@ final class BalanceRegionScheduler {
         long meanSize = sizeByStore.values().stream().mapToLong(Long::longValue).sum() / candidates.size();
         long toleranceBytes = (long) (toleranceRatio * meanSize);
         List<StoreInfo> bySizeDesc = new ArrayList<>(candidates);
-        bySizeDesc.sort(Comparator.<StoreInfo>comparingLong(s -> sizeByStore.get(s.id())).reversed()
+        bySizeDesc.sort(Comparator.<StoreInfo>comparingLong(s -> sizeByStore.get(s.id()))
+                .reversed()
                 .thenComparingLong(StoreInfo::id));
         List<StoreInfo> targets = candidates.stream()
                 .filter(s -> cluster.storeStatus(s, nowMillis).acceptsPeers() && !s.lowOnSpace())
@@ -86,8 +93,8 @@ final class BalanceRegionScheduler {
                 continue;
             }
             for (RegionInfo region : movableFrom(source.id(), regions, busy, nowMillis)) {
-                Optional<Operator> move = moveIfWorthIt(region, source, targets, sizeByStore, toleranceBytes,
-                        nowMillis);
+                Optional<Operator> move =
+                        moveIfWorthIt(region, source, targets, sizeByStore, toleranceBytes, nowMillis);
                 if (move.isPresent()) {
                     return move;
                 }
@@ -103,8 +110,12 @@ final class BalanceRegionScheduler {
         List<RegionInfo> leader = new ArrayList<>();
         for (RegionInfo r : regions) {
             Optional<Metapb.Peer> peer = r.peerOnStore(storeId);
-            if (peer.isEmpty() || r.leader() == null || busy.test(r.id()) || r.approximateSizeBytes() <= 0
-                    || r.region().getPeersCount() != maxReplicas || !r.learners().isEmpty()
+            if (peer.isEmpty()
+                    || r.leader() == null
+                    || busy.test(r.id())
+                    || r.approximateSizeBytes() <= 0
+                    || r.region().getPeersCount() != maxReplicas
+                    || !r.learners().isEmpty()
                     || !allHealthy(r, nowMillis)) {
                 continue;
             }
@@ -133,11 +144,17 @@ final class BalanceRegionScheduler {
         return region.region().getPeersList().stream().allMatch(p -> health.isHealthy(region, p, nowMillis));
     }
 
-    private Optional<Operator> moveIfWorthIt(RegionInfo region, StoreInfo source, List<StoreInfo> targets,
-            Map<Long, Long> sizeByStore, long toleranceBytes, long nowMillis) {
+    private Optional<Operator> moveIfWorthIt(
+            RegionInfo region,
+            StoreInfo source,
+            List<StoreInfo> targets,
+            Map<Long, Long> sizeByStore,
+            long toleranceBytes,
+            long nowMillis) {
         Optional<StoreInfo> target = targets.stream()
                 .filter(s -> region.peerOnStore(s.id()).isEmpty())
-                .min(Comparator.<StoreInfo>comparingLong(s -> sizeByStore.get(s.id())).thenComparingLong(StoreInfo::id));
+                .min(Comparator.<StoreInfo>comparingLong(s -> sizeByStore.get(s.id()))
+                        .thenComparingLong(StoreInfo::id));
         if (target.isEmpty()) {
             return Optional.empty();
         }
@@ -148,13 +165,22 @@ final class BalanceRegionScheduler {
             return Optional.empty();
         }
         Metapb.Peer leaving = region.peerOnStore(source.id()).orElseThrow();
-        Metapb.Peer arriving = Metapb.Peer.newBuilder().setId(newPeerId.getAsLong())
-                .setStoreId(target.get().id()).build();
+        Metapb.Peer arriving = Metapb.Peer.newBuilder()
+                .setId(newPeerId.getAsLong())
+                .setStoreId(target.get().id())
+                .build();
         String reason = "balance region: store " + source.id() + " holds " + sourceSize + " bytes, store "
                 + target.get().id() + " " + targetSize + ", region " + region.approximateSizeBytes();
-        return Optional.of(new Operator(region.id(), KIND,
-                List.of(new OperatorStep.AddLearner(arriving), new OperatorStep.PromoteLearner(arriving),
-                        new OperatorStep.RemovePeer(leaving)), 0,
-                region.epoch(), reason, nowMillis));
+        return Optional.of(new Operator(
+                region.id(),
+                KIND,
+                List.of(
+                        new OperatorStep.AddLearner(arriving),
+                        new OperatorStep.PromoteLearner(arriving),
+                        new OperatorStep.RemovePeer(leaving)),
+                0,
+                region.epoch(),
+                reason,
+                nowMillis));
     }
 }

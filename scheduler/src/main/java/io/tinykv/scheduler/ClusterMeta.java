@@ -25,6 +25,7 @@ public final class ClusterMeta {
 
     /** As PD does: creation time in seconds in the high bits, random bits below. */
     private static final int CLUSTER_ID_RANDOM_BITS = 32;
+
     private static final long MILLIS_PER_SECOND = 1_000;
 
     /** The outcome of a region heartbeat. */
@@ -59,16 +60,16 @@ public final class ClusterMeta {
      * Loads the cluster from {@code meta}, choosing and persisting a cluster id on the first start.
      * Stores loaded count as heard from at {@code nowMillis}.
      */
-    public static ClusterMeta load(MetaStore meta, long nowMillis, RandomGenerator random,
-            long disconnectMillis, long downMillis) {
+    public static ClusterMeta load(
+            MetaStore meta, long nowMillis, RandomGenerator random, long disconnectMillis, long downMillis) {
         long clusterId;
         var stored = meta.clusterId();
         if (stored.isPresent()) {
             clusterId = stored.getAsLong();
         } else {
             long seconds = nowMillis / MILLIS_PER_SECOND;
-            clusterId = (seconds << CLUSTER_ID_RANDOM_BITS)
-                    | (random.nextLong() >>> (Long.SIZE - CLUSTER_ID_RANDOM_BITS));
+            clusterId =
+                    (seconds << CLUSTER_ID_RANDOM_BITS) | (random.nextLong() >>> (Long.SIZE - CLUSTER_ID_RANDOM_BITS));
             meta.putClusterId(clusterId);
             LOG.info("new cluster id {}", clusterId);
         }
@@ -82,13 +83,16 @@ public final class ClusterMeta {
             RegionInfo info = RegionInfo.of(r, r.getPeersCount() == 1 ? r.getPeers(0) : null);
             List<RegionInfo> overlapped = cluster.tree.put(info);
             if (!overlapped.isEmpty()) {
-                throw new IllegalStateException("corrupt scheduler metadata in " + meta.dir() + ": region "
-                        + r.getId() + " overlaps region " + overlapped.get(0).id());
+                throw new IllegalStateException("corrupt scheduler metadata in " + meta.dir() + ": region " + r.getId()
+                        + " overlaps region " + overlapped.get(0).id());
             }
             cluster.regions.put(r.getId(), info);
         }
-        LOG.info("cluster {}: {}, {} stores, {} regions", clusterId,
-                cluster.bootstrapped ? "bootstrapped" : "not bootstrapped", cluster.stores.size(),
+        LOG.info(
+                "cluster {}: {}, {} stores, {} regions",
+                clusterId,
+                cluster.bootstrapped ? "bootstrapped" : "not bootstrapped",
+                cluster.stores.size(),
                 cluster.regions.size());
         return cluster;
     }
@@ -109,8 +113,8 @@ public final class ClusterMeta {
      */
     public synchronized void bootstrap(Metapb.Store store, Metapb.Region region, long nowMillis) {
         if (bootstrapped) {
-            throw new SchedulerException(Pdpb.ErrorType.ALREADY_BOOTSTRAPPED,
-                    "cluster " + clusterId + " is already bootstrapped");
+            throw new SchedulerException(
+                    Pdpb.ErrorType.ALREADY_BOOTSTRAPPED, "cluster " + clusterId + " is already bootstrapped");
         }
         checkStore(store, "bootstrap");
         if (region.getId() == 0) {
@@ -120,7 +124,8 @@ public final class ClusterMeta {
             throw SchedulerException.invalid("bootstrap: the first region must cover all keys (got ["
                     + Keys.hex(region.getStartKey()) + ", " + Keys.hex(region.getEndKey()) + "))");
         }
-        if (region.getPeersCount() != 1 || region.getPeers(0).getStoreId() != store.getId()
+        if (region.getPeersCount() != 1
+                || region.getPeers(0).getStoreId() != store.getId()
                 || region.getPeers(0).getId() == 0) {
             throw SchedulerException.invalid("bootstrap: the first region must have exactly one peer, with a "
                     + "non-zero id, on store " + store.getId() + " (got " + region.getPeersList() + ")");
@@ -132,8 +137,12 @@ public final class ClusterMeta {
         RegionInfo info = RegionInfo.of(region, region.getPeers(0));
         tree.put(info);
         regions.put(region.getId(), info);
-        LOG.info("cluster {} bootstrapped by store {} at {} with region {}", clusterId, up.getId(),
-                up.getAddress(), region.getId());
+        LOG.info(
+                "cluster {} bootstrapped by store {} at {} with region {}",
+                clusterId,
+                up.getId(),
+                up.getAddress(),
+                region.getId());
     }
 
     /**
@@ -146,18 +155,20 @@ public final class ClusterMeta {
         checkStore(store, "put store");
         StoreInfo existing = stores.get(store.getId());
         if (existing != null && existing.store().getState() == Metapb.StoreState.Tombstone) {
-            throw new SchedulerException(Pdpb.ErrorType.STORE_TOMBSTONE,
-                    "store " + store.getId() + " is a tombstone; it cannot come back");
+            throw new SchedulerException(
+                    Pdpb.ErrorType.STORE_TOMBSTONE, "store " + store.getId() + " is a tombstone; it cannot come back");
         }
         for (StoreInfo other : stores.values()) {
-            if (other.id() != store.getId() && other.store().getAddress().equals(store.getAddress())
+            if (other.id() != store.getId()
+                    && other.store().getAddress().equals(store.getAddress())
                     && other.store().getState() != Metapb.StoreState.Tombstone) {
-                throw SchedulerException.invalid("duplicated store address: store " + store.getId()
-                        + " asks for " + store.getAddress() + ", already used by store " + other.id());
+                throw SchedulerException.invalid("duplicated store address: store " + store.getId() + " asks for "
+                        + store.getAddress() + ", already used by store " + other.id());
             }
         }
         // A store's administrative state is the scheduler's to decide; a store cannot revive itself.
-        Metapb.StoreState state = existing == null ? Metapb.StoreState.Up : existing.store().getState();
+        Metapb.StoreState state =
+                existing == null ? Metapb.StoreState.Up : existing.store().getState();
         Metapb.Store stored = store.toBuilder().setState(state).build();
         meta.putStore(stored);
         if (existing == null) {
@@ -166,7 +177,10 @@ public final class ClusterMeta {
         } else {
             stores.put(stored.getId(), new StoreInfo(stored, existing.stats(), nowMillis));
             if (!existing.store().getAddress().equals(stored.getAddress())) {
-                LOG.info("store {} moved from {} to {}", stored.getId(), existing.store().getAddress(),
+                LOG.info(
+                        "store {} moved from {} to {}",
+                        stored.getId(),
+                        existing.store().getAddress(),
                         stored.getAddress());
             }
         }
@@ -181,8 +195,8 @@ public final class ClusterMeta {
         requireBootstrapped();
         StoreInfo existing = requireStore(stats.getStoreId());
         if (existing.store().getState() == Metapb.StoreState.Tombstone) {
-            throw new SchedulerException(Pdpb.ErrorType.STORE_TOMBSTONE,
-                    "store " + stats.getStoreId() + " is a tombstone");
+            throw new SchedulerException(
+                    Pdpb.ErrorType.STORE_TOMBSTONE, "store " + stats.getStoreId() + " is a tombstone");
         }
         stores.put(existing.id(), new StoreInfo(existing.store(), stats, nowMillis));
         observe(existing.id(), nowMillis);
@@ -199,7 +213,11 @@ public final class ClusterMeta {
         Metapb.Store stored = existing.store().toBuilder().setState(state).build();
         meta.putStore(stored);
         stores.put(storeId, new StoreInfo(stored, existing.stats(), existing.lastHeartbeatMillis()));
-        LOG.info("store {} at {} is now {} (was {})", storeId, stored.getAddress(), state,
+        LOG.info(
+                "store {} at {} is now {} (was {})",
+                storeId,
+                stored.getAddress(),
+                state,
                 existing.store().getState());
         observe(storeId, nowMillis);
     }
@@ -213,8 +231,8 @@ public final class ClusterMeta {
     public synchronized void removeTombstone(long storeId) {
         StoreInfo existing = requireStore(storeId);
         if (existing.store().getState() != Metapb.StoreState.Tombstone) {
-            throw SchedulerException.invalid("store " + storeId + " is " + existing.store().getState()
-                    + ", not a tombstone");
+            throw SchedulerException.invalid(
+                    "store " + storeId + " is " + existing.store().getState() + ", not a tombstone");
         }
         meta.deleteStore(storeId);
         stores.remove(storeId);
@@ -265,8 +283,13 @@ public final class ClusterMeta {
         if (before == null || before == now) {
             return Optional.empty();
         }
-        LOG.info("store {} at {} is {} (was {}; last heartbeat {} ms ago)", storeId, info.store().getAddress(),
-                now, before, nowMillis - info.lastHeartbeatMillis());
+        LOG.info(
+                "store {} at {} is {} (was {}; last heartbeat {} ms ago)",
+                storeId,
+                info.store().getAddress(),
+                now,
+                before,
+                nowMillis - info.lastHeartbeatMillis());
         return Optional.of(new StoreStatusChange(storeId, before, now));
     }
 
@@ -286,8 +309,11 @@ public final class ClusterMeta {
         checkRegion(heartbeat);
         RegionInfo origin = regions.get(heartbeat.id());
         if (origin != null && isStale(heartbeat.epoch(), origin.epoch())) {
-            LOG.debug("stale heartbeat for region {}: epoch {} older than known {}", heartbeat.id(),
-                    epochText(heartbeat.epoch()), epochText(origin.epoch()));
+            LOG.debug(
+                    "stale heartbeat for region {}: epoch {} older than known {}",
+                    heartbeat.id(),
+                    epochText(heartbeat.epoch()),
+                    epochText(origin.epoch()));
             return HeartbeatOutcome.STALE;
         }
         List<RegionInfo> overlapped = tree.overlapping(heartbeat.startKey(), heartbeat.endKey()).stream()
@@ -295,8 +321,12 @@ public final class ClusterMeta {
                 .toList();
         for (RegionInfo other : overlapped) {
             if (heartbeat.epoch().getVersion() < other.epoch().getVersion()) {
-                LOG.debug("stale heartbeat for region {}: version {} older than overlapping region {} at {}",
-                        heartbeat.id(), heartbeat.epoch().getVersion(), other.id(), other.epoch().getVersion());
+                LOG.debug(
+                        "stale heartbeat for region {}: version {} older than overlapping region {} at {}",
+                        heartbeat.id(),
+                        heartbeat.epoch().getVersion(),
+                        other.id(),
+                        other.epoch().getVersion());
                 return HeartbeatOutcome.STALE;
             }
         }
@@ -310,12 +340,15 @@ public final class ClusterMeta {
         }
         List<RegionInfo> replaced = tree.put(heartbeat);
         if (!replaced.equals(overlapped)) {
-            throw new IllegalStateException("region tree out of step with the region map: region "
-                    + heartbeat.id() + " replaced " + replaced + ", expected " + overlapped);
+            throw new IllegalStateException("region tree out of step with the region map: region " + heartbeat.id()
+                    + " replaced " + replaced + ", expected " + overlapped);
         }
         for (RegionInfo gone : overlapped) {
             regions.remove(gone.id());
-            LOG.info("region {} removed: overlapped by region {} {}", gone.id(), heartbeat.id(),
+            LOG.info(
+                    "region {} removed: overlapped by region {} {}",
+                    gone.id(),
+                    heartbeat.id(),
                     epochText(heartbeat.epoch()));
         }
         regions.put(heartbeat.id(), heartbeat);
@@ -325,21 +358,35 @@ public final class ClusterMeta {
 
     private static void logChanges(RegionInfo origin, RegionInfo now) {
         if (origin == null) {
-            LOG.info("region {} added: [{}, {}) {} peers {} leader {}", now.id(), Keys.hex(now.startKey()),
-                    Keys.hex(now.endKey()), epochText(now.epoch()), peersText(now.region()),
+            LOG.info(
+                    "region {} added: [{}, {}) {} peers {} leader {}",
+                    now.id(),
+                    Keys.hex(now.startKey()),
+                    Keys.hex(now.endKey()),
+                    epochText(now.epoch()),
+                    peersText(now.region()),
                     now.leader() == null ? "unknown" : "store " + now.leader().getStoreId());
             return;
         }
         if (!origin.epoch().equals(now.epoch())) {
-            LOG.info("region {} epoch {} -> {}: [{}, {}) peers {}", now.id(), epochText(origin.epoch()),
-                    epochText(now.epoch()), Keys.hex(now.startKey()), Keys.hex(now.endKey()),
+            LOG.info(
+                    "region {} epoch {} -> {}: [{}, {}) peers {}",
+                    now.id(),
+                    epochText(origin.epoch()),
+                    epochText(now.epoch()),
+                    Keys.hex(now.startKey()),
+                    Keys.hex(now.endKey()),
                     peersText(now.region()));
         }
         long before = origin.leader() == null ? 0 : origin.leader().getStoreId();
         long after = now.leader() == null ? 0 : now.leader().getStoreId();
         if (before != after && after != 0) {
-            LOG.info("region {} leader changed: store {} -> store {} (term {})", now.id(),
-                    before == 0 ? "unknown" : before, after, now.term());
+            LOG.info(
+                    "region {} leader changed: store {} -> store {} (term {})",
+                    now.id(),
+                    before == 0 ? "unknown" : before,
+                    after,
+                    now.term());
         }
     }
 

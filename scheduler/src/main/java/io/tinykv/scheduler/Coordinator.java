@@ -55,6 +55,7 @@ public final class Coordinator {
 
     /** Regions asked to be scattered before the scheduler heard of them. */
     private final Map<Long, PendingScatter> scatterOnFirstHeartbeat = new HashMap<>();
+
     private final RecentOperators recent = new RecentOperators(RECENT_OPERATORS);
     private final int maxReplicas;
     private final OperatorDispatch dispatch;
@@ -64,27 +65,46 @@ public final class Coordinator {
     private final long resendMillis;
 
     /** A coordinator whose operators go out only in heartbeat responses (tests without streams). */
-    public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
+    public Coordinator(
+            ClusterMeta cluster,
+            IdAllocator ids,
+            SchedulerConfig config,
+            SchedulerMetrics metrics,
             SchedulerPauses pauses) {
         this(cluster, ids, config, metrics, pauses, OperatorDispatch.NONE);
     }
 
     /** @param dispatch where operator steps are pushed to region leaders without waiting for a heartbeat */
-    public Coordinator(ClusterMeta cluster, IdAllocator ids, SchedulerConfig config, SchedulerMetrics metrics,
-            SchedulerPauses pauses, OperatorDispatch dispatch) {
+    public Coordinator(
+            ClusterMeta cluster,
+            IdAllocator ids,
+            SchedulerConfig config,
+            SchedulerMetrics metrics,
+            SchedulerPauses pauses,
+            OperatorDispatch dispatch) {
         this.dispatch = java.util.Objects.requireNonNull(dispatch, "dispatch");
         this.resendMillis = config.schedule().balanceInterval().toMillis();
         this.cluster = cluster;
         this.schedule = config.schedule();
-        this.operators = new OperatorController(config.operatorTimeout().toMillis(),
+        this.operators = new OperatorController(
+                config.operatorTimeout().toMillis(),
                 config.leaderOperatorTimeout().toMillis());
-        this.replicaChecker = new ReplicaChecker(cluster, config.maxReplicas(),
-                config.maxStoreDownTime().toMillis(), ids::next);
-        this.leaderBalancer = new BalanceLeaderScheduler(cluster, replicaChecker, schedule.leaderTolerance(),
-                schedule.leaderScheduleLimit());
-        this.regionBalancer = new BalanceRegionScheduler(cluster, replicaChecker, config.maxReplicas(), ids::next,
-                schedule.regionToleranceRatio(), schedule.regionScheduleLimit());
-        this.scatterer = new RegionScatterer(cluster, replicaChecker, config.maxReplicas(), ids::next,
+        this.replicaChecker = new ReplicaChecker(
+                cluster, config.maxReplicas(), config.maxStoreDownTime().toMillis(), ids::next);
+        this.leaderBalancer = new BalanceLeaderScheduler(
+                cluster, replicaChecker, schedule.leaderTolerance(), schedule.leaderScheduleLimit());
+        this.regionBalancer = new BalanceRegionScheduler(
+                cluster,
+                replicaChecker,
+                config.maxReplicas(),
+                ids::next,
+                schedule.regionToleranceRatio(),
+                schedule.regionScheduleLimit());
+        this.scatterer = new RegionScatterer(
+                cluster,
+                replicaChecker,
+                config.maxReplicas(),
+                ids::next,
                 schedule.scatterMemory().toMillis());
         this.patrol = new RegionPatrol(cluster, schedule.patrolRegionBatch());
         this.pauses = pauses;
@@ -113,7 +133,9 @@ public final class Coordinator {
 
     /** The operators in flight, by region id. */
     public synchronized List<Operator> runningOperators() {
-        return operators.all().stream().sorted(java.util.Comparator.comparingLong(Operator::regionId)).toList();
+        return operators.all().stream()
+                .sorted(java.util.Comparator.comparingLong(Operator::regionId))
+                .toList();
     }
 
     /** The last operators that ended, newest first. */
@@ -127,8 +149,8 @@ public final class Coordinator {
      */
     public synchronized List<ReplicationHealth.UnderReplicated> underReplicated(long nowMillis) {
         return new ReplicationHealth(cluster, replicaChecker, maxReplicas)
-                .underReplicated(nowMillis, pauses.isPaused(SchedulerPauses.REPLICA_CHECKER, nowMillis),
-                        operators::get);
+                .underReplicated(
+                        nowMillis, pauses.isPaused(SchedulerPauses.REPLICA_CHECKER, nowMillis), operators::get);
     }
 
     /** The pause switches of the checkers and schedulers, by name. */
@@ -161,14 +183,16 @@ public final class Coordinator {
             case FINISHED -> ended(progress.operator(), "finished", nowMillis);
             case TIMED_OUT -> ended(progress.operator(), "timed_out", nowMillis);
             case DROPPED -> ended(progress.operator(), "dropped", nowMillis);
-            case NONE -> { }
+            case NONE -> {}
         }
         Optional<Operator> created = pauses.isPaused(SchedulerPauses.REPLICA_CHECKER, nowMillis)
                 ? Optional.empty()
                 : replicaChecker.check(region, nowMillis);
         if (created.isEmpty()) {
             PendingScatter pending = scatterOnFirstHeartbeat.remove(region.id());
-            if (pending != null && nowMillis - pending.askedAtMillis() < schedule.scatterMemory().toMillis()) {
+            if (pending != null
+                    && nowMillis - pending.askedAtMillis()
+                            < schedule.scatterMemory().toMillis()) {
                 created = scatterer.scatter(region, nowMillis, scatterAllowed(pending.withinLimits()));
             }
         }
@@ -206,12 +230,14 @@ public final class Coordinator {
     }
 
     private Optional<Pdpb.RegionHeartbeatResponse> send(RegionInfo region, OperatorStep step, long nowMillis) {
-        if (step instanceof OperatorStep.RemovePeer remove && remove.peer().getId() == region.leader().getId()) {
+        if (step instanceof OperatorStep.RemovePeer remove
+                && remove.peer().getId() == region.leader().getId()) {
             // Never remove the leader directly: ask for leadership to move first; the removal is
             // sent to the new leader on its heartbeat.
-            return replicaChecker.transferTarget(region, remove.peer(), nowMillis)
-                    .map(target -> Operator.response(cluster.clusterId(), region,
-                            new OperatorStep.TransferLeader(target)));
+            return replicaChecker
+                    .transferTarget(region, remove.peer(), nowMillis)
+                    .map(target ->
+                            Operator.response(cluster.clusterId(), region, new OperatorStep.TransferLeader(target)));
         }
         return Optional.of(Operator.response(cluster.clusterId(), region, step));
     }
@@ -231,8 +257,10 @@ public final class Coordinator {
                 push(op, nowMillis);
             }
         }
-        scatterOnFirstHeartbeat.values()
-                .removeIf(p -> nowMillis - p.askedAtMillis() >= schedule.scatterMemory().toMillis());
+        scatterOnFirstHeartbeat
+                .values()
+                .removeIf(p -> nowMillis - p.askedAtMillis()
+                        >= schedule.scatterMemory().toMillis());
         List<Operator> created = new ArrayList<>(patrolReplicas(nowMillis));
         if (schedule.balances()) {
             balanceLeaders(nowMillis).ifPresent(created::add);
@@ -269,8 +297,9 @@ public final class Coordinator {
             return Optional.empty();
         }
         Map<Long, Integer> inFlight = inFlightByStore(op -> op.kind().equals(BalanceLeaderScheduler.KIND));
-        return created(leaderBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight,
-                influence()), nowMillis);
+        return created(
+                leaderBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight, influence()),
+                nowMillis);
     }
 
     /** One round of the balance-region scheduler, unless paused: at most one move. */
@@ -279,8 +308,9 @@ public final class Coordinator {
             return Optional.empty();
         }
         Map<Long, Integer> inFlight = inFlightByStore(Operator::movesPeers);
-        return created(regionBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight,
-                influence()), nowMillis);
+        return created(
+                regionBalancer.schedule(nowMillis, id -> unavailableToBalance(id, nowMillis), inFlight, influence()),
+                nowMillis);
     }
 
     /**
@@ -337,8 +367,8 @@ public final class Coordinator {
             return op -> true;
         }
         Map<Long, Integer> inFlight = inFlightByStore(Operator::movesPeers);
-        return op -> !op.movesPeers() || op.stepStores().stream()
-                .allMatch(s -> inFlight.getOrDefault(s, 0) < schedule.regionScheduleLimit());
+        return op -> !op.movesPeers()
+                || op.stepStores().stream().allMatch(s -> inFlight.getOrDefault(s, 0) < schedule.regionScheduleLimit());
     }
 
     /** The region's running operator ({@code RUNNING}), else its last one and how it ended. */
@@ -380,7 +410,8 @@ public final class Coordinator {
                 continue;
             }
             Set<Long> stores = new HashSet<>(op.stepStores());
-            cluster.regionById(op.regionId()).flatMap(RegionInfo::leaderPeer)
+            cluster.regionById(op.regionId())
+                    .flatMap(RegionInfo::leaderPeer)
                     .ifPresent(leader -> stores.add(leader.getStoreId()));
             stores.forEach(s -> counts.merge(s, 1, Integer::sum));
         }

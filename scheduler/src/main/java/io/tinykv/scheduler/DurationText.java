@@ -36,8 +36,8 @@ public final class DurationText implements CommandLine.ITypeConverter<Duration> 
                 default -> throw new NumberFormatException();
             };
         } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-            throw new IllegalArgumentException("expected a duration like 500ms, 30s, 30m, 2h or PT30M (got '"
-                    + text + "')");
+            throw new IllegalArgumentException(
+                    "expected a duration like 500ms, 30s, 30m, 2h or PT30M (got '" + text + "')");
         }
     }
 }

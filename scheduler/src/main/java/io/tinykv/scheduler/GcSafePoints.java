@@ -70,8 +70,7 @@ public final class GcSafePoints {
      * safe point for {@code ttlSeconds}. A safe point below the GC safe point is not recorded; the
      * answer's {@code minSafePoint} then lies above the request, which is how the caller learns it.
      */
-    public synchronized ServiceAnswer updateService(String serviceId, long ttlSeconds, long requested,
-            long nowMillis) {
+    public synchronized ServiceAnswer updateService(String serviceId, long ttlSeconds, long requested, long nowMillis) {
         dropExpired(nowMillis);
         if (ttlSeconds <= 0) {
             if (services.remove(serviceId) != null) {
@@ -99,7 +98,8 @@ public final class GcSafePoints {
         dropExpired(nowMillis);
         Optional<ServiceSafePoint> min = minService(nowMillis);
         return min.isPresent() && Long.compareUnsigned(min.get().safePoint(), candidate) < 0
-                ? min.get().safePoint() : candidate;
+                ? min.get().safePoint()
+                : candidate;
     }
 
     private long raiseTo(long candidate) {
@@ -132,7 +132,8 @@ public final class GcSafePoints {
 
     private static long expiresAt(long nowMillis, long ttlSeconds) {
         long ttlMillis = ttlSeconds > (Long.MAX_VALUE - nowMillis) / TimeUnit.SECONDS.toMillis(1)
-                ? Long.MAX_VALUE - nowMillis : TimeUnit.SECONDS.toMillis(ttlSeconds);
+                ? Long.MAX_VALUE - nowMillis
+                : TimeUnit.SECONDS.toMillis(ttlSeconds);
         return nowMillis + ttlMillis;
     }
 

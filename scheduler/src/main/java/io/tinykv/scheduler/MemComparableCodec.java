@@ -53,8 +53,9 @@ public final class MemComparableCodec {
             int marker = encoded.byteAt(pos + GROUP_BYTES) & 0xFF;
             int padCount = MARKER_FULL - marker;
             if (padCount > GROUP_BYTES) {
-                throw invalid(encoded, "invalid group marker 0x" + Integer.toHexString(marker)
-                        + " at byte " + (pos + GROUP_BYTES));
+                throw invalid(
+                        encoded,
+                        "invalid group marker 0x" + Integer.toHexString(marker) + " at byte " + (pos + GROUP_BYTES));
             }
             int dataBytes = GROUP_BYTES - padCount;
             for (int i = pos; i < pos + dataBytes; i++) {

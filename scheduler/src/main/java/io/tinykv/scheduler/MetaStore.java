@@ -51,6 +51,7 @@ public final class MetaStore implements AutoCloseable {
     static final String ID_END = "meta/id_end";
     /** The TSO's persisted limit; public so that an old standalone's limit can be carried over. */
     public static final String TSO_LIMIT = "meta/tso_limit";
+
     static final String GC_SAFE_POINT = "gc/safe_point";
     private static final byte[] STORE_PREFIX = key("store/");
     private static final byte[] REGION_PREFIX = key("region/");
@@ -93,7 +94,9 @@ public final class MetaStore implements AutoCloseable {
     /** Like {@link #open(Path)}; a failed write goes to {@code halter}. */
     public static MetaStore open(Path dir, ProcessHalter halter) {
         Objects.requireNonNull(halter, "halter");
-        Options options = new Options().setCreateIfMissing(true).setParanoidChecks(true)
+        Options options = new Options()
+                .setCreateIfMissing(true)
+                .setParanoidChecks(true)
                 .setWalRecoveryMode(Engine.WAL_RECOVERY_MODE);
         WriteOptions syncWrite = new WriteOptions().setSync(true);
         RocksDB db = null;
@@ -180,7 +183,9 @@ public final class MetaStore implements AutoCloseable {
     }
 
     public void putStoreBinding(long storeId, String identity) {
-        put(idKey(STORE_BINDING_PREFIX, storeId), identity.getBytes(StandardCharsets.UTF_8),
+        put(
+                idKey(STORE_BINDING_PREFIX, storeId),
+                identity.getBytes(StandardCharsets.UTF_8),
                 "the certificate binding of store " + storeId);
     }
 
@@ -217,8 +222,10 @@ public final class MetaStore implements AutoCloseable {
 
     /** Records (or replaces) a service's GC safe point. */
     public void putServiceSafePoint(ServiceSafePoint point) {
-        byte[] value = ByteBuffer.allocate(2 * Long.BYTES).putLong(point.safePoint())
-                .putLong(point.expiresAtMillis()).array();
+        byte[] value = ByteBuffer.allocate(2 * Long.BYTES)
+                .putLong(point.safePoint())
+                .putLong(point.expiresAtMillis())
+                .array();
         put(serviceKey(point.serviceId()), value, "service safe point " + point.serviceId());
     }
 
@@ -234,15 +241,19 @@ public final class MetaStore implements AutoCloseable {
     public List<ServiceSafePoint> loadServiceSafePoints() {
         List<ServiceSafePoint> out = new ArrayList<>();
         try (RocksIterator it = db.newIterator()) {
-            for (it.seek(SERVICE_SAFE_POINT_PREFIX); it.isValid() && startsWith(it.key(), SERVICE_SAFE_POINT_PREFIX);
+            for (it.seek(SERVICE_SAFE_POINT_PREFIX);
+                    it.isValid() && startsWith(it.key(), SERVICE_SAFE_POINT_PREFIX);
                     it.next()) {
                 byte[] k = it.key();
-                String id = new String(k, SERVICE_SAFE_POINT_PREFIX.length, k.length - SERVICE_SAFE_POINT_PREFIX.length,
+                String id = new String(
+                        k,
+                        SERVICE_SAFE_POINT_PREFIX.length,
+                        k.length - SERVICE_SAFE_POINT_PREFIX.length,
                         StandardCharsets.UTF_8);
                 byte[] v = it.value();
                 if (v.length != 2 * Long.BYTES) {
-                    throw corrupt("service safe point " + id + " has " + v.length + " bytes, expected "
-                            + 2 * Long.BYTES);
+                    throw corrupt(
+                            "service safe point " + id + " has " + v.length + " bytes, expected " + 2 * Long.BYTES);
                 }
                 ByteBuffer b = ByteBuffer.wrap(v);
                 out.add(new ServiceSafePoint(id, b.getLong(), b.getLong()));
@@ -256,8 +267,10 @@ public final class MetaStore implements AutoCloseable {
 
     private static byte[] serviceKey(String serviceId) {
         byte[] id = serviceId.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(SERVICE_SAFE_POINT_PREFIX.length + id.length).put(SERVICE_SAFE_POINT_PREFIX)
-                .put(id).array();
+        return ByteBuffer.allocate(SERVICE_SAFE_POINT_PREFIX.length + id.length)
+                .put(SERVICE_SAFE_POINT_PREFIX)
+                .put(id)
+                .array();
     }
 
     /** A durable number under {@code name} ({@link #ID_END}, {@link #TSO_LIMIT}). */
@@ -306,8 +319,8 @@ public final class MetaStore implements AutoCloseable {
             return OptionalLong.empty();
         }
         if (value.length != Long.BYTES) {
-            throw corrupt(new String(k, StandardCharsets.UTF_8) + " has " + value.length
-                    + " bytes, expected " + Long.BYTES);
+            throw corrupt(
+                    new String(k, StandardCharsets.UTF_8) + " has " + value.length + " bytes, expected " + Long.BYTES);
         }
         return OptionalLong.of(ByteBuffer.wrap(value).getLong());
     }
@@ -333,8 +346,10 @@ public final class MetaStore implements AutoCloseable {
     private void write(WriteBatch batch, String what) throws RocksDBException {
         Throwable failed = writeFailure;
         if (failed != null) {
-            throw new IllegalStateException("writing " + what + " to the scheduler metadata in " + dir
-                    + " refused after a failed write (fail-stop): " + failed.getMessage(), failed);
+            throw new IllegalStateException(
+                    "writing " + what + " to the scheduler metadata in " + dir
+                            + " refused after a failed write (fail-stop): " + failed.getMessage(),
+                    failed);
         }
         StorageFaults f = faults;
         if (f != null) {
@@ -371,7 +386,10 @@ public final class MetaStore implements AutoCloseable {
     }
 
     private static byte[] idKey(byte[] prefix, long id) {
-        return ByteBuffer.allocate(prefix.length + Long.BYTES).put(prefix).putLong(id).array();
+        return ByteBuffer.allocate(prefix.length + Long.BYTES)
+                .put(prefix)
+                .putLong(id)
+                .array();
     }
 
     private static byte[] longBytes(long value) {

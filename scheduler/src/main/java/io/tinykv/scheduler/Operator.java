@@ -17,14 +17,20 @@ import java.util.Set;
  * @param epoch the region's epoch when the current step started
  * @param reason why it was asked for, for the log
  */
-public record Operator(long regionId, String kind, List<OperatorStep> steps, int stepIndex,
-        Metapb.RegionEpoch epoch, String reason, long createdAtMillis) {
+public record Operator(
+        long regionId,
+        String kind,
+        List<OperatorStep> steps,
+        int stepIndex,
+        Metapb.RegionEpoch epoch,
+        String reason,
+        long createdAtMillis) {
 
     public Operator {
         steps = List.copyOf(steps);
         if (steps.isEmpty() || stepIndex < 0 || stepIndex >= steps.size()) {
-            throw new IllegalArgumentException("operator for region " + regionId + ": step " + stepIndex
-                    + " of " + steps.size());
+            throw new IllegalArgumentException(
+                    "operator for region " + regionId + ": step " + stepIndex + " of " + steps.size());
         }
     }
 
@@ -51,7 +57,8 @@ public record Operator(long regionId, String kind, List<OperatorStep> steps, int
 
     /** Whether any step adds or removes a peer (costly: a snapshot, data on disk). */
     public boolean movesPeers() {
-        return steps.stream().anyMatch(s -> s instanceof OperatorStep.AddLearner || s instanceof OperatorStep.RemovePeer);
+        return steps.stream()
+                .anyMatch(s -> s instanceof OperatorStep.AddLearner || s instanceof OperatorStep.RemovePeer);
     }
 
     /** Whether every step only hands leadership over (PD's leader operator: quick, or not at all). */
@@ -87,7 +94,10 @@ public record Operator(long regionId, String kind, List<OperatorStep> steps, int
 
     @Override
     public String toString() {
-        StringBuilder b = new StringBuilder(kind).append(" operator for region ").append(regionId).append(": ");
+        StringBuilder b = new StringBuilder(kind)
+                .append(" operator for region ")
+                .append(regionId)
+                .append(": ");
         for (int i = 0; i < steps.size(); i++) {
             if (i > 0) {
                 b.append(", then ");

@@ -130,7 +130,7 @@ final class OperatorController {
      */
     List<Operator> expire(long nowMillis) {
         List<Operator> expired = new ArrayList<>();
-        for (Iterator<Operator> it = byRegion.values().iterator(); it.hasNext();) {
+        for (Iterator<Operator> it = byRegion.values().iterator(); it.hasNext(); ) {
             Operator op = it.next();
             if (timedOut(op, nowMillis)) {
                 it.remove();
@@ -166,8 +166,9 @@ final class OperatorController {
         if (event == Event.TIMED_OUT) {
             noteTimedOut(op, nowMillis);
         } else {
-            lastEnded.put(region.id(), new Report(op, event == Event.FINISHED ? Pdpb.OperatorStatus.SUCCESS
-                    : Pdpb.OperatorStatus.CANCEL));
+            lastEnded.put(
+                    region.id(),
+                    new Report(op, event == Event.FINISHED ? Pdpb.OperatorStatus.SUCCESS : Pdpb.OperatorStatus.CANCEL));
         }
         return new Outcome(event, op);
     }

@@ -28,16 +28,17 @@ record OperatorInfluence(Map<Long, Integer> leaders, Map<Long, Long> bytes) {
             }
             RegionInfo region = found.get();
             long leaderStore = region.leader() == null ? 0 : region.leader().getStoreId();
-            for (OperatorStep step : op.steps().subList(op.stepIndex(), op.steps().size())) {
+            for (OperatorStep step :
+                    op.steps().subList(op.stepIndex(), op.steps().size())) {
                 if (step.isApplied(region)) {
                     continue;
                 }
                 switch (step) {
-                    case OperatorStep.AddLearner a -> bytes.merge(a.peer().getStoreId(),
-                            region.approximateSizeBytes(), Long::sum);
-                    case OperatorStep.PromoteLearner p -> { }
-                    case OperatorStep.RemovePeer r -> bytes.merge(r.peer().getStoreId(),
-                            -region.approximateSizeBytes(), Long::sum);
+                    case OperatorStep.AddLearner a ->
+                        bytes.merge(a.peer().getStoreId(), region.approximateSizeBytes(), Long::sum);
+                    case OperatorStep.PromoteLearner p -> {}
+                    case OperatorStep.RemovePeer r ->
+                        bytes.merge(r.peer().getStoreId(), -region.approximateSizeBytes(), Long::sum);
                     case OperatorStep.TransferLeader t -> {
                         if (leaderStore != 0 && leaderStore != t.target().getStoreId()) {
                             leaders.merge(leaderStore, -1, Integer::sum);
@@ -45,7 +46,7 @@ record OperatorInfluence(Map<Long, Integer> leaders, Map<Long, Long> bytes) {
                             leaderStore = t.target().getStoreId();
                         }
                     }
-                    case OperatorStep.SplitRegion s -> { }
+                    case OperatorStep.SplitRegion s -> {}
                 }
             }
         }

@@ -79,9 +79,11 @@ public sealed interface OperatorStep {
             case AddLearner a -> region.hasPeer(a.peer().getId());
             case PromoteLearner p -> region.hasVoter(p.peer().getId());
             case RemovePeer r -> !region.hasPeer(r.peer().getId());
-            case TransferLeader t -> region.leader() != null && region.leader().getId() == t.target().getId();
+            case TransferLeader t ->
+                region.leader() != null && region.leader().getId() == t.target().getId();
             // The region keeps its id on one side of the split: either side now begins or ends at the key.
-            case SplitRegion s -> region.startKey().equals(s.key()) || region.endKey().equals(s.key());
+            case SplitRegion s ->
+                region.startKey().equals(s.key()) || region.endKey().equals(s.key());
         };
     }
 
@@ -99,26 +101,38 @@ public sealed interface OperatorStep {
     /** Fills the step's part of a heartbeat response. */
     default void writeTo(Pdpb.RegionHeartbeatResponse.Builder response) {
         switch (this) {
-            case AddLearner a -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
-                    .setPeer(a.peer()).setChangeType(Eraftpb.ConfChangeType.AddLearnerNode));
+            case AddLearner a ->
+                response.setChangePeer(Pdpb.ChangePeer.newBuilder()
+                        .setPeer(a.peer())
+                        .setChangeType(Eraftpb.ConfChangeType.AddLearnerNode));
             // Adding a peer the region has as a learner promotes it (TiKV's promotion).
-            case PromoteLearner p -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
-                    .setPeer(p.peer()).setChangeType(Eraftpb.ConfChangeType.AddNode));
-            case RemovePeer r -> response.setChangePeer(Pdpb.ChangePeer.newBuilder()
-                    .setPeer(r.peer()).setChangeType(Eraftpb.ConfChangeType.RemoveNode));
-            case TransferLeader t -> response.setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(t.target()));
-            case SplitRegion s -> response.setSplitRegion(Pdpb.SplitRegion.newBuilder()
-                    .setPolicy(Pdpb.CheckPolicy.USEKEY).addKeys(s.key()));
+            case PromoteLearner p ->
+                response.setChangePeer(
+                        Pdpb.ChangePeer.newBuilder().setPeer(p.peer()).setChangeType(Eraftpb.ConfChangeType.AddNode));
+            case RemovePeer r ->
+                response.setChangePeer(Pdpb.ChangePeer.newBuilder()
+                        .setPeer(r.peer())
+                        .setChangeType(Eraftpb.ConfChangeType.RemoveNode));
+            case TransferLeader t ->
+                response.setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(t.target()));
+            case SplitRegion s ->
+                response.setSplitRegion(Pdpb.SplitRegion.newBuilder()
+                        .setPolicy(Pdpb.CheckPolicy.USEKEY)
+                        .addKeys(s.key()));
         }
     }
 
     default String describe() {
         return switch (this) {
-            case AddLearner a -> "add learner " + a.peer().getId() + " on store " + a.peer().getStoreId();
-            case PromoteLearner p -> "promote learner " + p.peer().getId() + " on store " + p.peer().getStoreId();
-            case RemovePeer r -> "remove peer " + r.peer().getId() + " on store " + r.peer().getStoreId();
-            case TransferLeader t -> "transfer leader to peer " + t.target().getId() + " on store "
-                    + t.target().getStoreId();
+            case AddLearner a ->
+                "add learner " + a.peer().getId() + " on store " + a.peer().getStoreId();
+            case PromoteLearner p ->
+                "promote learner " + p.peer().getId() + " on store " + p.peer().getStoreId();
+            case RemovePeer r ->
+                "remove peer " + r.peer().getId() + " on store " + r.peer().getStoreId();
+            case TransferLeader t ->
+                "transfer leader to peer " + t.target().getId() + " on store "
+                        + t.target().getStoreId();
             case SplitRegion s -> "split at " + Keys.hex(s.key());
         };
     }

@@ -35,14 +35,16 @@ public final class ReadyFile {
         Map<String, String> addresses = new LinkedHashMap<>();
         addresses.put(ADDR, addr.toString());
         if (statusAddr != null && !statusAddr.isBlank() && statusPort >= 0) {
-            addresses.put(STATUS_ADDR, HostAndPort.parse(statusAddr).withPort(statusPort).toString());
+            addresses.put(
+                    STATUS_ADDR,
+                    HostAndPort.parse(statusAddr).withPort(statusPort).toString());
         }
         return addresses;
     }
 
     /** Like {@link #addresses(HostAndPort, String, int)}, with the peer address when there is one. */
-    public static Map<String, String> addresses(HostAndPort addr, HostAndPort peerAddr, String statusAddr,
-            int statusPort) {
+    public static Map<String, String> addresses(
+            HostAndPort addr, HostAndPort peerAddr, String statusAddr, int statusPort) {
         Map<String, String> addresses = addresses(addr, statusAddr, statusPort);
         if (peerAddr != null) {
             addresses.put(PEER_ADDR, peerAddr.toString());
@@ -52,7 +54,8 @@ public final class ReadyFile {
 
     public static void write(Path file, Map<String, String> addresses) throws IOException {
         StringBuilder text = new StringBuilder();
-        addresses.forEach((key, value) -> text.append(key).append('=').append(value).append('\n'));
+        addresses.forEach(
+                (key, value) -> text.append(key).append('=').append(value).append('\n'));
         Path aside = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(aside, text, StandardCharsets.UTF_8);
         Files.move(aside, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -34,8 +34,13 @@ public record RegionInfo(
 
     public static RegionInfo fromHeartbeat(Pdpb.RegionHeartbeatRequest heartbeat) {
         Metapb.Peer leader = heartbeat.hasLeader() && heartbeat.getLeader().getId() != 0 ? heartbeat.getLeader() : null;
-        return new RegionInfo(heartbeat.getRegion(), leader, heartbeat.getDownPeersList(),
-                heartbeat.getPendingPeersList(), heartbeat.getApproximateSize(), heartbeat.getApproximateKeys(),
+        return new RegionInfo(
+                heartbeat.getRegion(),
+                leader,
+                heartbeat.getDownPeersList(),
+                heartbeat.getPendingPeersList(),
+                heartbeat.getApproximateSize(),
+                heartbeat.getApproximateKeys(),
                 heartbeat.getTerm());
     }
 
@@ -60,7 +65,9 @@ public record RegionInfo(
     }
 
     public Optional<Metapb.Peer> peerOnStore(long storeId) {
-        return region.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst();
+        return region.getPeersList().stream()
+                .filter(p -> p.getStoreId() == storeId)
+                .findFirst();
     }
 
     public boolean hasPeer(long peerId) {
@@ -92,8 +99,11 @@ public record RegionInfo(
 
     /** How long the leader reports {@code peerId} as down, 0 when it is not. */
     public long downSeconds(long peerId) {
-        return downPeers.stream().filter(s -> s.getPeer().getId() == peerId)
-                .mapToLong(Pdpb.PeerStats::getDownSeconds).findFirst().orElse(0);
+        return downPeers.stream()
+                .filter(s -> s.getPeer().getId() == peerId)
+                .mapToLong(Pdpb.PeerStats::getDownSeconds)
+                .findFirst()
+                .orElse(0);
     }
 
     /** Whether {@code key} is in {@code [start, end)}; an empty end is plus infinity. */

@@ -46,8 +46,8 @@ final class RegionScatterer {
     private final Map<Long, Integer> recentPeers = new HashMap<>();
     private final Map<Long, Integer> recentLeaders = new HashMap<>();
 
-    RegionScatterer(ClusterMeta cluster, ReplicaChecker health, int maxReplicas, LongSupplier newPeerId,
-            long memoryMillis) {
+    RegionScatterer(
+            ClusterMeta cluster, ReplicaChecker health, int maxReplicas, LongSupplier newPeerId, long memoryMillis) {
         this.cluster = cluster;
         this.health = health;
         this.maxReplicas = maxReplicas;
@@ -74,7 +74,8 @@ final class RegionScatterer {
         if (full.isEmpty()) {
             return Optional.empty();
         }
-        Optional<Operator> op = operatorFor(region, full.get().peerStores(), full.get().leaderStore(), nowMillis);
+        Optional<Operator> op =
+                operatorFor(region, full.get().peerStores(), full.get().leaderStore(), nowMillis);
         Placement used = full.get();
         if (op.isPresent() && !allowed.test(op.get())) {
             Optional<Placement> leaderOnly = place(region, nowMillis, true);
@@ -102,7 +103,8 @@ final class RegionScatterer {
         }
         Set<Long> holders = region.region().getPeersList().stream()
                 .filter(p -> health.isHealthy(region, p, nowMillis))
-                .map(Metapb.Peer::getStoreId).collect(Collectors.toSet());
+                .map(Metapb.Peer::getStoreId)
+                .collect(Collectors.toSet());
         Map<Long, Integer> regionCounts = cluster.regionCountsByStore();
         List<Long> candidates = new ArrayList<>();
         for (StoreInfo s : stores.values()) {
@@ -135,13 +137,17 @@ final class RegionScatterer {
         List<Metapb.Peer> adds = new ArrayList<>();
         for (long store : chosen) {
             if (region.peerOnStore(store).isEmpty()) {
-                adds.add(Metapb.Peer.newBuilder().setId(newPeerId.getAsLong()).setStoreId(store).build());
+                adds.add(Metapb.Peer.newBuilder()
+                        .setId(newPeerId.getAsLong())
+                        .setStoreId(store)
+                        .build());
             }
         }
         // Followers go before the leader: removing the leader first moves leadership (Coordinator).
         List<Metapb.Peer> removes = region.region().getPeersList().stream()
                 .filter(p -> !chosen.contains(p.getStoreId()))
-                .sorted(Comparator.comparingInt((Metapb.Peer p) -> p.getId() == region.leader().getId() ? 1 : 0)
+                .sorted(Comparator.comparingInt(
+                                (Metapb.Peer p) -> p.getId() == region.leader().getId() ? 1 : 0)
                         .thenComparingLong(Metapb.Peer::getId))
                 .toList();
         List<OperatorStep> steps = new ArrayList<>();
@@ -154,7 +160,10 @@ final class RegionScatterer {
             }
         }
         Metapb.Peer newLeader = region.peerOnStore(leaderStore)
-                .orElseGet(() -> adds.stream().filter(p -> p.getStoreId() == leaderStore).findFirst().orElseThrow());
+                .orElseGet(() -> adds.stream()
+                        .filter(p -> p.getStoreId() == leaderStore)
+                        .findFirst()
+                        .orElseThrow());
         if (newLeader.getId() != region.leader().getId()) {
             steps.add(new OperatorStep.TransferLeader(newLeader));
         }

@@ -66,20 +66,25 @@ final class ReplicaChecker {
         if (healthy < maxReplicas) {
             Optional<StoreInfo> target = chooseTarget(region, nowMillis);
             if (target.isPresent()) {
-                Metapb.Peer peer = Metapb.Peer.newBuilder().setId(newPeerId.getAsLong())
-                        .setStoreId(target.get().id()).build();
+                Metapb.Peer peer = Metapb.Peer.newBuilder()
+                        .setId(newPeerId.getAsLong())
+                        .setStoreId(target.get().id())
+                        .build();
                 String reason = unhealthy.isEmpty()
                         ? "region has " + healthy + " of " + maxReplicas + " replicas"
                         : "replacing unhealthy peers " + ids(unhealthy);
-                return Optional.of(new Operator(region.id(), ADD_KIND, OperatorStep.addVoter(peer), 0,
-                        region.epoch(), reason, nowMillis));
+                return Optional.of(new Operator(
+                        region.id(), ADD_KIND, OperatorStep.addVoter(peer), 0, region.epoch(), reason, nowMillis));
             }
             if (unhealthy.isEmpty()) {
                 return Optional.empty();
             }
         }
         if (!unhealthy.isEmpty() && healthy >= maxReplicas) {
-            return remove(region, unhealthy.get(0), "peer on unhealthy store " + unhealthy.get(0).getStoreId(),
+            return remove(
+                    region,
+                    unhealthy.get(0),
+                    "peer on unhealthy store " + unhealthy.get(0).getStoreId(),
                     nowMillis);
         }
         if (voters.size() > maxReplicas && unhealthy.isEmpty()) {
@@ -90,7 +95,10 @@ final class ReplicaChecker {
                             .thenComparingInt(p -> counts.getOrDefault(p.getStoreId(), 0))
                             .thenComparingLong(Metapb.Peer::getStoreId));
             if (extra.isPresent()) {
-                return remove(region, extra.get(), "region has " + voters.size() + " voters, wants " + maxReplicas,
+                return remove(
+                        region,
+                        extra.get(),
+                        "region has " + voters.size() + " voters, wants " + maxReplicas,
                         nowMillis);
             }
         }
@@ -102,31 +110,42 @@ final class ReplicaChecker {
      * when the region lacks voters, waited for while it catches up, removed when it is unhealthy
      * or the region has its voters already.
      */
-    private Optional<Operator> settleLearner(RegionInfo region, Metapb.Peer learner, int healthyVoters,
-            long nowMillis) {
+    private Optional<Operator> settleLearner(
+            RegionInfo region, Metapb.Peer learner, int healthyVoters, long nowMillis) {
         if (!isHealthy(region, learner, nowMillis)) {
-            return Optional.of(operator(region, new OperatorStep.RemovePeer(learner),
-                    "learner on unhealthy store " + learner.getStoreId(), nowMillis));
+            return Optional.of(operator(
+                    region,
+                    new OperatorStep.RemovePeer(learner),
+                    "learner on unhealthy store " + learner.getStoreId(),
+                    nowMillis));
         }
         if (healthyVoters >= maxReplicas) {
-            return Optional.of(operator(region, new OperatorStep.RemovePeer(learner),
+            return Optional.of(operator(
+                    region,
+                    new OperatorStep.RemovePeer(learner),
                     "region has its " + maxReplicas + " voters; learner " + learner.getId() + " is not needed",
                     nowMillis));
         }
         if (region.isPending(learner.getId())) {
             return Optional.empty();
         }
-        return Optional.of(operator(region, new OperatorStep.PromoteLearner(learner),
+        return Optional.of(operator(
+                region,
+                new OperatorStep.PromoteLearner(learner),
                 "region has " + healthyVoters + " of " + maxReplicas + " voters; learner " + learner.getId()
-                        + " has caught up", nowMillis));
+                        + " has caught up",
+                nowMillis));
     }
 
     private Optional<Operator> remove(RegionInfo region, Metapb.Peer victim, String reason, long nowMillis) {
         if (victim.getId() == region.leader().getId()) {
             // Never remove the leader directly: move leadership to a caught-up healthy follower first.
             return transferTarget(region, victim, nowMillis)
-                    .map(target -> operator(region, new OperatorStep.TransferLeader(target),
-                            "leader peer must go: " + reason, nowMillis));
+                    .map(target -> operator(
+                            region,
+                            new OperatorStep.TransferLeader(target),
+                            "leader peer must go: " + reason,
+                            nowMillis));
         }
         if (RegionInfo.isLearner(victim)) {
             // A learner is outside every quorum: removing it never costs availability.
@@ -134,8 +153,8 @@ final class ReplicaChecker {
         }
         int remaining = region.voters().size() - 1;
         long caughtUpHealthy = region.voters().stream()
-                .filter(p -> p.getId() != victim.getId() && !region.isPending(p.getId())
-                        && isHealthy(region, p, nowMillis))
+                .filter(p ->
+                        p.getId() != victim.getId() && !region.isPending(p.getId()) && isHealthy(region, p, nowMillis))
                 .count();
         if (caughtUpHealthy < remaining / 2 + 1) {
             return Optional.empty();
@@ -146,8 +165,8 @@ final class ReplicaChecker {
     /** A caught-up, healthy voter other than {@code leaving} to take over leadership, if any. */
     Optional<Metapb.Peer> transferTarget(RegionInfo region, Metapb.Peer leaving, long nowMillis) {
         return region.voters().stream()
-                .filter(p -> p.getId() != leaving.getId() && !region.isPending(p.getId())
-                        && isHealthy(region, p, nowMillis))
+                .filter(p ->
+                        p.getId() != leaving.getId() && !region.isPending(p.getId()) && isHealthy(region, p, nowMillis))
                 .findFirst();
     }
 
@@ -173,6 +192,9 @@ final class ReplicaChecker {
     }
 
     private static String ids(List<Metapb.Peer> peers) {
-        return peers.stream().map(p -> p.getId() + "@store " + p.getStoreId()).toList().toString();
+        return peers.stream()
+                .map(p -> p.getId() + "@store " + p.getStoreId())
+                .toList()
+                .toString();
     }
 }

@@ -33,25 +33,35 @@ public final class ReplicationHealth {
         this.maxReplicas = maxReplicas;
     }
 
-    List<UnderReplicated> underReplicated(long nowMillis, boolean checkerPaused,
-            LongFunction<Optional<Operator>> operatorOf) {
+    List<UnderReplicated> underReplicated(
+            long nowMillis, boolean checkerPaused, LongFunction<Optional<Operator>> operatorOf) {
         List<StoreInfo> stores = cluster.stores();
         List<UnderReplicated> out = new ArrayList<>();
         for (RegionInfo region : cluster.regions()) {
             // A learner is no replica yet: it does not vote and may still wait for its data.
             List<Metapb.Peer> peers = region.voters();
-            int healthy = (int) peers.stream().filter(p -> checker.isHealthy(region, p, nowMillis)).count();
+            int healthy = (int) peers.stream()
+                    .filter(p -> checker.isHealthy(region, p, nowMillis))
+                    .count();
             if (healthy >= maxReplicas) {
                 continue;
             }
-            out.add(new UnderReplicated(region.id(), peers.size(), healthy, maxReplicas,
+            out.add(new UnderReplicated(
+                    region.id(),
+                    peers.size(),
+                    healthy,
+                    maxReplicas,
                     reason(region, stores, nowMillis, checkerPaused, operatorOf.apply(region.id()))));
         }
         out.sort(java.util.Comparator.comparingLong(UnderReplicated::regionId));
         return out;
     }
 
-    private String reason(RegionInfo region, List<StoreInfo> stores, long nowMillis, boolean checkerPaused,
+    private String reason(
+            RegionInfo region,
+            List<StoreInfo> stores,
+            long nowMillis,
+            boolean checkerPaused,
             Optional<Operator> running) {
         if (running.isPresent()) {
             return "being repaired: " + running.get();
@@ -81,7 +91,9 @@ public final class ReplicationHealth {
             return "a peer will be added when the replica patrol reaches the region (every region within "
                     + "regions / patrol-region-batch scheduling rounds) or on its next heartbeat";
         }
-        long up = stores.stream().filter(s -> cluster.storeStatus(s, nowMillis) == StoreStatus.UP).count();
+        long up = stores.stream()
+                .filter(s -> cluster.storeStatus(s, nowMillis) == StoreStatus.UP)
+                .count();
         return "no store can take another replica: " + up + " store(s) up for " + maxReplicas + " replicas"
                 + (unusable.isEmpty() ? "" : " (" + String.join(", ", unusable) + ")")
                 + "; start more stores (each with its own --addr, --status-addr and --data-dir) or bring the "

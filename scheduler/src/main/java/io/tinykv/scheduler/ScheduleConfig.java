@@ -50,8 +50,8 @@ public record ScheduleConfig(
 
     public ScheduleConfig {
         if (balanceInterval == null || balanceInterval.isNegative()) {
-            throw new IllegalArgumentException("balance-interval must be zero (off) or positive (got "
-                    + balanceInterval + ")");
+            throw new IllegalArgumentException(
+                    "balance-interval must be zero (off) or positive (got " + balanceInterval + ")");
         }
         if (leaderScheduleLimit < 1) {
             throw new IllegalArgumentException("leader-schedule-limit must be >= 1 (got " + leaderScheduleLimit + ")");
@@ -64,11 +64,12 @@ public record ScheduleConfig(
                     + "(got " + leaderTolerance + ")");
         }
         if (!(regionToleranceRatio >= 0 && regionToleranceRatio < 1)) {
-            throw new IllegalArgumentException("region-tolerance-ratio must be in [0, 1) (got "
-                    + regionToleranceRatio + ")");
+            throw new IllegalArgumentException(
+                    "region-tolerance-ratio must be in [0, 1) (got " + regionToleranceRatio + ")");
         }
         if (scatterMemory == null || scatterMemory.isNegative() || scatterMemory.isZero()) {
-            throw new IllegalArgumentException("scatter-memory must be a positive duration (got " + scatterMemory + ")");
+            throw new IllegalArgumentException(
+                    "scatter-memory must be a positive duration (got " + scatterMemory + ")");
         }
         if (patrolRegionBatch < 1) {
             throw new IllegalArgumentException("patrol-region-batch must be >= 1 region per scheduling round, or "
@@ -78,9 +79,15 @@ public record ScheduleConfig(
     }
 
     public static ScheduleConfig defaults() {
-        return new ScheduleConfig(DEFAULT_BALANCE_INTERVAL, DEFAULT_LEADER_SCHEDULE_LIMIT,
-                DEFAULT_REGION_SCHEDULE_LIMIT, DEFAULT_LEADER_TOLERANCE, DEFAULT_REGION_TOLERANCE_RATIO,
-                DEFAULT_SCATTER_SPLIT_REGIONS, DEFAULT_SCATTER_MEMORY, DEFAULT_PATROL_REGION_BATCH);
+        return new ScheduleConfig(
+                DEFAULT_BALANCE_INTERVAL,
+                DEFAULT_LEADER_SCHEDULE_LIMIT,
+                DEFAULT_REGION_SCHEDULE_LIMIT,
+                DEFAULT_LEADER_TOLERANCE,
+                DEFAULT_REGION_TOLERANCE_RATIO,
+                DEFAULT_SCATTER_SPLIT_REGIONS,
+                DEFAULT_SCATTER_MEMORY,
+                DEFAULT_PATROL_REGION_BATCH);
     }
 
     /** Whether the balance schedulers run. */
@@ -89,32 +96,74 @@ public record ScheduleConfig(
     }
 
     public ScheduleConfig withBalanceInterval(Duration value) {
-        return new ScheduleConfig(value, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                regionToleranceRatio, scatterSplitRegions, scatterMemory, patrolRegionBatch);
+        return new ScheduleConfig(
+                value,
+                leaderScheduleLimit,
+                regionScheduleLimit,
+                leaderTolerance,
+                regionToleranceRatio,
+                scatterSplitRegions,
+                scatterMemory,
+                patrolRegionBatch);
     }
 
     public ScheduleConfig withLimits(int leaders, int regions) {
-        return new ScheduleConfig(balanceInterval, leaders, regions, leaderTolerance, regionToleranceRatio,
-                scatterSplitRegions, scatterMemory, patrolRegionBatch);
+        return new ScheduleConfig(
+                balanceInterval,
+                leaders,
+                regions,
+                leaderTolerance,
+                regionToleranceRatio,
+                scatterSplitRegions,
+                scatterMemory,
+                patrolRegionBatch);
     }
 
     public ScheduleConfig withLeaderTolerance(int value) {
-        return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, value,
-                regionToleranceRatio, scatterSplitRegions, scatterMemory, patrolRegionBatch);
+        return new ScheduleConfig(
+                balanceInterval,
+                leaderScheduleLimit,
+                regionScheduleLimit,
+                value,
+                regionToleranceRatio,
+                scatterSplitRegions,
+                scatterMemory,
+                patrolRegionBatch);
     }
 
     public ScheduleConfig withRegionToleranceRatio(double value) {
-        return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                value, scatterSplitRegions, scatterMemory, patrolRegionBatch);
+        return new ScheduleConfig(
+                balanceInterval,
+                leaderScheduleLimit,
+                regionScheduleLimit,
+                leaderTolerance,
+                value,
+                scatterSplitRegions,
+                scatterMemory,
+                patrolRegionBatch);
     }
 
     public ScheduleConfig withScatterSplitRegions(boolean value) {
-        return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                regionToleranceRatio, value, scatterMemory, patrolRegionBatch);
+        return new ScheduleConfig(
+                balanceInterval,
+                leaderScheduleLimit,
+                regionScheduleLimit,
+                leaderTolerance,
+                regionToleranceRatio,
+                value,
+                scatterMemory,
+                patrolRegionBatch);
     }
 
     public ScheduleConfig withPatrolRegionBatch(int value) {
-        return new ScheduleConfig(balanceInterval, leaderScheduleLimit, regionScheduleLimit, leaderTolerance,
-                regionToleranceRatio, scatterSplitRegions, scatterMemory, value);
+        return new ScheduleConfig(
+                balanceInterval,
+                leaderScheduleLimit,
+                regionScheduleLimit,
+                leaderTolerance,
+                regionToleranceRatio,
+                scatterSplitRegions,
+                scatterMemory,
+                value);
     }
 }

@@ -84,75 +84,194 @@ public record SchedulerConfig(
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(gc, "gc");
         if (advertiseAddress == null && listenAddress.isWildcard()) {
-            throw new IllegalArgumentException("listen address " + listenAddress
-                    + " is a wildcard; give an advertise address clients can reach");
+            throw new IllegalArgumentException(
+                    "listen address " + listenAddress + " is a wildcard; give an advertise address clients can reach");
         }
         if (advertiseAddress != null && advertiseAddress.isWildcard()) {
-            throw new IllegalArgumentException("advertise address " + advertiseAddress
-                    + " is a wildcard; clients cannot connect to it");
+            throw new IllegalArgumentException(
+                    "advertise address " + advertiseAddress + " is a wildcard; clients cannot connect to it");
         }
     }
 
     /** Defaults for everything but the data directory. */
     public static SchedulerConfig defaults(Path dataDir) {
-        return new SchedulerConfig(DEFAULT_LISTEN_ADDRESS, null, dataDir, DEFAULT_MAX_REPLICAS,
-                DEFAULT_MAX_STORE_DOWN_TIME, DEFAULT_STORE_DISCONNECT_TIME, ClientKeyMode.RAW,
-                DEFAULT_TSO_SAVE_WINDOW, DEFAULT_ID_BATCH_SIZE, DEFAULT_OPERATOR_TIMEOUT,
-                DEFAULT_LEADER_OPERATOR_TIMEOUT, DEFAULT_STORE_STATUS_CHECK_INTERVAL, ScheduleConfig.defaults(), GcConfig.defaults());
+        return new SchedulerConfig(
+                DEFAULT_LISTEN_ADDRESS,
+                null,
+                dataDir,
+                DEFAULT_MAX_REPLICAS,
+                DEFAULT_MAX_STORE_DOWN_TIME,
+                DEFAULT_STORE_DISCONNECT_TIME,
+                ClientKeyMode.RAW,
+                DEFAULT_TSO_SAVE_WINDOW,
+                DEFAULT_ID_BATCH_SIZE,
+                DEFAULT_OPERATOR_TIMEOUT,
+                DEFAULT_LEADER_OPERATOR_TIMEOUT,
+                DEFAULT_STORE_STATUS_CHECK_INTERVAL,
+                ScheduleConfig.defaults(),
+                GcConfig.defaults());
     }
 
     public SchedulerConfig withListenAddress(HostAndPort value) {
-        return new SchedulerConfig(value, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
-                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
+        return new SchedulerConfig(
+                value,
+                advertiseAddress,
+                dataDir,
+                maxReplicas,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                schedule,
+                gc);
     }
 
     public SchedulerConfig withAdvertiseAddress(HostAndPort value) {
-        return new SchedulerConfig(listenAddress, value, dataDir, maxReplicas, maxStoreDownTime,
-                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
+        return new SchedulerConfig(
+                listenAddress,
+                value,
+                dataDir,
+                maxReplicas,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                schedule,
+                gc);
     }
 
     public SchedulerConfig withMaxReplicas(int value) {
-        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, value, maxStoreDownTime,
-                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
+        return new SchedulerConfig(
+                listenAddress,
+                advertiseAddress,
+                dataDir,
+                value,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                schedule,
+                gc);
     }
 
     public SchedulerConfig withStoreTimes(Duration disconnect, Duration down) {
-        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, down,
-                disconnect, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
+        return new SchedulerConfig(
+                listenAddress,
+                advertiseAddress,
+                dataDir,
+                maxReplicas,
+                down,
+                disconnect,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                schedule,
+                gc);
     }
 
     public SchedulerConfig withClientKeyMode(ClientKeyMode value) {
-        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
-                storeDisconnectTime, value, tsoSaveWindow, idBatchSize, operatorTimeout,
-                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
+        return new SchedulerConfig(
+                listenAddress,
+                advertiseAddress,
+                dataDir,
+                maxReplicas,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                value,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                schedule,
+                gc);
     }
 
     public SchedulerConfig withOperatorTimeout(Duration value) {
-        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
-                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, value,
-                leaderOperatorTimeout, storeStatusCheckInterval, schedule, gc);
+        return new SchedulerConfig(
+                listenAddress,
+                advertiseAddress,
+                dataDir,
+                maxReplicas,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                value,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                schedule,
+                gc);
     }
 
     public SchedulerConfig withLeaderOperatorTimeout(Duration value) {
-        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
-                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                value, storeStatusCheckInterval, schedule, gc);
+        return new SchedulerConfig(
+                listenAddress,
+                advertiseAddress,
+                dataDir,
+                maxReplicas,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                value,
+                storeStatusCheckInterval,
+                schedule,
+                gc);
     }
 
     public SchedulerConfig withSchedule(ScheduleConfig value) {
-        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
-                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                leaderOperatorTimeout, storeStatusCheckInterval, value, gc);
+        return new SchedulerConfig(
+                listenAddress,
+                advertiseAddress,
+                dataDir,
+                maxReplicas,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                value,
+                gc);
     }
 
     public SchedulerConfig withGc(GcConfig value) {
-        return new SchedulerConfig(listenAddress, advertiseAddress, dataDir, maxReplicas, maxStoreDownTime,
-                storeDisconnectTime, clientKeyMode, tsoSaveWindow, idBatchSize, operatorTimeout,
-                leaderOperatorTimeout, storeStatusCheckInterval, schedule, value);
+        return new SchedulerConfig(
+                listenAddress,
+                advertiseAddress,
+                dataDir,
+                maxReplicas,
+                maxStoreDownTime,
+                storeDisconnectTime,
+                clientKeyMode,
+                tsoSaveWindow,
+                idBatchSize,
+                operatorTimeout,
+                leaderOperatorTimeout,
+                storeStatusCheckInterval,
+                schedule,
+                value);
     }
 
     private static void requirePositive(String name, Duration value) {

@@ -12,6 +12,7 @@ public final class SchedulerMetrics {
 
     /** Label values of {@code result}. */
     static final String OK = "ok";
+
     static final String ERROR = "error";
 
     private final Counter requests;

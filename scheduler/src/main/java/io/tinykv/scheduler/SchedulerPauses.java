@@ -20,6 +20,7 @@ public final class SchedulerPauses {
 
     /** The replica checker (PD's checker name). */
     public static final String REPLICA_CHECKER = "replica";
+
     public static final String BALANCE_LEADER = BalanceLeaderScheduler.NAME;
     public static final String BALANCE_REGION = BalanceRegionScheduler.NAME;
     /**
@@ -31,8 +32,9 @@ public final class SchedulerPauses {
     public static final Set<String> CHECKER_NAMES =
             Set.of("learner", REPLICA_CHECKER, "rule", "split", "merge", "joint-state", "priority");
     /** Every name that can be paused: the checkers and the schedulers the coordinator runs. */
-    public static final Set<String> NAMES = Stream.concat(CHECKER_NAMES.stream(),
-            Stream.of(BALANCE_LEADER, BALANCE_REGION)).collect(Collectors.toUnmodifiableSet());
+    public static final Set<String> NAMES = Stream.concat(
+                    CHECKER_NAMES.stream(), Stream.of(BALANCE_LEADER, BALANCE_REGION))
+            .collect(Collectors.toUnmodifiableSet());
 
     private final LongSupplier clockMillis;
     private final Map<String, Long> pausedUntilMillis = new ConcurrentHashMap<>();
@@ -55,7 +57,8 @@ public final class SchedulerPauses {
     public void pause(String name, Duration duration) {
         requireKnown(name);
         if (duration == null || duration.isNegative()) {
-            throw new IllegalArgumentException("pause of '" + name + "' must be zero or positive (got " + duration + ")");
+            throw new IllegalArgumentException(
+                    "pause of '" + name + "' must be zero or positive (got " + duration + ")");
         }
         if (duration.isZero()) {
             resume(name);
@@ -98,8 +101,8 @@ public final class SchedulerPauses {
 
     private static void requireKnown(String name) {
         if (name == null || !NAMES.contains(name)) {
-            throw new IllegalArgumentException("unknown checker or scheduler '" + name + "'; known: "
-                    + new TreeSet<>(NAMES));
+            throw new IllegalArgumentException(
+                    "unknown checker or scheduler '" + name + "'; known: " + new TreeSet<>(NAMES));
         }
     }
 }

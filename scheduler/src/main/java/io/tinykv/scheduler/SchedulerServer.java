@@ -1,8 +1,8 @@
 package io.tinykv.scheduler;
 
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -46,6 +46,7 @@ public final class SchedulerServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerServer.class);
     /** The scheduler is a one-member "PD cluster"; clients only need the id to be non-zero. */
     static final long MEMBER_ID = 1;
+
     private static final long SHUTDOWN_GRACE_MILLIS = 5_000;
 
     private final Server grpc;
@@ -59,14 +60,24 @@ public final class SchedulerServer implements AutoCloseable {
     private ScheduledExecutorService sampler;
     /** Answers PD's HTTP API off the event loops, which also carry gRPC (TSO). */
     private final ExecutorService http;
+
     private final HostAndPort advertised;
     /** The status page's API, for the status server ({@code --status-addr}) to serve. */
     private final DashboardApi dashboard;
+
     private boolean closed;
 
-    private SchedulerServer(Server grpc, MetaStore meta, ClusterMeta cluster, Coordinator coordinator,
-            GcSafePoints gcSafePoints, ScheduledExecutorService background, ExecutorService http,
-            HostAndPort advertised, HealthStatusManager health, DashboardApi dashboard) {
+    private SchedulerServer(
+            Server grpc,
+            MetaStore meta,
+            ClusterMeta cluster,
+            Coordinator coordinator,
+            GcSafePoints gcSafePoints,
+            ScheduledExecutorService background,
+            ExecutorService http,
+            HostAndPort advertised,
+            HealthStatusManager health,
+            DashboardApi dashboard) {
         this.gcSafePoints = gcSafePoints;
         this.dashboard = dashboard;
         this.http = http;
@@ -90,8 +101,8 @@ public final class SchedulerServer implements AutoCloseable {
     }
 
     /** Plaintext. */
-    public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
-            PrometheusRegistry registry) {
+    public static SchedulerServer start(
+            SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random, PrometheusRegistry registry) {
         return start(config, clockMillis, random, registry, TlsCredentials.plaintext());
     }
 
@@ -106,8 +117,12 @@ public final class SchedulerServer implements AutoCloseable {
      * @throws IllegalStateException when the metadata is unreadable or corrupt (nothing is served)
      * @throws UncheckedIOException when the port cannot be bound
      */
-    public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
-            PrometheusRegistry registry, TlsCredentials tls) {
+    public static SchedulerServer start(
+            SchedulerConfig config,
+            LongSupplier clockMillis,
+            RandomGenerator random,
+            PrometheusRegistry registry,
+            TlsCredentials tls) {
         return start(config, clockMillis, random, registry, tls, DashboardConfig.DEFAULTS);
     }
 
@@ -115,8 +130,13 @@ public final class SchedulerServer implements AutoCloseable {
      * Like {@link #start(SchedulerConfig, LongSupplier, RandomGenerator, PrometheusRegistry, TlsCredentials)},
      * with the status page's settings.
      */
-    public static SchedulerServer start(SchedulerConfig config, LongSupplier clockMillis, RandomGenerator random,
-            PrometheusRegistry registry, TlsCredentials tls, DashboardConfig dashboardConfig) {
+    public static SchedulerServer start(
+            SchedulerConfig config,
+            LongSupplier clockMillis,
+            RandomGenerator random,
+            PrometheusRegistry registry,
+            TlsCredentials tls,
+            DashboardConfig dashboardConfig) {
         ServerCredentials credentials = tls.serverCredentials();
         MetaStore meta = MetaStore.open(config.dataDir());
         Server grpc = null;
@@ -126,9 +146,16 @@ public final class SchedulerServer implements AutoCloseable {
         ScheduledExecutorService sampler = null;
         try {
             long now = clockMillis.getAsLong();
-            ClusterMeta cluster = ClusterMeta.load(meta, now, random, config.storeDisconnectTime().toMillis(),
+            ClusterMeta cluster = ClusterMeta.load(
+                    meta,
+                    now,
+                    random,
+                    config.storeDisconnectTime().toMillis(),
                     config.maxStoreDownTime().toMillis());
-            Tso tso = new Tso(meta.cell(MetaStore.TSO_LIMIT), clockMillis, config.tsoSaveWindow().toMillis());
+            Tso tso = new Tso(
+                    meta.cell(MetaStore.TSO_LIMIT),
+                    clockMillis,
+                    config.tsoSaveWindow().toMillis());
             IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), config.idBatchSize());
             SchedulerMetrics metrics = new SchedulerMetrics(registry, cluster);
             SchedulerPauses pauses = new SchedulerPauses(clockMillis);
@@ -136,25 +163,43 @@ public final class SchedulerServer implements AutoCloseable {
             Coordinator coordinator = new Coordinator(cluster, ids, config, metrics, pauses, streams);
             AtomicReference<Pdpb.Member> member = new AtomicReference<>();
             GcSafePoints gcSafePoints = new GcSafePoints(meta);
-            SchedulerService service = new SchedulerService(cluster, coordinator, tso, ids, member::get,
-                    config.clientKeyMode(), clockMillis, metrics, gcSafePoints, new StoreBindings(meta),
-                    SplitLimits.DEFAULTS, streams);
+            SchedulerService service = new SchedulerService(
+                    cluster,
+                    coordinator,
+                    tso,
+                    ids,
+                    member::get,
+                    config.clientKeyMode(),
+                    clockMillis,
+                    metrics,
+                    gcSafePoints,
+                    new StoreBindings(meta),
+                    SplitLimits.DEFAULTS,
+                    streams);
             StoreCallGuard storeCalls = StoreCallGuard.methods(tls.storePolicy(), SchedulerService.STORE_METHODS);
             // TiKV clients health-check PD addresses to find the leader (and log every failure).
             health = new HealthStatusManager();
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING);
             http = PdHttpExecutor.bounded(HttpLimits.DEFAULTS, "scheduler-http-");
             PdViews views = new PdViews(cluster, config, member::get, "v" + SchedulerService.CLUSTER_VERSION);
-            ClusterHistory history = new ClusterHistory(cluster, clockMillis, dashboardConfig.samplesKept(),
-                    dashboardConfig.sampleInterval().toMillis(), dashboardConfig.scrapeTimeout(), tls);
-            DashboardApi dashboard = new DashboardApi(new DashboardViews(cluster, coordinator, tso, ids, config),
-                    new ClusterOps(cluster, coordinator, ids::next, pauses, config.maxReplicas(), clockMillis), pauses,
-                    history, clockMillis);
+            ClusterHistory history = new ClusterHistory(
+                    cluster,
+                    clockMillis,
+                    dashboardConfig.samplesKept(),
+                    dashboardConfig.sampleInterval().toMillis(),
+                    dashboardConfig.scrapeTimeout(),
+                    tls);
+            DashboardApi dashboard = new DashboardApi(
+                    new DashboardViews(cluster, coordinator, tso, ids, config),
+                    new ClusterOps(cluster, coordinator, ids::next, pauses, config.maxReplicas(), clockMillis),
+                    pauses,
+                    history,
+                    clockMillis);
             PdHttpApi httpApi = new PdHttpApi(views, pauses, clockMillis, dashboard);
             // PD's HTTP API shares the client port, under TLS as HTTPS behind the same handshake and
             // client-certificate checks as gRPC.
-            grpc = ClientPings.permit(PdListener.serverBuilder(config.listenAddress().toSocketAddress(), httpApi, http,
-                            HttpLimits.DEFAULTS, credentials))
+            grpc = ClientPings.permit(PdListener.serverBuilder(
+                            config.listenAddress().toSocketAddress(), httpApi, http, HttpLimits.DEFAULTS, credentials))
                     .addService(ServerInterceptors.intercept(service, storeCalls))
                     .addService(health.getHealthService())
                     .build()
@@ -163,66 +208,96 @@ public final class SchedulerServer implements AutoCloseable {
             member.set(SchedulerService.member(MEMBER_ID, advertised));
             background = Executors.newSingleThreadScheduledExecutor(daemon("scheduler-background"));
             long intervalMillis = config.storeStatusCheckInterval().toMillis();
-            background.scheduleWithFixedDelay(() -> {
-                try {
-                    cluster.observeStoreStatuses(clockMillis.getAsLong());
-                } catch (RuntimeException e) {
-                    LOG.error("store status check failed", e);
-                }
-            }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            cluster.observeStoreStatuses(clockMillis.getAsLong());
+                        } catch (RuntimeException e) {
+                            LOG.error("store status check failed", e);
+                        }
+                    },
+                    intervalMillis,
+                    intervalMillis,
+                    TimeUnit.MILLISECONDS);
             // Scheduling rounds also drop operators that timed out unnoticed, so they run even when
             // balancing is off.
             long roundMillis = config.schedule().balances()
                     ? config.schedule().balanceInterval().toMillis()
                     : intervalMillis;
-            background.scheduleWithFixedDelay(() -> {
-                try {
-                    coordinator.schedule(clockMillis.getAsLong());
-                } catch (RuntimeException e) {
-                    LOG.error("scheduling round failed", e);
-                }
-            }, roundMillis, roundMillis, TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            coordinator.schedule(clockMillis.getAsLong());
+                        } catch (RuntimeException e) {
+                            LOG.error("scheduling round failed", e);
+                        }
+                    },
+                    roundMillis,
+                    roundMillis,
+                    TimeUnit.MILLISECONDS);
             long gcIntervalMillis = config.gc().advanceInterval().toMillis();
             long gcLifeTimeMillis = config.gc().lifeTime().toMillis();
-            background.scheduleWithFixedDelay(() -> {
-                try {
-                    gcSafePoints.advance(clockMillis.getAsLong(), gcLifeTimeMillis);
-                } catch (RuntimeException e) {
-                    LOG.error("moving the GC safe point failed", e);
-                }
-            }, 0, gcIntervalMillis, TimeUnit.MILLISECONDS);
-            StoreLifecycle lifecycle = new StoreLifecycle(cluster, coordinator, dashboardConfig.warningRepeat().toMillis());
-            background.scheduleWithFixedDelay(() -> {
-                try {
-                    lifecycle.check(clockMillis.getAsLong());
-                } catch (RuntimeException e) {
-                    LOG.error("store lifecycle check failed", e);
-                }
-            }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            gcSafePoints.advance(clockMillis.getAsLong(), gcLifeTimeMillis);
+                        } catch (RuntimeException e) {
+                            LOG.error("moving the GC safe point failed", e);
+                        }
+                    },
+                    0,
+                    gcIntervalMillis,
+                    TimeUnit.MILLISECONDS);
+            StoreLifecycle lifecycle = new StoreLifecycle(
+                    cluster, coordinator, dashboardConfig.warningRepeat().toMillis());
+            background.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            lifecycle.check(clockMillis.getAsLong());
+                        } catch (RuntimeException e) {
+                            LOG.error("store lifecycle check failed", e);
+                        }
+                    },
+                    intervalMillis,
+                    intervalMillis,
+                    TimeUnit.MILLISECONDS);
             // Scraping stores may wait on their timeouts: not on the thread that schedules.
             long sampleMillis = dashboardConfig.sampleInterval().toMillis();
             sampler = Executors.newSingleThreadScheduledExecutor(daemon("scheduler-status-sampler"));
-            sampler.scheduleWithFixedDelay(() -> {
-                try {
-                    history.sample();
-                } catch (RuntimeException e) {
-                    LOG.error("status page sample failed", e);
-                }
-            }, 0, sampleMillis, TimeUnit.MILLISECONDS);
+            sampler.scheduleWithFixedDelay(
+                    () -> {
+                        try {
+                            history.sample();
+                        } catch (RuntimeException e) {
+                            LOG.error("status page sample failed", e);
+                        }
+                    },
+                    0,
+                    sampleMillis,
+                    TimeUnit.MILLISECONDS);
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             health.setStatus(PDGrpc.SERVICE_NAME, ServingStatus.SERVING);
-            LOG.info("scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
-                    cluster.clusterId(), config.listenAddress().withPort(grpc.getPort()), advertised,
-                    config.dataDir().toAbsolutePath(), config.clientKeyMode());
-            SchedulerServer server = new SchedulerServer(grpc, meta, cluster, coordinator, gcSafePoints, background,
-                    http, advertised, health, dashboard);
+            LOG.info(
+                    "scheduler ready: cluster {} listening on {}, advertising {}, data dir {}, client key mode {}",
+                    cluster.clusterId(),
+                    config.listenAddress().withPort(grpc.getPort()),
+                    advertised,
+                    config.dataDir().toAbsolutePath(),
+                    config.clientKeyMode());
+            SchedulerServer server = new SchedulerServer(
+                    grpc, meta, cluster, coordinator, gcSafePoints, background, http, advertised, health, dashboard);
             server.sampler = sampler;
             return server;
         } catch (IOException e) {
             cleanup(grpc, background, http, meta);
             shutdown(sampler);
-            throw new UncheckedIOException(BindErrors.message("--addr", config.listenAddress(), e,
-                    "give the scheduler a free --addr (and the stores its address in --pd)"), e);
+            throw new UncheckedIOException(
+                    BindErrors.message(
+                            "--addr",
+                            config.listenAddress(),
+                            e,
+                            "give the scheduler a free --addr (and the stores its address in --pd)"),
+                    e);
         } catch (RuntimeException | Error e) {
             cleanup(grpc, background, http, meta);
             shutdown(sampler);
@@ -317,8 +392,8 @@ public final class SchedulerServer implements AutoCloseable {
         LOG.info("scheduler stopped");
     }
 
-    private static void cleanup(Server grpc, ScheduledExecutorService background, ExecutorService http,
-            MetaStore meta) {
+    private static void cleanup(
+            Server grpc, ScheduledExecutorService background, ExecutorService http, MetaStore meta) {
         if (background != null) {
             background.shutdownNow();
         }

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongSupplier;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,9 +30,11 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerService.class);
     /** The TiKV version our stores speak; clients gate features on it. */
     static final String CLUSTER_VERSION = "6.5.0";
+
     static final String STORE = "store";
     /** ScatterRegion's finished_percentage: every region asked for was accepted. */
     private static final int PERCENT = 100;
+
     private static final String UNKNOWN_RESULT = Pdpb.ErrorType.UNKNOWN.name().toLowerCase(Locale.ROOT);
     private static final String MISMATCH_RESULT = "cluster_id_mismatch";
 
@@ -60,15 +62,34 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     private final GcSafePoints gcSafePoints;
     /** Null: store ids are not bound to certificates (no metadata to keep the bindings in). */
     private final StoreBindings bindings;
+
     private final SplitLimits splitLimits;
     /** The open region-heartbeat streams, by store: where the coordinator pushes operator steps. */
     private final HeartbeatStreams streams;
 
-    public SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
-            Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics,
+    public SchedulerService(
+            ClusterMeta cluster,
+            Coordinator coordinator,
+            Tso tso,
+            IdAllocator ids,
+            Supplier<Pdpb.Member> member,
+            ClientKeyMode keyMode,
+            LongSupplier clockMillis,
+            SchedulerMetrics metrics,
             GcSafePoints gcSafePoints) {
-        this(cluster, coordinator, tso, ids, member, keyMode, clockMillis, metrics, gcSafePoints, null,
-                SplitLimits.DEFAULTS, new HeartbeatStreams());
+        this(
+                cluster,
+                coordinator,
+                tso,
+                ids,
+                member,
+                keyMode,
+                clockMillis,
+                metrics,
+                gcSafePoints,
+                null,
+                SplitLimits.DEFAULTS,
+                new HeartbeatStreams());
     }
 
     /**
@@ -76,9 +97,19 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
      *     object is the {@code coordinator}'s {@link OperatorDispatch}, so that operator steps are
      *     pushed to leaders at once
      */
-    SchedulerService(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
-            Supplier<Pdpb.Member> member, ClientKeyMode keyMode, LongSupplier clockMillis, SchedulerMetrics metrics,
-            GcSafePoints gcSafePoints, StoreBindings bindings, SplitLimits splitLimits, HeartbeatStreams streams) {
+    SchedulerService(
+            ClusterMeta cluster,
+            Coordinator coordinator,
+            Tso tso,
+            IdAllocator ids,
+            Supplier<Pdpb.Member> member,
+            ClientKeyMode keyMode,
+            LongSupplier clockMillis,
+            SchedulerMetrics metrics,
+            GcSafePoints gcSafePoints,
+            StoreBindings bindings,
+            SplitLimits splitLimits,
+            HeartbeatStreams streams) {
         this.streams = streams;
         this.gcSafePoints = gcSafePoints;
         this.bindings = bindings;
@@ -111,16 +142,19 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
         Pdpb.Member self = member.get();
         if (self == null) {
             // Only between binding the port and learning it; the client retries.
-            out.onError(Status.UNAVAILABLE.withDescription("scheduler is starting").asRuntimeException());
+            out.onError(
+                    Status.UNAVAILABLE.withDescription("scheduler is starting").asRuntimeException());
             return;
         }
         metrics.request("GetMembers", SchedulerMetrics.OK);
-        reply(out, Pdpb.GetMembersResponse.newBuilder()
-                .setHeader(header(null))
-                .addMembers(self)
-                .setLeader(self)
-                .setEtcdLeader(self)
-                .build());
+        reply(
+                out,
+                Pdpb.GetMembersResponse.newBuilder()
+                        .setHeader(header(null))
+                        .addMembers(self)
+                        .setLeader(self)
+                        .setEtcdLeader(self)
+                        .build());
     }
 
     @Override
@@ -184,75 +218,118 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
     @Override
     public void bootstrap(Pdpb.BootstrapRequest request, StreamObserver<Pdpb.BootstrapResponse> out) {
-        handleWrite("Bootstrap", out, request.getHeader(), h -> {
-            bindOrCheck(request.getStore().getId());
-            cluster.bootstrap(request.getStore(), request.getRegion(), clockMillis.getAsLong());
-            return Pdpb.BootstrapResponse.newBuilder().setHeader(h).build();
-        }, h -> Pdpb.BootstrapResponse.newBuilder().setHeader(h).build());
+        handleWrite(
+                "Bootstrap",
+                out,
+                request.getHeader(),
+                h -> {
+                    bindOrCheck(request.getStore().getId());
+                    cluster.bootstrap(request.getStore(), request.getRegion(), clockMillis.getAsLong());
+                    return Pdpb.BootstrapResponse.newBuilder().setHeader(h).build();
+                },
+                h -> Pdpb.BootstrapResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
-    public void isBootstrapped(Pdpb.IsBootstrappedRequest request,
-            StreamObserver<Pdpb.IsBootstrappedResponse> out) {
-        handle("IsBootstrapped", out, request.getHeader(),
-                h -> Pdpb.IsBootstrappedResponse.newBuilder().setHeader(h).setBootstrapped(cluster.isBootstrapped())
+    public void isBootstrapped(Pdpb.IsBootstrappedRequest request, StreamObserver<Pdpb.IsBootstrappedResponse> out) {
+        handle(
+                "IsBootstrapped",
+                out,
+                request.getHeader(),
+                h -> Pdpb.IsBootstrappedResponse.newBuilder()
+                        .setHeader(h)
+                        .setBootstrapped(cluster.isBootstrapped())
                         .build(),
                 h -> Pdpb.IsBootstrappedResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void allocID(Pdpb.AllocIDRequest request, StreamObserver<Pdpb.AllocIDResponse> out) {
-        handleWrite("AllocID", out, request.getHeader(),
-                h -> Pdpb.AllocIDResponse.newBuilder().setHeader(h).setId(ids.next()).build(),
+        handleWrite(
+                "AllocID",
+                out,
+                request.getHeader(),
+                h -> Pdpb.AllocIDResponse.newBuilder()
+                        .setHeader(h)
+                        .setId(ids.next())
+                        .build(),
                 h -> Pdpb.AllocIDResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void putStore(Pdpb.PutStoreRequest request, StreamObserver<Pdpb.PutStoreResponse> out) {
-        handleWrite("PutStore", out, request.getHeader(), h -> {
-            bindOrCheck(request.getStore().getId());
-            cluster.putStore(request.getStore(), clockMillis.getAsLong());
-            return Pdpb.PutStoreResponse.newBuilder().setHeader(h).build();
-        }, h -> Pdpb.PutStoreResponse.newBuilder().setHeader(h).build());
+        handleWrite(
+                "PutStore",
+                out,
+                request.getHeader(),
+                h -> {
+                    bindOrCheck(request.getStore().getId());
+                    cluster.putStore(request.getStore(), clockMillis.getAsLong());
+                    return Pdpb.PutStoreResponse.newBuilder().setHeader(h).build();
+                },
+                h -> Pdpb.PutStoreResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void getStore(Pdpb.GetStoreRequest request, StreamObserver<Pdpb.GetStoreResponse> out) {
-        handle("GetStore", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            StoreInfo store = cluster.requireStore(request.getStoreId());
-            return Pdpb.GetStoreResponse.newBuilder().setHeader(h)
-                    .setStore(withLastHeartbeat(store)).setStats(store.stats()).build();
-        }, h -> Pdpb.GetStoreResponse.newBuilder().setHeader(h).build());
+        handle(
+                "GetStore",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    StoreInfo store = cluster.requireStore(request.getStoreId());
+                    return Pdpb.GetStoreResponse.newBuilder()
+                            .setHeader(h)
+                            .setStore(withLastHeartbeat(store))
+                            .setStats(store.stats())
+                            .build();
+                },
+                h -> Pdpb.GetStoreResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void getAllStores(Pdpb.GetAllStoresRequest request, StreamObserver<Pdpb.GetAllStoresResponse> out) {
-        handle("GetAllStores", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            Pdpb.GetAllStoresResponse.Builder b = Pdpb.GetAllStoresResponse.newBuilder().setHeader(h);
-            for (StoreInfo s : cluster.stores()) {
-                if (!request.getExcludeTombstoneStores() || s.store().getState() != Metapb.StoreState.Tombstone) {
-                    b.addStores(withLastHeartbeat(s));
-                }
-            }
-            return b.build();
-        }, h -> Pdpb.GetAllStoresResponse.newBuilder().setHeader(h).build());
+        handle(
+                "GetAllStores",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    Pdpb.GetAllStoresResponse.Builder b =
+                            Pdpb.GetAllStoresResponse.newBuilder().setHeader(h);
+                    for (StoreInfo s : cluster.stores()) {
+                        if (!request.getExcludeTombstoneStores()
+                                || s.store().getState() != Metapb.StoreState.Tombstone) {
+                            b.addStores(withLastHeartbeat(s));
+                        }
+                    }
+                    return b.build();
+                },
+                h -> Pdpb.GetAllStoresResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void storeHeartbeat(Pdpb.StoreHeartbeatRequest request, StreamObserver<Pdpb.StoreHeartbeatResponse> out) {
-        handleWrite("StoreHeartbeat", out, request.getHeader(), h -> {
-            try {
-                checkBinding(request.getStats().getStoreId());
-                cluster.storeHeartbeat(request.getStats(), clockMillis.getAsLong());
-                metrics.heartbeat(STORE, "updated");
-            } catch (SchedulerException e) {
-                metrics.heartbeat(STORE, "refused");
-                throw e;
-            }
-            return Pdpb.StoreHeartbeatResponse.newBuilder().setHeader(h).setClusterVersion(CLUSTER_VERSION).build();
-        }, h -> Pdpb.StoreHeartbeatResponse.newBuilder().setHeader(h).build());
+        handleWrite(
+                "StoreHeartbeat",
+                out,
+                request.getHeader(),
+                h -> {
+                    try {
+                        checkBinding(request.getStats().getStoreId());
+                        cluster.storeHeartbeat(request.getStats(), clockMillis.getAsLong());
+                        metrics.heartbeat(STORE, "updated");
+                    } catch (SchedulerException e) {
+                        metrics.heartbeat(STORE, "refused");
+                        throw e;
+                    }
+                    return Pdpb.StoreHeartbeatResponse.newBuilder()
+                            .setHeader(h)
+                            .setClusterVersion(CLUSTER_VERSION)
+                            .build();
+                },
+                h -> Pdpb.StoreHeartbeatResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
@@ -289,16 +366,23 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
                 } catch (SchedulerException e) {
                     error = e.toError();
                 } catch (RuntimeException e) {
-                    LOG.error("region heartbeat for region {} failed", request.getRegion().getId(), e);
+                    LOG.error(
+                            "region heartbeat for region {} failed",
+                            request.getRegion().getId(),
+                            e);
                     error = internal(e);
                 }
                 metrics.request("RegionHeartbeat", resultOf(error));
                 if (error != null) {
                     metrics.heartbeat(Coordinator.REGION, "refused");
-                    LOG.warn("region heartbeat for region {} refused: {}", request.getRegion().getId(),
+                    LOG.warn(
+                            "region heartbeat for region {} refused: {}",
+                            request.getRegion().getId(),
                             error.getMessage());
-                    response = Optional.of(Pdpb.RegionHeartbeatResponse.newBuilder().setHeader(header(error))
-                            .setRegionId(request.getRegion().getId()).build());
+                    response = Optional.of(Pdpb.RegionHeartbeatResponse.newBuilder()
+                            .setHeader(header(error))
+                            .setRegionId(request.getRegion().getId())
+                            .build());
                 }
                 response.ifPresent(stream::send);
             }
@@ -322,155 +406,247 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
 
     @Override
     public void getRegion(Pdpb.GetRegionRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
-        handle("GetRegion", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            ByteString key = keyMode.fromClient(request.getRegionKey());
-            RegionInfo region = cluster.regionByKey(key).orElseThrow(() -> new SchedulerException(
-                    Pdpb.ErrorType.REGION_NOT_FOUND, "no region holds key " + Keys.hex(key)));
-            return regionResponse(h, region);
-        }, h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
+        handle(
+                "GetRegion",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    ByteString key = keyMode.fromClient(request.getRegionKey());
+                    RegionInfo region = cluster.regionByKey(key)
+                            .orElseThrow(() -> new SchedulerException(
+                                    Pdpb.ErrorType.REGION_NOT_FOUND, "no region holds key " + Keys.hex(key)));
+                    return regionResponse(h, region);
+                },
+                h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void getPrevRegion(Pdpb.GetRegionRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
-        handle("GetPrevRegion", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            ByteString key = keyMode.fromClient(request.getRegionKey());
-            RegionInfo region = cluster.prevRegion(key).orElseThrow(() -> new SchedulerException(
-                    Pdpb.ErrorType.REGION_NOT_FOUND, "no region before the one holding key " + Keys.hex(key)));
-            return regionResponse(h, region);
-        }, h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
+        handle(
+                "GetPrevRegion",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    ByteString key = keyMode.fromClient(request.getRegionKey());
+                    RegionInfo region = cluster.prevRegion(key)
+                            .orElseThrow(() -> new SchedulerException(
+                                    Pdpb.ErrorType.REGION_NOT_FOUND,
+                                    "no region before the one holding key " + Keys.hex(key)));
+                    return regionResponse(h, region);
+                },
+                h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void getRegionByID(Pdpb.GetRegionByIDRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
-        handle("GetRegionByID", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            RegionInfo region = cluster.regionById(request.getRegionId()).orElseThrow(() -> new SchedulerException(
-                    Pdpb.ErrorType.REGION_NOT_FOUND, "region " + request.getRegionId() + " not found"));
-            return regionResponse(h, region);
-        }, h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
+        handle(
+                "GetRegionByID",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    RegionInfo region = cluster.regionById(request.getRegionId())
+                            .orElseThrow(() -> new SchedulerException(
+                                    Pdpb.ErrorType.REGION_NOT_FOUND, "region " + request.getRegionId() + " not found"));
+                    return regionResponse(h, region);
+                },
+                h -> Pdpb.GetRegionResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void scanRegions(Pdpb.ScanRegionsRequest request, StreamObserver<Pdpb.ScanRegionsResponse> out) {
-        handle("ScanRegions", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            if (request.getLimit() < 0) {
-                throw SchedulerException.invalid("scan regions: limit must be >= 0 (got " + request.getLimit() + ")");
-            }
-            ByteString start = keyMode.fromClient(request.getStartKey());
-            ByteString end = keyMode.fromClient(request.getEndKey());
-            List<RegionInfo> found = cluster.scanRegions(start, end, request.getLimit());
-            Pdpb.ScanRegionsResponse.Builder b = Pdpb.ScanRegionsResponse.newBuilder().setHeader(h);
-            for (RegionInfo r : found) {
-                Pdpb.Region pdRegion = r.toPdRegion(keyMode);
-                b.addRegions(pdRegion).addRegionMetas(pdRegion.getRegion())
-                        .addLeaders(pdRegion.hasLeader() ? pdRegion.getLeader() : Metapb.Peer.getDefaultInstance());
-            }
-            return b.build();
-        }, h -> Pdpb.ScanRegionsResponse.newBuilder().setHeader(h).build());
+        handle(
+                "ScanRegions",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    if (request.getLimit() < 0) {
+                        throw SchedulerException.invalid(
+                                "scan regions: limit must be >= 0 (got " + request.getLimit() + ")");
+                    }
+                    ByteString start = keyMode.fromClient(request.getStartKey());
+                    ByteString end = keyMode.fromClient(request.getEndKey());
+                    List<RegionInfo> found = cluster.scanRegions(start, end, request.getLimit());
+                    Pdpb.ScanRegionsResponse.Builder b =
+                            Pdpb.ScanRegionsResponse.newBuilder().setHeader(h);
+                    for (RegionInfo r : found) {
+                        Pdpb.Region pdRegion = r.toPdRegion(keyMode);
+                        b.addRegions(pdRegion)
+                                .addRegionMetas(pdRegion.getRegion())
+                                .addLeaders(
+                                        pdRegion.hasLeader() ? pdRegion.getLeader() : Metapb.Peer.getDefaultInstance());
+                    }
+                    return b.build();
+                },
+                h -> Pdpb.ScanRegionsResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void askBatchSplit(Pdpb.AskBatchSplitRequest request, StreamObserver<Pdpb.AskBatchSplitResponse> out) {
-        handleWrite("AskBatchSplit", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            splitLimits.check(Integer.toUnsignedLong(request.getSplitCount()), request.getRegion().getPeersCount());
-            // Each new region gets a fresh id and one fresh peer id per peer of the splitting region.
-            Pdpb.AskBatchSplitResponse.Builder b = Pdpb.AskBatchSplitResponse.newBuilder().setHeader(h);
-            for (int i = 0; i < request.getSplitCount(); i++) {
-                Pdpb.SplitID.Builder split = Pdpb.SplitID.newBuilder().setNewRegionId(ids.next());
-                for (int p = 0; p < request.getRegion().getPeersCount(); p++) {
-                    split.addNewPeerIds(ids.next());
-                }
-                b.addIds(split);
-            }
-            return b.build();
-        }, h -> Pdpb.AskBatchSplitResponse.newBuilder().setHeader(h).build());
+        handleWrite(
+                "AskBatchSplit",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    splitLimits.check(
+                            Integer.toUnsignedLong(request.getSplitCount()),
+                            request.getRegion().getPeersCount());
+                    // Each new region gets a fresh id and one fresh peer id per peer of the splitting region.
+                    Pdpb.AskBatchSplitResponse.Builder b =
+                            Pdpb.AskBatchSplitResponse.newBuilder().setHeader(h);
+                    for (int i = 0; i < request.getSplitCount(); i++) {
+                        Pdpb.SplitID.Builder split = Pdpb.SplitID.newBuilder().setNewRegionId(ids.next());
+                        for (int p = 0; p < request.getRegion().getPeersCount(); p++) {
+                            split.addNewPeerIds(ids.next());
+                        }
+                        b.addIds(split);
+                    }
+                    return b.build();
+                },
+                h -> Pdpb.AskBatchSplitResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
-    public void reportBatchSplit(Pdpb.ReportBatchSplitRequest request,
-            StreamObserver<Pdpb.ReportBatchSplitResponse> out) {
+    public void reportBatchSplit(
+            Pdpb.ReportBatchSplitRequest request, StreamObserver<Pdpb.ReportBatchSplitResponse> out) {
         // The new regions' leaders heartbeat them, which updates the routing table; the report only
         // asks for the fresh regions to be scattered (within the region-schedule limit), so that a
         // hot range that split does not keep all its leaders on one store.
-        handleWrite("ReportBatchSplit", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            List<Long> ids = request.getRegionsList().stream().map(Metapb.Region::getId).toList();
-            LOG.info("split reported: regions {}", ids);
-            coordinator.scatterNewRegions(ids, clockMillis.getAsLong());
-            return Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build();
-        }, h -> Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build());
+        handleWrite(
+                "ReportBatchSplit",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    List<Long> ids = request.getRegionsList().stream()
+                            .map(Metapb.Region::getId)
+                            .toList();
+                    LOG.info("split reported: regions {}", ids);
+                    coordinator.scatterNewRegions(ids, clockMillis.getAsLong());
+                    return Pdpb.ReportBatchSplitResponse.newBuilder()
+                            .setHeader(h)
+                            .build();
+                },
+                h -> Pdpb.ReportBatchSplitResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void scatterRegion(Pdpb.ScatterRegionRequest request, StreamObserver<Pdpb.ScatterRegionResponse> out) {
-        handleWrite("ScatterRegion", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            List<Long> regionIds = request.getRegionsIdCount() > 0
-                    ? request.getRegionsIdList()
-                    : List.of(request.getRegionId());
-            if (regionIds.contains(0L)) {
-                throw SchedulerException.invalid("scatter region: region id 0");
-            }
-            // A region not heard of yet (fresh from a split) is scattered on its first heartbeat.
-            long now = clockMillis.getAsLong();
-            for (long id : regionIds) {
-                coordinator.scatterRegion(id, now);
-            }
-            return Pdpb.ScatterRegionResponse.newBuilder().setHeader(h).setFinishedPercentage(PERCENT).build();
-        }, h -> Pdpb.ScatterRegionResponse.newBuilder().setHeader(h).build());
+        handleWrite(
+                "ScatterRegion",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    List<Long> regionIds = request.getRegionsIdCount() > 0
+                            ? request.getRegionsIdList()
+                            : List.of(request.getRegionId());
+                    if (regionIds.contains(0L)) {
+                        throw SchedulerException.invalid("scatter region: region id 0");
+                    }
+                    // A region not heard of yet (fresh from a split) is scattered on its first heartbeat.
+                    long now = clockMillis.getAsLong();
+                    for (long id : regionIds) {
+                        coordinator.scatterRegion(id, now);
+                    }
+                    return Pdpb.ScatterRegionResponse.newBuilder()
+                            .setHeader(h)
+                            .setFinishedPercentage(PERCENT)
+                            .build();
+                },
+                h -> Pdpb.ScatterRegionResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
     public void getOperator(Pdpb.GetOperatorRequest request, StreamObserver<Pdpb.GetOperatorResponse> out) {
-        handle("GetOperator", out, request.getHeader(), h -> {
-            requireBootstrapped();
-            long regionId = request.getRegionId();
-            OperatorController.Report report = coordinator.operatorReport(regionId).orElseThrow(() ->
-                    new SchedulerException(cluster.regionById(regionId).isPresent()
-                            ? Pdpb.ErrorType.UNKNOWN : Pdpb.ErrorType.REGION_NOT_FOUND,
-                            "no operator for region " + regionId));
-            return Pdpb.GetOperatorResponse.newBuilder().setHeader(h).setRegionId(regionId)
-                    .setDesc(ByteString.copyFromUtf8(report.operator().desc()))
-                    .setKind(ByteString.copyFromUtf8(report.operator().kind()))
-                    .setStatus(report.status())
-                    .build();
-        }, h -> Pdpb.GetOperatorResponse.newBuilder().setHeader(h).setRegionId(request.getRegionId()).build());
+        handle(
+                "GetOperator",
+                out,
+                request.getHeader(),
+                h -> {
+                    requireBootstrapped();
+                    long regionId = request.getRegionId();
+                    OperatorController.Report report = coordinator
+                            .operatorReport(regionId)
+                            .orElseThrow(() -> new SchedulerException(
+                                    cluster.regionById(regionId).isPresent()
+                                            ? Pdpb.ErrorType.UNKNOWN
+                                            : Pdpb.ErrorType.REGION_NOT_FOUND,
+                                    "no operator for region " + regionId));
+                    return Pdpb.GetOperatorResponse.newBuilder()
+                            .setHeader(h)
+                            .setRegionId(regionId)
+                            .setDesc(ByteString.copyFromUtf8(report.operator().desc()))
+                            .setKind(ByteString.copyFromUtf8(report.operator().kind()))
+                            .setStatus(report.status())
+                            .build();
+                },
+                h -> Pdpb.GetOperatorResponse.newBuilder()
+                        .setHeader(h)
+                        .setRegionId(request.getRegionId())
+                        .build());
     }
 
     @Override
     public void getGCSafePoint(Pdpb.GetGCSafePointRequest request, StreamObserver<Pdpb.GetGCSafePointResponse> out) {
-        handle("GetGCSafePoint", out, request.getHeader(),
-                h -> Pdpb.GetGCSafePointResponse.newBuilder().setHeader(h).setSafePoint(gcSafePoints.safePoint())
+        handle(
+                "GetGCSafePoint",
+                out,
+                request.getHeader(),
+                h -> Pdpb.GetGCSafePointResponse.newBuilder()
+                        .setHeader(h)
+                        .setSafePoint(gcSafePoints.safePoint())
                         .build(),
                 h -> Pdpb.GetGCSafePointResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
-    public void updateGCSafePoint(Pdpb.UpdateGCSafePointRequest request,
-            StreamObserver<Pdpb.UpdateGCSafePointResponse> out) {
-        handle("UpdateGCSafePoint", out, request.getHeader(), h -> {
-            long now = gcSafePoints.update(request.getSafePoint(), clockMillis.getAsLong());
-            return Pdpb.UpdateGCSafePointResponse.newBuilder().setHeader(h).setNewSafePoint(now).build();
-        }, h -> Pdpb.UpdateGCSafePointResponse.newBuilder().setHeader(h).build());
+    public void updateGCSafePoint(
+            Pdpb.UpdateGCSafePointRequest request, StreamObserver<Pdpb.UpdateGCSafePointResponse> out) {
+        handle(
+                "UpdateGCSafePoint",
+                out,
+                request.getHeader(),
+                h -> {
+                    long now = gcSafePoints.update(request.getSafePoint(), clockMillis.getAsLong());
+                    return Pdpb.UpdateGCSafePointResponse.newBuilder()
+                            .setHeader(h)
+                            .setNewSafePoint(now)
+                            .build();
+                },
+                h -> Pdpb.UpdateGCSafePointResponse.newBuilder().setHeader(h).build());
     }
 
     @Override
-    public void updateServiceGCSafePoint(Pdpb.UpdateServiceGCSafePointRequest request,
-            StreamObserver<Pdpb.UpdateServiceGCSafePointResponse> out) {
-        handle("UpdateServiceGCSafePoint", out, request.getHeader(), h -> {
-            if (request.getServiceId().isEmpty()) {
-                throw SchedulerException.invalid("update service GC safe point: empty service_id");
-            }
-            GcSafePoints.ServiceAnswer answer = gcSafePoints.updateService(request.getServiceId().toStringUtf8(),
-                    request.getTTL(), request.getSafePoint(), clockMillis.getAsLong());
-            return Pdpb.UpdateServiceGCSafePointResponse.newBuilder().setHeader(h)
-                    .setServiceId(ByteString.copyFromUtf8(answer.serviceId())).setTTL(answer.ttlSeconds())
-                    .setMinSafePoint(answer.minSafePoint()).build();
-        }, h -> Pdpb.UpdateServiceGCSafePointResponse.newBuilder().setHeader(h).build());
+    public void updateServiceGCSafePoint(
+            Pdpb.UpdateServiceGCSafePointRequest request, StreamObserver<Pdpb.UpdateServiceGCSafePointResponse> out) {
+        handle(
+                "UpdateServiceGCSafePoint",
+                out,
+                request.getHeader(),
+                h -> {
+                    if (request.getServiceId().isEmpty()) {
+                        throw SchedulerException.invalid("update service GC safe point: empty service_id");
+                    }
+                    GcSafePoints.ServiceAnswer answer = gcSafePoints.updateService(
+                            request.getServiceId().toStringUtf8(),
+                            request.getTTL(),
+                            request.getSafePoint(),
+                            clockMillis.getAsLong());
+                    return Pdpb.UpdateServiceGCSafePointResponse.newBuilder()
+                            .setHeader(h)
+                            .setServiceId(ByteString.copyFromUtf8(answer.serviceId()))
+                            .setTTL(answer.ttlSeconds())
+                            .setMinSafePoint(answer.minSafePoint())
+                            .build();
+                },
+                h -> Pdpb.UpdateServiceGCSafePointResponse.newBuilder()
+                        .setHeader(h)
+                        .build());
     }
 
     private Pdpb.GetRegionResponse regionResponse(Pdpb.ResponseHeader h, RegionInfo region) {
@@ -497,14 +673,20 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     }
 
     /** A unary call that reads: a header naming another cluster is refused, one naming none (0) is not. */
-    private <T> void handle(String rpc, StreamObserver<T> out, Pdpb.RequestHeader requestHeader,
+    private <T> void handle(
+            String rpc,
+            StreamObserver<T> out,
+            Pdpb.RequestHeader requestHeader,
             Function<Pdpb.ResponseHeader, T> body,
             Function<Pdpb.ResponseHeader, T> onError) {
         handle(rpc, false, out, requestHeader, body, onError);
     }
 
     /** A unary call that changes the cluster (or hands out ids): its header must name this cluster. */
-    private <T> void handleWrite(String rpc, StreamObserver<T> out, Pdpb.RequestHeader requestHeader,
+    private <T> void handleWrite(
+            String rpc,
+            StreamObserver<T> out,
+            Pdpb.RequestHeader requestHeader,
             Function<Pdpb.ResponseHeader, T> body,
             Function<Pdpb.ResponseHeader, T> onError) {
         handle(rpc, true, out, requestHeader, body, onError);
@@ -514,7 +696,11 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
      * A unary call: checks the cluster id (a mismatch fails the call with FAILED_PRECONDITION, as PD
      * does), runs {@code body}, answers errors in the header.
      */
-    private <T> void handle(String rpc, boolean write, StreamObserver<T> out, Pdpb.RequestHeader requestHeader,
+    private <T> void handle(
+            String rpc,
+            boolean write,
+            StreamObserver<T> out,
+            Pdpb.RequestHeader requestHeader,
             Function<Pdpb.ResponseHeader, T> body,
             Function<Pdpb.ResponseHeader, T> onError) {
         Status mismatch = checkClusterId(requestHeader, write);
@@ -532,7 +718,10 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
             error = e.toError();
         } catch (IllegalArgumentException e) {
             // Bad input from the caller (e.g. a key that is not memcomparable-encoded in TXN mode).
-            error = Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN).setMessage(e.getMessage()).build();
+            error = Pdpb.Error.newBuilder()
+                    .setType(Pdpb.ErrorType.UNKNOWN)
+                    .setMessage(e.getMessage())
+                    .build();
         } catch (RuntimeException e) {
             LOG.error("{} failed", rpc, e);
             error = internal(e);
@@ -546,8 +735,10 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
     }
 
     private static Pdpb.Error internal(RuntimeException e) {
-        return Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.UNKNOWN)
-                .setMessage("internal scheduler error: " + e).build();
+        return Pdpb.Error.newBuilder()
+                .setType(Pdpb.ErrorType.UNKNOWN)
+                .setMessage("internal scheduler error: " + e)
+                .build();
     }
 
     private static String resultOf(Pdpb.Error error) {
@@ -564,8 +755,8 @@ public final class SchedulerService extends PDGrpc.PDImplBase {
         if (requested == cluster.clusterId() || (requested == 0 && !write)) {
             return null;
         }
-        return Status.FAILED_PRECONDITION.withDescription("mismatch cluster id, need " + cluster.clusterId()
-                + " but got " + requested);
+        return Status.FAILED_PRECONDITION.withDescription(
+                "mismatch cluster id, need " + cluster.clusterId() + " but got " + requested);
     }
 
     /** A registering call for {@code storeId} under TLS binds it to the caller's certificate, or must match. */

@@ -17,8 +17,8 @@ record SplitLimits(int maxSplitCount, int maxPeersPerRegion) {
 
     SplitLimits {
         if (maxSplitCount < 1 || maxPeersPerRegion < 1) {
-            throw new IllegalArgumentException("split limits must be >= 1 (got " + maxSplitCount + ", "
-                    + maxPeersPerRegion + ")");
+            throw new IllegalArgumentException(
+                    "split limits must be >= 1 (got " + maxSplitCount + ", " + maxPeersPerRegion + ")");
         }
     }
 
@@ -28,15 +28,15 @@ record SplitLimits(int maxSplitCount, int maxPeersPerRegion) {
             throw SchedulerException.invalid("ask batch split: split_count must be > 0");
         }
         if (splitCount > maxSplitCount) {
-            throw SchedulerException.invalid("ask batch split: split_count " + splitCount + " is over the limit of "
-                    + maxSplitCount);
+            throw SchedulerException.invalid(
+                    "ask batch split: split_count " + splitCount + " is over the limit of " + maxSplitCount);
         }
         if (peers == 0) {
             throw SchedulerException.invalid("ask batch split: the region has no peers");
         }
         if (peers > maxPeersPerRegion) {
-            throw SchedulerException.invalid("ask batch split: " + peers + " peers is over the limit of "
-                    + maxPeersPerRegion + " per region");
+            throw SchedulerException.invalid(
+                    "ask batch split: " + peers + " peers is over the limit of " + maxPeersPerRegion + " per region");
         }
     }
 }

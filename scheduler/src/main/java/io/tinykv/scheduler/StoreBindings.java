@@ -62,8 +62,11 @@ final class StoreBindings {
 
     private static void requireSame(long storeId, String bound, CallerIdentity caller) {
         if (!bound.equals(caller.binding())) {
-            LOG.warn("refused a call for store {} from certificate {}: the store is bound to {}", storeId,
-                    caller.binding(), bound);
+            LOG.warn(
+                    "refused a call for store {} from certificate {}: the store is bound to {}",
+                    storeId,
+                    caller.binding(),
+                    bound);
             throw refused("store " + storeId + " is bound to another certificate");
         }
     }

@@ -16,6 +16,7 @@ public record StoreInfo(Metapb.Store store, Pdpb.StoreStats stats, long lastHear
     private static final int LOW_SPACE_PERCENT = 5;
     /** ...or under this many bytes, whichever is smaller (storage.reserve-space's default). */
     private static final long LOW_SPACE_MAX_BYTES = 2L * 1024 * 1024 * 1024;
+
     private static final int PERCENT = 100;
 
     public long id() {

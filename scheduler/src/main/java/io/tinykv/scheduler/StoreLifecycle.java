@@ -47,8 +47,12 @@ public final class StoreLifecycle {
         for (StoreInfo s : cluster.stores()) {
             if (s.store().getState() == Metapb.StoreState.Offline && peers.getOrDefault(s.id(), 0) == 0) {
                 cluster.setStoreState(s.id(), Metapb.StoreState.Tombstone, nowMillis);
-                LOG.info("store {} at {} has no replicas left: it is a tombstone now; stop its process "
-                        + "(tinykv ctl store remove-tombstone {} forgets it)", s.id(), s.store().getAddress(), s.id());
+                LOG.info(
+                        "store {} at {} has no replicas left: it is a tombstone now; stop its process "
+                                + "(tinykv ctl store remove-tombstone {} forgets it)",
+                        s.id(),
+                        s.store().getAddress(),
+                        s.id());
                 buried.add(s.id());
             }
         }
@@ -73,11 +77,21 @@ public final class StoreLifecycle {
         } else {
             StringBuilder b = new StringBuilder();
             for (ReplicationHealth.UnderReplicated u : under.subList(0, Math.min(REGIONS_PER_WARNING, under.size()))) {
-                b.append("\n  region ").append(u.regionId()).append(": ").append(u.healthy()).append(" of ")
-                        .append(u.wanted()).append(" replicas healthy; ").append(u.reason());
+                b.append("\n  region ")
+                        .append(u.regionId())
+                        .append(": ")
+                        .append(u.healthy())
+                        .append(" of ")
+                        .append(u.wanted())
+                        .append(" replicas healthy; ")
+                        .append(u.reason());
             }
-            LOG.warn("{} region(s) have fewer replicas than max-replicas {}{}{}", under.size(),
-                    under.get(0).wanted(), b, under.size() > REGIONS_PER_WARNING ? "\n  ... (all on the status page)" : "");
+            LOG.warn(
+                    "{} region(s) have fewer replicas than max-replicas {}{}{}",
+                    under.size(),
+                    under.get(0).wanted(),
+                    b,
+                    under.size() > REGIONS_PER_WARNING ? "\n  ... (all on the status page)" : "");
         }
         lastWarned = now;
         lastWarnedAtMillis = nowMillis;

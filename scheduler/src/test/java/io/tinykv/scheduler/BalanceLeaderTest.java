@@ -125,7 +125,9 @@ class BalanceLeaderTest {
         sim.heartbeatAll();
         sim.ignoringTransfers.add(1L);
         List<Operator> first = sim.coordinator.schedule(sim.now);
-        assertThat(first).singleElement().satisfies(op -> assertThat(op.regionId()).isEqualTo(1));
+        assertThat(first)
+                .singleElement()
+                .satisfies(op -> assertThat(op.regionId()).isEqualTo(1));
         long createdAt = sim.now;
         // Region 1's transfer does not happen; until the leader-operator timeout nothing else moves.
         Duration leaderTimeout = SchedulerConfig.DEFAULT_LEADER_OPERATOR_TIMEOUT;
@@ -161,12 +163,15 @@ class BalanceLeaderTest {
             assertThat(sim.coordinator.schedule(sim.now)).isEmpty();
         }
         sim.advance(Duration.ofSeconds(1));
-        assertThat(sim.coordinator.schedule(sim.now)).extracting(Operator::kind)
+        assertThat(sim.coordinator.schedule(sim.now))
+                .extracting(Operator::kind)
                 .containsExactly(BalanceLeaderScheduler.KIND);
     }
 
     private List<Operator> inFlight(int regions) {
         return LongStream.rangeClosed(1, regions)
-                .mapToObj(id -> sim.coordinator.operator(id)).flatMap(Optional::stream).toList();
+                .mapToObj(id -> sim.coordinator.operator(id))
+                .flatMap(Optional::stream)
+                .toList();
     }
 }

@@ -56,10 +56,12 @@ class BalanceRegionSettleTest {
         assertThat(leaders.getMax() - leaders.getMin()).as(where).isLessThanOrEqualTo(2);
         assertThat(leaders.getMin()).as(where).isPositive();
         // Add before remove: no region ever had fewer than 3 peers; and the limit of 2 held.
-        assertThat(sim.regions().values()).allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
+        assertThat(sim.regions().values())
+                .allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
         assertThat(sim.fewestPeersSeen()).isEqualTo(3);
-        assertThat(sim.mostPeerMovesOnOneStore).isPositive().isLessThanOrEqualTo(
-                ScheduleConfig.DEFAULT_REGION_SCHEDULE_LIMIT);
+        assertThat(sim.mostPeerMovesOnOneStore)
+                .isPositive()
+                .isLessThanOrEqualTo(ScheduleConfig.DEFAULT_REGION_SCHEDULE_LIMIT);
         assertThat(sim.createdKinds).contains(BalanceRegionScheduler.KIND, BalanceLeaderScheduler.KIND);
     }
 
@@ -88,7 +90,9 @@ class BalanceRegionSettleTest {
         // While the checker is paused, balancing runs but leaves region 7 alone.
         for (int i = 0; i < 10; i++) {
             sim.advance(Duration.ofSeconds(1));
-            sim.coordinator.schedule(sim.now).forEach(op -> assertThat(op.regionId()).isNotEqualTo(7));
+            sim.coordinator
+                    .schedule(sim.now)
+                    .forEach(op -> assertThat(op.regionId()).isNotEqualTo(7));
             sim.heartbeatAll();
         }
         assertThat(sim.region(7).getPeersCount()).isEqualTo(2);
@@ -96,7 +100,8 @@ class BalanceRegionSettleTest {
         sim.pauses.resume(SchedulerPauses.REPLICA_CHECKER);
         sim.settle(MAX_ROUNDS);
         assertThat(sim.region(7).getPeersCount()).isEqualTo(3);
-        assertThat(sim.regions().values()).allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
+        assertThat(sim.regions().values())
+                .allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
     }
 
     @Test
@@ -116,7 +121,8 @@ class BalanceRegionSettleTest {
         sim.silence(3);
         sim.advance(ObedientCluster.DOWN.plusSeconds(1));
         sim.settle(MAX_ROUNDS);
-        assertThat(sim.regions().values()).allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
+        assertThat(sim.regions().values())
+                .allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
         assertThat(sim.createdKinds).doesNotContain(BalanceRegionScheduler.KIND);
     }
 
@@ -134,6 +140,7 @@ class BalanceRegionSettleTest {
         // Moving store 1's caught-up peer of regions 1-3 would leave only a lagging one.
         Operator move = sim.coordinator.balanceRegions(sim.now).orElseThrow();
         assertThat(move.regionId()).isEqualTo(4);
-        assertThat(((OperatorStep.RemovePeer) move.steps().get(2)).peer().getId()).isEqualTo(41);
+        assertThat(((OperatorStep.RemovePeer) move.steps().get(2)).peer().getId())
+                .isEqualTo(41);
     }
 }

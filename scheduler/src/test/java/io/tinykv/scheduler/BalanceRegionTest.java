@@ -39,8 +39,10 @@ class BalanceRegionTest {
     }
 
     private void start(int maxReplicas, ScheduleConfig schedule, long... storeIds) {
-        SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta")).withMaxReplicas(maxReplicas)
-                .withStoreTimes(DISCONNECT, DOWN).withSchedule(schedule);
+        SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"))
+                .withMaxReplicas(maxReplicas)
+                .withStoreTimes(DISCONNECT, DOWN)
+                .withSchedule(schedule);
         meta = MetaStore.open(config.dataDir());
         cluster = ClusterMeta.load(meta, now, new SplittableRandom(4), DISCONNECT.toMillis(), DOWN.toMillis());
         IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), 100);
@@ -48,10 +50,14 @@ class BalanceRegionTest {
         for (int i = 0; i < 1_000; i++) {
             ids.next();
         }
-        coordinator = new Coordinator(cluster, ids, config, new SchedulerMetrics(new PrometheusRegistry(), cluster),
+        coordinator = new Coordinator(
+                cluster,
+                ids,
+                config,
+                new SchedulerMetrics(new PrometheusRegistry(), cluster),
                 new SchedulerPauses(() -> now));
-        cluster.bootstrap(store(storeIds[0]), region(1, "", "", epoch(1, 1), new long[] {11},
-                new long[] {storeIds[0]}), now);
+        cluster.bootstrap(
+                store(storeIds[0]), region(1, "", "", epoch(1, 1), new long[] {11}, new long[] {storeIds[0]}), now);
         for (int i = 1; i < storeIds.length; i++) {
             cluster.putStore(store(storeIds[i]), now);
         }
@@ -65,10 +71,14 @@ class BalanceRegionTest {
     }
 
     /** Records a region as its leader reports it, with a size. */
-    private Optional<Pdpb.RegionHeartbeatResponse> beat(Metapb.Region region, Metapb.Peer leader, long sizeBytes,
-            Metapb.Peer... pending) {
-        return coordinator.regionHeartbeat(Fixtures.heartbeat(region, leader).toBuilder()
-                .setApproximateSize(sizeBytes).addAllPendingPeers(List.of(pending)).build(), now);
+    private Optional<Pdpb.RegionHeartbeatResponse> beat(
+            Metapb.Region region, Metapb.Peer leader, long sizeBytes, Metapb.Peer... pending) {
+        return coordinator.regionHeartbeat(
+                Fixtures.heartbeat(region, leader).toBuilder()
+                        .setApproximateSize(sizeBytes)
+                        .addAllPendingPeers(List.of(pending))
+                        .build(),
+                now);
     }
 
     private static Metapb.Region single(long id, String start, String end, long peerId, long storeId) {
@@ -89,24 +99,31 @@ class BalanceRegionTest {
         Metapb.Peer arriving = ((OperatorStep.AddLearner) move.steps().get(0)).peer();
         assertThat(arriving.getStoreId()).isEqualTo(3);
         assertThat(arriving.getRole()).isEqualTo(Metapb.PeerRole.Learner);
-        assertThat(move.steps()).containsExactly(new OperatorStep.AddLearner(arriving),
-                new OperatorStep.PromoteLearner(arriving), new OperatorStep.RemovePeer(peer(11, 1)));
+        assertThat(move.steps())
+                .containsExactly(
+                        new OperatorStep.AddLearner(arriving),
+                        new OperatorStep.PromoteLearner(arriving),
+                        new OperatorStep.RemovePeer(peer(11, 1)));
 
         // Step 1: the leader is asked to add a learner on store 3.
         Pdpb.RegionHeartbeatResponse add = beat(r1, peer(11, 1), 60).orElseThrow();
         assertThat(add.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddLearnerNode);
         assertThat(add.getChangePeer().getPeer()).isEqualTo(arriving);
         // While the learner catches up (pending), it is not promoted: the step is not done yet.
-        Metapb.Region withLearner = r1.toBuilder().addPeers(arriving).setRegionEpoch(epoch(2, 1)).build();
+        Metapb.Region withLearner =
+                r1.toBuilder().addPeers(arriving).setRegionEpoch(epoch(2, 1)).build();
         assertThat(beat(withLearner, peer(11, 1), 60, arriving)).isEmpty();
         // Step 2: caught up, it is promoted to voter.
-        Pdpb.RegionHeartbeatResponse promote = beat(withLearner, peer(11, 1), 60).orElseThrow();
+        Pdpb.RegionHeartbeatResponse promote =
+                beat(withLearner, peer(11, 1), 60).orElseThrow();
         assertThat(promote.getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddNode);
-        Metapb.Peer promoted = arriving.toBuilder().setRole(Metapb.PeerRole.Voter).build();
+        Metapb.Peer promoted =
+                arriving.toBuilder().setRole(Metapb.PeerRole.Voter).build();
         assertThat(promote.getChangePeer().getPeer()).isEqualTo(promoted);
         arriving = promoted;
         // Step 2: the peer to remove is the leader, so leadership moves first.
-        Metapb.Region two = r1.toBuilder().addPeers(arriving).setRegionEpoch(epoch(3, 1)).build();
+        Metapb.Region two =
+                r1.toBuilder().addPeers(arriving).setRegionEpoch(epoch(3, 1)).build();
         Pdpb.RegionHeartbeatResponse transfer = beat(two, peer(11, 1), 60).orElseThrow();
         assertThat(transfer.getTransferLeader().getPeer()).isEqualTo(arriving);
         Pdpb.RegionHeartbeatResponse remove = beat(two, arriving, 60).orElseThrow();
@@ -114,8 +131,7 @@ class BalanceRegionTest {
         assertThat(remove.getChangePeer().getPeer()).isEqualTo(peer(11, 1));
         assertThat(remove.getTargetPeer()).isEqualTo(arriving);
         // Done once the old peer is gone.
-        Metapb.Region moved = region(1, "", "a", epoch(4, 1), new long[] {arriving.getId()},
-                new long[] {3});
+        Metapb.Region moved = region(1, "", "a", epoch(4, 1), new long[] {arriving.getId()}, new long[] {3});
         assertThat(beat(moved, arriving, 60)).isEmpty();
         assertThat(coordinator.operator(1)).isEmpty();
     }
@@ -158,15 +174,22 @@ class BalanceRegionTest {
         // Two peers of three wanted: the replica checker's business, not balancing's.
         Metapb.Region short1 = region(1, "", "a", epoch(1, 1), new long[] {11, 12}, new long[] {1, 2});
         cluster.regionHeartbeat(RegionInfo.fromHeartbeat(Fixtures.heartbeat(short1, peer(11, 1)).toBuilder()
-                .setApproximateSize(1_000).build()));
+                .setApproximateSize(1_000)
+                .build()));
         assertThat(coordinator.balanceRegions(now)).isEmpty();
         // Full, but store 3 is down: not moved by balancing either. Three such regions make
         // stores 1-3 hold 3000 bytes against 0, more than twice a region's 1000.
         for (long id = 1; id <= 3; id++) {
-            Metapb.Region full = region(id, id == 1 ? "" : "k" + id, id == 3 ? "" : "k" + (id + 1), epoch(1, 2),
-                    new long[] {id * 10 + 1, id * 10 + 2, id * 10 + 3}, new long[] {1, 2, 3});
+            Metapb.Region full = region(
+                    id,
+                    id == 1 ? "" : "k" + id,
+                    id == 3 ? "" : "k" + (id + 1),
+                    epoch(1, 2),
+                    new long[] {id * 10 + 1, id * 10 + 2, id * 10 + 3},
+                    new long[] {1, 2, 3});
             cluster.regionHeartbeat(RegionInfo.fromHeartbeat(Fixtures.heartbeat(full, full.getPeers(0)).toBuilder()
-                    .setApproximateSize(1_000).build()));
+                    .setApproximateSize(1_000)
+                    .build()));
         }
         now += DOWN.plusSeconds(1).toMillis();
         for (long s : new long[] {1, 2, 4, 5}) {
@@ -176,7 +199,8 @@ class BalanceRegionTest {
         // Store 3 comes back: the region moves to an empty store.
         cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(3).build(), now);
         Operator move = coordinator.balanceRegions(now).orElseThrow();
-        assertThat(((OperatorStep.AddLearner) move.steps().get(0)).peer().getStoreId()).isIn(4L, 5L);
+        assertThat(((OperatorStep.AddLearner) move.steps().get(0)).peer().getStoreId())
+                .isIn(4L, 5L);
     }
 
     @Test

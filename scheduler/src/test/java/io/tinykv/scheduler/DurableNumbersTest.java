@@ -115,12 +115,17 @@ class DurableNumbersTest {
             IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), BATCH);
             ids.next();
             lastId = ids.next();
-            lastTs = new Tso(meta.cell(MetaStore.TSO_LIMIT), clock::get, WINDOW_MILLIS).next(5).composed();
+            lastTs = new Tso(meta.cell(MetaStore.TSO_LIMIT), clock::get, WINDOW_MILLIS)
+                    .next(5)
+                    .composed();
         }
         clock.addAndGet(-60_000);
         try (MetaStore meta = MetaStore.open(dir)) {
-            assertThat(new IdAllocator(meta.cell(MetaStore.ID_END), BATCH).next()).isGreaterThan(lastId);
-            assertThat(new Tso(meta.cell(MetaStore.TSO_LIMIT), clock::get, WINDOW_MILLIS).next(1).composed())
+            assertThat(new IdAllocator(meta.cell(MetaStore.ID_END), BATCH).next())
+                    .isGreaterThan(lastId);
+            assertThat(new Tso(meta.cell(MetaStore.TSO_LIMIT), clock::get, WINDOW_MILLIS)
+                            .next(1)
+                            .composed())
                     .isGreaterThan(lastTs);
         }
     }

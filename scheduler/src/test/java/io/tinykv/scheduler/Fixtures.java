@@ -17,7 +17,11 @@ final class Fixtures {
     }
 
     static Metapb.Store store(long id) {
-        return Metapb.Store.newBuilder().setId(id).setAddress("127.0.0.1:" + (20_160 + id)).setVersion("6.5.0").build();
+        return Metapb.Store.newBuilder()
+                .setId(id)
+                .setAddress("127.0.0.1:" + (20_160 + id))
+                .setVersion("6.5.0")
+                .build();
     }
 
     static Metapb.Peer peer(long id, long storeId) {
@@ -25,18 +29,26 @@ final class Fixtures {
     }
 
     static Metapb.RegionEpoch epoch(long confVer, long version) {
-        return Metapb.RegionEpoch.newBuilder().setConfVer(confVer).setVersion(version).build();
+        return Metapb.RegionEpoch.newBuilder()
+                .setConfVer(confVer)
+                .setVersion(version)
+                .build();
     }
 
     /** A region with peers {@code peerIds[i]} on store {@code storeIds[i]}. */
-    static Metapb.Region region(long id, String start, String end, Metapb.RegionEpoch epoch, long[] peerIds,
-            long[] storeIds) {
+    static Metapb.Region region(
+            long id, String start, String end, Metapb.RegionEpoch epoch, long[] peerIds, long[] storeIds) {
         List<Metapb.Peer> peers = new ArrayList<>();
         for (int i = 0; i < peerIds.length; i++) {
             peers.add(peer(peerIds[i], storeIds[i]));
         }
-        return Metapb.Region.newBuilder().setId(id).setStartKey(key(start)).setEndKey(key(end))
-                .setRegionEpoch(epoch).addAllPeers(peers).build();
+        return Metapb.Region.newBuilder()
+                .setId(id)
+                .setStartKey(key(start))
+                .setEndKey(key(end))
+                .setRegionEpoch(epoch)
+                .addAllPeers(peers)
+                .build();
     }
 
     /**
@@ -53,7 +65,10 @@ final class Fixtures {
     }
 
     static Pdpb.RegionHeartbeatRequest heartbeat(Metapb.Region region, Metapb.Peer leader) {
-        return Pdpb.RegionHeartbeatRequest.newBuilder().setRegion(region).setLeader(leader).build();
+        return Pdpb.RegionHeartbeatRequest.newBuilder()
+                .setRegion(region)
+                .setLeader(leader)
+                .build();
     }
 
     static RegionInfo info(Metapb.Region region, Metapb.Peer leader) {

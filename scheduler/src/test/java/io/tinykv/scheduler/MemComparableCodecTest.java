@@ -25,10 +25,8 @@ class MemComparableCodecTest {
         assertThat(MemComparableCodec.encode(ByteString.EMPTY)).isEqualTo(hex("0000000000000000f7"));
         assertThat(MemComparableCodec.encode(utf8("a"))).isEqualTo(hex("6100000000000000f8"));
         assertThat(MemComparableCodec.encode(hex("01020304"))).isEqualTo(hex("0102030400000000fb"));
-        assertThat(MemComparableCodec.encode(utf8("12345678")))
-                .isEqualTo(hex("3132333435363738ff0000000000000000f7"));
-        assertThat(MemComparableCodec.encode(utf8("123456789")))
-                .isEqualTo(hex("3132333435363738ff3900000000000000f8"));
+        assertThat(MemComparableCodec.encode(utf8("12345678"))).isEqualTo(hex("3132333435363738ff0000000000000000f7"));
+        assertThat(MemComparableCodec.encode(utf8("123456789"))).isEqualTo(hex("3132333435363738ff3900000000000000f8"));
         assertThat(MemComparableCodec.encode(hex("ffffffffffffffff00")))
                 .isEqualTo(hex("ffffffffffffffffff0000000000000000f8"));
     }
@@ -36,7 +34,8 @@ class MemComparableCodecTest {
     @Test
     void decodesFixedVectors() {
         assertThat(MemComparableCodec.decode(hex("0000000000000000f7"))).isEqualTo(ByteString.EMPTY);
-        assertThat(MemComparableCodec.decode(hex("3132333435363738ff3900000000000000f8"))).isEqualTo(utf8("123456789"));
+        assertThat(MemComparableCodec.decode(hex("3132333435363738ff3900000000000000f8")))
+                .isEqualTo(utf8("123456789"));
     }
 
     @Test
@@ -67,7 +66,8 @@ class MemComparableCodecTest {
         assertThat(ClientKeyMode.TXN.toClient(hex("6100000000000000f8"))).isEqualTo(hex("6100000000000000f8"));
         assertThat(ClientKeyMode.TXN.fromClient(hex("6100000000000000f8"))).isEqualTo(hex("6100000000000000f8"));
         assertThatThrownBy(() -> ClientKeyMode.TXN.fromClient(utf8("a")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a memcomparable-encoded key");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not a memcomparable-encoded key");
         assertThat(ClientKeyMode.TXN.toClient(ByteString.EMPTY)).isEmpty();
         assertThat(ClientKeyMode.TXN.fromClient(ByteString.EMPTY)).isEmpty();
     }

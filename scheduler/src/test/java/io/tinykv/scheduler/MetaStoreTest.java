@@ -64,14 +64,19 @@ class MetaStoreTest {
             meta.injectFaults(faults.fail(StorageFaults.Point.WRITE));
             assertThatThrownBy(() -> idEnd.write(2_000)).isInstanceOf(ProcessHalter.HaltedException.class);
             assertThat(faults.injected()).isEqualTo(1);
-            assertThat(halter.halts()).singleElement().satisfies(h -> assertThat(h.path())
-                    .contains(MetaStore.ID_END).contains(dir.toString()));
+            assertThat(halter.halts())
+                    .singleElement()
+                    .satisfies(
+                            h -> assertThat(h.path()).contains(MetaStore.ID_END).contains(dir.toString()));
             // The disk "recovers": ids handed out on a later write would rest on a store that failed.
             faults.heal(StorageFaults.Point.WRITE);
-            assertThatThrownBy(() -> idEnd.write(3_000)).isInstanceOf(IllegalStateException.class)
+            assertThatThrownBy(() -> idEnd.write(3_000))
+                    .isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("refused after a failed write");
             assertThatThrownBy(() -> meta.putStore(store(7))).hasMessageContaining("refused after a failed write");
-            assertThat(faults.injected()).as("the refused writes never reached the disk").isEqualTo(1);
+            assertThat(faults.injected())
+                    .as("the refused writes never reached the disk")
+                    .isEqualTo(1);
         }
         try (MetaStore meta = MetaStore.open(dir)) {
             assertThat(meta.cell(MetaStore.ID_END).read()).hasValue(1_000);
@@ -92,7 +97,8 @@ class MetaStoreTest {
     void anUnknownFormatIsRefused() throws Exception {
         MetaStore.open(dir).close();
         rawPut("meta/format", "tinykv-scheduler-meta-v99".getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> MetaStore.open(dir)).hasMessageContaining("unknown format 'tinykv-scheduler-meta-v99'");
+        assertThatThrownBy(() -> MetaStore.open(dir))
+                .hasMessageContaining("unknown format 'tinykv-scheduler-meta-v99'");
     }
 
     @Test

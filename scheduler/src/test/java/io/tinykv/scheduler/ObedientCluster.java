@@ -50,6 +50,7 @@ final class ObedientCluster implements AutoCloseable {
     final Set<Long> ignoringTransfers = new HashSet<>();
     /** Every operator kind the scheduler created, in order. */
     final List<String> createdKinds = new ArrayList<>();
+
     private int fewestPeersSeen = Integer.MAX_VALUE;
     private final Set<Long> everFull = new HashSet<>();
     /** The most peer-moving operators seen in flight on one store after a scheduling round. */
@@ -57,8 +58,10 @@ final class ObedientCluster implements AutoCloseable {
 
     ObedientCluster(Path dir, int maxReplicas, ScheduleConfig schedule, int storeCount) {
         this.maxReplicas = maxReplicas;
-        SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta")).withMaxReplicas(maxReplicas)
-                .withStoreTimes(DISCONNECT, DOWN).withSchedule(schedule);
+        SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"))
+                .withMaxReplicas(maxReplicas)
+                .withStoreTimes(DISCONNECT, DOWN)
+                .withSchedule(schedule);
         meta = MetaStore.open(config.dataDir());
         cluster = ClusterMeta.load(meta, now, new SplittableRandom(7), DISCONNECT.toMillis(), DOWN.toMillis());
         IdAllocator ids = new IdAllocator(meta.cell(MetaStore.ID_END), 100);
@@ -66,11 +69,13 @@ final class ObedientCluster implements AutoCloseable {
             ids.next();
         }
         pauses = new SchedulerPauses(() -> now);
-        coordinator = new Coordinator(cluster, ids, config, new SchedulerMetrics(new PrometheusRegistry(), cluster),
-                pauses);
+        coordinator =
+                new Coordinator(cluster, ids, config, new SchedulerMetrics(new PrometheusRegistry(), cluster), pauses);
         // Bootstrapped with a placeholder region that the tests' first region replaces.
-        cluster.bootstrap(Fixtures.store(1), Fixtures.region(TEST_IDS - 1, "", "", epoch(1, 1),
-                new long[] {TEST_IDS - 1}, new long[] {1}), now);
+        cluster.bootstrap(
+                Fixtures.store(1),
+                Fixtures.region(TEST_IDS - 1, "", "", epoch(1, 1), new long[] {TEST_IDS - 1}, new long[] {1}),
+                now);
         for (long s = 2; s <= storeCount; s++) {
             cluster.putStore(Fixtures.store(s), now);
         }
@@ -86,8 +91,10 @@ final class ObedientCluster implements AutoCloseable {
         for (int i = first; i < first + count; i++) {
             long id = i + 1;
             String start = i == 0 ? "" : String.format("k%04d", i);
-            Metapb.Region.Builder b = Metapb.Region.newBuilder().setId(id)
-                    .setStartKey(Fixtures.key(start)).setEndKey(Fixtures.key(String.format("k%04d", i + 1)))
+            Metapb.Region.Builder b = Metapb.Region.newBuilder()
+                    .setId(id)
+                    .setStartKey(Fixtures.key(start))
+                    .setEndKey(Fixtures.key(String.format("k%04d", i + 1)))
                     .setRegionEpoch(epoch(1, 2));
             Metapb.Peer leader = null;
             for (int j = 0; j < storeIds.length; j++) {
@@ -106,9 +113,11 @@ final class ObedientCluster implements AutoCloseable {
 
     /** Adds one region with the given peers (peer ids from {@code peerIds}) and leader. */
     void addRegion(long id, long sizeBytes, long[] peerIds, long[] storeIds, long leaderPeerId) {
-        Metapb.Region.Builder b = Metapb.Region.newBuilder().setId(id)
+        Metapb.Region.Builder b = Metapb.Region.newBuilder()
+                .setId(id)
                 .setStartKey(Fixtures.key(String.format("k%04d", id - 1)))
-                .setEndKey(Fixtures.key(String.format("k%04d", id))).setRegionEpoch(epoch(1, 2));
+                .setEndKey(Fixtures.key(String.format("k%04d", id)))
+                .setRegionEpoch(epoch(1, 2));
         if (id == 1) {
             b.setStartKey(Fixtures.key(""));
         }
@@ -118,7 +127,12 @@ final class ObedientCluster implements AutoCloseable {
         Metapb.Region r = b.build();
         regions.put(id, r);
         noteIfFull(r);
-        leaders.put(id, r.getPeersList().stream().filter(p -> p.getId() == leaderPeerId).findFirst().orElseThrow());
+        leaders.put(
+                id,
+                r.getPeersList().stream()
+                        .filter(p -> p.getId() == leaderPeerId)
+                        .findFirst()
+                        .orElseThrow());
         sizes.put(id, sizeBytes);
     }
 
@@ -132,7 +146,8 @@ final class ObedientCluster implements AutoCloseable {
         now += d.toMillis();
         for (StoreInfo s : cluster.stores()) {
             if (!silentStores.contains(s.id())) {
-                cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(s.id()).build(), now);
+                cluster.storeHeartbeat(
+                        Pdpb.StoreStats.newBuilder().setStoreId(s.id()).build(), now);
             }
         }
     }
@@ -152,10 +167,17 @@ final class ObedientCluster implements AutoCloseable {
 
     Optional<Pdpb.RegionHeartbeatResponse> heartbeat(long regionId) {
         Metapb.Region region = regions.get(regionId);
-        List<Metapb.Peer> pending = region.getPeersList().stream().filter(p -> lagging.contains(p.getId())).toList();
-        return coordinator.regionHeartbeat(Pdpb.RegionHeartbeatRequest.newBuilder().setRegion(region)
-                .setLeader(leaders.get(regionId)).setApproximateSize(sizes.get(regionId))
-                .addAllPendingPeers(pending).build(), now);
+        List<Metapb.Peer> pending = region.getPeersList().stream()
+                .filter(p -> lagging.contains(p.getId()))
+                .toList();
+        return coordinator.regionHeartbeat(
+                Pdpb.RegionHeartbeatRequest.newBuilder()
+                        .setRegion(region)
+                        .setLeader(leaders.get(regionId))
+                        .setApproximateSize(sizes.get(regionId))
+                        .addAllPendingPeers(pending)
+                        .build(),
+                now);
     }
 
     /** What the leader of {@code regionId} does with the scheduler's answer. */
@@ -163,8 +185,9 @@ final class ObedientCluster implements AutoCloseable {
         Metapb.Region region = regions.get(regionId);
         if (response.hasChangePeer()) {
             Metapb.Peer peer = response.getChangePeer().getPeer();
-            Metapb.Region.Builder b = region.toBuilder().setRegionEpoch(region.getRegionEpoch().toBuilder()
-                    .setConfVer(region.getRegionEpoch().getConfVer() + 1));
+            Metapb.Region.Builder b = region.toBuilder()
+                    .setRegionEpoch(region.getRegionEpoch().toBuilder()
+                            .setConfVer(region.getRegionEpoch().getConfVer() + 1));
             Eraftpb.ConfChangeType type = response.getChangePeer().getChangeType();
             boolean member = region.getPeersList().stream().anyMatch(p -> p.getId() == peer.getId());
             if (type == Eraftpb.ConfChangeType.AddLearnerNode) {
@@ -177,15 +200,22 @@ final class ObedientCluster implements AutoCloseable {
                 if (!member) {
                     throw new AssertionError("scheduler added voter " + peer + " directly: " + response);
                 }
-                b.clearPeers().addAllPeers(region.getPeersList().stream()
-                        .map(p -> p.getId() == peer.getId() ? p.toBuilder().setRole(Metapb.PeerRole.Voter).build() : p)
-                        .toList());
+                b.clearPeers()
+                        .addAllPeers(region.getPeersList().stream()
+                                .map(p -> p.getId() == peer.getId()
+                                        ? p.toBuilder()
+                                                .setRole(Metapb.PeerRole.Voter)
+                                                .build()
+                                        : p)
+                                .toList());
             } else {
                 if (peer.getId() == leaders.get(regionId).getId()) {
                     throw new AssertionError("scheduler asked leader " + peer + " to remove itself: " + response);
                 }
-                b.clearPeers().addAllPeers(region.getPeersList().stream().filter(p -> p.getId() != peer.getId())
-                        .toList());
+                b.clearPeers()
+                        .addAllPeers(region.getPeersList().stream()
+                                .filter(p -> p.getId() != peer.getId())
+                                .toList());
             }
             region = b.build();
             regions.put(regionId, region);
@@ -196,8 +226,8 @@ final class ObedientCluster implements AutoCloseable {
         }
         if (response.hasTransferLeader() && !ignoringTransfers.contains(regionId)) {
             Metapb.Peer target = response.getTransferLeader().getPeer();
-            if (region.getPeersList().stream().noneMatch(p -> p.getId() == target.getId()
-                    && p.getRole() != Metapb.PeerRole.Learner)) {
+            if (region.getPeersList().stream()
+                    .noneMatch(p -> p.getId() == target.getId() && p.getRole() != Metapb.PeerRole.Learner)) {
                 throw new AssertionError("leadership asked to move to a non-voter " + target);
             }
             leaders.put(regionId, target);
@@ -221,8 +251,8 @@ final class ObedientCluster implements AutoCloseable {
                 return round;
             }
         }
-        throw new AssertionError("not settled after " + maxRounds + " rounds: leaders " + leadersByStore()
-                + ", peers " + peersByStore());
+        throw new AssertionError("not settled after " + maxRounds + " rounds: leaders " + leadersByStore() + ", peers "
+                + peersByStore());
     }
 
     /** Records the most peer-moving operators in flight on one store (source, target or leader). */
@@ -270,7 +300,9 @@ final class ObedientCluster implements AutoCloseable {
     }
 
     private static int voters(Metapb.Region region) {
-        return (int) region.getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner).count();
+        return (int) region.getPeersList().stream()
+                .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                .count();
     }
 
     private void noteIfFull(Metapb.Region region) {

@@ -53,11 +53,12 @@ class OperatorPushTest {
         }
 
         @Override
-        public void onCompleted() {
-        }
+        public void onCompleted() {}
 
         List<Pdpb.RegionHeartbeatResponse> operators() {
-            return received.stream().filter(r -> r.hasTransferLeader() || r.hasChangePeer()).toList();
+            return received.stream()
+                    .filter(r -> r.hasTransferLeader() || r.hasChangePeer())
+                    .toList();
         }
     }
 
@@ -65,19 +66,36 @@ class OperatorPushTest {
     void setUp() {
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"));
         meta = MetaStore.open(config.dataDir());
-        cluster = ClusterMeta.load(meta, now, new SplittableRandom(7), config.storeDisconnectTime().toMillis(),
+        cluster = ClusterMeta.load(
+                meta,
+                now,
+                new SplittableRandom(7),
+                config.storeDisconnectTime().toMillis(),
                 config.maxStoreDownTime().toMillis());
         IdAllocator ids = new IdAllocator(new Fixtures.MemoryLong(), config.idBatchSize());
         SchedulerMetrics metrics = new SchedulerMetrics(new PrometheusRegistry(), cluster);
         streams = new HeartbeatStreams();
         coordinator = new Coordinator(cluster, ids, config, metrics, new SchedulerPauses(() -> now), streams);
         Pdpb.Member member = SchedulerService.member(SchedulerServer.MEMBER_ID, new HostAndPort("127.0.0.1", 1));
-        service = new SchedulerService(cluster, coordinator, new Tso(new Fixtures.MemoryLong(), () -> now,
-                config.tsoSaveWindow().toMillis()), ids, () -> member, ClientKeyMode.RAW, () -> now, metrics,
-                new GcSafePoints(meta), null, SplitLimits.DEFAULTS, streams);
+        service = new SchedulerService(
+                cluster,
+                coordinator,
+                new Tso(
+                        new Fixtures.MemoryLong(),
+                        () -> now,
+                        config.tsoSaveWindow().toMillis()),
+                ids,
+                () -> member,
+                ClientKeyMode.RAW,
+                () -> now,
+                metrics,
+                new GcSafePoints(meta),
+                null,
+                SplitLimits.DEFAULTS,
+                streams);
         // Bootstrapped with a placeholder region that the tests' two regions replace (a newer version).
-        cluster.bootstrap(Fixtures.store(1), Fixtures.region(99, "", "", epoch(1, 1), new long[] {991},
-                new long[] {1}), now);
+        cluster.bootstrap(
+                Fixtures.store(1), Fixtures.region(99, "", "", epoch(1, 1), new long[] {991}, new long[] {1}), now);
         Fixtures.storesUp(cluster, 3, now);
     }
 
@@ -88,15 +106,18 @@ class OperatorPushTest {
 
     /** Region {@code id} with peers on stores 1, 2, 3 (peer ids id*10 + store). */
     private static Metapb.Region region(long id, String start, String end) {
-        return Fixtures.region(id, start, end, epoch(1, 2), new long[] {id * 10 + 1, id * 10 + 2, id * 10 + 3},
-                new long[] {1, 2, 3});
+        return Fixtures.region(
+                id, start, end, epoch(1, 2), new long[] {id * 10 + 1, id * 10 + 2, id * 10 + 3}, new long[] {1, 2, 3});
     }
 
     private Pdpb.RegionHeartbeatRequest heartbeat(Metapb.Region region, long leaderStore) {
-        Metapb.Peer leader = region.getPeersList().stream().filter(p -> p.getStoreId() == leaderStore)
-                .findFirst().orElseThrow();
+        Metapb.Peer leader = region.getPeersList().stream()
+                .filter(p -> p.getStoreId() == leaderStore)
+                .findFirst()
+                .orElseThrow();
         return Fixtures.heartbeat(region, leader).toBuilder()
-                .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(cluster.clusterId())).build();
+                .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(cluster.clusterId()))
+                .build();
     }
 
     /** A store's open heartbeat stream: what it sends on, what it received. */
@@ -121,8 +142,10 @@ class OperatorPushTest {
 
         assertThat(created).hasSize(1);
         Operator op = created.get(0);
-        assertThat(store1.operators()).as("the step arrived on store 1's stream, no heartbeat in between")
-                .singleElement().satisfies(r -> {
+        assertThat(store1.operators())
+                .as("the step arrived on store 1's stream, no heartbeat in between")
+                .singleElement()
+                .satisfies(r -> {
                     assertThat(r.getRegionId()).isEqualTo(op.regionId());
                     assertThat(r.hasTransferLeader()).isTrue();
                     assertThat(r.getTransferLeader().getPeer().getStoreId()).isNotEqualTo(1);
@@ -140,7 +163,9 @@ class OperatorPushTest {
         // The leader dropped it (say its transfer could not start): the next round sends it again.
         now += ROUND_MILLIS - 1;
         coordinator.schedule(now);
-        assertThat(store1.operators()).as("within a round of the push: not again").hasSize(1);
+        assertThat(store1.operators())
+                .as("within a round of the push: not again")
+                .hasSize(1);
         now += 1;
         coordinator.schedule(now);
         assertThat(store1.operators()).hasSize(2);
@@ -160,9 +185,10 @@ class OperatorPushTest {
         assertThat(store1.side().operators()).as("no stream, nothing pushed").isEmpty();
 
         StoreSide reopened = new StoreSide();
-        service.regionHeartbeat(reopened).onNext(heartbeat(op.regionId() == 1 ? region(1, "", "m")
-                : region(2, "m", ""), 1));
-        assertThat(reopened.operators()).singleElement()
+        service.regionHeartbeat(reopened)
+                .onNext(heartbeat(op.regionId() == 1 ? region(1, "", "m") : region(2, "m", ""), 1));
+        assertThat(reopened.operators())
+                .singleElement()
                 .satisfies(r -> assertThat(r.getRegionId()).isEqualTo(op.regionId()));
     }
 
@@ -178,7 +204,9 @@ class OperatorPushTest {
         StoreSide store1 = new StoreSide();
         Metapb.Region alone = Fixtures.region(1, "", "", epoch(1, 2), new long[] {11}, new long[] {1});
         service.regionHeartbeat(store1).onNext(heartbeat(alone, 1));
-        assertThat(store1.operators()).as("stores 2 and 3 are silent: nowhere to add a replica").isEmpty();
+        assertThat(store1.operators())
+                .as("stores 2 and 3 are silent: nowhere to add a replica")
+                .isEmpty();
 
         for (long s = 2; s <= 3; s++) {
             cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(s).build(), now);
@@ -186,23 +214,29 @@ class OperatorPushTest {
         now += ROUND_MILLIS;
         List<Operator> created = coordinator.schedule(now);
 
-        assertThat(created).singleElement().satisfies(op -> assertThat(op.regionId()).isEqualTo(1));
-        assertThat(store1.operators()).as("the add-peer step went out with no region heartbeat in between")
-                .singleElement().satisfies(r -> {
+        assertThat(created)
+                .singleElement()
+                .satisfies(op -> assertThat(op.regionId()).isEqualTo(1));
+        assertThat(store1.operators())
+                .as("the add-peer step went out with no region heartbeat in between")
+                .singleElement()
+                .satisfies(r -> {
                     assertThat(r.getRegionId()).isEqualTo(1);
                     assertThat(r.hasChangePeer()).isTrue();
                     assertThat(r.getChangePeer().getPeer().getStoreId()).isIn(2L, 3L);
                 });
         now += ROUND_MILLIS / 2;
-        assertThat(coordinator.schedule(now)).as("a region with an operator is not checked again").isEmpty();
+        assertThat(coordinator.schedule(now))
+                .as("a region with an operator is not checked again")
+                .isEmpty();
     }
 
     @Test
     void anOperatorOfTheClusterIsPushedAtOnce() {
         StoreSide store1 = twoRegionsLedByStoreOne().side();
         RegionInfo region = cluster.regionById(1).orElseThrow();
-        Operator transfer = Operator.single(region, new OperatorStep.TransferLeader(Fixtures.peer(12, 2)),
-                "admin-transfer-leader", now);
+        Operator transfer = Operator.single(
+                region, new OperatorStep.TransferLeader(Fixtures.peer(12, 2)), "admin-transfer-leader", now);
 
         assertThat(coordinator.submit(transfer)).isEmpty();
 
@@ -211,8 +245,8 @@ class OperatorPushTest {
             assertThat(r.getTransferLeader().getPeer().getId()).isEqualTo(12);
         });
         // The leader's heartbeat showing the move done ends the operator; nothing more is pushed.
-        Optional<Pdpb.RegionHeartbeatResponse> answer = coordinator.regionHeartbeat(heartbeat(region(1, "", "m"), 2),
-                now);
+        Optional<Pdpb.RegionHeartbeatResponse> answer =
+                coordinator.regionHeartbeat(heartbeat(region(1, "", "m"), 2), now);
         assertThat(answer).isEmpty();
         assertThat(coordinator.operator(1)).isEmpty();
     }

@@ -61,8 +61,10 @@ class PdHttpApiTest {
     Path dir;
 
     private final AtomicLong clock = new AtomicLong(START_MILLIS);
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(WAIT_SECONDS))
+            .build();
     private SchedulerServer server;
     private ManagedChannel channel;
 
@@ -82,9 +84,12 @@ class PdHttpApiTest {
     private void start(ClientKeyMode mode) {
         this.mode = mode;
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"))
-                .withListenAddress(new HostAndPort("127.0.0.1", 0)).withClientKeyMode(mode);
+                .withListenAddress(new HostAndPort("127.0.0.1", 0))
+                .withClientKeyMode(mode);
         server = SchedulerServer.start(config, clock::get, new SplittableRandom(3), new PrometheusRegistry());
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+                .usePlaintext()
+                .build();
     }
 
     /**
@@ -97,18 +102,29 @@ class PdHttpApiTest {
         cluster.bootstrap(Fixtures.store(1), region(2, "", "", epoch(1, 1), new long[] {3}, new long[] {1}), now);
         cluster.putStore(Fixtures.store(2), now);
         cluster.putStore(Fixtures.store(3), now);
-        cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).setCapacity(100 * GIB)
-                .setAvailable(40 * GIB).setUsedSize(60 * GIB).setStartTime((int) (now / 1000 - 60)).build(), now);
+        cluster.storeHeartbeat(
+                Pdpb.StoreStats.newBuilder()
+                        .setStoreId(1)
+                        .setCapacity(100 * GIB)
+                        .setAvailable(40 * GIB)
+                        .setUsedSize(60 * GIB)
+                        .setStartTime((int) (now / 1000 - 60))
+                        .build(),
+                now);
         // Transactional data is split at encoded user keys (raftstore's SplitKeys); raw data as it is.
         com.google.protobuf.ByteString m = mode == ClientKeyMode.TXN
                 ? MemComparableCodec.encode(com.google.protobuf.ByteString.copyFromUtf8("m"))
                 : com.google.protobuf.ByteString.copyFromUtf8("m");
         Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1}).toBuilder()
-                .setEndKey(m).build();
+                .setEndKey(m)
+                .build();
         Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1}).toBuilder()
-                .setStartKey(m).build();
+                .setStartKey(m)
+                .build();
         cluster.regionHeartbeat(RegionInfo.fromHeartbeat(Fixtures.heartbeat(left, left.getPeers(0)).toBuilder()
-                .setApproximateSize(96 * MIB).setApproximateKeys(1000).build()));
+                .setApproximateSize(96 * MIB)
+                .setApproximateKeys(1000)
+                .build()));
         cluster.regionHeartbeat(Fixtures.info(right, right.getPeers(0)));
     }
 
@@ -127,8 +143,8 @@ class PdHttpApiTest {
     }
 
     private Reply send(HttpRequest.Builder request) throws Exception {
-        HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(WAIT_SECONDS)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = http.send(
+                request.timeout(Duration.ofSeconds(WAIT_SECONDS)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
         return new Reply(r.statusCode(), JSON.readTree(r.body()), r);
     }
@@ -143,10 +159,13 @@ class PdHttpApiTest {
         assertThat(r.json().get("count").asInt()).isEqualTo(3);
         JsonNode one = r.json().get("stores").get(0);
         assertThat(one.at("/store/id").asLong()).isEqualTo(1);
-        assertThat(one.at("/store/address").asText()).isEqualTo(Fixtures.store(1).getAddress());
+        assertThat(one.at("/store/address").asText())
+                .isEqualTo(Fixtures.store(1).getAddress());
         assertThat(one.at("/store/version").asText()).isEqualTo("6.5.0");
         assertThat(one.at("/store/state_name").asText()).isEqualTo("Up");
-        assertThat(one.at("/store").has("state")).as("Up is metapb's zero state, left out as Go does").isFalse();
+        assertThat(one.at("/store").has("state"))
+                .as("Up is metapb's zero state, left out as Go does")
+                .isFalse();
         JsonNode status = one.get("status");
         assertThat(status.get("capacity").asText()).isEqualTo("100GiB");
         assertThat(status.get("available").asText()).isEqualTo("40GiB");
@@ -174,9 +193,11 @@ class PdHttpApiTest {
         start(ClientKeyMode.RAW);
         populate();
         clock.addAndGet(SchedulerConfig.DEFAULT_STORE_DISCONNECT_TIME.toMillis());
-        assertThat(get("/pd/api/v1/store/2").json().at("/store/state_name").asText()).isEqualTo("Disconnected");
+        assertThat(get("/pd/api/v1/store/2").json().at("/store/state_name").asText())
+                .isEqualTo("Disconnected");
         clock.addAndGet(SchedulerConfig.DEFAULT_MAX_STORE_DOWN_TIME.toMillis());
-        assertThat(get("/pd/api/v1/store/2").json().at("/store/state_name").asText()).isEqualTo("Down");
+        assertThat(get("/pd/api/v1/store/2").json().at("/store/state_name").asText())
+                .isEqualTo("Down");
     }
 
     @Test
@@ -215,11 +236,14 @@ class PdHttpApiTest {
     void inTxnKeyModeRegionKeysAreTheEncodedOnesClientsUse() throws Exception {
         start(ClientKeyMode.TXN);
         populate();
-        String encodedM = HexFormat.of().withUpperCase()
-                .formatHex(MemComparableCodec.encode(ByteString.copyFromUtf8("m")).toByteArray());
+        String encodedM = HexFormat.of()
+                .withUpperCase()
+                .formatHex(
+                        MemComparableCodec.encode(ByteString.copyFromUtf8("m")).toByteArray());
         JsonNode right = get("/pd/api/v1/region/id/10").json();
         assertThat(right.get("start_key").asText()).isEqualTo(encodedM);
-        assertThat(get("/pd/api/v1/region/key/" + encodedM + "?format=hex").json()).isEqualTo(right);
+        assertThat(get("/pd/api/v1/region/key/" + encodedM + "?format=hex").json())
+                .isEqualTo(right);
         Reply notEncoded = get("/pd/api/v1/region/key/6D?format=hex");
         assertThat(notEncoded.status()).isEqualTo(400);
         assertThat(notEncoded.json().get("error").asText()).isNotBlank();
@@ -268,35 +292,42 @@ class PdHttpApiTest {
     void aPausedReplicaCheckerAddsNoReplicaUntilResumedOrExpired() throws Exception {
         start(ClientKeyMode.RAW);
         populate();
-        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean()).isFalse();
+        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean())
+                .isFalse();
 
         Reply paused = post("/pd/api/v1/checker/replica", "{\"delay\": 300}");
         assertThat(paused.status()).isEqualTo(200);
         assertThat(paused.json().asText()).isEqualTo("Pause the checker successfully.");
-        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean()).isTrue();
+        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean())
+                .isTrue();
         assertThat(heartbeatOfUnderReplicatedRegion()).isEmpty();
         assertThat(server.coordinator().operator(2)).isEmpty();
 
         Reply resumed = post("/pd/api/v1/checker/replica", "{\"delay\": 0}");
         assertThat(resumed.json().asText()).isEqualTo("Resume the checker successfully.");
-        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean()).isFalse();
+        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean())
+                .isFalse();
         Optional<Pdpb.RegionHeartbeatResponse> op = heartbeatOfUnderReplicatedRegion();
         assertThat(op).isPresent();
         assertThat(op.get().getChangePeer().getChangeType()).isEqualTo(Eraftpb.ConfChangeType.AddLearnerNode);
 
         // A pause runs out by itself: PD's delay is "until now + delay".
         post("/pd/api/v1/checker/replica", "{\"delay\": 10}");
-        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean()).isTrue();
+        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean())
+                .isTrue();
         clock.addAndGet(10_000);
-        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean()).isFalse();
+        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean())
+                .isFalse();
     }
 
     @Test
     void pdsOtherCheckerNamesArePausedAndResumedToo() throws Exception {
         start(ClientKeyMode.RAW);
         assertThat(post("/pd/api/v1/checker/merge", "{\"delay\": 60}").status()).isEqualTo(200);
-        assertThat(get("/pd/api/v1/checker/merge").json().get("paused").asBoolean()).isTrue();
-        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean()).isFalse();
+        assertThat(get("/pd/api/v1/checker/merge").json().get("paused").asBoolean())
+                .isTrue();
+        assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean())
+                .isFalse();
     }
 
     @Test
@@ -311,7 +342,8 @@ class PdHttpApiTest {
         Reply postStores = post("/pd/api/v1/stores", "{}");
         assertError(postStores, 405, "POST is not allowed on /pd/api/v1/stores");
         assertThat(postStores.raw().headers().firstValue("Allow")).hasValue("GET");
-        Reply delete = send(HttpRequest.newBuilder(uri("/pd/api/v1/checker/replica")).DELETE());
+        Reply delete =
+                send(HttpRequest.newBuilder(uri("/pd/api/v1/checker/replica")).DELETE());
         assertError(delete, 405, "DELETE is not allowed");
         assertThat(delete.raw().headers().firstValue("Allow")).hasValue("GET, POST");
 
@@ -322,7 +354,9 @@ class PdHttpApiTest {
         assertError(get("/pd/api/v1/region/id/77"), 404, "region 77 not found");
         assertError(get("/pd/api/v1/region/key/zz?format=hex"), 400, "invalid hex key 'zz'");
         assertThat(sendRaw("GET /pd/api/v1/region/key/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                .getBytes(StandardCharsets.US_ASCII))).startsWith("HTTP/1.1 400 ").contains("\"error\":");
+                        .getBytes(StandardCharsets.US_ASCII)))
+                .startsWith("HTTP/1.1 400 ")
+                .contains("\"error\":");
 
         assertError(get("/pd/api/v1/checker/nope"), 404, "checker nope not found");
         assertError(post("/pd/api/v1/checker/replica", ""), 400, "");
@@ -333,7 +367,8 @@ class PdHttpApiTest {
         assertError(post("/pd/api/v1/checker/replica", "{\"delay\": 1.5}"), 400, "whole number of seconds");
         assertError(post("/pd/api/v1/checker/replica", "{\"delay\": \"300\"}"), 400, "whole number of seconds");
         assertThat(get("/pd/api/v1/checker/replica").json().get("paused").asBoolean())
-                .as("no bad request paused anything").isFalse();
+                .as("no bad request paused anything")
+                .isFalse();
     }
 
     private static void assertError(Reply reply, int status, String message) {
@@ -355,7 +390,8 @@ class PdHttpApiTest {
             Future<List<Integer>> statuses = reader.submit(() -> {
                 List<Integer> out = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
-                    out.add(get(i % 2 == 0 ? "/pd/api/v1/stores" : "/pd/api/v1/regions").status());
+                    out.add(get(i % 2 == 0 ? "/pd/api/v1/stores" : "/pd/api/v1/regions")
+                            .status());
                 }
                 return out;
             });
@@ -403,7 +439,7 @@ class PdHttpApiTest {
         start(ClientKeyMode.RAW);
         populate();
         byte[] two = ("GET /pd/api/v1/version HTTP/1.1\r\nHost: x\r\n\r\n"
-                + "GET /pd/api/v1/cluster HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                        + "GET /pd/api/v1/cluster HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
         String answers = sendRaw(two);
         assertThat(answers.split("HTTP/1.1 200 OK", -1)).as(answers).hasSize(3);
@@ -416,7 +452,8 @@ class PdHttpApiTest {
     /** Writes {@code bytes} on a fresh connection and reads until the server closes it. */
     private String sendRaw(byte[] bytes) throws IOException {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", server.port()), (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
+            socket.connect(
+                    new InetSocketAddress("127.0.0.1", server.port()), (int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(WAIT_SECONDS));
             socket.getOutputStream().write(bytes);
             socket.getOutputStream().flush();
@@ -428,8 +465,10 @@ class PdHttpApiTest {
                     got.write(buf, 0, n);
                 }
             } catch (SocketTimeoutException e) {
-                throw new AssertionError("the server did not close the connection within " + WAIT_SECONDS
-                        + " s; got so far: " + got.toString(StandardCharsets.ISO_8859_1), e);
+                throw new AssertionError(
+                        "the server did not close the connection within " + WAIT_SECONDS + " s; got so far: "
+                                + got.toString(StandardCharsets.ISO_8859_1),
+                        e);
             } catch (IOException e) {
                 // A reset after the server closed with unread input is a close too.
             }
@@ -465,7 +504,9 @@ class PdHttpApiTest {
 
         long next() throws InterruptedException {
             requests.onNext(Pdpb.TsoRequest.newBuilder()
-                    .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(server.clusterId())).setCount(1).build());
+                    .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(server.clusterId()))
+                    .setCount(1)
+                    .build());
             Object o = received.poll(WAIT_SECONDS, TimeUnit.SECONDS);
             assertThat(o).isInstanceOf(Pdpb.TsoResponse.class);
             Pdpb.Timestamp t = ((Pdpb.TsoResponse) o).getTimestamp();

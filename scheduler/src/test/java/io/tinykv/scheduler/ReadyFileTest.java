@@ -19,9 +19,10 @@ class ReadyFileTest {
 
         ReadyFile.write(file, ReadyFile.addresses(new HostAndPort("127.0.0.1", 40001), "127.0.0.1:0", 40002));
 
-        assertThat(ReadyFile.read(file)).contains(Map.of(
-                ReadyFile.ADDR, "127.0.0.1:40001",
-                ReadyFile.STATUS_ADDR, "127.0.0.1:40002"));
+        assertThat(ReadyFile.read(file))
+                .contains(Map.of(
+                        ReadyFile.ADDR, "127.0.0.1:40001",
+                        ReadyFile.STATUS_ADDR, "127.0.0.1:40002"));
         assertThat(Files.list(dir)).as("nothing left aside").containsExactly(file);
     }
 

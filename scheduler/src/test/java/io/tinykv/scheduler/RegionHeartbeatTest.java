@@ -108,7 +108,8 @@ class RegionHeartbeatTest {
     @Test
     void pendingPeersAreRecordedAddedAndRemoved() {
         Pdpb.RegionHeartbeatRequest withPending = Fixtures.heartbeat(base, peer(11, 1)).toBuilder()
-                .addPendingPeers(peer(13, 3)).build();
+                .addPendingPeers(peer(13, 3))
+                .build();
         cluster.regionHeartbeat(RegionInfo.fromHeartbeat(withPending));
         assertThat(cluster.regionById(1).orElseThrow().pendingPeers()).containsExactly(peer(13, 3));
         assertThat(cluster.regionById(1).orElseThrow().isPending(13)).isTrue();
@@ -119,7 +120,8 @@ class RegionHeartbeatTest {
     @Test
     void downPeersAreRecorded() {
         Pdpb.RegionHeartbeatRequest withDown = Fixtures.heartbeat(base, peer(11, 1)).toBuilder()
-                .addDownPeers(Pdpb.PeerStats.newBuilder().setPeer(peer(12, 2)).setDownSeconds(42)).build();
+                .addDownPeers(Pdpb.PeerStats.newBuilder().setPeer(peer(12, 2)).setDownSeconds(42))
+                .build();
         cluster.regionHeartbeat(RegionInfo.fromHeartbeat(withDown));
         assertThat(cluster.regionById(1).orElseThrow().downSeconds(12)).isEqualTo(42);
         assertThat(cluster.regionById(1).orElseThrow().downSeconds(13)).isZero();
@@ -146,10 +148,14 @@ class RegionHeartbeatTest {
     @Test
     void approximateSizeAndKeys() {
         cluster.regionHeartbeat(RegionInfo.fromHeartbeat(Fixtures.heartbeat(base, peer(11, 1)).toBuilder()
-                .setApproximateSize(1_000).setApproximateKeys(10).build()));
+                .setApproximateSize(1_000)
+                .setApproximateKeys(10)
+                .build()));
         assertThat(cluster.regionById(1).orElseThrow().approximateSizeBytes()).isEqualTo(1_000);
         cluster.regionHeartbeat(RegionInfo.fromHeartbeat(Fixtures.heartbeat(base, peer(11, 1)).toBuilder()
-                .setApproximateSize(5_000).setApproximateKeys(50).build()));
+                .setApproximateSize(5_000)
+                .setApproximateKeys(50)
+                .build()));
         assertThat(cluster.regionById(1).orElseThrow().approximateSizeBytes()).isEqualTo(5_000);
         assertThat(cluster.regionById(1).orElseThrow().approximateKeys()).isEqualTo(50);
     }
@@ -164,8 +170,13 @@ class RegionHeartbeatTest {
         beat(left, peer(11, 1));
         assertThat(cluster.regionCount()).isEqualTo(2);
         assertThat(cluster.regionByKey(key("a")).orElseThrow().region()).isEqualTo(left);
-        assertThat(cluster.scanRegions(key(""), key(""), 0)).extracting(RegionInfo::id).containsExactly(1L, 2L);
-        assertThat(cluster.regionCountsByStore()).containsEntry(1L, 2).containsEntry(2L, 2).containsEntry(3L, 2);
+        assertThat(cluster.scanRegions(key(""), key(""), 0))
+                .extracting(RegionInfo::id)
+                .containsExactly(1L, 2L);
+        assertThat(cluster.regionCountsByStore())
+                .containsEntry(1L, 2)
+                .containsEntry(2L, 2)
+                .containsEntry(3L, 2);
         // The parent's old epoch is now stale, by its own id and against the overlapping half.
         assertThat(beat(base, peer(11, 1))).isEqualTo(ClusterMeta.HeartbeatOutcome.STALE);
         Metapb.Region unknownOld = region(9, "n", "p", epoch(3, 1), new long[] {91}, new long[] {1});
@@ -183,12 +194,16 @@ class RegionHeartbeatTest {
         Metapb.Region middle = region(2, "g", "p", epoch(3, 3), new long[] {21, 22, 23}, new long[] {1, 2, 3});
         Metapb.Region right = region(3, "p", "", epoch(3, 3), new long[] {31, 32, 33}, new long[] {1, 2, 3});
         assertThat(beat(middle, peer(21, 1))).isEqualTo(ClusterMeta.HeartbeatOutcome.UPDATED);
-        assertThat(cluster.regionByKey(key("a"))).as("the parent overlapped by the middle is gone").isEmpty();
-        assertThat(beat(base, peer(11, 1))).as("the parent's pre-split view").isEqualTo(
-                ClusterMeta.HeartbeatOutcome.STALE);
+        assertThat(cluster.regionByKey(key("a")))
+                .as("the parent overlapped by the middle is gone")
+                .isEmpty();
+        assertThat(beat(base, peer(11, 1)))
+                .as("the parent's pre-split view")
+                .isEqualTo(ClusterMeta.HeartbeatOutcome.STALE);
         assertThat(beat(right, peer(31, 1))).isEqualTo(ClusterMeta.HeartbeatOutcome.UPDATED);
         assertThat(beat(left, peer(11, 1))).isEqualTo(ClusterMeta.HeartbeatOutcome.UPDATED);
-        assertThat(cluster.scanRegions(key(""), key(""), 0)).extracting(RegionInfo::region)
+        assertThat(cluster.scanRegions(key(""), key(""), 0))
+                .extracting(RegionInfo::region)
                 .containsExactly(left, middle, right);
     }
 
@@ -228,7 +243,12 @@ class RegionHeartbeatTest {
                 .hasMessageContaining("without an epoch");
         assertThatThrownBy(() -> beat(base.toBuilder().clearPeers().build(), peer(11, 1)))
                 .hasMessageContaining("without peers");
-        assertThatThrownBy(() -> beat(base.toBuilder().setStartKey(key("z")).setEndKey(key("a")).build(), peer(11, 1)))
+        assertThatThrownBy(() -> beat(
+                        base.toBuilder()
+                                .setStartKey(key("z"))
+                                .setEndKey(key("a"))
+                                .build(),
+                        peer(11, 1)))
                 .hasMessageContaining("empty range");
         assertThatThrownBy(() -> beat(base, peer(99, 1))).hasMessageContaining("not one of its peers");
         assertThat(known(1)).isEqualTo(base);
@@ -258,13 +278,18 @@ class RegionHeartbeatTest {
                         for (int r = 0; r < regionsPerThread; r++) {
                             long id = 100 + thread * regionsPerThread + r;
                             String start = "t" + thread + "r" + r;
-                            Metapb.Region owned = region(id, start, start + "~", epoch(3, round),
-                                    new long[] {id * 10 + 1, id * 10 + 2}, new long[] {1, 2});
+                            Metapb.Region owned = region(
+                                    id,
+                                    start,
+                                    start + "~",
+                                    epoch(3, round),
+                                    new long[] {id * 10 + 1, id * 10 + 2},
+                                    new long[] {1, 2});
                             beat(owned, owned.getPeers(round % 2));
                         }
                         long version = 2 + random.nextInt(50);
-                        Metapb.Region shared = region(1, "", "0", epoch(3, version),
-                                new long[] {11, 12, 13}, new long[] {1, 2, 3});
+                        Metapb.Region shared =
+                                region(1, "", "0", epoch(3, version), new long[] {11, 12, 13}, new long[] {1, 2, 3});
                         beat(shared, peer(11, 1));
                         maxSharedVersion.merge(1L, version, Math::max);
                     }
@@ -279,10 +304,12 @@ class RegionHeartbeatTest {
         assertThat(cluster.regionCount()).isEqualTo(1 + threads * regionsPerThread);
         for (int t = 0; t < threads; t++) {
             for (int r = 0; r < regionsPerThread; r++) {
-                RegionInfo owned = cluster.regionById(100 + t * regionsPerThread + r).orElseThrow();
+                RegionInfo owned =
+                        cluster.regionById(100 + t * regionsPerThread + r).orElseThrow();
                 assertThat(owned.epoch().getVersion()).isEqualTo(roundsPerRegion);
                 assertThat(owned.leader()).isEqualTo(owned.region().getPeers(roundsPerRegion % 2));
-                assertThat(cluster.regionByKey(owned.startKey()).orElseThrow().id()).isEqualTo(owned.id());
+                assertThat(cluster.regionByKey(owned.startKey()).orElseThrow().id())
+                        .isEqualTo(owned.id());
             }
         }
         assertThat(known(1).getRegionEpoch().getVersion()).isEqualTo(maxSharedVersion.get(1L));

@@ -40,13 +40,19 @@ class RegionPatrolTest {
     @BeforeEach
     void setUp() {
         // Balancing off: every operator a round creates is the replica checker's.
-        config = SchedulerConfig.defaults(dir.resolve("meta")).withSchedule(ScheduleConfig.defaults()
-                .withBalanceInterval(Duration.ZERO).withPatrolRegionBatch(BATCH));
+        config = SchedulerConfig.defaults(dir.resolve("meta"))
+                .withSchedule(ScheduleConfig.defaults()
+                        .withBalanceInterval(Duration.ZERO)
+                        .withPatrolRegionBatch(BATCH));
         meta = MetaStore.open(config.dataDir());
-        cluster = ClusterMeta.load(meta, now, new SplittableRandom(5), config.storeDisconnectTime().toMillis(),
+        cluster = ClusterMeta.load(
+                meta,
+                now,
+                new SplittableRandom(5),
+                config.storeDisconnectTime().toMillis(),
                 config.maxStoreDownTime().toMillis());
-        cluster.bootstrap(Fixtures.store(1), Fixtures.region(1, "", "", epoch(1, 2), new long[] {11}, new long[] {1}),
-                now);
+        cluster.bootstrap(
+                Fixtures.store(1), Fixtures.region(1, "", "", epoch(1, 2), new long[] {11}, new long[] {1}), now);
         Fixtures.storesUp(cluster, 3, now);
     }
 
@@ -81,7 +87,9 @@ class RegionPatrolTest {
         assertThat(ids(patrol.next())).containsExactly(1L, 2L, 3L);
         assertThat(ids(patrol.next())).containsExactly(4L, 5L, 6L);
         assertThat(ids(patrol.next())).containsExactly(7L, 8L, 9L);
-        assertThat(ids(patrol.next())).as("the last region ends a pass, short of a batch").containsExactly(10L);
+        assertThat(ids(patrol.next()))
+                .as("the last region ends a pass, short of a batch")
+                .containsExactly(10L);
         assertThat(ids(patrol.next())).as("and the next pass starts over").containsExactly(1L, 2L, 3L);
     }
 
@@ -98,8 +106,13 @@ class RegionPatrolTest {
     void aCursorPastEveryRegionStartsOverAtOnce() {
         // Regions 1..3 cover ["", "k03"); nothing is heard of beyond yet.
         for (int i = 1; i <= 3; i++) {
-            Metapb.Region r = Fixtures.region(i, i == 1 ? "" : String.format("k%02d", i - 1), String.format("k%02d", i),
-                    epoch(1, 3), new long[] {i * 10L + 1}, new long[] {1});
+            Metapb.Region r = Fixtures.region(
+                    i,
+                    i == 1 ? "" : String.format("k%02d", i - 1),
+                    String.format("k%02d", i),
+                    epoch(1, 3),
+                    new long[] {i * 10L + 1},
+                    new long[] {1});
             cluster.regionHeartbeat(Fixtures.info(r, r.getPeers(0)));
         }
         RegionPatrol patrol = new RegionPatrol(cluster, BATCH);
@@ -115,10 +128,11 @@ class RegionPatrolTest {
         assertThat(ids(patrol.next())).containsExactly(1L, 2L, 3L);
 
         // Region 5 [k04, k05) splits at k045 into 5 and 11.
-        cluster.regionHeartbeat(Fixtures.info(Fixtures.region(5, "k04", "k045", epoch(1, 4), new long[] {51},
-                new long[] {1}), Fixtures.peer(51, 1)));
-        cluster.regionHeartbeat(Fixtures.info(Fixtures.region(11, "k045", "k05", epoch(1, 4), new long[] {111},
-                new long[] {1}), Fixtures.peer(111, 1)));
+        cluster.regionHeartbeat(Fixtures.info(
+                Fixtures.region(5, "k04", "k045", epoch(1, 4), new long[] {51}, new long[] {1}), Fixtures.peer(51, 1)));
+        cluster.regionHeartbeat(Fixtures.info(
+                Fixtures.region(11, "k045", "k05", epoch(1, 4), new long[] {111}, new long[] {1}),
+                Fixtures.peer(111, 1)));
 
         assertThat(ids(patrol.next())).containsExactly(4L, 5L, 11L);
         assertThat(ids(patrol.next())).containsExactly(6L, 7L, 8L);
@@ -133,20 +147,30 @@ class RegionPatrolTest {
     @Test
     void everyRegionGetsItsReplicasWithinCeilOfRegionsOverBatchRoundsAndNoRoundChecksMoreThanABatch() {
         splitInto(REGIONS);
-        Coordinator coordinator = new Coordinator(cluster, new IdAllocator(new Fixtures.MemoryLong(), 1_000), config,
-                new SchedulerMetrics(new PrometheusRegistry(), cluster), new SchedulerPauses(() -> now));
+        Coordinator coordinator = new Coordinator(
+                cluster,
+                new IdAllocator(new Fixtures.MemoryLong(), 1_000),
+                config,
+                new SchedulerMetrics(new PrometheusRegistry(), cluster),
+                new SchedulerPauses(() -> now));
         int rounds = (REGIONS + BATCH - 1) / BATCH;
 
         Set<Long> repaired = new HashSet<>();
         List<List<Long>> perRound = new ArrayList<>();
         for (int round = 1; round <= rounds; round++) {
-            List<Long> created = coordinator.schedule(now + round).stream().map(Operator::regionId).toList();
+            List<Long> created = coordinator.schedule(now + round).stream()
+                    .map(Operator::regionId)
+                    .toList();
             perRound.add(created);
             assertThat(created).as("round %d looks at one batch only", round).hasSizeLessThanOrEqualTo(BATCH);
             assertThat(created).as("a region is repaired once").allMatch(repaired::add);
         }
-        assertThat(repaired).as("per round: %s", perRound)
-                .containsExactlyInAnyOrderElementsOf(LongStream.rangeClosed(1, REGIONS).boxed().toList());
-        assertThat(coordinator.schedule(now + rounds + 1)).as("every region has its operator").isEmpty();
+        assertThat(repaired)
+                .as("per round: %s", perRound)
+                .containsExactlyInAnyOrderElementsOf(
+                        LongStream.rangeClosed(1, REGIONS).boxed().toList());
+        assertThat(coordinator.schedule(now + rounds + 1))
+                .as("every region has its operator")
+                .isEmpty();
     }
 }

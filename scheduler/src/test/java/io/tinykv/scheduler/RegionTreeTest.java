@@ -43,7 +43,9 @@ class RegionTreeTest {
     void adjacentRangesDoNotOverlap() {
         tree.put(r(1, "", "c"));
         assertThat(tree.overlapping(key("c"), key("d"))).isEmpty();
-        assertThat(tree.overlapping(key("b"), key("c"))).extracting(RegionInfo::id).containsExactly(1L);
+        assertThat(tree.overlapping(key("b"), key("c")))
+                .extracting(RegionInfo::id)
+                .containsExactly(1L);
     }
 
     @Test

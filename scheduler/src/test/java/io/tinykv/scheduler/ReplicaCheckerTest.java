@@ -42,13 +42,14 @@ class ReplicaCheckerTest {
     @BeforeEach
     void setUp() {
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"))
-                .withStoreTimes(DISCONNECT, DOWN).withOperatorTimeout(OPERATOR_TIMEOUT);
+                .withStoreTimes(DISCONNECT, DOWN)
+                .withOperatorTimeout(OPERATOR_TIMEOUT);
         meta = MetaStore.open(config.dataDir());
         cluster = ClusterMeta.load(meta, now, new SplittableRandom(3), DISCONNECT.toMillis(), DOWN.toMillis());
         ids = new IdAllocator(meta.cell(MetaStore.ID_END), 100);
         registry = new PrometheusRegistry();
-        coordinator = new Coordinator(cluster, ids, config, new SchedulerMetrics(registry, cluster),
-                new SchedulerPauses(() -> now));
+        coordinator = new Coordinator(
+                cluster, ids, config, new SchedulerMetrics(registry, cluster), new SchedulerPauses(() -> now));
         cluster.bootstrap(store(1), region(1, "", "", epoch(1, 1), new long[] {11}, new long[] {1}), now);
     }
 
@@ -75,17 +76,21 @@ class ReplicaCheckerTest {
         return coordinator.regionHeartbeat(Fixtures.heartbeat(region, leader), now);
     }
 
-    private Optional<Pdpb.RegionHeartbeatResponse> beatPending(Metapb.Region region, Metapb.Peer leader,
-            Metapb.Peer... pending) {
-        return coordinator.regionHeartbeat(Fixtures.heartbeat(region, leader).toBuilder()
-                .addAllPendingPeers(java.util.List.of(pending)).build(), now);
+    private Optional<Pdpb.RegionHeartbeatResponse> beatPending(
+            Metapb.Region region, Metapb.Peer leader, Metapb.Peer... pending) {
+        return coordinator.regionHeartbeat(
+                Fixtures.heartbeat(region, leader).toBuilder()
+                        .addAllPendingPeers(java.util.List.of(pending))
+                        .build(),
+                now);
     }
 
     private double operators(String kind, String event) {
         for (MetricSnapshot s : registry.scrape()) {
             if (s.getMetadata().getName().equals("tinykv_scheduler_operators")) {
                 for (CounterSnapshot.CounterDataPointSnapshot p : ((CounterSnapshot) s).getDataPoints()) {
-                    if (p.getLabels().get("kind").equals(kind) && p.getLabels().get("event").equals(event)) {
+                    if (p.getLabels().get("kind").equals(kind)
+                            && p.getLabels().get("event").equals(event)) {
                         return p.getValue();
                     }
                 }
@@ -115,10 +120,13 @@ class ReplicaCheckerTest {
     /** {@code region} after its learner {@code peerId} became a voter (conf_ver + 1). */
     private static Metapb.Region withPromoted(Metapb.Region region, long peerId) {
         Metapb.RegionEpoch e = region.getRegionEpoch();
-        Metapb.Region.Builder b = region.toBuilder().clearPeers()
-                .setRegionEpoch(epoch(e.getConfVer() + 1, e.getVersion()));
-        region.getPeersList().forEach(p -> b.addPeers(p.getId() == peerId
-                ? p.toBuilder().setRole(Metapb.PeerRole.Voter).build() : p));
+        Metapb.Region.Builder b =
+                region.toBuilder().clearPeers().setRegionEpoch(epoch(e.getConfVer() + 1, e.getVersion()));
+        region.getPeersList()
+                .forEach(p -> b.addPeers(
+                        p.getId() == peerId
+                                ? p.toBuilder().setRole(Metapb.PeerRole.Voter).build()
+                                : p));
         return b.build();
     }
 
@@ -130,14 +138,16 @@ class ReplicaCheckerTest {
 
     private static Metapb.Region withPeer(Metapb.Region region, Metapb.Peer peer) {
         Metapb.RegionEpoch e = region.getRegionEpoch();
-        return region.toBuilder().addPeers(peer)
-                .setRegionEpoch(epoch(e.getConfVer() + 1, e.getVersion())).build();
+        return region.toBuilder()
+                .addPeers(peer)
+                .setRegionEpoch(epoch(e.getConfVer() + 1, e.getVersion()))
+                .build();
     }
 
     private static Metapb.Region withoutPeer(Metapb.Region region, long peerId) {
         Metapb.RegionEpoch e = region.getRegionEpoch();
-        Metapb.Region.Builder b = region.toBuilder().clearPeers()
-                .setRegionEpoch(epoch(e.getConfVer() + 1, e.getVersion()));
+        Metapb.Region.Builder b =
+                region.toBuilder().clearPeers().setRegionEpoch(epoch(e.getConfVer() + 1, e.getVersion()));
         region.getPeersList().stream().filter(p -> p.getId() != peerId).forEach(b::addPeers);
         return b.build();
     }
@@ -146,8 +156,8 @@ class ReplicaCheckerTest {
     void addsPeersOneAtATimeOnTheLeastLoadedStoreUntilMaxReplicas() {
         addStores(2, 3);
         // Store 2 already holds a peer of another region, so store 3 is the least loaded.
-        cluster.regionHeartbeat(Fixtures.info(region(5, "zz", "", epoch(1, 1), new long[] {51}, new long[] {2}),
-                peer(51, 2)));
+        cluster.regionHeartbeat(
+                Fixtures.info(region(5, "zz", "", epoch(1, 1), new long[] {51}, new long[] {2}), peer(51, 2)));
         Metapb.Region r = region(1, "", "zz", epoch(1, 2), new long[] {11}, new long[] {1});
         Pdpb.RegionHeartbeatResponse first = beat(r, peer(11, 1)).orElseThrow();
         Metapb.Peer p3 = added(first);
@@ -177,7 +187,8 @@ class ReplicaCheckerTest {
         assertThat(p2.getStoreId()).isEqualTo(2);
         assertThat(second.getRegionEpoch()).isEqualTo(two.getRegionEpoch());
         Metapb.Region three = withPromoted(withPeer(two, p2), p2.getId());
-        assertThat(promoted(beat(withPeer(two, p2), peer(11, 1)).orElseThrow()).getId()).isEqualTo(p2.getId());
+        assertThat(promoted(beat(withPeer(two, p2), peer(11, 1)).orElseThrow()).getId())
+                .isEqualTo(p2.getId());
         assertThat(beat(three, peer(11, 1))).isEmpty();
         assertThat(coordinator.operator(1)).isEmpty();
         assertThat(beat(three, peer(11, 1))).isEmpty();
@@ -188,7 +199,8 @@ class ReplicaCheckerTest {
         addStores(2, 3, 4);
         Metapb.Region four = region(1, "", "", epoch(5, 1), new long[] {11, 12, 13, 14}, new long[] {1, 2, 3, 4});
         // The leader is on store 1; peer 13 is pending, so it goes first.
-        Pdpb.RegionHeartbeatResponse r = beatPending(four, peer(11, 1), peer(13, 3)).orElseThrow();
+        Pdpb.RegionHeartbeatResponse r =
+                beatPending(four, peer(11, 1), peer(13, 3)).orElseThrow();
         assertThat(removed(r)).isEqualTo(peer(13, 3));
         assertThat(beat(withoutPeer(four, 13), peer(11, 1))).isEmpty();
         assertThat(operators("remove_peer", "finished")).isEqualTo(1);
@@ -198,10 +210,10 @@ class ReplicaCheckerTest {
     void anExtraPeerIsTakenFromTheMostLoadedStoreButNotFromTheLeader() {
         addStores(2, 3, 4);
         // Store 4 holds two more regions; the leader's store 1 holds the most but keeps its peer.
-        cluster.regionHeartbeat(Fixtures.info(region(5, "x", "y", epoch(1, 1), new long[] {51, 52}, new long[] {4, 1}),
-                peer(51, 4)));
-        cluster.regionHeartbeat(Fixtures.info(region(6, "y", "", epoch(1, 1), new long[] {61, 62}, new long[] {4, 1}),
-                peer(61, 4)));
+        cluster.regionHeartbeat(
+                Fixtures.info(region(5, "x", "y", epoch(1, 1), new long[] {51, 52}, new long[] {4, 1}), peer(51, 4)));
+        cluster.regionHeartbeat(
+                Fixtures.info(region(6, "y", "", epoch(1, 1), new long[] {61, 62}, new long[] {4, 1}), peer(61, 4)));
         Metapb.Region four = region(1, "", "x", epoch(5, 2), new long[] {11, 12, 13, 14}, new long[] {1, 2, 3, 4});
         assertThat(removed(beat(four, peer(11, 1)).orElseThrow())).isEqualTo(peer(14, 4));
     }
@@ -220,7 +232,8 @@ class ReplicaCheckerTest {
         assertThat(p4.getStoreId()).isEqualTo(4);
         // Learner first: the down peer stays until the replacement votes.
         Metapb.Region withLearner = withPeer(three, p4);
-        assertThat(promoted(beat(withLearner, peer(11, 1)).orElseThrow()).getId()).isEqualTo(p4.getId());
+        assertThat(promoted(beat(withLearner, peer(11, 1)).orElseThrow()).getId())
+                .isEqualTo(p4.getId());
         Metapb.Region withReplacement = withPromoted(withLearner, p4.getId());
         // Then the peer on the down store is removed.
         assertThat(removed(beat(withReplacement, peer(11, 1)).orElseThrow())).isEqualTo(peer(13, 3));
@@ -231,12 +244,15 @@ class ReplicaCheckerTest {
         addStores(2, 3, 4);
         Metapb.Region three = region(1, "", "", epoch(3, 1), new long[] {11, 12, 13}, new long[] {1, 2, 3});
         Pdpb.RegionHeartbeatRequest shortDown = Fixtures.heartbeat(three, peer(11, 1)).toBuilder()
-                .addDownPeers(Pdpb.PeerStats.newBuilder().setPeer(peer(12, 2)).setDownSeconds(60)).build();
+                .addDownPeers(Pdpb.PeerStats.newBuilder().setPeer(peer(12, 2)).setDownSeconds(60))
+                .build();
         assertThat(coordinator.regionHeartbeat(shortDown, now)).isEmpty();
         Pdpb.RegionHeartbeatRequest longDown = Fixtures.heartbeat(three, peer(11, 1)).toBuilder()
                 .addDownPeers(Pdpb.PeerStats.newBuilder().setPeer(peer(12, 2)).setDownSeconds(DOWN.toSeconds()))
                 .build();
-        assertThat(added(coordinator.regionHeartbeat(longDown, now).orElseThrow()).getStoreId()).isEqualTo(4);
+        assertThat(added(coordinator.regionHeartbeat(longDown, now).orElseThrow())
+                        .getStoreId())
+                .isEqualTo(4);
     }
 
     @Test
@@ -261,12 +277,22 @@ class ReplicaCheckerTest {
         addStores(2, 3);
         long gib = 1024L * 1024 * 1024;
         // Store 3 is the least loaded but has 1 GiB of 100 GiB free: under the stores' 5% reserve.
-        cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(3).setCapacity(100 * gib)
-                .setAvailable(gib).build(), now);
-        cluster.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(2).setCapacity(100 * gib)
-                .setAvailable(50 * gib).build(), now);
-        cluster.regionHeartbeat(Fixtures.info(region(5, "zz", "", epoch(1, 1), new long[] {51}, new long[] {2}),
-                peer(51, 2)));
+        cluster.storeHeartbeat(
+                Pdpb.StoreStats.newBuilder()
+                        .setStoreId(3)
+                        .setCapacity(100 * gib)
+                        .setAvailable(gib)
+                        .build(),
+                now);
+        cluster.storeHeartbeat(
+                Pdpb.StoreStats.newBuilder()
+                        .setStoreId(2)
+                        .setCapacity(100 * gib)
+                        .setAvailable(50 * gib)
+                        .build(),
+                now);
+        cluster.regionHeartbeat(
+                Fixtures.info(region(5, "zz", "", epoch(1, 1), new long[] {51}, new long[] {2}), peer(51, 2)));
         Metapb.Region r = region(1, "", "zz", epoch(1, 2), new long[] {11}, new long[] {1});
 
         assertThat(added(beat(r, peer(11, 1)).orElseThrow()).getStoreId()).isEqualTo(2);
@@ -328,7 +354,8 @@ class ReplicaCheckerTest {
         addStores(2, 3, 4);
         // Two voters and a learner (its operator timed out, say): the region still lacks a voter.
         Metapb.Region r = region(1, "", "", epoch(3, 1), new long[] {11, 12}, new long[] {1, 2}).toBuilder()
-                .addPeers(learner(13, 3)).build();
+                .addPeers(learner(13, 3))
+                .build();
         // Still catching up: wait — a second learner on store 4 would be a fourth replica for nothing.
         assertThat(beatPending(r, peer(11, 1), learner(13, 3))).isEmpty();
         assertThat(coordinator.operator(1)).isEmpty();
@@ -342,12 +369,14 @@ class ReplicaCheckerTest {
     @Test
     void aLearnerTheRegionDoesNotNeedOrOnAnUnhealthyStoreIsRemoved() {
         addStores(2, 3, 4);
-        Metapb.Region full = region(1, "", "", epoch(4, 1), new long[] {11, 12, 13}, new long[] {1, 2, 3})
-                .toBuilder().addPeers(learner(14, 4)).build();
+        Metapb.Region full = region(1, "", "", epoch(4, 1), new long[] {11, 12, 13}, new long[] {1, 2, 3}).toBuilder()
+                .addPeers(learner(14, 4))
+                .build();
         assertThat(removed(beat(full, peer(11, 1)).orElseThrow())).isEqualTo(learner(14, 4));
 
         Metapb.Region r = region(2, "", "", epoch(3, 1), new long[] {21, 22}, new long[] {1, 2}).toBuilder()
-                .addPeers(learner(24, 4)).build();
+                .addPeers(learner(24, 4))
+                .build();
         advance(DOWN.plusSeconds(1), 1, 2, 3);
         assertThat(removed(beat(r, peer(21, 1)).orElseThrow())).isEqualTo(learner(24, 4));
     }
@@ -356,11 +385,17 @@ class ReplicaCheckerTest {
     void aLearnerNeverTakesOverLeadershipFromALeaderThatMustGo() {
         addStores(2, 3, 4);
         ReplicaChecker checker = new ReplicaChecker(cluster, 3, DOWN.toMillis(), () -> 999);
-        RegionInfo region = Fixtures.info(region(1, "", "", epoch(5, 1), new long[] {19, 12}, new long[] {9, 2})
-                .toBuilder().addPeers(learner(13, 3)).build(), peer(19, 9));
+        RegionInfo region = Fixtures.info(
+                region(1, "", "", epoch(5, 1), new long[] {19, 12}, new long[] {9, 2}).toBuilder()
+                        .addPeers(learner(13, 3))
+                        .build(),
+                peer(19, 9));
         assertThat(checker.transferTarget(region, peer(19, 9), now)).contains(peer(12, 2));
-        RegionInfo onlyLearner = Fixtures.info(region(1, "", "", epoch(5, 1), new long[] {19}, new long[] {9})
-                .toBuilder().addPeers(learner(13, 3)).build(), peer(19, 9));
+        RegionInfo onlyLearner = Fixtures.info(
+                region(1, "", "", epoch(5, 1), new long[] {19}, new long[] {9}).toBuilder()
+                        .addPeers(learner(13, 3))
+                        .build(),
+                peer(19, 9));
         assertThat(checker.transferTarget(onlyLearner, peer(19, 9), now)).isEmpty();
     }
 
@@ -368,9 +403,11 @@ class ReplicaCheckerTest {
     void staleHeartbeatsAndRegionsWithoutALeaderGetNoOperators() {
         addStores(2, 3);
         Metapb.Region one = region(1, "", "", epoch(1, 2), new long[] {11}, new long[] {1});
-        assertThat(coordinator.regionHeartbeat(Pdpb.RegionHeartbeatRequest.newBuilder().setRegion(one).build(), now))
+        assertThat(coordinator.regionHeartbeat(
+                        Pdpb.RegionHeartbeatRequest.newBuilder().setRegion(one).build(), now))
                 .isEmpty();
-        assertThat(beat(region(1, "", "", epoch(1, 1), new long[] {11}, new long[] {1}), peer(11, 1))).isEmpty();
+        assertThat(beat(region(1, "", "", epoch(1, 1), new long[] {11}, new long[] {1}), peer(11, 1)))
+                .isEmpty();
         assertThat(coordinator.operator(1)).isEmpty();
     }
 }

@@ -36,7 +36,8 @@ class ScatterTest {
 
     /** The split hook: held to the region-schedule limit. */
     private void scatterAll(int regions) {
-        sim.coordinator.scatterNewRegions(LongStream.rangeClosed(1, regions).boxed().toList(), sim.now);
+        sim.coordinator.scatterNewRegions(
+                LongStream.rangeClosed(1, regions).boxed().toList(), sim.now);
     }
 
     /** ScatterRegion one by one, as TiSession.splitRegionAndScatter does: not held to limits. */
@@ -64,7 +65,9 @@ class ScatterTest {
         // stays put); every operator there was ended in success.
         assertThat(sim.coordinator.operatorReport(1)).isEmpty();
         List<OperatorController.Report> reports = LongStream.rangeClosed(1, 12)
-                .mapToObj(id -> sim.coordinator.operatorReport(id)).flatMap(Optional::stream).toList();
+                .mapToObj(id -> sim.coordinator.operatorReport(id))
+                .flatMap(Optional::stream)
+                .toList();
         assertThat(reports).hasSizeGreaterThanOrEqualTo(6).allSatisfy(r -> {
             assertThat(r.status()).isEqualTo(Pdpb.OperatorStatus.SUCCESS);
             assertThat(r.operator().desc()).isEqualTo("scatter-region");
@@ -81,7 +84,9 @@ class ScatterTest {
         sim.notePeerMovesInFlight();
 
         List<Operator> running = LongStream.rangeClosed(1, 12)
-                .mapToObj(id -> sim.coordinator.operator(id)).flatMap(Optional::stream).toList();
+                .mapToObj(id -> sim.coordinator.operator(id))
+                .flatMap(Optional::stream)
+                .toList();
         // One replica-moving scatter per store at a time; the others only spread their leaders.
         assertThat(sim.mostPeerMovesOnOneStore).isEqualTo(1);
         assertThat(running).anyMatch(Operator::movesPeers).anyMatch(op -> !op.movesPeers());
@@ -115,8 +120,8 @@ class ScatterTest {
         sim.addRegions(1, REGION_BYTES, 1, 1, 2, 3);
         Pdpb.RegionHeartbeatResponse first = sim.heartbeat(2).orElseThrow();
         assertThat(first.getTransferLeader().getPeer().getStoreId()).isNotEqualTo(1);
-        assertThat(sim.coordinator.operator(2)).hasValueSatisfying(
-                op -> assertThat(op.kind()).isEqualTo(RegionScatterer.KIND));
+        assertThat(sim.coordinator.operator(2))
+                .hasValueSatisfying(op -> assertThat(op.kind()).isEqualTo(RegionScatterer.KIND));
     }
 
     @Test
@@ -150,15 +155,22 @@ class ScatterTest {
         sim.heartbeatAll();
         sim.heartbeatAll();
         assertThat(status(1)).isEqualTo(Pdpb.OperatorStatus.SUCCESS);
-        assertThat(sim.coordinator.operatorReport(1).orElseThrow().operator().desc()).isEqualTo("balance-leader");
+        assertThat(sim.coordinator.operatorReport(1).orElseThrow().operator().desc())
+                .isEqualTo("balance-leader");
 
         // Region 2: the next transfer is cancelled when the region's epoch moves on without it.
         Operator cancelled = sim.coordinator.balanceLeaders(sim.now).orElseThrow();
         assertThat(cancelled.regionId()).isEqualTo(2);
-        Metapb.Region split = sim.region(2).toBuilder().setRegionEpoch(sim.region(2).getRegionEpoch().toBuilder()
-                .setVersion(sim.region(2).getRegionEpoch().getVersion() + 1)).build();
-        sim.coordinator.regionHeartbeat(Pdpb.RegionHeartbeatRequest.newBuilder().setRegion(split)
-                .setLeader(sim.leader(2)).build(), sim.now);
+        Metapb.Region split = sim.region(2).toBuilder()
+                .setRegionEpoch(sim.region(2).getRegionEpoch().toBuilder()
+                        .setVersion(sim.region(2).getRegionEpoch().getVersion() + 1))
+                .build();
+        sim.coordinator.regionHeartbeat(
+                Pdpb.RegionHeartbeatRequest.newBuilder()
+                        .setRegion(split)
+                        .setLeader(sim.leader(2))
+                        .build(),
+                sim.now);
         assertThat(status(2)).isEqualTo(Pdpb.OperatorStatus.CANCEL);
 
         // Region 3: a transfer that is never carried out times out, noticed by a scheduling round
@@ -175,24 +187,35 @@ class ScatterTest {
 
     @Test
     void aScatterReplacesAnotherOperatorWhichEndsAsReplaced() {
-        OperatorController controller = new OperatorController(Duration.ofMinutes(1).toMillis(), Duration.ofSeconds(10).toMillis());
+        OperatorController controller = new OperatorController(
+                Duration.ofMinutes(1).toMillis(), Duration.ofSeconds(10).toMillis());
         Metapb.Region r = Fixtures.region(1, "", "", Fixtures.epoch(1, 1), new long[] {11, 12}, new long[] {1, 2});
         RegionInfo region = Fixtures.info(r, r.getPeers(0));
-        Operator balance = new Operator(1, BalanceLeaderScheduler.KIND,
-                List.of(new OperatorStep.TransferLeader(r.getPeers(1))), 0, r.getRegionEpoch(), "test", 0);
-        Operator scatter = new Operator(1, RegionScatterer.KIND,
-                List.of(new OperatorStep.TransferLeader(r.getPeers(1))), 0, r.getRegionEpoch(), "test", 0);
+        Operator balance = new Operator(
+                1,
+                BalanceLeaderScheduler.KIND,
+                List.of(new OperatorStep.TransferLeader(r.getPeers(1))),
+                0,
+                r.getRegionEpoch(),
+                "test",
+                0);
+        Operator scatter = new Operator(
+                1,
+                RegionScatterer.KIND,
+                List.of(new OperatorStep.TransferLeader(r.getPeers(1))),
+                0,
+                r.getRegionEpoch(),
+                "test",
+                0);
         controller.add(balance);
         assertThat(controller.replace(scatter)).containsSame(balance);
-        assertThat(controller.lastEnded(1)).hasValue(new OperatorController.Report(balance,
-                Pdpb.OperatorStatus.REPLACE));
-        assertThat(controller.report(1)).hasValue(new OperatorController.Report(scatter,
-                Pdpb.OperatorStatus.RUNNING));
+        assertThat(controller.lastEnded(1))
+                .hasValue(new OperatorController.Report(balance, Pdpb.OperatorStatus.REPLACE));
+        assertThat(controller.report(1)).hasValue(new OperatorController.Report(scatter, Pdpb.OperatorStatus.RUNNING));
         RegionInfo transferred = Fixtures.info(r, r.getPeers(1));
         assertThat(controller.onHeartbeat(region, 1).event()).isEqualTo(OperatorController.Event.SEND);
         assertThat(controller.onHeartbeat(transferred, 2).event()).isEqualTo(OperatorController.Event.FINISHED);
-        assertThat(controller.report(1)).hasValue(new OperatorController.Report(scatter,
-                Pdpb.OperatorStatus.SUCCESS));
+        assertThat(controller.report(1)).hasValue(new OperatorController.Report(scatter, Pdpb.OperatorStatus.SUCCESS));
     }
 
     private Pdpb.OperatorStatus status(long regionId) {

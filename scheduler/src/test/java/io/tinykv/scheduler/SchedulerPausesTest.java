@@ -46,14 +46,24 @@ class SchedulerPausesTest {
 
     @Test
     void unknownNamesAndNegativeDelaysAreRefusedWithTheKnownNames() {
-        assertThat(pauses.names()).containsExactly("balance-leader-scheduler", "balance-region-scheduler",
-                "joint-state", "learner", "merge", "priority", "replica", "rule", "split");
+        assertThat(pauses.names())
+                .containsExactly(
+                        "balance-leader-scheduler",
+                        "balance-region-scheduler",
+                        "joint-state",
+                        "learner",
+                        "merge",
+                        "priority",
+                        "replica",
+                        "rule",
+                        "split");
         assertThatThrownBy(() -> pauses.pause("hot-region-scheduler", Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown checker or scheduler 'hot-region-scheduler'")
                 .hasMessageContaining("replica");
         assertThatThrownBy(() -> pauses.isPaused(null)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> pauses.pause("replica", Duration.ofSeconds(-1)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("zero or positive");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("zero or positive");
     }
 }

@@ -49,6 +49,7 @@ class SchedulerServerTest {
     private static final long START_MILLIS = 1_700_000_000_000L;
     /** Deadline of each call and wait. Generous: on a busy machine one test here ran 31 s in all. */
     private static final long WAIT_SECONDS = 30;
+
     private static final long POLL_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @TempDir
@@ -60,8 +61,7 @@ class SchedulerServerTest {
      */
     private static final ClientInterceptor CALL_DEADLINE = new ClientInterceptor() {
         @Override
-        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options,
-                Channel next) {
+        public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
             return next.newCall(method, options.withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS));
         }
     };
@@ -79,7 +79,9 @@ class SchedulerServerTest {
     private void start(SchedulerConfig config) {
         registry = new PrometheusRegistry();
         server = SchedulerServer.start(config, clock::get, new SplittableRandom(7), registry);
-        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+                .usePlaintext()
+                .build();
         pd = PDGrpc.newBlockingStub(channel).withInterceptors(CALL_DEADLINE);
     }
 
@@ -108,15 +110,22 @@ class SchedulerServerTest {
         long storeId = alloc();
         long regionId = alloc();
         long peerId = alloc();
-        Metapb.Region region = Metapb.Region.newBuilder().setId(regionId).setRegionEpoch(epoch(1, 1))
-                .addPeers(peer(peerId, storeId)).build();
-        Pdpb.BootstrapResponse resp = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder().setHeader(header())
-                .setStore(store(storeId)).setRegion(region).build());
+        Metapb.Region region = Metapb.Region.newBuilder()
+                .setId(regionId)
+                .setRegionEpoch(epoch(1, 1))
+                .addPeers(peer(peerId, storeId))
+                .build();
+        Pdpb.BootstrapResponse resp = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder()
+                .setHeader(header())
+                .setStore(store(storeId))
+                .setRegion(region)
+                .build());
         assertThat(resp.getHeader().hasError()).as(resp.toString()).isFalse();
     }
 
     private long alloc() {
-        Pdpb.AllocIDResponse resp = pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build());
+        Pdpb.AllocIDResponse resp =
+                pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build());
         assertThat(resp.getHeader().hasError()).isFalse();
         return resp.getId();
     }
@@ -125,11 +134,14 @@ class SchedulerServerTest {
     @Test
     void healthCheckSaysServingForTheServerAndForPd() {
         start(config());
-        HealthGrpc.HealthBlockingStub health = HealthGrpc.newBlockingStub(channel)
-                .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
+        HealthGrpc.HealthBlockingStub health =
+                HealthGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS);
         assertThat(health.check(HealthCheckRequest.getDefaultInstance()).getStatus())
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        assertThat(health.check(HealthCheckRequest.newBuilder().setService(PDGrpc.SERVICE_NAME).build()).getStatus())
+        assertThat(health.check(HealthCheckRequest.newBuilder()
+                                .setService(PDGrpc.SERVICE_NAME)
+                                .build())
+                        .getStatus())
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
     }
 
@@ -137,7 +149,9 @@ class SchedulerServerTest {
     void getMembersNamesOneLeaderAtTheAdvertisedAddressWithTheClusterId() {
         start(config());
         Pdpb.GetMembersResponse resp = pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance());
-        assertThat(resp.getHeader().getClusterId()).isEqualTo(server.clusterId()).isNotZero();
+        assertThat(resp.getHeader().getClusterId())
+                .isEqualTo(server.clusterId())
+                .isNotZero();
         assertThat(resp.getMembersList()).containsExactly(resp.getLeader());
         assertThat(resp.getLeader().getMemberId()).isNotZero();
         assertThat(resp.getLeader().getClientUrlsList()).containsExactly("http://127.0.0.1:" + server.port());
@@ -147,7 +161,9 @@ class SchedulerServerTest {
     @Test
     void advertiseAddressIsWhatMembersTellClients() {
         start(config().withAdvertiseAddress(new HostAndPort("db.example", 2379)));
-        assertThat(pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance()).getLeader().getClientUrlsList())
+        assertThat(pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance())
+                        .getLeader()
+                        .getClientUrlsList())
                 .containsExactly("http://db.example:2379");
         assertThat(server.address()).isEqualTo("db.example:2379");
     }
@@ -155,49 +171,82 @@ class SchedulerServerTest {
     @Test
     void beforeBootstrapRequestsNeedingTheClusterSayNotBootstrapped() {
         start(config());
-        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build())
-                .getBootstrapped()).isFalse();
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getBootstrapped())
+                .isFalse();
         assertThat(alloc()).isPositive();
-        Pdpb.GetRegionResponse region = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(key("a")).build());
+        Pdpb.GetRegionResponse region = pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                .setHeader(header())
+                .setRegionKey(key("a"))
+                .build());
         assertThat(region.getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.NOT_BOOTSTRAPPED);
         assertThat(region.getHeader().getError().getMessage()).contains("not bootstrapped");
-        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(9)).build())
-                .getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.NOT_BOOTSTRAPPED);
-        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header()).build())
-                .getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.NOT_BOOTSTRAPPED);
+        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                                .setHeader(header())
+                                .setStore(store(9))
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getType())
+                .isEqualTo(Pdpb.ErrorType.NOT_BOOTSTRAPPED);
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getType())
+                .isEqualTo(Pdpb.ErrorType.NOT_BOOTSTRAPPED);
     }
 
     @Test
     void bootstrapCreatesTheFirstRegionOverAllKeysAndOnlyOnce() {
         start(config());
         bootstrap();
-        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build())
-                .getBootstrapped()).isTrue();
-        Pdpb.GetRegionResponse region = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(key("any key")).build());
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getBootstrapped())
+                .isTrue();
+        Pdpb.GetRegionResponse region = pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                .setHeader(header())
+                .setRegionKey(key("any key"))
+                .build());
         assertThat(region.getHeader().hasError()).isFalse();
-        assertThat(region.getRegion().getStartKey().isEmpty() && region.getRegion().getEndKey().isEmpty()).isTrue();
+        assertThat(region.getRegion().getStartKey().isEmpty()
+                        && region.getRegion().getEndKey().isEmpty())
+                .isTrue();
         assertThat(region.getRegion().getPeersCount()).isEqualTo(1);
         assertThat(region.getLeader()).isEqualTo(region.getRegion().getPeers(0));
 
-        Pdpb.BootstrapResponse again = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder().setHeader(header())
-                .setStore(store(50)).setRegion(region.getRegion()).build());
+        Pdpb.BootstrapResponse again = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder()
+                .setHeader(header())
+                .setStore(store(50))
+                .setRegion(region.getRegion())
+                .build());
         assertThat(again.getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.ALREADY_BOOTSTRAPPED);
     }
 
     @Test
     void badBootstrapRequestsAreRefusedWithAReason() {
         start(config());
-        Pdpb.BootstrapResponse noRegion = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder().setHeader(header())
-                .setStore(store(1)).build());
+        Pdpb.BootstrapResponse noRegion = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder()
+                .setHeader(header())
+                .setStore(store(1))
+                .build());
         assertThat(noRegion.getHeader().getError().getMessage()).contains("region id must not be 0");
-        Pdpb.BootstrapResponse wrongStore = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder().setHeader(header())
-                .setStore(store(1)).setRegion(region(2, "", "", epoch(1, 1), new long[] {3}, new long[] {4}))
+        Pdpb.BootstrapResponse wrongStore = pd.bootstrap(Pdpb.BootstrapRequest.newBuilder()
+                .setHeader(header())
+                .setStore(store(1))
+                .setRegion(region(2, "", "", epoch(1, 1), new long[] {3}, new long[] {4}))
                 .build());
         assertThat(wrongStore.getHeader().getError().getMessage()).contains("exactly one peer");
-        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build())
-                .getBootstrapped()).isFalse();
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getBootstrapped())
+                .isFalse();
     }
 
     @Test
@@ -205,32 +254,55 @@ class SchedulerServerTest {
         start(config());
         bootstrap();
         long second = alloc();
-        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(second))
-                .build()).getHeader().hasError()).isFalse();
-        Pdpb.GetStoreResponse got = pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header())
-                .setStoreId(second).build());
+        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                                .setHeader(header())
+                                .setStore(store(second))
+                                .build())
+                        .getHeader()
+                        .hasError())
+                .isFalse();
+        Pdpb.GetStoreResponse got = pd.getStore(Pdpb.GetStoreRequest.newBuilder()
+                .setHeader(header())
+                .setStoreId(second)
+                .build());
         assertThat(got.getStore().getAddress()).isEqualTo(store(second).getAddress());
         assertThat(got.getStore().getState()).isEqualTo(Metapb.StoreState.Up);
-        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header())
-                .setExcludeTombstoneStores(true).build()).getStoresList()).hasSize(2);
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
+                                .setHeader(header())
+                                .setExcludeTombstoneStores(true)
+                                .build())
+                        .getStoresList())
+                .hasSize(2);
 
         Pdpb.StoreHeartbeatResponse hb = pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
-                .setHeader(header()).setStats(Pdpb.StoreStats.newBuilder().setStoreId(second).setRegionCount(0))
+                .setHeader(header())
+                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(second).setRegionCount(0))
                 .build());
         assertThat(hb.getHeader().hasError()).isFalse();
         assertThat(hb.getClusterVersion()).isEqualTo("6.5.0");
         // As PD: the last heartbeat in Unix nanoseconds.
-        assertThat(pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header()).setStoreId(second).build())
-                .getStore().getLastHeartbeat()).isEqualTo(clock.get() * 1_000_000);
+        assertThat(pd.getStore(Pdpb.GetStoreRequest.newBuilder()
+                                .setHeader(header())
+                                .setStoreId(second)
+                                .build())
+                        .getStore()
+                        .getLastHeartbeat())
+                .isEqualTo(clock.get() * 1_000_000);
 
-        Pdpb.GetStoreResponse unknown = pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header())
-                .setStoreId(999_999).build());
+        Pdpb.GetStoreResponse unknown = pd.getStore(Pdpb.GetStoreRequest.newBuilder()
+                .setHeader(header())
+                .setStoreId(999_999)
+                .build());
         assertThat(unknown.getHeader().getError().getMessage()).contains("invalid store ID 999999");
         Pdpb.StoreHeartbeatResponse unknownHb = pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
-                .setHeader(header()).setStats(Pdpb.StoreStats.newBuilder().setStoreId(999_999)).build());
+                .setHeader(header())
+                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(999_999))
+                .build());
         assertThat(unknownHb.getHeader().getError().getMessage()).contains("invalid store ID 999999");
-        Pdpb.PutStoreResponse sameAddress = pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header())
-                .setStore(store(second).toBuilder().setId(second + 100)).build());
+        Pdpb.PutStoreResponse sameAddress = pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                .setHeader(header())
+                .setStore(store(second).toBuilder().setId(second + 100))
+                .build());
         assertThat(sameAddress.getHeader().getError().getMessage()).contains("duplicated store address");
     }
 
@@ -239,22 +311,47 @@ class SchedulerServerTest {
         start(config());
         bootstrap();
         stop();
-        Metapb.Store gone = store(30).toBuilder().setState(Metapb.StoreState.Tombstone).build();
+        Metapb.Store gone =
+                store(30).toBuilder().setState(Metapb.StoreState.Tombstone).build();
         try (MetaStore meta = MetaStore.open(dir.resolve("meta"))) {
             meta.putStore(gone);
         }
         start(config());
-        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header()).build())
-                .getStoresList()).extracting(Metapb.Store::getId).containsExactlyInAnyOrder(1L, 30L);
-        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header())
-                .setExcludeTombstoneStores(true).build()).getStoresList()).extracting(Metapb.Store::getId)
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getStoresList())
+                .extracting(Metapb.Store::getId)
+                .containsExactlyInAnyOrder(1L, 30L);
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
+                                .setHeader(header())
+                                .setExcludeTombstoneStores(true)
+                                .build())
+                        .getStoresList())
+                .extracting(Metapb.Store::getId)
                 .containsExactly(1L);
-        assertThat(pd.getStore(Pdpb.GetStoreRequest.newBuilder().setHeader(header()).setStoreId(30).build())
-                .getStore().getState()).isEqualTo(Metapb.StoreState.Tombstone);
-        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(30)).build())
-                .getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.STORE_TOMBSTONE);
-        assertThat(pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header())
-                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(30)).build()).getHeader().getError().getType())
+        assertThat(pd.getStore(Pdpb.GetStoreRequest.newBuilder()
+                                .setHeader(header())
+                                .setStoreId(30)
+                                .build())
+                        .getStore()
+                        .getState())
+                .isEqualTo(Metapb.StoreState.Tombstone);
+        assertThat(pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                                .setHeader(header())
+                                .setStore(store(30))
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getType())
+                .isEqualTo(Pdpb.ErrorType.STORE_TOMBSTONE);
+        assertThat(pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
+                                .setHeader(header())
+                                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(30))
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getType())
                 .isEqualTo(Pdpb.ErrorType.STORE_TOMBSTONE);
         assertThat(server.cluster().storeStatus(server.cluster().requireStore(30), clock.get()))
                 .isEqualTo(StoreStatus.TOMBSTONE);
@@ -266,7 +363,10 @@ class SchedulerServerTest {
         bootstrap();
         Metapb.Region r = region(2, "", "", epoch(3, 1), new long[] {3, 4, 5}, new long[] {1, 2, 3});
         Pdpb.AskBatchSplitResponse resp = pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder()
-                .setHeader(header()).setRegion(r).setSplitCount(2).build());
+                .setHeader(header())
+                .setRegion(r)
+                .setSplitCount(2)
+                .build());
         assertThat(resp.getIdsList()).hasSize(2);
         java.util.Set<Long> seen = new java.util.HashSet<>();
         for (Pdpb.SplitID split : resp.getIdsList()) {
@@ -274,20 +374,50 @@ class SchedulerServerTest {
             assertThat(seen.add(split.getNewRegionId())).isTrue();
             split.getNewPeerIdsList().forEach(id -> assertThat(seen.add(id)).isTrue());
         }
-        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(r).build())
-                .getHeader().getError().getMessage()).contains("split_count must be > 0");
+        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder()
+                                .setHeader(header())
+                                .setRegion(r)
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getMessage())
+                .contains("split_count must be > 0");
         // A split_count of 2^32 - 1 (uint32) or a region with absurdly many peers would have the scheduler
         // allocate ids for as long as it likes: refused, and no id was handed out for them.
-        long idBefore = pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build()).getId();
-        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(r)
-                .setSplitCount(-1).build()).getHeader().getError().getMessage())
+        long idBefore = pd.allocID(
+                        Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build())
+                .getId();
+        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder()
+                                .setHeader(header())
+                                .setRegion(r)
+                                .setSplitCount(-1)
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getMessage())
                 .contains("split_count 4294967295 is over the limit of " + SplitLimits.DEFAULTS.maxSplitCount());
-        Metapb.Region crowded = r.toBuilder().clearPeers().addAllPeers(java.util.stream.LongStream
-                .rangeClosed(1, SplitLimits.DEFAULTS.maxPeersPerRegion() + 1)
-                .mapToObj(id -> Metapb.Peer.newBuilder().setId(1000 + id).setStoreId(1).build()).toList()).build();
-        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header()).setRegion(crowded)
-                .setSplitCount(1).build()).getHeader().getError().getMessage()).contains("peers is over the limit");
-        assertThat(pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(header()).build()).getId())
+        Metapb.Region crowded = r.toBuilder()
+                .clearPeers()
+                .addAllPeers(java.util.stream.LongStream.rangeClosed(1, SplitLimits.DEFAULTS.maxPeersPerRegion() + 1)
+                        .mapToObj(id -> Metapb.Peer.newBuilder()
+                                .setId(1000 + id)
+                                .setStoreId(1)
+                                .build())
+                        .toList())
+                .build();
+        assertThat(pd.askBatchSplit(Pdpb.AskBatchSplitRequest.newBuilder()
+                                .setHeader(header())
+                                .setRegion(crowded)
+                                .setSplitCount(1)
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getMessage())
+                .contains("peers is over the limit");
+        assertThat(pd.allocID(Pdpb.AllocIDRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getId())
                 .isEqualTo(idBefore + 1);
     }
 
@@ -295,16 +425,23 @@ class SchedulerServerTest {
     @Test
     void aRequestForAnotherClusterIsRefused() {
         start(config());
-        Pdpb.RequestHeader other = Pdpb.RequestHeader.newBuilder().setClusterId(server.clusterId() + 1).build();
-        assertThatThrownBy(() -> pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(other).build()))
+        Pdpb.RequestHeader other = Pdpb.RequestHeader.newBuilder()
+                .setClusterId(server.clusterId() + 1)
+                .build();
+        assertThatThrownBy(() -> pd.getAllStores(
+                        Pdpb.GetAllStoresRequest.newBuilder().setHeader(other).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-                    assertThat(e.getStatus().getDescription()).isEqualTo("mismatch cluster id, need "
-                            + server.clusterId() + " but got " + (server.clusterId() + 1));
+                    assertThat(e.getStatus().getDescription())
+                            .isEqualTo("mismatch cluster id, need " + server.clusterId() + " but got "
+                                    + (server.clusterId() + 1));
                 });
-        assertThatThrownBy(() -> pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(other)
-                .setStore(store(1)).build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+        assertThatThrownBy(() -> pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                        .setHeader(other)
+                        .setStore(store(1))
+                        .build()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION));
     }
 
@@ -313,20 +450,36 @@ class SchedulerServerTest {
     void aWriteWithoutAClusterIdIsRefusedAndAReadIsServed() {
         start(config());
         Pdpb.RequestHeader none = Pdpb.RequestHeader.getDefaultInstance();
-        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(none).build())
-                .getHeader().hasError()).isFalse();
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(none)
+                                .build())
+                        .getHeader()
+                        .hasError())
+                .isFalse();
         for (Runnable write : List.<Runnable>of(
-                () -> pd.allocID(Pdpb.AllocIDRequest.newBuilder().setHeader(none).build()),
-                () -> pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(none).setStore(store(1)).build()),
-                () -> pd.bootstrap(Pdpb.BootstrapRequest.newBuilder().setHeader(none).setStore(store(1)).build()),
-                () -> pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(none).build()))) {
+                () -> pd.allocID(
+                        Pdpb.AllocIDRequest.newBuilder().setHeader(none).build()),
+                () -> pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                        .setHeader(none)
+                        .setStore(store(1))
+                        .build()),
+                () -> pd.bootstrap(Pdpb.BootstrapRequest.newBuilder()
+                        .setHeader(none)
+                        .setStore(store(1))
+                        .build()),
+                () -> pd.storeHeartbeat(
+                        Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(none).build()))) {
             assertThatThrownBy(write::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                 assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                 assertThat(e.getStatus().getDescription()).contains("but got 0");
             });
         }
-        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build())
-                .getBootstrapped()).as("nothing was written").isFalse();
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getBootstrapped())
+                .as("nothing was written")
+                .isFalse();
     }
 
     @Test
@@ -336,7 +489,8 @@ class SchedulerServerTest {
         assertThat(responses).hasSize(5);
         long last = 0;
         for (Pdpb.TsoResponse r : responses) {
-            long ts = (r.getTimestamp().getPhysical() << Tso.LOGICAL_BITS) | r.getTimestamp().getLogical();
+            long ts = (r.getTimestamp().getPhysical() << Tso.LOGICAL_BITS)
+                    | r.getTimestamp().getLogical();
             assertThat(ts).isGreaterThan(last);
             last = ts;
         }
@@ -368,7 +522,10 @@ class SchedulerServerTest {
             }
         });
         for (int i = 0; i < counts.size(); i++) {
-            requests.onNext(Pdpb.TsoRequest.newBuilder().setHeader(header()).setCount(counts.get(i)).build());
+            requests.onNext(Pdpb.TsoRequest.newBuilder()
+                    .setHeader(header())
+                    .setCount(counts.get(i))
+                    .build());
             if (i == counts.size() / 2) {
                 midway.run();
             }
@@ -381,8 +538,7 @@ class SchedulerServerTest {
     @Test
     void tsoWithCountZeroFailsTheStreamWithAReason() {
         start(config());
-        assertThatThrownBy(() -> tso(List.of(0), () -> { }))
-                .hasMessageContaining("tso count must be in 1..");
+        assertThatThrownBy(() -> tso(List.of(0), () -> {})).hasMessageContaining("tso count must be in 1..");
     }
 
     @Test
@@ -391,7 +547,10 @@ class SchedulerServerTest {
         bootstrap();
         long s1 = 1;
         for (long s = 2; s <= 3; s++) {
-            pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(s + 100)).build());
+            pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                    .setHeader(header())
+                    .setStore(store(s + 100))
+                    .build());
         }
         // Split the first region (id 2, peer 3 on store 1) into [,"m") and ["m",) by heartbeats.
         Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {s1});
@@ -402,35 +561,69 @@ class SchedulerServerTest {
         // Heartbeats are asynchronous: wait for the scheduler to know the second region.
         awaitRegionCount(2);
 
-        Pdpb.GetRegionResponse a = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(key("a")).build());
+        Pdpb.GetRegionResponse a = pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                .setHeader(header())
+                .setRegionKey(key("a"))
+                .build());
         assertThat(a.getRegion()).isEqualTo(left);
         assertThat(a.getLeader()).isEqualTo(left.getPeers(0));
-        assertThat(pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header()).setRegionKey(key("m"))
-                .build()).getRegion()).isEqualTo(right);
-        assertThat(pd.getPrevRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(key("x")).build()).getRegion()).isEqualTo(left);
-        assertThat(pd.getPrevRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(key("a")).build()).getHeader().getError().getType())
+        assertThat(pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                                .setHeader(header())
+                                .setRegionKey(key("m"))
+                                .build())
+                        .getRegion())
+                .isEqualTo(right);
+        assertThat(pd.getPrevRegion(Pdpb.GetRegionRequest.newBuilder()
+                                .setHeader(header())
+                                .setRegionKey(key("x"))
+                                .build())
+                        .getRegion())
+                .isEqualTo(left);
+        assertThat(pd.getPrevRegion(Pdpb.GetRegionRequest.newBuilder()
+                                .setHeader(header())
+                                .setRegionKey(key("a"))
+                                .build())
+                        .getHeader()
+                        .getError()
+                        .getType())
                 .isEqualTo(Pdpb.ErrorType.REGION_NOT_FOUND);
-        assertThat(pd.getRegionByID(Pdpb.GetRegionByIDRequest.newBuilder().setHeader(header()).setRegionId(10)
-                .build()).getLeader()).isEqualTo(right.getPeers(0));
+        assertThat(pd.getRegionByID(Pdpb.GetRegionByIDRequest.newBuilder()
+                                .setHeader(header())
+                                .setRegionId(10)
+                                .build())
+                        .getLeader())
+                .isEqualTo(right.getPeers(0));
         Pdpb.GetRegionResponse missing = pd.getRegionByID(Pdpb.GetRegionByIDRequest.newBuilder()
-                .setHeader(header()).setRegionId(77).build());
+                .setHeader(header())
+                .setRegionId(77)
+                .build());
         assertThat(missing.getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.REGION_NOT_FOUND);
         assertThat(missing.getHeader().getError().getMessage()).contains("region 77 not found");
 
-        Pdpb.ScanRegionsResponse all = pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
-                .build());
+        Pdpb.ScanRegionsResponse all = pd.scanRegions(
+                Pdpb.ScanRegionsRequest.newBuilder().setHeader(header()).build());
         assertThat(all.getRegionsList()).extracting(Pdpb.Region::getRegion).containsExactly(left, right);
         assertThat(all.getRegionMetasList()).containsExactly(left, right);
         assertThat(all.getLeadersList()).containsExactly(left.getPeers(0), right.getPeers(0));
-        assertThat(pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header()).setLimit(1).build())
-                .getRegionMetasList()).containsExactly(left);
-        assertThat(pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
-                .setStartKey(key("n")).build()).getRegionMetasList()).containsExactly(right);
-        assertThat(pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
-                .setStartKey(key("a")).setEndKey(key("m")).build()).getRegionMetasList()).containsExactly(left);
+        assertThat(pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder()
+                                .setHeader(header())
+                                .setLimit(1)
+                                .build())
+                        .getRegionMetasList())
+                .containsExactly(left);
+        assertThat(pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder()
+                                .setHeader(header())
+                                .setStartKey(key("n"))
+                                .build())
+                        .getRegionMetasList())
+                .containsExactly(right);
+        assertThat(pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder()
+                                .setHeader(header())
+                                .setStartKey(key("a"))
+                                .setEndKey(key("m"))
+                                .build())
+                        .getRegionMetasList())
+                .containsExactly(left);
         stream.close();
     }
 
@@ -441,31 +634,47 @@ class SchedulerServerTest {
         bootstrap();
         ByteString encodedM = MemComparableCodec.encode(key("m"));
         Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1}).toBuilder()
-                .setEndKey(encodedM).build();
+                .setEndKey(encodedM)
+                .build();
         Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1}).toBuilder()
-                .setStartKey(encodedM).build();
+                .setStartKey(encodedM)
+                .build();
         HeartbeatStream stream = new HeartbeatStream();
         stream.send(Fixtures.heartbeat(left, left.getPeers(0)));
         stream.send(Fixtures.heartbeat(right, right.getPeers(0)));
         awaitRegionCount(2);
 
-        Pdpb.GetRegionResponse z = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(MemComparableCodec.encode(key("z"))).build());
+        Pdpb.GetRegionResponse z = pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                .setHeader(header())
+                .setRegionKey(MemComparableCodec.encode(key("z")))
+                .build());
         assertThat(z.getRegion().getId()).isEqualTo(10);
         assertThat(z.getRegion().getStartKey()).isEqualTo(encodedM);
         assertThat(z.getRegion().getEndKey()).isEmpty();
-        Pdpb.GetRegionResponse a = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(MemComparableCodec.encode(key("a"))).build());
+        Pdpb.GetRegionResponse a = pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                .setHeader(header())
+                .setRegionKey(MemComparableCodec.encode(key("a")))
+                .build());
         assertThat(a.getRegion().getStartKey()).isEmpty();
         assertThat(a.getRegion().getEndKey()).isEqualTo(encodedM);
-        Pdpb.GetRegionResponse m = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(encodedM).build());
-        assertThat(m.getRegion().getId()).as("the boundary's own key starts the right region").isEqualTo(10);
-        Pdpb.ScanRegionsResponse scan = pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
-                .setStartKey(MemComparableCodec.encode(key("n"))).build());
-        assertThat(scan.getRegionsList()).extracting(r -> r.getRegion().getStartKey()).containsExactly(encodedM);
-        Pdpb.GetRegionResponse notEncoded = pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header())
-                .setRegionKey(key("abc")).build());
+        Pdpb.GetRegionResponse m = pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                .setHeader(header())
+                .setRegionKey(encodedM)
+                .build());
+        assertThat(m.getRegion().getId())
+                .as("the boundary's own key starts the right region")
+                .isEqualTo(10);
+        Pdpb.ScanRegionsResponse scan = pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder()
+                .setHeader(header())
+                .setStartKey(MemComparableCodec.encode(key("n")))
+                .build());
+        assertThat(scan.getRegionsList())
+                .extracting(r -> r.getRegion().getStartKey())
+                .containsExactly(encodedM);
+        Pdpb.GetRegionResponse notEncoded = pd.getRegion(Pdpb.GetRegionRequest.newBuilder()
+                .setHeader(header())
+                .setRegionKey(key("abc"))
+                .build());
         assertThat(notEncoded.getHeader().getError().getMessage()).contains("not a memcomparable-encoded key");
         stream.close();
     }
@@ -475,7 +684,10 @@ class SchedulerServerTest {
         start(config());
         bootstrap();
         for (long s = 2; s <= 3; s++) {
-            pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(s)).build());
+            pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                    .setHeader(header())
+                    .setStore(store(s))
+                    .build());
         }
         Metapb.Region first = region(2, "", "", epoch(1, 1), new long[] {3}, new long[] {1});
         HeartbeatStream stream = new HeartbeatStream();
@@ -510,7 +722,10 @@ class SchedulerServerTest {
         start(config());
         bootstrap();
         long clusterId = server.clusterId();
-        pd.putStore(Pdpb.PutStoreRequest.newBuilder().setHeader(header()).setStore(store(40)).build());
+        pd.putStore(Pdpb.PutStoreRequest.newBuilder()
+                .setHeader(header())
+                .setStore(store(40))
+                .build());
         Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1});
         Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1});
         HeartbeatStream stream = new HeartbeatStream();
@@ -519,23 +734,30 @@ class SchedulerServerTest {
         awaitRegionCount(2);
         stream.close();
         long lastId = alloc();
-        long lastTs = composed(tso(List.of(1), () -> { }).get(0));
+        long lastTs = composed(tso(List.of(1), () -> {}).get(0));
         stop();
 
         clock.addAndGet(-3_600_000); // restarted with a clock an hour behind
         start(config());
         assertThat(server.clusterId()).isEqualTo(clusterId);
-        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build())
-                .getBootstrapped()).isTrue();
-        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder().setHeader(header()).build())
-                .getStoresList()).extracting(Metapb.Store::getId).containsExactlyInAnyOrder(1L, 40L);
-        Pdpb.ScanRegionsResponse regions = pd.scanRegions(Pdpb.ScanRegionsRequest.newBuilder().setHeader(header())
-                .build());
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getBootstrapped())
+                .isTrue();
+        assertThat(pd.getAllStores(Pdpb.GetAllStoresRequest.newBuilder()
+                                .setHeader(header())
+                                .build())
+                        .getStoresList())
+                .extracting(Metapb.Store::getId)
+                .containsExactlyInAnyOrder(1L, 40L);
+        Pdpb.ScanRegionsResponse regions = pd.scanRegions(
+                Pdpb.ScanRegionsRequest.newBuilder().setHeader(header()).build());
         assertThat(regions.getRegionMetasList()).containsExactly(left, right);
         // Leaders are learned again from heartbeats; a one-peer region's only peer is its leader.
         assertThat(regions.getLeadersList()).containsExactly(left.getPeers(0), right.getPeers(0));
         assertThat(alloc()).isGreaterThan(lastId);
-        assertThat(composed(tso(List.of(1), () -> { }).get(0))).isGreaterThan(lastTs);
+        assertThat(composed(tso(List.of(1), () -> {}).get(0))).isGreaterThan(lastTs);
     }
 
     @Test
@@ -558,8 +780,8 @@ class SchedulerServerTest {
     @Test
     void aSecondSchedulerOnTheSameDataDirIsRefused() {
         start(config());
-        assertThatThrownBy(() -> SchedulerServer.start(config(), clock::get, new SplittableRandom(1),
-                new PrometheusRegistry()))
+        assertThatThrownBy(() ->
+                        SchedulerServer.start(config(), clock::get, new SplittableRandom(1), new PrometheusRegistry()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("cannot open the scheduler metadata");
     }
@@ -575,8 +797,10 @@ class SchedulerServerTest {
         clock.addAndGet(Duration.ofMinutes(30).toMillis());
         assertThat(server.cluster().observeStoreStatuses(clock.get()))
                 .containsExactly(new ClusterMeta.StoreStatusChange(1, StoreStatus.DISCONNECTED, StoreStatus.DOWN));
-        pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header())
-                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(1)).build());
+        pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
+                .setHeader(header())
+                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(1))
+                .build());
         assertThat(server.cluster().observeStoreStatuses(clock.get())).isEmpty();
         assertThat(server.cluster().storeStatus(server.cluster().requireStore(1), clock.get()))
                 .isEqualTo(StoreStatus.UP);
@@ -585,13 +809,17 @@ class SchedulerServerTest {
     @Test
     void metricsCountRequestsByRpcAndResultAndGaugeStoresAndRegions() {
         start(config());
-        pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build());
+        pd.isBootstrapped(
+                Pdpb.IsBootstrappedRequest.newBuilder().setHeader(header()).build());
         pd.getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header()).build());
         bootstrap();
-        pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder().setHeader(header())
-                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(1)).build());
+        pd.storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
+                .setHeader(header())
+                .setStats(Pdpb.StoreStats.newBuilder().setStoreId(1))
+                .build());
         String text = scrape();
-        assertThat(text).contains("tinykv_scheduler_requests_total{result=\"ok\",rpc=\"IsBootstrapped\"} 1.0")
+        assertThat(text)
+                .contains("tinykv_scheduler_requests_total{result=\"ok\",rpc=\"IsBootstrapped\"} 1.0")
                 .contains("tinykv_scheduler_requests_total{result=\"not_bootstrapped\",rpc=\"GetRegion\"} 1.0")
                 .contains("tinykv_scheduler_requests_total{result=\"ok\",rpc=\"AllocID\"} 3.0")
                 .contains("tinykv_scheduler_heartbeats_total{kind=\"store\",outcome=\"updated\"} 1.0")
@@ -602,7 +830,8 @@ class SchedulerServerTest {
     private String scrape() {
         var bytes = new java.io.ByteArrayOutputStream();
         try {
-            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(bytes, registry.scrape());
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create()
+                    .write(bytes, registry.scrape());
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -610,7 +839,8 @@ class SchedulerServerTest {
     }
 
     private static long composed(Pdpb.TsoResponse r) {
-        return (r.getTimestamp().getPhysical() << Tso.LOGICAL_BITS) | r.getTimestamp().getLogical();
+        return (r.getTimestamp().getPhysical() << Tso.LOGICAL_BITS)
+                | r.getTimestamp().getLogical();
     }
 
     private void awaitRegionCount(int count) throws InterruptedException {

@@ -20,7 +20,9 @@ class SchedulerTlsOptionsTest {
 
     private Run run(String... args) {
         StringWriter err = new StringWriter();
-        int code = new CommandLine(new SchedulerCommand()).setErr(new PrintWriter(err)).execute(args);
+        int code = new CommandLine(new SchedulerCommand())
+                .setErr(new PrintWriter(err))
+                .execute(args);
         return new Run(code, err.toString());
     }
 
@@ -36,19 +38,23 @@ class SchedulerTlsOptionsTest {
     @Test
     void theConfigFileTakesASecuritySectionOnly() throws Exception {
         Path file = dir.resolve("scheduler.toml");
-        Files.writeString(file, "[security]\nca-path = \"" + dir.resolve("missing-ca.pem") + "\"\ncert-path = \""
-                + dir.resolve("s.pem") + "\"\nkey-path = \"" + dir.resolve("s-key.pem") + "\"\n[server]\naddr = \"x\"\n");
-        Run run = run("--data-dir", dir.resolve("data").toString(), "--addr", "127.0.0.1:0", "--config",
-                file.toString());
+        Files.writeString(
+                file,
+                "[security]\nca-path = \"" + dir.resolve("missing-ca.pem") + "\"\ncert-path = \"" + dir.resolve("s.pem")
+                        + "\"\nkey-path = \"" + dir.resolve("s-key.pem") + "\"\n[server]\naddr = \"x\"\n");
+        Run run =
+                run("--data-dir", dir.resolve("data").toString(), "--addr", "127.0.0.1:0", "--config", file.toString());
         assertThat(run.exitCode()).isEqualTo(SchedulerCommand.EXIT_BAD_CONFIG);
         assertThat(run.err()).contains("unknown setting 'server'");
 
-        Files.writeString(file, "[security]\nca-path = \"" + dir.resolve("missing-ca.pem") + "\"\ncert-path = \""
-                + dir.resolve("s.pem") + "\"\nkey-path = \"" + dir.resolve("s-key.pem") + "\"\n");
-        Run missing = run("--data-dir", dir.resolve("data").toString(), "--addr", "127.0.0.1:0", "--config",
-                file.toString());
+        Files.writeString(
+                file,
+                "[security]\nca-path = \"" + dir.resolve("missing-ca.pem") + "\"\ncert-path = \"" + dir.resolve("s.pem")
+                        + "\"\nkey-path = \"" + dir.resolve("s-key.pem") + "\"\n");
+        Run missing =
+                run("--data-dir", dir.resolve("data").toString(), "--addr", "127.0.0.1:0", "--config", file.toString());
         assertThat(missing.exitCode()).isEqualTo(SchedulerCommand.EXIT_BAD_CONFIG);
-        assertThat(missing.err()).contains("security.ca-path: " + dir.resolve("missing-ca.pem")
-                + " does not exist or is not a file");
+        assertThat(missing.err())
+                .contains("security.ca-path: " + dir.resolve("missing-ca.pem") + " does not exist or is not a file");
     }
 }

@@ -39,12 +39,13 @@ class StoreOfflineTest {
     }
 
     private ClusterOps ops() {
-        return new ClusterOps(sim.cluster, sim.coordinator, peerIds::incrementAndGet, sim.pauses, sim.maxReplicas,
-                () -> sim.now);
+        return new ClusterOps(
+                sim.cluster, sim.coordinator, peerIds::incrementAndGet, sim.pauses, sim.maxReplicas, () -> sim.now);
     }
 
     private StoreLifecycle lifecycle() {
-        return new StoreLifecycle(sim.cluster, sim.coordinator, Duration.ofMinutes(1).toMillis());
+        return new StoreLifecycle(
+                sim.cluster, sim.coordinator, Duration.ofMinutes(1).toMillis());
     }
 
     private Metapb.StoreState state(long storeId) {
@@ -56,8 +57,10 @@ class StoreOfflineTest {
         sim = new ObedientCluster(dir, 3, ScheduleConfig.defaults(), 4);
         sim.addRegions(REGIONS, REGION_BYTES, 1, 1, 2, 3);
         sim.settle(MAX_ROUNDS);
-        long drained = sim.peersByStore().entrySet().stream().max(java.util.Map.Entry.comparingByValue())
-                .orElseThrow().getKey();
+        long drained = sim.peersByStore().entrySet().stream()
+                .max(java.util.Map.Entry.comparingByValue())
+                .orElseThrow()
+                .getKey();
         assertThat(sim.peersByStore().get(drained)).isPositive();
 
         assertThat(ops().storeOffline(drained).message()).contains("is offline");
@@ -70,11 +73,15 @@ class StoreOfflineTest {
 
         assertThat(state(drained)).isEqualTo(Metapb.StoreState.Tombstone);
         assertThat(sim.peersByStore().getOrDefault(drained, 0)).isZero();
-        assertThat(sim.regions().values()).allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
-        assertThat(sim.fewestPeersSeen()).as("no region lost a replica on the way").isGreaterThanOrEqualTo(3);
+        assertThat(sim.regions().values())
+                .allSatisfy(r -> assertThat(r.getPeersCount()).isEqualTo(3));
+        assertThat(sim.fewestPeersSeen())
+                .as("no region lost a replica on the way")
+                .isGreaterThanOrEqualTo(3);
         assertThat(sim.coordinator.underReplicated(sim.now)).isEmpty();
 
-        assertThatThrownBy(() -> ops().storeUp(drained)).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> ops().storeUp(drained))
+                .isInstanceOf(Refusal.class)
                 .hasMessageContaining("tombstone and cannot come back");
         assertThat(ops().removeTombstone(drained).message()).contains("removed");
         assertThat(sim.cluster.store(drained)).isEmpty();
@@ -87,11 +94,13 @@ class StoreOfflineTest {
         sim.settle(MAX_ROUNDS);
 
         ops().storeOffline(4);
-        assertThatThrownBy(() -> ops().storeOffline(3)).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> ops().storeOffline(3))
+                .isInstanceOf(Refusal.class)
                 .hasMessageContaining("would leave 2 store(s) up [1, 2] for max-replicas 3");
         assertThat(ops().storeUp(4).message()).contains("is up again");
         assertThat(state(4)).isEqualTo(Metapb.StoreState.Up);
-        assertThatThrownBy(() -> ops().removeTombstone(4)).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> ops().removeTombstone(4))
+                .isInstanceOf(Refusal.class)
                 .hasMessageContaining("not a tombstone");
     }
 
@@ -105,7 +114,8 @@ class StoreOfflineTest {
         assertThatThrownBy(() -> ops.transferLeader(1, 1)).hasMessageContaining("already leads");
         assertThatThrownBy(() -> ops.transferLeader(1, 4)).hasMessageContaining("has no peer on store 4");
         assertThatThrownBy(() -> ops.removePeer(1, 2)).hasMessageContaining("under-replicated");
-        assertThatThrownBy(() -> ops.transferLeader(99, 2)).isInstanceOf(Refusal.class)
+        assertThatThrownBy(() -> ops.transferLeader(99, 2))
+                .isInstanceOf(Refusal.class)
                 .hasMessageContaining("region 99 not found");
 
         ops.transferLeader(1, 2);
@@ -133,7 +143,10 @@ class StoreOfflineTest {
     }
 
     private Metapb.PeerRole roleOnStore(long regionId, long storeId) {
-        return sim.region(regionId).getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
-                .orElseThrow().getRole();
+        return sim.region(regionId).getPeersList().stream()
+                .filter(p -> p.getStoreId() == storeId)
+                .findFirst()
+                .orElseThrow()
+                .getRole();
     }
 }

@@ -50,9 +50,10 @@ class TikvClientCompatTest {
 
     private void startCluster(ClientKeyMode mode) {
         SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"))
-                .withListenAddress(new HostAndPort("127.0.0.1", 0)).withClientKeyMode(mode);
-        server = SchedulerServer.start(config, System::currentTimeMillis, new SplittableRandom(5),
-                new PrometheusRegistry());
+                .withListenAddress(new HostAndPort("127.0.0.1", 0))
+                .withClientKeyMode(mode);
+        server = SchedulerServer.start(
+                config, System::currentTimeMillis, new SplittableRandom(5), new PrometheusRegistry());
         ClusterMeta cluster = server.cluster();
         long now = System.currentTimeMillis();
         cluster.bootstrap(Fixtures.store(1), region(2, "", "", epoch(1, 1), new long[] {3}, new long[] {1}), now);
@@ -61,9 +62,11 @@ class TikvClientCompatTest {
                 ? MemComparableCodec.encode(com.google.protobuf.ByteString.copyFromUtf8("m"))
                 : com.google.protobuf.ByteString.copyFromUtf8("m");
         Metapb.Region left = region(2, "", "m", epoch(1, 2), new long[] {3}, new long[] {1}).toBuilder()
-                .setEndKey(m).build();
+                .setEndKey(m)
+                .build();
         Metapb.Region right = region(10, "m", "", epoch(1, 2), new long[] {11}, new long[] {1}).toBuilder()
-                .setStartKey(m).build();
+                .setStartKey(m)
+                .build();
         cluster.regionHeartbeat(Fixtures.info(left, left.getPeers(0)));
         cluster.regionHeartbeat(Fixtures.info(right, right.getPeers(0)));
     }
@@ -125,7 +128,9 @@ class TikvClientCompatTest {
         pd.keepPauseChecker(PDChecker.Replica);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(6 * RPC_TIMEOUT_MILLIS);
         while (!Boolean.TRUE.equals(pd.isCheckerPaused(PDChecker.Replica))) {
-            assertThat(System.nanoTime()).as("the client's pause did not arrive in time").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("the client's pause did not arrive in time")
+                    .isLessThan(deadline);
             // Park between looks: a spin would take a core from the client's own pausing thread.
             LockSupport.parkNanos(POLL_NANOS);
         }
@@ -145,11 +150,12 @@ class TikvClientCompatTest {
         session = open(TiConfiguration.createRawDefault(server.address()));
         PDClient pd = session.getPDClient();
         long claim = session.getTimestamp().getVersion();
-        Long min = pd.updateServiceGCSafePoint("backup", 60, claim,
-                org.tikv.common.util.ConcreteBackOffer.newCustomBackOff((int) RPC_TIMEOUT_MILLIS));
+        Long min = pd.updateServiceGCSafePoint(
+                "backup", 60, claim, org.tikv.common.util.ConcreteBackOffer.newCustomBackOff((int) RPC_TIMEOUT_MILLIS));
         assertThat(min).isEqualTo(claim);
         io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forTarget(server.address())
-                .usePlaintext().build();
+                .usePlaintext()
+                .build();
         io.tinykv.proto.Pdpb.GetGCSafePointResponse answer;
         try {
             answer = io.tinykv.proto.PDGrpc.newBlockingStub(channel)

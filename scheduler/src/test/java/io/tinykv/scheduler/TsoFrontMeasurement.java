@@ -68,32 +68,62 @@ class TsoFrontMeasurement {
         List<Server> servers = new ArrayList<>();
         try {
             SchedulerConfig config = SchedulerConfig.defaults(dir.resolve("meta"));
-            ClusterMeta cluster = ClusterMeta.load(meta, System.currentTimeMillis(), new SplittableRandom(1),
-                    config.storeDisconnectTime().toMillis(), config.maxStoreDownTime().toMillis());
+            ClusterMeta cluster = ClusterMeta.load(
+                    meta,
+                    System.currentTimeMillis(),
+                    new SplittableRandom(1),
+                    config.storeDisconnectTime().toMillis(),
+                    config.maxStoreDownTime().toMillis());
             SchedulerMetrics metrics = new SchedulerMetrics(new PrometheusRegistry(), cluster);
             IdAllocator ids = new IdAllocator(new Fixtures.MemoryLong(), config.idBatchSize());
-            Tso tso = new Tso(new Fixtures.MemoryLong(), System::currentTimeMillis, config.tsoSaveWindow().toMillis());
+            Tso tso = new Tso(
+                    new Fixtures.MemoryLong(),
+                    System::currentTimeMillis,
+                    config.tsoSaveWindow().toMillis());
             Pdpb.Member member = SchedulerService.member(SchedulerServer.MEMBER_ID, new HostAndPort("127.0.0.1", 1));
             SchedulerPauses pauses = new SchedulerPauses(System::currentTimeMillis);
-            SchedulerService service = new SchedulerService(cluster, new Coordinator(cluster, ids, config, metrics, pauses),
-                    tso, ids, () -> member, ClientKeyMode.RAW, System::currentTimeMillis, metrics, new GcSafePoints(meta));
-            PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> member, "v"), pauses,
-                    System::currentTimeMillis);
+            SchedulerService service = new SchedulerService(
+                    cluster,
+                    new Coordinator(cluster, ids, config, metrics, pauses),
+                    tso,
+                    ids,
+                    () -> member,
+                    ClientKeyMode.RAW,
+                    System::currentTimeMillis,
+                    metrics,
+                    new GcSafePoints(meta));
+            PdHttpApi api =
+                    new PdHttpApi(new PdViews(cluster, config, () -> member, "v"), pauses, System::currentTimeMillis);
             InetSocketAddress any = new InetSocketAddress("127.0.0.1", 0);
-            Server direct = NettyServerBuilder.forAddress(any).addService(service).build().start();
+            Server direct = NettyServerBuilder.forAddress(any)
+                    .addService(service)
+                    .build()
+                    .start();
             servers.add(direct);
-            Server front = PdListener.serverBuilder(any, api, http, HttpLimits.DEFAULTS).addService(service).build()
+            Server front = PdListener.serverBuilder(any, api, http, HttpLimits.DEFAULTS)
+                    .addService(service)
+                    .build()
                     .start();
             servers.add(front);
             long clusterId = cluster.clusterId();
 
-            StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
+            StringBuilder table = new StringBuilder(String.format(
+                    Locale.ROOT,
                     "%nTSO through a plain gRPC server (direct) and through PdListener (front), same service, same JVM%n"
                             + "sequential: %d requests on one stream; throughput: %d streams for %d s; connect: %d new"
                             + " connections to their first timestamp%n"
                             + "%-5s %-6s %10s %10s %10s %14s %16s%n",
-                    requests, streams, run.toSeconds(), CONNECTIONS,
-                    "round", "server", "p50 µs", "p99 µs", "mean µs", "streams ops/s", "connect mean µs"));
+                    requests,
+                    streams,
+                    run.toSeconds(),
+                    CONNECTIONS,
+                    "round",
+                    "server",
+                    "p50 µs",
+                    "p99 µs",
+                    "mean µs",
+                    "streams ops/s",
+                    "connect mean µs"));
             for (int round = 1; round <= rounds; round++) {
                 // Alternate which goes first, so that warm-up and machine noise do not favour one.
                 Server[] order = round % 2 == 1 ? new Server[] {direct, front} : new Server[] {front, direct};
@@ -110,8 +140,15 @@ class TsoFrontMeasurement {
                         channel.shutdownNow().awaitTermination(WAIT_SECONDS, TimeUnit.SECONDS);
                     }
                     double connectMicros = connect(s.getPort(), clusterId);
-                    table.append(String.format(Locale.ROOT, "%-5d %-6s %10.1f %10.1f %10.1f %14.0f %16.1f%n", round,
-                            name, latency.p50Micros(), latency.p99Micros(), latency.meanMicros(), opsPerSecond,
+                    table.append(String.format(
+                            Locale.ROOT,
+                            "%-5d %-6s %10.1f %10.1f %10.1f %14.0f %16.1f%n",
+                            round,
+                            name,
+                            latency.p50Micros(),
+                            latency.p99Micros(),
+                            latency.meanMicros(),
+                            opsPerSecond,
                             connectMicros));
                 }
             }
@@ -138,7 +175,9 @@ class TsoFrontMeasurement {
 
         Stream(ManagedChannel channel, long clusterId) {
             request = Pdpb.TsoRequest.newBuilder()
-                    .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(clusterId)).setCount(1).build();
+                    .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(clusterId))
+                    .setCount(1)
+                    .build();
             requests = PDGrpc.newStub(channel).tso(new StreamObserver<>() {
                 @Override
                 public void onNext(Pdpb.TsoResponse value) {
@@ -189,7 +228,9 @@ class TsoFrontMeasurement {
             }
         }
         Arrays.sort(nanos);
-        return new Latency(nanos[count / 2] / NANOS_PER_MICRO, nanos[(int) (count * 0.99)] / NANOS_PER_MICRO,
+        return new Latency(
+                nanos[count / 2] / NANOS_PER_MICRO,
+                nanos[(int) (count * 0.99)] / NANOS_PER_MICRO,
                 Arrays.stream(nanos).average().orElse(0) / NANOS_PER_MICRO);
     }
 

@@ -54,32 +54,51 @@ class ScatterRegionCompatTest {
     }
 
     private static io.tinykv.proto.Metapb.Store store(long id) {
-        return io.tinykv.proto.Metapb.Store.newBuilder().setId(id).setAddress("127.0.0.1:" + (20_160 + id))
-                .setVersion("6.5.0").build();
+        return io.tinykv.proto.Metapb.Store.newBuilder()
+                .setId(id)
+                .setAddress("127.0.0.1:" + (20_160 + id))
+                .setVersion("6.5.0")
+                .build();
     }
 
     private static io.tinykv.proto.Metapb.Peer peer(long id, long storeId) {
-        return io.tinykv.proto.Metapb.Peer.newBuilder().setId(id).setStoreId(storeId).build();
+        return io.tinykv.proto.Metapb.Peer.newBuilder()
+                .setId(id)
+                .setStoreId(storeId)
+                .build();
     }
 
     /** A region with one peer per store 1-3 (peer ids firstPeer, +1, +2), led from store 1. */
     private static io.tinykv.proto.Metapb.Region region(long id, String start, String end, long firstPeer) {
-        return io.tinykv.proto.Metapb.Region.newBuilder().setId(id)
+        return io.tinykv.proto.Metapb.Region.newBuilder()
+                .setId(id)
                 .setStartKey(com.google.protobuf.ByteString.copyFromUtf8(start))
                 .setEndKey(com.google.protobuf.ByteString.copyFromUtf8(end))
-                .setRegionEpoch(io.tinykv.proto.Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(2))
-                .addPeers(peer(firstPeer, 1)).addPeers(peer(firstPeer + 1, 2)).addPeers(peer(firstPeer + 2, 3))
+                .setRegionEpoch(io.tinykv.proto.Metapb.RegionEpoch.newBuilder()
+                        .setConfVer(1)
+                        .setVersion(2))
+                .addPeers(peer(firstPeer, 1))
+                .addPeers(peer(firstPeer + 1, 2))
+                .addPeers(peer(firstPeer + 2, 3))
                 .build();
     }
 
     private void beat(io.tinykv.proto.Metapb.Region region, io.tinykv.proto.Metapb.Peer leader) {
-        server.coordinator().regionHeartbeat(Pdpb.RegionHeartbeatRequest.newBuilder().setRegion(region)
-                .setLeader(leader).build(), System.currentTimeMillis());
+        server.coordinator()
+                .regionHeartbeat(
+                        Pdpb.RegionHeartbeatRequest.newBuilder()
+                                .setRegion(region)
+                                .setLeader(leader)
+                                .build(),
+                        System.currentTimeMillis());
     }
 
     private Pdpb.GetOperatorResponse getOperator(long regionId) {
-        return PDGrpc.newBlockingStub(channel).withDeadlineAfter(RPC_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-                .getOperator(Pdpb.GetOperatorRequest.newBuilder().setRegionId(regionId).build());
+        return PDGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(RPC_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+                .getOperator(Pdpb.GetOperatorRequest.newBuilder()
+                        .setRegionId(regionId)
+                        .build());
     }
 
     @Test
@@ -94,16 +113,24 @@ class ScatterRegionCompatTest {
                 .withOperatorTimeout(Duration.ofHours(1))
                 .withLeaderOperatorTimeout(Duration.ofHours(1))
                 .withSchedule(ScheduleConfig.defaults().withBalanceInterval(Duration.ZERO));
-        server = SchedulerServer.start(config, System::currentTimeMillis, new SplittableRandom(5),
-                new PrometheusRegistry());
+        server = SchedulerServer.start(
+                config, System::currentTimeMillis, new SplittableRandom(5), new PrometheusRegistry());
         ClusterMeta cluster = server.cluster();
         long now = System.currentTimeMillis();
         io.tinykv.proto.Metapb.Region left = region(2, "", "m", 3);
         io.tinykv.proto.Metapb.Region right = region(10, "m", "", 11);
         // Bootstrapped as a store does it (one region, one peer); the heartbeats below bring the split.
-        cluster.bootstrap(store(1), left.toBuilder().setEndKey(com.google.protobuf.ByteString.EMPTY)
-                .setRegionEpoch(io.tinykv.proto.Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1))
-                .clearPeers().addPeers(left.getPeers(0)).build(), now);
+        cluster.bootstrap(
+                store(1),
+                left.toBuilder()
+                        .setEndKey(com.google.protobuf.ByteString.EMPTY)
+                        .setRegionEpoch(io.tinykv.proto.Metapb.RegionEpoch.newBuilder()
+                                .setConfVer(1)
+                                .setVersion(1))
+                        .clearPeers()
+                        .addPeers(left.getPeers(0))
+                        .build(),
+                now);
         cluster.putStore(store(2), now);
         cluster.putStore(store(3), now);
         beat(left, left.getPeers(0));
@@ -118,15 +145,18 @@ class ScatterRegionCompatTest {
         long clusterId = pd.getClusterId();
 
         // The first region scattered stays where it is: no operator, which the client takes as done.
-        pd.scatterRegion(org.tikv.kvproto.Metapb.Region.newBuilder().setId(2).build(),
+        pd.scatterRegion(
+                org.tikv.kvproto.Metapb.Region.newBuilder().setId(2).build(),
                 ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId));
         assertThat(server.coordinator().operator(2)).isEmpty();
         assertThat(getOperator(2).getHeader().hasError()).isTrue();
-        pd.waitScatterRegionFinish(org.tikv.kvproto.Metapb.Region.newBuilder().setId(2).build(),
+        pd.waitScatterRegionFinish(
+                org.tikv.kvproto.Metapb.Region.newBuilder().setId(2).build(),
                 ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId));
 
         // The second one's leader moves off store 1, which already leads a scattered region.
-        org.tikv.kvproto.Metapb.Region clientRight = org.tikv.kvproto.Metapb.Region.newBuilder().setId(10).build();
+        org.tikv.kvproto.Metapb.Region clientRight =
+                org.tikv.kvproto.Metapb.Region.newBuilder().setId(10).build();
         pd.scatterRegion(clientRight, ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId));
         Operator scatter = server.coordinator().operator(10).orElseThrow();
         Pdpb.GetOperatorResponse running = getOperator(10);
@@ -143,10 +173,12 @@ class ScatterRegionCompatTest {
         pd.waitScatterRegionFinish(clientRight, ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId));
 
         // A region the scheduler never heard of: accepted for later, and reported as not found.
-        pd.scatterRegion(org.tikv.kvproto.Metapb.Region.newBuilder().setId(999).build(),
+        pd.scatterRegion(
+                org.tikv.kvproto.Metapb.Region.newBuilder().setId(999).build(),
                 ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId));
         assertThat(getOperator(999).getHeader().getError().getType()).isEqualTo(Pdpb.ErrorType.REGION_NOT_FOUND);
-        pd.waitScatterRegionFinish(org.tikv.kvproto.Metapb.Region.newBuilder().setId(999).build(),
+        pd.waitScatterRegionFinish(
+                org.tikv.kvproto.Metapb.Region.newBuilder().setId(999).build(),
                 ConcreteBackOffer.newCustomBackOff(BACKOFF_MILLIS, clusterId));
     }
 }

@@ -30,8 +30,7 @@ final class CertificateReloader {
     private static final String ALIAS_PREFIX = "tinykv-";
 
     /** One successful load of the three files. */
-    record Generation(long number, PemFiles.Material material, X509ExtendedTrustManager trust,
-            List<FileStamp> stamps) {
+    record Generation(long number, PemFiles.Material material, X509ExtendedTrustManager trust, List<FileStamp> stamps) {
         String alias() {
             return ALIAS_PREFIX + number;
         }
@@ -48,6 +47,7 @@ final class CertificateReloader {
     private volatile Generation current;
     /** The generation before the current one, for handshakes that chose its alias before a reload. */
     private volatile Generation previous;
+
     private volatile long lastCheckMillis;
     /** The stamps of the last change that failed to load, so it is logged once, not on every check. */
     private List<FileStamp> failedStamps;
@@ -104,7 +104,11 @@ final class CertificateReloader {
             previous = current;
             current = next;
             failedStamps = null;
-            LOG.info("certificates reloaded from {}, {}, {} (now {})", caPath, certPath, keyPath,
+            LOG.info(
+                    "certificates reloaded from {}, {}, {} (now {})",
+                    caPath,
+                    certPath,
+                    keyPath,
                     next.material().chain()[0].getSubjectX500Principal());
         } catch (PemFiles.PemException e) {
             failedStamps = stamps;

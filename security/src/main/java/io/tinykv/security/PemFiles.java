@@ -22,10 +22,11 @@ import java.util.regex.Pattern;
 /** Reads the PEM files of {@link SecurityConfig}: CA certificates, a certificate chain, a PKCS#8 key. */
 final class PemFiles {
 
-    private static final Pattern PKCS8 = Pattern.compile(
-            "-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
+    private static final Pattern PKCS8 =
+            Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
     /** Key algorithms a PKCS#8 key may hold, tried in turn (the DER names it, the JDK wants it told). */
     private static final List<String> KEY_ALGORITHMS = List.of("RSA", "EC", "Ed25519", "Ed448");
+
     private static final byte[] PROBE = "tinykv key-matches-certificate probe".getBytes(StandardCharsets.US_ASCII);
 
     /** What one load of the three files produced. */
@@ -45,8 +46,7 @@ final class PemFiles {
         }
     }
 
-    private PemFiles() {
-    }
+    private PemFiles() {}
 
     static Material load(Path caPath, Path certPath, Path keyPath) throws PemException {
         X509Certificate[] trusted = certificates(SecurityConfig.CA_PATH, caPath);
@@ -59,9 +59,12 @@ final class PemFiles {
     static X509Certificate[] certificates(String setting, Path path) throws PemException {
         byte[] bytes = read(setting, path);
         try {
-            X509Certificate[] certs = CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(bytes)).stream()
-                    .map(c -> (X509Certificate) c).toArray(X509Certificate[]::new);
+            X509Certificate[] certs =
+                    CertificateFactory.getInstance("X.509")
+                            .generateCertificates(new ByteArrayInputStream(bytes))
+                            .stream()
+                            .map(c -> (X509Certificate) c)
+                            .toArray(X509Certificate[]::new);
             if (certs.length == 0) {
                 throw new PemException(setting, path + " holds no certificate (expected PEM, BEGIN CERTIFICATE)");
             }
@@ -77,10 +80,13 @@ final class PemFiles {
         if (!m.find()) {
             String hint = text.contains("BEGIN RSA PRIVATE KEY") || text.contains("BEGIN EC PRIVATE KEY")
                     ? " (this one is PKCS#1/SEC1: convert it with 'openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8')"
-                    : text.contains("BEGIN ENCRYPTED PRIVATE KEY") ? " (this one is encrypted; keys must be unencrypted)"
-                    : "";
-            throw new PemException(SecurityConfig.KEY_PATH, path
-                    + " holds no PKCS#8 private key (expected BEGIN PRIVATE KEY, as openssl genpkey writes)" + hint);
+                    : text.contains("BEGIN ENCRYPTED PRIVATE KEY")
+                            ? " (this one is encrypted; keys must be unencrypted)"
+                            : "";
+            throw new PemException(
+                    SecurityConfig.KEY_PATH,
+                    path + " holds no PKCS#8 private key (expected BEGIN PRIVATE KEY, as openssl genpkey writes)"
+                            + hint);
         }
         byte[] der;
         try {
@@ -115,12 +121,13 @@ final class PemFiles {
             verifier.initVerify(cert.getPublicKey());
             verifier.update(PROBE);
             if (!verifier.verify(signature)) {
-                throw new PemException(SecurityConfig.KEY_PATH, keyPath + " is not the key of the certificate in "
-                        + certPath);
+                throw new PemException(
+                        SecurityConfig.KEY_PATH, keyPath + " is not the key of the certificate in " + certPath);
             }
         } catch (GeneralSecurityException e) {
-            throw new PemException(SecurityConfig.KEY_PATH, keyPath + " does not fit the certificate in " + certPath
-                    + ": " + e.getMessage());
+            throw new PemException(
+                    SecurityConfig.KEY_PATH,
+                    keyPath + " does not fit the certificate in " + certPath + ": " + e.getMessage());
         }
     }
 

@@ -40,7 +40,9 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
     /** TLS names key types "RSA", "EC", and for TLS 1.2 client certificates "EC_EC", "EC_RSA". */
     private static boolean fits(String keyType, String keyAlgorithm) {
-        return keyType == null || keyType.equals(keyAlgorithm) || keyType.startsWith(keyAlgorithm + "_")
+        return keyType == null
+                || keyType.equals(keyAlgorithm)
+                || keyType.startsWith(keyAlgorithm + "_")
                 || (keyAlgorithm.startsWith("Ed") && keyType.equals("EdDSA"));
     }
 

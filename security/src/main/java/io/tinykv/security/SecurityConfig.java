@@ -22,18 +22,19 @@ import java.util.List;
  *     common name is one of these (an entry ending in {@code *} matches by prefix); when empty, only
  *     a certificate with this process's own common name
  */
-public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<String> certAllowedCn,
-        List<String> storeCertAllowedCn) {
+public record SecurityConfig(
+        Path caPath, Path certPath, Path keyPath, List<String> certAllowedCn, List<String> storeCertAllowedCn) {
 
     /** TOML keys of the {@code [security]} section. */
     public static final String SECTION = "security";
+
     public static final String CA_PATH = "ca-path";
     public static final String CERT_PATH = "cert-path";
     public static final String KEY_PATH = "key-path";
     public static final String CERT_ALLOWED_CN = "cert-allowed-cn";
     public static final String STORE_CERT_ALLOWED_CN = "store-cert-allowed-cn";
-    public static final List<String> KEYS = List.of(CA_PATH, CERT_PATH, KEY_PATH, CERT_ALLOWED_CN,
-            STORE_CERT_ALLOWED_CN);
+    public static final List<String> KEYS =
+            List.of(CA_PATH, CERT_PATH, KEY_PATH, CERT_ALLOWED_CN, STORE_CERT_ALLOWED_CN);
 
     public SecurityConfig {
         certAllowedCn = certAllowedCn == null ? List.of() : List.copyOf(certAllowedCn);
@@ -87,8 +88,8 @@ public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<Stri
             return problems;
         }
         if (set < 3) {
-            problems.add("security: ca-path, cert-path and key-path must be set together (got ca-path="
-                    + text(caPath) + ", cert-path=" + text(certPath) + ", key-path=" + text(keyPath) + ")");
+            problems.add("security: ca-path, cert-path and key-path must be set together (got ca-path=" + text(caPath)
+                    + ", cert-path=" + text(certPath) + ", key-path=" + text(keyPath) + ")");
             return problems;
         }
         for (String cn : certAllowedCn) {
@@ -104,7 +105,8 @@ public record SecurityConfig(Path caPath, Path certPath, Path keyPath, List<Stri
                 problems.add("security.store-cert-allowed-cn: '" + cn + "': '*' may only end a name (a prefix)");
             }
         }
-        boolean readable = readable(problems, CA_PATH, caPath) & readable(problems, CERT_PATH, certPath)
+        boolean readable = readable(problems, CA_PATH, caPath)
+                & readable(problems, CERT_PATH, certPath)
                 & readable(problems, KEY_PATH, keyPath);
         if (readable) {
             try {

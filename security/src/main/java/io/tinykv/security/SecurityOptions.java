@@ -14,25 +14,43 @@ import picocli.CommandLine.ScopeType;
  */
 public final class SecurityOptions {
 
-    @Option(names = "--ca-path", paramLabel = "FILE", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--ca-path",
+            paramLabel = "FILE",
+            scope = ScopeType.INHERIT,
             description = "PEM CA certificate(s); with --cert-path and --key-path turns on mutual TLS "
                     + "([security] ca-path).")
     Path caPath;
 
-    @Option(names = "--cert-path", paramLabel = "FILE", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--cert-path",
+            paramLabel = "FILE",
+            scope = ScopeType.INHERIT,
             description = "PEM certificate this process presents, as server and as client ([security] cert-path).")
     Path certPath;
 
-    @Option(names = "--key-path", paramLabel = "FILE", scope = ScopeType.INHERIT,
-            description = "PEM PKCS#8 private key of --cert-path, as 'openssl genpkey' writes it ([security] key-path).")
+    @Option(
+            names = "--key-path",
+            paramLabel = "FILE",
+            scope = ScopeType.INHERIT,
+            description =
+                    "PEM PKCS#8 private key of --cert-path, as 'openssl genpkey' writes it ([security] key-path).")
     Path keyPath;
 
-    @Option(names = "--cert-allowed-cn", paramLabel = "CN", split = ",", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--cert-allowed-cn",
+            paramLabel = "CN",
+            split = ",",
+            scope = ScopeType.INHERIT,
             description = "Common names a connecting client's certificate may carry; any when not given "
                     + "([security] cert-allowed-cn).")
     List<String> certAllowedCn = new ArrayList<>();
 
-    @Option(names = "--store-cert-allowed-cn", paramLabel = "CN", split = ",", scope = ScopeType.INHERIT,
+    @Option(
+            names = "--store-cert-allowed-cn",
+            paramLabel = "CN",
+            split = ",",
+            scope = ScopeType.INHERIT,
             description = "Common names of store certificates (a trailing * matches a prefix): only these may use "
                     + "the store-to-store service and the scheduler's store calls; by default this process's own "
                     + "certificate's common name ([security] store-cert-allowed-cn).")
@@ -60,7 +78,8 @@ public final class SecurityOptions {
             args.addAll(List.of("--ca-path", config.caPath().toAbsolutePath().toString()));
         }
         if (config.certPath() != null) {
-            args.addAll(List.of("--cert-path", config.certPath().toAbsolutePath().toString()));
+            args.addAll(
+                    List.of("--cert-path", config.certPath().toAbsolutePath().toString()));
         }
         if (config.keyPath() != null) {
             args.addAll(List.of("--key-path", config.keyPath().toAbsolutePath().toString()));

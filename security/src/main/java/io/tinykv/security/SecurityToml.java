@@ -18,8 +18,7 @@ public final class SecurityToml {
 
     private static final TomlMapper TOML = new TomlMapper();
 
-    private SecurityToml() {
-    }
+    private SecurityToml() {}
 
     /**
      * The {@code [security]} table {@code section} (null: absent), problems added to {@code problems}
@@ -40,11 +39,15 @@ public final class SecurityToml {
                         + String.join(", ", SecurityConfig.KEYS) + ")");
             }
         }
-        return new SecurityConfig(path(section, SecurityConfig.CA_PATH, source, problems),
+        return new SecurityConfig(
+                path(section, SecurityConfig.CA_PATH, source, problems),
                 path(section, SecurityConfig.CERT_PATH, source, problems),
                 path(section, SecurityConfig.KEY_PATH, source, problems),
                 names(section.get(SecurityConfig.CERT_ALLOWED_CN), SecurityConfig.CERT_ALLOWED_CN, source, problems),
-                names(section.get(SecurityConfig.STORE_CERT_ALLOWED_CN), SecurityConfig.STORE_CERT_ALLOWED_CN, source,
+                names(
+                        section.get(SecurityConfig.STORE_CERT_ALLOWED_CN),
+                        SecurityConfig.STORE_CERT_ALLOWED_CN,
+                        source,
                         problems));
     }
 

@@ -53,8 +53,8 @@ public final class StoreCallGuard implements ServerInterceptor {
     }
 
     @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-            ServerCallHandler<Q, R> next) {
+    public <Q, R> ServerCall.Listener<Q> interceptCall(
+            ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
         if (policy == null || !guarded.test(method)) {
             return next.startCall(call, headers);
@@ -66,11 +66,14 @@ public final class StoreCallGuard implements ServerInterceptor {
         }
         CallerIdentity caller = CallerIdentity.of(cert);
         if (!policy.isStore(cert)) {
-            return refuse(call, method, "certificate " + caller.subject() + " is not a store's (store certificates: "
-                    + policy.describe() + ")");
+            return refuse(
+                    call,
+                    method,
+                    "certificate " + caller.subject() + " is not a store's (store certificates: " + policy.describe()
+                            + ")");
         }
-        return Contexts.interceptCall(io.grpc.Context.current().withValue(CallerIdentity.CONTEXT_KEY, caller),
-                call, headers, next);
+        return Contexts.interceptCall(
+                io.grpc.Context.current().withValue(CallerIdentity.CONTEXT_KEY, caller), call, headers, next);
     }
 
     private static X509Certificate peerCertificate(SSLSession session) {

@@ -27,6 +27,7 @@ public final class TlsCredentials {
 
     /** How often, at most, a handshake looks at the certificate files for a change. */
     public static final long DEFAULT_RELOAD_CHECK_INTERVAL_MILLIS = 1_000;
+
     private static final TlsCredentials PLAINTEXT = new TlsCredentials(null, null, null, null);
 
     private final KeyManager keyManager;
@@ -34,7 +35,10 @@ public final class TlsCredentials {
     private final SSLContext sslContext;
     private final StoreCertificatePolicy storePolicy;
 
-    private TlsCredentials(KeyManager keyManager, TrustManager trustManager, SSLContext sslContext,
+    private TlsCredentials(
+            KeyManager keyManager,
+            TrustManager trustManager,
+            SSLContext sslContext,
             StoreCertificatePolicy storePolicy) {
         this.keyManager = keyManager;
         this.trustManager = trustManager;
@@ -74,7 +78,8 @@ public final class TlsCredentials {
             context.init(new KeyManager[] {keys}, new TrustManager[] {trust}, null);
             StoreCertificatePolicy stores = new StoreCertificatePolicy(config.storeCertAllowedCn(), () -> {
                 try {
-                    return AllowedCnTrustManager.commonName(reloader.current().material().chain()[0]);
+                    return AllowedCnTrustManager.commonName(
+                            reloader.current().material().chain()[0]);
                 } catch (java.security.cert.CertificateException e) {
                     return null;
                 }
@@ -111,7 +116,10 @@ public final class TlsCredentials {
         if (!enabled()) {
             return InsecureChannelCredentials.create();
         }
-        return TlsChannelCredentials.newBuilder().keyManager(keyManager).trustManager(trustManager).build();
+        return TlsChannelCredentials.newBuilder()
+                .keyManager(keyManager)
+                .trustManager(trustManager)
+                .build();
     }
 
     /**

@@ -41,14 +41,25 @@ class StoreCertificatePolicyTest {
     @Test
     void theSettingIsCheckedAndReadFromTomlAndFlags() throws Exception {
         SecurityConfig self = TestCertificates.write(dir, "store", CA, CA.issue("tinykv-store"), List.of());
-        assertThat(self.withStoreCertAllowedCn(List.of("*")).problems()).singleElement().asString()
+        assertThat(self.withStoreCertAllowedCn(List.of("*")).problems())
+                .singleElement()
+                .asString()
                 .contains("a bare '*' would admit every certificate");
-        assertThat(self.withStoreCertAllowedCn(List.of("st*re")).problems()).singleElement().asString()
+        assertThat(self.withStoreCertAllowedCn(List.of("st*re")).problems())
+                .singleElement()
+                .asString()
                 .contains("'*' may only end a name");
-        assertThat(SecurityConfig.disabled().withStoreCertAllowedCn(List.of("s")).problems()).singleElement()
-                .asString().contains("store-cert-allowed-cn needs TLS");
-        assertThat(TlsCredentials.of(self.withStoreCertAllowedCn(List.of("other-*"))).storePolicy()
-                .isStore(CA.issue("tinykv-store").cert())).as("the setting replaces the own-CN rule").isFalse();
+        assertThat(SecurityConfig.disabled()
+                        .withStoreCertAllowedCn(List.of("s"))
+                        .problems())
+                .singleElement()
+                .asString()
+                .contains("store-cert-allowed-cn needs TLS");
+        assertThat(TlsCredentials.of(self.withStoreCertAllowedCn(List.of("other-*")))
+                        .storePolicy()
+                        .isStore(CA.issue("tinykv-store").cert()))
+                .as("the setting replaces the own-CN rule")
+                .isFalse();
 
         Path toml = dir.resolve("scheduler.toml");
         Files.writeString(toml, "[security]\nstore-cert-allowed-cn = [\"store-*\"]\n");
@@ -58,9 +69,10 @@ class StoreCertificatePolicyTest {
                 .hasMessageContaining("security.store-cert-allowed-cn: expected a list of strings");
         SecurityOptions flags = new SecurityOptions();
         new picocli.CommandLine(new Object() {
-            @picocli.CommandLine.Mixin
-            SecurityOptions security = flags;
-        }).parseArgs("--store-cert-allowed-cn", "a,b*");
+                    @picocli.CommandLine.Mixin
+                    SecurityOptions security = flags;
+                })
+                .parseArgs("--store-cert-allowed-cn", "a,b*");
         assertThat(flags.config().storeCertAllowedCn()).containsExactly("a", "b*");
         assertThat(SecurityOptions.asArguments(flags.config())).containsSequence("--store-cert-allowed-cn", "a,b*");
     }

@@ -43,8 +43,7 @@ public final class TestCertificates {
     private static final String SIGNATURE = "SHA256withECDSA";
     private static final AtomicLong SERIAL = new AtomicLong(System.nanoTime());
 
-    private TestCertificates() {
-    }
+    private TestCertificates() {}
 
     /** A certificate with its key. */
     public record Issued(X509Certificate cert, KeyPair keys) {}
@@ -53,21 +52,29 @@ public final class TestCertificates {
     public record Authority(Issued self) {
         /** A certificate for {@code commonName}, valid for 127.0.0.1 and localhost, server and client use. */
         public Issued issue(String commonName) {
-            return issueWithValidity(commonName, Instant.now().minus(CLOCK_SKEW), Instant.now().plus(VALIDITY));
+            return issueWithValidity(
+                    commonName, Instant.now().minus(CLOCK_SKEW), Instant.now().plus(VALIDITY));
         }
 
         public Issued issueWithValidity(String commonName, Instant notBefore, Instant notAfter) {
             KeyPair keys = ecKeys();
             try {
-                JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(self.cert().getSubjectX500Principal(),
-                        serial(), Date.from(notBefore), Date.from(notAfter), new X500Principal("CN=" + commonName),
+                JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                        self.cert().getSubjectX500Principal(),
+                        serial(),
+                        Date.from(notBefore),
+                        Date.from(notAfter),
+                        new X500Principal("CN=" + commonName),
                         keys.getPublic());
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
-                        new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {
+                    KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                }));
                 b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                    new GeneralName(GeneralName.dNSName, "localhost")
+                }));
                 return new Issued(sign(b, self.keys()), keys);
             } catch (CertIOException e) {
                 throw new IllegalStateException(e);
@@ -80,8 +87,12 @@ public final class TestCertificates {
         KeyPair keys = ecKeys();
         X500Principal name = new X500Principal("CN=" + commonName);
         try {
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(),
-                    Date.from(Instant.now().minus(CLOCK_SKEW)), Date.from(Instant.now().plus(VALIDITY)), name,
+            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                    name,
+                    serial(),
+                    Date.from(Instant.now().minus(CLOCK_SKEW)),
+                    Date.from(Instant.now().plus(VALIDITY)),
+                    name,
                     keys.getPublic());
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -126,14 +137,15 @@ public final class TestCertificates {
     }
 
     private static String pem(String type, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
         return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
     }
 
     private static X509Certificate sign(JcaX509v3CertificateBuilder b, KeyPair signer) {
         try {
-            return new JcaX509CertificateConverter().getCertificate(
-                    b.build(new JcaContentSignerBuilder(SIGNATURE).build(signer.getPrivate())));
+            return new JcaX509CertificateConverter()
+                    .getCertificate(b.build(new JcaContentSignerBuilder(SIGNATURE).build(signer.getPrivate())));
         } catch (OperatorCreationException | GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -46,6 +46,7 @@ class TlsCredentialsTest {
 
     @TempDir
     static Path dir;
+
     static TestCertificates.Authority ca;
     static SecurityConfig server;
     static SecurityConfig client;
@@ -72,7 +73,9 @@ class TlsCredentialsTest {
 
     private int serve(TlsCredentials credentials) throws IOException {
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), credentials.serverCredentials())
-                .addService(new HealthStatusManager().getHealthService()).build().start();
+                .addService(new HealthStatusManager().getHealthService())
+                .build()
+                .start();
         return grpc.getPort();
     }
 
@@ -81,8 +84,10 @@ class TlsCredentialsTest {
             channel.shutdownNow().awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS);
         }
         channel = Grpc.newChannelBuilder("127.0.0.1:" + port, credentials).build();
-        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
-                .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+        return HealthGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.getDefaultInstance())
+                .getStatus();
     }
 
     @Test
@@ -95,7 +100,8 @@ class TlsCredentialsTest {
     void plaintextIsRefused() throws Exception {
         int port = serve(TlsCredentials.of(server));
         assertThatThrownBy(() -> check(port, InsecureChannelCredentials.create()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     }
 
@@ -105,10 +111,12 @@ class TlsCredentialsTest {
         TestCertificates.Authority foreign = TestCertificates.authority("foreign CA");
         SecurityConfig stranger = TestCertificates.write(dir, "stranger", foreign, foreign.issue("client"), List.of());
         // The stranger trusts our CA (so its side of the handshake would pass); ours must refuse it.
-        SecurityConfig strangerTrustingUs = new SecurityConfig(server.caPath(), stranger.certPath(),
-                stranger.keyPath(), List.of());
-        assertThatThrownBy(() -> check(port, TlsCredentials.of(strangerTrustingUs).channelCredentials()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+        SecurityConfig strangerTrustingUs =
+                new SecurityConfig(server.caPath(), stranger.certPath(), stranger.keyPath(), List.of());
+        assertThatThrownBy(
+                        () -> check(port, TlsCredentials.of(strangerTrustingUs).channelCredentials()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     }
 
@@ -117,7 +125,8 @@ class TlsCredentialsTest {
         int port = serve(TlsCredentials.of(server));
         SecurityConfig intruder = TestCertificates.write(dir, "intruder", ca, ca.issue("intruder"), List.of());
         assertThatThrownBy(() -> check(port, TlsCredentials.of(intruder).channelCredentials()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         // The same CA with an allowed name gets in: it was the name that was refused.
         assertThat(check(port, TlsCredentials.of(client).channelCredentials())).isEqualTo(ServingStatus.SERVING);
@@ -136,15 +145,18 @@ class TlsCredentialsTest {
                 .isInstanceOf(StatusRuntimeException.class);
 
         // Rotate to the next CA in place: same paths, new contents, a later modification time.
-        Files.writeString(before.caPath(), TestCertificates.certificatePem(next.self().cert()));
+        Files.writeString(
+                before.caPath(), TestCertificates.certificatePem(next.self().cert()));
         TestCertificates.Issued rotated = next.issue("tinykv-store");
         Files.writeString(before.certPath(), TestCertificates.certificatePem(rotated.cert()));
         Files.writeString(before.keyPath(), TestCertificates.keyPem(rotated));
         for (Path p : List.of(before.caPath(), before.certPath(), before.keyPath())) {
-            Files.setLastModifiedTime(p, FileTime.fromMillis(Files.getLastModifiedTime(p).toMillis() + 10_000));
+            Files.setLastModifiedTime(
+                    p, FileTime.fromMillis(Files.getLastModifiedTime(p).toMillis() + 10_000));
         }
         clockMillis.addAndGet(intervalMillis);
-        assertThat(check(port, TlsCredentials.of(nextClient).channelCredentials())).isEqualTo(ServingStatus.SERVING);
+        assertThat(check(port, TlsCredentials.of(nextClient).channelCredentials()))
+                .isEqualTo(ServingStatus.SERVING);
         assertThatThrownBy(() -> check(port, TlsCredentials.of(client).channelCredentials()))
                 .isInstanceOf(StatusRuntimeException.class);
     }
@@ -174,16 +186,25 @@ class TlsCredentialsTest {
         https.start();
         try {
             int port = https.getAddress().getPort();
-            HttpClient withCert = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext())
-                    .connectTimeout(Duration.ofSeconds(DEADLINE_SECONDS)).build();
-            HttpResponse<String> ok = withCert.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port
-                    + "/status")).build(), HttpResponse.BodyHandlers.ofString());
+            HttpClient withCert = HttpClient.newBuilder()
+                    .sslContext(TlsCredentials.of(client).sslContext())
+                    .connectTimeout(Duration.ofSeconds(DEADLINE_SECONDS))
+                    .build();
+            HttpResponse<String> ok = withCert.send(
+                    HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/status"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(ok.body()).isEqualTo("ok");
 
-            HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(DEADLINE_SECONDS)).build();
-            assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/status")).timeout(Duration.ofSeconds(DEADLINE_SECONDS)).build(),
-                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+            HttpClient plain = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(DEADLINE_SECONDS))
+                    .build();
+            assertThatThrownBy(() -> plain.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
+                                    .timeout(Duration.ofSeconds(DEADLINE_SECONDS))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
         } finally {
             https.stop(0);
         }

@@ -17,8 +17,7 @@ import java.nio.ByteBuffer;
  */
 final class ByteStrings {
 
-    private ByteStrings() {
-    }
+    private ByteStrings() {}
 
     /** The bytes of {@code bytes}: its own backing array when it is exactly that, else a copy. */
     static byte[] array(ByteString bytes) {

@@ -20,8 +20,7 @@ public final class DataFormatCheck {
 
     private static final Logger LOG = LoggerFactory.getLogger(DataFormatCheck.class);
 
-    private DataFormatCheck() {
-    }
+    private DataFormatCheck() {}
 
     /** The configured data format differs from the one the data was created with. */
     public static final class MismatchException extends RuntimeException {

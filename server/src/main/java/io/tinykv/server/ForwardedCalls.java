@@ -49,8 +49,8 @@ public final class ForwardedCalls implements ServerInterceptor, AutoCloseable {
      * @param isStore whether an address is one of this cluster's stores
      * @param openChannel opens a channel to another store's address (with the cluster's TLS credentials)
      */
-    public ForwardedCalls(Supplier<String> ownAddress, Predicate<String> isStore,
-            Function<String, ManagedChannel> openChannel) {
+    public ForwardedCalls(
+            Supplier<String> ownAddress, Predicate<String> isStore, Function<String, ManagedChannel> openChannel) {
         this.ownAddress = ownAddress;
         this.isStore = isStore;
         this.openChannel = openChannel;
@@ -65,14 +65,18 @@ public final class ForwardedCalls implements ServerInterceptor, AutoCloseable {
         }
         if (closed) {
             call.close(Status.UNAVAILABLE.withDescription("the store is shutting down"), new Metadata());
-            return new ServerCall.Listener<>() { };
+            return new ServerCall.Listener<>() {};
         }
         if (!isStore.test(target)) {
-            LOG.warn("refused to relay {} to {}: not a store of this cluster", call.getMethodDescriptor()
-                    .getFullMethodName(), target);
-            call.close(Status.FAILED_PRECONDITION.withDescription(FORWARDED_HOST.name() + " " + target
-                    + " is not a store of this cluster"), new Metadata());
-            return new ServerCall.Listener<>() { };
+            LOG.warn(
+                    "refused to relay {} to {}: not a store of this cluster",
+                    call.getMethodDescriptor().getFullMethodName(),
+                    target);
+            call.close(
+                    Status.FAILED_PRECONDITION.withDescription(
+                            FORWARDED_HOST.name() + " " + target + " is not a store of this cluster"),
+                    new Metadata());
+            return new ServerCall.Listener<>() {};
         }
         ManagedChannel channel = channels.computeIfAbsent(target, openChannel);
         CallOptions options = CallOptions.DEFAULT;
@@ -105,29 +109,31 @@ public final class ForwardedCalls implements ServerInterceptor, AutoCloseable {
         }
 
         ServerCall.Listener<Q> start() {
-            out.start(new ClientCall.Listener<>() {
-                @Override
-                public void onHeaders(Metadata headers) {
-                    synchronized (in) {
-                        in.sendHeaders(headers);
-                    }
-                }
+            out.start(
+                    new ClientCall.Listener<>() {
+                        @Override
+                        public void onHeaders(Metadata headers) {
+                            synchronized (in) {
+                                in.sendHeaders(headers);
+                            }
+                        }
 
-                @Override
-                public void onMessage(R message) {
-                    synchronized (in) {
-                        in.sendMessage(message);
-                    }
-                    out.request(1);
-                }
+                        @Override
+                        public void onMessage(R message) {
+                            synchronized (in) {
+                                in.sendMessage(message);
+                            }
+                            out.request(1);
+                        }
 
-                @Override
-                public void onClose(Status status, Metadata trailers) {
-                    synchronized (in) {
-                        in.close(status, trailers);
-                    }
-                }
-            }, new Metadata());
+                        @Override
+                        public void onClose(Status status, Metadata trailers) {
+                            synchronized (in) {
+                                in.close(status, trailers);
+                            }
+                        }
+                    },
+                    new Metadata());
             out.request(1);
             synchronized (in) {
                 in.request(1);

@@ -152,8 +152,11 @@ public final class GuardedStorage implements Storage {
             long remainingNanos = TimeUnit.MILLISECONDS.toNanos(closeWaitMillis);
             while (users > 0) {
                 if (remainingNanos <= 0) {
-                    LOG.error("{} requests still inside storage after {} ms; leaving the engine open "
-                            + "(acknowledged writes are already synced)", users, closeWaitMillis);
+                    LOG.error(
+                            "{} requests still inside storage after {} ms; leaving the engine open "
+                                    + "(acknowledged writes are already synced)",
+                            users,
+                            closeWaitMillis);
                     return;
                 }
                 remainingNanos = unused.awaitNanos(remainingNanos);

@@ -17,9 +17,19 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = TinykvVersion.class,
         description = "A distributed, transactional key-value store in the shape of TinyKV/TiKV.",
-        subcommands = {StandaloneCommand.class, ServerCommand.class, SchedulerCommand.class, io.tinykv.server.playground.PlaygroundCommand.class, CtlCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Also: tinykv bench run|compare-etcd|baseline ... -- the benchmark driver, run by the",
-                "launcher from its own classpath (see bench/README.md)."})
+        subcommands = {
+            StandaloneCommand.class,
+            ServerCommand.class,
+            SchedulerCommand.class,
+            io.tinykv.server.playground.PlaygroundCommand.class,
+            CtlCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        footer = {
+            "",
+            "Also: tinykv bench run|compare-etcd|baseline ... -- the benchmark driver, run by the",
+            "launcher from its own classpath (see bench/README.md)."
+        })
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -27,6 +27,7 @@ public final class RawValues {
     static final String TTL_NOT_ENABLED = "ttl is not enabled, but get put request with ttl";
     /** TiKV's answer to RawGetKeyTTL when TTL is off. */
     static final String TTL_NOT_ENABLED_FOR_GET = "ttl is not enabled";
+
     private static final long MILLIS_PER_SECOND = 1_000;
 
     private final boolean ttlEnabled;
@@ -118,8 +119,7 @@ public final class RawValues {
                 return OptionalLong.empty();
             }
             RawValue value = RawValue.decode(stored);
-            return value.expiredAt(seconds) ? OptionalLong.empty()
-                    : OptionalLong.of(value.secondsLeftAt(seconds));
+            return value.expiredAt(seconds) ? OptionalLong.empty() : OptionalLong.of(value.secondsLeftAt(seconds));
         }
     }
 }

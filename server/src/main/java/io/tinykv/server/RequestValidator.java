@@ -118,8 +118,8 @@ public final class RequestValidator {
     /** A range bound: may be empty (unbounded), but within the key size limit. */
     public void boundKey(ByteString key, String what) {
         if (key.size() > limits.maxKeySizeBytes()) {
-            throw new InvalidRequestException(what + " is " + key.size()
-                    + " bytes, larger than limits.max-key-size (" + limits.maxKeySizeBytes() + " bytes)");
+            throw new InvalidRequestException(what + " is " + key.size() + " bytes, larger than limits.max-key-size ("
+                    + limits.maxKeySizeBytes() + " bytes)");
         }
     }
 
@@ -149,8 +149,8 @@ public final class RequestValidator {
             return perPair;
         }
         if (ttls.size() != pairs) {
-            throw new InvalidRequestException("The length of ttls does not equal to the length of pairs ("
-                    + ttls.size() + " ttls for " + pairs + " pairs; give one per pair, or one for all)");
+            throw new InvalidRequestException("The length of ttls does not equal to the length of pairs (" + ttls.size()
+                    + " ttls for " + pairs + " pairs; give one per pair, or one for all)");
         }
         for (int i = 0; i < pairs; i++) {
             perPair[i] = ttls.get(i);
@@ -162,8 +162,8 @@ public final class RequestValidator {
     public int scanLimit(int limit) {
         long unsigned = Integer.toUnsignedLong(limit);
         if (unsigned > limits.maxScanLimit()) {
-            throw new InvalidRequestException("scan limit " + unsigned
-                    + " is larger than limits.max-scan-limit (" + limits.maxScanLimit() + ")");
+            throw new InvalidRequestException(
+                    "scan limit " + unsigned + " is larger than limits.max-scan-limit (" + limits.maxScanLimit() + ")");
         }
         return (int) unsigned;
     }

@@ -35,8 +35,7 @@ public final class ServeUntilSignal {
         }
     }
 
-    private ServeUntilSignal() {
-    }
+    private ServeUntilSignal() {}
 
     /** Waits for what started to stop serving. */
     @FunctionalInterface
@@ -69,8 +68,14 @@ public final class ServeUntilSignal {
      * Writes {@code readyFile} (when given) with {@code addresses}, then serves until {@code
      * termination}: {@code close} called by a termination signal (exit code 0), or a failure.
      */
-    public static int serve(PrintWriter err, Logger log, Termination termination, Runnable close, Path readyFile,
-            Supplier<Map<String, String>> addresses) throws InterruptedException {
+    public static int serve(
+            PrintWriter err,
+            Logger log,
+            Termination termination,
+            Runnable close,
+            Path readyFile,
+            Supplier<Map<String, String>> addresses)
+            throws InterruptedException {
         if (readyFile != null) {
             try {
                 ReadyFile.write(readyFile, addresses.get());
@@ -79,10 +84,13 @@ public final class ServeUntilSignal {
                 return fail(err, "cannot write --ready-file " + readyFile + ": " + e.getMessage(), EXIT_START_FAILED);
             }
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            log.info("termination signal received");
-            close.run();
-        }, "tinykv-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            log.info("termination signal received");
+                            close.run();
+                        },
+                        "tinykv-shutdown"));
         try {
             termination.await();
         } catch (TombstoneException e) {

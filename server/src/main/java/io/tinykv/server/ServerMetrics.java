@@ -60,7 +60,8 @@ public final class ServerMetrics implements ServerInterceptor {
 
             @Override
             public void close(Status status, Metadata trailers) {
-                String outcome = status.isOk() ? result : status.getCode().name().toLowerCase(Locale.ROOT);
+                String outcome =
+                        status.isOk() ? result : status.getCode().name().toLowerCase(Locale.ROOT);
                 requests.labelValues(method, outcome).inc();
                 latency.labelValues(method).observe((nanoClock.getAsLong() - startNanos) / NANOS_PER_SECOND);
                 super.close(status, trailers);
@@ -81,7 +82,8 @@ public final class ServerMetrics implements ServerInterceptor {
         }
         // PD responses carry their errors in the header.
         Descriptors.FieldDescriptor header = d.findFieldByName("header");
-        if (header != null && header.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE
+        if (header != null
+                && header.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE
                 && response.hasField(header)) {
             return resultOf((Message) response.getField(header));
         }

@@ -26,6 +26,7 @@ public final class StatusRoutes implements HttpHandler {
 
     /** TiKV's API V1: raw keys stored as sent, no key-mode prefix. */
     static final int API_VERSION = 1;
+
     private static final int OK = 200;
     private static final int NOT_FOUND = 404;
     private static final int METHOD_NOT_ALLOWED = 405;
@@ -89,10 +90,19 @@ public final class StatusRoutes implements HttpHandler {
             String path = exchange.getRequestURI().getPath();
             boolean known = path.equals("/config") || path.equals("/status");
             if (!known) {
-                send(exchange, NOT_FOUND, "text/plain; charset=utf-8", ("no route " + path + "\n").getBytes(StandardCharsets.UTF_8));
-            } else if (!exchange.getRequestMethod().equals("GET") && !exchange.getRequestMethod().equals("HEAD")) {
-                send(exchange, METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                        (exchange.getRequestMethod() + " is not allowed on " + path + "\n").getBytes(StandardCharsets.UTF_8));
+                send(
+                        exchange,
+                        NOT_FOUND,
+                        "text/plain; charset=utf-8",
+                        ("no route " + path + "\n").getBytes(StandardCharsets.UTF_8));
+            } else if (!exchange.getRequestMethod().equals("GET")
+                    && !exchange.getRequestMethod().equals("HEAD")) {
+                send(
+                        exchange,
+                        METHOD_NOT_ALLOWED,
+                        "text/plain; charset=utf-8",
+                        (exchange.getRequestMethod() + " is not allowed on " + path + "\n")
+                                .getBytes(StandardCharsets.UTF_8));
             } else if (path.equals("/config")) {
                 send(exchange, OK, "application/json", configJson);
             } else {

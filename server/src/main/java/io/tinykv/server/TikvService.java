@@ -63,6 +63,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     private final RegionSplitter splitter;
     /** Where reads continue once their snapshot is ready: never the Raft thread that completes it. */
     private final Executor readExecutor;
+
     private final AnswerDeadline answerDeadline;
 
     /** RawKV without TTL. */
@@ -79,8 +80,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * @param values raw values with TTL on or off
      * @param splitter serves SplitRegion; null: SplitRegion is refused
      */
-    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
-            RegionSplitter splitter) {
+    public TikvService(
+            Storage storage, RequestValidator validator, TxnHandler txn, RawValues values, RegionSplitter splitter) {
         this(storage, validator, txn, values, splitter, Runnable::run);
     }
 
@@ -90,8 +91,13 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      *     {@code server_is_busy}). The calling thread ({@code Runnable::run}) suits a storage whose
      *     readers are ready at once (tests over a plain engine).
      */
-    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
-            RegionSplitter splitter, Executor readExecutor) {
+    public TikvService(
+            Storage storage,
+            RequestValidator validator,
+            TxnHandler txn,
+            RawValues values,
+            RegionSplitter splitter,
+            Executor readExecutor) {
         this(storage, validator, txn, values, splitter, readExecutor, AnswerDeadline.NONE);
     }
 
@@ -99,8 +105,14 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * @param answerDeadline how long a raw write's client waits before {@code server_is_busy} (the
      *     write itself may still apply)
      */
-    public TikvService(Storage storage, RequestValidator validator, TxnHandler txn, RawValues values,
-            RegionSplitter splitter, Executor readExecutor, AnswerDeadline answerDeadline) {
+    public TikvService(
+            Storage storage,
+            RequestValidator validator,
+            TxnHandler txn,
+            RawValues values,
+            RegionSplitter splitter,
+            Executor readExecutor,
+            AnswerDeadline answerDeadline) {
         this.answerDeadline = Objects.requireNonNull(answerDeadline, "answerDeadline");
         this.readExecutor = readExecutor;
         this.storage = storage;
@@ -123,34 +135,44 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     @Override
     public void splitRegion(Kvrpcpb.SplitRegionRequest req, StreamObserver<Kvrpcpb.SplitRegionResponse> out) {
-        unary(out, () -> {
-            if (splitter == null) {
-                throw new InvalidRequestException("SplitRegion: this process does not split regions");
-            }
-            List<ByteString> sent = req.getSplitKeysCount() > 0 ? req.getSplitKeysList()
-                    : req.getSplitKey().isEmpty() ? List.of() : List.of(req.getSplitKey());
-            if (sent.isEmpty()) {
-                throw new InvalidRequestException("SplitRegion: no split keys given");
-            }
-            validator.batchSize(sent.size(), "split keys");
-            List<ByteString> keys;
-            if (req.getIsRawKv()) {
-                sent.forEach(validator::rawKey);
-                keys = sent;
-            } else {
-                sent.forEach(validator::key);
-                keys = sent.stream().map(k -> ByteString.copyFrom(KeyCodec.encode(k.toByteArray()))).toList();
-            }
-            List<ByteString> sorted = keys.stream().distinct()
-                    .sorted(ByteString.unsignedLexicographicalComparator()).toList();
-            List<io.tinykv.proto.Metapb.Region> regions = splitter.split(req.getContext(), sorted);
-            Kvrpcpb.SplitRegionResponse.Builder resp = Kvrpcpb.SplitRegionResponse.newBuilder().addAllRegions(regions);
-            if (regions.size() >= 2) {
-                resp.setLeft(regions.get(regions.size() - 2)).setRight(regions.get(regions.size() - 1));
-            }
-            return resp.build();
-        }, e -> Kvrpcpb.SplitRegionResponse.newBuilder().setRegionError(e).build(),
-                s -> Kvrpcpb.SplitRegionResponse.newBuilder().addErrors(Kvrpcpb.KeyError.newBuilder().setAbort(s))
+        unary(
+                out,
+                () -> {
+                    if (splitter == null) {
+                        throw new InvalidRequestException("SplitRegion: this process does not split regions");
+                    }
+                    List<ByteString> sent = req.getSplitKeysCount() > 0
+                            ? req.getSplitKeysList()
+                            : req.getSplitKey().isEmpty() ? List.of() : List.of(req.getSplitKey());
+                    if (sent.isEmpty()) {
+                        throw new InvalidRequestException("SplitRegion: no split keys given");
+                    }
+                    validator.batchSize(sent.size(), "split keys");
+                    List<ByteString> keys;
+                    if (req.getIsRawKv()) {
+                        sent.forEach(validator::rawKey);
+                        keys = sent;
+                    } else {
+                        sent.forEach(validator::key);
+                        keys = sent.stream()
+                                .map(k -> ByteString.copyFrom(KeyCodec.encode(k.toByteArray())))
+                                .toList();
+                    }
+                    List<ByteString> sorted = keys.stream()
+                            .distinct()
+                            .sorted(ByteString.unsignedLexicographicalComparator())
+                            .toList();
+                    List<io.tinykv.proto.Metapb.Region> regions = splitter.split(req.getContext(), sorted);
+                    Kvrpcpb.SplitRegionResponse.Builder resp =
+                            Kvrpcpb.SplitRegionResponse.newBuilder().addAllRegions(regions);
+                    if (regions.size() >= 2) {
+                        resp.setLeft(regions.get(regions.size() - 2)).setRight(regions.get(regions.size() - 1));
+                    }
+                    return resp.build();
+                },
+                e -> Kvrpcpb.SplitRegionResponse.newBuilder().setRegionError(e).build(),
+                s -> Kvrpcpb.SplitRegionResponse.newBuilder()
+                        .addErrors(Kvrpcpb.KeyError.newBuilder().setAbort(s))
                         .build());
     }
 
@@ -158,109 +180,152 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
 
     @Override
     public void rawGet(Kvrpcpb.RawGetRequest req, StreamObserver<Kvrpcpb.RawGetResponse> out) {
-        read(out, req.getContext(), () -> {
-            Cf cf = validator.columnFamily(req.getCf());
-            validator.rawKey(req.getKey());
-            return cf;
-        }, (cf, reader) -> {
-            byte[] value = values.now().visible(reader.get(cf, ByteStrings.array(req.getKey())));
-            Kvrpcpb.RawGetResponse.Builder resp = Kvrpcpb.RawGetResponse.newBuilder();
-            return value == null ? resp.setNotFound(true).build()
-                    : resp.setValue(UnsafeByteOperations.unsafeWrap(value)).build();
-        }, e -> Kvrpcpb.RawGetResponse.newBuilder().setRegionError(e).build(),
+        read(
+                out,
+                req.getContext(),
+                () -> {
+                    Cf cf = validator.columnFamily(req.getCf());
+                    validator.rawKey(req.getKey());
+                    return cf;
+                },
+                (cf, reader) -> {
+                    byte[] value = values.now().visible(reader.get(cf, ByteStrings.array(req.getKey())));
+                    Kvrpcpb.RawGetResponse.Builder resp = Kvrpcpb.RawGetResponse.newBuilder();
+                    return value == null
+                            ? resp.setNotFound(true).build()
+                            : resp.setValue(UnsafeByteOperations.unsafeWrap(value))
+                                    .build();
+                },
+                e -> Kvrpcpb.RawGetResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawGetResponse.newBuilder().setError(s).build());
     }
 
     /** Answers the pairs that exist, in request order; absent (and expired) keys are left out, as TiKV does. */
     @Override
     public void rawBatchGet(Kvrpcpb.RawBatchGetRequest req, StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
-        read(out, req.getContext(), () -> {
-            Cf cf = validator.columnFamily(req.getCf());
-            List<ByteString> keys = validator.distinctRawKeys(req.getKeysList());
-            return Map.entry(cf, keys);
-        }, (args, reader) -> {
-            Cf cf = args.getKey();
-            ResponseBudget budget = validator.responseBudget();
-            Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
-            RawValues.Now now = values.now();
-            for (ByteString key : args.getValue()) {
-                byte[] value = now.visible(reader.get(cf, ByteStrings.array(key)));
-                if (value != null) {
-                    budget.charge((long) key.size() + value.length);
-                    resp.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(key)
-                            .setValue(UnsafeByteOperations.unsafeWrap(value)));
-                }
-            }
-            return resp.build();
-        }, e -> Kvrpcpb.RawBatchGetResponse.newBuilder().setRegionError(e).build(), null);
+        read(
+                out,
+                req.getContext(),
+                () -> {
+                    Cf cf = validator.columnFamily(req.getCf());
+                    List<ByteString> keys = validator.distinctRawKeys(req.getKeysList());
+                    return Map.entry(cf, keys);
+                },
+                (args, reader) -> {
+                    Cf cf = args.getKey();
+                    ResponseBudget budget = validator.responseBudget();
+                    Kvrpcpb.RawBatchGetResponse.Builder resp = Kvrpcpb.RawBatchGetResponse.newBuilder();
+                    RawValues.Now now = values.now();
+                    for (ByteString key : args.getValue()) {
+                        byte[] value = now.visible(reader.get(cf, ByteStrings.array(key)));
+                        if (value != null) {
+                            budget.charge((long) key.size() + value.length);
+                            resp.addPairs(Kvrpcpb.KvPair.newBuilder()
+                                    .setKey(key)
+                                    .setValue(UnsafeByteOperations.unsafeWrap(value)));
+                        }
+                    }
+                    return resp.build();
+                },
+                e -> Kvrpcpb.RawBatchGetResponse.newBuilder().setRegionError(e).build(),
+                null);
     }
 
     @Override
     public void rawPut(Kvrpcpb.RawPutRequest req, StreamObserver<Kvrpcpb.RawPutResponse> out) {
-        unaryAsync(out, () -> {
-            Cf cf = validator.writableColumnFamily(req.getCf());
-            validator.rawKey(req.getKey());
-            byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
-            validator.writeSize(req.getContext().getRegionId(),
-                    req.getSerializedSize() + (long) values.overheadBytesPerValue());
-            return writeAsync(req.getContext(), req.getForCas(), List.of(req.getKey()), List.of(
-                    new Modify.Put(cf, ByteStrings.array(req.getKey()), stored)),
-                    Kvrpcpb.RawPutResponse.getDefaultInstance());
-        }, e -> Kvrpcpb.RawPutResponse.newBuilder().setRegionError(e).build(),
+        unaryAsync(
+                out,
+                () -> {
+                    Cf cf = validator.writableColumnFamily(req.getCf());
+                    validator.rawKey(req.getKey());
+                    byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
+                    validator.writeSize(
+                            req.getContext().getRegionId(),
+                            req.getSerializedSize() + (long) values.overheadBytesPerValue());
+                    return writeAsync(
+                            req.getContext(),
+                            req.getForCas(),
+                            List.of(req.getKey()),
+                            List.of(new Modify.Put(cf, ByteStrings.array(req.getKey()), stored)),
+                            Kvrpcpb.RawPutResponse.getDefaultInstance());
+                },
+                e -> Kvrpcpb.RawPutResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawPutResponse.newBuilder().setError(s).build());
     }
 
     @Override
     public void rawBatchPut(Kvrpcpb.RawBatchPutRequest req, StreamObserver<Kvrpcpb.RawBatchPutResponse> out) {
-        unaryAsync(out, () -> {
-            Cf cf = validator.writableColumnFamily(req.getCf());
-            validator.batchSize(req.getPairsCount(), "pairs");
-            long[] ttls = validator.batchPutTtls(req.getPairsCount(), req.getTtlsList(), req.getTtl());
-            RawValues.Now now = values.now();
-            List<Modify> batch = new ArrayList<>(req.getPairsCount());
-            List<ByteString> keys = new ArrayList<>(req.getPairsCount());
-            for (int i = 0; i < req.getPairsCount(); i++) {
-                Kvrpcpb.KvPair pair = req.getPairs(i);
-                validator.rawKey(pair.getKey());
-                keys.add(pair.getKey());
-                byte[] stored = now.stored(ByteStrings.array(pair.getValue()), ttls[i]);
-                batch.add(new Modify.Put(cf, ByteStrings.array(pair.getKey()), stored));
-            }
-            validator.writeSize(req.getContext().getRegionId(),
-                    req.getSerializedSize() + (long) values.overheadBytesPerValue() * req.getPairsCount());
-            return writeAsync(req.getContext(), req.getForCas(), keys, batch,
-                    Kvrpcpb.RawBatchPutResponse.getDefaultInstance());
-        }, e -> Kvrpcpb.RawBatchPutResponse.newBuilder().setRegionError(e).build(),
+        unaryAsync(
+                out,
+                () -> {
+                    Cf cf = validator.writableColumnFamily(req.getCf());
+                    validator.batchSize(req.getPairsCount(), "pairs");
+                    long[] ttls = validator.batchPutTtls(req.getPairsCount(), req.getTtlsList(), req.getTtl());
+                    RawValues.Now now = values.now();
+                    List<Modify> batch = new ArrayList<>(req.getPairsCount());
+                    List<ByteString> keys = new ArrayList<>(req.getPairsCount());
+                    for (int i = 0; i < req.getPairsCount(); i++) {
+                        Kvrpcpb.KvPair pair = req.getPairs(i);
+                        validator.rawKey(pair.getKey());
+                        keys.add(pair.getKey());
+                        byte[] stored = now.stored(ByteStrings.array(pair.getValue()), ttls[i]);
+                        batch.add(new Modify.Put(cf, ByteStrings.array(pair.getKey()), stored));
+                    }
+                    validator.writeSize(
+                            req.getContext().getRegionId(),
+                            req.getSerializedSize() + (long) values.overheadBytesPerValue() * req.getPairsCount());
+                    return writeAsync(
+                            req.getContext(),
+                            req.getForCas(),
+                            keys,
+                            batch,
+                            Kvrpcpb.RawBatchPutResponse.getDefaultInstance());
+                },
+                e -> Kvrpcpb.RawBatchPutResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawBatchPutResponse.newBuilder().setError(s).build());
     }
 
     @Override
     public void rawDelete(Kvrpcpb.RawDeleteRequest req, StreamObserver<Kvrpcpb.RawDeleteResponse> out) {
-        unaryAsync(out, () -> {
-            Cf cf = validator.writableColumnFamily(req.getCf());
-            validator.rawKey(req.getKey());
-            return writeAsync(req.getContext(), req.getForCas(), List.of(req.getKey()),
-                    List.of(new Modify.Delete(cf, ByteStrings.array(req.getKey()))),
-                    Kvrpcpb.RawDeleteResponse.getDefaultInstance());
-        }, e -> Kvrpcpb.RawDeleteResponse.newBuilder().setRegionError(e).build(),
+        unaryAsync(
+                out,
+                () -> {
+                    Cf cf = validator.writableColumnFamily(req.getCf());
+                    validator.rawKey(req.getKey());
+                    return writeAsync(
+                            req.getContext(),
+                            req.getForCas(),
+                            List.of(req.getKey()),
+                            List.of(new Modify.Delete(cf, ByteStrings.array(req.getKey()))),
+                            Kvrpcpb.RawDeleteResponse.getDefaultInstance());
+                },
+                e -> Kvrpcpb.RawDeleteResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawDeleteResponse.newBuilder().setError(s).build());
     }
 
     @Override
-    public void rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest req,
-            StreamObserver<Kvrpcpb.RawBatchDeleteResponse> out) {
-        unaryAsync(out, () -> {
-            Cf cf = validator.writableColumnFamily(req.getCf());
-            validator.batchSize(req.getKeysCount(), "keys");
-            List<Modify> batch = new ArrayList<>(req.getKeysCount());
-            for (ByteString key : req.getKeysList()) {
-                validator.rawKey(key);
-                batch.add(new Modify.Delete(cf, ByteStrings.array(key)));
-            }
-            validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
-            return writeAsync(req.getContext(), req.getForCas(), req.getKeysList(), batch,
-                    Kvrpcpb.RawBatchDeleteResponse.getDefaultInstance());
-        }, e -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setRegionError(e).build(),
+    public void rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest req, StreamObserver<Kvrpcpb.RawBatchDeleteResponse> out) {
+        unaryAsync(
+                out,
+                () -> {
+                    Cf cf = validator.writableColumnFamily(req.getCf());
+                    validator.batchSize(req.getKeysCount(), "keys");
+                    List<Modify> batch = new ArrayList<>(req.getKeysCount());
+                    for (ByteString key : req.getKeysList()) {
+                        validator.rawKey(key);
+                        batch.add(new Modify.Delete(cf, ByteStrings.array(key)));
+                    }
+                    validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
+                    return writeAsync(
+                            req.getContext(),
+                            req.getForCas(),
+                            req.getKeysList(),
+                            batch,
+                            Kvrpcpb.RawBatchDeleteResponse.getDefaultInstance());
+                },
+                e -> Kvrpcpb.RawBatchDeleteResponse.newBuilder()
+                        .setRegionError(e)
+                        .build(),
                 s -> Kvrpcpb.RawBatchDeleteResponse.newBuilder().setError(s).build());
     }
 
@@ -270,20 +335,30 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * It excludes every latched write while it runs (see {@link RawCasLatches}).
      */
     @Override
-    public void rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest req,
-            StreamObserver<Kvrpcpb.RawDeleteRangeResponse> out) {
-        unary(out, () -> {
-            Cf cf = validator.writableColumnFamily(req.getCf());
-            validator.deleteRange(req.getStartKey(), req.getEndKey());
-            boolean emptyRange = !req.getEndKey().isEmpty() && req.getStartKey().equals(req.getEndKey());
-            if (!emptyRange) {
-                try (RawCasLatches.Guard guard = latches.acquireAll()) {
-                    write(req.getContext(), guard, List.of(new Modify.DeleteRange(
-                            cf, ByteStrings.array(req.getStartKey()), ByteStrings.array(req.getEndKey()))));
-                }
-            }
-            return Kvrpcpb.RawDeleteRangeResponse.getDefaultInstance();
-        }, e -> Kvrpcpb.RawDeleteRangeResponse.newBuilder().setRegionError(e).build(),
+    public void rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest req, StreamObserver<Kvrpcpb.RawDeleteRangeResponse> out) {
+        unary(
+                out,
+                () -> {
+                    Cf cf = validator.writableColumnFamily(req.getCf());
+                    validator.deleteRange(req.getStartKey(), req.getEndKey());
+                    boolean emptyRange =
+                            !req.getEndKey().isEmpty() && req.getStartKey().equals(req.getEndKey());
+                    if (!emptyRange) {
+                        try (RawCasLatches.Guard guard = latches.acquireAll()) {
+                            write(
+                                    req.getContext(),
+                                    guard,
+                                    List.of(new Modify.DeleteRange(
+                                            cf,
+                                            ByteStrings.array(req.getStartKey()),
+                                            ByteStrings.array(req.getEndKey()))));
+                        }
+                    }
+                    return Kvrpcpb.RawDeleteRangeResponse.getDefaultInstance();
+                },
+                e -> Kvrpcpb.RawDeleteRangeResponse.newBuilder()
+                        .setRegionError(e)
+                        .build(),
                 s -> Kvrpcpb.RawDeleteRangeResponse.newBuilder().setError(s).build());
     }
 
@@ -301,43 +376,47 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     @Override
     public void rawCompareAndSwap(Kvrpcpb.RawCASRequest req, StreamObserver<Kvrpcpb.RawCASResponse> out) {
-        unary(out, () -> {
-            Cf cf = validator.writableColumnFamily(req.getCf());
-            validator.rawKey(req.getKey());
-            // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
-            byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
-            validator.writeSize(req.getContext().getRegionId(),
-                    req.getSerializedSize() + (long) values.overheadBytesPerValue());
-            byte[] key = ByteStrings.array(req.getKey());
-            try (RawCasLatches.Guard guard = latches.acquire(List.of(req.getKey()))) {
-                if (guard.unsettled()) {
-                    // An empty range through the log: once it applies, any earlier unknown write is
-                    // applied or lost for good, and the read below sees which.
-                    write(req.getContext(), guard, List.of(new Modify.DeleteRange(cf, key, key)));
-                    guard.markSettled();
-                }
-                // The clock read after the latch wait: a value that expired meanwhile is absent.
-                RawValues.Now now = values.now();
-                byte[] previous;
-                try (StorageReader reader = storage.reader(req.getContext())) {
-                    previous = now.visible(reader.get(cf, key));
-                }
-                Kvrpcpb.RawCASResponse.Builder resp = Kvrpcpb.RawCASResponse.newBuilder();
-                if (previous == null) {
-                    resp.setPreviousNotExist(true);
-                } else {
-                    resp.setPreviousValue(ByteString.copyFrom(previous));
-                }
-                boolean matches = req.getPreviousNotExist()
-                        ? previous == null
-                        : previous != null && req.getPreviousValue().equals(ByteString.copyFrom(previous));
-                if (matches) {
-                    write(req.getContext(), guard, List.of(new Modify.Put(cf, key, stored)));
-                    resp.setSucceed(true);
-                }
-                return resp.build();
-            }
-        }, e -> Kvrpcpb.RawCASResponse.newBuilder().setRegionError(e).build(),
+        unary(
+                out,
+                () -> {
+                    Cf cf = validator.writableColumnFamily(req.getCf());
+                    validator.rawKey(req.getKey());
+                    // Refused (ttl off, or overflowing) before any latch; the expiry counts from the request's arrival.
+                    byte[] stored = values.now().stored(ByteStrings.array(req.getValue()), req.getTtl());
+                    validator.writeSize(
+                            req.getContext().getRegionId(),
+                            req.getSerializedSize() + (long) values.overheadBytesPerValue());
+                    byte[] key = ByteStrings.array(req.getKey());
+                    try (RawCasLatches.Guard guard = latches.acquire(List.of(req.getKey()))) {
+                        if (guard.unsettled()) {
+                            // An empty range through the log: once it applies, any earlier unknown write is
+                            // applied or lost for good, and the read below sees which.
+                            write(req.getContext(), guard, List.of(new Modify.DeleteRange(cf, key, key)));
+                            guard.markSettled();
+                        }
+                        // The clock read after the latch wait: a value that expired meanwhile is absent.
+                        RawValues.Now now = values.now();
+                        byte[] previous;
+                        try (StorageReader reader = storage.reader(req.getContext())) {
+                            previous = now.visible(reader.get(cf, key));
+                        }
+                        Kvrpcpb.RawCASResponse.Builder resp = Kvrpcpb.RawCASResponse.newBuilder();
+                        if (previous == null) {
+                            resp.setPreviousNotExist(true);
+                        } else {
+                            resp.setPreviousValue(ByteString.copyFrom(previous));
+                        }
+                        boolean matches = req.getPreviousNotExist()
+                                ? previous == null
+                                : previous != null && req.getPreviousValue().equals(ByteString.copyFrom(previous));
+                        if (matches) {
+                            write(req.getContext(), guard, List.of(new Modify.Put(cf, key, stored)));
+                            resp.setSucceed(true);
+                        }
+                        return resp.build();
+                    }
+                },
+                e -> Kvrpcpb.RawCASResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawCASResponse.newBuilder().setError(s).build());
     }
 
@@ -346,8 +425,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * holds the handler thread while Raft replicates it; a write for CAS takes its keys' latches
      * and waits on this thread, since the latches are held until the write is applied.
      */
-    private <R> CompletableFuture<R> writeAsync(Kvrpcpb.Context ctx, boolean forCas, List<ByteString> keys,
-            List<Modify> batch, R response) {
+    private <R> CompletableFuture<R> writeAsync(
+            Kvrpcpb.Context ctx, boolean forCas, List<ByteString> keys, List<Modify> batch, R response) {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(response);
         }
@@ -355,7 +434,9 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             write(ctx, true, keys, batch);
             return CompletableFuture.completedFuture(response);
         }
-        return answerDeadline.bound(storage.writeAsync(ctx, batch), ctx, "raw write").thenApply(ignored -> response);
+        return answerDeadline
+                .bound(storage.writeAsync(ctx, batch), ctx, "raw write")
+                .thenApply(ignored -> response);
     }
 
     /** A raw write, under its keys' latches when the client asked for atomicity with CAS. */
@@ -390,56 +471,63 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     @Override
     public void rawScan(Kvrpcpb.RawScanRequest req, StreamObserver<Kvrpcpb.RawScanResponse> out) {
-        read(out, req.getContext(), () -> {
-            Cf cf = validator.columnFamily(req.getCf());
-            int limit = validator.scanLimit(req.getLimit());
-            validator.boundKey(req.getStartKey(), "start_key");
-            validator.boundKey(req.getEndKey(), "end_key");
-            return new ScanArgs(cf, limit);
-        }, (args, reader) -> {
-            Cf cf = args.cf();
-            int limit = args.limit();
-            Kvrpcpb.RawScanResponse.Builder resp = Kvrpcpb.RawScanResponse.newBuilder();
-            if (limit == 0) {
-                return resp.build();
-            }
-            RawValues.Now now = values.now();
-            ResponseBudget budget = validator.responseBudget();
-            try (KvIterator it = reader.iterator(cf)) {
-                byte[] start = ByteStrings.array(req.getStartKey());
-                byte[] end = ByteStrings.array(req.getEndKey());
-                if (req.getReverse()) {
-                    positionBelow(it, start);
-                } else {
-                    it.seek(start);
-                }
-                while (it.valid() && resp.getKvsCount() < limit) {
-                    byte[] key = it.key();
-                    if (end.length > 0 && (req.getReverse()
-                            ? Arrays.compareUnsigned(key, end) < 0
-                            : Arrays.compareUnsigned(key, end) >= 0)) {
-                        break;
+        read(
+                out,
+                req.getContext(),
+                () -> {
+                    Cf cf = validator.columnFamily(req.getCf());
+                    int limit = validator.scanLimit(req.getLimit());
+                    validator.boundKey(req.getStartKey(), "start_key");
+                    validator.boundKey(req.getEndKey(), "end_key");
+                    return new ScanArgs(cf, limit);
+                },
+                (args, reader) -> {
+                    Cf cf = args.cf();
+                    int limit = args.limit();
+                    Kvrpcpb.RawScanResponse.Builder resp = Kvrpcpb.RawScanResponse.newBuilder();
+                    if (limit == 0) {
+                        return resp.build();
                     }
-                    byte[] value = now.visible(it.value());
-                    if (value != null) {
-                        budget.chargePair(key, req.getKeyOnly() ? null : value);
-                        // The iterator hands out fresh arrays: wrapped, not copied again.
-                        Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder()
-                                .setKey(UnsafeByteOperations.unsafeWrap(key));
-                        if (!req.getKeyOnly()) {
-                            pair.setValue(UnsafeByteOperations.unsafeWrap(value));
+                    RawValues.Now now = values.now();
+                    ResponseBudget budget = validator.responseBudget();
+                    try (KvIterator it = reader.iterator(cf)) {
+                        byte[] start = ByteStrings.array(req.getStartKey());
+                        byte[] end = ByteStrings.array(req.getEndKey());
+                        if (req.getReverse()) {
+                            positionBelow(it, start);
+                        } else {
+                            it.seek(start);
                         }
-                        resp.addKvs(pair);
+                        while (it.valid() && resp.getKvsCount() < limit) {
+                            byte[] key = it.key();
+                            if (end.length > 0
+                                    && (req.getReverse()
+                                            ? Arrays.compareUnsigned(key, end) < 0
+                                            : Arrays.compareUnsigned(key, end) >= 0)) {
+                                break;
+                            }
+                            byte[] value = now.visible(it.value());
+                            if (value != null) {
+                                budget.chargePair(key, req.getKeyOnly() ? null : value);
+                                // The iterator hands out fresh arrays: wrapped, not copied again.
+                                Kvrpcpb.KvPair.Builder pair =
+                                        Kvrpcpb.KvPair.newBuilder().setKey(UnsafeByteOperations.unsafeWrap(key));
+                                if (!req.getKeyOnly()) {
+                                    pair.setValue(UnsafeByteOperations.unsafeWrap(value));
+                                }
+                                resp.addKvs(pair);
+                            }
+                            if (req.getReverse()) {
+                                it.prev();
+                            } else {
+                                it.next();
+                            }
+                        }
                     }
-                    if (req.getReverse()) {
-                        it.prev();
-                    } else {
-                        it.next();
-                    }
-                }
-            }
-            return resp.build();
-        }, e -> Kvrpcpb.RawScanResponse.newBuilder().setRegionError(e).build(), null);
+                    return resp.build();
+                },
+                e -> Kvrpcpb.RawScanResponse.newBuilder().setRegionError(e).build(),
+                null);
     }
 
     /**
@@ -448,21 +536,27 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      */
     @Override
     public void rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest req, StreamObserver<Kvrpcpb.RawGetKeyTTLResponse> out) {
-        read(out, req.getContext(), () -> {
-            Cf cf = validator.columnFamily(req.getCf());
-            validator.rawKey(req.getKey());
-            return cf;
-        }, (cf, reader) -> {
-            OptionalLong left = values.now().secondsLeft(reader.get(cf, ByteStrings.array(req.getKey())));
-            Kvrpcpb.RawGetKeyTTLResponse.Builder resp = Kvrpcpb.RawGetKeyTTLResponse.newBuilder();
-            return left.isEmpty() ? resp.setNotFound(true).build() : resp.setTtl(left.getAsLong()).build();
-        }, e -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setRegionError(e).build(),
+        read(
+                out,
+                req.getContext(),
+                () -> {
+                    Cf cf = validator.columnFamily(req.getCf());
+                    validator.rawKey(req.getKey());
+                    return cf;
+                },
+                (cf, reader) -> {
+                    OptionalLong left = values.now().secondsLeft(reader.get(cf, ByteStrings.array(req.getKey())));
+                    Kvrpcpb.RawGetKeyTTLResponse.Builder resp = Kvrpcpb.RawGetKeyTTLResponse.newBuilder();
+                    return left.isEmpty()
+                            ? resp.setNotFound(true).build()
+                            : resp.setTtl(left.getAsLong()).build();
+                },
+                e -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setRegionError(e).build(),
                 s -> Kvrpcpb.RawGetKeyTTLResponse.newBuilder().setError(s).build());
     }
 
     /** A scan's validated column family and limit. */
-    private record ScanArgs(Cf cf, int limit) {
-    }
+    private record ScanArgs(Cf cf, int limit) {}
 
     /** Positions at the last key strictly below {@code upper} (empty = the last key). */
     private static void positionBelow(KvIterator it, byte[] upper) {
@@ -494,20 +588,19 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     }
 
     @Override
-    public void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest request,
-            StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
+    public void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest request, StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
         txn.kvTxnHeartBeat(request, out);
     }
 
     @Override
-    public void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request,
-            StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
+    public void kvCheckTxnStatus(
+            Kvrpcpb.CheckTxnStatusRequest request, StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
         txn.kvCheckTxnStatus(request, out);
     }
 
     @Override
-    public void kvCheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest request,
-            StreamObserver<Kvrpcpb.CheckSecondaryLocksResponse> out) {
+    public void kvCheckSecondaryLocks(
+            Kvrpcpb.CheckSecondaryLocksRequest request, StreamObserver<Kvrpcpb.CheckSecondaryLocksResponse> out) {
         txn.kvCheckSecondaryLocks(request, out);
     }
 
@@ -527,14 +620,13 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     }
 
     @Override
-    public void kvBatchRollback(Kvrpcpb.BatchRollbackRequest request,
-            StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
+    public void kvBatchRollback(
+            Kvrpcpb.BatchRollbackRequest request, StreamObserver<Kvrpcpb.BatchRollbackResponse> out) {
         txn.kvBatchRollback(request, out);
     }
 
     @Override
-    public void kvResolveLock(Kvrpcpb.ResolveLockRequest request,
-            StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
+    public void kvResolveLock(Kvrpcpb.ResolveLockRequest request, StreamObserver<Kvrpcpb.ResolveLockResponse> out) {
         txn.kvResolveLock(request, out);
     }
 
@@ -545,8 +637,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * response; bad requests and storage failures into the response's {@code error} string when it
      * has one ({@code errorField} non-null), else into gRPC status INVALID_ARGUMENT / INTERNAL.
      */
-    private static <R> void unary(StreamObserver<R> out, Supplier<R> body,
-            Function<Errorpb.Error, R> regionError, Function<String, R> errorField) {
+    private static <R> void unary(
+            StreamObserver<R> out,
+            Supplier<R> body,
+            Function<Errorpb.Error, R> regionError,
+            Function<String, R> errorField) {
         R response;
         try {
             response = body.get();
@@ -563,8 +658,11 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * command's callback), so no handler thread waits for Raft. Errors map as in {@link #unary},
      * whether thrown at once or completed later.
      */
-    private static <R> void unaryAsync(StreamObserver<R> out, Supplier<CompletableFuture<R>> body,
-            Function<Errorpb.Error, R> regionError, Function<String, R> errorField) {
+    private static <R> void unaryAsync(
+            StreamObserver<R> out,
+            Supplier<CompletableFuture<R>> body,
+            Function<Errorpb.Error, R> regionError,
+            Function<String, R> errorField) {
         CompletableFuture<R> pending;
         try {
             pending = body.get();
@@ -581,67 +679,85 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
      * thread that hands it over. The reader is closed in every case, also when the call was
      * cancelled meanwhile (then nothing is read) or the executor is full ({@code server_is_busy}).
      */
-    private <V, R> void read(StreamObserver<R> out, Kvrpcpb.Context ctx, Supplier<V> validate,
-            BiFunction<V, StorageReader, R> body, Function<Errorpb.Error, R> regionError,
+    private <V, R> void read(
+            StreamObserver<R> out,
+            Kvrpcpb.Context ctx,
+            Supplier<V> validate,
+            BiFunction<V, StorageReader, R> body,
+            Function<Errorpb.Error, R> regionError,
             Function<String, R> errorField) {
-        unaryAsync(out, () -> {
-            V args = validate.get();
-            CompletableFuture<R> answered = new CompletableFuture<>();
-            storage.readerAsync(ctx).whenComplete((reader, failure) -> {
-                if (failure != null) {
-                    answered.completeExceptionally(failure);
-                    return;
-                }
-                Runnable readTask = () -> {
-                    try (reader) {
-                        if (out instanceof ServerCallStreamObserver<R> call && call.isCancelled()) {
-                            answered.completeExceptionally(Status.CANCELLED
-                                    .withDescription("the client cancelled the call").asRuntimeException());
+        unaryAsync(
+                out,
+                () -> {
+                    V args = validate.get();
+                    CompletableFuture<R> answered = new CompletableFuture<>();
+                    storage.readerAsync(ctx).whenComplete((reader, failure) -> {
+                        if (failure != null) {
+                            answered.completeExceptionally(failure);
                             return;
                         }
-                        answered.complete(body.apply(args, reader));
-                    } catch (RuntimeException | Error e) {
-                        answered.completeExceptionally(e);
-                    }
-                };
-                try {
-                    readExecutor.execute(readTask);
-                } catch (RejectedExecutionException e) {
-                    reader.close();
-                    answered.completeExceptionally(new RegionException(Errorpb.Error.newBuilder()
-                            .setMessage("read pool is full")
-                            .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("read pool is full"))
-                            .build()));
-                }
-            });
-            return answered;
-        }, regionError, errorField);
+                        Runnable readTask = () -> {
+                            try (reader) {
+                                if (out instanceof ServerCallStreamObserver<R> call && call.isCancelled()) {
+                                    answered.completeExceptionally(Status.CANCELLED
+                                            .withDescription("the client cancelled the call")
+                                            .asRuntimeException());
+                                    return;
+                                }
+                                answered.complete(body.apply(args, reader));
+                            } catch (RuntimeException | Error e) {
+                                answered.completeExceptionally(e);
+                            }
+                        };
+                        try {
+                            readExecutor.execute(readTask);
+                        } catch (RejectedExecutionException e) {
+                            reader.close();
+                            answered.completeExceptionally(new RegionException(Errorpb.Error.newBuilder()
+                                    .setMessage("read pool is full")
+                                    .setServerIsBusy(
+                                            Errorpb.ServerIsBusy.newBuilder().setReason("read pool is full"))
+                                    .build()));
+                        }
+                    });
+                    return answered;
+                },
+                regionError,
+                errorField);
     }
 
     /**
      * Sends the response, or maps the failure (see {@link #unary}). Never throws: it may run on the
      * Raft thread, which must not fail because a client went away.
      */
-    private static <R> void answer(StreamObserver<R> out, R response, Throwable failure,
-            Function<Errorpb.Error, R> regionError, Function<String, R> errorField) {
+    private static <R> void answer(
+            StreamObserver<R> out,
+            R response,
+            Throwable failure,
+            Function<Errorpb.Error, R> regionError,
+            Function<String, R> errorField) {
         try {
             if (failure == null) {
                 out.onNext(response);
                 out.onCompleted();
                 return;
             }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             R mapped;
             switch (cause) {
                 case RegionException e -> mapped = regionError.apply(e.error());
                 case ResponseBudget.ResponseTooLargeException e -> {
-                    out.onError(Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()).asRuntimeException());
+                    out.onError(Status.RESOURCE_EXHAUSTED
+                            .withDescription(e.getMessage())
+                            .asRuntimeException());
                     return;
                 }
                 case InvalidRequestException e -> {
                     if (errorField == null) {
-                        out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+                        out.onError(Status.INVALID_ARGUMENT
+                                .withDescription(e.getMessage())
+                                .asRuntimeException());
                         return;
                     }
                     mapped = errorField.apply(e.getMessage());
@@ -662,7 +778,9 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                 default -> {
                     // A bug, not bad input: say so plainly instead of gRPC's bare UNKNOWN.
                     LOG.error("unexpected failure while serving a request", cause);
-                    out.onError(Status.INTERNAL.withDescription("internal error: " + cause).asRuntimeException());
+                    out.onError(Status.INTERNAL
+                            .withDescription("internal error: " + cause)
+                            .asRuntimeException());
                     return;
                 }
             }

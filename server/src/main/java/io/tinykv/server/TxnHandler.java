@@ -55,7 +55,8 @@ public final class TxnHandler {
     void kvBatchGet(Kvrpcpb.BatchGetRequest req, StreamObserver<Kvrpcpb.BatchGetResponse> out) {
         run(out, () -> {
             validator.batchSize(req.getKeysCount(), "keys");
-            List<ByteString> keys = req.getKeysList().stream().filter(k -> !k.isEmpty()).toList();
+            List<ByteString> keys =
+                    req.getKeysList().stream().filter(k -> !k.isEmpty()).toList();
             keys.forEach(validator::key);
             Kvrpcpb.BatchGetRequest withoutEmpty = keys.size() == req.getKeysCount()
                     ? req
@@ -87,8 +88,9 @@ public final class TxnHandler {
                 validator.writeSize(req.getContext().getRegionId(), req.getSerializedSize());
             } catch (RegionException e) {
                 // raft_entry_too_large travels in the response, as TiKV answers it.
-                return CompletableFuture.completedFuture(
-                        Kvrpcpb.PrewriteResponse.newBuilder().setRegionError(e.error()).build());
+                return CompletableFuture.completedFuture(Kvrpcpb.PrewriteResponse.newBuilder()
+                        .setRegionError(e.error())
+                        .build());
             }
             return commands.prewriteAsync(req);
         });
@@ -98,7 +100,8 @@ public final class TxnHandler {
         runAsync(out, () -> {
             validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
-            return commands.commitAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.commitAsync(
+                    req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
@@ -106,24 +109,26 @@ public final class TxnHandler {
         runAsync(out, () -> {
             validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
-            return commands.batchRollbackAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.batchRollbackAsync(
+                    req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
-    void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest req,
-            StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
+    void kvCheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest req, StreamObserver<Kvrpcpb.CheckTxnStatusResponse> out) {
         runAsync(out, () -> {
             validator.key(req.getPrimaryKey());
-            return commands.checkTxnStatusAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.checkTxnStatusAsync(
+                    req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
-    void kvCheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest req,
-            StreamObserver<Kvrpcpb.CheckSecondaryLocksResponse> out) {
+    void kvCheckSecondaryLocks(
+            Kvrpcpb.CheckSecondaryLocksRequest req, StreamObserver<Kvrpcpb.CheckSecondaryLocksResponse> out) {
         runAsync(out, () -> {
             validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
-            return commands.checkSecondaryLocksAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.checkSecondaryLocksAsync(
+                    req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
@@ -131,21 +136,24 @@ public final class TxnHandler {
         run(out, () -> {
             validator.batchSize(req.getKeysCount(), "keys");
             req.getKeysList().forEach(validator::key);
-            return commands.resolveLock(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.resolveLock(
+                    req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvCleanup(Kvrpcpb.CleanupRequest req, StreamObserver<Kvrpcpb.CleanupResponse> out) {
         runAsync(out, () -> {
             validator.key(req.getKey());
-            return commands.cleanupAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.cleanupAsync(
+                    req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
     void kvTxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest req, StreamObserver<Kvrpcpb.TxnHeartBeatResponse> out) {
         runAsync(out, () -> {
             validator.key(req.getPrimaryLock());
-            return commands.txnHeartBeatAsync(req.toBuilder().setContext(finishing(req.getContext())).build());
+            return commands.txnHeartBeatAsync(
+                    req.toBuilder().setContext(finishing(req.getContext())).build());
         });
     }
 
@@ -157,7 +165,9 @@ public final class TxnHandler {
      */
     static Kvrpcpb.Context finishing(Kvrpcpb.Context ctx) {
         return ctx.getDiskFullOpt() == Kvrpcpb.DiskFullOpt.NotAllowedOnFull
-                ? ctx.toBuilder().setDiskFullOpt(Kvrpcpb.DiskFullOpt.AllowedOnAlmostFull).build()
+                ? ctx.toBuilder()
+                        .setDiskFullOpt(Kvrpcpb.DiskFullOpt.AllowedOnAlmostFull)
+                        .build()
                 : ctx;
     }
 
@@ -188,19 +198,24 @@ public final class TxnHandler {
                 out.onCompleted();
                 return;
             }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (cause instanceof InvalidRequestException) {
-                out.onError(Status.INVALID_ARGUMENT.withDescription(cause.getMessage()).asRuntimeException());
+                out.onError(Status.INVALID_ARGUMENT
+                        .withDescription(cause.getMessage())
+                        .asRuntimeException());
                 return;
             }
             if (cause instanceof ResponseBudget.ResponseTooLargeException) {
-                out.onError(Status.RESOURCE_EXHAUSTED.withDescription(cause.getMessage()).asRuntimeException());
+                out.onError(Status.RESOURCE_EXHAUSTED
+                        .withDescription(cause.getMessage())
+                        .asRuntimeException());
                 return;
             }
             // TxnCommands turns storage and region failures into responses; anything else is a bug.
             LOG.error("unexpected failure while serving a transactional request", cause);
-            out.onError(Status.INTERNAL.withDescription("internal error: " + cause).asRuntimeException());
+            out.onError(
+                    Status.INTERNAL.withDescription("internal error: " + cause).asRuntimeException());
         } catch (RuntimeException e) {
             // The call is gone (cancelled, or its deadline passed): nobody is left to answer.
             LOG.debug("could not answer a transactional request", e);

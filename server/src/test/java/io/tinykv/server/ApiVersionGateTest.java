@@ -40,7 +40,9 @@ class ApiVersionGateTest {
                         + " (storage.api-version = 1)");
         assertThatThrownBy(() -> gate.reader(v2)).isInstanceOf(InvalidRequestException.class);
         try (StorageReader r = memory.reader(context(Kvrpcpb.APIVersion.V1))) {
-            assertThat(r.get(Cf.DEFAULT, KEY)).as("the refused write left nothing behind").isNull();
+            assertThat(r.get(Cf.DEFAULT, KEY))
+                    .as("the refused write left nothing behind")
+                    .isNull();
         }
     }
 

@@ -85,8 +85,7 @@ class AsyncHandlersTest {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 
     /** A reader holding one value, recording whether it was closed and on which thread it read. */
@@ -141,16 +140,25 @@ class AsyncHandlersTest {
     /** Cancellations the server has seen (a client's cancel reaches the server asynchronously). */
     private final java.util.concurrent.atomic.AtomicInteger serverCancellations =
             new java.util.concurrent.atomic.AtomicInteger();
+
     private ManagedChannel channel;
 
     private TikvGrpc.TikvStub start() throws Exception {
         String name = InProcessServerBuilder.generateName();
         RequestValidator validator = new RequestValidator(LIMITS);
-        server = InProcessServerBuilder.forName(name).executor(oneHandlerThread)
-                .addService(ServerInterceptors.intercept(new TikvService(storage, validator,
-                        new TxnHandler(new TxnCommands(storage), validator), RawValues.withoutTtl(), null, reads),
+        server = InProcessServerBuilder.forName(name)
+                .executor(oneHandlerThread)
+                .addService(ServerInterceptors.intercept(
+                        new TikvService(
+                                storage,
+                                validator,
+                                new TxnHandler(new TxnCommands(storage), validator),
+                                RawValues.withoutTtl(),
+                                null,
+                                reads),
                         new CancellationCounter()))
-                .build().start();
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).build();
         return TikvGrpc.newStub(channel);
     }
@@ -158,9 +166,10 @@ class AsyncHandlersTest {
     /** Counts the calls the server saw cancelled; by then the call's observer reports it cancelled. */
     private final class CancellationCounter implements ServerInterceptor {
         @Override
-        public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
-                ServerCallHandler<Q, A> next) {
-            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+        public <Q, A> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+            return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
+                    next.startCall(call, headers)) {
                 @Override
                 public void onCancel() {
                     super.onCancel();
@@ -187,8 +196,10 @@ class AsyncHandlersTest {
         int calls = 3;
         List<CompletableFuture<Kvrpcpb.RawPutResponse>> answers = new java.util.ArrayList<>();
         for (int i = 0; i < calls; i++) {
-            Kvrpcpb.RawPutRequest put = Kvrpcpb.RawPutRequest.newBuilder().setKey(KEY)
-                    .setValue(ByteString.copyFromUtf8("v" + i)).build();
+            Kvrpcpb.RawPutRequest put = Kvrpcpb.RawPutRequest.newBuilder()
+                    .setKey(KEY)
+                    .setValue(ByteString.copyFromUtf8("v" + i))
+                    .build();
             answers.add(call(o -> tikv.rawPut(put, o)));
         }
         // One handler thread: a handler that waited for its write would keep the others out.
@@ -196,12 +207,17 @@ class AsyncHandlersTest {
         assertThat(answers).noneMatch(CompletableFuture::isDone);
 
         storage.writes.poll().complete(null);
-        storage.writes.poll().completeExceptionally(new RegionException(Errorpb.Error.newBuilder()
-                .setMessage("not leader").setNotLeader(Errorpb.NotLeader.newBuilder().setRegionId(1)).build()));
+        storage.writes
+                .poll()
+                .completeExceptionally(new RegionException(Errorpb.Error.newBuilder()
+                        .setMessage("not leader")
+                        .setNotLeader(Errorpb.NotLeader.newBuilder().setRegionId(1))
+                        .build()));
         storage.writes.poll().completeExceptionally(new io.tinykv.storage.StorageException("disk on fire"));
 
         assertThat(answers.get(0).get(10, TimeUnit.SECONDS)).isEqualTo(Kvrpcpb.RawPutResponse.getDefaultInstance());
-        assertThat(answers.get(1).get(10, TimeUnit.SECONDS).getRegionError().hasNotLeader()).isTrue();
+        assertThat(answers.get(1).get(10, TimeUnit.SECONDS).getRegionError().hasNotLeader())
+                .isTrue();
         assertThat(answers.get(2).get(10, TimeUnit.SECONDS).getError()).isEqualTo("storage error: disk on fire");
     }
 
@@ -226,14 +242,17 @@ class AsyncHandlersTest {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
         Latches latches = new Latches();
         TxnCommands commands = new TxnCommands(mixed, latches, RegionBounds.UNBOUNDED);
-        Kvrpcpb.PrewriteRequest prewrite = Kvrpcpb.PrewriteRequest.newBuilder().setPrimaryLock(KEY)
-                .setStartVersion(10).setLockTtl(3000)
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(KEY)
+        Kvrpcpb.PrewriteRequest prewrite = Kvrpcpb.PrewriteRequest.newBuilder()
+                .setPrimaryLock(KEY)
+                .setStartVersion(10)
+                .setLockTtl(3000)
+                .addMutations(Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(KEY)
                         .setValue(ByteString.copyFromUtf8("v")))
                 .build();
 
@@ -241,8 +260,9 @@ class AsyncHandlersTest {
         assertThat(storage.writes).hasSize(1);
         assertThat(first).isNotDone();
         // A second command on the key waits for the latch, which the pending write still holds.
-        CompletableFuture<Kvrpcpb.PrewriteResponse> second = CompletableFuture.supplyAsync(
-                () -> commands.prewriteAsync(prewrite.toBuilder().setStartVersion(20).build()).join());
+        CompletableFuture<Kvrpcpb.PrewriteResponse> second = CompletableFuture.supplyAsync(() -> commands.prewriteAsync(
+                        prewrite.toBuilder().setStartVersion(20).build())
+                .join());
         Await.until(() -> latches.queueLength(KEY.toByteArray()) == 2, WAIT, "the second command queued");
         assertThat(storage.writes).hasSize(1);
 
@@ -250,14 +270,16 @@ class AsyncHandlersTest {
         assertThat(first.get(10, TimeUnit.SECONDS).getErrorsCount()).isZero();
         // Latch released: the second runs, and finds the first one's lock.
         Kvrpcpb.PrewriteResponse blocked = second.get(10, TimeUnit.SECONDS);
-        assertThat(blocked.getErrorsList()).singleElement().satisfies(e -> assertThat(e.hasLocked()).isTrue());
+        assertThat(blocked.getErrorsList())
+                .singleElement()
+                .satisfies(e -> assertThat(e.hasLocked()).isTrue());
     }
 
     @Test
     void readsRunOnTheReadExecutorAndCloseTheirSnapshot() throws Exception {
         TikvGrpc.TikvStub tikv = start();
-        CompletableFuture<Kvrpcpb.RawGetResponse> answer = call(o -> tikv.rawGet(
-                Kvrpcpb.RawGetRequest.newBuilder().setKey(KEY).build(), o));
+        CompletableFuture<Kvrpcpb.RawGetResponse> answer = call(
+                o -> tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(KEY).build(), o));
         Await.until(() -> storage.reads.size() == 1, WAIT, "the read asked for a snapshot");
         OneValueReader reader = new OneValueReader(new byte[] {42});
 
@@ -278,14 +300,15 @@ class AsyncHandlersTest {
     void aFullReadExecutorAnswersServerIsBusyAndClosesTheSnapshot() throws Exception {
         TikvGrpc.TikvStub tikv = start();
         reads.refuse = true;
-        CompletableFuture<Kvrpcpb.RawGetResponse> answer = call(o -> tikv.rawGet(
-                Kvrpcpb.RawGetRequest.newBuilder().setKey(KEY).build(), o));
+        CompletableFuture<Kvrpcpb.RawGetResponse> answer = call(
+                o -> tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(KEY).build(), o));
         Await.until(() -> storage.reads.size() == 1, WAIT, "the read asked for a snapshot");
         OneValueReader reader = new OneValueReader(new byte[] {1});
 
         storage.reads.poll().complete(reader);
 
-        assertThat(answer.get(10, TimeUnit.SECONDS).getRegionError().hasServerIsBusy()).isTrue();
+        assertThat(answer.get(10, TimeUnit.SECONDS).getRegionError().hasServerIsBusy())
+                .isTrue();
         assertThat(reader.closed).isTrue();
         assertThat(reader.readOn).isNull();
     }
@@ -295,7 +318,8 @@ class AsyncHandlersTest {
         TikvGrpc.TikvStub tikv = start();
         io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
         CompletableFuture<Kvrpcpb.RawGetResponse> answer = new CompletableFuture<>();
-        context.run(() -> tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(KEY).build(), observer(answer)));
+        context.run(
+                () -> tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(KEY).build(), observer(answer)));
         Await.until(() -> storage.reads.size() == 1, WAIT, "the read asked for a snapshot");
         context.cancel(null);
         Await.until(answer::isDone, WAIT, "the client saw its cancellation");
@@ -305,7 +329,9 @@ class AsyncHandlersTest {
 
         storage.reads.poll().complete(reader);
         Runnable task = reads.next();
-        assertThat(task).as("the read still reaches the executor, which closes the snapshot").isNotNull();
+        assertThat(task)
+                .as("the read still reaches the executor, which closes the snapshot")
+                .isNotNull();
         task.run();
 
         assertThat(reader.closed).isTrue();
@@ -331,8 +357,7 @@ class AsyncHandlersTest {
             }
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         };
     }
 }

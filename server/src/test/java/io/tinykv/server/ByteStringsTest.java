@@ -11,8 +11,11 @@ class ByteStringsTest {
 
     @Test
     void aFieldParsedFromARequestIsTakenWithoutACopy() throws Exception {
-        byte[] wire = Kvrpcpb.RawPutRequest.newBuilder().setKey(ByteString.copyFromUtf8("key"))
-                .setValue(ByteString.copyFromUtf8("a value of some length")).build().toByteArray();
+        byte[] wire = Kvrpcpb.RawPutRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8("key"))
+                .setValue(ByteString.copyFromUtf8("a value of some length"))
+                .build()
+                .toByteArray();
         Kvrpcpb.RawPutRequest parsed = Kvrpcpb.RawPutRequest.parseFrom(wire);
 
         byte[] first = ByteStrings.array(parsed.getValue());

@@ -17,7 +17,8 @@ class DataDirLockTest {
     void aSecondOwnerIsRefusedUntilTheFirstReleases() {
         Path data = dir.resolve("data");
         try (DataDirLock first = DataDirLock.acquire(data)) {
-            assertThat(Files.exists(first.dir().resolve(DataDirLock.LOCK_FILE_NAME))).isTrue();
+            assertThat(Files.exists(first.dir().resolve(DataDirLock.LOCK_FILE_NAME)))
+                    .isTrue();
             assertThatThrownBy(() -> DataDirLock.acquire(data))
                     .isInstanceOf(DataDirLock.DataDirLockedException.class)
                     .hasMessageContaining("is in use by another tinykv process")

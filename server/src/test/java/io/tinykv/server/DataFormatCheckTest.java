@@ -37,7 +37,8 @@ class DataFormatCheckTest {
                             + "cannot change once a store has data: start with storage.enable-ttl = true "
                             + "(--enable-ttl), or create a new cluster with empty data dirs for every store to use "
                             + "the other setting");
-            assertThat(DataFormat.read(engines.kv())).as("a refused start changes nothing")
+            assertThat(DataFormat.read(engines.kv()))
+                    .as("a refused start changes nothing")
                     .contains(DataFormat.WITH_TTL);
         }
     }

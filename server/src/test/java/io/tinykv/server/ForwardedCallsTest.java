@@ -37,11 +37,18 @@ class ForwardedCallsTest {
     @BeforeEach
     void startTwoStores() throws IOException {
         // Each store answers with its own name, so the test sees which one served the call.
-        servers.add(InProcessServerBuilder.forName(leader).directExecutor().addService(new NamedStore(leader))
-                .build().start());
+        servers.add(InProcessServerBuilder.forName(leader)
+                .directExecutor()
+                .addService(new NamedStore(leader))
+                .build()
+                .start());
         forwarded = new ForwardedCalls(() -> follower, Set.of(follower, leader)::contains, this::channel);
-        servers.add(InProcessServerBuilder.forName(follower).directExecutor().addService(new NamedStore(follower))
-                .intercept(forwarded).build().start());
+        servers.add(InProcessServerBuilder.forName(follower)
+                .directExecutor()
+                .addService(new NamedStore(follower))
+                .intercept(forwarded)
+                .build()
+                .start());
     }
 
     @AfterEach
@@ -77,26 +84,28 @@ class ForwardedCallsTest {
 
     @Test
     void anAddressThatIsNotAStoreOfTheClusterIsRefused() {
-        assertThatThrownBy(() -> rawGet("10.0.0.1:22", "k"))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-                    assertThat(e.getStatus().getDescription()).contains("10.0.0.1:22 is not a store of this cluster");
-                });
+        assertThatThrownBy(() -> rawGet("10.0.0.1:22", "k")).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(e.getStatus().getDescription()).contains("10.0.0.1:22 is not a store of this cluster");
+        });
     }
 
     private Kvrpcpb.RawGetResponse rawGet(String forwardTo, String key) {
-        TikvGrpc.TikvBlockingStub stub = TikvGrpc.newBlockingStub(channel(follower))
-                .withDeadlineAfter(30, TimeUnit.SECONDS);
+        TikvGrpc.TikvBlockingStub stub =
+                TikvGrpc.newBlockingStub(channel(follower)).withDeadlineAfter(30, TimeUnit.SECONDS);
         if (forwardTo != null) {
             Metadata header = new Metadata();
             header.put(ForwardedCalls.FORWARDED_HOST, forwardTo);
             stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(header));
         }
-        return stub.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(ByteString.copyFromUtf8(key)).build());
+        return stub.rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                .setKey(ByteString.copyFromUtf8(key))
+                .build());
     }
 
     private ManagedChannel channel(String name) {
-        ManagedChannel c = InProcessChannelBuilder.forName(name).directExecutor().build();
+        ManagedChannel c =
+                InProcessChannelBuilder.forName(name).directExecutor().build();
         channels.add(c);
         return c;
     }
@@ -112,11 +121,14 @@ class ForwardedCallsTest {
         @Override
         public void rawGet(Kvrpcpb.RawGetRequest request, StreamObserver<Kvrpcpb.RawGetResponse> out) {
             if (request.getKey().toStringUtf8().equals(FAIL)) {
-                out.onError(Status.NOT_FOUND.withDescription("refused by " + name).asRuntimeException());
+                out.onError(
+                        Status.NOT_FOUND.withDescription("refused by " + name).asRuntimeException());
                 return;
             }
             out.onNext(Kvrpcpb.RawGetResponse.newBuilder()
-                    .setValue(ByteString.copyFromUtf8(name + ":" + request.getKey().toStringUtf8())).build());
+                    .setValue(ByteString.copyFromUtf8(
+                            name + ":" + request.getKey().toStringUtf8()))
+                    .build());
             out.onCompleted();
         }
     }

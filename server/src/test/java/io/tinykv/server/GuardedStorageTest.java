@@ -26,9 +26,11 @@ class GuardedStorageTest {
         guarded.close();
         assertThat(memory.isClosed()).isTrue();
         assertThatThrownBy(() -> guarded.reader(CTX))
-                .isInstanceOf(StorageException.class).hasMessage("the store is shutting down");
+                .isInstanceOf(StorageException.class)
+                .hasMessage("the store is shutting down");
         assertThatThrownBy(() -> guarded.write(CTX, List.of()))
-                .isInstanceOf(StorageException.class).hasMessage("the store is shutting down");
+                .isInstanceOf(StorageException.class)
+                .hasMessage("the store is shutting down");
     }
 
     @Test

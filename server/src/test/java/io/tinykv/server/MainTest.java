@@ -16,8 +16,7 @@ class MainTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
+    private record Run(int exitCode, String out, String err) {}
 
     private static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -50,13 +49,14 @@ class MainTest {
                 continue;
             }
             for (Class<?> c = user.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-                java.util.List<java.lang.reflect.AccessibleObject> members = new java.util.ArrayList<>(
-                        java.util.List.of(c.getDeclaredFields()));
+                java.util.List<java.lang.reflect.AccessibleObject> members =
+                        new java.util.ArrayList<>(java.util.List.of(c.getDeclaredFields()));
                 members.addAll(java.util.List.of(c.getDeclaredMethods()));
                 for (java.lang.reflect.AccessibleObject member : members) {
                     CommandLine.Option option = member.getAnnotation(CommandLine.Option.class);
                     CommandLine.Parameters parameters = member.getAnnotation(CommandLine.Parameters.class);
-                    String[] lines = option != null ? option.description()
+                    String[] lines = option != null
+                            ? option.description()
                             : parameters != null ? parameters.description() : new String[0];
                     for (String line : lines) {
                         descriptions++;
@@ -81,7 +81,11 @@ class MainTest {
         assertThat(version.out()).contains("tinykv ").contains("6.5.0");
         Run help = run("standalone", "--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.out()).contains("--addr").contains("--data-dir").contains("--config").contains("--status-addr");
+        assertThat(help.out())
+                .contains("--addr")
+                .contains("--data-dir")
+                .contains("--config")
+                .contains("--status-addr");
         assertThat(run("--help").out()).contains("standalone");
     }
 
@@ -96,7 +100,12 @@ class MainTest {
     void aBadConfigurationStopsWithTheSettingNamed() throws Exception {
         Path file = dir.resolve("bad.toml");
         Files.writeString(file, "[limits]\nmax-key-size = -1\n");
-        Run r = run("standalone", "--config", file.toString(), "--data-dir", dir.resolve("d").toString());
+        Run r = run(
+                "standalone",
+                "--config",
+                file.toString(),
+                "--data-dir",
+                dir.resolve("d").toString());
         assertThat(r.exitCode()).isEqualTo(StandaloneCommand.EXIT_BAD_CONFIG);
         assertThat(r.err()).contains("limits.max-key-size must be > 0 (got -1)");
         assertThat(Files.exists(dir.resolve("d"))).as("nothing touched on disk").isFalse();

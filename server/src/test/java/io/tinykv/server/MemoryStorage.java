@@ -34,9 +34,11 @@ public final class MemoryStorage implements Storage {
             switch (m) {
                 case Modify.Put p -> map.put(p.key().clone(), p.value().clone());
                 case Modify.Delete d -> map.remove(d.key());
-                case Modify.DeleteRange r -> (r.endKey().length == 0
-                        ? map.tailMap(r.startKey(), true)
-                        : map.subMap(r.startKey(), true, r.endKey(), false)).clear();
+                case Modify.DeleteRange r ->
+                    (r.endKey().length == 0
+                                    ? map.tailMap(r.startKey(), true)
+                                    : map.subMap(r.startKey(), true, r.endKey(), false))
+                            .clear();
             }
         }
     }
@@ -58,8 +60,7 @@ public final class MemoryStorage implements Storage {
             }
 
             @Override
-            public void close() {
-            }
+            public void close() {}
         };
     }
 
@@ -89,7 +90,8 @@ public final class MemoryStorage implements Storage {
         @Override
         public void seek(byte[] key) {
             pos = 0;
-            while (pos < entries.size() && Arrays.compareUnsigned(entries.get(pos).getKey(), key) < 0) {
+            while (pos < entries.size()
+                    && Arrays.compareUnsigned(entries.get(pos).getKey(), key) < 0) {
                 pos++;
             }
         }
@@ -138,7 +140,6 @@ public final class MemoryStorage implements Storage {
         }
 
         @Override
-        public void close() {
-        }
+        public void close() {}
     }
 }

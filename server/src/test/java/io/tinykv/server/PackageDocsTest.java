@@ -33,7 +33,8 @@ class PackageDocsTest {
     void everyMainPackageHasAPackageInfoWithItsJavadoc() throws IOException {
         List<Path> sourceRoots = mainSourceRoots();
         // Guard against walking the wrong directory and passing on nothing.
-        assertThat(sourceRoots).as("main source roots under %s", REPOSITORY.toAbsolutePath().normalize())
+        assertThat(sourceRoots)
+                .as("main source roots under %s", REPOSITORY.toAbsolutePath().normalize())
                 .contains(REPOSITORY.resolve("server/src/main/java"), REPOSITORY.resolve("raft/src/main/java"));
 
         List<String> problems = new ArrayList<>();
@@ -73,7 +74,10 @@ class PackageDocsTest {
     /** {@code <module>/src/main/java} of every module that has one. */
     private static List<Path> mainSourceRoots() throws IOException {
         try (Stream<Path> modules = Files.list(REPOSITORY)) {
-            return modules.map(m -> m.resolve("src/main/java")).filter(Files::isDirectory).sorted().toList();
+            return modules.map(m -> m.resolve("src/main/java"))
+                    .filter(Files::isDirectory)
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -16,8 +16,8 @@ import io.tinykv.server.config.Config;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
-import io.tinykv.storage.StorageReader;
 import io.tinykv.storage.Storage;
+import io.tinykv.storage.StorageReader;
 import io.tinykv.txn.TxnCommands;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -46,6 +46,7 @@ abstract class RawApiContract {
 
     /** The storage under test, opened in an empty directory. */
     abstract Storage openStorage(Path dataDir);
+
     private ManagedChannel channel;
     private TikvGrpc.TikvBlockingStub tikv;
 
@@ -55,7 +56,9 @@ abstract class RawApiContract {
         String name = InProcessServerBuilder.generateName();
         Config.Limits limits = new Config.Limits(MAX_KEY_BYTES, MAX_ENTRY_BYTES, MAX_SCAN_LIMIT, 1 << 20);
         server = InProcessServerBuilder.forName(name)
-                .addService(new TikvService(storage, new RequestValidator(limits),
+                .addService(new TikvService(
+                        storage,
+                        new RequestValidator(limits),
                         new TxnHandler(new TxnCommands(storage), new RequestValidator(limits))))
                 .build()
                 .start();
@@ -90,19 +93,27 @@ abstract class RawApiContract {
     }
 
     private Kvrpcpb.RawGetResponse get(String cf, String key) {
-        return tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setCf(cf).setKey(b(key)).build());
+        return tikv.rawGet(
+                Kvrpcpb.RawGetRequest.newBuilder().setCf(cf).setKey(b(key)).build());
     }
 
     private Kvrpcpb.RawPutResponse put(String cf, String key, String value) {
-        return tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setCf(cf).setKey(b(key)).setValue(b(value)).build());
+        return tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                .setCf(cf)
+                .setKey(b(key))
+                .setValue(b(value))
+                .build());
     }
 
     private Kvrpcpb.RawDeleteResponse delete(String cf, String key) {
-        return tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder().setCf(cf).setKey(b(key)).build());
+        return tikv.rawDelete(
+                Kvrpcpb.RawDeleteRequest.newBuilder().setCf(cf).setKey(b(key)).build());
     }
 
     private List<String> scanKeys(Kvrpcpb.RawScanRequest.Builder req) {
-        return tikv.rawScan(req.build()).getKvsList().stream().map(p -> p.getKey().toStringUtf8()).toList();
+        return tikv.rawScan(req.build()).getKvsList().stream()
+                .map(p -> p.getKey().toStringUtf8())
+                .toList();
     }
 
     // ---- TinyKV project 1 ----
@@ -135,7 +146,9 @@ abstract class RawApiContract {
         put("default", "99", "42");
         storeDirectly(Cf.WRITE, "99", "43");
         assertThat(get("default", "99").getValue().toStringUtf8()).isEqualTo("42");
-        assertThat(get("", "99").getValue().toStringUtf8()).as("empty cf means default").isEqualTo("42");
+        assertThat(get("", "99").getValue().toStringUtf8())
+                .as("empty cf means default")
+                .isEqualTo("42");
         assertThat(get("write", "99").getValue().toStringUtf8()).isEqualTo("43");
         assertThat(get("lock", "99").getNotFound()).isTrue();
     }
@@ -160,9 +173,14 @@ abstract class RawApiContract {
             storeDirectly(Cf.DEFAULT, String.valueOf(i), "v" + i);
         }
         Kvrpcpb.RawScanResponse resp = tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder()
-                .setStartKey(b("1")).setLimit(3).setCf("default").build());
+                .setStartKey(b("1"))
+                .setLimit(3)
+                .setCf("default")
+                .build());
         assertThat(resp.getKvsList()).extracting(p -> p.getKey().toStringUtf8()).containsExactly("1", "2", "3");
-        assertThat(resp.getKvsList()).extracting(p -> p.getValue().toStringUtf8()).containsExactly("v1", "v2", "v3");
+        assertThat(resp.getKvsList())
+                .extracting(p -> p.getValue().toStringUtf8())
+                .containsExactly("v1", "v2", "v3");
     }
 
     @Test
@@ -172,7 +190,8 @@ abstract class RawApiContract {
         put("default", "3", "c");
         put("default", "4", "d");
         storeDirectly(Cf.LOCK, "25", "other cf");
-        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setStartKey(b("1")).setLimit(10)))
+        assertThat(scanKeys(
+                        Kvrpcpb.RawScanRequest.newBuilder().setStartKey(b("1")).setLimit(10)))
                 .containsExactly("1", "2", "3", "4");
     }
 
@@ -182,7 +201,8 @@ abstract class RawApiContract {
             storeDirectly(Cf.DEFAULT, String.valueOf(i), "v" + i);
         }
         delete("default", "3");
-        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setStartKey(b("1")).setLimit(10)))
+        assertThat(scanKeys(
+                        Kvrpcpb.RawScanRequest.newBuilder().setStartKey(b("1")).setLimit(10)))
                 .containsExactly("1", "2", "4");
     }
 
@@ -209,24 +229,40 @@ abstract class RawApiContract {
         for (String k : List.of("a", "b", "c", "d", "e")) {
             storeDirectly(Cf.DEFAULT, k, "v" + k);
         }
-        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setStartKey(b("b")).setEndKey(b("d")).setLimit(10)))
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder()
+                        .setStartKey(b("b"))
+                        .setEndKey(b("d"))
+                        .setLimit(10)))
                 .containsExactly("b", "c");
         Kvrpcpb.RawScanResponse keyOnly = tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder()
-                .setLimit(10).setKeyOnly(true).build());
-        assertThat(keyOnly.getKvsList()).hasSize(5).allSatisfy(p -> assertThat(p.getValue().isEmpty()).isTrue());
+                .setLimit(10)
+                .setKeyOnly(true)
+                .build());
+        assertThat(keyOnly.getKvsList())
+                .hasSize(5)
+                .allSatisfy(p -> assertThat(p.getValue().isEmpty()).isTrue());
         // Reverse: start_key is the exclusive upper bound, end_key the inclusive lower bound.
-        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setReverse(true).setStartKey(b("d"))
-                .setEndKey(b("b")).setLimit(10))).containsExactly("c", "b");
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder()
+                        .setReverse(true)
+                        .setStartKey(b("d"))
+                        .setEndKey(b("b"))
+                        .setLimit(10)))
+                .containsExactly("c", "b");
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setReverse(true).setLimit(2)))
                 .containsExactly("e", "d");
-        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setReverse(true).setStartKey(b("cc")).setLimit(10)))
+        assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder()
+                        .setReverse(true)
+                        .setStartKey(b("cc"))
+                        .setLimit(10)))
                 .containsExactly("c", "b", "a");
     }
 
     @Test
     void scanLimitZeroIsEmpty() {
         storeDirectly(Cf.DEFAULT, "a", "1");
-        assertThat(tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(0).build()).getKvsCount()).isZero();
+        assertThat(tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(0).build())
+                        .getKvsCount())
+                .isZero();
     }
 
     @Test
@@ -239,17 +275,33 @@ abstract class RawApiContract {
                 .build());
         assertThat(putResp.getError()).isEmpty();
         Kvrpcpb.RawBatchGetResponse got = tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
-                .addKeys(b("k3")).addKeys(b("nope")).addKeys(b("k1")).build());
-        assertThat(got.getPairsList()).extracting(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
+                .addKeys(b("k3"))
+                .addKeys(b("nope"))
+                .addKeys(b("k1"))
+                .build());
+        assertThat(got.getPairsList())
+                .extracting(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
                 .containsExactly("k3=v3", "k1=v1");
 
         assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
-                .addKeys(b("k1")).addKeys(b("absent")).build()).getError()).isEmpty();
+                                .addKeys(b("k1"))
+                                .addKeys(b("absent"))
+                                .build())
+                        .getError())
+                .isEmpty();
         assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
-                .setStartKey(b("k2")).setEndKey(b("k4")).build()).getError()).isEmpty();
+                                .setStartKey(b("k2"))
+                                .setEndKey(b("k4"))
+                                .build())
+                        .getError())
+                .isEmpty();
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10))).containsExactly("k4");
-        assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder().setStartKey(b("k")).build())
-                .getError()).as("empty end key deletes to the end").isEmpty();
+        assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
+                                .setStartKey(b("k"))
+                                .build())
+                        .getError())
+                .as("empty end key deletes to the end")
+                .isEmpty();
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10))).isEmpty();
     }
 
@@ -260,8 +312,13 @@ abstract class RawApiContract {
             all[i] = (byte) i;
         }
         ByteString key = ByteString.copyFrom(new byte[] {0, (byte) 0xff, 0, 1});
-        tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(key).setValue(ByteString.copyFrom(all)).build());
-        assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(key).build()).getValue().toByteArray())
+        tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                .setKey(key)
+                .setValue(ByteString.copyFrom(all))
+                .build());
+        assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setKey(key).build())
+                        .getValue()
+                        .toByteArray())
                 .isEqualTo(all);
     }
 
@@ -270,10 +327,18 @@ abstract class RawApiContract {
     @Test
     void aRefusedBatchWritesNothing() {
         assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("ok")).setValue(b("v")))
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k".repeat((int) MAX_KEY_BYTES + 1))).setValue(b("v")))
-                .build()).getError()).contains("limits.max-key-size");
-        assertThat(readDirectly(Cf.DEFAULT, "ok")).as("a refused batch writes nothing").isNull();
+                                .addPairs(Kvrpcpb.KvPair.newBuilder()
+                                        .setKey(b("ok"))
+                                        .setValue(b("v")))
+                                .addPairs(Kvrpcpb.KvPair.newBuilder()
+                                        .setKey(b("k".repeat((int) MAX_KEY_BYTES + 1)))
+                                        .setValue(b("v")))
+                                .build())
+                        .getError())
+                .contains("limits.max-key-size");
+        assertThat(readDirectly(Cf.DEFAULT, "ok"))
+                .as("a refused batch writes nothing")
+                .isNull();
     }
 
     // ---- The empty key: a RawKV key like any other (TiKV API V1) ----
@@ -297,20 +362,34 @@ abstract class RawApiContract {
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10).setReverse(true)))
                 .containsExactly("b", "a", "");
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10).setEndKey(b("a"))))
-                .as("[\"\", \"a\")").containsExactly("");
+                .as("[\"\", \"a\")")
+                .containsExactly("");
     }
 
     @Test
     void emptyKeyInBatchOperations() {
         assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("")).setValue(b("e")))
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("x")).setValue(b("v")))
-                .build()).getError()).isEmpty();
-        assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder().addKeys(b("x")).addKeys(b("")).build())
-                .getPairsList()).extracting(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
+                                .addPairs(Kvrpcpb.KvPair.newBuilder()
+                                        .setKey(b(""))
+                                        .setValue(b("e")))
+                                .addPairs(Kvrpcpb.KvPair.newBuilder()
+                                        .setKey(b("x"))
+                                        .setValue(b("v")))
+                                .build())
+                        .getError())
+                .isEmpty();
+        assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
+                                .addKeys(b("x"))
+                                .addKeys(b(""))
+                                .build())
+                        .getPairsList())
+                .extracting(p -> p.getKey().toStringUtf8() + "=" + p.getValue().toStringUtf8())
                 .containsExactly("x=v", "=e");
-        assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder().addKeys(b("")).build())
-                .getError()).isEmpty();
+        assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
+                                .addKeys(b(""))
+                                .build())
+                        .getError())
+                .isEmpty();
         assertThat(readDirectly(Cf.DEFAULT, "")).isNull();
         assertThat(readDirectly(Cf.DEFAULT, "x")).isEqualTo("v");
     }
@@ -322,7 +401,10 @@ abstract class RawApiContract {
         put("default", "", "0");
         put("default", "a", "1");
         put("default", "\u00ff\u00ff", "2");
-        assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder().build()).getError()).isEmpty();
+        assertThat(tikv.rawDeleteRange(
+                                Kvrpcpb.RawDeleteRangeRequest.newBuilder().build())
+                        .getError())
+                .isEmpty();
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10))).isEmpty();
     }
 
@@ -330,10 +412,17 @@ abstract class RawApiContract {
     void deleteRangeWithEqualNonEmptyBoundsDeletesNothing() {
         put("default", "a", "1");
         assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
-                .setStartKey(b("a")).setEndKey(b("a")).build()).getError()).isEmpty();
+                                .setStartKey(b("a"))
+                                .setEndKey(b("a"))
+                                .build())
+                        .getError())
+                .isEmpty();
         assertThat(readDirectly(Cf.DEFAULT, "a")).isEqualTo("1");
         assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
-                .setStartKey(b("b")).setEndKey(b("a")).build()).getError())
+                                .setStartKey(b("b"))
+                                .setEndKey(b("a"))
+                                .build())
+                        .getError())
                 .isEqualTo("start_key must not be after end_key in a delete range");
     }
 
@@ -341,14 +430,16 @@ abstract class RawApiContract {
     void deleteRangeFromTheEmptyKeyIncludesIt() {
         put("default", "", "0");
         put("default", "b", "2");
-        tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder().setEndKey(b("b")).build());
+        tikv.rawDeleteRange(
+                Kvrpcpb.RawDeleteRangeRequest.newBuilder().setEndKey(b("b")).build());
         assertThat(scanKeys(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10))).containsExactly("b");
     }
 
     // ---- RawCompareAndSwap ----
 
     private Kvrpcpb.RawCASResponse cas(String key, String expected, String value) {
-        Kvrpcpb.RawCASRequest.Builder req = Kvrpcpb.RawCASRequest.newBuilder().setKey(b(key)).setValue(b(value));
+        Kvrpcpb.RawCASRequest.Builder req =
+                Kvrpcpb.RawCASRequest.newBuilder().setKey(b(key)).setValue(b(value));
         if (expected == null) {
             req.setPreviousNotExist(true);
         } else {
@@ -368,7 +459,9 @@ abstract class RawApiContract {
         Kvrpcpb.RawCASResponse second = cas("c", null, "v2");
         assertThat(second.getSucceed()).isFalse();
         assertThat(second.getPreviousNotExist()).isFalse();
-        assertThat(second.getPreviousValue()).as("the value it compared against").isEqualTo(b("v1"));
+        assertThat(second.getPreviousValue())
+                .as("the value it compared against")
+                .isEqualTo(b("v1"));
         assertThat(readDirectly(Cf.DEFAULT, "c")).isEqualTo("v1");
     }
 
@@ -396,7 +489,9 @@ abstract class RawApiContract {
 
     @Test
     void casExpectingAnEmptyValueMatchesAnEmptyValueNotAnAbsentKey() {
-        assertThat(cas("e", "", "w").getSucceed()).as("absent is not the empty value").isFalse();
+        assertThat(cas("e", "", "w").getSucceed())
+                .as("absent is not the empty value")
+                .isFalse();
         put("default", "e", "");
         assertThat(cas("e", "", "w").getSucceed()).isTrue();
         assertThat(readDirectly(Cf.DEFAULT, "e")).isEqualTo("w");
@@ -407,7 +502,11 @@ abstract class RawApiContract {
         assertThat(cas("", null, "v").getSucceed()).isTrue();
         assertThat(readDirectly(Cf.DEFAULT, "")).isEqualTo("v");
         Kvrpcpb.RawCASResponse inWrite = tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
-                .setCf("write").setKey(b("k")).setValue(b("w")).setPreviousNotExist(true).build());
+                .setCf("write")
+                .setKey(b("k"))
+                .setValue(b("w"))
+                .setPreviousNotExist(true)
+                .build());
         assertThat(inWrite.getSucceed()).isFalse();
         assertThat(inWrite.getError()).contains("column family write");
         assertThat(readDirectly(Cf.WRITE, "k")).isNull();
@@ -419,13 +518,28 @@ abstract class RawApiContract {
         for (String cf : List.of("lock", "write", "LOCK")) {
             assertThat(put(cf, "k", "v").getError()).as(cf).contains("are refused");
             assertThat(delete(cf, "k").getError()).as(cf).contains("are refused");
-            assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder().setCf(cf)
-                    .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k")).setValue(b("v"))).build()).getError())
-                    .as(cf).contains("are refused");
-            assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder().setCf(cf).addKeys(b("k"))
-                    .build()).getError()).as(cf).contains("are refused");
-            assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder().setCf(cf).build())
-                    .getError()).as(cf).contains("are refused");
+            assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
+                                    .setCf(cf)
+                                    .addPairs(Kvrpcpb.KvPair.newBuilder()
+                                            .setKey(b("k"))
+                                            .setValue(b("v")))
+                                    .build())
+                            .getError())
+                    .as(cf)
+                    .contains("are refused");
+            assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
+                                    .setCf(cf)
+                                    .addKeys(b("k"))
+                                    .build())
+                            .getError())
+                    .as(cf)
+                    .contains("are refused");
+            assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
+                                    .setCf(cf)
+                                    .build())
+                            .getError())
+                    .as(cf)
+                    .contains("are refused");
         }
         assertThat(readDirectly(Cf.LOCK, "k")).isNull();
         assertThat(readDirectly(Cf.WRITE, "k")).isNull();
@@ -434,10 +548,20 @@ abstract class RawApiContract {
     @Test
     void casBadInputIsRefused() {
         assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
-                .setKey(b("k")).setValue(b("v")).setPreviousNotExist(true).setTtl(5).build()).getError())
+                                .setKey(b("k"))
+                                .setValue(b("v"))
+                                .setPreviousNotExist(true)
+                                .setTtl(5)
+                                .build())
+                        .getError())
                 .isEqualTo("ttl is not enabled, but get put request with ttl");
         assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
-                .setCf("nope").setKey(b("k")).setValue(b("v")).setPreviousNotExist(true).build()).getError())
+                                .setCf("nope")
+                                .setKey(b("k"))
+                                .setValue(b("v"))
+                                .setPreviousNotExist(true)
+                                .build())
+                        .getError())
                 .isNotEmpty();
         assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
     }
@@ -478,14 +602,28 @@ abstract class RawApiContract {
 
     @Test
     void writesFlaggedForCasAreAppliedLikeAnyOther() {
-        tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("p")).setValue(b("1")).setForCas(true).build());
-        tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder().setForCas(true)
+        tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                .setKey(b("p"))
+                .setValue(b("1"))
+                .setForCas(true)
+                .build());
+        tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
+                .setForCas(true)
                 .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("q")).setValue(b("2")))
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("q")).setValue(b("3"))).build());
+                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("q")).setValue(b("3")))
+                .build());
         assertThat(readDirectly(Cf.DEFAULT, "p")).isEqualTo("1");
-        assertThat(readDirectly(Cf.DEFAULT, "q")).as("the later pair of a batch wins").isEqualTo("3");
-        tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder().setKey(b("p")).setForCas(true).build());
-        tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder().addKeys(b("q")).setForCas(true).build());
+        assertThat(readDirectly(Cf.DEFAULT, "q"))
+                .as("the later pair of a batch wins")
+                .isEqualTo("3");
+        tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder()
+                .setKey(b("p"))
+                .setForCas(true)
+                .build());
+        tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
+                .addKeys(b("q"))
+                .setForCas(true)
+                .build());
         assertThat(readDirectly(Cf.DEFAULT, "p")).isNull();
         assertThat(readDirectly(Cf.DEFAULT, "q")).isNull();
     }
@@ -497,7 +635,9 @@ abstract class RawApiContract {
                 .isEqualTo("key is 17 bytes, larger than limits.max-key-size (16 bytes)");
         assertThat(get("default", big).getError()).contains("limits.max-key-size");
         assertThat(delete("default", big).getError()).contains("limits.max-key-size");
-        assertThat(put("default", "k".repeat((int) MAX_KEY_BYTES), "v").getError()).as("at the limit").isEmpty();
+        assertThat(put("default", "k".repeat((int) MAX_KEY_BYTES), "v").getError())
+                .as("at the limit")
+                .isEmpty();
     }
 
     @Test
@@ -510,7 +650,8 @@ abstract class RawApiContract {
         for (int i = 0; i < 20; i++) {
             batch.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k" + i)).setValue(b("v".repeat(100))));
         }
-        assertThat(tikv.rawBatchPut(batch.build()).getRegionError().hasRaftEntryTooLarge()).isTrue();
+        assertThat(tikv.rawBatchPut(batch.build()).getRegionError().hasRaftEntryTooLarge())
+                .isTrue();
         assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
         assertThat(readDirectly(Cf.DEFAULT, "k0")).isNull();
     }
@@ -521,28 +662,40 @@ abstract class RawApiContract {
                 .isEqualTo("unknown column family 'nosuch' (expected one of default, lock, write)");
         assertThat(get("nosuch", "k").getError()).contains("'nosuch'");
         assertThatThrownBy(() -> tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
-                .setCf("nosuch").addKeys(b("k")).build()))
+                        .setCf("nosuch")
+                        .addKeys(b("k"))
+                        .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
                 .hasMessageContaining("unknown column family 'nosuch'");
-        assertThatThrownBy(() -> tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setCf("nosuch").setLimit(1).build()))
-                .hasMessageContaining("INVALID_ARGUMENT").hasMessageContaining("'nosuch'");
+        assertThatThrownBy(() -> tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder()
+                        .setCf("nosuch")
+                        .setLimit(1)
+                        .build()))
+                .hasMessageContaining("INVALID_ARGUMENT")
+                .hasMessageContaining("'nosuch'");
     }
 
     @Test
     void scanLimitOverTheMaximumIsRefused() {
-        assertThatThrownBy(() -> tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(101).build()))
+        assertThatThrownBy(() -> tikv.rawScan(
+                        Kvrpcpb.RawScanRequest.newBuilder().setLimit(101).build()))
                 .hasMessageContaining("INVALID_ARGUMENT")
                 .hasMessageContaining("scan limit 101 is larger than limits.max-scan-limit (100)");
-        assertThatThrownBy(() -> tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(-1).build()))
-                .as("uint32 on the wire: -1 is 4294967295").hasMessageContaining("scan limit 4294967295");
+        assertThatThrownBy(() -> tikv.rawScan(
+                        Kvrpcpb.RawScanRequest.newBuilder().setLimit(-1).build()))
+                .as("uint32 on the wire: -1 is 4294967295")
+                .hasMessageContaining("scan limit 4294967295");
     }
 
     @Test
     void deleteRangeWithStartAfterEndIsRefused() {
         storeDirectly(Cf.DEFAULT, "b", "1");
         assertThat(tikv.rawDeleteRange(Kvrpcpb.RawDeleteRangeRequest.newBuilder()
-                .setStartKey(b("c")).setEndKey(b("a")).build()).getError())
+                                .setStartKey(b("c"))
+                                .setEndKey(b("a"))
+                                .build())
+                        .getError())
                 .isEqualTo("start_key must not be after end_key in a delete range");
         assertThat(readDirectly(Cf.DEFAULT, "b")).isEqualTo("1");
     }
@@ -551,50 +704,104 @@ abstract class RawApiContract {
     @Test
     void ttlIsRefusedWhileTtlIsOff() {
         String notEnabled = "ttl is not enabled, but get put request with ttl";
-        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("k")).setValue(b("v")).setTtl(5).build())
-                .getError()).isEqualTo(notEnabled);
+        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                                .setKey(b("k"))
+                                .setValue(b("v"))
+                                .setTtl(5)
+                                .build())
+                        .getError())
+                .isEqualTo(notEnabled);
         assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k")).setValue(b("v"))).addTtls(5).build())
-                .getError()).isEqualTo(notEnabled);
+                                .addPairs(Kvrpcpb.KvPair.newBuilder()
+                                        .setKey(b("k"))
+                                        .setValue(b("v")))
+                                .addTtls(5)
+                                .build())
+                        .getError())
+                .isEqualTo(notEnabled);
         assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
-                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(b("k")).setValue(b("v"))).setTtl(5).build())
-                .getError()).as("the deprecated single ttl field").isEqualTo(notEnabled);
+                                .addPairs(Kvrpcpb.KvPair.newBuilder()
+                                        .setKey(b("k"))
+                                        .setValue(b("v")))
+                                .setTtl(5)
+                                .build())
+                        .getError())
+                .as("the deprecated single ttl field")
+                .isEqualTo(notEnabled);
         assertThat(readDirectly(Cf.DEFAULT, "k")).isNull();
-        assertThat(tikv.rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest.newBuilder().setKey(b("k")).build()).getError())
+        assertThat(tikv.rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest.newBuilder()
+                                .setKey(b("k"))
+                                .build())
+                        .getError())
                 .isEqualTo("ttl is not enabled");
 
         // A zero ttl is no ttl: accepted, and the value is stored as sent.
-        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("k")).setValue(b("v")).setTtl(0).build())
-                .getError()).isEmpty();
+        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                                .setKey(b("k"))
+                                .setValue(b("v"))
+                                .setTtl(0)
+                                .build())
+                        .getError())
+                .isEmpty();
         assertThat(readDirectly(Cf.DEFAULT, "k")).isEqualTo("v");
     }
 
     @Test
     void transactionsCommitThroughTheSameService() {
         Kvrpcpb.PrewriteResponse prewrite = tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder()
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("t1")).setValue(b("v1")))
-                .setPrimaryLock(b("t1")).setStartVersion(10).setLockTtl(3000).build());
+                .addMutations(Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(b("t1"))
+                        .setValue(b("v1")))
+                .setPrimaryLock(b("t1"))
+                .setStartVersion(10)
+                .setLockTtl(3000)
+                .build());
         assertThat(prewrite.getErrorsList()).isEmpty();
-        Kvrpcpb.GetResponse locked = tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(20).build());
-        assertThat(locked.getError().hasLocked()).as("a read after the lock waits for its transaction").isTrue();
+        Kvrpcpb.GetResponse locked = tikv.kvGet(
+                Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(20).build());
+        assertThat(locked.getError().hasLocked())
+                .as("a read after the lock waits for its transaction")
+                .isTrue();
         Kvrpcpb.CommitResponse commit = tikv.kvCommit(Kvrpcpb.CommitRequest.newBuilder()
-                .addKeys(b("t1")).setStartVersion(10).setCommitVersion(15).build());
+                .addKeys(b("t1"))
+                .setStartVersion(10)
+                .setCommitVersion(15)
+                .build());
         assertThat(commit.hasError()).isFalse();
-        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(20).build()).getValue())
+        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder()
+                                .setKey(b("t1"))
+                                .setVersion(20)
+                                .build())
+                        .getValue())
                 .isEqualTo(b("v1"));
-        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(12).build()).getNotFound())
-                .as("a snapshot older than the commit does not see it").isTrue();
+        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder()
+                                .setKey(b("t1"))
+                                .setVersion(12)
+                                .build())
+                        .getNotFound())
+                .as("a snapshot older than the commit does not see it")
+                .isTrue();
     }
 
     @Test
     void transactionalBadInputIsRefusedBeforeItTouchesStorage() {
         assertThatThrownBy(() -> tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder()
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("ok")).setValue(b("v")))
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("")).setValue(b("v")))
-                .setPrimaryLock(b("ok")).setStartVersion(10).build()))
+                        .addMutations(Kvrpcpb.Mutation.newBuilder()
+                                .setOp(Kvrpcpb.Op.Put)
+                                .setKey(b("ok"))
+                                .setValue(b("v")))
+                        .addMutations(Kvrpcpb.Mutation.newBuilder()
+                                .setOp(Kvrpcpb.Op.Put)
+                                .setKey(b(""))
+                                .setValue(b("v")))
+                        .setPrimaryLock(b("ok"))
+                        .setStartVersion(10)
+                        .build()))
                 .satisfies(e -> assertThat(Status.fromThrowable(e).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT))
                 .hasMessageContaining("key must not be empty");
-        Kvrpcpb.GetResponse after = tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("ok")).setVersion(20).build());
+        Kvrpcpb.GetResponse after = tikv.kvGet(
+                Kvrpcpb.GetRequest.newBuilder().setKey(b("ok")).setVersion(20).build());
         assertThat(after.hasError()).as("the refused prewrite locked nothing").isFalse();
         assertThat(after.getNotFound()).isTrue();
     }

@@ -42,7 +42,8 @@ class RawCasSettlingTest {
         @Override
         public void write(Kvrpcpb.Context ctx, List<Modify> batch) {
             if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                throw new RegionException(Errorpb.Error.newBuilder().setMessage("raft command timed out")
+                throw new RegionException(Errorpb.Error.newBuilder()
+                        .setMessage("raft command timed out")
                         .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("raft command timed out"))
                         .build());
             }
@@ -72,7 +73,8 @@ class RawCasSettlingTest {
         RequestValidator validator = new RequestValidator(LIMITS);
         server = InProcessServerBuilder.forName(name)
                 .addService(new TikvService(storage, validator, new TxnHandler(new TxnCommands(storage), validator)))
-                .build().start();
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).build();
         tikv = TikvGrpc.newBlockingStub(channel);
     }
@@ -89,20 +91,29 @@ class RawCasSettlingTest {
 
     private Kvrpcpb.RawCASResponse putIfAbsent(String key, String value) {
         return tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
-                .setKey(b(key)).setValue(b(value)).setPreviousNotExist(true).build());
+                .setKey(b(key))
+                .setValue(b(value))
+                .setPreviousNotExist(true)
+                .build());
     }
 
     @Test
     void aCompareAfterAWriteWithAnUnknownOutcomeFirstSendsABarrier() {
         storage.failNext.set(1);
         Kvrpcpb.RawPutResponse timedOut = tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
-                .setKey(b("k")).setValue(b("v")).setForCas(true).build());
-        assertThat(timedOut.getRegionError().hasServerIsBusy()).as("the fault happened").isTrue();
+                .setKey(b("k"))
+                .setValue(b("v"))
+                .setForCas(true)
+                .build());
+        assertThat(timedOut.getRegionError().hasServerIsBusy())
+                .as("the fault happened")
+                .isTrue();
         assertThat(storage.writes).isEmpty();
 
         assertThat(putIfAbsent("k", "w").getSucceed()).isTrue();
         assertThat(storage.writes).hasSize(2);
-        assertThat(storage.writes.get(0)).as("a barrier first: an empty range of the key")
+        assertThat(storage.writes.get(0))
+                .as("a barrier first: an empty range of the key")
                 .isInstanceOfSatisfying(Modify.DeleteRange.class, r -> {
                     assertThat(r.startKey()).isEqualTo(b("k").toByteArray());
                     assertThat(r.endKey()).isEqualTo(b("k").toByteArray());
@@ -116,7 +127,10 @@ class RawCasSettlingTest {
     @Test
     void aFailedBarrierFailsTheCompareAndKeepsTheKeyUnsettled() {
         storage.failNext.set(2);
-        tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder().setKey(b("k")).setForCas(true).build());
+        tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder()
+                .setKey(b("k"))
+                .setForCas(true)
+                .build());
         Kvrpcpb.RawCASResponse failed = putIfAbsent("k", "w");
         assertThat(failed.getRegionError().hasServerIsBusy()).isTrue();
         assertThat(failed.getSucceed()).isFalse();
@@ -129,7 +143,10 @@ class RawCasSettlingTest {
     @Test
     void writesNotFlaggedForCasTakeNoLatchAndLeaveNothingUnsettled() {
         storage.failNext.set(1);
-        tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("k")).setValue(b("v")).build());
+        tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                .setKey(b("k"))
+                .setValue(b("v"))
+                .build());
         assertThat(putIfAbsent("k", "w").getSucceed()).isTrue();
         assertThat(storage.writes).singleElement().isInstanceOf(Modify.Put.class);
     }

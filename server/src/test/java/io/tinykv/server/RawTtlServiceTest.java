@@ -33,6 +33,7 @@ class RawTtlServiceTest {
 
     /** 2023-11-14T22:13:20Z, a whole second. */
     private static final long START_MILLIS = 1_700_000_000_000L;
+
     private static final long START_SECONDS = START_MILLIS / 1_000;
 
     private final AtomicLong clockMillis = new AtomicLong(START_MILLIS);
@@ -48,7 +49,10 @@ class RawTtlServiceTest {
         RequestValidator validator = new RequestValidator(limits);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
-                .addService(new TikvService(storage, validator, new TxnHandler(new TxnCommands(storage), validator),
+                .addService(new TikvService(
+                        storage,
+                        validator,
+                        new TxnHandler(new TxnCommands(storage), validator),
                         new RawValues(true, clockMillis::get)))
                 .build()
                 .start();
@@ -72,8 +76,13 @@ class RawTtlServiceTest {
     }
 
     private void put(String key, String value, long ttl) {
-        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b(key)).setValue(b(value)).setTtl(ttl)
-                .build()).getError()).isEmpty();
+        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                                .setKey(b(key))
+                                .setValue(b(value))
+                                .setTtl(ttl)
+                                .build())
+                        .getError())
+                .isEmpty();
     }
 
     private Kvrpcpb.RawGetResponse get(String key) {
@@ -81,13 +90,23 @@ class RawTtlServiceTest {
     }
 
     private Kvrpcpb.RawGetKeyTTLResponse ttl(String key) {
-        return tikv.rawGetKeyTTL(Kvrpcpb.RawGetKeyTTLRequest.newBuilder().setKey(b(key)).build());
+        return tikv.rawGetKeyTTL(
+                Kvrpcpb.RawGetKeyTTLRequest.newBuilder().setKey(b(key)).build());
     }
 
     private List<String> scanKeys(String start, String end, int limit, boolean reverse, boolean keyOnly) {
-        return tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setStartKey(b(start)).setEndKey(b(end))
-                .setLimit(limit).setReverse(reverse).setKeyOnly(keyOnly).build())
-                .getKvsList().stream().map(kv -> kv.getKey().toStringUtf8()).toList();
+        return tikv
+                .rawScan(Kvrpcpb.RawScanRequest.newBuilder()
+                        .setStartKey(b(start))
+                        .setEndKey(b(end))
+                        .setLimit(limit)
+                        .setReverse(reverse)
+                        .setKeyOnly(keyOnly)
+                        .build())
+                .getKvsList()
+                .stream()
+                .map(kv -> kv.getKey().toStringUtf8())
+                .toList();
     }
 
     private byte[] stored(Cf cf, String key) {
@@ -117,10 +136,15 @@ class RawTtlServiceTest {
         assertThat(get("k").getNotFound()).isTrue();
         assertThat(get("k").getValue()).isEmpty();
         assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
-                .addKeys(b("k")).addKeys(b("forever")).build()).getPairsList())
+                                .addKeys(b("k"))
+                                .addKeys(b("forever"))
+                                .build())
+                        .getPairsList())
                 .extracting(Kvrpcpb.KvPair::getKey, Kvrpcpb.KvPair::getValue)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(b("forever"), b("f")));
-        assertThat(stored(Cf.DEFAULT, "k")).as("expired data stays on disk until overwritten").isNotNull();
+        assertThat(stored(Cf.DEFAULT, "k"))
+                .as("expired data stays on disk until overwritten")
+                .isNotNull();
     }
 
     @Test
@@ -151,25 +175,42 @@ class RawTtlServiceTest {
         assertThat(scanKeys("", "", 10, false, true)).containsExactly("a", "c", "e");
         assertThat(scanKeys("", "", 10, true, false)).containsExactly("e", "c", "a");
         assertThat(scanKeys("", "", 10, true, true)).containsExactly("e", "c", "a");
-        assertThat(scanKeys("b", "", 2, false, false)).as("limit 2 from b: c and e").containsExactly("c", "e");
-        assertThat(scanKeys("e", "", 2, true, false)).as("reverse below e: c and a").containsExactly("c", "a");
-        List<Kvrpcpb.KvPair> values = tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10).build())
+        assertThat(scanKeys("b", "", 2, false, false))
+                .as("limit 2 from b: c and e")
+                .containsExactly("c", "e");
+        assertThat(scanKeys("e", "", 2, true, false))
+                .as("reverse below e: c and a")
+                .containsExactly("c", "a");
+        List<Kvrpcpb.KvPair> values = tikv.rawScan(
+                        Kvrpcpb.RawScanRequest.newBuilder().setLimit(10).build())
                 .getKvsList();
         assertThat(values).extracting(Kvrpcpb.KvPair::getValue).containsExactly(b("1"), b("3"), b("5"));
-        List<Kvrpcpb.KvPair> keysOnly = tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(10)
-                .setKeyOnly(true).build()).getKvsList();
+        List<Kvrpcpb.KvPair> keysOnly = tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder()
+                        .setLimit(10)
+                        .setKeyOnly(true)
+                        .build())
+                .getKvsList();
         assertThat(keysOnly).extracting(Kvrpcpb.KvPair::getValue).containsOnly(ByteString.EMPTY);
     }
 
     @Test
     void batchPutTakesOneTtlPerPairOrOneForAll() {
         Kvrpcpb.RawBatchPutResponse perPair = tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
-                .addPairs(pair("p1", "1")).addPairs(pair("p2", "2")).addPairs(pair("p3", "3"))
-                .addTtls(1).addTtls(0).addTtls(3).build());
+                .addPairs(pair("p1", "1"))
+                .addPairs(pair("p2", "2"))
+                .addPairs(pair("p3", "3"))
+                .addTtls(1)
+                .addTtls(0)
+                .addTtls(3)
+                .build());
         assertThat(perPair.getError()).isEmpty();
         // What the official client sends: the deprecated ttl and one ttls entry for all.
         Kvrpcpb.RawBatchPutResponse forAll = tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
-                .addPairs(pair("q1", "1")).addPairs(pair("q2", "2")).setTtl(2).addTtls(2).build());
+                .addPairs(pair("q1", "1"))
+                .addPairs(pair("q2", "2"))
+                .setTtl(2)
+                .addTtls(2)
+                .build());
         assertThat(forAll.getError()).isEmpty();
         assertThat(ttl("p1").getTtl()).isEqualTo(1);
         assertThat(ttl("p2").getTtl()).isZero();
@@ -183,9 +224,14 @@ class RawTtlServiceTest {
     @Test
     void batchPutWithTheWrongNumberOfTtlsIsRefusedAndWritesNothing() {
         Kvrpcpb.RawBatchPutResponse resp = tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
-                .addPairs(pair("x1", "1")).addPairs(pair("x2", "2")).addPairs(pair("x3", "3"))
-                .addTtls(1).addTtls(2).build());
-        assertThat(resp.getError()).startsWith("The length of ttls does not equal to the length of pairs")
+                .addPairs(pair("x1", "1"))
+                .addPairs(pair("x2", "2"))
+                .addPairs(pair("x3", "3"))
+                .addTtls(1)
+                .addTtls(2)
+                .build());
+        assertThat(resp.getError())
+                .startsWith("The length of ttls does not equal to the length of pairs")
                 .contains("2 ttls for 3 pairs");
         assertThat(stored(Cf.DEFAULT, "x1")).isNull();
     }
@@ -193,13 +239,23 @@ class RawTtlServiceTest {
     @Test
     void aTtlWhoseExpiryOverflowsIsRefused() {
         // The official client takes a Java long: -1 arrives as 2^64 - 1 seconds.
-        Kvrpcpb.RawPutResponse resp = tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(b("k")).setValue(b("v"))
-                .setTtl(-1).build());
-        assertThat(resp.getError()).isEqualTo("ttl 18446744073709551615 s is too large: now (" + START_SECONDS
-                + " s since 1970) plus the ttl overflows the 64-bit expiry");
+        Kvrpcpb.RawPutResponse resp = tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                .setKey(b("k"))
+                .setValue(b("v"))
+                .setTtl(-1)
+                .build());
+        assertThat(resp.getError())
+                .isEqualTo("ttl 18446744073709551615 s is too large: now (" + START_SECONDS
+                        + " s since 1970) plus the ttl overflows the 64-bit expiry");
         assertThat(stored(Cf.DEFAULT, "k")).isNull();
-        assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder().setKey(b("k")).setValue(b("v"))
-                .setPreviousNotExist(true).setTtl(-1).build()).getError()).contains("is too large");
+        assertThat(tikv.rawCompareAndSwap(Kvrpcpb.RawCASRequest.newBuilder()
+                                .setKey(b("k"))
+                                .setValue(b("v"))
+                                .setPreviousNotExist(true)
+                                .setTtl(-1)
+                                .build())
+                        .getError())
+                .contains("is too large");
         assertThat(stored(Cf.DEFAULT, "k")).isNull();
 
         long largest = -1L - START_SECONDS;
@@ -220,7 +276,9 @@ class RawTtlServiceTest {
 
         advanceSeconds(2);
         Kvrpcpb.RawCASResponse overExpired = cas("k", "v1", "v2", 0);
-        assertThat(overExpired.getSucceed()).as("the expired v1 is no previous value").isFalse();
+        assertThat(overExpired.getSucceed())
+                .as("the expired v1 is no previous value")
+                .isFalse();
         assertThat(overExpired.getPreviousNotExist()).isTrue();
         Kvrpcpb.RawCASResponse ifAbsent = cas("k", null, "v3", 0);
         assertThat(ifAbsent.getSucceed()).as("an expired key is absent").isTrue();
@@ -235,29 +293,58 @@ class RawTtlServiceTest {
         advanceSeconds(5);
         assertThat(get("k").getValue()).isEqualTo(b("v2"));
         put("k", "v3", 1);
-        assertThat(tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder().setKey(b("k")).build()).getError()).isEmpty();
+        assertThat(tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder()
+                                .setKey(b("k"))
+                                .build())
+                        .getError())
+                .isEmpty();
         assertThat(stored(Cf.DEFAULT, "k")).isNull();
         assertThat(ttl("k").getNotFound()).isTrue();
     }
 
     @Test
     void aTtlPutIntoATransactionalColumnFamilyIsRefused() {
-        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setCf("write").setKey(b("k")).setValue(b("w"))
-                .setTtl(1).build()).getError()).contains("column family write");
-        assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder().setCf("write").setKey(b("k")).build()).getNotFound())
+        assertThat(tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                                .setCf("write")
+                                .setKey(b("k"))
+                                .setValue(b("w"))
+                                .setTtl(1)
+                                .build())
+                        .getError())
+                .contains("column family write");
+        assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                                .setCf("write")
+                                .setKey(b("k"))
+                                .build())
+                        .getNotFound())
                 .isTrue();
     }
 
     @Test
     void transactionsAreUnaffected() {
         Kvrpcpb.PrewriteResponse prewrite = tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder()
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("t1")).setValue(b("v1")))
-                .setPrimaryLock(b("t1")).setStartVersion(10).setLockTtl(3000).build());
+                .addMutations(Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(b("t1"))
+                        .setValue(b("v1")))
+                .setPrimaryLock(b("t1"))
+                .setStartVersion(10)
+                .setLockTtl(3000)
+                .build());
         assertThat(prewrite.getErrorsList()).isEmpty();
         assertThat(tikv.kvCommit(Kvrpcpb.CommitRequest.newBuilder()
-                .addKeys(b("t1")).setStartVersion(10).setCommitVersion(15).build()).hasError()).isFalse();
+                                .addKeys(b("t1"))
+                                .setStartVersion(10)
+                                .setCommitVersion(15)
+                                .build())
+                        .hasError())
+                .isFalse();
         advanceSeconds(1_000_000);
-        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("t1")).setVersion(20).build()).getValue())
+        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder()
+                                .setKey(b("t1"))
+                                .setVersion(20)
+                                .build())
+                        .getValue())
                 .isEqualTo(b("v1"));
     }
 
@@ -266,7 +353,9 @@ class RawTtlServiceTest {
     }
 
     private Kvrpcpb.RawCASResponse cas(String key, String previous, String value, long ttl) {
-        Kvrpcpb.RawCASRequest.Builder req = Kvrpcpb.RawCASRequest.newBuilder().setKey(b(key)).setValue(b(value))
+        Kvrpcpb.RawCASRequest.Builder req = Kvrpcpb.RawCASRequest.newBuilder()
+                .setKey(b(key))
+                .setValue(b(value))
                 .setTtl(ttl);
         if (previous == null) {
             req.setPreviousNotExist(true);

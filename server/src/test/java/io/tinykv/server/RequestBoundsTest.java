@@ -43,13 +43,14 @@ class RequestBoundsTest {
 
     @BeforeEach
     void start() throws Exception {
-        Config.Limits limits = new Config.Limits(1024, MAX_RESPONSE_BYTES, 10_000, 1 << 20, MAX_BATCH_KEYS,
-                MAX_RESPONSE_BYTES, 8);
+        Config.Limits limits =
+                new Config.Limits(1024, MAX_RESPONSE_BYTES, 10_000, 1 << 20, MAX_BATCH_KEYS, MAX_RESPONSE_BYTES, 8);
         RequestValidator validator = new RequestValidator(limits);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
                 .addService(new TikvService(storage, validator, new TxnHandler(new TxnCommands(storage), validator)))
-                .build().start();
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).build();
         tikv = TikvGrpc.newBlockingStub(channel);
     }
@@ -72,7 +73,8 @@ class RequestBoundsTest {
 
     private void putRawBigValues() {
         for (int i = 0; i < BIG_KEYS; i++) {
-            storage.write(Kvrpcpb.Context.getDefaultInstance(),
+            storage.write(
+                    Kvrpcpb.Context.getDefaultInstance(),
                     List.of(new Modify.Put(Cf.DEFAULT, ("k" + i).getBytes(), value(i).toByteArray())));
         }
     }
@@ -82,10 +84,13 @@ class RequestBoundsTest {
         putRawBigValues();
         List<ByteString> copies = Collections.nCopies((int) MAX_BATCH_KEYS - 1, b("k0"));
 
-        Kvrpcpb.RawBatchGetResponse resp = tikv.rawBatchGet(
-                Kvrpcpb.RawBatchGetRequest.newBuilder().addAllKeys(copies).addKeys(b("absent")).build());
+        Kvrpcpb.RawBatchGetResponse resp = tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
+                .addAllKeys(copies)
+                .addKeys(b("absent"))
+                .build());
 
-        assertThat(resp.getPairsList()).singleElement()
+        assertThat(resp.getPairsList())
+                .singleElement()
                 .satisfies(p -> assertThat(p.getValue()).isEqualTo(value(0)));
     }
 
@@ -97,49 +102,92 @@ class RequestBoundsTest {
             all.addKeys(b("k" + i));
         }
         assertResourceExhausted(() -> tikv.rawBatchGet(all.build()));
-        assertResourceExhausted(() -> tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(100).build()));
-        assertResourceExhausted(() -> tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(100)
-                .setReverse(true).build()));
+        assertResourceExhausted(() ->
+                tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(100).build()));
+        assertResourceExhausted(() -> tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder()
+                .setLimit(100)
+                .setReverse(true)
+                .build()));
 
-        assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder().addKeys(b("k0")).addKeys(b("k1"))
-                .build()).getPairsCount()).isEqualTo(2);
-        assertThat(tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(3).build()).getKvsCount()).isEqualTo(3);
-        assertThat(tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(100).setKeyOnly(true).build())
-                .getKvsCount()).as("keys alone fit").isEqualTo(BIG_KEYS);
+        assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
+                                .addKeys(b("k0"))
+                                .addKeys(b("k1"))
+                                .build())
+                        .getPairsCount())
+                .isEqualTo(2);
+        assertThat(tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder().setLimit(3).build())
+                        .getKvsCount())
+                .isEqualTo(3);
+        assertThat(tikv.rawScan(Kvrpcpb.RawScanRequest.newBuilder()
+                                .setLimit(100)
+                                .setKeyOnly(true)
+                                .build())
+                        .getKvsCount())
+                .as("keys alone fit")
+                .isEqualTo(BIG_KEYS);
     }
 
     @Test
     void transactionalReadsWhoseAnswerOutgrowsTheBudgetAreRefusedAndSmallerOnesAnswered() {
         // Two prewrites: all five values would be over the entry size limit (= the budget).
         Kvrpcpb.PrewriteRequest.Builder prewrite = Kvrpcpb.PrewriteRequest.newBuilder()
-                .setPrimaryLock(b("t0")).setStartVersion(10).setLockTtl(3_000);
+                .setPrimaryLock(b("t0"))
+                .setStartVersion(10)
+                .setLockTtl(3_000);
         Kvrpcpb.PrewriteRequest.Builder prewriteRest = prewrite.clone();
-        Kvrpcpb.CommitRequest.Builder commit = Kvrpcpb.CommitRequest.newBuilder()
-                .setStartVersion(10).setCommitVersion(11);
-        Kvrpcpb.BatchGetRequest.Builder batchGet = Kvrpcpb.BatchGetRequest.newBuilder().setVersion(20);
+        Kvrpcpb.CommitRequest.Builder commit =
+                Kvrpcpb.CommitRequest.newBuilder().setStartVersion(10).setCommitVersion(11);
+        Kvrpcpb.BatchGetRequest.Builder batchGet =
+                Kvrpcpb.BatchGetRequest.newBuilder().setVersion(20);
         for (int i = 0; i < BIG_KEYS; i++) {
-            (i < 3 ? prewrite : prewriteRest).addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b("t" + i))
-                    .setValue(value(i)));
+            (i < 3 ? prewrite : prewriteRest)
+                    .addMutations(Kvrpcpb.Mutation.newBuilder()
+                            .setOp(Kvrpcpb.Op.Put)
+                            .setKey(b("t" + i))
+                            .setValue(value(i)));
             commit.addKeys(b("t" + i));
             batchGet.addKeys(b("t" + i));
         }
-        Kvrpcpb.PrewriteResponse tooLarge = tikv.kvPrewrite(prewrite.clone().addAllMutations(
-                prewriteRest.getMutationsList()).build());
-        assertThat(tooLarge.getRegionError().hasRaftEntryTooLarge()).as("all five in one entry").isTrue();
+        Kvrpcpb.PrewriteResponse tooLarge = tikv.kvPrewrite(prewrite.clone()
+                .addAllMutations(prewriteRest.getMutationsList())
+                .build());
+        assertThat(tooLarge.getRegionError().hasRaftEntryTooLarge())
+                .as("all five in one entry")
+                .isTrue();
         assertThat(tikv.kvPrewrite(prewrite.build()).getErrorsList()).isEmpty();
         assertThat(tikv.kvPrewrite(prewriteRest.build()).getErrorsList()).isEmpty();
         assertThat(tikv.kvCommit(commit.build()).hasError()).isFalse();
 
         assertResourceExhausted(() -> tikv.kvBatchGet(batchGet.build()));
-        assertResourceExhausted(() -> tikv.kvScan(Kvrpcpb.ScanRequest.newBuilder().setStartKey(b("t"))
-                .setLimit(100).setVersion(20).build()));
+        assertResourceExhausted(() -> tikv.kvScan(Kvrpcpb.ScanRequest.newBuilder()
+                .setStartKey(b("t"))
+                .setLimit(100)
+                .setVersion(20)
+                .build()));
 
-        assertThat(tikv.kvBatchGet(Kvrpcpb.BatchGetRequest.newBuilder().setVersion(20).addKeys(b("t1"))
-                .addKeys(b("t1")).build()).getPairsCount()).as("a duplicate key answered once").isEqualTo(1);
-        assertThat(tikv.kvScan(Kvrpcpb.ScanRequest.newBuilder().setStartKey(b("t")).setLimit(3).setVersion(20)
-                .build()).getPairsCount()).isEqualTo(3);
-        assertThat(tikv.kvScan(Kvrpcpb.ScanRequest.newBuilder().setStartKey(b("t")).setLimit(100).setVersion(20)
-                .setKeyOnly(true).build()).getPairsCount()).isEqualTo(BIG_KEYS);
+        assertThat(tikv.kvBatchGet(Kvrpcpb.BatchGetRequest.newBuilder()
+                                .setVersion(20)
+                                .addKeys(b("t1"))
+                                .addKeys(b("t1"))
+                                .build())
+                        .getPairsCount())
+                .as("a duplicate key answered once")
+                .isEqualTo(1);
+        assertThat(tikv.kvScan(Kvrpcpb.ScanRequest.newBuilder()
+                                .setStartKey(b("t"))
+                                .setLimit(3)
+                                .setVersion(20)
+                                .build())
+                        .getPairsCount())
+                .isEqualTo(3);
+        assertThat(tikv.kvScan(Kvrpcpb.ScanRequest.newBuilder()
+                                .setStartKey(b("t"))
+                                .setLimit(100)
+                                .setVersion(20)
+                                .setKeyOnly(true)
+                                .build())
+                        .getPairsCount())
+                .isEqualTo(BIG_KEYS);
     }
 
     @Test
@@ -149,26 +197,43 @@ class RequestBoundsTest {
             tooMany.add(b("x" + i));
         }
         List<Kvrpcpb.KvPair> pairs = tooMany.stream()
-                .map(k -> Kvrpcpb.KvPair.newBuilder().setKey(k).setValue(b("v")).build()).toList();
+                .map(k -> Kvrpcpb.KvPair.newBuilder().setKey(k).setValue(b("v")).build())
+                .toList();
         List<Kvrpcpb.Mutation> mutations = tooMany.stream()
-                .map(k -> Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(k).setValue(b("v")).build())
+                .map(k -> Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(k)
+                        .setValue(b("v"))
+                        .build())
                 .toList();
 
-        assertInvalid(() -> tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder().addAllKeys(tooMany).build()));
-        assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder().addAllPairs(pairs).build()).getError())
+        assertInvalid(() -> tikv.rawBatchGet(
+                Kvrpcpb.RawBatchGetRequest.newBuilder().addAllKeys(tooMany).build()));
+        assertThat(tikv.rawBatchPut(Kvrpcpb.RawBatchPutRequest.newBuilder()
+                                .addAllPairs(pairs)
+                                .build())
+                        .getError())
                 .contains("limits.max-batch-keys");
-        assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder().addAllKeys(tooMany).build())
-                .getError()).contains("limits.max-batch-keys");
-        assertInvalid(() -> tikv.kvBatchGet(Kvrpcpb.BatchGetRequest.newBuilder().addAllKeys(tooMany).build()));
-        assertInvalid(() -> tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder().setPrimaryLock(b("x0"))
-                .addAllMutations(mutations).build()));
-        assertInvalid(() -> tikv.kvCommit(Kvrpcpb.CommitRequest.newBuilder().addAllKeys(tooMany).build()));
-        assertInvalid(() -> tikv.kvBatchRollback(Kvrpcpb.BatchRollbackRequest.newBuilder().addAllKeys(tooMany)
+        assertThat(tikv.rawBatchDelete(Kvrpcpb.RawBatchDeleteRequest.newBuilder()
+                                .addAllKeys(tooMany)
+                                .build())
+                        .getError())
+                .contains("limits.max-batch-keys");
+        assertInvalid(() -> tikv.kvBatchGet(
+                Kvrpcpb.BatchGetRequest.newBuilder().addAllKeys(tooMany).build()));
+        assertInvalid(() -> tikv.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+                .setPrimaryLock(b("x0"))
+                .addAllMutations(mutations)
                 .build()));
-        assertInvalid(() -> tikv.kvResolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().addAllKeys(tooMany)
-                .build()));
+        assertInvalid(() -> tikv.kvCommit(
+                Kvrpcpb.CommitRequest.newBuilder().addAllKeys(tooMany).build()));
+        assertInvalid(() -> tikv.kvBatchRollback(
+                Kvrpcpb.BatchRollbackRequest.newBuilder().addAllKeys(tooMany).build()));
+        assertInvalid(() -> tikv.kvResolveLock(
+                Kvrpcpb.ResolveLockRequest.newBuilder().addAllKeys(tooMany).build()));
         assertThat(storage.reader(Kvrpcpb.Context.getDefaultInstance()).get(Cf.DEFAULT, "x0".getBytes()))
-                .as("nothing of a refused batch was written").isNull();
+                .as("nothing of a refused batch was written")
+                .isNull();
     }
 
     private static void assertResourceExhausted(Runnable call) {

@@ -72,14 +72,17 @@ class TxnOnNearlyFullDiskTest {
 
     @BeforeEach
     void start() throws Exception {
-        guard = DiskSpaceGuard.open(dir, new ReserveSpace.Fixed(RESERVE_BYTES),
-                () -> new SpaceStats(CAPACITY_BYTES, freeBytes));
+        guard = DiskSpaceGuard.open(
+                dir, new ReserveSpace.Fixed(RESERVE_BYTES), () -> new SpaceStats(CAPACITY_BYTES, freeBytes));
         Storage storage = guarded(new MemoryStorage(), guard);
         String name = InProcessServerBuilder.generateName();
         server = InProcessServerBuilder.forName(name)
-                .addService(new TikvService(storage, new RequestValidator(LIMITS),
+                .addService(new TikvService(
+                        storage,
+                        new RequestValidator(LIMITS),
                         new TxnHandler(new TxnCommands(storage), new RequestValidator(LIMITS))))
-                .build().start();
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).build();
         tikv = TikvGrpc.newBlockingStub(channel);
     }
@@ -105,8 +108,11 @@ class TxnOnNearlyFullDiskTest {
     }
 
     private Kvrpcpb.CommitResponse commit(String key, long startTs, long commitTs) {
-        return tikv.kvCommit(Kvrpcpb.CommitRequest.newBuilder().addKeys(b(key)).setStartVersion(startTs)
-                .setCommitVersion(commitTs).build());
+        return tikv.kvCommit(Kvrpcpb.CommitRequest.newBuilder()
+                .addKeys(b(key))
+                .setStartVersion(startTs)
+                .setCommitVersion(commitTs)
+                .build());
     }
 
     @Test
@@ -121,21 +127,35 @@ class TxnOnNearlyFullDiskTest {
         assertThat(refused.getRegionError().getMessage()).contains("disk almost full");
 
         Kvrpcpb.CommitResponse committed = commit("a", 10, 11);
-        assertThat(committed.hasRegionError()).as("%s", committed.getRegionError()).isFalse();
+        assertThat(committed.hasRegionError())
+                .as("%s", committed.getRegionError())
+                .isFalse();
         assertThat(committed.hasError()).isFalse();
         Kvrpcpb.BatchRollbackResponse rolledBack = tikv.kvBatchRollback(Kvrpcpb.BatchRollbackRequest.newBuilder()
-                .addKeys(b("b")).setStartVersion(20).build());
-        assertThat(rolledBack.hasRegionError()).as("%s", rolledBack.getRegionError()).isFalse();
+                .addKeys(b("b"))
+                .setStartVersion(20)
+                .build());
+        assertThat(rolledBack.hasRegionError())
+                .as("%s", rolledBack.getRegionError())
+                .isFalse();
 
-        Kvrpcpb.GetResponse read = tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("a")).setVersion(12).build());
+        Kvrpcpb.GetResponse read = tikv.kvGet(
+                Kvrpcpb.GetRequest.newBuilder().setKey(b("a")).setVersion(12).build());
         assertThat(read.getValue().toStringUtf8()).isEqualTo("v-a");
-        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder().setKey(b("c")).setVersion(40).build()).getNotFound())
-                .as("nothing of the refused prewrite was written").isTrue();
+        assertThat(tikv.kvGet(Kvrpcpb.GetRequest.newBuilder()
+                                .setKey(b("c"))
+                                .setVersion(40)
+                                .build())
+                        .getNotFound())
+                .as("nothing of the refused prewrite was written")
+                .isTrue();
 
         Kvrpcpb.PrewriteResponse allowed = tikv.kvPrewrite(prewriteRequest("d", 50).toBuilder()
                 .setContext(Kvrpcpb.Context.newBuilder().setDiskFullOpt(Kvrpcpb.DiskFullOpt.AllowedOnAlmostFull))
                 .build());
-        assertThat(allowed.hasRegionError()).as("a client may allow its write on an almost full disk").isFalse();
+        assertThat(allowed.hasRegionError())
+                .as("a client may allow its write on an almost full disk")
+                .isFalse();
     }
 
     @Test
@@ -145,7 +165,8 @@ class TxnOnNearlyFullDiskTest {
 
         Kvrpcpb.CommitResponse refused = commit("a", 10, 11);
         assertThat(refused.getRegionError().getDiskFull().getReason()).contains("disk full");
-        Kvrpcpb.RawDeleteResponse delete = tikv.rawDelete(Kvrpcpb.RawDeleteRequest.newBuilder().setKey(b("x")).build());
+        Kvrpcpb.RawDeleteResponse delete = tikv.rawDelete(
+                Kvrpcpb.RawDeleteRequest.newBuilder().setKey(b("x")).build());
         assertThat(delete.getRegionError().hasDiskFull()).isTrue();
 
         diskAt(RESERVE_BYTES * 2, DiskUsage.NORMAL);
@@ -155,7 +176,13 @@ class TxnOnNearlyFullDiskTest {
 
     private static Kvrpcpb.PrewriteRequest prewriteRequest(String key, long startTs) {
         return Kvrpcpb.PrewriteRequest.newBuilder()
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(b(key)).setValue(b("v-" + key)))
-                .setPrimaryLock(b(key)).setStartVersion(startTs).setLockTtl(3_000).build();
+                .addMutations(Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(b(key))
+                        .setValue(b("v-" + key)))
+                .setPrimaryLock(b(key))
+                .setStartVersion(startTs)
+                .setLockTtl(3_000)
+                .build();
     }
 }

@@ -41,8 +41,8 @@ public record AnswerDeadline(Duration timeout) {
             if (failure == null) {
                 return value;
             }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (cause instanceof TimeoutException) {
                 throw busy(ctx, what);
             }

@@ -54,6 +54,7 @@ public final class Engine implements AutoCloseable {
 
     /** RocksDB's file names, for recognizing a database directory that lost its CURRENT file. */
     private static final String CURRENT_FILE_NAME = "CURRENT";
+
     private static final String MANIFEST_FILE_PREFIX = "MANIFEST-";
     private static final String SST_FILE_SUFFIX = ".sst";
     private static final String WAL_FILE_SUFFIX = ".log";
@@ -117,13 +118,19 @@ public final class Engine implements AutoCloseable {
     private final Set<SnapshotReader> openReaders = ConcurrentHashMap.newKeySet();
     /** Written only under the write lock, read under the read lock (or, racily, by {@link #isOpen}). */
     private volatile boolean closed;
-    private volatile Runnable syncListener = () -> { };
+
+    private volatile Runnable syncListener = () -> {};
     private final ProcessHalter halter;
     /** The test seam; null in production. */
     private volatile StorageFaults faults;
 
-    private Engine(Kind kind, Path path, RocksDB db, Map<Cf, ColumnFamilyHandle> handles,
-            RocksDbOptions options, ProcessHalter halter) {
+    private Engine(
+            Kind kind,
+            Path path,
+            RocksDB db,
+            Map<Cf, ColumnFamilyHandle> handles,
+            RocksDbOptions options,
+            ProcessHalter halter) {
         this.kind = kind;
         this.path = path;
         this.db = db;
@@ -143,14 +150,18 @@ public final class Engine implements AutoCloseable {
         List<Cf> cfs = List.copyOf(kind.columnFamilies());
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>(cfs.size());
         for (Cf cf : cfs) {
-            descriptors.add(new ColumnFamilyDescriptor(cf.apiName().getBytes(StandardCharsets.UTF_8),
+            descriptors.add(new ColumnFamilyDescriptor(
+                    cf.apiName().getBytes(StandardCharsets.UTF_8),
                     kind == Kind.KV ? options.kvCfOptions(cf) : options.raftCfOptions()));
         }
         List<ColumnFamilyHandle> handleList = new ArrayList<>(cfs.size());
         RocksDB db;
         try {
-            db = RocksDB.open(kind == Kind.KV ? options.kvDbOptions() : options.raftDbOptions(),
-                    path.toString(), descriptors, handleList);
+            db = RocksDB.open(
+                    kind == Kind.KV ? options.kvDbOptions() : options.raftDbOptions(),
+                    path.toString(),
+                    descriptors,
+                    handleList);
         } catch (RocksDBException e) {
             handleList.forEach(ColumnFamilyHandle::close);
             throw openFailure(kind, path, e);
@@ -207,12 +218,12 @@ public final class Engine implements AutoCloseable {
      */
     public void write(EngineWriteBatch batch, boolean sync) {
         if (batch.engine() != this) {
-            throw new IllegalArgumentException("write batch of the " + batch.engine().kind.displayName()
-                    + " engine written to the " + kind.displayName() + " engine");
+            throw new IllegalArgumentException("write batch of the "
+                    + batch.engine().kind.displayName() + " engine written to the " + kind.displayName() + " engine");
         }
         if (kind.alwaysSync() && !sync) {
-            throw new IllegalArgumentException("writes to the " + kind.displayName()
-                    + " engine must be synced (DESIGN.md §6)");
+            throw new IllegalArgumentException(
+                    "writes to the " + kind.displayName() + " engine must be synced (DESIGN.md §6)");
         }
         guarded("write", () -> {
             checkFault(StorageFaults.Point.WRITE, "write");
@@ -230,7 +241,7 @@ public final class Engine implements AutoCloseable {
      * a crash keeps (the simulator checkpoints the engine there); null removes it.
      */
     public void onSynced(Runnable listener) {
-        this.syncListener = listener == null ? () -> { } : listener;
+        this.syncListener = listener == null ? () -> {} : listener;
     }
 
     /**
@@ -345,9 +356,10 @@ public final class Engine implements AutoCloseable {
     public long sstBytes(Cf cf, byte[] start, byte[] end) {
         ColumnFamilyHandle handle = handle(cf);
         return guarded("approximate size of " + cf.apiName(), () -> {
-            try (Slice from = new Slice(start); Slice to = new Slice(end)) {
-                return db.getApproximateSizes(handle, List.of(new Range(from, to)),
-                        SizeApproximationFlag.INCLUDE_FILES)[0];
+            try (Slice from = new Slice(start);
+                    Slice to = new Slice(end)) {
+                return db.getApproximateSizes(
+                                handle, List.of(new Range(from, to)), SizeApproximationFlag.INCLUDE_FILES)[0];
             }
         });
     }
@@ -406,8 +418,8 @@ public final class Engine implements AutoCloseable {
             try {
                 db.closeE();
             } catch (RocksDBException e) {
-                throw new StorageException("closing the " + kind.displayName() + " engine at " + path
-                        + " failed: " + e.getMessage(), e);
+                throw new StorageException(
+                        "closing the " + kind.displayName() + " engine at " + path + " failed: " + e.getMessage(), e);
             }
             if (syncFailed != null) {
                 throw syncFailed;
@@ -499,8 +511,10 @@ public final class Engine implements AutoCloseable {
         try {
             return parser.parseFrom(bytes);
         } catch (InvalidProtocolBufferException e) {
-            throw new StorageException(this + ": corrupt record at key " + Keys.describe(key)
-                    + " in column family '" + cf.apiName() + "': " + e.getMessage(), e);
+            throw new StorageException(
+                    this + ": corrupt record at key " + Keys.describe(key) + " in column family '" + cf.apiName()
+                            + "': " + e.getMessage(),
+                    e);
         }
     }
 
@@ -513,8 +527,10 @@ public final class Engine implements AutoCloseable {
             return false;
         }
         try (var entries = Files.list(path)) {
-            return entries.map(p -> p.getFileName().toString()).anyMatch(name -> name.startsWith(MANIFEST_FILE_PREFIX)
-                    || name.endsWith(SST_FILE_SUFFIX) || name.endsWith(WAL_FILE_SUFFIX));
+            return entries.map(p -> p.getFileName().toString())
+                    .anyMatch(name -> name.startsWith(MANIFEST_FILE_PREFIX)
+                            || name.endsWith(SST_FILE_SUFFIX)
+                            || name.endsWith(WAL_FILE_SUFFIX));
         } catch (IOException e) {
             throw new StorageException("cannot list " + path + ": " + e, e);
         }
@@ -522,18 +538,20 @@ public final class Engine implements AutoCloseable {
 
     private static void prepareDirectory(Kind kind, Path path) {
         if (Files.exists(path) && !Files.isDirectory(path)) {
-            throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
-                    + ": it exists and is not a directory");
+            throw new StorageException(
+                    "cannot open " + kind.displayName() + " engine at " + path + ": it exists and is not a directory");
         }
         try {
             Files.createDirectories(path);
         } catch (IOException e) {
-            throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
-                    + ": cannot create the directory (" + e + ")", e);
+            throw new StorageException(
+                    "cannot open " + kind.displayName() + " engine at " + path + ": cannot create the directory (" + e
+                            + ")",
+                    e);
         }
         if (!Files.isWritable(path)) {
-            throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
-                    + ": the directory is not writable");
+            throw new StorageException(
+                    "cannot open " + kind.displayName() + " engine at " + path + ": the directory is not writable");
         }
         refuseOrphanedFiles(kind, path);
     }
@@ -551,12 +569,15 @@ public final class Engine implements AutoCloseable {
         try (var entries = Files.list(path)) {
             databaseFiles = entries.map(p -> p.getFileName().toString())
                     .filter(name -> name.startsWith(MANIFEST_FILE_PREFIX)
-                            || name.endsWith(SST_FILE_SUFFIX) || name.endsWith(WAL_FILE_SUFFIX))
+                            || name.endsWith(SST_FILE_SUFFIX)
+                            || name.endsWith(WAL_FILE_SUFFIX))
                     .sorted()
                     .toList();
         } catch (IOException e) {
-            throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
-                    + ": cannot list the directory (" + e + ")", e);
+            throw new StorageException(
+                    "cannot open " + kind.displayName() + " engine at " + path + ": cannot list the directory (" + e
+                            + ")",
+                    e);
         }
         if (!databaseFiles.isEmpty()) {
             throw new StorageException("cannot open " + kind.displayName() + " engine at " + path
@@ -573,7 +594,8 @@ public final class Engine implements AutoCloseable {
         String reason;
         if (code == Status.Code.Corruption) {
             reason = "the database is corrupt; refusing to start";
-        } else if (code == Status.Code.IOError && detail.toLowerCase(Locale.ROOT).contains("lock")) {
+        } else if (code == Status.Code.IOError
+                && detail.toLowerCase(Locale.ROOT).contains("lock")) {
             reason = "the directory is locked: another process, or another Engines in this process, has it open";
         } else if (code == Status.Code.IOError && detail.contains(NO_SUCH_FILE)) {
             reason = "a file of the database is missing (the database is damaged); refusing to start";
@@ -582,7 +604,9 @@ public final class Engine implements AutoCloseable {
         } else {
             reason = "RocksDB refused to open it";
         }
-        return new StorageException("cannot open " + kind.displayName() + " engine at " + path + ": "
-                + reason + " [" + code + ": " + detail + "]", e);
+        return new StorageException(
+                "cannot open " + kind.displayName() + " engine at " + path + ": " + reason + " [" + code + ": " + detail
+                        + "]",
+                e);
     }
 }

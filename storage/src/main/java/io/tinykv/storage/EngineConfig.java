@@ -33,7 +33,9 @@ public record EngineConfig(
      * flush and one compaction thread per engine keep background work from starving the Raft and
      * gRPC threads; a 32-core server gets 8, so compaction keeps up with its write rate.
      */
-    public static final int DEFAULT_MAX_BACKGROUND_JOBS = backgroundJobsFor(Runtime.getRuntime().availableProcessors());
+    public static final int DEFAULT_MAX_BACKGROUND_JOBS =
+            backgroundJobsFor(Runtime.getRuntime().availableProcessors());
+
     static final int MIN_DEFAULT_BACKGROUND_JOBS = 2;
     static final int MAX_DEFAULT_BACKGROUND_JOBS = 8;
     static final int CORES_PER_BACKGROUND_JOB = 4;
@@ -44,6 +46,7 @@ public record EngineConfig(
     static final long MIN_WRITE_BUFFER_SIZE_BYTES = MIB;
     /** RocksDB rejects memtables above 64 GiB; far less than that is sane for one store. */
     static final long MAX_WRITE_BUFFER_SIZE_BYTES = 4 * GIB;
+
     static final int MIN_MAX_WRITE_BUFFER_NUMBER = 2;
     static final int MAX_MAX_WRITE_BUFFER_NUMBER = 16;
     static final int MAX_MAX_BACKGROUND_JOBS = 64;
@@ -54,10 +57,10 @@ public record EngineConfig(
      */
     public EngineConfig {
         requireAtLeast("blockCacheSizeBytes", blockCacheSizeBytes, MIN_BLOCK_CACHE_SIZE_BYTES);
-        requireInRange("writeBufferSizeBytes", writeBufferSizeBytes,
-                MIN_WRITE_BUFFER_SIZE_BYTES, MAX_WRITE_BUFFER_SIZE_BYTES);
-        requireInRange("maxWriteBufferNumber", maxWriteBufferNumber,
-                MIN_MAX_WRITE_BUFFER_NUMBER, MAX_MAX_WRITE_BUFFER_NUMBER);
+        requireInRange(
+                "writeBufferSizeBytes", writeBufferSizeBytes, MIN_WRITE_BUFFER_SIZE_BYTES, MAX_WRITE_BUFFER_SIZE_BYTES);
+        requireInRange(
+                "maxWriteBufferNumber", maxWriteBufferNumber, MIN_MAX_WRITE_BUFFER_NUMBER, MAX_MAX_WRITE_BUFFER_NUMBER);
         requireInRange("maxBackgroundJobs", maxBackgroundJobs, 1, MAX_MAX_BACKGROUND_JOBS);
         requireInRange("bloomFilterBitsPerKey", bloomFilterBitsPerKey, 1, MAX_BLOOM_FILTER_BITS_PER_KEY);
     }
@@ -78,28 +81,28 @@ public record EngineConfig(
     }
 
     public EngineConfig withBlockCacheSizeBytes(long value) {
-        return new EngineConfig(value, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
-                bloomFilterBitsPerKey);
+        return new EngineConfig(
+                value, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs, bloomFilterBitsPerKey);
     }
 
     public EngineConfig withWriteBufferSizeBytes(long value) {
-        return new EngineConfig(blockCacheSizeBytes, value, maxWriteBufferNumber, maxBackgroundJobs,
-                bloomFilterBitsPerKey);
+        return new EngineConfig(
+                blockCacheSizeBytes, value, maxWriteBufferNumber, maxBackgroundJobs, bloomFilterBitsPerKey);
     }
 
     public EngineConfig withMaxWriteBufferNumber(int value) {
-        return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, value, maxBackgroundJobs,
-                bloomFilterBitsPerKey);
+        return new EngineConfig(
+                blockCacheSizeBytes, writeBufferSizeBytes, value, maxBackgroundJobs, bloomFilterBitsPerKey);
     }
 
     public EngineConfig withMaxBackgroundJobs(int value) {
-        return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, value,
-                bloomFilterBitsPerKey);
+        return new EngineConfig(
+                blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, value, bloomFilterBitsPerKey);
     }
 
     public EngineConfig withBloomFilterBitsPerKey(int value) {
-        return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber,
-                maxBackgroundJobs, value);
+        return new EngineConfig(
+                blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs, value);
     }
 
     private static void requireAtLeast(String setting, long value, long min) {
@@ -111,8 +114,8 @@ public record EngineConfig(
 
     private static void requireInRange(String setting, long value, long min, long max) {
         if (value < min || value > max) {
-            throw new IllegalArgumentException("storage setting " + setting + " must be between "
-                    + min + " and " + max + ", got " + value);
+            throw new IllegalArgumentException(
+                    "storage setting " + setting + " must be between " + min + " and " + max + ", got " + value);
         }
     }
 }

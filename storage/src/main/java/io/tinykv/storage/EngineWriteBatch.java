@@ -59,8 +59,8 @@ public final class EngineWriteBatch implements AutoCloseable {
         Objects.requireNonNull(endKey, "endKey");
         int order = Arrays.compareUnsigned(startKey, endKey);
         if (order > 0) {
-            throw new IllegalArgumentException("delete range end " + Keys.describe(endKey)
-                    + " sorts before its start " + Keys.describe(startKey));
+            throw new IllegalArgumentException(
+                    "delete range end " + Keys.describe(endKey) + " sorts before its start " + Keys.describe(startKey));
         }
         var handle = engine.handle(cf);
         if (order < 0) {
@@ -80,8 +80,8 @@ public final class EngineWriteBatch implements AutoCloseable {
         switch (modify) {
             case Modify.Put put -> put(put.cf(), Keys.dataKey(put.key()), put.value());
             case Modify.Delete delete -> delete(delete.cf(), Keys.dataKey(delete.key()));
-            case Modify.DeleteRange range -> deleteRange(range.cf(), Keys.dataKey(range.startKey()),
-                    Keys.dataEndKey(range.endKey()));
+            case Modify.DeleteRange range ->
+                deleteRange(range.cf(), Keys.dataKey(range.startKey()), Keys.dataEndKey(range.endKey()));
         }
         return this;
     }

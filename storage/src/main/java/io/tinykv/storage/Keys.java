@@ -86,8 +86,11 @@ public final class Keys {
     /** {@code 01 02 <region_id> 01 <index>}: the key of one raft log entry. */
     public static byte[] raftLogKey(long regionId, long index) {
         return ByteBuffer.allocate(RAFT_LOG_KEY_LENGTH)
-                .put(LOCAL_PREFIX).put(REGION_RAFT_PREFIX).putLong(regionId)
-                .put(RAFT_LOG_SUFFIX).putLong(index)
+                .put(LOCAL_PREFIX)
+                .put(REGION_RAFT_PREFIX)
+                .putLong(regionId)
+                .put(RAFT_LOG_SUFFIX)
+                .putLong(index)
                 .array();
     }
 
@@ -219,13 +222,18 @@ public final class Keys {
 
     private static byte[] regionPrefix(byte kind, long regionId) {
         return ByteBuffer.allocate(REGION_PREFIX_LENGTH)
-                .put(LOCAL_PREFIX).put(kind).putLong(regionId)
+                .put(LOCAL_PREFIX)
+                .put(kind)
+                .putLong(regionId)
                 .array();
     }
 
     private static byte[] regionSuffixedKey(byte kind, long regionId, byte suffix) {
         return ByteBuffer.allocate(REGION_SUFFIXED_KEY_LENGTH)
-                .put(LOCAL_PREFIX).put(kind).putLong(regionId).put(suffix)
+                .put(LOCAL_PREFIX)
+                .put(kind)
+                .putLong(regionId)
+                .put(suffix)
                 .array();
     }
 }

@@ -31,7 +31,10 @@ public record RawValue(byte[] userValue, long expireAtSeconds) {
 
     /** The stored form: the user's bytes, then the expiry (big-endian). */
     public byte[] encode() {
-        return ByteBuffer.allocate(userValue.length + EXPIRY_BYTES).put(userValue).putLong(expireAtSeconds).array();
+        return ByteBuffer.allocate(userValue.length + EXPIRY_BYTES)
+                .put(userValue)
+                .putLong(expireAtSeconds)
+                .array();
     }
 
     /**
@@ -42,8 +45,8 @@ public record RawValue(byte[] userValue, long expireAtSeconds) {
      */
     public static RawValue decode(byte[] stored) {
         if (stored.length < EXPIRY_BYTES) {
-            throw new StorageException("a raw value of " + stored.length + " bytes has no room for its "
-                    + EXPIRY_BYTES + "-byte expiry; it was not written by a RawKV put with storage.enable-ttl on");
+            throw new StorageException("a raw value of " + stored.length + " bytes has no room for its " + EXPIRY_BYTES
+                    + "-byte expiry; it was not written by a RawKV put with storage.enable-ttl on");
         }
         int userLength = stored.length - EXPIRY_BYTES;
         long expireAt = ByteBuffer.wrap(stored, userLength, EXPIRY_BYTES).getLong();

@@ -37,8 +37,8 @@ public final class ResponseBudget {
     public void charge(long bytes) {
         usedBytes = bytes > maxBytes - usedBytes ? maxBytes + 1 : usedBytes + bytes;
         if (usedBytes > maxBytes) {
-            throw new ResponseTooLargeException("the response would be larger than " + settingName + " ("
-                    + maxBytes + " bytes); ask for fewer keys or a smaller scan limit");
+            throw new ResponseTooLargeException("the response would be larger than " + settingName + " (" + maxBytes
+                    + " bytes); ask for fewer keys or a smaller scan limit");
         }
     }
 

@@ -54,6 +54,7 @@ final class RocksDbOptions implements AutoCloseable {
      * level sizing holds about 90% of the data, uses ZSTD for the best ratio where it pays most.
      */
     private static final int NUM_LEVELS = 7;
+
     private static final int UNCOMPRESSED_TOP_LEVELS = 2;
 
     private final List<AbstractNativeReference> owned = new ArrayList<>();
@@ -165,8 +166,8 @@ final class RocksDbOptions implements AutoCloseable {
                 .setMaxTotalWalSize(MAX_TOTAL_WAL_SIZE_IN_WRITE_BUFFERS * config.writeBufferSizeBytes());
     }
 
-    private static ColumnFamilyOptions cfOptions(EngineConfig config, Cache blockCache,
-            Filter bloomOrNull, boolean compress) {
+    private static ColumnFamilyOptions cfOptions(
+            EngineConfig config, Cache blockCache, Filter bloomOrNull, boolean compress) {
         BlockBasedTableConfig table = new BlockBasedTableConfig()
                 .setBlockCache(blockCache)
                 // Index and filter blocks live in the shared cache too, so the cache size really
@@ -183,12 +184,10 @@ final class RocksDbOptions implements AutoCloseable {
                 .setMaxWriteBufferNumber(config.maxWriteBufferNumber())
                 .setNumLevels(NUM_LEVELS);
         if (compress) {
-            List<CompressionType> perLevel = new ArrayList<>(
-                    Collections.nCopies(UNCOMPRESSED_TOP_LEVELS, CompressionType.NO_COMPRESSION));
-            perLevel.addAll(Collections.nCopies(NUM_LEVELS - UNCOMPRESSED_TOP_LEVELS,
-                    CompressionType.LZ4_COMPRESSION));
-            options.setCompressionPerLevel(perLevel)
-                    .setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION);
+            List<CompressionType> perLevel =
+                    new ArrayList<>(Collections.nCopies(UNCOMPRESSED_TOP_LEVELS, CompressionType.NO_COMPRESSION));
+            perLevel.addAll(Collections.nCopies(NUM_LEVELS - UNCOMPRESSED_TOP_LEVELS, CompressionType.LZ4_COMPRESSION));
+            options.setCompressionPerLevel(perLevel).setBottommostCompressionType(CompressionType.ZSTD_COMPRESSION);
         } else {
             options.setCompressionType(CompressionType.NO_COMPRESSION)
                     .setBottommostCompressionType(CompressionType.NO_COMPRESSION);

@@ -22,8 +22,12 @@ final class RocksKvIterator implements KvIterator {
     /** Written under the reader's or the engine's lifecycle lock (see SnapshotReader). */
     private volatile boolean closed;
 
-    private RocksKvIterator(SnapshotReader reader, ReadOptions readOptions, Slice lowerBound,
-            Slice upperBound, RocksIterator iterator) {
+    private RocksKvIterator(
+            SnapshotReader reader,
+            ReadOptions readOptions,
+            Slice lowerBound,
+            Slice upperBound,
+            RocksIterator iterator) {
         this.reader = reader;
         this.readOptions = readOptions;
         this.lowerBound = lowerBound;
@@ -32,8 +36,8 @@ final class RocksKvIterator implements KvIterator {
     }
 
     /** Called under the reader's guard; null bounds are no bounds. */
-    static RocksKvIterator open(SnapshotReader reader, ColumnFamilyHandle handle, Snapshot snapshot,
-            byte[] lower, byte[] upper) {
+    static RocksKvIterator open(
+            SnapshotReader reader, ColumnFamilyHandle handle, Snapshot snapshot, byte[] lower, byte[] upper) {
         ReadOptions options = RocksDbOptions.readOptions(snapshot);
         Slice lowerSlice = null;
         Slice upperSlice = null;

@@ -17,8 +17,12 @@ final class RuntimeHalter implements ProcessHalter {
     @Override
     public HaltedException halt(String path, Throwable cause) {
         // The console appender writes synchronously, so the line is out before the JVM stops.
-        LOG.error("FATAL: {} failed; halting the process with status {} (fail-stop, DESIGN.md §6): {}", path,
-                exitStatus, cause.toString(), cause);
+        LOG.error(
+                "FATAL: {} failed; halting the process with status {} (fail-stop, DESIGN.md §6): {}",
+                path,
+                exitStatus,
+                cause.toString(),
+                cause);
         Runtime.getRuntime().halt(exitStatus);
         throw new AssertionError("Runtime.halt returned");
     }

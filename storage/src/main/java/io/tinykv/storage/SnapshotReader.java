@@ -111,8 +111,8 @@ public final class SnapshotReader implements StorageReader {
             lifecycle.readLock().lock();
             try {
                 if (closed) {
-                    throw new IllegalStateException("snapshot reader of the " + engine + " is closed ("
-                            + operation + ")");
+                    throw new IllegalStateException(
+                            "snapshot reader of the " + engine + " is closed (" + operation + ")");
                 }
                 return call.call();
             } finally {

@@ -55,8 +55,8 @@ public final class StandaloneStorage implements Storage {
         Objects.requireNonNull(batch, "batch");
         Throwable failed = writeFailure;
         if (failed != null) {
-            throw new StorageException("writes are refused after a failed write (fail-stop): " + failed.getMessage(),
-                    failed);
+            throw new StorageException(
+                    "writes are refused after a failed write (fail-stop): " + failed.getMessage(), failed);
         }
         if (batch.isEmpty()) {
             return;

@@ -48,13 +48,9 @@ class CfAndConfigTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("blockCacheSizeBytes")
                 .hasMessageContaining("got 1024");
-        assertThatThrownBy(() -> defaults.withWriteBufferSizeBytes(0))
-                .hasMessageContaining("writeBufferSizeBytes");
-        assertThatThrownBy(() -> defaults.withMaxWriteBufferNumber(1))
-                .hasMessageContaining("maxWriteBufferNumber");
-        assertThatThrownBy(() -> defaults.withMaxBackgroundJobs(0))
-                .hasMessageContaining("maxBackgroundJobs");
-        assertThatThrownBy(() -> defaults.withBloomFilterBitsPerKey(-3))
-                .hasMessageContaining("bloomFilterBitsPerKey");
+        assertThatThrownBy(() -> defaults.withWriteBufferSizeBytes(0)).hasMessageContaining("writeBufferSizeBytes");
+        assertThatThrownBy(() -> defaults.withMaxWriteBufferNumber(1)).hasMessageContaining("maxWriteBufferNumber");
+        assertThatThrownBy(() -> defaults.withMaxBackgroundJobs(0)).hasMessageContaining("maxBackgroundJobs");
+        assertThatThrownBy(() -> defaults.withBloomFilterBitsPerKey(-3)).hasMessageContaining("bloomFilterBitsPerKey");
     }
 }

@@ -55,14 +55,16 @@ class DeleteRangePropertyTest {
 
     @BeforeTry
     void clear() {
-        storage.write(CTX, List.of(
-                new Modify.DeleteRange(Cf.DEFAULT, EMPTY, EMPTY),
-                new Modify.DeleteRange(Cf.LOCK, EMPTY, EMPTY)));
+        storage.write(
+                CTX,
+                List.of(
+                        new Modify.DeleteRange(Cf.DEFAULT, EMPTY, EMPTY),
+                        new Modify.DeleteRange(Cf.LOCK, EMPTY, EMPTY)));
     }
 
     @Property(tries = 100)
-    void deleteRangeRemovesExactlyTheHalfOpenRange(@ForAll("keySets") Set<String> keys,
-            @ForAll("keys") String start, @ForAll("endKeys") String end) {
+    void deleteRangeRemovesExactlyTheHalfOpenRange(
+            @ForAll("keySets") Set<String> keys, @ForAll("keys") String start, @ForAll("endKeys") String end) {
         List<Modify> puts = new ArrayList<>();
         for (String key : keys) {
             puts.add(new Modify.Put(Cf.DEFAULT, bytes(key), bytes("v")));
@@ -81,15 +83,17 @@ class DeleteRangePropertyTest {
         storage.write(CTX, List.of(deleteRange));
 
         // ASCII keys: String order is the unsigned byte order RocksDB uses.
-        List<String> expected = new TreeSet<>(keys).stream()
-                .filter(k -> k.compareTo(start) < 0 || (!end.isEmpty() && k.compareTo(end) >= 0))
-                .toList();
+        List<String> expected = new TreeSet<>(keys)
+                .stream()
+                        .filter(k -> k.compareTo(start) < 0 || (!end.isEmpty() && k.compareTo(end) >= 0))
+                        .toList();
         assertThat(scan(Cf.DEFAULT)).containsExactlyElementsOf(expected);
         assertThat(scan(Cf.LOCK)).containsExactlyElementsOf(new TreeSet<>(keys));
     }
 
     private List<String> scan(Cf cf) {
-        try (StorageReader reader = storage.reader(CTX); KvIterator it = reader.iterator(cf)) {
+        try (StorageReader reader = storage.reader(CTX);
+                KvIterator it = reader.iterator(cf)) {
             it.seekToFirst();
             return keysForward(it);
         }

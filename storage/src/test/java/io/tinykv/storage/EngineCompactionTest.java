@@ -40,7 +40,9 @@ class EngineCompactionTest {
             }
             kv.flush(Cf.WRITE);
             long written = kv.sstBytes(Cf.WRITE, start, end);
-            assertThat(written).as("SST bytes of the range once written").isGreaterThan((long) KEYS * VERSIONS * VALUE_BYTES / 2);
+            assertThat(written)
+                    .as("SST bytes of the range once written")
+                    .isGreaterThan((long) KEYS * VERSIONS * VALUE_BYTES / 2);
 
             // Delete every version but the newest of each key, as MVCC GC does.
             try (EngineWriteBatch batch = kv.newWriteBatch()) {
@@ -52,15 +54,20 @@ class EngineCompactionTest {
                 kv.write(batch, false);
             }
             kv.flush(Cf.WRITE);
-            assertThat(kv.sstDeletions(Cf.WRITE, start, end)).as("tombstones before compaction")
+            assertThat(kv.sstDeletions(Cf.WRITE, start, end))
+                    .as("tombstones before compaction")
                     .isEqualTo((long) KEYS * (VERSIONS - 1));
-            assertThat(kv.sstBytes(Cf.WRITE, start, end)).as("deletes alone free nothing")
+            assertThat(kv.sstBytes(Cf.WRITE, start, end))
+                    .as("deletes alone free nothing")
                     .isGreaterThanOrEqualTo(written);
 
             kv.compactRange(Cf.WRITE, start, end);
 
-            assertThat(kv.sstDeletions(Cf.WRITE, start, end)).as("tombstones after compaction").isZero();
-            assertThat(kv.sstBytes(Cf.WRITE, start, end)).as("SST bytes of the range after compaction")
+            assertThat(kv.sstDeletions(Cf.WRITE, start, end))
+                    .as("tombstones after compaction")
+                    .isZero();
+            assertThat(kv.sstBytes(Cf.WRITE, start, end))
+                    .as("SST bytes of the range after compaction")
                     .isLessThan(written / 10);
             for (int k = 0; k < KEYS; k++) {
                 assertThat(kv.get(Cf.WRITE, versionKey(k, VERSIONS - 1))).isEqualTo(value(VERSIONS - 1));
@@ -71,7 +78,11 @@ class EngineCompactionTest {
     }
 
     private static byte[] versionKey(int key, int version) {
-        return Keys.dataKey(ByteBuffer.allocate(6).put((byte) 'a').put((byte) key).putInt(version).array());
+        return Keys.dataKey(ByteBuffer.allocate(6)
+                .put((byte) 'a')
+                .put((byte) key)
+                .putInt(version)
+                .array());
     }
 
     /** Incompressible enough that sizes reflect the record count. */

@@ -43,7 +43,8 @@ class EngineWriteBatchTest {
     }
 
     private List<String> rawKeys(Cf cf) {
-        try (SnapshotReader reader = kv.snapshot(); KvIterator it = reader.iterator(cf)) {
+        try (SnapshotReader reader = kv.snapshot();
+                KvIterator it = reader.iterator(cf)) {
             it.seekToFirst();
             return keysForward(it);
         }
@@ -81,7 +82,8 @@ class EngineWriteBatchTest {
         }
         assertThat(kv.get(Cf.DEFAULT, Keys.dataKey(bytes("a")))).isNotNull();
         assertThat(kv.get(Cf.DEFAULT, Keys.dataKey(bytes("m")))).isNull();
-        assertThat(kv.get(Cf.DEFAULT, Keys.dataKey(new byte[] {(byte) 0xff, (byte) 0xff}))).isNull();
+        assertThat(kv.get(Cf.DEFAULT, Keys.dataKey(new byte[] {(byte) 0xff, (byte) 0xff})))
+                .isNull();
         assertThat(string(kv.get(Cf.DEFAULT, regionState))).isEqualTo("meta");
 
         // Even the whole user key space: the local keys stay.
@@ -110,8 +112,7 @@ class EngineWriteBatchTest {
             assertThatThrownBy(() -> batch.deleteRange(Cf.DEFAULT, bytes("b"), bytes("a")))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("sorts before its start");
-            assertThatThrownBy(() -> batch.addUserModify(
-                    new Modify.DeleteRange(Cf.DEFAULT, bytes("b"), bytes("a"))))
+            assertThatThrownBy(() -> batch.addUserModify(new Modify.DeleteRange(Cf.DEFAULT, bytes("b"), bytes("a"))))
                     .isInstanceOf(IllegalArgumentException.class);
             batch.deleteRange(Cf.DEFAULT, bytes("b"), bytes("b"));
             assertThat(batch.isEmpty()).isTrue();
@@ -163,8 +164,10 @@ class EngineWriteBatchTest {
                 while (!writerDone.get() || checked == 0) {
                     try (SnapshotReader snapshot = kv.snapshot()) {
                         String inDefault = string(snapshot.get(Cf.DEFAULT, bytes("counter")));
-                        assertThat(string(snapshot.get(Cf.LOCK, bytes("counter")))).isEqualTo(inDefault);
-                        assertThat(string(snapshot.get(Cf.WRITE, bytes("counter")))).isEqualTo(inDefault);
+                        assertThat(string(snapshot.get(Cf.LOCK, bytes("counter"))))
+                                .isEqualTo(inDefault);
+                        assertThat(string(snapshot.get(Cf.WRITE, bytes("counter"))))
+                                .isEqualTo(inDefault);
                     }
                     checked++;
                 }
@@ -174,7 +177,8 @@ class EngineWriteBatchTest {
             assertThat(reader.get(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isPositive();
         } finally {
             pool.shutdownNow();
-            assertThat(pool.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThat(pool.awaitTermination(DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                    .isTrue();
         }
         assertThat(string(kv.get(Cf.LOCK, bytes("counter")))).isEqualTo(Integer.toString(batches - 1));
     }
@@ -185,7 +189,8 @@ class EngineWriteBatchTest {
         batch.put(Cf.DEFAULT, bytes("k"), bytes("v"));
         batch.close();
         assertThatThrownBy(() -> batch.put(Cf.DEFAULT, bytes("k"), bytes("v")))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         assertThatThrownBy(() -> kv.write(batch, true)).isInstanceOf(IllegalStateException.class);
         batch.close();
         assertThat(kv.get(Cf.DEFAULT, bytes("k"))).isNull();

@@ -30,6 +30,7 @@ class EnginesTest {
 
     /** A generous bound for a child JVM to start on a loaded machine; never a sleep. */
     private static final long CHILD_DEADLINE_SECONDS = 120;
+
     private static final long DEADLINE_SECONDS = 60;
 
     @TempDir
@@ -50,7 +51,10 @@ class EnginesTest {
     @Test
     void restartKeepsDataInBothEngines() {
         byte[] raftStateKey = Keys.raftStateKey(3);
-        var raftState = RaftServerpb.RaftLocalState.newBuilder().setLastIndex(42).setLastTerm(5).build();
+        var raftState = RaftServerpb.RaftLocalState.newBuilder()
+                .setLastIndex(42)
+                .setLastTerm(5)
+                .build();
         try (Engines engines = Engines.open(dir, SMALL_CONFIG)) {
             try (EngineWriteBatch batch = engines.raft().newWriteBatch()) {
                 engines.raft().write(batch.put(Cf.DEFAULT, raftStateKey, raftState), true);
@@ -95,13 +99,17 @@ class EnginesTest {
     @Test
     void dataDirectoryHeldByAnotherProcessCannotBeOpened() throws Exception {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                HoldDataDirectory.class.getName(), dir.toString())
+        Process child = new ProcessBuilder(
+                        java.toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        HoldDataDirectory.class.getName(),
+                        dir.toString())
                 .redirectErrorStream(true)
                 .start();
         try {
-            BufferedReader childOutput = new BufferedReader(
-                    new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader childOutput =
+                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
             CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
                 try {
                     for (String line; (line = childOutput.readLine()) != null; ) {
@@ -114,7 +122,9 @@ class EnginesTest {
                     throw new UncheckedIOException(e);
                 }
             });
-            assertThat(ready.get(CHILD_DEADLINE_SECONDS, TimeUnit.SECONDS)).as("child opened the engines").isTrue();
+            assertThat(ready.get(CHILD_DEADLINE_SECONDS, TimeUnit.SECONDS))
+                    .as("child opened the engines")
+                    .isTrue();
 
             assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG))
                     .isInstanceOf(StorageException.class)
@@ -215,8 +225,7 @@ class EnginesTest {
             try (EngineWriteBatch batch = engines.raft().newWriteBatch()) {
                 engines.raft().write(batch.put(Cf.DEFAULT, key, new byte[] {(byte) 0xff, 0x01}), true);
             }
-            assertThatThrownBy(() -> engines.raft().getMessage(Cf.DEFAULT, key,
-                    RaftServerpb.RaftLocalState.parser()))
+            assertThatThrownBy(() -> engines.raft().getMessage(Cf.DEFAULT, key, RaftServerpb.RaftLocalState.parser()))
                     .isInstanceOf(StorageException.class)
                     .hasMessageContaining("corrupt record")
                     .hasMessageContaining(Keys.describe(key));
@@ -270,9 +279,12 @@ class EnginesTest {
                     try {
                         for (long round = 0; ; round++) {
                             switch (worker) {
-                                case 0 -> assertThat(string(kv.get(Cf.DEFAULT, bytes("a")))).isEqualTo("1");
+                                case 0 ->
+                                    assertThat(string(kv.get(Cf.DEFAULT, bytes("a"))))
+                                            .isEqualTo("1");
                                 case 1 -> {
-                                    try (SnapshotReader reader = kv.snapshot(); KvIterator it = reader.iterator(Cf.DEFAULT)) {
+                                    try (SnapshotReader reader = kv.snapshot();
+                                            KvIterator it = reader.iterator(Cf.DEFAULT)) {
                                         it.seekToFirst();
                                         assertThat(TestData.keysForward(it)).startsWith("a", "b");
                                     }
@@ -302,7 +314,8 @@ class EnginesTest {
             }
         } finally {
             pool.shutdownNow();
-            assertThat(pool.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(pool.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS))
+                    .isTrue();
         }
     }
 
@@ -320,7 +333,9 @@ class EnginesTest {
 
         engines.close();
 
-        assertThatThrownBy(iterator::next).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(iterator::next)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         assertThatThrownBy(() -> reader.get(Cf.DEFAULT, bytes("a"))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> engines.kv().get(Cf.DEFAULT, bytes("a"))).isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> leftOpen.put(Cf.DEFAULT, bytes("b"), bytes("2")))

@@ -38,12 +38,15 @@ class FailStopTest {
             engines.kv().injectFaults(faults);
             faults.fail(StorageFaults.Point.SYNC);
             put(engines.kv(), "a", "1", false);
-            assertThatThrownBy(() -> engines.kv().syncWal()).isInstanceOf(StorageException.class)
+            assertThatThrownBy(() -> engines.kv().syncWal())
+                    .isInstanceOf(StorageException.class)
                     .hasMessageContaining("injected fault");
             faults.heal(StorageFaults.Point.SYNC).fail(StorageFaults.Point.WRITE);
             assertThatThrownBy(() -> put(engines.kv(), "b", "2", true)).isInstanceOf(StorageException.class);
             assertThat(faults.injected()).isEqualTo(2);
-            assertThat(engines.kv().get(Cf.DEFAULT, bytes("b"))).as("the failed write wrote nothing").isNull();
+            assertThat(engines.kv().get(Cf.DEFAULT, bytes("b")))
+                    .as("the failed write wrote nothing")
+                    .isNull();
             faults.heal(StorageFaults.Point.WRITE);
             engines.kv().injectFaults(null);
         }
@@ -58,8 +61,10 @@ class FailStopTest {
         engines.kv().injectFaults(faults);
         assertThatThrownBy(engines::close).isInstanceOf(ProcessHalter.HaltedException.class);
         assertThat(faults.injected()).isEqualTo(1);
-        assertThat(halter.halts()).singleElement().satisfies(h -> assertThat(h.path())
-                .contains("closing the kv engine").contains("WAL sync"));
+        assertThat(halter.halts())
+                .singleElement()
+                .satisfies(h ->
+                        assertThat(h.path()).contains("closing the kv engine").contains("WAL sync"));
         // Both databases were still closed: the directory opens again.
         try (Engines reopened = Engines.open(dir, SMALL_CONFIG)) {
             assertThat(reopened.raft().path()).exists();
@@ -74,15 +79,22 @@ class FailStopTest {
         try (StandaloneStorage storage = new StandaloneStorage(engines, halter)) {
             storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, bytes("before"), bytes("1"))));
             engines.kv().injectFaults(faults.fail(StorageFaults.Point.WRITE));
-            assertThatThrownBy(() -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, bytes("failed"),
-                    bytes("2"))))).isInstanceOf(ProcessHalter.HaltedException.class);
+            assertThatThrownBy(
+                            () -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, bytes("failed"), bytes("2")))))
+                    .isInstanceOf(ProcessHalter.HaltedException.class);
             assertThat(faults.injected()).isEqualTo(1);
-            assertThat(halter.halts()).singleElement().satisfies(h -> assertThat(h.path()).contains("standalone write"));
+            assertThat(halter.halts())
+                    .singleElement()
+                    .satisfies(h -> assertThat(h.path()).contains("standalone write"));
             // The disk "recovers": the store must still not trust it.
             faults.heal(StorageFaults.Point.WRITE);
-            assertThatThrownBy(() -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, bytes("after"),
-                    bytes("3"))))).isInstanceOf(StorageException.class).hasMessageContaining("refused");
-            assertThat(faults.injected()).as("the refused write never reached the engine").isEqualTo(1);
+            assertThatThrownBy(
+                            () -> storage.write(CTX, List.of(new Modify.Put(Cf.DEFAULT, bytes("after"), bytes("3")))))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("refused");
+            assertThat(faults.injected())
+                    .as("the refused write never reached the engine")
+                    .isEqualTo(1);
             try (StorageReader reader = storage.reader(CTX)) {
                 assertThat(string(reader.get(Cf.DEFAULT, bytes("before")))).isEqualTo("1");
                 assertThat(reader.get(Cf.DEFAULT, bytes("failed"))).isNull();
@@ -104,14 +116,17 @@ class FailStopTest {
                 Files.delete(p);
             }
         }
-        assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG)).isInstanceOf(StorageException.class)
-                .hasMessageContaining(dir.toAbsolutePath().resolve(Engines.KV_DIR_NAME).toString())
+        assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining(
+                        dir.toAbsolutePath().resolve(Engines.KV_DIR_NAME).toString())
                 .hasMessageContaining(raft.toAbsolutePath().toString())
                 .hasMessageContaining("refusing to create a new raft engine");
         assertThat(raft).as("nothing was recreated").doesNotExist();
         // An empty raft directory (a volume mounted empty) is refused the same way.
         Files.createDirectories(raft);
-        assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG)).isInstanceOf(StorageException.class)
+        assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG))
+                .isInstanceOf(StorageException.class)
                 .hasMessageContaining("refusing to create a new raft engine");
     }
 

@@ -6,8 +6,7 @@ package io.tinykv.storage;
  */
 public final class IncompressibleBytes {
 
-    private IncompressibleBytes() {
-    }
+    private IncompressibleBytes() {}
 
     /** {@code length} pseudo-random bytes (xorshift), the same for the same seed. */
     public static byte[] of(long seed, int length) {

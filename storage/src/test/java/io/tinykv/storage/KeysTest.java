@@ -17,9 +17,10 @@ class KeysTest {
 
     @Example
     void layoutIsExactlyTheDesignedBytes() {
-        assertThat(Keys.raftLogKey(0x0102030405060708L, 0x1112131415161718L)).containsExactly(
-                0x01, 0x02, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
-                0x01, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18);
+        assertThat(Keys.raftLogKey(0x0102030405060708L, 0x1112131415161718L))
+                .containsExactly(
+                        0x01, 0x02, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x01, 0x11, 0x12, 0x13, 0x14, 0x15,
+                        0x16, 0x17, 0x18);
         assertThat(Keys.raftStateKey(7)).containsExactly(0x01, 0x02, 0, 0, 0, 0, 0, 0, 0, 7, 0x02);
         assertThat(Keys.applyStateKey(7)).containsExactly(0x01, 0x02, 0, 0, 0, 0, 0, 0, 0, 7, 0x03);
         assertThat(Keys.regionStateKey(7)).containsExactly(0x01, 0x03, 0, 0, 0, 0, 0, 0, 0, 7, 0x01);
@@ -46,10 +47,10 @@ class KeysTest {
 
     /** Byte order equals unsigned numeric order: by region first, then by index. */
     @Property
-    void raftLogKeysSortByRegionThenIndex(@ForAll long regionA, @ForAll long indexA,
-            @ForAll long regionB, @ForAll long indexB) {
-        int byKey = Integer.signum(Arrays.compareUnsigned(
-                Keys.raftLogKey(regionA, indexA), Keys.raftLogKey(regionB, indexB)));
+    void raftLogKeysSortByRegionThenIndex(
+            @ForAll long regionA, @ForAll long indexA, @ForAll long regionB, @ForAll long indexB) {
+        int byKey = Integer.signum(
+                Arrays.compareUnsigned(Keys.raftLogKey(regionA, indexA), Keys.raftLogKey(regionB, indexB)));
         int byNumbers = regionA != regionB
                 ? Integer.signum(Long.compareUnsigned(regionA, regionB))
                 : Integer.signum(Long.compareUnsigned(indexA, indexB));
@@ -58,27 +59,29 @@ class KeysTest {
 
     /** All of a region's log keys lie in its log range; nothing else of any region does. */
     @Property
-    void logRangeHoldsExactlyTheRegionsLogKeys(@ForAll("regionIds") long regionId,
-            @ForAll("regionIds") long otherRegionId, @ForAll long index) {
+    void logRangeHoldsExactlyTheRegionsLogKeys(
+            @ForAll("regionIds") long regionId, @ForAll("regionIds") long otherRegionId, @ForAll long index) {
         byte[] start = Keys.raftLogStartKey(regionId);
         byte[] end = Keys.raftLogEndKey(regionId);
         assertThat(inRange(Keys.raftLogKey(regionId, index), start, end)).isTrue();
         assertThat(inRange(Keys.raftStateKey(regionId), start, end)).isFalse();
         assertThat(inRange(Keys.applyStateKey(regionId), start, end)).isFalse();
         assertThat(inRange(Keys.regionStateKey(regionId), start, end)).isFalse();
-        assertThat(inRange(Keys.raftLogKey(otherRegionId, index), start, end))
-                .isEqualTo(otherRegionId == regionId);
+        assertThat(inRange(Keys.raftLogKey(otherRegionId, index), start, end)).isEqualTo(otherRegionId == regionId);
     }
 
     @Property
-    void regionPrefixesCoverTheRegionsKeysOnly(@ForAll("regionIds") long regionId,
-            @ForAll("regionIds") long otherRegionId, @ForAll long index) {
+    void regionPrefixesCoverTheRegionsKeysOnly(
+            @ForAll("regionIds") long regionId, @ForAll("regionIds") long otherRegionId, @ForAll long index) {
         byte[] raftPrefix = Keys.regionRaftPrefix(regionId);
         byte[] raftEnd = Keys.prefixEnd(raftPrefix);
         boolean same = regionId == otherRegionId;
-        assertThat(inRange(Keys.raftLogKey(otherRegionId, index), raftPrefix, raftEnd)).isEqualTo(same);
-        assertThat(inRange(Keys.raftStateKey(otherRegionId), raftPrefix, raftEnd)).isEqualTo(same);
-        assertThat(inRange(Keys.applyStateKey(otherRegionId), raftPrefix, raftEnd)).isEqualTo(same);
+        assertThat(inRange(Keys.raftLogKey(otherRegionId, index), raftPrefix, raftEnd))
+                .isEqualTo(same);
+        assertThat(inRange(Keys.raftStateKey(otherRegionId), raftPrefix, raftEnd))
+                .isEqualTo(same);
+        assertThat(inRange(Keys.applyStateKey(otherRegionId), raftPrefix, raftEnd))
+                .isEqualTo(same);
         byte[] metaPrefix = Keys.regionMetaPrefix(regionId);
         assertThat(inRange(Keys.regionStateKey(otherRegionId), metaPrefix, Keys.prefixEnd(metaPrefix)))
                 .isEqualTo(same);
@@ -90,15 +93,17 @@ class KeysTest {
 
     /** Local keys sort before every data key; data keys keep the user keys' order. */
     @Property
-    void dataKeysRoundTripKeepOrderAndStayAboveLocalKeys(@ForAll byte[] userA, @ForAll byte[] userB,
-            @ForAll long regionId) {
+    void dataKeysRoundTripKeepOrderAndStayAboveLocalKeys(
+            @ForAll byte[] userA, @ForAll byte[] userB, @ForAll long regionId) {
         byte[] dataA = Keys.dataKey(userA);
         assertThat(Keys.userKey(dataA)).isEqualTo(userA);
         assertThat(Integer.signum(Arrays.compareUnsigned(dataA, Keys.dataKey(userB))))
                 .isEqualTo(Integer.signum(Arrays.compareUnsigned(userA, userB)));
         assertThat(inRange(dataA, Keys.DATA_MIN_KEY, Keys.DATA_MAX_KEY)).isTrue();
-        assertThat(Arrays.compareUnsigned(Keys.regionStateKey(regionId), Keys.DATA_MIN_KEY)).isNegative();
-        assertThat(inRange(Keys.regionStateKey(regionId), Keys.LOCAL_MIN_KEY, Keys.LOCAL_MAX_KEY)).isTrue();
+        assertThat(Arrays.compareUnsigned(Keys.regionStateKey(regionId), Keys.DATA_MIN_KEY))
+                .isNegative();
+        assertThat(inRange(Keys.regionStateKey(regionId), Keys.LOCAL_MIN_KEY, Keys.LOCAL_MAX_KEY))
+                .isTrue();
     }
 
     @Example
@@ -131,8 +136,8 @@ class KeysTest {
     /** Few distinct ids, so that equal regions come up often. */
     @Provide
     Arbitrary<Long> regionIds() {
-        return Arbitraries.oneOf(Arbitraries.longs().between(1, 4),
-                Arbitraries.of(-1L, Long.MAX_VALUE, Long.MIN_VALUE, 0L));
+        return Arbitraries.oneOf(
+                Arbitraries.longs().between(1, 4), Arbitraries.of(-1L, Long.MAX_VALUE, Long.MIN_VALUE, 0L));
     }
 
     private static boolean inRange(byte[] key, byte[] start, byte[] end) {

@@ -20,8 +20,7 @@ class RawValueTest {
 
     @Test
     void noExpiryIsEightZeroBytes() {
-        assertThat(new RawValue(bytes("v"), RawValue.NO_EXPIRY).encode())
-                .containsExactly('v', 0, 0, 0, 0, 0, 0, 0, 0);
+        assertThat(new RawValue(bytes("v"), RawValue.NO_EXPIRY).encode()).containsExactly('v', 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     @Test
@@ -38,7 +37,9 @@ class RawValueTest {
         RawValue v = new RawValue(bytes("v"), NOW + 2);
         assertThat(v.expiredAt(NOW)).isFalse();
         assertThat(v.expiredAt(NOW + 1)).isFalse();
-        assertThat(v.expiredAt(NOW + 2)).as("the expiry second itself is expired (TiKV's <=)").isTrue();
+        assertThat(v.expiredAt(NOW + 2))
+                .as("the expiry second itself is expired (TiKV's <=)")
+                .isTrue();
         assertThat(v.expiredAt(NOW + 3)).isTrue();
     }
 

@@ -38,12 +38,14 @@ class RocksDbOptionsTest {
         for (String engine : List.of("kv", "raft")) {
             Map<String, Map<String, String>> options = readOptionsFile(dir.resolve(engine));
             Map<String, String> db = options.get("DBOptions");
-            assertThat(db).containsEntry("paranoid_checks", "true")
+            assertThat(db)
+                    .containsEntry("paranoid_checks", "true")
                     .containsEntry("wal_recovery_mode", "kTolerateCorruptedTailRecords")
                     .containsEntry("max_background_jobs", Integer.toString(SMALL_CONFIG.maxBackgroundJobs()))
                     .containsEntry("bytes_per_sync", "1048576");
             Map<String, String> defaultCf = options.get("CFOptions \"default\"");
-            assertThat(defaultCf).containsEntry("compression_per_level", TIERED)
+            assertThat(defaultCf)
+                    .containsEntry("compression_per_level", TIERED)
                     .containsEntry("bottommost_compression", "kZSTD")
                     .containsEntry("write_buffer_size", Long.toString(SMALL_CONFIG.writeBufferSizeBytes()));
             assertThat(options.get("TableOptions/BlockBasedTable \"default\""))
@@ -52,7 +54,8 @@ class RocksDbOptionsTest {
         }
         Map<String, Map<String, String>> kv = readOptionsFile(dir.resolve("kv"));
         assertThat(kv.get("CFOptions \"lock\"")).containsEntry("compression", "kNoCompression");
-        assertThat(kv.get("TableOptions/BlockBasedTable \"lock\"")).containsEntry("filter_policy", "bloomfilter:10:false");
+        assertThat(kv.get("TableOptions/BlockBasedTable \"lock\""))
+                .containsEntry("filter_policy", "bloomfilter:10:false");
         assertThat(kv.get("CFOptions \"write\"")).containsEntry("bottommost_compression", "kZSTD");
         assertThat(kv.get("TableOptions/BlockBasedTable \"write\"")).containsEntry("filter_policy", "nullptr");
         assertThat(readOptionsFile(dir.resolve("raft"))).doesNotContainKey("CFOptions \"lock\"");

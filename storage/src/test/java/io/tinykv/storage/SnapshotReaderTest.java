@@ -85,7 +85,8 @@ class SnapshotReaderTest {
         put(Cf.DEFAULT, "a", "1");
         put(Cf.DEFAULT, "b", "2");
         put(Cf.DEFAULT, "c", "3");
-        try (SnapshotReader reader = kv.snapshot(); KvIterator it = reader.iterator(Cf.DEFAULT)) {
+        try (SnapshotReader reader = kv.snapshot();
+                KvIterator it = reader.iterator(Cf.DEFAULT)) {
             it.seek(bytes("a"));
             assertThat(string(it.key())).isEqualTo("a");
             delete(Cf.DEFAULT, "b");
@@ -101,7 +102,8 @@ class SnapshotReaderTest {
             it.next();
             assertThat(it.valid()).isFalse();
         }
-        try (SnapshotReader reader = kv.snapshot(); KvIterator it = reader.iterator(Cf.DEFAULT)) {
+        try (SnapshotReader reader = kv.snapshot();
+                KvIterator it = reader.iterator(Cf.DEFAULT)) {
             it.seekToFirst();
             assertThat(it.valid()).isFalse();
         }
@@ -112,7 +114,8 @@ class SnapshotReaderTest {
         for (String key : new String[] {"a", "c", "e", "g"}) {
             put(Cf.WRITE, key, key.toUpperCase());
         }
-        try (SnapshotReader reader = kv.snapshot(); KvIterator it = reader.iterator(Cf.WRITE)) {
+        try (SnapshotReader reader = kv.snapshot();
+                KvIterator it = reader.iterator(Cf.WRITE)) {
             it.seekForPrev(bytes("f"));
             assertThat(string(it.key())).isEqualTo("e");
             assertThat(string(it.value())).isEqualTo("E");
@@ -166,10 +169,14 @@ class SnapshotReaderTest {
             KvIterator it = reader.iterator(Cf.DEFAULT);
             it.seekToFirst();
             assertThat(it.valid()).isFalse();
-            assertThatThrownBy(it::key).isInstanceOf(IllegalStateException.class).hasMessageContaining("not on a key");
+            assertThatThrownBy(it::key)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("not on a key");
             assertThatThrownBy(it::next).isInstanceOf(IllegalStateException.class);
             it.close();
-            assertThatThrownBy(it::seekToFirst).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+            assertThatThrownBy(it::seekToFirst)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("closed");
             it.close();
         }
     }

@@ -43,7 +43,9 @@ class SstFileBuilderTest {
             assertThat(string(kv.get(Cf.DEFAULT, bytes("b")))).isEqualTo("from the file");
             assertThat(kv.get(Cf.DEFAULT, bytes("bb"))).isNull();
             assertThat(string(kv.get(Cf.DEFAULT, bytes("a")))).isEqualTo("outside the range");
-            assertThat(kv.get(Cf.WRITE, bytes("b"))).as("other column families untouched").isNull();
+            assertThat(kv.get(Cf.WRITE, bytes("b")))
+                    .as("other column families untouched")
+                    .isNull();
             assertThat(file).as("ingestion copies: the caller keeps its file").exists();
         }
         try (Engines engines = Engines.open(dir.resolve("db"), SMALL_CONFIG)) {
@@ -55,12 +57,15 @@ class SstFileBuilderTest {
     void keysOutOfOrderAndEmptyFilesAreRefused() {
         try (SstFileBuilder builder = SstFileBuilder.create(dir.resolve("x.sst"))) {
             builder.put(bytes("b"), bytes("1"));
-            assertThatThrownBy(() -> builder.put(bytes("a"), bytes("2"))).isInstanceOf(IllegalArgumentException.class)
+            assertThatThrownBy(() -> builder.put(bytes("a"), bytes("2")))
+                    .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("does not sort after");
             assertThatThrownBy(() -> builder.put(bytes("b"), bytes("2"))).hasMessageContaining("does not sort after");
         }
         try (SstFileBuilder builder = SstFileBuilder.create(dir.resolve("empty.sst"))) {
-            assertThatThrownBy(builder::finish).isInstanceOf(IllegalStateException.class).hasMessageContaining("no keys");
+            assertThatThrownBy(builder::finish)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no keys");
         }
     }
 
@@ -70,7 +75,8 @@ class SstFileBuilderTest {
         Files.write(file, bytes("this is not an SST file at all"));
         try (Engines engines = Engines.open(dir.resolve("db"), SMALL_CONFIG)) {
             assertThatThrownBy(() -> engines.kv().ingestExternalFiles(Cf.DEFAULT, List.of(file)))
-                    .isInstanceOf(StorageException.class).hasMessageContaining("bad.sst");
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("bad.sst");
         }
     }
 

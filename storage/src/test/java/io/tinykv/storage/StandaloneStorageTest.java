@@ -53,7 +53,8 @@ class StandaloneStorageTest {
 
     /** Up to {@code limit} keys from {@code start}, as RawScan does. */
     private List<String> scan(Cf cf, String start, int limit) {
-        try (StorageReader reader = storage.reader(CTX); KvIterator it = reader.iterator(cf)) {
+        try (StorageReader reader = storage.reader(CTX);
+                KvIterator it = reader.iterator(cf)) {
             List<String> pairs = new ArrayList<>();
             for (it.seek(bytes(start)); it.valid() && pairs.size() < limit; it.next()) {
                 pairs.add(string(it.key()) + "=" + string(it.value()));
@@ -103,7 +104,8 @@ class StandaloneStorageTest {
     @Test
     void iteratorOpenedBeforeDeleteStillSeesTheKey() {
         put(Cf.DEFAULT, "1", "v1");
-        try (StorageReader reader = storage.reader(CTX); KvIterator it = reader.iterator(Cf.DEFAULT)) {
+        try (StorageReader reader = storage.reader(CTX);
+                KvIterator it = reader.iterator(Cf.DEFAULT)) {
             storage.write(CTX, List.of(new Modify.Delete(Cf.DEFAULT, bytes("1"))));
             it.seek(bytes("1"));
             assertThat(it.valid()).isTrue();
@@ -131,7 +133,8 @@ class StandaloneStorageTest {
         }
         put(Cf.DEFAULT, "b", "2");
         put(Cf.DEFAULT, "d", "4");
-        try (StorageReader reader = storage.reader(CTX); KvIterator it = reader.iterator(Cf.DEFAULT)) {
+        try (StorageReader reader = storage.reader(CTX);
+                KvIterator it = reader.iterator(Cf.DEFAULT)) {
             it.seekToFirst();
             assertThat(keysForward(it)).containsExactly("b", "d");
             it.seekToLast();
@@ -150,11 +153,13 @@ class StandaloneStorageTest {
 
     @Test
     void batchOfModifiesAppliesInOrderAndAtomically() {
-        storage.write(CTX, List.of(
-                new Modify.Put(Cf.DEFAULT, bytes("a"), bytes("1")),
-                new Modify.Put(Cf.DEFAULT, bytes("b"), bytes("2")),
-                new Modify.Delete(Cf.DEFAULT, bytes("a")),
-                new Modify.Put(Cf.WRITE, bytes("c"), bytes("3"))));
+        storage.write(
+                CTX,
+                List.of(
+                        new Modify.Put(Cf.DEFAULT, bytes("a"), bytes("1")),
+                        new Modify.Put(Cf.DEFAULT, bytes("b"), bytes("2")),
+                        new Modify.Delete(Cf.DEFAULT, bytes("a")),
+                        new Modify.Put(Cf.WRITE, bytes("c"), bytes("3"))));
         assertThat(get(Cf.DEFAULT, "a")).isNull();
         assertThat(get(Cf.DEFAULT, "b")).isEqualTo("2");
         assertThat(get(Cf.WRITE, "c")).isEqualTo("3");
@@ -193,7 +198,8 @@ class StandaloneStorageTest {
             }
         } finally {
             pool.shutdownNow();
-            assertThat(pool.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(pool.awaitTermination(DEADLINE_SECONDS, TimeUnit.SECONDS))
+                    .isTrue();
         }
         assertThat(scan(Cf.DEFAULT, "", Integer.MAX_VALUE)).hasSize(threads * writesPerThread);
     }

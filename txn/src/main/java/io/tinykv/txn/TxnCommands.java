@@ -80,8 +80,12 @@ public final class TxnCommands {
      * @param maxTsSync the store's {@code max_ts}, memory locks and leadership sync: reads raise
      *     {@code max_ts}, one-phase prewrites commit above it
      */
-    public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds, SafePointGuard safePoint,
-                       MaxTsSync maxTsSync) {
+    public TxnCommands(
+            Storage storage,
+            Latches latches,
+            RegionBounds regionBounds,
+            SafePointGuard safePoint,
+            MaxTsSync maxTsSync) {
         this(storage, latches, regionBounds, safePoint, maxTsSync, AnswerDeadline.NONE);
     }
 
@@ -90,8 +94,13 @@ public final class TxnCommands {
      *     apply, before the answer is {@code server_is_busy}; latches and memory locks are held until
      *     the write is settled however long that takes ({@link Storage#writeAsync})
      */
-    public TxnCommands(Storage storage, Latches latches, RegionBounds regionBounds, SafePointGuard safePoint,
-                       MaxTsSync maxTsSync, AnswerDeadline answerDeadline) {
+    public TxnCommands(
+            Storage storage,
+            Latches latches,
+            RegionBounds regionBounds,
+            SafePointGuard safePoint,
+            MaxTsSync maxTsSync,
+            AnswerDeadline answerDeadline) {
         this.answerDeadline = Objects.requireNonNull(answerDeadline, "answerDeadline");
         this.storage = storage;
         this.latches = latches;
@@ -148,8 +157,7 @@ public final class TxnCommands {
     }
 
     /** {@link #batchRollback}, asynchronously as {@link #prewriteAsync}. */
-    public CompletableFuture<Kvrpcpb.BatchRollbackResponse> batchRollbackAsync(
-            Kvrpcpb.BatchRollbackRequest request) {
+    public CompletableFuture<Kvrpcpb.BatchRollbackResponse> batchRollbackAsync(Kvrpcpb.BatchRollbackRequest request) {
         return runAsync(new BatchRollback(request));
     }
 
@@ -260,8 +268,8 @@ public final class TxnCommands {
             if (failure == null) {
                 return response;
             }
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
+            Throwable cause =
+                    failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             return guarded(command::regionError, command::keyError, () -> {
                 throw cause instanceof RuntimeException r ? r : new CompletionException(cause);
             });
@@ -293,7 +301,7 @@ public final class TxnCommands {
             case BatchGet b -> safePoint.check(b.request().getVersion(), "read");
             case Scan s -> safePoint.check(s.request().getVersion(), "scan");
             case Prewrite p -> safePoint.check(p.request().getStartVersion(), "prewrite");
-            default -> { }
+            default -> {}
         }
     }
 
@@ -308,8 +316,8 @@ public final class TxnCommands {
             try (MvccReader snapshot = new MvccReader(storage.reader(ctx), memoryLocks)) {
                 Outcome<R> outcome = command.execute(snapshot, region);
                 if (!outcome.writes().isEmpty()) {
-                    throw new IllegalStateException(command.getClass().getSimpleName()
-                            + " holds no latches but produced writes");
+                    throw new IllegalStateException(
+                            command.getClass().getSimpleName() + " holds no latches but produced writes");
                 }
                 return CompletableFuture.completedFuture(outcome.response());
             }
@@ -338,12 +346,13 @@ public final class TxnCommands {
         // reader pass a 1PC write's memory lock and read before the write lands below its read ts,
         // and let another command read-check-write the same keys before this one's entry applies.
         CompletableFuture<R> settled = written.whenComplete((ok, failure) -> {
-            try {
-                outcome.afterWrite().run();
-            } finally {
-                latched.close();
-            }
-        }).thenApply(ok -> outcome.response());
+                    try {
+                        outcome.afterWrite().run();
+                    } finally {
+                        latched.close();
+                    }
+                })
+                .thenApply(ok -> outcome.response());
         return answerDeadline.bound(settled, ctx, command.getClass().getSimpleName());
     }
 
@@ -360,10 +369,17 @@ public final class TxnCommands {
             return none;
         }
         return switch (command) {
-            case Get g -> manager.readKeys(g.request().getVersion(), List.of(g.request().getKey().toByteArray()));
-            case BatchGet b -> manager.readKeys(b.request().getVersion(),
-                    b.request().getKeysList().stream().map(ByteString::toByteArray).toList());
-            case Scan s -> manager.readRange(s.request().getVersion(), s.requestedRange().intersect(region));
+            case Get g ->
+                manager.readKeys(
+                        g.request().getVersion(), List.of(g.request().getKey().toByteArray()));
+            case BatchGet b ->
+                manager.readKeys(
+                        b.request().getVersion(),
+                        b.request().getKeysList().stream()
+                                .map(ByteString::toByteArray)
+                                .toList());
+            case Scan s ->
+                manager.readRange(s.request().getVersion(), s.requestedRange().intersect(region));
             default -> none;
         };
     }
@@ -386,8 +402,8 @@ public final class TxnCommands {
         }
     }
 
-    private static <R> R guarded(Function<Errorpb.Error, R> onRegionError,
-                                 Function<Kvrpcpb.KeyError, R> onKeyError, Supplier<R> body) {
+    private static <R> R guarded(
+            Function<Errorpb.Error, R> onRegionError, Function<Kvrpcpb.KeyError, R> onKeyError, Supplier<R> body) {
         try {
             return body.get();
         } catch (KeyErrorException e) {

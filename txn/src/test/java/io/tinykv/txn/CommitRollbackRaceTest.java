@@ -32,7 +32,8 @@ class CommitRollbackRaceTest {
     @AfterEach
     void stop() throws InterruptedException {
         pool.shutdownNow();
-        assertThat(pool.awaitTermination(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(pool.awaitTermination(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                .isTrue();
     }
 
     @Test
@@ -45,23 +46,43 @@ class CommitRollbackRaceTest {
             long startTs = Timestamps.compose(1_000 + round * TS_PER_ROUND, 0);
             long commitTs = startTs + 1;
             long muchLater = Timestamps.compose(Timestamps.physicalMillis(startTs) + LOCK_TTL_MS * 100, 0);
-            assertThat(txn.prewrite(Kvrpcpb.PrewriteRequest.newBuilder().setContext(MvccFixture.CTX)
-                    .setPrimaryLock(primary).setStartVersion(startTs).setLockTtl(LOCK_TTL_MS)
-                    .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(primary).setValue(primary))
-                    .build()).getErrorsList()).isEmpty();
+            assertThat(txn.prewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+                                    .setContext(MvccFixture.CTX)
+                                    .setPrimaryLock(primary)
+                                    .setStartVersion(startTs)
+                                    .setLockTtl(LOCK_TTL_MS)
+                                    .addMutations(Kvrpcpb.Mutation.newBuilder()
+                                            .setOp(Kvrpcpb.Op.Put)
+                                            .setKey(primary)
+                                            .setValue(primary))
+                                    .build())
+                            .getErrorsList())
+                    .isEmpty();
 
             CyclicBarrier go = new CyclicBarrier(2);
-            CompletableFuture<Kvrpcpb.CommitResponse> commit = CompletableFuture.supplyAsync(() -> {
-                await(go);
-                return txn.commit(Kvrpcpb.CommitRequest.newBuilder().setContext(MvccFixture.CTX)
-                        .setStartVersion(startTs).setCommitVersion(commitTs).addKeys(primary).build());
-            }, pool);
-            CompletableFuture<Kvrpcpb.CheckTxnStatusResponse> check = CompletableFuture.supplyAsync(() -> {
-                await(go);
-                return txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder().setContext(MvccFixture.CTX)
-                        .setPrimaryKey(primary).setLockTs(startTs).setCurrentTs(muchLater)
-                        .setRollbackIfNotExist(true).build());
-            }, pool);
+            CompletableFuture<Kvrpcpb.CommitResponse> commit = CompletableFuture.supplyAsync(
+                    () -> {
+                        await(go);
+                        return txn.commit(Kvrpcpb.CommitRequest.newBuilder()
+                                .setContext(MvccFixture.CTX)
+                                .setStartVersion(startTs)
+                                .setCommitVersion(commitTs)
+                                .addKeys(primary)
+                                .build());
+                    },
+                    pool);
+            CompletableFuture<Kvrpcpb.CheckTxnStatusResponse> check = CompletableFuture.supplyAsync(
+                    () -> {
+                        await(go);
+                        return txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder()
+                                .setContext(MvccFixture.CTX)
+                                .setPrimaryKey(primary)
+                                .setLockTs(startTs)
+                                .setCurrentTs(muchLater)
+                                .setRollbackIfNotExist(true)
+                                .build());
+                    },
+                    pool);
             Kvrpcpb.CommitResponse committed = commit.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
             Kvrpcpb.CheckTxnStatusResponse status = check.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
 
@@ -78,8 +99,12 @@ class CommitRollbackRaceTest {
             }
             // The outcome is final: asking again agrees with whoever won.
             Kvrpcpb.CheckTxnStatusResponse again = txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder()
-                    .setContext(MvccFixture.CTX).setPrimaryKey(primary).setLockTs(startTs)
-                    .setCurrentTs(muchLater).setRollbackIfNotExist(true).build());
+                    .setContext(MvccFixture.CTX)
+                    .setPrimaryKey(primary)
+                    .setLockTs(startTs)
+                    .setCurrentTs(muchLater)
+                    .setRollbackIfNotExist(true)
+                    .build());
             assertThat(again.getCommitVersion()).isEqualTo(committed.hasError() ? 0 : commitTs);
         }
         assertThat(commits + rollbacks).isEqualTo(ROUNDS);

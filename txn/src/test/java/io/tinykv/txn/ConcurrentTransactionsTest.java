@@ -46,6 +46,7 @@ class ConcurrentTransactionsTest {
 
     @Parameter
     StorageKind kind;
+
     @TempDir
     Path dir;
 
@@ -63,20 +64,37 @@ class ConcurrentTransactionsTest {
         List<Kvrpcpb.Mutation> puts = new ArrayList<>();
         List<ByteString> keys = new ArrayList<>();
         for (int a = 0; a < ACCOUNTS; a++) {
-            puts.add(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(account(a)).setValue(amount(INITIAL_BALANCE)).build());
+            puts.add(Kvrpcpb.Mutation.newBuilder()
+                    .setOp(Kvrpcpb.Op.Put)
+                    .setKey(account(a))
+                    .setValue(amount(INITIAL_BALANCE))
+                    .build());
             keys.add(account(a));
         }
-        assertThat(txn.prewrite(Kvrpcpb.PrewriteRequest.newBuilder().setContext(MvccFixture.CTX)
-                .setPrimaryLock(account(0)).setStartVersion(start).setLockTtl(LOCK_TTL_MS).addAllMutations(puts).build())
-                .getErrorsList()).isEmpty();
-        assertThat(txn.commit(Kvrpcpb.CommitRequest.newBuilder().setContext(MvccFixture.CTX).setStartVersion(start)
-                .setCommitVersion(tso.incrementAndGet()).addAllKeys(keys).build()).hasError()).isFalse();
+        assertThat(txn.prewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+                                .setContext(MvccFixture.CTX)
+                                .setPrimaryLock(account(0))
+                                .setStartVersion(start)
+                                .setLockTtl(LOCK_TTL_MS)
+                                .addAllMutations(puts)
+                                .build())
+                        .getErrorsList())
+                .isEmpty();
+        assertThat(txn.commit(Kvrpcpb.CommitRequest.newBuilder()
+                                .setContext(MvccFixture.CTX)
+                                .setStartVersion(start)
+                                .setCommitVersion(tso.incrementAndGet())
+                                .addAllKeys(keys)
+                                .build())
+                        .hasError())
+                .isFalse();
     }
 
     @AfterEach
     void close() throws InterruptedException {
         pool.shutdownNow();
-        assertThat(pool.awaitTermination(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThat(pool.awaitTermination(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS))
+                .isTrue();
         storage.close();
     }
 
@@ -85,7 +103,8 @@ class ConcurrentTransactionsTest {
     }
 
     private static ByteString amount(long value) {
-        return ByteString.copyFrom(ByteBuffer.allocate(Long.BYTES).putLong(value).array());
+        return ByteString.copyFrom(
+                ByteBuffer.allocate(Long.BYTES).putLong(value).array());
     }
 
     private static long amountOf(ByteString bytes) {
@@ -96,42 +115,73 @@ class ConcurrentTransactionsTest {
     private boolean transfer(int from, int to, long amount) {
         long start = tso.incrementAndGet();
         Kvrpcpb.BatchGetResponse balances = txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder()
-                .setContext(MvccFixture.CTX).setVersion(start).addKeys(account(from)).addKeys(account(to)).build());
+                .setContext(MvccFixture.CTX)
+                .setVersion(start)
+                .addKeys(account(from))
+                .addKeys(account(to))
+                .build());
         if (balances.getPairsCount() != 2 || balances.getPairsList().stream().anyMatch(Kvrpcpb.KvPair::hasError)) {
             return false; // a transfer in flight holds a lock; try again with a newer snapshot
         }
         long fromBalance = amountOf(balances.getPairs(0).getValue());
         long toBalance = amountOf(balances.getPairs(1).getValue());
         Kvrpcpb.PrewriteResponse prewrite = txn.prewrite(Kvrpcpb.PrewriteRequest.newBuilder()
-                .setContext(MvccFixture.CTX).setPrimaryLock(account(from)).setStartVersion(start).setLockTtl(LOCK_TTL_MS)
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(account(from)).setValue(amount(fromBalance - amount)))
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(account(to)).setValue(amount(toBalance + amount)))
+                .setContext(MvccFixture.CTX)
+                .setPrimaryLock(account(from))
+                .setStartVersion(start)
+                .setLockTtl(LOCK_TTL_MS)
+                .addMutations(Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(account(from))
+                        .setValue(amount(fromBalance - amount)))
+                .addMutations(Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(account(to))
+                        .setValue(amount(toBalance + amount)))
                 .build());
         if (prewrite.getErrorsCount() > 0) {
             Kvrpcpb.BatchRollbackResponse rollback = txn.batchRollback(Kvrpcpb.BatchRollbackRequest.newBuilder()
-                    .setContext(MvccFixture.CTX).setStartVersion(start).addKeys(account(from)).addKeys(account(to)).build());
-            assertThat(rollback.hasError()).as("rollback of %d: %s", start, rollback.getError()).isFalse();
+                    .setContext(MvccFixture.CTX)
+                    .setStartVersion(start)
+                    .addKeys(account(from))
+                    .addKeys(account(to))
+                    .build());
+            assertThat(rollback.hasError())
+                    .as("rollback of %d: %s", start, rollback.getError())
+                    .isFalse();
             return false;
         }
         long commitTs = tso.incrementAndGet();
         // Primary first: once it is committed the transaction is; then the secondary.
         for (ByteString key : List.of(account(from), account(to))) {
-            Kvrpcpb.CommitResponse commit = txn.commit(Kvrpcpb.CommitRequest.newBuilder().setContext(MvccFixture.CTX)
-                    .setStartVersion(start).setCommitVersion(commitTs).addKeys(key).build());
-            assertThat(commit.hasError()).as("commit of %d: %s", start, commit.getError()).isFalse();
+            Kvrpcpb.CommitResponse commit = txn.commit(Kvrpcpb.CommitRequest.newBuilder()
+                    .setContext(MvccFixture.CTX)
+                    .setStartVersion(start)
+                    .setCommitVersion(commitTs)
+                    .addKeys(key)
+                    .build());
+            assertThat(commit.hasError())
+                    .as("commit of %d: %s", start, commit.getError())
+                    .isFalse();
         }
         return true;
     }
 
     /** The total over all accounts in one snapshot, or -1 if a lock is in the way. */
     private long total() {
-        Kvrpcpb.ScanResponse scan = txn.scan(Kvrpcpb.ScanRequest.newBuilder().setContext(MvccFixture.CTX)
-                .setStartKey(account(0)).setLimit(ACCOUNTS + 1).setVersion(tso.incrementAndGet()).build());
+        Kvrpcpb.ScanResponse scan = txn.scan(Kvrpcpb.ScanRequest.newBuilder()
+                .setContext(MvccFixture.CTX)
+                .setStartKey(account(0))
+                .setLimit(ACCOUNTS + 1)
+                .setVersion(tso.incrementAndGet())
+                .build());
         if (scan.getPairsList().stream().anyMatch(Kvrpcpb.KvPair::hasError)) {
             return -1;
         }
         assertThat(scan.getPairsCount()).isEqualTo(ACCOUNTS);
-        return scan.getPairsList().stream().mapToLong(p -> amountOf(p.getValue())).sum();
+        return scan.getPairsList().stream()
+                .mapToLong(p -> amountOf(p.getValue()))
+                .sum();
     }
 
     @Test

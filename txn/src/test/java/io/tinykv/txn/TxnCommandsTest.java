@@ -50,49 +50,112 @@ class TxnCommandsTest {
     }
 
     private static Kvrpcpb.PrewriteRequest prewriteRequest() {
-        return Kvrpcpb.PrewriteRequest.newBuilder().setContext(CTX).setPrimaryLock(KEY).setStartVersion(START)
+        return Kvrpcpb.PrewriteRequest.newBuilder()
+                .setContext(CTX)
+                .setPrimaryLock(KEY)
+                .setStartVersion(START)
                 .setLockTtl(3000)
-                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(KEY).setValue(KEY))
+                .addMutations(Kvrpcpb.Mutation.newBuilder()
+                        .setOp(Kvrpcpb.Op.Put)
+                        .setKey(KEY)
+                        .setValue(KEY))
                 .build();
     }
 
     @Test
     void regionErrorsBecomeRegionErrorResponsesOfEveryRpc() {
-        Errorpb.Error notLeader = Errorpb.Error.newBuilder().setMessage("not leader")
-                .setNotLeader(Errorpb.NotLeader.newBuilder().setRegionId(7)).build();
+        Errorpb.Error notLeader = Errorpb.Error.newBuilder()
+                .setMessage("not leader")
+                .setNotLeader(Errorpb.NotLeader.newBuilder().setRegionId(7))
+                .build();
         TxnCommands txn = new TxnCommands(failing(() -> new RegionException(notLeader)));
-        assertThat(txn.get(Kvrpcpb.GetRequest.newBuilder().setContext(CTX).setKey(KEY).setVersion(1).build())
-                .getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder().setContext(CTX).addKeys(KEY).build())
-                .getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.scan(Kvrpcpb.ScanRequest.newBuilder().setContext(CTX).setLimit(1).build())
-                .getRegionError()).isEqualTo(notLeader);
+        assertThat(txn.get(Kvrpcpb.GetRequest.newBuilder()
+                                .setContext(CTX)
+                                .setKey(KEY)
+                                .setVersion(1)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder()
+                                .setContext(CTX)
+                                .addKeys(KEY)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.scan(Kvrpcpb.ScanRequest.newBuilder()
+                                .setContext(CTX)
+                                .setLimit(1)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
         assertThat(txn.prewrite(prewriteRequest()).getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.commit(Kvrpcpb.CommitRequest.newBuilder().setContext(CTX).setStartVersion(START)
-                .setCommitVersion(START + 1).addKeys(KEY).build()).getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.batchRollback(Kvrpcpb.BatchRollbackRequest.newBuilder().setContext(CTX)
-                .setStartVersion(START).addKeys(KEY).build()).getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder().setContext(CTX)
-                .setPrimaryKey(KEY).setLockTs(START).build()).getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.cleanup(Kvrpcpb.CleanupRequest.newBuilder().setContext(CTX).setKey(KEY)
-                .setStartVersion(START).build()).getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.txnHeartBeat(Kvrpcpb.TxnHeartBeatRequest.newBuilder().setContext(CTX)
-                .setPrimaryLock(KEY).setStartVersion(START).build()).getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(CTX)
-                .setStartVersion(START).build()).getRegionError()).isEqualTo(notLeader);
-        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(CTX)
-                .setStartVersion(START).addKeys(KEY).build()).getRegionError()).isEqualTo(notLeader);
+        assertThat(txn.commit(Kvrpcpb.CommitRequest.newBuilder()
+                                .setContext(CTX)
+                                .setStartVersion(START)
+                                .setCommitVersion(START + 1)
+                                .addKeys(KEY)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.batchRollback(Kvrpcpb.BatchRollbackRequest.newBuilder()
+                                .setContext(CTX)
+                                .setStartVersion(START)
+                                .addKeys(KEY)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder()
+                                .setContext(CTX)
+                                .setPrimaryKey(KEY)
+                                .setLockTs(START)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.cleanup(Kvrpcpb.CleanupRequest.newBuilder()
+                                .setContext(CTX)
+                                .setKey(KEY)
+                                .setStartVersion(START)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.txnHeartBeat(Kvrpcpb.TxnHeartBeatRequest.newBuilder()
+                                .setContext(CTX)
+                                .setPrimaryLock(KEY)
+                                .setStartVersion(START)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder()
+                                .setContext(CTX)
+                                .setStartVersion(START)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
+        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder()
+                                .setContext(CTX)
+                                .setStartVersion(START)
+                                .addKeys(KEY)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notLeader);
     }
 
     @Test
     void regionBoundsThatFailAreRegionErrorsToo() {
-        Errorpb.Error notFound = Errorpb.Error.newBuilder().setMessage("region 9 not found")
-                .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(9)).build();
-        TxnCommands txn = new TxnCommands(new MemoryStorage(), new Latches(),
-                ctx -> { throw new RegionException(notFound); });
+        Errorpb.Error notFound = Errorpb.Error.newBuilder()
+                .setMessage("region 9 not found")
+                .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(9))
+                .build();
+        TxnCommands txn = new TxnCommands(new MemoryStorage(), new Latches(), ctx -> {
+            throw new RegionException(notFound);
+        });
         assertThat(txn.prewrite(prewriteRequest()).getRegionError()).isEqualTo(notFound);
-        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(CTX)
-                .setStartVersion(START).build()).getRegionError()).isEqualTo(notFound);
+        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder()
+                                .setContext(CTX)
+                                .setStartVersion(START)
+                                .build())
+                        .getRegionError())
+                .isEqualTo(notFound);
     }
 
     @Test
@@ -100,16 +163,22 @@ class TxnCommandsTest {
         TxnCommands txn = new TxnCommands(failing(() -> new StorageException("disk on fire")));
         Kvrpcpb.PrewriteResponse prewrite = txn.prewrite(prewriteRequest());
         assertThat(prewrite.getErrors(0).getAbort()).contains("storage error").contains("disk on fire");
-        Kvrpcpb.GetResponse get = txn.get(Kvrpcpb.GetRequest.newBuilder().setContext(CTX).setKey(KEY).build());
+        Kvrpcpb.GetResponse get = txn.get(
+                Kvrpcpb.GetRequest.newBuilder().setContext(CTX).setKey(KEY).build());
         assertThat(get.getError().getAbort()).contains("disk on fire");
     }
 
     @Test
     void corruptRecordsAreReportedNotMisread() {
         MemoryStorage storage = new MemoryStorage();
-        storage.write(CTX, List.of(new Modify.Put(Cf.LOCK, KeyCodec.encode(KEY.toByteArray()), new byte[] {1, 'P', 0})));
+        storage.write(
+                CTX, List.of(new Modify.Put(Cf.LOCK, KeyCodec.encode(KEY.toByteArray()), new byte[] {1, 'P', 0})));
         TxnCommands txn = new TxnCommands(storage);
-        Kvrpcpb.GetResponse get = txn.get(Kvrpcpb.GetRequest.newBuilder().setContext(CTX).setKey(KEY).setVersion(5).build());
+        Kvrpcpb.GetResponse get = txn.get(Kvrpcpb.GetRequest.newBuilder()
+                .setContext(CTX)
+                .setKey(KEY)
+                .setVersion(5)
+                .build());
         assertThat(get.getError().getAbort()).contains("lock record");
         assertThat(txn.prewrite(prewriteRequest()).getErrors(0).getAbort()).contains("lock record");
     }
@@ -117,11 +186,12 @@ class TxnCommandsTest {
     @Test
     void writesOutsideTheRegionAreRefusedAndNothingIsWritten() {
         MemoryStorage storage = new MemoryStorage();
-        TxnCommands txn = new TxnCommands(storage, new Latches(),
-                RegionBounds.fixed(new KeyRange(new byte[] {5}, new byte[] {9})));
+        TxnCommands txn = new TxnCommands(
+                storage, new Latches(), RegionBounds.fixed(new KeyRange(new byte[] {5}, new byte[] {9})));
         Kvrpcpb.PrewriteResponse r = txn.prewrite(prewriteRequest());
         assertThat(r.getRegionError().getKeyNotInRegion().getKey()).isEqualTo(KEY);
-        assertThat(r.getRegionError().getKeyNotInRegion().getStartKey().toByteArray()).containsExactly(5);
+        assertThat(r.getRegionError().getKeyNotInRegion().getStartKey().toByteArray())
+                .containsExactly(5);
         assertThat(storage.writeCount()).isZero();
     }
 
@@ -133,7 +203,11 @@ class TxnCommandsTest {
         CompletableFuture<Kvrpcpb.PrewriteResponse> prewrite;
         try (Latches.Guard held = latches.acquire(List.of(KEY.toByteArray()))) {
             // A snapshot read goes through although another command holds the key.
-            Kvrpcpb.GetResponse get = txn.get(Kvrpcpb.GetRequest.newBuilder().setContext(CTX).setKey(KEY).setVersion(5).build());
+            Kvrpcpb.GetResponse get = txn.get(Kvrpcpb.GetRequest.newBuilder()
+                    .setContext(CTX)
+                    .setKey(KEY)
+                    .setVersion(5)
+                    .build());
             assertThat(get.getNotFound()).isTrue();
 
             prewrite = CompletableFuture.supplyAsync(() -> txn.prewrite(prewriteRequest()));

@@ -18,8 +18,8 @@ import java.util.Map;
 public final class Baseline {
 
     public static final String REPORT_NAME = "baseline";
-    public static final List<WorkloadCase> WORKLOADS = List.of(
-            new WorkloadCase("RawPut", Workload.W), new WorkloadCase("RawGet", Workload.C));
+    public static final List<WorkloadCase> WORKLOADS =
+            List.of(new WorkloadCase("RawPut", Workload.W), new WorkloadCase("RawGet", Workload.C));
     public static final List<Integer> CLIENT_COUNTS = List.of(1, 16, 64);
 
     private final ComparisonSettings settings;
@@ -35,29 +35,39 @@ public final class Baseline {
         LocalServices.wipe(settings.dataDir());
         try (ProcessGroup group = env.newProcessGroup()) {
             boolean external = !settings.tinykvPd().isEmpty();
-            List<String> pd = new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
-                    .tinykv(settings);
+            List<String> pd =
+                    new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout()).tinykv(settings);
             List<SystemUnderTest> systems = List.of(
                     new SystemUnderTest("tinykv", new TargetSpec.TinyKv(pd, settings.requestTimeout())),
-                    new SystemUnderTest("rocksdb", new TargetSpec.RocksDb(settings.dataDir().resolve("rocksdb"), true)));
+                    new SystemUnderTest(
+                            "rocksdb", new TargetSpec.RocksDb(settings.dataDir().resolve("rocksdb"), true)));
             List<ComparisonCell> cells = new ComparisonRunner(env.targets(), env.driver(), env.log())
                     .run(systems, settings.workloads(), settings.clientCounts(), settings.base());
 
             Map<String, String> setup = new LinkedHashMap<>();
             setup.put("command", settings.commandLine());
-            setup.put("tinykv", external
-                    ? settings.tinykvLabel() + " at " + String.join(",", pd)
-                    : settings.topology().description() + " at " + pd.get(0) + " through io.tinykv.client.RawKvClient");
+            setup.put(
+                    "tinykv",
+                    external
+                            ? settings.tinykvLabel() + " at " + String.join(",", pd)
+                            : settings.topology().description() + " at " + pd.get(0)
+                                    + " through io.tinykv.client.RawKvClient");
             setup.put("rocksdb", "rocksdbjni in the benchmark process, WAL on, sync=true on every write");
             EtcdComparison.putDriverSetup(setup, settings);
-            Comparison comparison = new Comparison("tinykv " + settings.topology().name().toLowerCase(java.util.Locale.ROOT)
-                    + " baseline vs RocksDB in process",
-                    List.of("RawPut is workload W (every operation a put), RawGet is workload C (every operation a get)"
-                            + " over loaded records. The ratio tinykv/rocksdb is what the server, gRPC and the"
-                            + " client leave of the physical store's throughput.",
+            Comparison comparison = new Comparison(
+                    "tinykv " + settings.topology().name().toLowerCase(java.util.Locale.ROOT)
+                            + " baseline vs RocksDB in process",
+                    List.of(
+                            "RawPut is workload W (every operation a put), RawGet is workload C (every operation a get)"
+                                    + " over loaded records. The ratio tinykv/rocksdb is what the server, gRPC and the"
+                                    + " client leave of the physical store's throughput.",
                             "The benchmark clients and the in-process RocksDB share the machine ("
                                     + Runtime.getRuntime().availableProcessors() + " cores) with the tinykv server."),
-                    setup, "tinykv", "rocksdb", List.of("tinykv", "rocksdb"), cells);
+                    setup,
+                    "tinykv",
+                    "rocksdb",
+                    List.of("tinykv", "rocksdb"),
+                    cells);
             comparison.write(settings.outDir(), REPORT_NAME);
             return comparison;
         }

@@ -21,13 +21,25 @@ import java.util.function.Function;
  * @param which finds an executable on the PATH
  * @param shutdownHook whether started processes are also stopped on JVM shutdown (Ctrl-C)
  */
-public record BenchEnvironment(ProcessLauncher launcher, ServiceProbe probe, TargetFactory targets, Clock clock,
-        PrintStream log, Function<String, Optional<Path>> which, boolean shutdownHook) {
+public record BenchEnvironment(
+        ProcessLauncher launcher,
+        ServiceProbe probe,
+        TargetFactory targets,
+        Clock clock,
+        PrintStream log,
+        Function<String, Optional<Path>> which,
+        boolean shutdownHook) {
 
     /** The real machine: processes, sockets, the system clock, stderr for progress. */
     public static BenchEnvironment system() {
-        return new BenchEnvironment(new OsProcessLauncher(), new NetworkServiceProbe(), TargetFactory.DEFAULT,
-                Clock.system(), System.err, EtcdInstaller::onPath, true);
+        return new BenchEnvironment(
+                new OsProcessLauncher(),
+                new NetworkServiceProbe(),
+                TargetFactory.DEFAULT,
+                Clock.system(),
+                System.err,
+                EtcdInstaller::onPath,
+                true);
     }
 
     ProcessGroup newProcessGroup() {

@@ -34,8 +34,9 @@ public final class ComparisonRunner {
         this.log = log;
     }
 
-    public List<ComparisonCell> run(List<SystemUnderTest> systems, List<WorkloadCase> workloads,
-            List<Integer> clientCounts, DriverConfig base) throws Exception {
+    public List<ComparisonCell> run(
+            List<SystemUnderTest> systems, List<WorkloadCase> workloads, List<Integer> clientCounts, DriverConfig base)
+            throws Exception {
         if (systems.isEmpty() || workloads.isEmpty() || clientCounts.isEmpty()) {
             throw new IllegalArgumentException("a comparison needs at least one system, workload and client count");
         }
@@ -63,12 +64,18 @@ public final class ComparisonRunner {
                         if (load == null) {
                             // Load with the most clients any cell uses: a load at one client would
                             // spend minutes on per-write fsyncs before the first measurement.
-                            DriverConfig loadConfig = config.withClients(Math.min(MAX_LOAD_CLIENTS,
-                                    clientCounts.stream().mapToInt(Integer::intValue).max().orElse(1)));
+                            DriverConfig loadConfig = config.withClients(Math.min(
+                                    MAX_LOAD_CLIENTS,
+                                    clientCounts.stream()
+                                            .mapToInt(Integer::intValue)
+                                            .max()
+                                            .orElse(1)));
                             load = base.load() ? driver.load(target, loadConfig) : LoadResult.SKIPPED;
                             loads.put(s.name(), load);
                         }
-                        log.printf("== %s: workload %s (%s), %d clients%n", s.name(), w.label(), w.workload().mix(), clients);
+                        log.printf(
+                                "== %s: workload %s (%s), %d clients%n",
+                                s.name(), w.label(), w.workload().mix(), clients);
                         RunResult r = driver.run(target, config, load);
                         results.put(s.name(), r);
                         if (r.errors() > 0) {

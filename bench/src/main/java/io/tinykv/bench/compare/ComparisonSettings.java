@@ -26,9 +26,22 @@ import java.util.List;
  * @param withRocksdb whether to also measure RocksDB in process as the physical reference
  * @param commandLine the command that produced this run, recorded in the report
  */
-public record ComparisonSettings(List<WorkloadCase> workloads, List<Integer> clientCounts, DriverConfig base,
-        Path outDir, boolean single, TinyKvTopology topology, Path tinykvLauncher, List<String> tinykvPd, String tinykvLabel, String host,
-        int etcdBasePort, int tinykvPort, Duration startupTimeout, Duration requestTimeout, boolean withRocksdb,
+public record ComparisonSettings(
+        List<WorkloadCase> workloads,
+        List<Integer> clientCounts,
+        DriverConfig base,
+        Path outDir,
+        boolean single,
+        TinyKvTopology topology,
+        Path tinykvLauncher,
+        List<String> tinykvPd,
+        String tinykvLabel,
+        String host,
+        int etcdBasePort,
+        int tinykvPort,
+        Duration startupTimeout,
+        Duration requestTimeout,
+        boolean withRocksdb,
         String commandLine) {
 
     /** How far above the scheduler's port a started playground places its first store. */

@@ -44,8 +44,13 @@ public final class EtcdComparison {
             EtcdInstaller installer = new EtcdInstaller(env.launcher(), env.which(), settings.logDir(), env.log());
             Path etcdBinary = installer.ensureInstalled();
             int members = settings.single() ? 1 : REPLICATED_ETCD_MEMBERS;
-            EtcdClusterSpec etcd = new EtcdClusterSpec(etcdBinary, members, settings.host(), settings.etcdBasePort(),
-                    settings.dataDir().resolve("etcd"), settings.logDir());
+            EtcdClusterSpec etcd = new EtcdClusterSpec(
+                    etcdBinary,
+                    members,
+                    settings.host(),
+                    settings.etcdBasePort(),
+                    settings.dataDir().resolve("etcd"),
+                    settings.logDir());
             List<String> etcdEndpoints = services.startEtcd(etcd);
 
             boolean external = !settings.tinykvPd().isEmpty();
@@ -55,8 +60,8 @@ public final class EtcdComparison {
             systems.add(new SystemUnderTest("tinykv", new TargetSpec.TinyKv(pd, settings.requestTimeout())));
             systems.add(new SystemUnderTest("etcd", new TargetSpec.Etcd(etcdEndpoints, settings.requestTimeout())));
             if (settings.withRocksdb()) {
-                systems.add(new SystemUnderTest("rocksdb",
-                        new TargetSpec.RocksDb(settings.dataDir().resolve("rocksdb"), true)));
+                systems.add(new SystemUnderTest(
+                        "rocksdb", new TargetSpec.RocksDb(settings.dataDir().resolve("rocksdb"), true)));
             }
             List<String> notes = notes(external, members);
             notes.forEach(n -> env.log().println("NOTE: " + n));
@@ -64,9 +69,14 @@ public final class EtcdComparison {
             List<ComparisonCell> cells = new ComparisonRunner(env.targets(), env.driver(), env.log())
                     .run(systems, settings.workloads(), settings.clientCounts(), settings.base());
 
-            Comparison comparison = new Comparison("tinykv vs etcd", notes,
-                    setup(etcd, version(etcdBinary), pd, external), "tinykv", "etcd",
-                    systems.stream().map(SystemUnderTest::name).toList(), cells);
+            Comparison comparison = new Comparison(
+                    "tinykv vs etcd",
+                    notes,
+                    setup(etcd, version(etcdBinary), pd, external),
+                    "tinykv",
+                    "etcd",
+                    systems.stream().map(SystemUnderTest::name).toList(),
+                    cells);
             comparison.write(settings.outDir(), REPORT_NAME);
             return comparison;
         }
@@ -80,13 +90,15 @@ public final class EtcdComparison {
                     + settings.tinykvLabel() + "); etcd ran with " + etcdMembers + " member(s).");
         } else if (settings.topology() == TinyKvTopology.STANDALONE) {
             notes.add("tinykv ran as one standalone node (no replication) against " + etcdMembers + " etcd member(s)"
-                    + (etcdMembers == 1 ? "; neither replicates, both fsync every write before acknowledging it."
+                    + (etcdMembers == 1
+                            ? "; neither replicates, both fsync every write before acknowledging it."
                             : "; this favours tinykv."));
         } else {
             notes.add("Replicated comparison: a tinykv playground (scheduler + 3 store processes, 3 replicas) against "
                     + etcdMembers + " etcd member(s); both acknowledge a write once a quorum has synced it to disk.");
         }
-        notes.add("All servers and the benchmark clients share one machine (" + Runtime.getRuntime().availableProcessors()
+        notes.add("All servers and the benchmark clients share one machine ("
+                + Runtime.getRuntime().availableProcessors()
                 + " cores) and one disk; the clients compete with the servers for CPU.");
         return notes;
     }
@@ -94,12 +106,16 @@ public final class EtcdComparison {
     private Map<String, String> setup(EtcdClusterSpec etcd, String etcdVersion, List<String> pd, boolean external) {
         Map<String, String> setup = new LinkedHashMap<>();
         setup.put("command", settings.commandLine());
-        setup.put("etcd", etcd.members() + " member(s) on " + String.join(",", etcd.clientEndpoints())
-                + ", " + etcdVersion + ", data under " + etcd.dataRoot());
-        setup.put("tinykv", external
-                ? settings.tinykvLabel() + " at " + String.join(",", pd)
-                : settings.topology().description() + " at " + pd.get(0) + ", data under "
-                        + settings.dataDir().resolve("tinykv"));
+        setup.put(
+                "etcd",
+                etcd.members() + " member(s) on " + String.join(",", etcd.clientEndpoints()) + ", " + etcdVersion
+                        + ", data under " + etcd.dataRoot());
+        setup.put(
+                "tinykv",
+                external
+                        ? settings.tinykvLabel() + " at " + String.join(",", pd)
+                        : settings.topology().description() + " at " + pd.get(0) + ", data under "
+                                + settings.dataDir().resolve("tinykv"));
         if (settings.withRocksdb()) {
             setup.put("rocksdb", "rocksdbjni in the benchmark process, WAL on, sync=true on every write");
         }
@@ -109,17 +125,27 @@ public final class EtcdComparison {
 
     static void putDriverSetup(Map<String, String> setup, ComparisonSettings settings) {
         var base = settings.base();
-        setup.put("records", base.recordCount() + " (" + base.keySizeBytes() + "-byte keys, "
-                + base.valueSizeBytes() + "-byte values), loaded once per system");
-        setup.put("keys", base.distribution().label()
-                + (base.distribution().name().equals("ZIPFIAN") ? " (theta " + base.zipfianTheta() + ")" : ""));
-        setup.put("each run", base.measuresByCount()
-                ? base.operationCount() + " operations after " + base.warmup().toSeconds() + "s warm-up"
-                : base.duration().toSeconds() + "s after " + base.warmup().toSeconds() + "s warm-up");
+        setup.put(
+                "records",
+                base.recordCount() + " (" + base.keySizeBytes() + "-byte keys, " + base.valueSizeBytes()
+                        + "-byte values), loaded once per system");
+        setup.put(
+                "keys",
+                base.distribution().label()
+                        + (base.distribution().name().equals("ZIPFIAN") ? " (theta " + base.zipfianTheta() + ")" : ""));
+        setup.put(
+                "each run",
+                base.measuresByCount()
+                        ? base.operationCount() + " operations after "
+                                + base.warmup().toSeconds() + "s warm-up"
+                        : base.duration().toSeconds() + "s after "
+                                + base.warmup().toSeconds() + "s warm-up");
         setup.put("clients", "closed loop, " + base.threads().name().toLowerCase(java.util.Locale.ROOT) + " threads");
-        setup.put("machine", Runtime.getRuntime().availableProcessors() + " cores, "
-                + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", Java "
-                + System.getProperty("java.version"));
+        setup.put(
+                "machine",
+                Runtime.getRuntime().availableProcessors() + " cores, "
+                        + System.getProperty("os.name") + " " + System.getProperty("os.version") + ", Java "
+                        + System.getProperty("java.version"));
     }
 
     /** etcd's version line, for the report; a failure here only loses that line. */
@@ -127,11 +153,20 @@ public final class EtcdComparison {
         Path versionLog = settings.logDir().resolve("etcd-version.txt");
         try {
             Files.deleteIfExists(versionLog);
-            int code = env.launcher().run(new ProcessSpec("etcd --version", List.of(etcdBinary.toString(), "--version"),
-                    settings.outDir(), versionLog, Map.of()), VERSION_TIMEOUT);
+            int code = env.launcher()
+                    .run(
+                            new ProcessSpec(
+                                    "etcd --version",
+                                    List.of(etcdBinary.toString(), "--version"),
+                                    settings.outDir(),
+                                    versionLog,
+                                    Map.of()),
+                            VERSION_TIMEOUT);
             if (code == 0 && Files.exists(versionLog)) {
-                return Files.readAllLines(versionLog).stream().filter(l -> l.startsWith("etcd Version"))
-                        .findFirst().orElse("etcd (version unknown)");
+                return Files.readAllLines(versionLog).stream()
+                        .filter(l -> l.startsWith("etcd Version"))
+                        .findFirst()
+                        .orElse("etcd (version unknown)");
             }
         } catch (IOException e) {
             return "etcd (version unknown: " + e.getMessage() + ")";

@@ -47,8 +47,13 @@ public final class LocalServices {
         for (int i = 0; i < spec.members(); i++) {
             String url = spec.clientEndpoints().get(i);
             ProcessSpec member = spec.memberSpec(i);
-            Readiness.await(clock, member.name() + " at " + url, () -> probe.etcdHealthy(url), members.get(i),
-                    member.logFile(), startupTimeout);
+            Readiness.await(
+                    clock,
+                    member.name() + " at " + url,
+                    () -> probe.etcdHealthy(url),
+                    members.get(i),
+                    member.logFile(),
+                    startupTimeout);
         }
         return spec.clientEndpoints();
     }
@@ -63,13 +68,21 @@ public final class LocalServices {
         }
         Path logFile = settings.logDir().resolve("tinykv.log");
         Path dataDir = settings.dataDir().resolve("tinykv");
-        return List.of(switch (settings.topology()) {
-            case STANDALONE -> startStandalone(new TinyKvStandaloneSpec(settings.tinykvLauncher(), settings.host(),
-                    settings.tinykvPort(), dataDir, logFile));
-            case PLAYGROUND -> startPlayground(new TinyKvPlaygroundSpec(settings.tinykvLauncher(), settings.host(),
-                    settings.tinykvPort(), settings.tinykvPort() + ComparisonSettings.PLAYGROUND_STORE_PORT_OFFSET,
-                    PLAYGROUND_STORES, dataDir, logFile));
-        });
+        return List.of(
+                switch (settings.topology()) {
+                    case STANDALONE ->
+                        startStandalone(new TinyKvStandaloneSpec(
+                                settings.tinykvLauncher(), settings.host(), settings.tinykvPort(), dataDir, logFile));
+                    case PLAYGROUND ->
+                        startPlayground(new TinyKvPlaygroundSpec(
+                                settings.tinykvLauncher(),
+                                settings.host(),
+                                settings.tinykvPort(),
+                                settings.tinykvPort() + ComparisonSettings.PLAYGROUND_STORE_PORT_OFFSET,
+                                PLAYGROUND_STORES,
+                                dataDir,
+                                logFile));
+                });
     }
 
     /**
@@ -84,8 +97,13 @@ public final class LocalServices {
         Files.createDirectories(spec.dataDir());
         ProcessSpec processSpec = spec.processSpec();
         ManagedProcess server = group.start(processSpec);
-        Readiness.await(clock, "tinykv standalone at " + spec.address(), () -> probe.tinykvServes(spec.address()),
-                server, processSpec.logFile(), startupTimeout);
+        Readiness.await(
+                clock,
+                "tinykv standalone at " + spec.address(),
+                () -> probe.tinykvServes(spec.address()),
+                server,
+                processSpec.logFile(),
+                startupTimeout);
         return spec.address();
     }
 
@@ -102,8 +120,13 @@ public final class LocalServices {
         Files.createDirectories(spec.dataDir());
         ProcessSpec processSpec = spec.processSpec();
         ManagedProcess playground = group.start(processSpec);
-        Readiness.await(clock, "tinykv playground at " + spec.pdAddress(), () -> probe.tinykvServes(spec.pdAddress()),
-                playground, processSpec.logFile(), startupTimeout);
+        Readiness.await(
+                clock,
+                "tinykv playground at " + spec.pdAddress(),
+                () -> probe.tinykvServes(spec.pdAddress()),
+                playground,
+                processSpec.logFile(),
+                startupTimeout);
         return spec.pdAddress();
     }
 

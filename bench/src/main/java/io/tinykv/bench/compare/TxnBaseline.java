@@ -10,12 +10,12 @@ import io.tinykv.bench.target.BenchTarget;
 import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.txn.CommitMode;
 import io.tinykv.bench.txn.TinyKvTxnTarget;
+import io.tinykv.bench.txn.TwoKeyReadWrite;
 import io.tinykv.bench.txn.TxnBaselineReport;
 import io.tinykv.bench.txn.TxnBaselineRow;
 import io.tinykv.bench.txn.TxnDriver;
 import io.tinykv.bench.txn.TxnRunResult;
 import io.tinykv.bench.txn.TxnTarget;
-import io.tinykv.bench.txn.TwoKeyReadWrite;
 import io.tinykv.bench.workload.Workload;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -41,7 +41,8 @@ public final class TxnBaseline {
     private String txnName = "";
 
     /** @param txnTargets makes the transactional target for the PD addresses (tests pass a fake) */
-    public TxnBaseline(ComparisonSettings settings, BenchEnvironment env, Function<List<String>, TxnTarget> txnTargets) {
+    public TxnBaseline(
+            ComparisonSettings settings, BenchEnvironment env, Function<List<String>, TxnTarget> txnTargets) {
         this(settings, env, List.of(txnTargets));
     }
 
@@ -49,8 +50,8 @@ public final class TxnBaseline {
      * @param txnTargets one transactional target per way of committing to compare; at each concurrency
      *     each runs in turn against the same server, then RawPut once
      */
-    public TxnBaseline(ComparisonSettings settings, BenchEnvironment env,
-                       List<Function<List<String>, TxnTarget>> txnTargets) {
+    public TxnBaseline(
+            ComparisonSettings settings, BenchEnvironment env, List<Function<List<String>, TxnTarget>> txnTargets) {
         if (txnTargets.isEmpty()) {
             throw new IllegalArgumentException("txn-baseline needs at least one transactional target");
         }
@@ -61,9 +62,13 @@ public final class TxnBaseline {
 
     /** Against the real tinykv client, once per commit mode (the table's ratios are against the first). */
     public static TxnBaseline real(ComparisonSettings settings, BenchEnvironment env, List<CommitMode> modes) {
-        return new TxnBaseline(settings, env, modes.stream()
-                .<Function<List<String>, TxnTarget>>map(mode -> pd -> new TinyKvTxnTarget(pd, settings.requestTimeout(), mode))
-                .toList());
+        return new TxnBaseline(
+                settings,
+                env,
+                modes.stream()
+                        .<Function<List<String>, TxnTarget>>map(
+                                mode -> pd -> new TinyKvTxnTarget(pd, settings.requestTimeout(), mode))
+                        .toList());
     }
 
     /** Against the real tinykv client, with its default commit (1PC where the keys allow). */
@@ -81,18 +86,23 @@ public final class TxnBaseline {
         LocalServices.wipe(settings.dataDir());
         try (ProcessGroup group = env.newProcessGroup()) {
             boolean external = !settings.tinykvPd().isEmpty();
-            List<String> pd = new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout())
-                    .tinykv(settings);
+            List<String> pd =
+                    new LocalServices(group, env.probe(), env.clock(), settings.startupTimeout()).tinykv(settings);
             List<TxnBaselineRow> rows = measure(pd);
             Map<String, String> setup = new LinkedHashMap<>();
             setup.put("command", settings.commandLine());
-            setup.put("tinykv", external
-                    ? settings.tinykvLabel() + " at " + String.join(",", pd)
-                    : settings.topology().description() + " at " + pd.get(0));
-            setup.put("transaction", "begin; get 2 distinct records; put both with fresh values; commit"
-                    + " (io.tinykv.client.TxnKvClient as " + txnName + "); timed begin to commit; a write conflict"
-                    + " or other abort is counted, not retried; keys start with '"
-                    + (char) TwoKeyReadWrite.KEY_PREFIX + "'");
+            setup.put(
+                    "tinykv",
+                    external
+                            ? settings.tinykvLabel() + " at " + String.join(",", pd)
+                            : settings.topology().description() + " at " + pd.get(0));
+            setup.put(
+                    "transaction",
+                    "begin; get 2 distinct records; put both with fresh values; commit"
+                            + " (io.tinykv.client.TxnKvClient as " + txnName
+                            + "); timed begin to commit; a write conflict"
+                            + " or other abort is counted, not retried; keys start with '"
+                            + (char) TwoKeyReadWrite.KEY_PREFIX + "'");
             setup.put("rawPut", "workload W through io.tinykv.client.RawKvClient, same concurrency, right after");
             EtcdComparison.putDriverSetup(setup, settings);
             TxnBaselineReport report = new TxnBaselineReport(setup, rows);
@@ -103,8 +113,12 @@ public final class TxnBaseline {
 
     private List<TxnBaselineRow> measure(List<String> pd) throws Exception {
         DriverConfig base = settings.base();
-        int loadClients = Math.min(ComparisonRunner.MAX_LOAD_CLIENTS,
-                settings.clientCounts().stream().mapToInt(Integer::intValue).max().orElse(1));
+        int loadClients = Math.min(
+                ComparisonRunner.MAX_LOAD_CLIENTS,
+                settings.clientCounts().stream()
+                        .mapToInt(Integer::intValue)
+                        .max()
+                        .orElse(1));
         TxnDriver txnDriver = new TxnDriver(env.clock(), env.log());
         BenchDriver rawDriver = env.driver();
         List<TxnTarget> txns = new ArrayList<>();

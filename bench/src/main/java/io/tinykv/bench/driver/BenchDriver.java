@@ -30,10 +30,12 @@ public final class BenchDriver {
 
     /** Latencies above this are recorded as this (the histogram's range). */
     static final long MAX_LATENCY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
     private static final int SIGNIFICANT_DIGITS = 3;
     private static final int MAX_ERROR_SAMPLES = 5;
     /** A closing interval shorter than this fraction of the report interval is too noisy to plot. */
     private static final double MIN_PLOTTED_INTERVAL_FRACTION = 0.5;
+
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final Clock clock;
@@ -87,8 +89,14 @@ public final class BenchDriver {
         try {
             while (!group.awaitUntil(tick)) {
                 double seconds = (clock.nanoTime() - start) / NANOS_PER_SECOND;
-                progress(String.format(Locale.ROOT, "[%s load] %.0fs  %d/%d records  %.0f rec/s",
-                        target.name(), seconds, inserted.sum(), config.recordCount(), inserted.sum() / seconds));
+                progress(String.format(
+                        Locale.ROOT,
+                        "[%s load] %.0fs  %d/%d records  %.0f rec/s",
+                        target.name(),
+                        seconds,
+                        inserted.sum(),
+                        config.recordCount(),
+                        inserted.sum() / seconds));
                 tick += config.reportInterval().toNanos();
             }
         } catch (InterruptedException e) {
@@ -100,8 +108,10 @@ public final class BenchDriver {
         rethrowCrash(group, target);
         Exception failed = failure.get();
         if (failed != null) {
-            throw new BenchException("loading " + target.name() + " failed after " + inserted.sum()
-                    + " of " + config.recordCount() + " records: " + describe(failed), failed);
+            throw new BenchException(
+                    "loading " + target.name() + " failed after " + inserted.sum() + " of " + config.recordCount()
+                            + " records: " + describe(failed),
+                    failed);
         }
         double seconds = (clock.nanoTime() - start) / NANOS_PER_SECOND;
         progress(String.format(Locale.ROOT, "[%s load] %d records in %.1fs", target.name(), inserted.sum(), seconds));
@@ -145,16 +155,20 @@ public final class BenchDriver {
             long intervalNanos = config.reportInterval().toNanos();
             long start = clock.nanoTime();
             measureStartNanos = start + config.warmup().toNanos();
-            endNanos = config.measuresByCount() ? Long.MAX_VALUE : measureStartNanos + config.duration().toNanos();
-            ClientGroup group = new ClientGroup(clock, config.threads().factory("bench-client-"),
-                    config.clients(), this::runClient);
+            endNanos = config.measuresByCount()
+                    ? Long.MAX_VALUE
+                    : measureStartNanos + config.duration().toNanos();
+            ClientGroup group = new ClientGroup(
+                    clock, config.threads().factory("bench-client-"), config.clients(), this::runClient);
 
             Histogram totalReads = newHistogram();
             Histogram totalUpdates = newHistogram();
             List<IntervalStats> series = new ArrayList<>();
             long totalErrors = 0;
             long lastHarvest = start;
-            long tick = measureStartNanos > start ? Math.min(start + intervalNanos, measureStartNanos) : start + intervalNanos;
+            long tick = measureStartNanos > start
+                    ? Math.min(start + intervalNanos, measureStartNanos)
+                    : start + intervalNanos;
 
             group.start();
             boolean done;
@@ -191,22 +205,36 @@ public final class BenchDriver {
                         Histogram both = reads.copy();
                         both.add(updates);
                         IntervalStats point = intervalStats(both, errors, from, now);
-                        boolean tooShort = point.lengthSeconds() * NANOS_PER_SECOND < intervalNanos * MIN_PLOTTED_INTERVAL_FRACTION;
+                        boolean tooShort = point.lengthSeconds() * NANOS_PER_SECOND
+                                < intervalNanos * MIN_PLOTTED_INTERVAL_FRACTION;
                         if (!(done && tooShort && !series.isEmpty())) {
                             series.add(point);
-                            progress(String.format(Locale.ROOT, "[%s %s c=%d] %5.1fs  %9.0f ops/s  p99 %8.3f ms  errors %d",
-                                    target.name(), config.workload().name(), config.clients(), point.endSeconds(),
-                                    point.opsPerSecond(), point.p99Micros() / 1000, errors));
+                            progress(String.format(
+                                    Locale.ROOT,
+                                    "[%s %s c=%d] %5.1fs  %9.0f ops/s  p99 %8.3f ms  errors %d",
+                                    target.name(),
+                                    config.workload().name(),
+                                    config.clients(),
+                                    point.endSeconds(),
+                                    point.opsPerSecond(),
+                                    point.p99Micros() / 1000,
+                                    errors));
                         }
                     } else {
                         double seconds = (now - lastHarvest) / NANOS_PER_SECOND;
-                        progress(String.format(Locale.ROOT, "[%s %s c=%d] warm-up  %9.0f ops/s  p99 %8.3f ms",
-                                target.name(), config.workload().name(), config.clients(),
+                        progress(String.format(
+                                Locale.ROOT,
+                                "[%s %s c=%d] warm-up  %9.0f ops/s  p99 %8.3f ms",
+                                target.name(),
+                                config.workload().name(),
+                                config.clients(),
                                 seconds > 0 ? warm.getTotalCount() / seconds : 0,
                                 warm.getValueAtPercentile(99) / 1e6));
                     }
                     lastHarvest = now;
-                    tick = tick < measureStartNanos ? Math.min(tick + intervalNanos, measureStartNanos) : tick + intervalNanos;
+                    tick = tick < measureStartNanos
+                            ? Math.min(tick + intervalNanos, measureStartNanos)
+                            : tick + intervalNanos;
                 } while (!done);
             } catch (InterruptedException e) {
                 stopped = true;
@@ -222,9 +250,19 @@ public final class BenchDriver {
             synchronized (errorSamples) {
                 samples = List.copyOf(errorSamples);
             }
-            return new RunResult(target.name(), config, load, measuredSeconds, all.getTotalCount(), totalErrors,
-                    readsNotFound.sum(), LatencySummary.of(all), LatencySummary.of(totalReads),
-                    LatencySummary.of(totalUpdates), series, samples);
+            return new RunResult(
+                    target.name(),
+                    config,
+                    load,
+                    measuredSeconds,
+                    all.getTotalCount(),
+                    totalErrors,
+                    readsNotFound.sum(),
+                    LatencySummary.of(all),
+                    LatencySummary.of(totalReads),
+                    LatencySummary.of(totalUpdates),
+                    series,
+                    samples);
         }
 
         private void runClient(int clientIndex) {

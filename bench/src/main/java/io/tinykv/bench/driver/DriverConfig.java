@@ -45,8 +45,12 @@ public record DriverConfig(
     public static final Duration DEFAULT_REPORT_INTERVAL = Duration.ofSeconds(1);
 
     public DriverConfig {
-        if (workload == null || distribution == null || duration == null || warmup == null
-                || reportInterval == null || threads == null) {
+        if (workload == null
+                || distribution == null
+                || duration == null
+                || warmup == null
+                || reportInterval == null
+                || threads == null) {
             throw new IllegalArgumentException("driver configuration has a missing field");
         }
         if (recordCount < 1) {
@@ -77,24 +81,75 @@ public record DriverConfig(
 
     /** A configuration with the defaults for everything but the workload, clients and duration. */
     public static DriverConfig defaults(Workload workload, int clients, Duration duration) {
-        return new DriverConfig(workload, KeyDistribution.ZIPFIAN, 0.99, DEFAULT_RECORD_COUNT,
-                DEFAULT_KEY_SIZE_BYTES, DEFAULT_VALUE_SIZE_BYTES, clients, duration, 0,
-                Duration.ZERO, true, 1L, DEFAULT_REPORT_INTERVAL, ThreadKind.PLATFORM);
+        return new DriverConfig(
+                workload,
+                KeyDistribution.ZIPFIAN,
+                0.99,
+                DEFAULT_RECORD_COUNT,
+                DEFAULT_KEY_SIZE_BYTES,
+                DEFAULT_VALUE_SIZE_BYTES,
+                clients,
+                duration,
+                0,
+                Duration.ZERO,
+                true,
+                1L,
+                DEFAULT_REPORT_INTERVAL,
+                ThreadKind.PLATFORM);
     }
 
     public DriverConfig withWorkload(Workload w) {
-        return new DriverConfig(w, distribution, zipfianTheta, recordCount, keySizeBytes, valueSizeBytes,
-                clients, duration, operationCount, warmup, load, seed, reportInterval, threads);
+        return new DriverConfig(
+                w,
+                distribution,
+                zipfianTheta,
+                recordCount,
+                keySizeBytes,
+                valueSizeBytes,
+                clients,
+                duration,
+                operationCount,
+                warmup,
+                load,
+                seed,
+                reportInterval,
+                threads);
     }
 
     public DriverConfig withClients(int c) {
-        return new DriverConfig(workload, distribution, zipfianTheta, recordCount, keySizeBytes, valueSizeBytes,
-                c, duration, operationCount, warmup, load, seed, reportInterval, threads);
+        return new DriverConfig(
+                workload,
+                distribution,
+                zipfianTheta,
+                recordCount,
+                keySizeBytes,
+                valueSizeBytes,
+                c,
+                duration,
+                operationCount,
+                warmup,
+                load,
+                seed,
+                reportInterval,
+                threads);
     }
 
     public DriverConfig withLoad(boolean l) {
-        return new DriverConfig(workload, distribution, zipfianTheta, recordCount, keySizeBytes, valueSizeBytes,
-                clients, duration, operationCount, warmup, l, seed, reportInterval, threads);
+        return new DriverConfig(
+                workload,
+                distribution,
+                zipfianTheta,
+                recordCount,
+                keySizeBytes,
+                valueSizeBytes,
+                clients,
+                duration,
+                operationCount,
+                warmup,
+                l,
+                seed,
+                reportInterval,
+                threads);
     }
 
     public boolean measuresByCount() {

@@ -8,6 +8,12 @@ package io.tinykv.bench.driver;
  * @param operations operations that completed successfully in it
  * @param errors operations that failed in it
  */
-public record IntervalStats(double endSeconds, double lengthSeconds, long operations, long errors,
-        double opsPerSecond, double p50Micros, double p99Micros, double maxMicros) {
-}
+public record IntervalStats(
+        double endSeconds,
+        double lengthSeconds,
+        long operations,
+        long errors,
+        double opsPerSecond,
+        double p50Micros,
+        double p99Micros,
+        double maxMicros) {}

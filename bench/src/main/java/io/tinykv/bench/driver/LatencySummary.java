@@ -7,8 +7,14 @@ import org.HdrHistogram.Histogram;
  *
  * @param count how many operations the histogram holds
  */
-public record LatencySummary(long count, double meanMicros, double p50Micros, double p95Micros,
-        double p99Micros, double p999Micros, double maxMicros) {
+public record LatencySummary(
+        long count,
+        double meanMicros,
+        double p50Micros,
+        double p95Micros,
+        double p99Micros,
+        double p999Micros,
+        double maxMicros) {
 
     private static final double NANOS_PER_MICRO = 1_000.0;
 

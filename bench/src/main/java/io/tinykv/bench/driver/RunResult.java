@@ -18,9 +18,19 @@ import java.util.List;
  * @param intervals the time series, one entry per report interval
  * @param errorSamples the first few distinct error messages, to say what went wrong
  */
-public record RunResult(String target, DriverConfig config, LoadResult load, double measuredSeconds,
-        long operations, long errors, long readsNotFound, LatencySummary all, LatencySummary reads,
-        LatencySummary updates, List<IntervalStats> intervals, List<String> errorSamples) {
+public record RunResult(
+        String target,
+        DriverConfig config,
+        LoadResult load,
+        double measuredSeconds,
+        long operations,
+        long errors,
+        long readsNotFound,
+        LatencySummary all,
+        LatencySummary reads,
+        LatencySummary updates,
+        List<IntervalStats> intervals,
+        List<String> errorSamples) {
 
     public RunResult {
         intervals = List.copyOf(intervals);

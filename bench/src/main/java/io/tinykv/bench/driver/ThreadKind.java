@@ -15,7 +15,8 @@ public enum ThreadKind {
 
     public ThreadFactory factory(String namePrefix) {
         return switch (this) {
-            case PLATFORM -> Thread.ofPlatform().name(namePrefix, 0).daemon(true).factory();
+            case PLATFORM ->
+                Thread.ofPlatform().name(namePrefix, 0).daemon(true).factory();
             case VIRTUAL -> Thread.ofVirtual().name(namePrefix, 0).factory();
         };
     }

@@ -27,8 +27,8 @@ public record EtcdClusterSpec(Path binary, int members, String host, int basePor
             throw new IllegalArgumentException("an etcd cluster needs at least one member, got " + members);
         }
         if (basePort < 1 || basePort + 2 * members - 1 > MAX_PORT) {
-            throw new IllegalArgumentException("etcd ports " + basePort + ".." + (basePort + 2 * members - 1)
-                    + " are out of range");
+            throw new IllegalArgumentException(
+                    "etcd ports " + basePort + ".." + (basePort + 2 * members - 1) + " are out of range");
         }
     }
 
@@ -75,17 +75,28 @@ public record EtcdClusterSpec(Path binary, int members, String host, int basePor
         }
         List<String> command = List.of(
                 binary.toString(),
-                "--name", memberName(i),
-                "--data-dir", dataDir(i).toString(),
-                "--listen-client-urls", url(clientPort(i)),
-                "--advertise-client-urls", url(clientPort(i)),
-                "--listen-peer-urls", url(peerPort(i)),
-                "--initial-advertise-peer-urls", url(peerPort(i)),
-                "--initial-cluster", String.join(",", peers),
-                "--initial-cluster-token", CLUSTER_TOKEN,
-                "--initial-cluster-state", "new",
-                "--logger", "zap",
-                "--log-outputs", "stderr");
+                "--name",
+                memberName(i),
+                "--data-dir",
+                dataDir(i).toString(),
+                "--listen-client-urls",
+                url(clientPort(i)),
+                "--advertise-client-urls",
+                url(clientPort(i)),
+                "--listen-peer-urls",
+                url(peerPort(i)),
+                "--initial-advertise-peer-urls",
+                url(peerPort(i)),
+                "--initial-cluster",
+                String.join(",", peers),
+                "--initial-cluster-token",
+                CLUSTER_TOKEN,
+                "--initial-cluster-state",
+                "new",
+                "--logger",
+                "zap",
+                "--log-outputs",
+                "stderr");
         return new ProcessSpec(memberName(i), command, dataRoot, logDir.resolve(memberName(i) + ".log"), Map.of());
     }
 

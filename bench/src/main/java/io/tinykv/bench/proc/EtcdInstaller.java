@@ -30,7 +30,8 @@ public final class EtcdInstaller {
      * @param which finds an executable on the PATH by name
      * @param logDir where apt-get's output goes
      */
-    public EtcdInstaller(ProcessLauncher launcher, Function<String, Optional<Path>> which, Path logDir, PrintStream log) {
+    public EtcdInstaller(
+            ProcessLauncher launcher, Function<String, Optional<Path>> which, Path logDir, PrintStream log) {
         this.launcher = launcher;
         this.which = which;
         this.logDir = logDir;
@@ -46,15 +47,24 @@ public final class EtcdInstaller {
         log.println("etcd not found; installing Debian's " + PACKAGE + " package (apt-get install -y " + PACKAGE + ")");
         Path aptLog = logDir.resolve("apt-get.log");
         Map<String, String> env = Map.of("DEBIAN_FRONTEND", "noninteractive");
-        int code = launcher.run(new ProcessSpec("apt-get install", List.of("apt-get", "install", "-y", "-q", PACKAGE),
-                logDir, aptLog, env), INSTALL_TIMEOUT);
+        int code = launcher.run(
+                new ProcessSpec(
+                        "apt-get install", List.of("apt-get", "install", "-y", "-q", PACKAGE), logDir, aptLog, env),
+                INSTALL_TIMEOUT);
         if (code != 0) {
             // The package lists may be missing or stale on a fresh machine.
-            int update = launcher.run(new ProcessSpec("apt-get update", List.of("apt-get", "update", "-q"),
-                    logDir, aptLog, env), INSTALL_TIMEOUT);
+            int update = launcher.run(
+                    new ProcessSpec("apt-get update", List.of("apt-get", "update", "-q"), logDir, aptLog, env),
+                    INSTALL_TIMEOUT);
             code = update == 0
-                    ? launcher.run(new ProcessSpec("apt-get install", List.of("apt-get", "install", "-y", "-q", PACKAGE),
-                            logDir, aptLog, env), INSTALL_TIMEOUT)
+                    ? launcher.run(
+                            new ProcessSpec(
+                                    "apt-get install",
+                                    List.of("apt-get", "install", "-y", "-q", PACKAGE),
+                                    logDir,
+                                    aptLog,
+                                    env),
+                            INSTALL_TIMEOUT)
                     : update;
         }
         Optional<Path> installed = which.apply("etcd");

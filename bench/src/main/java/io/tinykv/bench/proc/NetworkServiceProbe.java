@@ -22,9 +22,11 @@ public final class NetworkServiceProbe implements ServiceProbe {
     private static final int HTTP_OK = 200;
     /** Outside the benchmark's key space (its keys start with {@code u}). */
     private static final ByteString PROBE_KEY = ByteString.copyFromUtf8("!bench-probe");
+
     private static final ByteString PROBE_VALUE = ByteString.copyFromUtf8("ready");
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(PROBE_TIMEOUT).build();
 
     @Override
     public boolean portFree(String host, int port) {
@@ -50,8 +52,8 @@ public final class NetworkServiceProbe implements ServiceProbe {
     @Override
     public boolean tinykvServes(String pdAddress) {
         long timeoutMs = PROBE_TIMEOUT.toMillis();
-        try (RawKvClient client = RawKvClient.create(ClientConfig.of(List.of(pdAddress))
-                .withTimeoutsMs(timeoutMs, timeoutMs))) {
+        try (RawKvClient client =
+                RawKvClient.create(ClientConfig.of(List.of(pdAddress)).withTimeoutsMs(timeoutMs, timeoutMs))) {
             client.put(PROBE_KEY, PROBE_VALUE);
             return client.get(PROBE_KEY).filter(PROBE_VALUE::equals).isPresent();
         } catch (RuntimeException e) {
@@ -62,10 +64,14 @@ public final class NetworkServiceProbe implements ServiceProbe {
 
     @Override
     public boolean etcdHealthy(String clientUrl) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl + "/health")).timeout(PROBE_TIMEOUT).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(clientUrl + "/health"))
+                .timeout(PROBE_TIMEOUT)
+                .GET()
+                .build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == HTTP_OK && response.body().replace(" ", "").contains("\"health\":\"true\"");
+            return response.statusCode() == HTTP_OK
+                    && response.body().replace(" ", "").contains("\"health\":\"true\"");
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {

@@ -13,8 +13,8 @@ import java.util.Map;
  * @param logFile where stdout and stderr go together
  * @param environment variables added to the inherited environment
  */
-public record ProcessSpec(String name, List<String> command, Path workDir, Path logFile,
-        Map<String, String> environment) {
+public record ProcessSpec(
+        String name, List<String> command, Path workDir, Path logFile, Map<String, String> environment) {
 
     public ProcessSpec {
         if (command == null || command.isEmpty()) {

@@ -15,21 +15,21 @@ public final class Readiness {
     static final Duration POLL_INTERVAL = Duration.ofMillis(200);
     private static final int LOG_TAIL_LINES = 20;
 
-    private Readiness() {
-    }
+    private Readiness() {}
 
     /**
      * Polls {@code ready} until it holds.
      *
      * @throws BenchException if {@code process} exits first or {@code timeout} passes
      */
-    public static void await(Clock clock, String what, BooleanSupplier ready, ManagedProcess process,
-            Path logFile, Duration timeout) throws InterruptedException {
+    public static void await(
+            Clock clock, String what, BooleanSupplier ready, ManagedProcess process, Path logFile, Duration timeout)
+            throws InterruptedException {
         long deadline = clock.nanoTime() + timeout.toNanos();
         while (!ready.getAsBoolean()) {
             if (process != null && !process.isAlive()) {
-                throw new BenchException(what + " exited before it became ready; last lines of " + logFile
-                        + ":\n" + tail(logFile));
+                throw new BenchException(
+                        what + " exited before it became ready; last lines of " + logFile + ":\n" + tail(logFile));
             }
             if (clock.nanoTime() >= deadline) {
                 throw new BenchException(what + " did not become ready within " + timeout.toSeconds()

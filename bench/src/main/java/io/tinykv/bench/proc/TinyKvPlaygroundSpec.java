@@ -16,8 +16,8 @@ import java.util.Map;
  * @param dataDir the playground's folder (on the disk being measured)
  * @param logFile where the playground's own output goes (each child logs beside its data)
  */
-public record TinyKvPlaygroundSpec(Path launcher, String host, int pdPort, int basePort, int stores, Path dataDir,
-        Path logFile) {
+public record TinyKvPlaygroundSpec(
+        Path launcher, String host, int pdPort, int basePort, int stores, Path dataDir, Path logFile) {
 
     public TinyKvPlaygroundSpec {
         if (stores < 1) {
@@ -30,9 +30,17 @@ public record TinyKvPlaygroundSpec(Path launcher, String host, int pdPort, int b
     }
 
     public ProcessSpec processSpec() {
-        List<String> command = List.of(launcher.toString(), "playground", "--data-dir", dataDir.toString(),
-                "--stores", Integer.toString(stores), "--pd-port", Integer.toString(pdPort),
-                "--base-port", Integer.toString(basePort));
+        List<String> command = List.of(
+                launcher.toString(),
+                "playground",
+                "--data-dir",
+                dataDir.toString(),
+                "--stores",
+                Integer.toString(stores),
+                "--pd-port",
+                Integer.toString(pdPort),
+                "--base-port",
+                Integer.toString(basePort));
         Path workDir = launcher.toAbsolutePath().getParent().getParent();
         return new ProcessSpec("tinykv-playground", command, workDir, logFile, Map.of());
     }

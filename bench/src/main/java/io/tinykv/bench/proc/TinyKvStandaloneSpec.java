@@ -22,8 +22,15 @@ public record TinyKvStandaloneSpec(Path launcher, String host, int port, Path da
 
     public ProcessSpec processSpec() {
         // No status/metrics endpoint: its fixed default port could collide, and nothing here reads it.
-        List<String> command = List.of(launcher.toString(), "standalone",
-                "--addr", address(), "--data-dir", dataDir.toString(), "--status-addr", "");
+        List<String> command = List.of(
+                launcher.toString(),
+                "standalone",
+                "--addr",
+                address(),
+                "--data-dir",
+                dataDir.toString(),
+                "--status-addr",
+                "");
         Path workDir = launcher.toAbsolutePath().getParent().getParent();
         return new ProcessSpec("tinykv-standalone", command, workDir, logFile, Map.of());
     }

@@ -25,8 +25,14 @@ import java.util.Map;
  * @param systems every system, in column order
  * @param cells one per workload and concurrency
  */
-public record Comparison(String title, List<String> notes, Map<String, String> setup, String primary,
-        String reference, List<String> systems, List<ComparisonCell> cells) {
+public record Comparison(
+        String title,
+        List<String> notes,
+        Map<String, String> setup,
+        String primary,
+        String reference,
+        List<String> systems,
+        List<ComparisonCell> cells) {
 
     public Comparison {
         notes = List.copyOf(notes);
@@ -91,7 +97,8 @@ public record Comparison(String title, List<String> notes, Map<String, String> s
         for (int i = 0; i < cells.size(); i++) {
             String cell = cells.get(i);
             // Labels left-aligned, numbers right-aligned.
-            line.append(i == 0 ? pad(cell, widths[i], false) : pad(cell, widths[i], true)).append("  ");
+            line.append(i == 0 ? pad(cell, widths[i], false) : pad(cell, widths[i], true))
+                    .append("  ");
         }
         out.append(line.toString().stripTrailing()).append('\n');
     }
@@ -174,7 +181,8 @@ public record Comparison(String title, List<String> notes, Map<String, String> s
         }
         page.table(header, rows);
 
-        List<String> groups = cells.stream().map(c -> c.workload() + " c=" + c.clients()).toList();
+        List<String> groups =
+                cells.stream().map(c -> c.workload() + " c=" + c.clients()).toList();
         double[][] ops = new double[systems.size()][cells.size()];
         double[][] p99 = new double[systems.size()][cells.size()];
         for (int s = 0; s < systems.size(); s++) {
@@ -201,7 +209,8 @@ public record Comparison(String title, List<String> notes, Map<String, String> s
 
     public void write(Path dir, String baseName) throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(baseName + ".json"), RunReport.JSON.writeValueAsString(json()), StandardCharsets.UTF_8);
+        Files.writeString(
+                dir.resolve(baseName + ".json"), RunReport.JSON.writeValueAsString(json()), StandardCharsets.UTF_8);
         Files.writeString(dir.resolve(baseName + ".html"), html(), StandardCharsets.UTF_8);
     }
 

@@ -28,7 +28,13 @@ public final class HtmlPage {
     }
 
     public HtmlPage heading(int level, String text) {
-        body.append("<h").append(level).append('>').append(Xml.escape(text)).append("</h").append(level).append(">\n");
+        body.append("<h")
+                .append(level)
+                .append('>')
+                .append(Xml.escape(text))
+                .append("</h")
+                .append(level)
+                .append(">\n");
         return this;
     }
 

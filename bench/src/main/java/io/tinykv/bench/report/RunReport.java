@@ -21,8 +21,7 @@ public final class RunReport {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private RunReport() {
-    }
+    private RunReport() {}
 
     /** One run as JSON: settings, load phase, totals, latency percentiles and the time series. */
     public static ObjectNode toJson(RunResult r) {
@@ -102,21 +101,48 @@ public final class RunReport {
         HtmlPage page = new HtmlPage(title);
         List<List<String>> rows = new ArrayList<>();
         for (RunResult r : runs) {
-            rows.add(List.of(r.target(), r.config().workload().name() + " (" + r.config().workload().mix() + ")",
-                    Integer.toString(r.config().clients()), fmt("%.1f", r.measuredSeconds()),
-                    Long.toString(r.operations()), Long.toString(r.errors()), fmt("%.0f", r.opsPerSecond()),
-                    ms(r.all().p50Micros()), ms(r.all().p95Micros()), ms(r.all().p99Micros()),
-                    ms(r.all().p999Micros()), ms(r.all().maxMicros())));
+            rows.add(List.of(
+                    r.target(),
+                    r.config().workload().name() + " (" + r.config().workload().mix() + ")",
+                    Integer.toString(r.config().clients()),
+                    fmt("%.1f", r.measuredSeconds()),
+                    Long.toString(r.operations()),
+                    Long.toString(r.errors()),
+                    fmt("%.0f", r.opsPerSecond()),
+                    ms(r.all().p50Micros()),
+                    ms(r.all().p95Micros()),
+                    ms(r.all().p99Micros()),
+                    ms(r.all().p999Micros()),
+                    ms(r.all().maxMicros())));
         }
-        page.table(List.of("target", "workload", "clients", "seconds", "ops", "errors", "ops/s",
-                "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms"), rows);
+        page.table(
+                List.of(
+                        "target",
+                        "workload",
+                        "clients",
+                        "seconds",
+                        "ops",
+                        "errors",
+                        "ops/s",
+                        "p50 ms",
+                        "p95 ms",
+                        "p99 ms",
+                        "p99.9 ms",
+                        "max ms"),
+                rows);
         for (RunResult r : runs) {
             DriverConfig c = r.config();
             page.heading(2, r.target() + " — workload " + c.workload().name() + ", " + c.clients() + " clients");
-            page.paragraph(String.format(Locale.ROOT,
+            page.paragraph(String.format(
+                    Locale.ROOT,
                     "%d records, %d-byte keys, %d-byte values, %s keys, warm-up %.0fs excluded; load phase %d records in %.1fs.",
-                    c.recordCount(), c.keySizeBytes(), c.valueSizeBytes(), c.distribution().label(),
-                    c.warmup().toMillis() / 1000.0, r.load().records(), r.load().seconds()));
+                    c.recordCount(),
+                    c.keySizeBytes(),
+                    c.valueSizeBytes(),
+                    c.distribution().label(),
+                    c.warmup().toMillis() / 1000.0,
+                    r.load().records(),
+                    r.load().seconds()));
             if (!r.errorSamples().isEmpty()) {
                 page.note("errors: " + String.join(" | ", r.errorSamples()));
             }

@@ -27,8 +27,7 @@ public final class SvgChart {
     private static final int MARGIN_BOTTOM = 60;
     private static final int TARGET_TICKS = 5;
 
-    private SvgChart() {
-    }
+    private SvgChart() {}
 
     /** A line chart with one line per series and a legend. */
     public static String line(String title, String xLabel, String yLabel, List<Series> series) {
@@ -48,16 +47,26 @@ public final class SvgChart {
         axes(svg, xLabel, yLabel);
         for (double y = 0; y <= yTop + yStep / 2; y += yStep) {
             double py = plotY(y, yTop);
-            svg.append(String.format(Locale.ROOT,
+            svg.append(String.format(
+                    Locale.ROOT,
                     "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                             + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>%n",
-                    MARGIN_LEFT, py, WIDTH - MARGIN_RIGHT, py, MARGIN_LEFT - 4, py + 4, format(y)));
+                    MARGIN_LEFT,
+                    py,
+                    WIDTH - MARGIN_RIGHT,
+                    py,
+                    MARGIN_LEFT - 4,
+                    py + 4,
+                    format(y)));
         }
         for (double x = 0; x <= xTop + xStep / 2; x += xStep) {
             double px = plotX(x, xTop);
-            svg.append(String.format(Locale.ROOT,
+            svg.append(String.format(
+                    Locale.ROOT,
                     "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>%n",
-                    px, HEIGHT - MARGIN_BOTTOM + 14, format(x)));
+                    px,
+                    HEIGHT - MARGIN_BOTTOM + 14,
+                    format(x)));
         }
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
@@ -67,9 +76,13 @@ public final class SvgChart {
                 for (double[] p : s.points()) {
                     points.append(String.format(Locale.ROOT, "%.1f,%.1f ", plotX(p[0], xTop), plotY(p[1], yTop)));
                 }
-                svg.append("<polyline class=\"series\" data-series=\"").append(Xml.escape(s.name()))
-                        .append("\" fill=\"none\" stroke=\"").append(colour).append("\" stroke-width=\"2\" points=\"")
-                        .append(points.toString().trim()).append("\"/>\n");
+                svg.append("<polyline class=\"series\" data-series=\"")
+                        .append(Xml.escape(s.name()))
+                        .append("\" fill=\"none\" stroke=\"")
+                        .append(colour)
+                        .append("\" stroke-width=\"2\" points=\"")
+                        .append(points.toString().trim())
+                        .append("\"/>\n");
             }
             legend(svg, i, s.name(), colour);
         }
@@ -80,8 +93,8 @@ public final class SvgChart {
      * A grouped bar chart: one group per entry of {@code groups}, one bar per series within it.
      * {@code values[series][group]}; NaN draws no bar.
      */
-    public static String bars(String title, String yLabel, List<String> groups, List<String> seriesNames,
-            double[][] values) {
+    public static String bars(
+            String title, String yLabel, List<String> groups, List<String> seriesNames, double[][] values) {
         double maxY = 0;
         for (double[] row : values) {
             for (double v : row) {
@@ -96,10 +109,17 @@ public final class SvgChart {
         axes(svg, "", yLabel);
         for (double y = 0; y <= yTop + yStep / 2; y += yStep) {
             double py = plotY(y, yTop);
-            svg.append(String.format(Locale.ROOT,
+            svg.append(String.format(
+                    Locale.ROOT,
                     "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
                             + "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%s</text>%n",
-                    MARGIN_LEFT, py, WIDTH - MARGIN_RIGHT, py, MARGIN_LEFT - 4, py + 4, format(y)));
+                    MARGIN_LEFT,
+                    py,
+                    WIDTH - MARGIN_RIGHT,
+                    py,
+                    MARGIN_LEFT - 4,
+                    py + 4,
+                    format(y)));
         }
         double plotWidth = WIDTH - MARGIN_LEFT - MARGIN_RIGHT;
         double groupWidth = plotWidth / Math.max(1, groups.size());
@@ -112,16 +132,26 @@ public final class SvgChart {
                     continue;
                 }
                 double top = plotY(v, yTop);
-                svg.append(String.format(Locale.ROOT,
+                svg.append(String.format(
+                        Locale.ROOT,
                         "<rect class=\"bar\" data-series=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
                                 + "<title>%s %s: %s</title></rect>%n",
-                        Xml.escape(seriesNames.get(s)), groupLeft + s * barWidth, top, Math.max(1, barWidth - 2),
-                        plotY(0, yTop) - top, PALETTE.get(s % PALETTE.size()),
-                        Xml.escape(groups.get(g)), Xml.escape(seriesNames.get(s)), format(v)));
+                        Xml.escape(seriesNames.get(s)),
+                        groupLeft + s * barWidth,
+                        top,
+                        Math.max(1, barWidth - 2),
+                        plotY(0, yTop) - top,
+                        PALETTE.get(s % PALETTE.size()),
+                        Xml.escape(groups.get(g)),
+                        Xml.escape(seriesNames.get(s)),
+                        format(v)));
             }
-            svg.append(String.format(Locale.ROOT,
+            svg.append(String.format(
+                    Locale.ROOT,
                     "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%s</text>%n",
-                    MARGIN_LEFT + (g + 0.5) * groupWidth, HEIGHT - MARGIN_BOTTOM + 14, Xml.escape(groups.get(g))));
+                    MARGIN_LEFT + (g + 0.5) * groupWidth,
+                    HEIGHT - MARGIN_BOTTOM + 14,
+                    Xml.escape(groups.get(g))));
         }
         for (int s = 0; s < seriesNames.size(); s++) {
             legend(svg, s, seriesNames.get(s), PALETTE.get(s % PALETTE.size()));
@@ -131,37 +161,64 @@ public final class SvgChart {
 
     private static StringBuilder open(String title) {
         StringBuilder svg = new StringBuilder();
-        svg.append(String.format(Locale.ROOT,
+        svg.append(String.format(
+                Locale.ROOT,
                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
                         + "font-family=\"sans-serif\" role=\"img\">%n<title>%s</title>%n"
                         + "<text x=\"%d\" y=\"18\" font-size=\"14\" font-weight=\"bold\">%s</text>%n",
-                WIDTH, HEIGHT, WIDTH, HEIGHT, Xml.escape(title), MARGIN_LEFT, Xml.escape(title)));
+                WIDTH,
+                HEIGHT,
+                WIDTH,
+                HEIGHT,
+                Xml.escape(title),
+                MARGIN_LEFT,
+                Xml.escape(title)));
         return svg;
     }
 
     private static void axes(StringBuilder svg, String xLabel, String yLabel) {
         int bottom = HEIGHT - MARGIN_BOTTOM;
-        svg.append(String.format(Locale.ROOT,
+        svg.append(String.format(
+                Locale.ROOT,
                 "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>"
                         + "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#333\"/>%n",
-                MARGIN_LEFT, MARGIN_TOP, MARGIN_LEFT, bottom, MARGIN_LEFT, bottom, WIDTH - MARGIN_RIGHT, bottom));
+                MARGIN_LEFT,
+                MARGIN_TOP,
+                MARGIN_LEFT,
+                bottom,
+                MARGIN_LEFT,
+                bottom,
+                WIDTH - MARGIN_RIGHT,
+                bottom));
         if (!xLabel.isEmpty()) {
-            svg.append(String.format(Locale.ROOT,
+            svg.append(String.format(
+                    Locale.ROOT,
                     "<text x=\"%d\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>%n",
-                    (MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2, bottom + 30, Xml.escape(xLabel)));
+                    (MARGIN_LEFT + WIDTH - MARGIN_RIGHT) / 2,
+                    bottom + 30,
+                    Xml.escape(xLabel)));
         }
-        svg.append(String.format(Locale.ROOT,
+        svg.append(String.format(
+                Locale.ROOT,
                 "<text x=\"14\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 %d)\">%s</text>%n",
-                (MARGIN_TOP + bottom) / 2, (MARGIN_TOP + bottom) / 2, Xml.escape(yLabel)));
+                (MARGIN_TOP + bottom) / 2,
+                (MARGIN_TOP + bottom) / 2,
+                Xml.escape(yLabel)));
     }
 
     private static void legend(StringBuilder svg, int index, String name, String colour) {
         int x = MARGIN_LEFT + index * 130;
         int y = HEIGHT - 12;
-        svg.append(String.format(Locale.ROOT,
+        svg.append(String.format(
+                Locale.ROOT,
                 "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                         + "<text x=\"%d\" y=\"%d\" font-size=\"12\">%s</text>%n",
-                x, y - 10, colour, x + 16, y, Xml.escape(name)));
+                x,
+                y - 10,
+                colour,
+                x + 16,
+                y,
+                Xml.escape(name)));
     }
 
     private static double plotX(double x, double xTop) {

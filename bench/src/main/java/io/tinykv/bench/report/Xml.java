@@ -3,8 +3,7 @@ package io.tinykv.bench.report;
 /** Escaping for text placed in HTML or SVG. */
 final class Xml {
 
-    private Xml() {
-    }
+    private Xml() {}
 
     static String escape(String text) {
         StringBuilder out = new StringBuilder(text.length());

@@ -40,9 +40,11 @@ public final class EtcdTarget implements BenchTarget {
 
     @Override
     public byte[] get(byte[] key) throws Exception {
-        GetResponse response = kv.get(ByteSequence.from(key))
-                .get(spec.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        return response.getKvs().isEmpty() ? null : response.getKvs().get(0).getValue().getBytes();
+        GetResponse response =
+                kv.get(ByteSequence.from(key)).get(spec.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        return response.getKvs().isEmpty()
+                ? null
+                : response.getKvs().get(0).getValue().getBytes();
     }
 
     @Override

@@ -26,8 +26,10 @@ public final class TinyKvTarget implements BenchTarget {
     @Override
     public void open() {
         long timeoutMs = spec.requestTimeout().toMillis();
-        client = RawKvClient.create(ClientConfig.of(spec.pdAddresses()).withTimeoutsMs(timeoutMs, timeoutMs),
-                ChannelFactory.withCredentials(TlsCredentials.of(spec.security()).channelCredentials()),
+        client = RawKvClient.create(
+                ClientConfig.of(spec.pdAddresses()).withTimeoutsMs(timeoutMs, timeoutMs),
+                ChannelFactory.withCredentials(
+                        TlsCredentials.of(spec.security()).channelCredentials()),
                 Clock.system());
     }
 

@@ -52,8 +52,12 @@ public final class TinyKvTxnTarget implements TxnTarget {
     @Override
     public void open() {
         long timeoutMs = requestTimeout.toMillis();
-        client = TxnKvClient.create(ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs),
-                ChannelFactory.plaintext(), Clock.system(), TxnKvClient.DEFAULT_LOCK_TTL_MS, mode.tryOnePc(),
+        client = TxnKvClient.create(
+                ClientConfig.of(pdAddresses).withTimeoutsMs(timeoutMs, timeoutMs),
+                ChannelFactory.plaintext(),
+                Clock.system(),
+                TxnKvClient.DEFAULT_LOCK_TTL_MS,
+                mode.tryOnePc(),
                 mode.asyncCommit());
     }
 
@@ -84,7 +88,9 @@ public final class TinyKvTxnTarget implements TxnTarget {
         @Override
         public byte[] get(byte[] key) throws TxnAbortException {
             try {
-                return txn.get(ByteString.copyFrom(key)).map(ByteString::toByteArray).orElse(null);
+                return txn.get(ByteString.copyFrom(key))
+                        .map(ByteString::toByteArray)
+                        .orElse(null);
             } catch (TxnAbortedException | KeyLockedException e) {
                 // A read that waited in vain for a live lock ends the transaction before it wrote.
                 throw abort(e);

@@ -24,8 +24,8 @@ public final class TwoKeyReadWrite {
 
     public TwoKeyReadWrite(KeyChooser chooser, KeyCodec codec, long recordCount) {
         if (recordCount < KEYS) {
-            throw new IllegalArgumentException("a " + KEYS + "-key transaction needs at least " + KEYS
-                    + " records, got " + recordCount);
+            throw new IllegalArgumentException(
+                    "a " + KEYS + "-key transaction needs at least " + KEYS + " records, got " + recordCount);
         }
         this.chooser = chooser;
         this.codec = codec;

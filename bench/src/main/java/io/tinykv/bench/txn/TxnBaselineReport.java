@@ -20,8 +20,18 @@ public record TxnBaselineReport(Map<String, String> setup, List<TxnBaselineRow> 
     public static final String REPORT_NAME = "txn-baseline";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final double MICROS_PER_MILLI = 1_000.0;
-    private static final String[] HEADER = {"clients", "txn/s", "txn p50 ms", "txn p99 ms", "abort %",
-        "RawPut ops/s", "RawPut p99 ms", "txn/RawPut", "commit", "txn/s vs first"};
+    private static final String[] HEADER = {
+        "clients",
+        "txn/s",
+        "txn p50 ms",
+        "txn p99 ms",
+        "abort %",
+        "RawPut ops/s",
+        "RawPut p99 ms",
+        "txn/RawPut",
+        "commit",
+        "txn/s vs first"
+    };
 
     public TxnBaselineReport {
         setup = new LinkedHashMap<>(setup);
@@ -37,7 +47,8 @@ public record TxnBaselineReport(Map<String, String> setup, List<TxnBaselineRow> 
         out.append(line(HEADER));
         Map<Integer, Double> firstTxnPerSecond = new LinkedHashMap<>();
         for (TxnBaselineRow r : rows) {
-            double first = firstTxnPerSecond.computeIfAbsent(r.clients(), c -> r.txn().txnPerSecond());
+            double first =
+                    firstTxnPerSecond.computeIfAbsent(r.clients(), c -> r.txn().txnPerSecond());
             out.append(line(new String[] {
                 String.valueOf(r.clients()),
                 fmt("%.0f", r.txn().txnPerSecond()),
@@ -48,7 +59,8 @@ public record TxnBaselineReport(Map<String, String> setup, List<TxnBaselineRow> 
                 fmt("%.3f", r.rawPut().all().p99Micros() / MICROS_PER_MILLI),
                 Double.isNaN(r.txnPerRawPut()) ? "-" : fmt("%.2f", r.txnPerRawPut()),
                 r.txn().target(),
-                first > 0 ? fmt("%.2f", r.txn().txnPerSecond() / first) : "-"}));
+                first > 0 ? fmt("%.2f", r.txn().txnPerSecond() / first) : "-"
+            }));
         }
         return out.toString();
     }

@@ -33,6 +33,7 @@ public final class TxnDriver {
     private static final int MAX_ERROR_SAMPLES = 5;
     /** Records written by one load transaction: few enough to stay far below any lock TTL. */
     static final int LOAD_BATCH_RECORDS = 100;
+
     private static final double NANOS_PER_SECOND = 1e9;
 
     private final Clock clock;
@@ -84,18 +85,20 @@ public final class TxnDriver {
         group.start();
         long tick = start + config.reportInterval().toNanos();
         while (!group.awaitUntil(tick)) {
-            progress(String.format(Locale.ROOT, "[%s load] %d/%d records", target.name(), inserted.sum(),
-                    config.recordCount()));
+            progress(String.format(
+                    Locale.ROOT, "[%s load] %d/%d records", target.name(), inserted.sum(), config.recordCount()));
             tick += config.reportInterval().toNanos();
         }
         group.join();
         if (group.firstCrash() != null) {
-            throw new BenchException("a load client of " + target.name() + " died: " + group.firstCrash(),
-                    group.firstCrash());
+            throw new BenchException(
+                    "a load client of " + target.name() + " died: " + group.firstCrash(), group.firstCrash());
         }
         if (failure.get() != null) {
-            throw new BenchException("loading " + target.name() + " failed after " + inserted.sum() + " of "
-                    + config.recordCount() + " records: " + describe(failure.get()), failure.get());
+            throw new BenchException(
+                    "loading " + target.name() + " failed after " + inserted.sum() + " of " + config.recordCount()
+                            + " records: " + describe(failure.get()),
+                    failure.get());
         }
         double seconds = (clock.nanoTime() - start) / NANOS_PER_SECOND;
         progress(String.format(Locale.ROOT, "[%s load] %d records in %.1fs", target.name(), inserted.sum(), seconds));
@@ -119,7 +122,9 @@ public final class TxnDriver {
         }
         long start = clock.nanoTime();
         long measureStart = start + config.warmup().toNanos();
-        long end = config.measuresByCount() ? Long.MAX_VALUE : measureStart + config.duration().toNanos();
+        long end = config.measuresByCount()
+                ? Long.MAX_VALUE
+                : measureStart + config.duration().toNanos();
 
         ClientGroup group = new ClientGroup(clock, config.threads().factory("txn-client-"), config.clients(), i -> {
             SplittableRandom random = randoms.get(i);
@@ -174,15 +179,23 @@ public final class TxnDriver {
             Histogram shown = interval.copy();
             shown.add(warmupLatency.getIntervalHistogram());
             double seconds = (now - last) / NANOS_PER_SECOND;
-            progress(String.format(Locale.ROOT, "[%s c=%d] %s %8.0f txn/s  p99 %8.3f ms  conflicts %d  aborts %d  errors %d",
-                    target.name(), config.clients(), now < measureStart ? "warm-up" : "       ",
-                    seconds > 0 ? shown.getTotalCount() / seconds : 0, shown.getValueAtPercentile(99) / 1e6,
-                    conflicts.sum(), aborted.sum(), errors.sum()));
+            progress(String.format(
+                    Locale.ROOT,
+                    "[%s c=%d] %s %8.0f txn/s  p99 %8.3f ms  conflicts %d  aborts %d  errors %d",
+                    target.name(),
+                    config.clients(),
+                    now < measureStart ? "warm-up" : "       ",
+                    seconds > 0 ? shown.getTotalCount() / seconds : 0,
+                    shown.getValueAtPercentile(99) / 1e6,
+                    conflicts.sum(),
+                    aborted.sum(),
+                    errors.sum()));
             last = now;
             tick = now + intervalNanos;
         } while (!done);
         if (group.firstCrash() != null) {
-            throw new BenchException("a transaction client against " + target.name() + " died: " + group.firstCrash(),
+            throw new BenchException(
+                    "a transaction client against " + target.name() + " died: " + group.firstCrash(),
                     group.firstCrash());
         }
         double measuredSeconds = Math.max(0, last - measureStart) / NANOS_PER_SECOND;
@@ -190,8 +203,16 @@ public final class TxnDriver {
         synchronized (errorSamples) {
             samples = List.copyOf(errorSamples);
         }
-        return new TxnRunResult(target.name(), config.clients(), measuredSeconds, total.getTotalCount(),
-                conflicts.sum(), aborted.sum(), errors.sum(), LatencySummary.of(total), samples);
+        return new TxnRunResult(
+                target.name(),
+                config.clients(),
+                measuredSeconds,
+                total.getTotalCount(),
+                conflicts.sum(),
+                aborted.sum(),
+                errors.sum(),
+                LatencySummary.of(total),
+                samples);
     }
 
     private static void count(boolean measuring, LongAdder counter) {
@@ -201,8 +222,10 @@ public final class TxnDriver {
     }
 
     private static TwoKeyReadWrite operation(DriverConfig config) {
-        return new TwoKeyReadWrite(config.distribution().chooser(config.recordCount(), config.zipfianTheta()),
-                KeyCodec.forRecords(config.keySizeBytes(), config.recordCount()), config.recordCount());
+        return new TwoKeyReadWrite(
+                config.distribution().chooser(config.recordCount(), config.zipfianTheta()),
+                KeyCodec.forRecords(config.keySizeBytes(), config.recordCount()),
+                config.recordCount());
     }
 
     private void progress(String line) {

@@ -16,8 +16,16 @@ import java.util.List;
  * @param committedLatency begin-to-commit time of every committed transaction
  * @param errorSamples the first few distinct error messages
  */
-public record TxnRunResult(String target, int clients, double measuredSeconds, long committed, long conflicts,
-        long aborted, long errors, LatencySummary committedLatency, List<String> errorSamples) {
+public record TxnRunResult(
+        String target,
+        int clients,
+        double measuredSeconds,
+        long committed,
+        long conflicts,
+        long aborted,
+        long errors,
+        LatencySummary committedLatency,
+        List<String> errorSamples) {
 
     public TxnRunResult {
         errorSamples = List.copyOf(errorSamples);

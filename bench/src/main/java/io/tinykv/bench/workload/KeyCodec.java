@@ -23,8 +23,8 @@ public record KeyCodec(int keySizeBytes) {
         KeyCodec codec = new KeyCodec(keySizeBytes);
         int needed = Long.toString(Math.max(recordCount - 1, 0)).length() + 1;
         if (needed > keySizeBytes) {
-            throw new IllegalArgumentException("key size " + keySizeBytes + " B is too small for "
-                    + recordCount + " records; need at least " + needed + " B");
+            throw new IllegalArgumentException("key size " + keySizeBytes + " B is too small for " + recordCount
+                    + " records; need at least " + needed + " B");
         }
         return codec;
     }

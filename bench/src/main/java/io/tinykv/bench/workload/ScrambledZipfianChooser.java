@@ -22,8 +22,7 @@ public final class ScrambledZipfianChooser implements KeyChooser {
 
     public ScrambledZipfianChooser(long recordCount, double theta) {
         if (recordCount > MAX_RECORDS) {
-            throw new IllegalArgumentException(
-                    "at most " + MAX_RECORDS + " records are supported, got " + recordCount);
+            throw new IllegalArgumentException("at most " + MAX_RECORDS + " records are supported, got " + recordCount);
         }
         this.ranks = new ZipfianGenerator(recordCount, theta);
         long m = MULTIPLIER_SEED % recordCount;

@@ -26,8 +26,7 @@ public record Workload(String name, double readProportion) {
             throw new IllegalArgumentException("workload name must not be blank");
         }
         if (!(readProportion >= 0.0 && readProportion <= 1.0)) {
-            throw new IllegalArgumentException(
-                    "read proportion must be within [0, 1], got " + readProportion);
+            throw new IllegalArgumentException("read proportion must be within [0, 1], got " + readProportion);
         }
     }
 
@@ -38,8 +37,8 @@ public record Workload(String name, double readProportion) {
             case "B" -> B;
             case "C" -> C;
             case "W" -> W;
-            default -> throw new IllegalArgumentException(
-                    "unknown workload '" + name + "'; expected one of A, B, C, W");
+            default ->
+                throw new IllegalArgumentException("unknown workload '" + name + "'; expected one of A, B, C, W");
         };
     }
 

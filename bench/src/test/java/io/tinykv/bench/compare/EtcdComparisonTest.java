@@ -8,13 +8,13 @@ import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.ThreadKind;
 import io.tinykv.bench.report.Comparison;
 import io.tinykv.bench.report.ComparisonCell;
+import io.tinykv.bench.target.BenchTarget;
+import io.tinykv.bench.target.TargetFactory;
+import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.testing.FakeClock;
 import io.tinykv.bench.testing.FakeLauncher;
 import io.tinykv.bench.testing.FakeProbe;
 import io.tinykv.bench.testing.InMemoryTarget;
-import io.tinykv.bench.target.BenchTarget;
-import io.tinykv.bench.target.TargetFactory;
-import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.workload.KeyDistribution;
 import io.tinykv.bench.workload.Workload;
 import io.tinykv.client.Clock;
@@ -56,12 +56,38 @@ class EtcdComparisonTest {
     }
 
     private ComparisonSettings settings(boolean single, List<String> externalPd) {
-        DriverConfig base = new DriverConfig(Workload.A, KeyDistribution.ZIPFIAN, 0.99, 100, 16, 32, 1,
-                Duration.ZERO, OPS_PER_RUN, Duration.ZERO, true, 5, Duration.ofSeconds(1), ThreadKind.PLATFORM);
-        return new ComparisonSettings(List.of(WorkloadCase.of(Workload.A), WorkloadCase.of(Workload.W)), List.of(1, 2),
-                base, dir.resolve("out"), single,
-                single ? TinyKvTopology.STANDALONE : TinyKvTopology.PLAYGROUND, launcherScript, externalPd, "external tinykv", "127.0.0.1", 32379,
-                20960, Duration.ofSeconds(5), Duration.ofSeconds(1), true, "bench compare-etcd (test)");
+        DriverConfig base = new DriverConfig(
+                Workload.A,
+                KeyDistribution.ZIPFIAN,
+                0.99,
+                100,
+                16,
+                32,
+                1,
+                Duration.ZERO,
+                OPS_PER_RUN,
+                Duration.ZERO,
+                true,
+                5,
+                Duration.ofSeconds(1),
+                ThreadKind.PLATFORM);
+        return new ComparisonSettings(
+                List.of(WorkloadCase.of(Workload.A), WorkloadCase.of(Workload.W)),
+                List.of(1, 2),
+                base,
+                dir.resolve("out"),
+                single,
+                single ? TinyKvTopology.STANDALONE : TinyKvTopology.PLAYGROUND,
+                launcherScript,
+                externalPd,
+                "external tinykv",
+                "127.0.0.1",
+                32379,
+                20960,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(1),
+                true,
+                "bench compare-etcd (test)");
     }
 
     private TargetFactory recordingTargets(Function<TargetSpec, InMemoryTarget> make) {
@@ -76,8 +102,8 @@ class EtcdComparisonTest {
     }
 
     private BenchEnvironment env(TargetFactory targets, Clock clock) {
-        return new BenchEnvironment(launcher, probe, targets, clock, QUIET, name -> Optional.of(Path.of("/usr/bin/etcd")),
-                false);
+        return new BenchEnvironment(
+                launcher, probe, targets, clock, QUIET, name -> Optional.of(Path.of("/usr/bin/etcd")), false);
     }
 
     private BenchEnvironment env() {
@@ -101,8 +127,8 @@ class EtcdComparisonTest {
         Comparison c = new EtcdComparison(settings(false, List.of()), env()).execute();
 
         assertThat(startedNames()).containsExactly("etcd-1", "etcd-2", "etcd-3", "tinykv-playground");
-        assertThat(launcher.started.get(3).spec.command()).containsSubsequence("playground", "--stores", "3",
-                "--pd-port", "20960", "--base-port", "20970");
+        assertThat(launcher.started.get(3).spec.command())
+                .containsSubsequence("playground", "--stores", "3", "--pd-port", "20960", "--base-port", "20970");
         assertEverythingStopped();
         assertThat(c.systems()).containsExactly("tinykv", "etcd", "rocksdb");
         assertThat(c.cells()).extracting(ComparisonCell::workload).containsExactly("A", "A", "W", "W");
@@ -184,26 +210,32 @@ class EtcdComparisonTest {
     @Test
     void aServerThatExitsDuringStartupIsReportedAndTheOthersStopped() {
         probe.tinykvListening = false;
-        BenchEnvironment env = new BenchEnvironment(new io.tinykv.bench.proc.ProcessLauncher() {
-            @Override
-            public io.tinykv.bench.proc.ManagedProcess start(io.tinykv.bench.proc.ProcessSpec spec) {
-                io.tinykv.bench.proc.ManagedProcess p = launcher.start(spec);
-                if (spec.name().startsWith("tinykv")) {
-                    try {
-                        p.stop(Duration.ZERO); // it "crashes" at once
-                    } catch (InterruptedException e) {
-                        throw new AssertionError(e);
+        BenchEnvironment env = new BenchEnvironment(
+                new io.tinykv.bench.proc.ProcessLauncher() {
+                    @Override
+                    public io.tinykv.bench.proc.ManagedProcess start(io.tinykv.bench.proc.ProcessSpec spec) {
+                        io.tinykv.bench.proc.ManagedProcess p = launcher.start(spec);
+                        if (spec.name().startsWith("tinykv")) {
+                            try {
+                                p.stop(Duration.ZERO); // it "crashes" at once
+                            } catch (InterruptedException e) {
+                                throw new AssertionError(e);
+                            }
+                        }
+                        return p;
                     }
-                }
-                return p;
-            }
 
-            @Override
-            public int run(io.tinykv.bench.proc.ProcessSpec spec, Duration timeout) {
-                return launcher.run(spec, timeout);
-            }
-        }, probe, recordingTargets(spec -> InMemoryTarget.instant(spec.kind())), new FakeClock(), QUIET,
-                name -> Optional.of(Path.of("/usr/bin/etcd")), false);
+                    @Override
+                    public int run(io.tinykv.bench.proc.ProcessSpec spec, Duration timeout) {
+                        return launcher.run(spec, timeout);
+                    }
+                },
+                probe,
+                recordingTargets(spec -> InMemoryTarget.instant(spec.kind())),
+                new FakeClock(),
+                QUIET,
+                name -> Optional.of(Path.of("/usr/bin/etcd")),
+                false);
         assertThatThrownBy(() -> new EtcdComparison(settings(true, List.of()), env).execute())
                 .hasMessageContaining("tinykv standalone at 127.0.0.1:20960 exited before it became ready");
         assertThat(launcher.started).noneMatch(FakeLauncher.FakeProcess::isAlive);
@@ -220,15 +252,31 @@ class EtcdComparisonTest {
     @Test
     void baselineComparesTinykvWithRocksdbOnRawPutAndRawGet() throws Exception {
         ComparisonSettings s = settings(true, List.of());
-        ComparisonSettings baseline = new ComparisonSettings(Baseline.WORKLOADS, List.of(1, 2), s.base(), s.outDir(),
-                true, TinyKvTopology.STANDALONE, s.tinykvLauncher(), List.of(), "", s.host(), 0, s.tinykvPort(), s.startupTimeout(),
-                s.requestTimeout(), true, "bench baseline (test)");
+        ComparisonSettings baseline = new ComparisonSettings(
+                Baseline.WORKLOADS,
+                List.of(1, 2),
+                s.base(),
+                s.outDir(),
+                true,
+                TinyKvTopology.STANDALONE,
+                s.tinykvLauncher(),
+                List.of(),
+                "",
+                s.host(),
+                0,
+                s.tinykvPort(),
+                s.startupTimeout(),
+                s.requestTimeout(),
+                true,
+                "bench baseline (test)");
         Comparison c = new Baseline(baseline, env()).execute();
 
         assertThat(startedNames()).containsExactly("tinykv-standalone");
         assertEverythingStopped();
         assertThat(c.ratioLabel()).isEqualTo("tinykv/rocksdb");
-        assertThat(c.cells()).extracting(ComparisonCell::workload).containsExactly("RawPut", "RawPut", "RawGet", "RawGet");
+        assertThat(c.cells())
+                .extracting(ComparisonCell::workload)
+                .containsExactly("RawPut", "RawPut", "RawGet", "RawGet");
         assertThat(((TargetSpec.RocksDb) createdSpecs.get(1)).syncWrites()).isTrue();
         assertThat(Files.exists(dir.resolve("out/baseline.json"))).isTrue();
         assertThat(Files.exists(dir.resolve("out/baseline.html"))).isTrue();

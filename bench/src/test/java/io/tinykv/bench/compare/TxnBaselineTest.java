@@ -41,34 +41,72 @@ class TxnBaselineTest {
         Files.createDirectories(script.getParent());
         Files.writeString(script, "#!/bin/sh\nexit 1\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        DriverConfig base = new DriverConfig(Workload.W, KeyDistribution.UNIFORM, 0.99, RECORDS, 16, 32, 1,
-                Duration.ZERO, OPS_PER_RUN, Duration.ZERO, true, 5, Duration.ofSeconds(1), ThreadKind.PLATFORM);
-        ComparisonSettings settings = new ComparisonSettings(List.of(new WorkloadCase("RawPut", Workload.W)),
-                List.of(1, 3), base, dir.resolve("out"), true, TinyKvTopology.STANDALONE, script, List.of(), "", "127.0.0.1", 0, 20960,
-                Duration.ofSeconds(5), Duration.ofSeconds(1), false, "bench txn-baseline (test)");
+        DriverConfig base = new DriverConfig(
+                Workload.W,
+                KeyDistribution.UNIFORM,
+                0.99,
+                RECORDS,
+                16,
+                32,
+                1,
+                Duration.ZERO,
+                OPS_PER_RUN,
+                Duration.ZERO,
+                true,
+                5,
+                Duration.ofSeconds(1),
+                ThreadKind.PLATFORM);
+        ComparisonSettings settings = new ComparisonSettings(
+                List.of(new WorkloadCase("RawPut", Workload.W)),
+                List.of(1, 3),
+                base,
+                dir.resolve("out"),
+                true,
+                TinyKvTopology.STANDALONE,
+                script,
+                List.of(),
+                "",
+                "127.0.0.1",
+                0,
+                20960,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(1),
+                false,
+                "bench txn-baseline (test)");
         FakeLauncher launcher = new FakeLauncher();
         List<InMemoryTarget> raw = new ArrayList<>();
         List<TargetSpec> rawSpecs = new ArrayList<>();
-        BenchEnvironment env = new BenchEnvironment(launcher, new FakeProbe(), spec -> {
-            InMemoryTarget t = InMemoryTarget.instant(spec.kind());
-            raw.add(t);
-            rawSpecs.add(spec);
-            return t;
-        }, Clock.system(), new PrintStream(OutputStream.nullOutputStream()), name -> Optional.empty(), false);
+        BenchEnvironment env = new BenchEnvironment(
+                launcher,
+                new FakeProbe(),
+                spec -> {
+                    InMemoryTarget t = InMemoryTarget.instant(spec.kind());
+                    raw.add(t);
+                    rawSpecs.add(spec);
+                    return t;
+                },
+                Clock.system(),
+                new PrintStream(OutputStream.nullOutputStream()),
+                name -> Optional.empty(),
+                false);
         InMemoryTxnTarget txn = InMemoryTxnTarget.instant();
         List<List<String>> pdSeen = new ArrayList<>();
 
         TxnBaselineReport report = new TxnBaseline(settings, env, pd -> {
-            pdSeen.add(pd);
-            return txn;
-        }).execute();
+                    pdSeen.add(pd);
+                    return txn;
+                })
+                .execute();
 
-        assertThat(launcher.started).singleElement()
+        assertThat(launcher.started)
+                .singleElement()
                 .satisfies(p -> assertThat(p.spec.name()).isEqualTo("tinykv-standalone"));
         assertThat(launcher.started).noneMatch(FakeLauncher.FakeProcess::isAlive);
         assertThat(pdSeen).singleElement().isEqualTo(((TargetSpec.TinyKv) rawSpecs.getFirst()).pdAddresses());
         assertThat(txn.opened && txn.closed).isTrue();
-        assertThat(raw).singleElement().satisfies(t -> assertThat(t.closed.get()).isTrue());
+        assertThat(raw)
+                .singleElement()
+                .satisfies(t -> assertThat(t.closed.get()).isTrue());
 
         assertThat(report.rows()).extracting(TxnBaselineRow::clients).containsExactly(1, 3);
         assertThat(report.rows()).allSatisfy(r -> {

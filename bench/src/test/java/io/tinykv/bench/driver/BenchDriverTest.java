@@ -19,10 +19,23 @@ class BenchDriverTest {
 
     private static final Duration OP_LATENCY = Duration.ofMillis(2);
 
-    private static DriverConfig config(Workload w, int clients, Duration duration, long operations, Duration warmup,
-            boolean load) {
-        return new DriverConfig(w, KeyDistribution.ZIPFIAN, 0.99, 500, 16, 64, clients, duration, operations, warmup,
-                load, 11, Duration.ofSeconds(1), ThreadKind.PLATFORM);
+    private static DriverConfig config(
+            Workload w, int clients, Duration duration, long operations, Duration warmup, boolean load) {
+        return new DriverConfig(
+                w,
+                KeyDistribution.ZIPFIAN,
+                0.99,
+                500,
+                16,
+                64,
+                clients,
+                duration,
+                operations,
+                warmup,
+                load,
+                11,
+                Duration.ofSeconds(1),
+                ThreadKind.PLATFORM);
     }
 
     @Test
@@ -53,7 +66,10 @@ class BenchDriverTest {
 
         String lines = progress.toString(StandardCharsets.UTF_8);
         assertThat(lines.lines().filter(l -> l.contains("warm-up")).count()).isEqualTo(2);
-        assertThat(lines.lines().filter(l -> l.contains("ops/s") && l.contains("errors")).count()).isEqualTo(5);
+        assertThat(lines.lines()
+                        .filter(l -> l.contains("ops/s") && l.contains("errors"))
+                        .count())
+                .isEqualTo(5);
     }
 
     @Test
@@ -62,8 +78,8 @@ class BenchDriverTest {
         InMemoryTarget target = new InMemoryTarget("fake", clock, OP_LATENCY, 0);
         BenchDriver driver = new BenchDriver(clock, null);
 
-        RunResult r = driver.run(target, config(Workload.B, 8, Duration.ZERO, 1_234, Duration.ZERO, false),
-                LoadResult.SKIPPED);
+        RunResult r = driver.run(
+                target, config(Workload.B, 8, Duration.ZERO, 1_234, Duration.ZERO, false), LoadResult.SKIPPED);
 
         assertThat(r.operations()).isEqualTo(1_234);
         assertThat(target.gets.get() + target.puts.get()).isEqualTo(1_234);
@@ -74,8 +90,8 @@ class BenchDriverTest {
     void singleClientLatencyIsTheTargetsLatency() throws Exception {
         FakeClock clock = new FakeClock();
         InMemoryTarget target = new InMemoryTarget("fake", clock, OP_LATENCY, 0);
-        RunResult r = new BenchDriver(clock, null).run(target,
-                config(Workload.C, 1, Duration.ZERO, 500, Duration.ZERO, false), LoadResult.SKIPPED);
+        RunResult r = new BenchDriver(clock, null)
+                .run(target, config(Workload.C, 1, Duration.ZERO, 500, Duration.ZERO, false), LoadResult.SKIPPED);
 
         double expectedMicros = OP_LATENCY.toNanos() / 1e3;
         // HdrHistogram keeps three significant digits.
@@ -91,8 +107,8 @@ class BenchDriverTest {
     void failedOperationsAreCountedNotTimed() throws Exception {
         FakeClock clock = new FakeClock();
         InMemoryTarget target = new InMemoryTarget("flaky", clock, OP_LATENCY, 10);
-        RunResult r = new BenchDriver(clock, null).run(target,
-                config(Workload.W, 2, Duration.ZERO, 1_000, Duration.ZERO, false), LoadResult.SKIPPED);
+        RunResult r = new BenchDriver(clock, null)
+                .run(target, config(Workload.W, 2, Duration.ZERO, 1_000, Duration.ZERO, false), LoadResult.SKIPPED);
 
         assertThat(r.operations() + r.errors()).isEqualTo(1_000);
         assertThat(r.errors()).isEqualTo(100);
@@ -109,7 +125,8 @@ class BenchDriverTest {
 
         assertThat(r.load().records()).isEqualTo(500);
         assertThat(target.data()).hasSize(500);
-        assertThat(target.data().keySet()).allSatisfy(k -> assertThat(k.remaining()).isEqualTo(16));
+        assertThat(target.data().keySet())
+                .allSatisfy(k -> assertThat(k.remaining()).isEqualTo(16));
         assertThat(target.data().values()).allSatisfy(v -> assertThat(v).hasSize(64));
         assertThat(r.readsNotFound()).isZero();
         assertThat(r.operations()).isEqualTo(300);
@@ -133,8 +150,8 @@ class BenchDriverTest {
         for (int i = 0; i < 2; i++) {
             FakeClock clock = new FakeClock();
             InMemoryTarget target = new InMemoryTarget("fake", clock, OP_LATENCY, 0);
-            new BenchDriver(clock, null).run(target, config(Workload.A, 1, Duration.ZERO, 1_000, Duration.ZERO, false),
-                    LoadResult.SKIPPED);
+            new BenchDriver(clock, null)
+                    .run(target, config(Workload.A, 1, Duration.ZERO, 1_000, Duration.ZERO, false), LoadResult.SKIPPED);
             puts[i] = target.puts.get();
         }
         assertThat(puts[0]).isEqualTo(puts[1]);
@@ -146,8 +163,21 @@ class BenchDriverTest {
                 .hasMessageContaining("client count");
         assertThatThrownBy(() -> config(Workload.A, 1, Duration.ZERO, 0, Duration.ZERO, false))
                 .hasMessageContaining("duration or an operation count");
-        assertThatThrownBy(() -> new DriverConfig(Workload.A, KeyDistribution.UNIFORM, 0.99, 1_000_000, 4, 1, 1,
-                Duration.ofSeconds(1), 0, Duration.ZERO, false, 1, Duration.ofSeconds(1), ThreadKind.PLATFORM))
+        assertThatThrownBy(() -> new DriverConfig(
+                        Workload.A,
+                        KeyDistribution.UNIFORM,
+                        0.99,
+                        1_000_000,
+                        4,
+                        1,
+                        1,
+                        Duration.ofSeconds(1),
+                        0,
+                        Duration.ZERO,
+                        false,
+                        1,
+                        Duration.ofSeconds(1),
+                        ThreadKind.PLATFORM))
                 .hasMessageContaining("too small");
     }
 }

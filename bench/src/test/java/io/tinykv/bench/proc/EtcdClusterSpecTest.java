@@ -26,8 +26,8 @@ class EtcdClusterSpecTest {
         EtcdClusterSpec spec = new EtcdClusterSpec(BIN, 3, "127.0.0.1", 32379, DATA, LOGS);
         assertThat(spec.ports()).containsExactly(32379, 32380, 32381, 32382, 32383, 32384);
         assertThat(new HashSet<>(spec.ports())).hasSize(6);
-        assertThat(spec.clientEndpoints()).containsExactly(
-                "http://127.0.0.1:32379", "http://127.0.0.1:32381", "http://127.0.0.1:32383");
+        assertThat(spec.clientEndpoints())
+                .containsExactly("http://127.0.0.1:32379", "http://127.0.0.1:32381", "http://127.0.0.1:32383");
 
         Set<String> dataDirs = new HashSet<>();
         for (int i = 0; i < 3; i++) {
@@ -36,14 +36,17 @@ class EtcdClusterSpecTest {
             assertThat(cmd.get(0)).isEqualTo("/usr/bin/etcd");
             assertThat(flag(cmd, "--name")).isEqualTo("etcd-" + (i + 1));
             String dataDir = flag(cmd, "--data-dir");
-            assertThat(Path.of(dataDir).startsWith(DATA)).as("%s is under %s", dataDir, DATA).isTrue();
+            assertThat(Path.of(dataDir).startsWith(DATA))
+                    .as("%s is under %s", dataDir, DATA)
+                    .isTrue();
             dataDirs.add(dataDir);
             assertThat(flag(cmd, "--listen-client-urls")).isEqualTo("http://127.0.0.1:" + spec.clientPort(i));
             assertThat(flag(cmd, "--advertise-client-urls")).isEqualTo("http://127.0.0.1:" + spec.clientPort(i));
             assertThat(flag(cmd, "--listen-peer-urls")).isEqualTo("http://127.0.0.1:" + spec.peerPort(i));
             assertThat(flag(cmd, "--initial-advertise-peer-urls")).isEqualTo("http://127.0.0.1:" + spec.peerPort(i));
-            assertThat(flag(cmd, "--initial-cluster")).isEqualTo(
-                    "etcd-1=http://127.0.0.1:32380,etcd-2=http://127.0.0.1:32382,etcd-3=http://127.0.0.1:32384");
+            assertThat(flag(cmd, "--initial-cluster"))
+                    .isEqualTo(
+                            "etcd-1=http://127.0.0.1:32380,etcd-2=http://127.0.0.1:32382,etcd-3=http://127.0.0.1:32384");
             assertThat(flag(cmd, "--initial-cluster-state")).isEqualTo("new");
             assertThat(flag(cmd, "--initial-cluster-token")).isEqualTo(EtcdClusterSpec.CLUSTER_TOKEN);
             assertThat(member.logFile()).isEqualTo(LOGS.resolve("etcd-" + (i + 1) + ".log"));
@@ -69,11 +72,23 @@ class EtcdClusterSpecTest {
 
     @Test
     void tinykvStandaloneCommandLine() {
-        TinyKvStandaloneSpec spec = new TinyKvStandaloneSpec(Path.of("/repo/bin/tinykv"), "127.0.0.1", 20960,
-                Path.of("/out/data/tinykv"), Path.of("/out/logs/tinykv.log"));
+        TinyKvStandaloneSpec spec = new TinyKvStandaloneSpec(
+                Path.of("/repo/bin/tinykv"),
+                "127.0.0.1",
+                20960,
+                Path.of("/out/data/tinykv"),
+                Path.of("/out/logs/tinykv.log"));
         ProcessSpec p = spec.processSpec();
-        assertThat(p.command()).containsExactly("/repo/bin/tinykv", "standalone", "--addr", "127.0.0.1:20960",
-                "--data-dir", "/out/data/tinykv", "--status-addr", "");
+        assertThat(p.command())
+                .containsExactly(
+                        "/repo/bin/tinykv",
+                        "standalone",
+                        "--addr",
+                        "127.0.0.1:20960",
+                        "--data-dir",
+                        "/out/data/tinykv",
+                        "--status-addr",
+                        "");
         assertThat(p.workDir()).isEqualTo(Path.of("/repo"));
         assertThat(spec.address()).isEqualTo("127.0.0.1:20960");
     }

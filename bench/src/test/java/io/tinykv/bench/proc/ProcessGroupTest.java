@@ -35,10 +35,25 @@ class ProcessGroupTest {
     void closeStopsTheRestWhenOneStopFails() throws Exception {
         FakeLauncher launcher = new FakeLauncher();
         ManagedProcess exploding = new ManagedProcess() {
-            @Override public String name() { return "exploding"; }
-            @Override public long pid() { return 1; }
-            @Override public boolean isAlive() { return true; }
-            @Override public void stop(Duration grace) { throw new IllegalStateException("cannot signal"); }
+            @Override
+            public String name() {
+                return "exploding";
+            }
+
+            @Override
+            public long pid() {
+                return 1;
+            }
+
+            @Override
+            public boolean isAlive() {
+                return true;
+            }
+
+            @Override
+            public void stop(Duration grace) {
+                throw new IllegalStateException("cannot signal");
+            }
         };
         ProcessLauncher mixed = new ProcessLauncher() {
             @Override
@@ -61,8 +76,8 @@ class ProcessGroupTest {
     @Test
     void installerUsesAptGetOnlyWhenEtcdIsMissing() throws Exception {
         FakeLauncher launcher = new FakeLauncher();
-        EtcdInstaller present = new EtcdInstaller(launcher, name -> Optional.of(Path.of("/opt/etcd")), Path.of("/tmp"),
-                System.err);
+        EtcdInstaller present =
+                new EtcdInstaller(launcher, name -> Optional.of(Path.of("/opt/etcd")), Path.of("/tmp"), System.err);
         assertThat(present.ensureInstalled()).isEqualTo(Path.of("/opt/etcd"));
         assertThat(launcher.ran).isEmpty();
 
@@ -71,8 +86,10 @@ class ProcessGroupTest {
             installed[0] = true;
             return 0;
         });
-        EtcdInstaller missing = new EtcdInstaller(apt,
-                name -> installed[0] ? Optional.of(Path.of("/usr/bin/etcd")) : Optional.empty(), Path.of("/tmp"),
+        EtcdInstaller missing = new EtcdInstaller(
+                apt,
+                name -> installed[0] ? Optional.of(Path.of("/usr/bin/etcd")) : Optional.empty(),
+                Path.of("/tmp"),
                 new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         assertThat(missing.ensureInstalled()).isEqualTo(Path.of("/usr/bin/etcd"));
         assertThat(apt.ran).hasSize(1);
@@ -82,7 +99,10 @@ class ProcessGroupTest {
     @Test
     void installerRefreshesPackageListsOnceThenGivesAClearError() {
         FakeLauncher apt = new FakeLauncher(s -> 100);
-        EtcdInstaller installer = new EtcdInstaller(apt, name -> Optional.empty(), Path.of("/tmp"),
+        EtcdInstaller installer = new EtcdInstaller(
+                apt,
+                name -> Optional.empty(),
+                Path.of("/tmp"),
                 new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
         assertThatThrownBy(installer::ensureInstalled).hasMessageContaining("could not install etcd-server");
         assertThat(apt.ran).extracting(ProcessSpec::name).containsExactly("apt-get install", "apt-get update");

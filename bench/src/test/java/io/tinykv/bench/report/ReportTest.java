@@ -24,19 +24,40 @@ class ReportTest {
 
     private static RunResult run(String target, Workload w, int clients, double opsPerSecond, double p99Micros) {
         DriverConfig cfg = DriverConfig.defaults(w, clients, Duration.ofSeconds(3));
-        LatencySummary lat = new LatencySummary(300, p99Micros / 2, p99Micros / 3, p99Micros / 1.5, p99Micros,
-                p99Micros * 2, p99Micros * 3);
+        LatencySummary lat = new LatencySummary(
+                300, p99Micros / 2, p99Micros / 3, p99Micros / 1.5, p99Micros, p99Micros * 2, p99Micros * 3);
         List<IntervalStats> series = List.of(
                 new IntervalStats(1, 1, 100, 0, opsPerSecond * 0.9, p99Micros / 3, p99Micros, p99Micros * 2),
                 new IntervalStats(2, 1, 100, 0, opsPerSecond, p99Micros / 3, p99Micros, p99Micros * 2),
                 new IntervalStats(3, 1, 100, 0, opsPerSecond * 1.1, p99Micros / 3, p99Micros, p99Micros * 2));
-        return new RunResult(target, cfg, new LoadResult(10_000, 2.0), 300 / opsPerSecond, 300, 0, 0, lat, lat,
-                LatencySummary.EMPTY, series, List.of());
+        return new RunResult(
+                target,
+                cfg,
+                new LoadResult(10_000, 2.0),
+                300 / opsPerSecond,
+                300,
+                0,
+                0,
+                lat,
+                lat,
+                LatencySummary.EMPTY,
+                series,
+                List.of());
     }
 
     private static RunResult failed(String target, Workload w, int clients) {
-        return new RunResult(target, DriverConfig.defaults(w, clients, Duration.ofSeconds(3)), LoadResult.SKIPPED, 3,
-                0, 50, 0, LatencySummary.EMPTY, LatencySummary.EMPTY, LatencySummary.EMPTY, List.of(),
+        return new RunResult(
+                target,
+                DriverConfig.defaults(w, clients, Duration.ofSeconds(3)),
+                LoadResult.SKIPPED,
+                3,
+                0,
+                50,
+                0,
+                LatencySummary.EMPTY,
+                LatencySummary.EMPTY,
+                LatencySummary.EMPTY,
+                List.of(),
                 List.of("StatusRuntimeException: UNAVAILABLE <closed>"));
     }
 
@@ -86,10 +107,16 @@ class ReportTest {
     }
 
     static void assertSelfContained(String html) {
-        assertThat(html).doesNotContain("<script").doesNotContain("<link").doesNotContain("src=")
-                .doesNotContain("href=").doesNotContain("@import");
+        assertThat(html)
+                .doesNotContain("<script")
+                .doesNotContain("<link")
+                .doesNotContain("src=")
+                .doesNotContain("href=")
+                .doesNotContain("@import");
         // The only URL is the SVG namespace name, which is never fetched.
-        assertThat(html.replace("http://www.w3.org/2000/svg", "")).doesNotContain("http://").doesNotContain("https://");
+        assertThat(html.replace("http://www.w3.org/2000/svg", ""))
+                .doesNotContain("http://")
+                .doesNotContain("https://");
     }
 
     private static Comparison comparison() {
@@ -101,8 +128,13 @@ class ReportTest {
         w1.put("tinykv", failed("tinykv", Workload.W, 1));
         w1.put("etcd", run("etcd", Workload.W, 1, 400, 3000));
         w1.put("rocksdb", run("rocksdb", Workload.W, 1, 900, 1500));
-        return new Comparison("tinykv vs etcd", List.of("standalone vs 3-member etcd: not like for like"),
-                Map.of("etcd", "3 members"), "tinykv", "etcd", List.of("tinykv", "etcd", "rocksdb"),
+        return new Comparison(
+                "tinykv vs etcd",
+                List.of("standalone vs 3-member etcd: not like for like"),
+                Map.of("etcd", "3 members"),
+                "tinykv",
+                "etcd",
+                List.of("tinykv", "etcd", "rocksdb"),
                 List.of(ComparisonCell.of("A", 16, a16), ComparisonCell.of("W", 1, w1)));
     }
 
@@ -124,9 +156,18 @@ class ReportTest {
         String table = comparison().table();
         List<String> lines = table.lines().toList();
         assertThat(lines).hasSize(4); // header, rule, two cells
-        assertThat(lines.get(0)).contains("tinykv ops/s").contains("etcd p99 ms").contains("rocksdb ops/s")
-                .contains("tinykv/etcd ops/s").contains("tinykv/etcd p99");
-        assertThat(lines.get(2)).startsWith("A").contains("3000").contains("1500").contains("2.00").contains("0.50");
+        assertThat(lines.get(0))
+                .contains("tinykv ops/s")
+                .contains("etcd p99 ms")
+                .contains("rocksdb ops/s")
+                .contains("tinykv/etcd ops/s")
+                .contains("tinykv/etcd p99");
+        assertThat(lines.get(2))
+                .startsWith("A")
+                .contains("3000")
+                .contains("1500")
+                .contains("2.00")
+                .contains("0.50");
         assertThat(lines.get(3)).startsWith("W").contains("n/a").contains("400");
         // Columns line up: every line is as wide as the rule.
         assertThat(lines.get(0).length()).isEqualTo(lines.get(1).length());
@@ -140,7 +181,8 @@ class ReportTest {
         JsonNode a = json.get("results").get(0);
         assertThat(a.get("workload").asText()).isEqualTo("A");
         assertThat(a.get("clients").asInt()).isEqualTo(16);
-        assertThat(a.get("systems").get("tinykv").get("opsPerSecond").asDouble()).isEqualTo(3000);
+        assertThat(a.get("systems").get("tinykv").get("opsPerSecond").asDouble())
+                .isEqualTo(3000);
         assertThat(a.get("systems").get("etcd").get("p99Ms").asDouble()).isEqualTo(8.0);
         assertThat(a.get("systems").get("rocksdb").has("p50Ms")).isTrue();
         assertThat(a.get("ratio").get("throughput").asDouble()).isCloseTo(2.0, within(1e-9));

@@ -23,8 +23,21 @@ class RocksDbTargetTest {
 
     @Test
     void tinyRunCountsEveryOperationWithoutErrors() throws Exception {
-        DriverConfig cfg = new DriverConfig(Workload.A, KeyDistribution.ZIPFIAN, 0.99, 200, 16, 256, 2, Duration.ZERO,
-                400, Duration.ZERO, true, 9, Duration.ofSeconds(1), ThreadKind.PLATFORM);
+        DriverConfig cfg = new DriverConfig(
+                Workload.A,
+                KeyDistribution.ZIPFIAN,
+                0.99,
+                200,
+                16,
+                256,
+                2,
+                Duration.ZERO,
+                400,
+                Duration.ZERO,
+                true,
+                9,
+                Duration.ofSeconds(1),
+                ThreadKind.PLATFORM);
         RunResult r;
         try (RocksDbTarget target = new RocksDbTarget(new TargetSpec.RocksDb(dir.resolve("db"), true))) {
             target.open();

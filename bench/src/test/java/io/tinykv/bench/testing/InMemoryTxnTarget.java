@@ -32,8 +32,7 @@ public final class InMemoryTxnTarget implements TxnTarget {
     }
 
     /** A commit that fails: with an abort of this outcome, or with an error when {@code outcome} is null. */
-    public record Failure(TxnOutcome outcome) {
-    }
+    public record Failure(TxnOutcome outcome) {}
 
     private final FakeClock clock;
     private final Duration commitLatency;
@@ -94,7 +93,9 @@ public final class InMemoryTxnTarget implements TxnTarget {
         for (byte b : key) {
             printable &= b >= ' ' && b < 127;
         }
-        return printable ? new String(key, StandardCharsets.US_ASCII) : HexFormat.of().formatHex(key);
+        return printable
+                ? new String(key, StandardCharsets.US_ASCII)
+                : HexFormat.of().formatHex(key);
     }
 
     private final class Session implements TxnSession {

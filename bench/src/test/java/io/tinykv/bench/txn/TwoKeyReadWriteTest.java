@@ -17,7 +17,8 @@ class TwoKeyReadWriteTest {
     private static final int KEY_SIZE = 16;
 
     private static TwoKeyReadWrite op(KeyDistribution distribution, long records) {
-        return new TwoKeyReadWrite(distribution.chooser(records, 0.99), KeyCodec.forRecords(KEY_SIZE, records), records);
+        return new TwoKeyReadWrite(
+                distribution.chooser(records, 0.99), KeyCodec.forRecords(KEY_SIZE, records), records);
     }
 
     @Test
@@ -52,15 +53,17 @@ class TwoKeyReadWriteTest {
         for (int i = 0; i < 200; i++) {
             op.execute(target, random, new byte[4], new byte[4]);
         }
-        assertThat(target.sessions()).hasSize(200)
+        assertThat(target.sessions())
+                .hasSize(200)
                 .allSatisfy(log -> assertThat(log.get(1)).isNotEqualTo(log.get(2)));
     }
 
     @Test
     void aConflictAtCommitIsReportedAsAnOutcomeAndWritesNothing() throws Exception {
-        InMemoryTxnTarget target = new InMemoryTxnTarget(null, Duration.ZERO,
-                attempt -> new InMemoryTxnTarget.Failure(TxnOutcome.CONFLICT));
-        TxnOutcome outcome = op(KeyDistribution.UNIFORM, 100).execute(target, new SplittableRandom(1), new byte[8], new byte[8]);
+        InMemoryTxnTarget target = new InMemoryTxnTarget(
+                null, Duration.ZERO, attempt -> new InMemoryTxnTarget.Failure(TxnOutcome.CONFLICT));
+        TxnOutcome outcome =
+                op(KeyDistribution.UNIFORM, 100).execute(target, new SplittableRandom(1), new byte[8], new byte[8]);
         assertThat(outcome).isEqualTo(TxnOutcome.CONFLICT);
         assertThat(target.data()).isEmpty();
         assertThat(target.sessions().getFirst()).endsWith("commit", "close");
@@ -68,18 +71,20 @@ class TwoKeyReadWriteTest {
 
     @Test
     void anErrorThatIsNoAbortPropagatesAndTheSessionIsStillClosed() {
-        InMemoryTxnTarget target = new InMemoryTxnTarget(null, Duration.ZERO,
-                attempt -> new InMemoryTxnTarget.Failure(null));
+        InMemoryTxnTarget target =
+                new InMemoryTxnTarget(null, Duration.ZERO, attempt -> new InMemoryTxnTarget.Failure(null));
         TwoKeyReadWrite op = op(KeyDistribution.UNIFORM, 100);
         assertThatThrownBy(() -> op.execute(target, new SplittableRandom(1), new byte[8], new byte[8]))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("injected commit error");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("injected commit error");
         assertThat(target.sessions().getFirst()).endsWith("commit", "close");
     }
 
     @Test
     void oneRecordCannotMakeATwoKeyTransaction() {
         assertThatThrownBy(() -> op(KeyDistribution.UNIFORM, 1))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 2 records");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("at least 2 records");
     }
 
     @Test

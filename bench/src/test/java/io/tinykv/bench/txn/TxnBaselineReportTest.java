@@ -26,34 +26,55 @@ class TxnBaselineReportTest {
     }
 
     private static TxnBaselineRow row(int clients, long committed, long conflicts, long aborted, long rawOps) {
-        TxnRunResult txn = new TxnRunResult("fake-txn", clients, 10.0, committed, conflicts, aborted, 0,
-                latency(4_000, 12_500), List.of());
-        RunResult raw = new RunResult("tinykv", DriverConfig.defaults(Workload.W, clients, Duration.ofSeconds(10)),
-                LoadResult.SKIPPED, 10.0, rawOps, 0, 0, latency(1_000, 3_250), LatencySummary.EMPTY,
-                latency(1_000, 3_250), List.of(), List.of());
+        TxnRunResult txn = new TxnRunResult(
+                "fake-txn", clients, 10.0, committed, conflicts, aborted, 0, latency(4_000, 12_500), List.of());
+        RunResult raw = new RunResult(
+                "tinykv",
+                DriverConfig.defaults(Workload.W, clients, Duration.ofSeconds(10)),
+                LoadResult.SKIPPED,
+                10.0,
+                rawOps,
+                0,
+                0,
+                latency(1_000, 3_250),
+                LatencySummary.EMPTY,
+                latency(1_000, 3_250),
+                List.of(),
+                List.of());
         return new TxnBaselineRow(clients, txn, raw);
     }
 
     @Test
     void theTableHasOneLinePerConcurrencyWithRatesPercentilesAbortRateAndRatio() {
-        TxnBaselineReport report = new TxnBaselineReport(Map.of("command", "bench txn-baseline"),
+        TxnBaselineReport report = new TxnBaselineReport(
+                Map.of("command", "bench txn-baseline"),
                 List.of(row(1, 1_000, 0, 0, 4_000), row(16, 3_000, 750, 250, 12_000)));
 
         List<String> lines = report.table().lines().toList();
         assertThat(lines).hasSize(3);
-        assertThat(lines.get(0).trim().split("\\s{2,}")).containsExactly("clients", "txn/s", "txn p50 ms",
-                "txn p99 ms", "abort %", "RawPut ops/s", "RawPut p99 ms", "txn/RawPut", "commit", "txn/s vs first");
-        assertThat(lines.get(1).trim().split("\\s+")).containsExactly("1", "100", "4.000", "12.500", "0.00", "400",
-                "3.250", "0.25", "fake-txn", "1.00");
+        assertThat(lines.get(0).trim().split("\\s{2,}"))
+                .containsExactly(
+                        "clients",
+                        "txn/s",
+                        "txn p50 ms",
+                        "txn p99 ms",
+                        "abort %",
+                        "RawPut ops/s",
+                        "RawPut p99 ms",
+                        "txn/RawPut",
+                        "commit",
+                        "txn/s vs first");
+        assertThat(lines.get(1).trim().split("\\s+"))
+                .containsExactly("1", "100", "4.000", "12.500", "0.00", "400", "3.250", "0.25", "fake-txn", "1.00");
         // 1000 of 4000 finished transactions aborted: 25 %; 300 txn/s against 1200 RawPut/s.
-        assertThat(lines.get(2).trim().split("\\s+")).containsExactly("16", "300", "4.000", "12.500", "25.00",
-                "1200", "3.250", "0.25", "fake-txn", "1.00");
+        assertThat(lines.get(2).trim().split("\\s+"))
+                .containsExactly("16", "300", "4.000", "12.500", "25.00", "1200", "3.250", "0.25", "fake-txn", "1.00");
     }
 
     @Test
     void theJsonFileHoldsEveryCountAndTheRawPutRun(@TempDir Path dir) throws Exception {
-        TxnBaselineReport report = new TxnBaselineReport(Map.of("command", "bench txn-baseline"),
-                List.of(row(64, 2_000, 100, 20, 0)));
+        TxnBaselineReport report =
+                new TxnBaselineReport(Map.of("command", "bench txn-baseline"), List.of(row(64, 2_000, 100, 20, 0)));
         Path file = report.write(dir);
 
         assertThat(file.getFileName().toString()).isEqualTo("txn-baseline.json");
@@ -75,9 +96,10 @@ class TxnBaselineReportTest {
     @Test
     void eachCommitModeIsComparedWithTheFirstAtTheSameConcurrency() {
         TxnBaselineRow twoPc = row(16, 1_000, 0, 0, 4_000);
-        TxnRunResult faster = new TxnRunResult("fake-async", 16, 10.0, 2_500, 0, 0, 0, latency(2_000, 6_000),
-                List.of());
-        TxnBaselineReport report = new TxnBaselineReport(Map.of("command", "bench txn-baseline"),
+        TxnRunResult faster =
+                new TxnRunResult("fake-async", 16, 10.0, 2_500, 0, 0, 0, latency(2_000, 6_000), List.of());
+        TxnBaselineReport report = new TxnBaselineReport(
+                Map.of("command", "bench txn-baseline"),
                 List.of(twoPc, new TxnBaselineRow(16, faster, twoPc.rawPut())));
         List<String> lines = report.table().lines().toList();
         assertThat(lines.get(1).trim().split("\\s+")).endsWith("fake-txn", "1.00");
@@ -88,6 +110,7 @@ class TxnBaselineReportTest {
     void bothRunsOfARowMustUseItsConcurrency() {
         TxnBaselineRow ok = row(16, 1, 0, 0, 1);
         assertThatThrownBy(() -> new TxnBaselineRow(1, ok.txn(), ok.rawPut()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 clients");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("1 clients");
     }
 }

@@ -22,8 +22,21 @@ class TxnDriverTest {
     private static final Duration COMMIT_LATENCY = Duration.ofMillis(2);
 
     private static DriverConfig config(int clients, long records, Duration duration, long operations, Duration warmup) {
-        return new DriverConfig(Workload.W, KeyDistribution.ZIPFIAN, 0.99, records, 16, 32, clients, duration,
-                operations, warmup, true, 7, Duration.ofSeconds(1), ThreadKind.PLATFORM);
+        return new DriverConfig(
+                Workload.W,
+                KeyDistribution.ZIPFIAN,
+                0.99,
+                records,
+                16,
+                32,
+                clients,
+                duration,
+                operations,
+                warmup,
+                true,
+                7,
+                Duration.ofSeconds(1),
+                ThreadKind.PLATFORM);
     }
 
     /** Every 4th commit conflicts, every other 10th aborts, every 25th that is neither fails with an error. */
@@ -44,7 +57,8 @@ class TxnDriverTest {
     void countsCommitsConflictsAbortsAndErrorsApart() throws Exception {
         FakeClock clock = new FakeClock();
         InMemoryTxnTarget target = new InMemoryTxnTarget(clock, COMMIT_LATENCY, TxnDriverTest::rule);
-        TxnRunResult r = new TxnDriver(clock, null).run(target, config(4, 500, Duration.ofSeconds(1), 400, Duration.ZERO));
+        TxnRunResult r =
+                new TxnDriver(clock, null).run(target, config(4, 500, Duration.ofSeconds(1), 400, Duration.ZERO));
 
         // Of attempts 1..400: multiples of 4 conflict (100); multiples of 10 but not of 4 abort (20);
         // multiples of 25 that are neither error (25, 75, 125, ... odd multiples of 25 below 400: 8).
@@ -55,16 +69,18 @@ class TxnDriverTest {
         assertThat(r.committedLatency().count()).isEqualTo(r.committed());
         assertThat(r.abortPercent()).isCloseTo(100.0 * 120 / 392, within(1e-9));
         assertThat(r.errorSamples()).singleElement().asString().contains("injected commit error");
-        assertThat(target.sessions()).hasSize(400)
-                .allSatisfy(log -> assertThat(log).hasSize(7).startsWith("begin").endsWith("commit", "close"));
+        assertThat(target.sessions())
+                .hasSize(400)
+                .allSatisfy(
+                        log -> assertThat(log).hasSize(7).startsWith("begin").endsWith("commit", "close"));
     }
 
     @Test
     void aDurationRunLeavesTheWarmupOutAndTimesWholeTransactions() throws Exception {
         FakeClock clock = new FakeClock();
         InMemoryTxnTarget target = new InMemoryTxnTarget(clock, COMMIT_LATENCY, attempt -> null);
-        TxnRunResult r = new TxnDriver(clock, null)
-                .run(target, config(1, 500, Duration.ofSeconds(3), 0, Duration.ofSeconds(1)));
+        TxnRunResult r =
+                new TxnDriver(clock, null).run(target, config(1, 500, Duration.ofSeconds(3), 0, Duration.ofSeconds(1)));
 
         assertThat(r.conflicts() + r.aborted() + r.errors()).isZero();
         assertThat(r.committed()).isPositive().isLessThan(target.sessions().size());
@@ -85,18 +101,21 @@ class TxnDriverTest {
         assertThat(load.records()).isEqualTo(250);
         assertThat(target.data()).hasSize(250);
         assertThat(target.data().keySet()).allSatisfy(k -> assertThat(k.get(0)).isEqualTo(TwoKeyReadWrite.KEY_PREFIX));
-        TwoKeyReadWrite op = new TwoKeyReadWrite(KeyDistribution.UNIFORM.chooser(250, 0.99),
-                io.tinykv.bench.workload.KeyCodec.forRecords(16, 250), 250);
+        TwoKeyReadWrite op = new TwoKeyReadWrite(
+                KeyDistribution.UNIFORM.chooser(250, 0.99), io.tinykv.bench.workload.KeyCodec.forRecords(16, 250), 250);
         assertThat(target.data()).containsKeys(ByteBuffer.wrap(op.key(0)), ByteBuffer.wrap(op.key(249)));
         assertThat(target.sessions()).hasSize(3); // 100 + 100 + 50 records
     }
 
     @Test
     void aFailedLoadIsThrownNamingHowFarItGot() {
-        InMemoryTxnTarget target = new InMemoryTxnTarget(null, Duration.ZERO,
+        InMemoryTxnTarget target = new InMemoryTxnTarget(
+                null,
+                Duration.ZERO,
                 attempt -> attempt == 2 ? new InMemoryTxnTarget.Failure(TxnOutcome.ABORTED) : null);
         DriverConfig cfg = config(1, 300, Duration.ofSeconds(1), 0, Duration.ZERO);
         assertThatThrownBy(() -> new TxnDriver(new FakeClock(), null).load(target, cfg))
-                .isInstanceOf(BenchException.class).hasMessageContaining("after 100 of 300 records");
+                .isInstanceOf(BenchException.class)
+                .hasMessageContaining("after 100 of 300 records");
     }
 }

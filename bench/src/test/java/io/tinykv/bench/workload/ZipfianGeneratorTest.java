@@ -34,7 +34,8 @@ class ZipfianGeneratorTest {
         // at three standard deviations on rank 20, less on the more popular ranks).
         for (int k = 0; k < 20; k++) {
             double observed = (double) counts[k] / SAMPLES;
-            assertThat(observed).as("frequency of rank %d", k)
+            assertThat(observed)
+                    .as("frequency of rank %d", k)
                     .isCloseTo(zipf.probabilityOfRank(k), within(0.05 * zipf.probabilityOfRank(k) + 1e-4));
         }
     }
@@ -101,8 +102,8 @@ class ZipfianGeneratorTest {
         int items = 100;
         ZipfianGenerator harmonic = new ZipfianGenerator(items, 1.0);
         long[] counts = histogram(harmonic, items);
-        assertThat((double) counts[0] / SAMPLES).isCloseTo(harmonic.probabilityOfRank(0),
-                within(0.05 * harmonic.probabilityOfRank(0)));
+        assertThat((double) counts[0] / SAMPLES)
+                .isCloseTo(harmonic.probabilityOfRank(0), within(0.05 * harmonic.probabilityOfRank(0)));
         assertThatThrownBy(() -> new ZipfianGenerator(10, 0.0)).hasMessageContaining("theta");
         assertThatThrownBy(() -> new ZipfianGenerator(10, -1)).hasMessageContaining("theta");
         assertThatThrownBy(() -> new ZipfianGenerator(0, 0.5)).hasMessageContaining("positive");
@@ -117,7 +118,9 @@ class ZipfianGeneratorTest {
             for (long rank = 0; rank < checked; rank++) {
                 long index = chooser.indexOfRank(rank);
                 assertThat(index).isBetween(0L, n - 1);
-                assertThat(seen.add(index)).as("rank %d of %d maps to a fresh index", rank, n).isTrue();
+                assertThat(seen.add(index))
+                        .as("rank %d of %d maps to a fresh index", rank, n)
+                        .isTrue();
             }
         }
     }

@@ -6,5 +6,5 @@ import io.tinykv.client.RawKvClient;
 /** Opens the client a ctl command works with; tests hand in one that reaches in-process fakes. */
 @FunctionalInterface
 public interface ClientFactory {
-  RawKvClient open(ClientConfig config);
+    RawKvClient open(ClientConfig config);
 }

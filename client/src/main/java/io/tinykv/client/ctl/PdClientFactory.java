@@ -6,5 +6,5 @@ import io.tinykv.client.PdClient;
 /** Opens the PD client the cluster-inspecting ctl commands use; tests hand in one that reaches fakes. */
 @FunctionalInterface
 public interface PdClientFactory {
-  PdClient open(ClientConfig config);
+    PdClient open(ClientConfig config);
 }

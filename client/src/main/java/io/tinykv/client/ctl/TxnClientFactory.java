@@ -6,5 +6,5 @@ import io.tinykv.client.TxnKvClient;
 /** Opens the transactional client a {@code ctl txn} command works with; tests reach in-process fakes. */
 @FunctionalInterface
 public interface TxnClientFactory {
-  TxnKvClient open(ClientConfig config);
+    TxnKvClient open(ClientConfig config);
 }

@@ -18,15 +18,15 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * the test classpath (exec-maven-plugin); the default build only compiles the benchmark.
  */
 public final class BenchMain {
-  private BenchMain() {}
+    private BenchMain() {}
 
-  public static void main(String[] args) throws RunnerException, CommandLineOptionException {
-    CommandLineOptions cli = new CommandLineOptions(args);
-    OptionsBuilder options = new OptionsBuilder();
-    options.parent(cli);
-    if (cli.getIncludes().isEmpty()) {
-      options.include(ProposalThroughputBenchmark.class.getName());
+    public static void main(String[] args) throws RunnerException, CommandLineOptionException {
+        CommandLineOptions cli = new CommandLineOptions(args);
+        OptionsBuilder options = new OptionsBuilder();
+        options.parent(cli);
+        if (cli.getIncludes().isEmpty()) {
+            options.include(ProposalThroughputBenchmark.class.getName());
+        }
+        new Runner(options.build()).run();
     }
-    new Runner(options.build()).run();
-  }
 }

@@ -19,94 +19,99 @@ import java.util.stream.LongStream;
  * propose, ready, persist into MemoryStorage, deliver, apply, advance.
  */
 public final class InMemoryGroup {
-  /** Compact every log once this many entries were applied since the last compaction, to bound memory. */
-  static final long COMPACT_EVERY_ENTRIES = 10_000;
-  private static final long COMPACTION_KEEP_ENTRIES = 100;
-  private static final long SEED = 42;
+    /** Compact every log once this many entries were applied since the last compaction, to bound memory. */
+    static final long COMPACT_EVERY_ENTRIES = 10_000;
 
-  private final Map<Long, SimNode> nodes = new TreeMap<>();
-  private final ArrayDeque<Message> wire = new ArrayDeque<>();
-  private final SimNode leader;
-  private long lastCompactionIndex;
+    private static final long COMPACTION_KEEP_ENTRIES = 100;
+    private static final long SEED = 42;
 
-  private InMemoryGroup(int size) {
-    List<Long> voters = LongStream.rangeClosed(1, size).boxed().toList();
-    for (long id : voters) {
-      RaftConfig config = RaftConfig.builder(id).build();
-      nodes.put(id, new SimNode(config, Bootstrap.storage(voters, List.of()),
-          (nodeId, incarnation) -> new SplittableRandom(SEED + nodeId)));
-    }
-    SimNode first = nodes.get(voters.get(0));
-    first.raft().campaign();
-    runUntilQuiet();
-    if (first.role() != StateRole.LEADER) {
-      throw new IllegalStateException("node " + first.id() + " did not win the uncontested election");
-    }
-    leader = first;
-  }
+    private final Map<Long, SimNode> nodes = new TreeMap<>();
+    private final ArrayDeque<Message> wire = new ArrayDeque<>();
+    private final SimNode leader;
+    private long lastCompactionIndex;
 
-  /** A group of {@code size} voters with node 1 elected and its first entry committed everywhere. */
-  public static InMemoryGroup withLeader(int size) {
-    return new InMemoryGroup(size);
-  }
+    private InMemoryGroup(int size) {
+        List<Long> voters = LongStream.rangeClosed(1, size).boxed().toList();
+        for (long id : voters) {
+            RaftConfig config = RaftConfig.builder(id).build();
+            nodes.put(
+                    id,
+                    new SimNode(
+                            config,
+                            Bootstrap.storage(voters, List.of()),
+                            (nodeId, incarnation) -> new SplittableRandom(SEED + nodeId)));
+        }
+        SimNode first = nodes.get(voters.get(0));
+        first.raft().campaign();
+        runUntilQuiet();
+        if (first.role() != StateRole.LEADER) {
+            throw new IllegalStateException("node " + first.id() + " did not win the uncontested election");
+        }
+        leader = first;
+    }
 
-  /**
-   * Proposes {@code count} entries to the leader before handling any Ready (so they travel together),
-   * then runs the group until the leader has applied all of them. Returns the leader's applied index.
-   */
-  public long proposeAndCommit(ByteString payload, int count) {
-    long target = leader.disk().lastIndex() + count;
-    for (int i = 0; i < count; i++) {
-      leader.raft().propose(payload);
+    /** A group of {@code size} voters with node 1 elected and its first entry committed everywhere. */
+    public static InMemoryGroup withLeader(int size) {
+        return new InMemoryGroup(size);
     }
-    while (leader.applied().appliedIndex() < target) {
-      if (!step()) {
-        throw new IllegalStateException("group went quiet at applied index " + leader.applied().appliedIndex()
-            + " before reaching " + target);
-      }
-    }
-    maybeCompact();
-    return leader.applied().appliedIndex();
-  }
 
-  /** Handles every pending Ready and delivers every queued message once; false when nothing happened. */
-  private boolean step() {
-    boolean progress = false;
-    for (SimNode node : nodes.values()) {
-      if (node.handleReady(wire::add) != null) {
-        progress = true;
-      }
+    /**
+     * Proposes {@code count} entries to the leader before handling any Ready (so they travel together),
+     * then runs the group until the leader has applied all of them. Returns the leader's applied index.
+     */
+    public long proposeAndCommit(ByteString payload, int count) {
+        long target = leader.disk().lastIndex() + count;
+        for (int i = 0; i < count; i++) {
+            leader.raft().propose(payload);
+        }
+        while (leader.applied().appliedIndex() < target) {
+            if (!step()) {
+                throw new IllegalStateException("group went quiet at applied index "
+                        + leader.applied().appliedIndex() + " before reaching " + target);
+            }
+        }
+        maybeCompact();
+        return leader.applied().appliedIndex();
     }
-    Message m;
-    while ((m = wire.poll()) != null) {
-      nodes.get(m.getTo()).raft().step(m);
-      progress = true;
-    }
-    return progress;
-  }
 
-  public void runUntilQuiet() {
-    while (step()) {
-      // keep going: each round may produce new Readys
+    /** Handles every pending Ready and delivers every queued message once; false when nothing happened. */
+    private boolean step() {
+        boolean progress = false;
+        for (SimNode node : nodes.values()) {
+            if (node.handleReady(wire::add) != null) {
+                progress = true;
+            }
+        }
+        Message m;
+        while ((m = wire.poll()) != null) {
+            nodes.get(m.getTo()).raft().step(m);
+            progress = true;
+        }
+        return progress;
     }
-  }
 
-  private void maybeCompact() {
-    long applied = leader.applied().appliedIndex();
-    if (applied - lastCompactionIndex < COMPACT_EVERY_ENTRIES) {
-      return;
+    public void runUntilQuiet() {
+        while (step()) {
+            // keep going: each round may produce new Readys
+        }
     }
-    for (SimNode node : nodes.values()) {
-      node.compact(COMPACTION_KEEP_ENTRIES);
+
+    private void maybeCompact() {
+        long applied = leader.applied().appliedIndex();
+        if (applied - lastCompactionIndex < COMPACT_EVERY_ENTRIES) {
+            return;
+        }
+        for (SimNode node : nodes.values()) {
+            node.compact(COMPACTION_KEEP_ENTRIES);
+        }
+        lastCompactionIndex = applied;
     }
-    lastCompactionIndex = applied;
-  }
 
-  public SimNode leader() {
-    return leader;
-  }
+    public SimNode leader() {
+        return leader;
+    }
 
-  public Iterable<SimNode> nodes() {
-    return nodes.values();
-  }
+    public Iterable<SimNode> nodes() {
+        return nodes.values();
+    }
 }

@@ -27,35 +27,35 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class ProposalThroughputBenchmark {
-  static final int ENTRY_BYTES = 256;
-  static final int GROUP_SIZE = 3;
-  static final int BATCH_SIZE = 64;
+    static final int ENTRY_BYTES = 256;
+    static final int GROUP_SIZE = 3;
+    static final int BATCH_SIZE = 64;
 
-  private InMemoryGroup group;
-  private ByteString payload;
+    private InMemoryGroup group;
+    private ByteString payload;
 
-  @Setup
-  public void setUp() {
-    group = InMemoryGroup.withLeader(GROUP_SIZE);
-    payload = payload(ENTRY_BYTES);
-  }
-
-  static ByteString payload(int bytes) {
-    byte[] data = new byte[bytes];
-    for (int i = 0; i < bytes; i++) {
-      data[i] = (byte) ('a' + i % 26);
+    @Setup
+    public void setUp() {
+        group = InMemoryGroup.withLeader(GROUP_SIZE);
+        payload = payload(ENTRY_BYTES);
     }
-    return ByteString.copyFrom(data);
-  }
 
-  @Benchmark
-  public long singleProposal() {
-    return group.proposeAndCommit(payload, 1);
-  }
+    static ByteString payload(int bytes) {
+        byte[] data = new byte[bytes];
+        for (int i = 0; i < bytes; i++) {
+            data[i] = (byte) ('a' + i % 26);
+        }
+        return ByteString.copyFrom(data);
+    }
 
-  @Benchmark
-  @OperationsPerInvocation(BATCH_SIZE)
-  public long batchedProposals() {
-    return group.proposeAndCommit(payload, BATCH_SIZE);
-  }
+    @Benchmark
+    public long singleProposal() {
+        return group.proposeAndCommit(payload, 1);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH_SIZE)
+    public long batchedProposals() {
+        return group.proposeAndCommit(payload, BATCH_SIZE);
+    }
 }

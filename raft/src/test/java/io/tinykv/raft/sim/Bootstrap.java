@@ -13,26 +13,34 @@ import java.util.Collection;
  * added later start from an empty {@link MemoryStorage} and receive a snapshot from the leader.
  */
 public final class Bootstrap {
-  /** Index and term of the bootstrap snapshot; the first entry any leader appends is at index + 1. */
-  public static final long DEFAULT_INDEX = 1;
-  public static final long DEFAULT_TERM = 1;
+    /** Index and term of the bootstrap snapshot; the first entry any leader appends is at index + 1. */
+    public static final long DEFAULT_INDEX = 1;
 
-  private Bootstrap() {}
+    public static final long DEFAULT_TERM = 1;
 
-  public static MemoryStorage storage(Collection<Long> voters, Collection<Long> learners) {
-    return storage(voters, learners, DEFAULT_INDEX, DEFAULT_TERM);
-  }
+    private Bootstrap() {}
 
-  public static MemoryStorage storage(Collection<Long> voters, Collection<Long> learners, long index, long term) {
-    if (index <= 0 || term <= 0) {
-      throw new IllegalArgumentException("bootstrap index and term must be positive, got " + index + "/" + term);
+    public static MemoryStorage storage(Collection<Long> voters, Collection<Long> learners) {
+        return storage(voters, learners, DEFAULT_INDEX, DEFAULT_TERM);
     }
-    MemoryStorage storage = new MemoryStorage();
-    ConfState conf = ConfState.newBuilder().addAllVoters(voters).addAllLearners(learners).build();
-    storage.applySnapshot(Snapshot.newBuilder()
-        .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term).setConfState(conf))
-        .build());
-    storage.setHardState(HardState.newBuilder().setTerm(term).setCommit(index).build());
-    return storage;
-  }
+
+    public static MemoryStorage storage(Collection<Long> voters, Collection<Long> learners, long index, long term) {
+        if (index <= 0 || term <= 0) {
+            throw new IllegalArgumentException("bootstrap index and term must be positive, got " + index + "/" + term);
+        }
+        MemoryStorage storage = new MemoryStorage();
+        ConfState conf = ConfState.newBuilder()
+                .addAllVoters(voters)
+                .addAllLearners(learners)
+                .build();
+        storage.applySnapshot(Snapshot.newBuilder()
+                .setMetadata(SnapshotMetadata.newBuilder()
+                        .setIndex(index)
+                        .setTerm(term)
+                        .setConfState(conf))
+                .build());
+        storage.setHardState(
+                HardState.newBuilder().setTerm(term).setCommit(index).build());
+        return storage;
+    }
 }

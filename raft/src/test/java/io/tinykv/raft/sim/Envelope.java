@@ -7,21 +7,21 @@ import io.tinykv.proto.Eraftpb.Message;
  * whether it gives up its place in the send order (reordering among messages due at the same tick).
  */
 public record Envelope(Message message, int delayTicks, boolean unordered) {
-  public Envelope {
-    if (delayTicks < 0) {
-      throw new IllegalArgumentException("delayTicks must be >= 0, got " + delayTicks);
+    public Envelope {
+        if (delayTicks < 0) {
+            throw new IllegalArgumentException("delayTicks must be >= 0, got " + delayTicks);
+        }
     }
-  }
 
-  public static Envelope of(Message message) {
-    return new Envelope(message, 0, false);
-  }
+    public static Envelope of(Message message) {
+        return new Envelope(message, 0, false);
+    }
 
-  public Envelope delayedBy(int extraTicks) {
-    return new Envelope(message, delayTicks + extraTicks, unordered);
-  }
+    public Envelope delayedBy(int extraTicks) {
+        return new Envelope(message, delayTicks + extraTicks, unordered);
+    }
 
-  public Envelope shuffled() {
-    return new Envelope(message, delayTicks, true);
-  }
+    public Envelope shuffled() {
+        return new Envelope(message, delayTicks, true);
+    }
 }

@@ -16,24 +16,27 @@ import org.junit.jupiter.api.TestFactory;
  * a deterministic test: an interaction script or a unit test, named next to its seeds.
  */
 class RegressionSeedsTest {
-  /** A failing seed and the fault-phase length it failed with, and what it found. */
-  private record Regression(long seed, int faultTicks, String found) {}
+    /** A failing seed and the fault-phase length it failed with, and what it found. */
+    private record Regression(long seed, int faultTicks, String found) {}
 
-  private static final List<Regression> REGRESSIONS = List.of(
-      // RawNode.advance did not mark an installed snapshot as applied; a node caught up by snapshot
-      // then threw CompactedException looking for unapplied conf changes below its first index.
-      // Found before read-index requests joined the schedule; pinned by the script
-      // interaction/12-snapshot-counts-as-applied.txt.
-      new Regression(6, RandomRun.DEFAULT_FAULT_TICKS, "snapshot not marked applied on advance"),
-      new Regression(70, RandomRun.DEFAULT_FAULT_TICKS, "snapshot not marked applied on advance"),
-      new Regression(132, RandomRun.DEFAULT_FAULT_TICKS, "snapshot not marked applied on advance"));
+    private static final List<Regression> REGRESSIONS = List.of(
+            // RawNode.advance did not mark an installed snapshot as applied; a node caught up by snapshot
+            // then threw CompactedException looking for unapplied conf changes below its first index.
+            // Found before read-index requests joined the schedule; pinned by the script
+            // interaction/12-snapshot-counts-as-applied.txt.
+            new Regression(6, RandomRun.DEFAULT_FAULT_TICKS, "snapshot not marked applied on advance"),
+            new Regression(70, RandomRun.DEFAULT_FAULT_TICKS, "snapshot not marked applied on advance"),
+            new Regression(132, RandomRun.DEFAULT_FAULT_TICKS, "snapshot not marked applied on advance"));
 
-  @TestFactory
-  Stream<DynamicTest> formerlyFailingSeedsPass() {
-    return REGRESSIONS.stream().map(r -> DynamicTest.dynamicTest("seed " + r.seed() + ": " + r.found(), () -> {
-      RunStats stats = RandomRun.run(r.seed(), r.faultTicks(), SimCluster.Trace.OFF);
-      assertThat(stats.seed()).isEqualTo(r.seed());
-      assertThat(stats.committedIndex()).as("the run made progress").isGreaterThan(Bootstrap.DEFAULT_INDEX);
-    }));
-  }
+    @TestFactory
+    Stream<DynamicTest> formerlyFailingSeedsPass() {
+        return REGRESSIONS.stream()
+                .map(r -> DynamicTest.dynamicTest("seed " + r.seed() + ": " + r.found(), () -> {
+                    RunStats stats = RandomRun.run(r.seed(), r.faultTicks(), SimCluster.Trace.OFF);
+                    assertThat(stats.seed()).isEqualTo(r.seed());
+                    assertThat(stats.committedIndex())
+                            .as("the run made progress")
+                            .isGreaterThan(Bootstrap.DEFAULT_INDEX);
+                }));
+    }
 }

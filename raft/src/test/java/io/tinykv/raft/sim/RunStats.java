@@ -5,13 +5,13 @@ package io.tinykv.raft.sim;
  * actually happened, entries actually committed) and to size the liveness bound.
  */
 public record RunStats(
-    long seed,
-    int initialVoters,
-    long committedIndex,
-    int crashes,
-    int partitions,
-    int snapshotsInstalled,
-    int confChangesApplied,
-    int leaderTransfersRequested,
-    int readsAnswered,
-    int ticksToRecover) {}
+        long seed,
+        int initialVoters,
+        long committedIndex,
+        int crashes,
+        int partitions,
+        int snapshotsInstalled,
+        int confChangesApplied,
+        int leaderTransfersRequested,
+        int readsAnswered,
+        int ticksToRecover) {}

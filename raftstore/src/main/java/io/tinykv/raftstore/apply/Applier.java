@@ -137,8 +137,8 @@ public final class Applier implements Peer.ReadExecutor {
     }
 
     /** The response to the command in {@code entry}, its writes added to {@code wb}; null for no-ops. */
-    private RaftCmdResponse applyEntry(Peer peer, Entry entry, EngineWriteBatch wb, RaftApplyState.Builder state,
-            List<AppliedSplit> splits) {
+    private RaftCmdResponse applyEntry(
+            Peer peer, Entry entry, EngineWriteBatch wb, RaftApplyState.Builder state, List<AppliedSplit> splits) {
         if (entry.getEntryType() == EntryType.EntryConfChange) {
             return applyConfChange(peer, entry, wb);
         }
@@ -150,8 +150,10 @@ public final class Applier implements Peer.ReadExecutor {
         try {
             request = RaftCmdRequest.parseFrom(entry.getData());
         } catch (InvalidProtocolBufferException e) {
-            throw new StorageException(peer + ": committed entry " + entry.getIndex()
-                    + " does not hold a RaftCmdRequest: " + e.getMessage(), e);
+            throw new StorageException(
+                    peer + ": committed entry " + entry.getIndex() + " does not hold a RaftCmdRequest: "
+                            + e.getMessage(),
+                    e);
         }
         long term = entry.getTerm();
         if (request.hasAdminRequest()) {
@@ -188,8 +190,8 @@ public final class Applier implements Peer.ReadExecutor {
             cc = ConfChange.parseFrom(entry.getData());
             request = RaftCmdRequest.parseFrom(cc.getContext());
         } catch (InvalidProtocolBufferException e) {
-            throw new StorageException(peer + ": conf change entry " + entry.getIndex()
-                    + " does not parse: " + e.getMessage(), e);
+            throw new StorageException(
+                    peer + ": conf change entry " + entry.getIndex() + " does not parse: " + e.getMessage(), e);
         }
         long term = entry.getTerm();
         Metapb.Region region = peer.region();
@@ -203,9 +205,10 @@ public final class Applier implements Peer.ReadExecutor {
                 || change.getChangeType() == ConfChangeType.AddLearnerNode) {
             Metapb.Peer onStore = Regions.findPeerOnStore(region, target.getStoreId());
             if (onStore != null && onStore.getId() != target.getId()) {
-                error = RegionErrors.badRequest("store " + target.getStoreId() + " already has peer "
-                        + onStore.getId() + " of region " + region.getId());
-            } else if (change.getChangeType() == ConfChangeType.AddLearnerNode && existing != null
+                error = RegionErrors.badRequest("store " + target.getStoreId() + " already has peer " + onStore.getId()
+                        + " of region " + region.getId());
+            } else if (change.getChangeType() == ConfChangeType.AddLearnerNode
+                    && existing != null
                     && !Regions.isLearner(existing)) {
                 error = RegionErrors.badRequest("peer " + target.getId() + " of region " + region.getId()
                         + " is a voter; a voter is never made a learner");
@@ -231,34 +234,47 @@ public final class Applier implements Peer.ReadExecutor {
                 } else if (Regions.isLearner(existing)) {
                     // Promotion: the learner has caught up and now votes.
                     updated.clearPeers();
-                    region.getPeersList().stream().map(p -> p.getId() == target.getId()
-                            ? p.toBuilder().setRole(Metapb.PeerRole.Voter).build() : p).forEach(updated::addPeers);
+                    region.getPeersList().stream()
+                            .map(p -> p.getId() == target.getId()
+                                    ? p.toBuilder()
+                                            .setRole(Metapb.PeerRole.Voter)
+                                            .build()
+                                    : p)
+                            .forEach(updated::addPeers);
                     changed = true;
                 }
             }
             case RemoveNode -> {
                 if (existing != null) {
                     updated.clearPeers();
-                    region.getPeersList().stream().filter(p -> p.getId() != target.getId())
+                    region.getPeersList().stream()
+                            .filter(p -> p.getId() != target.getId())
                             .forEach(updated::addPeers);
                     changed = true;
                 }
             }
-            default -> { }
+            default -> {}
         }
         Metapb.Region newRegion = null;
         if (changed) {
             updated.setRegionEpoch(region.getRegionEpoch().toBuilder()
                     .setConfVer(region.getRegionEpoch().getConfVer() + 1));
             newRegion = updated.build();
-            wb.put(Cf.DEFAULT, Keys.regionStateKey(region.getId()),
-                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(newRegion).build());
+            wb.put(
+                    Cf.DEFAULT,
+                    Keys.regionStateKey(region.getId()),
+                    RegionLocalState.newBuilder()
+                            .setState(PeerState.Normal)
+                            .setRegion(newRegion)
+                            .build());
         }
         // Duplicates (a scheduler re-sends operators) are harmless to Raft too.
-        peer.onApplyResult(new ApplyResult.ConfChangeApplied(cc, newRegion,
-                change.getChangeType() == ConfChangeType.RemoveNode ? target : null));
-        return RaftCmdResponse.newBuilder().setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
-                .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.ChangePeer)
+        peer.onApplyResult(new ApplyResult.ConfChangeApplied(
+                cc, newRegion, change.getChangeType() == ConfChangeType.RemoveNode ? target : null));
+        return RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                .setAdminResponse(AdminResponse.newBuilder()
+                        .setCmdType(AdminCmdType.ChangePeer)
                         .setChangePeer(ChangePeerResponse.newBuilder().setRegion(peer.region())))
                 .build();
     }
@@ -272,8 +288,8 @@ public final class Applier implements Peer.ReadExecutor {
      * in the kv engine under their keys: a split moves no data. A refused split changes nothing,
      * on every replica alike.
      */
-    private RaftCmdResponse applyBatchSplit(Peer peer, RaftCmdRequest request, Entry entry, EngineWriteBatch wb,
-            List<AppliedSplit> splits) {
+    private RaftCmdResponse applyBatchSplit(
+            Peer peer, RaftCmdRequest request, Entry entry, EngineWriteBatch wb, List<AppliedSplit> splits) {
         long term = entry.getTerm();
         Metapb.Region region = peer.region();
         Metapb.RegionEpoch requested = request.getHeader().getRegionEpoch();
@@ -282,34 +298,55 @@ public final class Applier implements Peer.ReadExecutor {
         }
         String refusal = BatchSplits.check(region, request.getAdminRequest().getSplits());
         if (refusal != null) {
-            return RegionErrors.response(RegionErrors.badRequest("batch split of region " + region.getId()
-                    + " refused: " + refusal), term);
+            return RegionErrors.response(
+                    RegionErrors.badRequest("batch split of region " + region.getId() + " refused: " + refusal), term);
         }
-        List<Metapb.Region> all = BatchSplits.derive(region, request.getAdminRequest().getSplits());
+        List<Metapb.Region> all =
+                BatchSplits.derive(region, request.getAdminRequest().getSplits());
         Metapb.Region shrunk = all.get(0);
         List<Metapb.Region> created = new ArrayList<>();
         for (Metapb.Region r : all.subList(1, all.size())) {
-            RegionLocalState existing = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(r.getId()),
-                    RegionLocalState.parser());
+            RegionLocalState existing =
+                    engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(r.getId()), RegionLocalState.parser());
             if (existing != null || !splitPeers.mayCreate(r)) {
-                LOG.info("{}: region {} from the split is on this store already ({}); keeping it", peer,
-                        r.getId(), existing == null ? "a peer holds it" : "state " + existing.getState());
+                LOG.info(
+                        "{}: region {} from the split is on this store already ({}); keeping it",
+                        peer,
+                        r.getId(),
+                        existing == null ? "a peer holds it" : "state " + existing.getState());
                 continue;
             }
-            wb.put(Cf.DEFAULT, Keys.regionStateKey(r.getId()),
-                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(r).build());
+            wb.put(
+                    Cf.DEFAULT,
+                    Keys.regionStateKey(r.getId()),
+                    RegionLocalState.newBuilder()
+                            .setState(PeerState.Normal)
+                            .setRegion(r)
+                            .build());
             wb.put(Cf.DEFAULT, Keys.applyStateKey(r.getId()), PeerStorage.initialApplyState());
             created.add(r);
         }
-        wb.put(Cf.DEFAULT, Keys.regionStateKey(region.getId()),
-                RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(shrunk).build());
+        wb.put(
+                Cf.DEFAULT,
+                Keys.regionStateKey(region.getId()),
+                RegionLocalState.newBuilder()
+                        .setState(PeerState.Normal)
+                        .setRegion(shrunk)
+                        .build());
         peer.onApplyResult(new ApplyResult.SplitApplied(shrunk, all.subList(1, all.size())));
         splits.add(new AppliedSplit(all, created));
-        LOG.info("{}: split at index {} into {}", peer, entry.getIndex(), all.stream()
-                .map(r -> r.getId() + " [" + Regions.describe(r.getStartKey()) + ", " + Regions.describe(r.getEndKey())
-                        + ")").toList());
-        return RaftCmdResponse.newBuilder().setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
-                .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.BatchSplit)
+        LOG.info(
+                "{}: split at index {} into {}",
+                peer,
+                entry.getIndex(),
+                all.stream()
+                        .map(r -> r.getId() + " [" + Regions.describe(r.getStartKey()) + ", "
+                                + Regions.describe(r.getEndKey()) + ")")
+                        .toList());
+        return RaftCmdResponse.newBuilder()
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                .setAdminResponse(AdminResponse.newBuilder()
+                        .setCmdType(AdminCmdType.BatchSplit)
                         .setSplits(BatchSplitResponse.newBuilder().addAllRegions(all)))
                 .build();
     }
@@ -328,21 +365,24 @@ public final class Applier implements Peer.ReadExecutor {
                 if (compact.getCompactIndex() > state.getTruncatedState().getIndex()
                         && compact.getCompactIndex() <= state.getAppliedIndex()) {
                     state.setTruncatedState(RaftTruncatedState.newBuilder()
-                            .setIndex(compact.getCompactIndex()).setTerm(compact.getCompactTerm()));
+                            .setIndex(compact.getCompactIndex())
+                            .setTerm(compact.getCompactTerm()));
                 }
-                return response.setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.CompactLog)
-                        .setCompactLog(CompactLogResponse.getDefaultInstance())).build();
+                return response.setAdminResponse(AdminResponse.newBuilder()
+                                .setCmdType(AdminCmdType.CompactLog)
+                                .setCompactLog(CompactLogResponse.getDefaultInstance()))
+                        .build();
             }
             default -> {
-                return RegionErrors.response(RegionErrors.badRequest("unsupported admin command "
-                        + admin.getCmdType()), entry.getTerm());
+                return RegionErrors.response(
+                        RegionErrors.badRequest("unsupported admin command " + admin.getCmdType()), entry.getTerm());
             }
         }
     }
 
     /** Epoch (version) and key range, as at propose time, against the region as of this entry. */
-    private static Errorpb.Error checkAtApply(RaftCmdRequest request, Metapb.Region region,
-            List<Metapb.Region> splitOff) {
+    private static Errorpb.Error checkAtApply(
+            RaftCmdRequest request, Metapb.Region region, List<Metapb.Region> splitOff) {
         if (Regions.isVersionStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
             return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region, splitOff);
         }
@@ -372,14 +412,23 @@ public final class Applier implements Peer.ReadExecutor {
     private static Response applyWrite(Request r, Metapb.Region region, EngineWriteBatch wb) {
         return switch (r.getCmdType()) {
             case Put -> {
-                wb.put(cf(r.getPut().getCf()), Keys.dataKey(r.getPut().getKey().toByteArray()),
+                wb.put(
+                        cf(r.getPut().getCf()),
+                        Keys.dataKey(r.getPut().getKey().toByteArray()),
                         r.getPut().getValue().toByteArray());
-                yield Response.newBuilder().setCmdType(CmdType.Put).setPut(PutResponse.getDefaultInstance()).build();
+                yield Response.newBuilder()
+                        .setCmdType(CmdType.Put)
+                        .setPut(PutResponse.getDefaultInstance())
+                        .build();
             }
             case Delete -> {
-                wb.delete(cf(r.getDelete().getCf()), Keys.dataKey(r.getDelete().getKey().toByteArray()));
-                yield Response.newBuilder().setCmdType(CmdType.Delete)
-                        .setDelete(DeleteResponse.getDefaultInstance()).build();
+                wb.delete(
+                        cf(r.getDelete().getCf()),
+                        Keys.dataKey(r.getDelete().getKey().toByteArray()));
+                yield Response.newBuilder()
+                        .setCmdType(CmdType.Delete)
+                        .setDelete(DeleteResponse.getDefaultInstance())
+                        .build();
             }
             case DeleteRange -> {
                 byte[] start = max(r.getDeleteRange().getStartKey(), region.getStartKey());
@@ -389,8 +438,10 @@ public final class Applier implements Peer.ReadExecutor {
                 if (Arrays.compareUnsigned(dataStart, dataEnd) < 0) {
                     wb.deleteRange(cf(r.getDeleteRange().getCf()), dataStart, dataEnd);
                 }
-                yield Response.newBuilder().setCmdType(CmdType.DeleteRange)
-                        .setDeleteRange(DeleteRangeResponse.getDefaultInstance()).build();
+                yield Response.newBuilder()
+                        .setCmdType(CmdType.DeleteRange)
+                        .setDeleteRange(DeleteRangeResponse.getDefaultInstance())
+                        .build();
             }
             default -> throw new IllegalStateException("not a write: " + r.getCmdType());
         };
@@ -420,8 +471,8 @@ public final class Applier implements Peer.ReadExecutor {
      * {@code response}; any proposal at a lower index, or at this index with another term, was
      * overtaken (a new leader replaced its entry) and gets StaleCommand.
      */
-    private static void completeProposals(Deque<Proposal> proposals, Entry entry, RaftCmdResponse response,
-            List<Completion> completions) {
+    private static void completeProposals(
+            Deque<Proposal> proposals, Entry entry, RaftCmdResponse response, List<Completion> completions) {
         while (!proposals.isEmpty()) {
             Proposal p = proposals.peekFirst();
             if (p.index() > entry.getIndex()) {
@@ -430,15 +481,18 @@ public final class Applier implements Peer.ReadExecutor {
             proposals.pollFirst();
             if (p.index() == entry.getIndex() && p.term() == entry.getTerm()) {
                 if (response == null) {
-                    throw new IllegalStateException("proposal at index " + p.index() + " term " + p.term()
-                            + " matched a no-op entry");
+                    throw new IllegalStateException(
+                            "proposal at index " + p.index() + " term " + p.term() + " matched a no-op entry");
                 }
                 completions.add(new Completion(p.callback(), CmdResult.of(response)));
                 return;
             }
-            completions.add(new Completion(p.callback(), RegionErrors.result(RegionErrors.staleCommand(
-                    "proposal at index " + p.index() + " term " + p.term() + " was overtaken by entry "
-                            + entry.getIndex() + " term " + entry.getTerm()), entry.getTerm())));
+            completions.add(new Completion(
+                    p.callback(),
+                    RegionErrors.result(
+                            RegionErrors.staleCommand("proposal at index " + p.index() + " term " + p.term()
+                                    + " was overtaken by entry " + entry.getIndex() + " term " + entry.getTerm()),
+                            entry.getTerm())));
         }
     }
 
@@ -451,7 +505,8 @@ public final class Applier implements Peer.ReadExecutor {
     @Override
     public CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term) {
         if (Regions.isVersionStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
-            return RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region), term);
+            return RegionErrors.result(
+                    RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region), term);
         }
         RaftCmdResponse.Builder response = RaftCmdResponse.newBuilder()
                 .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term));
@@ -471,14 +526,16 @@ public final class Applier implements Peer.ReadExecutor {
                     if (value != null) {
                         get.setValue(ByteString.copyFrom(value));
                     }
-                    response.addResponses(Response.newBuilder().setCmdType(CmdType.Get).setGet(get));
+                    response.addResponses(
+                            Response.newBuilder().setCmdType(CmdType.Get).setGet(get));
                 }
                 case Snap -> {
                     if (snapshot != null) {
                         snapshot.close();
                     }
                     snapshot = engines.kv().snapshot();
-                    response.addResponses(Response.newBuilder().setCmdType(CmdType.Snap)
+                    response.addResponses(Response.newBuilder()
+                            .setCmdType(CmdType.Snap)
                             .setSnap(SnapResponse.newBuilder().setRegion(region)));
                 }
                 default -> throw new IllegalStateException("not a read: " + r.getCmdType());

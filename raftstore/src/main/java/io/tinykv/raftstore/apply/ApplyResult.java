@@ -30,8 +30,7 @@ public sealed interface ApplyResult {
      * @param removed the peer the change removed, or null: when it is this one, the replica leaves
      *     the store
      */
-    record ConfChangeApplied(ConfChange raftChange, Metapb.Region region, Metapb.Peer removed)
-            implements ApplyResult {}
+    record ConfChangeApplied(ConfChange raftChange, Metapb.Region region, Metapb.Peer removed) implements ApplyResult {}
 
     /**
      * A split applied: the region shrank to {@code shrunk}, {@code newRegions} were cut off it (the

@@ -58,6 +58,7 @@ public final class RegionHeartbeats {
     static final int SIZE_SCAN_EVERY_HEARTBEATS = 6;
     /** A scan unanswered after this many checks failed (the estimator says nothing then). */
     static final int SIZE_SCAN_TIMEOUT_HEARTBEATS = 2 * SIZE_SCAN_EVERY_HEARTBEATS;
+
     private static final long MILLIS_PER_SECOND = 1000;
     /**
      * A size or key count that moved by more than 1/8 of what was last reported is news: the
@@ -72,13 +73,16 @@ public final class RegionHeartbeats {
     private final Consumer<Metapb.Region> sizeScans;
     /** How many times the store reconnected to the scheduler; a change means: heartbeat at the next check. */
     private final java.util.function.LongSupplier schedulerReconnects;
+
     private long seenReconnects;
     /** This peer's logical clock: ticks since it was created. */
     private long nowTicks;
+
     private int ticksSinceCheck;
     private long ticksSinceHeartbeat;
     /** {@link RaftstoreConfig#regionHeartbeatIntervalTicks}. */
     private final int intervalTicks;
+
     private int heartbeatsSinceSizeScan;
     private boolean sizeScanPending;
     private boolean wasLeader;
@@ -86,9 +90,11 @@ public final class RegionHeartbeats {
     private long approximateKeys;
     /** The applied index and epoch version the last finished scan measured at; -1 before one. */
     private long scannedAppliedIndex = -1;
+
     private long scannedVersion = -1;
     /** The same for the scan asked last, taken over when its answer arrives. */
     private long pendingAppliedIndex = -1;
+
     private long pendingVersion = -1;
     /** Peer id to the tick at which this peer last heard from it. */
     private final Map<Long, Long> lastHeardTick = new HashMap<>();
@@ -96,6 +102,7 @@ public final class RegionHeartbeats {
     private Set<Long> reportedPending = Set.of();
     /** What else the last heartbeat reported, to tell a changed region from an unchanged one. */
     private Metapb.RegionEpoch reportedEpoch;
+
     private Set<Long> reportedDown = Set.of();
     private long reportedSizeBytes;
     private long reportedKeys;
@@ -109,7 +116,10 @@ public final class RegionHeartbeats {
     }
 
     /** @param schedulerReconnects the store's count of reconnections to the scheduler (any thread bumps it) */
-    public RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans,
+    public RegionHeartbeats(
+            RaftstoreConfig config,
+            SchedulerReporter reporter,
+            Consumer<Metapb.Region> sizeScans,
             java.util.function.LongSupplier schedulerReconnects) {
         this.schedulerReconnects = Objects.requireNonNull(schedulerReconnects, "schedulerReconnects");
         this.seenReconnects = schedulerReconnects.getAsLong();
@@ -121,7 +131,7 @@ public final class RegionHeartbeats {
 
     /** For peers of stores without a scheduler: tracks activity, reports nothing, scans nothing. */
     public static RegionHeartbeats none(RaftstoreConfig config) {
-        return new RegionHeartbeats(config, SchedulerReporter.NONE, region -> { });
+        return new RegionHeartbeats(config, SchedulerReporter.NONE, region -> {});
     }
 
     /**
@@ -295,12 +305,22 @@ public final class RegionHeartbeats {
             silentTicks.put(p.getId(), nowTicks - heard);
         }
         lastHeardTick.keySet().retainAll(silentTicks.keySet());
-        Pdpb.RegionHeartbeatRequest heartbeat = build(region, peer.meta(), status.hardState().getTerm(),
-                status.progress(), peer.storage().truncatedIndex(), silentTicks, config.maxPeerDownTicks(),
-                config.tickIntervalMs(), approximateSizeBytes, approximateKeys);
-        reportedPending = heartbeat.getPendingPeersList().stream().map(Metapb.Peer::getId)
+        Pdpb.RegionHeartbeatRequest heartbeat = build(
+                region,
+                peer.meta(),
+                status.hardState().getTerm(),
+                status.progress(),
+                peer.storage().truncatedIndex(),
+                silentTicks,
+                config.maxPeerDownTicks(),
+                config.tickIntervalMs(),
+                approximateSizeBytes,
+                approximateKeys);
+        reportedPending = heartbeat.getPendingPeersList().stream()
+                .map(Metapb.Peer::getId)
                 .collect(Collectors.toUnmodifiableSet());
-        reportedDown = heartbeat.getDownPeersList().stream().map(d -> d.getPeer().getId())
+        reportedDown = heartbeat.getDownPeersList().stream()
+                .map(d -> d.getPeer().getId())
                 .collect(Collectors.toUnmodifiableSet());
         reportedEpoch = region.getRegionEpoch();
         reportedSizeBytes = approximateSizeBytes;
@@ -324,9 +344,17 @@ public final class RegionHeartbeats {
      * @param silentTicks per peer id, the ticks since the leader last heard from it; more than
      *     {@code maxPeerDownTicks} makes the peer down
      */
-    static Pdpb.RegionHeartbeatRequest build(Metapb.Region region, Metapb.Peer leader, long term,
-            Map<Long, ProgressView> progress, long truncatedIndex, Map<Long, Long> silentTicks,
-            int maxPeerDownTicks, long tickIntervalMs, long approximateSizeBytes, long approximateKeys) {
+    static Pdpb.RegionHeartbeatRequest build(
+            Metapb.Region region,
+            Metapb.Peer leader,
+            long term,
+            Map<Long, ProgressView> progress,
+            long truncatedIndex,
+            Map<Long, Long> silentTicks,
+            int maxPeerDownTicks,
+            long tickIntervalMs,
+            long approximateSizeBytes,
+            long approximateKeys) {
         Pdpb.RegionHeartbeatRequest.Builder heartbeat = Pdpb.RegionHeartbeatRequest.newBuilder()
                 .setRegion(region)
                 .setLeader(leader)
@@ -339,7 +367,8 @@ public final class RegionHeartbeats {
             }
             long silent = silentTicks.getOrDefault(p.getId(), 0L);
             if (silent > maxPeerDownTicks) {
-                heartbeat.addDownPeers(Pdpb.PeerStats.newBuilder().setPeer(p)
+                heartbeat.addDownPeers(Pdpb.PeerStats.newBuilder()
+                        .setPeer(p)
                         .setDownSeconds(silent * tickIntervalMs / MILLIS_PER_SECOND));
             }
             ProgressView pr = progress.get(p.getId());

@@ -69,8 +69,11 @@ public final class SchedulerOperators {
         Metapb.Region region = peer.region();
         if (!response.getRegionEpoch().equals(region.getRegionEpoch())) {
             // Routine: a step pushed again after the leader carried it out, or planned before a change.
-            LOG.debug("{}: ignoring an operator for region epoch {}, the region is at {}", peer,
-                    Regions.describe(response.getRegionEpoch()), Regions.describe(region.getRegionEpoch()));
+            LOG.debug(
+                    "{}: ignoring an operator for region epoch {}, the region is at {}",
+                    peer,
+                    Regions.describe(response.getRegionEpoch()),
+                    Regions.describe(region.getRegionEpoch()));
             return Outcome.EPOCH_MISMATCH;
         }
         if (response.hasChangePeer()) {
@@ -103,8 +106,12 @@ public final class SchedulerOperators {
                 }
                 Metapb.Peer onStore = Regions.findPeerOnStore(region, target.getStoreId());
                 if (onStore != null) {
-                    LOG.warn("{}: refusing to add peer {}: store {} already has peer {}", peer, target.getId(),
-                            target.getStoreId(), onStore.getId());
+                    LOG.warn(
+                            "{}: refusing to add peer {}: store {} already has peer {}",
+                            peer,
+                            target.getId(),
+                            target.getStoreId(),
+                            onStore.getId());
                     return Outcome.REFUSED;
                 }
             }
@@ -122,24 +129,40 @@ public final class SchedulerOperators {
             }
         }
         if (peer.raftNode().hasPendingConfChange()) {
-            LOG.debug("{}: a conf change is in progress, not proposing {} of peer {} again", peer,
-                    change.getChangeType(), target.getId());
+            LOG.debug(
+                    "{}: a conf change is in progress, not proposing {} of peer {} again",
+                    peer,
+                    change.getChangeType(),
+                    target.getId());
             return Outcome.IN_PROGRESS;
         }
         RaftCmdRequest request = RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(region.getId()).setPeer(peer.meta())
-                        .setRegionEpoch(region.getRegionEpoch()).setTerm(status.hardState().getTerm()))
-                .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
-                        .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(change.getChangeType())
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(region.getId())
+                        .setPeer(peer.meta())
+                        .setRegionEpoch(region.getRegionEpoch())
+                        .setTerm(status.hardState().getTerm()))
+                .setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.ChangePeer)
+                        .setChangePeer(ChangePeerRequest.newBuilder()
+                                .setChangeType(change.getChangeType())
                                 .setPeer(target)))
                 .build();
-        LOG.info("{}: proposing {} of peer {} on store {} for the scheduler", peer, change.getChangeType(),
-                target.getId(), target.getStoreId());
+        LOG.info(
+                "{}: proposing {} of peer {} on store {} for the scheduler",
+                peer,
+                change.getChangeType(),
+                target.getId(),
+                target.getStoreId());
         peer.handleCommand(request, new Callback(request, result -> {
             if (result.isError()) {
                 // The scheduler sees the region unchanged and asks again.
-                LOG.info("{}: the scheduler's {} of peer {} failed: {}", peer, change.getChangeType(),
-                        target.getId(), result.response().getHeader().getError().getMessage());
+                LOG.info(
+                        "{}: the scheduler's {} of peer {} failed: {}",
+                        peer,
+                        change.getChangeType(),
+                        target.getId(),
+                        result.response().getHeader().getError().getMessage());
             }
         }));
         return Outcome.PROPOSED;
@@ -151,7 +174,10 @@ public final class SchedulerOperators {
         }
         Metapb.Peer member = Regions.findPeer(region, target.getId());
         if (member == null || Regions.isLearner(member)) {
-            LOG.warn("{}: refusing to transfer leadership to peer {}, {}", peer, target.getId(),
+            LOG.warn(
+                    "{}: refusing to transfer leadership to peer {}, {}",
+                    peer,
+                    target.getId(),
                     member == null ? "not a member" : "a learner");
             return Outcome.REFUSED;
         }
@@ -170,7 +196,9 @@ public final class SchedulerOperators {
         long bestMatch = -1;
         for (Metapb.Peer p : region.getPeersList()) {
             ProgressView pr = status.progress().get(p.getId());
-            if (p.getId() == self || pr == null || Regions.isLearner(p)
+            if (p.getId() == self
+                    || pr == null
+                    || Regions.isLearner(p)
                     || peer.heartbeats().silentTicks(p.getId()) > peer.config().electionTicks()) {
                 continue;
             }

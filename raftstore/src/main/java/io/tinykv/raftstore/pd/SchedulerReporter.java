@@ -20,7 +20,9 @@ public interface SchedulerReporter {
      * {@code answer} gets the response, or null when the scheduler could not be asked or refused;
      * on any thread, later. Called on the Raft thread: must not block. The default refuses.
      */
-    default void askBatchSplit(io.tinykv.proto.Metapb.Region region, int splitCount,
+    default void askBatchSplit(
+            io.tinykv.proto.Metapb.Region region,
+            int splitCount,
             java.util.function.Consumer<io.tinykv.proto.Pdpb.AskBatchSplitResponse> answer) {
         answer.accept(null);
     }

@@ -41,8 +41,8 @@ public final class StoreHeartbeats {
     /** Ticks may come from any thread. */
     private final AtomicInteger ticksSinceHeartbeat = new AtomicInteger();
 
-    public StoreHeartbeats(long storeId, Engines engines, RaftstoreConfig config, SchedulerReporter reporter,
-            Executor workers) {
+    public StoreHeartbeats(
+            long storeId, Engines engines, RaftstoreConfig config, SchedulerReporter reporter, Executor workers) {
         this.storeId = storeId;
         this.engines = Objects.requireNonNull(engines, "engines");
         this.config = Objects.requireNonNull(config, "config");
@@ -62,7 +62,9 @@ public final class StoreHeartbeats {
             try {
                 stats = gather(storeId, regions, engines.dataDir());
             } catch (IOException e) {
-                LOG.warn("store {}: cannot read the file system's statistics, skipping a heartbeat: {}", storeId,
+                LOG.warn(
+                        "store {}: cannot read the file system's statistics, skipping a heartbeat: {}",
+                        storeId,
                         e.getMessage());
                 return;
             }

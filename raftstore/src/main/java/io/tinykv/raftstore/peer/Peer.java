@@ -105,6 +105,7 @@ public final class Peer {
     private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
     /** Reads this peer answers as a follower (replica read), each waiting for its read index. */
     private final FollowerReads followerReads;
+
     private long nextReadId = 1;
     /**
      * Part of every ReadIndex context, with the peer id: the leader keys pending requests by their
@@ -112,6 +113,7 @@ public final class Peer {
      * follower's, or with one this replica sent before it restarted (still pending at the leader).
      */
     private final long readContextIncarnation;
+
     private int ticksSinceLogGcCheck;
     private boolean destroyed;
     /** Set when this replica applied its own removal; the store then destroys it. */
@@ -126,11 +128,13 @@ public final class Peer {
     private long ticks;
     /** The store's monotonic clock, in nanoseconds: the clock of the lease. */
     private final LongSupplier nanoClock;
+
     private final LeaderLease lease;
     /** The lease as other threads see it, for reads answered off the Raft thread ({@link LocalReader}). */
     private final PublishedLease publishedLease = new PublishedLease();
     /** The context of the ReadIndex in flight only to renew the lease, or null. */
     private ByteString leaseRenewalContext;
+
     private long leaseRenewalIssuedAtNanos;
     private long leaseRenewalTerm;
     private long leaseReads;
@@ -139,17 +143,28 @@ public final class Peer {
     private java.util.List<Metapb.Region> splitOff = java.util.List.of();
 
     /** A peer whose lease runs on the system's monotonic clock ({@link System#nanoTime}). */
-    public Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
+    public Peer(
+            long storeId,
+            Metapb.Peer meta,
+            PeerStorage storage,
+            RaftstoreConfig config,
+            RandomGenerator random,
             RegionHeartbeats heartbeats) {
         this(storeId, meta, storage, config, random, heartbeats, System::nanoTime);
     }
 
     /** @param nanoClock the store's monotonic clock in nanoseconds, which the leader lease runs on */
-    public Peer(long storeId, Metapb.Peer meta, PeerStorage storage, RaftstoreConfig config, RandomGenerator random,
-            RegionHeartbeats heartbeats, LongSupplier nanoClock) {
+    public Peer(
+            long storeId,
+            Metapb.Peer meta,
+            PeerStorage storage,
+            RaftstoreConfig config,
+            RandomGenerator random,
+            RegionHeartbeats heartbeats,
+            LongSupplier nanoClock) {
         if (meta.getStoreId() != storeId) {
-            throw new IllegalArgumentException("peer " + meta.getId() + " belongs to store " + meta.getStoreId()
-                    + ", not to store " + storeId);
+            throw new IllegalArgumentException(
+                    "peer " + meta.getId() + " belongs to store " + meta.getStoreId() + ", not to store " + storeId);
         }
         this.storeId = storeId;
         this.meta = meta;
@@ -175,7 +190,9 @@ public final class Peer {
                 .readOnlyOption(ReadOnlyOption.SAFE)
                 .build();
         this.raftNode = new RawNode(raftConfig, storage, random);
-        List<Metapb.Peer> voters = storage.region().getPeersList().stream().filter(p -> !Regions.isLearner(p)).toList();
+        List<Metapb.Peer> voters = storage.region().getPeersList().stream()
+                .filter(p -> !Regions.isLearner(p))
+                .toList();
         if (voters.size() == 1 && voters.get(0).getId() == meta.getId()) {
             // The only voter (learners do not vote): nobody to wait for, lead at once (as TiKV does).
             raftNode.campaign();
@@ -291,18 +308,28 @@ public final class Peer {
         }
         Metapb.Region region = region();
         RaftCmdRequest request = RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(regionId())
-                        .setPeer(meta).setRegionEpoch(region.getRegionEpoch()))
-                .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.CompactLog)
-                        .setCompactLog(CompactLogRequest.newBuilder().setCompactIndex(compactIndex)
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(regionId())
+                        .setPeer(meta)
+                        .setRegionEpoch(region.getRegionEpoch()))
+                .setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.CompactLog)
+                        .setCompactLog(CompactLogRequest.newBuilder()
+                                .setCompactIndex(compactIndex)
                                 .setCompactTerm(storage.term(compactIndex))))
                 .build();
-        proposeWrite(request, new Callback(request, result -> {
-            if (result.isError()) {
-                LOG.debug("{}: log compaction to {} not applied: {}", this, compactIndex,
-                        result.response().getHeader().getError().getMessage());
-            }
-        }), term());
+        proposeWrite(
+                request,
+                new Callback(request, result -> {
+                    if (result.isError()) {
+                        LOG.debug(
+                                "{}: log compaction to {} not applied: {}",
+                                this,
+                                compactIndex,
+                                result.response().getHeader().getError().getMessage());
+                    }
+                }),
+                term());
     }
 
     /**
@@ -321,12 +348,18 @@ public final class Peer {
             // Only a newer configuration may tell this peer it is gone, and only once it holds data.
             String refusal = DestroyMessageCheck.tombstoneRefusal(region, meta, message);
             if (refusal == null) {
-                LOG.info("{}: told by peer {} that it was removed from the region, destroying", this,
+                LOG.info(
+                        "{}: told by peer {} that it was removed from the region, destroying",
+                        this,
                         message.getFromPeer().getId());
                 markRemoved();
             } else if (region.getPeersCount() > 0) {
-                LOG.warn("{}: refusing a tombstone from peer {} on store {}: {}", this, message.getFromPeer().getId(),
-                        message.getFromPeer().getStoreId(), refusal);
+                LOG.warn(
+                        "{}: refusing a tombstone from peer {} on store {}: {}",
+                        this,
+                        message.getFromPeer().getId(),
+                        message.getFromPeer().getStoreId(),
+                        refusal);
             }
             return null;
         }
@@ -334,12 +367,17 @@ public final class Peer {
         boolean senderInitialized = senderConfVer > 0;
         // The conf versions first: a scan of the peers for every message is what an idle store
         // of many regions would pay for nothing.
-        if (region.getPeersCount() > 0 && senderInitialized
+        if (region.getPeersCount() > 0
+                && senderInitialized
                 && senderConfVer < region.getRegionEpoch().getConfVer()
                 && Regions.findPeer(region, message.getFromPeer().getId()) == null) {
-            return RaftMessage.newBuilder().setRegionId(regionId()).setFromPeer(meta)
-                    .setToPeer(message.getFromPeer()).setRegionEpoch(region.getRegionEpoch())
-                    .setIsTombstone(true).build();
+            return RaftMessage.newBuilder()
+                    .setRegionId(regionId())
+                    .setFromPeer(meta)
+                    .setToPeer(message.getFromPeer())
+                    .setRegionEpoch(region.getRegionEpoch())
+                    .setIsTombstone(true)
+                    .build();
         }
         stepRaft(message);
         return null;
@@ -351,18 +389,27 @@ public final class Peer {
             // its removal and is stale. It goes; the leader's next contact creates the new one.
             String refusal = DestroyMessageCheck.newerPeerRefusal(region(), meta, message);
             if (refusal != null) {
-                LOG.warn("{}: refusing a message for peer {} from peer {} on store {}: {}", this,
-                        message.getToPeer().getId(), message.getFromPeer().getId(),
-                        message.getFromPeer().getStoreId(), refusal);
+                LOG.warn(
+                        "{}: refusing a message for peer {} from peer {} on store {}: {}",
+                        this,
+                        message.getToPeer().getId(),
+                        message.getFromPeer().getId(),
+                        message.getFromPeer().getStoreId(),
+                        refusal);
                 return;
             }
-            LOG.info("{}: replaced by peer {} of the region, destroying this stale replica", this,
+            LOG.info(
+                    "{}: replaced by peer {} of the region, destroying this stale replica",
+                    this,
                     message.getToPeer().getId());
             markRemoved();
             return;
         }
         if (message.getToPeer().getId() != meta.getId()) {
-            LOG.debug("region {} peer {}: dropping a message for peer {}", regionId(), meta.getId(),
+            LOG.debug(
+                    "region {} peer {}: dropping a message for peer {}",
+                    regionId(),
+                    meta.getId(),
                     message.getToPeer().getId());
             return;
         }
@@ -376,10 +423,12 @@ public final class Peer {
         if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
             // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
             try {
-                SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(m.getSnapshot().getData(), regionId());
+                SnapshotData.ParsedSnapshot parsed =
+                        SnapshotData.parse(m.getSnapshot().getData(), regionId());
                 var key = SnapshotReceiver.keyOf(message);
                 SnapshotData.verifyFiles(parsed, cf -> storage.snapshotManager().receivedFile(key, cf));
-                SnapshotValidator.check(parsed, meta, cf -> storage.snapshotManager().receivedFile(key, cf));
+                SnapshotValidator.check(
+                        parsed, meta, cf -> storage.snapshotManager().receivedFile(key, cf));
             } catch (IllegalArgumentException e) {
                 LOG.warn("{}: dropping a bad snapshot from peer {}: {}", this, m.getFrom(), e.getMessage());
                 return;
@@ -407,7 +456,9 @@ public final class Peer {
     private boolean refusesVoteAfterStart(Eraftpb.Message m) {
         boolean vote = m.getMsgType() == Eraftpb.MessageType.MsgRequestVote
                 || m.getMsgType() == Eraftpb.MessageType.MsgRequestPreVote;
-        return vote && ticks < config.electionTicks() && m.getTerm() > term()
+        return vote
+                && ticks < config.electionTicks()
+                && m.getTerm() > term()
                 && !CAMPAIGN_TRANSFER.equals(m.getContext());
     }
 
@@ -448,20 +499,22 @@ public final class Peer {
                 case Get, Snap -> hasRead = true;
                 case Put, Delete, DeleteRange -> hasWrite = true;
                 default -> {
-                    callback.complete(RegionErrors.result(RegionErrors.badRequest(
-                            "unsupported command type " + r.getCmdType()), term));
+                    callback.complete(RegionErrors.result(
+                            RegionErrors.badRequest("unsupported command type " + r.getCmdType()), term));
                     return;
                 }
             }
         }
         if (request.hasAdminRequest() || (hasRead && hasWrite) || request.getRequestsCount() == 0) {
-            callback.complete(RegionErrors.result(RegionErrors.badRequest(
-                    "a command holds either one admin request, or reads only, or writes only"), term));
+            callback.complete(RegionErrors.result(
+                    RegionErrors.badRequest("a command holds either one admin request, or reads only, or writes only"),
+                    term));
             return;
         }
         if (hasRead) {
-            if (leaseReader == null || !canReadByLease(nanoClock.getAsLong()) || !readByLease(request, callback,
-                    leaseReader, term)) {
+            if (leaseReader == null
+                    || !canReadByLease(nanoClock.getAsLong())
+                    || !readByLease(request, callback, leaseReader, term)) {
                 proposeRead(request, callback, term);
             }
         } else {
@@ -483,60 +536,70 @@ public final class Peer {
                 Metapb.Peer target = admin.getTransferLeader().getPeer();
                 Metapb.Peer member = Regions.findPeer(region(), target.getId());
                 if (member == null || Regions.isLearner(member)) {
-                    callback.complete(RegionErrors.result(RegionErrors.badRequest("peer " + target.getId()
-                            + (member == null ? " is not in region " : " is a learner of region ") + regionId()
-                            + "; only a voter can lead"), term));
+                    callback.complete(RegionErrors.result(
+                            RegionErrors.badRequest("peer " + target.getId()
+                                    + (member == null ? " is not in region " : " is a learner of region ") + regionId()
+                                    + "; only a voter can lead"),
+                            term));
                     return;
                 }
                 raftNode.transferLeader(target.getId());
                 callback.complete(CmdResult.of(RaftCmdResponse.newBuilder()
                         .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
-                        .setAdminResponse(AdminResponse.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                        .setAdminResponse(AdminResponse.newBuilder()
+                                .setCmdType(AdminCmdType.TransferLeader)
                                 .setTransferLeader(TransferLeaderResponse.getDefaultInstance()))
                         .build()));
             }
             case CompactLog -> proposeWrite(request, callback, term);
             case BatchSplit -> {
                 if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
-                    callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(
-                            request.getHeader().getRegionEpoch(), region(), splitOff), term));
+                    callback.complete(RegionErrors.result(
+                            RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region(), splitOff),
+                            term));
                     return;
                 }
                 String refusal = BatchSplits.check(region(), admin.getSplits());
                 if (refusal != null) {
-                    callback.complete(RegionErrors.result(RegionErrors.badRequest("batch split of region "
-                            + regionId() + " refused: " + refusal), term));
+                    callback.complete(RegionErrors.result(
+                            RegionErrors.badRequest("batch split of region " + regionId() + " refused: " + refusal),
+                            term));
                     return;
                 }
                 proposeWrite(request, callback, term);
             }
-            default -> callback.complete(RegionErrors.result(RegionErrors.badRequest(
-                    "unsupported admin command " + admin.getCmdType()), term));
+            default ->
+                callback.complete(RegionErrors.result(
+                        RegionErrors.badRequest("unsupported admin command " + admin.getCmdType()), term));
         }
     }
 
     private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
         var change = request.getAdminRequest().getChangePeer();
         if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
-            callback.complete(RegionErrors.result(RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(),
-                    region()), term));
+            callback.complete(RegionErrors.result(
+                    RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region()), term));
             return;
         }
-        if (change.getChangeType() == Eraftpb.ConfChangeType.RemoveNode && change.getPeer().getId() == meta.getId()) {
+        if (change.getChangeType() == Eraftpb.ConfChangeType.RemoveNode
+                && change.getPeer().getId() == meta.getId()) {
             // The leader cannot count itself out of the quorum that commits its own removal
             // safely in every case; the scheduler moves leadership away first (as TiKV requires).
-            callback.complete(RegionErrors.result(RegionErrors.badRequest(
-                    "the leader cannot remove itself; transfer leadership first"), term));
+            callback.complete(RegionErrors.result(
+                    RegionErrors.badRequest("the leader cannot remove itself; transfer leadership first"), term));
             return;
         }
         if ((change.getChangeType() == Eraftpb.ConfChangeType.AddNode
-                || change.getChangeType() == Eraftpb.ConfChangeType.AddLearnerNode)
+                        || change.getChangeType() == Eraftpb.ConfChangeType.AddLearnerNode)
                 && change.getPeer().getStoreId() == 0) {
             callback.complete(RegionErrors.result(RegionErrors.badRequest("the peer to add has no store"), term));
             return;
         }
-        Eraftpb.ConfChange cc = Eraftpb.ConfChange.newBuilder().setChangeType(change.getChangeType())
-                .setNodeId(change.getPeer().getId()).setContext(request.toByteString()).build();
+        Eraftpb.ConfChange cc = Eraftpb.ConfChange.newBuilder()
+                .setChangeType(change.getChangeType())
+                .setNodeId(change.getPeer().getId())
+                .setContext(request.toByteString())
+                .build();
         long lastBefore = leaderLastIndex();
         try {
             raftNode.proposeConfChange(cc);
@@ -560,7 +623,9 @@ public final class Peer {
      * ({@link FollowerReads}). Anything else with the flag (a write) goes the leader's way.
      */
     private boolean isFollowerRead(RaftCmdRequest request) {
-        if (!request.getHeader().getReplicaRead() || request.hasAdminRequest() || request.getRequestsCount() == 0
+        if (!request.getHeader().getReplicaRead()
+                || request.hasAdminRequest()
+                || request.getRequestsCount() == 0
                 || isLeader()) {
             return false;
         }
@@ -612,8 +677,8 @@ public final class Peer {
         // A client that saw term T may talk to the leader of T + 1 (it just learned about it), but
         // a command older than that was routed with a view too stale to trust.
         if (header.getTerm() != 0 && term > header.getTerm() + 1) {
-            return RegionErrors.staleCommand("the command was routed at term " + header.getTerm()
-                    + ", the region is at term " + term);
+            return RegionErrors.staleCommand(
+                    "the command was routed at term " + header.getTerm() + ", the region is at term " + term);
         }
         Metapb.Region region = region();
         if (Regions.isVersionStale(header.getRegionEpoch(), region.getRegionEpoch())) {
@@ -675,8 +740,8 @@ public final class Peer {
         }
         long index = leaderLastIndex();
         if (index != lastBefore + 1) {
-            throw new IllegalStateException("region " + regionId() + ": a proposal moved the last index from "
-                    + lastBefore + " to " + index);
+            throw new IllegalStateException(
+                    "region " + regionId() + ": a proposal moved the last index from " + lastBefore + " to " + index);
         }
         long nowNanos = nanoClock.getAsLong();
         proposals.addLast(new Proposal(index, term, callback, nowNanos));
@@ -696,8 +761,8 @@ public final class Peer {
         try {
             raftNode.readIndex(context);
         } catch (ProposalDroppedException e) {
-            callback.complete(RegionErrors.result(RegionErrors.notLeader(regionId(),
-                    Regions.findPeer(region(), leaderId())), term));
+            callback.complete(RegionErrors.result(
+                    RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
             return;
         }
         pendingReads.addLast(new PendingRead(context, request, callback, term, nanoClock.getAsLong()));
@@ -705,8 +770,11 @@ public final class Peer {
     }
 
     private ByteString nextReadContext() {
-        return ByteString.copyFrom(ByteBuffer.allocate(3 * Long.BYTES).putLong(meta.getId())
-                .putLong(readContextIncarnation).putLong(nextReadId++).flip());
+        return ByteString.copyFrom(ByteBuffer.allocate(3 * Long.BYTES)
+                .putLong(meta.getId())
+                .putLong(readContextIncarnation)
+                .putLong(nextReadId++)
+                .flip());
     }
 
     private long confVer() {
@@ -795,8 +863,8 @@ public final class Peer {
             return;
         }
         long expiresAt = lease.expiresAtNanos();
-        publishedLease.publish(new PublishedLease.Grant(term, region(), expiresAt,
-                expiresAt - lease.maxLeaseNanos() / 2));
+        publishedLease.publish(
+                new PublishedLease.Grant(term, region(), expiresAt, expiresAt - lease.maxLeaseNanos() / 2));
     }
 
     /**
@@ -902,8 +970,12 @@ public final class Peer {
                 to = peerCache.get(m.getTo());
             }
             if (to == null) {
-                LOG.warn("region {} peer {}: no store known for peer {}, dropping {}", regionId(),
-                        meta.getId(), m.getTo(), m.getMsgType());
+                LOG.warn(
+                        "region {} peer {}: no store known for peer {}, dropping {}",
+                        regionId(),
+                        meta.getId(),
+                        m.getTo(),
+                        m.getMsgType());
                 continue;
             }
             transport.send(RaftMessage.newBuilder()
@@ -930,11 +1002,16 @@ public final class Peer {
         publishedLease.revoke();
         long term = term();
         while (!proposals.isEmpty()) {
-            proposals.pollFirst().callback().complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+            proposals
+                    .pollFirst()
+                    .callback()
+                    .complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
         }
         while (!pendingReads.isEmpty()) {
-            pendingReads.pollFirst().callback.complete(
-                    RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
+            pendingReads
+                    .pollFirst()
+                    .callback
+                    .complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
         }
         followerReads.failAll(RegionErrors.regionNotFound(regionId()), term);
     }
@@ -952,7 +1029,7 @@ public final class Peer {
     public void onApplyResult(ApplyResult result) {
         switch (result) {
             case ApplyResult.ConfChangeRefused refused ->
-                    raftNode.applyConfChange(Eraftpb.ConfChange.getDefaultInstance());
+                raftNode.applyConfChange(Eraftpb.ConfChange.getDefaultInstance());
             case ApplyResult.ConfChangeApplied applied -> {
                 // A new configuration has new quorums: no read off the Raft thread from here on.
                 revokePublishedLease();

@@ -65,6 +65,7 @@ public final class PeerStorage implements Storage {
      * peer created empty by a message (index 0) is always behind it and is caught up by snapshot.
      */
     public static final long RAFT_INIT_LOG_INDEX = 5;
+
     public static final long RAFT_INIT_LOG_TERM = 5;
 
     private final Engines engines;
@@ -74,6 +75,7 @@ public final class PeerStorage implements Storage {
     private SnapshotKey generatedKey;
     /** Received snapshots stepped since the last Ready: their files go once it is handled. */
     private final List<SnapshotKey> receivedKeys = new ArrayList<>();
+
     private final long regionId;
     private Metapb.Region region;
     private RaftLocalState raftState;
@@ -85,8 +87,15 @@ public final class PeerStorage implements Storage {
     /** Where entries read from the raft engine (cache misses) are counted. */
     private final RaftStoreStats stats;
 
-    private PeerStorage(Engines engines, Executor snapshotWorker, SnapshotManager snapshots, Metapb.Region region,
-            RaftLocalState raftState, RaftApplyState applyState, EntryCache entryCache, RaftStoreStats stats) {
+    private PeerStorage(
+            Engines engines,
+            Executor snapshotWorker,
+            SnapshotManager snapshots,
+            Metapb.Region region,
+            RaftLocalState raftState,
+            RaftApplyState applyState,
+            EntryCache entryCache,
+            RaftStoreStats stats) {
         this.entryCache = entryCache;
         this.stats = stats;
         this.engines = engines;
@@ -121,8 +130,13 @@ public final class PeerStorage implements Storage {
         }
         try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
             kvWb.put(Cf.DEFAULT, Keys.applyStateKey(id), initialApplyState());
-            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(id),
-                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(region).build());
+            kvWb.put(
+                    Cf.DEFAULT,
+                    Keys.regionStateKey(id),
+                    RegionLocalState.newBuilder()
+                            .setState(PeerState.Normal)
+                            .setRegion(region)
+                            .build());
             engines.kv().write(kvWb, true);
         }
     }
@@ -145,8 +159,8 @@ public final class PeerStorage implements Storage {
     }
 
     /** Like {@link #open(Engines, Metapb.Region, Executor)}, with the store's snapshot files in {@code snapshots}. */
-    public static PeerStorage open(Engines engines, Metapb.Region region, Executor snapshotWorker,
-            SnapshotManager snapshots) {
+    public static PeerStorage open(
+            Engines engines, Metapb.Region region, Executor snapshotWorker, SnapshotManager snapshots) {
         return open(engines, region, snapshotWorker, snapshots, EntryCache.DEFAULT_MAX_BYTES, new RaftStoreStats());
     }
 
@@ -154,40 +168,58 @@ public final class PeerStorage implements Storage {
      * Like {@link #open(Engines, Metapb.Region, Executor, SnapshotManager)}, with an entry cache of
      * at most {@code entryCacheMaxBytes} (0: none) and the store's counters in {@code stats}.
      */
-    public static PeerStorage open(Engines engines, Metapb.Region region, Executor snapshotWorker,
-            SnapshotManager snapshots, long entryCacheMaxBytes, RaftStoreStats stats) {
+    public static PeerStorage open(
+            Engines engines,
+            Metapb.Region region,
+            Executor snapshotWorker,
+            SnapshotManager snapshots,
+            long entryCacheMaxBytes,
+            RaftStoreStats stats) {
         Objects.requireNonNull(engines, "engines");
         Objects.requireNonNull(stats, "stats");
         Objects.requireNonNull(snapshots, "snapshots");
         Objects.requireNonNull(region, "region");
         boolean initialized = region.getPeersCount() > 0;
         long id = region.getId();
-        RaftLocalState raftState = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(id),
-                RaftLocalState.parser());
+        RaftLocalState raftState =
+                engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(id), RaftLocalState.parser());
         if (raftState == null) {
             raftState = initialized ? initialRaftState() : RaftLocalState.getDefaultInstance();
         }
-        RaftApplyState applyState = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(id),
-                RaftApplyState.parser());
+        RaftApplyState applyState =
+                engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(id), RaftApplyState.parser());
         if (applyState == null) {
             applyState = initialized ? initialApplyState() : RaftApplyState.getDefaultInstance();
         }
         if (applyState.getTruncatedState().getIndex() > raftState.getLastIndex()) {
-            raftState = raftState.toBuilder().setLastIndex(applyState.getTruncatedState().getIndex())
-                    .setLastTerm(applyState.getTruncatedState().getTerm()).build();
+            raftState = raftState.toBuilder()
+                    .setLastIndex(applyState.getTruncatedState().getIndex())
+                    .setLastTerm(applyState.getTruncatedState().getTerm())
+                    .build();
         }
         if (raftState.getHardState().getTerm() < raftState.getLastTerm()) {
             // A region new from a split whose peer here first lived empty (created by a message,
             // below the split's initial term): its vote was for a lower term, which it keeps no more.
-            raftState = raftState.toBuilder().setHardState(raftState.getHardState().toBuilder()
-                    .setTerm(raftState.getLastTerm()).setVote(0)).build();
+            raftState = raftState.toBuilder()
+                    .setHardState(raftState.getHardState().toBuilder()
+                            .setTerm(raftState.getLastTerm())
+                            .setVote(0))
+                    .build();
         }
         if (applyState.getAppliedIndex() > raftState.getHardState().getCommit()) {
-            raftState = raftState.toBuilder().setHardState(raftState.getHardState().toBuilder()
-                    .setCommit(applyState.getAppliedIndex())).build();
+            raftState = raftState.toBuilder()
+                    .setHardState(raftState.getHardState().toBuilder().setCommit(applyState.getAppliedIndex()))
+                    .build();
         }
-        PeerStorage storage = new PeerStorage(engines, Objects.requireNonNull(snapshotWorker, "snapshotWorker"),
-                snapshots, region, raftState, applyState, new EntryCache(entryCacheMaxBytes), stats);
+        PeerStorage storage = new PeerStorage(
+                engines,
+                Objects.requireNonNull(snapshotWorker, "snapshotWorker"),
+                snapshots,
+                region,
+                raftState,
+                applyState,
+                new EntryCache(entryCacheMaxBytes),
+                stats);
         storage.checkConsistent();
         return storage;
     }
@@ -204,7 +236,8 @@ public final class PeerStorage implements Storage {
         return RaftApplyState.newBuilder()
                 .setAppliedIndex(RAFT_INIT_LOG_INDEX)
                 .setTruncatedState(RaftTruncatedState.newBuilder()
-                        .setIndex(RAFT_INIT_LOG_INDEX).setTerm(RAFT_INIT_LOG_TERM))
+                        .setIndex(RAFT_INIT_LOG_INDEX)
+                        .setTerm(RAFT_INIT_LOG_TERM))
                 .build();
     }
 
@@ -219,7 +252,8 @@ public final class PeerStorage implements Storage {
             throw new StorageException(where + "last index " + last + " is below the truncated index " + truncated);
         }
         if (applied < truncated) {
-            throw new StorageException(where + "applied index " + applied + " is below the truncated index " + truncated);
+            throw new StorageException(
+                    where + "applied index " + applied + " is below the truncated index " + truncated);
         }
         if (applied > commit) {
             // Entries are persisted (raft engine, synced) before they are applied (kv engine).
@@ -261,12 +295,12 @@ public final class PeerStorage implements Storage {
             throw new IllegalArgumentException("entries: lo " + lo + " > hi " + hi);
         }
         if (lo <= truncatedIndex()) {
-            throw new CompactedException("region " + regionId + ": index " + lo
-                    + " is compacted (first index " + firstIndex() + ")");
+            throw new CompactedException(
+                    "region " + regionId + ": index " + lo + " is compacted (first index " + firstIndex() + ")");
         }
         if (hi > lastIndex() + 1) {
-            throw new UnavailableException("region " + regionId + ": entries up to " + (hi - 1)
-                    + " requested, last index is " + lastIndex());
+            throw new UnavailableException(
+                    "region " + regionId + ": entries up to " + (hi - 1) + " requested, last index is " + lastIndex());
         }
         if (lo == hi) {
             return new ArrayList<>();
@@ -278,8 +312,8 @@ public final class PeerStorage implements Storage {
         List<Entry> result = new ArrayList<>();
         long sizeBytes = 0;
         try (SnapshotReader reader = engines.raft().snapshot();
-                KvIterator it = reader.iterator(Cf.DEFAULT, Keys.raftLogKey(regionId, lo),
-                        Keys.raftLogKey(regionId, hi))) {
+                KvIterator it =
+                        reader.iterator(Cf.DEFAULT, Keys.raftLogKey(regionId, lo), Keys.raftLogKey(regionId, hi))) {
             long expected = lo;
             for (it.seekToFirst(); it.valid() && expected < hi; it.next(), expected++) {
                 long index = Keys.raftLogIndexOf(it.key());
@@ -312,12 +346,12 @@ public final class PeerStorage implements Storage {
             return truncatedTerm();
         }
         if (index < truncated) {
-            throw new CompactedException("region " + regionId + ": index " + index
-                    + " is compacted (truncated at " + truncated + ")");
+            throw new CompactedException(
+                    "region " + regionId + ": index " + index + " is compacted (truncated at " + truncated + ")");
         }
         if (index > lastIndex()) {
-            throw new UnavailableException("region " + regionId + ": index " + index
-                    + " is beyond the last index " + lastIndex());
+            throw new UnavailableException(
+                    "region " + regionId + ": index " + index + " is beyond the last index " + lastIndex());
         }
         if (index == lastIndex()) {
             return raftState.getLastTerm();
@@ -352,7 +386,8 @@ public final class PeerStorage implements Storage {
     public Snapshot snapshot() {
         if (generatingSnapshot != null) {
             if (!generatingSnapshot.isDone()) {
-                throw new SnapshotTemporarilyUnavailableException("region " + regionId + ": snapshot is being generated");
+                throw new SnapshotTemporarilyUnavailableException(
+                        "region " + regionId + ": snapshot is being generated");
             }
             CompletableFuture<Snapshot> done = generatingSnapshot;
             generatingSnapshot = null;
@@ -382,8 +417,11 @@ public final class PeerStorage implements Storage {
             snapshotWorker.execute(new WorkerTask("snapshot generation of region " + regionId + " at " + key, () -> {
                 try (kv) {
                     RaftSnapshotData data = SnapshotData.build(snapRegion, kv, snapshots, key);
-                    future.complete(Snapshot.newBuilder().setData(data.toByteString())
-                            .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
+                    future.complete(Snapshot.newBuilder()
+                            .setData(data.toByteString())
+                            .setMetadata(SnapshotMetadata.newBuilder()
+                                    .setIndex(index)
+                                    .setTerm(term)
                                     .setConfState(confState))
                             .build());
                 } catch (RuntimeException e) {
@@ -507,8 +545,11 @@ public final class PeerStorage implements Storage {
                     + " is not ahead of the truncated index " + truncatedIndex());
         }
         SnapshotKey key = new SnapshotKey(regionId, term, index);
-        RaftApplyState newApplyState = RaftApplyState.newBuilder().setAppliedIndex(index)
-                .setTruncatedState(RaftTruncatedState.newBuilder().setIndex(index).setTerm(term)).build();
+        RaftApplyState newApplyState = RaftApplyState.newBuilder()
+                .setAppliedIndex(index)
+                .setTruncatedState(
+                        RaftTruncatedState.newBuilder().setIndex(index).setTerm(term))
+                .build();
         try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
             for (Cf cf : Cf.values()) {
                 clearRange(kvWb, cf, parsed.region());
@@ -517,8 +558,13 @@ public final class PeerStorage implements Storage {
                 }
             }
             kvWb.put(Cf.DEFAULT, Keys.applyStateKey(regionId), newApplyState);
-            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(regionId),
-                    RegionLocalState.newBuilder().setState(PeerState.Applying).setRegion(parsed.region()).build());
+            kvWb.put(
+                    Cf.DEFAULT,
+                    Keys.regionStateKey(regionId),
+                    RegionLocalState.newBuilder()
+                            .setState(PeerState.Applying)
+                            .setRegion(parsed.region())
+                            .build());
             engines.kv().write(kvWb, true);
         }
         ingest(engines, snapshots, key, parsed);
@@ -528,12 +574,20 @@ public final class PeerStorage implements Storage {
         entryCache.clear();
         region = parsed.region();
         generatingSnapshot = null;
-        LOG.info("region {}: applied snapshot at index {} term {} ({} SST files, {} bytes)", regionId, index, term,
-                parsed.files().size(), parsed.totalBytes());
+        LOG.info(
+                "region {}: applied snapshot at index {} term {} ({} SST files, {} bytes)",
+                regionId,
+                index,
+                term,
+                parsed.files().size(),
+                parsed.totalBytes());
     }
 
     private static void clearRange(EngineWriteBatch kvWb, Cf cf, Metapb.Region r) {
-        kvWb.deleteRange(cf, Keys.dataKey(r.getStartKey().toByteArray()), Keys.dataEndKey(r.getEndKey().toByteArray()));
+        kvWb.deleteRange(
+                cf,
+                Keys.dataKey(r.getStartKey().toByteArray()),
+                Keys.dataEndKey(r.getEndKey().toByteArray()));
     }
 
     /**
@@ -543,21 +597,26 @@ public final class PeerStorage implements Storage {
      * @throws StorageException when a file is missing or damaged: the store cannot go on with the
      *     region half applied
      */
-    private static void ingest(Engines engines, SnapshotManager snapshots, SnapshotKey key,
-            SnapshotData.ParsedSnapshot parsed) {
+    private static void ingest(
+            Engines engines, SnapshotManager snapshots, SnapshotKey key, SnapshotData.ParsedSnapshot parsed) {
         try {
             SnapshotData.verifyFiles(parsed, cf -> snapshots.receivedFile(key, cf));
         } catch (IllegalArgumentException e) {
-            throw new StorageException("region " + key.regionId() + ": cannot install snapshot " + key + ": "
-                    + e.getMessage(), e);
+            throw new StorageException(
+                    "region " + key.regionId() + ": cannot install snapshot " + key + ": " + e.getMessage(), e);
         }
         for (SnapshotCFFile file : parsed.files()) {
             Cf cf = Cf.fromApiName(file.getCf());
             engines.kv().ingestExternalFiles(cf, List.of(snapshots.receivedFile(key, cf)));
         }
         try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
-            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(key.regionId()),
-                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build());
+            kvWb.put(
+                    Cf.DEFAULT,
+                    Keys.regionStateKey(key.regionId()),
+                    RegionLocalState.newBuilder()
+                            .setState(PeerState.Normal)
+                            .setRegion(parsed.region())
+                            .build());
             engines.kv().write(kvWb, true);
         }
         snapshots.deleteReceived(key);
@@ -594,19 +653,24 @@ public final class PeerStorage implements Storage {
      * @return the outcome
      * @throws StorageException when the region has no apply state, or an engine fails
      */
-    public static SnapshotResume resumeApplyingSnapshot(Engines engines, SnapshotManager snapshots,
-            RegionLocalState state) {
+    public static SnapshotResume resumeApplyingSnapshot(
+            Engines engines, SnapshotManager snapshots, RegionLocalState state) {
         long id = state.getRegion().getId();
         RaftApplyState apply = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(id), RaftApplyState.parser());
         if (apply == null) {
-            throw new StorageException("region " + id + " is applying a snapshot but has no apply state in "
-                    + engines.dataDir());
+            throw new StorageException(
+                    "region " + id + " is applying a snapshot but has no apply state in " + engines.dataDir());
         }
-        SnapshotKey key = new SnapshotKey(id, apply.getTruncatedState().getTerm(), apply.getTruncatedState().getIndex());
+        SnapshotKey key = new SnapshotKey(
+                id,
+                apply.getTruncatedState().getTerm(),
+                apply.getTruncatedState().getIndex());
         SnapshotData.ParsedSnapshot parsed;
         try {
-            parsed = SnapshotData.parse(com.google.protobuf.ByteString.copyFrom(
-                    java.nio.file.Files.readAllBytes(snapshots.receivedMeta(key))), id);
+            parsed = SnapshotData.parse(
+                    com.google.protobuf.ByteString.copyFrom(
+                            java.nio.file.Files.readAllBytes(snapshots.receivedMeta(key))),
+                    id);
             SnapshotData.verifyFiles(parsed, cf -> snapshots.receivedFile(key, cf));
         } catch (java.io.IOException | IllegalArgumentException e) {
             String reason = "region " + id + " was applying snapshot " + key + " when the store stopped, and its"
@@ -623,8 +687,10 @@ public final class PeerStorage implements Storage {
             engines.kv().write(kvWb, true);
         }
         ingest(engines, snapshots, key, parsed);
-        return new SnapshotResume.Installed(
-                RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(parsed.region()).build());
+        return new SnapshotResume.Installed(RegionLocalState.newBuilder()
+                .setState(PeerState.Normal)
+                .setRegion(parsed.region())
+                .build());
     }
 
     /**
@@ -633,16 +699,22 @@ public final class PeerStorage implements Storage {
      * engine (the snapshot region's range, apply state and region state deleted; synced). A crash
      * in between finds the region still {@code Applying} with damaged files and does it again.
      */
-    private static void resetForFreshSnapshot(Engines engines, SnapshotManager snapshots, SnapshotKey key,
-            Metapb.Region region) {
+    private static void resetForFreshSnapshot(
+            Engines engines, SnapshotManager snapshots, SnapshotKey key, Metapb.Region region) {
         long id = region.getId();
-        RaftLocalState raftState = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(id), RaftLocalState.parser());
+        RaftLocalState raftState =
+                engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(id), RaftLocalState.parser());
         try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
             raftWb.deleteRange(Cf.DEFAULT, Keys.raftLogStartKey(id), Keys.raftLogEndKey(id));
             if (raftState != null) {
-                HardState kept = HardState.newBuilder().setTerm(raftState.getHardState().getTerm())
-                        .setVote(raftState.getHardState().getVote()).build();
-                raftWb.put(Cf.DEFAULT, Keys.raftStateKey(id), RaftLocalState.newBuilder().setHardState(kept).build());
+                HardState kept = HardState.newBuilder()
+                        .setTerm(raftState.getHardState().getTerm())
+                        .setVote(raftState.getHardState().getVote())
+                        .build();
+                raftWb.put(
+                        Cf.DEFAULT,
+                        Keys.raftStateKey(id),
+                        RaftLocalState.newBuilder().setHardState(kept).build());
             }
             engines.raft().write(raftWb, true);
         }
@@ -668,12 +740,19 @@ public final class PeerStorage implements Storage {
             // An uninitialized replica holds no data, and its range is unknown (empty keys would
             // mean the whole key space, other regions' data included).
             for (Cf cf : region.getPeersCount() > 0 ? Cf.values() : new Cf[0]) {
-                kvWb.deleteRange(cf, Keys.dataKey(region.getStartKey().toByteArray()),
+                kvWb.deleteRange(
+                        cf,
+                        Keys.dataKey(region.getStartKey().toByteArray()),
                         Keys.dataEndKey(region.getEndKey().toByteArray()));
             }
             kvWb.delete(Cf.DEFAULT, Keys.applyStateKey(regionId));
-            kvWb.put(Cf.DEFAULT, Keys.regionStateKey(regionId),
-                    RegionLocalState.newBuilder().setState(PeerState.Tombstone).setRegion(region).build());
+            kvWb.put(
+                    Cf.DEFAULT,
+                    Keys.regionStateKey(regionId),
+                    RegionLocalState.newBuilder()
+                            .setState(PeerState.Tombstone)
+                            .setRegion(region)
+                            .build());
             engines.kv().write(kvWb, true);
         }
         clearLeftovers(engines, regionId);
@@ -722,7 +801,10 @@ public final class PeerStorage implements Storage {
         for (long stale = last.getIndex() + 1; stale <= lastIndex(); stale++) {
             raftWb.delete(Cf.DEFAULT, Keys.raftLogKey(regionId, stale));
         }
-        raftState = raftState.toBuilder().setLastIndex(last.getIndex()).setLastTerm(last.getTerm()).build();
+        raftState = raftState.toBuilder()
+                .setLastIndex(last.getIndex())
+                .setLastTerm(last.getTerm())
+                .build();
     }
 
     // ---- helpers -------------------------------------------------------------------------------
@@ -745,8 +827,10 @@ public final class PeerStorage implements Storage {
         try {
             return Entry.parseFrom(value);
         } catch (InvalidProtocolBufferException e) {
-            throw new StorageException("region " + regionId + ": corrupt raft log entry at key "
-                    + Keys.describe(key) + ": " + e.getMessage(), e);
+            throw new StorageException(
+                    "region " + regionId + ": corrupt raft log entry at key " + Keys.describe(key) + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -758,7 +842,7 @@ public final class PeerStorage implements Storage {
 
     @Override
     public String toString() {
-        return "PeerStorage[region " + regionId + ", first " + firstIndex() + ", last " + lastIndex()
-                + ", applied " + appliedIndex() + "]";
+        return "PeerStorage[region " + regionId + ", first " + firstIndex() + ", last " + lastIndex() + ", applied "
+                + appliedIndex() + "]";
     }
 }

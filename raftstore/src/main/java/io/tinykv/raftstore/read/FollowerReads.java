@@ -41,7 +41,12 @@ public final class FollowerReads {
         final long issuedAtTick;
         long readIndex = UNKNOWN_READ_INDEX;
 
-        Waiting(ByteString context, RaftCmdRequest request, Callback callback, long term, long leaderId,
+        Waiting(
+                ByteString context,
+                RaftCmdRequest request,
+                Callback callback,
+                long term,
+                long leaderId,
                 long issuedAtTick) {
             this.context = context;
             this.request = request;
@@ -65,7 +70,8 @@ public final class FollowerReads {
     }
 
     /** Queues a read whose ReadIndex request (with {@code context}) was just handed to Raft. */
-    public void add(ByteString context, RaftCmdRequest request, Callback callback, long term, long leaderId, long nowTick) {
+    public void add(
+            ByteString context, RaftCmdRequest request, Callback callback, long term, long leaderId, long nowTick) {
         waiting.addLast(new Waiting(context, request, callback, term, leaderId, nowTick));
     }
 

@@ -56,6 +56,7 @@ public final class LeaderLease {
     private final long maxLeaseNanos;
     /** The term and conf version the lease and the pending proposals belong to. */
     private long term = -1;
+
     private long confVer = -1;
     /** Whether some acknowledged round set {@link #expiresAtNanos}. */
     private boolean renewed;
@@ -155,7 +156,11 @@ public final class LeaderLease {
 
     /** Whether reads may be answered locally when the clock reads {@code nowNanos}. */
     public boolean isValid(long nowNanos, long currentTerm, long currentConfVer) {
-        return currentTerm == term && currentConfVer == confVer && !givenUp && appliedInTerm && renewed
+        return currentTerm == term
+                && currentConfVer == confVer
+                && !givenUp
+                && appliedInTerm
+                && renewed
                 && nowNanos - expiresAtNanos < 0;
     }
 

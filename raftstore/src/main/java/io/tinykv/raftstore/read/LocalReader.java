@@ -61,7 +61,8 @@ public final class LocalReader {
         CmdResult result = executor.execute(request, grant.region(), grant.term());
         long answeredAtNanos = nanoClock.getAsLong();
         PublishedLease.Grant after = published.current();
-        boolean stillHolds = after != null && after.term() == grant.term()
+        boolean stillHolds = after != null
+                && after.term() == grant.term()
                 && after.region().getRegionEpoch().equals(grant.region().getRegionEpoch())
                 && grant.holdsAt(answeredAtNanos);
         if (!stillHolds || result.isError()) {
@@ -82,7 +83,7 @@ public final class LocalReader {
         }
         for (Request r : request.getRequestsList()) {
             switch (r.getCmdType()) {
-                case Get, Snap -> { }
+                case Get, Snap -> {}
                 default -> {
                     return false;
                 }

@@ -56,7 +56,10 @@ public final class PublishedLease {
     }
 
     private static boolean sameGrant(Grant a, Grant b) {
-        return a != null && a.term() == b.term() && a.region() == b.region() && a.expiresAtNanos() == b.expiresAtNanos()
+        return a != null
+                && a.term() == b.term()
+                && a.region() == b.region()
+                && a.expiresAtNanos() == b.expiresAtNanos()
                 && a.renewFromNanos() == b.renewFromNanos();
     }
 

@@ -59,7 +59,8 @@ public final class RegionReader implements StorageReader {
     /** An iterator over the region's keys of {@code cf}. */
     @Override
     public KvIterator iterator(Cf cf) {
-        return reader.iterator(cf, region.getStartKey().toByteArray(), region.getEndKey().toByteArray());
+        return reader.iterator(
+                cf, region.getStartKey().toByteArray(), region.getEndKey().toByteArray());
     }
 
     @Override

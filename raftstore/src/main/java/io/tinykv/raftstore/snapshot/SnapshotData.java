@@ -53,7 +53,8 @@ public final class SnapshotData {
      *
      * @throws StorageException when a file cannot be written
      */
-    public static RaftSnapshotData build(Metapb.Region region, SnapshotReader kv, SnapshotManager manager, SnapshotKey key) {
+    public static RaftSnapshotData build(
+            Metapb.Region region, SnapshotReader kv, SnapshotManager manager, SnapshotKey key) {
         SnapshotMeta.Builder meta = SnapshotMeta.newBuilder();
         long totalBytes = 0;
         for (Cf cf : Cf.values()) {
@@ -61,7 +62,9 @@ public final class SnapshotData {
             Path temp = manager.tempFor(target);
             long keys;
             try (SstFileBuilder builder = SstFileBuilder.create(temp);
-                    KvIterator it = kv.iterator(cf, Keys.dataKey(region.getStartKey().toByteArray()),
+                    KvIterator it = kv.iterator(
+                            cf,
+                            Keys.dataKey(region.getStartKey().toByteArray()),
                             Keys.dataEndKey(region.getEndKey().toByteArray()))) {
                 for (it.seekToFirst(); it.valid(); it.next()) {
                     builder.put(it.key(), it.value());
@@ -80,11 +83,17 @@ public final class SnapshotData {
             }
             manager.commit(temp, target);
             long size = sizeOf(target);
-            meta.addCfFiles(SnapshotCFFile.newBuilder().setCf(cf.apiName()).setSize(size)
+            meta.addCfFiles(SnapshotCFFile.newBuilder()
+                    .setCf(cf.apiName())
+                    .setSize(size)
                     .setChecksum((int) crc32c(target)));
             totalBytes += size;
         }
-        return RaftSnapshotData.newBuilder().setRegion(region).setMeta(meta).setFileSize(totalBytes).build();
+        return RaftSnapshotData.newBuilder()
+                .setRegion(region)
+                .setMeta(meta)
+                .setFileSize(totalBytes)
+                .build();
     }
 
     /**
@@ -121,8 +130,8 @@ public final class SnapshotData {
                 throw new IllegalArgumentException("snapshot of region " + regionId + ": " + e.getMessage(), e);
             }
             if (!seen.add(cf)) {
-                throw new IllegalArgumentException("snapshot of region " + regionId + " lists column family "
-                        + file.getCf() + " twice");
+                throw new IllegalArgumentException(
+                        "snapshot of region " + regionId + " lists column family " + file.getCf() + " twice");
             }
             if (file.getSize() <= 0) {
                 throw new IllegalArgumentException("snapshot of region " + regionId + ": the file of column family "

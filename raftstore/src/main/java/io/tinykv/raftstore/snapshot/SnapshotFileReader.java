@@ -41,8 +41,8 @@ public final class SnapshotFileReader implements AutoCloseable {
         if (chunkBytes <= 0) {
             throw new IllegalArgumentException("chunkBytes must be > 0, got " + chunkBytes);
         }
-        SnapshotData.ParsedSnapshot snapshot = SnapshotData.parse(message.getMessage().getSnapshot().getData(),
-                message.getRegionId());
+        SnapshotData.ParsedSnapshot snapshot =
+                SnapshotData.parse(message.getMessage().getSnapshot().getData(), message.getRegionId());
         var key = SnapshotReceiver.keyOf(message);
         List<Path> files = SnapshotData.paths(snapshot, (Cf cf) -> manager.generatedFile(key, cf));
         for (Path file : files) {

@@ -38,8 +38,8 @@ public final class SnapshotReceiver implements AutoCloseable {
     private CRC32C crc = new CRC32C();
     private boolean finished;
 
-    private SnapshotReceiver(SnapshotManager manager, RaftMessage message, SnapshotKey key,
-            SnapshotData.ParsedSnapshot snapshot) {
+    private SnapshotReceiver(
+            SnapshotManager manager, RaftMessage message, SnapshotKey key, SnapshotData.ParsedSnapshot snapshot) {
         this.manager = manager;
         this.message = message;
         this.key = key;
@@ -54,10 +54,11 @@ public final class SnapshotReceiver implements AutoCloseable {
      */
     public static SnapshotReceiver start(SnapshotManager manager, RaftMessage message, long maxSnapshotBytes) {
         if (message.getMessage().getMsgType() != MessageType.MsgSnapshot) {
-            throw new IllegalArgumentException("not a snapshot message: " + message.getMessage().getMsgType());
+            throw new IllegalArgumentException(
+                    "not a snapshot message: " + message.getMessage().getMsgType());
         }
-        SnapshotData.ParsedSnapshot snapshot = SnapshotData.parse(message.getMessage().getSnapshot().getData(),
-                message.getRegionId());
+        SnapshotData.ParsedSnapshot snapshot =
+                SnapshotData.parse(message.getMessage().getSnapshot().getData(), message.getRegionId());
         if (snapshot.totalBytes() > maxSnapshotBytes) {
             throw new IllegalArgumentException("snapshot of region " + message.getRegionId() + " has "
                     + snapshot.totalBytes() + " bytes, more than the " + maxSnapshotBytes + " accepted");
@@ -117,8 +118,8 @@ public final class SnapshotReceiver implements AutoCloseable {
                 }
                 slice.writeTo(out);
             } catch (IOException e) {
-                throw new IllegalArgumentException("snapshot " + key + ": cannot write its " + file.getCf()
-                        + " file: " + e, e);
+                throw new IllegalArgumentException(
+                        "snapshot " + key + ": cannot write its " + file.getCf() + " file: " + e, e);
             }
             for (var buffer : slice.asReadOnlyByteBufferList()) {
                 crc.update(buffer);

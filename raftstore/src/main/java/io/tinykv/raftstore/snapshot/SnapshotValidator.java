@@ -2,7 +2,6 @@ package io.tinykv.raftstore.snapshot;
 
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.SnapshotCFFile;
-import io.tinykv.raftstore.RaftPoller;
 import io.tinykv.raftstore.Regions;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Keys;
@@ -58,8 +57,8 @@ public final class SnapshotValidator {
     public static String receiverRefusal(Metapb.Region region, Metapb.Peer receiver) {
         Metapb.Peer listed = Regions.findPeer(region, receiver.getId());
         if (listed == null || listed.getStoreId() != receiver.getStoreId()) {
-            return "snapshot of region " + region.getId() + " does not list peer " + receiver.getId()
-                    + " on store " + receiver.getStoreId();
+            return "snapshot of region " + region.getId() + " does not list peer " + receiver.getId() + " on store "
+                    + receiver.getStoreId();
         }
         return null;
     }

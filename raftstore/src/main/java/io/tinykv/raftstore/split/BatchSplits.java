@@ -77,14 +77,21 @@ public final class BatchSplits {
     public static List<Metapb.Region> derive(Metapb.Region region, BatchSplitRequest request) {
         int newRegions = request.getRequestsCount();
         Metapb.RegionEpoch epoch = region.getRegionEpoch().toBuilder()
-                .setVersion(region.getRegionEpoch().getVersion() + newRegions).build();
+                .setVersion(region.getRegionEpoch().getVersion() + newRegions)
+                .build();
         List<Metapb.Region> out = new ArrayList<>(newRegions + 1);
-        out.add(region.toBuilder().setEndKey(request.getRequests(0).getSplitKey()).setRegionEpoch(epoch).build());
+        out.add(region.toBuilder()
+                .setEndKey(request.getRequests(0).getSplitKey())
+                .setRegionEpoch(epoch)
+                .build());
         for (int i = 0; i < newRegions; i++) {
             SplitRequest split = request.getRequests(i);
             ByteString end = i + 1 < newRegions ? request.getRequests(i + 1).getSplitKey() : region.getEndKey();
-            Metapb.Region.Builder created = Metapb.Region.newBuilder().setId(split.getNewRegionId())
-                    .setStartKey(split.getSplitKey()).setEndKey(end).setRegionEpoch(epoch);
+            Metapb.Region.Builder created = Metapb.Region.newBuilder()
+                    .setId(split.getNewRegionId())
+                    .setStartKey(split.getSplitKey())
+                    .setEndKey(end)
+                    .setRegionEpoch(epoch);
             for (int p = 0; p < region.getPeersCount(); p++) {
                 created.addPeers(region.getPeers(p).toBuilder().setId(split.getNewPeerIds(p)));
             }

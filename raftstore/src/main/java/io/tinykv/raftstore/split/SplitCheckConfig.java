@@ -13,12 +13,17 @@ package io.tinykv.raftstore.split;
  *     thresholds that took no write since its last check is not measured again; one found beyond
  *     them is measured every time until it is split: {@code SplitCheckState})
  */
-public record SplitCheckConfig(long regionMaxSizeBytes, long regionSplitSizeBytes, long regionMaxKeys,
-        long regionSplitKeys, int splitCheckTicks) {
+public record SplitCheckConfig(
+        long regionMaxSizeBytes,
+        long regionSplitSizeBytes,
+        long regionMaxKeys,
+        long regionSplitKeys,
+        int splitCheckTicks) {
 
     private static final long MIB = 1024L * 1024;
     /** TiKV's defaults. */
     public static final long DEFAULT_REGION_MAX_SIZE_BYTES = 144 * MIB;
+
     public static final long DEFAULT_REGION_SPLIT_SIZE_BYTES = 96 * MIB;
     public static final long DEFAULT_REGION_MAX_KEYS = 1_440_000;
     public static final long DEFAULT_REGION_SPLIT_KEYS = 960_000;
@@ -40,8 +45,12 @@ public record SplitCheckConfig(long regionMaxSizeBytes, long regionSplitSizeByte
     }
 
     public static SplitCheckConfig defaults() {
-        return new SplitCheckConfig(DEFAULT_REGION_MAX_SIZE_BYTES, DEFAULT_REGION_SPLIT_SIZE_BYTES,
-                DEFAULT_REGION_MAX_KEYS, DEFAULT_REGION_SPLIT_KEYS, DEFAULT_SPLIT_CHECK_TICKS);
+        return new SplitCheckConfig(
+                DEFAULT_REGION_MAX_SIZE_BYTES,
+                DEFAULT_REGION_SPLIT_SIZE_BYTES,
+                DEFAULT_REGION_MAX_KEYS,
+                DEFAULT_REGION_SPLIT_KEYS,
+                DEFAULT_SPLIT_CHECK_TICKS);
     }
 
     public SplitCheckConfig withSizes(long maxSizeBytes, long splitSizeBytes) {

@@ -24,17 +24,21 @@ public final class SplitCheckState {
 
     /** What the last check was asked at: the leader's term, its applied index and the epoch version. */
     private long askedTerm = NONE;
+
     private long askedAppliedIndex = NONE;
     private long askedVersion = NONE;
     /** The epoch version at which the last finished check found the region too big; NONE if it did not. */
     private long tooBigAtVersion = NONE;
     /** The applied index and version of the check whose result was taken last (results may come out of order). */
     private long resultAppliedIndex = NONE;
+
     private long resultVersion = NONE;
 
     /** Whether a leader in {@code term} at {@code appliedIndex} and epoch {@code version} measures its region. */
     boolean shouldCheck(long term, long appliedIndex, long version) {
-        return term != askedTerm || version != askedVersion || appliedIndex != askedAppliedIndex
+        return term != askedTerm
+                || version != askedVersion
+                || appliedIndex != askedAppliedIndex
                 || tooBigAtVersion == version;
     }
 

@@ -88,7 +88,11 @@ public final class SplitChecker {
             return null;
         }
         Metapb.RegionEpoch epoch = checked.epoch();
-        peer.splitCheckState().onChecked(checked.appliedIndex(), epoch.getVersion(), !checked.splitKeys().isEmpty());
+        peer.splitCheckState()
+                .onChecked(
+                        checked.appliedIndex(),
+                        epoch.getVersion(),
+                        !checked.splitKeys().isEmpty());
         if (checked.splitKeys().isEmpty()) {
             return null;
         }
@@ -96,7 +100,9 @@ public final class SplitChecker {
         return new PeerMsg.SplitRegion(epoch, checked.splitKeys(), new Callback(result -> {
             if (result.isError()) {
                 // Not lost: the region stays wanted, and the next check asks again.
-                LOG.info("region {}: split not done: {}", regionId,
+                LOG.info(
+                        "region {}: split not done: {}",
+                        regionId,
                         result.response().getHeader().getError().getMessage());
             }
         }));
@@ -108,16 +114,21 @@ public final class SplitChecker {
             measure = measure(engines, region, config);
         } catch (StorageException | IllegalStateException e) {
             LOG.debug("region {}: split check abandoned: {}", region.getId(), e.getMessage());
-            router.send(region.getId(), new PeerMsg.SplitChecked(region.getRegionEpoch(), appliedIndex, List.of(),
-                    false));
+            router.send(
+                    region.getId(), new PeerMsg.SplitChecked(region.getRegionEpoch(), appliedIndex, List.of(), false));
             return;
         }
         if (!measure.splitKeys().isEmpty()) {
-            LOG.info("region {}: {} bytes, {} keys, beyond the split thresholds; splitting at {} keys",
-                    region.getId(), measure.sizeBytes(), measure.keys(), measure.splitKeys().size());
+            LOG.info(
+                    "region {}: {} bytes, {} keys, beyond the split thresholds; splitting at {} keys",
+                    region.getId(),
+                    measure.sizeBytes(),
+                    measure.keys(),
+                    measure.splitKeys().size());
         }
-        router.send(region.getId(), new PeerMsg.SplitChecked(region.getRegionEpoch(), appliedIndex,
-                measure.splitKeys(), true));
+        router.send(
+                region.getId(),
+                new PeerMsg.SplitChecked(region.getRegionEpoch(), appliedIndex, measure.splitKeys(), true));
     }
 
     /**

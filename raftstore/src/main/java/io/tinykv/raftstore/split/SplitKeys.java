@@ -21,6 +21,7 @@ final class SplitKeys {
 
     /** Bytes of a key per memcomparable group, then one marker byte. */
     private static final int GROUP_BYTES = 8;
+
     private static final int ENCODED_GROUP_BYTES = GROUP_BYTES + 1;
     private static final int MARKER_FULL = 0xFF;
     /** The timestamp that follows an encoded user key in the default and write column families. */

@@ -30,7 +30,6 @@ public interface SplitPeers {
         }
 
         @Override
-        public void onSplitApplied(Peer origin, List<Metapb.Region> all, List<Metapb.Region> created) {
-        }
+        public void onSplitApplied(Peer origin, List<Metapb.Region> all, List<Metapb.Region> created) {}
     };
 }

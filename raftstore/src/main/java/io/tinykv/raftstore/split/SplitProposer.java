@@ -40,20 +40,25 @@ public final class SplitProposer {
     public void onSplitRegion(Peer peer, PeerMsg.SplitRegion split) {
         long term = peer.term();
         if (!peer.isLeader()) {
-            split.callback().complete(RegionErrors.result(RegionErrors.notLeader(peer.regionId(),
-                    Regions.findPeer(peer.region(), peer.leaderId())), term));
+            split.callback()
+                    .complete(RegionErrors.result(
+                            RegionErrors.notLeader(peer.regionId(), Regions.findPeer(peer.region(), peer.leaderId())),
+                            term));
             return;
         }
         Metapb.Region region = peer.region();
         if (!split.epoch().equals(region.getRegionEpoch())) {
-            split.callback().complete(RegionErrors.result(
-                    RegionErrors.epochNotMatch(split.epoch(), region, peer.splitOff()), term));
+            split.callback()
+                    .complete(RegionErrors.result(
+                            RegionErrors.epochNotMatch(split.epoch(), region, peer.splitOff()), term));
             return;
         }
         String refusal = BatchSplits.check(region, request(region, split, placeholderIds(region, split)));
         if (refusal != null) {
-            split.callback().complete(RegionErrors.result(RegionErrors.badRequest("split of region "
-                    + region.getId() + " refused: " + refusal), term));
+            split.callback()
+                    .complete(RegionErrors.result(
+                            RegionErrors.badRequest("split of region " + region.getId() + " refused: " + refusal),
+                            term));
             return;
         }
         long regionId = region.getId();
@@ -68,29 +73,41 @@ public final class SplitProposer {
         PeerMsg.SplitRegion split = answer.split();
         Pdpb.AskBatchSplitResponse ids = answer.ids();
         long term = peer.term();
-        if (ids == null || (ids.getHeader().hasError() && ids.getHeader().getError().getType() != Pdpb.ErrorType.OK)
+        if (ids == null
+                || (ids.getHeader().hasError() && ids.getHeader().getError().getType() != Pdpb.ErrorType.OK)
                 || ids.getIdsCount() != split.splitKeys().size()) {
-            split.callback().complete(RegionErrors.result(RegionErrors.badRequest("the scheduler gave no ids for"
-                    + " splitting region " + peer.regionId() + (ids == null ? "" : ": " + ids.getHeader().getError()
-                            .getMessage())), term));
+            split.callback()
+                    .complete(RegionErrors.result(
+                            RegionErrors.badRequest("the scheduler gave no ids for"
+                                    + " splitting region " + peer.regionId()
+                                    + (ids == null
+                                            ? ""
+                                            : ": " + ids.getHeader().getError().getMessage())),
+                            term));
             return;
         }
         Metapb.Region region = peer.region();
         BatchSplitRequest splits = request(region, split, ids);
         RaftCmdRequest command = RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(region.getId()).setPeer(peer.meta())
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(region.getId())
+                        .setPeer(peer.meta())
                         .setRegionEpoch(split.epoch()))
-                .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.BatchSplit).setSplits(splits))
+                .setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.BatchSplit)
+                        .setSplits(splits))
                 .build();
         peer.handleCommand(command, split.callback());
     }
 
-    private static BatchSplitRequest request(Metapb.Region region, PeerMsg.SplitRegion split,
-            Pdpb.AskBatchSplitResponse ids) {
+    private static BatchSplitRequest request(
+            Metapb.Region region, PeerMsg.SplitRegion split, Pdpb.AskBatchSplitResponse ids) {
         BatchSplitRequest.Builder b = BatchSplitRequest.newBuilder();
         for (int i = 0; i < split.splitKeys().size(); i++) {
-            b.addRequests(SplitRequest.newBuilder().setSplitKey(split.splitKeys().get(i))
-                    .setNewRegionId(ids.getIds(i).getNewRegionId()).addAllNewPeerIds(ids.getIds(i).getNewPeerIdsList()));
+            b.addRequests(SplitRequest.newBuilder()
+                    .setSplitKey(split.splitKeys().get(i))
+                    .setNewRegionId(ids.getIds(i).getNewRegionId())
+                    .addAllNewPeerIds(ids.getIds(i).getNewPeerIdsList()));
         }
         return b.build();
     }

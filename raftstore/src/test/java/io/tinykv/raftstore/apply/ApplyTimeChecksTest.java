@@ -48,29 +48,46 @@ class ApplyTimeChecksTest {
 
     /** One peer over ["a", "m"): it leads at once. */
     private static final Metapb.Region REGION = TestEngines.region(1, 1, 1).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("a")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("a"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
 
     @TempDir
     Path dir;
 
     private static RaftCmdRequest put(String key, Metapb.RegionEpoch epoch) {
         return RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(REGION.getPeers(0))
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION.getId())
+                        .setPeer(REGION.getPeers(0))
                         .setRegionEpoch(epoch))
-                .addRequests(Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder()
-                        .setCf("default").setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8("v"))))
+                .addRequests(Request.newBuilder()
+                        .setCmdType(CmdType.Put)
+                        .setPut(PutRequest.newBuilder()
+                                .setCf("default")
+                                .setKey(ByteString.copyFromUtf8(key))
+                                .setValue(ByteString.copyFromUtf8("v"))))
                 .build();
     }
 
     private static Entry entry(long index, long term, RaftCmdRequest request) {
-        return Entry.newBuilder().setIndex(index).setTerm(term).setData(request.toByteString()).build();
+        return Entry.newBuilder()
+                .setIndex(index)
+                .setTerm(term)
+                .setData(request.toByteString())
+                .build();
     }
 
     private static Peer newPeer(Engines engines) {
         PeerStorage.writeBootstrapState(engines, REGION);
         RaftstoreConfig config = RaftstoreConfig.defaults();
-        return new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
-                new SplittableRandom(1), RegionHeartbeats.none(config));
+        return new Peer(
+                1,
+                REGION.getPeers(0),
+                PeerStorage.open(engines, REGION, Runnable::run),
+                config,
+                new SplittableRandom(1),
+                RegionHeartbeats.none(config));
     }
 
     private static byte[] stored(Engines engines, String key) {
@@ -88,15 +105,29 @@ class ApplyTimeChecksTest {
             peer.proposals().addLast(new Proposal(index, 1, new Callback(inside::set)));
             peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(outside::set)));
 
-            applier.apply(peer, List.of(entry(index, 1, put("b", REGION.getRegionEpoch())),
-                    entry(index + 1, 1, put("z", REGION.getRegionEpoch()))));
+            applier.apply(
+                    peer,
+                    List.of(
+                            entry(index, 1, put("b", REGION.getRegionEpoch())),
+                            entry(index + 1, 1, put("z", REGION.getRegionEpoch()))));
 
-            assertThat(inside.get().isError()).as("a key inside the region is written").isFalse();
+            assertThat(inside.get().isError())
+                    .as("a key inside the region is written")
+                    .isFalse();
             assertThat(stored(engines, "b")).isNotNull();
-            assertThat(outside.get().response().getHeader().getError().getKeyNotInRegion().getKey())
+            assertThat(outside.get()
+                            .response()
+                            .getHeader()
+                            .getError()
+                            .getKeyNotInRegion()
+                            .getKey())
                     .isEqualTo(ByteString.copyFromUtf8("z"));
-            assertThat(stored(engines, "z")).as("a key outside the region is never written").isNull();
-            assertThat(peer.storage().appliedIndex()).as("the refused entry is applied all the same").isEqualTo(index + 1);
+            assertThat(stored(engines, "z"))
+                    .as("a key outside the region is never written")
+                    .isNull();
+            assertThat(peer.storage().appliedIndex())
+                    .as("the refused entry is applied all the same")
+                    .isEqualTo(index + 1);
         }
     }
 
@@ -111,13 +142,15 @@ class ApplyTimeChecksTest {
             AtomicReference<RaftApplyState> stateSeenByCallback = new AtomicReference<>();
             peer.proposals().addLast(new Proposal(index, 1, new Callback(result -> {
                 seenByCallback.set(stored(engines, "b"));
-                stateSeenByCallback.set(engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(REGION.getId()),
-                        RaftApplyState.parser()));
+                stateSeenByCallback.set(engines.kv()
+                        .getMessage(Cf.DEFAULT, Keys.applyStateKey(REGION.getId()), RaftApplyState.parser()));
             })));
 
             applier.apply(peer, List.of(entry(index, 1, put("b", REGION.getRegionEpoch()))));
 
-            assertThat(seenByCallback.get()).as("the write, read from the callback").isNotNull();
+            assertThat(seenByCallback.get())
+                    .as("the write, read from the callback")
+                    .isNotNull();
             assertThat(stateSeenByCallback.get().getAppliedIndex()).isEqualTo(index);
         }
     }
@@ -131,11 +164,13 @@ class ApplyTimeChecksTest {
             AtomicReference<CmdResult> answer = new AtomicReference<>();
             peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
             Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
-                    .setVersion(REGION.getRegionEpoch().getVersion() - 1).build();
+                    .setVersion(REGION.getRegionEpoch().getVersion() - 1)
+                    .build();
 
             applier.apply(peer, List.of(entry(index, 1, put("b", older))));
 
-            assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch()).isTrue();
+            assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch())
+                    .isTrue();
             assertThat(stored(engines, "b")).isNull();
         }
     }
@@ -148,26 +183,41 @@ class ApplyTimeChecksTest {
             long index = peer.storage().appliedIndex() + 1;
             Metapb.Peer added = Metapb.Peer.newBuilder().setId(9).setStoreId(9).build();
             Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
-                    .setConfVer(REGION.getRegionEpoch().getConfVer() - 1).build();
+                    .setConfVer(REGION.getRegionEpoch().getConfVer() - 1)
+                    .build();
             RaftCmdRequest addPeer = RaftCmdRequest.newBuilder()
-                    .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(REGION.getPeers(0))
+                    .setHeader(RaftRequestHeader.newBuilder()
+                            .setRegionId(REGION.getId())
+                            .setPeer(REGION.getPeers(0))
                             .setRegionEpoch(older))
-                    .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
-                            .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.AddNode)
+                    .setAdminRequest(AdminRequest.newBuilder()
+                            .setCmdType(AdminCmdType.ChangePeer)
+                            .setChangePeer(ChangePeerRequest.newBuilder()
+                                    .setChangeType(ConfChangeType.AddNode)
                                     .setPeer(added)))
                     .build();
-            Entry entry = Entry.newBuilder().setIndex(index).setTerm(1).setEntryType(EntryType.EntryConfChange)
-                    .setData(ConfChange.newBuilder().setChangeType(ConfChangeType.AddNode).setNodeId(added.getId())
-                            .setContext(addPeer.toByteString()).build().toByteString())
+            Entry entry = Entry.newBuilder()
+                    .setIndex(index)
+                    .setTerm(1)
+                    .setEntryType(EntryType.EntryConfChange)
+                    .setData(ConfChange.newBuilder()
+                            .setChangeType(ConfChangeType.AddNode)
+                            .setNodeId(added.getId())
+                            .setContext(addPeer.toByteString())
+                            .build()
+                            .toByteString())
                     .build();
             AtomicReference<CmdResult> answer = new AtomicReference<>();
             peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
 
             applier.apply(peer, List.of(entry));
 
-            assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch()).isTrue();
+            assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch())
+                    .isTrue();
             assertThat(peer.region()).as("the region is unchanged").isEqualTo(REGION);
-            assertThat(peer.raftNode().status().progress()).as("Raft did not add the peer").doesNotContainKey(9L);
+            assertThat(peer.raftNode().status().progress())
+                    .as("Raft did not add the peer")
+                    .doesNotContainKey(9L);
         }
     }
 
@@ -183,13 +233,18 @@ class ApplyTimeChecksTest {
             peer.proposals().addLast(new Proposal(index, 1, new Callback(replaced::set)));
             peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(overtaken::set)));
 
-            applier.apply(peer, List.of(entry(index, 2, put("b", REGION.getRegionEpoch())),
-                    Entry.newBuilder().setIndex(index + 1).setTerm(2).build()));
+            applier.apply(
+                    peer,
+                    List.of(
+                            entry(index, 2, put("b", REGION.getRegionEpoch())),
+                            Entry.newBuilder().setIndex(index + 1).setTerm(2).build()));
 
             assertThat(replaced.get().response().getHeader().getError().hasStaleCommand())
-                    .as("the entry at the proposal's index has another term").isTrue();
+                    .as("the entry at the proposal's index has another term")
+                    .isTrue();
             assertThat(overtaken.get().response().getHeader().getError().hasStaleCommand())
-                    .as("a no-op of a new term overtook it").isTrue();
+                    .as("a no-op of a new term overtook it")
+                    .isTrue();
             assertThat(peer.proposals()).isEmpty();
         }
     }

@@ -25,8 +25,8 @@ class RegionHeartbeatsTest {
     }
 
     private static Pdpb.RegionHeartbeatRequest build(Map<Long, ProgressView> progress, Map<Long, Long> silentTicks) {
-        return RegionHeartbeats.build(REGION, LEADER, TERM, progress, TRUNCATED, silentTicks, MAX_DOWN_TICKS,
-                TICK_MS, 1234, 56);
+        return RegionHeartbeats.build(
+                REGION, LEADER, TERM, progress, TRUNCATED, silentTicks, MAX_DOWN_TICKS, TICK_MS, 1234, 56);
     }
 
     @Test
@@ -39,8 +39,12 @@ class RegionHeartbeatsTest {
         assertThat(hb.getTerm()).isEqualTo(TERM);
         assertThat(hb.getApproximateSize()).isEqualTo(1234);
         assertThat(hb.getApproximateKeys()).isEqualTo(56);
-        assertThat(hb.getDownPeersList()).as("silent exactly the limit is not down yet").isEmpty();
-        assertThat(hb.getPendingPeersList()).as("a match at the truncated index needs no snapshot").isEmpty();
+        assertThat(hb.getDownPeersList())
+                .as("silent exactly the limit is not down yet")
+                .isEmpty();
+        assertThat(hb.getPendingPeersList())
+                .as("a match at the truncated index needs no snapshot")
+                .isEmpty();
     }
 
     @Test
@@ -49,7 +53,8 @@ class RegionHeartbeatsTest {
         Pdpb.RegionHeartbeatRequest hb = build(
                 Map.of(1L, progress(80), 2L, progress(80), 3L, progress(80), 4L, progress(80)),
                 Map.of(1L, 0L, 2L, MAX_DOWN_TICKS + 1L, 3L, silent, 4L, 0L));
-        assertThat(hb.getDownPeersList()).extracting(Pdpb.PeerStats::getPeer)
+        assertThat(hb.getDownPeersList())
+                .extracting(Pdpb.PeerStats::getPeer)
                 .containsExactly(REGION.getPeers(1), REGION.getPeers(2));
         assertThat(hb.getDownPeers(0).getDownSeconds()).isEqualTo((MAX_DOWN_TICKS + 1) * TICK_MS / 1000);
         assertThat(hb.getDownPeers(1).getDownSeconds()).isEqualTo(silent * TICK_MS / 1000);
@@ -57,12 +62,13 @@ class RegionHeartbeatsTest {
 
     @Test
     void peersBehindTheTruncatedIndexOrWithoutProgressArePending() {
-        Pdpb.RegionHeartbeatRequest hb = build(
-                Map.of(1L, progress(80), 2L, progress(TRUNCATED - 1), 3L, progress(0)),
-                Map.of());
-        assertThat(hb.getPendingPeersList()).containsExactly(REGION.getPeers(1), REGION.getPeers(2),
-                REGION.getPeers(3));
-        assertThat(hb.getDownPeersList()).as("no silence recorded is no silence").isEmpty();
+        Pdpb.RegionHeartbeatRequest hb =
+                build(Map.of(1L, progress(80), 2L, progress(TRUNCATED - 1), 3L, progress(0)), Map.of());
+        assertThat(hb.getPendingPeersList())
+                .containsExactly(REGION.getPeers(1), REGION.getPeers(2), REGION.getPeers(3));
+        assertThat(hb.getDownPeersList())
+                .as("no silence recorded is no silence")
+                .isEmpty();
     }
 
     @Test

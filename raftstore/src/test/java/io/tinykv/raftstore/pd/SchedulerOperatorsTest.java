@@ -43,7 +43,12 @@ class SchedulerOperatorsTest {
         RaftStore.bootstrapStore(engines, 1, STORE_ID);
         RaftStore.bootstrapRegion(engines, region);
         PeerStorage storage = PeerStorage.open(engines, region, Runnable::run);
-        return new Peer(STORE_ID, Regions.findPeerOnStore(region, STORE_ID), storage, CONFIG, new SplittableRandom(1),
+        return new Peer(
+                STORE_ID,
+                Regions.findPeerOnStore(region, STORE_ID),
+                storage,
+                CONFIG,
+                new SplittableRandom(1),
                 RegionHeartbeats.none(CONFIG));
     }
 
@@ -52,13 +57,19 @@ class SchedulerOperatorsTest {
     }
 
     private static Pdpb.RegionHeartbeatResponse change(Metapb.RegionEpoch epoch, ConfChangeType type, Metapb.Peer p) {
-        return Pdpb.RegionHeartbeatResponse.newBuilder().setRegionId(REGION_ID).setRegionEpoch(epoch)
-                .setChangePeer(Pdpb.ChangePeer.newBuilder().setChangeType(type).setPeer(p)).build();
+        return Pdpb.RegionHeartbeatResponse.newBuilder()
+                .setRegionId(REGION_ID)
+                .setRegionEpoch(epoch)
+                .setChangePeer(Pdpb.ChangePeer.newBuilder().setChangeType(type).setPeer(p))
+                .build();
     }
 
     private static Pdpb.RegionHeartbeatResponse transfer(Metapb.RegionEpoch epoch, Metapb.Peer p) {
-        return Pdpb.RegionHeartbeatResponse.newBuilder().setRegionId(REGION_ID).setRegionEpoch(epoch)
-                .setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(p)).build();
+        return Pdpb.RegionHeartbeatResponse.newBuilder()
+                .setRegionId(REGION_ID)
+                .setRegionEpoch(epoch)
+                .setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(p))
+                .build();
     }
 
     /** The log's last index (not the leader's own match, which moves only once the entry is persisted). */
@@ -71,8 +82,8 @@ class SchedulerOperatorsTest {
         Peer peer = peerOf(TestEngines.region(REGION_ID, 1, 1));
         assertThat(peer.isLeader()).isTrue();
         long before = lastIndex(peer);
-        var outcome = SchedulerOperators.handle(peer, change(peer.region().getRegionEpoch(), ConfChangeType.AddNode,
-                peer(2, 2)));
+        var outcome = SchedulerOperators.handle(
+                peer, change(peer.region().getRegionEpoch(), ConfChangeType.AddNode, peer(2, 2)));
         assertThat(outcome).isEqualTo(SchedulerOperators.Outcome.PROPOSED);
         assertThat(peer.proposals()).hasSize(1);
         assertThat(lastIndex(peer)).isEqualTo(before + 1);
@@ -87,15 +98,18 @@ class SchedulerOperatorsTest {
     void aConfChangeAskedAgainWhileTheFirstIsPendingIsNotProposedAgain() {
         Peer peer = peerOf(TestEngines.region(REGION_ID, 1, 1));
         Metapb.RegionEpoch epoch = peer.region().getRegionEpoch();
-        var add = change(epoch, ConfChangeType.AddLearnerNode, peer(2, 2).toBuilder()
-                .setRole(Metapb.PeerRole.Learner).build());
+        var add = change(
+                epoch,
+                ConfChangeType.AddLearnerNode,
+                peer(2, 2).toBuilder().setRole(Metapb.PeerRole.Learner).build());
         assertThat(SchedulerOperators.handle(peer, add)).isEqualTo(SchedulerOperators.Outcome.PROPOSED);
         long afterFirst = lastIndex(peer);
         assertThat(peer.raftNode().hasPendingConfChange()).isTrue();
 
         assertThat(SchedulerOperators.handle(peer, add)).isEqualTo(SchedulerOperators.Outcome.IN_PROGRESS);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.RemoveNode, peer(1, 1))))
-                .as("nor is another one").isNotEqualTo(SchedulerOperators.Outcome.PROPOSED);
+                .as("nor is another one")
+                .isNotEqualTo(SchedulerOperators.Outcome.PROPOSED);
         assertThat(lastIndex(peer)).isEqualTo(afterFirst);
         assertThat(peer.proposals()).hasSize(1);
     }
@@ -106,14 +120,22 @@ class SchedulerOperatorsTest {
         Metapb.RegionEpoch epoch = peer.region().getRegionEpoch();
         long before = lastIndex(peer);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddNode, peer(1, 1))))
-                .as("adding a member").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+                .as("adding a member")
+                .isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.RemoveNode, peer(9, 9))))
-                .as("removing a non-member").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+                .as("removing a non-member")
+                .isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
         assertThat(SchedulerOperators.handle(peer, transfer(epoch, peer(1, 1))))
-                .as("leadership to the leader").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
-        assertThat(SchedulerOperators.handle(peer, Pdpb.RegionHeartbeatResponse.newBuilder()
-                .setRegionId(REGION_ID).setRegionEpoch(epoch).build()))
-                .as("no operator").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+                .as("leadership to the leader")
+                .isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+        assertThat(SchedulerOperators.handle(
+                        peer,
+                        Pdpb.RegionHeartbeatResponse.newBuilder()
+                                .setRegionId(REGION_ID)
+                                .setRegionEpoch(epoch)
+                                .build()))
+                .as("no operator")
+                .isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
         assertThat(peer.proposals()).isEmpty();
         assertThat(lastIndex(peer)).isEqualTo(before);
         assertThat(peer.isLeader()).isTrue();
@@ -125,15 +147,20 @@ class SchedulerOperatorsTest {
         Metapb.RegionEpoch epoch = peer.region().getRegionEpoch();
         long before = lastIndex(peer);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddNode, peer(3, STORE_ID))))
-                .as("a second peer on one store").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+                .as("a second peer on one store")
+                .isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddNode, peer(3, 0))))
-                .as("a peer without store").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+                .as("a peer without store")
+                .isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddLearnerNode, peer(3, STORE_ID))))
-                .as("a learner on a store that has a peer").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+                .as("a learner on a store that has a peer")
+                .isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(SchedulerOperators.handle(peer, transfer(epoch, peer(5, 5))))
-                .as("leadership to a non-member").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+                .as("leadership to a non-member")
+                .isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.RemoveNode, peer(1, 1))))
-                .as("removing the only peer: nobody to take over").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+                .as("removing the only peer: nobody to take over")
+                .isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(peer.proposals()).isEmpty();
         assertThat(lastIndex(peer)).isEqualTo(before);
     }
@@ -144,36 +171,47 @@ class SchedulerOperatorsTest {
 
     @Test
     void aLearnerIsAddedOncePromotedOnceAndNeverLeads() {
-        Metapb.Region region = TestEngines.region(REGION_ID, 1, 1).toBuilder().addPeers(learner(2, 2)).build();
+        Metapb.Region region = TestEngines.region(REGION_ID, 1, 1).toBuilder()
+                .addPeers(learner(2, 2))
+                .build();
         Peer peer = peerOf(region);
-        assertThat(peer.isLeader()).as("the only voter leads at once, learners do not vote").isTrue();
+        assertThat(peer.isLeader())
+                .as("the only voter leads at once, learners do not vote")
+                .isTrue();
         Metapb.RegionEpoch epoch = peer.region().getRegionEpoch();
         long before = lastIndex(peer);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddLearnerNode, learner(2, 2))))
-                .as("the learner again").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+                .as("the learner again")
+                .isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddLearnerNode, learner(1, 1))))
-                .as("the voter as a learner: never a demotion").isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
+                .as("the voter as a learner: never a demotion")
+                .isEqualTo(SchedulerOperators.Outcome.ALREADY_DONE);
         assertThat(SchedulerOperators.handle(peer, transfer(epoch, learner(2, 2))))
-                .as("leadership to a learner").isEqualTo(SchedulerOperators.Outcome.REFUSED);
+                .as("leadership to a learner")
+                .isEqualTo(SchedulerOperators.Outcome.REFUSED);
         assertThat(lastIndex(peer)).isEqualTo(before);
         assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddNode, peer(2, 2))))
-                .as("promotion").isEqualTo(SchedulerOperators.Outcome.PROPOSED);
+                .as("promotion")
+                .isEqualTo(SchedulerOperators.Outcome.PROPOSED);
         assertThat(lastIndex(peer)).isEqualTo(before + 1);
     }
 
     @Test
     void anOperatorForAnotherEpochIsIgnored() {
         Metapb.Region region = TestEngines.region(REGION_ID, 1, 1).toBuilder()
-                .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(5).setVersion(3)).build();
+                .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(5).setVersion(3))
+                .build();
         Peer peer = peerOf(region);
         long before = lastIndex(peer);
         for (Metapb.RegionEpoch epoch : new Metapb.RegionEpoch[] {
-                Metapb.RegionEpoch.newBuilder().setConfVer(4).setVersion(3).build(),
-                Metapb.RegionEpoch.newBuilder().setConfVer(5).setVersion(2).build(),
-                Metapb.RegionEpoch.newBuilder().setConfVer(6).setVersion(3).build(),
-                Metapb.RegionEpoch.getDefaultInstance()}) {
+            Metapb.RegionEpoch.newBuilder().setConfVer(4).setVersion(3).build(),
+            Metapb.RegionEpoch.newBuilder().setConfVer(5).setVersion(2).build(),
+            Metapb.RegionEpoch.newBuilder().setConfVer(6).setVersion(3).build(),
+            Metapb.RegionEpoch.getDefaultInstance()
+        }) {
             assertThat(SchedulerOperators.handle(peer, change(epoch, ConfChangeType.AddNode, peer(2, 2))))
-                    .as("epoch %s", epoch).isEqualTo(SchedulerOperators.Outcome.EPOCH_MISMATCH);
+                    .as("epoch %s", epoch)
+                    .isEqualTo(SchedulerOperators.Outcome.EPOCH_MISMATCH);
         }
         assertThat(peer.proposals()).isEmpty();
         assertThat(lastIndex(peer)).isEqualTo(before);
@@ -184,8 +222,9 @@ class SchedulerOperatorsTest {
         // Two members: the peer on store 1 does not campaign by itself and stays a follower here.
         Peer peer = peerOf(TestEngines.region(REGION_ID, 1, 1, 2, 2));
         assertThat(peer.isLeader()).isFalse();
-        assertThat(SchedulerOperators.handle(peer, change(peer.region().getRegionEpoch(), ConfChangeType.AddNode,
-                peer(3, 3)))).isEqualTo(SchedulerOperators.Outcome.NOT_LEADER);
+        assertThat(SchedulerOperators.handle(
+                        peer, change(peer.region().getRegionEpoch(), ConfChangeType.AddNode, peer(3, 3))))
+                .isEqualTo(SchedulerOperators.Outcome.NOT_LEADER);
         assertThat(peer.proposals()).isEmpty();
     }
 }

@@ -41,8 +41,13 @@ class SizeScanAfterWritesTest {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
             RegionHeartbeats heartbeats = new RegionHeartbeats(config, SchedulerReporter.NONE, scans::add);
-            Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
-                    new SplittableRandom(1), heartbeats);
+            Peer peer = new Peer(
+                    1,
+                    REGION.getPeers(0),
+                    PeerStorage.open(engines, REGION, Runnable::run),
+                    config,
+                    new SplittableRandom(1),
+                    heartbeats);
             peer.raftNode().campaign();
             assertThat(peer.raftNode().status().softState().role()).isEqualTo(StateRole.LEADER);
 
@@ -56,10 +61,17 @@ class SizeScanAfterWritesTest {
 
             long index = peer.storage().appliedIndex() + 1;
             new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME), SplitPeers.NONE)
-                    .apply(peer, List.of(Entry.newBuilder().setIndex(index).setTerm(6).build()));
+                    .apply(
+                            peer,
+                            List.of(Entry.newBuilder()
+                                    .setIndex(index)
+                                    .setTerm(6)
+                                    .build()));
             assertThat(peer.storage().appliedIndex()).isEqualTo(index);
             tickHeartbeats(peer, RegionHeartbeats.SIZE_SCAN_EVERY_HEARTBEATS);
-            assertThat(scans).as("an applied entry: measured again within the period").hasSize(2);
+            assertThat(scans)
+                    .as("an applied entry: measured again within the period")
+                    .hasSize(2);
             heartbeats.onApproximateSize(200, 2);
 
             tickHeartbeats(peer, HEARTBEATS);
@@ -75,14 +87,21 @@ class SizeScanAfterWritesTest {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
             RegionHeartbeats heartbeats = new RegionHeartbeats(config, SchedulerReporter.NONE, scans::add);
-            Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
-                    new SplittableRandom(1), heartbeats);
+            Peer peer = new Peer(
+                    1,
+                    REGION.getPeers(0),
+                    PeerStorage.open(engines, REGION, Runnable::run),
+                    config,
+                    new SplittableRandom(1),
+                    heartbeats);
             peer.raftNode().campaign();
             heartbeats.onRoleMaybeChanged(peer);
             assertThat(scans).hasSize(1);
 
             tickHeartbeats(peer, RegionHeartbeats.SIZE_SCAN_TIMEOUT_HEARTBEATS + 1);
-            assertThat(scans).as("the lost scan is asked again, though nothing was applied").hasSize(2);
+            assertThat(scans)
+                    .as("the lost scan is asked again, though nothing was applied")
+                    .hasSize(2);
         }
     }
 

@@ -54,7 +54,9 @@ class StoreHeartbeatsTest {
                 heartbeats.onTick(() -> ++asked[0]);
             }
             assertThat(asked[0]).as("region count read once per heartbeat").isEqualTo(2);
-            assertThat(sent).as("gathered on the worker, not on the ticking thread").isEmpty();
+            assertThat(sent)
+                    .as("gathered on the worker, not on the ticking thread")
+                    .isEmpty();
             work.forEach(Runnable::run);
             assertThat(sent).extracting(Pdpb.StoreStats::getStoreId).containsExactly(2L, 2L);
             assertThat(sent).extracting(Pdpb.StoreStats::getRegionCount).containsExactly(1, 2);

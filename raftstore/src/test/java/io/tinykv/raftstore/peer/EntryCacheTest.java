@@ -12,7 +12,11 @@ import org.junit.jupiter.api.Test;
 class EntryCacheTest {
 
     private static Entry entry(long index, long term) {
-        return Entry.newBuilder().setIndex(index).setTerm(term).setData(ByteString.copyFromUtf8("x" + index)).build();
+        return Entry.newBuilder()
+                .setIndex(index)
+                .setTerm(term)
+                .setData(ByteString.copyFromUtf8("x" + index))
+                .build();
     }
 
     private static List<Entry> entries(long from, long to, long term) {
@@ -34,7 +38,9 @@ class EntryCacheTest {
         assertThat(indexes(cache.slice(7, 10, Long.MAX_VALUE))).containsExactly(7L, 8L, 9L);
         assertThat(cache.get(10).getIndex()).isEqualTo(10);
         cache.evictThrough(8);
-        assertThat(cache.slice(7, 10, Long.MAX_VALUE)).as("applied entries are gone: a miss").isNull();
+        assertThat(cache.slice(7, 10, Long.MAX_VALUE))
+                .as("applied entries are gone: a miss")
+                .isNull();
         assertThat(indexes(cache.slice(9, 11, Long.MAX_VALUE))).containsExactly(9L, 10L);
     }
 
@@ -43,11 +49,15 @@ class EntryCacheTest {
         EntryCache cache = new EntryCache(1 << 20);
         cache.append(entries(6, 10, 1));
         cache.append(entries(8, 9, 2));
-        assertThat(cache.get(10)).as("the old entry after the new last one is gone").isNull();
+        assertThat(cache.get(10))
+                .as("the old entry after the new last one is gone")
+                .isNull();
         assertThat(cache.get(8).getTerm()).isEqualTo(2);
         assertThat(cache.get(7).getTerm()).isEqualTo(1);
         cache.append(entries(3, 4, 3));
-        assertThat(cache.get(6)).as("an append before everything cached replaces it all").isNull();
+        assertThat(cache.get(6))
+                .as("an append before everything cached replaces it all")
+                .isNull();
         assertThat(cache.size()).isEqualTo(2);
     }
 
@@ -89,7 +99,8 @@ class EntryCacheTest {
 
     @Test
     void aNegativeBoundIsRefused() {
-        assertThatThrownBy(() -> new EntryCache(-1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new EntryCache(-1))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxBytes");
     }
 }

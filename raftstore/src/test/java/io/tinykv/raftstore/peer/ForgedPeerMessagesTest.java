@@ -37,7 +37,10 @@ class ForgedPeerMessagesTest {
 
     /** Region 1 over ["b", "m"), peers 1, 2, 3 on stores 1, 2, 3; this replica is peer 2. */
     private static final Metapb.Region REGION = TestEngines.region(1, 1, 1, 2, 2, 3, 3).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("b")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("b"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
+
     private static final Metapb.Peer SELF = REGION.getPeers(1);
 
     @TempDir
@@ -46,13 +49,22 @@ class ForgedPeerMessagesTest {
     private Peer replica(Engines engines) {
         PeerStorage.writeBootstrapState(engines, REGION);
         RaftstoreConfig config = RaftstoreConfig.defaults();
-        return new Peer(SELF.getStoreId(), SELF, PeerStorage.open(engines, REGION, Runnable::run), config,
-                new SplittableRandom(2), RegionHeartbeats.none(config));
+        return new Peer(
+                SELF.getStoreId(),
+                SELF,
+                PeerStorage.open(engines, REGION, Runnable::run),
+                config,
+                new SplittableRandom(2),
+                RegionHeartbeats.none(config));
     }
 
     private static RaftMessage tombstone(Metapb.Peer from, long confVer) {
-        return RaftMessage.newBuilder().setRegionId(REGION.getId()).setFromPeer(from).setToPeer(SELF)
-                .setRegionEpoch(REGION.getRegionEpoch().toBuilder().setConfVer(confVer)).setIsTombstone(true)
+        return RaftMessage.newBuilder()
+                .setRegionId(REGION.getId())
+                .setFromPeer(from)
+                .setToPeer(SELF)
+                .setRegionEpoch(REGION.getRegionEpoch().toBuilder().setConfVer(confVer))
+                .setIsTombstone(true)
                 .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgHeartbeat))
                 .build();
     }
@@ -66,10 +78,18 @@ class ForgedPeerMessagesTest {
             // and one naming no sender: none may destroy it.
             peer.step(tombstone(REGION.getPeers(0), confVer));
             peer.step(tombstone(REGION.getPeers(0), confVer - 1));
-            peer.step(tombstone(Metapb.Peer.newBuilder().setId(9).setStoreId(SELF.getStoreId()).build(), confVer + 1));
+            peer.step(tombstone(
+                    Metapb.Peer.newBuilder()
+                            .setId(9)
+                            .setStoreId(SELF.getStoreId())
+                            .build(),
+                    confVer + 1));
             peer.step(tombstone(Metapb.Peer.getDefaultInstance(), confVer + 1));
             peer.step(tombstone(REGION.getPeers(0), confVer + 1).toBuilder()
-                    .setRegionEpoch(REGION.getRegionEpoch().toBuilder().setConfVer(confVer + 1).setVersion(0)).build());
+                    .setRegionEpoch(REGION.getRegionEpoch().toBuilder()
+                            .setConfVer(confVer + 1)
+                            .setVersion(0))
+                    .build());
             assertThat(peer.isRemoved()).isFalse();
             assertThat(peer.region()).isEqualTo(REGION);
 
@@ -95,8 +115,13 @@ class ForgedPeerMessagesTest {
     }
 
     private static SnapshotData.ParsedSnapshot snapshotOf(Metapb.Region region) {
-        return new SnapshotData.ParsedSnapshot(region,
-                List.of(SnapshotCFFile.newBuilder().setCf(Cf.DEFAULT.apiName()).setSize(1).build()), 1);
+        return new SnapshotData.ParsedSnapshot(
+                region,
+                List.of(SnapshotCFFile.newBuilder()
+                        .setCf(Cf.DEFAULT.apiName())
+                        .setSize(1)
+                        .build()),
+                1);
     }
 
     @Test
@@ -108,7 +133,8 @@ class ForgedPeerMessagesTest {
         // This store's region state (a local key) smuggled in, a key before the range, the end key itself.
         Path metadata = sst("metadata", Keys.regionStateKey(REGION.getId()), data("c"));
         assertThatThrownBy(() -> SnapshotValidator.check(snapshot, SELF, cf -> metadata))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the region's data range");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("outside the region's data range");
         Path before = sst("before", data("a"), data("c"));
         assertThatThrownBy(() -> SnapshotValidator.check(snapshot, SELF, cf -> before))
                 .hasMessageContaining("outside the region's data range");
@@ -116,14 +142,19 @@ class ForgedPeerMessagesTest {
         assertThatThrownBy(() -> SnapshotValidator.check(snapshot, SELF, cf -> atEnd))
                 .hasMessageContaining("outside the region's data range");
         Path beyondData = sst("beyond", data("c"), new byte[] {Keys.DATA_PREFIX + 1});
-        assertThatThrownBy(() -> SnapshotValidator.check(snapshotOf(REGION.toBuilder().setEndKey(ByteString.EMPTY)
-                .build()), SELF, cf -> beyondData)).hasMessageContaining("outside the region's data range");
+        assertThatThrownBy(() -> SnapshotValidator.check(
+                        snapshotOf(
+                                REGION.toBuilder().setEndKey(ByteString.EMPTY).build()),
+                        SELF,
+                        cf -> beyondData))
+                .hasMessageContaining("outside the region's data range");
     }
 
     @Test
     void aSnapshotOfARegionThatDoesNotListTheReceiverIsRefused() {
         Path inside = sst("inside", data("c"));
-        Metapb.Peer stranger = Metapb.Peer.newBuilder().setId(SELF.getId()).setStoreId(7).build();
+        Metapb.Peer stranger =
+                Metapb.Peer.newBuilder().setId(SELF.getId()).setStoreId(7).build();
         assertThatThrownBy(() -> SnapshotValidator.check(snapshotOf(REGION), stranger, cf -> inside))
                 .hasMessageContaining("does not list peer");
     }

@@ -47,14 +47,19 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
 
     private static RaftCmdRequest command(Request request) {
         return RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(REGION.getPeers(0))
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION.getId())
+                        .setPeer(REGION.getPeers(0))
                         .setRegionEpoch(REGION.getRegionEpoch()))
-                .addRequests(request).build();
+                .addRequests(request)
+                .build();
     }
 
     private static RaftCmdRequest get() {
-        return command(Request.newBuilder().setCmdType(CmdType.Get)
-                .setGet(GetRequest.newBuilder().setCf("default").setKey(KEY)).build());
+        return command(Request.newBuilder()
+                .setCmdType(CmdType.Get)
+                .setGet(GetRequest.newBuilder().setCf("default").setKey(KEY))
+                .build());
     }
 
     /** What the batch system does with each Ready: persist, note, apply, serve reads, advance. */
@@ -79,22 +84,37 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
             RaftstoreConfig config = RaftstoreConfig.defaults();
-            Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
-                    new SplittableRandom(1), RegionHeartbeats.none(config), () -> nowNanos);
+            Peer peer = new Peer(
+                    1,
+                    REGION.getPeers(0),
+                    PeerStorage.open(engines, REGION, Runnable::run),
+                    config,
+                    new SplittableRandom(1),
+                    RegionHeartbeats.none(config),
+                    () -> nowNanos);
             Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             drain(engines, peer, applier);
             assertThat(peer.isLeader()).isTrue();
 
             AtomicReference<CmdResult> put = new AtomicReference<>();
-            peer.handleCommand(command(Request.newBuilder().setCmdType(CmdType.Put)
-                    .setPut(PutRequest.newBuilder().setCf("default").setKey(KEY).setValue(VALUE)).build()),
-                    new Callback(put::set), applier);
+            peer.handleCommand(
+                    command(Request.newBuilder()
+                            .setCmdType(CmdType.Put)
+                            .setPut(PutRequest.newBuilder()
+                                    .setCf("default")
+                                    .setKey(KEY)
+                                    .setValue(VALUE))
+                            .build()),
+                    new Callback(put::set),
+                    applier);
             drain(engines, peer, applier);
             assertThat(put.get().isError()).isFalse();
 
             AtomicReference<CmdResult> byLease = new AtomicReference<>();
             peer.handleCommand(get(), new Callback(byLease::set), applier);
-            assertThat(byLease.get()).as("the committed write renewed the lease: answered at once").isNotNull();
+            assertThat(byLease.get())
+                    .as("the committed write renewed the lease: answered at once")
+                    .isNotNull();
             assertThat(peer.readStats()).isEqualTo(new ReadStats(1, 0));
 
             // The process pauses for a whole lease while the read reads: the lease was valid when
@@ -110,7 +130,8 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
             assertThat(peer.readStats()).isEqualTo(new ReadStats(1, 1));
             drain(engines, peer, applier);
             assertThat(paused.get()).as("answered by its ReadIndex round").isNotNull();
-            assertThat(paused.get().response().getResponses(0).getGet().getValue()).isEqualTo(VALUE);
+            assertThat(paused.get().response().getResponses(0).getGet().getValue())
+                    .isEqualTo(VALUE);
         }
     }
 }

@@ -42,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
 class PeerRefusesDamagedSnapshotTest {
 
     private static final Metapb.Region REGION = TestEngines.region(1, 1, 1, 2, 2, 3, 3).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("b")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("b"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
     private static final long TERM = PeerStorage.RAFT_INIT_LOG_TERM;
     private static final int CHUNK_BYTES = 100;
 
@@ -50,13 +52,25 @@ class PeerRefusesDamagedSnapshotTest {
     Path dir;
 
     private static RaftMessage snapshotMessage(RaftSnapshotData data, long index) {
-        return RaftMessage.newBuilder().setRegionId(REGION.getId()).setFromPeer(REGION.getPeers(0))
-                .setToPeer(REGION.getPeers(1)).setRegionEpoch(REGION.getRegionEpoch())
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot)
-                        .setFrom(1).setTo(2).setTerm(TERM)
-                        .setSnapshot(Snapshot.newBuilder().setData(data.toByteString())
-                                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(TERM)
-                                        .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))))
+        return RaftMessage.newBuilder()
+                .setRegionId(REGION.getId())
+                .setFromPeer(REGION.getPeers(0))
+                .setToPeer(REGION.getPeers(1))
+                .setRegionEpoch(REGION.getRegionEpoch())
+                .setMessage(Eraftpb.Message.newBuilder()
+                        .setMsgType(Eraftpb.MessageType.MsgSnapshot)
+                        .setFrom(1)
+                        .setTo(2)
+                        .setTerm(TERM)
+                        .setSnapshot(Snapshot.newBuilder()
+                                .setData(data.toByteString())
+                                .setMetadata(SnapshotMetadata.newBuilder()
+                                        .setIndex(index)
+                                        .setTerm(TERM)
+                                        .setConfState(ConfState.newBuilder()
+                                                .addVoters(1)
+                                                .addVoters(2)
+                                                .addVoters(3)))))
                 .build();
     }
 
@@ -94,16 +108,23 @@ class PeerRefusesDamagedSnapshotTest {
             SnapshotManager followerSnapshots = SnapshotManager.open(follower.dataDir());
             try (EngineWriteBatch wb = leader.kv().newWriteBatch()) {
                 for (char c = 'b'; c < 'm'; c++) {
-                    wb.put(Cf.DEFAULT, Keys.dataKey(("key-" + c).getBytes(StandardCharsets.UTF_8)),
+                    wb.put(
+                            Cf.DEFAULT,
+                            Keys.dataKey(("key-" + c).getBytes(StandardCharsets.UTF_8)),
                             ("value of " + c).getBytes(StandardCharsets.UTF_8));
                 }
                 leader.kv().write(wb, true);
             }
             RaftstoreConfig config = RaftstoreConfig.defaults();
-            Metapb.Region uninitialized = Metapb.Region.newBuilder().setId(REGION.getId()).build();
-            Peer peer = new Peer(2, REGION.getPeers(1),
-                    PeerStorage.open(follower, uninitialized, Runnable::run, followerSnapshots), config,
-                    new SplittableRandom(2), RegionHeartbeats.none(config));
+            Metapb.Region uninitialized =
+                    Metapb.Region.newBuilder().setId(REGION.getId()).build();
+            Peer peer = new Peer(
+                    2,
+                    REGION.getPeers(1),
+                    PeerStorage.open(follower, uninitialized, Runnable::run, followerSnapshots),
+                    config,
+                    new SplittableRandom(2),
+                    RegionHeartbeats.none(config));
 
             long damagedIndex = 10;
             RaftMessage damaged = sendSnapshot(leader, leaderSnapshots, followerSnapshots, damagedIndex);
@@ -112,7 +133,9 @@ class PeerRefusesDamagedSnapshotTest {
             bytes[bytes.length / 2] ^= 0x5A;
             Files.write(file, bytes);
             peer.step(damaged);
-            assertThat(acceptedSnapshot(peer)).as("a snapshot with a damaged file is dropped before Raft").isNull();
+            assertThat(acceptedSnapshot(peer))
+                    .as("a snapshot with a damaged file is dropped before Raft")
+                    .isNull();
 
             long intactIndex = 11;
             peer.step(sendSnapshot(leader, leaderSnapshots, followerSnapshots, intactIndex));

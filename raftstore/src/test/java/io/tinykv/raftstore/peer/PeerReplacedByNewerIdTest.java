@@ -34,25 +34,37 @@ class PeerReplacedByNewerIdTest {
     /** The epoch of a region that removed this store's replica and added a new one: two conf changes on. */
     private static Metapb.RegionEpoch replacedEpoch() {
         return REGION.getRegionEpoch().toBuilder()
-                .setConfVer(REGION.getRegionEpoch().getConfVer() + DestroyMessageCheck.CONF_CHANGES_TO_REPLACE).build();
+                .setConfVer(REGION.getRegionEpoch().getConfVer() + DestroyMessageCheck.CONF_CHANGES_TO_REPLACE)
+                .build();
     }
 
     private static RaftMessage heartbeatTo(long peerId, Metapb.RegionEpoch epoch) {
-        return RaftMessage.newBuilder().setRegionId(REGION.getId()).setFromPeer(REGION.getPeers(0))
+        return RaftMessage.newBuilder()
+                .setRegionId(REGION.getId())
+                .setFromPeer(REGION.getPeers(0))
                 .setToPeer(Metapb.Peer.newBuilder().setId(peerId).setStoreId(2))
                 .setRegionEpoch(epoch)
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgHeartbeat)
-                        .setFrom(1).setTo(peerId).setTerm(PeerStorage.RAFT_INIT_LOG_TERM))
+                .setMessage(Eraftpb.Message.newBuilder()
+                        .setMsgType(Eraftpb.MessageType.MsgHeartbeat)
+                        .setFrom(1)
+                        .setTo(peerId)
+                        .setTerm(PeerStorage.RAFT_INIT_LOG_TERM))
                 .build();
     }
 
     private Peer replica(Engines engines, long peerId) {
-        Metapb.Region region = REGION.toBuilder().setPeers(1, Metapb.Peer.newBuilder().setId(peerId).setStoreId(2))
+        Metapb.Region region = REGION.toBuilder()
+                .setPeers(1, Metapb.Peer.newBuilder().setId(peerId).setStoreId(2))
                 .build();
         PeerStorage.writeBootstrapState(engines, region);
         RaftstoreConfig config = RaftstoreConfig.defaults();
-        return new Peer(2, region.getPeers(1), PeerStorage.open(engines, region, Runnable::run), config,
-                new SplittableRandom(2), RegionHeartbeats.none(config));
+        return new Peer(
+                2,
+                region.getPeers(1),
+                PeerStorage.open(engines, region, Runnable::run),
+                config,
+                new SplittableRandom(2),
+                RegionHeartbeats.none(config));
     }
 
     @Test
@@ -74,15 +86,24 @@ class PeerReplacedByNewerIdTest {
         try (Engines engines = TestEngines.open(dir)) {
             Peer current = replica(engines, 2);
             current.step(heartbeatTo(1002));
-            current.step(heartbeatTo(1002, REGION.getRegionEpoch().toBuilder()
-                    .setConfVer(REGION.getRegionEpoch().getConfVer() + 1).build()));
-            current.step(heartbeatTo(1002, replacedEpoch().toBuilder()
-                    .setVersion(REGION.getRegionEpoch().getVersion() - 1).build()));
+            current.step(heartbeatTo(
+                    1002,
+                    REGION.getRegionEpoch().toBuilder()
+                            .setConfVer(REGION.getRegionEpoch().getConfVer() + 1)
+                            .build()));
+            current.step(heartbeatTo(
+                    1002,
+                    replacedEpoch().toBuilder()
+                            .setVersion(REGION.getRegionEpoch().getVersion() - 1)
+                            .build()));
             current.step(heartbeatTo(1002, replacedEpoch()).toBuilder()
-                    .setFromPeer(Metapb.Peer.newBuilder().setId(7).setStoreId(2)).build());
+                    .setFromPeer(Metapb.Peer.newBuilder().setId(7).setStoreId(2))
+                    .build());
             assertThat(current.isRemoved()).isFalse();
-            assertThat(current.region()).isEqualTo(REGION.toBuilder()
-                    .setPeers(1, Metapb.Peer.newBuilder().setId(2).setStoreId(2)).build());
+            assertThat(current.region())
+                    .isEqualTo(REGION.toBuilder()
+                            .setPeers(1, Metapb.Peer.newBuilder().setId(2).setStoreId(2))
+                            .build());
         }
     }
 

@@ -37,8 +37,11 @@ class PeerStorageTest {
     Path dir;
 
     private static Entry entry(long index, long term) {
-        return Entry.newBuilder().setIndex(index).setTerm(term)
-                .setData(ByteString.copyFromUtf8("e" + index + "t" + term)).build();
+        return Entry.newBuilder()
+                .setIndex(index)
+                .setTerm(term)
+                .setData(ByteString.copyFromUtf8("e" + index + "t" + term))
+                .build();
     }
 
     private static List<Entry> entries(long from, long to, long term) {
@@ -83,14 +86,16 @@ class PeerStorageTest {
             assertThatThrownBy(() -> storage.entries(5, 6, NO_LIMIT)).isInstanceOf(CompactedException.class);
             assertThatThrownBy(() -> storage.entries(6, 7, NO_LIMIT)).isInstanceOf(UnavailableException.class);
             assertThatThrownBy(() -> PeerStorage.writeBootstrapState(engines, REGION))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("already has state");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already has state");
         }
     }
 
     @Test
     void peerWithoutMembershipStartsFromAnEmptyLog() {
         try (Engines engines = TestEngines.open(dir)) {
-            PeerStorage storage = PeerStorage.open(engines, Metapb.Region.newBuilder().setId(7).build(), Runnable::run);
+            PeerStorage storage = PeerStorage.open(
+                    engines, Metapb.Region.newBuilder().setId(7).build(), Runnable::run);
             assertThat(storage.firstIndex()).isEqualTo(1);
             assertThat(storage.lastIndex()).isZero();
             assertThat(storage.term(0)).isZero();
@@ -127,9 +132,10 @@ class PeerStorageTest {
             assertThat(storage.lastIndex()).isEqualTo(9);
             assertThat(storage.term(9)).isEqualTo(7);
             assertThat(storage.term(7)).isEqualTo(6);
-            assertThat(storage.entries(6, 10, NO_LIMIT)).containsExactly(
-                    entry(6, 6), entry(7, 6), entry(8, 7), entry(9, 7));
-            assertThat(engines.raft().get(Cf.DEFAULT, Keys.raftLogKey(REGION_ID, 10))).isNull();
+            assertThat(storage.entries(6, 10, NO_LIMIT))
+                    .containsExactly(entry(6, 6), entry(7, 6), entry(8, 7), entry(9, 7));
+            assertThat(engines.raft().get(Cf.DEFAULT, Keys.raftLogKey(REGION_ID, 10)))
+                    .isNull();
         }
     }
 
@@ -140,9 +146,11 @@ class PeerStorageTest {
             PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             try (EngineWriteBatch wb = engines.raft().newWriteBatch()) {
                 assertThatThrownBy(() -> storage.saveReady(readyWith(entries(8, 9, 6), null), wb))
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("hole");
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("hole");
                 assertThatThrownBy(() -> storage.saveReady(readyWith(entries(5, 6, 6), null), wb))
-                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("truncated");
+                        .isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("truncated");
             }
             assertThat(storage.lastIndex()).isEqualTo(5);
         }
@@ -178,7 +186,8 @@ class PeerStorageTest {
             PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             // Entries and a commit index of 7 synced; the commit index 11 that followed was lost.
             persist(engines, storage, entries(6, 12, 6), hardState(6, 7));
-            RaftApplyState applied = storage.applyState().toBuilder().setAppliedIndex(10).build();
+            RaftApplyState applied =
+                    storage.applyState().toBuilder().setAppliedIndex(10).build();
             try (EngineWriteBatch kvWb = engines.kv().newWriteBatch()) {
                 engines.kv().write(kvWb.put(Cf.DEFAULT, Keys.applyStateKey(REGION_ID), applied), true);
             }
@@ -186,7 +195,8 @@ class PeerStorageTest {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             assertThat(storage.appliedIndex()).isEqualTo(10);
-            assertThat(storage.initialState().hardState()).as("commit recovered as max(persisted commit, applied)")
+            assertThat(storage.initialState().hardState())
+                    .as("commit recovered as max(persisted commit, applied)")
                     .isEqualTo(hardState(6, 10));
         }
     }
@@ -204,16 +214,19 @@ class PeerStorageTest {
             // Read from the engine, as after a restart (the running peer's entry cache still holds it).
             PeerStorage restarted = PeerStorage.open(engines, REGION, Runnable::run);
             assertThatThrownBy(() -> restarted.entries(6, 11, NO_LIMIT))
-                    .isInstanceOf(StorageException.class).hasMessageContaining("entry 8 is missing");
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("entry 8 is missing");
             assertThatThrownBy(() -> restarted.term(8))
-                    .isInstanceOf(StorageException.class).hasMessageContaining("entry 8 is missing");
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("entry 8 is missing");
             // The last entry gone: the engines contradict the raft state, refuse to open.
             try (EngineWriteBatch wb = engines.raft().newWriteBatch()) {
                 wb.delete(Cf.DEFAULT, Keys.raftLogKey(REGION_ID, 10));
                 engines.raft().write(wb, true);
             }
             assertThatThrownBy(() -> PeerStorage.open(engines, REGION, Runnable::run))
-                    .isInstanceOf(StorageException.class).hasMessageContaining("entry 10 is missing");
+                    .isInstanceOf(StorageException.class)
+                    .hasMessageContaining("entry 10 is missing");
         }
     }
 
@@ -225,12 +238,15 @@ class PeerStorageTest {
             PeerStorage.writeBootstrapState(engines, REGION);
             PeerStorage storage = PeerStorage.open(engines, REGION, Runnable::run);
             MemoryStorage model = new MemoryStorage();
-            model.applySnapshot(Snapshot.newBuilder().setMetadata(SnapshotMetadata.newBuilder()
-                    .setIndex(PeerStorage.RAFT_INIT_LOG_INDEX).setTerm(PeerStorage.RAFT_INIT_LOG_TERM)).build());
+            model.applySnapshot(Snapshot.newBuilder()
+                    .setMetadata(SnapshotMetadata.newBuilder()
+                            .setIndex(PeerStorage.RAFT_INIT_LOG_INDEX)
+                            .setTerm(PeerStorage.RAFT_INIT_LOG_TERM))
+                    .build());
             long term = PeerStorage.RAFT_INIT_LOG_TERM;
             for (int round = 0; round < 200; round++) {
-                long first = storage.firstIndex()
-                        + random.nextInt((int) (storage.lastIndex() - storage.firstIndex() + 2));
+                long first =
+                        storage.firstIndex() + random.nextInt((int) (storage.lastIndex() - storage.firstIndex() + 2));
                 term += random.nextInt(2);
                 List<Entry> batch = entries(first, first + random.nextInt(5), term);
                 persist(engines, storage, batch, null);
@@ -246,7 +262,8 @@ class PeerStorageTest {
                     assertThat(storage.term(i)).as("term of %d", i).isEqualTo(model.term(i));
                 }
             }
-            assertThat(PeerStorage.open(engines, REGION, Runnable::run).entries(storage.firstIndex(), storage.lastIndex() + 1, NO_LIMIT))
+            assertThat(PeerStorage.open(engines, REGION, Runnable::run)
+                            .entries(storage.firstIndex(), storage.lastIndex() + 1, NO_LIMIT))
                     .isEqualTo(model.entries(model.firstIndex(), model.lastIndex() + 1, NO_LIMIT));
         }
     }

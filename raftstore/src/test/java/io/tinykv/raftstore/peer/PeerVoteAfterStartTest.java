@@ -30,11 +30,19 @@ class PeerVoteAfterStartTest {
     Path dir;
 
     private static RaftMessage voteRequest(long term, ByteString context) {
-        return RaftMessage.newBuilder().setRegionId(1).setFromPeer(REGION.getPeers(1)).setToPeer(REGION.getPeers(0))
+        return RaftMessage.newBuilder()
+                .setRegionId(1)
+                .setFromPeer(REGION.getPeers(1))
+                .setToPeer(REGION.getPeers(0))
                 .setRegionEpoch(REGION.getRegionEpoch())
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgRequestVote)
-                        .setFrom(2).setTo(1).setTerm(term).setIndex(PeerStorage.RAFT_INIT_LOG_INDEX)
-                        .setLogTerm(PeerStorage.RAFT_INIT_LOG_TERM).setContext(context))
+                .setMessage(Eraftpb.Message.newBuilder()
+                        .setMsgType(Eraftpb.MessageType.MsgRequestVote)
+                        .setFrom(2)
+                        .setTo(1)
+                        .setTerm(term)
+                        .setIndex(PeerStorage.RAFT_INIT_LOG_INDEX)
+                        .setLogTerm(PeerStorage.RAFT_INIT_LOG_TERM)
+                        .setContext(context))
                 .build();
     }
 
@@ -55,8 +63,10 @@ class PeerVoteAfterStartTest {
     }
 
     private static boolean granted(List<Eraftpb.Message> messages) {
-        return messages.stream().anyMatch(m -> m.getMsgType() == Eraftpb.MessageType.MsgRequestVoteResponse
-                && m.getTo() == 2 && !m.getReject());
+        return messages.stream()
+                .anyMatch(m -> m.getMsgType() == Eraftpb.MessageType.MsgRequestVoteResponse
+                        && m.getTo() == 2
+                        && !m.getReject());
     }
 
     @Test
@@ -64,20 +74,29 @@ class PeerVoteAfterStartTest {
         RaftstoreConfig config = RaftstoreConfig.defaults();
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
-                    new SplittableRandom(1), RegionHeartbeats.none(config));
+            Peer peer = new Peer(
+                    1,
+                    REGION.getPeers(0),
+                    PeerStorage.open(engines, REGION, Runnable::run),
+                    config,
+                    new SplittableRandom(1),
+                    RegionHeartbeats.none(config));
             long term = peer.term();
             for (int tick = 0; tick < config.electionTicks() - 1; tick++) {
                 peer.tick();
             }
             peer.step(voteRequest(term + 1, ByteString.EMPTY));
-            assertThat(peer.term()).as("the request did not even raise the term").isEqualTo(term);
+            assertThat(peer.term())
+                    .as("the request did not even raise the term")
+                    .isEqualTo(term);
             assertThat(granted(drain(engines, peer))).isFalse();
 
             peer.tick();
             drain(engines, peer);
             peer.step(voteRequest(term + 1, ByteString.EMPTY));
-            assertThat(granted(drain(engines, peer))).as("an election timeout after the start").isTrue();
+            assertThat(granted(drain(engines, peer)))
+                    .as("an election timeout after the start")
+                    .isTrue();
         }
     }
 
@@ -85,8 +104,13 @@ class PeerVoteAfterStartTest {
     void aTransfersForcedCampaignIsAnsweredAtOnce() {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run),
-                    RaftstoreConfig.defaults(), new SplittableRandom(1), RegionHeartbeats.none(RaftstoreConfig.defaults()));
+            Peer peer = new Peer(
+                    1,
+                    REGION.getPeers(0),
+                    PeerStorage.open(engines, REGION, Runnable::run),
+                    RaftstoreConfig.defaults(),
+                    new SplittableRandom(1),
+                    RegionHeartbeats.none(RaftstoreConfig.defaults()));
             peer.step(voteRequest(peer.term() + 1, ByteString.copyFromUtf8("CampaignTransfer")));
             assertThat(granted(drain(engines, peer))).isTrue();
         }

@@ -33,17 +33,26 @@ class ProposeTimeChecksTest {
 
     /** One peer over ["a", "m"): it leads at once. */
     private static final Metapb.Region REGION = TestEngines.region(1, 1, 1).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("a")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("a"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
 
     @TempDir
     Path dir;
 
     private static RaftCmdRequest put(String key, Metapb.RegionEpoch epoch, long term) {
         return RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(REGION.getPeers(0))
-                        .setRegionEpoch(epoch).setTerm(term))
-                .addRequests(Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder()
-                        .setCf("default").setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8("v"))))
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION.getId())
+                        .setPeer(REGION.getPeers(0))
+                        .setRegionEpoch(epoch)
+                        .setTerm(term))
+                .addRequests(Request.newBuilder()
+                        .setCmdType(CmdType.Put)
+                        .setPut(PutRequest.newBuilder()
+                                .setCf("default")
+                                .setKey(ByteString.copyFromUtf8(key))
+                                .setValue(ByteString.copyFromUtf8("v"))))
                 .build();
     }
 
@@ -51,8 +60,13 @@ class ProposeTimeChecksTest {
     private static Peer leader(Engines engines) {
         PeerStorage.writeBootstrapState(engines, REGION);
         RaftstoreConfig config = RaftstoreConfig.defaults();
-        Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
-                new SplittableRandom(1), RegionHeartbeats.none(config));
+        Peer peer = new Peer(
+                1,
+                REGION.getPeers(0),
+                PeerStorage.open(engines, REGION, Runnable::run),
+                config,
+                new SplittableRandom(1),
+                RegionHeartbeats.none(config));
         while (peer.raftNode().hasReady()) {
             Ready ready = peer.raftNode().ready();
             try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
@@ -78,7 +92,8 @@ class ProposeTimeChecksTest {
     void aValidWriteIsProposed() {
         try (Engines engines = TestEngines.open(dir)) {
             Peer peer = leader(engines);
-            assertThat(handle(peer, put("b", REGION.getRegionEpoch(), peer.term()))).as("answered once applied")
+            assertThat(handle(peer, put("b", REGION.getRegionEpoch(), peer.term())))
+                    .as("answered once applied")
                     .isNull();
             assertThat(peer.proposals()).hasSize(1);
         }
@@ -89,10 +104,15 @@ class ProposeTimeChecksTest {
         try (Engines engines = TestEngines.open(dir)) {
             Peer peer = leader(engines);
             Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
-                    .setVersion(REGION.getRegionEpoch().getVersion() - 1).build();
+                    .setVersion(REGION.getRegionEpoch().getVersion() - 1)
+                    .build();
             CmdResult result = handle(peer, put("b", older, peer.term()));
             assertThat(result).as("answered at once").isNotNull();
-            assertThat(result.response().getHeader().getError().getEpochNotMatch().getCurrentRegionsList())
+            assertThat(result.response()
+                            .getHeader()
+                            .getError()
+                            .getEpochNotMatch()
+                            .getCurrentRegionsList())
                     .containsExactly(REGION);
             assertThat(peer.proposals()).as("nothing proposed").isEmpty();
         }
@@ -104,7 +124,11 @@ class ProposeTimeChecksTest {
             Peer peer = leader(engines);
             CmdResult result = handle(peer, put("z", REGION.getRegionEpoch(), peer.term()));
             assertThat(result).as("answered at once").isNotNull();
-            assertThat(result.response().getHeader().getError().getKeyNotInRegion().getKey())
+            assertThat(result.response()
+                            .getHeader()
+                            .getError()
+                            .getKeyNotInRegion()
+                            .getKey())
                     .isEqualTo(ByteString.copyFromUtf8("z"));
             assertThat(peer.proposals()).as("nothing proposed").isEmpty();
         }
@@ -117,7 +141,8 @@ class ProposeTimeChecksTest {
             long routedAt = peer.term() - 2;
             CmdResult result = handle(peer, put("b", REGION.getRegionEpoch(), routedAt));
             assertThat(result).as("answered at once").isNotNull();
-            assertThat(result.response().getHeader().getError().hasStaleCommand()).isTrue();
+            assertThat(result.response().getHeader().getError().hasStaleCommand())
+                    .isTrue();
             assertThat(peer.proposals()).as("nothing proposed").isEmpty();
         }
     }

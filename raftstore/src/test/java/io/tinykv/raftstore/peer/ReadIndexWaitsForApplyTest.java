@@ -46,9 +46,12 @@ class ReadIndexWaitsForApplyTest {
 
     private static RaftCmdRequest command(Request request) {
         return RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder().setRegionId(REGION.getId()).setPeer(REGION.getPeers(0))
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION.getId())
+                        .setPeer(REGION.getPeers(0))
                         .setRegionEpoch(REGION.getRegionEpoch()))
-                .addRequests(request).build();
+                .addRequests(request)
+                .build();
     }
 
     /**
@@ -76,28 +79,45 @@ class ReadIndexWaitsForApplyTest {
         try (Engines engines = TestEngines.open(dir)) {
             PeerStorage.writeBootstrapState(engines, REGION);
             RaftstoreConfig config = RaftstoreConfig.defaults();
-            Peer peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), config,
-                    new SplittableRandom(1), RegionHeartbeats.none(config));
+            Peer peer = new Peer(
+                    1,
+                    REGION.getPeers(0),
+                    PeerStorage.open(engines, REGION, Runnable::run),
+                    config,
+                    new SplittableRandom(1),
+                    RegionHeartbeats.none(config));
             Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             List<Entry> unapplied = new ArrayList<>();
             drainWithoutApplying(engines, peer, applier, unapplied);
             assertThat(peer.isLeader()).isTrue();
 
             AtomicReference<CmdResult> put = new AtomicReference<>();
-            peer.handleCommand(command(Request.newBuilder().setCmdType(CmdType.Put)
-                    .setPut(PutRequest.newBuilder().setCf("default").setKey(KEY).setValue(VALUE)).build()),
+            peer.handleCommand(
+                    command(Request.newBuilder()
+                            .setCmdType(CmdType.Put)
+                            .setPut(PutRequest.newBuilder()
+                                    .setCf("default")
+                                    .setKey(KEY)
+                                    .setValue(VALUE))
+                            .build()),
                     new Callback(put::set));
             drainWithoutApplying(engines, peer, applier, unapplied);
             long committedPut = unapplied.get(unapplied.size() - 1).getIndex();
-            assertThat(peer.raftNode().status().hardState().getCommit()).as("the write is committed")
+            assertThat(peer.raftNode().status().hardState().getCommit())
+                    .as("the write is committed")
                     .isGreaterThanOrEqualTo(committedPut);
 
             AtomicReference<CmdResult> get = new AtomicReference<>();
-            peer.handleCommand(command(Request.newBuilder().setCmdType(CmdType.Get)
-                    .setGet(GetRequest.newBuilder().setCf("default").setKey(KEY)).build()), new Callback(get::set));
+            peer.handleCommand(
+                    command(Request.newBuilder()
+                            .setCmdType(CmdType.Get)
+                            .setGet(GetRequest.newBuilder().setCf("default").setKey(KEY))
+                            .build()),
+                    new Callback(get::set));
             drainWithoutApplying(engines, peer, applier, unapplied);
             assertThat(peer.storage().appliedIndex()).isLessThan(committedPut);
-            assertThat(get.get()).as("the read index is known, the write before it not applied: the read waits")
+            assertThat(get.get())
+                    .as("the read index is known, the write before it not applied: the read waits")
                     .isNull();
 
             applier.apply(peer, unapplied);

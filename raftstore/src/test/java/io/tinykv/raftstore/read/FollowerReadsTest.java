@@ -30,7 +30,8 @@ class FollowerReadsTest {
     private final Peer.ReadExecutor executor = (request, region, term) -> {
         executed.incrementAndGet();
         return CmdResult.of(RaftCmdResponse.newBuilder()
-                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term)).build());
+                .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
+                .build());
     };
 
     private static ByteString context(int n) {
@@ -79,11 +80,14 @@ class FollowerReadsTest {
         reads.onReadIndex(context(2), 5);
 
         reads.onLeaderChanged(TERM, LEADER, NOT_LEADER);
-        assertThat(waiting.get()).as("same term and leader: the answer may still come").isNull();
+        assertThat(waiting.get())
+                .as("same term and leader: the answer may still come")
+                .isNull();
 
         reads.onLeaderChanged(TERM + 1, 0, NOT_LEADER);
         assertThat(waiting.get()).isNotNull();
-        assertThat(waiting.get().response().getHeader().getError().hasNotLeader()).isTrue();
+        assertThat(waiting.get().response().getHeader().getError().hasNotLeader())
+                .isTrue();
         assertThat(indexed.get()).as("its index stays valid under a new leader").isNull();
 
         reads.serveApplied(5, executor, REGION, TERM + 1);
@@ -99,7 +103,8 @@ class FollowerReadsTest {
         reads.expire(4 + TIMEOUT_TICKS - 1, NOT_LEADER, TERM);
         assertThat(answer.get()).isNull();
         reads.expire(4 + TIMEOUT_TICKS, NOT_LEADER, TERM);
-        assertThat(answer.get().response().getHeader().getError().hasNotLeader()).isTrue();
+        assertThat(answer.get().response().getHeader().getError().hasNotLeader())
+                .isTrue();
 
         reads.onReadIndex(context(1), 1);
         reads.serveApplied(100, executor, REGION, TERM);
@@ -114,8 +119,10 @@ class FollowerReadsTest {
         reads.add(context(1), RaftCmdRequest.getDefaultInstance(), into(a), TERM, LEADER, 0);
         reads.add(context(2), RaftCmdRequest.getDefaultInstance(), into(b), TERM, LEADER, 0);
         reads.failAll(RegionErrors.regionNotFound(REGION.getId()), TERM);
-        assertThat(a.get().response().getHeader().getError().hasRegionNotFound()).isTrue();
-        assertThat(b.get().response().getHeader().getError().hasRegionNotFound()).isTrue();
+        assertThat(a.get().response().getHeader().getError().hasRegionNotFound())
+                .isTrue();
+        assertThat(b.get().response().getHeader().getError().hasRegionNotFound())
+                .isTrue();
         assertThat(reads.isEmpty()).isTrue();
     }
 }

@@ -23,11 +23,17 @@ class LeaderLeaseTest {
     @Test
     void runsFromTheSendTimeAndExpiresExactlyMaxLeaseLater() {
         LeaderLease lease = applied();
-        assertThat(lease.isValid(SENT, TERM, CONF_VER)).as("no lease before a round was acknowledged").isFalse();
+        assertThat(lease.isValid(SENT, TERM, CONF_VER))
+                .as("no lease before a round was acknowledged")
+                .isFalse();
         lease.renew(SENT, TERM, CONF_VER);
         assertThat(lease.isValid(SENT, TERM, CONF_VER)).isTrue();
-        assertThat(lease.isValid(SENT + LEASE_NANOS - 1, TERM, CONF_VER)).as("the last valid nanosecond").isTrue();
-        assertThat(lease.isValid(SENT + LEASE_NANOS, TERM, CONF_VER)).as("expired at the boundary").isFalse();
+        assertThat(lease.isValid(SENT + LEASE_NANOS - 1, TERM, CONF_VER))
+                .as("the last valid nanosecond")
+                .isTrue();
+        assertThat(lease.isValid(SENT + LEASE_NANOS, TERM, CONF_VER))
+                .as("expired at the boundary")
+                .isFalse();
         assertThat(lease.remainingNanos(SENT + 2)).isEqualTo(LEASE_NANOS - 2);
         assertThat(lease.remainingNanos(SENT + LEASE_NANOS + 1)).isZero();
     }
@@ -48,14 +54,19 @@ class LeaderLeaseTest {
         LeaderLease lease = new LeaderLease(LEASE_NANOS);
         lease.renew(SENT, TERM, CONF_VER);
         assertThat(lease.hasAppliedEntryOf(TERM)).isFalse();
-        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("nothing of the term applied").isFalse();
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER))
+                .as("nothing of the term applied")
+                .isFalse();
         lease.onApplied(TERM - 1, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("only an entry of an earlier term applied")
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER))
+                .as("only an entry of an earlier term applied")
                 .isFalse();
         lease.onApplied(TERM, TERM, CONF_VER);
         assertThat(lease.hasAppliedEntryOf(TERM)).isTrue();
         assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).isTrue();
-        assertThat(lease.hasAppliedEntryOf(TERM + 1)).as("it is known for one term only").isFalse();
+        assertThat(lease.hasAppliedEntryOf(TERM + 1))
+                .as("it is known for one term only")
+                .isFalse();
     }
 
     @Test
@@ -63,17 +74,24 @@ class LeaderLeaseTest {
         LeaderLease lease = applied();
         lease.renew(SENT + 5_000, TERM, CONF_VER);
         lease.renew(SENT, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 5_000 + LEASE_NANOS - 1, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(SENT + 5_000 + LEASE_NANOS - 1, TERM, CONF_VER))
+                .isTrue();
     }
 
     @Test
     void aTermChangeVoidsTheLeaseAndTheAppliedEntry() {
         LeaderLease lease = applied();
         lease.renew(SENT, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 1, TERM + 1, CONF_VER)).as("another term").isFalse();
+        assertThat(lease.isValid(SENT + 1, TERM + 1, CONF_VER))
+                .as("another term")
+                .isFalse();
         lease.renew(SENT + 2, TERM + 1, CONF_VER);
-        assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER)).as("the new term applied nothing yet").isFalse();
-        assertThat(lease.isValid(SENT + 3, TERM, CONF_VER)).as("the old term's lease is gone").isFalse();
+        assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER))
+                .as("the new term applied nothing yet")
+                .isFalse();
+        assertThat(lease.isValid(SENT + 3, TERM, CONF_VER))
+                .as("the old term's lease is gone")
+                .isFalse();
         lease.onApplied(TERM + 1, TERM + 1, CONF_VER);
         assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER)).isTrue();
     }
@@ -82,11 +100,15 @@ class LeaderLeaseTest {
     void aConfChangeVoidsTheLease() {
         LeaderLease lease = applied();
         lease.renew(SENT, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER + 1)).as("another configuration").isFalse();
-        lease.renew(SENT, TERM, CONF_VER + 1);
-        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("renewing in the new configuration voids the old")
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER + 1))
+                .as("another configuration")
                 .isFalse();
-        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER + 1)).as("the term's applied entry still counts")
+        lease.renew(SENT, TERM, CONF_VER + 1);
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER))
+                .as("renewing in the new configuration voids the old")
+                .isFalse();
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER + 1))
+                .as("the term's applied entry still counts")
                 .isTrue();
     }
 
@@ -105,12 +127,16 @@ class LeaderLeaseTest {
         lease.onProposed(7, SENT + 1_000, TERM, CONF_VER);
         lease.onProposed(8, SENT + 4_000, TERM, CONF_VER);
         lease.onCommitted(5, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 4_000, TERM, CONF_VER)).as("nothing of ours committed yet").isFalse();
+        assertThat(lease.isValid(SENT + 4_000, TERM, CONF_VER))
+                .as("nothing of ours committed yet")
+                .isFalse();
         lease.onCommitted(7, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 1_000 + LEASE_NANOS - 1, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(SENT + 1_000 + LEASE_NANOS - 1, TERM, CONF_VER))
+                .isTrue();
         assertThat(lease.isValid(SENT + 1_000 + LEASE_NANOS, TERM, CONF_VER)).isFalse();
         lease.onCommitted(8, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 4_000 + LEASE_NANOS - 1, TERM, CONF_VER)).isTrue();
+        assertThat(lease.isValid(SENT + 4_000 + LEASE_NANOS - 1, TERM, CONF_VER))
+                .isTrue();
     }
 
     @Test
@@ -129,10 +155,14 @@ class LeaderLeaseTest {
         lease.giveUp(TERM, CONF_VER);
         assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).isFalse();
         lease.renew(SENT + 2, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 3, TERM, CONF_VER)).as("no renewal in the same term").isFalse();
+        assertThat(lease.isValid(SENT + 3, TERM, CONF_VER))
+                .as("no renewal in the same term")
+                .isFalse();
         lease.onApplied(TERM + 1, TERM + 1, CONF_VER);
         lease.renew(SENT + 2, TERM + 1, CONF_VER);
-        assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER)).as("a new term may lease again").isTrue();
+        assertThat(lease.isValid(SENT + 3, TERM + 1, CONF_VER))
+                .as("a new term may lease again")
+                .isTrue();
     }
 
     @Test
@@ -144,7 +174,8 @@ class LeaderLeaseTest {
         assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).isFalse();
         assertThat(lease.remainingNanos(SENT + 1)).isZero();
         lease.onCommitted(6, TERM, CONF_VER);
-        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER)).as("a proposal made before stepping down renews nothing")
+        assertThat(lease.isValid(SENT + 1, TERM, CONF_VER))
+                .as("a proposal made before stepping down renews nothing")
                 .isFalse();
     }
 

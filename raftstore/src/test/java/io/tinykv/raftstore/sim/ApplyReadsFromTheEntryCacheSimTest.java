@@ -28,17 +28,25 @@ class ApplyReadsFromTheEntryCacheSimTest {
     void writesAreAppliedWithoutReadingTheirEntriesBackFromTheEngine() {
         RaftStoreStats.Snapshot cached = run(SimCluster.defaultConfig());
         RaftStoreStats.Snapshot uncached = run(SimCluster.defaultConfig().withEntryCacheMaxBytes(0));
-        System.out.printf("engine reads per applied entry: cache off %.2f (%d reads / %d applied),"
-                        + " cache on %.2f (%d / %d)%n", uncached.engineReadsPerAppliedEntry(),
-                uncached.entriesReadFromEngine(), uncached.entriesApplied(), cached.engineReadsPerAppliedEntry(),
-                cached.entriesReadFromEngine(), cached.entriesApplied());
-        assertThat(cached.entriesApplied()).as("entries applied on the three stores").isGreaterThanOrEqualTo(
-                (long) PUTS * STORES);
-        assertThat(uncached.engineReadsPerAppliedEntry()).as("without the cache apply reads every entry back")
+        System.out.printf(
+                "engine reads per applied entry: cache off %.2f (%d reads / %d applied),"
+                        + " cache on %.2f (%d / %d)%n",
+                uncached.engineReadsPerAppliedEntry(),
+                uncached.entriesReadFromEngine(),
+                uncached.entriesApplied(),
+                cached.engineReadsPerAppliedEntry(),
+                cached.entriesReadFromEngine(),
+                cached.entriesApplied());
+        assertThat(cached.entriesApplied())
+                .as("entries applied on the three stores")
+                .isGreaterThanOrEqualTo((long) PUTS * STORES);
+        assertThat(uncached.engineReadsPerAppliedEntry())
+                .as("without the cache apply reads every entry back")
                 .isGreaterThanOrEqualTo(1.0);
         // What is left are a leader's retries after a follower refused an append (the simulated
         // network reorders messages): those entries were applied already, and come from the engine.
-        assertThat(cached.engineReadsPerAppliedEntry()).as("entries read back per applied entry, cache on")
+        assertThat(cached.engineReadsPerAppliedEntry())
+                .as("entries read back per applied entry, cache on")
                 .isLessThan(MAX_READS_PER_APPLIED_ENTRY_WITH_CACHE);
     }
 
@@ -54,7 +62,9 @@ class ApplyReadsFromTheEntryCacheSimTest {
             for (int i = 0; i < PUTS; i++) {
                 commands.onLeader(SimCommands.put("k" + (i % 5), "v" + i), TIMEOUT_MS);
             }
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
             return total(cluster).minus(before);
         }
     }

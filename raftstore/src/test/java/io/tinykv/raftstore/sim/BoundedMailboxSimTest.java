@@ -34,6 +34,7 @@ class BoundedMailboxSimTest {
     private static final int EXTRA_COMMANDS = 6;
     /** Writes committed by the other two stores while a follower is stalled. */
     private static final int WRITES_WHILE_STALLED = 20;
+
     private static final long TIMEOUT_MS = 20_000;
 
     private static RaftstoreConfig config() {
@@ -55,8 +56,10 @@ class BoundedMailboxSimTest {
                 for (int i = 0; i < CAPACITY + EXTRA_COMMANDS; i++) {
                     AtomicReference<CmdResult> answer = new AtomicReference<>();
                     answers.add(answer);
-                    RaftCmdRequest put = RaftCmdRequest.newBuilder().setHeader(commands.header(leader))
-                            .addRequests(SimCommands.put("k" + i, "v" + i)).build();
+                    RaftCmdRequest put = RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(leader))
+                            .addRequests(SimCommands.put("k" + i, "v" + i))
+                            .build();
                     cluster.store(leader).propose(put, new Callback(answer::set));
                 }
                 RaftStore store = cluster.store(leader).raftStore();
@@ -64,19 +67,24 @@ class BoundedMailboxSimTest {
                 // Resuming hands the store every held command before its Raft thread runs a round.
                 cluster.resume(leader);
 
-                assertThat(store.commandsRefusedBusy() - refusedBefore).as(context).isEqualTo(EXTRA_COMMANDS);
+                assertThat(store.commandsRefusedBusy() - refusedBefore)
+                        .as(context)
+                        .isEqualTo(EXTRA_COMMANDS);
                 for (int i = 0; i < answers.size(); i++) {
                     CmdResult answer = answers.get(i).get();
                     if (i < CAPACITY) {
-                        assertThat(answer).as(context + ": command %d fits in the mailbox, not answered yet", i)
+                        assertThat(answer)
+                                .as(context + ": command %d fits in the mailbox, not answered yet", i)
                                 .isNull();
                     } else {
-                        assertThat(answer).as(context + ": command %d is beyond the bound, answered at once", i)
+                        assertThat(answer)
+                                .as(context + ": command %d is beyond the bound, answered at once", i)
                                 .isNotNull();
                         Errorpb.Error error = answer.response().getHeader().getError();
                         assertThat(error.hasServerIsBusy()).as(context).isTrue();
                         assertThat(error.getServerIsBusy().getReason())
-                                .contains("region " + SimCluster.REGION_ID).contains(Integer.toString(CAPACITY));
+                                .contains("region " + SimCluster.REGION_ID)
+                                .contains(Integer.toString(CAPACITY));
                     }
                 }
 
@@ -84,15 +92,21 @@ class BoundedMailboxSimTest {
                 for (int i = 0; i < CAPACITY; i++) {
                     CmdResult answer = answers.get(i).get();
                     assertThat(answer).as(context + ": command %d answered", i).isNotNull();
-                    assertThat(answer.isError()).as(context + ": command %d within the bound is carried out: %s", i,
-                            answer.response().getHeader().getError().getMessage()).isFalse();
+                    assertThat(answer.isError())
+                            .as(
+                                    context + ": command %d within the bound is carried out: %s",
+                                    i,
+                                    answer.response().getHeader().getError().getMessage())
+                            .isFalse();
                 }
                 assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(context).isTrue();
                 for (long storeId : cluster.storeIds()) {
                     var data = cluster.dataOf(storeId);
                     for (int i = 0; i < CAPACITY + EXTRA_COMMANDS; i++) {
                         boolean applied = data.containsKey(dataKeyHex("k" + i));
-                        assertThat(applied).as(context + ": store %d has k%d", storeId, i).isEqualTo(i < CAPACITY);
+                        assertThat(applied)
+                                .as(context + ": store %d has k%d", storeId, i)
+                                .isEqualTo(i < CAPACITY);
                     }
                 }
             }
@@ -107,21 +121,31 @@ class BoundedMailboxSimTest {
                 SimCommands commands = new SimCommands(cluster);
                 commands.onLeader(SimCommands.put("before", "v"), TIMEOUT_MS);
                 long leader = cluster.leaderStore();
-                long follower = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+                long follower = cluster.storeIds().stream()
+                        .filter(id -> id != leader)
+                        .findFirst()
+                        .orElseThrow();
                 String context = "seed " + seed;
 
                 cluster.stall(follower);
                 for (int i = 0; i < WRITES_WHILE_STALLED; i++) {
                     commands.onLeader(SimCommands.put("k" + i, "v" + i), TIMEOUT_MS);
                 }
-                assertThat(cluster.store(follower).heldRaftMessages()).as(context + ": more mail than the bound")
+                assertThat(cluster.store(follower).heldRaftMessages())
+                        .as(context + ": more mail than the bound")
                         .hasSizeGreaterThan(CAPACITY);
                 RaftStore store = cluster.store(follower).raftStore();
                 cluster.resume(follower);
-                assertThat(store.raftMessagesDroppedBusy()).as(context + ": the fault happened").isPositive();
+                assertThat(store.raftMessagesDroppedBusy())
+                        .as(context + ": the fault happened")
+                        .isPositive();
 
-                assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(context + ": " + cluster.describeStores()).isTrue();
-                assertThat(cluster.dataOf(follower)).as(context).isEqualTo(cluster.dataOf(leader))
+                assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                        .as(context + ": " + cluster.describeStores())
+                        .isTrue();
+                assertThat(cluster.dataOf(follower))
+                        .as(context)
+                        .isEqualTo(cluster.dataOf(leader))
                         .containsKey(dataKeyHex("k" + (WRITES_WHILE_STALLED - 1)));
             }
         }

@@ -19,7 +19,8 @@ class ConfChangeSimTest {
 
     @Test
     void removeDownToOneThenAddBackWithNewPeerIds() {
-        try (SimCluster cluster = new SimCluster(5, 11, SimCluster.defaultConfig().withRaftLogGcCountLimit(10))) {
+        try (SimCluster cluster =
+                new SimCluster(5, 11, SimCluster.defaultConfig().withRaftLogGcCountLimit(10))) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("k1", "v1"), TIMEOUT_MS);
@@ -28,11 +29,16 @@ class ConfChangeSimTest {
             for (long storeId = 5; storeId >= 2; storeId--) {
                 commands.changePeer(ConfChangeType.RemoveNode, peer(storeId, storeId), TIMEOUT_MS);
                 long removed = storeId;
-                cluster.loop().runUntil(() -> cluster.store(removed).raftStore().regionStatus(SimCluster.REGION_ID) == null,
-                        TIMEOUT_MS);
+                cluster.loop()
+                        .runUntil(
+                                () -> cluster.store(removed).raftStore().regionStatus(SimCluster.REGION_ID) == null,
+                                TIMEOUT_MS);
                 assertThat(cluster.store(removed).raftStore().regionStatus(SimCluster.REGION_ID))
-                        .as("store %d destroyed its peer", removed).isNull();
-                assertThat(cluster.dataOf(removed)).as("store %d lost the region's data", removed).isEmpty();
+                        .as("store %d destroyed its peer", removed)
+                        .isNull();
+                assertThat(cluster.dataOf(removed))
+                        .as("store %d lost the region's data", removed)
+                        .isEmpty();
             }
             assertThat(cluster.memberStores()).containsExactly(1L);
             commands.onLeader(SimCommands.put("k2", "v2"), TIMEOUT_MS);
@@ -45,7 +51,9 @@ class ConfChangeSimTest {
                 commands.changePeer(ConfChangeType.AddNode, peer(NEW_PEER_ID_BASE + storeId, storeId), TIMEOUT_MS);
             }
             assertThat(cluster.memberStores()).containsExactly(1L, 2L, 3L, 4L, 5L);
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
             for (long storeId = 2; storeId <= 5; storeId++) {
                 assertThat(cluster.dataOf(storeId)).as("store %d", storeId).isEqualTo(cluster.dataOf(1));
             }
@@ -62,7 +70,9 @@ class ConfChangeSimTest {
             commands.onLeader(SimCommands.put("k3", "v3"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             for (long storeId = 2; storeId <= 5; storeId++) {
-                assertThat(cluster.dataOf(storeId)).as("store %d after restart", storeId).isEqualTo(cluster.dataOf(1));
+                assertThat(cluster.dataOf(storeId))
+                        .as("store %d after restart", storeId)
+                        .isEqualTo(cluster.dataOf(1));
             }
         }
     }
@@ -75,17 +85,28 @@ class ConfChangeSimTest {
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long victim = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
-            cluster.network().addFilter(SimNetwork.partition(java.util.Set.of(victim), java.util.Set.copyOf(
-                    cluster.storeIds().stream().filter(id -> id != victim).toList())));
+            long victim = cluster.storeIds().stream()
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
+            cluster.network()
+                    .addFilter(SimNetwork.partition(
+                            java.util.Set.of(victim),
+                            java.util.Set.copyOf(cluster.storeIds().stream()
+                                    .filter(id -> id != victim)
+                                    .toList())));
             commands.changePeer(ConfChangeType.RemoveNode, peer(victim, victim), TIMEOUT_MS);
             assertThat(cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID))
-                    .as("cut off, it has not learnt of its removal").isNotNull();
+                    .as("cut off, it has not learnt of its removal")
+                    .isNotNull();
 
             cluster.network().clearFilters();
-            cluster.loop().runUntil(() -> cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID) == null,
-                    TIMEOUT_MS);
-            assertThat(cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID)).isNull();
+            cluster.loop()
+                    .runUntil(
+                            () -> cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID) == null,
+                            TIMEOUT_MS);
+            assertThat(cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID))
+                    .isNull();
             assertThat(cluster.dataOf(victim)).isEmpty();
             commands.onLeader(SimCommands.put("k2", "v2"), TIMEOUT_MS);
             assertThat(cluster.memberStores()).doesNotContain(victim).hasSize(2);

@@ -38,6 +38,7 @@ class DurableBeforeSendSimTest {
         long appendsChecked;
         /** Appends that left before their last entry was in the leader's raft engine. */
         long appendsBeforeLeaderPersisted;
+
         long acksChecked;
         long votesChecked;
 
@@ -52,8 +53,8 @@ class DurableBeforeSendSimTest {
             long regionId = message.getRegionId();
             if (m.getMsgType() == MessageType.MsgAppend && m.getEntriesCount() > 0) {
                 Eraftpb.Entry last = m.getEntries(m.getEntriesCount() - 1);
-                Eraftpb.Entry persisted = engines.raft().getMessage(Cf.DEFAULT,
-                        Keys.raftLogKey(regionId, last.getIndex()), Eraftpb.Entry.parser());
+                Eraftpb.Entry persisted = engines.raft()
+                        .getMessage(Cf.DEFAULT, Keys.raftLogKey(regionId, last.getIndex()), Eraftpb.Entry.parser());
                 if (persisted == null || persisted.getTerm() != last.getTerm()) {
                     appendsBeforeLeaderPersisted++;
                 }
@@ -63,12 +64,12 @@ class DurableBeforeSendSimTest {
                 appendsChecked++;
                 long holders = durableHolders(regionId, m.getCommit(), fromStore);
                 if (holders < STORES / 2 + 1) {
-                    violations.add("store " + fromStore + " sent commit index " + m.getCommit() + " in " + m.getMsgType()
-                            + " while only " + holders + " stores hold that entry durably");
+                    violations.add("store " + fromStore + " sent commit index " + m.getCommit() + " in "
+                            + m.getMsgType() + " while only " + holders + " stores hold that entry durably");
                 }
             }
-            RaftLocalState state = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId),
-                    RaftLocalState.parser());
+            RaftLocalState state =
+                    engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId), RaftLocalState.parser());
             if (m.getMsgType() == MessageType.MsgAppendResponse && !m.getReject()) {
                 acksChecked++;
                 if (state == null || state.getLastIndex() < m.getIndex()) {
@@ -78,7 +79,8 @@ class DurableBeforeSendSimTest {
             }
             if (m.getMsgType() == MessageType.MsgRequestVoteResponse && !m.getReject()) {
                 votesChecked++;
-                if (state == null || state.getHardState().getVote() != m.getTo()
+                if (state == null
+                        || state.getHardState().getVote() != m.getTo()
                         || state.getHardState().getTerm() != m.getTerm()) {
                     violations.add("store " + fromStore + " granted its vote to peer " + m.getTo() + " in term "
                             + m.getTerm() + " while its persisted hard state is "
@@ -99,12 +101,13 @@ class DurableBeforeSendSimTest {
                     continue;
                 }
                 Engines engines = cluster.store(storeId).raftStore().engines();
-                RaftLocalState state = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId),
-                        RaftLocalState.parser());
-                RaftApplyState apply = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(regionId),
-                        RaftApplyState.parser());
+                RaftLocalState state =
+                        engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId), RaftLocalState.parser());
+                RaftApplyState apply =
+                        engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(regionId), RaftApplyState.parser());
                 // At or below the truncated index the entry left the log: its effect is in the kv engine.
-                boolean truncated = apply != null && index <= apply.getTruncatedState().getIndex();
+                boolean truncated =
+                        apply != null && index <= apply.getTruncatedState().getIndex();
                 if (truncated || (same && state != null && state.getLastIndex() >= index)) {
                     holders++;
                 }
@@ -116,8 +119,11 @@ class DurableBeforeSendSimTest {
             if (!cluster.store(storeId).isUp()) {
                 return null;
             }
-            return cluster.store(storeId).raftStore().engines().raft().getMessage(Cf.DEFAULT,
-                    Keys.raftLogKey(regionId, index), Eraftpb.Entry.parser());
+            return cluster.store(storeId)
+                    .raftStore()
+                    .engines()
+                    .raft()
+                    .getMessage(Cf.DEFAULT, Keys.raftLogKey(regionId, index), Eraftpb.Entry.parser());
         }
     }
 
@@ -138,10 +144,16 @@ class DurableBeforeSendSimTest {
                     cluster.restart(leader);
                 }
             }
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
-            assertThat(check.violations).as("messages sent before their state was durable").isEmpty();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
+            assertThat(check.violations)
+                    .as("messages sent before their state was durable")
+                    .isEmpty();
             assertThat(check.appendsChecked).as("commit indexes checked").isPositive();
-            assertThat(check.appendsBeforeLeaderPersisted).as("appends sent before the leader's own fsync").isPositive();
+            assertThat(check.appendsBeforeLeaderPersisted)
+                    .as("appends sent before the leader's own fsync")
+                    .isPositive();
             assertThat(check.acksChecked).as("acknowledgements checked").isPositive();
             assertThat(check.votesChecked).as("granted votes checked").isPositive();
         }

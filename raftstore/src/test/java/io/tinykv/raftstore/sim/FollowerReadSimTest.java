@@ -30,9 +30,11 @@ class FollowerReadSimTest {
     private static final List<String> KEYS = List.of("a", "b", "c");
     /** Virtual ms a test client waits for an answer before it records the attempt as unknown. */
     private static final long REQUEST_TIMEOUT_MS = 500;
+
     private static final long MAX_THINK_MS = 3;
     /** Virtual ms between two faults of the nemesis, and how long each lasts. */
     private static final long FAULT_INTERVAL_MS = 400;
+
     private static final long RUN_MS = 6_000;
     private static final int HEARTBEAT_TICKS = SimCluster.defaultConfig().heartbeatTicks();
 
@@ -42,8 +44,12 @@ class FollowerReadSimTest {
     }
 
     private static RaftCmdRequest replicaRead(SimCommands commands, long storeId, String key) {
-        RaftRequestHeader header = commands.header(storeId).toBuilder().setReplicaRead(true).build();
-        return RaftCmdRequest.newBuilder().setHeader(header).addRequests(SimCommands.get(key)).build();
+        RaftRequestHeader header =
+                commands.header(storeId).toBuilder().setReplicaRead(true).build();
+        return RaftCmdRequest.newBuilder()
+                .setHeader(header)
+                .addRequests(SimCommands.get(key))
+                .build();
     }
 
     /** How {@link SimCluster#dataOf} spells a key or value: hex of its bytes (keys with the 'z' prefix). */
@@ -57,7 +63,10 @@ class FollowerReadSimTest {
     }
 
     private static long otherThan(SimCluster cluster, long storeId) {
-        return cluster.storeIds().stream().filter(id -> id != storeId).findFirst().orElseThrow();
+        return cluster.storeIds().stream()
+                .filter(id -> id != storeId)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -73,7 +82,9 @@ class FollowerReadSimTest {
             assertThat(read).isNotNull();
             assertThat(read.isError()).as("%s", read).isFalse();
             assertThat(valueOf(read)).isEqualTo("v1");
-            assertThat(followerReads(cluster, follower)).as("answered by the follower").isEqualTo(1);
+            assertThat(followerReads(cluster, follower))
+                    .as("answered by the follower")
+                    .isEqualTo(1);
         }
     }
 
@@ -100,17 +111,28 @@ class FollowerReadSimTest {
                 }
                 return true;
             });
-            CmdResult write = commands.call(leader, RaftCmdRequest.newBuilder().setHeader(commands.header(leader))
-                    .addRequests(SimCommands.put(KEY, "v2")).build(), TIMEOUT_MS);
+            CmdResult write = commands.call(
+                    leader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(leader))
+                            .addRequests(SimCommands.put(KEY, "v2"))
+                            .build(),
+                    TIMEOUT_MS);
             assertThat(write.isError()).as("%s", write).isFalse();
 
             AtomicReference<CmdResult> answer = new AtomicReference<>();
             cluster.store(follower).propose(replicaRead(commands, follower, KEY), new Callback(answer::set));
             // Several heartbeat rounds: the read index comes back, the entries do not.
             cluster.loop().runFor(3 * SimCluster.TICK_MS * HEARTBEAT_TICKS);
-            assertThat(appendsHeld[0]).as("appends to the follower were held back").isPositive();
-            assertThat(answer.get()).as("the read waits for the follower's apply").isNull();
-            assertThat(cluster.dataOf(follower)).as("the follower has not applied v2").containsEntry(hex("z" + KEY), hex("v1"));
+            assertThat(appendsHeld[0])
+                    .as("appends to the follower were held back")
+                    .isPositive();
+            assertThat(answer.get())
+                    .as("the read waits for the follower's apply")
+                    .isNull();
+            assertThat(cluster.dataOf(follower))
+                    .as("the follower has not applied v2")
+                    .containsEntry(hex("z" + KEY), hex("v1"));
 
             holdAppends[0] = false;
             cluster.loop().runUntil(() -> answer.get() != null, TIMEOUT_MS);
@@ -132,17 +154,26 @@ class FollowerReadSimTest {
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
             long follower = otherThan(cluster, leader);
-            Set<Long> rest = Set.copyOf(cluster.storeIds().stream().filter(id -> id != follower).toList());
+            Set<Long> rest = Set.copyOf(
+                    cluster.storeIds().stream().filter(id -> id != follower).toList());
             cluster.network().addFilter(SimNetwork.partition(Set.of(follower), rest));
-            CmdResult write = commands.call(leader, RaftCmdRequest.newBuilder().setHeader(commands.header(leader))
-                    .addRequests(SimCommands.put(KEY, "v2")).build(), TIMEOUT_MS);
+            CmdResult write = commands.call(
+                    leader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(leader))
+                            .addRequests(SimCommands.put(KEY, "v2"))
+                            .build(),
+                    TIMEOUT_MS);
             assertThat(write.isError()).as("%s", write).isFalse();
 
             CmdResult read = commands.call(follower, replicaRead(commands, follower, KEY), TIMEOUT_MS);
 
             assertThat(read).as("answered within the read's timeout").isNotNull();
-            assertThat(read.response().getHeader().getError().hasNotLeader()).as("%s", read).isTrue();
-            assertThat(cluster.dataOf(follower)).as("the follower still holds only v1")
+            assertThat(read.response().getHeader().getError().hasNotLeader())
+                    .as("%s", read)
+                    .isTrue();
+            assertThat(cluster.dataOf(follower))
+                    .as("the follower still holds only v1")
                     .containsEntry(hex("z" + KEY), hex("v1"));
             assertThat(followerReads(cluster, follower)).isZero();
         }
@@ -156,9 +187,16 @@ class FollowerReadSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             long follower = otherThan(cluster, cluster.leaderStore());
-            CmdResult read = commands.call(follower, RaftCmdRequest.newBuilder().setHeader(commands.header(follower))
-                    .addRequests(SimCommands.get(KEY)).build(), TIMEOUT_MS);
-            assertThat(read.response().getHeader().getError().hasNotLeader()).as("%s", read).isTrue();
+            CmdResult read = commands.call(
+                    follower,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(follower))
+                            .addRequests(SimCommands.get(KEY))
+                            .build(),
+                    TIMEOUT_MS);
+            assertThat(read.response().getHeader().getError().hasNotLeader())
+                    .as("%s", read)
+                    .isTrue();
             assertThat(followerReads(cluster, follower)).isZero();
         }
     }
@@ -207,8 +245,11 @@ class FollowerReadSimTest {
                 // The faults take turns, so every run has each of them (victims are random).
                 switch (faultTurn[0]++ % 4) {
                     case 0 -> {
-                        long victim = cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
-                        Set<Long> rest = Set.copyOf(cluster.storeIds().stream().filter(id -> id != victim).toList());
+                        long victim = cluster.storeIds()
+                                .get(random.nextInt(cluster.storeIds().size()));
+                        Set<Long> rest = Set.copyOf(cluster.storeIds().stream()
+                                .filter(id -> id != victim)
+                                .toList());
                         cluster.network().addFilter(SimNetwork.partition(Set.of(victim), rest));
                         faults[0]++;
                     }
@@ -217,14 +258,23 @@ class FollowerReadSimTest {
                         if (leader != 0) {
                             long target = otherThan(cluster, leader);
                             Metapb.Peer peer = cluster.region().getPeersList().stream()
-                                    .filter(p -> p.getStoreId() == target).findFirst().orElseThrow();
-                            cluster.store(leader).propose(RaftCmdRequest.newBuilder()
-                                    .setHeader(commands.header(leader))
-                                    .setAdminRequest(io.tinykv.proto.RaftCmdpb.AdminRequest.newBuilder()
-                                            .setCmdType(io.tinykv.proto.RaftCmdpb.AdminCmdType.TransferLeader)
-                                            .setTransferLeader(io.tinykv.proto.RaftCmdpb.TransferLeaderRequest
-                                                    .newBuilder().setPeer(peer)))
-                                    .build(), new Callback(result -> { }));
+                                    .filter(p -> p.getStoreId() == target)
+                                    .findFirst()
+                                    .orElseThrow();
+                            cluster.store(leader)
+                                    .propose(
+                                            RaftCmdRequest.newBuilder()
+                                                    .setHeader(commands.header(leader))
+                                                    .setAdminRequest(
+                                                            io.tinykv.proto.RaftCmdpb.AdminRequest.newBuilder()
+                                                                    .setCmdType(
+                                                                            io.tinykv.proto.RaftCmdpb.AdminCmdType
+                                                                                    .TransferLeader)
+                                                                    .setTransferLeader(io.tinykv.proto.RaftCmdpb
+                                                                            .TransferLeaderRequest.newBuilder()
+                                                                            .setPeer(peer)))
+                                                    .build(),
+                                            new Callback(result -> {}));
                             faults[1]++;
                         }
                     }
@@ -232,7 +282,7 @@ class FollowerReadSimTest {
                         cluster.network().addFilter(SimNetwork.dropping(new Random(random.nextLong()), 0.2));
                         faults[2]++;
                     }
-                    default -> { } // a quiet period
+                    default -> {} // a quiet period
                 }
                 cluster.loop().schedule(FAULT_INTERVAL_MS, nemesis[0]);
             };
@@ -255,24 +305,41 @@ class FollowerReadSimTest {
             cluster.loop().runFor(2 * REQUEST_TIMEOUT_MS);
 
             String context = "seed " + seed + ": " + cluster.describeStores();
-            long servedByFollowers = cluster.storeIds().stream().mapToLong(id -> followerReads(cluster, id)).sum();
+            long servedByFollowers = cluster.storeIds().stream()
+                    .mapToLong(id -> followerReads(cluster, id))
+                    .sum();
             long okGets = history.ops().stream()
-                    .filter(op -> op.kind == History.Kind.GET && op.isKnown()).count();
-            LOG.info("seed {}: {} reads answered ({} by followers), {} operations; {} partitions, {} transfers asked,"
-                    + " {} lossy periods, {} leader changes seen", seed, okGets, servedByFollowers, history.ops().size(),
-                    faults[0], faults[1], faults[2], leaderChanges[0]);
+                    .filter(op -> op.kind == History.Kind.GET && op.isKnown())
+                    .count();
+            LOG.info(
+                    "seed {}: {} reads answered ({} by followers), {} operations; {} partitions, {} transfers asked,"
+                            + " {} lossy periods, {} leader changes seen",
+                    seed,
+                    okGets,
+                    servedByFollowers,
+                    history.ops().size(),
+                    faults[0],
+                    faults[1],
+                    faults[2],
+                    leaderChanges[0]);
             assertThat(faults[0]).as(context + ": partitions").isPositive();
-            assertThat(faults[1] + leaderChanges[0]).as(context + ": leader changes").isPositive();
-            assertThat(leaderChanges[0]).as(context + ": leaders seen to change").isPositive();
+            assertThat(faults[1] + leaderChanges[0])
+                    .as(context + ": leader changes")
+                    .isPositive();
+            assertThat(leaderChanges[0])
+                    .as(context + ": leaders seen to change")
+                    .isPositive();
             assertThat(okGets).as(context + ": reads answered").isPositive();
-            assertThat(servedByFollowers).as(context + ": reads answered by followers").isPositive();
+            assertThat(servedByFollowers)
+                    .as(context + ": reads answered by followers")
+                    .isPositive();
             RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
             assertThat(verdict.ok()).as(context + ": " + verdict.message()).isTrue();
         }
     }
 
-    private static void startWriter(SimCluster cluster, SimCommands commands, History history, int client,
-            Random random, boolean[] running) {
+    private static void startWriter(
+            SimCluster cluster, SimCommands commands, History history, int client, Random random, boolean[] running) {
         long[] target = {cluster.storeIds().get(0)};
         int[] nextValue = {0};
         Runnable[] step = new Runnable[1];
@@ -283,15 +350,22 @@ class FollowerReadSimTest {
             String key = KEYS.get(random.nextInt(KEYS.size()));
             History.Op op = history.invokePut(client, key, "c" + client + "-v" + nextValue[0]++);
             long store = target[0];
-            RaftCmdRequest request = RaftCmdRequest.newBuilder().setHeader(commands.header(store))
-                    .addRequests(SimCommands.put(key, op.value)).build();
+            RaftCmdRequest request = RaftCmdRequest.newBuilder()
+                    .setHeader(commands.header(store))
+                    .addRequests(SimCommands.put(key, op.value))
+                    .build();
             call(cluster, store, request, result -> {
                 if (result == null || result.isError()) {
                     history.fail(op);
-                    var error = result == null ? null : result.response().getHeader().getError();
-                    target[0] = error != null && error.hasNotLeader() && error.getNotLeader().hasLeader()
+                    var error = result == null
+                            ? null
+                            : result.response().getHeader().getError();
+                    target[0] = error != null
+                                    && error.hasNotLeader()
+                                    && error.getNotLeader().hasLeader()
                             ? error.getNotLeader().getLeader().getStoreId()
-                            : cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
+                            : cluster.storeIds()
+                                    .get(random.nextInt(cluster.storeIds().size()));
                 } else {
                     history.succeed(op, null);
                 }
@@ -301,8 +375,8 @@ class FollowerReadSimTest {
         step[0].run();
     }
 
-    private static void startReader(SimCluster cluster, SimCommands commands, History history, int client,
-            Random random, boolean[] running) {
+    private static void startReader(
+            SimCluster cluster, SimCommands commands, History history, int client, Random random, boolean[] running) {
         Runnable[] step = new Runnable[1];
         step[0] = () -> {
             if (!running[0]) {
@@ -310,7 +384,8 @@ class FollowerReadSimTest {
             }
             String key = KEYS.get(random.nextInt(KEYS.size()));
             History.Op op = history.invokeGet(client, key);
-            long store = cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
+            long store =
+                    cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
             call(cluster, store, replicaRead(commands, store, key), result -> {
                 if (result == null || result.isError()) {
                     history.fail(op);
@@ -324,8 +399,8 @@ class FollowerReadSimTest {
     }
 
     /** Sends one request; {@code done} gets its result, or null when none came within the timeout. */
-    private static void call(SimCluster cluster, long store, RaftCmdRequest request,
-            java.util.function.Consumer<CmdResult> done) {
+    private static void call(
+            SimCluster cluster, long store, RaftCmdRequest request, java.util.function.Consumer<CmdResult> done) {
         boolean[] finished = {false};
         cluster.loop().schedule(REQUEST_TIMEOUT_MS, () -> {
             if (!finished[0]) {
@@ -333,14 +408,20 @@ class FollowerReadSimTest {
                 done.accept(null);
             }
         });
-        cluster.loop().schedule(cluster.network().clientDelayMs(), () -> cluster.store(store).propose(request,
-                new Callback(result -> cluster.loop().schedule(cluster.network().clientDelayMs(), () -> {
-                    if (!finished[0]) {
-                        finished[0] = true;
-                        done.accept(result);
-                    } else if (result.snapshot() != null) {
-                        result.snapshot().close();
-                    }
-                }))));
+        cluster.loop()
+                .schedule(
+                        cluster.network().clientDelayMs(),
+                        () -> cluster.store(store)
+                                .propose(
+                                        request,
+                                        new Callback(result -> cluster.loop()
+                                                .schedule(cluster.network().clientDelayMs(), () -> {
+                                                    if (!finished[0]) {
+                                                        finished[0] = true;
+                                                        done.accept(result);
+                                                    } else if (result.snapshot() != null) {
+                                                        result.snapshot().close();
+                                                    }
+                                                }))));
     }
 }

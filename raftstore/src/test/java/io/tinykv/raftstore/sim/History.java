@@ -11,7 +11,10 @@ import java.util.Objects;
  */
 public final class History {
 
-    public enum Kind { PUT, GET }
+    public enum Kind {
+        PUT,
+        GET
+    }
 
     /** One operation on one key. Values are unique per put; a get's value is null for "not found". */
     public static final class Op {

@@ -37,16 +37,26 @@ class LearnerSimTest {
     }
 
     private static Metapb.PeerRole roleOf(Metapb.Region region, long peerId) {
-        return region.getPeersList().stream().filter(p -> p.getId() == peerId).findFirst().orElseThrow().getRole();
+        return region.getPeersList().stream()
+                .filter(p -> p.getId() == peerId)
+                .findFirst()
+                .orElseThrow()
+                .getRole();
     }
 
     /** One write on the current leader, one attempt: it must succeed. */
     private static void writeOnce(SimCluster cluster, SimCommands commands, String key) {
         long leader = cluster.awaitLeader(TIMEOUT_MS);
-        CmdResult result = commands.call(leader, RaftCmdRequest.newBuilder().setHeader(commands.header(leader))
-                .addRequests(SimCommands.put(key, "v")).build(), SimCommands.ATTEMPT_TIMEOUT_MS);
-        assertThat(result).as("write %s answered within %d ms: %s", key, SimCommands.ATTEMPT_TIMEOUT_MS,
-                cluster.describeStores()).isNotNull();
+        CmdResult result = commands.call(
+                leader,
+                RaftCmdRequest.newBuilder()
+                        .setHeader(commands.header(leader))
+                        .addRequests(SimCommands.put(key, "v"))
+                        .build(),
+                SimCommands.ATTEMPT_TIMEOUT_MS);
+        assertThat(result)
+                .as("write %s answered within %d ms: %s", key, SimCommands.ATTEMPT_TIMEOUT_MS, cluster.describeStores())
+                .isNotNull();
         assertThat(result.isError()).as("write %s: %s", key, result.response()).isFalse();
     }
 
@@ -63,7 +73,8 @@ class LearnerSimTest {
 
     @Test
     void aLearnerWaitingForItsSnapshotCostsNoAvailabilityThenIsPromotedAndReplacesTheFirstVoter() {
-        try (SimCluster cluster = new SimCluster(3, 31, SimCluster.defaultConfig().withRaftLogGcCountLimit(10))) {
+        try (SimCluster cluster =
+                new SimCluster(3, 31, SimCluster.defaultConfig().withRaftLogGcCountLimit(10))) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             shrinkToOneVoter(cluster, commands);
@@ -93,7 +104,9 @@ class LearnerSimTest {
                 writeOnce(cluster, commands, "during" + writes++);
                 cluster.loop().runFor(100);
             }
-            assertThat(heldSnapshots.get()).as("the learner asked for a snapshot and it was held").isPositive();
+            assertThat(heldSnapshots.get())
+                    .as("the learner asked for a snapshot and it was held")
+                    .isPositive();
             assertThat(cluster.dataOf(2)).as("the learner has no data yet").isEmpty();
             RaftStore.RegionStatus leaderAfter = cluster.store(1).raftStore().regionStatus(SimCluster.REGION_ID);
             assertThat(leaderAfter.leader()).as("check-quorum kept the leader").isTrue();
@@ -101,7 +114,9 @@ class LearnerSimTest {
 
             // Delivered: the learner catches up, then votes.
             cluster.network().clearFilters();
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
             assertThat(cluster.dataOf(2)).isEqualTo(cluster.dataOf(1)).hasSize(30 + writes);
             commands.changePeer(ConfChangeType.AddNode, learner2, TIMEOUT_MS);
             assertThat(roleOf(cluster.region(), learner2.getId())).isEqualTo(Metapb.PeerRole.Voter);
@@ -110,7 +125,8 @@ class LearnerSimTest {
             commands.changePeer(ConfChangeType.AddLearnerNode, learner3, TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             commands.changePeer(ConfChangeType.AddNode, learner3, TIMEOUT_MS);
-            assertThat(cluster.region().getPeersList()).allMatch(p -> p.getRole() == Metapb.PeerRole.Voter)
+            assertThat(cluster.region().getPeersList())
+                    .allMatch(p -> p.getRole() == Metapb.PeerRole.Voter)
                     .hasSize(3);
             assertThat(cluster.region().getRegionEpoch().getConfVer()).isEqualTo(confVer + 4);
 
@@ -149,8 +165,12 @@ class LearnerSimTest {
                 long leader = cluster.leaderStore();
                 if (leader != 0) {
                     attempts++;
-                    CmdResult r = commands.call(leader, RaftCmdRequest.newBuilder().setHeader(commands.header(leader))
-                            .addRequests(SimCommands.put("during" + attempts, "v")).build(),
+                    CmdResult r = commands.call(
+                            leader,
+                            RaftCmdRequest.newBuilder()
+                                    .setHeader(commands.header(leader))
+                                    .addRequests(SimCommands.put("during" + attempts, "v"))
+                                    .build(),
                             SimCommands.ATTEMPT_TIMEOUT_MS);
                     if (r != null && !r.isError()) {
                         answeredOk++;
@@ -186,12 +206,16 @@ class LearnerSimTest {
             }
             assertThat(cluster.awaitLeader(TIMEOUT_MS)).isEqualTo(1);
             for (long storeId : cluster.storeIds()) {
-                RaftStore.RegionStatus status = cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
-                assertThat(roleOf(status.region(), NEW_PEER_ID_BASE + 2)).as("store %d", storeId)
+                RaftStore.RegionStatus status =
+                        cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
+                assertThat(roleOf(status.region(), NEW_PEER_ID_BASE + 2))
+                        .as("store %d", storeId)
                         .isEqualTo(Metapb.PeerRole.Learner);
-                assertThat(roleOf(status.region(), NEW_PEER_ID_BASE + 3)).as("store %d", storeId)
+                assertThat(roleOf(status.region(), NEW_PEER_ID_BASE + 3))
+                        .as("store %d", storeId)
                         .isEqualTo(Metapb.PeerRole.Learner);
-                assertThat(status.peer().getRole()).as("store %d's own peer", storeId)
+                assertThat(status.peer().getRole())
+                        .as("store %d's own peer", storeId)
                         .isEqualTo(storeId == 1 ? Metapb.PeerRole.Voter : Metapb.PeerRole.Learner);
             }
             // The learners are outside the quorum: the voter commits alone...
@@ -203,12 +227,25 @@ class LearnerSimTest {
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             // ...and without the voter, the two learners (a majority of three, were they voters)
             // elect nobody.
-            long term = cluster.store(2).raftStore().regionStatus(SimCluster.REGION_ID).term();
+            long term = cluster.store(2)
+                    .raftStore()
+                    .regionStatus(SimCluster.REGION_ID)
+                    .term();
             cluster.crash(1);
             cluster.loop().runFor(WINDOW_MS);
-            assertThat(cluster.leaderStore()).as(String.join("; ", cluster.describeStores())).isZero();
-            assertThat(cluster.store(2).raftStore().regionStatus(SimCluster.REGION_ID).term()).isEqualTo(term);
-            assertThat(cluster.store(3).raftStore().regionStatus(SimCluster.REGION_ID).term()).isEqualTo(term);
+            assertThat(cluster.leaderStore())
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isZero();
+            assertThat(cluster.store(2)
+                            .raftStore()
+                            .regionStatus(SimCluster.REGION_ID)
+                            .term())
+                    .isEqualTo(term);
+            assertThat(cluster.store(3)
+                            .raftStore()
+                            .regionStatus(SimCluster.REGION_ID)
+                            .term())
+                    .isEqualTo(term);
         }
     }
 
@@ -222,22 +259,31 @@ class LearnerSimTest {
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long confVer = cluster.region().getRegionEpoch().getConfVer();
             // Asked to make the voter a learner: refused at apply, nothing changes.
-            CmdResult demote = commands.call(1, RaftCmdRequest.newBuilder().setHeader(commands.header(1))
-                    .setAdminRequest(io.tinykv.proto.RaftCmdpb.AdminRequest.newBuilder()
-                            .setCmdType(io.tinykv.proto.RaftCmdpb.AdminCmdType.ChangePeer)
-                            .setChangePeer(io.tinykv.proto.RaftCmdpb.ChangePeerRequest.newBuilder()
-                                    .setChangeType(ConfChangeType.AddLearnerNode).setPeer(learner(1, 1))))
-                    .build(), TIMEOUT_MS);
+            CmdResult demote = commands.call(
+                    1,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(1))
+                            .setAdminRequest(io.tinykv.proto.RaftCmdpb.AdminRequest.newBuilder()
+                                    .setCmdType(io.tinykv.proto.RaftCmdpb.AdminCmdType.ChangePeer)
+                                    .setChangePeer(io.tinykv.proto.RaftCmdpb.ChangePeerRequest.newBuilder()
+                                            .setChangeType(ConfChangeType.AddLearnerNode)
+                                            .setPeer(learner(1, 1))))
+                            .build(),
+                    TIMEOUT_MS);
             assertThat(demote.isError()).isTrue();
             assertThat(demote.response().getHeader().getError().getMessage()).contains("never made a learner");
             assertThat(cluster.region().getRegionEpoch().getConfVer()).isEqualTo(confVer);
             // Asked to hand leadership to the learner: refused.
-            CmdResult transfer = commands.call(1, RaftCmdRequest.newBuilder().setHeader(commands.header(1))
-                    .setAdminRequest(io.tinykv.proto.RaftCmdpb.AdminRequest.newBuilder()
-                            .setCmdType(io.tinykv.proto.RaftCmdpb.AdminCmdType.TransferLeader)
-                            .setTransferLeader(io.tinykv.proto.RaftCmdpb.TransferLeaderRequest.newBuilder()
-                                    .setPeer(learner(NEW_PEER_ID_BASE + 2, 2))))
-                    .build(), TIMEOUT_MS);
+            CmdResult transfer = commands.call(
+                    1,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(1))
+                            .setAdminRequest(io.tinykv.proto.RaftCmdpb.AdminRequest.newBuilder()
+                                    .setCmdType(io.tinykv.proto.RaftCmdpb.AdminCmdType.TransferLeader)
+                                    .setTransferLeader(io.tinykv.proto.RaftCmdpb.TransferLeaderRequest.newBuilder()
+                                            .setPeer(learner(NEW_PEER_ID_BASE + 2, 2))))
+                            .build(),
+                    TIMEOUT_MS);
             assertThat(transfer.isError()).isTrue();
             assertThat(transfer.response().getHeader().getError().getMessage()).contains("is a learner");
             cluster.loop().runFor(WINDOW_MS);

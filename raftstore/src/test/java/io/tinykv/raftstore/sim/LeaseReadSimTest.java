@@ -41,8 +41,13 @@ class LeaseReadSimTest {
             long until = cluster.loop().nowMs() + 5 * leaseMs;
             int reads = 0;
             while (cluster.loop().nowMs() < until) {
-                CmdResult read = commands.call(leader, RaftCmdRequest.newBuilder().setHeader(commands.header(leader))
-                        .addRequests(SimCommands.get(KEY)).build(), TIMEOUT_MS);
+                CmdResult read = commands.call(
+                        leader,
+                        RaftCmdRequest.newBuilder()
+                                .setHeader(commands.header(leader))
+                                .addRequests(SimCommands.get(KEY))
+                                .build(),
+                        TIMEOUT_MS);
                 assertThat(read.isError()).as("%s", read).isFalse();
                 assertThat(valueOf(read)).isEqualTo("v1");
                 reads++;
@@ -51,8 +56,11 @@ class LeaseReadSimTest {
             ReadStats after = cluster.store(leader).raftStore().readStats(SimCluster.REGION_ID);
             assertThat(cluster.leaderStore()).isEqualTo(leader);
             assertThat(reads).isGreaterThan(config.electionTicks());
-            assertThat(after.leaseReads() - before.leaseReads()).as("reads answered by lease").isEqualTo(reads);
-            assertThat(after.readIndexReads()).as("reads that needed a ReadIndex round")
+            assertThat(after.leaseReads() - before.leaseReads())
+                    .as("reads answered by lease")
+                    .isEqualTo(reads);
+            assertThat(after.readIndexReads())
+                    .as("reads that needed a ReadIndex round")
                     .isEqualTo(before.readIndexReads());
         }
     }
@@ -64,11 +72,25 @@ class LeaseReadSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             long leader = cluster.leaderStore();
-            long follower = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
-            CmdResult read = commands.call(follower, RaftCmdRequest.newBuilder().setHeader(commands.header(follower))
-                    .addRequests(SimCommands.get(KEY)).build(), TIMEOUT_MS);
-            assertThat(read.response().getHeader().getError().hasNotLeader()).as("%s", read).isTrue();
-            assertThat(cluster.store(follower).raftStore().readStats(SimCluster.REGION_ID).leaseReads()).isZero();
+            long follower = cluster.storeIds().stream()
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
+            CmdResult read = commands.call(
+                    follower,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(follower))
+                            .addRequests(SimCommands.get(KEY))
+                            .build(),
+                    TIMEOUT_MS);
+            assertThat(read.response().getHeader().getError().hasNotLeader())
+                    .as("%s", read)
+                    .isTrue();
+            assertThat(cluster.store(follower)
+                            .raftStore()
+                            .readStats(SimCluster.REGION_ID)
+                            .leaseReads())
+                    .isZero();
         }
     }
 
@@ -95,7 +117,8 @@ class LeaseReadSimTest {
             history.succeed(first, null);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long oldLeader = cluster.leaderStore();
-            List<Long> others = cluster.storeIds().stream().filter(id -> id != oldLeader).toList();
+            List<Long> others =
+                    cluster.storeIds().stream().filter(id -> id != oldLeader).toList();
             Set<Long> minority = Set.of(oldLeader, others.get(0));
             Set<Long> majority = Set.copyOf(others.subList(1, others.size()));
 
@@ -112,8 +135,9 @@ class LeaseReadSimTest {
                     return;
                 }
                 History.Op op = history.invokeGet(0, KEY);
-                cluster.store(oldLeader).raftStore().propose(request(commands, oldLeader, SimCommands.get(KEY)),
-                        new Callback(result -> {
+                cluster.store(oldLeader)
+                        .raftStore()
+                        .propose(request(commands, oldLeader, SimCommands.get(KEY)), new Callback(result -> {
                             if (result.isError()) {
                                 history.fail(op);
                                 return;
@@ -133,8 +157,9 @@ class LeaseReadSimTest {
                 long leader = cluster.leaderStore();
                 if (majority.contains(leader)) {
                     History.Op op = history.invokePut(1, KEY, "v" + nextValue[0]++);
-                    cluster.store(leader).raftStore().propose(request(commands, leader,
-                            SimCommands.put(KEY, op.value)), new Callback(result -> {
+                    cluster.store(leader)
+                            .raftStore()
+                            .propose(request(commands, leader, SimCommands.put(KEY, op.value)), new Callback(result -> {
                                 if (result.isError()) {
                                     history.fail(op);
                                     return;
@@ -157,13 +182,19 @@ class LeaseReadSimTest {
             cluster.loop().runFor(electionMs);
 
             String context = "seed " + seed + ": " + cluster.describeStores();
-            assertThat(firstNewLeaderWriteMs[0]).as(context + ": the majority's leader took a write")
+            assertThat(firstNewLeaderWriteMs[0])
+                    .as(context + ": the majority's leader took a write")
                     .isNotNegative();
-            assertThat(readsAfterPartition[0]).as(context + ": the old leader answered reads by lease")
+            assertThat(readsAfterPartition[0])
+                    .as(context + ": the old leader answered reads by lease")
                     .isPositive();
-            assertThat(lastOldLeaderReadMs[0]).as(context + ": the old leader's last read comes first")
+            assertThat(lastOldLeaderReadMs[0])
+                    .as(context + ": the old leader's last read comes first")
                     .isLessThan(firstNewLeaderWriteMs[0]);
-            assertThat(cluster.store(oldLeader).raftStore().readStats(SimCluster.REGION_ID).leaseReads())
+            assertThat(cluster.store(oldLeader)
+                            .raftStore()
+                            .readStats(SimCluster.REGION_ID)
+                            .leaseReads())
                     .isGreaterThanOrEqualTo(readsAfterPartition[0]);
             RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
             assertThat(verdict.ok()).as(context + ": " + verdict.message()).isTrue();
@@ -171,6 +202,9 @@ class LeaseReadSimTest {
     }
 
     private static RaftCmdRequest request(SimCommands commands, long storeId, Request request) {
-        return RaftCmdRequest.newBuilder().setHeader(commands.header(storeId)).addRequests(request).build();
+        return RaftCmdRequest.newBuilder()
+                .setHeader(commands.header(storeId))
+                .addRequests(request)
+                .build();
     }
 }

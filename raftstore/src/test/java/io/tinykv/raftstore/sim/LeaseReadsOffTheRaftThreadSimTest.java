@@ -32,10 +32,12 @@ class LeaseReadsOffTheRaftThreadSimTest {
     }
 
     /** Hands a get to the store's request path directly and returns what came back before the call returned. */
-    private static CmdResult readOnCallersThread(SimCluster cluster, SimCommands commands, long storeId,
-            AtomicReference<CmdResult> answer) {
-        RaftCmdRequest get = RaftCmdRequest.newBuilder().setHeader(commands.header(storeId))
-                .addRequests(SimCommands.get(KEY)).build();
+    private static CmdResult readOnCallersThread(
+            SimCluster cluster, SimCommands commands, long storeId, AtomicReference<CmdResult> answer) {
+        RaftCmdRequest get = RaftCmdRequest.newBuilder()
+                .setHeader(commands.header(storeId))
+                .addRequests(SimCommands.get(KEY))
+                .build();
         cluster.store(storeId).raftStore().propose(get, new Callback(answer::set));
         return answer.get();
     }
@@ -47,13 +49,15 @@ class LeaseReadsOffTheRaftThreadSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             long leader = cluster.leaderStore();
-            long roundsBefore = cluster.store(leader).raftStore().stats().snapshot().pollRounds();
+            long roundsBefore =
+                    cluster.store(leader).raftStore().stats().snapshot().pollRounds();
             CmdResult answer = readOnCallersThread(cluster, commands, leader, new AtomicReference<>());
             assertThat(answer).as("answered before propose returned").isNotNull();
             assertThat(answer.isError()).as("%s", answer).isFalse();
             assertThat(valueOf(answer)).isEqualTo("v1");
             assertThat(cluster.store(leader).raftStore().stats().snapshot().pollRounds())
-                    .as("no Raft round ran for it").isEqualTo(roundsBefore);
+                    .as("no Raft round ran for it")
+                    .isEqualTo(roundsBefore);
         }
     }
 
@@ -66,23 +70,35 @@ class LeaseReadsOffTheRaftThreadSimTest {
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             long oldLeader = cluster.leaderStore();
             assertThat(readOnCallersThread(cluster, commands, oldLeader, new AtomicReference<>()))
-                    .as("before the pause the lease answers on the caller's thread").isNotNull();
+                    .as("before the pause the lease answers on the caller's thread")
+                    .isNotNull();
 
             cluster.stall(oldLeader);
             cluster.loop().runFor(STALL_ELECTION_TIMEOUTS * config.electionTicks() * SimCluster.TICK_MS);
-            long newLeader = cluster.storeIds().stream().filter(id -> id != oldLeader)
-                    .filter(id -> cluster.store(id).raftStore().regionStatus(SimCluster.REGION_ID).leader())
-                    .findFirst().orElseThrow(() -> new AssertionError("no new leader during the stall: "
-                            + cluster.describeStores()));
-            CmdResult write = commands.call(newLeader, RaftCmdRequest.newBuilder().setHeader(commands.header(newLeader))
-                    .addRequests(SimCommands.put(KEY, "v2")).build(), TIMEOUT_MS);
+            long newLeader = cluster.storeIds().stream()
+                    .filter(id -> id != oldLeader)
+                    .filter(id -> cluster.store(id)
+                            .raftStore()
+                            .regionStatus(SimCluster.REGION_ID)
+                            .leader())
+                    .findFirst()
+                    .orElseThrow(
+                            () -> new AssertionError("no new leader during the stall: " + cluster.describeStores()));
+            CmdResult write = commands.call(
+                    newLeader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(newLeader))
+                            .addRequests(SimCommands.put(KEY, "v2"))
+                            .build(),
+                    TIMEOUT_MS);
             assertThat(write).as("the new leader's write").isNotNull();
             assertThat(write.isError()).as("%s", write).isFalse();
 
             // The old leader's Raft thread is still stopped; its request path is not.
             AtomicReference<CmdResult> answer = new AtomicReference<>();
             assertThat(readOnCallersThread(cluster, commands, oldLeader, answer))
-                    .as("the lease ran out on the clock while the Raft thread stood still").isNull();
+                    .as("the lease ran out on the clock while the Raft thread stood still")
+                    .isNull();
 
             cluster.resume(oldLeader);
             cluster.loop().runUntil(() -> answer.get() != null, TIMEOUT_MS);

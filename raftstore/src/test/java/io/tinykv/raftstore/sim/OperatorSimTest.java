@@ -29,8 +29,10 @@ class OperatorSimTest {
      * so a lost response is sent again only with the next heartbeat.
      */
     private static RaftstoreConfig config() {
-        return RaftstoreConfig.defaults().withTickIntervalMs(SimCluster.TICK_MS)
-                .withRegionHeartbeatTicks(REGION_HEARTBEAT_TICKS).withRaftLogGcCountLimit(GC_LIMIT)
+        return RaftstoreConfig.defaults()
+                .withTickIntervalMs(SimCluster.TICK_MS)
+                .withRegionHeartbeatTicks(REGION_HEARTBEAT_TICKS)
+                .withRaftLogGcCountLimit(GC_LIMIT)
                 .withRegionHeartbeatIntervalMs(REGION_HEARTBEAT_TICKS * SimCluster.TICK_MS);
     }
 
@@ -44,6 +46,7 @@ class OperatorSimTest {
 
     /** One seed by default; {@code -Dtinykv.sim.seeds=N} runs N seeds from {@code tinykv.sim.firstSeed}. */
     private static final long FIRST_SEED = Long.getLong("tinykv.sim.firstSeed", 41);
+
     private static final int SEEDS = Integer.getInteger("tinykv.sim.seeds", 1);
 
     @Test
@@ -56,13 +59,18 @@ class OperatorSimTest {
     private static void runOperatorPlan(long seed) {
         try (SimCluster cluster = new SimCluster(5, seed, config())) {
             SimScheduler scheduler = SimScheduler.attach(cluster, DROP_RATE);
-            cluster.network().addFilter(SimNetwork.dropping(new Random(cluster.random().nextLong()), DROP_RATE));
+            cluster.network()
+                    .addFilter(SimNetwork.dropping(new Random(cluster.random().nextLong()), DROP_RATE));
             cluster.start();
             cluster.awaitLeader(TIMEOUT_MS);
             History history = new History();
             List<SimClient> clients = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
-                clients.add(new SimClient(c, cluster, history, List.of("k0", "k1", "k2"),
+                clients.add(new SimClient(
+                        c,
+                        cluster,
+                        history,
+                        List.of("k0", "k1", "k2"),
                         new Random(cluster.random().nextLong())));
             }
             clients.forEach(SimClient::start);
@@ -96,25 +104,38 @@ class OperatorSimTest {
             assertThat(scheduler.completed()).containsExactlyElementsOf(plan);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(context).isTrue();
 
-            assertThat(cluster.region().getPeersList()).containsExactlyInAnyOrder(peer(201, 1), peer(202, 2),
-                    peer(203, 3));
-            assertThat(cluster.region().getRegionEpoch().getConfVer()).as("twelve membership changes, each once")
+            assertThat(cluster.region().getPeersList())
+                    .containsExactlyInAnyOrder(peer(201, 1), peer(202, 2), peer(203, 3));
+            assertThat(cluster.region().getRegionEpoch().getConfVer())
+                    .as("twelve membership changes, each once")
                     .isEqualTo(1 + 12);
             RegisterChecker.Result linearizable = RegisterChecker.check(history.ops());
-            assertThat(linearizable.ok()).as(context + ": " + linearizable.message()).isTrue();
+            assertThat(linearizable.ok())
+                    .as(context + ": " + linearizable.message())
+                    .isTrue();
             assertThat(history.succeeded(History.Kind.PUT)).isPositive();
             for (long storeId : List.of(1L, 3L)) {
                 assertThat(cluster.dataOf(storeId)).as("store %d", storeId).isEqualTo(cluster.dataOf(2));
             }
             for (long storeId : List.of(4L, 5L)) {
-                assertThat(statusOn(cluster, storeId)).as("store %d destroyed its peer", storeId).isNull();
-                assertThat(cluster.dataOf(storeId)).as("store %d lost the region's data", storeId).isEmpty();
+                assertThat(statusOn(cluster, storeId))
+                        .as("store %d destroyed its peer", storeId)
+                        .isNull();
+                assertThat(cluster.dataOf(storeId))
+                        .as("store %d lost the region's data", storeId)
+                        .isEmpty();
             }
             assertThat(scheduler.violations()).isEmpty();
-            System.out.printf("operator plan seed %d: done at %d ms, %d puts, %d gets, %d responses (%d dropped), "
-                    + "%d raft messages dropped%n", cluster.seed(), cluster.loop().nowMs(),
-                    history.succeeded(History.Kind.PUT), history.succeeded(History.Kind.GET),
-                    scheduler.responsesSent(), scheduler.responsesDropped(), cluster.network().dropped());
+            System.out.printf(
+                    "operator plan seed %d: done at %d ms, %d puts, %d gets, %d responses (%d dropped), "
+                            + "%d raft messages dropped%n",
+                    cluster.seed(),
+                    cluster.loop().nowMs(),
+                    history.succeeded(History.Kind.PUT),
+                    history.succeeded(History.Kind.GET),
+                    scheduler.responsesSent(),
+                    scheduler.responsesDropped(),
+                    cluster.network().dropped());
         }
     }
 
@@ -132,22 +153,33 @@ class OperatorSimTest {
             Metapb.Region before = cluster.region();
             long lastIndexBefore = statusOn(cluster, leader).lastIndex();
 
-            long follower = before.getPeersList().stream().map(Metapb.Peer::getStoreId).filter(id -> id != leader)
-                    .findFirst().orElseThrow();
-            scheduler.send(leader, SimScheduler.changePeer(SimCluster.REGION_ID, old, ConfChangeType.AddNode,
-                    peer(103, 3)));
-            scheduler.send(leader, SimScheduler.changePeer(SimCluster.REGION_ID, old, ConfChangeType.RemoveNode,
-                    peer(follower, follower)));
-            scheduler.send(leader, new SimScheduler.TransferLeader(peer(follower, follower))
-                    .response(SimCluster.REGION_ID, old));
+            long follower = before.getPeersList().stream()
+                    .map(Metapb.Peer::getStoreId)
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
+            scheduler.send(
+                    leader, SimScheduler.changePeer(SimCluster.REGION_ID, old, ConfChangeType.AddNode, peer(103, 3)));
+            scheduler.send(
+                    leader,
+                    SimScheduler.changePeer(
+                            SimCluster.REGION_ID, old, ConfChangeType.RemoveNode, peer(follower, follower)));
+            scheduler.send(
+                    leader,
+                    new SimScheduler.TransferLeader(peer(follower, follower)).response(SimCluster.REGION_ID, old));
             cluster.loop().runFor(QUIET_MS);
             assertThat(cluster.leaderStore()).isEqualTo(leader);
             assertThat(cluster.region()).isEqualTo(before);
-            assertThat(statusOn(cluster, leader).lastIndex()).as("the log was not touched").isEqualTo(lastIndexBefore);
+            assertThat(statusOn(cluster, leader).lastIndex())
+                    .as("the log was not touched")
+                    .isEqualTo(lastIndexBefore);
 
-            scheduler.send(leader, SimScheduler.changePeer(SimCluster.REGION_ID, before.getRegionEpoch(),
-                    ConfChangeType.AddNode, peer(103, 3)));
-            assertThat(cluster.loop().runUntil(() -> cluster.region().getPeersCount() == 3, TIMEOUT_MS)).isTrue();
+            scheduler.send(
+                    leader,
+                    SimScheduler.changePeer(
+                            SimCluster.REGION_ID, before.getRegionEpoch(), ConfChangeType.AddNode, peer(103, 3)));
+            assertThat(cluster.loop().runUntil(() -> cluster.region().getPeersCount() == 3, TIMEOUT_MS))
+                    .isTrue();
             assertThat(cluster.region().getPeersList()).contains(peer(103, 3));
             assertThat(scheduler.violations()).isEmpty();
         }
@@ -164,23 +196,29 @@ class OperatorSimTest {
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
             Metapb.Region before = cluster.region();
-            var add = SimScheduler.changePeer(SimCluster.REGION_ID, before.getRegionEpoch(), ConfChangeType.AddNode,
-                    peer(103, 3));
+            var add = SimScheduler.changePeer(
+                    SimCluster.REGION_ID, before.getRegionEpoch(), ConfChangeType.AddNode, peer(103, 3));
             for (int i = 0; i < 3; i++) {
                 scheduler.send(leader, add);
             }
-            assertThat(cluster.loop().runUntil(() -> cluster.region().getPeersCount() == 3, TIMEOUT_MS)).isTrue();
+            assertThat(cluster.loop().runUntil(() -> cluster.region().getPeersCount() == 3, TIMEOUT_MS))
+                    .isTrue();
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             Metapb.Region after = cluster.region();
-            assertThat(after.getRegionEpoch().getConfVer()).isEqualTo(before.getRegionEpoch().getConfVer() + 1);
+            assertThat(after.getRegionEpoch().getConfVer())
+                    .isEqualTo(before.getRegionEpoch().getConfVer() + 1);
 
             // Re-sent once more after it is done, with the new epoch, as a scheduler that has not
             // yet heard of it does: answered without touching the log.
             long lastIndex = statusOn(cluster, leader).lastIndex();
-            scheduler.send(leader, SimScheduler.changePeer(SimCluster.REGION_ID, after.getRegionEpoch(),
-                    ConfChangeType.AddNode, peer(103, 3)));
-            scheduler.send(leader, SimScheduler.changePeer(SimCluster.REGION_ID, after.getRegionEpoch(),
-                    ConfChangeType.RemoveNode, peer(77, 2)));
+            scheduler.send(
+                    leader,
+                    SimScheduler.changePeer(
+                            SimCluster.REGION_ID, after.getRegionEpoch(), ConfChangeType.AddNode, peer(103, 3)));
+            scheduler.send(
+                    leader,
+                    SimScheduler.changePeer(
+                            SimCluster.REGION_ID, after.getRegionEpoch(), ConfChangeType.RemoveNode, peer(77, 2)));
             cluster.loop().runFor(QUIET_MS);
             assertThat(cluster.region()).isEqualTo(after);
             assertThat(statusOn(cluster, leader).lastIndex()).isEqualTo(lastIndex);
@@ -198,9 +236,12 @@ class OperatorSimTest {
             long leader = cluster.leaderStore();
             scheduler.plan(List.of(new SimScheduler.RemovePeer(peer(leader, leader))));
             assertThat(cluster.loop().runUntil(scheduler::planDone, TIMEOUT_MS)).isTrue();
-            assertThat(cluster.region().getPeersList()).doesNotContain(peer(leader, leader)).hasSize(2);
+            assertThat(cluster.region().getPeersList())
+                    .doesNotContain(peer(leader, leader))
+                    .hasSize(2);
             assertThat(cluster.leaderStore()).isNotEqualTo(leader).isNotZero();
-            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, leader) == null, TIMEOUT_MS)).isTrue();
+            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, leader) == null, TIMEOUT_MS))
+                    .isTrue();
             assertThat(cluster.dataOf(leader)).isEmpty();
             new SimCommands(cluster).onLeader(SimCommands.put("k2", "v2"), TIMEOUT_MS);
             assertThat(scheduler.violations()).isEmpty();

@@ -27,36 +27,53 @@ class PartitionSimTest {
             commands.onLeader(SimCommands.put("k", "old"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long oldLeader = cluster.leaderStore();
-            List<Long> others = cluster.storeIds().stream().filter(id -> id != oldLeader).toList();
+            List<Long> others =
+                    cluster.storeIds().stream().filter(id -> id != oldLeader).toList();
             Set<Long> minority = Set.of(oldLeader, others.get(0));
             Set<Long> majority = Set.copyOf(others.subList(1, others.size()));
             cluster.network().addFilter(SimNetwork.partition(minority, majority));
 
             // The minority's write cannot commit: no answer, or an error, never success.
             java.util.List<CmdResult> minorityAnswers = new java.util.ArrayList<>();
-            cluster.store(oldLeader).raftStore().propose(RaftCmdRequest.newBuilder()
-                    .setHeader(commands.header(oldLeader)).addRequests(SimCommands.put("k", "minority")).build(),
-                    new io.tinykv.raftstore.Callback(minorityAnswers::add));
+            cluster.store(oldLeader)
+                    .raftStore()
+                    .propose(
+                            RaftCmdRequest.newBuilder()
+                                    .setHeader(commands.header(oldLeader))
+                                    .addRequests(SimCommands.put("k", "minority"))
+                                    .build(),
+                            new io.tinykv.raftstore.Callback(minorityAnswers::add));
             cluster.loop().runFor(SimCommands.ATTEMPT_TIMEOUT_MS / 10);
-            assertThat(minorityAnswers).allSatisfy(answer -> assertThat(answer.isError()).isTrue());
+            assertThat(minorityAnswers)
+                    .allSatisfy(answer -> assertThat(answer.isError()).isTrue());
 
             // The majority elects a leader and writes; meanwhile the old leader may still think it leads.
             cluster.loop().runUntil(() -> majority.contains(cluster.leaderStore()), TIMEOUT_MS);
             long newLeader = cluster.leaderStore();
             assertThat(majority).contains(newLeader);
-            CmdResult write = commands.call(newLeader, RaftCmdRequest.newBuilder().setHeader(commands.header(newLeader))
-                    .addRequests(SimCommands.put("k", "new")).build(), TIMEOUT_MS);
+            CmdResult write = commands.call(
+                    newLeader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(newLeader))
+                            .addRequests(SimCommands.put("k", "new"))
+                            .build(),
+                    TIMEOUT_MS);
             assertThat(write).isNotNull();
             assertThat(write.isError()).as("%s", write).isFalse();
 
             // A read at the old leader must not return "old" now that "new" is acknowledged.
-            CmdResult staleRead = commands.call(oldLeader, RaftCmdRequest.newBuilder()
-                    .setHeader(commands.header(oldLeader)).addRequests(SimCommands.get("k")).build(),
+            CmdResult staleRead = commands.call(
+                    oldLeader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(commands.header(oldLeader))
+                            .addRequests(SimCommands.get("k"))
+                            .build(),
                     SimCommands.ATTEMPT_TIMEOUT_MS);
             if (staleRead != null && !staleRead.isError()) {
                 assertThat(valueOf(staleRead)).isEqualTo("new");
             }
-            assertThat(cluster.dataOf(oldLeader).values()).as("the minority kept the old value")
+            assertThat(cluster.dataOf(oldLeader).values())
+                    .as("the minority kept the old value")
                     .containsExactly(hex("old"));
 
             cluster.network().clearFilters();
@@ -67,7 +84,8 @@ class PartitionSimTest {
             assertThat(minorityAnswers).hasSize(1);
             var error = minorityAnswers.get(0).response().getHeader().getError();
             assertThat(error.hasStaleCommand()).as("%s", error).isTrue();
-            assertThat(valueOf(commands.onLeader(SimCommands.get("k"), TIMEOUT_MS))).isEqualTo("new");
+            assertThat(valueOf(commands.onLeader(SimCommands.get("k"), TIMEOUT_MS)))
+                    .isEqualTo("new");
         }
     }
 

@@ -1,12 +1,5 @@
 package io.tinykv.raftstore.sim;
 
-import io.tinykv.raftstore.RaftstoreConfig;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.AdminCmdType;
@@ -15,6 +8,13 @@ import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.TransferLeaderRequest;
 import io.tinykv.raftstore.Callback;
+import io.tinykv.raftstore.RaftstoreConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * TinyKV's generic raftstore scenario (2B): clients work on a 5-store cluster for a few
@@ -29,8 +29,8 @@ import io.tinykv.raftstore.Callback;
  * @param gcCountLimit the log GC limit ({@link #NO_GC}: the default, never reached here); a small
  *     one makes lagging or restarted stores catch up by snapshot
  */
-public record Scenario(String name, int stores, int clients, Set<Fault> faults, long gcCountLimit, int iterations,
-        long iterationMs) {
+public record Scenario(
+        String name, int stores, int clients, Set<Fault> faults, long gcCountLimit, int iterations, long iterationMs) {
 
     /** A fault the harness injects. */
     public enum Fault {
@@ -124,6 +124,7 @@ public record Scenario(String name, int stores, int clients, Set<Fault> faults, 
 
     /** Random crashes: a random store crashes every so often and restarts a little later. */
     static final long MIN_CRASH_INTERVAL_MS = 200;
+
     static final long MAX_CRASH_INTERVAL_MS = 400;
     static final long MIN_DOWN_MS = 50;
     static final long MAX_DOWN_MS = 300;
@@ -141,9 +142,17 @@ public record Scenario(String name, int stores, int clients, Set<Fault> faults, 
     }
 
     /** What one run did and found. */
-    public record Outcome(long seed, RegisterChecker.Result linearizability, Map<Long, Map<String, String>> dataByStore,
-            long putsAcknowledged, long getsAnswered, long messagesDropped, List<String> finalState,
-            boolean converged, Map<Long, Long> logLengthByStore, long snapshotsDelivered) {}
+    public record Outcome(
+            long seed,
+            RegisterChecker.Result linearizability,
+            Map<Long, Map<String, String>> dataByStore,
+            long putsAcknowledged,
+            long getsAnswered,
+            long messagesDropped,
+            List<String> finalState,
+            boolean converged,
+            Map<Long, Long> logLengthByStore,
+            long snapshotsDelivered) {}
 
     public Outcome run(long seed) {
         try (SimCluster cluster = new SimCluster(stores, seed, raftConfig())) {
@@ -160,7 +169,12 @@ public record Scenario(String name, int stores, int clients, Set<Fault> faults, 
             }
             List<SimClient> clientList = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
-                clientList.add(new SimClient(c, cluster, history, keys, new java.util.Random(cluster.random().nextLong())));
+                clientList.add(new SimClient(
+                        c,
+                        cluster,
+                        history,
+                        keys,
+                        new java.util.Random(cluster.random().nextLong())));
             }
             int[] faultGeneration = {0};
             // Peer ids are never reused, as the scheduler's id allocator guarantees.
@@ -198,19 +212,26 @@ public record Scenario(String name, int stores, int clients, Set<Fault> faults, 
                 // A member without a peer yet (never contacted) has no log: converged is false then.
                 logLength.put(storeId, status == null ? 0 : status.appliedIndex() - status.truncatedIndex());
             }
-            return new Outcome(seed, RegisterChecker.check(history.ops()), data,
-                    history.succeeded(History.Kind.PUT), history.succeeded(History.Kind.GET),
-                    cluster.network().dropped(), cluster.describeStores(), converged, logLength,
+            return new Outcome(
+                    seed,
+                    RegisterChecker.check(history.ops()),
+                    data,
+                    history.succeeded(History.Kind.PUT),
+                    history.succeeded(History.Kind.GET),
+                    cluster.network().dropped(),
+                    cluster.describeStores(),
+                    converged,
+                    logLength,
                     cluster.network().snapshotsDelivered());
         }
     }
 
-    private void installFaults(SimCluster cluster, int generation, int[] current, long electionMs,
-            AtomicLong peerIds) {
+    private void installFaults(SimCluster cluster, int generation, int[] current, long electionMs, AtomicLong peerIds) {
         cluster.network().clearFilters();
         if (has(Fault.UNRELIABLE)) {
-            cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
-                    UNRELIABLE_DROP_RATE));
+            cluster.network()
+                    .addFilter(SimNetwork.dropping(
+                            new java.util.Random(cluster.random().nextLong()), UNRELIABLE_DROP_RATE));
         }
         if (has(Fault.PARTITIONS)) {
             schedulePartition(cluster, generation, current, electionMs);
@@ -239,37 +260,51 @@ public record Scenario(String name, int stores, int clients, Set<Fault> faults, 
     private void proposeRandomConfChange(SimCluster cluster, long leader, AtomicLong peerIds) {
         Metapb.Region region = cluster.region();
         List<Long> members = cluster.memberStores();
-        List<Long> others = cluster.storeIds().stream().filter(id -> !members.contains(id)).toList();
-        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder()
-                .setHeader(new SimCommands(cluster).header(leader));
-        boolean remove = others.isEmpty() || (members.size() > 1 && cluster.random().nextBoolean());
+        List<Long> others =
+                cluster.storeIds().stream().filter(id -> !members.contains(id)).toList();
+        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(new SimCommands(cluster).header(leader));
+        boolean remove =
+                others.isEmpty() || (members.size() > 1 && cluster.random().nextBoolean());
         if (remove) {
             if (members.size() <= 1) {
                 return;
             }
             long victim = members.get(cluster.random().nextInt(members.size()));
-            Metapb.Peer victimPeer = region.getPeersList().stream().filter(p -> p.getStoreId() == victim)
-                    .findFirst().orElseThrow();
+            Metapb.Peer victimPeer = region.getPeersList().stream()
+                    .filter(p -> p.getStoreId() == victim)
+                    .findFirst()
+                    .orElseThrow();
             if (victim == leader) {
-                long other = members.stream().filter(id -> id != leader).findFirst().orElseThrow();
-                Metapb.Peer target = region.getPeersList().stream().filter(p -> p.getStoreId() == other)
-                        .findFirst().orElseThrow();
-                request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                long other =
+                        members.stream().filter(id -> id != leader).findFirst().orElseThrow();
+                Metapb.Peer target = region.getPeersList().stream()
+                        .filter(p -> p.getStoreId() == other)
+                        .findFirst()
+                        .orElseThrow();
+                request.setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.TransferLeader)
                         .setTransferLeader(TransferLeaderRequest.newBuilder().setPeer(target)));
             } else {
-                request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
-                        .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.RemoveNode)
+                request.setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.ChangePeer)
+                        .setChangePeer(ChangePeerRequest.newBuilder()
+                                .setChangeType(ConfChangeType.RemoveNode)
                                 .setPeer(victimPeer)));
             }
         } else {
             long store = others.get(cluster.random().nextInt(others.size()));
-            Metapb.Peer added = Metapb.Peer.newBuilder().setId(peerIds.getAndIncrement()).setStoreId(store).build();
-            request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
-                    .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.AddNode)
+            Metapb.Peer added = Metapb.Peer.newBuilder()
+                    .setId(peerIds.getAndIncrement())
+                    .setStoreId(store)
+                    .build();
+            request.setAdminRequest(AdminRequest.newBuilder()
+                    .setCmdType(AdminCmdType.ChangePeer)
+                    .setChangePeer(ChangePeerRequest.newBuilder()
+                            .setChangeType(ConfChangeType.AddNode)
                             .setPeer(added)));
         }
         // The harness does not wait: like a scheduler it re-decides from the region it sees next time.
-        cluster.store(leader).raftStore().propose(request.build(), new Callback(result -> { }));
+        cluster.store(leader).raftStore().propose(request.build(), new Callback(result -> {}));
     }
 
     private void scheduleCrash(SimCluster cluster, int generation, int[] current) {
@@ -297,8 +332,9 @@ public record Scenario(String name, int stores, int clients, Set<Fault> faults, 
             }
             cluster.network().clearFilters();
             if (has(Fault.UNRELIABLE)) {
-                cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
-                        UNRELIABLE_DROP_RATE));
+                cluster.network()
+                        .addFilter(SimNetwork.dropping(
+                                new java.util.Random(cluster.random().nextLong()), UNRELIABLE_DROP_RATE));
             }
             Set<Long> sideA = new HashSet<>();
             Set<Long> sideB = new HashSet<>();

@@ -38,6 +38,7 @@ class SchedulerChaosSimTest {
     private static final int REGION_HEARTBEAT_TICKS = 5;
     /** The scheduler looks for something to do this often, when it has nothing pending. */
     private static final long PLANNER_PERIOD_MS = 50;
+
     private static final long OPERATOR_TIMEOUT_MS = 1_000;
     private static final long PARTITION_JITTER_MS = 200;
     private static final long MIN_CRASH_INTERVAL_MS = 200;
@@ -53,8 +54,10 @@ class SchedulerChaosSimTest {
      * so a lost response is sent again only with the next heartbeat.
      */
     private static RaftstoreConfig config() {
-        return RaftstoreConfig.defaults().withTickIntervalMs(SimCluster.TICK_MS)
-                .withRegionHeartbeatTicks(REGION_HEARTBEAT_TICKS).withRaftLogGcCountLimit(GC_LIMIT)
+        return RaftstoreConfig.defaults()
+                .withTickIntervalMs(SimCluster.TICK_MS)
+                .withRegionHeartbeatTicks(REGION_HEARTBEAT_TICKS)
+                .withRaftLogGcCountLimit(GC_LIMIT)
                 .withRegionHeartbeatIntervalMs(REGION_HEARTBEAT_TICKS * SimCluster.TICK_MS);
     }
 
@@ -81,7 +84,11 @@ class SchedulerChaosSimTest {
             History history = new History();
             List<SimClient> clients = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
-                clients.add(new SimClient(c, cluster, history, List.of("k0", "k1", "k2"),
+                clients.add(new SimClient(
+                        c,
+                        cluster,
+                        history,
+                        List.of("k0", "k1", "k2"),
                         new Random(cluster.random().nextLong())));
             }
             Chaos chaos = new Chaos();
@@ -116,33 +123,47 @@ class SchedulerChaosSimTest {
             String context = "seed " + seed + ": " + String.join("; ", cluster.describeStores());
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(context).isTrue();
             RegisterChecker.Result linearizable = RegisterChecker.check(history.ops());
-            assertThat(linearizable.ok()).as(context + ": " + linearizable.message()).isTrue();
+            assertThat(linearizable.ok())
+                    .as(context + ": " + linearizable.message())
+                    .isTrue();
             List<Long> members = cluster.memberStores();
             Map<String, String> reference = cluster.dataOf(members.get(0));
             for (long storeId : members) {
-                assertThat(cluster.dataOf(storeId)).as(context + ": store %d", storeId).isEqualTo(reference);
+                assertThat(cluster.dataOf(storeId))
+                        .as(context + ": store %d", storeId)
+                        .isEqualTo(reference);
             }
             Set<Long> leftStores = new HashSet<>(cluster.storeIds());
             members.forEach(leftStores::remove);
-            boolean collected = cluster.loop().runUntil(() -> leftStores.stream()
-                    .allMatch(id -> holdsNoReplica(cluster, id)), TIMEOUT_MS);
+            boolean collected = cluster.loop()
+                    .runUntil(() -> leftStores.stream().allMatch(id -> holdsNoReplica(cluster, id)), TIMEOUT_MS);
             Map<Long, String> leftovers = new TreeMap<>();
             for (long storeId : leftStores) {
-                RaftStore.RegionStatus status = cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
+                RaftStore.RegionStatus status =
+                        cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
                 if (!holdsNoReplica(cluster, storeId)) {
                     leftovers.put(storeId, String.valueOf(status));
                 }
             }
-            assertThat(collected).as(context + ": replicas left on stores outside the region: " + leftovers).isTrue();
+            assertThat(collected)
+                    .as(context + ": replicas left on stores outside the region: " + leftovers)
+                    .isTrue();
             assertThat(history.succeeded(History.Kind.PUT)).as(context).isPositive();
             assertThat(scheduler.violations()).as(context).isEmpty();
-            long uninitializedLeftovers = leftStores.stream().filter(id ->
-                    cluster.store(id).raftStore().regionStatus(SimCluster.REGION_ID) != null).count();
-            System.out.printf("scheduler chaos seed %d: %d operators done, %d abandoned, %d puts, %d gets, "
+            long uninitializedLeftovers = leftStores.stream()
+                    .filter(id -> cluster.store(id).raftStore().regionStatus(SimCluster.REGION_ID) != null)
+                    .count();
+            System.out.printf(
+                    "scheduler chaos seed %d: %d operators done, %d abandoned, %d puts, %d gets, "
                             + "members %s, %d stale heartbeats ignored, %d uninitialized replicas left behind%n",
-                    seed, scheduler.completed().size(), scheduler.abandoned().size(),
-                    history.succeeded(History.Kind.PUT), history.succeeded(History.Kind.GET), members,
-                    scheduler.staleHeartbeats(), uninitializedLeftovers);
+                    seed,
+                    scheduler.completed().size(),
+                    scheduler.abandoned().size(),
+                    history.succeeded(History.Kind.PUT),
+                    history.succeeded(History.Kind.GET),
+                    members,
+                    scheduler.staleHeartbeats(),
+                    uninitializedLeftovers);
         }
     }
 
@@ -152,35 +173,40 @@ class SchedulerChaosSimTest {
      */
     private static boolean holdsNoReplica(SimCluster cluster, long storeId) {
         RaftStore.RegionStatus status = cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
-        return (status == null || status.region().getPeersCount() == 0) && cluster.dataOf(storeId).isEmpty();
+        return (status == null || status.region().getPeersCount() == 0)
+                && cluster.dataOf(storeId).isEmpty();
     }
 
     /** What a simple scheduler might decide, seeing the region as its heartbeats say. */
-    private static SimScheduler.Operator randomOperator(SimCluster cluster, SimScheduler scheduler, Random random,
-            AtomicLong peerIds) {
+    private static SimScheduler.Operator randomOperator(
+            SimCluster cluster, SimScheduler scheduler, Random random, AtomicLong peerIds) {
         Metapb.Region region = scheduler.region();
         List<Metapb.Peer> members = region.getPeersList();
         List<Long> others = cluster.storeIds().stream()
-                .filter(id -> members.stream().noneMatch(p -> p.getStoreId() == id)).toList();
+                .filter(id -> members.stream().noneMatch(p -> p.getStoreId() == id))
+                .toList();
         double roll = random.nextDouble();
         if (!others.isEmpty() && (members.size() < 3 || roll < 0.4)) {
             long store = others.get(random.nextInt(others.size()));
-            return new SimScheduler.AddPeer(Metapb.Peer.newBuilder().setId(peerIds.getAndIncrement())
-                    .setStoreId(store).build());
+            return new SimScheduler.AddPeer(Metapb.Peer.newBuilder()
+                    .setId(peerIds.getAndIncrement())
+                    .setStoreId(store)
+                    .build());
         }
         if (members.size() > 1 && roll < 0.75) {
             return new SimScheduler.RemovePeer(members.get(random.nextInt(members.size())));
         }
         List<Metapb.Peer> followers = members.stream()
-                .filter(p -> p.getId() != scheduler.leader().getId()).toList();
+                .filter(p -> p.getId() != scheduler.leader().getId())
+                .toList();
         if (followers.isEmpty()) {
             return new SimScheduler.TransferLeader(scheduler.leader());
         }
         return new SimScheduler.TransferLeader(followers.get(random.nextInt(followers.size())));
     }
 
-    private static void schedulePartition(SimCluster cluster, Chaos chaos, int generation, long electionMs,
-            Random random) {
+    private static void schedulePartition(
+            SimCluster cluster, Chaos chaos, int generation, long electionMs, Random random) {
         cluster.loop().schedule(electionMs + random.nextInt((int) PARTITION_JITTER_MS), () -> {
             if (chaos.generation != generation) {
                 return;

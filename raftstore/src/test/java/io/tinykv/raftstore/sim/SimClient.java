@@ -41,6 +41,7 @@ final class SimClient {
     private boolean running;
     /** Identifies the attempt in flight: a late answer to an abandoned attempt is ignored. */
     private long attempt;
+
     private long answered;
     private long sent;
 
@@ -50,7 +51,8 @@ final class SimClient {
         this.history = history;
         this.keys = keys;
         this.random = random;
-        this.targetStore = cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
+        this.targetStore =
+                cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
     }
 
     void start() {
@@ -77,9 +79,7 @@ final class SimClient {
         }
         String key = keys.get(random.nextInt(keys.size()));
         boolean put = random.nextBoolean();
-        History.Op op = put
-                ? history.invokePut(id, key, "c" + id + "-v" + nextValue++)
-                : history.invokeGet(id, key);
+        History.Op op = put ? history.invokePut(id, key, "c" + id + "-v" + nextValue++) : history.invokeGet(id, key);
         send(op);
     }
 
@@ -88,7 +88,8 @@ final class SimClient {
         sent++;
         List<Long> members = cluster.memberStores();
         if (random.nextDouble() < STRAY_REQUEST_RATE) {
-            targetStore = cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
+            targetStore =
+                    cluster.storeIds().get(random.nextInt(cluster.storeIds().size()));
         }
         if (!members.contains(targetStore)) {
             targetStore = members.get(random.nextInt(members.size()));
@@ -125,15 +126,25 @@ final class SimClient {
     private RaftCmdRequest request(History.Op op) {
         Metapb.Region region = cluster.region();
         Metapb.Peer peer = region.getPeersList().stream()
-                .filter(p -> p.getStoreId() == targetStore).findFirst().orElseThrow();
-        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(RaftRequestHeader.newBuilder()
-                .setRegionId(region.getId()).setPeer(peer).setRegionEpoch(region.getRegionEpoch()));
+                .filter(p -> p.getStoreId() == targetStore)
+                .findFirst()
+                .orElseThrow();
+        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder()
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(region.getId())
+                        .setPeer(peer)
+                        .setRegionEpoch(region.getRegionEpoch()));
         ByteString key = ByteString.copyFromUtf8(op.key);
         if (op.kind == History.Kind.PUT) {
-            request.addRequests(Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder()
-                    .setCf("default").setKey(key).setValue(ByteString.copyFromUtf8(op.value))));
+            request.addRequests(Request.newBuilder()
+                    .setCmdType(CmdType.Put)
+                    .setPut(PutRequest.newBuilder()
+                            .setCf("default")
+                            .setKey(key)
+                            .setValue(ByteString.copyFromUtf8(op.value))));
         } else {
-            request.addRequests(Request.newBuilder().setCmdType(CmdType.Get)
+            request.addRequests(Request.newBuilder()
+                    .setCmdType(CmdType.Get)
                     .setGet(GetRequest.newBuilder().setCf("default").setKey(key)));
         }
         return request.build();

@@ -5,8 +5,8 @@ import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
-import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Keys;
+import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.SnapshotReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,6 +33,7 @@ public final class SimCluster implements AutoCloseable {
     public static final long REGION_ID = 1;
     /** Virtual milliseconds per Raft tick. */
     public static final long TICK_MS = 10;
+
     public static final long MIN_NETWORK_DELAY_MS = 1;
     public static final long MAX_NETWORK_DELAY_MS = 5;
     /** Tmpfs when the machine has one: every Raft round fsyncs, and the simulator does many. */
@@ -68,16 +69,18 @@ public final class SimCluster implements AutoCloseable {
         this.seed = seed;
         this.random = new Random(seed);
         this.config = config;
-        this.network = new SimNetwork(loop, new Random(random.nextLong()), MIN_NETWORK_DELAY_MS,
-                MAX_NETWORK_DELAY_MS, stores::get);
+        this.network = new SimNetwork(
+                loop, new Random(random.nextLong()), MIN_NETWORK_DELAY_MS, MAX_NETWORK_DELAY_MS, stores::get);
         try {
             Path base = Files.isDirectory(FAST_TEMP_ROOT) && Files.isWritable(FAST_TEMP_ROOT)
-                    ? FAST_TEMP_ROOT : Path.of(System.getProperty("java.io.tmpdir"));
+                    ? FAST_TEMP_ROOT
+                    : Path.of(System.getProperty("java.io.tmpdir"));
             this.root = Files.createTempDirectory(base, "tinykv-sim-");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Metapb.Region.Builder regionBuilder = range.toBuilder().setId(REGION_ID)
+        Metapb.Region.Builder regionBuilder = range.toBuilder()
+                .setId(REGION_ID)
                 .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1));
         for (long storeId = 1; storeId <= storeCount; storeId++) {
             // Peer id = store id: easy to read in logs.
@@ -85,8 +88,13 @@ public final class SimCluster implements AutoCloseable {
         }
         this.region = regionBuilder.build();
         for (long storeId = 1; storeId <= storeCount; storeId++) {
-            SimStore store = new SimStore(storeId, root.resolve("store-" + storeId), config,
-                    network.transportOf(storeId), new Random(random.nextLong()), loop);
+            SimStore store = new SimStore(
+                    storeId,
+                    root.resolve("store-" + storeId),
+                    config,
+                    network.transportOf(storeId),
+                    new Random(random.nextLong()),
+                    loop);
             Engines engines = store.openEngines();
             RaftStore.bootstrapStore(engines, CLUSTER_ID, storeId);
             RaftStore.bootstrapRegion(engines, region);
@@ -154,8 +162,8 @@ public final class SimCluster implements AutoCloseable {
             if (status.leader()) {
                 Long previous = leaderOfTerm.putIfAbsent(status.term(), store.storeId());
                 if (previous != null && previous != store.storeId()) {
-                    throw new AssertionError("seed " + seed + ": two leaders in term " + status.term()
-                            + ": stores " + previous + " and " + store.storeId());
+                    throw new AssertionError("seed " + seed + ": two leaders in term " + status.term() + ": stores "
+                            + previous + " and " + store.storeId());
                 }
             }
             long peerId = status.peer().getId();
@@ -195,7 +203,10 @@ public final class SimCluster implements AutoCloseable {
 
     /** The stores with a peer in {@link #region()}. */
     public List<Long> memberStores() {
-        return region().getPeersList().stream().map(Metapb.Peer::getStoreId).sorted().toList();
+        return region().getPeersList().stream()
+                .map(Metapb.Peer::getStoreId)
+                .sorted()
+                .toList();
     }
 
     public List<Long> storeIds() {
@@ -223,7 +234,8 @@ public final class SimCluster implements AutoCloseable {
      * test reset its data to wait for a fresh snapshot): the never-goes-back check forgets it.
      */
     public void forgetAppliedIndex(long storeId) {
-        region().getPeersList().stream().filter(p -> p.getStoreId() == storeId)
+        region().getPeersList().stream()
+                .filter(p -> p.getStoreId() == storeId)
                 .forEach(p -> maxApplied.remove(p.getId()));
     }
 
@@ -313,8 +325,8 @@ public final class SimCluster implements AutoCloseable {
     public List<String> describeStores() {
         List<String> lines = new ArrayList<>();
         for (SimStore store : stores.values()) {
-            lines.add("store " + store.storeId() + (store.isUp()
-                    ? ": " + store.raftStore().regionStatus(REGION_ID) : ": down"));
+            lines.add("store " + store.storeId()
+                    + (store.isUp() ? ": " + store.raftStore().regionStatus(REGION_ID) : ": down"));
         }
         return lines;
     }

@@ -6,7 +6,6 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.AdminCmdType;
 import io.tinykv.proto.RaftCmdpb.AdminRequest;
 import io.tinykv.proto.RaftCmdpb.ChangePeerRequest;
-import io.tinykv.proto.RaftCmdpb.TransferLeaderRequest;
 import io.tinykv.proto.RaftCmdpb.CmdType;
 import io.tinykv.proto.RaftCmdpb.DeleteRequest;
 import io.tinykv.proto.RaftCmdpb.GetRequest;
@@ -14,6 +13,7 @@ import io.tinykv.proto.RaftCmdpb.PutRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RaftCmdpb.TransferLeaderRequest;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,25 +32,39 @@ public final class SimCommands {
     /** A request header addressed to the region's peer on {@code storeId}. */
     public RaftRequestHeader header(long storeId) {
         Metapb.Region region = cluster.region();
-        Metapb.Peer peer = region.getPeersList().stream().filter(p -> p.getStoreId() == storeId)
-                .findFirst().orElseThrow();
-        return RaftRequestHeader.newBuilder().setRegionId(region.getId()).setPeer(peer)
-                .setRegionEpoch(region.getRegionEpoch()).build();
+        Metapb.Peer peer = region.getPeersList().stream()
+                .filter(p -> p.getStoreId() == storeId)
+                .findFirst()
+                .orElseThrow();
+        return RaftRequestHeader.newBuilder()
+                .setRegionId(region.getId())
+                .setPeer(peer)
+                .setRegionEpoch(region.getRegionEpoch())
+                .build();
     }
 
     public static Request put(String key, String value) {
-        return Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder().setCf("default")
-                .setKey(ByteString.copyFromUtf8(key)).setValue(ByteString.copyFromUtf8(value))).build();
+        return Request.newBuilder()
+                .setCmdType(CmdType.Put)
+                .setPut(PutRequest.newBuilder()
+                        .setCf("default")
+                        .setKey(ByteString.copyFromUtf8(key))
+                        .setValue(ByteString.copyFromUtf8(value)))
+                .build();
     }
 
     public static Request delete(String key) {
-        return Request.newBuilder().setCmdType(CmdType.Delete).setDelete(DeleteRequest.newBuilder()
-                .setCf("default").setKey(ByteString.copyFromUtf8(key))).build();
+        return Request.newBuilder()
+                .setCmdType(CmdType.Delete)
+                .setDelete(DeleteRequest.newBuilder().setCf("default").setKey(ByteString.copyFromUtf8(key)))
+                .build();
     }
 
     public static Request get(String key) {
-        return Request.newBuilder().setCmdType(CmdType.Get).setGet(GetRequest.newBuilder().setCf("default")
-                .setKey(ByteString.copyFromUtf8(key))).build();
+        return Request.newBuilder()
+                .setCmdType(CmdType.Get)
+                .setGet(GetRequest.newBuilder().setCf("default").setKey(ByteString.copyFromUtf8(key)))
+                .build();
     }
 
     /**
@@ -74,11 +88,19 @@ public final class SimCommands {
                 continue;
             }
             Metapb.Peer target = cluster.region().getPeersList().stream()
-                    .filter(p -> p.getStoreId() == storeId).findFirst().orElseThrow();
-            call(leader, RaftCmdRequest.newBuilder().setHeader(header(leader))
-                    .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.TransferLeader)
-                            .setTransferLeader(TransferLeaderRequest.newBuilder().setPeer(target)))
-                    .build(), ATTEMPT_TIMEOUT_MS);
+                    .filter(p -> p.getStoreId() == storeId)
+                    .findFirst()
+                    .orElseThrow();
+            call(
+                    leader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(header(leader))
+                            .setAdminRequest(AdminRequest.newBuilder()
+                                    .setCmdType(AdminCmdType.TransferLeader)
+                                    .setTransferLeader(
+                                            TransferLeaderRequest.newBuilder().setPeer(target)))
+                            .build(),
+                    ATTEMPT_TIMEOUT_MS);
             cluster.loop().runUntil(() -> cluster.leaderStore() == storeId, ATTEMPT_TIMEOUT_MS);
         }
         if (cluster.leaderStore() != storeId) {
@@ -99,8 +121,10 @@ public final class SimCommands {
             if (leader == 0) {
                 break;
             }
-            Metapb.Peer current = cluster.region().getPeersList().stream().filter(p -> p.getId() == peer.getId())
-                    .findFirst().orElse(null);
+            Metapb.Peer current = cluster.region().getPeersList().stream()
+                    .filter(p -> p.getId() == peer.getId())
+                    .findFirst()
+                    .orElse(null);
             boolean done = switch (type) {
                 case AddLearnerNode -> current != null;
                 // Adding a voter, or promoting the learner: done once it votes.
@@ -112,17 +136,27 @@ public final class SimCommands {
                 return;
             }
             if (type == ConfChangeType.RemoveNode && leader == peer.getStoreId()) {
-                long other = cluster.memberStores().stream().filter(id -> id != leader).findFirst().orElseThrow();
+                long other = cluster.memberStores().stream()
+                        .filter(id -> id != leader)
+                        .findFirst()
+                        .orElseThrow();
                 transferLeader(other, deadline - cluster.loop().nowMs());
                 continue;
             }
-            call(leader, RaftCmdRequest.newBuilder().setHeader(header(leader))
-                    .setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
-                            .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(type).setPeer(peer)))
-                    .build(), ATTEMPT_TIMEOUT_MS);
+            call(
+                    leader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(header(leader))
+                            .setAdminRequest(AdminRequest.newBuilder()
+                                    .setCmdType(AdminCmdType.ChangePeer)
+                                    .setChangePeer(ChangePeerRequest.newBuilder()
+                                            .setChangeType(type)
+                                            .setPeer(peer)))
+                            .build(),
+                    ATTEMPT_TIMEOUT_MS);
         }
-        throw new AssertionError("seed " + cluster.seed() + ": " + type + " " + peer + " not done within "
-                + timeoutMs + " ms: " + cluster.describeStores());
+        throw new AssertionError("seed " + cluster.seed() + ": " + type + " " + peer + " not done within " + timeoutMs
+                + " ms: " + cluster.describeStores());
     }
 
     /** Runs {@code request} on the current leader until it succeeds; fails the test after the timeout. */
@@ -133,13 +167,18 @@ public final class SimCommands {
             if (leader == 0) {
                 break;
             }
-            CmdResult result = call(leader, RaftCmdRequest.newBuilder().setHeader(header(leader))
-                    .addRequests(request).build(), ATTEMPT_TIMEOUT_MS);
+            CmdResult result = call(
+                    leader,
+                    RaftCmdRequest.newBuilder()
+                            .setHeader(header(leader))
+                            .addRequests(request)
+                            .build(),
+                    ATTEMPT_TIMEOUT_MS);
             if (result != null && !result.isError()) {
                 return result;
             }
         }
-        throw new AssertionError("seed " + cluster.seed() + ": " + request.getCmdType()
-                + " did not succeed within " + timeoutMs + " ms: " + cluster.describeStores());
+        throw new AssertionError("seed " + cluster.seed() + ": " + request.getCmdType() + " did not succeed within "
+                + timeoutMs + " ms: " + cluster.describeStores());
     }
 }

@@ -12,8 +12,8 @@ public final class SimLoop {
 
     private record Event(long timeMs, long seq, Runnable action) {}
 
-    private final PriorityQueue<Event> events = new PriorityQueue<>((a, b) -> a.timeMs != b.timeMs
-            ? Long.compare(a.timeMs, b.timeMs) : Long.compare(a.seq, b.seq));
+    private final PriorityQueue<Event> events = new PriorityQueue<>(
+            (a, b) -> a.timeMs != b.timeMs ? Long.compare(a.timeMs, b.timeMs) : Long.compare(a.seq, b.seq));
     private long nowMs;
     private long nextSeq;
     private Runnable afterEvent = () -> {};

@@ -37,8 +37,8 @@ public final class SimNetwork {
 
     /** Lets messages pass only within one side of the partition. */
     public static Filter partition(Set<Long> sideA, Set<Long> sideB) {
-        return (from, to, m) -> !(sideA.contains(from) && sideB.contains(to))
-                && !(sideB.contains(from) && sideA.contains(to));
+        return (from, to, m) ->
+                !(sideA.contains(from) && sideB.contains(to)) && !(sideB.contains(from) && sideA.contains(to));
     }
 
     private final SimLoop loop;
@@ -132,8 +132,8 @@ public final class SimNetwork {
         }
         SnapshotManager source = sender.snapshotManager();
         try (SnapshotFileReader files = SnapshotFileReader.open(source, message, SNAPSHOT_CHUNK_BYTES);
-                SnapshotReceiver receiver = SnapshotReceiver.start(target.raftStore().snapshotManager(), message,
-                        Long.MAX_VALUE)) {
+                SnapshotReceiver receiver =
+                        SnapshotReceiver.start(target.raftStore().snapshotManager(), message, Long.MAX_VALUE)) {
             while (files.hasNext()) {
                 receiver.accept(snapshotChunkFilter.apply(files.next()));
             }
@@ -183,5 +183,4 @@ public final class SimNetwork {
     long clientDelayMs() {
         return minDelayMs + random.nextLong(maxDelayMs - minDelayMs + 1);
     }
-
 }

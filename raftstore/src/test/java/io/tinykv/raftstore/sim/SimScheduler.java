@@ -64,15 +64,21 @@ final class SimScheduler implements SchedulerReporter {
 
         @Override
         public Pdpb.RegionHeartbeatResponse response(long regionId, Metapb.RegionEpoch epoch) {
-            return Pdpb.RegionHeartbeatResponse.newBuilder().setRegionId(regionId).setRegionEpoch(epoch)
-                    .setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(peer)).build();
+            return Pdpb.RegionHeartbeatResponse.newBuilder()
+                    .setRegionId(regionId)
+                    .setRegionEpoch(epoch)
+                    .setTransferLeader(Pdpb.TransferLeader.newBuilder().setPeer(peer))
+                    .build();
         }
     }
 
-    static Pdpb.RegionHeartbeatResponse changePeer(long regionId, Metapb.RegionEpoch epoch, ConfChangeType type,
-            Metapb.Peer peer) {
-        return Pdpb.RegionHeartbeatResponse.newBuilder().setRegionId(regionId).setRegionEpoch(epoch)
-                .setChangePeer(Pdpb.ChangePeer.newBuilder().setChangeType(type).setPeer(peer)).build();
+    static Pdpb.RegionHeartbeatResponse changePeer(
+            long regionId, Metapb.RegionEpoch epoch, ConfChangeType type, Metapb.Peer peer) {
+        return Pdpb.RegionHeartbeatResponse.newBuilder()
+                .setRegionId(regionId)
+                .setRegionEpoch(epoch)
+                .setChangePeer(Pdpb.ChangePeer.newBuilder().setChangeType(type).setPeer(peer))
+                .build();
     }
 
     /** A heartbeat as it arrived, at virtual time {@code atMs}. */
@@ -91,6 +97,7 @@ final class SimScheduler implements SchedulerReporter {
     private final List<Operator> abandoned = new ArrayList<>();
     /** An operator not done this long after it became current is given up (as PD's operators time out). */
     private long operatorTimeoutMs = Long.MAX_VALUE;
+
     private long currentSinceMs;
     private Metapb.Region region;
     private Metapb.Peer leader;
@@ -99,6 +106,7 @@ final class SimScheduler implements SchedulerReporter {
     private final java.util.Map<Long, Pdpb.RegionHeartbeatRequest> regions = new java.util.TreeMap<>();
     /** Ids for splits: far above the bootstrap region's and peers' ids. */
     private long nextId = 1000;
+
     private final List<List<Metapb.Region>> reportedSplits = new ArrayList<>();
     private long splitsAsked;
     private long responsesSent;
@@ -113,7 +121,8 @@ final class SimScheduler implements SchedulerReporter {
 
     /** A scheduler every store of {@code cluster} reports to from its next start on. */
     static SimScheduler attach(SimCluster cluster, double responseDropRate) {
-        SimScheduler scheduler = new SimScheduler(cluster, new Random(cluster.random().nextLong()), responseDropRate);
+        SimScheduler scheduler =
+                new SimScheduler(cluster, new Random(cluster.random().nextLong()), responseDropRate);
         for (long storeId : cluster.storeIds()) {
             cluster.store(storeId).reportTo(scheduler);
         }
@@ -159,8 +168,8 @@ final class SimScheduler implements SchedulerReporter {
         leader = heartbeat.getLeader();
         leaderTerm = heartbeat.getTerm();
         long now = cluster.loop().nowMs();
-        while (!plan.isEmpty() && (plan.peekFirst().doneIn(region, leader)
-                || now - currentSinceMs > operatorTimeoutMs)) {
+        while (!plan.isEmpty()
+                && (plan.peekFirst().doneIn(region, leader) || now - currentSinceMs > operatorTimeoutMs)) {
             Operator head = plan.pollFirst();
             (head.doneIn(region, leader) ? completed : abandoned).add(head);
             currentSinceMs = now;
@@ -191,8 +200,8 @@ final class SimScheduler implements SchedulerReporter {
 
     /** Hands out ids as PD does; the answer travels back after a network delay, and may be lost. */
     @Override
-    public void askBatchSplit(Metapb.Region splitting, int splitCount,
-            java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
+    public void askBatchSplit(
+            Metapb.Region splitting, int splitCount, java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
         splitsAsked++;
         Pdpb.AskBatchSplitResponse.Builder b = Pdpb.AskBatchSplitResponse.newBuilder();
         for (int i = 0; i < splitCount; i++) {
@@ -232,15 +241,17 @@ final class SimScheduler implements SchedulerReporter {
         long storeId = heartbeat.getLeader().getStoreId();
         SimStore store = cluster.store(storeId);
         RaftStore.RegionStatus status = store == null || !store.isUp()
-                ? null : store.raftStore().regionStatus(heartbeat.getRegion().getId());
+                ? null
+                : store.raftStore().regionStatus(heartbeat.getRegion().getId());
         if (status == null) {
             violations.add("heartbeat from store " + storeId + " without a peer of the region: " + heartbeat);
         } else if (!status.leader()) {
             violations.add("heartbeat from store " + storeId + ", which does not lead: " + heartbeat);
-        } else if (status.term() != heartbeat.getTerm() || !status.region().equals(heartbeat.getRegion())
+        } else if (status.term() != heartbeat.getTerm()
+                || !status.region().equals(heartbeat.getRegion())
                 || !status.peer().equals(heartbeat.getLeader())) {
-            violations.add("heartbeat from store " + storeId + " disagrees with its status " + status + ": "
-                    + heartbeat);
+            violations.add(
+                    "heartbeat from store " + storeId + " disagrees with its status " + status + ": " + heartbeat);
         }
     }
 
@@ -273,7 +284,9 @@ final class SimScheduler implements SchedulerReporter {
 
     /** The most recent region heartbeat, or null before any. */
     Pdpb.RegionHeartbeatRequest lastRegionBeat() {
-        return regionBeats.isEmpty() ? null : regionBeats.get(regionBeats.size() - 1).heartbeat();
+        return regionBeats.isEmpty()
+                ? null
+                : regionBeats.get(regionBeats.size() - 1).heartbeat();
     }
 
     List<String> violations() {

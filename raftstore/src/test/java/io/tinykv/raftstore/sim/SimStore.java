@@ -222,8 +222,15 @@ public final class SimStore {
                 });
             }
         };
-        raftStore = new RaftStore(storeId, openEngines(), config, transport, reporter, workers,
-                new Random(random.nextLong()), loop::nowNanos);
+        raftStore = new RaftStore(
+                storeId,
+                openEngines(),
+                config,
+                transport,
+                reporter,
+                workers,
+                new Random(random.nextLong()),
+                loop::nowNanos);
     }
 
     /**

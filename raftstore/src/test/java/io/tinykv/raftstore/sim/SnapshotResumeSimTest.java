@@ -41,30 +41,51 @@ class SnapshotResumeSimTest {
             }
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long follower = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            long follower = cluster.storeIds().stream()
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
             var regionBefore = cluster.region();
 
             cluster.crash(follower);
             Engines engines = cluster.store(follower).openEngines();
-            RaftApplyState apply = engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(SimCluster.REGION_ID),
-                    RaftApplyState.parser());
+            RaftApplyState apply = engines.kv()
+                    .getMessage(Cf.DEFAULT, Keys.applyStateKey(SimCluster.REGION_ID), RaftApplyState.parser());
             SnapshotKey key = new SnapshotKey(SimCluster.REGION_ID, 1, apply.getAppliedIndex());
             try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
                 // The first write of an installation: range cleared, new apply state, Applying.
                 wb.deleteRange(Cf.DEFAULT, Keys.DATA_MIN_KEY, Keys.DATA_MAX_KEY);
-                wb.put(Cf.DEFAULT, Keys.applyStateKey(SimCluster.REGION_ID), apply.toBuilder()
-                        .setTruncatedState(RaftTruncatedState.newBuilder().setIndex(key.index()).setTerm(key.term()))
-                        .build());
-                wb.put(Cf.DEFAULT, Keys.regionStateKey(SimCluster.REGION_ID), RegionLocalState.newBuilder()
-                        .setState(PeerState.Applying).setRegion(regionBefore).build());
+                wb.put(
+                        Cf.DEFAULT,
+                        Keys.applyStateKey(SimCluster.REGION_ID),
+                        apply.toBuilder()
+                                .setTruncatedState(RaftTruncatedState.newBuilder()
+                                        .setIndex(key.index())
+                                        .setTerm(key.term()))
+                                .build());
+                wb.put(
+                        Cf.DEFAULT,
+                        Keys.regionStateKey(SimCluster.REGION_ID),
+                        RegionLocalState.newBuilder()
+                                .setState(PeerState.Applying)
+                                .setRegion(regionBefore)
+                                .build());
                 engines.kv().write(wb, true);
             }
             SnapshotManager snapshots = cluster.store(follower).snapshotManager();
             // The metadata survived; the default column family's file did not.
-            Files.write(snapshots.receivedMeta(key), RaftSnapshotData.newBuilder().setRegion(regionBefore)
-                    .setMeta(SnapshotMeta.newBuilder().addCfFiles(SnapshotCFFile.newBuilder()
-                            .setCf(Cf.DEFAULT.apiName()).setSize(MISSING_FILE_BYTES).setChecksum(0)))
-                    .setFileSize(MISSING_FILE_BYTES).build().toByteArray());
+            Files.write(
+                    snapshots.receivedMeta(key),
+                    RaftSnapshotData.newBuilder()
+                            .setRegion(regionBefore)
+                            .setMeta(SnapshotMeta.newBuilder()
+                                    .addCfFiles(SnapshotCFFile.newBuilder()
+                                            .setCf(Cf.DEFAULT.apiName())
+                                            .setSize(MISSING_FILE_BYTES)
+                                            .setChecksum(0)))
+                            .setFileSize(MISSING_FILE_BYTES)
+                            .build()
+                            .toByteArray());
             assertThat(Files.exists(snapshots.receivedFile(key, Cf.DEFAULT))).isFalse();
 
             // The leader goes on while the follower is down: its appends to it are lost.
@@ -75,15 +96,21 @@ class SnapshotResumeSimTest {
             cluster.restart(follower);
             RaftStore.RegionStatus reset = cluster.store(follower).raftStore().regionStatus(SimCluster.REGION_ID);
             assertThat(reset).as("the store started, with the region's peer").isNotNull();
-            assertThat(reset.region().getPeersCount()).as("the peer starts empty").isZero();
+            assertThat(reset.region().getPeersCount())
+                    .as("the peer starts empty")
+                    .isZero();
 
             commands.onLeader(SimCommands.put("after", "reset"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
-            RaftStore.RegionStatus caughtUp = cluster.store(follower).raftStore().regionStatus(SimCluster.REGION_ID);
-            assertThat(caughtUp.region().getPeersCount()).as("initialized by a fresh snapshot").isEqualTo(3);
+            RaftStore.RegionStatus caughtUp =
+                    cluster.store(follower).raftStore().regionStatus(SimCluster.REGION_ID);
+            assertThat(caughtUp.region().getPeersCount())
+                    .as("initialized by a fresh snapshot")
+                    .isEqualTo(3);
             assertThat(cluster.dataOf(follower)).isEqualTo(cluster.dataOf(cluster.leaderStore()));
-            assertThat(cluster.dataOf(follower)).containsKey(
-                    java.util.HexFormat.of().formatHex(Keys.dataKey("k0".getBytes(StandardCharsets.UTF_8))));
+            assertThat(cluster.dataOf(follower))
+                    .containsKey(
+                            java.util.HexFormat.of().formatHex(Keys.dataKey("k0".getBytes(StandardCharsets.UTF_8))));
         }
     }
 }

@@ -23,10 +23,17 @@ class SnapshotSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("gone", "soon"), TIMEOUT_MS);
             long leader = cluster.awaitLeader(TIMEOUT_MS);
-            long isolated = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            long isolated = cluster.storeIds().stream()
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
             cluster.loop().runUntil(() -> cluster.dataOf(isolated).size() == 1, TIMEOUT_MS);
-            cluster.network().addFilter(SimNetwork.partition(Set.of(isolated),
-                    Set.copyOf(cluster.storeIds().stream().filter(id -> id != isolated).toList())));
+            cluster.network()
+                    .addFilter(SimNetwork.partition(
+                            Set.of(isolated),
+                            Set.copyOf(cluster.storeIds().stream()
+                                    .filter(id -> id != isolated)
+                                    .toList())));
 
             for (int i = 0; i < PUTS; i++) {
                 commands.onLeader(SimCommands.put("k" + i, "v" + i), TIMEOUT_MS);
@@ -34,16 +41,20 @@ class SnapshotSimTest {
             commands.onLeader(SimCommands.delete("gone"), TIMEOUT_MS);
             // Let the leader's GC check run and compact past what the isolated store has.
             cluster.loop().runFor(config.raftLogGcIntervalTicks() * SimCluster.TICK_MS * 3);
-            RaftStore.RegionStatus leaderStatus = cluster.store(cluster.leaderStore()).raftStore()
-                    .regionStatus(SimCluster.REGION_ID);
+            RaftStore.RegionStatus leaderStatus =
+                    cluster.store(cluster.leaderStore()).raftStore().regionStatus(SimCluster.REGION_ID);
             RaftStore.RegionStatus behind = cluster.store(isolated).raftStore().regionStatus(SimCluster.REGION_ID);
-            assertThat(leaderStatus.truncatedIndex()).as("the leader compacted past the isolated store")
+            assertThat(leaderStatus.truncatedIndex())
+                    .as("the leader compacted past the isolated store")
                     .isGreaterThan(behind.appliedIndex());
 
             cluster.network().clearFilters();
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
             assertThat(cluster.network().snapshotsDelivered()).isPositive();
-            RaftStore.RegionStatus caughtUp = cluster.store(isolated).raftStore().regionStatus(SimCluster.REGION_ID);
+            RaftStore.RegionStatus caughtUp =
+                    cluster.store(isolated).raftStore().regionStatus(SimCluster.REGION_ID);
             assertThat(caughtUp.truncatedIndex()).isGreaterThan(PeerStorage.RAFT_INIT_LOG_INDEX);
             assertThat(cluster.dataOf(isolated)).isEqualTo(cluster.dataOf(cluster.leaderStore()));
             assertThat(cluster.dataOf(isolated)).hasSize(PUTS);
@@ -55,8 +66,10 @@ class SnapshotSimTest {
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             assertThat(cluster.dataOf(isolated)).isEqualTo(cluster.dataOf(cluster.leaderStore()));
             for (long storeId : cluster.storeIds()) {
-                RaftStore.RegionStatus status = cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
-                assertThat(status.appliedIndex() - status.truncatedIndex()).as("log length on store " + storeId)
+                RaftStore.RegionStatus status =
+                        cluster.store(storeId).raftStore().regionStatus(SimCluster.REGION_ID);
+                assertThat(status.appliedIndex() - status.truncatedIndex())
+                        .as("log length on store " + storeId)
                         .isLessThanOrEqualTo(2 * GC_LIMIT);
             }
         }

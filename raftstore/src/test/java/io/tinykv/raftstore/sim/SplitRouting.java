@@ -59,8 +59,10 @@ final class SplitRouting {
     static Route route(SimCluster cluster, ByteString key) {
         Route best = null;
         for (Route r : regions(cluster).values()) {
-            if (contains(r.region(), key) && (best == null
-                    || r.region().getRegionEpoch().getVersion() > best.region().getRegionEpoch().getVersion())) {
+            if (contains(r.region(), key)
+                    && (best == null
+                            || r.region().getRegionEpoch().getVersion()
+                                    > best.region().getRegionEpoch().getVersion())) {
                 best = r;
             }
         }
@@ -72,8 +74,11 @@ final class SplitRouting {
         List<Route> all = new ArrayList<>(regions(cluster).values());
         List<Route> current = new ArrayList<>();
         for (Route r : all) {
-            boolean superseded = all.stream().anyMatch(o -> o != r && overlaps(o.region(), r.region())
-                    && o.region().getRegionEpoch().getVersion() > r.region().getRegionEpoch().getVersion());
+            boolean superseded = all.stream()
+                    .anyMatch(o -> o != r
+                            && overlaps(o.region(), r.region())
+                            && o.region().getRegionEpoch().getVersion()
+                                    > r.region().getRegionEpoch().getVersion());
             if (!superseded) {
                 current.add(r);
             }

@@ -36,14 +36,24 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * @param gcCountLimit small: lagging peers catch up by snapshot (0: the default limit)
  */
-public record SplitScenario(String name, int stores, int clients, boolean unreliable, boolean crash,
-        boolean partitions, boolean confChanges, long gcCountLimit, int iterations, long iterationMs) {
+public record SplitScenario(
+        String name,
+        int stores,
+        int clients,
+        boolean unreliable,
+        boolean crash,
+        boolean partitions,
+        boolean confChanges,
+        long gcCountLimit,
+        int iterations,
+        long iterationMs) {
 
     static final int KEYS = 120;
     static final int VALUE_BYTES = 40;
     /** Tiny regions: half a dozen keys each, split every check (50 ms of virtual time). */
-    static final SplitCheckConfig SPLIT_CHECK = SplitCheckConfig.defaults().withSizes(512, 256).withKeys(6, 3)
-            .withSplitCheckTicks(5);
+    static final SplitCheckConfig SPLIT_CHECK =
+            SplitCheckConfig.defaults().withSizes(512, 256).withKeys(6, 3).withSplitCheckTicks(5);
+
     static final long CONVERGE_TIMEOUT_MS = 30_000;
     static final long MAX_CONF_CHANGE_INTERVAL_MS = 200;
     static final long PARTITION_JITTER_MS = 200;
@@ -58,9 +68,20 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
     }
 
     /** What one run did and found. */
-    public record Outcome(long seed, RegisterChecker.Result linearizability, List<String> inconsistencies,
-            int regions, int splitsReported, long splitsAsked, long putsAcknowledged, long epochNotMatch,
-            long messagesDropped, boolean converged, long snapshotsDelivered, List<String> finalRegions, int keysStored,
+    public record Outcome(
+            long seed,
+            RegisterChecker.Result linearizability,
+            List<String> inconsistencies,
+            int regions,
+            int splitsReported,
+            long splitsAsked,
+            long putsAcknowledged,
+            long epochNotMatch,
+            long messagesDropped,
+            boolean converged,
+            long snapshotsDelivered,
+            List<String> finalRegions,
+            int keysStored,
             int mostKeysInARegion) {}
 
     public Outcome run(long seed) {
@@ -76,8 +97,13 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
             }
             List<SplitSimClient> clientList = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
-                clientList.add(new SplitSimClient(c, cluster, history, keys,
-                        new java.util.Random(cluster.random().nextLong()), VALUE_BYTES));
+                clientList.add(new SplitSimClient(
+                        c,
+                        cluster,
+                        history,
+                        keys,
+                        new java.util.Random(cluster.random().nextLong()),
+                        VALUE_BYTES));
             }
             int[] generation = {0};
             AtomicLong peerIds = new AtomicLong(1_000_000);
@@ -105,23 +131,39 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
             cluster.loop().runFor(SimClient.REQUEST_TIMEOUT_MS);
             boolean converged = cluster.loop().runUntil(() -> converged(cluster), CONVERGE_TIMEOUT_MS);
             List<SplitRouting.Route> regions = SplitRouting.currentRegions(cluster);
-            List<String> finalRegions = regions.stream().map(r -> r.region().getId() + "["
-                    + r.region().getStartKey().toStringUtf8() + "," + r.region().getEndKey().toStringUtf8() + ") v"
-                    + r.region().getRegionEpoch().getVersion() + " leader " + r.leaderStore() + " keys "
-                    + keysIn(cluster, r)).toList();
+            List<String> finalRegions = regions.stream()
+                    .map(r -> r.region().getId() + "["
+                            + r.region().getStartKey().toStringUtf8() + ","
+                            + r.region().getEndKey().toStringUtf8() + ") v"
+                            + r.region().getRegionEpoch().getVersion() + " leader " + r.leaderStore() + " keys "
+                            + keysIn(cluster, r))
+                    .toList();
             int keysStored = regions.stream().mapToInt(r -> keysIn(cluster, r)).sum();
-            int mostKeys = regions.stream().mapToInt(r -> keysIn(cluster, r)).max().orElse(0);
-            return new Outcome(seed, RegisterChecker.check(history.ops()), inconsistencies(cluster, regions),
-                    regions.size(), scheduler.reportedSplits().size(), scheduler.splitsAsked(),
+            int mostKeys =
+                    regions.stream().mapToInt(r -> keysIn(cluster, r)).max().orElse(0);
+            return new Outcome(
+                    seed,
+                    RegisterChecker.check(history.ops()),
+                    inconsistencies(cluster, regions),
+                    regions.size(),
+                    scheduler.reportedSplits().size(),
+                    scheduler.splitsAsked(),
                     history.succeeded(History.Kind.PUT),
-                    clientList.stream().mapToLong(SplitSimClient::epochNotMatch).sum(), cluster.network().dropped(),
-                    converged, cluster.network().snapshotsDelivered(), finalRegions, keysStored, mostKeys);
+                    clientList.stream().mapToLong(SplitSimClient::epochNotMatch).sum(),
+                    cluster.network().dropped(),
+                    converged,
+                    cluster.network().snapshotsDelivered(),
+                    finalRegions,
+                    keysStored,
+                    mostKeys);
         }
     }
 
     /** The keys a region's leader holds in its range (0 for a region without a leader). */
     private static int keysIn(SimCluster cluster, SplitRouting.Route route) {
-        return route.leaderStore() == 0 ? 0 : dataIn(cluster, route.leaderStore(), route.region()).size();
+        return route.leaderStore() == 0
+                ? 0
+                : dataIn(cluster, route.leaderStore(), route.region()).size();
     }
 
     /** The fewest regions that can hold {@code keys} keys with none over region-max-keys. */
@@ -142,10 +184,16 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
             if (r.leaderStore() == 0 || keysIn(cluster, r) > SPLIT_CHECK.regionMaxKeys()) {
                 return false;
             }
-            long target = cluster.store(r.leaderStore()).raftStore().regionStatus(r.region().getId()).lastIndex();
+            long target = cluster.store(r.leaderStore())
+                    .raftStore()
+                    .regionStatus(r.region().getId())
+                    .lastIndex();
             for (Metapb.Peer p : r.region().getPeersList()) {
-                var status = cluster.store(p.getStoreId()).raftStore().regionStatus(r.region().getId());
-                if (status == null || status.appliedIndex() != target
+                var status = cluster.store(p.getStoreId())
+                        .raftStore()
+                        .regionStatus(r.region().getId());
+                if (status == null
+                        || status.appliedIndex() != target
                         || !status.region().getRegionEpoch().equals(r.region().getRegionEpoch())) {
                     return false;
                 }
@@ -159,7 +207,10 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
             return false;
         }
         for (int i = 1; i < regions.size(); i++) {
-            if (!regions.get(i - 1).region().getEndKey().equals(regions.get(i).region().getStartKey())) {
+            if (!regions.get(i - 1)
+                    .region()
+                    .getEndKey()
+                    .equals(regions.get(i).region().getStartKey())) {
                 return false;
             }
         }
@@ -189,7 +240,9 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
         Map<String, String> data = new TreeMap<>();
         var engines = cluster.store(storeId).raftStore().engines();
         try (SnapshotReader reader = engines.kv().snapshot();
-                KvIterator it = reader.iterator(Cf.DEFAULT, Keys.dataKey(region.getStartKey().toByteArray()),
+                KvIterator it = reader.iterator(
+                        Cf.DEFAULT,
+                        Keys.dataKey(region.getStartKey().toByteArray()),
                         Keys.dataEndKey(region.getEndKey().toByteArray()))) {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 data.put(hex.formatHex(it.key()), hex.formatHex(it.value()));
@@ -201,8 +254,9 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
     private void installFaults(SimCluster cluster, int generation, int[] current, long electionMs, AtomicLong peerIds) {
         cluster.network().clearFilters();
         if (unreliable) {
-            cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
-                    Scenario.UNRELIABLE_DROP_RATE));
+            cluster.network()
+                    .addFilter(SimNetwork.dropping(
+                            new java.util.Random(cluster.random().nextLong()), Scenario.UNRELIABLE_DROP_RATE));
         }
         if (partitions) {
             schedulePartition(cluster, generation, current, electionMs);
@@ -222,8 +276,9 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
             }
             cluster.network().clearFilters();
             if (unreliable) {
-                cluster.network().addFilter(SimNetwork.dropping(new java.util.Random(cluster.random().nextLong()),
-                        Scenario.UNRELIABLE_DROP_RATE));
+                cluster.network()
+                        .addFilter(SimNetwork.dropping(
+                                new java.util.Random(cluster.random().nextLong()), Scenario.UNRELIABLE_DROP_RATE));
             }
             Set<Long> sideA = new HashSet<>();
             Set<Long> sideB = new HashSet<>();
@@ -258,7 +313,8 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
                 return;
             }
             List<SplitRouting.Route> led = SplitRouting.currentRegions(cluster).stream()
-                    .filter(r -> r.leaderStore() != 0).toList();
+                    .filter(r -> r.leaderStore() != 0)
+                    .toList();
             if (!led.isEmpty()) {
                 proposeRandomConfChange(cluster, led.get(cluster.random().nextInt(led.size())), peerIds);
             }
@@ -270,35 +326,53 @@ public record SplitScenario(String name, int stores, int clients, boolean unreli
     private static void proposeRandomConfChange(SimCluster cluster, SplitRouting.Route route, AtomicLong peerIds) {
         Metapb.Region region = route.region();
         long leader = route.leaderStore();
-        List<Long> members = region.getPeersList().stream().map(Metapb.Peer::getStoreId).toList();
-        List<Long> others = cluster.storeIds().stream().filter(id -> !members.contains(id)).toList();
-        Metapb.Peer leaderPeer = region.getPeersList().stream().filter(p -> p.getStoreId() == leader).findFirst()
+        List<Long> members =
+                region.getPeersList().stream().map(Metapb.Peer::getStoreId).toList();
+        List<Long> others =
+                cluster.storeIds().stream().filter(id -> !members.contains(id)).toList();
+        Metapb.Peer leaderPeer = region.getPeersList().stream()
+                .filter(p -> p.getStoreId() == leader)
+                .findFirst()
                 .orElseThrow();
-        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(RaftRequestHeader.newBuilder()
-                .setRegionId(region.getId()).setPeer(leaderPeer).setRegionEpoch(region.getRegionEpoch()));
-        boolean remove = others.isEmpty() || (members.size() > 1 && cluster.random().nextBoolean());
+        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder()
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(region.getId())
+                        .setPeer(leaderPeer)
+                        .setRegionEpoch(region.getRegionEpoch()));
+        boolean remove =
+                others.isEmpty() || (members.size() > 1 && cluster.random().nextBoolean());
         if (remove) {
             if (members.size() <= 1) {
                 return;
             }
             Metapb.Peer victim = region.getPeers(cluster.random().nextInt(region.getPeersCount()));
             if (victim.getStoreId() == leader) {
-                Metapb.Peer target = region.getPeersList().stream().filter(p -> p.getStoreId() != leader)
-                        .findFirst().orElseThrow();
-                request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.TransferLeader)
+                Metapb.Peer target = region.getPeersList().stream()
+                        .filter(p -> p.getStoreId() != leader)
+                        .findFirst()
+                        .orElseThrow();
+                request.setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.TransferLeader)
                         .setTransferLeader(TransferLeaderRequest.newBuilder().setPeer(target)));
             } else {
-                request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
-                        .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.RemoveNode)
+                request.setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.ChangePeer)
+                        .setChangePeer(ChangePeerRequest.newBuilder()
+                                .setChangeType(ConfChangeType.RemoveNode)
                                 .setPeer(victim)));
             }
         } else {
             long store = others.get(cluster.random().nextInt(others.size()));
-            Metapb.Peer added = Metapb.Peer.newBuilder().setId(peerIds.getAndIncrement()).setStoreId(store).build();
-            request.setAdminRequest(AdminRequest.newBuilder().setCmdType(AdminCmdType.ChangePeer)
-                    .setChangePeer(ChangePeerRequest.newBuilder().setChangeType(ConfChangeType.AddNode)
+            Metapb.Peer added = Metapb.Peer.newBuilder()
+                    .setId(peerIds.getAndIncrement())
+                    .setStoreId(store)
+                    .build();
+            request.setAdminRequest(AdminRequest.newBuilder()
+                    .setCmdType(AdminCmdType.ChangePeer)
+                    .setChangePeer(ChangePeerRequest.newBuilder()
+                            .setChangeType(ConfChangeType.AddNode)
                             .setPeer(added)));
         }
-        cluster.store(leader).raftStore().propose(request.build(), new Callback(result -> { }));
+        cluster.store(leader).raftStore().propose(request.build(), new Callback(result -> {}));
     }
 }

@@ -91,8 +91,10 @@ final class SplitSimClient {
             return; // nobody holds the key right now: the timeout answers
         }
         SimStore store = cluster.store(target.store());
-        Metapb.Peer peer = target.region().getPeersList().stream().filter(p -> p.getStoreId() == target.store())
-                .findFirst().orElse(null);
+        Metapb.Peer peer = target.region().getPeersList().stream()
+                .filter(p -> p.getStoreId() == target.store())
+                .findFirst()
+                .orElse(null);
         if (!store.isUp() || peer == null) {
             return;
         }
@@ -102,14 +104,16 @@ final class SplitSimClient {
             if (!store.isUp() || store.incarnation() != incarnation) {
                 return;
             }
-            store.propose(request, new Callback(result -> cluster.loop().schedule(cluster.network().clientDelayMs(),
-                    () -> {
-                        if (attempt == myAttempt) {
-                            finish(op, result);
-                        } else if (result.snapshot() != null) {
-                            result.snapshot().close();
-                        }
-                    })));
+            store.propose(
+                    request,
+                    new Callback(result -> cluster.loop()
+                            .schedule(cluster.network().clientDelayMs(), () -> {
+                                if (attempt == myAttempt) {
+                                    finish(op, result);
+                                } else if (result.snapshot() != null) {
+                                    result.snapshot().close();
+                                }
+                            })));
         });
     }
 
@@ -127,14 +131,22 @@ final class SplitSimClient {
     }
 
     private static RaftCmdRequest request(History.Op op, Metapb.Region region, Metapb.Peer peer) {
-        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder().setHeader(RaftRequestHeader.newBuilder()
-                .setRegionId(region.getId()).setPeer(peer).setRegionEpoch(region.getRegionEpoch()));
+        RaftCmdRequest.Builder request = RaftCmdRequest.newBuilder()
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(region.getId())
+                        .setPeer(peer)
+                        .setRegionEpoch(region.getRegionEpoch()));
         ByteString key = ByteString.copyFromUtf8(op.key);
         if (op.kind == History.Kind.PUT) {
-            request.addRequests(Request.newBuilder().setCmdType(CmdType.Put).setPut(PutRequest.newBuilder()
-                    .setCf("default").setKey(key).setValue(ByteString.copyFromUtf8(op.value))));
+            request.addRequests(Request.newBuilder()
+                    .setCmdType(CmdType.Put)
+                    .setPut(PutRequest.newBuilder()
+                            .setCf("default")
+                            .setKey(key)
+                            .setValue(ByteString.copyFromUtf8(op.value))));
         } else {
-            request.addRequests(Request.newBuilder().setCmdType(CmdType.Get)
+            request.addRequests(Request.newBuilder()
+                    .setCmdType(CmdType.Get)
                     .setGet(GetRequest.newBuilder().setCf("default").setKey(key)));
         }
         return request.build();
@@ -144,10 +156,15 @@ final class SplitSimClient {
         attempt++;
         if (result == null || result.isError()) {
             history.fail(op);
-            Errorpb.Error error = result == null ? null : result.response().getHeader().getError();
+            Errorpb.Error error =
+                    result == null ? null : result.response().getHeader().getError();
             Cached cached = cache.get(op.key);
             if (error != null && error.hasNotLeader() && error.getNotLeader().hasLeader() && cached != null) {
-                cache.put(op.key, new Cached(cached.region(), error.getNotLeader().getLeader().getStoreId()));
+                cache.put(
+                        op.key,
+                        new Cached(
+                                cached.region(),
+                                error.getNotLeader().getLeader().getStoreId()));
             } else {
                 if (error != null && error.hasEpochNotMatch()) {
                     epochNotMatch++;

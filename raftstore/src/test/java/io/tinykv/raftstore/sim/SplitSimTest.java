@@ -27,8 +27,7 @@ class SplitSimTest {
     /** Runs only the scenario of this name (with the regressions left out), to replay one failure. */
     private static final String ONLY_SCENARIO = System.getProperty("tinykv.sim.scenario", "");
 
-    static final SplitScenario ONE_SPLIT =
-            new SplitScenario("OneSplit", 3, 1, false, false, false, false, 0, 1, 2_000);
+    static final SplitScenario ONE_SPLIT = new SplitScenario("OneSplit", 3, 1, false, false, false, false, 0, 1, 2_000);
     static final SplitScenario SPLIT_RECOVER =
             new SplitScenario("SplitRecover", 5, 1, false, true, false, false, 0, 3, 1_000);
     static final SplitScenario SPLIT_RECOVER_MANY_CLIENTS =
@@ -38,11 +37,9 @@ class SplitSimTest {
     static final SplitScenario SPLIT_UNRELIABLE_RECOVER =
             new SplitScenario("SplitUnreliableRecover", 5, 4, true, true, false, false, 0, 3, 1_000);
     static final SplitScenario SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER =
-            new SplitScenario("SplitConfChangeSnapshotUnreliableRecover", 5, 4, true, true, false, true, 20, 3,
-                    1_000);
-    static final SplitScenario SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER_CONCURRENT_PARTITION =
-            new SplitScenario("SplitConfChangeSnapshotUnreliableRecoverConcurrentPartition", 5, 4, true, true, true,
-                    true, 20, 3, 1_000);
+            new SplitScenario("SplitConfChangeSnapshotUnreliableRecover", 5, 4, true, true, false, true, 20, 3, 1_000);
+    static final SplitScenario SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER_CONCURRENT_PARTITION = new SplitScenario(
+            "SplitConfChangeSnapshotUnreliableRecoverConcurrentPartition", 5, 4, true, true, true, true, 20, 3, 1_000);
 
     /**
      * Seeds that once failed, replayed on every run. SplitRecover 1006: its crashes left the one
@@ -53,13 +50,20 @@ class SplitSimTest {
      * since their last check, never asked again: the region stayed at 7 keys, beyond region-max-keys.
      */
     static Stream<Arguments> regressions() {
-        return Stream.of(Arguments.of(SPLIT_RECOVER, 1006L), Arguments.of(SPLIT_UNRELIABLE_RECOVER, 2001L),
+        return Stream.of(
+                Arguments.of(SPLIT_RECOVER, 1006L),
+                Arguments.of(SPLIT_UNRELIABLE_RECOVER, 2001L),
                 Arguments.of(SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER_CONCURRENT_PARTITION, 2004L));
     }
 
     static Stream<Arguments> runs() {
-        Stream<Arguments> seeded = Stream.of(ONE_SPLIT, SPLIT_RECOVER, SPLIT_RECOVER_MANY_CLIENTS, SPLIT_UNRELIABLE,
-                        SPLIT_UNRELIABLE_RECOVER, SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER,
+        Stream<Arguments> seeded = Stream.of(
+                        ONE_SPLIT,
+                        SPLIT_RECOVER,
+                        SPLIT_RECOVER_MANY_CLIENTS,
+                        SPLIT_UNRELIABLE,
+                        SPLIT_UNRELIABLE_RECOVER,
+                        SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER,
                         SPLIT_CONF_CHANGE_SNAPSHOT_UNRELIABLE_RECOVER_CONCURRENT_PARTITION)
                 .filter(s -> ONLY_SCENARIO.isEmpty() || s.name().equals(ONLY_SCENARIO))
                 .flatMap(s -> LongStream.range(FIRST_SEED, FIRST_SEED + SEEDS).mapToObj(seed -> Arguments.of(s, seed)));
@@ -71,19 +75,31 @@ class SplitSimTest {
     void splitsUnderFaults(SplitScenario scenario, long seed) {
         SplitScenario.Outcome outcome = scenario.run(seed);
         String where = scenario.name() + " seed " + seed + ": " + outcome;
-        System.out.printf("%s seed %d: %d regions for %d keys, %d splits reported (%d asked), %d puts"
-                + " acknowledged, %d EpochNotMatch, %d messages dropped, %d snapshots%n", scenario.name(), seed,
-                outcome.regions(), outcome.keysStored(), outcome.splitsReported(), outcome.splitsAsked(),
-                outcome.putsAcknowledged(), outcome.epochNotMatch(), outcome.messagesDropped(),
+        System.out.printf(
+                "%s seed %d: %d regions for %d keys, %d splits reported (%d asked), %d puts"
+                        + " acknowledged, %d EpochNotMatch, %d messages dropped, %d snapshots%n",
+                scenario.name(),
+                seed,
+                outcome.regions(),
+                outcome.keysStored(),
+                outcome.splitsReported(),
+                outcome.splitsAsked(),
+                outcome.putsAcknowledged(),
+                outcome.epochNotMatch(),
+                outcome.messagesDropped(),
                 outcome.snapshotsDelivered());
         assertThat(outcome.converged()).as(where).isTrue();
-        assertThat(outcome.linearizability().ok()).as(where + "\n" + outcome.linearizability().message()).isTrue();
+        assertThat(outcome.linearizability().ok())
+                .as(where + "\n" + outcome.linearizability().message())
+                .isTrue();
         assertThat(outcome.inconsistencies()).as(where).isEmpty();
         // Split, and split enough: none over region-max-keys (converged checks it), so at least this many.
-        assertThat(outcome.regions()).as(where).isGreaterThan(1)
+        assertThat(outcome.regions())
+                .as(where)
+                .isGreaterThan(1)
                 .isGreaterThanOrEqualTo(SplitScenario.fewestRegionsFor(outcome.keysStored()));
-        assertThat(outcome.mostKeysInARegion()).as(where).isLessThanOrEqualTo(
-                (int) SplitScenario.SPLIT_CHECK.regionMaxKeys());
+        assertThat(outcome.mostKeysInARegion()).as(where).isLessThanOrEqualTo((int)
+                SplitScenario.SPLIT_CHECK.regionMaxKeys());
         assertThat(outcome.splitsReported()).as(where).isPositive();
         assertThat(outcome.putsAcknowledged()).as(where).isPositive();
         if (scenario.unreliable()) {

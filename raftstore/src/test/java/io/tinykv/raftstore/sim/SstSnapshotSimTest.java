@@ -23,7 +23,9 @@ class SstSnapshotSimTest {
     private static final int PUTS = 60;
     /** The one region holds [b, m); the stores also keep other regions' data around it. */
     private static final Metapb.Region RANGE = Metapb.Region.newBuilder()
-            .setStartKey(ByteString.copyFromUtf8("b")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("b"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
 
     private static byte[] raw(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -61,11 +63,18 @@ class SstSnapshotSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("b0", "first"), TIMEOUT_MS);
             long leader = cluster.awaitLeader(TIMEOUT_MS);
-            long isolated = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            long isolated = cluster.storeIds().stream()
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
             cluster.loop().runUntil(() -> cluster.dataOf(isolated).size() == 1, TIMEOUT_MS);
             var before = cluster.dataOf(isolated);
-            cluster.network().addFilter(SimNetwork.partition(Set.of(isolated),
-                    Set.copyOf(cluster.storeIds().stream().filter(id -> id != isolated).toList())));
+            cluster.network()
+                    .addFilter(SimNetwork.partition(
+                            Set.of(isolated),
+                            Set.copyOf(cluster.storeIds().stream()
+                                    .filter(id -> id != isolated)
+                                    .toList())));
             for (int i = 0; i < PUTS; i++) {
                 commands.onLeader(SimCommands.put("c" + i, "value " + i), TIMEOUT_MS);
             }
@@ -82,16 +91,28 @@ class SstSnapshotSimTest {
             assertThat(cluster.network().snapshotsRefused()).isGreaterThanOrEqualTo(2);
             assertThat(cluster.network().lastSnapshotRefusal()).contains("arrived corrupt");
             assertThat(cluster.network().snapshotsDelivered()).isZero();
-            assertThat(cluster.dataOf(isolated)).as("nothing of a refused snapshot was ingested").isEqualTo(before);
-            assertThat(cluster.store(isolated).snapshotManager().list()).as("no partial file is left").isEmpty();
+            assertThat(cluster.dataOf(isolated))
+                    .as("nothing of a refused snapshot was ingested")
+                    .isEqualTo(before);
+            assertThat(cluster.store(isolated).snapshotManager().list())
+                    .as("no partial file is left")
+                    .isEmpty();
 
             cluster.network().setSnapshotChunkFilter(chunk -> chunk);
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
             assertThat(cluster.network().snapshotsDelivered()).isPositive();
-            assertThat(cluster.dataOf(isolated)).isEqualTo(cluster.dataOf(cluster.leaderStore())).hasSize(PUTS + 1);
-            assertThat(cluster.store(isolated).snapshotManager().list()).as("installed files are deleted").isEmpty();
-            System.out.printf("SST snapshots: %d delivered, %d refused, %d bytes of files delivered%n",
-                    cluster.network().snapshotsDelivered(), cluster.network().snapshotsRefused(),
+            assertThat(cluster.dataOf(isolated))
+                    .isEqualTo(cluster.dataOf(cluster.leaderStore()))
+                    .hasSize(PUTS + 1);
+            assertThat(cluster.store(isolated).snapshotManager().list())
+                    .as("installed files are deleted")
+                    .isEmpty();
+            System.out.printf(
+                    "SST snapshots: %d delivered, %d refused, %d bytes of files delivered%n",
+                    cluster.network().snapshotsDelivered(),
+                    cluster.network().snapshotsRefused(),
                     cluster.network().snapshotBytesDelivered());
         }
     }
@@ -107,12 +128,17 @@ class SstSnapshotSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("b", "first"), TIMEOUT_MS);
             commands.transferLeader(1, TIMEOUT_MS);
-            commands.changePeer(ConfChangeType.RemoveNode, Metapb.Peer.newBuilder().setId(3).setStoreId(3).build(),
+            commands.changePeer(
+                    ConfChangeType.RemoveNode,
+                    Metapb.Peer.newBuilder().setId(3).setStoreId(3).build(),
                     TIMEOUT_MS);
-            cluster.loop().runUntil(() -> cluster.store(3).raftStore().regionStatus(SimCluster.REGION_ID) == null,
-                    TIMEOUT_MS);
+            cluster.loop()
+                    .runUntil(
+                            () -> cluster.store(3).raftStore().regionStatus(SimCluster.REGION_ID) == null, TIMEOUT_MS);
             Engines engines3 = cluster.store(3).raftStore().engines();
-            assertThat(get(engines3, Cf.DEFAULT, "b")).as("the removed peer's data is gone").isNull();
+            assertThat(get(engines3, Cf.DEFAULT, "b"))
+                    .as("the removed peer's data is gone")
+                    .isNull();
             assertOtherRegionsIntact(engines3);
 
             for (int i = 0; i < PUTS; i++) {
@@ -120,12 +146,19 @@ class SstSnapshotSimTest {
             }
             // Compacted past the start: the new peer can only be caught up by snapshot.
             cluster.loop().runFor(config.raftLogGcIntervalTicks() * SimCluster.TICK_MS * 3);
-            assertThat(cluster.store(1).raftStore().regionStatus(SimCluster.REGION_ID).truncatedIndex())
+            assertThat(cluster.store(1)
+                            .raftStore()
+                            .regionStatus(SimCluster.REGION_ID)
+                            .truncatedIndex())
                     .isGreaterThan(5);
             long snapshotsBefore = cluster.network().snapshotsDelivered();
-            commands.changePeer(ConfChangeType.AddNode, Metapb.Peer.newBuilder().setId(30).setStoreId(3).build(),
+            commands.changePeer(
+                    ConfChangeType.AddNode,
+                    Metapb.Peer.newBuilder().setId(30).setStoreId(3).build(),
                     TIMEOUT_MS);
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
             assertThat(cluster.network().snapshotsDelivered()).isGreaterThan(snapshotsBefore);
 
             RaftStore.RegionStatus status = cluster.store(3).raftStore().regionStatus(SimCluster.REGION_ID);

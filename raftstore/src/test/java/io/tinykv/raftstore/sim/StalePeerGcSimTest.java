@@ -29,9 +29,11 @@ class StalePeerGcSimTest {
     private static final long TIMEOUT_MS = 20_000;
     /** How long a destroyed peer is watched for signs of life, in election timeouts. */
     private static final int WATCH_ELECTION_TIMEOUTS = 50;
+
     private static final long QUIET_MS = 2_000;
     /** {@code -Dtinykv.sim.seeds=N} runs each test on N seeds from its own (the default is one). */
     private static final int SEEDS = Integer.getInteger("tinykv.sim.seeds", 1);
+
     private static final long SEED_OFFSET = Long.getLong("tinykv.sim.firstSeed", 0);
 
     private interface SeededRun {
@@ -57,12 +59,16 @@ class StalePeerGcSimTest {
     }
 
     private static RegionLocalState regionStateOn(SimCluster cluster, long storeId) {
-        return cluster.store(storeId).raftStore().engines().kv().getMessage(Cf.DEFAULT,
-                Keys.regionStateKey(SimCluster.REGION_ID), RegionLocalState.parser());
+        return cluster.store(storeId)
+                .raftStore()
+                .engines()
+                .kv()
+                .getMessage(Cf.DEFAULT, Keys.regionStateKey(SimCluster.REGION_ID), RegionLocalState.parser());
     }
 
     private static Set<Long> others(SimCluster cluster, long storeId) {
-        return Set.copyOf(cluster.storeIds().stream().filter(id -> id != storeId).toList());
+        return Set.copyOf(
+                cluster.storeIds().stream().filter(id -> id != storeId).toList());
     }
 
     private static long electionMs() {
@@ -86,23 +92,34 @@ class StalePeerGcSimTest {
 
             // A write the cut-off leader accepts but can never commit.
             AtomicReference<CmdResult> stranded = new AtomicReference<>();
-            cluster.store(victim).raftStore().propose(RaftCmdRequest.newBuilder().setHeader(commands.header(victim))
-                    .addRequests(SimCommands.put("lost", "write")).build(), new Callback(stranded::set));
+            cluster.store(victim)
+                    .raftStore()
+                    .propose(
+                            RaftCmdRequest.newBuilder()
+                                    .setHeader(commands.header(victim))
+                                    .addRequests(SimCommands.put("lost", "write"))
+                                    .build(),
+                            new Callback(stranded::set));
 
-            assertThat(cluster.loop().runUntil(() -> cluster.leaderStore() != victim
-                    && cluster.leaderStore() != 0, TIMEOUT_MS)).isTrue();
+            assertThat(cluster.loop()
+                            .runUntil(() -> cluster.leaderStore() != victim && cluster.leaderStore() != 0, TIMEOUT_MS))
+                    .isTrue();
             commands.changePeer(ConfChangeType.RemoveNode, victimPeer, TIMEOUT_MS);
             commands.onLeader(SimCommands.put("k2", "v2"), TIMEOUT_MS);
-            assertThat(statusOn(cluster, victim)).as("cut off, it does not know yet").isNotNull();
+            assertThat(statusOn(cluster, victim))
+                    .as("cut off, it does not know yet")
+                    .isNotNull();
             assertThat(stranded.get()).isNull();
 
             cluster.network().clearFilters();
-            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, victim) == null, TIMEOUT_MS)).isTrue();
+            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, victim) == null, TIMEOUT_MS))
+                    .isTrue();
             assertThat(cluster.dataOf(victim)).isEmpty();
             assertThat(regionStateOn(cluster, victim).getState()).isEqualTo(PeerState.Tombstone);
             assertThat(stranded.get()).isNotNull();
             assertThat(stranded.get().response().getHeader().getError().hasRegionNotFound())
-                    .as("the stranded write: %s", stranded.get().response()).isTrue();
+                    .as("the stranded write: %s", stranded.get().response())
+                    .isTrue();
 
             // From now on the store is silent about the region, and nobody's term moves.
             AtomicLong sentByVictim = new AtomicLong();
@@ -114,8 +131,8 @@ class StalePeerGcSimTest {
             });
             long leader = cluster.leaderStore();
             long term = statusOn(cluster, leader).term();
-            boolean cameBack = cluster.loop().runUntil(() -> statusOn(cluster, victim) != null,
-                    WATCH_ELECTION_TIMEOUTS * electionMs());
+            boolean cameBack = cluster.loop()
+                    .runUntil(() -> statusOn(cluster, victim) != null, WATCH_ELECTION_TIMEOUTS * electionMs());
             assertThat(cameBack).isFalse();
             assertThat(sentByVictim.get()).isZero();
             assertThat(cluster.leaderStore()).isEqualTo(leader);
@@ -144,18 +161,27 @@ class StalePeerGcSimTest {
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long victim = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            long victim = cluster.storeIds().stream()
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
             cluster.network().addFilter(SimNetwork.partition(Set.of(victim), others(cluster, victim)));
             commands.changePeer(ConfChangeType.RemoveNode, peer(victim, victim), TIMEOUT_MS);
             commands.onLeader(SimCommands.put("k", "v2"), TIMEOUT_MS);
             Metapb.Peer successor = peer(100 + victim, victim);
             commands.changePeer(ConfChangeType.AddNode, successor, TIMEOUT_MS);
             commands.onLeader(SimCommands.put("k3", "v3"), TIMEOUT_MS);
-            assertThat(statusOn(cluster, victim).peer().getId()).as("still the stale replica").isEqualTo(victim);
+            assertThat(statusOn(cluster, victim).peer().getId())
+                    .as("still the stale replica")
+                    .isEqualTo(victim);
 
             cluster.network().clearFilters();
-            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, victim) != null
-                    && statusOn(cluster, victim).peer().equals(successor), TIMEOUT_MS)).isTrue();
+            assertThat(cluster.loop()
+                            .runUntil(
+                                    () -> statusOn(cluster, victim) != null
+                                            && statusOn(cluster, victim).peer().equals(successor),
+                                    TIMEOUT_MS))
+                    .isTrue();
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             assertThat(cluster.dataOf(victim)).isEqualTo(cluster.dataOf(cluster.leaderStore()));
             assertThat(statusOn(cluster, victim).region()).isEqualTo(cluster.region());
@@ -194,7 +220,8 @@ class StalePeerGcSimTest {
 
             cluster.network().clearFilters();
             cluster.network().addFilter(SimNetwork.partition(Set.of(1L, 2L, 3L), Set.of(4L, 5L)));
-            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, 1) == null, TIMEOUT_MS)).isTrue();
+            assertThat(cluster.loop().runUntil(() -> statusOn(cluster, 1) == null, TIMEOUT_MS))
+                    .isTrue();
             assertThat(cluster.dataOf(1)).isEmpty();
             assertThat(regionStateOn(cluster, 1).getState()).isEqualTo(PeerState.Tombstone);
             cluster.network().clearFilters();
@@ -249,8 +276,12 @@ class StalePeerGcSimTest {
     }
 
     private static RaftMessage tombstone(Metapb.Peer from, Metapb.Peer to, Metapb.Region region, long confVer) {
-        return RaftMessage.newBuilder().setRegionId(region.getId()).setFromPeer(from).setToPeer(to)
-                .setRegionEpoch(region.getRegionEpoch().toBuilder().setConfVer(confVer)).setIsTombstone(true)
+        return RaftMessage.newBuilder()
+                .setRegionId(region.getId())
+                .setFromPeer(from)
+                .setToPeer(to)
+                .setRegionEpoch(region.getRegionEpoch().toBuilder().setConfVer(confVer))
+                .setIsTombstone(true)
                 .build();
     }
 

@@ -99,8 +99,8 @@ class StalledLeaderSimTest {
                     return;
                 }
                 History.Op op = history.invokePut(0, KEY, "v" + nextValue[0]++);
-                cluster.store(leader).propose(request(commands, leader, SimCommands.put(KEY, op.value)),
-                        new Callback(result -> {
+                cluster.store(leader)
+                        .propose(request(commands, leader, SimCommands.put(KEY, op.value)), new Callback(result -> {
                             if (result.isError()) {
                                 history.fail(op);
                             } else {
@@ -120,8 +120,8 @@ class StalledLeaderSimTest {
                     // The answer or the client's timeout, whichever comes first, ends the read; a
                     // client that gave up never sees the late answer.
                     boolean[] over = {false};
-                    cluster.store(oldLeader).propose(request(commands, oldLeader, SimCommands.get(KEY)),
-                            new Callback(result -> {
+                    cluster.store(oldLeader)
+                            .propose(request(commands, oldLeader, SimCommands.get(KEY)), new Callback(result -> {
                                 if (over[0]) {
                                     return;
                                 }
@@ -159,11 +159,15 @@ class StalledLeaderSimTest {
             cluster.loop().runFor(electionMs);
 
             RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
-            assertThat(verdict.ok()).as(context + " (stalled " + stallMs + " ms): " + verdict.message() + "; "
-                    + cluster.describeStores()).isTrue();
-            assertThat(beforeStall.leaseReads()).as(context + ": the leader read by lease before the stall")
+            assertThat(verdict.ok())
+                    .as(context + " (stalled " + stallMs + " ms): " + verdict.message() + "; "
+                            + cluster.describeStores())
+                    .isTrue();
+            assertThat(beforeStall.leaseReads())
+                    .as(context + ": the leader read by lease before the stall")
                     .isPositive();
-            assertThat(held).as(context + ": reads waited in the stalled store's inbox (stalled %d ms)", stallMs)
+            assertThat(held)
+                    .as(context + ": reads waited in the stalled store's inbox (stalled %d ms)", stallMs)
                     .isPositive();
         }
     }
@@ -174,7 +178,10 @@ class StalledLeaderSimTest {
     }
 
     private static RaftCmdRequest request(SimCommands commands, long storeId, Request request) {
-        return RaftCmdRequest.newBuilder().setHeader(commands.header(storeId)).addRequests(request).build();
+        return RaftCmdRequest.newBuilder()
+                .setHeader(commands.header(storeId))
+                .addRequests(request)
+                .build();
     }
 
     private void run(long seed) {
@@ -191,7 +198,10 @@ class StalledLeaderSimTest {
             commands.onLeader(SimCommands.put(KEY, "v0"), TIMEOUT_MS);
             history.succeed(first, null);
             long oldLeader = cluster.leaderStore();
-            long oldTerm = cluster.store(oldLeader).raftStore().regionStatus(SimCluster.REGION_ID).term();
+            long oldTerm = cluster.store(oldLeader)
+                    .raftStore()
+                    .regionStatus(SimCluster.REGION_ID)
+                    .term();
             String context = "seed " + seed;
 
             // The old leader answers reads by lease right before it stalls: the fault is one a
@@ -202,7 +212,8 @@ class StalledLeaderSimTest {
             assertThat(read).as(context + ": a read at the leader").isNotNull();
             assertThat(read.isError()).as(context + ": %s", read).isFalse();
             history.succeed(leaseRead, valueOf(read));
-            assertThat(readStats(cluster, oldLeader).leaseReads()).as(context + ": the leader reads by lease")
+            assertThat(readStats(cluster, oldLeader).leaseReads())
+                    .as(context + ": the leader reads by lease")
                     .isEqualTo(beforeRead.leaseReads() + 1);
 
             cluster.loop().runFor(random.nextInt((int) config.tickIntervalMs()));
@@ -210,16 +221,18 @@ class StalledLeaderSimTest {
             cluster.stall(oldLeader);
 
             // The others elect a new leader and commit a write with it while the old one sleeps.
-            cluster.loop().runUntil(() -> cluster.leaderStore() != oldLeader && cluster.leaderStore() != 0,
-                    TIMEOUT_MS);
+            cluster.loop().runUntil(() -> cluster.leaderStore() != oldLeader && cluster.leaderStore() != 0, TIMEOUT_MS);
             long newLeader = cluster.leaderStore();
-            assertThat(newLeader).as(context + ": a new leader while store %d is stalled", oldLeader)
+            assertThat(newLeader)
+                    .as(context + ": a new leader while store %d is stalled", oldLeader)
                     .isNotIn(0L, oldLeader);
             boolean written = false;
             for (int attempt = 0; attempt < MAX_WRITE_ATTEMPTS && !written; attempt++) {
                 long leader = cluster.leaderStore();
                 History.Op put = history.invokePut(1, KEY, "v" + (attempt + 1));
-                CmdResult result = commands.call(leader, request(commands, leader, SimCommands.put(KEY, put.value)),
+                CmdResult result = commands.call(
+                        leader,
+                        request(commands, leader, SimCommands.put(KEY, put.value)),
                         SimCommands.ATTEMPT_TIMEOUT_MS);
                 if (result != null && !result.isError()) {
                     history.succeed(put, null);
@@ -228,33 +241,40 @@ class StalledLeaderSimTest {
                     history.fail(put);
                 }
             }
-            assertThat(written).as(context + ": the new leader acknowledged a write").isTrue();
+            assertThat(written)
+                    .as(context + ": the new leader acknowledged a write")
+                    .isTrue();
 
             // Then a client reads from the old leader: the read waits in its inbox.
             History.Op staleCandidate = history.invokeGet(2, KEY);
             AtomicReference<CmdResult> answer = new AtomicReference<>();
-            cluster.store(oldLeader).propose(request(commands, oldLeader, SimCommands.get(KEY)),
-                    new Callback(answer::set));
+            cluster.store(oldLeader)
+                    .propose(request(commands, oldLeader, SimCommands.get(KEY)), new Callback(answer::set));
             cluster.loop().runFor(random.nextLong(electionMs + 1));
 
             // The fault really happened: still stalled, the old leader believes it leads in its old
             // term, and the new term's messages wait behind the read.
             SimStore stalled = cluster.store(oldLeader);
             assertThat(stalled.isStalled()).isTrue();
-            assertThat(cluster.loop().nowMs() - stalledAtMs).as(context + ": stalled past the election timeout")
+            assertThat(cluster.loop().nowMs() - stalledAtMs)
+                    .as(context + ": stalled past the election timeout")
                     .isGreaterThan(electionMs);
             RaftStore.RegionStatus status = stalled.raftStore().regionStatus(SimCluster.REGION_ID);
-            assertThat(status.leader()).as(context + ": the stalled store still believes it leads").isTrue();
+            assertThat(status.leader())
+                    .as(context + ": the stalled store still believes it leads")
+                    .isTrue();
             assertThat(status.term()).isEqualTo(oldTerm);
             assertThat(stalled.heldCommands()).isEqualTo(1);
             List<RaftMessage> held = stalled.heldRaftMessages();
-            assertThat(held).as(context + ": the new term's messages wait in the stalled store's inbox")
+            assertThat(held)
+                    .as(context + ": the new term's messages wait in the stalled store's inbox")
                     .anyMatch(m -> m.getMessage().getTerm() > oldTerm);
             ReadStats beforeResume = readStats(cluster, oldLeader);
 
             cluster.resume(oldLeader);
             assertThat(cluster.loop().runUntil(() -> answer.get() != null, TIMEOUT_MS))
-                    .as(context + ": the read was answered").isTrue();
+                    .as(context + ": the read was answered")
+                    .isTrue();
             CmdResult result = answer.get();
             if (result.isError()) {
                 history.fail(staleCandidate);
@@ -262,7 +282,8 @@ class StalledLeaderSimTest {
                 history.succeed(staleCandidate, valueOf(result));
             }
             RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
-            assertThat(verdict.ok()).as(context + ": " + verdict.message() + "; " + cluster.describeStores())
+            assertThat(verdict.ok())
+                    .as(context + ": " + verdict.message() + "; " + cluster.describeStores())
                     .isTrue();
             assertThat(readStats(cluster, oldLeader).leaseReads())
                     .as(context + ": the resumed leader answered nothing by lease: %s", result)

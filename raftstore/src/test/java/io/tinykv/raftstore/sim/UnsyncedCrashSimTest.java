@@ -32,21 +32,29 @@ class UnsyncedCrashSimTest {
             }
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long follower = cluster.storeIds().stream().filter(id -> id != leader).findFirst().orElseThrow();
+            long follower = cluster.storeIds().stream()
+                    .filter(id -> id != leader)
+                    .findFirst()
+                    .orElseThrow();
             RaftStore.RegionStatus before = cluster.store(follower).raftStore().regionStatus(SimCluster.REGION_ID);
             assertThat(cluster.dataOf(follower)).hasSize(PUTS);
 
             cluster.crash(follower);
             // Its last commit index came unsynced (etcd's MustSync rule) and was lost with the applies.
-            assertThat(cluster.store(follower).raftStatesLost()).as("unsynced raft states lost").isPositive();
+            assertThat(cluster.store(follower).raftStatesLost())
+                    .as("unsynced raft states lost")
+                    .isPositive();
             cluster.restart(follower);
             RaftStore.RegionStatus after = cluster.store(follower).raftStore().regionStatus(SimCluster.REGION_ID);
-            assertThat(after.appliedIndex()).as("the applies since the last sync were lost")
+            assertThat(after.appliedIndex())
+                    .as("the applies since the last sync were lost")
                     .isLessThan(before.appliedIndex());
             assertThat(after.lastIndex()).as("the synced log was not").isEqualTo(before.lastIndex());
             assertThat(cluster.dataOf(follower).size()).isLessThan(PUTS);
 
-            assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
+            assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                    .as(String.join("; ", cluster.describeStores()))
+                    .isTrue();
             assertThat(cluster.dataOf(follower)).isEqualTo(cluster.dataOf(leader));
         }
     }
@@ -69,14 +77,16 @@ class UnsyncedCrashSimTest {
             List<String> keys = List.of("a", "b", "c");
             List<SimClient> clients = new ArrayList<>();
             for (int c = 0; c < 3; c++) {
-                clients.add(new SimClient(c, cluster, history, keys, new Random(cluster.random().nextLong())));
+                clients.add(new SimClient(
+                        c, cluster, history, keys, new Random(cluster.random().nextLong())));
             }
             clients.forEach(SimClient::start);
             long electionMs = config.electionTicks() * SimCluster.TICK_MS;
             int crashes = 0;
             for (int round = 0; round < 6; round++) {
                 cluster.loop().runFor(3 * electionMs);
-                long victim = cluster.storeIds().get(cluster.random().nextInt(cluster.storeIds().size()));
+                long victim = cluster.storeIds()
+                        .get(cluster.random().nextInt(cluster.storeIds().size()));
                 cluster.crash(victim);
                 cluster.loop().runFor(electionMs);
                 cluster.restart(victim);
@@ -91,7 +101,9 @@ class UnsyncedCrashSimTest {
             assertThat(verdict.ok()).as(context + ": " + verdict.message()).isTrue();
             assertThat(history.succeeded(History.Kind.PUT)).as(context).isPositive();
             for (long storeId : cluster.storeIds()) {
-                assertThat(cluster.dataOf(storeId)).as(context + ": store " + storeId).isEqualTo(cluster.dataOf(1));
+                assertThat(cluster.dataOf(storeId))
+                        .as(context + ": store " + storeId)
+                        .isEqualTo(cluster.dataOf(1));
             }
             assertThat(crashes).isEqualTo(6);
         }

@@ -58,15 +58,20 @@ class WriteCostSimTest {
     record Cost(double fsyncsPerWrite, double replicationMessagesPerWrite, double allMessagesPerWrite) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "fsyncs/write %.2f, appends+acks/write %.2f, all messages/write %.2f",
-                    fsyncsPerWrite, replicationMessagesPerWrite, allMessagesPerWrite);
+            return String.format(
+                    Locale.ROOT,
+                    "fsyncs/write %.2f, appends+acks/write %.2f, all messages/write %.2f",
+                    fsyncsPerWrite,
+                    replicationMessagesPerWrite,
+                    allMessagesPerWrite);
         }
     }
 
     private static long syncedWrites(SimCluster cluster) {
         long n = 0;
         for (long storeId : cluster.storeIds()) {
-            RaftStoreStats.Snapshot s = cluster.store(storeId).raftStore().stats().snapshot();
+            RaftStoreStats.Snapshot s =
+                    cluster.store(storeId).raftStore().stats().snapshot();
             n += s.syncedRaftWrites();
         }
         return n;
@@ -79,8 +84,11 @@ class WriteCostSimTest {
         work.run();
         // Let the commit index reach the followers and their acknowledgements come back.
         cluster.loop().runFor(SimCluster.MAX_NETWORK_DELAY_MS * 4);
-        assertThat(cluster.awaitConverged(TIMEOUT_MS)).as(String.join("; ", cluster.describeStores())).isTrue();
-        return new Cost((double) (syncedWrites(cluster) - fsyncsBefore) / writes,
+        assertThat(cluster.awaitConverged(TIMEOUT_MS))
+                .as(String.join("; ", cluster.describeStores()))
+                .isTrue();
+        return new Cost(
+                (double) (syncedWrites(cluster) - fsyncsBefore) / writes,
                 (double) (counter.replication() - replicationBefore) / writes,
                 (double) (counter.all() - allBefore) / writes);
     }
@@ -100,7 +108,8 @@ class WriteCostSimTest {
         try (SimCluster cluster = startedCluster(counter)) {
             SimCommands commands = new SimCommands(cluster);
             long leader = cluster.awaitLeader(TIMEOUT_MS);
-            RaftStoreStats.Snapshot leaderBefore = cluster.store(leader).raftStore().stats().snapshot();
+            RaftStoreStats.Snapshot leaderBefore =
+                    cluster.store(leader).raftStore().stats().snapshot();
             Cost cost = measure(cluster, counter, WRITES, () -> {
                 for (int i = 0; i < WRITES; i++) {
                     commands.onLeader(SimCommands.put("k" + i, "v" + i), TIMEOUT_MS);
@@ -112,8 +121,11 @@ class WriteCostSimTest {
             // Where a write's time goes, on the leader (virtual time): each waited from its proposal
             // to its apply for at least one round trip to a follower, and the apply itself takes no
             // virtual time.
-            assertThat(cluster.awaitLeader(TIMEOUT_MS)).as("the same leader throughout").isEqualTo(leader);
-            RaftStoreStats.Snapshot stages = cluster.store(leader).raftStore().stats().snapshot().minus(leaderBefore);
+            assertThat(cluster.awaitLeader(TIMEOUT_MS))
+                    .as("the same leader throughout")
+                    .isEqualTo(leader);
+            RaftStoreStats.Snapshot stages =
+                    cluster.store(leader).raftStore().stats().snapshot().minus(leaderBefore);
             assertThat(stages.proposalsSettled()).isEqualTo(WRITES);
             assertThat(stages.proposalCommitWaitNanos() / WRITES)
                     .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(2 * SimCluster.MIN_NETWORK_DELAY_MS));
@@ -132,8 +144,10 @@ class WriteCostSimTest {
                     AtomicInteger answered = new AtomicInteger();
                     List<CmdResult> results = new ArrayList<>();
                     for (int i = 0; i < CONCURRENT; i++) {
-                        RaftCmdRequest request = RaftCmdRequest.newBuilder().setHeader(commands.header(leader))
-                                .addRequests(SimCommands.put("c" + i, "v" + b)).build();
+                        RaftCmdRequest request = RaftCmdRequest.newBuilder()
+                                .setHeader(commands.header(leader))
+                                .addRequests(SimCommands.put("c" + i, "v" + b))
+                                .build();
                         cluster.store(leader).propose(request, new Callback(r -> {
                             synchronized (results) {
                                 results.add(r);
@@ -141,7 +155,8 @@ class WriteCostSimTest {
                             answered.incrementAndGet();
                         }));
                     }
-                    assertThat(cluster.loop().runUntil(() -> answered.get() == CONCURRENT, TIMEOUT_MS)).isTrue();
+                    assertThat(cluster.loop().runUntil(() -> answered.get() == CONCURRENT, TIMEOUT_MS))
+                            .isTrue();
                     assertThat(results).allMatch(r -> !r.isError());
                 }
             });

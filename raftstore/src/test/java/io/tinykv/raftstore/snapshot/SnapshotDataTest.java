@@ -41,7 +41,10 @@ class SnapshotDataTest {
 
     /** Region 1 holds [b, m) on stores 1-3; keys outside it belong to other regions. */
     private static final Metapb.Region REGION = TestEngines.region(1, 1, 1, 2, 2, 3, 3).toBuilder()
-            .setStartKey(ByteString.copyFromUtf8("b")).setEndKey(ByteString.copyFromUtf8("m")).build();
+            .setStartKey(ByteString.copyFromUtf8("b"))
+            .setEndKey(ByteString.copyFromUtf8("m"))
+            .build();
+
     private static final SnapshotKey KEY = new SnapshotKey(1, 5, 5);
     private static final int CHUNK_BYTES = 100;
 
@@ -71,12 +74,21 @@ class SnapshotDataTest {
     }
 
     private static RaftMessage message(RaftSnapshotData data, long index, long term) {
-        return RaftMessage.newBuilder().setRegionId(REGION.getId())
-                .setFromPeer(REGION.getPeers(0)).setToPeer(REGION.getPeers(1))
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot)
-                        .setSnapshot(Snapshot.newBuilder().setData(data.toByteString())
-                                .setMetadata(SnapshotMetadata.newBuilder().setIndex(index).setTerm(term)
-                                        .setConfState(ConfState.newBuilder().addVoters(1).addVoters(2).addVoters(3)))))
+        return RaftMessage.newBuilder()
+                .setRegionId(REGION.getId())
+                .setFromPeer(REGION.getPeers(0))
+                .setToPeer(REGION.getPeers(1))
+                .setMessage(Eraftpb.Message.newBuilder()
+                        .setMsgType(Eraftpb.MessageType.MsgSnapshot)
+                        .setSnapshot(Snapshot.newBuilder()
+                                .setData(data.toByteString())
+                                .setMetadata(SnapshotMetadata.newBuilder()
+                                        .setIndex(index)
+                                        .setTerm(term)
+                                        .setConfState(ConfState.newBuilder()
+                                                .addVoters(1)
+                                                .addVoters(2)
+                                                .addVoters(3)))))
                 .build();
     }
 
@@ -102,7 +114,9 @@ class SnapshotDataTest {
             RaftSnapshotData data = buildFrom(engines, manager, KEY);
             SnapshotData.ParsedSnapshot parsed = SnapshotData.parse(data.toByteString(), 1);
             assertThat(parsed.region()).isEqualTo(REGION);
-            assertThat(parsed.cfs()).as("the lock column family is empty: no file").containsExactly(Cf.DEFAULT, Cf.WRITE);
+            assertThat(parsed.cfs())
+                    .as("the lock column family is empty: no file")
+                    .containsExactly(Cf.DEFAULT, Cf.WRITE);
             assertThat(data.getDataCount()).as("no inline pairs").isZero();
             assertThat(Files.exists(manager.generatedFile(KEY, Cf.LOCK))).isFalse();
             long total = 0;
@@ -133,7 +147,8 @@ class SnapshotDataTest {
             flipped[flipped.length / 2] ^= 0x40;
             Files.write(lockFile, flipped);
             assertThatThrownBy(() -> SnapshotData.verifyFiles(parsed, cf -> manager.generatedFile(KEY, cf)))
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("corrupt")
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("corrupt")
                     .hasMessageContaining(lockFile.toString());
             try (RandomAccessFile file = new RandomAccessFile(lockFile.toFile(), "rw")) {
                 file.setLength(original.length - 1);
@@ -144,13 +159,21 @@ class SnapshotDataTest {
             assertThatThrownBy(() -> SnapshotData.verifyFiles(parsed, cf -> manager.generatedFile(KEY, cf)))
                     .hasMessageContaining("missing");
 
-            assertThatThrownBy(() -> SnapshotData.parse(data.toByteString(), 2)).hasMessageContaining("region 1 sent to region 2");
+            assertThatThrownBy(() -> SnapshotData.parse(data.toByteString(), 2))
+                    .hasMessageContaining("region 1 sent to region 2");
             assertThatThrownBy(() -> SnapshotData.parse(ByteString.copyFromUtf8("garbage"), 1))
                     .hasMessageContaining("does not parse");
-            assertThatThrownBy(() -> SnapshotData.parse(data.toBuilder().setFileSize(1).build().toByteString(), 1))
+            assertThatThrownBy(() -> SnapshotData.parse(
+                            data.toBuilder().setFileSize(1).build().toByteString(), 1))
                     .hasMessageContaining("account for");
-            assertThatThrownBy(() -> SnapshotData.parse(data.toBuilder().setMeta(data.getMeta().toBuilder()
-                    .addCfFiles(data.getMeta().getCfFiles(0))).build().toByteString(), 1)).hasMessageContaining("twice");
+            assertThatThrownBy(() -> SnapshotData.parse(
+                            data.toBuilder()
+                                    .setMeta(data.getMeta().toBuilder()
+                                            .addCfFiles(data.getMeta().getCfFiles(0)))
+                                    .build()
+                                    .toByteString(),
+                            1))
+                    .hasMessageContaining("twice");
         }
     }
 
@@ -173,15 +196,18 @@ class SnapshotDataTest {
             assertThat(chunks).allSatisfy(c -> assertThat(c.size()).isBetween(1, CHUNK_BYTES));
 
             try (SnapshotReceiver receiver = SnapshotReceiver.start(receiving, message, Long.MAX_VALUE)) {
-                ByteString bad = chunks.get(1).substring(1).concat(ByteString.copyFrom(new byte[] {
-                        (byte) ~chunks.get(1).byteAt(0)})); // same size, different bytes
+                ByteString bad = chunks.get(1)
+                        .substring(1)
+                        .concat(ByteString.copyFrom(
+                                new byte[] {(byte) ~chunks.get(1).byteAt(0)})); // same size, different bytes
                 receiver.accept(chunks.get(0));
                 assertThatThrownBy(() -> {
-                    receiver.accept(bad);
-                    for (ByteString c : chunks.subList(2, chunks.size())) {
-                        receiver.accept(c);
-                    }
-                }).hasMessageContaining("arrived corrupt");
+                            receiver.accept(bad);
+                            for (ByteString c : chunks.subList(2, chunks.size())) {
+                                receiver.accept(c);
+                            }
+                        })
+                        .hasMessageContaining("arrived corrupt");
             }
             assertThat(receiving.list()).as("partial files are deleted").isEmpty();
 
@@ -193,11 +219,13 @@ class SnapshotDataTest {
 
             try (SnapshotReceiver receiver = SnapshotReceiver.start(receiving, message, Long.MAX_VALUE)) {
                 chunks.forEach(receiver::accept);
-                assertThatThrownBy(() -> receiver.accept(ByteString.copyFromUtf8("x"))).hasMessageContaining("more bytes");
+                assertThatThrownBy(() -> receiver.accept(ByteString.copyFromUtf8("x")))
+                        .hasMessageContaining("more bytes");
             }
             assertThat(receiving.list()).isEmpty();
 
-            assertThatThrownBy(() -> SnapshotReceiver.start(receiving, message, 10)).hasMessageContaining("more than");
+            assertThatThrownBy(() -> SnapshotReceiver.start(receiving, message, 10))
+                    .hasMessageContaining("more than");
         }
     }
 
@@ -213,10 +241,13 @@ class SnapshotDataTest {
             put(leader, Cf.DEFAULT, "c", "new");
             put(leader, Cf.LOCK, "e", "lock");
             assertThatThrownBy(storage::snapshot).isInstanceOf(SnapshotTemporarilyUnavailableException.class);
-            assertThatThrownBy(storage::snapshot).as("still generating")
+            assertThatThrownBy(storage::snapshot)
+                    .as("still generating")
                     .isInstanceOf(SnapshotTemporarilyUnavailableException.class);
             assertThat(worker).hasSize(1);
-            assertThat(leaderSnapshots.list()).as("nothing written on the Raft thread").isEmpty();
+            assertThat(leaderSnapshots.list())
+                    .as("nothing written on the Raft thread")
+                    .isEmpty();
             worker.remove(0).run();
             snapshot = storage.snapshot();
             assertThat(snapshot.getMetadata().getIndex()).isEqualTo(PeerStorage.RAFT_INIT_LOG_INDEX);
@@ -235,20 +266,34 @@ class SnapshotDataTest {
                 throw new AssertionError(e);
             }
         }
-        RaftMessage message = message(RaftSnapshotData.newBuilder().mergeFrom(parseData(snapshot)).build(), index, term);
+        RaftMessage message = message(
+                RaftSnapshotData.newBuilder().mergeFrom(parseData(snapshot)).build(), index, term);
         try (Engines follower = TestEngines.open(dir.resolve("follower"))) {
             SnapshotManager followerSnapshots = SnapshotManager.open(follower.dataDir());
             transfer(leaderSnapshots, followerSnapshots, message);
-            assertThat(followerSnapshots.list()).as("two SST files and the metadata").hasSize(3);
+            assertThat(followerSnapshots.list())
+                    .as("two SST files and the metadata")
+                    .hasSize(3);
             put(follower, Cf.DEFAULT, "a", "other region");
             put(follower, Cf.LOCK, "n", "other region's lock");
             put(follower, Cf.DEFAULT, "d", "stale, not in the snapshot");
-            PeerStorage storage = PeerStorage.open(follower, Metapb.Region.newBuilder().setId(1).build(), worker::add,
-                    followerSnapshots);
+            PeerStorage storage = PeerStorage.open(
+                    follower, Metapb.Region.newBuilder().setId(1).build(), worker::add, followerSnapshots);
             storage.noteReceivedSnapshot(sent);
             try (EngineWriteBatch raftWb = follower.raft().newWriteBatch()) {
-                storage.saveReady(new Ready(null, HardState.newBuilder().setTerm(term).setCommit(index).build(),
-                        List.of(), List.of(), message.getMessage().getSnapshot(), List.of(), List.of()), raftWb);
+                storage.saveReady(
+                        new Ready(
+                                null,
+                                HardState.newBuilder()
+                                        .setTerm(term)
+                                        .setCommit(index)
+                                        .build(),
+                                List.of(),
+                                List.of(),
+                                message.getMessage().getSnapshot(),
+                                List.of(),
+                                List.of()),
+                        raftWb);
                 follower.raft().write(raftWb, true);
             }
             assertThat(storage.appliedIndex()).isEqualTo(index);
@@ -258,10 +303,15 @@ class SnapshotDataTest {
             assertThat(get(follower, Cf.DEFAULT, "c")).isEqualTo("new");
             assertThat(get(follower, Cf.LOCK, "e")).isEqualTo("lock");
             assertThat(get(follower, Cf.DEFAULT, "d")).isNull();
-            assertThat(get(follower, Cf.DEFAULT, "a")).as("another region's data").isEqualTo("other region");
+            assertThat(get(follower, Cf.DEFAULT, "a"))
+                    .as("another region's data")
+                    .isEqualTo("other region");
             assertThat(get(follower, Cf.LOCK, "n")).as("another region's data").isEqualTo("other region's lock");
-            assertThat(followerSnapshots.list()).as("installed files are deleted").isEmpty();
-            RegionLocalState state = follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.parser());
+            assertThat(followerSnapshots.list())
+                    .as("installed files are deleted")
+                    .isEmpty();
+            RegionLocalState state =
+                    follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.parser());
             assertThat(state.getState()).isEqualTo(PeerState.Normal);
         }
         try (Engines follower = TestEngines.open(dir.resolve("follower"))) {
@@ -295,22 +345,36 @@ class SnapshotDataTest {
                 put(follower, Cf.DEFAULT, "c", "old, half replaced");
                 put(follower, Cf.DEFAULT, "z", "other region");
                 try (EngineWriteBatch wb = follower.kv().newWriteBatch()) {
-                    wb.put(Cf.DEFAULT, Keys.applyStateKey(1), RaftApplyState.newBuilder().setAppliedIndex(30)
-                            .setTruncatedState(RaftTruncatedState.newBuilder().setIndex(30).setTerm(8)).build());
-                    wb.put(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.newBuilder()
-                            .setState(PeerState.Applying).setRegion(REGION).build());
+                    wb.put(
+                            Cf.DEFAULT,
+                            Keys.applyStateKey(1),
+                            RaftApplyState.newBuilder()
+                                    .setAppliedIndex(30)
+                                    .setTruncatedState(RaftTruncatedState.newBuilder()
+                                            .setIndex(30)
+                                            .setTerm(8))
+                                    .build());
+                    wb.put(
+                            Cf.DEFAULT,
+                            Keys.regionStateKey(1),
+                            RegionLocalState.newBuilder()
+                                    .setState(PeerState.Applying)
+                                    .setRegion(REGION)
+                                    .build());
                     follower.kv().write(wb, true);
                 }
-                RegionLocalState state = follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1),
-                        RegionLocalState.parser());
+                RegionLocalState state =
+                        follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.parser());
                 var outcome = PeerStorage.resumeApplyingSnapshot(follower, followerSnapshots, state);
                 assertThat(outcome).isInstanceOf(PeerStorage.SnapshotResume.Installed.class);
                 RegionLocalState resumed = ((PeerStorage.SnapshotResume.Installed) outcome).state();
                 assertThat(resumed.getState()).isEqualTo(PeerState.Normal);
                 assertThat(get(follower, Cf.DEFAULT, "c")).isEqualTo("from the snapshot");
                 assertThat(get(follower, Cf.DEFAULT, "z")).isEqualTo("other region");
-                assertThat(follower.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.parser())
-                        .getState()).isEqualTo(PeerState.Normal);
+                assertThat(follower.kv()
+                                .getMessage(Cf.DEFAULT, Keys.regionStateKey(1), RegionLocalState.parser())
+                                .getState())
+                        .isEqualTo(PeerState.Normal);
                 assertThat(followerSnapshots.list()).isEmpty();
                 // Without its files the installation cannot finish: the peer waits for a fresh
                 // snapshot (SnapshotResumeTest), its half-installed data erased.
@@ -335,8 +399,16 @@ class SnapshotDataTest {
             // Receive our own generated files as if from a leader.
             transfer(snapshots, snapshots, message);
             try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
-                storage.saveReady(new Ready(null, HardState.newBuilder().setTerm(8).setCommit(30).build(),
-                        List.of(), List.of(), message.getMessage().getSnapshot(), List.of(), List.of()), raftWb);
+                storage.saveReady(
+                        new Ready(
+                                null,
+                                HardState.newBuilder().setTerm(8).setCommit(30).build(),
+                                List.of(),
+                                List.of(),
+                                message.getMessage().getSnapshot(),
+                                List.of(),
+                                List.of()),
+                        raftWb);
                 // The raft-engine half is never written: the process died here.
             }
         }
@@ -358,7 +430,9 @@ class SnapshotDataTest {
                 Engines follower = TestEngines.open(dir.resolve("follower"))) {
             try (EngineWriteBatch wb = leader.kv().newWriteBatch()) {
                 for (int i = 0; i < keys; i++) {
-                    wb.put(i % 3 == 0 ? Cf.WRITE : Cf.DEFAULT, Keys.dataKey(raw(String.format("c%08d", i))),
+                    wb.put(
+                            i % 3 == 0 ? Cf.WRITE : Cf.DEFAULT,
+                            Keys.dataKey(raw(String.format("c%08d", i))),
                             raw("value of key " + i + " padded to look like a row ........................"));
                 }
                 leader.kv().write(wb, true);
@@ -377,11 +451,19 @@ class SnapshotDataTest {
                 receiver.finish();
             }
             long t2 = System.nanoTime();
-            PeerStorage storage = PeerStorage.open(follower, Metapb.Region.newBuilder().setId(1).build(), Runnable::run,
-                    followerSnapshots);
+            PeerStorage storage = PeerStorage.open(
+                    follower, Metapb.Region.newBuilder().setId(1).build(), Runnable::run, followerSnapshots);
             try (EngineWriteBatch raftWb = follower.raft().newWriteBatch()) {
-                storage.saveReady(new Ready(null, HardState.newBuilder().setTerm(9).setCommit(50).build(),
-                        List.of(), List.of(), message.getMessage().getSnapshot(), List.of(), List.of()), raftWb);
+                storage.saveReady(
+                        new Ready(
+                                null,
+                                HardState.newBuilder().setTerm(9).setCommit(50).build(),
+                                List.of(),
+                                List.of(),
+                                message.getMessage().getSnapshot(),
+                                List.of(),
+                                List.of()),
+                        raftWb);
                 follower.raft().write(raftWb, true);
             }
             long t3 = System.nanoTime();
@@ -397,9 +479,14 @@ class SnapshotDataTest {
             }
             assertThat(count).isEqualTo(keys);
             assertThat(get(follower, Cf.WRITE, String.format("c%08d", 3))).startsWith("value of key 3 ");
-            System.out.printf("snapshot of %d keys: %d bytes in %d SST files; generate %d ms, stream %d ms,"
-                    + " install %d ms%n", keys, data.getFileSize(), data.getMeta().getCfFilesCount(),
-                    (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
+            System.out.printf(
+                    "snapshot of %d keys: %d bytes in %d SST files; generate %d ms, stream %d ms," + " install %d ms%n",
+                    keys,
+                    data.getFileSize(),
+                    data.getMeta().getCfFilesCount(),
+                    (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000,
+                    (t3 - t2) / 1_000_000);
         }
     }
 
@@ -413,7 +500,8 @@ class SnapshotDataTest {
         Files.writeString(manager.receivedFile(keep, Cf.DEFAULT), "needed");
         Files.writeString(manager.receivedMeta(keep), "needed");
         manager.removeLeftovers(List.of(keep));
-        assertThat(manager.list()).containsExactlyInAnyOrder(manager.receivedFile(keep, Cf.DEFAULT), manager.receivedMeta(keep));
+        assertThat(manager.list())
+                .containsExactlyInAnyOrder(manager.receivedFile(keep, Cf.DEFAULT), manager.receivedMeta(keep));
         manager.deleteRegion(3);
         assertThat(manager.list()).isEmpty();
     }

@@ -28,15 +28,17 @@ class RegionSizeEstimatorTest {
         try (Engines engines = TestEngines.open(dir)) {
             try (EngineWriteBatch wb = engines.kv().newWriteBatch()) {
                 put(wb, Cf.DEFAULT, "a", "outside");
-                put(wb, Cf.DEFAULT, "b1", "xyz");      // 2 + 3
-                put(wb, Cf.DEFAULT, "b2", "");         // 2 + 0
-                put(wb, Cf.LOCK, "b3", "lock");        // 2 + 4
-                put(wb, Cf.WRITE, "b4", "w");          // 2 + 1
+                put(wb, Cf.DEFAULT, "b1", "xyz"); // 2 + 3
+                put(wb, Cf.DEFAULT, "b2", ""); // 2 + 0
+                put(wb, Cf.LOCK, "b3", "lock"); // 2 + 4
+                put(wb, Cf.WRITE, "b4", "w"); // 2 + 1
                 put(wb, Cf.DEFAULT, "c", "outside too");
                 engines.kv().write(wb, true);
             }
             Metapb.Region region = TestEngines.region(1, 1, 1).toBuilder()
-                    .setStartKey(ByteString.copyFromUtf8("b")).setEndKey(ByteString.copyFromUtf8("c")).build();
+                    .setStartKey(ByteString.copyFromUtf8("b"))
+                    .setEndKey(ByteString.copyFromUtf8("c"))
+                    .build();
             RegionSizeEstimator.Estimate estimate = RegionSizeEstimator.estimate(engines, region);
             assertThat(estimate.sizeBytes()).isEqualTo(5 + 2 + 6 + 3);
             assertThat(estimate.keys()).isEqualTo(2);

@@ -44,14 +44,19 @@ class SplitCheckRetryTest {
     /** One leader peer of {@link #REGION}, a checker whose scans run at once and are counted, and its mailbox. */
     private static final class Fixture {
         final Peer peer;
-        final Router router = new Router(regionId -> { });
+        final Router router = new Router(regionId -> {});
         final List<Metapb.Region> scans = new ArrayList<>();
         final SplitChecker checker;
 
         Fixture(Engines engines) {
             PeerStorage.writeBootstrapState(engines, REGION);
-            peer = new Peer(1, REGION.getPeers(0), PeerStorage.open(engines, REGION, Runnable::run), CONFIG,
-                    new SplittableRandom(1), RegionHeartbeats.none(CONFIG));
+            peer = new Peer(
+                    1,
+                    REGION.getPeers(0),
+                    PeerStorage.open(engines, REGION, Runnable::run),
+                    CONFIG,
+                    new SplittableRandom(1),
+                    RegionHeartbeats.none(CONFIG));
             peer.raftNode().campaign();
             assertThat(peer.raftNode().status().softState().role()).isEqualTo(StateRole.LEADER);
             router.register(peer);
@@ -134,7 +139,9 @@ class SplitCheckRetryTest {
             for (int i = 0; i < 10; i++) {
                 assertThat(f.tick()).isNull();
             }
-            assertThat(f.scans).as("idle and within the thresholds: not measured again").hasSize(3);
+            assertThat(f.scans)
+                    .as("idle and within the thresholds: not measured again")
+                    .hasSize(3);
         }
     }
 

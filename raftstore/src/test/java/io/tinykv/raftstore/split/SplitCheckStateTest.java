@@ -14,7 +14,9 @@ class SplitCheckStateTest {
     /** A state whose last check, at (TERM, APPLIED, VERSION), found the region {@code tooBig} or not. */
     private static SplitCheckState checked(boolean tooBig) {
         SplitCheckState state = new SplitCheckState();
-        assertThat(state.shouldCheck(TERM, APPLIED, VERSION)).as("never checked").isTrue();
+        assertThat(state.shouldCheck(TERM, APPLIED, VERSION))
+                .as("never checked")
+                .isTrue();
         state.onAsked(TERM, APPLIED, VERSION);
         state.onChecked(APPLIED, VERSION, tooBig);
         return state;
@@ -24,14 +26,20 @@ class SplitCheckStateTest {
     void withinTheThresholdsAnIdleRegionIsNotMeasuredAgain() {
         SplitCheckState state = checked(false);
         assertThat(state.shouldCheck(TERM, APPLIED, VERSION)).isFalse();
-        assertThat(state.shouldCheck(TERM, APPLIED + 1, VERSION)).as("it applied something").isTrue();
-        assertThat(state.shouldCheck(TERM, APPLIED, VERSION + 1)).as("it was split").isTrue();
+        assertThat(state.shouldCheck(TERM, APPLIED + 1, VERSION))
+                .as("it applied something")
+                .isTrue();
+        assertThat(state.shouldCheck(TERM, APPLIED, VERSION + 1))
+                .as("it was split")
+                .isTrue();
     }
 
     @Test
     void aLeaderThatTakesOverMeasuresItsRegionOnce() {
         SplitCheckState state = checked(false);
-        assertThat(state.shouldCheck(TERM + 1, APPLIED, VERSION)).as("a new term of leadership").isTrue();
+        assertThat(state.shouldCheck(TERM + 1, APPLIED, VERSION))
+                .as("a new term of leadership")
+                .isTrue();
         state.onAsked(TERM + 1, APPLIED, VERSION);
         state.onChecked(APPLIED, VERSION, false);
         assertThat(state.shouldCheck(TERM + 1, APPLIED, VERSION)).as("once").isFalse();
@@ -42,7 +50,9 @@ class SplitCheckStateTest {
         SplitCheckState state = checked(true);
         assertThat(state.wantsSplitAt(VERSION)).isTrue();
         for (int tick = 0; tick < 3; tick++) {
-            assertThat(state.shouldCheck(TERM, APPLIED, VERSION)).as("nothing applied, still wanted").isTrue();
+            assertThat(state.shouldCheck(TERM, APPLIED, VERSION))
+                    .as("nothing applied, still wanted")
+                    .isTrue();
             state.onAsked(TERM, APPLIED, VERSION);
             state.onChecked(APPLIED, VERSION, true);
         }

@@ -53,10 +53,16 @@ class SplitCheckerTest {
         try (Engines engines = TestEngines.open(dir)) {
             Metapb.Region region = TestEngines.region(1, 1);
             writeTenPairs(engines, region);
-            assertThat(SplitChecker.measure(engines, region, SplitCheckConfig.defaults().withSizes(1_000, 300))
-                    .splitKeys()).as("exactly at the max is not beyond it").isEmpty();
-            assertThat(SplitChecker.measure(engines, region, SplitCheckConfig.defaults().withKeys(8, 4)).splitKeys())
-                    .as("10 keys beyond 8, cut every 4").containsExactly(key("k4"), key("k8"));
+            assertThat(SplitChecker.measure(
+                                    engines, region, SplitCheckConfig.defaults().withSizes(1_000, 300))
+                            .splitKeys())
+                    .as("exactly at the max is not beyond it")
+                    .isEmpty();
+            assertThat(SplitChecker.measure(
+                                    engines, region, SplitCheckConfig.defaults().withKeys(8, 4))
+                            .splitKeys())
+                    .as("10 keys beyond 8, cut every 4")
+                    .containsExactly(key("k4"), key("k8"));
         }
     }
 
@@ -65,8 +71,10 @@ class SplitCheckerTest {
         try (Engines engines = TestEngines.open(dir)) {
             Metapb.Region all = TestEngines.region(1, 1);
             writeTenPairs(engines, all);
-            Metapb.Region part = all.toBuilder().setStartKey(key("k5")).setEndKey(key("k8")).build();
-            SplitChecker.Measure m = SplitChecker.measure(engines, part, SplitCheckConfig.defaults().withKeys(2, 1));
+            Metapb.Region part =
+                    all.toBuilder().setStartKey(key("k5")).setEndKey(key("k8")).build();
+            SplitChecker.Measure m = SplitChecker.measure(
+                    engines, part, SplitCheckConfig.defaults().withKeys(2, 1));
             assertThat(m.keys()).isEqualTo(3);
             assertThat(m.splitKeys()).containsExactly(key("k6"), key("k7"));
         }
@@ -86,7 +94,10 @@ class SplitCheckerTest {
     }
 
     private static byte[] withTs(byte[] encoded, long ts) {
-        return java.nio.ByteBuffer.allocate(encoded.length + 8).put(encoded).putLong(~ts).array();
+        return java.nio.ByteBuffer.allocate(encoded.length + 8)
+                .put(encoded)
+                .putLong(~ts)
+                .array();
     }
 
     /**
@@ -112,11 +123,14 @@ class SplitCheckerTest {
                 engines.kv().write(wb, false);
             }
             // Cut every two entries: most cuts would land between versions without the rule.
-            SplitChecker.Measure m = SplitChecker.measure(engines, region, SplitCheckConfig.defaults().withKeys(4, 2));
+            SplitChecker.Measure m = SplitChecker.measure(
+                    engines, region, SplitCheckConfig.defaults().withKeys(4, 2));
             assertThat(m.keys()).as("write and default entries").isEqualTo(60);
-            assertThat(m.splitKeys()).as("one cut per user key after the first")
+            assertThat(m.splitKeys())
+                    .as("one cut per user key after the first")
                     .containsExactlyElementsOf(java.util.stream.IntStream.range(1, 10)
-                            .mapToObj(i -> ByteString.copyFrom(encode("txn-key-" + i))).toList());
+                            .mapToObj(i -> ByteString.copyFrom(encode("txn-key-" + i)))
+                            .toList());
         }
     }
 
@@ -131,10 +145,15 @@ class SplitCheckerTest {
                 }
                 engines.kv().write(wb, false);
             }
-            Metapb.Region region = TestEngines.region(1, 1).toBuilder().setStartKey(ByteString.copyFrom(user)).build();
-            SplitChecker.Measure m = SplitChecker.measure(engines, region, SplitCheckConfig.defaults().withKeys(4, 2));
+            Metapb.Region region = TestEngines.region(1, 1).toBuilder()
+                    .setStartKey(ByteString.copyFrom(user))
+                    .build();
+            SplitChecker.Measure m = SplitChecker.measure(
+                    engines, region, SplitCheckConfig.defaults().withKeys(4, 2));
             assertThat(m.keys()).isEqualTo(20);
-            assertThat(m.splitKeys()).as("twenty versions of one key cannot be cut").isEmpty();
+            assertThat(m.splitKeys())
+                    .as("twenty versions of one key cannot be cut")
+                    .isEmpty();
         }
     }
 
@@ -142,7 +161,9 @@ class SplitCheckerTest {
     void aRawKeyIsCutOnlyWhenItIsAnEncodedKeyAndATimestamp() {
         byte[] encoded = encode("abc");
         assertThat(SplitKeys.boundaryBefore(withTs(encoded, 7))).isEqualTo(encoded);
-        assertThat(SplitKeys.boundaryBefore(encoded)).as("a lock key is a user key already").isEqualTo(encoded);
+        assertThat(SplitKeys.boundaryBefore(encoded))
+                .as("a lock key is a user key already")
+                .isEqualTo(encoded);
         byte[] raw = "plain raw key!".getBytes(StandardCharsets.UTF_8);
         assertThat(SplitKeys.boundaryBefore(raw)).isEqualTo(raw);
         byte[] sevenBytesAfter = java.util.Arrays.copyOf(withTs(encoded, 7), encoded.length + 7);

@@ -46,6 +46,7 @@ public final class ClusterHistory {
     private final HttpClient http;
     /** {@code http}, or {@code https} under TLS: the stores' status endpoints speak what the cluster does. */
     private final String scheme;
+
     private final Duration scrapeTimeout;
     private final Deque<Sample> samples = new ArrayDeque<>();
     private final Map<Long, LatencyHistogram> lastScrape = new HashMap<>();
@@ -57,11 +58,16 @@ public final class ClusterHistory {
      *     want a client certificate of the cluster's CA, and the scheduler presents its own (so a
      *     store's {@code cert-allowed-cn} must admit the scheduler's name, as it must for its gRPC)
      */
-    public ClusterHistory(ClusterMeta cluster, LongSupplier clockMillis, int capacity, long intervalMillis,
-            Duration scrapeTimeout, TlsCredentials tls) {
+    public ClusterHistory(
+            ClusterMeta cluster,
+            LongSupplier clockMillis,
+            int capacity,
+            long intervalMillis,
+            Duration scrapeTimeout,
+            TlsCredentials tls) {
         if (capacity < 1 || intervalMillis < 1) {
-            throw new IllegalArgumentException("history capacity and interval must be >= 1 (got " + capacity + ", "
-                    + intervalMillis + ")");
+            throw new IllegalArgumentException(
+                    "history capacity and interval must be >= 1 (got " + capacity + ", " + intervalMillis + ")");
         }
         this.cluster = cluster;
         this.clockMillis = clockMillis;
@@ -127,8 +133,12 @@ public final class ClusterHistory {
             return null;
         }
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(scheme + "://" + address + "/metrics"))
-                    .timeout(scrapeTimeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(
+                    HttpRequest.newBuilder(URI.create(scheme + "://" + address + "/metrics"))
+                            .timeout(scrapeTimeout)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new java.io.IOException("HTTP " + r.statusCode());
             }
@@ -137,8 +147,12 @@ public final class ClusterHistory {
         } catch (java.io.IOException | RuntimeException e) {
             String why = e.toString();
             if (!why.equals(lastScrapeFailure.put(s.id(), why))) {
-                LOG.info("cannot read store {}'s metrics at {}://{}/metrics for the status page's charts: {}",
-                        s.id(), scheme, address, why);
+                LOG.info(
+                        "cannot read store {}'s metrics at {}://{}/metrics for the status page's charts: {}",
+                        s.id(),
+                        scheme,
+                        address,
+                        why);
             }
             lastScrape.remove(s.id());
             return null;

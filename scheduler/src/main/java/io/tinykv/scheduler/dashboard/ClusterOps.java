@@ -39,8 +39,13 @@ public final class ClusterOps {
     private final LongSupplier clockMillis;
 
     /** @param newPeerId the scheduler's id allocator: a fresh id for each added peer */
-    public ClusterOps(ClusterMeta cluster, Coordinator coordinator, LongSupplier newPeerId, SchedulerPauses pauses,
-            int maxReplicas, LongSupplier clockMillis) {
+    public ClusterOps(
+            ClusterMeta cluster,
+            Coordinator coordinator,
+            LongSupplier newPeerId,
+            SchedulerPauses pauses,
+            int maxReplicas,
+            LongSupplier clockMillis) {
         this.cluster = cluster;
         this.coordinator = coordinator;
         this.newPeerId = newPeerId;
@@ -52,9 +57,10 @@ public final class ClusterOps {
     public Done transferLeader(long regionId, long toStoreId) {
         long now = clockMillis.getAsLong();
         RegionInfo region = ledRegion(regionId);
-        Metapb.Peer target = region.peerOnStore(toStoreId).orElseThrow(() -> Refusal.conflict("region " + regionId
-                + " has no peer on store " + toStoreId + "; its peers are on stores " + storesOf(region)
-                + " (add one first: operator add-peer)"));
+        Metapb.Peer target = region.peerOnStore(toStoreId)
+                .orElseThrow(() -> Refusal.conflict("region " + regionId
+                        + " has no peer on store " + toStoreId + "; its peers are on stores " + storesOf(region)
+                        + " (add one first: operator add-peer)"));
         if (region.leader().getId() == target.getId()) {
             throw Refusal.conflict("store " + toStoreId + " already leads region " + regionId);
         }
@@ -81,14 +87,20 @@ public final class ClusterOps {
         if (store.lowOnSpace()) {
             throw Refusal.conflict("store " + storeId + " is low on disk space; a new peer would fill it further");
         }
-        Metapb.Peer peer = Metapb.Peer.newBuilder().setId(newPeerId.getAsLong()).setStoreId(storeId).build();
+        Metapb.Peer peer = Metapb.Peer.newBuilder()
+                .setId(newPeerId.getAsLong())
+                .setStoreId(storeId)
+                .build();
         // As a learner first, promoted once caught up: the region's quorum never waits for its snapshot.
-        Done done = submit(new Operator(region.id(), "add_peer", OperatorStep.addVoter(peer), 0, region.epoch(),
-                "asked for: add peer", now));
+        Done done = submit(new Operator(
+                region.id(), "add_peer", OperatorStep.addVoter(peer), 0, region.epoch(), "asked for: add peer", now));
         if (region.region().getPeersCount() + 1 > maxReplicas) {
-            return new Done(done.message() + "; the region will have " + (region.region().getPeersCount() + 1)
-                    + " peers, more than max-replicas " + maxReplicas + ": the replica checker removes one "
-                    + "(remove the one you want gone: operator remove-peer)", done.operator());
+            return new Done(
+                    done.message() + "; the region will have "
+                            + (region.region().getPeersCount() + 1)
+                            + " peers, more than max-replicas " + maxReplicas + ": the replica checker removes one "
+                            + "(remove the one you want gone: operator remove-peer)",
+                    done.operator());
         }
         return done;
     }
@@ -96,12 +108,14 @@ public final class ClusterOps {
     public Done removePeer(long regionId, long storeId) {
         long now = clockMillis.getAsLong();
         RegionInfo region = ledRegion(regionId);
-        Metapb.Peer peer = region.peerOnStore(storeId).orElseThrow(() -> Refusal.conflict("region " + regionId
-                + " has no peer on store " + storeId + "; its peers are on stores " + storesOf(region)));
+        Metapb.Peer peer = region.peerOnStore(storeId)
+                .orElseThrow(() -> Refusal.conflict("region " + regionId + " has no peer on store " + storeId
+                        + "; its peers are on stores " + storesOf(region)));
         // A learner is no replica yet: removing it leaves the voters as they are.
         int left = region.voters().size() - (RegionInfo.isLearner(peer) ? 0 : 1);
         if (left < maxReplicas) {
-            throw Refusal.conflict("region " + regionId + " has " + region.voters().size()
+            throw Refusal.conflict("region " + regionId + " has "
+                    + region.voters().size()
                     + " voters and max-replicas is " + maxReplicas + ": removing one would leave it under-replicated;"
                     + " add a peer elsewhere first (operator add-peer), or take store " + storeId
                     + " offline to move all its replicas away");
@@ -129,8 +143,8 @@ public final class ClusterOps {
         RegionInfo region = ledRegion(regionId);
         Optional<Operator> op = coordinator.scatterRegion(region.id(), now);
         return op.map(o -> new Done("region " + regionId + ": " + o, o.toString()))
-                .orElseGet(() -> new Done("region " + regionId + " is already placed as a scatter would place it",
-                        null));
+                .orElseGet(
+                        () -> new Done("region " + regionId + " is already placed as a scatter would place it", null));
     }
 
     /**
@@ -145,11 +159,12 @@ public final class ClusterOps {
                 return new Done("store " + storeId + " is already offline; its replicas are moving away", null);
             }
             case Tombstone -> throw Refusal.conflict("store " + storeId + " is a tombstone already");
-            default -> { }
+            default -> {}
         }
         List<Long> others = cluster.stores().stream()
                 .filter(s -> s.id() != storeId && cluster.storeStatus(s, now) == StoreStatus.UP)
-                .map(StoreInfo::id).toList();
+                .map(StoreInfo::id)
+                .toList();
         if (others.size() < maxReplicas) {
             throw Refusal.conflict("taking store " + storeId + " offline would leave " + others.size()
                     + " store(s) up " + others + " for max-replicas " + maxReplicas
@@ -157,8 +172,10 @@ public final class ClusterOps {
         }
         cluster.setStoreState(storeId, Metapb.StoreState.Offline, now);
         int peers = cluster.regionCountsByStore().getOrDefault(storeId, 0);
-        return new Done("store " + storeId + " is offline: its " + peers + " replica(s) move to other stores, "
-                + "then it becomes a tombstone", null);
+        return new Done(
+                "store " + storeId + " is offline: its " + peers + " replica(s) move to other stores, "
+                        + "then it becomes a tombstone",
+                null);
     }
 
     /** Cancels an offline that has not finished: the store takes replicas again. */
@@ -166,8 +183,9 @@ public final class ClusterOps {
         long now = clockMillis.getAsLong();
         StoreInfo store = requireStore(storeId);
         switch (store.store().getState()) {
-            case Tombstone -> throw Refusal.conflict("store " + storeId + " is a tombstone and cannot come back;"
-                    + " start it with an empty --data-dir to join as a new store");
+            case Tombstone ->
+                throw Refusal.conflict("store " + storeId + " is a tombstone and cannot come back;"
+                        + " start it with an empty --data-dir to join as a new store");
             case Offline -> {
                 cluster.setStoreState(storeId, Metapb.StoreState.Up, now);
                 return new Done("store " + storeId + " is up again and may take replicas", null);
@@ -191,8 +209,8 @@ public final class ClusterOps {
     /** @param duration zero resumes */
     public Done pause(String name, Duration duration) {
         pauses.pause(name, duration);
-        return new Done(duration.isZero() ? name + " resumed" : name + " paused for " + duration.toSeconds() + " s",
-                null);
+        return new Done(
+                duration.isZero() ? name + " resumed" : name + " paused for " + duration.toSeconds() + " s", null);
     }
 
     private Done submit(RegionInfo region, OperatorStep step, String reason, long now) {
@@ -209,16 +227,16 @@ public final class ClusterOps {
     }
 
     private RegionInfo ledRegion(long regionId) {
-        RegionInfo region = cluster.regionById(regionId)
-                .orElseThrow(() -> Refusal.notFound("region " + regionId + " not found"));
+        RegionInfo region =
+                cluster.regionById(regionId).orElseThrow(() -> Refusal.notFound("region " + regionId + " not found"));
         requireLeader(region);
         return region;
     }
 
     private static void requireLeader(RegionInfo region) {
         if (region.leader() == null) {
-            throw Refusal.conflict("region " + region.id() + " has no known leader yet; try again once it has"
-                    + " sent a heartbeat");
+            throw Refusal.conflict(
+                    "region " + region.id() + " has no known leader yet; try again once it has" + " sent a heartbeat");
         }
     }
 
@@ -237,6 +255,9 @@ public final class ClusterOps {
     }
 
     private static List<Long> storesOf(RegionInfo region) {
-        return region.region().getPeersList().stream().map(Metapb.Peer::getStoreId).sorted().toList();
+        return region.region().getPeersList().stream()
+                .map(Metapb.Peer::getStoreId)
+                .sorted()
+                .toList();
     }
 }

@@ -47,7 +47,11 @@ public final class DashboardApi {
     private final ClusterHistory history;
     private final LongSupplier clockMillis;
 
-    public DashboardApi(DashboardViews views, ClusterOps ops, SchedulerPauses pauses, ClusterHistory history,
+    public DashboardApi(
+            DashboardViews views,
+            ClusterOps ops,
+            SchedulerPauses pauses,
+            ClusterHistory history,
             LongSupplier clockMillis) {
         this.views = views;
         this.ops = ops;
@@ -68,8 +72,8 @@ public final class DashboardApi {
             String path = q < 0 ? uri : uri.substring(0, q);
             Map<String, String> query = q < 0 ? Map.of() : query(uri.substring(q + 1));
             if (!owns(path)) {
-                return ApiResponse.error(ApiResponse.NOT_FOUND, "no route for " + path + " (the API is under "
-                        + PREFIX + ")");
+                return ApiResponse.error(
+                        ApiResponse.NOT_FOUND, "no route for " + path + " (the API is under " + PREFIX + ")");
             }
             List<String> s = Arrays.asList(path.substring(PREFIX.length()).split("/", -1));
             return route(method, s, query, body);
@@ -89,14 +93,20 @@ public final class DashboardApi {
                     return getOnly(method, path, () -> views.stores(now));
                 }
                 case "regions" -> {
-                    return getOnly(method, path, () -> views.regions(RegionQuery.parse(query.get("q"),
-                                    intParam(query, "offset", 0), intParam(query, "limit", RegionQuery.DEFAULT_LIMIT))));
+                    return getOnly(
+                            method,
+                            path,
+                            () -> views.regions(RegionQuery.parse(
+                                    query.get("q"),
+                                    intParam(query, "offset", 0),
+                                    intParam(query, "limit", RegionQuery.DEFAULT_LIMIT))));
                 }
                 case "operators" -> {
                     if (method.equals(GET)) {
                         return ApiResponse.ok(views.operators());
                     }
-                    return method.equals(POST) ? ApiResponse.ok(operator(json(body)))
+                    return method.equals(POST)
+                            ? ApiResponse.ok(operator(json(body)))
                             : notAllowed(method, path, "GET, POST");
                 }
                 case "status" -> {
@@ -108,7 +118,7 @@ public final class DashboardApi {
                 case "schedulers" -> {
                     return getOnly(method, path, () -> views.status(pauses, now).pauses());
                 }
-                default -> { }
+                default -> {}
             }
         }
         if (s.size() == 2 && s.get(0).equals("stores")) {
@@ -123,12 +133,14 @@ public final class DashboardApi {
             }
             long id = id("store", s.get(1));
             String state = text(json(body), "state");
-            return ApiResponse.ok(switch (state) {
-                case "offline" -> ops.storeOffline(id);
-                case "up" -> ops.storeUp(id);
-                default -> throw new IllegalArgumentException("state must be \"offline\" or \"up\" (got \"" + state
-                        + "\")");
-            });
+            return ApiResponse.ok(
+                    switch (state) {
+                        case "offline" -> ops.storeOffline(id);
+                        case "up" -> ops.storeUp(id);
+                        default ->
+                            throw new IllegalArgumentException(
+                                    "state must be \"offline\" or \"up\" (got \"" + state + "\")");
+                    });
         }
         if (s.size() == 2 && s.get(0).equals("schedulers")) {
             if (!method.equals(POST)) {
@@ -146,8 +158,11 @@ public final class DashboardApi {
                 return wrong;
             }
             return switch (s.get(1)) {
-                case "id" -> views.region(id("region", s.get(2))).map(ApiResponse::ok)
-                        .orElseGet(() -> ApiResponse.error(ApiResponse.NOT_FOUND, "region " + s.get(2) + " not found"));
+                case "id" ->
+                    views.region(id("region", s.get(2)))
+                            .map(ApiResponse::ok)
+                            .orElseGet(() ->
+                                    ApiResponse.error(ApiResponse.NOT_FOUND, "region " + s.get(2) + " not found"));
                 case "key" -> {
                     String key = URLDecoder.decode(s.get(2), StandardCharsets.UTF_8);
                     yield views.regionByKey(KeyText.parse(key, "hex".equals(query.get("format"))))
@@ -172,8 +187,9 @@ public final class DashboardApi {
                 boolean hex = format != null && format.asText().equals("hex");
                 yield ops.split(KeyText.parse(text(body, "key"), hex));
             }
-            default -> throw new IllegalArgumentException("unknown operator type \"" + type
-                    + "\"; known: transfer-leader, add-peer, remove-peer, split, scatter");
+            default ->
+                throw new IllegalArgumentException("unknown operator type \"" + type
+                        + "\"; known: transfer-leader, add-peer, remove-peer, split, scatter");
         };
     }
 
@@ -186,7 +202,8 @@ public final class DashboardApi {
     }
 
     private static ApiResponse notAllowed(String method, String path, String allow) {
-        return new ApiResponse(ApiResponse.METHOD_NOT_ALLOWED,
+        return new ApiResponse(
+                ApiResponse.METHOD_NOT_ALLOWED,
                 Map.of("error", method + " is not allowed on " + PREFIX + path + "; allowed: " + allow),
                 Map.of("Allow", allow));
     }

@@ -10,15 +10,19 @@ import java.time.Duration;
  * @param scrapeTimeout how long one store's {@code /metrics} may take
  * @param warningRepeat how often the log repeats that regions are under-replicated while they are
  */
-public record DashboardConfig(Duration sampleInterval, int samplesKept, Duration scrapeTimeout,
-        Duration warningRepeat) {
+public record DashboardConfig(
+        Duration sampleInterval, int samplesKept, Duration scrapeTimeout, Duration warningRepeat) {
 
-    public static final DashboardConfig DEFAULTS = new DashboardConfig(Duration.ofSeconds(5), 360,
-            Duration.ofSeconds(2), Duration.ofMinutes(1));
+    public static final DashboardConfig DEFAULTS =
+            new DashboardConfig(Duration.ofSeconds(5), 360, Duration.ofSeconds(2), Duration.ofMinutes(1));
 
     public DashboardConfig {
-        if (sampleInterval.isNegative() || sampleInterval.isZero() || samplesKept < 1
-                || scrapeTimeout.isNegative() || scrapeTimeout.isZero() || warningRepeat.isNegative()) {
+        if (sampleInterval.isNegative()
+                || sampleInterval.isZero()
+                || samplesKept < 1
+                || scrapeTimeout.isNegative()
+                || scrapeTimeout.isZero()
+                || warningRepeat.isNegative()) {
             throw new IllegalArgumentException("invalid status page settings: " + sampleInterval + ", " + samplesKept
                     + " samples, scrape timeout " + scrapeTimeout + ", warning repeat " + warningRepeat);
         }

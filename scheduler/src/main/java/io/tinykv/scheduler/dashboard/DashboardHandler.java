@@ -30,6 +30,7 @@ public final class DashboardHandler implements HttpHandler {
             "/static/style.css", "style.css",
             "/static/uPlot.iife.min.js", "vendor/uPlot.iife.min.js",
             "/static/uPlot.min.css", "vendor/uPlot.min.css");
+
     private static final Map<String, String> TYPES = Map.of(
             "html", "text/html; charset=utf-8",
             "js", "text/javascript; charset=utf-8",
@@ -70,21 +71,32 @@ public final class DashboardHandler implements HttpHandler {
             if (DashboardApi.owns(path)) {
                 byte[] body = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
                 ApiResponse answer = body.length > MAX_BODY_BYTES
-                        ? ApiResponse.error(ApiResponse.BAD_REQUEST, "the body is larger than " + MAX_BODY_BYTES + " bytes")
-                        : answer(method, exchange.getRequestURI().getRawPath()
-                                + (exchange.getRequestURI().getRawQuery() == null ? ""
-                                        : "?" + exchange.getRequestURI().getRawQuery()), body);
+                        ? ApiResponse.error(
+                                ApiResponse.BAD_REQUEST, "the body is larger than " + MAX_BODY_BYTES + " bytes")
+                        : answer(
+                                method,
+                                exchange.getRequestURI().getRawPath()
+                                        + (exchange.getRequestURI().getRawQuery() == null
+                                                ? ""
+                                                : "?" + exchange.getRequestURI().getRawQuery()),
+                                body);
                 answer.headers().forEach((k, v) -> exchange.getResponseHeaders().set(k, v));
                 send(exchange, answer.status(), "application/json; charset=utf-8", PdJson.write(answer.body()));
                 return;
             }
             byte[] asset = assets.get(path);
             if (asset == null) {
-                send(exchange, NOT_FOUND, "text/plain; charset=utf-8",
+                send(
+                        exchange,
+                        NOT_FOUND,
+                        "text/plain; charset=utf-8",
                         ("no page " + path + "; the status page is at /\n").getBytes(StandardCharsets.UTF_8));
             } else if (!method.equals("GET") && !method.equals("HEAD")) {
                 exchange.getResponseHeaders().set("Allow", "GET, HEAD");
-                send(exchange, METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                send(
+                        exchange,
+                        METHOD_NOT_ALLOWED,
+                        "text/plain; charset=utf-8",
                         (method + " is not allowed on " + path + "\n").getBytes(StandardCharsets.UTF_8));
             } else {
                 String name = ASSETS.get(path);

@@ -33,8 +33,8 @@ public final class DashboardViews {
     private final IdAllocator ids;
     private final SchedulerConfig config;
 
-    public DashboardViews(ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids,
-            SchedulerConfig config) {
+    public DashboardViews(
+            ClusterMeta cluster, Coordinator coordinator, Tso tso, IdAllocator ids, SchedulerConfig config) {
         this.cluster = cluster;
         this.coordinator = coordinator;
         this.tso = tso;
@@ -43,25 +43,56 @@ public final class DashboardViews {
     }
 
     /** One store; {@code state} is Up, Offline, Disconnected, Down or Tombstone. */
-    public record StoreRow(long id, String address, String statusAddress, String version, String state,
-            long capacityBytes, long availableBytes, long usedBytes, int regionCount, int leaderCount,
-            int pendingPeerCount, long lastHeartbeatMillis, long heartbeatAgeMillis, boolean busy) {}
+    public record StoreRow(
+            long id,
+            String address,
+            String statusAddress,
+            String version,
+            String state,
+            long capacityBytes,
+            long availableBytes,
+            long usedBytes,
+            int regionCount,
+            int leaderCount,
+            int pendingPeerCount,
+            long lastHeartbeatMillis,
+            long heartbeatAgeMillis,
+            boolean busy) {}
 
     public record Stores(int count, List<StoreRow> stores) {}
 
     public record PeerRow(long id, long storeId) {}
 
     /** One region; {@code leader} is null while no leader has reported it. */
-    public record RegionRow(long id, String startKey, String endKey, String startKeyHex, String endKeyHex,
-            long version, long confVer, List<PeerRow> peers, PeerRow leader, long approximateSizeBytes,
-            long approximateKeys, List<Long> pendingPeers, List<Long> downPeers, String operator) {}
+    public record RegionRow(
+            long id,
+            String startKey,
+            String endKey,
+            String startKeyHex,
+            String endKeyHex,
+            long version,
+            long confVer,
+            List<PeerRow> peers,
+            PeerRow leader,
+            long approximateSizeBytes,
+            long approximateKeys,
+            List<Long> pendingPeers,
+            List<Long> downPeers,
+            String operator) {}
 
     /** One page of the regions that match a query, in key order. */
     public record RegionPage(int total, int matched, int offset, int limit, String query, List<RegionRow> regions) {}
 
     /** One operator: running (status RUNNING) or ended (finished, timed_out, dropped, replaced). */
-    public record OperatorRow(long regionId, String kind, List<String> steps, int stepIndex, String reason,
-            long createdAtMillis, String status, Long endedAtMillis) {}
+    public record OperatorRow(
+            long regionId,
+            String kind,
+            List<String> steps,
+            int stepIndex,
+            String reason,
+            long createdAtMillis,
+            String status,
+            Long endedAtMillis) {}
 
     public record Operators(List<OperatorRow> running, List<OperatorRow> recent) {}
 
@@ -71,9 +102,17 @@ public final class DashboardViews {
 
     public record Pause(String name, boolean paused, Long pausedUntilMillis) {}
 
-    public record Status(long clusterId, String clientKeyMode, int maxReplicas, int storeCount, int regionCount,
-            TsoState tso, IdState ids, List<ReplicationHealth.UnderReplicated> underReplicated,
-            List<Pause> pauses, long nowMillis) {}
+    public record Status(
+            long clusterId,
+            String clientKeyMode,
+            int maxReplicas,
+            int storeCount,
+            int regionCount,
+            TsoState tso,
+            IdState ids,
+            List<ReplicationHealth.UnderReplicated> underReplicated,
+            List<Pause> pauses,
+            long nowMillis) {}
 
     public Stores stores(long nowMillis) {
         Map<Long, int[]> counts = new HashMap<>();
@@ -94,10 +133,21 @@ public final class DashboardViews {
         for (StoreInfo s : cluster.stores()) {
             int[] c = counts.getOrDefault(s.id(), new int[3]);
             Pdpb.StoreStats st = s.stats();
-            rows.add(new StoreRow(s.id(), s.store().getAddress(), s.store().getStatusAddress(),
-                    s.store().getVersion(), stateName(s, nowMillis), st.getCapacity(), st.getAvailable(),
-                    st.getUsedSize(), c[0], c[1], c[2], s.lastHeartbeatMillis(),
-                    nowMillis - s.lastHeartbeatMillis(), st.getIsBusy()));
+            rows.add(new StoreRow(
+                    s.id(),
+                    s.store().getAddress(),
+                    s.store().getStatusAddress(),
+                    s.store().getVersion(),
+                    stateName(s, nowMillis),
+                    st.getCapacity(),
+                    st.getAvailable(),
+                    st.getUsedSize(),
+                    c[0],
+                    c[1],
+                    c[2],
+                    s.lastHeartbeatMillis(),
+                    nowMillis - s.lastHeartbeatMillis(),
+                    st.getIsBusy()));
         }
         return new Stores(rows.size(), rows);
     }
@@ -116,7 +166,8 @@ public final class DashboardViews {
         int from = Math.min(query.offset(), matched.size());
         int to = Math.min(from + query.limit(), matched.size());
         List<RegionRow> rows = matched.subList(from, to).stream()
-                .map(r -> row(r, Optional.ofNullable(running.get(r.id())))).toList();
+                .map(r -> row(r, Optional.ofNullable(running.get(r.id()))))
+                .toList();
         return new RegionPage(all.size(), matched.size(), from, query.limit(), query.text(), rows);
     }
 
@@ -130,11 +181,20 @@ public final class DashboardViews {
 
     static RegionRow row(RegionInfo r, Optional<Operator> op) {
         Metapb.RegionEpoch e = r.epoch();
-        return new RegionRow(r.id(), KeyText.show(r.startKey()), KeyText.show(r.endKey()), KeyText.hex(r.startKey()),
-                KeyText.hex(r.endKey()), e.getVersion(), e.getConfVer(),
-                r.region().getPeersList().stream().map(p -> new PeerRow(p.getId(), p.getStoreId())).toList(),
+        return new RegionRow(
+                r.id(),
+                KeyText.show(r.startKey()),
+                KeyText.show(r.endKey()),
+                KeyText.hex(r.startKey()),
+                KeyText.hex(r.endKey()),
+                e.getVersion(),
+                e.getConfVer(),
+                r.region().getPeersList().stream()
+                        .map(p -> new PeerRow(p.getId(), p.getStoreId()))
+                        .toList(),
                 r.leaderPeer().map(p -> new PeerRow(p.getId(), p.getStoreId())).orElse(null),
-                r.approximateSizeBytes(), r.approximateKeys(),
+                r.approximateSizeBytes(),
+                r.approximateKeys(),
                 r.pendingPeers().stream().map(Metapb.Peer::getId).toList(),
                 r.downPeers().stream().map(d -> d.getPeer().getId()).toList(),
                 op.map(Operator::toString).orElse(null));
@@ -142,27 +202,44 @@ public final class DashboardViews {
 
     public Operators operators() {
         List<OperatorRow> running = coordinator.runningOperators().stream()
-                .map(op -> operatorRow(op, "running", null)).toList();
+                .map(op -> operatorRow(op, "running", null))
+                .toList();
         List<OperatorRow> recent = coordinator.recentOperators().stream()
-                .map(e -> operatorRow(e.operator(), e.event(), e.endedAtMillis())).toList();
+                .map(e -> operatorRow(e.operator(), e.event(), e.endedAtMillis()))
+                .toList();
         return new Operators(running, recent);
     }
 
     private static OperatorRow operatorRow(Operator op, String status, Long endedAtMillis) {
-        return new OperatorRow(op.regionId(), op.kind(), op.steps().stream().map(s -> s.describe()).toList(),
-                op.stepIndex(), op.reason(), op.createdAtMillis(), status, endedAtMillis);
+        return new OperatorRow(
+                op.regionId(),
+                op.kind(),
+                op.steps().stream().map(s -> s.describe()).toList(),
+                op.stepIndex(),
+                op.reason(),
+                op.createdAtMillis(),
+                status,
+                endedAtMillis);
     }
 
     public Status status(SchedulerPauses pauses, long nowMillis) {
         Tso.Timestamp last = tso.last();
-        List<Pause> pauseRows = pauses.names().stream().map(n -> {
-            var until = pauses.pausedUntilMillis(n);
-            return new Pause(n, until.isPresent(), until.isPresent() ? until.getAsLong() : null);
-        }).toList();
-        return new Status(cluster.clusterId(), config.clientKeyMode().name(), config.maxReplicas(),
-                cluster.storeCount(), cluster.regionCount(),
+        List<Pause> pauseRows = pauses.names().stream()
+                .map(n -> {
+                    var until = pauses.pausedUntilMillis(n);
+                    return new Pause(n, until.isPresent(), until.isPresent() ? until.getAsLong() : null);
+                })
+                .toList();
+        return new Status(
+                cluster.clusterId(),
+                config.clientKeyMode().name(),
+                config.maxReplicas(),
+                cluster.storeCount(),
+                cluster.regionCount(),
                 new TsoState(last.physicalMillis(), last.logical(), tso.persistedLimitMillis()),
-                new IdState(ids.last(), ids.reservedEnd()), coordinator.underReplicated(nowMillis), pauseRows,
+                new IdState(ids.last(), ids.reservedEnd()),
+                coordinator.underReplicated(nowMillis),
+                pauseRows,
                 nowMillis);
     }
 }

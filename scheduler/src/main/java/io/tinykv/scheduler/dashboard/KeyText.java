@@ -58,13 +58,14 @@ final class KeyText {
                 try {
                     out.write(Integer.parseInt(text.substring(i + 2, i + 4), HEX_RADIX));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("invalid escape in key '" + text + "' at " + i
-                            + ": expected \\xNN with two hex digits");
+                    throw new IllegalArgumentException(
+                            "invalid escape in key '" + text + "' at " + i + ": expected \\xNN with two hex digits");
                 }
                 i += 3;
             } else if (c > LAST_PRINTABLE) {
                 int codePoint = text.codePointAt(i);
-                byte[] utf8 = new String(Character.toChars(codePoint)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                byte[] utf8 =
+                        new String(Character.toChars(codePoint)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 out.write(utf8, 0, utf8.length);
                 i += Character.charCount(codePoint) - 1;
             } else {

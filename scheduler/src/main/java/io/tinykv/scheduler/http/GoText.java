@@ -18,6 +18,7 @@ public final class GoText {
     private static final double BINARY_BASE = 1024.0;
     /** Go's {@code %.4g}: at most four significant digits, trailing zeros dropped. */
     private static final MathContext FOUR_DIGITS = new MathContext(4);
+
     private static final HexFormat UPPER_HEX = HexFormat.of().withUpperCase();
     private static final long NANOS_PER_MICRO = 1_000;
     private static final long NANOS_PER_MILLI = 1_000_000;
@@ -65,8 +66,10 @@ public final class GoText {
         if (hours > 0 || minutes > 0) {
             b.append(minutes).append('m');
         }
-        b.append(BigDecimal.valueOf(seconds).add(BigDecimal.valueOf(d.getNano(), 9))
-                .stripTrailingZeros().toPlainString());
+        b.append(BigDecimal.valueOf(seconds)
+                .add(BigDecimal.valueOf(d.getNano(), 9))
+                .stripTrailingZeros()
+                .toPlainString());
         return b.append('s').toString();
     }
 
@@ -85,6 +88,9 @@ public final class GoText {
     }
 
     private static String fraction(long nanos, long unitNanos) {
-        return BigDecimal.valueOf(nanos).divide(BigDecimal.valueOf(unitNanos)).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(nanos)
+                .divide(BigDecimal.valueOf(unitNanos))
+                .stripTrailingZeros()
+                .toPlainString();
     }
 }

@@ -41,8 +41,12 @@ final class GrpcOrHttpNegotiator implements InternalProtocolNegotiator.ProtocolN
         return new GrpcOrHttpNegotiator(InternalProtocolNegotiators.serverPlaintext(), tls, api, httpExecutor, limits);
     }
 
-    private GrpcOrHttpNegotiator(InternalProtocolNegotiator.ProtocolNegotiator inner, SslContext tls, PdHttpApi api,
-            Executor httpExecutor, HttpLimits limits) {
+    private GrpcOrHttpNegotiator(
+            InternalProtocolNegotiator.ProtocolNegotiator inner,
+            SslContext tls,
+            PdHttpApi api,
+            Executor httpExecutor,
+            HttpLimits limits) {
         this.inner = inner;
         this.tls = tls;
         this.api = api;
@@ -63,8 +67,8 @@ final class GrpcOrHttpNegotiator implements InternalProtocolNegotiator.ProtocolN
         }
         // After the handshake the negotiation event carries the TLS session: gRPC's negotiation
         // handler hands it to the transport as is (the plaintext negotiator would not).
-        ProtocolDetector detector = new ProtocolDetector(InternalProtocolNegotiators.grpcNegotiationHandler(grpcHandler),
-                this::installHttp, timeoutMillis);
+        ProtocolDetector detector = new ProtocolDetector(
+                InternalProtocolNegotiators.grpcNegotiationHandler(grpcHandler), this::installHttp, timeoutMillis);
         return new TlsHandshakeStage(tls, detector, timeoutMillis);
     }
 
@@ -75,9 +79,13 @@ final class GrpcOrHttpNegotiator implements InternalProtocolNegotiator.ProtocolN
         p.addAfter(detector.name(), "pd-http-guard", new GrpcCommandGuard(handler));
         p.addAfter(detector.name(), "pd-http-api", handler);
         p.addAfter(detector.name(), "pd-http-aggregator", new HttpObjectAggregator(limits.maxBodyBytes()));
-        p.addAfter(detector.name(), "pd-http-codec",
+        p.addAfter(
+                detector.name(),
+                "pd-http-codec",
                 new HttpServerCodec(limits.maxRequestLineBytes(), limits.maxHeaderBytes(), limits.maxBodyBytes()));
-        p.addAfter(detector.name(), "pd-http-idle",
+        p.addAfter(
+                detector.name(),
+                "pd-http-idle",
                 new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         InternalWriteBufferingAndExceptionHandlerUtils.writeBufferingAndRemove(detector.channel());
     }

@@ -16,8 +16,14 @@ import java.time.Duration;
  * @param queuedRequests requests read and waiting for a thread; one more is answered 503 at once
  *     (busy, retry) instead of growing a queue without bound
  */
-public record HttpLimits(Duration detectTimeout, Duration idleTimeout, int maxRequestLineBytes, int maxHeaderBytes,
-        int maxBodyBytes, int threads, int queuedRequests) {
+public record HttpLimits(
+        Duration detectTimeout,
+        Duration idleTimeout,
+        int maxRequestLineBytes,
+        int maxHeaderBytes,
+        int maxBodyBytes,
+        int threads,
+        int queuedRequests) {
 
     /**
      * Two, for a scheduler on two cores: one slow answer (a page of thousands of regions, an
@@ -28,10 +34,17 @@ public record HttpLimits(Duration detectTimeout, Duration idleTimeout, int maxRe
      * in order.
      */
     public static final int DEFAULT_THREADS = 2;
+
     public static final int DEFAULT_QUEUED_REQUESTS = 64;
 
-    public static final HttpLimits DEFAULTS = new HttpLimits(Duration.ofSeconds(10), Duration.ofSeconds(60),
-            16 * 1024, 16 * 1024, 64 * 1024, DEFAULT_THREADS, DEFAULT_QUEUED_REQUESTS);
+    public static final HttpLimits DEFAULTS = new HttpLimits(
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(60),
+            16 * 1024,
+            16 * 1024,
+            64 * 1024,
+            DEFAULT_THREADS,
+            DEFAULT_QUEUED_REQUESTS);
 
     public HttpLimits {
         requirePositive("detectTimeout", detectTimeout);

@@ -5,14 +5,14 @@ import java.util.List;
 
 /** A PD member as PD's HTTP API shows it ({@code pdpb.Member}, zero fields left out). */
 public record MemberView(
-        String name,
-        long memberId,
-        List<String> peerUrls,
-        List<String> clientUrls,
-        String binaryVersion) {
+        String name, long memberId, List<String> peerUrls, List<String> clientUrls, String binaryVersion) {
 
     public static MemberView of(Pdpb.Member m) {
-        return new MemberView(m.getName(), m.getMemberId(), m.getPeerUrlsList(), m.getClientUrlsList(),
+        return new MemberView(
+                m.getName(),
+                m.getMemberId(),
+                m.getPeerUrlsList(),
+                m.getClientUrlsList(),
                 m.getBinaryVersion().isEmpty() ? null : m.getBinaryVersion());
     }
 

@@ -90,8 +90,10 @@ public final class PdHttpApi {
             return notFound(method, path);
         }
         if (!route.get().methods().contains(method)) {
-            String allow = String.join(", ", route.get().methods().stream().sorted().toList());
-            return new ApiResponse(ApiResponse.METHOD_NOT_ALLOWED,
+            String allow =
+                    String.join(", ", route.get().methods().stream().sorted().toList());
+            return new ApiResponse(
+                    ApiResponse.METHOD_NOT_ALLOWED,
                     Map.of("error", method + " is not allowed on " + path + "; allowed: " + allow),
                     Map.of("Allow", allow));
         }
@@ -101,26 +103,31 @@ public final class PdHttpApi {
     private Optional<Route> route(List<String> s) {
         String first = s.get(0);
         Route route = switch (s.size()) {
-            case 1 -> switch (first) {
-                case "stores" -> get(r -> ApiResponse.ok(views.stores(clockMillis.getAsLong())));
-                case "regions" -> get(r -> ApiResponse.ok(views.regions()));
-                case "config" -> get(r -> ApiResponse.ok(views.config()));
-                case "health" -> get(r -> ApiResponse.ok(views.health()));
-                case "members" -> get(r -> ApiResponse.ok(views.members()));
-                case "version" -> get(r -> ApiResponse.ok(views.version()));
-                case "cluster" -> get(r -> ApiResponse.ok(views.clusterInfo()));
-                default -> null;
-            };
-            case 2 -> switch (first) {
-                case "store" -> get(r -> store(s.get(1)));
-                case "checker" -> new Route(Set.of(GET, POST), r -> checker(r, s.get(1)));
-                default -> null;
-            };
-            case 3 -> !first.equals("region") ? null : switch (s.get(1)) {
-                case "id" -> get(r -> region(s.get(2)));
-                case "key" -> get(r -> regionByKey(s.get(2), r.query()));
-                default -> null;
-            };
+            case 1 ->
+                switch (first) {
+                    case "stores" -> get(r -> ApiResponse.ok(views.stores(clockMillis.getAsLong())));
+                    case "regions" -> get(r -> ApiResponse.ok(views.regions()));
+                    case "config" -> get(r -> ApiResponse.ok(views.config()));
+                    case "health" -> get(r -> ApiResponse.ok(views.health()));
+                    case "members" -> get(r -> ApiResponse.ok(views.members()));
+                    case "version" -> get(r -> ApiResponse.ok(views.version()));
+                    case "cluster" -> get(r -> ApiResponse.ok(views.clusterInfo()));
+                    default -> null;
+                };
+            case 2 ->
+                switch (first) {
+                    case "store" -> get(r -> store(s.get(1)));
+                    case "checker" -> new Route(Set.of(GET, POST), r -> checker(r, s.get(1)));
+                    default -> null;
+                };
+            case 3 ->
+                !first.equals("region")
+                        ? null
+                        : switch (s.get(1)) {
+                            case "id" -> get(r -> region(s.get(2)));
+                            case "key" -> get(r -> regionByKey(s.get(2), r.query()));
+                            default -> null;
+                        };
             default -> null;
         };
         return Optional.ofNullable(route);
@@ -164,8 +171,10 @@ public final class PdHttpApi {
 
     private ApiResponse checker(Request r, String name) {
         if (!SchedulerPauses.CHECKER_NAMES.contains(name)) {
-            return ApiResponse.error(ApiResponse.NOT_FOUND, "checker " + name + " not found; known checkers: "
-                    + SchedulerPauses.CHECKER_NAMES.stream().sorted().toList());
+            return ApiResponse.error(
+                    ApiResponse.NOT_FOUND,
+                    "checker " + name + " not found; known checkers: "
+                            + SchedulerPauses.CHECKER_NAMES.stream().sorted().toList());
         }
         if (r.method().equals(GET)) {
             return ApiResponse.ok(Map.of("paused", pauses.isPaused(name, clockMillis.getAsLong())));
@@ -173,9 +182,8 @@ public final class PdHttpApi {
         long delaySeconds = delaySeconds(r.body());
         pauses.pause(name, Duration.ofSeconds(delaySeconds));
         // PD's answers, word for word.
-        return ApiResponse.ok(delaySeconds == 0
-                ? "Resume the checker successfully."
-                : "Pause the checker successfully.");
+        return ApiResponse.ok(
+                delaySeconds == 0 ? "Resume the checker successfully." : "Pause the checker successfully.");
     }
 
     /** The {@code delay} of a checker POST body: a non-negative whole number of seconds. */
@@ -213,8 +221,9 @@ public final class PdHttpApi {
     }
 
     private static ApiResponse notFound(String method, String path) {
-        return ApiResponse.error(ApiResponse.NOT_FOUND, "no route for " + method + " " + path
-                + " (PD API routes are under " + PREFIX + ")");
+        return ApiResponse.error(
+                ApiResponse.NOT_FOUND,
+                "no route for " + method + " " + path + " (PD API routes are under " + PREFIX + ")");
     }
 
     private static Map<String, String> query(String text) {

@@ -15,14 +15,18 @@ public final class PdHttpExecutor {
     /** Idle threads are let go after this long; the scheduler's HTTP side is mostly quiet. */
     private static final long KEEP_ALIVE_SECONDS = 60;
 
-    private PdHttpExecutor() {
-    }
+    private PdHttpExecutor() {}
 
     /** @param namePrefix names the threads, e.g. {@code "scheduler-http-"} */
     public static ExecutorService bounded(HttpLimits limits, String namePrefix) {
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(limits.threads(), limits.threads(), KEEP_ALIVE_SECONDS,
-                TimeUnit.SECONDS, new ArrayBlockingQueue<>(limits.queuedRequests()),
-                Thread.ofPlatform().daemon().name(namePrefix, 0).factory(), new ThreadPoolExecutor.AbortPolicy());
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(
+                limits.threads(),
+                limits.threads(),
+                KEEP_ALIVE_SECONDS,
+                TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(limits.queuedRequests()),
+                Thread.ofPlatform().daemon().name(namePrefix, 0).factory(),
+                new ThreadPoolExecutor.AbortPolicy());
         executor.allowCoreThreadTimeOut(true);
         return executor;
     }

@@ -46,8 +46,8 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * A request read and not answered yet, or ({@code ready} not null) one whose answer is known
      * without the API: a malformed request, an HTTP version we do not speak.
      */
-    private record Pending(HttpVersion version, String method, String uri, byte[] body, boolean keepAlive,
-            ApiResponse ready) {}
+    private record Pending(
+            HttpVersion version, String method, String uri, byte[] body, boolean keepAlive, ApiResponse ready) {}
 
     private final PdHttpApi api;
     private final Executor executor;
@@ -79,18 +79,34 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!request.decoderResult().isSuccess()) {
             Throwable cause = request.decoderResult().cause();
             LOG.debug("malformed HTTP request from {}: {}", ctx.channel().remoteAddress(), cause.toString());
-            return new Pending(HttpVersion.HTTP_1_1, null, null, null, false,
+            return new Pending(
+                    HttpVersion.HTTP_1_1,
+                    null,
+                    null,
+                    null,
+                    false,
                     ApiResponse.error(ApiResponse.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage()));
         }
         HttpVersion version = request.protocolVersion();
         if (version.majorVersion() != 1 || version.minorVersion() > 1) {
-            return new Pending(HttpVersion.HTTP_1_1, null, null, null, false,
-                    new ApiResponse(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED.code(),
+            return new Pending(
+                    HttpVersion.HTTP_1_1,
+                    null,
+                    null,
+                    null,
+                    false,
+                    new ApiResponse(
+                            HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED.code(),
                             Map.of("error", version + " is not supported; use HTTP/1.1 (or gRPC over HTTP/2)"),
                             Map.of()));
         }
-        return new Pending(version, request.method().name(), request.uri(), ByteBufUtil.getBytes(request.content()),
-                HttpUtil.isKeepAlive(request), null);
+        return new Pending(
+                version,
+                request.method().name(),
+                request.uri(),
+                ByteBufUtil.getBytes(request.content()),
+                HttpUtil.isKeepAlive(request),
+                null);
     }
 
     /** On the event loop: starts on the oldest waiting request, unless one is being answered. */
@@ -123,11 +139,17 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             closing = true;
             return ApiResponse.error(ApiResponse.UNAVAILABLE, "the scheduler is stopping");
         }
-        LOG.warn("HTTP API busy: refused {} {} from {}; every answering thread is taken and the queue is full",
-                request.method(), request.uri(), ctx.channel().remoteAddress());
-        return new ApiResponse(ApiResponse.UNAVAILABLE,
-                Map.of("error", "the scheduler's HTTP API is busy (every thread answering, the queue full);"
-                        + " retry in a moment"),
+        LOG.warn(
+                "HTTP API busy: refused {} {} from {}; every answering thread is taken and the queue is full",
+                request.method(),
+                request.uri(),
+                ctx.channel().remoteAddress());
+        return new ApiResponse(
+                ApiResponse.UNAVAILABLE,
+                Map.of(
+                        "error",
+                        "the scheduler's HTTP API is busy (every thread answering, the queue full);"
+                                + " retry in a moment"),
                 Map.of(HttpHeaderNames.RETRY_AFTER.toString(), BUSY_RETRY_AFTER_SECONDS));
     }
 
@@ -173,8 +195,8 @@ final class PdHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private void write(ChannelHandlerContext ctx, HttpVersion version, ApiResponse answer, boolean keepAlive) {
         byte[] json = PdJson.write(answer.body());
-        FullHttpResponse response = new DefaultFullHttpResponse(version,
-                HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(json));
+        FullHttpResponse response = new DefaultFullHttpResponse(
+                version, HttpResponseStatus.valueOf(answer.status()), Unpooled.wrappedBuffer(json));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, JSON);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
         for (Map.Entry<String, String> h : answer.headers().entrySet()) {

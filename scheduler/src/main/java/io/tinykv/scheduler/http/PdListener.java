@@ -37,8 +37,8 @@ public final class PdListener {
     private PdListener() {}
 
     /** A plaintext gRPC server builder for {@code address}; add the gRPC services, build and start it. */
-    public static NettyServerBuilder serverBuilder(SocketAddress address, PdHttpApi api, Executor httpExecutor,
-            HttpLimits limits) {
+    public static NettyServerBuilder serverBuilder(
+            SocketAddress address, PdHttpApi api, Executor httpExecutor, HttpLimits limits) {
         return serverBuilder(address, api, httpExecutor, limits, InsecureServerCredentials.create());
     }
 
@@ -48,13 +48,18 @@ public final class PdListener {
      *
      * @throws IllegalArgumentException for other credentials (nothing else is built here)
      */
-    public static NettyServerBuilder serverBuilder(SocketAddress address, PdHttpApi api, Executor httpExecutor,
-            HttpLimits limits, ServerCredentials credentials) {
+    public static NettyServerBuilder serverBuilder(
+            SocketAddress address,
+            PdHttpApi api,
+            Executor httpExecutor,
+            HttpLimits limits,
+            ServerCredentials credentials) {
         GrpcOrHttpNegotiator negotiator = switch (credentials) {
             case InsecureServerCredentials plaintext -> GrpcOrHttpNegotiator.plaintext(api, httpExecutor, limits);
             case TlsServerCredentials tls -> GrpcOrHttpNegotiator.tls(sslContext(tls), api, httpExecutor, limits);
-            default -> throw new IllegalArgumentException("the scheduler's client port takes plaintext or TLS "
-                    + "credentials, not " + credentials.getClass().getSimpleName());
+            default ->
+                throw new IllegalArgumentException("the scheduler's client port takes plaintext or TLS "
+                        + "credentials, not " + credentials.getClass().getSimpleName());
         };
         return NettyServerBuilder.forAddress(address, InternalNettyServerCredentials.create(negotiator));
     }
@@ -64,7 +69,9 @@ public final class PdListener {
      * ALPN list of both protocols.
      */
     static SslContext sslContext(TlsServerCredentials tls) {
-        if (tls.getKeyManagers() == null || tls.getKeyManagers().size() != 1 || tls.getTrustManagers() == null
+        if (tls.getKeyManagers() == null
+                || tls.getKeyManagers().size() != 1
+                || tls.getTrustManagers() == null
                 || tls.getTrustManagers().size() != 1) {
             throw new IllegalArgumentException("the scheduler's client port takes TLS credentials of one key manager "
                     + "and one trust manager (as the [security] settings make them)");
@@ -74,13 +81,16 @@ public final class PdListener {
             case OPTIONAL -> ClientAuth.OPTIONAL;
             case REQUIRE -> ClientAuth.REQUIRE;
         };
-        SslContextBuilder builder = GrpcSslContexts.configure(SslContextBuilder.forServer(tls.getKeyManagers().get(0)))
+        SslContextBuilder builder = GrpcSslContexts.configure(
+                        SslContextBuilder.forServer(tls.getKeyManagers().get(0)))
                 .trustManager(tls.getTrustManagers().get(0))
                 .clientAuth(clientAuth)
-                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                .applicationProtocolConfig(new ApplicationProtocolConfig(
+                        ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                         ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
-                        ApplicationProtocolNames.HTTP_1_1, ApplicationProtocolNames.HTTP_2));
+                        ApplicationProtocolNames.HTTP_1_1,
+                        ApplicationProtocolNames.HTTP_2));
         try {
             return builder.build();
         } catch (SSLException e) {

@@ -168,7 +168,8 @@ public final class PdViews {
             long sizeMib = RegionView.sizeMib(r.approximateSizeBytes());
             long leaderPeer = r.leaderPeer().map(Metapb.Peer::getId).orElse(0L);
             for (Metapb.Peer p : r.region().getPeersList()) {
-                loads.merge(p.getStoreId(),
+                loads.merge(
+                        p.getStoreId(),
                         StoreView.Load.NONE.plusPeer(p.getId() == leaderPeer, r.isPending(p.getId()), sizeMib),
                         PdViews::sum);
             }
@@ -177,8 +178,11 @@ public final class PdViews {
     }
 
     private static StoreView.Load sum(StoreView.Load a, StoreView.Load b) {
-        return new StoreView.Load(a.leaderCount() + b.leaderCount(), a.leaderSizeMib() + b.leaderSizeMib(),
-                a.regionCount() + b.regionCount(), a.regionSizeMib() + b.regionSizeMib(),
+        return new StoreView.Load(
+                a.leaderCount() + b.leaderCount(),
+                a.leaderSizeMib() + b.leaderSizeMib(),
+                a.regionCount() + b.regionCount(),
+                a.regionSizeMib() + b.regionSizeMib(),
                 a.pendingPeerCount() + b.pendingPeerCount());
     }
 }

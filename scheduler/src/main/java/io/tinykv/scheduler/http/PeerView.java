@@ -10,8 +10,11 @@ public record PeerView(Long id, Long storeId, Integer role, String roleName, Boo
 
     public static PeerView of(Metapb.Peer peer) {
         boolean learner = peer.getRole() == Metapb.PeerRole.Learner;
-        return new PeerView(PdJson.nonZero(peer.getId()), PdJson.nonZero(peer.getStoreId()),
-                peer.getRoleValue() == 0 ? null : peer.getRoleValue(), peer.getRole().name(),
+        return new PeerView(
+                PdJson.nonZero(peer.getId()),
+                PdJson.nonZero(peer.getStoreId()),
+                peer.getRoleValue() == 0 ? null : peer.getRoleValue(),
+                peer.getRole().name(),
                 learner ? Boolean.TRUE : null);
     }
 }

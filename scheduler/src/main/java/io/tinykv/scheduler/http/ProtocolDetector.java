@@ -42,8 +42,8 @@ final class ProtocolDetector extends ByteToMessageDecoder {
      * @param grpcNegotiation gRPC's negotiation handler for this connection, added on the gRPC branch
      * @param installHttp adds the HTTP/1.1 handlers after this one (given this handler's context)
      */
-    ProtocolDetector(ChannelHandler grpcNegotiation, Consumer<ChannelHandlerContext> installHttp,
-            long detectTimeoutMillis) {
+    ProtocolDetector(
+            ChannelHandler grpcNegotiation, Consumer<ChannelHandlerContext> installHttp, long detectTimeoutMillis) {
         this.grpcNegotiation = grpcNegotiation;
         this.installHttp = installHttp;
         this.detectTimeoutMillis = detectTimeoutMillis;
@@ -51,11 +51,17 @@ final class ProtocolDetector extends ByteToMessageDecoder {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        deadline = ctx.executor().schedule(() -> {
-            LOG.debug("closing {}: no protocol detected within {} ms", ctx.channel().remoteAddress(),
-                    detectTimeoutMillis);
-            ctx.close();
-        }, detectTimeoutMillis, TimeUnit.MILLISECONDS);
+        deadline = ctx.executor()
+                .schedule(
+                        () -> {
+                            LOG.debug(
+                                    "closing {}: no protocol detected within {} ms",
+                                    ctx.channel().remoteAddress(),
+                                    detectTimeoutMillis);
+                            ctx.close();
+                        },
+                        detectTimeoutMillis,
+                        TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -59,35 +59,55 @@ public record StoreView(Meta store, Status status) {
      * What the regions say about one store: counts and sizes (MiB) of its peers and leaders, and how
      * many of its peers their leaders report as pending.
      */
-    public record Load(int leaderCount, long leaderSizeMib, int regionCount, long regionSizeMib,
-            long pendingPeerCount) {
+    public record Load(
+            int leaderCount, long leaderSizeMib, int regionCount, long regionSizeMib, long pendingPeerCount) {
         public static final Load NONE = new Load(0, 0, 0, 0, 0);
 
         /** This load plus one peer of a region of {@code sizeMib}. */
         public Load plusPeer(boolean leader, boolean pending, long sizeMib) {
-            return new Load(leaderCount + (leader ? 1 : 0), leaderSizeMib + (leader ? sizeMib : 0),
-                    regionCount + 1, regionSizeMib + sizeMib, pendingPeerCount + (pending ? 1 : 0));
+            return new Load(
+                    leaderCount + (leader ? 1 : 0),
+                    leaderSizeMib + (leader ? sizeMib : 0),
+                    regionCount + 1,
+                    regionSizeMib + sizeMib,
+                    pendingPeerCount + (pending ? 1 : 0));
         }
     }
 
     public static StoreView of(StoreInfo info, StoreStatus status, Load load, long nowMillis) {
         Metapb.Store s = info.store();
         Pdpb.StoreStats stats = info.stats();
-        Meta meta = new Meta(s.getId(), s.getAddress(),
+        Meta meta = new Meta(
+                s.getId(),
+                s.getAddress(),
                 s.getStateValue() == 0 ? null : s.getStateValue(),
-                s.getLabelsCount() == 0 ? null
-                        : s.getLabelsList().stream().map(l -> new Label(l.getKey(), l.getValue())).toList(),
-                blankAsNull(s.getVersion()), blankAsNull(s.getPeerAddress()), blankAsNull(s.getStatusAddress()),
-                blankAsNull(s.getGitHash()), PdJson.nonZero(s.getStartTimestamp()), blankAsNull(s.getDeployPath()),
-                PdJson.nonZero(s.getLastHeartbeat()), stateName(status));
+                s.getLabelsCount() == 0
+                        ? null
+                        : s.getLabelsList().stream()
+                                .map(l -> new Label(l.getKey(), l.getValue()))
+                                .toList(),
+                blankAsNull(s.getVersion()),
+                blankAsNull(s.getPeerAddress()),
+                blankAsNull(s.getStatusAddress()),
+                blankAsNull(s.getGitHash()),
+                PdJson.nonZero(s.getStartTimestamp()),
+                blankAsNull(s.getDeployPath()),
+                PdJson.nonZero(s.getLastHeartbeat()),
+                stateName(status));
         boolean heard = stats.getStartTime() > 0;
         long startMillis = stats.getStartTime() * MILLIS_PER_SECOND;
         Status st = new Status(
                 GoText.byteSize(stats.getCapacity()),
                 GoText.byteSize(stats.getAvailable()),
                 GoText.byteSize(stats.getUsedSize()),
-                load.leaderCount(), WEIGHT, load.leaderCount() / WEIGHT, load.leaderSizeMib(),
-                load.regionCount(), WEIGHT, load.regionSizeMib() / WEIGHT, load.regionSizeMib(),
+                load.leaderCount(),
+                WEIGHT,
+                load.leaderCount() / WEIGHT,
+                load.leaderSizeMib(),
+                load.regionCount(),
+                WEIGHT,
+                load.regionSizeMib() / WEIGHT,
+                load.regionSizeMib(),
                 PdJson.nonZero(load.pendingPeerCount()),
                 PdJson.nonZero(stats.getSendingSnapCount()),
                 PdJson.nonZero(stats.getReceivingSnapCount()),

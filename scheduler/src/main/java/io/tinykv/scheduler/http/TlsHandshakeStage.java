@@ -58,7 +58,10 @@ final class TlsHandshakeStage extends ChannelInboundHandlerAdapter {
         }
         if (event instanceof SslHandshakeCompletionEvent done) {
             if (!done.isSuccess()) {
-                LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), done.cause().toString());
+                LOG.debug(
+                        "TLS handshake with {} failed: {}",
+                        ctx.channel().remoteAddress(),
+                        done.cause().toString());
                 ctx.close();
                 return;
             }
@@ -81,7 +84,10 @@ final class TlsHandshakeStage extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("closing {} before its TLS handshake completed: {}", ctx.channel().remoteAddress(), cause.toString());
+        LOG.debug(
+                "closing {} before its TLS handshake completed: {}",
+                ctx.channel().remoteAddress(),
+                cause.toString());
         ctx.close();
     }
 }

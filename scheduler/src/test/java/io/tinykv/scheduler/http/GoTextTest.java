@@ -36,7 +36,8 @@ class GoTextTest {
     @Test
     void regionKeysAreUpperCaseHexAndInstantsRfc3339() {
         assertThat(GoText.hexKey(ByteString.EMPTY)).isEmpty();
-        assertThat(GoText.hexKey(ByteString.copyFrom(new byte[] {0x6d, (byte) 0xff, 0}))).isEqualTo("6DFF00");
+        assertThat(GoText.hexKey(ByteString.copyFrom(new byte[] {0x6d, (byte) 0xff, 0})))
+                .isEqualTo("6DFF00");
         assertThat(GoText.instant(1_700_000_000_123L)).isEqualTo("2023-11-14T22:13:20.123Z");
     }
 }

@@ -25,8 +25,8 @@ class PdHttpHandlerTest {
 
     private final List<Runnable> httpExecutor = new ArrayList<>();
     /** Only the checker routes are asked here; they need no cluster. */
-    private final PdHttpApi api = new PdHttpApi(new PdViews(null, null, () -> null, "v"), new SchedulerPauses(() -> 0),
-            () -> 0);
+    private final PdHttpApi api =
+            new PdHttpApi(new PdViews(null, null, () -> null, "v"), new SchedulerPauses(() -> 0), () -> 0);
 
     private EmbeddedChannel channel() {
         PdHttpHandler handler = new PdHttpHandler(api, httpExecutor::add);
@@ -39,8 +39,8 @@ class PdHttpHandlerTest {
 
     /** A request whose answer closes the connection: 404 (no such route), {@code Connection: close}. */
     private static DefaultFullHttpRequest closingRequest() {
-        DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                "/pd/api/v1/no-such-route");
+        DefaultFullHttpRequest request =
+                new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/pd/api/v1/no-such-route");
         request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return request;
     }
@@ -85,7 +85,9 @@ class PdHttpHandlerTest {
     void aKeptAliveConnectionReadsOnAfterEachAnswer() {
         EmbeddedChannel ch = channel();
         ch.writeInbound(checkerRequest());
-        assertThat(ch.config().isAutoRead()).as("no more reading while a request is answered").isFalse();
+        assertThat(ch.config().isAutoRead())
+                .as("no more reading while a request is answered")
+                .isFalse();
         runHttpExecutor(ch);
         FullHttpResponse response = ch.readOutbound();
         assertThat(response.status().code()).isEqualTo(200);
@@ -102,7 +104,9 @@ class PdHttpHandlerTest {
         EmbeddedChannel ch = channel();
         grpcCloseCommand(ch);
         assertThat(ch.isOpen()).isFalse();
-        assertThat((Object) ch.readOutbound()).as("gRPC's command never reaches the socket").isNull();
+        assertThat((Object) ch.readOutbound())
+                .as("gRPC's command never reaches the socket")
+                .isNull();
     }
 
     @Test
@@ -124,7 +128,9 @@ class PdHttpHandlerTest {
         EmbeddedChannel ch = channel();
         // Both requests come in one read: the decoder hands them over one after the other.
         ch.writeInbound(checkerRequest(), closingRequest());
-        assertThat(httpExecutor).as("one request of a connection at the executor at a time").hasSize(1);
+        assertThat(httpExecutor)
+                .as("one request of a connection at the executor at a time")
+                .hasSize(1);
         runHttpExecutorNewestFirst(ch);
         assertThat(answers(ch)).containsExactly("200 -", "404 close");
         assertThat(ch.isOpen()).isFalse();
@@ -158,7 +164,9 @@ class PdHttpHandlerTest {
         httpExecutor.remove(0).run();
         ch.runPendingTasks();
         assertThat(answers(ch)).containsExactly("200 -");
-        assertThat(ch.config().isAutoRead()).as("the second request is still to answer").isFalse();
+        assertThat(ch.config().isAutoRead())
+                .as("the second request is still to answer")
+                .isFalse();
         runHttpExecutor(ch);
         assertThat(answers(ch)).containsExactly("200 -");
         assertThat(ch.config().isAutoRead()).isTrue();

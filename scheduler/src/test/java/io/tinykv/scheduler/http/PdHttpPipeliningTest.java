@@ -48,17 +48,21 @@ class PdHttpPipeliningTest {
     private ExecutorService threads;
     /** One event loop for the listener and every connection: a task on it runs after the reads before it. */
     private EventLoopGroup loop;
+
     private Server server;
 
     /** The HTTP threads, counting what they were handed and releasing a permit per task finished. */
     private final AtomicInteger handedOver = new AtomicInteger();
+
     private final Semaphore finished = new Semaphore(0);
 
     private void start(Supplier<Pdpb.Member> member) throws IOException {
         meta = MetaStore.open(dir);
         ClusterMeta cluster = ClusterMeta.load(meta, 0, new SplittableRandom(1), 1_000, 2_000);
-        PdHttpApi api = new PdHttpApi(new PdViews(cluster, SchedulerConfig.defaults(dir), member, "v0"),
-                new SchedulerPauses(() -> 0), () -> 0);
+        PdHttpApi api = new PdHttpApi(
+                new PdViews(cluster, SchedulerConfig.defaults(dir), member, "v0"),
+                new SchedulerPauses(() -> 0),
+                () -> 0);
         HttpLimits limits = new HttpLimits(NEVER, NEVER, 4096, 4096, 1024, THREADS, 16);
         threads = PdHttpExecutor.bounded(limits, "test-http-");
         Executor counting = task -> {
@@ -73,8 +77,11 @@ class PdHttpPipeliningTest {
         };
         loop = new NioEventLoopGroup(1);
         server = PdListener.serverBuilder(new InetSocketAddress("127.0.0.1", 0), api, counting, limits)
-                .bossEventLoopGroup(loop).workerEventLoopGroup(loop).channelType(NioServerSocketChannel.class)
-                .build().start();
+                .bossEventLoopGroup(loop)
+                .workerEventLoopGroup(loop)
+                .channelType(NioServerSocketChannel.class)
+                .build()
+                .start();
     }
 
     @AfterEach
@@ -94,7 +101,7 @@ class PdHttpPipeliningTest {
      */
     private void afterTheEventLoop() throws Exception {
         try {
-            loop.submit(() -> { }).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            loop.submit(() -> {}).get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new AssertionError("the event loop is held up, by the slow answer being computed on it", e);
         }
@@ -104,7 +111,10 @@ class PdHttpPipeliningTest {
     void aSlowFirstAnswerLeavesBeforeTheFastSecondThatClosesTheConnection() throws Exception {
         CountDownLatch slowEntered = new CountDownLatch(1);
         CountDownLatch releaseSlow = new CountDownLatch(1);
-        Pdpb.Member self = Pdpb.Member.newBuilder().setName("pd").setMemberId(1).addClientUrls("http://127.0.0.1:1")
+        Pdpb.Member self = Pdpb.Member.newBuilder()
+                .setName("pd")
+                .setMemberId(1)
+                .addClientUrls("http://127.0.0.1:1")
                 .build();
         start(() -> {
             slowEntered.countDown();
@@ -118,22 +128,27 @@ class PdHttpPipeliningTest {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", server.getPort()), WAIT_MILLIS);
             s.setSoTimeout(WAIT_MILLIS);
-            s.getOutputStream().write(("GET /pd/api/v1/members HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "GET /pd/api/v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            assertThat(slowEntered.await(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as("the first request is answering")
+            s.getOutputStream()
+                    .write(("GET /pd/api/v1/members HTTP/1.1\r\nHost: x\r\n\r\n"
+                                    + "GET /pd/api/v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            assertThat(slowEntered.await(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+                    .as("the first request is answering")
                     .isTrue();
             // The read that brought both requests is over; whatever else went to the HTTP threads
             // (without ordering: the second request) has finished and handed its answer to the
             // event loop, which has written it.
             afterTheEventLoop();
-            assertThat(finished.tryAcquire(handedOver.get() - 1, WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(finished.tryAcquire(handedOver.get() - 1, WAIT_MILLIS, TimeUnit.MILLISECONDS))
+                    .isTrue();
             afterTheEventLoop();
             releaseSlow.countDown();
 
             String answers = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             assertThat(answers.split("HTTP/1.1 200 OK", -1)).as(answers).hasSize(3);
-            assertThat(answers.indexOf("\"members\"")).as(answers).isNotNegative()
+            assertThat(answers.indexOf("\"members\""))
+                    .as(answers)
+                    .isNotNegative()
                     .isLessThan(answers.indexOf("\"version\":\"v0\""));
         } finally {
             releaseSlow.countDown();

@@ -9,10 +9,10 @@ import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.tinykv.scheduler.SchedulerPauses;
 import io.tinykv.scheduler.ClusterMeta;
 import io.tinykv.scheduler.MetaStore;
 import io.tinykv.scheduler.SchedulerConfig;
+import io.tinykv.scheduler.SchedulerPauses;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -21,11 +21,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,6 +39,7 @@ class PdListenerTest {
     private static final int WAIT_MILLIS = 30_000;
     /** Longer than every wait here: what closes a connection in a test with it is something else. */
     private static final Duration NEVER = Duration.ofMillis(4L * WAIT_MILLIS);
+
     private static final Duration SHORT = Duration.ofMillis(200);
 
     @TempDir
@@ -52,8 +53,7 @@ class PdListenerTest {
         start(detectTimeout, idleTimeout, NEVER);
     }
 
-    private void start(Duration detectTimeout, Duration idleTimeout, Duration grpcHandshakeTimeout)
-            throws IOException {
+    private void start(Duration detectTimeout, Duration idleTimeout, Duration grpcHandshakeTimeout) throws IOException {
         start(new HttpLimits(detectTimeout, idleTimeout, 4096, 4096, 1024, 1, 16), grpcHandshakeTimeout);
     }
 
@@ -61,12 +61,15 @@ class PdListenerTest {
         meta = MetaStore.open(dir);
         SchedulerConfig config = SchedulerConfig.defaults(dir);
         ClusterMeta cluster = ClusterMeta.load(meta, 0, new SplittableRandom(1), 1_000, 2_000);
-        PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> null, "v0"), new SchedulerPauses(() -> 0), () -> 0);
+        PdHttpApi api =
+                new PdHttpApi(new PdViews(cluster, config, () -> null, "v0"), new SchedulerPauses(() -> 0), () -> 0);
         executor = PdHttpExecutor.bounded(limits, "test-http-");
         HealthStatusManager health = new HealthStatusManager();
         server = PdListener.serverBuilder(new InetSocketAddress("127.0.0.1", 0), api, executor, limits)
                 .handshakeTimeout(grpcHandshakeTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .addService(health.getHealthService()).build().start();
+                .addService(health.getHealthService())
+                .build()
+                .start();
     }
 
     @AfterEach
@@ -98,8 +101,9 @@ class PdListenerTest {
     void anIdleHttpConnectionIsClosedAfterTheIdleTimeout() throws IOException {
         start(NEVER, SHORT);
         try (Socket s = connect()) {
-            s.getOutputStream().write("GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write("GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             String answer = readUntilClosed(s.getInputStream());
             assertThat(answer).startsWith("HTTP/1.1 200 OK").endsWith("{\"paused\":false}");
         }
@@ -113,8 +117,9 @@ class PdListenerTest {
     void grpcsHandshakeTimeoutClosesAnHttpConnectionBetweenRequests() throws IOException {
         start(NEVER, NEVER, SHORT);
         try (Socket s = connect()) {
-            s.getOutputStream().write("GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write("GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             String answer = readUntilClosed(s.getInputStream());
             assertThat(answer).startsWith("HTTP/1.1 200 OK").endsWith("{\"paused\":false}");
         }
@@ -124,8 +129,9 @@ class PdListenerTest {
     void aBodyOverTheLimitIsRefused() throws IOException {
         start(NEVER, NEVER);
         try (Socket s = connect()) {
-            s.getOutputStream().write(("POST /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("POST /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\nContent-Length: 4096\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().write(new byte[4096]);
             byte[] head = new byte[13];
             assertThat(s.getInputStream().readNBytes(head, 0, head.length)).isEqualTo(head.length);
@@ -136,19 +142,23 @@ class PdListenerTest {
     @Test
     void grpcWorksOnTheSamePortAndStoppingClosesKeptAliveHttpConnections() throws Exception {
         start(NEVER, NEVER);
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort()).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.getPort())
+                .usePlaintext()
+                .build();
         try (Socket s = connect()) {
             HealthCheckResponse health = HealthGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(WAIT_MILLIS, TimeUnit.MILLISECONDS)
                     .check(HealthCheckRequest.getDefaultInstance());
             assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-            s.getOutputStream().write("GET /pd/api/v1/checker/merge HTTP/1.1\r\nHost: x\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write("GET /pd/api/v1/checker/merge HTTP/1.1\r\nHost: x\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             byte[] head = new byte[15];
             assertThat(s.getInputStream().readNBytes(head, 0, head.length)).isEqualTo(head.length);
             assertThat(new String(head, StandardCharsets.US_ASCII)).isEqualTo("HTTP/1.1 200 OK");
             server.shutdown();
-            assertThat(server.awaitTermination(WAIT_MILLIS, TimeUnit.MILLISECONDS)).isTrue();
+            assertThat(server.awaitTermination(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+                    .isTrue();
             readUntilClosed(s.getInputStream());
         } finally {
             channel.shutdownNow().awaitTermination(WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -180,20 +190,28 @@ class PdListenerTest {
                 }
             });
         }
-        assertThat(running.await(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as("every thread taken").isTrue();
+        assertThat(running.await(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+                .as("every thread taken")
+                .isTrue();
         try (Socket s = connect()) {
-            byte[] request = "GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] request =
+                    "GET /pd/api/v1/checker/replica HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
             s.getOutputStream().write(request);
             String busy = readOneResponse(s.getInputStream());
-            assertThat(busy).startsWith("HTTP/1.1 503 ").containsIgnoringCase("retry-after: 1")
-                    .contains("busy").doesNotContainIgnoringCase("connection: close");
+            assertThat(busy)
+                    .startsWith("HTTP/1.1 503 ")
+                    .containsIgnoringCase("retry-after: 1")
+                    .contains("busy")
+                    .doesNotContainIgnoringCase("connection: close");
             release.countDown();
             // Once the blocking tasks are done the queue is empty (before that, a request read at
             // once could still find it full).
-            assertThat(drained.await(WAIT_MILLIS, TimeUnit.MILLISECONDS)).as("the threads are free").isTrue();
+            assertThat(drained.await(WAIT_MILLIS, TimeUnit.MILLISECONDS))
+                    .as("the threads are free")
+                    .isTrue();
             s.getOutputStream().write(request);
-            assertThat(readOneResponse(s.getInputStream())).startsWith("HTTP/1.1 200 OK")
+            assertThat(readOneResponse(s.getInputStream()))
+                    .startsWith("HTTP/1.1 200 OK")
                     .endsWith("{\"paused\":false}");
         } finally {
             release.countDown();
@@ -205,7 +223,9 @@ class PdListenerTest {
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {
             int b = in.read();
-            assertThat(b).as("the connection ended inside a response head: %s", head).isNotNegative();
+            assertThat(b)
+                    .as("the connection ended inside a response head: %s", head)
+                    .isNotNegative();
             head.append((char) b);
         }
         Matcher length = Pattern.compile("(?i)content-length: (\\d+)").matcher(head);

@@ -81,20 +81,25 @@ class PdListenerTlsTest {
     @BeforeEach
     void start() throws IOException {
         ca = TestCertificates.authority("pd listener test CA");
-        SecurityConfig serverTls = TestCertificates.write(dir.resolve("certs"), "server", ca, ca.issue(SERVER_CN),
-                List.of(SERVER_CN, CLIENT_CN));
+        SecurityConfig serverTls = TestCertificates.write(
+                dir.resolve("certs"), "server", ca, ca.issue(SERVER_CN), List.of(SERVER_CN, CLIENT_CN));
         client = TestCertificates.write(dir.resolve("certs"), "client", ca, ca.issue(CLIENT_CN), List.of());
         meta = MetaStore.open(dir.resolve("meta"));
         SchedulerConfig config = SchedulerConfig.defaults(dir);
         ClusterMeta cluster = ClusterMeta.load(meta, 0, new SplittableRandom(1), 1_000, 2_000);
-        PdHttpApi api = new PdHttpApi(new PdViews(cluster, config, () -> null, "v0"), new SchedulerPauses(() -> 0),
-                () -> 0);
+        PdHttpApi api =
+                new PdHttpApi(new PdViews(cluster, config, () -> null, "v0"), new SchedulerPauses(() -> 0), () -> 0);
         executor = Executors.newSingleThreadExecutor();
         HealthStatusManager health = new HealthStatusManager();
-        server = PdListener.serverBuilder(new InetSocketAddress("127.0.0.1", 0), api, executor, HttpLimits.DEFAULTS,
+        server = PdListener.serverBuilder(
+                        new InetSocketAddress("127.0.0.1", 0),
+                        api,
+                        executor,
+                        HttpLimits.DEFAULTS,
                         TlsCredentials.of(serverTls).serverCredentials())
                 .addService(ServerInterceptors.intercept(health.getHealthService(), new CallerRecorder()))
-                .build().start();
+                .build()
+                .start();
     }
 
     @AfterEach
@@ -113,9 +118,11 @@ class PdListenerTlsTest {
     @Test
     void httpsWithAClientCertificateOfTheCaIsAnsweredOverHttp11() throws Exception {
         // The JDK's client offers h2 and http/1.1 by default: the port picks http/1.1.
-        try (HttpClient https = HttpClient.newBuilder().sslContext(TlsCredentials.of(client).sslContext()).build()) {
-            HttpResponse<String> r = https.send(get("https://127.0.0.1:" + server.getPort() + CHECKER),
-                    HttpResponse.BodyHandlers.ofString());
+        try (HttpClient https = HttpClient.newBuilder()
+                .sslContext(TlsCredentials.of(client).sslContext())
+                .build()) {
+            HttpResponse<String> r = https.send(
+                    get("https://127.0.0.1:" + server.getPort() + CHECKER), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).isEqualTo("{\"paused\":false}");
             assertThat(r.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
@@ -133,10 +140,13 @@ class PdListenerTlsTest {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", server.getPort()), WAIT_MILLIS);
             s.setSoTimeout(WAIT_MILLIS);
-            s.getOutputStream().write(("GET " + CHECKER + " HTTP/1.1\r\nHost: x\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream()
+                    .write(("GET " + CHECKER + " HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             String answer = readUntilClosed(s.getInputStream());
-            assertThat(answer).as("no HTTP answer to plaintext").doesNotContain("HTTP/1.1").doesNotContain("paused");
+            assertThat(answer)
+                    .as("no HTTP answer to plaintext")
+                    .doesNotContain("HTTP/1.1")
+                    .doesNotContain("paused");
         }
     }
 
@@ -148,40 +158,53 @@ class PdListenerTlsTest {
 
     @Test
     void httpsWithoutAClientCertificateIsRefusedInTheHandshake() throws Exception {
-        try (HttpClient https = HttpClient.newBuilder().sslContext(trustingOnly(ca)).build()) {
-            assertThatThrownBy(() -> https.send(get("https://127.0.0.1:" + server.getPort() + CHECKER),
-                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        try (HttpClient https =
+                HttpClient.newBuilder().sslContext(trustingOnly(ca)).build()) {
+            assertThatThrownBy(() -> https.send(
+                            get("https://127.0.0.1:" + server.getPort() + CHECKER),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
         }
     }
 
     @Test
     void httpsWithACertificateOfAnotherCaIsRefused() throws Exception {
         TestCertificates.Authority foreign = TestCertificates.authority("foreign CA");
-        SecurityConfig stranger = TestCertificates.write(dir.resolve("foreign"), "client", foreign,
-                foreign.issue(CLIENT_CN), List.of());
+        SecurityConfig stranger =
+                TestCertificates.write(dir.resolve("foreign"), "client", foreign, foreign.issue(CLIENT_CN), List.of());
         // Trusts the cluster's CA (the server is genuine) but presents the foreign certificate.
         SecurityConfig mixed = new SecurityConfig(client.caPath(), stranger.certPath(), stranger.keyPath(), List.of());
-        try (HttpClient https = HttpClient.newBuilder().sslContext(TlsCredentials.of(mixed).sslContext()).build()) {
-            assertThatThrownBy(() -> https.send(get("https://127.0.0.1:" + server.getPort() + CHECKER),
-                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        try (HttpClient https = HttpClient.newBuilder()
+                .sslContext(TlsCredentials.of(mixed).sslContext())
+                .build()) {
+            assertThatThrownBy(() -> https.send(
+                            get("https://127.0.0.1:" + server.getPort() + CHECKER),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
         }
         assertThat(healthCheck(TlsCredentials.of(mixed).channelCredentials())).isEqualTo(Status.Code.UNAVAILABLE);
     }
 
     @Test
     void httpsWithACommonNameOutsideCertAllowedCnIsRefused() throws Exception {
-        SecurityConfig outsider = TestCertificates.write(dir.resolve("outsider"), "client", ca,
-                ca.issue("someone-else"), List.of());
-        try (HttpClient https = HttpClient.newBuilder().sslContext(TlsCredentials.of(outsider).sslContext()).build()) {
-            assertThatThrownBy(() -> https.send(get("https://127.0.0.1:" + server.getPort() + CHECKER),
-                    HttpResponse.BodyHandlers.ofString())).isInstanceOf(IOException.class);
+        SecurityConfig outsider =
+                TestCertificates.write(dir.resolve("outsider"), "client", ca, ca.issue("someone-else"), List.of());
+        try (HttpClient https = HttpClient.newBuilder()
+                .sslContext(TlsCredentials.of(outsider).sslContext())
+                .build()) {
+            assertThatThrownBy(() -> https.send(
+                            get("https://127.0.0.1:" + server.getPort() + CHECKER),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class);
         }
     }
 
     private Status.Code healthCheck(ChannelCredentials credentials) {
-        ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), credentials).build();
+        ManagedChannel channel = Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(), credentials)
+                .build();
         try {
-            HealthCheckResponse r = HealthGrpc.newBlockingStub(channel).withDeadlineAfter(WAIT_MILLIS, TimeUnit.MILLISECONDS)
+            HealthCheckResponse r = HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(WAIT_MILLIS, TimeUnit.MILLISECONDS)
                     .check(HealthCheckRequest.getDefaultInstance());
             assertThat(r.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
             return Status.Code.OK;
@@ -193,7 +216,9 @@ class PdListenerTlsTest {
     }
 
     private static HttpRequest get(String url) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMillis(WAIT_MILLIS)).build();
+        return HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofMillis(WAIT_MILLIS))
+                .build();
     }
 
     /** A TLS context that trusts {@code authority} and holds no certificate of its own. */
@@ -219,13 +244,17 @@ class PdListenerTlsTest {
     /** Records the client certificate that gRPC's transport attributes carry for each call. */
     private final class CallerRecorder implements ServerInterceptor {
         @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                ServerCallHandler<Q, R> next) {
+        public <Q, R> ServerCall.Listener<Q> interceptCall(
+                ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
             SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
             try {
                 Certificate[] chain = session == null ? new Certificate[0] : session.getPeerCertificates();
-                grpcCaller.set(chain.length == 0 ? "no certificate"
-                        : ((X509Certificate) chain[0]).getSubjectX500Principal().getName());
+                grpcCaller.set(
+                        chain.length == 0
+                                ? "no certificate"
+                                : ((X509Certificate) chain[0])
+                                        .getSubjectX500Principal()
+                                        .getName());
             } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
                 grpcCaller.set("unverified");
             }

@@ -43,8 +43,8 @@ class ProtocolDetectorTest {
     private final ProtocolNegotiationEvent negotiation = InternalProtocolNegotiationEvent.getDefault();
 
     private EmbeddedChannel channel() {
-        ProtocolDetector detector = new ProtocolDetector(grpc,
-                ctx -> ctx.pipeline().addAfter(ctx.name(), null, http), DETECT_TIMEOUT_MILLIS);
+        ProtocolDetector detector = new ProtocolDetector(
+                grpc, ctx -> ctx.pipeline().addAfter(ctx.name(), null, http), DETECT_TIMEOUT_MILLIS);
         EmbeddedChannel ch = new EmbeddedChannel(detector);
         ch.pipeline().fireUserEventTriggered(negotiation);
         return ch;
@@ -59,7 +59,9 @@ class ProtocolDetectorTest {
         EmbeddedChannel ch = channel();
         String preface = new String(ProtocolDetector.HTTP2_PREFACE, StandardCharsets.ISO_8859_1);
         ch.writeInbound(ascii(preface.substring(0, 10)));
-        assertThat(ch.pipeline().get(ProtocolDetector.class)).as("undecided after 10 bytes").isNotNull();
+        assertThat(ch.pipeline().get(ProtocolDetector.class))
+                .as("undecided after 10 bytes")
+                .isNotNull();
         assertThat(grpc.events).isEmpty();
         ch.writeInbound(ascii(preface.substring(10) + "frames"));
         assertThat(ch.pipeline().get(ProtocolDetector.class)).isNull();
@@ -96,7 +98,8 @@ class ProtocolDetectorTest {
     void isHttp2PrefaceIsUndecidedOnlyWhileEveryByteMatches() {
         byte[] p = ProtocolDetector.HTTP2_PREFACE;
         assertThat(ProtocolDetector.isHttp2Preface(Unpooled.EMPTY_BUFFER)).isNull();
-        assertThat(ProtocolDetector.isHttp2Preface(Unpooled.wrappedBuffer(Arrays.copyOf(p, 23)))).isNull();
+        assertThat(ProtocolDetector.isHttp2Preface(Unpooled.wrappedBuffer(Arrays.copyOf(p, 23))))
+                .isNull();
         assertThat(ProtocolDetector.isHttp2Preface(Unpooled.wrappedBuffer(p))).isTrue();
         byte[] off = p.clone();
         off[22] = 'x';

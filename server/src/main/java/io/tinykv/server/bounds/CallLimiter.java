@@ -59,8 +59,8 @@ public final class CallLimiter implements ServerInterceptor {
     }
 
     @Override
-    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-            ServerCallHandler<ReqT, RespT> next) {
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+            ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
         if (!permits.tryAcquire()) {
             refused.increment();
             refuse(call);
@@ -106,8 +106,8 @@ public final class CallLimiter implements ServerInterceptor {
         Optional<Object> busy = method.getType() == MethodDescriptor.MethodType.UNARY
                 ? busyResponses.computeIfAbsent(method.getFullMethodName(), n -> busyResponse(method))
                 : Optional.empty();
-        String reason = "server is busy: " + maxConcurrentCalls
-                + " requests in flight (limits.max-concurrent-requests)";
+        String reason =
+                "server is busy: " + maxConcurrentCalls + " requests in flight (limits.max-concurrent-requests)";
         if (busy.isEmpty()) {
             call.close(Status.RESOURCE_EXHAUSTED.withDescription(reason), new Metadata());
             return;
@@ -126,8 +126,11 @@ public final class CallLimiter implements ServerInterceptor {
             return Optional.empty();
         }
         FieldDescriptor field = prototype.getDescriptorForType().findFieldByName(REGION_ERROR_FIELD);
-        if (field == null || field.getType() != FieldDescriptor.Type.MESSAGE
-                || !field.getMessageType().getFullName().equals(Errorpb.Error.getDescriptor().getFullName())) {
+        if (field == null
+                || field.getType() != FieldDescriptor.Type.MESSAGE
+                || !field.getMessageType()
+                        .getFullName()
+                        .equals(Errorpb.Error.getDescriptor().getFullName())) {
             return Optional.empty();
         }
         Errorpb.Error busy = Errorpb.Error.newBuilder()

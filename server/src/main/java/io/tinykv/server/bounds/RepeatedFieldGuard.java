@@ -18,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 
-
 /**
  * Refuses a request with more than {@code limits.max-batch-keys} elements in one top-level repeated
  * field before it is parsed. Parsing multiplies a request's size in memory: a 16 MiB RawBatchGet of
@@ -54,7 +53,8 @@ public final class RepeatedFieldGuard {
 
     private <ReqT, RespT> ServerMethodDefinition<byte[], RespT> guard(ServerMethodDefinition<ReqT, RespT> method) {
         MethodDescriptor<ReqT, RespT> typed = method.getMethodDescriptor();
-        MethodDescriptor<byte[], RespT> raw = typed.toBuilder(BYTES, typed.getResponseMarshaller()).build();
+        MethodDescriptor<byte[], RespT> raw =
+                typed.toBuilder(BYTES, typed.getResponseMarshaller()).build();
         ServerCallHandler<ReqT, RespT> handler = method.getServerCallHandler();
         ServerCallHandler<byte[], RespT> guarded = (call, headers) -> {
             ServerCall.Listener<ReqT> listener = handler.startCall(new TypedCall<>(call, typed), headers);

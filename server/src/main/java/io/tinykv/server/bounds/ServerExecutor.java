@@ -19,8 +19,7 @@ public final class ServerExecutor {
     /** Idle threads above none are let go after this long. */
     private static final long KEEP_ALIVE_SECONDS = 60;
 
-    private ServerExecutor() {
-    }
+    private ServerExecutor() {}
 
     /**
      * @param maxConcurrentCalls the client calls admitted at once ({@code limits.max-concurrent-requests})
@@ -28,8 +27,13 @@ public final class ServerExecutor {
      */
     public static ExecutorService bounded(int maxConcurrentCalls, String namePrefix) {
         int threads = Math.addExact(maxConcurrentCalls, INTERNAL_THREADS);
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), Thread.ofPlatform().daemon().name(namePrefix, 0).factory());
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(
+                threads,
+                threads,
+                KEEP_ALIVE_SECONDS,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                Thread.ofPlatform().daemon().name(namePrefix, 0).factory());
         executor.allowCoreThreadTimeOut(true);
         return executor;
     }

@@ -33,7 +33,11 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
      *     client API (safe under TLS only, where certificates tell stores from clients)
      */
     public record Server(
-            HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis,
+            HostAndPort addr,
+            String advertiseAddr,
+            String statusAddr,
+            Path dataDir,
+            long gracePeriodMillis,
             String peerAddr) {
 
         /** The value of {@code peer-addr} that puts the store-to-store service on {@code addr}. */
@@ -44,11 +48,11 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
          * stores on consecutive client ports (20160, 20161, ...) do not take each other's peer ports.
          */
         public static final int DEFAULT_PEER_PORT_OFFSET = 40;
+
         private static final int MAX_PORT = 65_535;
 
         /** With the default peer address ({@code addr}'s port + {@value #DEFAULT_PEER_PORT_OFFSET}). */
-        public Server(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir,
-                long gracePeriodMillis) {
+        public Server(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir, long gracePeriodMillis) {
             this(addr, advertiseAddr, statusAddr, dataDir, gracePeriodMillis, "");
         }
 
@@ -146,28 +150,64 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
         public static final boolean DEFAULT_ENABLE_TTL = false;
 
         /** The engines' settings with the default disk space reserve, without TTL. */
-        public Storage(long blockCacheSizeBytes, long writeBufferSizeBytes, long maxWriteBufferNumber,
-                long maxBackgroundJobs, long bloomFilterBitsPerKey) {
-            this(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
-                    bloomFilterBitsPerKey, ReserveSpace.DEFAULT, DEFAULT_DISK_CHECK_INTERVAL_MILLIS);
+        public Storage(
+                long blockCacheSizeBytes,
+                long writeBufferSizeBytes,
+                long maxWriteBufferNumber,
+                long maxBackgroundJobs,
+                long bloomFilterBitsPerKey) {
+            this(
+                    blockCacheSizeBytes,
+                    writeBufferSizeBytes,
+                    maxWriteBufferNumber,
+                    maxBackgroundJobs,
+                    bloomFilterBitsPerKey,
+                    ReserveSpace.DEFAULT,
+                    DEFAULT_DISK_CHECK_INTERVAL_MILLIS);
         }
 
         /** Everything but TTL, which is off. */
-        public Storage(long blockCacheSizeBytes, long writeBufferSizeBytes, long maxWriteBufferNumber,
-                long maxBackgroundJobs, long bloomFilterBitsPerKey, ReserveSpace reserveSpace,
+        public Storage(
+                long blockCacheSizeBytes,
+                long writeBufferSizeBytes,
+                long maxWriteBufferNumber,
+                long maxBackgroundJobs,
+                long bloomFilterBitsPerKey,
+                ReserveSpace reserveSpace,
                 long diskCheckIntervalMillis) {
-            this(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
-                    bloomFilterBitsPerKey, reserveSpace, diskCheckIntervalMillis, DEFAULT_ENABLE_TTL);
+            this(
+                    blockCacheSizeBytes,
+                    writeBufferSizeBytes,
+                    maxWriteBufferNumber,
+                    maxBackgroundJobs,
+                    bloomFilterBitsPerKey,
+                    reserveSpace,
+                    diskCheckIntervalMillis,
+                    DEFAULT_ENABLE_TTL);
         }
 
         public Storage withReserveSpace(ReserveSpace reserve) {
-            return new Storage(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
-                    bloomFilterBitsPerKey, reserve, diskCheckIntervalMillis, enableTtl);
+            return new Storage(
+                    blockCacheSizeBytes,
+                    writeBufferSizeBytes,
+                    maxWriteBufferNumber,
+                    maxBackgroundJobs,
+                    bloomFilterBitsPerKey,
+                    reserve,
+                    diskCheckIntervalMillis,
+                    enableTtl);
         }
 
         public Storage withEnableTtl(boolean enable) {
-            return new Storage(blockCacheSizeBytes, writeBufferSizeBytes, maxWriteBufferNumber, maxBackgroundJobs,
-                    bloomFilterBitsPerKey, reserveSpace, diskCheckIntervalMillis, enable);
+            return new Storage(
+                    blockCacheSizeBytes,
+                    writeBufferSizeBytes,
+                    maxWriteBufferNumber,
+                    maxBackgroundJobs,
+                    bloomFilterBitsPerKey,
+                    reserveSpace,
+                    diskCheckIntervalMillis,
+                    enable);
         }
 
         /** How the store's data must be laid out on disk under these settings. */
@@ -181,8 +221,12 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
          * @throws IllegalArgumentException naming the setting that is out of range
          */
         public EngineConfig toEngineConfig() {
-            return new EngineConfig(blockCacheSizeBytes, writeBufferSizeBytes, saturatedInt(maxWriteBufferNumber),
-                    saturatedInt(maxBackgroundJobs), saturatedInt(bloomFilterBitsPerKey));
+            return new EngineConfig(
+                    blockCacheSizeBytes,
+                    writeBufferSizeBytes,
+                    saturatedInt(maxWriteBufferNumber),
+                    saturatedInt(maxBackgroundJobs),
+                    saturatedInt(bloomFilterBitsPerKey));
         }
 
         private static int saturatedInt(long value) {
@@ -201,8 +245,13 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
      *     {@code server_is_busy} at once (the client backs off) and never read into memory
      */
     public record Limits(
-            long maxKeySizeBytes, long raftEntryMaxSizeBytes, long maxScanLimit, long grpcMaxMessageSizeBytes,
-            long maxBatchKeys, long maxResponseSizeBytes, long maxConcurrentRequests) {
+            long maxKeySizeBytes,
+            long raftEntryMaxSizeBytes,
+            long maxScanLimit,
+            long grpcMaxMessageSizeBytes,
+            long maxBatchKeys,
+            long maxResponseSizeBytes,
+            long maxConcurrentRequests) {
 
         /**
          * Far above what a TiKV Java client sends in one request (at most 1,024 keys per batch;
@@ -215,26 +264,43 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
         public static final long DEFAULT_MAX_CONCURRENT_REQUESTS = 1_024;
 
         /** The four original limits; the rest take their defaults. */
-        public Limits(long maxKeySizeBytes, long raftEntryMaxSizeBytes, long maxScanLimit,
-                long grpcMaxMessageSizeBytes) {
-            this(maxKeySizeBytes, raftEntryMaxSizeBytes, maxScanLimit, grpcMaxMessageSizeBytes,
-                    DEFAULT_MAX_BATCH_KEYS, DEFAULT_MAX_RESPONSE_SIZE_BYTES, DEFAULT_MAX_CONCURRENT_REQUESTS);
+        public Limits(
+                long maxKeySizeBytes, long raftEntryMaxSizeBytes, long maxScanLimit, long grpcMaxMessageSizeBytes) {
+            this(
+                    maxKeySizeBytes,
+                    raftEntryMaxSizeBytes,
+                    maxScanLimit,
+                    grpcMaxMessageSizeBytes,
+                    DEFAULT_MAX_BATCH_KEYS,
+                    DEFAULT_MAX_RESPONSE_SIZE_BYTES,
+                    DEFAULT_MAX_CONCURRENT_REQUESTS);
         }
 
         public Limits withMaxConcurrentRequests(long value) {
-            return new Limits(maxKeySizeBytes, raftEntryMaxSizeBytes, maxScanLimit, grpcMaxMessageSizeBytes,
-                    maxBatchKeys, maxResponseSizeBytes, value);
+            return new Limits(
+                    maxKeySizeBytes,
+                    raftEntryMaxSizeBytes,
+                    maxScanLimit,
+                    grpcMaxMessageSizeBytes,
+                    maxBatchKeys,
+                    maxResponseSizeBytes,
+                    value);
         }
 
         public Limits withMaxResponseSizeBytes(long value) {
-            return new Limits(maxKeySizeBytes, raftEntryMaxSizeBytes, maxScanLimit, grpcMaxMessageSizeBytes,
-                    maxBatchKeys, value, maxConcurrentRequests);
+            return new Limits(
+                    maxKeySizeBytes,
+                    raftEntryMaxSizeBytes,
+                    maxScanLimit,
+                    grpcMaxMessageSizeBytes,
+                    maxBatchKeys,
+                    value,
+                    maxConcurrentRequests);
         }
     }
 
     /** The scheduler of a standalone process (its TSO), from the {@code [pd]} section. */
-    public record Pd(long tsoSaveWindowMillis) {
-    }
+    public record Pd(long tsoSaveWindowMillis) {}
 
     /** Without a {@code [security]} section: plaintext. */
     public Config(Server server, Storage storage, Limits limits, Pd pd) {
@@ -330,7 +396,8 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
             problems.add("limits.max-concurrent-requests must be <= " + Integer.MAX_VALUE + " (got "
                     + limits.maxConcurrentRequests() + ")");
         }
-        if (limits.raftEntryMaxSizeBytes() > 0 && limits.maxResponseSizeBytes() > 0
+        if (limits.raftEntryMaxSizeBytes() > 0
+                && limits.maxResponseSizeBytes() > 0
                 && limits.maxResponseSizeBytes() < limits.raftEntryMaxSizeBytes()) {
             // Else a value that a write admitted could never be read back by a batch get or a scan.
             problems.add("limits.max-response-size (" + limits.maxResponseSizeBytes()
@@ -345,7 +412,8 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
                     + " bytes) must be at most half the store-to-store message limit (" + PEER_MESSAGE_BYTES
                     + " bytes)");
         }
-        if (limits.maxKeySizeBytes() > 0 && limits.raftEntryMaxSizeBytes() > 0
+        if (limits.maxKeySizeBytes() > 0
+                && limits.raftEntryMaxSizeBytes() > 0
                 && limits.maxKeySizeBytes() >= limits.raftEntryMaxSizeBytes()) {
             problems.add("limits.max-key-size (" + limits.maxKeySizeBytes()
                     + ") must be smaller than limits.raft-entry-max-size (" + limits.raftEntryMaxSizeBytes() + ")");

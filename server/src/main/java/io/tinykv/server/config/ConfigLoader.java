@@ -1,10 +1,10 @@
 package io.tinykv.server.config;
 
-import io.tinykv.scheduler.HostAndPort;
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.security.SecurityConfig;
 import io.tinykv.security.SecurityToml;
 import io.tinykv.storage.space.ReserveSpace;
@@ -33,8 +33,7 @@ public final class ConfigLoader {
         }
     }
 
-    private ConfigLoader() {
-    }
+    private ConfigLoader() {}
 
     /** Defaults, overlaid by {@code file} when given, then by {@code overrides}; validated. */
     public static Config load(Path file, Overrides overrides) {
@@ -45,7 +44,8 @@ public final class ConfigLoader {
     public static Config load(Path file, Overrides overrides, SecurityConfig securityFlags) {
         Config fromFile = file == null ? Config.defaults() : parseFile(file);
         Config config = applyOverrides(fromFile, overrides);
-        return config.withSecurity(config.security().overriddenBy(securityFlags)).validate();
+        return config.withSecurity(config.security().overriddenBy(securityFlags))
+                .validate();
     }
 
     public static Config parseFile(Path file) {
@@ -80,8 +80,7 @@ public final class ConfigLoader {
                 server.value("data-dir", d.server().dataDir(), n -> Path.of(Table.string(n))),
                 server.value("grace-period", d.server().gracePeriodMillis(), Table::millis),
                 server.value("peer-addr", d.server().peerAddr(), Table::string));
-        server.rejectUnknown(List.of("addr", "advertise-addr", "status-addr", "data-dir", "grace-period",
-                "peer-addr"));
+        server.rejectUnknown(List.of("addr", "advertise-addr", "status-addr", "data-dir", "grace-period", "peer-addr"));
 
         Config.Storage st = new Config.Storage(
                 storage.value("block-cache-size", d.storage().blockCacheSizeBytes(), Table::bytes),
@@ -92,8 +91,14 @@ public final class ConfigLoader {
                 storage.value("reserve-space", d.storage().reserveSpace(), Table::reserveSpace),
                 storage.value("disk-check-interval", d.storage().diskCheckIntervalMillis(), Table::millis),
                 storage.value("enable-ttl", d.storage().enableTtl(), Table::bool));
-        storage.rejectUnknown(List.of("block-cache-size", "write-buffer-size", "max-write-buffer-number",
-                "max-background-jobs", "bloom-filter-bits-per-key", "reserve-space", "disk-check-interval",
+        storage.rejectUnknown(List.of(
+                "block-cache-size",
+                "write-buffer-size",
+                "max-write-buffer-number",
+                "max-background-jobs",
+                "bloom-filter-bits-per-key",
+                "reserve-space",
+                "disk-check-interval",
                 "enable-ttl"));
 
         Config.Limits l = new Config.Limits(
@@ -104,8 +109,14 @@ public final class ConfigLoader {
                 limits.value("max-batch-keys", d.limits().maxBatchKeys(), Table::integer),
                 limits.value("max-response-size", d.limits().maxResponseSizeBytes(), Table::bytes),
                 limits.value("max-concurrent-requests", d.limits().maxConcurrentRequests(), Table::integer));
-        limits.rejectUnknown(List.of("max-key-size", "raft-entry-max-size", "max-scan-limit", "grpc-max-message-size",
-                "max-batch-keys", "max-response-size", "max-concurrent-requests"));
+        limits.rejectUnknown(List.of(
+                "max-key-size",
+                "raft-entry-max-size",
+                "max-scan-limit",
+                "grpc-max-message-size",
+                "max-batch-keys",
+                "max-response-size",
+                "max-concurrent-requests"));
 
         Config.Pd p = new Config.Pd(pd.value("tso-save-window", d.pd().tsoSaveWindowMillis(), Table::millis));
         pd.rejectUnknown(List.of("tso-save-window"));
@@ -150,7 +161,8 @@ public final class ConfigLoader {
                 o.advertiseAddr() != null ? o.advertiseAddr() : s.advertiseAddr(),
                 o.statusAddr() != null ? o.statusAddr() : s.statusAddr(),
                 o.dataDir() != null ? o.dataDir() : s.dataDir(),
-                s.gracePeriodMillis(), s.peerAddr()));
+                s.gracePeriodMillis(),
+                s.peerAddr()));
     }
 
     /** One TOML table being read; remembers which keys were used so the rest can be rejected. */
@@ -197,8 +209,9 @@ public final class ConfigLoader {
                 String key = it.next();
                 if (!known.contains(key)) {
                     String name = path.isEmpty() ? key : path + "." + key;
-                    problems.add(source + ": unknown setting '" + name + "' (known " + (path.isEmpty()
-                            ? "sections: " : "keys in [" + path + "]: ") + String.join(", ", known) + ")");
+                    problems.add(source + ": unknown setting '" + name + "' (known "
+                            + (path.isEmpty() ? "sections: " : "keys in [" + path + "]: ") + String.join(", ", known)
+                            + ")");
                 }
             }
         }

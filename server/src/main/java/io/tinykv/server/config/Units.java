@@ -14,8 +14,7 @@ public final class Units {
     private static final Pattern AMOUNT = Pattern.compile("\\s*(-?\\d+)\\s*([a-zA-Z]*)\\s*");
     private static final long KIB = 1024;
 
-    private Units() {
-    }
+    private Units() {}
 
     /**
      * @throws IllegalArgumentException naming the accepted units
@@ -28,8 +27,9 @@ public final class Units {
             case "K", "KB", "KIB" -> KIB;
             case "M", "MB", "MIB" -> KIB * KIB;
             case "G", "GB", "GIB" -> KIB * KIB * KIB;
-            default -> throw new IllegalArgumentException(
-                    "unknown size unit '" + m.group(2) + "' in '" + text + "' (use B, KiB, MiB or GiB)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown size unit '" + m.group(2) + "' in '" + text + "' (use B, KiB, MiB or GiB)");
         };
         return Math.multiplyExact(amount, multiplier);
     }
@@ -45,8 +45,9 @@ public final class Units {
             case "s" -> 1_000;
             case "m" -> 60_000;
             case "h" -> 3_600_000;
-            default -> throw new IllegalArgumentException(
-                    "unknown or missing duration unit in '" + text + "' (use ms, s, m or h)");
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown or missing duration unit in '" + text + "' (use ms, s, m or h)");
         };
         return Math.multiplyExact(amount, multiplier);
     }

@@ -38,6 +38,7 @@ final class GcCompactor {
     private final Map<Long, Long> removedSinceCompaction = new HashMap<>();
     /** The write column family's SST tombstones over a region's range just after its last compaction. */
     private final Map<Long, Long> sstTombstonesAfterCompaction = new HashMap<>();
+
     private volatile long compactions;
 
     GcCompactor(Engine kv, long minTombstones) {
@@ -63,8 +64,8 @@ final class GcCompactor {
         byte[] start = Keys.dataKey(region.getStartKey().toByteArray());
         byte[] end = Keys.dataEndKey(region.getEndKey().toByteArray());
         long removedHere = removedSinceCompaction.getOrDefault(regionId, 0L);
-        long newTombstones = kv.sstDeletions(Cf.WRITE, start, end)
-                - sstTombstonesAfterCompaction.getOrDefault(regionId, 0L);
+        long newTombstones =
+                kv.sstDeletions(Cf.WRITE, start, end) - sstTombstonesAfterCompaction.getOrDefault(regionId, 0L);
         if (Math.max(removedHere, newTombstones) < minTombstones) {
             return false;
         }
@@ -74,8 +75,13 @@ final class GcCompactor {
         removedSinceCompaction.remove(regionId);
         sstTombstonesAfterCompaction.put(regionId, kv.sstDeletions(Cf.WRITE, start, end));
         compactions++;
-        LOG.info("region {}: compacted after GC ({} records removed here, {} new tombstones): {} -> {} SST bytes",
-                regionId, removedHere, newTombstones, bytesBefore, sstBytes(start, end));
+        LOG.info(
+                "region {}: compacted after GC ({} records removed here, {} new tombstones): {} -> {} SST bytes",
+                regionId,
+                removedHere,
+                newTombstones,
+                bytesBefore,
+                sstBytes(start, end));
         return true;
     }
 

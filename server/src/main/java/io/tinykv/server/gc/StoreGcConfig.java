@@ -17,7 +17,11 @@ package io.tinykv.server.gc;
  *     the range's write and default column families so the disk shrinks; deletes alone only add
  *     tombstones (TiKV's setting of this name, default 10 000)
  */
-public record StoreGcConfig(long runIntervalMillis, int batchKeys, int maxRecordsPerKey, long maxRecordsPerSecond,
+public record StoreGcConfig(
+        long runIntervalMillis,
+        int batchKeys,
+        int maxRecordsPerKey,
+        long maxRecordsPerSecond,
         long compactMinTombstones) {
 
     public static final long DEFAULT_RUN_INTERVAL_MILLIS = 10_000;
@@ -40,14 +44,18 @@ public record StoreGcConfig(long runIntervalMillis, int batchKeys, int maxRecord
             throw new IllegalArgumentException("gc.max-write-records-per-sec must be >= 0, got " + maxRecordsPerSecond);
         }
         if (compactMinTombstones < 1) {
-            throw new IllegalArgumentException("gc.region-compact-min-tombstones must be >= 1, got "
-                    + compactMinTombstones);
+            throw new IllegalArgumentException(
+                    "gc.region-compact-min-tombstones must be >= 1, got " + compactMinTombstones);
         }
     }
 
     public static StoreGcConfig defaults() {
-        return new StoreGcConfig(DEFAULT_RUN_INTERVAL_MILLIS, DEFAULT_BATCH_KEYS, DEFAULT_MAX_RECORDS_PER_KEY,
-                DEFAULT_MAX_RECORDS_PER_SECOND, DEFAULT_COMPACT_MIN_TOMBSTONES);
+        return new StoreGcConfig(
+                DEFAULT_RUN_INTERVAL_MILLIS,
+                DEFAULT_BATCH_KEYS,
+                DEFAULT_MAX_RECORDS_PER_KEY,
+                DEFAULT_MAX_RECORDS_PER_SECOND,
+                DEFAULT_COMPACT_MIN_TOMBSTONES);
     }
 
     public StoreGcConfig withRunIntervalMillis(long value) {

@@ -25,15 +25,19 @@ public final class StoreGcRunner implements AutoCloseable {
     public static StoreGcRunner start(StoreGcWorker worker, long intervalMillis, String threadName) {
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name(threadName).factory());
-        thread.scheduleWithFixedDelay(() -> {
-            try {
-                worker.runOnce();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                LOG.warn("GC round failed; the next one tries again: {}", e.toString());
-            }
-        }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        worker.runOnce();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        LOG.warn("GC round failed; the next one tries again: {}", e.toString());
+                    }
+                },
+                intervalMillis,
+                intervalMillis,
+                TimeUnit.MILLISECONDS);
         return new StoreGcRunner(thread);
     }
 

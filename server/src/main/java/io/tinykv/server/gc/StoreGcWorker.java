@@ -57,11 +57,12 @@ public final class StoreGcWorker {
     private static final Logger LOG = LoggerFactory.getLogger(StoreGcWorker.class);
     /** A report outlives this many missed rounds before the scheduler forgets it. */
     private static final int REPORT_TTL_ROUNDS = 6;
+
     private static final long MIN_REPORT_TTL_SECONDS = 10;
 
     /** What one round did. */
-    public record Round(long safePoint, OptionalLong oldestLock, int regionsCollected, long removedRecords,
-            int regionsCompacted) {}
+    public record Round(
+            long safePoint, OptionalLong oldestLock, int regionsCollected, long removedRecords, int regionsCompacted) {}
 
     private final long storeId;
     private final Engines engines;
@@ -75,13 +76,27 @@ public final class StoreGcWorker {
     private final RegionGc regionGc;
     private final GcCompactor compactor;
 
-    public StoreGcWorker(long storeId, Engines engines, Supplier<List<Long>> regionIds, TxnCommands commands,
-            SafePointGuard guard, GcSchedulerApi scheduler, StoreGcConfig config, LongSupplier nanoClock) {
+    public StoreGcWorker(
+            long storeId,
+            Engines engines,
+            Supplier<List<Long>> regionIds,
+            TxnCommands commands,
+            SafePointGuard guard,
+            GcSchedulerApi scheduler,
+            StoreGcConfig config,
+            LongSupplier nanoClock) {
         this(storeId, engines, regionIds, commands, guard, scheduler, config, nanoClock, TimeUnit.NANOSECONDS::sleep);
     }
 
-    StoreGcWorker(long storeId, Engines engines, Supplier<List<Long>> regionIds, TxnCommands commands,
-            SafePointGuard guard, GcSchedulerApi scheduler, StoreGcConfig config, LongSupplier nanoClock,
+    StoreGcWorker(
+            long storeId,
+            Engines engines,
+            Supplier<List<Long>> regionIds,
+            TxnCommands commands,
+            SafePointGuard guard,
+            GcSchedulerApi scheduler,
+            StoreGcConfig config,
+            LongSupplier nanoClock,
             RecordRateLimiter.Sleeper sleeper) {
         this.storeId = storeId;
         this.engines = engines;
@@ -108,11 +123,14 @@ public final class StoreGcWorker {
      */
     public Round runOnce() throws InterruptedException {
         OptionalLong oldestLock = oldestLock();
-        long ttlSeconds = Math.max(MIN_REPORT_TTL_SECONDS,
+        long ttlSeconds = Math.max(
+                MIN_REPORT_TTL_SECONDS,
                 TimeUnit.MILLISECONDS.toSeconds(REPORT_TTL_ROUNDS * config.runIntervalMillis()));
         if (oldestLock.isPresent()) {
             if (!scheduler.holdSafePoint(serviceId(storeId), ttlSeconds, oldestLock.getAsLong())) {
-                LOG.warn("store {}: a lock at {} lies below the GC safe point already", storeId,
+                LOG.warn(
+                        "store {}: a lock at {} lies below the GC safe point already",
+                        storeId,
                         Timestamps.format(oldestLock.getAsLong()));
             }
         } else {
@@ -135,14 +153,19 @@ public final class StoreGcWorker {
                 continue;
             }
             try {
-                long removedHere = regionGc.run(contextOf(region.get()), safePoint, limiter).removedRecords();
+                long removedHere = regionGc.run(contextOf(region.get()), safePoint, limiter)
+                        .removedRecords();
                 compactor.removed(regionId, removedHere);
                 removed += removedHere;
                 regions++;
             } catch (RegionException e) {
                 // A follower here (or an epoch that moved): its leader collects, and the deletes
                 // reach this replica through Raft; the compaction check below still applies.
-                LOG.debug("store {}: GC of region {} skipped: {}", storeId, regionId, e.error().getMessage());
+                LOG.debug(
+                        "store {}: GC of region {} skipped: {}",
+                        storeId,
+                        regionId,
+                        e.error().getMessage());
             } catch (KeyErrorException e) {
                 LOG.warn("store {}: GC of region {} refused: {}", storeId, regionId, KeyErrors.describe(e.keyError()));
             }
@@ -151,8 +174,12 @@ public final class StoreGcWorker {
             }
         }
         if (removed > 0) {
-            LOG.info("store {}: GC below {} removed {} records in {} regions", storeId, Timestamps.format(safePoint),
-                    removed, regions);
+            LOG.info(
+                    "store {}: GC below {} removed {} records in {} regions",
+                    storeId,
+                    Timestamps.format(safePoint),
+                    removed,
+                    regions);
         }
         return new Round(safePoint, oldestLock, regions, removed, compacted);
     }
@@ -166,22 +193,28 @@ public final class StoreGcWorker {
 
     /** The region as this store last applied it, if its peer here is live. */
     private Optional<Metapb.Region> liveRegion(long regionId) {
-        RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId),
-                RegionLocalState.parser());
+        RegionLocalState state =
+                engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId), RegionLocalState.parser());
         if (state == null || state.getState() != PeerState.Normal) {
             return Optional.empty();
         }
         Metapb.Region region = state.getRegion();
         return region.getPeersList().stream().anyMatch(p -> p.getStoreId() == storeId)
-                ? Optional.of(region) : Optional.empty();
+                ? Optional.of(region)
+                : Optional.empty();
     }
 
     /** The context addressing this store's peer of {@code region}. */
     private Kvrpcpb.Context contextOf(Metapb.Region region) {
-        Metapb.Peer peer = region.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
+        Metapb.Peer peer = region.getPeersList().stream()
+                .filter(p -> p.getStoreId() == storeId)
+                .findFirst()
                 .orElseThrow();
-        return Kvrpcpb.Context.newBuilder().setRegionId(region.getId()).setRegionEpoch(region.getRegionEpoch())
-                .setPeer(peer).build();
+        return Kvrpcpb.Context.newBuilder()
+                .setRegionId(region.getId())
+                .setRegionEpoch(region.getRegionEpoch())
+                .setPeer(peer)
+                .build();
     }
 
     /** Range compactions after GC so far. */

@@ -50,12 +50,16 @@ public final class ChildProcess {
         Instant now = Instant.now();
         try {
             Files.createDirectories(spec.logFile().toAbsolutePath().getParent());
-            Files.writeString(spec.logFile(),
+            Files.writeString(
+                    spec.logFile(),
                     "# " + now + " playground starts " + spec.name() + ": " + spec.tinykvCommandLine() + "\n",
-                    StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
+                    .redirectOutput(
+                            ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
                     .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .start();
             return new ChildProcess(spec, List.copyOf(command), process);

@@ -41,6 +41,7 @@ public final class ClusterReadiness {
 
     /** Opens a PD client (real network in the playground; tests hand in what they need). */
     private final Function<ClientConfig, PdClient> connector;
+
     private final Clock clock;
 
     public ClusterReadiness(Function<ClientConfig, PdClient> connector, Clock clock) {
@@ -68,7 +69,10 @@ public final class ClusterReadiness {
                     .filter(s -> s.getState() == Metapb.StoreState.Up && storeAddresses.contains(s.getAddress()))
                     .collect(Collectors.toMap(Metapb.Store::getAddress, Metapb.Store::getId, (a, b) -> Math.max(a, b)));
             if (ids.size() < storeAddresses.size()) {
-                List<String> missing = storeAddresses.stream().filter(a -> !ids.containsKey(a)).sorted().toList();
+                List<String> missing = storeAddresses.stream()
+                        .filter(a -> !ids.containsKey(a))
+                        .sorted()
+                        .toList();
                 return new NotYet(ids.size() + " of " + storeAddresses.size() + " stores registered (waiting for "
                         + String.join(", ", missing) + ")");
             }
@@ -78,7 +82,8 @@ public final class ClusterReadiness {
             }
             // A learner (a replica being added, still catching up) does not count: it votes once promoted.
             int voters = (int) first.region().getPeersList().stream()
-                    .filter(p -> p.getRole() != Metapb.PeerRole.Learner).count();
+                    .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                    .count();
             if (voters < replicas) {
                 return new NotYet("region " + first.id() + " has " + voters + " of " + replicas + " replicas");
             }
@@ -98,8 +103,13 @@ public final class ClusterReadiness {
      * @param failures checked before every question; a non-empty list ends the wait
      * @throws NotServingException with the last thing missing, or the failures
      */
-    public Serving await(String pdAddress, Set<String> storeAddresses, int replicas, Duration timeout,
-            Supplier<List<String>> failures) throws InterruptedException {
+    public Serving await(
+            String pdAddress,
+            Set<String> storeAddresses,
+            int replicas,
+            Duration timeout,
+            Supplier<List<String>> failures)
+            throws InterruptedException {
         long deadlineMs = clock.nowMillis() + timeout.toMillis();
         String lastReason = "never asked";
         while (true) {

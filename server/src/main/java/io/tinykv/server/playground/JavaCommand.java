@@ -39,7 +39,10 @@ public record JavaCommand(Path javaBinary, String classPath, List<String> jvmOpt
      * last, so that a child option overrides an inherited one.
      */
     public static JavaCommand ofCurrentJvm(List<String> extraJvmOptions) {
-        Path java = ProcessHandle.current().info().command().map(Path::of)
+        Path java = ProcessHandle.current()
+                .info()
+                .command()
+                .map(Path::of)
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java"));
         List<String> options = new ArrayList<>();
         options.add(EXIT_ON_OUT_OF_MEMORY);
@@ -60,9 +63,12 @@ public record JavaCommand(Path javaBinary, String classPath, List<String> jvmOpt
         List<String> flags = new ArrayList<>();
         for (String arg : parentArguments) {
             boolean sizing = arg.startsWith("-Xms") || arg.startsWith("-Xmx") || arg.startsWith("-Xss");
-            boolean perProcessFile = arg.startsWith("-XX:StartFlightRecording") || arg.startsWith("-XX:FlightRecorder")
-                    || arg.startsWith("-XX:HeapDumpPath") || arg.startsWith("-XX:ErrorFile")
-                    || arg.startsWith("-XX:LogFile") || arg.startsWith("-Xlog");
+            boolean perProcessFile = arg.startsWith("-XX:StartFlightRecording")
+                    || arg.startsWith("-XX:FlightRecorder")
+                    || arg.startsWith("-XX:HeapDumpPath")
+                    || arg.startsWith("-XX:ErrorFile")
+                    || arg.startsWith("-XX:LogFile")
+                    || arg.startsWith("-Xlog");
             if (sizing || (arg.startsWith("-XX:") && !perProcessFile)) {
                 flags.add(arg);
             }

@@ -24,17 +24,19 @@ public final class ParentWatch {
      * Anything the parent does write is ignored.
      */
     public static Thread install(InputStream stdin, Runnable onParentGone) {
-        Thread watcher = new Thread(() -> {
-            byte[] buffer = new byte[READ_BUFFER_BYTES];
-            try {
-                while (stdin.read(buffer) >= 0) {
-                    // Not a channel for data: only its end matters.
-                }
-            } catch (IOException e) {
-                LOG.warn("reading stdin failed ({}); taking the parent for gone", e.toString());
-            }
-            onParentGone.run();
-        }, "parent-watch");
+        Thread watcher = new Thread(
+                () -> {
+                    byte[] buffer = new byte[READ_BUFFER_BYTES];
+                    try {
+                        while (stdin.read(buffer) >= 0) {
+                            // Not a channel for data: only its end matters.
+                        }
+                    } catch (IOException e) {
+                        LOG.warn("reading stdin failed ({}); taking the parent for gone", e.toString());
+                    }
+                    onParentGone.run();
+                },
+                "parent-watch");
         watcher.setDaemon(true);
         watcher.start();
         return watcher;

@@ -59,6 +59,7 @@ public final class PlaygroundCommand implements Callable<Integer> {
     static final int EXIT_DATA_DIR_LOCKED = 3;
     /** What the playground prints once the cluster serves; scripts and tests wait for it. */
     public static final String READY_LINE = "tinykv playground is up";
+
     static final int DEFAULT_STORES = 3;
     static final int DEFAULT_PD_PORT = 2379;
     static final int DEFAULT_BASE_PORT = 20160;
@@ -66,7 +67,9 @@ public final class PlaygroundCommand implements Callable<Integer> {
     static final int DEFAULT_STOP_GRACE_SECONDS = 30;
     private static final double NANOS_PER_SECOND = 1e9;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
             description = "The playground's folder (default: ./tinykv-playground).")
     Path dataDir = Path.of("tinykv-playground");
 
@@ -76,32 +79,51 @@ public final class PlaygroundCommand implements Callable<Integer> {
     @Option(names = "--pd-port", paramLabel = "PORT", description = "The scheduler's (PD's) port (default: 2379).")
     int pdPort = DEFAULT_PD_PORT;
 
-    @Option(names = "--base-port", paramLabel = "PORT",
+    @Option(
+            names = "--base-port",
+            paramLabel = "PORT",
             description = "Store i listens on PORT+i-1, its metrics on PORT+20+i-1 (default: 20160).")
     int basePort = DEFAULT_BASE_PORT;
 
-    @Option(names = "--host", paramLabel = "HOST", description = "The address everything listens on (default: 127.0.0.1).")
+    @Option(
+            names = "--host",
+            paramLabel = "HOST",
+            description = "The address everything listens on (default: 127.0.0.1).")
     String host = "127.0.0.1";
 
-    @Option(names = "--client-key-mode", paramLabel = "RAW|TXN", converter = KeyModeConverter.class,
-            description = {"How clients name keys to the scheduler, one mode per cluster (default: RAW):",
-                "RAW for RawKV clients and tinykv ctl, TXN for TiKV clients in transactional mode."})
+    @Option(
+            names = "--client-key-mode",
+            paramLabel = "RAW|TXN",
+            converter = KeyModeConverter.class,
+            description = {
+                "How clients name keys to the scheduler, one mode per cluster (default: RAW):",
+                "RAW for RawKV clients and tinykv ctl, TXN for TiKV clients in transactional mode."
+            })
     ClientKeyMode clientKeyMode = ClientKeyMode.RAW;
 
-    @Option(names = "--enable-ttl",
-            description = {"Every store runs with --enable-ttl: RawKV values may carry a TTL (TiKV's",
-                "[storage] enable-ttl). Fixed when the playground's data is created."})
+    @Option(
+            names = "--enable-ttl",
+            description = {
+                "Every store runs with --enable-ttl: RawKV values may carry a TTL (TiKV's",
+                "[storage] enable-ttl). Fixed when the playground's data is created."
+            })
     boolean enableTtl;
 
-    @Option(names = "--start-timeout-seconds", paramLabel = "S",
+    @Option(
+            names = "--start-timeout-seconds",
+            paramLabel = "S",
             description = "How long to wait for the cluster to serve (default: 120).")
     int startTimeoutSeconds = DEFAULT_START_TIMEOUT_SECONDS;
 
-    @Option(names = "--stop-grace-seconds", paramLabel = "S",
+    @Option(
+            names = "--stop-grace-seconds",
+            paramLabel = "S",
             description = "How long children get to stop after SIGTERM before they are killed (default: 30).")
     int stopGraceSeconds = DEFAULT_STOP_GRACE_SECONDS;
 
-    @Option(names = "--jvm-opt", paramLabel = "OPTION",
+    @Option(
+            names = "--jvm-opt",
+            paramLabel = "OPTION",
             description = "An option for every child JVM, e.g. --jvm-opt=-Xmx512m (repeatable).")
     List<String> jvmOptions = new ArrayList<>();
 
@@ -117,14 +139,14 @@ public final class PlaygroundCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PlaygroundLayout layout;
         try {
-            layout = new PlaygroundLayout(dataDir.toAbsolutePath().normalize(), host, stores, pdPort, basePort,
-                    clientKeyMode, enableTtl);
+            layout = new PlaygroundLayout(
+                    dataDir.toAbsolutePath().normalize(), host, stores, pdPort, basePort, clientKeyMode, enableTtl);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         if (startTimeoutSeconds <= 0 || stopGraceSeconds <= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--start-timeout-seconds and --stop-grace-seconds must be > 0");
+            throw new CommandLine.ParameterException(
+                    spec.commandLine(), "--start-timeout-seconds and --stop-grace-seconds must be > 0");
         }
         TlsCredentials tls;
         try {
@@ -151,16 +173,23 @@ public final class PlaygroundCommand implements Callable<Integer> {
         Duration grace = Duration.ofSeconds(stopGraceSeconds);
         Supervisor supervisor = new Supervisor(JavaCommand.ofCurrentJvm(jvmOptions), Supervisor.ExitListener.LOG_IT);
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            LOG.info("stopping the playground");
-            for (Supervisor.Stopped child : supervisor.stopAll(grace)) {
-                LOG.info("{} (pid {}) stopped with exit code {}{}", child.name(), child.pid(), child.exitCode(),
-                        child.killed() ? " after SIGKILL" : "");
-            }
-            lock.close();
-            LOG.info("playground stopped; data kept in {}", layout.dataDir());
-            stopped.countDown();
-        }, "playground-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LOG.info("stopping the playground");
+                            for (Supervisor.Stopped child : supervisor.stopAll(grace)) {
+                                LOG.info(
+                                        "{} (pid {}) stopped with exit code {}{}",
+                                        child.name(),
+                                        child.pid(),
+                                        child.exitCode(),
+                                        child.killed() ? " after SIGKILL" : "");
+                            }
+                            lock.close();
+                            LOG.info("playground stopped; data kept in {}", layout.dataDir());
+                            stopped.countDown();
+                        },
+                        "playground-shutdown"));
 
         long startNanos = System.nanoTime();
         ClusterReadiness.Serving serving;
@@ -172,14 +201,19 @@ public final class PlaygroundCommand implements Callable<Integer> {
                 LOG.info("started {} (pid {}): {}", child.name(), started.pid(), child.tinykvCommandLine());
             }
             serving = ClusterReadiness.overNetwork(ChannelFactory.withCredentials(tls.channelCredentials()))
-                    .await(layout.pdAddress(),
-                    Set.copyOf(layout.storeAddresses()), layout.maxReplicas(),
-                    Duration.ofSeconds(startTimeoutSeconds), supervisor::exited);
+                    .await(
+                            layout.pdAddress(),
+                            Set.copyOf(layout.storeAddresses()),
+                            layout.maxReplicas(),
+                            Duration.ofSeconds(startTimeoutSeconds),
+                            supervisor::exited);
         } catch (ClusterReadiness.NotServingException | UncheckedIOException | IllegalStateException e) {
             // IllegalStateException: a signal arrived during the start and the supervisor is stopping.
             err.println("tinykv playground: " + e.getMessage());
-            err.println("logs: " + layout.children().stream().map(c -> c.logFile().toString())
-                    .collect(Collectors.joining(" ")));
+            err.println("logs: "
+                    + layout.children().stream()
+                            .map(c -> c.logFile().toString())
+                            .collect(Collectors.joining(" ")));
             err.flush();
             supervisor.stopAll(grace);
             return EXIT_START_FAILED;
@@ -195,10 +229,20 @@ public final class PlaygroundCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void printSummary(PrintWriter out, PlaygroundLayout layout, List<ChildProcess> children,
-            ClusterReadiness.Serving serving, double startedSeconds, List<String> tlsArgs) {
-        out.printf(Locale.ROOT, "%s: %d store(s), started in %.1f s; data in %s%n", READY_LINE, layout.stores(),
-                startedSeconds, layout.dataDir());
+    private static void printSummary(
+            PrintWriter out,
+            PlaygroundLayout layout,
+            List<ChildProcess> children,
+            ClusterReadiness.Serving serving,
+            double startedSeconds,
+            List<String> tlsArgs) {
+        out.printf(
+                Locale.ROOT,
+                "%s: %d store(s), started in %.1f s; data in %s%n",
+                READY_LINE,
+                layout.stores(),
+                startedSeconds,
+                layout.dataDir());
         out.println("  clients connect to PD at " + layout.pdAddress()
                 + "   (tinykv ctl --pd " + layout.pdAddress()
                 + (tlsArgs.isEmpty() ? "" : " " + String.join(" ", tlsArgs)) + " ...)");
@@ -211,12 +255,18 @@ public final class PlaygroundCommand implements Callable<Integer> {
         for (ChildProcess child : children) {
             String address = child.spec().address();
             Long storeId = serving.storeIds().get(address);
-            out.printf(Locale.ROOT, "  %-" + nameWidth + "s  pid %-7d  %-21s  %s  log %s%n", child.name(), child.pid(),
-                    address, storeId == null ? "          " : String.format(Locale.ROOT, "store %-4d", storeId),
+            out.printf(
+                    Locale.ROOT,
+                    "  %-" + nameWidth + "s  pid %-7d  %-21s  %s  log %s%n",
+                    child.name(),
+                    child.pid(),
+                    address,
+                    storeId == null ? "          " : String.format(Locale.ROOT, "store %-4d", storeId),
                     child.spec().logFile());
         }
-        out.println("  region " + serving.firstRegion().id() + " has " + serving.firstRegion().region().getPeersCount()
-                + " replicas, leader on store " + serving.firstRegion().leader().getStoreId());
+        out.println("  region " + serving.firstRegion().id() + " has "
+                + serving.firstRegion().region().getPeersCount() + " replicas, leader on store "
+                + serving.firstRegion().leader().getStoreId());
         out.println("Ctrl-C stops the cluster; starting again with the same --data-dir keeps the data.");
         out.flush();
     }
@@ -247,7 +297,8 @@ public final class PlaygroundCommand implements Callable<Integer> {
             int colon = address.lastIndexOf(':');
             try (ServerSocket socket = new ServerSocket()) {
                 socket.setReuseAddress(true);
-                socket.bind(new InetSocketAddress(InetAddress.getByName(address.substring(0, colon)),
+                socket.bind(new InetSocketAddress(
+                        InetAddress.getByName(address.substring(0, colon)),
                         Integer.parseInt(address.substring(colon + 1))));
             } catch (IOException e) {
                 busy.add(address);

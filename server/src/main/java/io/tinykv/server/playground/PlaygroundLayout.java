@@ -23,14 +23,21 @@ import java.util.Objects;
  * @param enableTtl every store runs with {@code --enable-ttl} (RawKV TTL; fixed when the stores'
  *                 data is created, so a restart must pass the same)
  */
-public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort, int basePort,
-        ClientKeyMode clientKeyMode, boolean enableTtl) {
+public record PlaygroundLayout(
+        Path dataDir,
+        String host,
+        int stores,
+        int pdPort,
+        int basePort,
+        ClientKeyMode clientKeyMode,
+        boolean enableTtl) {
     /** Store i's status port is its gRPC port plus this (TiKV's 20160 and 20180). */
     public static final int STATUS_PORT_OFFSET = 20;
     /** Store i's store-to-store port is its gRPC port plus this (past every status port): a store's default. */
     public static final int PEER_PORT_OFFSET = io.tinykv.server.config.Config.Server.DEFAULT_PEER_PORT_OFFSET;
     /** Replicas per region the scheduler aims for (TiKV's default), fewer when there are fewer stores. */
     public static final int DEFAULT_MAX_REPLICAS = 3;
+
     static final String SCHEDULER = "scheduler";
     static final String STORE_PREFIX = "store";
     private static final int MAX_PORT = 65_535;
@@ -55,8 +62,12 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
             int storeStatus = store + STATUS_PORT_OFFSET;
             int storePeer = store + PEER_PORT_OFFSET;
             int schedulerStatus = pdPort + STATUS_PORT_OFFSET;
-            if (store == pdPort || storeStatus == pdPort || storePeer == pdPort || store == schedulerStatus
-                    || storeStatus == schedulerStatus || storePeer == schedulerStatus) {
+            if (store == pdPort
+                    || storeStatus == pdPort
+                    || storePeer == pdPort
+                    || store == schedulerStatus
+                    || storeStatus == schedulerStatus
+                    || storePeer == schedulerStatus) {
                 throw new IllegalArgumentException("--pd-port " + pdPort + " collides with store " + i + "'s ports "
                         + store + ", " + storeStatus + " and " + storePeer + " (--base-port " + basePort
                         + "; the scheduler's status page is on " + schedulerStatus + ")");
@@ -65,8 +76,8 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
     }
 
     /** A layout whose stores run without TTL. */
-    public PlaygroundLayout(Path dataDir, String host, int stores, int pdPort, int basePort,
-            ClientKeyMode clientKeyMode) {
+    public PlaygroundLayout(
+            Path dataDir, String host, int stores, int pdPort, int basePort, ClientKeyMode clientKeyMode) {
         this(dataDir, host, stores, pdPort, basePort, clientKeyMode, false);
     }
 
@@ -109,12 +120,21 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
     }
 
     public ChildSpec scheduler() {
-        return new ChildSpec(SCHEDULER, pdAddress(), List.of("scheduler",
-                "--addr", pdAddress(),
-                "--status-addr", schedulerStatusAddress(),
-                "--data-dir", dataDir.resolve(SCHEDULER).toString(),
-                "--max-replicas", Integer.toString(maxReplicas()),
-                "--client-key-mode", clientKeyMode.name()),
+        return new ChildSpec(
+                SCHEDULER,
+                pdAddress(),
+                List.of(
+                        "scheduler",
+                        "--addr",
+                        pdAddress(),
+                        "--status-addr",
+                        schedulerStatusAddress(),
+                        "--data-dir",
+                        dataDir.resolve(SCHEDULER).toString(),
+                        "--max-replicas",
+                        Integer.toString(maxReplicas()),
+                        "--client-key-mode",
+                        clientKeyMode.name()),
                 dataDir.resolve(SCHEDULER + ".log"));
     }
 
@@ -124,12 +144,18 @@ public record PlaygroundLayout(Path dataDir, String host, int stores, int pdPort
             throw new IllegalArgumentException("store " + store + " is not in 1.." + stores);
         }
         String name = STORE_PREFIX + store;
-        List<String> args = new ArrayList<>(List.of("server",
-                "--pd", pdAddress(),
-                "--addr", storeAddress(store),
-                "--status-addr", storeStatusAddress(store),
-                "--peer-addr", storePeerAddress(store),
-                "--data-dir", dataDir.resolve(name).toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "server",
+                "--pd",
+                pdAddress(),
+                "--addr",
+                storeAddress(store),
+                "--status-addr",
+                storeStatusAddress(store),
+                "--peer-addr",
+                storePeerAddress(store),
+                "--data-dir",
+                dataDir.resolve(name).toString()));
         if (enableTtl) {
             args.add("--enable-ttl");
         }

@@ -1,12 +1,12 @@
 package io.tinykv.server.playground;
 
+import io.tinykv.server.ServeUntilSignal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import io.tinykv.server.ServeUntilSignal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,11 +33,20 @@ public final class Supervisor implements AutoCloseable {
          */
         ExitListener LOG_IT = (child, exitCode) -> {
             if (exitCode == ServeUntilSignal.EXIT_TOMBSTONE) {
-                LOG.info("{} (pid {}) stopped: its store is a tombstone (taken offline, its replicas moved away); "
-                        + "its log is {}", child.name(), child.pid(), child.spec().logFile());
+                LOG.info(
+                        "{} (pid {}) stopped: its store is a tombstone (taken offline, its replicas moved away); "
+                                + "its log is {}",
+                        child.name(),
+                        child.pid(),
+                        child.spec().logFile());
             } else {
-                LOG.error("{} (pid {}) exited unexpectedly with code {}; its log is {}; restart it by hand with: {}",
-                        child.name(), child.pid(), exitCode, child.spec().logFile(), child.spec().tinykvCommandLine());
+                LOG.error(
+                        "{} (pid {}) exited unexpectedly with code {}; its log is {}; restart it by hand with: {}",
+                        child.name(),
+                        child.pid(),
+                        exitCode,
+                        child.spec().logFile(),
+                        child.spec().tinykvCommandLine());
             }
         };
     }
@@ -176,7 +185,8 @@ public final class Supervisor implements AutoCloseable {
         List<String> exited = new ArrayList<>();
         for (ChildProcess child : latest.values()) {
             if (!child.isAlive()) {
-                exited.add(child.name() + " (exit code " + child.exitCode() + ", log " + child.spec().logFile() + ")");
+                exited.add(child.name() + " (exit code " + child.exitCode() + ", log "
+                        + child.spec().logFile() + ")");
             }
         }
         return exited;

@@ -51,8 +51,7 @@ final class LegacyStandaloneDir {
     /** The old PD's number files: an 8-byte big-endian value, then the CRC32C of those 8 bytes. */
     private static final int NUMBER_FILE_BYTES = Long.BYTES + Integer.BYTES;
 
-    private LegacyStandaloneDir() {
-    }
+    private LegacyStandaloneDir() {}
 
     /**
      * Moves an old standalone's directory into {@code layout}; leaves any other directory alone.
@@ -74,8 +73,11 @@ final class LegacyStandaloneDir {
             }
             return;
         }
-        LOG.warn("data dir {} has the layout of an older tinykv standalone (engines at the top, pd/): moving its "
-                + "engines to {}/ and its timestamps to {}/", dir.toAbsolutePath(), StandaloneLayout.STORE_DIR,
+        LOG.warn(
+                "data dir {} has the layout of an older tinykv standalone (engines at the top, pd/): moving its "
+                        + "engines to {}/ and its timestamps to {}/",
+                dir.toAbsolutePath(),
+                StandaloneLayout.STORE_DIR,
                 StandaloneLayout.SCHEDULER_DIR);
         try {
             Files.createDirectories(layout.storeDir());
@@ -129,8 +131,8 @@ final class LegacyStandaloneDir {
             throw new UncheckedIOException("cannot read " + file, e);
         }
         if (bytes.length != NUMBER_FILE_BYTES) {
-            throw new IllegalStateException("corrupt file " + file + ": expected " + NUMBER_FILE_BYTES
-                    + " bytes, found " + bytes.length);
+            throw new IllegalStateException(
+                    "corrupt file " + file + ": expected " + NUMBER_FILE_BYTES + " bytes, found " + bytes.length);
         }
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         long value = buf.getLong();

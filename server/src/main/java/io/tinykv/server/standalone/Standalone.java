@@ -51,18 +51,28 @@ public final class Standalone implements AutoCloseable {
         DataDirLock lock = DataDirLock.acquire(layout.dataDir());
         SchedulerServer scheduler = null;
         try {
-            LOG.info("data dir {} (locked): scheduler in {}/, store in {}/", layout.dataDir().toAbsolutePath(),
-                    StandaloneLayout.SCHEDULER_DIR, StandaloneLayout.STORE_DIR);
+            LOG.info(
+                    "data dir {} (locked): scheduler in {}/, store in {}/",
+                    layout.dataDir().toAbsolutePath(),
+                    StandaloneLayout.SCHEDULER_DIR,
+                    StandaloneLayout.STORE_DIR);
             LegacyStandaloneDir.migrateIfLegacy(layout, config.settings().base().storage());
             // Its own registry: the store's status endpoint serves the store's metrics, as in a cluster.
-            scheduler = SchedulerServer.start(config.scheduler(), System::currentTimeMillis, new SecureRandom(),
-                    new PrometheusRegistry(), TlsCredentials.of(config.settings().base().security()));
+            scheduler = SchedulerServer.start(
+                    config.scheduler(),
+                    System::currentTimeMillis,
+                    new SecureRandom(),
+                    new PrometheusRegistry(),
+                    TlsCredentials.of(config.settings().base().security()));
             HostAndPort bound = config.settings().server().addr().withPort(scheduler.port());
             // The store reaches the scheduler in this process at the address it is bound to.
             HostAndPort local = bound.isWildcard() ? new HostAndPort("127.0.0.1", bound.port()) : bound;
             StoreServer store = StoreServer.start(config.store(local.toString()));
-            LOG.info("tinykv standalone up: clients use {} as their PD (the scheduler); store {} on {}",
-                    scheduler.address(), store.storeId(), store.address());
+            LOG.info(
+                    "tinykv standalone up: clients use {} as their PD (the scheduler); store {} on {}",
+                    scheduler.address(),
+                    store.storeId(),
+                    store.address());
             return new Standalone(lock, scheduler, store, bound);
         } catch (RuntimeException | Error e) {
             if (scheduler != null) {

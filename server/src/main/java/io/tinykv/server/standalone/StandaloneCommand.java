@@ -40,39 +40,58 @@ public final class StandaloneCommand implements Callable<Integer> {
     /** The ready file's key for the store's bound address (beside addr, the scheduler's). */
     public static final String READY_STORE_ADDR = "store-addr";
 
-    @Option(names = "--addr", paramLabel = "HOST:PORT",
-            description = "Address of the scheduler, the PD address clients use (server.addr; default 127.0.0.1:20160).")
+    @Option(
+            names = "--addr",
+            paramLabel = "HOST:PORT",
+            description =
+                    "Address of the scheduler, the PD address clients use (server.addr; default 127.0.0.1:20160).")
     private String addr;
 
-    @Option(names = "--advertise-addr", paramLabel = "HOST:PORT",
-            description = {"Address clients are told to reach the scheduler at (server.advertise-addr; default: --addr);",
-                "the store is advertised at its host and --store-addr's port."})
+    @Option(
+            names = "--advertise-addr",
+            paramLabel = "HOST:PORT",
+            description = {
+                "Address clients are told to reach the scheduler at (server.advertise-addr; default: --addr);",
+                "the store is advertised at its host and --store-addr's port."
+            })
     private String advertiseAddr;
 
-    @Option(names = "--store-addr", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--store-addr",
+            paramLabel = "HOST:PORT",
             description = "Address of the store (default: --addr's host and the next port; port 0 when --addr's is 0).")
     private String storeAddr;
 
-    @Option(names = "--status-addr", paramLabel = "HOST:PORT",
+    @Option(
+            names = "--status-addr",
+            paramLabel = "HOST:PORT",
             description = "Address of the store's HTTP status and /metrics endpoint, empty to disable "
                     + "(server.status-addr; default 127.0.0.1:20180).")
     private String statusAddr;
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
             description = "Data directory, with scheduler/ and store/ inside (server.data-dir; default ./data).")
     private Path dataDir;
 
     @CommandLine.Mixin
     private EnableTtlOption enableTtl = new EnableTtlOption();
 
-    @Option(names = "--ready-file", paramLabel = "FILE",
-            description = "Once serving, write the bound addresses (addr=HOST:PORT of the scheduler, store-addr=HOST:PORT, "
-                    + "status-addr=HOST:PORT) to FILE: how a launcher that passed port 0 learns the ports (default: none).")
+    @Option(
+            names = "--ready-file",
+            paramLabel = "FILE",
+            description =
+                    "Once serving, write the bound addresses (addr=HOST:PORT of the scheduler, store-addr=HOST:PORT, "
+                            + "status-addr=HOST:PORT) to FILE: how a launcher that passed port 0 learns the ports (default: none).")
     private Path readyFile;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "TOML configuration file (see config/tinykv.example.toml; [store], [coprocessor] and [gc] "
-                    + "as in server/config/tinykv-server.example.toml, but the store always reports to its own scheduler).")
+    @Option(
+            names = "--config",
+            paramLabel = "FILE",
+            description =
+                    "TOML configuration file (see config/tinykv.example.toml; [store], [coprocessor] and [gc] "
+                            + "as in server/config/tinykv-server.example.toml, but the store always reports to its own scheduler).")
     private Path configFile;
 
     @CommandLine.Mixin
@@ -97,8 +116,8 @@ public final class StandaloneCommand implements Callable<Integer> {
             return ServeUntilSignal.startFailed(err, LOG, e);
         }
         return ServeUntilSignal.serve(err, LOG, standalone::awaitTermination, standalone::close, readyFile, () -> {
-            Map<String, String> addresses = ReadyFile.addresses(standalone.schedulerAddress(),
-                    config.settings().server().statusAddr(), standalone.statusPort());
+            Map<String, String> addresses = ReadyFile.addresses(
+                    standalone.schedulerAddress(), config.settings().server().statusAddr(), standalone.statusPort());
             addresses.put(READY_STORE_ADDR, standalone.storeAddress().toString());
             return addresses;
         });
@@ -106,9 +125,13 @@ public final class StandaloneCommand implements Callable<Integer> {
 
     private StandaloneConfig config() {
         HostAndPort listen = addr == null ? null : ServeUntilSignal.parseAddr("--addr", addr);
-        StoreServerConfig settings = enableTtl.over(StoreConfigLoader.load(configFile,
-                new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir), null, security.config()));
-        HostAndPort store = storeAddr == null ? StandaloneConfig.defaultStoreAddr(settings.server().addr())
+        StoreServerConfig settings = enableTtl.over(StoreConfigLoader.load(
+                configFile,
+                new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
+                null,
+                security.config()));
+        HostAndPort store = storeAddr == null
+                ? StandaloneConfig.defaultStoreAddr(settings.server().addr())
                 : ServeUntilSignal.parseAddr("--store-addr", storeAddr);
         return new StandaloneConfig(settings, store).validate();
     }

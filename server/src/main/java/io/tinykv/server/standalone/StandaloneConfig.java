@@ -46,7 +46,9 @@ public record StandaloneConfig(StoreServerConfig settings, HostAndPort storeAddr
     public StandaloneConfig validate() {
         List<String> problems = new ArrayList<>();
         HostAndPort addr = settings.server().addr();
-        if (storeAddr.port() != 0 && storeAddr.port() == addr.port() && storeAddr.host().equals(addr.host())) {
+        if (storeAddr.port() != 0
+                && storeAddr.port() == addr.port()
+                && storeAddr.host().equals(addr.host())) {
             problems.add("--store-addr (" + storeAddr + ") must differ from --addr (" + addr + ")");
         }
         if (settings.server().hasAdvertiseAddr() && storeAddr.port() == 0) {
@@ -67,20 +69,38 @@ public record StandaloneConfig(StoreServerConfig settings, HostAndPort storeAddr
         Config.Server server = settings.server();
         SchedulerConfig d = SchedulerConfig.defaults(layout().schedulerDir());
         HostAndPort advertise = server.hasAdvertiseAddr() ? HostAndPort.parse(server.advertiseAddr()) : null;
-        return new SchedulerConfig(server.addr(), advertise, d.dataDir(), MAX_REPLICAS, d.maxStoreDownTime(),
-                d.storeDisconnectTime(), d.clientKeyMode(), Duration.ofMillis(settings.base().pd().tsoSaveWindowMillis()),
-                d.idBatchSize(), d.operatorTimeout(), d.leaderOperatorTimeout(), d.storeStatusCheckInterval(),
-                d.schedule(), d.gc());
+        return new SchedulerConfig(
+                server.addr(),
+                advertise,
+                d.dataDir(),
+                MAX_REPLICAS,
+                d.maxStoreDownTime(),
+                d.storeDisconnectTime(),
+                d.clientKeyMode(),
+                Duration.ofMillis(settings.base().pd().tsoSaveWindowMillis()),
+                d.idBatchSize(),
+                d.operatorTimeout(),
+                d.leaderOperatorTimeout(),
+                d.storeStatusCheckInterval(),
+                d.schedule(),
+                d.gc());
     }
 
     /** The store: on {@link #storeAddr}, its data in {@code store/}, reporting to the scheduler at {@code pd}. */
     StoreServerConfig store(String pd) {
         Config.Server server = settings.server();
         String advertise = server.hasAdvertiseAddr()
-                ? HostAndPort.parse(server.advertiseAddr()).withPort(storeAddr.port()).toString()
+                ? HostAndPort.parse(server.advertiseAddr())
+                        .withPort(storeAddr.port())
+                        .toString()
                 : "";
-        Config.Server storeServer = new Config.Server(storeAddr, advertise, server.statusAddr(),
-                layout().storeDir(), server.gracePeriodMillis(), server.peerAddr());
+        Config.Server storeServer = new Config.Server(
+                storeAddr,
+                advertise,
+                server.statusAddr(),
+                layout().storeDir(),
+                server.gracePeriodMillis(),
+                server.peerAddr());
         return settings.withServer(storeServer).withStore(settings.store().withPdEndpoints(List.of(pd)));
     }
 }

@@ -70,8 +70,8 @@ final class CountingStorage implements Storage {
         if (failure == null) {
             return "ok";
         }
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause =
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         return cause instanceof RegionException ? "region_error" : "error";
     }
 

@@ -8,10 +8,14 @@ import picocli.CommandLine.Option;
  */
 public final class EnableTtlOption {
 
-    @Option(names = "--enable-ttl", negatable = true,
-            description = {"RawKV values carry a TTL, as TiKV's [storage] enable-ttl (storage.enable-ttl;",
+    @Option(
+            names = "--enable-ttl",
+            negatable = true,
+            description = {
+                "RawKV values carry a TTL, as TiKV's [storage] enable-ttl (storage.enable-ttl;",
                 "default off). Fixed when the store's data is created: a store refuses to start with the",
-                "other setting."})
+                "other setting."
+            })
     private Boolean enableTtl;
 
     /** {@code config} with the flag on top; {@code config} itself when the flag was not given. */

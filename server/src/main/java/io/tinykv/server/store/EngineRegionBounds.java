@@ -37,16 +37,19 @@ final class EngineRegionBounds implements RegionBounds {
     @Override
     public KeyRange rangeOf(Kvrpcpb.Context ctx) {
         long regionId = ctx.getRegionId();
-        RegionLocalState state = engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId),
-                RegionLocalState.parser());
-        if (state == null || state.getState() != PeerState.Normal || state.getRegion().getPeersCount() == 0) {
+        RegionLocalState state =
+                engines.kv().getMessage(Cf.DEFAULT, Keys.regionStateKey(regionId), RegionLocalState.parser());
+        if (state == null
+                || state.getState() != PeerState.Normal
+                || state.getRegion().getPeersCount() == 0) {
             throw new RegionException(Errorpb.Error.newBuilder()
                     .setMessage("region " + regionId + " is not found on this store")
                     .setRegionNotFound(Errorpb.RegionNotFound.newBuilder().setRegionId(regionId))
                     .build());
         }
         Metapb.Region region = state.getRegion();
-        return new KeyRange(userKey(region, region.getStartKey().toByteArray()),
+        return new KeyRange(
+                userKey(region, region.getStartKey().toByteArray()),
                 userKey(region, region.getEndKey().toByteArray()));
     }
 

@@ -52,16 +52,13 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
         Listener NONE = new Listener() {
             @Override
-            public void regionHeartbeatDropped() {
-            }
+            public void regionHeartbeatDropped() {}
 
             @Override
-            public void regionHeartbeatSent() {
-            }
+            public void regionHeartbeatSent() {}
 
             @Override
-            public void streamBroken() {
-            }
+            public void streamBroken() {}
         };
     }
 
@@ -71,6 +68,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     private final int queueCapacity;
     /** The waits before reopening a broken stream: the scheduler client's. */
     private final BackoffSchedule reconnectSchedule;
+
     private final Listener listener;
     private final LongSupplier nanoClock;
     private final SchedulerReachLog reach;
@@ -87,11 +85,13 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     private StreamObserver<Pdpb.RegionHeartbeatRequest> stream;
     /** Numbers the streams, so that the end of an old one is never taken for the current one's. */
     private long generation;
+
     private volatile long brokenGeneration = -1;
     /** The scheduler the current stream was opened to. */
     private String streamEndpoint = "";
     /** Reconnects since the last stream that lived long enough to count as healthy. */
     private int reconnects;
+
     private long reconnectAtNanos;
     private long openedAtNanos;
     /**
@@ -109,18 +109,27 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
      * @param nanoClock monotonic time for the reconnect backoff (production: {@code System::nanoTime})
      * @param threadFactory makes the one sender thread
      */
-    public HeartbeatSender(SchedulerClient scheduler, Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
-            int queueCapacity, Listener listener, LongSupplier nanoClock,
+    public HeartbeatSender(
+            SchedulerClient scheduler,
+            Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
+            int queueCapacity,
+            Listener listener,
+            LongSupplier nanoClock,
             ThreadFactory threadFactory) {
-        this(scheduler, onResponse, () -> { }, queueCapacity, listener, nanoClock, threadFactory);
+        this(scheduler, onResponse, () -> {}, queueCapacity, listener, nanoClock, threadFactory);
     }
 
     /**
      * @param onReconnect runs on the sender thread each time a stream is opened in place of a
      *     broken one (not for the first); must not block
      */
-    public HeartbeatSender(SchedulerClient scheduler, Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
-            Runnable onReconnect, int queueCapacity, Listener listener, LongSupplier nanoClock,
+    public HeartbeatSender(
+            SchedulerClient scheduler,
+            Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
+            Runnable onReconnect,
+            int queueCapacity,
+            Listener listener,
+            LongSupplier nanoClock,
             ThreadFactory threadFactory) {
         this.onReconnect = Objects.requireNonNull(onReconnect, "onReconnect");
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
@@ -172,8 +181,8 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
     /** Asks for split ids on a gRPC call of its own; never blocks. */
     @Override
-    public void askBatchSplit(Metapb.Region region, int splitCount,
-            java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
+    public void askBatchSplit(
+            Metapb.Region region, int splitCount, java.util.function.Consumer<Pdpb.AskBatchSplitResponse> answer) {
         try {
             scheduler.askBatchSplitAsync(region, splitCount, answer);
         } catch (RuntimeException e) {
@@ -296,8 +305,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
             closeStream();
             listener.streamBroken();
             // A stream that lived a while was healthy: start the backoff over.
-            if (nanoClock.getAsLong() - openedAtNanos
-                    > TimeUnit.MILLISECONDS.toNanos(reconnectSchedule.maxSleepMs())) {
+            if (nanoClock.getAsLong() - openedAtNanos > TimeUnit.MILLISECONDS.toNanos(reconnectSchedule.maxSleepMs())) {
                 reconnects = 0;
             }
             scheduleReconnect();
@@ -314,9 +322,12 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
             stream = scheduler.asyncStub().regionHeartbeat(new StreamObserver<>() {
                 @Override
                 public void onNext(Pdpb.RegionHeartbeatResponse response) {
-                    if (response.hasHeader() && response.getHeader().hasError()
+                    if (response.hasHeader()
+                            && response.getHeader().hasError()
                             && response.getHeader().getError().getType() != Pdpb.ErrorType.OK) {
-                        LOG.warn("the scheduler answered a region heartbeat with {}", response.getHeader().getError());
+                        LOG.warn(
+                                "the scheduler answered a region heartbeat with {}",
+                                response.getHeader().getError());
                         return;
                     }
                     try {
@@ -356,8 +367,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
     private void scheduleReconnect() {
         reconnects++;
-        reconnectAtNanos = nanoClock.getAsLong()
-                + TimeUnit.MILLISECONDS.toNanos(reconnectSchedule.sleepMs(reconnects));
+        reconnectAtNanos = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(reconnectSchedule.sleepMs(reconnects));
         scheduler.endpointFailed(streamEndpoint.isEmpty() ? scheduler.endpoint() : streamEndpoint);
     }
 
@@ -390,30 +400,36 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
 
     private void sendStoreHeartbeat(Pdpb.StoreStats stats) {
         try {
-            scheduler.asyncStub().storeHeartbeat(Pdpb.StoreHeartbeatRequest.newBuilder()
-                    .setHeader(scheduler.header()).setStats(stats).build(), new StreamObserver<>() {
-                        @Override
-                        public void onNext(Pdpb.StoreHeartbeatResponse response) {
-                            reach.reached(scheduler.endpoint());
-                            Pdpb.Error error = response.getHeader().getError();
-                            if (error.getType() == Pdpb.ErrorType.STORE_TOMBSTONE) {
-                                tombstone = error.getMessage();
-                            } else if (response.getHeader().hasError() && error.getType() != Pdpb.ErrorType.OK) {
-                                LOG.warn("the scheduler refused a store heartbeat: {}", error);
-                            }
-                        }
+            scheduler
+                    .asyncStub()
+                    .storeHeartbeat(
+                            Pdpb.StoreHeartbeatRequest.newBuilder()
+                                    .setHeader(scheduler.header())
+                                    .setStats(stats)
+                                    .build(),
+                            new StreamObserver<>() {
+                                @Override
+                                public void onNext(Pdpb.StoreHeartbeatResponse response) {
+                                    reach.reached(scheduler.endpoint());
+                                    Pdpb.Error error = response.getHeader().getError();
+                                    if (error.getType() == Pdpb.ErrorType.STORE_TOMBSTONE) {
+                                        tombstone = error.getMessage();
+                                    } else if (response.getHeader().hasError()
+                                            && error.getType() != Pdpb.ErrorType.OK) {
+                                        LOG.warn("the scheduler refused a store heartbeat: {}", error);
+                                    }
+                                }
 
-                        @Override
-                        public void onError(Throwable t) {
-                            if (!reach.failed(scheduler.endpoint(), "store heartbeats", t)) {
-                                LOG.debug("store heartbeat failed: {}", t.toString());
-                            }
-                        }
+                                @Override
+                                public void onError(Throwable t) {
+                                    if (!reach.failed(scheduler.endpoint(), "store heartbeats", t)) {
+                                        LOG.debug("store heartbeat failed: {}", t.toString());
+                                    }
+                                }
 
-                        @Override
-                        public void onCompleted() {
-                        }
-                    });
+                                @Override
+                                public void onCompleted() {}
+                            });
         } catch (RuntimeException e) {
             if (!reach.failed(scheduler.endpoint(), "store heartbeats", e)) {
                 LOG.debug("store heartbeat failed: {}", e.toString());
@@ -424,16 +440,27 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
     /** Logs a region's new leader or membership the first time its heartbeat shows it. */
     private void logChanges(Pdpb.RegionHeartbeatRequest heartbeat) {
         Metapb.Region region = heartbeat.getRegion();
-        RegionView now = new RegionView(heartbeat.getLeader().getStoreId(), heartbeat.getLeader().getId(),
-                region.getRegionEpoch(), region.getPeersCount());
+        RegionView now = new RegionView(
+                heartbeat.getLeader().getStoreId(),
+                heartbeat.getLeader().getId(),
+                region.getRegionEpoch(),
+                region.getPeersCount());
         RegionView before = lastSeen.put(region.getId(), now);
         if (before == null || before.leaderPeerId() != now.leaderPeerId()) {
-            LOG.info("region {}: leader is peer {} on store {} (term {})", region.getId(), now.leaderPeerId(),
-                    now.leaderStoreId(), heartbeat.getTerm());
+            LOG.info(
+                    "region {}: leader is peer {} on store {} (term {})",
+                    region.getId(),
+                    now.leaderPeerId(),
+                    now.leaderStoreId(),
+                    heartbeat.getTerm());
         }
         if (before != null && before.epoch().getConfVer() != now.epoch().getConfVer()) {
-            LOG.info("region {}: membership changed (conf version {} -> {}): peers {}", region.getId(),
-                    before.epoch().getConfVer(), now.epoch().getConfVer(), describePeers(region));
+            LOG.info(
+                    "region {}: membership changed (conf version {} -> {}): peers {}",
+                    region.getId(),
+                    before.epoch().getConfVer(),
+                    now.epoch().getConfVer(),
+                    describePeers(region));
         }
     }
 

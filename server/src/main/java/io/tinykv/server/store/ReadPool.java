@@ -20,14 +20,19 @@ final class ReadPool {
     /** The pool never shrinks below this, so a 1-core machine still overlaps two reads. */
     static final int MIN_THREADS = 2;
 
-    private ReadPool() {
-    }
+    private ReadPool() {}
 
     static ExecutorService create(int cores, ThreadFactory threads) {
         int size = Math.max(MIN_THREADS, cores);
         // AbortPolicy: a full queue throws RejectedExecutionException, which the service answers.
-        return new ThreadPoolExecutor(size, size, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(QUEUE_CAPACITY), threads, new ThreadPoolExecutor.AbortPolicy());
+        return new ThreadPoolExecutor(
+                size,
+                size,
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+                threads,
+                new ThreadPoolExecutor.AbortPolicy());
     }
 
     /**

@@ -57,14 +57,20 @@ public final class SchedulerClient implements AutoCloseable {
      * @param maxBackoffMillis the longest wait between two attempts
      * @throws PdException when interrupted while waiting
      */
-    public static SchedulerClient connect(List<String> endpoints, ChannelFactory channelFactory, long timeoutMillis,
-            long maxBackoffMillis, Clock clock) {
-        BackoffSchedule schedule = new BackoffSchedule(FIRST_BACKOFF_MILLIS,
-                Math.max(FIRST_BACKOFF_MILLIS, maxBackoffMillis));
-        PdConnection connection = PdConnection.connect(new PdConnection.Settings(endpoints, timeoutMillis, schedule),
-                channelFactory, clock, PdConnection.UNBOUNDED_BUDGET_MS);
-        LOG.info("connected to the scheduler at {}: cluster id {}", connection.leaderAddress(),
-                connection.clusterId());
+    public static SchedulerClient connect(
+            List<String> endpoints,
+            ChannelFactory channelFactory,
+            long timeoutMillis,
+            long maxBackoffMillis,
+            Clock clock) {
+        BackoffSchedule schedule =
+                new BackoffSchedule(FIRST_BACKOFF_MILLIS, Math.max(FIRST_BACKOFF_MILLIS, maxBackoffMillis));
+        PdConnection connection = PdConnection.connect(
+                new PdConnection.Settings(endpoints, timeoutMillis, schedule),
+                channelFactory,
+                clock,
+                PdConnection.UNBOUNDED_BUDGET_MS);
+        LOG.info("connected to the scheduler at {}: cluster id {}", connection.leaderAddress(), connection.clusterId());
         return new SchedulerClient(connection);
     }
 
@@ -92,15 +98,27 @@ public final class SchedulerClient implements AutoCloseable {
     }
 
     public long allocId() {
-        return connection.call("AllocID", stub -> stub.allocID(Pdpb.AllocIDRequest.newBuilder()
-                .setHeader(header()).build()), Pdpb.AllocIDResponse::getHeader, PdConnection.UNBOUNDED_BUDGET_MS)
+        return connection
+                .call(
+                        "AllocID",
+                        stub -> stub.allocID(Pdpb.AllocIDRequest.newBuilder()
+                                .setHeader(header())
+                                .build()),
+                        Pdpb.AllocIDResponse::getHeader,
+                        PdConnection.UNBOUNDED_BUDGET_MS)
                 .getId();
     }
 
     public boolean isBootstrapped() {
-        return connection.call("IsBootstrapped", stub -> stub.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
-                .setHeader(header()).build()), Pdpb.IsBootstrappedResponse::getHeader,
-                PdConnection.UNBOUNDED_BUDGET_MS).getBootstrapped();
+        return connection
+                .call(
+                        "IsBootstrapped",
+                        stub -> stub.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(header())
+                                .build()),
+                        Pdpb.IsBootstrappedResponse::getHeader,
+                        PdConnection.UNBOUNDED_BUDGET_MS)
+                .getBootstrapped();
     }
 
     /**
@@ -111,9 +129,15 @@ public final class SchedulerClient implements AutoCloseable {
      */
     public boolean bootstrap(Metapb.Store store, Metapb.Region region) {
         try {
-            connection.call("Bootstrap", stub -> stub.bootstrap(Pdpb.BootstrapRequest.newBuilder()
-                    .setHeader(header()).setStore(store).setRegion(region).build()),
-                    Pdpb.BootstrapResponse::getHeader, PdConnection.UNBOUNDED_BUDGET_MS);
+            connection.call(
+                    "Bootstrap",
+                    stub -> stub.bootstrap(Pdpb.BootstrapRequest.newBuilder()
+                            .setHeader(header())
+                            .setStore(store)
+                            .setRegion(region)
+                            .build()),
+                    Pdpb.BootstrapResponse::getHeader,
+                    PdConnection.UNBOUNDED_BUDGET_MS);
             return true;
         } catch (PdException e) {
             if (e.errorType() == Pdpb.ErrorType.ALREADY_BOOTSTRAPPED) {
@@ -124,8 +148,13 @@ public final class SchedulerClient implements AutoCloseable {
     }
 
     public void putStore(Metapb.Store store) {
-        connection.call("PutStore", stub -> stub.putStore(Pdpb.PutStoreRequest.newBuilder()
-                .setHeader(header()).setStore(store).build()), Pdpb.PutStoreResponse::getHeader,
+        connection.call(
+                "PutStore",
+                stub -> stub.putStore(Pdpb.PutStoreRequest.newBuilder()
+                        .setHeader(header())
+                        .setStore(store)
+                        .build()),
+                Pdpb.PutStoreResponse::getHeader,
                 PdConnection.UNBOUNDED_BUDGET_MS);
     }
 
@@ -173,10 +202,17 @@ public final class SchedulerClient implements AutoCloseable {
      * response, or null when the call failed or the scheduler refused, on a gRPC thread.
      */
     public void askBatchSplitAsync(Metapb.Region region, int splitCount, Consumer<Pdpb.AskBatchSplitResponse> answer) {
-        Pdpb.AskBatchSplitRequest request = Pdpb.AskBatchSplitRequest.newBuilder().setHeader(header())
-                .setRegion(region).setSplitCount(splitCount).build();
-        connection.callAsync("AskBatchSplit", (stub, out) -> stub.askBatchSplit(request, out),
-                Pdpb.AskBatchSplitResponse::getHeader, answer, failure -> {
+        Pdpb.AskBatchSplitRequest request = Pdpb.AskBatchSplitRequest.newBuilder()
+                .setHeader(header())
+                .setRegion(region)
+                .setSplitCount(splitCount)
+                .build();
+        connection.callAsync(
+                "AskBatchSplit",
+                (stub, out) -> stub.askBatchSplit(request, out),
+                Pdpb.AskBatchSplitResponse::getHeader,
+                answer,
+                failure -> {
                     LOG.warn("AskBatchSplit for region {}: {}", region.getId(), failure.getMessage());
                     answer.accept(null);
                 });
@@ -196,7 +232,8 @@ public final class SchedulerClient implements AutoCloseable {
                         Pdpb.ResponseHeader header = response.getHeader();
                         if (header.hasError() && header.getError().getType() != Pdpb.ErrorType.OK) {
                             result.completeExceptionally(new PdException("the scheduler refused Tso: "
-                                    + header.getError().getType() + " " + header.getError().getMessage()));
+                                    + header.getError().getType() + " "
+                                    + header.getError().getMessage()));
                             return;
                         }
                         Pdpb.Timestamp ts = response.getTimestamp();
@@ -213,7 +250,8 @@ public final class SchedulerClient implements AutoCloseable {
                         result.completeExceptionally(new IllegalStateException("TSO stream ended without a timestamp"));
                     }
                 });
-        requests.onNext(Pdpb.TsoRequest.newBuilder().setHeader(header()).setCount(1).build());
+        requests.onNext(
+                Pdpb.TsoRequest.newBuilder().setHeader(header()).setCount(1).build());
         // Half-close at once: the scheduler answers the one request, then ends the stream.
         requests.onCompleted();
         return result;
@@ -221,10 +259,15 @@ public final class SchedulerClient implements AutoCloseable {
 
     /** Reports a split without waiting ({@code ReportBatchSplit}); a failure is logged only. */
     public void reportBatchSplitAsync(List<Metapb.Region> regions) {
-        Pdpb.ReportBatchSplitRequest request = Pdpb.ReportBatchSplitRequest.newBuilder().setHeader(header())
-                .addAllRegions(regions).build();
-        connection.callAsync("ReportBatchSplit", (stub, out) -> stub.reportBatchSplit(request, out),
-                Pdpb.ReportBatchSplitResponse::getHeader, response -> { },
+        Pdpb.ReportBatchSplitRequest request = Pdpb.ReportBatchSplitRequest.newBuilder()
+                .setHeader(header())
+                .addAllRegions(regions)
+                .build();
+        connection.callAsync(
+                "ReportBatchSplit",
+                (stub, out) -> stub.reportBatchSplit(request, out),
+                Pdpb.ReportBatchSplitResponse::getHeader,
+                response -> {},
                 failure -> LOG.debug("{}", failure.getMessage()));
     }
 

@@ -36,15 +36,21 @@ final class SchedulerReachLog {
             return false;
         }
         lastWarnedNanos = now;
-        LOG.warn("cannot reach the scheduler at {} ({} failing for {} ms): {}; is it running, and is --pd right?",
-                endpoint, what, (now - failingSinceNanos) / NANOS_PER_MILLI, cause.toString());
+        LOG.warn(
+                "cannot reach the scheduler at {} ({} failing for {} ms): {}; is it running, and is --pd right?",
+                endpoint,
+                what,
+                (now - failingSinceNanos) / NANOS_PER_MILLI,
+                cause.toString());
         return true;
     }
 
     /** A call succeeded. */
     synchronized void reached(String endpoint) {
         if (failingSinceNanos >= 0) {
-            LOG.info("reached the scheduler at {} again after {} ms", endpoint,
+            LOG.info(
+                    "reached the scheduler at {} again after {} ms",
+                    endpoint,
                     (nanoClock.getAsLong() - failingSinceNanos) / NANOS_PER_MILLI);
             failingSinceNanos = -1;
         }

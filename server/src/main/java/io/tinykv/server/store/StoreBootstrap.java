@@ -34,8 +34,7 @@ final class StoreBootstrap {
     /** Epochs of the first region start at 1, as in TiKV. */
     static final long INITIAL_EPOCH = 1;
 
-    private StoreBootstrap() {
-    }
+    private StoreBootstrap() {}
 
     /** The engines belong to another cluster than the scheduler's. */
     static final class ClusterMismatchException extends RuntimeException {
@@ -87,7 +86,9 @@ final class StoreBootstrap {
         long peerId = scheduler.allocId();
         Metapb.Region region = Metapb.Region.newBuilder()
                 .setId(regionId)
-                .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(INITIAL_EPOCH).setVersion(INITIAL_EPOCH))
+                .setRegionEpoch(Metapb.RegionEpoch.newBuilder()
+                        .setConfVer(INITIAL_EPOCH)
+                        .setVersion(INITIAL_EPOCH))
                 .addPeers(Metapb.Peer.newBuilder().setId(peerId).setStoreId(storeId))
                 .build();
         // The marker first: a crash after it leaves something the next start knows to finish.
@@ -96,13 +97,16 @@ final class StoreBootstrap {
             engines.kv().write(wb, true);
         }
         RaftStore.bootstrapRegion(engines, region);
-        LOG.info("the cluster is not bootstrapped: prepared region {} with peer {} on store {}", regionId, peerId,
+        LOG.info(
+                "the cluster is not bootstrapped: prepared region {} with peer {} on store {}",
+                regionId,
+                peerId,
                 storeId);
         return region;
     }
 
-    private static void finishClusterBootstrap(Engines engines, SchedulerClient scheduler, Metapb.Store store,
-            Metapb.Region region) {
+    private static void finishClusterBootstrap(
+            Engines engines, SchedulerClient scheduler, Metapb.Store store, Metapb.Region region) {
         if (scheduler.bootstrap(store, region)) {
             LOG.info("bootstrapped the cluster with region {} on store {}", region.getId(), store.getId());
         } else if (scheduler.regionById(region.getId()).isPresent()) {
@@ -140,8 +144,8 @@ final class StoreBootstrap {
         try {
             return Metapb.Region.parseFrom(value);
         } catch (InvalidProtocolBufferException e) {
-            throw new StorageException("corrupt prepare-bootstrap marker in " + engines.dataDir() + ": "
-                    + e.getMessage(), e);
+            throw new StorageException(
+                    "corrupt prepare-bootstrap marker in " + engines.dataDir() + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,12 +1,12 @@
 package io.tinykv.server.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tinykv.security.SecurityConfig;
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.server.config.ConfigLoader.Table;
 import io.tinykv.server.gc.StoreGcConfig;
-import io.tinykv.security.SecurityConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,18 +25,38 @@ public final class StoreConfigLoader {
     static final String COPROCESSOR_SECTION = "coprocessor";
     static final String GC_SECTION = "gc";
     static final String RAFTSTORE_SECTION = "raftstore";
-    static final List<String> RAFTSTORE_KEYS = List.of("notify-capacity", "concurrent-recv-snap-limit",
-            "snap-max-total-size", "concurrent-send-snap-limit", "pd-heartbeat-tick-interval");
-    static final List<String> GC_KEYS = List.of("run-interval", "batch-keys", "max-records-per-key",
-            "max-write-records-per-sec", "region-compact-min-tombstones");
-    static final List<String> COPROCESSOR_KEYS = List.of("region-max-size", "region-split-size",
-            "region-max-keys", "region-split-keys", "split-region-check-tick-interval");
-    static final List<String> STORE_KEYS = List.of("pd-endpoints", "tick-interval", "election-ticks",
-            "heartbeat-ticks", "region-heartbeat-ticks", "store-heartbeat-ticks", "raft-log-gc-count-limit",
-            "command-timeout", "scheduler-timeout", "scheduler-max-backoff", "heartbeat-queue-capacity");
+    static final List<String> RAFTSTORE_KEYS = List.of(
+            "notify-capacity",
+            "concurrent-recv-snap-limit",
+            "snap-max-total-size",
+            "concurrent-send-snap-limit",
+            "pd-heartbeat-tick-interval");
+    static final List<String> GC_KEYS = List.of(
+            "run-interval",
+            "batch-keys",
+            "max-records-per-key",
+            "max-write-records-per-sec",
+            "region-compact-min-tombstones");
+    static final List<String> COPROCESSOR_KEYS = List.of(
+            "region-max-size",
+            "region-split-size",
+            "region-max-keys",
+            "region-split-keys",
+            "split-region-check-tick-interval");
+    static final List<String> STORE_KEYS = List.of(
+            "pd-endpoints",
+            "tick-interval",
+            "election-ticks",
+            "heartbeat-ticks",
+            "region-heartbeat-ticks",
+            "store-heartbeat-ticks",
+            "raft-log-gc-count-limit",
+            "command-timeout",
+            "scheduler-timeout",
+            "scheduler-max-backoff",
+            "heartbeat-queue-capacity");
 
-    private StoreConfigLoader() {
-    }
+    private StoreConfigLoader() {}
 
     /**
      * @param file a TOML file or null
@@ -48,13 +68,13 @@ public final class StoreConfigLoader {
     }
 
     /** Like {@link #load(Path, ConfigLoader.Overrides, List)}; {@code securityFlags} override {@code [security]}. */
-    public static StoreServerConfig load(Path file, ConfigLoader.Overrides overrides, List<String> pdEndpoints,
-            SecurityConfig securityFlags) {
-        StoreServerConfig fromFile = file == null
-                ? StoreServerConfig.defaults()
-                : parse(ConfigLoader.readFile(file), file.toString());
+    public static StoreServerConfig load(
+            Path file, ConfigLoader.Overrides overrides, List<String> pdEndpoints, SecurityConfig securityFlags) {
+        StoreServerConfig fromFile =
+                file == null ? StoreServerConfig.defaults() : parse(ConfigLoader.readFile(file), file.toString());
         Config base = ConfigLoader.applyOverrides(fromFile.base(), overrides);
-        StoreServerConfig config = fromFile.withBase(base.withSecurity(base.security().overriddenBy(securityFlags)));
+        StoreServerConfig config =
+                fromFile.withBase(base.withSecurity(base.security().overriddenBy(securityFlags)));
         if (pdEndpoints != null) {
             config = config.withStore(config.store().withPdEndpoints(pdEndpoints));
         }
@@ -63,8 +83,8 @@ public final class StoreConfigLoader {
 
     /** Parses TOML text over the defaults (without validation). */
     public static StoreServerConfig parse(String toml, String source) {
-        Config base = ConfigLoader.parse(toml, source, List.of(STORE_SECTION, COPROCESSOR_SECTION, GC_SECTION,
-                RAFTSTORE_SECTION));
+        Config base = ConfigLoader.parse(
+                toml, source, List.of(STORE_SECTION, COPROCESSOR_SECTION, GC_SECTION, RAFTSTORE_SECTION));
         List<String> problems = new ArrayList<>();
         Table root = ConfigLoader.root(toml, source, problems);
         Table section = root.section(STORE_SECTION);
@@ -95,7 +115,8 @@ public final class StoreConfigLoader {
         StoreGcConfig g = StoreGcConfig.defaults();
         StoreGcConfig gc = g;
         try {
-            gc = new StoreGcConfig(gcSection.value("run-interval", g.runIntervalMillis(), Table::millis),
+            gc = new StoreGcConfig(
+                    gcSection.value("run-interval", g.runIntervalMillis(), Table::millis),
                     gcSection.value("batch-keys", g.batchKeys(), StoreConfigLoader::intValue),
                     gcSection.value("max-records-per-key", g.maxRecordsPerKey(), StoreConfigLoader::intValue),
                     gcSection.value("max-write-records-per-sec", g.maxRecordsPerSecond(), Table::integer),
@@ -121,7 +142,10 @@ public final class StoreConfigLoader {
 
     /** {@code --pd a:1,b:2} as a list. */
     public static List<String> splitEndpoints(String text) {
-        return Arrays.stream(text.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(text.split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .toList();
     }
 
     private static List<String> endpoints(JsonNode n) {

@@ -3,7 +3,6 @@ package io.tinykv.server.store;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
-import io.tinykv.storage.space.DiskSpaceGuard;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.proto.RaftServerpb.RaftLocalState;
@@ -12,6 +11,7 @@ import io.tinykv.raftstore.RaftStoreStats;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
+import io.tinykv.storage.space.DiskSpaceGuard;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
@@ -95,8 +95,11 @@ final class StoreMetrics implements HeartbeatSender.Listener {
      * messages each gRPC message carried (TiKV's BatchRaftMessage batching at work).
      */
     void registerRaftBatchesSent(PrometheusRegistry registry, LongSupplier batches) {
-        counter(registry, "tinykv_raft_message_batches_sent_total",
-                "BatchRaftMessages sent to other stores (messages per batch: raft_messages_sent / this)", batches);
+        counter(
+                registry,
+                "tinykv_raft_message_batches_sent_total",
+                "BatchRaftMessages sent to other stores (messages per batch: raft_messages_sent / this)",
+                batches);
     }
 
     void registerSnapshotSends(PrometheusRegistry registry, IntSupplier inFlight, LongSupplier refused) {
@@ -118,58 +121,97 @@ final class StoreMetrics implements HeartbeatSender.Listener {
      * write is {@code tinykv_raft_readys_persisted_total / tinykv_raft_synced_writes_total}.
      */
     void registerRaftBatches(PrometheusRegistry registry, Supplier<RaftStoreStats.Snapshot> stats) {
-        counter(registry, "tinykv_raft_synced_writes_total",
+        counter(
+                registry,
+                "tinykv_raft_synced_writes_total",
                 "Synced raft-engine write batches (one fsync each, for every peer with a Ready that round)",
                 () -> stats.get().syncedRaftWrites());
-        counter(registry, "tinykv_raft_readys_persisted_total",
+        counter(
+                registry,
+                "tinykv_raft_readys_persisted_total",
                 "Peers' Readys persisted by those writes (per write: readys_persisted / synced_writes)",
                 () -> stats.get().readysPersisted());
-        counter(registry, "tinykv_raft_entries_persisted_total", "Raft log entries persisted by those writes",
+        counter(
+                registry,
+                "tinykv_raft_entries_persisted_total",
+                "Raft log entries persisted by those writes",
                 () -> stats.get().entriesPersisted());
-        counter(registry, "tinykv_raft_entries_applied_total", "Committed Raft entries applied to the kv engine",
+        counter(
+                registry,
+                "tinykv_raft_entries_applied_total",
+                "Committed Raft entries applied to the kv engine",
                 () -> stats.get().entriesApplied());
-        counter(registry, "tinykv_raft_unsynced_writes_total",
+        counter(
+                registry,
+                "tinykv_raft_unsynced_writes_total",
                 "Raft-engine write batches left unsynced: only commit indexes changed (etcd's MustSync rule)",
                 () -> stats.get().unsyncedRaftWrites());
-        counter(registry, "tinykv_raft_messages_sent_total", "Raft messages this store sent to other stores",
+        counter(
+                registry,
+                "tinykv_raft_messages_sent_total",
+                "Raft messages this store sent to other stores",
                 () -> stats.get().messagesSent());
-        counter(registry, "tinykv_raft_ticks_total", "Times the store ticked all its peers",
+        counter(
+                registry,
+                "tinykv_raft_ticks_total",
+                "Times the store ticked all its peers",
                 () -> stats.get().ticks());
-        counter(registry, "tinykv_raft_poll_rounds_total",
+        counter(
+                registry,
+                "tinykv_raft_poll_rounds_total",
                 "Batch-system rounds that had work (per write with one client: the rounds a write waits for)",
                 () -> stats.get().pollRounds());
-        counter(registry, "tinykv_raft_same_round_readys_total",
+        counter(
+                registry,
+                "tinykv_raft_same_round_readys_total",
                 "Readys handled in the round of the persist that made their entries committed (a single voter's"
                         + " commit), instead of in a round of their own",
                 () -> stats.get().sameRoundReadys());
-        CounterWithCallback.builder().name("tinykv_raft_round_seconds_total")
+        CounterWithCallback.builder()
+                .name("tinykv_raft_round_seconds_total")
                 .help("Time the Raft thread spent in batch-system rounds (per tick with idle regions: what"
                         + " ticking every peer costs)")
-                .callback(cb -> cb.call(stats.get().roundNanos() / 1e9)).register(registry);
-        counter(registry, "tinykv_raft_proposals_settled_total",
+                .callback(cb -> cb.call(stats.get().roundNanos() / 1e9))
+                .register(registry);
+        counter(
+                registry,
+                "tinykv_raft_proposals_settled_total",
                 "Proposals of this store's leaders answered by an apply (the count for the two times below)",
                 () -> stats.get().proposalsSettled());
-        CounterWithCallback.builder().name("tinykv_raft_proposal_commit_wait_seconds_total")
+        CounterWithCallback.builder()
+                .name("tinykv_raft_proposal_commit_wait_seconds_total")
                 .help("Summed time from a proposal to the start of the apply that settled it: the leader's fsync"
                         + " and the followers' round trip in parallel, and the wait for that round")
-                .callback(cb -> cb.call(stats.get().proposalCommitWaitNanos() / 1e9)).register(registry);
-        CounterWithCallback.builder().name("tinykv_raft_proposal_apply_seconds_total")
+                .callback(cb -> cb.call(stats.get().proposalCommitWaitNanos() / 1e9))
+                .register(registry);
+        CounterWithCallback.builder()
+                .name("tinykv_raft_proposal_apply_seconds_total")
                 .help("Summed time of the applies that settled proposals, answers included, per proposal")
-                .callback(cb -> cb.call(stats.get().proposalApplyNanos() / 1e9)).register(registry);
+                .callback(cb -> cb.call(stats.get().proposalApplyNanos() / 1e9))
+                .register(registry);
     }
 
     /** What the regions' bounded mailboxes turned away (raftstore.notify-capacity). */
     void registerMailboxBounds(PrometheusRegistry registry, LongSupplier commandsRefused, LongSupplier raftDropped) {
-        counter(registry, "tinykv_raft_commands_refused_busy_total",
+        counter(
+                registry,
+                "tinykv_raft_commands_refused_busy_total",
                 "Client commands answered server_is_busy because their region's mailbox was full "
-                        + "(raftstore.notify-capacity)", commandsRefused);
-        counter(registry, "tinykv_raft_messages_dropped_busy_total",
+                        + "(raftstore.notify-capacity)",
+                commandsRefused);
+        counter(
+                registry,
+                "tinykv_raft_messages_dropped_busy_total",
                 "Raft messages from other stores dropped because their region's mailbox was full; Raft sends "
-                        + "again what matters", raftDropped);
+                        + "again what matters",
+                raftDropped);
     }
 
     private static void counter(PrometheusRegistry registry, String name, String help, LongSupplier value) {
-        CounterWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsLong()))
+        CounterWithCallback.builder()
+                .name(name)
+                .help(help)
+                .callback(cb -> cb.call(value.getAsLong()))
                 .register(registry);
     }
 
@@ -204,10 +246,10 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 .callback(cb -> {
                     try {
                         for (long regionId : regionIds.get()) {
-                            RaftLocalState raft = engines.raft().getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId),
-                                    RaftLocalState.parser());
-                            RaftApplyState apply = engines.kv().getMessage(Cf.DEFAULT,
-                                    Keys.applyStateKey(regionId), RaftApplyState.parser());
+                            RaftLocalState raft = engines.raft()
+                                    .getMessage(Cf.DEFAULT, Keys.raftStateKey(regionId), RaftLocalState.parser());
+                            RaftApplyState apply = engines.kv()
+                                    .getMessage(Cf.DEFAULT, Keys.applyStateKey(regionId), RaftApplyState.parser());
                             if (raft != null && apply != null) {
                                 long lag = Math.max(0, raft.getHardState().getCommit() - apply.getAppliedIndex());
                                 cb.call(lag, Long.toString(regionId));

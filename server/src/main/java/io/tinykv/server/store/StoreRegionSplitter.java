@@ -44,7 +44,8 @@ final class StoreRegionSplitter implements RegionSplitter {
             throw new RegionException(Errorpb.Error.newBuilder()
                     .setMessage("split of region " + ctx.getRegionId() + " not applied within " + timeout.toMillis()
                             + " ms")
-                    .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("split timed out")).build());
+                    .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("split timed out"))
+                    .build());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a split", e);
@@ -53,8 +54,12 @@ final class StoreRegionSplitter implements RegionSplitter {
         }
         Errorpb.Error error = result.response().getHeader().getError();
         if (result.response().getHeader().hasError()) {
-            boolean regionError = error.hasNotLeader() || error.hasEpochNotMatch() || error.hasRegionNotFound()
-                    || error.hasStaleCommand() || error.hasServerIsBusy() || error.hasStoreNotMatch()
+            boolean regionError = error.hasNotLeader()
+                    || error.hasEpochNotMatch()
+                    || error.hasRegionNotFound()
+                    || error.hasStaleCommand()
+                    || error.hasServerIsBusy()
+                    || error.hasStoreNotMatch()
                     || error.hasKeyNotInRegion();
             if (!regionError) {
                 throw new InvalidRequestException(error.getMessage());

@@ -112,9 +112,11 @@ public final class StoreServer implements AutoCloseable {
     private static final long WORKERS_STOP_MILLIS = 10_000;
     /** How often {@link #awaitTermination} checks that the Raft thread is still alive. */
     private static final long FAILURE_CHECK_MILLIS = 500;
+
     private static final int NETWORK_THREADS = 4;
     /** How often a forwarded call naming an unknown address may make the store list be fetched again. */
     private static final long FORWARD_TARGETS_MIN_REFRESH_MILLIS = 1_000;
+
     private static final long MILLIS_PER_SECOND = 1_000;
     /** TiKV's max-peer-down-duration is 10 min; ours is shorter so the scheduler replaces a dead replica soon. */
     private static final long PEER_DOWN_MILLIS = 30_000;
@@ -128,6 +130,7 @@ public final class StoreServer implements AutoCloseable {
     private final Server grpc;
     /** The store-to-store service's own port ({@code server.peer-addr}), or null when it is {@code shared}. */
     private final Server peerGrpc;
+
     private final HostAndPort peerAddress;
     private final InFlightCalls inFlight;
     private final HealthStatusManager health;
@@ -198,8 +201,8 @@ public final class StoreServer implements AutoCloseable {
      *     uncaught exception (fail-stop, DESIGN.md §6)
      * @throws StoreBootstrap.ClusterMismatchException when the data dir belongs to another cluster
      */
-    public static StoreServer start(StoreServerConfig config, LongSupplier nanoClock, RandomGenerator random,
-            ProcessHalter halter) {
+    public static StoreServer start(
+            StoreServerConfig config, LongSupplier nanoClock, RandomGenerator random, ProcessHalter halter) {
         config.validate();
         Config.Server sc = config.server();
         StoreServerConfig.Store st = config.store();
@@ -213,8 +216,8 @@ public final class StoreServer implements AutoCloseable {
 
             // Before the engines: on a disk under its reserve this frees the placeholder's room,
             // which RocksDB needs to open (a new log and manifest).
-            DiskSpaceGuard diskSpace = DiskSpaceGuard.open(sc.dataDir(), config.base().storage().reserveSpace(),
-                    FreeSpaceSource.fileSystemOf(sc.dataDir()));
+            DiskSpaceGuard diskSpace = DiskSpaceGuard.open(
+                    sc.dataDir(), config.base().storage().reserveSpace(), FreeSpaceSource.fileSystemOf(sc.dataDir()));
             opened.add(startDiskMonitor(diskSpace, config.base().storage().diskCheckIntervalMillis()));
 
             Engines engines = Engines.open(sc.dataDir(), config.base().storage().toEngineConfig(), halter);
@@ -223,8 +226,11 @@ public final class StoreServer implements AutoCloseable {
             b.engines = engines;
             // Before the scheduler: a store restarted with the other enable-ttl fails at once. A store
             // without an identity has no data yet; its format is recorded before the identity is.
-            DataFormatCheck.verifyOrRecord(engines.kv(), config.base().storage().dataFormat(),
-                    engines.kv().get(Cf.DEFAULT, Keys.STORE_IDENT_KEY) != null, sc.dataDir().toString());
+            DataFormatCheck.verifyOrRecord(
+                    engines.kv(),
+                    config.base().storage().dataFormat(),
+                    engines.kv().get(Cf.DEFAULT, Keys.STORE_IDENT_KEY) != null,
+                    sc.dataDir().toString());
 
             TlsCredentials tls = TlsCredentials.of(config.base().security());
             PrometheusRegistry registry = new PrometheusRegistry();
@@ -233,9 +239,13 @@ public final class StoreServer implements AutoCloseable {
             if (sc.hasStatusAddr()) {
                 HostAndPort status = HostAndPort.parse(sc.statusAddr());
                 try {
-                    b.statusServer = HTTPServer.builder().hostname(status.host()).port(status.port())
-                            .registry(registry).defaultHandler(statusRoutes)
-                            .httpsConfigurator(tls.httpsConfigurator()).buildAndStart();
+                    b.statusServer = HTTPServer.builder()
+                            .hostname(status.host())
+                            .port(status.port())
+                            .registry(registry)
+                            .defaultHandler(statusRoutes)
+                            .httpsConfigurator(tls.httpsConfigurator())
+                            .buildAndStart();
                 } catch (IOException e) {
                     throw BindErrors.wrap("--status-addr", status, e, "give each store its own --status-addr");
                 }
@@ -251,18 +261,24 @@ public final class StoreServer implements AutoCloseable {
             // One port for clients and stores: the limit must admit the peer service's batches too;
             // client writes are held to limits.raft-entry-max-size by the request validator. With a
             // peer port of its own, the client port takes the client limit alone.
-            int maxInbound = sc.peerHasOwnPort() ? (int) config.base().limits().grpcMaxMessageSizeBytes()
-                    : (int) Math.max(config.base().limits().grpcMaxMessageSizeBytes(),
-                            PeerService.MAX_INBOUND_MESSAGE_BYTES);
+            int maxInbound = sc.peerHasOwnPort()
+                    ? (int) config.base().limits().grpcMaxMessageSizeBytes()
+                    : (int) Math.max(
+                            config.base().limits().grpcMaxMessageSizeBytes(), PeerService.MAX_INBOUND_MESSAGE_BYTES);
             MutableHandlerRegistry peerServices = sc.peerHasOwnPort() ? new MutableHandlerRegistry() : services;
             // Calls the TiKV client relays through this store to another (its leader looked
             // unreachable): known once the scheduler is, and this store's address once it is bound.
             AtomicReference<String> ownAddress = new AtomicReference<>("");
             AtomicReference<SchedulerClient> schedulerForRelay = new AtomicReference<>();
-            ForwardedCalls forwarded = new ForwardedCalls(ownAddress::get, new StoreAddresses(() -> {
-                SchedulerClient s = schedulerForRelay.get();
-                return s == null ? List.of() : s.allStoresOnce();
-            }, nanoClock, TimeUnit.MILLISECONDS.toNanos(FORWARD_TARGETS_MIN_REFRESH_MILLIS)),
+            ForwardedCalls forwarded = new ForwardedCalls(
+                    ownAddress::get,
+                    new StoreAddresses(
+                            () -> {
+                                SchedulerClient s = schedulerForRelay.get();
+                                return s == null ? List.of() : s.allStoresOnce();
+                            },
+                            nanoClock,
+                            TimeUnit.MILLISECONDS.toNanos(FORWARD_TARGETS_MIN_REFRESH_MILLIS)),
                     ChannelFactory.withCredentials(tls.channelCredentials())::open);
             opened.add(forwarded);
             int maxCalls = (int) config.base().limits().maxConcurrentRequests();
@@ -271,8 +287,8 @@ public final class StoreServer implements AutoCloseable {
             opened.add(handlers::shutdownNow);
             Server grpc;
             try {
-                grpc = ClientPings.permit(NettyServerBuilder.forAddress(sc.addr().toSocketAddress(),
-                                tls.serverCredentials()))
+                grpc = ClientPings.permit(
+                                NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials()))
                         .executor(handlers)
                         .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD)
                         .maxInboundMessageSize(maxInbound)
@@ -296,36 +312,49 @@ public final class StoreServer implements AutoCloseable {
             if (sc.peerHasOwnPort()) {
                 HostAndPort peerListen = sc.peerListenAddress();
                 try {
-                    b.peerGrpc = ClientPings.permit(NettyServerBuilder.forAddress(peerListen.toSocketAddress(),
-                                    tls.serverCredentials()))
+                    b.peerGrpc = ClientPings.permit(NettyServerBuilder.forAddress(
+                                    peerListen.toSocketAddress(), tls.serverCredentials()))
                             .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
                             .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD)
                             .fallbackHandlerRegistry(peerServices)
                             .build()
                             .start();
                 } catch (IOException e) {
-                    throw BindErrors.wrap(sc.peerAddrSetting(), peerListen, e,
+                    throw BindErrors.wrap(
+                            sc.peerAddrSetting(),
+                            peerListen,
+                            e,
                             "give each store its own --peer-addr (stores on one host need peer ports apart)");
                 }
                 b.peerAddress = peerListen.withPort(b.peerGrpc.getPort());
                 // A wildcard peer address is advertised with the host other stores reach this one at.
                 advertisedPeer = (isWildcard(peerListen.host())
-                        ? b.advertisedAddress.withPort(b.peerGrpc.getPort()) : b.peerAddress).toString();
+                                ? b.advertisedAddress.withPort(b.peerGrpc.getPort())
+                                : b.peerAddress)
+                        .toString();
                 LOG.info("store-to-store service on {} (advertised as {})", b.peerAddress, advertisedPeer);
             } else if (!tls.enabled()) {
-                LOG.warn("the store-to-store service shares the client port {} and TLS is off: anyone who can reach "
-                        + "that port can send this store Raft messages; leave server.peer-addr (--peer-addr) unset "
-                        + "or give it a port of its own, and admit only the other stores to it", b.boundAddress);
+                LOG.warn(
+                        "the store-to-store service shares the client port {} and TLS is off: anyone who can reach "
+                                + "that port can send this store Raft messages; leave server.peer-addr (--peer-addr) unset "
+                                + "or give it a port of its own, and admit only the other stores to it",
+                        b.boundAddress);
             }
             if (!sc.hasAdvertiseAddr() && isWildcard(b.boundAddress.host())) {
-                LOG.warn("listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
-                        + "are told {}, which only works on this machine", b.boundAddress, b.advertisedAddress);
+                LOG.warn(
+                        "listening on a wildcard address ({}) without --advertise-addr: other stores and clients "
+                                + "are told {}, which only works on this machine",
+                        b.boundAddress,
+                        b.advertisedAddress);
             }
 
             LOG.info("looking for the scheduler at {}", String.join(",", st.pdEndpoints()));
-            SchedulerClient scheduler = SchedulerClient.connect(st.pdEndpoints(),
+            SchedulerClient scheduler = SchedulerClient.connect(
+                    st.pdEndpoints(),
                     ChannelFactory.withCredentials(tls.channelCredentials()),
-                    st.schedulerTimeoutMillis(), st.schedulerMaxBackoffMillis(), Clock.system());
+                    st.schedulerTimeoutMillis(),
+                    st.schedulerMaxBackoffMillis(),
+                    Clock.system());
             opened.add(scheduler);
             schedulerForRelay.set(scheduler);
             b.clusterId = scheduler.clusterId();
@@ -333,49 +362,68 @@ public final class StoreServer implements AutoCloseable {
             String advertised = b.advertisedAddress.toString();
             String status = statusAddr;
             String peer = advertisedPeer;
-            b.storeId = StoreBootstrap.run(engines, scheduler,
-                    id -> storeRecord(id, advertised, peer, status, startSeconds, sc));
+            b.storeId = StoreBootstrap.run(
+                    engines, scheduler, id -> storeRecord(id, advertised, peer, status, startSeconds, sc));
             // On every start: the address may have changed since the last one.
             scheduler.putStore(storeRecord(b.storeId, advertised, peer, status, startSeconds, sc));
 
             StoreMetrics metrics = new StoreMetrics(registry);
-            ExecutorService network = Executors.newFixedThreadPool(NETWORK_THREADS,
-                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-net-", 0)
-                            .uncaughtExceptionHandler(haltOnUncaught).factory());
+            ExecutorService network = Executors.newFixedThreadPool(
+                    NETWORK_THREADS,
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name("store-" + b.storeId + "-net-", 0)
+                            .uncaughtExceptionHandler(haltOnUncaught)
+                            .factory());
             opened.add(network::shutdownNow);
-            ExecutorService workers = Executors.newSingleThreadExecutor(
-                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-worker")
-                            .uncaughtExceptionHandler(haltOnUncaught).factory());
+            ExecutorService workers = Executors.newSingleThreadExecutor(Thread.ofPlatform()
+                    .daemon()
+                    .name("store-" + b.storeId + "-worker")
+                    .uncaughtExceptionHandler(haltOnUncaught)
+                    .factory());
             opened.add(() -> stopWorkers(workers));
 
             AtomicReference<RaftStore> self = new AtomicReference<>();
-            GrpcTransport transport = new GrpcTransport(GrpcTransportConfig.defaults(),
-                    new SchedulerStoreResolver(scheduler), ChannelFactory.withCredentials(tls.channelCredentials(),
-                            ClusterIdHeader.attach(b.clusterId)),
-                    transportReporter(self, metrics), network, nanoClock, SnapshotManager.open(engines.dataDir()),
+            GrpcTransport transport = new GrpcTransport(
+                    GrpcTransportConfig.defaults(),
+                    new SchedulerStoreResolver(scheduler),
+                    ChannelFactory.withCredentials(tls.channelCredentials(), ClusterIdHeader.attach(b.clusterId)),
+                    transportReporter(self, metrics),
+                    network,
+                    nanoClock,
+                    SnapshotManager.open(engines.dataDir()),
                     new SnapshotSendLimit(config.raftstore().concurrentSendSnapLimit()));
             opened.add(transport);
             metrics.registerSnapshotSends(registry, transport::snapshotsSending, transport::snapshotsRefusedSendLimit);
             metrics.registerRaftBatchesSent(registry, transport::raftBatchesSent);
 
-            HeartbeatSender heartbeats = new HeartbeatSender(scheduler, response -> {
-                RaftStore store = self.get();
-                if (store != null) {
-                    store.onSchedulerResponse(response);
-                }
-            }, () -> {
-                RaftStore store = self.get();
-                if (store != null) {
-                    store.onSchedulerReconnected();
-                }
-            }, st.heartbeatQueueCapacity(), metrics, nanoClock,
-                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-heartbeats")
-                            .uncaughtExceptionHandler(haltOnUncaught).factory());
+            HeartbeatSender heartbeats = new HeartbeatSender(
+                    scheduler,
+                    response -> {
+                        RaftStore store = self.get();
+                        if (store != null) {
+                            store.onSchedulerResponse(response);
+                        }
+                    },
+                    () -> {
+                        RaftStore store = self.get();
+                        if (store != null) {
+                            store.onSchedulerReconnected();
+                        }
+                    },
+                    st.heartbeatQueueCapacity(),
+                    metrics,
+                    nanoClock,
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name("store-" + b.storeId + "-heartbeats")
+                            .uncaughtExceptionHandler(haltOnUncaught)
+                            .factory());
             opened.add(heartbeats);
             b.heartbeats = heartbeats;
 
-            RaftStore store = new RaftStore(b.storeId, engines, raftConfig(config), transport, heartbeats, workers,
-                    random, halter, nanoClock);
+            RaftStore store = new RaftStore(
+                    b.storeId, engines, raftConfig(config), transport, heartbeats, workers, random, halter, nanoClock);
             self.set(store);
             // Closed after the Raft thread stopped (which answers every waiting command), so that
             // closing never waits on a handler that waits on Raft.
@@ -386,32 +434,44 @@ public final class StoreServer implements AutoCloseable {
                     s.close();
                 }
             });
-            b.driver = new RaftStoreDriver(store, st.tickIntervalMillis(), nanoClock,
-                    Thread.ofPlatform().name("store-" + b.storeId + "-raft")
-                            .uncaughtExceptionHandler(haltOnUncaught).factory());
+            b.driver = new RaftStoreDriver(
+                    store,
+                    st.tickIntervalMillis(),
+                    nanoClock,
+                    Thread.ofPlatform()
+                            .name("store-" + b.storeId + "-raft")
+                            .uncaughtExceptionHandler(haltOnUncaught)
+                            .factory());
             opened.add(b.driver);
 
             // Clients hear server_is_busy after this long; their writes' latches are held until settled.
             AnswerDeadline answerDeadline = new AnswerDeadline(Duration.ofMillis(st.commandTimeoutMillis()));
-            Storage storage = new GuardedStorage(new ApiVersionGate(
-                    new CountingStorage(new RaftStorage(store, answerDeadline.timeout(), diskSpace),
-                            metrics)),
+            Storage storage = new GuardedStorage(
+                    new ApiVersionGate(
+                            new CountingStorage(new RaftStorage(store, answerDeadline.timeout(), diskSpace), metrics)),
                     STORAGE_CLOSE_WAIT_MILLIS);
             storageToClose.set(storage);
-            PeerService peerService = new PeerService(store, PeerService.DEFAULT_MAX_SNAPSHOT_BYTES,
-                    new SnapshotRecvLimit(config.raftstore().concurrentRecvSnapLimit(),
+            PeerService peerService = new PeerService(
+                    store,
+                    PeerService.DEFAULT_MAX_SNAPSHOT_BYTES,
+                    new SnapshotRecvLimit(
+                            config.raftstore().concurrentRecvSnapLimit(),
                             config.raftstore().snapMaxTotalSizeBytes()));
             metrics.registerSnapshotsReceived(registry, peerService::snapshotsReceived);
-            metrics.registerSnapshotsRefused(registry, peerService::snapshotsRefusedBusy,
-                    peerService::snapshotsRefusedTarget);
+            metrics.registerSnapshotsRefused(
+                    registry, peerService::snapshotsRefusedBusy, peerService::snapshotsRefusedTarget);
             metrics.registerApplyLag(registry, engines, store::regionIds);
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
             metrics.registerMailboxBounds(registry, store::commandsRefusedBusy, store::raftMessagesDroppedBusy);
 
-            ExecutorService reads = ReadPool.create(Runtime.getRuntime().availableProcessors(),
-                    Thread.ofPlatform().daemon().name("store-" + b.storeId + "-read-", 0)
-                            .uncaughtExceptionHandler(haltOnUncaught).factory());
+            ExecutorService reads = ReadPool.create(
+                    Runtime.getRuntime().availableProcessors(),
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name("store-" + b.storeId + "-read-", 0)
+                            .uncaughtExceptionHandler(haltOnUncaught)
+                            .factory());
             // Closed before storage (reverse order): queued reads finish and release their snapshots.
             opened.add(() -> ReadPool.stop(reads, WORKERS_STOP_MILLIS));
 
@@ -420,34 +480,57 @@ public final class StoreServer implements AutoCloseable {
             // Commit timestamps this store computes (1PC) lie above every read it served; a new
             // leadership first catches up with the reads served elsewhere through a TSO timestamp.
             MaxTsSync maxTsSync = new MaxTsSync(new ConcurrencyManager(), scheduler::timestampAsync);
-            TxnCommands txn = new TxnCommands(storage, new Latches(), new EngineRegionBounds(engines), gcSafePoint,
-                    maxTsSync, answerDeadline);
-            opened.add(StoreGcRunner.start(new StoreGcWorker(b.storeId, engines, store::regionIds, txn, gcSafePoint,
-                    new GcSchedulerApi() {
-                        @Override
-                        public long gcSafePoint() {
-                            return scheduler.gcSafePointOnce();
-                        }
+            TxnCommands txn = new TxnCommands(
+                    storage, new Latches(), new EngineRegionBounds(engines), gcSafePoint, maxTsSync, answerDeadline);
+            opened.add(StoreGcRunner.start(
+                    new StoreGcWorker(
+                            b.storeId,
+                            engines,
+                            store::regionIds,
+                            txn,
+                            gcSafePoint,
+                            new GcSchedulerApi() {
+                                @Override
+                                public long gcSafePoint() {
+                                    return scheduler.gcSafePointOnce();
+                                }
 
-                        @Override
-                        public boolean holdSafePoint(String serviceId, long ttlSeconds, long safePoint) {
-                            return scheduler.holdGcSafePointOnce(serviceId, ttlSeconds, safePoint);
-                        }
-                    }, config.gc(), nanoClock), config.gc().runIntervalMillis(), "store-" + b.storeId + "-gc"));
-            services.addService(RepeatedFieldGuard.around(ServerInterceptors.intercept(new TikvService(storage,
-                    validator, new TxnHandler(txn, validator),
-                    new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
-                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())), reads, answerDeadline),
-                    callLimiter),
+                                @Override
+                                public boolean holdSafePoint(String serviceId, long ttlSeconds, long safePoint) {
+                                    return scheduler.holdGcSafePointOnce(serviceId, ttlSeconds, safePoint);
+                                }
+                            },
+                            config.gc(),
+                            nanoClock),
+                    config.gc().runIntervalMillis(),
+                    "store-" + b.storeId + "-gc"));
+            services.addService(RepeatedFieldGuard.around(
+                    ServerInterceptors.intercept(
+                            new TikvService(
+                                    storage,
+                                    validator,
+                                    new TxnHandler(txn, validator),
+                                    new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
+                                    new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())),
+                                    reads,
+                                    answerDeadline),
+                            callLimiter),
                     config.base().limits().maxBatchKeys()));
             // Stores only: the cluster's id on every stream, and under TLS a store certificate.
-            peerServices.addService(ServerInterceptors.intercept(peerService, ClusterIdHeader.require(b.clusterId),
+            peerServices.addService(ServerInterceptors.intercept(
+                    peerService,
+                    ClusterIdHeader.require(b.clusterId),
                     StoreCallGuard.service(tls.storePolicy(), PeerGrpc.SERVICE_NAME)));
             b.health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
             b.health.setStatus(TikvGrpc.SERVICE_NAME, ServingStatus.SERVING);
             b.health.setStatus(PeerGrpc.SERVICE_NAME, ServingStatus.SERVING);
-            LOG.info("tinykv server up: store {} of cluster {} on {} (advertised as {}), regions {}", b.storeId,
-                    b.clusterId, b.boundAddress, b.advertisedAddress, store.regionIds());
+            LOG.info(
+                    "tinykv server up: store {} of cluster {} on {} (advertised as {}), regions {}",
+                    b.storeId,
+                    b.clusterId,
+                    b.boundAddress,
+                    b.advertisedAddress,
+                    store.regionIds());
             return new StoreServer(b);
         } catch (IOException e) {
             abort(b);
@@ -477,14 +560,18 @@ public final class StoreServer implements AutoCloseable {
     private static AutoCloseable startDiskMonitor(DiskSpaceGuard diskSpace, long intervalMillis) {
         ScheduledExecutorService monitor = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().daemon().name("disk-space-monitor").factory());
-        monitor.scheduleWithFixedDelay(() -> {
-            try {
-                diskSpace.sample();
-            } catch (RuntimeException e) {
-                // A failed sample must not end the sampling (a scheduled task that throws is never run again).
-                LOG.warn("disk space sample failed", e);
-            }
-        }, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+        monitor.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        diskSpace.sample();
+                    } catch (RuntimeException e) {
+                        // A failed sample must not end the sampling (a scheduled task that throws is never run again).
+                        LOG.warn("disk space sample failed", e);
+                    }
+                },
+                intervalMillis,
+                intervalMillis,
+                TimeUnit.MILLISECONDS);
         return monitor::shutdownNow;
     }
 
@@ -510,8 +597,8 @@ public final class StoreServer implements AutoCloseable {
         return (int) Math.max(1, PEER_DOWN_MILLIS / st.tickIntervalMillis());
     }
 
-    private static Metapb.Store storeRecord(long id, String address, String peerAddress, String statusAddr,
-            long startSeconds, Config.Server sc) {
+    private static Metapb.Store storeRecord(
+            long id, String address, String peerAddress, String statusAddr, long startSeconds, Config.Server sc) {
         return Metapb.Store.newBuilder()
                 .setId(id)
                 .setAddress(address)
@@ -604,8 +691,7 @@ public final class StoreServer implements AutoCloseable {
             if (failure != null) {
                 LOG.error("store {}: the Raft thread stopped; shutting down", storeId);
                 close();
-                throw new IllegalStateException("the Raft thread of store " + storeId + " failed: " + failure,
-                        failure);
+                throw new IllegalStateException("the Raft thread of store " + storeId + " failed: " + failure, failure);
             }
             Optional<String> tombstone = heartbeats.tombstone();
             if (tombstone.isPresent()) {
@@ -633,7 +719,9 @@ public final class StoreServer implements AutoCloseable {
         closed = true;
         stopping.set(true);
         long graceMillis = config.server().gracePeriodMillis();
-        LOG.info("store {} shutting down: no new requests; waiting up to {} ms for requests in flight", storeId,
+        LOG.info(
+                "store {} shutting down: no new requests; waiting up to {} ms for requests in flight",
+                storeId,
                 graceMillis);
         stopPeerRpc(peerGrpc);
         stopRpc(grpc, health, inFlight, graceMillis);

@@ -20,8 +20,8 @@ import java.util.Objects;
  * @param raftstore the {@code [raftstore]} section: the bounds on what waits for the Raft thread
  *     and on incoming snapshots
  */
-public record StoreServerConfig(Config base, Store store, Coprocessor coprocessor, StoreGcConfig gc,
-        Raftstore raftstore) {
+public record StoreServerConfig(
+        Config base, Store store, Coprocessor coprocessor, StoreGcConfig gc, Raftstore raftstore) {
 
     /** Conventional scheduler (PD) client port. */
     public static final String DEFAULT_PD_ENDPOINT = "127.0.0.1:2379";
@@ -59,31 +59,42 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
      * @param splitCheckIntervalMillis split-region-check-tick-interval (TiKV has it under
      *     {@code [raftstore]}): how often each leader measures its region
      */
-    public record Coprocessor(long regionMaxSizeBytes, long regionSplitSizeBytes, long regionMaxKeys,
-            long regionSplitKeys, long splitCheckIntervalMillis) {
+    public record Coprocessor(
+            long regionMaxSizeBytes,
+            long regionSplitSizeBytes,
+            long regionMaxKeys,
+            long regionSplitKeys,
+            long splitCheckIntervalMillis) {
 
         public static Coprocessor defaults() {
             var d = io.tinykv.raftstore.split.SplitCheckConfig.defaults();
-            return new Coprocessor(d.regionMaxSizeBytes(), d.regionSplitSizeBytes(), d.regionMaxKeys(),
-                    d.regionSplitKeys(), 10_000);
+            return new Coprocessor(
+                    d.regionMaxSizeBytes(), d.regionSplitSizeBytes(), d.regionMaxKeys(), d.regionSplitKeys(), 10_000);
         }
 
         public Coprocessor withSizes(Long maxSizeBytes, Long splitSizeBytes) {
-            return new Coprocessor(maxSizeBytes == null ? regionMaxSizeBytes : maxSizeBytes,
-                    splitSizeBytes == null ? regionSplitSizeBytes : splitSizeBytes, regionMaxKeys, regionSplitKeys,
+            return new Coprocessor(
+                    maxSizeBytes == null ? regionMaxSizeBytes : maxSizeBytes,
+                    splitSizeBytes == null ? regionSplitSizeBytes : splitSizeBytes,
+                    regionMaxKeys,
+                    regionSplitKeys,
                     splitCheckIntervalMillis);
         }
 
         public Coprocessor withKeys(Long maxKeys, Long splitKeys) {
-            return new Coprocessor(regionMaxSizeBytes, regionSplitSizeBytes, maxKeys == null ? regionMaxKeys : maxKeys,
-                    splitKeys == null ? regionSplitKeys : splitKeys, splitCheckIntervalMillis);
+            return new Coprocessor(
+                    regionMaxSizeBytes,
+                    regionSplitSizeBytes,
+                    maxKeys == null ? regionMaxKeys : maxKeys,
+                    splitKeys == null ? regionSplitKeys : splitKeys,
+                    splitCheckIntervalMillis);
         }
 
         /** The raftstore's split settings at {@code tickIntervalMillis} per Raft tick. */
         public io.tinykv.raftstore.split.SplitCheckConfig toSplitCheck(long tickIntervalMillis) {
             int ticks = (int) Math.max(1, splitCheckIntervalMillis / Math.max(1, tickIntervalMillis));
-            return new io.tinykv.raftstore.split.SplitCheckConfig(regionMaxSizeBytes, regionSplitSizeBytes, regionMaxKeys,
-                    regionSplitKeys, ticks);
+            return new io.tinykv.raftstore.split.SplitCheckConfig(
+                    regionMaxSizeBytes, regionSplitSizeBytes, regionMaxKeys, regionSplitKeys, ticks);
         }
     }
 
@@ -109,47 +120,70 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
      *     heartbeated within {@code store.region-heartbeat-ticks}); see
      *     {@link io.tinykv.raftstore.RaftstoreConfig#regionHeartbeatIntervalMs}
      */
-    public record Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes,
-            int concurrentSendSnapLimit, long pdHeartbeatTickIntervalMillis) {
+    public record Raftstore(
+            int notifyCapacity,
+            int concurrentRecvSnapLimit,
+            long snapMaxTotalSizeBytes,
+            int concurrentSendSnapLimit,
+            long pdHeartbeatTickIntervalMillis) {
 
         /** With the default {@code pd-heartbeat-tick-interval}. */
-        public Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes,
+        public Raftstore(
+                int notifyCapacity,
+                int concurrentRecvSnapLimit,
+                long snapMaxTotalSizeBytes,
                 int concurrentSendSnapLimit) {
-            this(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit,
+            this(
+                    notifyCapacity,
+                    concurrentRecvSnapLimit,
+                    snapMaxTotalSizeBytes,
+                    concurrentSendSnapLimit,
                     io.tinykv.raftstore.RaftstoreConfig.DEFAULT_REGION_HEARTBEAT_INTERVAL_MS);
         }
 
         /** With the default {@code concurrent-send-snap-limit}. */
         public Raftstore(int notifyCapacity, int concurrentRecvSnapLimit, long snapMaxTotalSizeBytes) {
-            this(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes,
+            this(
+                    notifyCapacity,
+                    concurrentRecvSnapLimit,
+                    snapMaxTotalSizeBytes,
                     io.tinykv.raftstore.transport.grpc.SnapshotSendLimit.DEFAULT_MAX_STREAMS);
         }
 
         public static Raftstore defaults() {
-            return new Raftstore(io.tinykv.raftstore.RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY,
+            return new Raftstore(
+                    io.tinykv.raftstore.RaftstoreConfig.DEFAULT_NOTIFY_CAPACITY,
                     io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_STREAMS,
                     io.tinykv.raftstore.transport.grpc.SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES,
                     io.tinykv.raftstore.transport.grpc.SnapshotSendLimit.DEFAULT_MAX_STREAMS);
         }
 
         public Raftstore withNotifyCapacity(int value) {
-            return new Raftstore(value, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit,
+            return new Raftstore(
+                    value,
+                    concurrentRecvSnapLimit,
+                    snapMaxTotalSizeBytes,
+                    concurrentSendSnapLimit,
                     pdHeartbeatTickIntervalMillis);
         }
 
         public Raftstore withSnapshotLimits(int streams, long totalBytes) {
-            return new Raftstore(notifyCapacity, streams, totalBytes, concurrentSendSnapLimit,
-                    pdHeartbeatTickIntervalMillis);
+            return new Raftstore(
+                    notifyCapacity, streams, totalBytes, concurrentSendSnapLimit, pdHeartbeatTickIntervalMillis);
         }
 
         public Raftstore withConcurrentSendSnapLimit(int value) {
-            return new Raftstore(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, value,
+            return new Raftstore(
+                    notifyCapacity,
+                    concurrentRecvSnapLimit,
+                    snapMaxTotalSizeBytes,
+                    value,
                     pdHeartbeatTickIntervalMillis);
         }
 
         public Raftstore withPdHeartbeatTickIntervalMillis(long value) {
-            return new Raftstore(notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes,
-                    concurrentSendSnapLimit, value);
+            return new Raftstore(
+                    notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit, value);
         }
     }
 
@@ -190,21 +224,48 @@ public record StoreServerConfig(Config base, Store store, Coprocessor coprocesso
         }
 
         public Store withPdEndpoints(List<String> endpoints) {
-            return new Store(endpoints, tickIntervalMillis, electionTicks, heartbeatTicks, regionHeartbeatTicks,
-                    storeHeartbeatTicks, raftLogGcCountLimit, commandTimeoutMillis, schedulerTimeoutMillis,
-                    schedulerMaxBackoffMillis, heartbeatQueueCapacity);
+            return new Store(
+                    endpoints,
+                    tickIntervalMillis,
+                    electionTicks,
+                    heartbeatTicks,
+                    regionHeartbeatTicks,
+                    storeHeartbeatTicks,
+                    raftLogGcCountLimit,
+                    commandTimeoutMillis,
+                    schedulerTimeoutMillis,
+                    schedulerMaxBackoffMillis,
+                    heartbeatQueueCapacity);
         }
 
         public Store withTickIntervalMillis(long millis) {
-            return new Store(pdEndpoints, millis, electionTicks, heartbeatTicks, regionHeartbeatTicks,
-                    storeHeartbeatTicks, raftLogGcCountLimit, commandTimeoutMillis, schedulerTimeoutMillis,
-                    schedulerMaxBackoffMillis, heartbeatQueueCapacity);
+            return new Store(
+                    pdEndpoints,
+                    millis,
+                    electionTicks,
+                    heartbeatTicks,
+                    regionHeartbeatTicks,
+                    storeHeartbeatTicks,
+                    raftLogGcCountLimit,
+                    commandTimeoutMillis,
+                    schedulerTimeoutMillis,
+                    schedulerMaxBackoffMillis,
+                    heartbeatQueueCapacity);
         }
 
         public Store withHeartbeatTicks(int regionTicks, int storeTicks) {
-            return new Store(pdEndpoints, tickIntervalMillis, electionTicks, heartbeatTicks, regionTicks,
-                    storeTicks, raftLogGcCountLimit, commandTimeoutMillis, schedulerTimeoutMillis,
-                    schedulerMaxBackoffMillis, heartbeatQueueCapacity);
+            return new Store(
+                    pdEndpoints,
+                    tickIntervalMillis,
+                    electionTicks,
+                    heartbeatTicks,
+                    regionTicks,
+                    storeTicks,
+                    raftLogGcCountLimit,
+                    commandTimeoutMillis,
+                    schedulerTimeoutMillis,
+                    schedulerMaxBackoffMillis,
+                    heartbeatQueueCapacity);
         }
     }
 

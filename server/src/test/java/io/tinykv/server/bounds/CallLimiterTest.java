@@ -60,7 +60,8 @@ class CallLimiterTest {
                 .executor(ServerExecutor.bounded(LIMIT, "limiter-test-"))
                 .addService(ServerInterceptors.intercept(new BlockingTikv(), limiter))
                 .addService(new HealthStatusManager().getHealthService())
-                .build().start();
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).build();
     }
 
@@ -77,24 +78,35 @@ class CallLimiterTest {
         TikvGrpc.TikvBlockingStub tikv = TikvGrpc.newBlockingStub(channel);
         ListenableFuture<Kvrpcpb.RawGetResponse> first = async.rawGet(Kvrpcpb.RawGetRequest.getDefaultInstance());
         ListenableFuture<Kvrpcpb.RawGetResponse> second = async.rawGet(Kvrpcpb.RawGetRequest.getDefaultInstance());
-        assertThat(entered.tryAcquire(LIMIT, DEADLINE.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(entered.tryAcquire(LIMIT, DEADLINE.toMillis(), TimeUnit.MILLISECONDS))
+                .isTrue();
 
         Kvrpcpb.RawGetResponse busy = tikv.rawGet(Kvrpcpb.RawGetRequest.getDefaultInstance());
         assertThat(busy.getRegionError().hasServerIsBusy()).isTrue();
-        assertThat(tikv.kvScan(Kvrpcpb.ScanRequest.getDefaultInstance()).getRegionError().hasServerIsBusy())
-                .as("every kvproto response carries it").isTrue();
+        assertThat(tikv.kvScan(Kvrpcpb.ScanRequest.getDefaultInstance())
+                        .getRegionError()
+                        .hasServerIsBusy())
+                .as("every kvproto response carries it")
+                .isTrue();
         assertThat(limiter.refused()).isEqualTo(2);
-        assertThat(HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus())
-                .as("services outside the limiter keep answering (and find a thread)").isNotNull();
+        assertThat(HealthGrpc.newBlockingStub(channel)
+                        .check(HealthCheckRequest.getDefaultInstance())
+                        .getStatus())
+                .as("services outside the limiter keep answering (and find a thread)")
+                .isNotNull();
 
         release.countDown();
-        assertThat(first.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).getNotFound()).isTrue();
-        assertThat(second.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).getNotFound()).isTrue();
+        assertThat(first.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).getNotFound())
+                .isTrue();
+        assertThat(second.get(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).getNotFound())
+                .isTrue();
         Await.until(() -> limiter.active() == 0, DEADLINE, "permits given back");
-        assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.getDefaultInstance()).getNotFound()).isTrue();
+        assertThat(tikv.rawGet(Kvrpcpb.RawGetRequest.getDefaultInstance()).getNotFound())
+                .isTrue();
         // An unimplemented method is closed by gRPC itself: its permit comes back too.
         assertThatThrownBy(() -> tikv.kvGet(Kvrpcpb.GetRequest.getDefaultInstance()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED));
         Await.until(() -> limiter.active() == 0, DEADLINE, "permits given back");
     }

@@ -32,17 +32,23 @@ class RepeatedFieldGuardTest {
     @BeforeEach
     void start() throws Exception {
         String name = InProcessServerBuilder.generateName();
-        server = InProcessServerBuilder.forName(name).addService(RepeatedFieldGuard.around(
-                new TikvGrpc.TikvImplBase() {
-                    @Override
-                    public void rawBatchGet(Kvrpcpb.RawBatchGetRequest request,
-                            StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
-                        handled.incrementAndGet();
-                        out.onNext(Kvrpcpb.RawBatchGetResponse.newBuilder()
-                                .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(request.getKeys(0))).build());
-                        out.onCompleted();
-                    }
-                }.bindService(), MAX)).build().start();
+        server = InProcessServerBuilder.forName(name)
+                .addService(RepeatedFieldGuard.around(
+                        new TikvGrpc.TikvImplBase() {
+                            @Override
+                            public void rawBatchGet(
+                                    Kvrpcpb.RawBatchGetRequest request,
+                                    StreamObserver<Kvrpcpb.RawBatchGetResponse> out) {
+                                handled.incrementAndGet();
+                                out.onNext(Kvrpcpb.RawBatchGetResponse.newBuilder()
+                                        .addPairs(Kvrpcpb.KvPair.newBuilder().setKey(request.getKeys(0)))
+                                        .build());
+                                out.onCompleted();
+                            }
+                        }.bindService(),
+                        MAX))
+                .build()
+                .start();
         channel = InProcessChannelBuilder.forName(name).build();
     }
 
@@ -57,10 +63,16 @@ class RepeatedFieldGuardTest {
         TikvGrpc.TikvBlockingStub tikv = TikvGrpc.newBlockingStub(channel);
         ByteString k = ByteString.copyFromUtf8("k");
 
-        assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder().setCf("default")
-                .addAllKeys(Collections.nCopies(MAX, k)).build()).getPairs(0).getKey()).isEqualTo(k);
+        assertThat(tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
+                                .setCf("default")
+                                .addAllKeys(Collections.nCopies(MAX, k))
+                                .build())
+                        .getPairs(0)
+                        .getKey())
+                .isEqualTo(k);
         assertThatThrownBy(() -> tikv.rawBatchGet(Kvrpcpb.RawBatchGetRequest.newBuilder()
-                .addAllKeys(Collections.nCopies(MAX + 1, k)).build()))
+                        .addAllKeys(Collections.nCopies(MAX + 1, k))
+                        .build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
                     assertThat(e.getStatus().getDescription()).contains("limits.max-batch-keys");

@@ -1,9 +1,9 @@
 package io.tinykv.server.config;
 
-import io.tinykv.scheduler.HostAndPort;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tinykv.scheduler.HostAndPort;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -14,7 +14,9 @@ class ConfigTest {
     @Test
     void exampleFileParsesToExactlyTheDefaults() throws Exception {
         Path example = Path.of("..", "config", "tinykv.example.toml");
-        assertThat(Files.exists(example)).as("config/tinykv.example.toml exists").isTrue();
+        assertThat(Files.exists(example))
+                .as("config/tinykv.example.toml exists")
+                .isTrue();
         assertThat(ConfigLoader.parseFile(example)).isEqualTo(Config.defaults());
     }
 
@@ -55,7 +57,10 @@ class ConfigTest {
     @Test
     void enableTtlIsABooleanOffByDefault() {
         assertThat(Config.defaults().storage().enableTtl()).isFalse();
-        assertThat(ConfigLoader.parse("[storage]\nenable-ttl = true\n", "t.toml").storage().enableTtl()).isTrue();
+        assertThat(ConfigLoader.parse("[storage]\nenable-ttl = true\n", "t.toml")
+                        .storage()
+                        .enableTtl())
+                .isTrue();
         assertThatThrownBy(() -> ConfigLoader.parse("[storage]\nenable-ttl = \"yes\"\n", "t.toml"))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("storage.enable-ttl: expected true or false");
@@ -64,8 +69,8 @@ class ConfigTest {
     @Test
     void commandLineOverridesTheFile() {
         Config fromFile = ConfigLoader.parse("[server]\naddr = \"127.0.0.1:1\"\ndata-dir = \"/a\"\n", "t.toml");
-        Config c = ConfigLoader.applyOverrides(fromFile,
-                new ConfigLoader.Overrides(HostAndPort.parse("127.0.0.1:2"), null, "", null));
+        Config c = ConfigLoader.applyOverrides(
+                fromFile, new ConfigLoader.Overrides(HostAndPort.parse("127.0.0.1:2"), null, "", null));
         assertThat(c.server().addr().port()).isEqualTo(2);
         assertThat(c.server().dataDir()).isEqualTo(Path.of("/a"));
         assertThat(c.server().hasStatusAddr()).isFalse();
@@ -84,11 +89,14 @@ class ConfigTest {
     @Test
     void badValuesNameTheSetting() {
         assertThatThrownBy(() -> ConfigLoader.parse("[server]\naddr = \"nohost\"\n", "t.toml"))
-                .hasMessageContaining("server.addr").hasMessageContaining("HOST:PORT");
+                .hasMessageContaining("server.addr")
+                .hasMessageContaining("HOST:PORT");
         assertThatThrownBy(() -> ConfigLoader.parse("[limits]\nmax-key-size = \"8XB\"\n", "t.toml"))
-                .hasMessageContaining("limits.max-key-size").hasMessageContaining("unknown size unit");
+                .hasMessageContaining("limits.max-key-size")
+                .hasMessageContaining("unknown size unit");
         assertThatThrownBy(() -> ConfigLoader.parse("[server]\ngrace-period = 5\n", "t.toml"))
-                .hasMessageContaining("server.grace-period").hasMessageContaining("expected a string");
+                .hasMessageContaining("server.grace-period")
+                .hasMessageContaining("expected a string");
         assertThatThrownBy(() -> ConfigLoader.parse("[server\n", "t.toml"))
                 .hasMessageContaining("t.toml is not valid TOML");
     }
@@ -96,13 +104,14 @@ class ConfigTest {
     @Test
     void validationNamesEveryBadSettingWithItsValue() {
         Config d = Config.defaults();
-        Config bad = new Config(d.server(), d.storage(),
-                new Config.Limits(-1, 8 * 1024 * 1024, 0, 16 * 1024 * 1024), d.pd());
+        Config bad = new Config(
+                d.server(), d.storage(), new Config.Limits(-1, 8 * 1024 * 1024, 0, 16 * 1024 * 1024), d.pd());
         assertThatThrownBy(bad::validate)
                 .isInstanceOf(ConfigException.class)
-                .satisfies(e -> assertThat(((ConfigException) e).problems()).containsExactly(
-                        "limits.max-key-size must be > 0 (got -1)",
-                        "limits.max-scan-limit must be > 0 (got 0)"));
+                .satisfies(e -> assertThat(((ConfigException) e).problems())
+                        .containsExactly(
+                                "limits.max-key-size must be > 0 (got -1)",
+                                "limits.max-scan-limit must be > 0 (got 0)"));
     }
 
     @Test
@@ -118,8 +127,9 @@ class ConfigTest {
             Files.writeString(file, "[pd]\ntso-save-window = \"0s\"\n");
             assertThatThrownBy(() -> ConfigLoader.load(file, ConfigLoader.Overrides.none()))
                     .hasMessageContaining("pd.tso-save-window must be > 0 ms (got 0 ms)");
-            assertThatThrownBy(() -> ConfigLoader.load(file.resolveSibling("missing.toml"),
-                    ConfigLoader.Overrides.none())).hasMessageContaining("cannot read config file");
+            assertThatThrownBy(
+                            () -> ConfigLoader.load(file.resolveSibling("missing.toml"), ConfigLoader.Overrides.none()))
+                    .hasMessageContaining("cannot read config file");
         } finally {
             Files.delete(file);
         }

@@ -56,10 +56,12 @@ class PeerAddrDefaultTest {
 
     @Test
     void aPeerAddrOnTheClientOrStatusPortIsRefused() {
-        assertThatThrownBy(() -> with(server("127.0.0.1:20160", "", "127.0.0.1:20160")).validate())
+        assertThatThrownBy(() ->
+                        with(server("127.0.0.1:20160", "", "127.0.0.1:20160")).validate())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("server.peer-addr 127.0.0.1:20160 is server.addr");
-        assertThatThrownBy(() -> with(server("127.0.0.1:20140", "127.0.0.1:20180", "")).validate())
+        assertThatThrownBy(() ->
+                        with(server("127.0.0.1:20140", "127.0.0.1:20180", "")).validate())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("server.peer-addr (default: --addr's port + 40) 127.0.0.1:20180 is also "
                         + "server.status-addr");
@@ -70,7 +72,9 @@ class PeerAddrDefaultTest {
 
     @Test
     void theTomlKeyAndItsDefault() {
-        assertThat(ConfigLoader.parse("[server]\npeer-addr = \"shared\"\n", "t.toml").server().peerHasOwnPort())
+        assertThat(ConfigLoader.parse("[server]\npeer-addr = \"shared\"\n", "t.toml")
+                        .server()
+                        .peerHasOwnPort())
                 .isFalse();
         assertThat(ConfigLoader.parse("", "t.toml").server().peerAddr()).isEmpty();
     }

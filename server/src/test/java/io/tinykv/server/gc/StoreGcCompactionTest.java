@@ -8,11 +8,11 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.PeerState;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.storage.Cf;
-import io.tinykv.storage.IncompressibleBytes;
 import io.tinykv.storage.Engine;
 import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
+import io.tinykv.storage.IncompressibleBytes;
 import io.tinykv.storage.Keys;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
@@ -55,20 +55,30 @@ class StoreGcCompactionTest {
 
     private Engines engines;
     private StandaloneStorage storage;
-    private final Metapb.Region region = Metapb.Region.newBuilder().setId(REGION_ID)
+    private final Metapb.Region region = Metapb.Region.newBuilder()
+            .setId(REGION_ID)
             .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setVersion(1).setConfVer(1))
-            .addPeers(Metapb.Peer.newBuilder().setId(3).setStoreId(STORE_ID)).build();
+            .addPeers(Metapb.Peer.newBuilder().setId(3).setStoreId(STORE_ID))
+            .build();
     private long safePoint;
     private long nextTs = 100;
 
     @BeforeEach
     void open() {
-        engines = Engines.open(dir, EngineConfig.defaults().withBlockCacheSizeBytes(8 * MIB)
-                .withWriteBufferSizeBytes(4 * MIB));
+        engines = Engines.open(
+                dir, EngineConfig.defaults().withBlockCacheSizeBytes(8 * MIB).withWriteBufferSizeBytes(4 * MIB));
         storage = new StandaloneStorage(engines);
         try (EngineWriteBatch batch = engines.kv().newWriteBatch()) {
-            engines.kv().write(batch.put(Cf.DEFAULT, Keys.regionStateKey(REGION_ID),
-                    RegionLocalState.newBuilder().setState(PeerState.Normal).setRegion(region).build()), true);
+            engines.kv()
+                    .write(
+                            batch.put(
+                                    Cf.DEFAULT,
+                                    Keys.regionStateKey(REGION_ID),
+                                    RegionLocalState.newBuilder()
+                                            .setState(PeerState.Normal)
+                                            .setRegion(region)
+                                            .build()),
+                            true);
         }
     }
 
@@ -91,11 +101,22 @@ class StoreGcCompactionTest {
                 return true;
             }
         };
-        StoreGcConfig config = new StoreGcConfig(StoreGcConfig.DEFAULT_RUN_INTERVAL_MILLIS,
-                StoreGcConfig.DEFAULT_BATCH_KEYS, StoreGcConfig.DEFAULT_MAX_RECORDS_PER_KEY, UNLIMITED,
+        StoreGcConfig config = new StoreGcConfig(
+                StoreGcConfig.DEFAULT_RUN_INTERVAL_MILLIS,
+                StoreGcConfig.DEFAULT_BATCH_KEYS,
+                StoreGcConfig.DEFAULT_MAX_RECORDS_PER_KEY,
+                UNLIMITED,
                 compactMinTombstones);
-        return new StoreGcWorker(STORE_ID, engines, () -> List.of(REGION_ID), commands, guard, scheduler, config,
-                System::nanoTime, nanos -> {
+        return new StoreGcWorker(
+                STORE_ID,
+                engines,
+                () -> List.of(REGION_ID),
+                commands,
+                guard,
+                scheduler,
+                config,
+                System::nanoTime,
+                nanos -> {
                     throw new AssertionError("an unlimited worker never waits");
                 });
     }
@@ -117,16 +138,20 @@ class StoreGcCompactionTest {
         assertThat(worker.compactions()).isEqualTo(1);
         assertThat(versionsPerKey().values()).hasSize(keys).containsOnly(1);
         long after = sstBytesAfterFlush();
-        assertThat(after).as("SST bytes after GC and compaction (written %d)", written)
+        assertThat(after)
+                .as("SST bytes after GC and compaction (written %d)", written)
                 .isLessThan(written / 20);
-        assertThat(engines.kv().sstDeletions(Cf.WRITE, start(), end())).as("tombstones left").isZero();
+        assertThat(engines.kv().sstDeletions(Cf.WRITE, start(), end()))
+                .as("tombstones left")
+                .isZero();
     }
 
     @Test
     void aPassBelowTheThresholdDoesNotCompact() throws Exception {
         overwrite(2, 10);
         safePoint = nextTs;
-        StoreGcWorker.Round round = worker(StoreGcConfig.DEFAULT_COMPACT_MIN_TOMBSTONES).runOnce();
+        StoreGcWorker.Round round =
+                worker(StoreGcConfig.DEFAULT_COMPACT_MIN_TOMBSTONES).runOnce();
         assertThat(round.removedRecords()).isEqualTo(18);
         assertThat(round.regionsCompacted()).isZero();
     }
@@ -160,9 +185,11 @@ class StoreGcCompactionTest {
         assertThat(removed).as("versions GC removed").isEqualTo((long) keys * (versionsPerRound * rounds - 1));
         assertThat(worker.compactions()).as("compactions after GC").isEqualTo(rounds);
         assertThat(versionsPerKey().values()).hasSize(keys).containsOnly(1);
-        assertThat(beforeGc).as("SST bytes of a round's versions before GC: the bound means something")
+        assertThat(beforeGc)
+                .as("SST bytes of a round's versions before GC: the bound means something")
                 .isGreaterThan(bound);
-        assertThat(sizes).as("SST bytes after each round (live %d B, written %d B in all)", liveBytes, written)
+        assertThat(sizes)
+                .as("SST bytes after each round (live %d B, written %d B in all)", liveBytes, written)
                 .allMatch(size -> size <= bound);
     }
 
@@ -181,7 +208,9 @@ class StoreGcCompactionTest {
         long before = engines.kv().sstBytes(Cf.WRITE, start(), end());
         GcCompactor compactor = new GcCompactor(engines.kv(), old.size());
 
-        assertThat(compactor.maybeCompact(region)).as("compacted on the SST tombstones").isTrue();
+        assertThat(compactor.maybeCompact(region))
+                .as("compacted on the SST tombstones")
+                .isTrue();
         assertThat(engines.kv().sstBytes(Cf.WRITE, start(), end())).isLessThan(before);
         assertThat(compactor.maybeCompact(region)).as("nothing new to compact").isFalse();
         assertThat(compactor.compactions()).isEqualTo(1);
@@ -202,8 +231,8 @@ class StoreGcCompactionTest {
             for (int k = 0; k < keys; k++) {
                 byte[] key = userKey(k);
                 batch.add(new Modify.Put(Cf.DEFAULT, MvccKey.encode(key, startTs), value(startTs + k)));
-                batch.add(new Modify.Put(Cf.WRITE, MvccKey.encode(key, commitTs),
-                        new Write(WriteKind.PUT, startTs, null).toBytes()));
+                batch.add(new Modify.Put(
+                        Cf.WRITE, MvccKey.encode(key, commitTs), new Write(WriteKind.PUT, startTs, null).toBytes()));
                 if (v < versions - 1) {
                     older.add(Keys.dataKey(MvccKey.encode(key, commitTs)));
                 }
@@ -223,7 +252,7 @@ class StoreGcCompactionTest {
     private Map<ByteString, Integer> versionsPerKey() {
         Map<ByteString, Integer> versions = new HashMap<>();
         try (StorageReader reader = storage.reader(Kvrpcpb.Context.getDefaultInstance());
-             KvIterator it = reader.iterator(Cf.WRITE)) {
+                KvIterator it = reader.iterator(Cf.WRITE)) {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 versions.merge(ByteString.copyFrom(MvccKey.decode(it.key()).userKey()), 1, Integer::sum);
             }

@@ -13,7 +13,8 @@ class StoreGcConfigTest {
     @Test
     void theCompactionThresholdDefaultsToTiKVsAndTheFileSetsIt() {
         assertThat(StoreGcConfig.defaults().compactMinTombstones()).isEqualTo(10_000);
-        StoreGcConfig gc = StoreConfigLoader.parse("[gc]\nregion-compact-min-tombstones = 500\n", "t.toml").gc();
+        StoreGcConfig gc = StoreConfigLoader.parse("[gc]\nregion-compact-min-tombstones = 500\n", "t.toml")
+                .gc();
         assertThat(gc.compactMinTombstones()).isEqualTo(500);
         assertThat(gc.runIntervalMillis()).isEqualTo(StoreGcConfig.DEFAULT_RUN_INTERVAL_MILLIS);
     }

@@ -58,7 +58,10 @@ class ClusterReadinessTest {
         synchronized void step() {
             int n = steps.incrementAndGet();
             if (n <= 3) {
-                stores.add(Metapb.Store.newBuilder().setId(n).setAddress("s" + n + ":2016" + (n - 1)).build());
+                stores.add(Metapb.Store.newBuilder()
+                        .setId(n)
+                        .setAddress("s" + n + ":2016" + (n - 1))
+                        .build());
             } else if (n <= 6) {
                 Metapb.Region.Builder r = Metapb.Region.newBuilder().setId(2);
                 for (int i = 1; i <= n - 3; i++) {
@@ -76,15 +79,25 @@ class ClusterReadinessTest {
 
         @Override
         public void getMembers(Pdpb.GetMembersRequest request, StreamObserver<Pdpb.GetMembersResponse> out) {
-            Pdpb.Member me = Pdpb.Member.newBuilder().setName("pd").addClientUrls("http://" + PD).build();
-            out.onNext(Pdpb.GetMembersResponse.newBuilder().setHeader(header()).setLeader(me).addMembers(me).build());
+            Pdpb.Member me = Pdpb.Member.newBuilder()
+                    .setName("pd")
+                    .addClientUrls("http://" + PD)
+                    .build();
+            out.onNext(Pdpb.GetMembersResponse.newBuilder()
+                    .setHeader(header())
+                    .setLeader(me)
+                    .addMembers(me)
+                    .build());
             out.onCompleted();
         }
 
         @Override
-        public synchronized void getAllStores(Pdpb.GetAllStoresRequest request,
-                StreamObserver<Pdpb.GetAllStoresResponse> out) {
-            out.onNext(Pdpb.GetAllStoresResponse.newBuilder().setHeader(header()).addAllStores(stores).build());
+        public synchronized void getAllStores(
+                Pdpb.GetAllStoresRequest request, StreamObserver<Pdpb.GetAllStoresResponse> out) {
+            out.onNext(Pdpb.GetAllStoresResponse.newBuilder()
+                    .setHeader(header())
+                    .addAllStores(stores)
+                    .build());
             out.onCompleted();
         }
 
@@ -92,8 +105,10 @@ class ClusterReadinessTest {
         public void getRegion(Pdpb.GetRegionRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
             Pdpb.GetRegionResponse.Builder response = Pdpb.GetRegionResponse.newBuilder();
             if (region == null) {
-                response.setHeader(header().toBuilder().setError(Pdpb.Error.newBuilder()
-                        .setType(Pdpb.ErrorType.REGION_NOT_FOUND).setMessage("not bootstrapped")));
+                response.setHeader(header().toBuilder()
+                        .setError(Pdpb.Error.newBuilder()
+                                .setType(Pdpb.ErrorType.REGION_NOT_FOUND)
+                                .setMessage("not bootstrapped")));
             } else {
                 response.setHeader(header()).setRegion(region).setLeader(leader);
             }
@@ -110,10 +125,20 @@ class ClusterReadinessTest {
     @BeforeEach
     void setUp() throws Exception {
         pd = new GrowingPd();
-        server = InProcessServerBuilder.forName(PD).directExecutor().addService(pd).build().start();
+        server = InProcessServerBuilder.forName(PD)
+                .directExecutor()
+                .addService(pd)
+                .build()
+                .start();
         clock = new StepClock();
-        readiness = new ClusterReadiness(config -> PdClient.connect(config,
-                address -> InProcessChannelBuilder.forName(address).directExecutor().build(), clock), clock);
+        readiness = new ClusterReadiness(
+                config -> PdClient.connect(
+                        config,
+                        address -> InProcessChannelBuilder.forName(address)
+                                .directExecutor()
+                                .build(),
+                        clock),
+                clock);
     }
 
     @AfterEach
@@ -124,12 +149,16 @@ class ClusterReadinessTest {
     @Test
     void waitsForEveryStoreThenAFullyReplicatedLedFirstRegion() throws Exception {
         assertThat(readiness.probe(PD, STORES, 3))
-                .isEqualTo(new ClusterReadiness.NotYet("0 of 3 stores registered (waiting for s1:20160, s2:20161, s3:20162)"));
+                .isEqualTo(new ClusterReadiness.NotYet(
+                        "0 of 3 stores registered (waiting for s1:20160, s2:20161, s3:20162)"));
 
         ClusterReadiness.Serving serving = readiness.await(PD, STORES, 3, Duration.ofMinutes(1), List::of);
 
         assertThat(pd.steps.get()).isEqualTo(7);
-        assertThat(serving.storeIds()).containsEntry("s1:20160", 1L).containsEntry("s3:20162", 3L).hasSize(3);
+        assertThat(serving.storeIds())
+                .containsEntry("s1:20160", 1L)
+                .containsEntry("s3:20162", 3L)
+                .hasSize(3);
         assertThat(serving.firstRegion().region().getPeersCount()).isEqualTo(3);
         assertThat(serving.firstRegion().leader().getStoreId()).isEqualTo(1);
     }
@@ -146,8 +175,7 @@ class ClusterReadinessTest {
                 .isEqualTo(new ClusterReadiness.NotYet("region 2 has 1 of 3 replicas"));
         pd.step();
         pd.step();
-        assertThat(readiness.probe(PD, STORES, 3))
-                .isEqualTo(new ClusterReadiness.NotYet("region 2 has no leader yet"));
+        assertThat(readiness.probe(PD, STORES, 3)).isEqualTo(new ClusterReadiness.NotYet("region 2 has no leader yet"));
     }
 
     @Test
@@ -160,8 +188,8 @@ class ClusterReadinessTest {
 
     @Test
     void givesUpAtOnceWhenAChildExited() {
-        assertThatThrownBy(() -> readiness.await(PD, STORES, 3, Duration.ofMinutes(1),
-                () -> List.of("store2 (exit code 1, log store2.log)")))
+        assertThatThrownBy(() -> readiness.await(
+                        PD, STORES, 3, Duration.ofMinutes(1), () -> List.of("store2 (exit code 1, log store2.log)")))
                 .isInstanceOf(ClusterReadiness.NotServingException.class)
                 .hasMessageContaining("store2 (exit code 1, log store2.log)");
         assertThat(pd.steps.get()).isZero();
@@ -170,7 +198,9 @@ class ClusterReadinessTest {
     @Test
     void anUnreachableSchedulerIsNotYetServing() {
         server.shutdownNow();
-        assertThat(readiness.probe(PD, STORES, 3)).isInstanceOfSatisfying(ClusterReadiness.NotYet.class,
-                notYet -> assertThat(notYet.reason()).startsWith("scheduler at " + PD + " not answering: "));
+        assertThat(readiness.probe(PD, STORES, 3))
+                .isInstanceOfSatisfying(
+                        ClusterReadiness.NotYet.class,
+                        notYet -> assertThat(notYet.reason()).startsWith("scheduler at " + PD + " not answering: "));
     }
 }

@@ -16,7 +16,9 @@ class JavaCommandTest {
 
         assertThat(java.classPath()).isEqualTo(System.getProperty("java.class.path"));
         assertThat(java.javaBinary()).exists();
-        assertThat(java.jvmOptions()).startsWith(JavaCommand.EXIT_ON_OUT_OF_MEMORY).endsWith("-Xmx64m")
+        assertThat(java.jvmOptions())
+                .startsWith(JavaCommand.EXIT_ON_OUT_OF_MEMORY)
+                .endsWith("-Xmx64m")
                 .containsAll(JavaCommand.jdkFlags(Runtime.version().feature()));
         List<String> expected = new java.util.ArrayList<>();
         expected.add(java.javaBinary().toString());
@@ -30,14 +32,26 @@ class JavaCommandTest {
 
     @Test
     void childrenInheritMemoryAndGcSettingsButNoPerProcessFiles() {
-        List<String> parent = List.of("-Xmx1536m", "-Xms384m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50",
-                "-XX:MaxDirectMemorySize=1536m", "-Dlogback.configurationFile=x.xml",
-                "-XX:StartFlightRecording=filename=parent.jfr", "-XX:HeapDumpPath=/tmp/p.hprof",
-                "-Xlog:gc:file=gc.log", "-agentlib:jdwp=transport=dt_socket,address=5005",
+        List<String> parent = List.of(
+                "-Xmx1536m",
+                "-Xms384m",
+                "-XX:+UseG1GC",
+                "-XX:MaxGCPauseMillis=50",
+                "-XX:MaxDirectMemorySize=1536m",
+                "-Dlogback.configurationFile=x.xml",
+                "-XX:StartFlightRecording=filename=parent.jfr",
+                "-XX:HeapDumpPath=/tmp/p.hprof",
+                "-Xlog:gc:file=gc.log",
+                "-agentlib:jdwp=transport=dt_socket,address=5005",
                 "--enable-native-access=ALL-UNNAMED");
 
-        assertThat(JavaCommand.memoryAndGcFlags(parent)).containsExactly("-Xmx1536m", "-Xms384m",
-                "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=50", "-XX:MaxDirectMemorySize=1536m");
+        assertThat(JavaCommand.memoryAndGcFlags(parent))
+                .containsExactly(
+                        "-Xmx1536m",
+                        "-Xms384m",
+                        "-XX:+UseG1GC",
+                        "-XX:MaxGCPauseMillis=50",
+                        "-XX:MaxDirectMemorySize=1536m");
     }
 
     @Test
@@ -56,8 +70,8 @@ class JavaCommandTest {
 
     @Test
     void theHandTypedCommandLineQuotesWhatTheShellWouldSplit() {
-        ChildSpec spec = new ChildSpec("store1", "127.0.0.1:20160",
-                List.of("server", "--data-dir", "/tmp/my data/it's"), Path.of("x.log"));
+        ChildSpec spec = new ChildSpec(
+                "store1", "127.0.0.1:20160", List.of("server", "--data-dir", "/tmp/my data/it's"), Path.of("x.log"));
 
         assertThat(spec.tinykvCommandLine()).isEqualTo("tinykv server --data-dir '/tmp/my data/it'\\''s'");
         assertThat(ShellWords.join(List.of("a:1", "", "$x"))).isEqualTo("a:1 '' '$x'");

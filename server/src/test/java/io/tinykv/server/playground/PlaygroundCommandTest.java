@@ -35,18 +35,28 @@ class PlaygroundCommandTest {
     void helpListsTheOptions() {
         Run help = run("playground", "--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.out()).contains("--data-dir").contains("--stores").contains("--pd-port").contains("--base-port")
+        assertThat(help.out())
+                .contains("--data-dir")
+                .contains("--stores")
+                .contains("--pd-port")
+                .contains("--base-port")
                 .contains("--enable-ttl");
         assertThat(run("--help").out()).contains("playground");
     }
 
     @Test
     void badOptionsAreUsageErrorsNamingTheOption() {
-        Run stores = run("playground", "--stores", "0", "--data-dir", dir.resolve("pg").toString());
+        Run stores = run(
+                "playground", "--stores", "0", "--data-dir", dir.resolve("pg").toString());
         assertThat(stores.exitCode()).isEqualTo(2);
         assertThat(stores.err()).contains("--stores must be between 1 and");
 
-        Run collide = run("playground", "--pd-port", "20160", "--data-dir", dir.resolve("pg").toString());
+        Run collide = run(
+                "playground",
+                "--pd-port",
+                "20160",
+                "--data-dir",
+                dir.resolve("pg").toString());
         assertThat(collide.exitCode()).isEqualTo(2);
         assertThat(collide.err()).contains("--pd-port 20160 collides with store 1");
         assertThat(Files.exists(dir.resolve("pg"))).as("nothing created").isFalse();
@@ -54,8 +64,12 @@ class PlaygroundCommandTest {
 
     @Test
     void incompleteTlsOptionsAreRefusedBeforeAnythingStarts() {
-        Run half = run("playground", "--data-dir", dir.resolve("pg").toString(),
-                "--ca-path", dir.resolve("ca.pem").toString());
+        Run half = run(
+                "playground",
+                "--data-dir",
+                dir.resolve("pg").toString(),
+                "--ca-path",
+                dir.resolve("ca.pem").toString());
         assertThat(half.exitCode()).isEqualTo(2);
         assertThat(half.err()).contains("ca-path, cert-path and key-path must be set together");
         assertThat(Files.exists(dir.resolve("pg"))).as("nothing created").isFalse();
@@ -64,8 +78,12 @@ class PlaygroundCommandTest {
     @Test
     void helpListsTheTlsOptionsOnEveryCommand() {
         for (String command : new String[] {"playground", "server", "scheduler", "standalone", "ctl"}) {
-            assertThat(run(command, "--help").out()).as(command).contains("--ca-path").contains("--cert-path")
-                    .contains("--key-path").contains("--cert-allowed-cn");
+            assertThat(run(command, "--help").out())
+                    .as(command)
+                    .contains("--ca-path")
+                    .contains("--cert-path")
+                    .contains("--key-path")
+                    .contains("--cert-allowed-cn");
         }
     }
 
@@ -83,7 +101,8 @@ class PlaygroundCommandTest {
     void aPortInUseIsNamedBeforeAnythingStarts() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            Run run = run("playground", "--data-dir", dir.resolve("pg").toString(), "--pd-port", Integer.toString(port));
+            Run run =
+                    run("playground", "--data-dir", dir.resolve("pg").toString(), "--pd-port", Integer.toString(port));
             assertThat(run.exitCode()).isEqualTo(PlaygroundCommand.EXIT_START_FAILED);
             assertThat(run.err()).contains("in use already").contains("127.0.0.1:" + port);
             assertThat(run.out()).isEmpty();

@@ -28,7 +28,8 @@ class SupervisorTest {
 
     private Supervisor supervisor() {
         JavaCommand java = JavaCommand.ofCurrentJvm(List.of("-Xmx64m", "-XX:TieredStopAtLevel=1"));
-        supervisor = new Supervisor(spec -> ChildProcess.start(spec, java, StandInChild.class.getName()),
+        supervisor = new Supervisor(
+                spec -> ChildProcess.start(spec, java, StandInChild.class.getName()),
                 (child, exitCode) -> unexpected.complete(child.name() + " exited " + exitCode));
         return supervisor;
     }
@@ -47,7 +48,8 @@ class SupervisorTest {
     @Test
     void sigtermStopsEveryChildAndNoneCountsAsUnexpected() throws Exception {
         Supervisor s = supervisor();
-        try (ReadySignal a = new ReadySignal(); ReadySignal b = new ReadySignal()) {
+        try (ReadySignal a = new ReadySignal();
+                ReadySignal b = new ReadySignal()) {
             ChildProcess first = s.start(spec("one", "serve", Integer.toString(a.port())));
             ChildProcess second = s.start(spec("two", "serve", Integer.toString(b.port())));
             a.await(READY);
@@ -55,15 +57,18 @@ class SupervisorTest {
 
             List<Supervisor.Stopped> stopped = s.stopAll(EXIT);
 
-            assertThat(stopped).containsExactly(
-                    new Supervisor.Stopped("one", first.pid(), EXIT_ON_SIGTERM, false),
-                    new Supervisor.Stopped("two", second.pid(), EXIT_ON_SIGTERM, false));
+            assertThat(stopped)
+                    .containsExactly(
+                            new Supervisor.Stopped("one", first.pid(), EXIT_ON_SIGTERM, false),
+                            new Supervisor.Stopped("two", second.pid(), EXIT_ON_SIGTERM, false));
             assertThat(first.isAlive()).isFalse();
             assertThat(second.isAlive()).isFalse();
         }
         assertThat(unexpected).isNotDone();
         assertThat(Files.readString(dir.resolve("one.log")))
-                .startsWith("# ").contains("playground starts one: tinykv serve ").contains("stand-in ready");
+                .startsWith("# ")
+                .contains("playground starts one: tinykv serve ")
+                .contains("stand-in ready");
     }
 
     @Test
@@ -117,11 +122,13 @@ class SupervisorTest {
         try (ReadySignal ready = new ReadySignal()) {
             s.start(spec("one", "serve", Integer.toString(ready.port())));
             assertThatThrownBy(() -> s.start(spec("one", "exit", "0")))
-                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("one is already running");
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("one is already running");
             ready.await(READY);
         }
         s.stopAll(EXIT);
         assertThatThrownBy(() -> s.start(spec("late", "exit", "0")))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("stopping");
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("stopping");
     }
 }

@@ -8,8 +8,8 @@ import io.tinykv.client.ClientConfig;
 import io.tinykv.client.PdClient;
 import io.tinykv.client.RawKvClient;
 import io.tinykv.client.RegionInfo;
-import io.tinykv.client.TxnKvClient;
 import io.tinykv.client.Transaction;
+import io.tinykv.client.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.Tso;
@@ -84,14 +84,18 @@ class StandaloneTest {
                 read.rollback();
             }
             try (PdClient pd = PdClient.connect(client(standalone))) {
-                assertThat(pd.getAllStores(true)).singleElement()
-                        .satisfies(s -> assertThat(s.getAddress()).isEqualTo(standalone.store().address()));
+                assertThat(pd.getAllStores(true))
+                        .singleElement()
+                        .satisfies(s -> assertThat(s.getAddress())
+                                .isEqualTo(standalone.store().address()));
                 RegionInfo region = pd.getRegion(bytes("raw-k")).orElseThrow();
-                assertThat(region.region().getPeersList()).singleElement()
+                assertThat(region.region().getPeersList())
+                        .singleElement()
                         .satisfies(p -> assertThat(p.getStoreId()).isEqualTo(storeId));
             }
             assertThat(data.resolve(StandaloneLayout.SCHEDULER_DIR)).isDirectory();
-            assertThat(data.resolve(StandaloneLayout.STORE_DIR).resolve(Engines.KV_DIR_NAME)).isDirectory();
+            assertThat(data.resolve(StandaloneLayout.STORE_DIR).resolve(Engines.KV_DIR_NAME))
+                    .isDirectory();
         }
         try (Standalone again = Standalone.start(config(data));
                 RawKvClient raw = RawKvClient.create(client(again));
@@ -121,10 +125,9 @@ class StandaloneTest {
         Path data = dir.resolve("data");
         try (ServerSocket taken = new ServerSocket()) {
             taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            StandaloneConfig storePortTaken = new StandaloneConfig(config(data).settings(),
-                    new HostAndPort("127.0.0.1", taken.getLocalPort()));
-            assertThatThrownBy(() -> Standalone.start(storePortTaken))
-                    .hasMessageContaining(":" + taken.getLocalPort());
+            StandaloneConfig storePortTaken =
+                    new StandaloneConfig(config(data).settings(), new HostAndPort("127.0.0.1", taken.getLocalPort()));
+            assertThatThrownBy(() -> Standalone.start(storePortTaken)).hasMessageContaining(":" + taken.getLocalPort());
         }
         try (Standalone standalone = Standalone.start(config(data));
                 RawKvClient raw = RawKvClient.create(client(standalone))) {
@@ -135,10 +138,12 @@ class StandaloneTest {
 
     /** An older standalone's data dir: engines at the top, the embedded PD's numbers in pd/. */
     private static void writeOldStandaloneDir(Path data, long clusterId, long tsoLimitMillis) throws IOException {
-        try (StandaloneStorage old = StandaloneStorage.open(data, Config.defaults().storage().toEngineConfig())) {
+        try (StandaloneStorage old =
+                StandaloneStorage.open(data, Config.defaults().storage().toEngineConfig())) {
             DataFormatCheck.verifyOrRecord(old.engines().kv(), DataFormat.WITHOUT_TTL, false, data.toString());
-            old.write(Kvrpcpb.Context.getDefaultInstance(), List.of(
-                    new Modify.Put(Cf.DEFAULT, "old-k".getBytes(), "old-v".getBytes())));
+            old.write(
+                    Kvrpcpb.Context.getDefaultInstance(),
+                    List.of(new Modify.Put(Cf.DEFAULT, "old-k".getBytes(), "old-v".getBytes())));
         }
         Path pd = data.resolve(LegacyStandaloneDir.PD_DIR);
         Files.createDirectories(pd);
@@ -148,8 +153,10 @@ class StandaloneTest {
     }
 
     private static byte[] numberFile(long value) {
-        return ByteBuffer.allocate(Long.BYTES + Integer.BYTES).putLong(value)
-                .putInt(LegacyStandaloneDir.crc(value)).array();
+        return ByteBuffer.allocate(Long.BYTES + Integer.BYTES)
+                .putLong(value)
+                .putInt(LegacyStandaloneDir.crc(value))
+                .array();
     }
 
     @Test
@@ -164,7 +171,8 @@ class StandaloneTest {
                 PdClient pd = PdClient.connect(client(standalone))) {
             assertThat(raw.get(bytes("old-k"))).contains(bytes("old-v"));
             assertThat(standalone.scheduler().clusterId()).isEqualTo(oldClusterId);
-            assertThat(pd.getTimestamp() >>> Tso.LOGICAL_BITS).as("above every timestamp the old PD handed out")
+            assertThat(pd.getTimestamp() >>> Tso.LOGICAL_BITS)
+                    .as("above every timestamp the old PD handed out")
                     .isGreaterThanOrEqualTo(oldTsoLimitMillis);
             raw.put(bytes("new-k"), bytes("new-v"));
         }
@@ -182,18 +190,27 @@ class StandaloneTest {
         Path data = dir.resolve("old");
         writeOldStandaloneDir(data, 1, System.currentTimeMillis());
         StandaloneConfig base = config(data);
-        StandaloneConfig withTtl = new StandaloneConfig(new StoreServerConfig(base.settings().base().withStorage(
-                base.settings().base().storage().withEnableTtl(true)), base.settings().store()), base.storeAddr());
-        assertThatThrownBy(() -> Standalone.start(withTtl)).isInstanceOf(DataFormatCheck.MismatchException.class)
+        StandaloneConfig withTtl = new StandaloneConfig(
+                new StoreServerConfig(
+                        base.settings()
+                                .base()
+                                .withStorage(base.settings().base().storage().withEnableTtl(true)),
+                        base.settings().store()),
+                base.storeAddr());
+        assertThatThrownBy(() -> Standalone.start(withTtl))
+                .isInstanceOf(DataFormatCheck.MismatchException.class)
                 .hasMessageContaining("without --enable-ttl");
-        assertThat(data.resolve(LegacyStandaloneDir.PD_DIR)).as("still to be moved").isDirectory();
+        assertThat(data.resolve(LegacyStandaloneDir.PD_DIR))
+                .as("still to be moved")
+                .isDirectory();
     }
 
     @Test
     void enginesAtTheTopWithoutAnOldPdAreNotTakenForAStandalonesData() {
         Path data = dir.resolve("not-a-standalone");
         Engines.open(data, Config.defaults().storage().toEngineConfig()).close();
-        assertThatThrownBy(() -> Standalone.start(config(data))).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(() -> Standalone.start(config(data)))
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("is not a tinykv standalone's data dir");
         assertThat(data.resolve(StandaloneLayout.STORE_DIR)).doesNotExist();
         assertThat(data.resolve(Engines.KV_DIR_NAME)).isDirectory();
@@ -205,7 +222,8 @@ class StandaloneTest {
         HostAndPort same = new HostAndPort("127.0.0.1", 20160);
         StandaloneConfig clash = new StandaloneConfig(
                 base.settings().withServer(new Config.Server(same, "", "", dir.resolve("d"), 1_000)), same);
-        assertThatThrownBy(clash::validate).hasMessageContaining("--store-addr (127.0.0.1:20160) must differ from --addr");
+        assertThatThrownBy(clash::validate)
+                .hasMessageContaining("--store-addr (127.0.0.1:20160) must differ from --addr");
         assertThat(StandaloneConfig.defaultStoreAddr(same)).isEqualTo(new HostAndPort("127.0.0.1", 20161));
         assertThat(StandaloneConfig.defaultStoreAddr(ANY_LOOPBACK_PORT)).isEqualTo(ANY_LOOPBACK_PORT);
     }

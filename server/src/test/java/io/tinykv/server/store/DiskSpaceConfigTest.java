@@ -25,8 +25,7 @@ class DiskSpaceConfigTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String err) {
-    }
+    private record Run(int exitCode, String err) {}
 
     private static Run run(String... args) {
         StringWriter err = new StringWriter();
@@ -45,11 +44,14 @@ class DiskSpaceConfigTest {
 
     @Test
     void theFileSetsAFixedReserveOrNoneAndTheInterval() {
-        Config c = ConfigLoader.parse("[storage]\nreserve-space = \"16MiB\"\ndisk-check-interval = \"100ms\"\n", "t.toml")
+        Config c = ConfigLoader.parse(
+                        "[storage]\nreserve-space = \"16MiB\"\ndisk-check-interval = \"100ms\"\n", "t.toml")
                 .validate();
         assertThat(c.storage().reserveSpace()).isEqualTo(new ReserveSpace.Fixed(16 * MIB));
         assertThat(c.storage().diskCheckIntervalMillis()).isEqualTo(100);
-        assertThat(ConfigLoader.parse("[storage]\nreserve-space = 0\n", "t.toml").storage().reserveSpace())
+        assertThat(ConfigLoader.parse("[storage]\nreserve-space = 0\n", "t.toml")
+                        .storage()
+                        .reserveSpace())
                 .isEqualTo(new ReserveSpace.Fixed(0));
     }
 
@@ -61,7 +63,8 @@ class DiskSpaceConfigTest {
                 .hasMessageContaining("must be >= 0");
         assertThatThrownBy(() -> ConfigLoader.parse("[storage]\nreserve-space = \"lots\"\n", "t.toml"))
                 .hasMessageContaining("storage.reserve-space");
-        assertThatThrownBy(() -> ConfigLoader.parse("[storage]\ndisk-check-interval = \"0ms\"\n", "t.toml").validate())
+        assertThatThrownBy(() -> ConfigLoader.parse("[storage]\ndisk-check-interval = \"0ms\"\n", "t.toml")
+                        .validate())
                 .hasMessageContaining("storage.disk-check-interval must be > 0");
     }
 
@@ -78,11 +81,23 @@ class DiskSpaceConfigTest {
     void aReserveAsLargeAsTheDiskStopsTheStartWithAClearMessage() {
         Path data = dir.resolve("d");
         // Found before the engines open and before the scheduler is asked (none listens on port 1).
-        Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--status-addr", "",
-                "--reserve-space", "100000GiB", "--data-dir", data.toString());
+        Run r = run(
+                "server",
+                "--pd",
+                "127.0.0.1:1",
+                "--addr",
+                "127.0.0.1:0",
+                "--status-addr",
+                "",
+                "--reserve-space",
+                "100000GiB",
+                "--data-dir",
+                data.toString());
         assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_START_FAILED);
         assertThat(r.err()).contains("storage.reserve-space").contains("must be smaller than the disk");
-        assertThat(Files.exists(data.resolve("kv"))).as("the engines were never opened").isFalse();
+        assertThat(Files.exists(data.resolve("kv")))
+                .as("the engines were never opened")
+                .isFalse();
         assertThat(Files.exists(data.resolve(SpacePlaceholder.FILE_NAME))).isFalse();
     }
 }

@@ -19,8 +19,9 @@ class EnableTtlOptionTest {
         assertThat(off.base().storage().enableTtl()).isFalse();
         assertThat(off.raftstore()).isEqualTo(fromFile.raftstore());
         assertThat(off.raftstore().notifyCapacity()).isEqualTo(16);
-        assertThat(off).isEqualTo(fromFile.withBase(fromFile.base().withStorage(
-                fromFile.base().storage().withEnableTtl(false))));
+        assertThat(off)
+                .isEqualTo(fromFile.withBase(
+                        fromFile.base().withStorage(fromFile.base().storage().withEnableTtl(false))));
     }
 
     @Test

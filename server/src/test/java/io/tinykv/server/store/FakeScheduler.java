@@ -33,10 +33,12 @@ final class FakeScheduler implements AutoCloseable {
     volatile Pdpb.Error storeHeartbeatError;
     /** Sent back on every region heartbeat when set (an operator). */
     volatile Pdpb.RegionHeartbeatResponse replyToHeartbeats;
+
     final List<StreamObserver<Pdpb.RegionHeartbeatResponse>> heartbeatStreams = new CopyOnWriteArrayList<>();
     private volatile Metapb.Region region;
     /** Answers IsBootstrapped with false even when bootstrapped: another store is racing this one. */
     volatile boolean hideBootstrap;
+
     private volatile Metapb.Peer leader = Metapb.Peer.getDefaultInstance();
     private final Server server;
 
@@ -48,7 +50,9 @@ final class FakeScheduler implements AutoCloseable {
         this.clusterId = clusterId;
         try {
             server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))
-                    .addService(new Service()).build().start();
+                    .addService(new Service())
+                    .build()
+                    .start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -72,38 +76,60 @@ final class FakeScheduler implements AutoCloseable {
     }
 
     private Pdpb.ResponseHeader error(Pdpb.ErrorType type, String message) {
-        return Pdpb.ResponseHeader.newBuilder().setClusterId(clusterId)
-                .setError(Pdpb.Error.newBuilder().setType(type).setMessage(message)).build();
+        return Pdpb.ResponseHeader.newBuilder()
+                .setClusterId(clusterId)
+                .setError(Pdpb.Error.newBuilder().setType(type).setMessage(message))
+                .build();
     }
 
     private final class Service extends PDGrpc.PDImplBase {
         @Override
         public void getMembers(Pdpb.GetMembersRequest request, StreamObserver<Pdpb.GetMembersResponse> out) {
-            Pdpb.Member me = Pdpb.Member.newBuilder().setName("fake").setMemberId(1)
-                    .addClientUrls("http://" + address()).build();
-            reply(out, Pdpb.GetMembersResponse.newBuilder().setHeader(ok()).addMembers(me).setLeader(me).build());
+            Pdpb.Member me = Pdpb.Member.newBuilder()
+                    .setName("fake")
+                    .setMemberId(1)
+                    .addClientUrls("http://" + address())
+                    .build();
+            reply(
+                    out,
+                    Pdpb.GetMembersResponse.newBuilder()
+                            .setHeader(ok())
+                            .addMembers(me)
+                            .setLeader(me)
+                            .build());
         }
 
         @Override
         public void allocID(Pdpb.AllocIDRequest request, StreamObserver<Pdpb.AllocIDResponse> out) {
-            reply(out, Pdpb.AllocIDResponse.newBuilder().setHeader(ok()).setId(nextId.incrementAndGet()).build());
+            reply(
+                    out,
+                    Pdpb.AllocIDResponse.newBuilder()
+                            .setHeader(ok())
+                            .setId(nextId.incrementAndGet())
+                            .build());
         }
 
         @Override
-        public void isBootstrapped(Pdpb.IsBootstrappedRequest request,
-                StreamObserver<Pdpb.IsBootstrappedResponse> out) {
-            reply(out, Pdpb.IsBootstrappedResponse.newBuilder().setHeader(ok()).setBootstrapped(region != null && !hideBootstrap)
-                    .build());
+        public void isBootstrapped(
+                Pdpb.IsBootstrappedRequest request, StreamObserver<Pdpb.IsBootstrappedResponse> out) {
+            reply(
+                    out,
+                    Pdpb.IsBootstrappedResponse.newBuilder()
+                            .setHeader(ok())
+                            .setBootstrapped(region != null && !hideBootstrap)
+                            .build());
         }
 
         @Override
-        public synchronized void bootstrap(Pdpb.BootstrapRequest request,
-                StreamObserver<Pdpb.BootstrapResponse> out) {
+        public synchronized void bootstrap(Pdpb.BootstrapRequest request, StreamObserver<Pdpb.BootstrapResponse> out) {
             bootstraps.add(request);
             if (region != null) {
-                reply(out, Pdpb.BootstrapResponse.newBuilder()
-                        .setHeader(error(Pdpb.ErrorType.ALREADY_BOOTSTRAPPED, "cluster is already bootstrapped"))
-                        .build());
+                reply(
+                        out,
+                        Pdpb.BootstrapResponse.newBuilder()
+                                .setHeader(
+                                        error(Pdpb.ErrorType.ALREADY_BOOTSTRAPPED, "cluster is already bootstrapped"))
+                                .build());
                 return;
             }
             region = request.getRegion();
@@ -121,14 +147,26 @@ final class FakeScheduler implements AutoCloseable {
         @Override
         public void getStore(Pdpb.GetStoreRequest request, StreamObserver<Pdpb.GetStoreResponse> out) {
             Metapb.Store store = stores.get(request.getStoreId());
-            reply(out, store == null
-                    ? Pdpb.GetStoreResponse.newBuilder().setHeader(error(Pdpb.ErrorType.UNKNOWN, "no such store")).build()
-                    : Pdpb.GetStoreResponse.newBuilder().setHeader(ok()).setStore(store).build());
+            reply(
+                    out,
+                    store == null
+                            ? Pdpb.GetStoreResponse.newBuilder()
+                                    .setHeader(error(Pdpb.ErrorType.UNKNOWN, "no such store"))
+                                    .build()
+                            : Pdpb.GetStoreResponse.newBuilder()
+                                    .setHeader(ok())
+                                    .setStore(store)
+                                    .build());
         }
 
         @Override
         public void getAllStores(Pdpb.GetAllStoresRequest request, StreamObserver<Pdpb.GetAllStoresResponse> out) {
-            reply(out, Pdpb.GetAllStoresResponse.newBuilder().setHeader(ok()).addAllStores(stores.values()).build());
+            reply(
+                    out,
+                    Pdpb.GetAllStoresResponse.newBuilder()
+                            .setHeader(ok())
+                            .addAllStores(stores.values())
+                            .build());
         }
 
         @Override
@@ -139,29 +177,41 @@ final class FakeScheduler implements AutoCloseable {
         @Override
         public void getRegionByID(Pdpb.GetRegionByIDRequest request, StreamObserver<Pdpb.GetRegionResponse> out) {
             Metapb.Region r = region;
-            reply(out, r != null && r.getId() == request.getRegionId()
-                    ? regionResponse()
-                    : Pdpb.GetRegionResponse.newBuilder().setHeader(ok()).build());
+            reply(
+                    out,
+                    r != null && r.getId() == request.getRegionId()
+                            ? regionResponse()
+                            : Pdpb.GetRegionResponse.newBuilder()
+                                    .setHeader(ok())
+                                    .build());
         }
 
         @Override
         public void scanRegions(Pdpb.ScanRegionsRequest request, StreamObserver<Pdpb.ScanRegionsResponse> out) {
             Metapb.Region r = region;
-            Pdpb.ScanRegionsResponse.Builder resp = Pdpb.ScanRegionsResponse.newBuilder().setHeader(ok());
+            Pdpb.ScanRegionsResponse.Builder resp =
+                    Pdpb.ScanRegionsResponse.newBuilder().setHeader(ok());
             if (r != null) {
-                resp.addRegionMetas(r).addLeaders(leader)
+                resp.addRegionMetas(r)
+                        .addLeaders(leader)
                         .addRegions(Pdpb.Region.newBuilder().setRegion(r).setLeader(leader));
             }
             reply(out, resp.build());
         }
 
         @Override
-        public void storeHeartbeat(Pdpb.StoreHeartbeatRequest request,
-                StreamObserver<Pdpb.StoreHeartbeatResponse> out) {
+        public void storeHeartbeat(
+                Pdpb.StoreHeartbeatRequest request, StreamObserver<Pdpb.StoreHeartbeatResponse> out) {
             storeHeartbeats.add(request);
             Pdpb.Error error = storeHeartbeatError;
-            reply(out, Pdpb.StoreHeartbeatResponse.newBuilder()
-                    .setHeader(error == null ? ok() : ok().toBuilder().setError(error).build()).build());
+            reply(
+                    out,
+                    Pdpb.StoreHeartbeatResponse.newBuilder()
+                            .setHeader(
+                                    error == null
+                                            ? ok()
+                                            : ok().toBuilder().setError(error).build())
+                            .build());
         }
 
         @Override
@@ -183,8 +233,7 @@ final class FakeScheduler implements AutoCloseable {
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {
@@ -197,9 +246,14 @@ final class FakeScheduler implements AutoCloseable {
             Metapb.Region r = region;
             if (r == null) {
                 return Pdpb.GetRegionResponse.newBuilder()
-                        .setHeader(error(Pdpb.ErrorType.NOT_BOOTSTRAPPED, "not bootstrapped")).build();
+                        .setHeader(error(Pdpb.ErrorType.NOT_BOOTSTRAPPED, "not bootstrapped"))
+                        .build();
             }
-            return Pdpb.GetRegionResponse.newBuilder().setHeader(ok()).setRegion(r).setLeader(leader).build();
+            return Pdpb.GetRegionResponse.newBuilder()
+                    .setHeader(ok())
+                    .setRegion(r)
+                    .setLeader(leader)
+                    .build();
         }
 
         private <T> void reply(StreamObserver<T> out, T response) {
@@ -213,7 +267,9 @@ final class FakeScheduler implements AutoCloseable {
         for (StreamObserver<Pdpb.RegionHeartbeatResponse> out : heartbeatStreams) {
             synchronized (out) {
                 try {
-                    out.onError(io.grpc.Status.UNAVAILABLE.withDescription("scheduler restarting").asRuntimeException());
+                    out.onError(io.grpc.Status.UNAVAILABLE
+                            .withDescription("scheduler restarting")
+                            .asRuntimeException());
                 } catch (IllegalStateException alreadyClosed) {
                     // ended before
                 }

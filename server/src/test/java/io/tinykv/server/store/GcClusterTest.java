@@ -89,9 +89,13 @@ class GcClusterTest {
     }
 
     private void startCluster() throws Exception {
-        scheduler = SchedulerServer.start(SchedulerConfig.defaults(dir.resolve("scheduler"))
-                        .withListenAddress(new HostAndPort("127.0.0.1", 0)).withGc(SCHEDULER_GC),
-                System::currentTimeMillis, new SecureRandom(), new PrometheusRegistry());
+        scheduler = SchedulerServer.start(
+                SchedulerConfig.defaults(dir.resolve("scheduler"))
+                        .withListenAddress(new HostAndPort("127.0.0.1", 0))
+                        .withGc(SCHEDULER_GC),
+                System::currentTimeMillis,
+                new SecureRandom(),
+                new PrometheusRegistry());
         ExecutorService starters = Executors.newFixedThreadPool(STORES);
         try {
             List<Future<StoreServer>> started = new ArrayList<>();
@@ -107,10 +111,17 @@ class GcClusterTest {
             starters.shutdown();
         }
         try (PdClient pd = PdClient.connect(clientConfig())) {
-            Await.value(() -> pd.getRegion(ByteString.EMPTY).filter(r -> r.hasLeader()
-                            && r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner)
-                            .map(Metapb.Peer::getStoreId).distinct().count()
-                            == STORES), WAIT, "the region has a replica on every store");
+            Await.value(
+                    () -> pd.getRegion(ByteString.EMPTY)
+                            .filter(r -> r.hasLeader()
+                                    && r.region().getPeersList().stream()
+                                                    .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                                                    .map(Metapb.Peer::getStoreId)
+                                                    .distinct()
+                                                    .count()
+                                            == STORES),
+                    WAIT,
+                    "the region has a replica on every store");
         }
     }
 
@@ -126,36 +137,52 @@ class GcClusterTest {
         int regionsBefore;
         long startOfWorkload;
         try (TxnKvClient client = TxnKvClient.create(clientConfig());
-             RawKvClient raw = RawKvClient.create(clientConfig());
-             PdClient pd = PdClient.connect(clientConfig())) {
+                RawKvClient raw = RawKvClient.create(clientConfig());
+                PdClient pd = PdClient.connect(clientConfig())) {
             TxnExecutor executor = new BankExecutor(client);
             startOfWorkload = System.currentTimeMillis() << 18;
             bank.initialize(executor);
-            regionsBefore = pd.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 100).size();
-            ConcurrentRunner runner = new ConcurrentRunner(executor, bank, history,
-                    Thread.ofPlatform().name("bank-", 0).factory(), System::nanoTime);
+            regionsBefore =
+                    pd.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 100).size();
+            ConcurrentRunner runner = new ConcurrentRunner(
+                    executor,
+                    bank,
+                    history,
+                    Thread.ofPlatform().name("bank-", 0).factory(),
+                    System::nanoTime);
             runner.run(THREADS, TXNS_PER_THREAD / 2, 7);
             // Split between the accounts while the GC workers run, then go on.
             // Transactional regions are bounded by encoded user keys (as in TiKV's API V1).
             raw.splitRegion(ByteString.copyFrom(KeyCodec.encode((PREFIX + "acct-2").getBytes(StandardCharsets.UTF_8))));
-            Await.until(() -> pd.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 100).size() > regionsBefore, WAIT,
+            Await.until(
+                    () -> pd.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 100)
+                                    .size()
+                            > regionsBefore,
+                    WAIT,
                     "the split shows in the scheduler");
             runner.run(THREADS, TXNS_PER_THREAD / 2, 8);
         }
         CheckResult result = bank.checker().check(history.operations());
         assertThat(result.valid()).as(result.report()).isTrue();
-        long committed = history.operations().stream().filter(op -> op.outcome() == Outcome.OK).count();
+        long committed = history.operations().stream()
+                .filter(op -> op.outcome() == Outcome.OK)
+                .count();
         assertThat(committed).as("transactions committed").isGreaterThan(THREADS * TXNS_PER_THREAD / 4);
 
         // Every overwrite leaves a version until GC passes it: once the safe point is past the
         // workload, each key is down to its newest version on every replica.
         long endOfWorkload = System.currentTimeMillis() << 18;
-        Await.until(() -> Long.compareUnsigned(scheduler.gcSafePoints().safePoint(), endOfWorkload) > 0, WAIT,
+        Await.until(
+                () -> Long.compareUnsigned(scheduler.gcSafePoints().safePoint(), endOfWorkload) > 0,
+                WAIT,
                 "the safe point passes the end of the workload");
-        Await.until(() -> stores.stream().allMatch(s -> maxVersionsPerKey(s) == 1), WAIT,
+        Await.until(
+                () -> stores.stream().allMatch(s -> maxVersionsPerKey(s) == 1),
+                WAIT,
                 () -> "every replica is down to one version per key below the safe point "
-                        + scheduler.gcSafePoints().safePoint() + "; now " + stores.stream()
-                        .map(GcClusterTest::maxVersionsPerKey).toList() + ": " + describeHistories(stores.get(0)));
+                        + scheduler.gcSafePoints().safePoint() + "; now "
+                        + stores.stream().map(GcClusterTest::maxVersionsPerKey).toList() + ": "
+                        + describeHistories(stores.get(0)));
 
         // A read below the safe point is refused, not answered from a thinned history.
         // A ts from before the workload: every store's guard is past it, since each has collected
@@ -170,7 +197,7 @@ class GcClusterTest {
     private static int maxVersionsPerKey(StoreServer store) {
         Map<ByteString, Integer> versions = new HashMap<>();
         try (StorageReader reader = new UserKeyReader(store.engines().kv().snapshot());
-             KvIterator it = reader.iterator(Cf.WRITE)) {
+                KvIterator it = reader.iterator(Cf.WRITE)) {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 versions.merge(ByteString.copyFrom(MvccKey.decode(it.key()).userKey()), 1, Integer::sum);
             }
@@ -182,11 +209,13 @@ class GcClusterTest {
     private static String describeHistories(StoreServer store) {
         Map<String, List<String>> records = new LinkedHashMap<>();
         try (StorageReader reader = new UserKeyReader(store.engines().kv().snapshot());
-             KvIterator it = reader.iterator(Cf.WRITE)) {
+                KvIterator it = reader.iterator(Cf.WRITE)) {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 MvccKey k = MvccKey.decode(it.key());
-                records.computeIfAbsent(new String(k.userKey(), java.nio.charset.StandardCharsets.UTF_8),
-                        x -> new ArrayList<>()).add(k.ts() + "=" + io.tinykv.txn.mvcc.Write.parse(it.value()));
+                records.computeIfAbsent(
+                                new String(k.userKey(), java.nio.charset.StandardCharsets.UTF_8),
+                                x -> new ArrayList<>())
+                        .add(k.ts() + "=" + io.tinykv.txn.mvcc.Write.parse(it.value()));
             }
         }
         records.values().removeIf(l -> l.size() < 2);
@@ -196,25 +225,36 @@ class GcClusterTest {
     /** KvGet at {@code version} straight to the key's leader, retried until a leader answers. */
     private Kvrpcpb.GetResponse getAt(ByteString key, long version) {
         try (PdClient pd = PdClient.connect(clientConfig())) {
-            return Await.value(() -> {
-                Optional<RegionInfo> region = pd.getRegion(key).filter(RegionInfo::hasLeader);
-                if (region.isEmpty()) {
-                    return Optional.empty();
-                }
-                Metapb.Peer leader = region.get().leader();
-                String address = pd.getStore(leader.getStoreId()).getAddress();
-                ManagedChannel channel = NettyChannelBuilder.forTarget(address).usePlaintext().build();
-                try {
-                    Kvrpcpb.GetResponse response = TikvGrpc.newBlockingStub(channel).kvGet(
-                            Kvrpcpb.GetRequest.newBuilder().setContext(Kvrpcpb.Context.newBuilder()
-                                    .setRegionId(region.get().id())
-                                    .setRegionEpoch(region.get().region().getRegionEpoch()).setPeer(leader))
-                                    .setKey(key).setVersion(version).build());
-                    return response.hasRegionError() ? Optional.empty() : Optional.of(response);
-                } finally {
-                    channel.shutdownNow();
-                }
-            }, WAIT, "a leader answers the read");
+            return Await.value(
+                    () -> {
+                        Optional<RegionInfo> region = pd.getRegion(key).filter(RegionInfo::hasLeader);
+                        if (region.isEmpty()) {
+                            return Optional.empty();
+                        }
+                        Metapb.Peer leader = region.get().leader();
+                        String address = pd.getStore(leader.getStoreId()).getAddress();
+                        ManagedChannel channel = NettyChannelBuilder.forTarget(address)
+                                .usePlaintext()
+                                .build();
+                        try {
+                            Kvrpcpb.GetResponse response = TikvGrpc.newBlockingStub(channel)
+                                    .kvGet(Kvrpcpb.GetRequest.newBuilder()
+                                            .setContext(Kvrpcpb.Context.newBuilder()
+                                                    .setRegionId(region.get().id())
+                                                    .setRegionEpoch(region.get()
+                                                            .region()
+                                                            .getRegionEpoch())
+                                                    .setPeer(leader))
+                                            .setKey(key)
+                                            .setVersion(version)
+                                            .build());
+                            return response.hasRegionError() ? Optional.empty() : Optional.of(response);
+                        } finally {
+                            channel.shutdownNow();
+                        }
+                    },
+                    WAIT,
+                    "a leader answers the read");
         }
     }
 

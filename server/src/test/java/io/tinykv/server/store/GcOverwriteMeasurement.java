@@ -84,24 +84,35 @@ class GcOverwriteMeasurement {
     Path dir;
 
     /** One sample of one cluster. */
-    record Sample(long elapsedSeconds, long commits, long kvBytesAllStores, long kvBytesMaxStore,
-            int maxVersionsPerKey, double meanVersionsPerKey) {}
+    record Sample(
+            long elapsedSeconds,
+            long commits,
+            long kvBytesAllStores,
+            long kvBytesMaxStore,
+            int maxVersionsPerKey,
+            double meanVersionsPerKey) {}
 
     /** What one cluster's run found. */
-    record Run(String name, List<Sample> samples, long ownReads, long snapshotRereads, String refusedBelow,
+    record Run(
+            String name,
+            List<Sample> samples,
+            long ownReads,
+            long snapshotRereads,
+            String refusedBelow,
             List<String> wrongReads) {}
 
     @Test
     void versionsAndDiskWithAndWithoutGc() throws Exception {
         double minutes = Double.parseDouble(System.getProperty("gc.measure.minutes", "10"));
-        List<String> modes = List.of(System.getProperty("gc.measure.modes", "on,off").split(","));
+        List<String> modes =
+                List.of(System.getProperty("gc.measure.modes", "on,off").split(","));
         Duration run = Duration.ofMillis((long) (minutes * 60_000));
         ExecutorService runs = Executors.newFixedThreadPool(modes.size());
         List<Future<Run>> futures = new ArrayList<>();
         for (String mode : modes) {
             boolean gc = mode.equals("on");
-            futures.add(runs.submit(() -> measure("gc-" + mode,
-                    new GcConfig(gc ? LIFE_TIME_ON : LIFE_TIME_OFF, ADVANCE_INTERVAL), run)));
+            futures.add(runs.submit(() ->
+                    measure("gc-" + mode, new GcConfig(gc ? LIFE_TIME_ON : LIFE_TIME_OFF, ADVANCE_INTERVAL), run)));
         }
         List<Run> results = new ArrayList<>();
         try {
@@ -113,21 +124,31 @@ class GcOverwriteMeasurement {
         }
         System.out.println(table(minutes, results));
         for (Run r : results) {
-            assertThat(r.wrongReads()).as("%s: wrong reads (own last commit not seen, snapshot changed)", r.name())
+            assertThat(r.wrongReads())
+                    .as("%s: wrong reads (own last commit not seen, snapshot changed)", r.name())
                     .isEmpty();
             assertThat(r.ownReads()).as("%s: own-value reads checked", r.name()).isPositive();
-            assertThat(r.snapshotRereads()).as("%s: snapshot re-reads checked", r.name()).isPositive();
+            assertThat(r.snapshotRereads())
+                    .as("%s: snapshot re-reads checked", r.name())
+                    .isPositive();
         }
-        results.stream().filter(r -> r.name().equals("gc-on")).forEach(r ->
-                assertThat(r.refusedBelow()).as("a read below the safe point").contains("GC safe point"));
+        results.stream()
+                .filter(r -> r.name().equals("gc-on"))
+                .forEach(r -> assertThat(r.refusedBelow())
+                        .as("a read below the safe point")
+                        .contains("GC safe point"));
     }
 
     private Run measure(String name, GcConfig gc, Duration run) throws Exception {
         Path base = dir.resolve(name);
         List<StoreServer> stores = new ArrayList<>();
-        try (SchedulerServer scheduler = SchedulerServer.start(SchedulerConfig.defaults(base.resolve("scheduler"))
-                        .withListenAddress(new HostAndPort("127.0.0.1", 0)).withGc(gc),
-                System::currentTimeMillis, new SecureRandom(), new PrometheusRegistry())) {
+        try (SchedulerServer scheduler = SchedulerServer.start(
+                SchedulerConfig.defaults(base.resolve("scheduler"))
+                        .withListenAddress(new HostAndPort("127.0.0.1", 0))
+                        .withGc(gc),
+                System::currentTimeMillis,
+                new SecureRandom(),
+                new PrometheusRegistry())) {
             try {
                 for (int i = 1; i <= STORES; i++) {
                     stores.add(StoreServer.start(TestConfigs.store(scheduler.address(), base.resolve("store" + i))
@@ -135,9 +156,16 @@ class GcOverwriteMeasurement {
                 }
                 ClientConfig config = ClientConfig.of(List.of(scheduler.address()));
                 try (PdClient pd = PdClient.connect(config)) {
-                    Await.value(() -> pd.getRegion(ByteString.EMPTY).filter(r -> r.hasLeader()
-                            && r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner)
-                            .map(Metapb.Peer::getStoreId).distinct().count() == STORES), WAIT,
+                    Await.value(
+                            () -> pd.getRegion(ByteString.EMPTY)
+                                    .filter(r -> r.hasLeader()
+                                            && r.region().getPeersList().stream()
+                                                            .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                                                            .map(Metapb.Peer::getStoreId)
+                                                            .distinct()
+                                                            .count()
+                                                    == STORES),
+                            WAIT,
                             name + ": the region has a replica on every store");
                 }
                 try (TxnKvClient client = TxnKvClient.create(config)) {
@@ -149,8 +177,8 @@ class GcOverwriteMeasurement {
         }
     }
 
-    private Run overwrite(String name, TxnKvClient client, List<StoreServer> stores, Duration run,
-            ClientConfig config) throws Exception {
+    private Run overwrite(String name, TxnKvClient client, List<StoreServer> stores, Duration run, ClientConfig config)
+            throws Exception {
         AtomicLong commits = new AtomicLong();
         AtomicLong ownReads = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
@@ -159,8 +187,9 @@ class GcOverwriteMeasurement {
         List<Thread> writers = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int thread = t;
-            writers.add(Thread.ofPlatform().name(name + "-writer-" + t).start(() ->
-                    writeOwnKeys(client, thread, stop, commits, ownReads, failures)));
+            writers.add(Thread.ofPlatform()
+                    .name(name + "-writer-" + t)
+                    .start(() -> writeOwnKeys(client, thread, stop, commits, ownReads, failures)));
         }
         List<Sample> samples = new ArrayList<>();
         long startNanos = System.nanoTime();
@@ -188,9 +217,15 @@ class GcOverwriteMeasurement {
                 if (tick % 2 == 0) {
                     Sample s = sample(stores, (System.nanoTime() - startNanos) / 1_000_000_000L, commits.get());
                     samples.add(s);
-                    System.out.printf("%s t=%ds commits=%d kv=%.1f MiB (max store %.1f) versions/key max=%d mean=%.1f%n",
-                            name, s.elapsedSeconds(), s.commits(), s.kvBytesAllStores() / MIB,
-                            s.kvBytesMaxStore() / MIB, s.maxVersionsPerKey(), s.meanVersionsPerKey());
+                    System.out.printf(
+                            "%s t=%ds commits=%d kv=%.1f MiB (max store %.1f) versions/key max=%d mean=%.1f%n",
+                            name,
+                            s.elapsedSeconds(),
+                            s.commits(),
+                            s.kvBytesAllStores() / MIB,
+                            s.kvBytesMaxStore() / MIB,
+                            s.maxVersionsPerKey(),
+                            s.meanVersionsPerKey());
                 }
             }
         } finally {
@@ -208,8 +243,13 @@ class GcOverwriteMeasurement {
     }
 
     /** Overwrites keys {@code k ≡ thread (mod THREADS)}, checking after each commit that a new snapshot reads it. */
-    private static void writeOwnKeys(TxnKvClient client, int thread, AtomicBoolean stop, AtomicLong commits,
-            AtomicLong ownReads, List<String> failures) {
+    private static void writeOwnKeys(
+            TxnKvClient client,
+            int thread,
+            AtomicBoolean stop,
+            AtomicLong commits,
+            AtomicLong ownReads,
+            List<String> failures) {
         long seq = 0;
         int k = thread;
         // The keys k ≡ thread (mod THREADS) below KEYS, in turn: no other writer touches them.
@@ -234,7 +274,8 @@ class GcOverwriteMeasurement {
             if (expected != null) {
                 try (Transaction read = client.begin()) {
                     Optional<ByteString> got = read.get(key);
-                    long seen = got.map(v -> v.asReadOnlyByteBuffer().getLong(Integer.BYTES)).orElse(-1L);
+                    long seen = got.map(v -> v.asReadOnlyByteBuffer().getLong(Integer.BYTES))
+                            .orElse(-1L);
                     if (seen != expected) {
                         failures.add(key.toStringUtf8() + " read " + seen + " at " + read.startTs()
                                 + " after committing " + expected + "; the attempt after it was aborted: "
@@ -289,8 +330,10 @@ class GcOverwriteMeasurement {
             max = Math.max(max, bytes);
         }
         Map<ByteString, Integer> versions = versions(stores.get(0));
-        int maxVersions = versions.values().stream().mapToInt(Integer::intValue).max().orElse(0);
-        double mean = versions.values().stream().mapToInt(Integer::intValue).average().orElse(0);
+        int maxVersions =
+                versions.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        double mean =
+                versions.values().stream().mapToInt(Integer::intValue).average().orElse(0);
         return new Sample(elapsedSeconds, commits, total, max, maxVersions, mean);
     }
 
@@ -298,46 +341,69 @@ class GcOverwriteMeasurement {
     private static String refusedBelow(ClientConfig config, long version) {
         ByteString key = key(0);
         try (PdClient pd = PdClient.connect(config)) {
-            Kvrpcpb.GetResponse response = Await.value(() -> {
-                Optional<RegionInfo> region = pd.getRegion(key).filter(RegionInfo::hasLeader);
-                if (region.isEmpty()) {
-                    return Optional.empty();
-                }
-                Metapb.Peer leader = region.get().leader();
-                ManagedChannel channel = NettyChannelBuilder.forTarget(pd.getStore(leader.getStoreId()).getAddress())
-                        .usePlaintext().build();
-                try {
-                    Kvrpcpb.GetResponse r = TikvGrpc.newBlockingStub(channel).kvGet(Kvrpcpb.GetRequest.newBuilder()
-                            .setContext(Kvrpcpb.Context.newBuilder().setRegionId(region.get().id())
-                                    .setRegionEpoch(region.get().region().getRegionEpoch()).setPeer(leader))
-                            .setKey(key).setVersion(version).build());
-                    return r.hasRegionError() ? Optional.empty() : Optional.of(r);
-                } finally {
-                    channel.shutdownNow();
-                }
-            }, WAIT, "a leader answers the read below the safe point");
-            return response.hasError() ? response.getError().getAbort() : "answered: " + response.getValue().size()
-                    + " bytes";
+            Kvrpcpb.GetResponse response = Await.value(
+                    () -> {
+                        Optional<RegionInfo> region = pd.getRegion(key).filter(RegionInfo::hasLeader);
+                        if (region.isEmpty()) {
+                            return Optional.empty();
+                        }
+                        Metapb.Peer leader = region.get().leader();
+                        ManagedChannel channel = NettyChannelBuilder.forTarget(
+                                        pd.getStore(leader.getStoreId()).getAddress())
+                                .usePlaintext()
+                                .build();
+                        try {
+                            Kvrpcpb.GetResponse r = TikvGrpc.newBlockingStub(channel)
+                                    .kvGet(Kvrpcpb.GetRequest.newBuilder()
+                                            .setContext(Kvrpcpb.Context.newBuilder()
+                                                    .setRegionId(region.get().id())
+                                                    .setRegionEpoch(region.get()
+                                                            .region()
+                                                            .getRegionEpoch())
+                                                    .setPeer(leader))
+                                            .setKey(key)
+                                            .setVersion(version)
+                                            .build());
+                            return r.hasRegionError() ? Optional.empty() : Optional.of(r);
+                        } finally {
+                            channel.shutdownNow();
+                        }
+                    },
+                    WAIT,
+                    "a leader answers the read below the safe point");
+            return response.hasError()
+                    ? response.getError().getAbort()
+                    : "answered: " + response.getValue().size() + " bytes";
         }
     }
 
     private static String table(double minutes, List<Run> runs) {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("GC MEASUREMENT: %.1f min of overwrites, %d stores, %d keys x %d B values, %d writer"
-                + " threads, gc-life-time %ds (on) vs %d days (off), store gc run-interval %d ms,"
-                + " region-compact-min-tombstones %d%n", minutes, STORES, KEYS, VALUE_BYTES, THREADS,
-                LIFE_TIME_ON.toSeconds(), LIFE_TIME_OFF.toDays(), STORE_GC.runIntervalMillis(),
+        out.append(String.format(
+                "GC MEASUREMENT: %.1f min of overwrites, %d stores, %d keys x %d B values, %d writer"
+                        + " threads, gc-life-time %ds (on) vs %d days (off), store gc run-interval %d ms,"
+                        + " region-compact-min-tombstones %d%n",
+                minutes,
+                STORES,
+                KEYS,
+                VALUE_BYTES,
+                THREADS,
+                LIFE_TIME_ON.toSeconds(),
+                LIFE_TIME_OFF.toDays(),
+                STORE_GC.runIntervalMillis(),
                 STORE_GC.compactMinTombstones()));
         out.append(String.format("%6s", "t(s)"));
         for (Run r : runs) {
-            out.append(String.format(" | %-8s %8s %10s %10s %6s %7s", r.name(), "commits", "kv MiB(3)", "kv MiB max",
-                    "v/key", "mean"));
+            out.append(String.format(
+                    " | %-8s %8s %10s %10s %6s %7s", r.name(), "commits", "kv MiB(3)", "kv MiB max", "v/key", "mean"));
         }
         out.append('\n');
         int rows = runs.stream().mapToInt(r -> r.samples().size()).max().orElse(0);
         for (int i = 0; i < rows; i++) {
             int row = i;
-            Sample first = runs.get(0).samples().get(Math.min(row, runs.get(0).samples().size() - 1));
+            Sample first = runs.get(0)
+                    .samples()
+                    .get(Math.min(row, runs.get(0).samples().size() - 1));
             out.append(String.format("%6d", first.elapsedSeconds()));
             for (Run r : runs) {
                 if (row >= r.samples().size()) {
@@ -345,16 +411,27 @@ class GcOverwriteMeasurement {
                     continue;
                 }
                 Sample s = r.samples().get(row);
-                out.append(String.format(" | %-8s %8d %10.1f %10.1f %6d %7.1f", "", s.commits(),
-                        s.kvBytesAllStores() / MIB, s.kvBytesMaxStore() / MIB, s.maxVersionsPerKey(),
+                out.append(String.format(
+                        " | %-8s %8d %10.1f %10.1f %6d %7.1f",
+                        "",
+                        s.commits(),
+                        s.kvBytesAllStores() / MIB,
+                        s.kvBytesMaxStore() / MIB,
+                        s.maxVersionsPerKey(),
                         s.meanVersionsPerKey()));
             }
             out.append('\n');
         }
         for (Run r : runs) {
-            out.append(String.format("%s: %d own-value reads checked (%d wrong: %s), %d snapshot re-reads checked,"
-                    + " read below the safe point: %s%n", r.name(), r.ownReads(), r.wrongReads().size(),
-                    r.wrongReads().stream().limit(3).toList(), r.snapshotRereads(), r.refusedBelow()));
+            out.append(String.format(
+                    "%s: %d own-value reads checked (%d wrong: %s), %d snapshot re-reads checked,"
+                            + " read below the safe point: %s%n",
+                    r.name(),
+                    r.ownReads(),
+                    r.wrongReads().size(),
+                    r.wrongReads().stream().limit(3).toList(),
+                    r.snapshotRereads(),
+                    r.refusedBelow()));
         }
         return out.toString();
     }
@@ -362,7 +439,7 @@ class GcOverwriteMeasurement {
     private static Map<ByteString, Integer> versions(StoreServer store) {
         Map<ByteString, Integer> versions = new HashMap<>();
         try (StorageReader reader = new UserKeyReader(store.engines().kv().snapshot());
-             KvIterator it = reader.iterator(Cf.WRITE)) {
+                KvIterator it = reader.iterator(Cf.WRITE)) {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 versions.merge(ByteString.copyFrom(MvccKey.decode(it.key()).userKey()), 1, Integer::sum);
             }
@@ -372,13 +449,15 @@ class GcOverwriteMeasurement {
 
     private static long dirBytes(Path root) {
         try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).mapToLong(p -> {
-                try {
-                    return Files.size(p);
-                } catch (IOException e) {
-                    return 0; // a file RocksDB removed meanwhile
-                }
-            }).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(p -> {
+                        try {
+                            return Files.size(p);
+                        } catch (IOException e) {
+                            return 0; // a file RocksDB removed meanwhile
+                        }
+                    })
+                    .sum();
         } catch (IOException | UncheckedIOException e) {
             return -1; // the walk met a file being removed; the next sample tries again
         }

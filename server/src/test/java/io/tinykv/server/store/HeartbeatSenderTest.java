@@ -25,16 +25,22 @@ class HeartbeatSenderTest {
     private static final int MAX_ATTEMPTS = 60;
 
     private static Pdpb.RegionHeartbeatRequest heartbeat(long regionId, long term) {
-        Metapb.Peer leader = Metapb.Peer.newBuilder().setId(regionId + 1).setStoreId(1).build();
+        Metapb.Peer leader =
+                Metapb.Peer.newBuilder().setId(regionId + 1).setStoreId(1).build();
         return Pdpb.RegionHeartbeatRequest.newBuilder()
-                .setRegion(Metapb.Region.newBuilder().setId(regionId).addPeers(leader)
-                        .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1)))
-                .setLeader(leader).setTerm(term).build();
+                .setRegion(Metapb.Region.newBuilder()
+                        .setId(regionId)
+                        .addPeers(leader)
+                        .setRegionEpoch(
+                                Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1)))
+                .setLeader(leader)
+                .setTerm(term)
+                .build();
     }
 
     private static SchedulerClient connect(FakeScheduler pd) {
-        SchedulerClient client = SchedulerClient.connect(List.of(pd.address()), ChannelFactory.plaintext(),
-                TIMEOUT_MILLIS, TIMEOUT_MILLIS, Clock.system());
+        SchedulerClient client = SchedulerClient.connect(
+                List.of(pd.address()), ChannelFactory.plaintext(), TIMEOUT_MILLIS, TIMEOUT_MILLIS, Clock.system());
         client.setSenderId(1);
         return client;
     }
@@ -65,19 +71,20 @@ class HeartbeatSenderTest {
     void aFullQueueDropsTheOldestWithoutBlockingAndSendsTheRestInOrder() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         // The sender thread holds back until released: the queue fills deterministically meanwhile.
-        ThreadFactory heldBack = r -> new Thread(() -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                return;
-            }
-            r.run();
-        }, "held-back-heartbeats");
+        ThreadFactory heldBack = r -> new Thread(
+                () -> {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    r.run();
+                },
+                "held-back-heartbeats");
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 2, counts,
-                        System::nanoTime, heldBack)) {
+                HeartbeatSender sender = new HeartbeatSender(client, r -> {}, 2, counts, System::nanoTime, heldBack)) {
             for (long term = 1; term <= 5; term++) {
                 sender.regionHeartbeat(heartbeat(10, term));
             }
@@ -86,7 +93,9 @@ class HeartbeatSenderTest {
 
             release.countDown();
             Await.until(() -> pd.regionHeartbeats.size() == 2, WAIT, "the two newest heartbeats arrive");
-            assertThat(pd.regionHeartbeats).extracting(Pdpb.RegionHeartbeatRequest::getTerm).containsExactly(4L, 5L);
+            assertThat(pd.regionHeartbeats)
+                    .extracting(Pdpb.RegionHeartbeatRequest::getTerm)
+                    .containsExactly(4L, 5L);
             assertThat(pd.regionHeartbeats.get(0).getHeader().getClusterId()).isEqualTo(3);
             assertThat(pd.regionHeartbeats.get(0).getHeader().getSenderId()).isEqualTo(1);
         }
@@ -98,11 +107,18 @@ class HeartbeatSenderTest {
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, received::add, 16, counts,
-                        System::nanoTime, Thread.ofPlatform().daemon().factory())) {
-            Pdpb.RegionHeartbeatResponse operator = Pdpb.RegionHeartbeatResponse.newBuilder().setRegionId(10)
+                HeartbeatSender sender = new HeartbeatSender(
+                        client,
+                        received::add,
+                        16,
+                        counts,
+                        System::nanoTime,
+                        Thread.ofPlatform().daemon().factory())) {
+            Pdpb.RegionHeartbeatResponse operator = Pdpb.RegionHeartbeatResponse.newBuilder()
+                    .setRegionId(10)
                     .setTransferLeader(Pdpb.TransferLeader.newBuilder()
-                            .setPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2))).build();
+                            .setPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2)))
+                    .build();
             pd.replyToHeartbeats = operator;
             sender.regionHeartbeat(heartbeat(10, 1));
             Await.until(() -> !received.isEmpty(), WAIT, "the scheduler's operator reaches the store");
@@ -116,10 +132,14 @@ class HeartbeatSenderTest {
             for (long term = 2; term < 2 + MAX_ATTEMPTS && !arrived; term++) {
                 long t = term;
                 sender.regionHeartbeat(heartbeat(10, t));
-                arrived = Await.holdsWithin(() -> !pd.heartbeatStreams.isEmpty()
-                        && pd.regionHeartbeats.stream().anyMatch(h -> h.getTerm() == t), ATTEMPT_WAIT);
+                arrived = Await.holdsWithin(
+                        () -> !pd.heartbeatStreams.isEmpty()
+                                && pd.regionHeartbeats.stream().anyMatch(h -> h.getTerm() == t),
+                        ATTEMPT_WAIT);
             }
-            assertThat(arrived).as("a heartbeat after the break arrives on a new stream").isTrue();
+            assertThat(arrived)
+                    .as("a heartbeat after the break arrives on a new stream")
+                    .isTrue();
             assertThat(counts.breaks.get()).isGreaterThanOrEqualTo(1);
             assertThat(counts.dropped.get()).isZero();
         }
@@ -136,15 +156,25 @@ class HeartbeatSenderTest {
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, reconnects::incrementAndGet, 16,
-                        counts, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
+                HeartbeatSender sender = new HeartbeatSender(
+                        client,
+                        r -> {},
+                        reconnects::incrementAndGet,
+                        16,
+                        counts,
+                        System::nanoTime,
+                        Thread.ofPlatform().daemon().factory())) {
             sender.regionHeartbeat(heartbeat(10, 1));
             Await.until(() -> pd.regionHeartbeats.size() == 1, WAIT, "the first heartbeat opens a stream");
-            assertThat(reconnects.get()).as("the first stream is no reconnection").isZero();
+            assertThat(reconnects.get())
+                    .as("the first stream is no reconnection")
+                    .isZero();
 
             pd.breakHeartbeatStreams();
 
-            Await.until(() -> pd.heartbeatStreams.size() == 1 && reconnects.get() >= 1, WAIT,
+            Await.until(
+                    () -> pd.heartbeatStreams.size() == 1 && reconnects.get() >= 1,
+                    WAIT,
                     "a new stream opened, with no heartbeat queued");
             assertThat(counts.breaks.get()).isGreaterThanOrEqualTo(1);
             assertThat(pd.regionHeartbeats).as("nothing sent meanwhile").hasSize(1);
@@ -155,13 +185,21 @@ class HeartbeatSenderTest {
     void storeStatisticsAreSentAsStoreHeartbeats() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 16,
-                        HeartbeatSender.Listener.NONE, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
-            sender.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).setRegionCount(4).build());
+                HeartbeatSender sender = new HeartbeatSender(
+                        client,
+                        r -> {},
+                        16,
+                        HeartbeatSender.Listener.NONE,
+                        System::nanoTime,
+                        Thread.ofPlatform().daemon().factory())) {
+            sender.storeHeartbeat(
+                    Pdpb.StoreStats.newBuilder().setStoreId(1).setRegionCount(4).build());
             Await.until(() -> !pd.storeHeartbeats.isEmpty(), WAIT, "the store heartbeat arrives");
             assertThat(pd.storeHeartbeats.get(0).getStats().getRegionCount()).isEqualTo(4);
             assertThat(pd.storeHeartbeats.get(0).getHeader().getClusterId()).isEqualTo(3);
-            assertThat(sender.tombstone()).as("an accepted heartbeat says nothing of a tombstone").isEmpty();
+            assertThat(sender.tombstone())
+                    .as("an accepted heartbeat says nothing of a tombstone")
+                    .isEmpty();
         }
     }
 
@@ -170,10 +208,17 @@ class HeartbeatSenderTest {
     void aStoreHeartbeatRefusedAsTombstoneIsReported() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(3);
                 SchedulerClient client = connect(pd);
-                HeartbeatSender sender = new HeartbeatSender(client, r -> { }, 16,
-                        HeartbeatSender.Listener.NONE, System::nanoTime, Thread.ofPlatform().daemon().factory())) {
-            pd.storeHeartbeatError = Pdpb.Error.newBuilder().setType(Pdpb.ErrorType.STORE_TOMBSTONE)
-                    .setMessage("store 1 is a tombstone").build();
+                HeartbeatSender sender = new HeartbeatSender(
+                        client,
+                        r -> {},
+                        16,
+                        HeartbeatSender.Listener.NONE,
+                        System::nanoTime,
+                        Thread.ofPlatform().daemon().factory())) {
+            pd.storeHeartbeatError = Pdpb.Error.newBuilder()
+                    .setType(Pdpb.ErrorType.STORE_TOMBSTONE)
+                    .setMessage("store 1 is a tombstone")
+                    .build();
             sender.storeHeartbeat(Pdpb.StoreStats.newBuilder().setStoreId(1).build());
             Await.until(() -> sender.tombstone().isPresent(), WAIT, "the tombstone answer is seen");
             assertThat(sender.tombstone()).contains("store 1 is a tombstone");

@@ -58,16 +58,20 @@ class OnePcLeaderChangeTest {
     }
 
     private void startCluster() throws Exception {
-        scheduler = SchedulerServer.start(SchedulerConfig.defaults(dir.resolve("scheduler"))
-                        .withListenAddress(new HostAndPort("127.0.0.1", 0)),
-                System::currentTimeMillis, new SecureRandom(), new PrometheusRegistry());
+        scheduler = SchedulerServer.start(
+                SchedulerConfig.defaults(dir.resolve("scheduler")).withListenAddress(new HostAndPort("127.0.0.1", 0)),
+                System::currentTimeMillis,
+                new SecureRandom(),
+                new PrometheusRegistry());
         ExecutorService starters = Executors.newFixedThreadPool(STORES);
         try {
             List<Future<StoreServer>> started = new ArrayList<>();
             for (int i = 1; i <= STORES; i++) {
                 StoreServerConfig config = TestConfigs.store(scheduler.address(), dir.resolve("store" + i));
-                StoreServerConfig withPeerPort = new StoreServerConfig(config.base().withServer(
-                        config.base().server().withPeerAddr("127.0.0.1:0")), config.store(), config.coprocessor());
+                StoreServerConfig withPeerPort = new StoreServerConfig(
+                        config.base().withServer(config.base().server().withPeerAddr("127.0.0.1:0")),
+                        config.store(),
+                        config.coprocessor());
                 started.add(starters.submit(() -> StoreServer.start(withPeerPort)));
             }
             for (int i = 1; i <= STORES; i++) {
@@ -83,12 +87,18 @@ class OnePcLeaderChangeTest {
     }
 
     private static Kvrpcpb.Context context(RegionInfo region) {
-        return Kvrpcpb.Context.newBuilder().setRegionId(region.region().getId())
-                .setRegionEpoch(region.region().getRegionEpoch()).setPeer(region.leader()).build();
+        return Kvrpcpb.Context.newBuilder()
+                .setRegionId(region.region().getId())
+                .setRegionEpoch(region.region().getRegionEpoch())
+                .setPeer(region.leader())
+                .build();
     }
 
     private StoreServer storeWithId(long storeId) {
-        return stores.values().stream().filter(s -> s.storeId() == storeId).findFirst().orElseThrow();
+        return stores.values().stream()
+                .filter(s -> s.storeId() == storeId)
+                .findFirst()
+                .orElseThrow();
     }
 
     /**
@@ -97,9 +107,13 @@ class OnePcLeaderChangeTest {
      * still running (not {@code excludedStore}).
      */
     private Optional<RegionInfo> ledRegion(PdClient pd, long excludedStore) {
-        return pd.getRegion(ByteString.EMPTY).filter(r -> r.hasLeader()
-                && r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner).count() == STORES
-                && r.leader().getStoreId() != excludedStore);
+        return pd.getRegion(ByteString.EMPTY)
+                .filter(r -> r.hasLeader()
+                        && r.region().getPeersList().stream()
+                                        .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                                        .count()
+                                == STORES
+                        && r.leader().getStoreId() != excludedStore);
     }
 
     @Test
@@ -109,20 +123,32 @@ class OnePcLeaderChangeTest {
             long startTs = pd.getTimestamp();
             // The read, answered by the leader (retried while leadership settles).
             long[] readTs = new long[1];
-            long oldLeaderStore = Await.value(() -> {
-                Optional<RegionInfo> region = ledRegion(pd, 0);
-                if (region.isEmpty()) {
-                    return Optional.<Long>empty();
-                }
-                readTs[0] = pd.getTimestamp();
-                Kvrpcpb.GetResponse got = call(region.get().leader().getStoreId(), stub -> stub.kvGet(
-                        Kvrpcpb.GetRequest.newBuilder().setContext(context(region.get())).setKey(bytes("k"))
-                                .setVersion(readTs[0]).build()));
-                return got.hasRegionError() ? Optional.empty() : Optional.of(region.get().leader().getStoreId());
-            }, WAIT, "a snapshot read served by the region's leader");
+            long oldLeaderStore = Await.value(
+                    () -> {
+                        Optional<RegionInfo> region = ledRegion(pd, 0);
+                        if (region.isEmpty()) {
+                            return Optional.<Long>empty();
+                        }
+                        readTs[0] = pd.getTimestamp();
+                        Kvrpcpb.GetResponse got = call(
+                                region.get().leader().getStoreId(),
+                                stub -> stub.kvGet(Kvrpcpb.GetRequest.newBuilder()
+                                        .setContext(context(region.get()))
+                                        .setKey(bytes("k"))
+                                        .setVersion(readTs[0])
+                                        .build()));
+                        return got.hasRegionError()
+                                ? Optional.empty()
+                                : Optional.of(region.get().leader().getStoreId());
+                    },
+                    WAIT,
+                    "a snapshot read served by the region's leader");
 
-            int victim = stores.entrySet().stream().filter(e -> e.getValue().storeId() == oldLeaderStore)
-                    .findFirst().orElseThrow().getKey();
+            int victim = stores.entrySet().stream()
+                    .filter(e -> e.getValue().storeId() == oldLeaderStore)
+                    .findFirst()
+                    .orElseThrow()
+                    .getKey();
             stores.remove(victim).close();
 
             // The new leader: its first 1PC prewrites fall back to two phases while it syncs; each
@@ -130,29 +156,41 @@ class OnePcLeaderChangeTest {
             AtomicInteger attempt = new AtomicInteger();
             int[] fallbacks = new int[1];
             long[] newLeaderStore = new long[1];
-            long commitTs = Await.value(() -> {
-                Optional<RegionInfo> region = ledRegion(pd, oldLeaderStore);
-                if (region.isEmpty()) {
-                    return Optional.<Long>empty();
-                }
-                ByteString key = bytes("onepc-" + attempt.incrementAndGet());
-                Kvrpcpb.PrewriteResponse r = call(region.get().leader().getStoreId(), stub -> stub.kvPrewrite(
-                        Kvrpcpb.PrewriteRequest.newBuilder().setContext(context(region.get())).setPrimaryLock(key)
-                                .setStartVersion(startTs).setLockTtl(3_000).setTryOnePc(true)
-                                .addMutations(Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(key)
-                                        .setValue(bytes("v")))
-                                .build()));
-                if (r.hasRegionError()) {
-                    return Optional.empty();
-                }
-                assertThat(r.getErrorsList()).as("prewrite of %s", key.toStringUtf8()).isEmpty();
-                if (r.getOnePcCommitTs() == 0) {
-                    fallbacks[0]++;
-                    return Optional.empty();
-                }
-                newLeaderStore[0] = region.get().leader().getStoreId();
-                return Optional.of(r.getOnePcCommitTs());
-            }, WAIT, "a 1PC commit by the new leader");
+            long commitTs = Await.value(
+                    () -> {
+                        Optional<RegionInfo> region = ledRegion(pd, oldLeaderStore);
+                        if (region.isEmpty()) {
+                            return Optional.<Long>empty();
+                        }
+                        ByteString key = bytes("onepc-" + attempt.incrementAndGet());
+                        Kvrpcpb.PrewriteResponse r = call(
+                                region.get().leader().getStoreId(),
+                                stub -> stub.kvPrewrite(Kvrpcpb.PrewriteRequest.newBuilder()
+                                        .setContext(context(region.get()))
+                                        .setPrimaryLock(key)
+                                        .setStartVersion(startTs)
+                                        .setLockTtl(3_000)
+                                        .setTryOnePc(true)
+                                        .addMutations(Kvrpcpb.Mutation.newBuilder()
+                                                .setOp(Kvrpcpb.Op.Put)
+                                                .setKey(key)
+                                                .setValue(bytes("v")))
+                                        .build()));
+                        if (r.hasRegionError()) {
+                            return Optional.empty();
+                        }
+                        assertThat(r.getErrorsList())
+                                .as("prewrite of %s", key.toStringUtf8())
+                                .isEmpty();
+                        if (r.getOnePcCommitTs() == 0) {
+                            fallbacks[0]++;
+                            return Optional.empty();
+                        }
+                        newLeaderStore[0] = region.get().leader().getStoreId();
+                        return Optional.of(r.getOnePcCommitTs());
+                    },
+                    WAIT,
+                    "a 1PC commit by the new leader");
 
             // The leader change really happened: the new leader runs on another store.
             assertThat(newLeaderStore[0]).isNotEqualTo(oldLeaderStore);
@@ -160,16 +198,21 @@ class OnePcLeaderChangeTest {
             // startTs + 1, below it. (Fallbacks while syncing: typically one; not asserted, a TSO
             // answering within microseconds would leave none.)
             assertThat(Long.compareUnsigned(commitTs, readTs[0]))
-                    .as("1PC commit ts %d above the read at %d served by the old leader (%d fallbacks first)",
+                    .as(
+                            "1PC commit ts %d above the read at %d served by the old leader (%d fallbacks first)",
                             commitTs, readTs[0], fallbacks[0])
                     .isPositive();
         }
     }
 
     private <R> R call(long storeId, java.util.function.Function<TikvGrpc.TikvBlockingStub, R> rpc) {
-        ManagedChannel channel = NettyChannelBuilder.forTarget(storeWithId(storeId).address()).usePlaintext().build();
+        ManagedChannel channel = NettyChannelBuilder.forTarget(
+                        storeWithId(storeId).address())
+                .usePlaintext()
+                .build();
         try {
-            return rpc.apply(TikvGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS));
+            return rpc.apply(
+                    TikvGrpc.newBlockingStub(channel).withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS));
         } finally {
             channel.shutdownNow();
         }

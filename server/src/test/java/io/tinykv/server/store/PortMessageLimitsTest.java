@@ -38,6 +38,7 @@ class PortMessageLimitsTest {
     private static final long RAFT_ENTRY_MAX_BYTES = MIB;
     /** Above the client limit, well within the peer port's. */
     private static final int LARGE_BYTES = 3 * MIB;
+
     private static final long WAIT_SECONDS = 30;
 
     @TempDir
@@ -47,30 +48,40 @@ class PortMessageLimitsTest {
     void theClientPortTakesTheClientLimitAndThePeerPortItsOwn() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(7);
                 StoreServer server = StoreServer.start(config(pd.address()))) {
-            ManagedChannel client = NettyChannelBuilder.forTarget(server.address()).usePlaintext().build();
-            ManagedChannel peer = NettyChannelBuilder.forTarget(server.peerAddress().toString()).usePlaintext()
-                    .intercept(ClusterIdHeader.attach(server.clusterId())).build();
+            ManagedChannel client = NettyChannelBuilder.forTarget(server.address())
+                    .usePlaintext()
+                    .build();
+            ManagedChannel peer = NettyChannelBuilder.forTarget(
+                            server.peerAddress().toString())
+                    .usePlaintext()
+                    .intercept(ClusterIdHeader.attach(server.clusterId()))
+                    .build();
             try {
                 ByteString large = ByteString.copyFrom(new byte[LARGE_BYTES]);
-                assertThatThrownBy(() -> TikvGrpc.newBlockingStub(client).withDeadlineAfter(WAIT_SECONDS,
-                        TimeUnit.SECONDS).rawPut(Kvrpcpb.RawPutRequest.newBuilder().setKey(ByteString.copyFromUtf8("k"))
-                        .setValue(large).build()))
-                        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode())
-                                .isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+                assertThatThrownBy(() -> TikvGrpc.newBlockingStub(client)
+                                .withDeadlineAfter(WAIT_SECONDS, TimeUnit.SECONDS)
+                                .rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                                        .setKey(ByteString.copyFromUtf8("k"))
+                                        .setValue(large)
+                                        .build()))
+                        .isInstanceOfSatisfying(
+                                StatusRuntimeException.class,
+                                e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
 
                 // The same bytes as a batch of Raft messages (for a region the store does not have:
                 // dropped, but read whole) pass the peer port.
-                RaftMessage append = RaftMessage.newBuilder().setRegionId(1_000)
+                RaftMessage append = RaftMessage.newBuilder()
+                        .setRegionId(1_000)
                         .setFromPeer(Metapb.Peer.newBuilder().setId(1_001).setStoreId(99))
                         .setToPeer(Metapb.Peer.newBuilder().setId(1_002).setStoreId(server.storeId()))
-                        .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend)
+                        .setMessage(Eraftpb.Message.newBuilder()
+                                .setMsgType(Eraftpb.MessageType.MsgAppend)
                                 .addEntries(Eraftpb.Entry.newBuilder().setData(large)))
                         .build();
                 CompletableFuture<Status> outcome = new CompletableFuture<>();
                 StreamObserver<BatchRaftMessage> stream = PeerGrpc.newStub(peer).batchRaft(new StreamObserver<>() {
                     @Override
-                    public void onNext(Done value) {
-                    }
+                    public void onNext(Done value) {}
 
                     @Override
                     public void onError(Throwable t) {
@@ -84,7 +95,8 @@ class PortMessageLimitsTest {
                 });
                 stream.onNext(BatchRaftMessage.newBuilder().addMsgs(append).build());
                 stream.onCompleted();
-                assertThat(outcome.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+                assertThat(outcome.get(WAIT_SECONDS, TimeUnit.SECONDS).getCode())
+                        .isEqualTo(Status.Code.OK);
             } finally {
                 client.shutdownNow();
                 peer.shutdownNow();
@@ -95,9 +107,17 @@ class PortMessageLimitsTest {
     private StoreServerConfig config(String pdAddress) {
         StoreServerConfig base = TestConfigs.store(pdAddress, dir.resolve("store"));
         Config.Limits l = base.base().limits();
-        Config.Limits limits = new Config.Limits(l.maxKeySizeBytes(), RAFT_ENTRY_MAX_BYTES, l.maxScanLimit(),
-                CLIENT_LIMIT_BYTES, l.maxBatchKeys(), l.maxResponseSizeBytes(), l.maxConcurrentRequests());
-        return base.withBase(base.base().withLimits(limits)
-                .withServer(base.base().server().withPeerAddr("127.0.0.1:0"))).validate();
+        Config.Limits limits = new Config.Limits(
+                l.maxKeySizeBytes(),
+                RAFT_ENTRY_MAX_BYTES,
+                l.maxScanLimit(),
+                CLIENT_LIMIT_BYTES,
+                l.maxBatchKeys(),
+                l.maxResponseSizeBytes(),
+                l.maxConcurrentRequests());
+        return base.withBase(base.base()
+                        .withLimits(limits)
+                        .withServer(base.base().server().withPeerAddr("127.0.0.1:0")))
+                .validate();
     }
 }

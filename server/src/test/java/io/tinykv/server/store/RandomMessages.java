@@ -32,7 +32,10 @@ final class RandomMessages {
      * @param smallOnly fields (by name) that get small numbers only: bounds not yet enforced, which
      *     would take the test JVM down rather than show anything (reported, not fuzzed)
      */
-    RandomMessages(Random random, Map<String, Message> plausible, java.util.Set<Long> avoided,
+    RandomMessages(
+            Random random,
+            Map<String, Message> plausible,
+            java.util.Set<Long> avoided,
             java.util.Set<String> smallOnly) {
         this.random = random;
         this.plausible = plausible;
@@ -74,7 +77,8 @@ final class RandomMessages {
             case FLOAT -> random.nextFloat();
             case DOUBLE -> random.nextDouble();
             case BOOLEAN -> random.nextBoolean();
-            case STRING -> random.nextInt(4) == 0 ? "default" : new String(bytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
+            case STRING ->
+                random.nextInt(4) == 0 ? "default" : new String(bytes(), java.nio.charset.StandardCharsets.ISO_8859_1);
             case BYTE_STRING -> ByteString.copyFrom(bytes());
             case ENUM -> {
                 var values = field.getEnumType().getValues();

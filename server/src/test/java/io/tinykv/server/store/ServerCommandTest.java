@@ -22,8 +22,7 @@ class ServerCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {
-    }
+    private record Run(int exitCode, String out, String err) {}
 
     private static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -39,8 +38,14 @@ class ServerCommandTest {
     void helpListsTheOptionsAndMainListsServerAndScheduler() {
         Run help = run("server", "--help");
         assertThat(help.exitCode()).isZero();
-        assertThat(help.out()).contains("--pd").contains("--addr").contains("--advertise-addr")
-                .contains("--data-dir").contains("--status-addr").contains("--config").contains("--[no-]enable-ttl");
+        assertThat(help.out())
+                .contains("--pd")
+                .contains("--addr")
+                .contains("--advertise-addr")
+                .contains("--data-dir")
+                .contains("--status-addr")
+                .contains("--config")
+                .contains("--[no-]enable-ttl");
         assertThat(run("--help").out()).contains("server").contains("scheduler");
         assertThat(run("scheduler", "--help").exitCode()).isZero();
     }
@@ -53,15 +58,17 @@ class ServerCommandTest {
         assertThat(badPd.err()).contains("store.pd-endpoints");
 
         Path file = dir.resolve("bad.toml");
-        Files.writeString(file, "[store]\ntick-interval = \"0ms\"\nelection-ticks = 2\nheartbeat-ticks = 2\n"
-                + "colour = \"blue\"\n");
+        Files.writeString(
+                file,
+                "[store]\ntick-interval = \"0ms\"\nelection-ticks = 2\nheartbeat-ticks = 2\n" + "colour = \"blue\"\n");
         Run badFile = run("server", "--config", file.toString(), "--data-dir", data.toString());
         assertThat(badFile.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
         assertThat(badFile.err()).contains("unknown setting 'store.colour'");
 
         Files.writeString(file, "[store]\ntick-interval = \"0ms\"\nelection-ticks = 2\nheartbeat-ticks = 2\n");
         Run badValues = run("server", "--config", file.toString(), "--data-dir", data.toString());
-        assertThat(badValues.err()).contains("store.tick-interval must be > 0")
+        assertThat(badValues.err())
+                .contains("store.tick-interval must be > 0")
                 .contains("store.election-ticks (2) must be greater than store.heartbeat-ticks (2)");
         assertThat(Files.exists(data)).as("nothing touched on disk").isFalse();
     }
@@ -69,17 +76,21 @@ class ServerCommandTest {
     @Test
     void aConfigFileSetsTheStoreSection() throws Exception {
         Path file = dir.resolve("store.toml");
-        Files.writeString(file, "[server]\naddr = \"127.0.0.1:0\"\n[store]\npd-endpoints = [\"10.0.0.1:2379\", "
-                + "\"10.0.0.2:2379\"]\ntick-interval = \"50ms\"\nregion-heartbeat-ticks = 7\n");
-        StoreServerConfig config = StoreConfigLoader.load(file,
-                new io.tinykv.server.config.ConfigLoader.Overrides(null, null, null, dir.resolve("d")), null);
+        Files.writeString(
+                file,
+                "[server]\naddr = \"127.0.0.1:0\"\n[store]\npd-endpoints = [\"10.0.0.1:2379\", "
+                        + "\"10.0.0.2:2379\"]\ntick-interval = \"50ms\"\nregion-heartbeat-ticks = 7\n");
+        StoreServerConfig config = StoreConfigLoader.load(
+                file, new io.tinykv.server.config.ConfigLoader.Overrides(null, null, null, dir.resolve("d")), null);
         assertThat(config.store().pdEndpoints()).containsExactly("10.0.0.1:2379", "10.0.0.2:2379");
         assertThat(config.store().tickIntervalMillis()).isEqualTo(50);
         assertThat(config.store().regionHeartbeatTicks()).isEqualTo(7);
         assertThat(config.server().addr().port()).isZero();
         // --pd overrides the file.
-        StoreServerConfig overridden = StoreConfigLoader.load(file,
-                io.tinykv.server.config.ConfigLoader.Overrides.none(), StoreConfigLoader.splitEndpoints("h:1, h:2"));
+        StoreServerConfig overridden = StoreConfigLoader.load(
+                file,
+                io.tinykv.server.config.ConfigLoader.Overrides.none(),
+                StoreConfigLoader.splitEndpoints("h:1, h:2"));
         assertThat(overridden.store().pdEndpoints()).containsExactly("h:1", "h:2");
     }
 
@@ -87,8 +98,16 @@ class ServerCommandTest {
     void aLockedDataDirExitsWithItsOwnCode() throws Exception {
         Path data = dir.resolve("locked");
         try (DataDirLock held = DataDirLock.acquire(data)) {
-            Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--status-addr", "",
-                    "--data-dir", data.toString());
+            Run r = run(
+                    "server",
+                    "--pd",
+                    "127.0.0.1:1",
+                    "--addr",
+                    "127.0.0.1:0",
+                    "--status-addr",
+                    "",
+                    "--data-dir",
+                    data.toString());
             assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_DATA_DIR_LOCKED);
             assertThat(r.err()).contains("in use by another tinykv process");
         }
@@ -99,8 +118,16 @@ class ServerCommandTest {
     void aStatusPortInUseNamesTheSettingTheAddressAndWhatToDo() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String busy = "127.0.0.1:" + taken.getLocalPort();
-            Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--status-addr", busy,
-                    "--data-dir", dir.resolve("busy-status").toString());
+            Run r = run(
+                    "server",
+                    "--pd",
+                    "127.0.0.1:1",
+                    "--addr",
+                    "127.0.0.1:0",
+                    "--status-addr",
+                    busy,
+                    "--data-dir",
+                    dir.resolve("busy-status").toString());
             assertThat(r.exitCode()).isNotZero();
             assertThat(r.err()).contains("--status-addr " + busy + " is in use; give each store its own --status-addr");
         }
@@ -115,11 +142,20 @@ class ServerCommandTest {
     void aDefaultPeerPortInUseNamesTheSettingTheDefaultAndTheAddress() throws Exception {
         try (java.net.ServerSocket taken = takenWithFreePortBelow(Config.Server.DEFAULT_PEER_PORT_OFFSET)) {
             int clientPort = taken.getLocalPort() - Config.Server.DEFAULT_PEER_PORT_OFFSET;
-            Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:" + clientPort, "--status-addr", "",
-                    "--data-dir", dir.resolve("busy-peer").toString());
+            Run r = run(
+                    "server",
+                    "--pd",
+                    "127.0.0.1:1",
+                    "--addr",
+                    "127.0.0.1:" + clientPort,
+                    "--status-addr",
+                    "",
+                    "--data-dir",
+                    dir.resolve("busy-peer").toString());
             assertThat(r.exitCode()).isNotZero();
-            assertThat(r.err()).contains("--peer-addr (default: --addr's port + 40) 127.0.0.1:"
-                    + taken.getLocalPort() + " is in use; give each store its own --peer-addr");
+            assertThat(r.err())
+                    .contains("--peer-addr (default: --addr's port + 40) 127.0.0.1:" + taken.getLocalPort()
+                            + " is in use; give each store its own --peer-addr");
         }
     }
 
@@ -129,8 +165,8 @@ class ServerCommandTest {
             java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
             int candidate = taken.getLocalPort() - below;
             if (candidate > 0) {
-                try (java.net.ServerSocket probe = new java.net.ServerSocket(candidate, 1,
-                        java.net.InetAddress.getLoopbackAddress())) {
+                try (java.net.ServerSocket probe =
+                        new java.net.ServerSocket(candidate, 1, java.net.InetAddress.getLoopbackAddress())) {
                     return taken;
                 } catch (IOException inUse) {
                     // try another pair
@@ -148,8 +184,16 @@ class ServerCommandTest {
             StoreServer.start(TestConfigs.store(a.address(), data)).close();
         }
         try (FakeScheduler b = new FakeScheduler(2)) {
-            Run r = run("server", "--pd", b.address(), "--addr", "127.0.0.1:0", "--status-addr", "",
-                    "--data-dir", data.toString());
+            Run r = run(
+                    "server",
+                    "--pd",
+                    b.address(),
+                    "--addr",
+                    "127.0.0.1:0",
+                    "--status-addr",
+                    "",
+                    "--data-dir",
+                    data.toString());
             assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_WRONG_CLUSTER);
             assertThat(r.err()).contains("of cluster 1").contains("runs cluster 2");
         }
@@ -163,15 +207,31 @@ class ServerCommandTest {
     void aStoreRestartedWithTheOtherEnableTtlExitsAsABadConfiguration() throws Exception {
         Path data = dir.resolve("ttl-store");
         try (FakeScheduler scheduler = new FakeScheduler(1)) {
-            StoreServer.start(new StoreServerConfig(TestConfigs.store(scheduler.address(), data).base().withStorage(
-                    TestConfigs.store(scheduler.address(), data).base().storage().withEnableTtl(true)),
-                    TestConfigs.store(scheduler.address(), data).store())).close();
+            StoreServer.start(new StoreServerConfig(
+                            TestConfigs.store(scheduler.address(), data)
+                                    .base()
+                                    .withStorage(TestConfigs.store(scheduler.address(), data)
+                                            .base()
+                                            .storage()
+                                            .withEnableTtl(true)),
+                            TestConfigs.store(scheduler.address(), data).store()))
+                    .close();
         }
-        Run r = run("server", "--pd", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--status-addr", "",
-                "--data-dir", data.toString());
+        Run r = run(
+                "server",
+                "--pd",
+                "127.0.0.1:1",
+                "--addr",
+                "127.0.0.1:0",
+                "--status-addr",
+                "",
+                "--data-dir",
+                data.toString());
         assertThat(r.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
-        assertThat(r.err()).contains("was created with storage.enable-ttl = true, but this start has "
-                + "storage.enable-ttl = false").contains("(--enable-ttl)");
+        assertThat(r.err())
+                .contains("was created with storage.enable-ttl = true, but this start has "
+                        + "storage.enable-ttl = false")
+                .contains("(--enable-ttl)");
     }
 
     @Test
@@ -198,7 +258,8 @@ class ServerCommandTest {
             int end = text.indexOf("\n[", start + 1);
             String body = end < 0 ? text.substring(start) : text.substring(start, end);
             for (String key : section.getValue()) {
-                assertThat(body).as("[%s] of %s", section.getKey(), example)
+                assertThat(body)
+                        .as("[%s] of %s", section.getKey(), example)
                         .containsPattern("(?m)^(# )?" + java.util.regex.Pattern.quote(key) + " = ");
             }
         }

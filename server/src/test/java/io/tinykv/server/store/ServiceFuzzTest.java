@@ -88,6 +88,7 @@ class ServiceFuzzTest {
     private static ManagedChannel storeChannel;
     /** The store-to-store service's own port (a store's default). */
     private static ManagedChannel peerChannel;
+
     private static ManagedChannel schedulerChannel;
     private static Kvrpcpb.Context fuzzContext;
     private static Kvrpcpb.Context seededContext;
@@ -103,54 +104,98 @@ class ServiceFuzzTest {
     @BeforeContainer
     static void startCluster() throws Exception {
         dir = Files.createTempDirectory("service-fuzz");
-        scheduler = SchedulerServer.start(SchedulerConfig.defaults(dir.resolve("scheduler"))
+        scheduler = SchedulerServer.start(
+                SchedulerConfig.defaults(dir.resolve("scheduler")).withListenAddress(new HostAndPort("127.0.0.1", 0)),
+                System::currentTimeMillis,
+                new SecureRandom(),
+                new PrometheusRegistry());
+        store = StoreServer.start(
+                TestConfigs.store(scheduler.address(), dir.resolve("store")),
+                System::nanoTime,
+                new SecureRandom(),
+                HALTS);
+        storeChannel = NettyChannelBuilder.forTarget(store.address())
+                .usePlaintext()
+                .maxInboundMessageSize(64 << 20)
+                .build();
+        peerChannel = NettyChannelBuilder.forTarget(store.peerAddress().toString())
+                .usePlaintext()
+                .maxInboundMessageSize(64 << 20)
+                .build();
+        fuzzedScheduler = SchedulerServer.start(
+                SchedulerConfig.defaults(dir.resolve("fuzzed-scheduler"))
                         .withListenAddress(new HostAndPort("127.0.0.1", 0)),
-                System::currentTimeMillis, new SecureRandom(), new PrometheusRegistry());
-        store = StoreServer.start(TestConfigs.store(scheduler.address(), dir.resolve("store")), System::nanoTime,
-                new SecureRandom(), HALTS);
-        storeChannel = NettyChannelBuilder.forTarget(store.address()).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build();
-        peerChannel = NettyChannelBuilder.forTarget(store.peerAddress().toString()).usePlaintext()
-                .maxInboundMessageSize(64 << 20).build();
-        fuzzedScheduler = SchedulerServer.start(SchedulerConfig.defaults(dir.resolve("fuzzed-scheduler"))
-                        .withListenAddress(new HostAndPort("127.0.0.1", 0)),
-                System::currentTimeMillis, new SecureRandom(), new PrometheusRegistry());
-        schedulerChannel = NettyChannelBuilder.forTarget(fuzzedScheduler.address()).usePlaintext().build();
+                System::currentTimeMillis,
+                new SecureRandom(),
+                new PrometheusRegistry());
+        schedulerChannel = NettyChannelBuilder.forTarget(fuzzedScheduler.address())
+                .usePlaintext()
+                .build();
         Pdpb.RequestHeader fuzzedHeader = Pdpb.RequestHeader.newBuilder()
-                .setClusterId(fuzzedScheduler.clusterId()).build();
-        Metapb.Store fakeStore = Metapb.Store.newBuilder().setId(1).setAddress("127.0.0.1:1").build();
-        Pdpb.BootstrapResponse bootstrap = PDGrpc.newBlockingStub(schedulerChannel).bootstrap(
-                Pdpb.BootstrapRequest.newBuilder().setHeader(fuzzedHeader).setStore(fakeStore)
-                        .setRegion(Metapb.Region.newBuilder().setId(2).setRegionEpoch(
-                                Metapb.RegionEpoch.newBuilder().setVersion(1).setConfVer(1))
-                                .addPeers(Metapb.Peer.newBuilder().setId(3).setStoreId(1))).build());
+                .setClusterId(fuzzedScheduler.clusterId())
+                .build();
+        Metapb.Store fakeStore =
+                Metapb.Store.newBuilder().setId(1).setAddress("127.0.0.1:1").build();
+        Pdpb.BootstrapResponse bootstrap = PDGrpc.newBlockingStub(schedulerChannel)
+                .bootstrap(Pdpb.BootstrapRequest.newBuilder()
+                        .setHeader(fuzzedHeader)
+                        .setStore(fakeStore)
+                        .setRegion(Metapb.Region.newBuilder()
+                                .setId(2)
+                                .setRegionEpoch(Metapb.RegionEpoch.newBuilder()
+                                        .setVersion(1)
+                                        .setConfVer(1))
+                                .addPeers(Metapb.Peer.newBuilder().setId(3).setStoreId(1)))
+                        .build());
         assertThat(bootstrap.getHeader().hasError()).as(bootstrap.toString()).isFalse();
-        ManagedChannel ownScheduler = NettyChannelBuilder.forTarget(scheduler.address()).usePlaintext().build();
+        ManagedChannel ownScheduler = NettyChannelBuilder.forTarget(scheduler.address())
+                .usePlaintext()
+                .build();
 
         // The first region, split at "s": the fuzzer may name the left one, the data lives in the right.
-        Pdpb.RequestHeader header = Pdpb.RequestHeader.newBuilder().setClusterId(scheduler.clusterId()).build();
+        Pdpb.RequestHeader header = Pdpb.RequestHeader.newBuilder()
+                .setClusterId(scheduler.clusterId())
+                .build();
         Pdpb.GetRegionResponse first = PDGrpc.newBlockingStub(ownScheduler)
-                .getRegion(Pdpb.GetRegionRequest.newBuilder().setHeader(header).setRegionKey(ByteString.EMPTY).build());
-        Kvrpcpb.SplitRegionResponse split = TikvGrpc.newBlockingStub(storeChannel).splitRegion(
-                Kvrpcpb.SplitRegionRequest.newBuilder().setContext(context(first.getRegion()))
-                        .addSplitKeys(ByteString.copyFromUtf8("s")).setIsRawKv(true).build());
+                .getRegion(Pdpb.GetRegionRequest.newBuilder()
+                        .setHeader(header)
+                        .setRegionKey(ByteString.EMPTY)
+                        .build());
+        Kvrpcpb.SplitRegionResponse split = TikvGrpc.newBlockingStub(storeChannel)
+                .splitRegion(Kvrpcpb.SplitRegionRequest.newBuilder()
+                        .setContext(context(first.getRegion()))
+                        .addSplitKeys(ByteString.copyFromUtf8("s"))
+                        .setIsRawKv(true)
+                        .build());
         assertThat(split.hasRegionError()).as(split.toString()).isFalse();
         fuzzContext = context(split.getLeft());
         seededContext = context(split.getRight());
         TikvGrpc.TikvBlockingStub tikv = TikvGrpc.newBlockingStub(storeChannel);
         for (int i = 0; i < SEEDED_KEYS; i++) {
-            Kvrpcpb.RawPutResponse put = tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder().setContext(seededContext)
-                    .setKey(seededKey(i)).setValue(seededValue(i)).build());
-            assertThat(put.hasRegionError() || !put.getError().isEmpty()).as(put.toString()).isFalse();
+            Kvrpcpb.RawPutResponse put = tikv.rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                    .setContext(seededContext)
+                    .setKey(seededKey(i))
+                    .setValue(seededValue(i))
+                    .build());
+            assertThat(put.hasRegionError() || !put.getError().isEmpty())
+                    .as(put.toString())
+                    .isFalse();
         }
 
         ownScheduler.shutdownNow();
         plausible = Map.of(
-                Kvrpcpb.Context.getDescriptor().getFullName(), fuzzContext,
-                Pdpb.RequestHeader.getDescriptor().getFullName(), fuzzedHeader,
-                Metapb.RegionEpoch.getDescriptor().getFullName(), fuzzContext.getRegionEpoch(),
-                Metapb.Peer.getDescriptor().getFullName(), fuzzContext.getPeer());
-        avoided = Set.of(store.storeId(), seededContext.getRegionId(), seededContext.getPeer().getId());
+                Kvrpcpb.Context.getDescriptor().getFullName(),
+                fuzzContext,
+                Pdpb.RequestHeader.getDescriptor().getFullName(),
+                fuzzedHeader,
+                Metapb.RegionEpoch.getDescriptor().getFullName(),
+                fuzzContext.getRegionEpoch(),
+                Metapb.Peer.getDescriptor().getFullName(),
+                fuzzContext.getPeer());
+        avoided = Set.of(
+                store.storeId(),
+                seededContext.getRegionId(),
+                seededContext.getPeer().getId());
     }
 
     @AfterContainer
@@ -181,7 +226,8 @@ class ServiceFuzzTest {
             }
             if (dir != null) {
                 try (Stream<Path> files = Files.walk(dir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    files.sorted(Comparator.reverseOrder())
+                            .forEach(p -> p.toFile().delete());
                 }
             }
         }
@@ -198,32 +244,45 @@ class ServiceFuzzTest {
         }
 
         assertThat(HALTS.halts()).as("no durability path of the store halted").isEmpty();
-        assertThat(HealthGrpc.newBlockingStub(storeChannel).withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
-                .check(HealthCheckRequest.getDefaultInstance()).getStatus())
+        assertThat(HealthGrpc.newBlockingStub(storeChannel)
+                        .withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
+                        .check(HealthCheckRequest.getDefaultInstance())
+                        .getStatus())
                 .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
-        PDGrpc.PDBlockingStub pd = PDGrpc.newBlockingStub(schedulerChannel)
-                .withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
-        assertThat(pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance()).hasLeader()).isTrue();
-        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder().setHeader(Pdpb.RequestHeader
-                .newBuilder().setClusterId(fuzzedScheduler.clusterId())).build()).getBootstrapped())
-                .as("the fuzzed scheduler still knows its cluster").isTrue();
+        PDGrpc.PDBlockingStub pd =
+                PDGrpc.newBlockingStub(schedulerChannel).withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(pd.getMembers(Pdpb.GetMembersRequest.getDefaultInstance()).hasLeader())
+                .isTrue();
+        assertThat(pd.isBootstrapped(Pdpb.IsBootstrappedRequest.newBuilder()
+                                .setHeader(Pdpb.RequestHeader.newBuilder().setClusterId(fuzzedScheduler.clusterId()))
+                                .build())
+                        .getBootstrapped())
+                .as("the fuzzed scheduler still knows its cluster")
+                .isTrue();
         TikvGrpc.TikvBlockingStub tikv = TikvGrpc.newBlockingStub(storeChannel);
         for (int i = 0; i < SEEDED_KEYS; i++) {
             Kvrpcpb.RawGetResponse got = tikv.withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
-                    .rawGet(Kvrpcpb.RawGetRequest.newBuilder().setContext(seededContext).setKey(seededKey(i)).build());
-            assertThat(got.getValue()).as("seeded key %d after seed %d: %s", i, seed, got).isEqualTo(seededValue(i));
+                    .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                            .setContext(seededContext)
+                            .setKey(seededKey(i))
+                            .build());
+            assertThat(got.getValue())
+                    .as("seeded key %d after seed %d: %s", i, seed, got)
+                    .isEqualTo(seededValue(i));
         }
         assertThat(INTERNAL_ERRORS).as("no call met a bug (INTERNAL)").isEmpty();
     }
 
-    private static void fuzz(ServiceDescriptor service, ManagedChannel channel, RandomMessages messages,
-            Random random) throws Exception {
+    private static void fuzz(ServiceDescriptor service, ManagedChannel channel, RandomMessages messages, Random random)
+            throws Exception {
         for (MethodDescriptor<?, ?> method : service.getMethods()) {
             Message requestPrototype = prototype(method.getRequestMarshaller());
             MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder(BYTES, BYTES)
-                    .setFullMethodName(method.getFullMethodName()).setType(method.getType()).build();
-            int count = method.getType() == MethodDescriptor.MethodType.UNARY
-                    ? 1 : 1 + random.nextInt(MAX_STREAM_MESSAGES);
+                    .setFullMethodName(method.getFullMethodName())
+                    .setType(method.getType())
+                    .build();
+            int count =
+                    method.getType() == MethodDescriptor.MethodType.UNARY ? 1 : 1 + random.nextInt(MAX_STREAM_MESSAGES);
             List<byte[]> requests = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 requests.add(request(requestPrototype, messages, random));
@@ -237,8 +296,8 @@ class ServiceFuzzTest {
             boolean handlerThrew = status.getCode() == Status.Code.UNKNOWN
                     && requests.stream().allMatch(r -> parses(requestPrototype, r));
             if (status.getCode() == Status.Code.INTERNAL || handlerThrew) {
-                INTERNAL_ERRORS.putIfAbsent(method.getFullMethodName(), status.getCode() + ": "
-                        + status.getDescription());
+                INTERNAL_ERRORS.putIfAbsent(
+                        method.getFullMethodName(), status.getCode() + ": " + status.getDescription());
             }
         }
     }
@@ -265,11 +324,17 @@ class ServiceFuzzTest {
         };
     }
 
-    private static Status unary(ManagedChannel channel, MethodDescriptor<byte[], byte[]> method, byte[] request,
+    private static Status unary(
+            ManagedChannel channel,
+            MethodDescriptor<byte[], byte[]> method,
+            byte[] request,
             Message responsePrototype) {
         try {
-            byte[] response = ClientCalls.blockingUnaryCall(channel, method,
-                    CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS), request);
+            byte[] response = ClientCalls.blockingUnaryCall(
+                    channel,
+                    method,
+                    CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS),
+                    request);
             Message parsed = responsePrototype.getParserForType().parseFrom(response);
             if (carriesError(parsed)) {
                 ANSWERED_WITH_ERROR_FIELD.increment();
@@ -285,22 +350,24 @@ class ServiceFuzzTest {
     }
 
     /** Sends every message, half-closes, and waits for the server to end the call. */
-    private static Status streaming(ManagedChannel channel, MethodDescriptor<byte[], byte[]> method,
-            List<byte[]> requests) throws Exception {
-        ClientCall<byte[], byte[]> call = channel.newCall(method,
-                CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS));
+    private static Status streaming(
+            ManagedChannel channel, MethodDescriptor<byte[], byte[]> method, List<byte[]> requests) throws Exception {
+        ClientCall<byte[], byte[]> call = channel.newCall(
+                method, CallOptions.DEFAULT.withDeadlineAfter(CALL_DEADLINE_MILLIS, TimeUnit.MILLISECONDS));
         CompletableFuture<Status> closed = new CompletableFuture<>();
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onMessage(byte[] message) {
-                ANSWERED_OK.increment();
-            }
+        call.start(
+                new ClientCall.Listener<>() {
+                    @Override
+                    public void onMessage(byte[] message) {
+                        ANSWERED_OK.increment();
+                    }
 
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                closed.complete(status);
-            }
-        }, new Metadata());
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        closed.complete(status);
+                    }
+                },
+                new Metadata());
         call.request(Integer.MAX_VALUE);
         for (byte[] request : requests) {
             call.sendMessage(request);
@@ -313,14 +380,20 @@ class ServiceFuzzTest {
     private static boolean carriesError(Message response) {
         for (var field : response.getDescriptorForType().getFields()) {
             String name = field.getName();
-            boolean errorField = name.equals("region_error") || name.equals("error") || name.equals("errors")
+            boolean errorField = name.equals("region_error")
+                    || name.equals("error")
+                    || name.equals("errors")
                     || name.equals("key_error");
-            if (errorField && (field.isRepeated() ? response.getRepeatedFieldCount(field) > 0
-                    : field.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.STRING
-                            ? !((String) response.getField(field)).isEmpty() : response.hasField(field))) {
+            if (errorField
+                    && (field.isRepeated()
+                            ? response.getRepeatedFieldCount(field) > 0
+                            : field.getJavaType() == com.google.protobuf.Descriptors.FieldDescriptor.JavaType.STRING
+                                    ? !((String) response.getField(field)).isEmpty()
+                                    : response.hasField(field))) {
                 return true;
             }
-            if (name.equals("header") && response.hasField(field)
+            if (name.equals("header")
+                    && response.hasField(field)
                     && ((Pdpb.ResponseHeader) response.getField(field)).hasError()) {
                 return true;
             }
@@ -332,7 +405,8 @@ class ServiceFuzzTest {
         Map<String, Long> byStatus = new TreeMap<>();
         STATUSES.forEach((code, n) -> byStatus.put(code.name(), n.sum()));
         return "service fuzz: rounds=" + ROUNDS + " messages sent=" + SENT.sum()
-                + " answered ok=" + ANSWERED_OK.sum() + " answered with an error field=" + ANSWERED_WITH_ERROR_FIELD.sum()
+                + " answered ok=" + ANSWERED_OK.sum() + " answered with an error field="
+                + ANSWERED_WITH_ERROR_FIELD.sum()
                 + " call outcomes by status=" + byStatus + " internal errors=" + INTERNAL_ERRORS
                 + " store halts=" + HALTS.halts().size();
     }
@@ -342,8 +416,11 @@ class ServiceFuzzTest {
     }
 
     private static Kvrpcpb.Context context(Metapb.Region region) {
-        return Kvrpcpb.Context.newBuilder().setRegionId(region.getId()).setRegionEpoch(region.getRegionEpoch())
-                .setPeer(region.getPeers(0)).build();
+        return Kvrpcpb.Context.newBuilder()
+                .setRegionId(region.getId())
+                .setRegionEpoch(region.getRegionEpoch())
+                .setPeer(region.getPeers(0))
+                .build();
     }
 
     private static ByteString seededKey(int i) {

@@ -22,8 +22,7 @@ class SplitConfigTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String err) {
-    }
+    private record Run(int exitCode, String err) {}
 
     private static Run run(String... args) {
         StringWriter err = new StringWriter();
@@ -45,9 +44,12 @@ class SplitConfigTest {
 
     @Test
     void theFileSetsSizesDownToKilobytesAndTheCheckInterval() {
-        StoreServerConfig config = StoreConfigLoader.parse("[coprocessor]\nregion-max-size = \"384KiB\"\n"
-                + "region-split-size = \"256KiB\"\nregion-max-keys = 100\nregion-split-keys = 50\n"
-                + "split-region-check-tick-interval = \"500ms\"\n", "t.toml").validate();
+        StoreServerConfig config = StoreConfigLoader.parse(
+                        "[coprocessor]\nregion-max-size = \"384KiB\"\n"
+                                + "region-split-size = \"256KiB\"\nregion-max-keys = 100\nregion-split-keys = 50\n"
+                                + "split-region-check-tick-interval = \"500ms\"\n",
+                        "t.toml")
+                .validate();
         SplitCheckConfig check = config.coprocessor().toSplitCheck(100);
         assertThat(check.regionMaxSizeBytes()).isEqualTo(384 * KIB);
         assertThat(check.regionSplitSizeBytes()).isEqualTo(256 * KIB);
@@ -58,13 +60,16 @@ class SplitConfigTest {
 
     @Test
     void aSplitSizeAboveTheMaxIsRefusedNamingBoth() {
-        assertThatThrownBy(() -> StoreConfigLoader.parse("[coprocessor]\nregion-max-size = \"1MiB\"\n"
-                + "region-split-size = \"2MiB\"\n", "t.toml").validate())
+        assertThatThrownBy(() -> StoreConfigLoader.parse(
+                                "[coprocessor]\nregion-max-size = \"1MiB\"\n" + "region-split-size = \"2MiB\"\n",
+                                "t.toml")
+                        .validate())
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("coprocessor.region-split-size (2097152 bytes) must be at most"
                         + " coprocessor.region-max-size (1048576 bytes)");
         assertThatThrownBy(() -> StoreConfigLoader.parse("[coprocessor]\nregion-split-keys = 0\n", "t.toml")
-                .validate()).hasMessageContaining("coprocessor.region-split-keys must be > 0");
+                        .validate())
+                .hasMessageContaining("coprocessor.region-split-keys must be > 0");
         assertThatThrownBy(() -> StoreConfigLoader.parse("[coprocessor]\nregion-size = 1\n", "t.toml"))
                 .hasMessageContaining("region-size");
     }
@@ -72,8 +77,16 @@ class SplitConfigTest {
     @Test
     void theFlagsAreCheckedBeforeAnythingStarts() {
         Path data = dir.resolve("d");
-        Run bad = run("server", "--pd", "127.0.0.1:1", "--region-max-size", "256KiB", "--region-split-size",
-                "384KiB", "--data-dir", data.toString());
+        Run bad = run(
+                "server",
+                "--pd",
+                "127.0.0.1:1",
+                "--region-max-size",
+                "256KiB",
+                "--region-split-size",
+                "384KiB",
+                "--data-dir",
+                data.toString());
         assertThat(bad.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
         assertThat(bad.err()).contains("coprocessor.region-split-size").contains("region-max-size");
         Run unit = run("server", "--pd", "127.0.0.1:1", "--region-max-size", "lots", "--data-dir", data.toString());

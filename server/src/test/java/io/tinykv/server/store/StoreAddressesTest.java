@@ -20,10 +20,13 @@ class StoreAddressesTest {
     private final List<Metapb.Store> stores = new ArrayList<>();
     private final AtomicInteger fetches = new AtomicInteger();
     private final AtomicLong now = new AtomicLong();
-    private final StoreAddresses addresses = new StoreAddresses(() -> {
-        fetches.incrementAndGet();
-        return List.copyOf(stores);
-    }, now::get, REFRESH_NANOS);
+    private final StoreAddresses addresses = new StoreAddresses(
+            () -> {
+                fetches.incrementAndGet();
+                return List.copyOf(stores);
+            },
+            now::get,
+            REFRESH_NANOS);
 
     @Test
     void aStoreThatJoinedLaterIsFoundByFetchingTheListAgain() {
@@ -56,10 +59,14 @@ class StoreAddressesTest {
         // A relayed call whose client gave up (cancelled) or whose deadline is near: the scheduler
         // call that the check makes must not inherit either, or it fails and relays are refused.
         List<Boolean> fetchedInCancelledContext = new ArrayList<>();
-        StoreAddresses checked = new StoreAddresses(() -> {
-            fetchedInCancelledContext.add(Context.current().isCancelled() || Context.current().getDeadline() != null);
-            return List.of(store("s1:1"));
-        }, now::get, REFRESH_NANOS);
+        StoreAddresses checked = new StoreAddresses(
+                () -> {
+                    fetchedInCancelledContext.add(
+                            Context.current().isCancelled() || Context.current().getDeadline() != null);
+                    return List.of(store("s1:1"));
+                },
+                now::get,
+                REFRESH_NANOS);
         ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor();
         try {
             Context.CancellableContext relayed = Context.current().withDeadlineAfter(1, TimeUnit.HOURS, deadlines);

@@ -28,8 +28,8 @@ class StoreBootstrapTest {
     Path dir;
 
     private static SchedulerClient connect(FakeScheduler pd) {
-        return SchedulerClient.connect(List.of(pd.address()), ChannelFactory.plaintext(), TIMEOUT_MILLIS,
-                TIMEOUT_MILLIS, Clock.system());
+        return SchedulerClient.connect(
+                List.of(pd.address()), ChannelFactory.plaintext(), TIMEOUT_MILLIS, TIMEOUT_MILLIS, Clock.system());
     }
 
     private static Metapb.Store record(long id) {
@@ -51,19 +51,24 @@ class StoreBootstrapTest {
             assertThat(ident.getClusterId()).isEqualTo(5);
             assertThat(ident.getStoreId()).isEqualTo(storeId);
             Metapb.Region region = pd.region();
-            assertThat(region.getPeersList()).extracting(Metapb.Peer::getStoreId).containsExactly(storeId);
+            assertThat(region.getPeersList())
+                    .extracting(Metapb.Peer::getStoreId)
+                    .containsExactly(storeId);
             assertThat(region.getRegionEpoch().getConfVer()).isEqualTo(StoreBootstrap.INITIAL_EPOCH);
             assertThat(regionState(engines, region.getId()).getRegion()).isEqualTo(region);
             assertThat(engines.kv().get(Cf.DEFAULT, Keys.PREPARE_BOOTSTRAP_KEY)).isNull();
             // Ids are distinct: store, region and peer each got their own.
-            assertThat(List.of(storeId, region.getId(), region.getPeers(0).getId())).doesNotHaveDuplicates();
+            assertThat(List.of(storeId, region.getId(), region.getPeers(0).getId()))
+                    .doesNotHaveDuplicates();
         }
     }
 
     @Test
     void aStoreThatLostTheBootstrapRaceErasesItsPreparedRegion() throws Exception {
-        Metapb.Region winner = Metapb.Region.newBuilder().setId(1)
-                .addPeers(Metapb.Peer.newBuilder().setId(2).setStoreId(3)).build();
+        Metapb.Region winner = Metapb.Region.newBuilder()
+                .setId(1)
+                .addPeers(Metapb.Peer.newBuilder().setId(2).setStoreId(3))
+                .build();
         try (FakeScheduler pd = new FakeScheduler(5);
                 SchedulerClient client = connect(pd);
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
@@ -72,12 +77,15 @@ class StoreBootstrapTest {
 
             long storeId = StoreBootstrap.run(engines, client, StoreBootstrapTest::record);
 
-            assertThat(pd.bootstraps).singleElement()
+            assertThat(pd.bootstraps)
+                    .singleElement()
                     .satisfies(b -> assertThat(b.getStore().getId()).isEqualTo(storeId));
             long preparedId = pd.bootstraps.get(0).getRegion().getId();
             assertThat(regionState(engines, preparedId)).isNull();
-            assertThat(engines.kv().get(Cf.DEFAULT, Keys.applyStateKey(preparedId))).isNull();
-            assertThat(engines.raft().get(Cf.DEFAULT, Keys.raftStateKey(preparedId))).isNull();
+            assertThat(engines.kv().get(Cf.DEFAULT, Keys.applyStateKey(preparedId)))
+                    .isNull();
+            assertThat(engines.raft().get(Cf.DEFAULT, Keys.raftStateKey(preparedId)))
+                    .isNull();
             assertThat(engines.kv().get(Cf.DEFAULT, Keys.PREPARE_BOOTSTRAP_KEY)).isNull();
             assertThat(pd.region()).isEqualTo(winner);
         }
@@ -90,13 +98,17 @@ class StoreBootstrapTest {
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
             // A previous start: identity, prepared region, and the scheduler took it; then a crash.
             RaftStore.bootstrapStore(engines, 5, 11);
-            Metapb.Region region = Metapb.Region.newBuilder().setId(12)
-                    .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1))
-                    .addPeers(Metapb.Peer.newBuilder().setId(13).setStoreId(11)).build();
+            Metapb.Region region = Metapb.Region.newBuilder()
+                    .setId(12)
+                    .setRegionEpoch(
+                            Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1))
+                    .addPeers(Metapb.Peer.newBuilder().setId(13).setStoreId(11))
+                    .build();
             prepare(engines, region);
             pd.bootstrapElsewhere(region);
 
-            assertThat(StoreBootstrap.run(engines, client, StoreBootstrapTest::record)).isEqualTo(11);
+            assertThat(StoreBootstrap.run(engines, client, StoreBootstrapTest::record))
+                    .isEqualTo(11);
 
             assertThat(regionState(engines, 12).getRegion()).isEqualTo(region);
             assertThat(engines.kv().get(Cf.DEFAULT, Keys.PREPARE_BOOTSTRAP_KEY)).isNull();
@@ -109,15 +121,19 @@ class StoreBootstrapTest {
                 SchedulerClient client = connect(pd);
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
             RaftStore.bootstrapStore(engines, 5, 11);
-            Metapb.Region region = Metapb.Region.newBuilder().setId(12)
-                    .setRegionEpoch(Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1))
-                    .addPeers(Metapb.Peer.newBuilder().setId(13).setStoreId(11)).build();
+            Metapb.Region region = Metapb.Region.newBuilder()
+                    .setId(12)
+                    .setRegionEpoch(
+                            Metapb.RegionEpoch.newBuilder().setConfVer(1).setVersion(1))
+                    .addPeers(Metapb.Peer.newBuilder().setId(13).setStoreId(11))
+                    .build();
             prepare(engines, region);
 
             StoreBootstrap.run(engines, client, StoreBootstrapTest::record);
 
             assertThat(pd.region()).isEqualTo(region);
-            assertThat(pd.bootstraps).singleElement()
+            assertThat(pd.bootstraps)
+                    .singleElement()
                     .satisfies(b -> assertThat(b.getStore().getId()).isEqualTo(11));
             assertThat(engines.kv().get(Cf.DEFAULT, Keys.PREPARE_BOOTSTRAP_KEY)).isNull();
         }

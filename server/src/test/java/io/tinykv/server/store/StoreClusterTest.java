@@ -3,6 +3,8 @@ package io.tinykv.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.KeyValue;
@@ -11,12 +13,10 @@ import io.tinykv.client.RawKvClient;
 import io.tinykv.client.RegionInfo;
 import io.tinykv.client.Transaction;
 import io.tinykv.client.TxnKvClient;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
-import io.tinykv.proto.TikvGrpc;
 import io.tinykv.proto.Metapb;
+import io.tinykv.proto.TikvGrpc;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
@@ -68,9 +68,11 @@ class StoreClusterTest {
     }
 
     private void startScheduler() {
-        scheduler = SchedulerServer.start(SchedulerConfig.defaults(dir.resolve("scheduler"))
-                        .withListenAddress(new HostAndPort("127.0.0.1", 0)),
-                System::currentTimeMillis, new SecureRandom(), new PrometheusRegistry());
+        scheduler = SchedulerServer.start(
+                SchedulerConfig.defaults(dir.resolve("scheduler")).withListenAddress(new HostAndPort("127.0.0.1", 0)),
+                System::currentTimeMillis,
+                new SecureRandom(),
+                new PrometheusRegistry());
     }
 
     /** Starts every store at once: they find the scheduler and race to bootstrap the cluster. */
@@ -82,8 +84,10 @@ class StoreClusterTest {
                 Path data = dir.resolve("store" + i);
                 // The store-to-store service on a port of its own (port 0: a fresh one at every start).
                 StoreServerConfig config = TestConfigs.store(scheduler.address(), data);
-                StoreServerConfig withPeerPort = new StoreServerConfig(config.base().withServer(
-                        config.base().server().withPeerAddr("127.0.0.1:0")), config.store(), config.coprocessor());
+                StoreServerConfig withPeerPort = new StoreServerConfig(
+                        config.base().withServer(config.base().server().withPeerAddr("127.0.0.1:0")),
+                        config.store(),
+                        config.coprocessor());
                 started.add(starters.submit(() -> StoreServer.start(withPeerPort)));
             }
             for (int i = 1; i <= STORES; i++) {
@@ -110,11 +114,17 @@ class StoreClusterTest {
     private RegionInfo awaitFullReplication() {
         try (PdClient pd = PdClient.connect(clientConfig())) {
             // The region as seen when it qualified: a second look may find it between two leaders.
-            return Await.value(() -> firstRegion(pd)
-                    .filter(r -> r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner)
-                            .map(Metapb.Peer::getStoreId).distinct()
-                            .count() == STORES && r.hasLeader()),
-                    REPLICATION_WAIT, "the region has " + STORES + " replicas through the replica checker");
+            return Await.value(
+                    () -> firstRegion(pd)
+                            .filter(r -> r.region().getPeersList().stream()
+                                                    .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                                                    .map(Metapb.Peer::getStoreId)
+                                                    .distinct()
+                                                    .count()
+                                            == STORES
+                                    && r.hasLeader()),
+                    REPLICATION_WAIT,
+                    "the region has " + STORES + " replicas through the replica checker");
         }
     }
 
@@ -129,7 +139,8 @@ class StoreClusterTest {
 
     private static void assertAllReadable(RawKvClient client, Map<ByteString, ByteString> acknowledged) {
         for (Map.Entry<ByteString, ByteString> e : acknowledged.entrySet()) {
-            assertThat(client.get(e.getKey())).as("acknowledged key %s", e.getKey().toStringUtf8())
+            assertThat(client.get(e.getKey()))
+                    .as("acknowledged key %s", e.getKey().toStringUtf8())
                     .contains(e.getValue());
         }
     }
@@ -144,20 +155,30 @@ class StoreClusterTest {
         // Each store told the scheduler its peer port apart from its client port (TiKV's peer_address).
         for (StoreServer s : stores.values()) {
             Metapb.Store record = scheduler.cluster().requireStore(s.storeId()).store();
-            assertThat(record.getPeerAddress()).isEqualTo(s.peerAddress().toString()).isNotEqualTo(record.getAddress());
+            assertThat(record.getPeerAddress())
+                    .isEqualTo(s.peerAddress().toString())
+                    .isNotEqualTo(record.getAddress());
         }
 
         RegionInfo region = awaitFullReplication();
-        assertThat(region.region().getStartKey().isEmpty() && region.region().getEndKey().isEmpty()).isTrue();
+        assertThat(region.region().getStartKey().isEmpty()
+                        && region.region().getEndKey().isEmpty())
+                .isTrue();
         // The two added replicas each got a snapshot: the operators see it in the metrics. The
         // receiver counts a snapshot before it answers, the sender once the answer is back, so the
         // two counters are waited for, not compared at one instant.
-        Await.until(() -> sumOverStores("tinykv_snapshots_received_total") >= STORES - 1, REPLICATION_WAIT,
+        Await.until(
+                () -> sumOverStores("tinykv_snapshots_received_total") >= STORES - 1,
+                REPLICATION_WAIT,
                 "every added replica received a snapshot");
-        Await.until(() -> sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}") >= STORES - 1,
-                REPLICATION_WAIT, "every snapshot's sender heard it was delivered");
+        Await.until(
+                () -> sumOverStores("tinykv_snapshots_sent_total{result=\"finish\"}") >= STORES - 1,
+                REPLICATION_WAIT,
+                "every snapshot's sender heard it was delivered");
         // Each delivered snapshot gave back its place of raftstore.concurrent-send-snap-limit; none was refused.
-        Await.until(() -> sumOverStores("tinykv_snapshot_sends_in_flight") == 0, REPLICATION_WAIT,
+        Await.until(
+                () -> sumOverStores("tinykv_snapshot_sends_in_flight") == 0,
+                REPLICATION_WAIT,
                 "no snapshot being sent any more");
         assertThat(sumOverStores("tinykv_snapshot_sends_refused_total")).isZero();
         assertThat(sumOverStores("tinykv_region_heartbeats_sent_total")).isPositive();
@@ -172,15 +193,20 @@ class StoreClusterTest {
             assertThat(sumOverStores("tinykv_raft_readys_persisted_total")).isGreaterThanOrEqualTo(syncedWrites);
             // A write returns while its round is still applying; the counters it lands in are
             // published when that round ends.
-            Await.until(() -> sumOverStores("tinykv_raft_entries_applied_total") >= acknowledged.size(),
-                    REPLICATION_WAIT, "every acknowledged write is counted as applied");
+            Await.until(
+                    () -> sumOverStores("tinykv_raft_entries_applied_total") >= acknowledged.size(),
+                    REPLICATION_WAIT,
+                    "every acknowledged write is counted as applied");
             List<KeyValue> scanned = client.scan(bytes("a-"), bytes("a-~"), 100, false);
             assertThat(scanned).extracting(KeyValue::key).containsExactlyElementsOf(acknowledged.keySet());
 
             // Lose the leader's store: the other two elect a leader and keep serving.
             long leaderStore = region.leader().getStoreId();
-            int lost = stores.entrySet().stream().filter(e -> e.getValue().storeId() == leaderStore)
-                    .findFirst().orElseThrow().getKey();
+            int lost = stores.entrySet().stream()
+                    .filter(e -> e.getValue().storeId() == leaderStore)
+                    .findFirst()
+                    .orElseThrow()
+                    .getKey();
             stores.remove(lost).close();
             write(client, acknowledged, "b");
             assertAllReadable(client, acknowledged);
@@ -194,12 +220,14 @@ class StoreClusterTest {
         startScheduler();
         assertThat(scheduler.clusterId()).isEqualTo(clusterId);
         startStores();
-        stores.forEach((i, s) -> assertThat(s.storeId()).as("store %d keeps its id", i).isEqualTo(storeIds.get(i)));
+        stores.forEach(
+                (i, s) -> assertThat(s.storeId()).as("store %d keeps its id", i).isEqualTo(storeIds.get(i)));
 
         try (RawKvClient client = RawKvClient.create(clientConfig())) {
             assertAllReadable(client, acknowledged);
             write(client, acknowledged, "c");
-            assertThat(client.scan(ByteString.EMPTY, ByteString.EMPTY, 1000, true)).extracting(KeyValue::key)
+            assertThat(client.scan(ByteString.EMPTY, ByteString.EMPTY, 1000, true))
+                    .extracting(KeyValue::key)
                     .containsExactlyElementsOf(acknowledged.keySet());
         }
     }
@@ -215,41 +243,59 @@ class StoreClusterTest {
         // assuming that the leader the scheduler named a moment ago still leads.
         Map<Long, ManagedChannel> channels = new LinkedHashMap<>();
         for (Metapb.Peer peer : meta.getPeersList()) {
-            channels.put(peer.getStoreId(), NettyChannelBuilder.forTarget(storeWithId(peer.getStoreId()).address())
-                    .usePlaintext().build());
+            channels.put(
+                    peer.getStoreId(),
+                    NettyChannelBuilder.forTarget(storeWithId(peer.getStoreId()).address())
+                            .usePlaintext()
+                            .build());
         }
         try {
             // A follower answers not_leader, naming the leader once it has heard from it, for raw
             // and transactional reads alike.
-            Await.until(() -> aFollowerNamesTheLeader(meta, channels), REPLICATION_WAIT,
+            Await.until(
+                    () -> aFollowerNamesTheLeader(meta, channels),
+                    REPLICATION_WAIT,
                     "a follower names the leader in not_leader");
 
             // Data commands are checked against the region's version (splits and merges), as in TiKV:
             // a client that cached an older version is told the current region.
             Metapb.RegionEpoch olderVersion = meta.getRegionEpoch().toBuilder()
-                    .setVersion(meta.getRegionEpoch().getVersion() - 1).build();
+                    .setVersion(meta.getRegionEpoch().getVersion() - 1)
+                    .build();
             AtomicReference<Errorpb.Error> stale = new AtomicReference<>();
             AtomicReference<Metapb.Peer> leader = new AtomicReference<>(region.leader());
-            Await.until(() -> {
-                Kvrpcpb.Context staleEpoch = Kvrpcpb.Context.newBuilder().setRegionId(meta.getId())
-                        .setPeer(leader.get()).setRegionEpoch(olderVersion).build();
-                Errorpb.Error e = TikvGrpc.newBlockingStub(channels.get(leader.get().getStoreId()))
-                        .rawPut(Kvrpcpb.RawPutRequest.newBuilder().setContext(staleEpoch).setKey(bytes("k"))
-                                .setValue(bytes("v")).build()).getRegionError();
-                if (e.hasNotLeader()) { // leadership moved: ask the leader it names, if any
-                    if (e.getNotLeader().hasLeader()) {
-                        leader.set(e.getNotLeader().getLeader());
-                    }
-                    return false;
-                }
-                stale.set(e);
-                return true;
-            }, REPLICATION_WAIT, "the leader answers a request for an older version of the region");
+            Await.until(
+                    () -> {
+                        Kvrpcpb.Context staleEpoch = Kvrpcpb.Context.newBuilder()
+                                .setRegionId(meta.getId())
+                                .setPeer(leader.get())
+                                .setRegionEpoch(olderVersion)
+                                .build();
+                        Errorpb.Error e = TikvGrpc.newBlockingStub(
+                                        channels.get(leader.get().getStoreId()))
+                                .rawPut(Kvrpcpb.RawPutRequest.newBuilder()
+                                        .setContext(staleEpoch)
+                                        .setKey(bytes("k"))
+                                        .setValue(bytes("v"))
+                                        .build())
+                                .getRegionError();
+                        if (e.hasNotLeader()) { // leadership moved: ask the leader it names, if any
+                            if (e.getNotLeader().hasLeader()) {
+                                leader.set(e.getNotLeader().getLeader());
+                            }
+                            return false;
+                        }
+                        stale.set(e);
+                        return true;
+                    },
+                    REPLICATION_WAIT,
+                    "the leader answers a request for an older version of the region");
             assertThat(stale.get().hasEpochNotMatch())
                     .as("a request for an older version of the region: %s", stale.get())
                     .isTrue();
             assertThat(stale.get().getEpochNotMatch().getCurrentRegionsList())
-                    .extracting(Metapb.Region::getRegionEpoch).containsExactly(meta.getRegionEpoch());
+                    .extracting(Metapb.Region::getRegionEpoch)
+                    .containsExactly(meta.getRegionEpoch());
         } finally {
             channels.values().forEach(ManagedChannel::shutdownNow);
         }
@@ -261,7 +307,8 @@ class StoreClusterTest {
             t1.commit();
             Transaction t2 = txn.begin();
             assertThat(t2.get(bytes("acct-a"))).contains(bytes("10"));
-            assertThat(t2.scan(bytes("acct-"), bytes("acct-~"), 10)).extracting(KeyValue::value)
+            assertThat(t2.scan(bytes("acct-"), bytes("acct-~"), 10))
+                    .extracting(KeyValue::value)
                     .containsExactly(bytes("10"), bytes("20"));
             t2.rollback();
         }
@@ -273,9 +320,13 @@ class StoreClusterTest {
         for (StoreServer store : stores.values()) {
             String page;
             try {
-                page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + store.statusPort() + "/metrics")).build(),
-                        HttpResponse.BodyHandlers.ofString()).body();
+                page = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create("http://127.0.0.1:" + store.statusPort() + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             } catch (InterruptedException e) {
@@ -284,7 +335,8 @@ class StoreClusterTest {
             }
             for (String line : page.split("\n")) {
                 if (line.startsWith(series + " ")) {
-                    sum += Double.parseDouble(line.substring(series.length() + 1).trim());
+                    sum += Double.parseDouble(
+                            line.substring(series.length() + 1).trim());
                 }
             }
         }
@@ -299,7 +351,10 @@ class StoreClusterTest {
         for (Metapb.Peer follower : meta.getPeersList()) {
             TikvGrpc.TikvBlockingStub atStore = TikvGrpc.newBlockingStub(channels.get(follower.getStoreId()));
             Errorpb.Error raw = atStore.rawGet(Kvrpcpb.RawGetRequest.newBuilder()
-                    .setContext(contextAt(meta, follower)).setKey(bytes("k")).build()).getRegionError();
+                            .setContext(contextAt(meta, follower))
+                            .setKey(bytes("k"))
+                            .build())
+                    .getRegionError();
             if (!raw.hasNotLeader() || !raw.getNotLeader().hasLeader()) {
                 continue;
             }
@@ -307,10 +362,17 @@ class StoreClusterTest {
             if (named.getId() == follower.getId() || !channels.containsKey(named.getStoreId())) {
                 continue;
             }
-            Errorpb.Error txn = atStore.kvGet(Kvrpcpb.GetRequest.newBuilder().setContext(contextAt(meta, follower))
-                    .setKey(bytes("k")).setVersion(Long.MAX_VALUE).build()).getRegionError();
-            Errorpb.Error atNamed = TikvGrpc.newBlockingStub(channels.get(named.getStoreId())).rawGet(
-                    Kvrpcpb.RawGetRequest.newBuilder().setContext(contextAt(meta, named)).setKey(bytes("k")).build())
+            Errorpb.Error txn = atStore.kvGet(Kvrpcpb.GetRequest.newBuilder()
+                            .setContext(contextAt(meta, follower))
+                            .setKey(bytes("k"))
+                            .setVersion(Long.MAX_VALUE)
+                            .build())
+                    .getRegionError();
+            Errorpb.Error atNamed = TikvGrpc.newBlockingStub(channels.get(named.getStoreId()))
+                    .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                            .setContext(contextAt(meta, named))
+                            .setKey(bytes("k"))
+                            .build())
                     .getRegionError();
             if (txn.hasNotLeader() && atNamed.equals(Errorpb.Error.getDefaultInstance())) {
                 return true;
@@ -320,11 +382,17 @@ class StoreClusterTest {
     }
 
     private static Kvrpcpb.Context contextAt(Metapb.Region meta, Metapb.Peer peer) {
-        return Kvrpcpb.Context.newBuilder().setRegionId(meta.getId()).setRegionEpoch(meta.getRegionEpoch())
-                .setPeer(peer).build();
+        return Kvrpcpb.Context.newBuilder()
+                .setRegionId(meta.getId())
+                .setRegionEpoch(meta.getRegionEpoch())
+                .setPeer(peer)
+                .build();
     }
 
     private StoreServer storeWithId(long storeId) {
-        return stores.values().stream().filter(s -> s.storeId() == storeId).findFirst().orElseThrow();
+        return stores.values().stream()
+                .filter(s -> s.storeId() == storeId)
+                .findFirst()
+                .orElseThrow();
     }
 }

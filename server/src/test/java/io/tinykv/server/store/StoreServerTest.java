@@ -24,10 +24,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,18 +58,25 @@ class StoreServerTest {
                 assertThat(server.clusterId()).isEqualTo(7);
                 assertThat(pd.bootstraps).hasSize(1);
                 Metapb.Region region = pd.region();
-                assertThat(region.getPeersList()).singleElement()
+                assertThat(region.getPeersList())
+                        .singleElement()
                         .satisfies(p -> assertThat(p.getStoreId()).isEqualTo(storeId));
-                assertThat(region.getStartKey().isEmpty() && region.getEndKey().isEmpty()).isTrue();
+                assertThat(region.getStartKey().isEmpty() && region.getEndKey().isEmpty())
+                        .isTrue();
                 assertThat(pd.stores.get(storeId).getAddress()).isEqualTo(server.address());
 
-                ManagedChannel ch = NettyChannelBuilder.forTarget(server.address()).usePlaintext().build();
+                ManagedChannel ch = NettyChannelBuilder.forTarget(server.address())
+                        .usePlaintext()
+                        .build();
                 try {
-                    assertThat(HealthGrpc.newBlockingStub(ch).check(HealthCheckRequest.getDefaultInstance())
-                            .getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+                    assertThat(HealthGrpc.newBlockingStub(ch)
+                                    .check(HealthCheckRequest.getDefaultInstance())
+                                    .getStatus())
+                            .isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
                     // A request for a region this store does not have comes back as a region error.
-                    Kvrpcpb.RawGetResponse wrongRegion = TikvGrpc.newBlockingStub(ch).rawGet(
-                            Kvrpcpb.RawGetRequest.newBuilder().setKey(bytes("a"))
+                    Kvrpcpb.RawGetResponse wrongRegion = TikvGrpc.newBlockingStub(ch)
+                            .rawGet(Kvrpcpb.RawGetRequest.newBuilder()
+                                    .setKey(bytes("a"))
                                     .setContext(Kvrpcpb.Context.newBuilder().setRegionId(region.getId() + 100))
                                     .build());
                     assertThat(wrongRegion.getRegionError().hasRegionNotFound()).isTrue();
@@ -82,18 +89,25 @@ class StoreServerTest {
                     client.put(bytes("k2"), bytes("v2"));
                     assertThat(client.get(bytes("k1"))).contains(bytes("v1"));
                     assertThat(client.scan(bytes("k"), ByteString.EMPTY, 10, false))
-                            .containsExactly(new KeyValue(bytes("k1"), bytes("v1")),
-                                    new KeyValue(bytes("k2"), bytes("v2")));
+                            .containsExactly(
+                                    new KeyValue(bytes("k1"), bytes("v1")), new KeyValue(bytes("k2"), bytes("v2")));
                 }
 
-                String metrics = HttpClient.newHttpClient().send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.statusPort() + "/metrics"))
-                                .build(), HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(metrics).contains("tinykv_raft_proposals_total{kind=\"write\",result=\"ok\"}")
+                String metrics = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create("http://127.0.0.1:" + server.statusPort() + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString())
+                        .body();
+                assertThat(metrics)
+                        .contains("tinykv_raft_proposals_total{kind=\"write\",result=\"ok\"}")
                         .contains("tinykv_grpc_requests_total")
                         .contains("tinykv_raft_apply_lag_entries")
-                        .contains("tinykv_raft_ticks_total").contains("tinykv_raft_round_seconds_total")
-                        .contains("tinykv_raft_poll_rounds_total").contains("tinykv_raft_same_round_readys_total");
+                        .contains("tinykv_raft_ticks_total")
+                        .contains("tinykv_raft_round_seconds_total")
+                        .contains("tinykv_raft_poll_rounds_total")
+                        .contains("tinykv_raft_same_round_readys_total");
                 assertStatusRoutes(server.statusPort());
             }
 
@@ -110,24 +124,30 @@ class StoreServerTest {
     /** TiKV's status routes: /config (JSON, with the API version), /status, and 404 for the rest. */
     private static void assertStatusRoutes(int port) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> config = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/config")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> config = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/config"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(config.statusCode()).isEqualTo(200);
         assertThat(config.headers().firstValue("Content-Type")).contains("application/json");
-        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(config.body());
+        com.fasterxml.jackson.databind.JsonNode json =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.body());
         assertThat(json.at("/storage/api-version").asInt()).isEqualTo(1);
         assertThat(json.at("/storage/enable-ttl").isBoolean()).isTrue();
         assertThat(json.at("/storage/enable-ttl").asBoolean()).isFalse();
         assertThat(json.at("/store/pd-endpoints").isArray()).isTrue();
         assertThat(json.at("/server/status-addr").asText()).endsWith(":" + port).as("the effective, bound address");
 
-        HttpResponse<String> status = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/status")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> status = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(status.statusCode()).isEqualTo(200);
         for (String path : new String[] {"/", "/nope", "/config/x"}) {
-            HttpResponse<String> other = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> other = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             assertThat(other.statusCode()).as(path).isEqualTo(404);
             assertThat(other.body()).as(path).doesNotContain("tinykv_grpc_requests_total");
         }
@@ -193,7 +213,8 @@ class StoreServerTest {
         CompletableFuture<StoreServer> starting = CompletableFuture.supplyAsync(
                 () -> StoreServer.start(TestConfigs.store(absent.address(), dir.resolve("store"))));
         try {
-            assertThat(Await.holdsWithin(starting::isDone, SCHEDULER_ABSENT)).as("start waits for the scheduler")
+            assertThat(Await.holdsWithin(starting::isDone, SCHEDULER_ABSENT))
+                    .as("start waits for the scheduler")
                     .isFalse();
             absent.close();
             try (FakeScheduler pd = new FakeScheduler(9, port);

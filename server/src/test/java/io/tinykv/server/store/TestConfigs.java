@@ -1,8 +1,8 @@
 package io.tinykv.server.store;
 
+import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigLoader;
-import io.tinykv.scheduler.HostAndPort;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -12,6 +12,7 @@ final class TestConfigs {
     static final long TICK_INTERVAL_MILLIS = 20;
     /** Heartbeats to the scheduler every 5 ticks (100 ms): replicas get added quickly. */
     static final int HEARTBEAT_TICKS = 5;
+
     private static final long SMALL_CACHE_BYTES = 8L * 1024 * 1024;
 
     private TestConfigs() {}
@@ -22,12 +23,19 @@ final class TestConfigs {
                 .withPdEndpoints(List.of(pdAddress))
                 .withTickIntervalMillis(TICK_INTERVAL_MILLIS)
                 .withHeartbeatTicks(HEARTBEAT_TICKS, HEARTBEAT_TICKS);
-        Config base = ConfigLoader.applyOverrides(d.base(), new ConfigLoader.Overrides(
-                new HostAndPort("127.0.0.1", 0), null, "127.0.0.1:0", dataDir));
+        Config base = ConfigLoader.applyOverrides(
+                d.base(), new ConfigLoader.Overrides(new HostAndPort("127.0.0.1", 0), null, "127.0.0.1:0", dataDir));
         // Several stores share one test JVM: small caches.
-        base = new Config(base.server(), new Config.Storage(SMALL_CACHE_BYTES, SMALL_CACHE_BYTES,
-                base.storage().maxWriteBufferNumber(), base.storage().maxBackgroundJobs(),
-                base.storage().bloomFilterBitsPerKey()), base.limits(), base.pd());
+        base = new Config(
+                base.server(),
+                new Config.Storage(
+                        SMALL_CACHE_BYTES,
+                        SMALL_CACHE_BYTES,
+                        base.storage().maxWriteBufferNumber(),
+                        base.storage().maxBackgroundJobs(),
+                        base.storage().bloomFilterBitsPerKey()),
+                base.limits(),
+                base.pd());
         return new StoreServerConfig(base, store).validate();
     }
 }

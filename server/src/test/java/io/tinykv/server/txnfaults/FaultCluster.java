@@ -11,7 +11,6 @@ import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigLoader;
-import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.server.store.StoreServer;
 import io.tinykv.server.store.StoreServerConfig;
 import io.tinykv.testkit.wait.Await;
@@ -45,9 +44,11 @@ final class FaultCluster implements AutoCloseable {
     private static final long TICK_INTERVAL_MILLIS = 20;
     /** Heartbeats to the scheduler every 5 ticks (100 ms): replicas are added and leaders learnt quickly. */
     private static final int SCHEDULER_HEARTBEAT_TICKS = 5;
+
     private static final long SMALL_CACHE_BYTES = 8L * 1024 * 1024;
     /** No grace period: closing a store cancels its calls in flight at once. */
     private static final long ABRUPT_GRACE_MILLIS = 0;
+
     private static final Duration REPLICATION_WAIT = Duration.ofSeconds(60);
     /** A restarted scheduler may find its port briefly still held by the old socket. */
     private static final Duration REBIND_WAIT = Duration.ofSeconds(20);
@@ -58,6 +59,7 @@ final class FaultCluster implements AutoCloseable {
     private long clusterId;
     /** The tests' own connection to the scheduler, for looking at the region; renewed after failures. */
     private PdClient pd;
+
     private final StoreServer[] stores = new StoreServer[STORES];
     /** Store ids by index; kept while a store is down. */
     private final long[] storeIds = new long[STORES];
@@ -83,9 +85,11 @@ final class FaultCluster implements AutoCloseable {
     }
 
     private static SchedulerServer startScheduler(Path dir, int port) {
-        return SchedulerServer.start(SchedulerConfig.defaults(dir.resolve("scheduler"))
-                        .withListenAddress(new HostAndPort(LOOPBACK, port)),
-                System::currentTimeMillis, new SecureRandom(), new PrometheusRegistry());
+        return SchedulerServer.start(
+                SchedulerConfig.defaults(dir.resolve("scheduler")).withListenAddress(new HostAndPort(LOOPBACK, port)),
+                System::currentTimeMillis,
+                new SecureRandom(),
+                new PrometheusRegistry());
     }
 
     private StoreServerConfig storeConfig(int index) {
@@ -94,15 +98,24 @@ final class FaultCluster implements AutoCloseable {
                 .withPdEndpoints(List.of(schedulerAddress()))
                 .withTickIntervalMillis(TICK_INTERVAL_MILLIS)
                 .withHeartbeatTicks(SCHEDULER_HEARTBEAT_TICKS, SCHEDULER_HEARTBEAT_TICKS);
-        Config base = ConfigLoader.applyOverrides(d.base(), new ConfigLoader.Overrides(
-                new HostAndPort(LOOPBACK, 0), null, LOOPBACK + ":0", dir.resolve("store" + (index + 1))));
+        Config base = ConfigLoader.applyOverrides(
+                d.base(),
+                new ConfigLoader.Overrides(
+                        new HostAndPort(LOOPBACK, 0), null, LOOPBACK + ":0", dir.resolve("store" + (index + 1))));
         Config.Server server = base.server();
-        base = base.withServer(new Config.Server(server.addr(), server.advertiseAddr(), "", server.dataDir(),
-                ABRUPT_GRACE_MILLIS));
+        base = base.withServer(
+                new Config.Server(server.addr(), server.advertiseAddr(), "", server.dataDir(), ABRUPT_GRACE_MILLIS));
         // Three stores share one test JVM: small caches.
-        base = new Config(base.server(), new Config.Storage(SMALL_CACHE_BYTES, SMALL_CACHE_BYTES,
-                base.storage().maxWriteBufferNumber(), base.storage().maxBackgroundJobs(),
-                base.storage().bloomFilterBitsPerKey()), base.limits(), base.pd());
+        base = new Config(
+                base.server(),
+                new Config.Storage(
+                        SMALL_CACHE_BYTES,
+                        SMALL_CACHE_BYTES,
+                        base.storage().maxWriteBufferNumber(),
+                        base.storage().maxBackgroundJobs(),
+                        base.storage().bloomFilterBitsPerKey()),
+                base.limits(),
+                base.pd());
         return new StoreServerConfig(base, store).validate();
     }
 
@@ -154,12 +167,19 @@ final class FaultCluster implements AutoCloseable {
 
     /** A voter on every store and a leader: a learner still catching up is not yet a replica a fault may rely on. */
     private boolean fullyReplicated(RegionInfo r) {
-        return r.hasLeader() && r.region().getPeersList().stream().filter(p -> p.getRole() != Metapb.PeerRole.Learner)
-                .map(Metapb.Peer::getStoreId).distinct().count() == STORES;
+        return r.hasLeader()
+                && r.region().getPeersList().stream()
+                                .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                                .map(Metapb.Peer::getStoreId)
+                                .distinct()
+                                .count()
+                        == STORES;
     }
 
     void awaitFullReplication() {
-        Await.until(() -> region().filter(this::fullyReplicated).isPresent(), REPLICATION_WAIT,
+        Await.until(
+                () -> region().filter(this::fullyReplicated).isPresent(),
+                REPLICATION_WAIT,
                 "the region has a replica on each of the " + STORES + " stores and a leader");
     }
 
@@ -176,9 +196,11 @@ final class FaultCluster implements AutoCloseable {
      */
     int awaitLeaderElsewhere(int formerIndex, Duration timeout) {
         long formerId = storeIdOf(formerIndex);
-        long leaderId = Await.value(() -> region().filter(RegionInfo::hasLeader)
+        long leaderId = Await.value(
+                () -> region().filter(RegionInfo::hasLeader)
                         .map(r -> r.leader().getStoreId())
-                        .filter(id -> id != formerId && isRunning(id)), timeout,
+                        .filter(id -> id != formerId && isRunning(id)),
+                timeout,
                 "a store other than " + formerId + " leads the region");
         return indexOfStoreId(leaderId);
     }
@@ -227,8 +249,8 @@ final class FaultCluster implements AutoCloseable {
         LOG.info("FAULT: restarting store {} (id {})", index + 1, formerId);
         stores[index] = StoreServer.start(storeConfig(index));
         if (stores[index].storeId() != formerId) {
-            throw new AssertionError("store " + (index + 1) + " came back as " + stores[index].storeId()
-                    + ", was " + formerId);
+            throw new AssertionError(
+                    "store " + (index + 1) + " came back as " + stores[index].storeId() + ", was " + formerId);
         }
     }
 
@@ -242,21 +264,23 @@ final class FaultCluster implements AutoCloseable {
     void restartScheduler() {
         LOG.info("FAULT: restarting the scheduler on port {}", schedulerPort);
         RuntimeException[] last = new RuntimeException[1];
-        boolean started = Await.holdsWithin(() -> {
-            try {
-                scheduler = startScheduler(dir, schedulerPort);
-                return true;
-            } catch (RuntimeException e) {
-                last[0] = e;
-                return false;
-            }
-        }, REBIND_WAIT);
+        boolean started = Await.holdsWithin(
+                () -> {
+                    try {
+                        scheduler = startScheduler(dir, schedulerPort);
+                        return true;
+                    } catch (RuntimeException e) {
+                        last[0] = e;
+                        return false;
+                    }
+                },
+                REBIND_WAIT);
         if (!started) {
             throw new AssertionError("the scheduler could not restart on port " + schedulerPort, last[0]);
         }
         if (scheduler.clusterId() != clusterId) {
-            throw new AssertionError("the restarted scheduler has cluster id " + scheduler.clusterId()
-                    + ", was " + clusterId);
+            throw new AssertionError(
+                    "the restarted scheduler has cluster id " + scheduler.clusterId() + ", was " + clusterId);
         }
     }
 

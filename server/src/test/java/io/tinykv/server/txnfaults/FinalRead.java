@@ -29,19 +29,20 @@ record FinalRead(Map<String, List<Long>> values, Set<Long> markers, long startNa
     /** More than any run here writes markers; the store caps one scan at 10 240 pairs. */
     private static final int MAX_MARKERS = 10_000;
 
-    static FinalRead take(TxnKvClient client, MarkedTxnExecutor executor, Collection<String> keys,
-            Duration timeout) {
+    static FinalRead take(TxnKvClient client, MarkedTxnExecutor executor, Collection<String> keys, Duration timeout) {
         FinalRead[] result = new FinalRead[1];
         RuntimeException[] last = new RuntimeException[1];
-        boolean read = Await.holdsWithin(() -> {
-            try {
-                result[0] = once(client, executor, keys);
-                return true;
-            } catch (TinyKvException e) {
-                last[0] = e;
-                return false;
-            }
-        }, timeout);
+        boolean read = Await.holdsWithin(
+                () -> {
+                    try {
+                        result[0] = once(client, executor, keys);
+                        return true;
+                    } catch (TinyKvException e) {
+                        last[0] = e;
+                        return false;
+                    }
+                },
+                timeout);
         if (!read) {
             throw new AssertionError("the cluster did not serve a read of the final state within " + timeout, last[0]);
         }

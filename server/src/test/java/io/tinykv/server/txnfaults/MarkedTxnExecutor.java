@@ -37,7 +37,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class MarkedTxnExecutor implements TxnExecutor {
 
     /** One transaction that tried to commit writes: what it read first, what it wrote, how it ended. */
-    record Attempt(long id, Outcome outcome, Map<String, List<Long>> firstReads, Map<String, List<Long>> writes,
+    record Attempt(
+            long id,
+            Outcome outcome,
+            Map<String, List<Long>> firstReads,
+            Map<String, List<Long>> writes,
             String detail) {}
 
     private final TxnKvClient client;

@@ -72,8 +72,12 @@ final class OutcomeChecks {
      * exactly the transfers whose markers are visible. A lost update or a half-applied transfer
      * shows here even where no snapshot read happened to catch it.
      */
-    static void bankBalances(List<MarkedTxnExecutor.Attempt> transfers, Map<String, Long> initial, FinalRead read,
-            long total, List<String> problems) {
+    static void bankBalances(
+            List<MarkedTxnExecutor.Attempt> transfers,
+            Map<String, Long> initial,
+            FinalRead read,
+            long total,
+            List<String> problems) {
         Map<String, Long> expected = new HashMap<>(initial);
         for (MarkedTxnExecutor.Attempt a : transfers) {
             if (!read.markers().contains(a.id())) {
@@ -119,7 +123,8 @@ final class OutcomeChecks {
             for (Map.Entry<String, List<Long>> w : a.writes().entrySet()) {
                 List<Long> before = a.firstReads().getOrDefault(w.getKey(), List.of());
                 List<Long> after = w.getValue();
-                if (after.size() < before.size() || !after.subList(0, before.size()).equals(before)) {
+                if (after.size() < before.size()
+                        || !after.subList(0, before.size()).equals(before)) {
                     problems.add("attempt " + a.id() + " wrote " + after + " to " + w.getKey()
                             + ", not an append to what it read, " + before);
                     continue;
@@ -127,7 +132,9 @@ final class OutcomeChecks {
                 for (long element : after.subList(before.size(), after.size())) {
                     attemptOfElement.put(element, a.id());
                     if (visible) {
-                        committedElements.computeIfAbsent(w.getKey(), k -> new HashSet<>()).add(element);
+                        committedElements
+                                .computeIfAbsent(w.getKey(), k -> new HashSet<>())
+                                .add(element);
                     }
                 }
             }
@@ -150,8 +157,8 @@ final class OutcomeChecks {
                         + " is missing from " + e.getKey() + " = " + finalList);
             }
             for (long element : extra) {
-                problems.add(e.getKey() + " holds " + element + ", appended by attempt "
-                        + attemptOfElement.get(element) + " whose marker is not visible");
+                problems.add(e.getKey() + " holds " + element + ", appended by attempt " + attemptOfElement.get(element)
+                        + " whose marker is not visible");
             }
         }
         Set<String> readKeys = read.values().keySet();

@@ -14,8 +14,12 @@ import org.junit.jupiter.api.Test;
 class OutcomeChecksTest {
 
     private static Attempt transfer(long id, Outcome outcome, long fromBefore, long toBefore, long amount) {
-        return new Attempt(id, outcome, Map.of("a", List.of(fromBefore), "b", List.of(toBefore)),
-                Map.of("a", List.of(fromBefore - amount), "b", List.of(toBefore + amount)), "");
+        return new Attempt(
+                id,
+                outcome,
+                Map.of("a", List.of(fromBefore), "b", List.of(toBefore)),
+                Map.of("a", List.of(fromBefore - amount), "b", List.of(toBefore + amount)),
+                "");
     }
 
     private static FinalRead read(Map<String, List<Long>> values, Set<Long> markers) {
@@ -25,8 +29,8 @@ class OutcomeChecksTest {
     @Test
     void aReportedCommitWithoutItsMarkerIsALostCommit() {
         List<String> problems = new ArrayList<>();
-        OutcomeChecks.MarkerTally tally = OutcomeChecks.markers(
-                List.of(transfer(1, Outcome.OK, 10, 10, 5)), read(Map.of(), Set.of()), problems);
+        OutcomeChecks.MarkerTally tally =
+                OutcomeChecks.markers(List.of(transfer(1, Outcome.OK, 10, 10, 5)), read(Map.of(), Set.of()), problems);
         assertThat(problems).singleElement().asString().startsWith("LOST COMMIT: attempt 1");
         assertThat(tally.committed()).isEqualTo(1);
     }
@@ -34,11 +38,13 @@ class OutcomeChecksTest {
     @Test
     void aReportedAbortWithItsMarkerIsAViolationWhileUnknownOutcomesMayGoEitherWay() {
         List<String> problems = new ArrayList<>();
-        OutcomeChecks.MarkerTally tally = OutcomeChecks.markers(List.of(
+        OutcomeChecks.MarkerTally tally = OutcomeChecks.markers(
+                List.of(
                         transfer(1, Outcome.FAIL, 10, 10, 5),
                         transfer(2, Outcome.INFO, 10, 10, 5),
                         transfer(3, Outcome.INFO, 10, 10, 5)),
-                read(Map.of(), Set.of(1L, 2L)), problems);
+                read(Map.of(), Set.of(1L, 2L)),
+                problems);
         assertThat(problems).singleElement().asString().startsWith("ABORTED BUT VISIBLE: attempt 1");
         assertThat(tally.unknownCommitted()).isEqualTo(1);
         assertThat(tally.unknownNotCommitted()).isEqualTo(1);
@@ -57,20 +63,20 @@ class OutcomeChecksTest {
         List<Attempt> transfers = List.of(transfer(1, Outcome.OK, 10, 10, 3), transfer(2, Outcome.INFO, 7, 13, 2));
 
         List<String> consistent = new ArrayList<>();
-        OutcomeChecks.bankBalances(transfers, initial,
-                read(Map.of("a", List.of(5L), "b", List.of(15L)), Set.of(1L, 2L)), 20, consistent);
+        OutcomeChecks.bankBalances(
+                transfers, initial, read(Map.of("a", List.of(5L), "b", List.of(15L)), Set.of(1L, 2L)), 20, consistent);
         assertThat(consistent).isEmpty();
 
         // A lost update: both transfers visible, but only the first one's effect is in the data.
         List<String> lost = new ArrayList<>();
-        OutcomeChecks.bankBalances(transfers, initial,
-                read(Map.of("a", List.of(7L), "b", List.of(13L)), Set.of(1L, 2L)), 20, lost);
+        OutcomeChecks.bankBalances(
+                transfers, initial, read(Map.of("a", List.of(7L), "b", List.of(13L)), Set.of(1L, 2L)), 20, lost);
         assertThat(lost).hasSize(2).allSatisfy(p -> assertThat(p).contains("the committed transfers make it"));
 
         // Money created: the total is off too.
         List<String> created = new ArrayList<>();
-        OutcomeChecks.bankBalances(List.of(), initial,
-                read(Map.of("a", List.of(10L), "b", List.of(11L)), Set.of()), 20, created);
+        OutcomeChecks.bankBalances(
+                List.of(), initial, read(Map.of("a", List.of(10L), "b", List.of(11L)), Set.of()), 20, created);
         assertThat(created).anySatisfy(p -> assertThat(p).contains("21 in total"));
     }
 

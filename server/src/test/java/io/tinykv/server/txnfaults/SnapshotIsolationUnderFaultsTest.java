@@ -35,6 +35,7 @@ class SnapshotIsolationUnderFaultsTest {
     private static final int LEADER_MOVES = Integer.getInteger("tinykv.txnfaults.leaderMoves", 2);
     /** Client budget: long enough to ride out an election, short enough that outages end transactions. */
     private static final long CLIENT_BACKOFF_BUDGET_MILLIS = 4_000;
+
     private static final long CLIENT_PD_TIMEOUT_MILLIS = 1_000;
     private static final long CLIENT_KV_TIMEOUT_MILLIS = 2_000;
     /** Locks of a transaction cut off by a fault block others this long at most. */
@@ -156,7 +157,9 @@ class SnapshotIsolationUnderFaultsTest {
         cluster.stopScheduler();
         // Every transaction needs timestamps: some must end (fail or unknown) for want of them.
         run.awaitFinished("with the scheduler down", PHASE_WAIT, FINISHED_DURING_SCHEDULER_OUTAGE);
-        Await.until(() -> run.beginFailures() > beginFailuresBefore, PHASE_WAIT,
+        Await.until(
+                () -> run.beginFailures() > beginFailuresBefore,
+                PHASE_WAIT,
                 "a transaction fails to begin without the scheduler");
 
         cluster.restartScheduler();
@@ -178,14 +181,17 @@ class SnapshotIsolationUnderFaultsTest {
     /** The first timestamp the client gets, retried while it reconnects to the scheduler. */
     private long awaitTimestamp() {
         long[] ts = new long[1];
-        Await.until(() -> {
-            try {
-                ts[0] = timestamp();
-                return true;
-            } catch (TinyKvException e) {
-                return false;
-            }
-        }, PHASE_WAIT, "the client gets a timestamp from the restarted scheduler");
+        Await.until(
+                () -> {
+                    try {
+                        ts[0] = timestamp();
+                        return true;
+                    } catch (TinyKvException e) {
+                        return false;
+                    }
+                },
+                PHASE_WAIT,
+                "the client gets a timestamp from the restarted scheduler");
         return ts[0];
     }
 }

@@ -29,7 +29,8 @@ final class TwoWorkloads {
     /** Parameters of a run; the defaults keep a test to seconds, system properties make runs longer. */
     record Sizes(long seed, int threadsPerWorkload, int commitsPerPhase) {
         static Sizes fromSystemProperties() {
-            return new Sizes(Long.getLong("tinykv.txnfaults.seed", 20261126L),
+            return new Sizes(
+                    Long.getLong("tinykv.txnfaults.seed", 20261126L),
                     Integer.getInteger("tinykv.txnfaults.threads", 2),
                     Integer.getInteger("tinykv.txnfaults.commitsPerPhase", 12));
         }
@@ -37,6 +38,7 @@ final class TwoWorkloads {
 
     /** Seeds of the two workloads differ, so that they do not draw the same plans. */
     private static final long LIST_SEED_OFFSET = 1;
+
     private static final Duration STOP_WAIT = Duration.ofSeconds(60);
     private static final Duration FINAL_READ_WAIT = Duration.ofSeconds(60);
 
@@ -56,8 +58,8 @@ final class TwoWorkloads {
         this.bankExecutor = new MarkedTxnExecutor(client, "bank");
         this.bankDriver = new WorkloadDriver("bank", bankExecutor, bank);
         this.listExecutor = new MarkedTxnExecutor(client, "list");
-        this.listDriver = new WorkloadDriver("list", listExecutor,
-                new ListAppendWorkload(ListAppendWorkload.Config.defaults()));
+        this.listDriver =
+                new WorkloadDriver("list", listExecutor, new ListAppendWorkload(ListAppendWorkload.Config.defaults()));
     }
 
     /** Opens the bank's accounts (on the healthy cluster) and starts both workloads. */
@@ -92,16 +94,19 @@ final class TwoWorkloads {
         awaitMore(phase, timeout, count, WorkloadDriver.Counts::total, "finished");
     }
 
-    private void awaitMore(String phase, Duration timeout, int count, ToLongFunction<WorkloadDriver.Counts> of,
-            String what) {
+    private void awaitMore(
+            String phase, Duration timeout, int count, ToLongFunction<WorkloadDriver.Counts> of, String what) {
         long bankFrom = of.applyAsLong(bankDriver.counts());
         long listFrom = of.applyAsLong(listDriver.counts());
-        Await.until(() -> {
-            failFast();
-            return of.applyAsLong(bankDriver.counts()) >= bankFrom + count
-                    && of.applyAsLong(listDriver.counts()) >= listFrom + count;
-        }, timeout, phase + ": both workloads " + what + " " + count + " more transactions (bank "
-                + bankDriver.counts() + "; list " + listDriver.counts() + ")");
+        Await.until(
+                () -> {
+                    failFast();
+                    return of.applyAsLong(bankDriver.counts()) >= bankFrom + count
+                            && of.applyAsLong(listDriver.counts()) >= listFrom + count;
+                },
+                timeout,
+                phase + ": both workloads " + what + " " + count + " more transactions (bank " + bankDriver.counts()
+                        + "; list " + listDriver.counts() + ")");
     }
 
     private void failFast() {
@@ -139,7 +144,8 @@ final class TwoWorkloads {
             }
         }
         List<MarkedTxnExecutor.Attempt> transfers = bankAttempts.stream()
-                .filter(a -> !initializationAttempts.contains(a.id())).toList();
+                .filter(a -> !initializationAttempts.contains(a.id()))
+                .toList();
         OutcomeChecks.MarkerTally bankTally = OutcomeChecks.markers(bankAttempts, bankFinal, problems);
         Map<String, Long> initial = new HashMap<>();
         bank.accounts().forEach(acct -> initial.put(acct, bankConfig.initialBalance()));
@@ -161,8 +167,10 @@ final class TwoWorkloads {
         }
         FinalRead listFinal = FinalRead.take(client, listExecutor, keys, FINAL_READ_WAIT);
         int finalProcess = sizes.threadsPerWorkload();
-        List<MicroOp> unknownReads = keys.stream().<MicroOp>map(MicroOp.Read::unknown).toList();
-        List<MicroOp> finalReads = keys.stream().<MicroOp>map(k -> new MicroOp.Read(k, listFinal.values().get(k)))
+        List<MicroOp> unknownReads =
+                keys.stream().<MicroOp>map(MicroOp.Read::unknown).toList();
+        List<MicroOp> finalReads = keys.stream()
+                .<MicroOp>map(k -> new MicroOp.Read(k, listFinal.values().get(k)))
                 .toList();
         int finalId = listHistory.invoke(finalProcess, listFinal.startNanos(), unknownReads);
         listHistory.complete(finalId, listFinal.endNanos(), Outcome.OK, finalReads);
@@ -183,8 +191,8 @@ final class TwoWorkloads {
                 + "\n  list-append: " + listDriver.counts() + "; " + listTally + "; " + keys.size() + " keys"
                 + "\n  begin failures (no timestamp): " + beginFailures();
         if (!problems.isEmpty()) {
-            throw new AssertionError(summary + "\n" + problems.size() + " problems:\n  "
-                    + String.join("\n  ", problems));
+            throw new AssertionError(
+                    summary + "\n" + problems.size() + " problems:\n  " + String.join("\n  ", problems));
         }
         return summary;
     }

@@ -113,7 +113,8 @@ final class WorkloadDriver {
             long leftMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
             worker.join(leftMillis);
             if (worker.isAlive()) {
-                String stack = Arrays.stream(worker.getStackTrace()).map(StackTraceElement::toString)
+                String stack = Arrays.stream(worker.getStackTrace())
+                        .map(StackTraceElement::toString)
                         .collect(Collectors.joining("\n\tat "));
                 throw new AssertionError(worker.getName() + " still runs a transaction " + timeout
                         + " after the workload was told to stop (a hang):\n\tat " + stack);

@@ -48,8 +48,12 @@ public final class DiskSpaceGuard {
     private volatile long availableBytes;
     private volatile DiskUsage usage = DiskUsage.NORMAL;
 
-    private DiskSpaceGuard(FreeSpaceSource source, SpacePlaceholder placeholder, long reserveBytes,
-            long placeholderBytes, long availableBytes) {
+    private DiskSpaceGuard(
+            FreeSpaceSource source,
+            SpacePlaceholder placeholder,
+            long reserveBytes,
+            long placeholderBytes,
+            long availableBytes) {
         this.source = source;
         this.placeholder = placeholder;
         this.reserveBytes = reserveBytes;
@@ -72,8 +76,7 @@ public final class DiskSpaceGuard {
      * @throws IllegalArgumentException when the reserve is not smaller than the disk
      * @throws IOException when the file system cannot be read or the placeholder not deleted
      */
-    public static DiskSpaceGuard open(Path dataDir, ReserveSpace reserve, FreeSpaceSource source)
-            throws IOException {
+    public static DiskSpaceGuard open(Path dataDir, ReserveSpace reserve, FreeSpaceSource source) throws IOException {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(reserve, "reserve");
         Objects.requireNonNull(source, "source");
@@ -93,15 +96,22 @@ public final class DiskSpaceGuard {
         }
         long placeholderBytes = Math.min(reserveBytes / RESERVE_PER_PLACEHOLDER, MAX_PLACEHOLDER_BYTES);
         if (stats.availableBytes() <= reserveBytes && placeholder.delete()) {
-            LOG.warn("only {} free on the disk of {}, under the reserve of {}: deleted the space placeholder to "
-                    + "make room for start-up", describeBytes(stats.availableBytes()), dataDir,
+            LOG.warn(
+                    "only {} free on the disk of {}, under the reserve of {}: deleted the space placeholder to "
+                            + "make room for start-up",
+                    describeBytes(stats.availableBytes()),
+                    dataDir,
                     describeBytes(reserveBytes));
         }
         long available = source.read().availableBytes();
         DiskSpaceGuard guard = new DiskSpaceGuard(source, placeholder, reserveBytes, placeholderBytes, available);
         guard.usage = DiskUsage.of(available, reserveBytes);
-        LOG.info("disk space reserve {} ({}), placeholder {}; {} free", describeBytes(reserveBytes), reserve,
-                describeBytes(placeholderBytes), describeBytes(available));
+        LOG.info(
+                "disk space reserve {} ({}), placeholder {}; {} free",
+                describeBytes(reserveBytes),
+                reserve,
+                describeBytes(placeholderBytes),
+                describeBytes(available));
         return guard;
     }
 
@@ -118,8 +128,11 @@ public final class DiskSpaceGuard {
             long available = source.read().availableBytes();
             DiskUsage now = DiskUsage.of(available, reserveBytes);
             if (now == DiskUsage.ALREADY_FULL && placeholder.delete()) {
-                LOG.warn("only {} free, under half the reserve of {}: deleted the space placeholder {}",
-                        describeBytes(available), describeBytes(reserveBytes), placeholder.file());
+                LOG.warn(
+                        "only {} free, under half the reserve of {}: deleted the space placeholder {}",
+                        describeBytes(available),
+                        describeBytes(reserveBytes),
+                        placeholder.file());
                 available = source.read().availableBytes();
             } else if (now == DiskUsage.NORMAL) {
                 available = refillPlaceholder(available);
@@ -127,17 +140,25 @@ public final class DiskSpaceGuard {
             availableBytes = available;
             usage = DiskUsage.of(available, reserveBytes);
         } catch (IOException e) {
-            LOG.warn("cannot read the free space of the disk, keeping the last reading ({} free): {}",
-                    describeBytes(availableBytes), e.toString());
+            LOG.warn(
+                    "cannot read the free space of the disk, keeping the last reading ({} free): {}",
+                    describeBytes(availableBytes),
+                    e.toString());
             return;
         }
         if (usage != before) {
             if (usage == DiskUsage.NORMAL) {
-                LOG.info("disk space back: {} free, above the reserve of {}; writes are accepted again",
-                        describeBytes(availableBytes), describeBytes(reserveBytes));
+                LOG.info(
+                        "disk space back: {} free, above the reserve of {}; writes are accepted again",
+                        describeBytes(availableBytes),
+                        describeBytes(reserveBytes));
             } else {
-                LOG.warn("disk {}: {} free, reserve {}; {}", usage.name().toLowerCase(Locale.ROOT).replace('_', ' '),
-                        describeBytes(availableBytes), describeBytes(reserveBytes), consequence(usage));
+                LOG.warn(
+                        "disk {}: {} free, reserve {}; {}",
+                        usage.name().toLowerCase(Locale.ROOT).replace('_', ' '),
+                        describeBytes(availableBytes),
+                        describeBytes(reserveBytes),
+                        consequence(usage));
             }
         }
     }
@@ -182,12 +203,15 @@ public final class DiskSpaceGuard {
      * @throws RegionException carrying {@code errorpb.Error.disk_full}
      */
     public void checkWrite(long storeId, Kvrpcpb.Context ctx, List<Modify> batch) {
-        boolean deletesOnly = batch.stream()
-                .allMatch(m -> m instanceof Modify.Delete || m instanceof Modify.DeleteRange);
+        boolean deletesOnly =
+                batch.stream().allMatch(m -> m instanceof Modify.Delete || m instanceof Modify.DeleteRange);
         String reason = refusal(deletesOnly, ctx.getDiskFullOpt());
         if (reason != null) {
-            throw new RegionException(Errorpb.Error.newBuilder().setMessage("store " + storeId + ": " + reason)
-                    .setDiskFull(Errorpb.DiskFull.newBuilder().addStoreId(storeId).setReason(reason)).build());
+            throw new RegionException(Errorpb.Error.newBuilder()
+                    .setMessage("store " + storeId + ": " + reason)
+                    .setDiskFull(
+                            Errorpb.DiskFull.newBuilder().addStoreId(storeId).setReason(reason))
+                    .build());
         }
     }
 
@@ -204,8 +228,8 @@ public final class DiskSpaceGuard {
         DiskUsage level = usage;
         boolean allowed = switch (level) {
             case NORMAL -> true;
-            case ALMOST_FULL -> deletesOnly || option == DiskFullOpt.AllowedOnAlmostFull
-                    || option == DiskFullOpt.AllowedOnAlreadyFull;
+            case ALMOST_FULL ->
+                deletesOnly || option == DiskFullOpt.AllowedOnAlmostFull || option == DiskFullOpt.AllowedOnAlreadyFull;
             case ALREADY_FULL -> option == DiskFullOpt.AllowedOnAlreadyFull;
         };
         if (allowed) {

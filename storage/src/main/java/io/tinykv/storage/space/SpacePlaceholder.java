@@ -48,8 +48,8 @@ public final class SpacePlaceholder {
      */
     public void create(long bytes) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocate(CHUNK_BYTES);
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel channel = FileChannel.open(
+                file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
             long written = 0;
             while (written < bytes) {
                 zeros.clear().limit((int) Math.min(CHUNK_BYTES, bytes - written));

@@ -10,8 +10,8 @@ public record SpaceStats(long capacityBytes, long availableBytes) {
 
     public SpaceStats {
         if (capacityBytes < 0 || availableBytes < 0) {
-            throw new IllegalArgumentException("sizes must be >= 0, got capacity " + capacityBytes
-                    + " and available " + availableBytes);
+            throw new IllegalArgumentException(
+                    "sizes must be >= 0, got capacity " + capacityBytes + " and available " + availableBytes);
         }
     }
 }

@@ -82,7 +82,9 @@ class DiskSpaceGuardTest {
         assertThat(guard.usage()).isEqualTo(DiskUsage.NORMAL);
         assertThat(guard.refusal(false, DiskFullOpt.NotAllowedOnFull)).isNull();
         assertThat(Files.size(placeholderFile())).isEqualTo(RESERVE / 5);
-        assertThat(guard.availableBytes()).as("the placeholder's blocks are used").isEqualTo(490 * MIB);
+        assertThat(guard.availableBytes())
+                .as("the placeholder's blocks are used")
+                .isEqualTo(490 * MIB);
     }
 
     @Test
@@ -95,9 +97,15 @@ class DiskSpaceGuardTest {
         assertThat(guard.usage()).isEqualTo(DiskUsage.ALMOST_FULL);
         assertThat(guard.refusal(false, DiskFullOpt.NotAllowedOnFull))
                 .contains("disk almost full", "49.0 MiB free", "reserve of 50.0 MiB", "storage.reserve-space");
-        assertThat(guard.refusal(true, DiskFullOpt.NotAllowedOnFull)).as("deletions").isNull();
-        assertThat(guard.refusal(false, DiskFullOpt.AllowedOnAlmostFull)).as("lock cleanup").isNull();
-        assertThat(Files.exists(placeholderFile())).as("kept while half the reserve is left").isTrue();
+        assertThat(guard.refusal(true, DiskFullOpt.NotAllowedOnFull))
+                .as("deletions")
+                .isNull();
+        assertThat(guard.refusal(false, DiskFullOpt.AllowedOnAlmostFull))
+                .as("lock cleanup")
+                .isNull();
+        assertThat(Files.exists(placeholderFile()))
+                .as("kept while half the reserve is left")
+                .isTrue();
     }
 
     @Test
@@ -115,7 +123,8 @@ class DiskSpaceGuardTest {
         disk.leaveFree(RESERVE / 2 - MIB);
         guard.sample();
         assertThat(guard.usage()).isEqualTo(DiskUsage.ALREADY_FULL);
-        assertThat(guard.refusal(true, DiskFullOpt.AllowedOnAlmostFull)).contains("disk full", "under half the reserve");
+        assertThat(guard.refusal(true, DiskFullOpt.AllowedOnAlmostFull))
+                .contains("disk full", "under half the reserve");
         assertThat(guard.refusal(false, DiskFullOpt.AllowedOnAlreadyFull)).isNull();
     }
 
@@ -167,9 +176,12 @@ class DiskSpaceGuardTest {
 
         assertThat(Files.exists(placeholderFile())).isFalse();
         assertThat(restarted.availableBytes()).isEqualTo(RESERVE + 5 * MIB);
-        assertThat(restarted.usage()).as("the placeholder's room lifts the disk above the reserve")
+        assertThat(restarted.usage())
+                .as("the placeholder's room lifts the disk above the reserve")
                 .isEqualTo(DiskUsage.NORMAL);
-        assertThat(Files.exists(placeholderFile())).as("no room to write it back above the reserve").isFalse();
+        assertThat(Files.exists(placeholderFile()))
+                .as("no room to write it back above the reserve")
+                .isFalse();
     }
 
     @Test

@@ -10,25 +10,24 @@ import java.util.Objects;
  * @param transactionIds the operations involved, by {@link io.tinykv.testkit.history.Operation#id()}
  * @param explanation a readable account: the cycle with its edge kinds, the offending read, ...
  */
-public record Anomaly(
-    AnomalyType type, boolean realtime, List<Integer> transactionIds, String explanation) {
+public record Anomaly(AnomalyType type, boolean realtime, List<Integer> transactionIds, String explanation) {
 
-  public Anomaly {
-    Objects.requireNonNull(type, "type");
-    transactionIds = List.copyOf(transactionIds);
-    Objects.requireNonNull(explanation, "explanation");
-  }
+    public Anomaly {
+        Objects.requireNonNull(type, "type");
+        transactionIds = List.copyOf(transactionIds);
+        Objects.requireNonNull(explanation, "explanation");
+    }
 
-  public static Anomaly of(AnomalyType type, List<Integer> transactionIds, String explanation) {
-    return new Anomaly(type, false, transactionIds, explanation);
-  }
+    public static Anomaly of(AnomalyType type, List<Integer> transactionIds, String explanation) {
+        return new Anomaly(type, false, transactionIds, explanation);
+    }
 
-  /** E.g. {@code G-single} or {@code G-single-realtime}. */
-  public String name() {
-    return type.displayName() + (realtime ? "-realtime" : "");
-  }
+    /** E.g. {@code G-single} or {@code G-single-realtime}. */
+    public String name() {
+        return type.displayName() + (realtime ? "-realtime" : "");
+    }
 
-  public String describe() {
-    return name() + ": " + explanation;
-  }
+    public String describe() {
+        return name() + ": " + explanation;
+    }
 }

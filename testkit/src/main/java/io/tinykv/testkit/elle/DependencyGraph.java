@@ -15,49 +15,49 @@ import java.util.Set;
  */
 final class DependencyGraph {
 
-  private final List<Operation> nodes = new ArrayList<>();
-  private final Map<Integer, Integer> nodeByOperationId = new HashMap<>();
-  private final List<List<Edge>> outgoing = new ArrayList<>();
-  private final Set<EdgeId> edgeIds = new HashSet<>();
+    private final List<Operation> nodes = new ArrayList<>();
+    private final Map<Integer, Integer> nodeByOperationId = new HashMap<>();
+    private final List<List<Edge>> outgoing = new ArrayList<>();
+    private final Set<EdgeId> edgeIds = new HashSet<>();
 
-  private record EdgeId(int from, int to, EdgeKind kind) {}
+    private record EdgeId(int from, int to, EdgeKind kind) {}
 
-  void addNode(Operation op) {
-    if (nodeByOperationId.putIfAbsent(op.id(), nodes.size()) == null) {
-      nodes.add(op);
-      outgoing.add(new ArrayList<>());
+    void addNode(Operation op) {
+        if (nodeByOperationId.putIfAbsent(op.id(), nodes.size()) == null) {
+            nodes.add(op);
+            outgoing.add(new ArrayList<>());
+        }
     }
-  }
 
-  boolean contains(Operation op) {
-    return nodeByOperationId.containsKey(op.id());
-  }
-
-  /** Adds an edge between two operations if both are nodes and distinct; otherwise does nothing. */
-  void addEdge(Operation from, Operation to, EdgeKind kind, String key) {
-    Integer f = nodeByOperationId.get(from.id());
-    Integer t = nodeByOperationId.get(to.id());
-    if (f == null || t == null || f.equals(t)) {
-      return;
+    boolean contains(Operation op) {
+        return nodeByOperationId.containsKey(op.id());
     }
-    if (edgeIds.add(new EdgeId(f, t, kind))) {
-      outgoing.get(f).add(new Edge(f, t, kind, key));
+
+    /** Adds an edge between two operations if both are nodes and distinct; otherwise does nothing. */
+    void addEdge(Operation from, Operation to, EdgeKind kind, String key) {
+        Integer f = nodeByOperationId.get(from.id());
+        Integer t = nodeByOperationId.get(to.id());
+        if (f == null || t == null || f.equals(t)) {
+            return;
+        }
+        if (edgeIds.add(new EdgeId(f, t, kind))) {
+            outgoing.get(f).add(new Edge(f, t, kind, key));
+        }
     }
-  }
 
-  int size() {
-    return nodes.size();
-  }
+    int size() {
+        return nodes.size();
+    }
 
-  Operation node(int index) {
-    return nodes.get(index);
-  }
+    Operation node(int index) {
+        return nodes.get(index);
+    }
 
-  List<Edge> outgoing(int index) {
-    return outgoing.get(index);
-  }
+    List<Edge> outgoing(int index) {
+        return outgoing.get(index);
+    }
 
-  int edgeCount() {
-    return edgeIds.size();
-  }
+    int edgeCount() {
+        return edgeIds.size();
+    }
 }

@@ -6,14 +6,14 @@ package io.tinykv.testkit.elle;
  * @param key the key that caused it, or null for real-time edges
  */
 record Edge(int from, int to, EdgeKind kind, String key) {
-  Edge {
-    if (from == to) {
-      throw new IllegalArgumentException("self-edge on node " + from + " (" + kind + ")");
+    Edge {
+        if (from == to) {
+            throw new IllegalArgumentException("self-edge on node " + from + " (" + kind + ")");
+        }
     }
-  }
 
-  /** E.g. {@code -ww(x)->} or {@code -rt->}. */
-  String arrow() {
-    return "-" + kind.label() + (key == null ? "" : "(" + key + ")") + "->";
-  }
+    /** E.g. {@code -ww(x)->} or {@code -rt->}. */
+    String arrow() {
+        return "-" + kind.label() + (key == null ? "" : "(" + key + ")") + "->";
+    }
 }

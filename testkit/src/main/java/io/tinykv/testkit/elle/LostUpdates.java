@@ -19,47 +19,50 @@ import java.util.Set;
  */
 final class LostUpdates {
 
-  private record Version(String key, List<Long> values) {}
+    private record Version(String key, List<Long> values) {}
 
-  private LostUpdates() {}
+    private LostUpdates() {}
 
-  static void check(List<Operation> history, List<Anomaly> anomalies) {
-    Map<Version, List<Operation>> writersByReadVersion = new LinkedHashMap<>();
-    for (Operation op : history) {
-      if (!op.isOk()) {
-        continue;
-      }
-      Map<String, List<Long>> readBeforeAppend = new HashMap<>();
-      Set<String> appended = new HashSet<>();
-      for (MicroOp micro : op.ops()) {
-        switch (micro) {
-          case MicroOp.Read read when !appended.contains(read.key()) ->
-              readBeforeAppend.putIfAbsent(read.key(), read.values());
-          case MicroOp.Append append -> appended.add(append.key());
-          default -> { }
+    static void check(List<Operation> history, List<Anomaly> anomalies) {
+        Map<Version, List<Operation>> writersByReadVersion = new LinkedHashMap<>();
+        for (Operation op : history) {
+            if (!op.isOk()) {
+                continue;
+            }
+            Map<String, List<Long>> readBeforeAppend = new HashMap<>();
+            Set<String> appended = new HashSet<>();
+            for (MicroOp micro : op.ops()) {
+                switch (micro) {
+                    case MicroOp.Read read
+                    when !appended.contains(read.key()) -> readBeforeAppend.putIfAbsent(read.key(), read.values());
+                    case MicroOp.Append append -> appended.add(append.key());
+                    default -> {}
+                }
+            }
+            for (String key : appended) {
+                List<Long> version = readBeforeAppend.get(key);
+                if (version != null) {
+                    writersByReadVersion
+                            .computeIfAbsent(new Version(key, version), v -> new ArrayList<>())
+                            .add(op);
+                }
+            }
         }
-      }
-      for (String key : appended) {
-        List<Long> version = readBeforeAppend.get(key);
-        if (version != null) {
-          writersByReadVersion.computeIfAbsent(new Version(key, version), v -> new ArrayList<>()).add(op);
+        for (Map.Entry<Version, List<Operation>> entry : writersByReadVersion.entrySet()) {
+            List<Operation> writers = entry.getValue();
+            if (writers.size() < 2) {
+                continue;
+            }
+            StringBuilder text = new StringBuilder(writers.size() + " committed transactions read "
+                    + entry.getKey().key() + " = "
+                    + MicroOp.formatList(entry.getKey().values())
+                    + " and all appended to it:");
+            List<Integer> ids = new ArrayList<>();
+            for (Operation w : writers) {
+                ids.add(w.id());
+                text.append("\n    ").append(w.describe());
+            }
+            anomalies.add(Anomaly.of(AnomalyType.LOST_UPDATE, ids, text.toString()));
         }
-      }
     }
-    for (Map.Entry<Version, List<Operation>> entry : writersByReadVersion.entrySet()) {
-      List<Operation> writers = entry.getValue();
-      if (writers.size() < 2) {
-        continue;
-      }
-      StringBuilder text = new StringBuilder(writers.size() + " committed transactions read "
-          + entry.getKey().key() + " = " + MicroOp.formatList(entry.getKey().values())
-          + " and all appended to it:");
-      List<Integer> ids = new ArrayList<>();
-      for (Operation w : writers) {
-        ids.add(w.id());
-        text.append("\n    ").append(w.describe());
-      }
-      anomalies.add(Anomaly.of(AnomalyType.LOST_UPDATE, ids, text.toString()));
-    }
-  }
 }

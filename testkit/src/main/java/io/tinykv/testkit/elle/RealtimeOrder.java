@@ -17,44 +17,44 @@ import java.util.Map;
  */
 final class RealtimeOrder {
 
-  private record Event(long time, boolean invoke, Operation op) {}
+    private record Event(long time, boolean invoke, Operation op) {}
 
-  private RealtimeOrder() {}
+    private RealtimeOrder() {}
 
-  static void addEdges(DependencyGraph graph, List<Operation> history) {
-    List<Event> events = new ArrayList<>();
-    for (Operation op : history) {
-      if (!graph.contains(op)) {
-        continue;
-      }
-      events.add(new Event(op.invokeTime(), true, op));
-      if (op.isOk()) {
-        events.add(new Event(op.completeTime(), false, op));
-      }
-    }
-    // At equal times invocations go first: "completed before invoked" must be strict.
-    events.sort(Comparator.comparingLong(Event::time).thenComparing(e -> !e.invoke()));
-    // Keyed by id: hashing whole operations (with their read lists) would be needlessly slow.
-    Map<Integer, Operation> frontier = new LinkedHashMap<>();
-    Map<Integer, List<Operation>> predecessors = new HashMap<>();
-    for (Event event : events) {
-      Operation op = event.op();
-      if (event.invoke()) {
-        List<Operation> before = List.copyOf(frontier.values());
-        predecessors.put(op.id(), before);
-        for (Operation p : before) {
-          graph.addEdge(p, op, EdgeKind.REALTIME, null);
+    static void addEdges(DependencyGraph graph, List<Operation> history) {
+        List<Event> events = new ArrayList<>();
+        for (Operation op : history) {
+            if (!graph.contains(op)) {
+                continue;
+            }
+            events.add(new Event(op.invokeTime(), true, op));
+            if (op.isOk()) {
+                events.add(new Event(op.completeTime(), false, op));
+            }
         }
-      } else {
-        for (Operation p : before(predecessors, op)) {
-          frontier.remove(p.id());
+        // At equal times invocations go first: "completed before invoked" must be strict.
+        events.sort(Comparator.comparingLong(Event::time).thenComparing(e -> !e.invoke()));
+        // Keyed by id: hashing whole operations (with their read lists) would be needlessly slow.
+        Map<Integer, Operation> frontier = new LinkedHashMap<>();
+        Map<Integer, List<Operation>> predecessors = new HashMap<>();
+        for (Event event : events) {
+            Operation op = event.op();
+            if (event.invoke()) {
+                List<Operation> before = List.copyOf(frontier.values());
+                predecessors.put(op.id(), before);
+                for (Operation p : before) {
+                    graph.addEdge(p, op, EdgeKind.REALTIME, null);
+                }
+            } else {
+                for (Operation p : before(predecessors, op)) {
+                    frontier.remove(p.id());
+                }
+                frontier.put(op.id(), op);
+            }
         }
-        frontier.put(op.id(), op);
-      }
     }
-  }
 
-  private static List<Operation> before(Map<Integer, List<Operation>> predecessors, Operation op) {
-    return predecessors.getOrDefault(op.id(), List.of());
-  }
+    private static List<Operation> before(Map<Integer, List<Operation>> predecessors, Operation op) {
+        return predecessors.getOrDefault(op.id(), List.of());
+    }
 }

@@ -65,8 +65,8 @@ public final class LinearizabilityChecker {
                 return r;
             }
         }
-        return new Result(true, "linearizable: " + history.size() + " operations on " + byKey.size() + " keys",
-                List.of());
+        return new Result(
+                true, "linearizable: " + history.size() + " operations on " + byKey.size() + " keys", List.of());
     }
 
     static Result checkKey(String key, List<RegisterOp> all) {
@@ -76,10 +76,13 @@ public final class LinearizabilityChecker {
         }
         List<RegisterOp> minimal = all.size() <= MAX_OPS_TO_SHRINK ? shrink(all) : all;
         StringBuilder message = new StringBuilder("key " + key + " is not linearizable (" + problem + "); ")
-                .append(minimal.size() < all.size()
-                        ? "a minimal counterexample, " + minimal.size() + " of its " + all.size() + " operations:"
-                        : "its " + all.size() + " operations:");
-        minimal.stream().sorted(Comparator.comparingLong(RegisterOp::invokeTime))
+                .append(
+                        minimal.size() < all.size()
+                                ? "a minimal counterexample, " + minimal.size() + " of its " + all.size()
+                                        + " operations:"
+                                : "its " + all.size() + " operations:");
+        minimal.stream()
+                .sorted(Comparator.comparingLong(RegisterOp::invokeTime))
                 .forEach(op -> message.append("\n  ").append(op));
         return new Result(false, message.toString(), minimal);
     }
@@ -93,8 +96,10 @@ public final class LinearizabilityChecker {
         List<RegisterOp> current = new ArrayList<>(failing);
         for (int i = current.size() - 1; i >= 0; i--) {
             RegisterOp candidate = current.get(i);
-            if (candidate.kind() == RegisterOp.Kind.PUT && current.stream().anyMatch(op ->
-                    op.kind() == RegisterOp.Kind.GET && candidate.value().equals(op.value()))) {
+            if (candidate.kind() == RegisterOp.Kind.PUT
+                    && current.stream()
+                            .anyMatch(op -> op.kind() == RegisterOp.Kind.GET
+                                    && candidate.value().equals(op.value()))) {
                 continue;
             }
             List<RegisterOp> without = new ArrayList<>(current);
@@ -158,18 +163,22 @@ public final class LinearizabilityChecker {
         private final List<RegisterOp> ops;
         /** Echoes of puts that may repeat: optional, and if placed then before their put's completion. */
         private final BitSet echoes = new BitSet();
+
         private final BitSet required = new BitSet();
         /** The required operations not yet placed, earliest completion first: the head bounds what may come next. */
         private final TreeSet<Integer> unplacedRequired;
+
         private final BitSet done = new BitSet();
         private final Set<Placement> visited = new HashSet<>();
 
         Search(List<Candidate> candidates) {
             List<Candidate> sorted = candidates.stream()
-                    .sorted(Comparator.comparingLong((Candidate c) -> c.op().invokeTime())).toList();
+                    .sorted(Comparator.comparingLong((Candidate c) -> c.op().invokeTime()))
+                    .toList();
             this.ops = sorted.stream().map(Candidate::op).toList();
-            this.unplacedRequired = new TreeSet<>(Comparator.comparingLong((Integer i) -> ops.get(i).completeTime())
-                    .thenComparingInt(i -> i));
+            this.unplacedRequired = new TreeSet<>(
+                    Comparator.comparingLong((Integer i) -> ops.get(i).completeTime())
+                            .thenComparingInt(i -> i));
             for (int i = 0; i < sorted.size(); i++) {
                 if (sorted.get(i).echo()) {
                     echoes.set(i);
@@ -194,6 +203,7 @@ public final class LinearizabilityChecker {
             final long lastInvokeDone;
             /** The operation this level placed to descend, or -1. */
             int placed = -1;
+
             int cursor = 0;
 
             Frame(String state, long lastInvokeDone) {
@@ -239,7 +249,9 @@ public final class LinearizabilityChecker {
                 return true;
             }
             int prefix = done.nextClearBit(0);
-            if (visited.add(new Placement(prefix, done.get(prefix, Math.max(prefix, done.length())),
+            if (visited.add(new Placement(
+                    prefix,
+                    done.get(prefix, Math.max(prefix, done.length())),
                     Objects.requireNonNullElse(state, ABSENT)))) {
                 stack.push(new Frame(state, lastInvokeDone));
             }

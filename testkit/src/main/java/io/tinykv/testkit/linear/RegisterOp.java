@@ -19,13 +19,23 @@ import java.util.Objects;
  *     besides the effect its answer stands for it may take effect once more within its interval
  *     (an earlier attempt and the retry both applied, another client's write between them)
  */
-public record RegisterOp(int id, int client, Kind kind, String key, String value, long invokeTime,
-        long completeTime, boolean mayRepeat) {
+public record RegisterOp(
+        int id,
+        int client,
+        Kind kind,
+        String key,
+        String value,
+        long invokeTime,
+        long completeTime,
+        boolean mayRepeat) {
 
     /** The operation's outcome is unknown: a put may or may not have taken effect. */
     public static final long UNKNOWN = Long.MAX_VALUE;
 
-    public enum Kind { PUT, GET }
+    public enum Kind {
+        PUT,
+        GET
+    }
 
     public RegisterOp {
         Objects.requireNonNull(kind, "kind");
@@ -37,8 +47,8 @@ public record RegisterOp(int id, int client, Kind kind, String key, String value
             throw new IllegalArgumentException("operation #" + id + ": only a put may repeat");
         }
         if (completeTime != UNKNOWN && completeTime < invokeTime) {
-            throw new IllegalArgumentException("operation #" + id + " completes (" + completeTime
-                    + ") before it is invoked (" + invokeTime + ")");
+            throw new IllegalArgumentException(
+                    "operation #" + id + " completes (" + completeTime + ") before it is invoked (" + invokeTime + ")");
         }
     }
 
@@ -52,8 +62,8 @@ public record RegisterOp(int id, int client, Kind kind, String key, String value
     }
 
     /** A put the client library may have sent more than once (see {@code mayRepeat}). */
-    public static RegisterOp retriedPut(int id, int client, String key, String value, long invokeTime,
-            long completeTime) {
+    public static RegisterOp retriedPut(
+            int id, int client, String key, String value, long invokeTime, long completeTime) {
         return new RegisterOp(id, client, Kind.PUT, key, value, invokeTime, completeTime, true);
     }
 

@@ -97,6 +97,5 @@ public final class LeaderStorage implements Storage {
 
     /** The wrapped storage belongs to whoever made it, and is closed by them. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 }

@@ -12,50 +12,50 @@ import java.util.random.RandomGenerator;
  */
 public final class InterleavingRunner {
 
-  private final TxnExecutor executor;
-  private final Workload workload;
-  private final History history;
-  private final int processCount;
+    private final TxnExecutor executor;
+    private final Workload workload;
+    private final History history;
+    private final int processCount;
 
-  public InterleavingRunner(TxnExecutor executor, Workload workload, History history, int processCount) {
-    if (processCount < 1) {
-      throw new IllegalArgumentException("need at least one process, got " + processCount);
-    }
-    this.executor = executor;
-    this.workload = workload;
-    this.history = history;
-    this.processCount = processCount;
-  }
-
-  /** Runs {@code transactionCount} transactions to completion. */
-  public void run(int transactionCount, RandomGenerator random) {
-    TxnRun[] running = new TxnRun[processCount];
-    int[] historyIds = new int[processCount];
-    long step = 0;
-    int started = 0;
-    int finished = 0;
-    List<Integer> candidates = new ArrayList<>(processCount);
-    while (finished < transactionCount) {
-      candidates.clear();
-      for (int p = 0; p < processCount; p++) {
-        if (running[p] != null || started < transactionCount) {
-          candidates.add(p);
+    public InterleavingRunner(TxnExecutor executor, Workload workload, History history, int processCount) {
+        if (processCount < 1) {
+            throw new IllegalArgumentException("need at least one process, got " + processCount);
         }
-      }
-      int p = candidates.get(random.nextInt(candidates.size()));
-      if (running[p] == null) {
-        TxnPlan plan = workload.next(random);
-        historyIds[p] = history.invoke(p, ++step, plan.ops());
-        running[p] = new TxnRun(executor, plan);
-        started++;
-        continue;
-      }
-      running[p].step();
-      if (running[p].finished()) {
-        history.complete(historyIds[p], ++step, running[p].outcome(), running[p].completedOps());
-        running[p] = null;
-        finished++;
-      }
+        this.executor = executor;
+        this.workload = workload;
+        this.history = history;
+        this.processCount = processCount;
     }
-  }
+
+    /** Runs {@code transactionCount} transactions to completion. */
+    public void run(int transactionCount, RandomGenerator random) {
+        TxnRun[] running = new TxnRun[processCount];
+        int[] historyIds = new int[processCount];
+        long step = 0;
+        int started = 0;
+        int finished = 0;
+        List<Integer> candidates = new ArrayList<>(processCount);
+        while (finished < transactionCount) {
+            candidates.clear();
+            for (int p = 0; p < processCount; p++) {
+                if (running[p] != null || started < transactionCount) {
+                    candidates.add(p);
+                }
+            }
+            int p = candidates.get(random.nextInt(candidates.size()));
+            if (running[p] == null) {
+                TxnPlan plan = workload.next(random);
+                historyIds[p] = history.invoke(p, ++step, plan.ops());
+                running[p] = new TxnRun(executor, plan);
+                started++;
+                continue;
+            }
+            running[p].step();
+            if (running[p].finished()) {
+                history.complete(historyIds[p], ++step, running[p].outcome(), running[p].completedOps());
+                running[p] = null;
+                finished++;
+            }
+        }
+    }
 }

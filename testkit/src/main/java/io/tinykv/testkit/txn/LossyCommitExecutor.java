@@ -11,57 +11,57 @@ import java.util.random.RandomGenerator;
  */
 public final class LossyCommitExecutor implements TxnExecutor {
 
-  private final TxnExecutor delegate;
-  private final RandomGenerator random;
-  private final double lossProbability;
+    private final TxnExecutor delegate;
+    private final RandomGenerator random;
+    private final double lossProbability;
 
-  /** @param random shared by all sessions; access is synchronized on it */
-  public LossyCommitExecutor(TxnExecutor delegate, RandomGenerator random, double lossProbability) {
-    if (lossProbability < 0 || lossProbability > 1) {
-      throw new IllegalArgumentException("loss probability must be in [0, 1], was " + lossProbability);
+    /** @param random shared by all sessions; access is synchronized on it */
+    public LossyCommitExecutor(TxnExecutor delegate, RandomGenerator random, double lossProbability) {
+        if (lossProbability < 0 || lossProbability > 1) {
+            throw new IllegalArgumentException("loss probability must be in [0, 1], was " + lossProbability);
+        }
+        this.delegate = delegate;
+        this.random = random;
+        this.lossProbability = lossProbability;
     }
-    this.delegate = delegate;
-    this.random = random;
-    this.lossProbability = lossProbability;
-  }
 
-  @Override
-  public TxnSession begin() throws TxnFailedException {
-    TxnSession inner = delegate.begin();
-    return new TxnSession() {
-      @Override
-      public List<Long> read(String key) throws TxnFailedException {
-        return inner.read(key);
-      }
+    @Override
+    public TxnSession begin() throws TxnFailedException {
+        TxnSession inner = delegate.begin();
+        return new TxnSession() {
+            @Override
+            public List<Long> read(String key) throws TxnFailedException {
+                return inner.read(key);
+            }
 
-      @Override
-      public void write(String key, List<Long> value) throws TxnFailedException {
-        inner.write(key, value);
-      }
+            @Override
+            public void write(String key, List<Long> value) throws TxnFailedException {
+                inner.write(key, value);
+            }
 
-      @Override
-      public Outcome commit() {
-        boolean lose;
-        boolean applyAnyway;
-        synchronized (random) {
-          lose = random.nextDouble() < lossProbability;
-          applyAnyway = random.nextBoolean();
-        }
-        if (!lose) {
-          return inner.commit();
-        }
-        if (applyAnyway) {
-          inner.commit();
-        } else {
-          inner.abort();
-        }
-        return Outcome.INFO;
-      }
+            @Override
+            public Outcome commit() {
+                boolean lose;
+                boolean applyAnyway;
+                synchronized (random) {
+                    lose = random.nextDouble() < lossProbability;
+                    applyAnyway = random.nextBoolean();
+                }
+                if (!lose) {
+                    return inner.commit();
+                }
+                if (applyAnyway) {
+                    inner.commit();
+                } else {
+                    inner.abort();
+                }
+                return Outcome.INFO;
+            }
 
-      @Override
-      public void abort() {
-        inner.abort();
-      }
-    };
-  }
+            @Override
+            public void abort() {
+                inner.abort();
+            }
+        };
+    }
 }

@@ -7,6 +7,6 @@ package io.tinykv.testkit.txn;
  */
 public interface TxnExecutor {
 
-  /** Starts a transaction (takes its snapshot). */
-  TxnSession begin() throws TxnFailedException;
+    /** Starts a transaction (takes its snapshot). */
+    TxnSession begin() throws TxnFailedException;
 }

@@ -9,21 +9,21 @@ import io.tinykv.testkit.history.Outcome;
  */
 public final class TxnFailedException extends Exception {
 
-  private final Outcome outcome;
+    private final Outcome outcome;
 
-  public TxnFailedException(Outcome outcome, String message) {
-    this(outcome, message, null);
-  }
-
-  public TxnFailedException(Outcome outcome, String message, Throwable cause) {
-    super(message, cause);
-    if (outcome == Outcome.OK) {
-      throw new IllegalArgumentException("a failed step cannot have outcome OK: " + message);
+    public TxnFailedException(Outcome outcome, String message) {
+        this(outcome, message, null);
     }
-    this.outcome = outcome;
-  }
 
-  public Outcome outcome() {
-    return outcome;
-  }
+    public TxnFailedException(Outcome outcome, String message, Throwable cause) {
+        super(message, cause);
+        if (outcome == Outcome.OK) {
+            throw new IllegalArgumentException("a failed step cannot have outcome OK: " + message);
+        }
+        this.outcome = outcome;
+    }
+
+    public Outcome outcome() {
+        return outcome;
+    }
 }

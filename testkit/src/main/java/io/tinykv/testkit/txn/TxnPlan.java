@@ -10,10 +10,10 @@ import java.util.List;
  */
 public record TxnPlan(List<MicroOp> ops, boolean abortAtEnd) {
 
-  public TxnPlan {
-    ops = List.copyOf(ops);
-    if (ops.isEmpty()) {
-      throw new IllegalArgumentException("a transaction plan needs at least one micro-op");
+    public TxnPlan {
+        ops = List.copyOf(ops);
+        if (ops.isEmpty()) {
+            throw new IllegalArgumentException("a transaction plan needs at least one micro-op");
+        }
     }
-  }
 }

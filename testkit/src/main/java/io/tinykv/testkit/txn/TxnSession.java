@@ -12,25 +12,25 @@ import java.util.List;
  */
 public interface TxnSession {
 
-  /** The value of {@code key} in this transaction's view; an absent key reads as an empty list. */
-  List<Long> read(String key) throws TxnFailedException;
+    /** The value of {@code key} in this transaction's view; an absent key reads as an empty list. */
+    List<Long> read(String key) throws TxnFailedException;
 
-  /** Buffers a write of {@code key}; it takes effect only if the transaction commits. */
-  void write(String key, List<Long> value) throws TxnFailedException;
+    /** Buffers a write of {@code key}; it takes effect only if the transaction commits. */
+    void write(String key, List<Long> value) throws TxnFailedException;
 
-  /** Appends one element: a read-modify-write, exactly what a driver over a plain KV store does. */
-  default void append(String key, long element) throws TxnFailedException {
-    List<Long> value = new ArrayList<>(read(key));
-    value.add(element);
-    write(key, value);
-  }
+    /** Appends one element: a read-modify-write, exactly what a driver over a plain KV store does. */
+    default void append(String key, long element) throws TxnFailedException {
+        List<Long> value = new ArrayList<>(read(key));
+        value.add(element);
+        write(key, value);
+    }
 
-  /**
-   * Tries to commit: {@link Outcome#OK} committed, {@link Outcome#FAIL} definitely not (e.g. a
-   * write conflict), {@link Outcome#INFO} unknown (e.g. the response was lost).
-   */
-  Outcome commit();
+    /**
+     * Tries to commit: {@link Outcome#OK} committed, {@link Outcome#FAIL} definitely not (e.g. a
+     * write conflict), {@link Outcome#INFO} unknown (e.g. the response was lost).
+     */
+    Outcome commit();
 
-  /** Abandons the transaction; none of its writes take effect. */
-  void abort();
+    /** Abandons the transaction; none of its writes take effect. */
+    void abort();
 }

@@ -9,5 +9,5 @@ import java.util.random.RandomGenerator;
  */
 public interface Workload {
 
-  TxnPlan next(RandomGenerator random);
+    TxnPlan next(RandomGenerator random);
 }

@@ -47,11 +47,14 @@ public final class Await {
     /** Waits until {@code probe} yields a value and returns it; an {@link AssertionError} past the timeout. */
     public static <T> T value(Supplier<Optional<T>> probe, Duration timeout, String what) {
         AtomicReference<T> found = new AtomicReference<>();
-        until(() -> {
-            Optional<T> v = probe.get();
-            v.ifPresent(found::set);
-            return v.isPresent();
-        }, timeout, what);
+        until(
+                () -> {
+                    Optional<T> v = probe.get();
+                    v.ifPresent(found::set);
+                    return v.isPresent();
+                },
+                timeout,
+                what);
         return found.get();
     }
 

@@ -37,7 +37,9 @@ class LinearizabilityCheckerTest {
             int put = h.put(0, "k", "a");
             h.ok(h.get(1, "k"), seen);
             h.ok(put);
-            assertThat(LinearizabilityChecker.check(h.ops()).ok()).as("get saw %s", seen).isTrue();
+            assertThat(LinearizabilityChecker.check(h.ops()).ok())
+                    .as("get saw %s", seen)
+                    .isTrue();
         }
     }
 
@@ -112,7 +114,8 @@ class LinearizabilityCheckerTest {
         h.ok(h.put(0, "k", "a"));
         h.ok(h.put(1, "k", "a"));
         assertThatThrownBy(() -> LinearizabilityChecker.check(h.ops()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("put twice");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("put twice");
     }
 
     /**
@@ -149,11 +152,16 @@ class LinearizabilityCheckerTest {
                 }
                 time = effect + 1;
             }
-            assertThat(LinearizabilityChecker.check(ops).ok()).as("seed %d", seed).isTrue();
+            assertThat(LinearizabilityChecker.check(ops).ok())
+                    .as("seed %d", seed)
+                    .isTrue();
 
             // A read issued after everything else completed ...
-            long end = ops.stream().mapToLong(op -> op.isKnown() ? op.completeTime() : op.invokeTime()).max()
-                    .orElse(0) + 1;
+            long end = ops.stream()
+                            .mapToLong(op -> op.isKnown() ? op.completeTime() : op.invokeTime())
+                            .max()
+                            .orElse(0)
+                    + 1;
             // A put acknowledged before the last acknowledged put was even invoked is overwritten
             // in every order that respects real time.
             RegisterOp last = null;
@@ -164,7 +172,9 @@ class LinearizabilityCheckerTest {
             }
             String stale = null;
             for (RegisterOp op : ops) {
-                if (last != null && op.kind() == RegisterOp.Kind.PUT && op.isKnown()
+                if (last != null
+                        && op.kind() == RegisterOp.Kind.PUT
+                        && op.isKnown()
                         && op.completeTime() < last.invokeTime()) {
                     stale = op.value();
                 }
@@ -174,7 +184,8 @@ class LinearizabilityCheckerTest {
             }
             List<RegisterOp> broken = new ArrayList<>(ops);
             broken.add(RegisterOp.get(1000, 9, "k", stale, end, end + 1));
-            assertThat(LinearizabilityChecker.check(broken).ok()).as("seed %d, stale read of %s", seed, stale)
+            assertThat(LinearizabilityChecker.check(broken).ok())
+                    .as("seed %d, stale read of %s", seed, stale)
                     .isFalse();
         }
     }
@@ -187,12 +198,15 @@ class LinearizabilityCheckerTest {
     void aRetriedPutMayTakeEffectAgainWithinItsInterval() {
         for (boolean mayRepeat : new boolean[] {false, true}) {
             List<RegisterOp> ops = List.of(
-                    mayRepeat ? RegisterOp.retriedPut(128, 0, "k", "p0-41", 0, 100)
+                    mayRepeat
+                            ? RegisterOp.retriedPut(128, 0, "k", "p0-41", 0, 100)
                             : RegisterOp.put(128, 0, "k", "p0-41", 0, 100),
                     RegisterOp.get(110, 2, "k", "p0-41", 60, 61),
                     RegisterOp.put(116, 2, "k", "p2-50", 70, 80),
                     RegisterOp.get(142, 1, "k", "p0-41", 110, 111));
-            assertThat(LinearizabilityChecker.check(ops).ok()).as("may repeat: %s", mayRepeat).isEqualTo(mayRepeat);
+            assertThat(LinearizabilityChecker.check(ops).ok())
+                    .as("may repeat: %s", mayRepeat)
+                    .isEqualTo(mayRepeat);
         }
     }
 
@@ -209,7 +223,8 @@ class LinearizabilityCheckerTest {
     @Test
     void onlyAPutMayRepeat() {
         assertThatThrownBy(() -> new RegisterOp(1, 0, RegisterOp.Kind.GET, "k", "a", 0, 1, true))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("only a put may repeat");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only a put may repeat");
     }
 
     /**
@@ -237,8 +252,10 @@ class LinearizabilityCheckerTest {
         }
         assertThat(LinearizabilityChecker.check(ops).ok()).isTrue();
 
-        RegisterOp firstPut = ops.stream().filter(op -> op.kind() == RegisterOp.Kind.PUT && op.isKnown())
-                .findFirst().orElseThrow();
+        RegisterOp firstPut = ops.stream()
+                .filter(op -> op.kind() == RegisterOp.Kind.PUT && op.isKnown())
+                .findFirst()
+                .orElseThrow();
         List<RegisterOp> stale = new ArrayList<>(ops);
         stale.add(RegisterOp.get(1_000_000, 9, "k", firstPut.value(), time + 10, time + 11));
         LinearizabilityChecker.Result result = LinearizabilityChecker.check(stale);

@@ -41,8 +41,8 @@ final class RecordedHistory {
         List<RegisterOp> ops = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
             RegisterOp op = pending.get(i);
-            ops.add(new RegisterOp(op.id(), op.client(), op.kind(), op.key(), op.value(), times.get(i)[0],
-                    times.get(i)[1]));
+            ops.add(new RegisterOp(
+                    op.id(), op.client(), op.kind(), op.key(), op.value(), times.get(i)[0], times.get(i)[1]));
         }
         return ops;
     }

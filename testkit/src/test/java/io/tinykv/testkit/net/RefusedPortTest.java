@@ -18,17 +18,19 @@ class RefusedPortTest {
         try (RefusedPort port = new RefusedPort()) {
             assertThat(port.port()).isPositive();
             assertThatThrownBy(() -> {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.port()));
-                }
-            }).isInstanceOf(ConnectException.class);
+                        try (Socket s = new Socket()) {
+                            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.port()));
+                        }
+                    })
+                    .isInstanceOf(ConnectException.class);
             // A server socket asks for SO_REUSEADDR (Java's default on Linux, and Netty's): still refused.
             assertThatThrownBy(() -> {
-                try (ServerSocket s = new ServerSocket()) {
-                    s.setReuseAddress(true);
-                    s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.port()));
-                }
-            }).isInstanceOf(BindException.class);
+                        try (ServerSocket s = new ServerSocket()) {
+                            s.setReuseAddress(true);
+                            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port.port()));
+                        }
+                    })
+                    .isInstanceOf(BindException.class);
         }
     }
 }

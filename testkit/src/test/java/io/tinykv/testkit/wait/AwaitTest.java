@@ -33,8 +33,10 @@ class AwaitTest {
     @Test
     void returnsTheValueTheProbeFound() {
         AtomicInteger looks = new AtomicInteger();
-        String found = Await.value(() -> looks.incrementAndGet() < 2 ? Optional.empty() : Optional.of("v" + looks.get()),
-                Duration.ofSeconds(30), "a value");
+        String found = Await.value(
+                () -> looks.incrementAndGet() < 2 ? Optional.empty() : Optional.of("v" + looks.get()),
+                Duration.ofSeconds(30),
+                "a value");
         assertThat(found).isEqualTo("v2");
     }
 

@@ -55,7 +55,8 @@ public record BatchGet(Kvrpcpb.BatchGetRequest request, long maxResponseBytes)
             Optional<byte[]> value = snapshot.valueAt(key, request.getVersion());
             if (value.isPresent()) {
                 budget.chargePair(key, value.get());
-                response.addPairs(Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(key))
+                response.addPairs(Kvrpcpb.KvPair.newBuilder()
+                        .setKey(ByteString.copyFrom(key))
                         .setValue(ByteString.copyFrom(value.get())));
             }
         }

@@ -61,7 +61,8 @@ public record CheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest request)
                 TxnActions.rollbackMissingLock(snapshot, txn, key);
             } catch (CommittedException e) {
                 return Outcome.readOnly(Kvrpcpb.CheckSecondaryLocksResponse.newBuilder()
-                        .setCommitTs(e.commitTs()).build());
+                        .setCommitTs(e.commitTs())
+                        .build());
             }
             return new Outcome<>(Kvrpcpb.CheckSecondaryLocksResponse.getDefaultInstance(), txn.modifies());
         }
@@ -70,7 +71,9 @@ public record CheckSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest request)
 
     @Override
     public Kvrpcpb.CheckSecondaryLocksResponse regionError(Errorpb.Error error) {
-        return Kvrpcpb.CheckSecondaryLocksResponse.newBuilder().setRegionError(error).build();
+        return Kvrpcpb.CheckSecondaryLocksResponse.newBuilder()
+                .setRegionError(error)
+                .build();
     }
 
     @Override

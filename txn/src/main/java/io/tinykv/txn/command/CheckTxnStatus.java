@@ -23,8 +23,7 @@ import java.util.Optional;
  * pushed, unless {@code force_sync_commit} (a resolver that found the transaction fell back to two
  * phases) asks to treat it as an ordinary lock.
  */
-public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
-        implements Command<Kvrpcpb.CheckTxnStatusResponse> {
+public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request) implements Command<Kvrpcpb.CheckTxnStatusResponse> {
 
     /** The smallest lock_ttl a live lock is reported with: 0 would read as a final answer. */
     static final long MIN_LIVE_TTL_MILLIS = 1;
@@ -56,8 +55,12 @@ public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
         return new Outcome<>(response.build(), txn.modifies());
     }
 
-    private void checkLiveOrExpired(MvccReader snapshot, MvccTxn txn, byte[] primary, Lock lock,
-                                    Kvrpcpb.CheckTxnStatusResponse.Builder response) {
+    private void checkLiveOrExpired(
+            MvccReader snapshot,
+            MvccTxn txn,
+            byte[] primary,
+            Lock lock,
+            Kvrpcpb.CheckTxnStatusResponse.Builder response) {
         if (!lock.isPrimary(primary)) {
             // Judging a transaction by a secondary could roll it back while its primary commits.
             byte[] actual = lock.primary();
@@ -81,8 +84,7 @@ public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
         }
         long callerTs = request.getCallerStartTs();
         // A lock without min commit ts belongs to a client that does not expect it to move.
-        if (lock.minCommitTs() != 0 && callerTs != Timestamps.MAX
-                && !Timestamps.before(callerTs, lock.minCommitTs())) {
+        if (lock.minCommitTs() != 0 && callerTs != Timestamps.MAX && !Timestamps.before(callerTs, lock.minCommitTs())) {
             long pushed = callerTs + 1;
             if (Timestamps.before(pushed, request.getCurrentTs())) {
                 pushed = request.getCurrentTs();
@@ -90,8 +92,8 @@ public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
             lock = lock.withMinCommitTs(pushed);
             txn.putLock(primary, lock);
         }
-        boolean readerMayPass = (callerTs != 0 && Timestamps.after(lock.minCommitTs(), callerTs))
-                || callerTs == Timestamps.MAX;
+        boolean readerMayPass =
+                (callerTs != 0 && Timestamps.after(lock.minCommitTs(), callerTs)) || callerTs == Timestamps.MAX;
         // Clients read lock_ttl 0 as "the transaction is decided" (and then commit_version 0 as
         // rolled back): a live lock prewritten with TTL 0 must not be reported so, or its secondaries
         // would be rolled back while its primary may still commit.
@@ -100,8 +102,8 @@ public record CheckTxnStatus(Kvrpcpb.CheckTxnStatusRequest request)
                 .setLockInfo(lock.toLockInfo(primary));
     }
 
-    private void checkWithoutLock(MvccReader snapshot, MvccTxn txn, byte[] primary,
-                                  Kvrpcpb.CheckTxnStatusResponse.Builder response) {
+    private void checkWithoutLock(
+            MvccReader snapshot, MvccTxn txn, byte[] primary, Kvrpcpb.CheckTxnStatusResponse.Builder response) {
         TxnRecord record = snapshot.currentWrite(primary, request.getLockTs());
         if (record instanceof TxnRecord.Found f && !f.isRollback()) {
             response.setCommitVersion(f.record().commitTs());

@@ -33,7 +33,9 @@ public record Cleanup(Kvrpcpb.CleanupRequest request) implements Command<Kvrpcpb
         try {
             TxnActions.cleanup(snapshot, txn, key, request.getCurrentTs());
         } catch (CommittedException e) {
-            return Outcome.readOnly(Kvrpcpb.CleanupResponse.newBuilder().setCommitVersion(e.commitTs()).build());
+            return Outcome.readOnly(Kvrpcpb.CleanupResponse.newBuilder()
+                    .setCommitVersion(e.commitTs())
+                    .build());
         }
         return new Outcome<>(Kvrpcpb.CleanupResponse.getDefaultInstance(), txn.modifies());
     }

@@ -12,8 +12,19 @@ import java.util.List;
  *
  * @param <R> the kvrpcpb response type
  */
-public sealed interface Command<R> permits Get, BatchGet, Scan, Prewrite, Commit, BatchRollback,
-        CheckTxnStatus, CheckSecondaryLocks, ResolveLock, Cleanup, TxnHeartBeat, GcKeys {
+public sealed interface Command<R>
+        permits Get,
+                BatchGet,
+                Scan,
+                Prewrite,
+                Commit,
+                BatchRollback,
+                CheckTxnStatus,
+                CheckSecondaryLocks,
+                ResolveLock,
+                Cleanup,
+                TxnHeartBeat,
+                GcKeys {
 
     Kvrpcpb.Context context();
 

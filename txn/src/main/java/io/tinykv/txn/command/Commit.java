@@ -39,7 +39,8 @@ public record Commit(Kvrpcpb.CommitRequest request) implements Command<Kvrpcpb.C
         for (byte[] key : keys) {
             TxnActions.commit(snapshot, txn, key, commitTs);
         }
-        return new Outcome<>(Kvrpcpb.CommitResponse.newBuilder().setCommitVersion(commitTs).build(), txn.modifies());
+        return new Outcome<>(
+                Kvrpcpb.CommitResponse.newBuilder().setCommitVersion(commitTs).build(), txn.modifies());
     }
 
     @Override

@@ -27,18 +27,23 @@ public final class KeyErrors {
      *                       {@code startTs}), not a commit: the message then says so instead of
      *                       "committed at"
      */
-    public static Kvrpcpb.KeyError conflict(long startTs, long conflictStartTs, long conflictCommitTs,
-                                            boolean rollbackRecord, byte[] key, byte[] primary) {
+    public static Kvrpcpb.KeyError conflict(
+            long startTs,
+            long conflictStartTs,
+            long conflictCommitTs,
+            boolean rollbackRecord,
+            byte[] key,
+            byte[] primary) {
         String prefix = "write conflict: txn " + Timestamps.format(startTs) + " on key " + KeyCodec.hex(key);
         String message;
         if (rollbackRecord && conflictCommitTs == startTs) {
             message = prefix + " was rolled back before this prewrite (a rollback record at its start ts)";
         } else if (rollbackRecord) {
-            message = prefix + " meets the rollback record of txn " + Timestamps.format(conflictStartTs)
-                    + " at " + Timestamps.format(conflictCommitTs);
+            message = prefix + " meets the rollback record of txn " + Timestamps.format(conflictStartTs) + " at "
+                    + Timestamps.format(conflictCommitTs);
         } else {
-            message = prefix + " meets a write of txn " + Timestamps.format(conflictStartTs)
-                    + " committed at " + Timestamps.format(conflictCommitTs);
+            message = prefix + " meets a write of txn " + Timestamps.format(conflictStartTs) + " committed at "
+                    + Timestamps.format(conflictCommitTs);
         }
         return Kvrpcpb.KeyError.newBuilder()
                 .setConflict(Kvrpcpb.WriteConflict.newBuilder()

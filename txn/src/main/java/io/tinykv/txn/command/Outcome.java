@@ -9,7 +9,7 @@ import java.util.List;
  */
 public record Outcome<R>(R response, List<Modify> writes, Runnable afterWrite) {
 
-    private static final Runnable NOTHING = () -> { };
+    private static final Runnable NOTHING = () -> {};
 
     public Outcome {
         writes = List.copyOf(writes);

@@ -68,7 +68,9 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
 
     @Override
     public List<byte[]> latchKeys() {
-        return request.getMutationsList().stream().map(m -> m.getKey().toByteArray()).toList();
+        return request.getMutationsList().stream()
+                .map(m -> m.getKey().toByteArray())
+                .toList();
     }
 
     @Override
@@ -111,13 +113,15 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
             }
         }
         if (!lockErrors.isEmpty()) {
-            return Outcome.readOnly(Kvrpcpb.PrewriteResponse.newBuilder().addAllErrors(lockErrors).build());
+            return Outcome.readOnly(Kvrpcpb.PrewriteResponse.newBuilder()
+                    .addAllErrors(lockErrors)
+                    .build());
         }
         if (!committedByUs.isEmpty()) {
             return Outcome.readOnly(alreadyCommitted(committedByUs));
         }
-        boolean synced = maxTsSync != null
-                && maxTsSync.isSynced(request.getContext().getRegionId(), snapshot.leaderTerm());
+        boolean synced =
+                maxTsSync != null && maxTsSync.isSynced(request.getContext().getRegionId(), snapshot.leaderTerm());
         // A retry after an earlier attempt fell back finds its own locks: it stays two-phase.
         if (request.getTryOnePc() && !own.any() && synced) {
             Optional<Outcome<Kvrpcpb.PrewriteResponse>> committed = commitInOnePhase(snapshot, primary);
@@ -129,8 +133,11 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
             if (toLock.isEmpty()) {
                 // A retry whose first attempt placed every lock: its min commit ts stands, since
                 // the commit ts is already fixed by those locks (a resolver may be using it).
-                return new Outcome<>(Kvrpcpb.PrewriteResponse.newBuilder()
-                        .setMinCommitTs(own.maxMinCommitTs()).build(), txn.modifies());
+                return new Outcome<>(
+                        Kvrpcpb.PrewriteResponse.newBuilder()
+                                .setMinCommitTs(own.maxMinCommitTs())
+                                .build(),
+                        txn.modifies());
             }
             if (synced) {
                 Optional<Outcome<Kvrpcpb.PrewriteResponse>> locked =
@@ -186,7 +193,9 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
      */
     private Optional<Outcome<Kvrpcpb.PrewriteResponse>> lockForAsyncCommit(
             MvccTxn txn, List<Kvrpcpb.Mutation> toLock, byte[] primary, long ownMinCommitTs) {
-        List<byte[]> secondaries = request.getSecondariesList().stream().map(ByteString::toByteArray).toList();
+        List<byte[]> secondaries = request.getSecondariesList().stream()
+                .map(ByteString::toByteArray)
+                .toList();
         List<byte[]> keys = toLock.stream().map(m -> m.getKey().toByteArray()).toList();
         ConcurrencyManager.KeyGuard guard = maxTsSync.manager().lockKeys(keys);
         try {
@@ -214,8 +223,11 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
                 txn.putLock(keys.get(i), lock);
             }
             return Optional.of(new Outcome<>(
-                    Kvrpcpb.PrewriteResponse.newBuilder().setMinCommitTs(minCommitTs).build(),
-                    txn.modifies(), guard::close));
+                    Kvrpcpb.PrewriteResponse.newBuilder()
+                            .setMinCommitTs(minCommitTs)
+                            .build(),
+                    txn.modifies(),
+                    guard::close));
         } catch (RuntimeException | Error e) {
             guard.close();
             throw e;
@@ -230,8 +242,12 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
      *
      * @param shape turns the plain lock of a mutation into the one to publish
      */
-    private List<Lock> publishLocks(ConcurrencyManager.KeyGuard guard, List<Kvrpcpb.Mutation> mutations,
-                                    List<byte[]> keys, UnaryOperator<Lock> shape, byte[] primary) {
+    private List<Lock> publishLocks(
+            ConcurrencyManager.KeyGuard guard,
+            List<Kvrpcpb.Mutation> mutations,
+            List<byte[]> keys,
+            UnaryOperator<Lock> shape,
+            byte[] primary) {
         long startTs = request.getStartVersion();
         long floor = startTs + 1;
         if (Timestamps.after(request.getMinCommitTs(), floor)) {
@@ -264,7 +280,8 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
         long startTs = request.getStartVersion();
         // CheckNotExists only reads its key: it writes nothing a reader could miss.
         List<Kvrpcpb.Mutation> writing = request.getMutationsList().stream()
-                .filter(m -> m.getOp() != Kvrpcpb.Op.CheckNotExists).toList();
+                .filter(m -> m.getOp() != Kvrpcpb.Op.CheckNotExists)
+                .toList();
         List<byte[]> keys = writing.stream().map(m -> m.getKey().toByteArray()).toList();
         ConcurrencyManager.KeyGuard guard = maxTsSync.manager().lockKeys(keys);
         try {
@@ -284,8 +301,11 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
                 writeCommitRecord(snapshot, txn, writing.get(i), keys.get(i), locks.get(i), commitTs);
             }
             return Optional.of(new Outcome<>(
-                    Kvrpcpb.PrewriteResponse.newBuilder().setOnePcCommitTs(commitTs).build(),
-                    txn.modifies(), guard::close));
+                    Kvrpcpb.PrewriteResponse.newBuilder()
+                            .setOnePcCommitTs(commitTs)
+                            .build(),
+                    txn.modifies(),
+                    guard::close));
         } catch (RuntimeException | Error e) {
             guard.close();
             throw e;
@@ -293,8 +313,8 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
     }
 
     /** What committing {@code lock} at {@code commitTs} writes, without the lock ever being stored. */
-    private static void writeCommitRecord(MvccReader snapshot, MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key,
-                                          Lock lock, long commitTs) {
+    private static void writeCommitRecord(
+            MvccReader snapshot, MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key, Lock lock, long commitTs) {
         if (lock.kind() == LockKind.PUT && !lock.hasShortValue()) {
             txn.putValue(key, mutation.getValue().toByteArray());
         }
@@ -326,7 +346,7 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
                 throw Requests.invalid("key " + KeyCodec.hex(key) + " appears in two mutations");
             }
             switch (m.getOp()) {
-                case Put, Del, Lock, Insert, CheckNotExists -> { }
+                case Put, Del, Lock, Insert, CheckNotExists -> {}
                 default -> throw Requests.invalid("mutation op " + m.getOp() + " is not supported by prewrite");
             }
             Requests.requireInRegion(context(), region, key);
@@ -357,8 +377,13 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
             }
         }
         if (newer || rolledBack) {
-            throw new KeyErrorException(KeyErrors.conflict(startTs, w.write().startTs(), w.commitTs(),
-                    rolledBack || w.kind() == WriteKind.ROLLBACK, key, primary));
+            throw new KeyErrorException(KeyErrors.conflict(
+                    startTs,
+                    w.write().startTs(),
+                    w.commitTs(),
+                    rolledBack || w.kind() == WriteKind.ROLLBACK,
+                    key,
+                    primary));
         }
         return OptionalLong.empty();
     }
@@ -370,10 +395,14 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
      * cannot be a retry of a successful request and is refused.
      */
     private Kvrpcpb.PrewriteResponse alreadyCommitted(List<Long> commitTimestamps) {
-        long writing = request.getMutationsList().stream().filter(m -> m.getOp() != Kvrpcpb.Op.CheckNotExists).count();
+        long writing = request.getMutationsList().stream()
+                .filter(m -> m.getOp() != Kvrpcpb.Op.CheckNotExists)
+                .count();
         boolean oneCommitTs = commitTimestamps.stream().distinct().count() == 1;
         if (request.getTryOnePc() && oneCommitTs && commitTimestamps.size() == writing) {
-            return Kvrpcpb.PrewriteResponse.newBuilder().setOnePcCommitTs(commitTimestamps.getFirst()).build();
+            return Kvrpcpb.PrewriteResponse.newBuilder()
+                    .setOnePcCommitTs(commitTimestamps.getFirst())
+                    .build();
         }
         throw new KeyErrorException(KeyErrors.abort("txn " + Timestamps.format(request.getStartVersion())
                 + " already committed " + commitTimestamps.size() + " of the keys of this prewrite (at "
@@ -390,7 +419,8 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
     private void rewriteOwnLock(MvccTxn txn, Kvrpcpb.Mutation mutation, byte[] key, byte[] primary, Lock existing) {
         Lock requested = lockFor(mutation, primary);
         boolean longValue = requested.kind() == LockKind.PUT && !requested.hasShortValue();
-        if (!longValue && requested.kind() == existing.kind()
+        if (!longValue
+                && requested.kind() == existing.kind()
                 && Arrays.equals(requested.shortValue(), existing.shortValue())) {
             return;
         }
@@ -404,10 +434,18 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
         // was placed; a replayed request must not take either back.
         // An async-commit lock keeps its flag and secondaries: its min commit ts may already decide
         // the transaction's commit ts.
-        txn.putLock(key, new Lock(requested.kind(), primary, requested.startTs(),
-                maxUnsigned(existing.ttlMillis(), requested.ttlMillis()),
-                maxUnsigned(existing.minCommitTs(), requested.minCommitTs()),
-                requested.txnSize(), requested.shortValue(), existing.useAsyncCommit(), existing.secondaries()));
+        txn.putLock(
+                key,
+                new Lock(
+                        requested.kind(),
+                        primary,
+                        requested.startTs(),
+                        maxUnsigned(existing.ttlMillis(), requested.ttlMillis()),
+                        maxUnsigned(existing.minCommitTs(), requested.minCommitTs()),
+                        requested.txnSize(),
+                        requested.shortValue(),
+                        existing.useAsyncCommit(),
+                        existing.secondaries()));
     }
 
     private static long maxUnsigned(long a, long b) {
@@ -434,8 +472,14 @@ public record Prewrite(Kvrpcpb.PrewriteRequest request, MaxTsSync maxTsSync)
         if (kind == LockKind.PUT && mutation.getValue().size() <= Lock.SHORT_VALUE_MAX_BYTES) {
             shortValue = mutation.getValue().toByteArray();
         }
-        return new Lock(kind, primary, request.getStartVersion(), request.getLockTtl(),
-                request.getMinCommitTs(), request.getTxnSize(), shortValue);
+        return new Lock(
+                kind,
+                primary,
+                request.getStartVersion(),
+                request.getLockTtl(),
+                request.getMinCommitTs(),
+                request.getTxnSize(),
+                shortValue);
     }
 
     @Override

@@ -22,7 +22,10 @@ final class ReadViews {
             byte[] primary = lock.primary();
             return region.contains(primary) && snapshot.cannotCommitAtOrBelow(primary, lock.startTs(), ts);
         };
-        return new ReadView(readTs, new HashSet<>(ctx.getResolvedLocksList()),
-                ctx.getIsolationLevel() == Kvrpcpb.IsolationLevel.RC, floor);
+        return new ReadView(
+                readTs,
+                new HashSet<>(ctx.getResolvedLocksList()),
+                ctx.getIsolationLevel() == Kvrpcpb.IsolationLevel.RC,
+                floor);
     }
 }

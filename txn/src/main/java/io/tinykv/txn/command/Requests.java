@@ -50,8 +50,7 @@ final class Requests {
     static void requireInRegion(Kvrpcpb.Context ctx, KeyRange region, byte[] key) {
         if (!region.contains(key)) {
             throw new RegionException(Errorpb.Error.newBuilder()
-                    .setMessage("key " + KeyCodec.hex(key) + " is not in region "
-                            + ctx.getRegionId() + " " + region)
+                    .setMessage("key " + KeyCodec.hex(key) + " is not in region " + ctx.getRegionId() + " " + region)
                     .setKeyNotInRegion(Errorpb.KeyNotInRegion.newBuilder()
                             .setKey(ByteString.copyFrom(key))
                             .setRegionId(ctx.getRegionId())

@@ -67,8 +67,8 @@ public record ResolveLock(Kvrpcpb.Context context, Map<Long, Long> txnStatus, Li
 
     /** The lite form: the request's keys of its one transaction. */
     public static ResolveLock lite(Kvrpcpb.ResolveLockRequest request) {
-        return new ResolveLock(request.getContext(), txnStatusOf(request),
-                Requests.distinctKeys(request.getKeysList(), "keys"), true);
+        return new ResolveLock(
+                request.getContext(), txnStatusOf(request), Requests.distinctKeys(request.getKeysList(), "keys"), true);
     }
 
     /**

@@ -63,12 +63,20 @@ public record Scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) implement
         if (pending.isPresent()) {
             // As TiKV answers a memory lock: in the error and as the first pair, so that clients that
             // look at only one of them see it.
-            Kvrpcpb.KeyError locked = KeyErrors.locked(pending.get().getValue().toLockInfo(pending.get().getKey()));
-            return Outcome.readOnly(response.setError(locked).addPairs(Kvrpcpb.KvPair.newBuilder()
-                    .setKey(ByteString.copyFrom(pending.get().getKey())).setError(locked)).build());
+            Kvrpcpb.KeyError locked = KeyErrors.locked(
+                    pending.get().getValue().toLockInfo(pending.get().getKey()));
+            return Outcome.readOnly(response.setError(locked)
+                    .addPairs(Kvrpcpb.KvPair.newBuilder()
+                            .setKey(ByteString.copyFrom(pending.get().getKey()))
+                            .setError(locked))
+                    .build());
         }
-        List<ScanEntry> entries = snapshot.scan(range, view,
-                request.getLimit(), request.getReverse(), request.getKeyOnly(),
+        List<ScanEntry> entries = snapshot.scan(
+                range,
+                view,
+                request.getLimit(),
+                request.getReverse(),
+                request.getKeyOnly(),
                 new ResponseBudget(maxResponseBytes, "limits.max-response-size"));
         for (ScanEntry entry : entries) {
             Kvrpcpb.KvPair.Builder pair = Kvrpcpb.KvPair.newBuilder().setKey(ByteString.copyFrom(entry.key()));
@@ -78,7 +86,8 @@ public record Scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) implement
                         pair.setValue(ByteString.copyFrom(v.value()));
                     }
                 }
-                case ScanEntry.Locked l -> pair.setError(KeyErrors.locked(l.lock().toLockInfo(l.key())));
+                case ScanEntry.Locked l ->
+                    pair.setError(KeyErrors.locked(l.lock().toLockInfo(l.key())));
             }
             response.addPairs(pair);
         }
@@ -86,8 +95,8 @@ public record Scan(Kvrpcpb.ScanRequest request, long maxResponseBytes) implement
     }
 
     /** The memory lock in {@code range} the scan meets first, if one blocks it. */
-    private Optional<Map.Entry<byte[], Lock>> firstBlockingMemoryLock(MvccReader snapshot, KeyRange range,
-                                                                     ReadView view) {
+    private Optional<Map.Entry<byte[], Lock>> firstBlockingMemoryLock(
+            MvccReader snapshot, KeyRange range, ReadView view) {
         NavigableMap<byte[], Lock> locks = snapshot.memoryLocks();
         if (locks.isEmpty()) {
             return Optional.empty();

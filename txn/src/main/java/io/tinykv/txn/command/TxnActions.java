@@ -52,7 +52,8 @@ final class TxnActions {
                 // (timestamps are unique); keep it alive as a flag on our record.
                 if (sameKey.get().kind() != WriteKind.ROLLBACK) {
                     throw new KeyErrorException(KeyErrors.abort("commit ts " + Timestamps.format(commitTs)
-                            + " of txn " + Timestamps.format(startTs) + " collides with " + sameKey.get().write()
+                            + " of txn " + Timestamps.format(startTs) + " collides with "
+                            + sameKey.get().write()
                             + " on key " + KeyCodec.hex(key)));
                 }
                 record = record.withOverlappedRollback();
@@ -69,7 +70,10 @@ final class TxnActions {
         throw new KeyErrorException(KeyErrors.retryable("txn lock not found: txn " + Timestamps.format(startTs)
                 + " has no lock on key " + KeyCodec.hex(key)
                 + (record.isRolledBack() ? " (it was rolled back)" : "")
-                + (other.isPresent() ? "; the key is locked by txn " + Timestamps.format(other.get().startTs()) : "")));
+                + (other.isPresent()
+                        ? "; the key is locked by txn "
+                                + Timestamps.format(other.get().startTs())
+                        : "")));
     }
 
     /**
@@ -123,8 +127,9 @@ final class TxnActions {
     static void rollbackMissingLock(MvccReader snapshot, MvccTxn txn, byte[] key) {
         TxnRecord record = snapshot.currentWrite(key, txn.startTs());
         switch (record) {
-            case TxnRecord.Found found when !found.isRollback() ->
-                    throw new CommittedException(key, txn.startTs(), found.record().commitTs());
+            case TxnRecord.Found found
+            when !found.isRollback() ->
+                throw new CommittedException(key, txn.startTs(), found.record().commitTs());
             case TxnRecord.None none -> writeRollbackRecord(txn, key, none.overlapped());
             default -> {
                 // Already rolled back.

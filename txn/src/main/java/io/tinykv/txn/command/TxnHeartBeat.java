@@ -41,7 +41,10 @@ public record TxnHeartBeat(Kvrpcpb.TxnHeartBeatRequest request) implements Comma
             lock = lock.withTtl(request.getAdviseLockTtl());
             txn.putLock(primary, lock);
         }
-        return new Outcome<>(Kvrpcpb.TxnHeartBeatResponse.newBuilder().setLockTtl(lock.ttlMillis()).build(),
+        return new Outcome<>(
+                Kvrpcpb.TxnHeartBeatResponse.newBuilder()
+                        .setLockTtl(lock.ttlMillis())
+                        .build(),
                 txn.modifies());
     }
 

@@ -94,8 +94,11 @@ public final class MaxTsSync {
                 syncedTerm.merge(regionId, term, Math::max);
                 LOG.debug("region {} term {}: max_ts synced to {}", regionId, term, Long.toUnsignedString(ts));
             } else {
-                LOG.info("region {} term {}: could not sync max_ts from TSO (one-phase commits fall back to two): {}",
-                        regionId, term, failure.toString());
+                LOG.info(
+                        "region {} term {}: could not sync max_ts from TSO (one-phase commits fall back to two): {}",
+                        regionId,
+                        term,
+                        failure.toString());
             }
             syncing.remove(regionId, term);
         });

@@ -42,7 +42,7 @@ public final class RegionGc {
     /** Paces GC's writes (a rate limit); may block. */
     @FunctionalInterface
     public interface Throttle {
-        Throttle NONE = removed -> { };
+        Throttle NONE = removed -> {};
 
         void pace(int removedRecords) throws InterruptedException;
     }
@@ -77,8 +77,8 @@ public final class RegionGc {
                 found = candidates(snapshot, new KeyRange(from, region.end()), safePoint, settings.batchKeys());
             }
             if (!found.keys().isEmpty()) {
-                GcKeys.Result result = commands.run(new GcKeys(ctx, found.keys(), safePoint,
-                        settings.maxRecordsPerKey()));
+                GcKeys.Result result =
+                        commands.run(new GcKeys(ctx, found.keys(), safePoint, settings.maxRecordsPerKey()));
                 if (result.regionError() != null) {
                     throw new RegionException(result.regionError());
                 }

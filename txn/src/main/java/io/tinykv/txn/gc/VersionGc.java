@@ -42,7 +42,8 @@ public final class VersionGc {
             }
             out.add(new Modify.Delete(Cf.WRITE, MvccKey.encode(key, record.commitTs())));
             if (record.kind() == WriteKind.PUT && !record.write().hasShortValue()) {
-                out.add(new Modify.Delete(Cf.DEFAULT, MvccKey.encode(key, record.write().startTs())));
+                out.add(new Modify.Delete(
+                        Cf.DEFAULT, MvccKey.encode(key, record.write().startTs())));
             }
         }
         return out;
@@ -50,6 +51,8 @@ public final class VersionGc {
 
     /** How many commit records {@link #garbage} removes (default-CF values not counted). */
     public static int removedRecords(List<Modify> garbage) {
-        return (int) garbage.stream().filter(m -> m instanceof Modify.Delete d && d.cf() == Cf.WRITE).count();
+        return (int) garbage.stream()
+                .filter(m -> m instanceof Modify.Delete d && d.cf() == Cf.WRITE)
+                .count();
     }
 }

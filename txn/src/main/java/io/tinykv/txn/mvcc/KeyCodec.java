@@ -23,6 +23,7 @@ public final class KeyCodec {
     public static final int ENCODED_GROUP_SIZE = GROUP_SIZE + 1;
     /** The marker of a full group: no padding, more groups follow. */
     static final int MARKER_FULL = 0xFF;
+
     private static final byte PAD = 0;
 
     private KeyCodec() {}
@@ -79,8 +80,8 @@ public final class KeyCodec {
         int pos = 0;
         while (true) {
             if (pos + ENCODED_GROUP_SIZE > limit) {
-                throw new CorruptRecordException("memcomparable key truncated at byte " + pos
-                        + " of " + limit + ": " + hex(encoded, limit));
+                throw new CorruptRecordException(
+                        "memcomparable key truncated at byte " + pos + " of " + limit + ": " + hex(encoded, limit));
             }
             int marker = encoded[pos + GROUP_SIZE] & 0xFF;
             int padCount = MARKER_FULL - marker;
@@ -93,8 +94,8 @@ public final class KeyCodec {
             out.write(encoded, pos, dataBytes);
             for (int i = pos + dataBytes; i < pos + GROUP_SIZE; i++) {
                 if (encoded[i] != PAD) {
-                    throw new CorruptRecordException("memcomparable key has non-zero padding at byte "
-                            + i + ": " + hex(encoded, limit));
+                    throw new CorruptRecordException(
+                            "memcomparable key has non-zero padding at byte " + i + ": " + hex(encoded, limit));
                 }
             }
             pos += ENCODED_GROUP_SIZE;

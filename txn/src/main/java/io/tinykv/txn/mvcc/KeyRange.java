@@ -34,8 +34,7 @@ public record KeyRange(byte[] start, byte[] end) {
     }
 
     public boolean contains(byte[] key) {
-        return Arrays.compareUnsigned(key, start) >= 0
-                && (unboundedAbove() || Arrays.compareUnsigned(key, end) < 0);
+        return Arrays.compareUnsigned(key, start) >= 0 && (unboundedAbove() || Arrays.compareUnsigned(key, end) < 0);
     }
 
     /** The keys in both ranges (possibly none: then {@link #isEmpty()}). */

@@ -25,13 +25,22 @@ import java.util.Objects;
  * @param secondaries the transaction's other keys, on an async-commit primary lock only (a
  *     resolver checks them all); empty otherwise
  */
-public record Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, long minCommitTs,
-                   long txnSize, byte[] shortValue, boolean useAsyncCommit, List<byte[]> secondaries) {
+public record Lock(
+        LockKind kind,
+        byte[] primary,
+        long startTs,
+        long ttlMillis,
+        long minCommitTs,
+        long txnSize,
+        byte[] shortValue,
+        boolean useAsyncCommit,
+        List<byte[]> secondaries) {
 
     /** Values up to this size live in the lock and commit record instead of the default CF (TiKV's limit). */
     public static final int SHORT_VALUE_MAX_BYTES = 255;
     /** Keys larger than this cannot be valid primaries; guards parsing of corrupt lengths. */
     static final int MAX_PRIMARY_BYTES = 64 * 1024 * 1024;
+
     static final int FORMAT_VERSION = 1;
     private static final int FLAG_SHORT_VALUE = 1;
     private static final int FLAG_ASYNC_COMMIT = 2;
@@ -50,8 +59,8 @@ public record Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, 
                 throw new IllegalArgumentException("only a Put lock carries a value, not " + kind);
             }
             if (shortValue.length > SHORT_VALUE_MAX_BYTES) {
-                throw new IllegalArgumentException("short value of " + shortValue.length
-                        + " bytes exceeds " + SHORT_VALUE_MAX_BYTES);
+                throw new IllegalArgumentException(
+                        "short value of " + shortValue.length + " bytes exceeds " + SHORT_VALUE_MAX_BYTES);
             }
             shortValue = shortValue.clone();
         }
@@ -63,8 +72,14 @@ public record Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, 
     }
 
     /** A lock of an ordinary (two-phase) transaction. */
-    public Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, long minCommitTs,
-                long txnSize, byte[] shortValue) {
+    public Lock(
+            LockKind kind,
+            byte[] primary,
+            long startTs,
+            long ttlMillis,
+            long minCommitTs,
+            long txnSize,
+            byte[] shortValue) {
         this(kind, primary, startTs, ttlMillis, minCommitTs, txnSize, shortValue, false, List.of());
     }
 
@@ -97,13 +112,13 @@ public record Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, 
     }
 
     public Lock withTtl(long newTtlMillis) {
-        return new Lock(kind, primary, startTs, newTtlMillis, minCommitTs, txnSize, shortValue, useAsyncCommit,
-                secondaries);
+        return new Lock(
+                kind, primary, startTs, newTtlMillis, minCommitTs, txnSize, shortValue, useAsyncCommit, secondaries);
     }
 
     public Lock withMinCommitTs(long newMinCommitTs) {
-        return new Lock(kind, primary, startTs, ttlMillis, newMinCommitTs, txnSize, shortValue, useAsyncCommit,
-                secondaries);
+        return new Lock(
+                kind, primary, startTs, ttlMillis, newMinCommitTs, txnSize, shortValue, useAsyncCommit, secondaries);
     }
 
     /** The commit record this lock becomes when its transaction commits. */
@@ -122,7 +137,8 @@ public record Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, 
                 .setLockType(kind.op())
                 .setMinCommitTs(minCommitTs)
                 .setUseAsyncCommit(useAsyncCommit)
-                .addAllSecondaries(secondaries.stream().map(ByteString::copyFrom).toList())
+                .addAllSecondaries(
+                        secondaries.stream().map(ByteString::copyFrom).toList())
                 .build();
     }
 
@@ -189,16 +205,30 @@ public record Lock(LockKind kind, byte[] primary, long startTs, long ttlMillis, 
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Lock l && kind == l.kind && startTs == l.startTs && ttlMillis == l.ttlMillis
-                && minCommitTs == l.minCommitTs && txnSize == l.txnSize && useAsyncCommit == l.useAsyncCommit
-                && Arrays.equals(primary, l.primary) && Arrays.equals(shortValue, l.shortValue)
+        return o instanceof Lock l
+                && kind == l.kind
+                && startTs == l.startTs
+                && ttlMillis == l.ttlMillis
+                && minCommitTs == l.minCommitTs
+                && txnSize == l.txnSize
+                && useAsyncCommit == l.useAsyncCommit
+                && Arrays.equals(primary, l.primary)
+                && Arrays.equals(shortValue, l.shortValue)
                 && sameKeys(secondaries, l.secondaries);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(kind, startTs, ttlMillis, minCommitTs, txnSize, useAsyncCommit, secondaries.size(),
-                Arrays.hashCode(primary), Arrays.hashCode(shortValue));
+        return Objects.hash(
+                kind,
+                startTs,
+                ttlMillis,
+                minCommitTs,
+                txnSize,
+                useAsyncCommit,
+                secondaries.size(),
+                Arrays.hashCode(primary),
+                Arrays.hashCode(shortValue));
     }
 
     private static boolean sameKeys(List<byte[]> a, List<byte[]> b) {

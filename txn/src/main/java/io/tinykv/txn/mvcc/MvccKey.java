@@ -55,17 +55,18 @@ public record MvccKey(byte[] userKey, long ts) {
     /** The timestamp of an engine key, without decoding the user key. */
     public static long tsOf(byte[] engineKey) {
         if (engineKey.length < TS_BYTES) {
-            throw new CorruptRecordException("MVCC key too short for a timestamp: "
-                    + KeyCodec.hex(engineKey, engineKey.length));
+            throw new CorruptRecordException(
+                    "MVCC key too short for a timestamp: " + KeyCodec.hex(engineKey, engineKey.length));
         }
-        return ~ByteBuffer.wrap(engineKey, engineKey.length - TS_BYTES, TS_BYTES).getLong();
+        return ~ByteBuffer.wrap(engineKey, engineKey.length - TS_BYTES, TS_BYTES)
+                .getLong();
     }
 
     /** Whether {@code engineKey} is a version of the user key whose encoding is {@code encodedUserKey}. */
     public static boolean isVersionOf(byte[] engineKey, byte[] encodedUserKey) {
         return engineKey.length == encodedUserKey.length + TS_BYTES
-                && java.util.Arrays.equals(engineKey, 0, encodedUserKey.length,
-                        encodedUserKey, 0, encodedUserKey.length);
+                && java.util.Arrays.equals(
+                        engineKey, 0, encodedUserKey.length, encodedUserKey, 0, encodedUserKey.length);
     }
 
     @Override

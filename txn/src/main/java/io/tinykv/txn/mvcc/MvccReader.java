@@ -146,9 +146,7 @@ public final class MvccReader implements AutoCloseable {
 
     /** The value of {@code key} a snapshot at {@code ts} sees; empty when absent or deleted. Ignores locks. */
     public Optional<byte[]> valueAt(byte[] key, long ts) {
-        return visibleWrite(key, ts)
-                .filter(cw -> cw.kind() == WriteKind.PUT)
-                .map(cw -> loadValue(key, cw.write()));
+        return visibleWrite(key, ts).filter(cw -> cw.kind() == WriteKind.PUT).map(cw -> loadValue(key, cw.write()));
     }
 
     /**
@@ -165,8 +163,8 @@ public final class MvccReader implements AutoCloseable {
         }
         byte[] value = snapshot.get(Cf.DEFAULT, MvccKey.encode(key, put.startTs()));
         if (value == null) {
-            throw new CorruptRecordException("value of key " + KeyCodec.hex(key, key.length)
-                    + " written at " + Timestamps.format(put.startTs()) + " is missing from the default column family");
+            throw new CorruptRecordException("value of key " + KeyCodec.hex(key, key.length) + " written at "
+                    + Timestamps.format(put.startTs()) + " is missing from the default column family");
         }
         return value;
     }
@@ -207,8 +205,8 @@ public final class MvccReader implements AutoCloseable {
      *
      * @throws ResponseBudget.ResponseTooLargeException once the entries outgrow the budget
      */
-    public List<ScanEntry> scan(KeyRange range, ReadView view, int limit, boolean reverse, boolean keyOnly,
-            ResponseBudget budget) {
+    public List<ScanEntry> scan(
+            KeyRange range, ReadView view, int limit, boolean reverse, boolean keyOnly, ResponseBudget budget) {
         return new MvccScanner(this, snapshot, range, view, keyOnly).scan(limit, reverse, budget);
     }
 
@@ -216,13 +214,16 @@ public final class MvccReader implements AutoCloseable {
     public java.util.OptionalLong oldestLockStartTs(KeyRange range) {
         long[] min = {0};
         boolean[] found = {false};
-        scanLocks(range, lock -> {
-            if (!found[0] || Timestamps.before(lock.startTs(), min[0])) {
-                min[0] = lock.startTs();
-                found[0] = true;
-            }
-            return false;
-        }, 1);
+        scanLocks(
+                range,
+                lock -> {
+                    if (!found[0] || Timestamps.before(lock.startTs(), min[0])) {
+                        min[0] = lock.startTs();
+                        found[0] = true;
+                    }
+                    return false;
+                },
+                1);
         return found[0] ? java.util.OptionalLong.of(min[0]) : java.util.OptionalLong.empty();
     }
 

@@ -40,7 +40,8 @@ final class MvccScanner {
         if (limit <= 0) {
             return out;
         }
-        try (KvIterator locks = snapshot.iterator(Cf.LOCK); KvIterator writes = snapshot.iterator(Cf.WRITE)) {
+        try (KvIterator locks = snapshot.iterator(Cf.LOCK);
+                KvIterator writes = snapshot.iterator(Cf.WRITE)) {
             if (reverse) {
                 positionAtUpper(locks);
                 positionAtUpper(writes);
@@ -117,8 +118,8 @@ final class MvccScanner {
 
     private static byte[] userPart(byte[] writeKey) {
         if (writeKey.length < KeyCodec.ENCODED_GROUP_SIZE + MvccKey.TS_BYTES) {
-            throw new CorruptRecordException("write column family key too short: "
-                    + KeyCodec.hex(writeKey, writeKey.length));
+            throw new CorruptRecordException(
+                    "write column family key too short: " + KeyCodec.hex(writeKey, writeKey.length));
         }
         return Arrays.copyOf(writeKey, writeKey.length - MvccKey.TS_BYTES);
     }

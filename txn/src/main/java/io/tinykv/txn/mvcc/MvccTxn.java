@@ -25,8 +25,8 @@ public final class MvccTxn {
 
     public void putLock(byte[] key, Lock lock) {
         if (lock.startTs() != startTs) {
-            throw new IllegalArgumentException("lock of txn " + Timestamps.format(lock.startTs())
-                    + " written by txn " + Timestamps.format(startTs));
+            throw new IllegalArgumentException("lock of txn " + Timestamps.format(lock.startTs()) + " written by txn "
+                    + Timestamps.format(startTs));
         }
         modifies.add(new Modify.Put(Cf.LOCK, KeyCodec.encode(key), lock.toBytes()));
     }

@@ -31,7 +31,8 @@ final class RecordFormat {
         }
 
         Builder bytes(byte[] value) {
-            out.writeBytes(ByteBuffer.allocate(Integer.BYTES).putInt(value.length).array());
+            out.writeBytes(
+                    ByteBuffer.allocate(Integer.BYTES).putInt(value.length).array());
             out.writeBytes(value);
             return this;
         }
@@ -57,8 +58,8 @@ final class RecordFormat {
             throw new CorruptRecordException(what + " record is null");
         }
         if (record.length < minBodyBytes + CHECKSUM_BYTES) {
-            throw new CorruptRecordException(what + " record too short: " + record.length
-                    + " bytes, need at least " + (minBodyBytes + CHECKSUM_BYTES));
+            throw new CorruptRecordException(what + " record too short: " + record.length + " bytes, need at least "
+                    + (minBodyBytes + CHECKSUM_BYTES));
         }
         int bodyLength = record.length - CHECKSUM_BYTES;
         CRC32C crc = new CRC32C();
@@ -96,8 +97,8 @@ final class RecordFormat {
             need(Integer.BYTES, field + " length");
             int length = buffer.getInt();
             if (length < 0 || length > maxBytes) {
-                throw new CorruptRecordException(what + " record has invalid " + field + " length "
-                        + length + " (allowed 0.." + maxBytes + ")");
+                throw new CorruptRecordException(
+                        what + " record has invalid " + field + " length " + length + " (allowed 0.." + maxBytes + ")");
             }
             need(length, field);
             byte[] value = new byte[length];
@@ -125,8 +126,8 @@ final class RecordFormat {
         /** Fails if anything is left: an unknown trailing field is as suspect as a missing one. */
         void end() {
             if (buffer.hasRemaining()) {
-                throw new CorruptRecordException(what + " record has " + buffer.remaining()
-                        + " unexpected trailing bytes");
+                throw new CorruptRecordException(
+                        what + " record has " + buffer.remaining() + " unexpected trailing bytes");
             }
         }
 
@@ -136,8 +137,8 @@ final class RecordFormat {
 
         private void need(int bytes, String field) {
             if (buffer.remaining() < bytes) {
-                throw new CorruptRecordException(what + " record truncated reading " + field
-                        + ": need " + bytes + " bytes, have " + buffer.remaining());
+                throw new CorruptRecordException(what + " record truncated reading " + field + ": need " + bytes
+                        + " bytes, have " + buffer.remaining());
             }
         }
     }

@@ -16,6 +16,7 @@ public record Write(WriteKind kind, long startTs, byte[] shortValue, boolean ove
 
     /** Version of the binary layout; bump it and keep reading old versions when the layout changes. */
     static final int FORMAT_VERSION = 1;
+
     private static final int FLAG_SHORT_VALUE = 1;
     private static final int FLAG_OVERLAPPED_ROLLBACK = 1 << 1;
     private static final int KNOWN_FLAGS = FLAG_SHORT_VALUE | FLAG_OVERLAPPED_ROLLBACK;
@@ -29,8 +30,8 @@ public record Write(WriteKind kind, long startTs, byte[] shortValue, boolean ove
                 throw new IllegalArgumentException("only a Put record carries a value, not " + kind);
             }
             if (shortValue.length > Lock.SHORT_VALUE_MAX_BYTES) {
-                throw new IllegalArgumentException("short value of " + shortValue.length
-                        + " bytes exceeds " + Lock.SHORT_VALUE_MAX_BYTES);
+                throw new IllegalArgumentException(
+                        "short value of " + shortValue.length + " bytes exceeds " + Lock.SHORT_VALUE_MAX_BYTES);
             }
             shortValue = shortValue.clone();
         }
@@ -59,8 +60,7 @@ public record Write(WriteKind kind, long startTs, byte[] shortValue, boolean ove
     }
 
     public byte[] toBytes() {
-        int flags = (shortValue != null ? FLAG_SHORT_VALUE : 0)
-                | (overlappedRollback ? FLAG_OVERLAPPED_ROLLBACK : 0);
+        int flags = (shortValue != null ? FLAG_SHORT_VALUE : 0) | (overlappedRollback ? FLAG_OVERLAPPED_ROLLBACK : 0);
         RecordFormat.Builder b = new RecordFormat.Builder()
                 .u8(FORMAT_VERSION)
                 .u8(kind.code())
@@ -100,8 +100,11 @@ public record Write(WriteKind kind, long startTs, byte[] shortValue, boolean ove
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Write w && kind == w.kind && startTs == w.startTs
-                && overlappedRollback == w.overlappedRollback && Arrays.equals(shortValue, w.shortValue);
+        return o instanceof Write w
+                && kind == w.kind
+                && startTs == w.startTs
+                && overlappedRollback == w.overlappedRollback
+                && Arrays.equals(shortValue, w.shortValue);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.testkit.storage.LeaderStorage;
 import io.tinykv.txn.RegionBounds;
 import io.tinykv.txn.TxnCommands;
 import io.tinykv.txn.concurrency.ConcurrencyManager;
@@ -14,7 +15,6 @@ import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.LockKind;
 import io.tinykv.txn.mvcc.Timestamps;
 import io.tinykv.txn.mvcc.WriteKind;
-import io.tinykv.testkit.storage.LeaderStorage;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -46,10 +46,14 @@ class AsyncCommitCommandTest extends CommandTestBase {
         assertThat(sync.isSynced(0, TERM)).as("the fake TSO answers at once").isTrue();
     }
 
-    private static Kvrpcpb.PrewriteRequest async(byte[] primary, List<byte[]> secondaries, Kvrpcpb.Mutation... mutations) {
-        return prewriteRequest(primary, START, mutations).toBuilder().setUseAsyncCommit(true)
+    private static Kvrpcpb.PrewriteRequest async(
+            byte[] primary, List<byte[]> secondaries, Kvrpcpb.Mutation... mutations) {
+        return prewriteRequest(primary, START, mutations).toBuilder()
+                .setUseAsyncCommit(true)
                 .setMinCommitTs(START + 1)
-                .addAllSecondaries(secondaries.stream().map(ByteString::copyFrom).toList()).build();
+                .addAllSecondaries(
+                        secondaries.stream().map(ByteString::copyFrom).toList())
+                .build();
     }
 
     private static long msAfterStart(long ms) {
@@ -57,22 +61,29 @@ class AsyncCommitCommandTest extends CommandTestBase {
     }
 
     private Kvrpcpb.CheckSecondaryLocksResponse checkSecondaries(byte[]... keys) {
-        return txn.checkSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest.newBuilder().setContext(ctx())
-                .setStartVersion(START).addAllKeys(Arrays.stream(keys).map(CommandTestBase::bs).toList()).build());
+        return txn.checkSecondaryLocks(Kvrpcpb.CheckSecondaryLocksRequest.newBuilder()
+                .setContext(ctx())
+                .setStartVersion(START)
+                .addAllKeys(Arrays.stream(keys).map(CommandTestBase::bs).toList())
+                .build());
     }
 
     private Kvrpcpb.CheckTxnStatusResponse status(byte[] primary, long callerTs, boolean forceSync) {
-        return txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder().setContext(ctx())
-                .setPrimaryKey(bs(primary)).setLockTs(START).setCallerStartTs(callerTs)
-                .setCurrentTs(msAfterStart(TTL + 1)).setRollbackIfNotExist(true)
-                .setForceSyncCommit(forceSync).build());
+        return txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder()
+                .setContext(ctx())
+                .setPrimaryKey(bs(primary))
+                .setLockTs(START)
+                .setCallerStartTs(callerTs)
+                .setCurrentTs(msAfterStart(TTL + 1))
+                .setRollbackIfNotExist(true)
+                .setForceSyncCommit(forceSync)
+                .build());
     }
 
     @Test
     void locksCarryAsyncCommitAndMinCommitTsAboveEveryReadServed() {
         get(k(1), START + 30);
-        Kvrpcpb.PrewriteResponse r = txn.prewrite(async(k(1), List.of(k(2), k(3)),
-                put(k(1), k(10)), del(k(2))));
+        Kvrpcpb.PrewriteResponse r = txn.prewrite(async(k(1), List.of(k(2), k(3)), put(k(1), k(10)), del(k(2))));
         assertThat(r.getErrorsList()).isEmpty();
         assertThat(r.getMinCommitTs()).isEqualTo(START + 31);
         Lock primary = f.lockOf(k(1)).orElseThrow();
@@ -83,9 +94,12 @@ class AsyncCommitCommandTest extends CommandTestBase {
         assertThat(secondary.useAsyncCommit()).isTrue();
         assertThat(secondary.kind()).isEqualTo(LockKind.DELETE);
         assertThat(secondary.secondaries()).isEmpty();
-        assertThat(manager.memoryLockCount()).as("memory locks dropped once the locks are written").isZero();
+        assertThat(manager.memoryLockCount())
+                .as("memory locks dropped once the locks are written")
+                .isZero();
         // A read at or above the min commit ts is blocked; one below passes.
-        assertThat(get(k(1), START + 31).getError().getLocked().getUseAsyncCommit()).isTrue();
+        assertThat(get(k(1), START + 31).getError().getLocked().getUseAsyncCommit())
+                .isTrue();
         assertThat(get(k(1), START + 30).getNotFound()).isTrue();
         // The answer is the commit ts: committing there succeeds.
         assertThat(commit(START, r.getMinCommitTs(), k(1), k(2)).hasError()).isFalse();
@@ -96,7 +110,8 @@ class AsyncCommitCommandTest extends CommandTestBase {
     void maxCommitTsBelowTheComputedTsFallsBackToOrdinaryLocks() {
         get(k(1), START + 30);
         Kvrpcpb.PrewriteResponse r = txn.prewrite(async(k(1), List.of(), put(k(1), k(10))).toBuilder()
-                .setMaxCommitTs(START + 20).build());
+                .setMaxCommitTs(START + 20)
+                .build());
         assertThat(r.getErrorsList()).isEmpty();
         assertThat(r.getMinCommitTs()).isZero();
         Lock lock = f.lockOf(k(1)).orElseThrow();
@@ -123,7 +138,8 @@ class AsyncCommitCommandTest extends CommandTestBase {
         get(k(1), START - 1);
         get(k(2), START + 90);
         // max_ts moved on, but the lock's min commit ts (which a resolver may already use) stays.
-        assertThat(txn.prewrite(async(k(1), List.of(), put(k(1), k(10)))).getMinCommitTs()).isEqualTo(first);
+        assertThat(txn.prewrite(async(k(1), List.of(), put(k(1), k(10)))).getMinCommitTs())
+                .isEqualTo(first);
         assertThat(f.lockOf(k(1)).orElseThrow().minCommitTs()).isEqualTo(first);
     }
 
@@ -153,7 +169,9 @@ class AsyncCommitCommandTest extends CommandTestBase {
         assertThat(r.getLockInfo().getUseAsyncCommit()).isTrue();
         assertThat(r.getLockInfo().getSecondariesList()).containsExactly(bs(k(2)));
         Lock lock = f.lockOf(k(1)).orElseThrow();
-        assertThat(lock.minCommitTs()).as("never pushed: it may be the commit ts already").isEqualTo(START + 4);
+        assertThat(lock.minCommitTs())
+                .as("never pushed: it may be the commit ts already")
+                .isEqualTo(START + 4);
         // A resolver that found the transaction fell back forces the ordinary rules: expired, rolled back.
         Kvrpcpb.CheckTxnStatusResponse forced = status(k(1), START + 50, true);
         assertThat(forced.getAction()).isEqualTo(Kvrpcpb.Action.TTLExpireRollback);
@@ -167,7 +185,9 @@ class AsyncCommitCommandTest extends CommandTestBase {
         txn.prewrite(async(k(1), List.of(k(2), k(3)), put(k(1), k(10)), put(k(2), k(20)), put(k(3), k(30))));
         Kvrpcpb.CheckSecondaryLocksResponse r = checkSecondaries(k(2), k(3));
         assertThat(r.getCommitTs()).isZero();
-        assertThat(r.getLocksList()).extracting(l -> l.getKey().toByteArray()[0]).containsExactly((byte) 2, (byte) 3);
+        assertThat(r.getLocksList())
+                .extracting(l -> l.getKey().toByteArray()[0])
+                .containsExactly((byte) 2, (byte) 3);
         assertThat(r.getLocksList()).allSatisfy(l -> {
             assertThat(l.getUseAsyncCommit()).isTrue();
             assertThat(l.getMinCommitTs()).isEqualTo(START + 8);
@@ -190,7 +210,9 @@ class AsyncCommitCommandTest extends CommandTestBase {
         Kvrpcpb.CheckSecondaryLocksResponse r = checkSecondaries(k(2), k(3));
         assertThat(r.hasError()).isFalse();
         assertThat(r.getCommitTs()).isZero();
-        assertThat(r.getLocksList()).as("not all locked: the transaction cannot have committed").isEmpty();
+        assertThat(r.getLocksList())
+                .as("not all locked: the transaction cannot have committed")
+                .isEmpty();
         assertThat(f.writeAt(k(3), START).orElseThrow().kind()).isEqualTo(WriteKind.ROLLBACK);
         // The late prewrite of k3 is refused, so the transaction can never have all its locks.
         Kvrpcpb.PrewriteResponse late = txn.prewrite(async(k(1), List.of(), put(k(3), k(30))));

@@ -32,6 +32,7 @@ abstract class CommandTestBase {
 
     @Parameter
     StorageKind kind;
+
     @TempDir
     Path dir;
 
@@ -64,11 +65,18 @@ abstract class CommandTestBase {
     }
 
     static Kvrpcpb.Mutation put(byte[] key, byte[] value) {
-        return Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Put).setKey(bs(key)).setValue(bs(value)).build();
+        return Kvrpcpb.Mutation.newBuilder()
+                .setOp(Kvrpcpb.Op.Put)
+                .setKey(bs(key))
+                .setValue(bs(value))
+                .build();
     }
 
     static Kvrpcpb.Mutation del(byte[] key) {
-        return Kvrpcpb.Mutation.newBuilder().setOp(Kvrpcpb.Op.Del).setKey(bs(key)).build();
+        return Kvrpcpb.Mutation.newBuilder()
+                .setOp(Kvrpcpb.Op.Del)
+                .setKey(bs(key))
+                .build();
     }
 
     static Kvrpcpb.Mutation mutation(Kvrpcpb.Op op, byte[] key) {
@@ -107,7 +115,11 @@ abstract class CommandTestBase {
     }
 
     Kvrpcpb.GetResponse get(byte[] key, long version) {
-        return txn.get(Kvrpcpb.GetRequest.newBuilder().setContext(ctx()).setKey(bs(key)).setVersion(version).build());
+        return txn.get(Kvrpcpb.GetRequest.newBuilder()
+                .setContext(ctx())
+                .setKey(bs(key))
+                .setVersion(version)
+                .build());
     }
 
     /** A lock as a prewrite of {@code primary}'s transaction at {@code startTs} would leave it (inline value). */

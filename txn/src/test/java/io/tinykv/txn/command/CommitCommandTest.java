@@ -46,7 +46,8 @@ class CommitCommandTest extends CommandTestBase {
     @Test
     void commitMultipleKeysIncludingDeleteAndLock() {
         assertThat(prewrite(k(1), START, put(k(1), k(10)), del(k(2)), mutation(Kvrpcpb.Op.Lock, k(3)))
-                .getErrorsList()).isEmpty();
+                        .getErrorsList())
+                .isEmpty();
         assertOk(commit(START, COMMIT, k(1), k(2), k(3)));
         assertThat(f.counts()).containsExactly(0, 0, 3);
         assertThat(f.writeAt(k(1), COMMIT).orElseThrow().kind()).isEqualTo(WriteKind.PUT);
@@ -145,6 +146,7 @@ class CommitCommandTest extends CommandTestBase {
         assertThat(w.kind()).isEqualTo(WriteKind.PUT);
         assertThat(w.overlappedRollback()).isTrue();
         // The rolled-back transaction still cannot prewrite.
-        assertThat(prewrite(k(1), COMMIT, put(k(1), k(1))).getErrors(0).hasConflict()).isTrue();
+        assertThat(prewrite(k(1), COMMIT, put(k(1), k(1))).getErrors(0).hasConflict())
+                .isTrue();
     }
 }

@@ -56,7 +56,8 @@ class GcCommandTest extends CommandTestBase {
 
     @Test
     void rollbacksAndLockRecordsOverTheNewestPutGoButThePutStays() throws Exception {
-        f.committedPut(k(4), 10, 11, k(11)).write(k(4), 15, Write.rollback(15))
+        f.committedPut(k(4), 10, 11, k(11))
+                .write(k(4), 15, Write.rollback(15))
                 .write(k(4), 17, new Write(WriteKind.LOCK, 16, null));
         gc(20);
         assertThat(f.counts()).containsExactly(1, 0, 1);
@@ -65,8 +66,7 @@ class GcCommandTest extends CommandTestBase {
 
     @Test
     void versionsAboveTheSafePointAndLocksAreLeftAlone() throws Exception {
-        f.committedPut(k(5), 10, 11, k(11)).committedPut(k(5), 20, 21, k(21))
-                .prewrittenPut(k(6), k(6), 30, TTL, k(30));
+        f.committedPut(k(5), 10, 11, k(11)).committedPut(k(5), 20, 21, k(21)).prewrittenPut(k(6), k(6), 30, TTL, k(30));
         assertThat(gc(15).removedRecords()).isZero();
         assertThat(f.counts()).containsExactly(3, 1, 2);
     }
@@ -74,7 +74,8 @@ class GcCommandTest extends CommandTestBase {
     @Test
     void manyKeysAreCollectedInBatches() throws Exception {
         for (int i = 0; i < 5; i++) {
-            f.committedPut(k(10 + i), 10, 11, k(1)).committedPut(k(10 + i), 20, 21, k(2))
+            f.committedPut(k(10 + i), 10, 11, k(1))
+                    .committedPut(k(10 + i), 20, 21, k(2))
                     .committedPut(k(10 + i), 30, 31, k(3));
         }
         RegionGc.Stats stats = gc(40);
@@ -103,14 +104,24 @@ class GcCommandTest extends CommandTestBase {
         f.committedPut(k(8), 10, 11, k(11));
         guard.advanceTo(50);
         guard.advanceTo(40); // never backwards
-        Kvrpcpb.GetResponse below = guarded.get(Kvrpcpb.GetRequest.newBuilder().setContext(ctx()).setKey(bs(k(8)))
-                .setVersion(49).build());
+        Kvrpcpb.GetResponse below = guarded.get(Kvrpcpb.GetRequest.newBuilder()
+                .setContext(ctx())
+                .setKey(bs(k(8)))
+                .setVersion(49)
+                .build());
         assertThat(below.getError().getAbort()).contains("GC safe point");
-        Kvrpcpb.GetResponse at = guarded.get(Kvrpcpb.GetRequest.newBuilder().setContext(ctx()).setKey(bs(k(8)))
-                .setVersion(50).build());
+        Kvrpcpb.GetResponse at = guarded.get(Kvrpcpb.GetRequest.newBuilder()
+                .setContext(ctx())
+                .setKey(bs(k(8)))
+                .setVersion(50)
+                .build());
         assertThat(at.getValue().toByteArray()).containsExactly(11);
-        Kvrpcpb.ScanResponse scan = guarded.scan(Kvrpcpb.ScanRequest.newBuilder().setContext(ctx())
-                .setStartKey(bs(k(0))).setLimit(10).setVersion(49).build());
+        Kvrpcpb.ScanResponse scan = guarded.scan(Kvrpcpb.ScanRequest.newBuilder()
+                .setContext(ctx())
+                .setStartKey(bs(k(0)))
+                .setLimit(10)
+                .setVersion(49)
+                .build());
         assertThat(scan.getError().getAbort()).contains("GC safe point");
         Kvrpcpb.PrewriteResponse prewrite = guarded.prewrite(prewriteRequest(k(8), 49, put(k(8), k(1))));
         assertThat(prewrite.getErrors(0).getAbort()).contains("GC safe point");

@@ -48,7 +48,9 @@ class OnePcCommandTest extends CommandTestBase {
     }
 
     private static Kvrpcpb.PrewriteRequest onePc(byte[] primary, long startTs, Kvrpcpb.Mutation... mutations) {
-        return prewriteRequest(primary, startTs, mutations).toBuilder().setTryOnePc(true).build();
+        return prewriteRequest(primary, startTs, mutations).toBuilder()
+                .setTryOnePc(true)
+                .build();
     }
 
     private static void assertNoErrors(Kvrpcpb.PrewriteResponse r) {
@@ -57,15 +59,19 @@ class OnePcCommandTest extends CommandTestBase {
     }
 
     private Kvrpcpb.ScanResponse scan(long version) {
-        return txn.scan(Kvrpcpb.ScanRequest.newBuilder().setContext(ctx()).setStartKey(bs(k(0)))
-                .setLimit(10).setVersion(version).build());
+        return txn.scan(Kvrpcpb.ScanRequest.newBuilder()
+                .setContext(ctx())
+                .setStartKey(bs(k(0)))
+                .setLimit(10)
+                .setVersion(version)
+                .build());
     }
 
     @Test
     void writesCommitRecordsAndNoLocks() {
         f.committedPut(k(2), 40, 45, k(9));
-        Kvrpcpb.PrewriteResponse r = txn.prewrite(onePc(k(1), START,
-                put(k(1), k(10)), del(k(2)), mutation(Kvrpcpb.Op.Lock, k(3))));
+        Kvrpcpb.PrewriteResponse r =
+                txn.prewrite(onePc(k(1), START, put(k(1), k(10)), del(k(2)), mutation(Kvrpcpb.Op.Lock, k(3))));
         assertNoErrors(r);
         long commitTs = r.getOnePcCommitTs();
         assertThat(commitTs).isEqualTo(START + 1);
@@ -79,7 +85,9 @@ class OnePcCommandTest extends CommandTestBase {
         assertThat(get(k(1), commitTs - 1).getNotFound()).isTrue();
         assertThat(get(k(2), commitTs).getNotFound()).isTrue();
         assertThat(get(k(2), commitTs - 1).getValue().toByteArray()).containsExactly(9);
-        assertThat(manager.memoryLockCount()).as("memory locks dropped once written").isZero();
+        assertThat(manager.memoryLockCount())
+                .as("memory locks dropped once written")
+                .isZero();
     }
 
     @Test
@@ -94,7 +102,11 @@ class OnePcCommandTest extends CommandTestBase {
     @Test
     void commitTsLiesAboveEveryReadServed() {
         get(k(1), 900);
-        txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder().setContext(ctx()).addKeys(bs(k(5))).setVersion(1_500).build());
+        txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder()
+                .setContext(ctx())
+                .addKeys(bs(k(5)))
+                .setVersion(1_500)
+                .build());
         scan(1_200);
         assertThat(manager.maxTs()).isEqualTo(1_500);
         long commitTs = txn.prewrite(onePc(k(1), START, put(k(1), k(10)))).getOnePcCommitTs();
@@ -107,12 +119,15 @@ class OnePcCommandTest extends CommandTestBase {
     @Test
     void latestReadsDoNotPushCommitTs() {
         get(k(1), io.tinykv.txn.mvcc.Timestamps.MAX);
-        assertThat(txn.prewrite(onePc(k(1), START, put(k(1), k(10)))).getOnePcCommitTs()).isEqualTo(START + 1);
+        assertThat(txn.prewrite(onePc(k(1), START, put(k(1), k(10)))).getOnePcCommitTs())
+                .isEqualTo(START + 1);
     }
 
     @Test
     void requestedMinCommitTsIsHonoured() {
-        Kvrpcpb.PrewriteRequest r = onePc(k(1), START, put(k(1), k(10))).toBuilder().setMinCommitTs(START + 40).build();
+        Kvrpcpb.PrewriteRequest r = onePc(k(1), START, put(k(1), k(10))).toBuilder()
+                .setMinCommitTs(START + 40)
+                .build();
         assertThat(txn.prewrite(r).getOnePcCommitTs()).isEqualTo(START + 40);
     }
 
@@ -121,7 +136,9 @@ class OnePcCommandTest extends CommandTestBase {
         f.lock(k(3), putLock(k(3), START - 1, k(7)));
         f.committedPut(k(4), 90, START + 1, k(5));
         Kvrpcpb.PrewriteResponse locked = txn.prewrite(onePc(k(1), START, put(k(1), k(1)), put(k(3), k(3))));
-        assertThat(locked.getErrorsList()).extracting(e -> e.getLocked().getLockVersion()).containsExactly(START - 1);
+        assertThat(locked.getErrorsList())
+                .extracting(e -> e.getLocked().getLockVersion())
+                .containsExactly(START - 1);
         assertThat(locked.getOnePcCommitTs()).isZero();
         Kvrpcpb.PrewriteResponse conflict = txn.prewrite(onePc(k(1), START, put(k(1), k(1)), put(k(4), k(4))));
         assertThat(conflict.getErrors(0).getConflict().getConflictCommitTs()).isEqualTo(START + 1);
@@ -154,7 +171,8 @@ class OnePcCommandTest extends CommandTestBase {
     void twoPhasePrewriteOfACommittedTxnIsRefused() {
         Kvrpcpb.PrewriteRequest request = onePc(k(1), START, put(k(1), k(10)));
         txn.prewrite(request);
-        Kvrpcpb.PrewriteResponse twoPhase = txn.prewrite(request.toBuilder().setTryOnePc(false).build());
+        Kvrpcpb.PrewriteResponse twoPhase =
+                txn.prewrite(request.toBuilder().setTryOnePc(false).build());
         assertThat(twoPhase.getErrors(0).getAbort()).contains("already committed");
         assertThat(f.lockOf(k(1))).isEmpty();
     }
@@ -162,7 +180,9 @@ class OnePcCommandTest extends CommandTestBase {
     @Test
     void commitTsAboveMaxCommitTsFallsBackToLocks() {
         get(k(9), 5_000);
-        Kvrpcpb.PrewriteRequest r = onePc(k(1), START, put(k(1), k(10))).toBuilder().setMaxCommitTs(4_000).build();
+        Kvrpcpb.PrewriteRequest r = onePc(k(1), START, put(k(1), k(10))).toBuilder()
+                .setMaxCommitTs(4_000)
+                .build();
         Kvrpcpb.PrewriteResponse response = txn.prewrite(r);
         assertNoErrors(response);
         assertThat(response.getOnePcCommitTs()).isZero();
@@ -181,7 +201,8 @@ class OnePcCommandTest extends CommandTestBase {
         assertThat(fallback.getOnePcCommitTs()).as("not synced: two phases").isZero();
         assertThat(f.lockOf(k(1))).isPresent();
         assertThat(txn.prewrite(onePc(k(2), START + 2, put(k(2), k(20)))).getOnePcCommitTs())
-                .as("still syncing").isZero();
+                .as("still syncing")
+                .isZero();
         tso.complete(8_001L);
         assertThat(manager.maxTs()).isEqualTo(8_001);
         long commitTs = txn.prewrite(onePc(k(3), START + 3, put(k(3), k(30)))).getOnePcCommitTs();
@@ -192,16 +213,20 @@ class OnePcCommandTest extends CommandTestBase {
     void failedSyncIsRetriedByTheNextPrewrite() {
         leader.setTerm(TERM + 1);
         tsoAnswer.set(CompletableFuture.failedFuture(new IllegalStateException("scheduler down")));
-        assertThat(txn.prewrite(onePc(k(1), START, put(k(1), k(10)))).getOnePcCommitTs()).isZero();
+        assertThat(txn.prewrite(onePc(k(1), START, put(k(1), k(10)))).getOnePcCommitTs())
+                .isZero();
         tsoAnswer.set(CompletableFuture.completedFuture(9_000L));
-        assertThat(txn.prewrite(onePc(k(2), START, put(k(2), k(10)))).getOnePcCommitTs()).isEqualTo(9_001);
+        assertThat(txn.prewrite(onePc(k(2), START, put(k(2), k(10)))).getOnePcCommitTs())
+                .isEqualTo(9_001);
     }
 
     @Test
     void snapshotWithoutLeaderTermNeverCommitsInOnePhase() {
         leader.setTerm(0);
-        assertThat(txn.prewrite(onePc(k(1), START, put(k(1), k(10)))).getOnePcCommitTs()).isZero();
-        assertThat(txn.prewrite(onePc(k(2), START, put(k(2), k(10)))).getOnePcCommitTs()).isZero();
+        assertThat(txn.prewrite(onePc(k(1), START, put(k(1), k(10)))).getOnePcCommitTs())
+                .isZero();
+        assertThat(txn.prewrite(onePc(k(2), START, put(k(2), k(10)))).getOnePcCommitTs())
+                .isZero();
     }
 
     @Test
@@ -215,9 +240,15 @@ class OnePcCommandTest extends CommandTestBase {
         Kvrpcpb.GetResponse blocked = get(k(1), START + 5);
         assertThat(blocked.getError().getLocked().getLockVersion()).isEqualTo(START);
         assertThat(blocked.getError().getLocked().getMinCommitTs()).isEqualTo(START + 1);
-        Kvrpcpb.BatchGetResponse batch = txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder().setContext(ctx())
-                .addKeys(bs(k(2))).addKeys(bs(k(3))).setVersion(START + 5).build());
-        assertThat(batch.getPairsList()).singleElement().satisfies(p -> assertThat(p.getError().hasLocked()).isTrue());
+        Kvrpcpb.BatchGetResponse batch = txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder()
+                .setContext(ctx())
+                .addKeys(bs(k(2)))
+                .addKeys(bs(k(3)))
+                .setVersion(START + 5)
+                .build());
+        assertThat(batch.getPairsList())
+                .singleElement()
+                .satisfies(p -> assertThat(p.getError().hasLocked()).isTrue());
         Kvrpcpb.ScanResponse scanned = scan(START + 5);
         assertThat(scanned.getError().getLocked().getKey().toByteArray()).containsExactly(1);
         assertThat(scanned.getPairs(0).getError().hasLocked()).isTrue();
@@ -240,7 +271,9 @@ class OnePcCommandTest extends CommandTestBase {
         assertThat(get(k(1), START + 30).getNotFound()).isTrue();
         leader.releaseWrites();
         assertThat(pending.join().getOnePcCommitTs()).isEqualTo(START + 31);
-        assertThat(Arrays.asList(get(k(1), START + 30).getNotFound(), get(k(1), START + 31).getNotFound()))
+        assertThat(Arrays.asList(
+                        get(k(1), START + 30).getNotFound(),
+                        get(k(1), START + 31).getNotFound()))
                 .containsExactly(true, false);
     }
 
@@ -251,18 +284,25 @@ class OnePcCommandTest extends CommandTestBase {
         AnswerDeadline deadline = new AnswerDeadline(Duration.ofMillis(50));
         txn = new TxnCommands(leader, new Latches(), RegionBounds.UNBOUNDED, new SafePointGuard(), sync, deadline);
         leader.holdWrites();
-        Kvrpcpb.PrewriteResponse answer = txn.prewriteAsync(onePc(k(1), START, put(k(1), k(10)))).join();
-        assertThat(answer.getRegionError().hasServerIsBusy()).as("the answer timed out").isTrue();
+        Kvrpcpb.PrewriteResponse answer =
+                txn.prewriteAsync(onePc(k(1), START, put(k(1), k(10)))).join();
+        assertThat(answer.getRegionError().hasServerIsBusy())
+                .as("the answer timed out")
+                .isTrue();
         assertThat(leader.heldWrites()).as("the write is still in flight").isEqualTo(1);
         Kvrpcpb.GetResponse during = get(k(1), START + 5);
-        assertThat(during.getError().getLocked().getLockVersion()).as("the reader meets the memory lock").isEqualTo(START);
+        assertThat(during.getError().getLocked().getLockVersion())
+                .as("the reader meets the memory lock")
+                .isEqualTo(START);
         assertThat(manager.memoryLockCount()).isEqualTo(1);
         // Another command on the key waits for its latch at most the deadline, then is told busy.
         Kvrpcpb.PrewriteResponse second = txn.prewrite(prewriteRequest(k(1), START + 2, put(k(1), k(11))));
         assertThat(second.getRegionError().getServerIsBusy().getReason()).contains("latches");
         leader.releaseWrites();
         assertThat(get(k(1), START + 5).getValue().toByteArray()).containsExactly(10);
-        assertThat(manager.memoryLockCount()).as("released once the write applied").isZero();
+        assertThat(manager.memoryLockCount())
+                .as("released once the write applied")
+                .isZero();
         // The latch is free again.
         Kvrpcpb.PrewriteResponse third = txn.prewrite(prewriteRequest(k(1), START - 1, put(k(1), k(11))));
         assertThat(third.getErrors(0).getConflict().getConflictCommitTs()).isEqualTo(START + 1);

@@ -56,7 +56,9 @@ class PrewriteCommandTest extends CommandTestBase {
     void prewriteReportsEveryLockedKey() {
         f.lock(k(3), putLock(k(3), 50, k(7))).lock(k(4), putLock(k(4), 60, k(7)));
         Kvrpcpb.PrewriteResponse r = prewrite(k(1), START, put(k(1), k(42)), put(k(3), k(43)), put(k(4), k(44)));
-        assertThat(r.getErrorsList()).extracting(e -> e.getLocked().getLockVersion()).containsExactly(50L, 60L);
+        assertThat(r.getErrorsList())
+                .extracting(e -> e.getLocked().getLockVersion())
+                .containsExactly(50L, 60L);
     }
 
     @Test
@@ -158,7 +160,8 @@ class PrewriteCommandTest extends CommandTestBase {
         Kvrpcpb.KeyError e = prewrite(k(1), START, put(k(1), k(10))).getErrors(0);
         assertThat(e.getConflict().getConflictTs()).isEqualTo(START + 5);
         assertThat(e.getConflict().getConflictCommitTs()).isEqualTo(START + 5);
-        assertThat(e.getRetryable()).contains("rollback record of txn " + (START + 5))
+        assertThat(e.getRetryable())
+                .contains("rollback record of txn " + (START + 5))
                 .doesNotContain("committed at");
     }
 
@@ -176,7 +179,10 @@ class PrewriteCommandTest extends CommandTestBase {
     @Test
     void storesTtlMinCommitTsAndTxnSize() {
         Kvrpcpb.PrewriteRequest req = prewriteRequest(k(1), START, put(k(1), k(10))).toBuilder()
-                .setLockTtl(12345).setMinCommitTs(START + 1).setTxnSize(7).build();
+                .setLockTtl(12345)
+                .setMinCommitTs(START + 1)
+                .setTxnSize(7)
+                .build();
         assertOk(txn.prewrite(req));
         Lock lock = f.lockOf(k(1)).orElseThrow();
         assertThat(lock.ttlMillis()).isEqualTo(12345);
@@ -186,14 +192,22 @@ class PrewriteCommandTest extends CommandTestBase {
 
     @Test
     void invalidRequestsAreRefusedClearly() {
-        assertThat(prewrite(k(), START, put(k(1), k(1))).getErrors(0).getAbort()).contains("primary_lock");
+        assertThat(prewrite(k(), START, put(k(1), k(1))).getErrors(0).getAbort())
+                .contains("primary_lock");
         assertThat(prewrite(k(1), 0, put(k(1), k(1))).getErrors(0).getAbort()).contains("start_version");
-        assertThat(prewrite(k(1), START, put(k(), k(1))).getErrors(0).getAbort()).contains("mutation key");
-        assertThat(prewrite(k(1), START, put(k(1), k(1)), del(k(1))).getErrors(0).getAbort()).contains("two mutations");
-        assertThat(prewrite(k(1), START, mutation(Kvrpcpb.Op.Rollback, k(1))).getErrors(0).getAbort())
+        assertThat(prewrite(k(1), START, put(k(), k(1))).getErrors(0).getAbort())
+                .contains("mutation key");
+        assertThat(prewrite(k(1), START, put(k(1), k(1)), del(k(1)))
+                        .getErrors(0)
+                        .getAbort())
+                .contains("two mutations");
+        assertThat(prewrite(k(1), START, mutation(Kvrpcpb.Op.Rollback, k(1)))
+                        .getErrors(0)
+                        .getAbort())
                 .contains("not supported");
         Kvrpcpb.PrewriteRequest pessimistic = prewriteRequest(k(1), START, put(k(1), k(1))).toBuilder()
-                .setForUpdateTs(START).build();
+                .setForUpdateTs(START)
+                .build();
         assertThat(txn.prewrite(pessimistic).getErrors(0).getAbort()).contains("pessimistic");
         assertThat(f.counts()).containsExactly(0, 0, 0);
     }
@@ -201,7 +215,10 @@ class PrewriteCommandTest extends CommandTestBase {
     @Test
     void asyncCommitRequestFallsBackToTwoPhaseCommit() {
         Kvrpcpb.PrewriteRequest req = prewriteRequest(k(1), START, put(k(1), k(10))).toBuilder()
-                .setUseAsyncCommit(true).addAllSecondaries(List.of(bs(k(2)))).setTryOnePc(true).build();
+                .setUseAsyncCommit(true)
+                .addAllSecondaries(List.of(bs(k(2))))
+                .setTryOnePc(true)
+                .build();
         Kvrpcpb.PrewriteResponse r = txn.prewrite(req);
         assertOk(r);
         assertThat(r.getMinCommitTs()).isZero();

@@ -81,14 +81,20 @@ class ReadCommandsTest extends CommandTestBase {
     @Test
     void getIgnoresLockKindLocksAndConfirmedBypassesAndReadCommitted() {
         // Secondary k(98) of txn 200 whose primary k(99) was pushed above the read at 300.
-        f.committedPut(k(98), 50, 54, k(42)).lock(k(98), putLock(k(99), 200, k(43)))
-                .lock(k(99), new io.tinykv.txn.mvcc.Lock(io.tinykv.txn.mvcc.LockKind.PUT, k(99), 200, TTL, 301, 0, k(44)));
+        f.committedPut(k(98), 50, 54, k(42))
+                .lock(k(98), putLock(k(99), 200, k(43)))
+                .lock(
+                        k(99),
+                        new io.tinykv.txn.mvcc.Lock(io.tinykv.txn.mvcc.LockKind.PUT, k(99), 200, TTL, 301, 0, k(44)));
         Kvrpcpb.GetRequest bypass = Kvrpcpb.GetRequest.newBuilder()
                 .setContext(ctx().toBuilder().addResolvedLocks(200))
-                .setKey(bs(k(98))).setVersion(300).build();
+                .setKey(bs(k(98)))
+                .setVersion(300)
+                .build();
         assertThat(txn.get(bypass).getValue().toByteArray()).containsExactly(42);
         Kvrpcpb.GetRequest readCommitted = bypass.toBuilder()
-                .setContext(ctx().toBuilder().setIsolationLevel(Kvrpcpb.IsolationLevel.RC)).build();
+                .setContext(ctx().toBuilder().setIsolationLevel(Kvrpcpb.IsolationLevel.RC))
+                .build();
         assertThat(txn.get(readCommitted).getValue().toByteArray()).containsExactly(42);
 
         f.lock(k(97), new io.tinykv.txn.mvcc.Lock(io.tinykv.txn.mvcc.LockKind.LOCK, k(97), 200, TTL, 0, 1, null));
@@ -97,15 +103,19 @@ class ReadCommandsTest extends CommandTestBase {
 
     @Test
     void getLatestOfPrimaryReadsThroughItsOwnLock() {
-        f.committedPut(k(99), 50, 54, k(42)).lock(k(99), putLock(k(99), 200, k(43)))
+        f.committedPut(k(99), 50, 54, k(42))
+                .lock(k(99), putLock(k(99), 200, k(43)))
                 .lock(k(97), putLock(k(99), 200, k(43)));
-        assertThat(get(k(99), io.tinykv.txn.mvcc.Timestamps.MAX).getValue().toByteArray()).containsExactly(42);
-        assertThat(get(k(97), io.tinykv.txn.mvcc.Timestamps.MAX).getError().hasLocked()).isTrue();
+        assertThat(get(k(99), io.tinykv.txn.mvcc.Timestamps.MAX).getValue().toByteArray())
+                .containsExactly(42);
+        assertThat(get(k(97), io.tinykv.txn.mvcc.Timestamps.MAX).getError().hasLocked())
+                .isTrue();
     }
 
     @Test
     void getSkipsRollbackAndLockRecords() {
-        f.committedPut(k(99), 50, 54, k(42)).write(k(99), 60, Write.rollback(60))
+        f.committedPut(k(99), 50, 54, k(42))
+                .write(k(99), 60, Write.rollback(60))
                 .write(k(99), 72, new Write(WriteKind.LOCK, 70, null));
         assertThat(get(k(99), 200).getValue().toByteArray()).containsExactly(42);
     }
@@ -118,11 +128,15 @@ class ReadCommandsTest extends CommandTestBase {
 
     @Test
     void batchGetReportsValuesAndLocksAndOmitsMissingKeys() {
-        f.committedPut(k(1), 50, 54, k(11)).committedPut(k(2), 50, 54, k(12))
-                .committedDelete(k(2), 60, 66).lock(k(3), putLock(k(3), 80, k(13)));
+        f.committedPut(k(1), 50, 54, k(11))
+                .committedPut(k(2), 50, 54, k(12))
+                .committedDelete(k(2), 60, 66)
+                .lock(k(3), putLock(k(3), 80, k(13)));
         Kvrpcpb.BatchGetResponse r = txn.batchGet(Kvrpcpb.BatchGetRequest.newBuilder()
-                .setContext(ctx()).setVersion(200)
-                .addAllKeys(List.of(bs(k(1)), bs(k(2)), bs(k(3)), bs(k(4)))).build());
+                .setContext(ctx())
+                .setVersion(200)
+                .addAllKeys(List.of(bs(k(1)), bs(k(2)), bs(k(3)), bs(k(4))))
+                .build());
         assertThat(r.hasError()).isFalse();
         assertThat(r.getPairsList()).hasSize(2);
         assertThat(r.getPairs(0).getKey().toByteArray()).containsExactly(1);

@@ -19,8 +19,11 @@ class ResolveLockCommandTest extends CommandTestBase {
     private static final long OTHER = START + 50;
 
     private Kvrpcpb.ResolveLockRequest.Builder resolve(long startTs, long commitTs, byte[]... keys) {
-        return Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx()).setStartVersion(startTs)
-                .setCommitVersion(commitTs).addAllKeys(Arrays.stream(keys).map(CommandTestBase::bs).toList());
+        return Kvrpcpb.ResolveLockRequest.newBuilder()
+                .setContext(ctx())
+                .setStartVersion(startTs)
+                .setCommitVersion(commitTs)
+                .addAllKeys(Arrays.stream(keys).map(CommandTestBase::bs).toList());
     }
 
     private static void assertOk(Kvrpcpb.ResolveLockResponse r) {
@@ -31,7 +34,9 @@ class ResolveLockCommandTest extends CommandTestBase {
     /** Our transaction locked 3 and 7 (7 with a value in the default CF); another one locked 5. */
     private Lock layout() {
         Lock other = putLock(k(5), OTHER, k(55));
-        f.lock(k(3), putLock(k(3), START, k(33))).prewrittenPut(k(7), k(3), START, TTL, k(77)).lock(k(5), other);
+        f.lock(k(3), putLock(k(3), START, k(33)))
+                .prewrittenPut(k(7), k(3), START, TTL, k(77))
+                .lock(k(5), other);
         return other;
     }
 
@@ -92,7 +97,8 @@ class ResolveLockCommandTest extends CommandTestBase {
     @Test
     void resolveSeveralTransactionsThroughTxnInfos() {
         layout();
-        Kvrpcpb.ResolveLockRequest req = Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx())
+        Kvrpcpb.ResolveLockRequest req = Kvrpcpb.ResolveLockRequest.newBuilder()
+                .setContext(ctx())
                 .addTxnInfos(Kvrpcpb.TxnInfo.newBuilder().setTxn(START).setStatus(COMMIT))
                 .addTxnInfos(Kvrpcpb.TxnInfo.newBuilder().setTxn(OTHER).setStatus(0))
                 .build();
@@ -119,15 +125,23 @@ class ResolveLockCommandTest extends CommandTestBase {
         assertOk(regional.resolveLock(resolve(START, COMMIT).build()));
         assertThat(f.writeAt(k(3), COMMIT)).isPresent();
         assertThat(f.lockOf(k(7))).isPresent();
-        assertThat(regional.resolveLock(resolve(START, COMMIT, k(7)).build()).getRegionError().hasKeyNotInRegion()).isTrue();
+        assertThat(regional.resolveLock(resolve(START, COMMIT, k(7)).build())
+                        .getRegionError()
+                        .hasKeyNotInRegion())
+                .isTrue();
     }
 
     @Test
     void resolveRefusesCommitTsNotAfterStartTs() {
         layout();
-        assertThat(txn.resolveLock(resolve(START, START).build()).getError().getAbort()).contains("commit ts");
-        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx()).build())
-                .getError().getAbort()).contains("names no transaction");
+        assertThat(txn.resolveLock(resolve(START, START).build()).getError().getAbort())
+                .contains("commit ts");
+        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder()
+                                .setContext(ctx())
+                                .build())
+                        .getError()
+                        .getAbort())
+                .contains("names no transaction");
         assertThat(f.lockOf(k(3))).isPresent();
     }
 }

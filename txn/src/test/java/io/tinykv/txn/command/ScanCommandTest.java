@@ -14,17 +14,24 @@ import org.junit.jupiter.api.Test;
 class ScanCommandTest extends CommandTestBase {
 
     private Kvrpcpb.ScanRequest.Builder scan(byte[] start, int limit, long version) {
-        return Kvrpcpb.ScanRequest.newBuilder().setContext(ctx()).setStartKey(bs(start)).setLimit(limit).setVersion(version);
+        return Kvrpcpb.ScanRequest.newBuilder()
+                .setContext(ctx())
+                .setStartKey(bs(start))
+                .setLimit(limit)
+                .setVersion(version);
     }
 
     private static List<Integer> keys(Kvrpcpb.ScanResponse r) {
-        return r.getPairsList().stream().map(p -> p.getKey().toByteArray()[0] & 0xFF).toList();
+        return r.getPairsList().stream()
+                .map(p -> p.getKey().toByteArray()[0] & 0xFF)
+                .toList();
     }
 
     private static List<Integer> values(Kvrpcpb.ScanResponse r) {
-        return r.getPairsList().stream().map(p -> p.getValue().isEmpty() ? -1 : p.getValue().byteAt(0) & 0xFF).toList();
+        return r.getPairsList().stream()
+                .map(p -> p.getValue().isEmpty() ? -1 : p.getValue().byteAt(0) & 0xFF)
+                .toList();
     }
-
 
     private void layout() {
         f.committedPut(k(1), 50, 60, k(8))
@@ -79,13 +86,15 @@ class ScanCommandTest extends CommandTestBase {
     @Test
     void scanStopsAtEndKey() {
         layout();
-        assertThat(keys(txn.scan(scan(k(2), 10, 200).setEndKey(bs(k(5))).build()))).containsExactly(2, 3, 4);
+        assertThat(keys(txn.scan(scan(k(2), 10, 200).setEndKey(bs(k(5))).build())))
+                .containsExactly(2, 3, 4);
     }
 
     @Test
     void scanReverseGoesDownFromStartKeyExclusive() {
         layout();
-        Kvrpcpb.ScanResponse r = txn.scan(scan(k(5), 10, 200).setReverse(true).setEndKey(bs(k(2))).build());
+        Kvrpcpb.ScanResponse r = txn.scan(
+                scan(k(5), 10, 200).setReverse(true).setEndKey(bs(k(2))).build());
         assertThat(keys(r)).containsExactly(4, 3, 2);
         assertThat(keys(txn.scan(scan(k(), 2, 200).setReverse(true).build()))).containsExactly(6, 5);
     }
@@ -101,7 +110,8 @@ class ScanCommandTest extends CommandTestBase {
     @Test
     void scanReportsBlockingLocksAsPairErrorsAndGoesOn() {
         layout();
-        f.lock(k(3), putLock(k(3), 150, k(1))).lock(k(7), putLock(k(3), 150, k(1)))
+        f.lock(k(3), putLock(k(3), 150, k(1)))
+                .lock(k(7), putLock(k(3), 150, k(1)))
                 .lock(k(4), putLock(k(3), 250, k(1)));
         Kvrpcpb.ScanResponse r = txn.scan(scan(k(1), 10, 200).build());
         assertThat(r.hasError()).isFalse();
@@ -116,9 +126,11 @@ class ScanCommandTest extends CommandTestBase {
         layout();
         TxnCommands regional = new TxnCommands(storage, new Latches(), RegionBounds.fixed(new KeyRange(k(2), k(5))));
         assertThat(keys(regional.scan(scan(k(2), 10, 200).build()))).containsExactly(2, 3, 4);
-        assertThat(keys(regional.scan(scan(k(9), 10, 200).setReverse(true).build()))).containsExactly(4, 3, 2);
+        assertThat(keys(regional.scan(scan(k(9), 10, 200).setReverse(true).build())))
+                .containsExactly(4, 3, 2);
         Kvrpcpb.ScanResponse outside = regional.scan(scan(k(1), 10, 200).build());
         assertThat(outside.getRegionError().hasKeyNotInRegion()).isTrue();
-        assertThat(outside.getRegionError().getKeyNotInRegion().getKey().toByteArray()).containsExactly(1);
+        assertThat(outside.getRegionError().getKeyNotInRegion().getKey().toByteArray())
+                .containsExactly(1);
     }
 }

@@ -53,19 +53,29 @@ class TornSnapshotInterleavingTest extends CommandTestBase {
 
     private Kvrpcpb.PrewriteResponse prewriteAsClientJava(byte[] key, byte[] value) {
         return txn.prewrite(prewriteRequest(P, S_TS, put(key, value)).toBuilder()
-                .setMinCommitTs(S_TS).setTxnSize(16).setLockTtl(1_000).build());
+                .setMinCommitTs(S_TS)
+                .setTxnSize(16)
+                .setLockTtl(1_000)
+                .build());
     }
 
     private Kvrpcpb.CheckTxnStatusResponse checkStatus(long callerTs) {
         return txn.checkTxnStatus(Kvrpcpb.CheckTxnStatusRequest.newBuilder()
-                .setContext(ctx()).setPrimaryKey(bs(P)).setLockTs(S_TS)
-                .setCallerStartTs(callerTs).setCurrentTs(callerTs + 1).build());
+                .setContext(ctx())
+                .setPrimaryKey(bs(P))
+                .setLockTs(S_TS)
+                .setCallerStartTs(callerTs)
+                .setCurrentTs(callerTs + 1)
+                .build());
     }
 
     private Kvrpcpb.BatchGetResponse readBoth(TxnCommands commands, long readTs, Long... resolved) {
         return commands.batchGet(Kvrpcpb.BatchGetRequest.newBuilder()
                 .setContext(ctx().toBuilder().addAllResolvedLocks(List.of(resolved)))
-                .setVersion(readTs).addKeys(bs(P)).addKeys(bs(S)).build());
+                .setVersion(readTs)
+                .addKeys(bs(P))
+                .addKeys(bs(S))
+                .build());
     }
 
     /** Prewrite P, a reader at R1 pushes it, prewrite S, commit P at C: S is still locked. */
@@ -90,11 +100,17 @@ class TornSnapshotInterleavingTest extends CommandTestBase {
         assertThat(torn.getPairs(1).getError().getLocked().getLockVersion()).isEqualTo(S_TS);
 
         Kvrpcpb.GetResponse point = txn.get(Kvrpcpb.GetRequest.newBuilder()
-                .setContext(ctx().toBuilder().addResolvedLocks(S_TS)).setKey(bs(S)).setVersion(R2).build());
+                .setContext(ctx().toBuilder().addResolvedLocks(S_TS))
+                .setKey(bs(S))
+                .setVersion(R2)
+                .build());
         assertThat(point.getError().hasLocked()).isTrue();
         Kvrpcpb.ScanResponse scan = txn.scan(Kvrpcpb.ScanRequest.newBuilder()
-                .setContext(ctx().toBuilder().addResolvedLocks(S_TS)).setStartKey(bs(P)).setLimit(10)
-                .setVersion(R2).build());
+                .setContext(ctx().toBuilder().addResolvedLocks(S_TS))
+                .setStartKey(bs(P))
+                .setLimit(10)
+                .setVersion(R2)
+                .build());
         assertThat(scan.getPairsList()).hasSize(2);
         assertThat(scan.getPairs(1).getError().hasLocked()).isTrue();
     }
@@ -109,11 +125,18 @@ class TornSnapshotInterleavingTest extends CommandTestBase {
         Kvrpcpb.CheckTxnStatusResponse status = checkStatus(R2);
         assertThat(status.getLockTtl()).isZero();
         assertThat(status.getCommitVersion()).isEqualTo(C);
-        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder().setContext(ctx())
-                .setStartVersion(S_TS).setCommitVersion(C).build()).hasError()).isFalse();
+        assertThat(txn.resolveLock(Kvrpcpb.ResolveLockRequest.newBuilder()
+                                .setContext(ctx())
+                                .setStartVersion(S_TS)
+                                .setCommitVersion(C)
+                                .build())
+                        .hasError())
+                .isFalse();
 
         Kvrpcpb.BatchGetResponse whole = readBoth(txn, R2, S_TS);
-        assertThat(whole.getPairsList()).extracting(p -> p.getValue().toByteArray()).containsExactly(P_NEW, S_NEW);
+        assertThat(whole.getPairsList())
+                .extracting(p -> p.getValue().toByteArray())
+                .containsExactly(P_NEW, S_NEW);
     }
 
     @Test
@@ -126,7 +149,9 @@ class TornSnapshotInterleavingTest extends CommandTestBase {
         // P's own lock now has min_commit_ts above R1; S is passed over on the client's word,
         // which P confirms.
         Kvrpcpb.BatchGetResponse read = readBoth(txn, R1, S_TS);
-        assertThat(read.getPairsList()).extracting(p -> p.getValue().toByteArray()).containsExactly(P_OLD, S_OLD);
+        assertThat(read.getPairsList())
+                .extracting(p -> p.getValue().toByteArray())
+                .containsExactly(P_OLD, S_OLD);
         // Without the claim S still blocks: the push is recorded on the primary only.
         assertThat(readBoth(txn, R1).getPairs(1).getError().hasLocked()).isTrue();
         // And T may no longer commit at or below R1.
@@ -138,12 +163,17 @@ class TornSnapshotInterleavingTest extends CommandTestBase {
         runUpToThePrimaryCommit();
         long between = C - 1;
         Kvrpcpb.BatchGetResponse aboveRead = readBoth(txn, between, S_TS);
-        assertThat(aboveRead.getPairsList()).extracting(p -> p.getValue().toByteArray())
+        assertThat(aboveRead.getPairsList())
+                .extracting(p -> p.getValue().toByteArray())
                 .containsExactly(P_OLD, S_OLD);
 
-        f.lock(k(3), putLock(k(4), S_TS + 1, new byte[] {7})).write(k(4), S_TS + 1, io.tinykv.txn.mvcc.Write.rollback(S_TS + 1));
+        f.lock(k(3), putLock(k(4), S_TS + 1, new byte[] {7}))
+                .write(k(4), S_TS + 1, io.tinykv.txn.mvcc.Write.rollback(S_TS + 1));
         Kvrpcpb.GetResponse rolledBack = txn.get(Kvrpcpb.GetRequest.newBuilder()
-                .setContext(ctx().toBuilder().addResolvedLocks(S_TS + 1)).setKey(bs(k(3))).setVersion(R2).build());
+                .setContext(ctx().toBuilder().addResolvedLocks(S_TS + 1))
+                .setKey(bs(k(3)))
+                .setVersion(R2)
+                .build());
         assertThat(rolledBack.hasError()).isFalse();
         assertThat(rolledBack.getNotFound()).isTrue();
     }
@@ -156,10 +186,13 @@ class TornSnapshotInterleavingTest extends CommandTestBase {
         assertThat(checkStatus(R1).getAction()).isEqualTo(Kvrpcpb.Action.MinCommitTSPushed);
 
         // A store serving only [S, ∞): P's confirmation is not in its snapshot.
-        TxnCommands secondaryRegion = new TxnCommands(storage, new Latches(),
-                RegionBounds.fixed(new KeyRange(S, new byte[0])));
+        TxnCommands secondaryRegion =
+                new TxnCommands(storage, new Latches(), RegionBounds.fixed(new KeyRange(S, new byte[0])));
         Kvrpcpb.GetResponse read = secondaryRegion.get(Kvrpcpb.GetRequest.newBuilder()
-                .setContext(ctx().toBuilder().addResolvedLocks(S_TS)).setKey(bs(S)).setVersion(R1).build());
+                .setContext(ctx().toBuilder().addResolvedLocks(S_TS))
+                .setKey(bs(S))
+                .setVersion(R1)
+                .build());
         assertThat(read.getError().hasLocked()).isTrue();
     }
 }

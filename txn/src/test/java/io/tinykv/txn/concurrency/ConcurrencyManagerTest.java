@@ -42,9 +42,12 @@ class ConcurrencyManagerTest {
             guard.publish(KEY, maxTs -> lockAt(maxTs + 1));
             assertThat(m.readKeys(3, List.of(KEY))).containsKey(KEY);
             assertThat(m.readKeys(3, List.of(KEY)).get(KEY).minCommitTs()).isEqualTo(4);
-            assertThat(m.readRange(3, new KeyRange(new byte[] {4}, new byte[] {6}))).containsKey(KEY);
-            assertThat(m.readRange(3, new KeyRange(new byte[] {6}, new byte[0]))).isEmpty();
-            assertThat(m.readRange(3, new KeyRange(new byte[] {0}, new byte[] {5}))).isEmpty();
+            assertThat(m.readRange(3, new KeyRange(new byte[] {4}, new byte[] {6})))
+                    .containsKey(KEY);
+            assertThat(m.readRange(3, new KeyRange(new byte[] {6}, new byte[0])))
+                    .isEmpty();
+            assertThat(m.readRange(3, new KeyRange(new byte[] {0}, new byte[] {5})))
+                    .isEmpty();
         }
         assertThat(m.memoryLockCount()).isZero();
     }
@@ -53,8 +56,11 @@ class ConcurrencyManagerTest {
     void aKeyTakesOneMemoryLockAtATime() {
         ConcurrencyManager m = new ConcurrencyManager();
         try (ConcurrencyManager.KeyGuard ignored = m.lockKeys(List.of(KEY))) {
-            assertThatThrownBy(() -> m.lockKeys(List.of(new byte[] {9}, KEY))).isInstanceOf(IllegalStateException.class);
-            assertThat(m.memoryLockCount()).as("the failed attempt took nothing").isEqualTo(1);
+            assertThatThrownBy(() -> m.lockKeys(List.of(new byte[] {9}, KEY)))
+                    .isInstanceOf(IllegalStateException.class);
+            assertThat(m.memoryLockCount())
+                    .as("the failed attempt took nothing")
+                    .isEqualTo(1);
         }
     }
 
@@ -79,7 +85,8 @@ class ConcurrencyManagerTest {
                 Future<Long> writer = pool.submit(() -> {
                     start.await();
                     try (ConcurrencyManager.KeyGuard g = m.lockKeys(List.of(KEY))) {
-                        long commitTs = g.publish(KEY, maxTs -> lockAt(maxTs + 1)).minCommitTs();
+                        long commitTs =
+                                g.publish(KEY, maxTs -> lockAt(maxTs + 1)).minCommitTs();
                         synchronized (appliedMonitor) {
                             applied[0] = true;
                         }
@@ -89,7 +96,8 @@ class ConcurrencyManagerTest {
                 Future<Boolean> reader = pool.submit(() -> {
                     start.await();
                     var locks = m.readKeys(readTs, List.of(KEY));
-                    boolean blocked = locks.containsKey(KEY) && !Timestamps.after(locks.get(KEY).minCommitTs(), readTs);
+                    boolean blocked = locks.containsKey(KEY)
+                            && !Timestamps.after(locks.get(KEY).minCommitTs(), readTs);
                     boolean sawData;
                     synchronized (appliedMonitor) {
                         sawData = applied[0];
@@ -99,7 +107,9 @@ class ConcurrencyManagerTest {
                 long commitTs = writer.get();
                 boolean seen = reader.get();
                 if (!Timestamps.after(commitTs, readTs)) {
-                    assertThat(seen).as("round %d: commit at %d <= read ts %d, unseen", i, commitTs, readTs).isTrue();
+                    assertThat(seen)
+                            .as("round %d: commit at %d <= read ts %d, unseen", i, commitTs, readTs)
+                            .isTrue();
                     outcomes[0]++;
                 } else {
                     outcomes[1]++;

@@ -38,8 +38,13 @@ class LatchesTest {
     }
 
     /** Starts a thread that acquires {@code keys}, counts down {@code acquired}, and holds until {@code release}. */
-    private Future<?> holder(Latches latches, List<byte[]> keys, CountDownLatch acquired, CountDownLatch release,
-                             List<String> order, String name) {
+    private Future<?> holder(
+            Latches latches,
+            List<byte[]> keys,
+            CountDownLatch acquired,
+            CountDownLatch release,
+            List<String> order,
+            String name) {
         return pool.submit(() -> {
             try (Latches.Guard g = latches.acquire(keys)) {
                 synchronized (order) {
@@ -209,7 +214,9 @@ class LatchesTest {
         byte[] busy = k("busy");
         // Take the free key's slot first whichever order the slots sort in: hold only "busy".
         Latches.Guard holder = latches.acquire(List.of(busy));
-        assertThat(latches.tryAcquire(List.of(free, busy), Duration.ofMillis(20))).as("gave up").isNull();
+        assertThat(latches.tryAcquire(List.of(free, busy), Duration.ofMillis(20)))
+                .as("gave up")
+                .isNull();
         assertThat(latches.queueLength(busy)).as("only the holder queued").isEqualTo(1);
         assertThat(latches.queueLength(free)).as("nothing left held").isZero();
         holder.close();
@@ -222,7 +229,8 @@ class LatchesTest {
 
     @Test
     void slotCountMustBeAPowerOfTwo() {
-        assertThatThrownBy(() -> new Latches(100)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new Latches(100))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("power of two");
     }
 }

@@ -62,14 +62,16 @@ class KeyCodecTest {
     @Test
     void rejectsTruncatedEncoding() {
         assertThatThrownBy(() -> KeyCodec.decode(HEX.parseHex("0102030405060708ff01")))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("truncated");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("truncated");
     }
 
     @Test
     void rejectsStrayBytesAfterTheKeyUnlessAskedForAPrefix() {
         byte[] withSuffix = HEX.parseHex("0102030000000000fa" + "ff");
         assertThatThrownBy(() -> KeyCodec.decode(withSuffix))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("stray");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("stray");
         KeyCodec.Decoded prefix = KeyCodec.decodePrefix(withSuffix, withSuffix.length);
         assertThat(prefix.key()).containsExactly(1, 2, 3);
         assertThat(prefix.encodedLength()).isEqualTo(KeyCodec.ENCODED_GROUP_SIZE);
@@ -78,12 +80,14 @@ class KeyCodecTest {
     @Test
     void rejectsInvalidMarker() {
         assertThatThrownBy(() -> KeyCodec.decode(HEX.parseHex("0000000000000000f6")))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("marker");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("marker");
     }
 
     @Test
     void rejectsNonZeroPadding() {
         assertThatThrownBy(() -> KeyCodec.decode(HEX.parseHex("0102030000000001fa")))
-                .isInstanceOf(CorruptRecordException.class).hasMessageContaining("padding");
+                .isInstanceOf(CorruptRecordException.class)
+                .hasMessageContaining("padding");
     }
 }

@@ -34,8 +34,8 @@ class MvccKeyTest {
     }
 
     @Property
-    void keysOrderBeforeTimestamps(@ForAll @Size(max = 20) byte[] a, @ForAll long tsA,
-                                   @ForAll @Size(max = 20) byte[] b, @ForAll long tsB) {
+    void keysOrderBeforeTimestamps(
+            @ForAll @Size(max = 20) byte[] a, @ForAll long tsA, @ForAll @Size(max = 20) byte[] b, @ForAll long tsB) {
         if (!Arrays.equals(a, b)) {
             int byKey = Arrays.compareUnsigned(a, b);
             int byEngine = Arrays.compareUnsigned(MvccKey.encode(a, tsA), MvccKey.encode(b, tsB));
@@ -48,13 +48,15 @@ class MvccKeyTest {
         byte[] encoded = KeyCodec.encode(new byte[] {7});
         byte[] bad = new byte[encoded.length + 1 + MvccKey.TS_BYTES];
         System.arraycopy(encoded, 0, bad, 0, encoded.length);
-        assertThatThrownBy(() -> MvccKey.decode(bad)).isInstanceOf(CorruptRecordException.class)
+        assertThatThrownBy(() -> MvccKey.decode(bad))
+                .isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining("stray");
     }
 
     @Test
     void rejectsTooShortKey() {
-        assertThatThrownBy(() -> MvccKey.decode(new byte[] {1, 2})).isInstanceOf(CorruptRecordException.class)
+        assertThatThrownBy(() -> MvccKey.decode(new byte[] {1, 2}))
+                .isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining("too short");
     }
 
@@ -69,7 +71,8 @@ class MvccKeyTest {
         assertThat(Timestamps.lockExpired(ts, 10, Timestamps.compose(1_011, 0))).isTrue();
         // A TTL near u64::MAX must not wrap around into "long expired".
         assertThat(Timestamps.lockExpired(ts, -1L, Timestamps.MAX)).isFalse();
-        assertThat(Timestamps.lockExpired(ts, Long.MAX_VALUE, Timestamps.compose(2_000, 0))).isFalse();
+        assertThat(Timestamps.lockExpired(ts, Long.MAX_VALUE, Timestamps.compose(2_000, 0)))
+                .isFalse();
         // A current ts of u64::MAX (what clients send to force expiry) expires any sane TTL.
         assertThat(Timestamps.lockExpired(ts, 3_000, Long.MAX_VALUE)).isTrue();
     }

@@ -30,6 +30,7 @@ class MvccReaderTest {
 
     @Parameter
     StorageKind kind;
+
     @TempDir
     Path dir;
 
@@ -174,7 +175,8 @@ class MvccReaderTest {
     void missingLongValueIsReportedAsCorruption() {
         f.write(K, 110, new Write(WriteKind.PUT, 100, null));
         try (MvccReader r = f.reader()) {
-            assertThatThrownBy(() -> r.valueAt(K, 110)).isInstanceOf(CorruptRecordException.class)
+            assertThatThrownBy(() -> r.valueAt(K, 110))
+                    .isInstanceOf(CorruptRecordException.class)
                     .hasMessageContaining("missing");
         }
     }
@@ -191,8 +193,8 @@ class MvccReaderTest {
     void currentWriteFindsTheRecordOfAStartTs() {
         f.committedPut(K, 100, 110, V1).committedPut(K, 120, 130, V2).write(K, 140, Write.rollback(140));
         try (MvccReader r = f.reader()) {
-            assertThat(r.currentWrite(K, 100)).isEqualTo(
-                    new TxnRecord.Found(new CommittedWrite(110, new Write(WriteKind.PUT, 100, null))));
+            assertThat(r.currentWrite(K, 100))
+                    .isEqualTo(new TxnRecord.Found(new CommittedWrite(110, new Write(WriteKind.PUT, 100, null))));
             assertThat(r.currentWrite(K, 120).isCommitted()).isTrue();
             assertThat(r.currentWrite(K, 140).isRolledBack()).isTrue();
             assertThat(r.currentWrite(K, 105)).isEqualTo(new TxnRecord.None(null));
@@ -229,7 +231,8 @@ class MvccReaderTest {
     @Test
     void scanSkipsDeletedAndRolledBackAndReportsBlockingLocks() {
         f.committedPut(key(1), 100, 110, V1)
-                .committedPut(key(2), 100, 110, V1).committedDelete(key(2), 120, 130)
+                .committedPut(key(2), 100, 110, V1)
+                .committedDelete(key(2), 120, 130)
                 .write(key(3), 120, Write.rollback(120))
                 .committedPut(key(4), 100, 110, V2)
                 .prewrittenPut(key(5), key(5), 150, 3000, V1)
@@ -237,21 +240,29 @@ class MvccReaderTest {
         try (MvccReader r = f.reader()) {
             List<ScanEntry> all = r.scan(KeyRange.ALL, ReadView.at(200), 10, false, false);
             assertThat(all).extracting(e -> e.key()[0]).containsExactly((byte) 1, (byte) 4, (byte) 5);
-            assertThat(all.get(0)).isInstanceOfSatisfying(ScanEntry.Value.class, v -> assertThat(v.value()).isEqualTo(V1));
+            assertThat(all.get(0))
+                    .isInstanceOfSatisfying(
+                            ScanEntry.Value.class, v -> assertThat(v.value()).isEqualTo(V1));
             assertThat(all.get(2)).isInstanceOf(ScanEntry.Locked.class);
 
             ReadView.CommitFloor confirmed = (lock, ts) -> lock.startTs() == 150;
-            List<ScanEntry> bypassed = r.scan(KeyRange.ALL, new ReadView(200, Set.of(150L), false, confirmed),
-                    10, false, false);
+            List<ScanEntry> bypassed =
+                    r.scan(KeyRange.ALL, new ReadView(200, Set.of(150L), false, confirmed), 10, false, false);
             assertThat(bypassed).extracting(e -> e.key()[0]).containsExactly((byte) 1, (byte) 4);
             // A claim the store cannot confirm lets nothing pass.
-            List<ScanEntry> unconfirmed = r.scan(KeyRange.ALL,
-                    new ReadView(200, Set.of(150L), false, ReadView.CommitFloor.UNKNOWN), 10, false, false);
+            List<ScanEntry> unconfirmed = r.scan(
+                    KeyRange.ALL,
+                    new ReadView(200, Set.of(150L), false, ReadView.CommitFloor.UNKNOWN),
+                    10,
+                    false,
+                    false);
             assertThat(unconfirmed).extracting(e -> e.key()[0]).containsExactly((byte) 1, (byte) 4, (byte) 5);
 
             List<ScanEntry> reversed = r.scan(KeyRange.ALL, ReadView.at(200), 10, true, true);
             assertThat(reversed).extracting(e -> e.key()[0]).containsExactly((byte) 5, (byte) 4, (byte) 1);
-            assertThat(reversed.get(1)).isInstanceOfSatisfying(ScanEntry.Value.class, v -> assertThat(v.value()).isNull());
+            assertThat(reversed.get(1))
+                    .isInstanceOfSatisfying(
+                            ScanEntry.Value.class, v -> assertThat(v.value()).isNull());
 
             List<ScanEntry> bounded = r.scan(new KeyRange(key(2), key(5)), ReadView.at(200), 10, false, false);
             assertThat(bounded).extracting(e -> e.key()[0]).containsExactly((byte) 4);
@@ -272,7 +283,8 @@ class MvccReaderTest {
             List<LockedKey> locks = r.scanLocks(KeyRange.ALL, l -> l.startTs() == 100, 10);
             assertThat(locks).extracting(l -> l.key()[0]).containsExactly((byte) 1, (byte) 3);
             assertThat(r.scanLocks(new KeyRange(key(2), key()), l -> l.startTs() == 100, 10))
-                    .extracting(l -> l.key()[0]).containsExactly((byte) 3);
+                    .extracting(l -> l.key()[0])
+                    .containsExactly((byte) 3);
             assertThat(r.scanLocks(KeyRange.ALL, l -> true, 1)).hasSize(1);
         }
     }

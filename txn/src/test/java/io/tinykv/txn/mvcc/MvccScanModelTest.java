@@ -27,23 +27,38 @@ import net.jqwik.api.constraints.IntRange;
 class MvccScanModelTest {
 
     private static final List<byte[]> KEYS = List.of(
-            new byte[] {}, new byte[] {0}, new byte[] {1}, new byte[] {1, 0},
-            new byte[] {1, 2, 3, 4, 5, 6, 7}, new byte[] {1, 2, 3, 4, 5, 6, 7, 8},
-            new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 0}, new byte[] {2}, new byte[] {(byte) 0xFF},
+            new byte[] {},
+            new byte[] {0},
+            new byte[] {1},
+            new byte[] {1, 0},
+            new byte[] {1, 2, 3, 4, 5, 6, 7},
+            new byte[] {1, 2, 3, 4, 5, 6, 7, 8},
+            new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 0},
+            new byte[] {2},
+            new byte[] {(byte) 0xFF},
             new byte[] {(byte) 0xFF, (byte) 0xFF});
     private static final long TS_STEP = 10;
     private static final int LONG_VALUE_BYTES = Lock.SHORT_VALUE_MAX_BYTES + 1;
 
-    enum Kind { PUT, LONG_PUT, DELETE, ROLLBACK, LOCK_ONLY, PENDING_PUT, PENDING_LOCK }
+    enum Kind {
+        PUT,
+        LONG_PUT,
+        DELETE,
+        ROLLBACK,
+        LOCK_ONLY,
+        PENDING_PUT,
+        PENDING_LOCK
+    }
 
     record Op(int key, Kind kind, byte value) {}
 
     @Provide
     Arbitrary<List<Op>> histories() {
         Arbitrary<Op> op = Combinators.combine(
-                Arbitraries.integers().between(0, KEYS.size() - 1),
-                Arbitraries.of(Kind.class),
-                Arbitraries.bytes()).as(Op::new);
+                        Arbitraries.integers().between(0, KEYS.size() - 1),
+                        Arbitraries.of(Kind.class),
+                        Arbitraries.bytes())
+                .as(Op::new);
         return op.list().ofMaxSize(30);
     }
 
@@ -51,12 +66,13 @@ class MvccScanModelTest {
     private record Version(Write write, byte[] value) {}
 
     @Property(tries = 300)
-    void scanAndPointReadsMatchTheModel(@ForAll("histories") List<Op> history,
-                                        @ForAll @IntRange(min = 0, max = 320) int readTsStep,
-                                        @ForAll @IntRange(min = 0, max = 9) int lowerIndex,
-                                        @ForAll @IntRange(min = 0, max = 10) int upperIndex,
-                                        @ForAll @IntRange(min = 0, max = 12) int limit,
-                                        @ForAll boolean reverse) {
+    void scanAndPointReadsMatchTheModel(
+            @ForAll("histories") List<Op> history,
+            @ForAll @IntRange(min = 0, max = 320) int readTsStep,
+            @ForAll @IntRange(min = 0, max = 9) int lowerIndex,
+            @ForAll @IntRange(min = 0, max = 10) int upperIndex,
+            @ForAll @IntRange(min = 0, max = 12) int limit,
+            @ForAll boolean reverse) {
         MvccFixture f = new MvccFixture(new MemoryStorage());
         Map<Integer, TreeMap<Long, Version>> versions = new HashMap<>();
         Map<Integer, Lock> locks = new HashMap<>();
@@ -94,8 +110,14 @@ class MvccScanModelTest {
                     mine.put(commitTs, new Version(w, null));
                 }
                 case PENDING_PUT, PENDING_LOCK -> {
-                    Lock lock = new Lock(op.kind() == Kind.PENDING_PUT ? LockKind.PUT : LockKind.LOCK,
-                            key, startTs, 1, 0, 1, op.kind() == Kind.PENDING_PUT ? shortValue : null);
+                    Lock lock = new Lock(
+                            op.kind() == Kind.PENDING_PUT ? LockKind.PUT : LockKind.LOCK,
+                            key,
+                            startTs,
+                            1,
+                            0,
+                            1,
+                            op.kind() == Kind.PENDING_PUT ? shortValue : null);
                     f.lock(key, lock);
                     locks.put(op.key(), lock);
                 }
@@ -132,10 +154,11 @@ class MvccScanModelTest {
             List<String> actual = new ArrayList<>();
             for (ScanEntry e : reader.scan(range, ReadView.at(readTs), limit, reverse, false)) {
                 int index = indexOf(e.key());
-                actual.add(switch (e) {
-                    case ScanEntry.Locked l -> "locked " + index;
-                    case ScanEntry.Value v -> index + "=" + Arrays.toString(v.value());
-                });
+                actual.add(
+                        switch (e) {
+                            case ScanEntry.Locked l -> "locked " + index;
+                            case ScanEntry.Value v -> index + "=" + Arrays.toString(v.value());
+                        });
             }
             assertThat(actual).isEqualTo(expected);
             for (int i = 0; i < KEYS.size(); i++) {

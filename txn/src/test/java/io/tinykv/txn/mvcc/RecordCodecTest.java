@@ -18,7 +18,10 @@ class RecordCodecTest {
     @Provide
     Arbitrary<Write> writes() {
         Arbitrary<byte[]> values = Arbitraries.bytes().array(byte[].class).ofMaxSize(Lock.SHORT_VALUE_MAX_BYTES);
-        return Combinators.combine(Arbitraries.of(WriteKind.class), Arbitraries.longs(), values.injectNull(0.5),
+        return Combinators.combine(
+                        Arbitraries.of(WriteKind.class),
+                        Arbitraries.longs(),
+                        values.injectNull(0.5),
                         Arbitraries.of(true, false))
                 .as((kind, ts, value, overlapped) ->
                         new Write(kind, ts, kind == WriteKind.PUT ? value : null, overlapped));
@@ -28,8 +31,14 @@ class RecordCodecTest {
     Arbitrary<Lock> locks() {
         Arbitrary<byte[]> values = Arbitraries.bytes().array(byte[].class).ofMaxSize(Lock.SHORT_VALUE_MAX_BYTES);
         Arbitrary<byte[]> primaries = Arbitraries.bytes().array(byte[].class).ofMaxSize(40);
-        return Combinators.combine(Arbitraries.of(LockKind.class), primaries, Arbitraries.longs(),
-                        Arbitraries.longs(), Arbitraries.longs(), Arbitraries.longs(), values.injectNull(0.5))
+        return Combinators.combine(
+                        Arbitraries.of(LockKind.class),
+                        primaries,
+                        Arbitraries.longs(),
+                        Arbitraries.longs(),
+                        Arbitraries.longs(),
+                        Arbitraries.longs(),
+                        values.injectNull(0.5))
                 .as((kind, primary, ts, ttl, minCommit, size, value) ->
                         new Lock(kind, primary, ts, ttl, minCommit, size, kind == LockKind.PUT ? value : null));
     }
@@ -45,7 +54,8 @@ class RecordCodecTest {
     }
 
     @Property
-    void anyFlippedBitInAWriteIsDetected(@ForAll("writes") Write write, @ForAll @IntRange(min = 0, max = 10_000) int bit) {
+    void anyFlippedBitInAWriteIsDetected(
+            @ForAll("writes") Write write, @ForAll @IntRange(min = 0, max = 10_000) int bit) {
         byte[] bytes = write.toBytes();
         int index = bit % (bytes.length * 8);
         bytes[index / 8] ^= (byte) (1 << (index % 8));
@@ -61,8 +71,10 @@ class RecordCodecTest {
     }
 
     @Property
-    void anyTruncationIsDetected(@ForAll("locks") Lock lock, @ForAll("writes") Write write,
-                                 @ForAll @IntRange(min = 1, max = 1_000) int cut) {
+    void anyTruncationIsDetected(
+            @ForAll("locks") Lock lock,
+            @ForAll("writes") Write write,
+            @ForAll @IntRange(min = 1, max = 1_000) int cut) {
         byte[] lockBytes = lock.toBytes();
         byte[] writeBytes = write.toBytes();
         byte[] shortLock = Arrays.copyOf(lockBytes, Math.max(0, lockBytes.length - cut));
@@ -79,9 +91,11 @@ class RecordCodecTest {
 
     @Test
     void emptyOrNullRecordIsRejected() {
-        assertThatThrownBy(() -> Write.parse(new byte[0])).isInstanceOf(CorruptRecordException.class)
+        assertThatThrownBy(() -> Write.parse(new byte[0]))
+                .isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining("too short");
-        assertThatThrownBy(() -> Lock.parse(null)).isInstanceOf(CorruptRecordException.class)
+        assertThatThrownBy(() -> Lock.parse(null))
+                .isInstanceOf(CorruptRecordException.class)
                 .hasMessageContaining("null");
     }
 

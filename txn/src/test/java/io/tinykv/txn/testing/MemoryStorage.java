@@ -95,11 +95,30 @@ public final class MemoryStorage implements Storage {
             this.map = map;
         }
 
-        @Override public void seek(byte[] key) { at = map.ceilingEntry(key); }
-        @Override public void seekForPrev(byte[] key) { at = map.floorEntry(key); }
-        @Override public void seekToFirst() { at = map.firstEntry(); }
-        @Override public void seekToLast() { at = map.lastEntry(); }
-        @Override public boolean valid() { return at != null; }
+        @Override
+        public void seek(byte[] key) {
+            at = map.ceilingEntry(key);
+        }
+
+        @Override
+        public void seekForPrev(byte[] key) {
+            at = map.floorEntry(key);
+        }
+
+        @Override
+        public void seekToFirst() {
+            at = map.firstEntry();
+        }
+
+        @Override
+        public void seekToLast() {
+            at = map.lastEntry();
+        }
+
+        @Override
+        public boolean valid() {
+            return at != null;
+        }
 
         @Override
         public void next() {
@@ -125,7 +144,8 @@ public final class MemoryStorage implements Storage {
             return at.getValue().clone();
         }
 
-        @Override public void close() {}
+        @Override
+        public void close() {}
 
         private void requireValid() {
             if (at == null) {

@@ -101,7 +101,8 @@ public final class MvccFixture {
     /** Number of entries in {@code cf}. */
     public int count(Cf cf) {
         int n = 0;
-        try (StorageReader r = storage.reader(CTX); KvIterator it = r.iterator(cf)) {
+        try (StorageReader r = storage.reader(CTX);
+                KvIterator it = r.iterator(cf)) {
             for (it.seekToFirst(); it.valid(); it.next()) {
                 n++;
             }

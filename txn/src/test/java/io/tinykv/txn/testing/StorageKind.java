@@ -10,9 +10,11 @@ import java.util.function.Function;
 public enum StorageKind {
     MEMORY(dir -> new MemoryStorage()),
     /** The real engine, sized small: tests open many of them. */
-    ROCKSDB(dir -> StandaloneStorage.open(dir, EngineConfig.defaults()
-            .withBlockCacheSizeBytes(Sizes.CACHE_BYTES)
-            .withWriteBufferSizeBytes(Sizes.WRITE_BUFFER_BYTES)));
+    ROCKSDB(dir -> StandaloneStorage.open(
+            dir,
+            EngineConfig.defaults()
+                    .withBlockCacheSizeBytes(Sizes.CACHE_BYTES)
+                    .withWriteBufferSizeBytes(Sizes.WRITE_BUFFER_BYTES)));
 
     private final Function<Path, Storage> open;
 

@@ -37,18 +37,23 @@ public final class ClusterIdHeader {
         String expected = Long.toUnsignedString(clusterId);
         return new ServerInterceptor() {
             @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                    ServerCallHandler<Q, R> next) {
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 String got = headers.get(KEY);
                 if (expected.equals(got)) {
                     return next.startCall(call, headers);
                 }
                 String why = got == null ? "carries no cluster id" : "is from cluster " + got;
-                LOG.warn("refused a store-to-store stream ({}) from {}: it {}, this store is in cluster {}",
+                LOG.warn(
+                        "refused a store-to-store stream ({}) from {}: it {}, this store is in cluster {}",
                         call.getMethodDescriptor().getBareMethodName(),
-                        call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), why, expected);
-                call.close(Status.FAILED_PRECONDITION.withDescription("mismatch cluster id: this store is in cluster "
-                        + expected + ", the stream " + why), new Metadata());
+                        call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
+                        why,
+                        expected);
+                call.close(
+                        Status.FAILED_PRECONDITION.withDescription(
+                                "mismatch cluster id: this store is in cluster " + expected + ", the stream " + why),
+                        new Metadata());
                 return new ServerCall.Listener<>() {};
             }
         };

@@ -53,6 +53,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     private final LongSupplier nanoClock;
     /** Where this store's generated snapshot files are; null: snapshots cannot be sent. */
     private final SnapshotManager snapshots;
+
     private final SnapshotSendLimit sendLimit;
     private final Map<Long, StoreConnection> connections = new ConcurrentHashMap<>();
     private final LongAdder batchesSent = new LongAdder();
@@ -67,14 +68,26 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      *     not hold up the others
      * @param nanoClock monotonic time for the reconnect backoff (production: {@code System::nanoTime})
      */
-    public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
-            TransportReporter reporter, Executor executor, LongSupplier nanoClock, SnapshotManager snapshots) {
+    public GrpcTransport(
+            GrpcTransportConfig config,
+            StoreResolver resolver,
+            ChannelFactory channelFactory,
+            TransportReporter reporter,
+            Executor executor,
+            LongSupplier nanoClock,
+            SnapshotManager snapshots) {
         this(config, resolver, channelFactory, reporter, executor, nanoClock, snapshots, SnapshotSendLimit.defaults());
     }
 
     /** @param sendLimit how many snapshots are sent at once */
-    public GrpcTransport(GrpcTransportConfig config, StoreResolver resolver, ChannelFactory channelFactory,
-            TransportReporter reporter, Executor executor, LongSupplier nanoClock, SnapshotManager snapshots,
+    public GrpcTransport(
+            GrpcTransportConfig config,
+            StoreResolver resolver,
+            ChannelFactory channelFactory,
+            TransportReporter reporter,
+            Executor executor,
+            LongSupplier nanoClock,
+            SnapshotManager snapshots,
             SnapshotSendLimit sendLimit) {
         this.snapshots = Objects.requireNonNull(snapshots, "snapshots");
         this.sendLimit = Objects.requireNonNull(sendLimit, "sendLimit");
@@ -95,9 +108,12 @@ public final class GrpcTransport implements Transport, AutoCloseable {
         if (SnapshotChunks.isSnapshot(message)) {
             SnapshotSendLimit.Permit permit = sendLimit.tryAcquire();
             if (permit == null) {
-                LOG.warn("snapshot of region {} to peer {} refused: {} snapshots are being sent already "
-                        + "(raftstore.concurrent-send-snap-limit); Raft sends it again later", message.getRegionId(),
-                        message.getToPeer().getId(), sendLimit.maxStreams());
+                LOG.warn(
+                        "snapshot of region {} to peer {} refused: {} snapshots are being sent already "
+                                + "(raftstore.concurrent-send-snap-limit); Raft sends it again later",
+                        message.getRegionId(),
+                        message.getToPeer().getId(),
+                        sendLimit.maxStreams());
                 reportFailure(message);
                 return;
             }
@@ -151,8 +167,9 @@ public final class GrpcTransport implements Transport, AutoCloseable {
     }
 
     private StoreConnection connectionTo(RaftMessage message) {
-        return connections.computeIfAbsent(message.getToPeer().getStoreId(), id -> new StoreConnection(id, config,
-                this::channelTo, reporter, executor, nanoClock, batchesSent));
+        return connections.computeIfAbsent(
+                message.getToPeer().getStoreId(),
+                id -> new StoreConnection(id, config, this::channelTo, reporter, executor, nanoClock, batchesSent));
     }
 
     private void reportFailure(RaftMessage message) {
@@ -226,7 +243,8 @@ public final class GrpcTransport implements Transport, AutoCloseable {
             return;
         }
         SnapshotStream stream = new SnapshotStream(message, files, permit);
-        PeerGrpc.newStub(channel).withDeadlineAfter(config.snapshotTimeoutMs(), TimeUnit.MILLISECONDS)
+        PeerGrpc.newStub(channel)
+                .withDeadlineAfter(config.snapshotTimeoutMs(), TimeUnit.MILLISECONDS)
                 .snapshot(stream);
         stream.pump();
     }
@@ -301,7 +319,10 @@ public final class GrpcTransport implements Transport, AutoCloseable {
                 }
                 reported = true;
             }
-            LOG.warn("snapshot of region {} to peer {} failed: {}", message.getRegionId(), message.getToPeer().getId(),
+            LOG.warn(
+                    "snapshot of region {} to peer {} failed: {}",
+                    message.getRegionId(),
+                    message.getToPeer().getId(),
                     t.toString());
             reportFailure(message);
         }
@@ -315,8 +336,12 @@ public final class GrpcTransport implements Transport, AutoCloseable {
                 }
                 reported = true;
             }
-            LOG.info("snapshot of region {} to peer {} delivered: {} bytes in {} chunks", message.getRegionId(),
-                    message.getToPeer().getId(), files.totalBytes(), chunks);
+            LOG.info(
+                    "snapshot of region {} to peer {} delivered: {} bytes in {} chunks",
+                    message.getRegionId(),
+                    message.getToPeer().getId(),
+                    files.totalBytes(),
+                    chunks);
             reporter.snapshotStatus(message.getRegionId(), message.getToPeer().getId(), SnapshotStatus.FINISH);
         }
     }

@@ -25,6 +25,7 @@ public record GrpcTransportConfig(
     public static final long DEFAULT_MAX_BATCH_BYTES = 1024L * 1024;
     /** 1 MiB: well under gRPC's default 4 MiB message limit. */
     public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
+
     public static final long DEFAULT_INITIAL_BACKOFF_MS = 100;
     public static final long DEFAULT_MAX_BACKOFF_MS = 5_000;
     public static final long DEFAULT_SNAPSHOT_TIMEOUT_MS = 5 * 60_000;
@@ -43,8 +44,8 @@ public record GrpcTransportConfig(
             throw new IllegalArgumentException("initialBackoffMs must be > 0, got " + initialBackoffMs);
         }
         if (maxBackoffMs < initialBackoffMs) {
-            throw new IllegalArgumentException("maxBackoffMs (" + maxBackoffMs
-                    + ") must be >= initialBackoffMs (" + initialBackoffMs + ")");
+            throw new IllegalArgumentException(
+                    "maxBackoffMs (" + maxBackoffMs + ") must be >= initialBackoffMs (" + initialBackoffMs + ")");
         }
         if (snapshotTimeoutMs <= 0) {
             throw new IllegalArgumentException("snapshotTimeoutMs must be > 0, got " + snapshotTimeoutMs);
@@ -52,18 +53,22 @@ public record GrpcTransportConfig(
     }
 
     public static GrpcTransportConfig defaults() {
-        return new GrpcTransportConfig(DEFAULT_QUEUE_CAPACITY_MESSAGES, DEFAULT_MAX_BATCH_BYTES,
-                DEFAULT_SNAPSHOT_CHUNK_BYTES, DEFAULT_INITIAL_BACKOFF_MS, DEFAULT_MAX_BACKOFF_MS,
+        return new GrpcTransportConfig(
+                DEFAULT_QUEUE_CAPACITY_MESSAGES,
+                DEFAULT_MAX_BATCH_BYTES,
+                DEFAULT_SNAPSHOT_CHUNK_BYTES,
+                DEFAULT_INITIAL_BACKOFF_MS,
+                DEFAULT_MAX_BACKOFF_MS,
                 DEFAULT_SNAPSHOT_TIMEOUT_MS);
     }
 
     public GrpcTransportConfig withSnapshotChunkBytes(int value) {
-        return new GrpcTransportConfig(queueCapacityMessages, maxBatchBytes, value, initialBackoffMs, maxBackoffMs,
-                snapshotTimeoutMs);
+        return new GrpcTransportConfig(
+                queueCapacityMessages, maxBatchBytes, value, initialBackoffMs, maxBackoffMs, snapshotTimeoutMs);
     }
 
     public GrpcTransportConfig withQueueCapacityMessages(int value) {
-        return new GrpcTransportConfig(value, maxBatchBytes, snapshotChunkBytes, initialBackoffMs, maxBackoffMs,
-                snapshotTimeoutMs);
+        return new GrpcTransportConfig(
+                value, maxBatchBytes, snapshotChunkBytes, initialBackoffMs, maxBackoffMs, snapshotTimeoutMs);
     }
 }

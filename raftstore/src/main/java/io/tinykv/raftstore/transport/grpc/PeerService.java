@@ -48,7 +48,9 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
         public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata metadata) {
             String method = call.getMethodDescriptor().getFullMethodName();
             return method.equals(PeerGrpc.getBatchRaftMethod().getFullMethodName())
-                    || method.equals(PeerGrpc.getRaftMethod().getFullMethodName()) ? MoreExecutors.directExecutor() : null;
+                            || method.equals(PeerGrpc.getRaftMethod().getFullMethodName())
+                    ? MoreExecutors.directExecutor()
+                    : null;
         }
     };
 
@@ -117,8 +119,10 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
     private void deliver(RaftMessage message) {
         if (SnapshotChunks.isSnapshot(message)) {
             // A snapshot bypassing the Snapshot stream skipped its checks: refuse it, Raft resends.
-            LOG.warn("store {}: dropping a snapshot of region {} sent outside the Snapshot stream",
-                    store.storeId(), message.getRegionId());
+            LOG.warn(
+                    "store {}: dropping a snapshot of region {} sent outside the Snapshot stream",
+                    store.storeId(),
+                    message.getRegionId());
             return;
         }
         store.onRaftMessage(message);

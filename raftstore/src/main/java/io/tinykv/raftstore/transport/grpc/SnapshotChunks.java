@@ -24,7 +24,8 @@ final class SnapshotChunks {
 
     static SnapshotChunk header(RaftMessage message) {
         if (!isSnapshot(message)) {
-            throw new IllegalArgumentException("not a snapshot message: " + message.getMessage().getMsgType());
+            throw new IllegalArgumentException(
+                    "not a snapshot message: " + message.getMessage().getMsgType());
         }
         return SnapshotChunk.newBuilder().setMessage(message).build();
     }

@@ -48,8 +48,14 @@ final class StoreConnection {
     private boolean closed;
 
     /** @param channels the channel to a store, resolving its address; throws when it cannot */
-    StoreConnection(long storeId, GrpcTransportConfig config, LongFunction<Channel> channels,
-            TransportReporter reporter, Executor executor, LongSupplier nanoClock, LongAdder batchesSent) {
+    StoreConnection(
+            long storeId,
+            GrpcTransportConfig config,
+            LongFunction<Channel> channels,
+            TransportReporter reporter,
+            Executor executor,
+            LongSupplier nanoClock,
+            LongAdder batchesSent) {
         this.storeId = storeId;
         this.batchesSent = batchesSent;
         this.config = config;

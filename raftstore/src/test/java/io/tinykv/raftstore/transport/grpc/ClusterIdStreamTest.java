@@ -41,11 +41,17 @@ class ClusterIdStreamTest {
         Metapb.Region region = cluster.regions().get(0);
         Metapb.Peer target = cluster.node(TARGET_STORE).peer();
         Metapb.Peer from = cluster.node(1).peer();
-        return RaftMessage.newBuilder().setRegionId(region.getId()).setFromPeer(from)
+        return RaftMessage.newBuilder()
+                .setRegionId(region.getId())
+                .setFromPeer(from)
                 .setToPeer(target.toBuilder().setId(target.getId() + 1000))
-                .setRegionEpoch(region.getRegionEpoch().toBuilder().setConfVer(region.getRegionEpoch().getConfVer() + 2))
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgHeartbeat)
-                        .setFrom(from.getId()).setTo(target.getId() + 1000).setTerm(1))
+                .setRegionEpoch(region.getRegionEpoch().toBuilder()
+                        .setConfVer(region.getRegionEpoch().getConfVer() + 2))
+                .setMessage(Eraftpb.Message.newBuilder()
+                        .setMsgType(Eraftpb.MessageType.MsgHeartbeat)
+                        .setFrom(from.getId())
+                        .setTo(target.getId() + 1000)
+                        .setTerm(1))
                 .build();
     }
 
@@ -58,21 +64,21 @@ class ClusterIdStreamTest {
         ManagedChannel channel = builder.build();
         try {
             CompletableFuture<Status> outcome = new CompletableFuture<>();
-            StreamObserver<BatchRaftMessage> requests = PeerGrpc.newStub(channel).batchRaft(new StreamObserver<Done>() {
-                @Override
-                public void onNext(Done value) {
-                }
+            StreamObserver<BatchRaftMessage> requests = PeerGrpc.newStub(channel)
+                    .batchRaft(new StreamObserver<Done>() {
+                        @Override
+                        public void onNext(Done value) {}
 
-                @Override
-                public void onError(Throwable t) {
-                    outcome.complete(Status.fromThrowable(t));
-                }
+                        @Override
+                        public void onError(Throwable t) {
+                            outcome.complete(Status.fromThrowable(t));
+                        }
 
-                @Override
-                public void onCompleted() {
-                    outcome.complete(Status.OK);
-                }
-            });
+                        @Override
+                        public void onCompleted() {
+                            outcome.complete(Status.OK);
+                        }
+                    });
             requests.onNext(BatchRaftMessage.newBuilder().addMsgs(message).build());
             requests.onCompleted();
             return outcome.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -89,8 +95,10 @@ class ClusterIdStreamTest {
             Await.until(() -> "v".equals(target.valueOf("k")), TIMEOUT, "store 2 has k");
             long regionId = cluster.regions().get(0).getId();
 
-            Status foreign = send(cluster.addressOf(TARGET_STORE),
-                    ClusterIdHeader.attach(GrpcStoreCluster.CLUSTER_ID + 1), replacingMessage(cluster));
+            Status foreign = send(
+                    cluster.addressOf(TARGET_STORE),
+                    ClusterIdHeader.attach(GrpcStoreCluster.CLUSTER_ID + 1),
+                    replacingMessage(cluster));
             assertThat(foreign.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
             assertThat(foreign.getDescription()).contains("mismatch cluster id");
             Status anonymous = send(cluster.addressOf(TARGET_STORE), null, replacingMessage(cluster));

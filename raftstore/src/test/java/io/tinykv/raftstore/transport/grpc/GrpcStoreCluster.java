@@ -59,9 +59,14 @@ final class GrpcStoreCluster implements AutoCloseable {
     static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(30);
     /** Small chunks: even a test snapshot travels in several. */
     static final int SNAPSHOT_CHUNK_BYTES = 256;
+
     static final GrpcTransportConfig TRANSPORT_CONFIG = new GrpcTransportConfig(
-            GrpcTransportConfig.DEFAULT_QUEUE_CAPACITY_MESSAGES, GrpcTransportConfig.DEFAULT_MAX_BATCH_BYTES,
-            SNAPSHOT_CHUNK_BYTES, 20, 200, 10_000);
+            GrpcTransportConfig.DEFAULT_QUEUE_CAPACITY_MESSAGES,
+            GrpcTransportConfig.DEFAULT_MAX_BATCH_BYTES,
+            SNAPSHOT_CHUNK_BYTES,
+            20,
+            200,
+            10_000);
     private static final long RETRY_INTERVAL_NANOS = Duration.ofMillis(10).toNanos();
     private static final int NETWORK_THREADS_PER_STORE = 2;
     private static final long PEER_IDS_PER_REGION = 100;
@@ -71,6 +76,7 @@ final class GrpcStoreCluster implements AutoCloseable {
     private final Metapb.Region region;
     /** Every region the stores were bootstrapped with; the first is {@link #region}. */
     private final List<Metapb.Region> regions;
+
     private final Map<Long, Node> nodes = new LinkedHashMap<>();
     private final Wiring wiring;
     /** Loopback wiring: each store's current {@code host:port}. */
@@ -106,10 +112,16 @@ final class GrpcStoreCluster implements AutoCloseable {
             for (Metapb.Region r : regions) {
                 RaftStore.bootstrapRegion(engines, r);
             }
-            this.workers = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon()
-                    .name("store-" + storeId + "-worker").factory());
-            this.network = Executors.newFixedThreadPool(NETWORK_THREADS_PER_STORE, Thread.ofPlatform().daemon()
-                    .name("store-" + storeId + "-net-", 0).factory());
+            this.workers = Executors.newSingleThreadExecutor(Thread.ofPlatform()
+                    .daemon()
+                    .name("store-" + storeId + "-worker")
+                    .factory());
+            this.network = Executors.newFixedThreadPool(
+                    NETWORK_THREADS_PER_STORE,
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name("store-" + storeId + "-net-", 0)
+                            .factory());
             // The transport exists before the store it reports to.
             AtomicReference<RaftStore> self = new AtomicReference<>();
             TransportReporter reporter = new TransportReporter() {
@@ -133,17 +145,29 @@ final class GrpcStoreCluster implements AutoCloseable {
                     }
                 }
             };
-            this.transport = new GrpcTransport(TRANSPORT_CONFIG, id -> address(id),
+            this.transport = new GrpcTransport(
+                    TRANSPORT_CONFIG,
+                    id -> address(id),
                     wiring == Wiring.IN_PROCESS
                             ? target -> InProcessChannelBuilder.forName(target)
-                                    .intercept(ClusterIdHeader.attach(CLUSTER_ID)).build()
-                            : ChannelFactory.withCredentials(InsecureChannelCredentials.create(),
-                                    ClusterIdHeader.attach(CLUSTER_ID)),
-                    reporter, network, System::nanoTime, SnapshotManager.open(engines.dataDir()));
+                                    .intercept(ClusterIdHeader.attach(CLUSTER_ID))
+                                    .build()
+                            : ChannelFactory.withCredentials(
+                                    InsecureChannelCredentials.create(), ClusterIdHeader.attach(CLUSTER_ID)),
+                    reporter,
+                    network,
+                    System::nanoTime,
+                    SnapshotManager.open(engines.dataDir()));
             this.store = new RaftStore(storeId, engines, config, transport, workers, new SplittableRandom(storeId));
             self.set(store);
-            this.driver = new RaftStoreDriver(store, TICK_INTERVAL_MS, System::nanoTime,
-                    Thread.ofPlatform().daemon().name("store-" + storeId + "-raft").factory());
+            this.driver = new RaftStoreDriver(
+                    store,
+                    TICK_INTERVAL_MS,
+                    System::nanoTime,
+                    Thread.ofPlatform()
+                            .daemon()
+                            .name("store-" + storeId + "-raft")
+                            .factory());
             this.storage = new RaftStorage(store, COMMAND_TIMEOUT);
             startServer();
         }
@@ -155,15 +179,21 @@ final class GrpcStoreCluster implements AutoCloseable {
         /** Serves with {@code snapshotLimit} on the snapshots it receives at once. */
         void startServer(SnapshotRecvLimit snapshotLimit) {
             service = new PeerService(store, PeerService.DEFAULT_MAX_SNAPSHOT_BYTES, snapshotLimit);
-            ServerServiceDefinition guarded = ServerInterceptors.intercept(service, ClusterIdHeader.require(CLUSTER_ID));
+            ServerServiceDefinition guarded =
+                    ServerInterceptors.intercept(service, ClusterIdHeader.require(CLUSTER_ID));
             try {
                 if (wiring == Wiring.IN_PROCESS) {
-                    server = InProcessServerBuilder.forName(address(storeId)).addService(guarded)
-                            .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES).build().start();
+                    server = InProcessServerBuilder.forName(address(storeId))
+                            .addService(guarded)
+                            .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
+                            .build()
+                            .start();
                 } else {
                     server = NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                            .addService(guarded).maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
-                            .build().start();
+                            .addService(guarded)
+                            .maxInboundMessageSize(PeerService.MAX_INBOUND_MESSAGE_BYTES)
+                            .build()
+                            .start();
                     loopbackAddresses.put(storeId, "127.0.0.1:" + server.getPort());
                 }
             } catch (IOException e) {
@@ -189,7 +219,10 @@ final class GrpcStoreCluster implements AutoCloseable {
         }
 
         Metapb.Peer peer() {
-            return region.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst().orElseThrow();
+            return region.getPeersList().stream()
+                    .filter(p -> p.getStoreId() == storeId)
+                    .findFirst()
+                    .orElseThrow();
         }
 
         Kvrpcpb.Context context() {
@@ -198,10 +231,15 @@ final class GrpcStoreCluster implements AutoCloseable {
 
         /** The context of a request to this store's peer of {@code r}. */
         Kvrpcpb.Context context(Metapb.Region r) {
-            Metapb.Peer peer = r.getPeersList().stream().filter(p -> p.getStoreId() == storeId).findFirst()
+            Metapb.Peer peer = r.getPeersList().stream()
+                    .filter(p -> p.getStoreId() == storeId)
+                    .findFirst()
                     .orElseThrow();
-            return Kvrpcpb.Context.newBuilder().setRegionId(r.getId()).setPeer(peer)
-                    .setRegionEpoch(r.getRegionEpoch()).build();
+            return Kvrpcpb.Context.newBuilder()
+                    .setRegionId(r.getId())
+                    .setPeer(peer)
+                    .setRegionEpoch(r.getRegionEpoch())
+                    .build();
         }
 
         /** A key's value as applied on this store (the kv engine is safe to read from any thread). */
@@ -316,8 +354,12 @@ final class GrpcStoreCluster implements AutoCloseable {
             for (long storeId : order) {
                 Node node = nodes.get(storeId);
                 try {
-                    node.storage.write(node.context(), List.of(new Modify.Put(Cf.DEFAULT,
-                            key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8))));
+                    node.storage.write(
+                            node.context(),
+                            List.of(new Modify.Put(
+                                    Cf.DEFAULT,
+                                    key.getBytes(StandardCharsets.UTF_8),
+                                    value.getBytes(StandardCharsets.UTF_8))));
                     return storeId;
                 } catch (RegionException e) {
                     last = e; // not the leader, or no leader yet: try the next store

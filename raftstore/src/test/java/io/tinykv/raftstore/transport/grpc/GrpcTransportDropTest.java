@@ -49,14 +49,20 @@ class GrpcTransportDropTest {
         Eraftpb.Message.Builder m = Eraftpb.Message.newBuilder().setMsgType(type);
         if (type == Eraftpb.MessageType.MsgSnapshot) {
             // An empty region's snapshot: no column family has data, so there are no files to read.
-            m.setSnapshot(Eraftpb.Snapshot.newBuilder().setData(RaftSnapshotData.newBuilder()
-                    .setRegion(Metapb.Region.newBuilder().setId(REGION_ID)
-                            .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1))).build().toByteString()));
+            m.setSnapshot(Eraftpb.Snapshot.newBuilder()
+                    .setData(RaftSnapshotData.newBuilder()
+                            .setRegion(Metapb.Region.newBuilder()
+                                    .setId(REGION_ID)
+                                    .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1)))
+                            .build()
+                            .toByteString()));
         }
-        return RaftMessage.newBuilder().setRegionId(REGION_ID)
+        return RaftMessage.newBuilder()
+                .setRegionId(REGION_ID)
                 .setFromPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
                 .setToPeer(Metapb.Peer.newBuilder().setId(toPeerId).setStoreId(toStoreId))
-                .setMessage(m).build();
+                .setMessage(m)
+                .build();
     }
 
     @TempDir
@@ -69,7 +75,13 @@ class GrpcTransportDropTest {
         ChannelFactory noChannels = target -> {
             throw new AssertionError("no channel may be opened without an address");
         };
-        return new GrpcTransport(config, nobodyKnown, noChannels, reporter, executor, System::nanoTime,
+        return new GrpcTransport(
+                config,
+                nobodyKnown,
+                noChannels,
+                reporter,
+                executor,
+                System::nanoTime,
                 SnapshotManager.open(snapshotDir));
     }
 
@@ -77,14 +89,15 @@ class GrpcTransportDropTest {
     void aFullQueueDropsAndReportsWithoutBlocking() {
         ManualExecutor executor = new ManualExecutor();
         RecordingReporter reporter = new RecordingReporter();
-        GrpcTransport transport = transport(GrpcTransportConfig.defaults().withQueueCapacityMessages(2), reporter,
-                executor);
+        GrpcTransport transport =
+                transport(GrpcTransportConfig.defaults().withQueueCapacityMessages(2), reporter, executor);
         for (int i = 0; i < 5; i++) {
             transport.send(message(3, UNKNOWN_STORE, Eraftpb.MessageType.MsgHeartbeat));
         }
         // Nothing has run yet: two messages wait, three were dropped at once on the caller's thread.
-        assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 3, null), new Report(REGION_ID, 3, null),
-                new Report(REGION_ID, 3, null));
+        assertThat(reporter.reports)
+                .containsExactly(
+                        new Report(REGION_ID, 3, null), new Report(REGION_ID, 3, null), new Report(REGION_ID, 3, null));
         assertThat(executor.queued()).isEqualTo(1);
     }
 
@@ -107,8 +120,8 @@ class GrpcTransportDropTest {
         GrpcTransport transport = transport(GrpcTransportConfig.defaults(), reporter, executor);
         transport.send(message(4, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot));
         executor.runAll();
-        assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 4, null),
-                new Report(REGION_ID, 4, SnapshotStatus.FAILURE));
+        assertThat(reporter.reports)
+                .containsExactly(new Report(REGION_ID, 4, null), new Report(REGION_ID, 4, SnapshotStatus.FAILURE));
     }
 
     @Test
@@ -116,17 +129,23 @@ class GrpcTransportDropTest {
         ManualExecutor executor = new ManualExecutor();
         RecordingReporter reporter = new RecordingReporter();
         RaftMessage withFiles = message(5, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot);
-        var data = RaftSnapshotData.newBuilder().setRegion(Metapb.Region.newBuilder().setId(REGION_ID)
+        var data = RaftSnapshotData.newBuilder()
+                .setRegion(Metapb.Region.newBuilder()
+                        .setId(REGION_ID)
                         .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1)))
-                .setMeta(SnapshotMeta.newBuilder().addCfFiles(SnapshotCFFile.newBuilder().setCf("default")
-                        .setSize(10).setChecksum(1)))
-                .setFileSize(10).build();
+                .setMeta(SnapshotMeta.newBuilder()
+                        .addCfFiles(SnapshotCFFile.newBuilder()
+                                .setCf("default")
+                                .setSize(10)
+                                .setChecksum(1)))
+                .setFileSize(10)
+                .build();
         RaftMessage.Builder stale = withFiles.toBuilder();
         stale.getMessageBuilder().getSnapshotBuilder().setData(data.toByteString());
         transport(GrpcTransportConfig.defaults(), reporter, executor).send(stale.build());
         executor.runAll();
-        assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 5, null),
-                new Report(REGION_ID, 5, SnapshotStatus.FAILURE));
+        assertThat(reporter.reports)
+                .containsExactly(new Report(REGION_ID, 5, null), new Report(REGION_ID, 5, SnapshotStatus.FAILURE));
     }
 
     @Test
@@ -136,8 +155,8 @@ class GrpcTransportDropTest {
         GrpcTransport transport = transport(GrpcTransportConfig.defaults(), reporter, executor);
         transport.close();
         transport.send(message(3, UNKNOWN_STORE, Eraftpb.MessageType.MsgSnapshot));
-        assertThat(reporter.reports).containsExactly(new Report(REGION_ID, 3, null),
-                new Report(REGION_ID, 3, SnapshotStatus.FAILURE));
+        assertThat(reporter.reports)
+                .containsExactly(new Report(REGION_ID, 3, null), new Report(REGION_ID, 3, SnapshotStatus.FAILURE));
         assertThat(executor.queued()).isZero();
     }
 

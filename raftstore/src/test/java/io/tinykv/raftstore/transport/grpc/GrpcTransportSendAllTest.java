@@ -56,8 +56,7 @@ class GrpcTransportSendAllTest {
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {
@@ -99,26 +98,40 @@ class GrpcTransportSendAllTest {
     }
 
     private static RaftMessage append(long toStoreId, long index) {
-        return RaftMessage.newBuilder().setRegionId(REGION_ID)
+        return RaftMessage.newBuilder()
+                .setRegionId(REGION_ID)
                 .setFromPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
                 .setToPeer(Metapb.Peer.newBuilder().setId(toStoreId).setStoreId(toStoreId))
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend).setIndex(index))
+                .setMessage(Eraftpb.Message.newBuilder()
+                        .setMsgType(Eraftpb.MessageType.MsgAppend)
+                        .setIndex(index))
                 .build();
     }
 
     private GrpcTransport transport(ManualExecutor executor, AtomicInteger channelsOpened) {
-        return new GrpcTransport(GrpcTransportConfig.defaults(), storeId -> serverName, target -> {
-            channelsOpened.incrementAndGet();
-            ManagedChannel channel = InProcessChannelBuilder.forName(target).build();
-            channels.add(channel);
-            return channel;
-        }, NO_REPORTS, executor, System::nanoTime, SnapshotManager.open(snapshotDir));
+        return new GrpcTransport(
+                GrpcTransportConfig.defaults(),
+                storeId -> serverName,
+                target -> {
+                    channelsOpened.incrementAndGet();
+                    ManagedChannel channel =
+                            InProcessChannelBuilder.forName(target).build();
+                    channels.add(channel);
+                    return channel;
+                },
+                NO_REPORTS,
+                executor,
+                System::nanoTime,
+                SnapshotManager.open(snapshotDir));
     }
 
     @Test
     void anOpenStreamTakesARoundsMessagesOnTheCallersThreadInOneBatch() throws Exception {
         RecordingPeer peer = new RecordingPeer();
-        server = InProcessServerBuilder.forName(serverName).addService(peer).build().start();
+        server = InProcessServerBuilder.forName(serverName)
+                .addService(peer)
+                .build()
+                .start();
         ManualExecutor executor = new ManualExecutor();
         AtomicInteger channelsOpened = new AtomicInteger();
         transport = transport(executor, channelsOpened);
@@ -127,32 +140,43 @@ class GrpcTransportSendAllTest {
         transport.sendAll(List.of(append(STORE_ID, 1)));
         assertThat(channelsOpened).hasValue(0);
         assertThat(executor.queued()).isPositive();
-        Await.until(() -> {
-            executor.runAll();
-            return peer.received.size() == 1;
-        }, TIMEOUT, "the first message, sent by the flush task once connected");
+        Await.until(
+                () -> {
+                    executor.runAll();
+                    return peer.received.size() == 1;
+                },
+                TIMEOUT,
+                "the first message, sent by the flush task once connected");
         int batchesBefore = peer.batches.get();
 
         // The stream is open: the next round's messages go out without any task running.
         transport.sendAll(List.of(append(STORE_ID, 2), append(STORE_ID, 3)));
         Await.until(() -> peer.received.size() == 3, TIMEOUT, "the round's messages, with no flush task run");
         assertThat(peer.received).extracting(m -> m.getMessage().getIndex()).containsExactly(1L, 2L, 3L);
-        assertThat(peer.batches.get() - batchesBefore).as("one batch for the round's two messages").isEqualTo(1);
+        assertThat(peer.batches.get() - batchesBefore)
+                .as("one batch for the round's two messages")
+                .isEqualTo(1);
         assertThat(channelsOpened).hasValue(1);
     }
 
     @Test
     void aDestinationWithoutAStreamIsLeftToTheFlushTask() throws Exception {
         RecordingPeer peer = new RecordingPeer();
-        server = InProcessServerBuilder.forName(serverName).addService(peer).build().start();
+        server = InProcessServerBuilder.forName(serverName)
+                .addService(peer)
+                .build()
+                .start();
         ManualExecutor executor = new ManualExecutor();
         AtomicInteger channelsOpened = new AtomicInteger();
         transport = transport(executor, channelsOpened);
         transport.sendAll(List.of(append(STORE_ID, 1)));
-        Await.until(() -> {
-            executor.runAll();
-            return peer.received.size() == 1;
-        }, TIMEOUT, "the first store's stream open");
+        Await.until(
+                () -> {
+                    executor.runAll();
+                    return peer.received.size() == 1;
+                },
+                TIMEOUT,
+                "the first store's stream open");
 
         // One destination connected, the other not: the first gets its message at once, the
         // second's waits for the task (which connects it).
@@ -160,10 +184,13 @@ class GrpcTransportSendAllTest {
         Await.until(() -> peer.received.size() == 2, TIMEOUT, "the connected store's message");
         assertThat(channelsOpened).as("no connecting on the caller's thread").hasValue(1);
         assertThat(executor.queued()).isPositive();
-        Await.until(() -> {
-            executor.runAll();
-            return peer.received.size() == 3;
-        }, TIMEOUT, "the other store's message, once the task connected it");
+        Await.until(
+                () -> {
+                    executor.runAll();
+                    return peer.received.size() == 3;
+                },
+                TIMEOUT,
+                "the other store's message, once the task connected it");
         assertThat(channelsOpened).hasValue(2);
     }
 }

@@ -23,7 +23,11 @@ class GrpcTransportTest {
     Path dir;
 
     private static long someFollower(GrpcStoreCluster cluster, long leader) {
-        return cluster.nodes().stream().mapToLong(n -> n.storeId).filter(id -> id != leader).findFirst().orElseThrow();
+        return cluster.nodes().stream()
+                .mapToLong(n -> n.storeId)
+                .filter(id -> id != leader)
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
@@ -38,8 +42,8 @@ class GrpcTransportTest {
 
     @Test
     void replicatesOverLoopbackSocketsWithTheProductionChannels() {
-        try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, dir, RaftstoreConfig.defaults(),
-                GrpcStoreCluster.Wiring.LOOPBACK)) {
+        try (GrpcStoreCluster cluster =
+                new GrpcStoreCluster(STORES, dir, RaftstoreConfig.defaults(), GrpcStoreCluster.Wiring.LOOPBACK)) {
             long leader = cluster.put("k", "v", 1, TIMEOUT);
             cluster.put("k2", "v2", leader, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
@@ -54,19 +58,24 @@ class GrpcTransportTest {
         try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, dir, RaftstoreConfig.defaults())) {
             cluster.put("before", "1", 1, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
-                Await.until(() -> "1".equals(node.valueOf("before")), TIMEOUT, "store " + node.storeId
-                        + " has the first put");
+                Await.until(
+                        () -> "1".equals(node.valueOf("before")),
+                        TIMEOUT,
+                        "store " + node.storeId + " has the first put");
             }
             // Stores start one after another: messages sent before a server was up were reported.
             // Once all are up and a put reached everyone, nothing more is.
             cluster.nodes().forEach(node -> node.unreachablePeers.clear());
             long leader = cluster.put("steady", "1", 1, TIMEOUT);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
-                Await.until(() -> "1".equals(node.valueOf("steady")), TIMEOUT, "store " + node.storeId
-                        + " has the put made while all are up");
+                Await.until(
+                        () -> "1".equals(node.valueOf("steady")),
+                        TIMEOUT,
+                        "store " + node.storeId + " has the put made while all are up");
             }
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
-                assertThat(node.unreachablePeers).as("store %d's reports while every store is up", node.storeId)
+                assertThat(node.unreachablePeers)
+                        .as("store %d's reports while every store is up", node.storeId)
                         .isEmpty();
             }
             long stopped = someFollower(cluster, leader);
@@ -76,19 +85,26 @@ class GrpcTransportTest {
             // The leader heartbeats every peer: its messages to the stopped store get dropped and
             // reported. Which store leads by then is not fixed (on a busy machine an election may
             // have moved leadership since the put), so any running store's report counts.
-            Await.until(() -> cluster.nodes().stream().filter(node -> node.storeId != stopped)
-                    .anyMatch(node -> node.unreachablePeers.contains(stoppedNode.peerId())), TIMEOUT,
+            Await.until(
+                    () -> cluster.nodes().stream()
+                            .filter(node -> node.storeId != stopped)
+                            .anyMatch(node -> node.unreachablePeers.contains(stoppedNode.peerId())),
+                    TIMEOUT,
                     "the leader reports peer " + stoppedNode.peerId() + " unreachable");
 
             long writer = cluster.put("after", "2", leader, TIMEOUT);
             assertThat(writer).isNotEqualTo(stopped);
             for (GrpcStoreCluster.Node node : cluster.nodes()) {
                 if (node.storeId != stopped) {
-                    Await.until(() -> "2".equals(node.valueOf("after")), TIMEOUT,
+                    Await.until(
+                            () -> "2".equals(node.valueOf("after")),
+                            TIMEOUT,
                             "store " + node.storeId + " has the put made while a store was down");
                 }
             }
-            assertThat(stoppedNode.valueOf("after")).as("the stopped store receives nothing").isNull();
+            assertThat(stoppedNode.valueOf("after"))
+                    .as("the stopped store receives nothing")
+                    .isNull();
         }
     }
 
@@ -107,21 +123,33 @@ class GrpcTransportTest {
             }
             long laggingApplied = laggingNode.applyState().getAppliedIndex();
             long leaderNow = leader;
-            Await.until(() -> cluster.node(leaderNow).applyState().getTruncatedState().getIndex() > laggingApplied,
-                    TIMEOUT, "the leader compacts its log past what the lagging store applied");
+            Await.until(
+                    () -> cluster.node(leaderNow)
+                                    .applyState()
+                                    .getTruncatedState()
+                                    .getIndex()
+                            > laggingApplied,
+                    TIMEOUT,
+                    "the leader compacts its log past what the lagging store applied");
             assertThat(laggingNode.service().snapshotsReceived()).isZero();
 
             laggingNode.startServer();
             for (int i = 0; i < PUTS_WHILE_LAGGING; i++) {
                 String key = "k" + i;
                 String value = "v" + i;
-                Await.until(() -> value.equals(laggingNode.valueOf(key)), TIMEOUT,
+                Await.until(
+                        () -> value.equals(laggingNode.valueOf(key)),
+                        TIMEOUT,
                         "the lagging store catches up on " + key);
             }
-            assertThat(laggingNode.service().snapshotsReceived()).as("snapshots received whole").isPositive();
+            assertThat(laggingNode.service().snapshotsReceived())
+                    .as("snapshots received whole")
+                    .isPositive();
             // The sender learns of the delivery when the receiver's answer comes back, which may be
             // after the lagging store has already applied the snapshot: waited for, not read at once.
-            Await.until(() -> cluster.nodes().stream().anyMatch(n -> n.snapshotsFinished.get() > 0), TIMEOUT,
+            Await.until(
+                    () -> cluster.nodes().stream().anyMatch(n -> n.snapshotsFinished.get() > 0),
+                    TIMEOUT,
                     "a store saw its snapshot delivered");
             RaftApplyState caughtUp = laggingNode.applyState();
             assertThat(caughtUp.getTruncatedState().getIndex())
@@ -149,25 +177,37 @@ class GrpcTransportTest {
             }
             long laggingApplied = laggingNode.applyState().getAppliedIndex();
             long leaderNow = leader;
-            Await.until(() -> cluster.node(leaderNow).applyState().getTruncatedState().getIndex() > laggingApplied,
-                    TIMEOUT, "the leader compacts its log past what the lagging store applied");
+            Await.until(
+                    () -> cluster.node(leaderNow)
+                                    .applyState()
+                                    .getTruncatedState()
+                                    .getIndex()
+                            > laggingApplied,
+                    TIMEOUT,
+                    "the leader compacts its log past what the lagging store applied");
 
             SnapshotRecvLimit oneAtATime = new SnapshotRecvLimit(1, SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
             SnapshotRecvLimit.Permit anotherSnapshot = oneAtATime.acquire(0);
             laggingNode.startServer(oneAtATime);
             Await.until(() -> oneAtATime.refused() >= 2, TIMEOUT, "the snapshot refused, and refused again");
             assertThat(laggingNode.service().snapshotsReceived()).isZero();
-            assertThat(laggingNode.store.snapshotManager().list()).as("nothing of it written").isEmpty();
+            assertThat(laggingNode.store.snapshotManager().list())
+                    .as("nothing of it written")
+                    .isEmpty();
             assertThat(laggingNode.valueOf("k0")).isNull();
 
             anotherSnapshot.close();
             for (int i = 0; i < PUTS_WHILE_LAGGING; i++) {
                 String key = "k" + i;
                 String value = "v" + i;
-                Await.until(() -> value.equals(laggingNode.valueOf(key)), TIMEOUT,
+                Await.until(
+                        () -> value.equals(laggingNode.valueOf(key)),
+                        TIMEOUT,
                         "the lagging store catches up on " + key);
             }
-            assertThat(laggingNode.service().snapshotsReceived()).as("received once there was room").isPositive();
+            assertThat(laggingNode.service().snapshotsReceived())
+                    .as("received once there was room")
+                    .isPositive();
             assertThat(oneAtATime.streams()).isZero();
         }
     }

@@ -37,13 +37,13 @@ class PeerServiceTest {
     /** Sends the chunks on one Snapshot call; completes with the call's status. */
     private static Status sendChunks(String target, List<SnapshotChunk> chunks) throws Exception {
         ManagedChannel channel = InProcessChannelBuilder.forName(target)
-                .intercept(ClusterIdHeader.attach(GrpcStoreCluster.CLUSTER_ID)).build();
+                .intercept(ClusterIdHeader.attach(GrpcStoreCluster.CLUSTER_ID))
+                .build();
         try {
             CompletableFuture<Status> outcome = new CompletableFuture<>();
             StreamObserver<SnapshotChunk> requests = PeerGrpc.newStub(channel).snapshot(new StreamObserver<Done>() {
                 @Override
-                public void onNext(Done value) {
-                }
+                public void onNext(Done value) {}
 
                 @Override
                 public void onError(Throwable t) {
@@ -64,7 +64,8 @@ class PeerServiceTest {
     }
 
     private static RaftMessage snapshotHeader(long regionId) {
-        return RaftMessage.newBuilder().setRegionId(regionId)
+        return RaftMessage.newBuilder()
+                .setRegionId(regionId)
                 .setFromPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2))
                 .setToPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
                 .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot))
@@ -77,28 +78,41 @@ class PeerServiceTest {
             GrpcStoreCluster.Node node = cluster.node(1);
             String target = cluster.addressOf(1);
 
-            Status noHeader = sendChunks(target, List.of(SnapshotChunk.newBuilder()
-                    .setData(ByteString.copyFromUtf8("data")).build()));
+            Status noHeader = sendChunks(
+                    target,
+                    List.of(SnapshotChunk.newBuilder()
+                            .setData(ByteString.copyFromUtf8("data"))
+                            .build()));
             assertThat(noHeader.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(noHeader.getDescription()).contains("first snapshot chunk");
 
-            Status garbage = sendChunks(target, List.of(SnapshotChunk.newBuilder().setMessage(
-                    snapshotHeader(GrpcStoreCluster.REGION_ID).toBuilder().setMessage(Eraftpb.Message.newBuilder()
-                            .setMsgType(Eraftpb.MessageType.MsgSnapshot).setSnapshot(Eraftpb.Snapshot.newBuilder()
-                                    .setData(ByteString.copyFrom(new byte[] {(byte) 0xff}))))).build()));
+            Status garbage = sendChunks(
+                    target,
+                    List.of(SnapshotChunk.newBuilder()
+                            .setMessage(snapshotHeader(GrpcStoreCluster.REGION_ID).toBuilder()
+                                    .setMessage(Eraftpb.Message.newBuilder()
+                                            .setMsgType(Eraftpb.MessageType.MsgSnapshot)
+                                            .setSnapshot(Eraftpb.Snapshot.newBuilder()
+                                                    .setData(ByteString.copyFrom(new byte[] {(byte) 0xff})))))
+                            .build()));
             assertThat(garbage.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(garbage.getDescription()).contains("does not parse");
 
             ByteString file = ByteString.copyFromUtf8("an SST file");
             RaftMessage header = SnapshotChunksTest.snapshotMessage(GrpcStoreCluster.REGION_ID, file, file);
-            Status corrupt = sendChunks(target, List.of(SnapshotChunks.header(header),
-                    SnapshotChunks.data(ByteString.copyFromUtf8("AN SST FILE"))));
+            Status corrupt = sendChunks(
+                    target,
+                    List.of(
+                            SnapshotChunks.header(header),
+                            SnapshotChunks.data(ByteString.copyFromUtf8("AN SST FILE"))));
             assertThat(corrupt.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(corrupt.getDescription()).contains("arrived corrupt");
             Status truncated = sendChunks(target, List.of(SnapshotChunks.header(header), SnapshotChunks.data(file)));
             assertThat(truncated.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
             assertThat(truncated.getDescription()).contains("truncated");
-            assertThat(node.store.snapshotManager().list()).as("refused files are deleted").isEmpty();
+            assertThat(node.store.snapshotManager().list())
+                    .as("refused files are deleted")
+                    .isEmpty();
 
             Status empty = sendChunks(target, List.of());
             assertThat(empty.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
@@ -122,18 +136,23 @@ class PeerServiceTest {
                 assertThat(noPeer.getDescription()).contains("no peer of region 99");
 
                 RaftMessage forPeer5 = SnapshotChunksTest.snapshotMessage(GrpcStoreCluster.REGION_ID, file, file);
-                forPeer5 = forPeer5.toBuilder().setToPeer(Metapb.Peer.newBuilder().setId(5).setStoreId(1)).build();
+                forPeer5 = forPeer5.toBuilder()
+                        .setToPeer(Metapb.Peer.newBuilder().setId(5).setStoreId(1))
+                        .build();
                 Status notListed = sendChunks(target, whole(forPeer5, file));
                 assertThat(notListed.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                 assertThat(notListed.getDescription()).contains("does not list peer 5");
 
                 RaftMessage otherStore = SnapshotChunksTest.snapshotMessage(GrpcStoreCluster.REGION_ID, file, file);
-                otherStore = otherStore.toBuilder().setToPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(2)).build();
+                otherStore = otherStore.toBuilder()
+                        .setToPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(2))
+                        .build();
                 Status elsewhere = sendChunks(target, whole(otherStore, file));
                 assertThat(elsewhere.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
                 assertThat(elsewhere.getDescription()).contains("is for store 2");
 
-                assertThat(creations.createdBeforeMarker()).as("no file of a refused snapshot was ever created")
+                assertThat(creations.createdBeforeMarker())
+                        .as("no file of a refused snapshot was ever created")
                         .isEmpty();
             }
             assertThat(node.service().snapshotsRefusedTarget()).isEqualTo(3);
@@ -155,8 +174,10 @@ class PeerServiceTest {
             SnapshotRecvLimit limit = new SnapshotRecvLimit(1, SnapshotRecvLimit.DEFAULT_MAX_TOTAL_BYTES);
             PeerService service = new PeerService(node.store, PeerService.DEFAULT_MAX_SNAPSHOT_BYTES, limit);
             String target = "limited-" + System.identityHashCode(service);
-            io.grpc.Server server = io.grpc.inprocess.InProcessServerBuilder.forName(target).addService(service)
-                    .build().start();
+            io.grpc.Server server = io.grpc.inprocess.InProcessServerBuilder.forName(target)
+                    .addService(service)
+                    .build()
+                    .start();
             ManagedChannel channel = InProcessChannelBuilder.forName(target).build();
             try {
                 ByteString file = ByteString.copyFromUtf8("an SST file");
@@ -173,9 +194,13 @@ class PeerServiceTest {
 
                 first.onNext(SnapshotChunks.data(file.concat(file)));
                 first.onCompleted();
-                assertThat(firstOutcome.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).getCode())
+                assertThat(firstOutcome
+                                .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                                .getCode())
                         .isEqualTo(Status.Code.OK);
-                assertThat(limit.streams()).as("an ended stream gives its place back").isZero();
+                assertThat(limit.streams())
+                        .as("an ended stream gives its place back")
+                        .isZero();
                 assertThat(sendChunks(target, whole(snapshot, file)).getCode()).isEqualTo(Status.Code.OK);
                 assertThat(service.snapshotsReceived()).isEqualTo(2);
                 assertThat(limit.streams()).isZero();
@@ -195,8 +220,7 @@ class PeerServiceTest {
     private static StreamObserver<Done> outcomeOf(CompletableFuture<Status> outcome) {
         return new StreamObserver<>() {
             @Override
-            public void onNext(Done value) {
-            }
+            public void onNext(Done value) {}
 
             @Override
             public void onError(Throwable t) {

@@ -13,8 +13,8 @@ import io.tinykv.proto.RaftServerpb.BatchRaftMessage;
 import io.tinykv.proto.RaftServerpb.Done;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RaftServerpb.SnapshotChunk;
-import io.tinykv.testkit.wait.Await;
 import io.tinykv.testkit.exec.ManualExecutor;
+import io.tinykv.testkit.wait.Await;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -57,8 +57,7 @@ class RaftStreamsOnNetworkThreadTest {
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {
@@ -70,16 +69,13 @@ class RaftStreamsOnNetworkThreadTest {
 
     private static final StreamObserver<Done> IGNORED = new StreamObserver<>() {
         @Override
-        public void onNext(Done value) {
-        }
+        public void onNext(Done value) {}
 
         @Override
-        public void onError(Throwable t) {
-        }
+        public void onError(Throwable t) {}
 
         @Override
-        public void onCompleted() {
-        }
+        public void onCompleted() {}
     };
 
     @Test
@@ -87,14 +83,21 @@ class RaftStreamsOnNetworkThreadTest {
         String name = "raft-streams-" + System.identityHashCode(this);
         CountingPeer peer = new CountingPeer();
         ManualExecutor handlers = new ManualExecutor();
-        Server server = InProcessServerBuilder.forName(name).addService(peer).executor(handlers)
-                .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD).build().start();
+        Server server = InProcessServerBuilder.forName(name)
+                .addService(peer)
+                .executor(handlers)
+                .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD)
+                .build()
+                .start();
         ManagedChannel channel = InProcessChannelBuilder.forName(name).build();
         try {
             PeerGrpc.PeerStub stub = PeerGrpc.newStub(channel);
-            RaftMessage message = RaftMessage.newBuilder().setRegionId(1)
-                    .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend)).build();
-            BatchRaftMessage batch = BatchRaftMessage.newBuilder().addMsgs(message).build();
+            RaftMessage message = RaftMessage.newBuilder()
+                    .setRegionId(1)
+                    .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend))
+                    .build();
+            BatchRaftMessage batch =
+                    BatchRaftMessage.newBuilder().addMsgs(message).build();
             StreamObserver<SnapshotChunk> snapshot = stub.snapshot(IGNORED);
             StreamObserver<BatchRaftMessage> batches = stub.batchRaft(IGNORED);
             StreamObserver<RaftMessage> single = stub.raft(IGNORED);
@@ -102,23 +105,33 @@ class RaftStreamsOnNetworkThreadTest {
             snapshot.onNext(SnapshotChunk.getDefaultInstance());
             batches.onNext(batch);
             single.onNext(message);
-            Await.until(() -> {
-                handlers.runAll();
-                return peer.raftMessages.get() == 2 && peer.snapshotChunks.get() == 1;
-            }, TIMEOUT, "the first message of each stream");
+            Await.until(
+                    () -> {
+                        handlers.runAll();
+                        return peer.raftMessages.get() == 2 && peer.snapshotChunks.get() == 1;
+                    },
+                    TIMEOUT,
+                    "the first message of each stream");
 
             // From then on the Raft streams' messages need no task of that executor.
             snapshot.onNext(SnapshotChunk.getDefaultInstance());
             batches.onNext(batch);
             single.onNext(message);
-            Await.until(() -> peer.raftMessages.get() == 4, TIMEOUT,
+            Await.until(
+                    () -> peer.raftMessages.get() == 4,
+                    TIMEOUT,
                     "both Raft streams' next messages, with the server's executor not run");
             Await.until(() -> handlers.queued() > 0, TIMEOUT, "the snapshot chunk's task queued");
-            assertThat(peer.snapshotChunks).as("the snapshot stream waits for the server's executor").hasValue(1);
-            Await.until(() -> {
-                handlers.runAll();
-                return peer.snapshotChunks.get() == 2;
-            }, TIMEOUT, "the snapshot chunk once the executor runs");
+            assertThat(peer.snapshotChunks)
+                    .as("the snapshot stream waits for the server's executor")
+                    .hasValue(1);
+            Await.until(
+                    () -> {
+                        handlers.runAll();
+                        return peer.snapshotChunks.get() == 2;
+                    },
+                    TIMEOUT,
+                    "the snapshot chunk once the executor runs");
         } finally {
             channel.shutdownNow();
             server.shutdownNow();

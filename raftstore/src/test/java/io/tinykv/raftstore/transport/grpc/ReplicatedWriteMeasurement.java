@@ -63,19 +63,35 @@ class ReplicatedWriteMeasurement {
         Duration run = Duration.ofSeconds(Long.getLong("measure.seconds", 5));
         List<Integer> clientCounts = ints("measure.clients", "1,16,64");
         List<Integer> regionCounts = ints("measure.regions", "1,4");
-        StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
+        StringBuilder table = new StringBuilder(String.format(
+                Locale.ROOT,
                 "%nwrites through 3 replicas in one JVM (in-process gRPC), %d s per row, %d-byte values%n"
-                        + "%-7s %-7s %12s %14s %16s %16s %12s%n", run.toSeconds(), VALUE_SIZE_BYTES,
-                "regions", "clients", "raft ops/s", "rocksdb ops/s", "readys/write", "entries/fsync", "raft/rocksdb"));
+                        + "%-7s %-7s %12s %14s %16s %16s %12s%n",
+                run.toSeconds(),
+                VALUE_SIZE_BYTES,
+                "regions",
+                "clients",
+                "raft ops/s",
+                "rocksdb ops/s",
+                "readys/write",
+                "entries/fsync",
+                "raft/rocksdb"));
         int runNumber = 0;
         for (int regions : regionCounts) {
             for (int clients : clientCounts) {
                 Row raft = replicated(dir.resolve("raft-" + runNumber), regions, clients, run);
                 double rocks = rocksDb(dir.resolve("rocks-" + runNumber), clients, run);
                 runNumber++;
-                table.append(String.format(Locale.ROOT, "%-7d %-7d %12.0f %14.0f %16.2f %16.2f %12.2f%n", regions,
-                        clients, raft.opsPerSecond, rocks, raft.stats.readysPerRaftWrite(),
-                        raft.stats.entriesPerSyncedWrite(), raft.opsPerSecond / rocks));
+                table.append(String.format(
+                        Locale.ROOT,
+                        "%-7d %-7d %12.0f %14.0f %16.2f %16.2f %12.2f%n",
+                        regions,
+                        clients,
+                        raft.opsPerSecond,
+                        rocks,
+                        raft.stats.readysPerRaftWrite(),
+                        raft.stats.entriesPerSyncedWrite(),
+                        raft.opsPerSecond / rocks));
             }
         }
         System.out.println(table);
@@ -85,14 +101,15 @@ class ReplicatedWriteMeasurement {
 
     private Row replicated(Path root, int regionCount, int clients, Duration run) throws Exception {
         RaftstoreConfig config = RaftstoreConfig.defaults();
-        try (GrpcStoreCluster cluster = new GrpcStoreCluster(STORES, root, config,
-                GrpcStoreCluster.Wiring.IN_PROCESS, regionCount)) {
+        try (GrpcStoreCluster cluster =
+                new GrpcStoreCluster(STORES, root, config, GrpcStoreCluster.Wiring.IN_PROCESS, regionCount)) {
             List<Metapb.Region> regions = cluster.regions();
             ConcurrentHashMap<Long, Long> leaderOf = new ConcurrentHashMap<>();
             for (Metapb.Region r : regions) {
                 leaderOf.put(r.getId(), firstAcceptingStore(cluster, r, key(r, regions, "warmup"), "leader-probe"));
             }
-            List<RaftStoreStats.Snapshot> before = cluster.nodes().stream().map(n -> n.store.stats().snapshot())
+            List<RaftStoreStats.Snapshot> before = cluster.nodes().stream()
+                    .map(n -> n.store.stats().snapshot())
                     .toList();
             AtomicLong acknowledged = new AtomicLong();
             ConcurrentHashMap<String, String> written = new ConcurrentHashMap<>();
@@ -127,7 +144,8 @@ class ReplicatedWriteMeasurement {
             for (Thread t : threads) {
                 t.join();
             }
-            List<RaftStoreStats.Snapshot> after = cluster.nodes().stream().map(n -> n.store.stats().snapshot())
+            List<RaftStoreStats.Snapshot> after = cluster.nodes().stream()
+                    .map(n -> n.store.stats().snapshot())
                     .toList();
             RaftStoreStats.Snapshot total = RaftStoreStats.Snapshot.ZERO;
             for (int i = 0; i < after.size(); i++) {
@@ -145,8 +163,10 @@ class ReplicatedWriteMeasurement {
     }
 
     private static void put(GrpcStoreCluster.Node node, Metapb.Region r, String key, String value) {
-        node.storage.write(node.context(r), List.of(new Modify.Put(Cf.DEFAULT,
-                key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8))));
+        node.storage.write(
+                node.context(r),
+                List.of(new Modify.Put(
+                        Cf.DEFAULT, key.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8))));
     }
 
     /** Writes {@code key} through each store in turn until one (the leader) takes it; returns that store. */
@@ -176,7 +196,8 @@ class ReplicatedWriteMeasurement {
                 }
                 if (!e.getValue().equals(node.valueOf(e.getKey()))) {
                     // A later write of the same key cannot exist: keys are unique per run.
-                    assertThat(node.valueOf(e.getKey())).as("store %d, key %s", node.storeId, e.getKey())
+                    assertThat(node.valueOf(e.getKey()))
+                            .as("store %d, key %s", node.storeId, e.getKey())
                             .isEqualTo(e.getValue());
                 }
             }
@@ -199,7 +220,9 @@ class ReplicatedWriteMeasurement {
                 threads.add(Thread.ofPlatform().start(() -> {
                     try {
                         for (long n = 0; System.nanoTime() - deadline < 0; n++) {
-                            db.put(sync, String.format("k%04d-%012d", client, n).getBytes(StandardCharsets.UTF_8),
+                            db.put(
+                                    sync,
+                                    String.format("k%04d-%012d", client, n).getBytes(StandardCharsets.UTF_8),
                                     value);
                             acknowledged.incrementAndGet();
                         }

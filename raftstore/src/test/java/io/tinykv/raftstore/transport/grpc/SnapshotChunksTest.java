@@ -27,6 +27,7 @@ class SnapshotChunksTest {
     private static final long NO_LIMIT = Long.MAX_VALUE;
     /** Stand-ins for two SST files: the receiver checks bytes, sizes and checksums, not SST structure. */
     private static final ByteString DEFAULT_FILE = ByteString.copyFromUtf8("the default column family's file");
+
     private static final ByteString WRITE_FILE = ByteString.copyFromUtf8("the write column family's file");
 
     @TempDir
@@ -40,21 +41,31 @@ class SnapshotChunksTest {
 
     static RaftMessage snapshotMessage(long regionId, ByteString defaultFile, ByteString writeFile) {
         RaftSnapshotData data = RaftSnapshotData.newBuilder()
-                .setRegion(Metapb.Region.newBuilder().setId(regionId)
+                .setRegion(Metapb.Region.newBuilder()
+                        .setId(regionId)
                         .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1)))
                 .setMeta(SnapshotMeta.newBuilder()
-                        .addCfFiles(SnapshotCFFile.newBuilder().setCf("default").setSize(defaultFile.size())
+                        .addCfFiles(SnapshotCFFile.newBuilder()
+                                .setCf("default")
+                                .setSize(defaultFile.size())
                                 .setChecksum(crc(defaultFile)))
-                        .addCfFiles(SnapshotCFFile.newBuilder().setCf("write").setSize(writeFile.size())
+                        .addCfFiles(SnapshotCFFile.newBuilder()
+                                .setCf("write")
+                                .setSize(writeFile.size())
                                 .setChecksum(crc(writeFile))))
                 .setFileSize(defaultFile.size() + writeFile.size())
                 .build();
-        return RaftMessage.newBuilder().setRegionId(regionId)
+        return RaftMessage.newBuilder()
+                .setRegionId(regionId)
                 .setFromPeer(Metapb.Peer.newBuilder().setId(2).setStoreId(2))
                 .setToPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot)
-                        .setSnapshot(Eraftpb.Snapshot.newBuilder().setData(data.toByteString())
-                                .setMetadata(Eraftpb.SnapshotMetadata.newBuilder().setIndex(42).setTerm(3))))
+                .setMessage(Eraftpb.Message.newBuilder()
+                        .setMsgType(Eraftpb.MessageType.MsgSnapshot)
+                        .setSnapshot(Eraftpb.Snapshot.newBuilder()
+                                .setData(data.toByteString())
+                                .setMetadata(Eraftpb.SnapshotMetadata.newBuilder()
+                                        .setIndex(42)
+                                        .setTerm(3))))
                 .build();
     }
 
@@ -83,11 +94,14 @@ class SnapshotChunksTest {
 
     @Test
     void refusesANonSnapshotFirstChunkOrAMessageInALaterOne() {
-        RaftMessage append = RaftMessage.newBuilder().setRegionId(REGION_ID)
-                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend)).build();
+        RaftMessage append = RaftMessage.newBuilder()
+                .setRegionId(REGION_ID)
+                .setMessage(Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgAppend))
+                .build();
         assertThatThrownBy(() -> SnapshotChunks.header(append)).hasMessageContaining("not a snapshot");
         try (SnapshotChunks.Assembler assembler = assembler(NO_LIMIT)) {
-            assertThatThrownBy(() -> assembler.accept(SnapshotChunk.newBuilder().setMessage(append).build()))
+            assertThatThrownBy(() -> assembler.accept(
+                            SnapshotChunk.newBuilder().setMessage(append).build()))
                     .hasMessageContaining("first snapshot chunk must carry a MsgSnapshot");
         }
         RaftMessage message = snapshotMessage(REGION_ID, DEFAULT_FILE, WRITE_FILE);
@@ -105,7 +119,8 @@ class SnapshotChunksTest {
     void refusesASnapshotLargerThanTheLimitBeforeAnyDataArrives() {
         RaftMessage message = snapshotMessage(REGION_ID, DEFAULT_FILE, WRITE_FILE);
         try (SnapshotChunks.Assembler assembler = assembler(DEFAULT_FILE.size())) {
-            assertThatThrownBy(() -> assembler.accept(SnapshotChunks.header(message))).hasMessageContaining("more than");
+            assertThatThrownBy(() -> assembler.accept(SnapshotChunks.header(message)))
+                    .hasMessageContaining("more than");
         }
     }
 

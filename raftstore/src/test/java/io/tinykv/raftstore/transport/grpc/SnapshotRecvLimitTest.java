@@ -13,7 +13,8 @@ class SnapshotRecvLimitTest {
         SnapshotRecvLimit limit = new SnapshotRecvLimit(2, 1_000);
         SnapshotRecvLimit.Permit first = limit.acquire(10);
         SnapshotRecvLimit.Permit second = limit.acquire(10);
-        assertThatThrownBy(() -> limit.acquire(10)).isInstanceOf(SnapshotRecvLimit.Refused.class)
+        assertThatThrownBy(() -> limit.acquire(10))
+                .isInstanceOf(SnapshotRecvLimit.Refused.class)
                 .hasMessageContaining("raftstore.concurrent-recv-snap-limit = 2");
         assertThat(limit.refused()).isEqualTo(1);
 
@@ -33,12 +34,16 @@ class SnapshotRecvLimitTest {
     void admitsBytesUpToTheBudgetButASnapshotLargerThanItAlone() throws Exception {
         SnapshotRecvLimit limit = new SnapshotRecvLimit(10, 100);
         try (SnapshotRecvLimit.Permit big = limit.acquire(250)) {
-            assertThat(limit.bytes()).as("alone, a snapshot beyond the budget is received").isEqualTo(250);
-            assertThatThrownBy(() -> limit.acquire(1)).isInstanceOf(SnapshotRecvLimit.Refused.class)
+            assertThat(limit.bytes())
+                    .as("alone, a snapshot beyond the budget is received")
+                    .isEqualTo(250);
+            assertThatThrownBy(() -> limit.acquire(1))
+                    .isInstanceOf(SnapshotRecvLimit.Refused.class)
                     .hasMessageContaining("raftstore.snap-max-total-size = 100");
         }
         try (SnapshotRecvLimit.Permit a = limit.acquire(60)) {
-            assertThatThrownBy(() -> limit.acquire(41)).isInstanceOf(SnapshotRecvLimit.Refused.class)
+            assertThatThrownBy(() -> limit.acquire(41))
+                    .isInstanceOf(SnapshotRecvLimit.Refused.class)
                     .hasMessageContaining("announced 60 bytes");
             try (SnapshotRecvLimit.Permit b = limit.acquire(40)) {
                 assertThat(limit.bytes()).isEqualTo(100);

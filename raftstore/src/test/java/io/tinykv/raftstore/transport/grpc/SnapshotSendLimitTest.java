@@ -50,6 +50,7 @@ class SnapshotSendLimitTest {
     private GrpcTransport transport;
     /** Streams whose every chunk arrived, each waiting for the test to answer it. */
     private final BlockingQueue<StreamObserver<Done>> held = new LinkedBlockingQueue<>();
+
     private final List<Report> reports = new ArrayList<>();
 
     private record Report(long toPeerId, SnapshotStatus status) {}
@@ -60,12 +61,10 @@ class SnapshotSendLimitTest {
         public StreamObserver<SnapshotChunk> snapshot(StreamObserver<Done> answer) {
             return new StreamObserver<>() {
                 @Override
-                public void onNext(SnapshotChunk chunk) {
-                }
+                public void onNext(SnapshotChunk chunk) {}
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {
@@ -89,7 +88,11 @@ class SnapshotSendLimitTest {
     }
 
     private void start(int limit) throws Exception {
-        server = InProcessServerBuilder.forName(TARGET).directExecutor().addService(new HoldingPeer()).build().start();
+        server = InProcessServerBuilder.forName(TARGET)
+                .directExecutor()
+                .addService(new HoldingPeer())
+                .build()
+                .start();
         network = Executors.newFixedThreadPool(2);
         TransportReporter reporter = new TransportReporter() {
             @Override
@@ -100,25 +103,40 @@ class SnapshotSendLimitTest {
             }
 
             @Override
-            public void peerUnreachable(long regionId, long toPeerId) {
-            }
+            public void peerUnreachable(long regionId, long toPeerId) {}
         };
-        transport = new GrpcTransport(GrpcTransportConfig.defaults(), storeId -> TARGET,
-                target -> InProcessChannelBuilder.forName(target).directExecutor().build(), reporter, network,
-                System::nanoTime, SnapshotManager.open(snapshotDir), new SnapshotSendLimit(limit));
+        transport = new GrpcTransport(
+                GrpcTransportConfig.defaults(),
+                storeId -> TARGET,
+                target ->
+                        InProcessChannelBuilder.forName(target).directExecutor().build(),
+                reporter,
+                network,
+                System::nanoTime,
+                SnapshotManager.open(snapshotDir),
+                new SnapshotSendLimit(limit));
     }
 
     /** An empty region's snapshot to peer {@code toPeerId} (no column family has data: no files to read). */
     private static RaftMessage snapshotTo(long toPeerId) {
-        Eraftpb.Message m = Eraftpb.Message.newBuilder().setMsgType(Eraftpb.MessageType.MsgSnapshot)
-                .setSnapshot(Eraftpb.Snapshot.newBuilder().setData(RaftSnapshotData.newBuilder()
-                        .setRegion(Metapb.Region.newBuilder().setId(REGION_ID)
-                                .addPeers(Metapb.Peer.newBuilder().setId(1).setStoreId(1))).build().toByteString()))
+        Eraftpb.Message m = Eraftpb.Message.newBuilder()
+                .setMsgType(Eraftpb.MessageType.MsgSnapshot)
+                .setSnapshot(Eraftpb.Snapshot.newBuilder()
+                        .setData(RaftSnapshotData.newBuilder()
+                                .setRegion(Metapb.Region.newBuilder()
+                                        .setId(REGION_ID)
+                                        .addPeers(Metapb.Peer.newBuilder()
+                                                .setId(1)
+                                                .setStoreId(1)))
+                                .build()
+                                .toByteString()))
                 .build();
-        return RaftMessage.newBuilder().setRegionId(REGION_ID)
+        return RaftMessage.newBuilder()
+                .setRegionId(REGION_ID)
                 .setFromPeer(Metapb.Peer.newBuilder().setId(1).setStoreId(1))
                 .setToPeer(Metapb.Peer.newBuilder().setId(toPeerId).setStoreId(TARGET_STORE))
-                .setMessage(m).build();
+                .setMessage(m)
+                .build();
     }
 
     private List<Report> reports() {
@@ -143,34 +161,51 @@ class SnapshotSendLimitTest {
         assertThat(first).as("the first stream reached the receiver").isNotNull();
         assertThat(second).as("the second stream reached the receiver").isNotNull();
         assertThat(held).as("no stream for the refused snapshot").isEmpty();
-        assertThat(transport.snapshotsSending()).as("held streams keep their places").isEqualTo(2);
+        assertThat(transport.snapshotsSending())
+                .as("held streams keep their places")
+                .isEqualTo(2);
 
         // One stream ends: its place is free, and the next snapshot goes out.
         first.onNext(Done.getDefaultInstance());
         first.onCompleted();
         // (The two streams started on two threads: either may be the one answered first.)
-        Await.until(() -> reports().stream().anyMatch(r -> r.status() == SnapshotStatus.FINISH), WAIT,
+        Await.until(
+                () -> reports().stream().anyMatch(r -> r.status() == SnapshotStatus.FINISH),
+                WAIT,
                 "the answered snapshot reported delivered");
-        long delivered = reports().stream().filter(r -> r.status() == SnapshotStatus.FINISH).findFirst()
-                .orElseThrow().toPeerId();
+        long delivered = reports().stream()
+                .filter(r -> r.status() == SnapshotStatus.FINISH)
+                .findFirst()
+                .orElseThrow()
+                .toPeerId();
         assertThat(delivered).isIn(11L, 12L);
         long stillHeld = delivered == 11 ? 12 : 11;
-        assertThat(transport.snapshotsSending()).as("the delivered snapshot's place given back").isEqualTo(1);
+        assertThat(transport.snapshotsSending())
+                .as("the delivered snapshot's place given back")
+                .isEqualTo(1);
         transport.send(snapshotTo(14));
-        assertThat(held.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).as("the next snapshot's stream").isNotNull();
+        assertThat(held.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS))
+                .as("the next snapshot's stream")
+                .isNotNull();
         assertThat(transport.snapshotsSending()).isEqualTo(2);
         assertThat(transport.snapshotsRefusedSendLimit()).isEqualTo(1);
 
         // A stream that fails gives its place back too.
-        second.onError(io.grpc.Status.UNAVAILABLE.withDescription("receiver gone").asRuntimeException());
-        Await.until(() -> reports().contains(new Report(stillHeld, SnapshotStatus.FAILURE)), WAIT,
+        second.onError(
+                io.grpc.Status.UNAVAILABLE.withDescription("receiver gone").asRuntimeException());
+        Await.until(
+                () -> reports().contains(new Report(stillHeld, SnapshotStatus.FAILURE)),
+                WAIT,
                 "the second snapshot reported failed");
-        assertThat(transport.snapshotsSending()).as("the failed snapshot's place given back").isEqualTo(1);
+        assertThat(transport.snapshotsSending())
+                .as("the failed snapshot's place given back")
+                .isEqualTo(1);
     }
 
     @Test
     void theLimitMustBePositive() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SnapshotSendLimit(0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxStreams must be > 0");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxStreams must be > 0");
     }
 }
