@@ -50,7 +50,9 @@ enum RegionKeyCodec {
             }
             ByteString decoded = decodeOrNull(boundary);
             if (decoded == null) {
-                throw new IllegalStateException(
+                // A client failure (not an IllegalStateException) so that callers such as ctl report it
+                // as a message: the cluster's data is raw, and this client was told it is transactional.
+                throw new RpcException(
                         "region " + region.getId() + " has the boundary " + Keys.describe(boundary)
                                 + ", which is not a memcomparable-encoded user key: it was split as raw data, and a transactional"
                                 + " client cannot route by it (use a cluster whose data is transactional, --client-key-mode TXN)");

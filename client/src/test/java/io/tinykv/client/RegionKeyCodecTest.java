@@ -43,7 +43,7 @@ class RegionKeyCodecTest {
 
         Metapb.Region raw = Metapb.Region.newBuilder().setId(9).setStartKey(m).build();
         assertThatThrownBy(() -> RegionKeyCodec.TXN.fromCluster(raw))
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(RpcException.class)
                 .hasMessageContaining("region 9")
                 .hasMessageContaining("not a memcomparable-encoded user key");
         ByteString trailing = RegionKeyCodec.encode(m).concat(ByteString.copyFrom(new byte[8]));

@@ -225,6 +225,18 @@ class TxnCtlCommandTest {
     }
 
     @Test
+    void aClusterSplitAsRawDataIsAClearErrorNotAStackTrace() {
+        cluster.close();
+        cluster = new TxnTestCluster(FakeCluster.threeRegions(), dataDir);
+
+        Run get = ctl("txn", "get", "k");
+
+        assertThat(get.exitCode()).as(get.out()).isEqualTo(CtlCommand.EXIT_FAILURE);
+        assertThat(get.err()).startsWith("error: ").contains("not a memcomparable-encoded user key");
+        assertThat(get.err()).doesNotContain("\tat ");
+    }
+
+    @Test
     void usageErrorsAndHelp() {
         Run odd = ctl("txn", "put", "a", "1", "b");
         assertThat(odd.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
