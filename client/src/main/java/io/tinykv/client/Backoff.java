@@ -11,7 +11,7 @@ import java.util.Map;
  *
  * <p>Owned by the one thread running the operation; not thread-safe.
  */
-final class Backoff {
+public final class Backoff {
     /**
      * Retries without sleeping that one operation may take. Bounded so that two stores pointing at each
      * other as leader cannot make the client spin; beyond this, even hinted retries sleep.
@@ -27,7 +27,7 @@ final class Backoff {
     private String lastReason = "";
     private boolean interrupted;
 
-    Backoff(Clock clock, long budgetMs) {
+    public Backoff(Clock clock, long budgetMs) {
         if (budgetMs < 0) {
             throw new IllegalArgumentException("budgetMs must be >= 0, got " + budgetMs);
         }
@@ -42,7 +42,7 @@ final class Backoff {
      *
      * @return whether the caller may retry
      */
-    boolean retryNow(BackoffKind fallback, String reason) {
+    public boolean retryNow(BackoffKind fallback, String reason) {
         if (immediateRetries < MAX_IMMEDIATE_RETRIES && spentMs() < budgetMs) {
             immediateRetries++;
             retries++;
@@ -58,12 +58,12 @@ final class Backoff {
      *
      * @return whether the caller may retry; false once the budget is spent or the thread was interrupted
      */
-    boolean sleepThenRetry(BackoffKind kind, String reason, long minSleepMs) {
+    public boolean sleepThenRetry(BackoffKind kind, String reason, long minSleepMs) {
         return sleepThenRetry(kind.schedule, reason, minSleepMs);
     }
 
     /** {@link #sleepThenRetry(BackoffKind, String, long)} with the waits of {@code schedule}. */
-    boolean sleepThenRetry(BackoffSchedule schedule, String reason, long minSleepMs) {
+    public boolean sleepThenRetry(BackoffSchedule schedule, String reason, long minSleepMs) {
         lastReason = reason;
         long remainingMs = budgetMs - spentMs();
         if (remainingMs <= 0) {
@@ -83,17 +83,17 @@ final class Backoff {
     }
 
     /** How long this operation may spend backing off. */
-    long budgetMs() {
+    public long budgetMs() {
         return budgetMs;
     }
 
     /** How many retries this operation was granted so far. */
-    int retries() {
+    public int retries() {
         return retries;
     }
 
     /** A sentence for the exception thrown when {@link #sleepThenRetry} said no. */
-    String givingUpMessage() {
+    public String givingUpMessage() {
         String why = interrupted
                 ? "interrupted while backing off"
                 : "gave up after " + retries + " retries in " + spentMs() + " ms (backoff budget " + budgetMs + " ms)";

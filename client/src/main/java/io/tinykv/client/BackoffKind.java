@@ -1,11 +1,13 @@
 package io.tinykv.client;
 
+import io.tinykv.client.region.OnDeadline;
+
 /**
  * Why an operation waits before retrying, and how long (a {@link BackoffSchedule} each). The values follow what TiKV's clients
  * use: region misses resolve within milliseconds (a new leader, a refreshed route), busy or unreachable
  * stores need longer.
  */
-enum BackoffKind {
+public enum BackoffKind {
     /** The region moved, split or has no known leader: refresh the route and try again soon. */
     REGION_MISS(2, 500),
     /** The store asked us to slow down (server_is_busy) or dropped a command (stale_command). */
@@ -24,7 +26,7 @@ enum BackoffKind {
      */
     TXN_LOCK_ALIVE(10, 1_000);
 
-    final BackoffSchedule schedule;
+    public final BackoffSchedule schedule;
 
     BackoffKind(long firstSleepMs, long maxSleepMs) {
         this.schedule = new BackoffSchedule(firstSleepMs, maxSleepMs);

@@ -12,18 +12,18 @@ import java.util.concurrent.TimeUnit;
  * One channel per address, opened on first use and shared by every caller; a gRPC channel reconnects
  * by itself, so a failed call never needs a new channel.
  */
-final class ChannelPool implements AutoCloseable {
+public final class ChannelPool implements AutoCloseable {
     private static final long SHUTDOWN_WAIT_MS = 1_000;
 
     private final ChannelFactory factory;
     private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    ChannelPool(ChannelFactory factory) {
+    public ChannelPool(ChannelFactory factory) {
         this.factory = factory;
     }
 
-    ManagedChannel get(String address) {
+    public ManagedChannel get(String address) {
         if (closed) {
             throw new IllegalStateException("client is closed");
         }

@@ -1,5 +1,8 @@
 package io.tinykv.client;
 
+import io.tinykv.client.pd.Addresses;
+import io.tinykv.client.pd.PdClient;
+import io.tinykv.client.raw.RawKvClient;
 import java.util.List;
 
 /**

@@ -13,7 +13,7 @@ package io.tinykv.client;
 public final class CommitUnknownException extends TxnException {
     private final long commitTs;
 
-    CommitUnknownException(long startTs, long commitTs, String message, Throwable cause) {
+    public CommitUnknownException(long startTs, long commitTs, String message, Throwable cause) {
         super(startTs, message, cause);
         this.commitTs = commitTs;
     }

@@ -11,11 +11,11 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.Locale;
 
 /** Short, human sentences for the failures the client reports. */
-final class Failures {
+public final class Failures {
     private Failures() {}
 
     /** Why a gRPC call failed, e.g. "connection refused" or "no answer within 3000 ms". */
-    static String describe(StatusRuntimeException e, long timeoutMs) {
+    public static String describe(StatusRuntimeException e, long timeoutMs) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConnectException connect) {
                 String message = connect.getMessage() == null ? "" : connect.getMessage();
@@ -37,12 +37,12 @@ final class Failures {
     }
 
     /** A PD header error, e.g. "NOT_BOOTSTRAPPED: cluster is not bootstrapped". */
-    static String describe(Pdpb.Error error) {
+    public static String describe(Pdpb.Error error) {
         return error.getMessage().isEmpty() ? error.getType().toString() : error.getType() + ": " + error.getMessage();
     }
 
     /** A region error by its kind, with the details a reader needs. */
-    static String describe(Errorpb.Error error) {
+    public static String describe(Errorpb.Error error) {
         String kind;
         if (error.hasNotLeader()) {
             var leader = error.getNotLeader().getLeader();
@@ -75,7 +75,7 @@ final class Failures {
     }
 
     /** A per-key error of a raw request; raw requests only ever fill the textual fields. */
-    static String describe(Kvrpcpb.KeyError error) {
+    public static String describe(Kvrpcpb.KeyError error) {
         if (!error.getAbort().isEmpty()) {
             return error.getAbort();
         }

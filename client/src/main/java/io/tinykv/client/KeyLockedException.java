@@ -12,7 +12,7 @@ public final class KeyLockedException extends TxnException {
     private final ByteString key;
     private final long lockTs;
 
-    KeyLockedException(long startTs, ByteString key, long lockTs, String message) {
+    public KeyLockedException(long startTs, ByteString key, long lockTs, String message) {
         super(startTs, message, null);
         this.key = key;
         this.lockTs = lockTs;

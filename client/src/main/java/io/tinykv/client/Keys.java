@@ -7,25 +7,25 @@ import java.util.Comparator;
  * Key order and range helpers. Keys compare as unsigned bytes, the order of the store; an empty end
  * key means "no upper bound".
  */
-final class Keys {
-    static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
+public final class Keys {
+    public static final Comparator<ByteString> ORDER = ByteString.unsignedLexicographicalComparator();
 
     private static final int FIRST_PRINTABLE_ASCII = 0x20;
     private static final int DELETE = 0x7f;
 
     private Keys() {}
 
-    static int compare(ByteString a, ByteString b) {
+    public static int compare(ByteString a, ByteString b) {
         return ORDER.compare(a, b);
     }
 
     /** Whether {@code key} lies below the exclusive {@code end}, where empty means unbounded. */
-    static boolean belowEnd(ByteString key, ByteString end) {
+    public static boolean belowEnd(ByteString key, ByteString end) {
         return end.isEmpty() || compare(key, end) < 0;
     }
 
     /** The smaller of two exclusive end keys (empty = unbounded). */
-    static ByteString minEnd(ByteString a, ByteString b) {
+    public static ByteString minEnd(ByteString a, ByteString b) {
         if (a.isEmpty()) {
             return b;
         }
@@ -36,17 +36,17 @@ final class Keys {
     }
 
     /** The larger of two inclusive start keys. */
-    static ByteString maxStart(ByteString a, ByteString b) {
+    public static ByteString maxStart(ByteString a, ByteString b) {
         return compare(a, b) >= 0 ? a : b;
     }
 
     /** The smallest key greater than {@code key}: the key with a zero byte appended. */
-    static ByteString next(ByteString key) {
+    public static ByteString next(ByteString key) {
         return key.concat(ByteString.copyFrom(new byte[] {0}));
     }
 
     /** A key for messages: printable ASCII as is, everything else as \xNN. */
-    static String describe(ByteString key) {
+    public static String describe(ByteString key) {
         StringBuilder out = new StringBuilder("\"");
         for (int i = 0; i < key.size(); i++) {
             int b = key.byteAt(i) & 0xff;

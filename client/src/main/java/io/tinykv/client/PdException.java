@@ -15,7 +15,7 @@ public final class PdException extends TinyKvException {
     }
 
     /** PD answered with {@code errorType} in its response header. */
-    PdException(String message, Throwable cause, Pdpb.ErrorType errorType) {
+    public PdException(String message, Throwable cause, Pdpb.ErrorType errorType) {
         super(message, cause);
         this.errorType = errorType;
     }

@@ -7,11 +7,11 @@ package io.tinykv.client;
  * where it could, otherwise by the first reader that finds them expired).
  */
 public sealed class TxnAbortedException extends TxnException permits WriteConflictException {
-    TxnAbortedException(long startTs, String message, Throwable cause) {
+    public TxnAbortedException(long startTs, String message, Throwable cause) {
         super(startTs, message, cause);
     }
 
-    TxnAbortedException(long startTs, String message) {
+    public TxnAbortedException(long startTs, String message) {
         this(startTs, message, null);
     }
 }

@@ -13,7 +13,7 @@ public final class WriteConflictException extends TxnAbortedException {
     private final ByteString key;
     private final long conflictCommitTs;
 
-    WriteConflictException(long startTs, ByteString key, long conflictCommitTs, String message) {
+    public WriteConflictException(long startTs, ByteString key, long conflictCommitTs, String message) {
         super(startTs, message);
         this.key = key;
         this.conflictCommitTs = conflictCommitTs;

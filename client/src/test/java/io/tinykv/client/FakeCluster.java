@@ -1,6 +1,7 @@
 package io.tinykv.client;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.client.region.RegionKeyCodec;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Metapb;
 import java.util.ArrayDeque;
@@ -25,14 +26,14 @@ public final class FakeCluster {
             return leaderStoreId == 0 ? Metapb.Peer.getDefaultInstance() : peerOn(leaderStoreId);
         }
 
-        Metapb.Peer peerOn(long storeId) {
+        public Metapb.Peer peerOn(long storeId) {
             return meta.getPeersList().stream()
                     .filter(p -> p.getStoreId() == storeId)
                     .findFirst()
                     .orElseThrow();
         }
 
-        boolean contains(ByteString key) {
+        public boolean contains(ByteString key) {
             return Keys.compare(key, meta.getStartKey()) >= 0 && Keys.belowEnd(key, meta.getEndKey());
         }
     }
@@ -207,7 +208,7 @@ public final class FakeCluster {
 
     // ---- what the fakes serve ----
 
-    synchronized Region regionContaining(ByteString key) {
+    public synchronized Region regionContaining(ByteString key) {
         Region region = regionsByStart.floorEntry(key).getValue();
         if (!region.contains(key)) {
             throw new IllegalStateException("no region for key");
@@ -215,36 +216,36 @@ public final class FakeCluster {
         return region;
     }
 
-    synchronized Region regionById(long id) {
+    public synchronized Region regionById(long id) {
         return regionsByStart.values().stream()
                 .filter(r -> r.meta().getId() == id)
                 .findFirst()
                 .orElse(null);
     }
 
-    synchronized List<Region> regions() {
+    public synchronized List<Region> regions() {
         return List.copyOf(regionsByStart.values());
     }
 
     /** The region as PD reports it: the truth, except for leaders PD was told to believe. */
-    synchronized Region pdView(Region region) {
+    public synchronized Region pdView(Region region) {
         Long stale = stalePdLeaders.get(region.meta().getId());
         return stale == null ? region : new Region(region.meta(), stale);
     }
 
-    synchronized List<io.tinykv.proto.Pdpb.PeerStats> downPeers(long regionId) {
+    public synchronized List<io.tinykv.proto.Pdpb.PeerStats> downPeers(long regionId) {
         return List.copyOf(downPeers.getOrDefault(regionId, List.of()));
     }
 
-    synchronized long lastHeartbeatNs(long storeId) {
+    public synchronized long lastHeartbeatNs(long storeId) {
         return lastHeartbeatsNs.getOrDefault(storeId, 0L);
     }
 
-    synchronized String storeAddress(long storeId) {
+    public synchronized String storeAddress(long storeId) {
         return storeAddresses.get(storeId);
     }
 
-    synchronized List<Long> storeIds() {
+    public synchronized List<Long> storeIds() {
         return storeAddresses.keySet().stream().sorted().toList();
     }
 
@@ -252,7 +253,7 @@ public final class FakeCluster {
         return data.computeIfAbsent(name.isEmpty() ? "default" : name, n -> new TreeMap<>(Keys.ORDER));
     }
 
-    synchronized String takeKvError() {
+    public synchronized String takeKvError() {
         return injectedKvErrors.poll();
     }
 
@@ -260,7 +261,7 @@ public final class FakeCluster {
      * What a real store checks before serving: injected faults, then region id, epoch, leadership and
      * that every key lies in the region. Returns null when the request may be served.
      */
-    synchronized Errorpb.Error check(
+    public synchronized Errorpb.Error check(
             long storeId, String method, io.tinykv.proto.Kvrpcpb.Context ctx, List<ByteString> keys) {
         received.add(new Received(storeId, method, ctx.getRegionId(), List.copyOf(keys)));
         Deque<Errorpb.Error> injected = injectedRegionErrors.get(storeId);

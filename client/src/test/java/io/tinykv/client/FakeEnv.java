@@ -4,6 +4,7 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.tinykv.client.raw.RawKvClient;
 import io.tinykv.security.ChannelFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -18,11 +18,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * One fake PD member. Members share a {@link Membership} (who leads) and a timestamp oracle; a member
  * that does not lead answers everything but GetMembers with UNAVAILABLE "not leader", as PD does.
  */
-final class FakePd extends PDGrpc.PDImplBase {
-    static final long CLUSTER_ID = 7_000_001;
+public final class FakePd extends PDGrpc.PDImplBase {
+    public static final long CLUSTER_ID = 7_000_001;
 
     /** Which member leads, by address; all members of one fake PD cluster share one. */
-    static final class Membership {
+    public static final class Membership {
         final List<String> addresses;
         final AtomicReference<String> leader;
         /** Shared by all members, like PD's persisted TSO window: never goes backwards across leaders. */
@@ -51,7 +51,7 @@ final class FakePd extends PDGrpc.PDImplBase {
                     .build();
         }
 
-        Membership(List<String> addresses) {
+        public Membership(List<String> addresses) {
             this.addresses = List.copyOf(addresses);
             this.leader = new AtomicReference<>(addresses.get(0));
         }
@@ -71,25 +71,25 @@ final class FakePd extends PDGrpc.PDImplBase {
     /** When set, the next TSO request waits for this latch before it is answered. */
     private final AtomicReference<CountDownLatch> tsoGate = new AtomicReference<>();
 
-    FakePd(FakeCluster cluster, String address, Membership membership) {
+    public FakePd(FakeCluster cluster, String address, Membership membership) {
         this.cluster = cluster;
         this.address = address;
         this.membership = membership;
     }
 
     /** Holds the next TSO request until the returned latch is opened. */
-    CountDownLatch holdNextTso() {
+    public CountDownLatch holdNextTso() {
         CountDownLatch gate = new CountDownLatch(1);
         tsoGate.set(gate);
         return gate;
     }
 
     /** The count of every TSO request answered, in order. */
-    List<Integer> tsoCounts() {
+    public List<Integer> tsoCounts() {
         return List.copyOf(tsoCounts);
     }
 
-    int calls(String method) {
+    public int calls(String method) {
         AtomicInteger count = calls.get(method);
         return count == null ? 0 : count.get();
     }

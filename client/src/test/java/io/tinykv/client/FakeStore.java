@@ -16,16 +16,16 @@ import java.util.NavigableMap;
  * reverse scans read {@code [end_key, start_key)} downwards, both clipped to the region. Gets, scans
  * and puts can be held past the client's deadline ({@link TxnFaults#holdBeforeExecuting}).
  */
-final class FakeStore extends TikvGrpc.TikvImplBase {
+public final class FakeStore extends TikvGrpc.TikvImplBase {
     private final FakeCluster cluster;
     private final long storeId;
     private final TxnFaults faults;
 
-    FakeStore(FakeCluster cluster, long storeId) {
+    public FakeStore(FakeCluster cluster, long storeId) {
         this(cluster, storeId, new TxnFaults());
     }
 
-    FakeStore(FakeCluster cluster, long storeId, TxnFaults faults) {
+    public FakeStore(FakeCluster cluster, long storeId, TxnFaults faults) {
         this.cluster = cluster;
         this.storeId = storeId;
         this.faults = faults;

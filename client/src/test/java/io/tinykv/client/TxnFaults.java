@@ -49,7 +49,7 @@ public final class TxnFaults implements AutoCloseable {
      * The next {@code times} executed requests of {@code method} (e.g. "KvCommit") touching {@code key}
      * fail with {@code status} after taking effect; {@code times} {@link Integer#MAX_VALUE} = always.
      */
-    synchronized void failAfterExecuting(String method, ByteString key, Status status, int times) {
+    public synchronized void failAfterExecuting(String method, ByteString key, Status status, int times) {
         rules.add(new Rule(method, key, status, new int[] {times}));
     }
 
@@ -65,7 +65,7 @@ public final class TxnFaults implements AutoCloseable {
      * The next {@code times} requests of {@code method} touching {@code key} are held before they execute:
      * no answer comes until {@link #releaseHeld()} (the client's deadline passes first).
      */
-    synchronized void holdBeforeExecuting(String method, ByteString key, int times) {
+    public synchronized void holdBeforeExecuting(String method, ByteString key, int times) {
         holdRules.add(new HoldRule(method, key, new int[] {times}));
     }
 
@@ -80,7 +80,7 @@ public final class TxnFaults implements AutoCloseable {
         delays.add(new Delay(method, n, delayMs));
     }
 
-    synchronized void clear() {
+    public synchronized void clear() {
         rules.clear();
         periodic.clear();
         holdRules.clear();
@@ -91,7 +91,8 @@ public final class TxnFaults implements AutoCloseable {
      * Called by the store when a request arrives, before anything else: whether to hold it back, in
      * which case {@code serveLate} runs it later (executes it and answers) and the store does nothing now.
      */
-    synchronized boolean holdsBack(long storeId, String method, List<ByteString> keys, Supplier<Object> serveLate) {
+    public synchronized boolean holdsBack(
+            long storeId, String method, List<ByteString> keys, Supplier<Object> serveLate) {
         int count = arrived.merge(method, 1, Integer::sum);
         for (HoldRule rule : holdRules) {
             if (rule.method().equals(method) && keys.contains(rule.key()) && rule.remaining()[0] > 0) {
@@ -114,7 +115,7 @@ public final class TxnFaults implements AutoCloseable {
     }
 
     /** Executes every held request now, late; returns what each answered (a response, or a Status). */
-    List<Object> releaseHeld() {
+    public List<Object> releaseHeld() {
         List<Supplier<Object>> release;
         synchronized (this) {
             release = List.copyOf(heldRequests);
@@ -157,7 +158,7 @@ public final class TxnFaults implements AutoCloseable {
     }
 
     /** Called by the store after executing a request: the status to fail the RPC with, or null. */
-    synchronized Status afterExecuting(String method, List<ByteString> keys) {
+    public synchronized Status afterExecuting(String method, List<ByteString> keys) {
         int count = executed.merge(method, 1, Integer::sum);
         for (Periodic p : periodic) {
             if (p.method().equals(method) && count % p.n() == 0) {

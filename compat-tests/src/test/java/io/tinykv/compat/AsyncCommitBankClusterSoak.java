@@ -4,7 +4,7 @@ import static io.tinykv.compat.BankUnderLeaderKill.LOCK_TTL_MILLIS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.client.Clock;
-import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.security.ChannelFactory;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

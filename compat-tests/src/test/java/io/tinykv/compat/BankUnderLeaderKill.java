@@ -3,7 +3,7 @@ package io.tinykv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.bank.BankWorkload;
 import io.tinykv.testkit.check.CheckResult;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RegionInfo;
-import io.tinykv.client.Transaction;
-import io.tinykv.client.TxnKvClient;
 import io.tinykv.client.ctl.CtlCommand;
+import io.tinykv.client.pd.PdClient;
+import io.tinykv.client.region.RegionInfo;
+import io.tinykv.client.txn.Transaction;
+import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.wait.Await;
 import io.tinykv.txn.mvcc.KeyCodec;

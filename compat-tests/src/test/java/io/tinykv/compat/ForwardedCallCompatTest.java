@@ -10,7 +10,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
-import io.tinykv.client.RegionInfo;
+import io.tinykv.client.region.RegionInfo;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.scheduler.ClientKeyMode;

@@ -2,7 +2,7 @@ package io.tinykv.compat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.txn.TxnKvClient;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;

@@ -3,8 +3,8 @@ package io.tinykv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RegionInfo;
+import io.tinykv.client.pd.PdClient;
+import io.tinykv.client.region.RegionInfo;
 import io.tinykv.scheduler.ClientKeyMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,8 +110,8 @@ class RegionSplitCompatTest {
                 // A split is a Raft proposal applied on three stores: at load 20 it can outlast the client's
                 // default 5 s per-call deadline, and a split past its deadline is not asked again (it may
                 // have happened), so this call gets a deadline a loaded machine meets.
-                try (io.tinykv.client.RawKvClient ours =
-                        io.tinykv.client.RawKvClient.create(ClientConfig.of(List.of(cluster.pdAddress()))
+                try (io.tinykv.client.raw.RawKvClient ours =
+                        io.tinykv.client.raw.RawKvClient.create(ClientConfig.of(List.of(cluster.pdAddress()))
                                 .withTimeoutsMs(ClientConfig.DEFAULT_PD_TIMEOUT_MS, LOADED_SPLIT_DEADLINE_MS))) {
                     List<io.tinykv.proto.Metapb.Region> split = ours.splitRegion(at);
                     assertThat(split).hasSize(2);

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RawKvClient;
-import io.tinykv.client.RegionInfo;
+import io.tinykv.client.pd.PdClient;
+import io.tinykv.client.raw.RawKvClient;
+import io.tinykv.client.region.RegionInfo;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.server.playground.ChildSpec;
 import io.tinykv.testkit.wait.Await;

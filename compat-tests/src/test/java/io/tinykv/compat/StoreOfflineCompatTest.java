@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.RawKvClient;
+import io.tinykv.client.raw.RawKvClient;
 import io.tinykv.server.ServeUntilSignal;
 import io.tinykv.server.playground.ChildProcess;
 import io.tinykv.testkit.wait.Await;

@@ -3,11 +3,11 @@ package io.tinykv.compat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
 import io.tinykv.client.PdException;
-import io.tinykv.client.RegionInfo;
-import io.tinykv.client.Transaction;
-import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.pd.PdClient;
+import io.tinykv.client.region.RegionInfo;
+import io.tinykv.client.txn.Transaction;
+import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.bank.BankWorkload;
 import io.tinykv.testkit.check.CheckResult;

@@ -1,8 +1,8 @@
 package io.tinykv.nemesis;
 
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.RawKvClient;
-import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.raw.RawKvClient;
+import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.compat.TxnKvClientExecutor;
 import io.tinykv.scheduler.ClientKeyMode;
 import java.nio.file.Path;

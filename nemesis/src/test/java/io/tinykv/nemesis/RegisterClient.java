@@ -1,6 +1,6 @@
 package io.tinykv.nemesis;
 
-import io.tinykv.client.RawKvClient;
+import io.tinykv.client.raw.RawKvClient;
 import java.util.Optional;
 import org.tikv.raw.RawKVClient;
 

@@ -51,7 +51,7 @@ public final class Baseline {
                     external
                             ? settings.tinykvLabel() + " at " + String.join(",", pd)
                             : settings.topology().description() + " at " + pd.get(0)
-                                    + " through io.tinykv.client.RawKvClient");
+                                    + " through io.tinykv.client.raw.RawKvClient");
             setup.put("rocksdb", "rocksdbjni in the benchmark process, WAL on, sync=true on every write");
             EtcdComparison.putDriverSetup(setup, settings);
             Comparison comparison = new Comparison(

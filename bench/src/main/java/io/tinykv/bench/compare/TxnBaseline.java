@@ -99,11 +99,11 @@ public final class TxnBaseline {
             setup.put(
                     "transaction",
                     "begin; get 2 distinct records; put both with fresh values; commit"
-                            + " (io.tinykv.client.TxnKvClient as " + txnName
+                            + " (io.tinykv.client.txn.TxnKvClient as " + txnName
                             + "); timed begin to commit; a write conflict"
                             + " or other abort is counted, not retried; keys start with '"
                             + (char) TwoKeyReadWrite.KEY_PREFIX + "'");
-            setup.put("rawPut", "workload W through io.tinykv.client.RawKvClient, same concurrency, right after");
+            setup.put("rawPut", "workload W through io.tinykv.client.raw.RawKvClient, same concurrency, right after");
             EtcdComparison.putDriverSetup(setup, settings);
             TxnBaselineReport report = new TxnBaselineReport(setup, rows);
             report.write(settings.outDir());

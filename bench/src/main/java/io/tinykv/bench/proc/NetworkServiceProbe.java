@@ -2,7 +2,7 @@ package io.tinykv.bench.proc;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.RawKvClient;
+import io.tinykv.client.raw.RawKvClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -12,7 +12,7 @@ public sealed interface TargetSpec {
     String kind();
 
     /**
-     * Our store through our own client, {@code io.tinykv.client.RawKvClient}.
+     * Our store through our own client, {@code io.tinykv.client.raw.RawKvClient}.
      *
      * @param security the client's TLS settings ({@code --ca-path} etc.; disabled: plaintext)
      */

@@ -3,7 +3,7 @@ package io.tinykv.bench.target;
 import com.google.protobuf.ByteString;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.Clock;
-import io.tinykv.client.RawKvClient;
+import io.tinykv.client.raw.RawKvClient;
 import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.TlsCredentials;
 import java.util.Optional;

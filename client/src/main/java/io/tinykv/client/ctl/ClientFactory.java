@@ -1,7 +1,7 @@
 package io.tinykv.client.ctl;
 
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.RawKvClient;
+import io.tinykv.client.raw.RawKvClient;
 
 /** Opens the client a ctl command works with; tests hand in one that reaches in-process fakes. */
 @FunctionalInterface

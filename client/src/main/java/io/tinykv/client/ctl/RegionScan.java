@@ -1,9 +1,9 @@
 package io.tinykv.client.ctl;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.PdClient;
 import io.tinykv.client.PdException;
-import io.tinykv.client.RegionStatus;
+import io.tinykv.client.pd.PdClient;
+import io.tinykv.client.region.RegionStatus;
 import java.util.ArrayList;
 import java.util.List;
 

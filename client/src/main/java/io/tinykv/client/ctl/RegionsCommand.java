@@ -1,8 +1,8 @@
 package io.tinykv.client.ctl;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.RegionInfo;
-import io.tinykv.client.RegionStatus;
+import io.tinykv.client.region.RegionInfo;
+import io.tinykv.client.region.RegionStatus;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.tinykv.client.ctl;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.RegionStatus;
+import io.tinykv.client.region.RegionStatus;
 import io.tinykv.proto.Metapb;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

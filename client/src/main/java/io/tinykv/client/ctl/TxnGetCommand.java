@@ -1,7 +1,7 @@
 package io.tinykv.client.ctl;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.Transaction;
+import io.tinykv.client.txn.Transaction;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;

@@ -2,7 +2,7 @@ package io.tinykv.client.ctl;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.client.KeyValue;
-import io.tinykv.client.Transaction;
+import io.tinykv.client.txn.Transaction;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tinykv.client.FakeClock;
 import io.tinykv.client.FakeCluster;
 import io.tinykv.client.FakeEnv;
-import io.tinykv.client.PdClient;
+import io.tinykv.client.pd.PdClient;
 import io.tinykv.testkit.net.RefusedPort;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -7,7 +7,7 @@ import com.google.protobuf.ByteString;
 import io.tinykv.client.FakeClock;
 import io.tinykv.client.FakeCluster;
 import io.tinykv.client.FakeEnv;
-import io.tinykv.client.RawKvClient;
+import io.tinykv.client.raw.RawKvClient;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.testkit.net.RefusedPort;
 import java.io.IOException;

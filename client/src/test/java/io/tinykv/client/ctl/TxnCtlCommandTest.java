@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.client.FakeClock;
 import io.tinykv.client.FakeCluster;
-import io.tinykv.client.Transaction;
-import io.tinykv.client.TxnKvClient;
-import io.tinykv.client.TxnTestCluster;
+import io.tinykv.client.txn.Transaction;
+import io.tinykv.client.txn.TxnKvClient;
+import io.tinykv.client.txn.TxnTestCluster;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.io.StringReader;

@@ -8,7 +8,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.client.Clock;
-import io.tinykv.client.PdClient;
+import io.tinykv.client.pd.PdClient;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;

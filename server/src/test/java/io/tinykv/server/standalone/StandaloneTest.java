@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.client.ClientConfig;
-import io.tinykv.client.PdClient;
-import io.tinykv.client.RawKvClient;
-import io.tinykv.client.RegionInfo;
-import io.tinykv.client.Transaction;
-import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.pd.PdClient;
+import io.tinykv.client.raw.RawKvClient;
+import io.tinykv.client.region.RegionInfo;
+import io.tinykv.client.txn.Transaction;
+import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.Tso;

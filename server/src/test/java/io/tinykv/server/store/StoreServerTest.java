@@ -11,7 +11,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.KeyValue;
-import io.tinykv.client.RawKvClient;
+import io.tinykv.client.raw.RawKvClient;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.TikvGrpc;

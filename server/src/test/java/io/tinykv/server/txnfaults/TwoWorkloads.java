@@ -1,6 +1,6 @@
 package io.tinykv.server.txnfaults;
 
-import io.tinykv.client.TxnKvClient;
+import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.testkit.bank.BankWorkload;
 import io.tinykv.testkit.check.CheckResult;
 import io.tinykv.testkit.elle.ListAppendChecker;
