@@ -22,6 +22,8 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -263,22 +265,7 @@ public final class PdClient implements AutoCloseable {
     public long getTimestamp() {
         CompletableFuture<Long> mine = new CompletableFuture<>();
         tsoWaiters.add(mine);
-        synchronized (tsoLock) {
-            if (!mine.isDone()) {
-                List<CompletableFuture<Long>> batch = new ArrayList<>();
-                for (CompletableFuture<Long> waiter; (waiter = tsoWaiters.poll()) != null; ) {
-                    batch.add(waiter);
-                }
-                try {
-                    long last = fetchTimestamps(batch.size());
-                    for (int i = 0; i < batch.size(); i++) {
-                        batch.get(i).complete(last - (batch.size() - 1 - i));
-                    }
-                } catch (RuntimeException e) {
-                    batch.forEach(waiter -> waiter.completeExceptionally(e));
-                }
-            }
-        }
+        serveTimestampWaiters(mine);
         try {
             return mine.join();
         } catch (CompletionException e) {
@@ -290,6 +277,47 @@ public final class PdClient implements AutoCloseable {
                 throw cause;
             }
             throw e;
+        }
+    }
+
+    /**
+     * A fresh timestamp as {@link #getTimestamp}, without blocking the caller: it joins the callers
+     * waiting at that moment, and {@code executor} makes the round trip if no one else does first.
+     * The future fails as {@link #getTimestamp} throws, or when {@code executor} refuses the work.
+     */
+    public CompletableFuture<Long> timestampAsync(Executor executor) {
+        CompletableFuture<Long> mine = new CompletableFuture<>();
+        tsoWaiters.add(mine);
+        try {
+            executor.execute(() -> serveTimestampWaiters(mine));
+        } catch (RejectedExecutionException e) {
+            tsoWaiters.remove(mine);
+            mine.completeExceptionally(new PdException("no thread to ask PD for a timestamp (closed?)", e));
+        }
+        return mine;
+    }
+
+    /**
+     * Unless another caller served {@code mine} already: takes the stream and asks PD once for every
+     * caller waiting now ({@code mine} among them), handing the timestamps out in arrival order.
+     */
+    private void serveTimestampWaiters(CompletableFuture<Long> mine) {
+        synchronized (tsoLock) {
+            if (mine.isDone()) {
+                return;
+            }
+            List<CompletableFuture<Long>> batch = new ArrayList<>();
+            for (CompletableFuture<Long> waiter; (waiter = tsoWaiters.poll()) != null; ) {
+                batch.add(waiter);
+            }
+            try {
+                long last = fetchTimestamps(batch.size());
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).complete(last - (batch.size() - 1 - i));
+                }
+            } catch (RuntimeException e) {
+                batch.forEach(waiter -> waiter.completeExceptionally(e));
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.tinykv.server.store;
 
 import io.grpc.stub.StreamObserver;
 import io.tinykv.client.BackoffSchedule;
+import io.tinykv.client.pd.StorePdClient;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.raftstore.pd.SchedulerReporter;
@@ -62,7 +63,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
         };
     }
 
-    private final SchedulerClient scheduler;
+    private final StorePdClient scheduler;
     private final Consumer<Pdpb.RegionHeartbeatResponse> onResponse;
     private final Runnable onReconnect;
     private final int queueCapacity;
@@ -110,7 +111,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
      * @param threadFactory makes the one sender thread
      */
     public HeartbeatSender(
-            SchedulerClient scheduler,
+            StorePdClient scheduler,
             Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
             int queueCapacity,
             Listener listener,
@@ -124,7 +125,7 @@ public final class HeartbeatSender implements SchedulerReporter, AutoCloseable {
      *     broken one (not for the first); must not block
      */
     public HeartbeatSender(
-            SchedulerClient scheduler,
+            StorePdClient scheduler,
             Consumer<Pdpb.RegionHeartbeatResponse> onResponse,
             Runnable onReconnect,
             int queueCapacity,

@@ -1,5 +1,6 @@
 package io.tinykv.server.store;
 
+import io.tinykv.client.pd.StorePdClient;
 import io.tinykv.proto.Metapb;
 import io.tinykv.raftstore.transport.grpc.StoreResolver;
 import java.util.Map;
@@ -16,10 +17,10 @@ final class SchedulerStoreResolver implements StoreResolver {
 
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerStoreResolver.class);
 
-    private final SchedulerClient scheduler;
+    private final StorePdClient scheduler;
     private final Map<Long, String> known = new ConcurrentHashMap<>();
 
-    SchedulerStoreResolver(SchedulerClient scheduler) {
+    SchedulerStoreResolver(StorePdClient scheduler) {
         this.scheduler = scheduler;
     }
 

@@ -1,6 +1,7 @@
 package io.tinykv.server.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tinykv.client.pd.StorePdClient;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.StoreIdent;
 import io.tinykv.raftstore.RaftStore;
@@ -49,7 +50,7 @@ final class StoreBootstrap {
      * @param storeRecord this store's record for the scheduler, given its id
      * @throws ClusterMismatchException when the engines belong to another cluster
      */
-    static long run(Engines engines, SchedulerClient scheduler, LongFunction<Metapb.Store> storeRecord) {
+    static long run(Engines engines, StorePdClient scheduler, LongFunction<Metapb.Store> storeRecord) {
         long clusterId = scheduler.clusterId();
         StoreIdent ident = engines.kv().getMessage(Cf.DEFAULT, Keys.STORE_IDENT_KEY, StoreIdent.parser());
         long storeId;
@@ -81,7 +82,7 @@ final class StoreBootstrap {
         return storeId;
     }
 
-    private static Metapb.Region prepareFirstRegion(Engines engines, SchedulerClient scheduler, long storeId) {
+    private static Metapb.Region prepareFirstRegion(Engines engines, StorePdClient scheduler, long storeId) {
         long regionId = scheduler.allocId();
         long peerId = scheduler.allocId();
         Metapb.Region region = Metapb.Region.newBuilder()
@@ -106,7 +107,7 @@ final class StoreBootstrap {
     }
 
     private static void finishClusterBootstrap(
-            Engines engines, SchedulerClient scheduler, Metapb.Store store, Metapb.Region region) {
+            Engines engines, StorePdClient scheduler, Metapb.Store store, Metapb.Region region) {
         if (scheduler.bootstrap(store, region)) {
             LOG.info("bootstrapped the cluster with region {} on store {}", region.getId(), store.getId());
         } else if (scheduler.regionById(region.getId()).isPresent()) {

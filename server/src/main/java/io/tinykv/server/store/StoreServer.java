@@ -9,6 +9,7 @@ import io.grpc.util.MutableHandlerRegistry;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.client.Clock;
+import io.tinykv.client.pd.StorePdClient;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PeerGrpc;
 import io.tinykv.proto.TikvGrpc;
@@ -269,12 +270,12 @@ public final class StoreServer implements AutoCloseable {
             // Calls the TiKV client relays through this store to another (its leader looked
             // unreachable): known once the scheduler is, and this store's address once it is bound.
             AtomicReference<String> ownAddress = new AtomicReference<>("");
-            AtomicReference<SchedulerClient> schedulerForRelay = new AtomicReference<>();
+            AtomicReference<StorePdClient> schedulerForRelay = new AtomicReference<>();
             ForwardedCalls forwarded = new ForwardedCalls(
                     ownAddress::get,
                     new StoreAddresses(
                             () -> {
-                                SchedulerClient s = schedulerForRelay.get();
+                                StorePdClient s = schedulerForRelay.get();
                                 return s == null ? List.of() : s.allStoresOnce();
                             },
                             nanoClock,
@@ -349,7 +350,7 @@ public final class StoreServer implements AutoCloseable {
             }
 
             LOG.info("looking for the scheduler at {}", String.join(",", st.pdEndpoints()));
-            SchedulerClient scheduler = SchedulerClient.connect(
+            StorePdClient scheduler = StorePdClient.connect(
                     st.pdEndpoints(),
                     ChannelFactory.withCredentials(tls.channelCredentials()),
                     st.schedulerTimeoutMillis(),

@@ -4,9 +4,9 @@
  * thread, the transport to other stores, the connection to the scheduler, the gRPC services and
  * metrics; {@link io.tinykv.server.store.ServerCommand} is the command, {@link
  * io.tinykv.server.store.StoreServerConfig} (by {@link io.tinykv.server.store.StoreConfigLoader}) its
- * settings. Also here, the store's side of the scheduler: {@link
- * io.tinykv.server.store.SchedulerClient} (ids, bootstrap, registration, store lookups, safe points),
- * {@link io.tinykv.server.store.HeartbeatSender} (heartbeats out, operators back) and the bootstrap
+ * settings. Also here, the store's side of the scheduler: its calls go through the client library's
+ * {@link io.tinykv.client.pd.StorePdClient} (ids, bootstrap, registration, store lookups, safe points,
+ * timestamps), {@link io.tinykv.server.store.HeartbeatSender} (heartbeats out, operators back) and the bootstrap
  * of a new store and cluster ({@code StoreBootstrap}).
  *
  * <p>Rules: start-up goes data dir lock, engines, gRPC port (bound early, answering NOT_SERVING),

@@ -3,6 +3,7 @@ package io.tinykv.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.client.Clock;
+import io.tinykv.client.pd.StorePdClient;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.security.ChannelFactory;
@@ -38,8 +39,8 @@ class HeartbeatSenderTest {
                 .build();
     }
 
-    private static SchedulerClient connect(FakeScheduler pd) {
-        SchedulerClient client = SchedulerClient.connect(
+    private static StorePdClient connect(FakeScheduler pd) {
+        StorePdClient client = StorePdClient.connect(
                 List.of(pd.address()), ChannelFactory.plaintext(), TIMEOUT_MILLIS, TIMEOUT_MILLIS, Clock.system());
         client.setSenderId(1);
         return client;
@@ -83,7 +84,7 @@ class HeartbeatSenderTest {
                 "held-back-heartbeats");
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 HeartbeatSender sender = new HeartbeatSender(client, r -> {}, 2, counts, System::nanoTime, heldBack)) {
             for (long term = 1; term <= 5; term++) {
                 sender.regionHeartbeat(heartbeat(10, term));
@@ -106,7 +107,7 @@ class HeartbeatSenderTest {
         List<Pdpb.RegionHeartbeatResponse> received = new CopyOnWriteArrayList<>();
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 HeartbeatSender sender = new HeartbeatSender(
                         client,
                         received::add,
@@ -155,7 +156,7 @@ class HeartbeatSenderTest {
         AtomicLong reconnects = new AtomicLong();
         Counts counts = new Counts();
         try (FakeScheduler pd = new FakeScheduler(3);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 HeartbeatSender sender = new HeartbeatSender(
                         client,
                         r -> {},
@@ -184,7 +185,7 @@ class HeartbeatSenderTest {
     @Test
     void storeStatisticsAreSentAsStoreHeartbeats() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(3);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 HeartbeatSender sender = new HeartbeatSender(
                         client,
                         r -> {},
@@ -207,7 +208,7 @@ class HeartbeatSenderTest {
     @Test
     void aStoreHeartbeatRefusedAsTombstoneIsReported() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(3);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 HeartbeatSender sender = new HeartbeatSender(
                         client,
                         r -> {},

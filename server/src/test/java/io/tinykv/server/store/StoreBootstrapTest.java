@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.client.Clock;
+import io.tinykv.client.pd.StorePdClient;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.proto.RaftServerpb.StoreIdent;
@@ -27,8 +28,8 @@ class StoreBootstrapTest {
     @TempDir
     Path dir;
 
-    private static SchedulerClient connect(FakeScheduler pd) {
-        return SchedulerClient.connect(
+    private static StorePdClient connect(FakeScheduler pd) {
+        return StorePdClient.connect(
                 List.of(pd.address()), ChannelFactory.plaintext(), TIMEOUT_MILLIS, TIMEOUT_MILLIS, Clock.system());
     }
 
@@ -43,7 +44,7 @@ class StoreBootstrapTest {
     @Test
     void theFirstStoreBootstrapsTheClusterWithOneRegionOverAllKeys() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(5);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
             long storeId = StoreBootstrap.run(engines, client, StoreBootstrapTest::record);
 
@@ -70,7 +71,7 @@ class StoreBootstrapTest {
                 .addPeers(Metapb.Peer.newBuilder().setId(2).setStoreId(3))
                 .build();
         try (FakeScheduler pd = new FakeScheduler(5);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
             pd.bootstrapElsewhere(winner);
             pd.hideBootstrap = true;
@@ -94,7 +95,7 @@ class StoreBootstrapTest {
     @Test
     void aBootstrapInterruptedAfterTheSchedulerAcceptedItKeepsTheRegion() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(5);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
             // A previous start: identity, prepared region, and the scheduler took it; then a crash.
             RaftStore.bootstrapStore(engines, 5, 11);
@@ -118,7 +119,7 @@ class StoreBootstrapTest {
     @Test
     void aBootstrapInterruptedBeforeTheSchedulerHeardOfItIsFinished() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(5);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
             RaftStore.bootstrapStore(engines, 5, 11);
             Metapb.Region region = Metapb.Region.newBuilder()
@@ -142,7 +143,7 @@ class StoreBootstrapTest {
     @Test
     void enginesOfAnotherClusterAreRefusedBeforeAnythingIsWritten() throws Exception {
         try (FakeScheduler pd = new FakeScheduler(5);
-                SchedulerClient client = connect(pd);
+                StorePdClient client = connect(pd);
                 Engines engines = Engines.open(dir, EngineConfig.defaults())) {
             RaftStore.bootstrapStore(engines, 4, 11);
             assertThatThrownBy(() -> StoreBootstrap.run(engines, client, StoreBootstrapTest::record))

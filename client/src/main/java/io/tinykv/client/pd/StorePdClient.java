@@ -1,40 +1,37 @@
-package io.tinykv.server.store;
+package io.tinykv.client.pd;
 
-import io.grpc.stub.StreamObserver;
+import io.tinykv.client.BackoffKind;
 import io.tinykv.client.BackoffSchedule;
 import io.tinykv.client.Clock;
 import io.tinykv.client.PdException;
-import io.tinykv.client.pd.PdClient;
-import io.tinykv.client.pd.PdConnection;
 import io.tinykv.client.region.RegionInfo;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.PDGrpc;
 import io.tinykv.proto.Pdpb;
 import io.tinykv.security.ChannelFactory;
-import io.tinykv.txn.mvcc.Timestamps;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A store's calls to the scheduler ({@code pdpb.PD}) over the shared {@link PdConnection}, which finds
- * and follows the scheduler leader, sets the deadlines and retries: the calls a store makes at
- * start-up (ids, bootstrap, its own registration), which wait for the scheduler as long as it takes;
- * the lookups it makes at run time (store addresses, GC safe points), which try once; and the calls
- * that must never block the Raft thread (split ids, split reports, a timestamp), plus the stub for
- * the heartbeat streams.
+ * The store process's calls to PD (the scheduler, {@code pdpb.PD}), over the same {@link PdConnection}
+ * and {@link PdClient} as the client library's, which find and follow the scheduler leader, set the
+ * deadlines and retry with the one backoff policy ({@link BackoffKind#PD_UNREACHABLE}'s waits, capped
+ * at the store's configured maximum): the calls a store makes at start-up (ids, bootstrap, its own
+ * registration), which wait for the scheduler as long as it takes; the lookups it makes at run time
+ * (store addresses, GC safe points), which try once; and the calls that must never block the Raft
+ * thread (split ids, split reports, a timestamp), plus the stub for the heartbeat streams.
  *
  * <p>Thread-safe.
  */
-public final class SchedulerClient implements AutoCloseable {
+public final class StorePdClient implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(SchedulerClient.class);
-    /** The first wait after a failed attempt; each further one doubles up to the configured maximum. */
-    private static final long FIRST_BACKOFF_MILLIS = 50;
+    private static final Logger LOG = LoggerFactory.getLogger(StorePdClient.class);
     /** Run-time lookups try once: their callers keep what they knew and ask again later. */
     private static final long TRY_ONCE = 0;
 
@@ -43,35 +40,41 @@ public final class SchedulerClient implements AutoCloseable {
     private final PdClient waiting;
     /** The client library's calls, one attempt each: for run time. */
     private final PdClient once;
+    /** Makes the TSO round trips of {@link #timestampAsync}, so that its callers never wait on PD. */
+    private final ExecutorService tsoThread;
 
-    private SchedulerClient(PdConnection connection) {
+    private StorePdClient(PdConnection connection) {
         this.connection = connection;
         this.waiting = PdClient.over(connection, PdConnection.UNBOUNDED_BUDGET_MS);
         this.once = PdClient.over(connection, TRY_ONCE);
+        this.tsoThread = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().daemon().name("store-pd-tso").factory());
     }
 
     /**
      * Waits until a scheduler answers {@code GetMembers}, and learns the leader and the cluster id
      * from it.
      *
-     * @param maxBackoffMillis the longest wait between two attempts
+     * @param maxBackoffMillis the longest wait between two attempts; the first is
+     *     {@link BackoffKind#PD_UNREACHABLE}'s, as for every PD caller
      * @throws PdException when interrupted while waiting
      */
-    public static SchedulerClient connect(
+    public static StorePdClient connect(
             List<String> endpoints,
             ChannelFactory channelFactory,
             long timeoutMillis,
             long maxBackoffMillis,
             Clock clock) {
+        long firstBackoffMillis = BackoffKind.PD_UNREACHABLE.schedule.firstSleepMs();
         BackoffSchedule schedule =
-                new BackoffSchedule(FIRST_BACKOFF_MILLIS, Math.max(FIRST_BACKOFF_MILLIS, maxBackoffMillis));
+                new BackoffSchedule(firstBackoffMillis, Math.max(firstBackoffMillis, maxBackoffMillis));
         PdConnection connection = PdConnection.connect(
                 new PdConnection.Settings(endpoints, timeoutMillis, schedule),
                 channelFactory,
                 clock,
                 PdConnection.UNBOUNDED_BUDGET_MS);
         LOG.info("connected to the scheduler at {}: cluster id {}", connection.leaderAddress(), connection.clusterId());
-        return new SchedulerClient(connection);
+        return new StorePdClient(connection);
     }
 
     public long clusterId() {
@@ -219,42 +222,13 @@ public final class SchedulerClient implements AutoCloseable {
     }
 
     /**
-     * One timestamp from the scheduler's TSO, without waiting: a stream opened for one request and
-     * closed after its answer. Fails on an error, a refusal or the scheduler timeout.
+     * One timestamp from the scheduler's TSO without blocking the caller (the store asks from threads
+     * that must not wait on the network): joins {@link PdClient}'s batch of waiting callers, and the
+     * round trip runs on this client's own TSO thread. One attempt: fails on an error, a refusal or
+     * the scheduler timeout.
      */
     public CompletableFuture<Long> timestampAsync() {
-        CompletableFuture<Long> result = new CompletableFuture<>();
-        StreamObserver<Pdpb.TsoRequest> requests = asyncStub()
-                .withDeadlineAfter(connection.timeoutMs(), TimeUnit.MILLISECONDS)
-                .tso(new StreamObserver<>() {
-                    @Override
-                    public void onNext(Pdpb.TsoResponse response) {
-                        Pdpb.ResponseHeader header = response.getHeader();
-                        if (header.hasError() && header.getError().getType() != Pdpb.ErrorType.OK) {
-                            result.completeExceptionally(new PdException("the scheduler refused Tso: "
-                                    + header.getError().getType() + " "
-                                    + header.getError().getMessage()));
-                            return;
-                        }
-                        Pdpb.Timestamp ts = response.getTimestamp();
-                        result.complete(Timestamps.compose(ts.getPhysical(), ts.getLogical()));
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        result.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        result.completeExceptionally(new IllegalStateException("TSO stream ended without a timestamp"));
-                    }
-                });
-        requests.onNext(
-                Pdpb.TsoRequest.newBuilder().setHeader(header()).setCount(1).build());
-        // Half-close at once: the scheduler answers the one request, then ends the stream.
-        requests.onCompleted();
-        return result;
+        return once.timestampAsync(tsoThread);
     }
 
     /** Reports a split without waiting ({@code ReportBatchSplit}); a failure is logged only. */
@@ -286,6 +260,9 @@ public final class SchedulerClient implements AutoCloseable {
 
     @Override
     public void close() {
+        tsoThread.shutdownNow();
+        once.close();
+        waiting.close();
         connection.close();
     }
 }
