@@ -3,6 +3,7 @@ package io.tinykv.scheduler;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.proto.RegionEpochs;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -308,7 +309,7 @@ public final class ClusterMeta {
         requireBootstrapped();
         checkRegion(heartbeat);
         RegionInfo origin = regions.get(heartbeat.id());
-        if (origin != null && isStale(heartbeat.epoch(), origin.epoch())) {
+        if (origin != null && RegionEpochs.isStale(heartbeat.epoch(), origin.epoch())) {
             LOG.debug(
                     "stale heartbeat for region {}: epoch {} older than known {}",
                     heartbeat.id(),
@@ -426,11 +427,6 @@ public final class ClusterMeta {
             }
         }
         return counts;
-    }
-
-    /** Whether {@code a} is older than {@code b}: a smaller version or a smaller conf version. */
-    static boolean isStale(Metapb.RegionEpoch a, Metapb.RegionEpoch b) {
-        return a.getVersion() < b.getVersion() || a.getConfVer() < b.getConfVer();
     }
 
     private void requireBootstrapped() {

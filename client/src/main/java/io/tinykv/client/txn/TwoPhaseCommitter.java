@@ -238,7 +238,7 @@ final class TwoPhaseCommitter {
                             OnDeadline.RETRY);
         } catch (TxnAbortedException e) {
             if (onePcSent || asyncCommit) {
-                settleAfterOnePc(e);
+                settleFailedPrewrite(e);
                 return;
             }
             rollbackQuietly();
@@ -247,7 +247,7 @@ final class TwoPhaseCommitter {
             TxnAbortedException aborted = new TxnAbortedException(
                     startTs, "txn " + ts(startTs) + " rolled back: prewrite failed: " + e.getMessage(), e);
             if (onePcSent || asyncCommit) {
-                settleAfterOnePc(aborted);
+                settleFailedPrewrite(aborted);
                 return;
             }
             // Whatever went wrong (a store, PD, a closed client), the commit point was not reached.
@@ -276,7 +276,7 @@ final class TwoPhaseCommitter {
      * @throws TxnAbortedException    {@code failure}, when the transaction is proven not committed
      * @throws CommitUnknownException when it may or may not have committed
      */
-    private void settleAfterOnePc(TxnAbortedException failure) {
+    private void settleFailedPrewrite(TxnAbortedException failure) {
         try {
             rollbackKeys(List.of(primary));
         } catch (RuntimeException rollbackFailure) {
@@ -285,7 +285,7 @@ final class TwoPhaseCommitter {
                 status = env.resolver().settleOwn(primary, startTs, env.newBackoff());
             } catch (RuntimeException statusFailure) {
                 statusFailure.addSuppressed(rollbackFailure);
-                throw unknownAfterOnePc(
+                throw unknownAfterFailedPrewrite(
                         failure,
                         "the rollback of its primary did not settle it (" + rollbackFailure.getMessage()
                                 + "), nor did the status of its primary: " + statusFailure.getMessage(),
@@ -303,7 +303,7 @@ final class TwoPhaseCommitter {
                 }
                 case LockResolver.TxnStatus.RolledBack r -> {}
                 case LockResolver.TxnStatus.Alive a ->
-                    throw unknownAfterOnePc(
+                    throw unknownAfterFailedPrewrite(
                             failure,
                             "the rollback of its primary did " + "not settle it (" + rollbackFailure.getMessage()
                                     + ") and its primary is still locked",
@@ -315,7 +315,8 @@ final class TwoPhaseCommitter {
         throw failure;
     }
 
-    private CommitUnknownException unknownAfterOnePc(TxnAbortedException failure, String why, Throwable cause) {
+    private CommitUnknownException unknownAfterFailedPrewrite(
+            TxnAbortedException failure, String why, Throwable cause) {
         return new CommitUnknownException(
                 startTs,
                 0,
@@ -596,7 +597,7 @@ final class TwoPhaseCommitter {
      * Rolls back every key of the transaction (also those never prewritten: their rollback records keep
      * a late prewrite from landing), all at once. Only ever called before the primary committed, and
      * never once a prewrite asked for async commit: then the primary goes first ({@link
-     * #settleAfterOnePc}).
+     * #settleFailedPrewrite}).
      *
      * @throws TinyKvException when a store cannot be reached or refuses
      */
