@@ -1,4 +1,4 @@
-package io.tinykv.server.bounds;
+package io.tinykv.server.limits;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;

@@ -1,4 +1,4 @@
-package io.tinykv.server.bounds;
+package io.tinykv.server.limits;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;

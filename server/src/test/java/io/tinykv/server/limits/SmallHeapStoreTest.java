@@ -1,4 +1,4 @@
-package io.tinykv.server.bounds;
+package io.tinykv.server.limits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
