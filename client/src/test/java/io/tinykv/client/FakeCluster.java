@@ -208,7 +208,7 @@ public final class FakeCluster {
 
     // ---- what the fakes serve ----
 
-    public synchronized Region regionContaining(ByteString key) {
+    synchronized Region regionContaining(ByteString key) {
         Region region = regionsByStart.floorEntry(key).getValue();
         if (!region.contains(key)) {
             throw new IllegalStateException("no region for key");
@@ -223,25 +223,25 @@ public final class FakeCluster {
                 .orElse(null);
     }
 
-    public synchronized List<Region> regions() {
+    synchronized List<Region> regions() {
         return List.copyOf(regionsByStart.values());
     }
 
     /** The region as PD reports it: the truth, except for leaders PD was told to believe. */
-    public synchronized Region pdView(Region region) {
+    synchronized Region pdView(Region region) {
         Long stale = stalePdLeaders.get(region.meta().getId());
         return stale == null ? region : new Region(region.meta(), stale);
     }
 
-    public synchronized List<io.tinykv.proto.Pdpb.PeerStats> downPeers(long regionId) {
+    synchronized List<io.tinykv.proto.Pdpb.PeerStats> downPeers(long regionId) {
         return List.copyOf(downPeers.getOrDefault(regionId, List.of()));
     }
 
-    public synchronized long lastHeartbeatNs(long storeId) {
+    synchronized long lastHeartbeatNs(long storeId) {
         return lastHeartbeatsNs.getOrDefault(storeId, 0L);
     }
 
-    public synchronized String storeAddress(long storeId) {
+    synchronized String storeAddress(long storeId) {
         return storeAddresses.get(storeId);
     }
 
@@ -253,7 +253,7 @@ public final class FakeCluster {
         return data.computeIfAbsent(name.isEmpty() ? "default" : name, n -> new TreeMap<>(Keys.ORDER));
     }
 
-    public synchronized String takeKvError() {
+    synchronized String takeKvError() {
         return injectedKvErrors.poll();
     }
 
