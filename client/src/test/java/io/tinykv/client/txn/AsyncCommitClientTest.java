@@ -8,7 +8,9 @@ import io.tinykv.client.FakeClock;
 import io.tinykv.client.FakeCluster;
 import io.tinykv.client.WriteConflictException;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -26,6 +28,8 @@ class AsyncCommitClientTest {
     private static final long BUDGET_MS = 2_000;
     /** Locks the tests place by hand: expired as soon as the TSO moves on by a second. */
     private static final long SHORT_TTL_MS = 1;
+    /** How long, in real time, a background commit may take on a loaded machine before the test fails. */
+    private static final Duration LOCK_RELEASE_DEADLINE = Duration.ofSeconds(60);
 
     @TempDir
     Path dataDir;
@@ -43,6 +47,21 @@ class AsyncCommitClientTest {
                 .count();
     }
 
+    /**
+     * Whether the store still holds a lock on {@code key} that a read at {@code readTs} must wait for.
+     * Asked of the store directly, at a timestamp the transaction already passed, so it moves no max ts.
+     */
+    private boolean lockedAt(long regionId, String key, long readTs) {
+        return cluster.commands()
+                .get(Kvrpcpb.GetRequest.newBuilder()
+                        .setContext(Kvrpcpb.Context.newBuilder().setRegionId(regionId))
+                        .setKey(utf8(key))
+                        .setVersion(readTs)
+                        .build())
+                .getError()
+                .hasLocked();
+    }
+
     private static Optional<String> read(TxnKvClient reader, String key) {
         try (Transaction txn = reader.begin()) {
             return txn.get(utf8(key)).map(ByteString::toStringUtf8);
@@ -53,7 +72,8 @@ class AsyncCommitClientTest {
     void aTransactionAcrossRegionsIsCommittedByItsPrewrites() {
         cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir, true);
         long commitTs;
-        try (TxnKvClient client = cluster.client(new FakeClock(), BUDGET_MS, true, true)) {
+        FakeClock clock = new FakeClock();
+        try (TxnKvClient client = cluster.client(clock, BUDGET_MS, true, true)) {
             Transaction txn = client.begin();
             txn.put(utf8("a"), utf8("1"));
             txn.put(utf8("h"), utf8("2"));
@@ -64,7 +84,13 @@ class AsyncCommitClientTest {
             assertThat(txn.committedInOnePhase()).isFalse();
             assertThat(commitTs).isGreaterThan(txn.startTs());
             assertThat(requests("KvPrewrite")).isEqualTo(3);
-            // A reader right after sees the commit (waiting for the background commit if it must).
+            // A reader right after sees the commit, waiting for the background commit if it must. Its
+            // backoff sleeps are virtual and take no real time, so each one lets real time pass until the
+            // background thread has committed h: without that, a loaded machine ran the reader's whole
+            // budget out before the background commit reached the store (flake hunt, e983c75).
+            long decidedTs = commitTs;
+            clock.afterEverySleep(() -> Await.until(
+                    () -> !lockedAt(2, "h", decidedTs), LOCK_RELEASE_DEADLINE, "the background commit released h"));
             assertThat(read(client, "h")).contains("2");
         }
         // Closing the client let the background commits finish: primary, then the other two regions.
