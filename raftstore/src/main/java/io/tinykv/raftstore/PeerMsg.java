@@ -28,6 +28,15 @@ public sealed interface PeerMsg {
     /** One logical Raft tick. */
     record Tick() implements PeerMsg {}
 
+    /**
+     * Store {@code storeId} sent no liveness ping for a while ({@link StoreLiveness}): an idle peer
+     * of a region with a peer there wakes.
+     */
+    record StoreSilent(long storeId) implements PeerMsg {}
+
+    /** Wake an idle peer up, for no other reason (the store reconnected to the scheduler). */
+    record Wake() implements PeerMsg {}
+
     /** The scheduler's answer to a region heartbeat, maybe with an operator for the leader to carry out. */
     record SchedulerOperator(Pdpb.RegionHeartbeatResponse response) implements PeerMsg {}
 
