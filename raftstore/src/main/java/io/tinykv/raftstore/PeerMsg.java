@@ -34,6 +34,12 @@ public sealed interface PeerMsg {
      */
     record StoreSilent(long storeId) implements PeerMsg {}
 
+    /**
+     * {@code ticks} went by for an idle leader, which is not ticked: time for its region heartbeat
+     * check ({@link io.tinykv.raftstore.pd.RegionHeartbeats#onIdleTicks}).
+     */
+    record IdleTicks(int ticks) implements PeerMsg {}
+
     /** Wake an idle peer up, for no other reason (the store reconnected to the scheduler). */
     record Wake() implements PeerMsg {}
 

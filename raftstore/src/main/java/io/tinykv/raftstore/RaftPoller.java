@@ -432,6 +432,7 @@ public final class RaftPoller {
             case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
             case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());
             case PeerMsg.StoreSilent silent -> peer.onStoreSilent(silent.storeId());
+            case PeerMsg.IdleTicks idle -> peer.onIdleTicks(idle.ticks());
             case PeerMsg.Wake wake -> {}
             case PeerMsg.SchedulerOperator operator -> SchedulerOperators.handle(peer, operator.response());
             case PeerMsg.ApproximateSize size -> peer.heartbeats().onApproximateSize(size.sizeBytes(), size.keys());
@@ -465,6 +466,7 @@ public final class RaftPoller {
             case PeerMsg.Raft r -> false;
             case PeerMsg.Tick t -> false;
             case PeerMsg.StoreSilent s -> false;
+            case PeerMsg.IdleTicks i -> false;
             case PeerMsg.ApproximateSize a -> false;
             case PeerMsg.SplitCheckTick t -> false;
             case PeerMsg.SplitChecked c -> false;

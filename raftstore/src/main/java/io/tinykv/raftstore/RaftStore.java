@@ -594,6 +594,9 @@ public final class RaftStore implements AutoCloseable {
         return router.raftMessagesDroppedFull();
     }
 
+    /** Ticks since idle leaders last checked their region heartbeats; the ticking thread only. */
+    private int ticksSinceIdleCheck;
+
     /** Ticks since the last split-check round; touched by the ticking thread only. */
     private int ticksSinceSplitCheck;
 
@@ -601,6 +604,12 @@ public final class RaftStore implements AutoCloseable {
     public void tick() {
         poller.onTick();
         idleRegions = router.broadcastTick();
+        if (++ticksSinceIdleCheck >= config.regionHeartbeatTicks()) {
+            if (idleRegions > 0) {
+                router.sendToIdleLeaders(new PeerMsg.IdleTicks(ticksSinceIdleCheck));
+            }
+            ticksSinceIdleCheck = 0;
+        }
         if (config.hibernateRegions()) {
             for (long silent : liveness.onTick(this::watchedStores, transport)) {
                 LOG.info(

@@ -212,6 +212,15 @@ public final class Router {
         return idle;
     }
 
+    /** Sends {@code msg} to every idle peer that leads its region. Raft thread. */
+    void sendToIdleLeaders(PeerMsg msg) {
+        for (Mailbox mailbox : mailboxes.values()) {
+            if (mailbox.peer.isIdle() && mailbox.peer.isLeader() && offer(mailbox, msg) == Delivery.QUEUED) {
+                schedule(mailbox);
+            }
+        }
+    }
+
     /** Sends {@code msg} to every peer of the store. */
     void broadcast(PeerMsg msg) {
         for (Mailbox mailbox : mailboxes.values()) {

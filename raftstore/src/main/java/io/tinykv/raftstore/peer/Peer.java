@@ -408,6 +408,13 @@ public final class Peer {
         }
     }
 
+    /** {@code ticks} went by while this peer did not tick: an idle leader checks its region heartbeat. */
+    public void onIdleTicks(int ticks) {
+        if (hibernation.isIdle() && isLeader()) {
+            heartbeats.onIdleTicks(this, ticks);
+        }
+    }
+
     /** A store that holds a peer of this region went silent: an idle peer wakes ({@code StoreLiveness}). */
     public void onStoreSilent(long silentStoreId) {
         if (!hibernation.isIdle() || silentStoreId == storeId) {
