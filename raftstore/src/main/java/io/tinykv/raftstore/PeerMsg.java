@@ -40,9 +40,6 @@ public sealed interface PeerMsg {
      */
     record IdleTicks(int ticks) implements PeerMsg {}
 
-    /** Wake an idle peer up, for no other reason (the store reconnected to the scheduler). */
-    record Wake() implements PeerMsg {}
-
     /** The scheduler's answer to a region heartbeat, maybe with an operator for the leader to carry out. */
     record SchedulerOperator(Pdpb.RegionHeartbeatResponse response) implements PeerMsg {}
 

@@ -433,7 +433,6 @@ public final class RaftPoller {
             case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());
             case PeerMsg.StoreSilent silent -> peer.onStoreSilent(silent.storeId());
             case PeerMsg.IdleTicks idle -> peer.onIdleTicks(idle.ticks());
-            case PeerMsg.Wake wake -> {}
             case PeerMsg.SchedulerOperator operator -> SchedulerOperators.handle(peer, operator.response());
             case PeerMsg.ApproximateSize size -> peer.heartbeats().onApproximateSize(size.sizeBytes(), size.keys());
             case PeerMsg.SplitCheckTick check -> {
@@ -459,7 +458,6 @@ public final class RaftPoller {
             case PeerMsg.Command c -> true;
             case PeerMsg.SnapshotReport r -> true;
             case PeerMsg.Unreachable u -> true;
-            case PeerMsg.Wake w -> true;
             case PeerMsg.SchedulerOperator o -> true;
             case PeerMsg.SplitRegion s -> true;
             case PeerMsg.SplitIds i -> true;

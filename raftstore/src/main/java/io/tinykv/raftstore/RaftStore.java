@@ -486,8 +486,6 @@ public final class RaftStore implements AutoCloseable {
      */
     public void onSchedulerReconnected() {
         schedulerReconnects.incrementAndGet();
-        // An idle leader does not tick, so it would not check: it wakes, and re-hibernates later.
-        router.broadcast(new PeerMsg.Wake());
     }
 
     /**
