@@ -54,10 +54,6 @@ public final class Hibernation {
         return state == State.IDLE;
     }
 
-    State state() {
-        return state;
-    }
-
     /**
      * A leader's tick in a quiet region: whether to ask the peers now (after one election timeout of
      * quiet, and again every election timeout while no poll succeeded).

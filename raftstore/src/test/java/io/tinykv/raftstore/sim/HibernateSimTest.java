@@ -2,12 +2,9 @@ package io.tinykv.raftstore.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
-import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.read.ReadStats;
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -84,12 +81,12 @@ class HibernateSimTest {
 
                 long leader = cluster.leaderStore();
                 CmdResult write =
-                        commands.call(leader, request(commands, leader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
+                        commands.call(leader, commands.request(leader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
                 assertThat(write).as(context + ": a write to the idle region").isNotNull();
                 assertThat(write.isError()).as(context + ": %s", write).isFalse();
-                CmdResult read = commands.call(leader, request(commands, leader, SimCommands.get(KEY)), TIMEOUT_MS);
+                CmdResult read = commands.call(leader, commands.request(leader, SimCommands.get(KEY)), TIMEOUT_MS);
                 assertThat(read).isNotNull();
-                assertThat(valueOf(read))
+                assertThat(SimCommands.valueOf(read))
                         .as(context + ": the read after the write")
                         .isEqualTo("v2");
                 assertThat(counter.regionMessages.get())
@@ -122,10 +119,10 @@ class HibernateSimTest {
                 long leader = cluster.leaderStore();
                 ReadStats before = readStats(cluster, leader);
                 History.Op read = history.invokeGet(1, KEY);
-                CmdResult answer = commands.call(leader, request(commands, leader, SimCommands.get(KEY)), TIMEOUT_MS);
+                CmdResult answer = commands.call(leader, commands.request(leader, SimCommands.get(KEY)), TIMEOUT_MS);
                 assertThat(answer).isNotNull();
                 assertThat(answer.isError()).as(context + ": %s", answer).isFalse();
-                history.succeed(read, valueOf(answer));
+                history.succeed(read, SimCommands.valueOf(answer));
                 ReadStats after = readStats(cluster, leader);
                 assertThat(after.leaseReads())
                         .as(context + ": no lease read by the woken leader")
@@ -148,18 +145,18 @@ class HibernateSimTest {
                 long newLeader = newLeaderAmong(cluster, others);
                 History.Op put = history.invokePut(2, KEY, "v2");
                 CmdResult written =
-                        commands.call(newLeader, request(commands, newLeader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
+                        commands.call(newLeader, commands.request(newLeader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
                 assertThat(written).isNotNull();
                 assertThat(written.isError()).as(context + ": %s", written).isFalse();
                 history.succeed(put, null);
 
                 History.Op stale = history.invokeGet(3, KEY);
                 CmdResult oldAnswer =
-                        commands.call(leader, request(commands, leader, SimCommands.get(KEY)), ELECTION_MS);
+                        commands.call(leader, commands.request(leader, SimCommands.get(KEY)), ELECTION_MS);
                 if (oldAnswer == null || oldAnswer.isError()) {
                     history.fail(stale);
                 } else {
-                    history.succeed(stale, valueOf(oldAnswer));
+                    history.succeed(stale, SimCommands.valueOf(oldAnswer));
                 }
                 RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
                 assertThat(verdict.ok())
@@ -215,10 +212,10 @@ class HibernateSimTest {
                 long newLeader = newLeaderAmong(cluster, others);
                 History.Op read = history.invokeGet(1, KEY);
                 CmdResult answer =
-                        commands.call(newLeader, request(commands, newLeader, SimCommands.get(KEY)), TIMEOUT_MS);
+                        commands.call(newLeader, commands.request(newLeader, SimCommands.get(KEY)), TIMEOUT_MS);
                 assertThat(answer).isNotNull();
                 assertThat(answer.isError()).as(context + ": %s", answer).isFalse();
-                history.succeed(read, valueOf(answer));
+                history.succeed(read, SimCommands.valueOf(answer));
                 cluster.restart(leader);
                 History.Op last = history.invokePut(0, KEY, "v4");
                 commands.onLeader(SimCommands.put(KEY, "v4"), TIMEOUT_MS);
@@ -228,7 +225,7 @@ class HibernateSimTest {
                         .isTrue();
                 RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
                 assertThat(verdict.ok()).as(context + ": " + verdict.message()).isTrue();
-                assertThat(valueOf(answer))
+                assertThat(SimCommands.valueOf(answer))
                         .as(context + ": the last acknowledged write")
                         .isEqualTo("v3");
             }
@@ -284,17 +281,5 @@ class HibernateSimTest {
 
     private static ReadStats readStats(SimCluster cluster, long storeId) {
         return cluster.store(storeId).raftStore().readStats(SimCluster.REGION_ID);
-    }
-
-    private static String valueOf(CmdResult result) {
-        var value = result.response().getResponses(0).getGet().getValue();
-        return value.isEmpty() ? null : value.toString(StandardCharsets.UTF_8);
-    }
-
-    private static RaftCmdRequest request(SimCommands commands, long storeId, Request request) {
-        return RaftCmdRequest.newBuilder()
-                .setHeader(commands.header(storeId))
-                .addRequests(request)
-                .build();
     }
 }
