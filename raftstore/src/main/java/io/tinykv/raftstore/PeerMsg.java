@@ -29,10 +29,10 @@ public sealed interface PeerMsg {
     record Tick() implements PeerMsg {}
 
     /**
-     * Store {@code storeId} sent no liveness ping for a while ({@link StoreLiveness}): an idle peer
-     * of a region with a peer there wakes.
+     * Store {@code storeId} sent no liveness ping for {@code silentTicks} ({@link StoreLiveness}): an
+     * idle peer of a region with a peer there wakes.
      */
-    record StoreSilent(long storeId) implements PeerMsg {}
+    record StoreSilent(long storeId, long silentTicks) implements PeerMsg {}
 
     /**
      * {@code ticks} went by for an idle leader, which is not ticked: time for its region heartbeat

@@ -431,7 +431,7 @@ public final class RaftPoller {
             }
             case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
             case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());
-            case PeerMsg.StoreSilent silent -> peer.onStoreSilent(silent.storeId());
+            case PeerMsg.StoreSilent silent -> peer.onStoreSilent(silent.storeId(), silent.silentTicks());
             case PeerMsg.IdleTicks idle -> peer.onIdleTicks(idle.ticks());
             case PeerMsg.SchedulerOperator operator -> SchedulerOperators.handle(peer, operator.response());
             case PeerMsg.ApproximateSize size -> peer.heartbeats().onApproximateSize(size.sizeBytes(), size.keys());

@@ -614,7 +614,7 @@ public final class RaftStore implements AutoCloseable {
                         "store {}: store {} sent no liveness ping for a while; waking idle regions with a peer there",
                         storeId,
                         silent);
-                router.broadcast(new PeerMsg.StoreSilent(silent));
+                router.broadcast(new PeerMsg.StoreSilent(silent, liveness.silentTicks()));
             }
         }
         storeHeartbeats.onTick(() -> router.regionIds().size());

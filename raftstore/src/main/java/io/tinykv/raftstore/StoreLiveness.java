@@ -48,6 +48,11 @@ final class StoreLiveness {
         this.checkTicks = checkTicks;
     }
 
+    /** How long a store was silent at least when it is found silent, in ticks. */
+    long silentTicks() {
+        return (long) SILENT_AFTER_CHECKS * checkTicks;
+    }
+
     /** A ping from {@code fromStore} arrived. Any thread. */
     void onPing(long fromStore) {
         lastHeardTick.put(fromStore, nowTicks);
@@ -79,7 +84,7 @@ final class StoreLiveness {
             silent.retainAll(watchedStores);
         }
         List<Long> newlySilent = new ArrayList<>();
-        long limit = (long) SILENT_AFTER_CHECKS * checkTicks;
+        long limit = silentTicks();
         for (Map.Entry<Long, Long> e : lastHeardTick.entrySet()) {
             if (now - e.getValue() > limit && silent.add(e.getKey())) {
                 newlySilent.add(e.getKey());

@@ -225,6 +225,14 @@ public final class RegionHeartbeats {
         return Math.abs(now - reported) > reported / SIZE_CHANGE_DIVISOR;
     }
 
+    /**
+     * The store of {@code peerId} sent nothing for {@code ticks} (found while the region was idle):
+     * the peer counts as unheard for that long at least.
+     */
+    public void onSilentFor(long peerId, long ticks) {
+        lastHeardTick.merge(peerId, nowTicks - ticks, Math::min);
+    }
+
     /** A message from {@code peerId} arrived: it is alive. */
     public void onHeardFrom(long peerId) {
         lastHeardTick.put(peerId, nowTicks);

@@ -24,7 +24,9 @@ import java.util.Set;
  * region falling silent. A woken follower tells its leader, which wakes and heartbeats. Safety does
  * not depend on any of it: a leader gives up its lease when it stops (a woken leader reads by
  * ReadIndex until a quorum answered it again), and a follower that does not tick refuses votes for
- * longer, never shorter. Owned by the peer's Raft thread.
+ * longer, never shorter. An idle leader still checks its region heartbeat to the scheduler every
+ * {@code region-heartbeat-ticks} ({@code RegionHeartbeats#onIdleTicks}): one mailbox message, not a
+ * tick per peer. Owned by the peer's Raft thread.
  */
 public final class Hibernation {
 

@@ -415,17 +415,28 @@ public final class Peer {
         }
     }
 
-    /** A store that holds a peer of this region went silent: an idle peer wakes ({@code StoreLiveness}). */
-    public void onStoreSilent(long silentStoreId) {
+    /**
+     * A store that holds a peer of this region sent nothing for {@code silentTicks}: an idle peer
+     * wakes ({@code StoreLiveness}). An idle leader counts that peer unheard for as long, so that it
+     * is reported down when it would have been had the region been awake (an idle leader counts its
+     * agreed peers as heard at each of its idle checks).
+     */
+    public void onStoreSilent(long silentStoreId, long silentTicks) {
         if (!hibernation.isIdle() || silentStoreId == storeId) {
             return;
         }
+        boolean ofThisRegion = false;
         for (Metapb.Peer p : region().getPeersList()) {
             if (p.getStoreId() == silentStoreId) {
-                LOG.info("{}: waking up, store {} of peer {} went silent", this, silentStoreId, p.getId());
-                wake(true);
-                return;
+                ofThisRegion = true;
+                if (isLeader()) {
+                    heartbeats.onSilentFor(p.getId(), silentTicks);
+                }
             }
+        }
+        if (ofThisRegion) {
+            LOG.info("{}: waking up, store {} went silent", this, silentStoreId);
+            wake(true);
         }
     }
 
