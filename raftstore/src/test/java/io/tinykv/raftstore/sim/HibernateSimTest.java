@@ -232,6 +232,102 @@ class HibernateSimTest {
         });
     }
 
+    /**
+     * A client reaching an idle follower wakes it, and it wakes its leader, whose heartbeat comes
+     * before the follower's election timeout: nobody campaigns, not even a pre-vote, and the region
+     * goes idle again.
+     */
+    @Test
+    void aFollowerWokenByAClientWakesItsLeaderAndNobodyCampaigns() {
+        forEachSeed((seed) -> {
+            try (SimCluster cluster = started(seed)) {
+                SimCommands commands = new SimCommands(cluster);
+                String context = "seed " + seed;
+                commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
+                assertThat(awaitAllIdle(cluster))
+                        .as(context + ": every peer idle")
+                        .isTrue();
+                long leader = cluster.leaderStore();
+                long term = cluster.store(leader)
+                        .raftStore()
+                        .regionStatus(SimCluster.REGION_ID)
+                        .term();
+                long follower = othersThan(cluster, leader).iterator().next();
+                AtomicLong campaigns = new AtomicLong();
+                cluster.network().addFilter((from, to, m) -> {
+                    var type = m.getMessage().getMsgType();
+                    if (!m.hasExtra()
+                            && (type == io.tinykv.proto.Eraftpb.MessageType.MsgRequestPreVote
+                                    || type == io.tinykv.proto.Eraftpb.MessageType.MsgRequestVote)) {
+                        campaigns.incrementAndGet();
+                    }
+                    return true;
+                });
+
+                CmdResult answer =
+                        commands.call(follower, commands.request(follower, SimCommands.get(KEY)), TIMEOUT_MS);
+                assertThat(answer).isNotNull();
+                assertThat(answer.response().getHeader().getError().hasNotLeader())
+                        .as(context + ": %s", answer)
+                        .isTrue();
+                cluster.loop().runFor(3 * ELECTION_MS);
+
+                assertThat(campaigns.get())
+                        .as(context + ": (pre-)vote requests after the follower woke")
+                        .isZero();
+                assertThat(cluster.leaderStore()).as(context).isEqualTo(leader);
+                for (long id : cluster.storeIds()) {
+                    assertThat(cluster.store(id)
+                                    .raftStore()
+                                    .regionStatus(SimCluster.REGION_ID)
+                                    .term())
+                            .as(context + ": the term on store %d", id)
+                            .isEqualTo(term);
+                }
+                assertThat(awaitAllIdle(cluster)).as(context + ": idle again").isTrue();
+            }
+        });
+    }
+
+    /**
+     * Every peer must agree, not a quorum: with a follower down the leader keeps ticking (it must
+     * tell the scheduler the peer is down, and catch it up when it returns), and once the follower
+     * is back the whole region goes idle.
+     */
+    @Test
+    void aRegionWithADownFollowerStaysAwakeUntilItIsBack() {
+        forEachSeed((seed) -> {
+            try (SimCluster cluster = started(seed)) {
+                SimCommands commands = new SimCommands(cluster);
+                String context = "seed " + seed;
+                commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
+                long leader = cluster.leaderStore();
+                long down = othersThan(cluster, leader).iterator().next();
+                cluster.crash(down);
+                commands.onLeader(SimCommands.put(KEY, "v2"), TIMEOUT_MS);
+
+                cluster.loop().runFor(10 * ELECTION_MS);
+                assertThat(cluster.store(leader).raftStore().idleRegions())
+                        .as(context + ": the leader with a follower down")
+                        .isZero();
+
+                cluster.restart(down);
+                assertThat(awaitAllIdle(cluster))
+                        .as(context + ": idle once the follower is back")
+                        .isTrue();
+                assertThat(cluster.store(down)
+                                .raftStore()
+                                .regionStatus(SimCluster.REGION_ID)
+                                .appliedIndex())
+                        .as(context + ": the returned follower caught up before the region went idle")
+                        .isEqualTo(cluster.store(leader)
+                                .raftStore()
+                                .regionStatus(SimCluster.REGION_ID)
+                                .lastIndex());
+            }
+        });
+    }
+
     private static void forEachSeed(Consumer<Long> test) {
         for (long seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
             test.accept(seed);
