@@ -622,6 +622,21 @@ final class Raft {
         }
     }
 
+    /** See {@link RawNode#resumeTicking}. */
+    void resumeTicking() {
+        electionElapsed = 0;
+        if (state != StateRole.LEADER) {
+            return;
+        }
+        heartbeatElapsed = 0;
+        prs.progress().forEach((peer, pr) -> {
+            if (peer != id) {
+                pr.setRecentActive(false);
+            }
+        });
+        bcastHeartbeat();
+    }
+
     private void tickElection() {
         // Saturate: a learner or removed node ticks forever without campaigning, and a wrapped
         // (negative) counter would look like a fresh leader lease.

@@ -74,6 +74,18 @@ public final class RawNode {
         raft.tick();
     }
 
+    /**
+     * The application ticks this node again after it stopped for a while (an idle region,
+     * hibernating). The election clock starts over: a follower (or candidate) waits a whole election
+     * timeout from now before it campaigns, so that waking never makes it campaign at once. A leader
+     * starts a new check-quorum round with no follower yet counted active — having stopped ticking
+     * makes it neither step down at once nor keep leading on evidence from before it stopped — and
+     * heartbeats at once, so that its followers hear it again before their own timeouts.
+     */
+    public void resumeTicking() {
+        raft.resumeTicking();
+    }
+
     /** Starts an election now (as if the election timeout fired); ignored when leader or not a voter. */
     public void campaign() {
         raft.step(Message.newBuilder()
@@ -167,6 +179,11 @@ public final class RawNode {
                 .setMsgType(MessageType.MsgTransferLeader)
                 .setFrom(transferee)
                 .build());
+    }
+
+    /** Whether this leader is handing leadership over (a transfer started and not yet done or abandoned). */
+    public boolean isTransferringLeader() {
+        return raft.state() == StateRole.LEADER && raft.leadTransferee != Raft.NONE;
     }
 
     /**

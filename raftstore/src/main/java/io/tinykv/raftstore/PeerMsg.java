@@ -28,6 +28,18 @@ public sealed interface PeerMsg {
     /** One logical Raft tick. */
     record Tick() implements PeerMsg {}
 
+    /**
+     * Store {@code storeId} sent no liveness ping for {@code silentTicks} ({@link StoreLiveness}): an
+     * idle peer of a region with a peer there wakes.
+     */
+    record StoreSilent(long storeId, long silentTicks) implements PeerMsg {}
+
+    /**
+     * {@code ticks} went by for an idle leader, which is not ticked: time for its region heartbeat
+     * check ({@link io.tinykv.raftstore.pd.RegionHeartbeats#onIdleTicks}).
+     */
+    record IdleTicks(int ticks) implements PeerMsg {}
+
     /** The scheduler's answer to a region heartbeat, maybe with an operator for the leader to carry out. */
     record SchedulerOperator(Pdpb.RegionHeartbeatResponse response) implements PeerMsg {}
 

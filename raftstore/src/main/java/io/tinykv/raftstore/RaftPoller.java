@@ -161,6 +161,7 @@ public final class RaftPoller {
             for (PeerMsg msg; !mailbox.peer.isRemoved() && (msg = mailbox.poll()) != null; ) {
                 handle(mailbox.peer, msg);
             }
+            sendAll(mailbox.peer.takeOutbox());
             if (mailbox.peer.isRemoved()) {
                 destroy(mailbox.peer);
                 continue;
@@ -411,13 +412,27 @@ public final class RaftPoller {
         }
     }
 
+    /**
+     * Handles one message of {@code peer}. What brings news to an idle region wakes it first (see
+     * {@link io.tinykv.raftstore.peer.Hibernation}); a Raft message decides for itself ({@link
+     * Peer#step}); ticks, size estimates and split checks do not wake it.
+     */
     private void handle(Peer peer, PeerMsg msg) {
+        if (wakes(msg)) {
+            peer.wake(true);
+        }
         switch (msg) {
             case PeerMsg.Raft raft -> stepSafely(peer, raft.message());
             case PeerMsg.Command command -> peer.handleCommand(command.request(), command.callback(), applier);
-            case PeerMsg.Tick tick -> peer.tick();
+            case PeerMsg.Tick tick -> {
+                if (peer.tick()) {
+                    stats.onPeerTick();
+                }
+            }
             case PeerMsg.SnapshotReport report -> peer.raftNode().reportSnapshot(report.toPeerId(), report.status());
             case PeerMsg.Unreachable unreachable -> peer.raftNode().reportUnreachable(unreachable.toPeerId());
+            case PeerMsg.StoreSilent silent -> peer.onStoreSilent(silent.storeId(), silent.silentTicks());
+            case PeerMsg.IdleTicks idle -> peer.onIdleTicks(idle.ticks());
             case PeerMsg.SchedulerOperator operator -> SchedulerOperators.handle(peer, operator.response());
             case PeerMsg.ApproximateSize size -> peer.heartbeats().onApproximateSize(size.sizeBytes(), size.keys());
             case PeerMsg.SplitCheckTick check -> {
@@ -428,12 +443,32 @@ public final class RaftPoller {
             case PeerMsg.SplitChecked checked -> {
                 PeerMsg.SplitRegion split = splitChecker == null ? null : splitChecker.onChecked(peer, checked);
                 if (split != null) {
+                    peer.wake(true);
                     splitProposer.onSplitRegion(peer, split);
                 }
             }
             case PeerMsg.SplitRegion split -> splitProposer.onSplitRegion(peer, split);
             case PeerMsg.SplitIds ids -> splitProposer.onSplitIds(peer, ids);
         }
+    }
+
+    /** Whether {@code msg} wakes an idle peer before it is handled. */
+    private static boolean wakes(PeerMsg msg) {
+        return switch (msg) {
+            case PeerMsg.Command c -> true;
+            case PeerMsg.SnapshotReport r -> true;
+            case PeerMsg.Unreachable u -> true;
+            case PeerMsg.SchedulerOperator o -> true;
+            case PeerMsg.SplitRegion s -> true;
+            case PeerMsg.SplitIds i -> true;
+            case PeerMsg.Raft r -> false;
+            case PeerMsg.Tick t -> false;
+            case PeerMsg.StoreSilent s -> false;
+            case PeerMsg.IdleTicks i -> false;
+            case PeerMsg.ApproximateSize a -> false;
+            case PeerMsg.SplitCheckTick t -> false;
+            case PeerMsg.SplitChecked c -> false;
+        };
     }
 
     /**

@@ -82,6 +82,10 @@ public final class RaftStore implements AutoCloseable {
     /** Guarded by {@code this} (the creation lock of {@link #maybeCreatePeer}). */
     private final UninitializedPeerLimit uninitializedPeers =
             new UninitializedPeerLimit(UninitializedPeerLimit.DEFAULT_MAX_PEERS);
+    /** Whether the stores holding peers of this store's regions are alive, for the idle regions. */
+    private final StoreLiveness liveness;
+    /** The peers found idle at the last tick: the gauge operators watch. */
+    private volatile int idleRegions;
 
     /** A store without a scheduler: nothing is reported ({@link SchedulerReporter#NONE}). */
     public RaftStore(
@@ -184,6 +188,7 @@ public final class RaftStore implements AutoCloseable {
         poller.attachSplitChecker(new SplitChecker(config.splitCheck(), engines, this.workers, router));
         this.sizeEstimator = new RegionSizeEstimator(engines, this.workers, router);
         this.storeHeartbeats = new StoreHeartbeats(storeId, engines, config, reporter, this.workers);
+        this.liveness = new StoreLiveness(storeId, config.hibernateCheckTicks());
         for (RegionLocalState state : loadRegionStates(engines)) {
             if (state.getState() == PeerState.Applying) {
                 switch (PeerStorage.resumeApplyingSnapshot(engines, snapshots, state)) {
@@ -293,6 +298,10 @@ public final class RaftStore implements AutoCloseable {
 
     /** Delivers a Raft message from another store; messages for another store or region are dropped. */
     public void onRaftMessage(RaftMessage message) {
+        if (StoreLiveness.isPing(message)) {
+            liveness.onPing(message.getFromPeer().getStoreId());
+            return;
+        }
         if (message.getToPeer().getStoreId() != storeId) {
             LOG.warn(
                     "store {}: dropping a raft message for store {}",
@@ -583,13 +592,31 @@ public final class RaftStore implements AutoCloseable {
         return router.raftMessagesDroppedFull();
     }
 
+    /** Ticks since idle leaders last checked their region heartbeats; the ticking thread only. */
+    private int ticksSinceIdleCheck;
+
     /** Ticks since the last split-check round; touched by the ticking thread only. */
     private int ticksSinceSplitCheck;
 
     /** One logical Raft tick for every peer; every {@code splitCheckTicks} the leaders check their sizes. */
     public void tick() {
         poller.onTick();
-        router.broadcastTick();
+        idleRegions = router.broadcastTick();
+        if (++ticksSinceIdleCheck >= config.regionHeartbeatTicks()) {
+            if (idleRegions > 0) {
+                router.sendToIdleLeaders(new PeerMsg.IdleTicks(ticksSinceIdleCheck));
+            }
+            ticksSinceIdleCheck = 0;
+        }
+        if (config.hibernateRegions()) {
+            for (long silent : liveness.onTick(this::watchedStores, transport)) {
+                LOG.info(
+                        "store {}: store {} sent no liveness ping for a while; waking idle regions with a peer there",
+                        storeId,
+                        silent);
+                router.broadcast(new PeerMsg.StoreSilent(silent, liveness.silentTicks()));
+            }
+        }
         storeHeartbeats.onTick(() -> router.regionIds().size());
         if (++ticksSinceSplitCheck >= config.splitCheck().splitCheckTicks()) {
             ticksSinceSplitCheck = 0;
@@ -702,6 +729,26 @@ public final class RaftStore implements AutoCloseable {
         }
         router.register(peer);
         return new StartedSplitPeer(peer, forwarded);
+    }
+
+    /** The other stores holding peers of this store's regions: those it pings ({@link StoreLiveness}). */
+    private java.util.Set<Long> watchedStores() {
+        java.util.Set<Long> stores = new java.util.HashSet<>();
+        for (long regionId : router.regionIds()) {
+            Router.Mailbox mailbox = router.mailbox(regionId);
+            if (mailbox != null) {
+                for (Metapb.Peer p : mailbox.peer.region().getPeersList()) {
+                    stores.add(p.getStoreId());
+                }
+            }
+        }
+        stores.remove(storeId);
+        return stores;
+    }
+
+    /** How many of this store's peers were idle (not ticking) at the last tick. Any thread. */
+    public int idleRegions() {
+        return idleRegions;
     }
 
     /** The batch system's counters (group commit sizes, applied entries). Any thread. */

@@ -31,6 +31,18 @@ public final class RaftStoreStats {
     private long proposalApplyNanos;
 
     private volatile Snapshot published = Snapshot.ZERO;
+    /** Peers' ticks (an idle peer's are not counted: it is not ticked). */
+    private final java.util.concurrent.atomic.LongAdder peerTicks = new java.util.concurrent.atomic.LongAdder();
+
+    /** One peer ticked. Raft thread. */
+    void onPeerTick() {
+        peerTicks.increment();
+    }
+
+    /** How many times a peer ticked since the store started (idle peers do not). Any thread. */
+    public long peerTicks() {
+        return peerTicks.sum();
+    }
 
     void onRound() {
         pollRounds++;

@@ -63,7 +63,9 @@ public record RaftstoreConfig(
         SplitCheckConfig splitCheck,
         long entryCacheMaxBytes,
         int notifyCapacity,
-        long regionHeartbeatIntervalMs) {
+        long regionHeartbeatIntervalMs,
+        boolean hibernateRegions,
+        int hibernateCheckTicks) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 2;
@@ -105,6 +107,15 @@ public record RaftstoreConfig(
      */
     public static final long DEFAULT_REGION_HEARTBEAT_INTERVAL_MS = 60_000;
 
+    /** On, as in TiKV since 5.0: a store of many idle regions must not spend a core ticking them. */
+    public static final boolean DEFAULT_HIBERNATE_REGIONS = true;
+    /**
+     * One election timeout at the default timing: a ping costs one message per other store, however
+     * many regions, so the leaders of all idle regions are watched for a message a second per store,
+     * and a dead one is noticed within {@link StoreLiveness#SILENT_AFTER_CHECKS} seconds and a tick.
+     */
+    public static final int DEFAULT_HIBERNATE_CHECK_TICKS = DEFAULT_ELECTION_TICKS;
+
     /**
      * The real time for which a follower that heard the leader is sure to refuse other candidates:
      * {@code (electionTicks - 1) * tickIntervalMs}. Raft's refusal lasts {@code electionTicks} of the
@@ -124,6 +135,11 @@ public record RaftstoreConfig(
 
     public RaftstoreConfig {
         java.util.Objects.requireNonNull(splitCheck, "splitCheck");
+        if (hibernateCheckTicks <= 0) {
+            throw new IllegalArgumentException("hibernateCheckTicks (ticks between the store's liveness pings, "
+                    + "which bound how long an idle region's dead leader goes unnoticed) must be > 0, got "
+                    + hibernateCheckTicks);
+        }
         if (regionHeartbeatIntervalMs <= 0) {
             throw new IllegalArgumentException("regionHeartbeatIntervalMs (the longest an unchanged region goes "
                     + "without a heartbeat) must be > 0, got " + regionHeartbeatIntervalMs);
@@ -213,7 +229,9 @@ public record RaftstoreConfig(
                 .splitCheck(splitCheck)
                 .entryCacheMaxBytes(entryCacheMaxBytes)
                 .notifyCapacity(notifyCapacity)
-                .regionHeartbeatIntervalMs(regionHeartbeatIntervalMs);
+                .regionHeartbeatIntervalMs(regionHeartbeatIntervalMs)
+                .hibernateRegions(hibernateRegions)
+                .hibernateCheckTicks(hibernateCheckTicks);
     }
 
     public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
@@ -264,8 +282,12 @@ public record RaftstoreConfig(
         return toBuilder().regionHeartbeatIntervalMs(value).build();
     }
 
+    public RaftstoreConfig withHibernateRegions(boolean value) {
+        return toBuilder().hibernateRegions(value).build();
+    }
+
     /**
-     * The settings by name (seventeen positional numbers are easy to get wrong), each starting at its
+     * The settings by name (nineteen positional values are easy to get wrong), each starting at its
      * default. The lease, unless {@link #lease set}, is the default for the timing the builder ends
      * with: the window ({@code (electionTicks - 1) x tickIntervalMs}) less the default drift margin.
      * {@link #build} validates as the record does.
@@ -291,6 +313,8 @@ public record RaftstoreConfig(
         private long entryCacheMaxBytes = DEFAULT_ENTRY_CACHE_MAX_BYTES;
         private int notifyCapacity = DEFAULT_NOTIFY_CAPACITY;
         private long regionHeartbeatIntervalMs = DEFAULT_REGION_HEARTBEAT_INTERVAL_MS;
+        private boolean hibernateRegions = DEFAULT_HIBERNATE_REGIONS;
+        private int hibernateCheckTicks = DEFAULT_HIBERNATE_CHECK_TICKS;
 
         private Builder() {}
 
@@ -382,6 +406,16 @@ public record RaftstoreConfig(
             return this;
         }
 
+        public Builder hibernateRegions(boolean value) {
+            hibernateRegions = value;
+            return this;
+        }
+
+        public Builder hibernateCheckTicks(int value) {
+            hibernateCheckTicks = value;
+            return this;
+        }
+
         public RaftstoreConfig build() {
             long margin = maxLeaseMs != null ? leaseDriftMarginMs : defaultDriftMarginMs(electionTicks, tickIntervalMs);
             long maxLease = maxLeaseMs != null ? maxLeaseMs : leaseWindowMs(electionTicks, tickIntervalMs) - margin;
@@ -402,7 +436,9 @@ public record RaftstoreConfig(
                     splitCheck,
                     entryCacheMaxBytes,
                     notifyCapacity,
-                    regionHeartbeatIntervalMs);
+                    regionHeartbeatIntervalMs,
+                    hibernateRegions,
+                    hibernateCheckTicks);
         }
     }
 

@@ -192,9 +192,33 @@ public final class Router {
         }
     }
 
-    /** Sends a tick to every peer of the store. */
-    public void broadcastTick() {
-        broadcast(new PeerMsg.Tick());
+    /**
+     * Sends a tick to every peer of the store that is not idle ({@link Peer#isIdle}): a store of a
+     * thousand idle regions does not schedule a thousand peers every tick. Raft thread (the peers'
+     * idleness is theirs).
+     *
+     * @return how many peers are idle
+     */
+    public int broadcastTick() {
+        PeerMsg tick = new PeerMsg.Tick();
+        int idle = 0;
+        for (Mailbox mailbox : mailboxes.values()) {
+            if (mailbox.peer.isIdle()) {
+                idle++;
+            } else if (offer(mailbox, tick) == Delivery.QUEUED) {
+                schedule(mailbox);
+            }
+        }
+        return idle;
+    }
+
+    /** Sends {@code msg} to every idle peer that leads its region. Raft thread. */
+    void sendToIdleLeaders(PeerMsg msg) {
+        for (Mailbox mailbox : mailboxes.values()) {
+            if (mailbox.peer.isIdle() && mailbox.peer.isLeader() && offer(mailbox, msg) == Delivery.QUEUED) {
+                schedule(mailbox);
+            }
+        }
     }
 
     /** Sends {@code msg} to every peer of the store. */

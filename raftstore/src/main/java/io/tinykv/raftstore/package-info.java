@@ -17,6 +17,11 @@
  * hands the scheduler's operators to the leader ({@code SchedulerOperators}). A replica removed
  * while cut off is told so by a current member (a tombstone message) and destroys itself.
  *
+ * <p>Idle regions hibernate ({@link io.tinykv.raftstore.peer.Hibernation}): once all peers agreed,
+ * a quiet region stops ticking and exchanging heartbeats, and anything with news wakes it. The
+ * stores ping each other ({@code StoreLiveness}, one message per store per interval) so that an
+ * idle region whose leader's store went silent wakes and elects another.
+ *
  * <p>Threads, time, network and randomness are parameters: {@link
  * io.tinykv.raftstore.RaftStoreDriver} runs a store on a real thread and clock; the test
  * simulator ({@code io.tinykv.raftstore.sim}) runs several stores in one thread on virtual time

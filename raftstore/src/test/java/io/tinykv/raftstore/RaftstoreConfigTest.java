@@ -36,6 +36,22 @@ class RaftstoreConfigTest {
                 .hasMessageContaining("raftLogGcIntervalTicks");
         assertThatThrownBy(() -> d.withLease(0, 0)).hasMessageContaining("maxLeaseMs");
         assertThatThrownBy(() -> d.withLease(1, -1)).hasMessageContaining("leaseDriftMarginMs");
+        assertThatThrownBy(
+                        () -> RaftstoreConfig.builder().hibernateCheckTicks(0).build())
+                .hasMessageContaining("hibernateCheckTicks");
+    }
+
+    /** TiKV's default since 5.0; the stores ping each other once an election timeout. */
+    @Test
+    void idleRegionsHibernateByDefaultAndTheSettingSurvivesTheBuilder() {
+        RaftstoreConfig d = RaftstoreConfig.defaults();
+        assertThat(d.hibernateRegions()).isTrue();
+        assertThat(d.hibernateCheckTicks()).isEqualTo(d.electionTicks());
+        RaftstoreConfig off =
+                d.withHibernateRegions(false).toBuilder().hibernateCheckTicks(7).build();
+        assertThat(off.hibernateRegions()).isFalse();
+        assertThat(off.hibernateCheckTicks()).isEqualTo(7);
+        assertThat(off.withTickIntervalMs(50).hibernateRegions()).isFalse();
     }
 
     @Test

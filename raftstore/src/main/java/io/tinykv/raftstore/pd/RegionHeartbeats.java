@@ -147,6 +147,27 @@ public final class RegionHeartbeats {
             }
             return;
         }
+        check(peer);
+    }
+
+    /**
+     * {@code ticks} went by while the peer did not tick, its region idle ({@link
+     * io.tinykv.raftstore.peer.Hibernation}); an idle leader is told every {@code
+     * regionHeartbeatTicks}, and checks as at a tick: the scheduler still gets the long interval's
+     * refresh and a size scan's news. No peer counts as silent meanwhile: all agreed to stop, and a
+     * store holding one that goes silent wakes the region, whose down-peer clock then runs on.
+     */
+    public void onIdleTicks(Peer peer, int ticks) {
+        nowTicks += ticks;
+        ticksSinceHeartbeat += ticks;
+        for (Metapb.Peer p : peer.region().getPeersList()) {
+            lastHeardTick.put(p.getId(), nowTicks);
+        }
+        check(peer);
+    }
+
+    /** Every {@code regionHeartbeatTicks}: a leader heartbeats when the region changed or the interval is up. */
+    private void check(Peer peer) {
         ticksSinceCheck = 0;
         // Most peers are followers: they must not pay for a status (a copy of every progress).
         if (!peer.raftNode().isLeader()) {
@@ -202,6 +223,14 @@ public final class RegionHeartbeats {
 
     private static boolean movedNoticeably(long reported, long now) {
         return Math.abs(now - reported) > reported / SIZE_CHANGE_DIVISOR;
+    }
+
+    /**
+     * The store of {@code peerId} sent nothing for {@code ticks} (found while the region was idle):
+     * the peer counts as unheard for that long at least.
+     */
+    public void onSilentFor(long peerId, long ticks) {
+        lastHeardTick.merge(peerId, nowTicks - ticks, Math::min);
     }
 
     /** A message from {@code peerId} arrived: it is alive. */

@@ -15,6 +15,8 @@ import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
+import io.tinykv.proto.RaftServerpb.ExtraMessage;
+import io.tinykv.proto.RaftServerpb.ExtraMessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
@@ -141,6 +143,10 @@ public final class Peer {
     private long readIndexReads;
     /** The regions the last split applied here cut off this one: told to clients with EpochNotMatch. */
     private java.util.List<Metapb.Region> splitOff = java.util.List.of();
+    /** Whether this peer stopped ticking because its region is idle ({@link Hibernation}). */
+    private final Hibernation hibernation = new Hibernation();
+    /** Messages about hibernation, outside Raft, for the store to send after this peer's mail. */
+    private final List<RaftMessage> outbox = new java.util.ArrayList<>();
 
     /** A peer whose lease runs on the system's monotonic clock ({@link System#nanoTime}). */
     public Peer(
@@ -270,7 +276,16 @@ public final class Peer {
 
     // ---- input ---------------------------------------------------------------------------------
 
-    public void tick() {
+    /**
+     * One logical tick, unless the region is idle ({@link Hibernation}): an idle peer does not tick
+     * (the store sends it no ticks; one queued before it stopped is dropped here).
+     *
+     * @return whether the peer ticked
+     */
+    public boolean tick() {
+        if (hibernation.isIdle()) {
+            return false;
+        }
         ticks++;
         raftNode.tick();
         if (!followerReads.isEmpty()) {
@@ -281,6 +296,216 @@ public final class Peer {
             ticksSinceLogGcCheck = 0;
             maybeCompactLog();
         }
+        maybeHibernate();
+        return true;
+    }
+
+    // ---- hibernation (see Hibernation) ---------------------------------------------------------
+
+    /** Whether this peer stopped ticking because its region is idle. */
+    public boolean isIdle() {
+        return hibernation.isIdle();
+    }
+
+    /** The hibernation messages to send, taken out (the store sends them after this peer's mail). */
+    public List<RaftMessage> takeOutbox() {
+        if (outbox.isEmpty()) {
+            return List.of();
+        }
+        List<RaftMessage> out = List.copyOf(outbox);
+        outbox.clear();
+        return out;
+    }
+
+    /**
+     * A leader's tick: once the region was quiet for an election timeout, and again every election
+     * timeout while it stays quiet, it asks every other peer whether they stop ticking; a region of
+     * one peer stops at once.
+     */
+    private void maybeHibernate() {
+        if (!config.hibernateRegions() || !isLeader() || !isQuiet()) {
+            hibernation.onBusyTick();
+            return;
+        }
+        if (!hibernation.onQuietTick(config.electionTicks())) {
+            return;
+        }
+        long index = raftNode.lastIndex();
+        hibernation.startPoll(term(), index);
+        List<Metapb.Peer> others = otherPeers();
+        if (others.isEmpty()) {
+            sleep(index);
+            return;
+        }
+        for (Metapb.Peer to : others) {
+            outbox.add(extraMessage(to, ExtraMessageType.MsgHibernateRequest, term(), index));
+        }
+    }
+
+    /**
+     * Whether this leader's region is quiet: every peer holds the whole log, all of it committed,
+     * persisted and applied here, and nothing waits — no proposal, read, lease renewal, membership
+     * change or leadership transfer.
+     */
+    private boolean isQuiet() {
+        if (!proposals.isEmpty()
+                || !pendingReads.isEmpty()
+                || leaseRenewalContext != null
+                || !followerReads.isEmpty()
+                || raftNode.hasPendingConfChange()
+                || raftNode.isTransferringLeader()) {
+            return false;
+        }
+        long last = raftNode.lastIndex();
+        if (raftNode.commitIndex() != last
+                || storage.appliedIndex() != last
+                || raftNode.matchIndexOf(meta.getId()) != last) {
+            return false;
+        }
+        for (Metapb.Peer p : region().getPeersList()) {
+            if (raftNode.matchIndexOf(p.getId()) != last) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private List<Metapb.Peer> otherPeers() {
+        return region().getPeersList().stream()
+                .filter(p -> p.getId() != meta.getId())
+                .toList();
+    }
+
+    /** Stops ticking at {@code index}; a leader gives up its lease (a woken one renews it by quorum). */
+    private void sleep(long index) {
+        if (isLeader()) {
+            lease.expire();
+            publishedLease.revoke();
+        }
+        hibernation.sleep(index);
+    }
+
+    /**
+     * Something with news reached this peer: it ticks again. A leader heartbeats at once; a follower
+     * woken by anything but its leader tells the leader, so that it heartbeats before the follower's
+     * election timeout runs out. A leader asking its peers gives its poll up.
+     *
+     * @param tellLeader whether a woken follower tells its leader
+     */
+    public void wake(boolean tellLeader) {
+        if (!hibernation.isIdle()) {
+            hibernation.onBusyTick();
+            return;
+        }
+        hibernation.wake();
+        raftNode.resumeTicking();
+        long leader = leaderId();
+        if (tellLeader && !isLeader() && leader != 0) {
+            Metapb.Peer to = Regions.findPeer(region(), leader);
+            if (to != null) {
+                outbox.add(extraMessage(to, ExtraMessageType.MsgRegionWakeUp, term(), 0));
+            }
+        }
+    }
+
+    /** {@code ticks} went by while this peer did not tick: an idle leader checks its region heartbeat. */
+    public void onIdleTicks(int ticks) {
+        if (hibernation.isIdle() && isLeader()) {
+            heartbeats.onIdleTicks(this, ticks);
+        }
+    }
+
+    /**
+     * A store that holds a peer of this region sent nothing for {@code silentTicks}: an idle peer
+     * wakes ({@code StoreLiveness}). An idle leader counts that peer unheard for as long, so that it
+     * is reported down when it would have been had the region been awake (an idle leader counts its
+     * agreed peers as heard at each of its idle checks).
+     */
+    public void onStoreSilent(long silentStoreId, long silentTicks) {
+        if (!hibernation.isIdle() || silentStoreId == storeId) {
+            return;
+        }
+        boolean ofThisRegion = false;
+        for (Metapb.Peer p : region().getPeersList()) {
+            if (p.getStoreId() == silentStoreId) {
+                ofThisRegion = true;
+                if (isLeader()) {
+                    heartbeats.onSilentFor(p.getId(), silentTicks);
+                }
+            }
+        }
+        if (ofThisRegion) {
+            LOG.info("{}: waking up, store {} went silent", this, silentStoreId);
+            wake(true);
+        }
+    }
+
+    /** A hibernation message from another peer of the region. */
+    private void onExtraMessage(RaftMessage message) {
+        ExtraMessage extra = message.getExtra();
+        long from = message.getFromPeer().getId();
+        switch (extra.getType()) {
+            case MsgHibernateRequest -> {
+                long index = extra.getIndex();
+                boolean inSync = config.hibernateRegions()
+                        && !isLeader()
+                        && extra.getTerm() == term()
+                        && leaderId() == from
+                        && raftNode.lastIndex() == index
+                        && storage.lastIndex() == index
+                        && raftNode.commitIndex() == index
+                        && storage.appliedIndex() == index
+                        && followerReads.isEmpty();
+                if (inSync) {
+                    outbox.add(extraMessage(
+                            message.getFromPeer(), ExtraMessageType.MsgHibernateResponse, extra.getTerm(), index));
+                    sleep(index);
+                } else {
+                    wake(false);
+                }
+            }
+            case MsgHibernateResponse -> {
+                long index = extra.getIndex();
+                if (isLeader()
+                        && extra.getTerm() == term()
+                        && index == raftNode.lastIndex()
+                        && hibernation.countAgreement(from, extra.getTerm(), index)
+                        && hibernation.allAgreed(
+                                otherPeers().stream().map(Metapb.Peer::getId).toList())
+                        && isQuiet()) {
+                    sleep(index);
+                }
+            }
+            case MsgRegionWakeUp -> wake(false);
+            default -> LOG.debug("{}: ignoring extra message {} from peer {}", this, extra.getType(), from);
+        }
+    }
+
+    /**
+     * Whether {@code m}, reaching an idle peer, only confirms that the region is idle and need not
+     * wake it: a heartbeat of its leader committing nothing beyond what it agreed to, or a follower's
+     * answer to one (such may cross the poll on the network). Either is still stepped.
+     */
+    private boolean confirmsIdle(Eraftpb.Message m) {
+        if (m.getTerm() != term()) {
+            return false;
+        }
+        return switch (m.getMsgType()) {
+            case MsgHeartbeat -> !isLeader() && m.getFrom() == leaderId() && m.getCommit() <= hibernation.agreedIndex();
+            case MsgHeartbeatResponse -> isLeader() && m.getContext().isEmpty();
+            default -> false;
+        };
+    }
+
+    private RaftMessage extraMessage(Metapb.Peer to, ExtraMessageType type, long term, long index) {
+        Metapb.Region region = region();
+        return RaftMessage.newBuilder()
+                .setRegionId(regionId())
+                .setFromPeer(meta)
+                .setToPeer(to)
+                .setRegionEpoch(region.getRegionEpoch())
+                .setExtra(ExtraMessage.newBuilder().setType(type).setTerm(term).setIndex(index))
+                .build();
     }
 
     /**
@@ -420,6 +645,14 @@ public final class Peer {
         }
         peerCache.put(message.getFromPeer().getId(), message.getFromPeer());
         heartbeats.onHeardFrom(message.getFromPeer().getId());
+        if (message.hasExtra()) {
+            onExtraMessage(message);
+            return;
+        }
+        if (hibernation.isIdle() && !confirmsIdle(m)) {
+            // Its leader's message: the leader is awake and needs no telling.
+            wake(m.getFrom() != leaderId());
+        }
         if (m.getMsgType() == Eraftpb.MessageType.MsgSnapshot) {
             // Checked before Raft sees it: once Raft accepts a snapshot it must be installable.
             try {

@@ -4,7 +4,8 @@
  * leader, the reads it is answering) and {@link io.tinykv.raftstore.peer.PeerStorage} (the Raft log
  * and states in the store's two engines, with its {@code EntryCache}); {@code Proposal} is a write
  * waiting for its entry to apply; {@code DestroyMessageCheck} decides whether a message that would
- * destroy the replica is genuine.
+ * destroy the replica is genuine; {@link io.tinykv.raftstore.peer.Hibernation} is where the peer
+ * stands in letting an idle region stop ticking (hibernate regions).
  *
  * <p>Rules a changer must keep: a peer is touched only by its store's Raft thread (the outside
  * world reaches it through its mailbox, {@link io.tinykv.raftstore.Router}); only the peer changes

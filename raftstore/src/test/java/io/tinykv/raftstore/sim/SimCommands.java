@@ -67,6 +67,20 @@ public final class SimCommands {
                 .build();
     }
 
+    /** A command of the one {@code request}, addressed to the region's peer on {@code storeId}. */
+    public RaftCmdRequest request(long storeId, Request request) {
+        return RaftCmdRequest.newBuilder()
+                .setHeader(header(storeId))
+                .addRequests(request)
+                .build();
+    }
+
+    /** The value a Get answered, or null for none. */
+    public static String valueOf(CmdResult result) {
+        var value = result.response().getResponses(0).getGet().getValue();
+        return value.isEmpty() ? null : value.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     /**
      * Sends {@code request} to the store and runs virtual time until it is answered.
      *

@@ -117,6 +117,9 @@ public final class ServerCommand implements Callable<Integer> {
             description = "The key count of the pieces (coprocessor.region-split-keys; default 960000).")
     private Long regionSplitKeys;
 
+    @CommandLine.Mixin
+    private HibernateRegionsOption hibernateRegions = new HibernateRegionsOption();
+
     @Option(
             names = "--ready-file",
             paramLabel = "FILE",
@@ -194,7 +197,7 @@ public final class ServerCommand implements Callable<Integer> {
                             .withKeys(regionMaxKeys, regionSplitKeys))
                     .validate();
         }
-        return enableTtl.over(config);
+        return enableTtl.over(hibernateRegions.over(config));
     }
 
     /** Null when the option was not given. */

@@ -30,7 +30,8 @@ public final class StoreConfigLoader {
             "concurrent-recv-snap-limit",
             "snap-max-total-size",
             "concurrent-send-snap-limit",
-            "pd-heartbeat-tick-interval");
+            "pd-heartbeat-tick-interval",
+            "hibernate-regions");
     static final List<String> GC_KEYS = List.of(
             "run-interval",
             "batch-keys",
@@ -132,7 +133,8 @@ public final class StoreConfigLoader {
                 rs.value("concurrent-recv-snap-limit", r.concurrentRecvSnapLimit(), StoreConfigLoader::intValue),
                 rs.value("snap-max-total-size", r.snapMaxTotalSizeBytes(), Table::bytes),
                 rs.value("concurrent-send-snap-limit", r.concurrentSendSnapLimit(), StoreConfigLoader::intValue),
-                rs.value("pd-heartbeat-tick-interval", r.pdHeartbeatTickIntervalMillis(), Table::millis));
+                rs.value("pd-heartbeat-tick-interval", r.pdHeartbeatTickIntervalMillis(), Table::millis),
+                rs.value("hibernate-regions", r.hibernateRegions(), Table::bool));
         rs.rejectUnknown(RAFTSTORE_KEYS);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

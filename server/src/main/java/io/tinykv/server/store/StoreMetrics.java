@@ -191,6 +191,16 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 .register(registry);
     }
 
+    /** How many of the store's regions hibernate (raftstore.hibernate-regions): the peers not ticking. */
+    void registerIdleRegions(PrometheusRegistry registry, IntSupplier idle) {
+        GaugeWithCallback.builder()
+                .name("tinykv_raft_idle_regions")
+                .help("Peers on this store whose region is idle (hibernating: neither ticking nor heartbeating;"
+                        + " raftstore.hibernate-regions), as of the last tick")
+                .callback(cb -> cb.call(idle.getAsInt()))
+                .register(registry);
+    }
+
     /** What the regions' bounded mailboxes turned away (raftstore.notify-capacity). */
     void registerMailboxBounds(PrometheusRegistry registry, LongSupplier commandsRefused, LongSupplier raftDropped) {
         counter(

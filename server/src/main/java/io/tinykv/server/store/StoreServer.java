@@ -465,6 +465,7 @@ public final class StoreServer implements AutoCloseable {
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
             metrics.registerMailboxBounds(registry, store::commandsRefusedBusy, store::raftMessagesDroppedBusy);
+            metrics.registerIdleRegions(registry, store::idleRegions);
 
             ExecutorService reads = ReadPool.create(
                     Runtime.getRuntime().availableProcessors(),
@@ -576,7 +577,7 @@ public final class StoreServer implements AutoCloseable {
         return monitor::shutdownNow;
     }
 
-    private static RaftstoreConfig raftConfig(StoreServerConfig config) {
+    static RaftstoreConfig raftConfig(StoreServerConfig config) {
         StoreServerConfig.Store st = config.store();
         return RaftstoreConfig.builder()
                 .electionTicks(st.electionTicks())
@@ -590,6 +591,7 @@ public final class StoreServer implements AutoCloseable {
                 .splitCheck(config.coprocessor().toSplitCheck(st.tickIntervalMillis()))
                 .notifyCapacity(config.raftstore().notifyCapacity())
                 .regionHeartbeatIntervalMs(config.raftstore().pdHeartbeatTickIntervalMillis())
+                .hibernateRegions(config.raftstore().hibernateRegions())
                 .build();
     }
 

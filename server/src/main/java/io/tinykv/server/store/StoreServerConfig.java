@@ -119,13 +119,33 @@ public record StoreServerConfig(
      *     region leader goes without heartbeating a region that did not change (a changed one is
      *     heartbeated within {@code store.region-heartbeat-ticks}); see
      *     {@link io.tinykv.raftstore.RaftstoreConfig#regionHeartbeatIntervalMs}
+     * @param hibernateRegions TiKV's {@code hibernate-regions} (default on, as in TiKV since 5.0):
+     *     a region quiet for an election timeout stops ticking and heartbeating once all its peers
+     *     agree; see {@link io.tinykv.raftstore.peer.Hibernation}
      */
     public record Raftstore(
             int notifyCapacity,
             int concurrentRecvSnapLimit,
             long snapMaxTotalSizeBytes,
             int concurrentSendSnapLimit,
-            long pdHeartbeatTickIntervalMillis) {
+            long pdHeartbeatTickIntervalMillis,
+            boolean hibernateRegions) {
+
+        /** With the default {@code hibernate-regions}. */
+        public Raftstore(
+                int notifyCapacity,
+                int concurrentRecvSnapLimit,
+                long snapMaxTotalSizeBytes,
+                int concurrentSendSnapLimit,
+                long pdHeartbeatTickIntervalMillis) {
+            this(
+                    notifyCapacity,
+                    concurrentRecvSnapLimit,
+                    snapMaxTotalSizeBytes,
+                    concurrentSendSnapLimit,
+                    pdHeartbeatTickIntervalMillis,
+                    io.tinykv.raftstore.RaftstoreConfig.DEFAULT_HIBERNATE_REGIONS);
+        }
 
         /** With the default {@code pd-heartbeat-tick-interval}. */
         public Raftstore(
@@ -164,12 +184,18 @@ public record StoreServerConfig(
                     concurrentRecvSnapLimit,
                     snapMaxTotalSizeBytes,
                     concurrentSendSnapLimit,
-                    pdHeartbeatTickIntervalMillis);
+                    pdHeartbeatTickIntervalMillis,
+                    hibernateRegions);
         }
 
         public Raftstore withSnapshotLimits(int streams, long totalBytes) {
             return new Raftstore(
-                    notifyCapacity, streams, totalBytes, concurrentSendSnapLimit, pdHeartbeatTickIntervalMillis);
+                    notifyCapacity,
+                    streams,
+                    totalBytes,
+                    concurrentSendSnapLimit,
+                    pdHeartbeatTickIntervalMillis,
+                    hibernateRegions);
         }
 
         public Raftstore withConcurrentSendSnapLimit(int value) {
@@ -178,12 +204,28 @@ public record StoreServerConfig(
                     concurrentRecvSnapLimit,
                     snapMaxTotalSizeBytes,
                     value,
-                    pdHeartbeatTickIntervalMillis);
+                    pdHeartbeatTickIntervalMillis,
+                    hibernateRegions);
         }
 
         public Raftstore withPdHeartbeatTickIntervalMillis(long value) {
             return new Raftstore(
-                    notifyCapacity, concurrentRecvSnapLimit, snapMaxTotalSizeBytes, concurrentSendSnapLimit, value);
+                    notifyCapacity,
+                    concurrentRecvSnapLimit,
+                    snapMaxTotalSizeBytes,
+                    concurrentSendSnapLimit,
+                    value,
+                    hibernateRegions);
+        }
+
+        public Raftstore withHibernateRegions(boolean value) {
+            return new Raftstore(
+                    notifyCapacity,
+                    concurrentRecvSnapLimit,
+                    snapMaxTotalSizeBytes,
+                    concurrentSendSnapLimit,
+                    pdHeartbeatTickIntervalMillis,
+                    value);
         }
     }
 

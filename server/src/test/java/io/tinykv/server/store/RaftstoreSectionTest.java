@@ -94,6 +94,33 @@ class RaftstoreSectionTest {
     }
 
     @Test
+    void hibernateRegionsIsOnByDefaultAsInTikvAndTheFileOrTheFlagTurnItOffAllTheWayToTheRaftstore() {
+        StoreServerConfig defaults = StoreServerConfig.defaults();
+        assertThat(defaults.raftstore().hibernateRegions()).isTrue();
+        assertThat(StoreServer.raftConfig(defaults).hibernateRegions()).isTrue();
+
+        StoreServerConfig off = StoreConfigLoader.parse("[raftstore]\nhibernate-regions = false\n", "t.toml")
+                .validate();
+        assertThat(off.raftstore().hibernateRegions()).isFalse();
+        assertThat(StoreServer.raftConfig(off).hibernateRegions()).isFalse();
+
+        HibernateRegionsOption flag = new HibernateRegionsOption();
+        new CommandLine(flag).parseArgs("--no-hibernate-regions");
+        StoreServerConfig flagged = flag.over(defaults);
+        assertThat(flagged.raftstore()).isEqualTo(defaults.raftstore().withHibernateRegions(false));
+        HibernateRegionsOption none = new HibernateRegionsOption();
+        new CommandLine(none).parseArgs();
+        assertThat(none.over(off)).isSameAs(off);
+    }
+
+    @Test
+    void aHibernateRegionsThatIsNotABooleanIsRefusedNamingIt() {
+        assertThatThrownBy(() -> StoreConfigLoader.parse("[raftstore]\nhibernate-regions = \"yes\"\n", "t.toml"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("hibernate-regions");
+    }
+
+    @Test
     void aBadBoundStopsTheServerBeforeAnythingStarts() throws Exception {
         Path file = dir.resolve("store.toml");
         Files.writeString(file, "[raftstore]\nnotify-capacity = 0\n");

@@ -1,0 +1,122 @@
+package io.tinykv.raftstore.peer;
+
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Where one peer stands in hibernating its region (TiKV's hibernate regions): an idle region stops
+ * ticking, and so stops the heartbeats and election timers that would otherwise cost a store of a
+ * thousand idle regions thousands of messages a second.
+ *
+ * <p>A leader whose region has been quiet for an election timeout — every peer's match is its last
+ * index, everything committed and applied, nothing proposed, read, transferred or changing — asks
+ * every peer ({@code MsgHibernateRequest} at its term and last index). A peer in sync with it (same
+ * term and leader, the same last index, all of it committed and persisted, no read of its own
+ * waiting) agrees and stops ticking. Once <em>every</em> peer agreed the leader stops too. Every peer,
+ * and not a quorum: a leader that hibernated without a peer would neither catch it up nor tell the
+ * scheduler it is down (down peers are counted in the leader's ticks), so a region with a down or
+ * lagging peer stays awake until the scheduler replaced that peer, as in TiKV. The leader asks again
+ * every election timeout while quiet.
+ *
+ * <p>Anything with news wakes a peer: a Raft message (but a heartbeat of its leader at the index it
+ * agreed to, and the answer to one, which only confirm the idle state), a client command, the
+ * scheduler's operator, a split, a snapshot or unreachable report, and a store holding a peer of the
+ * region falling silent. A woken follower tells its leader, which wakes and heartbeats. Safety does
+ * not depend on any of it: a leader gives up its lease when it stops (a woken leader reads by
+ * ReadIndex until a quorum answered it again), and a follower that does not tick refuses votes for
+ * longer, never shorter. An idle leader still checks its region heartbeat to the scheduler every
+ * {@code region-heartbeat-ticks} ({@code RegionHeartbeats#onIdleTicks}): one mailbox message, not a
+ * tick per peer. Owned by the peer's Raft thread.
+ */
+public final class Hibernation {
+
+    /** Whether the peer ticks. */
+    enum State {
+        /** Ticking as usual. */
+        AWAKE,
+        /** A leader that asked its peers and counts their answers; still ticking. */
+        POLLING,
+        /** Not ticking, until something wakes it. */
+        IDLE
+    }
+
+    private State state = State.AWAKE;
+    /** Leader: consecutive ticks the region was quiet. */
+    private int quietTicks;
+    /** Leader: the term and last index of the poll under way. */
+    private long pollTerm;
+
+    private long pollIndex;
+    /** Leader: the peers that agreed to the poll under way. */
+    private final Set<Long> agreed = new HashSet<>();
+    /** Follower: the index it agreed to stop at (a heartbeat up to it is no news). */
+    private long agreedIndex = -1;
+
+    boolean isIdle() {
+        return state == State.IDLE;
+    }
+
+    /**
+     * A leader's tick in a quiet region: whether to ask the peers now (after one election timeout of
+     * quiet, and again every election timeout while no poll succeeded).
+     */
+    boolean onQuietTick(int electionTicks) {
+        quietTicks++;
+        return quietTicks >= electionTicks && quietTicks % electionTicks == 0;
+    }
+
+    /** A leader's tick in a region with something going on. */
+    void onBusyTick() {
+        quietTicks = 0;
+        if (state == State.POLLING) {
+            state = State.AWAKE;
+            agreed.clear();
+        }
+    }
+
+    void startPoll(long term, long index) {
+        state = State.POLLING;
+        pollTerm = term;
+        pollIndex = index;
+        agreed.clear();
+    }
+
+    /** Counts {@code peerId}'s agreement to a poll at {@code term} and {@code index}; false if stale. */
+    boolean countAgreement(long peerId, long term, long index) {
+        if (state != State.POLLING || term != pollTerm || index != pollIndex) {
+            return false;
+        }
+        agreed.add(peerId);
+        return true;
+    }
+
+    /** Whether every one of {@code peerIds} agreed. */
+    boolean allAgreed(Iterable<Long> peerIds) {
+        for (long id : peerIds) {
+            if (!agreed.contains(id)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Stops ticking; a follower remembers the index it agreed to. */
+    void sleep(long index) {
+        state = State.IDLE;
+        agreedIndex = index;
+        agreed.clear();
+        quietTicks = 0;
+    }
+
+    long agreedIndex() {
+        return agreedIndex;
+    }
+
+    /** Ticks again. */
+    void wake() {
+        state = State.AWAKE;
+        agreed.clear();
+        quietTicks = 0;
+        agreedIndex = -1;
+    }
+}
