@@ -1,8 +1,8 @@
 package io.tinykv.client;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.client.region.RegionKeyCodec;
 import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.proto.Metapb;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -94,15 +94,15 @@ public final class FakeCluster {
         for (long id = 1; id <= 3; id++) {
             cluster.storeAddresses.put(id, "store-" + id + ":20160");
         }
-        cluster.addRegion(1, ByteString.EMPTY, RegionKeyCodec.encode(utf8("g")), 1);
-        cluster.addRegion(2, RegionKeyCodec.encode(utf8("g")), RegionKeyCodec.encode(utf8("p")), 2);
-        cluster.addRegion(3, RegionKeyCodec.encode(utf8("p")), ByteString.EMPTY, 3);
+        cluster.addRegion(1, ByteString.EMPTY, MemComparableCodec.encode(utf8("g")), 1);
+        cluster.addRegion(2, MemComparableCodec.encode(utf8("g")), MemComparableCodec.encode(utf8("p")), 2);
+        cluster.addRegion(3, MemComparableCodec.encode(utf8("p")), ByteString.EMPTY, 3);
         return cluster;
     }
 
     /** A user key as region boundaries name it. */
     private ByteString boundaryOf(ByteString key) {
-        return encodedBoundaries ? RegionKeyCodec.encode(key) : key;
+        return encodedBoundaries ? MemComparableCodec.encode(key) : key;
     }
 
     public static ByteString utf8(String s) {

@@ -9,9 +9,9 @@ import io.tinykv.client.pd.PdClient;
 import io.tinykv.client.region.RegionInfo;
 import io.tinykv.client.txn.Transaction;
 import io.tinykv.client.txn.TxnKvClient;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.wait.Await;
-import io.tinykv.txn.mvcc.KeyCodec;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -73,7 +73,7 @@ class CtlSplitTxnCompatTest {
                         .matches("region \\d+ \\[, acct/5\\) version \\d+\nregion \\d+ \\[acct/5, \\) version \\d+\n");
 
                 ByteString encoded = ByteString.copyFrom(
-                        KeyCodec.encode(SPLIT_AT.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                        MemComparableCodec.encode(SPLIT_AT.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 try (PdClient raw = PdClient.connect(config)) {
                     // The split is applied when ctl returns, but the scheduler learns the new region
                     // only from its leader's first heartbeat, once it has been elected: until then PD

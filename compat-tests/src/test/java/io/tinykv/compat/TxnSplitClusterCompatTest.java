@@ -8,6 +8,7 @@ import io.tinykv.client.pd.PdClient;
 import io.tinykv.client.region.RegionInfo;
 import io.tinykv.client.txn.Transaction;
 import io.tinykv.client.txn.TxnKvClient;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.scheduler.ClientKeyMode;
 import io.tinykv.testkit.bank.BankWorkload;
 import io.tinykv.testkit.check.CheckResult;
@@ -16,7 +17,6 @@ import io.tinykv.testkit.history.Operation;
 import io.tinykv.testkit.linear.LinearizabilityChecker;
 import io.tinykv.testkit.txn.ConcurrentRunner;
 import io.tinykv.testkit.wait.Await;
-import io.tinykv.txn.mvcc.KeyCodec;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -372,7 +372,8 @@ class TxnSplitClusterCompatTest {
 
     /** Whether a region's (encoded) start key is {@code userKey}: PD keeps TXN boundaries encoded. */
     private static boolean regionStartingAt(String pd, byte[] userKey) {
-        com.google.protobuf.ByteString encoded = com.google.protobuf.ByteString.copyFrom(KeyCodec.encode(userKey));
+        com.google.protobuf.ByteString encoded =
+                com.google.protobuf.ByteString.copyFrom(MemComparableCodec.encode(userKey));
         try (PdClient client = PdClient.connect(ClientConfig.of(List.of(pd)))) {
             return client.getRegion(encoded)
                     .map(r -> r.startKey().equals(encoded))
@@ -383,7 +384,8 @@ class TxnSplitClusterCompatTest {
     }
 
     private static long leaderStoreOf(String pd, byte[] userKey) {
-        com.google.protobuf.ByteString encoded = com.google.protobuf.ByteString.copyFrom(KeyCodec.encode(userKey));
+        com.google.protobuf.ByteString encoded =
+                com.google.protobuf.ByteString.copyFrom(MemComparableCodec.encode(userKey));
         return Await.value(
                 () -> {
                     try (PdClient client = PdClient.connect(ClientConfig.of(List.of(pd)))) {

@@ -1,6 +1,7 @@
 package io.tinykv.scheduler;
 
 import com.google.protobuf.ByteString;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.proto.Metapb;
 
 /**

@@ -5,6 +5,7 @@ import static io.tinykv.scheduler.Fixtures.region;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.proto.Metapb;
 import java.nio.file.Path;
 import java.util.SplittableRandom;

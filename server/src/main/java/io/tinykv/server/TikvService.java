@@ -8,6 +8,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.storage.AnswerDeadline;
 import io.tinykv.storage.Cf;
@@ -18,7 +19,6 @@ import io.tinykv.storage.ResponseBudget;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
-import io.tinykv.txn.mvcc.KeyCodec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -155,7 +155,7 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
                     } else {
                         sent.forEach(validator::key);
                         keys = sent.stream()
-                                .map(k -> ByteString.copyFrom(KeyCodec.encode(k.toByteArray())))
+                                .map(k -> ByteString.copyFrom(MemComparableCodec.encode(k.toByteArray())))
                                 .toList();
                     }
                     List<ByteString> sorted = keys.stream()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;
@@ -12,7 +13,6 @@ import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
 import io.tinykv.txn.latch.Latches;
-import io.tinykv.txn.mvcc.KeyCodec;
 import io.tinykv.txn.mvcc.KeyRange;
 import io.tinykv.txn.testing.Await;
 import io.tinykv.txn.testing.MemoryStorage;
@@ -172,7 +172,8 @@ class TxnCommandsTest {
     void corruptRecordsAreReportedNotMisread() {
         MemoryStorage storage = new MemoryStorage();
         storage.write(
-                CTX, List.of(new Modify.Put(Cf.LOCK, KeyCodec.encode(KEY.toByteArray()), new byte[] {1, 'P', 0})));
+                CTX,
+                List.of(new Modify.Put(Cf.LOCK, MemComparableCodec.encode(KEY.toByteArray()), new byte[] {1, 'P', 0})));
         TxnCommands txn = new TxnCommands(storage);
         Kvrpcpb.GetResponse get = txn.get(Kvrpcpb.GetRequest.newBuilder()
                 .setContext(CTX)

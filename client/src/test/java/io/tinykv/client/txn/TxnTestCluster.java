@@ -5,8 +5,8 @@ import io.tinykv.client.Clock;
 import io.tinykv.client.FakeCluster;
 import io.tinykv.client.FakeEnv;
 import io.tinykv.client.TxnFaults;
-import io.tinykv.client.region.RegionKeyCodec;
 import io.tinykv.proto.Errorpb;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.storage.EngineConfig;
 import io.tinykv.storage.RegionException;
 import io.tinykv.storage.StandaloneStorage;
@@ -74,7 +74,7 @@ public final class TxnTestCluster implements AutoCloseable {
     private static byte[] userKey(ByteString boundary) {
         return boundary.isEmpty()
                 ? new byte[0]
-                : RegionKeyCodec.decodeOrNull(boundary).toByteArray();
+                : MemComparableCodec.decode(boundary).toByteArray();
     }
 
     public FakeCluster cluster() {

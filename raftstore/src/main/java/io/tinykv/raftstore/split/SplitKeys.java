@@ -5,7 +5,7 @@ import java.util.Arrays;
 /**
  * Where a region may be cut, as TiKV's API V1 has it: a split key is a whole user key as the engine
  * stores it, never a key between two versions of one user key. Transactional engine keys are a
- * memcomparable-encoded user key ({@code txn/mvcc/KeyCodec}) followed, in the {@code default} and
+ * memcomparable-encoded user key ({@code proto}'s {@code MemComparableCodec}) followed, in the {@code default} and
  * {@code write} column families, by an 8-byte timestamp; the split key drawn from such a key is the
  * encoded user key without the timestamp, which sorts before every version and the lock of that user
  * key, so all of them go to the same side. In a cluster of transactional data every region boundary is

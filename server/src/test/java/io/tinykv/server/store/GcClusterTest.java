@@ -16,6 +16,7 @@ import io.tinykv.client.region.RegionInfo;
 import io.tinykv.client.txn.Transaction;
 import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.scheduler.GcConfig;
@@ -36,7 +37,6 @@ import io.tinykv.testkit.txn.TxnExecutor;
 import io.tinykv.testkit.txn.TxnFailedException;
 import io.tinykv.testkit.txn.TxnSession;
 import io.tinykv.testkit.wait.Await;
-import io.tinykv.txn.mvcc.KeyCodec;
 import io.tinykv.txn.mvcc.MvccKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -153,7 +153,8 @@ class GcClusterTest {
             runner.run(THREADS, TXNS_PER_THREAD / 2, 7);
             // Split between the accounts while the GC workers run, then go on.
             // Transactional regions are bounded by encoded user keys (as in TiKV's API V1).
-            raw.splitRegion(ByteString.copyFrom(KeyCodec.encode((PREFIX + "acct-2").getBytes(StandardCharsets.UTF_8))));
+            raw.splitRegion(ByteString.copyFrom(
+                    MemComparableCodec.encode((PREFIX + "acct-2").getBytes(StandardCharsets.UTF_8))));
             Await.until(
                     () -> pd.scanRegions(ByteString.EMPTY, ByteString.EMPTY, 100)
                                     .size()

@@ -1,5 +1,6 @@
 package io.tinykv.txn.mvcc;
 
+import io.tinykv.proto.MemComparableCodec;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -56,12 +57,12 @@ public record KeyRange(byte[] start, byte[] end) {
     }
 
     byte[] encodedStart() {
-        return KeyCodec.encode(start);
+        return MemComparableCodec.encode(start);
     }
 
     /** The encoded end, or {@code null} when unbounded. */
     byte[] encodedEnd() {
-        return unboundedAbove() ? null : KeyCodec.encode(end);
+        return unboundedAbove() ? null : MemComparableCodec.encode(end);
     }
 
     @Override

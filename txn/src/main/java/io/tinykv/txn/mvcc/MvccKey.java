@@ -1,5 +1,6 @@
 package io.tinykv.txn.mvcc;
 
+import io.tinykv.proto.MemComparableCodec;
 import java.nio.ByteBuffer;
 
 /**
@@ -15,7 +16,7 @@ public record MvccKey(byte[] userKey, long ts) {
 
     /** The engine key for {@code userKey} at {@code ts}. */
     public static byte[] encode(byte[] userKey, long ts) {
-        byte[] encodedKey = KeyCodec.encode(userKey);
+        byte[] encodedKey = MemComparableCodec.encode(userKey);
         return appendTs(encodedKey, ts);
     }
 
@@ -38,12 +39,12 @@ public record MvccKey(byte[] userKey, long ts) {
      * @throws CorruptRecordException when the key is not a memcomparable key followed by 8 bytes
      */
     public static MvccKey decode(byte[] engineKey) {
-        if (engineKey.length < KeyCodec.ENCODED_GROUP_SIZE + TS_BYTES) {
+        if (engineKey.length < MemComparableCodec.ENCODED_GROUP_SIZE + TS_BYTES) {
             throw new CorruptRecordException("MVCC key too short (" + engineKey.length + " bytes): "
                     + KeyCodec.hex(engineKey, engineKey.length));
         }
         int keyPart = engineKey.length - TS_BYTES;
-        KeyCodec.Decoded decoded = KeyCodec.decodePrefix(engineKey, keyPart);
+        MemComparableCodec.Decoded decoded = KeyCodec.decodePrefix(engineKey, keyPart);
         if (decoded.encodedLength() != keyPart) {
             throw new CorruptRecordException("MVCC key has " + (keyPart - decoded.encodedLength())
                     + " stray bytes between key and timestamp: " + KeyCodec.hex(engineKey, engineKey.length));

@@ -1,5 +1,6 @@
 package io.tinykv.txn.mvcc;
 
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.ResponseBudget;
@@ -42,7 +43,7 @@ public final class MvccReader implements AutoCloseable {
         if (memory != null) {
             return Optional.of(memory);
         }
-        byte[] bytes = snapshot.get(Cf.LOCK, KeyCodec.encode(key));
+        byte[] bytes = snapshot.get(Cf.LOCK, MemComparableCodec.encode(key));
         return bytes == null ? Optional.empty() : Optional.of(Lock.parse(bytes));
     }
 
@@ -58,7 +59,7 @@ public final class MvccReader implements AutoCloseable {
 
     /** The newest commit record of {@code key} with commit ts at or below {@code ts}, of any kind. */
     public Optional<CommittedWrite> seekWrite(byte[] key, long ts) {
-        byte[] encodedKey = KeyCodec.encode(key);
+        byte[] encodedKey = MemComparableCodec.encode(key);
         KvIterator it = writes();
         it.seek(MvccKey.appendTs(encodedKey, ts));
         if (!it.valid() || !MvccKey.isVersionOf(it.key(), encodedKey)) {
@@ -130,7 +131,7 @@ public final class MvccReader implements AutoCloseable {
      * records change no data and are passed over.
      */
     public Optional<CommittedWrite> visibleWrite(byte[] key, long ts) {
-        byte[] encodedKey = KeyCodec.encode(key);
+        byte[] encodedKey = MemComparableCodec.encode(key);
         KvIterator it = writes();
         for (it.seek(MvccKey.appendTs(encodedKey, ts)); it.valid(); it.next()) {
             if (!MvccKey.isVersionOf(it.key(), encodedKey)) {
@@ -229,7 +230,7 @@ public final class MvccReader implements AutoCloseable {
 
     /** Up to {@code limit} commit records of {@code key} with commit ts at or below {@code ts}, newest first. */
     public List<CommittedWrite> versionsAtOrBelow(byte[] key, long ts, int limit) {
-        byte[] encodedKey = KeyCodec.encode(key);
+        byte[] encodedKey = MemComparableCodec.encode(key);
         List<CommittedWrite> out = new ArrayList<>();
         KvIterator it = writes();
         for (it.seek(MvccKey.appendTs(encodedKey, ts)); it.valid() && out.size() < limit; it.next()) {

@@ -1,5 +1,6 @@
 package io.tinykv.txn.mvcc;
 
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.ResponseBudget;
@@ -117,7 +118,7 @@ final class MvccScanner {
     }
 
     private static byte[] userPart(byte[] writeKey) {
-        if (writeKey.length < KeyCodec.ENCODED_GROUP_SIZE + MvccKey.TS_BYTES) {
+        if (writeKey.length < MemComparableCodec.ENCODED_GROUP_SIZE + MvccKey.TS_BYTES) {
             throw new CorruptRecordException(
                     "write column family key too short: " + KeyCodec.hex(writeKey, writeKey.length));
         }

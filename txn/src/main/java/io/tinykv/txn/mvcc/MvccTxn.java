@@ -1,5 +1,6 @@
 package io.tinykv.txn.mvcc;
 
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Modify;
 import java.util.ArrayList;
@@ -28,11 +29,11 @@ public final class MvccTxn {
             throw new IllegalArgumentException("lock of txn " + Timestamps.format(lock.startTs()) + " written by txn "
                     + Timestamps.format(startTs));
         }
-        modifies.add(new Modify.Put(Cf.LOCK, KeyCodec.encode(key), lock.toBytes()));
+        modifies.add(new Modify.Put(Cf.LOCK, MemComparableCodec.encode(key), lock.toBytes()));
     }
 
     public void deleteLock(byte[] key) {
-        modifies.add(new Modify.Delete(Cf.LOCK, KeyCodec.encode(key)));
+        modifies.add(new Modify.Delete(Cf.LOCK, MemComparableCodec.encode(key)));
     }
 
     /** Stores a value too large to inline, at this transaction's start ts. */

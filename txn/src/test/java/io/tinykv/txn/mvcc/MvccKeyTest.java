@@ -3,6 +3,7 @@ package io.tinykv.txn.mvcc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tinykv.proto.MemComparableCodec;
 import java.util.Arrays;
 import java.util.HexFormat;
 import net.jqwik.api.ForAll;
@@ -45,7 +46,7 @@ class MvccKeyTest {
 
     @Test
     void rejectsKeyWithStrayBytesBeforeTimestamp() {
-        byte[] encoded = KeyCodec.encode(new byte[] {7});
+        byte[] encoded = MemComparableCodec.encode(new byte[] {7});
         byte[] bad = new byte[encoded.length + 1 + MvccKey.TS_BYTES];
         System.arraycopy(encoded, 0, bad, 0, encoded.length);
         assertThatThrownBy(() -> MvccKey.decode(bad))

@@ -1,13 +1,13 @@
 package io.tinykv.txn.testing;
 
 import io.tinykv.proto.Kvrpcpb;
+import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.KvIterator;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageReader;
 import io.tinykv.txn.mvcc.CommittedWrite;
-import io.tinykv.txn.mvcc.KeyCodec;
 import io.tinykv.txn.mvcc.Lock;
 import io.tinykv.txn.mvcc.LockKind;
 import io.tinykv.txn.mvcc.MvccKey;
@@ -61,7 +61,7 @@ public final class MvccFixture {
     }
 
     public MvccFixture lock(byte[] key, Lock lock) {
-        storage.write(CTX, List.of(new Modify.Put(Cf.LOCK, KeyCodec.encode(key), lock.toBytes())));
+        storage.write(CTX, List.of(new Modify.Put(Cf.LOCK, MemComparableCodec.encode(key), lock.toBytes())));
         return this;
     }
 
