@@ -15,6 +15,15 @@ public final class RegionEpochs {
      * known.
      */
     public static boolean isStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
-        return requested.getVersion() < current.getVersion() || requested.getConfVer() < current.getConfVer();
+        return isVersionStale(requested, current) || requested.getConfVer() < current.getConfVer();
+    }
+
+    /**
+     * Whether a read or write carrying {@code requested} is stale for {@code current}: a version older
+     * than the region's (its range changed). A membership change leaves the range, and so the command's
+     * keys, as they were.
+     */
+    public static boolean isVersionStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
+        return requested.getVersion() < current.getVersion();
     }
 }

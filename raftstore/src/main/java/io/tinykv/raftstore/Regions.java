@@ -18,23 +18,6 @@ public final class Regions {
                         || ByteString.unsignedLexicographicalComparator().compare(key, region.getEndKey()) < 0);
     }
 
-    /**
-     * Whether an admin command carrying {@code requested} is stale for {@code current}: TinyKV's rule,
-     * a version (splits, merges) or conf version (membership) older than the region's.
-     */
-    public static boolean isStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
-        return isVersionStale(requested, current) || requested.getConfVer() < current.getConfVer();
-    }
-
-    /**
-     * Whether a read or write carrying {@code requested} is stale for {@code current}: a version
-     * older than the region's (its range changed). A membership change leaves the range, and so the
-     * command's keys, as they were.
-     */
-    public static boolean isVersionStale(Metapb.RegionEpoch requested, Metapb.RegionEpoch current) {
-        return requested.getVersion() < current.getVersion();
-    }
-
     /** The peer with {@code peerId}, or null when the region has none. */
     public static Metapb.Peer findPeer(Metapb.Region region, long peerId) {
         for (Metapb.Peer peer : region.getPeersList()) {

@@ -31,6 +31,7 @@ import io.tinykv.proto.RaftServerpb.PeerState;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
+import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.LogGcWorker;
@@ -199,7 +200,7 @@ public final class Applier implements Peer.ReadExecutor {
         Metapb.Peer target = change.getPeer();
         Metapb.Peer existing = Regions.findPeer(region, target.getId());
         Errorpb.Error error = null;
-        if (Regions.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
+        if (RegionEpochs.isStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
             error = RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region);
         } else if (change.getChangeType() == ConfChangeType.AddNode
                 || change.getChangeType() == ConfChangeType.AddLearnerNode) {
@@ -293,7 +294,7 @@ public final class Applier implements Peer.ReadExecutor {
         long term = entry.getTerm();
         Metapb.Region region = peer.region();
         Metapb.RegionEpoch requested = request.getHeader().getRegionEpoch();
-        if (Regions.isStale(requested, region.getRegionEpoch())) {
+        if (RegionEpochs.isStale(requested, region.getRegionEpoch())) {
             return RegionErrors.response(RegionErrors.epochNotMatch(requested, region, peer.splitOff()), term);
         }
         String refusal = BatchSplits.check(region, request.getAdminRequest().getSplits());
@@ -383,7 +384,7 @@ public final class Applier implements Peer.ReadExecutor {
     /** Epoch (version) and key range, as at propose time, against the region as of this entry. */
     private static Errorpb.Error checkAtApply(
             RaftCmdRequest request, Metapb.Region region, List<Metapb.Region> splitOff) {
-        if (Regions.isVersionStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
+        if (RegionEpochs.isVersionStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
             return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region, splitOff);
         }
         for (Request r : request.getRequestsList()) {
@@ -504,7 +505,7 @@ public final class Applier implements Peer.ReadExecutor {
      */
     @Override
     public CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term) {
-        if (Regions.isVersionStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
+        if (RegionEpochs.isVersionStale(request.getHeader().getRegionEpoch(), region.getRegionEpoch())) {
             return RegionErrors.result(
                     RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region), term);
         }

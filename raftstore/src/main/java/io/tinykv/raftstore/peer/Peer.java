@@ -18,6 +18,7 @@ import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftServerpb.ExtraMessage;
 import io.tinykv.proto.RaftServerpb.ExtraMessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.RawNode;
@@ -786,7 +787,7 @@ public final class Peer {
             }
             case CompactLog -> proposeWrite(request, callback, term);
             case BatchSplit -> {
-                if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
+                if (RegionEpochs.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
                     callback.complete(RegionErrors.result(
                             RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region(), splitOff),
                             term));
@@ -809,7 +810,7 @@ public final class Peer {
 
     private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
         var change = request.getAdminRequest().getChangePeer();
-        if (Regions.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
+        if (RegionEpochs.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
             callback.complete(RegionErrors.result(
                     RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region()), term));
             return;
@@ -914,7 +915,7 @@ public final class Peer {
                     "the command was routed at term " + header.getTerm() + ", the region is at term " + term);
         }
         Metapb.Region region = region();
-        if (Regions.isVersionStale(header.getRegionEpoch(), region.getRegionEpoch())) {
+        if (RegionEpochs.isVersionStale(header.getRegionEpoch(), region.getRegionEpoch())) {
             return RegionErrors.epochNotMatch(header.getRegionEpoch(), region, splitOff);
         }
         for (Request r : request.getRequestsList()) {

@@ -3,6 +3,7 @@ package io.tinykv.raftstore.read;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.Request;
+import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.Regions;
@@ -101,7 +102,7 @@ public final class LocalReader {
         if (header.getTerm() != 0 && grant.term() > header.getTerm() + 1) {
             return false;
         }
-        if (Regions.isVersionStale(header.getRegionEpoch(), grant.region().getRegionEpoch())) {
+        if (RegionEpochs.isVersionStale(header.getRegionEpoch(), grant.region().getRegionEpoch())) {
             return false;
         }
         for (Request r : request.getRequestsList()) {

@@ -3,6 +3,7 @@ package io.tinykv.raftstore.sim;
 import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.Pdpb;
+import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.pd.SchedulerReporter;
 import java.util.ArrayDeque;
@@ -192,7 +193,7 @@ final class SimScheduler implements SchedulerReporter {
         }
         Metapb.RegionEpoch known = before.getRegion().getRegionEpoch();
         Metapb.RegionEpoch got = heartbeat.getRegion().getRegionEpoch();
-        if (got.getConfVer() < known.getConfVer() || got.getVersion() < known.getVersion()) {
+        if (RegionEpochs.isStale(got, known)) {
             return true;
         }
         return got.equals(known) && heartbeat.getTerm() < before.getTerm();
