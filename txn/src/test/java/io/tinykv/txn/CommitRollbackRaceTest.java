@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.txn.mvcc.Timestamps;
-import io.tinykv.txn.testing.Await;
 import io.tinykv.txn.testing.MemoryStorage;
 import io.tinykv.txn.testing.MvccFixture;
+import io.tinykv.txn.testing.TestDeadline;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +32,7 @@ class CommitRollbackRaceTest {
     @AfterEach
     void stop() throws InterruptedException {
         pool.shutdownNow();
-        assertThat(pool.awaitTermination(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS))
+        assertThat(pool.awaitTermination(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS))
                 .isTrue();
     }
 
@@ -83,8 +83,8 @@ class CommitRollbackRaceTest {
                                 .build());
                     },
                     pool);
-            Kvrpcpb.CommitResponse committed = commit.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
-            Kvrpcpb.CheckTxnStatusResponse status = check.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            Kvrpcpb.CommitResponse committed = commit.get(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS);
+            Kvrpcpb.CheckTxnStatusResponse status = check.get(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS);
 
             assertThat(status.hasError()).isFalse();
             if (committed.hasError()) {
@@ -112,7 +112,7 @@ class CommitRollbackRaceTest {
 
     private static void await(CyclicBarrier barrier) {
         try {
-            barrier.await(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            barrier.await(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("the two sides of the race never met", e);
         }

@@ -6,9 +6,9 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Storage;
-import io.tinykv.txn.testing.Await;
 import io.tinykv.txn.testing.MvccFixture;
 import io.tinykv.txn.testing.StorageKind;
+import io.tinykv.txn.testing.TestDeadline;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -93,7 +93,7 @@ class ConcurrentTransactionsTest {
     @AfterEach
     void close() throws InterruptedException {
         pool.shutdownNow();
-        assertThat(pool.awaitTermination(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS))
+        assertThat(pool.awaitTermination(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS))
                 .isTrue();
         storage.close();
     }
@@ -194,7 +194,7 @@ class ConcurrentTransactionsTest {
             long seed = 7L * (t + 1);
             workers.add(pool.submit(() -> {
                 Random random = new Random(seed);
-                start.await(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+                start.await(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS);
                 for (int i = 0; i < TRANSFERS_PER_THREAD; i++) {
                     int from = random.nextInt(ACCOUNTS);
                     int to = (from + 1 + random.nextInt(ACCOUNTS - 1)) % ACCOUNTS;
@@ -217,9 +217,9 @@ class ConcurrentTransactionsTest {
             return null;
         });
         for (Future<?> w : workers) {
-            w.get(Await.DEADLINE.toSeconds() * 3, TimeUnit.SECONDS);
+            w.get(TestDeadline.DURATION.toSeconds() * 3, TimeUnit.SECONDS);
         }
-        auditor.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        auditor.get(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS);
 
         assertThat(totals).allMatch(total -> total == ACCOUNTS * INITIAL_BALANCE);
         assertThat(total()).isEqualTo(ACCOUNTS * INITIAL_BALANCE);

@@ -12,11 +12,12 @@ import io.tinykv.storage.RegionException;
 import io.tinykv.storage.Storage;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageReader;
+import io.tinykv.testkit.wait.Await;
 import io.tinykv.txn.latch.Latches;
 import io.tinykv.txn.mvcc.KeyRange;
-import io.tinykv.txn.testing.Await;
 import io.tinykv.txn.testing.MemoryStorage;
 import io.tinykv.txn.testing.MvccFixture;
+import io.tinykv.txn.testing.TestDeadline;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -212,11 +213,14 @@ class TxnCommandsTest {
             assertThat(get.getNotFound()).isTrue();
 
             prewrite = CompletableFuture.supplyAsync(() -> txn.prewrite(prewriteRequest()));
-            Await.until(() -> latches.queueLength(KEY.toByteArray()) == 2, "prewrite waiting for its latch");
+            Await.until(
+                    () -> latches.queueLength(KEY.toByteArray()) == 2,
+                    TestDeadline.DURATION,
+                    "prewrite waiting for its latch");
             assertThat(prewrite).isNotDone();
             assertThat(storage.writeCount()).isZero();
         }
-        Kvrpcpb.PrewriteResponse r = prewrite.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        Kvrpcpb.PrewriteResponse r = prewrite.get(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS);
         assertThat(r.getErrorsList()).isEmpty();
         assertThat(storage.writeCount()).isEqualTo(1);
         assertThat(latches.queueLength(KEY.toByteArray())).isZero();
@@ -232,12 +236,15 @@ class TxnCommandsTest {
         try (Latches.Guard held = latches.acquire(List.of(KEY.toByteArray()))) {
             worker = new Thread(() -> result.complete(txn.prewrite(prewriteRequest())));
             worker.start();
-            Await.until(() -> latches.queueLength(KEY.toByteArray()) == 2, "prewrite waiting for its latch");
+            Await.until(
+                    () -> latches.queueLength(KEY.toByteArray()) == 2,
+                    TestDeadline.DURATION,
+                    "prewrite waiting for its latch");
             worker.interrupt();
-            Kvrpcpb.PrewriteResponse r = result.get(Await.DEADLINE.toSeconds(), TimeUnit.SECONDS);
+            Kvrpcpb.PrewriteResponse r = result.get(TestDeadline.DURATION.toSeconds(), TimeUnit.SECONDS);
             assertThat(r.getErrors(0).getAbort()).contains("interrupted");
         }
-        worker.join(Await.DEADLINE.toMillis());
+        worker.join(TestDeadline.DURATION.toMillis());
         assertThat(storage.writeCount()).isZero();
     }
 }

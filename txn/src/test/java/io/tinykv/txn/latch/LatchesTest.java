@@ -3,7 +3,8 @@ package io.tinykv.txn.latch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tinykv.txn.testing.Await;
+import io.tinykv.testkit.wait.Await;
+import io.tinykv.txn.testing.TestDeadline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings("try") // latch guards are held for a scope, not used
 class LatchesTest {
 
-    private static final long DEADLINE_SECONDS = Await.DEADLINE.toSeconds();
+    private static final long DEADLINE_SECONDS = TestDeadline.DURATION.toSeconds();
 
     private final ExecutorService pool = Executors.newCachedThreadPool();
 
@@ -68,7 +69,7 @@ class LatchesTest {
         Future<?> a = holder(latches, List.of(k("x"), k("y")), aIn, aOut, order, "a");
         assertThat(aIn.await(DEADLINE_SECONDS, TimeUnit.SECONDS)).isTrue();
         Future<?> b = holder(latches, List.of(k("y"), k("z")), bIn, bOut, order, "b");
-        Await.until(() -> latches.queueLength(k("y")) == 2, "b queued behind a");
+        Await.until(() -> latches.queueLength(k("y")) == 2, TestDeadline.DURATION, "b queued behind a");
         assertThat(bIn.getCount()).isEqualTo(1);
 
         aOut.countDown();
@@ -118,7 +119,7 @@ class LatchesTest {
             ins.add(in);
             int expectedQueue = order.size() + ins.size();
             waiters.add(holder(latches, List.of(key), in, release, order, name));
-            Await.until(() -> latches.queueLength(key) == expectedQueue, name + " queued");
+            Await.until(() -> latches.queueLength(key) == expectedQueue, TestDeadline.DURATION, name + " queued");
         }
         release.countDown();
         for (Future<?> w : waiters) {
@@ -193,7 +194,7 @@ class LatchesTest {
             }
         });
         waiter.start();
-        Await.until(() -> latches.queueLength(key) == 2, "waiter queued");
+        Await.until(() -> latches.queueLength(key) == 2, TestDeadline.DURATION, "waiter queued");
         waiter.interrupt();
         waiter.join(TimeUnit.SECONDS.toMillis(DEADLINE_SECONDS));
         assertThat(waiter.isAlive()).isFalse();
