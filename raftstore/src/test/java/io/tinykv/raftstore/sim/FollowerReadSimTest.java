@@ -38,11 +38,6 @@ class FollowerReadSimTest {
     private static final long RUN_MS = 6_000;
     private static final int HEARTBEAT_TICKS = SimCluster.defaultConfig().heartbeatTicks();
 
-    private static String valueOf(CmdResult result) {
-        var value = result.response().getResponses(0).getGet().getValue();
-        return value.isEmpty() ? null : value.toString(StandardCharsets.UTF_8);
-    }
-
     private static RaftCmdRequest replicaRead(SimCommands commands, long storeId, String key) {
         RaftRequestHeader header =
                 commands.header(storeId).toBuilder().setReplicaRead(true).build();
@@ -81,7 +76,7 @@ class FollowerReadSimTest {
 
             assertThat(read).isNotNull();
             assertThat(read.isError()).as("%s", read).isFalse();
-            assertThat(valueOf(read)).isEqualTo("v1");
+            assertThat(SimCommands.valueOf(read)).isEqualTo("v1");
             assertThat(followerReads(cluster, follower))
                     .as("answered by the follower")
                     .isEqualTo(1);
@@ -111,13 +106,7 @@ class FollowerReadSimTest {
                 }
                 return true;
             });
-            CmdResult write = commands.call(
-                    leader,
-                    RaftCmdRequest.newBuilder()
-                            .setHeader(commands.header(leader))
-                            .addRequests(SimCommands.put(KEY, "v2"))
-                            .build(),
-                    TIMEOUT_MS);
+            CmdResult write = commands.call(leader, commands.request(leader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
             assertThat(write.isError()).as("%s", write).isFalse();
 
             AtomicReference<CmdResult> answer = new AtomicReference<>();
@@ -139,7 +128,7 @@ class FollowerReadSimTest {
 
             assertThat(answer.get()).isNotNull();
             assertThat(answer.get().isError()).as("%s", answer.get()).isFalse();
-            assertThat(valueOf(answer.get())).isEqualTo("v2");
+            assertThat(SimCommands.valueOf(answer.get())).isEqualTo("v2");
             assertThat(followerReads(cluster, follower)).isEqualTo(1);
         }
     }
@@ -157,13 +146,7 @@ class FollowerReadSimTest {
             Set<Long> rest = Set.copyOf(
                     cluster.storeIds().stream().filter(id -> id != follower).toList());
             cluster.network().addFilter(SimNetwork.partition(Set.of(follower), rest));
-            CmdResult write = commands.call(
-                    leader,
-                    RaftCmdRequest.newBuilder()
-                            .setHeader(commands.header(leader))
-                            .addRequests(SimCommands.put(KEY, "v2"))
-                            .build(),
-                    TIMEOUT_MS);
+            CmdResult write = commands.call(leader, commands.request(leader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
             assertThat(write.isError()).as("%s", write).isFalse();
 
             CmdResult read = commands.call(follower, replicaRead(commands, follower, KEY), TIMEOUT_MS);
@@ -187,13 +170,7 @@ class FollowerReadSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             long follower = otherThan(cluster, cluster.leaderStore());
-            CmdResult read = commands.call(
-                    follower,
-                    RaftCmdRequest.newBuilder()
-                            .setHeader(commands.header(follower))
-                            .addRequests(SimCommands.get(KEY))
-                            .build(),
-                    TIMEOUT_MS);
+            CmdResult read = commands.call(follower, commands.request(follower, SimCommands.get(KEY)), TIMEOUT_MS);
             assertThat(read.response().getHeader().getError().hasNotLeader())
                     .as("%s", read)
                     .isTrue();
@@ -350,10 +327,7 @@ class FollowerReadSimTest {
             String key = KEYS.get(random.nextInt(KEYS.size()));
             History.Op op = history.invokePut(client, key, "c" + client + "-v" + nextValue[0]++);
             long store = target[0];
-            RaftCmdRequest request = RaftCmdRequest.newBuilder()
-                    .setHeader(commands.header(store))
-                    .addRequests(SimCommands.put(key, op.value))
-                    .build();
+            RaftCmdRequest request = commands.request(store, SimCommands.put(key, op.value));
             call(cluster, store, request, result -> {
                 if (result == null || result.isError()) {
                     history.fail(op);
@@ -390,7 +364,7 @@ class FollowerReadSimTest {
                 if (result == null || result.isError()) {
                     history.fail(op);
                 } else {
-                    history.succeed(op, valueOf(result));
+                    history.succeed(op, SimCommands.valueOf(result));
                 }
                 cluster.loop().schedule(random.nextInt((int) MAX_THINK_MS + 1), step[0]);
             });

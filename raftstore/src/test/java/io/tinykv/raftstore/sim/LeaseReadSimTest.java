@@ -2,13 +2,10 @@ package io.tinykv.raftstore.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
-import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.read.ReadStats;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -20,11 +17,6 @@ class LeaseReadSimTest {
     private static final String KEY = "k";
     /** Virtual ms between two reads (or writes) a test client sends; both run concurrently. */
     private static final long CLIENT_INTERVAL_MS = 2;
-
-    private static String valueOf(CmdResult result) {
-        var value = result.response().getResponses(0).getGet().getValue();
-        return value.isEmpty() ? null : value.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void readsWhileTheLeaseHoldsSkipTheReadIndexRound() {
@@ -41,15 +33,9 @@ class LeaseReadSimTest {
             long until = cluster.loop().nowMs() + 5 * leaseMs;
             int reads = 0;
             while (cluster.loop().nowMs() < until) {
-                CmdResult read = commands.call(
-                        leader,
-                        RaftCmdRequest.newBuilder()
-                                .setHeader(commands.header(leader))
-                                .addRequests(SimCommands.get(KEY))
-                                .build(),
-                        TIMEOUT_MS);
+                CmdResult read = commands.call(leader, commands.request(leader, SimCommands.get(KEY)), TIMEOUT_MS);
                 assertThat(read.isError()).as("%s", read).isFalse();
-                assertThat(valueOf(read)).isEqualTo("v1");
+                assertThat(SimCommands.valueOf(read)).isEqualTo("v1");
                 reads++;
                 cluster.loop().runFor(SimCluster.TICK_MS);
             }
@@ -76,13 +62,7 @@ class LeaseReadSimTest {
                     .filter(id -> id != leader)
                     .findFirst()
                     .orElseThrow();
-            CmdResult read = commands.call(
-                    follower,
-                    RaftCmdRequest.newBuilder()
-                            .setHeader(commands.header(follower))
-                            .addRequests(SimCommands.get(KEY))
-                            .build(),
-                    TIMEOUT_MS);
+            CmdResult read = commands.call(follower, commands.request(follower, SimCommands.get(KEY)), TIMEOUT_MS);
             assertThat(read.response().getHeader().getError().hasNotLeader())
                     .as("%s", read)
                     .isTrue();
@@ -137,12 +117,12 @@ class LeaseReadSimTest {
                 History.Op op = history.invokeGet(0, KEY);
                 cluster.store(oldLeader)
                         .raftStore()
-                        .propose(request(commands, oldLeader, SimCommands.get(KEY)), new Callback(result -> {
+                        .propose(commands.request(oldLeader, SimCommands.get(KEY)), new Callback(result -> {
                             if (result.isError()) {
                                 history.fail(op);
                                 return;
                             }
-                            history.succeed(op, valueOf(result));
+                            history.succeed(op, SimCommands.valueOf(result));
                             lastOldLeaderReadMs[0] = cluster.loop().nowMs();
                             readsAfterPartition[0]++;
                         }));
@@ -159,7 +139,7 @@ class LeaseReadSimTest {
                     History.Op op = history.invokePut(1, KEY, "v" + nextValue[0]++);
                     cluster.store(leader)
                             .raftStore()
-                            .propose(request(commands, leader, SimCommands.put(KEY, op.value)), new Callback(result -> {
+                            .propose(commands.request(leader, SimCommands.put(KEY, op.value)), new Callback(result -> {
                                 if (result.isError()) {
                                     history.fail(op);
                                     return;
@@ -199,12 +179,5 @@ class LeaseReadSimTest {
             RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
             assertThat(verdict.ok()).as(context + ": " + verdict.message()).isTrue();
         }
-    }
-
-    private static RaftCmdRequest request(SimCommands commands, long storeId, Request request) {
-        return RaftCmdRequest.newBuilder()
-                .setHeader(commands.header(storeId))
-                .addRequests(request)
-                .build();
     }
 }

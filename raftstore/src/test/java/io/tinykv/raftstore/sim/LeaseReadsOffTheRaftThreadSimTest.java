@@ -6,7 +6,6 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RaftstoreConfig;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -26,18 +25,10 @@ class LeaseReadsOffTheRaftThreadSimTest {
     /** How long the leader's process stays stopped, in election timeouts: others elect and write. */
     private static final int STALL_ELECTION_TIMEOUTS = 3;
 
-    private static String valueOf(CmdResult result) {
-        var value = result.response().getResponses(0).getGet().getValue();
-        return value.isEmpty() ? null : value.toString(StandardCharsets.UTF_8);
-    }
-
     /** Hands a get to the store's request path directly and returns what came back before the call returned. */
     private static CmdResult readOnCallersThread(
             SimCluster cluster, SimCommands commands, long storeId, AtomicReference<CmdResult> answer) {
-        RaftCmdRequest get = RaftCmdRequest.newBuilder()
-                .setHeader(commands.header(storeId))
-                .addRequests(SimCommands.get(KEY))
-                .build();
+        RaftCmdRequest get = commands.request(storeId, SimCommands.get(KEY));
         cluster.store(storeId).raftStore().propose(get, new Callback(answer::set));
         return answer.get();
     }
@@ -54,7 +45,7 @@ class LeaseReadsOffTheRaftThreadSimTest {
             CmdResult answer = readOnCallersThread(cluster, commands, leader, new AtomicReference<>());
             assertThat(answer).as("answered before propose returned").isNotNull();
             assertThat(answer.isError()).as("%s", answer).isFalse();
-            assertThat(valueOf(answer)).isEqualTo("v1");
+            assertThat(SimCommands.valueOf(answer)).isEqualTo("v1");
             assertThat(cluster.store(leader).raftStore().stats().snapshot().pollRounds())
                     .as("no Raft round ran for it")
                     .isEqualTo(roundsBefore);
@@ -84,13 +75,8 @@ class LeaseReadsOffTheRaftThreadSimTest {
                     .findFirst()
                     .orElseThrow(
                             () -> new AssertionError("no new leader during the stall: " + cluster.describeStores()));
-            CmdResult write = commands.call(
-                    newLeader,
-                    RaftCmdRequest.newBuilder()
-                            .setHeader(commands.header(newLeader))
-                            .addRequests(SimCommands.put(KEY, "v2"))
-                            .build(),
-                    TIMEOUT_MS);
+            CmdResult write =
+                    commands.call(newLeader, commands.request(newLeader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
             assertThat(write).as("the new leader's write").isNotNull();
             assertThat(write.isError()).as("%s", write).isFalse();
 
@@ -105,7 +91,9 @@ class LeaseReadsOffTheRaftThreadSimTest {
             CmdResult late = answer.get();
             assertThat(late).as("answered once the store runs again").isNotNull();
             if (!late.isError()) {
-                assertThat(valueOf(late)).as("never the stale value").isEqualTo("v2");
+                assertThat(SimCommands.valueOf(late))
+                        .as("never the stale value")
+                        .isEqualTo("v2");
             }
         }
     }

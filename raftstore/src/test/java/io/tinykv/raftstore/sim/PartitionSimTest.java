@@ -3,9 +3,7 @@ package io.tinykv.raftstore.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.raftstore.CmdResult;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -14,10 +12,6 @@ import org.junit.jupiter.api.Test;
 class PartitionSimTest {
 
     private static final long TIMEOUT_MS = 20_000;
-
-    private static String valueOf(CmdResult result) {
-        return result.response().getResponses(0).getGet().getValue().toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void anIsolatedOldLeaderNeitherAcceptsWritesNorServesStaleReads() {
@@ -38,10 +32,7 @@ class PartitionSimTest {
             cluster.store(oldLeader)
                     .raftStore()
                     .propose(
-                            RaftCmdRequest.newBuilder()
-                                    .setHeader(commands.header(oldLeader))
-                                    .addRequests(SimCommands.put("k", "minority"))
-                                    .build(),
+                            commands.request(oldLeader, SimCommands.put("k", "minority")),
                             new io.tinykv.raftstore.Callback(minorityAnswers::add));
             cluster.loop().runFor(SimCommands.ATTEMPT_TIMEOUT_MS / 10);
             assertThat(minorityAnswers)
@@ -51,26 +42,16 @@ class PartitionSimTest {
             cluster.loop().runUntil(() -> majority.contains(cluster.leaderStore()), TIMEOUT_MS);
             long newLeader = cluster.leaderStore();
             assertThat(majority).contains(newLeader);
-            CmdResult write = commands.call(
-                    newLeader,
-                    RaftCmdRequest.newBuilder()
-                            .setHeader(commands.header(newLeader))
-                            .addRequests(SimCommands.put("k", "new"))
-                            .build(),
-                    TIMEOUT_MS);
+            CmdResult write =
+                    commands.call(newLeader, commands.request(newLeader, SimCommands.put("k", "new")), TIMEOUT_MS);
             assertThat(write).isNotNull();
             assertThat(write.isError()).as("%s", write).isFalse();
 
             // A read at the old leader must not return "old" now that "new" is acknowledged.
             CmdResult staleRead = commands.call(
-                    oldLeader,
-                    RaftCmdRequest.newBuilder()
-                            .setHeader(commands.header(oldLeader))
-                            .addRequests(SimCommands.get("k"))
-                            .build(),
-                    SimCommands.ATTEMPT_TIMEOUT_MS);
+                    oldLeader, commands.request(oldLeader, SimCommands.get("k")), SimCommands.ATTEMPT_TIMEOUT_MS);
             if (staleRead != null && !staleRead.isError()) {
-                assertThat(valueOf(staleRead)).isEqualTo("new");
+                assertThat(SimCommands.valueOf(staleRead)).isEqualTo("new");
             }
             assertThat(cluster.dataOf(oldLeader).values())
                     .as("the minority kept the old value")
@@ -84,7 +65,7 @@ class PartitionSimTest {
             assertThat(minorityAnswers).hasSize(1);
             var error = minorityAnswers.get(0).response().getHeader().getError();
             assertThat(error.hasStaleCommand()).as("%s", error).isTrue();
-            assertThat(valueOf(commands.onLeader(SimCommands.get("k"), TIMEOUT_MS)))
+            assertThat(SimCommands.valueOf(commands.onLeader(SimCommands.get("k"), TIMEOUT_MS)))
                     .isEqualTo("new");
         }
     }

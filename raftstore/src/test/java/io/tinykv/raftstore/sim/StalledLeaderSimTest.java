@@ -2,15 +2,12 @@ package io.tinykv.raftstore.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
-import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RaftStore;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.read.ReadStats;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
@@ -100,7 +97,7 @@ class StalledLeaderSimTest {
                 }
                 History.Op op = history.invokePut(0, KEY, "v" + nextValue[0]++);
                 cluster.store(leader)
-                        .propose(request(commands, leader, SimCommands.put(KEY, op.value)), new Callback(result -> {
+                        .propose(commands.request(leader, SimCommands.put(KEY, op.value)), new Callback(result -> {
                             if (result.isError()) {
                                 history.fail(op);
                             } else {
@@ -121,7 +118,7 @@ class StalledLeaderSimTest {
                     // client that gave up never sees the late answer.
                     boolean[] over = {false};
                     cluster.store(oldLeader)
-                            .propose(request(commands, oldLeader, SimCommands.get(KEY)), new Callback(result -> {
+                            .propose(commands.request(oldLeader, SimCommands.get(KEY)), new Callback(result -> {
                                 if (over[0]) {
                                     return;
                                 }
@@ -129,7 +126,7 @@ class StalledLeaderSimTest {
                                 if (result.isError()) {
                                     history.fail(op);
                                 } else {
-                                    history.succeed(op, valueOf(result));
+                                    history.succeed(op, SimCommands.valueOf(result));
                                 }
                                 cluster.loop().schedule(random.nextLong(thinkMs), reader[0]);
                             }));
@@ -172,18 +169,6 @@ class StalledLeaderSimTest {
         }
     }
 
-    private static String valueOf(CmdResult result) {
-        var value = result.response().getResponses(0).getGet().getValue();
-        return value.isEmpty() ? null : value.toString(StandardCharsets.UTF_8);
-    }
-
-    private static RaftCmdRequest request(SimCommands commands, long storeId, Request request) {
-        return RaftCmdRequest.newBuilder()
-                .setHeader(commands.header(storeId))
-                .addRequests(request)
-                .build();
-    }
-
     private void run(long seed) {
         RaftstoreConfig config = SimCluster.defaultConfig();
         int storeCount = seed % 2 == 0 ? 3 : 5;
@@ -208,10 +193,10 @@ class StalledLeaderSimTest {
             // lease must survive, not one a ReadIndex round would catch anyway.
             ReadStats beforeRead = readStats(cluster, oldLeader);
             History.Op leaseRead = history.invokeGet(0, KEY);
-            CmdResult read = commands.call(oldLeader, request(commands, oldLeader, SimCommands.get(KEY)), TIMEOUT_MS);
+            CmdResult read = commands.call(oldLeader, commands.request(oldLeader, SimCommands.get(KEY)), TIMEOUT_MS);
             assertThat(read).as(context + ": a read at the leader").isNotNull();
             assertThat(read.isError()).as(context + ": %s", read).isFalse();
-            history.succeed(leaseRead, valueOf(read));
+            history.succeed(leaseRead, SimCommands.valueOf(read));
             assertThat(readStats(cluster, oldLeader).leaseReads())
                     .as(context + ": the leader reads by lease")
                     .isEqualTo(beforeRead.leaseReads() + 1);
@@ -232,7 +217,7 @@ class StalledLeaderSimTest {
                 History.Op put = history.invokePut(1, KEY, "v" + (attempt + 1));
                 CmdResult result = commands.call(
                         leader,
-                        request(commands, leader, SimCommands.put(KEY, put.value)),
+                        commands.request(leader, SimCommands.put(KEY, put.value)),
                         SimCommands.ATTEMPT_TIMEOUT_MS);
                 if (result != null && !result.isError()) {
                     history.succeed(put, null);
@@ -249,7 +234,7 @@ class StalledLeaderSimTest {
             History.Op staleCandidate = history.invokeGet(2, KEY);
             AtomicReference<CmdResult> answer = new AtomicReference<>();
             cluster.store(oldLeader)
-                    .propose(request(commands, oldLeader, SimCommands.get(KEY)), new Callback(answer::set));
+                    .propose(commands.request(oldLeader, SimCommands.get(KEY)), new Callback(answer::set));
             cluster.loop().runFor(random.nextLong(electionMs + 1));
 
             // The fault really happened: still stalled, the old leader believes it leads in its old
@@ -279,7 +264,7 @@ class StalledLeaderSimTest {
             if (result.isError()) {
                 history.fail(staleCandidate);
             } else {
-                history.succeed(staleCandidate, valueOf(result));
+                history.succeed(staleCandidate, SimCommands.valueOf(result));
             }
             RegisterChecker.Result verdict = RegisterChecker.check(history.ops());
             assertThat(verdict.ok())
