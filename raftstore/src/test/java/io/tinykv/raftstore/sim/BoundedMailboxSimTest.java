@@ -121,10 +121,7 @@ class BoundedMailboxSimTest {
                 SimCommands commands = new SimCommands(cluster);
                 commands.onLeader(SimCommands.put("before", "v"), TIMEOUT_MS);
                 long leader = cluster.leaderStore();
-                long follower = cluster.storeIds().stream()
-                        .filter(id -> id != leader)
-                        .findFirst()
-                        .orElseThrow();
+                long follower = cluster.storeOtherThan(leader);
                 String context = "seed " + seed;
 
                 cluster.stall(follower);

@@ -85,16 +85,9 @@ class ConfChangeSimTest {
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long victim = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long victim = cluster.storeOtherThan(leader);
             cluster.network()
-                    .addFilter(SimNetwork.partition(
-                            java.util.Set.of(victim),
-                            java.util.Set.copyOf(cluster.storeIds().stream()
-                                    .filter(id -> id != victim)
-                                    .toList())));
+                    .addFilter(SimNetwork.partition(java.util.Set.of(victim), cluster.storesOtherThan(victim)));
             commands.changePeer(ConfChangeType.RemoveNode, peer(victim, victim), TIMEOUT_MS);
             assertThat(cluster.store(victim).raftStore().regionStatus(SimCluster.REGION_ID))
                     .as("cut off, it has not learnt of its removal")

@@ -57,20 +57,13 @@ class FollowerReadSimTest {
         return stats == null ? 0 : stats.followerReads();
     }
 
-    private static long otherThan(SimCluster cluster, long storeId) {
-        return cluster.storeIds().stream()
-                .filter(id -> id != storeId)
-                .findFirst()
-                .orElseThrow();
-    }
-
     @Test
     void aFollowerAnswersAReplicaReadWithTheLatestAcknowledgedWrite() {
         try (SimCluster cluster = new SimCluster(3, 41, SimCluster.defaultConfig())) {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
-            long follower = otherThan(cluster, cluster.leaderStore());
+            long follower = cluster.storeOtherThan(cluster.leaderStore());
 
             CmdResult read = commands.call(follower, replicaRead(commands, follower, KEY), TIMEOUT_MS);
 
@@ -96,7 +89,7 @@ class FollowerReadSimTest {
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long follower = otherThan(cluster, leader);
+            long follower = cluster.storeOtherThan(leader);
             boolean[] holdAppends = {true};
             int[] appendsHeld = {0};
             cluster.network().addFilter((from, to, m) -> {
@@ -142,9 +135,8 @@ class FollowerReadSimTest {
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long follower = otherThan(cluster, leader);
-            Set<Long> rest = Set.copyOf(
-                    cluster.storeIds().stream().filter(id -> id != follower).toList());
+            long follower = cluster.storeOtherThan(leader);
+            Set<Long> rest = cluster.storesOtherThan(follower);
             cluster.network().addFilter(SimNetwork.partition(Set.of(follower), rest));
             CmdResult write = commands.call(leader, commands.request(leader, SimCommands.put(KEY, "v2")), TIMEOUT_MS);
             assertThat(write.isError()).as("%s", write).isFalse();
@@ -169,7 +161,7 @@ class FollowerReadSimTest {
             cluster.start();
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
-            long follower = otherThan(cluster, cluster.leaderStore());
+            long follower = cluster.storeOtherThan(cluster.leaderStore());
             CmdResult read = commands.call(follower, commands.request(follower, SimCommands.get(KEY)), TIMEOUT_MS);
             assertThat(read.response().getHeader().getError().hasNotLeader())
                     .as("%s", read)
@@ -224,16 +216,14 @@ class FollowerReadSimTest {
                     case 0 -> {
                         long victim = cluster.storeIds()
                                 .get(random.nextInt(cluster.storeIds().size()));
-                        Set<Long> rest = Set.copyOf(cluster.storeIds().stream()
-                                .filter(id -> id != victim)
-                                .toList());
+                        Set<Long> rest = cluster.storesOtherThan(victim);
                         cluster.network().addFilter(SimNetwork.partition(Set.of(victim), rest));
                         faults[0]++;
                     }
                     case 1 -> {
                         long leader = cluster.leaderStore();
                         if (leader != 0) {
-                            long target = otherThan(cluster, leader);
+                            long target = cluster.storeOtherThan(leader);
                             Metapb.Peer peer = cluster.region().getPeersList().stream()
                                     .filter(p -> p.getStoreId() == target)
                                     .findFirst()

@@ -51,20 +51,14 @@ class HeartbeatSimTest {
                     .isTrue();
             assertThat(scheduler.leader()).isEqualTo(peerOn(cluster, leader));
 
-            long next = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long next = cluster.storeOtherThan(leader);
             SimCommands commands = new SimCommands(cluster);
             commands.transferLeader(next, TIMEOUT_MS);
             assertThat(cluster.loop().runUntil(() -> peerOn(cluster, next).equals(scheduler.leader()), TIMEOUT_MS))
                     .as("the scheduler learns the new leader without a periodic heartbeat")
                     .isTrue();
 
-            long removed = cluster.storeIds().stream()
-                    .filter(id -> id != next)
-                    .findFirst()
-                    .orElseThrow();
+            long removed = cluster.storeOtherThan(next);
             commands.changePeer(ConfChangeType.RemoveNode, peerOn(cluster, removed), TIMEOUT_MS);
             assertThat(cluster.loop().runUntil(() -> scheduler.region().getPeersCount() == 2, TIMEOUT_MS))
                     .as("the scheduler learns the removal without a periodic heartbeat")
@@ -101,10 +95,7 @@ class HeartbeatSimTest {
                     .isTrue();
             assertThat(scheduler.lastRegionBeat().getLeader()).isEqualTo(peerOn(cluster, leader));
 
-            long next = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long next = cluster.storeOtherThan(leader);
             int before = scheduler.regionBeats().size();
             new SimCommands(cluster).transferLeader(next, TIMEOUT_MS);
             assertThat(cluster.loop()
@@ -178,10 +169,7 @@ class HeartbeatSimTest {
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long victim = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long victim = cluster.storeOtherThan(leader);
             Metapb.Peer victimPeer = peerOn(cluster, victim);
             cluster.crash(victim);
 
@@ -313,10 +301,7 @@ class HeartbeatSimTest {
                     .isLessThanOrEqualTo(reconnectedAt + checkMs);
 
             // A follower goes down: reported at the first check after it counts as down.
-            long victim = cluster.storeIds().stream()
-                    .filter(id -> id != leaderStore)
-                    .findFirst()
-                    .orElseThrow();
+            long victim = cluster.storeOtherThan(leaderStore);
             Metapb.Peer victimPeer = peerOn(cluster, victim);
             long crashedAt = cluster.loop().nowMs();
             cluster.crash(victim);

@@ -133,7 +133,7 @@ class HibernateSimTest {
 
                 // Idle again; then the leader is cut off, silently, and the others go on without it.
                 assertThat(awaitAllIdle(cluster)).as(context + ": idle again").isTrue();
-                Set<Long> others = othersThan(cluster, leader);
+                Set<Long> others = cluster.storesOtherThan(leader);
                 cluster.network().addFilter(SimNetwork.partition(Set.of(leader), others));
                 long cutAtMs = cluster.loop().nowMs();
                 assertThat(cluster.loop().runUntil(() -> newLeaderAmong(cluster, others) != 0, LEADERLESS_BOUND_MS))
@@ -196,7 +196,7 @@ class HibernateSimTest {
                 cluster.loop().runFor(cluster.random().nextLong(CHECK_MS));
 
                 long leader = cluster.leaderStore();
-                Set<Long> others = othersThan(cluster, leader);
+                Set<Long> others = cluster.storesOtherThan(leader);
                 cluster.crash(leader);
                 long crashedAtMs = cluster.loop().nowMs();
                 assertThat(cluster.loop().runUntil(() -> newLeaderAmong(cluster, others) != 0, LEADERLESS_BOUND_MS))
@@ -252,7 +252,7 @@ class HibernateSimTest {
                         .raftStore()
                         .regionStatus(SimCluster.REGION_ID)
                         .term();
-                long follower = othersThan(cluster, leader).iterator().next();
+                long follower = cluster.storesOtherThan(leader).iterator().next();
                 AtomicLong campaigns = new AtomicLong();
                 cluster.network().addFilter((from, to, m) -> {
                     var type = m.getMessage().getMsgType();
@@ -302,7 +302,7 @@ class HibernateSimTest {
                 String context = "seed " + seed;
                 commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
                 long leader = cluster.leaderStore();
-                long down = othersThan(cluster, leader).iterator().next();
+                long down = cluster.storesOtherThan(leader).iterator().next();
                 cluster.crash(down);
                 commands.onLeader(SimCommands.put(KEY, "v2"), TIMEOUT_MS);
 
@@ -357,11 +357,6 @@ class HibernateSimTest {
                 .filter(id -> cluster.store(id).isUp())
                 .mapToLong(id -> cluster.store(id).raftStore().stats().peerTicks())
                 .sum();
-    }
-
-    private static Set<Long> othersThan(SimCluster cluster, long storeId) {
-        return Set.copyOf(
-                cluster.storeIds().stream().filter(id -> id != storeId).toList());
     }
 
     /** The store among {@code stores} whose peer leads the region, or 0. */

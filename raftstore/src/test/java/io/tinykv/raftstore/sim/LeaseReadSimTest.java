@@ -58,10 +58,7 @@ class LeaseReadSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put(KEY, "v1"), TIMEOUT_MS);
             long leader = cluster.leaderStore();
-            long follower = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long follower = cluster.storeOtherThan(leader);
             CmdResult read = commands.call(follower, commands.request(follower, SimCommands.get(KEY)), TIMEOUT_MS);
             assertThat(read.response().getHeader().getError().hasNotLeader())
                     .as("%s", read)

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -211,6 +212,16 @@ public final class SimCluster implements AutoCloseable {
 
     public List<Long> storeIds() {
         return List.copyOf(stores.keySet());
+    }
+
+    /** The first of {@link #storeIds()} that is not {@code storeId}: a follower of a leader, say. */
+    public long storeOtherThan(long storeId) {
+        return storeIds().stream().filter(id -> id != storeId).findFirst().orElseThrow();
+    }
+
+    /** Every store but {@code storeId}: the other side of a partition that isolates it. */
+    public Set<Long> storesOtherThan(long storeId) {
+        return Set.copyOf(storeIds().stream().filter(id -> id != storeId).toList());
     }
 
     public SimStore store(long storeId) {

@@ -41,10 +41,7 @@ class SnapshotResumeSimTest {
             }
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long follower = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long follower = cluster.storeOtherThan(leader);
             var regionBefore = cluster.region();
 
             cluster.crash(follower);

@@ -23,17 +23,9 @@ class SnapshotSimTest {
             SimCommands commands = new SimCommands(cluster);
             commands.onLeader(SimCommands.put("gone", "soon"), TIMEOUT_MS);
             long leader = cluster.awaitLeader(TIMEOUT_MS);
-            long isolated = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long isolated = cluster.storeOtherThan(leader);
             cluster.loop().runUntil(() -> cluster.dataOf(isolated).size() == 1, TIMEOUT_MS);
-            cluster.network()
-                    .addFilter(SimNetwork.partition(
-                            Set.of(isolated),
-                            Set.copyOf(cluster.storeIds().stream()
-                                    .filter(id -> id != isolated)
-                                    .toList())));
+            cluster.network().addFilter(SimNetwork.partition(Set.of(isolated), cluster.storesOtherThan(isolated)));
 
             for (int i = 0; i < PUTS; i++) {
                 commands.onLeader(SimCommands.put("k" + i, "v" + i), TIMEOUT_MS);

@@ -66,11 +66,6 @@ class StalePeerGcSimTest {
                 .getMessage(Cf.DEFAULT, Keys.regionStateKey(SimCluster.REGION_ID), RegionLocalState.parser());
     }
 
-    private static Set<Long> others(SimCluster cluster, long storeId) {
-        return Set.copyOf(
-                cluster.storeIds().stream().filter(id -> id != storeId).toList());
-    }
-
     private static long electionMs() {
         return SimCluster.defaultConfig().electionTicks() * SimCluster.TICK_MS;
     }
@@ -88,7 +83,7 @@ class StalePeerGcSimTest {
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long victim = cluster.leaderStore();
             Metapb.Peer victimPeer = statusOn(cluster, victim).peer();
-            cluster.network().addFilter(SimNetwork.partition(Set.of(victim), others(cluster, victim)));
+            cluster.network().addFilter(SimNetwork.partition(Set.of(victim), cluster.storesOtherThan(victim)));
 
             // A write the cut-off leader accepts but can never commit.
             AtomicReference<CmdResult> stranded = new AtomicReference<>();
@@ -161,11 +156,8 @@ class StalePeerGcSimTest {
             commands.onLeader(SimCommands.put("k", "v"), TIMEOUT_MS);
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long victim = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
-            cluster.network().addFilter(SimNetwork.partition(Set.of(victim), others(cluster, victim)));
+            long victim = cluster.storeOtherThan(leader);
+            cluster.network().addFilter(SimNetwork.partition(Set.of(victim), cluster.storesOtherThan(victim)));
             commands.changePeer(ConfChangeType.RemoveNode, peer(victim, victim), TIMEOUT_MS);
             commands.onLeader(SimCommands.put("k", "v2"), TIMEOUT_MS);
             Metapb.Peer successor = peer(100 + victim, victim);
@@ -206,7 +198,7 @@ class StalePeerGcSimTest {
             if (cluster.leaderStore() <= 3) {
                 commands.transferLeader(4, TIMEOUT_MS);
             }
-            cluster.network().addFilter(SimNetwork.partition(Set.of(1L), others(cluster, 1)));
+            cluster.network().addFilter(SimNetwork.partition(Set.of(1L), cluster.storesOtherThan(1)));
             for (long storeId = 1; storeId <= 3; storeId++) {
                 commands.changePeer(ConfChangeType.RemoveNode, peer(storeId, storeId), TIMEOUT_MS);
                 long removed = storeId;

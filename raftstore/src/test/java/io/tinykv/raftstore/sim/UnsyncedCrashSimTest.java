@@ -32,10 +32,7 @@ class UnsyncedCrashSimTest {
             }
             assertThat(cluster.awaitConverged(TIMEOUT_MS)).isTrue();
             long leader = cluster.leaderStore();
-            long follower = cluster.storeIds().stream()
-                    .filter(id -> id != leader)
-                    .findFirst()
-                    .orElseThrow();
+            long follower = cluster.storeOtherThan(leader);
             RaftStore.RegionStatus before = cluster.store(follower).raftStore().regionStatus(SimCluster.REGION_ID);
             assertThat(cluster.dataOf(follower)).hasSize(PUTS);
 
