@@ -2,6 +2,7 @@ package io.tinykv.client;
 
 import com.google.protobuf.ByteString;
 import java.util.Comparator;
+import java.util.Objects;
 
 /**
  * Key order and range helpers. Keys compare as unsigned bytes, the order of the store; an empty end
@@ -43,6 +44,24 @@ public final class Keys {
     /** The smallest key greater than {@code key}: the key with a zero byte appended. */
     public static ByteString next(ByteString key) {
         return key.concat(ByteString.copyFrom(new byte[] {0}));
+    }
+
+    /**
+     * Checks the arguments of a range scan as every client checks them: both bounds given, a positive
+     * limit, and a start not after a bounded end.
+     *
+     * @throws IllegalArgumentException naming the argument that is wrong
+     */
+    public static void checkScanArguments(ByteString startKey, ByteString endKey, int limit) {
+        Objects.requireNonNull(startKey, "startKey");
+        Objects.requireNonNull(endKey, "endKey");
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be > 0, got " + limit);
+        }
+        if (!endKey.isEmpty() && compare(startKey, endKey) > 0) {
+            throw new IllegalArgumentException(
+                    "scan range [" + describe(startKey) + ", " + describe(endKey) + ") has its start after its end");
+        }
     }
 
     /** A key for messages: printable ASCII as is, everything else as \xNN. */

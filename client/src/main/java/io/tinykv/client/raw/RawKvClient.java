@@ -327,7 +327,7 @@ public final class RawKvClient implements AutoCloseable {
      * @param keyOnly leave the values empty
      */
     public List<KeyValue> scan(ByteString startKey, ByteString endKey, int limit, boolean keyOnly) {
-        checkScanArguments(startKey, endKey, limit);
+        Keys.checkScanArguments(startKey, endKey, limit);
         List<KeyValue> out = new ArrayList<>();
         Backoff backoff = newBackoff();
         ByteString cursor = startKey;
@@ -380,7 +380,7 @@ public final class RawKvClient implements AutoCloseable {
      * @param endKey exclusive; empty means from the end of the key space
      */
     public List<KeyValue> reverseScan(ByteString startKey, ByteString endKey, int limit, boolean keyOnly) {
-        checkScanArguments(startKey, endKey, limit);
+        Keys.checkScanArguments(startKey, endKey, limit);
         List<KeyValue> out = new ArrayList<>();
         Backoff backoff = newBackoff();
         ByteString upper = endKey;
@@ -493,18 +493,6 @@ public final class RawKvClient implements AutoCloseable {
                         },
                         newBackoff(),
                         onDeadline);
-    }
-
-    private static void checkScanArguments(ByteString startKey, ByteString endKey, int limit) {
-        Objects.requireNonNull(startKey, "startKey");
-        Objects.requireNonNull(endKey, "endKey");
-        if (limit <= 0) {
-            throw new IllegalArgumentException("limit must be > 0, got " + limit);
-        }
-        if (!endKey.isEmpty() && Keys.compare(startKey, endKey) > 0) {
-            throw new IllegalArgumentException("scan range [" + Keys.describe(startKey) + ", " + Keys.describe(endKey)
-                    + ") has its start after its end");
-        }
     }
 
     private static void checkError(String what, String error) {

@@ -205,15 +205,7 @@ public final class Transaction implements AutoCloseable {
      * @param endKey exclusive; empty means to the end of the key space
      */
     public List<KeyValue> scan(ByteString startKey, ByteString endKey, int limit) {
-        Objects.requireNonNull(startKey, "startKey");
-        Objects.requireNonNull(endKey, "endKey");
-        if (limit <= 0) {
-            throw new IllegalArgumentException("limit must be > 0, got " + limit);
-        }
-        if (!endKey.isEmpty() && Keys.compare(startKey, endKey) > 0) {
-            throw new IllegalArgumentException("scan range [" + Keys.describe(startKey) + ", " + Keys.describe(endKey)
-                    + ") has its start after its end");
-        }
+        Keys.checkScanArguments(startKey, endKey, limit);
         requireActive();
         NavigableMap<ByteString, Kvrpcpb.Mutation> own =
                 endKey.isEmpty() ? writes.tailMap(startKey, true) : writes.subMap(startKey, true, endKey, false);
