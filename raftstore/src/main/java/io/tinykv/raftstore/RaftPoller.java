@@ -309,14 +309,8 @@ public final class RaftPoller {
             return;
         }
         long lastIndex = committed.get(committed.size() - 1).getIndex();
-        Proposal oldest = peer.proposals().peekFirst();
-        if (oldest == null || oldest.index() > lastIndex) {
-            // A follower's apply, or of entries this leader did not propose: nothing to time.
-            applier.apply(peer, committed);
-            stats.onApplied(committed.size());
-            return;
-        }
         long startNanos = nanoClock.getAsLong();
+        // Only a leader's own proposals are timed; a follower's apply settles none.
         int settled = 0;
         long waitedNanos = 0;
         for (Proposal proposal : peer.proposals()) {
@@ -328,7 +322,9 @@ public final class RaftPoller {
         }
         applier.apply(peer, committed);
         stats.onApplied(committed.size());
-        stats.onProposalsSettled(settled, waitedNanos, settled * (nanoClock.getAsLong() - startNanos));
+        if (settled > 0) {
+            stats.onProposalsSettled(settled, waitedNanos, settled * (nanoClock.getAsLong() - startNanos));
+        }
     }
 
     /** The store ticked its peers (their Tick mail is handled by the next round). Raft thread. */
