@@ -3,8 +3,6 @@ package io.tinykv.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.CommitUnknownException;
@@ -12,13 +10,11 @@ import io.tinykv.client.TinyKvException;
 import io.tinykv.client.TxnAbortedException;
 import io.tinykv.client.pd.PdClient;
 import io.tinykv.client.raw.RawKvClient;
-import io.tinykv.client.region.RegionInfo;
 import io.tinykv.client.txn.Transaction;
 import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.MemComparableCodec;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.TikvGrpc;
 import io.tinykv.scheduler.GcConfig;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
@@ -44,7 +40,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -190,20 +185,17 @@ class GcClusterTest {
         // versions committed after it. (The scheduler's newest safe point may not have reached a
         // store yet: its guard learns it once per GC round.)
         long below = startOfWorkload;
-        Kvrpcpb.GetResponse refused = getAt(ByteString.copyFromUtf8(PREFIX + "acct-0"), below);
+        Kvrpcpb.GetResponse refused =
+                GcProbes.getAtLeader(clientConfig(), ByteString.copyFromUtf8(PREFIX + "acct-0"), below, WAIT);
         assertThat(refused.getError().getAbort()).contains("GC safe point");
     }
 
     /** The largest number of commit records any user key has in the store's write column family. */
     private static int maxVersionsPerKey(StoreServer store) {
-        Map<ByteString, Integer> versions = new HashMap<>();
-        try (StorageReader reader = new UserKeyReader(store.engines().kv().snapshot());
-                KvIterator it = reader.iterator(Cf.WRITE)) {
-            for (it.seekToFirst(); it.valid(); it.next()) {
-                versions.merge(ByteString.copyFrom(MvccKey.decode(it.key()).userKey()), 1, Integer::sum);
-            }
-        }
-        return versions.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        return GcProbes.versionsPerKey(store).values().stream()
+                .mapToInt(Integer::intValue)
+                .max()
+                .orElse(0);
     }
 
     /** The commit records of keys with more than one, for failure messages. */
@@ -221,42 +213,6 @@ class GcClusterTest {
         }
         records.values().removeIf(l -> l.size() < 2);
         return records.toString();
-    }
-
-    /** KvGet at {@code version} straight to the key's leader, retried until a leader answers. */
-    private Kvrpcpb.GetResponse getAt(ByteString key, long version) {
-        try (PdClient pd = PdClient.connect(clientConfig())) {
-            return Await.value(
-                    () -> {
-                        Optional<RegionInfo> region = pd.getRegion(key).filter(RegionInfo::hasLeader);
-                        if (region.isEmpty()) {
-                            return Optional.empty();
-                        }
-                        Metapb.Peer leader = region.get().leader();
-                        String address = pd.getStore(leader.getStoreId()).getAddress();
-                        ManagedChannel channel = NettyChannelBuilder.forTarget(address)
-                                .usePlaintext()
-                                .build();
-                        try {
-                            Kvrpcpb.GetResponse response = TikvGrpc.newBlockingStub(channel)
-                                    .kvGet(Kvrpcpb.GetRequest.newBuilder()
-                                            .setContext(Kvrpcpb.Context.newBuilder()
-                                                    .setRegionId(region.get().id())
-                                                    .setRegionEpoch(region.get()
-                                                            .region()
-                                                            .getRegionEpoch())
-                                                    .setPeer(leader))
-                                            .setKey(key)
-                                            .setVersion(version)
-                                            .build());
-                            return response.hasRegionError() ? Optional.empty() : Optional.of(response);
-                        } finally {
-                            channel.shutdownNow();
-                        }
-                    },
-                    WAIT,
-                    "a leader answers the read");
-        }
     }
 
     /** The bank's accounts over our transactional client; balances as 8 big-endian bytes. */

@@ -3,30 +3,21 @@ package io.tinykv.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.TxnAbortedException;
 import io.tinykv.client.pd.PdClient;
-import io.tinykv.client.region.RegionInfo;
 import io.tinykv.client.txn.Transaction;
 import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.TikvGrpc;
 import io.tinykv.scheduler.GcConfig;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
 import io.tinykv.scheduler.SchedulerServer;
 import io.tinykv.server.gc.StoreGcConfig;
-import io.tinykv.storage.Cf;
-import io.tinykv.storage.KvIterator;
-import io.tinykv.storage.StorageReader;
-import io.tinykv.storage.UserKeyReader;
 import io.tinykv.testkit.wait.Await;
-import io.tinykv.txn.mvcc.MvccKey;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -329,7 +320,7 @@ class GcOverwriteMeasurement {
             total += bytes;
             max = Math.max(max, bytes);
         }
-        Map<ByteString, Integer> versions = versions(stores.get(0));
+        Map<ByteString, Integer> versions = GcProbes.versionsPerKey(stores.get(0));
         int maxVersions =
                 versions.values().stream().mapToInt(Integer::intValue).max().orElse(0);
         double mean =
@@ -339,42 +330,10 @@ class GcOverwriteMeasurement {
 
     /** KvGet below the safe point (a ts from before the workload) straight to the key's leader. */
     private static String refusedBelow(ClientConfig config, long version) {
-        ByteString key = key(0);
-        try (PdClient pd = PdClient.connect(config)) {
-            Kvrpcpb.GetResponse response = Await.value(
-                    () -> {
-                        Optional<RegionInfo> region = pd.getRegion(key).filter(RegionInfo::hasLeader);
-                        if (region.isEmpty()) {
-                            return Optional.empty();
-                        }
-                        Metapb.Peer leader = region.get().leader();
-                        ManagedChannel channel = NettyChannelBuilder.forTarget(
-                                        pd.getStore(leader.getStoreId()).getAddress())
-                                .usePlaintext()
-                                .build();
-                        try {
-                            Kvrpcpb.GetResponse r = TikvGrpc.newBlockingStub(channel)
-                                    .kvGet(Kvrpcpb.GetRequest.newBuilder()
-                                            .setContext(Kvrpcpb.Context.newBuilder()
-                                                    .setRegionId(region.get().id())
-                                                    .setRegionEpoch(region.get()
-                                                            .region()
-                                                            .getRegionEpoch())
-                                                    .setPeer(leader))
-                                            .setKey(key)
-                                            .setVersion(version)
-                                            .build());
-                            return r.hasRegionError() ? Optional.empty() : Optional.of(r);
-                        } finally {
-                            channel.shutdownNow();
-                        }
-                    },
-                    WAIT,
-                    "a leader answers the read below the safe point");
-            return response.hasError()
-                    ? response.getError().getAbort()
-                    : "answered: " + response.getValue().size() + " bytes";
-        }
+        Kvrpcpb.GetResponse response = GcProbes.getAtLeader(config, key(0), version, WAIT);
+        return response.hasError()
+                ? response.getError().getAbort()
+                : "answered: " + response.getValue().size() + " bytes";
     }
 
     private static String table(double minutes, List<Run> runs) {
@@ -434,17 +393,6 @@ class GcOverwriteMeasurement {
                     r.refusedBelow()));
         }
         return out.toString();
-    }
-
-    private static Map<ByteString, Integer> versions(StoreServer store) {
-        Map<ByteString, Integer> versions = new HashMap<>();
-        try (StorageReader reader = new UserKeyReader(store.engines().kv().snapshot());
-                KvIterator it = reader.iterator(Cf.WRITE)) {
-            for (it.seekToFirst(); it.valid(); it.next()) {
-                versions.merge(ByteString.copyFrom(MvccKey.decode(it.key()).userKey()), 1, Integer::sum);
-            }
-        }
-        return versions;
     }
 
     private static long dirBytes(Path root) {
