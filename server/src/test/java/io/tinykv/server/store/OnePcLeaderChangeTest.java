@@ -67,11 +67,8 @@ class OnePcLeaderChangeTest {
         try {
             List<Future<StoreServer>> started = new ArrayList<>();
             for (int i = 1; i <= STORES; i++) {
-                StoreServerConfig config = TestConfigs.store(scheduler.address(), dir.resolve("store" + i));
-                StoreServerConfig withPeerPort = new StoreServerConfig(
-                        config.base().withServer(config.base().server().withPeerAddr("127.0.0.1:0")),
-                        config.store(),
-                        config.coprocessor());
+                StoreServerConfig withPeerPort =
+                        TestConfigs.storeWithPeerPort(scheduler.address(), dir.resolve("store" + i));
                 started.add(starters.submit(() -> StoreServer.start(withPeerPort)));
             }
             for (int i = 1; i <= STORES; i++) {

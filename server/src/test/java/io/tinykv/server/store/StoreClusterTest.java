@@ -81,13 +81,8 @@ class StoreClusterTest {
         try {
             List<Future<StoreServer>> started = new ArrayList<>();
             for (int i = 1; i <= STORES; i++) {
-                Path data = dir.resolve("store" + i);
-                // The store-to-store service on a port of its own (port 0: a fresh one at every start).
-                StoreServerConfig config = TestConfigs.store(scheduler.address(), data);
-                StoreServerConfig withPeerPort = new StoreServerConfig(
-                        config.base().withServer(config.base().server().withPeerAddr("127.0.0.1:0")),
-                        config.store(),
-                        config.coprocessor());
+                StoreServerConfig withPeerPort =
+                        TestConfigs.storeWithPeerPort(scheduler.address(), dir.resolve("store" + i));
                 started.add(starters.submit(() -> StoreServer.start(withPeerPort)));
             }
             for (int i = 1; i <= STORES; i++) {

@@ -38,4 +38,13 @@ final class TestConfigs {
                 base.pd());
         return new StoreServerConfig(base, store).validate();
     }
+
+    /** {@link #store} with the store-to-store service on a port of its own (port 0: a fresh one at every start). */
+    static StoreServerConfig storeWithPeerPort(String pdAddress, Path dataDir) {
+        StoreServerConfig config = store(pdAddress, dataDir);
+        return new StoreServerConfig(
+                config.base().withServer(config.base().server().withPeerAddr("127.0.0.1:0")),
+                config.store(),
+                config.coprocessor());
+    }
 }
