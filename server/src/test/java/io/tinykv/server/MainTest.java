@@ -3,8 +3,6 @@ package io.tinykv.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.server.standalone.StandaloneCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -15,18 +13,6 @@ class MainTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
 
     /**
      * picocli formats every option's description with {@code String.format}: a lone {@code %} (say,
@@ -71,27 +57,27 @@ class MainTest {
         }
         assertThat(descriptions).as("descriptions looked at").isGreaterThan(100);
         assertThat(broken).as("descriptions with an unescaped %% (write %%%%)").isEmpty();
-        assertThat(run("server", "--help").out()).contains("default 5% of the disk");
+        assertThat(CommandRun.of("server", "--help").out()).contains("default 5% of the disk");
     }
 
     @Test
     void versionAndHelp() {
-        Run version = run("--version");
+        CommandRun version = CommandRun.of("--version");
         assertThat(version.exitCode()).isZero();
         assertThat(version.out()).contains("tinykv ").contains("6.5.0");
-        Run help = run("standalone", "--help");
+        CommandRun help = CommandRun.of("standalone", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out())
                 .contains("--addr")
                 .contains("--data-dir")
                 .contains("--config")
                 .contains("--status-addr");
-        assertThat(run("--help").out()).contains("standalone");
+        assertThat(CommandRun.of("--help").out()).contains("standalone");
     }
 
     @Test
     void withoutASubcommandItSaysWhatIsMissing() {
-        Run r = run();
+        CommandRun r = CommandRun.of();
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("missing subcommand");
     }
@@ -100,7 +86,7 @@ class MainTest {
     void aBadConfigurationStopsWithTheSettingNamed() throws Exception {
         Path file = dir.resolve("bad.toml");
         Files.writeString(file, "[limits]\nmax-key-size = -1\n");
-        Run r = run(
+        CommandRun r = CommandRun.of(
                 "standalone",
                 "--config",
                 file.toString(),
@@ -109,7 +95,7 @@ class MainTest {
         assertThat(r.exitCode()).isEqualTo(StandaloneCommand.EXIT_BAD_CONFIG);
         assertThat(r.err()).contains("limits.max-key-size must be > 0 (got -1)");
         assertThat(Files.exists(dir.resolve("d"))).as("nothing touched on disk").isFalse();
-        Run badAddr = run("standalone", "--addr", "nope");
+        CommandRun badAddr = CommandRun.of("standalone", "--addr", "nope");
         assertThat(badAddr.exitCode()).isEqualTo(StandaloneCommand.EXIT_BAD_CONFIG);
         assertThat(badAddr.err()).contains("--addr: expected HOST:PORT (got 'nope')");
     }

@@ -11,9 +11,7 @@ import io.tinykv.client.FakeEnv;
 import io.tinykv.client.pd.PdClient;
 import io.tinykv.testkit.net.RefusedPort;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -30,8 +28,6 @@ class ClusterCtlCommandTest {
     private FakeCluster cluster;
     private FakeEnv env;
 
-    record Run(int exitCode, String out, String err) {}
-
     @BeforeEach
     void setUp() {
         cluster = FakeCluster.threeRegions();
@@ -43,10 +39,8 @@ class ClusterCtlCommandTest {
         env.close();
     }
 
-    private Run run(PdClientFactory pdFactory, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = new CommandLine(new CtlCommand(
+    private CtlRun run(PdClientFactory pdFactory, String... args) {
+        CtlCommand ctl = new CtlCommand(
                 config -> {
                     throw new AssertionError("cluster commands must not open a key-value client");
                 },
@@ -54,14 +48,11 @@ class ClusterCtlCommandTest {
                     throw new AssertionError("cluster commands must not open a transactional client");
                 },
                 pdFactory,
-                new StringReader("")));
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
-        int exitCode = command.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+                new StringReader(""));
+        return CtlRun.of(ctl, args);
     }
 
-    private Run ctl(String... args) {
+    private CtlRun ctl(String... args) {
         List<String> all = new ArrayList<>(List.of("--pd", env.pdAddresses().get(0)));
         all.addAll(List.of(args));
         FakeClock clock = new FakeClock();
@@ -77,7 +68,7 @@ class ClusterCtlCommandTest {
         cluster.transferLeader(3, 1); // store 1 now leads regions 1 and 3, store 3 none
         cluster.setLastHeartbeatNs(2, HEARTBEAT_NS);
 
-        Run stores = ctl("stores");
+        CtlRun stores = ctl("stores");
 
         assertThat(stores.err()).isEmpty();
         assertThat(stores.exitCode()).isZero();
@@ -100,7 +91,7 @@ class ClusterCtlCommandTest {
     void storesJsonIsMachineReadable() throws IOException {
         cluster.setLastHeartbeatNs(1, HEARTBEAT_NS);
 
-        Run stores = ctl("stores", "--json");
+        CtlRun stores = ctl("stores", "--json");
 
         assertThat(stores.exitCode()).isZero();
         JsonNode root = JSON.readTree(stores.out());
@@ -124,7 +115,7 @@ class ClusterCtlCommandTest {
         cluster.reportDownPeer(3, 2, 42);
         cluster.setNoLeader(1);
 
-        Run regions = ctl("regions");
+        CtlRun regions = ctl("regions");
 
         assertThat(regions.err()).isEmpty();
         assertThat(regions.exitCode()).isZero();
@@ -139,7 +130,7 @@ class ClusterCtlCommandTest {
 
     @Test
     void regionsSelectsARangeAndPrintsKeysInTheChosenFormat() throws IOException {
-        Run hex = ctl("--hex", "regions", "--start", "68", "--end", "71"); // ["h", "q")
+        CtlRun hex = ctl("--hex", "regions", "--start", "68", "--end", "71"); // ["h", "q")
 
         assertThat(hex.exitCode()).isZero();
         assertThat(hex.out())
@@ -167,7 +158,7 @@ class ClusterCtlCommandTest {
             cluster.split(utf8(String.format("p%05d", i)));
         }
 
-        Run regions = ctl("regions", "--json");
+        CtlRun regions = ctl("regions", "--json");
 
         assertThat(regions.exitCode()).isZero();
         JsonNode root = JSON.readTree(regions.out());
@@ -182,7 +173,7 @@ class ClusterCtlCommandTest {
     void badArgumentsAreUsageErrors() {
         assertThat(ctl("regions", "--limit", "-1").exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(ctl("regions", "--start", "z", "--end", "a").err()).contains("--start must not be after --end");
-        Run cf = ctl("stores", "--cf", "lock");
+        CtlRun cf = ctl("stores", "--cf", "lock");
         assertThat(cf.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(cf.err()).contains("--cf does not apply to stores");
         assertThat(ctl("--hex", "regions", "--start", "zz").err()).contains("--start 'zz' is not hex");
@@ -191,7 +182,7 @@ class ClusterCtlCommandTest {
     @Test
     void helpNeedsNoCluster() {
         for (String sub : List.of("stores", "regions")) {
-            Run help = run(
+            CtlRun help = run(
                     config -> {
                         throw new AssertionError("help must not connect");
                     },
@@ -215,10 +206,10 @@ class ClusterCtlCommandTest {
             // A refused connection comes back at once; the deadline only has to outlast a busy machine
             // setting up its first channel, or the answer would be "no answer within ..." instead.
             String deadline = CtlCommandTest.UNREACHABLE_DEADLINE_MS;
-            Run stores = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "stores");
-            Run regions = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "regions");
+            CtlRun stores = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "stores");
+            CtlRun regions = run(PdClient::connect, "--pd", address, "--timeout-ms", deadline, "regions");
 
-            for (Run r : List.of(stores, regions)) {
+            for (CtlRun r : List.of(stores, regions)) {
                 assertThat(r.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
                 assertThat(r.out()).isEmpty();
                 assertThat(r.err()).isEqualTo("error: cannot reach PD at " + address + ": connection refused\n");

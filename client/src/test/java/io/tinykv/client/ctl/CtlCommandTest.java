@@ -27,9 +27,6 @@ class CtlCommandTest {
     private FakeCluster cluster;
     private FakeEnv env;
 
-    /** What one run of the command printed and returned. */
-    record Run(int exitCode, String out, String err) {}
-
     @BeforeEach
     void setUp() {
         cluster = FakeCluster.threeRegions();
@@ -41,18 +38,12 @@ class CtlCommandTest {
         env.close();
     }
 
-    private Run run(ClientFactory factory, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine command = new CommandLine(new CtlCommand(factory));
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
-        int exitCode = command.execute(args);
-        return new Run(exitCode, out.toString(), err.toString());
+    private CtlRun run(ClientFactory factory, String... args) {
+        return CtlRun.of(new CtlCommand(factory), args);
     }
 
     /** Runs against the fake cluster, with --pd pointing at its PD. */
-    private Run ctl(String... args) {
+    private CtlRun ctl(String... args) {
         List<String> all = new ArrayList<>(List.of("--pd", env.pdAddresses().get(0)));
         all.addAll(List.of(args));
         FakeClock clock = new FakeClock();
@@ -61,20 +52,20 @@ class CtlCommandTest {
 
     @Test
     void putThenGetThenDelete() {
-        Run put = ctl("put", "hello", "world");
-        assertThat(put).isEqualTo(new Run(0, "OK\n", ""));
+        CtlRun put = ctl("put", "hello", "world");
+        assertThat(put).isEqualTo(new CtlRun(0, "OK\n", ""));
         assertThat(cluster.received()).extracting(FakeCluster.Received::storeId).containsExactly(2L);
 
-        assertThat(ctl("get", "hello")).isEqualTo(new Run(0, "world\n", ""));
+        assertThat(ctl("get", "hello")).isEqualTo(new CtlRun(0, "world\n", ""));
 
-        assertThat(ctl("delete", "hello")).isEqualTo(new Run(0, "OK\n", ""));
-        assertThat(ctl("get", "hello")).isEqualTo(new Run(CtlCommand.EXIT_NOT_FOUND, "", "(not found)\n"));
+        assertThat(ctl("delete", "hello")).isEqualTo(new CtlRun(0, "OK\n", ""));
+        assertThat(ctl("get", "hello")).isEqualTo(new CtlRun(CtlCommand.EXIT_NOT_FOUND, "", "(not found)\n"));
     }
 
     @Test
     void connectionOptionsMayFollowTheSubcommand() {
         FakeClock clock = new FakeClock();
-        Run put = run(
+        CtlRun put = run(
                 config -> RawKvClient.create(config, env.channelFactory(), clock),
                 "put",
                 "k",
@@ -100,18 +91,18 @@ class CtlCommandTest {
         assertThat(ctl("scan", "--start", "f", "--end", "p", "--keys-only").out())
                 .isEqualTo("f\ng\no\n");
         assertThat(ctl("scan", "--reverse", "--limit", "4").out()).isEqualTo("z: vz\np: vp\no: vo\ng: vg\n");
-        assertThat(ctl("scan", "--start", "b", "--end", "c")).isEqualTo(new Run(0, "", ""));
+        assertThat(ctl("scan", "--start", "b", "--end", "c")).isEqualTo(new CtlRun(0, "", ""));
     }
 
     @Test
     void splitCutsTheRegionHoldingTheKeyAtItAndPrintsBothHalves() {
         ctl("put", "c", "vc");
-        Run split = ctl("split", "--key", "c");
+        CtlRun split = ctl("split", "--key", "c");
         assertThat(split.exitCode()).as(split.err()).isZero();
         assertThat(split.out())
                 .matches("(?s)region \\d+ \\[, c\\) version \\d+\nregion \\d+ \\[c, g\\) version \\d+\n");
         assertThat(ctl("get", "c").out()).isEqualTo("vc\n");
-        Run again = ctl("split", "--key", "c");
+        CtlRun again = ctl("split", "--key", "c");
         assertThat(again.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
         assertThat(again.err()).contains("bad split key");
         assertThat(ctl("split", "--key", "").exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
@@ -139,23 +130,23 @@ class CtlCommandTest {
 
     @Test
     void badArgumentsAreUsageErrors() {
-        Run badHex = ctl("--hex", "get", "xyz");
+        CtlRun badHex = ctl("--hex", "get", "xyz");
         assertThat(badHex.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(badHex.err()).contains("key 'xyz' is not hex");
 
-        Run both = ctl("--hex", "--base64", "get", "00");
+        CtlRun both = ctl("--hex", "--base64", "get", "00");
         assertThat(both.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(both.err()).contains("--hex and --base64 cannot be combined");
 
-        Run missing = ctl("put", "only-key");
+        CtlRun missing = ctl("put", "only-key");
         assertThat(missing.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(missing.err()).contains("Missing required parameter").contains("VALUE");
 
-        Run badLimit = ctl("scan", "--limit", "0");
+        CtlRun badLimit = ctl("scan", "--limit", "0");
         assertThat(badLimit.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(badLimit.err()).contains("--limit must be > 0");
 
-        Run badPd = run(
+        CtlRun badPd = run(
                 config -> {
                     throw new AssertionError("must not connect");
                 },
@@ -166,7 +157,7 @@ class CtlCommandTest {
         assertThat(badPd.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(badPd.err()).contains("'no-port' is not host:port");
 
-        Run noSubcommand = ctl();
+        CtlRun noSubcommand = ctl();
         assertThat(noSubcommand.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(noSubcommand.err()).contains("Usage: ctl").contains("get").contains("scan");
     }
@@ -174,7 +165,7 @@ class CtlCommandTest {
     @Test
     void everySubcommandHasHelp() {
         for (String sub : List.of("get", "put", "delete", "scan")) {
-            Run help = run(
+            CtlRun help = run(
                     config -> {
                         throw new AssertionError("help must not connect");
                     },
@@ -183,7 +174,7 @@ class CtlCommandTest {
             assertThat(help.exitCode()).as(sub).isZero();
             assertThat(help.out()).as(sub).contains("Usage: ctl " + sub).contains("--pd");
         }
-        Run top = run(
+        CtlRun top = run(
                 config -> {
                     throw new AssertionError("help must not connect");
                 },
@@ -222,7 +213,7 @@ class CtlCommandTest {
                         .build(),
                 1);
 
-        Run put = ctl("put", "a", "1");
+        CtlRun put = ctl("put", "a", "1");
 
         assertThat(put.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
         assertThat(put.out()).isEmpty();
@@ -234,19 +225,15 @@ class CtlCommandTest {
         // Held bound, never listening: refused, and no other process can start listening there meanwhile.
         try (RefusedPort closedPort = new RefusedPort()) {
             String address = closedPort.address();
-            StringWriter out = new StringWriter();
-            StringWriter err = new StringWriter();
-            CommandLine command = new CommandLine(new CtlCommand()); // the real network client
-            command.setOut(new PrintWriter(out, true));
-            command.setErr(new PrintWriter(err, true));
+            // The real network client. A refused connection comes back at once; the deadline only has
+            // to outlast a busy machine setting up its first channel, or the answer would be "no
+            // answer within ..." instead.
+            CtlRun run =
+                    CtlRun.of(new CtlCommand(), "--pd", address, "--timeout-ms", UNREACHABLE_DEADLINE_MS, "get", "k");
 
-            // A refused connection comes back at once; the deadline only has to outlast a busy machine
-            // setting up its first channel, or the answer would be "no answer within ..." instead.
-            int exitCode = command.execute("--pd", address, "--timeout-ms", UNREACHABLE_DEADLINE_MS, "get", "k");
-
-            assertThat(exitCode).isEqualTo(CtlCommand.EXIT_FAILURE);
-            assertThat(out.toString()).isEmpty();
-            assertThat(err.toString()).isEqualTo("error: cannot reach PD at " + address + ": connection refused\n");
+            assertThat(run.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
+            assertThat(run.out()).isEmpty();
+            assertThat(run.err()).isEqualTo("error: cannot reach PD at " + address + ": connection refused\n");
         }
     }
 }

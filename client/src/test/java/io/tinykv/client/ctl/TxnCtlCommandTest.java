@@ -31,8 +31,6 @@ class TxnCtlCommandTest {
 
     private TxnTestCluster cluster;
 
-    record Run(int exitCode, String out, String err) {}
-
     @BeforeEach
     void setUp() {
         cluster = new TxnTestCluster(FakeCluster.threeTxnRegions(), dataDir);
@@ -43,9 +41,7 @@ class TxnCtlCommandTest {
         cluster.close();
     }
 
-    private Run run(String stdin, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
+    private CtlRun run(String stdin, String... args) {
         FakeClock clock = new FakeClock();
         CtlCommand ctl = new CtlCommand(
                 config -> {
@@ -53,33 +49,30 @@ class TxnCtlCommandTest {
                 },
                 config -> cluster.client(clock, BUDGET_MS),
                 new StringReader(stdin));
-        CommandLine command = new CommandLine(ctl);
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
         List<String> all =
                 new ArrayList<>(List.of("--pd", cluster.env().pdAddresses().get(0)));
         all.addAll(List.of(args));
-        return new Run(command.execute(all.toArray(String[]::new)), out.toString(), err.toString());
+        return CtlRun.of(ctl, all.toArray(String[]::new));
     }
 
-    private Run ctl(String... args) {
+    private CtlRun ctl(String... args) {
         return run("", args);
     }
 
     @Test
     void putGetScanDeleteAsOneShotTransactions() {
-        Run put = ctl("txn", "put", "a", "1", "h", "2", "q", "3");
+        CtlRun put = ctl("txn", "put", "a", "1", "h", "2", "q", "3");
         assertThat(put.exitCode()).isZero();
         var m = COMMITTED.matcher(put.out());
         assertThat(m.matches()).as(put.out()).isTrue();
         assertThat(Long.parseLong(m.group(2))).isGreaterThan(Long.parseLong(m.group(1)));
 
-        Run get = ctl("txn", "get", "h");
+        CtlRun get = ctl("txn", "get", "h");
         assertThat(get.exitCode()).isZero();
         assertThat(get.out()).isEqualTo("2\n");
         assertThat(get.err()).matches("start_ts=\\d+\n");
 
-        Run several = ctl("txn", "get", "q", "zz", "a");
+        CtlRun several = ctl("txn", "get", "q", "zz", "a");
         assertThat(several.exitCode()).isEqualTo(CtlCommand.EXIT_NOT_FOUND);
         assertThat(several.out()).isEqualTo("q: 3\na: 1\n");
         assertThat(several.err()).startsWith("(not found) zz\n");
@@ -89,11 +82,11 @@ class TxnCtlCommandTest {
                         .out())
                 .isEqualTo("h\n");
 
-        Run delete = ctl("txn", "delete", "a", "q");
+        CtlRun delete = ctl("txn", "delete", "a", "q");
         assertThat(delete.exitCode()).isZero();
         assertThat(delete.out()).matches(COMMITTED.pattern());
         assertThat(ctl("txn", "scan").out()).isEqualTo("h: 2\n");
-        Run absent = ctl("txn", "get", "a");
+        CtlRun absent = ctl("txn", "get", "a");
         assertThat(absent.exitCode()).isEqualTo(CtlCommand.EXIT_NOT_FOUND);
         assertThat(absent.out()).isEmpty();
         assertThat(absent.err()).matches("\\(not found\\)\nstart_ts=\\d+\n");
@@ -125,7 +118,7 @@ class TxnCtlCommandTest {
                 "scan a z 5",
                 "");
 
-        Run shell = run(script, "txn", "shell");
+        CtlRun shell = run(script, "txn", "shell");
 
         assertThat(shell.err()).isEmpty();
         assertThat(shell.exitCode()).isZero();
@@ -155,7 +148,7 @@ class TxnCtlCommandTest {
 
     @Test
     void shellReportsErrorsAndGoesOn() {
-        Run shell = run("bogus\nput a\ncommit\nbegin\nbegin\nput a 1\ncommit\n", "txn", "shell");
+        CtlRun shell = run("bogus\nput a\ncommit\nbegin\nbegin\nput a 1\ncommit\n", "txn", "shell");
 
         assertThat(shell.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
         assertThat(shell.err())
@@ -193,8 +186,6 @@ class TxnCtlCommandTest {
     @Test
     void aWriteConflictInTheShellIsReportedAndEndsTheTransaction() {
         List<String> script = List.of("begin", "put k mine", "commit", "get k");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
         FakeClock clock = new FakeClock();
         // Another client commits k after the shell's transaction began and before it commits.
         Runnable otherWriter = () -> {
@@ -210,15 +201,11 @@ class TxnCtlCommandTest {
                 },
                 config -> cluster.client(clock, BUDGET_MS),
                 new HookedInput(script, 2, otherWriter));
-        CommandLine command = new CommandLine(ctl);
-        command.setOut(new PrintWriter(out, true));
-        command.setErr(new PrintWriter(err, true));
+        CtlRun run = CtlRun.of(ctl, "--pd", cluster.env().pdAddresses().get(0), "txn", "shell");
 
-        int exitCode = command.execute("--pd", cluster.env().pdAddresses().get(0), "txn", "shell");
-
-        assertThat(exitCode).isEqualTo(CtlCommand.EXIT_FAILURE);
-        assertThat(err.toString()).startsWith("error: txn ").contains("write conflict on \"k\"");
-        String normalized = out.toString().replaceAll("start_ts=\\d+", "start_ts=S");
+        assertThat(run.exitCode()).isEqualTo(CtlCommand.EXIT_FAILURE);
+        assertThat(run.err()).startsWith("error: txn ").contains("write conflict on \"k\"");
+        String normalized = run.out().replaceAll("start_ts=\\d+", "start_ts=S");
         assertThat(normalized)
                 .isEqualTo(
                         "begin start_ts=S\nOK\nbegin start_ts=S\ntheirs\n" + "rolled back start_ts=S (end of input)\n");
@@ -229,7 +216,7 @@ class TxnCtlCommandTest {
         cluster.close();
         cluster = new TxnTestCluster(FakeCluster.threeRegions(), dataDir);
 
-        Run get = ctl("txn", "get", "k");
+        CtlRun get = ctl("txn", "get", "k");
 
         assertThat(get.exitCode()).as(get.out()).isEqualTo(CtlCommand.EXIT_FAILURE);
         assertThat(get.err()).startsWith("error: ").contains("not a memcomparable-encoded user key");
@@ -238,20 +225,20 @@ class TxnCtlCommandTest {
 
     @Test
     void usageErrorsAndHelp() {
-        Run odd = ctl("txn", "put", "a", "1", "b");
+        CtlRun odd = ctl("txn", "put", "a", "1", "b");
         assertThat(odd.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(odd.err()).contains("expected pairs of KEY VALUE, got 3 arguments");
 
-        Run cf = ctl("--cf", "lock", "txn", "get", "a");
+        CtlRun cf = ctl("--cf", "lock", "txn", "get", "a");
         assertThat(cf.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(cf.err()).contains("--cf does not apply to transactions");
 
-        Run none = ctl("txn");
+        CtlRun none = ctl("txn");
         assertThat(none.exitCode()).isEqualTo(CtlCommand.EXIT_USAGE);
         assertThat(none.err()).contains("Usage: ctl txn").contains("shell");
 
         for (String sub : List.of("put", "get", "delete", "scan", "shell")) {
-            Run help = ctl("txn", sub, "--help");
+            CtlRun help = ctl("txn", sub, "--help");
             assertThat(help.exitCode()).as(sub).isZero();
             assertThat(help.out()).as(sub).contains("Usage: ctl txn " + sub).contains("--pd");
         }

@@ -2,38 +2,23 @@ package io.tinykv.server.playground;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tinykv.server.CommandRun;
 import io.tinykv.server.DataDirLock;
-import io.tinykv.server.Main;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** What the playground refuses before it starts anything (the running cluster is tested in compat-tests). */
 class PlaygroundCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsTheOptions() {
-        Run help = run("playground", "--help");
+        CommandRun help = CommandRun.of("playground", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out())
                 .contains("--data-dir")
@@ -41,17 +26,17 @@ class PlaygroundCommandTest {
                 .contains("--pd-port")
                 .contains("--base-port")
                 .contains("--enable-ttl");
-        assertThat(run("--help").out()).contains("playground");
+        assertThat(CommandRun.of("--help").out()).contains("playground");
     }
 
     @Test
     void badOptionsAreUsageErrorsNamingTheOption() {
-        Run stores = run(
+        CommandRun stores = CommandRun.of(
                 "playground", "--stores", "0", "--data-dir", dir.resolve("pg").toString());
         assertThat(stores.exitCode()).isEqualTo(2);
         assertThat(stores.err()).contains("--stores must be between 1 and");
 
-        Run collide = run(
+        CommandRun collide = CommandRun.of(
                 "playground",
                 "--pd-port",
                 "20160",
@@ -64,7 +49,7 @@ class PlaygroundCommandTest {
 
     @Test
     void incompleteTlsOptionsAreRefusedBeforeAnythingStarts() {
-        Run half = run(
+        CommandRun half = CommandRun.of(
                 "playground",
                 "--data-dir",
                 dir.resolve("pg").toString(),
@@ -78,7 +63,7 @@ class PlaygroundCommandTest {
     @Test
     void helpListsTheTlsOptionsOnEveryCommand() {
         for (String command : new String[] {"playground", "server", "scheduler", "standalone", "ctl"}) {
-            assertThat(run(command, "--help").out())
+            assertThat(CommandRun.of(command, "--help").out())
                     .as(command)
                     .contains("--ca-path")
                     .contains("--cert-path")
@@ -91,7 +76,7 @@ class PlaygroundCommandTest {
     void aFolderInUseByAnotherPlaygroundIsRefused() {
         Path folder = dir.resolve("pg");
         try (DataDirLock held = DataDirLock.acquire(folder)) {
-            Run second = run("playground", "--data-dir", folder.toString());
+            CommandRun second = CommandRun.of("playground", "--data-dir", folder.toString());
             assertThat(second.exitCode()).isEqualTo(PlaygroundCommand.EXIT_DATA_DIR_LOCKED);
             assertThat(second.err()).contains("is in use by another tinykv process");
         }
@@ -101,8 +86,8 @@ class PlaygroundCommandTest {
     void aPortInUseIsNamedBeforeAnythingStarts() throws Exception {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             int port = taken.getLocalPort();
-            Run run =
-                    run("playground", "--data-dir", dir.resolve("pg").toString(), "--pd-port", Integer.toString(port));
+            CommandRun run = CommandRun.of(
+                    "playground", "--data-dir", dir.resolve("pg").toString(), "--pd-port", Integer.toString(port));
             assertThat(run.exitCode()).isEqualTo(PlaygroundCommand.EXIT_START_FAILED);
             assertThat(run.err()).contains("in use already").contains("127.0.0.1:" + port);
             assertThat(run.out()).isEmpty();

@@ -3,19 +3,16 @@ package io.tinykv.server.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.tinykv.server.Main;
+import io.tinykv.server.CommandRun;
 import io.tinykv.server.config.Config;
 import io.tinykv.server.config.ConfigException;
 import io.tinykv.server.config.ConfigLoader;
 import io.tinykv.storage.space.ReserveSpace;
 import io.tinykv.storage.space.SpacePlaceholder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code [storage] reserve-space} and {@code disk-check-interval}, and {@code tinykv server --reserve-space}. */
 class DiskSpaceConfigTest {
@@ -24,16 +21,6 @@ class DiskSpaceConfigTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int exitCode, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(new StringWriter()));
-        cmd.setErr(new PrintWriter(err));
-        return new Run(cmd.execute(args), err.toString());
-    }
 
     @Test
     void theDefaultIsAFractionOfTheDiskSampledEverySecond() {
@@ -71,7 +58,8 @@ class DiskSpaceConfigTest {
     @Test
     void theCommandLineFlagIsCheckedBeforeAnythingStarts() {
         Path data = dir.resolve("d");
-        Run bad = run("server", "--pd", "127.0.0.1:1", "--reserve-space", "lots", "--data-dir", data.toString());
+        CommandRun bad = CommandRun.of(
+                "server", "--pd", "127.0.0.1:1", "--reserve-space", "lots", "--data-dir", data.toString());
         assertThat(bad.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
         assertThat(bad.err()).contains("--reserve-space").contains("a size like");
         assertThat(Files.exists(data)).isFalse();
@@ -81,7 +69,7 @@ class DiskSpaceConfigTest {
     void aReserveAsLargeAsTheDiskStopsTheStartWithAClearMessage() {
         Path data = dir.resolve("d");
         // Found before the engines open and before the scheduler is asked (none listens on port 1).
-        Run r = run(
+        CommandRun r = CommandRun.of(
                 "server",
                 "--pd",
                 "127.0.0.1:1",

@@ -2,17 +2,14 @@ package io.tinykv.server.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tinykv.server.CommandRun;
 import io.tinykv.server.DataDirLock;
-import io.tinykv.server.Main;
 import io.tinykv.server.config.Config;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code tinykv server} on the command line: options, configuration errors, refusals with exit codes. */
 class ServerCommandTest {
@@ -22,21 +19,9 @@ class ServerCommandTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(out));
-        cmd.setErr(new PrintWriter(err));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsTheOptionsAndMainListsServerAndScheduler() {
-        Run help = run("server", "--help");
+        CommandRun help = CommandRun.of("server", "--help");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out())
                 .contains("--pd")
@@ -46,14 +31,14 @@ class ServerCommandTest {
                 .contains("--status-addr")
                 .contains("--config")
                 .contains("--[no-]enable-ttl");
-        assertThat(run("--help").out()).contains("server").contains("scheduler");
-        assertThat(run("scheduler", "--help").exitCode()).isZero();
+        assertThat(CommandRun.of("--help").out()).contains("server").contains("scheduler");
+        assertThat(CommandRun.of("scheduler", "--help").exitCode()).isZero();
     }
 
     @Test
     void badSettingsStopWithTheSettingNamedBeforeTouchingTheDisk() throws Exception {
         Path data = dir.resolve("d");
-        Run badPd = run("server", "--pd", "nope", "--data-dir", data.toString());
+        CommandRun badPd = CommandRun.of("server", "--pd", "nope", "--data-dir", data.toString());
         assertThat(badPd.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
         assertThat(badPd.err()).contains("store.pd-endpoints");
 
@@ -61,12 +46,12 @@ class ServerCommandTest {
         Files.writeString(
                 file,
                 "[store]\ntick-interval = \"0ms\"\nelection-ticks = 2\nheartbeat-ticks = 2\n" + "colour = \"blue\"\n");
-        Run badFile = run("server", "--config", file.toString(), "--data-dir", data.toString());
+        CommandRun badFile = CommandRun.of("server", "--config", file.toString(), "--data-dir", data.toString());
         assertThat(badFile.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
         assertThat(badFile.err()).contains("unknown setting 'store.colour'");
 
         Files.writeString(file, "[store]\ntick-interval = \"0ms\"\nelection-ticks = 2\nheartbeat-ticks = 2\n");
-        Run badValues = run("server", "--config", file.toString(), "--data-dir", data.toString());
+        CommandRun badValues = CommandRun.of("server", "--config", file.toString(), "--data-dir", data.toString());
         assertThat(badValues.err())
                 .contains("store.tick-interval must be > 0")
                 .contains("store.election-ticks (2) must be greater than store.heartbeat-ticks (2)");
@@ -98,7 +83,7 @@ class ServerCommandTest {
     void aLockedDataDirExitsWithItsOwnCode() throws Exception {
         Path data = dir.resolve("locked");
         try (DataDirLock held = DataDirLock.acquire(data)) {
-            Run r = run(
+            CommandRun r = CommandRun.of(
                     "server",
                     "--pd",
                     "127.0.0.1:1",
@@ -118,7 +103,7 @@ class ServerCommandTest {
     void aStatusPortInUseNamesTheSettingTheAddressAndWhatToDo() throws Exception {
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             String busy = "127.0.0.1:" + taken.getLocalPort();
-            Run r = run(
+            CommandRun r = CommandRun.of(
                     "server",
                     "--pd",
                     "127.0.0.1:1",
@@ -142,7 +127,7 @@ class ServerCommandTest {
     void aDefaultPeerPortInUseNamesTheSettingTheDefaultAndTheAddress() throws Exception {
         try (java.net.ServerSocket taken = takenWithFreePortBelow(Config.Server.DEFAULT_PEER_PORT_OFFSET)) {
             int clientPort = taken.getLocalPort() - Config.Server.DEFAULT_PEER_PORT_OFFSET;
-            Run r = run(
+            CommandRun r = CommandRun.of(
                     "server",
                     "--pd",
                     "127.0.0.1:1",
@@ -184,7 +169,7 @@ class ServerCommandTest {
             StoreServer.start(TestConfigs.store(a.address(), data)).close();
         }
         try (FakeScheduler b = new FakeScheduler(2)) {
-            Run r = run(
+            CommandRun r = CommandRun.of(
                     "server",
                     "--pd",
                     b.address(),
@@ -217,7 +202,7 @@ class ServerCommandTest {
                             TestConfigs.store(scheduler.address(), data).store()))
                     .close();
         }
-        Run r = run(
+        CommandRun r = CommandRun.of(
                 "server",
                 "--pd",
                 "127.0.0.1:1",

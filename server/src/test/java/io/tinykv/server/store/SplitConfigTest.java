@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.raftstore.split.SplitCheckConfig;
-import io.tinykv.server.Main;
+import io.tinykv.server.CommandRun;
 import io.tinykv.server.config.ConfigException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code [coprocessor]} region-max-size and friends, and their {@code tinykv server} flags. */
 class SplitConfigTest {
@@ -21,16 +18,6 @@ class SplitConfigTest {
 
     @TempDir
     Path dir;
-
-    private record Run(int exitCode, String err) {}
-
-    private static Run run(String... args) {
-        StringWriter err = new StringWriter();
-        CommandLine cmd = Main.commandLine();
-        cmd.setOut(new PrintWriter(new StringWriter()));
-        cmd.setErr(new PrintWriter(err));
-        return new Run(cmd.execute(args), err.toString());
-    }
 
     @Test
     void theDefaultsAreTiKVs() {
@@ -77,7 +64,7 @@ class SplitConfigTest {
     @Test
     void theFlagsAreCheckedBeforeAnythingStarts() {
         Path data = dir.resolve("d");
-        Run bad = run(
+        CommandRun bad = CommandRun.of(
                 "server",
                 "--pd",
                 "127.0.0.1:1",
@@ -89,7 +76,8 @@ class SplitConfigTest {
                 data.toString());
         assertThat(bad.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
         assertThat(bad.err()).contains("coprocessor.region-split-size").contains("region-max-size");
-        Run unit = run("server", "--pd", "127.0.0.1:1", "--region-max-size", "lots", "--data-dir", data.toString());
+        CommandRun unit = CommandRun.of(
+                "server", "--pd", "127.0.0.1:1", "--region-max-size", "lots", "--data-dir", data.toString());
         assertThat(unit.exitCode()).isEqualTo(ServerCommand.EXIT_BAD_CONFIG);
         assertThat(unit.err()).contains("--region-max-size").contains("a size like");
         assertThat(Files.exists(data)).isFalse();
