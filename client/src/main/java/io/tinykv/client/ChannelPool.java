@@ -23,6 +23,7 @@ public final class ChannelPool implements AutoCloseable {
         this.factory = factory;
     }
 
+    /** The channel to {@code address}; throws {@link IllegalStateException} once the pool is closed. */
     public ManagedChannel get(String address) {
         if (closed) {
             throw new IllegalStateException("client is closed");

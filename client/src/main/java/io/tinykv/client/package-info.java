@@ -28,7 +28,7 @@
  * so all of it lives here). Public only so that the rooms above can share them:
  * {@link io.tinykv.client.Backoff} (one operation's retry budget), {@link io.tinykv.client.BackoffKind}
  * and {@link io.tinykv.client.BackoffSchedule} (how long to wait, and why), {@link io.tinykv.client.ChannelPool}
- * (one gRPC channel per address), {@link io.tinykv.client.Failures} and {@link io.tinykv.client.Keys}
+ * (one gRPC channel per address; the store's relay of forwarded calls keeps its channels in one too), {@link io.tinykv.client.Failures} and {@link io.tinykv.client.Keys}
  * (sentences for failures and keys, key order).
  *
  * <pre>{@code

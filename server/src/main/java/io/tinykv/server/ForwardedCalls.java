@@ -9,9 +9,8 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import io.tinykv.client.ChannelPool;
+import io.tinykv.security.ChannelFactory;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -40,20 +39,18 @@ public final class ForwardedCalls implements ServerInterceptor, AutoCloseable {
 
     private final Supplier<String> ownAddress;
     private final Predicate<String> isStore;
-    private final Function<String, ManagedChannel> openChannel;
-    private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
-    private volatile boolean closed;
+    /** One channel per store relayed to, kept for the next call. */
+    private final ChannelPool channels;
 
     /**
      * @param ownAddress this store's advertised address (known once its port is bound)
      * @param isStore whether an address is one of this cluster's stores
      * @param openChannel opens a channel to another store's address (with the cluster's TLS credentials)
      */
-    public ForwardedCalls(
-            Supplier<String> ownAddress, Predicate<String> isStore, Function<String, ManagedChannel> openChannel) {
+    public ForwardedCalls(Supplier<String> ownAddress, Predicate<String> isStore, ChannelFactory openChannel) {
         this.ownAddress = ownAddress;
         this.isStore = isStore;
-        this.openChannel = openChannel;
+        this.channels = new ChannelPool(openChannel);
     }
 
     @Override
@@ -62,10 +59,6 @@ public final class ForwardedCalls implements ServerInterceptor, AutoCloseable {
         String target = headers.get(FORWARDED_HOST);
         if (target == null || target.isEmpty() || target.equals(ownAddress.get())) {
             return next.startCall(call, headers);
-        }
-        if (closed) {
-            call.close(Status.UNAVAILABLE.withDescription("the store is shutting down"), new Metadata());
-            return new ServerCall.Listener<>() {};
         }
         if (!isStore.test(target)) {
             LOG.warn(
@@ -78,7 +71,13 @@ public final class ForwardedCalls implements ServerInterceptor, AutoCloseable {
                     new Metadata());
             return new ServerCall.Listener<>() {};
         }
-        ManagedChannel channel = channels.computeIfAbsent(target, openChannel);
+        ManagedChannel channel;
+        try {
+            channel = channels.get(target);
+        } catch (IllegalStateException closed) {
+            call.close(Status.UNAVAILABLE.withDescription("the store is shutting down"), new Metadata());
+            return new ServerCall.Listener<>() {};
+        }
         CallOptions options = CallOptions.DEFAULT;
         if (Context.current().getDeadline() != null) {
             options = options.withDeadline(Context.current().getDeadline());
@@ -88,9 +87,7 @@ public final class ForwardedCalls implements ServerInterceptor, AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        channels.values().forEach(ManagedChannel::shutdownNow);
-        channels.clear();
+        channels.close();
     }
 
     /**

@@ -90,6 +90,18 @@ class ForwardedCallsTest {
         });
     }
 
+    @Test
+    void aCallToRelayOnceClosedIsRefusedAsUnavailable() {
+        forwarded.close();
+        assertThatThrownBy(() -> rawGet(leader, "k")).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+            assertThat(e.getStatus().getDescription()).contains("shutting down");
+        });
+        assertThat(rawGet(null, "k").getValue().toStringUtf8())
+                .as("a call for this store itself is still served")
+                .isEqualTo(follower + ":k");
+    }
+
     private Kvrpcpb.RawGetResponse rawGet(String forwardTo, String key) {
         TikvGrpc.TikvBlockingStub stub =
                 TikvGrpc.newBlockingStub(channel(follower)).withDeadlineAfter(30, TimeUnit.SECONDS);

@@ -280,7 +280,7 @@ public final class StoreServer implements AutoCloseable {
                             },
                             nanoClock,
                             TimeUnit.MILLISECONDS.toNanos(FORWARD_TARGETS_MIN_REFRESH_MILLIS)),
-                    ChannelFactory.withCredentials(tls.channelCredentials())::open);
+                    ChannelFactory.withCredentials(tls.channelCredentials()));
             opened.add(forwarded);
             int maxCalls = (int) config.base().limits().maxConcurrentRequests();
             CallLimiter callLimiter = new CallLimiter(maxCalls);
