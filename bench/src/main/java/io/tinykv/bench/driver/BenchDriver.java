@@ -2,8 +2,8 @@ package io.tinykv.bench.driver;
 
 import io.tinykv.bench.target.BenchTarget;
 import io.tinykv.bench.workload.KeyChooser;
-import io.tinykv.bench.workload.KeyCodec;
 import io.tinykv.bench.workload.Operation;
+import io.tinykv.bench.workload.RecordKeys;
 import io.tinykv.client.Clock;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -61,7 +61,7 @@ public final class BenchDriver {
      * is thrown: measuring over a partly loaded data set would not mean anything.
      */
     public LoadResult load(BenchTarget target, DriverConfig config) throws InterruptedException {
-        KeyCodec codec = KeyCodec.forRecords(config.keySizeBytes(), config.recordCount());
+        RecordKeys keys = RecordKeys.forRecords(config.keySizeBytes(), config.recordCount());
         List<SplittableRandom> randoms = clientRandoms(config.seed() ^ 0x10adL, config.clients());
         AtomicLong nextIndex = new AtomicLong();
         LongAdder inserted = new LongAdder();
@@ -73,7 +73,7 @@ public final class BenchDriver {
             while (failure.get() == null && (index = nextIndex.getAndIncrement()) < config.recordCount()) {
                 random.nextBytes(value);
                 try {
-                    target.put(codec.encode(index), value);
+                    target.put(keys.key(index), value);
                     inserted.increment();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -129,7 +129,7 @@ public final class BenchDriver {
         private final BenchTarget target;
         private final DriverConfig config;
         private final KeyChooser chooser;
-        private final KeyCodec codec;
+        private final RecordKeys keys;
         private final Recorder warmupLatency = newRecorder();
         private final Recorder readLatency = newRecorder();
         private final Recorder updateLatency = newRecorder();
@@ -146,7 +146,7 @@ public final class BenchDriver {
             this.target = target;
             this.config = config;
             this.chooser = config.distribution().chooser(config.recordCount(), config.zipfianTheta());
-            this.codec = KeyCodec.forRecords(config.keySizeBytes(), config.recordCount());
+            this.keys = RecordKeys.forRecords(config.keySizeBytes(), config.recordCount());
             this.budget = new AtomicLong(config.measuresByCount() ? config.operationCount() : Long.MAX_VALUE);
             this.randoms = clientRandoms(config.seed(), config.clients());
         }
@@ -278,7 +278,7 @@ public final class BenchDriver {
                     return;
                 }
                 Operation op = config.workload().nextOperation(random);
-                byte[] key = codec.encode(chooser.nextIndex(random));
+                byte[] key = keys.key(chooser.nextIndex(random));
                 try {
                     if (op == Operation.READ) {
                         byte[] found = target.get(key);

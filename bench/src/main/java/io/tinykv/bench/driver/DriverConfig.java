@@ -1,7 +1,7 @@
 package io.tinykv.bench.driver;
 
-import io.tinykv.bench.workload.KeyCodec;
 import io.tinykv.bench.workload.KeyDistribution;
+import io.tinykv.bench.workload.RecordKeys;
 import io.tinykv.bench.workload.Workload;
 import java.time.Duration;
 
@@ -75,7 +75,7 @@ public record DriverConfig(
             throw new IllegalArgumentException("report interval must be positive, got " + reportInterval);
         }
         // Fails early, with the sizes in the message, when the keys cannot hold every record index.
-        KeyCodec.forRecords(keySizeBytes, recordCount);
+        RecordKeys.forRecords(keySizeBytes, recordCount);
         distribution.chooser(Math.min(recordCount, 2), zipfianTheta);
     }
 

@@ -1,7 +1,7 @@
 package io.tinykv.bench.txn;
 
 import io.tinykv.bench.workload.KeyChooser;
-import io.tinykv.bench.workload.KeyCodec;
+import io.tinykv.bench.workload.RecordKeys;
 import java.util.SplittableRandom;
 
 /**
@@ -9,7 +9,7 @@ import java.util.SplittableRandom;
  * the smallest read-write transaction that needs two-phase commit across keys.
  *
  * <p>Transaction keys live apart from the RawKV keys measured in the same run (their first byte is
- * {@link #KEY_PREFIX} instead of the codec's): TiKV keeps raw and transactional data in one column
+ * {@link #KEY_PREFIX} instead of {@link RecordKeys}'s {@code u}): TiKV keeps raw and transactional data in one column
  * family with different encodings, and mixing the two APIs on one key is not something to measure.
  */
 public final class TwoKeyReadWrite {
@@ -20,20 +20,20 @@ public final class TwoKeyReadWrite {
     public static final int KEYS = 2;
 
     private final KeyChooser chooser;
-    private final KeyCodec codec;
+    private final RecordKeys keys;
 
-    public TwoKeyReadWrite(KeyChooser chooser, KeyCodec codec, long recordCount) {
+    public TwoKeyReadWrite(KeyChooser chooser, RecordKeys keys, long recordCount) {
         if (recordCount < KEYS) {
             throw new IllegalArgumentException(
                     "a " + KEYS + "-key transaction needs at least " + KEYS + " records, got " + recordCount);
         }
         this.chooser = chooser;
-        this.codec = codec;
+        this.keys = keys;
     }
 
     /** The transactional key of record {@code index}. */
     public byte[] key(long index) {
-        byte[] key = codec.encode(index);
+        byte[] key = keys.key(index);
         key[0] = KEY_PREFIX;
         return key;
     }

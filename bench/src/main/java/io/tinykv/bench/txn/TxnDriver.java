@@ -5,7 +5,7 @@ import io.tinykv.bench.driver.ClientGroup;
 import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.LatencySummary;
 import io.tinykv.bench.driver.LoadResult;
-import io.tinykv.bench.workload.KeyCodec;
+import io.tinykv.bench.workload.RecordKeys;
 import io.tinykv.client.Clock;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -224,7 +224,7 @@ public final class TxnDriver {
     private static TwoKeyReadWrite operation(DriverConfig config) {
         return new TwoKeyReadWrite(
                 config.distribution().chooser(config.recordCount(), config.zipfianTheta()),
-                KeyCodec.forRecords(config.keySizeBytes(), config.recordCount()),
+                RecordKeys.forRecords(config.keySizeBytes(), config.recordCount()),
                 config.recordCount());
     }
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.bench.testing.InMemoryTxnTarget;
-import io.tinykv.bench.workload.KeyCodec;
 import io.tinykv.bench.workload.KeyDistribution;
+import io.tinykv.bench.workload.RecordKeys;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +18,7 @@ class TwoKeyReadWriteTest {
 
     private static TwoKeyReadWrite op(KeyDistribution distribution, long records) {
         return new TwoKeyReadWrite(
-                distribution.chooser(records, 0.99), KeyCodec.forRecords(KEY_SIZE, records), records);
+                distribution.chooser(records, 0.99), RecordKeys.forRecords(KEY_SIZE, records), records);
     }
 
     @Test

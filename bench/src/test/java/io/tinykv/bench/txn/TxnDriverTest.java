@@ -102,7 +102,9 @@ class TxnDriverTest {
         assertThat(target.data()).hasSize(250);
         assertThat(target.data().keySet()).allSatisfy(k -> assertThat(k.get(0)).isEqualTo(TwoKeyReadWrite.KEY_PREFIX));
         TwoKeyReadWrite op = new TwoKeyReadWrite(
-                KeyDistribution.UNIFORM.chooser(250, 0.99), io.tinykv.bench.workload.KeyCodec.forRecords(16, 250), 250);
+                KeyDistribution.UNIFORM.chooser(250, 0.99),
+                io.tinykv.bench.workload.RecordKeys.forRecords(16, 250),
+                250);
         assertThat(target.data()).containsKeys(ByteBuffer.wrap(op.key(0)), ByteBuffer.wrap(op.key(249)));
         assertThat(target.sessions()).hasSize(3); // 100 + 100 + 50 records
     }

@@ -49,9 +49,9 @@ class WorkloadTest {
 
     @Test
     void keysHaveTheConfiguredSizeAndSortLikeTheirIndexes() {
-        KeyCodec codec = KeyCodec.forRecords(16, 1_000_000);
-        byte[] a = codec.encode(9);
-        byte[] b = codec.encode(10);
+        RecordKeys keys = RecordKeys.forRecords(16, 1_000_000);
+        byte[] a = keys.key(9);
+        byte[] b = keys.key(10);
         assertThat(a).hasSize(16);
         assertThat(new String(a, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("u000000000000009");
         assertThat(java.util.Arrays.compareUnsigned(a, b)).isNegative();
@@ -59,8 +59,8 @@ class WorkloadTest {
 
     @Test
     void keySizeTooSmallForTheRecordCountIsRejected() {
-        assertThatThrownBy(() -> KeyCodec.forRecords(4, 10_000)).hasMessageContaining("too small");
-        assertThat(KeyCodec.forRecords(5, 10_000).encode(9_999)).hasSize(5);
+        assertThatThrownBy(() -> RecordKeys.forRecords(4, 10_000)).hasMessageContaining("too small");
+        assertThat(RecordKeys.forRecords(5, 10_000).key(9_999)).hasSize(5);
     }
 
     @Test
