@@ -4,13 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.RaftCmdpb.CmdType;
-import io.tinykv.proto.RaftCmdpb.GetRequest;
-import io.tinykv.proto.RaftCmdpb.PutRequest;
-import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
-import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
-import io.tinykv.proto.RaftCmdpb.Request;
-import io.tinykv.raft.Ready;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.LogGcWorker;
@@ -19,7 +12,6 @@ import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.apply.Applier;
 import io.tinykv.raftstore.pd.RegionHeartbeats;
 import io.tinykv.raftstore.read.ReadStats;
-import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.ProcessHalter;
 import java.nio.file.Path;
@@ -36,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LeaseCheckedWhenTheReadIsAnsweredTest {
 
-    private static final Metapb.Region REGION = TestEngines.region(1, 1, 1);
+    private static final Metapb.Region REGION = SoloPeerDriver.REGION;
     private static final ByteString KEY = ByteString.copyFromUtf8("k");
     private static final ByteString VALUE = ByteString.copyFromUtf8("v");
 
@@ -44,40 +36,6 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
     Path dir;
 
     private long nowNanos = 1_000;
-
-    private static RaftCmdRequest command(Request request) {
-        return RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder()
-                        .setRegionId(REGION.getId())
-                        .setPeer(REGION.getPeers(0))
-                        .setRegionEpoch(REGION.getRegionEpoch()))
-                .addRequests(request)
-                .build();
-    }
-
-    private static RaftCmdRequest get() {
-        return command(Request.newBuilder()
-                .setCmdType(CmdType.Get)
-                .setGet(GetRequest.newBuilder().setCf("default").setKey(KEY))
-                .build());
-    }
-
-    /** What the batch system does with each Ready: persist, note, apply, serve reads, advance. */
-    private static void drain(Engines engines, Peer peer, Applier applier) {
-        while (peer.raftNode().hasReady()) {
-            Ready ready = peer.raftNode().ready();
-            try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
-                peer.storage().saveReady(ready, raftWb);
-                if (!raftWb.isEmpty()) {
-                    engines.raft().write(raftWb, true);
-                }
-            }
-            peer.onReady(ready);
-            applier.apply(peer, ready.committedEntries());
-            peer.serveReadyReads(applier);
-            peer.raftNode().advance(ready);
-        }
-    }
 
     @Test
     void aLeaseThatRunsOutWhileTheReadReadsSendsItToAReadIndexRound() {
@@ -93,25 +51,16 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
                     RegionHeartbeats.none(config),
                     () -> nowNanos);
             Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            drain(engines, peer, applier);
+            SoloPeerDriver.drain(engines, peer, applier, entries -> applier.apply(peer, entries));
             assertThat(peer.isLeader()).isTrue();
 
             AtomicReference<CmdResult> put = new AtomicReference<>();
-            peer.handleCommand(
-                    command(Request.newBuilder()
-                            .setCmdType(CmdType.Put)
-                            .setPut(PutRequest.newBuilder()
-                                    .setCf("default")
-                                    .setKey(KEY)
-                                    .setValue(VALUE))
-                            .build()),
-                    new Callback(put::set),
-                    applier);
-            drain(engines, peer, applier);
+            peer.handleCommand(SoloPeerDriver.put(KEY, VALUE), new Callback(put::set), applier);
+            SoloPeerDriver.drain(engines, peer, applier, entries -> applier.apply(peer, entries));
             assertThat(put.get().isError()).isFalse();
 
             AtomicReference<CmdResult> byLease = new AtomicReference<>();
-            peer.handleCommand(get(), new Callback(byLease::set), applier);
+            peer.handleCommand(SoloPeerDriver.get(KEY), new Callback(byLease::set), applier);
             assertThat(byLease.get())
                     .as("the committed write renewed the lease: answered at once")
                     .isNotNull();
@@ -125,10 +74,10 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
                 return applier.execute(request, region, term);
             };
             AtomicReference<CmdResult> paused = new AtomicReference<>();
-            peer.handleCommand(get(), new Callback(paused::set), pausing);
+            peer.handleCommand(SoloPeerDriver.get(KEY), new Callback(paused::set), pausing);
             assertThat(paused.get()).as("not answered from the lease").isNull();
             assertThat(peer.readStats()).isEqualTo(new ReadStats(1, 1));
-            drain(engines, peer, applier);
+            SoloPeerDriver.drain(engines, peer, applier, entries -> applier.apply(peer, entries));
             assertThat(paused.get()).as("answered by its ReadIndex round").isNotNull();
             assertThat(paused.get().response().getResponses(0).getGet().getValue())
                     .isEqualTo(VALUE);

@@ -15,7 +15,6 @@ import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.pd.RegionHeartbeats;
-import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -69,12 +68,7 @@ class ProposeTimeChecksTest {
                 RegionHeartbeats.none(config));
         while (peer.raftNode().hasReady()) {
             Ready ready = peer.raftNode().ready();
-            try (EngineWriteBatch raftWb = engines.raft().newWriteBatch()) {
-                peer.storage().saveReady(ready, raftWb);
-                if (!raftWb.isEmpty()) {
-                    engines.raft().write(raftWb, true);
-                }
-            }
+            SoloPeerDriver.persist(engines, peer, ready);
             peer.raftNode().advance(ready);
         }
         assertThat(peer.isLeader()).as("a one-peer region's peer leads").isTrue();
