@@ -195,7 +195,7 @@ class RawKvCompatTest {
     @Test
     void badInputGivesTheClientAnErrorAndTheStoreKeepsServing() throws Exception {
         client.put(s("bad/kept"), s("still here"));
-        try (TiSession strict = Sessions.open(tinykv.address());
+        try (TiSession strict = Sessions.openForRefusedWrites(tinykv.address());
                 RawKVClient strictClient = strict.createRawClient()) {
             ByteString hugeKey = ByteString.copyFrom(new byte[9 * 1024]);
             assertThatThrownBy(() -> strictClient.put(hugeKey, s("v")))
@@ -218,7 +218,7 @@ class RawKvCompatTest {
      */
     @Test
     void aStoreCreatedWithoutTtlRefusesATtlAndWritesNothing() throws Exception {
-        try (TiSession strict = Sessions.open(tinykv.address());
+        try (TiSession strict = Sessions.openForRefusedWrites(tinykv.address());
                 RawKVClient strictClient = strict.createRawClient()) {
             assertThatThrownBy(() -> strictClient.put(s("ttl/refused"), s("v"), 5))
                     .satisfies(e ->

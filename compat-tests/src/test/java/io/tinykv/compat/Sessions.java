@@ -19,13 +19,21 @@ final class Sessions {
      * back off with "No TiKV store available" although the store is fine.
      */
     private static final int HEALTH_CHECK_TIMEOUT_MILLIS = 2_000;
+    /**
+     * Write deadlines for a session that only expects the store to refuse its writes. The client
+     * retries a refused raw write (any error the store answers) until its deadline runs out and then
+     * reports the store's last answer: the deadline is how long such a test waits, and it need only
+     * leave room for the first answer on a loaded machine.
+     */
+    private static final int REFUSED_WRITE_DEADLINE_MILLIS = 5_000;
 
     private Sessions() {}
 
     /**
-     * A session with generous timeouts, for tests that expect success and for tests that expect the
-     * store's own refusal (a refusal comes back at once; a tight deadline on a loaded machine would
-     * turn it into the client's "TimeOut Exceeded", as a loaded flake hunt saw). The read timeout keeps the
+     * A session with generous timeouts, for tests that expect success and for tests that expect a
+     * refusal the client does not retry (a tight deadline on a loaded machine would turn it into the
+     * client's "TimeOut Exceeded", as a loaded flake hunt saw; a refused write the client retries
+     * wants {@link #openForRefusedWrites}). The read timeout keeps the
      * client's default: the client's warm-up probes the empty key, which we refuse, and waits out
      * that timeout once per session.
      */
@@ -56,12 +64,28 @@ final class Sessions {
     }
 
     /**
-     * A RawKV session of a client in API V2 (keyspace-prefixed keys), with the generous deadlines:
-     * a refusal must come back as the store's own error, not as the client's deadline on a loaded
-     * machine.
+     * A RawKV session for writes the store refuses (a ttl on a store without TTL, a key over the
+     * limit): the client retries the refusal until its write deadline, which is short here
+     * ({@link #REFUSED_WRITE_DEADLINE_MILLIS}) so that the test does not wait out 20 s per write;
+     * the error it then reports carries the store's text. Its per-RPC timeout stays generous.
+     */
+    static TiSession openForRefusedWrites(String pdAddress) {
+        return TiSession.create(refusedWritesRaw(pdAddress));
+    }
+
+    private static TiConfiguration refusedWritesRaw(String pdAddress) {
+        TiConfiguration conf = generousRaw(pdAddress);
+        conf.setRawKVWriteTimeoutInMS(REFUSED_WRITE_DEADLINE_MILLIS);
+        conf.setRawKVBatchWriteTimeoutInMS(REFUSED_WRITE_DEADLINE_MILLIS);
+        return conf;
+    }
+
+    /**
+     * A RawKV session of a client in API V2 (keyspace-prefixed keys), which the store refuses: the
+     * short write deadlines of {@link #openForRefusedWrites}.
      */
     static TiSession openInApiV2(String pdAddress) {
-        TiConfiguration conf = generousRaw(pdAddress);
+        TiConfiguration conf = refusedWritesRaw(pdAddress);
         conf.setApiVersion(TiConfiguration.ApiVersion.V2);
         return TiSession.create(conf);
     }
