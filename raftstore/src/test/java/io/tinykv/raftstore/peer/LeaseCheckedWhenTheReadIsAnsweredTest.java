@@ -3,19 +3,16 @@ package io.tinykv.raftstore.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.tinykv.proto.Metapb;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.LogGcWorker;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.apply.Applier;
-import io.tinykv.raftstore.pd.RegionHeartbeats;
 import io.tinykv.raftstore.read.ReadStats;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.ProcessHalter;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -28,7 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LeaseCheckedWhenTheReadIsAnsweredTest {
 
-    private static final Metapb.Region REGION = SoloPeerDriver.REGION;
     private static final ByteString KEY = ByteString.copyFromUtf8("k");
     private static final ByteString VALUE = ByteString.copyFromUtf8("v");
 
@@ -40,16 +36,8 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
     @Test
     void aLeaseThatRunsOutWhileTheReadReadsSendsItToAReadIndexRound() {
         try (Engines engines = TestEngines.open(dir)) {
-            PeerStorage.writeBootstrapState(engines, REGION);
             RaftstoreConfig config = RaftstoreConfig.defaults();
-            Peer peer = new Peer(
-                    1,
-                    REGION.getPeers(0),
-                    PeerStorage.open(engines, REGION, Runnable::run),
-                    config,
-                    new SplittableRandom(1),
-                    RegionHeartbeats.none(config),
-                    () -> nowNanos);
+            Peer peer = SoloPeerDriver.bootstrap(engines, config, () -> nowNanos);
             Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             SoloPeerDriver.drain(engines, peer, applier, entries -> applier.apply(peer, entries));
             assertThat(peer.isLeader()).isTrue();

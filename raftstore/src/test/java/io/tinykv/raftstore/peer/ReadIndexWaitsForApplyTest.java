@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb.Entry;
-import io.tinykv.proto.Metapb;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.LogGcWorker;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.apply.Applier;
-import io.tinykv.raftstore.pd.RegionHeartbeats;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.ProcessHalter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ReadIndexWaitsForApplyTest {
 
-    private static final Metapb.Region REGION = SoloPeerDriver.REGION;
     private static final ByteString KEY = ByteString.copyFromUtf8("k");
     private static final ByteString VALUE = ByteString.copyFromUtf8("v");
 
@@ -39,15 +35,7 @@ class ReadIndexWaitsForApplyTest {
     @Test
     void aReadWhoseIndexIsCommittedButNotAppliedWaitsAndThenSeesTheWrite() {
         try (Engines engines = TestEngines.open(dir)) {
-            PeerStorage.writeBootstrapState(engines, REGION);
-            RaftstoreConfig config = RaftstoreConfig.defaults();
-            Peer peer = new Peer(
-                    1,
-                    REGION.getPeers(0),
-                    PeerStorage.open(engines, REGION, Runnable::run),
-                    config,
-                    new SplittableRandom(1),
-                    RegionHeartbeats.none(config));
+            Peer peer = SoloPeerDriver.bootstrap(engines, RaftstoreConfig.defaults(), System::nanoTime);
             Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
             List<Entry> unapplied = new ArrayList<>();
             // Committed entries are collected, not applied.

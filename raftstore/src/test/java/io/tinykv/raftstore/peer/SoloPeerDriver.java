@@ -10,12 +10,16 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.raft.Ready;
+import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.apply.Applier;
+import io.tinykv.raftstore.pd.RegionHeartbeats;
 import io.tinykv.storage.EngineWriteBatch;
 import io.tinykv.storage.Engines;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The test's stand-in for the batch system around one peer alone in its region: the commands it
@@ -28,6 +32,22 @@ final class SoloPeerDriver {
     static final Metapb.Region REGION = TestEngines.region(1, 1, 1);
 
     private SoloPeerDriver() {}
+
+    /**
+     * Bootstraps {@link #REGION} on a fresh store and opens its peer, whose leader lease runs on
+     * {@code nanoClock}. The peer campaigns at its first Ready.
+     */
+    static Peer bootstrap(Engines engines, RaftstoreConfig config, LongSupplier nanoClock) {
+        PeerStorage.writeBootstrapState(engines, REGION);
+        return new Peer(
+                1,
+                REGION.getPeers(0),
+                PeerStorage.open(engines, REGION, Runnable::run),
+                config,
+                new SplittableRandom(1),
+                RegionHeartbeats.none(config),
+                nanoClock);
+    }
 
     static RaftCmdRequest command(Request request) {
         return RaftCmdRequest.newBuilder()
