@@ -44,9 +44,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,20 +88,12 @@ class GcClusterTest {
                 System::currentTimeMillis,
                 new SecureRandom(),
                 new PrometheusRegistry());
-        ExecutorService starters = Executors.newFixedThreadPool(STORES);
-        try {
-            List<Future<StoreServer>> started = new ArrayList<>();
-            for (int i = 1; i <= STORES; i++) {
-                Path data = dir.resolve("store" + i);
-                started.add(starters.submit(() -> StoreServer.start(
-                        TestConfigs.store(scheduler.address(), data).withGc(STORE_GC))));
-            }
-            for (Future<StoreServer> f : started) {
-                stores.add(f.get());
-            }
-        } finally {
-            starters.shutdown();
+        List<StoreServerConfig> configs = new ArrayList<>();
+        for (int i = 1; i <= STORES; i++) {
+            configs.add(TestConfigs.store(scheduler.address(), dir.resolve("store" + i))
+                    .withGc(STORE_GC));
         }
+        stores.addAll(StoreStarts.all(configs));
         try (PdClient pd = PdClient.connect(clientConfig())) {
             Await.value(
                     () -> pd.getRegion(ByteString.EMPTY)

@@ -19,14 +19,10 @@ import io.tinykv.testkit.wait.Await;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -63,20 +59,7 @@ class OnePcLeaderChangeTest {
                 System::currentTimeMillis,
                 new SecureRandom(),
                 new PrometheusRegistry());
-        ExecutorService starters = Executors.newFixedThreadPool(STORES);
-        try {
-            List<Future<StoreServer>> started = new ArrayList<>();
-            for (int i = 1; i <= STORES; i++) {
-                StoreServerConfig withPeerPort =
-                        TestConfigs.storeWithPeerPort(scheduler.address(), dir.resolve("store" + i));
-                started.add(starters.submit(() -> StoreServer.start(withPeerPort)));
-            }
-            for (int i = 1; i <= STORES; i++) {
-                stores.put(i, started.get(i - 1).get());
-            }
-        } finally {
-            starters.shutdown();
-        }
+        stores.putAll(StoreStarts.withPeerPorts(scheduler.address(), dir, STORES));
     }
 
     private static ByteString bytes(String s) {

@@ -30,14 +30,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -77,20 +73,7 @@ class StoreClusterTest {
 
     /** Starts every store at once: they find the scheduler and race to bootstrap the cluster. */
     private void startStores() throws Exception {
-        ExecutorService starters = Executors.newFixedThreadPool(STORES);
-        try {
-            List<Future<StoreServer>> started = new ArrayList<>();
-            for (int i = 1; i <= STORES; i++) {
-                StoreServerConfig withPeerPort =
-                        TestConfigs.storeWithPeerPort(scheduler.address(), dir.resolve("store" + i));
-                started.add(starters.submit(() -> StoreServer.start(withPeerPort)));
-            }
-            for (int i = 1; i <= STORES; i++) {
-                stores.put(i, started.get(i - 1).get());
-            }
-        } finally {
-            starters.shutdown();
-        }
+        stores.putAll(StoreStarts.withPeerPorts(scheduler.address(), dir, STORES));
     }
 
     private static ByteString bytes(String s) {
