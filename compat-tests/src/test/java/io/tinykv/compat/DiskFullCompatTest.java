@@ -199,7 +199,13 @@ class DiskFullCompatTest {
             assertThat(refused.error().getDiskFull().getStoreIdList()).hasSize(1);
             assertThat(refused.getMessage()).contains("disk_full", "disk almost full", "storage.reserve-space");
 
-            Throwable tikvRefused = catchThrowable(() -> tikv.put(bs("new"), bs("refused")));
+            // The client retries the refused put until its write deadline: a session with the short
+            // one, so that the test does not wait out 20 s.
+            Throwable tikvRefused;
+            try (TiSession refusing = Sessions.openForRefusedWrites(pd);
+                    RawKVClient refusingClient = refusing.createRawClient()) {
+                tikvRefused = catchThrowable(() -> refusingClient.put(bs("new"), bs("refused")));
+            }
             RegionException regionError = causeOfType(tikvRefused, RegionException.class);
             LOG.info("almost full: the TiKV client gave up with {}", regionError.getMessage());
             assertThat(regionError.getRegionErr().hasDiskFull()).isTrue();

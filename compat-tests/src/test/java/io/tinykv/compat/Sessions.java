@@ -65,7 +65,7 @@ final class Sessions {
 
     /**
      * A RawKV session for writes the store refuses (a ttl on a store without TTL, a key over the
-     * limit): the client retries the refusal until its write deadline, which is short here
+     * limit, a full disk): the client retries the refusal until its write deadline, which is short here
      * ({@link #REFUSED_WRITE_DEADLINE_MILLIS}) so that the test does not wait out 20 s per write;
      * the error it then reports carries the store's text. Its per-RPC timeout stays generous.
      */
