@@ -14,7 +14,6 @@ import io.tinykv.client.txn.Transaction;
 import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.MemComparableCodec;
-import io.tinykv.proto.Metapb;
 import io.tinykv.scheduler.GcConfig;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
@@ -94,19 +93,7 @@ class GcClusterTest {
                     .withGc(STORE_GC));
         }
         stores.addAll(StoreStarts.all(configs));
-        try (PdClient pd = PdClient.connect(clientConfig())) {
-            Await.value(
-                    () -> pd.getRegion(ByteString.EMPTY)
-                            .filter(r -> r.hasLeader()
-                                    && r.region().getPeersList().stream()
-                                                    .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
-                                                    .map(Metapb.Peer::getStoreId)
-                                                    .distinct()
-                                                    .count()
-                                            == STORES),
-                    WAIT,
-                    "the region has a replica on every store");
-        }
+        GcProbes.awaitVoterOnEveryStore(clientConfig(), STORES, WAIT, "the region has a replica on every store");
     }
 
     private ClientConfig clientConfig() {

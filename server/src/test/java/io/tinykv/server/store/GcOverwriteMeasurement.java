@@ -7,11 +7,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.client.ClientConfig;
 import io.tinykv.client.TinyKvException;
 import io.tinykv.client.TxnAbortedException;
-import io.tinykv.client.pd.PdClient;
 import io.tinykv.client.txn.Transaction;
 import io.tinykv.client.txn.TxnKvClient;
 import io.tinykv.proto.Kvrpcpb;
-import io.tinykv.proto.Metapb;
 import io.tinykv.scheduler.GcConfig;
 import io.tinykv.scheduler.HostAndPort;
 import io.tinykv.scheduler.SchedulerConfig;
@@ -146,19 +144,8 @@ class GcOverwriteMeasurement {
                             .withGc(STORE_GC)));
                 }
                 ClientConfig config = ClientConfig.of(List.of(scheduler.address()));
-                try (PdClient pd = PdClient.connect(config)) {
-                    Await.value(
-                            () -> pd.getRegion(ByteString.EMPTY)
-                                    .filter(r -> r.hasLeader()
-                                            && r.region().getPeersList().stream()
-                                                            .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
-                                                            .map(Metapb.Peer::getStoreId)
-                                                            .distinct()
-                                                            .count()
-                                                    == STORES),
-                            WAIT,
-                            name + ": the region has a replica on every store");
-                }
+                GcProbes.awaitVoterOnEveryStore(
+                        config, STORES, WAIT, name + ": the region has a replica on every store");
                 try (TxnKvClient client = TxnKvClient.create(config)) {
                     return overwrite(name, client, stores, run, config);
                 }

@@ -21,13 +21,31 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What the MVCC GC tests look at in a running cluster: the commit records each key has left in a
- * store, and a read at a chosen version (below the safe point, to see it refused) sent straight to
- * the key's leader, past the client's own checks.
+ * What the MVCC GC tests look at in a running cluster: that the region is replicated before the
+ * workload, the commit records each key has left in a store, and a read at a chosen version (below
+ * the safe point, to see it refused) sent straight to the key's leader, past the client's own
+ * checks.
  */
 final class GcProbes {
 
     private GcProbes() {}
+
+    /** Waits until the first region has a leader and a voter (not a learner) on each of {@code storeCount} stores. */
+    static void awaitVoterOnEveryStore(ClientConfig config, int storeCount, Duration wait, String what) {
+        try (PdClient pd = PdClient.connect(config)) {
+            Await.value(
+                    () -> pd.getRegion(ByteString.EMPTY)
+                            .filter(r -> r.hasLeader()
+                                    && r.region().getPeersList().stream()
+                                                    .filter(p -> p.getRole() != Metapb.PeerRole.Learner)
+                                                    .map(Metapb.Peer::getStoreId)
+                                                    .distinct()
+                                                    .count()
+                                            == storeCount),
+                    wait,
+                    what);
+        }
+    }
 
     /** How many commit records each user key has in the store's write column family. */
     static Map<ByteString, Integer> versionsPerKey(StoreServer store) {
