@@ -9,6 +9,7 @@ import io.tinykv.bench.report.ComparisonCell;
 import io.tinykv.bench.target.BenchTarget;
 import io.tinykv.bench.target.TargetFactory;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,12 +18,16 @@ import java.util.Map;
 /**
  * Runs every workload at every concurrency on every system, systems one after another within each
  * cell so that slow drift (compaction, page cache) spreads over all of them alike. Each target is
- * opened once, loaded once before its first run, and closed at the end, also on failure.
+ * opened once, loaded and primed ({@link #prime}) once before its first run, and closed at the end,
+ * also on failure.
  */
 public final class ComparisonRunner {
 
     /** More loaders than this only queue up behind the store's group commit. */
     static final int MAX_LOAD_CLIENTS = 64;
+
+    /** Priming at one client would run too few operations in its seconds to compile anything. */
+    static final int MIN_PRIME_CLIENTS = 16;
 
     private final TargetFactory targets;
     private final BenchDriver driver;
@@ -72,6 +77,7 @@ public final class ComparisonRunner {
                                             .orElse(1)));
                             load = base.load() ? driver.load(target, loadConfig) : LoadResult.SKIPPED;
                             loads.put(s.name(), load);
+                            prime(target, s, workloads, loadConfig, load);
                         }
                         log.printf(
                                 "== %s: workload %s (%s), %d clients%n",
@@ -88,6 +94,34 @@ public final class ComparisonRunner {
             return cells;
         } finally {
             open.values().forEach(ComparisonRunner::closeQuietly);
+        }
+    }
+
+    /**
+     * Runs every workload once, unmeasured, for the warm-up's length at the load's concurrency (at
+     * least {@link #MIN_PRIME_CLIENTS}), before a system's first cell. A JVM server (tinykv) starts interpreted and compiles its hot
+     * paths as they run: the load exercises only writes, and a cell's own warm-up at one client is
+     * far too few operations, so the first cell (A at 1 client) measured the JIT compiler (about
+     * 45% of the stores' CPU in it) rather than the server. A native server (etcd) loses nothing.
+     * No priming when the runs have no warm-up.
+     */
+    private void prime(
+            BenchTarget target,
+            SystemUnderTest system,
+            List<WorkloadCase> workloads,
+            DriverConfig loadConfig,
+            LoadResult load)
+            throws InterruptedException {
+        Duration primeEach = loadConfig.warmup();
+        if (primeEach.isZero()) {
+            return;
+        }
+        DriverConfig primeConfig = loadConfig.withClients(Math.max(MIN_PRIME_CLIENTS, loadConfig.clients()));
+        for (WorkloadCase w : workloads) {
+            log.printf(
+                    "== %s: priming with workload %s, %d clients, %ds (not measured)%n",
+                    system.name(), w.label(), primeConfig.clients(), primeEach.toSeconds());
+            driver.run(target, primeConfig.withWorkload(w.workload()).runningFor(primeEach), load);
         }
     }
 

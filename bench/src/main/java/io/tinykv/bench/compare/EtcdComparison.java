@@ -128,7 +128,12 @@ public final class EtcdComparison {
         setup.put(
                 "records",
                 base.recordCount() + " (" + base.keySizeBytes() + "-byte keys, " + base.valueSizeBytes()
-                        + "-byte values), loaded once per system");
+                        + "-byte values), loaded once per system"
+                        + (base.warmup().isZero()
+                                ? ""
+                                : ", then every workload run unmeasured for the warm-up's length at the"
+                                        + " load's concurrency, at least 16 clients (priming: a JVM server compiles its hot paths"
+                                        + " as they run)"));
         setup.put(
                 "keys",
                 base.distribution().label()

@@ -152,6 +152,25 @@ public record DriverConfig(
                 threads);
     }
 
+    /** This configuration run for {@code d} with no warm-up (and no operation count). */
+    public DriverConfig runningFor(Duration d) {
+        return new DriverConfig(
+                workload,
+                distribution,
+                zipfianTheta,
+                recordCount,
+                keySizeBytes,
+                valueSizeBytes,
+                clients,
+                d,
+                0,
+                Duration.ZERO,
+                load,
+                seed,
+                reportInterval,
+                threads);
+    }
+
     public boolean measuresByCount() {
         return operationCount > 0;
     }

@@ -56,6 +56,10 @@ class EtcdComparisonTest {
     }
 
     private ComparisonSettings settings(boolean single, List<String> externalPd) {
+        return settings(single, externalPd, Duration.ZERO);
+    }
+
+    private ComparisonSettings settings(boolean single, List<String> externalPd, Duration warmup) {
         DriverConfig base = new DriverConfig(
                 Workload.A,
                 KeyDistribution.ZIPFIAN,
@@ -66,7 +70,7 @@ class EtcdComparisonTest {
                 1,
                 Duration.ZERO,
                 OPS_PER_RUN,
-                Duration.ZERO,
+                warmup,
                 true,
                 5,
                 Duration.ofSeconds(1),
@@ -152,6 +156,41 @@ class EtcdComparisonTest {
         assertThat(c.notes().get(0)).startsWith("Replicated comparison").contains("3 etcd member(s)");
         assertThat(Files.exists(dir.resolve("out/compare-etcd.json"))).isTrue();
         assertThat(Files.readString(dir.resolve("out/compare-etcd.html"))).contains("Replicated comparison");
+    }
+
+    @Test
+    void withAWarmUpEachSystemRunsEveryWorkloadUnmeasuredBeforeItsFirstCell() throws Exception {
+        var logBytes = new java.io.ByteArrayOutputStream();
+        BenchEnvironment env = new BenchEnvironment(
+                launcher,
+                probe,
+                recordingTargets(spec -> InMemoryTarget.instant(spec.kind())),
+                Clock.system(),
+                new PrintStream(logBytes, true, java.nio.charset.StandardCharsets.UTF_8),
+                name -> Optional.of(Path.of("/usr/bin/etcd")),
+                false);
+
+        Comparison c = new EtcdComparison(settings(false, List.of(), Duration.ofMillis(10)), env).execute();
+
+        List<String> sections = logBytes.toString(java.nio.charset.StandardCharsets.UTF_8)
+                .lines()
+                .filter(l -> l.startsWith("== "))
+                .toList();
+        // Primed once, with both workloads at 16 clients or more, right before the first cell.
+        assertThat(sections)
+                .containsSubsequence(
+                        "== tinykv: priming with workload A, 16 clients, 0s (not measured)",
+                        "== tinykv: priming with workload W, 16 clients, 0s (not measured)",
+                        "== tinykv: workload A (50% read / 50% update), 1 clients",
+                        "== etcd: priming with workload A, 16 clients, 0s (not measured)",
+                        "== etcd: priming with workload W, 16 clients, 0s (not measured)",
+                        "== etcd: workload A (50% read / 50% update), 1 clients");
+        assertThat(sections.stream().filter(l -> l.contains("priming"))).hasSize(6);
+        // The measured cells are as without priming.
+        for (ComparisonCell cell : c.cells()) {
+            cell.systems().values().forEach(s -> assertThat(s.operations()).isEqualTo(OPS_PER_RUN));
+        }
+        assertEverythingStopped();
     }
 
     @Test
