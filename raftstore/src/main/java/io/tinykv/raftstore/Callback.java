@@ -65,7 +65,7 @@ public final class Callback {
         return true;
     }
 
-    public boolean isDone() {
+    boolean isDone() {
         return done.get();
     }
 

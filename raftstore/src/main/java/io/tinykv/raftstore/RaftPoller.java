@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * (production: a loop around {@link #awaitWork}; the simulator: its event loop). All peers are
  * touched only from that thread.
  */
-public final class RaftPoller {
+final class RaftPoller {
 
     private static final Logger LOG = LoggerFactory.getLogger(RaftPoller.class);
 

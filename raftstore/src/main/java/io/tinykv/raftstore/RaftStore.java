@@ -767,7 +767,7 @@ public final class RaftStore implements AutoCloseable {
     }
 
     /** Blocks until some peer has work or the timeout passes. */
-    public boolean awaitWork(long timeout, TimeUnit unit) throws InterruptedException {
+    boolean awaitWork(long timeout, TimeUnit unit) throws InterruptedException {
         return poller.awaitWork(timeout, unit);
     }
 

@@ -67,33 +67,33 @@ public record RaftstoreConfig(
         boolean hibernateRegions,
         int hibernateCheckTicks) {
 
-    public static final int DEFAULT_ELECTION_TICKS = 10;
-    public static final int DEFAULT_HEARTBEAT_TICKS = 2;
-    public static final long DEFAULT_MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
-    public static final int DEFAULT_MAX_INFLIGHT_MSGS = 256;
+    static final int DEFAULT_ELECTION_TICKS = 10;
+    static final int DEFAULT_HEARTBEAT_TICKS = 2;
+    static final long DEFAULT_MAX_SIZE_PER_MSG_BYTES = 1024 * 1024;
+    static final int DEFAULT_MAX_INFLIGHT_MSGS = 256;
     /** 8 MiB, TiKV's default raft-entry-max-size. */
-    public static final long DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES = 8L * 1024 * 1024;
+    static final long DEFAULT_RAFT_ENTRY_MAX_SIZE_BYTES = 8L * 1024 * 1024;
 
     /** TiKV's default raft-log-gc-count-limit is far larger; 10000 entries bound a small store's log. */
-    public static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
+    static final long DEFAULT_RAFT_LOG_GC_COUNT_LIMIT = 10_000;
 
-    public static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
+    static final int DEFAULT_RAFT_LOG_GC_INTERVAL_TICKS = 10;
     /**
      * The default drift margin, in percent of the lease window: far beyond the rate error of two
      * quartz clocks (around 100 ppm) or NTP slewing (500 ppm), and it covers timer slack.
      */
-    public static final long DEFAULT_LEASE_DRIFT_MARGIN_PERCENT = 10;
+    static final long DEFAULT_LEASE_DRIFT_MARGIN_PERCENT = 10;
 
     private static final long PERCENT = 100;
 
     /** One election timeout: the scheduler learns a new leader or membership within a second or so. */
-    public static final int DEFAULT_REGION_HEARTBEAT_TICKS = 10;
+    static final int DEFAULT_REGION_HEARTBEAT_TICKS = 10;
     /** TiKV's store heartbeat interval is 10 s; at the default tick that is 100 ticks. */
-    public static final int DEFAULT_STORE_HEARTBEAT_TICKS = 100;
+    static final int DEFAULT_STORE_HEARTBEAT_TICKS = 100;
     /** 30 s at the default tick: long enough that a restart or a short partition is not "down". */
-    public static final int DEFAULT_MAX_PEER_DOWN_TICKS = 300;
+    static final int DEFAULT_MAX_PEER_DOWN_TICKS = 300;
 
-    public static final long DEFAULT_TICK_INTERVAL_MS = 100;
+    static final long DEFAULT_TICK_INTERVAL_MS = 100;
     public static final long DEFAULT_ENTRY_CACHE_MAX_BYTES = EntryCache.DEFAULT_MAX_BYTES;
     /**
      * TiKV sizes a peer's mailbox by {@code notify-capacity} too. 4096 commands is seconds of one
@@ -114,7 +114,7 @@ public record RaftstoreConfig(
      * many regions, so the leaders of all idle regions are watched for a message a second per store,
      * and a dead one is noticed within {@link StoreLiveness#SILENT_AFTER_CHECKS} seconds and a tick.
      */
-    public static final int DEFAULT_HIBERNATE_CHECK_TICKS = DEFAULT_ELECTION_TICKS;
+    static final int DEFAULT_HIBERNATE_CHECK_TICKS = DEFAULT_ELECTION_TICKS;
 
     /**
      * The real time for which a follower that heard the leader is sure to refuse other candidates:
@@ -123,7 +123,7 @@ public record RaftstoreConfig(
      * LeaderLease}). A lease longer than this window, from the send time of the round that
      * renewed it, could outlive the refusal and overlap a new leader.
      */
-    public static long leaseWindowMs(int electionTicks, long tickIntervalMs) {
+    static long leaseWindowMs(int electionTicks, long tickIntervalMs) {
         return Math.multiplyExact(Math.max(0, electionTicks - 1L), Math.max(0, tickIntervalMs));
     }
 
@@ -212,7 +212,7 @@ public record RaftstoreConfig(
     }
 
     /** A builder holding these settings, the lease included. */
-    public Builder toBuilder() {
+    Builder toBuilder() {
         return new Builder()
                 .electionTicks(electionTicks)
                 .heartbeatTicks(heartbeatTicks)
@@ -234,7 +234,7 @@ public record RaftstoreConfig(
                 .hibernateCheckTicks(hibernateCheckTicks);
     }
 
-    public RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
+    RaftstoreConfig withRaftEntryMaxSizeBytes(long value) {
         return toBuilder().raftEntryMaxSizeBytes(value).build();
     }
 
@@ -262,7 +262,7 @@ public record RaftstoreConfig(
         return toBuilder().tickIntervalMs(value).defaultLease().build();
     }
 
-    public RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
+    RaftstoreConfig withLease(long maxLeaseMs, long leaseDriftMarginMs) {
         return toBuilder().lease(maxLeaseMs, leaseDriftMarginMs).build();
     }
 
@@ -282,7 +282,7 @@ public record RaftstoreConfig(
         return toBuilder().regionHeartbeatIntervalMs(value).build();
     }
 
-    public RaftstoreConfig withHibernateRegions(boolean value) {
+    RaftstoreConfig withHibernateRegions(boolean value) {
         return toBuilder().hibernateRegions(value).build();
     }
 
@@ -328,12 +328,12 @@ public record RaftstoreConfig(
             return this;
         }
 
-        public Builder maxSizePerMsgBytes(long value) {
+        Builder maxSizePerMsgBytes(long value) {
             maxSizePerMsgBytes = value;
             return this;
         }
 
-        public Builder maxInflightMsgs(int value) {
+        Builder maxInflightMsgs(int value) {
             maxInflightMsgs = value;
             return this;
         }
@@ -348,7 +348,7 @@ public record RaftstoreConfig(
             return this;
         }
 
-        public Builder raftLogGcIntervalTicks(int value) {
+        Builder raftLogGcIntervalTicks(int value) {
             raftLogGcIntervalTicks = value;
             return this;
         }
@@ -373,14 +373,14 @@ public record RaftstoreConfig(
             return this;
         }
 
-        public Builder lease(long maxLeaseMs, long leaseDriftMarginMs) {
+        Builder lease(long maxLeaseMs, long leaseDriftMarginMs) {
             this.maxLeaseMs = maxLeaseMs;
             this.leaseDriftMarginMs = leaseDriftMarginMs;
             return this;
         }
 
         /** Forgets a lease set before: the default for the final timing. */
-        public Builder defaultLease() {
+        Builder defaultLease() {
             maxLeaseMs = null;
             leaseDriftMarginMs = null;
             return this;
@@ -391,7 +391,7 @@ public record RaftstoreConfig(
             return this;
         }
 
-        public Builder entryCacheMaxBytes(long value) {
+        Builder entryCacheMaxBytes(long value) {
             entryCacheMaxBytes = value;
             return this;
         }
@@ -411,7 +411,7 @@ public record RaftstoreConfig(
             return this;
         }
 
-        public Builder hibernateCheckTicks(int value) {
+        Builder hibernateCheckTicks(int value) {
             hibernateCheckTicks = value;
             return this;
         }

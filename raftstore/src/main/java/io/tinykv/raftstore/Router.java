@@ -36,7 +36,7 @@ import java.util.function.LongConsumer;
 public final class Router {
 
     /** What became of a message handed to {@link #deliver}. */
-    public enum Delivery {
+    enum Delivery {
         /** In the peer's mailbox; the Raft thread will handle it. */
         QUEUED,
         /** This store has no peer of the region (or it is going away). */
@@ -156,7 +156,7 @@ public final class Router {
     }
 
     /** Queues {@code msg} for the peer of {@code regionId} if it has one and room for it. Any thread. */
-    public Delivery deliver(long regionId, PeerMsg msg) {
+    Delivery deliver(long regionId, PeerMsg msg) {
         Objects.requireNonNull(msg, "msg");
         Mailbox mailbox = mailboxes.get(regionId);
         if (mailbox == null) {
@@ -199,7 +199,7 @@ public final class Router {
      *
      * @return how many peers are idle
      */
-    public int broadcastTick() {
+    int broadcastTick() {
         PeerMsg tick = new PeerMsg.Tick();
         int idle = 0;
         for (Mailbox mailbox : mailboxes.values()) {
@@ -249,7 +249,7 @@ public final class Router {
     }
 
     /** The region ids with a peer here, in ascending order. */
-    public List<Long> regionIds() {
+    List<Long> regionIds() {
         return mailboxes.keySet().stream().sorted().toList();
     }
 }
