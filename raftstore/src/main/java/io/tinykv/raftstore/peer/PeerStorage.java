@@ -440,7 +440,7 @@ public final class PeerStorage implements Storage {
 
     // ---- the peer's view -----------------------------------------------------------------------
 
-    public long regionId() {
+    long regionId() {
         return regionId;
     }
 
@@ -472,7 +472,7 @@ public final class PeerStorage implements Storage {
         return applyState.getTruncatedState().getIndex();
     }
 
-    public long truncatedTerm() {
+    long truncatedTerm() {
         return applyState.getTruncatedState().getTerm();
     }
 

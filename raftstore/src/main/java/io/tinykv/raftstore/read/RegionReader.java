@@ -43,7 +43,7 @@ public final class RegionReader implements StorageReader {
         return leaderTerm;
     }
 
-    public Metapb.Region region() {
+    Metapb.Region region() {
         return region;
     }
 

@@ -58,7 +58,7 @@ public final class SnapshotFileReader implements AutoCloseable {
     }
 
     /** Bytes handed out so far. */
-    public long bytesRead() {
+    long bytesRead() {
         return bytesRead;
     }
 

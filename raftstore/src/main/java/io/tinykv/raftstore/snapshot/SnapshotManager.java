@@ -40,7 +40,7 @@ public final class SnapshotManager {
 
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotManager.class);
 
-    public static final String DIR_NAME = "snap";
+    static final String DIR_NAME = "snap";
     private static final String GENERATED_PREFIX = "gen_";
     private static final String RECEIVED_PREFIX = "rev_";
     private static final String SST_SUFFIX = ".sst";
@@ -92,7 +92,7 @@ public final class SnapshotManager {
         return dir;
     }
 
-    public Path generatedFile(SnapshotKey key, Cf cf) {
+    Path generatedFile(SnapshotKey key, Cf cf) {
         return dir.resolve(GENERATED_PREFIX + key + "_" + cf.apiName() + SST_SUFFIX);
     }
 

@@ -72,7 +72,7 @@ public final class SnapshotReceiver implements AutoCloseable {
         return new SnapshotKey(message.getRegionId(), metadata.getTerm(), metadata.getIndex());
     }
 
-    public SnapshotKey key() {
+    SnapshotKey key() {
         return key;
     }
 

@@ -22,13 +22,13 @@ public record SplitCheckConfig(
 
     private static final long MIB = 1024L * 1024;
     /** TiKV's defaults. */
-    public static final long DEFAULT_REGION_MAX_SIZE_BYTES = 144 * MIB;
+    static final long DEFAULT_REGION_MAX_SIZE_BYTES = 144 * MIB;
 
-    public static final long DEFAULT_REGION_SPLIT_SIZE_BYTES = 96 * MIB;
-    public static final long DEFAULT_REGION_MAX_KEYS = 1_440_000;
-    public static final long DEFAULT_REGION_SPLIT_KEYS = 960_000;
+    static final long DEFAULT_REGION_SPLIT_SIZE_BYTES = 96 * MIB;
+    static final long DEFAULT_REGION_MAX_KEYS = 1_440_000;
+    static final long DEFAULT_REGION_SPLIT_KEYS = 960_000;
     /** TiKV checks every 10 s; at the default 100 ms tick that is 100 ticks. */
-    public static final int DEFAULT_SPLIT_CHECK_TICKS = 100;
+    static final int DEFAULT_SPLIT_CHECK_TICKS = 100;
 
     public SplitCheckConfig {
         if (regionSplitSizeBytes <= 0 || regionSplitSizeBytes > regionMaxSizeBytes) {
