@@ -21,14 +21,14 @@ public record GrpcTransportConfig(
         long maxBackoffMs,
         long snapshotTimeoutMs) {
 
-    public static final int DEFAULT_QUEUE_CAPACITY_MESSAGES = 4096;
-    public static final long DEFAULT_MAX_BATCH_BYTES = 1024L * 1024;
+    static final int DEFAULT_QUEUE_CAPACITY_MESSAGES = 4096;
+    static final long DEFAULT_MAX_BATCH_BYTES = 1024L * 1024;
     /** 1 MiB: well under gRPC's default 4 MiB message limit. */
-    public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
+    static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
 
-    public static final long DEFAULT_INITIAL_BACKOFF_MS = 100;
-    public static final long DEFAULT_MAX_BACKOFF_MS = 5_000;
-    public static final long DEFAULT_SNAPSHOT_TIMEOUT_MS = 5 * 60_000;
+    static final long DEFAULT_INITIAL_BACKOFF_MS = 100;
+    static final long DEFAULT_MAX_BACKOFF_MS = 5_000;
+    static final long DEFAULT_SNAPSHOT_TIMEOUT_MS = 5 * 60_000;
 
     public GrpcTransportConfig {
         if (queueCapacityMessages <= 0) {
@@ -62,12 +62,12 @@ public record GrpcTransportConfig(
                 DEFAULT_SNAPSHOT_TIMEOUT_MS);
     }
 
-    public GrpcTransportConfig withSnapshotChunkBytes(int value) {
+    GrpcTransportConfig withSnapshotChunkBytes(int value) {
         return new GrpcTransportConfig(
                 queueCapacityMessages, maxBatchBytes, value, initialBackoffMs, maxBackoffMs, snapshotTimeoutMs);
     }
 
-    public GrpcTransportConfig withQueueCapacityMessages(int value) {
+    GrpcTransportConfig withQueueCapacityMessages(int value) {
         return new GrpcTransportConfig(
                 value, maxBatchBytes, snapshotChunkBytes, initialBackoffMs, maxBackoffMs, snapshotTimeoutMs);
     }

@@ -39,12 +39,12 @@ public final class SnapshotRecvLimit {
         this.maxTotalBytes = maxTotalBytes;
     }
 
-    public static SnapshotRecvLimit defaults() {
+    static SnapshotRecvLimit defaults() {
         return new SnapshotRecvLimit(DEFAULT_MAX_STREAMS, DEFAULT_MAX_TOTAL_BYTES);
     }
 
     /** A place taken by one snapshot being received; {@link #close} gives it back (once). */
-    public final class Permit implements AutoCloseable {
+    final class Permit implements AutoCloseable {
 
         private final long permitBytes;
         private final AtomicBoolean closed = new AtomicBoolean();
@@ -62,7 +62,7 @@ public final class SnapshotRecvLimit {
     }
 
     /** Why a snapshot was not admitted; the message names the setting that bounds it. */
-    public static final class Refused extends Exception {
+    static final class Refused extends Exception {
         Refused(String message) {
             super(message, null, false, false);
         }
@@ -74,7 +74,7 @@ public final class SnapshotRecvLimit {
      * @throws Refused when {@code maxStreams} are being received already, or the bytes they
      *     announced plus these would exceed {@code maxTotalBytes} (and another is being received)
      */
-    public synchronized Permit acquire(long snapshotBytes) throws Refused {
+    synchronized Permit acquire(long snapshotBytes) throws Refused {
         if (snapshotBytes < 0) {
             throw new IllegalArgumentException("snapshotBytes must be >= 0, got " + snapshotBytes);
         }
@@ -100,17 +100,17 @@ public final class SnapshotRecvLimit {
     }
 
     /** Snapshots being received now. */
-    public synchronized int streams() {
+    synchronized int streams() {
         return streams;
     }
 
     /** The bytes those snapshots announced. */
-    public synchronized long bytes() {
+    synchronized long bytes() {
         return bytes;
     }
 
     /** Snapshots refused for want of room so far. */
-    public synchronized long refused() {
+    synchronized long refused() {
         return refused;
     }
 }

@@ -27,12 +27,12 @@ public final class SnapshotSendLimit {
         this.maxStreams = maxStreams;
     }
 
-    public static SnapshotSendLimit defaults() {
+    static SnapshotSendLimit defaults() {
         return new SnapshotSendLimit(DEFAULT_MAX_STREAMS);
     }
 
     /** A place taken by one snapshot being sent; {@link #close} gives it back (once). */
-    public final class Permit implements AutoCloseable {
+    final class Permit implements AutoCloseable {
 
         private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -47,7 +47,7 @@ public final class SnapshotSendLimit {
     }
 
     /** A place for one more snapshot, or null (counted as refused) when {@code maxStreams} are being sent. */
-    public synchronized Permit tryAcquire() {
+    synchronized Permit tryAcquire() {
         if (sending >= maxStreams) {
             refused++;
             return null;
@@ -60,17 +60,17 @@ public final class SnapshotSendLimit {
         sending--;
     }
 
-    public int maxStreams() {
+    int maxStreams() {
         return maxStreams;
     }
 
     /** Snapshots being sent now. */
-    public synchronized int sending() {
+    synchronized int sending() {
         return sending;
     }
 
     /** Snapshots refused for want of a place so far. */
-    public synchronized long refused() {
+    synchronized long refused() {
         return refused;
     }
 }
