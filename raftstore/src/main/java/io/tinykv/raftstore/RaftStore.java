@@ -102,7 +102,7 @@ public final class RaftStore implements AutoCloseable {
      * A store whose durability failures halt the JVM ({@link ProcessHalter#RUNTIME}) and whose
      * leader leases run on the system's monotonic clock ({@link System#nanoTime}).
      */
-    public RaftStore(
+    RaftStore(
             long storeId,
             Engines engines,
             RaftstoreConfig config,

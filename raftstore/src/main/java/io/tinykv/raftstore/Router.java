@@ -93,7 +93,7 @@ public final class Router {
      * @param scheduler told the region id of a mailbox that has work and was idle
      * @param capacity commands, and separately Raft messages, one mailbox holds ({@code notify-capacity})
      */
-    public Router(LongConsumer scheduler, int capacity) {
+    Router(LongConsumer scheduler, int capacity) {
         this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be > 0, got " + capacity);

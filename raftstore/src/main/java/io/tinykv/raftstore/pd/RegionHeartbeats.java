@@ -111,7 +111,7 @@ public final class RegionHeartbeats {
      * @param sizeScans asked (on the Raft thread) to estimate a region's size off the Raft thread;
      *     the answer comes back through {@link #onApproximateSize}
      */
-    public RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans) {
+    RegionHeartbeats(RaftstoreConfig config, SchedulerReporter reporter, Consumer<Metapb.Region> sizeScans) {
         this(config, reporter, sizeScans, () -> 0);
     }
 

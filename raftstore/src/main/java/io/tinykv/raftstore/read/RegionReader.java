@@ -22,7 +22,7 @@ public final class RegionReader implements StorageReader {
     private final long leaderTerm;
 
     /** Takes ownership of {@code reader}; a snapshot not known to come from a leader (term 0). */
-    public RegionReader(UserKeyReader reader, Metapb.Region region) {
+    RegionReader(UserKeyReader reader, Metapb.Region region) {
         this(reader, region, 0);
     }
 

@@ -68,7 +68,7 @@ public final class GrpcTransport implements Transport, AutoCloseable {
      *     not hold up the others
      * @param nanoClock monotonic time for the reconnect backoff (production: {@code System::nanoTime})
      */
-    public GrpcTransport(
+    GrpcTransport(
             GrpcTransportConfig config,
             StoreResolver resolver,
             ChannelFactory channelFactory,

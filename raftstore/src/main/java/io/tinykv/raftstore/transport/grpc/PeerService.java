@@ -60,7 +60,7 @@ public final class PeerService extends PeerGrpc.PeerImplBase {
     private final AtomicLong snapshotsReceived = new AtomicLong();
     private final AtomicLong snapshotsRefusedTarget = new AtomicLong();
 
-    public PeerService(RaftStore store) {
+    PeerService(RaftStore store) {
         this(store, DEFAULT_MAX_SNAPSHOT_BYTES);
     }
 
