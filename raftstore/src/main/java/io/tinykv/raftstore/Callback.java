@@ -65,10 +65,6 @@ public final class Callback {
         return true;
     }
 
-    boolean isDone() {
-        return done.get();
-    }
-
     /** Region, kinds of requests and admin command: enough to find the command, no user values. */
     static String describe(RaftCmdRequest command) {
         if (command == null) {
