@@ -44,5 +44,16 @@
  * io.tinykv.raftstore.snapshot.SnapshotManager}, streamed in chunks, checked, ingested replacing only the
  * region's range) and membership changes (ChangePeer through the log: learners added, promoted to
  * voters, peers removed; peers created by a leader's first message, removed replicas destroyed).
+ *
+ * <p>Visibility: the module's API, what the server uses, is {@link io.tinykv.raftstore.RaftStore},
+ * {@link io.tinykv.raftstore.RaftStoreDriver}, {@link io.tinykv.raftstore.RaftstoreConfig}, {@link
+ * io.tinykv.raftstore.RaftStorage}, {@link io.tinykv.raftstore.RaftStoreStats}, {@link
+ * io.tinykv.raftstore.Callback} with {@link io.tinykv.raftstore.CmdResult}, {@link
+ * io.tinykv.raftstore.Transport}, {@link io.tinykv.raftstore.pd.SchedulerReporter}, {@link
+ * io.tinykv.raftstore.split.SplitCheckConfig}, {@link io.tinykv.raftstore.snapshot.SnapshotManager}
+ * and the {@code transport.grpc} room. Any other public type or member is public because another
+ * room (or the simulator tests in {@code io.tinykv.raftstore.sim}) reaches it, or because Java
+ * asks for it (an interface's method, a public record's constructor); what only its own package
+ * uses is package-private.
  */
 package io.tinykv.raftstore;
