@@ -35,15 +35,20 @@ public final class StandInChild {
         }
     }
 
+    /**
+     * Logs "stand-in ready", then signals on {@code port}: in this order, so that a test which stops
+     * the child the moment it hears the signal finds the line in the child's log (signalled first,
+     * a loaded machine once let the stop overtake the line).
+     */
     private static void sayReady(int port) {
+        System.out.println("stand-in ready");
+        System.out.flush();
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
                 OutputStream out = socket.getOutputStream()) {
             out.write(1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        System.out.println("stand-in ready");
-        System.out.flush();
     }
 
     private static void blockForever() {
