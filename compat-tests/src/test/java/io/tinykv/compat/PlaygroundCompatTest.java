@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tinykv.client.ctl.CtlCommand;
+import io.tinykv.testkit.wait.Await;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -35,6 +36,12 @@ class PlaygroundCompatTest {
     private static final int EXIT_ON_SIGINT = 130;
 
     private static final int KEYS = 20;
+    /** 400 values of 1 KiB against a 64 KiB region-max-size: a handful of splits at least. */
+    private static final int SPLIT_KEYS = 400;
+
+    private static final int SPLIT_VALUE_BYTES = 1024;
+    private static final int SPLIT_REGIONS_AT_LEAST = 4;
+    private static final Duration SPLITS = Duration.ofSeconds(120);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -142,6 +149,70 @@ class PlaygroundCompatTest {
                         .as("child %d after the playground was killed", pid)
                         .isFalse();
             }
+        }
+    }
+
+    /**
+     * Issue 13's judge starts the cluster "as README says, with a small region size in the config":
+     * {@code --store-config} hands every store the file, so the playground splits as it fills, and
+     * the TiKV client reads back every key and scans them in order across the regions.
+     */
+    @Test
+    void aStoreConfigGivenToThePlaygroundMakesItsRegionsSplit() throws Exception {
+        Path config = Files.writeString(dir.resolve("small-regions.toml"), """
+                [coprocessor]
+                region-max-size = "64KiB"
+                region-split-size = "32KiB"
+                split-region-check-tick-interval = "500ms"
+                """);
+        int[] ports = FixedPorts.pdAndStoreBase(3, new SecureRandom());
+        String pd = LocalCluster.LOOPBACK + ":" + ports[0];
+        try (PlaygroundProcess playground = PlaygroundProcess.start(
+                dir.resolve("pg"), ports[0], ports[1], List.of("--store-config", config.toString()))) {
+            LOG.info("started: {}", playground.awaitReady(STARTUP));
+            assertThat(playground.output()).contains("--config " + config.toAbsolutePath());
+            byte[] value = new byte[SPLIT_VALUE_BYTES];
+            new SecureRandom().nextBytes(value);
+            try (TiSession session = Sessions.open(pd);
+                    RawKVClient client = session.createRawClient()) {
+                for (int i = 0; i < SPLIT_KEYS; i++) {
+                    client.put(s(String.format("split/%04d", i)), ByteString.copyFrom(value));
+                }
+                int regions = awaitRegions(pd, SPLIT_REGIONS_AT_LEAST, SPLITS);
+                LOG.info("{} regions after {} KiB", regions, SPLIT_KEYS * SPLIT_VALUE_BYTES / 1024);
+                for (int i = 0; i < SPLIT_KEYS; i++) {
+                    assertThat(client.get(s(String.format("split/%04d", i))))
+                            .as("split/%04d", i)
+                            .contains(ByteString.copyFrom(value));
+                }
+                List<String> scanned = client.scan(s("split/"), s("split0"), SPLIT_KEYS + 1).stream()
+                        .map(kv -> kv.getKey().toStringUtf8())
+                        .toList();
+                assertThat(scanned).hasSize(SPLIT_KEYS).isSorted();
+            }
+            playground.interrupt();
+            assertThat(playground.awaitExit(STOP)).isEqualTo(EXIT_ON_SIGINT);
+        }
+    }
+
+    /** The regions the scheduler lists, once at least {@code atLeast}; an AssertionError past the timeout. */
+    private static int awaitRegions(String pd, int atLeast, Duration timeout) {
+        return Await.value(
+                () -> {
+                    int regions = regionCount(pd);
+                    return regions >= atLeast ? Optional.of(regions) : Optional.empty();
+                },
+                timeout,
+                "the scheduler lists at least " + atLeast + " regions");
+    }
+
+    private static int regionCount(String pd) {
+        try {
+            return JSON.readTree(ctl("--pd", pd, "regions", "--json"))
+                    .get("regions")
+                    .size();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

@@ -44,6 +44,11 @@ final class PlaygroundProcess implements AutoCloseable {
     }
 
     static PlaygroundProcess start(Path dataDir, int pdPort, int basePort) {
+        return start(dataDir, pdPort, basePort, List.of());
+    }
+
+    /** @param more further playground options, e.g. {@code --store-config FILE} */
+    static PlaygroundProcess start(Path dataDir, int pdPort, int basePort, List<String> more) {
         List<String> args = new ArrayList<>(List.of(
                 "playground",
                 "--data-dir",
@@ -55,6 +60,7 @@ final class PlaygroundProcess implements AutoCloseable {
         for (String option : LocalCluster.CHILD_JVM_OPTIONS) {
             args.add("--jvm-opt=" + option);
         }
+        args.addAll(more);
         JavaCommand java = new JavaCommand(
                 JavaCommand.ofCurrentJvm(List.of()).javaBinary(),
                 LocalCluster.serverClassPath(),

@@ -8,6 +8,9 @@ import io.tinykv.security.SecurityOptions;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.TinykvVersion;
+import io.tinykv.server.config.ConfigException;
+import io.tinykv.server.config.ConfigLoader;
+import io.tinykv.server.store.StoreConfigLoader;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -122,6 +125,16 @@ public final class PlaygroundCommand implements Callable<Integer> {
     int stopGraceSeconds = DEFAULT_STOP_GRACE_SECONDS;
 
     @Option(
+            names = "--store-config",
+            paramLabel = "FILE",
+            description = {
+                "A TOML file every store reads ('tinykv server --config FILE'), e.g. a small",
+                "[coprocessor] region-max-size to watch regions split; the playground's own",
+                "addresses and data folders override what it says. Checked before anything starts."
+            })
+    Path storeConfig;
+
+    @Option(
             names = "--jvm-opt",
             paramLabel = "OPTION",
             description = "An option for every child JVM, e.g. --jvm-opt=-Xmx512m (repeatable).")
@@ -132,6 +145,20 @@ public final class PlaygroundCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /**
+     * {@code --config FILE} for every store, once the file loads as a store's configuration would (so
+     * a typo fails here, naming the key, instead of in three store logs); none without {@code
+     * --store-config}.
+     */
+    private List<String> storeConfigArguments() {
+        if (storeConfig == null) {
+            return List.of();
+        }
+        Path file = storeConfig.toAbsolutePath().normalize();
+        StoreConfigLoader.parse(ConfigLoader.readFile(file), file.toString()).validate();
+        return List.of("--config", file.toString());
+    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -147,6 +174,12 @@ public final class PlaygroundCommand implements Callable<Integer> {
         if (startTimeoutSeconds <= 0 || stopGraceSeconds <= 0) {
             throw new CommandLine.ParameterException(
                     spec.commandLine(), "--start-timeout-seconds and --stop-grace-seconds must be > 0");
+        }
+        List<String> storeArgs;
+        try {
+            storeArgs = storeConfigArguments();
+        } catch (ConfigException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--store-config: " + e.getMessage());
         }
         TlsCredentials tls;
         try {
@@ -197,6 +230,9 @@ public final class PlaygroundCommand implements Callable<Integer> {
             for (ChildSpec layoutChild : layout.children()) {
                 // Every child gets the same certificate: it serves with it and presents it to the others.
                 ChildSpec child = layoutChild.withMoreArgs(security.asArguments());
+                if (!layoutChild.name().equals(PlaygroundLayout.SCHEDULER)) {
+                    child = child.withMoreArgs(storeArgs);
+                }
                 ChildProcess started = supervisor.start(child);
                 LOG.info("started {} (pid {}): {}", child.name(), started.pid(), child.tinykvCommandLine());
             }

@@ -48,6 +48,25 @@ class PlaygroundCommandTest {
     }
 
     @Test
+    void aStoreConfigAStoreWouldRefuseIsRefusedBeforeAnythingStarts() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.toml"), "[coprocessor]\nregion-max-size = \"big\"\n");
+        CommandRun refused = CommandRun.of(
+                "playground", "--data-dir", dir.resolve("pg").toString(), "--store-config", bad.toString());
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).contains("--store-config").contains("region-max-size");
+
+        CommandRun missing = CommandRun.of(
+                "playground",
+                "--data-dir",
+                dir.resolve("pg").toString(),
+                "--store-config",
+                dir.resolve("none.toml").toString());
+        assertThat(missing.exitCode()).isEqualTo(2);
+        assertThat(missing.err()).contains("--store-config").contains("none.toml");
+        assertThat(Files.exists(dir.resolve("pg"))).as("nothing created").isFalse();
+    }
+
+    @Test
     void incompleteTlsOptionsAreRefusedBeforeAnythingStarts() {
         CommandRun half = CommandRun.of(
                 "playground",
