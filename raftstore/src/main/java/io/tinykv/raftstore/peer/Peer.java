@@ -39,6 +39,7 @@ import io.tinykv.raftstore.read.FollowerReads;
 import io.tinykv.raftstore.read.LeaderLease;
 import io.tinykv.raftstore.read.LocalReader;
 import io.tinykv.raftstore.read.PublishedLease;
+import io.tinykv.raftstore.read.ReadQueue;
 import io.tinykv.raftstore.read.ReadStats;
 import io.tinykv.raftstore.snapshot.SnapshotData;
 import io.tinykv.raftstore.snapshot.SnapshotReceiver;
@@ -51,7 +52,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * <p>Writes go through the log ({@link #handleCommand}); reads never do: while the leader lease holds
  * ({@link LeaderLease}) they are answered at once from the applied state, else they take a read
  * index (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up
- * to it, from the kv engine as of then ({@link #serveReadyReads}). A follower answers a read the
+ * to it, from the kv engine as of then ({@link ReadQueue}, {@link #serveReadyReads}). A follower answers a read the
  * client flagged {@code replica_read} the same way: the leader hands it a read index, and it answers
  * once it has applied that far ({@link FollowerReads}).
  */
@@ -76,36 +76,14 @@ public final class Peer {
 
     private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
 
-    /** A read waiting for its read index to be confirmed and then applied. */
-    private static final class PendingRead {
-        final ByteString context;
-        final RaftCmdRequest request;
-        final Callback callback;
-        /** The leader's term when the read asked: Raft forgets read requests when its term changes. */
-        final long term;
-        /** The clock when it asked: the confirming heartbeats were sent then or later. */
-        final long issuedAtNanos;
-        /** Unknown until Raft answers the ReadIndex request. */
-        long readIndex = UNKNOWN_READ_INDEX;
-
-        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtNanos) {
-            this.context = context;
-            this.request = request;
-            this.callback = callback;
-            this.term = term;
-            this.issuedAtNanos = issuedAtNanos;
-        }
-    }
-
-    private static final long UNKNOWN_READ_INDEX = -1;
-
     private final long storeId;
     private final Metapb.Peer meta;
     private final PeerStorage storage;
     private final RawNode raftNode;
     private final RaftstoreConfig config;
     private final Deque<Proposal> proposals = new ArrayDeque<>();
-    private final Deque<PendingRead> pendingReads = new ArrayDeque<>();
+    /** Reads this peer answers as leader, by ReadIndex, and its lease renewal round. */
+    private final ReadQueue readQueue = new ReadQueue();
     /** Reads this peer answers as a follower (replica read), each waiting for its read index. */
     private final FollowerReads followerReads;
 
@@ -135,13 +113,8 @@ public final class Peer {
     private final LeaderLease lease;
     /** The lease as other threads see it, for reads answered off the Raft thread ({@link LocalReader}). */
     private final PublishedLease publishedLease = new PublishedLease();
-    /** The context of the ReadIndex in flight only to renew the lease, or null. */
-    private ByteString leaseRenewalContext;
 
-    private long leaseRenewalIssuedAtNanos;
-    private long leaseRenewalTerm;
     private long leaseReads;
-    private long readIndexReads;
     /** The regions the last split applied here cut off this one: told to clients with EpochNotMatch. */
     private java.util.List<Metapb.Region> splitOff = java.util.List.of();
     /** Whether this peer stopped ticking because its region is idle ({@link Hibernation}). */
@@ -350,8 +323,8 @@ public final class Peer {
      */
     private boolean isQuiet() {
         if (!proposals.isEmpty()
-                || !pendingReads.isEmpty()
-                || leaseRenewalContext != null
+                || !readQueue.isEmpty()
+                || readQueue.isRenewing()
                 || !followerReads.isEmpty()
                 || raftNode.hasPendingConfChange()
                 || raftNode.isTransferringLeader()) {
@@ -999,8 +972,7 @@ public final class Peer {
                     RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
             return;
         }
-        pendingReads.addLast(new PendingRead(context, request, callback, term, nanoClock.getAsLong()));
-        readIndexReads++;
+        readQueue.add(context, request, callback, term, nanoClock.getAsLong());
     }
 
     private ByteString nextReadContext() {
@@ -1050,16 +1022,14 @@ public final class Peer {
         }
         leaseReads++;
         callback.complete(result);
-        if (leaseRenewalContext == null && lease.remainingNanos(answeredAtNanos) * 2 < lease.maxLeaseNanos()) {
+        if (!readQueue.isRenewing() && lease.remainingNanos(answeredAtNanos) * 2 < lease.maxLeaseNanos()) {
             ByteString context = nextReadContext();
             try {
                 raftNode.readIndex(context);
             } catch (ProposalDroppedException e) {
                 return true; // no leader known: nothing to renew
             }
-            leaseRenewalContext = context;
-            leaseRenewalIssuedAtNanos = answeredAtNanos;
-            leaseRenewalTerm = term;
+            readQueue.startRenewal(context, answeredAtNanos, term);
         }
         return true;
     }
@@ -1069,7 +1039,7 @@ public final class Peer {
      * the peer was created.
      */
     public ReadStats readStats() {
-        return new ReadStats(leaseReads + publishedLease.reads(), readIndexReads, followerReads.served());
+        return new ReadStats(leaseReads + publishedLease.reads(), readQueue.asked(), followerReads.served());
     }
 
     /** The lease as published to other threads. Any thread. */
@@ -1119,7 +1089,7 @@ public final class Peer {
      */
     public void onReady(Ready ready) {
         if (ready.softState() != null || ready.hardState() != null) {
-            failUnconfirmedReads();
+            readQueue.failUnconfirmed(isLeader(), term(), notLeaderError());
             followerReads.onLeaderChanged(term(), leaderId(), notLeaderError());
         }
         boolean leader = isLeader();
@@ -1127,7 +1097,7 @@ public final class Peer {
         if (!leader) {
             lease.expire();
             publishedLease.revoke();
-            leaseRenewalContext = null;
+            readQueue.cancelRenewal();
         } else if (ready.hardState() != null) {
             lease.onCommitted(ready.hardState().getCommit(), term, confVer());
         }
@@ -1135,38 +1105,10 @@ public final class Peer {
             if (followerReads.onReadIndex(readState.requestCtx(), readState.index())) {
                 continue;
             }
-            if (readState.requestCtx().equals(leaseRenewalContext)) {
-                leaseRenewalContext = null;
-                if (leader && leaseRenewalTerm == term) {
-                    lease.renew(leaseRenewalIssuedAtNanos, term, confVer());
-                }
-                continue;
-            }
-            for (PendingRead read : pendingReads) {
-                if (read.context.equals(readState.requestCtx())) {
-                    read.readIndex = readState.index();
-                    if (leader && read.term == term) {
-                        // A quorum answered heartbeats sent when (or after) the read asked.
-                        lease.renew(read.issuedAtNanos, term, confVer());
-                    }
-                    break;
-                }
-            }
-        }
-    }
-
-    private void failUnconfirmedReads() {
-        long term = term();
-        boolean leader = isLeader();
-        if (!leader || leaseRenewalTerm != term) {
-            leaseRenewalContext = null; // Raft forgets read requests when its term changes
-        }
-        for (Iterator<PendingRead> it = pendingReads.iterator(); it.hasNext(); ) {
-            PendingRead read = it.next();
-            if (read.readIndex == UNKNOWN_READ_INDEX && (!leader || read.term != term)) {
-                it.remove();
-                read.callback.complete(RegionErrors.result(
-                        RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
+            ReadQueue.Confirmed confirmed = readQueue.onReadIndex(readState.requestCtx(), readState.index());
+            if (confirmed != null && leader && confirmed.term() == term) {
+                // A quorum answered heartbeats sent when (or after) the read, or the renewal, asked.
+                lease.renew(confirmed.issuedAtNanos(), term, confVer());
             }
         }
     }
@@ -1180,14 +1122,7 @@ public final class Peer {
         if (!followerReads.isEmpty()) {
             followerReads.serveApplied(applied, executor, region(), term());
         }
-        while (!pendingReads.isEmpty()) {
-            PendingRead read = pendingReads.peekFirst();
-            if (read.readIndex == UNKNOWN_READ_INDEX || read.readIndex > applied) {
-                return;
-            }
-            pendingReads.pollFirst();
-            read.callback.complete(executor.execute(read.request, region(), term()));
-        }
+        readQueue.serveApplied(applied, executor, region(), term());
     }
 
     /** Sends a Ready's messages, wrapped with this region's routing information. */
@@ -1241,12 +1176,7 @@ public final class Peer {
                     .callback()
                     .complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
         }
-        while (!pendingReads.isEmpty()) {
-            pendingReads
-                    .pollFirst()
-                    .callback
-                    .complete(RegionErrors.result(RegionErrors.regionNotFound(regionId()), term));
-        }
+        readQueue.failAll(RegionErrors.regionNotFound(regionId()), term);
         followerReads.failAll(RegionErrors.regionNotFound(regionId()), term);
     }
 

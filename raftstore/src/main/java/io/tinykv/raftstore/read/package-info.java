@@ -3,7 +3,9 @@
  * Entry types: {@link io.tinykv.raftstore.read.LeaderLease} (the lease on the monotonic clock, owned
  * by the peer), {@link io.tinykv.raftstore.read.PublishedLease} (the grant other threads may read),
  * {@link io.tinykv.raftstore.read.LocalReader} (lease reads answered on the receiving thread),
- * {@link io.tinykv.raftstore.read.FollowerReads} (replica reads waiting for their read index),
+ * {@link io.tinykv.raftstore.read.ReadQueue} (the leader's ReadIndex reads and its lease renewal
+ * round, waiting for their read index), {@link io.tinykv.raftstore.read.FollowerReads} (replica reads
+ * waiting for their read index),
  * {@link io.tinykv.raftstore.read.RegionReader} (a {@code StorageReader} over a region's snapshot)
  * and {@link io.tinykv.raftstore.read.ReadStats}.
  *
