@@ -1,7 +1,11 @@
 package io.tinykv.raftstore.peer;
 
+import io.tinykv.proto.Eraftpb;
+import io.tinykv.proto.Metapb;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.function.LongUnaryOperator;
 
 /**
  * Where one peer stands in hibernating its region (TiKV's hibernate regions): an idle region stops
@@ -26,7 +30,11 @@ import java.util.Set;
  * ReadIndex until a quorum answered it again), and a follower that does not tick refuses votes for
  * longer, never shorter. An idle leader still checks its region heartbeat to the scheduler every
  * {@code region-heartbeat-ticks} ({@code RegionHeartbeats#onIdleTicks}): one mailbox message, not a
- * tick per peer. Owned by the peer's Raft thread.
+ * tick per peer.
+ *
+ * <p>This class holds the state and weighs the messages against the peer's Raft position, which the
+ * peer gathers ({@link RaftPosition}); the peer acts on the answers (it stops ticking, gives up its
+ * lease, wakes), and {@link HibernationMessages} builds what it sends. Owned by the peer's Raft thread.
  */
 public final class Hibernation {
 
@@ -39,6 +47,20 @@ public final class Hibernation {
         /** Not ticking, until something wakes it. */
         IDLE
     }
+
+    /**
+     * Where a peer's Raft node stands, as a hibernation message is weighed against it: whether it
+     * leads, its term and known leader, its last index in Raft and as persisted, its commit and
+     * applied index.
+     */
+    record RaftPosition(
+            boolean leader,
+            long term,
+            long leaderId,
+            long lastIndex,
+            long persistedLastIndex,
+            long commitIndex,
+            long appliedIndex) {}
 
     private State state = State.AWAKE;
     /** Leader: consecutive ticks the region was quiet. */
@@ -118,5 +140,77 @@ public final class Hibernation {
         agreed.clear();
         quietTicks = 0;
         agreedIndex = -1;
+    }
+
+    /**
+     * Leader, the log part of a quiet region: all of the leader's log ({@code lastIndex}) committed
+     * and applied here, and every peer's match (its own first, then each of {@code peers}) is the
+     * last index. The peer checks the rest (nothing proposed, read, changing or transferring).
+     */
+    static boolean logSettled(
+            long selfId,
+            List<Metapb.Peer> peers,
+            long lastIndex,
+            long commitIndex,
+            long appliedIndex,
+            LongUnaryOperator matchIndexOf) {
+        if (commitIndex != lastIndex || appliedIndex != lastIndex || matchIndexOf.applyAsLong(selfId) != lastIndex) {
+            return false;
+        }
+        for (Metapb.Peer p : peers) {
+            if (matchIndexOf.applyAsLong(p.getId()) != lastIndex) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Follower: whether it agrees to stop at its leader's poll ({@code MsgHibernateRequest} from
+     * {@code fromPeerId} at {@code term} and {@code index}): it follows that peer in that term, and
+     * holds the whole log, all of it persisted, committed and applied, with no read of its own
+     * waiting ({@code readsWaiting}).
+     */
+    static boolean agreesToStop(long fromPeerId, long term, long index, RaftPosition self, boolean readsWaiting) {
+        return !self.leader()
+                && term == self.term()
+                && self.leaderId() == fromPeerId
+                && self.lastIndex() == index
+                && self.persistedLastIndex() == index
+                && self.commitIndex() == index
+                && self.appliedIndex() == index
+                && !readsWaiting;
+    }
+
+    /**
+     * Leader: counts a peer's agreement ({@code MsgHibernateResponse} from {@code fromPeerId} at
+     * {@code term} and {@code index}), if it answers the poll under way at this leader's term and
+     * last index.
+     *
+     * @return whether every one of {@code otherPeerIds} has now agreed (the region must still be quiet
+     *     for the leader to stop)
+     */
+    boolean onAgreement(long fromPeerId, long term, long index, RaftPosition self, List<Long> otherPeerIds) {
+        return self.leader()
+                && term == self.term()
+                && index == self.lastIndex()
+                && countAgreement(fromPeerId, term, index)
+                && allAgreed(otherPeerIds);
+    }
+
+    /**
+     * Whether {@code m}, reaching an idle peer, only confirms that the region is idle and need not
+     * wake it: a heartbeat of its leader committing nothing beyond what it agreed to, or a follower's
+     * answer to one (such may cross the poll on the network). Either is still stepped.
+     */
+    boolean confirmsIdle(Eraftpb.Message m, long term, boolean leader, long leaderId) {
+        if (m.getTerm() != term) {
+            return false;
+        }
+        return switch (m.getMsgType()) {
+            case MsgHeartbeat -> !leader && m.getFrom() == leaderId && m.getCommit() <= agreedIndex;
+            case MsgHeartbeatResponse -> leader && m.getContext().isEmpty();
+            default -> false;
+        };
     }
 }

@@ -16,7 +16,6 @@ import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftServerpb.ExtraMessage;
-import io.tinykv.proto.RaftServerpb.ExtraMessageType;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raft.ProposalDroppedException;
@@ -311,9 +310,7 @@ public final class Peer {
             sleep(index);
             return;
         }
-        for (Metapb.Peer to : others) {
-            outbox.add(extraMessage(to, ExtraMessageType.MsgHibernateRequest, term(), index));
-        }
+        outbox.addAll(HibernationMessages.requests(regionId(), epoch(), meta, others, term(), index));
     }
 
     /**
@@ -330,18 +327,29 @@ public final class Peer {
                 || raftNode.isTransferringLeader()) {
             return false;
         }
-        long last = raftNode.lastIndex();
-        if (raftNode.commitIndex() != last
-                || storage.appliedIndex() != last
-                || raftNode.matchIndexOf(meta.getId()) != last) {
-            return false;
-        }
-        for (Metapb.Peer p : region().getPeersList()) {
-            if (raftNode.matchIndexOf(p.getId()) != last) {
-                return false;
-            }
-        }
-        return true;
+        return Hibernation.logSettled(
+                meta.getId(),
+                region().getPeersList(),
+                raftNode.lastIndex(),
+                raftNode.commitIndex(),
+                storage.appliedIndex(),
+                raftNode::matchIndexOf);
+    }
+
+    /** Where this peer's Raft node stands, for {@link Hibernation} to weigh a message against. */
+    private Hibernation.RaftPosition raftPosition() {
+        return new Hibernation.RaftPosition(
+                isLeader(),
+                term(),
+                leaderId(),
+                raftNode.lastIndex(),
+                storage.lastIndex(),
+                raftNode.commitIndex(),
+                storage.appliedIndex());
+    }
+
+    private Metapb.RegionEpoch epoch() {
+        return region().getRegionEpoch();
     }
 
     private List<Metapb.Peer> otherPeers() {
@@ -377,7 +385,7 @@ public final class Peer {
         if (tellLeader && !isLeader() && leader != 0) {
             Metapb.Peer to = Regions.findPeer(region(), leader);
             if (to != null) {
-                outbox.add(extraMessage(to, ExtraMessageType.MsgRegionWakeUp, term(), 0));
+                outbox.add(HibernationMessages.wakeUp(regionId(), epoch(), meta, to, term()));
             }
         }
     }
@@ -422,17 +430,11 @@ public final class Peer {
             case MsgHibernateRequest -> {
                 long index = extra.getIndex();
                 boolean inSync = config.hibernateRegions()
-                        && !isLeader()
-                        && extra.getTerm() == term()
-                        && leaderId() == from
-                        && raftNode.lastIndex() == index
-                        && storage.lastIndex() == index
-                        && raftNode.commitIndex() == index
-                        && storage.appliedIndex() == index
-                        && followerReads.isEmpty();
+                        && Hibernation.agreesToStop(
+                                from, extra.getTerm(), index, raftPosition(), !followerReads.isEmpty());
                 if (inSync) {
-                    outbox.add(extraMessage(
-                            message.getFromPeer(), ExtraMessageType.MsgHibernateResponse, extra.getTerm(), index));
+                    outbox.add(HibernationMessages.response(
+                            regionId(), epoch(), meta, message.getFromPeer(), extra.getTerm(), index));
                     sleep(index);
                 } else {
                     wake(false);
@@ -440,46 +442,15 @@ public final class Peer {
             }
             case MsgHibernateResponse -> {
                 long index = extra.getIndex();
-                if (isLeader()
-                        && extra.getTerm() == term()
-                        && index == raftNode.lastIndex()
-                        && hibernation.countAgreement(from, extra.getTerm(), index)
-                        && hibernation.allAgreed(
-                                otherPeers().stream().map(Metapb.Peer::getId).toList())
-                        && isQuiet()) {
+                List<Long> others =
+                        otherPeers().stream().map(Metapb.Peer::getId).toList();
+                if (hibernation.onAgreement(from, extra.getTerm(), index, raftPosition(), others) && isQuiet()) {
                     sleep(index);
                 }
             }
             case MsgRegionWakeUp -> wake(false);
             default -> LOG.debug("{}: ignoring extra message {} from peer {}", this, extra.getType(), from);
         }
-    }
-
-    /**
-     * Whether {@code m}, reaching an idle peer, only confirms that the region is idle and need not
-     * wake it: a heartbeat of its leader committing nothing beyond what it agreed to, or a follower's
-     * answer to one (such may cross the poll on the network). Either is still stepped.
-     */
-    private boolean confirmsIdle(Eraftpb.Message m) {
-        if (m.getTerm() != term()) {
-            return false;
-        }
-        return switch (m.getMsgType()) {
-            case MsgHeartbeat -> !isLeader() && m.getFrom() == leaderId() && m.getCommit() <= hibernation.agreedIndex();
-            case MsgHeartbeatResponse -> isLeader() && m.getContext().isEmpty();
-            default -> false;
-        };
-    }
-
-    private RaftMessage extraMessage(Metapb.Peer to, ExtraMessageType type, long term, long index) {
-        Metapb.Region region = region();
-        return RaftMessage.newBuilder()
-                .setRegionId(regionId())
-                .setFromPeer(meta)
-                .setToPeer(to)
-                .setRegionEpoch(region.getRegionEpoch())
-                .setExtra(ExtraMessage.newBuilder().setType(type).setTerm(term).setIndex(index))
-                .build();
     }
 
     /**
@@ -623,7 +594,7 @@ public final class Peer {
             onExtraMessage(message);
             return;
         }
-        if (hibernation.isIdle() && !confirmsIdle(m)) {
+        if (hibernation.isIdle() && !hibernation.confirmsIdle(m, term(), isLeader(), leaderId())) {
             // Its leader's message: the leader is awake and needs no telling.
             wake(m.getFrom() != leaderId());
         }
