@@ -8,10 +8,8 @@ import io.tinykv.proto.RaftCmdpb.AdminCmdType;
 import io.tinykv.proto.RaftCmdpb.AdminRequest;
 import io.tinykv.proto.RaftCmdpb.AdminResponse;
 import io.tinykv.proto.RaftCmdpb.CmdType;
-import io.tinykv.proto.RaftCmdpb.CompactLogRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
-import io.tinykv.proto.RaftCmdpb.RaftRequestHeader;
 import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
@@ -94,7 +92,9 @@ public final class Peer {
      */
     private final long readContextIncarnation;
 
-    private int ticksSinceLogGcCheck;
+    /** When the leader compacts the log, and how far. */
+    private final LogGcPolicy logGc;
+
     private boolean destroyed;
     /** Set when this replica applied its own removal; the store then destroys it. */
     private boolean removed;
@@ -151,6 +151,7 @@ public final class Peer {
         this.config = config;
         this.heartbeats = java.util.Objects.requireNonNull(heartbeats, "heartbeats");
         this.nanoClock = java.util.Objects.requireNonNull(nanoClock, "nanoClock");
+        this.logGc = new LogGcPolicy(config.raftLogGcIntervalTicks(), config.raftLogGcCountLimit());
         this.lease = new LeaderLease(TimeUnit.MILLISECONDS.toNanos(config.maxLeaseMs()));
         // A read whose leader does not answer within an election timeout most likely asked a
         // leader that is gone: the client is told to retry rather than wait on.
@@ -265,8 +266,7 @@ public final class Peer {
             followerReads.expire(ticks, notLeaderError(), term());
         }
         heartbeats.onTick(this);
-        if (++ticksSinceLogGcCheck >= config.raftLogGcIntervalTicks()) {
-            ticksSinceLogGcCheck = 0;
+        if (logGc.onTick()) {
             maybeCompactLog();
         }
         maybeHibernate();
@@ -453,41 +453,24 @@ public final class Peer {
         }
     }
 
-    /**
-     * As leader, proposes to compact the log once more than the GC limit of applied entries is
-     * held. It keeps what the slowest follower still needs, unless that follower is more than the
-     * limit behind: then it will be caught up by snapshot instead.
-     */
+    /** As leader, proposes to compact the log when {@link LogGcPolicy} says so. */
     private void maybeCompactLog() {
         if (!isLeader()) {
             return;
         }
         long applied = storage.appliedIndex();
-        long first = storage.firstIndex();
-        long limit = config.raftLogGcCountLimit();
-        if (applied < first || applied - first + 1 <= limit) {
+        long compactIndex = logGc.compactIndex(applied, storage.firstIndex(), () -> {
+            long slowestMatch = Long.MAX_VALUE;
+            for (var progress : raftNode.status().progress().values()) {
+                slowestMatch = Math.min(slowestMatch, progress.match());
+            }
+            return slowestMatch;
+        });
+        if (compactIndex == LogGcPolicy.NONE) {
             return;
         }
-        long slowestMatch = applied;
-        for (var progress : raftNode.status().progress().values()) {
-            slowestMatch = Math.min(slowestMatch, progress.match());
-        }
-        long compactIndex = Math.max(slowestMatch, applied - limit);
-        if (compactIndex < first) {
-            return;
-        }
-        Metapb.Region region = region();
-        RaftCmdRequest request = RaftCmdRequest.newBuilder()
-                .setHeader(RaftRequestHeader.newBuilder()
-                        .setRegionId(regionId())
-                        .setPeer(meta)
-                        .setRegionEpoch(region.getRegionEpoch()))
-                .setAdminRequest(AdminRequest.newBuilder()
-                        .setCmdType(AdminCmdType.CompactLog)
-                        .setCompactLog(CompactLogRequest.newBuilder()
-                                .setCompactIndex(compactIndex)
-                                .setCompactTerm(storage.term(compactIndex))))
-                .build();
+        RaftCmdRequest request =
+                LogGcPolicy.compactLogRequest(regionId(), epoch(), meta, compactIndex, storage.term(compactIndex));
         proposeWrite(
                 request,
                 new Callback(request, result -> {

@@ -6,7 +6,8 @@
  * waiting for its entry to apply; {@code DestroyMessageCheck} decides whether a message that would
  * destroy the replica is genuine; {@link io.tinykv.raftstore.peer.Hibernation} is where the peer
  * stands in letting an idle region stop ticking (hibernate regions), and weighs its messages against
- * the peer's Raft position; {@code HibernationMessages} builds those messages.
+ * the peer's Raft position; {@code HibernationMessages} builds those messages; {@code LogGcPolicy}
+ * decides when a leader compacts its log and how far.
  *
  * <p>Rules a changer must keep: a peer is touched only by its store's Raft thread (the outside
  * world reaches it through its mailbox, {@link io.tinykv.raftstore.Router}); only the peer changes
