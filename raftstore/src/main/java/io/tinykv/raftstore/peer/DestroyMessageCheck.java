@@ -2,6 +2,7 @@ package io.tinykv.raftstore.peer;
 
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raftstore.Regions;
 
 /**
  * Whether a message that would make a replica destroy itself — a tombstone ("you were removed") or
@@ -17,6 +18,10 @@ import io.tinykv.proto.RaftServerpb.RaftMessage;
  * higher). A newer peer id of this store needs two conf changes this replica missed — its removal
  * and the new peer's addition, each bumping the conf version — so the sender's conf version is at
  * least two above this replica's.
+ *
+ * <p>The other way round, a replica tells a peer that is no longer a member that it is gone ({@link
+ * #tombstoneForStaleSender}): the sender's message names an older configuration, and this region
+ * does not list the sender.
  */
 final class DestroyMessageCheck {
 
@@ -61,6 +66,33 @@ final class DestroyMessageCheck {
             return "its conf version " + confVer + " is less than this replica's "
                     + region.getRegionEpoch().getConfVer() + " + " + CONF_CHANGES_TO_REPLACE
                     + " (a removal and an addition)";
+        }
+        return null;
+    }
+
+    /**
+     * The tombstone {@code meta}'s replica of {@code region} answers {@code message} with, or null:
+     * one only to a sender that is no longer a member of the region — its message carries an older
+     * conf version (an uninitialized sender carries none) and the region, as this replica holds it
+     * (with data), does not list it.
+     */
+    static RaftMessage tombstoneForStaleSender(
+            long regionId, Metapb.Region region, Metapb.Peer meta, RaftMessage message) {
+        long senderConfVer = message.getRegionEpoch().getConfVer();
+        boolean senderInitialized = senderConfVer > 0;
+        // The conf versions first: a scan of the peers for every message is what an idle store
+        // of many regions would pay for nothing.
+        if (region.getPeersCount() > 0
+                && senderInitialized
+                && senderConfVer < region.getRegionEpoch().getConfVer()
+                && Regions.findPeer(region, message.getFromPeer().getId()) == null) {
+            return RaftMessage.newBuilder()
+                    .setRegionId(regionId)
+                    .setFromPeer(meta)
+                    .setToPeer(message.getFromPeer())
+                    .setRegionEpoch(region.getRegionEpoch())
+                    .setIsTombstone(true)
+                    .build();
         }
         return null;
     }

@@ -64,10 +64,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Writes go through the log ({@link #handleCommand}); reads never do: while the leader lease holds
  * ({@link LeaderLease}) they are answered at once from the applied state, else they take a read
- * index (ReadIndex, confirmed by a heartbeat quorum) and are answered once the peer has applied up
- * to it, from the kv engine as of then ({@link ReadQueue}, {@link #serveReadyReads}). A follower answers a read the
- * client flagged {@code replica_read} the same way: the leader hands it a read index, and it answers
- * once it has applied that far ({@link FollowerReads}).
+ * index (ReadIndex, confirmed by a heartbeat quorum) and wait in the {@link ReadQueue} until the peer
+ * has applied up to it; they are then answered from the kv engine as of then ({@link
+ * #serveReadyReads}). A follower answers a read the client flagged {@code replica_read} the same way:
+ * the leader hands it a read index, and it answers once it has applied that far ({@link
+ * FollowerReads}).
  */
 public final class Peer {
 
@@ -516,21 +517,9 @@ public final class Peer {
             }
             return null;
         }
-        long senderConfVer = message.getRegionEpoch().getConfVer();
-        boolean senderInitialized = senderConfVer > 0;
-        // The conf versions first: a scan of the peers for every message is what an idle store
-        // of many regions would pay for nothing.
-        if (region.getPeersCount() > 0
-                && senderInitialized
-                && senderConfVer < region.getRegionEpoch().getConfVer()
-                && Regions.findPeer(region, message.getFromPeer().getId()) == null) {
-            return RaftMessage.newBuilder()
-                    .setRegionId(regionId())
-                    .setFromPeer(meta)
-                    .setToPeer(message.getFromPeer())
-                    .setRegionEpoch(region.getRegionEpoch())
-                    .setIsTombstone(true)
-                    .build();
+        RaftMessage tombstone = DestroyMessageCheck.tombstoneForStaleSender(regionId(), region, meta, message);
+        if (tombstone != null) {
+            return tombstone;
         }
         stepRaft(message);
         return null;
