@@ -4,10 +4,11 @@
  * leader, the reads it is answering) and {@link io.tinykv.raftstore.peer.PeerStorage} (the Raft log
  * and states in the store's two engines, with its {@code EntryCache}); {@code Proposal} is a write
  * waiting for its entry to apply; {@code DestroyMessageCheck} decides whether a message that would
- * destroy the replica is genuine, and which sender is told it was removed (a tombstone); {@link io.tinykv.raftstore.peer.Hibernation} is where the peer
- * stands in letting an idle region stop ticking (hibernate regions), and weighs its messages against
- * the peer's Raft position; {@code HibernationMessages} builds those messages; {@code LogGcPolicy}
- * decides when a leader compacts its log and how far.
+ * destroy the replica is genuine, and which sender is told it was removed (a tombstone); {@link
+ * io.tinykv.raftstore.peer.Hibernation} is where the peer stands in letting an idle region stop
+ * ticking (hibernate regions), and weighs its messages against the peer's Raft position; {@code
+ * HibernationMessages} builds those messages; {@code LogGcPolicy} decides when a leader compacts its
+ * log and how far.
  *
  * <p>Rules a changer must keep: a peer is touched only by its store's Raft thread (the outside
  * world reaches it through its mailbox, {@link io.tinykv.raftstore.Router}); only the peer changes
