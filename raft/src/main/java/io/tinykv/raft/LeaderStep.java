@@ -160,6 +160,12 @@ final class LeaderStep {
                 .setTo(req.getFrom())
                 .setIndex(readIndex)
                 .addAllEntries(req.getEntriesList()));
+        // The follower serves the read once it applied up to readIndex: with commits told lazily, make
+        // sure it knows the commit index rather than leave it to the next heartbeat.
+        Progress pr = r.prs.get(req.getFrom());
+        if (pr != null && Math.min(readIndex, pr.match()) > pr.sentCommit()) {
+            r.maybeSendAppend(req.getFrom(), true);
+        }
     }
 
     private void appendResponse(Message m, Progress pr) {

@@ -72,6 +72,10 @@ final class Raft {
      * per round ({@link #flushPendingAppends}), not once per proposal or acknowledgement.
      */
     private boolean appendsPending;
+    /** A leader's no-op, the first entry of its term: its commit is told to followers at once. */
+    private long termStartIndex;
+    /** The last entry the application asked to have its commit told at once ({@link RawNode#broadcastCommitOf}). */
+    long urgentCommitIndex;
 
     /** Ticks since the last election timeout reset (leader: since the last check-quorum round). */
     int electionElapsed;
@@ -389,9 +393,31 @@ final class Raft {
                 continue;
             }
             Progress pr = e.getValue();
-            boolean commitNews = Math.min(committed, pr.match()) > pr.sentCommit();
-            maybeSendAppend(to, commitNews || pr.state() == ProgressState.PROBE);
+            maybeSendAppend(to, commitNewsToSend(pr, committed) || pr.state() == ProgressState.PROBE);
         }
+    }
+
+    /**
+     * Whether a follower's progress calls for a message just to tell it a new commit index: it can
+     * use one (the commit index, capped at its match, passed what it was told) and either the leader
+     * broadcasts commits eagerly or the news covers an entry the followers should apply without
+     * waiting for the next heartbeat: a conf change, this leader's no-op (and with it the entries
+     * of earlier terms it commits), or an entry the application marked.
+     */
+    boolean commitNewsToSend(Progress pr, long committed) {
+        long usable = Math.min(committed, pr.match());
+        if (usable <= pr.sentCommit()) {
+            return false;
+        }
+        return config.commitBroadcast() == CommitBroadcast.EAGER
+                || coversUntold(pendingConfIndex, pr, usable)
+                || coversUntold(termStartIndex, pr, usable)
+                || coversUntold(urgentCommitIndex, pr, usable);
+    }
+
+    /** Whether {@code index} is committed as far as the follower can use it, and it was not told so. */
+    private static boolean coversUntold(long index, Progress pr, long usable) {
+        return index > pr.sentCommit() && usable >= index;
     }
 
     /**
@@ -519,6 +545,7 @@ final class Raft {
         if (!appendEntry(List.of(Entry.newBuilder().build()))) {
             throw new IllegalStateException("empty entry was dropped");
         }
+        termStartIndex = raftLog.lastIndex();
         LOG.debug("{} became leader at term {}", id, term);
     }
 

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param preVote candidates first ask whether they could win before raising their term, so a
  *     rejoining partitioned node does not disrupt a healthy leader
  * @param readOnlyOption how ReadIndex confirms leadership; LEASE_BASED requires checkQuorum
+ * @param commitBroadcast when a leader tells its followers a new commit index: at once, or with
+ *     its next append or heartbeat
  */
 public record RaftConfig(
         long id,
@@ -34,7 +36,8 @@ public record RaftConfig(
         long maxUncommittedEntriesBytes,
         boolean checkQuorum,
         boolean preVote,
-        ReadOnlyOption readOnlyOption) {
+        ReadOnlyOption readOnlyOption,
+        CommitBroadcast commitBroadcast) {
 
     public static final int DEFAULT_ELECTION_TICKS = 10;
     public static final int DEFAULT_HEARTBEAT_TICKS = 1;
@@ -68,6 +71,7 @@ public record RaftConfig(
                     "maxUncommittedEntriesBytes must be >= 0 (0 = unlimited), got " + maxUncommittedEntriesBytes);
         }
         Objects.requireNonNull(readOnlyOption, "readOnlyOption");
+        Objects.requireNonNull(commitBroadcast, "commitBroadcast");
         if (readOnlyOption == ReadOnlyOption.LEASE_BASED && !checkQuorum) {
             throw new IllegalArgumentException(
                     "readOnlyOption LEASE_BASED requires checkQuorum: without it a deposed leader could serve stale reads");
@@ -90,7 +94,8 @@ public record RaftConfig(
                 maxUncommittedEntriesBytes,
                 checkQuorum,
                 preVote,
-                readOnlyOption);
+                readOnlyOption,
+                commitBroadcast);
     }
 
     /** Builder with defaults suitable for tests and a starting point for production. */
@@ -105,6 +110,7 @@ public record RaftConfig(
         private boolean checkQuorum = false;
         private boolean preVote = false;
         private ReadOnlyOption readOnlyOption = ReadOnlyOption.SAFE;
+        private CommitBroadcast commitBroadcast = CommitBroadcast.EAGER;
 
         private Builder(long id) {
             this.id = id;
@@ -155,6 +161,11 @@ public record RaftConfig(
             return this;
         }
 
+        public Builder commitBroadcast(CommitBroadcast value) {
+            this.commitBroadcast = value;
+            return this;
+        }
+
         public RaftConfig build() {
             return new RaftConfig(
                     id,
@@ -166,7 +177,8 @@ public record RaftConfig(
                     maxUncommittedEntriesBytes,
                     checkQuorum,
                     preVote,
-                    readOnlyOption);
+                    readOnlyOption,
+                    commitBroadcast);
         }
     }
 }

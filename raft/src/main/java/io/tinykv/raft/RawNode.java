@@ -181,6 +181,16 @@ public final class RawNode {
                 .build());
     }
 
+    /**
+     * Asks that followers be told at once when the entry at {@code index} commits, even where the
+     * config leaves commit indexes to the next append or heartbeat ({@link
+     * CommitBroadcast#WITH_NEXT_MESSAGE}): for an entry whose application on the followers should not
+     * wait, such as a split that creates their peers of the new regions.
+     */
+    public void broadcastCommitOf(long index) {
+        raft.urgentCommitIndex = Math.max(raft.urgentCommitIndex, index);
+    }
+
     /** Whether this leader is handing leadership over (a transfer started and not yet done or abandoned). */
     public boolean isTransferringLeader() {
         return raft.state() == StateRole.LEADER && raft.leadTransferee != Raft.NONE;

@@ -148,7 +148,8 @@ final class InteractionEnv {
                     template.maxUncommittedEntriesBytes(),
                     template.checkQuorum(),
                     template.preVote(),
-                    template.readOnlyOption());
+                    template.readOnlyOption(),
+                    template.commitBroadcast());
             SimNode node = new SimNode(
                     config,
                     disk,

@@ -5,6 +5,7 @@ import io.tinykv.proto.Eraftpb.ConfChange;
 import io.tinykv.proto.Eraftpb.ConfChangeType;
 import io.tinykv.proto.Eraftpb.ConfState;
 import io.tinykv.proto.Eraftpb.Entry;
+import io.tinykv.raft.CommitBroadcast;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.ReadOnlyOption;
@@ -106,7 +107,9 @@ public final class RandomRun {
                 0,
                 r.nextBoolean(),
                 r.nextBoolean(),
-                ReadOnlyOption.SAFE);
+                ReadOnlyOption.SAFE,
+                // Drawn last, so the other settings of a seed are what they were before this one existed.
+                r.nextBoolean() ? CommitBroadcast.EAGER : CommitBroadcast.WITH_NEXT_MESSAGE);
     }
 
     private static RaftConfig withId(RaftConfig c, long id) {
@@ -120,7 +123,8 @@ public final class RandomRun {
                 c.maxUncommittedEntriesBytes(),
                 c.checkQuorum(),
                 c.preVote(),
-                c.readOnlyOption());
+                c.readOnlyOption(),
+                c.commitBroadcast());
     }
 
     private RunStats execute() {

@@ -79,7 +79,8 @@ public final class SimNode {
                 c.maxUncommittedEntriesBytes(),
                 c.checkQuorum(),
                 c.preVote(),
-                c.readOnlyOption());
+                c.readOnlyOption(),
+                c.commitBroadcast());
     }
 
     public long id() {
