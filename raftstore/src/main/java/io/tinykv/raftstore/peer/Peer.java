@@ -16,6 +16,7 @@ import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftServerpb.ExtraMessage;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
 import io.tinykv.proto.RegionEpochs;
+import io.tinykv.raft.CommitBroadcast;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.RawNode;
@@ -169,6 +170,9 @@ public final class Peer {
                 .checkQuorum(true)
                 .preVote(true)
                 .readOnlyOption(ReadOnlyOption.SAFE)
+                // A follower needs a new commit index only to apply: under load the next append carries
+                // it, and at rest the next heartbeat, instead of a message and a round per commit.
+                .commitBroadcast(CommitBroadcast.WITH_NEXT_MESSAGE)
                 .build();
         this.raftNode = new RawNode(raftConfig, storage, random);
         List<Metapb.Peer> voters = storage.region().getPeersList().stream()
@@ -761,6 +765,11 @@ public final class Peer {
         if (index != lastBefore + 1) {
             throw new IllegalStateException("region " + regionId() + ": a conf change moved the last index from "
                     + lastBefore + " to " + index);
+        }
+        if (request.hasAdminRequest()) {
+            // The followers apply an admin command (a split creates their peers of the new regions)
+            // as soon as it commits, not at the next append or heartbeat.
+            raftNode.broadcastCommitOf(index);
         }
         long nowNanos = nanoClock.getAsLong();
         proposals.addLast(new Proposal(index, term, callback, nowNanos));
