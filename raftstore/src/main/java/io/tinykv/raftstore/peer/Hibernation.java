@@ -144,17 +144,17 @@ public final class Hibernation {
 
     /**
      * Leader, the log part of a quiet region: all of the leader's log ({@code lastIndex}) committed
-     * and applied here, and every peer's match (its own first, then each of {@code peers}) is the
-     * last index. The peer checks the rest (nothing proposed, read, changing or transferring).
+     * and applied here, and every peer's match is the last index ({@code peers} are the region's,
+     * the leader among them, so its own persisted log is checked with the others'). The peer checks
+     * the rest (nothing proposed, read, changing or transferring).
      */
     static boolean logSettled(
-            long selfId,
             List<Metapb.Peer> peers,
             long lastIndex,
             long commitIndex,
             long appliedIndex,
             LongUnaryOperator matchIndexOf) {
-        if (commitIndex != lastIndex || appliedIndex != lastIndex || matchIndexOf.applyAsLong(selfId) != lastIndex) {
+        if (commitIndex != lastIndex || appliedIndex != lastIndex) {
             return false;
         }
         for (Metapb.Peer p : peers) {

@@ -329,7 +329,6 @@ public final class Peer {
             return false;
         }
         return Hibernation.logSettled(
-                meta.getId(),
                 region().getPeersList(),
                 raftNode.lastIndex(),
                 raftNode.commitIndex(),

@@ -33,17 +33,21 @@ class HibernationTest {
     @Test
     void theLogIsSettledOnlyWhenEveryPeerMatchesTheCommittedAppliedLastIndex() {
         Map<Long, Long> match = Map.of(1L, INDEX, 2L, INDEX, 3L, INDEX);
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX, INDEX, match::get))
+        assertThat(Hibernation.logSettled(REGION.getPeersList(), INDEX, INDEX, INDEX, match::get))
                 .isTrue();
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX - 1, INDEX, match::get))
+        assertThat(Hibernation.logSettled(REGION.getPeersList(), INDEX, INDEX - 1, INDEX, match::get))
                 .as("not all committed")
                 .isFalse();
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX, INDEX - 1, match::get))
+        assertThat(Hibernation.logSettled(REGION.getPeersList(), INDEX, INDEX, INDEX - 1, match::get))
                 .as("not all applied")
                 .isFalse();
         Map<Long, Long> lagging = Map.of(1L, INDEX, 2L, INDEX, 3L, INDEX - 1);
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX, INDEX, lagging::get))
+        assertThat(Hibernation.logSettled(REGION.getPeersList(), INDEX, INDEX, INDEX, lagging::get))
                 .as("peer 3 lags")
+                .isFalse();
+        Map<Long, Long> leaderUnpersisted = Map.of(1L, INDEX - 1, 2L, INDEX, 3L, INDEX);
+        assertThat(Hibernation.logSettled(REGION.getPeersList(), INDEX, INDEX, INDEX, leaderUnpersisted::get))
+                .as("the leader's own log is not all persisted")
                 .isFalse();
     }
 
