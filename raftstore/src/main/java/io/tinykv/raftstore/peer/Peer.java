@@ -297,7 +297,7 @@ public final class Peer {
      * one peer stops at once.
      */
     private void maybeHibernate() {
-        if (!config.hibernateRegions() || !isLeader() || !isQuiet()) {
+        if (!config.hibernateRegions() || !isQuiet()) {
             hibernation.onBusyTick();
             return;
         }
@@ -314,26 +314,16 @@ public final class Peer {
         outbox.addAll(HibernationMessages.requests(regionId(), epoch(), meta, others, term(), index));
     }
 
-    /**
-     * Whether this leader's region is quiet: every peer holds the whole log, all of it committed,
-     * persisted and applied here, and nothing waits — no proposal, read, lease renewal, membership
-     * change or leadership transfer.
-     */
+    /** Whether this peer leads a quiet region: it gathers what {@link Hibernation#isQuiet} weighs. */
     private boolean isQuiet() {
-        if (!proposals.isEmpty()
-                || !readQueue.isEmpty()
-                || readQueue.isRenewing()
-                || !followerReads.isEmpty()
-                || raftNode.hasPendingConfChange()
-                || raftNode.isTransferringLeader()) {
-            return false;
-        }
-        return Hibernation.logSettled(
-                region().getPeersList(),
-                raftNode.lastIndex(),
-                raftNode.commitIndex(),
-                storage.appliedIndex(),
-                raftNode::matchIndexOf);
+        Hibernation.UnderWay underWay = new Hibernation.UnderWay(
+                !proposals.isEmpty(),
+                !readQueue.isEmpty(),
+                readQueue.isRenewing(),
+                !followerReads.isEmpty(),
+                raftNode.hasPendingConfChange(),
+                raftNode.isTransferringLeader());
+        return Hibernation.isQuiet(raftPosition(), underWay, region().getPeersList(), raftNode::matchIndexOf);
     }
 
     /** Where this peer's Raft node stands, for {@link Hibernation} to weigh a message against. */

@@ -6,7 +6,8 @@
  * waiting for its entry to apply; {@code DestroyMessageCheck} decides whether a message that would
  * destroy the replica is genuine, and which sender is told it was removed (a tombstone); {@link
  * io.tinykv.raftstore.peer.Hibernation} is where the peer stands in letting an idle region stop
- * ticking (hibernate regions), and weighs its messages against the peer's Raft position; {@code
+ * ticking (hibernate regions): it holds the rule for a quiet region and weighs hibernation
+ * messages against the peer's Raft position, both from values the peer gathers; {@code
  * HibernationMessages} builds those messages; {@code LogGcPolicy} decides when a leader compacts its
  * log and how far.
  *
