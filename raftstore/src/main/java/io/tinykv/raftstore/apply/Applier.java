@@ -33,6 +33,7 @@ import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raftstore.Callback;
+import io.tinykv.raftstore.CmdRequests;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.LogGcWorker;
 import io.tinykv.raftstore.RegionErrors;
@@ -388,13 +389,13 @@ public final class Applier implements Peer.ReadExecutor {
             return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region, splitOff);
         }
         for (Request r : request.getRequestsList()) {
-            String cfError = Peer.checkCf(r);
+            String cfError = CmdRequests.checkCf(r);
             if (cfError != null) {
                 return RegionErrors.badRequest(cfError);
             }
             switch (r.getCmdType()) {
                 case Put, Delete -> {
-                    ByteString key = Peer.keyOf(r);
+                    ByteString key = CmdRequests.keyOf(r);
                     if (!Regions.containsKey(region, key)) {
                         return RegionErrors.keyNotInRegion(key, region);
                     }

@@ -44,7 +44,6 @@ import io.tinykv.raftstore.snapshot.SnapshotValidator;
 import io.tinykv.raftstore.split.BatchSplits;
 import io.tinykv.raftstore.split.SplitCheckState;
 import io.tinykv.raftstore.split.SplitChecker;
-import io.tinykv.storage.Cf;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -797,70 +796,15 @@ public final class Peer {
     }
 
     private Errorpb.Error notLeaderError() {
-        return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
+        return CommandCheck.notLeader(regionId(), region(), leaderId());
     }
 
-    /**
-     * Store, leadership (when {@code requireLeader}), term, epoch and key range; null when the
-     * command may go ahead.
-     */
+    /** Why {@code request} may not be proposed here ({@link CommandCheck}), or null. */
     private Errorpb.Error preProposeCheck(RaftCmdRequest request, boolean requireLeader) {
-        var header = request.getHeader();
-        if (header.hasPeer() && header.getPeer().getStoreId() != storeId) {
-            return RegionErrors.storeNotMatch(header.getPeer().getStoreId(), storeId);
-        }
-        if (requireLeader && !isLeader()) {
-            return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
-        }
-        long term = term();
-        // A client that saw term T may talk to the leader of T + 1 (it just learned about it), but
-        // a command older than that was routed with a view too stale to trust.
-        if (header.getTerm() != 0 && term > header.getTerm() + 1) {
-            return RegionErrors.staleCommand(
-                    "the command was routed at term " + header.getTerm() + ", the region is at term " + term);
-        }
-        Metapb.Region region = region();
-        if (RegionEpochs.isVersionStale(header.getRegionEpoch(), region.getRegionEpoch())) {
-            return RegionErrors.epochNotMatch(header.getRegionEpoch(), region, splitOff);
-        }
-        for (Request r : request.getRequestsList()) {
-            String cfError = checkCf(r);
-            if (cfError != null) {
-                return RegionErrors.badRequest(cfError);
-            }
-            ByteString key = keyOf(r);
-            if (key != null && !Regions.containsKey(region, key)) {
-                return RegionErrors.keyNotInRegion(key, region);
-            }
-        }
-        return null;
-    }
-
-    /** Null when the request names a known column family (or none), else what is wrong. */
-    public static String checkCf(Request r) {
-        String name = switch (r.getCmdType()) {
-            case Get -> r.getGet().getCf();
-            case Put -> r.getPut().getCf();
-            case Delete -> r.getDelete().getCf();
-            case DeleteRange -> r.getDeleteRange().getCf();
-            default -> "";
-        };
-        try {
-            Cf.fromApiName(name);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
-    }
-
-    /** The key a request touches, or null for requests without one (Snap, DeleteRange). */
-    public static ByteString keyOf(Request r) {
-        return switch (r.getCmdType()) {
-            case Get -> r.getGet().getKey();
-            case Put -> r.getPut().getKey();
-            case Delete -> r.getDelete().getKey();
-            default -> null;
-        };
+        return CommandCheck.refusal(
+                request,
+                new CommandCheck.Replica(storeId, regionId(), region(), isLeader(), leaderId(), term(), splitOff),
+                requireLeader);
     }
 
     private void proposeWrite(RaftCmdRequest request, Callback callback, long term) {
@@ -900,8 +844,7 @@ public final class Peer {
         try {
             raftNode.readIndex(context);
         } catch (ProposalDroppedException e) {
-            callback.complete(RegionErrors.result(
-                    RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
+            callback.complete(RegionErrors.result(notLeaderError(), term));
             return;
         }
         readQueue.add(context, request, callback, term, nanoClock.getAsLong());

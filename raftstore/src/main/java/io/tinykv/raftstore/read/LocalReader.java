@@ -5,6 +5,7 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raftstore.Callback;
+import io.tinykv.raftstore.CmdRequests;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.Regions;
 import io.tinykv.raftstore.Router;
@@ -106,10 +107,10 @@ public final class LocalReader {
             return false;
         }
         for (Request r : request.getRequestsList()) {
-            if (Peer.checkCf(r) != null) {
+            if (CmdRequests.checkCf(r) != null) {
                 return false;
             }
-            ByteString key = Peer.keyOf(r);
+            ByteString key = CmdRequests.keyOf(r);
             if (key != null && !Regions.containsKey(grant.region(), key)) {
                 return false;
             }
