@@ -41,6 +41,7 @@ import io.tinykv.raftstore.Regions;
 import io.tinykv.raftstore.peer.Peer;
 import io.tinykv.raftstore.peer.PeerStorage;
 import io.tinykv.raftstore.peer.Proposal;
+import io.tinykv.raftstore.read.ReadExecutor;
 import io.tinykv.raftstore.split.BatchSplits;
 import io.tinykv.raftstore.split.SplitPeers;
 import io.tinykv.storage.Cf;
@@ -70,7 +71,7 @@ import java.util.List;
  * its Raft configuration, its removal) it hands back as an {@link ApplyResult}, which the peer
  * applies to itself before the next entry; the new apply state likewise once the batch is written.
  */
-public final class Applier implements Peer.ReadExecutor {
+public final class Applier implements ReadExecutor {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Applier.class);
 

@@ -36,6 +36,7 @@ import io.tinykv.raftstore.read.FollowerReads;
 import io.tinykv.raftstore.read.LeaderLease;
 import io.tinykv.raftstore.read.LocalReader;
 import io.tinykv.raftstore.read.PublishedLease;
+import io.tinykv.raftstore.read.ReadExecutor;
 import io.tinykv.raftstore.read.ReadQueue;
 import io.tinykv.raftstore.read.ReadStats;
 import io.tinykv.raftstore.snapshot.SnapshotData;
@@ -1103,12 +1104,6 @@ public final class Peer {
 
     public boolean isRemoved() {
         return removed;
-    }
-
-    /** Runs a read against the kv engine as of now (after the read index is applied). */
-    @FunctionalInterface
-    public interface ReadExecutor {
-        CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term);
     }
 
     @Override
