@@ -4,18 +4,11 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.RaftCmdpb.AdminCmdType;
-import io.tinykv.proto.RaftCmdpb.AdminRequest;
-import io.tinykv.proto.RaftCmdpb.AdminResponse;
 import io.tinykv.proto.RaftCmdpb.CmdType;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
-import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
-import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
-import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftServerpb.ExtraMessage;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
-import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.RawNode;
@@ -42,7 +35,6 @@ import io.tinykv.raftstore.read.ReadStats;
 import io.tinykv.raftstore.snapshot.SnapshotData;
 import io.tinykv.raftstore.snapshot.SnapshotReceiver;
 import io.tinykv.raftstore.snapshot.SnapshotValidator;
-import io.tinykv.raftstore.split.BatchSplits;
 import io.tinykv.raftstore.split.SplitCheckState;
 import io.tinykv.raftstore.split.SplitChecker;
 import java.nio.ByteBuffer;
@@ -661,99 +653,18 @@ public final class Peer {
         }
     }
 
-    /**
-     * Admin commands from the scheduler. ChangePeer goes through the log as a conf-change entry
-     * (its context carries the whole command, so every replica can check the epoch at apply);
-     * TransferLeader is a message between the Raft nodes and is answered at once; CompactLog goes
-     * through the log like a write.
-     */
+    /** An admin command: {@link AdminProposals} decides what to do, the peer does it. */
     private void handleAdmin(RaftCmdRequest request, Callback callback, long term) {
-        AdminRequest admin = request.getAdminRequest();
-        switch (admin.getCmdType()) {
-            case ChangePeer -> proposeConfChange(request, callback, term);
-            case TransferLeader -> {
-                Metapb.Peer target = admin.getTransferLeader().getPeer();
-                Metapb.Peer member = Regions.findPeer(region(), target.getId());
-                if (member == null || Regions.isLearner(member)) {
-                    callback.complete(RegionErrors.result(
-                            RegionErrors.badRequest("peer " + target.getId()
-                                    + (member == null ? " is not in region " : " is a learner of region ") + regionId()
-                                    + "; only a voter can lead"),
-                            term));
-                    return;
-                }
-                raftNode.transferLeader(target.getId());
-                callback.complete(CmdResult.of(RaftCmdResponse.newBuilder()
-                        .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
-                        .setAdminResponse(AdminResponse.newBuilder()
-                                .setCmdType(AdminCmdType.TransferLeader)
-                                .setTransferLeader(TransferLeaderResponse.getDefaultInstance()))
-                        .build()));
+        switch (AdminProposals.decide(request, meta.getId(), regionId(), region(), splitOff)) {
+            case AdminProposals.Refuse refuse -> callback.complete(RegionErrors.result(refuse.error(), term));
+            case AdminProposals.TransferLeader transfer -> {
+                raftNode.transferLeader(transfer.transfereeId());
+                callback.complete(AdminProposals.transferLeaderStarted(term));
             }
-            case CompactLog -> proposeWrite(request, callback, term);
-            case BatchSplit -> {
-                if (RegionEpochs.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
-                    callback.complete(RegionErrors.result(
-                            RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region(), splitOff),
-                            term));
-                    return;
-                }
-                String refusal = BatchSplits.check(region(), admin.getSplits());
-                if (refusal != null) {
-                    callback.complete(RegionErrors.result(
-                            RegionErrors.badRequest("batch split of region " + regionId() + " refused: " + refusal),
-                            term));
-                    return;
-                }
-                proposeWrite(request, callback, term);
-            }
-            default ->
-                callback.complete(RegionErrors.result(
-                        RegionErrors.badRequest("unsupported admin command " + admin.getCmdType()), term));
+            case AdminProposals.ProposeEntry entry -> proposeWrite(request, callback, term);
+            case AdminProposals.ProposeConfChange confChange ->
+                append(callback, term, "a conf change", () -> raftNode.proposeConfChange(confChange.change()));
         }
-    }
-
-    private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
-        var change = request.getAdminRequest().getChangePeer();
-        if (RegionEpochs.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
-            callback.complete(RegionErrors.result(
-                    RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region()), term));
-            return;
-        }
-        if (change.getChangeType() == Eraftpb.ConfChangeType.RemoveNode
-                && change.getPeer().getId() == meta.getId()) {
-            // The leader cannot count itself out of the quorum that commits its own removal
-            // safely in every case; the scheduler moves leadership away first (as TiKV requires).
-            callback.complete(RegionErrors.result(
-                    RegionErrors.badRequest("the leader cannot remove itself; transfer leadership first"), term));
-            return;
-        }
-        if ((change.getChangeType() == Eraftpb.ConfChangeType.AddNode
-                        || change.getChangeType() == Eraftpb.ConfChangeType.AddLearnerNode)
-                && change.getPeer().getStoreId() == 0) {
-            callback.complete(RegionErrors.result(RegionErrors.badRequest("the peer to add has no store"), term));
-            return;
-        }
-        Eraftpb.ConfChange cc = Eraftpb.ConfChange.newBuilder()
-                .setChangeType(change.getChangeType())
-                .setNodeId(change.getPeer().getId())
-                .setContext(request.toByteString())
-                .build();
-        long lastBefore = leaderLastIndex();
-        try {
-            raftNode.proposeConfChange(cc);
-        } catch (ProposalDroppedException e) {
-            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
-            return;
-        }
-        long index = leaderLastIndex();
-        if (index != lastBefore + 1) {
-            throw new IllegalStateException("region " + regionId() + ": a conf change moved the last index from "
-                    + lastBefore + " to " + index);
-        }
-        long nowNanos = nanoClock.getAsLong();
-        proposals.addLast(new Proposal(index, term, callback, nowNanos));
-        lease.onProposed(index, nowNanos, term, confVer());
     }
 
     /**
@@ -815,9 +726,17 @@ public final class Peer {
                     RegionErrors.entryTooLarge(regionId(), data.size(), config.raftEntryMaxSizeBytes()), term));
             return;
         }
+        append(callback, term, "a proposal", () -> raftNode.propose(data));
+    }
+
+    /**
+     * Hands one entry to the Raft log ({@code propose}, {@code what} it is) and keeps {@code callback}
+     * as a proposal waiting for that entry to apply; a proposal Raft drops is answered at once.
+     */
+    private void append(Callback callback, long term, String what, Runnable propose) {
         long lastBefore = leaderLastIndex();
         try {
-            raftNode.propose(data);
+            propose.run();
         } catch (ProposalDroppedException e) {
             callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
             return;
@@ -825,7 +744,7 @@ public final class Peer {
         long index = leaderLastIndex();
         if (index != lastBefore + 1) {
             throw new IllegalStateException(
-                    "region " + regionId() + ": a proposal moved the last index from " + lastBefore + " to " + index);
+                    "region " + regionId() + ": " + what + " moved the last index from " + lastBefore + " to " + index);
         }
         long nowNanos = nanoClock.getAsLong();
         proposals.addLast(new Proposal(index, term, callback, nowNanos));

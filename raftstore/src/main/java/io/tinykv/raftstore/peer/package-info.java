@@ -10,7 +10,8 @@
  * messages against the peer's Raft position, both from values the peer gathers; {@code
  * HibernationMessages} builds those messages; {@code LogGcPolicy} decides when a leader compacts its
  * log and how far; {@code CommandCheck} decides whether a command may be proposed to this region,
- * and the region error if not.
+ * and the region error if not; {@code AdminProposals} decides what a leader does with an admin
+ * command (the peer carries it out).
  *
  * <p>Rules a changer must keep: a peer is touched only by its store's Raft thread (the outside
  * world reaches it through its mailbox, {@link io.tinykv.raftstore.Router}); only the peer changes
