@@ -61,6 +61,14 @@ import org.slf4j.LoggerFactory;
  * #serveReadyReads}). A follower answers a read the client flagged {@code replica_read} the same way:
  * the leader hands it a read index, and it answers once it has applied that far ({@link
  * FollowerReads}).
+ *
+ * <p>The peer owns the state and acts; the rules live beside it in this package and in the read
+ * room, each fed values the peer gathers: {@link CommandCheck} (may a command be proposed here),
+ * {@link AdminProposals} (what an admin command becomes), {@link Hibernation} (when an idle region
+ * sleeps and wakes), {@link LogGcPolicy} (when and how far to compact the log), {@link
+ * DestroyMessageCheck} (which messages may destroy this replica). The sections below follow a
+ * peer's life: input (ticks, hibernation, log GC, Raft messages, commands, the lease), then what
+ * the store's round does after a Ready and after an apply.
  */
 public final class Peer {
 
@@ -435,6 +443,8 @@ public final class Peer {
         }
     }
 
+    // ---- log GC (see LogGcPolicy) --------------------------------------------------------------
+
     /** As leader, proposes to compact the log when {@link LogGcPolicy} says so. */
     private void maybeCompactLog() {
         if (!isLeader()) {
@@ -466,6 +476,8 @@ public final class Peer {
                 }),
                 term());
     }
+
+    // ---- Raft messages from other stores -------------------------------------------------------
 
     /**
      * Steps a Raft message from another store; messages for another peer id are dropped.
@@ -595,6 +607,8 @@ public final class Peer {
 
     /** What Raft puts in the context of a vote request forced by a leadership transfer. */
     private static final ByteString CAMPAIGN_TRANSFER = ByteString.copyFromUtf8("CampaignTransfer");
+
+    // ---- commands (checks: CommandCheck; admin: AdminProposals) --------------------------------
 
     /** Like {@link #handleCommand(RaftCmdRequest, Callback, ReadExecutor)}, reads always by ReadIndex. */
     public void handleCommand(RaftCmdRequest request, Callback callback) {
@@ -781,6 +795,8 @@ public final class Peer {
     private long confVer() {
         return region().getRegionEpoch().getConfVer();
     }
+
+    // ---- the leader lease (see LeaderLease) ----------------------------------------------------
 
     /**
      * Whether a read may be answered from this peer's applied state when the clock reads {@code
