@@ -711,10 +711,8 @@ public final class Peer {
             callback.complete(RegionErrors.result(error, term));
             return;
         }
-        ByteString context = nextReadContext();
-        try {
-            raftNode.readIndex(context);
-        } catch (ProposalDroppedException e) {
+        ByteString context = askReadIndex();
+        if (context == null) {
             callback.complete(RegionErrors.result(notLeaderError(), term));
             return;
         }
@@ -774,14 +772,27 @@ public final class Peer {
     }
 
     private void proposeRead(RaftCmdRequest request, Callback callback, long term) {
-        ByteString context = nextReadContext();
-        try {
-            raftNode.readIndex(context);
-        } catch (ProposalDroppedException e) {
+        ByteString context = askReadIndex();
+        if (context == null) {
             callback.complete(RegionErrors.result(notLeaderError(), term));
             return;
         }
         readQueue.add(context, request, callback, term, nanoClock.getAsLong());
+    }
+
+    /**
+     * Asks Raft for a read index under a new context, which its answer will carry.
+     *
+     * @return the context, or null when Raft dropped the request (no leader known)
+     */
+    private ByteString askReadIndex() {
+        ByteString context = nextReadContext();
+        try {
+            raftNode.readIndex(context);
+        } catch (ProposalDroppedException e) {
+            return null;
+        }
+        return context;
     }
 
     private ByteString nextReadContext() {
@@ -834,10 +845,8 @@ public final class Peer {
         leaseReads++;
         callback.complete(result);
         if (!readQueue.isRenewing() && lease.remainingNanos(answeredAtNanos) * 2 < lease.maxLeaseNanos()) {
-            ByteString context = nextReadContext();
-            try {
-                raftNode.readIndex(context);
-            } catch (ProposalDroppedException e) {
+            ByteString context = askReadIndex();
+            if (context == null) {
                 return true; // no leader known: nothing to renew
             }
             readQueue.startRenewal(context, answeredAtNanos, term);
