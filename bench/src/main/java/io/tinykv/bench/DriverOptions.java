@@ -60,20 +60,21 @@ public final class DriverOptions {
 
     /** The driver configuration for one workload at one concurrency. */
     public DriverConfig toConfig(Workload workload, int clients) {
-        return new DriverConfig(
-                workload,
-                KeyDistribution.named(distribution),
-                zipfianTheta,
-                recordCount,
-                keySizeBytes,
-                valueSizeBytes,
-                clients,
-                duration,
-                operationCount,
-                warmup,
-                !noLoad,
-                seed,
-                reportInterval,
-                ThreadKind.named(threads));
+        return DriverConfig.builder()
+                .workload(workload)
+                .distribution(KeyDistribution.named(distribution))
+                .zipfianTheta(zipfianTheta)
+                .recordCount(recordCount)
+                .keySizeBytes(keySizeBytes)
+                .valueSizeBytes(valueSizeBytes)
+                .clients(clients)
+                .duration(duration)
+                .operationCount(operationCount)
+                .warmup(warmup)
+                .load(!noLoad)
+                .seed(seed)
+                .reportInterval(reportInterval)
+                .threads(ThreadKind.named(threads))
+                .build();
     }
 }

@@ -35,7 +35,7 @@
  * {@link io.tinykv.raftstore.Router} with its mailboxes ({@link io.tinykv.raftstore.PeerMsg}), the
  * batch system ({@code RaftPoller}: its round is drain mailboxes → persist the Readys → send → apply,
  * serve reads, advance), {@link io.tinykv.raftstore.RaftStorage}, the store's workers (log GC, stale
- * peer checks, ticks) and the region helpers every room uses ({@code Regions}, {@code RegionErrors}).
+ * peer checks, ticks) and the region helpers every room uses ({@code Regions}, {@code RegionErrors}, {@code CmdRequests}).
  * A changer keeps: peers touched by the Raft thread only; slow work on workers; the order of a round.
  *
  * <p>Also here: reads by leader lease ({@code LeaderLease}; ReadIndex when it does not hold), log GC

@@ -81,97 +81,163 @@ public record DriverConfig(
 
     /** A configuration with the defaults for everything but the workload, clients and duration. */
     public static DriverConfig defaults(Workload workload, int clients, Duration duration) {
-        return new DriverConfig(
-                workload,
-                KeyDistribution.ZIPFIAN,
-                0.99,
-                DEFAULT_RECORD_COUNT,
-                DEFAULT_KEY_SIZE_BYTES,
-                DEFAULT_VALUE_SIZE_BYTES,
-                clients,
-                duration,
-                0,
-                Duration.ZERO,
-                true,
-                1L,
-                DEFAULT_REPORT_INTERVAL,
-                ThreadKind.PLATFORM);
+        return builder().workload(workload).clients(clients).duration(duration).build();
+    }
+
+    /**
+     * A builder holding the defaults ({@link #defaults}); the workload, the clients and the duration
+     * (or an operation count) have none. {@link Builder#build} checks the whole as the constructor does.
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration, to change some of it. */
+    public Builder toBuilder() {
+        return new Builder()
+                .workload(workload)
+                .distribution(distribution)
+                .zipfianTheta(zipfianTheta)
+                .recordCount(recordCount)
+                .keySizeBytes(keySizeBytes)
+                .valueSizeBytes(valueSizeBytes)
+                .clients(clients)
+                .duration(duration)
+                .operationCount(operationCount)
+                .warmup(warmup)
+                .load(load)
+                .seed(seed)
+                .reportInterval(reportInterval)
+                .threads(threads);
     }
 
     public DriverConfig withWorkload(Workload w) {
-        return new DriverConfig(
-                w,
-                distribution,
-                zipfianTheta,
-                recordCount,
-                keySizeBytes,
-                valueSizeBytes,
-                clients,
-                duration,
-                operationCount,
-                warmup,
-                load,
-                seed,
-                reportInterval,
-                threads);
+        return toBuilder().workload(w).build();
     }
 
     public DriverConfig withClients(int c) {
-        return new DriverConfig(
-                workload,
-                distribution,
-                zipfianTheta,
-                recordCount,
-                keySizeBytes,
-                valueSizeBytes,
-                c,
-                duration,
-                operationCount,
-                warmup,
-                load,
-                seed,
-                reportInterval,
-                threads);
+        return toBuilder().clients(c).build();
     }
 
     public DriverConfig withLoad(boolean l) {
-        return new DriverConfig(
-                workload,
-                distribution,
-                zipfianTheta,
-                recordCount,
-                keySizeBytes,
-                valueSizeBytes,
-                clients,
-                duration,
-                operationCount,
-                warmup,
-                l,
-                seed,
-                reportInterval,
-                threads);
+        return toBuilder().load(l).build();
     }
 
     /** This configuration run for {@code d} with no warm-up (and no operation count). */
     public DriverConfig runningFor(Duration d) {
-        return new DriverConfig(
-                workload,
-                distribution,
-                zipfianTheta,
-                recordCount,
-                keySizeBytes,
-                valueSizeBytes,
-                clients,
-                d,
-                0,
-                Duration.ZERO,
-                load,
-                seed,
-                reportInterval,
-                threads);
+        return toBuilder().duration(d).operationCount(0).warmup(Duration.ZERO).build();
     }
 
     public boolean measuresByCount() {
         return operationCount > 0;
+    }
+
+    /** Builds a {@link DriverConfig} field by field; see the record's components for each one's meaning. */
+    public static final class Builder {
+        private Workload workload;
+        private KeyDistribution distribution = KeyDistribution.ZIPFIAN;
+        private double zipfianTheta = 0.99;
+        private long recordCount = DEFAULT_RECORD_COUNT;
+        private int keySizeBytes = DEFAULT_KEY_SIZE_BYTES;
+        private int valueSizeBytes = DEFAULT_VALUE_SIZE_BYTES;
+        private int clients;
+        private Duration duration;
+        private long operationCount;
+        private Duration warmup = Duration.ZERO;
+        private boolean load = true;
+        private long seed = 1L;
+        private Duration reportInterval = DEFAULT_REPORT_INTERVAL;
+        private ThreadKind threads = ThreadKind.PLATFORM;
+
+        private Builder() {}
+
+        public Builder workload(Workload workload) {
+            this.workload = workload;
+            return this;
+        }
+
+        public Builder distribution(KeyDistribution distribution) {
+            this.distribution = distribution;
+            return this;
+        }
+
+        public Builder zipfianTheta(double zipfianTheta) {
+            this.zipfianTheta = zipfianTheta;
+            return this;
+        }
+
+        public Builder recordCount(long recordCount) {
+            this.recordCount = recordCount;
+            return this;
+        }
+
+        public Builder keySizeBytes(int keySizeBytes) {
+            this.keySizeBytes = keySizeBytes;
+            return this;
+        }
+
+        public Builder valueSizeBytes(int valueSizeBytes) {
+            this.valueSizeBytes = valueSizeBytes;
+            return this;
+        }
+
+        public Builder clients(int clients) {
+            this.clients = clients;
+            return this;
+        }
+
+        public Builder duration(Duration duration) {
+            this.duration = duration;
+            return this;
+        }
+
+        public Builder operationCount(long operationCount) {
+            this.operationCount = operationCount;
+            return this;
+        }
+
+        public Builder warmup(Duration warmup) {
+            this.warmup = warmup;
+            return this;
+        }
+
+        public Builder load(boolean load) {
+            this.load = load;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder reportInterval(Duration reportInterval) {
+            this.reportInterval = reportInterval;
+            return this;
+        }
+
+        public Builder threads(ThreadKind threads) {
+            this.threads = threads;
+            return this;
+        }
+
+        /** The configuration; throws {@link IllegalArgumentException} as the constructor does. */
+        public DriverConfig build() {
+            return new DriverConfig(
+                    workload,
+                    distribution,
+                    zipfianTheta,
+                    recordCount,
+                    keySizeBytes,
+                    valueSizeBytes,
+                    clients,
+                    duration,
+                    operationCount,
+                    warmup,
+                    load,
+                    seed,
+                    reportInterval,
+                    threads);
+        }
     }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.bench.driver.BenchException;
 import io.tinykv.bench.driver.DriverConfig;
-import io.tinykv.bench.driver.ThreadKind;
 import io.tinykv.bench.report.Comparison;
 import io.tinykv.bench.report.ComparisonCell;
 import io.tinykv.bench.target.BenchTarget;
@@ -15,7 +14,6 @@ import io.tinykv.bench.testing.FakeClock;
 import io.tinykv.bench.testing.FakeLauncher;
 import io.tinykv.bench.testing.FakeProbe;
 import io.tinykv.bench.testing.InMemoryTarget;
-import io.tinykv.bench.workload.KeyDistribution;
 import io.tinykv.bench.workload.Workload;
 import io.tinykv.client.Clock;
 import java.io.OutputStream;
@@ -60,21 +58,16 @@ class EtcdComparisonTest {
     }
 
     private ComparisonSettings settings(boolean single, List<String> externalPd, Duration warmup) {
-        DriverConfig base = new DriverConfig(
-                Workload.A,
-                KeyDistribution.ZIPFIAN,
-                0.99,
-                100,
-                16,
-                32,
-                1,
-                Duration.ZERO,
-                OPS_PER_RUN,
-                warmup,
-                true,
-                5,
-                Duration.ofSeconds(1),
-                ThreadKind.PLATFORM);
+        DriverConfig base = DriverConfig.builder()
+                .workload(Workload.A)
+                .recordCount(100)
+                .valueSizeBytes(32)
+                .clients(1)
+                .duration(Duration.ZERO)
+                .operationCount(OPS_PER_RUN)
+                .warmup(warmup)
+                .seed(5)
+                .build();
         return new ComparisonSettings(
                 List.of(WorkloadCase.of(Workload.A), WorkloadCase.of(Workload.W)),
                 List.of(1, 2),

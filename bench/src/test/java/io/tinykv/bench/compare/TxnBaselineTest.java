@@ -3,7 +3,6 @@ package io.tinykv.bench.compare;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tinykv.bench.driver.DriverConfig;
-import io.tinykv.bench.driver.ThreadKind;
 import io.tinykv.bench.target.TargetSpec;
 import io.tinykv.bench.testing.FakeLauncher;
 import io.tinykv.bench.testing.FakeProbe;
@@ -41,21 +40,16 @@ class TxnBaselineTest {
         Files.createDirectories(script.getParent());
         Files.writeString(script, "#!/bin/sh\nexit 1\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
-        DriverConfig base = new DriverConfig(
-                Workload.W,
-                KeyDistribution.UNIFORM,
-                0.99,
-                RECORDS,
-                16,
-                32,
-                1,
-                Duration.ZERO,
-                OPS_PER_RUN,
-                Duration.ZERO,
-                true,
-                5,
-                Duration.ofSeconds(1),
-                ThreadKind.PLATFORM);
+        DriverConfig base = DriverConfig.builder()
+                .workload(Workload.W)
+                .distribution(KeyDistribution.UNIFORM)
+                .recordCount(RECORDS)
+                .valueSizeBytes(32)
+                .clients(1)
+                .duration(Duration.ZERO)
+                .operationCount(OPS_PER_RUN)
+                .seed(5)
+                .build();
         ComparisonSettings settings = new ComparisonSettings(
                 List.of(new WorkloadCase("RawPut", Workload.W)),
                 List.of(1, 3),

@@ -21,21 +21,17 @@ class BenchDriverTest {
 
     private static DriverConfig config(
             Workload w, int clients, Duration duration, long operations, Duration warmup, boolean load) {
-        return new DriverConfig(
-                w,
-                KeyDistribution.ZIPFIAN,
-                0.99,
-                500,
-                16,
-                64,
-                clients,
-                duration,
-                operations,
-                warmup,
-                load,
-                11,
-                Duration.ofSeconds(1),
-                ThreadKind.PLATFORM);
+        return DriverConfig.builder()
+                .workload(w)
+                .recordCount(500)
+                .valueSizeBytes(64)
+                .clients(clients)
+                .duration(duration)
+                .operationCount(operations)
+                .warmup(warmup)
+                .load(load)
+                .seed(11)
+                .build();
     }
 
     @Test
@@ -163,21 +159,16 @@ class BenchDriverTest {
                 .hasMessageContaining("client count");
         assertThatThrownBy(() -> config(Workload.A, 1, Duration.ZERO, 0, Duration.ZERO, false))
                 .hasMessageContaining("duration or an operation count");
-        assertThatThrownBy(() -> new DriverConfig(
-                        Workload.A,
-                        KeyDistribution.UNIFORM,
-                        0.99,
-                        1_000_000,
-                        4,
-                        1,
-                        1,
-                        Duration.ofSeconds(1),
-                        0,
-                        Duration.ZERO,
-                        false,
-                        1,
-                        Duration.ofSeconds(1),
-                        ThreadKind.PLATFORM))
+        assertThatThrownBy(() -> DriverConfig.builder()
+                        .workload(Workload.A)
+                        .distribution(KeyDistribution.UNIFORM)
+                        .recordCount(1_000_000)
+                        .keySizeBytes(4)
+                        .valueSizeBytes(1)
+                        .clients(1)
+                        .duration(Duration.ofSeconds(1))
+                        .load(false)
+                        .build())
                 .hasMessageContaining("too small");
     }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.tinykv.bench.driver.BenchDriver;
 import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.RunResult;
-import io.tinykv.bench.driver.ThreadKind;
-import io.tinykv.bench.workload.KeyDistribution;
 import io.tinykv.bench.workload.Workload;
 import io.tinykv.client.Clock;
 import java.nio.charset.StandardCharsets;
@@ -23,21 +21,14 @@ class RocksDbTargetTest {
 
     @Test
     void tinyRunCountsEveryOperationWithoutErrors() throws Exception {
-        DriverConfig cfg = new DriverConfig(
-                Workload.A,
-                KeyDistribution.ZIPFIAN,
-                0.99,
-                200,
-                16,
-                256,
-                2,
-                Duration.ZERO,
-                400,
-                Duration.ZERO,
-                true,
-                9,
-                Duration.ofSeconds(1),
-                ThreadKind.PLATFORM);
+        DriverConfig cfg = DriverConfig.builder()
+                .workload(Workload.A)
+                .recordCount(200)
+                .clients(2)
+                .duration(Duration.ZERO)
+                .operationCount(400)
+                .seed(9)
+                .build();
         RunResult r;
         try (RocksDbTarget target = new RocksDbTarget(new TargetSpec.RocksDb(dir.resolve("db"), true))) {
             target.open();

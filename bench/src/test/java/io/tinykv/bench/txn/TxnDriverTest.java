@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import io.tinykv.bench.driver.BenchException;
 import io.tinykv.bench.driver.DriverConfig;
 import io.tinykv.bench.driver.LoadResult;
-import io.tinykv.bench.driver.ThreadKind;
 import io.tinykv.bench.testing.FakeClock;
 import io.tinykv.bench.testing.InMemoryTxnTarget;
 import io.tinykv.bench.workload.KeyDistribution;
@@ -22,21 +21,16 @@ class TxnDriverTest {
     private static final Duration COMMIT_LATENCY = Duration.ofMillis(2);
 
     private static DriverConfig config(int clients, long records, Duration duration, long operations, Duration warmup) {
-        return new DriverConfig(
-                Workload.W,
-                KeyDistribution.ZIPFIAN,
-                0.99,
-                records,
-                16,
-                32,
-                clients,
-                duration,
-                operations,
-                warmup,
-                true,
-                7,
-                Duration.ofSeconds(1),
-                ThreadKind.PLATFORM);
+        return DriverConfig.builder()
+                .workload(Workload.W)
+                .recordCount(records)
+                .valueSizeBytes(32)
+                .clients(clients)
+                .duration(duration)
+                .operationCount(operations)
+                .warmup(warmup)
+                .seed(7)
+                .build();
     }
 
     /** Every 4th commit conflicts, every other 10th aborts, every 25th that is neither fails with an error. */

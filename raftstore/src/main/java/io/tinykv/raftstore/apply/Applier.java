@@ -33,6 +33,7 @@ import io.tinykv.proto.RaftServerpb.RaftTruncatedState;
 import io.tinykv.proto.RaftServerpb.RegionLocalState;
 import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raftstore.Callback;
+import io.tinykv.raftstore.CmdRequests;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.LogGcWorker;
 import io.tinykv.raftstore.RegionErrors;
@@ -40,6 +41,7 @@ import io.tinykv.raftstore.Regions;
 import io.tinykv.raftstore.peer.Peer;
 import io.tinykv.raftstore.peer.PeerStorage;
 import io.tinykv.raftstore.peer.Proposal;
+import io.tinykv.raftstore.read.ReadExecutor;
 import io.tinykv.raftstore.split.BatchSplits;
 import io.tinykv.raftstore.split.SplitPeers;
 import io.tinykv.storage.Cf;
@@ -69,7 +71,7 @@ import java.util.List;
  * its Raft configuration, its removal) it hands back as an {@link ApplyResult}, which the peer
  * applies to itself before the next entry; the new apply state likewise once the batch is written.
  */
-public final class Applier implements Peer.ReadExecutor {
+public final class Applier implements ReadExecutor {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Applier.class);
 
@@ -388,13 +390,13 @@ public final class Applier implements Peer.ReadExecutor {
             return RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region, splitOff);
         }
         for (Request r : request.getRequestsList()) {
-            String cfError = Peer.checkCf(r);
+            String cfError = CmdRequests.checkCf(r);
             if (cfError != null) {
                 return RegionErrors.badRequest(cfError);
             }
             switch (r.getCmdType()) {
                 case Put, Delete -> {
-                    ByteString key = Peer.keyOf(r);
+                    ByteString key = CmdRequests.keyOf(r);
                     if (!Regions.containsKey(region, key)) {
                         return RegionErrors.keyNotInRegion(key, region);
                     }

@@ -32,8 +32,9 @@ import java.util.function.LongUnaryOperator;
  * {@code region-heartbeat-ticks} ({@code RegionHeartbeats#onIdleTicks}): one mailbox message, not a
  * tick per peer.
  *
- * <p>This class holds the state and weighs the messages against the peer's Raft position, which the
- * peer gathers ({@link RaftPosition}); the peer acts on the answers (it stops ticking, gives up its
+ * <p>This class holds the state, the rule for a quiet region ({@link #isQuiet}) and weighs the
+ * messages against the peer's Raft position; the peer gathers the inputs ({@link RaftPosition},
+ * {@link UnderWay}) and acts on the answers (it stops ticking, gives up its
  * lease, wakes), and {@link HibernationMessages} builds what it sends. Owned by the peer's Raft thread.
  */
 public final class Hibernation {
@@ -61,6 +62,24 @@ public final class Hibernation {
             long persistedLastIndex,
             long commitIndex,
             long appliedIndex) {}
+
+    /**
+     * What a leader has under way, any of which keeps its region awake: writes proposed and not yet
+     * applied, its ReadIndex reads and its lease renewal round, reads it took as a follower (kept
+     * from before it led), a membership change not yet applied, a leadership transfer.
+     */
+    record UnderWay(
+            boolean proposals,
+            boolean reads,
+            boolean leaseRenewal,
+            boolean followerReads,
+            boolean confChange,
+            boolean leaderTransfer) {
+
+        boolean any() {
+            return proposals || reads || leaseRenewal || followerReads || confChange || leaderTransfer;
+        }
+    }
 
     private State state = State.AWAKE;
     /** Leader: consecutive ticks the region was quiet. */
@@ -143,18 +162,27 @@ public final class Hibernation {
     }
 
     /**
-     * Leader, the log part of a quiet region: all of the leader's log ({@code lastIndex}) committed
-     * and applied here, and every peer's match (its own first, then each of {@code peers}) is the
-     * last index. The peer checks the rest (nothing proposed, read, changing or transferring).
+     * The rule for a quiet region, which a leader asks its peers to stop in (and itself stops in,
+     * once they all agreed): it leads, nothing is under way ({@code underWay}), all of its log is
+     * committed and applied here, and every peer's match is its last index ({@code peers} are the
+     * region's, the leader among them, so its own persisted log is checked with the others').
+     *
+     * @param matchIndexOf a peer's match index as the leader tracks it
      */
-    static boolean logSettled(
-            long selfId,
+    static boolean isQuiet(
+            RaftPosition self, UnderWay underWay, List<Metapb.Peer> peers, LongUnaryOperator matchIndexOf) {
+        return self.leader()
+                && !underWay.any()
+                && logSettled(peers, self.lastIndex(), self.commitIndex(), self.appliedIndex(), matchIndexOf);
+    }
+
+    private static boolean logSettled(
             List<Metapb.Peer> peers,
             long lastIndex,
             long commitIndex,
             long appliedIndex,
             LongUnaryOperator matchIndexOf) {
-        if (commitIndex != lastIndex || appliedIndex != lastIndex || matchIndexOf.applyAsLong(selfId) != lastIndex) {
+        if (commitIndex != lastIndex || appliedIndex != lastIndex) {
             return false;
         }
         for (Metapb.Peer p : peers) {

@@ -4,18 +4,11 @@ import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb;
 import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Metapb;
-import io.tinykv.proto.RaftCmdpb.AdminCmdType;
-import io.tinykv.proto.RaftCmdpb.AdminRequest;
-import io.tinykv.proto.RaftCmdpb.AdminResponse;
 import io.tinykv.proto.RaftCmdpb.CmdType;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
-import io.tinykv.proto.RaftCmdpb.RaftCmdResponse;
-import io.tinykv.proto.RaftCmdpb.RaftResponseHeader;
 import io.tinykv.proto.RaftCmdpb.Request;
-import io.tinykv.proto.RaftCmdpb.TransferLeaderResponse;
 import io.tinykv.proto.RaftServerpb.ExtraMessage;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
-import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raft.CommitBroadcast;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
@@ -37,15 +30,14 @@ import io.tinykv.raftstore.read.FollowerReads;
 import io.tinykv.raftstore.read.LeaderLease;
 import io.tinykv.raftstore.read.LocalReader;
 import io.tinykv.raftstore.read.PublishedLease;
+import io.tinykv.raftstore.read.ReadExecutor;
 import io.tinykv.raftstore.read.ReadQueue;
 import io.tinykv.raftstore.read.ReadStats;
 import io.tinykv.raftstore.snapshot.SnapshotData;
 import io.tinykv.raftstore.snapshot.SnapshotReceiver;
 import io.tinykv.raftstore.snapshot.SnapshotValidator;
-import io.tinykv.raftstore.split.BatchSplits;
 import io.tinykv.raftstore.split.SplitCheckState;
 import io.tinykv.raftstore.split.SplitChecker;
-import io.tinykv.storage.Cf;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -70,6 +62,14 @@ import org.slf4j.LoggerFactory;
  * #serveReadyReads}). A follower answers a read the client flagged {@code replica_read} the same way:
  * the leader hands it a read index, and it answers once it has applied that far ({@link
  * FollowerReads}).
+ *
+ * <p>The peer owns the state and acts; the rules live beside it in this package and in the read
+ * room, each fed values the peer gathers: {@link CommandCheck} (may a command be proposed here),
+ * {@link AdminProposals} (what an admin command becomes), {@link Hibernation} (when an idle region
+ * sleeps and wakes), {@link LogGcPolicy} (when and how far to compact the log), {@link
+ * DestroyMessageCheck} (which messages may destroy this replica). The sections below follow a
+ * peer's life: input (ticks, hibernation, log GC, Raft messages, commands, the lease), then what
+ * the store's round does after a Ready and after an apply.
  */
 public final class Peer {
 
@@ -301,7 +301,7 @@ public final class Peer {
      * one peer stops at once.
      */
     private void maybeHibernate() {
-        if (!config.hibernateRegions() || !isLeader() || !isQuiet()) {
+        if (!config.hibernateRegions() || !isQuiet()) {
             hibernation.onBusyTick();
             return;
         }
@@ -318,27 +318,16 @@ public final class Peer {
         outbox.addAll(HibernationMessages.requests(regionId(), epoch(), meta, others, term(), index));
     }
 
-    /**
-     * Whether this leader's region is quiet: every peer holds the whole log, all of it committed,
-     * persisted and applied here, and nothing waits — no proposal, read, lease renewal, membership
-     * change or leadership transfer.
-     */
+    /** Whether this peer leads a quiet region: it gathers what {@link Hibernation#isQuiet} weighs. */
     private boolean isQuiet() {
-        if (!proposals.isEmpty()
-                || !readQueue.isEmpty()
-                || readQueue.isRenewing()
-                || !followerReads.isEmpty()
-                || raftNode.hasPendingConfChange()
-                || raftNode.isTransferringLeader()) {
-            return false;
-        }
-        return Hibernation.logSettled(
-                meta.getId(),
-                region().getPeersList(),
-                raftNode.lastIndex(),
-                raftNode.commitIndex(),
-                storage.appliedIndex(),
-                raftNode::matchIndexOf);
+        Hibernation.UnderWay underWay = new Hibernation.UnderWay(
+                !proposals.isEmpty(),
+                !readQueue.isEmpty(),
+                readQueue.isRenewing(),
+                !followerReads.isEmpty(),
+                raftNode.hasPendingConfChange(),
+                raftNode.isTransferringLeader());
+        return Hibernation.isQuiet(raftPosition(), underWay, region().getPeersList(), raftNode::matchIndexOf);
     }
 
     /** Where this peer's Raft node stands, for {@link Hibernation} to weigh a message against. */
@@ -458,6 +447,8 @@ public final class Peer {
         }
     }
 
+    // ---- log GC (see LogGcPolicy) --------------------------------------------------------------
+
     /** As leader, proposes to compact the log when {@link LogGcPolicy} says so. */
     private void maybeCompactLog() {
         if (!isLeader()) {
@@ -489,6 +480,8 @@ public final class Peer {
                 }),
                 term());
     }
+
+    // ---- Raft messages from other stores -------------------------------------------------------
 
     /**
      * Steps a Raft message from another store; messages for another peer id are dropped.
@@ -619,6 +612,8 @@ public final class Peer {
     /** What Raft puts in the context of a vote request forced by a leadership transfer. */
     private static final ByteString CAMPAIGN_TRANSFER = ByteString.copyFromUtf8("CampaignTransfer");
 
+    // ---- commands (checks: CommandCheck; admin: AdminProposals) --------------------------------
+
     /** Like {@link #handleCommand(RaftCmdRequest, Callback, ReadExecutor)}, reads always by ReadIndex. */
     public void handleCommand(RaftCmdRequest request, Callback callback) {
         handleCommand(request, callback, null);
@@ -676,104 +671,18 @@ public final class Peer {
         }
     }
 
-    /**
-     * Admin commands from the scheduler. ChangePeer goes through the log as a conf-change entry
-     * (its context carries the whole command, so every replica can check the epoch at apply);
-     * TransferLeader is a message between the Raft nodes and is answered at once; CompactLog goes
-     * through the log like a write.
-     */
+    /** An admin command: {@link AdminProposals} decides what to do, the peer does it. */
     private void handleAdmin(RaftCmdRequest request, Callback callback, long term) {
-        AdminRequest admin = request.getAdminRequest();
-        switch (admin.getCmdType()) {
-            case ChangePeer -> proposeConfChange(request, callback, term);
-            case TransferLeader -> {
-                Metapb.Peer target = admin.getTransferLeader().getPeer();
-                Metapb.Peer member = Regions.findPeer(region(), target.getId());
-                if (member == null || Regions.isLearner(member)) {
-                    callback.complete(RegionErrors.result(
-                            RegionErrors.badRequest("peer " + target.getId()
-                                    + (member == null ? " is not in region " : " is a learner of region ") + regionId()
-                                    + "; only a voter can lead"),
-                            term));
-                    return;
-                }
-                raftNode.transferLeader(target.getId());
-                callback.complete(CmdResult.of(RaftCmdResponse.newBuilder()
-                        .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
-                        .setAdminResponse(AdminResponse.newBuilder()
-                                .setCmdType(AdminCmdType.TransferLeader)
-                                .setTransferLeader(TransferLeaderResponse.getDefaultInstance()))
-                        .build()));
+        switch (AdminProposals.decide(request, meta.getId(), regionId(), region(), splitOff)) {
+            case AdminProposals.Refuse refuse -> callback.complete(RegionErrors.result(refuse.error(), term));
+            case AdminProposals.TransferLeader transfer -> {
+                raftNode.transferLeader(transfer.transfereeId());
+                callback.complete(AdminProposals.transferLeaderStarted(term));
             }
-            case CompactLog -> proposeWrite(request, callback, term);
-            case BatchSplit -> {
-                if (RegionEpochs.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
-                    callback.complete(RegionErrors.result(
-                            RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region(), splitOff),
-                            term));
-                    return;
-                }
-                String refusal = BatchSplits.check(region(), admin.getSplits());
-                if (refusal != null) {
-                    callback.complete(RegionErrors.result(
-                            RegionErrors.badRequest("batch split of region " + regionId() + " refused: " + refusal),
-                            term));
-                    return;
-                }
-                proposeWrite(request, callback, term);
-            }
-            default ->
-                callback.complete(RegionErrors.result(
-                        RegionErrors.badRequest("unsupported admin command " + admin.getCmdType()), term));
+            case AdminProposals.ProposeEntry entry -> proposeWrite(request, callback, term);
+            case AdminProposals.ProposeConfChange confChange ->
+                append(callback, term, "a conf change", () -> raftNode.proposeConfChange(confChange.change()));
         }
-    }
-
-    private void proposeConfChange(RaftCmdRequest request, Callback callback, long term) {
-        var change = request.getAdminRequest().getChangePeer();
-        if (RegionEpochs.isStale(request.getHeader().getRegionEpoch(), region().getRegionEpoch())) {
-            callback.complete(RegionErrors.result(
-                    RegionErrors.epochNotMatch(request.getHeader().getRegionEpoch(), region()), term));
-            return;
-        }
-        if (change.getChangeType() == Eraftpb.ConfChangeType.RemoveNode
-                && change.getPeer().getId() == meta.getId()) {
-            // The leader cannot count itself out of the quorum that commits its own removal
-            // safely in every case; the scheduler moves leadership away first (as TiKV requires).
-            callback.complete(RegionErrors.result(
-                    RegionErrors.badRequest("the leader cannot remove itself; transfer leadership first"), term));
-            return;
-        }
-        if ((change.getChangeType() == Eraftpb.ConfChangeType.AddNode
-                        || change.getChangeType() == Eraftpb.ConfChangeType.AddLearnerNode)
-                && change.getPeer().getStoreId() == 0) {
-            callback.complete(RegionErrors.result(RegionErrors.badRequest("the peer to add has no store"), term));
-            return;
-        }
-        Eraftpb.ConfChange cc = Eraftpb.ConfChange.newBuilder()
-                .setChangeType(change.getChangeType())
-                .setNodeId(change.getPeer().getId())
-                .setContext(request.toByteString())
-                .build();
-        long lastBefore = leaderLastIndex();
-        try {
-            raftNode.proposeConfChange(cc);
-        } catch (ProposalDroppedException e) {
-            callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
-            return;
-        }
-        long index = leaderLastIndex();
-        if (index != lastBefore + 1) {
-            throw new IllegalStateException("region " + regionId() + ": a conf change moved the last index from "
-                    + lastBefore + " to " + index);
-        }
-        if (request.hasAdminRequest()) {
-            // The followers apply an admin command (a split creates their peers of the new regions)
-            // as soon as it commits, not at the next append or heartbeat.
-            raftNode.broadcastCommitOf(index);
-        }
-        long nowNanos = nanoClock.getAsLong();
-        proposals.addLast(new Proposal(index, term, callback, nowNanos));
-        lease.onProposed(index, nowNanos, term, confVer());
     }
 
     /**
@@ -806,10 +715,8 @@ public final class Peer {
             callback.complete(RegionErrors.result(error, term));
             return;
         }
-        ByteString context = nextReadContext();
-        try {
-            raftNode.readIndex(context);
-        } catch (ProposalDroppedException e) {
+        ByteString context = askReadIndex();
+        if (context == null) {
             callback.complete(RegionErrors.result(notLeaderError(), term));
             return;
         }
@@ -817,70 +724,15 @@ public final class Peer {
     }
 
     private Errorpb.Error notLeaderError() {
-        return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
+        return CommandCheck.notLeader(regionId(), region(), leaderId());
     }
 
-    /**
-     * Store, leadership (when {@code requireLeader}), term, epoch and key range; null when the
-     * command may go ahead.
-     */
+    /** Why {@code request} may not be proposed here ({@link CommandCheck}), or null. */
     private Errorpb.Error preProposeCheck(RaftCmdRequest request, boolean requireLeader) {
-        var header = request.getHeader();
-        if (header.hasPeer() && header.getPeer().getStoreId() != storeId) {
-            return RegionErrors.storeNotMatch(header.getPeer().getStoreId(), storeId);
-        }
-        if (requireLeader && !isLeader()) {
-            return RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId()));
-        }
-        long term = term();
-        // A client that saw term T may talk to the leader of T + 1 (it just learned about it), but
-        // a command older than that was routed with a view too stale to trust.
-        if (header.getTerm() != 0 && term > header.getTerm() + 1) {
-            return RegionErrors.staleCommand(
-                    "the command was routed at term " + header.getTerm() + ", the region is at term " + term);
-        }
-        Metapb.Region region = region();
-        if (RegionEpochs.isVersionStale(header.getRegionEpoch(), region.getRegionEpoch())) {
-            return RegionErrors.epochNotMatch(header.getRegionEpoch(), region, splitOff);
-        }
-        for (Request r : request.getRequestsList()) {
-            String cfError = checkCf(r);
-            if (cfError != null) {
-                return RegionErrors.badRequest(cfError);
-            }
-            ByteString key = keyOf(r);
-            if (key != null && !Regions.containsKey(region, key)) {
-                return RegionErrors.keyNotInRegion(key, region);
-            }
-        }
-        return null;
-    }
-
-    /** Null when the request names a known column family (or none), else what is wrong. */
-    public static String checkCf(Request r) {
-        String name = switch (r.getCmdType()) {
-            case Get -> r.getGet().getCf();
-            case Put -> r.getPut().getCf();
-            case Delete -> r.getDelete().getCf();
-            case DeleteRange -> r.getDeleteRange().getCf();
-            default -> "";
-        };
-        try {
-            Cf.fromApiName(name);
-            return null;
-        } catch (IllegalArgumentException e) {
-            return e.getMessage();
-        }
-    }
-
-    /** The key a request touches, or null for requests without one (Snap, DeleteRange). */
-    public static ByteString keyOf(Request r) {
-        return switch (r.getCmdType()) {
-            case Get -> r.getGet().getKey();
-            case Put -> r.getPut().getKey();
-            case Delete -> r.getDelete().getKey();
-            default -> null;
-        };
+        return CommandCheck.refusal(
+                request,
+                new CommandCheck.Replica(storeId, regionId(), region(), isLeader(), leaderId(), term(), splitOff),
+                requireLeader);
     }
 
     private void proposeWrite(RaftCmdRequest request, Callback callback, long term) {
@@ -890,9 +742,17 @@ public final class Peer {
                     RegionErrors.entryTooLarge(regionId(), data.size(), config.raftEntryMaxSizeBytes()), term));
             return;
         }
+        append(callback, term, "a proposal", () -> raftNode.propose(data));
+    }
+
+    /**
+     * Hands one entry to the Raft log ({@code propose}, {@code what} it is) and keeps {@code callback}
+     * as a proposal waiting for that entry to apply; a proposal Raft drops is answered at once.
+     */
+    private void append(Callback callback, long term, String what, Runnable propose) {
         long lastBefore = leaderLastIndex();
         try {
-            raftNode.propose(data);
+            propose.run();
         } catch (ProposalDroppedException e) {
             callback.complete(RegionErrors.result(RegionErrors.proposalDropped(e.getMessage()), term));
             return;
@@ -900,7 +760,7 @@ public final class Peer {
         long index = leaderLastIndex();
         if (index != lastBefore + 1) {
             throw new IllegalStateException(
-                    "region " + regionId() + ": a proposal moved the last index from " + lastBefore + " to " + index);
+                    "region " + regionId() + ": " + what + " moved the last index from " + lastBefore + " to " + index);
         }
         long nowNanos = nanoClock.getAsLong();
         proposals.addLast(new Proposal(index, term, callback, nowNanos));
@@ -916,15 +776,27 @@ public final class Peer {
     }
 
     private void proposeRead(RaftCmdRequest request, Callback callback, long term) {
+        ByteString context = askReadIndex();
+        if (context == null) {
+            callback.complete(RegionErrors.result(notLeaderError(), term));
+            return;
+        }
+        readQueue.add(context, request, callback, term, nanoClock.getAsLong());
+    }
+
+    /**
+     * Asks Raft for a read index under a new context, which its answer will carry.
+     *
+     * @return the context, or null when Raft dropped the request (no leader known)
+     */
+    private ByteString askReadIndex() {
         ByteString context = nextReadContext();
         try {
             raftNode.readIndex(context);
         } catch (ProposalDroppedException e) {
-            callback.complete(RegionErrors.result(
-                    RegionErrors.notLeader(regionId(), Regions.findPeer(region(), leaderId())), term));
-            return;
+            return null;
         }
-        readQueue.add(context, request, callback, term, nanoClock.getAsLong());
+        return context;
     }
 
     private ByteString nextReadContext() {
@@ -938,6 +810,8 @@ public final class Peer {
     private long confVer() {
         return region().getRegionEpoch().getConfVer();
     }
+
+    // ---- the leader lease (see LeaderLease) ----------------------------------------------------
 
     /**
      * Whether a read may be answered from this peer's applied state when the clock reads {@code
@@ -975,10 +849,8 @@ public final class Peer {
         leaseReads++;
         callback.complete(result);
         if (!readQueue.isRenewing() && lease.remainingNanos(answeredAtNanos) * 2 < lease.maxLeaseNanos()) {
-            ByteString context = nextReadContext();
-            try {
-                raftNode.readIndex(context);
-            } catch (ProposalDroppedException e) {
+            ByteString context = askReadIndex();
+            if (context == null) {
                 return true; // no leader known: nothing to renew
             }
             readQueue.startRenewal(context, answeredAtNanos, term);
@@ -1180,12 +1052,6 @@ public final class Peer {
 
     public boolean isRemoved() {
         return removed;
-    }
-
-    /** Runs a read against the kv engine as of now (after the read index is applied). */
-    @FunctionalInterface
-    public interface ReadExecutor {
-        CmdResult execute(RaftCmdRequest request, Metapb.Region region, long term);
     }
 
     @Override

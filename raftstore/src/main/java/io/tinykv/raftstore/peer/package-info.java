@@ -6,9 +6,12 @@
  * waiting for its entry to apply; {@code DestroyMessageCheck} decides whether a message that would
  * destroy the replica is genuine, and which sender is told it was removed (a tombstone); {@link
  * io.tinykv.raftstore.peer.Hibernation} is where the peer stands in letting an idle region stop
- * ticking (hibernate regions), and weighs its messages against the peer's Raft position; {@code
+ * ticking (hibernate regions): it holds the rule for a quiet region and weighs hibernation
+ * messages against the peer's Raft position, both from values the peer gathers; {@code
  * HibernationMessages} builds those messages; {@code LogGcPolicy} decides when a leader compacts its
- * log and how far.
+ * log and how far; {@code CommandCheck} decides whether a command may be proposed to this region,
+ * and the region error if not; {@code AdminProposals} decides what a leader does with an admin
+ * command (the peer carries it out).
  *
  * <p>Rules a changer must keep: a peer is touched only by its store's Raft thread (the outside
  * world reaches it through its mailbox, {@link io.tinykv.raftstore.Router}); only the peer changes

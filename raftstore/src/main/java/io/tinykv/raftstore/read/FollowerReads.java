@@ -6,8 +6,6 @@ import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
-import io.tinykv.raftstore.RegionErrors;
-import io.tinykv.raftstore.peer.Peer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -25,39 +23,29 @@ import java.util.Iterator;
  * (Raft drops an answer from an older term), and when it waits longer than {@code timeoutTicks}
  * (a lost message, a leader that is gone, a replica cut off from the entries it must apply).
  *
- * <p>Owned by its {@link Peer}, on the Raft thread.
+ * <p>Owned by its peer, on the Raft thread.
  */
 public final class FollowerReads {
 
-    private static final long UNKNOWN_READ_INDEX = -1;
-
-    /** One read: what it asked, where the answer goes, and the Raft state it asked in. */
-    private static final class Waiting {
-        final ByteString context;
-        final RaftCmdRequest request;
-        final Callback callback;
-        final long term;
+    /** One read: a pending read, with the leader it asked and when. */
+    private static final class FollowerRead extends PendingRead {
         final long leaderId;
         final long issuedAtTick;
-        long readIndex = UNKNOWN_READ_INDEX;
 
-        Waiting(
+        FollowerRead(
                 ByteString context,
                 RaftCmdRequest request,
                 Callback callback,
                 long term,
                 long leaderId,
                 long issuedAtTick) {
-            this.context = context;
-            this.request = request;
-            this.callback = callback;
-            this.term = term;
+            super(context, request, callback, term);
             this.leaderId = leaderId;
             this.issuedAtTick = issuedAtTick;
         }
     }
 
-    private final Deque<Waiting> waiting = new ArrayDeque<>();
+    private final Deque<FollowerRead> waiting = new ArrayDeque<>();
     private final long timeoutTicks;
     private long served;
 
@@ -72,7 +60,7 @@ public final class FollowerReads {
     /** Queues a read whose ReadIndex request (with {@code context}) was just handed to Raft. */
     public void add(
             ByteString context, RaftCmdRequest request, Callback callback, long term, long leaderId, long nowTick) {
-        waiting.addLast(new Waiting(context, request, callback, term, leaderId, nowTick));
+        waiting.addLast(new FollowerRead(context, request, callback, term, leaderId, nowTick));
     }
 
     /**
@@ -81,13 +69,12 @@ public final class FollowerReads {
      * @return whether the context was one of these reads
      */
     public boolean onReadIndex(ByteString context, long readIndex) {
-        for (Waiting read : waiting) {
-            if (read.context.equals(context)) {
-                read.readIndex = readIndex;
-                return true;
-            }
+        FollowerRead read = PendingRead.withContext(waiting, context);
+        if (read == null) {
+            return false;
         }
-        return false;
+        read.setReadIndex(readIndex);
+        return true;
     }
 
     /**
@@ -96,22 +83,22 @@ public final class FollowerReads {
      * that has its index keeps it: the index stays valid, only its apply is awaited.
      */
     public void onLeaderChanged(long term, long leaderId, Errorpb.Error error) {
-        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
-            Waiting read = it.next();
-            if (read.readIndex == UNKNOWN_READ_INDEX && (read.term != term || read.leaderId != leaderId)) {
+        for (Iterator<FollowerRead> it = waiting.iterator(); it.hasNext(); ) {
+            FollowerRead read = it.next();
+            if (!read.hasReadIndex() && (read.term != term || read.leaderId != leaderId)) {
                 it.remove();
-                read.callback.complete(RegionErrors.result(error, term));
+                read.fail(error, term);
             }
         }
     }
 
     /** Fails, with {@code error}, the reads that have waited {@code timeoutTicks} or more. */
     public void expire(long nowTick, Errorpb.Error error, long term) {
-        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
-            Waiting read = it.next();
+        for (Iterator<FollowerRead> it = waiting.iterator(); it.hasNext(); ) {
+            FollowerRead read = it.next();
             if (nowTick - read.issuedAtTick >= timeoutTicks) {
                 it.remove();
-                read.callback.complete(RegionErrors.result(error, term));
+                read.fail(error, term);
             }
         }
     }
@@ -121,10 +108,10 @@ public final class FollowerReads {
      * the region as this replica knows it now ({@code executor} answers EpochNotMatch when the read
      * was routed with an older epoch, e.g. across a split it just applied).
      */
-    public void serveApplied(long appliedIndex, Peer.ReadExecutor executor, Metapb.Region region, long term) {
-        for (Iterator<Waiting> it = waiting.iterator(); it.hasNext(); ) {
-            Waiting read = it.next();
-            if (read.readIndex != UNKNOWN_READ_INDEX && read.readIndex <= appliedIndex) {
+    public void serveApplied(long appliedIndex, ReadExecutor executor, Metapb.Region region, long term) {
+        for (Iterator<FollowerRead> it = waiting.iterator(); it.hasNext(); ) {
+            FollowerRead read = it.next();
+            if (read.isApplied(appliedIndex)) {
                 it.remove();
                 CmdResult result = executor.execute(read.request, region, term);
                 if (!result.isError()) {
@@ -137,9 +124,7 @@ public final class FollowerReads {
 
     /** The replica is gone: every read fails with {@code error}. */
     public void failAll(Errorpb.Error error, long term) {
-        while (!waiting.isEmpty()) {
-            waiting.pollFirst().callback.complete(RegionErrors.result(error, term));
-        }
+        PendingRead.failAll(waiting, error, term);
     }
 
     public boolean isEmpty() {

@@ -2,7 +2,6 @@ package io.tinykv.raftstore.read;
 
 import io.tinykv.raftstore.RaftStoreDriver;
 import io.tinykv.raftstore.RaftstoreConfig;
-import io.tinykv.raftstore.peer.Peer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
@@ -18,7 +17,7 @@ import java.util.Deque;
  *   <li>Each follower of that quorum heard the leader after {@code s}. Raft then resets its election
  *       counter and ignores vote and pre-vote requests for a higher term until the counter reaches
  *       {@code E} (check-quorum's in-lease rule); a (re)started peer refuses for its first {@code E}
- *       ticks the same way ({@link Peer}).
+ *       ticks the same way ({@link io.tinykv.raftstore.peer.Peer}).
  *   <li>The counter counts the follower's own ticks, and its next tick may come right after it
  *       heard the leader: the refusal is sure to last {@code (E - 1) * I}, not {@code E * I}. That
  *       holds because ticks are never closer than {@code I} on the store's clock: the driver does
@@ -35,7 +34,7 @@ import java.util.Deque;
  * at {@code s + maxLease} with {@code maxLease <= (E - 1) * I - driftMargin} ({@link
  * RaftstoreConfig}): the margin absorbs the difference between the rates of the leader's and the
  * followers' clocks over the window. A read is checked against the clock when it is answered, after
- * its data was read ({@link Peer}): a pause anywhere before that (SIGSTOP, GC, a blocked disk)
+ * its data was read ({@link io.tinykv.raftstore.peer.Peer}): a pause anywhere before that (SIGSTOP, GC, a blocked disk)
  * shows as time that passed, and the read falls back to a ReadIndex round. The lease never counts
  * ticks: a leader whose thread stopped would find its ticks stopped too.
  *

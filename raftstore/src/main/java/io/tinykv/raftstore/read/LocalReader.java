@@ -5,10 +5,10 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RegionEpochs;
 import io.tinykv.raftstore.Callback;
+import io.tinykv.raftstore.CmdRequests;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.Regions;
 import io.tinykv.raftstore.Router;
-import io.tinykv.raftstore.peer.Peer;
 import java.util.function.LongSupplier;
 
 /**
@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * does not pass the checks a leader makes (store, term, epoch, key range), the read goes to the
  * Raft thread as before, which answers it (by lease or ReadIndex) or with the region error.
  *
- * <p>The read is checked twice against the clock and the published grant, as {@link Peer} does
+ * <p>The read is checked twice against the clock and the published grant, as {@link io.tinykv.raftstore.peer.Peer} does
  * for its own lease reads: before (to avoid useless work) and after the data was read (so that a
  * pause in between — a GC, a stopped process — shows as time that passed, and a grant revoked in
  * between is seen). Only then is the answer given. Thread-safe.
@@ -27,10 +27,10 @@ public final class LocalReader {
 
     private final long storeId;
     private final Router router;
-    private final Peer.ReadExecutor executor;
+    private final ReadExecutor executor;
     private final LongSupplier nanoClock;
 
-    public LocalReader(long storeId, Router router, Peer.ReadExecutor executor, LongSupplier nanoClock) {
+    public LocalReader(long storeId, Router router, ReadExecutor executor, LongSupplier nanoClock) {
         this.storeId = storeId;
         this.router = router;
         this.executor = executor;
@@ -93,7 +93,7 @@ public final class LocalReader {
         return true;
     }
 
-    /** The checks {@link Peer} makes before reading as leader; any failure is left to it to answer. */
+    /** The checks {@link io.tinykv.raftstore.peer.Peer} makes before reading as leader; any failure is left to it to answer. */
     private boolean passesLeaderChecks(RaftCmdRequest request, PublishedLease.Grant grant) {
         var header = request.getHeader();
         if (header.hasPeer() && header.getPeer().getStoreId() != storeId) {
@@ -106,10 +106,10 @@ public final class LocalReader {
             return false;
         }
         for (Request r : request.getRequestsList()) {
-            if (Peer.checkCf(r) != null) {
+            if (CmdRequests.checkCf(r) != null) {
                 return false;
             }
-            ByteString key = Peer.keyOf(r);
+            ByteString key = CmdRequests.keyOf(r);
             if (key != null && !Regions.containsKey(grant.region(), key)) {
                 return false;
             }

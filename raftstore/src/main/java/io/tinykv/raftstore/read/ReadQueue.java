@@ -5,8 +5,6 @@ import io.tinykv.proto.Errorpb;
 import io.tinykv.proto.Metapb;
 import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.raftstore.Callback;
-import io.tinykv.raftstore.RegionErrors;
-import io.tinykv.raftstore.peer.Peer;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -20,32 +18,20 @@ import java.util.Iterator;
  * <p>Each entry remembers the term it asked in and the clock when it asked: a confirmed round proves
  * a quorum heard heartbeats sent then or later, so it may renew the lease from that time ({@link
  * Confirmed}). The queue only keeps that bookkeeping; whether to renew, and whether the peer still
- * leads, are its {@link Peer}'s to decide, as are the lease ({@link LeaderLease}) and the Raft node.
+ * leads, are its peer's to decide, as are the lease ({@link LeaderLease}) and the Raft node.
  *
  * <p>Reads are answered in FIFO order: a later read never overtakes an earlier one whose index is
- * not yet known. Owned by its {@link Peer}, on the Raft thread.
+ * not yet known. Owned by its peer, on the Raft thread.
  */
 public final class ReadQueue {
 
-    private static final long UNKNOWN_READ_INDEX = -1;
-
     /** A read waiting for its read index to be confirmed and then applied. */
-    private static final class PendingRead {
-        final ByteString context;
-        final RaftCmdRequest request;
-        final Callback callback;
-        /** The leader's term when the read asked: Raft forgets read requests when its term changes. */
-        final long term;
+    private static final class LeaderRead extends PendingRead {
         /** The clock when it asked: the confirming heartbeats were sent then or later. */
         final long issuedAtNanos;
-        /** Unknown until Raft answers the ReadIndex request. */
-        long readIndex = UNKNOWN_READ_INDEX;
 
-        PendingRead(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtNanos) {
-            this.context = context;
-            this.request = request;
-            this.callback = callback;
-            this.term = term;
+        LeaderRead(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtNanos) {
+            super(context, request, callback, term);
             this.issuedAtNanos = issuedAtNanos;
         }
     }
@@ -56,7 +42,7 @@ public final class ReadQueue {
      */
     public record Confirmed(long term, long issuedAtNanos) {}
 
-    private final Deque<PendingRead> pending = new ArrayDeque<>();
+    private final Deque<LeaderRead> pending = new ArrayDeque<>();
     /** The context of the ReadIndex in flight only to renew the lease, or null. */
     private ByteString renewalContext;
 
@@ -67,7 +53,7 @@ public final class ReadQueue {
 
     /** Queues a read whose ReadIndex request (with {@code context}) was just handed to Raft. */
     public void add(ByteString context, RaftCmdRequest request, Callback callback, long term, long issuedAtNanos) {
-        pending.addLast(new PendingRead(context, request, callback, term, issuedAtNanos));
+        pending.addLast(new LeaderRead(context, request, callback, term, issuedAtNanos));
         asked++;
     }
 
@@ -99,13 +85,12 @@ public final class ReadQueue {
             renewalContext = null;
             return new Confirmed(renewalTerm, renewalIssuedAtNanos);
         }
-        for (PendingRead read : pending) {
-            if (read.context.equals(context)) {
-                read.readIndex = readIndex;
-                return new Confirmed(read.term, read.issuedAtNanos);
-            }
+        LeaderRead read = PendingRead.withContext(pending, context);
+        if (read == null) {
+            return null;
         }
-        return null;
+        read.setReadIndex(readIndex);
+        return new Confirmed(read.term, read.issuedAtNanos);
     }
 
     /**
@@ -118,11 +103,11 @@ public final class ReadQueue {
         if (!leader || renewalTerm != term) {
             renewalContext = null;
         }
-        for (Iterator<PendingRead> it = pending.iterator(); it.hasNext(); ) {
-            PendingRead read = it.next();
-            if (read.readIndex == UNKNOWN_READ_INDEX && (!leader || read.term != term)) {
+        for (Iterator<LeaderRead> it = pending.iterator(); it.hasNext(); ) {
+            LeaderRead read = it.next();
+            if (!read.hasReadIndex() && (!leader || read.term != term)) {
                 it.remove();
-                read.callback.complete(RegionErrors.result(error, term));
+                read.fail(error, term);
             }
         }
     }
@@ -131,10 +116,10 @@ public final class ReadQueue {
      * Answers, in order, the reads whose read index is at most {@code appliedIndex}, from {@code
      * executor} against {@code region} at {@code term}; stops at the first read that must wait.
      */
-    public void serveApplied(long appliedIndex, Peer.ReadExecutor executor, Metapb.Region region, long term) {
+    public void serveApplied(long appliedIndex, ReadExecutor executor, Metapb.Region region, long term) {
         while (!pending.isEmpty()) {
-            PendingRead read = pending.peekFirst();
-            if (read.readIndex == UNKNOWN_READ_INDEX || read.readIndex > appliedIndex) {
+            LeaderRead read = pending.peekFirst();
+            if (!read.isApplied(appliedIndex)) {
                 return;
             }
             pending.pollFirst();
@@ -144,9 +129,7 @@ public final class ReadQueue {
 
     /** The peer is gone: every read fails with {@code error}, in order. */
     public void failAll(Errorpb.Error error, long term) {
-        while (!pending.isEmpty()) {
-            pending.pollFirst().callback.complete(RegionErrors.result(error, term));
-        }
+        PendingRead.failAll(pending, error, term);
     }
 
     /** Whether no read waits (a renewal round in flight is not a read: see {@link #isRenewing}). */

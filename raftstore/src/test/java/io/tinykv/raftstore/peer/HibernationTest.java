@@ -30,21 +30,53 @@ class HibernationTest {
         return new Hibernation.RaftPosition(true, TERM, LEADER, lastIndex, lastIndex, lastIndex, lastIndex);
     }
 
+    private static final Hibernation.UnderWay NOTHING_UNDER_WAY =
+            new Hibernation.UnderWay(false, false, false, false, false, false);
+
+    private static Hibernation.RaftPosition leader(long lastIndex, long commitIndex, long appliedIndex) {
+        return new Hibernation.RaftPosition(true, TERM, LEADER, lastIndex, lastIndex, commitIndex, appliedIndex);
+    }
+
     @Test
-    void theLogIsSettledOnlyWhenEveryPeerMatchesTheCommittedAppliedLastIndex() {
+    void aRegionIsQuietOnlyWhenEveryPeerMatchesTheCommittedAppliedLastIndex() {
         Map<Long, Long> match = Map.of(1L, INDEX, 2L, INDEX, 3L, INDEX);
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX, INDEX, match::get))
+        List<Metapb.Peer> peers = REGION.getPeersList();
+        assertThat(Hibernation.isQuiet(leaderAt(INDEX), NOTHING_UNDER_WAY, peers, match::get))
                 .isTrue();
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX - 1, INDEX, match::get))
+        assertThat(Hibernation.isQuiet(leader(INDEX, INDEX - 1, INDEX), NOTHING_UNDER_WAY, peers, match::get))
                 .as("not all committed")
                 .isFalse();
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX, INDEX - 1, match::get))
+        assertThat(Hibernation.isQuiet(leader(INDEX, INDEX, INDEX - 1), NOTHING_UNDER_WAY, peers, match::get))
                 .as("not all applied")
                 .isFalse();
         Map<Long, Long> lagging = Map.of(1L, INDEX, 2L, INDEX, 3L, INDEX - 1);
-        assertThat(Hibernation.logSettled(1, REGION.getPeersList(), INDEX, INDEX, INDEX, lagging::get))
+        assertThat(Hibernation.isQuiet(leaderAt(INDEX), NOTHING_UNDER_WAY, peers, lagging::get))
                 .as("peer 3 lags")
                 .isFalse();
+        Map<Long, Long> leaderUnpersisted = Map.of(1L, INDEX - 1, 2L, INDEX, 3L, INDEX);
+        assertThat(Hibernation.isQuiet(leaderAt(INDEX), NOTHING_UNDER_WAY, peers, leaderUnpersisted::get))
+                .as("the leader's own log is not all persisted")
+                .isFalse();
+        assertThat(Hibernation.isQuiet(inSyncFollower(), NOTHING_UNDER_WAY, peers, match::get))
+                .as("a follower's region is never quiet by its own count")
+                .isFalse();
+    }
+
+    @Test
+    void anythingUnderWayKeepsTheRegionAwake() {
+        Map<Long, Long> match = Map.of(1L, INDEX, 2L, INDEX, 3L, INDEX);
+        List<Hibernation.UnderWay> busy = List.of(
+                new Hibernation.UnderWay(true, false, false, false, false, false),
+                new Hibernation.UnderWay(false, true, false, false, false, false),
+                new Hibernation.UnderWay(false, false, true, false, false, false),
+                new Hibernation.UnderWay(false, false, false, true, false, false),
+                new Hibernation.UnderWay(false, false, false, false, true, false),
+                new Hibernation.UnderWay(false, false, false, false, false, true));
+        for (Hibernation.UnderWay underWay : busy) {
+            assertThat(Hibernation.isQuiet(leaderAt(INDEX), underWay, REGION.getPeersList(), match::get))
+                    .as("%s", underWay)
+                    .isFalse();
+        }
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.tinykv.raftstore.LogGcWorker;
 import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.raftstore.TestEngines;
 import io.tinykv.raftstore.apply.Applier;
+import io.tinykv.raftstore.read.ReadExecutor;
 import io.tinykv.raftstore.read.ReadStats;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.ProcessHalter;
@@ -57,7 +58,7 @@ class LeaseCheckedWhenTheReadIsAnsweredTest {
             // The process pauses for a whole lease while the read reads: the lease was valid when
             // the read began and is not when it would be answered.
             long leaseNanos = TimeUnit.MILLISECONDS.toNanos(config.maxLeaseMs());
-            Peer.ReadExecutor pausing = (request, region, term) -> {
+            ReadExecutor pausing = (request, region, term) -> {
                 nowNanos += leaseNanos;
                 return applier.execute(request, region, term);
             };

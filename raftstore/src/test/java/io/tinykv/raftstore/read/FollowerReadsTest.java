@@ -12,7 +12,6 @@ import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RegionErrors;
 import io.tinykv.raftstore.TestEngines;
-import io.tinykv.raftstore.peer.Peer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -27,7 +26,7 @@ class FollowerReadsTest {
     private static final Errorpb.Error NOT_LEADER = RegionErrors.notLeader(REGION.getId(), null);
 
     private final AtomicInteger executed = new AtomicInteger();
-    private final Peer.ReadExecutor executor = (request, region, term) -> {
+    private final ReadExecutor executor = (request, region, term) -> {
         executed.incrementAndGet();
         return CmdResult.of(RaftCmdResponse.newBuilder()
                 .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))

@@ -12,7 +12,6 @@ import io.tinykv.raftstore.Callback;
 import io.tinykv.raftstore.CmdResult;
 import io.tinykv.raftstore.RegionErrors;
 import io.tinykv.raftstore.TestEngines;
-import io.tinykv.raftstore.peer.Peer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,7 +27,7 @@ class ReadQueueTest {
     /** The order reads were run in, by the header's term the test gave each request. */
     private final List<Long> executed = new ArrayList<>();
 
-    private final Peer.ReadExecutor executor = (request, region, term) -> {
+    private final ReadExecutor executor = (request, region, term) -> {
         executed.add(request.getHeader().getTerm());
         return CmdResult.of(RaftCmdResponse.newBuilder()
                 .setHeader(RaftResponseHeader.newBuilder().setCurrentTerm(term))
