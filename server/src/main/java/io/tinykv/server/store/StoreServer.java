@@ -33,7 +33,6 @@ import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.ApiVersionGate;
-import io.tinykv.server.CallsOnNetworkThread;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.DataFormatCheck;
 import io.tinykv.server.ForwardedCalls;
@@ -292,7 +291,7 @@ public final class StoreServer implements AutoCloseable {
                 grpc = ClientPings.permit(
                                 NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials()))
                         .executor(handlers)
-                        .callExecutor(CallsOnNetworkThread.INSTANCE)
+                        .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD)
                         .maxInboundMessageSize(maxInbound)
                         .addService(b.health.getHealthService())
                         .fallbackHandlerRegistry(services)
@@ -516,8 +515,7 @@ public final class StoreServer implements AutoCloseable {
                                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
                                     new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())),
                                     reads,
-                                    answerDeadline,
-                                    handlers),
+                                    answerDeadline),
                             callLimiter),
                     config.base().limits().maxBatchKeys()));
             // Stores only: the cluster's id on every stream, and under TLS a store certificate.
