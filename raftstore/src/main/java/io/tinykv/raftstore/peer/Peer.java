@@ -679,13 +679,7 @@ public final class Peer {
                 raftNode.transferLeader(transfer.transfereeId());
                 callback.complete(AdminProposals.transferLeaderStarted(term));
             }
-            case AdminProposals.ProposeEntry entry -> {
-                proposeWrite(request, callback, term);
-                // The followers apply it (a split creates their peers of the new regions) as soon as
-                // it commits, not at the next append or heartbeat. Marking an older entry, if Raft
-                // refused this one, only tells that one's commit promptly.
-                raftNode.broadcastCommitOf(leaderLastIndex());
-            }
+            case AdminProposals.ProposeEntry entry -> proposeWrite(request, callback, term);
             case AdminProposals.ProposeConfChange confChange ->
                 append(callback, term, "a conf change", () -> raftNode.proposeConfChange(confChange.change()));
         }
