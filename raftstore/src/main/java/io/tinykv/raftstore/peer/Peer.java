@@ -9,7 +9,6 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftServerpb.ExtraMessage;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
-import io.tinykv.raft.CommitBroadcast;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.RawNode;
@@ -170,9 +169,6 @@ public final class Peer {
                 .checkQuorum(true)
                 .preVote(true)
                 .readOnlyOption(ReadOnlyOption.SAFE)
-                // A follower needs a new commit index only to apply: under load the next append carries
-                // it, and at rest the next heartbeat, instead of a message and a round per commit.
-                .commitBroadcast(CommitBroadcast.WITH_NEXT_MESSAGE)
                 .build();
         this.raftNode = new RawNode(raftConfig, storage, random);
         List<Metapb.Peer> voters = storage.region().getPeersList().stream()
