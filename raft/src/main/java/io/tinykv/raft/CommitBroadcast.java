@@ -6,8 +6,9 @@ package io.tinykv.raft;
  * <p>A follower needs the commit index only to apply; nothing a client was promised waits on it. So
  * a leader under steady load can leave it to the next message it sends anyway — the next append
  * carries it, and so does every heartbeat — and save each follower a message and a round per
- * commit. What needs the followers to apply promptly (a split that creates their new peers, a
- * follower read) asks for {@link #EAGER} while it waits, or is sent the commit index by its own path.
+ * commit. An entry the followers must apply promptly (a split that creates their new peers) is
+ * marked with {@link RawNode#broadcastCommitOf}; a follower's read is sent the commit index with its
+ * read index.
  */
 public enum CommitBroadcast {
     /** An empty append carrying the new commit index goes to each follower at the end of the round (etcd's raft). */

@@ -2,6 +2,7 @@ package io.tinykv.raft;
 
 import static io.tinykv.raft.MembershipTest.cc;
 import static io.tinykv.raft.MembershipTest.proposeConfChange;
+import static io.tinykv.raft.RaftTestUtil.ackAppends;
 import static io.tinykv.raft.RaftTestUtil.beat;
 import static io.tinykv.raft.RaftTestUtil.msg;
 import static io.tinykv.raft.RaftTestUtil.newTestRaft;
@@ -38,32 +39,17 @@ class CommitBroadcastTest {
         return leaderOf3(mode, b -> {});
     }
 
-    /** Acknowledges every append, as followers with matching logs would; returns how many it acked. */
-    private static int ackAll(Raft r, List<Message> msgs) {
-        int acked = 0;
-        for (Message m : msgs) {
-            if (m.getMsgType() == MessageType.MsgAppend) {
-                r.step(msg(MessageType.MsgAppendResponse, m.getTo(), 1)
-                        .setTerm(m.getTerm())
-                        .setIndex(m.getIndex() + m.getEntriesCount())
-                        .build());
-                acked++;
-            }
-        }
-        return acked;
-    }
-
     /** Elects, replicates and commits the no-op with every follower, and drains what that sent. */
     private static void commitNoop(Raft r) {
         r.bcastAppend();
-        assertThat(ackAll(r, readMessages(r))).isEqualTo(2);
+        assertThat(ackAppends(r, readMessages(r))).isEqualTo(2);
         readMessages(r);
     }
 
     /** Proposes one entry and has both followers acknowledge it; returns its index, now committed. */
     private static long commitOne(Raft r, String data) {
         r.step(propose(1, data));
-        assertThat(ackAll(r, readMessages(r))).isEqualTo(2);
+        assertThat(ackAppends(r, readMessages(r))).isEqualTo(2);
         long index = r.raftLog.lastIndex();
         assertThat(r.raftLog.committed()).isEqualTo(index);
         return index;
@@ -118,7 +104,7 @@ class CommitBroadcastTest {
         commitOne(r, "a");
         readMessages(r);
         r.step(proposeConfChange(1, cc(ConfChangeType.AddLearnerNode, 4)));
-        assertThat(ackAll(r, readMessages(r))).isEqualTo(2);
+        assertThat(ackAppends(r, readMessages(r))).isEqualTo(2);
         long ccIndex = r.raftLog.lastIndex();
         assertThat(r.raftLog.committed()).isEqualTo(ccIndex);
         assertThat(readMessages(r))
@@ -135,7 +121,7 @@ class CommitBroadcastTest {
     void aLazyNewLeaderTellsItsFirstCommitAtOnce() {
         Raft r = leaderOf3(CommitBroadcast.WITH_NEXT_MESSAGE);
         r.bcastAppend();
-        assertThat(ackAll(r, readMessages(r))).isEqualTo(2);
+        assertThat(ackAppends(r, readMessages(r))).isEqualTo(2);
         long noop = r.raftLog.lastIndex();
         assertThat(r.raftLog.committed()).isEqualTo(noop);
         assertThat(readMessages(r))

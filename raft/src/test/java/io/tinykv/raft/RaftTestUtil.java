@@ -158,4 +158,24 @@ final class RaftTestUtil {
             r.raftLog.stableTo(last.getIndex(), last.getTerm());
         }
     }
+
+    /**
+     * Acknowledges every append in {@code msgs} to the leader {@code r}, as followers with matching
+     * logs would.
+     *
+     * @return how many appends it acknowledged
+     */
+    static int ackAppends(Raft r, List<Message> msgs) {
+        int acked = 0;
+        for (Message m : msgs) {
+            if (m.getMsgType() == MessageType.MsgAppend) {
+                r.step(msg(MessageType.MsgAppendResponse, m.getTo(), 1)
+                        .setTerm(m.getTerm())
+                        .setIndex(m.getIndex() + m.getEntriesCount())
+                        .build());
+                acked++;
+            }
+        }
+        return acked;
+    }
 }

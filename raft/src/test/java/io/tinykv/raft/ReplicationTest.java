@@ -1,5 +1,6 @@
 package io.tinykv.raft;
 
+import static io.tinykv.raft.RaftTestUtil.ackAppends;
 import static io.tinykv.raft.RaftTestUtil.allEntries;
 import static io.tinykv.raft.RaftTestUtil.ent;
 import static io.tinykv.raft.RaftTestUtil.hup;
@@ -28,18 +29,6 @@ class ReplicationTest {
         r.becomeCandidate();
         r.becomeLeader();
         return r;
-    }
-
-    /** Acknowledges every append the leader sent, as followers with matching logs would. */
-    private static void ackAll(Raft r, List<Message> msgs) {
-        for (Message m : msgs) {
-            if (m.getMsgType() == MessageType.MsgAppend) {
-                r.step(msg(MessageType.MsgAppendResponse, m.getTo(), 1)
-                        .setTerm(m.getTerm())
-                        .setIndex(m.getIndex() + m.getEntriesCount())
-                        .build());
-            }
-        }
     }
 
     /**
@@ -75,7 +64,7 @@ class ReplicationTest {
         commitNoopWithAll(r);
         long li = r.raftLog.lastIndex();
         r.step(propose(1, "some data"));
-        ackAll(r, readMessages(r));
+        ackAppends(r, readMessages(r));
         assertThat(r.raftLog.committed()).isEqualTo(li + 1);
         assertThat(r.raftLog.nextEntries(Entries.NO_LIMIT)).last().isEqualTo(ent(li + 1, 1, "some data"));
         List<Message> msgs = readMessages(r);
@@ -122,7 +111,7 @@ class ReplicationTest {
     /** Replicates the leader's no-op to everyone and commits it. */
     static void commitNoopWithAll(Raft r) {
         r.bcastAppend();
-        ackAll(r, readMessages(r));
+        ackAppends(r, readMessages(r));
         readMessages(r);
     }
 
@@ -138,7 +127,7 @@ class ReplicationTest {
             r.becomeCandidate();
             r.becomeLeader();
             r.step(propose(1, "some data"));
-            ackAll(r, readMessages(r));
+            ackAppends(r, readMessages(r));
             long li = prior.size();
             List<Entry> want = new ArrayList<>(prior);
             want.add(ent(li + 1, 3));
@@ -343,7 +332,7 @@ class ReplicationTest {
         assertThat(msgs.get(0).getMsgType()).isEqualTo(MessageType.MsgAppend);
         assertThat(msgs.get(0).getTo()).isEqualTo(2);
         // Once it caught up, heartbeat responses trigger nothing.
-        ackAll(r, msgs);
+        ackAppends(r, msgs);
         readMessages(r);
         r.step(msg(MessageType.MsgHeartbeatResponse, 2, 1).setTerm(1).build());
         assertThat(readMessages(r)).isEmpty();
