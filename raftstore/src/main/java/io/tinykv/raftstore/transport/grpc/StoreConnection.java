@@ -46,6 +46,8 @@ final class StoreConnection {
     private long backoffNanos;
     private long retryAtNanos;
     private boolean closed;
+    /** A flush task is looking the store up to connect (without holding this). */
+    private boolean connecting;
 
     /** @param channels the channel to a store, resolving its address; throws when it cannot */
     StoreConnection(
@@ -124,21 +126,62 @@ final class StoreConnection {
         }
     }
 
-    private synchronized void flush() {
+    /**
+     * The flush task. Looking the store up (to connect) may wait on the scheduler, so it runs
+     * without holding this: the Raft thread's {@link #flushIfOpen} takes the same lock and must never
+     * wait on the scheduler, or on a network thread the scheduler's answer needs.
+     */
+    private void flush() {
         // Cleared before draining: a message queued during the drain schedules another flush.
         flushScheduled.set(false);
-        if (queue.isEmpty()) {
-            return;
+        synchronized (this) {
+            if (queue.isEmpty()) {
+                return;
+            }
+            if (closed) {
+                dropQueued();
+                return;
+            }
+            if (stream != null) {
+                // Not ready: the stream's ready handler flushes again; the bounded queue holds the backlog.
+                if (stream.isReady()) {
+                    writeQueued(stream);
+                }
+                return;
+            }
+            if (connecting) {
+                return; // the task connecting sends what is queued once it has a stream
+            }
+            if (nanoClock.getAsLong() - retryAtNanos < 0) {
+                dropQueued(); // still backing off
+                return;
+            }
+            connecting = true;
         }
-        ClientCallStreamObserver<BatchRaftMessage> current = closed ? null : streamOrConnect();
-        if (current == null) {
-            dropQueued();
-            return;
+        Channel channel = null;
+        try {
+            channel = channels.apply(storeId);
+        } catch (RuntimeException e) {
+            LOG.warn("store {}: cannot connect: {}", storeId, e.getMessage());
         }
-        if (!current.isReady()) {
-            return; // the stream's ready handler flushes again; the bounded queue holds the backlog
+        synchronized (this) {
+            connecting = false;
+            if (closed) {
+                dropQueued();
+                return;
+            }
+            if (channel == null) {
+                failed(null);
+                dropQueued();
+                return;
+            }
+            StreamObserver observer = new StreamObserver();
+            PeerGrpc.newStub(channel).batchRaft(observer);
+            stream = observer.requests;
+            if (stream.isReady()) {
+                writeQueued(stream);
+            }
         }
-        writeQueued(current);
     }
 
     /** Drains the queue into {@code current} in batches of at most maxBatchBytes. Holds this. */
@@ -162,28 +205,6 @@ final class StoreConnection {
         batchesSent.increment();
         // The stream took data: the store is reachable again, the next failure starts a fresh backoff.
         backoffNanos = config.initialBackoffMs() * NANOS_PER_MILLI;
-    }
-
-    /** The open stream, a new one when the backoff passed, or null while waiting or unresolvable. */
-    private ClientCallStreamObserver<BatchRaftMessage> streamOrConnect() {
-        if (stream != null) {
-            return stream;
-        }
-        if (nanoClock.getAsLong() - retryAtNanos < 0) {
-            return null;
-        }
-        Channel channel;
-        try {
-            channel = channels.apply(storeId);
-        } catch (RuntimeException e) {
-            LOG.warn("store {}: cannot connect: {}", storeId, e.getMessage());
-            failed(null);
-            return null;
-        }
-        StreamObserver observer = new StreamObserver();
-        PeerGrpc.newStub(channel).batchRaft(observer);
-        stream = observer.requests;
-        return stream;
     }
 
     /** The stream {@code broken} ended (null: connecting failed); wait a backoff before the next. */

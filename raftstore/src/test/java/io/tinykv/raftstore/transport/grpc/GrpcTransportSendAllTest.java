@@ -22,7 +22,12 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -32,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link GrpcTransport#sendAll}: once a destination's stream is open, a round's messages reach it
  * on the caller's thread (the Raft thread), in one batch, without the transport's flush task — the
  * executor here runs tasks only when the test says so, so a message that needed the task would
- * never arrive. Connecting stays off the caller's thread.
+ * never arrive. Connecting stays off the caller's thread, and so does any wait for it: a store
+ * whose address the scheduler is slow to give never holds up the caller.
  */
 class GrpcTransportSendAllTest {
 
@@ -192,5 +198,64 @@ class GrpcTransportSendAllTest {
                 TIMEOUT,
                 "the other store's message, once the task connected it");
         assertThat(channelsOpened).hasValue(2);
+    }
+
+    @Test
+    void aSlowAddressLookupNeverHoldsUpTheCaller() throws Exception {
+        RecordingPeer peer = new RecordingPeer();
+        server = InProcessServerBuilder.forName(serverName)
+                .addService(peer)
+                .build()
+                .start();
+        CountDownLatch resolving = new CountDownLatch(1);
+        CountDownLatch schedulerAnswers = new CountDownLatch(1);
+        // The resolver asks the scheduler, which does not answer until the test says so: a
+        // scheduler that is paused, or whose answer waits for a busy network thread.
+        StoreResolver slowScheduler = storeId -> {
+            resolving.countDown();
+            try {
+                schedulerAnswers.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StoreResolver.UnknownStoreException(storeId);
+            }
+            return serverName;
+        };
+        ExecutorService flushThreads = Executors.newCachedThreadPool();
+        try {
+            transport = new GrpcTransport(
+                    GrpcTransportConfig.defaults(),
+                    slowScheduler,
+                    target -> {
+                        ManagedChannel channel =
+                                InProcessChannelBuilder.forName(target).build();
+                        channels.add(channel);
+                        return channel;
+                    },
+                    NO_REPORTS,
+                    flushThreads,
+                    System::nanoTime,
+                    SnapshotManager.open(snapshotDir));
+            transport.sendAll(List.of(append(STORE_ID, 1)));
+            assertThat(resolving.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                    .as("the flush task is looking the store up")
+                    .isTrue();
+
+            // The Raft thread's next round to that store, while the lookup waits: it must return.
+            CompletableFuture<Void> nextRound =
+                    CompletableFuture.runAsync(() -> transport.sendAll(List.of(append(STORE_ID, 2))));
+            Await.until(nextRound::isDone, TIMEOUT, "the caller's send to a store being looked up");
+            assertThat(schedulerAnswers.getCount())
+                    .as("the scheduler has not answered yet")
+                    .isOne();
+            assertThat(peer.received).isEmpty();
+
+            schedulerAnswers.countDown();
+            Await.until(() -> peer.received.size() == 2, TIMEOUT, "both messages, once the store is found");
+            assertThat(peer.received).extracting(m -> m.getMessage().getIndex()).containsExactly(1L, 2L);
+        } finally {
+            schedulerAnswers.countDown();
+            flushThreads.shutdownNow();
+        }
     }
 }
