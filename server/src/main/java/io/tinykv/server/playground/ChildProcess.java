@@ -25,12 +25,32 @@ public final class ChildProcess {
     private final Process process;
     /** Held, never written: the child stops when it is closed. */
     private final OutputStream lifeline;
+    /** The exit code, completed by this child's own watcher thread. */
+    private final CompletableFuture<Integer> exit = new CompletableFuture<>();
 
     private ChildProcess(ChildSpec spec, List<String> command, Process process) {
         this.spec = spec;
         this.command = command;
         this.process = process;
         this.lifeline = process.getOutputStream();
+        // Not Process.onExit(): it completes on the common ForkJoinPool, which on a 2-core machine has
+        // one thread (JDK 25 uses it even then), so any long task there, the caller's or a library's,
+        // delays the news of an exit for as long as it runs.
+        Thread.ofPlatform()
+                .daemon()
+                .name("exit-watch-" + spec.name() + "-" + process.pid())
+                .start(this::awaitExitCode);
+    }
+
+    private void awaitExitCode() {
+        while (true) {
+            try {
+                exit.complete(process.waitFor());
+                return;
+            } catch (InterruptedException e) {
+                // Nothing interrupts this thread on purpose; the exit is still worth reporting.
+            }
+        }
     }
 
     /**
@@ -89,9 +109,12 @@ public final class ChildProcess {
         return process.isAlive();
     }
 
-    /** Completes with the exit code when the process ends. */
+    /**
+     * Completes with the exit code when the process ends, on this child's watcher thread (so
+     * dependent actions must not block: others may wait for it too).
+     */
     public CompletableFuture<Integer> onExit() {
-        return process.onExit().thenApply(Process::exitValue);
+        return exit.copy();
     }
 
     /** The exit code; only once the process has ended. */

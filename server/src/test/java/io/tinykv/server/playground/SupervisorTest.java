@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +85,32 @@ class SupervisorTest {
             assertThat(stopped).hasSize(1);
             assertThat(stopped.get(0).killed()).isTrue();
             assertThat(stubborn.isAlive()).isFalse();
+        }
+    }
+
+    @Test
+    void anExitIsReportedWhileTheCommonPoolIsBusy() throws Exception {
+        // A caller's long task on the common pool (a test's workload, a library's callbacks): on a
+        // 2-core machine it takes the pool's only thread.
+        CountDownLatch release = new CountDownLatch(ForkJoinPool.getCommonPoolParallelism());
+        try {
+            for (int i = 0; i < ForkJoinPool.getCommonPoolParallelism(); i++) {
+                CompletableFuture.runAsync(() -> {
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+            Supervisor s = supervisor();
+            s.start(spec("crashy", "exit", "7"));
+            assertThat(unexpected.get(EXIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("crashy exited 7");
+            assertThat(release.getCount()).as("the pool was busy all along").isPositive();
+        } finally {
+            while (release.getCount() > 0) {
+                release.countDown();
+            }
         }
     }
 
