@@ -121,8 +121,8 @@ final class BankUnderLeaderKill {
         try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
-                    TikvClientTxnExecutor theirs = new TikvClientTxnExecutor(
-                            session, cluster.pdAddress(), KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
+                    TikvClientTxnExecutor theirs =
+                            new TikvClientTxnExecutor(session, KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
                     TxnKvClient client = ourClient.apply(ClientConfig.of(List.of(cluster.pdAddress())))) {
                 TxnKvClientExecutor ours = new TxnKvClientExecutor(client, KEY_PREFIX);
                 BankWorkload bank = new BankWorkload(BankWorkload.Config.defaults());

@@ -99,8 +99,8 @@ class SnapshotWorkloadsCompatTest {
     @Test
     void listAppendThroughTheTikvClientHasNoSnapshotIsolationAnomaly() throws Exception {
         try (TiSession session = Sessions.openTransactional(tinykv.address());
-                TikvClientTxnExecutor executor = new TikvClientTxnExecutor(
-                        session, tinykv.storeAddress(), "append/", LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
+                TikvClientTxnExecutor executor =
+                        new TikvClientTxnExecutor(session, "append/", LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
             List<Operation> operations = run(executor, new ListAppendWorkload(ListAppendWorkload.Config.defaults()));
             CheckResult result = ListAppendChecker.strongSnapshotIsolation().check(operations);
             LOG.info(

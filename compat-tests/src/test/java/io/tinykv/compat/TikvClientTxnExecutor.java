@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,25 +56,20 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
     private final String keyPrefix;
     private final long lockTtlMillis;
     private final int stepBackoffMillis;
-    private final ManagedChannel rollbackChannel;
-    private final TikvGrpc.TikvBlockingStub rollbackStub;
+    /** One channel per store address rollbacks went to: the leader's store, which may change. */
+    private final Map<String, ManagedChannel> rollbackChannels = new ConcurrentHashMap<>();
 
     /**
-     * @param storeAddress the store's gRPC address, for rollbacks the client's API does not offer
      * @param keyPrefix prepended to every key, so that workloads can share a store
      * @param lockTtlMillis the TTL of the locks a prewrite takes
      * @param stepBackoffMillis each commit step's whole retry budget (waiting on other locks included)
      */
-    public TikvClientTxnExecutor(
-            TiSession session, String storeAddress, String keyPrefix, long lockTtlMillis, int stepBackoffMillis) {
+    public TikvClientTxnExecutor(TiSession session, String keyPrefix, long lockTtlMillis, int stepBackoffMillis) {
         this.session = session;
         this.kv = session.createKVClient();
         this.keyPrefix = keyPrefix;
         this.lockTtlMillis = lockTtlMillis;
         this.stepBackoffMillis = stepBackoffMillis;
-        this.rollbackChannel =
-                NettyChannelBuilder.forTarget(storeAddress).usePlaintext().build();
-        this.rollbackStub = TikvGrpc.newBlockingStub(rollbackChannel);
     }
 
     @Override
@@ -88,7 +84,9 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         kv.close();
-        rollbackChannel.shutdownNow().awaitTermination(ROLLBACK_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        for (ManagedChannel channel : rollbackChannels.values()) {
+            channel.shutdownNow().awaitTermination(ROLLBACK_DEADLINE_MILLIS, TimeUnit.MILLISECONDS);
+        }
     }
 
     static byte[] encode(List<Long> value) {
@@ -224,16 +222,26 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
             if (writes.isEmpty()) {
                 return;
             }
-            // Addressed to the first key's region: every key's, on one store with one region.
-            Kvrpcpb.BatchRollbackRequest.Builder request = Kvrpcpb.BatchRollbackRequest.newBuilder()
-                    .setContext(LockProbe.leaderContext(
-                            session, storeKey(writes.keySet().iterator().next())))
-                    .setStartVersion(startTs);
-            for (String key : writes.keySet()) {
-                request.addKeys(com.google.protobuf.ByteString.copyFrom(storeKey(key)));
-            }
             try {
-                Kvrpcpb.BatchRollbackResponse response = rollbackStub
+                // Addressed to the first key's region, at the store the client knows as its leader:
+                // the workloads' keys all lie in one region.
+                byte[] firstKey = storeKey(writes.keySet().iterator().next());
+                Kvrpcpb.BatchRollbackRequest.Builder request = Kvrpcpb.BatchRollbackRequest.newBuilder()
+                        .setContext(LockProbe.leaderContext(session, firstKey))
+                        .setStartVersion(startTs);
+                for (String key : writes.keySet()) {
+                    request.addKeys(com.google.protobuf.ByteString.copyFrom(storeKey(key)));
+                }
+                String leaderAddress = session.getRegionManager()
+                        .getRegionStorePairByKey(ByteString.copyFrom(firstKey))
+                        .second
+                        .getAddress();
+                ManagedChannel channel = rollbackChannels.computeIfAbsent(
+                        leaderAddress,
+                        address -> NettyChannelBuilder.forTarget(address)
+                                .usePlaintext()
+                                .build());
+                Kvrpcpb.BatchRollbackResponse response = TikvGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(ROLLBACK_DEADLINE_MILLIS, TimeUnit.MILLISECONDS)
                         .kvBatchRollback(request.build());
                 if (response.hasRegionError() || response.hasError()) {

@@ -34,8 +34,8 @@ class TxnBankClusterCompatTest {
         try (LocalCluster cluster = LocalCluster.start(dir, STORES, ClientKeyMode.TXN)) {
             cluster.awaitServing(STARTUP);
             try (TiSession session = Sessions.openTransactional(cluster.pdAddress());
-                    TikvClientTxnExecutor executor = new TikvClientTxnExecutor(
-                            session, cluster.pdAddress(), KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
+                    TikvClientTxnExecutor executor =
+                            new TikvClientTxnExecutor(session, KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
                 BankWorkload bank = new BankWorkload(BankWorkload.Config.defaults());
                 bank.initialize(executor);
                 BankUnderLeaderKill.Outcome outcome = BankUnderLeaderKill.run(cluster, executor, bank, SEED, () -> {});

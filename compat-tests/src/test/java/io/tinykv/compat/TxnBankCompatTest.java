@@ -61,8 +61,7 @@ class TxnBankCompatTest {
         tinykv = TinykvProcess.start(dir.resolve("data"), dir.resolve("tinykv.log"))
                 .awaitServing(STARTUP);
         session = Sessions.openTransactional(tinykv.address());
-        executor = new TikvClientTxnExecutor(
-                session, tinykv.storeAddress(), KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
+        executor = new TikvClientTxnExecutor(session, KEY_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
     }
 
     @AfterAll

@@ -114,8 +114,8 @@ class TxnSplitClusterCompatTest {
             cluster.awaitServing(STARTUP);
             String pd = cluster.pdAddress();
             try (TiSession session = Sessions.openTransactional(pd);
-                    TikvClientTxnExecutor bankExecutor = new TikvClientTxnExecutor(
-                            session, cluster.storeAddress(1), BANK_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
+                    TikvClientTxnExecutor bankExecutor =
+                            new TikvClientTxnExecutor(session, BANK_PREFIX, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS);
                     RegisterWorkload registers =
                             RegisterWorkload.transactional(session, REGISTERS, LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
                 // Load until the size checker has split the data, then split the accounts and registers apart.
