@@ -64,6 +64,8 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
     /** Where reads continue once their snapshot is ready: never the Raft thread that completes it. */
     private final Executor readExecutor;
 
+    private final Executor casWrites;
+
     private final AnswerDeadline answerDeadline;
 
     /** RawKV without TTL. */
@@ -98,12 +100,15 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             RawValues values,
             RegionSplitter splitter,
             Executor readExecutor) {
-        this(storage, validator, txn, values, splitter, readExecutor, AnswerDeadline.NONE);
+        this(storage, validator, txn, values, splitter, readExecutor, AnswerDeadline.NONE, Runnable::run);
     }
 
     /**
      * @param answerDeadline how long a raw write's client waits before {@code server_is_busy} (the
      *     write itself may still apply)
+     * @param casWrites runs the raw writes for CAS ({@code for_cas}), which wait for their keys'
+     *     latches and their apply: the other raw writes may be served on a network thread ({@link
+     *     CallsOnNetworkThread}), which must never wait
      */
     public TikvService(
             Storage storage,
@@ -112,8 +117,10 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             RawValues values,
             RegionSplitter splitter,
             Executor readExecutor,
-            AnswerDeadline answerDeadline) {
+            AnswerDeadline answerDeadline,
+            Executor casWrites) {
         this.answerDeadline = Objects.requireNonNull(answerDeadline, "answerDeadline");
+        this.casWrites = Objects.requireNonNull(casWrites, "casWrites");
         this.readExecutor = readExecutor;
         this.storage = storage;
         this.validator = validator;
@@ -422,8 +429,9 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
 
     /**
      * A raw write answered with {@code response} once applied. Without {@code for_cas} nothing
-     * holds the handler thread while Raft replicates it; a write for CAS takes its keys' latches
-     * and waits on this thread, since the latches are held until the write is applied.
+     * holds the calling thread while Raft replicates it; a write for CAS takes its keys' latches
+     * and waits, since the latches are held until the write is applied — on a {@code casWrites}
+     * thread, as the calling thread may be a network thread.
      */
     private <R> CompletableFuture<R> writeAsync(
             Kvrpcpb.Context ctx, boolean forCas, List<ByteString> keys, List<Modify> batch, R response) {
@@ -431,8 +439,12 @@ public final class TikvService extends TikvGrpc.TikvImplBase {
             return CompletableFuture.completedFuture(response);
         }
         if (forCas) {
-            write(ctx, true, keys, batch);
-            return CompletableFuture.completedFuture(response);
+            return CompletableFuture.supplyAsync(
+                    () -> {
+                        write(ctx, true, keys, batch);
+                        return response;
+                    },
+                    casWrites);
         }
         return answerDeadline
                 .bound(storage.writeAsync(ctx, batch), ctx, "raw write")

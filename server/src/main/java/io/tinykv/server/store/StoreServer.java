@@ -33,6 +33,7 @@ import io.tinykv.security.ChannelFactory;
 import io.tinykv.security.StoreCallGuard;
 import io.tinykv.security.TlsCredentials;
 import io.tinykv.server.ApiVersionGate;
+import io.tinykv.server.CallsOnNetworkThread;
 import io.tinykv.server.DataDirLock;
 import io.tinykv.server.DataFormatCheck;
 import io.tinykv.server.ForwardedCalls;
@@ -291,7 +292,7 @@ public final class StoreServer implements AutoCloseable {
                 grpc = ClientPings.permit(
                                 NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials()))
                         .executor(handlers)
-                        .callExecutor(PeerService.RAFT_STREAMS_ON_NETWORK_THREAD)
+                        .callExecutor(CallsOnNetworkThread.INSTANCE)
                         .maxInboundMessageSize(maxInbound)
                         .addService(b.health.getHealthService())
                         .fallbackHandlerRegistry(services)
@@ -515,7 +516,8 @@ public final class StoreServer implements AutoCloseable {
                                     new RawValues(config.base().storage().enableTtl(), System::currentTimeMillis),
                                     new StoreRegionSplitter(store, Duration.ofMillis(st.commandTimeoutMillis())),
                                     reads,
-                                    answerDeadline),
+                                    answerDeadline,
+                                    handlers),
                             callLimiter),
                     config.base().limits().maxBatchKeys()));
             // Stores only: the cluster's id on every stream, and under TLS a store certificate.
