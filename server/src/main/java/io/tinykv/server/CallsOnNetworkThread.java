@@ -12,29 +12,38 @@ import java.util.concurrent.Executor;
 /**
  * Which calls the store's gRPC server runs on the network thread that read them, instead of handing
  * them to a handler thread: those whose handler only checks the request and queues the work for
- * another thread, where a handler thread would only add a thread wake-up to the call's path. They
- * are the Raft streams between stores ({@link PeerService#RAFT_STREAMS_ON_NETWORK_THREAD}), and the
- * raw writes: {@link TikvService} validates one, proposes it to Raft and is answered from the
- * command's callback. A raw write for CAS ({@code for_cas}) waits for its keys' latches, and
- * TikvService hands that one to a handler thread itself. Every other call (reads, which wait for
- * their snapshot on the read executor; transactional commands, which read the engine under latches)
- * keeps the handler executor.
+ * another thread, where a handler thread would only add a thread wake-up to the call's path.
+ * <ul>
+ *   <li>The Raft streams between stores ({@link PeerService#RAFT_STREAMS_ON_NETWORK_THREAD}).
+ *   <li>The raw writes: {@link TikvService} validates one and proposes it to Raft; the answer comes
+ *       from the command's callback. A write for CAS ({@code for_cas}) waits for its keys' latches,
+ *       and TikvService hands that one to a handler thread itself.
+ *   <li>The raw reads: validated here, the snapshot asked for without waiting (taken at once under
+ *       the leader's lease, or after a ReadIndex round on the Raft thread), and the engine read on
+ *       the read executor.
+ * </ul>
+ * Every other call keeps the handler executor: the raw CAS and range delete wait for latches, and
+ * the transactional commands read the engine under latches on the calling thread.
  */
 public final class CallsOnNetworkThread implements ServerCallExecutorSupplier {
 
     public static final CallsOnNetworkThread INSTANCE = new CallsOnNetworkThread();
 
-    private static final Set<String> RAW_WRITES = Set.of(
+    private static final Set<String> RAW_WRITES_AND_READS = Set.of(
             TikvGrpc.getRawPutMethod().getFullMethodName(),
             TikvGrpc.getRawBatchPutMethod().getFullMethodName(),
             TikvGrpc.getRawDeleteMethod().getFullMethodName(),
-            TikvGrpc.getRawBatchDeleteMethod().getFullMethodName());
+            TikvGrpc.getRawBatchDeleteMethod().getFullMethodName(),
+            TikvGrpc.getRawGetMethod().getFullMethodName(),
+            TikvGrpc.getRawBatchGetMethod().getFullMethodName(),
+            TikvGrpc.getRawScanMethod().getFullMethodName(),
+            TikvGrpc.getRawGetKeyTTLMethod().getFullMethodName());
 
     private CallsOnNetworkThread() {}
 
     /** Whether calls of {@code fullMethodName} run on the network thread. */
     public static boolean runsOnNetworkThread(String fullMethodName) {
-        return RAW_WRITES.contains(fullMethodName);
+        return RAW_WRITES_AND_READS.contains(fullMethodName);
     }
 
     @Override

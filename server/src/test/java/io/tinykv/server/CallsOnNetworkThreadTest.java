@@ -26,9 +26,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The raw writes and the Raft streams run on the network thread that read them; nothing else does,
- * and a raw write for CAS, which waits for its latches and its apply, leaves that thread for the
- * CAS executor.
+ * The raw writes and reads and the Raft streams run on the network thread that read them; nothing
+ * else does, and a raw write for CAS, which waits for its latches and its apply, leaves that thread
+ * for the CAS executor.
  */
 class CallsOnNetworkThreadTest {
 
@@ -50,19 +50,21 @@ class CallsOnNetworkThreadTest {
     }
 
     @Test
-    void onlyTheRawWritesAndTheRaftStreamsRunOnTheNetworkThread() {
+    void onlyTheRawWritesAndReadsRunOnTheNetworkThread() {
         assertThat(List.of(
                         TikvGrpc.getRawPutMethod(),
                         TikvGrpc.getRawBatchPutMethod(),
                         TikvGrpc.getRawDeleteMethod(),
-                        TikvGrpc.getRawBatchDeleteMethod()))
+                        TikvGrpc.getRawBatchDeleteMethod(),
+                        TikvGrpc.getRawGetMethod(),
+                        TikvGrpc.getRawBatchGetMethod(),
+                        TikvGrpc.getRawScanMethod(),
+                        TikvGrpc.getRawGetKeyTTLMethod()))
                 .allSatisfy(m -> assertThat(CallsOnNetworkThread.runsOnNetworkThread(m.getFullMethodName()))
                         .as(m.getFullMethodName())
                         .isTrue());
-        // Reads wait for their snapshot, CAS and range deletes for latches, transactions read the engine.
+        // CAS and range deletes wait for latches, transactions read the engine on the calling thread.
         assertThat(List.of(
-                        TikvGrpc.getRawGetMethod(),
-                        TikvGrpc.getRawScanMethod(),
                         TikvGrpc.getRawCompareAndSwapMethod(),
                         TikvGrpc.getRawDeleteRangeMethod(),
                         TikvGrpc.getKvPrewriteMethod(),
