@@ -6,6 +6,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallExecutorSupplier;
 import io.tinykv.proto.TikvGrpc;
 import io.tinykv.raftstore.transport.grpc.PeerService;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executor;
 
@@ -22,12 +23,21 @@ import java.util.concurrent.Executor;
  *       the leader's lease, or after a ReadIndex round on the Raft thread), and the engine read on
  *       the read executor.
  * </ul>
- * Every other call keeps the handler executor: the raw CAS and range delete wait for latches, and
- * the transactional commands read the engine under latches on the calling thread.
+ *
+ * <p>The server must be built with {@code directExecutor()} and this as its {@code callExecutor}:
+ * gRPC looks the method up, and asks this supplier, on the server's own executor, and the call's
+ * first message and half-close usually arrive with its headers and queue behind that lookup. With a
+ * pool there, every call would still start on a pool thread. So the lookup runs on the network
+ * thread, and this supplier hands every call not listed here to the handler executor.
+ *
+ * <p>Every other call runs on the handler executor: the raw CAS and range delete wait for latches, and
+ * the transactional commands read the engine under latches on the calling thread. So does any call
+ * another store is to answer ({@link ForwardedCalls#FORWARDED_HOST}): relaying it may first ask the
+ * scheduler which stores exist, a blocking call that must never hold up a network thread, whose
+ * other connections (the Raft streams among them) would stall with it. Clients forward exactly when
+ * a leader is unreachable, so that is when a stalled store would hurt most.
  */
 public final class CallsOnNetworkThread implements ServerCallExecutorSupplier {
-
-    public static final CallsOnNetworkThread INSTANCE = new CallsOnNetworkThread();
 
     private static final Set<String> RAW_WRITES_AND_READS = Set.of(
             TikvGrpc.getRawPutMethod().getFullMethodName(),
@@ -39,7 +49,12 @@ public final class CallsOnNetworkThread implements ServerCallExecutorSupplier {
             TikvGrpc.getRawScanMethod().getFullMethodName(),
             TikvGrpc.getRawGetKeyTTLMethod().getFullMethodName());
 
-    private CallsOnNetworkThread() {}
+    private final Executor handlers;
+
+    /** @param handlers runs every call that may wait (the store's bounded handler executor) */
+    public CallsOnNetworkThread(Executor handlers) {
+        this.handlers = Objects.requireNonNull(handlers, "handlers");
+    }
 
     /** Whether calls of {@code fullMethodName} run on the network thread. */
     public static boolean runsOnNetworkThread(String fullMethodName) {
@@ -48,9 +63,11 @@ public final class CallsOnNetworkThread implements ServerCallExecutorSupplier {
 
     @Override
     public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata metadata) {
-        if (runsOnNetworkThread(call.getMethodDescriptor().getFullMethodName())) {
+        if (runsOnNetworkThread(call.getMethodDescriptor().getFullMethodName())
+                && !metadata.containsKey(ForwardedCalls.FORWARDED_HOST)) {
             return MoreExecutors.directExecutor();
         }
-        return PeerService.RAFT_STREAMS_ON_NETWORK_THREAD.getExecutor(call, metadata);
+        Executor raftStreams = PeerService.RAFT_STREAMS_ON_NETWORK_THREAD.getExecutor(call, metadata);
+        return raftStreams != null ? raftStreams : handlers;
     }
 }

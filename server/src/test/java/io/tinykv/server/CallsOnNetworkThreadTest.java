@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import io.tinykv.proto.Kvrpcpb;
 import io.tinykv.proto.PeerGrpc;
 import io.tinykv.proto.TikvGrpc;
@@ -27,8 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The raw writes and reads and the Raft streams run on the network thread that read them; nothing
- * else does, and a raw write for CAS, which waits for its latches and its apply, leaves that thread
- * for the CAS executor.
+ * else does: a raw call another store is to answer runs on the handler executor, and a raw write
+ * for CAS, which waits for its latches and its apply, leaves that thread for the CAS executor.
  */
 class CallsOnNetworkThreadTest {
 
@@ -74,6 +77,54 @@ class CallsOnNetworkThreadTest {
                 .allSatisfy(m -> assertThat(CallsOnNetworkThread.runsOnNetworkThread(m.getFullMethodName()))
                         .as(m.getFullMethodName())
                         .isFalse());
+    }
+
+    @Test
+    void plainRawCallsStayOnTheNetworkThreadAndForwardedOrOtherCallsGoToTheHandlers() throws Exception {
+        ExecutorService handlers = Executors.newSingleThreadExecutor(r -> new Thread(r, "handler"));
+        try {
+            AtomicReference<Thread> handledOn = new AtomicReference<>();
+            String name = InProcessServerBuilder.generateName();
+            server = InProcessServerBuilder.forName(name)
+                    .directExecutor()
+                    .callExecutor(new CallsOnNetworkThread(handlers))
+                    .addService(new TikvGrpc.TikvImplBase() {
+                        @Override
+                        public void rawPut(Kvrpcpb.RawPutRequest request, StreamObserver<Kvrpcpb.RawPutResponse> out) {
+                            handledOn.set(Thread.currentThread());
+                            out.onNext(Kvrpcpb.RawPutResponse.getDefaultInstance());
+                            out.onCompleted();
+                        }
+
+                        @Override
+                        public void kvGet(Kvrpcpb.GetRequest request, StreamObserver<Kvrpcpb.GetResponse> out) {
+                            handledOn.set(Thread.currentThread());
+                            out.onNext(Kvrpcpb.GetResponse.getDefaultInstance());
+                            out.onCompleted();
+                        }
+                    })
+                    .build()
+                    .start();
+            channel = InProcessChannelBuilder.forName(name).build();
+            Kvrpcpb.RawPutRequest put = Kvrpcpb.RawPutRequest.newBuilder()
+                    .setKey(ByteString.copyFromUtf8("a"))
+                    .build();
+
+            TikvGrpc.newBlockingStub(channel).rawPut(put);
+            assertThat(handledOn.get().getName()).as("a plain raw write").isNotEqualTo("handler");
+
+            Metadata forwarded = new Metadata();
+            forwarded.put(ForwardedCalls.FORWARDED_HOST, "127.0.0.1:20161");
+            TikvGrpc.newBlockingStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(forwarded))
+                    .rawPut(put);
+            assertThat(handledOn.get().getName()).as("a raw write to relay").isEqualTo("handler");
+
+            TikvGrpc.newBlockingStub(channel).kvGet(Kvrpcpb.GetRequest.getDefaultInstance());
+            assertThat(handledOn.get().getName()).as("a transactional read").isEqualTo("handler");
+        } finally {
+            handlers.shutdownNow();
+        }
     }
 
     @Test

@@ -291,8 +291,10 @@ public final class StoreServer implements AutoCloseable {
             try {
                 grpc = ClientPings.permit(
                                 NettyServerBuilder.forAddress(sc.addr().toSocketAddress(), tls.serverCredentials()))
-                        .executor(handlers)
-                        .callExecutor(CallsOnNetworkThread.INSTANCE)
+                        // Method lookup on the network thread; CallsOnNetworkThread says which calls
+                        // stay there and hands every other one to the handlers.
+                        .directExecutor()
+                        .callExecutor(new CallsOnNetworkThread(handlers))
                         .maxInboundMessageSize(maxInbound)
                         .addService(b.health.getHealthService())
                         .fallbackHandlerRegistry(services)
