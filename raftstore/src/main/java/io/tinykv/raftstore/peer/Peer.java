@@ -9,6 +9,7 @@ import io.tinykv.proto.RaftCmdpb.RaftCmdRequest;
 import io.tinykv.proto.RaftCmdpb.Request;
 import io.tinykv.proto.RaftServerpb.ExtraMessage;
 import io.tinykv.proto.RaftServerpb.RaftMessage;
+import io.tinykv.raft.CommitBroadcast;
 import io.tinykv.raft.ProposalDroppedException;
 import io.tinykv.raft.RaftConfig;
 import io.tinykv.raft.RawNode;
@@ -169,6 +170,9 @@ public final class Peer {
                 .checkQuorum(true)
                 .preVote(true)
                 .readOnlyOption(ReadOnlyOption.SAFE)
+                // A follower needs a new commit index only to apply: under load the next append carries
+                // it, and at rest the next heartbeat, instead of a message and a round per commit.
+                .commitBroadcast(CommitBroadcast.WITH_NEXT_MESSAGE)
                 .build();
         this.raftNode = new RawNode(raftConfig, storage, random);
         List<Metapb.Peer> voters = storage.region().getPeersList().stream()
@@ -675,7 +679,13 @@ public final class Peer {
                 raftNode.transferLeader(transfer.transfereeId());
                 callback.complete(AdminProposals.transferLeaderStarted(term));
             }
-            case AdminProposals.ProposeEntry entry -> proposeWrite(request, callback, term);
+            case AdminProposals.ProposeEntry entry -> {
+                proposeWrite(request, callback, term);
+                // The followers apply it (a split creates their peers of the new regions) as soon as
+                // it commits, not at the next append or heartbeat. Marking an older entry, if Raft
+                // refused this one, only tells that one's commit promptly.
+                raftNode.broadcastCommitOf(leaderLastIndex());
+            }
             case AdminProposals.ProposeConfChange confChange ->
                 append(callback, term, "a conf change", () -> raftNode.proposeConfChange(confChange.change()));
         }
