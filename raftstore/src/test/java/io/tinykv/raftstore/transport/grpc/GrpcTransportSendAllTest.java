@@ -25,6 +25,7 @@ import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -115,9 +116,14 @@ class GrpcTransportSendAllTest {
     }
 
     private GrpcTransport transport(ManualExecutor executor, AtomicInteger channelsOpened) {
+        return transport(storeId -> serverName, executor, channelsOpened);
+    }
+
+    /** Every store at this test's in-process server, as {@code resolver} says. */
+    private GrpcTransport transport(StoreResolver resolver, Executor executor, AtomicInteger channelsOpened) {
         return new GrpcTransport(
                 GrpcTransportConfig.defaults(),
-                storeId -> serverName,
+                resolver,
                 target -> {
                     channelsOpened.incrementAndGet();
                     ManagedChannel channel =
@@ -223,19 +229,7 @@ class GrpcTransportSendAllTest {
         };
         ExecutorService flushThreads = Executors.newCachedThreadPool();
         try {
-            transport = new GrpcTransport(
-                    GrpcTransportConfig.defaults(),
-                    slowScheduler,
-                    target -> {
-                        ManagedChannel channel =
-                                InProcessChannelBuilder.forName(target).build();
-                        channels.add(channel);
-                        return channel;
-                    },
-                    NO_REPORTS,
-                    flushThreads,
-                    System::nanoTime,
-                    SnapshotManager.open(snapshotDir));
+            transport = transport(slowScheduler, flushThreads, new AtomicInteger());
             transport.sendAll(List.of(append(STORE_ID, 1)));
             assertThat(resolving.await(TIMEOUT.toSeconds(), TimeUnit.SECONDS))
                     .as("the flush task is looking the store up")
