@@ -61,12 +61,8 @@ class TxnNemesisTest {
             conf.setTimeout(RPC_TIMEOUT_MILLIS);
             conf.setGrpcHealthCheckTimeout(HEALTH_CHECK_TIMEOUT_MILLIS);
             try (TiSession session = TiSession.create(conf);
-                    TikvClientTxnExecutor executor = new TikvClientTxnExecutor(
-                            session,
-                            cluster.network().advertisedAddress(1),
-                            "",
-                            LOCK_TTL_MILLIS,
-                            STEP_BACKOFF_MILLIS)) {
+                    TikvClientTxnExecutor executor =
+                            new TikvClientTxnExecutor(session, "", LOCK_TTL_MILLIS, STEP_BACKOFF_MILLIS)) {
                 NemesisHarness.run(
                         "TXN cluster (TiKV client)",
                         cluster,
