@@ -39,6 +39,7 @@ import io.tinykv.server.DataFormatCheck;
 import io.tinykv.server.ForwardedCalls;
 import io.tinykv.server.GuardedStorage;
 import io.tinykv.server.InFlightCalls;
+import io.tinykv.server.NotYetServing;
 import io.tinykv.server.RawValues;
 import io.tinykv.server.RequestValidator;
 import io.tinykv.server.ServeUntilSignal;
@@ -268,6 +269,12 @@ public final class StoreServer implements AutoCloseable {
                     : (int) Math.max(
                             config.base().limits().grpcMaxMessageSizeBytes(), PeerService.MAX_INBOUND_MESSAGE_BYTES);
             MutableHandlerRegistry peerServices = sc.peerHasOwnPort() ? new MutableHandlerRegistry() : services;
+            // Until the real services replace them (below), calls get UNAVAILABLE, which clients
+            // and stores retry, not UNIMPLEMENTED.
+            services.addService(NotYetServing.placeholder(
+                    TikvGrpc.getServiceDescriptor(), "the store is starting; try again shortly"));
+            peerServices.addService(NotYetServing.placeholder(
+                    PeerGrpc.getServiceDescriptor(), "the store is starting; try again shortly"));
             // Calls the TiKV client relays through this store to another (its leader looked
             // unreachable): known once the scheduler is, and this store's address once it is bound.
             AtomicReference<String> ownAddress = new AtomicReference<>("");
