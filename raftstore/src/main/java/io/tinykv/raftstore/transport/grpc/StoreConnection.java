@@ -144,9 +144,7 @@ final class StoreConnection {
             }
             if (stream != null) {
                 // Not ready: the stream's ready handler flushes again; the bounded queue holds the backlog.
-                if (stream.isReady()) {
-                    writeQueued(stream);
-                }
+                flushIfOpen();
                 return;
             }
             if (connecting) {
@@ -178,9 +176,7 @@ final class StoreConnection {
             StreamObserver observer = new StreamObserver();
             PeerGrpc.newStub(channel).batchRaft(observer);
             stream = observer.requests;
-            if (stream.isReady()) {
-                writeQueued(stream);
-            }
+            flushIfOpen();
         }
     }
 
