@@ -9,6 +9,7 @@ import io.tinykv.proto.TikvGrpc;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.tikv.common.TiSession;
+import org.tikv.common.region.TiRegion;
 
 /**
  * Looks at a key's Percolator lock directly with a bare {@code KvGet}, bypassing the TiKV client
@@ -57,9 +58,13 @@ final class LockProbe implements AutoCloseable {
 
     /** The context of a request to the leader of {@code key}'s region, as the client's region cache has it. */
     static Kvrpcpb.Context leaderContext(TiSession session, byte[] key) {
-        org.tikv.kvproto.Kvrpcpb.Context context = session.getRegionManager()
-                .getRegionByKey(org.tikv.shade.com.google.protobuf.ByteString.copyFrom(key))
-                .getLeaderContext();
+        return leaderContext(
+                session.getRegionManager().getRegionByKey(org.tikv.shade.com.google.protobuf.ByteString.copyFrom(key)));
+    }
+
+    /** The context of a request to {@code region}'s leader, in our kvproto's classes. */
+    static Kvrpcpb.Context leaderContext(TiRegion region) {
+        org.tikv.kvproto.Kvrpcpb.Context context = region.getLeaderContext();
         try {
             // The client's kvproto and ours are the same messages on the wire.
             return Kvrpcpb.Context.parseFrom(context.toByteArray());

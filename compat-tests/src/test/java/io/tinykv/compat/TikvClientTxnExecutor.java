@@ -22,7 +22,10 @@ import org.tikv.common.BytePairWrapper;
 import org.tikv.common.ByteWrapper;
 import org.tikv.common.TiSession;
 import org.tikv.common.exception.KeyException;
+import org.tikv.common.region.TiRegion;
+import org.tikv.common.region.TiStore;
 import org.tikv.common.util.ConcreteBackOffer;
+import org.tikv.common.util.Pair;
 import org.tikv.shade.com.google.protobuf.ByteString;
 import org.tikv.txn.KVClient;
 import org.tikv.txn.TwoPhaseCommitter;
@@ -225,17 +228,17 @@ public final class TikvClientTxnExecutor implements TxnExecutor, AutoCloseable {
             try {
                 // Addressed to the first key's region, at the store the client knows as its leader:
                 // the workloads' keys all lie in one region.
-                byte[] firstKey = storeKey(writes.keySet().iterator().next());
+                // One look-up gives both the leader's context and its store.
+                Pair<TiRegion, TiStore> leader = session.getRegionManager()
+                        .getRegionStorePairByKey(ByteString.copyFrom(
+                                storeKey(writes.keySet().iterator().next())));
                 Kvrpcpb.BatchRollbackRequest.Builder request = Kvrpcpb.BatchRollbackRequest.newBuilder()
-                        .setContext(LockProbe.leaderContext(session, firstKey))
+                        .setContext(LockProbe.leaderContext(leader.first))
                         .setStartVersion(startTs);
                 for (String key : writes.keySet()) {
                     request.addKeys(com.google.protobuf.ByteString.copyFrom(storeKey(key)));
                 }
-                String leaderAddress = session.getRegionManager()
-                        .getRegionStorePairByKey(ByteString.copyFrom(firstKey))
-                        .second
-                        .getAddress();
+                String leaderAddress = leader.second.getAddress();
                 ManagedChannel channel = rollbackChannels.computeIfAbsent(
                         leaderAddress,
                         address -> NettyChannelBuilder.forTarget(address)

@@ -17,6 +17,7 @@ import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.snapshot.SnapshotManager;
 import io.tinykv.testkit.exec.ManualExecutor;
 import io.tinykv.testkit.wait.Await;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -104,6 +105,16 @@ class GrpcTransportSendAllTest {
         }
     }
 
+    /** Starts this test's in-process store, which records what it receives. */
+    private RecordingPeer startPeer() throws IOException {
+        RecordingPeer peer = new RecordingPeer();
+        server = InProcessServerBuilder.forName(serverName)
+                .addService(peer)
+                .build()
+                .start();
+        return peer;
+    }
+
     private static RaftMessage append(long toStoreId, long index) {
         return RaftMessage.newBuilder()
                 .setRegionId(REGION_ID)
@@ -139,11 +150,7 @@ class GrpcTransportSendAllTest {
 
     @Test
     void anOpenStreamTakesARoundsMessagesOnTheCallersThreadInOneBatch() throws Exception {
-        RecordingPeer peer = new RecordingPeer();
-        server = InProcessServerBuilder.forName(serverName)
-                .addService(peer)
-                .build()
-                .start();
+        RecordingPeer peer = startPeer();
         ManualExecutor executor = new ManualExecutor();
         AtomicInteger channelsOpened = new AtomicInteger();
         transport = transport(executor, channelsOpened);
@@ -173,11 +180,7 @@ class GrpcTransportSendAllTest {
 
     @Test
     void aDestinationWithoutAStreamIsLeftToTheFlushTask() throws Exception {
-        RecordingPeer peer = new RecordingPeer();
-        server = InProcessServerBuilder.forName(serverName)
-                .addService(peer)
-                .build()
-                .start();
+        RecordingPeer peer = startPeer();
         ManualExecutor executor = new ManualExecutor();
         AtomicInteger channelsOpened = new AtomicInteger();
         transport = transport(executor, channelsOpened);
@@ -208,11 +211,7 @@ class GrpcTransportSendAllTest {
 
     @Test
     void aSlowAddressLookupNeverHoldsUpTheCaller() throws Exception {
-        RecordingPeer peer = new RecordingPeer();
-        server = InProcessServerBuilder.forName(serverName)
-                .addService(peer)
-                .build()
-                .start();
+        RecordingPeer peer = startPeer();
         CountDownLatch resolving = new CountDownLatch(1);
         CountDownLatch schedulerAnswers = new CountDownLatch(1);
         // The resolver asks the scheduler, which does not answer until the test says so: a
