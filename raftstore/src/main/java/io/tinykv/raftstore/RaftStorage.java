@@ -27,7 +27,6 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -226,7 +225,7 @@ public final class RaftStorage implements Storage {
                 result.snapshot().close();
             }
         }));
-        return future.orTimeout(commandTimeout.toNanos(), TimeUnit.NANOSECONDS).handle((result, failure) -> {
+        return answerDeadline.failWhenOverdue(future).handle((result, failure) -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause()
