@@ -3,6 +3,7 @@ package io.tinykv.server.limits;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
 import io.grpc.Attributes;
+import io.grpc.KnownLength;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.SecurityLevel;
@@ -15,6 +16,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -72,7 +74,7 @@ public final class RepeatedFieldGuard {
                         call.close(Status.INVALID_ARGUMENT.withDescription(problem), new Metadata());
                         return;
                     }
-                    listener.onMessage(typed.parseRequest(new ByteArrayInputStream(message)));
+                    listener.onMessage(typed.parseRequest(new KnownLengthBytes(message)));
                 }
 
                 @Override
@@ -200,13 +202,39 @@ public final class RepeatedFieldGuard {
             return new ByteArrayInputStream(value);
         }
 
+        /**
+         * gRPC hands a request over as a {@link KnownLength} stream: read it into an array of its
+         * size. {@code readAllBytes} reads through 16 KiB buffers, one allocated per request: on a
+         * leader at 128 clients that was a tenth of the network thread's Java samples.
+         */
         @Override
         public byte[] parse(InputStream stream) {
             try {
-                return stream.readAllBytes();
+                if (!(stream instanceof KnownLength)) {
+                    return stream.readAllBytes();
+                }
+                byte[] request = stream.readNBytes(stream.available());
+                // available() is the whole message for a KnownLength stream; read on if it ever is not.
+                if (stream.available() > 0) {
+                    byte[] rest = stream.readAllBytes();
+                    byte[] whole = Arrays.copyOf(request, request.length + rest.length);
+                    System.arraycopy(rest, 0, whole, request.length, rest.length);
+                    return whole;
+                }
+                return request;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
     };
+
+    /**
+     * A checked request handed on to its parser with its length known, so that gRPC's protobuf
+     * marshaller reads it at once instead of through a buffered stream of its own.
+     */
+    private static final class KnownLengthBytes extends ByteArrayInputStream implements KnownLength {
+        KnownLengthBytes(byte[] bytes) {
+            super(bytes);
+        }
+    }
 }
