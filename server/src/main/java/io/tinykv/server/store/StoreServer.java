@@ -7,6 +7,10 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.util.MutableHandlerRegistry;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmCompilationMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmGarbageCollectorMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmMemoryMetrics;
+import io.prometheus.metrics.instrumentation.jvm.JvmThreadsMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.client.Clock;
 import io.tinykv.client.pd.StorePdClient;
@@ -237,6 +241,7 @@ public final class StoreServer implements AutoCloseable {
 
             TlsCredentials tls = TlsCredentials.of(config.base().security());
             PrometheusRegistry registry = new PrometheusRegistry();
+            registerJvmMetrics(registry);
             String statusAddr = "";
             StatusRoutes statusRoutes = new StatusRoutes(config.base(), config.store());
             if (sc.hasStatusAddr()) {
@@ -567,6 +572,18 @@ public final class StoreServer implements AutoCloseable {
             }
             halter.halt("thread " + thread.getName() + " (uncaught exception)", e);
         };
+    }
+
+    /**
+     * What an operator reads when a store stalls or slows: time in GC by collector, heap and
+     * direct memory, time in the JIT, thread counts. All are read from the JVM's MXBeans when
+     * scraped; none adds a listener (several stores in one test JVM each have a registry).
+     */
+    private static void registerJvmMetrics(PrometheusRegistry registry) {
+        JvmGarbageCollectorMetrics.builder().register(registry);
+        JvmMemoryMetrics.builder().register(registry);
+        JvmCompilationMetrics.builder().register(registry);
+        JvmThreadsMetrics.builder().register(registry);
     }
 
     /** Samples the free disk space every {@code intervalMillis} on a thread of its own; returns its stopper. */

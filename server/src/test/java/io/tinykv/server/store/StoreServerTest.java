@@ -107,7 +107,12 @@ class StoreServerTest {
                         .contains("tinykv_raft_ticks_total")
                         .contains("tinykv_raft_round_seconds_total")
                         .contains("tinykv_raft_poll_rounds_total")
-                        .contains("tinykv_raft_same_round_readys_total");
+                        .contains("tinykv_raft_same_round_readys_total")
+                        // The JVM's own: GC time, heap, JIT time, threads.
+                        .contains("jvm_gc_collection_seconds_count")
+                        .contains("jvm_memory_used_bytes{area=\"heap\"}")
+                        .contains("jvm_compilation_time_seconds_total")
+                        .contains("jvm_threads_current");
                 assertStatusRoutes(server.statusPort());
             }
 
