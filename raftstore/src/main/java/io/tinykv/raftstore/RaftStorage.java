@@ -51,13 +51,13 @@ import java.util.concurrent.TimeoutException;
 public final class RaftStorage implements Storage {
 
     private final RaftStore store;
-    private final Duration commandTimeout;
     private final DiskSpaceGuard diskSpace;
+    /** The command timeout: bounds reads here and the answers of {@link #write}. */
     private final AnswerDeadline answerDeadline;
 
     /** Without a disk space guard. */
     public RaftStorage(RaftStore store, Duration commandTimeout) {
-        this(store, commandTimeout, DiskSpaceGuard.unguarded());
+        this(store, new AnswerDeadline(commandTimeout), DiskSpaceGuard.unguarded());
     }
 
     /**
@@ -65,13 +65,18 @@ public final class RaftStorage implements Storage {
      * @param diskSpace refuses client writes while the store's disk is nearly full
      */
     public RaftStorage(RaftStore store, Duration commandTimeout, DiskSpaceGuard diskSpace) {
+        this(store, new AnswerDeadline(commandTimeout), diskSpace);
+    }
+
+    /**
+     * @param answerDeadline the store's command timeout, shared with the API that answers its
+     *     clients (one queue of pending answers per store)
+     * @param diskSpace refuses client writes while the store's disk is nearly full
+     */
+    public RaftStorage(RaftStore store, AnswerDeadline answerDeadline, DiskSpaceGuard diskSpace) {
         this.store = Objects.requireNonNull(store, "store");
-        this.commandTimeout = Objects.requireNonNull(commandTimeout, "commandTimeout");
+        this.answerDeadline = Objects.requireNonNull(answerDeadline, "answerDeadline");
         this.diskSpace = Objects.requireNonNull(diskSpace, "diskSpace");
-        if (commandTimeout.isNegative() || commandTimeout.isZero()) {
-            throw new IllegalArgumentException("commandTimeout must be positive, got " + commandTimeout);
-        }
-        this.answerDeadline = new AnswerDeadline(commandTimeout);
     }
 
     /**
@@ -234,7 +239,7 @@ public final class RaftStorage implements Storage {
                     throw new RegionException(Errorpb.Error.newBuilder()
                             .setMessage("raft command on region "
                                     + request.getHeader().getRegionId() + " timed out after "
-                                    + commandTimeout.toMillis() + " ms")
+                                    + answerDeadline.timeout().toMillis() + " ms")
                             .setServerIsBusy(Errorpb.ServerIsBusy.newBuilder().setReason("raft command timed out"))
                             .build());
                 }

@@ -463,8 +463,7 @@ public final class StoreServer implements AutoCloseable {
             // Clients hear server_is_busy after this long; their writes' latches are held until settled.
             AnswerDeadline answerDeadline = new AnswerDeadline(Duration.ofMillis(st.commandTimeoutMillis()));
             Storage storage = new GuardedStorage(
-                    new ApiVersionGate(
-                            new CountingStorage(new RaftStorage(store, answerDeadline.timeout(), diskSpace), metrics)),
+                    new ApiVersionGate(new CountingStorage(new RaftStorage(store, answerDeadline, diskSpace), metrics)),
                     STORAGE_CLOSE_WAIT_MILLIS);
             storageToClose.set(storage);
             PeerService peerService = new PeerService(
