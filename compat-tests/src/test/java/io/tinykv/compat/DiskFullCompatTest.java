@@ -159,6 +159,7 @@ class DiskFullCompatTest {
                 # Small memtables: a 64 MiB disk holds both engines' logs and flushes.
                 block-cache-size = "8MiB"
                 write-buffer-size = "2MiB"
+                raft-write-buffer-size = "2MiB"
                 disk-check-interval = "%s"
                 """.formatted(DISK_CHECK_INTERVAL));
         Path storeReady = dir.resolve("store1.ready");

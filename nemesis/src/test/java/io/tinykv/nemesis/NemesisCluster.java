@@ -58,7 +58,8 @@ final class NemesisCluster implements AutoCloseable {
     private static final Duration CHILD_START = Duration.ofMinutes(5);
 
     private static final String SCHEDULER = "scheduler";
-    private static final String DISK_STORE_CONFIG = "[storage]\nwrite-buffer-size = \"1MiB\"\n";
+    private static final String DISK_STORE_CONFIG =
+            "[storage]\nwrite-buffer-size = \"1MiB\"\nraft-write-buffer-size = \"1MiB\"\n";
 
     private final Path dir;
     private final int stores;

@@ -11,8 +11,10 @@ public final class TestEngines {
     private static final long MIB = 1024L * 1024L;
 
     /** Small caches and memtables: the simulator opens several stores at once on a shared machine. */
-    public static final EngineConfig SMALL_CONFIG =
-            EngineConfig.defaults().withBlockCacheSizeBytes(MIB).withWriteBufferSizeBytes(MIB);
+    public static final EngineConfig SMALL_CONFIG = EngineConfig.defaults()
+            .withBlockCacheSizeBytes(MIB)
+            .withWriteBufferSizeBytes(MIB)
+            .withRaftWriteBufferSizeBytes(MIB);
 
     private TestEngines() {}
 

@@ -79,22 +79,22 @@ final class RocksDbOptions implements AutoCloseable {
             blockCache = own(new LRUCache(config.blockCacheSizeBytes()));
             Filter bloom = own(new BloomFilter(config.bloomFilterBitsPerKey(), false));
 
-            kvDbOptions = own(dbOptions(config));
-            raftDbOptions = own(dbOptions(config));
+            kvDbOptions = own(dbOptions(config, config.writeBufferSizeBytes()));
+            raftDbOptions = own(dbOptions(config, config.raftWriteBufferSizeBytes()));
 
             // default CF: user values, read by point lookups (RawGet, large transactional values)
             // and by scans, so it gets a bloom filter and the tiered compression.
-            kvCfOptions.put(Cf.DEFAULT, own(cfOptions(config, blockCache, bloom, true)));
+            kvCfOptions.put(Cf.DEFAULT, own(cfOptions(config.writeBufferSizeBytes(), config, blockCache, bloom, true)));
             // lock CF: few, small, short-lived records (written at prewrite, deleted at commit),
             // looked up by exact key on every transactional read: a bloom filter pays; compression
             // does not (records die in the memtable or L0 and are tiny anyway).
-            kvCfOptions.put(Cf.LOCK, own(cfOptions(config, blockCache, bloom, false)));
+            kvCfOptions.put(Cf.LOCK, own(cfOptions(config.writeBufferSizeBytes(), config, blockCache, bloom, false)));
             // write CF: commit records read by seeks on key + timestamp. A whole-key bloom filter
             // is never consulted by a seek, so it would only cost memory; none here.
-            kvCfOptions.put(Cf.WRITE, own(cfOptions(config, blockCache, null, true)));
+            kvCfOptions.put(Cf.WRITE, own(cfOptions(config.writeBufferSizeBytes(), config, blockCache, null, true)));
             // raft engine: the log (point lookups by index when a follower lags, range deletes on
             // log GC) and raft states (point lookups): bloom filter and tiered compression.
-            raftCfOptions = own(cfOptions(config, blockCache, bloom, true));
+            raftCfOptions = own(cfOptions(config.raftWriteBufferSizeBytes(), config, blockCache, bloom, true));
 
             // The WAL is always on (disableWAL = false): it is what makes a write atomic across
             // column families and durable before the memtable is flushed. sync = true fsyncs the
@@ -146,7 +146,7 @@ final class RocksDbOptions implements AutoCloseable {
         return options;
     }
 
-    private static DBOptions dbOptions(EngineConfig config) {
+    private static DBOptions dbOptions(EngineConfig config, long writeBufferSizeBytes) {
         return new DBOptions()
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
@@ -163,11 +163,11 @@ final class RocksDbOptions implements AutoCloseable {
                 .setBytesPerSync(BYTES_PER_SYNC)
                 .setWalBytesPerSync(WAL_BYTES_PER_SYNC)
                 .setKeepLogFileNum(KEEP_INFO_LOG_FILE_NUM)
-                .setMaxTotalWalSize(MAX_TOTAL_WAL_SIZE_IN_WRITE_BUFFERS * config.writeBufferSizeBytes());
+                .setMaxTotalWalSize(MAX_TOTAL_WAL_SIZE_IN_WRITE_BUFFERS * writeBufferSizeBytes);
     }
 
     private static ColumnFamilyOptions cfOptions(
-            EngineConfig config, Cache blockCache, Filter bloomOrNull, boolean compress) {
+            long writeBufferSizeBytes, EngineConfig config, Cache blockCache, Filter bloomOrNull, boolean compress) {
         BlockBasedTableConfig table = new BlockBasedTableConfig()
                 .setBlockCache(blockCache)
                 // Index and filter blocks live in the shared cache too, so the cache size really
@@ -180,7 +180,7 @@ final class RocksDbOptions implements AutoCloseable {
             table.setFilterPolicy(bloomOrNull);
         }
         ColumnFamilyOptions options = new ColumnFamilyOptions()
-                .setWriteBufferSize(config.writeBufferSizeBytes())
+                .setWriteBufferSize(writeBufferSizeBytes)
                 .setMaxWriteBufferNumber(config.maxWriteBufferNumber())
                 .setNumLevels(NUM_LEVELS);
         if (compress) {

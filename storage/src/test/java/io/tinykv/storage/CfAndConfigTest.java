@@ -42,6 +42,20 @@ class CfAndConfigTest {
     }
 
     @Test
+    void kvMemtablesScaleWithCoresWithinBoundsAndTheRaftEnginesDoesNot() {
+        long mib = 1024L * 1024;
+        assertThat(EngineConfig.writeBufferSizeFor(1)).isEqualTo(16 * mib);
+        assertThat(EngineConfig.writeBufferSizeFor(2)).isEqualTo(16 * mib);
+        assertThat(EngineConfig.writeBufferSizeFor(8)).isEqualTo(64 * mib);
+        assertThat(EngineConfig.writeBufferSizeFor(32)).isEqualTo(128 * mib);
+        assertThat(EngineConfig.writeBufferSizeFor(128)).isEqualTo(128 * mib);
+        EngineConfig defaults = EngineConfig.defaults();
+        assertThat(defaults.writeBufferSizeBytes())
+                .isEqualTo(EngineConfig.writeBufferSizeFor(Runtime.getRuntime().availableProcessors()));
+        assertThat(defaults.raftWriteBufferSizeBytes()).isEqualTo(64 * mib);
+    }
+
+    @Test
     void badSettingsAreRejectedNamingTheSetting() {
         EngineConfig defaults = EngineConfig.defaults();
         assertThatThrownBy(() -> defaults.withBlockCacheSizeBytes(1024))
@@ -49,6 +63,8 @@ class CfAndConfigTest {
                 .hasMessageContaining("blockCacheSizeBytes")
                 .hasMessageContaining("got 1024");
         assertThatThrownBy(() -> defaults.withWriteBufferSizeBytes(0)).hasMessageContaining("writeBufferSizeBytes");
+        assertThatThrownBy(() -> defaults.withRaftWriteBufferSizeBytes(1024))
+                .hasMessageContaining("raftWriteBufferSizeBytes");
         assertThatThrownBy(() -> defaults.withMaxWriteBufferNumber(1)).hasMessageContaining("maxWriteBufferNumber");
         assertThatThrownBy(() -> defaults.withMaxBackgroundJobs(0)).hasMessageContaining("maxBackgroundJobs");
         assertThatThrownBy(() -> defaults.withBloomFilterBitsPerKey(-3)).hasMessageContaining("bloomFilterBitsPerKey");

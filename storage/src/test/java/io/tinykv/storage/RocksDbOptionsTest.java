@@ -24,30 +24,36 @@ class RocksDbOptionsTest {
     @TempDir
     Path dir;
 
+    /** Each engine's memtable size its own, so the test can tell which one reached which engine. */
+    private static final EngineConfig CONFIG = SMALL_CONFIG.withRaftWriteBufferSizeBytes(2 * 1024 * 1024);
+
     @Test
     void engineOptionsAreTheChosenOnes() throws Exception {
-        try (Engines engines = Engines.open(dir, SMALL_CONFIG)) {
+        assertThat(CONFIG.raftWriteBufferSizeBytes()).isNotEqualTo(CONFIG.writeBufferSizeBytes());
+        try (Engines engines = Engines.open(dir, CONFIG)) {
             for (Engine engine : List.of(engines.kv(), engines.raft())) {
                 // One shared cache of the configured size behind every column family.
                 for (Cf cf : engine.kind().columnFamilies()) {
                     assertThat(engine.db().getProperty(engine.handle(cf), "rocksdb.block-cache-capacity"))
-                            .isEqualTo(Long.toString(SMALL_CONFIG.blockCacheSizeBytes()));
+                            .isEqualTo(Long.toString(CONFIG.blockCacheSizeBytes()));
                 }
             }
         }
+        Map<String, Long> memtableBytes =
+                Map.of("kv", CONFIG.writeBufferSizeBytes(), "raft", CONFIG.raftWriteBufferSizeBytes());
         for (String engine : List.of("kv", "raft")) {
             Map<String, Map<String, String>> options = readOptionsFile(dir.resolve(engine));
             Map<String, String> db = options.get("DBOptions");
             assertThat(db)
                     .containsEntry("paranoid_checks", "true")
                     .containsEntry("wal_recovery_mode", "kTolerateCorruptedTailRecords")
-                    .containsEntry("max_background_jobs", Integer.toString(SMALL_CONFIG.maxBackgroundJobs()))
+                    .containsEntry("max_background_jobs", Integer.toString(CONFIG.maxBackgroundJobs()))
                     .containsEntry("bytes_per_sync", "1048576");
             Map<String, String> defaultCf = options.get("CFOptions \"default\"");
             assertThat(defaultCf)
                     .containsEntry("compression_per_level", TIERED)
                     .containsEntry("bottommost_compression", "kZSTD")
-                    .containsEntry("write_buffer_size", Long.toString(SMALL_CONFIG.writeBufferSizeBytes()));
+                    .containsEntry("write_buffer_size", Long.toString(memtableBytes.get(engine)));
             assertThat(options.get("TableOptions/BlockBasedTable \"default\""))
                     .containsEntry("filter_policy", "bloomfilter:10:false")
                     .containsEntry("cache_index_and_filter_blocks", "true");

@@ -10,8 +10,10 @@ final class TestData {
     private static final long MIB = 1024L * 1024L;
 
     /** Small sizes: tests open many engines and must stay light on a shared machine. */
-    static final EngineConfig SMALL_CONFIG =
-            EngineConfig.defaults().withBlockCacheSizeBytes(8 * MIB).withWriteBufferSizeBytes(4 * MIB);
+    static final EngineConfig SMALL_CONFIG = EngineConfig.defaults()
+            .withBlockCacheSizeBytes(8 * MIB)
+            .withWriteBufferSizeBytes(4 * MIB)
+            .withRaftWriteBufferSizeBytes(4 * MIB);
 
     private TestData() {}
 

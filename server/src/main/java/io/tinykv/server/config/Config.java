@@ -138,6 +138,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
     public record Storage(
             long blockCacheSizeBytes,
             long writeBufferSizeBytes,
+            long raftWriteBufferSizeBytes,
             long maxWriteBufferNumber,
             long maxBackgroundJobs,
             long bloomFilterBitsPerKey,
@@ -178,6 +179,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
             this(
                     blockCacheSizeBytes,
                     writeBufferSizeBytes,
+                    EngineConfig.DEFAULT_RAFT_WRITE_BUFFER_SIZE_BYTES,
                     maxWriteBufferNumber,
                     maxBackgroundJobs,
                     bloomFilterBitsPerKey,
@@ -190,6 +192,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
             return new Storage(
                     blockCacheSizeBytes,
                     writeBufferSizeBytes,
+                    raftWriteBufferSizeBytes,
                     maxWriteBufferNumber,
                     maxBackgroundJobs,
                     bloomFilterBitsPerKey,
@@ -202,6 +205,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
             return new Storage(
                     blockCacheSizeBytes,
                     writeBufferSizeBytes,
+                    raftWriteBufferSizeBytes,
                     maxWriteBufferNumber,
                     maxBackgroundJobs,
                     bloomFilterBitsPerKey,
@@ -224,6 +228,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
             return new EngineConfig(
                     blockCacheSizeBytes,
                     writeBufferSizeBytes,
+                    raftWriteBufferSizeBytes,
                     saturatedInt(maxWriteBufferNumber),
                     saturatedInt(maxBackgroundJobs),
                     saturatedInt(bloomFilterBitsPerKey));
@@ -369,6 +374,7 @@ public record Config(Server server, Storage storage, Limits limits, Pd pd, Secur
         }
         positive(problems, "storage.block-cache-size", storage.blockCacheSizeBytes());
         positive(problems, "storage.write-buffer-size", storage.writeBufferSizeBytes());
+        positive(problems, "storage.raft-write-buffer-size", storage.raftWriteBufferSizeBytes());
         positive(problems, "storage.max-write-buffer-number", storage.maxWriteBufferNumber());
         positive(problems, "storage.max-background-jobs", storage.maxBackgroundJobs());
         positive(problems, "storage.bloom-filter-bits-per-key", storage.bloomFilterBitsPerKey());

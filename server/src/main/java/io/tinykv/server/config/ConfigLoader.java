@@ -85,6 +85,7 @@ public final class ConfigLoader {
         Config.Storage st = new Config.Storage(
                 storage.value("block-cache-size", d.storage().blockCacheSizeBytes(), Table::bytes),
                 storage.value("write-buffer-size", d.storage().writeBufferSizeBytes(), Table::bytes),
+                storage.value("raft-write-buffer-size", d.storage().raftWriteBufferSizeBytes(), Table::bytes),
                 storage.value("max-write-buffer-number", d.storage().maxWriteBufferNumber(), Table::integer),
                 storage.value("max-background-jobs", d.storage().maxBackgroundJobs(), Table::integer),
                 storage.value("bloom-filter-bits-per-key", d.storage().bloomFilterBitsPerKey(), Table::integer),
@@ -94,6 +95,7 @@ public final class ConfigLoader {
         storage.rejectUnknown(List.of(
                 "block-cache-size",
                 "write-buffer-size",
+                "raft-write-buffer-size",
                 "max-write-buffer-number",
                 "max-background-jobs",
                 "bloom-filter-bits-per-key",

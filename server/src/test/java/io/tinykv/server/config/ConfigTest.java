@@ -44,6 +44,14 @@ class ConfigTest {
                 [pd]
                 tso-save-window = "1m"
                 """, "t.toml");
+        Config memtables = ConfigLoader.parse("""
+                [storage]
+                write-buffer-size = "32MiB"
+                raft-write-buffer-size = "8MiB"
+                """, "t.toml");
+        assertThat(memtables.storage().toEngineConfig().writeBufferSizeBytes()).isEqualTo(32L << 20);
+        assertThat(memtables.storage().toEngineConfig().raftWriteBufferSizeBytes())
+                .isEqualTo(8L << 20);
         assertThat(c.server().addr()).isEqualTo(new HostAndPort("0.0.0.0", 3000));
         assertThat(c.server().gracePeriodMillis()).isEqualTo(500);
         assertThat(c.limits().maxKeySizeBytes()).isEqualTo(1024);

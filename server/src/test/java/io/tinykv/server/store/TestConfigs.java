@@ -31,9 +31,13 @@ final class TestConfigs {
                 new Config.Storage(
                         SMALL_CACHE_BYTES,
                         SMALL_CACHE_BYTES,
+                        SMALL_CACHE_BYTES,
                         base.storage().maxWriteBufferNumber(),
                         base.storage().maxBackgroundJobs(),
-                        base.storage().bloomFilterBitsPerKey()),
+                        base.storage().bloomFilterBitsPerKey(),
+                        base.storage().reserveSpace(),
+                        base.storage().diskCheckIntervalMillis(),
+                        base.storage().enableTtl()),
                 base.limits(),
                 base.pd());
         return new StoreServerConfig(base, store).validate();
