@@ -149,14 +149,16 @@ public final class Applier implements ReadExecutor {
             // The no-op a new leader appends; it answers nobody.
             return null;
         }
-        RaftCmdRequest request;
-        try {
-            request = RaftCmdRequest.parseFrom(entry.getData());
-        } catch (InvalidProtocolBufferException e) {
-            throw new StorageException(
-                    peer + ": committed entry " + entry.getIndex() + " does not hold a RaftCmdRequest: "
-                            + e.getMessage(),
-                    e);
+        RaftCmdRequest request = proposedHere(peer.proposals(), entry);
+        if (request == null) {
+            try {
+                request = RaftCmdRequest.parseFrom(entry.getData());
+            } catch (InvalidProtocolBufferException e) {
+                throw new StorageException(
+                        peer + ": committed entry " + entry.getIndex() + " does not hold a RaftCmdRequest: "
+                                + e.getMessage(),
+                        e);
+            }
         }
         long term = entry.getTerm();
         if (request.hasAdminRequest()) {
@@ -176,6 +178,26 @@ public final class Applier implements ReadExecutor {
             response.addResponses(applyWrite(r, region, wb));
         }
         return response.build();
+    }
+
+    /**
+     * The request this peer proposed as {@code entry} (same index and term: the same entry), or
+     * null when it did not (a follower, an entry of another leader, a proposal made before a
+     * restart). Proposals of lower indexes were all settled by the entries before this one, so the
+     * one to look at is the first. Saves the leader parsing back what it serialized; with
+     * assertions on (the tests), the two are checked to be the same bytes.
+     */
+    private static RaftCmdRequest proposedHere(Deque<Proposal> proposals, Entry entry) {
+        Proposal first = proposals.peekFirst();
+        if (first == null
+                || first.request() == null
+                || first.index() != entry.getIndex()
+                || first.term() != entry.getTerm()) {
+            return null;
+        }
+        assert first.request().toByteString().equals(entry.getData())
+                : "entry " + entry.getIndex() + " term " + entry.getTerm() + " is not the request proposed there";
+        return first.request();
     }
 
     /**

@@ -687,7 +687,7 @@ public final class Peer {
                 raftNode.broadcastCommitOf(leaderLastIndex());
             }
             case AdminProposals.ProposeConfChange confChange ->
-                append(callback, term, "a conf change", () -> raftNode.proposeConfChange(confChange.change()));
+                append(callback, term, null, "a conf change", () -> raftNode.proposeConfChange(confChange.change()));
         }
     }
 
@@ -748,14 +748,15 @@ public final class Peer {
                     RegionErrors.entryTooLarge(regionId(), data.size(), config.raftEntryMaxSizeBytes()), term));
             return;
         }
-        append(callback, term, "a proposal", () -> raftNode.propose(data));
+        append(callback, term, request, "a proposal", () -> raftNode.propose(data));
     }
 
     /**
-     * Hands one entry to the Raft log ({@code propose}, {@code what} it is) and keeps {@code callback}
-     * as a proposal waiting for that entry to apply; a proposal Raft drops is answered at once.
+     * Hands one entry to the Raft log ({@code propose}, {@code what} it is, holding {@code request}
+     * unless null) and keeps {@code callback} as a proposal waiting for that entry to apply; a
+     * proposal Raft drops is answered at once.
      */
-    private void append(Callback callback, long term, String what, Runnable propose) {
+    private void append(Callback callback, long term, RaftCmdRequest request, String what, Runnable propose) {
         long lastBefore = leaderLastIndex();
         try {
             propose.run();
@@ -769,7 +770,7 @@ public final class Peer {
                     "region " + regionId() + ": " + what + " moved the last index from " + lastBefore + " to " + index);
         }
         long nowNanos = nanoClock.getAsLong();
-        proposals.addLast(new Proposal(index, term, callback, nowNanos));
+        proposals.addLast(new Proposal(index, term, callback, nowNanos, request));
         lease.onProposed(index, nowNanos, term, confVer());
     }
 

@@ -1,6 +1,7 @@
 package io.tinykv.raftstore.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.tinykv.proto.Eraftpb.ConfChange;
@@ -246,6 +247,51 @@ class ApplyTimeChecksTest {
                     .as("a no-op of a new term overtook it")
                     .isTrue();
             assertThat(peer.proposals()).isEmpty();
+        }
+    }
+
+    /**
+     * The leader applies the request its proposal holds rather than parsing the entry again, but
+     * only for the entry at the proposal's index and term: where a new leader's entry replaced it,
+     * what is applied is that entry's own command.
+     */
+    @Test
+    void aReplacedProposalsHeldRequestIsNeverApplied() {
+        try (Engines engines = TestEngines.open(dir)) {
+            Peer peer = newPeer(engines);
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
+            long index = peer.storage().appliedIndex() + 1;
+            AtomicReference<CmdResult> own = new AtomicReference<>();
+            AtomicReference<CmdResult> replaced = new AtomicReference<>();
+            RaftCmdRequest putB = put("b", REGION.getRegionEpoch());
+            RaftCmdRequest putC = put("c", REGION.getRegionEpoch());
+            peer.proposals().addLast(new Proposal(index, 1, new Callback(own::set), 0, putB));
+            peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(replaced::set), 0, putB));
+
+            applier.apply(peer, List.of(entry(index, 1, putB), entry(index + 1, 2, putC)));
+
+            assertThat(own.get().isError()).isFalse();
+            assertThat(replaced.get().response().getHeader().getError().hasStaleCommand())
+                    .isTrue();
+            assertThat(stored(engines, "c"))
+                    .as("the entry of term 2 is applied from its own bytes")
+                    .isNotNull();
+        }
+    }
+
+    /** With assertions on, the held request is checked to be the entry's bytes. */
+    @Test
+    void aHeldRequestThatIsNotTheEntrysBytesFailsTheAssertion() {
+        try (Engines engines = TestEngines.open(dir)) {
+            Peer peer = newPeer(engines);
+            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
+            long index = peer.storage().appliedIndex() + 1;
+            peer.proposals()
+                    .addLast(new Proposal(index, 1, new Callback(result -> {}), 0, put("b", REGION.getRegionEpoch())));
+
+            assertThatThrownBy(() -> applier.apply(peer, List.of(entry(index, 1, put("c", REGION.getRegionEpoch())))))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("is not the request proposed there");
         }
     }
 }
