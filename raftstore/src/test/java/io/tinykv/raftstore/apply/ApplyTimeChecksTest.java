@@ -35,6 +35,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +57,25 @@ class ApplyTimeChecksTest {
 
     @TempDir
     Path dir;
+
+    private Engines engines;
+    private Peer peer;
+    private Applier applier;
+    /** The index the next committed entry takes. */
+    private long index;
+
+    @BeforeEach
+    void openPeer() {
+        engines = TestEngines.open(dir);
+        peer = newPeer(engines);
+        applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
+        index = peer.storage().appliedIndex() + 1;
+    }
+
+    @AfterEach
+    void close() {
+        engines.close();
+    }
 
     private static RaftCmdRequest put(String key, Metapb.RegionEpoch epoch) {
         return RaftCmdRequest.newBuilder()
@@ -97,157 +118,130 @@ class ApplyTimeChecksTest {
 
     @Test
     void aCommittedWriteOutsideTheRegionIsAnsweredKeyNotInRegionAndNotApplied() {
-        try (Engines engines = TestEngines.open(dir)) {
-            Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            long index = peer.storage().appliedIndex() + 1;
-            AtomicReference<CmdResult> inside = new AtomicReference<>();
-            AtomicReference<CmdResult> outside = new AtomicReference<>();
-            peer.proposals().addLast(new Proposal(index, 1, new Callback(inside::set)));
-            peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(outside::set)));
+        AtomicReference<CmdResult> inside = new AtomicReference<>();
+        AtomicReference<CmdResult> outside = new AtomicReference<>();
+        peer.proposals().addLast(new Proposal(index, 1, new Callback(inside::set)));
+        peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(outside::set)));
 
-            applier.apply(
-                    peer,
-                    List.of(
-                            entry(index, 1, put("b", REGION.getRegionEpoch())),
-                            entry(index + 1, 1, put("z", REGION.getRegionEpoch()))));
+        applier.apply(
+                peer,
+                List.of(
+                        entry(index, 1, put("b", REGION.getRegionEpoch())),
+                        entry(index + 1, 1, put("z", REGION.getRegionEpoch()))));
 
-            assertThat(inside.get().isError())
-                    .as("a key inside the region is written")
-                    .isFalse();
-            assertThat(stored(engines, "b")).isNotNull();
-            assertThat(outside.get()
-                            .response()
-                            .getHeader()
-                            .getError()
-                            .getKeyNotInRegion()
-                            .getKey())
-                    .isEqualTo(ByteString.copyFromUtf8("z"));
-            assertThat(stored(engines, "z"))
-                    .as("a key outside the region is never written")
-                    .isNull();
-            assertThat(peer.storage().appliedIndex())
-                    .as("the refused entry is applied all the same")
-                    .isEqualTo(index + 1);
-        }
+        assertThat(inside.get().isError())
+                .as("a key inside the region is written")
+                .isFalse();
+        assertThat(stored(engines, "b")).isNotNull();
+        assertThat(outside.get()
+                        .response()
+                        .getHeader()
+                        .getError()
+                        .getKeyNotInRegion()
+                        .getKey())
+                .isEqualTo(ByteString.copyFromUtf8("z"));
+        assertThat(stored(engines, "z"))
+                .as("a key outside the region is never written")
+                .isNull();
+        assertThat(peer.storage().appliedIndex())
+                .as("the refused entry is applied all the same")
+                .isEqualTo(index + 1);
     }
 
     /** The Applier's promise: a client that hears "done" and then reads sees its write. */
     @Test
     void aWriteIsInTheKvEngineWithItsApplyStateWhenItsCallbackRuns() {
-        try (Engines engines = TestEngines.open(dir)) {
-            Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            long index = peer.storage().appliedIndex() + 1;
-            AtomicReference<byte[]> seenByCallback = new AtomicReference<>();
-            AtomicReference<RaftApplyState> stateSeenByCallback = new AtomicReference<>();
-            peer.proposals().addLast(new Proposal(index, 1, new Callback(result -> {
-                seenByCallback.set(stored(engines, "b"));
-                stateSeenByCallback.set(engines.kv()
-                        .getMessage(Cf.DEFAULT, Keys.applyStateKey(REGION.getId()), RaftApplyState.parser()));
-            })));
+        AtomicReference<byte[]> seenByCallback = new AtomicReference<>();
+        AtomicReference<RaftApplyState> stateSeenByCallback = new AtomicReference<>();
+        peer.proposals().addLast(new Proposal(index, 1, new Callback(result -> {
+            seenByCallback.set(stored(engines, "b"));
+            stateSeenByCallback.set(
+                    engines.kv().getMessage(Cf.DEFAULT, Keys.applyStateKey(REGION.getId()), RaftApplyState.parser()));
+        })));
 
-            applier.apply(peer, List.of(entry(index, 1, put("b", REGION.getRegionEpoch()))));
+        applier.apply(peer, List.of(entry(index, 1, put("b", REGION.getRegionEpoch()))));
 
-            assertThat(seenByCallback.get())
-                    .as("the write, read from the callback")
-                    .isNotNull();
-            assertThat(stateSeenByCallback.get().getAppliedIndex()).isEqualTo(index);
-        }
+        assertThat(seenByCallback.get()).as("the write, read from the callback").isNotNull();
+        assertThat(stateSeenByCallback.get().getAppliedIndex()).isEqualTo(index);
     }
 
     @Test
     void aCommittedWriteProposedUnderAnOlderEpochIsAnsweredEpochNotMatchAndNotApplied() {
-        try (Engines engines = TestEngines.open(dir)) {
-            Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            long index = peer.storage().appliedIndex() + 1;
-            AtomicReference<CmdResult> answer = new AtomicReference<>();
-            peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
-            Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
-                    .setVersion(REGION.getRegionEpoch().getVersion() - 1)
-                    .build();
+        AtomicReference<CmdResult> answer = new AtomicReference<>();
+        peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
+        Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
+                .setVersion(REGION.getRegionEpoch().getVersion() - 1)
+                .build();
 
-            applier.apply(peer, List.of(entry(index, 1, put("b", older))));
+        applier.apply(peer, List.of(entry(index, 1, put("b", older))));
 
-            assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch())
-                    .isTrue();
-            assertThat(stored(engines, "b")).isNull();
-        }
+        assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch())
+                .isTrue();
+        assertThat(stored(engines, "b")).isNull();
     }
 
     @Test
     void aCommittedConfChangeProposedUnderAnOlderConfVersionChangesNothing() {
-        try (Engines engines = TestEngines.open(dir)) {
-            Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            long index = peer.storage().appliedIndex() + 1;
-            Metapb.Peer added = Metapb.Peer.newBuilder().setId(9).setStoreId(9).build();
-            Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
-                    .setConfVer(REGION.getRegionEpoch().getConfVer() - 1)
-                    .build();
-            RaftCmdRequest addPeer = RaftCmdRequest.newBuilder()
-                    .setHeader(RaftRequestHeader.newBuilder()
-                            .setRegionId(REGION.getId())
-                            .setPeer(REGION.getPeers(0))
-                            .setRegionEpoch(older))
-                    .setAdminRequest(AdminRequest.newBuilder()
-                            .setCmdType(AdminCmdType.ChangePeer)
-                            .setChangePeer(ChangePeerRequest.newBuilder()
-                                    .setChangeType(ConfChangeType.AddNode)
-                                    .setPeer(added)))
-                    .build();
-            Entry entry = Entry.newBuilder()
-                    .setIndex(index)
-                    .setTerm(1)
-                    .setEntryType(EntryType.EntryConfChange)
-                    .setData(ConfChange.newBuilder()
-                            .setChangeType(ConfChangeType.AddNode)
-                            .setNodeId(added.getId())
-                            .setContext(addPeer.toByteString())
-                            .build()
-                            .toByteString())
-                    .build();
-            AtomicReference<CmdResult> answer = new AtomicReference<>();
-            peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
+        Metapb.Peer added = Metapb.Peer.newBuilder().setId(9).setStoreId(9).build();
+        Metapb.RegionEpoch older = REGION.getRegionEpoch().toBuilder()
+                .setConfVer(REGION.getRegionEpoch().getConfVer() - 1)
+                .build();
+        RaftCmdRequest addPeer = RaftCmdRequest.newBuilder()
+                .setHeader(RaftRequestHeader.newBuilder()
+                        .setRegionId(REGION.getId())
+                        .setPeer(REGION.getPeers(0))
+                        .setRegionEpoch(older))
+                .setAdminRequest(AdminRequest.newBuilder()
+                        .setCmdType(AdminCmdType.ChangePeer)
+                        .setChangePeer(ChangePeerRequest.newBuilder()
+                                .setChangeType(ConfChangeType.AddNode)
+                                .setPeer(added)))
+                .build();
+        Entry entry = Entry.newBuilder()
+                .setIndex(index)
+                .setTerm(1)
+                .setEntryType(EntryType.EntryConfChange)
+                .setData(ConfChange.newBuilder()
+                        .setChangeType(ConfChangeType.AddNode)
+                        .setNodeId(added.getId())
+                        .setContext(addPeer.toByteString())
+                        .build()
+                        .toByteString())
+                .build();
+        AtomicReference<CmdResult> answer = new AtomicReference<>();
+        peer.proposals().addLast(new Proposal(index, 1, new Callback(answer::set)));
 
-            applier.apply(peer, List.of(entry));
+        applier.apply(peer, List.of(entry));
 
-            assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch())
-                    .isTrue();
-            assertThat(peer.region()).as("the region is unchanged").isEqualTo(REGION);
-            assertThat(peer.raftNode().status().progress())
-                    .as("Raft did not add the peer")
-                    .doesNotContainKey(9L);
-        }
+        assertThat(answer.get().response().getHeader().getError().hasEpochNotMatch())
+                .isTrue();
+        assertThat(peer.region()).as("the region is unchanged").isEqualTo(REGION);
+        assertThat(peer.raftNode().status().progress())
+                .as("Raft did not add the peer")
+                .doesNotContainKey(9L);
     }
 
     @Test
     void aProposalWhoseEntryWasReplacedByAnotherTermIsAnsweredStaleCommand() {
-        try (Engines engines = TestEngines.open(dir)) {
-            Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            long index = peer.storage().appliedIndex() + 1;
-            AtomicReference<CmdResult> replaced = new AtomicReference<>();
-            AtomicReference<CmdResult> overtaken = new AtomicReference<>();
-            // Proposed in term 1 at index and index + 1; a leader of term 2 committed its own entries there.
-            peer.proposals().addLast(new Proposal(index, 1, new Callback(replaced::set)));
-            peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(overtaken::set)));
+        AtomicReference<CmdResult> replaced = new AtomicReference<>();
+        AtomicReference<CmdResult> overtaken = new AtomicReference<>();
+        // Proposed in term 1 at index and index + 1; a leader of term 2 committed its own entries there.
+        peer.proposals().addLast(new Proposal(index, 1, new Callback(replaced::set)));
+        peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(overtaken::set)));
 
-            applier.apply(
-                    peer,
-                    List.of(
-                            entry(index, 2, put("b", REGION.getRegionEpoch())),
-                            Entry.newBuilder().setIndex(index + 1).setTerm(2).build()));
+        applier.apply(
+                peer,
+                List.of(
+                        entry(index, 2, put("b", REGION.getRegionEpoch())),
+                        Entry.newBuilder().setIndex(index + 1).setTerm(2).build()));
 
-            assertThat(replaced.get().response().getHeader().getError().hasStaleCommand())
-                    .as("the entry at the proposal's index has another term")
-                    .isTrue();
-            assertThat(overtaken.get().response().getHeader().getError().hasStaleCommand())
-                    .as("a no-op of a new term overtook it")
-                    .isTrue();
-            assertThat(peer.proposals()).isEmpty();
-        }
+        assertThat(replaced.get().response().getHeader().getError().hasStaleCommand())
+                .as("the entry at the proposal's index has another term")
+                .isTrue();
+        assertThat(overtaken.get().response().getHeader().getError().hasStaleCommand())
+                .as("a no-op of a new term overtook it")
+                .isTrue();
+        assertThat(peer.proposals()).isEmpty();
     }
 
     /**
@@ -257,41 +251,31 @@ class ApplyTimeChecksTest {
      */
     @Test
     void aReplacedProposalsHeldRequestIsNeverApplied() {
-        try (Engines engines = TestEngines.open(dir)) {
-            Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            long index = peer.storage().appliedIndex() + 1;
-            AtomicReference<CmdResult> own = new AtomicReference<>();
-            AtomicReference<CmdResult> replaced = new AtomicReference<>();
-            RaftCmdRequest putB = put("b", REGION.getRegionEpoch());
-            RaftCmdRequest putC = put("c", REGION.getRegionEpoch());
-            peer.proposals().addLast(new Proposal(index, 1, new Callback(own::set), 0, putB));
-            peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(replaced::set), 0, putB));
+        AtomicReference<CmdResult> own = new AtomicReference<>();
+        AtomicReference<CmdResult> replaced = new AtomicReference<>();
+        RaftCmdRequest putB = put("b", REGION.getRegionEpoch());
+        RaftCmdRequest putC = put("c", REGION.getRegionEpoch());
+        peer.proposals().addLast(new Proposal(index, 1, new Callback(own::set), 0, putB));
+        peer.proposals().addLast(new Proposal(index + 1, 1, new Callback(replaced::set), 0, putB));
 
-            applier.apply(peer, List.of(entry(index, 1, putB), entry(index + 1, 2, putC)));
+        applier.apply(peer, List.of(entry(index, 1, putB), entry(index + 1, 2, putC)));
 
-            assertThat(own.get().isError()).isFalse();
-            assertThat(replaced.get().response().getHeader().getError().hasStaleCommand())
-                    .isTrue();
-            assertThat(stored(engines, "c"))
-                    .as("the entry of term 2 is applied from its own bytes")
-                    .isNotNull();
-        }
+        assertThat(own.get().isError()).isFalse();
+        assertThat(replaced.get().response().getHeader().getError().hasStaleCommand())
+                .isTrue();
+        assertThat(stored(engines, "c"))
+                .as("the entry of term 2 is applied from its own bytes")
+                .isNotNull();
     }
 
     /** With assertions on, the held request is checked to be the entry's bytes. */
     @Test
     void aHeldRequestThatIsNotTheEntrysBytesFailsTheAssertion() {
-        try (Engines engines = TestEngines.open(dir)) {
-            Peer peer = newPeer(engines);
-            Applier applier = new Applier(engines, new LogGcWorker(engines, Runnable::run, ProcessHalter.RUNTIME));
-            long index = peer.storage().appliedIndex() + 1;
-            peer.proposals()
-                    .addLast(new Proposal(index, 1, new Callback(result -> {}), 0, put("b", REGION.getRegionEpoch())));
+        peer.proposals()
+                .addLast(new Proposal(index, 1, new Callback(result -> {}), 0, put("b", REGION.getRegionEpoch())));
 
-            assertThatThrownBy(() -> applier.apply(peer, List.of(entry(index, 1, put("c", REGION.getRegionEpoch())))))
-                    .isInstanceOf(AssertionError.class)
-                    .hasMessageContaining("is not the request proposed there");
-        }
+        assertThatThrownBy(() -> applier.apply(peer, List.of(entry(index, 1, put("c", REGION.getRegionEpoch())))))
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("is not the request proposed there");
     }
 }
