@@ -27,7 +27,18 @@ public final class ConfigLoader {
     private static final List<String> SECTIONS = List.of("server", "storage", "limits", "pd", SecurityConfig.SECTION);
 
     /** Values given on the command line; {@code null} means "not given". */
-    public record Overrides(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir) {
+    /**
+     * Command-line values that replace the file's; null leaves the file's. {@code peerAddr} is among
+     * them so that validation sees it: checked without it, a store restarted with the ports it had
+     * bound (its peer port given) was refused whenever its status port happened to be the default
+     * peer port (addr + 40).
+     */
+    public record Overrides(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir, String peerAddr) {
+        /** No peer address from the command line. */
+        public Overrides(HostAndPort addr, String advertiseAddr, String statusAddr, Path dataDir) {
+            this(addr, advertiseAddr, statusAddr, dataDir, null);
+        }
+
         public static Overrides none() {
             return new Overrides(null, null, null, null);
         }
@@ -164,7 +175,7 @@ public final class ConfigLoader {
                 o.statusAddr() != null ? o.statusAddr() : s.statusAddr(),
                 o.dataDir() != null ? o.dataDir() : s.dataDir(),
                 s.gracePeriodMillis(),
-                s.peerAddr()));
+                o.peerAddr() != null ? o.peerAddr() : s.peerAddr()));
     }
 
     /** One TOML table being read; remembers which keys were used so the rest can be rejected. */

@@ -176,14 +176,9 @@ public final class ServerCommand implements Callable<Integer> {
         HostAndPort listen = addr == null ? null : ServeUntilSignal.parseAddr("--addr", addr);
         StoreServerConfig config = StoreConfigLoader.load(
                 configFile,
-                new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir),
+                new ConfigLoader.Overrides(listen, advertiseAddr, statusAddr, dataDir, peerAddr),
                 pd == null ? null : StoreConfigLoader.splitEndpoints(pd),
                 security.config());
-        if (peerAddr != null) {
-            config = config.withBase(
-                            config.base().withServer(config.base().server().withPeerAddr(peerAddr)))
-                    .validate();
-        }
         if (reserveSpace != null) {
             config = config.withBase(config.base()
                             .withStorage(config.base().storage().withReserveSpace(parseReserve(reserveSpace))))

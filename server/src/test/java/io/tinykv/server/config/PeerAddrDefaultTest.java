@@ -70,6 +70,27 @@ class PeerAddrDefaultTest {
                 .hasMessageContaining("server.peer-addr: ");
     }
 
+    /**
+     * A store restarted with the ports it bound before: its status port may be its client port + 40
+     * (ports picked by the system are often close), and its peer port is given. Seen in CI: the
+     * playground's restart of a store was refused, validated as if the peer port were the default.
+     */
+    @Test
+    void anExplicitPeerAddrFromTheCommandLineIsValidatedAsGiven() {
+        Config config = ConfigLoader.load(
+                null,
+                new ConfigLoader.Overrides(
+                        HostAndPort.parse("127.0.0.1:33599"), null, "127.0.0.1:33639", null, "127.0.0.1:42289"));
+        assertThat(config.server().peerListenAddress()).isEqualTo(HostAndPort.parse("127.0.0.1:42289"));
+        assertThatThrownBy(() -> ConfigLoader.load(
+                        null,
+                        new ConfigLoader.Overrides(
+                                HostAndPort.parse("127.0.0.1:33599"), null, "127.0.0.1:33639", null)))
+                .as("without --peer-addr the default peer port is the status port: refused")
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("is also server.status-addr");
+    }
+
     @Test
     void theTomlKeyAndItsDefault() {
         assertThat(ConfigLoader.parse("[server]\npeer-addr = \"shared\"\n", "t.toml")
