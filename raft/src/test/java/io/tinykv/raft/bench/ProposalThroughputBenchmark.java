@@ -18,7 +18,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Proposals per second through a 3-node in-memory group ({@link InMemoryGroup}): each operation is
  * one 256-byte proposal taken all the way to applied on the leader. {@code singleProposal} drives the
  * group to commit after every proposal; {@code batchedProposals} proposes {@link #BATCH_SIZE} entries
- * per round trip. Run with {@code mvn -B -pl raft -am -Pjmh -DskipTests verify} (see BenchMain).
+ * per round trip. Run with {@code mvn -B -pl raft -am -Pjmh -DskipTests verify}; JMH options go in {@code -Djmh.args}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
