@@ -6,6 +6,7 @@ import com.google.protobuf.Parser;
 import io.tinykv.proto.Metapb;
 import io.tinykv.storage.Engine;
 import io.tinykv.storage.ProcessHalter;
+import io.tinykv.storage.RocksDbLibrary;
 import io.tinykv.storage.StorageException;
 import io.tinykv.storage.StorageFaults;
 import java.io.IOException;
@@ -60,7 +61,7 @@ public final class MetaStore implements AutoCloseable {
     private static final byte[] TRUE = {1};
 
     static {
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
     }
 
     private final Path dir;

@@ -15,7 +15,6 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.Filter;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDB;
 import org.rocksdb.Snapshot;
 import org.rocksdb.WriteOptions;
 
@@ -69,7 +68,7 @@ final class RocksDbOptions implements AutoCloseable {
     static {
         // Native objects (the cache first of all) need the JNI library before RocksDB's own
         // classes would load it; loading is idempotent.
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
     }
 
     RocksDbOptions(EngineConfig config) {

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.rocksdb.EnvOptions;
 import org.rocksdb.Options;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.SstFileWriter;
 
@@ -17,7 +16,7 @@ import org.rocksdb.SstFileWriter;
 public final class SstFileBuilder implements AutoCloseable {
 
     static {
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
     }
 
     private final Path path;

@@ -3,7 +3,6 @@ package io.tinykv.storage;
 import java.nio.file.Path;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.SstFileReader;
 import org.rocksdb.SstFileReaderIterator;
@@ -18,7 +17,7 @@ import org.rocksdb.SstFileReaderIterator;
 public record SstKeyRange(byte[] smallest, byte[] largest) {
 
     static {
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
     }
 
     /**

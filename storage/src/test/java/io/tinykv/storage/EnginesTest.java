@@ -7,16 +7,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tinykv.proto.RaftServerpb;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,9 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Opening, closing and reopening the engines, and the errors when that cannot be done. */
 class EnginesTest {
-
-    /** A generous bound for a child JVM to start on a loaded machine; never a sleep. */
-    private static final long CHILD_DEADLINE_SECONDS = 120;
 
     private static final long DEADLINE_SECONDS = 60;
 
@@ -98,41 +90,16 @@ class EnginesTest {
 
     @Test
     void dataDirectoryHeldByAnotherProcessCannotBeOpened() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(
-                        java.toString(),
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        HoldDataDirectory.class.getName(),
-                        dir.toString())
-                .redirectErrorStream(true)
-                .start();
+        Process child = HoldDataDirectory.start(dir, List.of());
         try {
-            BufferedReader childOutput =
-                    new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-            CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
-                try {
-                    for (String line; (line = childOutput.readLine()) != null; ) {
-                        if (line.equals(HoldDataDirectory.READY)) {
-                            return true;
-                        }
-                    }
-                    return false;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-            assertThat(ready.get(CHILD_DEADLINE_SECONDS, TimeUnit.SECONDS))
-                    .as("child opened the engines")
-                    .isTrue();
-
             assertThatThrownBy(() -> Engines.open(dir, SMALL_CONFIG))
                     .isInstanceOf(StorageException.class)
                     .hasMessageContaining(dir.toAbsolutePath().resolve("raft").toString())
                     .hasMessageContaining("locked");
 
             child.getOutputStream().close();
-            assertThat(child.waitFor(CHILD_DEADLINE_SECONDS, TimeUnit.SECONDS)).isTrue();
+            assertThat(child.waitFor(HoldDataDirectory.CHILD_DEADLINE_SECONDS, TimeUnit.SECONDS))
+                    .isTrue();
             assertThat(child.exitValue()).isZero();
         } finally {
             child.destroyForcibly();

@@ -8,6 +8,7 @@ import io.tinykv.raftstore.RaftstoreConfig;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Modify;
 import io.tinykv.storage.RegionException;
+import io.tinykv.storage.RocksDbLibrary;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -207,7 +208,7 @@ class ReplicatedWriteMeasurement {
     /** Synced puts straight into RocksDB from {@code clients} threads: the physical store's rate. */
     private static double rocksDb(Path path, int clients, Duration run) throws Exception {
         Files.createDirectories(path);
-        RocksDB.loadLibrary();
+        RocksDbLibrary.load();
         try (Options options = new Options().setCreateIfMissing(true);
                 RocksDB db = RocksDB.open(options, path.toString());
                 WriteOptions sync = new WriteOptions().setSync(true)) {
