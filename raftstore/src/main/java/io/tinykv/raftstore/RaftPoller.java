@@ -252,8 +252,9 @@ final class RaftPoller {
             // The followers write while the leader does: its appends leave before its own write.
             sendAll(early);
             if (!raftWb.isEmpty()) {
+                long writeStartNanos = nanoClock.getAsLong();
                 engines.raft().write(raftWb, mustSync);
-                stats.onRaftWrite(mustSync, readies.size(), entries);
+                stats.onRaftWrite(mustSync, readies.size(), entries, nanoClock.getAsLong() - writeStartNanos);
             }
         }
         return readies;
@@ -318,12 +319,14 @@ final class RaftPoller {
                 break;
             }
             settled++;
-            waitedNanos += startNanos - proposal.proposedAtNanos();
+            long waited = startNanos - proposal.proposedAtNanos();
+            waitedNanos += waited;
+            stats.onProposalCommitWait(waited);
         }
         applier.apply(peer, committed);
         stats.onApplied(committed.size());
         if (settled > 0) {
-            stats.onProposalsSettled(settled, waitedNanos, settled * (nanoClock.getAsLong() - startNanos));
+            stats.onProposalsSettled(settled, waitedNanos, nanoClock.getAsLong() - startNanos);
         }
     }
 

@@ -31,6 +31,7 @@ public final class RaftStoreStats {
     private long proposalApplyNanos;
 
     private volatile Snapshot published = Snapshot.ZERO;
+    private volatile StageObserver stages = StageObserver.NONE;
     /** Peers' ticks (an idle peer's are not counted: it is not ticked). */
     private final java.util.concurrent.atomic.LongAdder peerTicks = new java.util.concurrent.atomic.LongAdder();
 
@@ -44,15 +45,22 @@ public final class RaftStoreStats {
         return peerTicks.sum();
     }
 
+    /** Where the timed stages' single durations go from now on (the store's histograms). Any thread. */
+    public void observeStagesWith(StageObserver observer) {
+        this.stages = java.util.Objects.requireNonNull(observer, "observer");
+    }
+
     void onRound() {
         pollRounds++;
     }
 
     /**
-     * One raft-engine write carrying {@code readys} peers' Readys with {@code entries} new entries;
-     * {@code synced} when it was fsynced (unsynced: only commit indexes changed).
+     * One raft-engine write carrying {@code readys} peers' Readys with {@code entries} new entries,
+     * which took {@code nanos}; {@code synced} when it was fsynced (unsynced: only commit indexes
+     * changed).
      */
-    void onRaftWrite(boolean synced, int readys, int entries) {
+    void onRaftWrite(boolean synced, int readys, int entries, long nanos) {
+        stages.raftWrite(synced, nanos);
         if (synced) {
             syncedRaftWrites++;
         } else {
@@ -95,13 +103,19 @@ public final class RaftStoreStats {
 
     /**
      * {@code proposals} of this store's leaders were settled by an apply: together they had waited
-     * {@code commitWaitNanos} from their proposal to the start of that apply, and {@code applyNanos}
-     * for the apply and their answers.
+     * {@code commitWaitNanos} from their proposal to the start of that apply, which took
+     * {@code applyNanos} with their answers (each of them waited for all of it).
      */
     void onProposalsSettled(int proposals, long commitWaitNanos, long applyNanos) {
+        stages.proposalApply(applyNanos);
         proposalsSettled += proposals;
         proposalCommitWaitNanos += commitWaitNanos;
-        proposalApplyNanos += applyNanos;
+        proposalApplyNanos += proposals * applyNanos;
+    }
+
+    /** One proposal waited {@code nanos} from its proposal to the apply that settles it. */
+    void onProposalCommitWait(long nanos) {
+        stages.proposalCommitWait(nanos);
     }
 
     /** The end of a round: makes the counters as they stand now visible to {@link #snapshot}. Raft thread. */

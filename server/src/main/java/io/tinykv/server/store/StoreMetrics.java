@@ -3,11 +3,14 @@ package io.tinykv.server.store;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.tinykv.proto.RaftServerpb.RaftApplyState;
 import io.tinykv.proto.RaftServerpb.RaftLocalState;
 import io.tinykv.raft.SnapshotStatus;
 import io.tinykv.raftstore.RaftStoreStats;
+import io.tinykv.raftstore.StageObserver;
+import io.tinykv.server.ServerMetrics;
 import io.tinykv.storage.Cf;
 import io.tinykv.storage.Engines;
 import io.tinykv.storage.Keys;
@@ -28,6 +31,7 @@ import org.slf4j.LoggerFactory;
 final class StoreMetrics implements HeartbeatSender.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(StoreMetrics.class);
+    private static final double NANOS_PER_SECOND = 1e9;
 
     private final Counter proposals;
     private final Counter snapshotsSent;
@@ -189,6 +193,56 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 .help("Summed time of the applies that settled proposals, answers included, per proposal")
                 .callback(cb -> cb.call(stats.get().proposalApplyNanos() / 1e9))
                 .register(registry);
+    }
+
+    /**
+     * The distributions of the write path's stages, where the sums above give only means: an
+     * operator looking for a slow p99 sees whether the disk (raft writes), replication (commit
+     * wait) or the kv engine (apply) holds the tail.
+     */
+    static StageObserver stageHistograms(PrometheusRegistry registry) {
+        Histogram raftWrites = latencyHistogram(
+                        "tinykv_raft_write_duration_seconds",
+                        "Raft-engine writes of the batch system's rounds, by whether they were fsynced (synced: new"
+                                + " entries or a vote; unsynced: only commit indexes)")
+                .labelNames("synced")
+                .register(registry);
+        Histogram commitWait = latencyHistogram(
+                        "tinykv_raft_commit_wait_duration_seconds",
+                        "Per proposal of this store's leaders: from the proposal to the start of the apply that"
+                                + " settled it (the leader's fsync and a follower's round trip in parallel, and the wait"
+                                + " for the round that saw the commit)")
+                .register(registry);
+        Histogram apply = latencyHistogram(
+                        "tinykv_raft_proposal_apply_duration_seconds",
+                        "Applies that settled proposals of this store's leaders, their answers included")
+                .register(registry);
+        var synced = raftWrites.labelValues("true");
+        var unsynced = raftWrites.labelValues("false");
+        return new StageObserver() {
+            @Override
+            public void raftWrite(boolean fsynced, long nanos) {
+                (fsynced ? synced : unsynced).observe(nanos / NANOS_PER_SECOND);
+            }
+
+            @Override
+            public void proposalCommitWait(long nanos) {
+                commitWait.observe(nanos / NANOS_PER_SECOND);
+            }
+
+            @Override
+            public void proposalApply(long nanos) {
+                apply.observe(nanos / NANOS_PER_SECOND);
+            }
+        };
+    }
+
+    private static Histogram.Builder latencyHistogram(String name, String help) {
+        return Histogram.builder()
+                .name(name)
+                .help(help)
+                .classicUpperBounds(ServerMetrics.LATENCY_BUCKETS_SECONDS)
+                .classicOnly();
     }
 
     /** How many of the store's regions hibernate (raftstore.hibernate-regions): the peers not ticking. */

@@ -478,6 +478,7 @@ public final class StoreServer implements AutoCloseable {
             metrics.registerApplyLag(registry, engines, store::regionIds);
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
+            store.stats().observeStagesWith(StoreMetrics.stageHistograms(registry));
             metrics.registerMailboxBounds(registry, store::commandsRefusedBusy, store::raftMessagesDroppedBusy);
             metrics.registerIdleRegions(registry, store::idleRegions);
 

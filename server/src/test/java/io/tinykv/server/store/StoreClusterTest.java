@@ -175,6 +175,19 @@ class StoreClusterTest {
                     () -> sumOverStores("tinykv_raft_entries_applied_total") >= acknowledged.size(),
                     REPLICATION_WAIT,
                     "every acknowledged write is counted as applied");
+            // The stages' distributions: each synced write counted above was timed before its round
+            // published the counter, and each acknowledged write's proposal before its answer.
+            assertThat(sumOverStores("tinykv_raft_write_duration_seconds_count{synced=\"true\"}"))
+                    .isGreaterThanOrEqualTo(syncedWrites);
+            assertThat(sumOverStores("tinykv_raft_commit_wait_duration_seconds_count"))
+                    .isGreaterThanOrEqualTo(acknowledged.size());
+            assertThat(sumOverStores("tinykv_raft_proposal_apply_duration_seconds_count"))
+                    .isPositive();
+            // Sub-millisecond buckets: a store answering in a millisecond is not lumped with 5 ms.
+            assertThat(sumOverStores("tinykv_raft_write_duration_seconds_bucket{synced=\"true\",le=\"+Inf\"}"))
+                    .isGreaterThanOrEqualTo(syncedWrites);
+            assertThat(io.tinykv.server.ServerMetrics.LATENCY_BUCKETS_SECONDS[0])
+                    .isLessThan(0.001);
             List<KeyValue> scanned = client.scan(bytes("a-"), bytes("a-~"), 100, false);
             assertThat(scanned).extracting(KeyValue::key).containsExactlyElementsOf(acknowledged.keySet());
 
