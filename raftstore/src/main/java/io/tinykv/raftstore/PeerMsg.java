@@ -13,8 +13,11 @@ public sealed interface PeerMsg {
     /** A Raft message from another store. */
     record Raft(RaftMessage message) implements PeerMsg {}
 
-    /** A client command (writes go through the log, reads through ReadIndex). */
-    record Command(RaftCmdRequest request, Callback callback) implements PeerMsg {}
+    /**
+     * A client command (writes go through the log, reads through ReadIndex), queued at
+     * {@code queuedAtNanos} on the store's monotonic clock.
+     */
+    record Command(RaftCmdRequest request, Callback callback, long queuedAtNanos) implements PeerMsg {}
 
     /** How sending a snapshot to {@code toPeerId} ended (reported by the transport). */
     record SnapshotReport(long toPeerId, SnapshotStatus status) implements PeerMsg {}

@@ -422,7 +422,10 @@ final class RaftPoller {
         }
         switch (msg) {
             case PeerMsg.Raft raft -> stepSafely(peer, raft.message());
-            case PeerMsg.Command command -> peer.handleCommand(command.request(), command.callback(), applier);
+            case PeerMsg.Command command -> {
+                stats.onCommandWait(nanoClock.getAsLong() - command.queuedAtNanos());
+                peer.handleCommand(command.request(), command.callback(), applier);
+            }
             case PeerMsg.Tick tick -> {
                 if (peer.tick()) {
                     stats.onPeerTick();

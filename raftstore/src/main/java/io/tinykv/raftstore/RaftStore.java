@@ -573,7 +573,7 @@ public final class RaftStore implements AutoCloseable {
             return;
         }
         long regionId = request.getHeader().getRegionId();
-        switch (router.deliver(regionId, new PeerMsg.Command(request, callback))) {
+        switch (router.deliver(regionId, new PeerMsg.Command(request, callback, nanoClock.getAsLong()))) {
             case QUEUED -> {}
             case NO_PEER -> callback.complete(RegionErrors.result(RegionErrors.regionNotFound(regionId), 0));
             // Refused before anything happened to it: the client may retry it as it is.

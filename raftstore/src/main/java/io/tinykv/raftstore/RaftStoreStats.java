@@ -113,6 +113,11 @@ public final class RaftStoreStats {
         proposalApplyNanos += proposals * applyNanos;
     }
 
+    /** A client command waited {@code nanos} in its region's mailbox for the Raft thread. */
+    void onCommandWait(long nanos) {
+        stages.commandWait(nanos);
+    }
+
     /** One proposal waited {@code nanos} from its proposal to the apply that settles it. */
     void onProposalCommitWait(long nanos) {
         stages.proposalCommitWait(nanos);

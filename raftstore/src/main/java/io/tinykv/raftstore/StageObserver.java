@@ -8,6 +8,12 @@ package io.tinykv.raftstore;
  */
 public interface StageObserver {
 
+    /**
+     * A client command waited {@code nanos} from its arrival in its region's mailbox until the Raft
+     * thread took it: the hop from the gRPC thread, and the rest of the round the Raft thread was in.
+     */
+    void commandWait(long nanos);
+
     /** One raft-engine write of a round took {@code nanos}; {@code synced} when it was fsynced. */
     void raftWrite(boolean synced, long nanos);
 
@@ -23,6 +29,9 @@ public interface StageObserver {
 
     /** Observes nothing (tests, the simulator). */
     StageObserver NONE = new StageObserver() {
+        @Override
+        public void commandWait(long nanos) {}
+
         @Override
         public void raftWrite(boolean synced, long nanos) {}
 

@@ -7,7 +7,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -84,6 +87,22 @@ class RocksDbLibraryTest {
                     .singleElement()
                     .satisfies(library -> assertThat(Files.size(library)).isPositive());
         }
+    }
+
+    @Test
+    void aPartialCopyAbandonedLongAgoIsRemovedAndOneBeingWrittenNowIsLeftAlone() throws IOException {
+        Path userDir = dir.resolve("user");
+        Path copyDir = RocksDbLibrary.cachedCopyDir(userDir);
+        Path abandoned = Files.writeString(copyDir.resolve("librocksdbjnijni-linux64.so123.part"), "half");
+        Files.setLastModifiedTime(abandoned, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+        Path inProgress = Files.writeString(copyDir.resolve("librocksdbjnijni-linux64.so456.part"), "half");
+
+        assertThat(RocksDbLibrary.cachedCopyDir(userDir)).isEqualTo(copyDir);
+
+        assertThat(abandoned)
+                .as("a process killed while copying left it an hour ago")
+                .doesNotExist();
+        assertThat(inProgress).as("another process may be writing it now").exists();
     }
 
     private static void killAChildThatOpenedEngines(Path tmp, Path dataDir) throws Exception {

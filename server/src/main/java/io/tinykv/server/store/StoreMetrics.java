@@ -201,6 +201,11 @@ final class StoreMetrics implements HeartbeatSender.Listener {
      * wait) or the kv engine (apply) holds the tail.
      */
     static StageObserver stageHistograms(PrometheusRegistry registry) {
+        Histogram commandWait = latencyHistogram(
+                        "tinykv_raft_command_wait_duration_seconds",
+                        "Client commands, from their arrival in their region's mailbox until the Raft thread took"
+                                + " them (the hop from the gRPC thread and the rest of the Raft thread's round)")
+                .register(registry);
         Histogram raftWrites = latencyHistogram(
                         "tinykv_raft_write_duration_seconds",
                         "Raft-engine writes of the batch system's rounds, by whether they were fsynced (synced: new"
@@ -220,6 +225,11 @@ final class StoreMetrics implements HeartbeatSender.Listener {
         var synced = raftWrites.labelValues("true");
         var unsynced = raftWrites.labelValues("false");
         return new StageObserver() {
+            @Override
+            public void commandWait(long nanos) {
+                commandWait.observe(nanos / NANOS_PER_SECOND);
+            }
+
             @Override
             public void raftWrite(boolean fsynced, long nanos) {
                 (fsynced ? synced : unsynced).observe(nanos / NANOS_PER_SECOND);

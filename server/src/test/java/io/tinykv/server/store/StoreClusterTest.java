@@ -183,6 +183,8 @@ class StoreClusterTest {
                     .isGreaterThanOrEqualTo(acknowledged.size());
             assertThat(sumOverStores("tinykv_raft_proposal_apply_duration_seconds_count"))
                     .isPositive();
+            assertThat(sumOverStores("tinykv_raft_command_wait_duration_seconds_count"))
+                    .isGreaterThanOrEqualTo(acknowledged.size());
             // Sub-millisecond buckets: a store answering in a millisecond is not lumped with 5 ms.
             assertThat(sumOverStores("tinykv_raft_write_duration_seconds_bucket{synced=\"true\",le=\"+Inf\"}"))
                     .isGreaterThanOrEqualTo(syncedWrites);
