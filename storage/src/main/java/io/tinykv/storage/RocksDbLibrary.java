@@ -93,14 +93,16 @@ public final class RocksDbLibrary {
             throw new IOException("the rocksdbjni jar has no " + resource + " for this platform");
         }
         ensureOwnerOnlyDirectory(userDir);
-        Path dir = userDir.resolve(contentKey(url));
+        LibraryKey key = contentKey(url);
+        Path dir = userDir.resolve(key.name());
         Files.createDirectories(dir);
         // RocksDB.loadLibrary(paths) loads <path>/getJniLibraryFileName("rocksdbjni"), which is
         // "librocksdbjnijni-…" (its own loader extracts "librocksdbjni-…"); ask it for the name
         // rather than spell it, so the copy is found as long as RocksDB keeps using that call.
         Path library = dir.resolve(Environment.getJniLibraryFileName("rocksdbjni"));
         removeAbandonedParts(dir);
-        if (!Files.isRegularFile(library, LinkOption.NOFOLLOW_LINKS)) {
+        // A copy of the wrong size (truncated by hand, or by a disk repair) is replaced, not loaded.
+        if (!Files.isRegularFile(library, LinkOption.NOFOLLOW_LINKS) || Files.size(library) != key.sizeBytes()) {
             copy(url, library);
         }
         return dir;
@@ -127,19 +129,23 @@ public final class RocksDbLibrary {
         }
     }
 
+    /** The directory name that names the library's bytes, and how many bytes a whole copy has. */
+    private record LibraryKey(String name, long sizeBytes) {}
+
     /** Names the library's bytes: the jar entry's CRC-32 and size, read without inflating it. */
-    private static String contentKey(URL url) throws IOException {
+    private static LibraryKey contentKey(URL url) throws IOException {
         URLConnection connection = url.openConnection();
         if (connection instanceof JarURLConnection jar) {
             jar.setUseCaches(false);
             JarEntry entry = jar.getJarEntry();
             if (entry.getCrc() >= 0 && entry.getSize() >= 0) {
-                return "crc32-%08x-%d".formatted(entry.getCrc(), entry.getSize());
+                return new LibraryKey("crc32-%08x-%d".formatted(entry.getCrc(), entry.getSize()), entry.getSize());
             }
         }
         try (DigestInputStream in = new DigestInputStream(url.openStream(), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(OutputStream.nullOutputStream());
-            return "sha256-" + HexFormat.of().formatHex(in.getMessageDigest().digest());
+            long size = in.transferTo(OutputStream.nullOutputStream());
+            return new LibraryKey(
+                    "sha256-" + HexFormat.of().formatHex(in.getMessageDigest().digest()), size);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }

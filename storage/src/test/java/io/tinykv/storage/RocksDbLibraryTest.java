@@ -105,6 +105,22 @@ class RocksDbLibraryTest {
         assertThat(inProgress).as("another process may be writing it now").exists();
     }
 
+    @Test
+    void aCachedCopyOfTheWrongSizeIsReplacedWhole() throws IOException {
+        Path userDir = dir.resolve("user");
+        Path copyDir = RocksDbLibrary.cachedCopyDir(userDir);
+        Path library;
+        try (Stream<Path> files = Files.list(copyDir)) {
+            library = files.toList().get(0);
+        }
+        long whole = Files.size(library);
+        Files.writeString(library, "truncated");
+
+        RocksDbLibrary.cachedCopyDir(userDir);
+
+        assertThat(Files.size(library)).isEqualTo(whole);
+    }
+
     private static void killAChildThatOpenedEngines(Path tmp, Path dataDir) throws Exception {
         Process child = HoldDataDirectory.start(dataDir, List.of("-Djava.io.tmpdir=" + tmp));
         try {
