@@ -1,5 +1,7 @@
 package io.tinykv.raftstore;
 
+import java.util.Objects;
+
 /**
  * Counters of a store's batch system, for metrics and measurements: how much each raft-engine
  * write carries (the group commit at work), how many of those writes were synced (fsyncs), and how
@@ -47,7 +49,7 @@ public final class RaftStoreStats {
 
     /** Where the timed stages' single durations go from now on (the store's histograms). Any thread. */
     public void observeStagesWith(StageObserver observer) {
-        this.stages = java.util.Objects.requireNonNull(observer, "observer");
+        this.stages = Objects.requireNonNull(observer, "observer");
     }
 
     void onRound() {

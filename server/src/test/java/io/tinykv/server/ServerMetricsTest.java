@@ -61,6 +61,23 @@ class ServerMetricsTest {
         assertThat(count("GetRegion", "ok")).isEqualTo(1);
     }
 
+    @Test
+    void latencyBucketsResolveBelowAMillisecondAndReachSeconds() {
+        var histogram =
+                ServerMetrics.latencyHistogram("test_latency_seconds", "test").register(registry);
+        histogram.observe(120e-6);
+        var buckets = histogram.collect().getDataPoints().get(0).getClassicBuckets();
+
+        assertThat(buckets.getUpperBound(0)).isEqualTo(50e-6);
+        assertThat(buckets.getUpperBound(buckets.size() - 2))
+                .as("the last finite bound")
+                .isGreaterThan(10);
+        // 120 µs lands in (100, 200] µs, below Prometheus's default first bound of 5 ms.
+        assertThat(buckets.getCount(1)).isZero();
+        assertThat(buckets.getUpperBound(2)).isEqualTo(200e-6);
+        assertThat(buckets.getCount(2)).isEqualTo(1);
+    }
+
     @SuppressWarnings("unchecked")
     private <R extends Message> void answer(String method, R response, Status status) {
         MethodDescriptor<R, R> descriptor = MethodDescriptor.<R, R>newBuilder()

@@ -3,7 +3,6 @@ package io.tinykv.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
@@ -175,7 +174,7 @@ public final class RocksDbLibrary {
                             < 0) {
                         Files.deleteIfExists(part);
                     }
-                } catch (IOException | UncheckedIOException e) {
+                } catch (IOException e) {
                     // Another process removed or finished it; nothing to clean.
                 }
             }

@@ -201,24 +201,24 @@ final class StoreMetrics implements HeartbeatSender.Listener {
      * wait) or the kv engine (apply) holds the tail.
      */
     static StageObserver stageHistograms(PrometheusRegistry registry) {
-        Histogram commandWait = latencyHistogram(
+        Histogram commandWait = ServerMetrics.latencyHistogram(
                         "tinykv_raft_command_wait_duration_seconds",
                         "Client commands, from their arrival in their region's mailbox until the Raft thread took"
                                 + " them (the hop from the gRPC thread and the rest of the Raft thread's round)")
                 .register(registry);
-        Histogram raftWrites = latencyHistogram(
+        Histogram raftWrites = ServerMetrics.latencyHistogram(
                         "tinykv_raft_write_duration_seconds",
                         "Raft-engine writes of the batch system's rounds, by whether they were fsynced (synced: new"
                                 + " entries or a vote; unsynced: only commit indexes)")
                 .labelNames("synced")
                 .register(registry);
-        Histogram commitWait = latencyHistogram(
+        Histogram commitWait = ServerMetrics.latencyHistogram(
                         "tinykv_raft_commit_wait_duration_seconds",
                         "Per proposal of this store's leaders: from the proposal to the start of the apply that"
                                 + " settled it (the leader's fsync and a follower's round trip in parallel, and the wait"
                                 + " for the round that saw the commit)")
                 .register(registry);
-        Histogram apply = latencyHistogram(
+        Histogram apply = ServerMetrics.latencyHistogram(
                         "tinykv_raft_proposal_apply_duration_seconds",
                         "Applies that settled proposals of this store's leaders, their answers included")
                 .register(registry);
@@ -245,14 +245,6 @@ final class StoreMetrics implements HeartbeatSender.Listener {
                 apply.observe(nanos / NANOS_PER_SECOND);
             }
         };
-    }
-
-    private static Histogram.Builder latencyHistogram(String name, String help) {
-        return Histogram.builder()
-                .name(name)
-                .help(help)
-                .classicUpperBounds(ServerMetrics.LATENCY_BUCKETS_SECONDS)
-                .classicOnly();
     }
 
     /** How many of the store's regions hibernate (raftstore.hibernate-regions): the peers not ticking. */
