@@ -441,6 +441,8 @@ public final class StoreServer implements AutoCloseable {
             RaftStore store = new RaftStore(
                     b.storeId, engines, raftConfig(config), transport, heartbeats, workers, random, halter, nanoClock);
             self.set(store);
+            // Before the Raft thread starts, so that the histograms see every write the counters do.
+            store.stats().observeStagesWith(StoreMetrics.stageHistograms(registry));
             // Closed after the Raft thread stopped (which answers every waiting command), so that
             // closing never waits on a handler that waits on Raft.
             AtomicReference<Storage> storageToClose = new AtomicReference<>();
@@ -478,7 +480,6 @@ public final class StoreServer implements AutoCloseable {
             metrics.registerApplyLag(registry, engines, store::regionIds);
             metrics.registerDiskSpace(registry, diskSpace);
             metrics.registerRaftBatches(registry, () -> store.stats().snapshot());
-            store.stats().observeStagesWith(StoreMetrics.stageHistograms(registry));
             metrics.registerMailboxBounds(registry, store::commandsRefusedBusy, store::raftMessagesDroppedBusy);
             metrics.registerIdleRegions(registry, store::idleRegions);
 
